@@ -1,0 +1,24 @@
+"""The `factoryos` command. Each area's commands live in their own module and are registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from factoryos.cli import bench, common, orders, plant, system
+
+app = typer.Typer(
+    name="factoryos",
+    help="factoryos: configure, plan, schedule, run, sense and assure a smart C2M factory.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("init")(system.init)
+app.command("demo")(system.demo)
+app.add_typer(plant.app, name="plant")
+app.add_typer(orders.app, name="orders")
+app.add_typer(bench.app, name="bench")
+
+
+def main() -> None:
+    common.run(app)

@@ -1,0 +1,141 @@
+"""The product configurator: complete, check and explode a customer's configuration.
+
+A configuration picks exactly one option per family. Rules relate families (`requires`, `excludes`);
+BOM lines and operations carry a `when` condition so one product structure serves every variant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ortools.sat.python import cp_model
+
+from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import BomLine, Condition, Operation, Plant, Product, Rule
+
+Configuration = Mapping[str, str]
+
+
+def matches(condition: Condition | None, configuration: Configuration) -> bool:
+    if not condition:
+        return True
+    return all(configuration.get(family) in options for family, options in condition.items())
+
+
+def _describe(condition: Condition) -> str:
+    return " and ".join(f"{family} in {{{', '.join(opts)}}}" for family, opts in condition.items())
+
+
+def rule_violations(rules: Iterable[Rule], configuration: Configuration) -> list[str]:
+    problems = []
+    for rule in rules:
+        if not matches(rule.when, configuration):
+            continue
+        if rule.requires and not matches(rule.requires, configuration):
+            problems.append(f"{_describe(rule.when)} requires {_describe(rule.requires)}")
+        if rule.excludes and matches(rule.excludes, configuration):
+            problems.append(f"{_describe(rule.when)} excludes {_describe(rule.excludes)}")
+    return problems
+
+
+def complete(product: Product, choices: Configuration) -> dict[str, str]:
+    """Fill families the customer left open with their defaults; reject unknown families and options."""
+    unknown = sorted(set(choices) - set(product.option_families))
+    if unknown:
+        raise FactoryosError(
+            f"unknown option family {unknown[0]!r}; expected one of {sorted(product.option_families)}"
+        )
+    configuration = {}
+    for family_id, family in product.option_families.items():
+        option = choices.get(family_id, family.default)
+        if option is None:
+            raise FactoryosError(
+                f"option family {family_id!r} has no default: choose one of {sorted(family.options)}"
+            )
+        if option not in family.options:
+            raise FactoryosError(
+                f"{family_id}: unknown option {option!r}; expected one of {sorted(family.options)}"
+            )
+        configuration[family_id] = option
+    return configuration
+
+
+def configure(product: Product, choices: Configuration) -> dict[str, str]:
+    """A complete, valid configuration, or a FactoryosError that says which rule it breaks."""
+    configuration = complete(product, choices)
+    problems = rule_violations(product.rules, configuration)
+    if problems:
+        raise FactoryosError("invalid configuration: " + "; ".join(problems))
+    return configuration
+
+
+def selectable_options(product: Product) -> dict[str, set[str]]:
+    """For each family, the options that at least one valid configuration chooses (CP-SAT, one solve each)."""
+    selectable: dict[str, set[str]] = {family: set() for family in product.option_families}
+    for family_id, family in product.option_families.items():
+        for option_id in family.options:
+            if _feasible_with(product, family_id, option_id):
+                selectable[family_id].add(option_id)
+    return selectable
+
+
+def _feasible_with(product: Product, family_id: str, option_id: str) -> bool:
+    model = cp_model.CpModel()
+    chosen = {
+        (f, o): model.new_bool_var(f"{f}={o}")
+        for f, fam in product.option_families.items()
+        for o in fam.options
+    }
+    for f, fam in product.option_families.items():
+        model.add_exactly_one(chosen[f, o] for o in fam.options)
+
+    def holds(condition: Condition) -> cp_model.IntVar:
+        """A literal true exactly when every family in the condition takes one of its options."""
+        literal = model.new_bool_var("")
+        terms = []
+        for f, options in condition.items():
+            term = model.new_bool_var("")
+            model.add_bool_or([chosen[f, o] for o in options if (f, o) in chosen]).only_enforce_if(term)
+            model.add_bool_and([chosen[f, o].Not() for o in options if (f, o) in chosen]).only_enforce_if(
+                term.Not()
+            )
+            terms.append(term)
+        model.add_bool_and(terms).only_enforce_if(literal)
+        model.add_bool_or([t.Not() for t in terms]).only_enforce_if(literal.Not())
+        return literal
+
+    for rule in product.rules:
+        when = holds(rule.when)
+        if rule.requires:
+            model.add_implication(when, holds(rule.requires))
+        if rule.excludes:
+            model.add_implication(when, holds(rule.excludes).Not())
+    model.add(chosen[family_id, option_id] == 1)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    return solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def bom_lines(plant: Plant, material: str, configuration: Configuration) -> list[BomLine]:
+    return [line for line in plant.boms.get(material, []) if matches(line.when, configuration)]
+
+
+def operations(plant: Plant, material: str, configuration: Configuration) -> list[Operation]:
+    routing = plant.routings.get(material)
+    return [op for op in routing.operations if matches(op.when, configuration)] if routing else []
+
+
+def explode(
+    plant: Plant, material: str, configuration: Configuration, quantity: float = 1.0
+) -> dict[str, float]:
+    """Gross requirement of every material below `material` for one configured unit (scrap included)."""
+    totals: dict[str, float] = {}
+
+    def walk(parent: str, qty: float) -> None:
+        for line in bom_lines(plant, parent, configuration):
+            need = qty * line.quantity / (1 - line.scrap)
+            totals[line.component] = totals.get(line.component, 0.0) + need
+            walk(line.component, need)
+
+    walk(material, quantity)
+    return totals

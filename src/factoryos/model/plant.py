@@ -1,0 +1,364 @@
+"""The plant file: equipment, materials, BOMs, routings, configurable products, suppliers, partners.
+
+One validated `Plant` feeds every stage. The classes follow ISA-95 (IEC 62264): Enterprise > Site > Area >
+WorkCenter (line, cell) > WorkUnit; MaterialDefinition with its bill of materials; a routing of process
+segments (operations) per made material. Structural rules live on the fields; rules that relate one part of
+the file to another (references, cycles, reachability) live in `factoryos.model.validate`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64)]
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+Condition = dict[Id, list[Id]]
+"""Option family -> the options that satisfy it; every family listed must match (an AND of ORs)."""
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+WEEKDAYS = list(Weekday)
+
+
+class Enterprise(Part):
+    id: Id
+    name: str
+
+
+class Site(Part):
+    id: Id
+    name: str
+    timezone: str = "UTC"
+    location: str = ""
+
+
+class EquipmentClass(Part):
+    """What a kind of equipment can do; operations ask for a capability, not a machine."""
+
+    description: str = ""
+    capabilities: list[Id] = Field(min_length=1)
+    sensors: list[Id] = Field(default_factory=list)
+
+
+class WorkUnit(Part):
+    name: str = ""
+    equipment_class: Id
+    mtbf_hours: Positive | None = None
+    mttr_hours: Positive | None = None
+    speed_factor: Positive = 1.0
+
+    @model_validator(mode="after")
+    def _breakdown_pair(self) -> WorkUnit:
+        if (self.mtbf_hours is None) != (self.mttr_hours is None):
+            raise ValueError("give both mtbf_hours and mttr_hours, or neither")
+        return self
+
+
+class WorkCenter(Part):
+    name: str = ""
+    kind: Literal["line", "cell", "paced-line", "storage"] = "cell"
+    calendar: Id
+    lights_out: bool = False
+    operators_per_shift: int = Field(0, ge=0)
+    takt_seconds: Positive | None = None
+    buffer_capacity: int = Field(10, ge=0)
+    work_units: dict[Id, WorkUnit] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _paced_line_has_takt(self) -> WorkCenter:
+        if self.kind == "paced-line" and self.takt_seconds is None:
+            raise ValueError("a paced-line needs takt_seconds")
+        if self.lights_out and self.operators_per_shift:
+            raise ValueError("a lights-out work center runs without operators (operators_per_shift: 0)")
+        return self
+
+
+class Area(Part):
+    name: str = ""
+    work_centers: dict[Id, WorkCenter] = Field(min_length=1)
+
+
+class Break(Part):
+    start: time
+    minutes: Positive
+
+
+class Shift(Part):
+    name: Id
+    start: time
+    end: time
+    days: list[Weekday] = Field(default_factory=lambda: WEEKDAYS[:5], min_length=1)
+    breaks: list[Break] = Field(default_factory=list)
+
+    @property
+    def hours(self) -> float:
+        start = self.start.hour * 60 + self.start.minute
+        end = self.end.hour * 60 + self.end.minute
+        span = (end - start) % (24 * 60) or 24 * 60
+        return (span - sum(b.minutes for b in self.breaks)) / 60
+
+
+class MaintenanceWindow(Part):
+    equipment: Id
+    start: datetime
+    hours: Positive
+    description: str = ""
+
+
+class Calendar(Part):
+    """When a work center can work. A lights-out calendar is simply one shift of 24 h, seven days."""
+
+    shifts: list[Shift] = Field(min_length=1)
+    holidays: list[date] = Field(default_factory=list)
+    maintenance: list[MaintenanceWindow] = Field(default_factory=list)
+
+    def hours_per_week(self) -> float:
+        return sum(shift.hours * len(shift.days) for shift in self.shifts)
+
+
+class LotSizing(Part):
+    rule: Literal["lot-for-lot", "fixed", "multiple", "minimum"] = "lot-for-lot"
+    quantity: Positive | None = None
+
+    @model_validator(mode="after")
+    def _quantity_when_needed(self) -> LotSizing:
+        if self.rule != "lot-for-lot" and self.quantity is None:
+            raise ValueError(f"lot-size rule {self.rule!r} needs a quantity")
+        return self
+
+
+class Material(Part):
+    """An ISA-95 MaterialDefinition with the planning figures MRP needs."""
+
+    name: str = ""
+    uom: Literal["ea", "kg", "g", "m", "m2", "l", "kwh", "set"] = "ea"
+    kind: Literal["finished", "sub-assembly", "component", "raw"]
+    source: Literal["make", "buy"]
+    lead_time_days: NonNegative = 0
+    lot_size: LotSizing = Field(default_factory=LotSizing)
+    safety_stock: NonNegative = 0
+    unit_cost: NonNegative = 0
+
+
+class BomLine(Part):
+    component: Id
+    quantity: Positive
+    scrap: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    when: Condition | None = None
+
+
+class Operation(Part):
+    """A process segment: what capability it needs, on which equipment, for how long."""
+
+    id: Id
+    name: str = ""
+    capability: Id
+    equipment: list[Id] = Field(default_factory=list)
+    setup_minutes: NonNegative = 0
+    run_minutes: Positive
+    batch_size: int | None = Field(None, ge=1)
+    changeover_group: Id | None = None
+    when: Condition | None = None
+
+
+class Routing(Part):
+    operations: list[Operation] = Field(min_length=1)
+
+
+class ChangeoverGroup(Part):
+    """Sequence-dependent setups: time to go from one attribute value to another on the same equipment."""
+
+    attribute: Id
+    default_minutes: NonNegative = 0
+    matrix: dict[Id, dict[Id, NonNegative]] = Field(default_factory=dict)
+
+    def minutes(self, before: str | None, after: str) -> float:
+        if before is None or before == after:
+            return 0.0
+        return self.matrix.get(before, {}).get(after, self.default_minutes)
+
+
+class Option(Part):
+    name: str = ""
+    mix: Share = 0.0
+    price: NonNegative = 0
+
+
+class OptionFamily(Part):
+    name: str = ""
+    default: Id | None = None
+    options: dict[Id, Option] = Field(min_length=1)
+
+
+class Rule(Part):
+    """If a configuration matches `when`, it must also match `requires` and must not match `excludes`."""
+
+    when: Condition
+    requires: Condition | None = None
+    excludes: Condition | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Rule:
+        if self.requires is None and self.excludes is None:
+            raise ValueError("a rule needs `requires` or `excludes`")
+        return self
+
+
+class Demand(Part):
+    units_per_day: Positive
+    weekday_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)
+    units_per_order: list[Positive] = Field(default_factory=lambda: [1.0])
+    lead_time_days: list[NonNegative] = Field(
+        default_factory=lambda: [14.0, 28.0], min_length=2, max_length=2
+    )
+
+
+class Product(Part):
+    """A configurable product: option families and rules over a finished material's BOM and routing."""
+
+    name: str = ""
+    material: Id
+    tenant: Id
+    option_families: dict[Id, OptionFamily] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+    demand: Demand | None = None
+
+
+class Supplier(Part):
+    name: str = ""
+    lead_time_days: NonNegative
+    min_order: NonNegative = 0
+    order_multiple: Positive = 1
+    weekly_capacity: Positive | None = None
+    materials: list[Id] = Field(min_length=1)
+
+
+class Tenant(Part):
+    name: str = ""
+    role: Literal["owner", "partner"]
+
+
+class Customer(Part):
+    name: str = ""
+    tenant: Id
+    segment: Literal["retail", "fleet", "dealer", "business"] = "retail"
+
+
+class InventoryLot(Part):
+    material: Id
+    location: Id
+    lot: Id
+    quantity: Positive
+
+
+class RampMonth(Part):
+    shifts_per_day: int = Field(ge=1, le=3)
+    working_days: int = Field(ge=1, le=31)
+    target_units: Positive
+
+
+class RampUp(Part):
+    """A new line's ramp: capacity = takt rate x shift hours x a learning curve on cumulative output."""
+
+    line: Id
+    start: date
+    shift_hours: Positive = 7.5
+    initial_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.35
+    mature_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.85
+    learning_rate: Annotated[float, Field(gt=0, lt=1)] = 0.8
+    months: list[RampMonth] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _efficiency_grows(self) -> RampUp:
+        if self.initial_efficiency > self.mature_efficiency:
+            raise ValueError("initial_efficiency cannot exceed mature_efficiency")
+        return self
+
+
+class Plant(Part):
+    """A whole plant file, validated structurally. Use `factoryos.model.validate.load_plant` to read one."""
+
+    source: str = Field(min_length=1, description="Where the figures come from.")
+    enterprise: Enterprise
+    site: Site
+    tenants: dict[Id, Tenant] = Field(min_length=1)
+    customers: dict[Id, Customer] = Field(default_factory=dict)
+    equipment_classes: dict[Id, EquipmentClass] = Field(min_length=1)
+    calendars: dict[Id, Calendar] = Field(min_length=1)
+    areas: dict[Id, Area] = Field(min_length=1)
+    materials: dict[Id, Material] = Field(min_length=1)
+    boms: dict[Id, list[BomLine]] = Field(default_factory=dict)
+    routings: dict[Id, Routing] = Field(default_factory=dict)
+    changeovers: dict[Id, ChangeoverGroup] = Field(default_factory=dict)
+    products: dict[Id, Product] = Field(min_length=1)
+    suppliers: dict[Id, Supplier] = Field(default_factory=dict)
+    inventory: list[InventoryLot] = Field(default_factory=list)
+    ramp_up: RampUp | None = None
+
+    @field_validator("tenants")
+    @classmethod
+    def _one_owner(cls, tenants: dict[str, Tenant]) -> dict[str, Tenant]:
+        owners = [tid for tid, t in tenants.items() if t.role == "owner"]
+        if len(owners) != 1:
+            raise ValueError(f"exactly one tenant must have role 'owner', found {len(owners)}")
+        return tenants
+
+    # Navigation: the plant is a tree; these flatten it for the stages that work per equipment.
+
+    def work_centers(self) -> dict[str, tuple[str, WorkCenter]]:
+        """Work center id -> (area id, work center)."""
+        return {
+            wc_id: (area_id, wc)
+            for area_id, area in self.areas.items()
+            for wc_id, wc in area.work_centers.items()
+        }
+
+    def work_units(self) -> dict[str, tuple[str, str, WorkUnit]]:
+        """Work unit id -> (area id, work center id, work unit)."""
+        return {
+            wu_id: (area_id, wc_id, wu)
+            for area_id, area in self.areas.items()
+            for wc_id, wc in area.work_centers.items()
+            for wu_id, wu in wc.work_units.items()
+        }
+
+    def equipment_path(self, work_unit: str) -> str:
+        """The ISA-95 path used on the event stream: site/area/work-center/work-unit."""
+        area_id, wc_id, _ = self.work_units()[work_unit]
+        return f"{self.site.id}/{area_id}/{wc_id}/{work_unit}"
+
+    def eligible_units(self, operation: Operation) -> list[str]:
+        """Work units that can do an operation: they have its capability and, if listed, are named."""
+        named = set(operation.equipment)
+        units = []
+        for wu_id, (_, wc_id, wu) in self.work_units().items():
+            eq_class = self.equipment_classes.get(wu.equipment_class)
+            if eq_class is None or operation.capability not in eq_class.capabilities:
+                continue
+            if named and wu_id not in named and wc_id not in named:
+                continue
+            units.append(wu_id)
+        return units
+
+    def owner(self) -> str:
+        return next(tid for tid, t in self.tenants.items() if t.role == "owner")

@@ -1,0 +1,304 @@
+"""Validate a plant file and report every error at once: file, line, path inside it, and what was expected.
+
+Structure (types, ranges, required fields) is checked by pydantic; relations between parts of the file
+(references, duplicate ids, cyclic BOMs, operations no equipment can do, options no valid configuration
+can choose) are checked here, on the structurally valid plant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from factoryos.model.configuration import selectable_options
+from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import Condition, Plant
+from factoryos.model.yamlfile import Location, YamlDocument, format_path, read_yaml
+
+Issue = tuple[Location, str]
+
+
+@dataclass(frozen=True)
+class PlantIssue:
+    file: str
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path or '(file)'}: {self.message}"
+
+
+class PlantFileError(FactoryosError):
+    def __init__(self, issues: list[PlantIssue]) -> None:
+        self.issues = issues
+        noun = "error" if len(issues) == 1 else "errors"
+        super().__init__(f"{len(issues)} {noun} in plant file\n" + "\n".join(f"  {i}" for i in issues))
+
+
+def check_plant_text(text: str, file: str = "<plant>") -> tuple[Plant | None, list[PlantIssue]]:
+    document = read_yaml(text)
+    issues = [PlantIssue(file, format_path(i.path), i.line, i.message) for i in document.issues]
+    if document.data is None and not issues:
+        issues.append(PlantIssue(file, "", 1, "the file is empty; expected a plant mapping"))
+    if issues and document.data is None:
+        return None, issues
+    try:
+        plant = Plant.model_validate(document.data)
+    except ValidationError as error:
+        return None, issues + [_pydantic_issue(file, document, e) for e in error.errors()]
+    issues += [
+        PlantIssue(file, format_path(path), document.line_of(path), msg)
+        for path, msg in relation_issues(plant)
+    ]
+    return (None if issues else plant), issues
+
+
+def _pydantic_issue(file: str, document: YamlDocument, error: dict) -> PlantIssue:
+    path = tuple(error["loc"])
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif error["type"] == "missing":
+        message = "required field is missing"
+    elif error["type"] in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+        message = f"{message} (got {error['input']!r})"
+    return PlantIssue(file, format_path(path), document.line_of(path), message)
+
+
+def load_plant(path: str | Path) -> Plant:
+    """Read and validate a plant file; raises PlantFileError listing every problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise FactoryosError(f"{path}: no such plant file")
+    plant, issues = check_plant_text(path.read_text(encoding="utf-8"), str(path))
+    if issues or plant is None:
+        raise PlantFileError(issues)
+    return plant
+
+
+def relation_issues(plant: Plant) -> list[Issue]:
+    return [
+        *_duplicate_equipment(plant),
+        *_equipment_references(plant),
+        *_material_references(plant),
+        *_bom_cycles(plant),
+        *_routing_issues(plant),
+        *_product_issues(plant),
+    ]
+
+
+def _duplicate_equipment(plant: Plant) -> Iterator[Issue]:
+    seen: dict[str, Location] = {}
+    for area_id, area in plant.areas.items():
+        for wc_id, wc in area.work_centers.items():
+            wc_path = ("areas", area_id, "work_centers", wc_id)
+            for equipment_id, path in [(wc_id, wc_path)] + [
+                (wu_id, (*wc_path, "work_units", wu_id)) for wu_id in wc.work_units
+            ]:
+                if equipment_id in seen:
+                    yield (
+                        path,
+                        f"duplicate id {equipment_id!r}: already used at {format_path(seen[equipment_id])}",
+                    )
+                else:
+                    seen[equipment_id] = path
+
+
+def _unknown(kind: str, ref: str, known) -> str:
+    choices = sorted(known)
+    hint = f"; expected one of {choices[:8]}{' ...' if len(choices) > 8 else ''}" if choices else ""
+    return f"unknown {kind} {ref!r}{hint}"
+
+
+def _equipment_references(plant: Plant) -> Iterator[Issue]:
+    units, centers = plant.work_units(), plant.work_centers()
+    for area_id, area in plant.areas.items():
+        for wc_id, wc in area.work_centers.items():
+            wc_path = ("areas", area_id, "work_centers", wc_id)
+            if wc.calendar not in plant.calendars:
+                yield (*wc_path, "calendar"), _unknown("calendar", wc.calendar, plant.calendars)
+            for wu_id, wu in wc.work_units.items():
+                if wu.equipment_class not in plant.equipment_classes:
+                    yield (
+                        (*wc_path, "work_units", wu_id, "equipment_class"),
+                        _unknown("equipment class", wu.equipment_class, plant.equipment_classes),
+                    )
+    for cal_id, calendar in plant.calendars.items():
+        for i, window in enumerate(calendar.maintenance):
+            if window.equipment not in units and window.equipment not in centers:
+                yield (
+                    ("calendars", cal_id, "maintenance", i, "equipment"),
+                    _unknown("equipment", window.equipment, [*units, *centers]),
+                )
+    if plant.ramp_up and plant.ramp_up.line not in centers:
+        yield ("ramp_up", "line"), _unknown("work center", plant.ramp_up.line, centers)
+
+
+def _material_references(plant: Plant) -> Iterator[Issue]:
+    materials = plant.materials
+    for parent, lines in plant.boms.items():
+        if parent not in materials:
+            yield ("boms", parent), _unknown("material", parent, materials)
+        elif materials[parent].source == "buy":
+            yield ("boms", parent), "a bought material has no BOM of ours; set source: make or remove the BOM"
+        for i, line in enumerate(lines):
+            if line.component not in materials:
+                yield ("boms", parent, i, "component"), _unknown("material", line.component, materials)
+    supplied = set()
+    for sup_id, supplier in plant.suppliers.items():
+        for i, material in enumerate(supplier.materials):
+            supplied.add(material)
+            if material not in materials:
+                yield ("suppliers", sup_id, "materials", i), _unknown("material", material, materials)
+            elif materials[material].source != "buy":
+                yield ("suppliers", sup_id, "materials", i), f"material {material!r} is made, not bought"
+    for mat_id, material in materials.items():
+        if material.source == "buy" and mat_id not in supplied:
+            yield ("materials", mat_id, "source"), "a bought material needs a supplier that lists it"
+        if material.source == "make" and mat_id not in plant.routings:
+            yield ("materials", mat_id, "source"), "a made material needs a routing"
+        if material.source == "make" and mat_id not in plant.boms and material.kind != "raw":
+            yield ("materials", mat_id), "a made material needs a BOM (what it is made from)"
+    for i, lot in enumerate(plant.inventory):
+        if lot.material not in materials:
+            yield ("inventory", i, "material"), _unknown("material", lot.material, materials)
+    for cust_id, customer in plant.customers.items():
+        if customer.tenant not in plant.tenants:
+            yield ("customers", cust_id, "tenant"), _unknown("tenant", customer.tenant, plant.tenants)
+
+
+def _bom_cycles(plant: Plant) -> Iterator[Issue]:
+    """Depth-first search; each cycle is reported once, at the BOM where it was closed."""
+    state: dict[str, str] = {}
+    stack: list[str] = []
+    found: list[Issue] = []
+
+    def visit(material: str) -> None:
+        state[material] = "open"
+        stack.append(material)
+        for i, line in enumerate(plant.boms.get(material, [])):
+            child = line.component
+            if state.get(child) == "open":
+                cycle = stack[stack.index(child) :] + [child]
+                found.append((("boms", material, i, "component"), "cyclic BOM: " + " -> ".join(cycle)))
+            elif child not in state:
+                visit(child)
+        stack.pop()
+        state[material] = "done"
+
+    for material in plant.boms:
+        if material not in state:
+            visit(material)
+    yield from found
+
+
+def _routing_issues(plant: Plant) -> Iterator[Issue]:
+    units, centers = plant.work_units(), plant.work_centers()
+    capabilities = {c for eq in plant.equipment_classes.values() for c in eq.capabilities}
+    for mat_id, routing in plant.routings.items():
+        path = ("routings", mat_id)
+        if mat_id not in plant.materials:
+            yield path, _unknown("material", mat_id, plant.materials)
+        elif plant.materials[mat_id].source == "buy":
+            yield path, "a bought material has no routing; set source: make or remove the routing"
+        seen: set[str] = set()
+        for i, op in enumerate(routing.operations):
+            op_path = (*path, "operations", i)
+            if op.id in seen:
+                yield (*op_path, "id"), f"duplicate operation id {op.id!r}"
+            seen.add(op.id)
+            for j, equipment in enumerate(op.equipment):
+                if equipment not in units and equipment not in centers:
+                    yield (*op_path, "equipment", j), _unknown("equipment", equipment, [*units, *centers])
+            if op.capability not in capabilities:
+                yield (*op_path, "capability"), f"no equipment class offers capability {op.capability!r}"
+            elif not plant.eligible_units(op):
+                yield (
+                    (*op_path, "equipment"),
+                    (
+                        f"no equipment can do this operation: none of {op.equipment} "
+                        f"has capability {op.capability!r}"
+                    ),
+                )
+            if op.changeover_group and op.changeover_group not in plant.changeovers:
+                yield (
+                    (*op_path, "changeover_group"),
+                    _unknown("changeover group", op.changeover_group, plant.changeovers),
+                )
+            yield from _condition_issues(plant, op.when, (*op_path, "when"))
+    for parent, lines in plant.boms.items():
+        for i, line in enumerate(lines):
+            yield from _condition_issues(plant, line.when, ("boms", parent, i, "when"))
+
+
+def _all_options(plant: Plant) -> dict[str, set[str]]:
+    options: dict[str, set[str]] = {}
+    for product in plant.products.values():
+        for fam_id, family in product.option_families.items():
+            options.setdefault(fam_id, set()).update(family.options)
+    return options
+
+
+def _condition_issues(
+    plant: Plant, condition: Condition | None, path: Location, options=None
+) -> Iterator[Issue]:
+    options = options if options is not None else _all_options(plant)
+    for family, chosen in (condition or {}).items():
+        if family not in options:
+            yield (*path, family), _unknown("option family", family, options)
+            continue
+        for k, option in enumerate(chosen):
+            if option not in options[family]:
+                yield (*path, family, k), _unknown(f"{family} option", option, options[family])
+
+
+def _product_issues(plant: Plant) -> Iterator[Issue]:
+    for prod_id, product in plant.products.items():
+        path = ("products", prod_id)
+        material = plant.materials.get(product.material)
+        if material is None:
+            yield (*path, "material"), _unknown("material", product.material, plant.materials)
+        elif material.kind != "finished":
+            yield (
+                (*path, "material"),
+                f"material {product.material!r} is a {material.kind}, expected a finished good",
+            )
+        if product.tenant not in plant.tenants:
+            yield (*path, "tenant"), _unknown("tenant", product.tenant, plant.tenants)
+        own = {fam_id: set(fam.options) for fam_id, fam in product.option_families.items()}
+        for fam_id, family in product.option_families.items():
+            if family.default is not None and family.default not in family.options:
+                yield (
+                    (*path, "option_families", fam_id, "default"),
+                    _unknown("option", family.default, family.options),
+                )
+            mixes = [o.mix for o in family.options.values()]
+            if any(mixes) and abs(sum(mixes) - 1) > 0.01:
+                yield (*path, "option_families", fam_id), "option mix shares must add up to 1"
+        broken_rules = False
+        for i, rule in enumerate(product.rules):
+            for part in ("when", "requires", "excludes"):
+                problems = list(_condition_issues(plant, getattr(rule, part), (*path, "rules", i, part), own))
+                broken_rules |= bool(problems)
+                yield from problems
+        if broken_rules or not product.option_families:
+            continue
+        selectable = selectable_options(product)
+        for fam_id, family in product.option_families.items():
+            if not selectable[fam_id]:
+                yield (
+                    (*path, "option_families", fam_id),
+                    "no valid configuration exists: the rules contradict",
+                )
+                break
+            for option in family.options:
+                if option not in selectable[fam_id]:
+                    yield (
+                        (*path, "option_families", fam_id, "options", option),
+                        ("no valid configuration can choose this option (the rules rule it out)"),
+                    )

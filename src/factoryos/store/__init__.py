@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 tables and repositories, Alembic migrations; SQLite by default."""

@@ -1,0 +1,230 @@
+"""The foundation's tables. Plant definitions are keyed by (site, id) so that reloading a plant file
+updates rows in place; the validated plant document is kept whole for the algorithms that need all of it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from factoryos.store.db import Base
+
+UtcDateTime = DateTime(timezone=True)
+
+
+class PlantRecord(Base):
+    __tablename__ = "plants"
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    enterprise: Mapped[str] = mapped_column(String(64))
+    source_file: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PlantPart:
+    """Every plant definition row belongs to a site and has the plant file's id."""
+
+    site: Mapped[str] = mapped_column(
+        String(64), ForeignKey("plants.site", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class EquipmentRecord(PlantPart, Base):
+    __tablename__ = "equipment"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))  # area | work_center | work_unit (ISA-95 levels)
+    parent: Mapped[str | None] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(200))
+    equipment_class: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str | None] = mapped_column(String(32))
+
+
+class MaterialRecord(PlantPart, Base):
+    __tablename__ = "materials"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uom: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(8))
+    lead_time_days: Mapped[float] = mapped_column(Float)
+    lot_size_rule: Mapped[str] = mapped_column(String(16))
+    lot_size_quantity: Mapped[float | None] = mapped_column(Float)
+    safety_stock: Mapped[float] = mapped_column(Float)
+    unit_cost: Mapped[float] = mapped_column(Float)
+
+
+class BomLineRecord(PlantPart, Base):
+    __tablename__ = "bom_lines"
+    parent: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    component: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[float] = mapped_column(Float)
+    scrap: Mapped[float] = mapped_column(Float)
+    condition: Mapped[dict | None] = mapped_column(JSON)
+
+
+class OperationRecord(PlantPart, Base):
+    __tablename__ = "operations"
+    material: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(64))
+    capability: Mapped[str] = mapped_column(String(64))
+    equipment: Mapped[list[str]] = mapped_column(JSON)
+    setup_minutes: Mapped[float] = mapped_column(Float)
+    run_minutes: Mapped[float] = mapped_column(Float)
+    batch_size: Mapped[int | None] = mapped_column(Integer)
+    changeover_group: Mapped[str | None] = mapped_column(String(64))
+    condition: Mapped[dict | None] = mapped_column(JSON)
+
+
+class TenantRecord(PlantPart, Base):
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class CustomerRecord(PlantPart, Base):
+    __tablename__ = "customers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tenant: Mapped[str] = mapped_column(String(64))
+    segment: Mapped[str] = mapped_column(String(16))
+
+
+class ProductRecord(PlantPart, Base):
+    __tablename__ = "products"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    material: Mapped[str] = mapped_column(String(64))
+    tenant: Mapped[str] = mapped_column(String(64))
+    option_families: Mapped[dict] = mapped_column(JSON)
+    rules: Mapped[list] = mapped_column(JSON)
+
+
+class SupplierRecord(PlantPart, Base):
+    __tablename__ = "suppliers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lead_time_days: Mapped[float] = mapped_column(Float)
+    min_order: Mapped[float] = mapped_column(Float)
+    order_multiple: Mapped[float] = mapped_column(Float)
+    weekly_capacity: Mapped[float | None] = mapped_column(Float)
+    materials: Mapped[list[str]] = mapped_column(JSON)
+
+
+class InventoryRecord(PlantPart, Base):
+    """Inventory on hand by location and lot."""
+
+    __tablename__ = "inventory"
+    material: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lot: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
+
+
+PLANT_TABLES: tuple[type[Base], ...] = (
+    EquipmentRecord,
+    MaterialRecord,
+    BomLineRecord,
+    OperationRecord,
+    TenantRecord,
+    CustomerRecord,
+    ProductRecord,
+    SupplierRecord,
+    InventoryRecord,
+)
+
+
+class CustomerOrderRecord(Base):
+    __tablename__ = "customer_orders"
+    __table_args__ = (
+        ForeignKeyConstraint(["site", "product"], ["products.site", "products.id"]),
+        Index("ix_customer_orders_site_due", "site", "due_date"),
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    tenant: Mapped[str] = mapped_column(String(64))
+    customer: Mapped[str] = mapped_column(String(64))
+    product: Mapped[str] = mapped_column(String(64))
+    configuration: Mapped[dict[str, str]] = mapped_column(JSON)
+    quantity: Mapped[int] = mapped_column(Integer)
+    ordered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_date: Mapped[date] = mapped_column(Date)
+    promised_date: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))
+
+
+class ProductionOrderRecord(Base):
+    __tablename__ = "production_orders"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    material: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    configuration: Mapped[dict[str, str]] = mapped_column(JSON)
+    due_date: Mapped[date] = mapped_column(Date)
+    customer_order: Mapped[str | None] = mapped_column(ForeignKey("customer_orders.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(16))
+
+
+class WorkOrderRecord(Base):
+    __tablename__ = "work_orders"
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    production_order: Mapped[str] = mapped_column(ForeignKey("production_orders.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    operation: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+
+
+class EventRecord(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("source", "seq"),
+        Index("ix_events_equipment_ts", "equipment", "ts"),
+        Index("ix_events_kind_ts", "kind", "ts"),
+    )
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    site: Mapped[str] = mapped_column(String(64))
+    equipment: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class DeadLetter(Base):
+    """Whatever was rejected (an order, a message, a reading), kept with the reason."""
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (Index("ix_dead_letters_channel", "channel", "id"),)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    channel: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
