@@ -37,3 +37,12 @@ def run(app: typer.Typer) -> None:
             error.show()
             sys.exit(error.exit_code)
         raise
+
+
+def open_store(db: str | None):
+    """An engine on the chosen database, migrated to the newest schema (a no-op when it already is)."""
+    from factoryos.store.db import make_engine, migrate
+
+    engine = make_engine(db)
+    migrate(engine)
+    return engine

@@ -42,20 +42,14 @@ def complete(product: Product, choices: Configuration) -> dict[str, str]:
     """Fill families the customer left open with their defaults; reject unknown families and options."""
     unknown = sorted(set(choices) - set(product.option_families))
     if unknown:
-        raise FactoryosError(
-            f"unknown option family {unknown[0]!r}; expected one of {sorted(product.option_families)}"
-        )
+        raise FactoryosError(f"unknown option family {unknown[0]!r}; expected one of {sorted(product.option_families)}")
     configuration = {}
     for family_id, family in product.option_families.items():
         option = choices.get(family_id, family.default)
         if option is None:
-            raise FactoryosError(
-                f"option family {family_id!r} has no default: choose one of {sorted(family.options)}"
-            )
+            raise FactoryosError(f"option family {family_id!r} has no default: choose one of {sorted(family.options)}")
         if option not in family.options:
-            raise FactoryosError(
-                f"{family_id}: unknown option {option!r}; expected one of {sorted(family.options)}"
-            )
+            raise FactoryosError(f"{family_id}: unknown option {option!r}; expected one of {sorted(family.options)}")
         configuration[family_id] = option
     return configuration
 
@@ -81,11 +75,7 @@ def selectable_options(product: Product) -> dict[str, set[str]]:
 
 def _feasible_with(product: Product, family_id: str, option_id: str) -> bool:
     model = cp_model.CpModel()
-    chosen = {
-        (f, o): model.new_bool_var(f"{f}={o}")
-        for f, fam in product.option_families.items()
-        for o in fam.options
-    }
+    chosen = {(f, o): model.new_bool_var(f"{f}={o}") for f, fam in product.option_families.items() for o in fam.options}
     for f, fam in product.option_families.items():
         model.add_exactly_one(chosen[f, o] for o in fam.options)
 
@@ -96,9 +86,7 @@ def _feasible_with(product: Product, family_id: str, option_id: str) -> bool:
         for f, options in condition.items():
             term = model.new_bool_var("")
             model.add_bool_or([chosen[f, o] for o in options if (f, o) in chosen]).only_enforce_if(term)
-            model.add_bool_and([chosen[f, o].Not() for o in options if (f, o) in chosen]).only_enforce_if(
-                term.Not()
-            )
+            model.add_bool_and([chosen[f, o].Not() for o in options if (f, o) in chosen]).only_enforce_if(term.Not())
             terms.append(term)
         model.add_bool_and(terms).only_enforce_if(literal)
         model.add_bool_or([t.Not() for t in terms]).only_enforce_if(literal.Not())
@@ -125,9 +113,7 @@ def operations(plant: Plant, material: str, configuration: Configuration) -> lis
     return [op for op in routing.operations if matches(op.when, configuration)] if routing else []
 
 
-def explode(
-    plant: Plant, material: str, configuration: Configuration, quantity: float = 1.0
-) -> dict[str, float]:
+def explode(plant: Plant, material: str, configuration: Configuration, quantity: float = 1.0) -> dict[str, float]:
     """Gross requirement of every material below `material` for one configured unit (scrap included)."""
     totals: dict[str, float] = {}
 

@@ -228,9 +228,7 @@ class Demand(Part):
     units_per_day: Positive
     weekday_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)
     units_per_order: list[Positive] = Field(default_factory=lambda: [1.0])
-    lead_time_days: list[NonNegative] = Field(
-        default_factory=lambda: [14.0, 28.0], min_length=2, max_length=2
-    )
+    lead_time_days: list[NonNegative] = Field(default_factory=lambda: [14.0, 28.0], min_length=2, max_length=2)
 
 
 class Product(Part):
@@ -327,11 +325,7 @@ class Plant(Part):
 
     def work_centers(self) -> dict[str, tuple[str, WorkCenter]]:
         """Work center id -> (area id, work center)."""
-        return {
-            wc_id: (area_id, wc)
-            for area_id, area in self.areas.items()
-            for wc_id, wc in area.work_centers.items()
-        }
+        return {wc_id: (area_id, wc) for area_id, area in self.areas.items() for wc_id, wc in area.work_centers.items()}
 
     def work_units(self) -> dict[str, tuple[str, str, WorkUnit]]:
         """Work unit id -> (area id, work center id, work unit)."""

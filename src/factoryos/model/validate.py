@@ -51,10 +51,7 @@ def check_plant_text(text: str, file: str = "<plant>") -> tuple[Plant | None, li
         plant = Plant.model_validate(document.data)
     except ValidationError as error:
         return None, issues + [_pydantic_issue(file, document, e) for e in error.errors()]
-    issues += [
-        PlantIssue(file, format_path(path), document.line_of(path), msg)
-        for path, msg in relation_issues(plant)
-    ]
+    issues += [PlantIssue(file, format_path(path), document.line_of(path), msg) for path, msg in relation_issues(plant)]
     return (None if issues else plant), issues
 
 
@@ -220,10 +217,7 @@ def _routing_issues(plant: Plant) -> Iterator[Issue]:
             elif not plant.eligible_units(op):
                 yield (
                     (*op_path, "equipment"),
-                    (
-                        f"no equipment can do this operation: none of {op.equipment} "
-                        f"has capability {op.capability!r}"
-                    ),
+                    (f"no equipment can do this operation: none of {op.equipment} has capability {op.capability!r}"),
                 )
             if op.changeover_group and op.changeover_group not in plant.changeovers:
                 yield (
@@ -244,9 +238,7 @@ def _all_options(plant: Plant) -> dict[str, set[str]]:
     return options
 
 
-def _condition_issues(
-    plant: Plant, condition: Condition | None, path: Location, options=None
-) -> Iterator[Issue]:
+def _condition_issues(plant: Plant, condition: Condition | None, path: Location, options=None) -> Iterator[Issue]:
     options = options if options is not None else _all_options(plant)
     for family, chosen in (condition or {}).items():
         if family not in options:

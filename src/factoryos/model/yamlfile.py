@@ -47,9 +47,7 @@ def read_yaml(text: str) -> YamlDocument:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
-        return YamlDocument(
-            None, {}, [YamlIssue((), mark.line + 1 if mark else None, f"YAML syntax: {problem}")]
-        )
+        return YamlDocument(None, {}, [YamlIssue((), mark.line + 1 if mark else None, f"YAML syntax: {problem}")])
     document = YamlDocument(None, {}, [])
     if node is not None:
         document.data = _build(node, (), document, SafeConstructor())

@@ -42,9 +42,7 @@ class PlantRecord(Base):
 class PlantPart:
     """Every plant definition row belongs to a site and has the plant file's id."""
 
-    site: Mapped[str] = mapped_column(
-        String(64), ForeignKey("plants.site", ondelete="CASCADE"), primary_key=True
-    )
+    site: Mapped[str] = mapped_column(String(64), ForeignKey("plants.site", ondelete="CASCADE"), primary_key=True)
 
 
 class EquipmentRecord(PlantPart, Base):
@@ -203,9 +201,7 @@ class EventRecord(Base):
         Index("ix_events_equipment_ts", "equipment", "ts"),
         Index("ix_events_kind_ts", "kind", "ts"),
     )
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     ts: Mapped[datetime] = mapped_column(UtcDateTime)
     site: Mapped[str] = mapped_column(String(64))
     equipment: Mapped[str] = mapped_column(String(300))
@@ -220,9 +216,7 @@ class DeadLetter(Base):
 
     __tablename__ = "dead_letters"
     __table_args__ = (Index("ix_dead_letters_channel", "channel", "id"),)
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     channel: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(Text)

@@ -16,9 +16,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "dead_letters",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("channel", sa.String(length=32), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
@@ -31,9 +29,7 @@ def upgrade() -> None:
 
     op.create_table(
         "events",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
         sa.Column("site", sa.String(length=64), nullable=False),
         sa.Column("equipment", sa.String(length=300), nullable=False),
@@ -68,9 +64,7 @@ def upgrade() -> None:
         sa.Column("scrap", sa.Float(), nullable=False),
         sa.Column("condition", sa.JSON(), nullable=True),
         sa.Column("site", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site"], ["plants.site"], name=op.f("fk_bom_lines_site_plants"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site"], ["plants.site"], name=op.f("fk_bom_lines_site_plants"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("parent", "position", "site", name=op.f("pk_bom_lines")),
     )
     op.create_table(
@@ -80,9 +74,7 @@ def upgrade() -> None:
         sa.Column("tenant", sa.String(length=64), nullable=False),
         sa.Column("segment", sa.String(length=16), nullable=False),
         sa.Column("site", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site"], ["plants.site"], name=op.f("fk_customers_site_plants"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site"], ["plants.site"], name=op.f("fk_customers_site_plants"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", "site", name=op.f("pk_customers")),
     )
     op.create_table(
@@ -95,9 +87,7 @@ def upgrade() -> None:
         sa.Column("equipment_class", sa.String(length=64), nullable=True),
         sa.Column("kind", sa.String(length=32), nullable=True),
         sa.Column("site", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site"], ["plants.site"], name=op.f("fk_equipment_site_plants"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site"], ["plants.site"], name=op.f("fk_equipment_site_plants"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", "site", name=op.f("pk_equipment")),
     )
     op.create_table(
@@ -107,9 +97,7 @@ def upgrade() -> None:
         sa.Column("lot", sa.String(length=64), nullable=False),
         sa.Column("quantity", sa.Float(), nullable=False),
         sa.Column("site", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site"], ["plants.site"], name=op.f("fk_inventory_site_plants"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site"], ["plants.site"], name=op.f("fk_inventory_site_plants"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("material", "location", "lot", "site", name=op.f("pk_inventory")),
     )
     op.create_table(
@@ -125,9 +113,7 @@ def upgrade() -> None:
         sa.Column("safety_stock", sa.Float(), nullable=False),
         sa.Column("unit_cost", sa.Float(), nullable=False),
         sa.Column("site", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site"], ["plants.site"], name=op.f("fk_materials_site_plants"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site"], ["plants.site"], name=op.f("fk_materials_site_plants"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", "site", name=op.f("pk_materials")),
     )
     op.create_table(
@@ -143,9 +129,7 @@ def upgrade() -> None:
         sa.Column("changeover_group", sa.String(length=64), nullable=True),
         sa.Column("condition", sa.JSON(), nullable=True),
         sa.Column("site", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site"], ["plants.site"], name=op.f("fk_operations_site_plants"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site"], ["plants.site"], name=op.f("fk_operations_site_plants"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("material", "position", "site", name=op.f("pk_operations")),
     )
     op.create_table(
@@ -157,9 +141,7 @@ def upgrade() -> None:
         sa.Column("option_families", sa.JSON(), nullable=False),
         sa.Column("rules", sa.JSON(), nullable=False),
         sa.Column("site", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site"], ["plants.site"], name=op.f("fk_products_site_plants"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site"], ["plants.site"], name=op.f("fk_products_site_plants"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", "site", name=op.f("pk_products")),
     )
     op.create_table(
@@ -172,9 +154,7 @@ def upgrade() -> None:
         sa.Column("weekly_capacity", sa.Float(), nullable=True),
         sa.Column("materials", sa.JSON(), nullable=False),
         sa.Column("site", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site"], ["plants.site"], name=op.f("fk_suppliers_site_plants"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site"], ["plants.site"], name=op.f("fk_suppliers_site_plants"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", "site", name=op.f("pk_suppliers")),
     )
     op.create_table(
@@ -183,9 +163,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("site", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site"], ["plants.site"], name=op.f("fk_tenants_site_plants"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["site"], ["plants.site"], name=op.f("fk_tenants_site_plants"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", "site", name=op.f("pk_tenants")),
     )
     op.create_table(

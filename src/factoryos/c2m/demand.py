@@ -1,0 +1,82 @@
+"""A realistic, seeded stream of configured customer orders to work with before real orders flow.
+
+Per product and day: the number of orders is Poisson around the product's daily demand shaped by its
+weekday profile; each order arrives at a time of day drawn from a daytime-heavy profile, from a customer
+of the product's tenant (fleet and dealer customers order several units), with options drawn by their mix
+(attach rates) and redrawn until the product's rules accept them, and a due date within the product's
+order lead time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+
+from factoryos.model.configuration import rule_violations
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrder
+from factoryos.model.plant import Plant, Product
+
+HOURLY_PROFILE = np.array([1, 1, 1, 1, 1, 2, 3, 5, 7, 9, 10, 10, 9, 9, 10, 10, 9, 9, 10, 11, 10, 7, 4, 2], float)
+HOURLY_PROFILE /= HOURLY_PROFILE.sum()
+MAX_DRAWS = 200
+
+
+def draw_configuration(product: Product, rng: np.random.Generator) -> dict[str, str]:
+    for _ in range(MAX_DRAWS):
+        configuration = {}
+        for family_id, family in product.option_families.items():
+            options = list(family.options)
+            weights = np.array([family.options[o].mix for o in options], float)
+            weights = weights / weights.sum() if weights.sum() > 0 else None
+            configuration[family_id] = options[rng.choice(len(options), p=weights)]
+        if not rule_violations(product.rules, configuration):
+            return configuration
+    raise FactoryosError(
+        f"could not draw a valid configuration of {product.name or product.material} in {MAX_DRAWS} tries"
+    )
+
+
+def generate_orders(plant: Plant, start: date, days: int, seed: int, first_number: int = 1) -> list[CustomerOrder]:
+    if days < 1:
+        raise FactoryosError(f"--days must be at least 1 (got {days})")
+    rng = np.random.default_rng(seed)
+    orders: list[CustomerOrder] = []
+    for product_id, product in plant.products.items():
+        if product.demand is None:
+            continue
+        customers = sorted(cid for cid, c in plant.customers.items() if c.tenant == product.tenant)
+        if not customers:
+            raise FactoryosError(f"product {product_id!r} has demand but tenant {product.tenant!r} has no customers")
+        demand = product.demand
+        segments = [plant.customers[c].segment for c in customers]
+        mean_per_order = float(np.mean([1.0 if s == "retail" else np.mean(demand.units_per_order) for s in segments]))
+        for day in range(days):
+            today = start + timedelta(days=day)
+            expected_units = demand.units_per_day * demand.weekday_profile[today.weekday()]
+            for _ in range(rng.poisson(expected_units / mean_per_order)):
+                customer = customers[rng.integers(len(customers))]
+                segment = plant.customers[customer].segment
+                quantity = 1 if segment == "retail" else int(rng.choice(demand.units_per_order))
+                hour, minute = int(rng.choice(24, p=HOURLY_PROFILE)), int(rng.integers(60))
+                ordered_at = datetime.combine(today, time(hour, minute), UTC)
+                low, high = demand.lead_time_days
+                due = today + timedelta(days=int(rng.integers(int(low), int(high) + 1)))
+                orders.append(
+                    CustomerOrder(
+                        id="",
+                        site=plant.site.id,
+                        tenant=product.tenant,
+                        customer=customer,
+                        product=product_id,
+                        configuration=draw_configuration(product, rng),
+                        quantity=quantity,
+                        ordered_at=ordered_at,
+                        due_date=due,
+                    )
+                )
+    orders.sort(key=lambda o: (o.ordered_at, o.product, o.customer))
+    for number, order in enumerate(orders, start=first_number):
+        order.id = f"CO{number:07d}"
+    return orders

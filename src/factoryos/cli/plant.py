@@ -1,0 +1,86 @@
+"""`factoryos plant validate|load|show`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.tree import Tree
+
+from factoryos.cli.common import DbOption, console, err_console, open_store
+from factoryos.model.validate import check_plant_text, load_plant
+
+app = typer.Typer(help="Plant files: validate, load into the database, show.", no_args_is_help=True)
+
+PlantFile = Annotated[Path, typer.Argument(help="A plant file (YAML), e.g. examples/ev-plant.yaml.")]
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Plant files to check.")]) -> None:
+    """Check plant files and report every error, with file, line and path; exit 1 if any has errors."""
+    failed = 0
+    for file in files:
+        if not file.is_file():
+            err_console.print(f"[red]{file}: no such file[/]")
+            failed += 1
+            continue
+        plant, issues = check_plant_text(file.read_text(encoding="utf-8"), str(file))
+        if issues:
+            failed += 1
+            err_console.print(f"[bold red]{file}: {len(issues)} error{'s' if len(issues) > 1 else ''}[/]")
+            for issue in issues:
+                err_console.print(f"  {issue}", highlight=False, markup=False)
+        else:
+            console.print(
+                f"[green]{file}: valid[/] ({len(plant.materials)} materials, {len(plant.work_units())} work units, "
+                f"{len(plant.products)} products)"
+            )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def load(file: PlantFile, db: DbOption = None) -> None:
+    """Load a plant into the database in one transaction; loading again updates, never duplicates."""
+    from factoryos.store.plants import store_plant
+
+    plant = load_plant(file)
+    summary = store_plant(open_store(db), plant, str(file))
+    if not summary.changed:
+        console.print(f"plant [bold]{summary.site}[/] is up to date: nothing changed")
+        return
+    table = Table("table", "added", "updated", "removed", title=f"loaded plant {summary.site}")
+    for name in sorted(set(summary.added) | set(summary.updated) | set(summary.removed)):
+        table.add_row(name, str(summary.added[name]), str(summary.updated[name]), str(summary.removed[name]))
+    console.print(table)
+
+
+@app.command()
+def show(
+    db: DbOption = None,
+    site: Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")] = None,
+) -> None:
+    """Show the loaded plant: equipment hierarchy, products and their options, suppliers."""
+    from factoryos.store.plants import read_plant
+
+    plant = read_plant(open_store(db), site)
+    tree = Tree(f"[bold]{plant.enterprise.name} / {plant.site.name}[/] ({plant.site.id})")
+    for area_id, area in plant.areas.items():
+        branch = tree.add(f"[cyan]{area.name or area_id}[/] ({area_id})")
+        for wc_id, wc in area.work_centers.items():
+            mode = "lights-out 24/7" if wc.lights_out else f"calendar {wc.calendar}"
+            node = branch.add(f"{wc.name or wc_id} ({wc.kind}, {mode})")
+            for wu_id, wu in wc.work_units.items():
+                node.add(f"{wu_id} [dim]{wu.equipment_class}[/]")
+    console.print(tree)
+    products = Table("product", "tenant", "material", "options", title="Products")
+    for pid, product in plant.products.items():
+        families = "; ".join(f"{f}: {', '.join(fam.options)}" for f, fam in product.option_families.items())
+        products.add_row(pid, product.tenant, product.material, families)
+    console.print(products)
+    console.print(
+        f"{len(plant.materials)} materials, {len(plant.suppliers)} suppliers, {len(plant.customers)} customers, "
+        f"{len(plant.inventory)} inventory lots"
+    )

@@ -1,0 +1,51 @@
+"""`factoryos init` and `factoryos demo`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from factoryos.cli.common import DbOption, console, open_store
+from factoryos.model.errors import FactoryosError
+
+
+def init(db: DbOption = None) -> None:
+    """Create the database, or migrate it to the newest schema."""
+    from factoryos.store.db import database_url, make_engine, migrate
+
+    revision = migrate(make_engine(db))
+    console.print(f"database {database_url(db)} is at revision {revision}")
+
+
+def demo(
+    plant: Annotated[Path | None, typer.Option(help="Plant file; default the EV plant example.")] = None,
+    days: Annotated[int, typer.Option(help="Days of orders to run.")] = 30,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    out: Annotated[Path, typer.Option(help="Where to write the report.")] = Path("factoryos-report"),
+    db: DbOption = None,
+) -> None:
+    """Run the loop on a plant: load it, take a month of orders, and write the HTML report."""
+    import os
+
+    from factoryos.demo import EXAMPLES, DemoContext, run_demo
+    from factoryos.report import Report
+
+    started = time.perf_counter()
+    plant_file = plant or EXAMPLES / "ev-plant.yaml"
+    if not plant_file.is_file():
+        raise FactoryosError(f"{plant_file}: no such plant file")
+    if db is None and not os.environ.get("FACTORYOS_DATABASE_URL"):
+        out.mkdir(parents=True, exist_ok=True)
+        demo_db = out / "demo.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+        db = f"sqlite:///{demo_db}"
+    report = Report(title="factoryos demo", subtitle=f"{plant_file.name}, {days} days, seed {seed}")
+    ctx = DemoContext(open_store(db), plant_file, days, seed, console, report)
+    console.rule("[bold]factoryos demo")
+    path = run_demo(ctx, out)
+    console.rule()
+    console.print(f"report   {path.resolve()}  ({time.perf_counter() - started:.1f} s)")

@@ -1,0 +1,97 @@
+"""Orders and their states: a customer's order, the production order it causes, and its work orders.
+
+ISA-95 names: a CustomerOrder (what was sold), a ProductionOrder (what to make, pegged to the demand that
+caused it), a WorkOrder (one operation of the routing, the unit the floor executes and reports on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from factoryos.model.errors import FactoryosError
+
+
+class CustomerOrderState(StrEnum):
+    RECEIVED = "received"
+    CONFIRMED = "confirmed"
+    IN_PRODUCTION = "in-production"
+    COMPLETED = "completed"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+
+
+class ProductionOrderState(StrEnum):
+    PLANNED = "planned"
+    RELEASED = "released"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class WorkOrderState(StrEnum):
+    CREATED = "created"
+    RELEASED = "released"
+    STARTED = "started"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+TRANSITIONS: dict[StrEnum, set[StrEnum]] = {
+    CustomerOrderState.RECEIVED: {CustomerOrderState.CONFIRMED, CustomerOrderState.CANCELLED},
+    CustomerOrderState.CONFIRMED: {CustomerOrderState.IN_PRODUCTION, CustomerOrderState.CANCELLED},
+    CustomerOrderState.IN_PRODUCTION: {CustomerOrderState.COMPLETED},
+    CustomerOrderState.COMPLETED: {CustomerOrderState.SHIPPED},
+    ProductionOrderState.PLANNED: {ProductionOrderState.RELEASED, ProductionOrderState.CANCELLED},
+    ProductionOrderState.RELEASED: {ProductionOrderState.IN_PROGRESS, ProductionOrderState.CANCELLED},
+    ProductionOrderState.IN_PROGRESS: {ProductionOrderState.COMPLETED},
+    WorkOrderState.CREATED: {WorkOrderState.RELEASED, WorkOrderState.CANCELLED},
+    WorkOrderState.RELEASED: {WorkOrderState.STARTED, WorkOrderState.CANCELLED},
+    WorkOrderState.STARTED: {WorkOrderState.COMPLETED},
+}
+
+
+def advance(current: StrEnum, to: StrEnum) -> StrEnum:
+    """The next state, or a FactoryosError naming the illegal move (a shipped order cannot be cancelled)."""
+    if to not in TRANSITIONS.get(current, set()):
+        raise FactoryosError(f"cannot move from {current} to {to}")
+    return to
+
+
+@dataclass
+class CustomerOrder:
+    id: str
+    site: str
+    tenant: str
+    customer: str
+    product: str
+    configuration: dict[str, str]
+    quantity: int
+    ordered_at: datetime
+    due_date: date
+    state: CustomerOrderState = CustomerOrderState.RECEIVED
+    promised_date: date | None = None
+
+
+@dataclass
+class WorkOrder:
+    id: str
+    production_order: str
+    position: int
+    operation: str
+    quantity: int
+    state: WorkOrderState = WorkOrderState.CREATED
+
+
+@dataclass
+class ProductionOrder:
+    id: str
+    site: str
+    material: str
+    quantity: int
+    configuration: dict[str, str]
+    due_date: date
+    customer_order: str | None = None
+    state: ProductionOrderState = ProductionOrderState.PLANNED
+    work_orders: list[WorkOrder] = field(default_factory=list)

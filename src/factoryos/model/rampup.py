@@ -1,0 +1,51 @@
+"""The ramp-up capacity curve: what a new line can make each month as crews learn it.
+
+Capacity in month m = line rate (3600 / takt per hour) x shift hours x shifts x working days x efficiency,
+where efficiency follows Wright's learning curve on cumulative output (each doubling of cumulative units
+cuts the lost time by the learning rate) from `initial_efficiency` toward `mature_efficiency`. Output is
+the smaller of capacity and the month's target: the plan never builds ahead of the ramp.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from factoryos.model.plant import Plant, RampUp
+
+
+@dataclass(frozen=True)
+class RampMonthPlan:
+    month: int
+    target_units: float
+    line_rate_per_hour: float
+    hours: float
+    efficiency: float
+    capacity_units: float
+    planned_units: float
+    cumulative_units: float
+
+
+def efficiency(ramp: RampUp, cumulative_units: float, first_batch: float) -> float:
+    """Wright's curve on the gap to mature efficiency, counted in doublings of the first month's output."""
+    doublings = math.log2(max(cumulative_units, first_batch) / first_batch)
+    gap = (ramp.mature_efficiency - ramp.initial_efficiency) * ramp.learning_rate**doublings
+    return ramp.mature_efficiency - gap
+
+
+def ramp_curve(plant: Plant) -> list[RampMonthPlan]:
+    ramp = plant.ramp_up
+    if ramp is None:
+        return []
+    _, line = plant.work_centers()[ramp.line]
+    rate = 3600 / line.takt_seconds if line.takt_seconds else 0.0
+    first_batch = ramp.months[0].target_units
+    plans, cumulative = [], 0.0
+    for number, month in enumerate(ramp.months, start=1):
+        hours = ramp.shift_hours * month.shifts_per_day * month.working_days
+        eff = efficiency(ramp, cumulative, first_batch)
+        capacity = rate * hours * eff
+        planned = min(capacity, month.target_units)
+        cumulative += planned
+        plans.append(RampMonthPlan(number, month.target_units, rate, hours, eff, capacity, planned, cumulative))
+    return plans

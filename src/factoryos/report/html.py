@@ -1,0 +1,87 @@
+"""A self-contained HTML report. Plotly's script is inlined once, so the page opens offline from a file."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2733;background:#f6f8fa}
+header{background:#14324f;color:#fff;padding:18px 32px}header h1{margin:0;font-size:22px}
+header p{margin:4px 0 0;opacity:.8;font-size:13px}main{padding:8px 32px 40px;max-width:1280px}
+section{background:#fff;border:1px solid #dde3ea;border-radius:8px;margin:18px 0;padding:16px 20px}
+h2{font-size:18px;margin:0 0 8px}.facts{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0 12px}
+.fact{background:#eef3f8;border-radius:6px;padding:8px 12px;min-width:120px}
+.fact b{display:block;font-size:18px}.fact span{font-size:12px;color:#52606d}
+table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border-bottom:1px solid #e4e9ee;
+padding:4px 10px;text-align:right}
+th:first-child,td:first-child{text-align:left}nav a{margin-right:14px;color:#9cc4ea}
+"""
+
+
+@dataclass
+class Section:
+    title: str
+    text: str = ""
+    facts: dict[str, str] = field(default_factory=dict)
+    figures: list[go.Figure] = field(default_factory=list)
+    tables: list[tuple[list[str], list[list[object]]]] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return "".join(c if c.isalnum() else "-" for c in self.title.lower())
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str = ""
+    sections: list[Section] = field(default_factory=list)
+
+    def add(self, section: Section) -> Section:
+        self.sections.append(section)
+        return section
+
+    def render(self) -> str:
+        nav = " ".join(f'<a href="#{s.anchor}">{html.escape(s.title)}</a>' for s in self.sections)
+        body = "\n".join(_section_html(s) for s in self.sections)
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return (
+            f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(self.title)}</title>"
+            f"<style>{STYLE}</style><script>{get_plotlyjs()}</script></head><body>"
+            f"<header><h1>{html.escape(self.title)}</h1><p>{html.escape(self.subtitle)} &middot; {stamp}</p>"
+            f"<nav>{nav}</nav></header><main>{body}</main></body></html>"
+        )
+
+    def write(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / "index.html"
+        path.write_text(self.render(), encoding="utf-8")
+        return path
+
+
+def _section_html(section: Section) -> str:
+    facts = "".join(
+        f"<div class='fact'><b>{html.escape(v)}</b><span>{html.escape(k)}</span></div>"
+        for k, v in section.facts.items()
+    )
+    tables = "".join(_table_html(header, rows) for header, rows in section.tables)
+    figures = "".join(
+        fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}) for fig in section.figures
+    )
+    text = f"<p>{html.escape(section.text)}</p>" if section.text else ""
+    return (
+        f"<section id='{section.anchor}'><h2>{html.escape(section.title)}</h2>{text}"
+        f"<div class='facts'>{facts}</div>{tables}{figures}</section>"
+    )
+
+
+def _table_html(header: list[str], rows: list[list[object]]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

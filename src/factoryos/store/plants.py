@@ -1,0 +1,268 @@
+"""Load a plant into the database, transactionally and idempotently, and read it back.
+
+Rows are keyed by the plant file's own ids, so loading the same file again compares, finds nothing to
+change and writes nothing; a changed file updates rows in place and removes what it no longer has. The
+whole load is one transaction: a load that fails leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import Plant
+from factoryos.store.db import Base, transaction
+from factoryos.store.tables import (
+    PLANT_TABLES,
+    BomLineRecord,
+    CustomerRecord,
+    EquipmentRecord,
+    InventoryRecord,
+    MaterialRecord,
+    OperationRecord,
+    PlantRecord,
+    ProductRecord,
+    SupplierRecord,
+    TenantRecord,
+)
+
+
+@dataclass
+class LoadSummary:
+    site: str
+    added: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    removed: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def plant_rows(plant: Plant) -> dict[type[Base], list[dict]]:
+    """Every plant definition row, as plain dicts per table."""
+    site = plant.site.id
+    rows: dict[type[Base], list[dict]] = {table: [] for table in PLANT_TABLES}
+    for area_id, area in plant.areas.items():
+        area_path = f"{site}/{area_id}"
+        rows[EquipmentRecord].append(
+            dict(
+                id=area_id,
+                level="area",
+                parent=None,
+                path=area_path,
+                name=area.name or area_id,
+                equipment_class=None,
+                kind=None,
+            )
+        )
+        for wc_id, wc in area.work_centers.items():
+            rows[EquipmentRecord].append(
+                dict(
+                    id=wc_id,
+                    level="work_center",
+                    parent=area_id,
+                    path=f"{area_path}/{wc_id}",
+                    name=wc.name or wc_id,
+                    equipment_class=None,
+                    kind=wc.kind,
+                )
+            )
+            for wu_id, wu in wc.work_units.items():
+                rows[EquipmentRecord].append(
+                    dict(
+                        id=wu_id,
+                        level="work_unit",
+                        parent=wc_id,
+                        path=f"{area_path}/{wc_id}/{wu_id}",
+                        name=wu.name or wu_id,
+                        equipment_class=wu.equipment_class,
+                        kind=None,
+                    )
+                )
+    for mat_id, m in plant.materials.items():
+        rows[MaterialRecord].append(
+            dict(
+                id=mat_id,
+                name=m.name or mat_id,
+                uom=m.uom,
+                kind=m.kind,
+                source=m.source,
+                lead_time_days=m.lead_time_days,
+                lot_size_rule=m.lot_size.rule,
+                lot_size_quantity=m.lot_size.quantity,
+                safety_stock=m.safety_stock,
+                unit_cost=m.unit_cost,
+            )
+        )
+    for parent, lines in plant.boms.items():
+        for position, line in enumerate(lines):
+            rows[BomLineRecord].append(
+                dict(
+                    parent=parent,
+                    position=position,
+                    component=line.component,
+                    quantity=line.quantity,
+                    scrap=line.scrap,
+                    condition=line.when,
+                )
+            )
+    for material, routing in plant.routings.items():
+        for position, op in enumerate(routing.operations):
+            rows[OperationRecord].append(
+                dict(
+                    material=material,
+                    position=position,
+                    id=op.id,
+                    capability=op.capability,
+                    equipment=op.equipment,
+                    setup_minutes=op.setup_minutes,
+                    run_minutes=op.run_minutes,
+                    batch_size=op.batch_size,
+                    changeover_group=op.changeover_group,
+                    condition=op.when,
+                )
+            )
+    for tid, t in plant.tenants.items():
+        rows[TenantRecord].append(dict(id=tid, name=t.name or tid, role=t.role))
+    for cid, c in plant.customers.items():
+        rows[CustomerRecord].append(dict(id=cid, name=c.name or cid, tenant=c.tenant, segment=c.segment))
+    for pid, p in plant.products.items():
+        rows[ProductRecord].append(
+            dict(
+                id=pid,
+                name=p.name or pid,
+                material=p.material,
+                tenant=p.tenant,
+                option_families={k: v.model_dump(mode="json") for k, v in p.option_families.items()},
+                rules=[r.model_dump(mode="json", exclude_none=True) for r in p.rules],
+            )
+        )
+    for sid, s in plant.suppliers.items():
+        rows[SupplierRecord].append(
+            dict(
+                id=sid,
+                name=s.name or sid,
+                lead_time_days=s.lead_time_days,
+                min_order=s.min_order,
+                order_multiple=s.order_multiple,
+                weekly_capacity=s.weekly_capacity,
+                materials=s.materials,
+            )
+        )
+    on_hand: dict[tuple[str, str, str], float] = {}
+    for lot in plant.inventory:
+        key = (lot.material, lot.location, lot.lot)
+        on_hand[key] = on_hand.get(key, 0.0) + lot.quantity
+    for (material, location, lot), quantity in on_hand.items():
+        rows[InventoryRecord].append(dict(material=material, location=location, lot=lot, quantity=quantity))
+    for table_rows in rows.values():
+        for row in table_rows:
+            row["site"] = site
+    return rows
+
+
+def store_plant(engine: Engine, plant: Plant, source_file: str) -> LoadSummary:
+    document = plant.model_dump(mode="json")
+    content_hash = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    summary = LoadSummary(plant.site.id)
+    try:
+        with transaction(engine) as session:
+            _store_plant_record(session, plant, source_file, document, content_hash, summary)
+            for table, rows in plant_rows(plant).items():
+                _sync_table(session, table, plant.site.id, rows, summary)
+    except IntegrityError as error:
+        raise FactoryosError(
+            f"loading {source_file} would break stored data (orders still refer to something the file removes): "
+            f"{error.orig}"
+        ) from None
+    return summary
+
+
+def _store_plant_record(
+    session: Session, plant: Plant, source_file: str, document: dict, content_hash: str, summary: LoadSummary
+) -> None:
+    record = session.get(PlantRecord, plant.site.id)
+    if record is None:
+        session.add(
+            PlantRecord(
+                site=plant.site.id,
+                name=plant.site.name,
+                enterprise=plant.enterprise.id,
+                source_file=source_file,
+                content_hash=content_hash,
+                document=document,
+                loaded_at=datetime.now(UTC),
+            )
+        )
+        session.flush()
+        summary.added["plants"] += 1
+    elif record.content_hash != content_hash:
+        record.name, record.enterprise, record.document = plant.site.name, plant.enterprise.id, document
+        record.content_hash, record.source_file, record.loaded_at = (
+            content_hash,
+            source_file,
+            datetime.now(UTC),
+        )
+        summary.updated["plants"] += 1
+
+
+def _primary_key(table: type[Base], row: dict) -> tuple:
+    return tuple(row[column.name] for column in inspect(table).primary_key)
+
+
+def _sync_table(session: Session, table: type[Base], site: str, rows: list[dict], summary: LoadSummary) -> None:
+    name = table.__tablename__
+    stored = {_primary_key(table, _as_dict(r)): r for r in session.scalars(select(table).where(table.site == site))}
+    wanted = {_primary_key(table, row): row for row in rows}
+    for key, row in wanted.items():
+        record = stored.get(key)
+        if record is None:
+            session.add(table(**row))
+            summary.added[name] += 1
+        elif _as_dict(record) != row:
+            for column, value in row.items():
+                setattr(record, column, value)
+            summary.updated[name] += 1
+    session.flush()
+    for key, record in stored.items():
+        if key not in wanted:
+            session.delete(record)
+            summary.removed[name] += 1
+    session.flush()
+
+
+def _as_dict(record: Base) -> dict:
+    return {column.key: getattr(record, column.key) for column in inspect(type(record)).columns}
+
+
+def read_plant(engine: Engine, site: str | None = None) -> Plant:
+    """The stored plant (the only one when `site` is not given)."""
+    with Session(engine) as session:
+        records = list(session.scalars(select(PlantRecord).order_by(PlantRecord.site)))
+    if not records:
+        raise FactoryosError("no plant is loaded: run `factoryos plant load FILE` first")
+    if site is None:
+        if len(records) > 1:
+            raise FactoryosError(
+                f"several plants are loaded ({', '.join(r.site for r in records)}); name one with --site"
+            )
+        return Plant.model_validate(records[0].document)
+    for record in records:
+        if record.site == site:
+            return Plant.model_validate(record.document)
+    raise FactoryosError(f"no plant {site!r} is loaded; loaded: {', '.join(r.site for r in records)}")
+
+
+def stored_sites(engine: Engine) -> Iterator[PlantRecord]:
+    with Session(engine) as session:
+        yield from session.scalars(select(PlantRecord).order_by(PlantRecord.site))
