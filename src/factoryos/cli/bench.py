@@ -2,4 +2,7 @@
 
 import typer
 
+from factoryos.cli import bench_twin
+
 app = typer.Typer(help="Benchmarks: scheduling, the twin engine, ingestion.", no_args_is_help=True)
+app.command("twin")(bench_twin.twin)

@@ -1,0 +1,103 @@
+"""A buffer between equipment: finite capacity blocks the upstream, an empty one starves the downstream.
+
+Unlike a SimPy `Store`, a part that can move now moves without an event: `take` returns a part or None and
+`put` returns None or an event to wait on, so the common case costs no scheduling at all. Stations that
+follow a schedule or a dispatching rule pass a `Picker` that chooses among the waiting parts.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from simpy import Environment, Event
+
+if TYPE_CHECKING:
+    from factoryos.twin.part import Part
+
+Picker = Callable[["deque[Part]"], int]  # index of the part to take, or -1 for none acceptable
+
+
+class Buffer:
+    __slots__ = ("env", "name", "capacity", "items", "_getters", "_putters", "_area", "_last", "peak", "entered")
+
+    def __init__(self, env: Environment, name: str, capacity: float = float("inf")) -> None:
+        self.env = env
+        self.name = name
+        self.capacity = capacity
+        self.items: deque[Part] = deque()
+        self._getters: list[tuple[Picker | None, Event]] = []
+        self._putters: deque[tuple[Event, Part]] = deque()
+        self._area = 0.0
+        self._last = 0.0
+        self.peak = 0
+        self.entered = 0
+
+    def put(self, part: Part) -> Event | None:
+        """Hand the part to a waiting taker, store it, or return an event that fires once there is room."""
+        self.entered += 1
+        if self._getters and self._handover(part):
+            return None
+        if len(self.items) >= self.capacity:
+            event = Event(self.env)
+            self._putters.append((event, part))
+            return event
+        self._store(part)
+        return None
+
+    def take(self, pick: Picker | None = None) -> Part | None:
+        items = self.items
+        if not items:
+            return None
+        if pick is None:
+            part = items.popleft()
+        else:
+            index = pick(items)
+            if index < 0:
+                return None
+            part = items[index]
+            del items[index]
+        self._accrue()
+        if self._putters:
+            event, waiting = self._putters.popleft()
+            event.succeed()
+            if not (self._getters and self._handover(waiting)):
+                self._store(waiting)
+        return part
+
+    def wait(self, pick: Picker | None = None) -> Event:
+        """An event whose value is the next part this taker accepts (call after `take` returned None)."""
+        event = Event(self.env)
+        self._getters.append((pick, event))
+        return event
+
+    @property
+    def level(self) -> int:
+        return len(self.items)
+
+    def average_level(self, now: float) -> float:
+        return (self._area + len(self.items) * (now - self._last)) / now if now > 0 else 0.0
+
+    def _handover(self, part: Part) -> bool:
+        probe: deque[Part] | None = None
+        for i, (pick, event) in enumerate(self._getters):
+            if pick is not None:
+                probe = probe or deque((part,))
+                if pick(probe) < 0:
+                    continue
+            del self._getters[i]
+            event.succeed(part)
+            return True
+        return False
+
+    def _store(self, part: Part) -> None:
+        self._accrue()
+        self.items.append(part)
+        if len(self.items) > self.peak:
+            self.peak = len(self.items)
+
+    def _accrue(self) -> None:
+        now = self.env.now
+        self._area += len(self.items) * (now - self._last)
+        self._last = now

@@ -1,0 +1,280 @@
+"""What every piece of equipment shares: state-time accounting, breakdowns, shifts, planned maintenance,
+yields with rework, and what it says on the event stream.
+
+Breakdowns are operation-dependent: each server draws its operating time to failure (exponential with mean
+MTBF) and fails when its processing has used that up, so no interrupts are needed and a fault can announce
+itself on the sensors during the hours of operation before it happens. Time in every state is accounted per
+server and summed per equipment (server-seconds).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from simpy import Environment
+
+from factoryos.model.errors import FactoryosError
+from factoryos.twin.buffer import Buffer, Picker
+from factoryos.twin.calendar import ShiftCalendar
+from factoryos.twin.distributions import Duration
+from factoryos.twin.operators import Crew
+from factoryos.twin.part import Operation, Part, TestSpec
+from factoryos.twin.sensors import SENSOR_KINDS, SensorKind, reading
+from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, WORKING
+
+if TYPE_CHECKING:
+    from factoryos.twin.publisher import Publisher
+    from factoryos.twin.sink import Sink
+
+INF = float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class Reliability:
+    """Breakdowns: mean operating time between failures and the repair time, in seconds."""
+
+    mtbf: float
+    mttr: Duration
+
+    def __post_init__(self) -> None:
+        if not self.mtbf > 0:
+            raise FactoryosError(f"mtbf must be > 0 seconds, got {self.mtbf}")
+
+
+@dataclass(frozen=True, slots=True)
+class Maintenance:
+    """Planned maintenance: `duration` seconds every `interval` seconds of calendar time. It also catches a
+    developing fault, so the equipment comes back as good as new."""
+
+    interval: float
+    duration: float
+    first: float = 0.0
+
+
+class Server:
+    __slots__ = ("index", "state", "since", "active_since", "ttf", "warns", "setup_group", "next_pm")
+
+    def __init__(self, index: int, now: float) -> None:
+        self.index = index
+        self.state = IDLE
+        self.since = now
+        self.active_since = now
+        self.ttf = INF
+        self.warns = False
+        self.setup_group: str | None = None
+        self.next_pm = INF
+
+
+class Equipment:
+    """Base of stations, paced lines and batch stations: one or more servers pulling from one inbox."""
+
+    def __init__(
+        self,
+        env: Environment,
+        name: str,
+        inbox: Buffer,
+        sink: Sink,
+        rng: random.Random,
+        *,
+        servers: int = 1,
+        path: str | None = None,
+        reliability: Reliability | None = None,
+        crew: Crew | None = None,
+        calendar: ShiftCalendar | None = None,
+        maintenance: Maintenance | None = None,
+        pick: Picker | None = None,
+        sensor: str | None = None,
+        publisher: Publisher | None = None,
+    ) -> None:
+        if servers < 1:
+            raise FactoryosError(f"equipment {name}: needs at least one server, got {servers}")
+        if sensor is not None and sensor not in SENSOR_KINDS:
+            raise FactoryosError(
+                f"equipment {name}: sensor kind {sensor!r}: expected one of {', '.join(sorted(SENSOR_KINDS))}"
+            )
+        self.env = env
+        self.name = name
+        self.path = path or name
+        self.inbox = inbox
+        self.sink = sink
+        self.rng = rng
+        self.servers = servers
+        self.reliability = reliability
+        self.crew = crew
+        calendar = calendar if calendar is not None else (crew.calendar if crew is not None else None)
+        self.calendar = None if calendar is not None and calendar.always_open else calendar
+        self.maintenance = maintenance
+        self.pick = pick
+        self.sensor: SensorKind | None = SENSOR_KINDS[sensor] if sensor else None
+        self.publisher = publisher
+        self.state_time = [0.0] * 7
+        self.completed = 0
+        self.good = 0
+        self.scrap = 0
+        self.rework = 0
+        self.failures = 0
+        self.ideal_seconds = 0.0
+        self.active_sum = 0.0
+        self.active_count = 0
+        self._servers = [Server(k, env.now) for k in range(servers)]
+        for server in self._servers:
+            self._renew(server)
+            if maintenance is not None:
+                server.next_pm = maintenance.first
+            env.process(self._serve(server))
+        if self.sensor is not None and not self.sensor.per_cycle and publisher is not None:
+            env.process(self._sample(self._servers[0]))
+
+    def _serve(self, srv: Server) -> Any:
+        raise NotImplementedError
+
+    def _gated(self, srv: Server) -> bool:
+        return srv.next_pm <= self.env.now or self.calendar is not None
+
+    def _wait_until_available(self, srv: Server) -> Any:
+        """Planned maintenance when it is due, then wait for the shift calendar to open."""
+        env = self.env
+        if srv.next_pm <= env.now:
+            self._to(srv, MAINTENANCE, "planned")
+            yield env.timeout(self.maintenance.duration)  # type: ignore[union-attr]
+            srv.next_pm += self.maintenance.interval  # type: ignore[union-attr]
+            self._renew(srv)
+        if self.calendar is not None and not self.calendar.is_open(env.now):
+            self._to(srv, IDLE, "not scheduled")
+            yield env.timeout(self.calendar.next_open(env.now) - env.now)
+
+    def _work(self, srv: Server, seconds: float) -> Any:
+        """Process for `seconds` of operating time, breaking down (and being repaired) on the way if due."""
+        env = self.env
+        if self.reliability is not None:
+            while seconds >= srv.ttf:
+                yield env.timeout(srv.ttf)
+                seconds -= srv.ttf
+                yield from self._repair(srv)
+            srv.ttf -= seconds
+        yield env.timeout(seconds)
+
+    def _repair(self, srv: Server) -> Any:
+        self.failures += 1
+        previous = srv.state
+        self._to(srv, DOWN, "breakdown")
+        pub = self.publisher
+        if pub is not None:
+            pub.alarm(self.env.now, self.path, "breakdown", f"{self.name} stopped", "critical")
+        yield self.env.timeout(self.reliability.mttr.sample(self.rng))  # type: ignore[union-attr]
+        if pub is not None:
+            pub.alarm(self.env.now, self.path, "breakdown", f"{self.name} repaired", "critical", active=False)
+        self._renew(srv)
+        self._to(srv, previous if previous != DOWN else WORKING)
+
+    def _renew(self, srv: Server) -> None:
+        """Draw the operating time to the next failure, and whether the sensors will see it coming."""
+        if self.reliability is not None:
+            srv.ttf = self.rng.expovariate(1.0 / self.reliability.mtbf)
+            srv.warns = self.sensor is not None and self.rng.random() < self.sensor.warning_share
+
+    def _finish(self, part: Part, op: Operation) -> bool:
+        """Count the operation and apply its yield and test: True when the part moves on along its route
+        (possibly through a rework detour), False when it was scrapped."""
+        env = self.env
+        pub = self.publisher
+        passed = op.yield_rate >= 1.0 or self.rng.random() <= op.yield_rate
+        if pub is not None:
+            if op.test is not None:
+                values = self._test_values(op.test, passed)
+                pub.test(env.now, self.path, part.serial, op.test.name, passed, values)
+            pub.operation(env.now, self.path, part.order, op.name, "completed", part.serial)
+        if passed:
+            self.good += 1
+            if pub is not None:
+                pub.count(env.now, self.path, good=1, material=part.product)
+            return True
+        if op.rework:
+            self.rework += 1
+            part.reworks += 1
+            i = part.step
+            part.route = part.route[: i + 1] + op.rework + part.route[i:]
+            if pub is not None:
+                pub.count(env.now, self.path, rework=1, material=part.product)
+            return True
+        self.scrap += 1
+        if pub is not None:
+            pub.count(env.now, self.path, scrap=1, material=part.product)
+        self.sink.scrapped(part)
+        return False
+
+    def _test_values(self, test: TestSpec, passed: bool) -> list[dict[str, Any]]:
+        """Measurements inside their limits for a pass; one of them outside for a fail."""
+        rng = self.rng
+        failing = rng.randrange(len(test.measurements)) if not passed and test.measurements else -1
+        values = []
+        for k, (name, unit, nominal, low, high) in enumerate(test.measurements):
+            spread = (high - low) / 8.0
+            if k == failing:
+                value = high + spread * (0.2 + rng.random())
+            else:
+                value = min(max(nominal + rng.gauss(0.0, spread), low), high)
+            values.append({"name": name, "value": round(value, 4), "unit": unit, "low": low, "high": high})
+        return values
+
+    def _started(self, srv: Server, part: Part, operation: str) -> None:
+        """Publish the start of an operation, and the per-cycle sensor readings."""
+        now = self.env.now
+        pub = self.publisher
+        assert pub is not None
+        pub.operation(now, self.path, part.order, operation, "started", part.serial, part.lots)
+        sensor = self.sensor
+        if sensor is not None and sensor.per_cycle:
+            progress = self._fault_progress(srv, sensor)
+            for signal in sensor.signals:
+                pub.measurement(now, self.path, signal.name, reading(signal, self.rng, progress), signal.unit)
+
+    def _fault_progress(self, srv: Server, sensor: SensorKind) -> float:
+        window = sensor.warning_hours * 3600.0
+        return 1.0 - srv.ttf / window if srv.warns and srv.ttf < window else 0.0
+
+    def _sample(self, srv: Server) -> Any:
+        """Ambient sensors (a paint booth's air) read on a clock, not per cycle."""
+        sensor = self.sensor
+        pub = self.publisher
+        assert sensor is not None and pub is not None
+        rng = random.Random(f"{self.path}:ambient")
+        while True:
+            progress = self._fault_progress(srv, sensor)
+            for signal in sensor.signals:
+                pub.measurement(self.env.now, self.path, signal.name, reading(signal, rng, progress), signal.unit)
+            yield self.env.timeout(sensor.interval)
+
+    def _to(self, srv: Server, state: int, reason: str | None = None) -> None:
+        old = srv.state
+        if old == state:
+            return
+        now = self.env.now
+        self.state_time[old] += now - srv.since
+        srv.state = state
+        srv.since = now
+        if ACTIVE[state] != ACTIVE[old]:
+            if ACTIVE[state]:
+                srv.active_since = now
+            else:
+                self.active_sum += now - srv.active_since
+                self.active_count += 1
+        if self.publisher is not None:
+            self.publisher.state(now, self.path, state, reason)
+
+    def close(self, now: float) -> None:
+        """Account the time since the last state change (call once, at the end of the run)."""
+        for srv in self._servers:
+            self.state_time[srv.state] += now - srv.since
+            srv.since = now
+            if ACTIVE[srv.state]:
+                self.active_sum += now - srv.active_since
+                self.active_count += 1
+                srv.active_since = now
+
+    def _forward(self, part: Part) -> Any:
+        part.step += 1
+        dest = part.route[part.step].to if part.step < len(part.route) else self.sink
+        return dest.put(part)

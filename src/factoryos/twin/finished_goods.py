@@ -1,0 +1,76 @@
+"""Finished goods: where completed units wait for a customer, and where customer orders wait for units.
+
+Make-to-stock units go into stock and ship when an order for that product arrives; order-driven (C2M) units
+are pegged to their customer order and ship the moment they are complete. The time-average stock is the
+finished-goods inventory the two ways of working are compared on.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from simpy import Environment
+
+if TYPE_CHECKING:
+    from factoryos.twin.part import Part
+
+
+class FinishedGoods:
+    def __init__(self, env: Environment, initial_stock: dict[str, int] | None = None) -> None:
+        self.env = env
+        self.stock: dict[str, int] = dict(initial_stock or {})
+        self.level = sum(self.stock.values())
+        self._area = 0.0
+        self._last = env.now
+        self._pegged: dict[str, tuple[float, float]] = {}
+        self._backorders: dict[str, deque[tuple[float, float]]] = {}
+        self.orders = 0
+        self.delivered = 0
+        self.on_time = 0
+        self.order_lead_sum = 0.0
+
+    def peg(self, order: str, placed: float, due: float) -> None:
+        """Register a customer order whose unit is built for it (C2M): it ships on completion."""
+        self.orders += 1
+        self._pegged[order] = (placed, due)
+
+    def demand(self, product: str, placed: float, due: float) -> None:
+        """A customer order for a stocked product: ship from stock now, or wait for the next unit."""
+        self.orders += 1
+        if self.stock.get(product, 0) > 0:
+            self._move(product, -1)
+            self._ship(placed, due)
+        else:
+            self._backorders.setdefault(product, deque()).append((placed, due))
+
+    def receive(self, part: Part) -> None:
+        pegged = self._pegged.pop(part.order, None)
+        if pegged is not None:
+            self._ship(*pegged)
+            return
+        waiting = self._backorders.get(part.product)
+        if waiting:
+            self._ship(*waiting.popleft())
+        else:
+            self._move(part.product, 1)
+
+    @property
+    def backorders(self) -> int:
+        return sum(len(q) for q in self._backorders.values())
+
+    def average_level(self, now: float) -> float:
+        return (self._area + self.level * (now - self._last)) / now if now > 0 else float(self.level)
+
+    def _ship(self, placed: float, due: float) -> None:
+        now = self.env.now
+        self.delivered += 1
+        self.on_time += now <= due
+        self.order_lead_sum += now - placed
+
+    def _move(self, product: str, delta: int) -> None:
+        now = self.env.now
+        self._area += self.level * (now - self._last)
+        self._last = now
+        self.level += delta
+        self.stock[product] = self.stock.get(product, 0) + delta

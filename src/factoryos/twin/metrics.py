@@ -1,0 +1,98 @@
+"""What a run measured, as plain data: per equipment (state times, counts, OEE), per line, and for the floor.
+
+OEE follows the time model of ISA-95 / ISO 22400: planned time excludes not-scheduled (idle) time and
+planned maintenance; availability loses breakdowns and setups; performance is ideal time over run time,
+so starving and blocking show up there; quality is first-pass good over all units. A line's OEE is its
+bottleneck's. The bottleneck is found by the average active-period method (Roser et al. 2001): the
+equipment whose uninterrupted active periods (working, setup, repair) are longest on average.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from factoryos.twin.states import DOWN, IDLE, MAINTENANCE, NAMES, SETUP
+
+
+@dataclass(frozen=True)
+class EquipmentMetrics:
+    name: str
+    path: str
+    line: str
+    state_fraction: dict[str, float]
+    completed: int
+    good: int
+    scrap: int
+    rework: int
+    failures: int
+    availability: float
+    performance: float
+    quality: float
+    oee: float
+    mean_active_period: float
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    horizon: float  # seconds measured (after the warm-up)
+    completed: int
+    scrapped: int
+    throughput: float  # units per second
+    avg_wip: float
+    avg_lead_time: float  # release to completion, seconds
+    on_time_rate: float | None
+    labour_hours: float
+    fg_inventory_avg: float
+    orders_delivered: int
+    avg_order_lead_time: float | None  # customer order to delivery, seconds
+    bottleneck: str | None
+    equipment: list[EquipmentMetrics] = field(default_factory=list)
+    line_oee: dict[str, float] = field(default_factory=dict)
+    by_product: dict[str, int] = field(default_factory=dict)
+    events_published: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def equipment_metrics(name: str, path: str, state_time: list[float], counts: dict[str, Any]) -> EquipmentMetrics:
+    total = sum(state_time)
+    planned = total - state_time[IDLE] - state_time[MAINTENANCE]
+    running = planned - state_time[DOWN] - state_time[SETUP]
+    done = counts["completed"]
+    availability = running / planned if planned > 0 else 0.0
+    performance = min(1.0, counts["ideal_seconds"] / running) if running > 0 else 0.0
+    quality = counts["good"] / done if done else 0.0
+    return EquipmentMetrics(
+        name=name,
+        path=path,
+        line=path.rsplit("/", 1)[0] if "/" in path else "",
+        state_fraction={n: (t / total if total > 0 else 0.0) for n, t in zip(NAMES, state_time, strict=True)},
+        completed=done,
+        good=counts["good"],
+        scrap=counts["scrap"],
+        rework=counts["rework"],
+        failures=counts["failures"],
+        availability=availability,
+        performance=performance,
+        quality=quality,
+        oee=availability * performance * quality,
+        mean_active_period=counts["active_sum"] / counts["active_count"] if counts["active_count"] else 0.0,
+    )
+
+
+def bottleneck(equipment: list[EquipmentMetrics]) -> str | None:
+    best = max(equipment, key=lambda e: e.mean_active_period, default=None)
+    return best.name if best is not None and best.mean_active_period > 0 else None
+
+
+def line_oee(equipment: list[EquipmentMetrics]) -> dict[str, float]:
+    lines: dict[str, list[EquipmentMetrics]] = {}
+    for e in equipment:
+        lines.setdefault(e.line or e.name, []).append(e)
+    result = {}
+    for line, members in sorted(lines.items()):
+        constraint = max(members, key=lambda e: e.mean_active_period)
+        result[line] = constraint.oee
+    return result

@@ -1,0 +1,48 @@
+"""Operators: a crew of a given headcount that works a shift calendar; manned equipment needs one of them.
+
+Labour is counted as paid hours (headcount x shift hours, breaks included), whatever the crew does with them:
+that is what output per labour hour divides by.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from simpy import Environment, Event
+
+from factoryos.model.errors import FactoryosError
+from factoryos.twin.calendar import ShiftCalendar
+
+
+class Crew:
+    __slots__ = ("env", "name", "headcount", "calendar", "free", "_waiting", "busy_seconds")
+
+    def __init__(self, env: Environment, name: str, headcount: int, calendar: ShiftCalendar) -> None:
+        if headcount < 1:
+            raise FactoryosError(f"crew {name}: headcount must be at least 1, got {headcount}")
+        self.env = env
+        self.name = name
+        self.headcount = headcount
+        self.calendar = calendar
+        self.free = headcount
+        self._waiting: deque[Event] = deque()
+        self.busy_seconds = 0.0
+
+    def acquire(self) -> Event | None:
+        """None when an operator is free now, else an event that fires when one is handed over."""
+        if self.free > 0:
+            self.free -= 1
+            return None
+        event = Event(self.env)
+        self._waiting.append(event)
+        return event
+
+    def release(self, busy: float) -> None:
+        self.busy_seconds += busy
+        if self._waiting:
+            self._waiting.popleft().succeed()
+        else:
+            self.free += 1
+
+    def labour_hours(self, horizon: float) -> float:
+        return self.headcount * self.calendar.paid_seconds(horizon) / 3600.0

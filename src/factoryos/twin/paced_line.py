@@ -1,0 +1,60 @@
+"""A paced (takt) line: `positions` stations joined by a conveyor that indexes every `takt` seconds.
+
+All positions move together, so the line is one piece of equipment with one state: a breakdown anywhere
+stops the whole line (its MTBF is the line's), a full outfeed blocks it, an empty infeed leaves a gap that
+travels down the line. A unit spends `positions` takts on the line; one unit leaves per takt at best.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from factoryos.model.errors import FactoryosError
+from factoryos.twin.equipment import Equipment, Server
+from factoryos.twin.part import Part
+from factoryos.twin.states import BLOCKED, STARVED, WORKING
+
+
+class PacedLine(Equipment):
+    def __init__(self, *args: Any, positions: int, takt: float, **kwargs: Any) -> None:
+        if positions < 1 or not takt > 0:
+            raise FactoryosError(f"paced line: needs positions >= 1 and takt > 0, got {positions} and {takt}")
+        self.positions = positions
+        self.takt = takt
+        self.on_line = 0
+        super().__init__(*args, **kwargs)
+
+    def _serve(self, srv: Server) -> Any:
+        inbox = self.inbox
+        pub = self.publisher
+        slots: deque[Part | None] = deque([None] * self.positions)
+        while True:
+            if self._gated(srv):
+                yield from self._wait_until_available(srv)
+            if slots[0] is None:
+                part = inbox.take(self.pick)
+                if part is None and self.on_line == 0:
+                    self._to(srv, STARVED)
+                    part = yield inbox.wait(self.pick)
+                    if self._gated(srv):
+                        yield from self._wait_until_available(srv)
+                if part is not None:
+                    slots[0] = part
+                    self.on_line += 1
+                    if pub is not None:
+                        self._started(srv, part, part.route[part.step].op.name)
+            self._to(srv, WORKING)
+            yield from self._work(srv, self.takt)
+            done = slots.pop()
+            slots.appendleft(None)
+            if done is None:
+                continue
+            self.on_line -= 1
+            self.completed += 1
+            self.ideal_seconds += self.takt
+            if self._finish(done, done.route[done.step].op):
+                blocked = self._forward(done)
+                if blocked is not None:
+                    self._to(srv, BLOCKED)
+                    yield blocked

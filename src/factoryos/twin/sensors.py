@@ -1,0 +1,52 @@
+"""Sensor signals for a few kinds of equipment: realistic noise, and a fault that develops before a failure.
+
+Before a breakdown that gives warning (`warning_share` of them), the signal drifts away from nominal over
+the last `warning_hours` of operating time, growing with the square of the progress: slow at first, then
+faster. That is the pattern anomaly detection is meant to catch before the machine stops.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    name: str
+    unit: str
+    nominal: float
+    noise: float  # standard deviation of a healthy reading
+    fault_shift: float  # how far the value has moved when the failure happens
+
+
+@dataclass(frozen=True, slots=True)
+class SensorKind:
+    """Signals of one equipment kind; `per_cycle` sensors read once a cycle, the others every `interval` s."""
+
+    signals: tuple[Signal, ...]
+    per_cycle: bool = True
+    interval: float = 300.0
+    warning_hours: float = 8.0
+    warning_share: float = 0.7
+
+
+SENSOR_KINDS: dict[str, SensorKind] = {
+    "weld": SensorKind((Signal("weld_current", "kA", 10.5, 0.15, -1.6),)),
+    "press": SensorKind((Signal("press_tonnage", "tf", 800.0, 6.0, 70.0),)),
+    "spindle": SensorKind((Signal("spindle_vibration", "mm/s", 2.2, 0.18, 4.5),)),
+    "paint_booth": SensorKind(
+        (
+            Signal("booth_temperature", "degC", 23.0, 0.25, 4.0),
+            Signal("booth_humidity", "%RH", 55.0, 1.2, 14.0),
+        ),
+        per_cycle=False,
+        interval=300.0,
+        warning_hours=12.0,
+    ),
+}
+
+
+def reading(signal: Signal, rng: random.Random, progress: float) -> float:
+    """One value; `progress` in [0, 1] is how far the developing fault has come (0 when healthy)."""
+    return round(signal.nominal + rng.gauss(0.0, signal.noise) + signal.fault_shift * progress * progress, 4)

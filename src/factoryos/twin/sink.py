@@ -1,0 +1,79 @@
+"""Where parts leave the floor: completions (lead time, due dates) and scrap, and the work in process count.
+
+Work in process is the number of parts released and not yet completed or scrapped, integrated over time,
+so that Little's law (WIP = throughput x lead time) can be checked on the twin's own output.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from simpy import Environment
+
+if TYPE_CHECKING:
+    from factoryos.twin.finished_goods import FinishedGoods
+    from factoryos.twin.part import Part
+
+
+class Sink:
+    __slots__ = (
+        "env",
+        "finished_goods",
+        "warmup",
+        "completed",
+        "scrapped_count",
+        "lead_time_sum",
+        "with_due",
+        "on_time",
+        "wip",
+        "_wip_area",
+        "_last",
+        "by_product",
+    )
+
+    def __init__(self, env: Environment, finished_goods: FinishedGoods | None = None, warmup: float = 0.0) -> None:
+        self.env = env
+        self.finished_goods = finished_goods
+        self.warmup = warmup
+        self.completed = 0
+        self.scrapped_count = 0
+        self.lead_time_sum = 0.0
+        self.with_due = 0
+        self.on_time = 0
+        self.wip = 0
+        self._wip_area = 0.0
+        self._last = 0.0
+        self.by_product: dict[str, int] = {}
+
+    def released(self, part: Part) -> None:
+        self._accrue()
+        self.wip += 1
+
+    def put(self, part: Part) -> None:
+        now = self.env.now
+        self._accrue()
+        self.wip -= 1
+        if part.released >= self.warmup:
+            self.completed += 1
+            self.lead_time_sum += now - part.released
+            if part.due != float("inf"):
+                self.with_due += 1
+                self.on_time += now <= part.due
+            self.by_product[part.product] = self.by_product.get(part.product, 0) + 1
+        if self.finished_goods is not None:
+            self.finished_goods.receive(part)
+
+    def scrapped(self, part: Part) -> None:
+        self._accrue()
+        self.wip -= 1
+        self.scrapped_count += 1
+
+    def average_wip(self, now: float) -> float:
+        span = now - self.warmup
+        return (self._wip_area + self.wip * (now - self._last)) / span if span > 0 else 0.0
+
+    def _accrue(self) -> None:
+        now = self.env.now
+        if now > self.warmup:
+            self._wip_area += self.wip * (now - max(self._last, self.warmup))
+        self._last = now

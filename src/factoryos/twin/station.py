@@ -1,0 +1,69 @@
+"""A station (an ISA-95 work unit): takes a part from its inbox, sets up, processes it, and passes it on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from factoryos.twin.equipment import Equipment, Maintenance, Reliability, Server
+from factoryos.twin.states import BLOCKED, SETUP, STARVED, WORKING
+
+__all__ = ["Maintenance", "Reliability", "Station"]
+
+
+class Station(Equipment):
+    """One or more identical servers; a changeover is needed when the setup group differs from the last one.
+
+    The loop is the twin's hot path: a part that can move moves without a SimPy event, and nothing is
+    published unless a publisher is attached.
+    """
+
+    def _serve(self, srv: Server) -> Any:
+        env = self.env
+        inbox = self.inbox
+        pick = self.pick
+        rng = self.rng
+        pub = self.publisher
+        crew = self.crew
+        simple = self.reliability is None
+        while True:
+            if self._gated(srv):
+                yield from self._wait_until_available(srv)
+            part = inbox.take(pick)
+            if part is None:
+                self._to(srv, STARVED)
+                part = yield inbox.wait(pick)
+                if self._gated(srv):
+                    yield from self._wait_until_available(srv)
+            if crew is not None:
+                handover = crew.acquire()
+                if handover is not None:
+                    self._to(srv, STARVED, "operator")
+                    yield handover
+            started = env.now
+            op = part.route[part.step].op
+            if op.setup_group is not None and op.setup_group != srv.setup_group:
+                if srv.setup_group is not None:
+                    self._to(srv, SETUP, op.setup_group)
+                    yield env.timeout(op.setup.sample(rng))
+                srv.setup_group = op.setup_group
+            self._to(srv, WORKING)
+            if pub is not None:
+                self._started(srv, part, op.name)
+            if simple:
+                yield env.timeout(op.run.sample(rng))
+            else:
+                yield from self._work(srv, op.run.sample(rng))
+            if crew is not None:
+                crew.release(env.now - started)
+            self.completed += 1
+            self.ideal_seconds += op.run.mean
+            if op.yield_rate < 1.0 or op.test is not None or pub is not None:
+                if not self._finish(part, op):
+                    continue
+            else:
+                self.good += 1
+            part.step += 1
+            blocked = (part.route[part.step].to if part.step < len(part.route) else self.sink).put(part)
+            if blocked is not None:
+                self._to(srv, BLOCKED)
+                yield blocked

@@ -1,0 +1,93 @@
+"""Transport between areas: a conveyor (every part travels the same time, no limit on how many) and a fleet
+of AGVs (a vehicle carries one part, then drives back empty)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from simpy import Environment, Event
+
+from factoryos.twin.buffer import Buffer
+from factoryos.twin.distributions import Duration
+from factoryos.twin.part import Part
+from factoryos.twin.sink import Sink
+
+
+def _forward(part: Part, sink: Sink) -> Event | None:
+    part.step += 1
+    dest = part.route[part.step].to if part.step < len(part.route) else sink
+    return dest.put(part)
+
+
+class Conveyor:
+    """A route step: `put` starts the trip; the part is handed to its next step on arrival."""
+
+    __slots__ = ("env", "name", "travel", "sink", "rng", "moved", "on_board")
+
+    def __init__(self, env: Environment, name: str, travel: Duration, sink: Sink, rng: random.Random) -> None:
+        self.env = env
+        self.name = name
+        self.travel = travel
+        self.sink = sink
+        self.rng = rng
+        self.moved = 0
+        self.on_board = 0
+
+    def put(self, part: Part) -> None:
+        self.on_board += 1
+        trip = self.env.timeout(self.travel.sample(self.rng), part)
+        trip.callbacks.append(self._arrive)
+
+    def _arrive(self, trip: Event) -> None:
+        self.on_board -= 1
+        self.moved += 1
+        _forward(trip.value, self.sink)
+
+
+class AgvFleet:
+    """Vehicles take parts from the pick-up buffer (`inbox`, a route step), drive loaded, deliver, return."""
+
+    def __init__(
+        self,
+        env: Environment,
+        name: str,
+        vehicles: int,
+        loaded: Duration,
+        empty: Duration,
+        sink: Sink,
+        rng: random.Random,
+    ) -> None:
+        self.env = env
+        self.name = name
+        self.inbox = Buffer(env, f"{name}/pick-up")
+        self.loaded = loaded
+        self.empty = empty
+        self.sink = sink
+        self.rng = rng
+        self.vehicles = vehicles
+        self.busy_seconds = 0.0
+        self.moved = 0
+        for _ in range(vehicles):
+            env.process(self._drive())
+
+    def put(self, part: Part) -> Event | None:
+        return self.inbox.put(part)
+
+    def _drive(self) -> Any:
+        env = self.env
+        while True:
+            part = self.inbox.take()
+            if part is None:
+                part = yield self.inbox.wait()
+            start = env.now
+            yield env.timeout(self.loaded.sample(self.rng))
+            blocked = _forward(part, self.sink)
+            if blocked is not None:
+                yield blocked
+            yield env.timeout(self.empty.sample(self.rng))
+            self.moved += 1
+            self.busy_seconds += env.now - start
+
+    def utilisation(self, now: float) -> float:
+        return self.busy_seconds / (self.vehicles * now) if now > 0 else 0.0
