@@ -1,0 +1,72 @@
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from factoryos.c2m.demand import generate_orders
+from factoryos.model.configuration import configure
+from factoryos.model.errors import FactoryosError
+
+START = date(2027, 1, 4)  # a Monday
+
+
+def test_the_same_seed_gives_the_same_orders_and_another_seed_does_not(ev_plant):
+    first = generate_orders(ev_plant, START, 7, seed=3)
+    assert first == generate_orders(ev_plant, START, 7, seed=3)
+    assert first != generate_orders(ev_plant, START, 7, seed=4)
+
+
+def test_every_generated_configuration_is_valid_and_complete(ev_plant):
+    for order in generate_orders(ev_plant, START, 5, seed=1):
+        product = ev_plant.products[order.product]
+        assert configure(product, order.configuration) == order.configuration
+        assert order.ordered_at.date() <= order.due_date
+
+
+def test_volume_and_option_mix_follow_the_plant_file(ev_plant):
+    days = 28
+    orders = generate_orders(ev_plant, START, days, seed=11)
+    for product_id, product in ev_plant.products.items():
+        mine = [o for o in orders if o.product == product_id]
+        if product.demand is None:
+            assert not mine
+            continue
+        expected = product.demand.units_per_day * sum(product.demand.weekday_profile) / 7 * days
+        assert sum(o.quantity for o in mine) == pytest.approx(expected, rel=0.15)
+        unruled = [f for f in product.option_families if not any(f in r.requires or {} for r in product.rules)
+                   and not any(f in r.excludes or {} for r in product.rules)]
+        for family in unruled:
+            shares = Counter(o.configuration[family] for o in mine)
+            for option_id, option in product.option_families[family].options.items():
+                assert shares[option_id] / len(mine) == pytest.approx(option.mix, abs=0.05)
+
+
+def test_orders_follow_the_weekday_profile(ev_plant):
+    orders = generate_orders(ev_plant, START, 28, seed=5)
+    per_weekday = Counter(o.ordered_at.weekday() for o in orders)
+    product = next(p for p in ev_plant.products.values() if p.demand)
+    profile = product.demand.weekday_profile
+    busiest, quietest = profile.index(max(profile)), profile.index(min(profile))
+    assert per_weekday[busiest] > per_weekday[quietest]
+
+
+def test_partners_get_their_own_volumes_in_the_shared_plant(appliance_plant):
+    orders = generate_orders(appliance_plant, START, 14, seed=2)
+    tenants = Counter(o.tenant for o in orders)
+    partners = [t for t, spec in appliance_plant.tenants.items() if spec.role == "partner"]
+    assert len(partners) >= 2
+    for partner in partners:
+        assert tenants[partner] > 0
+        assert all(appliance_plant.products[o.product].tenant == partner for o in orders if o.tenant == partner)
+        assert all(appliance_plant.customers[o.customer].tenant == partner for o in orders if o.tenant == partner)
+
+
+def test_order_ids_continue_from_the_given_number(ev_plant):
+    orders = generate_orders(ev_plant, START, 1, seed=1, first_number=501)
+    assert orders[0].id == "CO0000501"
+    assert len({o.id for o in orders}) == len(orders)
+
+
+def test_zero_days_is_refused(ev_plant):
+    with pytest.raises(FactoryosError, match="--days"):
+        generate_orders(ev_plant, START, 0, seed=1)

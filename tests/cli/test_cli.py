@@ -1,0 +1,92 @@
+"""The command as a user meets it: help everywhere, one clear line on a user error, the demo end to end."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from factoryos.model.validate import check_plant_text
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def factoryos(*args: str, cwd: Path, env_db: str | None = None) -> subprocess.CompletedProcess:
+    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(cwd), "COLUMNS": "200"}
+    if env_db:
+        env["FACTORYOS_DATABASE_URL"] = env_db
+    return subprocess.run(
+        [sys.executable, "-c", "from factoryos.cli import main; main()", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["init"], ["demo"], ["plant"], ["plant", "validate"], ["plant", "load"], ["plant", "show"], ["orders"],
+     ["orders", "generate"], ["orders", "list"], ["orders", "import"], ["orders", "rejected"], ["bench"]],
+)
+def test_every_command_has_help(command, tmp_path):
+    result = factoryos(*command, "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+
+
+def test_a_user_error_is_one_line_without_traceback(tmp_path):
+    result = factoryos("plant", "load", "missing.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == "error: missing.yaml: no such plant file"
+
+
+def test_validate_reports_each_broken_file_and_fails(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((EXAMPLES / "ev-plant.yaml").read_text().replace("source:", "sauce:", 1))
+    result = factoryos("plant", "validate", str(EXAMPLES / "ev-plant.yaml"), str(bad), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "ev-plant.yaml: valid" in result.stdout
+    _, issues = check_plant_text(bad.read_text(), str(bad))
+    for issue in issues:
+        assert issue.path in result.stderr
+
+
+def test_the_database_url_from_the_environment_is_honoured(tmp_path):
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    assert factoryos("plant", "load", str(EXAMPLES / "ev-plant.yaml"), cwd=tmp_path, env_db=url).returncode == 0
+    assert (tmp_path / "elsewhere.db").exists()
+    assert not (tmp_path / "factoryos.db").exists()
+    again = factoryos("plant", "load", str(EXAMPLES / "ev-plant.yaml"), cwd=tmp_path, env_db=url)
+    assert "nothing changed" in again.stdout
+    generated = factoryos("orders", "generate", "--days", "2", "--seed", "4", cwd=tmp_path, env_db=url)
+    assert generated.returncode == 0, generated.stderr
+    listed = factoryos("orders", "list", "--limit", "3", cwd=tmp_path, env_db=url)
+    assert listed.stdout.count("CO000000") == 3
+
+
+def test_imported_orders_are_kept_or_rejected_with_the_reason(tmp_path, ev_plant):
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    factoryos("plant", "load", str(EXAMPLES / "ev-plant.yaml"), "--db", db, cwd=tmp_path)
+    product_id, product = next(iter(ev_plant.products.items()))
+    customer = next(cid for cid, c in ev_plant.customers.items() if c.tenant == product.tenant)
+    good = {"id": "W1", "customer": customer, "product": product_id, "quantity": 1,
+            "ordered_at": "2027-01-05T09:00:00Z", "due_date": "2027-02-01"}
+    lines = [json.dumps(good), "{not json", json.dumps({**good, "id": "W2", "product": "hovercraft"})]
+    (tmp_path / "orders.jsonl").write_text("\n".join(lines))
+    result = factoryos("orders", "import", "orders.jsonl", "--db", db, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "accepted 1 orders" in result.stdout
+    rejected = factoryos("orders", "rejected", "--db", db, cwd=tmp_path).stdout
+    assert "orders.jsonl:2" in rejected and "orders.jsonl:3" in rejected
+    assert "hovercraft" in rejected
+
+
+def test_the_demo_writes_a_self_contained_report(tmp_path):
+    result = factoryos("demo", "--days", "7", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = (tmp_path / "factoryos-report" / "index.html").read_text()
+    assert "<script src=" not in report  # nothing fetched from the network
+    assert "Plotly" in report
+    for section in ("Plant", "Orders", "Ramp-up"):
+        assert f"<h2>{section}</h2>" in report
+    assert "report" in result.stdout

@@ -1,0 +1,65 @@
+"""Shared fixtures: the example plants, the benchmark folder, and databases on SQLite and PostgreSQL.
+
+Services are found through environment variables with the local defaults, so the suite runs the same on
+a laptop with the services installed and in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from factoryos.model.validate import load_plant
+from factoryos.store.db import make_engine, migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+POSTGRES_URL = os.environ.get("FACTORYOS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def ev_plant():
+    return load_plant(EXAMPLES / "ev-plant.yaml")
+
+
+@pytest.fixture(scope="session")
+def appliance_plant():
+    return load_plant(EXAMPLES / "appliance-plant.yaml")
+
+
+@pytest.fixture(scope="session")
+def benchmarks_dir() -> Path:
+    return Path(os.environ.get("FACTORYOS_BENCHMARKS", ROOT.parent / "shared" / "benchmarks"))
+
+
+def _fresh_postgres_database():
+    """A new, empty database on the test server; dropped again by the caller."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"factoryos_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name)
+    return admin, name, url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    """A migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'factoryos.db'}")
+        migrate(engine)
+        yield engine
+        engine.dispose()
+        return
+    admin, name, url = _fresh_postgres_database()
+    engine = make_engine(url.render_as_string(hide_password=False))
+    migrate(engine)
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -1,0 +1,108 @@
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from factoryos.model.errors import FactoryosError
+from factoryos.store import plants as plant_store
+from factoryos.store.orders import list_orders, save_orders
+from factoryos.store.plants import read_plant, store_plant
+from factoryos.store.tables import PLANT_TABLES, MaterialRecord, PlantRecord
+from factoryos.c2m.demand import generate_orders
+
+
+def snapshot(engine) -> dict[str, list[tuple]]:
+    """Every plant row, in key order, to compare the database before and after."""
+    result = {}
+    with Session(engine) as session:
+        for table in (PlantRecord, *PLANT_TABLES):
+            rows = session.scalars(select(table)).all()
+            columns = [c.key for c in table.__table__.columns if c.key != "loaded_at"]
+            result[table.__tablename__] = sorted(tuple(repr(getattr(r, c)) for c in columns) for r in rows)
+    return result
+
+
+def test_load_stores_every_part_and_reads_back_the_same_plant(engine, ev_plant):
+    summary = store_plant(engine, ev_plant, "examples/ev-plant.yaml")
+    assert summary.added["materials"] == len(ev_plant.materials)
+    assert summary.added["equipment"] == (
+        len(ev_plant.areas) + len(ev_plant.work_centers()) + len(ev_plant.work_units())
+    )
+    assert summary.added["bom_lines"] == sum(len(lines) for lines in ev_plant.boms.values())
+    assert read_plant(engine) == ev_plant
+
+
+def test_reloading_changes_nothing(engine, ev_plant):
+    store_plant(engine, ev_plant, "examples/ev-plant.yaml")
+    before = snapshot(engine)
+    summary = store_plant(engine, ev_plant, "examples/ev-plant.yaml")
+    assert not summary.changed
+    assert snapshot(engine) == before
+
+
+def test_a_changed_file_updates_in_place_and_removes_what_is_gone(engine, ev_plant):
+    store_plant(engine, ev_plant, "ev.yaml")
+    changed = ev_plant.model_copy(deep=True)
+    first, second = list(changed.materials)[:2]
+    changed.materials[first].safety_stock += 10
+    unused = next(m for m in changed.materials if not any(m == l.component for ls in changed.boms.values() for l in ls))
+    del changed.materials[unused]
+    changed.suppliers = {
+        sid: s.model_copy(update={"materials": [m for m in s.materials if m != unused]})
+        for sid, s in changed.suppliers.items()
+    }
+    changed.routings.pop(unused, None)
+    changed.boms.pop(unused, None)
+    summary = store_plant(engine, changed, "ev.yaml")
+    assert summary.updated["materials"] == 1
+    assert summary.removed["materials"] == 1
+    with Session(engine) as session:
+        assert session.get(MaterialRecord, (ev_plant.site.id, unused)) is None
+        assert session.get(MaterialRecord, (ev_plant.site.id, first)).safety_stock == changed.materials[first].safety_stock
+        assert session.scalar(select(func.count()).select_from(MaterialRecord)) == len(changed.materials)
+
+
+def test_a_load_that_fails_midway_changes_nothing(engine, ev_plant, monkeypatch):
+    store_plant(engine, ev_plant, "ev.yaml")
+    before = snapshot(engine)
+    changed = ev_plant.model_copy(deep=True)
+    for material in changed.materials.values():
+        material.safety_stock += 1
+    real_sync = plant_store._sync_table
+    calls = []
+
+    def failing_sync(session, table, site, rows, summary):
+        calls.append(table)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        real_sync(session, table, site, rows, summary)
+
+    monkeypatch.setattr(plant_store, "_sync_table", failing_sync)
+    with pytest.raises(RuntimeError):
+        store_plant(engine, changed, "ev.yaml")
+    assert snapshot(engine) == before
+
+
+def test_removing_a_product_that_has_orders_is_refused_and_changes_nothing(engine, appliance_plant):
+    store_plant(engine, appliance_plant, "appliance.yaml")
+    orders = generate_orders(appliance_plant, date(2027, 1, 4), 3, seed=1)
+    save_orders(engine, orders)
+    before = snapshot(engine)
+    product = orders[0].product
+    shrunk = appliance_plant.model_copy(deep=True)
+    del shrunk.products[product]
+    with pytest.raises(FactoryosError, match="orders still refer"):
+        store_plant(engine, shrunk, "appliance.yaml")
+    assert snapshot(engine) == before
+    assert len(list_orders(engine)) == len(orders)
+
+
+def test_two_plants_live_side_by_side(engine, ev_plant, appliance_plant):
+    store_plant(engine, ev_plant, "ev.yaml")
+    store_plant(engine, appliance_plant, "appliance.yaml")
+    assert read_plant(engine, appliance_plant.site.id) == appliance_plant
+    with pytest.raises(FactoryosError, match="several plants"):
+        read_plant(engine)
+    with pytest.raises(FactoryosError, match="no plant 'nowhere'"):
+        read_plant(engine, "nowhere")
