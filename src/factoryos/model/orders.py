@@ -95,3 +95,18 @@ class ProductionOrder:
     customer_order: str | None = None
     state: ProductionOrderState = ProductionOrderState.PLANNED
     work_orders: list[WorkOrder] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScheduledOperation:
+    """One work order's operation placed on a work unit: the line of an ISA-95 operations schedule that the
+    floor (or the twin) executes, in this order per work unit."""
+
+    work_order: str
+    production_order: str
+    operation: str
+    equipment: str
+    start: datetime
+    end: datetime
+    setup_minutes: float = 0.0
+    serial: str | None = None
