@@ -1,0 +1,199 @@
+"""The kinds of things on the floor, each doing what the plant does: block, break, rest, rework, pace, batch."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from factoryos.model.errors import FactoryosError
+from factoryos.twin import (
+    Duration,
+    Floor,
+    Maintenance,
+    Operation,
+    Part,
+    Reliability,
+    Step,
+    TestSpec,
+    exponential,
+    fixed,
+    poisson,
+    shifts,
+)
+from factoryos.twin.calendar import DAY, HOUR, WEEK
+
+
+def released_every(seconds: float, route: tuple[Step, ...], count: int) -> list[tuple[float, Part]]:
+    return [(k * seconds, Part(f"p{k}", route, 0.0, product="x")) for k in range(count)]
+
+
+def test_a_full_buffer_blocks_the_station_upstream() -> None:
+    floor = Floor(1)
+    first, second = floor.buffer("in"), floor.buffer("between", capacity=1)
+    route = (Step(first, Operation("fast", fixed(1.0))), Step(second, Operation("slow", fixed(2.0))))
+    fast, slow = floor.station("fast", first), floor.station("slow", second)
+    floor.source(released_every(0.0, route, 100))
+    metrics = floor.run()
+    by_name = {e.name: e for e in metrics.equipment}
+    assert by_name["fast"].state_fraction["blocked"] > 0.4
+    assert by_name["slow"].state_fraction["working"] > 0.99
+    assert metrics.bottleneck == "slow"
+    assert fast.completed == slow.completed == 100
+
+
+def test_breakdowns_take_the_share_of_time_mtbf_and_mttr_give() -> None:
+    floor = Floor(2)
+    inbox = floor.buffer("in")
+    reliability = Reliability(mtbf=900.0, mttr=exponential(100.0))
+    floor.station("press", inbox, reliability=reliability, sensor="press")
+    route = (Step(inbox, Operation("stamp", fixed(10.0))),)
+    floor.source(released_every(0.0, route, 30_000))
+    metrics = floor.run()
+    press = metrics.equipment[0]
+    assert math.isclose(press.state_fraction["down"], 100 / 1000, rel_tol=0.1)
+    assert math.isclose(press.availability, 0.9, rel_tol=0.02)
+    assert press.failures > 200
+
+
+def test_a_manned_station_works_only_in_its_shifts_and_its_crew_is_paid_for_them() -> None:
+    floor = Floor(3)
+    inbox = floor.buffer("in")
+    calendar = shifts(2, days_per_week=5, break_minutes=30)
+    crew = floor.crew("assembly", headcount=2, calendar=calendar)
+    floor.station("bench-1", inbox, crew=crew)
+    route = (Step(inbox, Operation("assemble", fixed(60.0))),)
+    floor.source(released_every(0.0, route, 100_000))
+    metrics = floor.run(until=WEEK)
+    open_share = 5 * 15 / (7 * 24)  # two 8 h shifts with a 30 min break each, five days
+    assert math.isclose(metrics.equipment[0].state_fraction["working"], open_share, rel_tol=0.01)
+    assert math.isclose(metrics.labour_hours, 2 * 5 * 16, rel_tol=1e-9)
+
+
+def test_an_operator_shared_by_two_stations_makes_one_wait() -> None:
+    floor = Floor(4)
+    a, b = floor.buffer("a"), floor.buffer("b")
+    crew = floor.crew("tender", headcount=1, calendar=shifts(3, days_per_week=7, break_minutes=0))
+    floor.station("a", a, crew=crew)
+    floor.station("b", b, crew=crew)
+    floor.source(released_every(0.0, (Step(a, Operation("x", fixed(10.0))),), 100))
+    floor.source(released_every(0.0, (Step(b, Operation("y", fixed(10.0))),), 100))
+    metrics = floor.run()
+    assert metrics.horizon == pytest.approx(2000.0)
+    assert sum(e.state_fraction["starved"] for e in metrics.equipment) == pytest.approx(1.0)
+
+
+def test_changeovers_happen_when_the_setup_group_changes() -> None:
+    floor = Floor(5)
+    inbox = floor.buffer("in")
+    press = floor.station("press", inbox)
+    red = Operation("paint", fixed(10.0), setup_group="red", setup=fixed(50.0))
+    blue = Operation("paint", fixed(10.0), setup_group="blue", setup=fixed(50.0))
+    releases = [(0.0, Part(f"p{k}", (Step(inbox, red if k < 5 or k >= 8 else blue),), 0.0)) for k in range(10)]
+    floor.source(releases)
+    floor.run()
+    assert press.state_time[1] == pytest.approx(100.0)  # red -> blue -> red
+
+
+def test_failed_units_go_round_the_rework_loop_and_are_retested() -> None:
+    floor = Floor(6)
+    test_in, repair_in = floor.buffer("eol"), floor.buffer("repair")
+    floor.station("eol-test", test_in)
+    floor.station("repair", repair_in)
+    repair = (Step(repair_in, Operation("repair", fixed(30.0))),)
+    test = TestSpec("eol", (("insulation", "MOhm", 500.0, 100.0, 900.0),))
+    eol = Operation("end-of-line-test", fixed(5.0), yield_rate=0.9, rework=repair, test=test)
+    floor.source(released_every(10.0, (Step(test_in, eol),), 5_000))
+    metrics = floor.run()
+    tester = next(e for e in metrics.equipment if e.name == "eol-test")
+    assert metrics.completed == 5_000 and metrics.scrapped == 0
+    assert math.isclose(tester.rework / tester.completed, 0.1, rel_tol=0.1)
+    assert math.isclose(tester.quality, 0.9, rel_tol=0.02)
+
+
+def test_without_a_rework_loop_failed_units_are_scrapped() -> None:
+    floor = Floor(7)
+    inbox = floor.buffer("in")
+    floor.station("cnc", inbox)
+    floor.source(released_every(1.0, (Step(inbox, Operation("mill", fixed(1.0), yield_rate=0.8)),), 5_000))
+    metrics = floor.run()
+    assert metrics.completed + metrics.scrapped == 5_000
+    assert math.isclose(metrics.scrapped / 5_000, 0.2, rel_tol=0.1)
+
+
+def test_a_paced_line_delivers_one_unit_per_takt_after_filling() -> None:
+    floor = Floor(8)
+    inbox = floor.buffer("in")
+    line = floor.paced_line("final-assembly", inbox, positions=20, takt=60.0)
+    floor.source(released_every(0.0, (Step(inbox, Operation("assemble", fixed(1200.0))),), 100))
+    metrics = floor.run()
+    assert line.completed == 100
+    assert metrics.horizon == pytest.approx((100 + 20 - 1) * 60.0)
+
+
+def test_a_batch_station_processes_full_batches_together() -> None:
+    floor = Floor(9)
+    inbox = floor.buffer("in")
+    oven = floor.batch_station("oven", inbox, batch_size=10, full_batches=True)
+    floor.source(released_every(1.0, (Step(inbox, Operation("cure", fixed(100.0))),), 100))
+    floor.run()
+    assert oven.batches == 10 and oven.completed == 100
+
+
+def test_transport_by_conveyor_and_agv_adds_its_travel_time() -> None:
+    floor = Floor(10)
+    conveyor = floor.conveyor("body-to-paint", fixed(120.0))
+    agvs = floor.agv_fleet("agv", vehicles=2, loaded=fixed(60.0), empty=fixed(40.0))
+    route = (Step(conveyor, Operation("convey", fixed(120.0))), Step(agvs, Operation("carry", fixed(60.0))))
+    floor.source(released_every(1000.0, route, 10))
+    metrics = floor.run()
+    assert metrics.avg_lead_time == pytest.approx(180.0)
+
+
+def test_planned_maintenance_takes_its_windows() -> None:
+    floor = Floor(11)
+    inbox = floor.buffer("in")
+    floor.station("robot", inbox, maintenance=Maintenance(interval=DAY, duration=4 * HOUR))
+    floor.source(released_every(0.0, (Step(inbox, Operation("weld", fixed(60.0))),), 100_000))
+    metrics = floor.run(until=7 * DAY)
+    assert metrics.equipment[0].state_fraction["maintenance"] == pytest.approx(4 / 24, rel=0.01)
+
+
+def test_the_same_seed_gives_the_same_run_and_another_seed_another(line) -> None:
+    first = line(42, stations=3, parts=3_000).run().to_dict()
+    again = line(42, stations=3, parts=3_000).run().to_dict()
+    other = line(43, stations=3, parts=3_000).run().to_dict()
+    assert first == again
+    assert first != other
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Duration(-1.0), "duration mean"),
+        (lambda: Duration(1.0, "weibull"), "duration kind"),
+        (lambda: shifts(4, hours=8), "does not fit a week"),
+        (lambda: Reliability(mtbf=0, mttr=fixed(1.0)), "mtbf"),
+        (lambda: Floor().station("s", Floor().buffer("b"), servers=0), "at least one server"),
+        (lambda: Floor().station("s", Floor().buffer("b"), sensor="laser"), "sensor kind"),
+        (lambda: Floor(warmup=100.0).run(until=50.0), "must exceed the warm-up"),
+        (lambda: _twice(), "defined twice"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(build, message) -> None:
+    with pytest.raises(FactoryosError, match=message):
+        build()
+
+
+def _twice() -> None:
+    floor = Floor()
+    floor.buffer("b")
+    floor.buffer("b")
+
+
+def test_poisson_releases_are_reproducible() -> None:
+    floor = Floor(1)
+    route = (Step(floor.buffer("b"), Operation("x", fixed(0.1))),)
+    a = [t for t, _ in poisson(floor.rng("a"), 2.0, route, 50)]
+    b = [t for t, _ in poisson(floor.rng("a"), 2.0, route, 50)]
+    assert a == b and a == sorted(a)
