@@ -1,0 +1,124 @@
+"""The twin speaks the floor's language: valid events on the bus, from which OEE can be rebuilt."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+
+import pytest
+
+from factoryos.bus import EventBus
+from factoryos.model.events import Event, EventKind
+from factoryos.twin import Floor, Operation, Part, Reliability, Step, TestSpec, exponential, fixed
+from factoryos.twin.calendar import HOUR
+from factoryos.twin.states import EVENT_STATE
+
+
+@pytest.fixture(scope="module")
+def run():
+    bus = EventBus()
+    floor = Floor(5, site="ev-plant", bus=bus)
+    weld_in, eol_in, repair_in = floor.buffer("weld"), floor.buffer("eol"), floor.buffer("repair")
+    floor.station(
+        "ev-plant/body/line-1/robot-1",
+        weld_in,
+        reliability=Reliability(mtbf=20 * HOUR, mttr=exponential(HOUR)),
+        sensor="weld",
+    )
+    floor.station("ev-plant/final/eol/tester", eol_in)
+    floor.station("ev-plant/final/eol/repair", repair_in)
+    test = TestSpec("eol", (("insulation", "MOhm", 500.0, 100.0, 900.0), ("hv_leak", "mA", 1.0, 0.0, 2.0)))
+    route = (
+        Step(weld_in, Operation("weld", fixed(50.0))),
+        Step(
+            eol_in,
+            Operation(
+                "eol-test",
+                fixed(30.0),
+                yield_rate=0.95,
+                test=test,
+                rework=(Step(repair_in, Operation("repair", fixed(300.0))),),
+            ),
+        ),
+    )
+    releases = [
+        (k * 60.0, Part(f"VIN{k:06d}", route, 0.0, product="ev", order=f"WO{k}", lots=("LOT-1",))) for k in range(6_000)
+    ]
+    floor.source(releases)
+    metrics = floor.run()
+    return bus, metrics
+
+
+def test_every_event_is_what_validation_would_make_of_it(run) -> None:
+    bus, metrics = run
+    events = list(bus.store.read())
+    assert len(events) == metrics.events_published > 10_000
+    for event in events[:: max(1, len(events) // 3000)]:
+        assert Event.model_validate(event.model_dump()) == event
+    assert {e.kind for e in events} == set(EventKind)
+    assert [e.seq for e in events] == list(range(len(events)))
+    assert all(a.ts <= b.ts for a, b in zip(events, events[1:], strict=False))
+
+
+def test_operations_start_and_complete_with_serials_and_lots(run) -> None:
+    bus, _ = run
+    phases = Counter((e.payload["serial"], e.payload["phase"]) for e in bus.store.read(EventKind.OPERATION))
+    serials = {serial for serial, _ in phases}
+    assert len(serials) == 6_000
+    assert all(phases[s, "started"] == phases[s, "completed"] for s in serials)
+    started = next(bus.store.read(EventKind.OPERATION))
+    assert started.payload["consumed_lots"] == ["LOT-1"] and started.payload["work_order"] == "WO0"
+
+
+def test_end_of_line_results_carry_measurements_and_limits(run) -> None:
+    bus, metrics = run
+    results = list(bus.store.read(EventKind.TEST))
+    fails = [e for e in results if e.payload["result"] == "fail"]
+    tester = next(e for e in metrics.equipment if e.name.endswith("tester"))
+    assert len(results) == tester.completed and len(fails) == tester.rework
+    for event in fails:
+        assert any(m["value"] > m["high"] for m in event.payload["measurements"])
+
+
+def test_state_events_replayed_give_the_twins_own_oee(run) -> None:
+    bus, metrics = run
+    end = metrics.horizon
+    time_in = defaultdict(lambda: Counter())
+    last: dict[str, tuple[float, str]] = {}
+    epoch = next(bus.store.read()).ts
+    for event in bus.store.read(EventKind.STATE):
+        t = (event.ts - epoch).total_seconds()
+        if event.equipment in last:
+            since, state = last[event.equipment]
+            time_in[event.equipment][state] += t - since
+        last[event.equipment] = (t, event.payload["state"])
+    for equipment, (since, state) in last.items():
+        time_in[equipment][state] += end - since
+    counts = defaultdict(Counter)
+    for event in bus.store.read(EventKind.COUNT):
+        counts[event.equipment].update({k: event.payload[k] for k in ("good", "scrap", "rework")})
+    ideal = {
+        "ev-plant/body/line-1/robot-1": 50.0,
+        "ev-plant/final/eol/tester": 30.0,
+        "ev-plant/final/eol/repair": 300.0,
+    }
+    for e in metrics.equipment:
+        states = time_in[e.path]
+        planned = sum(states.values()) - states["idle"] - states["maintenance"]
+        running = planned - states["down"] - states["setup"]
+        total = sum(counts[e.path].values())
+        oee = (running / planned) * (ideal[e.path] * total / running) * (counts[e.path]["good"] / total)
+        assert oee == pytest.approx(e.oee, rel=1e-6)
+        assert set(states) <= {s.value for s in EVENT_STATE}
+
+
+def test_weld_current_drifts_before_breakdowns_that_give_warning(run) -> None:
+    bus, _ = run
+    robot = "ev-plant/body/line-1/robot-1"
+    stops = [e.ts for e in bus.store.read(EventKind.ALARM, robot) if e.payload["active"]]
+    readings = [(e.ts, e.payload["value"]) for e in bus.store.read(EventKind.MEASUREMENT, robot)]
+    assert len(stops) > 5
+    before = [v for ts, v in readings if any(0 < (stop - ts).total_seconds() < 1800 for stop in stops)]
+    healthy = [v for ts, v in readings if all(not 0 < (stop - ts).total_seconds() < 6 * 3600 for stop in stops)]
+    assert statistics.fmean(healthy) == pytest.approx(10.5, abs=0.02)
+    assert statistics.fmean(before) < 10.5 - 0.5  # electrode wear: the current sags before the stop
