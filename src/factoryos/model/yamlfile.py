@@ -81,4 +81,9 @@ def _build(node: yaml.Node, path: Location, document: YamlDocument, constructor:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), document, constructor) for i, item in enumerate(node.value)]
+    if node.tag in _SEXAGESIMAL and node.style is None and ":" in node.value:
+        return node.value  # YAML 1.1 reads `22:30` as the number 1350; a plant file means a time of day
     return constructor.construct_object(node, deep=True)
+
+
+_SEXAGESIMAL = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
