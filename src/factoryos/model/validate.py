@@ -217,7 +217,8 @@ def _routing_issues(plant: Plant) -> Iterator[Issue]:
             elif not plant.eligible_units(op):
                 yield (
                     (*op_path, "equipment"),
-                    (f"no equipment can do this operation: none of {op.equipment} has capability {op.capability!r}"),
+                    f"no equipment can do this operation: none of "
+                    f"{op.equipment or 'the work units that exist'} has capability {op.capability!r}",
                 )
             if op.changeover_group and op.changeover_group not in plant.changeovers:
                 yield (
