@@ -1,0 +1,98 @@
+"""Plant-file validation: the reference plants pass; every broken file reports exactly its known errors.
+
+Each file under tests/data/broken/ lists what it expects in header comments, one error a line:
+`# expect: <path>: <fragment of the message>` (`(file)` for errors about the whole file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from factoryos.model.errors import FactoryosError
+from factoryos.model.validate import PlantFileError, check_plant_text, load_plant
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+BROKEN = sorted((DATA / "broken").glob("*.yaml"))
+VALID = [ROOT / "examples" / "ev-plant.yaml", ROOT / "examples" / "appliance-plant.yaml", DATA / "mini-plant.yaml"]
+
+
+def expectations(text: str) -> list[tuple[str, str]]:
+    found = []
+    for line in text.splitlines():
+        if line.startswith("# expect: "):
+            path, fragment = line.removeprefix("# expect: ").split(": ", 1)
+            found.append(("" if path == "(file)" else path, fragment))
+    return found
+
+
+def test_there_are_enough_broken_files():
+    assert len(BROKEN) >= 12
+    assert all(expectations(f.read_text(encoding="utf-8")) for f in BROKEN), "a broken file expects nothing"
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
+def test_valid_plants_have_no_errors(path):
+    plant, issues = check_plant_text(path.read_text(encoding="utf-8"), str(path))
+    assert [str(i) for i in issues] == []
+    assert plant is not None
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
+def test_broken_file_reports_exactly_its_errors(path):
+    text = path.read_text(encoding="utf-8")
+    plant, issues = check_plant_text(text, str(path))
+    assert plant is None
+    unmatched = list(issues)
+    missing = []
+    for where, fragment in expectations(text):
+        match = next((i for i in unmatched if i.path == where and fragment in i.message), None)
+        if match is None:
+            missing.append(f"{where or '(file)'}: {fragment}")
+        else:
+            unmatched.remove(match)
+    assert missing == [], f"expected errors not reported; got {[str(i) for i in issues]}"
+    assert [str(i) for i in unmatched] == [], "errors reported that the file does not expect"
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
+def test_every_error_names_file_and_line(path):
+    _, issues = check_plant_text(path.read_text(encoding="utf-8"), str(path))
+    for issue in issues:
+        assert issue.file == str(path)
+        assert isinstance(issue.line, int) and issue.line >= 1, str(issue)
+        assert str(issue).startswith(f"{path}:{issue.line}: ")
+
+
+def test_error_line_points_at_the_offending_entry():
+    path = DATA / "broken" / "cyclic-bom.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    _, issues = check_plant_text("\n".join(lines), str(path))
+    (issue,) = issues
+    assert "component: body" in lines[issue.line - 1]
+
+
+def test_load_plant_raises_with_every_issue():
+    path = DATA / "broken" / "zero-negative.yaml"
+    with pytest.raises(PlantFileError) as raised:
+        load_plant(path)
+    expected = expectations(path.read_text(encoding="utf-8"))
+    assert len(raised.value.issues) == len(expected)
+    assert f"{len(expected)} errors in plant file" in str(raised.value)
+    for where, _ in expected:
+        assert where in str(raised.value)
+
+
+def test_load_plant_missing_file_is_a_user_error(tmp_path):
+    with pytest.raises(FactoryosError, match="no such plant file"):
+        load_plant(tmp_path / "nope.yaml")
+
+
+def test_unquoted_clock_times_are_times_of_day():
+    """YAML 1.1 reads `14:00` as the base-60 number 840; a shift must still end at 14:00, not 00:14."""
+    plant = load_plant(DATA / "mini-plant.yaml")
+    shift = plant.calendars["day"].shifts[0]
+    assert (shift.start.hour, shift.end.hour, shift.end.minute) == (6, 14, 0)
+    assert shift.hours == pytest.approx(8 - 0.5)
