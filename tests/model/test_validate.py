@@ -16,7 +16,8 @@ from factoryos.model.validate import PlantFileError, check_plant_text, load_plan
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 BROKEN = sorted((DATA / "broken").glob("*.yaml"))
-VALID = [ROOT / "examples" / "ev-plant.yaml", ROOT / "examples" / "appliance-plant.yaml", DATA / "mini-plant.yaml"]
+EXAMPLES = ROOT / "examples"
+VALID = [EXAMPLES / "ev-plant.yaml", EXAMPLES / "appliance-plant.yaml", DATA / "mini-plant.yaml"]
 
 
 def expectations(text: str) -> list[tuple[str, str]]:
