@@ -33,8 +33,8 @@ def test_volume_and_option_mix_follow_the_plant_file(ev_plant):
             continue
         expected = product.demand.units_per_day * sum(product.demand.weekday_profile) / 7 * days
         assert sum(o.quantity for o in mine) == pytest.approx(expected, rel=0.15)
-        unruled = [f for f in product.option_families if not any(f in r.requires or {} for r in product.rules)
-                   and not any(f in r.excludes or {} for r in product.rules)]
+        ruled = {f for r in product.rules for part in (r.when, r.requires or {}, r.excludes or {}) for f in part}
+        unruled = [f for f in product.option_families if f not in ruled]
         for family in unruled:
             shares = Counter(o.configuration[family] for o in mine)
             for option_id, option in product.option_families[family].options.items():

@@ -11,8 +11,13 @@ def request(plant, **changes):
     product_id, product = next((pid, p) for pid, p in plant.products.items() if p.tenant == plant.owner())
     customer = next(cid for cid, c in plant.customers.items() if c.tenant == product.tenant)
     raw = {
-        "id": "WEB-1", "customer": customer, "product": product_id, "options": {}, "quantity": 1,
-        "ordered_at": "2027-01-05T10:00:00Z", "due_date": "2027-02-01",
+        "id": "WEB-1",
+        "customer": customer,
+        "product": product_id,
+        "options": {},
+        "quantity": 1,
+        "ordered_at": "2027-01-05T10:00:00Z",
+        "due_date": "2027-02-01",
     }
     raw.update(changes)
     return raw

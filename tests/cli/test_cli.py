@@ -18,14 +18,31 @@ def factoryos(*args: str, cwd: Path, env_db: str | None = None) -> subprocess.Co
         env["FACTORYOS_DATABASE_URL"] = env_db
     return subprocess.run(
         [sys.executable, "-c", "from factoryos.cli import main; main()", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["init"], ["demo"], ["plant"], ["plant", "validate"], ["plant", "load"], ["plant", "show"], ["orders"],
-     ["orders", "generate"], ["orders", "list"], ["orders", "import"], ["orders", "rejected"], ["bench"]],
+    [
+        [],
+        ["init"],
+        ["demo"],
+        ["plant"],
+        ["plant", "validate"],
+        ["plant", "load"],
+        ["plant", "show"],
+        ["orders"],
+        ["orders", "generate"],
+        ["orders", "list"],
+        ["orders", "import"],
+        ["orders", "rejected"],
+        ["bench"],
+    ],
 )
 def test_every_command_has_help(command, tmp_path):
     result = factoryos(*command, "--help", cwd=tmp_path)
@@ -38,6 +55,13 @@ def test_a_user_error_is_one_line_without_traceback(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == "error: missing.yaml: no such plant file"
+
+
+def test_a_bad_option_value_is_a_usage_error_with_exit_code_1(tmp_path):
+    result = factoryos("orders", "generate", "--days", "many", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "--days" in result.stderr
 
 
 def test_validate_reports_each_broken_file_and_fails(tmp_path):
@@ -69,8 +93,14 @@ def test_imported_orders_are_kept_or_rejected_with_the_reason(tmp_path, ev_plant
     factoryos("plant", "load", str(EXAMPLES / "ev-plant.yaml"), "--db", db, cwd=tmp_path)
     product_id, product = next(iter(ev_plant.products.items()))
     customer = next(cid for cid, c in ev_plant.customers.items() if c.tenant == product.tenant)
-    good = {"id": "W1", "customer": customer, "product": product_id, "quantity": 1,
-            "ordered_at": "2027-01-05T09:00:00Z", "due_date": "2027-02-01"}
+    good = {
+        "id": "W1",
+        "customer": customer,
+        "product": product_id,
+        "quantity": 1,
+        "ordered_at": "2027-01-05T09:00:00Z",
+        "due_date": "2027-02-01",
+    }
     lines = [json.dumps(good), "{not json", json.dumps({**good, "id": "W2", "product": "hovercraft"})]
     (tmp_path / "orders.jsonl").write_text("\n".join(lines))
     result = factoryos("orders", "import", "orders.jsonl", "--db", db, cwd=tmp_path)

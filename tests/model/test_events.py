@@ -19,10 +19,25 @@ def make(kind: str, payload: dict, seq: int = 1, equipment: str = "ev/paint/line
         ("state", {"state": "setup", "reason": "colour change"}),
         ("count", {"good": 3, "scrap": 1}),
         ("measurement", {"name": "booth_temperature", "value": 23.4, "unit": "degC"}),
-        ("operation", {"work_order": "WO1", "operation": "paint", "phase": "completed", "serial": "VIN1",
-                       "consumed_lots": ["L7"]}),
-        ("test", {"serial": "VIN1", "test": "water-leak", "result": "fail",
-                  "measurements": [{"name": "leak", "value": 2.0, "unit": "ml", "high": 0.5}]}),
+        (
+            "operation",
+            {
+                "work_order": "WO1",
+                "operation": "paint",
+                "phase": "completed",
+                "serial": "VIN1",
+                "consumed_lots": ["L7"],
+            },
+        ),
+        (
+            "test",
+            {
+                "serial": "VIN1",
+                "test": "water-leak",
+                "result": "fail",
+                "measurements": [{"name": "leak", "value": 2.0, "unit": "ml", "high": 0.5}],
+            },
+        ),
         ("alarm", {"code": "E42", "severity": "critical", "message": "robot collision"}),
     ],
 )

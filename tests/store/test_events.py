@@ -12,8 +12,13 @@ T0 = datetime(2027, 1, 4, 6, tzinfo=UTC)
 
 def count(seq: int, source: str = "twin") -> Event:
     return Event(
-        ts=T0 + timedelta(seconds=seq), site="ev-plant", equipment="ev-plant/paint/line-1/booth-1",
-        kind=EventKind.COUNT, payload={"good": 1}, source=source, seq=seq,
+        ts=T0 + timedelta(seconds=seq),
+        site="ev-plant",
+        equipment="ev-plant/paint/line-1/booth-1",
+        kind=EventKind.COUNT,
+        payload={"good": 1},
+        source=source,
+        seq=seq,
     )
 
 
@@ -27,8 +32,15 @@ def test_redelivered_events_are_stored_once(engine):
 
 def test_stored_events_come_back_equal_and_filtered(engine):
     store = SqlEventStore(engine)
-    state = Event(ts=T0, site="ev-plant", equipment="ev-plant/stamping/press-line-1/press-1",
-                  kind=EventKind.STATE, payload={"state": "down", "reason": "hydraulics"}, source="twin", seq=9)
+    state = Event(
+        ts=T0,
+        site="ev-plant",
+        equipment="ev-plant/stamping/press-line-1/press-1",
+        kind=EventKind.STATE,
+        payload={"state": "down", "reason": "hydraulics"},
+        source="twin",
+        seq=9,
+    )
     store.append([count(1), state])
     assert list(store.read(kind=EventKind.STATE)) == [state]
     assert list(store.read(equipment_prefix="ev-plant/paint")) == [count(1)]

@@ -1,15 +1,16 @@
+from collections import Counter
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from factoryos.c2m.demand import generate_orders
 from factoryos.model.errors import FactoryosError
 from factoryos.store import plants as plant_store
 from factoryos.store.orders import list_orders, save_orders
 from factoryos.store.plants import read_plant, store_plant
 from factoryos.store.tables import PLANT_TABLES, MaterialRecord, PlantRecord
-from factoryos.c2m.demand import generate_orders
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:
@@ -44,23 +45,27 @@ def test_reloading_changes_nothing(engine, ev_plant):
 def test_a_changed_file_updates_in_place_and_removes_what_is_gone(engine, ev_plant):
     store_plant(engine, ev_plant, "ev.yaml")
     changed = ev_plant.model_copy(deep=True)
-    first, second = list(changed.materials)[:2]
-    changed.materials[first].safety_stock += 10
-    unused = next(m for m in changed.materials if not any(m == l.component for ls in changed.boms.values() for l in ls))
-    del changed.materials[unused]
-    changed.suppliers = {
-        sid: s.model_copy(update={"materials": [m for m in s.materials if m != unused]})
-        for sid, s in changed.suppliers.items()
-    }
-    changed.routings.pop(unused, None)
-    changed.boms.pop(unused, None)
+    uses = Counter(line.component for lines in changed.boms.values() for line in lines)
+    gone = next(m for m, n in uses.items() if n == 1 and changed.materials[m].source == "buy")
+    kept = next(m for m in changed.materials if m != gone)
+    changed.materials[kept].safety_stock += 10
+    del changed.materials[gone]
+    changed.boms = {parent: [x for x in lines if x.component != gone] for parent, lines in changed.boms.items()}
+    for supplier in changed.suppliers.values():
+        supplier.materials = [m for m in supplier.materials if m != gone]
+    changed.inventory = [lot for lot in changed.inventory if lot.material != gone]
     summary = store_plant(engine, changed, "ev.yaml")
     assert summary.updated["materials"] == 1
     assert summary.removed["materials"] == 1
+    assert summary.removed["bom_lines"] >= 1
     with Session(engine) as session:
-        assert session.get(MaterialRecord, (ev_plant.site.id, unused)) is None
-        assert session.get(MaterialRecord, (ev_plant.site.id, first)).safety_stock == changed.materials[first].safety_stock
+        assert session.get(MaterialRecord, {"site": ev_plant.site.id, "id": gone}) is None
+        assert (
+            session.get(MaterialRecord, {"site": ev_plant.site.id, "id": kept}).safety_stock
+            == changed.materials[kept].safety_stock
+        )
         assert session.scalar(select(func.count()).select_from(MaterialRecord)) == len(changed.materials)
+    assert read_plant(engine) == changed
 
 
 def test_a_load_that_fails_midway_changes_nothing(engine, ev_plant, monkeypatch):

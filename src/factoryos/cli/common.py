@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from factoryos.model.errors import FactoryosError
 
@@ -20,23 +21,19 @@ DbOption = Annotated[
 
 
 def run(app: typer.Typer) -> None:
+    """Run the command; a user error becomes one line on stderr and exit code 1, never a traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except FactoryosError as error:
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+        err_console.print("[bold red]error:[/]", escape(str(error)), highlight=False)
         sys.exit(1)
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(1)
-    except (typer.Exit, SystemExit) as done:
-        sys.exit(getattr(done, "exit_code", None) or getattr(done, "code", 0) or 0)
-    except Exception as error:  # click usage errors carry their own exit code
-        from click import ClickException
-
-        if isinstance(error, ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
+    except typer.TyperException as error:  # a usage error: wrong option, bad value
+        error.show()
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def open_store(db: str | None):
