@@ -2,9 +2,9 @@
 
 Per product and day: the number of orders is Poisson around the product's daily demand shaped by its
 weekday profile; each order arrives at a time of day drawn from a daytime-heavy profile, from a customer
-of the product's tenant (fleet and dealer customers order several units), with options drawn by their mix
-(attach rates) and redrawn until the product's rules accept them, and a due date within the product's
-order lead time.
+of the product's tenant drawn by its order share (fleet and dealer customers order several units), with
+options drawn by their mix (attach rates) and redrawn until the product's rules accept them, and a due date
+within the product's order lead time.
 """
 
 from __future__ import annotations
@@ -50,13 +50,15 @@ def generate_orders(plant: Plant, start: date, days: int, seed: int, first_numbe
         if not customers:
             raise FactoryosError(f"product {product_id!r} has demand but tenant {product.tenant!r} has no customers")
         demand = product.demand
-        segments = [plant.customers[c].segment for c in customers]
-        mean_per_order = float(np.mean([1.0 if s == "retail" else np.mean(demand.units_per_order) for s in segments]))
+        shares = np.array([plant.customers[c].order_share for c in customers], float)
+        shares /= shares.sum()
+        sizes = [1.0 if plant.customers[c].segment == "retail" else np.mean(demand.units_per_order) for c in customers]
+        mean_per_order = float(np.dot(shares, sizes))
         for day in range(days):
             today = start + timedelta(days=day)
             expected_units = demand.units_per_day * demand.weekday_profile[today.weekday()]
             for _ in range(rng.poisson(expected_units / mean_per_order)):
-                customer = customers[rng.integers(len(customers))]
+                customer = customers[rng.choice(len(customers), p=shares)]
                 segment = plant.customers[customer].segment
                 quantity = 1 if segment == "retail" else int(rng.choice(demand.units_per_order))
                 hour, minute = int(rng.choice(24, p=HOURLY_PROFILE)), int(rng.integers(60))

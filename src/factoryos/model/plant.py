@@ -260,6 +260,8 @@ class Customer(Part):
     name: str = ""
     tenant: Id
     segment: Literal["retail", "fleet", "dealer", "business"] = "retail"
+    order_share: Positive = 1.0
+    """Relative weight of this customer in the order stream (C2M: mostly retail, some fleet and dealer)."""
 
 
 class InventoryLot(Part):
