@@ -64,6 +64,10 @@ def _pydantic_issue(file: str, document: YamlDocument, error: dict) -> PlantIssu
         message = "required field is missing"
     elif error["type"] in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         message = f"{message} (got {error['input']!r})"
+    elif error["type"] == "string_pattern_mismatch":
+        message = f"invalid id {error['input']!r}: expected letters, digits, '.', '_', '-' (not first)"
+    if path and path[-1] == "[key]":  # pydantic's marker for a bad mapping key; the key is the path's end
+        path = path[:-1]
     return PlantIssue(file, format_path(path), document.line_of(path), message)
 
 
