@@ -315,3 +315,33 @@ def test_appliance_plant_runs_lights_out_cells_beside_manned_lines(appliance_pla
     for wc in dark:
         assert wc.operators_per_shift == 0
         assert appliance_plant.calendars[wc.calendar].hours_per_week() == pytest.approx(7 * 24)
+
+
+@pytest.mark.parametrize("plant_name", ["ev_plant", "appliance_plant"])
+def test_reference_plant_can_make_its_demand(plant_name, request):
+    """At the stated demand and option mix, no work unit is loaded beyond 90 % of its calendar."""
+    plant: Plant = request.getfixturevalue(plant_name)
+    units = plant.work_units()
+    minutes_per_week: dict[str, float] = {}
+    for product in plant.products.values():
+        assert product.demand is not None
+        valid = [c for c in all_configurations(product) if not rule_violations(product.rules, c)]
+        weights = [
+            math.prod(product.option_families[f].options[o].mix or 1 for f, o in c.items()) for c in valid
+        ]
+        per_week = product.demand.units_per_day * 7
+        for configuration, weight in zip(valid, weights, strict=True):
+            share = per_week * weight / sum(weights)
+            needed = {product.material: 1.0, **explode(plant, product.material, configuration)}
+            for material, quantity in needed.items():
+                for op in operations(plant, material, configuration):
+                    eligible = plant.eligible_units(op)
+                    for unit in eligible:
+                        minutes = (
+                            share * quantity * op.run_minutes / len(eligible) / units[unit][2].speed_factor
+                        )
+                        minutes_per_week[unit] = minutes_per_week.get(unit, 0.0) + minutes
+    assert set(minutes_per_week) == set(units), "work units no operation uses"
+    for unit, minutes in minutes_per_week.items():
+        calendar = plant.calendars[plant.work_centers()[units[unit][1]][1].calendar]
+        assert minutes <= 0.9 * calendar.hours_per_week() * 60, f"{unit} overloaded"
