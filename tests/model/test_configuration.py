@@ -345,3 +345,19 @@ def test_reference_plant_can_make_its_demand(plant_name, request):
     for unit, minutes in minutes_per_week.items():
         calendar = plant.calendars[plant.work_centers()[units[unit][1]][1].calendar]
         assert minutes <= 0.9 * calendar.hours_per_week() * 60, f"{unit} overloaded"
+
+
+@pytest.mark.parametrize("plant_name", ["ev_plant", "appliance_plant"])
+def test_conditions_below_a_product_name_only_its_own_families(plant_name, request):
+    """A `when:` on a family the product lacks never matches, so the line would silently vanish."""
+    plant: Plant = request.getfixturevalue(plant_name)
+    for product in plant.products.values():
+        below = {product.material}
+        for configuration in all_configurations(product):
+            below |= set(explode(plant, product.material, configuration))
+        conditions = [ln.when for m in below for ln in plant.boms.get(m, []) if ln.when]
+        conditions += [
+            op.when for m in below if m in plant.routings for op in plant.routings[m].operations if op.when
+        ]
+        for condition in conditions:
+            assert set(condition) <= set(product.option_families), (product.name, condition)
