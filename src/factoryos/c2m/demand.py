@@ -3,8 +3,8 @@
 Per product and day: the number of orders is Poisson around the product's daily demand shaped by its
 weekday profile; each order arrives at a time of day drawn from a daytime-heavy profile, from a customer
 of the product's tenant drawn by its order share (fleet and dealer customers order several units), with
-options drawn by their mix (attach rates) and redrawn until the product's rules accept them, and a due date
-within the product's order lead time.
+a valid configuration drawn so that option shares follow the planned mix (see `factoryos.c2m.mix`), and a
+due date within the product's order lead time.
 """
 
 from __future__ import annotations
@@ -13,29 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
-from factoryos.model.configuration import rule_violations
+from factoryos.c2m.mix import option_mix
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
-from factoryos.model.plant import Plant, Product
+from factoryos.model.plant import Plant
 
 HOURLY_PROFILE = np.array([1, 1, 1, 1, 1, 2, 3, 5, 7, 9, 10, 10, 9, 9, 10, 10, 9, 9, 10, 11, 10, 7, 4, 2], float)
 HOURLY_PROFILE /= HOURLY_PROFILE.sum()
-MAX_DRAWS = 200
-
-
-def draw_configuration(product: Product, rng: np.random.Generator) -> dict[str, str]:
-    for _ in range(MAX_DRAWS):
-        configuration = {}
-        for family_id, family in product.option_families.items():
-            options = list(family.options)
-            weights = np.array([family.options[o].mix for o in options], float)
-            weights = weights / weights.sum() if weights.sum() > 0 else None
-            configuration[family_id] = options[rng.choice(len(options), p=weights)]
-        if not rule_violations(product.rules, configuration):
-            return configuration
-    raise FactoryosError(
-        f"could not draw a valid configuration of {product.name or product.material} in {MAX_DRAWS} tries"
-    )
 
 
 def generate_orders(plant: Plant, start: date, days: int, seed: int, first_number: int = 1) -> list[CustomerOrder]:
@@ -50,6 +34,7 @@ def generate_orders(plant: Plant, start: date, days: int, seed: int, first_numbe
         if not customers:
             raise FactoryosError(f"product {product_id!r} has demand but tenant {product.tenant!r} has no customers")
         demand = product.demand
+        mix = option_mix(product)
         shares = np.array([plant.customers[c].order_share for c in customers], float)
         shares /= shares.sum()
         sizes = [1.0 if plant.customers[c].segment == "retail" else np.mean(demand.units_per_order) for c in customers]
@@ -72,7 +57,7 @@ def generate_orders(plant: Plant, start: date, days: int, seed: int, first_numbe
                         tenant=product.tenant,
                         customer=customer,
                         product=product_id,
-                        configuration=draw_configuration(product, rng),
+                        configuration=mix.draw(rng),
                         quantity=quantity,
                         ordered_at=ordered_at,
                         due_date=due,
