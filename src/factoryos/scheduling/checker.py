@@ -1,0 +1,109 @@
+"""An independent feasibility check: it trusts no solver and reports every broken rule, not just the first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from factoryos.scheduling.calendar import blocked, finish
+from factoryos.scheduling.problem import Problem
+from factoryos.scheduling.schedule import Schedule, machine_sequences
+
+
+@dataclass(frozen=True)
+class Violation:
+    """`kind` is one of: missing, eligibility, duration, calendar, release, precedence, overlap, frozen."""
+
+    kind: str
+    operations: tuple[int, ...]
+    message: str
+
+
+def check(problem: Problem, schedule: Schedule) -> list[Violation]:
+    """Every way `schedule` breaks `problem`; an empty list means it is feasible."""
+    if len(schedule) != len(problem.operations):
+        return [
+            Violation(
+                "missing",
+                (),
+                f"schedule has {len(schedule)} operations, the problem {len(problem.operations)}",
+            )
+        ]
+    violations: list[Violation] = []
+    for op in range(len(problem.operations)):
+        violations.extend(_check_operation(problem, schedule, op))
+    for before, after in problem.precedences:
+        if schedule[before].end > schedule[after].start:
+            violations.append(
+                Violation(
+                    "precedence",
+                    (before, after),
+                    f"{problem.label(after)} starts at {schedule[after].start} before "
+                    f"{problem.label(before)} ends at {schedule[before].end}",
+                )
+            )
+    for machine, sequence in enumerate(machine_sequences(problem, schedule)):
+        violations.extend(_check_machine(problem, schedule, machine, sequence))
+    return violations
+
+
+def _check_operation(problem: Problem, schedule: Schedule, op: int) -> list[Violation]:
+    operation, assignment, label = problem.operations[op], schedule[op], problem.label(op)
+    found = []
+    eligible = {mode.machine: mode.duration for mode in operation.modes}
+    if assignment.machine not in eligible:
+        return [Violation("eligibility", (op,), f"{label} is on machine {assignment.machine}, not eligible")]
+    machine = problem.machines[assignment.machine]
+    expected_end = finish(machine.unavailable, assignment.start, eligible[assignment.machine], operation.interruptible)
+    if assignment.end != expected_end:
+        found.append(
+            Violation(
+                "duration",
+                (op,),
+                f"{label} runs [{assignment.start}, {assignment.end}), should end at {expected_end}",
+            )
+        )
+    if blocked(machine.unavailable, assignment.start, assignment.end, operation.interruptible):
+        found.append(
+            Violation(
+                "calendar",
+                (op,),
+                f"{label} runs [{assignment.start}, {assignment.end}) into a period when {machine.name!r} is off",
+            )
+        )
+    release = problem.jobs[operation.job].release
+    if assignment.start < release:
+        found.append(Violation("release", (op,), f"{label} starts at {assignment.start}, before its release {release}"))
+    frozen = operation.frozen
+    if frozen is not None and (frozen.machine, frozen.start) != (assignment.machine, assignment.start):
+        found.append(
+            Violation(
+                "frozen",
+                (op,),
+                f"{label} is frozen at {frozen.start} on machine {frozen.machine}, "
+                f"scheduled at {assignment.start} on machine {assignment.machine}",
+            )
+        )
+    return found
+
+
+def _check_machine(problem: Problem, schedule: Schedule, machine: int, sequence: list[int]) -> list[Violation]:
+    found = []
+    name = problem.machines[machine].name
+    previous = None
+    for op in sequence:
+        ready = 0 if previous is None else schedule[previous].end
+        needed = ready + problem.setup_time(machine, previous, op)
+        if schedule[op].start < needed and (previous is not None or needed > 0):
+            pair = (op,) if previous is None else (previous, op)
+            after = "the machine's initial setup" if previous is None else problem.label(previous)
+            found.append(
+                Violation(
+                    "overlap",
+                    pair,
+                    f"on {name!r}, {problem.label(op)} starts at {schedule[op].start}, but after {after} "
+                    f"(and its changeover) the machine is free only at {needed}",
+                )
+            )
+        if previous is None or schedule[op].end >= schedule[previous].end:
+            previous = op
+    return found

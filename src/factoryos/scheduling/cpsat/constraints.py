@@ -1,0 +1,131 @@
+"""CP-SAT constraints: precedences, one operation at a time per machine, calendars, changeovers, and what
+a large-neighbourhood step keeps from the incumbent."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from factoryos.scheduling.cpsat.restriction import Restriction
+from factoryos.scheduling.cpsat.variables import ModeVar, Variables
+from factoryos.scheduling.problem import Problem
+
+Arcs = dict[int, list[tuple[int | None, int | None, cp_model.IntVar]]]
+"""Per machine with changeovers: (from operation or None for the start, to operation or None, literal)."""
+
+
+def add_constraints(
+    model: cp_model.CpModel, problem: Problem, variables: Variables, restriction: Restriction | None
+) -> Arcs:
+    """Post every constraint; returns the changeover arcs so the objective can count setup time."""
+    restriction = restriction or Restriction()
+    add_precedences(model, problem, variables)
+    for op in range(len(problem.operations)):
+        for mode in variables.modes[op]:
+            add_calendar(model, problem, variables, op, mode)
+    kept_order = _kept_order(restriction)
+    arcs: Arcs = {}
+    for machine in range(len(problem.machines)):
+        on_machine = variables.on_machine(machine)
+        if not on_machine:
+            continue
+        model.AddNoOverlap(mode.interval for _, mode in on_machine)
+        if problem.machines[machine].changeover is not None:
+            arcs[machine] = add_changeovers(model, problem, variables, machine, on_machine, kept_order)
+    for sequence in restriction.sequences:
+        for before, after in zip(sequence, sequence[1:], strict=False):
+            model.Add(variables.end[before] <= variables.start[after])
+    return arcs
+
+
+def add_precedences(model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
+    for before, after in problem.precedences:
+        model.Add(variables.end[before] <= variables.start[after])
+
+
+def add_calendar(model: cp_model.CpModel, problem: Problem, variables: Variables, op: int, mode: ModeVar) -> None:
+    """An operation starts only when its machine works and, unless interruptible, ends before the next
+    stop; an interruptible one's length grows by every stop it spans."""
+    unavailable = problem.machines[mode.machine].unavailable
+    if not unavailable:
+        return
+    start, end = variables.start[op], variables.end[op]
+    enforce = [] if isinstance(mode.present, int) else [mode.present]
+    interruptible = problem.operations[op].interruptible
+    shortest = 0 if interruptible else mode.duration
+    allowed, previous_end = [], 0
+    for period_start, period_end in unavailable:
+        if period_start - shortest >= previous_end:
+            allowed.append([previous_end, period_start - shortest if shortest else period_start - 1])
+        previous_end = period_end
+    allowed.append([previous_end, variables.horizon])
+    model.AddLinearExpressionInDomain(start, cp_model.Domain.FromIntervals(allowed)).OnlyEnforceIf(enforce)
+    if not interruptible:
+        return
+    size = mode.interval.SizeExpr()
+    spanned = []
+    for period_start, period_end in unavailable:
+        if period_end > variables.horizon:
+            break
+        before, spans, after = (model.NewBoolVar(f"cal{op}_{mode.machine}_{period_start}_{k}") for k in "bsa")
+        model.AddExactlyOne(before, spans, after)
+        model.Add(end <= period_start).OnlyEnforceIf([before, *enforce])
+        model.Add(start >= period_end).OnlyEnforceIf([after, *enforce])
+        model.Add(start < period_start).OnlyEnforceIf([spans, *enforce])
+        model.Add(end > period_end).OnlyEnforceIf([spans, *enforce])
+        spanned.append((period_end - period_start) * spans)
+    model.Add(size == mode.duration + sum(spanned)).OnlyEnforceIf(enforce)
+
+
+def add_changeovers(
+    model: cp_model.CpModel,
+    problem: Problem,
+    variables: Variables,
+    machine: int,
+    on_machine: list[tuple[int, ModeVar]],
+    kept_order: dict[int, tuple[int | None, int | None]],
+) -> list[tuple[int | None, int | None, cp_model.IntVar]]:
+    """A circuit through the machine's operations: an arc i -> j means j follows i directly, after the
+    changeover. Operations whose order is kept only get the arcs that order allows."""
+    nodes = {op: k + 1 for k, (op, _) in enumerate(on_machine)}
+    circuit, arcs = [], []
+
+    def allowed(before: int | None, after: int | None) -> bool:
+        if before is not None and before in kept_order and kept_order[before][1] != after and after in kept_order:
+            return False
+        if after is not None and after in kept_order and kept_order[after][0] != before:
+            return before is not None and before not in kept_order
+        if before is not None and before in kept_order and after is None:
+            return kept_order[before][1] is None
+        return True
+
+    def arc(before: int | None, after: int | None) -> None:
+        if not allowed(before, after):
+            return
+        literal = model.NewBoolVar(f"arc{machine}_{before}_{after}")
+        circuit.append((0 if before is None else nodes[before], 0 if after is None else nodes[after], literal))
+        arcs.append((before, after, literal))
+        if after is not None:
+            setup = problem.setup_time(machine, before, after)
+            ready = 0 if before is None else variables.end[before]
+            model.Add(variables.start[after] >= ready + setup).OnlyEnforceIf(literal)
+
+    circuit.append((0, 0, model.NewBoolVar(f"idle{machine}")))
+    for op, mode in on_machine:
+        if not isinstance(mode.present, int):
+            circuit.append((nodes[op], nodes[op], mode.present.Not()))
+        arc(None, op)
+        arc(op, None)
+        for other, _ in on_machine:
+            if other != op:
+                arc(op, other)
+    model.AddCircuit(circuit)
+    return arcs
+
+
+def _kept_order(restriction: Restriction) -> dict[int, tuple[int | None, int | None]]:
+    """For every operation whose order is kept: its kept predecessor and successor on the machine."""
+    neighbours: dict[int, tuple[int | None, int | None]] = {}
+    for sequence in restriction.sequences:
+        for k, op in enumerate(sequence):
+            neighbours[op] = (sequence[k - 1] if k else None, sequence[k + 1] if k + 1 < len(sequence) else None)
+    return neighbours

@@ -1,0 +1,85 @@
+"""The thin CP-SAT solver: build variables, constraints and objective, solve, read back a schedule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from factoryos.scheduling.cpsat.constraints import add_constraints
+from factoryos.scheduling.cpsat.objective import objective_expression
+from factoryos.scheduling.cpsat.restriction import Restriction
+from factoryos.scheduling.cpsat.variables import create_variables, horizon_bound
+from factoryos.scheduling.objectives import Objective
+from factoryos.scheduling.problem import Problem
+from factoryos.scheduling.schedule import Assignment, Schedule
+
+
+@dataclass(frozen=True)
+class CpSatOutcome:
+    """`schedule` is None when no solution was found in time (or none exists: then `infeasible`)."""
+
+    schedule: Schedule | None
+    value: int | None
+    optimal: bool
+    infeasible: bool
+    lower_bound: int | None
+
+
+def solve_cpsat(
+    problem: Problem,
+    objective: Objective,
+    *,
+    time_limit: float,
+    workers: int = 2,
+    hint: Schedule | None = None,
+    restriction: Restriction | None = None,
+    bounds: tuple[tuple[Objective, int], ...] = (),
+    baseline: Schedule | None = None,
+    horizon: int | None = None,
+    seed: int = 0,
+    compact: tuple[int, ...] = (),
+) -> CpSatOutcome:
+    """Minimise `objective` subject to the problem, the restriction (large-neighbourhood search) and
+    `bounds`: earlier stages of a lexicographic objective that may not get worse than their value.
+    Ties are broken by finishing the `compact` operations early, which leaves room for later steps."""
+    model = cp_model.CpModel()
+    variables = create_variables(model, problem, horizon or horizon_bound(problem), restriction)
+    arcs = add_constraints(model, problem, variables, restriction)
+    for stage, limit in bounds:
+        model.Add(objective_expression(model, problem, variables, arcs, stage, baseline) <= limit)
+    value = objective_expression(model, problem, variables, arcs, objective, baseline)
+    if compact:
+        model.Minimize((len(compact) + 1) * value + sum(variables.end[op] for op in compact))
+    else:
+        model.Minimize(value)
+    if hint is not None:
+        for op, assignment in enumerate(hint):
+            if op in variables.pinned:
+                continue
+            model.AddHint(variables.start[op], assignment.start)
+            for mode in variables.modes[op]:
+                if not isinstance(mode.present, int):
+                    model.AddHint(mode.present, mode.machine == assignment.machine)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return CpSatOutcome(None, None, False, status == cp_model.INFEASIBLE, None)
+    schedule = tuple(
+        Assignment(
+            next(mode.machine for mode in modes if solver.Value(mode.present)),
+            solver.Value(variables.start[op]),
+            solver.Value(variables.end[op]),
+        )
+        for op, modes in enumerate(variables.modes)
+    )
+    return CpSatOutcome(
+        schedule,
+        solver.Value(value),
+        status == cp_model.OPTIMAL,
+        False,
+        None if compact else round(solver.BestObjectiveBound()),
+    )

@@ -1,0 +1,73 @@
+"""A small builder for `Problem`: add machines, jobs and operations by name and get indices back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from factoryos.scheduling.problem import Frozen, Job, Machine, Mode, Operation, Problem
+
+
+class Model:
+    """Collects a problem step by step. Operations of a job follow each other (a routing) unless added with
+    `after_previous=False`; `add_precedence` adds other links, e.g. a sub-assembly feeding final assembly."""
+
+    def __init__(self) -> None:
+        self._machines: list[Machine] = []
+        self._groups: list[str] = []
+        self._jobs: list[dict] = []
+        self._operations: list[Operation] = []
+        self._precedences: list[tuple[int, int]] = []
+
+    def add_setup_group(self, name: str) -> int:
+        self._groups.append(name)
+        return len(self._groups) - 1
+
+    def add_machine(
+        self,
+        name: str,
+        unavailable: Iterable[tuple[int, int]] = (),
+        changeover: Iterable[Iterable[int]] | None = None,
+        initial_group: int | None = None,
+    ) -> int:
+        matrix = None if changeover is None else tuple(tuple(row) for row in changeover)
+        self._machines.append(Machine(name, tuple(sorted(unavailable)), matrix, initial_group))
+        return len(self._machines) - 1
+
+    def add_job(self, name: str, release: int = 0, due: int | None = None, weight: int = 1) -> int:
+        self._jobs.append({"name": name, "operations": [], "release": release, "due": due, "weight": weight})
+        return len(self._jobs) - 1
+
+    def add_operation(
+        self,
+        job: int,
+        durations: Mapping[int, int],
+        name: str = "",
+        setup_group: int | None = None,
+        interruptible: bool = False,
+        frozen: Frozen | None = None,
+        after_previous: bool = True,
+    ) -> int:
+        """`durations` maps each eligible machine to the operation's duration on it."""
+        op = len(self._operations)
+        modes = tuple(Mode(machine, duration) for machine, duration in durations.items())
+        self._operations.append(Operation(job, modes, name, setup_group, interruptible, frozen))
+        route = self._jobs[job]["operations"]
+        if after_previous and route:
+            self._precedences.append((route[-1], op))
+        route.append(op)
+        return op
+
+    def add_precedence(self, before: int, after: int) -> None:
+        self._precedences.append((before, after))
+
+    def problem(self) -> Problem:
+        jobs = tuple(
+            Job(job["name"], tuple(job["operations"]), job["release"], job["due"], job["weight"]) for job in self._jobs
+        )
+        return Problem(
+            tuple(self._machines),
+            jobs,
+            tuple(self._operations),
+            tuple(self._precedences),
+            tuple(self._groups),
+        )

@@ -1,0 +1,40 @@
+"""The best schedule so far, shared by solvers that run side by side (tabu search in Python, CP-SAT in
+its own thread) so that each continues from the other's progress."""
+
+from __future__ import annotations
+
+import threading
+
+from factoryos.scheduling.objectives import Objective, evaluate
+from factoryos.scheduling.problem import Problem
+from factoryos.scheduling.schedule import Schedule
+
+
+class SharedBest:
+    def __init__(
+        self, problem: Problem, objective: Objective, schedule: Schedule, method: str, baseline: Schedule | None
+    ) -> None:
+        self.problem, self.objective, self.baseline = problem, objective, baseline
+        self._lock = threading.Lock()
+        self.schedule, self.method = schedule, method
+        self.value = self.evaluate(schedule)
+        self.optimal = False
+
+    def evaluate(self, schedule: Schedule) -> int:
+        return evaluate(self.problem, schedule, self.objective, self.baseline)
+
+    def offer(self, schedule: Schedule, method: str, accept_equal: bool = False) -> bool:
+        """Keep `schedule` if it is better (or, with accept_equal, as good); says whether it was kept."""
+        value = self.evaluate(schedule)
+        with self._lock:
+            if value < self.value or (accept_equal and value == self.value and schedule != self.schedule):
+                improved = value < self.value
+                self.schedule, self.value = schedule, value
+                if improved:
+                    self.method = method
+                return True
+        return False
+
+    def snapshot(self) -> tuple[Schedule, int]:
+        with self._lock:
+            return self.schedule, self.value

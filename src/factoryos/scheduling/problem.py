@@ -1,0 +1,212 @@
+"""The scheduling problem as plain data: machines, jobs, operations, precedences, calendars, changeovers.
+
+Everything refers to everything else by position (machine 3, operation 17) so that solvers stay fast;
+names are there for people and error messages. Times are integers from the plan's epoch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from factoryos.model.errors import FactoryosError
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A machine (work unit). `unavailable` lists sorted, disjoint [start, end) periods when it does not
+    work: shifts off, breaks, planned maintenance. `changeover[g][h]` is the setup time when an operation
+    of setup group h follows one of group g; `initial_group` is what the machine is set up for at time 0."""
+
+    name: str
+    unavailable: tuple[tuple[int, int], ...] = ()
+    changeover: tuple[tuple[int, ...], ...] | None = None
+    initial_group: int | None = None
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One way to run an operation: on `machine`, taking `duration` working time units."""
+
+    machine: int
+    duration: int
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """An operation that may not move: it has started, or a planner locked it."""
+
+    machine: int
+    start: int
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One step of a job. An interruptible operation stretches across its machine's unavailable periods;
+    any other operation must fit between them."""
+
+    job: int
+    modes: tuple[Mode, ...]
+    name: str = ""
+    setup_group: int | None = None
+    interruptible: bool = False
+    frozen: Frozen | None = None
+
+    def duration_on(self, machine: int) -> int:
+        for mode in self.modes:
+            if mode.machine == machine:
+                return mode.duration
+        raise KeyError(machine)
+
+    @property
+    def min_duration(self) -> int:
+        return min(mode.duration for mode in self.modes)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A work order's operations, listed in route order; it may not start before `release` and is late
+    after `due`, which costs `weight` per time unit."""
+
+    name: str
+    operations: tuple[int, ...]
+    release: int = 0
+    due: int | None = None
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A complete, validated scheduling problem. `precedences` are (before, after) operation pairs: the
+    chains of routings as well as sub-assemblies feeding final assembly, within or across jobs."""
+
+    machines: tuple[Machine, ...]
+    jobs: tuple[Job, ...]
+    operations: tuple[Operation, ...]
+    precedences: tuple[tuple[int, int], ...] = ()
+    setup_groups: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def label(self, op: int) -> str:
+        """How people name an operation: 'job/operation'."""
+        job = self.jobs[self.operations[op].job]
+        return f"{job.name}/{self.operations[op].name or job.operations.index(op)}"
+
+    @cached_property
+    def predecessors(self) -> tuple[tuple[int, ...], ...]:
+        before: list[list[int]] = [[] for _ in self.operations]
+        for a, b in self.precedences:
+            before[b].append(a)
+        return tuple(tuple(ops) for ops in before)
+
+    @cached_property
+    def successors(self) -> tuple[tuple[int, ...], ...]:
+        after: list[list[int]] = [[] for _ in self.operations]
+        for a, b in self.precedences:
+            after[a].append(b)
+        return tuple(tuple(ops) for ops in after)
+
+    @cached_property
+    def topological_order(self) -> tuple[int, ...]:
+        return _topological_order(self)
+
+    @cached_property
+    def job_ends(self) -> tuple[tuple[int, ...], ...]:
+        """Per job, the operations with no successor inside the job: the job is done when they are."""
+        ends = []
+        for j, job in enumerate(self.jobs):
+            ends.append(
+                tuple(op for op in job.operations if all(self.operations[s].job != j for s in self.successors[op]))
+            )
+        return tuple(ends)
+
+    @property
+    def has_setups(self) -> bool:
+        return any(machine.changeover is not None for machine in self.machines)
+
+    def setup_time(self, machine: int, before: int | None, after: int) -> int:
+        """Changeover time on `machine` between operation `before` (None: the machine's initial state)
+        and operation `after`."""
+        matrix = self.machines[machine].changeover
+        if matrix is None:
+            return 0
+        group_from = self.machines[machine].initial_group if before is None else self.operations[before].setup_group
+        group_to = self.operations[after].setup_group
+        if group_from is None or group_to is None:
+            return 0
+        return matrix[group_from][group_to]
+
+
+def validate(problem: Problem) -> None:
+    """Raise FactoryosError naming the first thing that makes the problem unsolvable or meaningless."""
+    n_machines, n_ops, n_groups = len(problem.machines), len(problem.operations), len(problem.setup_groups)
+    for machine in problem.machines:
+        _validate_machine(machine, n_groups)
+    seen_in_job = [-1] * n_ops
+    for j, job in enumerate(problem.jobs):
+        if job.weight < 0:
+            raise FactoryosError(f"job {job.name!r}: weight must be >= 0, got {job.weight}")
+        for op in job.operations:
+            if not 0 <= op < n_ops or problem.operations[op].job != j or seen_in_job[op] != -1:
+                raise FactoryosError(f"job {job.name!r}: operation {op} does not belong to it (or appears twice)")
+            seen_in_job[op] = j
+    for op, operation in enumerate(problem.operations):
+        if not 0 <= operation.job < len(problem.jobs) or seen_in_job[op] == -1:
+            raise FactoryosError(f"operation {op} ({operation.name!r}) is not listed in its job {operation.job}")
+        where = f"operation {problem.label(op)!r}"
+        if not operation.modes:
+            raise FactoryosError(f"{where} has no eligible machine")
+        machines = [mode.machine for mode in operation.modes]
+        if len(set(machines)) != len(machines):
+            raise FactoryosError(f"{where} lists a machine twice among its eligible machines")
+        for mode in operation.modes:
+            if not 0 <= mode.machine < n_machines:
+                raise FactoryosError(f"{where}: unknown machine {mode.machine} (there are {n_machines} machines)")
+            if mode.duration < 0:
+                raise FactoryosError(f"{where}: duration on machine {mode.machine} must be >= 0")
+        if operation.setup_group is not None and not 0 <= operation.setup_group < n_groups:
+            raise FactoryosError(f"{where}: unknown setup group {operation.setup_group}")
+        if operation.frozen is not None and operation.frozen.machine not in machines:
+            raise FactoryosError(f"{where} is frozen on machine {operation.frozen.machine}, which is not eligible")
+    for a, b in problem.precedences:
+        if not (0 <= a < n_ops and 0 <= b < n_ops) or a == b:
+            raise FactoryosError(f"precedence ({a}, {b}) names an unknown operation or the same one twice")
+    _topological_order(problem)
+
+
+def _validate_machine(machine: Machine, n_groups: int) -> None:
+    where = f"machine {machine.name!r}"
+    previous_end = None
+    for start, end in machine.unavailable:
+        if start >= end or (previous_end is not None and start < previous_end):
+            raise FactoryosError(f"{where}: unavailable periods must be non-empty, sorted and disjoint")
+        previous_end = end
+    if machine.changeover is not None:
+        if len(machine.changeover) != n_groups or any(len(row) != n_groups for row in machine.changeover):
+            raise FactoryosError(f"{where}: changeover matrix must be {n_groups} x {n_groups} (one per setup group)")
+        if any(value < 0 for row in machine.changeover for value in row):
+            raise FactoryosError(f"{where}: changeover times must be >= 0")
+    if machine.initial_group is not None and not 0 <= machine.initial_group < n_groups:
+        raise FactoryosError(f"{where}: unknown initial setup group {machine.initial_group}")
+
+
+def _topological_order(problem: Problem) -> tuple[int, ...]:
+    n = len(problem.operations)
+    indegree = [0] * n
+    after: list[list[int]] = [[] for _ in range(n)]
+    for a, b in problem.precedences:
+        after[a].append(b)
+        indegree[b] += 1
+    order = [op for op in range(n) if indegree[op] == 0]
+    for op in order:
+        for b in after[op]:
+            indegree[b] -= 1
+            if indegree[b] == 0:
+                order.append(b)
+    if len(order) < n:
+        cycle = sorted(op for op in range(n) if indegree[op] > 0)
+        names = ", ".join(problem.label(op) for op in cycle[:6])
+        raise FactoryosError(f"precedences are cyclic: operations {names}{' ...' if len(cycle) > 6 else ''}")
+    return tuple(order)

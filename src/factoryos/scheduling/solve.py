@@ -1,0 +1,156 @@
+"""The full solver: whatever does best within the time limit.
+
+Dispatching rules give a first schedule in milliseconds. CP-SAT on the whole problem, warm-started
+from it, proves small problems optimal in seconds. What is left of the budget goes to improvement: tabu
+search on machine sequences when the problem is a plain job shop and the objective is makespan, and
+large-neighbourhood search over CP-SAT (which also moves operations between machines and handles
+calendars, changeovers and due dates), taking turns. A lexicographic objective is solved stage by stage,
+each stage bounded by the ones before.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from factoryos.model.errors import FactoryosError
+from factoryos.scheduling import tabu
+from factoryos.scheduling.checker import check
+from factoryos.scheduling.cpsat.solver import solve_cpsat
+from factoryos.scheduling.cpsat.variables import horizon_bound
+from factoryos.scheduling.dispatch import RULES, dispatch
+from factoryos.scheduling.lns import improve
+from factoryos.scheduling.objectives import MAKESPAN, Lexicographic, Objective, evaluate
+from factoryos.scheduling.pool import SharedBest
+from factoryos.scheduling.problem import Problem
+from factoryos.scheduling.schedule import Result, Schedule, makespan
+
+FULL_MODEL_SHARE = 0.3
+"""Part of the budget for CP-SAT on the whole problem before improvement starts."""
+
+
+def solve(
+    problem: Problem,
+    objective: Objective | Lexicographic = MAKESPAN,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    seed: int = 0,
+    baseline: Schedule | None = None,
+    initial: Schedule | None = None,
+) -> Result:
+    """The best schedule found within `time_limit` seconds. `baseline` is the schedule deviation is
+    measured from (rescheduling); `initial` is a feasible schedule to start from instead of dispatching."""
+    started = time.monotonic()
+    stages = objective.stages if isinstance(objective, Lexicographic) else (objective,)
+    incumbent = initial if initial is not None and not check(problem, initial) else None
+    bounds: tuple[tuple[Objective, int], ...] = ()
+    optimal, method = True, ""
+    for k, stage in enumerate(stages):
+        deadline = started + time_limit * (k + 1) / len(stages)
+        incumbent, stage_optimal, method = _solve_stage(
+            problem, stage, incumbent, deadline, workers, seed, bounds, baseline
+        )
+        optimal = optimal and stage_optimal
+        bounds = (*bounds, (stage, evaluate(problem, incumbent, stage, baseline)))
+    return Result(
+        incumbent,
+        evaluate(problem, incumbent, objective, baseline),
+        optimal,
+        round(time.monotonic() - started, 3),
+        method,
+    )
+
+
+def best_dispatch(
+    problem: Problem, objective: Objective, baseline: Schedule | None = None
+) -> tuple[Schedule, str] | None:
+    """The best feasible schedule over all dispatching rules, with the rule's name."""
+    candidates = []
+    for rule in RULES:
+        schedule = dispatch(problem, rule)
+        if not check(problem, schedule):
+            candidates.append((evaluate(problem, schedule, objective, baseline), rule, schedule))
+    if not candidates:
+        return None
+    value, rule, schedule = min(candidates, key=lambda c: c[0])
+    return schedule, f"dispatch:{rule}"
+
+
+def _solve_stage(
+    problem: Problem,
+    objective: Objective,
+    incumbent: Schedule | None,
+    deadline: float,
+    workers: int,
+    seed: int,
+    bounds: tuple[tuple[Objective, int], ...],
+    baseline: Schedule | None,
+) -> tuple[Schedule, bool, str]:
+    method = "initial"
+    if incumbent is None:
+        found = best_dispatch(problem, objective, baseline)
+        if found is not None:
+            incumbent, method = found
+    only_makespan = objective == Objective(makespan=objective.makespan) and not bounds
+    if incumbent is None:
+        outcome = solve_cpsat(
+            problem,
+            objective,
+            time_limit=deadline - time.monotonic(),
+            workers=workers,
+            bounds=bounds,
+            baseline=baseline,
+            horizon=horizon_bound(problem),
+            seed=seed,
+        )
+        if outcome.schedule is None:
+            raise FactoryosError(
+                "no feasible schedule: frozen operations or precedences conflict"
+                if outcome.infeasible
+                else "no feasible schedule found within the time limit"
+            )
+        incumbent, method = outcome.schedule, "cp-sat"
+    pool = SharedBest(problem, objective, incumbent, method, baseline)
+    settings = (problem, objective, pool, deadline, seed, bounds, baseline)
+    if only_makespan and tabu.applies(problem) and workers >= 2:
+        helper = threading.Thread(target=_exact_then_lns, args=(*settings, workers - 1))
+        helper.start()
+        tabu.tabu_search(problem, pool, deadline, seed)
+        helper.join()
+    else:
+        _exact_then_lns(*settings, workers)
+    return pool.schedule, pool.optimal, pool.method
+
+
+def _exact_then_lns(
+    problem: Problem,
+    objective: Objective,
+    pool: SharedBest,
+    deadline: float,
+    seed: int,
+    bounds: tuple[tuple[Objective, int], ...],
+    baseline: Schedule | None,
+    workers: int,
+) -> None:
+    """CP-SAT on the whole problem for a share of the time (small problems end here, proven optimal),
+    then large-neighbourhood search for the rest."""
+    only_makespan = objective == Objective(makespan=objective.makespan) and not bounds
+    schedule, _ = pool.snapshot()
+    outcome = solve_cpsat(
+        problem,
+        objective,
+        time_limit=(deadline - time.monotonic()) * FULL_MODEL_SHARE,
+        workers=workers,
+        hint=schedule,
+        bounds=bounds,
+        baseline=baseline,
+        horizon=makespan(schedule) if only_makespan else horizon_bound(problem),
+        seed=seed,
+    )
+    if outcome.schedule is not None:
+        pool.offer(outcome.schedule, "cp-sat")
+        if outcome.optimal:
+            pool.optimal = True
+            return
+    improve(problem, objective, pool, deadline=deadline, workers=workers, seed=seed, bounds=bounds, baseline=baseline)
