@@ -1,0 +1,133 @@
+"""The JSON topic layout, for devices too simple for Sparkplug B.
+
+Topic: ``{prefix}/{site}/{area}/{work_center}/{work_unit}/{kind}``, e.g.
+``factoryos/ev-plant/paint/line-1/booth-2/measurement``. The levels between the prefix and the kind are the
+equipment's ISA-95 path (its first level is the site); a shorter path addresses an area or a work center.
+`kind` is one of state, count, measurement, operation, test, alarm. The default prefix is ``factoryos``.
+
+Payload, UTF-8 JSON, in one of two forms:
+
+- compact reading: the kind's payload fields plus ``seq`` (required: an integer that never repeats for the
+  source), ``ts`` (optional: ISO-8601 with a zone, or epoch milliseconds; default the time of arrival) and
+  ``source`` (optional, default the equipment path)::
+
+      {"seq": 1017, "ts": "2026-11-22T10:15:00.250Z", "name": "temperature", "value": 61.2, "unit": "degC"}
+      {"seq": 1018, "state": "down", "reason": "jam"}
+      {"seq": 1019, "good": 1}
+
+- a whole `Event` in its JSON form (``Event.to_json``); its equipment and kind must match the topic.
+
+(source, seq) is the idempotency key: a redelivered message is stored once. A device that cannot keep its
+sequence across restarts should put a boot id in ``source``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from factoryos.iot.messages import DecodeError, Row
+from factoryos.iot.timeseries import event_row, from_us, to_us
+from factoryos.model.events import EquipmentState, Event, EventKind
+from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+
+DEFAULT_PREFIX = "factoryos"
+KINDS = frozenset(k.value for k in EventKind)
+STATES = frozenset(s.value for s in EquipmentState)
+_ENVELOPE = ("seq", "ts", "source")
+
+
+def decode_json(levels: list[str], payload: bytes, now_us: int) -> list[Row]:
+    """Decode one message; `levels` are the topic levels after the prefix. Raises DecodeError."""
+    if len(levels) < 3 or not all(levels):
+        raise DecodeError("topic must be {prefix}/{site}/{equipment path...}/{kind} with no empty level")
+    kind = levels[-1]
+    if kind not in KINDS:
+        raise DecodeError(f"unknown kind {kind!r} in topic; expected one of {', '.join(sorted(KINDS))}")
+    equipment = "/".join(levels[:-1])
+    try:
+        doc = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise DecodeError(f"not JSON: {error}") from None
+    if not isinstance(doc, dict):
+        raise DecodeError(f"payload must be a JSON object, got {type(doc).__name__}")
+    if "kind" in doc and "payload" in doc:
+        return [_whole_event(doc, equipment, kind)]
+    return [_compact(doc, levels[0], equipment, kind, now_us)]
+
+
+def _whole_event(doc: dict, equipment: str, kind: str) -> Row:
+    try:
+        event = Event.model_validate(doc)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "event"
+        raise DecodeError(f"event: {where}: {first['msg']}") from None
+    if event.equipment != equipment or event.kind.value != kind:
+        raise DecodeError(
+            f"event is {event.kind.value} of {event.equipment!r} but the topic says {kind} of {equipment!r}"
+        )
+    return event_row(event)
+
+
+def _compact(doc: dict, site: str, equipment: str, kind: str, now_us: int) -> Row:
+    seq = doc.get("seq")
+    if type(seq) is not int or seq < 0:
+        raise DecodeError(f"seq must be a non-negative integer, got {seq!r}")
+    source = doc.get("source", equipment)
+    if not isinstance(source, str) or not source:
+        raise DecodeError(f"source must be a non-empty string, got {source!r}")
+    ts_us = _timestamp(doc.get("ts"), now_us)
+    if kind == "measurement":
+        name, value, unit = doc.get("name"), doc.get("value"), doc.get("unit")
+        if not isinstance(name, str) or not name:
+            raise DecodeError(f"measurement name must be a non-empty string, got {name!r}")
+        if type(value) not in (int, float) or not math.isfinite(value):
+            raise DecodeError(f"measurement value must be a finite number, got {value!r}")
+        if not isinstance(unit, str) or not unit:
+            raise DecodeError(f"measurement unit must be a non-empty string, got {unit!r}")
+        return MeasurementRow(ts_us, site, equipment, name, float(value), unit, source, seq)
+    if kind == "state":
+        state, reason = doc.get("state"), doc.get("reason")
+        if state not in STATES:
+            raise DecodeError(f"state must be one of {', '.join(sorted(STATES))}, got {state!r}")
+        if reason is not None and not isinstance(reason, str):
+            raise DecodeError(f"state reason must be a string, got {reason!r}")
+        return StateChangeRow(ts_us, site, equipment, state, reason, source, seq)
+    if kind == "count":
+        good, scrap, rework = (doc.get(k, 0) for k in ("good", "scrap", "rework"))
+        if any(type(n) is not int or n < 0 for n in (good, scrap, rework)) or good + scrap + rework == 0:
+            raise DecodeError(
+                f"count needs non-negative integers good/scrap/rework, at least one unit; got {doc!r}"[:300]
+            )
+        material = doc.get("material")
+        if material is not None and not isinstance(material, str):
+            raise DecodeError(f"count material must be a string, got {material!r}")
+        return CountRow(ts_us, site, equipment, good, scrap, rework, material, source, seq)
+    payload = {k: v for k, v in doc.items() if k not in _ENVELOPE}
+    try:
+        event = Event(
+            ts=from_us(ts_us), site=site, equipment=equipment, kind=kind, payload=payload, source=source, seq=seq
+        )
+    except ValidationError as error:
+        raise DecodeError(error.errors()[0]["msg"]) from None
+    return event
+
+
+def _timestamp(ts: object, now_us: int) -> int:
+    if ts is None:
+        return now_us
+    if type(ts) in (int, float) and math.isfinite(ts):
+        return int(ts * 1000)
+    if isinstance(ts, str):
+        try:
+            parsed = datetime.fromisoformat(ts)
+        except ValueError:
+            raise DecodeError(f"ts is not an ISO-8601 timestamp: {ts!r}") from None
+        if parsed.tzinfo is None:
+            raise DecodeError(f"ts must carry a time zone (e.g. Z): {ts!r}")
+        return to_us(parsed)
+    raise DecodeError(f"ts must be ISO-8601 text or epoch milliseconds, got {ts!r}")

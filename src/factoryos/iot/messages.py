@@ -1,0 +1,40 @@
+"""What connectors hand to the pipeline and what decoders hand back.
+
+Rows are the time-series tables' tuples (`factoryos.store.telemetry`), or a validated `Event` for kinds that
+have no table of their own, so the pipeline can batch them without building an object per reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from factoryos.iot.timeseries import BirthRow
+from factoryos.model.events import Event
+from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+
+Row = MeasurementRow | StateChangeRow | CountRow | Event
+
+
+class Inbound(NamedTuple):
+    """One message as received. `ack` tells the transport the message is safely stored."""
+
+    channel: str
+    topic: str
+    payload: bytes
+    ack: Callable[[], None] | None = None
+
+
+class DecodeError(ValueError):
+    """The whole message is unusable; the text is the dead letter's reason."""
+
+
+@dataclass(slots=True)
+class Decoded:
+    """A decoded message: the rows to store, and what was wrong with the rest of it (if anything)."""
+
+    rows: list[Row] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    births: list[BirthRow] = field(default_factory=list)
+    rebirth: tuple[str, str] | None = None  # (group, edge node) to ask for a rebirth

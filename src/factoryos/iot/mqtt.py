@@ -1,0 +1,143 @@
+"""The MQTT connector (paho-mqtt 2.x, MQTT 5): subscribes, hands messages to the pipeline, acks after store.
+
+Nothing is lost across restarts because the session outlives the connection: a fixed client id,
+`clean_start=False` and a session expiry make the broker keep undelivered and unacknowledged QoS 1 messages
+for this ingester, and acks are sent only once a message is stored (`manual_ack=True`). The receive maximum
+bounds how many unacknowledged messages the broker sends, so a slow store holds messages at the broker.
+(The broker must be allowed to queue enough for an offline session: Mosquitto's `max_queued_messages`.)
+
+Several ingesters split the data with shared subscriptions (`$share/{group}/...`). Sparkplug births and
+deaths are subscribed without sharing: every ingester must know every node's aliases. As the Sparkplug
+primary host, the connector publishes `spBv1.0/STATE/{host_id}` (retained, online true, and false as its will).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from factoryos.iot.edge import rebirth_request
+from factoryos.iot.messages import Inbound
+from factoryos.iot.pipeline import Pipeline
+from factoryos.iot.sparkplug import NAMESPACE
+from factoryos.model.errors import FactoryosError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    host: str = "127.0.0.1"
+    port: int = 1883
+    client_id: str = "factoryos-ingest"
+    sparkplug_groups: tuple[str, ...] = ()
+    json_prefixes: tuple[str, ...] = ()
+    share_group: str | None = "factoryos"
+    host_id: str = "factoryos"
+    session_expiry_s: int = 24 * 3600
+    receive_maximum: int = 20000
+    keepalive_s: int = 30
+
+
+def parse_broker(url: str) -> tuple[str, int]:
+    """`mqtt://host:port` (port 1883 by default) -> (host, port)."""
+    parsed = urlparse(url if "://" in url else f"mqtt://{url}")
+    if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
+        raise FactoryosError(f"broker URL {url!r}: expected mqtt://host[:port]")
+    return parsed.hostname, parsed.port or 1883
+
+
+def subscriptions(settings: MqttSettings) -> list[str]:
+    """Topic filters: data shared among ingesters, Sparkplug births and deaths seen by all."""
+    share = f"$share/{settings.share_group}/" if settings.share_group else ""
+    topics = [f"{share}{prefix}/#" for prefix in settings.json_prefixes]
+    for group in settings.sparkplug_groups:
+        topics += [f"{share}{NAMESPACE}/{group}/NDATA/+", f"{share}{NAMESPACE}/{group}/DDATA/+/+"]
+        topics += [f"{NAMESPACE}/{group}/{kind}/+" for kind in ("NBIRTH", "NDEATH")]
+        topics += [f"{NAMESPACE}/{group}/{kind}/+/+" for kind in ("DBIRTH", "DDEATH")]
+    return topics
+
+
+class MqttConnector:
+    def __init__(self, settings: MqttSettings, pipeline: Pipeline) -> None:
+        self.settings = settings
+        self.pipeline = pipeline
+        self.connected = threading.Event()
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=settings.client_id,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
+        )
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.client.reconnect_delay_set(0.2, 5)
+        if settings.sparkplug_groups:
+            self.client.will_set(self._state_topic, self._state(False), qos=1, retain=True)
+        pipeline.on_rebirth = self.request_rebirth
+
+    @property
+    def _state_topic(self) -> str:
+        return f"{NAMESPACE}/STATE/{self.settings.host_id}"
+
+    def _state(self, online: bool) -> bytes:
+        return json.dumps({"online": online, "timestamp": time.time_ns() // 1_000_000}).encode()
+
+    def start(self, timeout: float = 10.0) -> MqttConnector:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = self.settings.session_expiry_s
+        properties.ReceiveMaximum = self.settings.receive_maximum
+        try:
+            self.client.connect(
+                self.settings.host,
+                self.settings.port,
+                keepalive=self.settings.keepalive_s,
+                clean_start=False,
+                properties=properties,
+            )
+        except OSError as error:
+            where = f"{self.settings.host}:{self.settings.port}"
+            raise FactoryosError(f"cannot reach the MQTT broker {where}: {error}") from None
+        self.client.loop_start()
+        if not self.connected.wait(timeout):
+            raise FactoryosError(f"MQTT broker {self.settings.host}:{self.settings.port} did not accept us")
+        return self
+
+    def stop(self) -> None:
+        """Disconnect (the session stays at the broker) after saying the host is offline."""
+        if self.settings.sparkplug_groups and self.connected.is_set():
+            self.client.publish(self._state_topic, self._state(False), qos=1, retain=True).wait_for_publish(5)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def request_rebirth(self, group: str, node: str) -> None:
+        self.client.publish(f"{NAMESPACE}/{group}/NCMD/{node}", rebirth_request(), qos=0)
+
+    def _on_connect(self, client, _userdata, _flags, reason_code, _properties) -> None:
+        if reason_code.is_failure:
+            log.error("MQTT connect refused: %s", reason_code)
+            return
+        # Subscribing again is harmless with a kept session, and needed when the broker lost it.
+        client.subscribe([(topic, 1) for topic in subscriptions(self.settings)])
+        if self.settings.sparkplug_groups:
+            client.publish(self._state_topic, self._state(True), qos=1, retain=True)
+        self.connected.set()
+
+    def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties) -> None:
+        self.connected.clear()
+        if reason_code != 0:
+            log.warning("MQTT connection lost (%s); reconnecting", reason_code)
+
+    def _on_message(self, client, _userdata, message) -> None:
+        mid, qos = message.mid, message.qos
+        ack = (lambda: client.ack(mid, qos)) if qos else None
+        self.pipeline.submit(Inbound("mqtt", message.topic, message.payload, ack))

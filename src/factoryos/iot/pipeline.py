@@ -1,0 +1,233 @@
+"""The ingestion pipeline: decode, validate, batch, store, and only then acknowledge.
+
+Connectors `submit` messages into a bounded queue; `submit` blocks when the queue is full, which stops the
+connector reading, so a slow store makes the broker hold the messages (MQTT QoS 1 with manual acks and a
+receive maximum). A decoding thread takes up to `batch_size` messages and turns them into rows; a writing
+thread stores each batch in one transaction and then acks every message of it. A message that cannot be decoded or whose
+readings fail validation goes to the dead letters in that same transaction, with its raw payload and the
+reason; nothing makes the worker stop. If the store fails, the batch is retried and never acked, so after
+a crash the broker delivers it again and the idempotent insert drops what was already stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from factoryos.iot.jsonlayout import DEFAULT_PREFIX, decode_json
+from factoryos.iot.messages import Decoded, DecodeError, Inbound
+from factoryos.iot.sparkplug import NAMESPACE, SparkplugHost, parse_topic
+from factoryos.iot.timeseries import Batch, DeadLetterRow, TelemetryStore
+from factoryos.iot.validate import Rules, check
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    json_prefixes: tuple[str, ...] = (DEFAULT_PREFIX,)
+    check_seq: bool = True
+    rules: Rules = field(default_factory=Rules)
+    batch_size: int = 5000
+    queue_size: int = 20000
+    max_wait_s: float = 0.05
+    max_payload_bytes: int = 256 * 1024
+    rollup_every_s: float = 5.0
+
+
+@dataclass
+class Stats:
+    received: int = 0
+    stored_rows: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+    store_failures: int = 0
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: TelemetryStore,
+        settings: PipelineSettings | None = None,
+        on_rebirth: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings or PipelineSettings()
+        self.on_rebirth = on_rebirth
+        self.host = SparkplugHost(check_seq=self.settings.check_seq)
+        self.host.restore(store.births())
+        self.stats = Stats()
+        self._queue: queue.Queue[Inbound] = queue.Queue(self.settings.queue_size)
+        self._decoded: queue.Queue[tuple | None] = queue.Queue(1)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._pending_rollup: tuple[int, int] | None = None
+        self._last_rollup = time.monotonic()
+        self._idle = threading.Condition()
+        self._in_flight = 0
+
+    # connectors' side
+
+    def submit(self, message: Inbound) -> None:
+        """Queue a message; blocks while the queue is full."""
+        with self._idle:
+            self._in_flight += 1
+        self._queue.put(message)
+
+    # lifecycle
+
+    def start(self) -> Pipeline:
+        """Run a decoding and a writing thread: batch n+1 is decoded while batch n is written."""
+        self._threads = [
+            threading.Thread(target=self._decode_loop, name="factoryos-decode", daemon=True),
+            threading.Thread(target=self._write_loop, name="factoryos-write", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Store what is queued, then stop."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until every submitted message is stored or dead-lettered (for tests and benchmarks)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
+    # the work
+
+    def decode(self, message: Inbound, now_us: int) -> Decoded:
+        payload, topic = message.payload, message.topic
+        if len(payload) > self.settings.max_payload_bytes:
+            raise DecodeError(f"payload of {len(payload)} bytes exceeds {self.settings.max_payload_bytes}")
+        if topic.startswith(NAMESPACE + "/"):
+            parsed = parse_topic(topic)
+            return Decoded() if parsed is None else self.host.decode(parsed, payload, now_us / 1e6)
+        for prefix in self.settings.json_prefixes:
+            if topic.startswith(prefix) and topic[len(prefix) : len(prefix) + 1] == "/":
+                return Decoded(rows=decode_json(topic[len(prefix) + 1 :].split("/"), payload, now_us))
+        raise DecodeError(f"unknown topic {topic!r}: expected {NAMESPACE}/... or one of {self.settings.json_prefixes}")
+
+    def process(self, messages: list[Inbound]) -> tuple[Batch, list[tuple[str, str]]]:
+        """Decode and validate messages into one batch; returns it and the rebirths to request."""
+        batch = Batch()
+        rebirths = []
+        rules = self.settings.rules
+        now_us = time.time_ns() // 1000
+        for message in messages:
+            try:
+                decoded = self.decode(message, now_us)
+            except DecodeError as error:
+                self._dead_letter(batch, message, str(error))
+                continue
+            except Exception as error:  # a decoder bug must not stop the ingester either
+                log.exception("decoder failed on %s", message.topic)
+                self._dead_letter(batch, message, f"decoder error: {type(error).__name__}: {error}")
+                continue
+            problems = decoded.problems
+            for row in decoded.rows:
+                reason = check(rules, row)
+                if reason is None:
+                    batch.add(row)
+                else:
+                    problems.append(reason)
+            if problems:
+                self._dead_letter(batch, message, "; ".join(problems))
+            batch.births.extend(decoded.births)
+            if decoded.rebirth is not None:
+                rebirths.append(decoded.rebirth)
+        return batch, rebirths
+
+    def _dead_letter(self, batch: Batch, message: Inbound, reason: str) -> None:
+        raw = message.payload[: self.settings.max_payload_bytes]
+        batch.dead_letters.append(DeadLetterRow(message.channel, message.topic, reason[:2000], raw))
+
+    def _decode_loop(self) -> None:
+        while True:
+            messages = self._take()
+            if messages:
+                self._decoded.put((messages, *self.process(messages)))
+            elif self._stop.is_set():
+                self._decoded.put(None)
+                return
+
+    def _write_loop(self) -> None:
+        while (work := self._decoded.get()) is not None:
+            messages, batch, rebirths = work
+            if not self._store(batch):
+                return  # stopping while the store is down: nothing acked, the broker keeps it
+            for message in messages:
+                if message.ack is not None:
+                    message.ack()
+            self._done(messages, batch)
+            if self.on_rebirth is not None:
+                for group, node in rebirths:
+                    self.on_rebirth(group, node)
+            self._refresh_rollups()
+        self._refresh_rollups(force=True)
+
+    def _take(self) -> list[Inbound]:
+        try:
+            first = self._queue.get(timeout=0.1)
+        except queue.Empty:
+            return []
+        messages = [first]
+        deadline = time.monotonic() + self.settings.max_wait_s
+        while len(messages) < self.settings.batch_size:
+            try:
+                messages.append(self._queue.get_nowait())
+            except queue.Empty:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    messages.append(self._queue.get(timeout=remaining))
+                except queue.Empty:
+                    break
+        return messages
+
+    def _store(self, batch: Batch) -> bool:
+        delay = 0.1
+        while True:
+            try:
+                self.store.write(batch)
+                return True
+            except Exception:
+                self.stats.store_failures += 1
+                log.exception("storing a batch failed; retrying in %.1f s", delay)
+                if self._stop.wait(delay):
+                    return False
+                delay = min(delay * 2, 5.0)
+
+    def _done(self, messages: list[Inbound], batch: Batch) -> None:
+        self.stats.received += len(messages)
+        self.stats.stored_rows += batch.rows()
+        self.stats.dead_letters += len(batch.dead_letters)
+        self.stats.batches += 1
+        span = batch.ts_range()
+        if span is not None:
+            lo, hi = span if self._pending_rollup is None else self._pending_rollup
+            self._pending_rollup = (min(lo, span[0]), max(hi, span[1]))
+        with self._idle:
+            self._in_flight -= len(messages)
+            self._idle.notify_all()
+
+    def _refresh_rollups(self, force: bool = False) -> None:
+        if self._pending_rollup is None:
+            return
+        if not force and time.monotonic() - self._last_rollup < self.settings.rollup_every_s:
+            return
+        try:
+            self.store.refresh_rollups(*self._pending_rollup)
+        except Exception:
+            log.exception("refreshing rollups failed; will retry")
+            return
+        self._pending_rollup = None
+        self._last_rollup = time.monotonic()

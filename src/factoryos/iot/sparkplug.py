@@ -1,0 +1,345 @@
+"""Sparkplug B host side: topics, births and aliases, bdSeq and seq, and the mapping to factoryos readings.
+
+Topics: ``spBv1.0/{group}/{NBIRTH|NDATA|NDEATH|NCMD}/{node}`` and
+``spBv1.0/{group}/{DBIRTH|DDATA|DDEATH|DCMD}/{node}/{device}``; the host's own ``spBv1.0/STATE/{host}``.
+
+Mapping to factoryos (one rule, no per-plant configuration):
+
+- the group is the site; the equipment path is ``{group}/{node}[/{device}]`` followed by the folders of the
+  metric name, and the metric name's last segment names the reading. Metric ``booth-2/temperature`` in
+  DDATA from node ``paint``, device ``line-1`` of group ``ev-plant`` is measurement ``temperature`` of
+  ``ev-plant/paint/line-1/booth-2``;
+- a metric whose last segment is ``state`` (a String) is a state change (running, idle, ... down);
+  ``good_count``, ``scrap_count``, ``rework_count`` (integers) are units counted since the previous message;
+  every other numeric or Boolean metric is a measurement, in the unit of the birth's ``engUnit`` property
+  (``1`` when none is given);
+- ``bdSeq``, ``Node Control/*``, ``Device Control/*`` and ``Properties/*`` are protocol, not readings;
+- source is ``spBv1.0/{group}/{node}[/{device}]`` and seq is ``timestamp_ms * 256 + seq``: the message's
+  timestamp and its 0..255 sequence number together never repeat, so a redelivered message is stored once.
+
+State per edge node follows the host application rules: NBIRTH (seq 0, with bdSeq) defines the node's metrics
+and aliases, DBIRTH a device's; data then names metrics by alias. A message from a node whose birth the
+host has not seen, a DBIRTH or data for an unknown device, an NDATA after NDEATH, or a seq that does not
+follow the last one (255 wraps to 0) asks for a rebirth (NCMD ``Node Control/Rebirth``). An NDEATH counts
+only if its bdSeq matches the current birth's. With shared subscriptions each ingester sees only part of a
+node's data, so seq checking is then turned off.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from google.protobuf.message import DecodeError as ProtobufDecodeError
+
+from factoryos.iot import sparkplug_b_pb2 as pb
+from factoryos.iot.messages import Decoded, DecodeError
+from factoryos.iot.timeseries import BirthRow
+from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+
+NAMESPACE = "spBv1.0"
+NODE_TYPES = frozenset({"NBIRTH", "NDATA", "NDEATH", "NCMD"})
+DEVICE_TYPES = frozenset({"DBIRTH", "DDATA", "DDEATH", "DCMD"})
+REBIRTH_METRIC = "Node Control/Rebirth"
+PROTOCOL_PREFIXES = ("Node Control/", "Device Control/", "Properties/")
+COUNT_LEAVES = {"good_count": 0, "scrap_count": 1, "rework_count": 2}
+TS_MIN_MS, TS_MAX_MS = 946_684_800_000, 4_102_444_800_000  # 2000-01-01 .. 2100-01-01
+
+# Sparkplug data type -> the protobuf value field that carries it
+VALUE_FIELD = {
+    1: "int_value",
+    2: "int_value",
+    3: "int_value",
+    4: "long_value",
+    5: "int_value",
+    6: "int_value",
+    7: "int_value",
+    8: "long_value",
+    9: "float_value",
+    10: "double_value",
+    11: "boolean_value",
+    12: "string_value",
+    13: "long_value",
+    14: "string_value",
+}
+SIGNED_BITS = {1: 32, 2: 32, 3: 32, 4: 64}  # signed ints travel as two's complement in uint32 / uint64
+INTEGER_TYPES = frozenset({1, 2, 3, 4, 5, 6, 7, 8})
+STRING_TYPES = frozenset({12, 14})
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    group: str
+    message_type: str
+    node: str
+    device: str = ""
+
+
+def parse_topic(topic: str) -> Topic | None:
+    """The parts of a Sparkplug topic, None for the host STATE topic; DecodeError if not Sparkplug."""
+    levels = topic.split("/")
+    if levels[0] != NAMESPACE or len(levels) < 3:
+        raise DecodeError(f"not a Sparkplug B topic: {topic!r}")
+    if levels[1] == "STATE":
+        return None
+    if len(levels) == 4 and levels[2] in NODE_TYPES and all(levels):
+        return Topic(levels[1], levels[2], levels[3])
+    if len(levels) == 5 and levels[2] in DEVICE_TYPES and all(levels):
+        return Topic(levels[1], levels[2], levels[3], levels[4])
+    raise DecodeError(f"not a Sparkplug B topic: {topic!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricDef:
+    """A metric as declared at birth, with where its readings go."""
+
+    name: str
+    alias: int | None
+    datatype: int
+    unit: str
+    equipment: str
+    leaf: str
+    role: str  # measurement | state | count | protocol
+
+
+def metric_def(base: str, name: str, alias: int | None, datatype: int, unit: str) -> MetricDef:
+    if name == "bdSeq" or name.startswith(PROTOCOL_PREFIXES):
+        role = "protocol"
+    elif datatype not in VALUE_FIELD:
+        raise DecodeError(f"metric {name!r}: data type {datatype} has no factoryos reading")
+    else:
+        parts = name.split("/")
+        if not all(parts):
+            raise DecodeError(f"metric {name!r}: empty folder in the name")
+        leaf = parts[-1]
+        if leaf == "state" and datatype in STRING_TYPES:
+            role = "state"
+        elif leaf in COUNT_LEAVES and datatype in INTEGER_TYPES:
+            role = "count"
+        elif datatype in STRING_TYPES:
+            raise DecodeError(f"metric {name!r}: a string that is not a state has no factoryos reading")
+        else:
+            role = "measurement"
+        return MetricDef(name, alias, datatype, unit or "1", "/".join([base, *parts[:-1]]), leaf, role)
+    return MetricDef(name, alias, datatype, unit, base, name, role)
+
+
+@dataclass(slots=True)
+class Definitions:
+    """The metrics one birth certificate declared, by alias and by name."""
+
+    by_alias: dict[int, MetricDef] = field(default_factory=dict)
+    by_name: dict[str, MetricDef] = field(default_factory=dict)
+
+    def add(self, metric: MetricDef) -> None:
+        self.by_name[metric.name] = metric
+        if metric.alias is not None:
+            self.by_alias[metric.alias] = metric
+
+    def rows(self) -> list[list]:
+        return [[m.name, m.alias, m.datatype, m.unit] for m in self.by_name.values()]
+
+
+@dataclass(slots=True)
+class EdgeNode:
+    bd_seq: int
+    metrics: Definitions
+    online: bool = True
+    next_seq: int | None = 1
+    devices: dict[str, Definitions] = field(default_factory=dict)
+    online_devices: set[str] = field(default_factory=set)
+
+
+class SparkplugHost:
+    """What a host application knows about each edge node; `decode` turns one message into readings.
+
+    No I/O: births to keep and rebirth requests to send are returned in the `Decoded` result.
+    """
+
+    def __init__(self, check_seq: bool = True, rebirth_interval_s: float = 10.0) -> None:
+        self.check_seq = check_seq
+        self.rebirth_interval_s = rebirth_interval_s
+        self.nodes: dict[tuple[str, str], EdgeNode] = {}
+        self._rebirth_asked: dict[tuple[str, str], float] = {}
+
+    def restore(self, births: Iterable[BirthRow]) -> None:
+        """Take up the births an earlier ingester kept; the next seq is then accepted as it comes."""
+        births = sorted(births, key=lambda b: b.device_id)  # nodes before their devices
+        for birth in births:
+            base = "/".join(p for p in (birth.group_id, birth.node_id, birth.device_id) if p)
+            definitions = Definitions()
+            for name, alias, datatype, unit in birth.metrics:
+                try:
+                    definitions.add(metric_def(base, name, alias, datatype, unit))
+                except DecodeError:
+                    continue  # it was reported when the birth arrived
+            key = (birth.group_id, birth.node_id)
+            if not birth.device_id:
+                self.nodes[key] = EdgeNode(birth.bd_seq, definitions, next_seq=None)
+            elif key in self.nodes:
+                self.nodes[key].devices[birth.device_id] = definitions
+                self.nodes[key].online_devices.add(birth.device_id)
+
+    def decode(self, topic: Topic, payload: bytes, now_s: float | None = None) -> Decoded:
+        now_s = time.time() if now_s is None else now_s
+        out = Decoded()
+        if topic.message_type in ("NCMD", "DCMD"):
+            return out  # commands are for edge nodes, not readings
+        try:
+            message = pb.Payload.FromString(payload)
+        except (ProtobufDecodeError, RuntimeError, ValueError) as error:
+            raise DecodeError(f"bad Sparkplug protobuf: {error}") from None
+        key = (topic.group, topic.node)
+        node = self.nodes.get(key)
+        kind = topic.message_type
+        if kind == "NBIRTH":
+            self._node_birth(topic, message, out)
+        elif kind == "NDEATH":
+            self._node_death(topic, node, message, out)
+        elif node is None or not node.online:
+            state = "unknown" if node is None else "offline"
+            out.problems.append(f"{kind} from {state} edge node {topic.group}/{topic.node}; rebirth requested")
+            self._ask_rebirth(key, now_s, out)
+        else:
+            self._check_seq(topic, node, message, out, now_s)
+            if kind == "DBIRTH":
+                self._device_birth(topic, node, message, out)
+            elif topic.device and topic.device not in node.online_devices:
+                out.problems.append(f"{kind} from unknown device {topic.device!r}; rebirth requested")
+                self._ask_rebirth(key, now_s, out)
+            elif kind == "DDEATH":
+                node.online_devices.discard(topic.device)
+            else:
+                definitions = node.devices[topic.device] if topic.device else node.metrics
+                if self._readings(topic, definitions, message, out):
+                    self._ask_rebirth(key, now_s, out)
+        return out
+
+    # births and deaths
+
+    def _node_birth(self, topic: Topic, message, out: Decoded) -> None:
+        if message.seq != 0:
+            out.problems.append(f"NBIRTH seq must be 0, got {message.seq}")
+        bd_seq = next((m.long_value for m in message.metrics if m.name == "bdSeq"), None)
+        if bd_seq is None:
+            raise DecodeError("NBIRTH without a bdSeq metric")
+        definitions = self._definitions(topic, message, out)
+        self.nodes[(topic.group, topic.node)] = EdgeNode(bd_seq, definitions, next_seq=1)
+        self._rebirth_asked.pop((topic.group, topic.node), None)
+        out.births.append(BirthRow(topic.group, topic.node, "", bd_seq, definitions.rows()))
+        self._readings(topic, definitions, message, out)
+
+    def _device_birth(self, topic: Topic, node: EdgeNode, message, out: Decoded) -> None:
+        definitions = self._definitions(topic, message, out)
+        node.devices[topic.device] = definitions
+        node.online_devices.add(topic.device)
+        out.births.append(BirthRow(topic.group, topic.node, topic.device, node.bd_seq, definitions.rows()))
+        self._readings(topic, definitions, message, out)
+
+    def _node_death(self, topic: Topic, node: EdgeNode | None, message, out: Decoded) -> None:
+        bd_seq = next((m.long_value for m in message.metrics if m.name == "bdSeq"), None)
+        if node is None:
+            out.problems.append(f"NDEATH from unknown edge node {topic.group}/{topic.node}")
+        elif bd_seq != node.bd_seq:
+            out.problems.append(f"stale NDEATH: bdSeq {bd_seq}, the current birth has {node.bd_seq}")
+        else:
+            node.online = False
+            node.online_devices.clear()
+
+    def _definitions(self, topic: Topic, message, out: Decoded) -> Definitions:
+        base = _base(topic)
+        definitions = Definitions()
+        for m in message.metrics:
+            if not m.name:
+                out.problems.append("birth metric without a name")
+                continue
+            unit = _eng_unit(m)
+            try:
+                definitions.add(metric_def(base, m.name, m.alias if m.HasField("alias") else None, m.datatype, unit))
+            except DecodeError as problem:
+                out.problems.append(str(problem))
+        return definitions
+
+    # sequence and rebirth
+
+    def _check_seq(self, topic: Topic, node: EdgeNode, message, out: Decoded, now_s: float) -> None:
+        seq = message.seq
+        if seq > 255:
+            out.problems.append(f"seq {seq} is outside 0..255")
+        elif self.check_seq and node.next_seq is not None and seq != node.next_seq:
+            out.problems.append(f"seq gap: expected {node.next_seq}, got {seq} (data kept); rebirth requested")
+            self._ask_rebirth((topic.group, topic.node), now_s, out)
+        node.next_seq = (seq + 1) % 256
+
+    def _ask_rebirth(self, key: tuple[str, str], now_s: float, out: Decoded) -> None:
+        asked = self._rebirth_asked.get(key)
+        if asked is None or now_s - asked >= self.rebirth_interval_s:
+            self._rebirth_asked[key] = now_s
+            out.rebirth = key
+
+    # readings
+
+    def _readings(self, topic: Topic, definitions: Definitions, message, out: Decoded) -> bool:
+        """Append the message's readings; True if it named a metric the birth did not declare."""
+        ts_ms = message.timestamp
+        if not TS_MIN_MS <= ts_ms < TS_MAX_MS:
+            out.problems.append(f"payload timestamp {ts_ms} ms is missing or out of range")
+            return False
+        unknown = False
+        source = f"{NAMESPACE}/{topic.group}/{topic.node}" + (f"/{topic.device}" if topic.device else "")
+        seq = ts_ms * 256 + (message.seq & 0xFF)
+        site = topic.group
+        rows = out.rows
+        counts: dict[str, list] = {}
+        by_alias, by_name = definitions.by_alias, definitions.by_name
+        for m in message.metrics:
+            d = by_name.get(m.name) if m.name else by_alias.get(m.alias)
+            if d is None:
+                what = f"name {m.name!r}" if m.name else m.alias
+                out.problems.append(f"unknown alias {what}: not in the birth certificate")
+                unknown = True
+                continue
+            if d.role == "protocol" or m.is_null:
+                continue
+            field_name = VALUE_FIELD[d.datatype]
+            if m.WhichOneof("value") != field_name:
+                out.problems.append(f"metric {d.name!r}: expected {field_name}, got {m.WhichOneof('value')}")
+                continue
+            value = getattr(m, field_name)
+            bits = SIGNED_BITS.get(d.datatype)
+            if bits and value >= 1 << (bits - 1):
+                value -= 1 << bits
+            ts = m.timestamp or ts_ms
+            if not TS_MIN_MS <= ts < TS_MAX_MS:
+                out.problems.append(f"metric {d.name!r}: timestamp {ts} ms out of range")
+                continue
+            ts_us = ts * 1000
+            if d.role == "measurement":
+                if d.datatype in (9, 10) and not math.isfinite(value):
+                    out.problems.append(f"metric {d.name!r}: value {value} is not finite")
+                    continue
+                rows.append(MeasurementRow(ts_us, site, d.equipment, d.leaf, float(value), d.unit, source, seq))
+            elif d.role == "state":
+                rows.append(StateChangeRow(ts_us, site, d.equipment, value, None, source, seq))
+            elif value:
+                tally = counts.setdefault(d.equipment, [ts_us, 0, 0, 0])
+                tally[1 + COUNT_LEAVES[d.leaf]] += value
+        for equipment, (ts_us, good, scrap, rework) in counts.items():
+            rows.append(CountRow(ts_us, site, equipment, good, scrap, rework, None, source, seq))
+        return unknown
+
+
+def _base(topic: Topic) -> str:
+    return f"{topic.group}/{topic.node}" + (f"/{topic.device}" if topic.device else "")
+
+
+def _eng_unit(metric) -> str:
+    if not metric.HasField("properties"):
+        return ""
+    props = metric.properties
+    for key, value in zip(props.keys, props.values, strict=False):
+        if key in ("engUnit", "EngUnit", "unit"):
+            return value.string_value
+    return ""

@@ -1,0 +1,93 @@
+"""Checks on decoded readings before they are stored: units, ranges, known equipment.
+
+Decoders already enforce each field's type; these rules are about meaning. A reading that fails is not
+stored; its message goes to the dead letters with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+from factoryos.iot.messages import Row
+from factoryos.model.events import EquipmentState
+from factoryos.model.plant import Plant
+from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+
+# Units a reading may carry: SI and the customary shop-floor ones, UCUM-style spellings, "1" for none.
+UNITS = frozenset().union(
+    {"1", "%", "ppm", "%RH", "count", "pcs", "pH", "dB", "dBA", "lx", "cd", "mol"},
+    {"degC", "C", "degF", "F", "K", "mK"},
+    {"Pa", "hPa", "kPa", "MPa", "bar", "mbar", "psi", "N/m2", "Pa.s", "cP"},
+    {"m", "cm", "mm", "um", "nm", "km", "in", "m2", "m3", "l", "L", "ml", "mL"},
+    {"l/min", "L/min", "l/h", "m3/h", "kg/h", "kg/s", "g/s", "m/s", "mm/s", "m/s2", "g0"},
+    {"kg", "g", "mg", "t", "lb", "N", "kN", "Nm", "kNm"},
+    {"J", "kJ", "MJ", "Wh", "kWh", "W", "kW", "MW", "VA", "kVA", "var"},
+    {"V", "mV", "kV", "A", "mA", "kA", "ohm", "Ohm", "S", "Hz", "kHz", "rpm", "rad", "deg"},
+    {"s", "ms", "us", "min", "h", "d"},
+)
+PHYSICAL_MINIMUM = {"K": 0.0, "mK": 0.0, "degC": -273.15, "C": -273.15, "degF": -459.67, "F": -459.67}
+STATES = frozenset(s.value for s in EquipmentState)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a measurement of this name may be: its unit and its plausible range."""
+
+    unit: str | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    limits: Mapping[str, Limits] = field(default_factory=dict)
+    equipment: Collection[str] | None = None  # None: any equipment is accepted
+    units: Collection[str] = UNITS
+
+    @classmethod
+    def for_plant(cls, plant: Plant, limits: Mapping[str, Limits] | None = None) -> Rules:
+        """Accept readings of the plant's areas, work centers and work units only."""
+        site = plant.site.id
+        paths = set()
+        for area_id, area in plant.areas.items():
+            paths.add(f"{site}/{area_id}")
+            for wc_id, wc in area.work_centers.items():
+                paths.add(f"{site}/{area_id}/{wc_id}")
+                paths.update(f"{site}/{area_id}/{wc_id}/{wu}" for wu in wc.work_units)
+        return cls(limits=limits or {}, equipment=frozenset(paths))
+
+
+def check(rules: Rules, row: Row) -> str | None:
+    """Why the reading must not be stored, or None if it is fine."""
+    if rules.equipment is not None and row.equipment not in rules.equipment:
+        return f"unknown equipment {row.equipment!r}"
+    kind = type(row)
+    if kind is MeasurementRow:
+        return _measurement(rules, row)
+    if kind is StateChangeRow:
+        return None if row.state in STATES else f"{row.equipment}: unknown state {row.state!r}"
+    if kind is CountRow and min(row.good, row.scrap, row.rework) < 0:
+        return f"{row.equipment}: negative count"
+    return None
+
+
+def _measurement(rules: Rules, row: MeasurementRow) -> str | None:
+    value, unit = row.value, row.unit
+    where = f"{row.equipment} {row.name}"
+    if not math.isfinite(value):
+        return f"{where}: value {value} is not finite"
+    if unit not in rules.units:
+        return f"{where}: unknown unit {unit!r}"
+    floor = PHYSICAL_MINIMUM.get(unit)
+    if floor is not None and value < floor:
+        return f"{where}: {value} {unit} is below the physical minimum {floor}"
+    limits = rules.limits.get(row.name)
+    if limits is None:
+        return None
+    if limits.unit is not None and unit != limits.unit:
+        return f"{where}: unit {unit!r}, expected {limits.unit!r}"
+    if (limits.low is not None and value < limits.low) or (limits.high is not None and value > limits.high):
+        return f"{where}: {value} {unit} is outside [{limits.low}, {limits.high}]"
+    return None

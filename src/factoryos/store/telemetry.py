@@ -1,0 +1,149 @@
+"""Time-series tables for what the floor measures: measurements, state changes, counts, their rollups.
+
+Why not the `events` table: a plant sends hundreds of thousands of readings a second, and a row of typed
+columns is several times cheaper to insert and to aggregate than a JSON payload. Timestamps are integer
+microseconds since the Unix epoch (UTC) so that bulk inserts bind plain integers and rollup buckets are
+the same integer arithmetic on SQLite and PostgreSQL. Each raw table's primary key is the idempotency key
+(source, seq, equipment[, name]): a redelivered message is ignored by the insert. The row tuples below are in
+column order, so a batch of them goes straight to `executemany`. The primary keys lead with equipment (and
+name), which serves per-equipment queries; the `ts_us` indexes serve time windows and rollups. On SQLite the raw
+tables are WITHOUT ROWID: the key is the table, one B-tree less to update per row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from factoryos.store.db import Base
+
+MINUTE_US = 60_000_000
+HOUR_US = 60 * MINUTE_US
+
+
+class MeasurementRow(NamedTuple):
+    ts_us: int
+    site: str
+    equipment: str
+    name: str
+    value: float
+    unit: str
+    source: str
+    seq: int
+
+
+class StateChangeRow(NamedTuple):
+    ts_us: int
+    site: str
+    equipment: str
+    state: str
+    reason: str | None
+    source: str
+    seq: int
+
+
+class CountRow(NamedTuple):
+    ts_us: int
+    site: str
+    equipment: str
+    good: int
+    scrap: int
+    rework: int
+    material: str | None
+    source: str
+    seq: int
+
+
+class MeasurementRecord(Base):
+    __tablename__ = "measurements"
+    __table_args__ = (Index("ix_measurements_ts", "ts_us"), {"sqlite_with_rowid": False})
+    ts_us: Mapped[int] = mapped_column(BigInteger)
+    site: Mapped[str] = mapped_column(String(64))
+    equipment: Mapped[str] = mapped_column(String(300), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class StateChangeRecord(Base):
+    __tablename__ = "state_changes"
+    __table_args__ = (Index("ix_state_changes_ts", "ts_us"), {"sqlite_with_rowid": False})
+    ts_us: Mapped[int] = mapped_column(BigInteger)
+    site: Mapped[str] = mapped_column(String(64))
+    equipment: Mapped[str] = mapped_column(String(300), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class CountRecord(Base):
+    __tablename__ = "counts"
+    __table_args__ = (Index("ix_counts_ts", "ts_us"), {"sqlite_with_rowid": False})
+    ts_us: Mapped[int] = mapped_column(BigInteger)
+    site: Mapped[str] = mapped_column(String(64))
+    equipment: Mapped[str] = mapped_column(String(300), primary_key=True)
+    good: Mapped[int] = mapped_column(Integer)
+    scrap: Mapped[int] = mapped_column(Integer)
+    rework: Mapped[int] = mapped_column(Integer)
+    material: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class MeasurementRollup(Base):
+    """Count, sum, min and max of a measurement per bucket of `period_s` seconds (60 and 3600)."""
+
+    __tablename__ = "measurement_rollups"
+    period_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    equipment: Mapped[str] = mapped_column(String(300), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    bucket_us: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    unit: Mapped[str] = mapped_column(String(32))
+    n: Mapped[int] = mapped_column(Integer)
+    total: Mapped[float] = mapped_column(Float)
+    minimum: Mapped[float] = mapped_column(Float)
+    maximum: Mapped[float] = mapped_column(Float)
+
+
+class CountRollup(Base):
+    __tablename__ = "count_rollups"
+    period_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    equipment: Mapped[str] = mapped_column(String(300), primary_key=True)
+    bucket_us: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    good: Mapped[int] = mapped_column(Integer)
+    scrap: Mapped[int] = mapped_column(Integer)
+    rework: Mapped[int] = mapped_column(Integer)
+
+
+class RetentionSetting(Base):
+    """How many days each series is kept; `factoryos iot prune` deletes what is older."""
+
+    __tablename__ = "retention_settings"
+    series: Mapped[str] = mapped_column(String(32), primary_key=True)
+    keep_days: Mapped[float] = mapped_column(Float)
+
+
+class SparkplugBirth(Base):
+    """The last birth certificate of each Sparkplug edge node and device: its metric names, aliases and
+    types, so that a restarted ingester can decode data by alias without waiting for a rebirth."""
+
+    __tablename__ = "sparkplug_births"
+    group_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    node_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(200), primary_key=True)  # "" for the node itself
+    bd_seq: Mapped[int] = mapped_column(BigInteger)
+    metrics: Mapped[list[Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+RAW_TABLES = {
+    "measurements": MeasurementRecord,
+    "state_changes": StateChangeRecord,
+    "counts": CountRecord,
+}
