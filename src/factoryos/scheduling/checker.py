@@ -70,7 +70,7 @@ def _check_operation(problem: Problem, schedule: Schedule, op: int) -> list[Viol
                 f"{label} runs [{assignment.start}, {assignment.end}) into a period when {machine.name!r} is off",
             )
         )
-    release = problem.jobs[operation.job].release
+    release = problem.release(op)
     if assignment.start < release:
         found.append(Violation("release", (op,), f"{label} starts at {assignment.start}, before its release {release}"))
     frozen = operation.frozen

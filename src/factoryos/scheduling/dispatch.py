@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from factoryos.model.errors import FactoryosError
 from factoryos.scheduling.calendar import earliest_start, finish
@@ -40,6 +40,28 @@ def dispatch(problem: Problem, rule: str = "MWKR") -> Schedule:
     """A schedule built by one dispatching rule (see RULES)."""
     if rule not in RULES:
         raise FactoryosError(f"unknown dispatching rule {rule!r}; choose from {', '.join(RULES)}")
+    priority = _priority(problem, rule)
+
+    def giffler_thompson(ready: set[int], best: dict, work: list[int], count: list[int]) -> int:
+        completion = min(best[op][1] for op in ready)
+        conflict = [op for op in ready if best[op][0] < completion]
+        return min(conflict, key=lambda op: (priority(op, best[op], work, count), best[op][0], op))
+
+    return _build(problem, giffler_thompson)
+
+
+def dispatch_in_order(problem: Problem, key: Sequence[float]) -> Schedule:
+    """A schedule that places ready operations strictly by `key` (smallest first), each in its earliest
+    slot: with the old start times as key, this repairs a schedule while keeping its order."""
+
+    def by_key(ready: set[int], best: dict, work: list[int], count: list[int]) -> int:
+        return min(ready, key=lambda op: (key[op], op))
+
+    return _build(problem, by_key)
+
+
+def _build(problem: Problem, pick: Callable[[set[int], dict, list[int], list[int]], int]) -> Schedule:
+    """Serial schedule generation: frozen operations first, then whatever `pick` chooses among the ready."""
     n = len(problem.operations)
     timelines = [_Timeline() for _ in problem.machines]
     placed: list[Assignment | None] = [None] * n
@@ -57,7 +79,6 @@ def dispatch(problem: Problem, rule: str = "MWKR") -> Schedule:
             for successor in problem.successors[op]:
                 waiting[successor] -= 1
     ready = {op for op in range(n) if waiting[op] == 0 and placed[op] is None}
-    priority = _priority(problem, rule)
     remaining_work = [sum(problem.operations[op].min_duration for op in job.operations) for job in problem.jobs]
     remaining_ops = [len(job.operations) for job in problem.jobs]
     best: dict[int, tuple[int, int, int]] = {}
@@ -65,12 +86,7 @@ def dispatch(problem: Problem, rule: str = "MWKR") -> Schedule:
         for op in ready:
             if op not in best:
                 best[op] = _best_slot(problem, timelines, placed, op)
-        completion = min(best[op][1] for op in ready)
-        conflict = [op for op in ready if best[op][0] < completion]
-        chosen = min(
-            conflict,
-            key=lambda op: (priority(op, best[op], remaining_work, remaining_ops), best[op][0], op),
-        )
+        chosen = pick(ready, best, remaining_work, remaining_ops)
         start, end, machine = best.pop(chosen)
         placed[chosen] = Assignment(machine, start, end)
         timelines[machine].insert(chosen, start, end)
@@ -89,12 +105,11 @@ def dispatch(problem: Problem, rule: str = "MWKR") -> Schedule:
 
 def _best_slot(problem: Problem, timelines: list[_Timeline], placed: list, op: int) -> tuple[int, int, int]:
     """(start, end, machine) finishing earliest over the operation's eligible machines."""
-    operation = problem.operations[op]
     ready_at = max(
-        [problem.jobs[operation.job].release] + [placed[p].end for p in problem.predecessors[op]],
+        [problem.release(op)] + [placed[p].end for p in problem.predecessors[op]],
     )
     options = []
-    for mode in operation.modes:
+    for mode in problem.operations[op].modes:
         start, end = _earliest_fit(problem, timelines[mode.machine], mode.machine, op, mode.duration, ready_at)
         options.append((end, start, mode.machine))
     end, start, machine = min(options)

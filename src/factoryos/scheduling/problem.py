@@ -43,7 +43,8 @@ class Frozen:
 @dataclass(frozen=True)
 class Operation:
     """One step of a job. An interruptible operation stretches across its machine's unavailable periods;
-    any other operation must fit between them."""
+    any other operation must fit between them. `not_before` holds it back further than its job's release
+    (material arriving, or the present moment when rescheduling)."""
 
     job: int
     modes: tuple[Mode, ...]
@@ -51,6 +52,7 @@ class Operation:
     setup_group: int | None = None
     interruptible: bool = False
     frozen: Frozen | None = None
+    not_before: int = 0
 
     def duration_on(self, machine: int) -> int:
         for mode in self.modes:
@@ -121,6 +123,10 @@ class Problem:
                 tuple(op for op in job.operations if all(self.operations[s].job != j for s in self.successors[op]))
             )
         return tuple(ends)
+
+    def release(self, op: int) -> int:
+        """The earliest the operation may start, before any precedence."""
+        return max(self.jobs[self.operations[op].job].release, self.operations[op].not_before)
 
     @property
     def has_setups(self) -> bool:

@@ -37,7 +37,7 @@ class _Graph:
         self.n = n
         self.machine_of = [a.machine for a in schedule]
         self.duration = [problem.operations[op].duration_on(schedule[op].machine) for op in range(n)]
-        self.release = [problem.jobs[operation.job].release for operation in problem.operations]
+        self.release = [problem.release(op) for op in range(n)]
         self.preds = [list(problem.predecessors[op]) for op in range(n)]
         self.succs = [list(problem.successors[op]) for op in range(n)]
         self.sequences = [seq for seq in machine_sequences(problem, schedule)]

@@ -45,7 +45,7 @@ def horizon_bound(problem: Problem) -> int:
     ]
     last_event = max(
         [period[1] for machine in problem.machines for period in machine.unavailable]
-        + [job.release for job in problem.jobs]
+        + [problem.release(op) for op in range(len(problem.operations))]
         + frozen_ends
         + [0]
     )
@@ -59,10 +59,8 @@ def heads_and_tails(problem: Problem) -> tuple[list[int], list[int]]:
     n = len(problem.operations)
     head, tail = [0] * n, [0] * n
     for op in problem.topological_order:
-        operation = problem.operations[op]
         head[op] = max(
-            [problem.jobs[operation.job].release]
-            + [head[p] + problem.operations[p].min_duration for p in problem.predecessors[op]]
+            [problem.release(op)] + [head[p] + problem.operations[p].min_duration for p in problem.predecessors[op]]
         )
     for op in reversed(problem.topological_order):
         tail[op] = max([0] + [tail[s] + problem.operations[s].min_duration for s in problem.successors[op]])

@@ -1,0 +1,69 @@
+"""Finite-capacity scheduling: a pure-data problem, solvers, rescheduling and benchmark readers.
+
+Build a problem with `Model` (or construct `Problem` directly; it validates itself), then:
+
+    result = solve(problem, Objective(weighted_tardiness=10, setup_time=1), time_limit=30)
+    violations = check(problem, result.schedule)        # [] when feasible
+
+Times are integers from the plan's epoch; machines, jobs and operations are referred to by index.
+
+- Problem data: `Problem`, `Machine` (unavailable periods, changeover matrix), `Job` (release, due,
+  weight), `Operation` (eligible `Mode`s with their own duration, setup group, interruptible, `Frozen`,
+  not_before), precedences as (before, after) pairs; `Model` builds one by name.
+- Objectives: `Objective` (weighted sum of makespan, weighted tardiness, setup time, deviation from a
+  baseline), `Lexicographic` (stages in order); `evaluate` computes a schedule's value.
+- Solvers: `solve` (the full solver: dispatching, CP-SAT, tabu search and large-neighbourhood search),
+  `dispatch` (one rule of `RULES`), `solve_cpsat` (one CP-SAT model). A `Schedule` is a tuple of
+  `Assignment`s (machine, start, end), one per operation; `solve` returns a `Result`.
+- `check` reports every `Violation` of a schedule; `reschedule` reacts to `MachineDown`, `RushOrder` and
+  `RunningLate` and explains each `Move`.
+- `read_instance` reads JSSP (.txt) and FJSP (.fjs) benchmark files.
+"""
+
+from factoryos.scheduling.checker import Violation, check
+from factoryos.scheduling.cpsat.solver import solve_cpsat
+from factoryos.scheduling.dispatch import RULES, dispatch, dispatch_in_order
+from factoryos.scheduling.model import Model
+from factoryos.scheduling.objectives import MAKESPAN, SETUP_TIME, TARDINESS, Lexicographic, Objective, evaluate
+from factoryos.scheduling.problem import Frozen, Job, Machine, Mode, Operation, Problem
+from factoryos.scheduling.readers import read_fjsp, read_instance, read_jssp
+from factoryos.scheduling.reschedule import MachineDown, Move, Rescheduled, RunningLate, RushOrder, reschedule
+from factoryos.scheduling.schedule import Assignment, Result, Schedule, makespan
+from factoryos.scheduling.solve import best_dispatch, solve
+
+__all__ = [
+    "MAKESPAN",
+    "RULES",
+    "SETUP_TIME",
+    "TARDINESS",
+    "Assignment",
+    "Frozen",
+    "Job",
+    "Lexicographic",
+    "Machine",
+    "MachineDown",
+    "Mode",
+    "Model",
+    "Move",
+    "Objective",
+    "Operation",
+    "Problem",
+    "Rescheduled",
+    "Result",
+    "RunningLate",
+    "RushOrder",
+    "Schedule",
+    "Violation",
+    "best_dispatch",
+    "check",
+    "dispatch",
+    "dispatch_in_order",
+    "evaluate",
+    "makespan",
+    "read_fjsp",
+    "read_instance",
+    "read_jssp",
+    "reschedule",
+    "solve",
+    "solve_cpsat",
+]
