@@ -11,7 +11,7 @@ from typing import Any
 
 from factoryos.model.errors import FactoryosError
 from factoryos.twin.equipment import Equipment, Server
-from factoryos.twin.states import BLOCKED, SETUP, STARVED, WORKING
+from factoryos.twin.states import BLOCKED, SETUP, WORKING
 
 
 class BatchStation(Equipment):
@@ -35,24 +35,23 @@ class BatchStation(Equipment):
                 if part is None:
                     if batch and not self.full_batches:
                         break
-                    self._to(srv, STARVED)
-                    part = yield inbox.wait(self.pick)
+                    part = yield from self._starve(srv)
                 batch.append(part)
             op = batch[0].route[batch[0].step].op
             if op.setup_group is not None and op.setup_group != srv.setup_group:
                 if srv.setup_group is not None:
                     self._to(srv, SETUP, op.setup_group)
-                    yield env.timeout(op.setup.sample(self.rng))
+                    yield env.timeout(self._setup_seconds(srv, op))
                 srv.setup_group = op.setup_group
             self._to(srv, WORKING)
             if self.publisher is not None:
                 for part in batch:
                     self._started(srv, part, op.name)
-            yield from self._work(srv, op.run.sample(self.rng))
+            yield from self._work(srv, op.run.sample(self.rng) / self.speed)
             self.batches += 1
             for part in batch:
                 self.completed += 1
-                self.ideal_seconds += op.run.mean / self.batch_size
+                self.ideal_seconds += op.run.mean / self.speed / self.batch_size
                 if self._finish(part, part.route[part.step].op):
                     blocked = self._forward(part)
                     if blocked is not None:

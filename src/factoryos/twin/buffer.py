@@ -46,6 +46,12 @@ class Buffer:
         self._store(part)
         return None
 
+    def force(self, part: Part) -> None:
+        """Store a part whatever the capacity (a move inside the work center that owns this buffer)."""
+        self.entered += 1
+        if not (self._getters and self._handover(part)):
+            self._store(part)
+
     def take(self, pick: Picker | None = None) -> Part | None:
         items = self.items
         if not items:

@@ -58,6 +58,17 @@ class ShiftCalendar:
             return base + self.windows[i + 1][0]
         return base + self.period + self.windows[0][0]
 
+    def next_change(self, t: float) -> float:
+        """The next time after t at which the calendar opens or closes."""
+        base = t - t % self.period
+        tm = t - base
+        for start, end in self.windows:
+            if tm < start:
+                return base + start
+            if tm < end:
+                return base + end
+        return base + self.period + self.windows[0][0]
+
     def paid_seconds(self, horizon: float) -> float:
         """Paid crew seconds per head in [0, horizon)."""
         return _overlap(self.paid, self.period, horizon)
@@ -101,12 +112,12 @@ def shifts(
             paid.append((start, end))
             mid = (start + end) / 2
             windows.extend([(start, mid - brk / 2), (mid + brk / 2, end)] if brk > 0 else [(start, end)])
-    windows = _wrap(windows)
-    paid = _wrap(paid)
+    windows = wrap(windows)
+    paid = wrap(paid)
     return ShiftCalendar(tuple(windows), tuple(paid), WEEK, name)
 
 
-def _wrap(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def wrap(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Fold spans that run past the end of the week back to its start, and merge touching spans."""
     folded: list[tuple[float, float]] = []
     for start, end in spans:

@@ -22,7 +22,7 @@ from factoryos.twin.distributions import Duration
 from factoryos.twin.operators import Crew
 from factoryos.twin.part import Operation, Part, TestSpec
 from factoryos.twin.sensors import SENSOR_KINDS, SensorKind, reading
-from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, WORKING
+from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, STARVED, WORKING
 
 if TYPE_CHECKING:
     from factoryos.twin.publisher import Publisher
@@ -54,7 +54,7 @@ class Maintenance:
 
 
 class Server:
-    __slots__ = ("index", "state", "since", "active_since", "ttf", "warns", "setup_group", "next_pm")
+    __slots__ = ("index", "state", "since", "active_since", "ttf", "warns", "setup_group", "next_pm", "waiting")
 
     def __init__(self, index: int, now: float) -> None:
         self.index = index
@@ -65,6 +65,7 @@ class Server:
         self.warns = False
         self.setup_group: str | None = None
         self.next_pm = INF
+        self.waiting = False
 
 
 class Equipment:
@@ -87,6 +88,7 @@ class Equipment:
         pick: Picker | None = None,
         sensor: str | None = None,
         publisher: Publisher | None = None,
+        speed: float = 1.0,
     ) -> None:
         if servers < 1:
             raise FactoryosError(f"equipment {name}: needs at least one server, got {servers}")
@@ -109,6 +111,7 @@ class Equipment:
         self.pick = pick
         self.sensor: SensorKind | None = SENSOR_KINDS[sensor] if sensor else None
         self.publisher = publisher
+        self.speed = speed
         self.state_time = [0.0] * 7
         self.completed = 0
         self.good = 0
@@ -126,9 +129,30 @@ class Equipment:
             env.process(self._serve(server))
         if self.sensor is not None and not self.sensor.per_cycle and publisher is not None:
             env.process(self._sample(self._servers[0]))
+        if self.calendar is not None and self.calendar.windows:
+            env.process(self._follow_calendar())
 
     def _serve(self, srv: Server) -> Any:
         raise NotImplementedError
+
+    def _starve(self, srv: Server) -> Any:
+        """Wait for a part; while waiting the server is starved when its shift is on and idle when it is off."""
+        srv.waiting = True
+        self._to(srv, STARVED if self.calendar is None or self.calendar.is_open(self.env.now) else IDLE)
+        part = yield self.inbox.wait(self.pick)
+        srv.waiting = False
+        return part
+
+    def _follow_calendar(self) -> Any:
+        env = self.env
+        calendar = self.calendar
+        assert calendar is not None
+        while True:
+            yield env.timeout(calendar.next_change(env.now) - env.now)
+            state = STARVED if calendar.is_open(env.now) else IDLE
+            for srv in self._servers:
+                if srv.waiting:
+                    self._to(srv, state, None if state == STARVED else "not scheduled")
 
     def _gated(self, srv: Server) -> bool:
         return srv.next_pm <= self.env.now or self.calendar is not None
@@ -276,5 +300,12 @@ class Equipment:
 
     def _forward(self, part: Part) -> Any:
         part.step += 1
-        dest = part.route[part.step].to if part.step < len(part.route) else self.sink
-        return dest.put(part)
+        if part.step < len(part.route):
+            step = part.route[part.step]
+            return step.to.force(part) if step.internal else step.to.put(part)
+        return self.sink.put(part)
+
+    def _setup_seconds(self, srv: Server, op: Operation) -> float:
+        if op.changeover is not None:
+            return op.changeover.seconds(srv.setup_group, op.setup_group)  # type: ignore[arg-type]
+        return op.setup.sample(self.rng)

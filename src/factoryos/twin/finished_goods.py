@@ -23,17 +23,22 @@ class FinishedGoods:
         self.level = sum(self.stock.values())
         self._area = 0.0
         self._last = env.now
-        self._pegged: dict[str, tuple[float, float]] = {}
+        self._start = env.now
+        self._pegged: dict[str, list[float]] = {}
         self._backorders: dict[str, deque[tuple[float, float]]] = {}
         self.orders = 0
         self.delivered = 0
         self.on_time = 0
         self.order_lead_sum = 0.0
 
-    def peg(self, order: str, placed: float, due: float) -> None:
-        """Register a customer order whose unit is built for it (C2M): it ships on completion."""
+    def stock_up(self, product: str, quantity: int) -> None:
+        """Opening stock."""
+        self._move(product, quantity)
+
+    def peg(self, order: str, placed: float, due: float, quantity: int = 1) -> None:
+        """Register a customer order whose units are built for it (C2M): it ships when its last unit is done."""
         self.orders += 1
-        self._pegged[order] = (placed, due)
+        self._pegged[order] = [placed, due, quantity]
 
     def demand(self, product: str, placed: float, due: float) -> None:
         """A customer order for a stocked product: ship from stock now, or wait for the next unit."""
@@ -45,9 +50,12 @@ class FinishedGoods:
             self._backorders.setdefault(product, deque()).append((placed, due))
 
     def receive(self, part: Part) -> None:
-        pegged = self._pegged.pop(part.order, None)
+        pegged = self._pegged.get(part.order)
         if pegged is not None:
-            self._ship(*pegged)
+            pegged[2] -= 1
+            if pegged[2] <= 0:
+                del self._pegged[part.order]
+                self._ship(pegged[0], pegged[1])
             return
         waiting = self._backorders.get(part.product)
         if waiting:
@@ -55,12 +63,21 @@ class FinishedGoods:
         else:
             self._move(part.product, 1)
 
+    def restart(self) -> None:
+        """Forget what was measured so far (end of the warm-up); stock and open orders stay."""
+        self._area = 0.0
+        self._last = self.env.now
+        self._start = self.env.now
+        self.orders = self.delivered = self.on_time = 0
+        self.order_lead_sum = 0.0
+
     @property
     def backorders(self) -> int:
         return sum(len(q) for q in self._backorders.values())
 
     def average_level(self, now: float) -> float:
-        return (self._area + self.level * (now - self._last)) / now if now > 0 else float(self.level)
+        span = now - self._start
+        return (self._area + self.level * (now - self._last)) / span if span > 0 else float(self.level)
 
     def _ship(self, placed: float, due: float) -> None:
         now = self.env.now

@@ -100,7 +100,10 @@ class Floor:
         if self.warmup > 0:
             env.run(until=self.warmup)
             baseline = {name: self._snapshot(e) for name, e in self.equipment.items()}
+            self.finished_goods.restart()
         env.run(until=until)
+        if self.publisher is not None:
+            self.publisher.flush()
         return self.measure(env.now, baseline)
 
     def measure(self, now: float, baseline: dict[str, tuple[list[float], dict[str, float]]]) -> RunMetrics:

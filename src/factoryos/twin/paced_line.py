@@ -13,7 +13,7 @@ from typing import Any
 from factoryos.model.errors import FactoryosError
 from factoryos.twin.equipment import Equipment, Server
 from factoryos.twin.part import Part
-from factoryos.twin.states import BLOCKED, STARVED, WORKING
+from factoryos.twin.states import BLOCKED, WORKING
 
 
 class PacedLine(Equipment):
@@ -35,8 +35,7 @@ class PacedLine(Equipment):
             if slots[0] is None:
                 part = inbox.take(self.pick)
                 if part is None and self.on_line == 0:
-                    self._to(srv, STARVED)
-                    part = yield inbox.wait(self.pick)
+                    part = yield from self._starve(srv)
                     if self._gated(srv):
                         yield from self._wait_until_available(srv)
                 if part is not None:

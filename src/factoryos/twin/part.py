@@ -22,11 +22,25 @@ class TestSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Changeover:
+    """Sequence-dependent setup: seconds to go from one setup group to another; the same group costs nothing."""
+
+    default: float
+    matrix: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def seconds(self, before: str | None, after: str) -> float:
+        if before is None or before == after:
+            return 0.0
+        return self.matrix.get(before, {}).get(after, self.default)
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     """One routing operation: how long it runs, what it needs set up, and how often it comes out right.
 
     `rework` is the detour a failed unit takes (for example re-spray, or repair) before it repeats this
-    operation; without a detour a failed unit is scrapped.
+    operation; without a detour a failed unit is scrapped. `changeover`, when given, replaces `setup` with a
+    sequence-dependent time; `units` limits the operation to some of the work units that share its inbox.
     """
 
     name: str
@@ -36,7 +50,8 @@ class Operation:
     yield_rate: float = 1.0
     rework: tuple[Step, ...] = ()
     test: TestSpec | None = None
-    work_order_op: str | None = None
+    changeover: Changeover | None = None
+    units: frozenset[str] | None = None
 
 
 class Destination(Protocol):
@@ -45,12 +60,17 @@ class Destination(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Step:
+    """Go to `to` for `op`. An `internal` step stays inside one work center and so ignores the capacity of
+    its buffer (that capacity limits what enters the work center, and a work center must never block itself)."""
+
     to: Destination
     op: Operation
+    internal: bool = False
 
 
 class Part:
-    """One unit in production. `sequence` and `unit` carry the schedule (its order and assigned equipment)."""
+    """One unit (or one lot of `quantity`) in production. A kit carries the serial of the unit it is built
+    for in `parent`; `sequence` and `unit` carry a schedule (position and assigned equipment per operation)."""
 
     __slots__ = (
         "serial",
@@ -64,6 +84,9 @@ class Part:
         "sequence",
         "unit",
         "reworks",
+        "parent",
+        "quantity",
+        "configuration",
     )
 
     def __init__(
@@ -75,6 +98,9 @@ class Part:
         product: str = "",
         order: str = "",
         lots: tuple[str, ...] = (),
+        parent: str | None = None,
+        quantity: int = 1,
+        configuration: dict[str, str] | None = None,
     ) -> None:
         self.serial = serial
         self.product = product
@@ -87,6 +113,9 @@ class Part:
         self.sequence: dict[str, int] | None = None
         self.unit: dict[str, str] | None = None
         self.reworks = 0
+        self.parent = parent
+        self.quantity = quantity
+        self.configuration = configuration
 
     @property
     def op(self) -> Operation:

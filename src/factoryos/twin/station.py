@@ -25,13 +25,17 @@ class Station(Equipment):
         pub = self.publisher
         crew = self.crew
         simple = self.reliability is None
+        speed = self.speed
         while True:
             if self._gated(srv):
                 yield from self._wait_until_available(srv)
             part = inbox.take(pick)
             if part is None:
-                self._to(srv, STARVED)
-                part = yield inbox.wait(pick)
+                if self.calendar is None:
+                    self._to(srv, STARVED)
+                    part = yield inbox.wait(pick)
+                else:
+                    part = yield from self._starve(srv)
                 if self._gated(srv):
                     yield from self._wait_until_available(srv)
             if crew is not None:
@@ -44,26 +48,31 @@ class Station(Equipment):
             if op.setup_group is not None and op.setup_group != srv.setup_group:
                 if srv.setup_group is not None:
                     self._to(srv, SETUP, op.setup_group)
-                    yield env.timeout(op.setup.sample(rng))
+                    yield env.timeout(self._setup_seconds(srv, op))
                 srv.setup_group = op.setup_group
             self._to(srv, WORKING)
             if pub is not None:
                 self._started(srv, part, op.name)
+            seconds = op.run.sample(rng) if speed == 1.0 else op.run.sample(rng) / speed
             if simple:
-                yield env.timeout(op.run.sample(rng))
+                yield env.timeout(seconds)
             else:
-                yield from self._work(srv, op.run.sample(rng))
+                yield from self._work(srv, seconds)
             if crew is not None:
                 crew.release(env.now - started)
             self.completed += 1
-            self.ideal_seconds += op.run.mean
+            self.ideal_seconds += op.run.mean / speed
             if op.yield_rate < 1.0 or op.test is not None or pub is not None:
                 if not self._finish(part, op):
                     continue
             else:
                 self.good += 1
             part.step += 1
-            blocked = (part.route[part.step].to if part.step < len(part.route) else self.sink).put(part)
+            if part.step < len(part.route):
+                step = part.route[part.step]
+                blocked = step.to.force(part) if step.internal else step.to.put(part)
+            else:
+                blocked = self.sink.put(part)
             if blocked is not None:
                 self._to(srv, BLOCKED)
                 yield blocked

@@ -16,8 +16,10 @@ from factoryos.twin.sink import Sink
 
 def _forward(part: Part, sink: Sink) -> Event | None:
     part.step += 1
-    dest = part.route[part.step].to if part.step < len(part.route) else sink
-    return dest.put(part)
+    if part.step < len(part.route):
+        step = part.route[part.step]
+        return step.to.force(part) if step.internal else step.to.put(part)
+    return sink.put(part)
 
 
 class Conveyor:

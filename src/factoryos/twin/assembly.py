@@ -1,0 +1,150 @@
+"""Assembly: where a unit meets what it is built from.
+
+A `Join` holds a unit until the kits built for it (sub-assemblies made per unit, such as its battery pack)
+have arrived and the components it draws from stock are there. A `Supermarket` is that stock: components
+made in lots (stamped panels, castings) are drawn per unit, and when a component's stock position (on hand
+plus on order) falls below its reorder point, a new lot is released to the equipment that makes it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from simpy import Environment
+
+from factoryos.twin.part import Part, Step
+
+
+@dataclass(frozen=True, slots=True)
+class LotPolicy:
+    """How a stocked component is replenished: `route_for(lot_size)` is the lot's route."""
+
+    lot_size: int
+    reorder_point: float
+    route: Callable[[int], tuple[Step, ...]]
+
+
+class Supermarket:
+    def __init__(self, env: Environment, name: str, policies: dict[str, LotPolicy], initial: dict[str, float]) -> None:
+        self.env = env
+        self.name = name
+        self.policies = policies
+        self.stock = {m: float(initial.get(m, 0.0)) for m in policies}
+        self.on_order = dict.fromkeys(policies, 0.0)
+        self.lots_released = 0
+        self.stockouts = 0
+        self._waiting: deque[tuple[dict[str, float], Callable[[tuple[str, ...]], None]]] = deque()
+        self.current_lot: dict[str, str] = {m: f"{m}-opening-stock" for m in policies}
+        self._areas = dict.fromkeys(policies, 0.0)
+        self._last = env.now
+        for material in policies:
+            self._replenish(material)
+
+    def draw(self, needs: dict[str, float], then: Callable[[tuple[str, ...]], None]) -> None:
+        """Take `needs` from stock and call `then` with the lots drawn from, now or as soon as every
+        component is there (first come, first served)."""
+        if not self._waiting and self._available(needs):
+            then(self._take(needs))
+        else:
+            self.stockouts += 1
+            self._waiting.append((needs, then))
+
+    def put(self, lot: Part) -> None:
+        """A finished lot arrives in stock."""
+        self._accrue()
+        self.stock[lot.product] += lot.quantity
+        self.on_order[lot.product] -= lot.quantity
+        self.current_lot[lot.product] = lot.serial
+        while self._waiting and self._available(self._waiting[0][0]):
+            needs, then = self._waiting.popleft()
+            then(self._take(needs))
+
+    def average_stock(self, now: float) -> dict[str, float]:
+        self._accrue()
+        return {m: a / now if now > 0 else self.stock[m] for m, a in self._areas.items()}
+
+    def _available(self, needs: dict[str, float]) -> bool:
+        stock = self.stock
+        return all(stock[m] >= q for m, q in needs.items())
+
+    def _take(self, needs: dict[str, float]) -> tuple[str, ...]:
+        self._accrue()
+        for material, quantity in needs.items():
+            self.stock[material] -= quantity
+            self._replenish(material)
+        return tuple(self.current_lot[m] for m in needs)
+
+    def _replenish(self, material: str) -> None:
+        policy = self.policies[material]
+        while self.stock[material] + self.on_order[material] < policy.reorder_point:
+            self.on_order[material] += policy.lot_size
+            self.lots_released += 1
+            route = policy.route(policy.lot_size)
+            lot = Part(f"LOT-{material}-{self.lots_released}", route, self.env.now, product=material)
+            lot.quantity = policy.lot_size
+            route[0].to.put(lot)
+
+    def _accrue(self) -> None:
+        now = self.env.now
+        span = now - self._last
+        if span > 0:
+            for material, level in self.stock.items():
+                self._areas[material] += level * span
+        self._last = now
+
+
+class Join:
+    """A route step: the unit goes on once its kits have arrived and its components are drawn from stock.
+    The serials of the kits and the lots drawn are added to the unit's consumed lots (its genealogy)."""
+
+    def __init__(self, env: Environment, name: str, supermarket: Supermarket | None = None) -> None:
+        self.env = env
+        self.name = name
+        self.supermarket = supermarket
+        self._expected: dict[str, list[Any]] = {}  # unit serial -> [kits still due, needs, kit serials, unit]
+        self.waited = 0
+
+    def expect(self, serial: str, kits: int, needs: dict[str, float]) -> None:
+        self._expected[serial] = [kits, needs, [], None]
+
+    def put(self, part: Part) -> None:
+        entry = self._expected.get(part.serial)
+        if entry is None and part.parent is not None:
+            entry = self._expected[part.parent]
+            entry[0] -= 1
+            entry[2].append(part.serial)
+            if entry[0] == 0 and entry[3] is not None:
+                self._complete(entry[3])
+            return
+        if entry is None:
+            self._forward(part)
+            return
+        entry[3] = part
+        if entry[0] == 0:
+            self._complete(part)
+        else:
+            self.waited += 1
+
+    def _complete(self, unit: Part) -> None:
+        _, needs, kits, _ = self._expected.pop(unit.serial)
+        unit.lots = unit.lots + tuple(kits)
+        if needs and self.supermarket is not None:
+            self.supermarket.draw(needs, lambda lots: self._drawn(unit, lots))
+        else:
+            self._forward(unit)
+
+    def _drawn(self, unit: Part, lots: tuple[str, ...]) -> None:
+        unit.lots = unit.lots + lots
+        self._forward(unit)
+
+    @staticmethod
+    def _forward(unit: Part) -> None:
+        unit.step += 1
+        step = unit.route[unit.step]
+        if step.internal:
+            step.to.force(unit)
+        else:
+            step.to.put(unit)

@@ -1,0 +1,547 @@
+"""The twin of a plant file: equipment, buffers, routes and stock built from `factoryos.model.plant.Plant`.
+
+How the plant's structure becomes flow:
+- Work units that share an operation share an inbox (a *pool*); a paced-line work center is one
+  `PacedLine` whose positions are its work units. Each work center's `buffer_capacity` limits what enters it.
+- A finished unit follows the *spine* of its bill of materials (the first made, lot-for-lot component at
+  each level: vehicle < painted body < body < underbody), routing by routing, deepest first, with a
+  transport wherever it changes area.
+- The other made, lot-for-lot components are *kits*, built per unit on their own route (their own made
+  components folded in) and waiting at a `Join` in front of the parent's first operation.
+- Components made in lots (`lot_size` other than lot-for-lot: stamped panels, castings) are drawn from a
+  `Supermarket` at that join and replenished in lots, with changeovers, on their own equipment.
+- Bought material is assumed to be there.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from factoryos.model.configuration import bom_lines, operations
+from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import Operation as RoutingOperation
+from factoryos.model.plant import Plant, WorkCenter
+from factoryos.twin import plant_defaults as defaults
+from factoryos.twin.assembly import Join, LotPolicy, Supermarket
+from factoryos.twin.buffer import Buffer
+from factoryos.twin.calendar import ShiftCalendar, always
+from factoryos.twin.distributions import Duration, fixed, lognormal
+from factoryos.twin.equipment import Maintenance, Reliability
+from factoryos.twin.floor import Floor
+from factoryos.twin.part import Changeover, Operation, Part, Step
+
+PASS = Operation("hand-over", fixed(0.0))
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """How a work center is run: its calendar (None: around the clock), operators per shift (0: lights-out)
+    and, for a paced line, its takt in seconds."""
+
+    calendar: ShiftCalendar | None
+    operators: int
+    takt: float | None = None
+
+
+@dataclass(frozen=True)
+class PlannedUnit:
+    """One unit to make: when it is released, what it is, and for whom (C2M) or for stock (order "")."""
+
+    at: float
+    serial: str
+    product: str
+    configuration: dict[str, str]
+    order: str = ""
+    due: float = math.inf
+
+
+@dataclass
+class Pool:
+    """Work units that share operations, and so an inbox."""
+
+    name: str
+    units: list[str]
+    work_centers: list[str]
+    area: str
+    paced: WorkCenter | None = None
+    inbox: Buffer | None = None
+    batch_size: int | None = None
+    restricted: bool = False  # some operation may only use some of the units
+
+
+@dataclass
+class UnitPlan:
+    """What one configured unit needs: its route, the kits built for it, and the joins expecting them."""
+
+    route: tuple[Step, ...]
+    kits: list[tuple[str, tuple[Step, ...], dict[str, float]]] = field(default_factory=list)  # with stock drawn
+    joins: list[tuple[Join, int, dict[str, float]]] = field(default_factory=list)
+    load: dict[str, float] = field(default_factory=dict)  # pool -> seconds of work per unit
+    stock_needs: dict[str, float] = field(default_factory=dict)
+
+
+class PlantTwin:
+    def __init__(self, plant: Plant, floor: Floor) -> None:
+        self.plant = plant
+        self.floor = floor
+        self.units = plant.work_units()
+        self.work_centers = plant.work_centers()
+        self.pools = self._pools()
+        self.pool_of = {u: pool for pool in self.pools.values() for u in pool.units}
+        self.joins: dict[str, Join] = {}
+        self.supermarket: Supermarket | None = None
+        self._plans: dict[tuple[str, tuple[tuple[str, str], ...]], UnitPlan] = {}
+        self._ops: dict[tuple[Any, ...], Operation] = {}
+        self._lot_routes: dict[tuple[str, int], tuple[Step, ...]] = {}
+        self.stocked = {
+            m
+            for m, mat in plant.materials.items()
+            if mat.source == "make" and m in plant.routings and mat.lot_size.rule != "lot-for-lot"
+        }
+
+    # -- structure -------------------------------------------------------------------------------------
+
+    def _pools(self) -> dict[str, Pool]:
+        """Union the work units that can do the same operation; each group becomes one pool."""
+        parent = {u: u for u in self.units}
+
+        def root(u: str) -> str:
+            while parent[u] != u:
+                parent[u] = parent[parent[u]]
+                u = parent[u]
+            return u
+
+        batch: dict[str, int] = {}
+        for material, routing in self.plant.routings.items():
+            for k, op in enumerate(routing.operations):
+                eligible = self.plant.eligible_units(op)
+                if not eligible:
+                    raise FactoryosError(
+                        f"routings.{material}.operations[{k}] ({op.id}): no work unit can do capability "
+                        f"{op.capability!r}"
+                    )
+                for u in eligible[1:]:
+                    parent[root(u)] = root(eligible[0])
+                if op.batch_size:
+                    batch[eligible[0]] = op.batch_size
+        for _wc_id, (_, wc) in self.work_centers.items():
+            if wc.kind == "paced-line":
+                units = list(wc.work_units)
+                for u in units[1:]:
+                    parent[root(u)] = root(units[0])
+        groups: dict[str, list[str]] = {}
+        for u in self.units:
+            groups.setdefault(root(u), []).append(u)
+        pools = {}
+        for members in groups.values():
+            wcs = sorted({self.units[u][1] for u in members})
+            area = self.units[members[0]][0]
+            paced = next((self.work_centers[w][1] for w in wcs if self.work_centers[w][1].kind == "paced-line"), None)
+            name = wcs[0] if paced is not None or len(wcs) > 1 else f"{wcs[0]}:{members[0]}"
+            if paced is None and all(len(self.work_centers[w][1].work_units) == len(members) for w in wcs):
+                name = "+".join(wcs)
+            capacity = max(self.work_centers[w][1].buffer_capacity for w in wcs)
+            pool = Pool(name, members, wcs, area, paced)
+            pool.inbox = self.floor.buffer(f"{name}/inbox", capacity if capacity > 0 else math.inf)
+            pool.batch_size = next((batch[u] for u in members if u in batch), None)
+            pools[name] = pool
+        return pools
+
+    # -- routes ----------------------------------------------------------------------------------------
+
+    def unit_plan(self, product: str, configuration: dict[str, str]) -> UnitPlan:
+        key = (product, tuple(sorted(configuration.items())))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(product, configuration)
+        return plan
+
+    def _plan(self, product_id: str, configuration: dict[str, str]) -> UnitPlan:
+        product = self.plant.products.get(product_id)
+        if product is None:
+            raise FactoryosError(f"unknown product {product_id!r}; expected one of {sorted(self.plant.products)}")
+        spine = [product.material]
+        while True:
+            child = self._spine_child(spine[-1], configuration)
+            if child is None:
+                break
+            spine.append(child)
+        plan = UnitPlan(route=())
+        steps: list[Step] = []
+        capabilities: list[str] = []
+        for material in reversed(spine):
+            kits, needs = [], {}
+            nxt = spine[spine.index(material) + 1] if spine.index(material) + 1 < len(spine) else None
+            for line in bom_lines(self.plant, material, configuration):
+                if line.component == nxt:
+                    continue
+                quantity = line.quantity / (1 - line.scrap)
+                if line.component in self.stocked:
+                    needs[line.component] = needs.get(line.component, 0.0) + quantity
+                elif self._made_per_unit(line.component):
+                    kits.append((line.component, max(1, round(line.quantity))))
+            if kits or needs:
+                join = self._join(material)
+                steps.append(Step(join, PASS))
+                capabilities.append("")
+                plan.joins.append((join, len(kits), needs))
+                for name, value in needs.items():
+                    plan.stock_needs[name] = plan.stock_needs.get(name, 0.0) + value
+                for kit, quantity in kits:
+                    self._add_kit(kit, quantity, configuration, join, plan)
+            self._add_ops(steps, capabilities, material, 1, configuration, plan.load)
+        plan.route = self._with_rework(steps, capabilities)
+        return plan
+
+    def _spine_child(self, material: str, configuration: dict[str, str]) -> str | None:
+        for line in bom_lines(self.plant, material, configuration):
+            if self._made_per_unit(line.component):
+                return line.component
+        return None
+
+    def _made_per_unit(self, material: str) -> bool:
+        mat = self.plant.materials.get(material)
+        return bool(mat and mat.source == "make" and material in self.plant.routings and material not in self.stocked)
+
+    def _add_kit(self, kit: str, quantity: int, configuration: dict[str, str], join: Join, plan: UnitPlan) -> None:
+        steps: list[Step] = []
+        capabilities: list[str] = []
+        needs: dict[str, float] = {}
+        self._fold(kit, quantity, configuration, steps, capabilities, needs, plan.load)
+        if needs:
+            steps.insert(0, Step(self._join(f"{kit}/kitting"), PASS))
+            capabilities.insert(0, "")
+            for name, value in needs.items():
+                plan.stock_needs[name] = plan.stock_needs.get(name, 0.0) + value
+        steps.append(Step(join, PASS))
+        capabilities.append("")
+        plan.kits.append((kit, self._with_rework(steps, capabilities), needs))
+
+    def _fold(
+        self,
+        material: str,
+        quantity: float,
+        configuration: dict[str, str],
+        steps: list[Step],
+        capabilities: list[str],
+        needs: dict[str, float],
+        load: dict[str, float],
+    ) -> None:
+        """A kit's route: its made components' operations first (scaled by quantity), then its own."""
+        for line in bom_lines(self.plant, material, configuration):
+            if line.component in self.stocked:
+                needs[line.component] = needs.get(line.component, 0.0) + quantity * line.quantity / (1 - line.scrap)
+            elif self._made_per_unit(line.component):
+                self._fold(line.component, quantity * line.quantity, configuration, steps, capabilities, needs, load)
+        self._add_ops(steps, capabilities, material, quantity, configuration, load)
+
+    def _add_ops(
+        self,
+        steps: list[Step],
+        capabilities: list[str],
+        material: str,
+        quantity: float,
+        configuration: dict[str, str],
+        load: dict[str, float],
+    ) -> list[tuple[str, Operation]]:
+        added = []
+        for op in operations(self.plant, material, configuration):
+            pool = self.pool_of[self.plant.eligible_units(op)[0]]
+            previous = self._previous_pool(steps)
+            if pool.paced is not None and previous is pool:
+                continue
+            if previous is not None and previous.area != pool.area:
+                steps.append(Step(self._conveyor(previous.area, pool.area), PASS))
+                capabilities.append("")
+            operation = self._operation(pool, material, op, quantity, configuration)
+            internal = previous is not None and previous.work_centers == pool.work_centers
+            steps.append(Step(pool.inbox, operation, internal))  # type: ignore[arg-type]
+            capabilities.append(op.capability)
+            per_unit = operation.run.mean / (pool.batch_size or 1)
+            load[pool.name] = load.get(pool.name, 0.0) + per_unit
+            added.append((pool.name, operation))
+        return added
+
+    def _previous_pool(self, steps: list[Step]) -> Pool | None:
+        for step in reversed(steps):
+            if isinstance(step.to, Buffer):
+                return next(p for p in self.pools.values() if p.inbox is step.to)
+            if isinstance(step.to, Join):
+                return None
+        return None
+
+    def _operation(
+        self, pool: Pool, material: str, op: RoutingOperation, quantity: float, configuration: dict[str, str]
+    ) -> Operation:
+        group = self.plant.changeovers.get(op.changeover_group) if op.changeover_group else None
+        setup_group = None
+        if group is not None:
+            setup_group = material if group.attribute == "material" else configuration.get(group.attribute)
+        elif op.setup_minutes > 0:
+            setup_group = material
+        key = (pool.name, material, op.id, quantity, setup_group)
+        cached = self._ops.get(key)
+        if cached is not None:
+            return cached
+        if pool.paced is not None:
+            run = fixed(len(pool.units) * pool.paced.takt_seconds)  # type: ignore[operator]
+            name = pool.paced.name or pool.work_centers[0]
+        else:
+            run = lognormal(op.run_minutes * 60.0 * quantity, defaults.RUN_CV)
+            name = op.id
+        eligible = frozenset(self.plant.eligible_units(op))
+        changeover = None
+        if group is not None:
+            matrix = {a: {b: m * 60.0 for b, m in row.items()} for a, row in group.matrix.items()}
+            changeover = Changeover(group.default_minutes * 60.0, matrix)
+        yield_rate, _ = defaults.YIELDS.get(op.capability, (1.0, None))
+        operation = Operation(
+            name=name,
+            run=run,
+            setup_group=setup_group,
+            setup=fixed(op.setup_minutes * 60.0),
+            yield_rate=yield_rate if quantity == 1 else 1.0,
+            test=defaults.TESTS.get(op.capability) if quantity == 1 else None,
+            changeover=changeover,
+            units=None if eligible >= set(pool.units) else eligible,
+        )
+        pool.restricted = pool.restricted or operation.units is not None
+        self._ops[key] = operation
+        return operation
+
+    def _with_rework(self, steps: list[Step], capabilities: list[str]) -> tuple[Step, ...]:
+        """Attach each yield-bearing operation's rework detour: earlier steps to redo, or a repair."""
+        route = list(steps)
+        for i, (step, capability) in enumerate(zip(steps, capabilities, strict=True)):
+            if step.op.yield_rate >= 1.0:
+                continue
+            _, rework = defaults.YIELDS[capability]
+            if isinstance(rework, tuple):
+                detour = tuple(
+                    steps[max(j for j in range(i) if capabilities[j] == c)] for c in rework if c in capabilities[:i]
+                )
+            elif isinstance(rework, float):
+                repair = self._repair(step)
+                detour = (Step(repair, Operation("repair", lognormal(rework * 60.0, 0.5))),)
+            else:
+                continue
+            op = step.op
+            rerun = Operation(
+                op.name, op.run, op.setup_group, op.setup, op.yield_rate, detour, op.test, op.changeover, op.units
+            )
+            route[i] = Step(step.to, rerun, step.internal)
+        return tuple(route)
+
+    # -- the things routes go to -----------------------------------------------------------------------
+
+    def _join(self, name: str) -> Join:
+        join = self.joins.get(name)
+        if join is None:
+            join = self.joins[name] = Join(self.floor.env, name)
+        return join
+
+    def _conveyor(self, origin: str, destination: str) -> Any:
+        name = f"{self.plant.site.id}/transport/{origin}-to-{destination}"
+        return self.floor.conveyors.get(name) or self.floor.conveyor(name, fixed(defaults.TRANSPORT_SECONDS))
+
+    def _repair(self, step: Step) -> Any:
+        pool = next(p for p in self.pools.values() if p.inbox is step.to)
+        area, wc = pool.area, pool.work_centers[0]
+        name = f"{self.plant.site.id}/{area}/{wc}/repair"
+        return self.floor.conveyors.get(name) or self.floor.conveyor(name, Duration(0.0))
+
+    def _lot_route(self, material: str, lot_size: int) -> tuple[Step, ...]:
+        key = (material, lot_size)
+        route = self._lot_routes.get(key)
+        if route is None:
+            steps: list[Step] = []
+            capabilities: list[str] = []
+            self._add_ops(steps, capabilities, material, lot_size, {}, {})
+            steps.append(Step(self.supermarket, PASS))  # type: ignore[arg-type]
+            route = self._lot_routes[key] = tuple(steps)
+        return route
+
+    # -- equipment -------------------------------------------------------------------------------------
+
+    def build(
+        self,
+        staffing: dict[str, Staffing],
+        stock_per_day: dict[str, float],
+        horizon: float,
+        epoch_offset: Any = None,
+    ) -> None:
+        """Create the equipment, crews and stock. `stock_per_day` is the expected daily use of each stocked
+        component (sets reorder points); `epoch_offset(datetime)` places planned maintenance in sim time."""
+        floor = self.floor
+        plant = self.plant
+        for wc_id in self.work_centers:
+            run = staffing[wc_id]
+            if run.operators > 0:  # the crew is paid for its shifts; its equipment works when it is there
+                floor.crew(wc_id, run.operators, run.calendar or always())
+        policies, initial = {}, {}
+        for k, material in enumerate(sorted(self.stocked)):
+            per_day = stock_per_day.get(material, 0.0)
+            lot = self.lot_size(material, per_day)
+            reorder = per_day * defaults.STOCK_COVER_DAYS
+            policies[material] = LotPolicy(lot, reorder, lambda size, m=material: self._lot_route(m, size))
+            initial[material] = reorder + lot * (k + 1) / len(self.stocked)  # staggered, so reorders spread out
+        self.supermarket = Supermarket(floor.env, f"{plant.site.id}/supermarket", policies, initial)
+        for join in self.joins.values():
+            join.supermarket = self.supermarket
+        for material, policy in policies.items():
+            self._lot_route(material, policy.lot_size)
+        maintenance = self._maintenance(horizon, epoch_offset)
+        for pool in self.pools.values():
+            wc_id = pool.work_centers[0]
+            run = staffing[wc_id]
+            if pool.paced is not None:
+                wc = pool.paced
+                floor.paced_line(
+                    f"{plant.site.id}/{pool.area}/{wc_id}",
+                    pool.inbox,  # type: ignore[arg-type]
+                    positions=len(pool.units),
+                    takt=run.takt or wc.takt_seconds,  # type: ignore[arg-type]
+                    reliability=self._line_reliability(pool.units),
+                    calendar=run.calendar,
+                    maintenance=maintenance.get(wc_id),
+                )
+                continue
+            for unit in pool.units:
+                area, unit_wc, wu = self.units[unit]
+                run = staffing[unit_wc]
+                options: dict[str, Any] = dict(
+                    path=plant.equipment_path(unit),
+                    reliability=self._reliability(wu.mtbf_hours, wu.mttr_hours),
+                    calendar=run.calendar,
+                    maintenance=maintenance.get(unit) or maintenance.get(unit_wc),
+                    pick=_eligible(unit) if pool.restricted else None,
+                    sensor=self._sensor(wu.equipment_class),
+                    speed=wu.speed_factor,
+                )
+                name = plant.equipment_path(unit)
+                if pool.batch_size:
+                    floor.batch_station(name, pool.inbox, pool.batch_size, **options)  # type: ignore[arg-type]
+                else:
+                    floor.station(name, pool.inbox, **options)  # type: ignore[arg-type]
+
+    def lot_size(self, material: str, per_day: float) -> int:
+        """A fixed lot as the plant file says; a multiple rule makes about a day's use per lot."""
+        rule = self.plant.materials[material].lot_size
+        if rule.rule == "multiple":
+            return int(rule.quantity or 1) * max(1, math.ceil(per_day / (rule.quantity or 1)))
+        return int(rule.quantity or max(1.0, per_day))
+
+    def _maintenance(self, horizon: float, epoch_offset: Any) -> dict[str, Maintenance]:
+        windows: dict[str, Maintenance] = {}
+        if epoch_offset is None:
+            return windows
+        for calendar in self.plant.calendars.values():
+            for window in calendar.maintenance:
+                start = epoch_offset(window.start)
+                if 0 <= start < horizon and window.equipment not in windows:
+                    windows[window.equipment] = Maintenance(math.inf, window.hours * 3600.0, start)
+        return windows
+
+    def _reliability(self, mtbf_hours: float | None, mttr_hours: float | None) -> Reliability | None:
+        if mtbf_hours is None or mttr_hours is None:
+            return None
+        return Reliability(mtbf_hours * 3600.0, lognormal(mttr_hours * 3600.0, defaults.MTTR_CV))
+
+    def _line_reliability(self, units: list[str]) -> Reliability | None:
+        """A paced line stops when any of its positions fails: failure rates add up."""
+        rates = [
+            (1 / self.units[u][2].mtbf_hours, self.units[u][2].mttr_hours) for u in units if self.units[u][2].mtbf_hours
+        ]
+        if not rates:
+            return None
+        rate = sum(r for r, _ in rates)
+        mttr = sum(r * m for r, m in rates) / rate  # type: ignore[operator]
+        return self._reliability(1 / rate, mttr)
+
+    def _sensor(self, equipment_class: str) -> str | None:
+        sensors = self.plant.equipment_classes[equipment_class].sensors
+        return next((defaults.SENSOR_OF[s] for s in sensors if s in defaults.SENSOR_OF), None)
+
+    # -- release ---------------------------------------------------------------------------------------
+
+    def release(self, plan: Iterable[PlannedUnit]) -> None:
+        self.floor.env.process(self._release(plan))
+
+    def _release(self, plan: Iterable[PlannedUnit]) -> Any:
+        env = self.floor.env
+        sink = self.floor.sink
+        for planned in plan:
+            if planned.at > env.now:
+                yield env.timeout(planned.at - env.now)
+            unit_plan = self.unit_plan(planned.product, planned.configuration)
+            serial = planned.serial
+            for join, kits, needs in unit_plan.joins:
+                join.expect(serial, kits, needs)
+            for kit, route, needs in unit_plan.kits:
+                kit_part = Part(f"{serial}/{kit}", route, env.now, product=kit, order=planned.order, parent=serial)
+                if needs:
+                    route[0].to.expect(kit_part.serial, 0, needs)  # type: ignore[attr-defined]
+                route[0].to.put(kit_part)
+            unit = Part(
+                serial,
+                unit_plan.route,
+                env.now,
+                planned.due,
+                product=planned.product,
+                order=planned.order,
+                configuration=planned.configuration,
+            )
+            sink.released(unit)
+            blocked = unit.route[0].to.put(unit)
+            if blocked is not None:
+                yield blocked
+
+    # -- capacity --------------------------------------------------------------------------------------
+
+    def work_center_load(self, plan: Iterable[PlannedUnit], weeks: float) -> dict[str, float]:
+        """Seconds of work per week per work unit in each work center, for the plan (stocked parts included)."""
+        per_pool: dict[str, float] = {}
+        stock: dict[str, float] = {}
+        for planned in plan:
+            unit_plan = self.unit_plan(planned.product, planned.configuration)
+            for pool, seconds in unit_plan.load.items():
+                per_pool[pool] = per_pool.get(pool, 0.0) + seconds
+            for material, quantity in unit_plan.stock_needs.items():
+                stock[material] = stock.get(material, 0.0) + quantity
+        for material, quantity in stock.items():
+            lot = self.lot_size(material, quantity / weeks / 7)
+            load: dict[str, float] = {}
+            ops = self._add_ops([], [], material, lot, {}, load)
+            for pool, seconds in load.items():
+                per_pool[pool] = per_pool.get(pool, 0.0) + seconds * quantity / lot
+            for pool, op in ops:
+                if op.changeover is not None:  # a changeover per lot, at the group's default
+                    per_pool[pool] = per_pool.get(pool, 0.0) + op.changeover.default * quantity / lot
+        load_by_wc: dict[str, float] = {}
+        for name, seconds in per_pool.items():
+            pool = self.pools[name]
+            share = seconds / weeks / len(pool.units)
+            for wc in pool.work_centers:
+                load_by_wc[wc] = max(load_by_wc.get(wc, 0.0), share)
+        return load_by_wc
+
+    def stock_use(self, plan: Iterable[PlannedUnit], days: float) -> dict[str, float]:
+        use: dict[str, float] = {}
+        for planned in plan:
+            for material, quantity in self.unit_plan(planned.product, planned.configuration).stock_needs.items():
+                use[material] = use.get(material, 0.0) + quantity / days
+        return use
+
+
+def _eligible(unit: str) -> Any:
+    def pick(items: Any) -> int:
+        for i, part in enumerate(items):
+            units = part.route[part.step].op.units
+            if units is None or unit in units:
+                return i
+        return -1
+
+    return pick

@@ -1,0 +1,243 @@
+"""The two ways of running a plant the twin compares, built from the plant file and its demand.
+
+- `traditional`: make-to-stock. A level plan from the demand forecast (the products' `demand`), built in
+  colour blocks and dispatched first-in first-out; every work center manned on two shifts, cells that
+  could run lights-out included (one operator per two machines); a paced line at its design takt. Customer
+  orders are served from finished-goods stock (any unit of the product), which starts at a week of demand.
+- `smart`: C2M. Each day's customer orders are released the next working day, pegged to their units, in a
+  sequence that batches paint colours and then takes the earliest due date first. Lights-out cells run
+  24/7 without operators; manned work centers work the fewest of their calendar's shifts that carry the
+  order book at <= 85 % utilisation; a paced line runs at the takt the order book needs (never faster than
+  designed), its crew rebalanced in proportion. Units ship the moment they are complete.
+
+Customer orders come from `factoryos.c2m.demand.generate_orders`, so both scenarios face the same demand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+
+from factoryos.bus import EventBus
+from factoryos.c2m.demand import generate_orders
+from factoryos.c2m.mix import option_mix
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrder
+from factoryos.model.plant import Plant
+from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar, shifts
+from factoryos.twin.floor import Floor
+from factoryos.twin.plant_calendar import weekly
+from factoryos.twin.plant_twin import PlannedUnit, PlantTwin, Staffing
+
+SCENARIOS = ("traditional", "smart")
+UTILISATION = 0.8
+SAFETY_STOCK_DAYS = 7.0
+RELEASE_HOURS = (6.0, 22.0)  # units are released on weekdays between these hours
+WARMUP_DAYS = 2.0
+
+
+@dataclass
+class ScenarioRun:
+    scenario: str
+    floor: Floor
+    twin: PlantTwin
+    staffing: dict[str, Staffing]
+    plan: list[PlannedUnit]
+    epoch: datetime
+    horizon: float
+
+
+def epoch_for(plant: Plant) -> datetime:
+    """The Monday 00:00 UTC on or before the plant's ramp-up start (or a fixed Monday): calendars count from it."""
+    start = plant.ramp_up.start if plant.ramp_up is not None else date(2027, 1, 4)
+    monday = start - timedelta(days=start.weekday())
+    return datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
+
+
+def prepare(
+    plant: Plant,
+    scenario: str,
+    days: float,
+    seed: int,
+    bus: EventBus | None = None,
+    warmup_days: float = WARMUP_DAYS,
+) -> ScenarioRun:
+    """Build the twin of `plant` for a scenario, ready to run for `warmup_days + days`."""
+    if scenario not in SCENARIOS:
+        raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
+    if not days > 0 or warmup_days < 0:
+        raise FactoryosError(f"days must be > 0 and the warm-up >= 0, got {days} and {warmup_days}")
+    if not any(p.demand for p in plant.products.values()):
+        raise FactoryosError("the plant file has no product with `demand`: nothing to simulate")
+    epoch = epoch_for(plant)
+    total = warmup_days + days
+    floor = Floor(seed, site=plant.site.id, bus=bus, epoch=epoch, warmup=warmup_days * DAY, source=f"twin-{scenario}")
+    twin = PlantTwin(plant, floor)
+    orders = generate_orders(plant, epoch.date(), math.ceil(total), seed)
+    plan = order_plan(plant, orders, epoch, total) if scenario == "smart" else forecast_plan(plant, total, seed)
+    weekly_units = sum(
+        p.demand.units_per_day * sum(p.demand.weekday_profile) for p in plant.products.values() if p.demand
+    )
+    load = twin.work_center_load(plan, len(plan) / weekly_units)
+    staffing = (smart_staffing if scenario == "smart" else traditional_staffing)(plant, load, weekly_units)
+    horizon = total * DAY
+    twin.build(staffing, twin.stock_use(plan, total), horizon, lambda at: (at - epoch).total_seconds())
+    twin.release(plan)
+    fg = floor.finished_goods
+    if scenario == "smart":
+        for unit in plan:
+            fg.peg(unit.order, _placed(unit, orders, epoch), unit.due)
+    else:
+        for product_id, product in plant.products.items():
+            if product.demand is not None:
+                fg.stock_up(product_id, round(product.demand.units_per_day * SAFETY_STOCK_DAYS))
+        floor.env.process(_customers(floor, orders, epoch))
+    return ScenarioRun(scenario, floor, twin, staffing, plan, epoch, horizon)
+
+
+def _placed(unit: PlannedUnit, orders: list[CustomerOrder], epoch: datetime) -> float:
+    return unit.at if not unit.order else _seconds(_order_index(orders)[unit.order.split("#")[0]].ordered_at, epoch)
+
+
+_INDEX: dict[int, dict[str, CustomerOrder]] = {}
+
+
+def _order_index(orders: list[CustomerOrder]) -> dict[str, CustomerOrder]:
+    key = id(orders)
+    if key not in _INDEX:
+        _INDEX.clear()
+        _INDEX[key] = {o.id: o for o in orders}
+    return _INDEX[key]
+
+
+def _seconds(at: datetime, epoch: datetime) -> float:
+    return (at - epoch).total_seconds()
+
+
+def _customers(floor: Floor, orders: list[CustomerOrder], epoch: datetime):  # type: ignore[no-untyped-def]
+    """Make-to-stock: each ordered unit is taken from stock when the order arrives, or waits for one."""
+    env = floor.env
+    for order in orders:
+        placed = _seconds(order.ordered_at, epoch)
+        if placed > env.now:
+            yield env.timeout(placed - env.now)
+        due = _seconds(datetime.combine(order.due_date, datetime.min.time(), UTC), epoch) + DAY
+        for _ in range(order.quantity):
+            floor.finished_goods.demand(order.product, placed, due)
+
+
+def _release_times(day: int, count: int) -> list[float]:
+    start, end = RELEASE_HOURS
+    step = (end - start) * HOUR / max(count, 1)
+    return [day * DAY + start * HOUR + (k + 0.5) * step for k in range(count)]
+
+
+def _is_workday(day: int) -> bool:
+    return day % 7 < 5
+
+
+def _sequence_key(plant: Plant, product: str) -> Callable[[dict[str, str]], tuple[str, ...]]:
+    """Paint colour (and any other changeover attribute chosen by the customer) first, then the rest."""
+    families = list(plant.products[product].option_families)
+    attributes = [g.attribute for g in plant.changeovers.values() if g.attribute in families]
+    order = attributes + [f for f in families if f not in attributes]
+    return lambda configuration: tuple(configuration.get(f, "") for f in order)
+
+
+def forecast_plan(plant: Plant, days: float, seed: int) -> list[PlannedUnit]:
+    """A level make-to-stock plan: each weekday, a fifth of the week's forecast, in colour blocks."""
+    rng = np.random.default_rng(seed + 7919)
+    plan: list[PlannedUnit] = []
+    carry: dict[str, float] = {}
+    mixes = {product_id: option_mix(product) for product_id, product in plant.products.items() if product.demand}
+    for day in range(math.ceil(days)):
+        if not _is_workday(day):
+            continue
+        today: list[tuple[str, dict[str, str]]] = []
+        for product_id, product in plant.products.items():
+            if product.demand is None:
+                continue
+            carry[product_id] = (
+                carry.get(product_id, 0.0) + product.demand.units_per_day * sum(product.demand.weekday_profile) / 5
+            )
+            count = int(carry[product_id])
+            carry[product_id] -= count
+            today += [(product_id, mixes[product_id].draw(rng)) for _ in range(count)]
+        today.sort(key=lambda item: (item[0], _sequence_key(plant, item[0])(item[1])))
+        for at, (product_id, configuration) in zip(_release_times(day, len(today)), today, strict=True):
+            plan.append(PlannedUnit(at, f"{plant.site.id}-{len(plan) + 1:07d}", product_id, configuration))
+    return [u for u in plan if u.at < days * DAY]
+
+
+def order_plan(plant: Plant, orders: list[CustomerOrder], epoch: datetime, days: float) -> list[PlannedUnit]:
+    """C2M: the orders of each day are released on the next weekday, colours batched, earliest due first."""
+    by_day: dict[int, list[tuple[CustomerOrder, int]]] = {}
+    for order in orders:
+        day = int(_seconds(order.ordered_at, epoch) // DAY) + 1
+        while not _is_workday(day):
+            day += 1
+        by_day.setdefault(day, []).extend((order, k) for k in range(order.quantity))
+    plan: list[PlannedUnit] = []
+    for day in sorted(by_day):
+        units = by_day[day]
+        units.sort(key=lambda u: (_sequence_key(plant, u[0].product)(u[0].configuration)[:1], u[0].due_date, u[0].id))
+        for at, (order, k) in zip(_release_times(day, len(units)), units, strict=True):
+            due = _seconds(datetime.combine(order.due_date, datetime.min.time(), UTC), epoch) + DAY
+            serial = f"{plant.site.id}-{len(plan) + 1:07d}"
+            plan.append(PlannedUnit(at, serial, order.product, dict(order.configuration), f"{order.id}#{k}", due))
+    return [u for u in plan if u.at < days * DAY]
+
+
+def _two_shift_calendar(plant: Plant) -> ShiftCalendar:
+    for name, calendar in plant.calendars.items():
+        if len(calendar.shifts) >= 2 and not _around_the_clock(calendar.shifts[0]):
+            return weekly(calendar, name, 2)
+    return shifts(2, name="two-shift")
+
+
+def _around_the_clock(shift) -> bool:  # type: ignore[no-untyped-def]
+    return shift.start == shift.end
+
+
+def traditional_staffing(plant: Plant, load: dict[str, float], weekly_units: float) -> dict[str, Staffing]:
+    staffing = {}
+    for area in plant.areas.values():
+        for wc_id, wc in area.work_centers.items():
+            calendar = plant.calendars[wc.calendar]
+            if wc.lights_out or _around_the_clock(calendar.shifts[0]):
+                staffing[wc_id] = Staffing(_two_shift_calendar(plant), max(1, math.ceil(len(wc.work_units) / 2)))
+            else:
+                two = weekly(calendar, wc.calendar, min(2, len(calendar.shifts)))
+                staffing[wc_id] = Staffing(two, wc.operators_per_shift, wc.takt_seconds)
+    return staffing
+
+
+def smart_staffing(plant: Plant, load: dict[str, float], weekly_units: float) -> dict[str, Staffing]:
+    staffing = {}
+    for area in plant.areas.values():
+        for wc_id, wc in area.work_centers.items():
+            calendar = plant.calendars[wc.calendar]
+            if wc.lights_out:
+                staffing[wc_id] = Staffing(None, 0)
+                continue
+            if wc.kind == "paced-line" and wc.takt_seconds:
+                full = weekly(calendar, wc.calendar)
+                takt = max(wc.takt_seconds, UTILISATION * full.open_seconds(WEEK) / max(weekly_units, 1.0))
+                crew = math.ceil(wc.operators_per_shift * wc.takt_seconds / takt)
+                staffing[wc_id] = Staffing(_open_or_none(full), crew, takt)
+                continue
+            chosen = None
+            for count in range(1, len(calendar.shifts) + 1):
+                chosen = weekly(calendar, wc.calendar, count)
+                if load.get(wc_id, 0.0) <= UTILISATION * chosen.open_seconds(WEEK):
+                    break
+            staffing[wc_id] = Staffing(_open_or_none(chosen), wc.operators_per_shift)  # type: ignore[arg-type]
+    return staffing
+
+
+def _open_or_none(calendar: ShiftCalendar) -> ShiftCalendar | None:
+    return None if calendar.always_open else calendar
