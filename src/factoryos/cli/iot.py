@@ -1,0 +1,291 @@
+"""`factoryos ingest`, `factoryos oee` and `factoryos iot dead-letters|retention|prune|rollup`."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.table import Table
+
+from factoryos.cli.common import DbOption, console, open_store
+from factoryos.model.errors import FactoryosError
+
+app = typer.Typer(help="The floor's telemetry: dead letters, retention, rollups.", no_args_is_help=True)
+
+DEFAULT_SHIFTS = "early=06:00-14:00,late=14:00-22:00,night=22:00-06:00"
+
+
+def ingest(
+    broker: Annotated[str | None, typer.Option(help="MQTT broker, mqtt://host:port.")] = None,
+    sparkplug_group: Annotated[
+        list[str] | None, typer.Option("--sparkplug-group", help="Sparkplug B group to ingest (repeatable).")
+    ] = None,
+    json_topic: Annotated[
+        list[str] | None,
+        typer.Option("--json-topic", help="Prefix of the JSON topic layout (repeatable); default factoryos."),
+    ] = None,
+    opcua: Annotated[str | None, typer.Option(help="OPC UA server, opc.tcp://host:port/path.")] = None,
+    opcua_nodes: Annotated[
+        Path | None, typer.Option(help="YAML list of {node_id, equipment, name, unit, kind} to subscribe to.")
+    ] = None,
+    client_id: Annotated[str, typer.Option(help="MQTT client id; keep it across restarts.")] = "factoryos-ingest",
+    share: Annotated[
+        str, typer.Option(help="Shared-subscription group splitting data among ingesters; '' for none.")
+    ] = "factoryos",
+    plant: Annotated[Path | None, typer.Option(help="Plant file: accept readings of its equipment only.")] = None,
+    max_payload: Annotated[int, typer.Option(help="Largest payload accepted, bytes.")] = 256 * 1024,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Run an ingester: MQTT (Sparkplug B, JSON) and/or OPC UA into the telemetry store, until stopped."""
+    from factoryos.iot.jsonlayout import DEFAULT_PREFIX
+    from factoryos.iot.mqtt import MqttConnector, MqttSettings, parse_broker
+    from factoryos.iot.opcua import OpcUaConnector
+    from factoryos.iot.pipeline import Pipeline, PipelineSettings
+    from factoryos.iot.timeseries import TelemetryStore
+    from factoryos.iot.validate import Rules
+
+    if broker is None and opcua is None:
+        raise FactoryosError("give --broker mqtt://host:port and/or --opcua opc.tcp://...")
+    groups = tuple(sparkplug_group or ())
+    prefixes = tuple(json_topic or ()) or (() if groups else ("factoryos",))
+    rules = Rules()
+    if plant is not None:
+        from factoryos.model.validate import load_plant
+
+        rules = Rules.for_plant(load_plant(plant))
+    settings = PipelineSettings(
+        json_prefixes=tuple(dict.fromkeys((*prefixes, DEFAULT_PREFIX))),  # OPC UA readings use the default
+        check_seq=not share,  # with a shared subscription each ingester sees only part of a node's seq
+        rules=rules,
+        max_payload_bytes=max_payload,
+    )
+    pipeline = Pipeline(TelemetryStore(open_store(db)), settings).start()
+    stop = threading.Event()
+    connectors = []
+    try:
+        if broker is not None:
+            host, port = parse_broker(broker)
+            mqtt_settings = MqttSettings(host, port, client_id, groups, prefixes, share or None, host_id=client_id)
+            connectors.append(MqttConnector(mqtt_settings, pipeline).start())
+        if opcua is not None:
+            connectors.append(OpcUaConnector(opcua, _opcua_nodes(opcua_nodes), pipeline).start())
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        console.print(f"ingesting ({', '.join(type(c).__name__ for c in connectors)}); Ctrl-C stops")
+        stop.wait(duration)
+    finally:
+        for connector in connectors:
+            connector.stop()
+        pipeline.stop()
+    s = pipeline.stats
+    console.print(f"{s.received} messages, {s.stored_rows} readings stored, {s.dead_letters} dead letters")
+
+
+def _opcua_nodes(path: Path | None):
+    from factoryos.iot.opcua import OpcUaNode
+
+    if path is None:
+        raise FactoryosError("--opcua needs --opcua-nodes FILE mapping nodes to equipment")
+    try:
+        return [OpcUaNode(**entry) for entry in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    except (OSError, TypeError, yaml.YAMLError) as error:
+        raise FactoryosError(f"{path}: expected a list of {{node_id, equipment, name, unit, kind}}: {error}") from None
+
+
+def _when(text: str | None, default: datetime) -> datetime:
+    if text is None:
+        return default
+    try:
+        ts = datetime.fromisoformat(text)
+    except ValueError:
+        raise FactoryosError(f"not an ISO-8601 time: {text!r}") from None
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def _shifts(text: str) -> list[tuple[str, time, time]]:
+    try:
+        shifts = []
+        for part in text.split(","):
+            name, span = part.split("=")
+            begins, ends = span.split("-")
+            shifts.append((name.strip(), time.fromisoformat(begins.strip()), time.fromisoformat(ends.strip())))
+        return shifts
+    except ValueError:
+        raise FactoryosError(f"shifts {text!r}: expected name=HH:MM-HH:MM[,...]") from None
+
+
+def oee(
+    line: Annotated[str | None, typer.Option(help="Work center: its path (site/area/line) or its id.")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Start, ISO-8601; default 24 h before --to.")] = None,
+    to: Annotated[str | None, typer.Option(help="End, ISO-8601; default now.")] = None,
+    by: Annotated[str, typer.Option(help="equipment, line, shift or day.")] = "equipment",
+    ideal_cycle: Annotated[
+        float | None, typer.Option(help="Ideal seconds per unit for all equipment (else from --plant).")
+    ] = None,
+    plant: Annotated[Path | None, typer.Option(help="Plant file giving ideal cycle times.")] = None,
+    shifts: Annotated[str, typer.Option(help="Shifts for --by shift, name=HH:MM-HH:MM,...")] = DEFAULT_SHIFTS,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """OEE to ISO 22400-2 (availability x performance x quality) with the six big losses, from stored data."""
+    from factoryos.iot import oee as model
+    from factoryos.iot.timeseries import TelemetryStore, from_us, to_us
+
+    if by not in ("equipment", "line", "shift", "day"):
+        raise FactoryosError(f"--by {by!r}: expected equipment, line, shift or day")
+    end = _when(to, datetime.now(UTC))
+    start = _when(from_, end - timedelta(hours=24))
+    if start >= end:
+        raise FactoryosError("--from must be before --to")
+    if ideal_cycle is not None:
+        cycles: dict[str, float] | float = ideal_cycle
+    elif plant is not None:
+        from factoryos.model.validate import load_plant
+
+        cycles = model.ideal_cycle_times(load_plant(plant))
+    else:
+        raise FactoryosError("give --ideal-cycle SECONDS or --plant FILE for the ideal cycle times")
+    store = TelemetryStore(open_store(db))
+    start_us, end_us = to_us(start), to_us(end)
+    wanted = _line_filter(line)
+    changes = [
+        (from_us(r.ts_us), r.equipment, r.state)
+        for r in store.state_changes("", start_us, end_us)
+        if wanted(r.equipment)
+    ]
+    counts = [
+        model.Counted(from_us(r.ts_us), r.equipment, r.good, r.scrap, r.rework)
+        for r in store.counts("", start_us, end_us)
+        if wanted(r.equipment)
+    ]
+    intervals = model.state_intervals(changes, start, end)
+    per_equipment = model.equipment_oee(intervals, counts, cycles)
+    if by == "equipment":
+        figures = per_equipment
+    elif by == "line":
+        figures = model.by_line(per_equipment)
+    else:
+        windows = model.day_windows(start, end) if by == "day" else model.shift_windows(start, end, _shifts(shifts))
+        figures = model.by_window(intervals, counts, cycles, windows)
+    if as_json:
+        print(json.dumps([f.as_dict() for f in figures.values()], indent=2))
+        return
+    if not figures:
+        console.print("no state changes in that window")
+        return
+    table = Table(by, "availability", "performance", "quality", "OEE", "good", "produced", "biggest loss")
+    for key, f in figures.items():
+        biggest = max(f.losses.as_dict().items(), key=lambda kv: kv[1])
+        table.add_row(
+            key,
+            f"{f.availability:.1%}",
+            f"{f.performance:.1%}",
+            f"{f.quality:.1%}",
+            f"[bold]{f.oee:.1%}[/]",
+            str(f.good),
+            str(f.produced),
+            f"{biggest[0]} {biggest[1] / 3600:.1f} h",
+        )
+    console.print(table)
+
+
+def _line_filter(line: str | None):
+    from factoryos.iot.oee import line_of
+
+    if line is None:
+        return lambda equipment: True
+    if "/" in line:
+        return lambda equipment: line_of(equipment) == line.strip("/")
+    return lambda equipment: line_of(equipment).rsplit("/", 1)[-1] == line
+
+
+@app.command("dead-letters")
+def dead_letters(
+    channel: Annotated[str | None, typer.Option(help="mqtt, opcua, ... (default all).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON (raw payload in hex).")] = False,
+    db: DbOption = None,
+) -> None:
+    """What the ingesters rejected, with the reason and the raw payload."""
+    from sqlalchemy.orm import Session
+
+    from factoryos.store.events import dead_letters as query
+
+    with Session(open_store(db)) as session:
+        letters = query(session, channel, limit)
+    if as_json:
+        rows = [
+            {
+                "id": d.id,
+                "received_at": d.received_at.isoformat(),
+                "channel": d.channel,
+                "source": d.source,
+                "reason": d.reason,
+                "raw": d.raw.hex(),
+            }
+            for d in letters
+        ]
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table("id", "received", "channel", "source", "reason", "raw", title=f"{len(letters)} dead letters")
+    for d in letters:
+        raw = d.raw[:48]
+        shown = repr(raw)[2:-1] + ("..." if len(d.raw) > 48 else "")
+        table.add_row(str(d.id), f"{d.received_at:%Y-%m-%d %H:%M:%S}", d.channel, d.source, d.reason, shown)
+    console.print(table)
+
+
+@app.command()
+def retention(
+    series: Annotated[
+        str | None, typer.Argument(help="measurements, state_changes, counts, rollups_1m, rollups_1h")
+    ] = None,
+    days: Annotated[float | None, typer.Argument(help="Days to keep.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show the retention settings, or set one series' days to keep."""
+    from factoryos.iot.timeseries import TelemetryStore
+
+    store = TelemetryStore(open_store(db))
+    if series is not None:
+        if days is None or days <= 0:
+            raise FactoryosError("give the days to keep, a positive number")
+        try:
+            store.set_retention(series, days)
+        except ValueError as error:
+            raise FactoryosError(str(error)) from None
+    table = Table("series", "days kept")
+    for name, keep in store.retention().items():
+        table.add_row(name, f"{keep:g}")
+    console.print(table)
+
+
+@app.command()
+def prune(db: DbOption = None) -> None:
+    """Delete telemetry older than its retention."""
+    from factoryos.iot.timeseries import TelemetryStore
+
+    deleted = TelemetryStore(open_store(db)).prune(datetime.now(UTC))
+    console.print(", ".join(f"{series}: {n} deleted" for series, n in deleted.items()))
+
+
+@app.command()
+def rollup(
+    from_: Annotated[str, typer.Option("--from", help="Start, ISO-8601.")],
+    to: Annotated[str | None, typer.Option(help="End, ISO-8601; default now.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Recompute the 1-minute and 1-hour rollups of a time window (the ingester keeps them current)."""
+    from factoryos.iot.timeseries import TelemetryStore, to_us
+
+    end = _when(to, datetime.now(UTC))
+    start = _when(from_, end)
+    TelemetryStore(open_store(db)).refresh_rollups(to_us(start), to_us(end))
+    console.print(f"rollups recomputed from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")

@@ -1,0 +1,302 @@
+"""Overall equipment effectiveness to ISO 22400-2, and the six big losses. Pure functions, no database.
+
+The time model, per equipment, from its state changes (each state lasts until the next change):
+
+- planned busy time PBT = the time inside the planned windows (shifts) whose state is known, minus
+  planned downtime (state ``maintenance``);
+- actual production time APT = time ``running``;
+- availability = APT / PBT; performance (ISO 22400 "effectiveness") = ideal cycle time x produced / APT;
+  quality rate = good / produced, produced = good + scrap + rework; OEE = the product = ideal time of the
+  good units / PBT.
+
+The six big losses, as time, add up with the ideal time of the good units to PBT: breakdowns (``down``),
+setup and adjustments (``setup``), idling and minor stops (``idle``, ``blocked``, ``starved``), reduced speed
+(APT minus the ideal time of everything produced), process defects (ideal time of scrap and rework) and
+reduced yield (ideal time of scrap counted within `startup_s` of a start after setup, down or maintenance).
+
+A line (work center), a shift or a day combines its equipment by adding times and units, so its OEE is
+the ideal time of all good units over all planned busy time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from factoryos.model.plant import Plant
+
+RUNNING = "running"
+MINOR_STOPS = frozenset({"idle", "blocked", "starved"})
+PLANNED_DOWNTIME = "maintenance"
+RESTARTS_AFTER = frozenset({"setup", "down", "maintenance"})
+
+
+@dataclass(frozen=True)
+class StateInterval:
+    equipment: str
+    state: str
+    start: datetime
+    end: datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True)
+class Counted:
+    ts: datetime
+    equipment: str
+    good: int = 0
+    scrap: int = 0
+    rework: int = 0
+
+
+@dataclass(frozen=True)
+class Window:
+    name: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Losses:
+    breakdowns_s: float = 0.0
+    setup_s: float = 0.0
+    minor_stops_s: float = 0.0
+    reduced_speed_s: float = 0.0
+    defects_s: float = 0.0
+    startup_rejects_s: float = 0.0
+
+    def __add__(self, other: Losses) -> Losses:
+        return Losses(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+
+    def as_tuple(self) -> tuple[float, ...]:
+        return (
+            self.breakdowns_s,
+            self.setup_s,
+            self.minor_stops_s,
+            self.reduced_speed_s,
+            self.defects_s,
+            self.startup_rejects_s,
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        names = ("breakdowns", "setup and adjustments", "idling and minor stops", "reduced speed")
+        names += ("process defects", "reduced yield (startup)")
+        return dict(zip(names, self.as_tuple(), strict=True))
+
+
+@dataclass(frozen=True)
+class Oee:
+    key: str
+    planned_busy_s: float
+    production_s: float
+    ideal_s: float  # ideal cycle time x produced
+    produced: int
+    good: int
+    losses: Losses
+
+    @property
+    def availability(self) -> float:
+        return self.production_s / self.planned_busy_s if self.planned_busy_s else 0.0
+
+    @property
+    def performance(self) -> float:
+        return self.ideal_s / self.production_s if self.production_s else 0.0
+
+    @property
+    def quality(self) -> float:
+        return self.good / self.produced if self.produced else 0.0
+
+    @property
+    def oee(self) -> float:
+        return self.availability * self.performance * self.quality
+
+    def as_dict(self) -> dict[str, float | str | int]:
+        return {
+            "key": self.key,
+            "availability": self.availability,
+            "performance": self.performance,
+            "quality": self.quality,
+            "oee": self.oee,
+            "planned_busy_s": self.planned_busy_s,
+            "production_s": self.production_s,
+            "produced": self.produced,
+            "good": self.good,
+            "losses_s": self.losses.as_dict(),
+        }
+
+
+def state_intervals(
+    changes: Iterable[tuple[datetime, str, str]], start: datetime, end: datetime
+) -> list[StateInterval]:
+    """(ts, equipment, state) changes -> intervals within [start, end). A change before `start` gives the
+    state at the start; before an equipment's first change its state is unknown and not counted."""
+    by_equipment: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    for ts, equipment, state in changes:
+        by_equipment[equipment].append((ts, state))
+    intervals = []
+    for equipment, seq in by_equipment.items():
+        seq.sort(key=lambda c: c[0])
+        for (ts, state), (next_ts, _) in zip(seq, [*seq[1:], (end, "")], strict=True):
+            lo, hi = max(ts, start), min(next_ts, end)
+            if lo < hi:
+                intervals.append(StateInterval(equipment, state, lo, hi))
+    return intervals
+
+
+def clip(intervals: Iterable[StateInterval], windows: Sequence[Window]) -> list[StateInterval]:
+    """The parts of the intervals inside the windows (planned time)."""
+    clipped = []
+    for interval in intervals:
+        for window in windows:
+            lo, hi = max(interval.start, window.start), min(interval.end, window.end)
+            if lo < hi:
+                clipped.append(StateInterval(interval.equipment, interval.state, lo, hi))
+    return clipped
+
+
+def equipment_oee(
+    intervals: Iterable[StateInterval],
+    counts: Iterable[Counted],
+    ideal_cycle_s: Mapping[str, float] | float,
+    startup_s: float = 600.0,
+) -> dict[str, Oee]:
+    """OEE of each equipment over the given (already clipped) intervals and the units counted in them."""
+    times: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    per_equipment: dict[str, list[StateInterval]] = defaultdict(list)
+    for interval in intervals:
+        times[interval.equipment][interval.state] += interval.seconds
+        per_equipment[interval.equipment].append(interval)
+    startups = {eq: _startup_windows(ivs, startup_s) for eq, ivs in per_equipment.items()}
+    units: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # good, scrap, rework, startup scrap
+    for c in counts:
+        if c.equipment not in times:
+            continue  # no known state: outside the planned time
+        tally = units[c.equipment]
+        tally[0] += c.good
+        tally[1] += c.scrap
+        tally[2] += c.rework
+        if c.scrap and any(lo <= c.ts < hi for lo, hi in startups[c.equipment]):
+            tally[3] += c.scrap
+    result = {}
+    for equipment, spent in times.items():
+        cycle = ideal_cycle_s if isinstance(ideal_cycle_s, int | float) else ideal_cycle_s.get(equipment, 0.0)
+        good, scrap, rework, startup_scrap = units[equipment]
+        produced = good + scrap + rework
+        production = spent[RUNNING]
+        ideal = cycle * produced
+        losses = Losses(
+            breakdowns_s=spent["down"],
+            setup_s=spent["setup"],
+            minor_stops_s=sum(spent[s] for s in MINOR_STOPS),
+            reduced_speed_s=max(0.0, production - ideal),
+            defects_s=cycle * (scrap - startup_scrap + rework),
+            startup_rejects_s=cycle * startup_scrap,
+        )
+        planned = sum(spent.values()) - spent[PLANNED_DOWNTIME]
+        result[equipment] = Oee(equipment, planned, production, ideal, produced, good, losses)
+    return result
+
+
+def combine(key: str, figures: Iterable[Oee]) -> Oee:
+    figures = list(figures)
+    losses = Losses()
+    for f in figures:
+        losses += f.losses
+    return Oee(
+        key,
+        sum(f.planned_busy_s for f in figures),
+        sum(f.production_s for f in figures),
+        sum(f.ideal_s for f in figures),
+        sum(f.produced for f in figures),
+        sum(f.good for f in figures),
+        losses,
+    )
+
+
+def line_of(equipment: str) -> str:
+    """The work center of an ISA-95 path site/area/work-center/work-unit."""
+    return "/".join(equipment.split("/")[:3])
+
+
+def by_line(figures: Mapping[str, Oee]) -> dict[str, Oee]:
+    lines: dict[str, list[Oee]] = defaultdict(list)
+    for equipment, figure in figures.items():
+        lines[line_of(equipment)].append(figure)
+    return {line: combine(line, members) for line, members in sorted(lines.items())}
+
+
+def by_window(
+    intervals: Sequence[StateInterval],
+    counts: Sequence[Counted],
+    ideal_cycle_s: Mapping[str, float] | float,
+    windows: Sequence[Window],
+    startup_s: float = 600.0,
+) -> dict[str, Oee]:
+    """One combined figure per window (a shift, a day) over all the equipment given."""
+    result = {}
+    for window in windows:
+        inside = clip(intervals, [window])
+        counted = [c for c in counts if window.start <= c.ts < window.end]
+        figures = equipment_oee(inside, counted, ideal_cycle_s, startup_s)
+        result[window.name] = combine(window.name, figures.values())
+    return result
+
+
+def day_windows(start: datetime, end: datetime) -> list[Window]:
+    """Calendar days (in the zone of `start`) covering [start, end)."""
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    windows = []
+    while day < end:
+        windows.append(Window(day.date().isoformat(), max(day, start), min(day + timedelta(days=1), end)))
+        day += timedelta(days=1)
+    return windows
+
+
+def shift_windows(start: datetime, end: datetime, shifts: Sequence[tuple[str, time, time]]) -> list[Window]:
+    """Each shift (name, start, end; an end before the start crosses midnight) on each day of [start, end)."""
+    windows = []
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    while day < end:
+        for name, begins, ends in shifts:
+            lo = datetime.combine(day.date(), begins, start.tzinfo)
+            hi = datetime.combine(day.date(), ends, start.tzinfo)
+            if hi <= lo:
+                hi += timedelta(days=1)
+            lo, hi = max(lo, start), min(hi, end)
+            if lo < hi:
+                windows.append(Window(f"{day.date().isoformat()} {name}", lo, hi))
+        day += timedelta(days=1)
+    return sorted(windows, key=lambda w: w.start)
+
+
+def _startup_windows(intervals: list[StateInterval], startup_s: float) -> list[tuple[datetime, datetime]]:
+    ordered = sorted(intervals, key=lambda i: i.start)
+    return [
+        (cur.start, cur.start + timedelta(seconds=startup_s))
+        for prev, cur in zip(ordered, ordered[1:], strict=False)
+        if cur.state == RUNNING and prev.state in RESTARTS_AFTER
+    ]
+
+
+def ideal_cycle_times(plant: Plant) -> dict[str, float]:
+    """Ideal seconds per unit of each work unit (by equipment path): the fastest operation it may run
+    (run time per unit, or per batch over the batch size) at its speed factor, or its line's takt time."""
+    cycles = {}
+    for wu_id, (_, wc_id, unit) in plant.work_units().items():
+        runs = [
+            op.run_minutes * 60 / (op.batch_size or 1)
+            for routing in plant.routings.values()
+            for op in routing.operations
+            if wu_id in plant.eligible_units(op)
+        ]
+        takt = plant.work_centers()[wc_id][1].takt_seconds
+        if runs:
+            cycles[plant.equipment_path(wu_id)] = min(runs) / unit.speed_factor
+        elif takt:
+            cycles[plant.equipment_path(wu_id)] = takt
+    return cycles
