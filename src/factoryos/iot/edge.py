@@ -10,10 +10,9 @@ import time
 from dataclasses import dataclass, field
 
 from factoryos.iot import sparkplug_b_pb2 as pb
-from factoryos.iot.sparkplug import NAMESPACE, REBIRTH_METRIC
+from factoryos.iot.sparkplug import NAMESPACE, REBIRTH_METRIC, VALUE_FIELD
 
-DOUBLE, STRING, INT64, BOOLEAN, INT32 = 10, 12, 4, 11, 3
-_FIELD = {DOUBLE: "double_value", STRING: "string_value", INT64: "long_value", BOOLEAN: "boolean_value"}
+INT32, INT64, DOUBLE, BOOLEAN, STRING = 3, 4, 10, 11, 12
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ class EdgeNodeEncoder:
         for name, value in values.items():
             key = (device, name)
             metric = payload.metrics.add(alias=self.aliases[key])
-            setattr(metric, _FIELD[self.types[key]], value)
+            setattr(metric, VALUE_FIELD[self.types[key]], value)
         return payload.SerializeToString()
 
     def device_death(self, device: str) -> bytes:

@@ -1,0 +1,107 @@
+"""The JSON topic layout: compact readings, whole events, and what is refused."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from factoryos.iot.jsonlayout import decode_json
+from factoryos.iot.messages import DecodeError
+from factoryos.model.events import Event, EventKind
+from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+
+PATH = ["ev-plant", "paint", "line-1", "booth-2"]
+
+
+def levels(kind: str) -> list[str]:
+    return [*PATH, kind]
+
+
+def test_compact_measurement_state_and_count():
+    [m] = decode_json(
+        levels("measurement"), b'{"seq": 7, "ts": 1767225600000, "name": "t", "value": 3, "unit": "K"}', 0
+    )
+    assert m == MeasurementRow(1_767_225_600_000_000, "ev-plant", "/".join(PATH), "t", 3.0, "K", "/".join(PATH), 7)
+    [s] = decode_json(levels("state"), b'{"seq": 8, "state": "down", "reason": "jam", "source": "plc-1"}', 5)
+    assert isinstance(s, StateChangeRow) and (s.state, s.reason, s.source, s.ts_us) == ("down", "jam", "plc-1", 5)
+    [c] = decode_json(levels("count"), b'{"seq": 9, "ts": "2026-11-22T10:00:00+01:00", "scrap": 2}', 0)
+    assert isinstance(c, CountRow) and (c.good, c.scrap) == (0, 2)
+    assert c.ts_us == int(datetime(2026, 11, 22, 9, tzinfo=UTC).timestamp()) * 1_000_000
+
+
+def test_whole_event_and_other_kinds():
+    event = Event(
+        ts=datetime(2026, 11, 22, tzinfo=UTC),
+        site="ev-plant",
+        equipment="/".join(PATH),
+        kind=EventKind.ALARM,
+        payload={"code": "E42"},
+        source="plc",
+        seq=1,
+    )
+    assert decode_json(levels("alarm"), event.to_json().encode(), 0) == [event]
+    with pytest.raises(DecodeError, match="topic says"):
+        decode_json(levels("state"), event.to_json().encode(), 0)
+    [op] = decode_json(levels("operation"), b'{"seq": 3, "work_order": "W1", "operation": "10", "phase": "started"}', 0)
+    assert isinstance(op, Event) and op.payload["work_order"] == "W1"
+
+
+@pytest.mark.parametrize(
+    "kind, payload, reason",
+    [
+        ("measurement", b"\xff\xfe", "not JSON"),
+        ("measurement", b"[1, 2]", "JSON object"),
+        ("measurement", b'{"name": "t", "value": 1, "unit": "K"}', "seq"),
+        ("measurement", b'{"seq": -1, "name": "t", "value": 1, "unit": "K"}', "seq"),
+        ("measurement", b'{"seq": 1, "name": "t", "value": "hot", "unit": "K"}', "finite number"),
+        ("measurement", b'{"seq": 1, "name": "t", "value": true, "unit": "K"}', "finite number"),
+        ("measurement", b'{"seq": 1, "name": "t", "value": 1}', "unit"),
+        ("measurement", b'{"seq": 1, "name": "t", "value": 1, "unit": "K", "ts": "yesterday"}', "ISO-8601"),
+        ("measurement", b'{"seq": 1, "name": "t", "value": 1, "unit": "K", "ts": "2026-01-01T00:00:00"}', "zone"),
+        ("state", b'{"seq": 1, "state": "dancing"}', "state must be"),
+        ("count", b'{"seq": 1, "good": 0}', "at least one"),
+        ("count", b'{"seq": 1, "good": 1.5}', "integers"),
+        ("operation", b'{"seq": 1, "work_order": "W1"}', "Field required"),
+        ("weather", b'{"seq": 1}', "unknown kind"),
+    ],
+)
+def test_refusals_say_why(kind, payload, reason):
+    with pytest.raises(DecodeError, match=reason):
+        decode_json(levels(kind), payload, 0)
+
+
+def test_topic_too_short():
+    with pytest.raises(DecodeError, match="topic"):
+        decode_json(["ev-plant", "measurement"], b"{}", 0)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["measurement", "state", "count", "operation", "test", "alarm", "x"]),
+    st.dictionaries(st.sampled_from(["seq", "ts", "name", "value", "unit", "state", "good", "source"]), json_values),
+)
+def test_fuzz_documents_decode_or_raise_decode_error(kind, doc):
+    try:
+        rows = decode_json(levels(kind), json.dumps(doc).encode(), 0)
+    except DecodeError:
+        return
+    assert len(rows) == 1 and rows[0].equipment == "/".join(PATH)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_fuzz_bytes(payload):
+    with contextlib.suppress(DecodeError):
+        decode_json(levels("measurement"), payload, 0)

@@ -1,0 +1,160 @@
+"""The pipeline without a broker: bad input to the dead letters, redelivery, acks after store, backpressure."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from factoryos.iot import sparkplug_b_pb2 as pb
+from factoryos.iot.edge import EdgeNodeEncoder, Metric
+from factoryos.iot.messages import Inbound
+from factoryos.iot.pipeline import Pipeline, PipelineSettings
+from factoryos.iot.validate import Limits, Rules
+from factoryos.store.tables import DeadLetter
+from factoryos.store.telemetry import MeasurementRecord
+
+EQUIPMENT = "ev-plant/paint/line-1/booth-2"
+T0 = 1_795_000_000_000
+
+
+def reading(seq: int, value: object = 60.0, unit: str = "degC", equipment: str = EQUIPMENT, **extra) -> Inbound:
+    body = {"seq": seq, "ts": T0 + seq, "name": "temperature", "value": value, "unit": unit, **extra}
+    return Inbound("mqtt", f"factoryos/{equipment}/measurement", json.dumps(body).encode())
+
+
+def stored(store) -> int:
+    with Session(store.engine) as session:
+        return session.scalar(select(func.count()).select_from(MeasurementRecord))
+
+
+def letters(store) -> list[DeadLetter]:
+    with Session(store.engine) as session:
+        return list(session.scalars(select(DeadLetter).order_by(DeadLetter.id)))
+
+
+def test_malformed_messages_of_every_kind_land_in_dead_letters_and_ingestion_goes_on(store):
+    rules = Rules(limits={"temperature": Limits("degC", -20, 200)}, equipment={EQUIPMENT, "ev-plant/paint"})
+    pipeline = Pipeline(store, PipelineSettings(rules=rules, max_payload_bytes=2048, max_wait_s=0.01)).start()
+    node = EdgeNodeEncoder("ev-plant", "paint")
+    spb = [
+        Inbound("mqtt", node.topic("NBIRTH"), node.node_birth([Metric("line-1/booth-2/temperature", unit="degC")])),
+    ]
+    unknown_alias = pb.Payload(timestamp=T0, seq=1)
+    unknown_alias.metrics.add(alias=4242, double_value=1.0)
+    node.seq = 2
+    wrong_type = pb.Payload(timestamp=T0 + 1, seq=2)
+    wrong_type.metrics.add(alias=node.aliases[("", "line-1/booth-2/temperature")], string_value="hot")
+    node.seq = 7
+    gap = node.data({"line-1/booth-2/temperature": 70.0}, ts_ms=T0 + 2)
+    stranger = EdgeNodeEncoder("ev-plant", "stranger")
+    bad = {
+        "bad Sparkplug protobuf": Inbound("mqtt", node.topic("NDATA"), b"\x0a\xff\xff\xff"),
+        "unknown alias": Inbound("mqtt", node.topic("NDATA"), unknown_alias.SerializeToString()),
+        "expected double_value": Inbound("mqtt", node.topic("NDATA"), wrong_type.SerializeToString()),
+        "seq gap": Inbound("mqtt", node.topic("NDATA"), gap),
+        "unknown edge node": Inbound("mqtt", stranger.topic("NDATA"), stranger.data({}, ts_ms=T0)),
+        "got 'hot'": reading(1, "hot"),
+        "not JSON": Inbound("mqtt", f"factoryos/{EQUIPMENT}/measurement", b"{not json"),
+        "outside [-20, 200]": reading(2, 900.0),
+        "below the physical minimum": reading(3, -5.0, unit="K"),
+        "unknown unit": reading(4, 1.0, unit="furlong"),
+        "exceeds 2048": reading(5, 1.0, pad="x" * 3000),
+        "unknown topic": Inbound("mqtt", "somewhere/else", b"{}"),
+        "unknown equipment": reading(6, equipment="ev-plant/paint/line-9/booth-1"),
+        "seq must be": Inbound("mqtt", f"factoryos/{EQUIPMENT}/measurement", b'{"value": 1, "unit": "K"}'),
+        "got 'asleep'": Inbound("mqtt", f"factoryos/{EQUIPMENT}/state", b'{"seq": 1, "state": "asleep"}'),
+        "got nan": Inbound(
+            "mqtt", f"factoryos/{EQUIPMENT}/measurement", b'{"seq": 9, "name": "t", "value": NaN, "unit": "K"}'
+        ),
+    }
+    good = [reading(100 + i) for i in range(20)]
+    for message in spb + list(bad.values()) + good:
+        pipeline.submit(message)
+    assert pipeline.wait_idle()
+    reasons = [d.reason for d in letters(store)]
+    for expected in bad:
+        assert sum(expected in r for r in reasons) == 1, (expected, reasons)
+    assert len(reasons) == len(bad)
+    assert all(d.raw for d in letters(store)) and all(d.channel == "mqtt" for d in letters(store))
+    assert len(letters(store)[0].raw) <= 2048
+    assert stored(store) == 20 + 1  # the good readings, and the seq-gap message's data, kept
+    pipeline.submit(reading(500))  # still going
+    assert pipeline.wait_idle()
+    pipeline.stop()
+    assert stored(store) == 22
+
+
+def test_redelivered_messages_are_stored_once(store):
+    pipeline = Pipeline(store).start()
+    messages = [reading(i) for i in range(50)]
+    for message in messages + messages[10:30]:
+        pipeline.submit(message)
+    pipeline.wait_idle()
+    pipeline.submit(messages[0])
+    pipeline.stop()
+    assert stored(store) == 50
+
+
+class FlakyStore:
+    """Fails the first writes, then stores; a stand-in for a database that went away for a moment."""
+
+    def __init__(self, store, failures: int) -> None:
+        self.store, self.failures, self.writes = store, failures, 0
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def write(self, batch) -> None:
+        self.writes += 1
+        if self.writes <= self.failures:
+            raise ConnectionError("database unavailable")
+        self.store.write(batch)
+
+
+def test_messages_are_acked_only_once_stored_and_a_failing_store_is_retried(store):
+    acked = []
+    flaky = FlakyStore(store, failures=2)
+    pipeline = Pipeline(flaky).start()
+    for i in range(10):
+        message = reading(i)
+        pipeline.submit(message._replace(ack=lambda i=i: acked.append((i, stored(store)))))
+    assert pipeline.wait_idle()
+    pipeline.stop()
+    assert pipeline.stats.store_failures == 2
+    assert sorted(i for i, _ in acked) == list(range(10))
+    assert all(count == 10 for _, count in acked)  # every ack came after its reading was in the database
+
+
+class GatedStore(FlakyStore):
+    def __init__(self, store) -> None:
+        super().__init__(store, failures=0)
+        self.gate = threading.Event()
+
+    def write(self, batch) -> None:
+        self.gate.wait()
+        self.store.write(batch)
+
+
+def test_a_slow_store_blocks_the_connector_instead_of_piling_up_messages(store):
+    gated = GatedStore(store)
+    pipeline = Pipeline(gated, PipelineSettings(queue_size=10, batch_size=5, max_wait_s=0.01)).start()
+    submitted = []
+
+    def connector():
+        for i in range(100):
+            pipeline.submit(reading(i))
+            submitted.append(i)
+
+    thread = threading.Thread(target=connector, daemon=True)
+    thread.start()
+    thread.join(1.0)
+    assert thread.is_alive() and len(submitted) < 100  # held back while the store does not move
+    assert pipeline._queue.qsize() <= 10
+    gated.gate.set()
+    thread.join(30)
+    assert pipeline.wait_idle()
+    pipeline.stop()
+    assert stored(store) == 100

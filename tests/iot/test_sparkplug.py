@@ -1,0 +1,206 @@
+"""Sparkplug B host rules: births and aliases, seq and bdSeq, rebirth requests, and the mapping to readings."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from factoryos.iot import sparkplug_b_pb2 as pb
+from factoryos.iot.edge import INT32, INT64, STRING, EdgeNodeEncoder, Metric, rebirth_request
+from factoryos.iot.messages import DecodeError
+from factoryos.iot.sparkplug import SparkplugHost, parse_topic
+from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+
+T0 = 1_795_000_000_000
+METRICS = [
+    Metric("booth-2/temperature", unit="degC"),
+    Metric("booth-2/state", STRING),
+    Metric("booth-2/good_count", INT64),
+    Metric("booth-2/scrap_count", INT64),
+    Metric("offset", INT32, unit="mm"),
+]
+
+
+def born(check_seq: bool = True):
+    node = EdgeNodeEncoder("ev-plant", "paint")
+    host = SparkplugHost(check_seq=check_seq)
+    for topic, payload in [
+        (node.topic("NBIRTH"), node.node_birth([Metric("supply_voltage", unit="V")], ts_ms=T0)),
+        (node.topic("DBIRTH", "line-1"), node.device_birth("line-1", METRICS, ts_ms=T0)),
+    ]:
+        out = host.decode(parse_topic(topic), payload, now_s=0)
+        assert out.problems == [] and len(out.births) == 1
+    return node, host
+
+
+def ddata(node, host, values, ts_ms=T0 + 1000, now_s=0.0):
+    return host.decode(parse_topic(node.topic("DDATA", "line-1")), node.data(values, "line-1", ts_ms), now_s)
+
+
+def test_topics():
+    assert parse_topic("spBv1.0/g/NDATA/n").message_type == "NDATA"
+    assert parse_topic("spBv1.0/g/DDATA/n/d").device == "d"
+    assert parse_topic("spBv1.0/STATE/host") is None
+    for bad in ("spBv1.0/g/DDATA/n", "spBv1.0/g/NDATA/n/d", "spBv1.0/g/XDATA/n", "spAv1.0/g/NDATA/n", "spBv1.0/g//n"):
+        with pytest.raises(DecodeError):
+            parse_topic(bad)
+
+
+def test_metrics_map_to_equipment_readings_by_alias():
+    node, host = born()
+    out = ddata(node, host, {"booth-2/temperature": 61.5, "booth-2/state": "running", "booth-2/good_count": 3})
+    assert out.problems == [] and out.rebirth is None
+    measurement, state, count = out.rows
+    equipment = "ev-plant/paint/line-1/booth-2"
+    assert isinstance(measurement, MeasurementRow) and measurement.equipment == equipment
+    assert (measurement.name, measurement.value, measurement.unit) == ("temperature", 61.5, "degC")
+    assert isinstance(state, StateChangeRow) and state.state == "running"
+    assert isinstance(count, CountRow) and (count.good, count.scrap) == (3, 0)
+    assert measurement.source == "spBv1.0/ev-plant/paint/line-1"
+    assert measurement.ts_us == (T0 + 1000) * 1000
+    assert measurement.seq == (T0 + 1000) * 256 + 2  # NBIRTH was seq 0, DBIRTH 1
+
+
+def test_counts_of_one_equipment_in_one_message_are_one_row():
+    node, host = born()
+    out = ddata(node, host, {"booth-2/good_count": 2, "booth-2/scrap_count": 1})
+    [count] = out.rows
+    assert (count.good, count.scrap, count.rework) == (2, 1, 0)
+
+
+def test_signed_integers_and_node_metrics():
+    node, host = born()
+    out = ddata(node, host, {"offset": (1 << 32) - 5})  # -5 as Sparkplug sends an Int32
+    assert out.rows[0].value == -5 and out.rows[0].equipment == "ev-plant/paint/line-1"
+    ndata = node.data({"supply_voltage": 229.5}, ts_ms=T0 + 2000)
+    [row] = host.decode(parse_topic(node.topic("NDATA")), ndata, 0).rows
+    assert (row.equipment, row.name, row.unit) == ("ev-plant/paint", "supply_voltage", "V")
+
+
+def test_seq_wraps_from_255_to_0_without_a_gap():
+    node, host = born()
+    for i in range(300):
+        out = ddata(node, host, {"booth-2/temperature": float(i)}, ts_ms=T0 + i)
+        assert out.problems == [], i
+
+
+def test_seq_gap_keeps_the_data_and_asks_for_a_rebirth_once():
+    node, host = born()
+    node.seq += 3
+    out = ddata(node, host, {"booth-2/temperature": 1.0}, now_s=100)
+    assert "seq gap: expected" in out.problems[0] and len(out.rows) == 1
+    assert out.rebirth == ("ev-plant", "paint")
+    node.seq += 3
+    again = ddata(node, host, {"booth-2/temperature": 1.0}, now_s=101)
+    assert again.problems and again.rebirth is None  # not more than one request per interval
+
+
+def test_no_seq_check_under_shared_subscriptions():
+    node, host = born(check_seq=False)
+    node.seq += 7
+    assert ddata(node, host, {"booth-2/temperature": 1.0}).problems == []
+
+
+def test_unknown_node_and_unknown_alias_ask_for_a_rebirth():
+    node, _ = born()
+    stranger = SparkplugHost()
+    out = stranger.decode(parse_topic(node.topic("DDATA", "line-1")), node.data({"offset": 1}, "line-1", T0), 0)
+    assert out.rows == [] and "unknown edge node" in out.problems[0] and out.rebirth == ("ev-plant", "paint")
+    node, host = born()
+    payload = pb.Payload(timestamp=T0, seq=node.seq)
+    node.seq += 1
+    payload.metrics.add(alias=999, double_value=1.0)
+    out = host.decode(parse_topic(node.topic("DDATA", "line-1")), payload.SerializeToString(), 0)
+    assert "unknown alias 999" in out.problems[0] and out.rebirth == ("ev-plant", "paint")
+
+
+def test_ndeath_with_matching_bdseq_takes_the_node_offline_and_a_stale_one_does_not():
+    node, host = born()
+    stale = pb.Payload(timestamp=T0)
+    stale.metrics.add(name="bdSeq", datatype=INT64).long_value = 41
+    out = host.decode(parse_topic(node.topic("NDEATH")), stale.SerializeToString(), 0)
+    assert "stale NDEATH" in out.problems[0]
+    assert ddata(node, host, {"offset": 1}).problems == []
+    host.decode(parse_topic(node.topic("NDEATH")), node.node_death(), 0)
+    out = ddata(node, host, {"offset": 1})
+    assert "offline edge node" in out.problems[0] and out.rebirth is not None
+
+
+def test_ddeath_then_data_from_that_device_is_rejected():
+    node, host = born()
+    host.decode(parse_topic(node.topic("DDEATH", "line-1")), node.device_death("line-1"), 0)
+    assert "unknown device" in ddata(node, host, {"offset": 1}).problems[0]
+
+
+def test_wrong_value_type_and_bad_payload_timestamp():
+    node, host = born()
+    payload = pb.Payload(timestamp=T0, seq=node.seq)
+    node.seq += 1
+    payload.metrics.add(alias=node.aliases[("line-1", "booth-2/temperature")], string_value="hot")
+    out = host.decode(parse_topic(node.topic("DDATA", "line-1")), payload.SerializeToString(), 0)
+    assert "expected double_value, got string_value" in out.problems[0]
+    out = ddata(node, host, {"offset": 1}, ts_ms=0)
+    assert "timestamp" in out.problems[0] and out.rows == []
+
+
+def test_restored_births_decode_without_waiting_for_a_rebirth():
+    node, host = born()
+    births = [
+        b
+        for topic, payload in [
+            (node.topic("NBIRTH"), node.node_birth([], ts_ms=T0)),
+            (node.topic("DBIRTH", "line-1"), node.device_birth("line-1", METRICS, ts_ms=T0)),
+        ]
+        for b in host.decode(parse_topic(topic), payload, 0).births
+    ]
+    restarted = SparkplugHost()
+    restarted.restore(births)
+    node.seq = 77  # whatever seq comes first is accepted
+    out = ddata(node, restarted, {"booth-2/temperature": 3.0})
+    assert out.problems == [] and out.rows[0].value == 3.0
+
+
+def test_rebirth_request_payload():
+    payload = pb.Payload.FromString(rebirth_request(T0))
+    assert [(m.name, m.boolean_value) for m in payload.metrics] == [("Node Control/Rebirth", True)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from(["NBIRTH", "NDATA", "NDEATH", "DBIRTH", "DDATA", "DDEATH"]))
+def test_fuzz_random_bytes_never_crash_the_decoder(payload, message_type):
+    node, host = born()
+    device = "/line-1" if message_type.startswith("D") else ""
+    topic = parse_topic(f"spBv1.0/ev-plant/{message_type}/paint{device}")
+    try:
+        out = host.decode(topic, payload, 0)
+    except DecodeError:
+        return
+    assert all(r.equipment.startswith("ev-plant/paint") for r in out.rows)
+
+
+metric_values = st.one_of(
+    st.builds(lambda v: ("double_value", v), st.floats(allow_nan=True, allow_infinity=True)),
+    st.builds(lambda v: ("long_value", v), st.integers(0, (1 << 64) - 1)),
+    st.builds(lambda v: ("int_value", v), st.integers(0, (1 << 32) - 1)),
+    st.builds(lambda v: ("string_value", v), st.text(max_size=20)),
+    st.builds(lambda v: ("boolean_value", v), st.booleans()),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 12), metric_values, st.integers(0, 1 << 45)), max_size=25),
+    st.integers(0, 300),
+    st.integers(0, 1 << 50),
+)
+def test_fuzz_well_formed_protobuf_with_wrong_contents(metrics, seq, ts_ms):
+    node, host = born()
+    payload = pb.Payload(timestamp=ts_ms, seq=seq)
+    for alias, (field, value), metric_ts in metrics:
+        metric = payload.metrics.add(alias=alias, timestamp=metric_ts)
+        setattr(metric, field, value)
+    out = host.decode(parse_topic(node.topic("DDATA", "line-1")), payload.SerializeToString(), 0)
+    assert len(out.rows) <= len(metrics)
+    for row in out.rows:
+        assert row.equipment.startswith("ev-plant/paint/line-1")
