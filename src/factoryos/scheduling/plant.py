@@ -1,0 +1,383 @@
+"""From the plant and its orders to a scheduling problem, and from a schedule back to the plant.
+
+Until material planning exists, every customer order line becomes one production order, released in
+due-date order. Its work orders are the configured routing operations of the product and of every made
+sub-assembly under it (body, paint, battery pack, modules...), scheduled per unit (serial): a vehicle
+is one job whose operations form a DAG in which sub-assemblies precede their parent. Materials made in
+lots (any lot-size rule but lot-for-lot, e.g. stamped panels and castings) get production orders of
+their own, one per lot, cut from the units' demand in due-date order; a lot precedes the units it feeds.
+
+Time in the problem is whole seconds from the plan's epoch (a UTC instant); machines are work units.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from factoryos.model.configuration import bom_lines, operations
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrder, CustomerOrderState, ProductionOrder, ScheduledOperation, WorkOrder
+from factoryos.model.plant import Operation as RoutingOperation
+from factoryos.model.plant import Plant
+from factoryos.scheduling.plant_calendar import unavailable_periods
+from factoryos.scheduling.problem import Job, Machine, Mode, Operation, Problem
+from factoryos.scheduling.schedule import Schedule, setup_times
+
+OPEN = (CustomerOrderState.RECEIVED, CustomerOrderState.CONFIRMED)
+"""Customer orders that still need production."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """A made material in one unit's structure: `quantity` per unit of the product; `parent` is the node it
+    goes into (None for the product itself); `lot` says it is made in lots rather than per unit."""
+
+    material: str
+    quantity: float
+    parent: int | None
+    lot: bool
+
+
+@dataclass(frozen=True)
+class Line:
+    """What a problem operation is on the floor."""
+
+    work_order: str
+    production_order: str
+    operation: str
+    serial: str | None
+
+
+@dataclass(frozen=True)
+class PlantProblem:
+    """The core's problem plus what maps it back: the work unit of each machine, the line of each operation."""
+
+    problem: Problem
+    epoch: datetime
+    machines: tuple[str, ...]
+    lines: tuple[Line, ...]
+    production_orders: tuple[ProductionOrder, ...]
+
+
+def structure(plant: Plant, material: str, configuration: Mapping[str, str]) -> tuple[Node, ...]:
+    """The made materials of one configured unit, each after the material it goes into (the product first);
+    lots are leaves: their own components are planned with the lot."""
+    nodes = [Node(material, 1.0, None, False)]
+
+    def walk(parent: int) -> None:
+        for line in bom_lines(plant, nodes[parent].material, configuration):
+            spec = plant.materials[line.component]
+            if spec.source != "make" or line.component not in plant.routings:
+                continue
+            need = nodes[parent].quantity * line.quantity / (1 - line.scrap)
+            nodes.append(Node(line.component, need, parent, spec.lot_size.rule != "lot-for-lot"))
+            if not nodes[-1].lot:
+                walk(len(nodes) - 1)
+
+    walk(0)
+    return tuple(nodes)
+
+
+class _Plans:
+    """Per configured product: (nodes, [(node index, routing operation)] in work-order order); kept because a
+    month of orders repeats a few hundred configurations."""
+
+    def __init__(self, plant: Plant) -> None:
+        self.plant = plant
+        self.known: dict[tuple, tuple] = {}
+
+    def __call__(self, order: ProductionOrder) -> tuple:
+        key = (order.material, tuple(sorted(order.configuration.items())))
+        if key not in self.known:
+            nodes = structure(self.plant, order.material, order.configuration)
+            steps = tuple(
+                (index, op)
+                for index, node in enumerate(nodes)
+                if not node.lot
+                for op in operations(self.plant, node.material, order.configuration)
+            )
+            self.known[key] = (nodes, steps)
+        return self.known[key]
+
+
+def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[ProductionOrder]:
+    """One production order per open customer order line, in due-date order (the order they are released
+    in), then one per lot of every material made in lots, cut from the units' demand in that same order."""
+    open_orders = sorted((o for o in orders if o.state in OPEN), key=lambda o: (o.due_date, o.ordered_at, o.id))
+    if not open_orders:
+        raise FactoryosError("no open customer orders to schedule: generate or import orders first")
+    result = []
+    plans = _Plans(plant)
+    for order in open_orders:
+        if order.product not in plant.products:
+            raise FactoryosError(f"order {order.id}: product {order.product!r} is not in plant {plant.site.id!r}")
+        po_id = f"PO{order.id[2:]}" if order.id.startswith("CO") else f"PO-{order.id}"
+        production = ProductionOrder(
+            id=po_id,
+            site=plant.site.id,
+            material=plant.products[order.product].material,
+            quantity=order.quantity,
+            configuration=dict(order.configuration),
+            due_date=order.due_date,
+            customer_order=order.id,
+        )
+        nodes, steps = plans(production)
+        production.work_orders = [
+            WorkOrder(
+                id=f"{po_id}-{position:03d}",
+                production_order=po_id,
+                position=position,
+                operation=f"{nodes[index].material}/{op.id}",
+                quantity=math.ceil(nodes[index].quantity * order.quantity),
+            )
+            for position, (index, op) in enumerate(steps, start=1)
+        ]
+        result.append(production)
+    return result + _lot_orders(plant, result, plans)
+
+
+def _lot_orders(plant: Plant, units: Sequence[ProductionOrder], plans: _Plans) -> list[ProductionOrder]:
+    demand: dict[str, float] = {}
+    first_due = {}
+    for order in units:
+        nodes, _ = plans(order)
+        for node in nodes:
+            if node.lot:
+                demand[node.material] = demand.get(node.material, 0.0) + node.quantity * order.quantity
+                first_due.setdefault(node.material, order.due_date)
+    lots = []
+    for material, total in demand.items():
+        size = _lot_size(plant, material)
+        for _ in range(math.ceil(total / size - 1e-9)):
+            po_id = f"LOT{len(lots) + 1:05d}"
+            lot = ProductionOrder(
+                id=po_id,
+                site=plant.site.id,
+                material=material,
+                quantity=size,
+                configuration={},
+                due_date=first_due[material],
+            )
+            lot.work_orders = [
+                WorkOrder(f"{po_id}-{k:03d}", po_id, k, f"{material}/{op.id}", size)
+                for k, op in enumerate(plant.routings[material].operations, start=1)
+            ]
+            lots.append(lot)
+    return lots
+
+
+def _made_in_lots(plant: Plant, material: str) -> bool:
+    return plant.materials[material].lot_size.rule != "lot-for-lot"
+
+
+def _lot_size(plant: Plant, material: str) -> int:
+    return max(1, math.ceil(plant.materials[material].lot_size.quantity or 1))
+
+
+def build_problem(
+    plant: Plant,
+    orders: Sequence[ProductionOrder],
+    epoch: datetime,
+    releases: Mapping[str, datetime] | None = None,
+    calendar_days: int = 120,
+) -> PlantProblem:
+    """The scheduling problem of these production orders (as `production_orders` made them) from `epoch`.
+
+    `releases` gives the earliest start of a production order (its customer order's arrival, say); the
+    calendars are laid out over `calendar_days` days."""
+    releases = releases or {}
+    lots = [o for o in orders if _made_in_lots(plant, o.material)]
+    units = [o for o in orders if not _made_in_lots(plant, o.material)]
+    machines = list(plant.work_units())
+    machine_index = {unit: m for m, unit in enumerate(machines)}
+    groups, machine_group = _setup_groups(plant, machines)
+    group_index: dict[str, int] = {}
+    attributes = sorted({group.attribute for group in plant.changeovers.values()})
+    jobs: list[Job] = []
+    ops: list[Operation] = []
+    lines: list[Line] = []
+    precedences: list[tuple[int, int]] = []
+
+    def group_of(machine_id: str, node_material: str, op: RoutingOperation, configuration: Mapping) -> int | None:
+        group_id = machine_group.get(machine_id)
+        if group_id is None or (op.changeover_group not in (None, group_id)):
+            return None
+        value = _attribute(plant.changeovers[group_id].attribute, node_material, configuration)
+        return None if value is None else group_index.setdefault(f"{group_id}:{value}", len(group_index))
+
+    made: dict[tuple, Operation] = {}
+
+    def add_op(job: int, material: str, op: RoutingOperation, quantity: float, configuration, line: Line) -> int:
+        """A lot pauses over breaks and shifts off (a press run resumes); a unit's operation fits between them.
+        Operations repeat across units, so each distinct one is worked out once."""
+        key = (material, op.id, quantity, tuple(configuration.get(a, "") for a in attributes))
+        template = made.get(key)
+        if template is None:
+            eligible = plant.eligible_units(op)
+            if not eligible:
+                raise FactoryosError(f"routings.{material}: operation {op.id!r}: no work unit can do it")
+            modes = tuple(Mode(machine_index[u], _duration(plant, u, op, quantity)) for u in eligible)
+            setup = {group_of(u, material, op, configuration) for u in eligible} - {None}
+            template = Operation(
+                0,
+                modes,
+                f"{material}/{op.id}",
+                setup.pop() if len(setup) == 1 else None,
+                interruptible=_made_in_lots(plant, material),
+            )
+            made[key] = template
+        ops.append(Operation(job, template.modes, template.name, template.setup_group, template.interruptible))
+        lines.append(line)
+        return len(ops) - 1
+
+    lot_ops: dict[str, list[tuple[int, int]]] = {}
+    for lot in lots:
+        job = len(jobs)
+        first = last = None
+        for work_order, op in zip(lot.work_orders, plant.routings[lot.material].operations, strict=True):
+            line = Line(work_order.id, lot.id, work_order.operation, None)
+            index = add_op(job, lot.material, op, lot.quantity, {}, line)
+            if last is not None:
+                precedences.append((last, index))
+            first = index if first is None else first
+            last = index
+        due = _seconds(lot.due_date, epoch)
+        jobs.append(Job(lot.id, tuple(range(first, last + 1)), 0, due, 0))
+        lot_ops.setdefault(lot.material, []).append((last, lot.quantity))
+    supplied = {material: 0.0 for material in lot_ops}
+
+    plans = _Plans(plant)
+    for order in units:
+        nodes, steps = plans(order)
+        release = max(0, _seconds_at(releases.get(order.id, epoch), epoch))
+        due = _seconds(order.due_date, epoch)
+        for unit in range(1, order.quantity + 1):
+            job = len(jobs)
+            serial = f"{order.id}-{unit}"
+            first_op: dict[int, int] = {}
+            last_op: dict[int, int] = {}
+            job_ops = []
+            for work_order, (index, op) in zip(order.work_orders, steps, strict=True):
+                line = Line(work_order.id, order.id, work_order.operation, serial)
+                op_index = add_op(job, nodes[index].material, op, nodes[index].quantity, order.configuration, line)
+                if index in last_op:
+                    precedences.append((last_op[index], op_index))
+                first_op.setdefault(index, op_index)
+                last_op[index] = op_index
+                job_ops.append(op_index)
+            for index, node in enumerate(nodes):
+                if node.parent is None or node.parent not in first_op:
+                    continue
+                if node.lot:
+                    for lot_last in _pegged(lot_ops[node.material], supplied, node.material, node.quantity):
+                        precedences.append((lot_last, first_op[node.parent]))
+                elif index in last_op:
+                    precedences.append((last_op[index], first_op[node.parent]))
+            jobs.append(Job(serial, tuple(job_ops), release, due, 1))
+
+    problem_machines = tuple(
+        _machine(plant, unit, epoch, calendar_days, machine_group.get(unit), groups, group_index) for unit in machines
+    )
+    problem = Problem(problem_machines, tuple(jobs), tuple(ops), tuple(precedences), _names(group_index))
+    return PlantProblem(problem, epoch, tuple(machines), tuple(lines), tuple(orders))
+
+
+def _pegged(lots: list[tuple[int, int]], supplied: dict[str, float], material: str, need: float) -> list[int]:
+    """The lots a unit's need is taken from, in order: lot k covers cumulative demand (k * size, (k+1) * size]."""
+    start, end = supplied[material], supplied[material] + need
+    supplied[material] = end
+    taken, covered = [], 0.0
+    for last, size in lots:
+        if covered + size > start + 1e-9 and covered < end - 1e-9:
+            taken.append(last)
+        covered += size
+        if covered >= end - 1e-9:
+            break
+    return taken
+
+
+def _setup_groups(plant: Plant, machines: Sequence[str]) -> tuple[dict, dict[str, str]]:
+    """Which changeover group each work unit follows: the one its operations name."""
+    machine_group: dict[str, str] = {}
+    for routing in plant.routings.values():
+        for op in routing.operations:
+            if op.changeover_group:
+                for unit in plant.eligible_units(op):
+                    machine_group.setdefault(unit, op.changeover_group)
+    return plant.changeovers, machine_group
+
+
+def _attribute(attribute: str, material: str, configuration: Mapping[str, str]) -> str | None:
+    """The value a changeover group keys on: an option of the configuration (paint colour) or the material
+    itself (die sets). On a machine with changeovers, an operation without a group of its own (a clearcoat
+    pass) takes the unit's value too, so the booth stays set up for the colour it last handled."""
+    if attribute in configuration:
+        return configuration[attribute]
+    if attribute == "material":
+        return material
+    return None
+
+
+def _duration(plant: Plant, unit: str, op: RoutingOperation, quantity: float) -> int:
+    """Seconds on `unit`: setup plus run time per unit times quantity, faster on a faster unit; on a paced
+    line every station holds a unit for at least one takt."""
+    _, wc_id, work_unit = plant.work_units()[unit]
+    _, work_center = plant.work_centers()[wc_id]
+    seconds = op.setup_minutes * 60 + op.run_minutes * 60 * quantity / work_unit.speed_factor
+    if work_center.kind == "paced-line" and work_center.takt_seconds:
+        seconds = max(seconds, work_center.takt_seconds * quantity)
+    return max(1, round(seconds))
+
+
+def _machine(plant, unit, epoch, days, group_id, groups, group_index) -> Machine:
+    unavailable = unavailable_periods(plant, unit, epoch, days)
+    if group_id is None:
+        return Machine(unit, unavailable)
+    group = groups[group_id]
+    names = _names(group_index)
+    values = [name.split(":", 1) for name in names]
+    matrix = tuple(
+        tuple(
+            round(group.minutes(b_value, a_value) * 60) if b_group == a_group == group_id else 0
+            for a_group, a_value in values
+        )
+        for b_group, b_value in values
+    )
+    return Machine(unit, unavailable, matrix)
+
+
+def _names(group_index: Mapping[str, int]) -> tuple[str, ...]:
+    return tuple(sorted(group_index, key=group_index.__getitem__))
+
+
+def _seconds(day, epoch: datetime) -> int:
+    """The end of a due date (midnight UTC after it), in seconds from the epoch."""
+    return _seconds_at(datetime.combine(day + timedelta(days=1), time(0), UTC), epoch)
+
+
+def _seconds_at(moment: datetime, epoch: datetime) -> int:
+    return round((moment - epoch).total_seconds())
+
+
+def scheduled_operations(plant_problem: PlantProblem, schedule: Schedule) -> list[ScheduledOperation]:
+    """The schedule as the floor reads it: per work-order operation (and serial), in start order."""
+    setups = {after: time for _, _, after, time in setup_times(plant_problem.problem, schedule)}
+    epoch = plant_problem.epoch
+    result = [
+        ScheduledOperation(
+            work_order=line.work_order,
+            production_order=line.production_order,
+            operation=line.operation,
+            equipment=plant_problem.machines[assignment.machine],
+            start=epoch + timedelta(seconds=assignment.start),
+            end=epoch + timedelta(seconds=assignment.end),
+            setup_minutes=setups.get(op, 0) / 60,
+            serial=line.serial,
+        )
+        for op, (line, assignment) in enumerate(zip(plant_problem.lines, schedule, strict=True))
+    ]
+    result.sort(key=lambda s: (s.start, s.equipment))
+    return result

@@ -1,0 +1,181 @@
+"""Schedule a plant's orders: pick the orders in the horizon, map them, solve, compare, map back.
+
+Small problems go to the core's full solver (dispatching rules, CP-SAT, large-neighbourhood search);
+plant-sized ones to the rolling decomposition (`factoryos.scheduling.rolling`). Either way the result is
+checked by the core's independent checker before anyone sees it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrder, ScheduledOperation
+from factoryos.model.plant import Plant
+from factoryos.scheduling.checker import check
+from factoryos.scheduling.dispatch import RULES
+from factoryos.scheduling.objectives import (
+    MAKESPAN,
+    SETUP_TIME,
+    TARDINESS,
+    Lexicographic,
+    Objective,
+    evaluate,
+    total_setup_time,
+    weighted_tardiness,
+)
+from factoryos.scheduling.plant import OPEN, PlantProblem, build_problem, production_orders, scheduled_operations
+from factoryos.scheduling.rolling import rolling_dispatch, rolling_sequence
+from factoryos.scheduling.schedule import Schedule, makespan
+from factoryos.scheduling.solve import best_dispatch, solve
+
+OBJECTIVES: dict[str, Objective | Lexicographic] = {
+    "tardiness": TARDINESS,
+    "makespan": MAKESPAN,
+    "setups": SETUP_TIME,
+    "tardiness,setups": Lexicographic((TARDINESS, SETUP_TIME)),
+}
+FULL_SOLVER_OPERATIONS = 2_000
+"""Up to this many operations the core's full solver runs on the whole problem."""
+COMPARE_OPERATIONS = 5_000
+"""Up to this many operations every dispatching rule is run for comparison."""
+CALENDAR_MARGIN_DAYS = 30
+"""Calendars are laid out this far beyond the horizon: room for the work the horizon's orders cause."""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A schedule's measures, in seconds."""
+
+    weighted_tardiness: int
+    setup_time: int
+    makespan: int
+    late_jobs: int
+
+    @classmethod
+    def of(cls, problem, schedule: Schedule) -> Figures:
+        late = sum(
+            1
+            for j, job in enumerate(problem.jobs)
+            if job.weight and job.due is not None and max(schedule[op].end for op in problem.job_ends[j]) > job.due
+        )
+        return cls(weighted_tardiness(problem, schedule), total_setup_time(problem, schedule), makespan(schedule), late)
+
+
+@dataclass
+class PlantSchedule:
+    plant_problem: PlantProblem
+    schedule: Schedule
+    method: str
+    seconds: float
+    figures: Figures
+    objective: str
+    dispatch_rule: str | None = None
+    dispatch_figures: Figures | None = None
+    operations: list[ScheduledOperation] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """Plain figures for printing, storing and JSON."""
+        problem = self.plant_problem.problem
+        result = {
+            "production orders": len(self.plant_problem.production_orders),
+            "jobs": len(problem.jobs),
+            "operations": len(problem.operations),
+            "method": self.method,
+            "seconds": round(self.seconds, 2),
+            "weighted tardiness h": round(self.figures.weighted_tardiness / 3600, 1),
+            "late units": self.figures.late_jobs,
+            "setup h": round(self.figures.setup_time / 3600, 1),
+            "makespan h": round(self.figures.makespan / 3600, 1),
+        }
+        if self.dispatch_figures is not None:
+            result["best dispatching rule"] = self.dispatch_rule
+            result["rule weighted tardiness h"] = round(self.dispatch_figures.weighted_tardiness / 3600, 1)
+            result["rule setup h"] = round(self.dispatch_figures.setup_time / 3600, 1)
+        return result
+
+
+def orders_in_horizon(
+    orders: Sequence[CustomerOrder], horizon_days: int, start: datetime | None = None
+) -> tuple[list[CustomerOrder], datetime]:
+    """Open orders that arrive before the horizon ends, and the plan's epoch: `start`, or midnight (UTC)
+    of the first open order's arrival."""
+    open_orders = [o for o in orders if o.state in OPEN]
+    if not open_orders:
+        raise FactoryosError("no open customer orders to schedule: run `factoryos orders generate` first")
+    if horizon_days < 1:
+        raise FactoryosError(f"--horizon must be at least 1 day (got {horizon_days})")
+    if start is None:
+        first = min(o.ordered_at for o in open_orders).astimezone(UTC)
+        start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    end = start + timedelta(days=horizon_days)
+    return [o for o in open_orders if o.ordered_at < end], start
+
+
+def schedule_plant(
+    plant: Plant,
+    orders: Sequence[CustomerOrder],
+    *,
+    horizon_days: int = 7,
+    objective: str = "tardiness,setups",
+    time_limit: float = 10.0,
+    start: datetime | None = None,
+    compare: bool = True,
+    workers: int = 2,
+) -> PlantSchedule:
+    """Schedule the open orders arriving within `horizon_days` of `start`; with `compare`, also run every
+    dispatching rule and keep the best one's figures for comparison (skipped on plant-sized problems)."""
+    if objective not in OBJECTIVES:
+        raise FactoryosError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    chosen, epoch = orders_in_horizon(orders, horizon_days, start)
+    if not chosen:
+        raise FactoryosError(f"no open orders arrive within {horizon_days} days of {epoch:%Y-%m-%d}")
+    started = time.perf_counter()
+    productions = production_orders(plant, chosen)
+    arrivals = {o.id: o.ordered_at for o in chosen}
+    releases = {p.id: arrivals[p.customer_order] for p in productions if p.customer_order in arrivals}
+    plant_problem = build_problem(plant, productions, epoch, releases, horizon_days + CALENDAR_MARGIN_DAYS)
+    problem, goal = plant_problem.problem, OBJECTIVES[objective]
+    if len(problem.operations) <= FULL_SOLVER_OPERATIONS:
+        result = solve(problem, goal, time_limit=time_limit, workers=workers)
+        schedule, method = result.schedule, result.method
+    else:
+        schedule, method = rolling_sequence(problem), "rolling sequence"
+    violations = check(problem, schedule)
+    if violations:
+        raise FactoryosError(f"the schedule breaks the problem ({len(violations)} violations): {violations[0].message}")
+    plan = PlantSchedule(
+        plant_problem,
+        schedule,
+        method,
+        time.perf_counter() - started,
+        Figures.of(problem, schedule),
+        objective,
+        operations=scheduled_operations(plant_problem, schedule),
+    )
+    if compare and len(problem.operations) <= COMPARE_OPERATIONS:
+        plan.dispatch_rule, rule_schedule = best_rule(problem, goal)
+        plan.dispatch_figures = Figures.of(problem, rule_schedule)
+    return plan
+
+
+def best_rule(problem, goal: Objective | Lexicographic) -> tuple[str, Schedule]:
+    """The dispatching rule that does best on the objective: the core's dispatcher on the whole problem
+    when it is small, on rolling windows otherwise."""
+    if len(problem.operations) <= FULL_SOLVER_OPERATIONS:
+        found = best_dispatch(problem, goal.stages[0] if isinstance(goal, Lexicographic) else goal)
+        if found is not None:
+            schedule, name = found
+            return name.removeprefix("dispatch:"), schedule
+    candidates = []
+    for rule in RULES:
+        schedule = rolling_dispatch(problem, rule)
+        if not check(problem, schedule):
+            candidates.append((evaluate(problem, schedule, goal), rule, schedule))
+    if not candidates:
+        raise FactoryosError("no dispatching rule gave a feasible schedule")
+    _, rule, schedule = min(candidates, key=lambda c: c[0])
+    return rule, schedule

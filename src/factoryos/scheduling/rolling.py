@@ -1,0 +1,237 @@
+"""Plant-sized problems: a month of a car plant is half a million operations, far beyond one CP-SAT model
+or a dispatcher that rescans every ready operation at each step. Two decompositions over the same plain
+`Problem`, both returning one schedule for the whole problem:
+
+- `rolling_sequence`: jobs are released to the floor in windows (a shift, say). Within a window they are
+  sequenced as a planner would: blocks of the same setup group (paint colour, die set), blocks in the
+  order that changes over most cheaply from the group the lines are in, earliest due date first inside a
+  block. One event-driven list-scheduling pass then places every operation, in order of when it is ready
+  and then of its job's place in the sequence, on the eligible machine that finishes it first, with
+  calendars and changeovers. Work flows through the plant in the sequence, so colour blocks reach paint
+  intact and the paced line gets bodies in the order paint finishes them.
+- `rolling_dispatch`: the core's dispatching rules on consecutive windows of a few jobs each, every window
+  starting from where the machines were left (free from, set up for): what a dispatcher gets at this size.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+
+from factoryos.scheduling.calendar import earliest_start, finish
+from factoryos.scheduling.dispatch import dispatch
+from factoryos.scheduling.problem import Frozen, Job, Machine, Mode, Operation, Problem
+from factoryos.scheduling.schedule import Assignment, Schedule
+
+DAY = 24 * 3600
+
+
+def list_schedule(
+    problem: Problem, rank: Sequence[float], release: Sequence[int] | None = None, setup_weight: float = 1.0
+) -> Schedule:
+    """Place operations in order of (ready time, rank of their job): each on its eligible machine where it
+    ends first, after the machine's last operation and changeover, within the calendar. Ready times only
+    grow, so each machine serves the operations in the order they arrive."""
+    ops, jobs, machines = problem.operations, problem.jobs, problem.machines
+    release = release if release is not None else [job.release for job in jobs]
+    waiting = [len(before) for before in problem.predecessors]
+    ready_at = [release[op.job] for op in ops]
+    free_at = [0] * len(machines)
+    last: list[int | None] = [None] * len(machines)
+    placed: list[Assignment | None] = [None] * len(ops)
+    heap = [(ready_at[op], rank[ops[op].job], op) for op in range(len(ops)) if not waiting[op]]
+    heapq.heapify(heap)
+    successors, setup_time = problem.successors, problem.setup_time
+    while heap:
+        ready, _, op = heapq.heappop(heap)
+        operation = ops[op]
+        best = None
+        for mode in operation.modes:
+            m = mode.machine
+            unavailable = machines[m].unavailable
+            setup = setup_time(m, last[m], op)
+            start = earliest_start(unavailable, max(ready, free_at[m] + setup), mode.duration, operation.interruptible)
+            end = finish(unavailable, start, mode.duration, operation.interruptible)
+            if best is None or end + setup_weight * setup < best[0]:
+                best = (end + setup_weight * setup, start, end, m)
+        _, start, end, m = best
+        placed[op] = Assignment(m, start, end)
+        free_at[m], last[m] = end, op
+        for successor in successors[op]:
+            waiting[successor] -= 1
+            ready_at[successor] = max(ready_at[successor], end)
+            if not waiting[successor]:
+                heapq.heappush(heap, (ready_at[successor], rank[ops[successor].job], successor))
+    return tuple(placed)
+
+
+def rolling_sequence(problem: Problem, window: int = DAY, setup_weight: float = 3.0) -> Schedule:
+    """Release jobs in windows of `window` time units and sequence each window by setup blocks (see above).
+    A job that feeds others (a lot of panels) goes one window ahead of the first job that needs it, so the
+    lots a day needs are made the day before, in die-set blocks. A machine's setup counts `setup_weight`
+    times when choosing among eligible machines: a booth already in the colour wins unless the other is
+    much earlier."""
+    jobs = problem.jobs
+    signature = [_signature(problem, j) for j in range(len(jobs))]
+    released = [-(-job.release // window) * window for job in jobs]
+    feeders = _feeding_jobs(problem)
+    needed = [None] * len(jobs)
+    for j in sorted(range(len(jobs)), key=released.__getitem__):
+        for feeder in feeders[j]:
+            if needed[feeder] is None:
+                needed[feeder] = released[j]
+    for j, at in enumerate(needed):
+        if at is not None:
+            released[j] = max(released[j], at - window)
+    by_window: dict[int, list[int]] = {}
+    for j in range(len(jobs)):
+        by_window.setdefault(released[j], []).append(j)
+    rank = [0.0] * len(jobs)
+    position = 0
+    current: dict[int, int | None] = {}
+    for start in sorted(by_window):
+        for j in _blocks(problem, by_window[start], signature, current):
+            rank[j] = position
+            position += 1
+    return list_schedule(problem, rank, released, setup_weight)
+
+
+def _signature(problem: Problem, job: int) -> tuple[int, int] | None:
+    """(machine family, setup group) of the job's first operation with a setup group: what its block is."""
+    for op in problem.jobs[job].operations:
+        operation = problem.operations[op]
+        if operation.setup_group is not None:
+            return operation.modes[0].machine, operation.setup_group
+    return None
+
+
+def _blocks(problem: Problem, window_jobs: list[int], signature: list, current: dict[int, int | None]) -> list[int]:
+    """The window's jobs in blocks of equal setup group per machine family; blocks chained greedily by the
+    cheapest changeover from the group the family is in; `current` carries that group to the next window."""
+    families: dict[int | None, dict[int | None, list[int]]] = {}
+    for j in window_jobs:
+        family, group = signature[j] if signature[j] is not None else (None, None)
+        families.setdefault(family, {}).setdefault(group, []).append(j)
+    due = [job.due if job.due is not None else float("inf") for job in problem.jobs]
+    ordered: list[tuple[float, list[int]]] = []
+    for family, groups in families.items():
+        matrix = problem.machines[family].changeover if family is not None else None
+        at = current.get(family)
+        remaining = dict(groups)
+        while remaining:
+            if matrix is None or at is None:
+                group = min(remaining, key=lambda g: min(due[j] for j in remaining[g]))
+            else:
+                group = min(remaining, key=lambda g: (matrix[at][g] if g is not None else 0, g is None, g))
+            block = sorted(remaining.pop(group), key=lambda j: (due[j], j))
+            ordered.append((len(ordered), block))
+            at = group if group is not None else at
+        current[family] = at
+    return [j for _, block in ordered for j in block]
+
+
+def rolling_dispatch(problem: Problem, rule: str, jobs_per_window: int = 15) -> Schedule:
+    """The core's dispatching `rule` on windows of `jobs_per_window` jobs in release then due-date order;
+    jobs that feed a window's jobs (lots) join the first window that needs them."""
+    order = sorted(range(len(problem.jobs)), key=lambda j: (problem.jobs[j].release, _due(problem.jobs[j]), j))
+    feeds = _feeding_jobs(problem)
+    done: set[int] = set()
+    placed: list[Assignment | None] = [None] * len(problem.operations)
+    last: list[int | None] = [None] * len(problem.machines)
+    windows, window = [], []
+    for j in order:
+        if j in done:
+            continue
+        for feeder in feeds[j]:
+            if feeder not in done:
+                done.add(feeder)
+                window.append(feeder)
+        done.add(j)
+        window.append(j)
+        if len(window) >= jobs_per_window:
+            windows.append(window)
+            window = []
+    if window:
+        windows.append(window)
+    for window in windows:
+        sub, local_ops = _window_problem(problem, window, placed, last)
+        for op, assignment in zip(local_ops, dispatch(sub, rule), strict=False):
+            placed[op] = assignment
+            m = assignment.machine
+            if last[m] is None or assignment.start >= placed[last[m]].start:
+                last[m] = op
+    return tuple(placed)
+
+
+def _due(job: Job) -> float:
+    return job.due if job.due is not None else float("inf")
+
+
+def _feeding_jobs(problem: Problem) -> list[list[int]]:
+    """Per job, the other jobs with an operation that precedes one of its operations."""
+    feeds: list[set[int]] = [set() for _ in problem.jobs]
+    for before, after in problem.precedences:
+        a, b = problem.operations[before].job, problem.operations[after].job
+        if a != b:
+            feeds[b].add(a)
+    return [sorted(f) for f in feeds]
+
+
+def _window_problem(
+    problem: Problem, window: list[int], placed: list, last: list[int | None]
+) -> tuple[Problem, list[int]]:
+    """The window's jobs alone. Each machine is busy until the start of the last operation it was given,
+    which joins the window frozen in place, so the next changeover is counted from it; what already ran
+    before a window job (a lot) becomes that job's release."""
+    local_ops = [op for j in window for op in problem.jobs[j].operations]
+    local = {op: k for k, op in enumerate(local_ops)}
+    jobs, operations = [], []
+    for k, j in enumerate(window):
+        job = problem.jobs[j]
+        outside = [placed[p].end for op in job.operations for p in problem.predecessors[op] if p not in local]
+        jobs.append(
+            Job(job.name, tuple(local[op] for op in job.operations), max([job.release, *outside]), job.due, job.weight)
+        )
+        for op in job.operations:
+            operation = problem.operations[op]
+            operations.append(
+                Operation(k, operation.modes, operation.name, operation.setup_group, operation.interruptible)
+            )
+    precedences = tuple(
+        (local[before], local[op]) for op in local_ops for before in problem.predecessors[op] if before in local
+    )
+    machines = []
+    for m, machine in enumerate(problem.machines):
+        if last[m] is None:
+            machines.append(machine)
+            continue
+        previous, at = problem.operations[last[m]], placed[last[m]]
+        machines.append(Machine(machine.name, _busy_until(machine.unavailable, at.start), machine.changeover))
+        jobs.append(Job(f"{machine.name} before", (len(operations),), 0, None, 0))
+        operations.append(
+            Operation(
+                len(jobs) - 1,
+                (Mode(m, previous.duration_on(m)),),
+                previous.name,
+                previous.setup_group,
+                previous.interruptible,
+                Frozen(m, at.start),
+            )
+        )
+    sub = Problem(tuple(machines), tuple(jobs), tuple(operations), precedences, problem.setup_groups)
+    return sub, local_ops
+
+
+def _busy_until(unavailable: tuple[tuple[int, int], ...], until: int) -> tuple[tuple[int, int], ...]:
+    if until <= 0:
+        return unavailable
+    end = until
+    rest = []
+    for start, stop in unavailable:
+        if stop <= end:
+            continue
+        if start <= end:
+            end = stop
+            continue
+        rest.append((start, stop))
+    return ((0, end), *rest)

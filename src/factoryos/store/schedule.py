@@ -1,0 +1,245 @@
+"""Schedules in the database: production orders and their work orders, and the operations schedule itself,
+one row per work-order operation (and serial) with its equipment, start, end and setup.
+
+Every run of the scheduler is kept as its own schedule, so a plan can be compared with the one before it;
+the newest one per site is what the floor (or the twin) executes. Production and work orders are keyed by
+their ids, so scheduling the same orders again updates them in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Engine, Float, ForeignKey, Index, Integer, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import (
+    ProductionOrder,
+    ProductionOrderState,
+    ScheduledOperation,
+    WorkOrder,
+    WorkOrderState,
+)
+from factoryos.store.db import Base, transaction
+from factoryos.store.tables import ProductionOrderRecord, UtcDateTime, WorkOrderRecord
+
+CHUNK = 500
+"""Rows per IN (...) list: well inside SQLite's and PostgreSQL's parameter limits."""
+
+
+class ScheduleRecord(Base):
+    __tablename__ = "schedules"
+    __table_args__ = (Index("ix_schedules_site_created", "site", "created_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    start: Mapped[datetime] = mapped_column(UtcDateTime)
+    end: Mapped[datetime] = mapped_column(UtcDateTime)
+    objective: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(64))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ScheduledOperationRecord(Base):
+    """A line of the operations schedule. It names its work order rather than referencing it, so an older
+    schedule stays readable after the orders are re-planned."""
+
+    __tablename__ = "scheduled_operations"
+    __table_args__ = (
+        Index("ix_scheduled_operations_equipment", "schedule", "equipment", "start"),
+        Index("ix_scheduled_operations_work_order", "work_order"),
+    )
+    schedule: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_order: Mapped[str] = mapped_column(String(48))
+    production_order: Mapped[str] = mapped_column(String(32))
+    operation: Mapped[str] = mapped_column(String(64))
+    equipment: Mapped[str] = mapped_column(String(64))
+    start: Mapped[datetime] = mapped_column(UtcDateTime)
+    end: Mapped[datetime] = mapped_column(UtcDateTime)
+    setup_minutes: Mapped[float] = mapped_column(Float)
+    serial: Mapped[str | None] = mapped_column(String(48))
+
+
+@dataclass
+class StoredSchedule:
+    id: int
+    site: str
+    created_at: datetime
+    start: datetime
+    end: datetime
+    objective: str
+    method: str
+    figures: dict[str, Any]
+    operations: list[ScheduledOperation] = field(default_factory=list)
+
+
+def save_production_orders(session: Session, orders: Sequence[ProductionOrder]) -> None:
+    """Insert or replace production orders with their work orders (replaced whole: a re-plan may change them)."""
+    ids = [order.id for order in orders]
+    for first in range(0, len(ids), CHUNK):
+        chunk = ids[first : first + CHUNK]
+        session.execute(delete(WorkOrderRecord).where(WorkOrderRecord.production_order.in_(chunk)))
+        session.execute(delete(ProductionOrderRecord).where(ProductionOrderRecord.id.in_(chunk)))
+    if not orders:
+        return
+    session.execute(
+        ProductionOrderRecord.__table__.insert(),
+        [
+            dict(
+                id=o.id,
+                site=o.site,
+                material=o.material,
+                quantity=o.quantity,
+                configuration=o.configuration,
+                due_date=o.due_date,
+                customer_order=o.customer_order,
+                state=o.state.value,
+            )
+            for o in orders
+        ],
+    )
+    work_orders = [
+        dict(
+            id=w.id,
+            production_order=w.production_order,
+            position=w.position,
+            operation=w.operation,
+            quantity=w.quantity,
+            state=w.state.value,
+        )
+        for o in orders
+        for w in o.work_orders
+    ]
+    if work_orders:
+        session.execute(WorkOrderRecord.__table__.insert(), work_orders)
+
+
+def save_schedule(
+    engine: Engine,
+    site: str,
+    operations: Iterable[ScheduledOperation],
+    *,
+    production_orders: Sequence[ProductionOrder] = (),
+    start: datetime,
+    end: datetime,
+    objective: str,
+    method: str,
+    figures: dict[str, Any] | None = None,
+) -> int:
+    """Store a schedule and the orders it plans in one transaction; returns the new schedule's id."""
+    with transaction(engine) as session:
+        save_production_orders(session, production_orders)
+        record = ScheduleRecord(
+            site=site,
+            created_at=datetime.now(UTC),
+            start=start,
+            end=end,
+            objective=objective,
+            method=method,
+            figures=figures or {},
+        )
+        session.add(record)
+        session.flush()
+        rows = [
+            dict(
+                schedule=record.id,
+                position=position,
+                work_order=line.work_order,
+                production_order=line.production_order,
+                operation=line.operation,
+                equipment=line.equipment,
+                start=line.start,
+                end=line.end,
+                setup_minutes=line.setup_minutes,
+                serial=line.serial,
+            )
+            for position, line in enumerate(operations)
+        ]
+        if rows:
+            session.execute(ScheduledOperationRecord.__table__.insert(), rows)
+        return record.id
+
+
+def latest_schedule(engine: Engine, site: str) -> StoredSchedule:
+    """The newest schedule of a site with its operations in schedule order."""
+    with Session(engine) as session:
+        record = session.scalars(
+            select(ScheduleRecord)
+            .where(ScheduleRecord.site == site)
+            .order_by(ScheduleRecord.created_at.desc(), ScheduleRecord.id.desc())
+            .limit(1)
+        ).first()
+        if record is None:
+            raise FactoryosError(f"no schedule is stored for {site!r}: run `factoryos schedule` first")
+        lines = session.scalars(
+            select(ScheduledOperationRecord)
+            .where(ScheduledOperationRecord.schedule == record.id)
+            .order_by(ScheduledOperationRecord.position)
+        )
+        return StoredSchedule(
+            id=record.id,
+            site=record.site,
+            created_at=_utc(record.created_at),
+            start=_utc(record.start),
+            end=_utc(record.end),
+            objective=record.objective,
+            method=record.method,
+            figures=dict(record.figures),
+            operations=[
+                ScheduledOperation(
+                    work_order=line.work_order,
+                    production_order=line.production_order,
+                    operation=line.operation,
+                    equipment=line.equipment,
+                    start=_utc(line.start),
+                    end=_utc(line.end),
+                    setup_minutes=line.setup_minutes,
+                    serial=line.serial,
+                )
+                for line in lines
+            ],
+        )
+
+
+def list_production_orders(engine: Engine, site: str | None = None) -> list[ProductionOrder]:
+    """Production orders with their work orders in routing order, by due date."""
+    query = select(ProductionOrderRecord).order_by(ProductionOrderRecord.due_date, ProductionOrderRecord.id)
+    if site is not None:
+        query = query.where(ProductionOrderRecord.site == site)
+    with Session(engine) as session:
+        orders = {
+            record.id: ProductionOrder(
+                id=record.id,
+                site=record.site,
+                material=record.material,
+                quantity=record.quantity,
+                configuration=dict(record.configuration),
+                due_date=record.due_date,
+                customer_order=record.customer_order,
+                state=ProductionOrderState(record.state),
+            )
+            for record in session.scalars(query)
+        }
+        work_orders = select(WorkOrderRecord).order_by(WorkOrderRecord.production_order, WorkOrderRecord.position)
+        for record in session.scalars(work_orders):
+            if record.production_order in orders:
+                orders[record.production_order].work_orders.append(
+                    WorkOrder(
+                        id=record.id,
+                        production_order=record.production_order,
+                        position=record.position,
+                        operation=record.operation,
+                        quantity=record.quantity,
+                        state=WorkOrderState(record.state),
+                    )
+                )
+    return list(orders.values())
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

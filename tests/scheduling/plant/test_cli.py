@@ -1,0 +1,53 @@
+import typer
+from typer.testing import CliRunner
+
+from factoryos.cli.schedule import schedule
+from factoryos.scheduling.plant_demo import schedule_stage
+from factoryos.store.db import make_engine, migrate
+from factoryos.store.orders import save_orders
+from factoryos.store.plants import store_plant
+from factoryos.store.schedule import latest_schedule
+
+app = typer.Typer()
+app.command()(schedule)
+app.command("noop")(lambda: None)
+
+
+def test_schedule_command_schedules_stores_and_compares(tmp_path, ev_plant, ev_orders):
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    store_plant(engine, ev_plant, "ev.yaml")
+    save_orders(engine, ev_orders[:2])
+    result = CliRunner().invoke(app, ["schedule", "--horizon", "1", "--time-limit", "2", "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "dispatch:" in result.output and "stored as schedule" in result.output
+    assert latest_schedule(engine, ev_plant.site.id).operations
+
+
+def test_schedule_command_says_what_is_missing(tmp_path, ev_plant):
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    result = CliRunner().invoke(app, ["schedule", "--db", url])
+    assert "no plant is loaded" in str(result.exception)
+    engine = make_engine(url)
+    store_plant(engine, ev_plant, "ev.yaml")
+    result = CliRunner().invoke(app, ["schedule", "--db", url])
+    assert "no open customer orders" in str(result.exception)
+
+
+def test_demo_stage_schedules_stores_and_reports(tmp_path, ev_plant, ev_orders):
+    from rich.console import Console
+
+    from factoryos.demo import DemoContext
+    from factoryos.report import Report
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'f.db'}")
+    migrate(engine)
+    store_plant(engine, ev_plant, "ev.yaml")
+    save_orders(engine, ev_orders)
+    console = Console(record=True, width=200)
+    ctx = DemoContext(engine, tmp_path / "ev.yaml", 1, 1, console, Report("demo"), plant=ev_plant, orders=ev_orders)
+    schedule_stage(ctx)
+    assert ctx.results["schedule"] and "schedule" in console.export_text()
+    assert ctx.report.sections[-1].title == "Schedule" and len(ctx.report.sections[-1].figures) == 2
+    assert latest_schedule(engine, ev_plant.site.id).operations == ctx.results["schedule"]

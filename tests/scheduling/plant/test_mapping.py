@@ -1,0 +1,131 @@
+from datetime import timedelta
+
+from factoryos.scheduling.plant import production_orders, structure
+from factoryos.scheduling.plant_calendar import unavailable_periods
+
+from .conftest import EPOCH
+
+HOUR = 3600
+
+
+def test_one_production_order_per_order_line_in_due_date_order_then_one_per_lot(ev_plant, ev_orders):
+    productions = production_orders(ev_plant, ev_orders)
+    units = [p for p in productions if p.customer_order]
+    assert sorted(p.customer_order for p in units) == sorted(o.id for o in ev_orders)
+    assert [p.due_date for p in units] == sorted(p.due_date for p in units)
+    lots = [p for p in productions if not p.customer_order]
+    assert {ev_plant.materials[p.material].lot_size.rule for p in lots} == {"fixed", "multiple"}
+    panel = next(p for p in lots if p.material.startswith("panel-"))
+    assert panel.quantity == 1000 and len(panel.work_orders) == 1
+
+
+def test_work_orders_cover_the_configured_routings_of_every_made_sub_assembly(ev_plant, ev_orders):
+    order = ev_orders[0]
+    unit = next(p for p in production_orders(ev_plant, [order]) if p.customer_order)
+    materials = {w.operation.split("/")[0] for w in unit.work_orders}
+    assert {"ev-sedan", "biw-painted", "biw"} <= materials
+    assert any(m.startswith("battery-pack-") for m in materials)
+    assert any(m.startswith("battery-module-") for m in materials)
+    assert not any(m.startswith("panel-") for m in materials)
+    adas = order.configuration["driver-assist"] in ("enhanced", "full")
+    assert any(w.operation == "ev-sedan/adas-fit" for w in unit.work_orders) == adas
+    modules = next(w for w in unit.work_orders if w.operation.startswith("battery-module-"))
+    assert modules.quantity == 4 * order.quantity
+    assert len({w.id for w in unit.work_orders}) == len(unit.work_orders)
+
+
+def test_operations_get_their_eligible_work_units_and_durations(ev_problem):
+    problem, machines = ev_problem.problem, ev_problem.machines
+    by_name = {op.name: op for op in problem.operations}
+    basecoat = by_name["biw-painted/basecoat"]
+    assert {machines[m.machine] for m in basecoat.modes} == {"booth-1", "booth-2"}
+    assert {m.duration for m in basecoat.modes} == {54}
+    stamp = next(op for op in problem.operations if op.name.endswith("/stamp"))
+    durations = {machines[m.machine]: m.duration for m in stamp.modes}
+    assert durations["pl1-tandem"] == round(0.083 * 60 * 1000)
+    assert durations["pl2-servo"] == round(0.083 * 60 * 1000 / 1.2)
+    assert stamp.interruptible and not basecoat.interruptible
+    trim = by_name["ev-sedan/trim-1"]
+    assert [m.duration for m in trim.modes] == [62]  # a paced-line station holds a unit one takt
+
+
+def test_shifts_breaks_weekends_and_holidays_become_unavailable_periods(ev_plant):
+    # Berlin is UTC+1 in early March: the early shift starts at 05:00 UTC, its first break at 08:00 UTC
+    periods = unavailable_periods(ev_plant, "ga-trim-1", EPOCH, 30)
+    assert periods[0] == (0, 5 * HOUR)
+    assert (8 * HOUR, 8 * HOUR + 15 * 60) in periods
+    saturday = 5 * 24 * HOUR + 12 * HOUR
+    assert any(start <= saturday < end for start, end in periods)
+    holiday = (ev_plant.calendars["two-shift"].holidays[0] - EPOCH.date()).days * 24 * HOUR + 10 * HOUR
+    assert any(start <= holiday < end for start, end in periods)
+    assert all(a[1] < b[0] for a, b in zip(periods, periods[1:], strict=False))
+
+
+def test_lights_out_work_centers_run_around_the_clock_except_maintenance(ev_plant):
+    assert unavailable_periods(ev_plant, "mod-weld-1", EPOCH, 30) == ()
+    window = next(w for w in ev_plant.calendars["lights-out-24-7"].maintenance if w.equipment == "mod-stack-1")
+    start = round((window.start - EPOCH).total_seconds())
+    assert unavailable_periods(ev_plant, "mod-stack-1", EPOCH, 30) == ((start, start + round(window.hours * HOUR)),)
+
+
+def test_maintenance_of_a_work_center_stops_every_unit_in_it(ev_plant):
+    window = next(w for w in ev_plant.calendars["two-shift"].maintenance if w.equipment == "ga-line")
+    start = round((window.start - EPOCH).total_seconds())
+    periods = unavailable_periods(ev_plant, "ga-final-2", EPOCH, 60)
+    assert any(s <= start and start + window.hours * HOUR <= e for s, e in periods)
+
+
+def test_changeover_matrix_comes_from_the_plant_keyed_by_the_configured_attribute(ev_plant, ev_problem):
+    problem = ev_problem.problem
+    booth = problem.machines[ev_problem.machines.index("booth-1")]
+    groups = {name: k for k, name in enumerate(problem.setup_groups)}
+    colours = ev_plant.changeovers["paint-colour"]
+    red, white = groups.get("paint-colour:ultra-red"), groups.get("paint-colour:arctic-white")
+    for a, b in [
+        (a, b) for a in groups for b in groups if a.startswith("paint-colour") and b.startswith("paint-colour")
+    ]:
+        expected = round(colours.minutes(a.split(":")[1], b.split(":")[1]) * 60)
+        assert booth.changeover[groups[a]][groups[b]] == expected
+    assert red is None or white is None or booth.changeover[red][white] == 15 * 60
+    press = problem.machines[ev_problem.machines.index("pl1-tandem")]
+    dies = [k for name, k in groups.items() if name.startswith("die-sets")]
+    assert press.changeover[dies[0]][dies[1]] > 0
+    assert problem.machines[ev_problem.machines.index("ga-trim-1")].changeover is None
+    clearcoat = next(op for op in problem.operations if op.name == "biw-painted/clearcoat")
+    assert problem.setup_groups[clearcoat.setup_group].startswith("paint-colour:")
+
+
+def test_sub_assemblies_and_lots_precede_what_they_go_into(ev_plant, ev_problem):
+    problem = ev_problem.problem
+    names = [op.name for op in problem.operations]
+    vehicle = next(j for j, job in enumerate(problem.jobs) if job.weight)
+    ops = set(problem.jobs[vehicle].operations)
+
+    def first(prefix: str) -> int:
+        return next(op for op in sorted(ops) if names[op].startswith(prefix))
+
+    def reaches(a: int, b: int) -> bool:
+        seen, todo = set(), [a]
+        while todo:
+            op = todo.pop()
+            if op == b:
+                return True
+            for s in problem.successors[op]:
+                if s not in seen:
+                    seen.add(s)
+                    todo.append(s)
+        return False
+
+    assert reaches(first("biw-painted/"), first("ev-sedan/trim-1"))
+    assert reaches(first("battery-module-"), first("ev-sedan/"))
+    assert reaches(first("biw/framing"), first("biw-painted/pretreat"))
+    lot_feeds = [a for a, b in problem.precedences if b in ops and problem.operations[a].job != vehicle]
+    assert {names[a].split("/")[0] for a in lot_feeds} >= {"panel-roof", "casting-rear-underbody"}
+    order = next(p for p in ev_problem.production_orders if problem.jobs[vehicle].name.startswith(p.id + "-"))
+    assert problem.jobs[vehicle].due == (order.due_date - EPOCH.date() + timedelta(days=1)).total_seconds()
+
+
+def test_every_unit_structure_starts_with_the_product(ev_plant, ev_orders):
+    nodes = structure(ev_plant, "ev-sedan", ev_orders[0].configuration)
+    assert nodes[0].material == "ev-sedan" and nodes[0].parent is None
+    assert all(n.parent is not None and n.parent < k for k, n in enumerate(nodes) if k)

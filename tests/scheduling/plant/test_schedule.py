@@ -1,0 +1,103 @@
+from datetime import UTC, timedelta
+
+import pytest
+
+from factoryos.c2m.demand import generate_orders
+from factoryos.model.errors import FactoryosError
+from factoryos.scheduling.checker import check
+from factoryos.scheduling.objectives import total_setup_time
+from factoryos.scheduling.plant import build_problem, production_orders, scheduled_operations
+from factoryos.scheduling.plant_schedule import orders_in_horizon, schedule_plant
+from factoryos.scheduling.rolling import rolling_dispatch, rolling_sequence
+from factoryos.store.plants import store_plant
+from factoryos.store.schedule import latest_schedule, list_production_orders
+
+from .conftest import EPOCH, MONDAY
+
+
+@pytest.fixture(scope="module")
+def rolled(ev_problem):
+    return rolling_sequence(ev_problem.problem)
+
+
+def test_the_decompositions_give_schedules_the_checker_accepts(ev_problem, rolled):
+    problem = ev_problem.problem
+    assert check(problem, rolled) == []
+    assert check(problem, rolling_dispatch(problem, "EDD", jobs_per_window=3)) == []
+
+
+def test_sequencing_in_colour_blocks_changes_over_far_less_than_dispatching(ev_plant):
+    orders = generate_orders(ev_plant, MONDAY, 1, seed=2)[:40]
+    productions = production_orders(ev_plant, orders)
+    problem = build_problem(ev_plant, productions, EPOCH, calendar_days=20).problem
+    rolled, dispatched = rolling_sequence(problem), rolling_dispatch(problem, "EDD", jobs_per_window=4)
+    assert check(problem, rolled) == [] and check(problem, dispatched) == []
+    assert total_setup_time(problem, rolled) < 0.8 * total_setup_time(problem, dispatched)
+
+
+def test_the_schedule_maps_back_to_work_order_operations_in_utc(ev_problem, rolled):
+    lines = scheduled_operations(ev_problem, rolled)
+    assert len(lines) == len(ev_problem.problem.operations)
+    work_orders = {w.id for p in ev_problem.production_orders for w in p.work_orders}
+    assert {line.work_order for line in lines} == work_orders
+    assert all(line.start.tzinfo == UTC and line.start >= EPOCH and line.end > line.start for line in lines)
+    assert [line.start for line in lines] == sorted(line.start for line in lines)
+    vehicle = [line for line in lines if line.serial]
+    assert {line.serial.rsplit("-", 1)[0] for line in vehicle} <= {p.id for p in ev_problem.production_orders}
+    assert all(line.serial is None for line in lines if line.production_order.startswith("LOT"))
+    setups = [line for line in lines if line.setup_minutes]
+    assert setups and all(line.equipment in {"booth-1", "booth-2", "pl1-tandem", "pl2-servo"} for line in setups)
+
+
+def test_schedule_plant_solves_small_problems_with_the_full_solver_and_compares(ev_plant, ev_orders):
+    plan = schedule_plant(ev_plant, ev_orders[:2], horizon_days=1, time_limit=2)
+    assert check(plan.plant_problem.problem, plan.schedule) == []
+    assert plan.dispatch_figures is not None and plan.dispatch_rule
+    summary = plan.summary()
+    assert summary["operations"] == len(plan.operations)
+    assert plan.figures.weighted_tardiness <= plan.dispatch_figures.weighted_tardiness
+
+
+def test_the_horizon_picks_the_orders_that_arrive_in_it(ev_orders):
+    chosen, epoch = orders_in_horizon(ev_orders, 1)
+    assert epoch == EPOCH and chosen == ev_orders
+    assert orders_in_horizon(ev_orders, 1, EPOCH - timedelta(days=3))[0] == []
+
+
+def test_clear_errors_for_nothing_to_schedule_and_bad_input(ev_plant, ev_orders):
+    with pytest.raises(FactoryosError, match="no open customer orders"):
+        schedule_plant(ev_plant, [])
+    with pytest.raises(FactoryosError, match="--objective"):
+        schedule_plant(ev_plant, ev_orders, objective="cost")
+    with pytest.raises(FactoryosError, match="--horizon"):
+        schedule_plant(ev_plant, ev_orders, horizon_days=0)
+
+
+def test_the_schedule_and_its_orders_are_stored_and_read_back(engine, ev_plant, ev_orders, ev_problem, rolled):
+    from factoryos.scheduling.plant_demo import store_plan
+    from factoryos.scheduling.plant_schedule import Figures, PlantSchedule
+    from factoryos.store.orders import save_orders
+
+    store_plant(engine, ev_plant, "ev.yaml")
+    save_orders(engine, ev_orders)
+    lines = scheduled_operations(ev_problem, rolled)
+    plan = PlantSchedule(
+        ev_problem,
+        rolled,
+        "rolling sequence",
+        0.1,
+        Figures.of(ev_problem.problem, rolled),
+        "tardiness",
+        operations=lines,
+    )
+    first = store_plan(engine, plan)
+    second = store_plan(engine, plan)  # scheduling the same orders again replaces them, keeps both schedules
+    stored = latest_schedule(engine, ev_plant.site.id)
+    assert stored.id == second != first
+    assert stored.operations == lines
+    assert stored.start == EPOCH and stored.figures["operations"] == len(lines)
+    productions = list_production_orders(engine, ev_plant.site.id)
+    assert {p.id for p in productions} == {p.id for p in ev_problem.production_orders}
+    assert sum(len(p.work_orders) for p in productions) == sum(len(p.work_orders) for p in ev_problem.production_orders)
+    with pytest.raises(FactoryosError, match="no schedule"):
+        latest_schedule(engine, "elsewhere")
