@@ -45,8 +45,9 @@ class Supermarket:
 
     def draw(self, needs: dict[str, float], then: Callable[[tuple[str, ...]], None]) -> None:
         """Take `needs` from stock and call `then` with the lots drawn from, now or as soon as every
-        component is there (first come, first served)."""
-        if not self._waiting and self._available(needs):
+        component is there (waiting draws are served in arrival order as stock comes in; one that waits for
+        a short component does not hold up draws of others)."""
+        if self._available(needs):
             then(self._take(needs))
         else:
             self.stockouts += 1
@@ -58,9 +59,13 @@ class Supermarket:
         self.stock[lot.product] += lot.quantity
         self.on_order[lot.product] -= lot.quantity
         self.current_lot[lot.product] = lot.serial
-        while self._waiting and self._available(self._waiting[0][0]):
-            needs, then = self._waiting.popleft()
-            then(self._take(needs))
+        still: deque[tuple[dict[str, float], Callable[[tuple[str, ...]], None]]] = deque()
+        for needs, then in self._waiting:
+            if lot.product in needs and self._available(needs):
+                then(self._take(needs))
+            else:
+                still.append((needs, then))
+        self._waiting = still
 
     def average_stock(self, now: float) -> dict[str, float]:
         self._accrue()

@@ -135,6 +135,11 @@ class Equipment:
     def _serve(self, srv: Server) -> Any:
         raise NotImplementedError
 
+    @property
+    def setup_group(self) -> str | None:
+        """What the (first) server is set up for."""
+        return self._servers[0].setup_group
+
     def _starve(self, srv: Server) -> Any:
         """Wait for a part; while waiting the server is starved when its shift is on and idle when it is off."""
         srv.waiting = True

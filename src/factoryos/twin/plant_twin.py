@@ -1,8 +1,9 @@
 """The twin of a plant file: equipment, buffers, routes and stock built from `factoryos.model.plant.Plant`.
 
 How the plant's structure becomes flow:
-- Work units that share an operation share an inbox (a *pool*); a paced-line work center is one
-  `PacedLine` whose positions are its work units. Each work center's `buffer_capacity` limits what enters it.
+- Work units that share an operation share an inbox (a *pool*); a paced-line work center that one
+  routing runs through is one `PacedLine` whose positions are its work units (one that several routings
+  use, each on some of its units, is modelled as its stations). Each work center's `buffer_capacity` limits what enters it.
 - A finished unit follows the *spine* of its bill of materials (the first made, lot-for-lot component at
   each level: vehicle < painted body < body < underbody), routing by routing, deepest first, with a
   transport wherever it changes area.
@@ -70,6 +71,7 @@ class Pool:
     inbox: Buffer | None = None
     batch_size: int | None = None
     restricted: bool = False  # some operation may only use some of the units
+    changeovers: bool = False  # some operation has sequence-dependent setups
 
 
 @dataclass
@@ -93,6 +95,7 @@ class PlantTwin:
         self.pool_of = {u: pool for pool in self.pools.values() for u in pool.units}
         self.joins: dict[str, Join] = {}
         self.supermarket: Supermarket | None = None
+        self.schedule: dict[tuple[str, str], tuple[str, int]] | None = None  # (serial, operation) -> (unit, rank)
         self._plans: dict[tuple[str, tuple[tuple[str, str], ...]], UnitPlan] = {}
         self._ops: dict[tuple[Any, ...], Operation] = {}
         self._lot_routes: dict[tuple[str, int], tuple[Step, ...]] = {}
@@ -115,6 +118,7 @@ class PlantTwin:
             return u
 
         batch: dict[str, int] = {}
+        users: dict[str, set[str]] = {}
         for material, routing in self.plant.routings.items():
             for k, op in enumerate(routing.operations):
                 eligible = self.plant.eligible_units(op)
@@ -125,13 +129,19 @@ class PlantTwin:
                     )
                 for u in eligible[1:]:
                     parent[root(u)] = root(eligible[0])
+                for u in eligible:
+                    users.setdefault(self.units[u][1], set()).add(material)
                 if op.batch_size:
                     batch[eligible[0]] = op.batch_size
-        for _wc_id, (_, wc) in self.work_centers.items():
-            if wc.kind == "paced-line":
-                units = list(wc.work_units)
-                for u in units[1:]:
-                    parent[root(u)] = root(units[0])
+        self.paced_lines = {
+            wc_id
+            for wc_id, (_, wc) in self.work_centers.items()
+            if wc.kind == "paced-line" and len(users.get(wc_id, ())) == 1
+        }
+        for wc_id in self.paced_lines:
+            units = list(self.work_centers[wc_id][1].work_units)
+            for u in units[1:]:
+                parent[root(u)] = root(units[0])
         groups: dict[str, list[str]] = {}
         for u in self.units:
             groups.setdefault(root(u), []).append(u)
@@ -139,7 +149,7 @@ class PlantTwin:
         for members in groups.values():
             wcs = sorted({self.units[u][1] for u in members})
             area = self.units[members[0]][0]
-            paced = next((self.work_centers[w][1] for w in wcs if self.work_centers[w][1].kind == "paced-line"), None)
+            paced = next((self.work_centers[w][1] for w in wcs if w in self.paced_lines), None)
             name = wcs[0] if paced is not None or len(wcs) > 1 else f"{wcs[0]}:{members[0]}"
             if paced is None and all(len(self.work_centers[w][1].work_units) == len(members) for w in wcs):
                 name = "+".join(wcs)
@@ -309,6 +319,7 @@ class PlantTwin:
             units=None if eligible >= set(pool.units) else eligible,
         )
         pool.restricted = pool.restricted or operation.units is not None
+        pool.changeovers = pool.changeovers or operation.changeover is not None
         self._ops[key] = operation
         return operation
 
@@ -412,20 +423,25 @@ class PlantTwin:
             for unit in pool.units:
                 area, unit_wc, wu = self.units[unit]
                 run = staffing[unit_wc]
+                dispatch = (
+                    Dispatch(unit, self.schedule) if pool.restricted or pool.changeovers or self.schedule else None
+                )
                 options: dict[str, Any] = dict(
                     path=plant.equipment_path(unit),
                     reliability=self._reliability(wu.mtbf_hours, wu.mttr_hours),
                     calendar=run.calendar,
                     maintenance=maintenance.get(unit) or maintenance.get(unit_wc),
-                    pick=_eligible(unit) if pool.restricted else None,
+                    pick=dispatch,
                     sensor=self._sensor(wu.equipment_class),
                     speed=wu.speed_factor,
                 )
                 name = plant.equipment_path(unit)
                 if pool.batch_size:
-                    floor.batch_station(name, pool.inbox, pool.batch_size, **options)  # type: ignore[arg-type]
+                    station = floor.batch_station(name, pool.inbox, pool.batch_size, **options)  # type: ignore[arg-type]
                 else:
-                    floor.station(name, pool.inbox, **options)  # type: ignore[arg-type]
+                    station = floor.station(name, pool.inbox, **options)  # type: ignore[arg-type]
+                if dispatch is not None:
+                    dispatch.equipment = station
 
     def lot_size(self, material: str, per_day: float) -> int:
         """A fixed lot as the plant file says; a multiple rule makes about a day's use per lot."""
@@ -536,12 +552,38 @@ class PlantTwin:
         return use
 
 
-def _eligible(unit: str) -> Any:
-    def pick(items: Any) -> int:
-        for i, part in enumerate(items):
-            units = part.route[part.step].op.units
-            if units is None or unit in units:
-                return i
-        return -1
+class Dispatch:
+    """Which waiting part a work unit takes next: the first it may do (its eligibility), preferring within
+    the first `LOOKAHEAD` parts one that needs no changeover, and following a schedule when there is one:
+    among the parts assigned to this unit, the earliest in its sequence, skipping those not there yet."""
 
-    return pick
+    LOOKAHEAD = 400
+
+    def __init__(self, unit: str, schedule: dict[tuple[str, str], tuple[str, int]] | None) -> None:
+        self.unit = unit
+        self.schedule = schedule
+        self.equipment: Any = None  # set once the station exists: its setup decides "no changeover"
+
+    def __call__(self, items: Any) -> int:
+        unit = self.unit
+        schedule = self.schedule
+        current = self.equipment.setup_group if self.equipment is not None else None
+        fallback, best, best_rank = -1, -1, math.inf
+        for i, part in enumerate(items):
+            op = part.route[part.step].op
+            if op.units is not None and unit not in op.units:
+                continue
+            if schedule is not None:
+                assigned = schedule.get((part.parent or part.serial, op.name))
+                if assigned is not None:
+                    if assigned[0] == unit and assigned[1] < best_rank:
+                        best, best_rank = i, assigned[1]
+                    continue
+            if fallback < 0:
+                fallback = i
+            if schedule is None:
+                if op.changeover is None or current is None or op.setup_group == current:
+                    return i
+                if i >= self.LOOKAHEAD:
+                    break
+        return best if best >= 0 else fallback

@@ -83,7 +83,7 @@ def prepare(
         p.demand.units_per_day * sum(p.demand.weekday_profile) for p in plant.products.values() if p.demand
     )
     load = twin.work_center_load(plan, len(plan) / weekly_units)
-    staffing = (smart_staffing if scenario == "smart" else traditional_staffing)(plant, load, weekly_units)
+    staffing = (smart_staffing if scenario == "smart" else traditional_staffing)(plant, load, twin.paced_lines)
     horizon = total * DAY
     twin.build(staffing, twin.stock_use(plan, total), horizon, lambda at: (at - epoch).total_seconds())
     twin.release(plan)
@@ -203,7 +203,7 @@ def _around_the_clock(shift) -> bool:  # type: ignore[no-untyped-def]
     return shift.start == shift.end
 
 
-def traditional_staffing(plant: Plant, load: dict[str, float], weekly_units: float) -> dict[str, Staffing]:
+def traditional_staffing(plant: Plant, load: dict[str, float], paced: set[str]) -> dict[str, Staffing]:
     staffing = {}
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
@@ -216,7 +216,7 @@ def traditional_staffing(plant: Plant, load: dict[str, float], weekly_units: flo
     return staffing
 
 
-def smart_staffing(plant: Plant, load: dict[str, float], weekly_units: float) -> dict[str, Staffing]:
+def smart_staffing(plant: Plant, load: dict[str, float], paced: set[str]) -> dict[str, Staffing]:
     staffing = {}
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
@@ -224,9 +224,10 @@ def smart_staffing(plant: Plant, load: dict[str, float], weekly_units: float) ->
             if wc.lights_out:
                 staffing[wc_id] = Staffing(None, 0)
                 continue
-            if wc.kind == "paced-line" and wc.takt_seconds:
+            if wc_id in paced and wc.takt_seconds:
                 full = weekly(calendar, wc.calendar)
-                takt = max(wc.takt_seconds, UTILISATION * full.open_seconds(WEEK) / max(weekly_units, 1.0))
+                through = load.get(wc_id, 0.0) / wc.takt_seconds  # units a week (load is takt per unit)
+                takt = max(wc.takt_seconds, UTILISATION * full.open_seconds(WEEK) / max(through, 1.0))
                 crew = math.ceil(wc.operators_per_shift * wc.takt_seconds / takt)
                 staffing[wc_id] = Staffing(_open_or_none(full), crew, takt)
                 continue
