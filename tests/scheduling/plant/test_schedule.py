@@ -101,3 +101,12 @@ def test_the_schedule_and_its_orders_are_stored_and_read_back(engine, ev_plant, 
     assert sum(len(p.work_orders) for p in productions) == sum(len(p.work_orders) for p in ev_problem.production_orders)
     with pytest.raises(FactoryosError, match="no schedule"):
         latest_schedule(engine, "elsewhere")
+
+
+def test_the_month_benchmark_runs_end_to_end_on_a_few_units(ev_plant):
+    from factoryos.scheduling.plant_bench import plant_month
+
+    result = plant_month(ev_plant, units=30, rules=("EDD",))
+    assert result["units"] >= 30 and result["violations"] == 0
+    assert result["rules"]["EDD"]["violations"] == 0
+    assert result["best rule setup h"]["rule"] == "EDD"
