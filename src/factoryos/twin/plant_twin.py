@@ -3,7 +3,8 @@
 How the plant's structure becomes flow:
 - Work units that share an operation share an inbox (a *pool*); a paced-line work center that one
   routing runs through is one `PacedLine` whose positions are its work units (one that several routings
-  use, each on some of its units, is modelled as its stations). Each work center's `buffer_capacity` limits what enters it.
+  use, each on some of its units, is modelled as its stations). A work center's `buffer_capacity` limits
+  what enters it.
 - A finished unit follows the *spine* of its bill of materials (the first made, lot-for-lot component at
   each level: vehicle < painted body < body < underbody), routing by routing, deepest first, with a
   transport wherever it changes area.
