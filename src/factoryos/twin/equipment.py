@@ -136,6 +136,11 @@ class Equipment:
         raise NotImplementedError
 
     @property
+    def line(self) -> str:
+        """The line (work center) the equipment belongs to: its path's parent."""
+        return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
+
+    @property
     def setup_group(self) -> str | None:
         """What the (first) server is set up for."""
         return self._servers[0].setup_group

@@ -115,7 +115,7 @@ class Floor:
                 before_times, before_counts = baseline[name]
                 times = [a - b for a, b in zip(times, before_times, strict=True)]
                 counts = {k: counts[k] - before_counts[k] for k in counts}
-            equipment.append(equipment_metrics(name, e.path, times, counts))
+            equipment.append(equipment_metrics(name, e.path, e.line, times, counts))
         sink = self.sink
         fg = self.finished_goods
         return RunMetrics(

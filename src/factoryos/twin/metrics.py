@@ -56,7 +56,9 @@ class RunMetrics:
         return asdict(self)
 
 
-def equipment_metrics(name: str, path: str, state_time: list[float], counts: dict[str, Any]) -> EquipmentMetrics:
+def equipment_metrics(
+    name: str, path: str, line: str, state_time: list[float], counts: dict[str, Any]
+) -> EquipmentMetrics:
     total = sum(state_time)
     planned = total - state_time[IDLE] - state_time[MAINTENANCE]
     running = planned - state_time[DOWN] - state_time[SETUP]
@@ -67,7 +69,7 @@ def equipment_metrics(name: str, path: str, state_time: list[float], counts: dic
     return EquipmentMetrics(
         name=name,
         path=path,
-        line=path.rsplit("/", 1)[0] if "/" in path else "",
+        line=line,
         state_fraction={n: (t / total if total > 0 else 0.0) for n, t in zip(NAMES, state_time, strict=True)},
         completed=done,
         good=counts["good"],
@@ -83,8 +85,17 @@ def equipment_metrics(name: str, path: str, state_time: list[float], counts: dic
 
 
 def bottleneck(equipment: list[EquipmentMetrics]) -> str | None:
-    best = max(equipment, key=lambda e: e.mean_active_period, default=None)
-    return best.name if best is not None and best.mean_active_period > 0 else None
+    """The longest average active period among the busiest equipment (active at least 80 % as much as the
+    busiest): lot-wise equipment such as a press has long active periods without limiting the flow."""
+    shares = {e.name: _active_share(e) for e in equipment}
+    busiest = max(shares.values(), default=0.0)
+    candidates = [e for e in equipment if shares[e.name] >= 0.8 * busiest and e.mean_active_period > 0]
+    best = max(candidates, key=lambda e: e.mean_active_period, default=None)
+    return best.name if best is not None else None
+
+
+def _active_share(e: EquipmentMetrics) -> float:
+    return sum(e.state_fraction[s] for s in ("working", "setup", "down"))
 
 
 def line_oee(equipment: list[EquipmentMetrics]) -> dict[str, float]:

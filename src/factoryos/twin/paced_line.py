@@ -25,6 +25,10 @@ class PacedLine(Equipment):
         self.on_line = 0
         super().__init__(*args, **kwargs)
 
+    @property
+    def line(self) -> str:
+        return self.path
+
     def _serve(self, srv: Server) -> Any:
         inbox = self.inbox
         pub = self.publisher

@@ -1,0 +1,60 @@
+"""`factoryos simulate`: run the plant's digital twin for a scenario, with replications and intervals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from factoryos.cli.common import console
+from factoryos.model.errors import FactoryosError
+from factoryos.twin.experiment import FIGURES, run_experiment
+from factoryos.twin.scenarios import SCENARIOS
+
+
+def simulate(
+    plant: Annotated[Path, typer.Option("--plant", help="A plant file (YAML), e.g. examples/ev-plant.yaml.")],
+    days: Annotated[float, typer.Option(help="Days to measure (after a two-day warm-up).")] = 30,
+    scenario: Annotated[str, typer.Option(help=f"One of: {', '.join(SCENARIOS)}.")] = "smart",
+    replications: Annotated[int, typer.Option(help="Independent runs (seeds seed, seed+1, ...).")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed of the first replication.")] = 0,
+    events: Annotated[bool, typer.Option(help="Publish the floor's event stream (with sensors).")] = True,
+    dask: Annotated[str | None, typer.Option("--dask", help="Dask scheduler address for the replications.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Simulate the plant for a scenario and report throughput, WIP, lead time, on-time delivery, labour,
+    finished-goods inventory and OEE by line, with 95 % confidence intervals over replications."""
+    if not plant.is_file():
+        raise FactoryosError(f"{plant}: no such plant file")
+    result = run_experiment(
+        plant.read_text(encoding="utf-8"),
+        scenario,
+        days,
+        replications,
+        seed,
+        events=events,
+        workers=workers,
+        dask_address=dask,
+    )
+    result["plant"] = str(plant)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    table = Table(
+        "figure", "mean", "95 % interval", title=f"{plant.name}: {scenario}, {days:g} days, {replications} runs"
+    )
+    for figure in FIGURES:
+        value = result[figure]
+        interval = result["ci95"].get(figure)
+        band = f"{interval['low']:,.3f} .. {interval['high']:,.3f}" if interval and replications > 1 else ""
+        table.add_row(figure, "-" if value is None else f"{value:,.3f}", band)
+    console.print(table)
+    lines = Table("line", "OEE", title="OEE by line")
+    for line, oee in result["oee"].items():
+        lines.add_row(line, f"{oee:.1%}")
+    console.print(lines)
+    console.print(f"bottleneck: {result['bottleneck']}; {result['events']:,} events published")
