@@ -1,0 +1,74 @@
+"""Publishing and waiting helpers for the tests that use a broker."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+
+import paho.mqtt.client as mqtt
+
+from factoryos.iot.mqtt import MqttConnector, MqttSettings
+from factoryos.iot.pipeline import Pipeline, PipelineSettings
+
+T0_MS = 1_795_000_000_000
+
+
+class Publisher:
+    def __init__(self, host: str, port: int, client_id: str = "") -> None:
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        self.client.max_inflight_messages_set(100)
+        self.client.max_queued_messages_set(0)
+        self.client.connect(host, port)
+        self.client.loop_start()
+
+    def publish(self, messages: Iterable[tuple[str, bytes]], qos: int = 1) -> None:
+        info = None
+        for topic, payload in messages:
+            info = self.client.publish(topic, payload, qos=qos)
+        if info is not None:
+            info.wait_for_publish(30)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def readings(prefix: str, site: str, n: int, start: int = 0) -> list[tuple[str, bytes]]:
+    """N JSON measurement messages, seq start..start+n-1, spread over 4 presses."""
+    return [
+        (
+            f"{prefix}/{site}/body/line-1/press-{i % 4}/measurement",
+            json.dumps({"seq": i, "ts": T0_MS + i, "name": "force", "value": float(i % 100), "unit": "kN"}).encode(),
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def ingester(
+    store, host: str, port: int, client_id: str, *, prefixes=(), groups=(), share=None, expiry=10, **pipeline_kw
+) -> tuple[Pipeline, MqttConnector]:
+    settings = PipelineSettings(json_prefixes=tuple(prefixes) or ("factoryos",), **pipeline_kw)
+    pipeline = Pipeline(store, settings).start()
+    mqtt_settings = MqttSettings(
+        host,
+        port,
+        client_id,
+        sparkplug_groups=tuple(groups),
+        json_prefixes=tuple(prefixes),
+        share_group=share,
+        host_id=client_id,
+        session_expiry_s=expiry,
+    )
+    connector = MqttConnector(mqtt_settings, pipeline).start()
+    time.sleep(0.3)  # the SUBACK
+    return pipeline, connector
+
+
+def until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()

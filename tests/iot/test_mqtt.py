@@ -1,0 +1,124 @@
+"""Through the real broker: JSON and Sparkplug B ingestion, rebirth requests, STATE, shared subscriptions."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import paho.mqtt.client as mqtt
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from factoryos.iot import sparkplug_b_pb2 as pb
+from factoryos.iot.edge import STRING, EdgeNodeEncoder, Metric
+from factoryos.store.tables import DeadLetter
+from factoryos.store.telemetry import MeasurementRecord, StateChangeRecord
+
+from .mqtt_helpers import T0_MS, Publisher, ingester, readings, until
+
+pytestmark = pytest.mark.mqtt
+
+
+def count(store, record=MeasurementRecord) -> int:
+    with Session(store.engine) as session:
+        return session.scalar(select(func.count()).select_from(record))
+
+
+class Listener:
+    """Collects what arrives on a topic filter."""
+
+    def __init__(self, host, port, topic):
+        self.messages: list[mqtt.MQTTMessage] = []
+        self.subscribed = threading.Event()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.client.on_message = lambda _c, _u, m: self.messages.append(m)
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
+        self.client.connect(host, port)
+        self.client.loop_start()
+        self.client.subscribe(topic, qos=1)
+        assert self.subscribed.wait(10)
+
+    def close(self):
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def test_json_readings_and_bad_messages_through_the_broker(broker, store, uid):
+    host, port = broker
+    prefix = f"t{uid}"
+    pipeline, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[prefix])
+    publisher = Publisher(host, port)
+    try:
+        publisher.publish(readings(prefix, "site", 300))
+        publisher.publish([(f"{prefix}/site/body/line-1/press-1/measurement", b"garbage")])
+        publisher.publish(readings(prefix, "site", 300))  # sent again: stored once
+        assert until(lambda: pipeline.stats.received == 601)
+    finally:
+        publisher.close()
+        connector.stop()
+        pipeline.stop()
+    assert count(store) == 300
+    with Session(store.engine) as session:
+        [letter] = session.scalars(select(DeadLetter)).all()
+    assert letter.raw == b"garbage" and "not JSON" in letter.reason
+
+
+def test_sparkplug_births_data_state_message_and_rebirth_request(broker, store, uid):
+    host, port = broker
+    group = f"g{uid}"
+    node = EdgeNodeEncoder(group, "paint")
+    ncmd = Listener(host, port, f"spBv1.0/{group}/NCMD/+")
+    pipeline, connector = ingester(store, host, port, f"host-{uid}", groups=[group])
+    publisher = Publisher(host, port)
+    state = Listener(host, port, f"spBv1.0/STATE/host-{uid}")
+    try:
+        assert until(lambda: state.messages)
+        assert json.loads(state.messages[-1].payload)["online"] is True and state.messages[-1].retain
+        metrics = [Metric("booth-1/temperature", unit="degC"), Metric("booth-1/state", STRING)]
+        publisher.publish(
+            [
+                (node.topic("NBIRTH"), node.node_birth(ts_ms=T0_MS)),
+                (node.topic("DBIRTH", "line-1"), node.device_birth("line-1", metrics, ts_ms=T0_MS)),
+            ]
+            + [
+                (node.topic("DDATA", "line-1"), node.data({"booth-1/temperature": 20.0 + i}, "line-1", T0_MS + i))
+                for i in range(1, 301)
+            ]
+            + [(node.topic("DDATA", "line-1"), node.data({"booth-1/state": "running"}, "line-1", T0_MS + 400))]
+        )
+        assert until(lambda: count(store) == 300 and count(store, StateChangeRecord) == 1)
+        stranger = EdgeNodeEncoder(group, "welding")
+        publisher.publish([(stranger.topic("NDATA"), stranger.data({}, ts_ms=T0_MS))])
+        assert until(lambda: ncmd.messages)
+        request = pb.Payload.FromString(ncmd.messages[0].payload)
+        assert ncmd.messages[0].topic == f"spBv1.0/{group}/NCMD/welding"
+        assert [(m.name, m.boolean_value) for m in request.metrics] == [("Node Control/Rebirth", True)]
+    finally:
+        publisher.close()
+        connector.stop()
+        pipeline.stop()
+    assert until(lambda: json.loads(state.messages[-1].payload)["online"] is False)
+    state.close()
+    ncmd.close()
+    state_cleanup = Publisher(host, port)
+    state_cleanup.publish([(f"spBv1.0/STATE/host-{uid}", b"")])  # clear the retained message
+    state_cleanup.close()
+
+
+def test_shared_subscription_splits_the_load_without_loss_or_doubles(broker, store, uid):
+    host, port = broker
+    prefix = f"t{uid}"
+    first = ingester(store, host, port, f"a-{uid}", prefixes=[prefix], share=f"s{uid}")
+    second = ingester(store, host, port, f"b-{uid}", prefixes=[prefix], share=f"s{uid}")
+    publisher = Publisher(host, port)
+    try:
+        publisher.publish(readings(prefix, "site", 2000))
+        assert until(lambda: first[0].stats.received + second[0].stats.received == 2000)
+    finally:
+        publisher.close()
+        for pipeline, connector in (first, second):
+            connector.stop()
+            pipeline.stop()
+    assert first[0].stats.received > 0 and second[0].stats.received > 0
+    assert count(store) == 2000

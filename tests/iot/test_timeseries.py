@@ -1,0 +1,110 @@
+"""The telemetry store on SQLite and PostgreSQL: idempotent bulk writes, reads as events, rollups, retention."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from factoryos.bus import EventBus
+from factoryos.iot.timeseries import Batch, BirthRow, TelemetryStore, from_us, to_us
+from factoryos.model.events import Event, EventKind
+from factoryos.store.telemetry import (
+    CountRollup,
+    CountRow,
+    MeasurementRecord,
+    MeasurementRollup,
+    MeasurementRow,
+    StateChangeRow,
+)
+
+T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+EQ = "ev-plant/paint/line-1/booth-2"
+
+
+def measurements(n: int, start: datetime = T0, step_s: float = 10.0) -> list[MeasurementRow]:
+    return [
+        MeasurementRow(to_us(start + timedelta(seconds=i * step_s)), "ev-plant", EQ, "t", float(i), "degC", "plc", i)
+        for i in range(n)
+    ]
+
+
+def test_writes_are_idempotent_and_read_back_as_events(engine):
+    store = TelemetryStore(engine)
+    batch = Batch(
+        measurements=measurements(30),
+        states=[StateChangeRow(to_us(T0), "ev-plant", EQ, "running", None, "plc", 1000)],
+        counts=[CountRow(to_us(T0), "ev-plant", EQ, 3, 1, 0, "body", "plc", 1001)],
+    )
+    store.write(batch)
+    store.write(batch)
+    store.write(Batch(measurements=measurements(40)))
+    events = list(store.read())
+    assert len(events) == 40 + 2
+    assert list(store.read(EventKind.STATE))[0].payload == {"state": "running"}
+    count = list(store.read(EventKind.COUNT))[0]
+    assert count.payload == {"good": 3, "scrap": 1, "rework": 0, "material": "body"}
+    first = next(store.read(EventKind.MEASUREMENT))
+    assert first.ts == T0 and first.payload == {"name": "t", "value": 0.0, "unit": "degC"}
+
+
+def test_is_an_event_store_for_the_in_process_bus(engine):
+    store = TelemetryStore(engine)
+    bus = EventBus(store)
+    seen = []
+    bus.subscribe(seen.append)
+    events = [
+        Event(
+            ts=T0, site="ev-plant", equipment=EQ, kind=EventKind.STATE, payload={"state": "down"}, source="twin", seq=1
+        ),
+        Event(ts=T0, site="ev-plant", equipment=EQ, kind=EventKind.ALARM, payload={"code": "E1"}, source="twin", seq=2),
+        Event(ts=T0, site="ev-plant", equipment=EQ, kind=EventKind.COUNT, payload={"good": 1}, source="twin", seq=3),
+    ]
+    assert bus.publish_many(events) == 3
+    assert bus.publish_many(events) == 0
+    assert [e.seq for e in seen] == [1, 2, 3]
+    assert {e.kind for e in store.read()} == {EventKind.STATE, EventKind.ALARM, EventKind.COUNT}
+    assert [e.seq for e in store.read(EventKind.ALARM)] == [2]
+
+
+def test_rollups_per_minute_and_hour_are_exact_after_redelivery(engine):
+    store = TelemetryStore(engine)
+    rows = measurements(360)  # one hour, every 10 s, values 0..359
+    store.write(Batch(measurements=rows[:200], counts=[CountRow(to_us(T0), "ev-plant", EQ, 2, 0, 1, None, "plc", 1)]))
+    store.refresh_rollups(rows[0].ts_us, rows[199].ts_us)
+    store.write(Batch(measurements=rows[150:]))  # overlaps what was stored
+    store.refresh_rollups(rows[150].ts_us, rows[-1].ts_us)
+    with Session(engine) as session:
+        minutes = session.scalars(
+            select(MeasurementRollup).where(MeasurementRollup.period_s == 60).order_by(MeasurementRollup.bucket_us)
+        ).all()
+        [hour] = session.scalars(select(MeasurementRollup).where(MeasurementRollup.period_s == 3600)).all()
+        [count_hour] = session.scalars(select(CountRollup).where(CountRollup.period_s == 3600)).all()
+    assert len(minutes) == 60 and all(m.n == 6 for m in minutes)
+    assert (minutes[1].minimum, minutes[1].maximum, minutes[1].total) == (6.0, 11.0, sum(range(6, 12)))
+    assert from_us(minutes[0].bucket_us) == T0
+    assert (hour.n, hour.total, hour.minimum, hour.maximum) == (360, sum(range(360)), 0.0, 359.0)
+    assert (count_hour.good, count_hour.rework) == (2, 1)
+
+
+def test_retention_settings_and_prune(engine):
+    store = TelemetryStore(engine)
+    assert store.retention()["measurements"] == 30
+    store.set_retention("measurements", 1)
+    assert store.retention()["measurements"] == 1
+    today = [row._replace(seq=100 + row.seq) for row in measurements(2)]
+    store.write(Batch(measurements=measurements(3, start=T0 - timedelta(days=3)) + today))
+    store.refresh_rollups(to_us(T0 - timedelta(days=3)), to_us(T0))
+    deleted = store.prune(T0 + timedelta(hours=1))
+    assert deleted["measurements"] == 3 and deleted["rollups_1m"] == 0
+    with Session(engine) as session:
+        assert list(session.scalars(select(MeasurementRecord.seq).order_by(MeasurementRecord.seq))) == [100, 101]
+
+
+def test_births_are_kept_and_replaced(engine):
+    store = TelemetryStore(engine)
+    store.write(Batch(births=[BirthRow("g", "n", "", 1, [["a", 1, 10, "bar"]])]))
+    store.write(Batch(births=[BirthRow("g", "n", "", 2, [["a", 1, 10, "bar"], ["b", 2, 9, ""]])]))
+    [birth] = store.births()
+    assert birth.bd_seq == 2 and len(birth.metrics) == 2
