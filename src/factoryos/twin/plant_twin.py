@@ -58,6 +58,7 @@ class PlannedUnit:
     configuration: dict[str, str]
     order: str = ""
     due: float = math.inf
+    placed: float | None = None  # when the customer ordered it (C2M)
 
 
 @dataclass
@@ -302,7 +303,7 @@ class PlantTwin:
             name = pool.paced.name or pool.work_centers[0]
         else:
             run = lognormal(op.run_minutes * 60.0 * quantity, defaults.RUN_CV)
-            name = op.id
+            name = f"{material}/{op.id}"  # as the schedule's work orders name it
         eligible = frozenset(self.plant.eligible_units(op))
         changeover = None
         if group is not None:

@@ -26,12 +26,13 @@ from factoryos.bus import EventBus
 from factoryos.c2m.demand import generate_orders
 from factoryos.c2m.mix import option_mix
 from factoryos.model.errors import FactoryosError
-from factoryos.model.orders import CustomerOrder
+from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar, shifts
 from factoryos.twin.floor import Floor
 from factoryos.twin.plant_calendar import weekly
 from factoryos.twin.plant_twin import PlannedUnit, PlantTwin, Staffing
+from factoryos.twin.schedule_plan import schedule_plan
 
 SCENARIOS = ("traditional", "smart")
 UTILISATION = 0.8
@@ -65,8 +66,13 @@ def prepare(
     seed: int,
     bus: EventBus | None = None,
     warmup_days: float = WARMUP_DAYS,
+    orders: list[CustomerOrder] | None = None,
+    schedule: list[ScheduledOperation] | None = None,
 ) -> ScenarioRun:
-    """Build the twin of `plant` for a scenario, ready to run for `warmup_days + days`."""
+    """Build the twin of `plant` for a scenario, ready to run for `warmup_days + days`.
+
+    `orders` replaces the generated demand; a `schedule` (smart only) is executed: its units are released at
+    their first scheduled start and each work unit follows its sequence, the other orders as usual."""
     if scenario not in SCENARIOS:
         raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
     if not days > 0 or warmup_days < 0:
@@ -77,8 +83,19 @@ def prepare(
     total = warmup_days + days
     floor = Floor(seed, site=plant.site.id, bus=bus, epoch=epoch, warmup=warmup_days * DAY, source=f"twin-{scenario}")
     twin = PlantTwin(plant, floor)
-    orders = generate_orders(plant, epoch.date(), math.ceil(total), seed)
-    plan = order_plan(plant, orders, epoch, total) if scenario == "smart" else forecast_plan(plant, total, seed)
+    if orders is None:
+        orders = generate_orders(plant, epoch.date(), math.ceil(total), seed)
+    if schedule is not None:
+        if scenario != "smart":
+            raise FactoryosError("a schedule is executed in the smart (order-driven) scenario, not in traditional")
+        plan, twin.schedule = schedule_plan(plant, orders, schedule, epoch)
+        scheduled = {u.order.split("#")[0] for u in plan}
+        plan += order_plan(plant, [o for o in orders if o.id not in scheduled], epoch, total)
+        plan.sort(key=lambda u: u.at)
+    elif scenario == "smart":
+        plan = order_plan(plant, orders, epoch, total)
+    else:
+        plan = forecast_plan(plant, total, seed)
     weekly_units = sum(
         p.demand.units_per_day * sum(p.demand.weekday_profile) for p in plant.products.values() if p.demand
     )
@@ -90,28 +107,13 @@ def prepare(
     fg = floor.finished_goods
     if scenario == "smart":
         for unit in plan:
-            fg.peg(unit.order, _placed(unit, orders, epoch), unit.due)
+            fg.peg(unit.order, unit.at if unit.placed is None else unit.placed, unit.due)
     else:
         for product_id, product in plant.products.items():
             if product.demand is not None:
                 fg.stock_up(product_id, round(product.demand.units_per_day * SAFETY_STOCK_DAYS))
         floor.env.process(_customers(floor, orders, epoch))
     return ScenarioRun(scenario, floor, twin, staffing, plan, epoch, horizon)
-
-
-def _placed(unit: PlannedUnit, orders: list[CustomerOrder], epoch: datetime) -> float:
-    return unit.at if not unit.order else _seconds(_order_index(orders)[unit.order.split("#")[0]].ordered_at, epoch)
-
-
-_INDEX: dict[int, dict[str, CustomerOrder]] = {}
-
-
-def _order_index(orders: list[CustomerOrder]) -> dict[str, CustomerOrder]:
-    key = id(orders)
-    if key not in _INDEX:
-        _INDEX.clear()
-        _INDEX[key] = {o.id: o for o in orders}
-    return _INDEX[key]
 
 
 def _seconds(at: datetime, epoch: datetime) -> float:
@@ -188,7 +190,9 @@ def order_plan(plant: Plant, orders: list[CustomerOrder], epoch: datetime, days:
         for at, (order, k) in zip(_release_times(day, len(units)), units, strict=True):
             due = _seconds(datetime.combine(order.due_date, datetime.min.time(), UTC), epoch) + DAY
             serial = f"{plant.site.id}-{len(plan) + 1:07d}"
-            plan.append(PlannedUnit(at, serial, order.product, dict(order.configuration), f"{order.id}#{k}", due))
+            placed = _seconds(order.ordered_at, epoch)
+            configuration = dict(order.configuration)
+            plan.append(PlannedUnit(at, serial, order.product, configuration, f"{order.id}#{k}", due, placed))
     return [u for u in plan if u.at < days * DAY]
 
 

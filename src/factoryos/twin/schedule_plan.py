@@ -1,0 +1,69 @@
+"""A schedule from `factoryos.scheduling` as the twin's plan: releases, and each work unit's sequence.
+
+Every unit (a serial of a production order) is released at its first scheduled start; each work unit takes
+its scheduled operations in the schedule's order, and when the next one is not there yet (reality ran
+late) takes the earliest of those that are, so the sequence is kept where it can be and nothing waits for
+a unit that is stuck elsewhere. Lots of stocked components are left to the twin's own replenishment.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrder, ScheduledOperation
+from factoryos.model.plant import Plant
+from factoryos.scheduling.plant import production_orders
+from factoryos.twin.calendar import DAY
+from factoryos.twin.plant_twin import PlannedUnit
+
+Assignments = dict[tuple[str, str], tuple[str, int]]  # (serial, material/operation) -> (work unit, position)
+
+
+def schedule_plan(
+    plant: Plant, orders: Sequence[CustomerOrder], schedule: Sequence[ScheduledOperation], epoch: datetime
+) -> tuple[list[PlannedUnit], Assignments]:
+    production = {po.id: po for po in production_orders(plant, orders)}
+    product_of = {p.material: product_id for product_id, p in plant.products.items()}
+    customer = {o.id: o for o in orders}
+    first: dict[str, tuple[float, str]] = {}
+    by_unit: dict[str, list[tuple[float, str, str]]] = {}
+    for k, line in enumerate(schedule):
+        if line.serial is None:
+            continue
+        if line.production_order not in production:
+            raise FactoryosError(
+                f"schedule[{k}]: production order {line.production_order!r} is not one of the given orders'"
+            )
+        if line.equipment not in plant.work_units():
+            raise FactoryosError(f"schedule[{k}].equipment: unknown work unit {line.equipment!r}")
+        start = max(0.0, (line.start - epoch).total_seconds())
+        if line.serial not in first or start < first[line.serial][0]:
+            first[line.serial] = (start, line.production_order)
+        by_unit.setdefault(line.equipment, []).append((start, line.serial, line.operation))
+    assignments: Assignments = {}
+    for unit, lines in by_unit.items():
+        for position, (_, serial, operation) in enumerate(sorted(lines)):
+            assignments[serial, operation] = (unit, position)
+    plan = []
+    for serial, (start, po_id) in sorted(first.items(), key=lambda item: item[1]):
+        po = production[po_id]
+        if po.material not in product_of:
+            raise FactoryosError(f"production order {po_id}: {po.material!r} is not a product's material")
+        order = customer.get(po.customer_order or "")
+        due = (datetime.combine(po.due_date, datetime.min.time(), UTC) - epoch).total_seconds() + DAY
+        placed = (order.ordered_at - epoch).total_seconds() if order is not None else start
+        plan.append(
+            PlannedUnit(
+                start,
+                serial,
+                product_of[po.material],
+                dict(po.configuration),
+                f"{po.customer_order or po_id}#{serial}",
+                due if math.isfinite(due) else math.inf,
+                placed,
+            )
+        )
+    return plan, assignments
