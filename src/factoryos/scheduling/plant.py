@@ -193,7 +193,7 @@ def build_problem(
     units = [o for o in orders if not _made_in_lots(plant, o.material)]
     machines = list(plant.work_units())
     machine_index = {unit: m for m, unit in enumerate(machines)}
-    groups, machine_group = _setup_groups(plant, machines)
+    machine_group = _machine_groups(plant)
     group_index: dict[str, int] = {}
     attributes = sorted({group.attribute for group in plant.changeovers.values()})
     jobs: list[Job] = []
@@ -206,7 +206,7 @@ def build_problem(
         if group_id is None or (op.changeover_group not in (None, group_id)):
             return None
         value = _attribute(plant.changeovers[group_id].attribute, node_material, configuration)
-        return None if value is None else group_index.setdefault(f"{group_id}:{value}", len(group_index))
+        return group_index.setdefault(f"{group_id}:{value}", len(group_index))
 
     made: dict[tuple, Operation] = {}
 
@@ -279,7 +279,7 @@ def build_problem(
             jobs.append(Job(serial, tuple(job_ops), release, due, 1))
 
     problem_machines = tuple(
-        _machine(plant, unit, epoch, calendar_days, machine_group.get(unit), groups, group_index) for unit in machines
+        _machine(plant, unit, epoch, calendar_days, machine_group.get(unit), group_index) for unit in machines
     )
     problem = Problem(problem_machines, tuple(jobs), tuple(ops), tuple(precedences), _names(group_index))
     return PlantProblem(problem, epoch, tuple(machines), tuple(lines), tuple(orders))
@@ -299,26 +299,24 @@ def _pegged(lots: list[tuple[int, int]], supplied: dict[str, float], material: s
     return taken
 
 
-def _setup_groups(plant: Plant, machines: Sequence[str]) -> tuple[dict, dict[str, str]]:
-    """Which changeover group each work unit follows: the one its operations name."""
+def _machine_groups(plant: Plant) -> dict[str, str]:
+    """Which changeover group each work unit follows: the one its operations name (the first, should a
+    unit's operations name several)."""
     machine_group: dict[str, str] = {}
     for routing in plant.routings.values():
         for op in routing.operations:
             if op.changeover_group:
                 for unit in plant.eligible_units(op):
                     machine_group.setdefault(unit, op.changeover_group)
-    return plant.changeovers, machine_group
+    return machine_group
 
 
-def _attribute(attribute: str, material: str, configuration: Mapping[str, str]) -> str | None:
-    """The value a changeover group keys on: an option of the configuration (paint colour) or the material
-    itself (die sets). On a machine with changeovers, an operation without a group of its own (a clearcoat
-    pass) takes the unit's value too, so the booth stays set up for the colour it last handled."""
-    if attribute in configuration:
-        return configuration[attribute]
-    if attribute == "material":
-        return material
-    return None
+def _attribute(attribute: str, material: str, configuration: Mapping[str, str]) -> str:
+    """The value a changeover group keys on: an option of the configuration (paint colour), otherwise the
+    material itself (die sets; a lot of coloured panels has no configuration, its material says the colour).
+    On a machine with changeovers, an operation without a group of its own (a clearcoat pass) takes the
+    unit's value too, so the booth stays set up for the colour it last handled."""
+    return configuration.get(attribute, material)
 
 
 def _duration(plant: Plant, unit: str, op: RoutingOperation, quantity: float) -> int:
@@ -332,11 +330,13 @@ def _duration(plant: Plant, unit: str, op: RoutingOperation, quantity: float) ->
     return max(1, round(seconds))
 
 
-def _machine(plant, unit, epoch, days, group_id, groups, group_index) -> Machine:
+def _machine(plant: Plant, unit: str, epoch: datetime, days: int, group_id, group_index) -> Machine:
+    """A work unit with its calendar and, if it follows a changeover group, the setup matrix over all
+    setup groups (zero between values of different changeover groups: they never meet on it)."""
     unavailable = unavailable_periods(plant, unit, epoch, days)
     if group_id is None:
         return Machine(unit, unavailable)
-    group = groups[group_id]
+    group = plant.changeovers[group_id]
     names = _names(group_index)
     values = [name.split(":", 1) for name in names]
     matrix = tuple(

@@ -129,3 +129,27 @@ def test_every_unit_structure_starts_with_the_product(ev_plant, ev_orders):
     nodes = structure(ev_plant, "ev-sedan", ev_orders[0].configuration)
     assert nodes[0].material == "ev-sedan" and nodes[0].parent is None
     assert all(n.parent is not None and n.parent < k for k, n in enumerate(nodes) if k)
+
+
+def test_the_shared_appliance_plant_maps_partner_orders_and_runs_its_cells_lights_out(appliance_plant):
+    from datetime import date
+
+    from factoryos.c2m.demand import generate_orders
+    from factoryos.scheduling.checker import check
+    from factoryos.scheduling.plant import build_problem
+    from factoryos.scheduling.rolling import rolling_sequence
+
+    units = appliance_plant.work_units()
+    lights_out = [u for u, (_, wc, _) in units.items() if appliance_plant.work_centers()[wc][1].lights_out]
+    manned = [u for u, (_, wc, _) in units.items() if not appliance_plant.work_centers()[wc][1].lights_out]
+    assert lights_out and manned
+    for unit in lights_out:
+        periods = unavailable_periods(appliance_plant, unit, EPOCH, 14)
+        assert sum(e - s for s, e in periods) <= 24 * HOUR  # maintenance at most
+    assert sum(e - s for s, e in unavailable_periods(appliance_plant, manned[0], EPOCH, 14)) > 4 * 24 * HOUR
+    orders = generate_orders(appliance_plant, date(2027, 3, 1), 1, seed=3)
+    partners = [o for o in orders if appliance_plant.tenants[o.tenant].role == "partner"][:2]
+    plant_problem = build_problem(
+        appliance_plant, production_orders(appliance_plant, partners), EPOCH, calendar_days=20
+    )
+    assert check(plant_problem.problem, rolling_sequence(plant_problem.problem)) == []
