@@ -1,0 +1,99 @@
+"""OEE to ISO 22400-2 on hand-checked examples: the factors, the six big losses, lines, shifts and days."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from factoryos.iot.oee import (
+    Counted,
+    Window,
+    by_line,
+    by_window,
+    clip,
+    day_windows,
+    equipment_oee,
+    shift_windows,
+    state_intervals,
+)
+
+T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+PRESS = "ev/body/line-1/press"
+WELDER = "ev/body/line-1/welder"
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def test_one_shift_by_hand():
+    # 8 h: 30 min setup, 6 h running, 40 min down, 20 min starved, 30 min maintenance (planned), then running
+    changes = [
+        (at(0), PRESS, "setup"),
+        (at(30), PRESS, "running"),
+        (at(390), PRESS, "down"),
+        (at(430), PRESS, "starved"),
+        (at(450), PRESS, "maintenance"),
+    ]
+    intervals = state_intervals(changes, T0, at(480))
+    counts = [Counted(at(35), PRESS, scrap=3), Counted(at(100), PRESS, good=300, scrap=5, rework=2)]
+    [(key, f)] = equipment_oee(intervals, counts, ideal_cycle_s=60.0, startup_s=600).items()
+    assert key == PRESS
+    assert f.planned_busy_s == 450 * 60  # 480 min less 30 min planned maintenance
+    assert f.production_s == 360 * 60
+    assert f.availability == pytest.approx(360 / 450)
+    assert f.performance == pytest.approx(310 / 360)  # 310 units of 1 min ideal in 360 min
+    assert f.quality == pytest.approx(300 / 310)
+    assert f.oee == pytest.approx(300 / 450)  # ideal time of the good units over planned busy time
+    losses = f.losses
+    assert losses.breakdowns_s == 40 * 60 and losses.setup_s == 30 * 60 and losses.minor_stops_s == 20 * 60
+    assert losses.reduced_speed_s == 50 * 60
+    assert losses.startup_rejects_s == 3 * 60 and losses.defects_s == 7 * 60  # 3 scrap in the first 10 min
+    ideal_good = 300 * 60
+    assert sum(losses.as_tuple()) + ideal_good == pytest.approx(f.planned_busy_s)
+
+
+def test_state_before_the_window_carries_in_and_unknown_time_is_not_counted():
+    changes = [(at(-60), PRESS, "running"), (at(30), PRESS, "idle"), (at(10), WELDER, "running")]
+    intervals = state_intervals(changes, T0, at(60))
+    spans = sorted((i.equipment, i.state, i.start, i.end) for i in intervals)
+    assert spans == [
+        (PRESS, "idle", at(30), at(60)),
+        (PRESS, "running", T0, at(30)),
+        (WELDER, "running", at(10), at(60)),
+    ]
+
+
+def test_line_adds_times_and_units_of_its_equipment():
+    changes = [(T0, PRESS, "running"), (T0, WELDER, "running"), (at(30), WELDER, "down")]
+    intervals = state_intervals(changes, T0, at(60))
+    counts = [Counted(at(1), PRESS, good=60), Counted(at(1), WELDER, good=20, scrap=10)]
+    per_equipment = equipment_oee(intervals, counts, {PRESS: 60.0, WELDER: 60.0})
+    assert per_equipment[PRESS].oee == pytest.approx(1.0)
+    assert per_equipment[WELDER].oee == pytest.approx(20 / 60)
+    [(line, figure)] = by_line(per_equipment).items()
+    assert line == "ev/body/line-1"
+    assert figure.oee == pytest.approx((60 + 20) / 120) and figure.produced == 90 and figure.good == 80
+
+
+def test_shifts_days_and_planned_windows():
+    windows = shift_windows(T0, T0 + timedelta(days=1), [("early", time(6), time(14)), ("night", time(22), time(6))])
+    assert [w.name for w in windows] == ["2026-11-23 early", "2026-11-23 night"]
+    assert windows[1].end == datetime(2026, 11, 24, 6, tzinfo=UTC)
+    days = day_windows(at(-120), at(24 * 60))
+    assert [d.name for d in days] == ["2026-11-23", "2026-11-24"] and days[0].start == at(-120)
+    changes = [(T0, PRESS, "running"), (at(240), PRESS, "down")]
+    intervals = state_intervals(changes, T0, at(480))
+    counts = [Counted(at(10), PRESS, good=120), Counted(at(300), PRESS, good=1)]
+    halves = [Window("first", T0, at(240)), Window("second", at(240), at(480))]
+    figures = by_window(intervals, counts, 120.0, halves)
+    assert figures["first"].oee == pytest.approx(1.0)
+    assert figures["second"].availability == 0.0 and figures["second"].produced == 1
+    assert sum(i.seconds for i in clip(intervals, halves[:1])) == 240 * 60
+
+
+def test_nothing_known_gives_zeros_not_errors():
+    assert equipment_oee([], [Counted(T0, PRESS, good=1)], 1.0) == {}
+    [(_, f)] = equipment_oee(state_intervals([(T0, PRESS, "idle")], T0, at(1)), [], 1.0).items()
+    assert (f.availability, f.performance, f.quality, f.oee) == (0.0, 0.0, 0.0, 0.0)
