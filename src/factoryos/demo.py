@@ -73,7 +73,13 @@ def rampup_stage(ctx: DemoContext) -> None:
         ctx.console.print(f"ramp-up  {section.facts['first month']} in month 1 to {section.facts['last month']}")
 
 
-STAGES: list[Callable[[DemoContext], None]] = [load_plant_stage, orders_stage, rampup_stage]
+def schedule_stage(ctx: DemoContext) -> None:
+    from factoryos.scheduling.plant_demo import schedule_stage as run
+
+    run(ctx)
+
+
+STAGES: list[Callable[[DemoContext], None]] = [load_plant_stage, orders_stage, rampup_stage, schedule_stage]
 
 
 def run_demo(ctx: DemoContext, out: Path) -> Path:

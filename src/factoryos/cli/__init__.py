@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from factoryos.cli import bench, common, orders, plant, system
+from factoryos.cli import bench, common, iot, orders, plant, schedule, simulate, system
 
 app = typer.Typer(
     name="factoryos",
@@ -17,6 +17,11 @@ app.command("init")(system.init)
 app.command("demo")(system.demo)
 app.add_typer(plant.app, name="plant")
 app.add_typer(orders.app, name="orders")
+app.command("schedule")(schedule.schedule)
+app.command("simulate")(simulate.simulate)
+app.command("ingest")(iot.ingest)
+app.command("oee")(iot.oee)
+app.add_typer(iot.app, name="iot")
 app.add_typer(bench.app, name="bench")
 
 
