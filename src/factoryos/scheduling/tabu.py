@@ -1,9 +1,10 @@
 """Tabu search on machine sequences (Nowicki & Smutnicki's N5 moves) for makespan.
 
-It applies when the problem is a plain (possibly flexible, with machines fixed) job shop: no calendars,
-changeovers or frozen operations. Each step swaps the first or last two operations of a block on a
-critical path, the move with the best estimated makespan that is not tabu; stagnation sends it back to
-the best schedule with a random kick. Pure Python, so it pays to keep the inner loops flat.
+It applies when the problem is a plain job shop (flexible ones with their machines kept): no calendars,
+changeovers or frozen operations, and no zero durations (which could let a swap close a cycle). Each
+step swaps the first or last two operations of a block on a critical path, picking the move with the
+best estimated makespan that is not tabu; stagnation sends it back to the best schedule with a random
+kick. Pure Python, so a swap only re-times what it can affect: heads after it, tails before it.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ def applies(problem: Problem) -> bool:
         not problem.has_setups
         and not any(m.unavailable for m in problem.machines)
         and not any(op.frozen for op in problem.operations)
+        and all(mode.duration > 0 for op in problem.operations for mode in op.modes)
     )
 
 
 class _Graph:
-    """The disjunctive graph of one schedule: fixed precedences plus machine order."""
+    """The disjunctive graph of one schedule (precedences plus machine order), with its heads (earliest
+    starts), tails (longest work after) and a topological order kept up to date across swaps."""
 
     def __init__(self, problem: Problem, schedule: Schedule) -> None:
         n = len(problem.operations)
@@ -38,74 +41,92 @@ class _Graph:
         self.machine_of = [a.machine for a in schedule]
         self.duration = [problem.operations[op].duration_on(schedule[op].machine) for op in range(n)]
         self.release = [problem.release(op) for op in range(n)]
-        self.preds = [list(problem.predecessors[op]) for op in range(n)]
-        self.succs = [list(problem.successors[op]) for op in range(n)]
-        self.sequences = [seq for seq in machine_sequences(problem, schedule)]
+        self.preds = [problem.predecessors[op] for op in range(n)]
+        self.succs = [problem.successors[op] for op in range(n)]
+        self.sinks = [op for op in range(n) if not self.succs[op]]
+        self.sequences = machine_sequences(problem, schedule)
         self.machine_pred = [-1] * n
         self.machine_succ = [-1] * n
         for sequence in self.sequences:
-            self._link(sequence)
+            for k, op in enumerate(sequence):
+                self.machine_pred[op] = sequence[k - 1] if k else -1
+                self.machine_succ[op] = sequence[k + 1] if k + 1 < len(sequence) else -1
+        self.order: list[int] = []
+        self.position = [0] * n
+        self.head = [0] * n
+        self.tail = [0] * n
+        self.makespan = 0
+        self._sort()
+        self._heads_from(0)
+        self._tails_to(n - 1)
 
-    def _link(self, sequence: list[int]) -> None:
-        for k, op in enumerate(sequence):
-            self.machine_pred[op] = sequence[k - 1] if k else -1
-            self.machine_succ[op] = sequence[k + 1] if k + 1 < len(sequence) else -1
-
-    def evaluate(self) -> tuple[list[int], list[int], int]:
-        """Heads (earliest starts), tails (work after) and makespan."""
-        n, duration, preds, succs = self.n, self.duration, self.preds, self.succs
-        mpred, msucc = self.machine_pred, self.machine_succ
-        indegree = [len(preds[v]) + (mpred[v] >= 0) for v in range(n)]
-        order = [v for v in range(n) if indegree[v] == 0]
-        head = self.release[:]
+    def _sort(self) -> None:
+        mpred, msucc, succs = self.machine_pred, self.machine_succ, self.succs
+        indegree = [len(self.preds[v]) + (mpred[v] >= 0) for v in range(self.n)]
+        order = [v for v in range(self.n) if indegree[v] == 0]
         for v in order:
-            end = head[v] + duration[v]
             for w in succs[v]:
-                if head[w] < end:
-                    head[w] = end
                 indegree[w] -= 1
                 if not indegree[w]:
                     order.append(w)
             w = msucc[v]
             if w >= 0:
-                if head[w] < end:
-                    head[w] = end
                 indegree[w] -= 1
                 if not indegree[w]:
                     order.append(w)
-        tail = [0] * n
-        for v in reversed(order):
-            best = 0
-            for w in succs[v]:
-                t = tail[w] + duration[w]
+        self.order = order
+        for k, v in enumerate(order):
+            self.position[v] = k
+
+    def _heads_from(self, first: int) -> None:
+        head, duration, release, preds, mpred = self.head, self.duration, self.release, self.preds, self.machine_pred
+        order = self.order
+        for k in range(first, self.n):
+            v = order[k]
+            best = release[v]
+            for p in preds[v]:
+                t = head[p] + duration[p]
                 if t > best:
                     best = t
-            w = msucc[v]
-            if w >= 0:
-                t = tail[w] + duration[w]
+            p = mpred[v]
+            if p >= 0:
+                t = head[p] + duration[p]
+                if t > best:
+                    best = t
+            head[v] = best
+        self.makespan = max(head[v] + duration[v] for v in self.sinks)
+
+    def _tails_to(self, last: int) -> None:
+        tail, duration, succs, msucc, order = self.tail, self.duration, self.succs, self.machine_succ, self.order
+        for k in range(last, -1, -1):
+            v = order[k]
+            best = 0
+            for s in succs[v]:
+                t = tail[s] + duration[s]
+                if t > best:
+                    best = t
+            s = msucc[v]
+            if s >= 0:
+                t = tail[s] + duration[s]
                 if t > best:
                     best = t
             tail[v] = best
-        return head, tail, max(head[v] + duration[v] + tail[v] for v in range(n))
 
-    def critical_blocks(self, head: list[int], tail: list[int], makespan: int, rng: random.Random) -> list[list[int]]:
-        """The machine blocks of one critical path (chosen at random where paths fork)."""
-        duration, succs, msucc = self.duration, self.succs, self.machine_succ
-        starts = [
-            v for v in range(self.n) if head[v] == self.release[v] and head[v] + duration[v] + tail[v] == makespan
-        ]
-        v = rng.choice(starts)
+    def critical_blocks(self, rng: random.Random) -> list[list[int]]:
+        """The machine blocks of one critical path, traced back from its end (at random where paths fork)."""
+        head, duration, preds, mpred = self.head, self.duration, self.preds, self.machine_pred
+        v = rng.choice([v for v in self.sinks if head[v] + duration[v] == self.makespan])
         path = [v]
-        while True:
-            end = head[v] + duration[v]
-            options = [w for w in succs[v] if head[w] == end and head[w] + duration[w] + tail[w] == makespan]
-            w = msucc[v]
-            if w >= 0 and head[w] == end and head[w] + duration[w] + tail[w] == makespan:
-                options.append(w)
+        while head[v] > self.release[v] or (head[v] and (preds[v] or mpred[v] >= 0)):
+            options = [p for p in preds[v] if head[p] + duration[p] == head[v]]
+            p = mpred[v]
+            if p >= 0 and head[p] + duration[p] == head[v]:
+                options.append(p)
             if not options:
                 break
-            v = rng.choice(options)
+            v = options[0] if len(options) == 1 else rng.choice(options)
             path.append(v)
+        path.reverse()
         blocks, current = [], [path[0]]
         for a, b in zip(path, path[1:], strict=False):
             if self.machine_succ[a] == b:
@@ -116,10 +137,10 @@ class _Graph:
         blocks.append(current)
         return blocks
 
-    def estimate_swap(self, u: int, v: int, head: list[int], tail: list[int]) -> int:
-        """Longest path through u and v after v moves directly before u (a lower bound on the makespan)."""
-        duration, mpred, msucc = self.duration, self.machine_pred, self.machine_succ
-        a, b = mpred[u], msucc[v]
+    def estimate_swap(self, u: int, v: int) -> int:
+        """Longest path through u and v once v moves directly before u (a lower bound on the makespan)."""
+        head, tail, duration = self.head, self.tail, self.duration
+        a, b = self.machine_pred[u], self.machine_succ[v]
         head_v = max(
             [self.release[v], 0 if a < 0 else head[a] + duration[a]] + [head[x] + duration[x] for x in self.preds[v]]
         )
@@ -128,9 +149,9 @@ class _Graph:
         tail_v = max([tail_u + duration[u]] + [tail[x] + duration[x] for x in self.succs[v]])
         return max(head_v + duration[v] + tail_v, head_u + duration[u] + tail_u)
 
-    def swap(self, machine: int, u: int, v: int) -> None:
-        """Machine order ... a, u, v, b ... becomes ... a, v, u, b ..."""
-        sequence = self.sequences[machine]
+    def swap(self, u: int, v: int) -> None:
+        """Machine order ... a, u, v, b ... becomes ... a, v, u, b ...; re-time what that can change."""
+        sequence = self.sequences[self.machine_of[u]]
         k = sequence.index(u)
         sequence[k], sequence[k + 1] = v, u
         a, b = self.machine_pred[u], self.machine_succ[v]
@@ -140,17 +161,25 @@ class _Graph:
             self.machine_succ[a] = v
         if b >= 0:
             self.machine_pred[b] = u
+        first, last = self.position[u], self.position[v]
+        reached, before, after = {u}, [], []
+        preds, mpred = self.preds, self.machine_pred
+        for w in self.order[first + 1 : last]:
+            if mpred[w] in reached or any(p in reached for p in preds[w]):
+                reached.add(w)
+                after.append(w)
+            else:
+                before.append(w)
+        segment = [*before, v, u, *after]
+        self.order[first : last + 1] = segment
+        for k, w in enumerate(segment, start=first):
+            self.position[w] = k
+        self._heads_from(first)
+        self._tails_to(self.position[u])
 
-    def schedule(self, head: list[int]) -> Schedule:
-        return tuple(Assignment(self.machine_of[op], head[op], head[op] + self.duration[op]) for op in range(self.n))
-
-    def snapshot(self) -> list[list[int]]:
-        return [sequence[:] for sequence in self.sequences]
-
-    def restore(self, sequences: list[list[int]]) -> None:
-        self.sequences = [sequence[:] for sequence in sequences]
-        for sequence in self.sequences:
-            self._link(sequence)
+    def schedule(self) -> Schedule:
+        head, duration = self.head, self.duration
+        return tuple(Assignment(self.machine_of[op], head[op], head[op] + duration[op]) for op in range(self.n))
 
 
 def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int = 0) -> None:
@@ -161,8 +190,7 @@ def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int =
     rng = random.Random(seed)
     schedule, best_value = pool.snapshot()
     graph = _Graph(problem, schedule)
-    head, tail, current = graph.evaluate()
-    best_sequences = graph.snapshot()
+    best = schedule
     tabu: dict[tuple[int, int], int] = {}
     tenure = TENURE + len(problem.operations) // len(problem.machines) // 2
     stall, iteration = 0, 0
@@ -173,32 +201,28 @@ def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int =
                 return
             schedule, value = pool.snapshot()
             if value < best_value:
-                graph = _Graph(problem, schedule)
-                head, tail, current = graph.evaluate()
-                best_value, best_sequences, stall = current, graph.snapshot(), 0
+                graph, best, best_value, stall = _Graph(problem, schedule), schedule, value, 0
                 tabu.clear()
-        moves = _moves(graph.critical_blocks(head, tail, current, rng))
+        moves = _moves(graph.critical_blocks(rng))
         if not moves:
             return
         chosen, chosen_value = None, None
         for u, v in moves:
-            value = graph.estimate_swap(u, v, head, tail)
+            value = graph.estimate_swap(u, v)
             allowed = tabu.get((u, v), -1) < iteration or value < best_value
             if allowed and (chosen_value is None or value < chosen_value):
                 chosen, chosen_value = (u, v), value
         u, v = chosen if chosen is not None else rng.choice(moves)
-        graph.swap(graph.machine_of[u], u, v)
+        graph.swap(u, v)
         tabu[(v, u)] = iteration + tenure + rng.randrange(tenure)
-        head, tail, current = graph.evaluate()
-        if current < best_value:
-            best_value, best_sequences, stall = current, graph.snapshot(), 0
-            pool.offer(graph.schedule(head), "tabu")
+        if graph.makespan < best_value:
+            best, best_value, stall = graph.schedule(), graph.makespan, 0
+            pool.offer(best, "tabu")
         else:
             stall += 1
         if stall > PATIENCE:
-            graph.restore(best_sequences)
+            graph = _Graph(problem, best)
             _kick(graph, rng)
-            head, tail, current = graph.evaluate()
             tabu.clear()
             stall = 0
 
@@ -220,10 +244,9 @@ def _moves(blocks: list[list[int]]) -> list[tuple[int, int]]:
 def _kick(graph: _Graph, rng: random.Random) -> None:
     """A few random swaps of critical neighbours, to leave a local optimum the tabu list cannot."""
     for _ in range(3):
-        head, tail, value = graph.evaluate()
-        blocks = [b for b in graph.critical_blocks(head, tail, value, rng) if len(b) > 1]
+        blocks = [b for b in graph.critical_blocks(rng) if len(b) > 1]
         if not blocks:
             return
         block = rng.choice(blocks)
         k = rng.randrange(len(block) - 1)
-        graph.swap(graph.machine_of[block[k]], block[k], block[k + 1])
+        graph.swap(block[k], block[k + 1])

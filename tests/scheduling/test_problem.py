@@ -1,0 +1,81 @@
+"""Bad problems are refused with a message that says what is wrong and where."""
+
+from __future__ import annotations
+
+import pytest
+
+from factoryos.model.errors import FactoryosError
+from factoryos.scheduling import Frozen, Job, Machine, Mode, Model, Operation, Problem
+
+
+def test_unknown_machine():
+    model = Model()
+    model.add_machine("press")
+    job = model.add_job("order-1")
+    model.add_operation(job, {3: 10}, name="stamp")
+    with pytest.raises(FactoryosError, match=r"order-1/stamp.*unknown machine 3"):
+        model.problem()
+
+
+def test_operation_with_no_eligible_machine():
+    model = Model()
+    model.add_machine("press")
+    job = model.add_job("order-1")
+    model.add_operation(job, {}, name="weld")
+    with pytest.raises(FactoryosError, match=r"order-1/weld.*no eligible machine"):
+        model.problem()
+
+
+def test_cyclic_precedence_names_the_operations():
+    model = Model()
+    model.add_machine("m")
+    job = model.add_job("sub")
+    first = model.add_operation(job, {0: 1}, name="a")
+    second = model.add_operation(job, {0: 1}, name="b")
+    model.add_precedence(second, first)
+    with pytest.raises(FactoryosError, match=r"cyclic.*sub/a.*sub/b"):
+        model.problem()
+
+
+def test_frozen_on_an_ineligible_machine():
+    model = Model()
+    model.add_machine("m0")
+    model.add_machine("m1")
+    job = model.add_job("j")
+    model.add_operation(job, {0: 5}, frozen=Frozen(machine=1, start=0))
+    with pytest.raises(FactoryosError, match="frozen on machine 1"):
+        model.problem()
+
+
+def test_changeover_matrix_must_match_setup_groups():
+    with pytest.raises(FactoryosError, match="changeover matrix must be 2 x 2"):
+        Problem(
+            machines=(Machine("paint", changeover=((0, 1),)),),
+            jobs=(Job("j", (0,)),),
+            operations=(Operation(0, (Mode(0, 5),), setup_group=0),),
+            setup_groups=("red", "blue"),
+        )
+
+
+def test_overlapping_unavailable_periods():
+    with pytest.raises(FactoryosError, match="sorted and disjoint"):
+        Problem(
+            machines=(Machine("m", unavailable=((0, 10), (5, 20))),),
+            jobs=(Job("j", (0,)),),
+            operations=(Operation(0, (Mode(0, 5),)),),
+        )
+
+
+def test_builder_chains_routings_and_keeps_sub_assemblies_apart():
+    model = Model()
+    model.add_machine("m")
+    body = model.add_job("body")
+    a = model.add_operation(body, {0: 1})
+    b = model.add_operation(body, {0: 1})
+    sub = model.add_job("battery")
+    c = model.add_operation(sub, {0: 1})
+    model.add_precedence(c, b)
+    problem = model.problem()
+    assert set(problem.precedences) == {(a, b), (c, b)}
+    assert problem.predecessors[b] == (a, c)
+    assert problem.job_ends == ((b,), (c,))
