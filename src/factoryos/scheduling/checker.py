@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from factoryos.scheduling.calendar import blocked, finish
 from factoryos.scheduling.problem import Problem
-from factoryos.scheduling.schedule import Schedule, machine_sequences
+from factoryos.scheduling.schedule import Assignment, Schedule, machine_sequences
 
 
 @dataclass(frozen=True)
@@ -41,35 +41,16 @@ def check(problem: Problem, schedule: Schedule) -> list[Violation]:
                     f"{problem.label(before)} ends at {schedule[before].end}",
                 )
             )
-    for machine, sequence in enumerate(machine_sequences(problem, schedule)):
-        violations.extend(_check_machine(problem, schedule, machine, sequence))
+    known = tuple(a if 0 <= a.machine < len(problem.machines) else Assignment(0, 0, 0) for a in schedule)
+    for machine, sequence in enumerate(machine_sequences(problem, known)):
+        on_machine = [op for op in sequence if schedule[op].machine == machine]
+        violations.extend(_check_machine(problem, schedule, machine, on_machine))
     return violations
 
 
 def _check_operation(problem: Problem, schedule: Schedule, op: int) -> list[Violation]:
     operation, assignment, label = problem.operations[op], schedule[op], problem.label(op)
     found = []
-    eligible = {mode.machine: mode.duration for mode in operation.modes}
-    if assignment.machine not in eligible:
-        return [Violation("eligibility", (op,), f"{label} is on machine {assignment.machine}, not eligible")]
-    machine = problem.machines[assignment.machine]
-    expected_end = finish(machine.unavailable, assignment.start, eligible[assignment.machine], operation.interruptible)
-    if assignment.end != expected_end:
-        found.append(
-            Violation(
-                "duration",
-                (op,),
-                f"{label} runs [{assignment.start}, {assignment.end}), should end at {expected_end}",
-            )
-        )
-    if blocked(machine.unavailable, assignment.start, assignment.end, operation.interruptible):
-        found.append(
-            Violation(
-                "calendar",
-                (op,),
-                f"{label} runs [{assignment.start}, {assignment.end}) into a period when {machine.name!r} is off",
-            )
-        )
     release = problem.release(op)
     if assignment.start < release:
         found.append(Violation("release", (op,), f"{label} starts at {assignment.start}, before its release {release}"))
@@ -81,6 +62,26 @@ def _check_operation(problem: Problem, schedule: Schedule, op: int) -> list[Viol
                 (op,),
                 f"{label} is frozen at {frozen.start} on machine {frozen.machine}, "
                 f"scheduled at {assignment.start} on machine {assignment.machine}",
+            )
+        )
+    eligible = {mode.machine: mode.duration for mode in operation.modes}
+    if assignment.machine not in eligible:
+        found.append(Violation("eligibility", (op,), f"{label} is on machine {assignment.machine}, not eligible"))
+        return found
+    machine = problem.machines[assignment.machine]
+    expected_end = finish(machine.unavailable, assignment.start, eligible[assignment.machine], operation.interruptible)
+    if assignment.end != expected_end:
+        found.append(
+            Violation(
+                "duration", (op,), f"{label} runs [{assignment.start}, {assignment.end}), should end at {expected_end}"
+            )
+        )
+    if blocked(machine.unavailable, assignment.start, assignment.end, operation.interruptible):
+        found.append(
+            Violation(
+                "calendar",
+                (op,),
+                f"{label} runs [{assignment.start}, {assignment.end}) into a period when {machine.name!r} is off",
             )
         )
     return found

@@ -1,0 +1,95 @@
+"""The building blocks of the full solver: dispatching rules, tabu search's incremental timing, and
+large-neighbourhood search on a problem with everything in it."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from factoryos.model.errors import FactoryosError
+from factoryos.scheduling import MAKESPAN, RULES, Frozen, Model, Objective, check, dispatch, evaluate, makespan, solve
+from factoryos.scheduling.lns import improve
+from factoryos.scheduling.pool import SharedBest
+from factoryos.scheduling.readers import read_instance
+from factoryos.scheduling.tabu import _Graph, _moves, tabu_search
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_every_rule_is_feasible_on_a_flexible_shop(instances, rule):
+    problem = read_instance(instances / "fjsp/mk04.fjs")
+    assert check(problem, dispatch(problem, rule)) == []
+
+
+def test_unknown_rule():
+    with pytest.raises(FactoryosError, match="unknown dispatching rule"):
+        dispatch(busy_plant(), "RANDOM")
+
+
+def test_incremental_timing_matches_a_full_recomputation(instances):
+    problem = read_instance(instances / "jssp/ft10.txt")
+    graph = _Graph(problem, dispatch(problem, "SPT"))
+    rng = random.Random(7)
+    for _ in range(200):
+        graph.swap(*rng.choice(_moves(graph.critical_blocks(rng))))
+    fresh = _Graph(problem, graph.schedule())
+    assert (fresh.head, fresh.tail, fresh.makespan) == (graph.head, graph.tail, graph.makespan)
+    assert check(problem, graph.schedule()) == []
+
+
+def test_tabu_search_improves_a_dispatched_schedule(instances):
+    problem = read_instance(instances / "jssp/ft10.txt")
+    start = dispatch(problem, "SPT")
+    pool = SharedBest(problem, MAKESPAN, start, "dispatch", None)
+    tabu_search(problem, pool, time.monotonic() + 1.0, seed=1)
+    assert check(problem, pool.schedule) == []
+    assert pool.value < makespan(start)
+
+
+def busy_plant():
+    """Flexible machines with breaks and changeovers, due dates, a frozen operation and a DAG."""
+    rng = random.Random(3)
+    model = Model()
+    groups = [model.add_setup_group(c) for c in ("white", "black", "silver")]
+    matrix = [[0 if g == h else rng.randint(2, 6) for h in groups] for g in groups]
+    machines = [
+        model.add_machine(f"m{k}", unavailable=[(40 + 60 * i, 50 + 60 * i) for i in range(6)], changeover=matrix)
+        for k in range(4)
+    ]
+    for j in range(10):
+        job = model.add_job(
+            f"order-{j}", release=rng.randint(0, 20), due=rng.randint(60, 200), weight=rng.randint(1, 4)
+        )
+        ops = [
+            model.add_operation(
+                job,
+                {m: rng.randint(3, 12) for m in rng.sample(machines, 2)},
+                setup_group=rng.choice(groups),
+                interruptible=rng.random() < 0.3,
+                after_previous=k != 1,
+            )
+            for k in range(4)
+        ]
+        model.add_precedence(ops[0], ops[2])
+    model.add_operation(model.add_job("locked"), {machines[0]: 5}, frozen=Frozen(machines[0], 25))
+    return model.problem()
+
+
+def test_lns_keeps_everything_feasible_and_never_gets_worse():
+    problem = busy_plant()
+    objective = Objective(weighted_tardiness=5, setup_time=1)
+    start = dispatch(problem, "ATC")
+    assert check(problem, start) == []
+    pool = SharedBest(problem, objective, start, "dispatch", None)
+    improve(problem, objective, pool, deadline=time.monotonic() + 3.0, workers=1, seed=2)
+    assert check(problem, pool.schedule) == []
+    assert evaluate(problem, pool.schedule, objective) == pool.value <= evaluate(problem, start, objective)
+
+
+def test_full_solver_beats_dispatching_on_a_busy_plant():
+    problem = busy_plant()
+    objective = Objective(weighted_tardiness=5, setup_time=1)
+    result = solve(problem, objective, time_limit=5, workers=2)
+    assert check(problem, result.schedule) == []
+    assert result.objective <= min(evaluate(problem, dispatch(problem, rule), objective) for rule in RULES)
