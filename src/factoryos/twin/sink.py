@@ -1,7 +1,8 @@
 """Where parts leave the floor: completions (lead time, due dates) and scrap, and the work in process count.
 
-Work in process is the number of parts released and not yet completed or scrapped, integrated over time,
-so that Little's law (WIP = throughput x lead time) can be checked on the twin's own output.
+Work in process is the number of parts released and not yet completed or scrapped, integrated over time.
+Like throughput and lead time, its average counts only parts released after the warm-up, so the three
+describe the same parts and Little's law (WIP = throughput x lead time) can be checked on the output.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Sink:
         "with_due",
         "on_time",
         "wip",
+        "_measured",
         "_wip_area",
         "_last",
         "by_product",
@@ -41,6 +43,7 @@ class Sink:
         self.with_due = 0
         self.on_time = 0
         self.wip = 0
+        self._measured = 0  # work in process released after the warm-up
         self._wip_area = 0.0
         self._last = 0.0
         self.by_product: dict[str, int] = {}
@@ -48,12 +51,14 @@ class Sink:
     def released(self, part: Part) -> None:
         self._accrue()
         self.wip += 1
+        self._measured += part.released >= self.warmup
 
     def put(self, part: Part) -> None:
         now = self.env.now
         self._accrue()
         self.wip -= 1
         if part.released >= self.warmup:
+            self._measured -= 1
             self.completed += 1
             self.lead_time_sum += now - part.released
             if part.due != float("inf"):
@@ -66,14 +71,15 @@ class Sink:
     def scrapped(self, part: Part) -> None:
         self._accrue()
         self.wip -= 1
+        self._measured -= part.released >= self.warmup
         self.scrapped_count += 1
 
     def average_wip(self, now: float) -> float:
         span = now - self.warmup
-        return (self._wip_area + self.wip * (now - self._last)) / span if span > 0 else 0.0
+        return (self._wip_area + self._measured * (now - self._last)) / span if span > 0 else 0.0
 
     def _accrue(self) -> None:
         now = self.env.now
         if now > self.warmup:
-            self._wip_area += self.wip * (now - max(self._last, self.warmup))
+            self._wip_area += self._measured * (now - max(self._last, self.warmup))
         self._last = now

@@ -1,0 +1,167 @@
+"""The twin built from the reference plant files: it runs, it is reproducible, the scenarios differ the way
+they should, a schedule is followed, and bad input is refused clearly."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from factoryos.bus import EventBus
+from factoryos.cli.simulate import simulate
+from factoryos.model.errors import FactoryosError
+from factoryos.model.events import EventKind
+from factoryos.model.orders import ScheduledOperation
+from factoryos.model.validate import PlantFileError
+from factoryos.report import Section
+from factoryos.twin.event_log import RollingEventStore
+from factoryos.twin.experiment import replicate, run_experiment
+from factoryos.twin.report import comparison_section, simulate_plant, simulation_section
+from factoryos.twin.scenarios import epoch_for, prepare
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def run(plant, scenario: str, days: float = 3, seed: int = 1, **options):
+    prepared = prepare(plant, scenario, days, seed, **options)
+    return prepared, prepared.floor.run(prepared.horizon)
+
+
+@pytest.fixture(scope="module")
+def smart(ev_plant):
+    return run(ev_plant, "smart", days=3)
+
+
+@pytest.fixture(scope="module")
+def traditional(ev_plant):
+    return run(ev_plant, "traditional", days=3)
+
+
+def test_the_ev_plant_makes_cars_in_both_scenarios(smart, traditional) -> None:
+    for _, metrics in (smart, traditional):
+        assert 150 < metrics.completed / (metrics.horizon / 86400) < 600
+        assert metrics.avg_lead_time > 3600
+        assert min(metrics.line_oee.values()) > 0 and max(metrics.line_oee.values()) <= 1
+
+
+def test_smart_keeps_no_finished_goods_and_needs_fewer_labour_hours(smart, traditional) -> None:
+    (smart_run, smart_metrics), (_, traditional_metrics) = smart, traditional
+    assert smart_metrics.fg_inventory_avg == 0 < traditional_metrics.fg_inventory_avg
+    assert smart_metrics.labour_hours < traditional_metrics.labour_hours
+    assert smart_run.staffing["bodyside-cells"].operators == 0
+
+
+def test_the_same_seed_gives_the_same_month(ev_plant) -> None:
+    text = (EXAMPLES / "ev-plant.yaml").read_text()
+    first = replicate(text, "smart", 1, 7, events=False)
+    again = replicate(text, "smart", 1, 7, events=False)
+    for result in (first, again):
+        del result["wall_seconds"], result["peak_rss_mib"]
+    assert first == again
+
+
+def test_the_plant_publishes_operations_sensors_tests_and_alarms(ev_plant) -> None:
+    kinds, measured, operations = set(), set(), set()
+
+    def listen(event) -> None:
+        kinds.add(event.kind)
+        if event.kind == EventKind.MEASUREMENT:
+            measured.add(event.payload["name"])
+        elif event.kind == EventKind.OPERATION:
+            operations.add((event.equipment.split("/")[1], event.payload["operation"]))
+
+    bus = EventBus(RollingEventStore(keep=100))
+    bus.subscribe(listen)
+    prepared = prepare(ev_plant, "smart", 1, 3, bus=bus, warmup_days=1)
+    prepared.floor.run(prepared.horizon)
+    assert kinds == set(EventKind)
+    assert {"weld_current", "press_tonnage", "booth_temperature", "booth_humidity"} <= measured
+    assert ("paint", "biw-painted/basecoat") in operations
+    assert any(area == "stamping" and operation.endswith("/stamp") for area, operation in operations)
+
+
+def test_a_schedule_is_followed_unit_by_unit(ev_plant) -> None:
+    from factoryos.c2m.demand import generate_orders
+
+    epoch = epoch_for(ev_plant)
+    orders = generate_orders(ev_plant, epoch.date(), 3, 5)
+    order = orders[0]
+    po = f"PO{order.id[2:]}"
+    start = epoch + timedelta(hours=6)
+    booth = "booth-2"
+    schedule = [
+        ScheduledOperation(f"{po}-001", po, "biw-painted/basecoat", booth, start, start, serial=f"{po}-{k}")
+        for k in range(1, order.quantity + 1)
+    ]
+    bus = EventBus()
+    prepared = prepare(ev_plant, "smart", 1, 5, bus=bus, warmup_days=0, orders=orders, schedule=schedule)
+    prepared.floor.run(prepared.horizon)
+    painted = [
+        e
+        for e in bus.store.read(EventKind.OPERATION)
+        if e.payload["operation"] == "biw-painted/basecoat" and e.payload["serial"].startswith(po)
+    ]
+    assert painted and all(e.equipment.endswith(booth) for e in painted)
+    assert min(e.ts for e in painted) >= start
+
+
+def test_an_experiment_reports_intervals(ev_plant) -> None:
+    text = (EXAMPLES / "ev-plant.yaml").read_text()
+    result = run_experiment(text, "traditional", 1, 2, 11, events=False, workers=1)
+    assert result["replications"] == 2 and result["seeds"] == [11, 12]
+    band = result["ci95"]["throughput_per_day"]
+    assert band["low"] <= result["throughput_per_day"] <= band["high"]
+
+
+def test_simulate_prints_one_json_object() -> None:
+    app = typer.Typer()
+    app.command()(simulate)
+    plant = str(EXAMPLES / "ev-plant.yaml")
+    result = CliRunner().invoke(app, ["--plant", plant, "--days", "1", "--scenario", "smart", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    for key in (
+        "completed",
+        "throughput_per_day",
+        "avg_wip",
+        "avg_lead_time_days",
+        "on_time_rate",
+        "labour_hours",
+        "fg_inventory_avg",
+        "oee",
+    ):
+        assert key in figures
+    assert figures["oee"] and figures["completed"] > 0
+
+
+def test_the_report_helpers_give_sections_with_figures(ev_plant) -> None:
+    simulation = simulate_plant(ev_plant, days=1, seed=2)
+    assert len(simulation.figures) == 3
+    assert isinstance(simulation_section(simulation), Section)
+    smart = simulation.figures_of_merit
+    traditional = dict(smart, output_per_labour_hour=smart["output_per_labour_hour"] / 1.3, fg_inventory_avg=2000.0)
+    assert comparison_section(traditional, smart).facts["output per labour hour"] == "+30%"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda plant: prepare(plant, "lean", 3, 1), "scenario 'lean'"),
+        (lambda plant: prepare(plant, "smart", 0, 1), "days must be > 0"),
+        (lambda plant: prepare(plant, "traditional", 1, 1, schedule=[]), "smart"),
+        (lambda plant: run_experiment("source: x\n", "smart", 1, 1, 0), "error"),
+        (lambda plant: run_experiment((EXAMPLES / "ev-plant.yaml").read_text(), "smart", 1, 0, 0), "replications"),
+    ],
+)
+def test_bad_scenario_input_is_refused_clearly(ev_plant, call, message) -> None:
+    with pytest.raises(FactoryosError, match=message):
+        call(ev_plant)
+
+
+def test_a_broken_plant_file_names_its_problems() -> None:
+    with pytest.raises(PlantFileError, match="plant file"):
+        run_experiment("source: x\nsite: {id: s}\n", "smart", 1, 1, 0)
