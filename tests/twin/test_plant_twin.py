@@ -48,9 +48,9 @@ def test_the_ev_plant_makes_cars_in_both_scenarios(smart, traditional) -> None:
         assert min(metrics.line_oee.values()) > 0 and max(metrics.line_oee.values()) <= 1
 
 
-def test_smart_keeps_no_finished_goods_and_needs_fewer_labour_hours(smart, traditional) -> None:
+def test_smart_keeps_little_finished_goods_and_needs_fewer_labour_hours(smart, traditional) -> None:
     (smart_run, smart_metrics), (_, traditional_metrics) = smart, traditional
-    assert smart_metrics.fg_inventory_avg == 0 < traditional_metrics.fg_inventory_avg
+    assert 0 < smart_metrics.fg_inventory_avg < 0.1 * traditional_metrics.fg_inventory_avg
     assert smart_metrics.labour_hours < traditional_metrics.labour_hours
     assert smart_run.staffing["bodyside-cells"].operators == 0
 

@@ -1,12 +1,14 @@
 """Finished goods: where completed units wait for a customer, and where customer orders wait for units.
 
 Make-to-stock units go into stock and ship when an order for that product arrives; order-driven (C2M) units
-are pegged to their customer order and ship the moment they are complete. The time-average stock is the
-finished-goods inventory the two ways of working are compared on.
+are pegged to their customer order and wait in the yard only for the next outbound dispatch (every
+`dispatch_every` seconds from `dispatch_at`). The time-average stock is the finished-goods inventory the
+two ways of working are compared on.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -17,8 +19,16 @@ if TYPE_CHECKING:
 
 
 class FinishedGoods:
-    def __init__(self, env: Environment, initial_stock: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        env: Environment,
+        initial_stock: dict[str, int] | None = None,
+        dispatch_every: float = 12 * 3600.0,
+        dispatch_at: float = 6 * 3600.0,
+    ) -> None:
         self.env = env
+        self.dispatch_every = dispatch_every
+        self.dispatch_at = dispatch_at
         self.stock: dict[str, int] = dict(initial_stock or {})
         self.level = sum(self.stock.values())
         self._area = 0.0
@@ -36,9 +46,10 @@ class FinishedGoods:
         self._move(product, quantity)
 
     def peg(self, order: str, placed: float, due: float, quantity: int = 1) -> None:
-        """Register a customer order whose units are built for it (C2M): it ships when its last unit is done."""
+        """Register a customer order whose units are built for it (C2M): it ships with the first dispatch
+        after its last unit is done."""
         self.orders += 1
-        self._pegged[order] = [placed, due, quantity]
+        self._pegged[order] = [placed, due, quantity, quantity]
 
     def demand(self, product: str, placed: float, due: float) -> None:
         """A customer order for a stocked product: ship from stock now, or wait for the next unit."""
@@ -53,15 +64,22 @@ class FinishedGoods:
         pegged = self._pegged.get(part.order)
         if pegged is not None:
             pegged[2] -= 1
+            self._move(part.product, 1)
             if pegged[2] <= 0:
                 del self._pegged[part.order]
-                self._ship(pegged[0], pegged[1])
+                slots = math.ceil((self.env.now - self.dispatch_at) / self.dispatch_every)
+                truck = self.env.timeout(self.dispatch_at + slots * self.dispatch_every - self.env.now)
+                truck.callbacks.append(lambda _: self._dispatch(part.product, int(pegged[3]), pegged))
             return
         waiting = self._backorders.get(part.product)
         if waiting:
             self._ship(*waiting.popleft())
         else:
             self._move(part.product, 1)
+
+    def _dispatch(self, product: str, quantity: int, pegged: list[float]) -> None:
+        self._move(product, -quantity)
+        self._ship(pegged[0], pegged[1])
 
     def restart(self) -> None:
         """Forget what was measured so far (end of the warm-up); stock and open orders stay."""
