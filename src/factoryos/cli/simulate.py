@@ -26,8 +26,9 @@ def simulate(
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Simulate the plant for a scenario and report throughput, WIP, lead time, on-time delivery, labour,
-    finished-goods inventory and OEE by line, with 95 % confidence intervals over replications."""
+    """Run the plant's digital twin for a scenario: throughput, WIP, lead time, labour, stock, OEE.
+
+    Replications give 95 % confidence intervals; they run in parallel (local processes, or Dask)."""
     if not plant.is_file():
         raise FactoryosError(f"{plant}: no such plant file")
     result = run_experiment(
