@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import socket
 import subprocess
 import time
@@ -57,6 +58,7 @@ class PrivateBroker:
         self.config.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
             f"persistence_location {directory}/\nmax_queued_messages 0\nmax_inflight_messages 0\n"
+            f"user {pwd.getpwuid(os.getuid()).pw_name}\n"  # as root it would switch to a user who cannot write here
         )
         self.process: subprocess.Popen | None = None
 

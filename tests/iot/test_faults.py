@@ -82,7 +82,7 @@ def test_a_broker_restart_loses_and_doubles_nothing(private_broker, store, uid):
         at_stop = stored(store)
         private_broker.start()
         stream.join(60)
-        assert until(lambda: stored(store) == 6000, timeout=60)
+        assert until(lambda: stored(store) == 6000, timeout=30), (at_stop, stored(store), pipeline.stats)
     finally:
         publisher.close()
         connector.stop()
