@@ -64,6 +64,15 @@ def test_the_same_seed_gives_the_same_month(ev_plant) -> None:
     assert first == again
 
 
+def test_publishing_the_event_stream_does_not_change_the_run() -> None:
+    text = (EXAMPLES / "ev-plant.yaml").read_text()
+    quiet = replicate(text, "smart", 1, 4, events=False)
+    loud = replicate(text, "smart", 1, 4, events=True)
+    for result in (quiet, loud):
+        del result["wall_seconds"], result["peak_rss_mib"], result["events"]
+    assert quiet == loud
+
+
 def test_the_plant_publishes_operations_sensors_tests_and_alarms(ev_plant) -> None:
     kinds, measured, operations = set(), set(), set()
 

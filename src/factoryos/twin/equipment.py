@@ -102,6 +102,8 @@ class Equipment:
         self.inbox = inbox
         self.sink = sink
         self.rng = rng
+        # Sensor readings and test values draw from their own stream: publishing does not change the run.
+        self.signal_rng = random.Random(f"{rng.random()}:{self.path}:signals")
         self.servers = servers
         self.reliability = reliability
         self.crew = crew
@@ -241,7 +243,7 @@ class Equipment:
 
     def _test_values(self, test: TestSpec, passed: bool) -> list[dict[str, Any]]:
         """Measurements inside their limits for a pass; one of them outside for a fail."""
-        rng = self.rng
+        rng = self.signal_rng
         failing = rng.randrange(len(test.measurements)) if not passed and test.measurements else -1
         values = []
         for k, (name, unit, nominal, low, high) in enumerate(test.measurements):
@@ -263,7 +265,7 @@ class Equipment:
         if sensor is not None and sensor.per_cycle:
             progress = self._fault_progress(srv, sensor)
             for signal in sensor.signals:
-                pub.measurement(now, self.path, signal.name, reading(signal, self.rng, progress), signal.unit)
+                pub.measurement(now, self.path, signal.name, reading(signal, self.signal_rng, progress), signal.unit)
 
     def _fault_progress(self, srv: Server, sensor: SensorKind) -> float:
         window = sensor.warning_hours * 3600.0
