@@ -22,7 +22,7 @@ from factoryos.iot.jsonlayout import DEFAULT_PREFIX, decode_json
 from factoryos.iot.messages import Decoded, DecodeError, Inbound
 from factoryos.iot.sparkplug import NAMESPACE, SparkplugHost, parse_topic
 from factoryos.iot.timeseries import Batch, DeadLetterRow, TelemetryStore
-from factoryos.iot.validate import Rules, check
+from factoryos.iot.validate import Checker, Rules
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class Pipeline:
         self.host = SparkplugHost(check_seq=self.settings.check_seq)
         self.host.restore(store.births())
         self.stats = Stats()
+        self._check = Checker(self.settings.rules)
         self._queue: queue.Queue[Inbound] = queue.Queue(self.settings.queue_size)
         self._decoded: queue.Queue[tuple | None] = queue.Queue(1)
         self._stop = threading.Event()
@@ -119,7 +120,7 @@ class Pipeline:
         """Decode and validate messages into one batch; returns it and the rebirths to request."""
         batch = Batch()
         rebirths = []
-        rules = self.settings.rules
+        check = self._check
         now_us = time.time_ns() // 1000
         for message in messages:
             try:
@@ -133,7 +134,7 @@ class Pipeline:
                 continue
             problems = decoded.problems
             for row in decoded.rows:
-                reason = check(rules, row)
+                reason = check(row)
                 if reason is None:
                     batch.add(row)
                 else:

@@ -91,3 +91,38 @@ def _measurement(rules: Rules, row: MeasurementRow) -> str | None:
     if (limits.low is not None and value < limits.low) or (limits.high is not None and value > limits.high):
         return f"{where}: {value} {unit} is outside [{limits.low}, {limits.high}]"
     return None
+
+
+class Checker:
+    """`check` for a stream: what depends only on a measurement's series (equipment, name, unit) — known
+    equipment, known unit, its limits — is worked out once per series, leaving a range test per reading.
+    Anything outside the fast path gets the full `check`, so the reasons are the same."""
+
+    def __init__(self, rules: Rules, max_series: int = 100_000) -> None:
+        self.rules = rules
+        self.max_series = max_series
+        self._bounds: dict[tuple[str, str, str], tuple[float, float]] = {}
+
+    def __call__(self, row: Row) -> str | None:
+        if type(row) is MeasurementRow:
+            key = (row.equipment, row.name, row.unit)
+            bounds = self._bounds.get(key)
+            if bounds is None:
+                if len(self._bounds) >= self.max_series:
+                    self._bounds.clear()
+                bounds = self._bounds[key] = self._series_bounds(row)
+            if bounds[0] <= row.value <= bounds[1]:  # never true for NaN, nor for a series that is refused
+                return None
+        return check(self.rules, row)
+
+    def _series_bounds(self, row: MeasurementRow) -> tuple[float, float]:
+        rules = self.rules
+        limits = rules.limits.get(row.name) or Limits()
+        if (
+            (rules.equipment is not None and row.equipment not in rules.equipment)
+            or row.unit not in rules.units
+            or (limits.unit is not None and row.unit != limits.unit)
+        ):
+            return math.inf, -math.inf
+        low = max(PHYSICAL_MINIMUM.get(row.unit, -math.inf), -math.inf if limits.low is None else limits.low)
+        return low, math.inf if limits.high is None else limits.high
