@@ -79,7 +79,7 @@ class Floor:
     def batch_station(self, name: str, inbox: Buffer, batch_size: int, **options: Any) -> BatchStation:
         return self._equip(BatchStation, name, inbox, dict(options, batch_size=batch_size))
 
-    def conveyor(self, name: str, travel: Duration) -> Conveyor:
+    def conveyor(self, name: str, travel: Duration | None) -> Conveyor:
         return self._register(self.conveyors, name, Conveyor(self.env, name, travel, self.sink, self.rng(name)))
 
     def agv_fleet(self, name: str, vehicles: int, loaded: Duration, empty: Duration) -> AgvFleet:

@@ -70,7 +70,7 @@ class Step:
 
 class Part:
     """One unit (or one lot of `quantity`) in production. A kit carries the serial of the unit it is built
-    for in `parent`; `sequence` and `unit` carry a schedule (position and assigned equipment per operation)."""
+    for in `parent`."""
 
     __slots__ = (
         "serial",
@@ -81,8 +81,6 @@ class Part:
         "due",
         "order",
         "lots",
-        "sequence",
-        "unit",
         "reworks",
         "parent",
         "quantity",
@@ -110,8 +108,6 @@ class Part:
         self.due = due
         self.order = order
         self.lots = lots
-        self.sequence: dict[str, int] | None = None
-        self.unit: dict[str, str] | None = None
         self.reworks = 0
         self.parent = parent
         self.quantity = quantity

@@ -30,7 +30,7 @@ from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.assembly import Join, LotPolicy, Supermarket
 from factoryos.twin.buffer import Buffer
 from factoryos.twin.calendar import ShiftCalendar, always
-from factoryos.twin.distributions import Duration, fixed, lognormal
+from factoryos.twin.distributions import fixed, lognormal
 from factoryos.twin.equipment import Maintenance, Reliability
 from factoryos.twin.floor import Floor
 from factoryos.twin.part import Changeover, Operation, Part, Step
@@ -364,7 +364,7 @@ class PlantTwin:
         pool = next(p for p in self.pools.values() if p.inbox is step.to)
         area, wc = pool.area, pool.work_centers[0]
         name = f"{self.plant.site.id}/{area}/{wc}/repair"
-        return self.floor.conveyors.get(name) or self.floor.conveyor(name, Duration(0.0))
+        return self.floor.conveyors.get(name) or self.floor.conveyor(name, None)
 
     def _lot_route(self, material: str, lot_size: int) -> tuple[Step, ...]:
         key = (material, lot_size)

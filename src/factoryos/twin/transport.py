@@ -23,11 +23,13 @@ def _forward(part: Part, sink: Sink) -> Event | None:
 
 
 class Conveyor:
-    """A route step: `put` starts the trip; the part is handed to its next step on arrival."""
+    """A route step: `put` starts the trip; the part is handed to its next step on arrival. Without a
+    `travel` time of its own the trip takes the step's operation time (a repair bay works like that: no
+    queue, so many units at once, each for its own time)."""
 
     __slots__ = ("env", "name", "travel", "sink", "rng", "moved", "on_board")
 
-    def __init__(self, env: Environment, name: str, travel: Duration, sink: Sink, rng: random.Random) -> None:
+    def __init__(self, env: Environment, name: str, travel: Duration | None, sink: Sink, rng: random.Random) -> None:
         self.env = env
         self.name = name
         self.travel = travel
@@ -38,7 +40,8 @@ class Conveyor:
 
     def put(self, part: Part) -> None:
         self.on_board += 1
-        trip = self.env.timeout(self.travel.sample(self.rng), part)
+        travel = self.travel if self.travel is not None else part.route[part.step].op.run
+        trip = self.env.timeout(travel.sample(self.rng), part)
         trip.callbacks.append(self._arrive)
 
     def _arrive(self, trip: Event) -> None:
