@@ -19,7 +19,7 @@ from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Schedule, machine_sequences, makespan
 
 NEIGHBOURHOODS = ("window", "jobs", "window", "machines")
-SUB_TIME_LIMIT = 1.0
+SUB_TIME_LIMIT = 0.5
 """Seconds per sub-problem: enough to solve a well-sized neighbourhood to optimality."""
 
 
@@ -63,7 +63,7 @@ def improve(
         else:
             size[name] = max(8.0, size[name] * 0.93)
         if outcome.schedule is not None:
-            pool.offer(outcome.schedule, "lns", accept_equal=True)
+            pool.offer(outcome.schedule, f"lns:{name}", accept_equal=True)
 
 
 def _choose(name: str, problem: Problem, schedule: Schedule, size: int, rng: random.Random) -> set[int]:

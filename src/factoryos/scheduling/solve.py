@@ -1,11 +1,12 @@
 """The full solver: whatever does best within the time limit.
 
-Dispatching rules give a first schedule in milliseconds. CP-SAT on the whole problem, warm-started
-from it, proves small problems optimal in seconds. What is left of the budget goes to improvement: tabu
-search on machine sequences when the problem is a plain job shop and the objective is makespan, and
-large-neighbourhood search over CP-SAT (which also moves operations between machines and handles
-calendars, changeovers and due dates), taking turns. A lexicographic objective is solved stage by stage,
-each stage bounded by the ones before.
+Dispatching rules give a first schedule in milliseconds. Then two workers share the best schedule:
+when the problem is a plain job shop and the objective is makespan, tabu search runs in Python while
+CP-SAT (in its own thread, it releases the GIL) first works on the whole problem, which proves small
+problems optimal, and then does large-neighbourhood search; each continues from the other's progress.
+Otherwise CP-SAT and large-neighbourhood search (which handles flexible machines, calendars,
+changeovers and due dates) get every worker. A lexicographic objective is solved stage by stage, each
+stage bounded by the values reached before.
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Result, Schedule, makespan
 
-FULL_MODEL_SHARE = 0.3
-"""Part of the budget for CP-SAT on the whole problem before improvement starts."""
+SMALL = 250
+"""Up to this many operations CP-SAT on the whole problem often proves optimality, so it gets more time."""
+
+
+def full_model_share(problem: Problem) -> float:
+    """Part of the budget for CP-SAT on the whole problem before large-neighbourhood search starts."""
+    return 0.3 if len(problem.operations) <= SMALL else 0.05
 
 
 def solve(
@@ -140,7 +146,7 @@ def _exact_then_lns(
     outcome = solve_cpsat(
         problem,
         objective,
-        time_limit=(deadline - time.monotonic()) * FULL_MODEL_SHARE,
+        time_limit=(deadline - time.monotonic()) * full_model_share(problem),
         workers=workers,
         hint=schedule,
         bounds=bounds,

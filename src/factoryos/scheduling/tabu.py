@@ -19,7 +19,9 @@ from factoryos.scheduling.schedule import Assignment, Schedule, machine_sequence
 TENURE = 8
 """Base tabu tenure in iterations; it grows with the number of operations per machine."""
 PATIENCE = 4000
-"""Iterations without a new best before going back to the best with a random kick."""
+"""Iterations without a new best before jumping back to an earlier best."""
+ELITE = 8
+"""How many earlier bests (with their untried moves) are kept for jumping back."""
 
 
 def applies(problem: Problem) -> bool:
@@ -184,7 +186,10 @@ class _Graph:
 
 def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int = 0) -> None:
     """Improve the pool's makespan until `deadline` (time.monotonic), publishing every new best and
-    taking over the pool's schedule whenever another solver got further."""
+    taking over the pool's schedule whenever another solver got further.
+
+    On stagnation it jumps back to a recent best schedule and takes a move it did not take there
+    (Nowicki & Smutnicki's back-jump tracking); with none left, it kicks the best schedule at random."""
     if not problem.operations:
         return
     rng = random.Random(seed)
@@ -192,11 +197,13 @@ def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int =
     graph = _Graph(problem, schedule)
     best = schedule
     tabu: dict[tuple[int, int], int] = {}
+    elite: list[_Elite] = []
     tenure = TENURE + len(problem.operations) // len(problem.machines) // 2
-    stall, iteration = 0, 0
+    stall, iteration, steps, new_best = 0, 0, 0, False
     while True:
         iteration += 1
-        if iteration % 64 == 0:
+        steps += 1
+        if steps % 64 == 0:
             if time.monotonic() >= deadline or pool.optimal:
                 return
             schedule, value = pool.snapshot()
@@ -206,25 +213,59 @@ def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int =
         moves = _moves(graph.critical_blocks(rng))
         if not moves:
             return
-        chosen, chosen_value = None, None
-        for u, v in moves:
-            value = graph.estimate_swap(u, v)
-            allowed = tabu.get((u, v), -1) < iteration or value < best_value
-            if allowed and (chosen_value is None or value < chosen_value):
-                chosen, chosen_value = (u, v), value
-        u, v = chosen if chosen is not None else rng.choice(moves)
+        u, v = _choose(graph, moves, tabu, iteration, best_value, rng)
+        if new_best:
+            others = [move for move in moves if move != (u, v)]
+            if others:
+                elite = [*elite[-(ELITE - 1) :], _Elite(best, others, dict(tabu), iteration)]
+            new_best = False
         graph.swap(u, v)
         tabu[(v, u)] = iteration + tenure + rng.randrange(tenure)
         if graph.makespan < best_value:
-            best, best_value, stall = graph.schedule(), graph.makespan, 0
+            best, best_value, stall, new_best = graph.schedule(), graph.makespan, 0, True
             pool.offer(best, "tabu")
         else:
             stall += 1
         if stall > PATIENCE:
-            graph = _Graph(problem, best)
-            _kick(graph, rng)
-            tabu.clear()
             stall = 0
+            if elite:
+                jump = elite.pop()
+                graph, tabu, iteration = _Graph(problem, jump.schedule), dict(jump.tabu), jump.iteration
+                u, v = min(jump.moves, key=lambda move: graph.estimate_swap(*move))
+                jump.moves.remove((u, v))
+                if jump.moves:
+                    elite.append(jump)
+                graph.swap(u, v)
+                tabu[(v, u)] = iteration + tenure + rng.randrange(tenure)
+            else:
+                graph = _Graph(problem, best)
+                _kick(graph, rng)
+                tabu.clear()
+
+
+class _Elite:
+    """A best schedule met on the way, the moves not yet tried from it and the tabu list it had."""
+
+    def __init__(self, schedule: Schedule, moves: list[tuple[int, int]], tabu: dict, iteration: int) -> None:
+        self.schedule, self.moves, self.tabu, self.iteration = schedule, moves, tabu, iteration
+
+
+def _choose(
+    graph: _Graph,
+    moves: list[tuple[int, int]],
+    tabu: dict[tuple[int, int], int],
+    iteration: int,
+    best_value: int,
+    rng: random.Random,
+) -> tuple[int, int]:
+    """The move with the best estimate that is not tabu (or would give a new best); at random if all are."""
+    chosen, chosen_value = None, None
+    for u, v in moves:
+        value = graph.estimate_swap(u, v)
+        allowed = tabu.get((u, v), -1) < iteration or value < best_value
+        if allowed and (chosen_value is None or value < chosen_value):
+            chosen, chosen_value = (u, v), value
+    return chosen if chosen is not None else rng.choice(moves)
 
 
 def _moves(blocks: list[list[int]]) -> list[tuple[int, int]]:
