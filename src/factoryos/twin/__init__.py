@@ -1,7 +1,12 @@
 """The digital twin: the plant in motion on SimPy, publishing the floor's event stream.
 
-Build a `Floor` from buffers, stations, paced lines, batch stations, transports, crews and sources, run it,
-and read `RunMetrics`; or let `factoryos.twin.plant_twin` build one from a plant file.
+- The engine (this package's top level): build a `Floor` from buffers, stations, paced lines, batch
+  stations, conveyors and AGVs, crews on shift calendars and sources; run it; read `RunMetrics`.
+- A plant file's twin: `factoryos.twin.scenarios.prepare(plant, "traditional" | "smart", days, seed)`
+  (built by `factoryos.twin.plant_twin.PlantTwin`, optionally executing a schedule).
+- Experiments: `factoryos.twin.experiment.run_experiment` (replications, in parallel or on Dask, with
+  confidence intervals); for the demo and the HTML report, `factoryos.twin.report.simulate_plant`.
+- The engine benchmark: `factoryos.twin.bench`.
 """
 
 from factoryos.twin.batch import BatchStation
