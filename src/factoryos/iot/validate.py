@@ -7,6 +7,7 @@ stored; its message goes to the dead letters with the reason.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
@@ -124,5 +125,6 @@ class Checker:
             or (limits.unit is not None and row.unit != limits.unit)
         ):
             return math.inf, -math.inf
-        low = max(PHYSICAL_MINIMUM.get(row.unit, -math.inf), -math.inf if limits.low is None else limits.low)
-        return low, math.inf if limits.high is None else limits.high
+        finite = sys.float_info.max  # so that infinities fail the range test and get the full check
+        low = max(PHYSICAL_MINIMUM.get(row.unit, -finite), -finite if limits.low is None else limits.low)
+        return low, finite if limits.high is None else limits.high
