@@ -23,8 +23,8 @@ class MqttBridge:
         self._last: mqtt.MQTTMessageInfo | None = None
         self._subscription: Subscription | None = None
 
-    def attach(self, bus: EventBus) -> MqttBridge:
-        self._subscription = bus.subscribe(self.publish)
+    def attach(self, bus: EventBus, equipment_prefix: str = "") -> MqttBridge:
+        self._subscription = bus.subscribe(self.publish, equipment_prefix=equipment_prefix)
         return self
 
     def publish(self, event: Event) -> None:

@@ -1,0 +1,75 @@
+"""The twin through Mosquitto: its events for one line go over MQTT to the ingester, and the OEE computed
+from what arrived equals the OEE of what the twin published, with the twin's own unit counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from factoryos.bus import EventBus
+from factoryos.iot.bridge import MqttBridge
+from factoryos.iot.oee import Counted, by_line, equipment_oee, ideal_cycle_times, state_intervals
+from factoryos.iot.timeseries import from_us, to_us
+from factoryos.model.events import EventKind
+from factoryos.model.validate import load_plant
+
+from .mqtt_helpers import ingester, until
+
+pytestmark = pytest.mark.mqtt
+
+twin = pytest.importorskip("factoryos.twin.scenarios")
+LINE = "ev-plant/paint/line-1"
+PLANT = Path(__file__).resolve().parents[2] / "examples" / "ev-plant.yaml"
+
+
+def line_figure(states, counts, start, end, cycles):
+    intervals = state_intervals(states, start, end)
+    [(_, figure)] = by_line(equipment_oee(intervals, counts, cycles)).items()
+    return figure
+
+
+def test_twin_line_oee_survives_the_trip_through_mosquitto(broker, store, uid):
+    host, port = broker
+    plant = load_plant(PLANT)
+    bus = EventBus()
+    run = twin.prepare(plant, "smart", 1, 3, bus=bus, warmup_days=1)
+    pipeline, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[f"t{uid}"])
+    bridge = MqttBridge(host, port, f"t{uid}").attach(bus, equipment_prefix=LINE + "/")
+    try:
+        metrics = run.floor.run(run.horizon)
+        run.floor.publisher.flush()
+        sent = [e for e in bus.store.read() if e.equipment.startswith(LINE + "/")]
+        bridge.close(bus)
+        assert until(lambda: pipeline.stats.received == len(sent), timeout=60)
+    finally:
+        connector.stop()
+        pipeline.stop()
+    assert pipeline.stats.dead_letters == 0
+    start, end = run.epoch, run.epoch + timedelta(seconds=run.horizon)
+    cycles = ideal_cycle_times(plant)
+    published = line_figure(
+        [(e.ts, e.equipment, e.payload["state"]) for e in sent if e.kind is EventKind.STATE],
+        [
+            Counted(e.ts, e.equipment, e.payload["good"], e.payload["scrap"], e.payload["rework"])
+            for e in sent
+            if e.kind is EventKind.COUNT
+        ],
+        start,
+        end,
+        cycles,
+    )
+    lo, hi = to_us(start), to_us(end)
+    arrived = line_figure(
+        [(from_us(r.ts_us), r.equipment, r.state) for r in store.state_changes(LINE + "/", lo, hi)],
+        [Counted(from_us(r.ts_us), r.equipment, r.good, r.scrap, r.rework) for r in store.counts(LINE + "/", lo, hi)],
+        start,
+        end,
+        cycles,
+    )
+    assert published.produced > 0
+    assert abs(arrived.oee - published.oee) * 100 <= 0.5
+    twin_good = sum(e.good for e in metrics.equipment if e.path.startswith(LINE + "/"))
+    twin_done = sum(e.completed for e in metrics.equipment if e.path.startswith(LINE + "/"))
+    assert (arrived.good, arrived.produced) == (twin_good, twin_done)
