@@ -24,17 +24,36 @@ def add_constraints(
             add_calendar(model, problem, variables, op, mode)
     kept_order = _kept_order(restriction)
     arcs: Arcs = {}
-    for machine in range(len(problem.machines)):
-        on_machine = variables.on_machine(machine)
+    by_machine: list[list[tuple[int, ModeVar]]] = [[] for _ in problem.machines]
+    for op, modes in enumerate(variables.modes):
+        for mode in modes:
+            by_machine[mode.machine].append((op, mode))
+    for machine, on_machine in enumerate(by_machine):
         if not on_machine:
             continue
-        model.AddNoOverlap(mode.interval for _, mode in on_machine)
         if problem.machines[machine].changeover is not None:
+            model.AddNoOverlap(mode.interval for _, mode in on_machine)
             arcs[machine] = add_changeovers(model, problem, variables, machine, on_machine, kept_order)
+        else:
+            add_machine_capacity(model, variables, on_machine, restriction)
     for sequence in restriction.sequences:
         for before, after in zip(sequence, sequence[1:], strict=False):
             model.Add(variables.end[before] <= variables.start[after])
     return arcs
+
+
+def add_machine_capacity(
+    model: cp_model.CpModel, variables: Variables, on_machine: list[tuple[int, ModeVar]], restriction: Restriction
+) -> None:
+    """One operation at a time. Operations a restriction fixes all end before the others start (it only
+    fixes those that end before the freed part begins), so they become a ready time instead of intervals:
+    smaller sub-problems for large-neighbourhood search."""
+    fixed = [op for op, _ in on_machine if op in restriction.fixed]
+    ready = max((restriction.fixed[op].end for op in fixed), default=0)
+    moving = [(op, mode) for op, mode in on_machine if op not in restriction.fixed]
+    for op, mode in moving if fixed else ():
+        model.Add(variables.start[op] >= ready).OnlyEnforceIf([] if isinstance(mode.present, int) else [mode.present])
+    model.AddNoOverlap(mode.interval for _, mode in (moving if fixed else on_machine))
 
 
 def add_precedences(model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
