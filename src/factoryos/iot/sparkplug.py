@@ -102,6 +102,8 @@ class MetricDef:
     equipment: str
     leaf: str
     role: str  # measurement | state | count | protocol
+    value_field: str | None = None  # the protobuf field that carries the value
+    signed_bits: int = 0  # signed integers travel as two's complement in uint32 / uint64
 
 
 def metric_def(base: str, name: str, alias: int | None, datatype: int, unit: str) -> MetricDef:
@@ -122,7 +124,9 @@ def metric_def(base: str, name: str, alias: int | None, datatype: int, unit: str
             raise DecodeError(f"metric {name!r}: a string that is not a state has no factoryos reading")
         else:
             role = "measurement"
-        return MetricDef(name, alias, datatype, unit or "1", "/".join([base, *parts[:-1]]), leaf, role)
+        equipment = "/".join([base, *parts[:-1]])
+        field_name, bits = VALUE_FIELD[datatype], SIGNED_BITS.get(datatype, 0)
+        return MetricDef(name, alias, datatype, unit or "1", equipment, leaf, role, field_name, bits)
     return MetricDef(name, alias, datatype, unit, base, name, role)
 
 
@@ -295,20 +299,23 @@ class SparkplugHost:
         counts: dict[str, list] = {}
         by_alias, by_name = definitions.by_alias, definitions.by_name
         for m in message.metrics:
-            d = by_name.get(m.name) if m.name else by_alias.get(m.alias)
+            name = m.name
+            d = by_name.get(name) if name else by_alias.get(m.alias)
             if d is None:
-                what = f"name {m.name!r}" if m.name else m.alias
+                what = f"name {name!r}" if name else m.alias
                 out.problems.append(f"unknown alias {what}: not in the birth certificate")
                 unknown = True
                 continue
-            if d.role == "protocol" or m.is_null:
+            role = d.role
+            if role == "protocol":
                 continue
-            field_name = VALUE_FIELD[d.datatype]
-            if m.WhichOneof("value") != field_name:
-                out.problems.append(f"metric {d.name!r}: expected {field_name}, got {m.WhichOneof('value')}")
+            kind = m.WhichOneof("value")
+            if kind != d.value_field:
+                if kind is not None or not m.is_null:
+                    out.problems.append(f"metric {d.name!r}: expected {d.value_field}, got {kind}")
                 continue
-            value = getattr(m, field_name)
-            bits = SIGNED_BITS.get(d.datatype)
+            value = getattr(m, kind)
+            bits = d.signed_bits
             if bits and value >= 1 << (bits - 1):
                 value -= 1 << bits
             ts = m.timestamp or ts_ms
@@ -316,12 +323,12 @@ class SparkplugHost:
                 out.problems.append(f"metric {d.name!r}: timestamp {ts} ms out of range")
                 continue
             ts_us = ts * 1000
-            if d.role == "measurement":
+            if role == "measurement":
                 if d.datatype in (9, 10) and not math.isfinite(value):
                     out.problems.append(f"metric {d.name!r}: value {value} is not finite")
                     continue
                 rows.append(MeasurementRow(ts_us, site, d.equipment, d.leaf, float(value), d.unit, source, seq))
-            elif d.role == "state":
+            elif role == "state":
                 rows.append(StateChangeRow(ts_us, site, d.equipment, value, None, source, seq))
             elif value:
                 tally = counts.setdefault(d.equipment, [ts_us, 0, 0, 0])
