@@ -30,8 +30,11 @@ def list_schedule(
     problem: Problem, rank: Sequence[float], release: Sequence[int] | None = None, setup_weight: float = 1.0
 ) -> Schedule:
     """Place operations in order of (ready time, rank of their job): each on its eligible machine where it
-    ends first, after the machine's last operation and changeover, within the calendar. Ready times only
-    grow, so each machine serves the operations in the order they arrive."""
+    ends first (its setup counted `setup_weight` times), after the machine's last operation and changeover,
+    within the calendar. Ready times only grow, so each machine serves operations in the order they arrive.
+    On a machine with changeovers, a job's next operation that can run there follows at once (a body's
+    basecoat, tint and clearcoat passes through one booth): interleaving another job's pass between them
+    would cost two changeovers."""
     ops, jobs, machines = problem.operations, problem.jobs, problem.machines
     release = release if release is not None else [job.release for job in jobs]
     waiting = [len(before) for before in problem.predecessors]
@@ -42,11 +45,11 @@ def list_schedule(
     heap = [(ready_at[op], rank[ops[op].job], op) for op in range(len(ops)) if not waiting[op]]
     heapq.heapify(heap)
     successors, setup_time = problem.successors, problem.setup_time
-    while heap:
-        ready, _, op = heapq.heappop(heap)
+
+    def place(op: int, ready: int, modes) -> None:
         operation = ops[op]
         best = None
-        for mode in operation.modes:
+        for mode in modes:
             m = mode.machine
             unavailable = machines[m].unavailable
             setup = setup_time(m, last[m], op)
@@ -57,15 +60,27 @@ def list_schedule(
         _, start, end, m = best
         placed[op] = Assignment(m, start, end)
         free_at[m], last[m] = end, op
+        follow = None
         for successor in successors[op]:
             waiting[successor] -= 1
             ready_at[successor] = max(ready_at[successor], end)
-            if not waiting[successor]:
+            if waiting[successor]:
+                continue
+            same = [mode for mode in ops[successor].modes if mode.machine == m]
+            if follow is None and same and machines[m].changeover is not None:
+                follow = (successor, same)
+            else:
                 heapq.heappush(heap, (ready_at[successor], rank[ops[successor].job], successor))
+        if follow is not None:
+            place(follow[0], ready_at[follow[0]], follow[1])
+
+    while heap:
+        ready, _, op = heapq.heappop(heap)
+        place(op, ready, ops[op].modes)
     return tuple(placed)
 
 
-def rolling_sequence(problem: Problem, window: int = DAY, setup_weight: float = 3.0) -> Schedule:
+def rolling_sequence(problem: Problem, window: int = DAY, setup_weight: float = 10.0) -> Schedule:
     """Release jobs in windows of `window` time units and sequence each window by setup blocks (see above).
     A job that feeds others (a lot of panels) goes one window ahead of the first job that needs it, so the
     lots a day needs are made the day before, in die-set blocks. A machine's setup counts `setup_weight`
