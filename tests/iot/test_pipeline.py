@@ -12,6 +12,7 @@ from factoryos.iot import sparkplug_b_pb2 as pb
 from factoryos.iot.edge import EdgeNodeEncoder, Metric
 from factoryos.iot.messages import Inbound
 from factoryos.iot.pipeline import Pipeline, PipelineSettings
+from factoryos.iot.timeseries import TelemetryStore
 from factoryos.iot.validate import Limits, Rules
 from factoryos.store.tables import DeadLetter
 from factoryos.store.telemetry import MeasurementRecord
@@ -87,7 +88,8 @@ def test_malformed_messages_of_every_kind_land_in_dead_letters_and_ingestion_goe
     assert stored(store) == 22
 
 
-def test_redelivered_messages_are_stored_once(store):
+def test_redelivered_messages_are_stored_once(engine):
+    store = TelemetryStore(engine)
     pipeline = Pipeline(store).start()
     messages = [reading(i) for i in range(50)]
     for message in messages + messages[10:30]:
