@@ -19,6 +19,7 @@ from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Schedule, machine_sequences, makespan
 
 NEIGHBOURHOODS = ("window", "jobs", "window", "machines")
+"""Taken in turn; time windows, which free whole stretches of the critical path, come up most often."""
 SUB_TIME_LIMIT = 0.5
 """Seconds per sub-problem: enough to solve a well-sized neighbourhood to optimality."""
 

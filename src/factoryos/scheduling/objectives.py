@@ -30,6 +30,10 @@ class Lexicographic:
 
     stages: tuple[Objective, ...]
 
+    def __post_init__(self) -> None:
+        if not self.stages:
+            raise ValueError("a lexicographic objective needs at least one stage")
+
 
 MAKESPAN = Objective(makespan=1)
 TARDINESS = Objective(weighted_tardiness=1)

@@ -19,6 +19,7 @@ class SharedBest:
         self.schedule, self.method = schedule, method
         self.value = self.evaluate(schedule)
         self.optimal = False
+        self.lower_bound: int | None = None
 
     def evaluate(self, schedule: Schedule) -> int:
         return evaluate(self.problem, schedule, self.objective, self.baseline)

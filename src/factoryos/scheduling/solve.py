@@ -51,20 +51,19 @@ def solve(
     stages = objective.stages if isinstance(objective, Lexicographic) else (objective,)
     incumbent = initial if initial is not None and not check(problem, initial) else None
     bounds: tuple[tuple[Objective, int], ...] = ()
-    optimal, method = True, ""
+    optimal = True
     for k, stage in enumerate(stages):
         deadline = started + time_limit * (k + 1) / len(stages)
-        incumbent, stage_optimal, method = _solve_stage(
-            problem, stage, incumbent, deadline, workers, seed, bounds, baseline
-        )
-        optimal = optimal and stage_optimal
-        bounds = (*bounds, (stage, evaluate(problem, incumbent, stage, baseline)))
+        found = _solve_stage(problem, stage, incumbent, deadline, workers, seed, bounds, baseline)
+        incumbent, optimal = found.schedule, optimal and found.optimal
+        bounds = (*bounds, (stage, found.value))
     return Result(
-        incumbent,
-        evaluate(problem, incumbent, objective, baseline),
+        found.schedule,
+        evaluate(problem, found.schedule, objective, baseline),
         optimal,
         round(time.monotonic() - started, 3),
-        method,
+        found.method,
+        found.lower_bound if len(stages) == 1 else None,
     )
 
 
@@ -92,7 +91,7 @@ def _solve_stage(
     seed: int,
     bounds: tuple[tuple[Objective, int], ...],
     baseline: Schedule | None,
-) -> tuple[Schedule, bool, str]:
+) -> SharedBest:
     method = "initial"
     if incumbent is None:
         found = best_dispatch(problem, objective, baseline)
@@ -126,7 +125,7 @@ def _solve_stage(
         helper.join()
     else:
         _exact_then_lns(*settings, workers)
-    return pool.schedule, pool.optimal, pool.method
+    return pool
 
 
 def _exact_then_lns(
@@ -154,6 +153,7 @@ def _exact_then_lns(
         horizon=makespan(schedule) if only_makespan else horizon_bound(problem),
         seed=seed,
     )
+    pool.lower_bound = outcome.lower_bound
     if outcome.schedule is not None:
         pool.offer(outcome.schedule, "cp-sat")
         if outcome.optimal:

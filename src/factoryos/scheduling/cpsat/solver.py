@@ -38,21 +38,16 @@ def solve_cpsat(
     baseline: Schedule | None = None,
     horizon: int | None = None,
     seed: int = 0,
-    compact: tuple[int, ...] = (),
 ) -> CpSatOutcome:
     """Minimise `objective` subject to the problem, the restriction (large-neighbourhood search) and
-    `bounds`: earlier stages of a lexicographic objective that may not get worse than their value.
-    Ties are broken by finishing the `compact` operations early, which leaves room for later steps."""
+    `bounds`: earlier stages of a lexicographic objective that may not get worse than their value."""
     model = cp_model.CpModel()
     variables = create_variables(model, problem, horizon or horizon_bound(problem), restriction)
     arcs = add_constraints(model, problem, variables, restriction)
     for stage, limit in bounds:
         model.Add(objective_expression(model, problem, variables, arcs, stage, baseline) <= limit)
     value = objective_expression(model, problem, variables, arcs, objective, baseline)
-    if compact:
-        model.Minimize((len(compact) + 1) * value + sum(variables.end[op] for op in compact))
-    else:
-        model.Minimize(value)
+    model.Minimize(value)
     if hint is not None:
         for op, assignment in enumerate(hint):
             if op in variables.pinned:
@@ -81,5 +76,5 @@ def solve_cpsat(
         solver.Value(value),
         status == cp_model.OPTIMAL,
         False,
-        None if compact else round(solver.BestObjectiveBound()),
+        round(solver.BestObjectiveBound()),
     )

@@ -29,9 +29,6 @@ class Variables:
     pinned: set[int]
     """Operations whose start is a constant (frozen or fixed by a restriction)."""
 
-    def on_machine(self, machine: int) -> list[tuple[int, ModeVar]]:
-        return [(op, mode) for op, modes in enumerate(self.modes) for mode in modes if mode.machine == machine]
-
 
 def horizon_bound(problem: Problem) -> int:
     """A time by which some feasible schedule surely ends: every operation one after another, with its
