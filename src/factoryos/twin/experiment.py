@@ -56,7 +56,7 @@ def confidence_interval(samples: list[float], level: float = 0.95) -> Estimate:
     mean = statistics.fmean(samples)
     if len(samples) < 2:
         return Estimate(mean, mean, mean)
-    half = stats.t.ppf((1 + level) / 2, len(samples) - 1) * statistics.stdev(samples) / math.sqrt(len(samples))
+    half = float(stats.t.ppf((1 + level) / 2, len(samples) - 1)) * statistics.stdev(samples) / math.sqrt(len(samples))
     return Estimate(mean, mean - half, mean + half)
 
 
