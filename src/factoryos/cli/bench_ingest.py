@@ -124,7 +124,7 @@ def bare_pair(host: str, port: int, messages: list[tuple[str, bytes]], topic_fil
     return seconds
 
 
-def _wait(finished, publisher: multiprocessing.Process, grace_s: float = 30.0) -> None:
+def _wait(finished, publisher: multiprocessing.Process, grace_s: float = 120.0) -> None:
     """Until `finished()`, or `grace_s` after the publisher is done."""
     deadline = None
     while not finished():
@@ -156,7 +156,7 @@ def ingest(
     engine = make_engine(db)
     migrate(engine)
     store = TelemetryStore(engine)
-    pipeline = Pipeline(store, PipelineSettings(rollup_every_s=3600)).start()
+    pipeline = Pipeline(store, PipelineSettings(queue_size=RECEIVE_MAXIMUM, rollup_every_s=3600)).start()
     settings = MqttSettings(
         host=host,
         port=port,

@@ -3,8 +3,10 @@
 Nothing is lost across restarts because the session outlives the connection: a fixed client id,
 `clean_start=False` and a session expiry make the broker keep undelivered and unacknowledged QoS 1 messages
 for this ingester, and acks are sent only once a message is stored (`manual_ack=True`). The receive maximum
-bounds how many unacknowledged messages the broker sends, so a slow store holds messages at the broker.
-(The broker must be allowed to queue enough for an offline session: Mosquitto's `max_queued_messages`.)
+(at most the pipeline's queue size) bounds how many unacknowledged messages the broker sends, so a slow
+store holds messages at the broker. The broker must keep what it holds: persistence on, and a
+`max_queued_messages` (Mosquitto; default 1000, beyond which QoS 1 messages are dropped) large enough for
+the backlog of a slow or stopped ingester.
 
 Several ingesters split the data with shared subscriptions (`$share/{group}/...`). Sparkplug births and
 deaths are subscribed without sharing: every ingester must know every node's aliases. As the Sparkplug
@@ -95,7 +97,9 @@ class MqttConnector:
     def start(self, timeout: float = 10.0) -> MqttConnector:
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = self.settings.session_expiry_s
-        properties.ReceiveMaximum = self.settings.receive_maximum
+        # Never more unacknowledged messages than the pipeline's queue holds: `submit` then never waits in
+        # paho's network thread (which must stay free to send the acks), and the broker holds the rest.
+        properties.ReceiveMaximum = min(self.settings.receive_maximum, self.pipeline.settings.queue_size)
         try:
             self.client.connect(
                 self.settings.host,
