@@ -13,7 +13,7 @@ import time
 from factoryos.scheduling.cpsat.restriction import Restriction
 from factoryos.scheduling.cpsat.solver import solve_cpsat
 from factoryos.scheduling.cpsat.variables import horizon_bound
-from factoryos.scheduling.objectives import Objective
+from factoryos.scheduling.objectives import Objective, makespan_only
 from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Schedule, machine_sequences, makespan
@@ -39,7 +39,7 @@ def improve(
     rng = random.Random(seed)
     n = len(problem.operations)
     size = {name: float(min(n, 60)) for name in NEIGHBOURHOODS}
-    only_makespan = objective == Objective(makespan=objective.makespan) and not bounds
+    only_makespan = makespan_only(objective) and not bounds
     general_horizon = horizon_bound(problem)
     iteration = 0
     while time.monotonic() < deadline - 0.05 and n and not pool.optimal:

@@ -36,6 +36,13 @@ class Lexicographic:
 
 
 MAKESPAN = Objective(makespan=1)
+
+
+def makespan_only(objective: Objective) -> bool:
+    """Whether only the makespan counts: then any schedule's makespan bounds the search horizon."""
+    return objective == Objective(makespan=objective.makespan)
+
+
 TARDINESS = Objective(weighted_tardiness=1)
 SETUP_TIME = Objective(setup_time=1)
 

@@ -21,13 +21,26 @@ from factoryos.scheduling.cpsat.solver import solve_cpsat
 from factoryos.scheduling.cpsat.variables import horizon_bound
 from factoryos.scheduling.dispatch import RULES, dispatch
 from factoryos.scheduling.lns import improve
-from factoryos.scheduling.objectives import MAKESPAN, Lexicographic, Objective, evaluate
+from factoryos.scheduling.objectives import MAKESPAN, Lexicographic, Objective, evaluate, makespan_only
 from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Result, Schedule, makespan
 
 SMALL = 250
 """Up to this many operations CP-SAT on the whole problem often proves optimality, so it gets more time."""
+
+
+MAX_WHOLE_MODEL_ARCS = 250_000
+"""Changeovers make a whole-problem model quadratic in the operations per machine; beyond this many
+sequence arcs only neighbourhoods are solved."""
+
+
+def changeover_arcs(problem: Problem) -> int:
+    eligible = [0] * len(problem.machines)
+    for operation in problem.operations:
+        for mode in operation.modes:
+            eligible[mode.machine] += 1
+    return sum(count * count for machine, count in zip(problem.machines, eligible, strict=True) if machine.changeover)
 
 
 def full_model_share(problem: Problem) -> float:
@@ -97,7 +110,7 @@ def _solve_stage(
         found = best_dispatch(problem, objective, baseline)
         if found is not None:
             incumbent, method = found
-    only_makespan = objective == Objective(makespan=objective.makespan) and not bounds
+    only_makespan = makespan_only(objective) and not bounds
     if incumbent is None:
         outcome = solve_cpsat(
             problem,
@@ -116,6 +129,10 @@ def _solve_stage(
                 else "no feasible schedule found within the time limit"
             )
         incumbent, method = outcome.schedule, "cp-sat"
+        if outcome.optimal:
+            pool = SharedBest(problem, objective, incumbent, method, baseline)
+            pool.optimal, pool.lower_bound = True, outcome.lower_bound
+            return pool
     pool = SharedBest(problem, objective, incumbent, method, baseline)
     settings = (problem, objective, pool, deadline, seed, bounds, baseline)
     if only_makespan and tabu.applies(problem) and workers >= 2:
@@ -140,7 +157,12 @@ def _exact_then_lns(
 ) -> None:
     """CP-SAT on the whole problem for a share of the time (small problems end here, proven optimal),
     then large-neighbourhood search for the rest."""
-    only_makespan = objective == Objective(makespan=objective.makespan) and not bounds
+    if changeover_arcs(problem) > MAX_WHOLE_MODEL_ARCS:
+        improve(
+            problem, objective, pool, deadline=deadline, workers=workers, seed=seed, bounds=bounds, baseline=baseline
+        )
+        return
+    only_makespan = makespan_only(objective) and not bounds
     schedule, _ = pool.snapshot()
     outcome = solve_cpsat(
         problem,
