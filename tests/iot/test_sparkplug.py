@@ -96,6 +96,15 @@ def test_seq_gap_keeps_the_data_and_asks_for_a_rebirth_once():
     assert again.problems and again.rebirth is None  # not more than one request per interval
 
 
+def test_a_redelivered_message_is_not_a_gap():
+    node, host = born()
+    payload = node.data({"booth-2/temperature": 1.0}, "line-1", T0 + 5)
+    topic = parse_topic(node.topic("DDATA", "line-1"))
+    first, again = host.decode(topic, payload, 0), host.decode(topic, payload, 0)
+    assert first.problems == again.problems == [] and first.rows == again.rows
+    assert ddata(node, host, {"booth-2/temperature": 2.0}).problems == []
+
+
 def test_no_seq_check_under_shared_subscriptions():
     node, host = born(check_seq=False)
     node.seq += 7

@@ -272,6 +272,8 @@ class SparkplugHost:
         seq = message.seq
         if seq > 255:
             out.problems.append(f"seq {seq} is outside 0..255")
+        elif node.next_seq is not None and seq == (node.next_seq - 1) % 256:
+            return  # the last message again (a redelivery): its rows are already stored or about to be
         elif self.check_seq and node.next_seq is not None and seq != node.next_seq:
             out.problems.append(f"seq gap: expected {node.next_seq}, got {seq} (data kept); rebirth requested")
             self._ask_rebirth((topic.group, topic.node), now_s, out)
