@@ -17,12 +17,14 @@ Mapping to factoryos (one rule, no per-plant configuration):
 - source is ``spBv1.0/{group}/{node}[/{device}]`` and seq is ``timestamp_ms * 256 + seq``: the message's
   timestamp and its 0..255 sequence number together never repeat, so a redelivered message is stored once.
 
-State per edge node follows the host application rules: NBIRTH (seq 0, with bdSeq) defines the node's metrics
-and aliases, DBIRTH a device's; data then names metrics by alias. A message from a node whose birth the
-host has not seen, a DBIRTH or data for an unknown device, an NDATA after NDEATH, or a seq that does not
-follow the last one (255 wraps to 0) asks for a rebirth (NCMD ``Node Control/Rebirth``). An NDEATH counts
-only if its bdSeq matches the current birth's. With shared subscriptions each ingester sees only part of a
-node's data, so seq checking is then turned off.
+State per edge node follows the host application rules: NBIRTH (seq 0, with bdSeq) defines the node's
+metrics and aliases, DBIRTH a device's; data then names metrics by alias. A message from a node whose birth
+the host has not seen, a DBIRTH or data for an unknown device, an NDATA after NDEATH, or a seq that does
+not follow the last one (255 wraps to 0; the same seq again is a redelivery, not a gap) asks for a rebirth
+(NCMD ``Node Control/Rebirth``), at most once per `rebirth_interval_s`. An NDEATH counts only if its bdSeq
+matches the current birth's. Births are kept in the store, so a restarted ingester decodes at once. With
+shared subscriptions each ingester sees only part of a node's data, so seq checking is then turned off;
+births and deaths are not shared, every ingester sees them all.
 """
 
 from __future__ import annotations
