@@ -18,7 +18,7 @@ from factoryos.scheduling.solve import solve
 
 def scheduling(
     files: Annotated[
-        list[Path], typer.Argument(metavar="FILE...", help="JSSP .txt (OR-Library) or FJSP .fjs (Brandimarte) files.")
+        list[Path], typer.Argument(metavar="FILE", help="JSSP .txt (OR-Library) or FJSP .fjs (Brandimarte) files.")
     ],
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per instance.")] = 30.0,
     workers: Annotated[int, typer.Option("--workers", help="Solver threads.")] = 2,
