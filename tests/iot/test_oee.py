@@ -97,3 +97,19 @@ def test_nothing_known_gives_zeros_not_errors():
     assert equipment_oee([], [Counted(T0, PRESS, good=1)], 1.0) == {}
     [(_, f)] = equipment_oee(state_intervals([(T0, PRESS, "idle")], T0, at(1)), [], 1.0).items()
     assert (f.availability, f.performance, f.quality, f.oee) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_report_figures():
+    from factoryos.iot.oee_charts import oee_figures
+
+    changes = [(T0, PRESS, "running"), (T0, WELDER, "setup"), (at(20), WELDER, "running"), (at(40), PRESS, "down")]
+    intervals = state_intervals(changes, T0, at(60))
+    per_equipment = equipment_oee(intervals, [Counted(at(5), PRESS, good=30), Counted(at(30), WELDER, good=10)], 60.0)
+    figures = oee_figures(
+        per_equipment, by_line(per_equipment), by_window(intervals, [], 60.0, day_windows(T0, at(60)))
+    )
+    assert [f.layout.title.text for f in figures[:3]] == ["OEE by line", "OEE by equipment", "OEE by shift or day"]
+    bars = figures[1]
+    assert [t.name for t in bars.data] == ["availability", "performance", "quality", "OEE"]
+    waterfall = figures[3].data[0]
+    assert waterfall.y[0] == 2.0 and abs(sum(waterfall.y[:-1]) - waterfall.y[-1]) < 1e-9  # 2 h planned
