@@ -23,6 +23,9 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed of the first replication.")] = 0,
     events: Annotated[bool, typer.Option(help="Publish the floor's event stream (with sensors).")] = True,
     dask: Annotated[str | None, typer.Option("--dask", help="Dask scheduler address for the replications.")] = None,
+    broker: Annotated[
+        str | None, typer.Option("--broker", help="Also publish the events to MQTT (mqtt://host:port, JSON layout).")
+    ] = None,
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -40,6 +43,7 @@ def simulate(
         events=events,
         workers=workers,
         dask_address=dask,
+        broker=broker,
     )
     result["plant"] = str(plant)
     if as_json:

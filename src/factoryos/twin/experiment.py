@@ -93,13 +93,23 @@ def load_plant_text(text: str, file: str = "<plant>") -> Plant:
     return plant
 
 
-def replicate(plant_text: str, scenario: str, days: float, seed: int, events: bool = True) -> dict[str, Any]:
-    """One replication, from the plant file's text (so it can run in another process or on a cluster)."""
+def replicate(
+    plant_text: str, scenario: str, days: float, seed: int, events: bool = True, broker: str | None = None
+) -> dict[str, Any]:
+    """One replication, from the plant file's text (so it can run in another process or on a cluster).
+    With a `broker` (mqtt://host:port) the event stream also goes to MQTT on the JSON topic layout."""
     started = time.perf_counter()
     plant = load_plant_text(plant_text)
-    bus = EventBus(RollingEventStore(keep=10_000)) if events else None
+    bus = EventBus(RollingEventStore(keep=10_000)) if events or broker else None
+    bridge = None
+    if broker:
+        from factoryos.twin.mqtt_out import MqttOut
+
+        bridge = MqttOut(broker, client_id=f"twin-{scenario}-{seed}").attach(bus)  # type: ignore[arg-type]
     run = prepare(plant, scenario, days, seed, bus=bus)
     metrics = _without_gc_pressure(lambda: run.floor.run(run.horizon))
+    if bridge is not None:
+        bridge.close(bus)  # type: ignore[arg-type]
     result = summary(metrics, run)
     result["seed"] = seed
     result["wall_seconds"] = time.perf_counter() - started
@@ -132,6 +142,7 @@ def run_experiment(
     events: bool = True,
     workers: int | None = None,
     dask_address: str | None = None,
+    broker: str | None = None,
 ) -> dict[str, Any]:
     """K replications with seeds seed, seed+1, ...; the result has each figure's mean and 95 % interval."""
     if scenario not in SCENARIOS:
@@ -140,7 +151,7 @@ def run_experiment(
         raise FactoryosError(f"replications must be at least 1, got {replications}")
     load_plant_text(plant_text)  # fail here, once, on a bad plant file
     seeds = [seed + k for k in range(replications)]
-    args = [(plant_text, scenario, days, s, events) for s in seeds]
+    args = [(plant_text, scenario, days, s, events, broker) for s in seeds]
     if dask_address:
         from dask.distributed import Client
 

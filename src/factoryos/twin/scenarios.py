@@ -81,7 +81,9 @@ def prepare(
         raise FactoryosError("the plant file has no product with `demand`: nothing to simulate")
     epoch = epoch_for(plant)
     total = warmup_days + days
-    floor = Floor(seed, site=plant.site.id, bus=bus, epoch=epoch, warmup=warmup_days * DAY, source=f"twin-{scenario}")
+    floor = Floor(
+        seed, site=plant.site.id, bus=bus, epoch=epoch, warmup=warmup_days * DAY, source=f"twin-{scenario}-{seed}"
+    )
     twin = PlantTwin(plant, floor)
     if orders is None:
         orders = generate_orders(plant, epoch.date(), math.ceil(total), seed)
