@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from datetime import timedelta
 
 import pytest
 
@@ -127,3 +128,25 @@ def test_weld_current_drifts_before_breakdowns_that_give_warning(run) -> None:
     ]
     assert statistics.fmean(healthy) == pytest.approx(10.5, abs=0.02)
     assert statistics.fmean(before) < 10.5 - 0.5  # electrode wear: the current sags before the stop
+
+
+def test_the_ingestion_side_oee_of_the_stream_is_the_twins_own(run) -> None:
+    """`factoryos.iot.oee` computes OEE from the state and count events alone: it must agree with the twin."""
+    from factoryos.iot.oee import Counted, equipment_oee, state_intervals
+
+    bus, metrics = run
+    start = next(bus.store.read()).ts
+    end = start + timedelta(seconds=metrics.horizon)
+    changes = [(e.ts, e.equipment, e.payload["state"]) for e in bus.store.read(EventKind.STATE)]
+    counts = [
+        Counted(e.ts, e.equipment, e.payload["good"], e.payload["scrap"], e.payload["rework"])
+        for e in bus.store.read(EventKind.COUNT)
+    ]
+    ideal = {
+        "ev-plant/body/line-1/robot-1": 50.0,
+        "ev-plant/final/eol/tester": 30.0,
+        "ev-plant/final/eol/repair": 300.0,
+    }
+    figures = equipment_oee(state_intervals(changes, start, end), counts, ideal, startup_s=0.0)
+    for e in metrics.equipment:
+        assert figures[e.path].oee == pytest.approx(e.oee, rel=1e-6)
