@@ -72,7 +72,15 @@ def ingest(
     try:
         if broker is not None:
             host, port = parse_broker(broker)
-            mqtt_settings = MqttSettings(host, port, client_id, groups, prefixes, share or None, host_id=client_id)
+            mqtt_settings = MqttSettings(
+                host=host,
+                port=port,
+                client_id=client_id,
+                sparkplug_groups=groups,
+                json_prefixes=prefixes,
+                share_group=share or None,
+                host_id=client_id,
+            )
             connectors.append(MqttConnector(mqtt_settings, pipeline).start())
         if opcua is not None:
             connectors.append(OpcUaConnector(opcua, _opcua_nodes(opcua_nodes), pipeline).start())
