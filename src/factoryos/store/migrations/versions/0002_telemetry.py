@@ -36,7 +36,6 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=200), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("equipment", "source", "seq", name=op.f("pk_counts")),
-        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("counts", schema=None) as batch_op:
         batch_op.create_index("ix_counts_ts", ["ts_us"], unique=False)
@@ -65,7 +64,6 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=200), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("equipment", "name", "source", "seq", name=op.f("pk_measurements")),
-        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("measurements", schema=None) as batch_op:
         batch_op.create_index("ix_measurements_ts", ["ts_us"], unique=False)
@@ -96,7 +94,6 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=200), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("equipment", "source", "seq", name=op.f("pk_state_changes")),
-        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("state_changes", schema=None) as batch_op:
         batch_op.create_index("ix_state_changes_ts", ["ts_us"], unique=False)
