@@ -150,3 +150,24 @@ def test_the_ingestion_side_oee_of_the_stream_is_the_twins_own(run) -> None:
     figures = equipment_oee(state_intervals(changes, start, end), counts, ideal, startup_s=0.0)
     for e in metrics.equipment:
         assert figures[e.path].oee == pytest.approx(e.oee, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("kind", "names"),
+    [
+        ("weld", {"weld_current"}),
+        ("press", {"press_tonnage"}),
+        ("spindle", {"spindle_vibration"}),
+        ("paint_booth", {"booth_temperature", "booth_humidity"}),
+    ],
+)
+def test_each_sensor_kind_publishes_its_signals_with_units(kind, names) -> None:
+    bus = EventBus()
+    floor = Floor(1, site="s", bus=bus)
+    inbox = floor.buffer("in")
+    floor.station("s/a/c/u", inbox, sensor=kind)
+    floor.source([(k * 60.0, Part(f"p{k}", (Step(inbox, Operation("op", fixed(30.0))),), 0.0)) for k in range(20)])
+    floor.run(until=3600.0)
+    readings = list(bus.store.read(EventKind.MEASUREMENT))
+    assert {e.payload["name"] for e in readings} == names
+    assert all(e.payload["unit"] for e in readings) and len(readings) >= 10

@@ -174,3 +174,28 @@ def test_bad_scenario_input_is_refused_clearly(ev_plant, call, message) -> None:
 def test_a_broken_plant_file_names_its_problems() -> None:
     with pytest.raises(PlantFileError, match="plant file"):
         run_experiment("source: x\nsite: {id: s}\n", "smart", 1, 1, 0)
+
+
+def test_dispatch_keeps_the_sequence_skips_what_is_missing_and_takes_over_from_a_broken_unit() -> None:
+    from collections import deque
+    from types import SimpleNamespace
+
+    from factoryos.twin import Operation, Part, Step, fixed
+    from factoryos.twin.plant_twin import Dispatch
+
+    op = Operation("biw-painted/basecoat", fixed(54.0))
+    parts = deque(Part(serial, (Step(None, op),), 0.0) for serial in ("u3", "u1", "u9", "u7"))  # type: ignore[arg-type]
+    schedule = {
+        ("u1", op.name): ("booth-1", 0),
+        ("u2", op.name): ("booth-1", 1),
+        ("u3", op.name): ("booth-1", 2),
+        ("u7", op.name): ("booth-2", 0),
+    }
+    peers = {"booth-1": SimpleNamespace(down=False), "booth-2": SimpleNamespace(down=False)}
+    booth_1, booth_2 = Dispatch("booth-1", schedule, peers), Dispatch("booth-2", schedule, peers)
+    assert parts[booth_1(parts)].serial == "u1"  # first in its sequence; u2 is late, so u3 comes next
+    assert parts[booth_2(parts)].serial == "u7"
+    del parts[3]
+    assert parts[booth_2(parts)].serial == "u9"  # nothing of its own left: an unscheduled unit
+    peers["booth-1"].down = True
+    assert parts[booth_2(parts)].serial == "u3"  # booth-1 is down: its work may move

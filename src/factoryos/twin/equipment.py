@@ -143,6 +143,11 @@ class Equipment:
         return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
 
     @property
+    def down(self) -> bool:
+        """Broken down (any server): work scheduled on it may go elsewhere."""
+        return any(srv.state == DOWN for srv in self._servers)
+
+    @property
     def setup_group(self) -> str | None:
         """What the (first) server is set up for."""
         return self._servers[0].setup_group

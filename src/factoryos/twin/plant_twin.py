@@ -407,6 +407,7 @@ class PlantTwin:
         for material, policy in policies.items():
             self._lot_route(material, policy.lot_size)
         maintenance = self._maintenance(horizon, epoch_offset)
+        peers: dict[str, Any] = {}
         for pool in self.pools.values():
             wc_id = pool.work_centers[0]
             run = staffing[wc_id]
@@ -426,7 +427,9 @@ class PlantTwin:
                 area, unit_wc, wu = self.units[unit]
                 run = staffing[unit_wc]
                 dispatch = (
-                    Dispatch(unit, self.schedule) if pool.restricted or pool.changeovers or self.schedule else None
+                    Dispatch(unit, self.schedule, peers)
+                    if pool.restricted or pool.changeovers or self.schedule
+                    else None
                 )
                 options: dict[str, Any] = dict(
                     path=plant.equipment_path(unit),
@@ -442,6 +445,7 @@ class PlantTwin:
                     station = floor.batch_station(name, pool.inbox, pool.batch_size, **options)  # type: ignore[arg-type]
                 else:
                     station = floor.station(name, pool.inbox, **options)  # type: ignore[arg-type]
+                peers[unit] = station
                 if dispatch is not None:
                     dispatch.equipment = station
 
@@ -557,13 +561,17 @@ class PlantTwin:
 class Dispatch:
     """Which waiting part a work unit takes next: the first it may do (its eligibility), preferring within
     the first `LOOKAHEAD` parts one that needs no changeover, and following a schedule when there is one:
-    among the parts assigned to this unit, the earliest in its sequence, skipping those not there yet."""
+    among the parts assigned to this unit, the earliest in its sequence, skipping those not there yet; a
+    part assigned to a unit that is down may be taken by any unit that can do it."""
 
     LOOKAHEAD = 400
 
-    def __init__(self, unit: str, schedule: dict[tuple[str, str], tuple[str, int]] | None) -> None:
+    def __init__(
+        self, unit: str, schedule: dict[tuple[str, str], tuple[str, int]] | None, peers: dict[str, Any]
+    ) -> None:
         self.unit = unit
         self.schedule = schedule
+        self.peers = peers  # work unit -> its equipment, filled as the stations are built
         self.equipment: Any = None  # set once the station exists: its setup decides "no changeover"
 
     def __call__(self, items: Any) -> int:
@@ -577,7 +585,8 @@ class Dispatch:
                 continue
             if schedule is not None:
                 assigned = schedule.get((part.parent or part.serial, op.name))
-                if assigned is not None:
+                peer = self.peers.get(assigned[0]) if assigned is not None else None
+                if assigned is not None and (assigned[0] == unit or (peer is not None and not peer.down)):
                     if assigned[0] == unit and assigned[1] < best_rank:
                         best, best_rank = i, assigned[1]
                     continue
