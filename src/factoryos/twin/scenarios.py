@@ -7,7 +7,7 @@
 - `smart`: C2M. Each day's customer orders are released the next working day, pegged to their units, in a
   sequence that batches paint colours and then takes the earliest due date first. Lights-out cells run
   24/7 without operators; manned work centers work the fewest of their calendar's shifts that carry the
-  order book at <= 85 % utilisation; a paced line runs at the takt the order book needs (never faster than
+  order book at <= 80 % utilisation; a paced line runs at the takt the order book needs (never faster than
   designed), its crew rebalanced in proportion. Units ship the moment they are complete.
 
 Customer orders come from `factoryos.c2m.demand.generate_orders`, so both scenarios face the same demand.
