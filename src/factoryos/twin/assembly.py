@@ -35,7 +35,6 @@ class Supermarket:
         self.stock = {m: float(initial.get(m, 0.0)) for m in policies}
         self.on_order = dict.fromkeys(policies, 0.0)
         self.lots_released = 0
-        self.stockouts = 0
         self._waiting: deque[tuple[dict[str, float], Callable[[tuple[str, ...]], None]]] = deque()
         self.current_lot: dict[str, str] = {m: f"{m}-opening-stock" for m in policies}
         self._areas = dict.fromkeys(policies, 0.0)
@@ -50,7 +49,6 @@ class Supermarket:
         if self._available(needs):
             then(self._take(needs))
         else:
-            self.stockouts += 1
             self._waiting.append((needs, then))
 
     def put(self, lot: Part) -> None:
@@ -66,10 +64,6 @@ class Supermarket:
             else:
                 still.append((needs, then))
         self._waiting = still
-
-    def average_stock(self, now: float) -> dict[str, float]:
-        self._accrue()
-        return {m: a / now if now > 0 else self.stock[m] for m, a in self._areas.items()}
 
     def _available(self, needs: dict[str, float]) -> bool:
         stock = self.stock
@@ -110,7 +104,6 @@ class Join:
         self.name = name
         self.supermarket = supermarket
         self._expected: dict[str, list[Any]] = {}  # unit serial -> [kits still due, needs, kit serials, unit]
-        self.waited = 0
 
     def expect(self, serial: str, kits: int, needs: dict[str, float]) -> None:
         self._expected[serial] = [kits, needs, [], None]
@@ -130,8 +123,6 @@ class Join:
         entry[3] = part
         if entry[0] == 0:
             self._complete(part)
-        else:
-            self.waited += 1
 
     def _complete(self, unit: Part) -> None:
         _, needs, kits, _ = self._expected.pop(unit.serial)

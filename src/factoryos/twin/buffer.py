@@ -20,7 +20,7 @@ Picker = Callable[["deque[Part]"], int]  # index of the part to take, or -1 for 
 
 
 class Buffer:
-    __slots__ = ("env", "name", "capacity", "items", "_getters", "_putters", "_area", "_last", "peak", "entered")
+    __slots__ = ("env", "name", "capacity", "items", "_getters", "_putters", "_area", "_last")
 
     def __init__(self, env: Environment, name: str, capacity: float = float("inf")) -> None:
         self.env = env
@@ -31,12 +31,9 @@ class Buffer:
         self._putters: deque[tuple[Event, Part]] = deque()
         self._area = 0.0
         self._last = 0.0
-        self.peak = 0
-        self.entered = 0
 
     def put(self, part: Part) -> Event | None:
         """Hand the part to a waiting taker, store it, or return an event that fires once there is room."""
-        self.entered += 1
         if self._getters and self._handover(part):
             return None
         if len(self.items) >= self.capacity:
@@ -48,7 +45,6 @@ class Buffer:
 
     def force(self, part: Part) -> None:
         """Store a part whatever the capacity (a move inside the work center that owns this buffer)."""
-        self.entered += 1
         if not (self._getters and self._handover(part)):
             self._store(part)
 
@@ -100,8 +96,6 @@ class Buffer:
     def _store(self, part: Part) -> None:
         self._accrue()
         self.items.append(part)
-        if len(self.items) > self.peak:
-            self.peak = len(self.items)
 
     def _accrue(self) -> None:
         now = self.env.now

@@ -80,6 +80,7 @@ def summary(metrics: RunMetrics, run: ScenarioRun) -> dict[str, Any]:
             metrics.avg_order_lead_time / DAY if metrics.avg_order_lead_time is not None else None
         ),
         "orders_delivered": metrics.orders_delivered,
+        "open_backorders": metrics.open_backorders,
         "oee": lines,
         "bottleneck": metrics.bottleneck,
         "events": metrics.events_published,

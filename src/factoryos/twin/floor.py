@@ -136,6 +136,8 @@ class Floor:
             equipment=equipment,
             line_oee=line_oee(equipment),
             by_product=dict(sink.by_product),
+            buffers={name: b.average_level(now) for name, b in self.buffers.items()},
+            open_backorders=fg.backorders,
             events_published=self.publisher.published if self.publisher is not None else 0,
         )
 

@@ -50,6 +50,8 @@ class RunMetrics:
     equipment: list[EquipmentMetrics] = field(default_factory=list)
     line_oee: dict[str, float] = field(default_factory=dict)
     by_product: dict[str, int] = field(default_factory=dict)
+    buffers: dict[str, float] = field(default_factory=dict)  # time-average parts waiting, over the whole run
+    open_backorders: int = 0  # customer orders waiting for a unit at the end (make-to-stock)
     events_published: int = 0
 
     def to_dict(self) -> dict[str, Any]:

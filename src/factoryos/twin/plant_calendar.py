@@ -35,7 +35,3 @@ def weekly(calendar: Calendar, name: str, shifts: int | None = None) -> ShiftCal
             if cursor < end:
                 windows.append((cursor, end))
     return ShiftCalendar(tuple(wrap(windows)), tuple(wrap(paid)), WEEK, name)
-
-
-def shift_count(calendar: Calendar) -> int:
-    return len(calendar.shifts)

@@ -93,6 +93,3 @@ class AgvFleet:
             yield env.timeout(self.empty.sample(self.rng))
             self.moved += 1
             self.busy_seconds += env.now - start
-
-    def utilisation(self, now: float) -> float:
-        return self.busy_seconds / (self.vehicles * now) if now > 0 else 0.0
