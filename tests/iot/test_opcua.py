@@ -74,15 +74,16 @@ def test_data_changes_become_readings_of_the_mapped_equipment(store):
     connector = OpcUaConnector(server.url, nodes, pipeline, publishing_interval_ms=50).start()
     try:
         assert connector.subscribed.wait(20)
-        for value in (21.5, 22.5, 23.5):
-            server.write(server.temperature, value)
-            time.sleep(0.1)
-        server.write(server.state, "running")
 
         def temperatures():
             with Session(store.engine) as session:
                 return list(session.scalars(select(MeasurementRecord.value).order_by(MeasurementRecord.ts_us)))
 
+        _until(lambda: 20.0 in temperatures())  # the initial value, before any change can replace it
+        for value in (21.5, 22.5, 23.5):
+            server.write(server.temperature, value)
+            time.sleep(0.1)
+        server.write(server.state, "running")
         _until(lambda: 23.5 in temperatures())
     finally:
         connector.stop()
