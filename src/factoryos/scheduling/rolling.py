@@ -44,7 +44,7 @@ def list_schedule(
     free_at = [0] * len(machines)
     last: list[int | None] = [None] * len(machines)
     placed: list[Assignment | None] = [None] * len(ops)
-    heap = [(ready_at[op], rank[ops[op].job], op) for op in range(len(ops)) if not waiting[op]]
+    heap = _first_operations(problem, rank, release, waiting)
     heapq.heapify(heap)
     successors, setup_time = problem.successors, problem.setup_time
 
@@ -72,14 +72,35 @@ def list_schedule(
             if follow is None and same and machines[m].changeover is not None:
                 follow = (successor, same)
             else:
-                heapq.heappush(heap, (ready_at[successor], rank[ops[successor].job], successor))
+                job_rank = rank[ops[successor].job]
+                heapq.heappush(heap, (ready_at[successor], job_rank, job_rank, successor))
         if follow is not None:
             place(follow[0], ready_at[follow[0]], follow[1])
 
     while heap:
-        ready, _, op = heapq.heappop(heap)
+        ready, _, _, op = heapq.heappop(heap)
         place(op, ready, ops[op].modes)
     return tuple(placed)
+
+
+def _first_operations(problem: Problem, rank: Sequence[float], release: Sequence[int], waiting: list[int]) -> list:
+    """Heap entries of the operations that wait for nothing. Those with a setup group that are released
+    together go in blocks of that group (each block where its group first appears in the sequence): the
+    circuit boards of a day's appliances are printed one program after the other, not unit by unit."""
+    ops = problem.operations
+    first: dict[tuple[int, int], float] = {}
+    for op, operation in enumerate(ops):
+        if not waiting[op] and operation.setup_group is not None:
+            key = (release[operation.job], operation.setup_group)
+            first[key] = min(first.get(key, rank[operation.job]), rank[operation.job])
+    entries = []
+    for op, operation in enumerate(ops):
+        if waiting[op]:
+            continue
+        job_rank = rank[operation.job]
+        block = first.get((release[operation.job], operation.setup_group), job_rank)
+        entries.append((release[operation.job], block, job_rank, op))
+    return entries
 
 
 def rolling_sequence(problem: Problem, window: int = DAY, setup_weight: float = 10.0) -> Schedule:

@@ -111,3 +111,14 @@ def test_the_month_benchmark_runs_end_to_end_on_a_few_units(ev_plant):
     assert result["rules"]["EDD"]["violations"] == 0
     assert result["best rule setup h"]["rule"] == "EDD"
     assert result["first day, whole-problem dispatch"]["EDD"]["violations"] == 0
+
+
+def test_boards_released_together_are_printed_program_by_program(appliance_plant):
+    orders = generate_orders(appliance_plant, MONDAY, 1, seed=3)
+    problem = build_problem(
+        appliance_plant, production_orders(appliance_plant, orders), EPOCH, calendar_days=20
+    ).problem
+    schedule = rolling_sequence(problem)
+    assert check(problem, schedule) == []
+    units = sum(1 for job in problem.jobs if job.weight)
+    assert total_setup_time(problem, schedule) < 10 * units  # per unit, not one changeover per board
