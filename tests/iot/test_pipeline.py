@@ -14,6 +14,7 @@ from factoryos.iot.messages import Inbound
 from factoryos.iot.pipeline import Pipeline, PipelineSettings
 from factoryos.iot.timeseries import TelemetryStore
 from factoryos.iot.validate import Limits, Rules
+from factoryos.model.events import EventKind
 from factoryos.store.tables import DeadLetter
 from factoryos.store.telemetry import MeasurementRecord
 
@@ -91,13 +92,16 @@ def test_malformed_messages_of_every_kind_land_in_dead_letters_and_ingestion_goe
 def test_redelivered_messages_are_stored_once(engine):
     store = TelemetryStore(engine)
     pipeline = Pipeline(store).start()
-    messages = [reading(i) for i in range(50)]
-    for message in messages + messages[10:30]:
+    alarm = Inbound("mqtt", f"factoryos/{EQUIPMENT}/alarm", b'{"seq": 7, "ts": 1795000000000, "code": "E7"}')
+    messages = [reading(i) for i in range(50)] + [alarm]
+    for message in messages + messages[10:30] + [alarm]:
         pipeline.submit(message)
     pipeline.wait_idle()
     pipeline.submit(messages[0])
     pipeline.stop()
     assert stored(store) == 50
+    [event] = store.read(EventKind.ALARM)
+    assert event.payload["code"] == "E7"
 
 
 class FlakyStore:

@@ -1,8 +1,9 @@
 """The telemetry store: bulk, idempotent writes of decoded readings, rollups, retention and reads.
 
 Writes go through the database driver's `executemany` with an insert that ignores rows whose key is
-already stored (`INSERT OR IGNORE` on SQLite, `ON CONFLICT DO NOTHING` on PostgreSQL): a whole batch is one
-statement per table and one commit, and a redelivered message changes nothing. Rollups are recomputed from
+already stored (`INSERT OR IGNORE` on SQLite, `ON CONFLICT DO NOTHING` on PostgreSQL): a whole batch (the
+readings, the other events, the dead letters, the Sparkplug births) is one statement per table and one
+commit, and a redelivered message changes nothing. Rollups are recomputed from
 the raw rows for the buckets a window touches, so they are exact whatever arrived twice or late.
 
 `TelemetryStore` is also an `EventStore`, so the in-process bus (the demo, the twin) can write into the same
@@ -16,11 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, Table, delete, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from factoryos.model.events import Event, EventKind
 from factoryos.store.db import transaction
 from factoryos.store.events import SqlEventStore, record_dead_letter
+from factoryos.store.tables import EventRecord
 from factoryos.store.telemetry import (
     HOUR_US,
     MINUTE_US,
@@ -120,6 +124,8 @@ class TelemetryStore:
             for table in (MeasurementRecord, StateChangeRecord, CountRecord)
         }
         self._events = SqlEventStore(engine)
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        self._event_insert = insert(EventRecord).on_conflict_do_nothing(index_elements=["source", "seq"])
 
     def write(self, batch: Batch) -> None:
         """Store a batch in one transaction; rows already stored are skipped."""
@@ -132,6 +138,8 @@ class TelemetryStore:
             ):
                 if rows:
                     connection.exec_driver_sql(self._sql[table], rows)
+            if batch.events:
+                session.execute(self._event_insert, [_event_values(e) for e in batch.events])
             for letter in batch.dead_letters:
                 record_dead_letter(session, letter.channel, letter.source, letter.reason, letter.raw)
             for birth in batch.births:
@@ -145,8 +153,6 @@ class TelemetryStore:
                         received_at=datetime.now(UTC),
                     )
                 )
-        if batch.events:
-            self._events.append(batch.events)
 
     def births(self) -> list[BirthRow]:
         with Session(self.engine) as session:
@@ -338,6 +344,18 @@ def event_row(event: Event) -> MeasurementRow | StateChangeRow | CountRow | Even
             event.seq,
         )
     return event
+
+
+def _event_values(event: Event) -> dict:
+    return {
+        "ts": event.ts,
+        "site": event.site,
+        "equipment": event.equipment,
+        "kind": event.kind.value,
+        "payload": event.payload,
+        "source": event.source,
+        "seq": event.seq,
+    }
 
 
 def _event(kind: EventKind, record) -> Event:
