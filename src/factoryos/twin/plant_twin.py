@@ -18,8 +18,9 @@ How the plant's structure becomes flow:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from factoryos.model.configuration import bom_lines, operations
@@ -384,7 +385,7 @@ class PlantTwin:
         staffing: dict[str, Staffing],
         stock_per_day: dict[str, float],
         horizon: float,
-        epoch_offset: Any = None,
+        epoch_offset: Callable[[datetime], float] | None = None,
     ) -> None:
         """Create the equipment, crews and stock. `stock_per_day` is the expected daily use of each stocked
         component (sets reorder points); `epoch_offset(datetime)` places planned maintenance in sim time."""
@@ -424,7 +425,7 @@ class PlantTwin:
                 )
                 continue
             for unit in pool.units:
-                area, unit_wc, wu = self.units[unit]
+                _, unit_wc, wu = self.units[unit]
                 run = staffing[unit_wc]
                 dispatch = (
                     Dispatch(unit, self.schedule, peers)
@@ -456,7 +457,7 @@ class PlantTwin:
             return int(rule.quantity or 1) * max(1, math.ceil(per_day / (rule.quantity or 1)))
         return int(rule.quantity or max(1.0, per_day))
 
-    def _maintenance(self, horizon: float, epoch_offset: Any) -> dict[str, Maintenance]:
+    def _maintenance(self, horizon: float, epoch_offset: Callable[[datetime], float] | None) -> dict[str, Maintenance]:
         windows: dict[str, Maintenance] = {}
         if epoch_offset is None:
             return windows
