@@ -4,6 +4,7 @@ they should, a schedule is followed, and bad input is refused clearly."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 from factoryos.bus import EventBus
 from factoryos.cli.simulate import simulate
 from factoryos.model.errors import FactoryosError
-from factoryos.model.events import EventKind
+from factoryos.model.events import Event, EventKind
 from factoryos.model.orders import ScheduledOperation
 from factoryos.model.validate import PlantFileError
 from factoryos.report import Section
@@ -75,8 +76,12 @@ def test_publishing_the_event_stream_does_not_change_the_run() -> None:
 
 def test_the_plant_publishes_operations_sensors_tests_and_alarms(ev_plant) -> None:
     kinds, measured, operations = set(), set(), set()
+    checked = Counter()
 
     def listen(event) -> None:
+        if checked[event.kind] < 2_000:  # what validation would make of it: the same event
+            assert Event.model_validate(event.model_dump()) == event
+            checked[event.kind] += 1
         kinds.add(event.kind)
         if event.kind == EventKind.MEASUREMENT:
             measured.add(event.payload["name"])
@@ -115,6 +120,7 @@ def test_a_schedule_is_followed_unit_by_unit(ev_plant) -> None:
         if e.payload["operation"] == "biw-painted/basecoat" and e.payload["serial"].startswith(po)
     ]
     assert painted and all(e.equipment.endswith(booth) for e in painted)
+    assert {e.payload["work_order"] for e in painted} == {f"{po}-001"}
     assert min(e.ts for e in painted) >= start
 
 

@@ -226,7 +226,7 @@ class Equipment:
             if op.test is not None:
                 values = self._test_values(op.test, passed)
                 pub.test(env.now, self.path, part.serial, op.test.name, passed, values)
-            pub.operation(env.now, self.path, part.order, op.name, "completed", part.serial)
+            pub.operation(env.now, self.path, pub.work_order(part, op.name), op.name, "completed", part.serial)
         if passed:
             self.good += 1
             if pub is not None:
@@ -265,7 +265,7 @@ class Equipment:
         now = self.env.now
         pub = self.publisher
         assert pub is not None
-        pub.operation(now, self.path, part.order, operation, "started", part.serial, part.lots)
+        pub.operation(now, self.path, pub.work_order(part, operation), operation, "started", part.serial, part.lots)
         sensor = self.sensor
         if sensor is not None and sensor.per_cycle:
             progress = self._fault_progress(srv, sensor)

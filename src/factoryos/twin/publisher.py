@@ -13,6 +13,7 @@ from typing import Any
 
 from factoryos.bus import EventBus
 from factoryos.model.events import Event, EventKind
+from factoryos.twin.part import Part
 from factoryos.twin.states import EVENT_STATE
 
 _FIELDS = frozenset(Event.model_fields)
@@ -21,7 +22,7 @@ _set = object.__setattr__
 
 
 class Publisher:
-    __slots__ = ("bus", "site", "epoch", "source", "seq", "published", "batch", "_pending")
+    __slots__ = ("bus", "site", "epoch", "source", "seq", "published", "batch", "work_orders", "_pending")
 
     def __init__(self, bus: EventBus, site: str, epoch: datetime, source: str = "twin", batch: int = 512) -> None:
         self.bus = bus
@@ -31,6 +32,7 @@ class Publisher:
         self.seq = 0
         self.published = 0
         self.batch = batch
+        self.work_orders: dict[tuple[str, str], str] = {}  # (serial, operation) -> work order, from a schedule
         self._pending: list[Event] = []
 
     def _emit(self, t: float, equipment: str, kind: EventKind, payload: dict[str, Any]) -> None:
@@ -55,6 +57,14 @@ class Publisher:
         self._pending.append(event)
         if len(self._pending) >= self.batch:
             self.flush()
+
+    def work_order(self, part: Part, operation: str) -> str:
+        """The schedule's work order for this operation of this unit, else the part's order, else its serial."""
+        if self.work_orders:
+            known = self.work_orders.get((part.parent or part.serial, operation))
+            if known is not None:
+                return known
+        return part.order or part.serial
 
     def flush(self) -> None:
         """Hand the events built so far to the bus."""

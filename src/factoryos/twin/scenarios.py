@@ -90,7 +90,9 @@ def prepare(
     if schedule is not None:
         if scenario != "smart":
             raise FactoryosError("a schedule is executed in the smart (order-driven) scenario, not in traditional")
-        plan, twin.schedule = schedule_plan(plant, orders, schedule, epoch)
+        plan, twin.schedule, work_orders = schedule_plan(plant, orders, schedule, epoch)
+        if floor.publisher is not None:
+            floor.publisher.work_orders = work_orders
         scheduled = {u.order.split("#")[0] for u in plan}
         plan += order_plan(plant, [o for o in orders if o.id not in scheduled], epoch, total)
         plan.sort(key=lambda u: u.at)

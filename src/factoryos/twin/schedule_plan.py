@@ -20,15 +20,17 @@ from factoryos.twin.calendar import DAY
 from factoryos.twin.plant_twin import PlannedUnit
 
 Assignments = dict[tuple[str, str], tuple[str, int]]  # (serial, material/operation) -> (work unit, position)
+WorkOrders = dict[tuple[str, str], str]  # (serial, material/operation) -> work order
 
 
 def schedule_plan(
     plant: Plant, orders: Sequence[CustomerOrder], schedule: Sequence[ScheduledOperation], epoch: datetime
-) -> tuple[list[PlannedUnit], Assignments]:
+) -> tuple[list[PlannedUnit], Assignments, WorkOrders]:
     production = {po.id: po for po in production_orders(plant, orders)}
     product_of = {p.material: product_id for product_id, p in plant.products.items()}
     customer = {o.id: o for o in orders}
     first: dict[str, tuple[float, str]] = {}
+    work_orders: WorkOrders = {}
     by_unit: dict[str, list[tuple[float, str, str]]] = {}
     for k, line in enumerate(schedule):
         if line.serial is None:
@@ -43,6 +45,7 @@ def schedule_plan(
         if line.serial not in first or start < first[line.serial][0]:
             first[line.serial] = (start, line.production_order)
         by_unit.setdefault(line.equipment, []).append((start, line.serial, line.operation))
+        work_orders[line.serial, line.operation] = line.work_order
     assignments: Assignments = {}
     for unit, lines in by_unit.items():
         for position, (_, serial, operation) in enumerate(sorted(lines)):
@@ -66,4 +69,4 @@ def schedule_plan(
                 placed,
             )
         )
-    return plan, assignments
+    return plan, assignments, work_orders
