@@ -22,7 +22,7 @@ def schedule(
 ) -> None:
     """Schedule the open orders of the loaded plant on its work units and store the schedule."""
     from factoryos.scheduling.plant_demo import store_plan
-    from factoryos.scheduling.plant_schedule import schedule_plant
+    from factoryos.scheduling.plant_schedule import COMPARE_OPERATIONS, schedule_plant
     from factoryos.store.orders import list_orders
     from factoryos.store.plants import read_plant
 
@@ -57,4 +57,9 @@ def schedule(
         f"from {plan.plant_problem.epoch:%Y-%m-%d} over {horizon} days, solved in {summary['seconds']} s"
     )
     console.print(table)
+    if compare and plan.dispatch_figures is None:
+        console.print(
+            f"dispatching rules are compared up to {COMPARE_OPERATIONS:,} operations; "
+            "`factoryos bench plant` compares a month"
+        )
     console.print(f"stored as schedule {schedule_id}")
