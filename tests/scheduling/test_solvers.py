@@ -10,6 +10,7 @@ import pytest
 
 from factoryos.model.errors import FactoryosError
 from factoryos.scheduling import MAKESPAN, RULES, Frozen, Model, Objective, check, dispatch, evaluate, makespan, solve
+from factoryos.scheduling.bounds import makespan_lower_bound
 from factoryos.scheduling.lns import improve
 from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.readers import read_instance
@@ -93,3 +94,26 @@ def test_full_solver_beats_dispatching_on_a_busy_plant():
     result = solve(problem, objective, time_limit=5, workers=2)
     assert check(problem, result.schedule) == []
     assert result.objective <= min(evaluate(problem, dispatch(problem, rule), objective) for rule in RULES)
+
+
+def test_makespan_lower_bound_takes_chains_and_machine_loads():
+    model = Model()
+    press, oven = model.add_machine("press"), model.add_machine("oven")
+    long_job = model.add_job("long", release=3)
+    model.add_operation(long_job, {press: 4})
+    model.add_operation(long_job, {oven: 9})
+    for k in range(3):
+        model.add_operation(model.add_job(f"short{k}"), {press: 5})
+    problem = model.problem()
+    assert makespan_lower_bound(problem) == max(3 + 4 + 9, 0 + 4 + 15 + 0)
+    assert makespan_lower_bound(problem) <= solve(problem, time_limit=5).objective
+
+
+def test_reaching_a_lower_bound_proves_optimality():
+    problem = busy_plant()
+    schedule = dispatch(problem, "SPT")
+    pool = SharedBest(problem, MAKESPAN, schedule, "dispatch", None)
+    pool.bound(makespan(schedule) - 1)
+    assert not pool.optimal
+    pool.bound(makespan(schedule))
+    assert pool.optimal

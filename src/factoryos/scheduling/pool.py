@@ -18,8 +18,15 @@ class SharedBest:
         self._lock = threading.Lock()
         self.schedule, self.method = schedule, method
         self.value = self.evaluate(schedule)
-        self.optimal = False
         self.lower_bound: int | None = None
+        self.optimal = False
+
+    def bound(self, lower_bound: int | None) -> None:
+        """Learn a lower bound on the objective; reaching it proves the schedule optimal."""
+        if lower_bound is not None and (self.lower_bound is None or lower_bound > self.lower_bound):
+            self.lower_bound = lower_bound
+        if self.lower_bound is not None and self.value <= self.lower_bound:
+            self.optimal = True
 
     def evaluate(self, schedule: Schedule) -> int:
         return evaluate(self.problem, schedule, self.objective, self.baseline)
@@ -33,6 +40,8 @@ class SharedBest:
                 self.schedule, self.value = schedule, value
                 if improved:
                     self.method = method
+                if self.lower_bound is not None and value <= self.lower_bound:
+                    self.optimal = True
                 return True
         return False
 

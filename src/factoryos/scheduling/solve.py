@@ -16,6 +16,7 @@ import time
 
 from factoryos.model.errors import FactoryosError
 from factoryos.scheduling import tabu
+from factoryos.scheduling.bounds import makespan_lower_bound
 from factoryos.scheduling.checker import check
 from factoryos.scheduling.cpsat.solver import solve_cpsat
 from factoryos.scheduling.cpsat.variables import horizon_bound
@@ -134,6 +135,8 @@ def _solve_stage(
             pool.optimal, pool.lower_bound = True, outcome.lower_bound
             return pool
     pool = SharedBest(problem, objective, incumbent, method, baseline)
+    if only_makespan:
+        pool.bound(objective.makespan * makespan_lower_bound(problem))
     settings = (problem, objective, pool, deadline, seed, bounds, baseline)
     if only_makespan and tabu.applies(problem) and workers >= 2:
         helper = threading.Thread(target=_exact_then_lns, args=(*settings, workers - 1))
@@ -175,7 +178,7 @@ def _exact_then_lns(
         horizon=makespan(schedule) if only_makespan else horizon_bound(problem),
         seed=seed,
     )
-    pool.lower_bound = outcome.lower_bound
+    pool.bound(outcome.lower_bound)
     if outcome.schedule is not None:
         pool.offer(outcome.schedule, "cp-sat")
         if outcome.optimal:

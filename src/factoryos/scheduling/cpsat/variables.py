@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from factoryos.scheduling.bounds import heads_and_tails
 from factoryos.scheduling.calendar import finish
 from factoryos.scheduling.cpsat.restriction import Restriction
 from factoryos.scheduling.problem import Problem
@@ -49,19 +50,6 @@ def horizon_bound(problem: Problem) -> int:
     longest_setup = max((max(map(max, m.changeover)) for m in problem.machines if m.changeover), default=0)
     work = sum(max(mode.duration for mode in op.modes) + longest_setup for op in problem.operations)
     return last_event + work + longest_setup
-
-
-def heads_and_tails(problem: Problem) -> tuple[list[int], list[int]]:
-    """Earliest start from releases and predecessors, and the least work that must follow each operation."""
-    n = len(problem.operations)
-    head, tail = [0] * n, [0] * n
-    for op in problem.topological_order:
-        head[op] = max(
-            [problem.release(op)] + [head[p] + problem.operations[p].min_duration for p in problem.predecessors[op]]
-        )
-    for op in reversed(problem.topological_order):
-        tail[op] = max([0] + [tail[s] + problem.operations[s].min_duration for s in problem.successors[op]])
-    return head, tail
 
 
 def create_variables(
