@@ -35,7 +35,13 @@ def main() -> None:
     traditional = [r for r in runs if r["scenario"] == "traditional"]
     smart = [r for r in runs if r["scenario"] == "smart"]
     result = {"plant": str(args.plant), "traditional": aggregate(traditional), "smart": aggregate(smart)}
-    for figure in ("output_per_labour_hour", "fg_inventory_avg", "avg_wip", "throughput_per_day"):
+    for figure in (
+        "output_per_labour_hour",
+        "shipped_per_labour_hour",
+        "fg_inventory_avg",
+        "avg_wip",
+        "throughput_per_day",
+    ):
         ratios = [s[figure] / t[figure] for s, t in zip(smart, traditional, strict=True) if t[figure]]
         if ratios and all(math.isfinite(r) for r in ratios):
             result[f"ratio_{figure}"] = confidence_interval(ratios).to_dict()

@@ -14,6 +14,7 @@ from factoryos.twin import (
     Operation,
     Part,
     Reliability,
+    ShiftCalendar,
     Step,
     TestSpec,
     exponential,
@@ -197,3 +198,18 @@ def test_poisson_releases_are_reproducible() -> None:
     a = [t for t, _ in poisson(floor.rng("a"), 2.0, route, 50)]
     b = [t for t, _ in poisson(floor.rng("a"), 2.0, route, 50)]
     assert a == b and a == sorted(a)
+
+
+def test_a_holiday_closes_the_calendar_and_pays_no_shift() -> None:
+    weekly = shifts(2, break_minutes=0)
+    holiday = ShiftCalendar(weekly.windows, weekly.paid, weekly.period, "with holiday", ((DAY, 2 * DAY),))
+    assert weekly.is_open(DAY + 7 * HOUR) and not holiday.is_open(DAY + 7 * HOUR)
+    assert holiday.next_open(DAY + 7 * HOUR) == 2 * DAY + 6 * HOUR
+    assert holiday.paid_seconds(WEEK) == weekly.paid_seconds(WEEK) - 16 * HOUR
+    assert holiday.open_per_period == weekly.open_per_period
+    floor = Floor(12)
+    inbox = floor.buffer("in")
+    floor.station("bench", inbox, calendar=holiday)
+    floor.source(released_every(0.0, (Step(inbox, Operation("fit", fixed(60.0))),), 100_000))
+    metrics = floor.run(until=WEEK)
+    assert metrics.equipment[0].state_fraction["working"] == pytest.approx(4 * 16 / (7 * 24), rel=0.01)

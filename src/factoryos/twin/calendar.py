@@ -2,6 +2,7 @@
 
 Times are seconds from the simulation epoch. A calendar repeats with a period (a week by default) and is a
 sorted list of open windows inside it; breaks are gaps between windows of the same shift, and are paid.
+Holidays are absolute closed spans on top of the weekly pattern: nobody works, nobody is paid a shift.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ WEEK = 7 * DAY
 
 @dataclass(frozen=True)
 class ShiftCalendar:
-    """Open windows `(start, end)` within `period`; `paid` are the shift spans (breaks included)."""
+    """Open windows `(start, end)` within `period`; `paid` are the shift spans (breaks included);
+    `holidays` are sorted, absolute `(start, end)` spans when it is closed."""
 
     windows: tuple[tuple[float, float], ...]
     paid: tuple[tuple[float, float], ...]
     period: float = WEEK
     name: str = "calendar"
+    holidays: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         last = 0.0
@@ -35,20 +38,36 @@ class ShiftCalendar:
                 )
             last = end
         object.__setattr__(self, "_starts", [w[0] for w in self.windows])
+        object.__setattr__(self, "_holiday_starts", [h[0] for h in self.holidays])
 
     @property
     def always_open(self) -> bool:
-        return self.windows == ((0.0, self.period),)
+        return self.windows == ((0.0, self.period),) and not self.holidays
 
     def is_open(self, t: float) -> bool:
         tm = t % self.period
         i = bisect_right(self._starts, tm) - 1  # type: ignore[attr-defined]
-        return i >= 0 and tm < self.windows[i][1]
+        return i >= 0 and tm < self.windows[i][1] and self._holiday_end(t) is None
+
+    def _holiday_end(self, t: float) -> float | None:
+        """The end of the holiday t falls in, if it does."""
+        if not self.holidays:
+            return None
+        i = bisect_right(self._holiday_starts, t) - 1  # type: ignore[attr-defined]
+        return self.holidays[i][1] if i >= 0 and t < self.holidays[i][1] else None
 
     def next_open(self, t: float) -> float:
         """The earliest time >= t at which the calendar is open."""
         if not self.windows:
             raise FactoryosError(f"calendar {self.name} is never open")
+        while True:
+            t = self._next_weekly_open(t)
+            end = self._holiday_end(t)
+            if end is None:
+                return t
+            t = end
+
+    def _next_weekly_open(self, t: float) -> float:
         base = t - t % self.period
         tm = t - base
         i = bisect_right(self._starts, tm) - 1  # type: ignore[attr-defined]
@@ -59,22 +78,48 @@ class ShiftCalendar:
         return base + self.period + self.windows[0][0]
 
     def next_change(self, t: float) -> float:
-        """The next time after t at which the calendar opens or closes."""
+        """The next time after t at which the calendar may open or close."""
         base = t - t % self.period
         tm = t - base
+        change = base + self.period + self.windows[0][0]
         for start, end in self.windows:
             if tm < start:
-                return base + start
+                change = base + start
+                break
             if tm < end:
-                return base + end
-        return base + self.period + self.windows[0][0]
+                change = base + end
+                break
+        for start, end in self.holidays:
+            if t < start:
+                return min(change, start)
+            if t < end:
+                return min(change, end)
+        return change
 
     def paid_seconds(self, horizon: float) -> float:
         """Paid crew seconds per head in [0, horizon)."""
-        return _overlap(self.paid, self.period, horizon)
+        return self._minus_holidays(self.paid, horizon)
+
+    @property
+    def open_per_period(self) -> float:
+        """Open seconds in one period of the pattern (holidays aside): the capacity of an ordinary week."""
+        return sum(end - start for start, end in self.windows)
 
     def open_seconds(self, horizon: float) -> float:
-        return _overlap(self.windows, self.period, horizon)
+        return self._minus_holidays(self.windows, horizon)
+
+    def holiday_seconds(self, horizon: float) -> float:
+        """Open seconds that holidays close in [0, horizon)."""
+        return _overlap(self.windows, self.period, horizon) - self.open_seconds(horizon)
+
+    def _minus_holidays(self, spans: tuple[tuple[float, float], ...], horizon: float) -> float:
+        total = _overlap(spans, self.period, horizon)
+        for start, end in self.holidays:
+            if start >= horizon:
+                break
+            end = min(end, horizon)
+            total -= _overlap(spans, self.period, end) - _overlap(spans, self.period, start)
+        return total
 
 
 def _overlap(spans: tuple[tuple[float, float], ...], period: float, horizon: float) -> float:

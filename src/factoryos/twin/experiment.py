@@ -36,6 +36,7 @@ FIGURES = (
     "on_time_rate",
     "labour_hours",
     "output_per_labour_hour",
+    "shipped_per_labour_hour",
     "fg_inventory_avg",
     "avg_order_lead_time_days",
 )
@@ -75,6 +76,7 @@ def summary(metrics: RunMetrics, run: ScenarioRun) -> dict[str, Any]:
         "on_time_rate": metrics.on_time_rate,
         "labour_hours": labour,
         "output_per_labour_hour": metrics.completed / labour if labour else None,
+        "shipped_per_labour_hour": metrics.orders_delivered / labour if labour else None,
         "fg_inventory_avg": metrics.fg_inventory_avg,
         "avg_order_lead_time_days": (
             metrics.avg_order_lead_time / DAY if metrics.avg_order_lead_time is not None else None

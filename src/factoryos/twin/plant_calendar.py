@@ -1,12 +1,12 @@
 """A plant file's calendar as the twin's weekly `ShiftCalendar`, with the first N of its shifts if asked.
 
 The simulation epoch is a Monday 00:00, so a shift on `mon` from 06:00 opens at 6 h; a shift that ends at or
-before it starts runs past midnight. Holidays are not modelled (the twin's months are ordinary weeks).
+before it starts runs past midnight. Holidays on or after the epoch close whole days.
 """
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from factoryos.model.plant import WEEKDAYS, Calendar
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar, wrap
@@ -16,7 +16,7 @@ def _hours(t: time) -> float:
     return t.hour + t.minute / 60 + t.second / 3600
 
 
-def weekly(calendar: Calendar, name: str, shifts: int | None = None) -> ShiftCalendar:
+def weekly(calendar: Calendar, name: str, shifts: int | None = None, epoch: date | None = None) -> ShiftCalendar:
     windows: list[tuple[float, float]] = []
     paid: list[tuple[float, float]] = []
     for shift in calendar.shifts[:shifts]:
@@ -34,4 +34,7 @@ def weekly(calendar: Calendar, name: str, shifts: int | None = None) -> ShiftCal
                     cursor = min(end, brk_start + brk.minutes * 60)
             if cursor < end:
                 windows.append((cursor, end))
-    return ShiftCalendar(tuple(wrap(windows)), tuple(wrap(paid)), WEEK, name)
+    holidays = sorted(
+        ((d - epoch).days * DAY, ((d - epoch).days + 1) * DAY) for d in calendar.holidays if epoch and d >= epoch
+    )
+    return ShiftCalendar(tuple(wrap(windows)), tuple(wrap(paid)), WEEK, name, tuple(holidays))

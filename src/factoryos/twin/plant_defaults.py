@@ -55,4 +55,6 @@ SENSOR_OF: dict[str, str] = {
 RUN_CV = 0.1  # coefficient of variation of processing times around the routing's run time
 MTTR_CV = 0.8  # repair times are skewed: most are quick, a few take long
 TRANSPORT_SECONDS = 300.0  # conveyor or AGV between areas
-STOCK_COVER_DAYS = 1.5  # reorder point of stocked components, in days of consumption
+STOCK_COVER_DAYS = (
+    3.0  # reorder point of stocked components, in days of use: covers a lot's lead time and a long weekend
+)

@@ -85,6 +85,7 @@ def prepare(
         seed, site=plant.site.id, bus=bus, epoch=epoch, warmup=warmup_days * DAY, source=f"twin-{scenario}-{seed}"
     )
     twin = PlantTwin(plant, floor)
+    closed = holidays(plant, epoch)
     if orders is None:
         orders = generate_orders(plant, epoch.date(), math.ceil(total), seed)
     if schedule is not None:
@@ -94,17 +95,20 @@ def prepare(
         if floor.publisher is not None:
             floor.publisher.work_orders = work_orders
         scheduled = {u.order.split("#")[0] for u in plan}
-        plan += order_plan(plant, [o for o in orders if o.id not in scheduled], epoch, total)
+        plan += order_plan(plant, [o for o in orders if o.id not in scheduled], epoch, total, closed)
         plan.sort(key=lambda u: u.at)
     elif scenario == "smart":
-        plan = order_plan(plant, orders, epoch, total)
+        plan = order_plan(plant, orders, epoch, total, closed)
     else:
-        plan = forecast_plan(plant, total, seed)
+        plan = forecast_plan(plant, total, seed, closed)
+    # Capacity is planned on the demand forecast (the month's volume); the plan's units give the mix.
     weekly_units = sum(
         p.demand.units_per_day * sum(p.demand.weekday_profile) for p in plant.products.values() if p.demand
     )
     load = twin.work_center_load(plan, len(plan) / weekly_units)
-    staffing = (smart_staffing if scenario == "smart" else traditional_staffing)(plant, load, twin.paced_lines)
+    staffing = (smart_staffing if scenario == "smart" else traditional_staffing)(
+        plant, load, twin.paced_lines, epoch.date(), total * DAY
+    )
     horizon = total * DAY
     twin.build(staffing, twin.stock_use(plan, total), horizon, lambda at: (at - epoch).total_seconds())
     twin.release(plan)
@@ -142,8 +146,13 @@ def _release_times(day: int, count: int) -> list[float]:
     return [day * DAY + start * HOUR + (k + 0.5) * step for k in range(count)]
 
 
-def _is_workday(day: int) -> bool:
-    return day % 7 < 5
+def holidays(plant: Plant, epoch: datetime) -> frozenset[int]:
+    """Days (from the epoch) that are a holiday in any of the plant's calendars: nothing is released."""
+    return frozenset((d - epoch.date()).days for c in plant.calendars.values() for d in c.holidays)
+
+
+def _is_workday(day: int, closed: frozenset[int]) -> bool:
+    return day % 7 < 5 and day not in closed
 
 
 def _sequence_key(plant: Plant, product: str) -> Callable[[dict[str, str]], tuple[str, ...]]:
@@ -154,21 +163,24 @@ def _sequence_key(plant: Plant, product: str) -> Callable[[dict[str, str]], tupl
     return lambda configuration: tuple(configuration.get(f, "") for f in order)
 
 
-def forecast_plan(plant: Plant, days: float, seed: int) -> list[PlannedUnit]:
-    """A level make-to-stock plan: each weekday, a fifth of the week's forecast, in colour blocks."""
+def forecast_plan(plant: Plant, days: float, seed: int, closed: frozenset[int] = frozenset()) -> list[PlannedUnit]:
+    """A level make-to-stock plan: each working day an equal share of its week's forecast, in colour blocks."""
     rng = np.random.default_rng(seed + 7919)
     plan: list[PlannedUnit] = []
     carry: dict[str, float] = {}
     mixes = {product_id: option_mix(product) for product_id, product in plant.products.items() if product.demand}
     for day in range(math.ceil(days)):
-        if not _is_workday(day):
+        if not _is_workday(day, closed):
             continue
+        week = day - day % 7
+        working = sum(_is_workday(d, closed) for d in range(week, week + 7))
         today: list[tuple[str, dict[str, str]]] = []
         for product_id, product in plant.products.items():
             if product.demand is None:
                 continue
             carry[product_id] = (
-                carry.get(product_id, 0.0) + product.demand.units_per_day * sum(product.demand.weekday_profile) / 5
+                carry.get(product_id, 0.0)
+                + product.demand.units_per_day * sum(product.demand.weekday_profile) / working
             )
             count = int(carry[product_id])
             carry[product_id] -= count
@@ -179,12 +191,14 @@ def forecast_plan(plant: Plant, days: float, seed: int) -> list[PlannedUnit]:
     return [u for u in plan if u.at < days * DAY]
 
 
-def order_plan(plant: Plant, orders: list[CustomerOrder], epoch: datetime, days: float) -> list[PlannedUnit]:
-    """C2M: the orders of each day are released on the next weekday, colours batched, earliest due first."""
+def order_plan(
+    plant: Plant, orders: list[CustomerOrder], epoch: datetime, days: float, closed: frozenset[int] = frozenset()
+) -> list[PlannedUnit]:
+    """C2M: the orders of each day are released on the next working day, colours batched, earliest due first."""
     by_day: dict[int, list[tuple[CustomerOrder, int]]] = {}
     for order in orders:
         day = int(_seconds(order.ordered_at, epoch) // DAY) + 1
-        while not _is_workday(day):
+        while not _is_workday(day, closed):
             day += 1
         by_day.setdefault(day, []).extend((order, k) for k in range(order.quantity))
     plan: list[PlannedUnit] = []
@@ -200,10 +214,10 @@ def order_plan(plant: Plant, orders: list[CustomerOrder], epoch: datetime, days:
     return [u for u in plan if u.at < days * DAY]
 
 
-def _two_shift_calendar(plant: Plant) -> ShiftCalendar:
+def _two_shift_calendar(plant: Plant, start: date) -> ShiftCalendar:
     for name, calendar in plant.calendars.items():
         if len(calendar.shifts) >= 2 and not _around_the_clock(calendar.shifts[0]):
-            return weekly(calendar, name, 2)
+            return weekly(calendar, name, 2, start)
     return shifts(2, name="two-shift")
 
 
@@ -211,20 +225,24 @@ def _around_the_clock(shift) -> bool:  # type: ignore[no-untyped-def]
     return shift.start == shift.end
 
 
-def traditional_staffing(plant: Plant, load: dict[str, float], paced: set[str]) -> dict[str, Staffing]:
+def traditional_staffing(
+    plant: Plant, load: dict[str, float], paced: set[str], start: date, horizon: float
+) -> dict[str, Staffing]:
     staffing = {}
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
             calendar = plant.calendars[wc.calendar]
             if wc.lights_out or _around_the_clock(calendar.shifts[0]):
-                staffing[wc_id] = Staffing(_two_shift_calendar(plant), max(1, math.ceil(len(wc.work_units) / 2)))
+                staffing[wc_id] = Staffing(_two_shift_calendar(plant, start), max(1, math.ceil(len(wc.work_units) / 2)))
             else:
-                two = weekly(calendar, wc.calendar, min(2, len(calendar.shifts)))
+                two = weekly(calendar, wc.calendar, min(2, len(calendar.shifts)), start)
                 staffing[wc_id] = Staffing(two, wc.operators_per_shift, wc.takt_seconds)
     return staffing
 
 
-def smart_staffing(plant: Plant, load: dict[str, float], paced: set[str]) -> dict[str, Staffing]:
+def smart_staffing(
+    plant: Plant, load: dict[str, float], paced: set[str], start: date, horizon: float
+) -> dict[str, Staffing]:
     staffing = {}
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
@@ -233,19 +251,25 @@ def smart_staffing(plant: Plant, load: dict[str, float], paced: set[str]) -> dic
                 staffing[wc_id] = Staffing(None, 0)
                 continue
             if wc_id in paced and wc.takt_seconds:
-                full = weekly(calendar, wc.calendar)
+                full = weekly(calendar, wc.calendar, None, start)
                 through = load.get(wc_id, 0.0) / wc.takt_seconds  # units a week (load is takt per unit)
-                takt = max(wc.takt_seconds, UTILISATION * full.open_seconds(WEEK) / max(through, 1.0))
+                takt = max(wc.takt_seconds, UTILISATION * _weekly_open(full, horizon) / max(through, 1.0))
                 crew = math.ceil(wc.operators_per_shift * wc.takt_seconds / takt)
                 staffing[wc_id] = Staffing(_open_or_none(full), crew, takt)
                 continue
             chosen = None
             for count in range(1, len(calendar.shifts) + 1):
-                chosen = weekly(calendar, wc.calendar, count)
-                if load.get(wc_id, 0.0) <= UTILISATION * chosen.open_seconds(WEEK):
+                chosen = weekly(calendar, wc.calendar, count, start)
+                if load.get(wc_id, 0.0) <= UTILISATION * _weekly_open(chosen, horizon):
                     break
             staffing[wc_id] = Staffing(_open_or_none(chosen), wc.operators_per_shift)  # type: ignore[arg-type]
     return staffing
+
+
+def _weekly_open(calendar: ShiftCalendar, horizon: float) -> float:
+    """Open seconds in an ordinary week, less the run's holidays spread over its weeks."""
+    holidays = calendar.holiday_seconds(horizon)
+    return calendar.open_per_period - holidays * WEEK / horizon
 
 
 def _open_or_none(calendar: ShiftCalendar) -> ShiftCalendar | None:
