@@ -16,8 +16,8 @@ from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Assignment, Schedule, machine_sequences
 
-TENURE = 8
-"""Base tabu tenure in iterations; it grows with the number of operations per machine."""
+TENURE = 10
+"""Base tabu tenure in iterations; it grows with jobs per machine and is drawn from [L, 1.4 L] (Zhang et al.)."""
 PATIENCE = 4000
 """Iterations without a new best before jumping back to an earlier best."""
 ELITE = 8
@@ -198,7 +198,8 @@ def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int =
     best = schedule
     tabu: dict[tuple[int, int], int] = {}
     elite: list[_Elite] = []
-    tenure = TENURE + len(problem.operations) // len(problem.machines) // 2
+    tenure = TENURE + len(problem.jobs) // len(problem.machines)
+    spread = max(1, tenure * 2 // 5)
     stall, iteration, steps, new_best = 0, 0, 0, False
     while True:
         iteration += 1
@@ -220,7 +221,7 @@ def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int =
                 elite = [*elite[-(ELITE - 1) :], _Elite(best, others, dict(tabu), iteration)]
             new_best = False
         graph.swap(u, v)
-        tabu[(v, u)] = iteration + tenure + rng.randrange(tenure)
+        tabu[(v, u)] = iteration + tenure + rng.randrange(spread)
         if graph.makespan < best_value:
             best, best_value, stall, new_best = graph.schedule(), graph.makespan, 0, True
             pool.offer(best, "tabu")
@@ -236,7 +237,7 @@ def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int =
                 if jump.moves:
                     elite.append(jump)
                 graph.swap(u, v)
-                tabu[(v, u)] = iteration + tenure + rng.randrange(tenure)
+                tabu[(v, u)] = iteration + tenure + rng.randrange(spread)
             else:
                 graph = _Graph(problem, best)
                 _kick(graph, rng)
