@@ -15,11 +15,13 @@ Times are integers from the plan's epoch; machines, jobs and operations are refe
 - Solvers: `solve` (the full solver: dispatching, CP-SAT, tabu search and large-neighbourhood search),
   `dispatch` (one rule of `RULES`), `solve_cpsat` (one CP-SAT model). A `Schedule` is a tuple of
   `Assignment`s (machine, start, end), one per operation; `solve` returns a `Result`.
+- `makespan_lower_bound` (chains and machine loads): a schedule that reaches it is optimal.
 - `check` reports every `Violation` of a schedule; `reschedule` reacts to `MachineDown`, `RushOrder` and
   `RunningLate` and explains each `Move`.
 - `read_instance` reads JSSP (.txt) and FJSP (.fjs) benchmark files.
 """
 
+from factoryos.scheduling.bounds import makespan_lower_bound
 from factoryos.scheduling.checker import Violation, check
 from factoryos.scheduling.cpsat.solver import solve_cpsat
 from factoryos.scheduling.dispatch import RULES, dispatch, dispatch_in_order
@@ -60,6 +62,7 @@ __all__ = [
     "dispatch_in_order",
     "evaluate",
     "makespan",
+    "makespan_lower_bound",
     "read_fjsp",
     "read_instance",
     "read_jssp",

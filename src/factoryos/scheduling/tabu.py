@@ -3,8 +3,9 @@
 It applies when the problem is a plain job shop (flexible ones with their machines kept): no calendars,
 changeovers or frozen operations, and no zero durations (which could let a swap close a cycle). Each
 step swaps the first or last two operations of a block on a critical path, picking the move with the
-best estimated makespan that is not tabu; stagnation sends it back to the best schedule with a random
-kick. Pure Python, so a swap only re-times what it can affect: heads after it, tails before it.
+best estimated makespan that is not tabu; on stagnation it jumps back to an earlier best and tries
+another move there. Pure Python, so a swap only re-times what it can affect: heads after it, tails
+before it.
 """
 
 from __future__ import annotations
