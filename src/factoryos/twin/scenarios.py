@@ -4,8 +4,9 @@
   colour blocks and dispatched first-in first-out; every work center manned on two shifts, cells that
   could run lights-out included (one operator per two machines); a paced line at its design takt. Customer
   orders are served from finished-goods stock (any unit of the product), which starts at a week of demand.
-- `smart`: C2M. Each day's customer orders are released the next working day, pegged to their units, in a
-  sequence that batches paint colours and then takes the earliest due date first. Lights-out cells run
+- `smart`: C2M. Customer orders are released from the next working day on, pegged to their units, level-
+  loaded (each day takes the earliest-due orders up to its share of the planned week) and sequenced in paint
+  colour blocks. Lights-out cells run
   24/7 without operators; manned work centers work the fewest of their calendar's shifts that carry the
   order book at <= 80 % utilisation; a paced line runs at the takt the order book needs (never faster than
   designed), its crew rebalanced in proportion. Units ship the moment they are complete.
@@ -37,7 +38,8 @@ from factoryos.twin.schedule_plan import schedule_plan
 SCENARIOS = ("traditional", "smart")
 UTILISATION = 0.8
 SAFETY_STOCK_DAYS = 7.0
-RELEASE_HOURS = (6.0, 22.0)  # units are released on weekdays between these hours
+RELEASE_HOURS = (6.0, 22.0)  # units are released on working days between these hours
+RELEASE_HEADROOM = 1.15  # a C2M day releases up to this much more than its share of the planned week
 WARMUP_DAYS = 2.0
 
 
@@ -194,16 +196,25 @@ def forecast_plan(plant: Plant, days: float, seed: int, closed: frozenset[int] =
 def order_plan(
     plant: Plant, orders: list[CustomerOrder], epoch: datetime, days: float, closed: frozenset[int] = frozenset()
 ) -> list[PlannedUnit]:
-    """C2M: the orders of each day are released on the next working day, colours batched, earliest due first."""
+    """C2M: orders are released from the next working day on, level-loaded: each working day takes the
+    earliest-due orders up to its share of the week's planned volume (plus `RELEASE_HEADROOM`), so a long
+    weekend's orders are spread over the days after it; a day's release is sequenced in paint-colour blocks."""
+    weekly = sum(p.demand.units_per_day * sum(p.demand.weekday_profile) for p in plant.products.values() if p.demand)
     by_day: dict[int, list[tuple[CustomerOrder, int]]] = {}
     for order in orders:
         day = int(_seconds(order.ordered_at, epoch) // DAY) + 1
-        while not _is_workday(day, closed):
-            day += 1
         by_day.setdefault(day, []).extend((order, k) for k in range(order.quantity))
     plan: list[PlannedUnit] = []
-    for day in sorted(by_day):
-        units = by_day[day]
+    backlog: list[tuple[CustomerOrder, int]] = []
+    for day in range(min(by_day, default=0), math.ceil(days)):
+        backlog += by_day.get(day, [])
+        if not _is_workday(day, closed):
+            continue
+        week = day - day % 7
+        working = sum(_is_workday(d, closed) for d in range(week, week + 7))
+        backlog.sort(key=lambda u: (u[0].due_date, u[0].ordered_at, u[0].id, u[1]))
+        take = math.ceil(weekly / working * RELEASE_HEADROOM)
+        units, backlog = backlog[:take], backlog[take:]
         units.sort(key=lambda u: (_sequence_key(plant, u[0].product)(u[0].configuration)[:1], u[0].due_date, u[0].id))
         for at, (order, k) in zip(_release_times(day, len(units)), units, strict=True):
             due = _seconds(datetime.combine(order.due_date, datetime.min.time(), UTC), epoch) + DAY
@@ -211,7 +222,7 @@ def order_plan(
             placed = _seconds(order.ordered_at, epoch)
             configuration = dict(order.configuration)
             plan.append(PlannedUnit(at, serial, order.product, configuration, f"{order.id}#{k}", due, placed))
-    return [u for u in plan if u.at < days * DAY]
+    return plan
 
 
 def _two_shift_calendar(plant: Plant, start: date) -> ShiftCalendar:
