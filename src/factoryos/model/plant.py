@@ -110,11 +110,31 @@ class Shift(Part):
     breaks: list[Break] = Field(default_factory=list)
 
     @property
+    def length_hours(self) -> float:
+        """From start to end; a shift that ends at or before it starts runs past midnight."""
+        return (_hours(self.end) - _hours(self.start)) % 24 or 24.0
+
+    def working_offsets(self) -> list[tuple[float, float]]:
+        """The (from, to) hours after the shift's start when it works: the shift with its breaks cut out."""
+        start, length = _hours(self.start), self.length_hours
+        pieces, cursor = [], 0.0
+        for pause in sorted(self.breaks, key=lambda b: (_hours(b.start) - start) % 24):
+            begins = (_hours(pause.start) - start) % 24
+            if cursor < begins < length:
+                pieces.append((cursor, begins))
+                cursor = min(length, begins + pause.minutes / 60)
+        if cursor < length:
+            pieces.append((cursor, length))
+        return pieces
+
+    @property
     def hours(self) -> float:
-        start = self.start.hour * 60 + self.start.minute
-        end = self.end.hour * 60 + self.end.minute
-        span = (end - start) % (24 * 60) or 24 * 60
-        return (span - sum(b.minutes for b in self.breaks)) / 60
+        """Working hours, breaks excluded."""
+        return sum(end - start for start, end in self.working_offsets())
+
+
+def _hours(moment: time) -> float:
+    return moment.hour + moment.minute / 60 + moment.second / 3600
 
 
 class MaintenanceWindow(Part):

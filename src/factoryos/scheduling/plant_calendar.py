@@ -31,20 +31,7 @@ def working_periods(calendar: Calendar, timezone: str, epoch: datetime, days: in
             if WEEKDAYS[day.weekday()] not in shift.days:
                 continue
             start = _at(day, shift.start, zone)
-            end_day = day if shift.end > shift.start else day + timedelta(days=1)
-            end = _at(end_day, shift.end, zone)
-            cuts = []
-            for pause in shift.breaks:
-                pause_day = day if pause.start >= shift.start else day + timedelta(days=1)
-                pause_start = _at(pause_day, pause.start, zone)
-                cuts.append((pause_start, pause_start + timedelta(minutes=pause.minutes)))
-            at = start
-            for cut_start, cut_end in sorted(cuts):
-                if cut_start > at:
-                    periods.append((at, min(cut_start, end)))
-                at = max(at, cut_end)
-            if at < end:
-                periods.append((at, end))
+            periods.extend((start + timedelta(hours=a), start + timedelta(hours=b)) for a, b in shift.working_offsets())
     seconds = sorted((_seconds(s, epoch), _seconds(e, epoch)) for s, e in periods)
     return _merge([(max(s, 0), min(e, days * 86400)) for s, e in seconds if e > 0 and s < days * 86400])
 

@@ -1,0 +1,33 @@
+import pytest
+
+from factoryos.model.plant import Calendar, Shift
+
+
+def shift(start: str, end: str, breaks: list[tuple[str, int]] = ()) -> Shift:
+    return Shift.model_validate(
+        {"name": "s", "start": start, "end": end, "breaks": [{"start": b, "minutes": m} for b, m in breaks]}
+    )
+
+
+def test_a_day_shift_is_cut_by_its_breaks():
+    early = shift("06:00", "14:00", [("09:00", 15), ("11:30", 30)])
+    assert early.working_offsets() == [(0.0, 3.0), (3.25, 5.5), (6.0, 8.0)]
+    assert early.hours == pytest.approx(7.25)
+
+
+def test_a_night_shift_runs_past_midnight_and_its_breaks_follow_it():
+    night = shift("22:00", "06:00", [("02:00", 30), ("23:00", 15)])
+    assert night.length_hours == 8.0
+    assert night.working_offsets() == [(0.0, 1.0), (1.25, 4.0), (4.5, 8.0)]
+
+
+def test_a_break_outside_the_shift_is_ignored_and_a_24_hour_shift_is_whole():
+    assert shift("06:00", "14:00", [("20:00", 30)]).working_offsets() == [(0.0, 8.0)]
+    assert shift("00:00", "00:00").working_offsets() == [(0.0, 24.0)]
+
+
+def test_weekly_hours_count_each_working_day():
+    calendar = Calendar.model_validate(
+        {"shifts": [{"name": "a", "start": "06:00", "end": "14:00", "breaks": [{"start": "10:00", "minutes": 30}]}]}
+    )
+    assert calendar.hours_per_week() == pytest.approx(5 * 7.5)
