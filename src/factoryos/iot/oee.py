@@ -3,15 +3,17 @@
 The time model, per equipment, from its state changes (each state lasts until the next change):
 
 - planned busy time PBT = the time inside the planned windows (shifts) whose state is known, minus
-  planned downtime (state ``maintenance``);
-- actual production time APT = time ``running``;
+  planned downtime (state ``maintenance``) and time with no work to do (``idle``: nothing was scheduled
+  on the equipment, so it is not busy time and not the equipment's loss);
+- actual production time APT = PBT less breakdowns (``down``) and setups (``setup``): the time the
+  equipment was available for production, running or held up by its neighbours (``blocked``, ``starved``);
 - availability = APT / PBT; performance (ISO 22400 "effectiveness") = ideal cycle time x produced / APT;
   quality rate = good / produced, produced = good + scrap + rework; OEE = the product = ideal time of the
   good units / PBT.
 
 The six big losses, as time, add up with the ideal time of the good units to PBT: breakdowns (``down``),
-setup and adjustments (``setup``), idling and minor stops (``idle``, ``blocked``, ``starved``), reduced speed
-(APT minus the ideal time of everything produced), process defects (ideal time of scrap and rework) and
+setup and adjustments (``setup``), idling and minor stops (``blocked``, ``starved``), reduced speed
+(time ``running`` less the ideal time of everything produced), process defects (ideal time of scrap and rework) and
 reduced yield (ideal time of scrap counted within `startup_s` of a start after setup, down or maintenance).
 
 A line (work center), a shift or a day combines its equipment by adding times and units, so its OEE is
@@ -28,8 +30,8 @@ from datetime import datetime, time, timedelta
 from factoryos.model.plant import Plant
 
 RUNNING = "running"
-MINOR_STOPS = frozenset({"idle", "blocked", "starved"})
-PLANNED_DOWNTIME = "maintenance"
+MINOR_STOPS = frozenset({"blocked", "starved"})
+NOT_BUSY = frozenset({"maintenance", "idle"})
 RESTARTS_AFTER = frozenset({"setup", "down", "maintenance"})
 
 
@@ -187,17 +189,18 @@ def equipment_oee(
         cycle = ideal_cycle_s if isinstance(ideal_cycle_s, int | float) else ideal_cycle_s.get(equipment, 0.0)
         good, scrap, rework, startup_scrap = units[equipment]
         produced = good + scrap + rework
-        production = spent[RUNNING]
+        minor_stops = sum(spent[s] for s in MINOR_STOPS)
+        production = spent[RUNNING] + minor_stops
         ideal = cycle * produced
         losses = Losses(
             breakdowns_s=spent["down"],
             setup_s=spent["setup"],
-            minor_stops_s=sum(spent[s] for s in MINOR_STOPS),
-            reduced_speed_s=max(0.0, production - ideal),
+            minor_stops_s=minor_stops,
+            reduced_speed_s=max(0.0, spent[RUNNING] - ideal),
             defects_s=cycle * (scrap - startup_scrap + rework),
             startup_rejects_s=cycle * startup_scrap,
         )
-        planned = sum(spent.values()) - spent[PLANNED_DOWNTIME]
+        planned = sum(spent.values()) - sum(spent[s] for s in NOT_BUSY)
         result[equipment] = Oee(equipment, planned, production, ideal, produced, good, losses)
     return result
 
