@@ -16,9 +16,10 @@ from typing import Any
 from rich.console import Console
 from sqlalchemy import Engine
 
+from factoryos.bus import EventBus
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
-from factoryos.report import Report
+from factoryos.report import Report, Section
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -34,6 +35,7 @@ class DemoContext:
     plant: Plant | None = None
     start: date | None = None
     orders: list[CustomerOrder] = field(default_factory=list)
+    bus: EventBus = field(default_factory=EventBus)
     results: dict[str, Any] = field(default_factory=dict)
 
 
@@ -52,16 +54,34 @@ def load_plant_stage(ctx: DemoContext) -> None:
     )
 
 
+def first_month_volume(plant: Plant, days: int) -> float:
+    """The share of full demand a new plant sells in its first month: the ramp-up's plan over the demand."""
+    from factoryos.model.rampup import ramp_curve
+
+    plans = ramp_curve(plant)
+    demand = sum(
+        p.demand.units_per_day * sum(p.demand.weekday_profile) / 7 for p in plant.products.values() if p.demand
+    )
+    if not plans or not demand:
+        return 1.0
+    return min(1.0, plans[0].planned_units * days / 30 / (demand * days))
+
+
 def orders_stage(ctx: DemoContext) -> None:
     from factoryos.c2m.demand import generate_orders
     from factoryos.report.foundation import orders_section
     from factoryos.store.orders import next_order_number, save_orders
 
-    ctx.orders = generate_orders(ctx.plant, ctx.start, ctx.days, ctx.seed, next_order_number(ctx.engine))
+    volume = first_month_volume(ctx.plant, ctx.days)
+    number = next_order_number(ctx.engine)
+    ctx.orders = generate_orders(ctx.plant, ctx.start, ctx.days, ctx.seed, number, volume)
     save_orders(ctx.engine, ctx.orders)
     ctx.report.add(orders_section(ctx.plant, ctx.orders))
     units = sum(o.quantity for o in ctx.orders)
-    ctx.console.print(f"orders   {len(ctx.orders):,} configured orders, {units:,} units over {ctx.days} days")
+    ctx.console.print(
+        f"orders   {len(ctx.orders):,} configured orders, {units:,} units over {ctx.days} days "
+        f"(the ramp's first month: {volume:.0%} of mature demand)"
+    )
 
 
 def rampup_stage(ctx: DemoContext) -> None:
@@ -79,7 +99,67 @@ def schedule_stage(ctx: DemoContext) -> None:
     run(ctx)
 
 
-STAGES: list[Callable[[DemoContext], None]] = [load_plant_stage, orders_stage, rampup_stage, schedule_stage]
+def twin_stage(ctx: DemoContext) -> None:
+    """Run the scheduled month on the twin; its event stream is the floor's, on the demo's bus."""
+    from factoryos.twin.report import simulate_plant, simulation_section
+
+    simulation = simulate_plant(
+        ctx.plant, ctx.days, "smart", ctx.seed, orders=ctx.orders, schedule=ctx.results["schedule"], bus=ctx.bus
+    )
+    ctx.report.add(simulation_section(simulation))
+    ctx.results["simulation"] = simulation
+    f = simulation.figures_of_merit
+    ctx.console.print(
+        f"twin     {f['completed']:,} units built in {f['days']:g} days, {len(ctx.bus.store):,} floor events, "
+        f"on time {f['on_time_rate']:.0%}, lead time {f['avg_lead_time_days'] * 24:.1f} h"
+    )
+
+
+def oee_stage(ctx: DemoContext) -> None:
+    """OEE to ISO 22400-2 from the event stream alone, as the ingestion side computes it for a real plant."""
+    from factoryos.iot.oee import Counted, by_line, equipment_oee, ideal_cycle_times, state_intervals
+    from factoryos.iot.oee_charts import oee_figures
+    from factoryos.model.events import EventKind
+
+    store = ctx.bus.store
+    states = [(e.ts, e.equipment, e.payload["state"]) for e in store.read(EventKind.STATE)]
+    if not states:
+        return
+    counts = [
+        Counted(e.ts, e.equipment, e.payload["good"], e.payload["scrap"], e.payload["rework"])
+        for e in store.read(EventKind.COUNT)
+    ]
+    start, end = min(ts for ts, _, _ in states), max(c.ts for c in counts)
+    per_equipment = equipment_oee(state_intervals(states, start, end), counts, ideal_cycle_times(ctx.plant))
+    per_line = by_line(per_equipment)
+    ramp_line = ctx.plant.ramp_up.line if ctx.plant.ramp_up else None
+    headline = next((f for line, f in per_line.items() if line.endswith(f"/{ramp_line}")), None) or max(
+        per_line.values(), key=lambda f: f.planned_busy_s
+    )
+    ctx.report.add(
+        Section(
+            title="OEE",
+            text="OEE to ISO 22400-2 (availability x performance x quality) and the six big losses, computed "
+            "from the floor's state and count events alone, as for a real plant's stream.",
+            facts={line.split("/", 1)[-1]: f"{figure.oee:.0%}" for line, figure in per_line.items()},
+            figures=oee_figures(per_equipment, per_line),
+        )
+    )
+    ctx.console.print(
+        f"oee      {len(per_line)} lines; {headline.key.split('/', 1)[-1]}: OEE {headline.oee:.0%} "
+        f"(availability {headline.availability:.0%}, performance {headline.performance:.0%}, "
+        f"quality {headline.quality:.0%})"
+    )
+
+
+STAGES: list[Callable[[DemoContext], None]] = [
+    load_plant_stage,
+    orders_stage,
+    rampup_stage,
+    schedule_stage,
+    twin_stage,
+    oee_stage,
+]
 
 
 def run_demo(ctx: DemoContext, out: Path) -> Path:

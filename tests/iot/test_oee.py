@@ -14,6 +14,7 @@ from factoryos.iot.oee import (
     clip,
     day_windows,
     equipment_oee,
+    ideal_cycle_times,
     shift_windows,
     state_intervals,
 )
@@ -113,3 +114,12 @@ def test_report_figures():
     assert [t.name for t in bars.data] == ["availability", "performance", "quality", "OEE"]
     waterfall = figures[3].data[0]
     assert waterfall.y[0] == 2.0 and abs(sum(waterfall.y[:-1]) - waterfall.y[-1]) < 1e-9  # 2 h planned
+
+
+def test_a_paced_line_reporting_as_a_whole_makes_one_unit_per_takt(ev_plant):
+    cycles = ideal_cycle_times(ev_plant)
+    for wc_id, (area_id, work_center) in ev_plant.work_centers().items():
+        path = f"{ev_plant.site.id}/{area_id}/{wc_id}"
+        assert (path in cycles) == (work_center.kind == "paced-line")
+        if work_center.kind == "paced-line":
+            assert cycles[path] == work_center.takt_seconds

@@ -22,9 +22,14 @@ HOURLY_PROFILE = np.array([1, 1, 1, 1, 1, 2, 3, 5, 7, 9, 10, 10, 9, 9, 10, 10, 9
 HOURLY_PROFILE /= HOURLY_PROFILE.sum()
 
 
-def generate_orders(plant: Plant, start: date, days: int, seed: int, first_number: int = 1) -> list[CustomerOrder]:
+def generate_orders(
+    plant: Plant, start: date, days: int, seed: int, first_number: int = 1, volume: float = 1.0
+) -> list[CustomerOrder]:
+    """Orders for `days` from `start`; `volume` scales every product's demand (a ramp-up sells less)."""
     if days < 1:
         raise FactoryosError(f"--days must be at least 1 (got {days})")
+    if volume <= 0:
+        raise FactoryosError(f"volume must be positive (got {volume})")
     rng = np.random.default_rng(seed)
     orders: list[CustomerOrder] = []
     for product_id, product in plant.products.items():
@@ -41,7 +46,7 @@ def generate_orders(plant: Plant, start: date, days: int, seed: int, first_numbe
         mean_per_order = float(np.dot(shares, sizes))
         for day in range(days):
             today = start + timedelta(days=day)
-            expected_units = demand.units_per_day * demand.weekday_profile[today.weekday()]
+            expected_units = volume * demand.units_per_day * demand.weekday_profile[today.weekday()]
             for _ in range(rng.poisson(expected_units / mean_per_order)):
                 customer = customers[rng.choice(len(customers), p=shares)]
                 segment = plant.customers[customer].segment

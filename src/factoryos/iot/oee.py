@@ -288,7 +288,8 @@ def _startup_windows(intervals: list[StateInterval], startup_s: float) -> list[t
 
 def ideal_cycle_times(plant: Plant) -> dict[str, float]:
     """Ideal seconds per unit of each work unit (by equipment path): the fastest operation it may run
-    (run time per unit, or per batch over the batch size) at its speed factor, or its line's takt time."""
+    (run time per unit, or per batch over the batch size) at its speed factor, or its line's takt time.
+    A paced line reporting as a whole (its work center's path) makes one unit per takt."""
     cycles = {}
     for wu_id, (_, wc_id, unit) in plant.work_units().items():
         runs = [
@@ -302,4 +303,7 @@ def ideal_cycle_times(plant: Plant) -> dict[str, float]:
             cycles[plant.equipment_path(wu_id)] = min(runs) / unit.speed_factor
         elif takt:
             cycles[plant.equipment_path(wu_id)] = takt
+    for wc_id, (area_id, work_center) in plant.work_centers().items():
+        if work_center.kind == "paced-line" and work_center.takt_seconds:
+            cycles[f"{plant.site.id}/{area_id}/{wc_id}"] = work_center.takt_seconds
     return cycles

@@ -11,9 +11,6 @@ from factoryos.scheduling.plant_schedule import PlantSchedule, schedule_plant
 if TYPE_CHECKING:
     from factoryos.demo import DemoContext
 
-DEMO_HORIZON_DAYS = 2
-"""The demo schedules the first days of its month: enough to show the plant running, quick to store."""
-
 
 def store_plan(engine: Engine, plan: PlantSchedule) -> int:
     """Store the plan's production and work orders and its operations schedule; returns the schedule id."""
@@ -35,16 +32,16 @@ def store_plan(engine: Engine, plan: PlantSchedule) -> int:
 
 
 def schedule_stage(ctx: DemoContext) -> None:
-    """Schedule the first days of the demo's orders on the plant, store the schedule and show it."""
+    """Schedule the demo's month of orders on the plant, store the schedule and show it."""
     from factoryos.scheduling.gantt import schedule_section
 
-    plan = schedule_plant(ctx.plant, ctx.orders, horizon_days=DEMO_HORIZON_DAYS, time_limit=2, compare=False)
+    plan = schedule_plant(ctx.plant, ctx.orders, horizon_days=ctx.days, time_limit=2, compare=False)
     store_plan(ctx.engine, plan)
     summary = plan.summary()
     ctx.report.add(schedule_section(ctx.plant, plan.operations, summary))
     ctx.results["schedule"] = plan.operations
     ctx.console.print(
         f"schedule {summary['operations']:,} operations of {summary['jobs']:,} units and lots over "
-        f"{DEMO_HORIZON_DAYS} days in {summary['seconds']} s: setup {summary['setup h']} h, "
+        f"{ctx.days} days in {summary['seconds']} s: setup {summary['setup h']} h, "
         f"{summary['late units']} late"
     )
