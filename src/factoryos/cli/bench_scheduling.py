@@ -10,11 +10,6 @@ from typing import Annotated
 
 import typer
 
-from factoryos.scheduling.checker import check
-from factoryos.scheduling.readers import machine_number_offset, read_instance
-from factoryos.scheduling.schedule import makespan
-from factoryos.scheduling.solve import solve
-
 
 def scheduling(
     files: Annotated[
@@ -28,6 +23,11 @@ def scheduling(
     ] = None,
 ) -> None:
     """Solve each instance for makespan and report makespan, seconds and feasibility."""
+    from factoryos.scheduling.checker import check
+    from factoryos.scheduling.readers import machine_number_offset, read_instance
+    from factoryos.scheduling.schedule import makespan
+    from factoryos.scheduling.solve import solve
+
     if solution_dir is not None:
         solution_dir.mkdir(parents=True, exist_ok=True)
     for path in files:

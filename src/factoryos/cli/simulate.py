@@ -11,7 +11,6 @@ from rich.table import Table
 
 from factoryos.cli.common import console
 from factoryos.model.errors import FactoryosError
-from factoryos.twin.experiment import FIGURES, run_experiment
 from factoryos.twin.scenarios import SCENARIOS
 
 
@@ -32,6 +31,8 @@ def simulate(
     """Run the plant's digital twin for a scenario: throughput, WIP, lead time, labour, stock, OEE.
 
     Replications give 95 % confidence intervals; they run in parallel (local processes, or Dask)."""
+    from factoryos.twin.experiment import FIGURES, run_experiment
+
     if not plant.is_file():
         raise FactoryosError(f"{plant}: no such plant file")
     result = run_experiment(

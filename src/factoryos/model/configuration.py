@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ortools.sat.python import cp_model
-
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import BomLine, Condition, Operation, Plant, Product, Rule
 
@@ -74,12 +72,14 @@ def selectable_options(product: Product) -> dict[str, set[str]]:
 
 
 def _feasible_with(product: Product, family_id: str, option_id: str) -> bool:
+    from ortools.sat.python import cp_model  # only validation needs the solver: keep it off the import path
+
     model = cp_model.CpModel()
     chosen = {(f, o): model.new_bool_var(f"{f}={o}") for f, fam in product.option_families.items() for o in fam.options}
     for f, fam in product.option_families.items():
         model.add_exactly_one(chosen[f, o] for o in fam.options)
 
-    def holds(condition: Condition) -> cp_model.IntVar:
+    def holds(condition: Condition):  # noqa: ANN202  (a CP-SAT literal)
         """A literal true exactly when every family in the condition takes one of its options."""
         literal = model.new_bool_var("")
         terms = []
