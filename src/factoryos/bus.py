@@ -42,9 +42,7 @@ class MemoryEventStore:
 
     def read(self, kind: EventKind | None = None, equipment_prefix: str = "") -> Iterator[Event]:
         return (
-            e
-            for e in self._events
-            if (kind is None or e.kind == kind) and e.equipment.startswith(equipment_prefix)
+            e for e in self._events if (kind is None or e.kind == kind) and e.equipment.startswith(equipment_prefix)
         )
 
     def __len__(self) -> int:
@@ -58,9 +56,7 @@ class Subscription:
     equipment_prefix: str
 
     def matches(self, event: Event) -> bool:
-        return (self.kinds is None or event.kind in self.kinds) and event.equipment.startswith(
-            self.equipment_prefix
-        )
+        return (self.kinds is None or event.kind in self.kinds) and event.equipment.startswith(self.equipment_prefix)
 
 
 class EventBus:
@@ -71,9 +67,7 @@ class EventBus:
     def subscribe(
         self, handler: Handler, kinds: Iterable[EventKind] | None = None, equipment_prefix: str = ""
     ) -> Subscription:
-        subscription = Subscription(
-            handler, frozenset(kinds) if kinds is not None else None, equipment_prefix
-        )
+        subscription = Subscription(handler, frozenset(kinds) if kinds is not None else None, equipment_prefix)
         self._subscriptions.append(subscription)
         return subscription
 

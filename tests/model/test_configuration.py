@@ -326,9 +326,7 @@ def test_reference_plant_can_make_its_demand(plant_name, request):
     for product in plant.products.values():
         assert product.demand is not None
         valid = [c for c in all_configurations(product) if not rule_violations(product.rules, c)]
-        weights = [
-            math.prod(product.option_families[f].options[o].mix or 1 for f, o in c.items()) for c in valid
-        ]
+        weights = [math.prod(product.option_families[f].options[o].mix or 1 for f, o in c.items()) for c in valid]
         per_week = product.demand.units_per_day * 7
         for configuration, weight in zip(valid, weights, strict=True):
             share = per_week * weight / sum(weights)
@@ -337,9 +335,7 @@ def test_reference_plant_can_make_its_demand(plant_name, request):
                 for op in operations(plant, material, configuration):
                     eligible = plant.eligible_units(op)
                     for unit in eligible:
-                        minutes = (
-                            share * quantity * op.run_minutes / len(eligible) / units[unit][2].speed_factor
-                        )
+                        minutes = share * quantity * op.run_minutes / len(eligible) / units[unit][2].speed_factor
                         minutes_per_week[unit] = minutes_per_week.get(unit, 0.0) + minutes
     assert set(minutes_per_week) == set(units), "work units no operation uses"
     for unit, minutes in minutes_per_week.items():
@@ -356,8 +352,6 @@ def test_conditions_below_a_product_name_only_its_own_families(plant_name, reque
         for configuration in all_configurations(product):
             below |= set(explode(plant, product.material, configuration))
         conditions = [ln.when for m in below for ln in plant.boms.get(m, []) if ln.when]
-        conditions += [
-            op.when for m in below if m in plant.routings for op in plant.routings[m].operations if op.when
-        ]
+        conditions += [op.when for m in below if m in plant.routings for op in plant.routings[m].operations if op.when]
         for condition in conditions:
             assert set(condition) <= set(product.option_families), (product.name, condition)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from factoryos.model.events import Event, EventKind
 from factoryos.store.db import transaction
-from factoryos.store.events import SqlEventStore, record_dead_letter
+from factoryos.store.events import SqlEventStore, event_columns, record_dead_letter
 from factoryos.store.tables import EventRecord
 from factoryos.store.telemetry import (
     HOUR_US,
@@ -139,7 +139,7 @@ class TelemetryStore:
                 if rows:
                     connection.exec_driver_sql(self._sql[table], rows)
             if batch.events:
-                session.execute(self._event_insert, [_event_values(e) for e in batch.events])
+                session.execute(self._event_insert, [event_columns(e) for e in batch.events])
             for letter in batch.dead_letters:
                 record_dead_letter(session, letter.channel, letter.source, letter.reason, letter.raw)
             for birth in batch.births:
@@ -344,18 +344,6 @@ def event_row(event: Event) -> MeasurementRow | StateChangeRow | CountRow | Even
             event.seq,
         )
     return event
-
-
-def _event_values(event: Event) -> dict:
-    return {
-        "ts": event.ts,
-        "site": event.site,
-        "equipment": event.equipment,
-        "kind": event.kind.value,
-        "payload": event.payload,
-        "source": event.source,
-        "seq": event.seq,
-    }
 
 
 def _event(kind: EventKind, record) -> Event:

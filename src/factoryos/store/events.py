@@ -17,7 +17,8 @@ from factoryos.store.db import transaction
 from factoryos.store.tables import DeadLetter, EventRecord
 
 
-def _event_row(event: Event) -> dict:
+def event_columns(event: Event) -> dict:
+    """The columns of the events table for one event."""
     return {
         "ts": event.ts,
         "site": event.site,
@@ -54,7 +55,7 @@ class SqlEventStore:
             stored = _stored_keys(session, batch)
             fresh = [event for key, event in batch.items() if key not in stored]
             if fresh:
-                session.execute(EventRecord.__table__.insert(), [_event_row(e) for e in fresh])
+                session.execute(EventRecord.__table__.insert(), [event_columns(e) for e in fresh])
         return fresh
 
     def read(self, kind: EventKind | None = None, equipment_prefix: str = "") -> Iterator[Event]:

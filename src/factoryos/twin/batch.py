@@ -11,7 +11,7 @@ from typing import Any
 
 from factoryos.model.errors import FactoryosError
 from factoryos.twin.equipment import Equipment, Server
-from factoryos.twin.states import BLOCKED, SETUP, WORKING
+from factoryos.twin.states import BLOCKED, WORKING
 
 
 class BatchStation(Equipment):
@@ -24,7 +24,6 @@ class BatchStation(Equipment):
         super().__init__(*args, **kwargs)
 
     def _serve(self, srv: Server) -> Any:
-        env = self.env
         inbox = self.inbox
         while True:
             if self._gated(srv):
@@ -38,11 +37,7 @@ class BatchStation(Equipment):
                     part = yield from self._starve(srv)
                 batch.append(part)
             op = batch[0].route[batch[0].step].op
-            if op.setup_group is not None and op.setup_group != srv.setup_group:
-                if srv.setup_group is not None:
-                    self._to(srv, SETUP, op.setup_group)
-                    yield env.timeout(self._setup_seconds(srv, op))
-                srv.setup_group = op.setup_group
+            yield from self._set_up_for(srv, op)
             self._to(srv, WORKING)
             if self.publisher is not None:
                 for part in batch:

@@ -22,7 +22,7 @@ from factoryos.twin.distributions import Duration
 from factoryos.twin.operators import Crew
 from factoryos.twin.part import Operation, Part, TestSpec
 from factoryos.twin.sensors import SENSOR_KINDS, SensorKind, reading
-from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, STARVED, WORKING
+from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, SETUP, STARVED, WORKING
 
 if TYPE_CHECKING:
     from factoryos.twin.publisher import Publisher
@@ -321,6 +321,14 @@ class Equipment:
             step = part.route[part.step]
             return step.to.force(part) if step.internal else step.to.put(part)
         return self.sink.put(part)
+
+    def _set_up_for(self, srv: Server, op: Operation):  # noqa: ANN202  (a SimPy process step)
+        """Change the server over when the operation needs another setup than it has; the first setup is free."""
+        if op.setup_group is not None and op.setup_group != srv.setup_group:
+            if srv.setup_group is not None:
+                self._to(srv, SETUP, op.setup_group)
+                yield self.env.timeout(self._setup_seconds(srv, op))
+            srv.setup_group = op.setup_group
 
     def _setup_seconds(self, srv: Server, op: Operation) -> float:
         if op.changeover is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from factoryos.twin.equipment import Equipment, Maintenance, Reliability, Server
-from factoryos.twin.states import BLOCKED, SETUP, STARVED, WORKING
+from factoryos.twin.states import BLOCKED, STARVED, WORKING
 
 __all__ = ["Maintenance", "Reliability", "Station"]
 
@@ -45,11 +45,7 @@ class Station(Equipment):
                     yield handover
             started = env.now
             op = part.route[part.step].op
-            if op.setup_group is not None and op.setup_group != srv.setup_group:
-                if srv.setup_group is not None:
-                    self._to(srv, SETUP, op.setup_group)
-                    yield env.timeout(self._setup_seconds(srv, op))
-                srv.setup_group = op.setup_group
+            yield from self._set_up_for(srv, op)
             self._to(srv, WORKING)
             if pub is not None:
                 self._started(srv, part, op.name)

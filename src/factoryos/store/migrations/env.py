@@ -1,8 +1,6 @@
 from alembic import context
 
-from factoryos.store import tables  # noqa: F401  (registers every table on Base.metadata)
-from factoryos.store import telemetry  # noqa: F401
-from factoryos.store import schedule  # noqa: F401
+from factoryos.store import schedule, tables, telemetry  # noqa: F401  (each registers its tables on Base.metadata)
 from factoryos.store.db import Base
 
 connection = context.config.attributes["connection"]
