@@ -27,7 +27,7 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where to write the report.")] = Path("factoryos-report"),
     db: DbOption = None,
 ) -> None:
-    """Run the loop on a plant: load it, take a month of orders, and write the HTML report."""
+    """Run the loop on a plant: orders, schedule, twin and OEE for its first ramp-up month, into one report."""
     import os
 
     from factoryos.demo import EXAMPLES, DemoContext, run_demo
