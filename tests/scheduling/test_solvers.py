@@ -1,4 +1,4 @@
-"""The building blocks of the full solver: dispatching rules, tabu search's incremental timing, and
+"""The building blocks of the full solver: dispatching rules, tabu search's moves and incremental timing, and
 large-neighbourhood search on a problem with everything in it."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from factoryos.scheduling.bounds import makespan_lower_bound
 from factoryos.scheduling.lns import improve
 from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.readers import read_instance
-from factoryos.scheduling.tabu import _Graph, _moves, tabu_search
+from factoryos.scheduling.tabu import _Graph, _seed, tabu_search
 
 
 @pytest.mark.parametrize("rule", RULES)
@@ -32,11 +32,36 @@ def test_incremental_timing_matches_a_full_recomputation(instances):
     problem = read_instance(instances / "jssp/ft10.txt")
     graph = _Graph(problem, dispatch(problem, "SPT"))
     rng = random.Random(7)
+    _seed(7)
     for _ in range(200):
-        graph.swap(*rng.choice(_moves(graph.critical_blocks(rng))))
+        graph.swap(*rng.choice(graph.moves()))
     fresh = _Graph(problem, graph.schedule())
-    assert (fresh.head, fresh.tail, fresh.makespan) == (graph.head, graph.tail, graph.makespan)
+    assert fresh.arrays.head.tolist() == graph.arrays.head.tolist()
+    assert fresh.arrays.tail.tolist() == graph.arrays.tail.tolist()
+    assert fresh.makespan == graph.makespan
+    position = graph.arrays.position
+    for op in range(len(problem.operations)):
+        before = [*problem.predecessors[op], graph.arrays.machine_pred[op]]
+        assert all(position[p] < position[op] for p in before if p >= 0), "topological order kept"
     assert check(problem, graph.schedule()) == []
+
+
+def test_moves_swap_machine_neighbours_on_a_critical_path(instances):
+    problem = read_instance(instances / "jssp/ft10.txt")
+    graph = _Graph(problem, dispatch(problem, "MWKR"))
+    g = graph.arrays
+    _seed(3)
+    for _ in range(20):
+        moves = graph.moves()
+        assert moves
+        for u, v in moves:
+            assert g.machine_succ[u] == v
+            for op in (u, v):
+                assert g.head[op] + g.duration[op] + g.tail[op] == graph.makespan
+            swapped = _Graph(problem, graph.schedule())
+            swapped.swap(u, v)
+            assert swapped.makespan >= graph.estimate_swap(u, v)
+        graph.swap(*moves[0])
 
 
 def test_tabu_search_improves_a_dispatched_schedule(instances):

@@ -4,25 +4,40 @@ It applies when the problem is a plain job shop (flexible ones with their machin
 changeovers or frozen operations, and no zero durations (which could let a swap close a cycle). Each
 step swaps the first or last two operations of a block on a critical path, picking the move with the
 best estimated makespan that is not tabu; on stagnation it jumps back to an earlier best and tries
-another move there. Pure Python, so a swap only re-times what it can affect: heads after it, tails
-before it.
+another move there. A swap only re-times what it can affect: heads after it, tails before it.
+
+The inner loop is compiled with Numba and releases the GIL: tabu search lives on the number of moves it
+makes, and interpreted Python made thirty times fewer. It runs in slices of a few thousand moves; between
+slices Python looks at the clock, publishes new bests and takes over the pool's schedule when CP-SAT
+(in its own thread, on the other core) got further.
 """
 
 from __future__ import annotations
 
-import random
 import time
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, types
+from numba.typed import Dict
 
 from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Assignment, Schedule, machine_sequences
 
 TENURE = 10
-"""Base tabu tenure in iterations; it grows with jobs per machine and is drawn from [L, 1.4 L] (Zhang et al.)."""
+"""Base tabu tenure in moves; it grows with jobs per machine and is drawn from [L, 1.4 L] (Zhang et al.)."""
 PATIENCE = 4000
-"""Iterations without a new best before jumping back to an earlier best."""
+"""Moves without a new best before jumping back to an earlier best."""
 ELITE = 8
 """How many earlier bests (with their untried moves) are kept for jumping back."""
+SLICE = 2000
+"""Moves between looks at the clock and the pool."""
+
+_SLICE_DONE, _NEW_BEST, _AT_ELITE, _STALLED, _NO_MOVES = range(5)
+"""Why the compiled loop handed back control."""
+_ITERATION, _STALL, _BEST, _MOVES, _CHOSEN = range(5)
+"""Slots of the loop's counters, kept between slices."""
 
 
 def applies(problem: Problem) -> bool:
@@ -34,154 +49,93 @@ def applies(problem: Problem) -> bool:
     )
 
 
+class _Arrays(NamedTuple):
+    """The disjunctive graph of one schedule as flat arrays: precedences (as index ranges into `pred` and
+    `succ`), machine order, a topological order kept up to date across swaps, heads (earliest starts),
+    tails (longest work after), and scratch space for the compiled functions."""
+
+    duration: np.ndarray
+    release: np.ndarray
+    pred_start: np.ndarray
+    pred: np.ndarray
+    succ_start: np.ndarray
+    succ: np.ndarray
+    sinks: np.ndarray
+    machine_pred: np.ndarray
+    machine_succ: np.ndarray
+    order: np.ndarray
+    position: np.ndarray
+    head: np.ndarray
+    tail: np.ndarray
+    makespan: np.ndarray
+    path: np.ndarray
+    moves: np.ndarray
+    scratch: np.ndarray
+    reached: np.ndarray
+
+
+def _ranges(lists: list[tuple[int, ...]] | list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    start = np.zeros(len(lists) + 1, dtype=np.int64)
+    start[1:] = np.cumsum([len(items) for items in lists])
+    flat = np.fromiter((x for items in lists for x in items), dtype=np.int64, count=int(start[-1]))
+    return start, flat
+
+
 class _Graph:
-    """The disjunctive graph of one schedule (precedences plus machine order), with its heads (earliest
-    starts), tails (longest work after) and a topological order kept up to date across swaps."""
+    """One schedule's graph: built from a schedule, changed by swaps, read back as a schedule."""
 
     def __init__(self, problem: Problem, schedule: Schedule) -> None:
         n = len(problem.operations)
         self.n = n
         self.machine_of = [a.machine for a in schedule]
-        self.duration = [problem.operations[op].duration_on(schedule[op].machine) for op in range(n)]
-        self.release = [problem.release(op) for op in range(n)]
-        self.preds = [problem.predecessors[op] for op in range(n)]
-        self.succs = [problem.successors[op] for op in range(n)]
-        self.sinks = [op for op in range(n) if not self.succs[op]]
-        self.sequences = machine_sequences(problem, schedule)
-        self.machine_pred = [-1] * n
-        self.machine_succ = [-1] * n
-        for sequence in self.sequences:
-            for k, op in enumerate(sequence):
-                self.machine_pred[op] = sequence[k - 1] if k else -1
-                self.machine_succ[op] = sequence[k + 1] if k + 1 < len(sequence) else -1
-        self.order: list[int] = []
-        self.position = [0] * n
-        self.head = [0] * n
-        self.tail = [0] * n
-        self.makespan = 0
-        self._sort()
-        self._heads_from(0)
-        self._tails_to(n - 1)
+        machine_pred = np.full(n, -1, dtype=np.int64)
+        machine_succ = np.full(n, -1, dtype=np.int64)
+        for sequence in machine_sequences(problem, schedule):
+            for a, b in zip(sequence, sequence[1:], strict=False):
+                machine_succ[a], machine_pred[b] = b, a
+        pred_start, pred = _ranges(problem.predecessors)
+        succ_start, succ = _ranges(problem.successors)
+        self.arrays = _Arrays(
+            duration=np.array(
+                [problem.operations[op].duration_on(self.machine_of[op]) for op in range(n)], dtype=np.int64
+            ),
+            release=np.array([problem.release(op) for op in range(n)], dtype=np.int64),
+            pred_start=pred_start,
+            pred=pred,
+            succ_start=succ_start,
+            succ=succ,
+            sinks=np.array([op for op in range(n) if not problem.successors[op]], dtype=np.int64),
+            machine_pred=machine_pred,
+            machine_succ=machine_succ,
+            order=np.zeros(n, dtype=np.int64),
+            position=np.zeros(n, dtype=np.int64),
+            head=np.zeros(n, dtype=np.int64),
+            tail=np.zeros(n, dtype=np.int64),
+            makespan=np.zeros(1, dtype=np.int64),
+            path=np.zeros(n, dtype=np.int64),
+            moves=np.zeros((2 * n + 2, 2), dtype=np.int64),
+            scratch=np.zeros(n, dtype=np.int64),
+            reached=np.zeros(n, dtype=np.bool_),
+        )
+        _retime(self.arrays)
 
-    def _sort(self) -> None:
-        mpred, msucc, succs = self.machine_pred, self.machine_succ, self.succs
-        indegree = [len(self.preds[v]) + (mpred[v] >= 0) for v in range(self.n)]
-        order = [v for v in range(self.n) if indegree[v] == 0]
-        for v in order:
-            for w in succs[v]:
-                indegree[w] -= 1
-                if not indegree[w]:
-                    order.append(w)
-            w = msucc[v]
-            if w >= 0:
-                indegree[w] -= 1
-                if not indegree[w]:
-                    order.append(w)
-        self.order = order
-        for k, v in enumerate(order):
-            self.position[v] = k
+    @property
+    def makespan(self) -> int:
+        return int(self.arrays.makespan[0])
 
-    def _heads_from(self, first: int) -> None:
-        head, duration, release, preds, mpred = self.head, self.duration, self.release, self.preds, self.machine_pred
-        order = self.order
-        for k in range(first, self.n):
-            v = order[k]
-            best = release[v]
-            for p in preds[v]:
-                t = head[p] + duration[p]
-                if t > best:
-                    best = t
-            p = mpred[v]
-            if p >= 0:
-                t = head[p] + duration[p]
-                if t > best:
-                    best = t
-            head[v] = best
-        self.makespan = max(head[v] + duration[v] for v in self.sinks)
-
-    def _tails_to(self, last: int) -> None:
-        tail, duration, succs, msucc, order = self.tail, self.duration, self.succs, self.machine_succ, self.order
-        for k in range(last, -1, -1):
-            v = order[k]
-            best = 0
-            for s in succs[v]:
-                t = tail[s] + duration[s]
-                if t > best:
-                    best = t
-            s = msucc[v]
-            if s >= 0:
-                t = tail[s] + duration[s]
-                if t > best:
-                    best = t
-            tail[v] = best
-
-    def critical_blocks(self, rng: random.Random) -> list[list[int]]:
-        """The machine blocks of one critical path, traced back from its end (at random where paths fork)."""
-        head, duration, preds, mpred = self.head, self.duration, self.preds, self.machine_pred
-        v = rng.choice([v for v in self.sinks if head[v] + duration[v] == self.makespan])
-        path = [v]
-        while head[v] > self.release[v] or (head[v] and (preds[v] or mpred[v] >= 0)):
-            options = [p for p in preds[v] if head[p] + duration[p] == head[v]]
-            p = mpred[v]
-            if p >= 0 and head[p] + duration[p] == head[v]:
-                options.append(p)
-            if not options:
-                break
-            v = options[0] if len(options) == 1 else rng.choice(options)
-            path.append(v)
-        path.reverse()
-        blocks, current = [], [path[0]]
-        for a, b in zip(path, path[1:], strict=False):
-            if self.machine_succ[a] == b:
-                current.append(b)
-            else:
-                blocks.append(current)
-                current = [b]
-        blocks.append(current)
-        return blocks
+    def moves(self) -> list[tuple[int, int]]:
+        """The N5 moves on one critical path (at random where paths fork)."""
+        count = _critical_moves(self.arrays)
+        return [(int(u), int(v)) for u, v in self.arrays.moves[:count]]
 
     def estimate_swap(self, u: int, v: int) -> int:
-        """Longest path through u and v once v moves directly before u (a lower bound on the makespan)."""
-        head, tail, duration = self.head, self.tail, self.duration
-        a, b = self.machine_pred[u], self.machine_succ[v]
-        head_v = max(
-            [self.release[v], 0 if a < 0 else head[a] + duration[a]] + [head[x] + duration[x] for x in self.preds[v]]
-        )
-        head_u = max([head_v + duration[v]] + [head[x] + duration[x] for x in self.preds[u]])
-        tail_u = max([0 if b < 0 else tail[b] + duration[b]] + [tail[x] + duration[x] for x in self.succs[u]])
-        tail_v = max([tail_u + duration[u]] + [tail[x] + duration[x] for x in self.succs[v]])
-        return max(head_v + duration[v] + tail_v, head_u + duration[u] + tail_u)
+        return int(_estimate_swap(self.arrays, u, v))
 
     def swap(self, u: int, v: int) -> None:
-        """Machine order ... a, u, v, b ... becomes ... a, v, u, b ...; re-time what that can change."""
-        sequence = self.sequences[self.machine_of[u]]
-        k = sequence.index(u)
-        sequence[k], sequence[k + 1] = v, u
-        a, b = self.machine_pred[u], self.machine_succ[v]
-        self.machine_pred[v], self.machine_succ[v] = a, u
-        self.machine_pred[u], self.machine_succ[u] = v, b
-        if a >= 0:
-            self.machine_succ[a] = v
-        if b >= 0:
-            self.machine_pred[b] = u
-        first, last = self.position[u], self.position[v]
-        reached, before, after = {u}, [], []
-        preds, mpred = self.preds, self.machine_pred
-        for w in self.order[first + 1 : last]:
-            if mpred[w] in reached or any(p in reached for p in preds[w]):
-                reached.add(w)
-                after.append(w)
-            else:
-                before.append(w)
-        segment = [*before, v, u, *after]
-        self.order[first : last + 1] = segment
-        for k, w in enumerate(segment, start=first):
-            self.position[w] = k
-        self._heads_from(first)
-        self._tails_to(self.position[u])
+        _swap(self.arrays, u, v)
 
     def schedule(self) -> Schedule:
-        head, duration = self.head, self.duration
+        head, duration = self.arrays.head.tolist(), self.arrays.duration.tolist()
         return tuple(Assignment(self.machine_of[op], head[op], head[op] + duration[op]) for op in range(self.n))
 
 
@@ -193,103 +147,330 @@ def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int =
     (Nowicki & Smutnicki's back-jump tracking); with none left, it kicks the best schedule at random."""
     if not problem.operations:
         return
-    rng = random.Random(seed)
+    _seed(seed)
     schedule, best_value = pool.snapshot()
     graph = _Graph(problem, schedule)
     best = schedule
-    tabu: dict[tuple[int, int], int] = {}
+    tabu = Dict.empty(types.int64, types.int64)
     elite: list[_Elite] = []
     tenure = TENURE + len(problem.jobs) // len(problem.machines)
     spread = max(1, tenure * 2 // 5)
-    stall, iteration, steps, new_best = 0, 0, 0, False
-    while True:
-        iteration += 1
-        steps += 1
-        if steps % 64 == 0:
-            if time.monotonic() >= deadline or pool.optimal:
-                return
-            schedule, value = pool.snapshot()
-            if value < best_value:
-                graph, best, best_value, stall = _Graph(problem, schedule), schedule, value, 0
-                tabu.clear()
-        moves = _moves(graph.critical_blocks(rng))
-        if not moves:
+    counters = np.array([0, 0, best_value, 0, 0], dtype=np.int64)
+    pending = (-1, -1)
+    at_elite = False
+    while time.monotonic() < deadline and not pool.optimal:
+        schedule, value = pool.snapshot()
+        if value < counters[_BEST]:
+            graph, best, tabu = _Graph(problem, schedule), schedule, Dict.empty(types.int64, types.int64)
+            counters[_BEST], counters[_STALL] = value, 0
+        status = _search(graph.arrays, tabu, counters, *pending, at_elite, SLICE, tenure, spread, PATIENCE)
+        pending, at_elite = (-1, -1), False
+        if status == _NO_MOVES:
             return
-        u, v = _choose(graph, moves, tabu, iteration, best_value, rng)
-        if new_best:
-            others = [move for move in moves if move != (u, v)]
-            if others:
-                elite = [*elite[-(ELITE - 1) :], _Elite(best, others, dict(tabu), iteration)]
-            new_best = False
-        graph.swap(u, v)
-        tabu[(v, u)] = iteration + tenure + rng.randrange(spread)
-        if graph.makespan < best_value:
-            best, best_value, stall, new_best = graph.schedule(), graph.makespan, 0, True
+        if status == _NEW_BEST:
+            best = graph.schedule()
             pool.offer(best, "tabu")
-        else:
-            stall += 1
-        if stall > PATIENCE:
-            stall = 0
-            if elite:
-                jump = elite.pop()
-                graph, tabu, iteration = _Graph(problem, jump.schedule), dict(jump.tabu), jump.iteration
-                u, v = min(jump.moves, key=lambda move: graph.estimate_swap(*move))
-                jump.moves.remove((u, v))
-                if jump.moves:
-                    elite.append(jump)
-                graph.swap(u, v)
-                tabu[(v, u)] = iteration + tenure + rng.randrange(spread)
-            else:
-                graph = _Graph(problem, best)
-                _kick(graph, rng)
-                tabu.clear()
+            at_elite = True
+        elif status == _AT_ELITE:
+            chosen = int(counters[_CHOSEN])
+            moves = graph.arrays.moves[: counters[_MOVES]].tolist()
+            pending = tuple(moves.pop(chosen))
+            if moves:
+                elite = [*elite[-(ELITE - 1) :], _Elite(best, moves, tabu.copy(), int(counters[_ITERATION]))]
+        elif status == _STALLED and elite:
+            jump = elite.pop()
+            graph, tabu, counters[_ITERATION] = _Graph(problem, jump.schedule), jump.tabu.copy(), jump.iteration
+            pending = min(jump.moves, key=lambda move: graph.estimate_swap(*move))
+            jump.moves.remove(pending)
+            if jump.moves:
+                elite.append(jump)
+        elif status == _STALLED:
+            graph = _Graph(problem, best)
+            _kick(graph.arrays)
+            tabu.clear()
 
 
 class _Elite:
     """A best schedule met on the way, the moves not yet tried from it and the tabu list it had."""
 
-    def __init__(self, schedule: Schedule, moves: list[tuple[int, int]], tabu: dict, iteration: int) -> None:
-        self.schedule, self.moves, self.tabu, self.iteration = schedule, moves, tabu, iteration
+    def __init__(self, schedule: Schedule, moves: list[list[int]], tabu: Dict, iteration: int) -> None:
+        self.schedule, self.moves, self.tabu, self.iteration = schedule, [tuple(m) for m in moves], tabu, iteration
 
 
-def _choose(
-    graph: _Graph,
-    moves: list[tuple[int, int]],
-    tabu: dict[tuple[int, int], int],
-    iteration: int,
-    best_value: int,
-    rng: random.Random,
-) -> tuple[int, int]:
+@njit(cache=True, nogil=True)
+def _seed(seed):
+    np.random.seed(seed)
+
+
+@njit(cache=True, nogil=True)
+def _search(g, tabu, counters, pending_u, pending_v, at_elite, slice_moves, tenure, spread, patience):
+    """Tabu moves until a slice is done, a new best is found, the move after a new best is chosen (so
+    Python can keep the others as an elite), or the search stalls. A pending move is made first."""
+    if pending_u >= 0 and _move(g, tabu, counters, pending_u, pending_v, tenure, spread):
+        return _NEW_BEST
+    for _ in range(slice_moves):
+        counters[_ITERATION] += 1
+        count = _critical_moves(g)
+        if count == 0:
+            return _NO_MOVES
+        chosen = _choose(g, tabu, count, counters[_ITERATION], counters[_BEST])
+        if at_elite:
+            counters[_MOVES], counters[_CHOSEN] = count, chosen
+            return _AT_ELITE
+        if _move(g, tabu, counters, g.moves[chosen, 0], g.moves[chosen, 1], tenure, spread):
+            return _NEW_BEST
+        if counters[_STALL] > patience:
+            counters[_STALL] = 0
+            return _STALLED
+    return _SLICE_DONE
+
+
+@njit(cache=True, nogil=True)
+def _move(g, tabu, counters, u, v, tenure, spread):
+    """Swap u and v, make the reverse swap tabu for a while, and say whether that gave a new best."""
+    n = len(g.head)
+    _swap(g, u, v)
+    tabu[v * n + u] = counters[_ITERATION] + tenure + np.random.randint(spread)
+    if g.makespan[0] < counters[_BEST]:
+        counters[_BEST], counters[_STALL] = g.makespan[0], 0
+        return True
+    counters[_STALL] += 1
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _choose(g, tabu, count, iteration, best_value):
     """The move with the best estimate that is not tabu (or would give a new best); at random if all are."""
-    chosen, chosen_value = None, None
-    for u, v in moves:
-        value = graph.estimate_swap(u, v)
-        allowed = tabu.get((u, v), -1) < iteration or value < best_value
-        if allowed and (chosen_value is None or value < chosen_value):
-            chosen, chosen_value = (u, v), value
-    return chosen if chosen is not None else rng.choice(moves)
+    n = len(g.head)
+    chosen, chosen_value = -1, 0
+    for k in range(count):
+        u, v = g.moves[k, 0], g.moves[k, 1]
+        value = _estimate_swap(g, u, v)
+        allowed = tabu.get(u * n + v, -1) < iteration or value < best_value
+        if allowed and (chosen < 0 or value < chosen_value):
+            chosen, chosen_value = k, value
+    return chosen if chosen >= 0 else np.random.randint(count)
 
 
-def _moves(blocks: list[list[int]]) -> list[tuple[int, int]]:
-    """N5: swap the first two and the last two operations of each block, except at the path's ends."""
-    moves = []
-    last = len(blocks) - 1
-    for k, block in enumerate(blocks):
-        if len(block) < 2:
+@njit(cache=True, nogil=True)
+def _retime(g):
+    _sort(g)
+    _heads_from(g, 0)
+    _tails_to(g, len(g.head) - 1)
+
+
+@njit(cache=True, nogil=True)
+def _sort(g):
+    n = len(g.head)
+    indegree = g.scratch
+    for v in range(n):
+        indegree[v] = g.pred_start[v + 1] - g.pred_start[v] + (1 if g.machine_pred[v] >= 0 else 0)
+    size = 0
+    for v in range(n):
+        if indegree[v] == 0:
+            g.order[size] = v
+            size += 1
+    k = 0
+    while k < size:
+        v = g.order[k]
+        k += 1
+        for i in range(g.succ_start[v], g.succ_start[v + 1]):
+            w = g.succ[i]
+            indegree[w] -= 1
+            if indegree[w] == 0:
+                g.order[size] = w
+                size += 1
+        w = g.machine_succ[v]
+        if w >= 0:
+            indegree[w] -= 1
+            if indegree[w] == 0:
+                g.order[size] = w
+                size += 1
+    for k in range(n):
+        g.position[g.order[k]] = k
+
+
+@njit(cache=True, nogil=True)
+def _heads_from(g, first):
+    head, duration = g.head, g.duration
+    for k in range(first, len(head)):
+        v = g.order[k]
+        best = g.release[v]
+        for i in range(g.pred_start[v], g.pred_start[v + 1]):
+            p = g.pred[i]
+            if head[p] + duration[p] > best:
+                best = head[p] + duration[p]
+        p = g.machine_pred[v]
+        if p >= 0 and head[p] + duration[p] > best:
+            best = head[p] + duration[p]
+        head[v] = best
+    makespan = 0
+    for v in g.sinks:
+        if head[v] + duration[v] > makespan:
+            makespan = head[v] + duration[v]
+    g.makespan[0] = makespan
+
+
+@njit(cache=True, nogil=True)
+def _tails_to(g, last):
+    tail, duration = g.tail, g.duration
+    for k in range(last, -1, -1):
+        v = g.order[k]
+        best = 0
+        for i in range(g.succ_start[v], g.succ_start[v + 1]):
+            s = g.succ[i]
+            if tail[s] + duration[s] > best:
+                best = tail[s] + duration[s]
+        s = g.machine_succ[v]
+        if s >= 0 and tail[s] + duration[s] > best:
+            best = tail[s] + duration[s]
+        tail[v] = best
+
+
+@njit(cache=True, nogil=True)
+def _critical_moves(g):
+    """Trace one critical path back from its end (at random where paths fork) into g.path, then write
+    the N5 moves of its machine blocks into g.moves: the first two and the last two operations of each
+    block, except at the path's ends. Returns how many moves there are."""
+    head, duration, path = g.head, g.duration, g.path
+    ends = 0
+    for v in g.sinks:
+        if head[v] + duration[v] == g.makespan[0]:
+            ends += 1
+    pick = np.random.randint(ends)
+    v = -1
+    for w in g.sinks:
+        if head[w] + duration[w] == g.makespan[0]:
+            if pick == 0:
+                v = w
+                break
+            pick -= 1
+    length = 0
+    path[length] = v
+    length += 1
+    while head[v] > g.release[v] or head[v] > 0:
+        options = 0
+        for i in range(g.pred_start[v], g.pred_start[v + 1]):
+            p = g.pred[i]
+            if head[p] + duration[p] == head[v]:
+                options += 1
+        mp = g.machine_pred[v]
+        if mp >= 0 and head[mp] + duration[mp] == head[v]:
+            options += 1
+        if options == 0:
+            break
+        pick = np.random.randint(options)
+        chosen = -1
+        for i in range(g.pred_start[v], g.pred_start[v + 1]):
+            p = g.pred[i]
+            if head[p] + duration[p] == head[v]:
+                if pick == 0:
+                    chosen = p
+                    break
+                pick -= 1
+        if chosen < 0:
+            chosen = mp
+        v = chosen
+        path[length] = v
+        length += 1
+    path[:length] = path[:length][::-1].copy()
+    count = 0
+    block_start = 0
+    first_block = True
+    for k in range(1, length + 1):
+        if k < length and g.machine_succ[path[k - 1]] == path[k]:
             continue
-        if k > 0:
-            moves.append((block[0], block[1]))
-        if k < last and (len(block) > 2 or k == 0):
-            moves.append((block[-2], block[-1]))
-    return moves
+        size = k - block_start
+        last_block = k == length
+        if size >= 2:
+            if not first_block:
+                g.moves[count, 0], g.moves[count, 1] = path[block_start], path[block_start + 1]
+                count += 1
+            if not last_block and (size > 2 or first_block):
+                g.moves[count, 0], g.moves[count, 1] = path[k - 2], path[k - 1]
+                count += 1
+        block_start = k
+        first_block = False
+    return count
 
 
-def _kick(graph: _Graph, rng: random.Random) -> None:
+@njit(cache=True, nogil=True)
+def _estimate_swap(g, u, v):
+    """Longest path through u and v once v moves directly before u (a lower bound on the makespan)."""
+    head, tail, duration = g.head, g.tail, g.duration
+    a, b = g.machine_pred[u], g.machine_succ[v]
+    head_v = g.release[v]
+    if a >= 0 and head[a] + duration[a] > head_v:
+        head_v = head[a] + duration[a]
+    for i in range(g.pred_start[v], g.pred_start[v + 1]):
+        x = g.pred[i]
+        if head[x] + duration[x] > head_v:
+            head_v = head[x] + duration[x]
+    head_u = head_v + duration[v]
+    for i in range(g.pred_start[u], g.pred_start[u + 1]):
+        x = g.pred[i]
+        if head[x] + duration[x] > head_u:
+            head_u = head[x] + duration[x]
+    tail_u = 0 if b < 0 else tail[b] + duration[b]
+    for i in range(g.succ_start[u], g.succ_start[u + 1]):
+        x = g.succ[i]
+        if tail[x] + duration[x] > tail_u:
+            tail_u = tail[x] + duration[x]
+    tail_v = tail_u + duration[u]
+    for i in range(g.succ_start[v], g.succ_start[v + 1]):
+        x = g.succ[i]
+        if tail[x] + duration[x] > tail_v:
+            tail_v = tail[x] + duration[x]
+    return max(head_v + duration[v] + tail_v, head_u + duration[u] + tail_u)
+
+
+@njit(cache=True, nogil=True)
+def _swap(g, u, v):
+    """Machine order ... a, u, v, b ... becomes ... a, v, u, b ...; re-time what that can change."""
+    a, b = g.machine_pred[u], g.machine_succ[v]
+    g.machine_pred[v], g.machine_succ[v] = a, u
+    g.machine_pred[u], g.machine_succ[u] = v, b
+    if a >= 0:
+        g.machine_succ[a] = v
+    if b >= 0:
+        g.machine_pred[b] = u
+    first, last = g.position[u], g.position[v]
+    reached, segment = g.reached, g.scratch
+    reached[u] = True
+    before = 0
+    for k in range(first + 1, last):
+        w = g.order[k]
+        hit = g.machine_pred[w] >= 0 and reached[g.machine_pred[w]]
+        i = g.pred_start[w]
+        while not hit and i < g.pred_start[w + 1]:
+            hit = reached[g.pred[i]]
+            i += 1
+        reached[w] = hit
+        if not hit:
+            segment[before] = w
+            before += 1
+    after = before + 2
+    segment[before], segment[before + 1] = v, u
+    for k in range(first + 1, last):
+        w = g.order[k]
+        if reached[w]:
+            segment[after] = w
+            after += 1
+            reached[w] = False
+    reached[u] = False
+    for k in range(after):
+        g.order[first + k] = segment[k]
+        g.position[segment[k]] = first + k
+    _heads_from(g, first)
+    _tails_to(g, g.position[u])
+
+
+@njit(cache=True, nogil=True)
+def _kick(g):
     """A few random swaps of critical neighbours, to leave a local optimum the tabu list cannot."""
     for _ in range(3):
-        blocks = [b for b in graph.critical_blocks(rng) if len(b) > 1]
-        if not blocks:
+        count = _critical_moves(g)
+        if count == 0:
             return
-        block = rng.choice(blocks)
-        k = rng.randrange(len(block) - 1)
-        graph.swap(block[k], block[k + 1])
+        k = np.random.randint(count)
+        _swap(g, g.moves[k, 0], g.moves[k, 1])
