@@ -163,6 +163,8 @@ class _GifflerThompson:
                 self.shortest[mode.machine] = min(self.shortest[mode.machine], mode.duration)
         self.earliest: list[tuple[int, int, int]] = []
         self.stamp = [0] * n_machines
+        self.later_slots: list[dict[int, tuple[int, int]]] = [{} for _ in range(n_machines)]
+        self.later_version = [0] * n_machines
 
     def run(self, remaining_work: list[int], remaining_ops: list[int]) -> None:
         problem, floor = self.problem, self.floor
@@ -274,8 +276,16 @@ class _GifflerThompson:
         return taken
 
     def _later_slot(self, machine: int, op: int) -> tuple[int, int]:
-        duration = self.problem.operations[op].duration_on(machine)
-        return self.floor.fit(machine, op, duration, self.floor.ready_at[op])
+        """The slot of an operation not yet arrived, kept until the machine changes."""
+        slots = self.later_slots[machine]
+        if self.later_version[machine] != self.floor.version[machine]:
+            slots.clear()
+            self.later_version[machine] = self.floor.version[machine]
+        slot = slots.get(op)
+        if slot is None:
+            duration = self.problem.operations[op].duration_on(machine)
+            slot = slots[op] = self.floor.fit(machine, op, duration, self.floor.ready_at[op])
+        return slot
 
     def _next_machine(self) -> tuple[int, int] | None:
         while self.earliest:
