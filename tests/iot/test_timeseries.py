@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factoryos.bus import EventBus
-from factoryos.iot.timeseries import Batch, BirthRow, TelemetryStore, from_us, to_us
+from factoryos.iot.timeseries import Batch, BirthRow, TelemetryStore, _chunk_sizes, from_us, to_us
 from factoryos.model.events import Event, EventKind
 from factoryos.store.telemetry import (
     CountRollup,
@@ -47,6 +47,21 @@ def test_writes_are_idempotent_and_read_back_as_events(engine):
     assert count.payload == {"good": 3, "scrap": 1, "rework": 0, "material": "body"}
     first = next(store.read(EventKind.MEASUREMENT))
     assert first.ts == T0 and first.payload == {"name": "t", "value": 0.0, "unit": "degC"}
+
+
+def test_a_large_batch_is_stored_whole_in_multi_row_statements(engine):
+    store = TelemetryStore(engine)
+    store.write(Batch(measurements=measurements(5003)))
+    store.write(Batch(measurements=measurements(5100)))  # 5003 of them again
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(MeasurementRecord)) == 5100
+        assert session.scalar(select(func.sum(MeasurementRecord.seq))) == sum(range(5100))
+
+
+def test_chunk_sizes_are_few_powers_of_two():
+    assert list(_chunk_sizes(5003, 2048)) == [2048, 2048, 512, 256, 128, 8, 2, 1]
+    assert list(_chunk_sizes(3, 2048)) == [2, 1]
+    assert list(_chunk_sizes(0, 2048)) == []
 
 
 def test_is_an_event_store_for_the_in_process_bus(engine):

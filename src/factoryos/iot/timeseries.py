@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 
-from sqlalchemy import Engine, Table, delete, select, text
+from sqlalchemy import Connection, Engine, Table, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -48,6 +49,7 @@ DEFAULT_RETENTION_DAYS = {
     "rollups_1h": 3650.0,
 }
 ROLLUP_PERIODS = {"rollups_1m": MINUTE_US, "rollups_1h": HOUR_US}
+SQLITE_MAX_VARIABLES = 32766  # SQLite's default limit on bound parameters per statement since 3.32
 
 
 @dataclass
@@ -106,23 +108,35 @@ def from_us(ts_us: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=ts_us)
 
 
-def _insert_ignore(dialect: str, table: Table) -> str:
+def _insert_ignore(dialect: str, table: Table, rows: int = 1) -> str:
     columns = ", ".join(c.name for c in table.columns)
+    mark = "?" if dialect == "sqlite" else "%s"
+    values = ", ".join([f"({', '.join(mark for _ in table.columns)})"] * rows)
     if dialect == "sqlite":
-        marks = ", ".join("?" for _ in table.columns)
-        return f"INSERT OR IGNORE INTO {table.name} ({columns}) VALUES ({marks})"
-    marks = ", ".join("%s" for _ in table.columns)
-    return f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+        return f"INSERT OR IGNORE INTO {table.name} ({columns}) VALUES {values}"
+    return f"INSERT INTO {table.name} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"
+
+
+def _chunk_sizes(n: int, largest: int) -> Iterator[int]:
+    """`n` as a sum of powers of two no larger than `largest` (a power of two), largest first: few distinct
+    statement sizes, so the driver's statement cache keeps every one of them prepared."""
+    while n:
+        while largest > n:
+            largest //= 2
+        yield largest
+        n -= largest
 
 
 class TelemetryStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         dialect = engine.dialect.name
+        self._dialect = dialect
         self._sql = {
             table: _insert_ignore(dialect, table.__table__)
             for table in (MeasurementRecord, StateChangeRecord, CountRecord)
         }
+        self._multi_sql: dict[tuple[type, int], str] = {}
         self._events = SqlEventStore(engine)
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
         self._event_insert = insert(EventRecord).on_conflict_do_nothing(index_elements=["source", "seq"])
@@ -137,7 +151,7 @@ class TelemetryStore:
                 (CountRecord, batch.counts),
             ):
                 if rows:
-                    connection.exec_driver_sql(self._sql[table], rows)
+                    self._insert(connection, table, rows)
             if batch.events:
                 session.execute(self._event_insert, [event_columns(e) for e in batch.events])
             for letter in batch.dead_letters:
@@ -153,6 +167,22 @@ class TelemetryStore:
                         received_at=datetime.now(UTC),
                     )
                 )
+
+    def _insert(self, connection: Connection, table: type, rows: list[tuple]) -> None:
+        """On SQLite, many rows per INSERT statement: the driver releases the GIL once per statement
+        executed, not once per row as `executemany` does, so the other threads (the MQTT client, the
+        decoder) do not stall the insert row by row; it is also faster alone (about 1.5x)."""
+        if self._dialect != "sqlite":
+            connection.exec_driver_sql(self._sql[table], rows)
+            return
+        largest = 1 << (SQLITE_MAX_VARIABLES // len(rows[0])).bit_length() - 1
+        start = 0
+        for size in _chunk_sizes(len(rows), largest):
+            sql = self._multi_sql.get((table, size))
+            if sql is None:
+                sql = self._multi_sql[(table, size)] = _insert_ignore("sqlite", table.__table__, size)
+            connection.exec_driver_sql(sql, tuple(chain.from_iterable(rows[start : start + size])))
+            start += size
 
     def births(self) -> list[BirthRow]:
         with Session(self.engine) as session:
