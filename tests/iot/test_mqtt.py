@@ -64,6 +64,31 @@ def test_json_readings_and_bad_messages_through_the_broker(broker, store, uid):
     assert letter.raw == b"garbage" and "not JSON" in letter.reason
 
 
+def test_acks_of_a_batch_reach_the_broker_so_a_restarted_ingester_gets_nothing_again(broker, store, uid):
+    """The PUBACKs of a whole batch go out in one write; the broker must take every one of them."""
+    host, port = broker
+    prefix = f"t{uid}"
+    pipeline, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[prefix], expiry=30)
+    publisher = Publisher(host, port)
+    try:
+        publisher.publish(readings(prefix, "site", 2000))
+        assert until(lambda: pipeline.stats.received == 2000)
+    finally:
+        connector.stop()
+        pipeline.stop()
+    assert pipeline.stats.batches < 2000  # batched, so many acks went out together
+    again, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[prefix], expiry=1)
+    try:
+        publisher.publish(readings(prefix, "site", 1, start=2000))
+        assert until(lambda: again.stats.received >= 1)
+        assert not until(lambda: again.stats.received > 1, timeout=0.5)  # nothing of the first 2000 redelivered
+    finally:
+        publisher.close()
+        connector.stop()
+        again.stop()
+    assert count(store) == 2001
+
+
 def test_sparkplug_births_data_state_message_and_rebirth_request(broker, store, uid):
     host, port = broker
     group = f"g{uid}"

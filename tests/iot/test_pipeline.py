@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from factoryos.iot import sparkplug_b_pb2 as pb
 from factoryos.iot.edge import EdgeNodeEncoder, Metric
-from factoryos.iot.messages import Inbound
+from factoryos.iot.messages import Ack, Inbound
 from factoryos.iot.pipeline import Pipeline, PipelineSettings
 from factoryos.iot.timeseries import TelemetryStore
 from factoryos.iot.validate import Limits, Rules
@@ -132,6 +132,22 @@ def test_messages_are_acked_only_once_stored_and_a_failing_store_is_retried(stor
     assert pipeline.stats.store_failures == 2
     assert sorted(i for i, _ in acked) == list(range(10))
     assert all(count == 10 for _, count in acked)  # every ack came after its reading was in the database
+
+
+def test_batched_acks_are_sent_once_per_batch_after_the_store(store):
+    sent = []
+    pipeline = Pipeline(store, PipelineSettings(batch_size=50, max_wait_s=0.2)).start()
+
+    def send(tokens: list[int]) -> None:
+        sent.append((tokens, stored(store)))
+
+    for i in range(50):
+        pipeline.submit(reading(i)._replace(ack=Ack(send, i)))
+    assert pipeline.wait_idle()
+    pipeline.stop()
+    assert sent == [(list(range(50)), 50)]
+    Ack(sent.append, 7)()
+    assert sent[-1] == [7]
 
 
 class GatedStore(FlakyStore):

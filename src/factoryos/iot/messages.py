@@ -17,6 +17,18 @@ from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
 Row = MeasurementRow | StateChangeRow | CountRow | Event
 
 
+class Ack(NamedTuple):
+    """An acknowledgement the pipeline may send together with others of the same `send`: after a commit it
+    calls `send` once with the tokens of every message of the batch (for MQTT, one write of all their
+    PUBACKs instead of one per message). Called alone, it acknowledges its own message."""
+
+    send: Callable[[list[int]], None]
+    token: int
+
+    def __call__(self) -> None:
+        self.send([self.token])
+
+
 class Inbound(NamedTuple):
     """One message as received. `ack` tells the transport the message is safely stored."""
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -27,12 +28,14 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from factoryos.iot.edge import rebirth_request
-from factoryos.iot.messages import Inbound
+from factoryos.iot.messages import Ack, Inbound
 from factoryos.iot.pipeline import Pipeline
 from factoryos.iot.sparkplug import NAMESPACE
 from factoryos.model.errors import FactoryosError
 
 log = logging.getLogger(__name__)
+
+PUBACK_HEADER = (mqtt.PUBACK << 24) | (2 << 16)  # a PUBACK as a big-endian uint32, less its packet id
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,26 @@ class MqttConnector:
             log.warning("MQTT connection lost (%s); reconnecting", reason_code)
 
     def _on_message(self, client, _userdata, message) -> None:
-        mid, qos = message.mid, message.qos
-        ack = (lambda: client.ack(mid, qos)) if qos else None
+        qos = message.qos
+        if qos == 1:
+            ack = Ack(self._send_pubacks, message.mid)
+        else:
+            mid = message.mid
+            ack = (lambda: client.ack(mid, qos)) if qos else None
         self.pipeline.submit(Inbound("mqtt", message.topic, message.payload, ack))
+
+    def _send_pubacks(self, mids: list[int]) -> None:
+        """PUBACK the QoS 1 messages `mids` (called once per stored batch, from the pipeline's thread).
+
+        paho's `ack` queues one packet per message, and its network thread then makes one `send` per
+        packet and wakes once per packet; here all the PUBACKs (4 bytes each: type, length 2, packet id)
+        go in one queued packet, so one wake-up and usually one `send` for a whole batch. This uses the
+        client's internal `_packet_queue` (paho 1.x-2.x), which is what its `ack` does; without it, each
+        message is acked on its own."""
+        queue_packet = getattr(self.client, "_packet_queue", None)
+        if queue_packet is None:
+            for mid in mids:
+                self.client.ack(mid, 1)
+            return
+        packet = struct.pack(f">{len(mids)}I", *[PUBACK_HEADER | mid for mid in mids])
+        queue_packet(mqtt.PUBACK, packet, 0, 0)

@@ -3,7 +3,8 @@
 Connectors `submit` messages into a bounded queue; `submit` blocks when the queue is full, which stops the
 connector reading, so a slow store makes the broker hold the messages (MQTT QoS 1 with manual acks and a
 receive maximum). A decoding thread takes up to `batch_size` messages and turns them into rows; a writing
-thread stores each batch in one transaction and then acks every message of it. A message that cannot be decoded or whose
+thread stores each batch in one transaction and then acks every message of it (batched `Ack`s in one call
+per sender). A message that cannot be decoded or whose
 readings fail validation goes to the dead letters in that same transaction, with its raw payload and the
 reason; nothing makes the worker stop. If the store fails, the batch is retried and never acked, so after
 a crash the broker delivers it again and the idempotent insert drops what was already stored.
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from factoryos.iot.jsonlayout import DEFAULT_PREFIX, decode_json
-from factoryos.iot.messages import Decoded, DecodeError, Inbound
+from factoryos.iot.messages import Ack, Decoded, DecodeError, Inbound
 from factoryos.iot.sparkplug import NAMESPACE, SparkplugHost, parse_topic
 from factoryos.iot.timeseries import Batch, DeadLetterRow, TelemetryStore
 from factoryos.iot.validate import Checker, Rules
@@ -62,21 +63,29 @@ class Pipeline:
         self.host.restore(store.births())
         self.stats = Stats()
         self._check = Checker(self.settings.rules)
-        self._queue: queue.Queue[Inbound] = queue.Queue(self.settings.queue_size)
+        self._queue: queue.SimpleQueue[Inbound] = queue.SimpleQueue()
         self._decoded: queue.Queue[tuple | None] = queue.Queue(1)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._pending_rollup: tuple[int, int] | None = None
         self._last_rollup = time.monotonic()
+        self._submitted_lock = threading.Lock()
+        self._submitted = 0
+        self._finished = 0
         self._idle = threading.Condition()
-        self._in_flight = 0
 
     # connectors' side
 
     def submit(self, message: Inbound) -> None:
-        """Queue a message; blocks while the queue is full."""
-        with self._idle:
-            self._in_flight += 1
+        """Queue a message; blocks while the queue is full.
+
+        The queue is a lock-free `SimpleQueue` with the bound checked here, as this runs once per message in
+        the connector's network thread; a connector that bounds what it receives (MQTT's receive maximum at
+        most `queue_size`) never waits."""
+        while self._queue.qsize() >= self.settings.queue_size:
+            time.sleep(0.001)
+        with self._submitted_lock:
+            self._submitted += 1
         self._queue.put(message)
 
     # lifecycle
@@ -100,7 +109,7 @@ class Pipeline:
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until every submitted message is stored or dead-lettered (for tests and benchmarks)."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+            return self._idle.wait_for(lambda: self._submitted == self._finished, timeout)
 
     # the work
 
@@ -164,9 +173,7 @@ class Pipeline:
             messages, batch, rebirths = work
             if not self._store(batch):
                 return  # stopping while the store is down: nothing acked, the broker keeps it
-            for message in messages:
-                if message.ack is not None:
-                    message.ack()
+            _acknowledge(messages)
             self._done(messages, batch)
             if self.on_rebirth is not None:
                 for group, node in rebirths:
@@ -217,7 +224,7 @@ class Pipeline:
             lo, hi = span if self._pending_rollup is None else self._pending_rollup
             self._pending_rollup = (min(lo, span[0]), max(hi, span[1]))
         with self._idle:
-            self._in_flight -= len(messages)
+            self._finished += len(messages)
             self._idle.notify_all()
 
     def _refresh_rollups(self, force: bool = False) -> None:
@@ -232,3 +239,16 @@ class Pipeline:
             return
         self._pending_rollup = None
         self._last_rollup = time.monotonic()
+
+
+def _acknowledge(messages: list[Inbound]) -> None:
+    """Ack stored messages: batched `Ack`s with one call per sender, any other ack one by one."""
+    batched: dict[Callable[[list[int]], None], list[int]] = {}
+    for message in messages:
+        ack = message.ack
+        if type(ack) is Ack:
+            batched.setdefault(ack.send, []).append(ack.token)
+        elif ack is not None:
+            ack()
+    for send, tokens in batched.items():
+        send(tokens)
