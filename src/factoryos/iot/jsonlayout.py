@@ -27,6 +27,7 @@ import json
 import math
 from datetime import datetime
 
+import orjson
 from pydantic import ValidationError
 
 from factoryos.iot.messages import DecodeError, Row
@@ -48,15 +49,25 @@ def decode_json(levels: list[str], payload: bytes, now_us: int) -> list[Row]:
     if kind not in KINDS:
         raise DecodeError(f"unknown kind {kind!r} in topic; expected one of {', '.join(sorted(KINDS))}")
     equipment = "/".join(levels[:-1])
-    try:
-        doc = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise DecodeError(f"not JSON: {error}") from None
+    doc = _loads(payload)
     if not isinstance(doc, dict):
         raise DecodeError(f"payload must be a JSON object, got {type(doc).__name__}")
     if "kind" in doc and "payload" in doc:
         return [_whole_event(doc, equipment, kind)]
     return [_compact(doc, levels[0], equipment, kind, now_us)]
+
+
+def _loads(payload: bytes) -> object:
+    """orjson (several times faster on a small document); what it refuses is parsed again by `json`, so
+    that the same documents are accepted as before (NaN, big integers, UTF-16) with the same reasons."""
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise DecodeError(f"not JSON: {error}") from None
 
 
 def _whole_event(doc: dict, equipment: str, kind: str) -> Row:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from factoryos.iot.jsonlayout import DEFAULT_PREFIX, decode_json
-from factoryos.iot.messages import Ack, Decoded, DecodeError, Inbound
+from factoryos.iot.messages import Ack, Decoded, DecodeError, Inbound, Row
 from factoryos.iot.sparkplug import NAMESPACE, SparkplugHost, parse_topic
 from factoryos.iot.timeseries import Batch, DeadLetterRow, TelemetryStore
 from factoryos.iot.validate import Checker, Rules
@@ -113,7 +113,8 @@ class Pipeline:
 
     # the work
 
-    def decode(self, message: Inbound, now_us: int) -> Decoded:
+    def decode(self, message: Inbound, now_us: int) -> Decoded | list[Row]:
+        """A Sparkplug message's `Decoded`, or a JSON message's rows alone (no object per message)."""
         payload, topic = message.payload, message.topic
         if len(payload) > self.settings.max_payload_bytes:
             raise DecodeError(f"payload of {len(payload)} bytes exceeds {self.settings.max_payload_bytes}")
@@ -122,14 +123,14 @@ class Pipeline:
             return Decoded() if parsed is None else self.host.decode(parsed, payload, now_us / 1e6)
         for prefix in self.settings.json_prefixes:
             if topic.startswith(prefix) and topic[len(prefix) : len(prefix) + 1] == "/":
-                return Decoded(rows=decode_json(topic[len(prefix) + 1 :].split("/"), payload, now_us))
+                return decode_json(topic[len(prefix) + 1 :].split("/"), payload, now_us)
         raise DecodeError(f"unknown topic {topic!r}: expected {NAMESPACE}/... or one of {self.settings.json_prefixes}")
 
     def process(self, messages: list[Inbound]) -> tuple[Batch, list[tuple[str, str]]]:
         """Decode and validate messages into one batch; returns it and the rebirths to request."""
         batch = Batch()
         rebirths = []
-        check = self._check
+        check, add = self._check, batch.add
         now_us = time.time_ns() // 1000
         for message in messages:
             try:
@@ -141,18 +142,21 @@ class Pipeline:
                 log.exception("decoder failed on %s", message.topic)
                 self._dead_letter(batch, message, f"decoder error: {type(error).__name__}: {error}")
                 continue
-            problems = decoded.problems
-            for row in decoded.rows:
+            if type(decoded) is list:
+                rows, problems = decoded, []
+            else:
+                rows, problems = decoded.rows, decoded.problems
+                batch.births.extend(decoded.births)
+                if decoded.rebirth is not None:
+                    rebirths.append(decoded.rebirth)
+            for row in rows:
                 reason = check(row)
                 if reason is None:
-                    batch.add(row)
+                    add(row)
                 else:
                     problems.append(reason)
             if problems:
                 self._dead_letter(batch, message, "; ".join(problems))
-            batch.births.extend(decoded.births)
-            if decoded.rebirth is not None:
-                rebirths.append(decoded.rebirth)
         return batch, rebirths
 
     def _dead_letter(self, batch: Batch, message: Inbound, reason: str) -> None:
