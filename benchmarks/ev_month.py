@@ -39,7 +39,7 @@ def main() -> None:
         progress=lambda rule: print(f"dispatching rule {rule}...", file=sys.stderr, flush=True),
     )
     result["load average before, after (1, 5, 15 min)"] = [
-        [round(x, 2) for x in load] for load in (load_before, os.getloadavg())
+        " ".join(f"{x:.2f}" for x in load) for load in (load_before, os.getloadavg())
     ]
     text = json.dumps(result, indent=2)
     print(text)

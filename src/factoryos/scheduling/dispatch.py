@@ -1,9 +1,10 @@
 """Dispatching rules: fast, explainable schedules, used alone and as a warm start for the exact solvers.
 
 A serial Giffler-Thompson scheme with per-machine conflict sets. Among the ready operations, the one that
-could complete first sets C* and its machine M*; the rule picks, among the ready operations that can run
-on M* and start there before C*, which one goes on M* next. Calendars, changeovers, release dates,
-frozen operations and precedences (DAGs) are respected; an operation may run on any eligible machine.
+could complete first sets C* and its machine M*; the rule picks, among the ready operations that can start
+on M* before C* and finish there no later than on any other eligible machine, which one goes on M* next
+(without that condition long operations go to slow machines: LPT on Brandimarte's mk02 took 55, not 39).
+Calendars, changeovers, release dates, frozen operations and precedences (DAGs) are respected.
 
 Dispatched operations are appended to their machine: they never fill a gap left between operations
 dispatched earlier (gaps before frozen operations are still used). Classic Giffler-Thompson builds active
@@ -12,7 +13,7 @@ arrived at a machine (ready no later than the machine's last end) then starts at
 its changeover and calendar fit, so arrived operations are kept in buckets of equal (setup group,
 duration, interruptible) whose slot is computed once per change of the machine, each bucket holding heaps
 in the rule's order. A step costs O(buckets + log n) rather than O(ready set): a month of a car plant
-(half a million operations) dispatches in about a minute.
+(half a million operations) dispatches in well under a minute, where rescanning took about 100 s a day.
 """
 
 from __future__ import annotations
