@@ -130,7 +130,8 @@ class Pipeline:
         """Decode and validate messages into one batch; returns it and the rebirths to request."""
         batch = Batch()
         rebirths = []
-        check, add = self._check, batch.add
+        others: list[Row] = []
+        sort, measurements = self._check.sort, batch.measurements
         now_us = time.time_ns() // 1000
         for message in messages:
             try:
@@ -149,14 +150,11 @@ class Pipeline:
                 batch.births.extend(decoded.births)
                 if decoded.rebirth is not None:
                     rebirths.append(decoded.rebirth)
-            for row in rows:
-                reason = check(row)
-                if reason is None:
-                    add(row)
-                else:
-                    problems.append(reason)
+            sort(rows, measurements, others, problems)
             if problems:
                 self._dead_letter(batch, message, "; ".join(problems))
+        for row in others:
+            batch.add(row)
         return batch, rebirths
 
     def _dead_letter(self, batch: Batch, message: Inbound, reason: str) -> None:

@@ -302,6 +302,7 @@ class SparkplugHost:
         rows = out.rows
         counts: dict[str, list] = {}
         by_alias, by_name = definitions.by_alias, definitions.by_name
+        new_row = tuple.__new__  # MeasurementRow(...) less its Python-level __new__: this runs per metric
         for m in message.metrics:
             name = m.name
             d = by_name.get(name) if name else by_alias.get(m.alias)
@@ -331,7 +332,9 @@ class SparkplugHost:
                 if d.datatype in (9, 10) and not math.isfinite(value):
                     out.problems.append(f"metric {d.name!r}: value {value} is not finite")
                     continue
-                rows.append(MeasurementRow(ts_us, site, d.equipment, d.leaf, float(value), d.unit, source, seq))
+                rows.append(
+                    new_row(MeasurementRow, (ts_us, site, d.equipment, d.leaf, float(value), d.unit, source, seq))
+                )
             elif role == "state":
                 rows.append(StateChangeRow(ts_us, site, d.equipment, value, None, source, seq))
             elif value:

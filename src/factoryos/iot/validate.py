@@ -106,15 +106,33 @@ class Checker:
 
     def __call__(self, row: Row) -> str | None:
         if type(row) is MeasurementRow:
-            key = (row.equipment, row.name, row.unit)
-            bounds = self._bounds.get(key)
-            if bounds is None:
-                if len(self._bounds) >= self.max_series:
-                    self._bounds.clear()
-                bounds = self._bounds[key] = self._series_bounds(row)
+            bounds = self._bounds.get((row.equipment, row.name, row.unit)) or self._learn(row)
             if bounds[0] <= row.value <= bounds[1]:  # never true for NaN, nor for a series that is refused
                 return None
         return check(self.rules, row)
+
+    def sort(self, rows: list[Row], measurements: list[Row], others: list[Row], problems: list[str]) -> None:
+        """Check a message's rows in one call (a Sparkplug payload carries many): measurements that pass the
+        fast path go to `measurements`, other rows that pass to `others`, the reasons for the rest to
+        `problems`."""
+        bounds_of = self._bounds.get
+        for row in rows:
+            if type(row) is MeasurementRow:
+                bounds = bounds_of((row[2], row[3], row[5])) or self._learn(row)
+                if bounds[0] <= row[4] <= bounds[1]:
+                    measurements.append(row)
+                    continue
+            reason = check(self.rules, row)
+            if reason is None:
+                others.append(row)
+            else:
+                problems.append(reason)
+
+    def _learn(self, row: MeasurementRow) -> tuple[float, float]:
+        if len(self._bounds) >= self.max_series:
+            self._bounds.clear()
+        bounds = self._bounds[(row.equipment, row.name, row.unit)] = self._series_bounds(row)
+        return bounds
 
     def _series_bounds(self, row: MeasurementRow) -> tuple[float, float]:
         rules = self.rules
