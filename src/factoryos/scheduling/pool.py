@@ -1,4 +1,4 @@
-"""The best schedule so far, shared by solvers that run side by side (tabu search in Python, CP-SAT in
+"""The best schedule so far, shared by solvers that run side by side (compiled tabu search, CP-SAT in
 its own thread) so that each continues from the other's progress."""
 
 from __future__ import annotations

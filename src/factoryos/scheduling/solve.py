@@ -1,8 +1,8 @@
 """The full solver: whatever does best within the time limit.
 
 Dispatching rules give a first schedule in milliseconds. Then two workers share the best schedule:
-when the problem is a plain job shop and the objective is makespan, tabu search runs in Python while
-CP-SAT (in its own thread, it releases the GIL) first works on the whole problem, which proves small
+when the problem is a plain job shop and the objective is makespan, tabu search (compiled, without
+the GIL) runs while CP-SAT in its own thread first works on the whole problem, which proves small
 problems optimal, and then does large-neighbourhood search; each continues from the other's progress.
 Otherwise CP-SAT and large-neighbourhood search (which handles flexible machines, calendars,
 changeovers and due dates) get every worker. A lexicographic objective is solved stage by stage, each
