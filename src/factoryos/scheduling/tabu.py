@@ -291,19 +291,34 @@ def _sort(g):
 
 
 @njit(cache=True, nogil=True)
+def _latest(start, neighbours, time, duration, v, least):
+    """The larger of `least` and the latest time + duration over v's job neighbours (start and
+    neighbours as ranges); with predecessors and heads, when v can start; with successors and tails,
+    the longest work after v."""
+    for i in range(start[v], start[v + 1]):
+        x = neighbours[i]
+        if time[x] + duration[x] > least:
+            least = time[x] + duration[x]
+    return least
+
+
+@njit(cache=True, nogil=True)
+def _after_job_predecessors(g, v, earliest):
+    return _latest(g.pred_start, g.pred, g.head, g.duration, v, earliest)
+
+
+@njit(cache=True, nogil=True)
+def _before_job_successors(g, v, least):
+    return _latest(g.succ_start, g.succ, g.tail, g.duration, v, least)
+
+
+@njit(cache=True, nogil=True)
 def _heads_from(g, first):
     head, duration = g.head, g.duration
     for k in range(first, len(head)):
         v = g.order[k]
-        best = g.release[v]
-        for i in range(g.pred_start[v], g.pred_start[v + 1]):
-            p = g.pred[i]
-            if head[p] + duration[p] > best:
-                best = head[p] + duration[p]
         p = g.machine_pred[v]
-        if p >= 0 and head[p] + duration[p] > best:
-            best = head[p] + duration[p]
-        head[v] = best
+        head[v] = _after_job_predecessors(g, v, max(g.release[v], head[p] + duration[p] if p >= 0 else 0))
     makespan = 0
     for v in g.sinks:
         if head[v] + duration[v] > makespan:
@@ -316,15 +331,8 @@ def _tails_to(g, last):
     tail, duration = g.tail, g.duration
     for k in range(last, -1, -1):
         v = g.order[k]
-        best = 0
-        for i in range(g.succ_start[v], g.succ_start[v + 1]):
-            s = g.succ[i]
-            if tail[s] + duration[s] > best:
-                best = tail[s] + duration[s]
         s = g.machine_succ[v]
-        if s >= 0 and tail[s] + duration[s] > best:
-            best = tail[s] + duration[s]
-        tail[v] = best
+        tail[v] = _before_job_successors(g, v, tail[s] + duration[s] if s >= 0 else 0)
 
 
 @njit(cache=True, nogil=True)
@@ -399,28 +407,10 @@ def _estimate_swap(g, u, v):
     """Longest path through u and v once v moves directly before u (a lower bound on the makespan)."""
     head, tail, duration = g.head, g.tail, g.duration
     a, b = g.machine_pred[u], g.machine_succ[v]
-    head_v = g.release[v]
-    if a >= 0 and head[a] + duration[a] > head_v:
-        head_v = head[a] + duration[a]
-    for i in range(g.pred_start[v], g.pred_start[v + 1]):
-        x = g.pred[i]
-        if head[x] + duration[x] > head_v:
-            head_v = head[x] + duration[x]
-    head_u = head_v + duration[v]
-    for i in range(g.pred_start[u], g.pred_start[u + 1]):
-        x = g.pred[i]
-        if head[x] + duration[x] > head_u:
-            head_u = head[x] + duration[x]
-    tail_u = 0 if b < 0 else tail[b] + duration[b]
-    for i in range(g.succ_start[u], g.succ_start[u + 1]):
-        x = g.succ[i]
-        if tail[x] + duration[x] > tail_u:
-            tail_u = tail[x] + duration[x]
-    tail_v = tail_u + duration[u]
-    for i in range(g.succ_start[v], g.succ_start[v + 1]):
-        x = g.succ[i]
-        if tail[x] + duration[x] > tail_v:
-            tail_v = tail[x] + duration[x]
+    head_v = _after_job_predecessors(g, v, max(g.release[v], head[a] + duration[a] if a >= 0 else 0))
+    head_u = _after_job_predecessors(g, u, head_v + duration[v])
+    tail_u = _before_job_successors(g, u, tail[b] + duration[b] if b >= 0 else 0)
+    tail_v = _before_job_successors(g, v, tail_u + duration[u])
     return max(head_v + duration[v] + tail_v, head_u + duration[u] + tail_u)
 
 
