@@ -28,6 +28,8 @@ from factoryos.iot.validate import Checker, Rules
 
 log = logging.getLogger(__name__)
 
+POLL_S = 0.005  # how often a batch being gathered looks for more messages
+
 
 @dataclass(frozen=True)
 class PipelineSettings:
@@ -192,24 +194,27 @@ class Pipeline:
         self._refresh_rollups(force=True)
 
     def _take(self) -> list[Inbound]:
+        """Up to `batch_size` messages: the first one waited for, then what arrives within `max_wait_s`.
+
+        While the queue is empty this sleeps in short steps instead of waiting on the queue: a wait there
+        would wake this thread, and make the connector's thread wake it, once per message."""
         try:
             first = self._queue.get(timeout=0.1)
         except queue.Empty:
             return []
         messages = [first]
+        size, get = self.settings.batch_size, self._queue.get_nowait
         deadline = time.monotonic() + self.settings.max_wait_s
-        while len(messages) < self.settings.batch_size:
+        while True:
             try:
-                messages.append(self._queue.get_nowait())
+                while len(messages) < size:
+                    messages.append(get())
+                return messages
             except queue.Empty:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    break
-                try:
-                    messages.append(self._queue.get(timeout=remaining))
-                except queue.Empty:
-                    break
-        return messages
+                    return messages
+                time.sleep(min(remaining, POLL_S))
 
     def _store(self, batch: Batch) -> bool:
         delay = 0.1
