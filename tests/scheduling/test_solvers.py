@@ -14,7 +14,7 @@ from factoryos.scheduling.bounds import makespan_lower_bound
 from factoryos.scheduling.lns import improve
 from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.readers import read_instance
-from factoryos.scheduling.tabu import _Graph, _seed, tabu_search
+from factoryos.scheduling.tabu import _Graph, _seed, prepare, tabu_search
 
 
 @pytest.mark.parametrize("rule", RULES)
@@ -68,6 +68,7 @@ def test_tabu_search_improves_a_dispatched_schedule(instances):
     problem = read_instance(instances / "jssp/ft10.txt")
     start = dispatch(problem, "SPT")
     pool = SharedBest(problem, MAKESPAN, start, "dispatch", None)
+    prepare()
     tabu_search(problem, pool, time.monotonic() + 1.0, seed=1)
     assert check(problem, pool.schedule) == []
     assert pool.value < makespan(start)

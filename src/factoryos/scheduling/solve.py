@@ -61,6 +61,8 @@ def solve(
 ) -> Result:
     """The best schedule found within `time_limit` seconds. `baseline` is the schedule deviation is
     measured from (rescheduling); `initial` is a feasible schedule to start from instead of dispatching."""
+    if workers >= 2 and tabu.applies(problem):
+        tabu.prepare()
     started = time.monotonic()
     stages = objective.stages if isinstance(objective, Lexicographic) else (objective,)
     incumbent = initial if initial is not None and not check(problem, initial) else None

@@ -14,6 +14,7 @@ slices Python looks at the clock, publishes new bests and takes over the pool's 
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import NamedTuple
 
@@ -21,6 +22,8 @@ import numpy as np
 from numba import njit, types
 from numba.typed import Dict
 
+from factoryos.scheduling.dispatch import dispatch
+from factoryos.scheduling.model import Model
 from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Assignment, Schedule, machine_sequences
@@ -137,6 +140,24 @@ class _Graph:
     def schedule(self) -> Schedule:
         head, duration = self.arrays.head.tolist(), self.arrays.duration.tolist()
         return tuple(Assignment(self.machine_of[op], head[op], head[op] + duration[op]) for op in range(self.n))
+
+
+@functools.cache
+def prepare() -> None:
+    """Compile the search, or load it from Numba's cache, once per process: a first compile takes
+    seconds that no solver's time limit should pay. Runs each compiled function on a two-job flow shop."""
+    model = Model()
+    machines = model.add_machine("lathe"), model.add_machine("mill")
+    for name in ("shaft", "flange"):
+        job = model.add_job(name)
+        for machine in machines:
+            model.add_operation(job, {machine: 2})
+    graph = _Graph(model.problem(), dispatch(model.problem(), "SPT"))
+    _seed(0)
+    counters = np.array([0, 0, graph.makespan, 0, 0], dtype=np.int64)
+    _search(graph.arrays, Dict.empty(types.int64, types.int64), counters, -1, -1, False, 1, TENURE, 1, PATIENCE)
+    graph.estimate_swap(*graph.moves()[0])
+    _kick(graph.arrays)
 
 
 def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int = 0) -> None:
