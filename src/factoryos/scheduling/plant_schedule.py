@@ -16,19 +16,17 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
 from factoryos.scheduling.checker import check
-from factoryos.scheduling.dispatch import RULES
 from factoryos.scheduling.objectives import (
     MAKESPAN,
     SETUP_TIME,
     TARDINESS,
     Lexicographic,
     Objective,
-    evaluate,
     total_setup_time,
     weighted_tardiness,
 )
 from factoryos.scheduling.plant import OPEN, PlantProblem, build_problem, production_orders, scheduled_operations
-from factoryos.scheduling.rolling import rolling_dispatch, rolling_sequence
+from factoryos.scheduling.rolling import rolling_sequence
 from factoryos.scheduling.schedule import Schedule, makespan
 from factoryos.scheduling.solve import best_dispatch, solve
 
@@ -41,7 +39,7 @@ OBJECTIVES: dict[str, Objective | Lexicographic] = {
 FULL_SOLVER_OPERATIONS = 2_000
 """Up to this many operations the core's full solver runs on the whole problem."""
 COMPARE_OPERATIONS = 5_000
-"""Up to this many operations every dispatching rule is run for comparison."""
+"""Up to this many operations every dispatching rule runs on the whole problem for comparison."""
 CALENDAR_MARGIN_DAYS = 30
 """Calendars are laid out this far beyond the horizon: room for the work the horizon's orders cause."""
 
@@ -163,19 +161,10 @@ def schedule_plant(
 
 
 def best_rule(problem, goal: Objective | Lexicographic) -> tuple[str, Schedule]:
-    """The dispatching rule that does best on the objective: the core's dispatcher on the whole problem
-    when it is small, on rolling windows otherwise."""
-    if len(problem.operations) <= FULL_SOLVER_OPERATIONS:
-        found = best_dispatch(problem, goal.stages[0] if isinstance(goal, Lexicographic) else goal)
-        if found is not None:
-            schedule, name = found
-            return name.removeprefix("dispatch:"), schedule
-    candidates = []
-    for rule in RULES:
-        schedule = rolling_dispatch(problem, rule)
-        if not check(problem, schedule):
-            candidates.append((evaluate(problem, schedule, goal), rule, schedule))
-    if not candidates:
+    """The dispatching rule that does best on the whole objective (every stage of a lexicographic one),
+    each rule run on the whole problem."""
+    found = best_dispatch(problem, goal)
+    if found is None:
         raise FactoryosError("no dispatching rule gave a feasible schedule")
-    _, rule, schedule = min(candidates, key=lambda c: c[0])
-    return rule, schedule
+    schedule, name = found
+    return name.removeprefix("dispatch:"), schedule

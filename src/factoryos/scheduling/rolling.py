@@ -1,18 +1,17 @@
-"""Plant-sized problems: a month of a car plant is half a million operations, far beyond one CP-SAT model
-or a dispatcher that rescans every ready operation at each step. Two decompositions over the same plain
-`Problem`, both returning one schedule for the whole problem:
+"""Plant-sized problems: a month of a car plant is half a million operations, far beyond one CP-SAT model.
+`rolling_sequence` schedules it as a planner would, in one pass over the plain `Problem`.
 
-- `rolling_sequence`: jobs are released to the floor in windows (a day). Within a window they are
-  sequenced as a planner would: blocks of the same setup group (paint colour, die set), blocks in the
-  order that changes over most cheaply from the group the lines are in, earliest due date first inside a
-  block; lots go a window ahead of the units that need them. One event-driven list-scheduling pass then
-  places every operation, in order of when it is ready and then of its job's place in the sequence, on
-  the eligible machine that finishes it first, with calendars and changeovers. Work flows through the
-  plant in the sequence, so colour blocks reach paint intact (a body's passes through a booth stay
-  together) and the paced line gets bodies in the order paint finishes them. Half a million operations
-  take seconds, and every one is placed where the checker accepts it.
-- `rolling_dispatch`: the core's dispatching rules on consecutive windows of a few jobs each, every window
-  starting from where the machines were left (free from, set up for): what a dispatcher gets at this size.
+Jobs are released to the floor in windows (a day). Within a window they are sequenced in blocks of the
+same setup group (paint colour, die set), blocks in the order that changes over most cheaply from the
+group the lines are in, earliest due date first inside a block; lots go a window ahead of the units that
+need them. One event-driven list-scheduling pass then places every operation, in order of when it is
+ready and then of its job's place in the sequence, on the eligible machine that finishes it first, with
+calendars and changeovers. Work flows through the plant in the sequence, so colour blocks reach paint
+intact (a body's passes through a booth stay together) and the paced line gets bodies in the order paint
+finishes them. Half a million operations take seconds, and every one is placed where the checker accepts
+it. The core's dispatching rules also run on a whole month, but they pick one ready operation at a time
+and break the blocks up: on the EV month the best of them changes over about 40 % more and is more
+than ten times as late (benchmarks/results/ev_month.json).
 """
 
 from __future__ import annotations
@@ -21,8 +20,7 @@ import heapq
 from collections.abc import Sequence
 
 from factoryos.scheduling.calendar import earliest_start, finish
-from factoryos.scheduling.dispatch import dispatch
-from factoryos.scheduling.problem import Frozen, Job, Machine, Mode, Operation, Problem
+from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Assignment, Schedule
 
 DAY = 24 * 3600
@@ -168,43 +166,6 @@ def _blocks(problem: Problem, window_jobs: list[int], signature: list, current: 
     return [j for block in ordered for j in block]
 
 
-def rolling_dispatch(problem: Problem, rule: str, jobs_per_window: int = 15) -> Schedule:
-    """The core's dispatching `rule` on windows of `jobs_per_window` jobs in release then due-date order;
-    jobs that feed a window's jobs (lots) join the first window that needs them."""
-    order = sorted(range(len(problem.jobs)), key=lambda j: (problem.jobs[j].release, _due(problem.jobs[j]), j))
-    feeds = _feeding_jobs(problem)
-    done: set[int] = set()
-    placed: list[Assignment | None] = [None] * len(problem.operations)
-    last: list[int | None] = [None] * len(problem.machines)
-    windows, window = [], []
-    for j in order:
-        if j in done:
-            continue
-        for feeder in feeds[j]:
-            if feeder not in done:
-                done.add(feeder)
-                window.append(feeder)
-        done.add(j)
-        window.append(j)
-        if len(window) >= jobs_per_window:
-            windows.append(window)
-            window = []
-    if window:
-        windows.append(window)
-    for window in windows:
-        sub, local_ops = _window_problem(problem, window, placed, last)
-        for op, assignment in zip(local_ops, dispatch(sub, rule), strict=False):
-            placed[op] = assignment
-            m = assignment.machine
-            if last[m] is None or assignment.start >= placed[last[m]].start:
-                last[m] = op
-    return tuple(placed)
-
-
-def _due(job: Job) -> float:
-    return job.due if job.due is not None else float("inf")
-
-
 def _feeding_jobs(problem: Problem) -> list[list[int]]:
     """Per job, the other jobs with an operation that precedes one of its operations."""
     feeds: list[set[int]] = [set() for _ in problem.jobs]
@@ -213,63 +174,3 @@ def _feeding_jobs(problem: Problem) -> list[list[int]]:
         if a != b:
             feeds[b].add(a)
     return [sorted(f) for f in feeds]
-
-
-def _window_problem(
-    problem: Problem, window: list[int], placed: list, last: list[int | None]
-) -> tuple[Problem, list[int]]:
-    """The window's jobs alone. Each machine is busy until the start of the last operation it was given,
-    which joins the window frozen in place, so the next changeover is counted from it; what already ran
-    before a window job (a lot) becomes that job's release."""
-    local_ops = [op for j in window for op in problem.jobs[j].operations]
-    local = {op: k for k, op in enumerate(local_ops)}
-    jobs, operations = [], []
-    for k, j in enumerate(window):
-        job = problem.jobs[j]
-        outside = [placed[p].end for op in job.operations for p in problem.predecessors[op] if p not in local]
-        jobs.append(
-            Job(job.name, tuple(local[op] for op in job.operations), max([job.release, *outside]), job.due, job.weight)
-        )
-        for op in job.operations:
-            operation = problem.operations[op]
-            operations.append(
-                Operation(k, operation.modes, operation.name, operation.setup_group, operation.interruptible)
-            )
-    precedences = tuple(
-        (local[before], local[op]) for op in local_ops for before in problem.predecessors[op] if before in local
-    )
-    machines = []
-    for m, machine in enumerate(problem.machines):
-        if last[m] is None:
-            machines.append(machine)
-            continue
-        previous, at = problem.operations[last[m]], placed[last[m]]
-        machines.append(Machine(machine.name, _busy_until(machine.unavailable, at.start), machine.changeover))
-        jobs.append(Job(f"{machine.name} before", (len(operations),), 0, None, 0))
-        operations.append(
-            Operation(
-                len(jobs) - 1,
-                (Mode(m, previous.duration_on(m)),),
-                previous.name,
-                previous.setup_group,
-                previous.interruptible,
-                Frozen(m, at.start),
-            )
-        )
-    sub = Problem(tuple(machines), tuple(jobs), tuple(operations), precedences, problem.setup_groups)
-    return sub, local_ops
-
-
-def _busy_until(unavailable: tuple[tuple[int, int], ...], until: int) -> tuple[tuple[int, int], ...]:
-    if until <= 0:
-        return unavailable
-    end = until
-    rest = []
-    for start, stop in unavailable:
-        if stop <= end:
-            continue
-        if start <= end:
-            end = stop
-            continue
-        rest.append((start, stop))
-    return ((0, end), *rest)

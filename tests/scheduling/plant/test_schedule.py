@@ -5,10 +5,10 @@ import pytest
 from factoryos.c2m.demand import generate_orders
 from factoryos.model.errors import FactoryosError
 from factoryos.scheduling.checker import check
-from factoryos.scheduling.objectives import total_setup_time
+from factoryos.scheduling.objectives import SETUP_TIME, total_setup_time
 from factoryos.scheduling.plant import build_problem, production_orders, scheduled_operations
-from factoryos.scheduling.plant_schedule import orders_in_horizon, schedule_plant
-from factoryos.scheduling.rolling import rolling_dispatch, rolling_sequence
+from factoryos.scheduling.plant_schedule import best_rule, orders_in_horizon, schedule_plant
+from factoryos.scheduling.rolling import rolling_sequence
 from factoryos.store.plants import store_plant
 from factoryos.store.schedule import latest_schedule, list_production_orders
 
@@ -20,17 +20,15 @@ def rolled(ev_problem):
     return rolling_sequence(ev_problem.problem)
 
 
-def test_the_decompositions_give_schedules_the_checker_accepts(ev_problem, rolled):
-    problem = ev_problem.problem
-    assert check(problem, rolled) == []
-    assert check(problem, rolling_dispatch(problem, "EDD", jobs_per_window=3)) == []
+def test_the_rolling_sequence_gives_a_schedule_the_checker_accepts(ev_problem, rolled):
+    assert check(ev_problem.problem, rolled) == []
 
 
-def test_sequencing_in_colour_blocks_changes_over_far_less_than_dispatching(ev_plant):
+def test_sequencing_in_colour_blocks_changes_over_less_than_any_dispatching_rule(ev_plant):
     orders = generate_orders(ev_plant, MONDAY, 1, seed=2)[:40]
     productions = production_orders(ev_plant, orders)
     problem = build_problem(ev_plant, productions, EPOCH, calendar_days=20).problem
-    rolled, dispatched = rolling_sequence(problem), rolling_dispatch(problem, "EDD", jobs_per_window=4)
+    rolled, (_, dispatched) = rolling_sequence(problem), best_rule(problem, SETUP_TIME)
     assert check(problem, rolled) == [] and check(problem, dispatched) == []
     assert total_setup_time(problem, rolled) < 0.8 * total_setup_time(problem, dispatched)
 
