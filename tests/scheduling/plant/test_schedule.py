@@ -56,6 +56,13 @@ def test_schedule_plant_solves_small_problems_with_the_full_solver_and_compares(
     assert plan.figures.weighted_tardiness <= plan.dispatch_figures.weighted_tardiness
 
 
+def test_schedule_plant_sequences_larger_problems_and_compares_them_with_the_rules(ev_plant):
+    orders = generate_orders(ev_plant, MONDAY, 1, seed=2)[:40]
+    plan = schedule_plant(ev_plant, orders, horizon_days=1, objective="setups")
+    assert plan.method == "rolling sequence" and plan.dispatch_rule
+    assert plan.figures.setup_time < plan.dispatch_figures.setup_time
+
+
 def test_the_horizon_picks_the_orders_that_arrive_in_it(ev_orders):
     chosen, epoch = orders_in_horizon(ev_orders, 1)
     assert epoch == EPOCH and chosen == ev_orders
