@@ -84,7 +84,7 @@ def solve(
 
 
 def best_dispatch(
-    problem: Problem, objective: Objective, baseline: Schedule | None = None
+    problem: Problem, objective: Objective | Lexicographic, baseline: Schedule | None = None
 ) -> tuple[Schedule, str] | None:
     """The best feasible schedule over all dispatching rules, with the rule's name."""
     candidates = []
