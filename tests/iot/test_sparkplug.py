@@ -38,6 +38,11 @@ def ddata(node, host, values, ts_ms=T0 + 1000, now_s=0.0):
     return host.decode(parse_topic(node.topic("DDATA", "line-1")), node.data(values, "line-1", ts_ms), now_s)
 
 
+def readings(out) -> list:
+    """Every row of a decoded message, measurements (plain tuples) as MeasurementRows."""
+    return [MeasurementRow._make(m) for m in out.measurements] + out.rows
+
+
 def test_topics():
     assert parse_topic("spBv1.0/g/NDATA/n").message_type == "NDATA"
     assert parse_topic("spBv1.0/g/DDATA/n/d").device == "d"
@@ -51,7 +56,7 @@ def test_metrics_map_to_equipment_readings_by_alias():
     node, host = born()
     out = ddata(node, host, {"booth-2/temperature": 61.5, "booth-2/state": "running", "booth-2/good_count": 3})
     assert out.problems == [] and out.rebirth is None
-    measurement, state, count = out.rows
+    measurement, state, count = readings(out)
     equipment = "ev-plant/paint/line-1/booth-2"
     assert isinstance(measurement, MeasurementRow) and measurement.equipment == equipment
     assert (measurement.name, measurement.value, measurement.unit) == ("temperature", 61.5, "degC")
@@ -65,16 +70,16 @@ def test_metrics_map_to_equipment_readings_by_alias():
 def test_counts_of_one_equipment_in_one_message_are_one_row():
     node, host = born()
     out = ddata(node, host, {"booth-2/good_count": 2, "booth-2/scrap_count": 1})
-    [count] = out.rows
+    [count] = readings(out)
     assert (count.good, count.scrap, count.rework) == (2, 1, 0)
 
 
 def test_signed_integers_and_node_metrics():
     node, host = born()
     out = ddata(node, host, {"offset": (1 << 32) - 5})  # -5 as Sparkplug sends an Int32
-    assert out.rows[0].value == -5 and out.rows[0].equipment == "ev-plant/paint/line-1"
+    assert readings(out)[0].value == -5 and readings(out)[0].equipment == "ev-plant/paint/line-1"
     ndata = node.data({"supply_voltage": 229.5}, ts_ms=T0 + 2000)
-    [row] = host.decode(parse_topic(node.topic("NDATA")), ndata, 0).rows
+    [row] = readings(host.decode(parse_topic(node.topic("NDATA")), ndata, 0))
     assert (row.equipment, row.name, row.unit) == ("ev-plant/paint", "supply_voltage", "V")
 
 
@@ -89,7 +94,7 @@ def test_seq_gap_keeps_the_data_and_asks_for_a_rebirth_once():
     node, host = born()
     node.seq += 3
     out = ddata(node, host, {"booth-2/temperature": 1.0}, now_s=100)
-    assert "seq gap: expected" in out.problems[0] and len(out.rows) == 1
+    assert "seq gap: expected" in out.problems[0] and len(readings(out)) == 1
     assert out.rebirth == ("ev-plant", "paint")
     node.seq += 3
     again = ddata(node, host, {"booth-2/temperature": 1.0}, now_s=101)
@@ -101,7 +106,7 @@ def test_a_redelivered_message_is_not_a_gap():
     payload = node.data({"booth-2/temperature": 1.0}, "line-1", T0 + 5)
     topic = parse_topic(node.topic("DDATA", "line-1"))
     first, again = host.decode(topic, payload, 0), host.decode(topic, payload, 0)
-    assert first.problems == again.problems == [] and first.rows == again.rows
+    assert first.problems == again.problems == [] and readings(first) == readings(again)
     assert ddata(node, host, {"booth-2/temperature": 2.0}).problems == []
 
 
@@ -115,7 +120,7 @@ def test_unknown_node_and_unknown_alias_ask_for_a_rebirth():
     node, _ = born()
     stranger = SparkplugHost()
     out = stranger.decode(parse_topic(node.topic("DDATA", "line-1")), node.data({"offset": 1}, "line-1", T0), 0)
-    assert out.rows == [] and "unknown edge node" in out.problems[0] and out.rebirth == ("ev-plant", "paint")
+    assert readings(out) == [] and "unknown edge node" in out.problems[0] and out.rebirth == ("ev-plant", "paint")
     node, host = born()
     payload = pb.Payload(timestamp=T0, seq=node.seq)
     node.seq += 1
@@ -150,7 +155,7 @@ def test_wrong_value_type_and_bad_payload_timestamp():
     out = host.decode(parse_topic(node.topic("DDATA", "line-1")), payload.SerializeToString(), 0)
     assert "expected double_value, got string_value" in out.problems[0]
     out = ddata(node, host, {"offset": 1}, ts_ms=0)
-    assert "timestamp" in out.problems[0] and out.rows == []
+    assert "timestamp" in out.problems[0] and readings(out) == []
 
 
 def test_restored_births_decode_without_waiting_for_a_rebirth():
@@ -167,7 +172,7 @@ def test_restored_births_decode_without_waiting_for_a_rebirth():
     restarted.restore(births)
     node.seq = 77  # whatever seq comes first is accepted
     out = ddata(node, restarted, {"booth-2/temperature": 3.0})
-    assert out.problems == [] and out.rows[0].value == 3.0
+    assert out.problems == [] and readings(out)[0].value == 3.0
 
 
 def test_rebirth_request_payload():
@@ -185,7 +190,7 @@ def test_fuzz_random_bytes_never_crash_the_decoder(payload, message_type):
         out = host.decode(topic, payload, 0)
     except DecodeError:
         return
-    assert all(r.equipment.startswith("ev-plant/paint") for r in out.rows)
+    assert all(r.equipment.startswith("ev-plant/paint") for r in readings(out))
 
 
 metric_values = st.one_of(
@@ -210,6 +215,6 @@ def test_fuzz_well_formed_protobuf_with_wrong_contents(metrics, seq, ts_ms):
         metric = payload.metrics.add(alias=alias, timestamp=metric_ts)
         setattr(metric, field, value)
     out = host.decode(parse_topic(node.topic("DDATA", "line-1")), payload.SerializeToString(), 0)
-    assert len(out.rows) <= len(metrics)
-    for row in out.rows:
+    assert len(readings(out)) <= len(metrics)
+    for row in readings(out):
         assert row.equipment.startswith("ev-plant/paint/line-1")

@@ -47,6 +47,10 @@ class Decoded:
     """A decoded message: the rows to store, and what was wrong with the rest of it (if anything)."""
 
     rows: list[Row] = field(default_factory=list)
+    # Measurements as plain tuples in MeasurementRow's column order, the bulk of a Sparkplug payload: the
+    # garbage collector stops tracking a plain tuple of numbers and strings, but walks every namedtuple in
+    # each collection for as long as it waits in a batch.
+    measurements: list[tuple] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     births: list[BirthRow] = field(default_factory=list)
     rebirth: tuple[str, str] | None = None  # (group, edge node) to ask for a rebirth

@@ -141,7 +141,7 @@ class Pipeline:
         batch = Batch()
         rebirths = []
         others: list[Row] = []
-        sort, measurements = self._check.sort, batch.measurements
+        sort, sort_measurements, measurements = self._check.sort, self._check.measurements, batch.measurements
         now_us = time.time_ns() // 1000
         for message in messages:
             try:
@@ -157,6 +157,7 @@ class Pipeline:
                 rows, problems = decoded, []
             else:
                 rows, problems = decoded.rows, decoded.problems
+                sort_measurements(decoded.measurements, measurements, problems)
                 batch.births.extend(decoded.births)
                 if decoded.rebirth is not None:
                     rebirths.append(decoded.rebirth)

@@ -39,7 +39,7 @@ from google.protobuf.message import DecodeError as ProtobufDecodeError
 from factoryos.iot import sparkplug_b_pb2 as pb
 from factoryos.iot.messages import Decoded, DecodeError
 from factoryos.iot.timeseries import BirthRow
-from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+from factoryos.store.telemetry import CountRow, StateChangeRow
 
 NAMESPACE = "spBv1.0"
 NODE_TYPES = frozenset({"NBIRTH", "NDATA", "NDEATH", "NCMD"})
@@ -299,10 +299,9 @@ class SparkplugHost:
         source = f"{NAMESPACE}/{topic.group}/{topic.node}" + (f"/{topic.device}" if topic.device else "")
         seq = ts_ms * 256 + (message.seq & 0xFF)
         site = topic.group
-        rows = out.rows
+        rows, measurements = out.rows, out.measurements
         counts: dict[str, list] = {}
         by_alias, by_name = definitions.by_alias, definitions.by_name
-        new_row = tuple.__new__  # MeasurementRow(...) less its Python-level __new__: this runs per metric
         for m in message.metrics:
             name = m.name
             d = by_name.get(name) if name else by_alias.get(m.alias)
@@ -332,9 +331,7 @@ class SparkplugHost:
                 if d.datatype in (9, 10) and not math.isfinite(value):
                     out.problems.append(f"metric {d.name!r}: value {value} is not finite")
                     continue
-                rows.append(
-                    new_row(MeasurementRow, (ts_us, site, d.equipment, d.leaf, float(value), d.unit, source, seq))
-                )
+                measurements.append((ts_us, site, d.equipment, d.leaf, float(value), d.unit, source, seq))
             elif role == "state":
                 rows.append(StateChangeRow(ts_us, site, d.equipment, value, None, source, seq))
             elif value:

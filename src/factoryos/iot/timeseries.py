@@ -73,7 +73,7 @@ class BirthRow:
 class Batch:
     """What one commit writes."""
 
-    measurements: list[MeasurementRow] = field(default_factory=list)
+    measurements: list[tuple] = field(default_factory=list)  # MeasurementRows, or plain tuples in their order
     states: list[StateChangeRow] = field(default_factory=list)
     counts: list[CountRow] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
@@ -95,7 +95,7 @@ class Batch:
         return len(self.measurements) + len(self.states) + len(self.counts) + len(self.events)
 
     def ts_range(self) -> tuple[int, int] | None:
-        stamps = [r.ts_us for rows in (self.measurements, self.states, self.counts) for r in rows]
+        stamps = [r[0] for rows in (self.measurements, self.states, self.counts) for r in rows]
         return (min(stamps), max(stamps)) if stamps else None
 
 

@@ -128,6 +128,20 @@ class Checker:
             else:
                 problems.append(reason)
 
+    def measurements(self, rows: list[tuple], accepted: list[tuple], problems: list[str]) -> None:
+        """`sort` for measurements as plain tuples in MeasurementRow's column order."""
+        bounds_of = self._bounds.get
+        for row in rows:
+            bounds = bounds_of((row[2], row[3], row[5])) or self._learn(MeasurementRow._make(row))
+            if bounds[0] <= row[4] <= bounds[1]:
+                accepted.append(row)
+                continue
+            reason = check(self.rules, MeasurementRow._make(row))
+            if reason is None:
+                accepted.append(row)
+            else:
+                problems.append(reason)
+
     def _learn(self, row: MeasurementRow) -> tuple[float, float]:
         if len(self._bounds) >= self.max_series:
             self._bounds.clear()
