@@ -89,6 +89,7 @@ class MqttConnector:
         if settings.sparkplug_groups:
             self.client.will_set(self._state_topic, self._state(False), qos=1, retain=True)
         pipeline.on_rebirth = self.request_rebirth
+        self._pubacks = self._send_pubacks  # one bound method for every message's Ack
 
     @property
     def _state_topic(self) -> str:
@@ -147,7 +148,7 @@ class MqttConnector:
     def _on_message(self, client, _userdata, message) -> None:
         qos = message.qos
         if qos == 1:
-            ack = Ack(self._send_pubacks, message.mid)
+            ack = Ack(self._pubacks, message.mid)
         else:
             mid = message.mid
             ack = (lambda: client.ack(mid, qos)) if qos else None
