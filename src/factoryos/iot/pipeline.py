@@ -4,10 +4,10 @@ Connectors `submit` messages into a bounded queue; `submit` blocks when the queu
 connector reading, so a slow store makes the broker hold the messages (MQTT QoS 1 with manual acks and a
 receive maximum). A decoding thread takes up to `batch_size` messages and turns them into rows; a writing
 thread stores each batch in one transaction and then acks every message of it (batched `Ack`s in one call
-per sender). A message that cannot be decoded or whose
-readings fail validation goes to the dead letters in that same transaction, with its raw payload and the
-reason; nothing makes the worker stop. If the store fails, the batch is retried and never acked, so after
-a crash the broker delivers it again and the idempotent insert drops what was already stored.
+per sender). A message that cannot be decoded or whose readings fail validation goes to the dead letters
+in that same transaction, with its raw payload and the reason; nothing makes the worker stop. If the store
+fails, the batch is retried and never acked, so after a crash the broker delivers it again and the
+idempotent insert drops what was already stored.
 """
 
 from __future__ import annotations
