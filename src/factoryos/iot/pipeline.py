@@ -82,9 +82,9 @@ class Pipeline:
     def submit(self, message: Inbound) -> None:
         """Queue a message; blocks while the queue is full.
 
-        The queue is a lock-free `SimpleQueue` with the bound checked here, as this runs once per message in
-        the connector's network thread; a connector that bounds what it receives (MQTT's receive maximum at
-        most `queue_size`) never waits."""
+        The queue is a `SimpleQueue` (no Python-level lock or condition) with the bound checked here, as this
+        runs once per message in the connector's network thread; a connector that bounds what it receives
+        (MQTT's receive maximum at most `queue_size`) never waits."""
         while self._queue.qsize() >= self.settings.queue_size:
             time.sleep(0.001)
         with self._submitted_lock:
@@ -99,7 +99,7 @@ class Pipeline:
         What is alive now (modules, the ORM's mappers, ...) is first hidden from the garbage collector
         (`gc.freeze`, after a collection so that no garbage is kept): ingestion allocates rows fast enough
         to set off a full collection every few seconds, and each would walk all of that again (about a
-        quarter of a second each in `factoryos bench ingest`, a fifth of its run)."""
+        quarter of a second each in the ingestion benchmark, whose CLI imports the solvers too)."""
         gc.collect()
         gc.freeze()
         self._threads = [
