@@ -84,6 +84,20 @@ def test_an_operator_shared_by_two_stations_makes_one_wait() -> None:
     assert sum(e.state_fraction["starved"] for e in metrics.equipment) == pytest.approx(1.0)
 
 
+def test_a_crew_cut_to_one_station_runs_one_station_at_a_time_and_is_paid_by_head() -> None:
+    floor = Floor(4)
+    inbox = floor.buffer("in")
+    calendar = shifts(3, days_per_week=7, break_minutes=0)
+    crew = floor.crew("cell", headcount=3, calendar=calendar, stations=1)
+    for name in ("a", "b"):
+        floor.station(name, inbox, crew=crew)
+    floor.source(released_every(0.0, (Step(inbox, Operation("x", fixed(10.0))),), 100))
+    metrics = floor.run()
+    assert metrics.horizon == pytest.approx(1000.0), "100 parts of 10 s, one station at a time"
+    assert sum(e.state_fraction["working"] for e in metrics.equipment) == pytest.approx(1.0)
+    assert metrics.labour_hours == pytest.approx(3 * 1000.0 / 3600.0)
+
+
 def test_changeovers_happen_when_the_setup_group_changes() -> None:
     floor = Floor(5)
     inbox = floor.buffer("in")

@@ -56,6 +56,17 @@ def test_smart_keeps_little_finished_goods_and_needs_fewer_labour_hours(smart, t
     assert smart_run.staffing["bodyside-cells"].operators == 0
 
 
+def test_smart_crews_man_the_stations_the_load_needs_and_hold_the_work(smart, traditional) -> None:
+    (smart_run, _), (traditional_run, _) = smart, traditional
+    eol_units = len(smart_run.twin.work_centers["eol-test"][1].work_units)
+    assert (traditional_run.staffing["eol-test"].operators, traditional_run.staffing["eol-test"].stations) == (18, None)
+    standing = smart_run.staffing["eol-test"]
+    assert 1 <= standing.stations < eol_units
+    assert standing.operators == -(-18 * standing.stations // eol_units)
+    eol = [e for name, e in smart_run.floor.equipment.items() if "/eol-test/" in name]
+    assert eol and all(e.crew is smart_run.floor.crews["eol-test"] for e in eol)
+
+
 def test_the_same_seed_gives_the_same_month(ev_plant) -> None:
     text = (EXAMPLES / "ev-plant.yaml").read_text()
     first = replicate(text, "smart", 1, 7, events=False)

@@ -36,6 +36,9 @@ class BatchStation(Equipment):
                         break
                     part = yield from self._starve(srv)
                 batch.append(part)
+            if self.crew is not None:
+                yield from self._man(srv)
+            started = self.env.now
             op = batch[0].route[batch[0].step].op
             yield from self._set_up_for(srv, op)
             self._to(srv, WORKING)
@@ -43,6 +46,8 @@ class BatchStation(Equipment):
                 for part in batch:
                     self._started(srv, part, op.name)
             yield from self._work(srv, op.run.sample(self.rng) / self.speed)
+            if self.crew is not None:
+                self.crew.release(self.env.now - started)
             self.batches += 1
             for part in batch:
                 self.completed += 1

@@ -160,6 +160,13 @@ class Equipment:
         srv.waiting = False
         return part
 
+    def _man(self, srv: Server) -> Any:
+        """Take an operator (or a station's team) from the crew; starved for one while none is free."""
+        handover = self.crew.acquire()  # type: ignore[union-attr]
+        if handover is not None:
+            self._to(srv, STARVED, "operator")
+            yield handover
+
     def _follow_calendar(self) -> Any:
         env = self.env
         calendar = self.calendar

@@ -67,8 +67,8 @@ class Floor:
             raise FactoryosError(f"buffer {name}: capacity must be >= 0, got {capacity}")
         return self._register(self.buffers, name, Buffer(self.env, name, capacity))
 
-    def crew(self, name: str, headcount: int, calendar: ShiftCalendar) -> Crew:
-        return self._register(self.crews, name, Crew(self.env, name, headcount, calendar))
+    def crew(self, name: str, headcount: int, calendar: ShiftCalendar, stations: int | None = None) -> Crew:
+        return self._register(self.crews, name, Crew(self.env, name, headcount, calendar, stations))
 
     def station(self, name: str, inbox: Buffer, **options: Any) -> Station:
         return self._equip(Station, name, inbox, options)

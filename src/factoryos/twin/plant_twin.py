@@ -41,12 +41,13 @@ PASS = Operation("hand-over", fixed(0.0))
 
 @dataclass(frozen=True)
 class Staffing:
-    """How a work center is run: its calendar (None: around the clock), operators per shift (0: lights-out)
-    and, for a paced line, its takt in seconds."""
+    """How a work center is run: its calendar (None: around the clock), operators per shift (0: lights-out),
+    for a paced line its takt in seconds, and how many of its stations the crew runs at once (None: all)."""
 
     calendar: ShiftCalendar | None
     operators: int
     takt: float | None = None
+    stations: int | None = None
 
 
 @dataclass(frozen=True)
@@ -393,8 +394,9 @@ class PlantTwin:
         plant = self.plant
         for wc_id in self.work_centers:
             run = staffing[wc_id]
-            if run.operators > 0:  # the crew is paid for its shifts; its equipment works when it is there
-                floor.crew(wc_id, run.operators, run.calendar or always())
+            if run.operators > 0:  # paid for its shifts; a station works when it is on and has a team from it
+                stations = run.stations or len(self.work_centers[wc_id][1].work_units)
+                floor.crew(wc_id, run.operators, run.calendar or always(), stations)
         policies, initial = {}, {}
         for k, material in enumerate(sorted(self.stocked)):
             per_day = stock_per_day.get(material, 0.0)
@@ -440,6 +442,7 @@ class PlantTwin:
                     pick=dispatch,
                     sensor=self._sensor(wu.equipment_class),
                     speed=wu.speed_factor,
+                    crew=floor.crews.get(unit_wc),
                 )
                 name = plant.equipment_path(unit)
                 if pool.batch_size:

@@ -8,8 +8,9 @@
   loaded (each day takes the earliest-due orders up to its share of the planned week) and sequenced in paint
   colour blocks. Lights-out cells run
   24/7 without operators; manned work centers work the fewest of their calendar's shifts that carry the
-  order book at <= 80 % utilisation; a paced line runs at the takt the order book needs (never faster than
-  designed), its crew rebalanced in proportion. Units ship the moment they are complete.
+  order book at <= 80 % utilisation, with a crew for as many of their stations as that load needs (the
+  others stand; a station works only with its team); a paced line runs at the takt the order book needs
+  (never faster than designed), its crew rebalanced in proportion. Units ship the moment they are complete.
 
 Customer orders come from `factoryos.c2m.demand.generate_orders`, so both scenarios face the same demand.
 """
@@ -273,7 +274,11 @@ def smart_staffing(
                 chosen = weekly(calendar, wc.calendar, count, start)
                 if load.get(wc_id, 0.0) <= UTILISATION * _weekly_open(chosen, horizon):
                     break
-            staffing[wc_id] = Staffing(_open_or_none(chosen), wc.operators_per_shift)  # type: ignore[arg-type]
+            units = len(wc.work_units)
+            work = load.get(wc_id, 0.0) * units / (UTILISATION * _weekly_open(chosen, horizon))  # type: ignore[arg-type]
+            stations = min(units, max(1, math.ceil(work)))
+            crew = math.ceil(wc.operators_per_shift * stations / units)
+            staffing[wc_id] = Staffing(_open_or_none(chosen), crew, stations=stations)  # type: ignore[arg-type]
     return staffing
 
 

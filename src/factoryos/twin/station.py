@@ -39,10 +39,7 @@ class Station(Equipment):
                 if self._gated(srv):
                     yield from self._wait_until_available(srv)
             if crew is not None:
-                handover = crew.acquire()
-                if handover is not None:
-                    self._to(srv, STARVED, "operator")
-                    yield handover
+                yield from self._man(srv)
             started = env.now
             op = part.route[part.step].op
             yield from self._set_up_for(srv, op)
