@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from factoryos.iot.messages import Row
@@ -105,35 +105,32 @@ class Checker:
         self._bounds: dict[tuple[str, str, str], tuple[float, float]] = {}
 
     def __call__(self, row: Row) -> str | None:
-        if type(row) is MeasurementRow:
-            bounds = self._bounds.get((row.equipment, row.name, row.unit)) or self._learn(row)
-            if bounds[0] <= row.value <= bounds[1]:  # never true for NaN, nor for a series that is refused
-                return None
-        return check(self.rules, row)
+        """Why `row` is refused, or None."""
+        if type(row) is not MeasurementRow:
+            return check(self.rules, row)
+        problems: list[str] = []
+        self.measurements((row,), [], problems)
+        return problems[0] if problems else None
 
-    def sort(self, rows: list[Row], measurements: list[Row], others: list[Row], problems: list[str]) -> None:
-        """Check a message's rows in one call (a Sparkplug payload carries many): measurements that pass the
-        fast path go to `measurements`, other rows that pass to `others`, the reasons for the rest to
-        `problems`."""
-        bounds_of = self._bounds.get
+    def sort(self, rows: list[Row], measurements: list[tuple], others: list[Row], problems: list[str]) -> None:
+        """Check a message's rows in one call: measurements that pass go to `measurements`, other rows that
+        pass to `others`, the reasons for the rest to `problems`."""
+        self.measurements([row for row in rows if type(row) is MeasurementRow], measurements, problems)
         for row in rows:
-            if type(row) is MeasurementRow:
-                bounds = bounds_of((row[2], row[3], row[5])) or self._learn(row)
-                if bounds[0] <= row[4] <= bounds[1]:
-                    measurements.append(row)
-                    continue
-            reason = check(self.rules, row)
-            if reason is None:
-                others.append(row)
-            else:
-                problems.append(reason)
+            if type(row) is not MeasurementRow:
+                reason = check(self.rules, row)
+                if reason is None:
+                    others.append(row)
+                else:
+                    problems.append(reason)
 
-    def measurements(self, rows: list[tuple], accepted: list[tuple], problems: list[str]) -> None:
-        """`sort` for measurements as plain tuples in MeasurementRow's column order."""
+    def measurements(self, rows: Iterable[tuple], accepted: list[tuple], problems: list[str]) -> None:
+        """Check measurements (MeasurementRows, or plain tuples in their column order; a Sparkplug payload
+        carries many): a range test per reading, the full `check` for what falls outside it."""
         bounds_of = self._bounds.get
         for row in rows:
             bounds = bounds_of((row[2], row[3], row[5])) or self._learn(MeasurementRow._make(row))
-            if bounds[0] <= row[4] <= bounds[1]:
+            if bounds[0] <= row[4] <= bounds[1]:  # never true for NaN, nor for a series that is refused
                 accepted.append(row)
                 continue
             reason = check(self.rules, MeasurementRow._make(row))

@@ -61,10 +61,10 @@ def solve(
 ) -> Result:
     """The best schedule found within `time_limit` seconds. `baseline` is the schedule deviation is
     measured from (rescheduling); `initial` is a feasible schedule to start from instead of dispatching."""
-    if workers >= 2 and tabu.applies(problem):
+    stages = objective.stages if isinstance(objective, Lexicographic) else (objective,)
+    if _tabu_runs(problem, stages[0], workers):
         tabu.prepare()
     started = time.monotonic()
-    stages = objective.stages if isinstance(objective, Lexicographic) else (objective,)
     incumbent = initial if initial is not None and not check(problem, initial) else None
     bounds: tuple[tuple[Objective, int], ...] = ()
     optimal = True
@@ -140,7 +140,7 @@ def _solve_stage(
     if only_makespan:
         pool.bound(objective.makespan * makespan_lower_bound(problem))
     settings = (problem, objective, pool, deadline, seed, bounds, baseline)
-    if only_makespan and tabu.applies(problem) and workers >= 2:
+    if not bounds and _tabu_runs(problem, objective, workers):
         helper = threading.Thread(target=_exact_then_lns, args=(*settings, workers - 1))
         helper.start()
         tabu.tabu_search(problem, pool, deadline, seed)
@@ -148,6 +148,11 @@ def _solve_stage(
     else:
         _exact_then_lns(*settings, workers)
     return pool
+
+
+def _tabu_runs(problem: Problem, objective: Objective, workers: int) -> bool:
+    """Tabu search takes a worker of its own on a plain job shop's makespan (the first stage only)."""
+    return makespan_only(objective) and workers >= 2 and tabu.applies(problem)
 
 
 def _exact_then_lns(
