@@ -67,6 +67,34 @@ def test_smart_crews_man_the_stations_the_load_needs_and_hold_the_work(smart, tr
     assert eol and all(e.crew is smart_run.floor.crews["eol-test"] for e in eol)
 
 
+def test_a_mixed_model_line_run_as_stations_is_paced_to_the_order_book_in_smart(appliance_plant) -> None:
+    smart_run = prepare(appliance_plant, "smart", 3, 1)
+    traditional_run = prepare(appliance_plant, "traditional", 3, 1)
+    assert "ac-line" not in smart_run.twin.paced_lines  # several routings use it: the twin runs its stations
+    assert (traditional_run.staffing["ac-line"].operators, traditional_run.staffing["ac-line"].takt) == (42, 30.0)
+    paced = smart_run.staffing["ac-line"]
+    assert paced.takt > 30.0
+    assert paced.operators == -(-42 * 30.0 // paced.takt)
+    assert paced.stations == 7  # every station keeps a (smaller) team
+    speeds = {
+        name: (smart_run.floor.equipment[name].speed, traditional_run.floor.equipment[name].speed)
+        for name in smart_run.floor.equipment
+        if "/ac-line/" in name
+    }
+    assert len(speeds) == 7
+    assert all(smart == pytest.approx(traditional * 30.0 / paced.takt) for smart, traditional in speeds.values())
+
+
+def test_traditional_mans_a_third_shift_or_the_clock_where_two_shifts_cannot_carry_the_load(appliance_plant) -> None:
+    staffing = prepare(appliance_plant, "traditional", 3, 1).staffing
+    daily_hours = {wc: s.calendar.paid_seconds(7 * 86400) / 3600 / 7 for wc, s in staffing.items()}
+    assert daily_hours["sheet-metal-cell"] == 24  # its punch laser needs ~130 h a week: manned around the clock
+    assert staffing["sheet-metal-cell"].operators == 2  # one operator per two machines
+    assert 3 * 8 * 5 / 7 == pytest.approx(daily_hours["hx-cell"])  # three shifts on weekdays
+    assert daily_hours["ac-line"] == pytest.approx(2 * 8.5 * 6 / 7)  # two shifts carry the lines
+    assert staffing["ac-line"].operators == 42
+
+
 def test_the_same_seed_gives_the_same_month(ev_plant) -> None:
     text = (EXAMPLES / "ev-plant.yaml").read_text()
     first = replicate(text, "smart", 1, 7, events=False)

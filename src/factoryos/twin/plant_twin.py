@@ -51,6 +51,15 @@ class Staffing:
 
 
 @dataclass(frozen=True)
+class Load:
+    """Seconds of work a week in a work center: on its busiest work unit (what its shifts must carry) and
+    over all its units (what its crew must)."""
+
+    busiest: float
+    total: float
+
+
+@dataclass(frozen=True)
 class PlannedUnit:
     """One unit to make: when it is released, what it is, and for whom (C2M) or for stock (order "")."""
 
@@ -441,7 +450,7 @@ class PlantTwin:
                     maintenance=maintenance.get(unit) or maintenance.get(unit_wc),
                     pick=dispatch,
                     sensor=self._sensor(wu.equipment_class),
-                    speed=wu.speed_factor,
+                    speed=wu.speed_factor * self._pace(unit_wc, run),
                     crew=floor.crews.get(unit_wc),
                 )
                 name = plant.equipment_path(unit)
@@ -452,6 +461,12 @@ class PlantTwin:
                 peers[unit] = station
                 if dispatch is not None:
                     dispatch.equipment = station
+
+    def _pace(self, wc_id: str, run: Staffing) -> float:
+        """A paced line run as its stations, at a takt longer than designed, has smaller teams that take
+        longer over the same work: its stations slow in proportion."""
+        design = self.work_centers[wc_id][1].takt_seconds
+        return design / run.takt if design and run.takt else 1.0
 
     def lot_size(self, material: str, per_day: float) -> int:
         """A fixed lot as the plant file says; a multiple rule makes about a day's use per lot."""
@@ -527,8 +542,8 @@ class PlantTwin:
 
     # -- capacity --------------------------------------------------------------------------------------
 
-    def work_center_load(self, plan: Iterable[PlannedUnit], weeks: float) -> dict[str, float]:
-        """Seconds of work per week per work unit in each work center, for the plan (stocked parts included)."""
+    def work_center_load(self, plan: Iterable[PlannedUnit], weeks: float) -> dict[str, Load]:
+        """Seconds of work a week in each work center for the plan, stocked parts included."""
         per_pool: dict[str, float] = {}
         stock: dict[str, float] = {}
         for planned in plan:
@@ -546,13 +561,15 @@ class PlantTwin:
             for pool, op in ops:
                 if op.changeover is not None:  # a changeover per lot, at the group's default
                     per_pool[pool] = per_pool.get(pool, 0.0) + op.changeover.default * quantity / lot
-        load_by_wc: dict[str, float] = {}
+        busiest: dict[str, float] = {}
+        total: dict[str, float] = {}
         for name, seconds in per_pool.items():
             pool = self.pools[name]
             share = seconds / weeks / len(pool.units)
             for wc in pool.work_centers:
-                load_by_wc[wc] = max(load_by_wc.get(wc, 0.0), share)
-        return load_by_wc
+                busiest[wc] = max(busiest.get(wc, 0.0), share)
+                total[wc] = total.get(wc, 0.0) + share * sum(self.units[u][1] == wc for u in pool.units)
+        return {wc: Load(busiest[wc], total[wc]) for wc in busiest}
 
     def stock_use(self, plan: Iterable[PlannedUnit], days: float) -> dict[str, float]:
         use: dict[str, float] = {}

@@ -1,16 +1,20 @@
 """The two ways of running a plant the twin compares, built from the plant file and its demand.
 
 - `traditional`: make-to-stock. A level plan from the demand forecast (the products' `demand`), built in
-  colour blocks and dispatched first-in first-out; every work center manned on two shifts, cells that
-  could run lights-out included (one operator per two machines); a paced line at its design takt. Customer
-  orders are served from finished-goods stock (any unit of the product), which starts at a week of demand.
+  colour blocks and dispatched first-in first-out; every work center manned with its full crew on two
+  shifts, or on a third where two do not carry its load at <= 80 % utilisation; cells that could run
+  lights-out are manned too (one operator per two machines, around the clock if the plant's shift patterns
+  cannot carry them); a paced line at its design takt. Customer orders are served from finished-goods stock
+  (any unit of the product), which starts at a week of demand.
 - `smart`: C2M. Customer orders are released from the next working day on, pegged to their units, level-
   loaded (each day takes the earliest-due orders up to its share of the planned week) and sequenced in paint
-  colour blocks. Lights-out cells run
-  24/7 without operators; manned work centers work the fewest of their calendar's shifts that carry the
-  order book at <= 80 % utilisation, with a crew for as many of their stations as that load needs (the
+  colour blocks. Lights-out cells run 24/7 without operators; manned work centers work the fewest of their
+  calendar's shifts that carry the order book at <= 80 % utilisation, with a crew for as many of their
+  stations as the work center's whole load needs (the
   others stand; a station works only with its team); a paced line runs at the takt the order book needs
-  (never faster than designed), its crew rebalanced in proportion. Units ship the moment they are complete.
+  (never faster than designed), its crew rebalanced in proportion (a mixed-model line the twin runs as its
+  stations keeps a smaller team on each, and each station takes longer in proportion). Units ship the moment
+  they are complete.
 
 Customer orders come from `factoryos.c2m.demand.generate_orders`, so both scenarios face the same demand.
 """
@@ -33,7 +37,7 @@ from factoryos.model.plant import Plant
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar, shifts
 from factoryos.twin.floor import Floor
 from factoryos.twin.plant_calendar import weekly
-from factoryos.twin.plant_twin import PlannedUnit, PlantTwin, Staffing
+from factoryos.twin.plant_twin import Load, PlannedUnit, PlantTwin, Staffing
 from factoryos.twin.schedule_plan import schedule_plan
 
 SCENARIOS = ("traditional", "smart")
@@ -226,34 +230,52 @@ def order_plan(
     return plan
 
 
-def _two_shift_calendar(plant: Plant, start: date) -> ShiftCalendar:
-    for name, calendar in plant.calendars.items():
-        if len(calendar.shifts) >= 2 and not _around_the_clock(calendar.shifts[0]):
-            return weekly(calendar, name, 2, start)
-    return shifts(2, name="two-shift")
-
-
 def _around_the_clock(shift) -> bool:  # type: ignore[no-untyped-def]
     return shift.start == shift.end
 
 
+def _shift_patterns(plant: Plant, wc_calendar: str, start: date, fewest: int) -> list[ShiftCalendar]:
+    """The ways a work center can be manned, fewest open hours first: its calendar's first N shifts, N >= `fewest`;
+    a cell that runs around the clock works, manned, the shift patterns of the plant's manned calendars or,
+    if none carries it, around the clock with a crew on every shift."""
+    calendar = plant.calendars[wc_calendar]
+    if not _around_the_clock(calendar.shifts[0]):
+        fewest = min(fewest, len(calendar.shifts))
+        return [weekly(calendar, wc_calendar, n, start) for n in range(fewest, len(calendar.shifts) + 1)]
+    patterns = [
+        weekly(c, name, n, start)
+        for name, c in plant.calendars.items()
+        if not _around_the_clock(c.shifts[0])
+        for n in range(fewest, len(c.shifts) + 1)
+    ]
+    return sorted(patterns, key=lambda p: p.open_per_period) + [weekly(calendar, wc_calendar, None, start)]
+
+
+def _fewest_shifts(patterns: list[ShiftCalendar], busiest: float, horizon: float) -> ShiftCalendar:
+    """The first pattern that carries the busiest unit's weekly load at `UTILISATION`, else the longest."""
+    for pattern in patterns:
+        if busiest <= UTILISATION * _weekly_open(pattern, horizon):
+            return pattern
+    return patterns[-1]
+
+
 def traditional_staffing(
-    plant: Plant, load: dict[str, float], paced: set[str], start: date, horizon: float
+    plant: Plant, load: dict[str, Load], paced: set[str], start: date, horizon: float
 ) -> dict[str, Staffing]:
     staffing = {}
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
-            calendar = plant.calendars[wc.calendar]
-            if wc.lights_out or _around_the_clock(calendar.shifts[0]):
-                staffing[wc_id] = Staffing(_two_shift_calendar(plant, start), max(1, math.ceil(len(wc.work_units) / 2)))
+            patterns = _shift_patterns(plant, wc.calendar, start, fewest=2)
+            calendar = _fewest_shifts(patterns, load[wc_id].busiest if wc_id in load else 0.0, horizon)
+            if wc.lights_out or _around_the_clock(plant.calendars[wc.calendar].shifts[0]):
+                staffing[wc_id] = Staffing(calendar, max(1, math.ceil(len(wc.work_units) / 2)))
             else:
-                two = weekly(calendar, wc.calendar, min(2, len(calendar.shifts)), start)
-                staffing[wc_id] = Staffing(two, wc.operators_per_shift, wc.takt_seconds)
+                staffing[wc_id] = Staffing(calendar, wc.operators_per_shift, wc.takt_seconds)
     return staffing
 
 
 def smart_staffing(
-    plant: Plant, load: dict[str, float], paced: set[str], start: date, horizon: float
+    plant: Plant, load: dict[str, Load], paced: set[str], start: date, horizon: float
 ) -> dict[str, Staffing]:
     staffing = {}
     for area in plant.areas.values():
@@ -262,21 +284,18 @@ def smart_staffing(
             if wc.lights_out:
                 staffing[wc_id] = Staffing(None, 0)
                 continue
-            if wc_id in paced and wc.takt_seconds:
+            if wc.kind == "paced-line" and wc.takt_seconds:
                 full = weekly(calendar, wc.calendar, None, start)
-                through = load.get(wc_id, 0.0) / wc.takt_seconds  # units a week (load is takt per unit)
-                takt = max(wc.takt_seconds, UTILISATION * _weekly_open(full, horizon) / max(through, 1.0))
+                busiest = max(load[wc_id].busiest if wc_id in load else 0.0, wc.takt_seconds)  # at the design takt
+                takt = wc.takt_seconds * max(1.0, UTILISATION * _weekly_open(full, horizon) / busiest)
                 crew = math.ceil(wc.operators_per_shift * wc.takt_seconds / takt)
-                staffing[wc_id] = Staffing(_open_or_none(full), crew, takt)
+                stations = None if wc_id in paced else len(wc.work_units)
+                staffing[wc_id] = Staffing(_open_or_none(full), crew, takt, stations)
                 continue
-            chosen = None
-            for count in range(1, len(calendar.shifts) + 1):
-                chosen = weekly(calendar, wc.calendar, count, start)
-                if load.get(wc_id, 0.0) <= UTILISATION * _weekly_open(chosen, horizon):
-                    break
+            work = load.get(wc_id, Load(0.0, 0.0))
+            chosen = _fewest_shifts(_shift_patterns(plant, wc.calendar, start, fewest=1), work.busiest, horizon)
             units = len(wc.work_units)
-            work = load.get(wc_id, 0.0) * units / (UTILISATION * _weekly_open(chosen, horizon))  # type: ignore[arg-type]
-            stations = min(units, max(1, math.ceil(work)))
+            stations = min(units, max(1, math.ceil(work.total / (UTILISATION * _weekly_open(chosen, horizon)))))
             crew = math.ceil(wc.operators_per_shift * stations / units)
             staffing[wc_id] = Staffing(_open_or_none(chosen), crew, stations=stations)  # type: ignore[arg-type]
     return staffing
