@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from factoryos.iot.jsonlayout import decode_json
@@ -88,6 +88,7 @@ json_values = st.recursive(
 
 
 @settings(max_examples=400, deadline=None)
+@example("state", {"state": [], "seq": 0})  # an unhashable state once escaped as a TypeError
 @given(
     st.sampled_from(["measurement", "state", "count", "operation", "test", "alarm", "x"]),
     st.dictionaries(st.sampled_from(["seq", "ts", "name", "value", "unit", "state", "good", "source"]), json_values),

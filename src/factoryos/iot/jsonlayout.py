@@ -103,7 +103,7 @@ def _compact(doc: dict, site: str, equipment: str, kind: str, now_us: int) -> Ro
         return MeasurementRow(ts_us, site, equipment, name, float(value), unit, source, seq)
     if kind == "state":
         state, reason = doc.get("state"), doc.get("reason")
-        if state not in STATES:
+        if not isinstance(state, str) or state not in STATES:
             raise DecodeError(f"state must be one of {', '.join(sorted(STATES))}, got {state!r}")
         if reason is not None and not isinstance(reason, str):
             raise DecodeError(f"state reason must be a string, got {reason!r}")
