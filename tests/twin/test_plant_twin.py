@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import typer
@@ -19,6 +20,7 @@ from factoryos.model.events import Event, EventKind
 from factoryos.model.orders import ScheduledOperation
 from factoryos.model.validate import PlantFileError
 from factoryos.report import Section
+from factoryos.scheduling.plant_calendar import working_periods
 from factoryos.twin.event_log import RollingEventStore
 from factoryos.twin.experiment import replicate, run_experiment
 from factoryos.twin.report import comparison_section, simulate_plant, simulation_section
@@ -86,13 +88,24 @@ def test_a_mixed_model_line_run_as_stations_is_paced_to_the_order_book_in_smart(
 
 
 def test_traditional_mans_a_third_shift_or_the_clock_where_two_shifts_cannot_carry_the_load(appliance_plant) -> None:
-    staffing = prepare(appliance_plant, "traditional", 3, 1).staffing
+    staffing = prepare(appliance_plant, "traditional", 5, 1).staffing  # a week with its two-day warm-up
     daily_hours = {wc: s.calendar.paid_seconds(7 * 86400) / 3600 / 7 for wc, s in staffing.items()}
     assert daily_hours["sheet-metal-cell"] == 24  # its punch laser needs ~130 h a week: manned around the clock
     assert staffing["sheet-metal-cell"].operators == 2  # one operator per two machines
-    assert 3 * 8 * 5 / 7 == pytest.approx(daily_hours["hx-cell"])  # three shifts on weekdays
+    assert daily_hours["hx-cell"] == pytest.approx(3 * 8 * 5 / 7)  # three shifts on weekdays
     assert daily_hours["ac-line"] == pytest.approx(2 * 8.5 * 6 / 7)  # two shifts carry the lines
     assert staffing["ac-line"].operators == 42
+
+
+def test_the_twin_works_the_shifts_the_scheduler_plans_on_the_sites_clock(ev_plant) -> None:
+    run = prepare(ev_plant, "traditional", 30, 1)  # March 2027 in Berlin: summer time from the 28th
+    calendar = run.staffing["eol-test"].calendar
+    planned = working_periods(ev_plant.calendars["two-shift"], "Europe/Berlin", run.epoch, 28)
+    assert [(round(a), round(b)) for a, b in calendar.windows if b <= 28 * 86400] == planned
+    berlin = ZoneInfo("Europe/Berlin")
+    days = [run.epoch + timedelta(seconds=a) for a, _ in calendar.paid]  # two shifts back to back, each day
+    assert {t.astimezone(berlin).hour for t in days} == {6}
+    assert {t.hour for t in days} == {5, 4}  # 06:00 in Berlin is 05:00 UTC in winter, 04:00 in summer
 
 
 def test_the_same_seed_gives_the_same_month(ev_plant) -> None:
@@ -169,6 +182,17 @@ def test_an_experiment_reports_intervals(ev_plant) -> None:
     assert result["replications"] == 2 and result["seeds"] == [11, 12]
     band = result["ci95"]["throughput_per_day"]
     assert band["low"] <= result["throughput_per_day"] <= band["high"]
+
+
+def test_replications_on_a_dask_cluster_give_what_they_give_here() -> None:
+    from dask.distributed import LocalCluster
+
+    text = (EXAMPLES / "ev-plant.yaml").read_text()
+    here = run_experiment(text, "smart", 1, 2, 5, events=False, workers=1)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        there = run_experiment(text, "smart", 1, 2, 5, events=False, dask_address=cluster.scheduler_address)
+    for figure in ("completed", "throughput_per_day", "avg_wip", "labour_hours", "oee", "seeds"):
+        assert there[figure] == here[figure]
 
 
 def test_simulate_prints_one_json_object() -> None:

@@ -1,26 +1,25 @@
-"""A plant file's calendar as the twin's weekly `ShiftCalendar`, with the first N of its shifts if asked.
+"""A plant file's calendar as the twin's `ShiftCalendar` over a run, with the first N of its shifts if asked.
 
-The simulation epoch is a Monday 00:00, so a shift on `mon` from 06:00 opens at 6 h; a shift that ends at or
-before it starts runs past midnight. Holidays on or after the epoch close whole days.
+Shifts are worked at the site's wall-clock times (its timezone, daylight saving included), as the scheduler
+plans them, so a schedule and the twin that runs it agree on when each shift starts; holidays cancel the
+shifts that start on them. The calendar spans the whole weeks that cover the run rather than repeating one.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import datetime
 
-from factoryos.model.plant import WEEKDAYS, Calendar
-from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar, wrap
+from factoryos.model.plant import Calendar
+from factoryos.model.shift_times import merged, shift_times
+from factoryos.twin.calendar import DAY, ShiftCalendar
 
 
-def weekly(calendar: Calendar, name: str, shifts: int | None = None, epoch: date | None = None) -> ShiftCalendar:
-    windows: list[tuple[float, float]] = []
-    paid: list[tuple[float, float]] = []
-    for shift in calendar.shifts[:shifts]:
-        for day in shift.days:
-            start = WEEKDAYS.index(day) * DAY + (shift.start.hour + shift.start.minute / 60) * HOUR
-            paid.append((start, start + shift.length_hours * HOUR))
-            windows.extend((start + a * HOUR, start + b * HOUR) for a, b in shift.working_offsets())
-    holidays = sorted(
-        ((d - epoch).days * DAY, ((d - epoch).days + 1) * DAY) for d in calendar.holidays if epoch and d >= epoch
-    )
-    return ShiftCalendar(tuple(wrap(windows)), tuple(wrap(paid)), WEEK, name, tuple(holidays))
+def site_calendar(
+    calendar: Calendar, name: str, timezone: str, epoch: datetime, days: float, shifts: int | None = None
+) -> ShiftCalendar:
+    span = 7 * math.ceil(days / 7)
+    worked = shift_times(calendar, timezone, epoch, span, shifts)
+    windows = merged([window for shift in worked for window in shift.windows])
+    paid = merged([(shift.start, shift.end) for shift in worked])
+    return ShiftCalendar(tuple(windows), tuple(paid), span * DAY, name)

@@ -25,6 +25,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -34,9 +35,9 @@ from factoryos.c2m.mix import option_mix
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
-from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar, shifts
+from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar
 from factoryos.twin.floor import Floor
-from factoryos.twin.plant_calendar import weekly
+from factoryos.twin.plant_calendar import site_calendar
 from factoryos.twin.plant_twin import Load, PlannedUnit, PlantTwin, Staffing
 from factoryos.twin.schedule_plan import schedule_plan
 
@@ -60,10 +61,11 @@ class ScenarioRun:
 
 
 def epoch_for(plant: Plant) -> datetime:
-    """The Monday 00:00 UTC on or before the plant's ramp-up start (or a fixed Monday): calendars count from it."""
+    """Midnight at the site, as a UTC instant, of the Monday on or before the plant's ramp-up start (or a
+    fixed Monday): the run counts from it, so its days are the site's days."""
     start = plant.ramp_up.start if plant.ramp_up is not None else date(2027, 1, 4)
     monday = start - timedelta(days=start.weekday())
-    return datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
+    return datetime(monday.year, monday.month, monday.day, tzinfo=ZoneInfo(plant.site.timezone)).astimezone(UTC)
 
 
 def prepare(
@@ -94,7 +96,7 @@ def prepare(
     twin = PlantTwin(plant, floor)
     closed = holidays(plant, epoch)
     if orders is None:
-        orders = generate_orders(plant, epoch.date(), math.ceil(total), seed)
+        orders = generate_orders(plant, _site_date(plant, epoch), math.ceil(total), seed)
     if schedule is not None:
         if scenario != "smart":
             raise FactoryosError("a schedule is executed in the smart (order-driven) scenario, not in traditional")
@@ -114,7 +116,7 @@ def prepare(
     )
     load = twin.work_center_load(plan, len(plan) / weekly_units)
     staffing = (smart_staffing if scenario == "smart" else traditional_staffing)(
-        plant, load, twin.paced_lines, epoch.date(), total * DAY
+        plant, load, twin.paced_lines, epoch, total * DAY
     )
     horizon = total * DAY
     twin.build(staffing, twin.stock_use(plan, total), horizon, lambda at: (at - epoch).total_seconds())
@@ -129,6 +131,10 @@ def prepare(
                 fg.stock_up(product_id, round(product.demand.units_per_day * SAFETY_STOCK_DAYS))
         floor.env.process(_customers(floor, orders, epoch))
     return ScenarioRun(scenario, floor, twin, staffing, plan, epoch, horizon)
+
+
+def _site_date(plant: Plant, at: datetime) -> date:
+    return at.astimezone(ZoneInfo(plant.site.timezone)).date()
 
 
 def _seconds(at: datetime, epoch: datetime) -> float:
@@ -155,7 +161,8 @@ def _release_times(day: int, count: int) -> list[float]:
 
 def holidays(plant: Plant, epoch: datetime) -> frozenset[int]:
     """Days (from the epoch) that are a holiday in any of the plant's calendars: nothing is released."""
-    return frozenset((d - epoch.date()).days for c in plant.calendars.values() for d in c.holidays)
+    first = _site_date(plant, epoch)
+    return frozenset((d - first).days for c in plant.calendars.values() for d in c.holidays)
 
 
 def _is_workday(day: int, closed: frozenset[int]) -> bool:
@@ -234,21 +241,28 @@ def _around_the_clock(shift) -> bool:  # type: ignore[no-untyped-def]
     return shift.start == shift.end
 
 
-def _shift_patterns(plant: Plant, wc_calendar: str, start: date, fewest: int) -> list[ShiftCalendar]:
+def _shift_patterns(
+    plant: Plant, wc_calendar: str, epoch: datetime, horizon: float, fewest: int
+) -> list[ShiftCalendar]:
     """The ways a work center can be manned, fewest open hours first: its calendar's first N shifts, N >= `fewest`;
     a cell that runs around the clock works, manned, the shift patterns of the plant's manned calendars or,
     if none carries it, around the clock with a crew on every shift."""
+    timezone, days = plant.site.timezone, horizon / DAY
     calendar = plant.calendars[wc_calendar]
     if not _around_the_clock(calendar.shifts[0]):
         fewest = min(fewest, len(calendar.shifts))
-        return [weekly(calendar, wc_calendar, n, start) for n in range(fewest, len(calendar.shifts) + 1)]
+        return [
+            site_calendar(calendar, wc_calendar, timezone, epoch, days, n)
+            for n in range(fewest, len(calendar.shifts) + 1)
+        ]
     patterns = [
-        weekly(c, name, n, start)
+        site_calendar(c, name, timezone, epoch, days, n)
         for name, c in plant.calendars.items()
         if not _around_the_clock(c.shifts[0])
         for n in range(fewest, len(c.shifts) + 1)
     ]
-    return sorted(patterns, key=lambda p: p.open_per_period) + [weekly(calendar, wc_calendar, None, start)]
+    around = site_calendar(calendar, wc_calendar, timezone, epoch, days)
+    return sorted(patterns, key=lambda p: p.open_seconds(horizon)) + [around]
 
 
 def _fewest_shifts(patterns: list[ShiftCalendar], busiest: float, horizon: float) -> ShiftCalendar:
@@ -260,12 +274,12 @@ def _fewest_shifts(patterns: list[ShiftCalendar], busiest: float, horizon: float
 
 
 def traditional_staffing(
-    plant: Plant, load: dict[str, Load], paced: set[str], start: date, horizon: float
+    plant: Plant, load: dict[str, Load], paced: set[str], epoch: datetime, horizon: float
 ) -> dict[str, Staffing]:
     staffing = {}
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
-            patterns = _shift_patterns(plant, wc.calendar, start, fewest=2)
+            patterns = _shift_patterns(plant, wc.calendar, epoch, horizon, fewest=2)
             calendar = _fewest_shifts(patterns, load[wc_id].busiest if wc_id in load else 0.0, horizon)
             if wc.lights_out or _around_the_clock(plant.calendars[wc.calendar].shifts[0]):
                 staffing[wc_id] = Staffing(calendar, max(1, math.ceil(len(wc.work_units) / 2)))
@@ -275,7 +289,7 @@ def traditional_staffing(
 
 
 def smart_staffing(
-    plant: Plant, load: dict[str, Load], paced: set[str], start: date, horizon: float
+    plant: Plant, load: dict[str, Load], paced: set[str], epoch: datetime, horizon: float
 ) -> dict[str, Staffing]:
     staffing = {}
     for area in plant.areas.values():
@@ -285,7 +299,7 @@ def smart_staffing(
                 staffing[wc_id] = Staffing(None, 0)
                 continue
             if wc.kind == "paced-line" and wc.takt_seconds:
-                full = weekly(calendar, wc.calendar, None, start)
+                full = site_calendar(calendar, wc.calendar, plant.site.timezone, epoch, horizon / DAY)
                 busiest = max(load[wc_id].busiest if wc_id in load else 0.0, wc.takt_seconds)  # at the design takt
                 takt = wc.takt_seconds * max(1.0, UTILISATION * _weekly_open(full, horizon) / busiest)
                 crew = math.ceil(wc.operators_per_shift * wc.takt_seconds / takt)
@@ -293,7 +307,9 @@ def smart_staffing(
                 staffing[wc_id] = Staffing(_open_or_none(full), crew, takt, stations)
                 continue
             work = load.get(wc_id, Load(0.0, 0.0))
-            chosen = _fewest_shifts(_shift_patterns(plant, wc.calendar, start, fewest=1), work.busiest, horizon)
+            chosen = _fewest_shifts(
+                _shift_patterns(plant, wc.calendar, epoch, horizon, fewest=1), work.busiest, horizon
+            )
             units = len(wc.work_units)
             stations = min(units, max(1, math.ceil(work.total / (UTILISATION * _weekly_open(chosen, horizon)))))
             crew = math.ceil(wc.operators_per_shift * stations / units)
@@ -302,9 +318,9 @@ def smart_staffing(
 
 
 def _weekly_open(calendar: ShiftCalendar, horizon: float) -> float:
-    """Open seconds in an ordinary week, less the run's holidays spread over its weeks."""
-    holidays = calendar.holiday_seconds(horizon)
-    return calendar.open_per_period - holidays * WEEK / horizon
+    """Open seconds in an average week of the whole weeks that cover the run, their holidays included."""
+    weeks = math.ceil(horizon / WEEK)
+    return calendar.open_seconds(weeks * WEEK) / weeks
 
 
 def _open_or_none(calendar: ShiftCalendar) -> ShiftCalendar | None:

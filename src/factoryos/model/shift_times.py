@@ -1,0 +1,73 @@
+"""When a calendar's shifts run, as seconds from an epoch: what the scheduler and the twin both plan with.
+
+Shift times are wall-clock times at the site (its timezone, daylight saving included); the epoch is a UTC
+instant. A holiday cancels the shifts that start on it; breaks are cut out of the shift they belong to.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from factoryos.model.plant import WEEKDAYS, Calendar
+
+
+class ShiftTime(NamedTuple):
+    """One shift worked: its paid span and its working windows (the span less its breaks), in seconds."""
+
+    start: float
+    end: float
+    windows: tuple[tuple[float, float], ...]
+
+
+def shift_times(
+    calendar: Calendar, timezone: str, epoch: datetime, days: float, shifts: int | None = None
+) -> list[ShiftTime]:
+    """The shifts (the calendar's first `shifts`, or all) worked in [0, days) after `epoch`, clipped to it."""
+    zone = ZoneInfo(timezone)
+    end = days * 86400.0
+    holidays = set(calendar.holidays)
+    first = epoch.astimezone(zone).date() - timedelta(days=1)
+    worked = []
+    for offset in range(int(days) + 3):
+        day = first + timedelta(days=offset)
+        if day in holidays:
+            continue
+        for shift in calendar.shifts[:shifts]:
+            if WEEKDAYS[day.weekday()] not in shift.days:
+                continue
+            begins = _at(day, shift.start, zone)
+            span = _seconds(begins, epoch), _seconds(begins + timedelta(hours=shift.length_hours), epoch)
+            windows = tuple(
+                (max(s, 0.0), min(e, end))
+                for s, e in (
+                    (_seconds(begins + timedelta(hours=a), epoch), _seconds(begins + timedelta(hours=b), epoch))
+                    for a, b in shift.working_offsets()
+                )
+                if e > 0 and s < end
+            )
+            if span[1] > 0 and span[0] < end:
+                worked.append(ShiftTime(max(span[0], 0.0), min(span[1], end), windows))
+    return sorted(worked)
+
+
+def merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted spans with overlapping and touching ones joined, empty ones dropped."""
+    out: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if start >= end:
+            continue
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, moment, zone).astimezone(UTC)
+
+
+def _seconds(moment: datetime, epoch: datetime) -> float:
+    return (moment - epoch).total_seconds()
