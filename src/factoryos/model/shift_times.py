@@ -14,17 +14,19 @@ from factoryos.model.plant import WEEKDAYS, Calendar
 
 
 class ShiftTime(NamedTuple):
-    """One shift worked: its paid span and its working windows (the span less its breaks), in seconds."""
+    """One shift: its paid span and its working windows (the span less its breaks), in seconds, and whether
+    a holiday cancels it."""
 
     start: float
     end: float
     windows: tuple[tuple[float, float], ...]
+    cancelled: bool = False
 
 
 def shift_times(
     calendar: Calendar, timezone: str, epoch: datetime, days: float, shifts: int | None = None
 ) -> list[ShiftTime]:
-    """The shifts (the calendar's first `shifts`, or all) worked in [0, days) after `epoch`, clipped to it."""
+    """The shifts (the calendar's first `shifts`, or all) in [0, days) after `epoch`, clipped to it."""
     zone = ZoneInfo(timezone)
     end = days * 86400.0
     holidays = set(calendar.holidays)
@@ -32,8 +34,6 @@ def shift_times(
     worked = []
     for offset in range(int(days) + 3):
         day = first + timedelta(days=offset)
-        if day in holidays:
-            continue
         for shift in calendar.shifts[:shifts]:
             if WEEKDAYS[day.weekday()] not in shift.days:
                 continue
@@ -48,7 +48,7 @@ def shift_times(
                 if e > 0 and s < end
             )
             if span[1] > 0 and span[0] < end:
-                worked.append(ShiftTime(max(span[0], 0.0), min(span[1], end), windows))
+                worked.append(ShiftTime(max(span[0], 0.0), min(span[1], end), windows, day in holidays))
     return sorted(worked)
 
 

@@ -19,7 +19,8 @@ Periods = tuple[tuple[int, int], ...]
 
 def working_periods(calendar: Calendar, timezone: str, epoch: datetime, days: int) -> list[tuple[int, int]]:
     """Sorted, merged [start, end) periods when shifts run, in seconds from `epoch`, over `days` days."""
-    windows = [window for shift in shift_times(calendar, timezone, epoch, days) for window in shift.windows]
+    shifts = shift_times(calendar, timezone, epoch, days)
+    windows = [window for shift in shifts if not shift.cancelled for window in shift.windows]
     return [(round(start), round(end)) for start, end in merged(windows)]
 
 

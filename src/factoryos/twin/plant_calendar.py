@@ -2,7 +2,8 @@
 
 Shifts are worked at the site's wall-clock times (its timezone, daylight saving included), as the scheduler
 plans them, so a schedule and the twin that runs it agree on when each shift starts; holidays cancel the
-shifts that start on them. The calendar spans the whole weeks that cover the run rather than repeating one.
+shifts that start on them (the twin's holidays are those shifts). The calendar spans the whole weeks that
+cover the run rather than repeating one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ def site_calendar(
     calendar: Calendar, name: str, timezone: str, epoch: datetime, days: float, shifts: int | None = None
 ) -> ShiftCalendar:
     span = 7 * math.ceil(days / 7)
-    worked = shift_times(calendar, timezone, epoch, span, shifts)
-    windows = merged([window for shift in worked for window in shift.windows])
-    paid = merged([(shift.start, shift.end) for shift in worked])
-    return ShiftCalendar(tuple(windows), tuple(paid), span * DAY, name)
+    every = shift_times(calendar, timezone, epoch, span, shifts)
+    windows = merged([window for shift in every for window in shift.windows])
+    paid = merged([(shift.start, shift.end) for shift in every])
+    holidays = merged([(shift.start, shift.end) for shift in every if shift.cancelled])
+    return ShiftCalendar(tuple(windows), tuple(paid), span * DAY, name, tuple(holidays))

@@ -318,9 +318,12 @@ def smart_staffing(
 
 
 def _weekly_open(calendar: ShiftCalendar, horizon: float) -> float:
-    """Open seconds in an average week of the whole weeks that cover the run, their holidays included."""
-    weeks = math.ceil(horizon / WEEK)
-    return calendar.open_seconds(weeks * WEEK) / weeks
+    """Open seconds in the run's first week, holidays aside, less the run's holidays spread over its weeks."""
+    return (
+        calendar.open_seconds(WEEK)
+        + calendar.holiday_seconds(WEEK)
+        - calendar.holiday_seconds(horizon) * WEEK / horizon
+    )
 
 
 def _open_or_none(calendar: ShiftCalendar) -> ShiftCalendar | None:
