@@ -84,6 +84,30 @@ def test_an_operator_shared_by_two_stations_makes_one_wait() -> None:
     assert sum(e.state_fraction["starved"] for e in metrics.equipment) == pytest.approx(1.0)
 
 
+def test_a_full_buffer_offers_what_it_holds_again_to_a_taker_that_waits() -> None:
+    floor = Floor(1)
+    inbox = floor.buffer("in", capacity=1)
+    parts = [Part(f"p{k}", (Step(inbox, Operation("x", fixed(1.0))),), 0.0) for k in range(2)]
+    taken = inbox.wait(lambda items: 0 if inbox.blocking else -1)  # takes a part only from a full buffer
+    assert inbox.put(parts[0]) is None and inbox.level == 1 and not taken.triggered
+    room = inbox.put(parts[1])
+    assert taken.triggered and taken.value is parts[0]
+    assert room is not None and room.triggered and list(inbox.items) == [parts[1]]
+
+
+def test_a_station_waiting_for_its_team_is_held_up_and_a_working_one_is_not() -> None:
+    floor = Floor(4)
+    a, b = floor.buffer("a"), floor.buffer("b")
+    crew = floor.crew("tender", headcount=1, calendar=shifts(3, days_per_week=7, break_minutes=0))
+    first, second = floor.station("a", a, crew=crew), floor.station("b", b, crew=crew)
+    idle = floor.station("c", floor.buffer("c"))
+    floor.source([(0.0, Part("p1", (Step(a, Operation("x", fixed(10.0))),), 0.0))])
+    floor.source([(0.0, Part("p2", (Step(b, Operation("y", fixed(10.0))),), 0.0))])
+    floor.env.run(until=5.0)
+    assert [first.held_up, second.held_up, idle.held_up] == [False, True, False]  # working; waiting for the
+    # one operator; ready for a part
+
+
 def test_a_crew_cut_to_one_station_runs_one_station_at_a_time_and_is_paid_by_head() -> None:
     floor = Floor(4)
     inbox = floor.buffer("in")

@@ -246,7 +246,7 @@ def test_a_broken_plant_file_names_its_problems() -> None:
         run_experiment("source: x\nsite: {id: s}\n", "smart", 1, 1, 0)
 
 
-def test_dispatch_keeps_the_sequence_skips_what_is_missing_and_takes_over_from_a_broken_unit() -> None:
+def test_dispatch_keeps_the_sequence_skips_what_is_missing_and_takes_over_from_a_held_up_unit() -> None:
     from collections import deque
     from types import SimpleNamespace
 
@@ -261,11 +261,29 @@ def test_dispatch_keeps_the_sequence_skips_what_is_missing_and_takes_over_from_a
         ("u3", op.name): ("booth-1", 2),
         ("u7", op.name): ("booth-2", 0),
     }
-    peers = {"booth-1": SimpleNamespace(down=False), "booth-2": SimpleNamespace(down=False)}
+    peers = {"booth-1": SimpleNamespace(held_up=False), "booth-2": SimpleNamespace(held_up=False)}
     booth_1, booth_2 = Dispatch("booth-1", schedule, peers), Dispatch("booth-2", schedule, peers)
     assert parts[booth_1(parts)].serial == "u1"  # first in its sequence; u2 is late, so u3 comes next
     assert parts[booth_2(parts)].serial == "u7"
     del parts[3]
     assert parts[booth_2(parts)].serial == "u9"  # nothing of its own left: an unscheduled unit
-    peers["booth-1"].down = True
-    assert parts[booth_2(parts)].serial == "u3"  # booth-1 is down: its work may move
+    peers["booth-1"].held_up = True
+    assert parts[booth_2(parts)].serial == "u3"  # booth-1 is held up (down, waiting for its team): its work moves
+
+
+def test_an_idle_unit_takes_a_busy_peers_work_only_while_the_inbox_holds_up_its_upstream() -> None:
+    from collections import deque
+    from types import SimpleNamespace
+
+    from factoryos.twin import Operation, Part, Step, fixed
+    from factoryos.twin.plant_twin import Dispatch
+
+    op = Operation("battery-pack-std/assemble", fixed(60.0))
+    parts = deque(Part(serial, (Step(None, op),), 0.0) for serial in ("u1", "u2"))  # type: ignore[arg-type]
+    schedule = {("u1", op.name): ("pack-asm-2", 0), ("u2", op.name): ("pack-asm-2", 1)}
+    peers = {"pack-asm-2": SimpleNamespace(held_up=False)}  # working on something else
+    inbox = SimpleNamespace(blocking=False)
+    idle = Dispatch("pack-asm-1", schedule, peers, inbox)  # type: ignore[arg-type]
+    assert idle(parts) == -1  # pack-asm-2 will come to them: the sequence holds
+    inbox.blocking = True
+    assert parts[idle(parts)].serial == "u1"  # they fill the inbox and stop the line upstream: take one

@@ -39,6 +39,7 @@ class Buffer:
         if len(self.items) >= self.capacity:
             event = Event(self.env)
             self._putters.append((event, part))
+            self._reoffer()
             return event
         self._store(part)
         return None
@@ -53,20 +54,44 @@ class Buffer:
         if not items:
             return None
         if pick is None:
+            self._accrue()
             part = items.popleft()
         else:
             index = pick(items)
             if index < 0:
                 return None
+            self._accrue()
             part = items[index]
             del items[index]
-        self._accrue()
+        self._admit()
+        return part
+
+    def _admit(self) -> None:
+        """A place came free: the first part waiting for room comes in."""
         if self._putters:
             event, waiting = self._putters.popleft()
             event.succeed()
             if not (self._getters and self._handover(waiting)):
                 self._store(waiting)
-        return part
+
+    def _reoffer(self) -> None:
+        """Now that the buffer holds up its upstream, a taker waiting for a part it would not take before
+        (see `blocking`) may take one after all."""
+        for k, (pick, event) in enumerate(self._getters):
+            index = pick(self.items) if pick is not None else 0
+            if index >= 0:
+                del self._getters[k]
+                self._accrue()
+                part = self.items[index]
+                del self.items[index]
+                event.succeed(part)
+                self._admit()
+                return
+
+    @property
+    def blocking(self) -> bool:
+        """Full, with parts waiting upstream for room."""
+        return bool(self._putters)
 
     def wait(self, pick: Picker | None = None) -> Event:
         """An event whose value is the next part this taker accepts (call after `take` returned None)."""

@@ -54,7 +54,18 @@ class Maintenance:
 
 
 class Server:
-    __slots__ = ("index", "state", "since", "active_since", "ttf", "warns", "setup_group", "next_pm", "waiting")
+    __slots__ = (
+        "index",
+        "state",
+        "since",
+        "active_since",
+        "ttf",
+        "warns",
+        "setup_group",
+        "next_pm",
+        "waiting",
+        "for_team",
+    )
 
     def __init__(self, index: int, now: float) -> None:
         self.index = index
@@ -65,7 +76,8 @@ class Server:
         self.warns = False
         self.setup_group: str | None = None
         self.next_pm = INF
-        self.waiting = False
+        self.waiting = False  # for a part, shift on or off
+        self.for_team = False  # for an operator or a station's team from the crew
 
 
 class Equipment:
@@ -143,9 +155,13 @@ class Equipment:
         return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
 
     @property
-    def down(self) -> bool:
-        """Broken down (any server): work scheduled on it may go elsewhere."""
-        return any(srv.state == DOWN for srv in self._servers)
+    def held_up(self) -> bool:
+        """No server working, setting up or ready for a part (each is broken down, in maintenance, blocked,
+        off shift or waiting for its team): work scheduled on it may go elsewhere."""
+        return not any(
+            srv.state == WORKING or srv.state == SETUP or (srv.state == STARVED and not srv.for_team)
+            for srv in self._servers
+        )
 
     @property
     def setup_group(self) -> str | None:
@@ -165,7 +181,9 @@ class Equipment:
         handover = self.crew.acquire()  # type: ignore[union-attr]
         if handover is not None:
             self._to(srv, STARVED, "operator")
+            srv.for_team = True
             yield handover
+            srv.for_team = False
 
     def _follow_calendar(self) -> Any:
         env = self.env

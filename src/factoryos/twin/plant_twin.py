@@ -439,7 +439,7 @@ class PlantTwin:
                 _, unit_wc, wu = self.units[unit]
                 run = staffing[unit_wc]
                 dispatch = (
-                    Dispatch(unit, self.schedule, peers)
+                    Dispatch(unit, self.schedule, peers, pool.inbox)
                     if pool.restricted or pool.changeovers or self.schedule
                     else None
                 )
@@ -583,23 +583,31 @@ class Dispatch:
     """Which waiting part a work unit takes next: the first it may do (its eligibility), preferring within
     the first `LOOKAHEAD` parts one that needs no changeover, and following a schedule when there is one:
     among the parts assigned to this unit, the earliest in its sequence, skipping those not there yet; a
-    part assigned to a unit that is down may be taken by any unit that can do it."""
+    part assigned to a unit that is held up (broken down, off shift, waiting for its team...) may be taken
+    by any unit that can do it, and while the inbox holds up its upstream a unit with nothing of its own
+    takes the first part that waits for a busy peer: a schedule made for other crews and speeds bends
+    instead of stalling."""
 
     LOOKAHEAD = 400
 
     def __init__(
-        self, unit: str, schedule: dict[tuple[str, str], tuple[str, int]] | None, peers: dict[str, Any]
+        self,
+        unit: str,
+        schedule: dict[tuple[str, str], tuple[str, int]] | None,
+        peers: dict[str, Any],
+        inbox: Buffer | None = None,
     ) -> None:
         self.unit = unit
         self.schedule = schedule
         self.peers = peers  # work unit -> its equipment, filled as the stations are built
+        self.inbox = inbox  # the pool's, whose blocking lets a unit take over a busy peer's work
         self.equipment: Any = None  # set once the station exists: its setup decides "no changeover"
 
     def __call__(self, items: Any) -> int:
         unit = self.unit
         schedule = self.schedule
         current = self.equipment.setup_group if self.equipment is not None else None
-        fallback, best, best_rank = -1, -1, math.inf
+        fallback, best, best_rank, busy_peers = -1, -1, math.inf, -1
         for i, part in enumerate(items):
             op = part.route[part.step].op
             if op.units is not None and unit not in op.units:
@@ -607,9 +615,12 @@ class Dispatch:
             if schedule is not None:
                 assigned = schedule.get((part.parent or part.serial, op.name))
                 peer = self.peers.get(assigned[0]) if assigned is not None else None
-                if assigned is not None and (assigned[0] == unit or (peer is not None and not peer.down)):
-                    if assigned[0] == unit and assigned[1] < best_rank:
-                        best, best_rank = i, assigned[1]
+                if assigned is not None and (assigned[0] == unit or (peer is not None and not peer.held_up)):
+                    if assigned[0] == unit:
+                        if assigned[1] < best_rank:
+                            best, best_rank = i, assigned[1]
+                    elif busy_peers < 0:
+                        busy_peers = i
                     continue
             if fallback < 0:
                 fallback = i
@@ -618,4 +629,6 @@ class Dispatch:
                     return i
                 if i >= self.LOOKAHEAD:
                     break
-        return best if best >= 0 else fallback
+        if best >= 0 or fallback >= 0:
+            return best if best >= 0 else fallback
+        return busy_peers if self.inbox is not None and self.inbox.blocking else -1
