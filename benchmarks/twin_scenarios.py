@@ -1,6 +1,6 @@
 """Traditional against smart on a reference plant: K replications of each, paired by seed.
 
-    .venv/bin/python benchmarks/twin_scenarios.py examples/ev-plant.yaml --days 30 --replications 5
+    .venv/bin/python benchmarks/twin_scenarios.py examples/ev-plant.yaml --days 30 --replications 5 [--schedule 10]
 
 Prints one JSON object: each scenario's figures with 95 % intervals, and the smart / traditional ratio of
 output per labour hour and of finished-goods inventory, with intervals over the paired replications.
@@ -24,12 +24,17 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--events", action="store_true", help="publish the event stream too")
+    parser.add_argument("--schedule", type=float, default=0.0, help="smart runs a schedule made in this many s")
     args = parser.parse_args()
     text = args.plant.read_text(encoding="utf-8")
     from concurrent.futures import ProcessPoolExecutor
 
     seeds = [args.seed + k for k in range(args.replications)]
-    jobs = [(text, scenario, args.days, s, args.events) for scenario in ("traditional", "smart") for s in seeds]
+    jobs = [
+        (text, scenario, args.days, s, args.events, None, args.schedule if scenario == "smart" else 0.0)
+        for scenario in ("traditional", "smart")
+        for s in seeds
+    ]
     with ProcessPoolExecutor(max_workers=2) as pool:
         runs = list(pool.map(replicate, *zip(*jobs, strict=True)))
     traditional = [r for r in runs if r["scenario"] == "traditional"]

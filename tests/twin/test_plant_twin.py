@@ -177,6 +177,15 @@ def test_a_schedule_is_followed_unit_by_unit(ev_plant) -> None:
     assert min(e.ts for e in painted) >= start
 
 
+def test_smart_can_schedule_its_orders_and_run_the_schedule(ev_plant) -> None:
+    text = (EXAMPLES / "ev-plant.yaml").read_text()
+    scheduled = replicate(text, "smart", 1, 3, events=False, schedule_seconds=2)
+    dispatched = replicate(text, "smart", 1, 3, events=False)
+    assert scheduled["completed"] > 0.8 * dispatched["completed"] > 0
+    assert scheduled["on_time_rate"] == 1.0
+    assert scheduled["avg_lead_time_days"] != dispatched["avg_lead_time_days"]  # released as scheduled
+
+
 def test_an_experiment_reports_intervals(ev_plant) -> None:
     text = (EXAMPLES / "ev-plant.yaml").read_text()
     result = run_experiment(text, "traditional", 1, 2, 11, events=False, workers=1)
@@ -234,6 +243,18 @@ def test_the_report_helpers_give_sections_with_figures(ev_plant) -> None:
         (lambda plant: prepare(plant, "traditional", 1, 1, schedule=[]), "smart"),
         (lambda plant: run_experiment("source: x\n", "smart", 1, 1, 0), "error"),
         (lambda plant: run_experiment((EXAMPLES / "ev-plant.yaml").read_text(), "smart", 1, 0, 0), "replications"),
+        (
+            lambda plant: run_experiment(
+                (EXAMPLES / "ev-plant.yaml").read_text(), "traditional", 1, 1, 0, schedule_seconds=5
+            ),
+            "only the smart scenario",
+        ),
+        (
+            lambda plant: run_experiment(
+                (EXAMPLES / "ev-plant.yaml").read_text(), "smart", 1, 1, 0, schedule_seconds=-1
+            ),
+            "seconds >= 0",
+        ),
     ],
 )
 def test_bad_scenario_input_is_refused_clearly(ev_plant, call, message) -> None:

@@ -26,6 +26,14 @@ def simulate(
         str | None, typer.Option("--broker", help="Also publish the events to MQTT (mqtt://host:port, JSON layout).")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).")] = None,
+    schedule: Annotated[
+        float,
+        typer.Option(
+            "--schedule",
+            help="Smart: schedule each replication's orders with factoryos.scheduling in this many seconds and "
+            "run the schedule (0: release and dispatch them).",
+        ),
+    ] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run the plant's digital twin for a scenario: throughput, WIP, lead time, labour, stock, OEE.
@@ -45,6 +53,7 @@ def simulate(
         workers=workers,
         dask_address=dask,
         broker=broker,
+        schedule_seconds=schedule,
     )
     result["plant"] = str(plant)
     if as_json:

@@ -97,10 +97,17 @@ def load_plant_text(text: str, file: str = "<plant>") -> Plant:
 
 
 def replicate(
-    plant_text: str, scenario: str, days: float, seed: int, events: bool = True, broker: str | None = None
+    plant_text: str,
+    scenario: str,
+    days: float,
+    seed: int,
+    events: bool = True,
+    broker: str | None = None,
+    schedule_seconds: float = 0.0,
 ) -> dict[str, Any]:
     """One replication, from the plant file's text (so it can run in another process or on a cluster).
-    With a `broker` (mqtt://host:port) the event stream also goes to MQTT on the JSON topic layout."""
+    With a `broker` (mqtt://host:port) the event stream also goes to MQTT on the JSON topic layout; with
+    `schedule_seconds` (smart) the replication's orders are scheduled first and the schedule is run."""
     started = time.perf_counter()
     plant = load_plant_text(plant_text)
     bus = EventBus(RollingEventStore(keep=10_000)) if events or broker else None
@@ -109,7 +116,7 @@ def replicate(
         from factoryos.twin.mqtt_out import MqttOut
 
         bridge = MqttOut(broker, client_id=f"twin-{scenario}-{seed}").attach(bus)  # type: ignore[arg-type]
-    run = prepare(plant, scenario, days, seed, bus=bus)
+    run = prepare(plant, scenario, days, seed, bus=bus, schedule_seconds=schedule_seconds)
     metrics = _without_gc_pressure(lambda: run.floor.run(run.horizon))
     if bridge is not None:
         bridge.close(bus)  # type: ignore[arg-type]
@@ -146,15 +153,20 @@ def run_experiment(
     workers: int | None = None,
     dask_address: str | None = None,
     broker: str | None = None,
+    schedule_seconds: float = 0.0,
 ) -> dict[str, Any]:
     """K replications with seeds seed, seed+1, ...; the result has each figure's mean and 95 % interval."""
     if scenario not in SCENARIOS:
         raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
     if replications < 1:
         raise FactoryosError(f"replications must be at least 1, got {replications}")
+    if schedule_seconds < 0 or (schedule_seconds > 0 and scenario != "smart"):
+        raise FactoryosError(
+            f"--schedule {schedule_seconds:g}: seconds >= 0, and only the smart scenario runs a schedule"
+        )
     load_plant_text(plant_text)  # fail here, once, on a bad plant file
     seeds = [seed + k for k in range(replications)]
-    args = [(plant_text, scenario, days, s, events, broker) for s in seeds]
+    args = [(plant_text, scenario, days, s, events, broker, schedule_seconds) for s in seeds]
     if dask_address:
         from dask.distributed import Client
 

@@ -77,11 +77,13 @@ def prepare(
     warmup_days: float = WARMUP_DAYS,
     orders: list[CustomerOrder] | None = None,
     schedule: list[ScheduledOperation] | None = None,
+    schedule_seconds: float = 0.0,
 ) -> ScenarioRun:
     """Build the twin of `plant` for a scenario, ready to run for `warmup_days + days`.
 
     `orders` replaces the generated demand; a `schedule` (smart only) is executed: its units are released at
-    their first scheduled start and each work unit follows its sequence, the other orders as usual."""
+    their first scheduled start and each work unit follows its sequence, the other orders as usual. With
+    `schedule_seconds` (smart only) the orders are first scheduled by `factoryos.scheduling` in that time."""
     if scenario not in SCENARIOS:
         raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
     if not days > 0 or warmup_days < 0:
@@ -97,6 +99,15 @@ def prepare(
     closed = holidays(plant, epoch)
     if orders is None:
         orders = generate_orders(plant, _site_date(plant, epoch), math.ceil(total), seed)
+    if schedule_seconds > 0 and schedule is None:
+        from factoryos.scheduling.plant_schedule import schedule_plant
+
+        if scenario != "smart":
+            raise FactoryosError("orders are scheduled in the smart (order-driven) scenario, not in traditional")
+        plant_schedule = schedule_plant(
+            plant, orders, horizon_days=math.ceil(total), time_limit=schedule_seconds, start=epoch, compare=False
+        )
+        schedule = plant_schedule.operations
     if schedule is not None:
         if scenario != "smart":
             raise FactoryosError("a schedule is executed in the smart (order-driven) scenario, not in traditional")
