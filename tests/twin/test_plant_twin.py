@@ -24,7 +24,7 @@ from factoryos.scheduling.plant_calendar import working_periods
 from factoryos.twin.event_log import RollingEventStore
 from factoryos.twin.experiment import replicate, run_experiment
 from factoryos.twin.report import comparison_section, simulate_plant, simulation_section
-from factoryos.twin.scenarios import epoch_for, prepare
+from factoryos.twin.scenarios import closed_days, epoch_for, prepare
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -107,6 +107,14 @@ def test_the_twin_works_the_shifts_the_scheduler_plans_on_the_sites_clock(ev_pla
     days = [run.epoch + timedelta(seconds=a) for a, _ in calendar.paid]  # two shifts back to back, each day
     assert {t.astimezone(berlin).hour for t in days} == {6}
     assert {t.hour for t in days} == {5, 4}  # 06:00 in Berlin is 05:00 UTC in winter, 04:00 in summer
+
+
+def test_orders_are_released_on_the_days_the_plant_works(ev_plant, appliance_plant) -> None:
+    ev, appliance = (closed_days(p, epoch_for(p), 14) for p in (ev_plant, appliance_plant))
+    assert {5, 6, 12, 13} <= ev and not {0, 1, 2, 3, 4} & ev  # Monday to Friday
+    assert {6, 13} <= appliance and not {0, 1, 2, 3, 4, 5} & appliance  # its lines work Saturdays too
+    easter = closed_days(ev_plant, epoch_for(ev_plant), 30)
+    assert {25, 28} <= easter  # Good Friday and Easter Monday 2027, from the plant's calendars
 
 
 def test_the_same_seed_gives_the_same_month(ev_plant) -> None:

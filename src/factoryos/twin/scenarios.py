@@ -34,7 +34,7 @@ from factoryos.c2m.demand import generate_orders
 from factoryos.c2m.mix import option_mix
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
-from factoryos.model.plant import Plant
+from factoryos.model.plant import WEEKDAYS, Plant
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar
 from factoryos.twin.floor import Floor
 from factoryos.twin.plant_calendar import site_calendar
@@ -96,7 +96,7 @@ def prepare(
         seed, site=plant.site.id, bus=bus, epoch=epoch, warmup=warmup_days * DAY, source=f"twin-{scenario}-{seed}"
     )
     twin = PlantTwin(plant, floor)
-    closed = holidays(plant, epoch)
+    closed = closed_days(plant, epoch, total)
     if orders is None:
         orders = generate_orders(plant, _site_date(plant, epoch), math.ceil(total), seed)
     if schedule_seconds > 0 and schedule is None:
@@ -170,14 +170,18 @@ def _release_times(day: int, count: int) -> list[float]:
     return [day * DAY + start * HOUR + (k + 0.5) * step for k in range(count)]
 
 
-def holidays(plant: Plant, epoch: datetime) -> frozenset[int]:
-    """Days (from the epoch) that are a holiday in any of the plant's calendars: nothing is released."""
+def closed_days(plant: Plant, epoch: datetime, days: float) -> frozenset[int]:
+    """Days (from the epoch, a Monday, a week past `days`) on which nothing is released: a holiday in any
+    of the plant's calendars, or a weekday on which none of its manned calendars has a shift."""
     first = _site_date(plant, epoch)
-    return frozenset((d - first).days for c in plant.calendars.values() for d in c.holidays)
+    holidays = {(d - first).days for c in plant.calendars.values() for d in c.holidays}
+    manned = [c for c in plant.calendars.values() if not _around_the_clock(c.shifts[0])]
+    worked = {WEEKDAYS.index(day) for c in manned for shift in c.shifts for day in shift.days} or set(range(7))
+    return frozenset(k for k in range(math.ceil(days) + 7) if k in holidays or k % 7 not in worked)
 
 
 def _is_workday(day: int, closed: frozenset[int]) -> bool:
-    return day % 7 < 5 and day not in closed
+    return day not in closed
 
 
 def _sequence_key(plant: Plant, product: str) -> Callable[[dict[str, str]], tuple[str, ...]]:
@@ -188,7 +192,7 @@ def _sequence_key(plant: Plant, product: str) -> Callable[[dict[str, str]], tupl
     return lambda configuration: tuple(configuration.get(f, "") for f in order)
 
 
-def forecast_plan(plant: Plant, days: float, seed: int, closed: frozenset[int] = frozenset()) -> list[PlannedUnit]:
+def forecast_plan(plant: Plant, days: float, seed: int, closed: frozenset[int]) -> list[PlannedUnit]:
     """A level make-to-stock plan: each working day an equal share of its week's forecast, in colour blocks."""
     rng = np.random.default_rng(seed + 7919)
     plan: list[PlannedUnit] = []
@@ -217,7 +221,7 @@ def forecast_plan(plant: Plant, days: float, seed: int, closed: frozenset[int] =
 
 
 def order_plan(
-    plant: Plant, orders: list[CustomerOrder], epoch: datetime, days: float, closed: frozenset[int] = frozenset()
+    plant: Plant, orders: list[CustomerOrder], epoch: datetime, days: float, closed: frozenset[int]
 ) -> list[PlannedUnit]:
     """C2M: orders are released from the next working day on, level-loaded: each working day takes the
     earliest-due orders up to its share of the week's planned volume (plus `RELEASE_HEADROOM`), so a long
