@@ -6,11 +6,13 @@ instant. A holiday cancels the shifts that start on it; breaks are cut out of th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from factoryos.model.plant import WEEKDAYS, Calendar
+
+HOUR = 3600.0
 
 
 class ShiftTime(NamedTuple):
@@ -37,18 +39,16 @@ def shift_times(
         for shift in calendar.shifts[:shifts]:
             if WEEKDAYS[day.weekday()] not in shift.days:
                 continue
-            begins = _at(day, shift.start, zone)
-            span = _seconds(begins, epoch), _seconds(begins + timedelta(hours=shift.length_hours), epoch)
+            start = (datetime.combine(day, shift.start, zone) - epoch).total_seconds()
+            stop = start + shift.length_hours * HOUR
+            if stop <= 0 or start >= end:
+                continue
             windows = tuple(
-                (max(s, 0.0), min(e, end))
-                for s, e in (
-                    (_seconds(begins + timedelta(hours=a), epoch), _seconds(begins + timedelta(hours=b), epoch))
-                    for a, b in shift.working_offsets()
-                )
-                if e > 0 and s < end
+                (max(start + a * HOUR, 0.0), min(start + b * HOUR, end))
+                for a, b in shift.working_offsets()
+                if start + b * HOUR > 0 and start + a * HOUR < end
             )
-            if span[1] > 0 and span[0] < end:
-                worked.append(ShiftTime(max(span[0], 0.0), min(span[1], end), windows, day in holidays))
+            worked.append(ShiftTime(max(start, 0.0), min(stop, end), windows, day in holidays))
     return sorted(worked)
 
 
@@ -63,11 +63,3 @@ def merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             out.append((start, end))
     return out
-
-
-def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, moment, zone).astimezone(UTC)
-
-
-def _seconds(moment: datetime, epoch: datetime) -> float:
-    return (moment - epoch).total_seconds()

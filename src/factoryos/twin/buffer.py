@@ -60,10 +60,14 @@ class Buffer:
             index = pick(items)
             if index < 0:
                 return None
-            self._accrue()
-            part = items[index]
-            del items[index]
+            part = self._remove(index)
         self._admit()
+        return part
+
+    def _remove(self, index: int) -> Part:
+        self._accrue()
+        part = self.items[index]
+        del self.items[index]
         return part
 
     def _admit(self) -> None:
@@ -81,10 +85,7 @@ class Buffer:
             index = pick(self.items) if pick is not None else 0
             if index >= 0:
                 del self._getters[k]
-                self._accrue()
-                part = self.items[index]
-                del self.items[index]
-                event.succeed(part)
+                event.succeed(self._remove(index))
                 self._admit()
                 return
 

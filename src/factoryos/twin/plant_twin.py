@@ -629,6 +629,8 @@ class Dispatch:
                     return i
                 if i >= self.LOOKAHEAD:
                     break
-        if best >= 0 or fallback >= 0:
-            return best if best >= 0 else fallback
+        if best >= 0:
+            return best
+        if fallback >= 0:
+            return fallback
         return busy_peers if self.inbox is not None and self.inbox.blocking else -1

@@ -47,6 +47,7 @@ SAFETY_STOCK_DAYS = 7.0
 RELEASE_HOURS = (6.0, 22.0)  # units are released on working days between these hours
 RELEASE_HEADROOM = 1.15  # a C2M day releases up to this much more than its share of the planned week
 WARMUP_DAYS = 2.0
+IDLE = Load(0.0, 0.0)  # a work center the plan does not use
 
 
 @dataclass
@@ -102,8 +103,6 @@ def prepare(
     if schedule_seconds > 0 and schedule is None:
         from factoryos.scheduling.plant_schedule import schedule_plant
 
-        if scenario != "smart":
-            raise FactoryosError("orders are scheduled in the smart (order-driven) scenario, not in traditional")
         plant_schedule = schedule_plant(
             plant, orders, horizon_days=math.ceil(total), time_limit=schedule_seconds, start=epoch, compare=False
         )
@@ -180,10 +179,6 @@ def closed_days(plant: Plant, epoch: datetime, days: float) -> frozenset[int]:
     return frozenset(k for k in range(math.ceil(days) + 7) if k in holidays or k % 7 not in worked)
 
 
-def _is_workday(day: int, closed: frozenset[int]) -> bool:
-    return day not in closed
-
-
 def _sequence_key(plant: Plant, product: str) -> Callable[[dict[str, str]], tuple[str, ...]]:
     """Paint colour (and any other changeover attribute chosen by the customer) first, then the rest."""
     families = list(plant.products[product].option_families)
@@ -199,10 +194,10 @@ def forecast_plan(plant: Plant, days: float, seed: int, closed: frozenset[int]) 
     carry: dict[str, float] = {}
     mixes = {product_id: option_mix(product) for product_id, product in plant.products.items() if product.demand}
     for day in range(math.ceil(days)):
-        if not _is_workday(day, closed):
+        if day in closed:
             continue
         week = day - day % 7
-        working = sum(_is_workday(d, closed) for d in range(week, week + 7))
+        working = sum(d not in closed for d in range(week, week + 7))
         today: list[tuple[str, dict[str, str]]] = []
         for product_id, product in plant.products.items():
             if product.demand is None:
@@ -235,10 +230,10 @@ def order_plan(
     backlog: list[tuple[CustomerOrder, int]] = []
     for day in range(min(by_day, default=0), math.ceil(days)):
         backlog += by_day.get(day, [])
-        if not _is_workday(day, closed):
+        if day in closed:
             continue
         week = day - day % 7
-        working = sum(_is_workday(d, closed) for d in range(week, week + 7))
+        working = sum(d not in closed for d in range(week, week + 7))
         backlog.sort(key=lambda u: (u[0].due_date, u[0].ordered_at, u[0].id, u[1]))
         take = math.ceil(weekly / working * RELEASE_HEADROOM)
         units, backlog = backlog[:take], backlog[take:]
@@ -295,7 +290,7 @@ def traditional_staffing(
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
             patterns = _shift_patterns(plant, wc.calendar, epoch, horizon, fewest=2)
-            calendar = _fewest_shifts(patterns, load[wc_id].busiest if wc_id in load else 0.0, horizon)
+            calendar = _fewest_shifts(patterns, load.get(wc_id, IDLE).busiest, horizon)
             if wc.lights_out or _around_the_clock(plant.calendars[wc.calendar].shifts[0]):
                 staffing[wc_id] = Staffing(calendar, max(1, math.ceil(len(wc.work_units) / 2)))
             else:
@@ -310,18 +305,18 @@ def smart_staffing(
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
             calendar = plant.calendars[wc.calendar]
+            work = load.get(wc_id, IDLE)
             if wc.lights_out:
                 staffing[wc_id] = Staffing(None, 0)
                 continue
             if wc.kind == "paced-line" and wc.takt_seconds:
                 full = site_calendar(calendar, wc.calendar, plant.site.timezone, epoch, horizon / DAY)
-                busiest = max(load[wc_id].busiest if wc_id in load else 0.0, wc.takt_seconds)  # at the design takt
+                busiest = max(work.busiest, wc.takt_seconds)  # at the design takt
                 takt = wc.takt_seconds * max(1.0, UTILISATION * _weekly_open(full, horizon) / busiest)
                 crew = math.ceil(wc.operators_per_shift * wc.takt_seconds / takt)
                 stations = None if wc_id in paced else len(wc.work_units)
                 staffing[wc_id] = Staffing(_open_or_none(full), crew, takt, stations)
                 continue
-            work = load.get(wc_id, Load(0.0, 0.0))
             chosen = _fewest_shifts(
                 _shift_patterns(plant, wc.calendar, epoch, horizon, fewest=1), work.busiest, horizon
             )
