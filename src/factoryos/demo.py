@@ -21,7 +21,6 @@ from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.report import Report, Section
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @dataclass

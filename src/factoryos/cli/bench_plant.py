@@ -13,7 +13,7 @@ from factoryos.cli.common import console, err_console
 
 
 def plant(
-    file: Annotated[Path, typer.Option("--plant", help="Plant file.")] = Path("examples/ev-plant.yaml"),
+    file: Annotated[Path | None, typer.Option("--plant", help="Plant file; default the EV plant example.")] = None,
     units: Annotated[int, typer.Option(help="Units of generated orders to schedule.")] = 10_000,
     start: Annotated[str, typer.Option(help="First day of the month (YYYY-MM-DD).")] = "2027-03-01",
     seed: Annotated[int, typer.Option(help="Random seed of the orders.")] = 1,
@@ -22,13 +22,14 @@ def plant(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Schedule a month of orders with the rolling decomposition, check it, compare with dispatching rules."""
+    from factoryos.examples import example_plant
     from factoryos.model.validate import load_plant
     from factoryos.scheduling.dispatch import RULES
     from factoryos.scheduling.plant_bench import plant_month
 
     chosen = tuple(r.strip() for r in rules.split(",") if r.strip()) or RULES
     result = plant_month(
-        load_plant(file),
+        load_plant(file or example_plant("ev-plant")),
         start=date.fromisoformat(start),
         units=units,
         seed=seed,

@@ -30,11 +30,12 @@ def demo(
     """Run the loop on a plant: orders, schedule, twin and OEE for its first ramp-up month, into one report."""
     import os
 
-    from factoryos.demo import EXAMPLES, DemoContext, run_demo
+    from factoryos.demo import DemoContext, run_demo
+    from factoryos.examples import example_plant
     from factoryos.report import Report
 
     started = time.perf_counter()
-    plant_file = plant or EXAMPLES / "ev-plant.yaml"
+    plant_file = plant or example_plant("ev-plant")
     if not plant_file.is_file():
         raise FactoryosError(f"{plant_file}: no such plant file")
     if db is None and not os.environ.get("FACTORYOS_DATABASE_URL"):
