@@ -22,7 +22,6 @@ from factoryos.model.plant import Plant
 from factoryos.report import Report, Section
 
 
-
 @dataclass
 class DemoContext:
     engine: Engine

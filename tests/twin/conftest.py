@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from factoryos.twin import Floor, Operation, Step, exponential, poisson
+from factoryos.twin import Floor, Step, Task, exponential, poisson
 
 
 def serial_line(
@@ -18,7 +18,7 @@ def serial_line(
 ) -> Floor:
     """Poisson arrivals at rate 1 into `stations` exponential stations in series, unlimited buffers."""
     floor = Floor(seed, warmup=warmup, **floor_options)  # type: ignore[arg-type]
-    route = tuple(Step(floor.buffer(f"b{k}"), Operation(f"op{k}", exponential(service))) for k in range(stations))
+    route = tuple(Step(floor.buffer(f"b{k}"), Task(f"op{k}", exponential(service))) for k in range(stations))
     for k, step in enumerate(route):
         floor.station(f"line/s{k}", step.to, servers=servers)
     floor.source(poisson(floor.rng("arrivals"), 1.0, route, parts))

@@ -11,11 +11,11 @@ from factoryos.twin import (
     Duration,
     Floor,
     Maintenance,
-    Operation,
     Part,
     Reliability,
     ShiftCalendar,
     Step,
+    Task,
     TestSpec,
     exponential,
     fixed,
@@ -32,7 +32,7 @@ def released_every(seconds: float, route: tuple[Step, ...], count: int) -> list[
 def test_a_full_buffer_blocks_the_station_upstream() -> None:
     floor = Floor(1)
     first, second = floor.buffer("in"), floor.buffer("between", capacity=1)
-    route = (Step(first, Operation("fast", fixed(1.0))), Step(second, Operation("slow", fixed(2.0))))
+    route = (Step(first, Task("fast", fixed(1.0))), Step(second, Task("slow", fixed(2.0))))
     fast, slow = floor.station("fast", first), floor.station("slow", second)
     floor.source(released_every(0.0, route, 100))
     metrics = floor.run()
@@ -48,7 +48,7 @@ def test_breakdowns_take_the_share_of_time_mtbf_and_mttr_give() -> None:
     inbox = floor.buffer("in")
     reliability = Reliability(mtbf=900.0, mttr=exponential(100.0))
     floor.station("press", inbox, reliability=reliability, sensor="press")
-    route = (Step(inbox, Operation("stamp", fixed(10.0))),)
+    route = (Step(inbox, Task("stamp", fixed(10.0))),)
     floor.source(released_every(0.0, route, 30_000))
     metrics = floor.run()
     press = metrics.equipment[0]
@@ -63,7 +63,7 @@ def test_a_manned_station_works_only_in_its_shifts_and_its_crew_is_paid_for_them
     calendar = shifts(2, days_per_week=5, break_minutes=30)
     crew = floor.crew("assembly", headcount=2, calendar=calendar)
     floor.station("bench-1", inbox, crew=crew)
-    route = (Step(inbox, Operation("assemble", fixed(60.0))),)
+    route = (Step(inbox, Task("assemble", fixed(60.0))),)
     floor.source(released_every(0.0, route, 100_000))
     metrics = floor.run(until=WEEK)
     open_share = 5 * 15 / (7 * 24)  # two 8 h shifts with a 30 min break each, five days
@@ -77,8 +77,8 @@ def test_an_operator_shared_by_two_stations_makes_one_wait() -> None:
     crew = floor.crew("tender", headcount=1, calendar=shifts(3, days_per_week=7, break_minutes=0))
     floor.station("a", a, crew=crew)
     floor.station("b", b, crew=crew)
-    floor.source(released_every(0.0, (Step(a, Operation("x", fixed(10.0))),), 100))
-    floor.source(released_every(0.0, (Step(b, Operation("y", fixed(10.0))),), 100))
+    floor.source(released_every(0.0, (Step(a, Task("x", fixed(10.0))),), 100))
+    floor.source(released_every(0.0, (Step(b, Task("y", fixed(10.0))),), 100))
     metrics = floor.run()
     assert metrics.horizon == pytest.approx(2000.0)
     assert sum(e.state_fraction["starved"] for e in metrics.equipment) == pytest.approx(1.0)
@@ -87,7 +87,7 @@ def test_an_operator_shared_by_two_stations_makes_one_wait() -> None:
 def test_a_full_buffer_offers_what_it_holds_again_to_a_taker_that_waits() -> None:
     floor = Floor(1)
     inbox = floor.buffer("in", capacity=1)
-    parts = [Part(f"p{k}", (Step(inbox, Operation("x", fixed(1.0))),), 0.0) for k in range(2)]
+    parts = [Part(f"p{k}", (Step(inbox, Task("x", fixed(1.0))),), 0.0) for k in range(2)]
     taken = inbox.wait(lambda items: 0 if inbox.blocking else -1)  # takes a part only from a full buffer
     assert inbox.put(parts[0]) is None and inbox.level == 1 and not taken.triggered
     room = inbox.put(parts[1])
@@ -101,8 +101,8 @@ def test_a_station_waiting_for_its_team_is_held_up_and_a_working_one_is_not() ->
     crew = floor.crew("tender", headcount=1, calendar=shifts(3, days_per_week=7, break_minutes=0))
     first, second = floor.station("a", a, crew=crew), floor.station("b", b, crew=crew)
     idle = floor.station("c", floor.buffer("c"))
-    floor.source([(0.0, Part("p1", (Step(a, Operation("x", fixed(10.0))),), 0.0))])
-    floor.source([(0.0, Part("p2", (Step(b, Operation("y", fixed(10.0))),), 0.0))])
+    floor.source([(0.0, Part("p1", (Step(a, Task("x", fixed(10.0))),), 0.0))])
+    floor.source([(0.0, Part("p2", (Step(b, Task("y", fixed(10.0))),), 0.0))])
     floor.env.run(until=5.0)
     assert [first.held_up, second.held_up, idle.held_up] == [False, True, False]  # working; waiting for the
     # one operator; ready for a part
@@ -115,7 +115,7 @@ def test_a_crew_cut_to_one_station_runs_one_station_at_a_time_and_is_paid_by_hea
     crew = floor.crew("cell", headcount=3, calendar=calendar, stations=1)
     for name in ("a", "b"):
         floor.station(name, inbox, crew=crew)
-    floor.source(released_every(0.0, (Step(inbox, Operation("x", fixed(10.0))),), 100))
+    floor.source(released_every(0.0, (Step(inbox, Task("x", fixed(10.0))),), 100))
     metrics = floor.run()
     assert metrics.horizon == pytest.approx(1000.0), "100 parts of 10 s, one station at a time"
     assert sum(e.state_fraction["working"] for e in metrics.equipment) == pytest.approx(1.0)
@@ -126,8 +126,8 @@ def test_changeovers_happen_when_the_setup_group_changes() -> None:
     floor = Floor(5)
     inbox = floor.buffer("in")
     press = floor.station("press", inbox)
-    red = Operation("paint", fixed(10.0), setup_group="red", setup=fixed(50.0))
-    blue = Operation("paint", fixed(10.0), setup_group="blue", setup=fixed(50.0))
+    red = Task("paint", fixed(10.0), setup_group="red", setup=fixed(50.0))
+    blue = Task("paint", fixed(10.0), setup_group="blue", setup=fixed(50.0))
     releases = [(0.0, Part(f"p{k}", (Step(inbox, red if k < 5 or k >= 8 else blue),), 0.0)) for k in range(10)]
     floor.source(releases)
     floor.run()
@@ -139,9 +139,9 @@ def test_failed_units_go_round_the_rework_loop_and_are_retested() -> None:
     test_in, repair_in = floor.buffer("eol"), floor.buffer("repair")
     floor.station("eol-test", test_in)
     floor.station("repair", repair_in)
-    repair = (Step(repair_in, Operation("repair", fixed(30.0))),)
+    repair = (Step(repair_in, Task("repair", fixed(30.0))),)
     test = TestSpec("eol", (("insulation", "MOhm", 500.0, 100.0, 900.0),))
-    eol = Operation("end-of-line-test", fixed(5.0), yield_rate=0.9, rework=repair, test=test)
+    eol = Task("end-of-line-test", fixed(5.0), yield_rate=0.9, rework=repair, test=test)
     floor.source(released_every(10.0, (Step(test_in, eol),), 5_000))
     metrics = floor.run()
     tester = next(e for e in metrics.equipment if e.name == "eol-test")
@@ -154,7 +154,7 @@ def test_without_a_rework_loop_failed_units_are_scrapped() -> None:
     floor = Floor(7)
     inbox = floor.buffer("in")
     floor.station("cnc", inbox)
-    floor.source(released_every(1.0, (Step(inbox, Operation("mill", fixed(1.0), yield_rate=0.8)),), 5_000))
+    floor.source(released_every(1.0, (Step(inbox, Task("mill", fixed(1.0), yield_rate=0.8)),), 5_000))
     metrics = floor.run()
     assert metrics.completed + metrics.scrapped == 5_000
     assert math.isclose(metrics.scrapped / 5_000, 0.2, rel_tol=0.1)
@@ -164,7 +164,7 @@ def test_a_paced_line_delivers_one_unit_per_takt_after_filling() -> None:
     floor = Floor(8)
     inbox = floor.buffer("in")
     line = floor.paced_line("final-assembly", inbox, positions=20, takt=60.0)
-    floor.source(released_every(0.0, (Step(inbox, Operation("assemble", fixed(1200.0))),), 100))
+    floor.source(released_every(0.0, (Step(inbox, Task("assemble", fixed(1200.0))),), 100))
     metrics = floor.run()
     assert line.completed == 100
     assert metrics.horizon == pytest.approx((100 + 20 - 1) * 60.0)
@@ -174,7 +174,7 @@ def test_a_batch_station_processes_full_batches_together() -> None:
     floor = Floor(9)
     inbox = floor.buffer("in")
     oven = floor.batch_station("oven", inbox, batch_size=10, full_batches=True)
-    floor.source(released_every(1.0, (Step(inbox, Operation("cure", fixed(100.0))),), 100))
+    floor.source(released_every(1.0, (Step(inbox, Task("cure", fixed(100.0))),), 100))
     floor.run()
     assert oven.batches == 10 and oven.completed == 100
 
@@ -183,7 +183,7 @@ def test_transport_by_conveyor_and_agv_adds_its_travel_time() -> None:
     floor = Floor(10)
     conveyor = floor.conveyor("body-to-paint", fixed(120.0))
     agvs = floor.agv_fleet("agv", vehicles=2, loaded=fixed(60.0), empty=fixed(40.0))
-    route = (Step(conveyor, Operation("convey", fixed(120.0))), Step(agvs, Operation("carry", fixed(60.0))))
+    route = (Step(conveyor, Task("convey", fixed(120.0))), Step(agvs, Task("carry", fixed(60.0))))
     floor.source(released_every(1000.0, route, 10))
     metrics = floor.run()
     assert metrics.avg_lead_time == pytest.approx(180.0)
@@ -193,7 +193,7 @@ def test_planned_maintenance_takes_its_windows() -> None:
     floor = Floor(11)
     inbox = floor.buffer("in")
     floor.station("robot", inbox, maintenance=Maintenance(interval=DAY, duration=4 * HOUR))
-    floor.source(released_every(0.0, (Step(inbox, Operation("weld", fixed(60.0))),), 100_000))
+    floor.source(released_every(0.0, (Step(inbox, Task("weld", fixed(60.0))),), 100_000))
     metrics = floor.run(until=7 * DAY)
     assert metrics.equipment[0].state_fraction["maintenance"] == pytest.approx(4 / 24, rel=0.01)
 
@@ -232,7 +232,7 @@ def _twice() -> None:
 
 def test_poisson_releases_are_reproducible() -> None:
     floor = Floor(1)
-    route = (Step(floor.buffer("b"), Operation("x", fixed(0.1))),)
+    route = (Step(floor.buffer("b"), Task("x", fixed(0.1))),)
     a = [t for t, _ in poisson(floor.rng("a"), 2.0, route, 50)]
     b = [t for t, _ in poisson(floor.rng("a"), 2.0, route, 50)]
     assert a == b and a == sorted(a)
@@ -248,6 +248,6 @@ def test_a_holiday_closes_the_calendar_and_pays_no_shift() -> None:
     floor = Floor(12)
     inbox = floor.buffer("in")
     floor.station("bench", inbox, calendar=holiday)
-    floor.source(released_every(0.0, (Step(inbox, Operation("fit", fixed(60.0))),), 100_000))
+    floor.source(released_every(0.0, (Step(inbox, Task("fit", fixed(60.0))),), 100_000))
     metrics = floor.run(until=WEEK)
     assert metrics.equipment[0].state_fraction["working"] == pytest.approx(4 * 16 / (7 * 24), rel=0.01)

@@ -10,7 +10,7 @@ import pytest
 
 from factoryos.bus import EventBus
 from factoryos.model.events import Event, EventKind
-from factoryos.twin import Floor, Operation, Part, Reliability, Step, TestSpec, exponential, fixed
+from factoryos.twin import Floor, Part, Reliability, Step, Task, TestSpec, exponential, fixed
 from factoryos.twin.calendar import HOUR
 from factoryos.twin.states import EVENT_STATE
 
@@ -30,15 +30,15 @@ def run():
     floor.station("ev-plant/final/eol/repair", repair_in)
     test = TestSpec("eol", (("insulation", "MOhm", 500.0, 100.0, 900.0), ("hv_leak", "mA", 1.0, 0.0, 2.0)))
     route = (
-        Step(weld_in, Operation("weld", fixed(50.0))),
+        Step(weld_in, Task("weld", fixed(50.0))),
         Step(
             eol_in,
-            Operation(
+            Task(
                 "eol-test",
                 fixed(30.0),
                 yield_rate=0.95,
                 test=test,
-                rework=(Step(repair_in, Operation("repair", fixed(300.0))),),
+                rework=(Step(repair_in, Task("repair", fixed(300.0))),),
             ),
         ),
     )
@@ -166,7 +166,7 @@ def test_each_sensor_kind_publishes_its_signals_with_units(kind, names) -> None:
     floor = Floor(1, site="s", bus=bus)
     inbox = floor.buffer("in")
     floor.station("s/a/c/u", inbox, sensor=kind)
-    floor.source([(k * 60.0, Part(f"p{k}", (Step(inbox, Operation("op", fixed(30.0))),), 0.0)) for k in range(20)])
+    floor.source([(k * 60.0, Part(f"p{k}", (Step(inbox, Task("op", fixed(30.0))),), 0.0)) for k in range(20)])
     floor.run(until=3600.0)
     readings = list(bus.store.read(EventKind.MEASUREMENT))
     assert {e.payload["name"] for e in readings} == names

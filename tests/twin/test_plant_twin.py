@@ -279,10 +279,10 @@ def test_dispatch_keeps_the_sequence_skips_what_is_missing_and_takes_over_from_a
     from collections import deque
     from types import SimpleNamespace
 
-    from factoryos.twin import Operation, Part, Step, fixed
+    from factoryos.twin import Part, Step, Task, fixed
     from factoryos.twin.plant_twin import Dispatch
 
-    op = Operation("biw-painted/basecoat", fixed(54.0))
+    op = Task("biw-painted/basecoat", fixed(54.0))
     parts = deque(Part(serial, (Step(None, op),), 0.0) for serial in ("u3", "u1", "u9", "u7"))  # type: ignore[arg-type]
     schedule = {
         ("u1", op.name): ("booth-1", 0),
@@ -304,10 +304,10 @@ def test_an_idle_unit_takes_a_busy_peers_work_only_while_the_inbox_holds_up_its_
     from collections import deque
     from types import SimpleNamespace
 
-    from factoryos.twin import Operation, Part, Step, fixed
+    from factoryos.twin import Part, Step, Task, fixed
     from factoryos.twin.plant_twin import Dispatch
 
-    op = Operation("battery-pack-std/assemble", fixed(60.0))
+    op = Task("battery-pack-std/assemble", fixed(60.0))
     parts = deque(Part(serial, (Step(None, op),), 0.0) for serial in ("u1", "u2"))  # type: ignore[arg-type]
     schedule = {("u1", op.name): ("pack-asm-2", 0), ("u2", op.name): ("pack-asm-2", 1)}
     peers = {"pack-asm-2": SimpleNamespace(held_up=False)}  # working on something else

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from factoryos.model.errors import FactoryosError
-from factoryos.model.plant import BomLine, Condition, Operation, Plant, Product, Rule
+from factoryos.model.plant import BomLine, Condition, Plant, Product, RoutingOperation, Rule
 
 Configuration = Mapping[str, str]
 
@@ -108,7 +108,7 @@ def bom_lines(plant: Plant, material: str, configuration: Configuration) -> list
     return [line for line in plant.boms.get(material, []) if matches(line.when, configuration)]
 
 
-def operations(plant: Plant, material: str, configuration: Configuration) -> list[Operation]:
+def operations(plant: Plant, material: str, configuration: Configuration) -> list[RoutingOperation]:
     routing = plant.routings.get(material)
     return [op for op in routing.operations if matches(op.when, configuration)] if routing else []
 

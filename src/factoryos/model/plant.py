@@ -186,7 +186,7 @@ class BomLine(Part):
     when: Condition | None = None
 
 
-class Operation(Part):
+class RoutingOperation(Part):
     """A process segment: what capability it needs, on which equipment, for how long."""
 
     id: Id
@@ -201,7 +201,7 @@ class Operation(Part):
 
 
 class Routing(Part):
-    operations: list[Operation] = Field(min_length=1)
+    operations: list[RoutingOperation] = Field(min_length=1)
 
 
 class ChangeoverGroup(Part):
@@ -363,7 +363,7 @@ class Plant(Part):
         area_id, wc_id, _ = self.work_units()[work_unit]
         return f"{self.site.id}/{area_id}/{wc_id}/{work_unit}"
 
-    def eligible_units(self, operation: Operation) -> list[str]:
+    def eligible_units(self, operation: RoutingOperation) -> list[str]:
         """Work units that can do an operation: they have its capability and, if listed, are named."""
         named = set(operation.equipment)
         units = []

@@ -20,8 +20,7 @@ from datetime import UTC, datetime, time, timedelta
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, CustomerOrderState, ProductionOrder, ScheduledOperation, WorkOrder
-from factoryos.model.plant import Operation as RoutingOperation
-from factoryos.model.plant import Plant
+from factoryos.model.plant import Plant, RoutingOperation
 from factoryos.scheduling.plant_calendar import unavailable_periods
 from factoryos.scheduling.problem import Job, Machine, Mode, Operation, Problem
 from factoryos.scheduling.schedule import Schedule, setup_times

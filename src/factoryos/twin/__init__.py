@@ -18,7 +18,7 @@ from factoryos.twin.floor import Floor
 from factoryos.twin.metrics import EquipmentMetrics, RunMetrics
 from factoryos.twin.operators import Crew
 from factoryos.twin.paced_line import PacedLine
-from factoryos.twin.part import Operation, Part, Step, TestSpec
+from factoryos.twin.part import Part, Step, Task, TestSpec
 from factoryos.twin.source import Source, poisson
 from factoryos.twin.station import Station
 from factoryos.twin.transport import AgvFleet, Conveyor
@@ -33,7 +33,7 @@ __all__ = [
     "EquipmentMetrics",
     "Floor",
     "Maintenance",
-    "Operation",
+    "Task",
     "PacedLine",
     "Part",
     "Reliability",

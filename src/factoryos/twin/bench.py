@@ -17,7 +17,7 @@ import simpy
 from factoryos.model.errors import FactoryosError
 from factoryos.twin.distributions import exponential
 from factoryos.twin.floor import Floor
-from factoryos.twin.part import Operation, Step
+from factoryos.twin.part import Step, Task
 from factoryos.twin.source import poisson
 
 
@@ -42,9 +42,7 @@ def twin_line(
 ) -> BenchResult:
     _check(stations, parts)
     floor = Floor(seed)
-    route = tuple(
-        Step(floor.buffer(f"buffer-{k}"), Operation(f"op-{k}", exponential(service))) for k in range(stations)
-    )
+    route = tuple(Step(floor.buffer(f"buffer-{k}"), Task(f"op-{k}", exponential(service))) for k in range(stations))
     for k, step in enumerate(route):
         floor.station(f"station-{k}", step.to)
     floor.source(poisson(floor.rng("arrivals"), interarrival, route, parts))

@@ -20,7 +20,7 @@ from factoryos.twin.buffer import Buffer, Picker
 from factoryos.twin.calendar import ShiftCalendar
 from factoryos.twin.distributions import Duration
 from factoryos.twin.operators import Crew
-from factoryos.twin.part import Operation, Part, TestSpec
+from factoryos.twin.part import Part, Task, TestSpec
 from factoryos.twin.sensors import SENSOR_KINDS, SensorKind, reading
 from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, SETUP, STARVED, WORKING
 
@@ -241,7 +241,7 @@ class Equipment:
             srv.ttf = self.rng.expovariate(1.0 / self.reliability.mtbf)
             srv.warns = self.sensor is not None and self.rng.random() < self.sensor.warning_share
 
-    def _finish(self, part: Part, op: Operation) -> bool:
+    def _finish(self, part: Part, op: Task) -> bool:
         """Count the operation and apply its yield and test: True when the part moves on along its route
         (possibly through a rework detour), False when it was scrapped."""
         env = self.env
@@ -347,7 +347,7 @@ class Equipment:
             return step.to.force(part) if step.internal else step.to.put(part)
         return self.sink.put(part)
 
-    def _set_up_for(self, srv: Server, op: Operation):  # noqa: ANN202  (a SimPy process step)
+    def _set_up_for(self, srv: Server, op: Task):  # noqa: ANN202  (a SimPy process step)
         """Change the server over when the operation needs another setup than it has; the first setup is free."""
         if op.setup_group is not None and op.setup_group != srv.setup_group:
             if srv.setup_group is not None:
@@ -355,7 +355,7 @@ class Equipment:
                 yield self.env.timeout(self._setup_seconds(srv, op))
             srv.setup_group = op.setup_group
 
-    def _setup_seconds(self, srv: Server, op: Operation) -> float:
+    def _setup_seconds(self, srv: Server, op: Task) -> float:
         if op.changeover is not None:
             return op.changeover.seconds(srv.setup_group, op.setup_group)  # type: ignore[arg-type]
         return op.setup.sample(self.rng)

@@ -1,7 +1,7 @@
 """What flows through the twin: a part (a serial) following its route of operations.
 
 A route is a tuple of `Step`s, each naming where the part goes (anything with `put(part)`: a buffer, a
-conveyor, the sink) and the `Operation` done there. Plain, slotted objects: millions are made in a month.
+conveyor, the sink) and the `Task` done there. Plain, slotted objects: millions are made in a month.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ class Changeover:
 
 
 @dataclass(frozen=True, slots=True)
-class Operation:
-    """One routing operation: how long it runs, what it needs set up, and how often it comes out right.
+class Task:
+    """A routing operation as a station runs it: how long, what set-up, and how often it comes out right.
 
     `rework` is the detour a failed unit takes (for example re-spray, or repair) before it repeats this
     operation; without a detour a failed unit is scrapped. `changeover`, when given, replaces `setup` with a
@@ -64,7 +64,7 @@ class Step:
     its buffer (that capacity limits what enters the work center, and a work center must never block itself)."""
 
     to: Destination
-    op: Operation
+    op: Task
     internal: bool = False
 
 
@@ -114,7 +114,7 @@ class Part:
         self.configuration = configuration
 
     @property
-    def op(self) -> Operation:
+    def op(self) -> Task:
         return self.route[self.step].op
 
     def __repr__(self) -> str:

@@ -25,8 +25,7 @@ from typing import Any
 
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
-from factoryos.model.plant import Operation as RoutingOperation
-from factoryos.model.plant import Plant, WorkCenter
+from factoryos.model.plant import Plant, RoutingOperation, WorkCenter
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.assembly import Join, LotPolicy, Supermarket
 from factoryos.twin.buffer import Buffer
@@ -34,9 +33,9 @@ from factoryos.twin.calendar import ShiftCalendar, always
 from factoryos.twin.distributions import fixed, lognormal
 from factoryos.twin.equipment import Maintenance, Reliability
 from factoryos.twin.floor import Floor
-from factoryos.twin.part import Changeover, Operation, Part, Step
+from factoryos.twin.part import Changeover, Part, Step, Task
 
-PASS = Operation("hand-over", fixed(0.0))
+PASS = Task("hand-over", fixed(0.0))
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ class PlantTwin:
         self.supermarket: Supermarket | None = None
         self.schedule: dict[tuple[str, str], tuple[str, int]] | None = None  # (serial, operation) -> (unit, rank)
         self._plans: dict[tuple[str, tuple[tuple[str, str], ...]], UnitPlan] = {}
-        self._ops: dict[tuple[Any, ...], Operation] = {}
+        self._ops: dict[tuple[Any, ...], Task] = {}
         self._lot_routes: dict[tuple[str, int], tuple[Step, ...]] = {}
         self.stocked = {
             m
@@ -269,7 +268,7 @@ class PlantTwin:
         quantity: float,
         configuration: dict[str, str],
         load: dict[str, float],
-    ) -> list[tuple[str, Operation]]:
+    ) -> list[tuple[str, Task]]:
         added = []
         for op in operations(self.plant, material, configuration):
             pool = self.pool_of[self.plant.eligible_units(op)[0]]
@@ -298,7 +297,7 @@ class PlantTwin:
 
     def _operation(
         self, pool: Pool, material: str, op: RoutingOperation, quantity: float, configuration: dict[str, str]
-    ) -> Operation:
+    ) -> Task:
         group = self.plant.changeovers.get(op.changeover_group) if op.changeover_group else None
         setup_group = None
         if group is not None:
@@ -321,7 +320,7 @@ class PlantTwin:
             matrix = {a: {b: m * 60.0 for b, m in row.items()} for a, row in group.matrix.items()}
             changeover = Changeover(group.default_minutes * 60.0, matrix)
         yield_rate, _ = defaults.YIELDS.get(op.capability, (1.0, None))
-        operation = Operation(
+        operation = Task(
             name=name,
             run=run,
             setup_group=setup_group,
@@ -349,11 +348,11 @@ class PlantTwin:
                 )
             elif isinstance(rework, float):
                 repair = self._repair(step)
-                detour = (Step(repair, Operation("repair", lognormal(rework * 60.0, 0.5))),)
+                detour = (Step(repair, Task("repair", lognormal(rework * 60.0, 0.5))),)
             else:
                 continue
             op = step.op
-            rerun = Operation(
+            rerun = Task(
                 op.name, op.run, op.setup_group, op.setup, op.yield_rate, detour, op.test, op.changeover, op.units
             )
             route[i] = Step(step.to, rerun, step.internal)
