@@ -15,9 +15,9 @@ import os
 import sys
 from pathlib import Path
 
+from factoryos.bench.plant import plant_month
 from factoryos.model.validate import load_plant
 from factoryos.scheduling.dispatch import RULES
-from factoryos.scheduling.plant_bench import plant_month
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from factoryos.bus import EventBus
 from factoryos.iot.bridge import MqttBridge
 from factoryos.iot.oee import Counted, by_line, equipment_oee, state_intervals
 from factoryos.iot.timeseries import from_us, to_us
+from factoryos.model.bus import EventBus
 from factoryos.model.events import Event, EventKind
 
 from .mqtt_helpers import ingester, until

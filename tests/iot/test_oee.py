@@ -101,7 +101,7 @@ def test_nothing_known_gives_zeros_not_errors():
 
 
 def test_report_figures():
-    from factoryos.iot.oee_charts import oee_figures
+    from factoryos.report.oee import oee_figures
 
     changes = [(T0, PRESS, "running"), (T0, WELDER, "setup"), (at(20), WELDER, "running"), (at(40), PRESS, "down")]
     intervals = state_intervals(changes, T0, at(60))

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from factoryos.bus import EventBus
 from factoryos.iot.timeseries import Batch, BirthRow, TelemetryStore, _chunk_sizes, from_us, to_us
+from factoryos.model.bus import EventBus
 from factoryos.model.events import Event, EventKind
 from factoryos.store.telemetry import (
     CountRollup,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from factoryos.bus import EventBus
 from factoryos.iot.bridge import MqttBridge
 from factoryos.iot.oee import Counted, by_line, equipment_oee, ideal_cycle_times, state_intervals
 from factoryos.iot.timeseries import from_us, to_us
+from factoryos.model.bus import EventBus
 from factoryos.model.events import EventKind
 from factoryos.model.validate import load_plant
 

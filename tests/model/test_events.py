@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from factoryos.bus import EventBus
+from factoryos.model.bus import EventBus
 from factoryos.model.events import Event, EventKind
 
 T0 = datetime(2027, 1, 4, 6, tzinfo=UTC)

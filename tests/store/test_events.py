@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from factoryos.bus import EventBus
+from factoryos.model.bus import EventBus
 from factoryos.model.events import Event, EventKind
 from factoryos.store.db import transaction
 from factoryos.store.events import SqlEventStore, dead_letters, record_dead_letter

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from factoryos.bus import EventBus
+from factoryos.model.bus import EventBus
 from factoryos.model.events import Event, EventKind
 from factoryos.twin import Floor, Part, Reliability, Step, Task, TestSpec, exponential, fixed
 from factoryos.twin.calendar import HOUR

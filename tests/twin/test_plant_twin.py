@@ -13,17 +13,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from factoryos.bus import EventBus
 from factoryos.cli.simulate import simulate
+from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
 from factoryos.model.orders import ScheduledOperation
 from factoryos.model.validate import PlantFileError
-from factoryos.report import Section
 from factoryos.scheduling.plant_calendar import working_periods
 from factoryos.twin.event_log import RollingEventStore
 from factoryos.twin.experiment import replicate, run_experiment
-from factoryos.twin.report import comparison_section, simulate_plant, simulation_section
 from factoryos.twin.scenarios import closed_days, epoch_for, prepare
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -232,15 +230,6 @@ def test_simulate_prints_one_json_object() -> None:
     ):
         assert key in figures
     assert figures["oee"] and figures["completed"] > 0
-
-
-def test_the_report_helpers_give_sections_with_figures(ev_plant) -> None:
-    simulation = simulate_plant(ev_plant, days=1, seed=2)
-    assert len(simulation.figures) == 3
-    assert isinstance(simulation_section(simulation), Section)
-    smart = simulation.figures_of_merit
-    traditional = dict(smart, output_per_labour_hour=smart["output_per_labour_hour"] / 1.3, fg_inventory_avg=2000.0)
-    assert comparison_section(traditional, smart).facts["output per labour hour"] == "+30%"
 
 
 @pytest.mark.parametrize(

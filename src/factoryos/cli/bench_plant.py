@@ -22,10 +22,10 @@ def plant(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Schedule a month of orders with the rolling decomposition, check it, compare with dispatching rules."""
+    from factoryos.bench.plant import plant_month
     from factoryos.examples import example_plant
     from factoryos.model.validate import load_plant
     from factoryos.scheduling.dispatch import RULES
-    from factoryos.scheduling.plant_bench import plant_month
 
     chosen = tuple(r.strip() for r in rules.split(",") if r.strip()) or RULES
     result = plant_month(

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from factoryos.bench.twin import bare_simpy_line, twin_line
 from factoryos.cli.common import console
-from factoryos.twin.bench import bare_simpy_line, twin_line
 
 
 def twin(

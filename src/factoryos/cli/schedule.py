@@ -21,8 +21,8 @@ def schedule(
     db: DbOption = None,
 ) -> None:
     """Schedule the open orders of the loaded plant on its work units and store the schedule."""
-    from factoryos.scheduling.plant_demo import store_plan
     from factoryos.scheduling.plant_schedule import COMPARE_OPERATIONS, schedule_plant
+    from factoryos.services.schedule import store_plan
     from factoryos.store.orders import list_orders
     from factoryos.store.plants import read_plant
 

@@ -30,9 +30,9 @@ def demo(
     """Run the loop on a plant: orders, schedule, twin and OEE for its first ramp-up month, into one report."""
     import os
 
-    from factoryos.demo import DemoContext, run_demo
     from factoryos.examples import example_plant
     from factoryos.report import Report
+    from factoryos.services.demo import DemoContext, run_demo
 
     started = time.perf_counter()
     plant_file = plant or example_plant("ev-plant")

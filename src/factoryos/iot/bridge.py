@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import paho.mqtt.client as mqtt
 
-from factoryos.bus import EventBus, Subscription
 from factoryos.iot.jsonlayout import DEFAULT_PREFIX
+from factoryos.model.bus import EventBus, Subscription
 from factoryos.model.events import Event
 
 

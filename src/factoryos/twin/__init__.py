@@ -5,8 +5,8 @@
 - A plant file's twin: `factoryos.twin.scenarios.prepare(plant, "traditional" | "smart", days, seed)`
   (built by `factoryos.twin.plant_twin.PlantTwin`, optionally executing a schedule).
 - Experiments: `factoryos.twin.experiment.run_experiment` (replications, in parallel or on Dask, with
-  confidence intervals); for the demo and the HTML report, `factoryos.twin.report.simulate_plant`.
-- The engine benchmark: `factoryos.twin.bench`.
+  confidence intervals); for the demo and the HTML report, `factoryos.twin.simulation.simulate_plant`.
+- The engine benchmark: `factoryos.bench.twin`.
 """
 
 from factoryos.twin.batch import BatchStation

@@ -18,7 +18,7 @@ from typing import Any
 
 from scipy import stats
 
-from factoryos.bus import EventBus
+from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import Plant
 from factoryos.model.validate import PlantFileError, check_plant_text

@@ -12,7 +12,7 @@ from typing import Any
 
 from simpy import Environment
 
-from factoryos.bus import EventBus
+from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.twin.batch import BatchStation
 from factoryos.twin.buffer import Buffer

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from factoryos.bus import EventBus
+from factoryos.model.bus import EventBus
 from factoryos.model.events import Event, EventKind
 from factoryos.twin.part import Part
 from factoryos.twin.states import EVENT_STATE

@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from factoryos.bus import EventBus
 from factoryos.c2m.demand import generate_orders
 from factoryos.c2m.mix import option_mix
+from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import WEEKDAYS, Plant

@@ -2,7 +2,7 @@ import typer
 from typer.testing import CliRunner
 
 from factoryos.cli.schedule import schedule
-from factoryos.scheduling.plant_demo import schedule_stage
+from factoryos.services.demo import schedule_stage
 from factoryos.store.db import make_engine, migrate
 from factoryos.store.orders import save_orders
 from factoryos.store.plants import store_plant
@@ -38,8 +38,8 @@ def test_schedule_command_says_what_is_missing(tmp_path, ev_plant):
 def test_demo_stage_schedules_stores_and_reports(tmp_path, ev_plant, ev_orders):
     from rich.console import Console
 
-    from factoryos.demo import DemoContext
     from factoryos.report import Report
+    from factoryos.services.demo import DemoContext
 
     engine = make_engine(f"sqlite:///{tmp_path / 'f.db'}")
     migrate(engine)

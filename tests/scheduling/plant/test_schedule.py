@@ -79,8 +79,8 @@ def test_clear_errors_for_nothing_to_schedule_and_bad_input(ev_plant, ev_orders)
 
 
 def test_the_schedule_and_its_orders_are_stored_and_read_back(engine, ev_plant, ev_orders, ev_problem, rolled):
-    from factoryos.scheduling.plant_demo import store_plan
     from factoryos.scheduling.plant_schedule import Figures, PlantSchedule
+    from factoryos.services.schedule import store_plan
     from factoryos.store.orders import save_orders
 
     store_plant(engine, ev_plant, "ev.yaml")
@@ -109,7 +109,7 @@ def test_the_schedule_and_its_orders_are_stored_and_read_back(engine, ev_plant, 
 
 
 def test_the_month_benchmark_runs_end_to_end_on_a_few_units(ev_plant):
-    from factoryos.scheduling.plant_bench import plant_month
+    from factoryos.bench.plant import plant_month
 
     result = plant_month(ev_plant, units=30, rules=("EDD",))
     assert result["units"] >= 30 and result["violations"] == 0

@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from sqlalchemy import Engine
 
-from factoryos.bus import EventBus
+from factoryos.model.bus import EventBus
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.report import Report, Section
@@ -92,14 +92,25 @@ def rampup_stage(ctx: DemoContext) -> None:
 
 
 def schedule_stage(ctx: DemoContext) -> None:
-    from factoryos.scheduling.plant_demo import schedule_stage as run
+    """Schedule the demo's month of orders on the plant, store the schedule and show it."""
+    from factoryos.report.gantt import schedule_section
+    from factoryos.services.schedule import schedule_orders
 
-    run(ctx)
+    _, plan = schedule_orders(ctx.engine, ctx.plant, ctx.orders, horizon_days=ctx.days, time_limit=2, compare=False)
+    summary = plan.summary()
+    ctx.report.add(schedule_section(ctx.plant, plan.operations, summary))
+    ctx.results["schedule"] = plan.operations
+    ctx.console.print(
+        f"schedule {summary['operations']:,} operations of {summary['jobs']:,} units and lots over "
+        f"{ctx.days} days in {summary['seconds']} s: setup {summary['setup h']} h, "
+        f"{summary['late units']} late"
+    )
 
 
 def twin_stage(ctx: DemoContext) -> None:
     """Run the scheduled month on the twin; its event stream is the floor's, on the demo's bus."""
-    from factoryos.twin.report import simulate_plant, simulation_section
+    from factoryos.report.twin import simulation_section
+    from factoryos.twin.simulation import simulate_plant
 
     simulation = simulate_plant(
         ctx.plant, ctx.days, "smart", ctx.seed, orders=ctx.orders, schedule=ctx.results["schedule"], bus=ctx.bus
@@ -115,21 +126,13 @@ def twin_stage(ctx: DemoContext) -> None:
 
 def oee_stage(ctx: DemoContext) -> None:
     """OEE to ISO 22400-2 from the event stream alone, as the ingestion side computes it for a real plant."""
-    from factoryos.iot.oee import Counted, by_line, equipment_oee, ideal_cycle_times, state_intervals
-    from factoryos.iot.oee_charts import oee_figures
-    from factoryos.model.events import EventKind
+    from factoryos.iot.oee import ideal_cycle_times
+    from factoryos.report.oee import oee_figures
+    from factoryos.services.oee import events_oee
 
-    store = ctx.bus.store
-    states = [(e.ts, e.equipment, e.payload["state"]) for e in store.read(EventKind.STATE)]
-    if not states:
+    per_equipment, per_line = events_oee(ctx.bus.store, ideal_cycle_times(ctx.plant))
+    if not per_line:
         return
-    counts = [
-        Counted(e.ts, e.equipment, e.payload["good"], e.payload["scrap"], e.payload["rework"])
-        for e in store.read(EventKind.COUNT)
-    ]
-    start, end = min(ts for ts, _, _ in states), max(c.ts for c in counts)
-    per_equipment = equipment_oee(state_intervals(states, start, end), counts, ideal_cycle_times(ctx.plant))
-    per_line = by_line(per_equipment)
     ramp_line = ctx.plant.ramp_up.line if ctx.plant.ramp_up else None
     headline = next((f for line, f in per_line.items() if line.endswith(f"/{ramp_line}")), None) or max(
         per_line.values(), key=lambda f: f.planned_busy_s

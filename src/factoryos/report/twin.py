@@ -1,26 +1,16 @@
-"""The twin for the demo and the HTML report: simulate a plant (optionally executing a schedule) and chart
-what happened; compare traditional with smart.
-
-`simulate_plant` returns plain figures, the run's metrics and Plotly figures; `simulation_section` and
-`comparison_section` turn them into `factoryos.report.Section`s.
-"""
+"""The twin in the HTML report: what a simulated run did (output, work in process, state time, OEE) and
+traditional against smart, as `factoryos.report.Section`s over `factoryos.twin.simulation.Simulation`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import plotly.graph_objects as go
 
-from factoryos.bus import EventBus
-from factoryos.model.orders import CustomerOrder, ScheduledOperation
-from factoryos.model.plant import Plant
 from factoryos.report.html import Section
 from factoryos.twin.calendar import HOUR
-from factoryos.twin.experiment import summary
 from factoryos.twin.metrics import RunMetrics
-from factoryos.twin.probe import Probe
-from factoryos.twin.scenarios import prepare
+from factoryos.twin.simulation import Simulation
 from factoryos.twin.states import NAMES
 
 STATE_COLOURS = dict(
@@ -28,37 +18,13 @@ STATE_COLOURS = dict(
 )
 
 
-@dataclass
-class Simulation:
-    figures_of_merit: dict[str, Any]
-    metrics: RunMetrics
-    figures: list[go.Figure] = field(default_factory=list)
-
-
-def simulate_plant(
-    plant: Plant,
-    days: float = 30,
-    scenario: str = "smart",
-    seed: int = 0,
-    orders: list[CustomerOrder] | None = None,
-    schedule: list[ScheduledOperation] | None = None,
-    bus: EventBus | None = None,
-) -> Simulation:
-    """Run the plant's twin for `days` (from the start when a schedule is given, else after a warm-up)."""
-    warmup = 0.0 if schedule is not None else 2.0
-    run = prepare(plant, scenario, days, seed, bus=bus, warmup_days=warmup, orders=orders, schedule=schedule)
-    probe = Probe(run.floor)
-    metrics = run.floor.run(run.horizon)
-    return Simulation(summary(metrics, run), metrics, [flow_figure(probe), states_figure(metrics), oee_figure(metrics)])
-
-
-def flow_figure(probe: Probe) -> go.Figure:
-    hours = [t / HOUR for t, *_ in probe.samples]
+def flow_figure(samples: list[tuple[float, int, int, int]]) -> go.Figure:
+    hours = [t / HOUR for t, *_ in samples]
     figure = go.Figure(
         [
-            go.Scatter(x=hours, y=[s[1] for s in probe.samples], name="completed (cumulative)"),
-            go.Scatter(x=hours, y=[s[2] for s in probe.samples], name="work in process", yaxis="y2"),
-            go.Scatter(x=hours, y=[s[3] for s in probe.samples], name="finished-goods stock", yaxis="y2"),
+            go.Scatter(x=hours, y=[s[1] for s in samples], name="completed (cumulative)"),
+            go.Scatter(x=hours, y=[s[2] for s in samples], name="work in process", yaxis="y2"),
+            go.Scatter(x=hours, y=[s[3] for s in samples], name="finished-goods stock", yaxis="y2"),
         ]
     )
     figure.update_layout(
@@ -110,7 +76,11 @@ def simulation_section(simulation: Simulation, title: str = "Digital twin") -> S
             "on time": "-" if f["on_time_rate"] is None else f"{f['on_time_rate']:.1%}",
             "bottleneck": str(f["bottleneck"]).split("/")[-1],
         },
-        figures=simulation.figures,
+        figures=[
+            flow_figure(simulation.samples),
+            states_figure(simulation.metrics),
+            oee_figure(simulation.metrics),
+        ],
     )
 
 

@@ -1,0 +1,1 @@
+"""Every benchmark harness behind `factoryos bench`: figures measured, never asserted in tests."""

@@ -1,0 +1,46 @@
+"""Schedule the open orders of a loaded plant and store the schedule: the use case behind `factoryos schedule`,
+the demo's schedule stage and, later, the API and the closed loop."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from factoryos.model.orders import CustomerOrder
+from factoryos.model.plant import Plant
+from factoryos.scheduling.plant_schedule import PlantSchedule, schedule_plant
+
+
+def store_plan(engine: Engine, plan: PlantSchedule) -> int:
+    """Store the plan's production and work orders and its operations schedule; returns the schedule id."""
+    from factoryos.store.schedule import save_schedule
+
+    problem = plan.plant_problem
+    end = max((op.end for op in plan.operations), default=problem.epoch)
+    return save_schedule(
+        engine,
+        problem.production_orders[0].site,
+        plan.operations,
+        production_orders=problem.production_orders,
+        start=problem.epoch,
+        end=end,
+        objective=plan.objective,
+        method=plan.method,
+        figures=plan.summary(),
+    )
+
+
+def schedule_orders(
+    engine: Engine, plant: Plant, orders: list[CustomerOrder], **options: object
+) -> tuple[int, PlantSchedule]:
+    """Schedule `orders` on the plant's work units (options as `schedule_plant` takes them) and store it."""
+    plan = schedule_plant(plant, orders, **options)  # type: ignore[arg-type]
+    return store_plan(engine, plan), plan
+
+
+def schedule_open_orders(engine: Engine, site: str | None = None, **options: object) -> tuple[int, PlantSchedule]:
+    """Schedule the loaded plant's open orders and store the schedule; returns its id and the plan."""
+    from factoryos.store.orders import list_orders
+    from factoryos.store.plants import read_plant
+
+    plant = read_plant(engine, site)
+    return schedule_orders(engine, plant, list_orders(engine, site=plant.site.id), **options)

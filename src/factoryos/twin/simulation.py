@@ -1,0 +1,41 @@
+"""One run of a plant's twin as the demo and the report use it: the figures of merit, the run's metrics and
+the sampled output, work in process and finished goods over time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from factoryos.model.bus import EventBus
+from factoryos.model.orders import CustomerOrder, ScheduledOperation
+from factoryos.model.plant import Plant
+from factoryos.twin.experiment import summary
+from factoryos.twin.metrics import RunMetrics
+from factoryos.twin.probe import Probe
+from factoryos.twin.scenarios import prepare
+
+
+@dataclass
+class Simulation:
+    """A finished run: `samples` are (seconds, units completed, work in process, finished-goods stock)."""
+
+    figures_of_merit: dict[str, Any]
+    metrics: RunMetrics
+    samples: list[tuple[float, int, int, int]]
+
+
+def simulate_plant(
+    plant: Plant,
+    days: float = 30,
+    scenario: str = "smart",
+    seed: int = 0,
+    orders: list[CustomerOrder] | None = None,
+    schedule: list[ScheduledOperation] | None = None,
+    bus: EventBus | None = None,
+) -> Simulation:
+    """Run the plant's twin for `days` (from the start when a schedule is given, else after a warm-up)."""
+    warmup = 0.0 if schedule is not None else 2.0
+    run = prepare(plant, scenario, days, seed, bus=bus, warmup_days=warmup, orders=orders, schedule=schedule)
+    probe = Probe(run.floor)
+    metrics = run.floor.run(run.horizon)
+    return Simulation(summary(metrics, run), metrics, probe.samples)

@@ -1,0 +1,21 @@
+"""The twin's report sections: built from a real run, and the comparison's headline figure from its inputs."""
+
+from __future__ import annotations
+
+from factoryos.report import Section
+from factoryos.report.twin import comparison_section, simulation_section
+from factoryos.twin.simulation import simulate_plant
+
+
+def test_a_run_gives_a_section_with_its_three_charts(ev_plant) -> None:
+    simulation = simulate_plant(ev_plant, days=1, seed=2)
+    section = simulation_section(simulation)
+    assert isinstance(section, Section)
+    assert len(section.figures) == 3
+    assert int(section.facts["units completed"].replace(",", "")) == simulation.figures_of_merit["completed"]
+
+
+def test_the_comparison_states_the_gain_in_output_per_labour_hour(ev_plant) -> None:
+    smart = simulate_plant(ev_plant, days=1, seed=2).figures_of_merit
+    traditional = dict(smart, output_per_labour_hour=smart["output_per_labour_hour"] / 1.3, fg_inventory_avg=2000.0)
+    assert comparison_section(traditional, smart).facts["output per labour hour"] == "+30%"
