@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from factoryos.cli import bench, common, iot, orders, plant, schedule, simulate, system
+
+
+def _version(value: bool) -> None:
+    if value:
+        from factoryos import __version__
+
+        typer.echo(f"factoryos {__version__}")
+        raise typer.Exit()
+
 
 app = typer.Typer(
     name="factoryos",
@@ -13,11 +24,22 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """factoryos: configure, plan, schedule, run, sense and assure a smart C2M factory."""
+
+
 app.command("init")(system.init)
 app.command("demo")(system.demo)
 app.add_typer(plant.app, name="plant")
 app.add_typer(orders.app, name="orders")
-app.command("schedule")(schedule.schedule)
+app.add_typer(schedule.app, name="schedule")
 app.command("simulate")(simulate.simulate)
 app.command("ingest")(iot.ingest)
 app.command("oee")(iot.oee)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.bench.twin import bare_simpy_line, twin_line
 from factoryos.cli.common import console
 
 
@@ -19,6 +18,8 @@ def twin(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run the line through the twin's Station and Buffer classes, then as a bare SimPy model."""
+    from factoryos.bench.twin import bare_simpy_line, twin_line
+
     result = twin_line(stations, parts, seed=seed)
     bare = bare_simpy_line(stations, parts, seed=seed)
     report = result.to_dict() | {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -11,8 +11,13 @@ from rich.markup import escape
 
 from factoryos.model.errors import FactoryosError
 
-console = Console()
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# Piped into a file or another program, output keeps whole lines instead of rich's 80 columns.
+WIDE = 240
+console = Console(width=None if sys.stdout.isatty() else WIDE)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else WIDE)
 
 DbOption = Annotated[
     str | None,
@@ -33,13 +38,22 @@ def run(app: typer.Typer) -> None:
     except typer.TyperException as error:  # a usage error: wrong option, bad value
         error.show()
         sys.exit(1)
+    except Exception as error:
+        if not type(error).__module__.startswith("sqlalchemy"):
+            raise
+        from factoryos.store.db import describe
+
+        err_console.print("[bold red]database error:[/]", escape(describe(error)), highlight=False)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def open_store(db: str | None):
-    """An engine on the chosen database, migrated to the newest schema (a no-op when it already is)."""
+def open_store(db: str | None, create: bool = True) -> Engine:
+    """An engine on the chosen database, migrated to the newest schema (a no-op when it already is).
+
+    Read-only commands pass `create=False`: they say there is no database rather than make an empty one."""
     from factoryos.store.db import make_engine, migrate
 
-    engine = make_engine(db)
+    engine = make_engine(db, create=create)
     migrate(engine)
     return engine

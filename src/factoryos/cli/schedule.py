@@ -1,7 +1,9 @@
-"""`factoryos schedule`: a finite-capacity schedule of the loaded plant's open orders, stored."""
+"""`factoryos schedule`: a finite-capacity schedule of the loaded plant's open orders, stored; `schedule show`
+prints the stored one."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -9,32 +11,40 @@ from rich.table import Table
 
 from factoryos.cli.common import DbOption, console, open_store
 
+app = typer.Typer(help="Schedule the open orders; `schedule show` prints the stored schedule.")
 
+SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+@app.callback(invoke_without_command=True)
 def schedule(
+    ctx: typer.Context,
     horizon: Annotated[int, typer.Option(help="Days of arriving orders to schedule.")] = 7,
     time_limit: Annotated[float, typer.Option(help="Seconds the solver may use on a small problem.")] = 10.0,
     objective: Annotated[
         str, typer.Option(help="tardiness, makespan, setups, or tardiness,setups (tardiness first).")
     ] = "tardiness,setups",
     compare: Annotated[bool, typer.Option(help="Also run the dispatching rules and show the best one.")] = True,
-    site: Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")] = None,
+    site: SiteOption = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Schedule the open orders of the loaded plant on its work units and store the schedule."""
-    from factoryos.scheduling.plant_schedule import COMPARE_OPERATIONS, schedule_plant
-    from factoryos.services.schedule import store_plan
-    from factoryos.store.orders import list_orders
-    from factoryos.store.plants import read_plant
+    if ctx.invoked_subcommand is not None:
+        return
+    from factoryos.scheduling.plant_schedule import COMPARE_OPERATIONS
+    from factoryos.services.schedule import schedule_open_orders
 
     engine = open_store(db)
-    plant = read_plant(engine, site)
-    orders = list_orders(engine, site=plant.site.id)
     with console.status("scheduling..."):
-        plan = schedule_plant(
-            plant, orders, horizon_days=horizon, objective=objective, time_limit=time_limit, compare=compare
+        schedule_id, plan = schedule_open_orders(
+            engine, site, horizon_days=horizon, objective=objective, time_limit=time_limit, compare=compare
         )
-    schedule_id = store_plan(engine, plan)
     summary = plan.summary()
+    if as_json:
+        typer.echo(json.dumps({"id": schedule_id, "epoch": plan.plant_problem.epoch.isoformat()} | summary))
+        return
     table = Table("", "weighted tardiness (h)", "late units", "setup time (h)", "makespan (h)")
     table.add_row(
         plan.method,
@@ -63,3 +73,37 @@ def schedule(
             "`factoryos bench plant` compares a month"
         )
     console.print(f"stored as schedule {schedule_id}")
+
+
+@app.command("show")
+def show(
+    equipment: Annotated[str, typer.Option(help="Only operations on equipment whose id starts with this.")] = "",
+    limit: Annotated[int, typer.Option(min=0, help="Operations to print (JSON: 0 for all).")] = 50,
+    site: SiteOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The newest stored schedule: its figures and its operations in schedule order."""
+    from factoryos.services.schedule import schedule_document, stored_schedule
+
+    stored = stored_schedule(open_store(db, create=False), site)
+    document = schedule_document(stored, equipment, limit or None)
+    if as_json:
+        typer.echo(json.dumps(document))
+        return
+    console.print(
+        f"schedule {stored.id} of {stored.site}: {stored.method}, {stored.objective}, "
+        f"{stored.start:%Y-%m-%d %H:%M} to {stored.end:%Y-%m-%d %H:%M} UTC, "
+        f"{document['operations_total']:,} operations"
+    )
+    table = Table("start (UTC)", "end", "equipment", "operation", "work order", "setup min")
+    for op in [op for op in stored.operations if op.equipment.startswith(equipment)][: limit or None]:
+        table.add_row(
+            f"{op.start:%m-%d %H:%M}",
+            f"{op.end:%H:%M}",
+            op.equipment,
+            op.operation,
+            op.work_order,
+            f"{op.setup_minutes:g}",
+        )
+    console.print(table)

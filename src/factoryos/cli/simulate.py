@@ -11,13 +11,14 @@ from rich.table import Table
 
 from factoryos.cli.common import console
 from factoryos.model.errors import FactoryosError
-from factoryos.twin.scenarios import SCENARIOS
 
 
 def simulate(
     plant: Annotated[Path, typer.Option("--plant", help="A plant file (YAML), e.g. examples/ev-plant.yaml.")],
     days: Annotated[float, typer.Option(help="Days to measure (after a two-day warm-up).")] = 30,
-    scenario: Annotated[str, typer.Option(help=f"One of: {', '.join(SCENARIOS)}.")] = "smart",
+    scenario: Annotated[
+        str, typer.Option(help="traditional (make-to-stock, manned) or smart (C2M, lights-out).")
+    ] = "smart",
     replications: Annotated[int, typer.Option(help="Independent runs (seeds seed, seed+1, ...).")] = 1,
     seed: Annotated[int, typer.Option(help="Random seed of the first replication.")] = 0,
     events: Annotated[bool, typer.Option(help="Publish the floor's event stream (with sensors).")] = True,

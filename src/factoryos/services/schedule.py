@@ -3,11 +3,14 @@ the demo's schedule stage and, later, the API and the closed loop."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Engine
 
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.scheduling.plant_schedule import PlantSchedule, schedule_plant
+from factoryos.store.schedule import StoredSchedule, latest_schedule
 
 
 def store_plan(engine: Engine, plan: PlantSchedule) -> int:
@@ -44,3 +47,39 @@ def schedule_open_orders(engine: Engine, site: str | None = None, **options: obj
 
     plant = read_plant(engine, site)
     return schedule_orders(engine, plant, list_orders(engine, site=plant.site.id), **options)
+
+
+def stored_schedule(engine: Engine, site: str | None = None) -> StoredSchedule:
+    """The newest stored schedule of the loaded plant (or of `site`), with its operations in order."""
+    from factoryos.store.plants import read_plant
+
+    return latest_schedule(engine, site or read_plant(engine, None).site.id)
+
+
+def schedule_document(stored: StoredSchedule, equipment: str = "", limit: int | None = None) -> dict[str, Any]:
+    """A stored schedule as plain JSON-ready data; operations filtered by an equipment prefix and capped."""
+    chosen = [op for op in stored.operations if op.equipment.startswith(equipment)]
+    return {
+        "id": stored.id,
+        "site": stored.site,
+        "created_at": stored.created_at.isoformat(),
+        "start": stored.start.isoformat(),
+        "end": stored.end.isoformat(),
+        "objective": stored.objective,
+        "method": stored.method,
+        "figures": stored.figures,
+        "operations_total": len(chosen),
+        "operations": [
+            {
+                "work_order": op.work_order,
+                "production_order": op.production_order,
+                "operation": op.operation,
+                "equipment": op.equipment,
+                "start": op.start.isoformat(),
+                "end": op.end.isoformat(),
+                "setup_minutes": op.setup_minutes,
+                "serial": op.serial,
+            }
+            for op in chosen[:limit]
+        ],
+    }

@@ -8,7 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from factoryos.model.errors import FactoryosError
 
 DEFAULT_URL = "sqlite:///factoryos.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -22,21 +26,59 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    """The declarative base of every table, with constraint names that migrations can refer to."""
+
     metadata = MetaData(naming_convention=NAMING)
+
+
+class DatabaseError(FactoryosError):
+    """The database cannot be reached, opened or created: a bad URL, a missing database, an unwritable path."""
 
 
 def database_url(url: str | None = None) -> str:
     return url or os.environ.get("FACTORYOS_DATABASE_URL") or DEFAULT_URL
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(url: str | None = None, create: bool = True) -> Engine:
+    """An engine on the database at `url`; with `create=False` a SQLite file must already exist, so that a
+    read-only command never leaves an empty database behind."""
     url = database_url(url)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, future=True)
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            _check_sqlite_path(parsed.database, create)
+        engine = create_engine(url, future=True)
+    except ArgumentError as error:
+        raise DatabaseError(f"{url}: not a database URL ({error})") from None
+    except ImportError as error:
+        raise DatabaseError(f"{url}: no driver for this database ({error})") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _check_sqlite_path(database: str | None, create: bool) -> None:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists():
+        if path.is_dir():
+            raise DatabaseError(f"{path}: is a folder, not a database file")
+        return
+    if not create:
+        raise DatabaseError(f"{path}: no such database; `factoryos init` or `factoryos plant load` creates it")
+    if not path.parent.is_dir():
+        raise DatabaseError(f"{path}: the folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK):
+        raise DatabaseError(f"{path}: the folder {path.parent} is not writable")
+
+
+def describe(error: SQLAlchemyError) -> str:
+    """One line for a database error: the driver's own first line, without SQLAlchemy's boilerplate."""
+    message = str(getattr(error, "orig", None) or error).strip()
+    return message.splitlines()[0] if message else type(error).__name__
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -55,11 +97,14 @@ def migrate(engine: Engine) -> str:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() or "base"
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision() or "base"
+    except SQLAlchemyError as error:
+        raise DatabaseError(f"{engine.url.render_as_string(hide_password=True)}: {describe(error)}") from None
 
 
 @contextmanager

@@ -1,7 +1,9 @@
+import json
+
 import typer
 from typer.testing import CliRunner
 
-from factoryos.cli.schedule import schedule
+from factoryos.cli.schedule import app as schedule_app
 from factoryos.services.demo import schedule_stage
 from factoryos.store.db import make_engine, migrate
 from factoryos.store.orders import save_orders
@@ -9,8 +11,7 @@ from factoryos.store.plants import store_plant
 from factoryos.store.schedule import latest_schedule
 
 app = typer.Typer()
-app.command()(schedule)
-app.command("noop")(lambda: None)
+app.add_typer(schedule_app, name="schedule")
 
 
 def test_schedule_command_schedules_stores_and_compares(tmp_path, ev_plant, ev_orders):
@@ -23,6 +24,35 @@ def test_schedule_command_schedules_stores_and_compares(tmp_path, ev_plant, ev_o
     assert result.exit_code == 0, result.output
     assert "dispatch:" in result.output and "stored as schedule" in result.output
     assert latest_schedule(engine, ev_plant.site.id).operations
+
+
+def test_the_stored_schedule_is_shown_as_json_as_it_was_stored(tmp_path, ev_plant, ev_orders):
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    store_plant(engine, ev_plant, "ev.yaml")
+    save_orders(engine, ev_orders[:2])
+    made = CliRunner().invoke(app, ["schedule", "--horizon", "1", "--no-compare", "--json", "--db", url])
+    assert made.exit_code == 0, made.output
+    summary = json.loads(made.output)
+    shown = CliRunner().invoke(app, ["schedule", "show", "--json", "--limit", "0", "--db", url])
+    assert shown.exit_code == 0, shown.output
+    document = json.loads(shown.output)
+    stored = latest_schedule(engine, ev_plant.site.id)
+    assert document["id"] == summary["id"] == stored.id
+    assert document["operations_total"] == summary["operations"] == len(document["operations"])
+    assert [op["equipment"] for op in document["operations"]] == [op.equipment for op in stored.operations]
+    unit = stored.operations[0].equipment
+    only = json.loads(CliRunner().invoke(app, ["schedule", "show", "--json", "--equipment", unit, "--db", url]).output)
+    assert only["operations"] and {op["equipment"] for op in only["operations"]} <= {
+        op.equipment for op in stored.operations if op.equipment.startswith(unit)
+    }
+
+
+def test_showing_a_schedule_never_creates_a_database(tmp_path):
+    result = CliRunner().invoke(app, ["schedule", "show", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
+    assert "no such database" in str(result.exception)
+    assert not (tmp_path / "none.db").exists()
 
 
 def test_schedule_command_says_what_is_missing(tmp_path, ev_plant):
