@@ -1,4 +1,5 @@
 import pytest
+from pydantic import ValidationError
 
 from factoryos.model.plant import Calendar, Shift
 
@@ -21,8 +22,18 @@ def test_a_night_shift_runs_past_midnight_and_its_breaks_follow_it():
     assert night.working_offsets() == [(0.0, 1.0), (1.25, 4.0), (4.5, 8.0)]
 
 
-def test_a_break_outside_the_shift_is_ignored_and_a_24_hour_shift_is_whole():
-    assert shift("06:00", "14:00", [("20:00", 30)]).working_offsets() == [(0.0, 8.0)]
+@pytest.mark.parametrize(
+    "breaks",
+    [[("20:00", 30)], [("06:00", 30)], [("13:45", 30)], [("05:00", 90)], [("09:00", 30), ("09:15", 15)]],
+    ids=["outside", "at-the-start", "past-the-end", "before-the-start", "overlapping"],
+)
+def test_a_break_not_inside_its_shift_is_refused(breaks):
+    """Such a break was silently ignored, and a line whose shift was all break got work planned."""
+    with pytest.raises(ValidationError, match="break"):
+        shift("06:00", "14:00", breaks)
+
+
+def test_a_24_hour_shift_is_whole():
     assert shift("00:00", "00:00").working_offsets() == [(0.0, 24.0)]
 
 

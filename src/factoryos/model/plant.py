@@ -8,22 +8,52 @@ the file to another (references, cycles, reachability) live in `factoryos.model.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+# Bounds keep every figure storable (64-bit floats, 32-bit integers, the columns' string lengths) and every
+# engine's arithmetic finite: a plant file with a batch of 1e20 or a year of 99999 is a typo, not a plant.
+MAX_FIGURE = 1e9
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64)]
-Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
+Name = Annotated[str, StringConstraints(max_length=200)]
+Text = Annotated[str, StringConstraints(max_length=2000)]
+Positive = Annotated[float, Field(gt=0, le=MAX_FIGURE)]
+NonNegative = Annotated[float, Field(ge=0, le=MAX_FIGURE)]
 Share = Annotated[float, Field(ge=0, le=1)]
+Minutes = Annotated[float, Field(ge=0, le=43_200)]
+"""A setup or run time: at most 30 days."""
+Hours = Annotated[float, Field(gt=0, le=1_000_000)]
+Days = Annotated[float, Field(ge=0, le=3650)]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+def _plausible_year(day: date) -> date:
+    if not 1970 <= day.year <= 2200:
+        raise ValueError(f"year {day.year} is outside 1970-2200")
+    return day
+
+
+PlantDate = Annotated[date, AfterValidator(_plausible_year)]
 Condition = dict[Id, list[Id]]
 """Option family -> the options that satisfy it; every family listed must match (an AND of ORs)."""
 
 
 class Part(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Weekday(StrEnum):
@@ -41,30 +71,39 @@ WEEKDAYS = list(Weekday)
 
 class Enterprise(Part):
     id: Id
-    name: str
+    name: Name
 
 
 class Site(Part):
     id: Id
-    name: str
+    name: Name
     timezone: str = "UTC"
-    location: str = ""
+    location: Text = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {name!r}; expected an IANA name such as Europe/Berlin") from None
+        return name
 
 
 class EquipmentClass(Part):
     """What a kind of equipment can do; operations ask for a capability, not a machine."""
 
-    description: str = ""
+    description: Text = ""
     capabilities: list[Id] = Field(min_length=1)
     sensors: list[Id] = Field(default_factory=list)
 
 
 class WorkUnit(Part):
-    name: str = ""
+    name: Name = ""
     equipment_class: Id
-    mtbf_hours: Positive | None = None
-    mttr_hours: Positive | None = None
-    speed_factor: Positive = 1.0
+    mtbf_hours: Hours | None = None
+    mttr_hours: Hours | None = None
+    speed_factor: Annotated[float, Field(gt=0, le=1000)] = 1.0
 
     @model_validator(mode="after")
     def _breakdown_pair(self) -> WorkUnit:
@@ -74,13 +113,13 @@ class WorkUnit(Part):
 
 
 class WorkCenter(Part):
-    name: str = ""
+    name: Name = ""
     kind: Literal["line", "cell", "paced-line", "storage"] = "cell"
     calendar: Id
     lights_out: bool = False
-    operators_per_shift: int = Field(0, ge=0)
-    takt_seconds: Positive | None = None
-    buffer_capacity: int = Field(10, ge=0)
+    operators_per_shift: Count = 0
+    takt_seconds: Annotated[float, Field(gt=0, le=86_400)] | None = None
+    buffer_capacity: Count = 10
     work_units: dict[Id, WorkUnit] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -93,13 +132,13 @@ class WorkCenter(Part):
 
 
 class Area(Part):
-    name: str = ""
+    name: Name = ""
     work_centers: dict[Id, WorkCenter] = Field(min_length=1)
 
 
 class Break(Part):
     start: time
-    minutes: Positive
+    minutes: Annotated[float, Field(gt=0, le=1440)]
 
 
 class Shift(Part):
@@ -108,6 +147,39 @@ class Shift(Part):
     end: time
     days: list[Weekday] = Field(default_factory=lambda: WEEKDAYS[:5], min_length=1)
     breaks: list[Break] = Field(default_factory=list)
+
+    @field_validator("days")
+    @classmethod
+    def _each_day_once(cls, days: list[Weekday]) -> list[Weekday]:
+        repeated = sorted({d.value for d in days if days.count(d) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once")
+        return days
+
+    @field_validator("breaks")
+    @classmethod
+    def _breaks_inside(cls, breaks: list[Break], info: ValidationInfo) -> list[Break]:
+        """A break must fall inside its shift, after its start, and not overlap another: one that does not
+        would be silently ignored and the shift planned as worked."""
+        if "start" not in info.data or "end" not in info.data:
+            return breaks
+        start = _hours(info.data["start"])
+        length = (_hours(info.data["end"]) - start) % 24 or 24.0
+        spans = []
+        for pause in breaks:
+            begins = (_hours(pause.start) - start) % 24
+            ends = begins + pause.minutes / 60
+            if not 0 < begins < length or ends > length + 1e-9:
+                raise ValueError(
+                    f"the break at {pause.start:%H:%M} ({pause.minutes:g} min) is not inside the shift "
+                    f"{info.data['start']:%H:%M}-{info.data['end']:%H:%M} (nor at its start)"
+                )
+            spans.append((begins, ends, pause.start))
+        spans.sort()
+        for (_, first_end, first), (second_begins, _, second) in zip(spans, spans[1:], strict=False):
+            if second_begins < first_end - 1e-9:
+                raise ValueError(f"the breaks at {first:%H:%M} and {second:%H:%M} overlap")
+        return breaks
 
     @property
     def length_hours(self) -> float:
@@ -137,19 +209,51 @@ def _hours(moment: time) -> float:
     return moment.hour + moment.minute / 60 + moment.second / 3600
 
 
+def _plausible_moment(moment: AwareDatetime) -> AwareDatetime:
+    _plausible_year(moment.date())
+    return moment
+
+
 class MaintenanceWindow(Part):
     equipment: Id
-    start: datetime
-    hours: Positive
-    description: str = ""
+    start: Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
+    """With its zone (`2027-01-09T06:00:00Z`, `...+01:00`): a bare time would be read differently by each stage."""
+    hours: Annotated[float, Field(gt=0, le=8760)]
+    description: Text = ""
 
 
 class Calendar(Part):
     """When a work center can work. A lights-out calendar is simply one shift of 24 h, seven days."""
 
     shifts: list[Shift] = Field(min_length=1)
-    holidays: list[date] = Field(default_factory=list)
+    holidays: list[PlantDate] = Field(default_factory=list)
     maintenance: list[MaintenanceWindow] = Field(default_factory=list)
+
+    @field_validator("shifts")
+    @classmethod
+    def _shifts_apart(cls, shifts: list[Shift]) -> list[Shift]:
+        """Shift names are unique and no two shifts overlap in the week (so a week has at most 168 hours)."""
+        names = [s.name for s in shifts]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"duplicate shift name {repeated[0]!r}")
+        week = 24 * 7
+        spans = []
+        for shift in shifts:
+            for day in shift.days:
+                begins = WEEKDAYS.index(day) * 24 + _hours(shift.start)
+                ends = begins + shift.length_hours
+                spans.append((begins, min(ends, week), shift.name, day))
+                if ends > week:
+                    spans.append((0.0, ends - week, shift.name, day))
+        spans.sort()
+        for first, second in zip(spans, spans[1:], strict=False):
+            if second[0] < first[1] - 1e-9:
+                raise ValueError(
+                    f"shifts {first[2]!r} ({first[3].value}) and {second[2]!r} ({second[3].value}) overlap; "
+                    "a calendar's shifts must not overlap"
+                )
+        return shifts
 
     def hours_per_week(self) -> float:
         return sum(shift.hours * len(shift.days) for shift in self.shifts)
@@ -169,11 +273,11 @@ class LotSizing(Part):
 class Material(Part):
     """An ISA-95 MaterialDefinition with the planning figures MRP needs."""
 
-    name: str = ""
+    name: Name = ""
     uom: Literal["ea", "kg", "g", "m", "m2", "l", "kwh", "set"] = "ea"
     kind: Literal["finished", "sub-assembly", "component", "raw"]
     source: Literal["make", "buy"]
-    lead_time_days: NonNegative = 0
+    lead_time_days: Days = 0
     lot_size: LotSizing = Field(default_factory=LotSizing)
     safety_stock: NonNegative = 0
     unit_cost: NonNegative = 0
@@ -190,12 +294,12 @@ class RoutingOperation(Part):
     """A process segment: what capability it needs, on which equipment, for how long."""
 
     id: Id
-    name: str = ""
+    name: Name = ""
     capability: Id
     equipment: list[Id] = Field(default_factory=list)
-    setup_minutes: NonNegative = 0
-    run_minutes: Positive
-    batch_size: int | None = Field(None, ge=1)
+    setup_minutes: Minutes = 0
+    run_minutes: Annotated[float, Field(gt=0, le=43_200)]
+    batch_size: int | None = Field(None, ge=1, le=100_000)
     changeover_group: Id | None = None
     when: Condition | None = None
 
@@ -208,8 +312,9 @@ class ChangeoverGroup(Part):
     """Sequence-dependent setups: time to go from one attribute value to another on the same equipment."""
 
     attribute: Id
-    default_minutes: NonNegative = 0
-    matrix: dict[Id, dict[Id, NonNegative]] = Field(default_factory=dict)
+    """An option family the customer chooses (paint colour), or `material` (the part being made: die sets)."""
+    default_minutes: Minutes = 0
+    matrix: dict[Id, dict[Id, Minutes]] = Field(default_factory=dict)
 
     def minutes(self, before: str | None, after: str) -> float:
         if before is None or before == after:
@@ -218,13 +323,13 @@ class ChangeoverGroup(Part):
 
 
 class Option(Part):
-    name: str = ""
+    name: Name = ""
     mix: Share = 0.0
     price: NonNegative = 0
 
 
 class OptionFamily(Part):
-    name: str = ""
+    name: Name = ""
     default: Id | None = None
     options: dict[Id, Option] = Field(min_length=1)
 
@@ -235,7 +340,7 @@ class Rule(Part):
     when: Condition
     requires: Condition | None = None
     excludes: Condition | None = None
-    note: str = ""
+    note: Text = ""
 
     @model_validator(mode="after")
     def _says_something(self) -> Rule:
@@ -245,16 +350,20 @@ class Rule(Part):
 
 
 class Demand(Part):
-    units_per_day: Positive
-    weekday_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 7, min_length=7, max_length=7)
-    units_per_order: list[Positive] = Field(default_factory=lambda: [1.0])
-    lead_time_days: list[NonNegative] = Field(default_factory=lambda: [14.0, 28.0], min_length=2, max_length=2)
+    units_per_day: Annotated[float, Field(gt=0, le=100_000)]
+    weekday_profile: list[Annotated[float, Field(ge=0, le=100)]] = Field(
+        default_factory=lambda: [1.0] * 7, min_length=7, max_length=7
+    )
+    units_per_order: list[Annotated[float, Field(gt=0, le=100_000)]] = Field(
+        default_factory=lambda: [1.0], min_length=1
+    )
+    lead_time_days: list[Days] = Field(default_factory=lambda: [14.0, 28.0], min_length=2, max_length=2)
 
 
 class Product(Part):
     """A configurable product: option families and rules over a finished material's BOM and routing."""
 
-    name: str = ""
+    name: Name = ""
     material: Id
     tenant: Id
     option_families: dict[Id, OptionFamily] = Field(default_factory=dict)
@@ -263,8 +372,8 @@ class Product(Part):
 
 
 class Supplier(Part):
-    name: str = ""
-    lead_time_days: NonNegative
+    name: Name = ""
+    lead_time_days: Days
     min_order: NonNegative = 0
     order_multiple: Positive = 1
     weekly_capacity: Positive | None = None
@@ -272,12 +381,12 @@ class Supplier(Part):
 
 
 class Tenant(Part):
-    name: str = ""
+    name: Name = ""
     role: Literal["owner", "partner"]
 
 
 class Customer(Part):
-    name: str = ""
+    name: Name = ""
     tenant: Id
     segment: Literal["retail", "fleet", "dealer", "business"] = "retail"
     order_share: Positive = 1.0
@@ -301,8 +410,8 @@ class RampUp(Part):
     """A new line's ramp: capacity = takt rate x shift hours x a learning curve on cumulative output."""
 
     line: Id
-    start: date
-    shift_hours: Positive = 7.5
+    start: PlantDate
+    shift_hours: Annotated[float, Field(gt=0, le=24)] = 7.5
     initial_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.35
     mature_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.85
     learning_rate: Annotated[float, Field(gt=0, lt=1)] = 0.8
@@ -318,7 +427,7 @@ class RampUp(Part):
 class Plant(Part):
     """A whole plant file, validated structurally. Use `factoryos.model.validate.load_plant` to read one."""
 
-    source: str = Field(min_length=1, description="Where the figures come from.")
+    source: Text = Field(min_length=1, description="Where the figures come from.")
     enterprise: Enterprise
     site: Site
     tenants: dict[Id, Tenant] = Field(min_length=1)

@@ -13,12 +13,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from factoryos.model.configuration import selectable_options
+from factoryos.model.configuration import rule_violations, selectable_options
 from factoryos.model.errors import FactoryosError
-from factoryos.model.plant import Condition, Plant
-from factoryos.model.yamlfile import Location, YamlDocument, format_path, read_yaml
+from factoryos.model.plant import Condition, Plant, Product
+from factoryos.model.yamlfile import Location, YamlDocument, decode, format_path, read_yaml
 
 Issue = tuple[Location, str]
+MAX_BOM_LEVELS = 50
+"""A bill of materials deeper than this is refused: real ones have a few to twenty levels, and every stage
+that walks a BOM (explosion, scheduling, the twin) may then do so without a depth guard."""
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,21 @@ class PlantFileError(FactoryosError):
         super().__init__(f"{len(issues)} {noun} in plant file\n" + "\n".join(f"  {i}" for i in issues))
 
 
+def check_plant_file(path: str | Path) -> tuple[Plant | None, list[PlantIssue]]:
+    """Read and check a plant file: its size and encoding first, then as `check_plant_text`."""
+    path = Path(path)
+    if not path.is_file():
+        raise FactoryosError(f"{path}: no such plant file")
+    text, issue = decode(path.read_bytes())
+    if issue is not None:
+        return None, [PlantIssue(str(path), "", issue.line or 1, issue.message)]
+    return check_plant_text(text or "", str(path))
+
+
 def check_plant_text(text: str, file: str = "<plant>") -> tuple[Plant | None, list[PlantIssue]]:
+    """The plant, or every issue found, each with its file, line and path."""
     document = read_yaml(text)
-    issues = [PlantIssue(file, format_path(i.path), i.line, i.message) for i in document.issues]
+    issues = [PlantIssue(file, format_path(i.path), i.line or 1, i.message) for i in document.issues]
     if document.data is None and not issues:
         issues.append(PlantIssue(file, "", 1, "the file is empty; expected a plant mapping"))
     if issues and document.data is None:
@@ -66,6 +81,13 @@ def _pydantic_issue(file: str, document: YamlDocument, error: dict) -> PlantIssu
         message = f"{message} (got {error['input']!r})"
     elif error["type"] == "string_pattern_mismatch":
         message = f"invalid id {error['input']!r}: expected letters, digits, '.', '_', '-' (not first)"
+    elif error["type"] in {"string_type", "time_type", "date_type", "datetime_type"} and not isinstance(
+        error["input"], str
+    ):
+        if error["input"] is None:
+            message = f"{message}, got null (YAML reads ~, null and an empty value as null: quote it)"
+        else:
+            message = f"{message}, got {error['input']!r}"
     if path and path[-1] == "[key]":  # pydantic's marker for a bad mapping key; the key is the path's end
         path = path[:-1]
     return PlantIssue(file, format_path(path), document.line_of(path), message)
@@ -73,10 +95,7 @@ def _pydantic_issue(file: str, document: YamlDocument, error: dict) -> PlantIssu
 
 def load_plant(path: str | Path) -> Plant:
     """Read and validate a plant file; raises PlantFileError listing every problem."""
-    path = Path(path)
-    if not path.is_file():
-        raise FactoryosError(f"{path}: no such plant file")
-    plant, issues = check_plant_text(path.read_text(encoding="utf-8"), str(path))
+    plant, issues = check_plant_file(path)
     if issues or plant is None:
         raise PlantFileError(issues)
     return plant
@@ -89,12 +108,16 @@ def relation_issues(plant: Plant) -> list[Issue]:
         *_material_references(plant),
         *_bom_cycles(plant),
         *_routing_issues(plant),
+        *_changeover_issues(plant),
         *_product_issues(plant),
     ]
 
 
 def _duplicate_equipment(plant: Plant) -> Iterator[Issue]:
+    """Areas, work centers and work units share one namespace: the equipment hierarchy on the floor."""
     seen: dict[str, Location] = {}
+    for area_id in plant.areas:
+        seen.setdefault(area_id, ("areas", area_id))
     for area_id, area in plant.areas.items():
         for wc_id, wc in area.work_centers.items():
             wc_path = ("areas", area_id, "work_centers", wc_id)
@@ -174,28 +197,39 @@ def _material_references(plant: Plant) -> Iterator[Issue]:
 
 
 def _bom_cycles(plant: Plant) -> Iterator[Issue]:
-    """Depth-first search; each cycle is reported once, at the BOM where it was closed."""
+    """Depth-first search without recursion (a BOM may be thousands of levels deep); each cycle is reported
+    once, at the BOM where it was closed. Without cycles, a BOM deeper than MAX_BOM_LEVELS is refused."""
     state: dict[str, str] = {}
-    stack: list[str] = []
+    levels: dict[str, int] = {}
     found: list[Issue] = []
-
-    def visit(material: str) -> None:
-        state[material] = "open"
-        stack.append(material)
-        for i, line in enumerate(plant.boms.get(material, [])):
-            child = line.component
+    for root in plant.boms:
+        if root in state:
+            continue
+        state[root] = "open"
+        path, lines = [root], [iter(enumerate(plant.boms.get(root, [])))]
+        while lines:
+            step = next(lines[-1], None)
+            if step is None:
+                done = path.pop()
+                lines.pop()
+                state[done] = "done"
+                levels[done] = 1 + max((levels.get(x.component, 0) for x in plant.boms.get(done, [])), default=0)
+                continue
+            i, line = step
+            child, parent = line.component, path[-1]
             if state.get(child) == "open":
-                cycle = stack[stack.index(child) :] + [child]
-                found.append((("boms", material, i, "component"), "cyclic BOM: " + " -> ".join(cycle)))
+                cycle = path[path.index(child) :] + [child]
+                found.append((("boms", parent, i, "component"), "cyclic BOM: " + " -> ".join(cycle)))
             elif child not in state:
-                visit(child)
-        stack.pop()
-        state[material] = "done"
-
-    for material in plant.boms:
-        if material not in state:
-            visit(material)
+                state[child] = "open"
+                path.append(child)
+                lines.append(iter(enumerate(plant.boms.get(child, []))))
     yield from found
+    if not found:
+        for material, depth in levels.items():
+            if depth > MAX_BOM_LEVELS:
+                yield ("boms", material), f"the BOM is {depth} levels deep; at most {MAX_BOM_LEVELS} are supported"
+                return
 
 
 def _routing_issues(plant: Plant) -> Iterator[Issue]:
@@ -233,6 +267,29 @@ def _routing_issues(plant: Plant) -> Iterator[Issue]:
     for parent, lines in plant.boms.items():
         for i, line in enumerate(lines):
             yield from _condition_issues(plant, line.when, ("boms", parent, i, "when"))
+
+
+def _changeover_issues(plant: Plant) -> Iterator[Issue]:
+    """A changeover keys on `material` or on an option family; its matrix names values that key can take."""
+    options = _all_options(plant)
+    for group_id, group in plant.changeovers.items():
+        path = ("changeovers", group_id)
+        if group.attribute == "material":
+            values, kind = set(plant.materials), "material"
+        elif group.attribute in options:
+            values, kind = options[group.attribute], f"{group.attribute} option"
+        else:
+            yield (
+                (*path, "attribute"),
+                _unknown("changeover attribute", group.attribute, ["material", *options]),
+            )
+            continue
+        for before, row in group.matrix.items():
+            if before not in values:
+                yield (*path, "matrix", before), _unknown(kind, before, values)
+            for after in row:
+                if after not in values:
+                    yield (*path, "matrix", before, after), _unknown(kind, after, values)
 
 
 def _all_options(plant: Plant) -> dict[str, set[str]]:
@@ -285,17 +342,25 @@ def _product_issues(plant: Plant) -> Iterator[Issue]:
                 yield from problems
         if broken_rules or not product.option_families:
             continue
-        selectable = selectable_options(product)
-        for fam_id, family in product.option_families.items():
-            if not selectable[fam_id]:
+        yield from _option_issues(product, path)
+
+
+def _option_issues(product: Product, path: Location) -> Iterator[Issue]:
+    """Every option can be chosen by some valid configuration, and the defaults make a valid one."""
+    selectable = selectable_options(product)
+    clean = True
+    for fam_id, family in product.option_families.items():
+        if not selectable[fam_id]:
+            yield (*path, "option_families", fam_id), "no valid configuration exists: the rules contradict"
+            return
+        for option in family.options:
+            if option not in selectable[fam_id]:
+                clean = False
                 yield (
-                    (*path, "option_families", fam_id),
-                    "no valid configuration exists: the rules contradict",
+                    (*path, "option_families", fam_id, "options", option),
+                    "no valid configuration can choose this option (the rules rule it out)",
                 )
-                break
-            for option in family.options:
-                if option not in selectable[fam_id]:
-                    yield (
-                        (*path, "option_families", fam_id, "options", option),
-                        ("no valid configuration can choose this option (the rules rule it out)"),
-                    )
+    defaults = {f: fam.default for f, fam in product.option_families.items() if fam.default is not None}
+    if clean and len(defaults) == len(product.option_families):
+        for problem in rule_violations(product.rules, defaults):
+            yield (*path, "option_families"), f"the default configuration breaks a rule: {problem}"

@@ -1,7 +1,16 @@
-"""Read YAML keeping where each value came from, and refusing duplicate keys that PyYAML would overwrite."""
+"""Read YAML keeping where each value came from, and refusing what PyYAML would silently get wrong.
+
+A plant file is read with a few guards, each reported as an issue with its line rather than a crash:
+duplicate keys (PyYAML overwrites), keys taken as written (`yes:` stays the id "yes", `1e3:` stays "1e3"),
+only `true`/`false` as booleans (YAML 1.1 reads `no`, `on`, `y` as booleans), dates and times left as text
+for the schema to check (an impossible date is a field error, not a traceback), merge keys (`<<: *base`)
+applied with explicit keys winning, and bounds on size, nesting depth and alias expansion so that a hostile
+file cannot exhaust the stack or the memory.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +19,16 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 Location = tuple[str | int, ...]
+
+MAX_BYTES = 5 * 1024 * 1024
+"""A plant file larger than this is refused before it is parsed (the biggest example is ~50 KB)."""
+MAX_DEPTH = 64
+"""Nesting deeper than this is refused; a plant file needs about ten levels."""
+MAX_NODES = 1_000_000
+"""Values after aliases are expanded; more than this is an alias bomb, not a plant."""
+
+_MERGE = "tag:yaml.org,2002:merge"
+_SEXAGESIMAL = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
 def format_path(path: Location) -> str:
@@ -41,49 +60,163 @@ class YamlDocument:
         return None
 
 
-def read_yaml(text: str) -> YamlDocument:
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader with YAML 1.2 booleans and no implicit timestamps."""
+
+
+_DROPPED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _first in "tTfF":
+    _Loader.yaml_implicit_resolvers.setdefault(_first, []).insert(
+        0, ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"))
+    )
+
+
+def _too_big(size: str) -> YamlIssue:
+    return YamlIssue((), None, f"the file is {size}; plant files are limited to {MAX_BYTES // 2**20} MB")
+
+
+def decode(content: bytes) -> tuple[str | None, YamlIssue | None]:
+    """The text of a UTF-8 file (a leading byte-order mark dropped), or an issue naming the line of the first
+    byte that is not UTF-8."""
+    if len(content) > MAX_BYTES:
+        return None, _too_big(f"{len(content) / 2**20:.1f} MB")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return content.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+        return None, YamlIssue((), line, f"not UTF-8 text: byte 0x{content[error.start]:02x} at line {line}")
+
+
+def read_yaml(text: str) -> YamlDocument:
+    if len(text) > MAX_BYTES:
+        return YamlDocument(None, {}, [_too_big(f"{len(text) / 2**20:.1f} M characters")])
+    text = text.removeprefix("\ufeff")
+    try:
+        shape_issue = _check_shape(text)
+        if shape_issue:
+            return YamlDocument(None, {}, [shape_issue])
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
         return YamlDocument(None, {}, [YamlIssue((), mark.line + 1 if mark else None, f"YAML syntax: {problem}")])
     document = YamlDocument(None, {}, [])
     if node is not None:
+        too_big = _expanded_size(node)
+        if too_big:
+            document.issues.append(too_big)
+            return document
         document.data = _build(node, (), document, SafeConstructor())
     return document
 
 
 def read_yaml_file(path: Path) -> YamlDocument:
-    return read_yaml(path.read_text(encoding="utf-8"))
+    text, issue = decode(path.read_bytes())
+    return YamlDocument(None, {}, [issue]) if issue else read_yaml(text or "")
+
+
+def _check_shape(text: str) -> YamlIssue | None:
+    """Walk the parser's events (no recursion) and refuse nesting past MAX_DEPTH before the composer, which
+    recurses, sees it."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return YamlIssue((), event.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def _expanded_size(root: yaml.Node) -> YamlIssue | None:
+    """Count the values the document has once its aliases are expanded (memoised per node, so a bomb is
+    counted without being expanded); refuse a recursive alias or more than MAX_NODES."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_NODES + 1)
+            if sizes[key] > MAX_NODES:
+                return YamlIssue(
+                    (),
+                    node.start_mark.line + 1,
+                    f"aliases expand to more than {MAX_NODES:,} values (an alias bomb?)",
+                )
+            continue
+        if key in open_nodes:
+            return YamlIssue((), node.start_mark.line + 1, "an alias refers to a value that contains it")
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                return YamlIssue((), child.start_mark.line + 1, "an alias refers to a value that contains it")
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _build(node: yaml.Node, path: Location, document: YamlDocument, constructor: SafeConstructor) -> Any:
     document.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) or key is None:
-                key = str(key)
-            key = str(key) if not isinstance(key, str) else key
-            if key in result:
-                first = document.lines.get((*path, key))
-                document.issues.append(
-                    YamlIssue(
-                        (*path, key),
-                        key_node.start_mark.line + 1,
-                        f"duplicate id {key!r} (first on line {first})",
-                    )
-                )
-                continue
-            result[key] = _build(value_node, (*path, key), document, constructor)
-        return result
+        return _build_mapping(node, path, document, constructor)
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), document, constructor) for i, item in enumerate(node.value)]
-    if node.tag in _SEXAGESIMAL and node.style is None and ":" in node.value:
+    if node.tag in _SEXAGESIMAL and not node.style and ":" in node.value:
         return node.value  # YAML 1.1 reads `22:30` as the number 1350; a plant file means a time of day
-    return constructor.construct_object(node, deep=True)
+    try:
+        return constructor.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError) as error:
+        document.issues.append(YamlIssue(path, node.start_mark.line + 1, f"cannot read {node.value!r}: {error}"))
+        return None
 
 
-_SEXAGESIMAL = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+def _build_mapping(node: yaml.MappingNode, path: Location, document: YamlDocument, constructor) -> dict[str, Any]:
+    """Keys as written; merged keys (`<<`) first, so that the mapping's own keys override them."""
+    result: dict[str, Any] = {}
+    merged: set[str] = set()
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            for source in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
+                if not isinstance(source, yaml.MappingNode):
+                    line = source.start_mark.line + 1
+                    document.issues.append(YamlIssue(path, line, "a merge key (<<) takes a mapping or a list of them"))
+                    continue
+                for key, value in _build_mapping(source, path, document, constructor).items():
+                    if key not in result:
+                        result[key] = value
+                        merged.add(key)
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            continue
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            document.issues.append(YamlIssue(path, line, "a key must be plain text, not a list or mapping"))
+            continue
+        key = key_node.value
+        if key in result and key not in merged:
+            first = document.lines.get((*path, key))
+            document.issues.append(YamlIssue((*path, key), line, f"duplicate id {key!r} (first on line {first})"))
+            continue
+        merged.discard(key)
+        result[key] = _build(value_node, (*path, key), document, constructor)
+    return result
