@@ -1,8 +1,9 @@
 """A batch process (an oven, an e-coat dip, a press run on one die set): several parts processed together.
 
-The batch starts with the parts waiting when the station is free, up to `batch_size` (or only once it is
-full, with `full_batches`, as a press waits for a full run); the cycle time is the first part's operation
-run time, and a changeover follows the setup group of the batch.
+The batch starts with the parts waiting when the station is free, up to `batch_size` units (or only once
+it is full, with `full_batches`, as a press waits for a full run) of the same operation; a lot fills a batch
+of its own, its run time already that of the batches it needs. The cycle time is the first part's
+operation run time, and a changeover follows the setup group of the batch.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from factoryos.model.errors import FactoryosError
+from factoryos.twin.buffer import Picker
 from factoryos.twin.equipment import Equipment, Server
+from factoryos.twin.part import Part, Task
 from factoryos.twin.states import BLOCKED, WORKING
 
 
@@ -28,14 +31,16 @@ class BatchStation(Equipment):
         while True:
             if self._gated(srv):
                 yield from self._wait_until_available(srv)
-            batch = []
-            while len(batch) < self.batch_size:
-                part = inbox.take(self.pick)
+            batch: list[Part] = []
+            filled = 0
+            while filled < self.batch_size:
+                part = inbox.take(self.pick if not batch else self._fits(batch[0].route[batch[0].step].op, filled))
                 if part is None:
                     if batch and not self.full_batches:
                         break
                     part = yield from self._starve(srv)
                 batch.append(part)
+                filled += part.quantity
             if self.crew is not None:
                 yield from self._man(srv)
             started = self.env.now
@@ -50,10 +55,24 @@ class BatchStation(Equipment):
                 self.crew.release(self.env.now - started)
             self.batches += 1
             for part in batch:
-                self.completed += 1
-                self.ideal_seconds += op.run.mean / self.speed / self.batch_size
-                if self._finish(part, part.route[part.step].op):
+                task = part.route[part.step].op
+                self.completed += part.quantity
+                ideal = task.ideal if task.ideal is not None else task.run.mean / self.batch_size
+                self.ideal_seconds += ideal / self.speed
+                if self._finish(part, task):
                     blocked = self._forward(part)
                     if blocked is not None:
                         self._to(srv, BLOCKED)
                         yield blocked
+
+    def _fits(self, task: Task, filled: int) -> Picker:
+        """Parts that may join a batch: the same operation, and room for them (a lot fills its own)."""
+        room = self.batch_size - filled
+
+        def pick(items: Any) -> int:
+            for i, part in enumerate(items):
+                if part.quantity <= room and part.route[part.step].op.name == task.name:
+                    return i
+            return -1
+
+        return pick

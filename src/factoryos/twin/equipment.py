@@ -253,9 +253,9 @@ class Equipment:
                 pub.test(env.now, self.path, part.serial, op.test.name, passed, values)
             pub.operation(env.now, self.path, pub.work_order(part, op.name), op.name, "completed", part.serial)
         if passed:
-            self.good += 1
+            self.good += part.quantity
             if pub is not None:
-                pub.count(env.now, self.path, good=1, material=part.product)
+                pub.count(env.now, self.path, good=part.quantity, material=part.product)
             return True
         if op.rework:
             self.rework += 1

@@ -41,6 +41,8 @@ class Task:
     `rework` is the detour a failed unit takes (for example re-spray, or repair) before it repeats this
     operation; without a detour a failed unit is scrapped. `changeover`, when given, replaces `setup` with a
     sequence-dependent time; `units` limits the operation to some of the work units that share its inbox.
+    `ideal` is the ideal seconds of one part (a lot: all its units) where that is not its mean run time or,
+    on batch equipment, that over the batch size: a lot of 480 on racks of 48 takes ten rack cycles.
     """
 
     name: str
@@ -52,6 +54,7 @@ class Task:
     test: TestSpec | None = None
     changeover: Changeover | None = None
     units: frozenset[str] | None = None
+    ideal: float | None = None
 
 
 class Destination(Protocol):

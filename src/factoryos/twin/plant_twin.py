@@ -17,6 +17,7 @@ How the plant's structure becomes flow:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from factoryos.twin.calendar import ShiftCalendar, always
 from factoryos.twin.distributions import fixed, lognormal
 from factoryos.twin.equipment import Maintenance, Reliability
 from factoryos.twin.floor import Floor
+from factoryos.twin.lines import Lines
 from factoryos.twin.part import Changeover, Part, Step, Task
 
 PASS = Task("hand-over", fixed(0.0))
@@ -103,8 +105,11 @@ class PlantTwin:
         self.floor = floor
         self.units = plant.work_units()
         self.work_centers = plant.work_centers()
+        self.replica = self._replicas()
         self.pools = self._pools()
         self.pool_of = {u: pool for pool in self.pools.values() for u in pool.units}
+        self.pool_by_inbox = {id(pool.inbox): pool for pool in self.pools.values()}
+        self._open_lines: tuple[Any, ...] = (None, None, None, -1)  # route being built, its last Lines, where
         self.joins: dict[str, Join] = {}
         self.supermarket: Supermarket | None = None
         self.schedule: dict[tuple[str, str], tuple[str, int]] | None = None  # (serial, operation) -> (unit, rank)
@@ -139,12 +144,13 @@ class PlantTwin:
                         f"routings.{material}.operations[{k}] ({op.id}): no work unit can do capability "
                         f"{op.capability!r}"
                     )
-                for u in eligible[1:]:
-                    parent[root(u)] = root(eligible[0])
+                for group in self._per_line(eligible):
+                    for u in group[1:]:
+                        parent[root(u)] = root(group[0])
                 for u in eligible:
                     users.setdefault(self.units[u][1], set()).add(material)
                 if op.batch_size:
-                    batch[eligible[0]] = op.batch_size
+                    batch.update((u, op.batch_size) for u in eligible)
         self.paced_lines = {
             wc_id
             for wc_id, (_, wc) in self.work_centers.items()
@@ -165,11 +171,42 @@ class PlantTwin:
             name = wcs[0] if paced is not None or len(wcs) > 1 else f"{wcs[0]}:{members[0]}"
             if paced is None and all(len(self.work_centers[w][1].work_units) == len(members) for w in wcs):
                 name = "+".join(wcs)
+            if name in pools:  # two groups of units over the same work centers
+                name = f"{name}:{members[0]}"
             capacity = max(self.work_centers[w][1].buffer_capacity for w in wcs)
             pool = Pool(name, members, wcs, area, paced)
             pool.inbox = self.floor.buffer(f"{name}/inbox", capacity if capacity > 0 else math.inf)
             pool.batch_size = next((batch[u] for u in members if u in batch), None)
             pools[name] = pool
+        return pools
+
+    def _replicas(self) -> dict[str, int]:
+        """Work centers that are one of several identical ones (same kind, takt and equipment classes in
+        order: parallel lines) -> their place among them; the others are absent."""
+        kinds: dict[tuple[Any, ...], list[str]] = {}
+        for wc_id, (_, wc) in self.work_centers.items():
+            key = (wc.kind, wc.takt_seconds, tuple(u.equipment_class for u in wc.work_units.values()))
+            kinds.setdefault(key, []).append(wc_id)
+        return {wc: k for same in kinds.values() if len(same) > 1 for k, wc in enumerate(same)}
+
+    def _per_line(self, eligible: list[str]) -> list[list[str]]:
+        """The units of an operation that share an inbox: each parallel line's own, unless the operation
+        also runs on equipment outside those lines (then all of them together)."""
+        groups: dict[str, list[str]] = {}
+        for u in eligible:
+            wc = self.units[u][1]
+            groups.setdefault(wc if wc in self.replica else "", []).append(u)
+        if "" in groups and len(groups) > 1:
+            return [eligible]
+        return list(groups.values())
+
+    def _alternatives(self, op: RoutingOperation) -> list[Pool]:
+        """The pools that can do an operation: one, or one per parallel line."""
+        pools: list[Pool] = []
+        for u in self.plant.eligible_units(op):
+            pool = self.pool_of[u]
+            if pool not in pools:
+                pools.append(pool)
         return pools
 
     # -- routes ----------------------------------------------------------------------------------------
@@ -271,7 +308,8 @@ class PlantTwin:
     ) -> list[tuple[str, Task]]:
         added = []
         for op in operations(self.plant, material, configuration):
-            pool = self.pool_of[self.plant.eligible_units(op)[0]]
+            alternatives = self._alternatives(op)
+            pool = alternatives[0]
             previous = self._previous_pool(steps)
             if pool.paced is not None and previous is pool:
                 continue
@@ -280,17 +318,61 @@ class PlantTwin:
                 capabilities.append("")
             operation = self._operation(pool, material, op, quantity, configuration)
             internal = previous is not None and previous.work_centers == pool.work_centers
-            steps.append(Step(pool.inbox, operation, internal))  # type: ignore[arg-type]
+            step = Step(pool.inbox, operation, internal)  # type: ignore[arg-type]
+            if len(alternatives) > 1:
+                step = self._on_lines(steps, alternatives, material, op, quantity, configuration, step)
+            steps.append(step)
             capabilities.append(op.capability)
-            per_unit = operation.run.mean / (pool.batch_size or 1)
-            load[pool.name] = load.get(pool.name, 0.0) + per_unit
+            for alternative in alternatives:
+                per_part = operation.ideal if operation.ideal is not None else operation.run.mean
+                per_unit = per_part / (1 if operation.ideal is not None else alternative.batch_size or 1)
+                per_unit /= len(alternatives)
+                load[alternative.name] = load.get(alternative.name, 0.0) + per_unit
             added.append((pool.name, operation))
         return added
 
+    def _on_lines(
+        self,
+        steps: list[Step],
+        alternatives: list[Pool],
+        material: str,
+        op: RoutingOperation,
+        quantity: float,
+        configuration: dict[str, str],
+        step: Step,
+    ) -> Step:
+        """An operation that runs on parallel lines: it extends the unit's stay on the line it is on (the
+        route holds the first line's step), or starts one at a `Lines` choice."""
+        key = tuple(p.work_centers[0] for p in alternatives)
+        open_steps, lines, open_key, end = self._open_lines
+        if open_steps is steps and open_key == key and end == len(steps):
+            first = step
+        else:
+            lines = Lines(f"{material}/{op.id}", self._assigned_line)
+            first = Step(lines, step.op)
+        for k, pool in enumerate(alternatives):
+            task = self._operation(pool, material, op, quantity, configuration)
+            before = lines.last(k)
+            internal = before is not None and self.pool_by_inbox[id(before.to)].work_centers == pool.work_centers
+            lines.add(k, Step(pool.inbox, task, internal))  # type: ignore[arg-type]
+        self._open_lines = (steps, lines, key, len(steps) + 1)
+        return first
+
+    def _assigned_line(self, part: Part, operation: str) -> int | None:
+        """The parallel line a schedule put this operation of this unit on."""
+        if self.schedule is None:
+            return None
+        assigned = self.schedule.get((part.parent or part.serial, operation))
+        if assigned is None:
+            return None
+        return self.replica.get(self.units[assigned[0]][1]) if assigned[0] in self.units else None
+
     def _previous_pool(self, steps: list[Step]) -> Pool | None:
         for step in reversed(steps):
+            if isinstance(step.to, Lines):
+                return self.pool_by_inbox[id(step.to.last(0).to)]  # type: ignore[union-attr]
             if isinstance(step.to, Buffer):
-                return next(p for p in self.pools.values() if p.inbox is step.to)
+                return self.pool_by_inbox[id(step.to)]
             if isinstance(step.to, Join):
                 return None
         return None
@@ -311,6 +393,9 @@ class PlantTwin:
         if pool.paced is not None:
             run = fixed(len(pool.units) * pool.paced.takt_seconds)  # type: ignore[operator]
             name = pool.paced.name or pool.work_centers[0]
+        elif op.batch_size and quantity > 1:  # a lot runs in as many batches as it fills
+            run = lognormal(op.run_minutes * 60.0 * math.ceil(quantity / op.batch_size), defaults.RUN_CV)
+            name = f"{material}/{op.id}"
         else:
             run = lognormal(op.run_minutes * 60.0 * quantity, defaults.RUN_CV)
             name = f"{material}/{op.id}"  # as the schedule's work orders name it
@@ -329,6 +414,7 @@ class PlantTwin:
             test=defaults.TESTS.get(op.capability) if quantity == 1 else None,
             changeover=changeover,
             units=None if eligible >= set(pool.units) else eligible,
+            ideal=op.run_minutes * 60.0 * quantity / op.batch_size if op.batch_size and quantity > 1 else None,
         )
         pool.restricted = pool.restricted or operation.units is not None
         pool.changeovers = pool.changeovers or operation.changeover is not None
@@ -336,7 +422,16 @@ class PlantTwin:
         return operation
 
     def _with_rework(self, steps: list[Step], capabilities: list[str]) -> tuple[Step, ...]:
-        """Attach each yield-bearing operation's rework detour: earlier steps to redo, or a repair."""
+        """Attach each yield-bearing operation's rework detour: earlier steps to redo, or a repair; on each
+        parallel line's own steps too."""
+        for i, step in enumerate(steps):
+            if isinstance(step.to, Lines):
+                for variant in step.to.variants:
+                    n = len(variant)
+                    variant[:] = self._reworked([*steps[:i], *variant, *steps[i + n :]], capabilities)[i : i + n]
+        return self._reworked(steps, capabilities)
+
+    def _reworked(self, steps: list[Step], capabilities: list[str]) -> tuple[Step, ...]:
         route = list(steps)
         for i, (step, capability) in enumerate(zip(steps, capabilities, strict=True)):
             if step.op.yield_rate >= 1.0:
@@ -352,9 +447,7 @@ class PlantTwin:
             else:
                 continue
             op = step.op
-            rerun = Task(
-                op.name, op.run, op.setup_group, op.setup, op.yield_rate, detour, op.test, op.changeover, op.units
-            )
+            rerun = dataclasses.replace(op, rework=detour)
             route[i] = Step(step.to, rerun, step.internal)
         return tuple(route)
 
@@ -371,7 +464,8 @@ class PlantTwin:
         return self.floor.conveyors.get(name) or self.floor.conveyor(name, fixed(defaults.TRANSPORT_SECONDS))
 
     def _repair(self, step: Step) -> Any:
-        pool = next(p for p in self.pools.values() if p.inbox is step.to)
+        to = step.to.last(0).to if isinstance(step.to, Lines) else step.to  # type: ignore[attr-defined]
+        pool = self.pool_by_inbox[id(to)]
         area, wc = pool.area, pool.work_centers[0]
         name = f"{self.plant.site.id}/{area}/{wc}/repair"
         return self.floor.conveyors.get(name) or self.floor.conveyor(name, None)

@@ -53,13 +53,14 @@ class Station(Equipment):
                 yield from self._work(srv, seconds)
             if crew is not None:
                 crew.release(env.now - started)
-            self.completed += 1
+            units = part.quantity
+            self.completed += units
             self.ideal_seconds += op.run.mean / speed
             if op.yield_rate < 1.0 or op.test is not None or pub is not None:
                 if not self._finish(part, op):
                     continue
             else:
-                self.good += 1
+                self.good += units
             part.step += 1
             if part.step < len(part.route):
                 step = part.route[part.step]

@@ -1,0 +1,129 @@
+"""Small plant files written for the twin's tests: each shows one structure a real plant has (parallel
+lines, batch equipment, lots, two products sharing a cell), with ids of its own."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from factoryos.model.plant import Plant
+
+
+def _unit(equipment_class: str, **extra: Any) -> dict[str, Any]:
+    return {"equipment_class": equipment_class, **extra}
+
+
+WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+BASE: dict[str, Any] = {
+    "source": "test plant",
+    "enterprise": {"id": "acme", "name": "Acme"},
+    "site": {"id": "works", "name": "Works"},
+    "tenants": {"acme": {"role": "owner"}, "ally": {"role": "partner"}},
+    "customers": {"shop": {"tenant": "acme"}, "ally-shop": {"tenant": "ally"}},
+    "equipment_classes": {
+        "coater": {"capabilities": ["coat"]},
+        "dryer": {"capabilities": ["dry"]},
+        "kiln": {"capabilities": ["fire"]},
+        "assembler": {"capabilities": ["join"]},
+        "checker": {"capabilities": ["check"]},
+    },
+    "calendars": {
+        "always": {"shifts": [{"name": "all", "start": "00:00", "end": "00:00", "days": WEEK}]},
+        "days": {"shifts": [{"name": "d", "start": "06:00", "end": "14:00"}]},
+        "evenings": {
+            "shifts": [{"name": "d", "start": "06:00", "end": "14:00"}, {"name": "e", "start": "14:00", "end": "22:00"}]
+        },
+    },
+    "areas": {
+        "front": {
+            "work_centers": {
+                "line-x": {
+                    "kind": "line",
+                    "calendar": "always",
+                    "buffer_capacity": 20,
+                    "work_units": {"x-coat": _unit("coater"), "x-dry": _unit("dryer")},
+                },
+                "line-y": {
+                    "kind": "line",
+                    "calendar": "always",
+                    "buffer_capacity": 20,
+                    "work_units": {"y-coat": _unit("coater"), "y-dry": _unit("dryer")},
+                },
+                "kilns": {
+                    "kind": "cell",
+                    "calendar": "always",
+                    "buffer_capacity": 200,
+                    "work_units": {"kiln-1": _unit("kiln")},
+                },
+            }
+        },
+        "back": {
+            "work_centers": {
+                "final-p": {
+                    "kind": "paced-line",
+                    "takt_seconds": 60,
+                    "calendar": "always",
+                    "buffer_capacity": 20,
+                    "work_units": {"p-1": _unit("assembler"), "p-2": _unit("assembler")},
+                },
+                "final-q": {
+                    "kind": "paced-line",
+                    "takt_seconds": 60,
+                    "calendar": "always",
+                    "buffer_capacity": 20,
+                    "work_units": {"q-1": _unit("assembler"), "q-2": _unit("assembler")},
+                },
+                "check-cell": {
+                    "kind": "cell",
+                    "calendar": "always",
+                    "buffer_capacity": 20,
+                    "work_units": {"chk-1": _unit("checker"), "chk-2": _unit("checker")},
+                },
+            }
+        },
+    },
+    "materials": {
+        "gadget": {"kind": "finished", "source": "make"},
+        "widget": {"kind": "finished", "source": "make"},
+        "plate": {"kind": "sub-assembly", "source": "make"},
+        "screw": {"kind": "component", "source": "buy"},
+    },
+    "boms": {
+        "gadget": [{"component": "plate", "quantity": 1}, {"component": "screw", "quantity": 2}],
+        "widget": [{"component": "screw", "quantity": 1}],
+        "plate": [{"component": "screw", "quantity": 1}],
+    },
+    "routings": {
+        "gadget": {
+            "operations": [
+                {"id": "assemble", "capability": "join", "run_minutes": 1.0},
+                {"id": "check", "capability": "check", "run_minutes": 1.0},
+            ]
+        },
+        "widget": {"operations": [{"id": "check", "capability": "check", "run_minutes": 1.0}]},
+        "plate": {
+            "operations": [
+                {"id": "coat", "capability": "coat", "run_minutes": 1.0},
+                {"id": "dry", "capability": "dry", "run_minutes": 1.0},
+                {"id": "fire", "capability": "fire", "run_minutes": 30.0, "batch_size": 20},
+            ]
+        },
+    },
+    "products": {
+        "gadget": {"material": "gadget", "tenant": "acme", "demand": {"units_per_day": 400}},
+        "widget": {"material": "widget", "tenant": "ally", "demand": {"units_per_day": 200}},
+    },
+    "suppliers": {"bolts": {"lead_time_days": 1, "materials": ["screw"]}},
+}
+
+
+def small_plant(**changes: Any) -> Plant:
+    """The base plant with top-level sections replaced or, for a key with "__" ("materials__plate"), one entry."""
+    data = copy.deepcopy(BASE)
+    for key, value in changes.items():
+        target = data
+        *path, last = key.split("__")
+        for part in path:
+            target = target[part]
+        target[last] = value
+    return Plant.model_validate(data)

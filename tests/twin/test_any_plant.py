@@ -1,0 +1,80 @@
+"""The twin on plants that are not the examples: parallel lines, batch equipment, lots, shared cells."""
+
+from __future__ import annotations
+
+from factoryos.model.bus import EventBus
+from factoryos.twin import Floor, Part, Step, Task, fixed
+from factoryos.model.events import EventKind
+from factoryos.twin.event_log import RollingEventStore
+from factoryos.twin.paced_line import PacedLine
+from factoryos.twin.scenarios import prepare
+from tests.twin.small_plants import small_plant
+
+
+def run(plant, scenario: str = "smart", days: float = 3, seed: int = 1):
+    prepared = prepare(plant, scenario, days, seed)
+    return prepared, prepared.floor.run(prepared.horizon)
+
+
+def test_identical_lines_in_parallel_are_each_their_own_line() -> None:
+    where: dict[tuple[str, str], str] = {}
+
+    def listen(event) -> None:
+        if event.kind == EventKind.OPERATION and event.payload["phase"] == "completed":
+            line = event.equipment.rsplit("/", 1)[0]
+            where[(event.payload["serial"], event.payload["operation"].rsplit("/", 1)[-1])] = line
+
+    bus = EventBus(RollingEventStore(keep=10))
+    bus.subscribe(listen)
+    prepared = prepare(small_plant(), "smart", 2, 1, bus=bus)
+    prepared.floor.run(prepared.horizon)
+    coaters = [e for e in prepared.floor.equipment.values() if e.path.endswith("-coat")]
+    assert sorted(e.path for e in coaters) == ["works/front/line-x/x-coat", "works/front/line-y/y-coat"]
+    assert len({id(e.inbox) for e in coaters}) == 2  # each line has its own inbox
+    assert all(e.completed > 0 for e in coaters)  # and both get work
+    dried = [serial for serial, op in where if op == "dry"]
+    assert dried and all(where[(serial, "coat")] == where[(serial, "dry")] for serial in dried)  # on one line
+
+
+def test_identical_paced_lines_for_one_product_each_run_at_their_own_takt() -> None:
+    prepared, metrics = run(small_plant())
+    lines = [e for e in prepared.floor.equipment.values() if isinstance(e, PacedLine)]
+    assert sorted(e.path for e in lines) == ["works/back/final-p", "works/back/final-q"]
+    assert all(e.positions == 2 for e in lines)  # not one line of four positions
+    assert all(e.completed > 0 for e in lines)
+    assert sum(e.completed for e in lines) >= metrics.by_product["gadget"]
+
+
+def lot_plant():
+    return small_plant(
+        materials__plate={"kind": "sub-assembly", "source": "make", "lot_size": {"rule": "fixed", "quantity": 100}}
+    )
+
+
+def test_a_lot_on_batch_equipment_runs_in_as_many_batches_as_it_fills() -> None:
+    prepared = prepare(lot_plant(), "smart", 3, 1)
+    kiln_steps = [step for step in prepared.twin._lot_route("plate", 100) if step.op.name == "plate/fire"]
+    assert len(kiln_steps) == 1
+    fire = kiln_steps[0].op
+    assert fire.run.mean == 5 * 30 * 60  # 100 plates in kilns of 20: five firings, not a hundred
+    assert fire.ideal == 100 * 30 * 60 / 20
+    metrics = prepared.floor.run(prepared.horizon)
+    kiln = next(e for e in metrics.equipment if e.path.endswith("kiln-1"))
+    assert kiln.completed > 0 and kiln.completed % 100 == 0  # counted in plates, a lot at a time
+    assert 0 < kiln.oee <= 1
+
+
+def test_a_batch_station_keeps_a_lot_apart_from_single_units() -> None:
+    floor = Floor(1)
+    inbox = floor.buffer("oven/inbox")
+    single = Task("bake", fixed(600.0))
+    lot = Task("bake", fixed(3 * 600.0), ideal=100 * 600.0 / 48)
+    station = floor.batch_station("oven", inbox, 48)
+    parts = [Part("u1", (Step(inbox, single),), 0.0), Part("u2", (Step(inbox, single),), 0.0)]
+    big = Part("lot", (Step(inbox, lot),), 0.0, quantity=100)
+    for part in (parts[0], big, parts[1]):
+        inbox.put(part)
+    floor.run(10_000)
+    assert station.batches == 2  # the two units together, the lot on its own
+    assert station.completed == 102
+    assert station.ideal_seconds == 2 * 600.0 / 48 + 100 * 600.0 / 48
