@@ -29,8 +29,16 @@ from pydantic import (
 # engine's arithmetic finite: a plant file with a batch of 1e20 or a year of 99999 is a typo, not a plant.
 MAX_FIGURE = 1e9
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64)]
-Name = Annotated[str, StringConstraints(max_length=200)]
-Text = Annotated[str, StringConstraints(max_length=2000)]
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("contains a NUL character")
+    return text
+
+
+Name = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+Text = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)]
 Positive = Annotated[float, Field(gt=0, le=MAX_FIGURE)]
 NonNegative = Annotated[float, Field(ge=0, le=MAX_FIGURE)]
 Share = Annotated[float, Field(ge=0, le=1)]
