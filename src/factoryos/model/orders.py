@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from factoryos.model.errors import FactoryosError
-
 
 class CustomerOrderState(StrEnum):
     RECEIVED = "received"
@@ -36,27 +34,6 @@ class WorkOrderState(StrEnum):
     STARTED = "started"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
-
-
-TRANSITIONS: dict[StrEnum, set[StrEnum]] = {
-    CustomerOrderState.RECEIVED: {CustomerOrderState.CONFIRMED, CustomerOrderState.CANCELLED},
-    CustomerOrderState.CONFIRMED: {CustomerOrderState.IN_PRODUCTION, CustomerOrderState.CANCELLED},
-    CustomerOrderState.IN_PRODUCTION: {CustomerOrderState.COMPLETED},
-    CustomerOrderState.COMPLETED: {CustomerOrderState.SHIPPED},
-    ProductionOrderState.PLANNED: {ProductionOrderState.RELEASED, ProductionOrderState.CANCELLED},
-    ProductionOrderState.RELEASED: {ProductionOrderState.IN_PROGRESS, ProductionOrderState.CANCELLED},
-    ProductionOrderState.IN_PROGRESS: {ProductionOrderState.COMPLETED},
-    WorkOrderState.CREATED: {WorkOrderState.RELEASED, WorkOrderState.CANCELLED},
-    WorkOrderState.RELEASED: {WorkOrderState.STARTED, WorkOrderState.CANCELLED},
-    WorkOrderState.STARTED: {WorkOrderState.COMPLETED},
-}
-
-
-def advance(current: StrEnum, to: StrEnum) -> StrEnum:
-    """The next state, or a FactoryosError naming the illegal move (a shipped order cannot be cancelled)."""
-    if to not in TRANSITIONS.get(current, set()):
-        raise FactoryosError(f"cannot move from {current} to {to}")
-    return to
 
 
 @dataclass

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -261,8 +260,3 @@ def read_plant(engine: Engine, site: str | None = None) -> Plant:
         if record.site == site:
             return Plant.model_validate(record.document)
     raise FactoryosError(f"no plant {site!r} is loaded; loaded: {', '.join(r.site for r in records)}")
-
-
-def stored_sites(engine: Engine) -> Iterator[PlantRecord]:
-    with Session(engine) as session:
-        yield from session.scalars(select(PlantRecord).order_by(PlantRecord.site))
