@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from factoryos.iot.mqtt import parse_broker
-from factoryos.iot.timeseries import TelemetryStore
 from factoryos.store.db import make_engine, migrate
+from factoryos.store.timeseries import TelemetryStore
 
 MQTT_URL = os.environ.get("FACTORYOS_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
 

@@ -4,34 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
-
-import paho.mqtt.client as mqtt
+from collections.abc import Callable
 
 from factoryos.iot.mqtt import MqttConnector, MqttSettings
 from factoryos.iot.pipeline import Pipeline, PipelineSettings
+from factoryos.iot.publisher import MqttPublisher
 
 T0_MS = 1_795_000_000_000
 
 
-class Publisher:
-    def __init__(self, host: str, port: int, client_id: str = "") -> None:
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-        self.client.max_inflight_messages_set(100)
-        self.client.max_queued_messages_set(0)
-        self.client.connect(host, port)
-        self.client.loop_start()
-
-    def publish(self, messages: Iterable[tuple[str, bytes]], qos: int = 1) -> None:
-        info = None
-        for topic, payload in messages:
-            info = self.client.publish(topic, payload, qos=qos)
-        if info is not None:
-            info.wait_for_publish(30)
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+def mqtt_publisher(host: str, port: int, client_id: str = "") -> MqttPublisher:
+    """The product's publisher, for raw messages (`send_all`)."""
+    return MqttPublisher(f"mqtt://{host}:{port}", client_id)
 
 
 def readings(prefix: str, site: str, n: int, start: int = 0) -> list[tuple[str, bytes]]:

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from factoryos.iot.bridge import MqttBridge
 from factoryos.iot.oee import Counted, by_line, equipment_oee, state_intervals
-from factoryos.iot.timeseries import from_us, to_us
+from factoryos.iot.publisher import MqttPublisher
 from factoryos.model.bus import EventBus
 from factoryos.model.events import Event, EventKind
+from factoryos.model.readings import from_us, to_us
 
 from .mqtt_helpers import ingester, until
 
@@ -73,7 +73,7 @@ def test_oee_from_what_arrived_equals_oee_of_what_was_sent(broker, store, uid):
     ]
     pipeline, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[prefix])
     bus = EventBus()
-    bridge = MqttBridge(host, port, prefix).attach(bus)
+    bridge = MqttPublisher(f"mqtt://{host}:{port}", prefix=prefix).attach(bus)
     try:
         bus.publish_many(events)
         bridge.close(bus)

@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from factoryos.iot.timeseries import TelemetryStore
+from factoryos.iot.publisher import MqttPublisher
 from factoryos.store.db import make_engine
 from factoryos.store.telemetry import MeasurementRecord
+from factoryos.store.timeseries import TelemetryStore
 
-from .mqtt_helpers import Publisher, ingester, readings, until
+from .mqtt_helpers import ingester, mqtt_publisher, readings, until
 
 pytestmark = pytest.mark.mqtt
 
@@ -49,11 +50,11 @@ def test_an_ingester_killed_mid_stream_and_restarted_loses_and_doubles_nothing(p
     db = f"sqlite:///{tmp_path / 'kill.db'}"
     port = private_broker.port
     process = start_ingester(port, db, uid)
-    publisher = Publisher("127.0.0.1", port)
+    publisher = mqtt_publisher("127.0.0.1", port)
     try:
         store = TelemetryStore(make_engine(db))
         assert until(lambda: _warm_up(publisher, uid, store), timeout=60)
-        stream = threading.Thread(target=publisher.publish, args=(readings(f"t{uid}", "site", 6000, start=1),))
+        stream = threading.Thread(target=publisher.send_all, args=(readings(f"t{uid}", "site", 6000, start=1),))
         stream.start()
         assert until(lambda: stored(store) >= 500)
         process.send_signal(signal.SIGKILL)  # no goodbye: whatever it held unacked is redelivered
@@ -73,9 +74,9 @@ def test_an_ingester_killed_mid_stream_and_restarted_loses_and_doubles_nothing(p
 def test_a_broker_restart_loses_and_doubles_nothing(private_broker, store, uid):
     port = private_broker.port
     pipeline, connector = ingester(store, "127.0.0.1", port, f"ing-{uid}", prefixes=[f"t{uid}"], expiry=600)
-    publisher = Publisher("127.0.0.1", port, client_id=f"pub-{uid}")
+    publisher = mqtt_publisher("127.0.0.1", port, client_id=f"pub-{uid}")
     try:
-        stream = threading.Thread(target=publisher.publish, args=(readings(f"t{uid}", "site", 6000),))
+        stream = threading.Thread(target=publisher.send_all, args=(readings(f"t{uid}", "site", 6000),))
         stream.start()
         assert until(lambda: stored(store) >= 500)
         private_broker.stop()
@@ -91,9 +92,9 @@ def test_a_broker_restart_loses_and_doubles_nothing(private_broker, store, uid):
     assert stored(store) == distinct_seqs(store) == 6000
 
 
-def _warm_up(publisher: Publisher, uid: str, store) -> bool:
+def _warm_up(publisher: MqttPublisher, uid: str, store) -> bool:
     """Send reading 0 (again: it is stored once) until the ingester, once subscribed, has stored it."""
-    publisher.publish(readings(f"t{uid}", "site", 1))
+    publisher.send_all(readings(f"t{uid}", "site", 1))
     try:
         return stored(store) == 1
     except Exception:  # the ingester has not created the tables yet

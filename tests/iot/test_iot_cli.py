@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from factoryos.cli import iot
 from factoryos.iot.messages import Inbound
 from factoryos.iot.pipeline import Pipeline
-from factoryos.iot.timeseries import Batch, to_us
 from factoryos.model.errors import FactoryosError
-from factoryos.store.telemetry import CountRow, StateChangeRow
+from factoryos.model.readings import CountRow, StateChangeRow, to_us
+from factoryos.store.timeseries import Batch
 
 runner = CliRunner()
 top = typer.Typer()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from factoryos.iot.jsonlayout import decode_json
 from factoryos.iot.messages import DecodeError
 from factoryos.model.events import Event, EventKind
-from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+from factoryos.model.readings import CountRow, MeasurementRow, StateChangeRow
 
 PATH = ["ev-plant", "paint", "line-1", "booth-2"]
 

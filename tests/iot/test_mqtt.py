@@ -15,7 +15,7 @@ from factoryos.iot.edge import STRING, EdgeNodeEncoder, Metric
 from factoryos.store.tables import DeadLetter
 from factoryos.store.telemetry import MeasurementRecord, StateChangeRecord
 
-from .mqtt_helpers import T0_MS, Publisher, ingester, readings, until
+from .mqtt_helpers import T0_MS, ingester, mqtt_publisher, readings, until
 
 pytestmark = pytest.mark.mqtt
 
@@ -48,11 +48,11 @@ def test_json_readings_and_bad_messages_through_the_broker(broker, store, uid):
     host, port = broker
     prefix = f"t{uid}"
     pipeline, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[prefix])
-    publisher = Publisher(host, port)
+    publisher = mqtt_publisher(host, port)
     try:
-        publisher.publish(readings(prefix, "site", 300))
-        publisher.publish([(f"{prefix}/site/body/line-1/press-1/measurement", b"garbage")])
-        publisher.publish(readings(prefix, "site", 300))  # sent again: stored once
+        publisher.send_all(readings(prefix, "site", 300))
+        publisher.send_all([(f"{prefix}/site/body/line-1/press-1/measurement", b"garbage")])
+        publisher.send_all(readings(prefix, "site", 300))  # sent again: stored once
         assert until(lambda: pipeline.stats.received == 601)
     finally:
         publisher.close()
@@ -69,9 +69,9 @@ def test_acks_of_a_batch_reach_the_broker_so_a_restarted_ingester_gets_nothing_a
     host, port = broker
     prefix = f"t{uid}"
     pipeline, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[prefix], expiry=30)
-    publisher = Publisher(host, port)
+    publisher = mqtt_publisher(host, port)
     try:
-        publisher.publish(readings(prefix, "site", 2000))
+        publisher.send_all(readings(prefix, "site", 2000))
         assert until(lambda: pipeline.stats.received == 2000)
     finally:
         connector.stop()
@@ -79,7 +79,7 @@ def test_acks_of_a_batch_reach_the_broker_so_a_restarted_ingester_gets_nothing_a
     assert pipeline.stats.batches < 2000  # batched, so many acks went out together
     again, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[prefix], expiry=1)
     try:
-        publisher.publish(readings(prefix, "site", 1, start=2000))
+        publisher.send_all(readings(prefix, "site", 1, start=2000))
         assert until(lambda: again.stats.received >= 1)
         assert not until(lambda: again.stats.received > 1, timeout=0.5)  # nothing of the first 2000 redelivered
     finally:
@@ -95,13 +95,13 @@ def test_sparkplug_births_data_state_message_and_rebirth_request(broker, store, 
     node = EdgeNodeEncoder(group, "paint")
     ncmd = Listener(host, port, f"spBv1.0/{group}/NCMD/+")
     pipeline, connector = ingester(store, host, port, f"host-{uid}", groups=[group])
-    publisher = Publisher(host, port)
+    publisher = mqtt_publisher(host, port)
     state = Listener(host, port, f"spBv1.0/STATE/host-{uid}")
     try:
         assert until(lambda: state.messages)
         assert json.loads(state.messages[-1].payload)["online"] is True and state.messages[-1].retain
         metrics = [Metric("booth-1/temperature", unit="degC"), Metric("booth-1/state", STRING)]
-        publisher.publish(
+        publisher.send_all(
             [
                 (node.topic("NBIRTH"), node.node_birth(ts_ms=T0_MS)),
                 (node.topic("DBIRTH", "line-1"), node.device_birth("line-1", metrics, ts_ms=T0_MS)),
@@ -114,7 +114,7 @@ def test_sparkplug_births_data_state_message_and_rebirth_request(broker, store, 
         )
         assert until(lambda: count(store) == 300 and count(store, StateChangeRecord) == 1)
         stranger = EdgeNodeEncoder(group, "welding")
-        publisher.publish([(stranger.topic("NDATA"), stranger.data({}, ts_ms=T0_MS))])
+        publisher.send_all([(stranger.topic("NDATA"), stranger.data({}, ts_ms=T0_MS))])
         assert until(lambda: ncmd.messages)
         request = pb.Payload.FromString(ncmd.messages[0].payload)
         assert ncmd.messages[0].topic == f"spBv1.0/{group}/NCMD/welding"
@@ -126,8 +126,8 @@ def test_sparkplug_births_data_state_message_and_rebirth_request(broker, store, 
     assert until(lambda: json.loads(state.messages[-1].payload)["online"] is False)
     state.close()
     ncmd.close()
-    state_cleanup = Publisher(host, port)
-    state_cleanup.publish([(f"spBv1.0/STATE/host-{uid}", b"")])  # clear the retained message
+    state_cleanup = mqtt_publisher(host, port)
+    state_cleanup.send(f"spBv1.0/STATE/host-{uid}", b"", retain=True)  # clear the retained message
     state_cleanup.close()
 
 
@@ -136,9 +136,9 @@ def test_shared_subscription_splits_the_load_without_loss_or_doubles(broker, sto
     prefix = f"t{uid}"
     first = ingester(store, host, port, f"a-{uid}", prefixes=[prefix], share=f"s{uid}")
     second = ingester(store, host, port, f"b-{uid}", prefixes=[prefix], share=f"s{uid}")
-    publisher = Publisher(host, port)
+    publisher = mqtt_publisher(host, port)
     try:
-        publisher.publish(readings(prefix, "site", 2000))
+        publisher.send_all(readings(prefix, "site", 2000))
         assert until(lambda: first[0].stats.received + second[0].stats.received == 2000)
     finally:
         publisher.close()

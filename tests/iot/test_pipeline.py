@@ -12,11 +12,11 @@ from factoryos.iot import sparkplug_b_pb2 as pb
 from factoryos.iot.edge import EdgeNodeEncoder, Metric
 from factoryos.iot.messages import Ack, Inbound
 from factoryos.iot.pipeline import Pipeline, PipelineSettings
-from factoryos.iot.timeseries import TelemetryStore
 from factoryos.iot.validate import Limits, Rules
 from factoryos.model.events import EventKind
 from factoryos.store.tables import DeadLetter
 from factoryos.store.telemetry import MeasurementRecord
+from factoryos.store.timeseries import TelemetryStore
 
 EQUIPMENT = "ev-plant/paint/line-1/booth-2"
 T0 = 1_795_000_000_000

@@ -10,7 +10,7 @@ from factoryos.iot import sparkplug_b_pb2 as pb
 from factoryos.iot.edge import INT32, INT64, STRING, EdgeNodeEncoder, Metric, rebirth_request
 from factoryos.iot.messages import DecodeError
 from factoryos.iot.sparkplug import SparkplugHost, parse_topic
-from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+from factoryos.model.readings import CountRow, MeasurementRow, StateChangeRow
 
 T0 = 1_795_000_000_000
 METRICS = [

@@ -7,17 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from factoryos.iot.timeseries import Batch, BirthRow, TelemetryStore, _chunk_sizes, from_us, to_us
 from factoryos.model.bus import EventBus
 from factoryos.model.events import Event, EventKind
-from factoryos.store.telemetry import (
-    CountRollup,
-    CountRow,
-    MeasurementRecord,
-    MeasurementRollup,
-    MeasurementRow,
-    StateChangeRow,
-)
+from factoryos.model.readings import BirthRow, CountRow, MeasurementRow, StateChangeRow, from_us, to_us
+from factoryos.store.telemetry import CountRollup, MeasurementRecord, MeasurementRollup
+from factoryos.store.timeseries import Batch, TelemetryStore, _chunk_sizes
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 EQ = "ev-plant/paint/line-1/booth-2"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from factoryos.iot.bridge import MqttBridge
 from factoryos.iot.oee import Counted, by_line, equipment_oee, ideal_cycle_times, state_intervals
-from factoryos.iot.timeseries import from_us, to_us
+from factoryos.iot.publisher import MqttPublisher
 from factoryos.model.bus import EventBus
 from factoryos.model.events import EventKind
+from factoryos.model.readings import from_us, to_us
 from factoryos.model.validate import load_plant
 
 from .mqtt_helpers import ingester, until
@@ -36,7 +36,7 @@ def test_twin_line_oee_survives_the_trip_through_mosquitto(broker, store, uid):
     bus = EventBus()
     run = twin.prepare(plant, "smart", 1, 3, bus=bus, warmup_days=1)
     pipeline, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[f"t{uid}"])
-    bridge = MqttBridge(host, port, f"t{uid}").attach(bus, equipment_prefix=LINE + "/")
+    bridge = MqttPublisher(f"mqtt://{host}:{port}", prefix=f"t{uid}").attach(bus, equipment_prefix=LINE + "/")
     try:
         metrics = run.floor.run(run.horizon)
         run.floor.publisher.flush()

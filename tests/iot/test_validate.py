@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factoryos.iot.validate import Checker, Limits, Rules, check
-from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+from factoryos.model.readings import CountRow, MeasurementRow, StateChangeRow
 
 RULES = Rules(
     limits={"temperature": Limits("degC", -20, 200), "speed": Limits(high=3000)}, equipment={"s/a/l/u", "s/a"}

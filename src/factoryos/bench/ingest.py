@@ -1,9 +1,10 @@
-"""`factoryos bench ingest`: MQTT ingestion throughput, against a bare paho pair measured in the same run.
+"""MQTT ingestion throughput (`factoryos bench ingest`), against a bare paho pair measured in the same run.
 
-A publisher process sends N QoS 1 messages; first a bare paho subscriber only counts them, then the ingester
-decodes, validates and stores them. Both figures run from the first publish to the last message counted or
-stored, so their ratio is what ingestion costs on top of MQTT itself. The benchmark's rows are deleted from
-the store afterwards unless --keep is given.
+A publisher process sends N QoS 1 messages through the product's publisher (`MqttPublisher`: it bounds what
+is unacknowledged and checks every publish, so no message is refused unseen); first a bare paho subscriber
+only counts them, then the ingester decodes, validates and stores them. Both figures run from the first
+publish to the last message counted or stored, so their ratio is what ingestion costs on top of MQTT
+itself. The benchmark's rows are deleted from the store afterwards unless `keep` is given.
 """
 
 from __future__ import annotations
@@ -13,23 +14,20 @@ import multiprocessing
 import threading
 import time
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import paho.mqtt.client as mqtt
-import typer
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
-from factoryos.cli.common import DbOption, console
 from factoryos.iot.edge import EdgeNodeEncoder, Metric
 from factoryos.iot.mqtt import MqttConnector, MqttSettings, parse_broker
 from factoryos.iot.pipeline import Pipeline, PipelineSettings
-from factoryos.iot.timeseries import TelemetryStore
+from factoryos.iot.publisher import MqttPublisher
 from factoryos.model.errors import FactoryosError
-from factoryos.store.db import make_engine, migrate
-from factoryos.store.telemetry import MeasurementRecord
+from factoryos.store.timeseries import TelemetryStore
 
 METRICS_PER_MESSAGE = 20
 RECEIVE_MAXIMUM = 65535
@@ -67,34 +65,42 @@ def sparkplug_messages(run: str, n: int) -> list[tuple[str, bytes]]:
     return messages
 
 
-def _publish(host: str, port: int, messages: list[tuple[str, bytes]], started) -> None:
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    client.max_inflight_messages_set(100)
-    client.max_queued_messages_set(0)
-    client.connect(host, port)
-    client.loop_start()
-    started.set()
-    info = None
-    for topic, payload in messages:
-        info = client.publish(topic, payload, qos=1)
-    if info is not None:
-        info.wait_for_publish(120)
-    client.disconnect()
-    client.loop_stop()
+def _publish(broker: str, messages: list[tuple[str, bytes]], started, failed) -> None:
+    try:
+        publisher = MqttPublisher(broker)
+        started.set()
+        publisher.send_all(messages)
+        publisher.close()
+    except FactoryosError as error:
+        failed.put(str(error))
+        started.set()
 
 
-def _start_publisher(host: str, port: int, messages: list[tuple[str, bytes]]) -> tuple[multiprocessing.Process, float]:
-    """The publisher process, and the time it was connected and about to publish."""
+class Publisher(NamedTuple):
+    """The publisher process, the time it was connected and about to publish, and where it says why it failed."""
+
+    process: multiprocessing.Process
+    start: float
+    failed: Any
+
+    def join(self, timeout: float) -> None:
+        self.process.join(timeout)
+        if not self.failed.empty():
+            raise FactoryosError(f"the benchmark's publisher failed: {self.failed.get()}")
+
+
+def _start_publisher(broker: str, messages: list[tuple[str, bytes]]) -> Publisher:
     context = multiprocessing.get_context("spawn")
-    started = context.Event()
-    process = context.Process(target=_publish, args=(host, port, messages, started), daemon=True)
+    started, failed = context.Event(), context.SimpleQueue()
+    process = context.Process(target=_publish, args=(broker, messages, started, failed), daemon=True)
     process.start()
     started.wait(60)
-    return process, time.perf_counter()
+    return Publisher(process, time.perf_counter(), failed)
 
 
-def bare_pair(host: str, port: int, messages: list[tuple[str, bytes]], topic_filter: str) -> float:
+def bare_pair(broker: str, messages: list[tuple[str, bytes]], topic_filter: str) -> float:
     """Seconds for a bare paho subscriber to count every message; it does nothing else."""
+    host, port = parse_broker(broker)
     done = threading.Event()
     count = [0]
     total = len(messages)
@@ -114,9 +120,9 @@ def bare_pair(host: str, port: int, messages: list[tuple[str, bytes]], topic_fil
     client.loop_start()
     client.subscribe(topic_filter, qos=1)
     subscribed.wait(10)
-    publisher, start = _start_publisher(host, port, messages)
+    publisher = _start_publisher(broker, messages)
     _wait(done.is_set, publisher)
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - publisher.start
     client.disconnect()
     client.loop_stop()
     if count[0] < total:
@@ -124,68 +130,58 @@ def bare_pair(host: str, port: int, messages: list[tuple[str, bytes]], topic_fil
     return seconds
 
 
-def _wait(finished, publisher: multiprocessing.Process, grace_s: float = 120.0) -> None:
-    """Until `finished()`, or `grace_s` after the publisher is done."""
+def _wait(finished: Callable[[], bool], publisher: Publisher, grace_s: float = 120.0) -> None:
+    """Until `finished()`, or `grace_s` after the publisher is done; raises if the publisher failed."""
     deadline = None
     while not finished():
-        if deadline is None and not publisher.is_alive():
+        if deadline is None and not publisher.process.is_alive():
             deadline = time.monotonic() + grace_s
+            if not publisher.failed.empty():
+                break
         if deadline is not None and time.monotonic() > deadline:
             break
         time.sleep(0.005)
     publisher.join(30)
 
 
-def ingest(
-    broker: Annotated[str, typer.Option(help="MQTT broker, mqtt://host:port.")] = "mqtt://127.0.0.1:1883",
-    messages: Annotated[int, typer.Option(min=1, help="Messages to publish.")] = 50_000,
-    sparkplug: Annotated[bool, typer.Option("--sparkplug", help="Sparkplug B DDATA, 20 metrics each.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-    keep: Annotated[bool, typer.Option("--keep", help="Keep the benchmark's rows in the store.")] = False,
-    db: DbOption = None,
-) -> None:
-    """Publish N QoS 1 messages and ingest them into the store; compare with a bare paho pair."""
+def ingest_benchmark(broker: str, messages: int, sparkplug: bool, engine: Engine, keep: bool = False) -> dict:
+    """Publish `messages` QoS 1 messages twice, to a bare paho subscriber and to the ingester; the figures."""
     host, port = parse_broker(broker)
     run = uuid.uuid4().hex[:8]
+    site = f"bench-{run}"
     if sparkplug:
-        batch, topic_filter, data_messages = sparkplug_messages(run, messages), f"spBv1.0/bench-{run}/#", messages
+        batch, topic_filter = sparkplug_messages(run, messages), f"spBv1.0/{site}/#"
     else:
-        batch, topic_filter, data_messages = json_messages(run, messages), f"factoryos/bench-{run}/#", messages
-    bare_seconds = bare_pair(host, port, batch, topic_filter)
+        batch, topic_filter = json_messages(run, messages), f"factoryos/{site}/#"
+    bare_seconds = bare_pair(broker, batch, topic_filter)
 
-    engine = make_engine(db)
-    migrate(engine)
     store = TelemetryStore(engine)
     pipeline = Pipeline(store, PipelineSettings(queue_size=RECEIVE_MAXIMUM, rollup_every_s=3600)).start()
     settings = MqttSettings(
         host=host,
         port=port,
         client_id=f"factoryos-bench-{run}",
-        sparkplug_groups=(f"bench-{run}",) if sparkplug else (),
+        sparkplug_groups=(site,) if sparkplug else (),
         json_prefixes=() if sparkplug else ("factoryos",),
-        share_group=None,
         session_expiry_s=60,
         receive_maximum=RECEIVE_MAXIMUM,
     )
     connector = MqttConnector(settings, pipeline).start()
     time.sleep(0.2)  # let the subscription settle
-    expected = data_messages * (METRICS_PER_MESSAGE if sparkplug else 1)
-    site = f"bench-{run}"
-    publisher, start = _start_publisher(host, port, batch)
-    _wait(lambda: pipeline.stats.received >= len(batch), publisher)
-    seconds = time.perf_counter() - start
-    connector.stop()
-    pipeline.stop()
-    with Session(engine) as session:
-        stored = session.scalar(select(func.count()).where(MeasurementRecord.site == site))
-        if not keep:
-            session.execute(delete(MeasurementRecord).where(MeasurementRecord.site == site))
-            session.commit()
-
-    unit = "metrics" if sparkplug else "msgs"
+    publisher = _start_publisher(broker, batch)
+    try:
+        _wait(lambda: pipeline.stats.received >= len(batch), publisher)
+        seconds = time.perf_counter() - publisher.start
+    finally:
+        connector.stop()
+        pipeline.stop()
+    stored = store.measurements_of_site(site)
+    if not keep:
+        store.forget_site(site)
     figures = {
         "mode": "sparkplug" if sparkplug else "json",
-        "messages": data_messages,
+        "messages": messages,
+        "expected": messages * (METRICS_PER_MESSAGE if sparkplug else 1),
         "stored": stored,
         "seconds": round(seconds, 3),
         "msgs_per_s": round(len(batch) / seconds),
@@ -196,11 +192,4 @@ def ingest(
     }
     if sparkplug:
         figures["metrics_per_s"] = round(stored / seconds)
-    if as_json:
-        print(json.dumps(figures))
-    else:
-        console.print(
-            f"{figures['mode']}: {stored}/{expected} {unit} stored in {seconds:.2f} s "
-            f"({figures['msgs_per_s']} msg/s); bare paho pair {figures['bare_msgs_per_s']} msg/s; "
-            f"ratio {figures['ratio_to_bare']}"
-        )
+    return figures

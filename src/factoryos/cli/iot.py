@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 from rich.table import Table
 
 from factoryos.cli.common import DbOption, console, open_store
@@ -44,67 +43,29 @@ def ingest(
     db: DbOption = None,
 ) -> None:
     """Run an ingester: MQTT (Sparkplug B, JSON) and/or OPC UA into the telemetry store, until stopped."""
-    from factoryos.iot.jsonlayout import DEFAULT_PREFIX
-    from factoryos.iot.mqtt import MqttConnector, MqttSettings, parse_broker
-    from factoryos.iot.opcua import OpcUaConnector
-    from factoryos.iot.pipeline import Pipeline, PipelineSettings
-    from factoryos.iot.timeseries import TelemetryStore
-    from factoryos.iot.validate import Rules
+    from factoryos.services.ingest import IngestRequest
+    from factoryos.services.ingest import ingest as run
 
-    if broker is None and opcua is None:
-        raise FactoryosError("give --broker mqtt://host:port and/or --opcua opc.tcp://...")
-    groups = tuple(sparkplug_group or ())
-    prefixes = tuple(json_topic or ()) or (() if groups else ("factoryos",))
-    rules = Rules()
-    if plant is not None:
-        from factoryos.model.validate import load_plant
-
-        rules = Rules.for_plant(load_plant(plant))
-    settings = PipelineSettings(
-        json_prefixes=tuple(dict.fromkeys((*prefixes, DEFAULT_PREFIX))),  # OPC UA readings use the default
-        check_seq=not share,  # with a shared subscription each ingester sees only part of a node's seq
-        rules=rules,
+    request = IngestRequest(
+        broker=broker,
+        sparkplug_groups=tuple(sparkplug_group or ()),
+        json_prefixes=tuple(json_topic or ()),
+        opcua=opcua,
+        opcua_nodes=opcua_nodes,
+        client_id=client_id,
+        share=share or None,
+        plant=plant,
         max_payload_bytes=max_payload,
     )
-    pipeline = Pipeline(TelemetryStore(open_store(db)), settings).start()
     stop = threading.Event()
-    connectors = []
-    try:
-        if broker is not None:
-            host, port = parse_broker(broker)
-            mqtt_settings = MqttSettings(
-                host=host,
-                port=port,
-                client_id=client_id,
-                sparkplug_groups=groups,
-                json_prefixes=prefixes,
-                share_group=share or None,
-                host_id=client_id,
-            )
-            connectors.append(MqttConnector(mqtt_settings, pipeline).start())
-        if opcua is not None:
-            connectors.append(OpcUaConnector(opcua, _opcua_nodes(opcua_nodes), pipeline).start())
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        console.print(f"ingesting ({', '.join(type(c).__name__ for c in connectors)}); Ctrl-C stops")
-        stop.wait(duration)
-    finally:
-        for connector in connectors:
-            connector.stop()
-        pipeline.stop()
-    s = pipeline.stats
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+    def started(connectors: list[str]) -> None:
+        console.print(f"ingesting ({', '.join(connectors)}); Ctrl-C stops")
+
+    s = run(open_store(db), request, stop, duration, on_started=started)
     console.print(f"{s.received} messages, {s.stored_rows} readings stored, {s.dead_letters} dead letters")
-
-
-def _opcua_nodes(path: Path | None):
-    from factoryos.iot.opcua import OpcUaNode
-
-    if path is None:
-        raise FactoryosError("--opcua needs --opcua-nodes FILE mapping nodes to equipment")
-    try:
-        return [OpcUaNode(**entry) for entry in yaml.safe_load(path.read_text(encoding="utf-8"))]
-    except (OSError, TypeError, yaml.YAMLError) as error:
-        raise FactoryosError(f"{path}: expected a list of {{node_id, equipment, name, unit, kind}}: {error}") from None
 
 
 def _when(text: str | None, default: datetime) -> datetime:
@@ -144,7 +105,8 @@ def oee(
 ) -> None:
     """OEE to ISO 22400-2 (availability x performance x quality) with the six big losses, from stored data."""
     from factoryos.iot import oee as model
-    from factoryos.iot.timeseries import TelemetryStore, from_us, to_us
+    from factoryos.model.readings import from_us, to_us
+    from factoryos.store.timeseries import TelemetryStore
 
     if by not in ("equipment", "line", "shift", "day"):
         raise FactoryosError(f"--by {by!r}: expected equipment, line, shift or day")
@@ -222,31 +184,18 @@ def dead_letters(
     db: DbOption = None,
 ) -> None:
     """What the ingesters rejected, with the reason and the raw payload."""
-    from sqlalchemy.orm import Session
+    from factoryos.services.ingest import dead_letters as rejected
 
-    from factoryos.store.events import dead_letters as query
-
-    with Session(open_store(db)) as session:
-        letters = query(session, channel, limit)
+    letters = rejected(open_store(db), channel, limit)
     if as_json:
-        rows = [
-            {
-                "id": d.id,
-                "received_at": d.received_at.isoformat(),
-                "channel": d.channel,
-                "source": d.source,
-                "reason": d.reason,
-                "raw": d.raw.hex(),
-            }
-            for d in letters
-        ]
-        print(json.dumps(rows, indent=2))
+        shown = [d | {"received_at": d["received_at"].isoformat(), "raw": d["raw"].hex()} for d in letters]
+        print(json.dumps(shown, indent=2))
         return
     table = Table("id", "received", "channel", "source", "reason", "raw", title=f"{len(letters)} dead letters")
     for d in letters:
-        raw = d.raw[:48]
-        shown = repr(raw)[2:-1] + ("..." if len(d.raw) > 48 else "")
-        table.add_row(str(d.id), f"{d.received_at:%Y-%m-%d %H:%M:%S}", d.channel, d.source, d.reason, shown)
+        raw = repr(d["raw"][:48])[2:-1] + ("..." if len(d["raw"]) > 48 else "")
+        received = f"{d['received_at']:%Y-%m-%d %H:%M:%S}"
+        table.add_row(str(d["id"]), received, d["channel"], d["source"], d["reason"], raw)
     console.print(table)
 
 
@@ -259,18 +208,17 @@ def retention(
     db: DbOption = None,
 ) -> None:
     """Show the retention settings, or set one series' days to keep."""
-    from factoryos.iot.timeseries import TelemetryStore
+    from factoryos.services import ingest as service
 
-    store = TelemetryStore(open_store(db))
-    if series is not None:
-        if days is None or days <= 0:
-            raise FactoryosError("give the days to keep, a positive number")
-        try:
-            store.set_retention(series, days)
-        except ValueError as error:
-            raise FactoryosError(str(error)) from None
+    engine = open_store(db)
+    if series is None:
+        settings = service.retention(engine)
+    elif days is None:
+        raise FactoryosError("give the days to keep, a positive number")
+    else:
+        settings = service.set_retention(engine, series, days)
     table = Table("series", "days kept")
-    for name, keep in store.retention().items():
+    for name, keep in settings.items():
         table.add_row(name, f"{keep:g}")
     console.print(table)
 
@@ -278,9 +226,9 @@ def retention(
 @app.command()
 def prune(db: DbOption = None) -> None:
     """Delete telemetry older than its retention."""
-    from factoryos.iot.timeseries import TelemetryStore
+    from factoryos.services.ingest import prune as run
 
-    deleted = TelemetryStore(open_store(db)).prune(datetime.now(UTC))
+    deleted = run(open_store(db), datetime.now(UTC))
     console.print(", ".join(f"{series}: {n} deleted" for series, n in deleted.items()))
 
 
@@ -291,9 +239,9 @@ def rollup(
     db: DbOption = None,
 ) -> None:
     """Recompute the 1-minute and 1-hour rollups of a time window (the ingester keeps them current)."""
-    from factoryos.iot.timeseries import TelemetryStore, to_us
+    from factoryos.services.ingest import rollup as run
 
     end = _when(to, datetime.now(UTC))
     start = _when(from_, end)
-    TelemetryStore(open_store(db)).refresh_rollups(to_us(start), to_us(end))
+    run(open_store(db), start, end)
     console.print(f"rollups recomputed from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")

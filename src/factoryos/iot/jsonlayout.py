@@ -31,9 +31,8 @@ import orjson
 from pydantic import ValidationError
 
 from factoryos.iot.messages import DecodeError, Row
-from factoryos.iot.timeseries import event_row, from_us, to_us
 from factoryos.model.events import EquipmentState, Event, EventKind
-from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+from factoryos.model.readings import CountRow, MeasurementRow, StateChangeRow, event_row, from_us, to_us
 
 DEFAULT_PREFIX = "factoryos"
 KINDS = frozenset(k.value for k in EventKind)

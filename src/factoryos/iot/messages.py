@@ -1,6 +1,6 @@
 """What connectors hand to the pipeline and what decoders hand back.
 
-Rows are the time-series tables' tuples (`factoryos.store.telemetry`), or a validated `Event` for kinds that
+Rows are the floor's readings (`factoryos.model.readings`), or a validated `Event` for kinds that
 have no table of their own, so the pipeline can batch them without building an object per reading.
 """
 
@@ -10,9 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from factoryos.iot.timeseries import BirthRow
 from factoryos.model.events import Event
-from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+from factoryos.model.readings import BirthRow, CountRow, MeasurementRow, StateChangeRow
 
 Row = MeasurementRow | StateChangeRow | CountRow | Event
 

@@ -23,7 +23,7 @@ from asyncua import Client
 from factoryos.iot.jsonlayout import DEFAULT_PREFIX
 from factoryos.iot.messages import Inbound
 from factoryos.iot.pipeline import Pipeline
-from factoryos.iot.timeseries import to_us
+from factoryos.model.readings import to_us
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from factoryos.iot.jsonlayout import DEFAULT_PREFIX, decode_json
 from factoryos.iot.messages import Ack, Decoded, DecodeError, Inbound, Row
 from factoryos.iot.sparkplug import NAMESPACE, SparkplugHost, parse_topic
-from factoryos.iot.timeseries import Batch, DeadLetterRow, TelemetryStore
 from factoryos.iot.validate import Checker, Rules
+from factoryos.store.timeseries import Batch, DeadLetterRow, TelemetryStore
 
 log = logging.getLogger(__name__)
 

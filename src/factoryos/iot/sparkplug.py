@@ -38,8 +38,7 @@ from google.protobuf.message import DecodeError as ProtobufDecodeError
 
 from factoryos.iot import sparkplug_b_pb2 as pb
 from factoryos.iot.messages import Decoded, DecodeError
-from factoryos.iot.timeseries import BirthRow
-from factoryos.store.telemetry import CountRow, StateChangeRow
+from factoryos.model.readings import BirthRow, CountRow, StateChangeRow
 
 NAMESPACE = "spBv1.0"
 NODE_TYPES = frozenset({"NBIRTH", "NDATA", "NDEATH", "NCMD"})

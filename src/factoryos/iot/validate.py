@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from factoryos.iot.messages import Row
 from factoryos.model.events import EquipmentState
 from factoryos.model.plant import Plant
-from factoryos.store.telemetry import CountRow, MeasurementRow, StateChangeRow
+from factoryos.model.readings import CountRow, MeasurementRow, StateChangeRow
 
 # Units a reading may carry: SI and the customary shop-floor ones, UCUM-style spellings, "1" for none.
 UNITS = frozenset().union(

@@ -4,17 +4,17 @@ Why not the `events` table: a plant sends hundreds of thousands of readings a se
 columns is several times cheaper to insert and to aggregate than a JSON payload. Timestamps are integer
 microseconds since the Unix epoch (UTC) so that bulk inserts bind plain integers and rollup buckets are
 the same integer arithmetic on SQLite and PostgreSQL. Each raw table's primary key is the idempotency key
-(source, seq, equipment[, name]): a redelivered message is ignored by the insert. The row tuples below are in
-column order, so a batch of them goes straight to `executemany`. The primary keys lead with equipment (and
-name), which serves per-equipment queries; the `ts_us` indexes serve time windows and rollups. (On SQLite
-ordinary rowid tables insert faster here than WITHOUT ROWID ones: the time index then carries a rowid, not
-the wide key.)
+(source, seq, equipment[, name]): a redelivered message is ignored by the insert. The readings
+(`factoryos.model.readings`) are tuples in these tables' column order, so a batch of them goes straight to
+`executemany`. The primary keys lead with equipment (and name), which serves per-equipment queries; the
+`ts_us` indexes serve time windows and rollups. (On SQLite ordinary rowid tables insert faster here than
+WITHOUT ROWID ones: the time index then carries a rowid, not the wide key.)
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,39 +23,6 @@ from factoryos.store.db import Base
 
 MINUTE_US = 60_000_000
 HOUR_US = 60 * MINUTE_US
-
-
-class MeasurementRow(NamedTuple):
-    ts_us: int
-    site: str
-    equipment: str
-    name: str
-    value: float
-    unit: str
-    source: str
-    seq: int
-
-
-class StateChangeRow(NamedTuple):
-    ts_us: int
-    site: str
-    equipment: str
-    state: str
-    reason: str | None
-    source: str
-    seq: int
-
-
-class CountRow(NamedTuple):
-    ts_us: int
-    site: str
-    equipment: str
-    good: int
-    scrap: int
-    rework: int
-    material: str | None
-    source: str
-    seq: int
 
 
 class MeasurementRecord(Base):

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import chain
 
-from sqlalchemy import Connection, Engine, Table, delete, select, text
+from sqlalchemy import Connection, Engine, Table, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
+from factoryos.model.readings import BirthRow, CountRow, MeasurementRow, StateChangeRow, event_row, from_us, to_us
 from factoryos.store.db import transaction
 from factoryos.store.events import SqlEventStore, event_columns, record_dead_letter
 from factoryos.store.tables import EventRecord
@@ -31,14 +33,11 @@ from factoryos.store.telemetry import (
     MINUTE_US,
     CountRecord,
     CountRollup,
-    CountRow,
     MeasurementRecord,
     MeasurementRollup,
-    MeasurementRow,
     RetentionSetting,
     SparkplugBirth,
     StateChangeRecord,
-    StateChangeRow,
 )
 
 DEFAULT_RETENTION_DAYS = {
@@ -58,15 +57,6 @@ class DeadLetterRow:
     source: str
     reason: str
     raw: bytes
-
-
-@dataclass
-class BirthRow:
-    group_id: str
-    node_id: str
-    device_id: str
-    bd_seq: int
-    metrics: list[list]
 
 
 @dataclass
@@ -97,22 +87,6 @@ class Batch:
     def ts_range(self) -> tuple[int, int] | None:
         stamps = [r[0] for rows in (self.measurements, self.states, self.counts) for r in rows]
         return (min(stamps), max(stamps)) if stamps else None
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_US = timedelta(microseconds=1)
-
-
-def to_us(ts: datetime) -> int:
-    """Microseconds since the epoch; a naive `ts` is local time. (One aware subtraction and an integer
-    division: this runs once per JSON reading.)"""
-    if ts.tzinfo is None:
-        ts = ts.astimezone(UTC)
-    return (ts - EPOCH) // ONE_US
-
-
-def from_us(ts_us: int) -> datetime:
-    return EPOCH + timedelta(microseconds=ts_us)
 
 
 def _insert_ignore(dialect: str, table: Table, rows: int = 1) -> str:
@@ -296,6 +270,17 @@ class TelemetryStore:
                 for statement in sql:
                     session.execute(text(statement), window)
 
+    def measurements_of_site(self, site: str) -> int:
+        """How many measurements of `site` are stored."""
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).where(MeasurementRecord.site == site)) or 0
+
+    def forget_site(self, site: str) -> None:
+        """Delete every raw reading of `site` (a benchmark's, say)."""
+        with transaction(self.engine) as session:
+            for record in (MeasurementRecord, StateChangeRecord, CountRecord):
+                session.execute(delete(record).where(record.site == site))
+
     def retention(self) -> dict[str, float]:
         with Session(self.engine) as session:
             stored = dict(session.execute(select(RetentionSetting.series, RetentionSetting.keep_days)).all())
@@ -303,7 +288,7 @@ class TelemetryStore:
 
     def set_retention(self, series: str, keep_days: float) -> None:
         if series not in DEFAULT_RETENTION_DAYS:
-            raise ValueError(f"unknown series {series!r}; one of {', '.join(DEFAULT_RETENTION_DAYS)}")
+            raise FactoryosError(f"unknown series {series!r}; one of {', '.join(DEFAULT_RETENTION_DAYS)}")
         with transaction(self.engine) as session:
             session.merge(RetentionSetting(series=series, keep_days=keep_days))
 
@@ -356,31 +341,6 @@ _RECORDS = {
     EventKind.MEASUREMENT: MeasurementRecord,
 }
 _TABLES = {"measurements": MeasurementRecord, "state_changes": StateChangeRecord, "counts": CountRecord}
-
-
-def event_row(event: Event) -> MeasurementRow | StateChangeRow | CountRow | Event:
-    """A validated event as the row of its time-series table, or itself if its kind has none."""
-    p = event.payload
-    ts_us = to_us(event.ts)
-    if event.kind is EventKind.MEASUREMENT:
-        return MeasurementRow(
-            ts_us, event.site, event.equipment, p["name"], p["value"], p["unit"], event.source, event.seq
-        )
-    if event.kind is EventKind.STATE:
-        return StateChangeRow(ts_us, event.site, event.equipment, p["state"], p.get("reason"), event.source, event.seq)
-    if event.kind is EventKind.COUNT:
-        return CountRow(
-            ts_us,
-            event.site,
-            event.equipment,
-            p.get("good", 0),
-            p.get("scrap", 0),
-            p.get("rework", 0),
-            p.get("material"),
-            event.source,
-            event.seq,
-        )
-    return event
 
 
 def _event(kind: EventKind, record) -> Event:

@@ -113,9 +113,9 @@ def replicate(
     bus = EventBus(RollingEventStore(keep=10_000)) if events or broker else None
     bridge = None
     if broker:
-        from factoryos.twin.mqtt_out import MqttOut
+        from factoryos.iot.publisher import MqttPublisher
 
-        bridge = MqttOut(broker, client_id=f"twin-{scenario}-{seed}").attach(bus)  # type: ignore[arg-type]
+        bridge = MqttPublisher(broker, client_id=f"twin-{scenario}-{seed}").attach(bus)  # type: ignore[arg-type]
     run = prepare(plant, scenario, days, seed, bus=bus, schedule_seconds=schedule_seconds)
     metrics = _without_gc_pressure(lambda: run.floor.run(run.horizon))
     if bridge is not None:

@@ -1,0 +1,143 @@
+"""The ingestion use cases: run an ingester, see what the store holds and what was rejected, keep it pruned.
+
+Each is one function over the store and the IoT connectors, called by the CLI (and the API): the edges parse
+their options into these arguments and print what comes back.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+from sqlalchemy import Engine
+
+from factoryos.iot.jsonlayout import DEFAULT_PREFIX
+from factoryos.iot.mqtt import MqttConnector, MqttSettings, parse_broker
+from factoryos.iot.opcua import OpcUaConnector, OpcUaNode
+from factoryos.iot.pipeline import Pipeline, PipelineSettings, Stats
+from factoryos.iot.validate import Rules
+from factoryos.model.errors import FactoryosError
+from factoryos.model.readings import to_us
+from factoryos.model.validate import load_plant
+from factoryos.store import events as dead_letter_store
+from factoryos.store.db import transaction
+from factoryos.store.timeseries import TelemetryStore
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    """What to ingest and how.
+
+    json_prefixes: JSON topic layout prefixes (default `factoryos` when no Sparkplug group is given).
+    share: a shared-subscription group splitting the data among ingesters, or None for all of it.
+    plant: accept readings of this plant's equipment only.
+    """
+
+    broker: str | None = None
+    sparkplug_groups: tuple[str, ...] = ()
+    json_prefixes: tuple[str, ...] = ()
+    opcua: str | None = None
+    opcua_nodes: Path | None = None
+    client_id: str = "factoryos-ingest"
+    share: str | None = "factoryos"
+    plant: Path | None = None
+    max_payload_bytes: int = 256 * 1024
+
+
+def ingest(
+    engine: Engine,
+    request: IngestRequest,
+    stop: threading.Event,
+    duration_s: float | None = None,
+    on_started: Callable[[list[str]], None] | None = None,
+) -> Stats:
+    """Run an ingester until `stop` is set (or `duration_s` has passed); returns what it did.
+    `on_started` gets the names of the connectors once they run."""
+    if request.broker is None and request.opcua is None:
+        raise FactoryosError("give --broker mqtt://host:port and/or --opcua opc.tcp://...")
+    nodes = opcua_nodes(request.opcua_nodes) if request.opcua is not None else []
+    prefixes = request.json_prefixes or (() if request.sparkplug_groups else (DEFAULT_PREFIX,))
+    rules = Rules.for_plant(load_plant(request.plant)) if request.plant is not None else Rules()
+    settings = PipelineSettings(
+        json_prefixes=tuple(dict.fromkeys((*prefixes, DEFAULT_PREFIX))),  # OPC UA readings use the default
+        check_seq=not request.share,  # with a shared subscription each ingester sees only part of a node's seq
+        rules=rules,
+        max_payload_bytes=request.max_payload_bytes,
+    )
+    pipeline = Pipeline(TelemetryStore(engine), settings).start()
+    connectors: list[MqttConnector | OpcUaConnector] = []
+    try:
+        if request.broker is not None:
+            host, port = parse_broker(request.broker)
+            mqtt_settings = MqttSettings(
+                host=host,
+                port=port,
+                client_id=request.client_id,
+                sparkplug_groups=request.sparkplug_groups,
+                json_prefixes=prefixes,
+                share_group=request.share or None,
+                host_id=request.client_id,
+            )
+            connectors.append(MqttConnector(mqtt_settings, pipeline).start())
+        if request.opcua is not None:
+            connectors.append(OpcUaConnector(request.opcua, nodes, pipeline).start())
+        if on_started is not None:
+            on_started([type(c).__name__ for c in connectors])
+        stop.wait(duration_s)
+    finally:
+        for connector in connectors:
+            connector.stop()
+        pipeline.stop()
+    return pipeline.stats
+
+
+def opcua_nodes(path: Path | None) -> list[OpcUaNode]:
+    """The OPC UA nodes to subscribe to, from a YAML list of {node_id, equipment, name, unit, kind}."""
+    if path is None:
+        raise FactoryosError("--opcua needs --opcua-nodes FILE mapping nodes to equipment")
+    try:
+        return [OpcUaNode(**entry) for entry in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    except (OSError, TypeError, yaml.YAMLError) as error:
+        raise FactoryosError(f"{path}: expected a list of {{node_id, equipment, name, unit, kind}}: {error}") from None
+
+
+def dead_letters(engine: Engine, channel: str | None = None, limit: int = 20) -> list[dict]:
+    """What was rejected, newest first: id, received_at, channel, source, reason and the raw bytes."""
+    with transaction(engine) as session:
+        return [
+            {
+                "id": d.id,
+                "received_at": d.received_at,
+                "channel": d.channel,
+                "source": d.source,
+                "reason": d.reason,
+                "raw": d.raw,
+            }
+            for d in dead_letter_store.dead_letters(session, channel, limit)
+        ]
+
+
+def retention(engine: Engine) -> dict[str, float]:
+    """Days kept per series."""
+    return TelemetryStore(engine).retention()
+
+
+def set_retention(engine: Engine, series: str, keep_days: float) -> dict[str, float]:
+    """Keep `series` for `keep_days`; returns the settings now in force."""
+    store = TelemetryStore(engine)
+    store.set_retention(series, keep_days)
+    return store.retention()
+
+
+def prune(engine: Engine, now: datetime) -> dict[str, int]:
+    """Delete what is older than its retention; rows deleted per series."""
+    return TelemetryStore(engine).prune(now)
+
+
+def rollup(engine: Engine, start: datetime, end: datetime) -> None:
+    """Recompute the 1-minute and 1-hour rollups of [start, end]."""
+    TelemetryStore(engine).refresh_rollups(to_us(start), to_us(end))
