@@ -7,15 +7,16 @@ can choose) are checked here, on the structurally valid plant.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from factoryos.model.configuration import rule_violations, selectable_options
 from factoryos.model.errors import FactoryosError
-from factoryos.model.plant import Condition, Plant, Product
+from factoryos.model.plant import Condition, Plant, Product, RoutingOperation
 from factoryos.model.yamlfile import Location, YamlDocument, decode, format_path, read_yaml
 
 Issue = tuple[Location, str]
@@ -26,6 +27,9 @@ that walks a BOM (explosion, scheduling, the twin) may then do so without a dept
 
 @dataclass(frozen=True)
 class PlantIssue:
+    """One problem in a plant file: the file, the path inside it (`areas.a1.work_centers`), its line, and what
+    is wrong."""
+
     file: str
     path: str
     line: int | None
@@ -37,6 +41,8 @@ class PlantIssue:
 
 
 class PlantFileError(FactoryosError):
+    """A plant file that does not validate; `issues` lists every problem found."""
+
     def __init__(self, issues: list[PlantIssue]) -> None:
         self.issues = issues
         noun = "error" if len(issues) == 1 else "errors"
@@ -70,7 +76,7 @@ def check_plant_text(text: str, file: str = "<plant>") -> tuple[Plant | None, li
     return (None if issues else plant), issues
 
 
-def _pydantic_issue(file: str, document: YamlDocument, error: dict) -> PlantIssue:
+def _pydantic_issue(file: str, document: YamlDocument, error: ErrorDetails) -> PlantIssue:
     path = tuple(error["loc"])
     message = error["msg"]
     if error["type"] == "extra_forbidden":
@@ -133,7 +139,7 @@ def _duplicate_equipment(plant: Plant) -> Iterator[Issue]:
                     seen[equipment_id] = path
 
 
-def _unknown(kind: str, ref: str, known) -> str:
+def _unknown(kind: str, ref: str, known: Iterable[str]) -> str:
     choices = sorted(known)
     hint = f"; expected one of {choices[:8]}{' ...' if len(choices) > 8 else ''}" if choices else ""
     return f"unknown {kind} {ref!r}{hint}"
@@ -164,6 +170,18 @@ def _equipment_references(plant: Plant) -> Iterator[Issue]:
 
 
 def _material_references(plant: Plant) -> Iterator[Issue]:
+    yield from _bom_references(plant)
+    yield from _supplier_references(plant)
+    yield from _material_sources(plant)
+    for i, lot in enumerate(plant.inventory):
+        if lot.material not in plant.materials:
+            yield ("inventory", i, "material"), _unknown("material", lot.material, plant.materials)
+    for cust_id, customer in plant.customers.items():
+        if customer.tenant not in plant.tenants:
+            yield ("customers", cust_id, "tenant"), _unknown("tenant", customer.tenant, plant.tenants)
+
+
+def _bom_references(plant: Plant) -> Iterator[Issue]:
     materials = plant.materials
     for parent, lines in plant.boms.items():
         if parent not in materials:
@@ -173,27 +191,28 @@ def _material_references(plant: Plant) -> Iterator[Issue]:
         for i, line in enumerate(lines):
             if line.component not in materials:
                 yield ("boms", parent, i, "component"), _unknown("material", line.component, materials)
-    supplied = set()
+
+
+def _supplier_references(plant: Plant) -> Iterator[Issue]:
+    materials = plant.materials
     for sup_id, supplier in plant.suppliers.items():
-        for i, material in enumerate(supplier.materials):
-            supplied.add(material)
-            if material not in materials:
-                yield ("suppliers", sup_id, "materials", i), _unknown("material", material, materials)
-            elif materials[material].source != "buy":
-                yield ("suppliers", sup_id, "materials", i), f"material {material!r} is made, not bought"
-    for mat_id, material in materials.items():
+        for i, mat_id in enumerate(supplier.materials):
+            if mat_id not in materials:
+                yield ("suppliers", sup_id, "materials", i), _unknown("material", mat_id, materials)
+            elif materials[mat_id].source != "buy":
+                yield ("suppliers", sup_id, "materials", i), f"material {mat_id!r} is made, not bought"
+
+
+def _material_sources(plant: Plant) -> Iterator[Issue]:
+    """A bought material has a supplier; a made one has a routing and, unless raw, a BOM."""
+    supplied = {mat_id for supplier in plant.suppliers.values() for mat_id in supplier.materials}
+    for mat_id, material in plant.materials.items():
         if material.source == "buy" and mat_id not in supplied:
             yield ("materials", mat_id, "source"), "a bought material needs a supplier that lists it"
         if material.source == "make" and mat_id not in plant.routings:
             yield ("materials", mat_id, "source"), "a made material needs a routing"
         if material.source == "make" and mat_id not in plant.boms and material.kind != "raw":
             yield ("materials", mat_id), "a made material needs a BOM (what it is made from)"
-    for i, lot in enumerate(plant.inventory):
-        if lot.material not in materials:
-            yield ("inventory", i, "material"), _unknown("material", lot.material, materials)
-    for cust_id, customer in plant.customers.items():
-        if customer.tenant not in plant.tenants:
-            yield ("customers", cust_id, "tenant"), _unknown("tenant", customer.tenant, plant.tenants)
 
 
 def _bom_cycles(plant: Plant) -> Iterator[Issue]:
@@ -233,7 +252,7 @@ def _bom_cycles(plant: Plant) -> Iterator[Issue]:
 
 
 def _routing_issues(plant: Plant) -> Iterator[Issue]:
-    units, centers = plant.work_units(), plant.work_centers()
+    equipment = [*plant.work_units(), *plant.work_centers()]
     capabilities = {c for eq in plant.equipment_classes.values() for c in eq.capabilities}
     for mat_id, routing in plant.routings.items():
         path = ("routings", mat_id)
@@ -247,26 +266,33 @@ def _routing_issues(plant: Plant) -> Iterator[Issue]:
             if op.id in seen:
                 yield (*op_path, "id"), f"duplicate operation id {op.id!r}"
             seen.add(op.id)
-            for j, equipment in enumerate(op.equipment):
-                if equipment not in units and equipment not in centers:
-                    yield (*op_path, "equipment", j), _unknown("equipment", equipment, [*units, *centers])
-            if op.capability not in capabilities:
-                yield (*op_path, "capability"), f"no equipment class offers capability {op.capability!r}"
-            elif not plant.eligible_units(op):
-                yield (
-                    (*op_path, "equipment"),
-                    f"no equipment can do this operation: none of "
-                    f"{op.equipment or 'the work units that exist'} has capability {op.capability!r}",
-                )
-            if op.changeover_group and op.changeover_group not in plant.changeovers:
-                yield (
-                    (*op_path, "changeover_group"),
-                    _unknown("changeover group", op.changeover_group, plant.changeovers),
-                )
-            yield from _condition_issues(plant, op.when, (*op_path, "when"))
+            yield from _operation_issues(plant, op, op_path, equipment, capabilities)
     for parent, lines in plant.boms.items():
         for i, line in enumerate(lines):
             yield from _condition_issues(plant, line.when, ("boms", parent, i, "when"))
+
+
+def _operation_issues(
+    plant: Plant, op: RoutingOperation, op_path: Location, equipment: list[str], capabilities: set[str]
+) -> Iterator[Issue]:
+    """The equipment, capability, changeover group and condition one routing operation names exist."""
+    for j, name in enumerate(op.equipment):
+        if name not in equipment:
+            yield (*op_path, "equipment", j), _unknown("equipment", name, equipment)
+    if op.capability not in capabilities:
+        yield (*op_path, "capability"), f"no equipment class offers capability {op.capability!r}"
+    elif not plant.eligible_units(op):
+        yield (
+            (*op_path, "equipment"),
+            f"no equipment can do this operation: none of "
+            f"{op.equipment or 'the work units that exist'} has capability {op.capability!r}",
+        )
+    if op.changeover_group and op.changeover_group not in plant.changeovers:
+        yield (
+            (*op_path, "changeover_group"),
+            _unknown("changeover group", op.changeover_group, plant.changeovers),
+        )
+    yield from _condition_issues(plant, op.when, (*op_path, "when"))
 
 
 def _changeover_issues(plant: Plant) -> Iterator[Issue]:
@@ -300,7 +326,9 @@ def _all_options(plant: Plant) -> dict[str, set[str]]:
     return options
 
 
-def _condition_issues(plant: Plant, condition: Condition | None, path: Location, options=None) -> Iterator[Issue]:
+def _condition_issues(
+    plant: Plant, condition: Condition | None, path: Location, options: dict[str, set[str]] | None = None
+) -> Iterator[Issue]:
     options = options if options is not None else _all_options(plant)
     for family, chosen in (condition or {}).items():
         if family not in options:
@@ -325,15 +353,7 @@ def _product_issues(plant: Plant) -> Iterator[Issue]:
         if product.tenant not in plant.tenants:
             yield (*path, "tenant"), _unknown("tenant", product.tenant, plant.tenants)
         own = {fam_id: set(fam.options) for fam_id, fam in product.option_families.items()}
-        for fam_id, family in product.option_families.items():
-            if family.default is not None and family.default not in family.options:
-                yield (
-                    (*path, "option_families", fam_id, "default"),
-                    _unknown("option", family.default, family.options),
-                )
-            mixes = [o.mix for o in family.options.values()]
-            if any(mixes) and abs(sum(mixes) - 1) > 0.01:
-                yield (*path, "option_families", fam_id), "option mix shares must add up to 1"
+        yield from _option_family_issues(product, path)
         broken_rules = False
         for i, rule in enumerate(product.rules):
             for part in ("when", "requires", "excludes"):
@@ -343,6 +363,19 @@ def _product_issues(plant: Plant) -> Iterator[Issue]:
         if broken_rules or not product.option_families:
             continue
         yield from _option_issues(product, path)
+
+
+def _option_family_issues(product: Product, path: Location) -> Iterator[Issue]:
+    """Each option family's default is one of its options and its mix shares, if given, add up to 1."""
+    for fam_id, family in product.option_families.items():
+        if family.default is not None and family.default not in family.options:
+            yield (
+                (*path, "option_families", fam_id, "default"),
+                _unknown("option", family.default, family.options),
+            )
+        mixes = [o.mix for o in family.options.values()]
+        if any(mixes) and abs(sum(mixes) - 1) > 0.01:
+            yield (*path, "option_families", fam_id), "option mix shares must add up to 1"
 
 
 def _option_issues(product: Product, path: Location) -> Iterator[Issue]:
