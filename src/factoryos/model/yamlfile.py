@@ -41,6 +41,8 @@ def format_path(path: Location) -> str:
 
 @dataclass(frozen=True)
 class YamlIssue:
+    """A problem with the YAML itself (not the plant it describes): where in the document, its line, and what."""
+
     path: Location
     line: int | None
     message: str
@@ -48,6 +50,8 @@ class YamlIssue:
 
 @dataclass
 class YamlDocument:
+    """A parsed document: its data (None if unreadable), the line of each path that has one, and the issues."""
+
     data: Any
     lines: dict[Location, int]
     issues: list[YamlIssue]
@@ -127,7 +131,8 @@ def _check_shape(text: str) -> YamlIssue | None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                return YamlIssue((), event.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+                line = event.start_mark.line + 1 if event.start_mark else None
+                return YamlIssue((), line, f"nested more than {MAX_DEPTH} levels deep")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
     return None
@@ -181,7 +186,7 @@ def _build(node: yaml.Node, path: Location, document: YamlDocument, constructor:
         return _build_mapping(node, path, document, constructor)
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), document, constructor) for i, item in enumerate(node.value)]
-    if node.tag in _SEXAGESIMAL and not node.style and ":" in node.value:
+    if isinstance(node, yaml.ScalarNode) and node.tag in _SEXAGESIMAL and not node.style and ":" in node.value:
         return node.value  # YAML 1.1 reads `22:30` as the number 1350; a plant file means a time of day
     try:
         return constructor.construct_object(node, deep=True)
@@ -190,21 +195,12 @@ def _build(node: yaml.Node, path: Location, document: YamlDocument, constructor:
         return None
 
 
-def _build_mapping(node: yaml.MappingNode, path: Location, document: YamlDocument, constructor) -> dict[str, Any]:
+def _build_mapping(
+    node: yaml.MappingNode, path: Location, document: YamlDocument, constructor: SafeConstructor
+) -> dict[str, Any]:
     """Keys as written; merged keys (`<<`) first, so that the mapping's own keys override them."""
-    result: dict[str, Any] = {}
-    merged: set[str] = set()
-    for key_node, value_node in node.value:
-        if key_node.tag == _MERGE:
-            for source in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
-                if not isinstance(source, yaml.MappingNode):
-                    line = source.start_mark.line + 1
-                    document.issues.append(YamlIssue(path, line, "a merge key (<<) takes a mapping or a list of them"))
-                    continue
-                for key, value in _build_mapping(source, path, document, constructor).items():
-                    if key not in result:
-                        result[key] = value
-                        merged.add(key)
+    result = _merged(node, path, document, constructor)
+    merged = set(result)
     for key_node, value_node in node.value:
         if key_node.tag == _MERGE:
             continue
@@ -219,4 +215,22 @@ def _build_mapping(node: yaml.MappingNode, path: Location, document: YamlDocumen
             continue
         merged.discard(key)
         result[key] = _build(value_node, (*path, key), document, constructor)
+    return result
+
+
+def _merged(
+    node: yaml.MappingNode, path: Location, document: YamlDocument, constructor: SafeConstructor
+) -> dict[str, Any]:
+    """The keys the mapping's merge keys (`<<`) bring in; of two sources that have a key, the first wins."""
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if key_node.tag != _MERGE:
+            continue
+        for source in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
+            if not isinstance(source, yaml.MappingNode):
+                line = source.start_mark.line + 1
+                document.issues.append(YamlIssue(path, line, "a merge key (<<) takes a mapping or a list of them"))
+                continue
+            for key, value in _build_mapping(source, path, document, constructor).items():
+                result.setdefault(key, value)
     return result
