@@ -79,7 +79,7 @@ def _feasible_with(product: Product, family_id: str, option_id: str) -> bool:
     for f, fam in product.option_families.items():
         model.add_exactly_one(chosen[f, o] for o in fam.options)
 
-    def holds(condition: Condition):  # noqa: ANN202  (a CP-SAT literal)
+    def holds(condition: Condition) -> cp_model.IntVar:
         """A literal true exactly when every family in the condition takes one of its options."""
         literal = model.new_bool_var("")
         terms = []

@@ -29,7 +29,7 @@ class RampMonthPlan:
 def efficiency(ramp: RampUp, cumulative_units: float, first_batch: float) -> float:
     """Wright's curve on the gap to mature efficiency; experience counts the first batch's size as one unit."""
     doublings = math.log2((cumulative_units + first_batch) / first_batch)
-    gap = (ramp.mature_efficiency - ramp.initial_efficiency) * ramp.learning_rate**doublings
+    gap: float = (ramp.mature_efficiency - ramp.initial_efficiency) * ramp.learning_rate**doublings
     return ramp.mature_efficiency - gap
 
 
