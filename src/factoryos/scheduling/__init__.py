@@ -12,7 +12,11 @@ Times are integers from the plan's epoch; machines, jobs and operations are refe
   not_before), precedences as (before, after) pairs; `Model` builds one by name.
 - Objectives: `Objective` (weighted sum of makespan, weighted tardiness, setup time, deviation from a
   baseline), `Lexicographic` (stages in order); `evaluate` computes a schedule's value.
-- Solvers: `solve` (the full solver: dispatching, CP-SAT, tabu search and large-neighbourhood search),
+- Batches: an operation of a batch kind (`Operation.batch`, sized by `Problem.batch_sizes`) may share its
+  machine and its [start, end) with others of its kind: an oven's rack. Every solver schedules them one
+  batch at a time (`factoryos.scheduling.batching`); the checker counts what each batch holds.
+- Solvers: `solve` (the full solver: dispatching, CP-SAT, tabu search and large-neighbourhood search,
+  within a time limit or a `Budget` of work),
   `dispatch` (one rule of `RULES`), `solve_cpsat` (one CP-SAT model). A `Schedule` is a tuple of
   `Assignment`s (machine, start, end), one per operation; `solve` returns a `Result`.
 - `makespan_lower_bound` (chains and machine loads): a schedule that reaches it is optimal.
@@ -31,7 +35,7 @@ from factoryos.scheduling.problem import Frozen, Job, Machine, Mode, Operation, 
 from factoryos.scheduling.readers import read_fjsp, read_instance, read_jssp
 from factoryos.scheduling.reschedule import MachineDown, Move, Rescheduled, RunningLate, RushOrder, reschedule
 from factoryos.scheduling.schedule import Assignment, Result, Schedule, makespan
-from factoryos.scheduling.solve import best_dispatch, solve
+from factoryos.scheduling.solve import Budget, best_dispatch, solve
 
 __all__ = [
     "MAKESPAN",
@@ -39,6 +43,7 @@ __all__ = [
     "SETUP_TIME",
     "TARDINESS",
     "Assignment",
+    "Budget",
     "Frozen",
     "Job",
     "Lexicographic",

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from factoryos.scheduling.calendar import blocked, finish
 from factoryos.scheduling.problem import Problem
-from factoryos.scheduling.schedule import Assignment, Schedule, machine_sequences
+from factoryos.scheduling.schedule import Assignment, Schedule, machine_batches
 
 
 @dataclass(frozen=True)
 class Violation:
-    """`kind` is one of: missing, eligibility, duration, calendar, release, precedence, overlap, frozen."""
+    """`kind` is one of: missing, eligibility, duration, calendar, release, precedence, overlap, batch,
+    frozen."""
 
     kind: str
     operations: tuple[int, ...]
@@ -42,9 +43,10 @@ def check(problem: Problem, schedule: Schedule) -> list[Violation]:
                 )
             )
     known = tuple(a if 0 <= a.machine < len(problem.machines) else Assignment(0, 0, 0) for a in schedule)
-    for machine, sequence in enumerate(machine_sequences(problem, known)):
-        on_machine = [op for op in sequence if schedule[op].machine == machine]
-        violations.extend(_check_machine(problem, schedule, machine, on_machine))
+    for machine, sequence in enumerate(machine_batches(problem, known)):
+        on_machine = [batch for batch in sequence if schedule[batch[0]].machine == machine]
+        violations.extend(_check_batches(problem, machine, on_machine))
+        violations.extend(_check_machine(problem, schedule, machine, [batch[0] for batch in on_machine]))
     return violations
 
 
@@ -87,7 +89,25 @@ def _check_operation(problem: Problem, schedule: Schedule, op: int) -> list[Viol
     return found
 
 
+def _check_batches(problem: Problem, machine: int, batches: list[list[int]]) -> list[Violation]:
+    """A batch holds at most its kind's batch size."""
+    found = []
+    for batch in batches:
+        size = problem.batch_sizes[problem.operations[batch[0]].batch] if len(batch) > 1 else 1
+        if len(batch) > size:
+            found.append(
+                Violation(
+                    "batch",
+                    tuple(batch),
+                    f"on {problem.machines[machine].name!r}, a batch of {len(batch)} operations "
+                    f"({problem.label(batch[0])} ...) runs together, more than its batch size {size}",
+                )
+            )
+    return found
+
+
 def _check_machine(problem: Problem, schedule: Schedule, machine: int, sequence: list[int]) -> list[Violation]:
+    """Batches (each by its first operation) one at a time, each after the previous one's end and changeover."""
     found = []
     name = problem.machines[machine].name
     previous = None

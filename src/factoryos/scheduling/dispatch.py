@@ -4,7 +4,8 @@ A serial Giffler-Thompson scheme with per-machine conflict sets. Among the ready
 could complete first sets C* and its machine M*; the rule picks, among the ready operations that can start
 on M* before C* and finish there no later than on any other eligible machine, which one goes on M* next
 (without that condition long operations go to slow machines: LPT on Brandimarte's mk02 took 55, not 39).
-Calendars, changeovers, release dates, frozen operations and precedences (DAGs) are respected.
+Calendars, changeovers, release dates, frozen operations and precedences (DAGs) are respected; batch
+operations are dispatched one batch at a time (`factoryos.scheduling.batching`).
 
 Dispatched operations are appended to their machine: they never fill a gap left between operations
 dispatched earlier (gaps before frozen operations are still used). Classic Giffler-Thompson builds active
@@ -24,6 +25,7 @@ from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 
 from factoryos.model.errors import FactoryosError
+from factoryos.scheduling.batching import batched
 from factoryos.scheduling.calendar import earliest_start, finish
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Assignment, Schedule
@@ -111,6 +113,9 @@ def dispatch(problem: Problem, rule: str = "MWKR") -> Schedule:
     """A schedule built by one dispatching rule (see RULES)."""
     if rule not in RULES:
         raise FactoryosError(f"unknown dispatching rule {rule!r}; choose from {', '.join(RULES)}")
+    batches = batched(problem)
+    if batches is not None:
+        return batches.expand(dispatch(batches.problem, rule))
     floor = _Floor(problem)
     remaining_work = [sum(problem.operations[op].min_duration for op in job.operations) for job in problem.jobs]
     remaining_ops = [len(job.operations) for job in problem.jobs]
@@ -123,6 +128,10 @@ def dispatch_in_order(problem: Problem, key: Sequence[float]) -> Schedule:
     """A schedule that places ready operations strictly by `key` (smallest first), each in its earliest
     slot after what its machine already has: with the old start times as key, this repairs a schedule
     while keeping its order."""
+    batches = batched(problem)
+    if batches is not None:
+        reduced_key = [min(key[op] for op in members) for members in batches.members]
+        return batches.expand(dispatch_in_order(batches.problem, reduced_key))
     floor = _Floor(problem)
     heap = [(key[op], op) for op in floor.ready]
     heap.sort()

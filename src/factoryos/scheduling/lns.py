@@ -7,6 +7,7 @@ adapt: they grow while CP-SAT solves them to optimality quickly and shrink while
 
 from __future__ import annotations
 
+import math
 import random
 import time
 
@@ -34,15 +35,18 @@ def improve(
     seed: int = 0,
     bounds: tuple[tuple[Objective, int], ...] = (),
     baseline: Schedule | None = None,
+    max_steps: int | None = None,
 ) -> None:
-    """Improve the pool's schedule until `deadline` (a time.monotonic() value) or until it is optimal."""
+    """Improve the pool's schedule until `deadline` (a time.monotonic() value), until it is optimal, or
+    after `max_steps` neighbourhoods; with `max_steps`, each sub-problem gets CP-SAT's deterministic time
+    rather than seconds, so the search does the same work on a busy machine."""
     rng = random.Random(seed)
     n = len(problem.operations)
     size = {name: float(min(n, 60)) for name in NEIGHBOURHOODS}
     only_makespan = makespan_only(objective) and not bounds
     general_horizon = horizon_bound(problem)
     iteration = 0
-    while time.monotonic() < deadline - 0.05 and n and not pool.optimal:
+    while time.monotonic() < deadline - 0.05 and n and not pool.optimal and iteration != max_steps:
         name = NEIGHBOURHOODS[iteration % len(NEIGHBOURHOODS)]
         iteration += 1
         schedule, value = pool.snapshot()
@@ -50,7 +54,8 @@ def improve(
         outcome = solve_cpsat(
             problem,
             objective,
-            time_limit=min(SUB_TIME_LIMIT, deadline - time.monotonic()),
+            time_limit=math.inf if max_steps is not None else min(SUB_TIME_LIMIT, deadline - time.monotonic()),
+            work_limit=SUB_TIME_LIMIT if max_steps is not None else None,
             workers=workers,
             hint=schedule,
             restriction=_restriction(problem, schedule, free),

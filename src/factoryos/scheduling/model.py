@@ -17,10 +17,16 @@ class Model:
         self._jobs: list[dict] = []
         self._operations: list[Operation] = []
         self._precedences: list[tuple[int, int]] = []
+        self._batch_sizes: list[int] = []
 
     def add_setup_group(self, name: str) -> int:
         self._groups.append(name)
         return len(self._groups) - 1
+
+    def add_batch_kind(self, size: int) -> int:
+        """A kind of operation that runs in batches of up to `size` on one machine (same start, same end)."""
+        self._batch_sizes.append(size)
+        return len(self._batch_sizes) - 1
 
     def add_machine(
         self,
@@ -46,11 +52,13 @@ class Model:
         interruptible: bool = False,
         frozen: Frozen | None = None,
         after_previous: bool = True,
+        batch: int | None = None,
     ) -> int:
-        """`durations` maps each eligible machine to the operation's duration on it."""
+        """`durations` maps each eligible machine to the operation's duration on it (a batch's duration,
+        for an operation of a batch kind)."""
         op = len(self._operations)
         modes = tuple(Mode(machine, duration) for machine, duration in durations.items())
-        self._operations.append(Operation(job, modes, name, setup_group, interruptible, frozen))
+        self._operations.append(Operation(job, modes, name, setup_group, interruptible, frozen, batch=batch))
         route = self._jobs[job]["operations"]
         if after_previous and route:
             self._precedences.append((route[-1], op))
@@ -70,4 +78,5 @@ class Model:
             tuple(self._operations),
             tuple(self._precedences),
             tuple(self._groups),
+            tuple(self._batch_sizes),
         )

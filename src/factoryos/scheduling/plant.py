@@ -7,6 +7,11 @@ is one job whose operations form a DAG in which sub-assemblies precede their par
 lots (any lot-size rule but lot-for-lot, e.g. stamped panels and castings) get production orders of
 their own, one per lot, cut from the units' demand in due-date order; a lot precedes the units it feeds.
 
+A routing operation with a `batch_size` runs on its work unit in batches (an oven, a flashing rack): its
+run time is one batch's cycle, and up to `batch_size` units' operations of the same material and step
+share a batch (a unit that needs several pieces takes as many places); a lot too big for one batch runs
+as many cycles as it needs.
+
 Time in the problem is whole seconds from the plan's epoch (a UTC instant); machines are work units.
 """
 
@@ -40,7 +45,7 @@ class Node:
     lot: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """What a problem operation is on the floor."""
 
@@ -208,16 +213,35 @@ def build_problem(
         return group_index.setdefault(f"{group_id}:{value}", len(group_index))
 
     made: dict[tuple, Operation] = {}
+    batch_kinds: dict[tuple, int] = {}
+    batch_sizes: list[int] = []
+
+    def batch_of(material: str, op: RoutingOperation, quantity: float) -> int | None:
+        """The batch kind of a unit's operation, when a batch holds more than one of them."""
+        pieces = _pieces(quantity)
+        if not op.batch_size or op.batch_size < 2 * pieces:
+            return None
+        key = (material, op.id, pieces)
+        if key not in batch_kinds:
+            batch_kinds[key] = len(batch_sizes)
+            batch_sizes.append(op.batch_size // pieces)
+        return batch_kinds[key]
+
+    eligible_of: dict[tuple[str, str], list[str]] = {}
+    choose_line = _LineChoice(plant)
 
     def add_op(job: int, material: str, op: RoutingOperation, quantity: float, configuration, line: Line) -> int:
         """A lot pauses over breaks and shifts off (a press run resumes); a unit's operation fits between them.
         Operations repeat across units, so each distinct one is worked out once."""
-        key = (material, op.id, quantity, tuple(configuration.get(a, "") for a in attributes))
-        template = made.get(key)
-        if template is None:
-            eligible = plant.eligible_units(op)
+        eligible = eligible_of.get((material, op.id))
+        if eligible is None:
+            eligible = eligible_of[material, op.id] = plant.eligible_units(op)
             if not eligible:
                 raise FactoryosError(f"routings.{material}: operation {op.id!r}: no work unit can do it")
+        eligible = choose_line(job, eligible)
+        key = (material, op.id, quantity, tuple(configuration.get(a, "") for a in attributes), eligible[0])
+        template = made.get(key)
+        if template is None:
             modes = tuple(Mode(machine_index[u], _duration(plant, u, op, quantity)) for u in eligible)
             setup = {group_of(u, material, op, configuration) for u in eligible} - {None}
             template = Operation(
@@ -226,9 +250,19 @@ def build_problem(
                 f"{material}/{op.id}",
                 setup.pop() if len(setup) == 1 else None,
                 interruptible=_made_in_lots(plant, material),
+                batch=batch_of(material, op, quantity),
             )
             made[key] = template
-        ops.append(Operation(job, template.modes, template.name, template.setup_group, template.interruptible))
+        ops.append(
+            Operation(
+                job,
+                template.modes,
+                template.name,
+                template.setup_group,
+                template.interruptible,
+                batch=template.batch,
+            )
+        )
         lines.append(line)
         return len(ops) - 1
 
@@ -280,8 +314,38 @@ def build_problem(
     problem_machines = tuple(
         _machine(plant, unit, epoch, calendar_days, machine_group.get(unit), group_index) for unit in machines
     )
-    problem = Problem(problem_machines, tuple(jobs), tuple(ops), tuple(precedences), _names(group_index))
+    problem = Problem(
+        problem_machines, tuple(jobs), tuple(ops), tuple(precedences), _names(group_index), tuple(batch_sizes)
+    )
     return PlantProblem(problem, epoch, tuple(machines), tuple(lines), tuple(orders))
+
+
+class _LineChoice:
+    """Parallel paced lines (two identical lines for one product): a unit runs its whole route on one line,
+    so an operation that several paced lines can do is kept to the unit's line, chosen when the unit first
+    needs one: the line with the least work given so far (units over speed), each line its own capacity."""
+
+    def __init__(self, plant: Plant) -> None:
+        centers = plant.work_centers()
+        self.line_of = {u: wc for u, (_, wc, _) in plant.work_units().items() if centers[wc][1].kind == "paced-line"}
+        self.speed = {
+            wc: min(unit.speed_factor for unit in center.work_units.values()) for wc, (_, center) in centers.items()
+        }
+        self.load: dict[str, float] = {}
+        self.job = -1
+        self.chosen: dict[frozenset[str], str] = {}
+
+    def __call__(self, job: int, eligible: list[str]) -> list[str]:
+        lines = frozenset(self.line_of[u] for u in eligible if u in self.line_of)
+        if len(lines) < 2:
+            return eligible
+        if job != self.job:
+            self.job, self.chosen = job, {}
+        line = self.chosen.get(lines)
+        if line is None:
+            line = self.chosen[lines] = min(sorted(lines), key=lambda wc: self.load.get(wc, 0.0))
+            self.load[line] = self.load.get(line, 0.0) + 1 / self.speed[line]
+        return [u for u in eligible if self.line_of.get(u, line) == line]
 
 
 def _pegged(lots: list[tuple[int, int]], supplied: dict[str, float], material: str, need: float) -> list[int]:
@@ -318,12 +382,18 @@ def _attribute(attribute: str, material: str, configuration: Mapping[str, str]) 
     return configuration.get(attribute, material)
 
 
+def _pieces(quantity: float) -> int:
+    return max(1, math.ceil(quantity - 1e-9))
+
+
 def _duration(plant: Plant, unit: str, op: RoutingOperation, quantity: float) -> int:
     """Seconds on `unit`: setup plus run time per unit times quantity, faster on a faster unit; on a paced
-    line every station holds a unit for at least one takt."""
+    line every station holds a unit for at least one takt. A batch operation's run time is per batch:
+    one cycle for what fits one batch, as many cycles as a bigger lot needs."""
     _, wc_id, work_unit = plant.work_units()[unit]
     _, work_center = plant.work_centers()[wc_id]
-    seconds = op.setup_minutes * 60 + op.run_minutes * 60 * quantity / work_unit.speed_factor
+    runs = quantity if not op.batch_size else math.ceil(_pieces(quantity) / op.batch_size)
+    seconds = op.setup_minutes * 60 + op.run_minutes * 60 * runs / work_unit.speed_factor
     if work_center.kind == "paced-line" and work_center.takt_seconds:
         seconds = max(seconds, work_center.takt_seconds * quantity)
     return max(1, round(seconds))

@@ -12,7 +12,7 @@ from functools import cached_property
 from factoryos.model.errors import FactoryosError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Machine:
     """A machine (work unit). `unavailable` lists sorted, disjoint [start, end) periods when it does not
     work: shifts off, breaks, planned maintenance. `changeover[g][h]` is the setup time when an operation
@@ -24,7 +24,7 @@ class Machine:
     initial_group: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mode:
     """One way to run an operation: on `machine`, taking `duration` working time units."""
 
@@ -32,7 +32,7 @@ class Mode:
     duration: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Frozen:
     """An operation that may not move: it has started, or a planner locked it."""
 
@@ -40,11 +40,13 @@ class Frozen:
     start: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Operation:
     """One step of a job. An interruptible operation stretches across its machine's unavailable periods;
     any other operation must fit between them. `not_before` holds it back further than its job's release
-    (material arriving, or the present moment when rescheduling)."""
+    (material arriving, or the present moment when rescheduling). Operations of one `batch` kind (an index
+    into the problem's `batch_sizes`) may run together on one machine, as one batch over the same
+    [start, end): an oven curing a rack of boards, a flashing rack programming units."""
 
     job: int
     modes: tuple[Mode, ...]
@@ -53,6 +55,7 @@ class Operation:
     interruptible: bool = False
     frozen: Frozen | None = None
     not_before: int = 0
+    batch: int | None = None
 
     def duration_on(self, machine: int) -> int:
         for mode in self.modes:
@@ -65,7 +68,7 @@ class Operation:
         return min(mode.duration for mode in self.modes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Job:
     """A work order's operations, listed in route order; it may not start before `release` and is late
     after `due`, which costs `weight` per time unit."""
@@ -80,13 +83,15 @@ class Job:
 @dataclass(frozen=True)
 class Problem:
     """A complete, validated scheduling problem. `precedences` are (before, after) operation pairs: the
-    chains of routings as well as sub-assemblies feeding final assembly, within or across jobs."""
+    chains of routings as well as sub-assemblies feeding final assembly, within or across jobs.
+    `batch_sizes[k]` is how many operations of batch kind k one batch holds."""
 
     machines: tuple[Machine, ...]
     jobs: tuple[Job, ...]
     operations: tuple[Operation, ...]
     precedences: tuple[tuple[int, int], ...] = ()
     setup_groups: tuple[str, ...] = ()
+    batch_sizes: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         validate(self)
@@ -127,6 +132,11 @@ class Problem:
     def release(self, op: int) -> int:
         """The earliest the operation may start, before any precedence."""
         return max(self.jobs[self.operations[op].job].release, self.operations[op].not_before)
+
+    @property
+    def has_batches(self) -> bool:
+        """Whether some operations may share a machine as a batch."""
+        return any(size > 1 for size in self.batch_sizes)
 
     @property
     def has_setups(self) -> bool:
@@ -174,8 +184,12 @@ def validate(problem: Problem) -> None:
                 raise FactoryosError(f"{where}: duration on machine {mode.machine} must be >= 0")
         if operation.setup_group is not None and not 0 <= operation.setup_group < n_groups:
             raise FactoryosError(f"{where}: unknown setup group {operation.setup_group}")
+        if operation.batch is not None and not 0 <= operation.batch < len(problem.batch_sizes):
+            raise FactoryosError(f"{where}: unknown batch kind {operation.batch}")
         if operation.frozen is not None and operation.frozen.machine not in machines:
             raise FactoryosError(f"{where} is frozen on machine {operation.frozen.machine}, which is not eligible")
+    if any(size < 1 for size in problem.batch_sizes):
+        raise FactoryosError(f"batch sizes must be >= 1, got {min(problem.batch_sizes)}")
     for a, b in problem.precedences:
         if not (0 <= a < n_ops and 0 <= b < n_ops) or a == b:
             raise FactoryosError(f"precedence ({a}, {b}) names an unknown operation or the same one twice")

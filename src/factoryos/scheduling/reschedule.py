@@ -18,7 +18,7 @@ from factoryos.scheduling.dispatch import dispatch_in_order
 from factoryos.scheduling.objectives import MAKESPAN, Objective
 from factoryos.scheduling.problem import Frozen, Job, Operation, Problem
 from factoryos.scheduling.schedule import Assignment, Result, Schedule
-from factoryos.scheduling.solve import solve
+from factoryos.scheduling.solve import Budget, solve
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,10 @@ def reschedule(
     stability: int = 1,
     time_limit: float = 10.0,
     workers: int = 2,
+    budget: Budget | None = None,
 ) -> Rescheduled:
-    """A new schedule for `problem` after `disruptions`, given the old `schedule` and the time `now`."""
+    """A new schedule for `problem` after `disruptions`, given the old `schedule` and the time `now`
+    (within `time_limit` seconds, or `budget`'s work: see `solve`)."""
     if len(schedule) != len(problem.operations):
         raise FactoryosError("the old schedule does not cover the problem's operations")
     changed = apply_disruptions(problem, schedule, now, disruptions)
@@ -89,7 +91,9 @@ def reschedule(
     repaired = dispatch_in_order(
         changed, [a.start for a in schedule] + [now] * (len(changed.operations) - len(schedule))
     )
-    result = solve(changed, goal, time_limit=time_limit, workers=workers, baseline=schedule, initial=repaired)
+    result = solve(
+        changed, goal, time_limit=time_limit, workers=workers, baseline=schedule, initial=repaired, budget=budget
+    )
     return Rescheduled(changed, result, explain(changed, schedule, result.schedule, disruptions))
 
 
@@ -129,7 +133,9 @@ def apply_disruptions(
         operations.extend(replace(o, job=job, not_before=max(o.not_before, now)) for o in rush.operations)
         precedences.extend(zip(route, route[1:], strict=False))
         jobs.append(Job(rush.name, route, release=now, due=rush.due, weight=rush.weight))
-    return Problem(tuple(machines), tuple(jobs), tuple(operations), tuple(precedences), problem.setup_groups)
+    return Problem(
+        tuple(machines), tuple(jobs), tuple(operations), tuple(precedences), problem.setup_groups, problem.batch_sizes
+    )
 
 
 def explain(

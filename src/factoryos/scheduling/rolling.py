@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 
+from factoryos.scheduling.batching import batched
 from factoryos.scheduling.calendar import earliest_start, finish
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Assignment, Schedule
@@ -106,7 +107,10 @@ def rolling_sequence(problem: Problem, window: int = DAY, setup_weight: float = 
     A job that feeds others (a lot of panels) goes one window ahead of the first job that needs it, so the
     lots a day needs are made the day before, in die-set blocks. A machine's setup counts `setup_weight`
     times when choosing among eligible machines: a booth already in the colour wins unless the other is
-    much earlier."""
+    much earlier. Batch operations are sequenced one batch at a time (`factoryos.scheduling.batching`)."""
+    batches = batched(problem)
+    if batches is not None:
+        return batches.expand(rolling_sequence(batches.problem, window, setup_weight))
     jobs = problem.jobs
     signature = [_signature(problem, j) for j in range(len(jobs))]
     released = [-(-job.release // window) * window for job in jobs]

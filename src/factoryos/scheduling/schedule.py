@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from factoryos.scheduling.problem import Problem
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """Operation runs on `machine` over [start, end); end includes any pauses of an interruptible one."""
 
@@ -47,18 +47,43 @@ def machine_sequences(problem: Problem, schedule: Schedule) -> list[list[int]]:
     return sequences
 
 
+def machine_batches(problem: Problem, schedule: Schedule) -> list[list[list[int]]]:
+    """Per machine, what it runs in start order, as batches: operations of one batch kind over the same
+    [start, end) share one batch; any other operation is a batch of its own."""
+    ops = problem.operations
+    result = []
+    for sequence in machine_sequences(problem, schedule):
+        batches: list[list[int]] = []
+        for op in sequence:
+            kind = ops[op].batch
+            if batches and kind is not None:
+                first = batches[-1][0]
+                if ops[first].batch == kind and (schedule[first].start, schedule[first].end) == (
+                    schedule[op].start,
+                    schedule[op].end,
+                ):
+                    batches[-1].append(op)
+                    continue
+            batches.append([op])
+        result.append(batches)
+    return result
+
+
 def job_completion(problem: Problem, schedule: Schedule, job: int) -> int:
     return max((schedule[op].end for op in problem.job_ends[job]), default=problem.jobs[job].release)
 
 
 def setup_times(problem: Problem, schedule: Schedule) -> list[tuple[int, int | None, int, int]]:
-    """Every changeover in the schedule as (machine, operation before or None, operation after, time)."""
+    """Every changeover in the schedule as (machine, operation before or None, operation after, time); a
+    batch changes over once, before its first operation."""
     changes = []
-    for machine, sequence in enumerate(machine_sequences(problem, schedule)):
+    sequences = machine_batches(problem, schedule) if problem.has_batches else None
+    for machine, sequence in enumerate(machine_sequences(problem, schedule) if sequences is None else sequences):
         if problem.machines[machine].changeover is None:
             continue
         previous = None
-        for op in sequence:
+        for entry in sequence:
+            op = entry if sequences is None else entry[0]
             time = problem.setup_time(machine, previous, op)
             if time:
                 changes.append((machine, previous, op, time))

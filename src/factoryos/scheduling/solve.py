@@ -6,16 +6,23 @@ the GIL) runs while CP-SAT in its own thread first works on the whole problem, w
 problems optimal, and then does large-neighbourhood search; each continues from the other's progress.
 Otherwise CP-SAT and large-neighbourhood search (which handles flexible machines, calendars,
 changeovers and due dates) get every worker. A lexicographic objective is solved stage by stage, each
-stage bounded by the values reached before.
+stage bounded by the values reached before. Batch operations are solved one batch at a time
+(`factoryos.scheduling.batching`).
+
+A `Budget` replaces the clock with counts of work (CP-SAT's deterministic time, neighbourhoods, tabu
+moves): what it finds then does not depend on how busy the machine is, which is what tests need.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from dataclasses import dataclass
 
 from factoryos.model.errors import FactoryosError
 from factoryos.scheduling import tabu
+from factoryos.scheduling.batching import batched
 from factoryos.scheduling.bounds import makespan_lower_bound
 from factoryos.scheduling.checker import check
 from factoryos.scheduling.cpsat.solver import solve_cpsat
@@ -34,6 +41,17 @@ SMALL = 250
 MAX_WHOLE_MODEL_ARCS = 250_000
 """Changeovers make a whole-problem model quadratic in the operations per machine; beyond this many
 sequence arcs only neighbourhoods are solved."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much work each stage of the solver may do, instead of a time limit: `cpsat` in CP-SAT's
+    deterministic time (roughly seconds of one quiet core) for the whole-problem model, `neighbourhoods`
+    sub-problems of large-neighbourhood search, `tabu_moves` moves of tabu search."""
+
+    cpsat: float = 5.0
+    neighbourhoods: int = 100
+    tabu_moves: int = 100_000
 
 
 def changeover_arcs(problem: Problem) -> int:
@@ -58,9 +76,14 @@ def solve(
     seed: int = 0,
     baseline: Schedule | None = None,
     initial: Schedule | None = None,
+    budget: Budget | None = None,
 ) -> Result:
-    """The best schedule found within `time_limit` seconds. `baseline` is the schedule deviation is
-    measured from (rescheduling); `initial` is a feasible schedule to start from instead of dispatching."""
+    """The best schedule found within `time_limit` seconds, or within `budget` (then the clock is not
+    looked at). `baseline` is the schedule deviation is measured from (rescheduling); `initial` is a
+    feasible schedule to start from instead of dispatching."""
+    batches = batched(problem)
+    if batches is not None:
+        return _solve_batches(problem, batches, objective, time_limit, workers, seed, baseline, initial, budget)
     stages = objective.stages if isinstance(objective, Lexicographic) else (objective,)
     if _tabu_runs(problem, stages[0], workers):
         tabu.prepare()
@@ -69,8 +92,8 @@ def solve(
     bounds: tuple[tuple[Objective, int], ...] = ()
     optimal = True
     for k, stage in enumerate(stages):
-        deadline = started + time_limit * (k + 1) / len(stages)
-        found = _solve_stage(problem, stage, incumbent, deadline, workers, seed, bounds, baseline)
+        deadline = math.inf if budget is not None else started + time_limit * (k + 1) / len(stages)
+        found = _solve_stage(problem, stage, incumbent, deadline, workers, seed, bounds, baseline, budget)
         incumbent, optimal = found.schedule, optimal and found.optimal
         bounds = (*bounds, (stage, found.value))
     return Result(
@@ -81,6 +104,24 @@ def solve(
         found.method,
         found.lower_bound if len(stages) == 1 else None,
     )
+
+
+def _solve_batches(problem, batches, objective, time_limit, workers, seed, baseline, initial, budget) -> Result:
+    """Solve the problem of batches and give every operation its batch's slot. The batches are formed
+    before solving, so neither optimality nor a lower bound carries over."""
+    reduced = solve(
+        batches.problem,
+        objective,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        baseline=None if baseline is None else batches.reduce(baseline),
+        initial=None if initial is None else batches.reduce(initial),
+        budget=budget,
+    )
+    schedule = batches.expand(reduced.schedule)
+    value = evaluate(problem, schedule, objective, baseline)
+    return Result(schedule, value, False, reduced.seconds, reduced.method)
 
 
 def best_dispatch(
@@ -107,6 +148,7 @@ def _solve_stage(
     seed: int,
     bounds: tuple[tuple[Objective, int], ...],
     baseline: Schedule | None,
+    budget: Budget | None,
 ) -> SharedBest:
     method = "initial"
     if incumbent is None:
@@ -124,6 +166,7 @@ def _solve_stage(
             baseline=baseline,
             horizon=horizon_bound(problem),
             seed=seed,
+            work_limit=None if budget is None else budget.cpsat,
         )
         if outcome.schedule is None:
             raise FactoryosError(
@@ -139,11 +182,11 @@ def _solve_stage(
     pool = SharedBest(problem, objective, incumbent, method, baseline)
     if only_makespan:
         pool.bound(objective.makespan * makespan_lower_bound(problem))
-    settings = (problem, objective, pool, deadline, seed, bounds, baseline)
+    settings = (problem, objective, pool, deadline, seed, bounds, baseline, budget)
     if not bounds and _tabu_runs(problem, objective, workers):
         helper = threading.Thread(target=_exact_then_lns, args=(*settings, workers - 1))
         helper.start()
-        tabu.tabu_search(problem, pool, deadline, seed)
+        tabu.tabu_search(problem, pool, deadline, seed, None if budget is None else budget.tabu_moves)
         helper.join()
     else:
         _exact_then_lns(*settings, workers)
@@ -163,27 +206,29 @@ def _exact_then_lns(
     seed: int,
     bounds: tuple[tuple[Objective, int], ...],
     baseline: Schedule | None,
+    budget: Budget | None,
     workers: int,
 ) -> None:
     """CP-SAT on the whole problem for a share of the time (small problems end here, proven optimal),
     then large-neighbourhood search for the rest."""
+    steps = None if budget is None else budget.neighbourhoods
+    lns = {"deadline": deadline, "workers": workers, "seed": seed, "bounds": bounds, "baseline": baseline}
     if changeover_arcs(problem) > MAX_WHOLE_MODEL_ARCS:
-        improve(
-            problem, objective, pool, deadline=deadline, workers=workers, seed=seed, bounds=bounds, baseline=baseline
-        )
+        improve(problem, objective, pool, **lns, max_steps=steps)
         return
     only_makespan = makespan_only(objective) and not bounds
     schedule, _ = pool.snapshot()
     outcome = solve_cpsat(
         problem,
         objective,
-        time_limit=(deadline - time.monotonic()) * full_model_share(problem),
+        time_limit=math.inf if budget is not None else (deadline - time.monotonic()) * full_model_share(problem),
         workers=workers,
         hint=schedule,
         bounds=bounds,
         baseline=baseline,
         horizon=makespan(schedule) if only_makespan else horizon_bound(problem),
         seed=seed,
+        work_limit=None if budget is None else budget.cpsat,
     )
     pool.bound(outcome.lower_bound)
     if outcome.schedule is not None:
@@ -191,4 +236,4 @@ def _exact_then_lns(
         if outcome.optimal:
             pool.optimal = True
             return
-    improve(problem, objective, pool, deadline=deadline, workers=workers, seed=seed, bounds=bounds, baseline=baseline)
+    improve(problem, objective, pool, **lns, max_steps=steps)

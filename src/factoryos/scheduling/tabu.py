@@ -160,9 +160,11 @@ def prepare() -> None:
     _kick(graph.arrays)
 
 
-def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int = 0) -> None:
-    """Improve the pool's makespan until `deadline` (time.monotonic), publishing every new best and
-    taking over the pool's schedule whenever another solver got further.
+def tabu_search(
+    problem: Problem, pool: SharedBest, deadline: float, seed: int = 0, max_moves: int | None = None
+) -> None:
+    """Improve the pool's makespan until `deadline` (time.monotonic) or after `max_moves` moves, publishing
+    every new best and taking over the pool's schedule whenever another solver got further.
 
     On stagnation it jumps back to a recent best schedule and takes a move it did not take there
     (Nowicki & Smutnicki's back-jump tracking); with none left, it kicks the best schedule at random."""
@@ -179,12 +181,17 @@ def tabu_search(problem: Problem, pool: SharedBest, deadline: float, seed: int =
     counters = np.array([0, 0, best_value, 0, 0], dtype=np.int64)
     pending = (-1, -1)
     at_elite = False
-    while time.monotonic() < deadline and not pool.optimal:
+    left = max_moves if max_moves is not None else -1
+    while time.monotonic() < deadline and not pool.optimal and left != 0:
         schedule, value = pool.snapshot()
         if value < counters[_BEST]:
             graph, best, tabu = _Graph(problem, schedule), schedule, Dict.empty(types.int64, types.int64)
             counters[_BEST], counters[_STALL] = value, 0
-        status = _search(graph.arrays, tabu, counters, *pending, at_elite, SLICE, tenure, spread, PATIENCE)
+        moves = SLICE if left < 0 else min(SLICE, left)
+        before = int(counters[_ITERATION])
+        status = _search(graph.arrays, tabu, counters, *pending, at_elite, moves, tenure, spread, PATIENCE)
+        if left > 0:
+            left = max(0, left - max(1, int(counters[_ITERATION]) - before))
         pending, at_elite = (-1, -1), False
         if status == _NO_MOVES:
             return

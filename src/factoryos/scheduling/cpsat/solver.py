@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -38,9 +39,12 @@ def solve_cpsat(
     baseline: Schedule | None = None,
     horizon: int | None = None,
     seed: int = 0,
+    work_limit: float | None = None,
 ) -> CpSatOutcome:
     """Minimise `objective` subject to the problem, the restriction (large-neighbourhood search) and
-    `bounds`: earlier stages of a lexicographic objective that may not get worse than their value."""
+    `bounds`: earlier stages of a lexicographic objective that may not get worse than their value.
+    `work_limit` bounds CP-SAT's deterministic time (its own measure of work, not the clock), so the
+    search does as much on a busy machine as on a quiet one; `time_limit` may then be math.inf."""
     model = cp_model.CpModel()
     variables = create_variables(model, problem, horizon or horizon_bound(problem), restriction)
     arcs = add_constraints(model, problem, variables, restriction)
@@ -57,7 +61,10 @@ def solve_cpsat(
                 if not isinstance(mode.present, int):
                     model.AddHint(mode.present, mode.machine == assignment.machine)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    if time_limit != math.inf:
+        solver.parameters.max_time_in_seconds = max(0.01, time_limit)
+    if work_limit is not None:
+        solver.parameters.max_deterministic_time = max(0.01, work_limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     status = solver.Solve(model)

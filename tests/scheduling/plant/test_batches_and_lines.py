@@ -1,0 +1,147 @@
+"""What a plant file says about batches and parallel lines reaches the scheduler: a rack of 48 cures 48
+units at once, and two identical paced lines each take their share of the units, each at its own takt."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from factoryos.model.orders import CustomerOrder
+from factoryos.model.validate import check_plant_text
+from factoryos.scheduling import check, dispatch, makespan
+from factoryos.scheduling.plant import _duration, build_problem, production_orders
+from factoryos.scheduling.rolling import rolling_sequence
+from factoryos.scheduling.schedule import machine_batches
+
+EPOCH = datetime(2027, 3, 1, tzinfo=UTC)
+
+HEADER = """
+source: Test fixture; invented figures.
+enterprise: {id: boards, name: Boards Co}
+site: {id: board-site, name: Board site}
+tenants:
+  owner: {name: Boards Co, role: owner}
+customers:
+  shop: {name: Shop, tenant: owner, segment: retail}
+calendars:
+  day:
+    shifts:
+      - {name: early, start: 06:00, end: 14:00}
+materials:
+  board: {kind: finished, source: make}
+  blank: {kind: raw, source: buy, lead_time_days: 1}
+boms:
+  board:
+    - {component: blank, quantity: 1}
+products:
+  board: {material: board, tenant: owner}
+suppliers:
+  blanks: {lead_time_days: 1, materials: [blank]}
+"""
+
+OVEN_PLANT = (
+    HEADER
+    + """
+equipment_classes:
+  printer: {capabilities: [print]}
+  oven: {capabilities: [cure]}
+  packer: {capabilities: [pack]}
+areas:
+  smt:
+    work_centers:
+      print-cell: {calendar: day, lights_out: true, work_units: {printer-1: {equipment_class: printer}}}
+      oven-cell: {calendar: day, lights_out: true, work_units: {oven-1: {equipment_class: oven}}}
+      pack-cell: {calendar: day, lights_out: true, work_units: {packer-1: {equipment_class: packer}}}
+routings:
+  board:
+    operations:
+      - {id: print, capability: print, run_minutes: 1}
+      - {id: cure, capability: cure, run_minutes: 60, batch_size: RACK}
+      - {id: pack, capability: pack, run_minutes: 0.5}
+"""
+)
+
+LINE = """
+      LINE:
+        kind: paced-line
+        takt_seconds: 60
+        calendar: day
+        lights_out: true
+        work_units: {LINE-s1: {equipment_class: assembler}, LINE-s2: {equipment_class: tester}}"""
+
+LINES_PLANT = (
+    HEADER
+    + """
+equipment_classes:
+  assembler: {capabilities: [assemble]}
+  tester: {capabilities: [test]}
+areas:
+  final:
+    work_centers:"""
+    + "LINES"
+    + """
+routings:
+  board:
+    operations:
+      - {id: assemble, capability: assemble, run_minutes: 0.5}
+      - {id: test, capability: test, run_minutes: 0.5}
+"""
+)
+
+
+def plant_of(text: str):
+    plant, issues = check_plant_text(text)
+    assert plant is not None, issues
+    return plant
+
+
+def problem_of(plant, units: int):
+    order = CustomerOrder(
+        "CO1", plant.site.id, "owner", "shop", "board", {}, units, EPOCH, date(2027, 3, 2) + timedelta(days=1)
+    )
+    return build_problem(plant, production_orders(plant, [order]), EPOCH, {}, calendar_days=40).problem
+
+
+@pytest.mark.parametrize("solver", ["rolling", "dispatch"])
+def test_an_oven_rack_of_48_cures_480_units_in_ten_batches(solver):
+    problem = problem_of(plant_of(OVEN_PLANT.replace("RACK", "48")), 480)
+    schedule = rolling_sequence(problem) if solver == "rolling" else dispatch(problem, "EDD")
+    assert check(problem, schedule) == []
+    oven = next(m for m, machine in enumerate(problem.machines) if machine.name == "oven-1")
+    assert [len(batch) for batch in machine_batches(problem, schedule)[oven]] == [48] * 10
+    # Theory: ten cures of an hour back to back, after the first 48 boards are printed (a minute each)
+    # and before the last 48 are packed (half a minute each).
+    bound = 48 * 60 + 10 * 3600 + 48 * 30
+    assert bound <= makespan(schedule) <= bound * 1.05
+
+
+def test_a_rack_that_holds_one_unit_takes_an_hour_per_unit():
+    problem = problem_of(plant_of(OVEN_PLANT.replace("RACK", "1")), 20)
+    assert makespan(rolling_sequence(problem)) >= 20 * 3600
+
+
+def test_a_unit_needing_more_than_a_rack_runs_as_many_cycles():
+    plant = plant_of(OVEN_PLANT.replace("RACK", "48"))
+    cure = plant.routings["board"].operations[1]
+    assert _duration(plant, "oven-1", cure, 1) == 3600
+    assert _duration(plant, "oven-1", cure, 100) == math.ceil(100 / 48) * 3600
+
+
+@pytest.mark.parametrize("solver", ["rolling", "dispatch"])
+def test_two_identical_paced_lines_halve_a_line_bound_load(solver):
+    units = 200
+    spans = {}
+    for count in (1, 2):
+        lines = "".join(LINE.replace("LINE", f"line-{k}") for k in range(1, count + 1))
+        problem = problem_of(plant_of(LINES_PLANT.replace("LINES", lines)), units)
+        schedule = rolling_sequence(problem) if solver == "rolling" else dispatch(problem, "EDD")
+        assert check(problem, schedule) == []
+        on_line = [{problem.machines[schedule[op].machine].name[:6] for op in job.operations} for job in problem.jobs]
+        assert all(len(names) == 1 for names in on_line), "a unit stays on its line"
+        if count == 2:
+            assert sorted(sum(names == {f"line-{k}"} for names in on_line) for k in (1, 2)) == [100, 100]
+        spans[count] = makespan(schedule)
+    assert spans[1] >= units * 60
+    assert spans[2] / spans[1] == pytest.approx(0.5, abs=0.03)

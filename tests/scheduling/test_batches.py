@@ -1,0 +1,153 @@
+"""Batch machines: operations of one batch kind share a machine and a slot, up to the batch size; every
+solver forms full batches and the checker counts what each batch holds."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from factoryos.model.errors import FactoryosError
+from factoryos.scheduling import (
+    MAKESPAN,
+    RULES,
+    Budget,
+    Model,
+    Objective,
+    check,
+    dispatch,
+    evaluate,
+    makespan,
+    solve,
+)
+from factoryos.scheduling.batching import batched
+from factoryos.scheduling.objectives import total_setup_time
+from factoryos.scheduling.rolling import rolling_sequence
+from factoryos.scheduling.schedule import Assignment, machine_batches
+
+PRINT, CURE, PACK = 2, 30, 1
+"""Minutes per unit on the printer and the packer; minutes per batch in the oven."""
+
+
+def board_shop(units: int, rack: int):
+    """Units printed one at a time, cured in racks of `rack` in one oven, packed one at a time."""
+    model = Model()
+    printer, oven, packer = (model.add_machine(name) for name in ("printer", "oven", "packer"))
+    rack_kind = model.add_batch_kind(rack)
+    for k in range(units):
+        job = model.add_job(f"board-{k}", due=400)
+        model.add_operation(job, {printer: PRINT}, "print")
+        model.add_operation(job, {oven: CURE}, "cure", batch=rack_kind)
+        model.add_operation(job, {packer: PACK}, "pack")
+    return model.problem()
+
+
+def least_makespan(units: int, rack: int) -> int:
+    """A lower bound: the oven cures at least ceil(units / rack) racks one after another, each holding at
+    least what the others leave; the first is printed before it goes in, the last packed after it comes out."""
+    racks = math.ceil(units / rack)
+    least = units - rack * (racks - 1)
+    return least * PRINT + racks * CURE + least * PACK
+
+
+@pytest.mark.parametrize("units, rack", [(40, 8), (30, 7), (5, 10)])
+@pytest.mark.parametrize("solver", ["dispatch", "rolling", "solve"])
+def test_every_solver_fills_racks_and_comes_close_to_the_bound(units, rack, solver):
+    problem = board_shop(units, rack)
+    if solver == "dispatch":
+        schedule = dispatch(problem, "FIFO")
+    elif solver == "rolling":
+        schedule = rolling_sequence(problem)
+    else:
+        schedule = solve(problem, MAKESPAN, budget=Budget(cpsat=2, neighbourhoods=10, tabu_moves=1000)).schedule
+    assert check(problem, schedule) == []
+    oven_batches = machine_batches(problem, schedule)[1]
+    assert len(oven_batches) == math.ceil(units / rack)
+    bound = least_makespan(units, rack)
+    assert bound <= makespan(schedule) <= bound + 2 * rack * PRINT
+
+
+def test_one_rack_at_a_time_without_batches_takes_each_unit_alone():
+    problem = board_shop(16, 1)
+    assert makespan(dispatch(problem, "FIFO")) >= 16 * CURE
+
+
+def test_the_checker_rejects_an_overfilled_batch():
+    problem = board_shop(5, 4)
+    ok = dispatch(problem, "FIFO")
+    cures = [op for op, operation in enumerate(problem.operations) if operation.name == "cure"]
+    slot = Assignment(1, 1000, 1000 + CURE)
+    overfilled = tuple(slot if op in cures else a for op, a in enumerate(ok))
+    kinds = {v.kind for v in check(problem, overfilled)}
+    assert "batch" in kinds
+    four = tuple(slot if op in cures[:4] else a for op, a in enumerate(ok))
+    assert not [v for v in check(problem, four) if v.kind in ("batch", "overlap")]
+
+
+def test_operations_of_different_kinds_may_not_share_a_slot():
+    model = Model()
+    oven = model.add_machine("oven")
+    small, large = model.add_batch_kind(4), model.add_batch_kind(4)
+    model.add_operation(model.add_job("a"), {oven: 10}, batch=small)
+    model.add_operation(model.add_job("b"), {oven: 10}, batch=large)
+    problem = model.problem()
+    together = (Assignment(oven, 0, 10), Assignment(oven, 0, 10))
+    assert [v.kind for v in check(problem, together)] == ["overlap"]
+    assert check(problem, dispatch(problem, "SPT")) == []
+
+
+def test_a_batch_changes_over_once():
+    model = Model()
+    red, blue = model.add_setup_group("red"), model.add_setup_group("blue")
+    oven = model.add_machine("oven", changeover=[[0, 7], [7, 0]], initial_group=red)
+    kind = model.add_batch_kind(3)
+    for k in range(3):
+        model.add_operation(model.add_job(f"blue-{k}"), {oven: 5}, setup_group=blue, batch=kind)
+    problem = model.problem()
+    schedule = dispatch(problem, "FIFO")
+    assert check(problem, schedule) == []
+    assert len(machine_batches(problem, schedule)[0]) == 1
+    assert total_setup_time(problem, schedule) == 7
+
+
+def test_batches_keep_members_alike_and_never_hold_a_job_twice_in_a_row():
+    model = Model()
+    fast, slow = model.add_machine("fast oven"), model.add_machine("slow oven")
+    kind = model.add_batch_kind(10)
+    for k in range(6):
+        job = model.add_job(f"j{k}")
+        model.add_operation(job, {fast: 5} if k % 2 else {slow: 9}, batch=kind)
+    batches = batched(model.problem())
+    assert batches is not None
+    assert sorted(len(m) for m in batches.members) == [3, 3]
+    chained = Model()
+    oven = chained.add_machine("oven")
+    kind = chained.add_batch_kind(2)
+    job = chained.add_job("twice")
+    chained.add_operation(job, {oven: 5}, batch=kind)
+    chained.add_operation(job, {oven: 5}, batch=kind)
+    with pytest.raises(FactoryosError, match="would hold an operation and its successor"):
+        batched(chained.problem())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_batch_shops_are_feasible_for_every_solver(seed):
+    rng = random.Random(seed)
+    model = Model()
+    machines = [model.add_machine(f"m{k}", unavailable=[(50, 60)] if k == 0 else ()) for k in range(3)]
+    kinds = [model.add_batch_kind(rng.randint(2, 5)) for _ in range(2)]
+    for j in range(rng.randint(4, 9)):
+        job = model.add_job(f"j{j}", release=rng.randint(0, 10), due=rng.randint(20, 80), weight=rng.randint(1, 3))
+        for _ in range(3):
+            eligible = rng.sample(machines, rng.randint(1, 2))
+            kind = rng.choice([None, *kinds])
+            model.add_operation(job, {m: rng.randint(1, 8) for m in eligible}, batch=kind)
+    problem = model.problem()
+    for rule in RULES:
+        assert check(problem, dispatch(problem, rule)) == []
+    assert check(problem, rolling_sequence(problem)) == []
+    objective = Objective(weighted_tardiness=1, makespan=1)
+    result = solve(problem, objective, budget=Budget(cpsat=1, neighbourhoods=5, tabu_moves=500))
+    assert check(problem, result.schedule) == []
+    assert result.objective <= min(evaluate(problem, dispatch(problem, rule), objective) for rule in RULES)
