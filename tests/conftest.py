@@ -13,22 +13,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from factoryos.examples import example_plant
 from factoryos.model.validate import load_plant
 from factoryos.store.db import make_engine, migrate
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
 POSTGRES_URL = os.environ.get("FACTORYOS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="session")
 def ev_plant():
-    return load_plant(EXAMPLES / "ev-plant.yaml")
+    return load_plant(example_plant("ev-plant"))
 
 
 @pytest.fixture(scope="session")
 def appliance_plant():
-    return load_plant(EXAMPLES / "appliance-plant.yaml")
+    return load_plant(example_plant("appliance-plant"))
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +44,16 @@ def _fresh_postgres_database():
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin.url.set(database=name)
     return admin, name, url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """The URL of a migrated, empty SQLite database in the test's own folder."""
+    url = f"sqlite:///{tmp_path / 'factoryos.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    return url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from factoryos.examples import FOLDER as EXAMPLES
 from factoryos.model.validate import check_plant_text
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def factoryos(*args: str, cwd: Path, env_db: str | None = None) -> subprocess.CompletedProcess:

@@ -1,5 +1,6 @@
 import json
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -14,11 +15,16 @@ app = typer.Typer()
 app.add_typer(schedule_app, name="schedule")
 
 
-def test_schedule_command_schedules_stores_and_compares(tmp_path, ev_plant, ev_orders):
-    url = f"sqlite:///{tmp_path / 'f.db'}"
+@pytest.fixture
+def ev_loaded(sqlite_url, ev_plant) -> str:
+    """A database with the EV plant loaded."""
+    store_plant(make_engine(sqlite_url), ev_plant, "ev.yaml")
+    return sqlite_url
+
+
+def test_schedule_command_schedules_stores_and_compares(ev_loaded, ev_plant, ev_orders):
+    url = ev_loaded
     engine = make_engine(url)
-    migrate(engine)
-    store_plant(engine, ev_plant, "ev.yaml")
     save_orders(engine, ev_orders[:2])
     result = CliRunner().invoke(app, ["schedule", "--horizon", "1", "--time-limit", "2", "--db", url])
     assert result.exit_code == 0, result.output
@@ -26,11 +32,9 @@ def test_schedule_command_schedules_stores_and_compares(tmp_path, ev_plant, ev_o
     assert latest_schedule(engine, ev_plant.site.id).operations
 
 
-def test_the_stored_schedule_is_shown_as_json_as_it_was_stored(tmp_path, ev_plant, ev_orders):
-    url = f"sqlite:///{tmp_path / 'f.db'}"
+def test_the_stored_schedule_is_shown_as_json_as_it_was_stored(ev_loaded, ev_plant, ev_orders):
+    url = ev_loaded
     engine = make_engine(url)
-    migrate(engine)
-    store_plant(engine, ev_plant, "ev.yaml")
     save_orders(engine, ev_orders[:2])
     made = CliRunner().invoke(app, ["schedule", "--horizon", "1", "--no-compare", "--json", "--db", url])
     assert made.exit_code == 0, made.output
