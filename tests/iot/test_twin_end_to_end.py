@@ -3,6 +3,7 @@ from what arrived equals the OEE of what the twin published, with the twin's own
 
 from __future__ import annotations
 
+import pickle
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.mqtt
 twin = pytest.importorskip("factoryos.twin.scenarios")
 LINE = "ev-plant/paint/line-1"
 PLANT = Path(__file__).resolve().parents[2] / "examples" / "ev-plant.yaml"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def line_figure(states, counts, start, end, cycles):
@@ -108,3 +110,23 @@ def single_cycle_units(plant, line: str) -> set[str]:
         if path.startswith(line + "/") and len(runs) == 1:
             units.add(path)
     return units
+
+
+def test_simulate_broker_path_publishes_every_event_to_the_ingester(private_broker, store, uid):
+    """`factoryos simulate --broker`: a replication publishes through the one publisher, in a tap that pickles
+    (replications run in other processes), and the ingester receives every event the twin published."""
+    from factoryos.iot.publisher import BrokerTap
+    from factoryos.twin.experiment import replicate
+
+    tap = BrokerTap(f"mqtt://127.0.0.1:{private_broker.port}")
+    assert pickle.loads(pickle.dumps(tap)) == tap
+    pipeline, connector = ingester(store, "127.0.0.1", private_broker.port, f"ing-{uid}", prefixes=["factoryos"])
+    try:
+        result = replicate((DATA / "mini-plant.yaml").read_text(), "smart", 1, 3, events=False, tap=tap)
+        assert until(lambda: pipeline.stats.received >= result["events"], timeout=60)
+    finally:
+        connector.stop()
+        pipeline.stop()
+    assert result["events"] > 100
+    assert pipeline.stats.received == result["events"]
+    assert pipeline.stats.dead_letters == 0

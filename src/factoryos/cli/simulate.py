@@ -40,6 +40,7 @@ def simulate(
     """Run the plant's digital twin for a scenario: throughput, WIP, lead time, labour, stock, OEE.
 
     Replications give 95 % confidence intervals; they run in parallel (local processes, or Dask)."""
+    from factoryos.iot.publisher import BrokerTap
     from factoryos.twin.experiment import FIGURES, run_experiment
 
     if not plant.is_file():
@@ -53,7 +54,7 @@ def simulate(
         events=events,
         workers=workers,
         dask_address=dask,
-        broker=broker,
+        tap=BrokerTap(broker) if broker else None,
         schedule_seconds=schedule,
     )
     result["plant"] = str(plant)

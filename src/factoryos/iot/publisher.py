@@ -12,7 +12,8 @@ message, the broker rejected one (a PUBACK reason code >= 0x80), or nothing was 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 
@@ -132,3 +133,16 @@ class MqttPublisher:
             refused, self._refused = self._refused, []
             shown = "; ".join(refused[:3]) + (f" and {len(refused) - 3} more" if len(refused) > 3 else "")
             raise PublishError(f"MQTT broker {self.broker} refused {len(refused)} messages: {shown}")
+
+
+@dataclass(frozen=True)
+class BrokerTap:
+    """Publishes a bus (a twin replication's) to `broker` until the returned function is called; plain data,
+    so it pickles into the processes that run replications."""
+
+    broker: str
+    prefix: str = DEFAULT_PREFIX
+
+    def __call__(self, bus: EventBus, name: str) -> Callable[[], None]:
+        publisher = MqttPublisher(self.broker, client_id=name, prefix=self.prefix).attach(bus)
+        return lambda: publisher.close(bus)

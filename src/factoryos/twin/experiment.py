@@ -12,9 +12,10 @@ import os
 import resource
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from scipy import stats
 
@@ -26,6 +27,15 @@ from factoryos.twin.calendar import DAY
 from factoryos.twin.event_log import RollingEventStore
 from factoryos.twin.metrics import RunMetrics
 from factoryos.twin.scenarios import SCENARIOS, ScenarioRun, prepare
+
+
+class BusTap(Protocol):
+    """Sends a replication's event stream somewhere else (a broker, say): attaches to the bus, given a name
+    for the connection, and returns what to call once the run is over. It must pickle, as replications run
+    in other processes."""
+
+    def __call__(self, bus: EventBus, name: str) -> Callable[[], None]: ...
+
 
 # The figures an experiment reports, each with a confidence interval over replications.
 FIGURES = (
@@ -102,24 +112,20 @@ def replicate(
     days: float,
     seed: int,
     events: bool = True,
-    broker: str | None = None,
+    tap: BusTap | None = None,
     schedule_seconds: float = 0.0,
 ) -> dict[str, Any]:
     """One replication, from the plant file's text (so it can run in another process or on a cluster).
-    With a `broker` (mqtt://host:port) the event stream also goes to MQTT on the JSON topic layout; with
+    With a `tap` the event stream also goes wherever the tap sends it (MQTT, from the CLI's --broker); with
     `schedule_seconds` (smart) the replication's orders are scheduled first and the schedule is run."""
     started = time.perf_counter()
     plant = load_plant_text(plant_text)
-    bus = EventBus(RollingEventStore(keep=10_000)) if events or broker else None
-    bridge = None
-    if broker:
-        from factoryos.iot.publisher import MqttPublisher
-
-        bridge = MqttPublisher(broker, client_id=f"twin-{scenario}-{seed}").attach(bus)  # type: ignore[arg-type]
+    bus = EventBus(RollingEventStore(keep=10_000)) if events or tap else None
+    close_tap = tap(bus, f"twin-{scenario}-{seed}") if tap is not None and bus is not None else None
     run = prepare(plant, scenario, days, seed, bus=bus, schedule_seconds=schedule_seconds)
     metrics = _without_gc_pressure(lambda: run.floor.run(run.horizon))
-    if bridge is not None:
-        bridge.close(bus)  # type: ignore[arg-type]
+    if close_tap is not None:
+        close_tap()
     result = summary(metrics, run)
     result["seed"] = seed
     result["wall_seconds"] = time.perf_counter() - started
@@ -152,7 +158,7 @@ def run_experiment(
     events: bool = True,
     workers: int | None = None,
     dask_address: str | None = None,
-    broker: str | None = None,
+    tap: BusTap | None = None,
     schedule_seconds: float = 0.0,
 ) -> dict[str, Any]:
     """K replications with seeds seed, seed+1, ...; the result has each figure's mean and 95 % interval."""
@@ -166,7 +172,7 @@ def run_experiment(
         )
     load_plant_text(plant_text)  # fail here, once, on a bad plant file
     seeds = [seed + k for k in range(replications)]
-    args = [(plant_text, scenario, days, s, events, broker, schedule_seconds) for s in seeds]
+    args = [(plant_text, scenario, days, s, events, tap, schedule_seconds) for s in seeds]
     if dask_address:
         from dask.distributed import Client
 
