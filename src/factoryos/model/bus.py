@@ -17,6 +17,8 @@ Handler = Callable[[Event], None]
 
 
 class EventStore(Protocol):
+    """Where the bus keeps events: appends each (source, seq) once and reads them back by kind and equipment."""
+
     def append(self, events: Iterable[Event]) -> list[Event]:
         """Store the events not seen before and return them (in the given order)."""
         ...
@@ -51,6 +53,8 @@ class MemoryEventStore:
 
 @dataclass(frozen=True)
 class Subscription:
+    """A handler and the events it wants: these kinds (all if None) from equipment under this prefix."""
+
     handler: Handler
     kinds: frozenset[EventKind] | None
     equipment_prefix: str
@@ -60,6 +64,8 @@ class Subscription:
 
 
 class EventBus:
+    """Publishes floor events to subscribers after storing them, so a redelivered event is handled once."""
+
     def __init__(self, store: EventStore | None = None) -> None:
         self.store: EventStore = store if store is not None else MemoryEventStore()
         self._subscriptions: list[Subscription] = []

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 
 class EventKind(StrEnum):
+    """The kinds of floor event; each has its payload model in PAYLOAD_TYPES."""
+
     STATE = "state"
     COUNT = "count"
     MEASUREMENT = "measurement"
@@ -35,12 +37,16 @@ class EquipmentState(StrEnum):
 
 
 class StatePayload(BaseModel):
+    """An equipment state change and, optionally, why."""
+
     model_config = ConfigDict(extra="allow")
     state: EquipmentState
     reason: str | None = None
 
 
 class CountPayload(BaseModel):
+    """Units finished: good, scrapped and reworked, of a material if known."""
+
     model_config = ConfigDict(extra="allow")
     good: int = Field(0, ge=0)
     scrap: int = Field(0, ge=0)
@@ -55,6 +61,8 @@ class CountPayload(BaseModel):
 
 
 class MeasurementPayload(BaseModel):
+    """A sensor value with its unit."""
+
     model_config = ConfigDict(extra="allow")
     name: str = Field(min_length=1)
     value: float
@@ -62,6 +70,8 @@ class MeasurementPayload(BaseModel):
 
 
 class OperationPayload(BaseModel):
+    """A work order's operation started or completed on the equipment, with the serial and the lots it consumed."""
+
     model_config = ConfigDict(extra="allow")
     work_order: str = Field(min_length=1)
     operation: str = Field(min_length=1)
@@ -72,6 +82,8 @@ class OperationPayload(BaseModel):
 
 
 class TestMeasurement(BaseModel):
+    """One value measured in a test, with its limits if any."""
+
     name: str
     value: float
     unit: str
@@ -80,6 +92,8 @@ class TestMeasurement(BaseModel):
 
 
 class TestPayload(BaseModel):
+    """The result of an end-of-line or in-process test of one serial."""
+
     __test__ = False  # not a pytest class
     model_config = ConfigDict(extra="allow")
     serial: str = Field(min_length=1)
@@ -89,6 +103,8 @@ class TestPayload(BaseModel):
 
 
 class AlarmPayload(BaseModel):
+    """An alarm raised (`active`) or cleared on the equipment."""
+
     model_config = ConfigDict(extra="allow")
     code: str = Field(min_length=1)
     severity: Literal["info", "warning", "critical"] = "warning"

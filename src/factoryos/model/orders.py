@@ -12,6 +12,8 @@ from enum import StrEnum
 
 
 class CustomerOrderState(StrEnum):
+    """Where a customer order stands, from received to shipped (or cancelled)."""
+
     RECEIVED = "received"
     CONFIRMED = "confirmed"
     IN_PRODUCTION = "in-production"
@@ -21,6 +23,8 @@ class CustomerOrderState(StrEnum):
 
 
 class ProductionOrderState(StrEnum):
+    """Where a production order stands, from planned to completed (or cancelled)."""
+
     PLANNED = "planned"
     RELEASED = "released"
     IN_PROGRESS = "in-progress"
@@ -29,6 +33,8 @@ class ProductionOrderState(StrEnum):
 
 
 class WorkOrderState(StrEnum):
+    """Where one operation's work order stands on the floor."""
+
     CREATED = "created"
     RELEASED = "released"
     STARTED = "started"
@@ -38,6 +44,8 @@ class WorkOrderState(StrEnum):
 
 @dataclass
 class CustomerOrder:
+    """A customer's order for a quantity of one product in one configuration, due on a date."""
+
     id: str
     site: str
     tenant: str
@@ -53,6 +61,8 @@ class CustomerOrder:
 
 @dataclass
 class WorkOrder:
+    """One operation of a production order's routing (`position` in it), as released to the floor."""
+
     id: str
     production_order: str
     position: int
@@ -63,6 +73,9 @@ class WorkOrder:
 
 @dataclass
 class ProductionOrder:
+    """An order to make a quantity of a material in one configuration, for a customer order if `customer_order`
+    names one."""
+
     id: str
     site: str
     material: str

@@ -61,10 +61,14 @@ Condition = dict[Id, list[Id]]
 
 
 class Part(BaseModel):
+    """Base of every part of a plant file: unknown fields and non-finite numbers are refused."""
+
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Weekday(StrEnum):
+    """A day of the week as a plant file writes it (`mon` .. `sun`)."""
+
     MON = "mon"
     TUE = "tue"
     WED = "wed"
@@ -78,11 +82,15 @@ WEEKDAYS = list(Weekday)
 
 
 class Enterprise(Part):
+    """The company that owns the site (ISA-95 enterprise)."""
+
     id: Id
     name: Name
 
 
 class Site(Part):
+    """The plant's site, with the IANA timezone its calendars are written in."""
+
     id: Id
     name: Name
     timezone: str = "UTC"
@@ -107,6 +115,9 @@ class EquipmentClass(Part):
 
 
 class WorkUnit(Part):
+    """One machine or station (ISA-95 work unit); with MTBF and MTTR it breaks down in the twin, and `speed_factor`
+    divides its run times."""
+
     name: Name = ""
     equipment_class: Id
     mtbf_hours: Hours | None = None
@@ -121,6 +132,8 @@ class WorkUnit(Part):
 
 
 class WorkCenter(Part):
+    """A line, cell, paced line or store of work units that share a calendar, a crew and an input buffer."""
+
     name: Name = ""
     kind: Literal["line", "cell", "paced-line", "storage"] = "cell"
     calendar: Id
@@ -140,16 +153,23 @@ class WorkCenter(Part):
 
 
 class Area(Part):
+    """A production area: a group of work centers."""
+
     name: Name = ""
     work_centers: dict[Id, WorkCenter] = Field(min_length=1)
 
 
 class Break(Part):
+    """A pause inside a shift: its start (time of day) and length in minutes."""
+
     start: time
     minutes: Annotated[float, Field(gt=0, le=1440)]
 
 
 class Shift(Part):
+    """A shift on the given weekdays, from `start` to `end` (past midnight if `end` is not after `start`), less its
+    breaks."""
+
     name: Id
     start: time
     end: time
@@ -223,6 +243,8 @@ def _plausible_moment(moment: AwareDatetime) -> AwareDatetime:
 
 
 class MaintenanceWindow(Part):
+    """Planned maintenance: the named work unit or work center is unavailable for `hours` from `start`."""
+
     equipment: Id
     start: Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
     """With its zone (`2027-01-09T06:00:00Z`, `...+01:00`): a bare time would be read differently by each stage."""
@@ -268,6 +290,9 @@ class Calendar(Part):
 
 
 class LotSizing(Part):
+    """How a material's planned quantity is rounded into lots: as needed, fixed lots, multiples of a quantity, or at
+    least a quantity."""
+
     rule: Literal["lot-for-lot", "fixed", "multiple", "minimum"] = "lot-for-lot"
     quantity: Positive | None = None
 
@@ -292,6 +317,9 @@ class Material(Part):
 
 
 class BomLine(Part):
+    """One component of a bill of materials: quantity per parent unit, the share scrapped, and the configurations
+    that use it (`when`)."""
+
     component: Id
     quantity: Positive
     scrap: Annotated[float, Field(ge=0, lt=1)] = 0.0
@@ -313,6 +341,8 @@ class RoutingOperation(Part):
 
 
 class Routing(Part):
+    """The operations that make a material, in order."""
+
     operations: list[RoutingOperation] = Field(min_length=1)
 
 
@@ -331,12 +361,16 @@ class ChangeoverGroup(Part):
 
 
 class Option(Part):
+    """One choice in an option family, with its share of the order mix and its price."""
+
     name: Name = ""
     mix: Share = 0.0
     price: NonNegative = 0
 
 
 class OptionFamily(Part):
+    """One choice a customer makes about a product (paint colour, battery), its options and default."""
+
     name: Name = ""
     default: Id | None = None
     options: dict[Id, Option] = Field(min_length=1)
@@ -358,6 +392,9 @@ class Rule(Part):
 
 
 class Demand(Part):
+    """Expected demand for a product: units per day, a relative weight per weekday (Monday first), the order sizes a
+    non-retail customer orders, and the [shortest, longest] days from order to due date."""
+
     units_per_day: Annotated[float, Field(gt=0, le=100_000)]
     weekday_profile: list[Annotated[float, Field(ge=0, le=100)]] = Field(
         default_factory=lambda: [1.0] * 7, min_length=7, max_length=7
@@ -380,6 +417,8 @@ class Product(Part):
 
 
 class Supplier(Part):
+    """A supplier of bought materials: lead time, minimum order, order multiple and weekly capacity."""
+
     name: Name = ""
     lead_time_days: Days
     min_order: NonNegative = 0
@@ -389,11 +428,15 @@ class Supplier(Part):
 
 
 class Tenant(Part):
+    """A brand that sells through the plant: the owner or a partner (C2M contract manufacturing)."""
+
     name: Name = ""
     role: Literal["owner", "partner"]
 
 
 class Customer(Part):
+    """A customer of one tenant, with the segment that decides its order sizes."""
+
     name: Name = ""
     tenant: Id
     segment: Literal["retail", "fleet", "dealer", "business"] = "retail"
@@ -402,6 +445,8 @@ class Customer(Part):
 
 
 class InventoryLot(Part):
+    """Stock on hand: a lot of a material at a location."""
+
     material: Id
     location: Id
     lot: Id
@@ -409,6 +454,8 @@ class InventoryLot(Part):
 
 
 class RampMonth(Part):
+    """One month of a new line's ramp-up plan: shifts per day, working days and the units targeted."""
+
     shifts_per_day: int = Field(ge=1, le=3)
     working_days: int = Field(ge=1, le=31)
     target_units: Positive

@@ -16,6 +16,9 @@ from factoryos.model.plant import Plant, RampUp
 
 @dataclass(frozen=True)
 class RampMonthPlan:
+    """One month of a ramp-up: the target, the line's rate and hours, the learning-curve efficiency, and the units
+    it can make."""
+
     month: int
     target_units: float
     line_rate_per_hour: float

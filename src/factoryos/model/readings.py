@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from factoryos.model.events import Event, EventKind
 
 
 class MeasurementRow(NamedTuple):
+    """A sensor reading, as a row of the measurements table."""
+
     ts_us: int
     site: str
     equipment: str
@@ -28,6 +30,8 @@ class MeasurementRow(NamedTuple):
 
 
 class StateChangeRow(NamedTuple):
+    """An equipment state change, as a row of the state-changes table."""
+
     ts_us: int
     site: str
     equipment: str
@@ -38,6 +42,8 @@ class StateChangeRow(NamedTuple):
 
 
 class CountRow(NamedTuple):
+    """Units counted, as a row of the counts table."""
+
     ts_us: int
     site: str
     equipment: str
@@ -61,7 +67,7 @@ class BirthRow:
     node_id: str
     device_id: str
     bd_seq: int
-    metrics: list[list]
+    metrics: list[list[Any]]
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
