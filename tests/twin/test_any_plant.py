@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
+from factoryos.c2m.demand import generate_orders
 from factoryos.model.bus import EventBus
-from factoryos.twin import Floor, Part, Step, Task, fixed
 from factoryos.model.events import EventKind
+from factoryos.twin import Floor, Part, Step, Task, fixed
 from factoryos.twin.event_log import RollingEventStore
 from factoryos.twin.paced_line import PacedLine
-from factoryos.twin.scenarios import prepare
+from factoryos.twin.scenarios import epoch_for, prepare
 from tests.twin.small_plants import small_plant
 
 
@@ -78,3 +81,26 @@ def test_a_batch_station_keeps_a_lot_apart_from_single_units() -> None:
     assert station.batches == 2  # the two units together, the lot on its own
     assert station.completed == 102
     assert station.ideal_seconds == 2 * 600.0 / 48 + 100 * 600.0 / 48
+
+
+def test_on_time_delivery_counts_every_order_due_built_or_not() -> None:
+    soon = {"units_per_day": 300, "lead_time_days": [2, 4]}
+    plant = small_plant(
+        products={
+            "gadget": {"material": "gadget", "tenant": "acme", "demand": soon},
+            "widget": {"material": "widget", "tenant": "ally", "demand": soon},
+        }
+    )
+    slow = plant.areas["back"].work_centers
+    for line in ("final-p", "final-q"):  # ~100 gadgets a day for 300 ordered; widgets flow freely
+        slow[line] = slow[line].model_copy(update={"takt_seconds": 1800.0})
+    epoch = epoch_for(plant)
+    orders = generate_orders(plant, epoch.date(), 12, 1)
+    prepared = prepare(plant, "smart", 10, 1, orders=orders)
+    metrics = prepared.floor.run(prepared.horizon)
+    start, end = epoch + timedelta(days=2), epoch + timedelta(days=12)
+    falls_due = [datetime.combine(o.due_date, time(), UTC) + timedelta(days=1) for o in orders]
+    due = sum(o.quantity for o, at in zip(orders, falls_due, strict=True) if start <= at <= end)
+    assert due > 0 and metrics.on_time_rate is not None
+    assert metrics.on_time_rate * due <= prepared.floor.finished_goods.delivered + 1e-9  # on time: shipped at all
+    assert metrics.on_time_rate < 0.75  # the gadgets in process past their due date are late

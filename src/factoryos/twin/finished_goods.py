@@ -40,6 +40,8 @@ class FinishedGoods:
         self.delivered = 0
         self.on_time = 0
         self.order_lead_sum = 0.0
+        self._dues: list[float] = []  # of every order taken, shipped or not
+        self._shipped: list[tuple[float, float]] = []  # (due, shipped at) of every order shipped
 
     def stock_up(self, product: str, quantity: int) -> None:
         """Opening stock."""
@@ -49,11 +51,13 @@ class FinishedGoods:
         """Register a customer order whose units are built for it (C2M): it ships with the first dispatch
         after its last unit is done."""
         self.orders += 1
+        self._dues.append(due)
         self._pegged[order] = [placed, due, quantity, quantity]
 
     def demand(self, product: str, placed: float, due: float) -> None:
         """A customer order for a stocked product: ship from stock now, or wait for the next unit."""
         self.orders += 1
+        self._dues.append(due)
         if self.stock.get(product, 0) > 0:
             self._move(product, -1)
             self._ship(placed, due)
@@ -90,6 +94,22 @@ class FinishedGoods:
         self.order_lead_sum = 0.0
 
     @property
+    def taken(self) -> int:
+        """Customer orders taken since the start (the warm-up included)."""
+        return len(self._dues)
+
+    def on_time_rate(self, start: float, end: float) -> float | None:
+        """Of the orders that fell due or shipped in [start, end], the share shipped by their due time: an
+        order not built, or still in process, when it falls due is late (None when there is no such order)."""
+        due = sum(start <= d <= end for d in self._dues)
+        early = on_time = 0
+        for d, at in self._shipped:
+            inside = start <= d <= end
+            early += not inside and start <= at <= end
+            on_time += at <= d and (inside or start <= at <= end)
+        return on_time / (due + early) if due + early else None
+
+    @property
     def backorders(self) -> int:
         return sum(len(q) for q in self._backorders.values())
 
@@ -101,6 +121,7 @@ class FinishedGoods:
         now = self.env.now
         self.delivered += 1
         self.on_time += now <= due
+        self._shipped.append((due, now))
         self.order_lead_sum += now - placed
 
     def _move(self, product: str, delta: int) -> None:

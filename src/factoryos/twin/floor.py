@@ -126,7 +126,9 @@ class Floor:
             avg_wip=sink.average_wip(now),
             avg_lead_time=sink.lead_time_sum / sink.completed if sink.completed else 0.0,
             on_time_rate=(
-                fg.on_time / fg.delivered if fg.delivered else (sink.on_time / sink.with_due if sink.with_due else None)
+                fg.on_time_rate(self.warmup, now)
+                if fg.taken
+                else (sink.on_time / sink.with_due if sink.with_due else None)
             ),
             labour_hours=sum(c.labour_hours(now) - c.labour_hours(self.warmup) for c in self.crews.values()),
             fg_inventory_avg=fg.average_level(now),

@@ -135,6 +135,11 @@ def prepare(
     if scenario == "smart":
         for unit in plan:
             fg.peg(unit.order, unit.at if unit.placed is None else unit.placed, unit.due)
+        released = {unit.order for unit in plan}
+        for order in orders:  # not released in the run: late when it falls due
+            for k in range(order.quantity):
+                if f"{order.id}#{k}" not in released:
+                    fg.peg(f"{order.id}#{k}", _seconds(order.ordered_at, epoch), _due(order, epoch))
     else:
         for product_id, product in plant.products.items():
             if product.demand is not None:
@@ -151,6 +156,11 @@ def _seconds(at: datetime, epoch: datetime) -> float:
     return (at - epoch).total_seconds()
 
 
+def _due(order: CustomerOrder, epoch: datetime) -> float:
+    """The end of the order's due date, in run seconds."""
+    return _seconds(datetime.combine(order.due_date, datetime.min.time(), UTC), epoch) + DAY
+
+
 def _customers(floor: Floor, orders: list[CustomerOrder], epoch: datetime):  # type: ignore[no-untyped-def]
     """Make-to-stock: each ordered unit is taken from stock when the order arrives, or waits for one."""
     env = floor.env
@@ -158,7 +168,7 @@ def _customers(floor: Floor, orders: list[CustomerOrder], epoch: datetime):  # t
         placed = _seconds(order.ordered_at, epoch)
         if placed > env.now:
             yield env.timeout(placed - env.now)
-        due = _seconds(datetime.combine(order.due_date, datetime.min.time(), UTC), epoch) + DAY
+        due = _due(order, epoch)
         for _ in range(order.quantity):
             floor.finished_goods.demand(order.product, placed, due)
 
@@ -239,7 +249,7 @@ def order_plan(
         units, backlog = backlog[:take], backlog[take:]
         units.sort(key=lambda u: (_sequence_key(plant, u[0].product)(u[0].configuration)[:1], u[0].due_date, u[0].id))
         for at, (order, k) in zip(_release_times(day, len(units)), units, strict=True):
-            due = _seconds(datetime.combine(order.due_date, datetime.min.time(), UTC), epoch) + DAY
+            due = _due(order, epoch)
             serial = f"{plant.site.id}-{len(plan) + 1:07d}"
             placed = _seconds(order.ordered_at, epoch)
             configuration = dict(order.configuration)
