@@ -6,7 +6,7 @@ BOM lines and operations carry a `when` condition so one product structure serve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import BomLine, Condition, Plant, Product, RoutingOperation, Rule
@@ -113,15 +113,20 @@ def operations(plant: Plant, material: str, configuration: Configuration) -> lis
     return [op for op in routing.operations if matches(op.when, configuration)] if routing else []
 
 
+def bom_walk(
+    plant: Plant, material: str, configuration: Configuration, quantity: float = 1.0, level: int = 1
+) -> Iterator[tuple[int, str, BomLine, float]]:
+    """Every configured BOM line below `material`, depth first, as (level, parent, line, gross need for
+    `quantity` of `material`, scrap included)."""
+    for line in bom_lines(plant, material, configuration):
+        need = quantity * line.quantity / (1 - line.scrap)
+        yield level, material, line, need
+        yield from bom_walk(plant, line.component, configuration, need, level + 1)
+
+
 def explode(plant: Plant, material: str, configuration: Configuration, quantity: float = 1.0) -> dict[str, float]:
     """Gross requirement of every material below `material` for one configured unit (scrap included)."""
     totals: dict[str, float] = {}
-
-    def walk(parent: str, qty: float) -> None:
-        for line in bom_lines(plant, parent, configuration):
-            need = qty * line.quantity / (1 - line.scrap)
-            totals[line.component] = totals.get(line.component, 0.0) + need
-            walk(line.component, need)
-
-    walk(material, quantity)
+    for _, _, line, need in bom_walk(plant, material, configuration, quantity):
+        totals[line.component] = totals.get(line.component, 0.0) + need
     return totals
