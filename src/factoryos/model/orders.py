@@ -12,14 +12,29 @@ from enum import StrEnum
 
 
 class CustomerOrderState(StrEnum):
-    """Where a customer order stands, from received to shipped (or cancelled)."""
+    """Where a customer order stands: received, promised a date, released to the floor, in production, built,
+    shipped (or cancelled). `ORDER_TRANSITIONS` says which step may follow which."""
 
     RECEIVED = "received"
-    CONFIRMED = "confirmed"
+    PROMISED = "promised"
+    RELEASED = "released"
     IN_PRODUCTION = "in-production"
-    COMPLETED = "completed"
+    BUILT = "built"
     SHIPPED = "shipped"
     CANCELLED = "cancelled"
+
+
+ORDER_TRANSITIONS: dict[CustomerOrderState, frozenset[CustomerOrderState]] = {
+    CustomerOrderState.RECEIVED: frozenset({CustomerOrderState.PROMISED, CustomerOrderState.CANCELLED}),
+    CustomerOrderState.PROMISED: frozenset({CustomerOrderState.RELEASED, CustomerOrderState.CANCELLED}),
+    CustomerOrderState.RELEASED: frozenset({CustomerOrderState.IN_PRODUCTION, CustomerOrderState.CANCELLED}),
+    CustomerOrderState.IN_PRODUCTION: frozenset({CustomerOrderState.BUILT}),
+    CustomerOrderState.BUILT: frozenset({CustomerOrderState.SHIPPED}),
+    CustomerOrderState.SHIPPED: frozenset(),
+    CustomerOrderState.CANCELLED: frozenset(),
+}
+"""The order lifecycle: the states each state may move to. Once in production an order can no longer be
+cancelled; shipped and cancelled are final."""
 
 
 class ProductionOrderState(StrEnum):

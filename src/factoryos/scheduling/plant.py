@@ -30,7 +30,7 @@ from factoryos.scheduling.plant_calendar import unavailable_periods
 from factoryos.scheduling.problem import Job, Machine, Mode, Operation, Problem
 from factoryos.scheduling.schedule import Schedule, setup_times
 
-OPEN = (CustomerOrderState.RECEIVED, CustomerOrderState.CONFIRMED)
+OPEN = (CustomerOrderState.RECEIVED, CustomerOrderState.PROMISED)
 """Customer orders that still need production."""
 
 
