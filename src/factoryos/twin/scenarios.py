@@ -61,10 +61,11 @@ class ScenarioRun:
     horizon: float
 
 
-def epoch_for(plant: Plant) -> datetime:
-    """Midnight at the site, as a UTC instant, of the Monday on or before the plant's ramp-up start (or a
-    fixed Monday): the run counts from it, so its days are the site's days."""
-    start = plant.ramp_up.start if plant.ramp_up is not None else date(2027, 1, 4)
+def epoch_for(plant: Plant, start: date | None = None) -> datetime:
+    """Midnight at the site, as a UTC instant, of the Monday on or before `start` (default the plant's ramp-up
+    start, or a fixed Monday): the run counts from it, so its days are the site's days."""
+    if start is None:
+        start = plant.ramp_up.start if plant.ramp_up is not None else date(2027, 1, 4)
     monday = start - timedelta(days=start.weekday())
     return datetime(monday.year, monday.month, monday.day, tzinfo=ZoneInfo(plant.site.timezone)).astimezone(UTC)
 
@@ -79,19 +80,21 @@ def prepare(
     orders: list[CustomerOrder] | None = None,
     schedule: list[ScheduledOperation] | None = None,
     schedule_seconds: float = 0.0,
+    start: date | None = None,
 ) -> ScenarioRun:
     """Build the twin of `plant` for a scenario, ready to run for `warmup_days + days`.
 
     `orders` replaces the generated demand; a `schedule` (smart only) is executed: its units are released at
     their first scheduled start and each work unit follows its sequence, the other orders as usual. With
-    `schedule_seconds` (smart only) the orders are first scheduled by `factoryos.scheduling` in that time."""
+    `schedule_seconds` (smart only) the orders are first scheduled by `factoryos.scheduling` in that time.
+    `start`: the run's first day (its week's Monday, see `epoch_for`)."""
     if scenario not in SCENARIOS:
         raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
     if not days > 0 or warmup_days < 0:
         raise FactoryosError(f"days must be > 0 and the warm-up >= 0, got {days} and {warmup_days}")
     if not any(p.demand for p in plant.products.values()):
         raise FactoryosError("the plant file has no product with `demand`: nothing to simulate")
-    epoch = epoch_for(plant)
+    epoch = epoch_for(plant, start)
     total = warmup_days + days
     floor = Floor(
         seed, site=plant.site.id, bus=bus, epoch=epoch, warmup=warmup_days * DAY, source=f"twin-{scenario}-{seed}"

@@ -4,6 +4,7 @@ the sampled output, work in process and finished goods over time."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from factoryos.model.bus import EventBus
@@ -32,10 +33,14 @@ def simulate_plant(
     orders: list[CustomerOrder] | None = None,
     schedule: list[ScheduledOperation] | None = None,
     bus: EventBus | None = None,
+    start: date | None = None,
 ) -> Simulation:
-    """Run the plant's twin for `days` (from the start when a schedule is given, else after a warm-up)."""
+    """Run the plant's twin for `days` (from the start when a schedule is given, else after a warm-up), from
+    the Monday of `start`'s week (default: see `factoryos.twin.scenarios.epoch_for`)."""
     warmup = 0.0 if schedule is not None else 2.0
-    run = prepare(plant, scenario, days, seed, bus=bus, warmup_days=warmup, orders=orders, schedule=schedule)
+    run = prepare(
+        plant, scenario, days, seed, bus=bus, warmup_days=warmup, orders=orders, schedule=schedule, start=start
+    )
     probe = Probe(run.floor)
     metrics = run.floor.run(run.horizon)
     return Simulation(summary(metrics, run), metrics, probe.samples)
