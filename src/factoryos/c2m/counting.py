@@ -1,0 +1,348 @@
+"""A product's valid configurations compiled into a layered decision diagram.
+
+Every rule becomes clauses of the form "at least one of these families takes one of these options"
+(`when -> requires` gives one clause per required family, `when -> not excludes` one clause). The diagram
+decides one family per layer, in an order that keeps few clauses open across each cut; a node is the set of
+open clauses the families decided so far have not yet satisfied, so configurations that leave the future
+the same constraints share one node. Options that no clause tells apart form one class (a family that no
+rule names is a single class of all its options), so an edge stands for a class and counts its members.
+
+Exact counting, uniform sampling, the options still selectable under a partial configuration and the
+cheapest completion are then passes over the same diagram: counting never enumerates configurations.
+Exact counting is #P-hard in general; the diagram's size grows with the number of clauses open across a
+cut of the family order, and compiling stops with an error past `MAX_NODES`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import Product
+
+MAX_NODES = 400_000
+"""Nodes a diagram may have before compiling gives up: beyond it a product's rules tie too many families."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """At least one family takes one of its listed options; derived from rule `rule` of the product."""
+
+    rule: int
+    literals: tuple[tuple[str, frozenset[str]], ...]
+
+
+@dataclass
+class Layer:
+    """One family of the diagram: its options grouped into classes, and the edges that leave its nodes."""
+
+    family: str
+    options: tuple[str, ...]
+    classes: tuple[tuple[int, ...], ...]
+    """Option indices per class; options of one class satisfy exactly the same clauses."""
+    class_of: np.ndarray
+    nodes: int
+    source: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    klass: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    target: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+def rule_clauses(product: Product) -> list[Clause]:
+    """The product's rules as clauses over families, tautologies dropped (see the module docstring).
+
+    Read as `matches` reads a configuration: a condition on a family the product does not have never holds,
+    so a rule with such a `when` or `excludes` never binds, and such a `requires` cannot be met."""
+    options = {f: frozenset(fam.options) for f, fam in product.option_families.items()}
+    clauses = []
+    for index, rule in enumerate(product.rules):
+        if any(f not in options for f in rule.when):
+            continue
+        negated_when = [(f, options[f] - set(allowed)) for f, allowed in rule.when.items()]
+        if rule.requires:
+            for family, allowed in rule.requires.items():
+                clauses.append(_clause(index, [*negated_when, (family, frozenset(allowed))], options))
+        if rule.excludes and all(f in options for f in rule.excludes):
+            negated = [(f, options[f] - set(allowed)) for f, allowed in rule.excludes.items()]
+            clauses.append(_clause(index, [*negated_when, *negated], options))
+    return [c for c in clauses if c is not None]
+
+
+def _clause(
+    rule: int, literals: list[tuple[str, frozenset[str]]], options: Mapping[str, frozenset[str]]
+) -> Clause | None:
+    """Literals on one family merged, literals that never hold dropped; None when the clause always holds."""
+    merged: dict[str, frozenset[str]] = {}
+    for family, allowed in literals:
+        if family in options:
+            merged[family] = merged.get(family, frozenset()) | (allowed & options[family])
+    if any(allowed == options[f] for f, allowed in merged.items()):
+        return None
+    return Clause(rule, tuple((f, a) for f, a in merged.items() if a))
+
+
+def family_order(product: Product, clauses: Sequence[Clause]) -> list[str]:
+    """Families in an order that keeps few clauses open across each cut (greedy), free families last."""
+    families = list(product.option_families)
+    touching: dict[str, list[int]] = {f: [] for f in families}
+    for k, clause in enumerate(clauses):
+        for family, _ in clause.literals:
+            touching[family].append(k)
+    unplaced = [len(c.literals) for c in clauses]
+    order: list[str] = []
+    left = [f for f in families if touching[f]]
+    while left:
+
+        def growth(family: str) -> tuple[int, int]:
+            opened = sum(1 for k in touching[family] if unplaced[k] == len(clauses[k].literals) and unplaced[k] > 1)
+            closed = sum(1 for k in touching[family] if unplaced[k] == 1)
+            return opened - closed, -len(touching[family])
+
+        best = min(left, key=growth)
+        left.remove(best)
+        order.append(best)
+        for k in touching[best]:
+            unplaced[k] -= 1
+    return order + [f for f in families if not touching[f]]
+
+
+class Diagram:
+    """The compiled valid configurations of one product (see the module docstring)."""
+
+    def __init__(self, product: Product, max_nodes: int = MAX_NODES) -> None:
+        self.clauses = rule_clauses(product)
+        self.families = family_order(product, self.clauses)
+        self.position = {f: i for i, f in enumerate(self.families)}
+        self.layers = [self._layer(product, f) for f in self.families]
+        self.empty = any(not c.literals for c in self.clauses)
+        self._build(max_nodes)
+        self.counts = self._counts([[len(c) for c in layer.classes] for layer in self.layers])
+
+    def _layer(self, product: Product, family: str) -> Layer:
+        options = tuple(product.option_families[family].options)
+        signatures: dict[tuple[bool, ...], int] = {}
+        class_of = []
+        touching = [dict(c.literals)[family] for c in self.clauses if family in dict(c.literals)]
+        for option in options:
+            signature = tuple(option in allowed for allowed in touching)
+            class_of.append(signatures.setdefault(signature, len(signatures)))
+        classes = tuple(tuple(i for i, c in enumerate(class_of) if c == k) for k in range(len(signatures)))
+        return Layer(family, options, classes, np.array(class_of, np.int64), nodes=0)
+
+    def _build(self, max_nodes: int) -> None:
+        """Top-down: a node is the set (bit mask) of open clauses still unsatisfied."""
+        first = {k: min(self.position[f] for f, _ in c.literals) for k, c in enumerate(self.clauses) if c.literals}
+        last = {k: max(self.position[f] for f, _ in c.literals) for k, c in enumerate(self.clauses) if c.literals}
+        states: dict[int, int] = {} if self.empty else {0: 0}
+        total = 1
+        for i, layer in enumerate(self.layers):
+            opens = sum(1 << k for k, p in first.items() if p == i)
+            closes = sum(1 << k for k, p in last.items() if p == i)
+            satisfied = [0] * len(layer.classes)
+            for k, clause in enumerate(self.clauses):
+                allowed = dict(clause.literals).get(layer.family)
+                if allowed is None:
+                    continue
+                for c, members in enumerate(layer.classes):
+                    if layer.options[members[0]] in allowed:
+                        satisfied[c] |= 1 << k
+            following: dict[int, int] = {}
+            source, klass, target = [], [], []
+            for state, node in states.items():
+                pending = state | opens
+                for c, sat in enumerate(satisfied):
+                    after = pending & ~sat
+                    if after & closes:
+                        continue
+                    source.append(node)
+                    klass.append(c)
+                    target.append(following.setdefault(after, len(following)))
+            total += len(following)
+            if total > max_nodes:
+                raise FactoryosError(
+                    f"the rules tie too many option families together to count exactly: the decision diagram "
+                    f"passed {max_nodes:,} nodes at family {i + 1} of {len(self.layers)} ({layer.family!r})"
+                )
+            layer.nodes = len(states)
+            layer.source, layer.klass, layer.target = (np.array(a, np.int64) for a in (source, klass, target))
+            states = following
+        self.terminal = len(states)
+
+    def _counts(self, weights: Sequence[Sequence[int]]) -> list[list[int]]:
+        """Valid completions below every node (exact integers), each class weighted by `weights[i][c]`."""
+        below = [1] * self.terminal
+        counts: list[list[int]] = [below]
+        for layer, weight in zip(reversed(self.layers), reversed(weights), strict=True):
+            here = [0] * layer.nodes
+            for s, c, t in zip(layer.source.tolist(), layer.klass.tolist(), layer.target.tolist(), strict=True):
+                if weight[c] and below[t]:
+                    here[s] += weight[c] * below[t]
+            counts.append(here)
+            below = here
+        counts.reverse()
+        return counts
+
+    def total(self) -> int:
+        return self.counts[0][0] if self.layers and self.counts[0] else int(not self.empty)
+
+    # Evidence: for each layer, which options are still allowed (a partial configuration fixes some).
+
+    def allowed(self, choices: Mapping[str, str]) -> list[np.ndarray]:
+        masks = []
+        for layer in self.layers:
+            chosen = choices.get(layer.family)
+            mask = np.ones(len(layer.options), bool)
+            if chosen is not None:
+                mask[:] = False
+                if chosen in layer.options:
+                    mask[layer.options.index(chosen)] = True
+            masks.append(mask)
+        return masks
+
+    def count(self, choices: Mapping[str, str]) -> int:
+        """Valid configurations that agree with `choices`."""
+        if not choices:
+            return self.total()
+        weights = [
+            np.bincount(lay.class_of, m, len(lay.classes)).astype(int).tolist() for lay, m in self._pairs(choices)
+        ]
+        counts = self._counts(weights)
+        return counts[0][0] if self.layers and counts[0] else int(not self.empty)
+
+    def _pairs(self, choices: Mapping[str, str]) -> list[tuple[Layer, np.ndarray]]:
+        return list(zip(self.layers, self.allowed(choices), strict=True))
+
+    def _class_allowed(self, layer: Layer, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(layer.class_of, mask, len(layer.classes)) > 0
+
+    def reachable(self, masks: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per layer, the nodes reachable from the root and the nodes that reach the end, under `masks`."""
+        forward = [np.zeros(layer.nodes, bool) for layer in self.layers] + [np.zeros(self.terminal, bool)]
+        backward = [np.zeros(layer.nodes, bool) for layer in self.layers] + [np.ones(self.terminal, bool)]
+        if self.empty:
+            return forward, [np.zeros_like(b) for b in backward]
+        forward[0][:] = True
+        for i, layer in enumerate(self.layers):
+            ok = self._class_allowed(layer, masks[i])[layer.klass] & forward[i][layer.source]
+            forward[i + 1][layer.target[ok]] = True
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            ok = self._class_allowed(layer, masks[i])[layer.klass] & backward[i + 1][layer.target]
+            backward[i][layer.source[ok]] = True
+        return forward, backward
+
+    def feasible(self, choices: Mapping[str, str]) -> bool:
+        """Whether some valid configuration agrees with `choices`."""
+        _, backward = self.reachable(self.allowed(choices))
+        return bool(backward[0][0]) if self.layers else not self.empty
+
+    def selectable(self, choices: Mapping[str, str]) -> dict[str, set[str]]:
+        """Per family, the options that some valid configuration takes together with the other families'
+        choices (a family's own choice does not restrict its alternatives)."""
+        masks = self.allowed(choices)
+        forward, backward = self.reachable(masks)
+        result = {}
+        for i, layer in enumerate(self.layers):
+            used = forward[i][layer.source] & backward[i + 1][layer.target]
+            live = np.zeros(len(layer.classes), bool)
+            live[layer.klass[used]] = True
+            result[layer.family] = {o for o, c in zip(layer.options, layer.class_of.tolist(), strict=True) if live[c]}
+        return result
+
+    def cheapest(
+        self, choices: Mapping[str, str], cost: Callable[[str, str], tuple[int, float]]
+    ) -> dict[str, str] | None:
+        """The configuration agreeing with `choices` of least `cost` summed over families (lexicographic on
+        its (int, float) pair), ties to the earlier option; None when none is valid."""
+        masks = self.allowed(choices)
+        if self.empty:
+            return None
+        best: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for layer, mask in zip(self.layers, masks, strict=True):
+            firsts = np.zeros(len(layer.classes), np.int64)
+            primary = np.full(len(layer.classes), np.inf)
+            secondary = np.full(len(layer.classes), np.inf)
+            for k, option in enumerate(layer.options):
+                if not mask[k]:
+                    continue
+                c = layer.class_of[k]
+                score = cost(layer.family, option)
+                if (score[0], score[1]) < (primary[c], secondary[c]):
+                    primary[c], secondary[c], firsts[c] = score[0], score[1], k
+            best.append((primary, secondary, firsts))
+        first_below = np.zeros(self.terminal)
+        second_below = np.zeros(self.terminal)
+        plans: list[tuple[np.ndarray, np.ndarray]] = []
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            primary, secondary, _ = best[i]
+            first_edge = primary[layer.klass] + first_below[layer.target]
+            first_here = np.full(layer.nodes, np.inf)
+            np.minimum.at(first_here, layer.source, first_edge)
+            tight = np.isfinite(first_edge) & (first_edge == first_here[layer.source])
+            second_edge = np.where(tight, secondary[layer.klass] + second_below[layer.target], np.inf)
+            second_here = np.full(layer.nodes, np.inf)
+            np.minimum.at(second_here, layer.source, second_edge)
+            plans.append((first_edge, second_edge))
+            first_below, second_below = first_here, second_here
+        plans.reverse()
+        if not np.isfinite(first_below[0]):
+            return None
+        node, configuration = 0, {}
+        for i, layer in enumerate(self.layers):
+            first_edge, second_edge = plans[i]
+            out = np.flatnonzero(layer.source == node)
+            keys = [(first_edge[e], second_edge[e], best[i][2][layer.klass[e]]) for e in out.tolist()]
+            edge = out[min(range(len(keys)), key=keys.__getitem__)]
+            configuration[layer.family] = layer.options[best[i][2][layer.klass[edge]]]
+            node = int(layer.target[edge])
+        return configuration
+
+    def sample(self, n: int, rng: random.Random, choices: Mapping[str, str] | None = None) -> list[dict[str, str]]:
+        """`n` valid configurations agreeing with `choices`, each drawn uniformly: one random integer below
+        the count, decoded through the diagram as a mixed-radix number."""
+        if choices:
+            masks = self.allowed(choices)
+            members = [
+                [tuple(k for k in cls if mask[k]) for cls in layer.classes]
+                for layer, mask in zip(self.layers, masks, strict=True)
+            ]
+            counts = self._counts([[len(m) for m in row] for row in members])
+        else:
+            members = [list(layer.classes) for layer in self.layers]
+            counts = self.counts
+        total = counts[0][0] if self.layers and counts[0] else int(not self.empty)
+        if total == 0:
+            return []
+        outgoing = [self._outgoing(layer) for layer in self.layers]
+        draws = []
+        for _ in range(n):
+            r = rng.randrange(total)
+            node, configuration = 0, {}
+            for i, layer in enumerate(self.layers):
+                below = counts[i + 1]
+                for c, t in outgoing[i][node]:
+                    weight = len(members[i][c]) * below[t]
+                    if r < weight:
+                        configuration[layer.family] = layer.options[members[i][c][r // below[t]]]
+                        r, node = r % below[t], t
+                        break
+                    r -= weight
+            draws.append(configuration)
+        return draws
+
+    @staticmethod
+    def _outgoing(layer: Layer) -> list[list[tuple[int, int]]]:
+        edges: list[list[tuple[int, int]]] = [[] for _ in range(layer.nodes)]
+        for s, c, t in zip(layer.source.tolist(), layer.klass.tolist(), layer.target.tolist(), strict=True):
+            edges[s].append((c, t))
+        return edges
+
+    def size(self) -> tuple[int, int]:
+        """(nodes, edges) of the diagram."""
+        return sum(layer.nodes for layer in self.layers) + self.terminal, sum(
+            len(layer.source) for layer in self.layers
+        )
