@@ -406,8 +406,8 @@ def _unavailable(compiled: _Compiled, family: str, option: str, others: dict[str
     direct = [v for v in check(product, trial).violations if family in v.families]
     if direct:
         because = tuple(dict.fromkeys((f, others[f]) for v in direct for f in v.families if f in others))
-        rules = tuple(sorted({v.rule for v in direct if v.rule is not None}))
-        return Unavailable(option, because, rules, "; ".join(v.message for v in direct))
+        broken = tuple(sorted({v.rule for v in direct if v.rule is not None}))
+        return Unavailable(option, because, broken, "; ".join(v.message for v in direct))
     core = _core(compiled.diagram, others, fixed={family: option})
     rules = _chained_rules(compiled.diagram.clauses, product, {**core, family: option})
     statements = "; ".join(_statement(product, compiled.rules[i]) for i in rules)
@@ -436,7 +436,8 @@ def build(plant: Plant, product_id: str, configuration: Configuration, quantity:
             f"choose the {', '.join(_family_name(product, f) for f in verdict.open_families)}"
         ]
         raise FactoryosError(f"product {product_id!r}: invalid configuration: " + "; ".join(problems))
-    rows, requirements = [], {}
+    rows: list[BomRow] = []
+    requirements: dict[str, float] = {}
     made = [product.material]
     for level, parent, line, need in bom_walk(plant, product.material, configuration, quantity):
         rows.append(BomRow(level, parent, line.component, line.quantity / (1 - line.scrap), need))
