@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from factoryos.scheduling import Budget
+
 
 @pytest.fixture(scope="session")
 def instances(benchmarks_dir: Path) -> Path:
@@ -20,3 +22,9 @@ def instances(benchmarks_dir: Path) -> Path:
 def optimum(instances: Path) -> dict[str, int]:
     with (instances / "bks.csv").open() as handle:
         return {row["name"]: int(row["optimum"]) for row in csv.DictReader(handle) if row["optimum"]}
+
+
+@pytest.fixture(scope="session")
+def budget() -> Budget:
+    """Work, not seconds, for the solver: what it finds does not depend on how busy the machine is."""
+    return Budget(cpsat=10, neighbourhoods=100, tabu_moves=100_000)

@@ -8,9 +8,9 @@ from factoryos.scheduling import check, makespan, read_instance, solve
 
 
 @pytest.mark.parametrize("name", ["jssp/ft06.txt", "jssp/la01.txt", "jssp/la05.txt", "fjsp/mk01.fjs"])
-def test_solver_reaches_the_proven_optimum(instances, optimum, name):
+def test_solver_reaches_the_proven_optimum(instances, optimum, name, budget):
     problem = read_instance(instances / name)
-    result = solve(problem, time_limit=30, workers=2)
+    result = solve(problem, budget=budget, workers=2)
     assert check(problem, result.schedule) == []
     assert makespan(result.schedule) == optimum[name.split("/")[1].split(".")[0]]
     assert result.optimal

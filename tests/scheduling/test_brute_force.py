@@ -64,8 +64,8 @@ OBJECTIVES = [
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("objective", OBJECTIVES, ids=["makespan", "tardiness", "setup+makespan", "lexicographic"])
-def test_solver_matches_brute_force(seed, objective):
+def test_solver_matches_brute_force(seed, objective, budget):
     problem = random_problem(seed)
-    result = solve(problem, objective, time_limit=20, workers=1)
+    result = solve(problem, objective, budget=budget, workers=1)
     assert check(problem, result.schedule) == []
     assert result.objective == brute_force(problem, objective)

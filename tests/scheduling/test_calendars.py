@@ -40,23 +40,23 @@ def one_machine(interruptible: bool):
 
 
 @pytest.mark.parametrize(("interruptible", "expected"), [(False, 13), (True, 12)])
-def test_solver_respects_calendars(interruptible, expected):
+def test_solver_respects_calendars(interruptible, expected, budget):
     problem = one_machine(interruptible)
-    result = solve(problem, time_limit=10)
+    result = solve(problem, budget=budget)
     assert check(problem, result.schedule) == []
     assert makespan(result.schedule) == expected
     if interruptible:
         assert (result.schedule[1].start, result.schedule[1].end) == (4, 12)
 
 
-def test_flexible_choice_avoids_maintenance():
+def test_flexible_choice_avoids_maintenance(budget):
     model = Model()
     old = model.add_machine("press-1", unavailable=[(0, 100)])
     new = model.add_machine("press-2")
     for k in range(3):
         model.add_operation(model.add_job(f"j{k}"), {old: 5, new: 8})
     problem = model.problem()
-    result = solve(problem, time_limit=10)
+    result = solve(problem, budget=budget)
     assert check(problem, result.schedule) == []
     assert makespan(result.schedule) == 24
     assert {a.machine for a in result.schedule} == {new}

@@ -6,7 +6,7 @@ from factoryos.scheduling import SETUP_TIME, Frozen, Model, Objective, check, di
 from factoryos.scheduling.objectives import total_setup_time
 
 
-def test_frozen_operations_keep_machine_and_start():
+def test_frozen_operations_keep_machine_and_start(budget):
     model = Model()
     a = model.add_machine("a")
     b = model.add_machine("b")
@@ -15,7 +15,7 @@ def test_frozen_operations_keep_machine_and_start():
     for k in range(3):
         model.add_operation(model.add_job(f"free{k}"), {a: 4, b: 4})
     problem = model.problem()
-    result = solve(problem, time_limit=10)
+    result = solve(problem, budget=budget)
     assert check(problem, result.schedule) == []
     assert (result.schedule[0].machine, result.schedule[0].start, result.schedule[0].end) == (b, 10, 15)
     assert makespan(result.schedule) == 15
@@ -32,18 +32,18 @@ def paint_shop():
     return model.problem()
 
 
-def test_minimal_setups_group_colours():
+def test_minimal_setups_group_colours(budget):
     problem = paint_shop()
-    result = solve(problem, SETUP_TIME, time_limit=10)
+    result = solve(problem, SETUP_TIME, budget=budget)
     assert check(problem, result.schedule) == []
     assert result.objective == 10
     assert total_setup_time(problem, result.schedule) == 10
     assert result.optimal
 
 
-def test_makespan_counts_changeovers():
+def test_makespan_counts_changeovers(budget):
     problem = paint_shop()
-    result = solve(problem, Objective(makespan=1), time_limit=10)
+    result = solve(problem, Objective(makespan=1), budget=budget)
     assert makespan(result.schedule) == 6 * 3 + 10
 
 

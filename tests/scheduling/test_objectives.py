@@ -15,9 +15,9 @@ def rush_and_regular():
     return model.problem()
 
 
-def test_weighted_tardiness_puts_the_rush_job_first():
+def test_weighted_tardiness_puts_the_rush_job_first(budget):
     problem = rush_and_regular()
-    result = solve(problem, TARDINESS, time_limit=10)
+    result = solve(problem, TARDINESS, budget=budget)
     assert result.schedule[1].start == 0
     assert result.objective == 0
     assert weighted_tardiness(problem, result.schedule) == 0
@@ -33,10 +33,10 @@ def colour_orders():
     return model.problem()
 
 
-def test_lexicographic_puts_the_first_objective_first():
+def test_lexicographic_puts_the_first_objective_first(budget):
     problem = colour_orders()
-    tardiness_first = solve(problem, Lexicographic((TARDINESS, Objective(setup_time=1))), time_limit=10)
-    setups_first = solve(problem, Lexicographic((Objective(setup_time=1), TARDINESS)), time_limit=10)
+    tardiness_first = solve(problem, Lexicographic((TARDINESS, Objective(setup_time=1))), budget=budget)
+    setups_first = solve(problem, Lexicographic((Objective(setup_time=1), TARDINESS)), budget=budget)
     for result in (tardiness_first, setups_first):
         assert check(problem, result.schedule) == []
     assert tardiness_first.objective == (0, 12)
@@ -46,9 +46,9 @@ def test_lexicographic_puts_the_first_objective_first():
     )
 
 
-def test_weighted_sum_trades_objectives_by_weight():
+def test_weighted_sum_trades_objectives_by_weight(budget):
     problem = colour_orders()
-    setups_heavy = solve(problem, Objective(weighted_tardiness=1, setup_time=100), time_limit=10)
-    tardiness_heavy = solve(problem, Objective(weighted_tardiness=100, setup_time=1), time_limit=10)
+    setups_heavy = solve(problem, Objective(weighted_tardiness=1, setup_time=100), budget=budget)
+    tardiness_heavy = solve(problem, Objective(weighted_tardiness=100, setup_time=1), budget=budget)
     assert total_setup_time(problem, setups_heavy.schedule) < total_setup_time(problem, tardiness_heavy.schedule)
     assert weighted_tardiness(problem, tardiness_heavy.schedule) < weighted_tardiness(problem, setups_heavy.schedule)

@@ -31,19 +31,19 @@ def line():
 
 
 @pytest.fixture(scope="module")
-def planned():
+def planned(budget):
     problem = line()
-    return problem, solve(problem, time_limit=10).schedule
+    return problem, solve(problem, budget=budget).schedule
 
 
 def started_before(schedule, now):
     return [op for op, a in enumerate(schedule) if a.start < now]
 
 
-def test_machine_down_moves_work_out_of_the_breakdown(planned):
+def test_machine_down_moves_work_out_of_the_breakdown(planned, budget):
     problem, schedule = planned
     now = 6
-    outcome = reschedule(problem, schedule, now, [MachineDown(1, 10, 30)], time_limit=10)
+    outcome = reschedule(problem, schedule, now, [MachineDown(1, 10, 30)], budget=budget)
     new = outcome.result.schedule
     assert check(outcome.problem, new) == []
     for op in started_before(schedule, now):
@@ -66,10 +66,10 @@ def test_an_operation_caught_by_a_breakdown_pauses_and_resumes(planned):
     assert check(outcome.problem, outcome.result.schedule) == []
 
 
-def test_rush_order_is_added_and_started_work_stays(planned):
+def test_rush_order_is_added_and_started_work_stays(planned, budget):
     problem, schedule = planned
     rush = RushOrder("vip", (Operation(0, (Mode(0, 3),), "stamp"), Operation(0, (Mode(1, 2),), "paint")), due=20)
-    outcome = reschedule(problem, schedule, 5, [rush], time_limit=10)
+    outcome = reschedule(problem, schedule, 5, [rush], budget=budget)
     assert len(outcome.problem.jobs) == 5
     assert outcome.problem.jobs[4].name == "vip"
     new = outcome.result.schedule
@@ -79,10 +79,10 @@ def test_rush_order_is_added_and_started_work_stays(planned):
     assert "rush order 'vip'" in reasons[len(new) - 1]
 
 
-def test_running_late_pushes_successors_and_says_why(planned):
+def test_running_late_pushes_successors_and_says_why(planned, budget):
     problem, schedule = planned
     first = min(range(len(schedule)), key=lambda op: schedule[op].start)
-    outcome = reschedule(problem, schedule, 1, [RunningLate(first, 10)], time_limit=10)
+    outcome = reschedule(problem, schedule, 1, [RunningLate(first, 10)], budget=budget)
     new = outcome.result.schedule
     assert check(outcome.problem, new) == []
     assert new[first].end == schedule[first].end + 10
@@ -91,9 +91,9 @@ def test_running_late_pushes_successors_and_says_why(planned):
     assert any(reason.startswith("waits for") for reason in reasons.values())
 
 
-def test_stability_keeps_the_schedule_when_nothing_changed(planned):
+def test_stability_keeps_the_schedule_when_nothing_changed(planned, budget):
     problem, schedule = planned
-    outcome = reschedule(problem, schedule, 0, [], time_limit=10)
+    outcome = reschedule(problem, schedule, 0, [], budget=budget)
     assert outcome.result.schedule == schedule
     assert outcome.moves == ()
 

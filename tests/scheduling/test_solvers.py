@@ -3,13 +3,25 @@ large-neighbourhood search on a problem with everything in it."""
 
 from __future__ import annotations
 
+import math
 import random
-import time
 
 import pytest
 
 from factoryos.model.errors import FactoryosError
-from factoryos.scheduling import MAKESPAN, RULES, Frozen, Model, Objective, check, dispatch, evaluate, makespan, solve
+from factoryos.scheduling import (
+    MAKESPAN,
+    RULES,
+    Budget,
+    Frozen,
+    Model,
+    Objective,
+    check,
+    dispatch,
+    evaluate,
+    makespan,
+    solve,
+)
 from factoryos.scheduling.bounds import makespan_lower_bound
 from factoryos.scheduling.lns import improve
 from factoryos.scheduling.pool import SharedBest
@@ -69,7 +81,7 @@ def test_tabu_search_improves_a_dispatched_schedule(instances):
     start = dispatch(problem, "SPT")
     pool = SharedBest(problem, MAKESPAN, start, "dispatch", None)
     prepare()
-    tabu_search(problem, pool, time.monotonic() + 1.0, seed=1)
+    tabu_search(problem, pool, math.inf, seed=1, max_moves=20_000)
     assert check(problem, pool.schedule) == []
     assert pool.value < makespan(start)
 
@@ -109,7 +121,7 @@ def test_lns_keeps_everything_feasible_and_never_gets_worse():
     start = dispatch(problem, "ATC")
     assert check(problem, start) == []
     pool = SharedBest(problem, objective, start, "dispatch", None)
-    improve(problem, objective, pool, deadline=time.monotonic() + 3.0, workers=1, seed=2)
+    improve(problem, objective, pool, deadline=math.inf, workers=1, seed=2, max_steps=10)
     assert check(problem, pool.schedule) == []
     assert evaluate(problem, pool.schedule, objective) == pool.value <= evaluate(problem, start, objective)
 
@@ -117,12 +129,12 @@ def test_lns_keeps_everything_feasible_and_never_gets_worse():
 def test_full_solver_beats_dispatching_on_a_busy_plant():
     problem = busy_plant()
     objective = Objective(weighted_tardiness=5, setup_time=1)
-    result = solve(problem, objective, time_limit=5, workers=2)
+    result = solve(problem, objective, budget=Budget(cpsat=1, neighbourhoods=8), workers=2)
     assert check(problem, result.schedule) == []
     assert result.objective <= min(evaluate(problem, dispatch(problem, rule), objective) for rule in RULES)
 
 
-def test_makespan_lower_bound_takes_chains_and_machine_loads():
+def test_makespan_lower_bound_takes_chains_and_machine_loads(budget):
     model = Model()
     press, oven = model.add_machine("press"), model.add_machine("oven")
     long_job = model.add_job("long", release=3)
@@ -132,7 +144,7 @@ def test_makespan_lower_bound_takes_chains_and_machine_loads():
         model.add_operation(model.add_job(f"short{k}"), {press: 5})
     problem = model.problem()
     assert makespan_lower_bound(problem) == max(3 + 4 + 9, 0 + 4 + 15 + 0)
-    assert makespan_lower_bound(problem) <= solve(problem, time_limit=5).objective
+    assert makespan_lower_bound(problem) <= solve(problem, budget=budget).objective
 
 
 def test_reaching_a_lower_bound_proves_optimality():
