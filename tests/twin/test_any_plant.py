@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
+from pydantic import ValidationError
+
 from factoryos.c2m.demand import generate_orders
 from factoryos.model.bus import EventBus
 from factoryos.model.events import EventKind
@@ -104,3 +107,75 @@ def test_on_time_delivery_counts_every_order_due_built_or_not() -> None:
     assert due > 0 and metrics.on_time_rate is not None
     assert metrics.on_time_rate * due <= prepared.floor.finished_goods.delivered + 1e-9  # on time: shipped at all
     assert metrics.on_time_rate < 0.75  # the gadgets in process past their due date are late
+
+
+CHECK_QUALITY = {
+    "first_pass_yield": 0.8,
+    "repair_minutes": 5,
+    "test": {"name": "final-check", "measurements": [{"name": "gap", "unit": "mm", "nominal": 1, "low": 0, "high": 2}]},
+}
+
+
+def test_yields_rework_and_tests_come_from_the_plant_file_for_any_capability() -> None:
+    tests: list[str] = []
+
+    def listen(event) -> None:
+        if event.kind == EventKind.TEST:
+            tests.append(event.payload["result"])
+
+    bus = EventBus(RollingEventStore(keep=10))
+    bus.subscribe(listen)
+    prepared = prepare(small_plant(quality={"check": CHECK_QUALITY}), "smart", 3, 1, bus=bus)
+    metrics = prepared.floor.run(prepared.horizon)
+    checkers = [e for e in metrics.equipment if "/check-cell/" in e.path]
+    done = sum(e.completed for e in checkers)
+    reworked = sum(e.rework for e in checkers)
+    assert done > 500 and sum(e.scrap for e in checkers) == 0
+    assert abs(reworked / done - 0.2) < 4 * (0.2 * 0.8 / done) ** 0.5  # a binomial share of 20 %
+    assert len(tests) >= done and tests.count("fail") > 0  # every check published its test (warm-up too)
+
+
+def test_an_operation_may_say_its_own_quality_and_without_a_way_back_a_failure_is_scrapped() -> None:
+    routing = {
+        "operations": [{"id": "check", "capability": "check", "run_minutes": 1.0, "quality": {"first_pass_yield": 0.5}}]
+    }
+    prepared = prepare(small_plant(quality={"check": CHECK_QUALITY}, routings__widget=routing), "smart", 3, 1)
+    metrics = prepared.floor.run(prepared.horizon)
+    assert metrics.scrapped > 0  # widgets: half scrapped; gadgets still repaired (the capability's figures)
+    checkers = [e for e in metrics.equipment if "/check-cell/" in e.path]
+    assert sum(e.rework for e in checkers) > 0
+
+
+BACKWARDS = {"name": "v", "unit": "V", "nominal": 3, "low": 5, "high": 4}
+
+
+@pytest.mark.parametrize(
+    ("quality", "message"),
+    [
+        ({"check": {"first_pass_yield": 0}}, "greater than 0"),
+        ({"check": {"first_pass_yield": 1.5}}, "less than or equal to 1"),
+        ({"inspect": {"first_pass_yield": 0.9}}, "no equipment class offers capability 'inspect'"),
+        ({"check": {"repair_minutes": 5, "redo": ["coat"]}}, "either repaired"),
+        (
+            {
+                "check": {
+                    "test": {
+                        "name": "t",
+                        "measurements": [{"name": "v", "unit": "V", "nominal": 3, "low": 5, "high": 4}],
+                    }
+                }
+            },
+            "low <= nominal <= high",
+        ),
+    ],
+)
+def test_quality_figures_are_validated(quality, message) -> None:
+    with pytest.raises(ValidationError, match=message):
+        small_plant(quality=quality)
+
+
+def test_the_twin_publishes_only_units_its_ingester_accepts() -> None:
+    from factoryos.iot.validate import UNITS
+    from factoryos.twin.sensors import SENSOR_KINDS
+
+    assert {signal.unit for kind in SENSOR_KINDS.values() for signal in kind.signals} <= UNITS

@@ -8,6 +8,7 @@ the file to another (references, cycles, reachability) live in `factoryos.model.
 
 from __future__ import annotations
 
+import math
 from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -326,6 +327,48 @@ class BomLine(Part):
     when: Condition | None = None
 
 
+class TestMeasurement(Part):
+    """One value a test measures, with its unit and limits: a unit whose value falls outside fails."""
+
+    __test__ = False  # not a pytest class
+    name: Id
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=24)]
+    nominal: float
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _nominal_inside(self) -> TestMeasurement:
+        if not all(math.isfinite(v) for v in (self.nominal, self.low, self.high)):
+            raise ValueError("nominal, low and high must be finite numbers")
+        if not self.low <= self.nominal <= self.high:
+            raise ValueError(f"need low <= nominal <= high, got {self.low}, {self.nominal}, {self.high}")
+        return self
+
+
+class Test(Part):
+    __test__ = False
+    name: Id
+    measurements: list[TestMeasurement] = Field(min_length=1)
+
+
+class Quality(Part):
+    """What comes out right the first time at an operation, and what becomes of the rest: repaired off the
+    line for `repair_minutes` then tested again, sent back through earlier operations (`redo`, their
+    capabilities) then tested again, or, with neither, scrapped. A `test` publishes its measurements."""
+
+    first_pass_yield: Annotated[float, Field(gt=0, le=1)] = 1.0
+    repair_minutes: Positive | None = None
+    redo: list[Id] = Field(default_factory=list)
+    test: Test | None = None
+
+    @model_validator(mode="after")
+    def _one_way_back(self) -> Quality:
+        if self.repair_minutes is not None and self.redo:
+            raise ValueError("a failed unit is either repaired (repair_minutes) or redone (redo), not both")
+        return self
+
+
 class RoutingOperation(Part):
     """A process segment: what capability it needs, on which equipment, for how long."""
 
@@ -338,6 +381,7 @@ class RoutingOperation(Part):
     batch_size: int | None = Field(None, ge=1, le=100_000)
     changeover_group: Id | None = None
     when: Condition | None = None
+    quality: Quality | None = None  # else the plant's `quality` for its capability, else all good
 
 
 class Routing(Part):
@@ -498,6 +542,8 @@ class Plant(Part):
     suppliers: dict[Id, Supplier] = Field(default_factory=dict)
     inventory: list[InventoryLot] = Field(default_factory=list)
     ramp_up: RampUp | None = None
+    quality: dict[Id, Quality] = Field(default_factory=dict)
+    """Capability -> yield, rework and test of every operation that needs it (an operation may say its own)."""
 
     @field_validator("tenants")
     @classmethod
@@ -506,6 +552,19 @@ class Plant(Part):
         if len(owners) != 1:
             raise ValueError(f"exactly one tenant must have role 'owner', found {len(owners)}")
         return tenants
+
+    @model_validator(mode="after")
+    def _quality_of_known_capabilities(self) -> Plant:
+        offered = {c for eq in self.equipment_classes.values() for c in eq.capabilities}
+        for capability, quality in self.quality.items():
+            unknown = sorted({capability, *quality.redo} - offered)
+            if unknown:
+                raise ValueError(f"quality.{capability}: no equipment class offers capability {unknown[0]!r}")
+        return self
+
+    def quality_of(self, operation: RoutingOperation) -> Quality:
+        """The operation's own quality figures, else its capability's, else all good first time."""
+        return operation.quality or self.quality.get(operation.capability) or Quality()
 
     # Navigation: the plant is a tree; these flatten it for the stages that work per equipment.
 

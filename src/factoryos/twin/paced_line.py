@@ -2,7 +2,8 @@
 
 All positions move together, so the line is one piece of equipment with one state: a breakdown anywhere
 stops the whole line (its MTBF is the line's), a full outfeed blocks it, an empty infeed leaves a gap that
-travels down the line. A unit spends `positions` takts on the line; one unit leaves per takt at best.
+travels down the line. A unit spends `positions` takts on the line; one unit leaves per takt at best. Its
+ideal cycle is the `design_takt`: a line paced slower than designed shows the difference as lost speed.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from factoryos.twin.states import BLOCKED, WORKING
 
 
 class PacedLine(Equipment):
-    def __init__(self, *args: Any, positions: int, takt: float, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, positions: int, takt: float, design_takt: float | None = None, **kwargs: Any
+    ) -> None:
         if positions < 1 or not takt > 0:
             raise FactoryosError(f"paced line: needs positions >= 1 and takt > 0, got {positions} and {takt}")
         self.positions = positions
         self.takt = takt
+        self.design_takt = design_takt or takt  # the ideal cycle: a line run slower loses speed
         self.on_line = 0
         super().__init__(*args, **kwargs)
 
@@ -55,7 +59,7 @@ class PacedLine(Equipment):
                 continue
             self.on_line -= 1
             self.completed += 1
-            self.ideal_seconds += self.takt
+            self.ideal_seconds += self.design_takt
             if self._finish(done, done.route[done.step].op):
                 blocked = self._forward(done)
                 if blocked is not None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
-from factoryos.model.plant import Plant, RoutingOperation, WorkCenter
+from factoryos.model.plant import Plant, Quality, RoutingOperation, WorkCenter
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.assembly import Join, LotPolicy, Supermarket
 from factoryos.twin.buffer import Buffer
@@ -35,7 +35,7 @@ from factoryos.twin.distributions import fixed, lognormal
 from factoryos.twin.equipment import Maintenance, Reliability
 from factoryos.twin.floor import Floor
 from factoryos.twin.lines import Lines
-from factoryos.twin.part import Changeover, Part, Step, Task
+from factoryos.twin.part import Changeover, Part, Step, Task, TestSpec
 
 PASS = Task("hand-over", fixed(0.0))
 
@@ -115,6 +115,7 @@ class PlantTwin:
         self.schedule: dict[tuple[str, str], tuple[str, int]] | None = None  # (serial, operation) -> (unit, rank)
         self._plans: dict[tuple[str, tuple[tuple[str, str], ...]], UnitPlan] = {}
         self._ops: dict[tuple[Any, ...], Task] = {}
+        self._quality: dict[int, Quality] = {}  # id of a cached Task -> its operation's quality figures
         self._lot_routes: dict[tuple[str, int], tuple[Step, ...]] = {}
         self.stocked = {
             m
@@ -404,14 +405,18 @@ class PlantTwin:
         if group is not None:
             matrix = {a: {b: m * 60.0 for b, m in row.items()} for a, row in group.matrix.items()}
             changeover = Changeover(group.default_minutes * 60.0, matrix)
-        yield_rate, _ = defaults.YIELDS.get(op.capability, (1.0, None))
+        quality = self.plant.quality_of(op)
+        test = None
+        if quality.test is not None:
+            measured = tuple((m.name, m.unit, m.nominal, m.low, m.high) for m in quality.test.measurements)
+            test = TestSpec(quality.test.name, measured)
         operation = Task(
             name=name,
             run=run,
             setup_group=setup_group,
             setup=fixed(op.setup_minutes * 60.0),
-            yield_rate=yield_rate if quantity == 1 else 1.0,
-            test=defaults.TESTS.get(op.capability) if quantity == 1 else None,
+            yield_rate=quality.first_pass_yield if quantity == 1 else 1.0,
+            test=test if quantity == 1 else None,
             changeover=changeover,
             units=None if eligible >= set(pool.units) else eligible,
             ideal=op.run_minutes * 60.0 * quantity / op.batch_size if op.batch_size and quantity > 1 else None,
@@ -419,6 +424,7 @@ class PlantTwin:
         pool.restricted = pool.restricted or operation.units is not None
         pool.changeovers = pool.changeovers or operation.changeover is not None
         self._ops[key] = operation
+        self._quality[id(operation)] = quality
         return operation
 
     def _with_rework(self, steps: list[Step], capabilities: list[str]) -> tuple[Step, ...]:
@@ -433,17 +439,19 @@ class PlantTwin:
 
     def _reworked(self, steps: list[Step], capabilities: list[str]) -> tuple[Step, ...]:
         route = list(steps)
-        for i, (step, capability) in enumerate(zip(steps, capabilities, strict=True)):
+        for i, step in enumerate(steps):
             if step.op.yield_rate >= 1.0:
                 continue
-            _, rework = defaults.YIELDS[capability]
-            if isinstance(rework, tuple):
+            quality = self._quality[id(step.op)]
+            if quality.redo:
                 detour = tuple(
-                    steps[max(j for j in range(i) if capabilities[j] == c)] for c in rework if c in capabilities[:i]
+                    steps[max(j for j in range(i) if capabilities[j] == c)]
+                    for c in quality.redo
+                    if c in capabilities[:i]
                 )
-            elif isinstance(rework, float):
+            elif quality.repair_minutes is not None:
                 repair = self._repair(step)
-                detour = (Step(repair, Task("repair", lognormal(rework * 60.0, 0.5))),)
+                detour = (Step(repair, Task("repair", lognormal(quality.repair_minutes * 60.0, 0.5))),)
             else:
                 continue
             op = step.op
@@ -523,6 +531,7 @@ class PlantTwin:
                     pool.inbox,  # type: ignore[arg-type]
                     positions=len(pool.units),
                     takt=run.takt or wc.takt_seconds,  # type: ignore[arg-type]
+                    design_takt=wc.takt_seconds,
                     reliability=self._line_reliability(pool.units),
                     calendar=run.calendar,
                     maintenance=maintenance.get(wc_id),

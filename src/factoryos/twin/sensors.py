@@ -33,7 +33,7 @@ class SensorKind:
 
 SENSOR_KINDS: dict[str, SensorKind] = {
     "weld": SensorKind((Signal("weld_current", "kA", 10.5, 0.15, -1.6),)),
-    "press": SensorKind((Signal("press_tonnage", "tf", 800.0, 6.0, 70.0),)),
+    "press": SensorKind((Signal("press_tonnage", "kN", 7845.0, 59.0, 686.0),)),
     "spindle": SensorKind((Signal("spindle_vibration", "mm/s", 2.2, 0.18, 4.5),)),
     "paint_booth": SensorKind(
         (

@@ -1,0 +1,57 @@
+"""OEE two ways on the same run: the twin's own figures and `factoryos.iot.oee` over the events the twin
+published agree, and both lie in [0, 1], for single, batch, lot-made and paced equipment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from factoryos.iot.oee import Counted, equipment_oee, ideal_cycle_times, state_intervals
+from factoryos.model.bus import EventBus
+from factoryos.model.events import EventKind
+from factoryos.twin.event_log import RollingEventStore
+from factoryos.twin.scenarios import prepare
+from tests.twin.small_plants import small_plant
+
+LOTS = {"kind": "sub-assembly", "source": "make", "lot_size": {"rule": "fixed", "quantity": 100}}
+
+
+def both_ways(plant, scenario: str):
+    states, counts = [], []
+
+    def listen(event) -> None:
+        if event.kind == EventKind.STATE:
+            states.append((event.ts, event.equipment, event.payload["state"]))
+        elif event.kind == EventKind.COUNT:
+            p = event.payload
+            counts.append(Counted(event.ts, event.equipment, p["good"], p["scrap"], p["rework"]))
+
+    bus = EventBus(RollingEventStore(keep=10))
+    bus.subscribe(listen)
+    run = prepare(plant, scenario, 3, 1, bus=bus, warmup_days=1)
+    metrics = run.floor.run(run.horizon)
+    start = run.epoch + timedelta(seconds=run.floor.warmup)
+    end = run.epoch + timedelta(seconds=run.horizon)
+    measured = [c for c in counts if c.ts >= start]
+    events = equipment_oee(state_intervals(states, start, end), measured, ideal_cycle_times(plant), startup_s=0.0)
+    return metrics, events
+
+
+@pytest.mark.parametrize("scenario", ["smart", "traditional"])
+@pytest.mark.parametrize("lots", [False, True], ids=["per-unit", "in-lots"])
+def test_the_twin_and_the_event_stream_give_the_same_oee_in_zero_to_one(scenario: str, lots: bool) -> None:
+    plant = small_plant(materials__plate=LOTS) if lots else small_plant()
+    metrics, events = both_ways(plant, scenario)
+    kinds = set()
+    for unit in metrics.equipment:
+        assert 0 <= unit.oee <= 1, unit.path
+        if unit.path not in events:
+            continue
+        figure = events[unit.path]
+        assert 0 <= figure.oee <= 1, unit.path
+        assert figure.produced == unit.completed, unit.path
+        assert abs(figure.oee - unit.oee) <= 0.005, (unit.path, figure.oee, unit.oee)
+        if unit.completed:
+            kinds.add(unit.path.split("/")[-1].rstrip("-12pqxy"))
+    assert {"kiln", "final", "chk", "x-coat"} <= kinds  # batch, paced and single equipment
