@@ -191,7 +191,8 @@ def _choice(product: Product, family: str, options: Sequence[str]) -> str:
     ordered = [o for o in fam.options if o in options] if fam is not None else sorted(options)
     names = [_option_name(product, family, o) for o in ordered] or ["(no option)"]
     noun = _family_name(product, family)
-    said = all(n.lower().endswith(noun.lower().split()[-1]) for n in names)
+    last = noun.lower().split()[-1] if noun.strip() else ""
+    said = last.isalpha() and all(n.lower().endswith(last) for n in names)
     return f"the {' or '.join(names)}" if said else f"the {' or '.join(names)} {noun}"
 
 
@@ -254,11 +255,15 @@ def _rule_violations(product: Product, rule: _Rule, choices: Configuration) -> l
         wanted = _condition(product, rule.requires, " and ")
         chosen = " and ".join(_choice(product, f, [choices[f]]) for f, _ in missed)
         message = _with_note(f"{when_text} requires {wanted}, not {chosen}", rule)
-        found.append(Violation(rule.index, when_families + tuple(f for f, _ in missed), message))
+        found.append(Violation(rule.index, _distinct(when_families + tuple(f for f, _ in missed)), message))
     if rule.excludes and all(choices.get(f) in allowed for f, allowed in rule.excludes):
         message = _with_note(f"{when_text} excludes {_condition(product, rule.excludes, ' with ')}", rule)
-        found.append(Violation(rule.index, when_families + tuple(f for f, _ in rule.excludes), message))
+        found.append(Violation(rule.index, _distinct(when_families + tuple(f for f, _ in rule.excludes)), message))
     return found
+
+
+def _distinct(families: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(families))
 
 
 def check(product: Product, choices: Configuration) -> Check:

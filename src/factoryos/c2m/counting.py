@@ -136,7 +136,7 @@ class Diagram:
         """Top-down: a node is the set (bit mask) of open clauses still unsatisfied."""
         first = {k: min(self.position[f] for f, _ in c.literals) for k, c in enumerate(self.clauses) if c.literals}
         last = {k: max(self.position[f] for f, _ in c.literals) for k, c in enumerate(self.clauses) if c.literals}
-        states: dict[int, int] = {} if self.empty else {0: 0}
+        states: dict[int, int] = {0: 0}
         total = 1
         for i, layer in enumerate(self.layers):
             opens = sum(1 << k for k, p in first.items() if p == i)
@@ -151,7 +151,7 @@ class Diagram:
                         satisfied[c] |= 1 << k
             following: dict[int, int] = {}
             source, klass, target = [], [], []
-            for state, node in states.items():
+            for state, node in ({} if self.empty else states).items():
                 pending = state | opens
                 for c, sat in enumerate(satisfied):
                     after = pending & ~sat
@@ -186,7 +186,10 @@ class Diagram:
         return counts
 
     def total(self) -> int:
-        return self.counts[0][0] if self.layers and self.counts[0] else int(not self.empty)
+        return self._root(self.counts)
+
+    def _root(self, counts: Sequence[Sequence[int]]) -> int:
+        return counts[0][0] if self.layers else int(not self.empty)
 
     # Evidence: for each layer, which options are still allowed (a partial configuration fixes some).
 
@@ -209,8 +212,7 @@ class Diagram:
         weights = [
             np.bincount(lay.class_of, m, len(lay.classes)).astype(int).tolist() for lay, m in self._pairs(choices)
         ]
-        counts = self._counts(weights)
-        return counts[0][0] if self.layers and counts[0] else int(not self.empty)
+        return self._root(self._counts(weights))
 
     def _pairs(self, choices: Mapping[str, str]) -> list[tuple[Layer, np.ndarray]]:
         return list(zip(self.layers, self.allowed(choices), strict=True))
@@ -222,8 +224,6 @@ class Diagram:
         """Per layer, the nodes reachable from the root and the nodes that reach the end, under `masks`."""
         forward = [np.zeros(layer.nodes, bool) for layer in self.layers] + [np.zeros(self.terminal, bool)]
         backward = [np.zeros(layer.nodes, bool) for layer in self.layers] + [np.ones(self.terminal, bool)]
-        if self.empty:
-            return forward, [np.zeros_like(b) for b in backward]
         forward[0][:] = True
         for i, layer in enumerate(self.layers):
             ok = self._class_allowed(layer, masks[i])[layer.klass] & forward[i][layer.source]
@@ -257,9 +257,9 @@ class Diagram:
     ) -> dict[str, str] | None:
         """The configuration agreeing with `choices` of least `cost` summed over families (lexicographic on
         its (int, float) pair), ties to the earlier option; None when none is valid."""
-        masks = self.allowed(choices)
         if self.empty:
             return None
+        masks = self.allowed(choices)
         best: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for layer, mask in zip(self.layers, masks, strict=True):
             firsts = np.zeros(len(layer.classes), np.int64)
@@ -314,7 +314,7 @@ class Diagram:
         else:
             members = [list(layer.classes) for layer in self.layers]
             counts = self.counts
-        total = counts[0][0] if self.layers and counts[0] else int(not self.empty)
+        total = self._root(counts)
         if total == 0:
             return []
         outgoing = [self._outgoing(layer) for layer in self.layers]
