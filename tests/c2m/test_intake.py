@@ -1,9 +1,12 @@
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from factoryos.c2m.intake import accept
+from factoryos.c2m.intake import accept, decode_order_line, read_order_lines
 from factoryos.model.errors import FactoryosError
 
 
@@ -65,3 +68,91 @@ def test_a_partner_customer_cannot_order_the_owners_product(appliance_plant):
 def test_request_json_round_trip_is_what_the_import_reads(ev_plant):
     raw = json.loads(json.dumps(request(ev_plant)))
     assert accept(ev_plant, raw).id == "WEB-1"
+
+
+# The line decoder: every line that cannot be read says why; nothing escapes as another exception.
+
+GOOD = b'{"id": "WEB-1", "customer": "c", "product": "p", "quantity": 2, "ordered_at": "2027-01-05T10:00:00Z"}'
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"\xff" + GOOD, "not UTF-8: byte 0xff at column 1"),
+        (b"\xef\xbb\xbf" + GOOD, "byte-order mark"),
+        (b"[" * 5000 + b"]" * 5000, "nested too deep"),
+        (b'{"a": {"b": {"c": {"d": {"e": 1}}}}}', "nested too deep"),
+        (GOOD.replace(b"2,", b"1e400,"), "out of range"),
+        (GOOD.replace(b"2,", b"9" * 5000 + b","), "out of range"),
+        (GOOD.replace(b"2,", b"NaN,"), "NaN"),
+        (GOOD.replace(b"2,", b"Infinity,"), "Infinity"),
+        (GOOD.replace(b'"WEB-1"', b'"WEB\\u0000"'), "NUL"),
+        (GOOD.replace(b"WEB-1", b"WEB\x001"), "not JSON"),
+        (GOOD.replace(b'"quantity": 2', b'"quantity": 2, "quantity": 3'), "key 'quantity' appears twice"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b"x" * 70_000, "at most 65,536"),
+    ],
+)
+def test_a_line_that_cannot_be_read_says_why(raw, reason):
+    with pytest.raises(FactoryosError, match=re.escape(reason)):
+        decode_order_line(raw)
+
+
+def test_only_a_newline_ends_a_line():
+    """U+2028 inside a string once split a line in two (str.splitlines), losing the order."""
+    content = b'{"id": "a\xe2\x80\xa8b"}\r\n\n  \n{"id": "c\x0bd\x1ce\x85"}\n'
+    lines = list(read_order_lines(content))
+    assert [number for number, _ in lines] == [1, 4]
+    assert decode_order_line(lines[0][1]) == {"id": "a\u2028b"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"quantity": True}, "quantity"),
+        ({"quantity": "3"}, "quantity"),
+        ({"quantity": 2.0}, "quantity"),
+        ({"quantity": 10**9}, "quantity"),
+        ({"id": 17}, "id"),
+        ({"id": "x" * 33}, "id"),
+        ({"options": {"colour": 1}}, "options"),
+        ({"ordered_at": "1900-01-05T10:00:00Z", "due_date": "1900-02-01"}, "outside 2000-2100"),
+        ({"due_date": "2999-01-01"}, "days after the order date"),
+    ],
+)
+def test_quantities_ids_and_dates_are_within_bounds(ev_plant, changes, message):
+    with pytest.raises(FactoryosError, match=message):
+        accept(ev_plant, request(ev_plant, **changes))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400)
+@given(st.binary(max_size=300) | JSON.map(lambda v: json.dumps(v).encode()))
+def test_the_decoder_returns_an_object_or_says_why(raw):
+    try:
+        value = decode_order_line(raw)
+    except FactoryosError as error:
+        assert str(error)
+    else:
+        assert isinstance(value, dict)
+
+
+TEXT = st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=20)
+
+
+@given(st.dictionaries(TEXT, TEXT | st.integers(-(10**15), 10**15), max_size=6))
+def test_a_flat_object_round_trips(obj):
+    assert decode_order_line(json.dumps(obj, ensure_ascii=False).encode()) == obj
+
+
+@given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=20))
+def test_lines_keep_their_numbers(lines):
+    found = list(read_order_lines(b"\n".join(lines)))
+    expected = [(n, line.removesuffix(b"\r")) for n, line in enumerate(lines, 1) if line.removesuffix(b"\r").strip()]
+    assert found == expected

@@ -1,32 +1,119 @@
 """Order intake: a configured order is checked against the plant before it may drive the factory.
 
-A rejected order is not lost: the caller keeps it as a dead letter with the reason, so sales can see it.
+Orders arrive as JSON lines. `read_order_lines` splits a file's bytes on newlines only (U+2028 inside a string
+does not end a line) and `decode_order_line` turns one line into a JSON object or says why it cannot:
+bytes that are not UTF-8, a byte-order mark, NUL characters, a duplicate key, nesting too deep, a number out
+of range. `accept` checks the object against the plant. A rejected order is not lost: the caller keeps it as
+a dead letter with its line, raw text and reason, so sales can see it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, StringConstraints, ValidationError
 
 from factoryos.model.configuration import configure
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 
+MAX_LINE_BYTES = 64 * 1024
+"""An order is a few hundred bytes; a longer line is refused (its first MAX_LINE_BYTES are kept)."""
+MAX_QUANTITY = 100_000
+MAX_DUE_DAYS = 5 * 366
+"""A due date at most about five years after the order date."""
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+OrderId = Annotated[StrictStr, StringConstraints(pattern=_ID, max_length=32)]
+PlantId = Annotated[StrictStr, StringConstraints(pattern=_ID, max_length=64)]
+
 
 class OrderRequest(BaseModel):
-    """An order as a customer or partner system sends it."""
+    """An order as a customer or partner system sends it (one line of a JSON-lines file)."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str = Field(min_length=1, max_length=32)
-    customer: str
-    product: str
-    options: dict[str, str] = Field(default_factory=dict)
-    quantity: int = Field(gt=0)
+    id: OrderId
+    customer: PlantId
+    product: PlantId
+    options: dict[PlantId, PlantId] = Field(default_factory=dict, max_length=100)
+    quantity: Annotated[StrictInt, Field(gt=0, le=MAX_QUANTITY)]
     ordered_at: datetime
     due_date: date
+
+
+def read_order_lines(content: bytes) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw bytes) of each non-blank line; only `\\n` (and a `\\r` before it) ends a line."""
+    for number, raw in enumerate(content.split(b"\n"), start=1):
+        raw = raw.removesuffix(b"\r")
+        if raw.strip():
+            yield number, raw
+
+
+def decode_order_line(raw: bytes) -> dict[str, Any]:
+    """The JSON object on one line, or a FactoryosError saying why the line cannot be read."""
+    if len(raw) > MAX_LINE_BYTES:
+        raise FactoryosError(f"the line is {len(raw):,} bytes; an order line may have at most {MAX_LINE_BYTES:,}")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise FactoryosError("the line starts with a byte-order mark (U+FEFF); save the file as UTF-8 without BOM")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FactoryosError(f"not UTF-8: byte 0x{raw[error.start]:02x} at column {error.start + 1}") from None
+    try:
+        value = json.loads(
+            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant, parse_int=_bounded_int
+        )
+    except json.JSONDecodeError as error:
+        raise FactoryosError(f"not JSON: {error.msg} at column {error.colno}") from None
+    except RecursionError:
+        raise FactoryosError("not an order: JSON nested too deep") from None
+    except ValueError as error:  # a key twice, NaN, or an integer with thousands of digits
+        raise FactoryosError(f"not an order: {error}") from None
+    if not isinstance(value, dict):
+        raise FactoryosError(f"expected a JSON object, got {type(value).__name__}")
+    _check_values(value)
+    return value
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"key {key!r} appears twice")
+        result[key] = value
+    return result
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > 18:
+        raise ValueError(f"a number is out of range ({len(digits)} digits)")
+    return int(digits)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number an order can have")
+
+
+def _check_values(value: Any, depth: int = 0) -> None:
+    """No NUL in any string, no float that overflowed to infinity, nothing nested past an order's depth."""
+    if depth > 3:
+        raise FactoryosError("not an order: JSON nested too deep")
+    if isinstance(value, str) and "\x00" in value:
+        raise FactoryosError("a string contains a NUL character")
+    if isinstance(value, float) and abs(value) == float("inf"):
+        raise FactoryosError("a number is out of range")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_values(key, depth + 1)
+            _check_values(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_values(item, depth + 1)
 
 
 def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
@@ -36,7 +123,8 @@ def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "order"
-        raise FactoryosError(f"{where}: {first['msg']}") from None
+        got = "" if first["type"] == "missing" else f" (got {json.dumps(first['input'], default=str)[:80]})"
+        raise FactoryosError(f"{where}: {first['msg']}{got}") from None
     product = plant.products.get(request.product)
     if product is None:
         raise FactoryosError(f"product: unknown product {request.product!r}; expected one of {sorted(plant.products)}")
@@ -49,8 +137,7 @@ def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
             f"but product {request.product!r} belongs to {product.tenant!r}"
         )
     ordered_at = request.ordered_at if request.ordered_at.tzinfo else request.ordered_at.replace(tzinfo=UTC)
-    if request.due_date < ordered_at.date():
-        raise FactoryosError(f"due_date {request.due_date} is before the order date {ordered_at.date()}")
+    _check_dates(ordered_at, request.due_date)
     try:
         configuration = configure(product, request.options)
     except FactoryosError as error:
@@ -66,3 +153,12 @@ def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
         ordered_at=ordered_at.astimezone(UTC),
         due_date=request.due_date,
     )
+
+
+def _check_dates(ordered_at: datetime, due: date) -> None:
+    if not EARLIEST <= ordered_at < LATEST:
+        raise FactoryosError(f"ordered_at {ordered_at:%Y-%m-%d} is outside {EARLIEST:%Y}-{LATEST:%Y}")
+    if due < ordered_at.date():
+        raise FactoryosError(f"due_date {due} is before the order date {ordered_at.date()}")
+    if due > ordered_at.date() + timedelta(days=MAX_DUE_DAYS):
+        raise FactoryosError(f"due_date {due} is more than {MAX_DUE_DAYS} days after the order date")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from factoryos.cli.common import DbOption, console, open_store
 from factoryos.model.errors import FactoryosError
@@ -17,6 +19,14 @@ app = typer.Typer(
     help="Customer orders: generate a realistic stream, import, list, see the rejected.", no_args_is_help=True
 )
 SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
+JsonOption = Annotated[bool, typer.Option("--json", help='Print {"items": [...]} as JSON instead of a table.')]
+LimitOption = Annotated[
+    int | None, typer.Option(help="Show at most this many (default 20 in a table, all with --json).", min=1)
+]
+
+
+def _print_items(items: list[dict[str, Any]]) -> None:
+    typer.echo(json.dumps({"items": items}, ensure_ascii=False))
 
 
 @app.command()
@@ -29,20 +39,21 @@ def generate(
     site: SiteOption = None,
     db: DbOption = None,
 ) -> None:
-    """Generate a seeded stream of configured customer orders for the loaded plant and store it."""
-    from factoryos.c2m.demand import generate_orders
-    from factoryos.store.orders import next_order_number, save_orders
-    from factoryos.store.plants import read_plant
+    """Generate a seeded stream of configured customer orders for the loaded plant and store it.
 
-    engine = open_store(db)
-    plant = read_plant(engine, site)
-    first_day = _parse_day(start) if start else (plant.ramp_up.start if plant.ramp_up else date.today())
-    orders = generate_orders(plant, first_day, days, seed, first_number=next_order_number(engine))
-    save_orders(engine, orders)
-    console.print(
-        f"generated {len(orders):,} orders ({sum(o.quantity for o in orders):,} units) for {plant.site.id}, "
-        f"{first_day} + {days} days, seed {seed}"
+    Running it again with the same seed, start and days adds nothing (the same orders are already stored);
+    a different seed adds more demand."""
+    from factoryos.services.orders import generate_order_stream
+
+    result = generate_order_stream(open_store(db), days, seed, _parse_day(start) if start else None, site)
+    units = sum(o.quantity for o in result.orders)
+    what = (
+        f"{len(result.orders):,} orders ({units:,} units) for {result.site}, {result.start} + {days} days, seed {seed}"
     )
+    if result.already_stored:
+        console.print(f"nothing added: the {what} are already stored (use another --seed for more demand)")
+    else:
+        console.print(f"generated {what}")
 
 
 def _parse_day(text: str) -> date:
@@ -54,50 +65,45 @@ def _parse_day(text: str) -> date:
 
 @app.command("import")
 def import_orders(
-    file: Annotated[Path, typer.Argument(help="JSON lines, one order per line.")],
+    file: Annotated[Path, typer.Argument(help="JSON lines, one order per line (see the README, Orders).")],
     site: SiteOption = None,
     db: DbOption = None,
 ) -> None:
-    """Take orders from a file: valid ones are stored, invalid ones are kept as rejected with the reason."""
-    from factoryos.c2m.intake import accept
-    from factoryos.store.db import transaction
-    from factoryos.store.orders import reject_order, save_orders
-    from factoryos.store.plants import read_plant
+    """Take orders from a file: valid ones are stored, invalid ones are kept as rejected with the reason.
+
+    Importing the same file again changes nothing."""
+    from factoryos.services.orders import import_order_file
 
     if not file.is_file():
         raise FactoryosError(f"{file}: no such file")
-    engine = open_store(db)
-    plant = read_plant(engine, site)
-    accepted = []
-    with transaction(engine) as session:
-        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            where = f"{file}:{number}"
-            try:
-                raw = json.loads(line)
-                if not isinstance(raw, dict):
-                    raise FactoryosError("expected a JSON object")
-                accepted.append(accept(plant, raw))
-            except (json.JSONDecodeError, FactoryosError) as error:
-                reject_order(session, where, str(error), {"line": line})
-                console.print(f"[yellow]rejected[/] {where}: {error}", highlight=False)
-    save_orders(engine, accepted)
-    console.print(f"accepted {len(accepted)} orders")
+    outcome = import_order_file(open_store(db), file, site)
+    for reject in outcome.rejected:
+        where = escape(_relative(reject.source))
+        console.print(f"[yellow]rejected[/] {where}: {escape(reject.reason)}", highlight=False)
+    console.print(
+        f"accepted {len(outcome.added)} orders, rejected {len(outcome.rejected)}"
+        + (f"; already stored: {len(outcome.unchanged)} orders" if outcome.unchanged else "")
+        + (f", {len(outcome.already_rejected)} rejects" if outcome.already_rejected else "")
+    )
 
 
 @app.command("list")
 def list_(
     product: Annotated[str | None, typer.Option(help="Only this product.")] = None,
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's orders.")] = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 20,
+    limit: LimitOption = None,
     site: SiteOption = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """List customer orders, oldest first."""
-    from factoryos.store.orders import list_orders
+    from factoryos.services.orders import list_orders, order_item
 
-    orders = list_orders(open_store(db), site=site, product=product, tenant=tenant, limit=limit)
+    engine = open_store(db, create=False)
+    orders = list_orders(engine, site=site, product=product, tenant=tenant, limit=limit or (None if as_json else 20))
+    if as_json:
+        _print_items([order_item(o) for o in orders])
+        return
     table = Table("order", "ordered", "due", "customer", "product", "qty", "configuration", "state")
     for o in orders:
         table.add_row(
@@ -114,24 +120,30 @@ def list_(
 
 
 @app.command()
-def rejected(
-    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 20,
-    db: DbOption = None,
-) -> None:
-    """List rejected orders with the reason, newest first."""
-    from sqlalchemy.orm import Session
+def rejected(limit: LimitOption = None, as_json: JsonOption = False, db: DbOption = None) -> None:
+    """List rejected orders with the file and line they came from, the reason and the raw text, newest first."""
+    from factoryos.services.orders import rejected_item, rejected_orders
 
-    from factoryos.store.events import dead_letters
-    from factoryos.store.orders import ORDER_CHANNEL
-
-    with Session(open_store(db)) as session:
-        letters = dead_letters(session, ORDER_CHANNEL, limit)
-        table = Table("received", "where", "reason", "order")
-        for letter in letters:
-            table.add_row(
-                f"{letter.received_at:%Y-%m-%d %H:%M:%S}",
-                letter.source,
-                letter.reason,
-                letter.raw.decode(errors="replace")[:80],
-            )
+    items = [
+        rejected_item(r) for r in rejected_orders(open_store(db, create=False), limit or (None if as_json else 20))
+    ]
+    if as_json:
+        _print_items(items)
+        return
+    table = Table("received", "where", "reason", "order")
+    table.columns[1].no_wrap = True
+    for item in items:
+        shown = repr(item["raw"][:80])[1:-1]  # control characters as escapes, not raw bytes on the terminal
+        table.add_row(item["received_at"][:19], Text(_relative(item["source"])), Text(item["reason"]), Text(shown))
     console.print(table)
+
+
+def _relative(source: str) -> str:
+    """A file's path relative to the working folder when it lies below it (stored absolute, to be idempotent)."""
+    file, _, line = source.rpartition(":")
+    if not file or not Path(file).is_absolute():
+        return source
+    try:
+        return f"{Path(file).relative_to(Path.cwd())}:{line}"
+    except ValueError:
+        return source

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,6 @@ from rich.table import Table
 from rich.tree import Tree
 
 from factoryos.cli.common import DbOption, console, err_console, open_store
-from factoryos.model.validate import check_plant_text, load_plant
 
 app = typer.Typer(help="Plant files: validate, load into the database, show.", no_args_is_help=True)
 
@@ -20,14 +20,16 @@ PlantFile = Annotated[Path, typer.Argument(help="A plant file (YAML), e.g. examp
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="Plant files to check.")]) -> None:
     """Check plant files and report every error, with file, line and path; exit 1 if any has errors."""
+    from factoryos.services.plants import check_plant
+
     failed = 0
     for file in files:
         if not file.is_file():
             err_console.print(f"[red]{file}: no such file[/]")
             failed += 1
             continue
-        plant, issues = check_plant_text(file.read_text(encoding="utf-8"), str(file))
-        if issues:
+        plant, issues = check_plant(file)
+        if issues or plant is None:
             failed += 1
             err_console.print(f"[bold red]{file}: {len(issues)} error{'s' if len(issues) > 1 else ''}[/]")
             for issue in issues:
@@ -44,10 +46,9 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Plant files to ch
 @app.command()
 def load(file: PlantFile, db: DbOption = None) -> None:
     """Load a plant into the database in one transaction; loading again updates, never duplicates."""
-    from factoryos.store.plants import store_plant
+    from factoryos.services.plants import load_plant_file
 
-    plant = load_plant(file)
-    summary = store_plant(open_store(db), plant, str(file))
+    summary = load_plant_file(file, lambda: open_store(db))
     if not summary.changed:
         console.print(f"plant [bold]{summary.site}[/] is up to date: nothing changed")
         return
@@ -61,11 +62,15 @@ def load(file: PlantFile, db: DbOption = None) -> None:
 def show(
     db: DbOption = None,
     site: Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole plant as JSON.")] = False,
 ) -> None:
     """Show the loaded plant: equipment hierarchy, products and their options, suppliers."""
-    from factoryos.store.plants import read_plant
+    from factoryos.services.plants import loaded_plant, plant_document
 
-    plant = read_plant(open_store(db), site)
+    plant = loaded_plant(open_store(db, create=False), site)
+    if as_json:
+        typer.echo(json.dumps(plant_document(plant), indent=2))
+        return
     tree = Tree(f"[bold]{plant.enterprise.name} / {plant.site.name}[/] ({plant.site.id})")
     for area_id, area in plant.areas.items():
         branch = tree.add(f"[cyan]{area.name or area_id}[/] ({area_id})")

@@ -86,6 +86,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=60000")  # a second writer waits for the first rather than failing
     cursor.close()
 
 
@@ -99,6 +100,8 @@ def migrate(engine: Engine) -> str:
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
         with engine.begin() as connection:
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")  # one migration at a time; the next finds it done
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
         with engine.connect() as connection:

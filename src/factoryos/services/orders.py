@@ -1,0 +1,126 @@
+"""Customer orders: import a JSON-lines file, generate a seeded stream, list the accepted and the rejected.
+
+Importing is idempotent and loses nothing: every line becomes an order or a rejected order with its line
+number, raw text and reason; an order already stored as it is, or a reject already kept, is not stored again.
+Generating with the same seed, start and days as an earlier run adds nothing: it finds the same orders stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from factoryos.c2m.demand import generate_orders as draw_orders
+from factoryos.c2m.intake import accept, decode_order_line, read_order_lines
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrder
+from factoryos.store import orders as order_store
+from factoryos.store.orders import ImportOutcome, Received
+from factoryos.store.plants import read_plant
+from factoryos.store.tables import DeadLetter
+
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+def import_order_file(engine: Engine, file: Path, site: str | None = None) -> ImportOutcome:
+    """Take every line of `file`: valid orders are stored, the others kept as rejected with the reason."""
+    if not file.is_file():
+        raise FactoryosError(f"{file}: no such file")
+    if file.stat().st_size > MAX_FILE_BYTES:
+        raise FactoryosError(f"{file}: larger than {MAX_FILE_BYTES // 2**20} MB; split it into several files")
+    plant = read_plant(engine, site)
+    name = str(file.resolve())
+    received: list[Received] = []
+    first_line: dict[str, int] = {}
+    for number, raw in read_order_lines(file.read_bytes()):
+        where = f"{name}:{number}"
+        try:
+            order = accept(plant, decode_order_line(raw))
+        except FactoryosError as error:
+            received.append(Received(where, raw, None, str(error)))
+            continue
+        if order.id in first_line:
+            reason = f"duplicate order id {order.id!r} (first on line {first_line[order.id]})"
+            received.append(Received(where, raw, None, reason))
+            continue
+        first_line[order.id] = number
+        received.append(Received(where, raw, order))
+    return order_store.import_orders(engine, received)
+
+
+@dataclass
+class Generated:
+    """What `generate_order_stream` did: the orders it stored, or that the same ones were already stored."""
+
+    orders: list[CustomerOrder]
+    site: str
+    start: date
+    days: int
+    seed: int
+    already_stored: bool
+
+
+def generate_order_stream(
+    engine: Engine, days: int, seed: int, start: date | None = None, site: str | None = None
+) -> Generated:
+    """Generate `days` of seeded orders from `start` (default the ramp-up start, or today) and store them;
+    a repeat of an earlier run (same seed, start and days) finds its orders stored and adds nothing."""
+    plant = read_plant(engine, site)
+    first_day = start or (plant.ramp_up.start if plant.ramp_up else date.today())
+    orders = draw_orders(plant, first_day, days, seed, first_number=order_store.next_order_number(engine))
+    begin = datetime.combine(first_day, time(), UTC)
+    stored = order_store.content_keys(engine, plant.site.id, begin, begin + timedelta(days=days))
+    wanted = order_store.content_counts(orders)
+    repeat = bool(orders) and all(stored[key] >= count for key, count in wanted.items())
+    if not repeat:
+        order_store.save_orders(engine, orders)
+    return Generated(orders, plant.site.id, first_day, days, seed, repeat)
+
+
+def list_orders(
+    engine: Engine,
+    site: str | None = None,
+    product: str | None = None,
+    tenant: str | None = None,
+    limit: int | None = None,
+) -> list[CustomerOrder]:
+    return order_store.list_orders(engine, site=site, product=product, tenant=tenant, limit=limit)
+
+
+def order_item(order: CustomerOrder) -> dict[str, Any]:
+    """An accepted order as JSON."""
+    return {
+        "id": order.id,
+        "site": order.site,
+        "tenant": order.tenant,
+        "customer": order.customer,
+        "product": order.product,
+        "configuration": order.configuration,
+        "quantity": order.quantity,
+        "ordered_at": order.ordered_at.isoformat(),
+        "due": order.due_date.isoformat(),
+        "promised": order.promised_date.isoformat() if order.promised_date else None,
+        "state": order.state.value,
+    }
+
+
+def rejected_orders(engine: Engine, limit: int | None = None) -> list[DeadLetter]:
+    return order_store.rejected_orders(engine, limit)
+
+
+def rejected_item(letter: DeadLetter) -> dict[str, Any]:
+    """A rejected order as JSON: the file and line it came from (when it came from a file), why, the raw text."""
+    file, _, line = letter.source.rpartition(":")
+    from_file = bool(file) and line.isdigit()
+    return {
+        "file": file if from_file else None,
+        "line": int(line) if from_file else None,
+        "source": letter.source,
+        "reason": letter.reason,
+        "raw": bytes(letter.raw).decode("utf-8", errors="backslashreplace"),
+        "received_at": letter.received_at.isoformat(),
+    }

@@ -1,0 +1,35 @@
+"""Plants: check a plant file, load it into the database, and read the loaded plant back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from factoryos.model.plant import Plant
+from factoryos.model.validate import PlantIssue, check_plant_file, load_plant
+from factoryos.store.plants import LoadSummary, read_plant, store_plant
+
+
+def check_plant(path: Path) -> tuple[Plant | None, list[PlantIssue]]:
+    """The plant in a file, or every issue with it (file, line, path, what was expected)."""
+    return check_plant_file(path)
+
+
+def load_plant_file(path: Path, open_engine: Callable[[], Engine]) -> LoadSummary:
+    """Validate a plant file and load it in one transaction; loading again updates, never duplicates. The
+    database is opened (`open_engine`) only once the file is valid, so a bad file creates no database."""
+    plant = load_plant(path)
+    return store_plant(open_engine(), plant, str(path))
+
+
+def loaded_plant(engine: Engine, site: str | None = None) -> Plant:
+    """The plant stored in the database (the only one when `site` is not given)."""
+    return read_plant(engine, site)
+
+
+def plant_document(plant: Plant) -> dict[str, Any]:
+    """The whole plant as JSON, as its file has it after validation (defaults filled in)."""
+    return plant.model_dump(mode="json")

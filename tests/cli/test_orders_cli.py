@@ -1,0 +1,144 @@
+"""`factoryos orders`: import is idempotent and loses nothing, generate does not double demand, and the
+accepted and the rejected are printed as JSON (issue 11, sections 1 and 4)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from factoryos.cli import app
+from factoryos.model.validate import load_plant
+from factoryos.store.db import make_engine, migrate
+from factoryos.store.plants import store_plant
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    store_plant(engine, load_plant(MINI), str(MINI))
+    engine.dispose()
+    return url
+
+
+def order(**changes) -> dict:
+    line = {
+        "id": "WEB-1",
+        "customer": "shop",
+        "product": "cart",
+        "options": {"size": "small"},
+        "quantity": 2,
+        "ordered_at": "2027-01-05T10:00:00Z",
+        "due_date": "2027-02-01",
+    }
+    return line | changes
+
+
+def line(**changes) -> bytes:
+    return json.dumps(order(**changes), ensure_ascii=False).encode()
+
+
+def cli(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+def items(*args: str) -> list[dict]:
+    return json.loads(cli(*args))["items"]
+
+
+BAD = {
+    2: b"\xff\xfe" + line(id="BAD-1"),
+    3: b"\xef\xbb\xbf" + line(id="BAD-2"),
+    4: b"[" * 3000 + b"]" * 3000,
+    5: line(id="BAD-4").replace(b'"quantity": 2', b'"quantity": 1e400'),
+    6: line(id="BAD-5", quantity=True),
+    7: line(id="BAD-6", quantity="2"),
+    8: line(id="BAD-7\u2028x"),
+    9: line(id="BAD-8\x00"),
+    10: b'{"id": "BAD-9\x00"}',
+    11: line(id="BAD-10").replace(b'"quantity": 2', b'"quantity": 2, "quantity": 3'),
+    12: line(id="BAD-11", due_date="2999-01-01"),
+    13: line(id="WEB-1", quantity=5),
+}
+GOOD = {1: line(), 14: line(id="WEB-2"), 16: line(id="WEB-3", quantity=1)}
+
+
+@pytest.fixture
+def order_file(tmp_path) -> Path:
+    lines = {**BAD, **GOOD, 15: b"   "}
+    path = tmp_path / "orders.jsonl"
+    path.write_bytes(b"\n".join(lines[n] for n in sorted(lines)) + b"\n")
+    return path
+
+
+def test_every_good_line_is_kept_and_every_bad_line_is_rejected_with_its_line_reason_and_raw_text(db, order_file):
+    cli("orders", "import", str(order_file), "--db", db)
+    accepted = items("orders", "list", "--json", "--db", db)
+    assert sorted(o["id"] for o in accepted) == ["WEB-1", "WEB-2", "WEB-3"]
+    first = next(o for o in accepted if o["id"] == "WEB-1")
+    assert (first["product"], first["quantity"], first["due"], first["state"]) == ("cart", 2, "2027-02-01", "received")
+    rejected = items("orders", "rejected", "--json", "--db", db)
+    assert sorted(r["line"] for r in rejected) == sorted(BAD)
+    for reject in rejected:
+        assert reject["reason"]
+        assert reject["file"] == str(order_file.resolve())
+        if reject["line"] != 2:
+            assert reject["raw"] == BAD[reject["line"]].decode()
+    by_line = {r["line"]: r for r in rejected}
+    assert "duplicate order id 'WEB-1' (first on line 1)" in by_line[13]["reason"]
+    assert "\u2028" in by_line[8]["raw"]
+    assert "0xff" in by_line[2]["reason"] and by_line[2]["raw"].startswith("\\xff\\xfe")
+
+
+def test_importing_the_same_file_twice_changes_nothing(db, order_file):
+    cli("orders", "import", str(order_file), "--db", db)
+    before = (items("orders", "list", "--json", "--db", db), items("orders", "rejected", "--json", "--db", db))
+    output = cli("orders", "import", str(order_file), "--db", db)
+    assert "accepted 0 orders, rejected 0" in output
+    after = (items("orders", "list", "--json", "--db", db), items("orders", "rejected", "--json", "--db", db))
+    assert after == before
+
+
+def test_an_id_taken_by_a_different_order_is_rejected_and_the_rest_kept(db, tmp_path):
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_bytes(line() + b"\n")
+    second.write_bytes(line(quantity=9) + b"\n" + line(id="WEB-9") + b"\n")
+    cli("orders", "import", str(first), "--db", db)
+    cli("orders", "import", str(second), "--db", db)
+    accepted = {o["id"]: o for o in items("orders", "list", "--json", "--db", db)}
+    assert set(accepted) == {"WEB-1", "WEB-9"} and accepted["WEB-1"]["quantity"] == 2
+    (reject,) = items("orders", "rejected", "--json", "--db", db)
+    assert reject["line"] == 1 and "already taken" in reject["reason"]
+
+
+def test_generating_with_the_same_seed_again_adds_nothing_and_says_so(db):
+    made = cli("orders", "generate", "--days", "3", "--seed", "5", "--db", db)
+    assert made.startswith("generated")
+    count = len(items("orders", "list", "--json", "--db", db))
+    again = cli("orders", "generate", "--days", "3", "--seed", "5", "--db", db)
+    assert "nothing added" in again and "already stored" in again
+    assert len(items("orders", "list", "--json", "--db", db)) == count
+    cli("orders", "generate", "--days", "3", "--seed", "6", "--db", db)
+    assert len(items("orders", "list", "--json", "--db", db)) > count
+
+
+def test_generated_ids_do_not_collide_with_imported_ones(db, tmp_path):
+    path = tmp_path / "co.jsonl"
+    path.write_bytes(line(id="CO0000001") + b"\n")
+    cli("orders", "import", str(path), "--db", db)
+    cli("orders", "generate", "--days", "2", "--db", db)
+    ids = [o["id"] for o in items("orders", "list", "--json", "--db", db)]
+    assert len(ids) == len(set(ids)) > 1
+
+
+def test_limit_applies_to_json_too(db):
+    cli("orders", "generate", "--days", "3", "--db", db)
+    assert len(items("orders", "list", "--json", "--limit", "2", "--db", db)) == 2
