@@ -32,13 +32,13 @@ def add_constraints(
         if not on_machine:
             continue
         if problem.machines[machine].changeover is not None:
-            model.AddNoOverlap(mode.interval for _, mode in on_machine)
+            model.add_no_overlap(mode.interval for _, mode in on_machine)
             arcs[machine] = add_changeovers(model, problem, variables, machine, on_machine, kept_order)
         else:
             add_machine_capacity(model, variables, on_machine, restriction)
     for sequence in restriction.sequences:
         for before, after in zip(sequence, sequence[1:], strict=False):
-            model.Add(variables.end[before] <= variables.start[after])
+            model.add(variables.end[before] <= variables.start[after])
     return arcs
 
 
@@ -52,13 +52,13 @@ def add_machine_capacity(
     ready = max((restriction.fixed[op].end for op in fixed), default=0)
     moving = [(op, mode) for op, mode in on_machine if op not in restriction.fixed]
     for op, mode in moving if fixed else ():
-        model.Add(variables.start[op] >= ready).OnlyEnforceIf([] if isinstance(mode.present, int) else [mode.present])
-    model.AddNoOverlap(mode.interval for _, mode in (moving if fixed else on_machine))
+        model.add(variables.start[op] >= ready).only_enforce_if([] if isinstance(mode.present, int) else [mode.present])
+    model.add_no_overlap(mode.interval for _, mode in (moving if fixed else on_machine))
 
 
 def add_precedences(model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
     for before, after in problem.precedences:
-        model.Add(variables.end[before] <= variables.start[after])
+        model.add(variables.end[before] <= variables.start[after])
 
 
 def add_calendar(model: cp_model.CpModel, problem: Problem, variables: Variables, op: int, mode: ModeVar) -> None:
@@ -77,22 +77,22 @@ def add_calendar(model: cp_model.CpModel, problem: Problem, variables: Variables
             allowed.append([previous_end, period_start - shortest if shortest else period_start - 1])
         previous_end = period_end
     allowed.append([previous_end, variables.horizon])
-    model.AddLinearExpressionInDomain(start, cp_model.Domain.FromIntervals(allowed)).OnlyEnforceIf(enforce)
+    model.add_linear_expression_in_domain(start, cp_model.Domain.FromIntervals(allowed)).only_enforce_if(enforce)
     if not interruptible:
         return
-    size = mode.interval.SizeExpr()
+    size = mode.interval.size_expr()
     spanned = []
     for period_start, period_end in unavailable:
         if period_end > variables.horizon:
             break
-        before, spans, after = (model.NewBoolVar(f"cal{op}_{mode.machine}_{period_start}_{k}") for k in "bsa")
-        model.AddExactlyOne(before, spans, after)
-        model.Add(end <= period_start).OnlyEnforceIf([before, *enforce])
-        model.Add(start >= period_end).OnlyEnforceIf([after, *enforce])
-        model.Add(start < period_start).OnlyEnforceIf([spans, *enforce])
-        model.Add(end > period_end).OnlyEnforceIf([spans, *enforce])
+        before, spans, after = (model.new_bool_var(f"cal{op}_{mode.machine}_{period_start}_{k}") for k in "bsa")
+        model.add_exactly_one(before, spans, after)
+        model.add(end <= period_start).only_enforce_if([before, *enforce])
+        model.add(start >= period_end).only_enforce_if([after, *enforce])
+        model.add(start < period_start).only_enforce_if([spans, *enforce])
+        model.add(end > period_end).only_enforce_if([spans, *enforce])
         spanned.append((period_end - period_start) * spans)
-    model.Add(size == mode.duration + sum(spanned)).OnlyEnforceIf(enforce)
+    model.add(size == mode.duration + sum(spanned)).only_enforce_if(enforce)
 
 
 def add_changeovers(
@@ -106,7 +106,8 @@ def add_changeovers(
     """A circuit through the machine's operations: an arc i -> j means j follows i directly, after the
     changeover. Operations whose order is kept only get the arcs that order allows."""
     nodes = {op: k + 1 for k, (op, _) in enumerate(on_machine)}
-    circuit, arcs = [], []
+    circuit: list[cp_model.ArcT] = []
+    arcs: list[tuple[int | None, int | None, cp_model.IntVar]] = []
 
     def allowed(before: int | None, after: int | None) -> bool:
         if before is not None and before in kept_order and kept_order[before][1] != after and after in kept_order:
@@ -120,15 +121,15 @@ def add_changeovers(
     def arc(before: int | None, after: int | None) -> None:
         if not allowed(before, after):
             return
-        literal = model.NewBoolVar(f"arc{machine}_{before}_{after}")
+        literal = model.new_bool_var(f"arc{machine}_{before}_{after}")
         circuit.append((0 if before is None else nodes[before], 0 if after is None else nodes[after], literal))
         arcs.append((before, after, literal))
         if after is not None:
             setup = problem.setup_time(machine, before, after)
             ready = 0 if before is None else variables.end[before]
-            model.Add(variables.start[after] >= ready + setup).OnlyEnforceIf(literal)
+            model.add(variables.start[after] >= ready + setup).only_enforce_if(literal)
 
-    circuit.append((0, 0, model.NewBoolVar(f"idle{machine}")))
+    circuit.append((0, 0, model.new_bool_var(f"idle{machine}")))
     for op, mode in on_machine:
         if not isinstance(mode.present, int):
             circuit.append((nodes[op], nodes[op], mode.present.Not()))
@@ -137,7 +138,7 @@ def add_changeovers(
         for other, _ in on_machine:
             if other != op:
                 arc(op, other)
-    model.AddCircuit(circuit)
+    model.add_circuit(circuit)
     return arcs
 
 

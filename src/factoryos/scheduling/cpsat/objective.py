@@ -29,13 +29,13 @@ def objective_expression(
     if baseline is not None and (objective.deviation or objective.machine_change):
         shift, moved = deviation_expressions(model, variables, baseline)
         terms.append(objective.deviation * shift + objective.machine_change * moved)
-    return cp_model.LinearExpr.Sum(terms)
+    return cp_model.LinearExpr.sum(terms)
 
 
 def makespan_var(model: cp_model.CpModel, problem: Problem, variables: Variables) -> cp_model.IntVar:
-    makespan = model.NewIntVar(0, variables.horizon, "makespan")
-    ends = [variables.end[op] for ends in problem.job_ends for op in ends]
-    model.AddMaxEquality(makespan, ends or [0])
+    makespan = model.new_int_var(0, variables.horizon, "makespan")
+    ends: list[cp_model.LinearExprT] = [variables.end[op] for ends in problem.job_ends for op in ends]
+    model.add_max_equality(makespan, ends or [0])
     return makespan
 
 
@@ -44,11 +44,11 @@ def tardiness_expression(model: cp_model.CpModel, problem: Problem, variables: V
     for j, job in enumerate(problem.jobs):
         if job.due is None or not job.weight:
             continue
-        tardiness = model.NewIntVar(0, max(0, variables.horizon - job.due), f"tardiness{j}")
+        tardiness = model.new_int_var(0, max(0, variables.horizon - job.due), f"tardiness{j}")
         for op in problem.job_ends[j]:
-            model.Add(tardiness >= variables.end[op] - job.due)
+            model.add(tardiness >= variables.end[op] - job.due)
         terms.append(job.weight * tardiness)
-    return cp_model.LinearExpr.Sum(terms)
+    return cp_model.LinearExpr.sum(terms)
 
 
 def setup_expression(problem: Problem, arcs: Arcs) -> cp_model.LinearExpr:
@@ -59,7 +59,7 @@ def setup_expression(problem: Problem, arcs: Arcs) -> cp_model.LinearExpr:
             if time:
                 literals.append(literal)
                 times.append(time)
-    return cp_model.LinearExpr.WeightedSum(literals, times)
+    return cp_model.LinearExpr.weighted_sum(literals, times)
 
 
 def deviation_expressions(
@@ -68,9 +68,9 @@ def deviation_expressions(
     """Total |start shift| and the number of operations moved off their baseline machine."""
     shifts, moved = [], []
     for op, old in enumerate(baseline[: len(variables.start)]):
-        shift = model.NewIntVar(0, variables.horizon + abs(old.start), f"shift{op}")
-        model.AddAbsEquality(shift, variables.start[op] - old.start)
+        shift = model.new_int_var(0, variables.horizon + abs(old.start), f"shift{op}")
+        model.add_abs_equality(shift, variables.start[op] - old.start)
         shifts.append(shift)
         same = [mode.present for mode in variables.modes[op] if mode.machine == old.machine]
         moved.append(1 - same[0] if same else 1)
-    return cp_model.LinearExpr.Sum(shifts), cp_model.LinearExpr.Sum(moved)
+    return cp_model.LinearExpr.sum(shifts), cp_model.LinearExpr.sum(moved)

@@ -49,17 +49,17 @@ def solve_cpsat(
     variables = create_variables(model, problem, horizon or horizon_bound(problem), restriction)
     arcs = add_constraints(model, problem, variables, restriction)
     for stage, limit in bounds:
-        model.Add(objective_expression(model, problem, variables, arcs, stage, baseline) <= limit)
+        model.add(objective_expression(model, problem, variables, arcs, stage, baseline) <= limit)
     value = objective_expression(model, problem, variables, arcs, objective, baseline)
-    model.Minimize(value)
+    model.minimize(value)
     if hint is not None:
         for op, assignment in enumerate(hint):
             if op in variables.pinned:
                 continue
-            model.AddHint(variables.start[op], assignment.start)
+            model.add_hint(variables.start[op], assignment.start)
             for mode in variables.modes[op]:
                 if not isinstance(mode.present, int):
-                    model.AddHint(mode.present, mode.machine == assignment.machine)
+                    model.add_hint(mode.present, mode.machine == assignment.machine)
     solver = cp_model.CpSolver()
     if time_limit != math.inf:
         solver.parameters.max_time_in_seconds = max(0.01, time_limit)
@@ -67,21 +67,21 @@ def solve_cpsat(
         solver.parameters.max_deterministic_time = max(0.01, work_limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return CpSatOutcome(None, None, False, status == cp_model.INFEASIBLE, None)
     schedule = tuple(
         Assignment(
-            next(mode.machine for mode in modes if solver.Value(mode.present)),
-            solver.Value(variables.start[op]),
-            solver.Value(variables.end[op]),
+            next(mode.machine for mode in modes if solver.value(mode.present)),
+            solver.value(variables.start[op]),
+            solver.value(variables.end[op]),
         )
         for op, modes in enumerate(variables.modes)
     )
     return CpSatOutcome(
         schedule,
-        solver.Value(value),
+        solver.value(value),
         status == cp_model.OPTIMAL,
         False,
-        round(solver.BestObjectiveBound()),
+        round(solver.best_objective_bound),
     )

@@ -70,31 +70,32 @@ def create_variables(
         else:
             allowed = {mode.machine for mode in operation.modes}
         modes = [mode for mode in operation.modes if mode.machine in allowed]
-        if operation.frozen is not None or fixed is not None:
-            at = operation.frozen.start if operation.frozen is not None else fixed.start
-            start = model.NewConstant(at)
+        pinned_to = operation.frozen if operation.frozen is not None else fixed
+        if pinned_to is not None:
+            at = pinned_to.start
+            start = model.new_constant(at)
             pinned.add(op)
-            end = model.NewIntVar(at, horizon, f"end{op}")
+            end = model.new_int_var(at, horizon, f"end{op}")
         else:
             latest = max(head[op], horizon - tail[op] - min(mode.duration for mode in modes))
-            start = model.NewIntVar(head[op], latest, f"start{op}")
-            end = model.NewIntVar(head[op], horizon, f"end{op}")
+            start = model.new_int_var(head[op], latest, f"start{op}")
+            end = model.new_int_var(head[op], horizon, f"end{op}")
         op_modes = []
         for mode in modes:
             machine = problem.machines[mode.machine]
-            present = 1 if len(modes) == 1 else model.NewBoolVar(f"on{op}_{mode.machine}")
+            present = 1 if len(modes) == 1 else model.new_bool_var(f"on{op}_{mode.machine}")
             size = (
-                model.NewIntVar(mode.duration, horizon, f"size{op}_{mode.machine}")
+                model.new_int_var(mode.duration, horizon, f"size{op}_{mode.machine}")
                 if operation.interruptible and machine.unavailable
                 else mode.duration
             )
             if isinstance(present, int):
-                interval = model.NewIntervalVar(start, size, end, f"iv{op}_{mode.machine}")
+                interval = model.new_interval_var(start, size, end, f"iv{op}_{mode.machine}")
             else:
-                interval = model.NewOptionalIntervalVar(start, size, end, present, f"iv{op}_{mode.machine}")
+                interval = model.new_optional_interval_var(start, size, end, present, f"iv{op}_{mode.machine}")
             op_modes.append(ModeVar(mode.machine, mode.duration, interval, present))
         if len(op_modes) > 1:
-            model.AddExactlyOne(mode.present for mode in op_modes)
+            model.add_exactly_one(mode.present for mode in op_modes)
         starts.append(start)
         ends.append(end)
         all_modes.append(op_modes)
