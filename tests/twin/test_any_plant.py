@@ -14,7 +14,7 @@ from factoryos.twin import Floor, Part, Step, Task, fixed
 from factoryos.twin.event_log import RollingEventStore
 from factoryos.twin.paced_line import PacedLine
 from factoryos.twin.scenarios import epoch_for, prepare
-from tests.twin.small_plants import small_plant
+from tests.twin.small_plants import BASE, small_plant
 
 
 def run(plant, scenario: str = "smart", days: float = 3, seed: int = 1):
@@ -179,3 +179,43 @@ def test_the_twin_publishes_only_units_its_ingester_accepts() -> None:
     from factoryos.twin.sensors import SENSOR_KINDS
 
     assert {signal.unit for kind in SENSOR_KINDS.values() for signal in kind.signals} <= UNITS
+
+
+def test_equipment_the_plan_gives_no_work_is_idle_not_a_loss() -> None:
+    spare = {"kind": "cell", "calendar": "always", "work_units": {"spare-1": {"equipment_class": "polisher"}}}
+    plant = small_plant(
+        equipment_classes__polisher={"capabilities": ["polish"]}, **{"areas__back__work_centers__spare-cell": spare}
+    )
+    _, metrics = run(plant)
+    unit = next(e for e in metrics.equipment if e.path.endswith("/spare-1"))
+    assert unit.completed == 0 and unit.state_fraction["idle"] == 1.0 and unit.state_fraction["starved"] == 0
+    assert "works/back/spare-cell" not in metrics.line_oee
+    assert metrics.line_oee and all(0 < oee <= 1 for oee in metrics.line_oee.values())
+
+
+def chain_plant():
+    """Widgets are checked (a load for two shifts), then coated on a line whose own load needs one."""
+    manned = {"calendar": "evenings", "operators_per_shift": 2}
+    front = BASE["areas"]["front"]["work_centers"]
+    back = BASE["areas"]["back"]["work_centers"]
+    return small_plant(
+        products={"widget": {"material": "widget", "tenant": "ally", "demand": {"units_per_day": 1100}}},
+        routings__widget={
+            "operations": [
+                {"id": "check", "capability": "check", "run_minutes": 1.0},
+                {"id": "coat", "capability": "coat", "run_minutes": 0.3},
+            ]
+        },
+        **{f"areas__front__work_centers__{line}": front[line] | manned for line in ("line-x", "line-y")},
+        **{"areas__back__work_centers__check-cell": back["check-cell"] | manned},
+    )
+
+
+def test_a_staffed_chain_works_the_same_shifts_and_does_not_block_every_night() -> None:
+    prepared, metrics = run(chain_plant(), days=5)
+    staffing = prepared.staffing
+    week = 7 * 86400
+    hours = {wc: staffing[wc].calendar.paid_seconds(week) / 3600 for wc in ("check-cell", "line-x", "line-y")}
+    assert hours["line-x"] == hours["line-y"] == hours["check-cell"]  # fed by the check cell: its shifts
+    checkers = [e for e in metrics.equipment if "/check-cell/" in e.path]
+    assert max(e.state_fraction["blocked"] for e in checkers) < 0.02

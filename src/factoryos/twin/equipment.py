@@ -101,6 +101,7 @@ class Equipment:
         sensor: str | None = None,
         publisher: Publisher | None = None,
         speed: float = 1.0,
+        has_work: bool = True,
     ) -> None:
         if servers < 1:
             raise FactoryosError(f"equipment {name}: needs at least one server, got {servers}")
@@ -126,6 +127,8 @@ class Equipment:
         self.sensor: SensorKind | None = SENSOR_KINDS[sensor] if sensor else None
         self.publisher = publisher
         self.speed = speed
+        # Waiting for a part on shift is starving, a loss; equipment the plan gives no work is idle.
+        self.waiting_state = STARVED if has_work else IDLE
         self.state_time = [0.0] * 7
         self.completed = 0
         self.good = 0
@@ -171,7 +174,7 @@ class Equipment:
     def _starve(self, srv: Server) -> Any:
         """Wait for a part; while waiting the server is starved when its shift is on and idle when it is off."""
         srv.waiting = True
-        self._to(srv, STARVED if self.calendar is None or self.calendar.is_open(self.env.now) else IDLE)
+        self._to(srv, self.waiting_state if self.calendar is None or self.calendar.is_open(self.env.now) else IDLE)
         part = yield self.inbox.wait(self.pick)
         srv.waiting = False
         return part
@@ -191,7 +194,7 @@ class Equipment:
         assert calendar is not None
         while True:
             yield env.timeout(calendar.next_change(env.now) - env.now)
-            state = STARVED if calendar.is_open(env.now) else IDLE
+            state = self.waiting_state if calendar.is_open(env.now) else IDLE
             for srv in self._servers:
                 if srv.waiting:
                     self._to(srv, state, None if state == STARVED else "not scheduled")

@@ -106,6 +106,8 @@ def line_oee(equipment: list[EquipmentMetrics]) -> dict[str, float]:
         lines.setdefault(e.line or e.name, []).append(e)
     result = {}
     for line, members in sorted(lines.items()):
+        if all(e.state_fraction["idle"] + e.state_fraction["maintenance"] >= 1.0 - 1e-9 for e in members):
+            continue  # a line with no planned time (no work, or off) has no OEE: idle is not a loss
         constraint = max(members, key=lambda e: e.mean_active_period)
         result[line] = constraint.oee
     return result

@@ -116,6 +116,7 @@ class PlantTwin:
         self._plans: dict[tuple[str, tuple[tuple[str, str], ...]], UnitPlan] = {}
         self._ops: dict[tuple[Any, ...], Task] = {}
         self._quality: dict[int, Quality] = {}  # id of a cached Task -> its operation's quality figures
+        self.busy_pools: set[str] | None = None  # pools the plan gives work, once `work_center_load` knows
         self._lot_routes: dict[tuple[str, int], tuple[Step, ...]] = {}
         self.stocked = {
             m
@@ -535,6 +536,7 @@ class PlantTwin:
                     reliability=self._line_reliability(pool.units),
                     calendar=run.calendar,
                     maintenance=maintenance.get(wc_id),
+                    has_work=self.busy_pools is None or pool.name in self.busy_pools,
                 )
                 continue
             for unit in pool.units:
@@ -554,6 +556,7 @@ class PlantTwin:
                     sensor=self._sensor(wu.equipment_class),
                     speed=wu.speed_factor * self._pace(unit_wc, run),
                     crew=floor.crews.get(unit_wc),
+                    has_work=self.busy_pools is None or pool.name in self.busy_pools,
                 )
                 name = plant.equipment_path(unit)
                 if pool.batch_size:
@@ -663,6 +666,7 @@ class PlantTwin:
             for pool, op in ops:
                 if op.changeover is not None:  # a changeover per lot, at the group's default
                     per_pool[pool] = per_pool.get(pool, 0.0) + op.changeover.default * quantity / lot
+        self.busy_pools = {name for name, seconds in per_pool.items() if seconds > 0}
         busiest: dict[str, float] = {}
         total: dict[str, float] = {}
         for name, seconds in per_pool.items():
@@ -672,6 +676,30 @@ class PlantTwin:
                 busiest[wc] = max(busiest.get(wc, 0.0), share)
                 total[wc] = total.get(wc, 0.0) + share * sum(self.units[u][1] == wc for u in pool.units)
         return {wc: Load(busiest[wc], total[wc]) for wc in busiest}
+
+    def neighbours(self) -> dict[str, set[str]]:
+        """Work center -> the work centers that feed it or that it feeds directly, over the routes planned."""
+        links: dict[str, set[str]] = {}
+        routes = [plan.route for plan in self._plans.values()]
+        routes += [route for plan in self._plans.values() for _, route, _ in plan.kits]
+        for route in routes:
+            before: list[Pool] = []
+            for step in route:
+                if isinstance(step.to, Lines):
+                    here = [self.pool_by_inbox[id(variant[0].to)] for variant in step.to.variants]
+                elif isinstance(step.to, Buffer):
+                    here = [self.pool_by_inbox[id(step.to)]]
+                else:
+                    continue
+                for a in before:
+                    for b in here:
+                        for x in a.work_centers:
+                            for y in b.work_centers:
+                                if x != y:
+                                    links.setdefault(x, set()).add(y)
+                                    links.setdefault(y, set()).add(x)
+                before = here
+        return links
 
     def stock_use(self, plan: Iterable[PlannedUnit], days: float) -> dict[str, float]:
         use: dict[str, float] = {}

@@ -128,9 +128,10 @@ def prepare(
         p.demand.units_per_day * sum(p.demand.weekday_profile) for p in plant.products.values() if p.demand
     )
     load = twin.work_center_load(plan, len(plan) / weekly_units)
-    staffing = (smart_staffing if scenario == "smart" else traditional_staffing)(
-        plant, load, twin.paced_lines, epoch, total * DAY
-    )
+    if scenario == "smart":
+        staffing = smart_staffing(plant, load, twin.paced_lines, epoch, total * DAY, twin.neighbours())
+    else:
+        staffing = traditional_staffing(plant, load, twin.paced_lines, epoch, total * DAY)
     horizon = total * DAY
     twin.build(staffing, twin.stock_use(plan, total), horizon, lambda at: (at - epoch).total_seconds())
     twin.release(plan)
@@ -312,9 +313,18 @@ def traditional_staffing(
 
 
 def smart_staffing(
-    plant: Plant, load: dict[str, Load], paced: set[str], epoch: datetime, horizon: float
+    plant: Plant,
+    load: dict[str, Load],
+    paced: set[str],
+    epoch: datetime,
+    horizon: float,
+    neighbours: dict[str, set[str]] | None = None,
 ) -> dict[str, Staffing]:
+    """Each manned work center works the fewest shifts that carry its load, and at least as many as the work
+    centers it feeds or is fed by (`neighbours`) work: a chain works the same shifts, so a station does not
+    fill its neighbour's inbox while that one is off and then stand blocked."""
     staffing = {}
+    shifts = _chain_shifts(plant, load, epoch, horizon, neighbours or {})
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
             calendar = plant.calendars[wc.calendar]
@@ -330,14 +340,41 @@ def smart_staffing(
                 stations = None if wc_id in paced else len(wc.work_units)
                 staffing[wc_id] = Staffing(_open_or_none(full), crew, takt, stations)
                 continue
-            chosen = _fewest_shifts(
-                _shift_patterns(plant, wc.calendar, epoch, horizon, fewest=1), work.busiest, horizon
-            )
+            patterns = _shift_patterns(plant, wc.calendar, epoch, horizon, fewest=1)
+            chosen = patterns[shifts[wc_id] - 1] if wc_id in shifts else _fewest_shifts(patterns, work.busiest, horizon)
             units = len(wc.work_units)
             stations = min(units, max(1, math.ceil(work.total / (UTILISATION * _weekly_open(chosen, horizon)))))
             crew = math.ceil(wc.operators_per_shift * stations / units)
             staffing[wc_id] = Staffing(_open_or_none(chosen), crew, stations=stations)  # type: ignore[arg-type]
     return staffing
+
+
+def _chain_shifts(
+    plant: Plant, load: dict[str, Load], epoch: datetime, horizon: float, neighbours: dict[str, set[str]]
+) -> dict[str, int]:
+    """Shifts a day for each manned work center on a shift calendar: the fewest that carry its load (a paced
+    line: all of them), raised to the most any work center it is chained to needs (within its calendar)."""
+    need: dict[str, int] = {}
+    most: dict[str, int] = {}
+    for wc_id, (_, wc) in plant.work_centers().items():
+        calendar = plant.calendars[wc.calendar]
+        if wc.lights_out or _around_the_clock(calendar.shifts[0]):
+            continue
+        most[wc_id] = len(calendar.shifts)
+        if wc.kind == "paced-line" and wc.takt_seconds:
+            need[wc_id] = most[wc_id]
+            continue
+        patterns = _shift_patterns(plant, wc.calendar, epoch, horizon, fewest=1)
+        chosen = _fewest_shifts(patterns, load.get(wc_id, IDLE).busiest, horizon)
+        need[wc_id] = patterns.index(chosen) + 1
+    changed = True
+    while changed:
+        changed = False
+        for wc_id in need:
+            raised = max([need[wc_id]] + [min(need[n], most[wc_id]) for n in neighbours.get(wc_id, ()) if n in need])
+            if raised > need[wc_id]:
+                need[wc_id], changed = raised, True
+    return need
 
 
 def _weekly_open(calendar: ShiftCalendar, horizon: float) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from factoryos.twin.equipment import Equipment, Maintenance, Reliability, Server
-from factoryos.twin.states import BLOCKED, STARVED, WORKING
+from factoryos.twin.states import BLOCKED, WORKING
 
 __all__ = ["Maintenance", "Reliability", "Station"]
 
@@ -32,7 +32,7 @@ class Station(Equipment):
             part = inbox.take(pick)
             if part is None:
                 if self.calendar is None:
-                    self._to(srv, STARVED)
+                    self._to(srv, self.waiting_state)
                     part = yield inbox.wait(pick)
                 else:
                     part = yield from self._starve(srv)
