@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from factoryos.report import Section
 from factoryos.report.twin import comparison_section, simulation_section
+from factoryos.twin.scenarios import epoch_for
 from factoryos.twin.simulation import simulate_plant
 
 
-def test_a_run_gives_a_section_with_its_three_charts(ev_plant) -> None:
+def test_a_run_gives_a_section_with_its_two_charts_and_no_oee_of_its_own(ev_plant) -> None:
     simulation = simulate_plant(ev_plant, days=1, seed=2)
-    section = simulation_section(simulation)
+    section = simulation_section(simulation, epoch_for(ev_plant), ev_plant.site.timezone)
     assert isinstance(section, Section)
-    assert len(section.figures) == 3
+    assert len(section.figures) == 2
     assert int(section.facts["units completed"].replace(",", "")) == simulation.figures_of_merit["completed"]
+    assert "OEE" not in " ".join(section.facts)
 
 
 def test_the_comparison_states_the_gain_in_output_per_labour_hour(ev_plant) -> None:

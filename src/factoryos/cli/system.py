@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -20,10 +21,26 @@ def init(db: DbOption = None) -> None:
     console.print(f"database {database_url(db)} is at revision {revision}")
 
 
+def first_demo_day(text: str | None) -> date | None:
+    """`--start` as a date, or a one-line error naming the option and the format."""
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise FactoryosError(f"--start {text!r}: expected a date as YYYY-MM-DD") from None
+    if not 1970 <= day.year <= 2200:
+        raise FactoryosError(f"--start {text}: the year {day.year} is outside 1970-2200")
+    return day
+
+
 def demo(
     plant: Annotated[Path | None, typer.Option(help="Plant file; default the EV plant example.")] = None,
     days: Annotated[int, typer.Option(help="Days of orders to run.")] = 30,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    start: Annotated[
+        str | None, typer.Option(help="The demo's first day, YYYY-MM-DD; default the ramp-up's start, or today.")
+    ] = None,
     out: Annotated[Path, typer.Option(help="Where to write the report.")] = Path("factoryos-report"),
     db: DbOption = None,
 ) -> None:
@@ -35,6 +52,9 @@ def demo(
     from factoryos.services.demo import DemoContext, run_demo
 
     started = time.perf_counter()
+    first_day = first_demo_day(start)
+    if days < 1:
+        raise FactoryosError(f"--days must be at least 1, got {days}")
     plant_file = plant or example_plant("ev-plant")
     if not plant_file.is_file():
         raise FactoryosError(f"{plant_file}: no such plant file")
@@ -45,7 +65,7 @@ def demo(
             Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
         db = f"sqlite:///{demo_db}"
     report = Report(title="factoryos demo", subtitle=f"{plant_file.name}, {days} days, seed {seed}")
-    ctx = DemoContext(open_store(db), plant_file, days, seed, console, report)
+    ctx = DemoContext(open_store(db), plant_file, days, seed, console, report, start=first_day)
     console.rule("[bold]factoryos demo")
     path = run_demo(ctx, out)
     console.rule()

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import ramp_curve
-from factoryos.report.html import Section
+from factoryos.report.html import Section, selector, share_axis, style, with_selector
 
 
 def bom_depth(plant: Plant, material: str) -> int:
@@ -18,99 +17,143 @@ def bom_depth(plant: Plant, material: str) -> int:
     return 1 + max((bom_depth(plant, line.component) for line in lines), default=0)
 
 
-def plant_section(plant: Plant) -> Section:
-    ids, parents, labels, values = [plant.site.id], [""], [plant.site.name], [0]
+def structure_figure(plant: Plant) -> go.Figure:
+    """Areas and their work centers as boxes sized by their work units; the units are named on hover, so
+    every label that is drawn is readable."""
+    ids, parents, labels, values, hovers = [], [], [], [], []
     for area_id, area in plant.areas.items():
-        (
-            ids.append(area_id),
-            parents.append(plant.site.id),
-            labels.append(area.name or area_id),
-            values.append(0),
-        )
+        units = sum(len(wc.work_units) for wc in area.work_centers.values())
+        ids.append(area_id), parents.append(""), labels.append(area.name or area_id), values.append(units)
+        hovers.append(f"{len(area.work_centers)} work centers")
         for wc_id, wc in area.work_centers.items():
             mode = "lights-out" if wc.lights_out else f"{wc.operators_per_shift} operators/shift"
-            ids.append(wc_id), parents.append(area_id), labels.append(f"{wc.name or wc_id}<br>{mode}")
-            values.append(0)
-            for wu_id, wu in wc.work_units.items():
-                ids.append(wu_id), parents.append(wc_id), labels.append(wu.name or wu_id), values.append(1)
-    structure = go.Figure(go.Sunburst(ids=ids, parents=parents, labels=labels, values=values, branchvalues="remainder"))
-    structure.update_layout(title="Equipment hierarchy (site > area > work center > work unit)", height=560)
+            ids.append(f"{area_id}/{wc_id}"), parents.append(area_id), values.append(len(wc.work_units))
+            labels.append(wc.name or wc_id)
+            units = "<br>".join(wu.name or wu_id for wu_id, wu in wc.work_units.items())
+            hovers.append(f"{len(wc.work_units)} work units, {mode}:<br>{units}")
+    figure = go.Figure(
+        go.Treemap(
+            ids=ids,
+            parents=parents,
+            labels=labels,
+            values=values,
+            branchvalues="total",
+            hovertext=hovers,
+            hoverinfo="label+text",
+            textinfo="label+value",
+            texttemplate="%{label}<br>%{value} units",
+        )
+    )
+    style(figure, "Areas and work centers: a box's size is its number of work units (hover for their names)", 400)
+    figure.update_layout(uniformtext={"minsize": 11, "mode": "hide"}, margin={"l": 10, "r": 10})
+    return figure
 
+
+def plant_section(plant: Plant) -> Section:
     kinds = Counter(m.kind for m in plant.materials.values())
     finished = [p.material for p in plant.products.values()]
     depth = max((bom_depth(plant, m) for m in finished), default=0)
-    materials = go.Figure(go.Bar(x=list(kinds), y=list(kinds.values()), marker_color="#3f7cac"))
-    materials.update_layout(title="Materials by kind", height=320)
+    materials = go.Figure(go.Bar(y=list(kinds), x=list(kinds.values()), orientation="h", marker_color="#3f7cac"))
+    materials.update_layout(xaxis_title="materials (count)", yaxis_title="kind")
     units = plant.work_units()
+    lights_out = sum(wc.lights_out for _, wc in plant.work_centers().values())
+    names = [p.name or p_id for p_id, p in plant.products.items()]
+    built = ", ".join(names) if len(names) <= 5 else f"{len(names)} products"
     return Section(
         title="Plant",
-        text=plant.source,
+        text=(
+            f"{plant.site.name} has {len(units)} work units (machines, cells and stations) in "
+            f"{len(plant.work_centers())} work centers over {len(plant.areas)} areas; {lights_out} work centers "
+            f"run lights-out. It builds {built} from {len(plant.materials)} materials, {depth} bill-of-material "
+            "levels deep."
+        ),
         facts={
             "site": plant.site.name,
             "areas": str(len(plant.areas)),
             "work centers": str(len(plant.work_centers())),
             "work units": str(len(units)),
-            "lights-out work centers": str(sum(wc.lights_out for _, wc in plant.work_centers().values())),
+            "lights-out work centers": str(lights_out),
             "materials": str(len(plant.materials)),
             "BOM levels": str(depth),
             "suppliers": str(len(plant.suppliers)),
             "tenants": str(len(plant.tenants)),
         },
-        figures=[structure, materials],
+        figures=[structure_figure(plant), style(materials, "Materials by kind", 210)],
+        note=f"Source of the plant's figures: {plant.source}",
     )
 
 
-def orders_section(plant: Plant, orders: list[CustomerOrder]) -> Section:
+def option_mix_figure(plant: Plant, orders: list[CustomerOrder]) -> go.Figure | None:
+    """Ordered against planned share of each option, one product at a time (a selector when there are several)."""
+    products = [p for p in sorted({o.product for o in orders}) if plant.products[p].option_families]
+    if not products:
+        return None
+    figure = go.Figure()
+    for index, product_id in enumerate(products):
+        product = plant.products[product_id]
+        mine = [o for o in orders if o.product == product_id]
+        x, ordered, planned = [], [], []
+        for family, options in product.option_families.items():
+            counts = Counter(o.configuration[family] for o in mine)
+            total = sum(counts.values()) or 1
+            for option_id, option in options.options.items():
+                x.append([family, option_id])
+                ordered.append(counts[option_id] / total)
+                planned.append(option.mix)
+        categories = [[f for f, _ in x], [o for _, o in x]]
+        figure.add_bar(x=categories, y=ordered, name="ordered", marker_color="#3f7cac", visible=index == 0)
+        figure.add_scatter(
+            x=categories,
+            y=planned,
+            mode="markers",
+            marker={"symbol": "line-ew-open", "size": 18, "color": "#d1495b", "line": {"width": 3}},
+            name="planned mix",
+            visible=index == 0,
+        )
+    names = [plant.products[p].name or p for p in products]
+    titles = [f"Option mix of {name}: share of its units ordered, against the planned mix" for name in names]
+    style(figure, titles[0], 340)
+    figure.update_layout(yaxis=share_axis("share of the product's units"), xaxis_title="option family and option")
+    if len(products) > 1:
+        with_selector(figure, selector(names, 2, titles))
+    return figure
+
+
+def orders_section(plant: Plant, orders: list[CustomerOrder], volume: float | None = None) -> Section:
+    """`volume`: the share of mature demand the orders were generated at (the ramp's first month), if known."""
     per_day: dict[str, Counter] = {}
     for order in orders:
         per_day.setdefault(order.product, Counter())[order.ordered_at.date()] += order.quantity
     daily = go.Figure(
-        [go.Bar(name=product, x=sorted(days), y=[days[d] for d in sorted(days)]) for product, days in per_day.items()]
+        [
+            go.Bar(name=plant.products[product].name or product, x=sorted(days), y=[days[d] for d in sorted(days)])
+            for product, days in per_day.items()
+        ]
     )
-    daily.update_layout(barmode="stack", title="Units ordered per day, by product", height=360)
-
-    products = sorted({o.product for o in orders})
-    figures = [daily]
-    for product_id in products:
-        product = plant.products[product_id]
-        families = list(product.option_families)
-        if not families:
-            continue
-        mix = make_subplots(rows=1, cols=len(families), subplot_titles=families)
-        for col, family in enumerate(families, start=1):
-            counts = Counter(o.configuration[family] for o in orders if o.product == product_id)
-            options = list(product.option_families[family].options)
-            total = sum(counts.values()) or 1
-            mix.add_bar(
-                x=options,
-                y=[counts[o] / total for o in options],
-                name="ordered",
-                marker_color="#3f7cac",
-                row=1,
-                col=col,
-                showlegend=col == 1,
-            )
-            mix.add_scatter(
-                x=options,
-                y=[product.option_families[family].options[o].mix for o in options],
-                mode="markers",
-                marker=dict(symbol="line-ew-open", size=18, color="#d1495b"),
-                name="planned mix",
-                row=1,
-                col=col,
-                showlegend=col == 1,
-            )
-        mix.update_layout(title=f"Option mix of {product.name or product_id}: ordered vs planned", height=340)
+    daily.update_layout(barmode="stack", xaxis_title="order date", yaxis_title="units ordered (per day)")
+    figures = [style(daily, "Units ordered per day, by product", 300)]
+    mix = option_mix_figure(plant, orders)
+    if mix is not None:
         figures.append(mix)
     tenants = Counter(o.tenant for o in orders)
+    units = sum(o.quantity for o in orders)
     first = min((o.ordered_at for o in orders), default=None)
     last = max((o.ordered_at for o in orders), default=None)
+    if first and last:
+        days = (last.date() - first.date()).days + 1
+        text = (
+            f"{len(orders):,} customer orders for {units:,} units arrive from {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
+            f"{units / days:,.0f} units a day on average"
+        )
+        text += f", {volume:.0%} of the plant's mature demand (the ramp-up's first month)." if volume else "."
+    else:
+        text = "No orders."
     return Section(
         title="Orders",
-        text=(f"Orders from {first:%Y-%m-%d} to {last:%Y-%m-%d}." if first and last else "No orders."),
+        text=text,
         facts={
             "orders": f"{len(orders):,}",
-            "units": f"{sum(o.quantity for o in orders):,}",
+            "units": f"{units:,}",
             **{
                 f"units of {tenant}": f"{sum(o.quantity for o in orders if o.tenant == tenant):,}" for tenant in tenants
             },
@@ -124,8 +167,15 @@ def rampup_section(plant: Plant) -> Section | None:
     if not plans:
         return None
     months = [f"month {p.month}" for p in plans]
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_bar(x=months, y=[p.target_units for p in plans], name="target", marker_color="#c9d6e3")
+    fig = go.Figure()
+    fig.add_bar(
+        x=months,
+        y=[p.target_units for p in plans],
+        name="target",
+        marker_color="#c9d6e3",
+        customdata=[p.hours for p in plans],
+        hovertemplate="%{x}: target %{y:,.0f} units, %{customdata:,.0f} shift hours<extra></extra>",
+    )
     fig.add_scatter(x=months, y=[p.capacity_units for p in plans], name="capacity", mode="lines+markers")
     fig.add_scatter(x=months, y=[p.planned_units for p in plans], name="planned output", mode="lines+markers")
     fig.add_scatter(
@@ -133,38 +183,29 @@ def rampup_section(plant: Plant) -> Section | None:
         y=[p.efficiency for p in plans],
         name="efficiency (learning curve)",
         mode="lines",
-        line=dict(dash="dot"),
-        secondary_y=True,
+        line={"dash": "dot"},
+        yaxis="y2",
     )
-    fig.update_yaxes(title_text="units per month", secondary_y=False)
-    fig.update_yaxes(title_text="efficiency", range=[0, 1], secondary_y=True)
-    fig.update_layout(title=f"Ramp-up of {plant.ramp_up.line}: line rate x shifts x learning curve", height=420)
+    fig.update_layout(
+        xaxis_title="month of the ramp-up",
+        yaxis_title="units per month",
+        yaxis2={**share_axis("efficiency"), "overlaying": "y", "side": "right", "range": [0, 1], "dtick": 0.2},
+    )
+    ramp = plant.ramp_up
+    first, last = plans[0], plans[-1]
     return Section(
         title="Ramp-up",
         text=(
-            f"Capacity = {plans[0].line_rate_per_hour:.0f} units/h x shift hours x efficiency; "
-            "efficiency follows a learning curve on cumulative output."
+            f"{ramp.line} starts on {ramp.start:%Y-%m-%d} and ramps from {first.planned_units:,.0f} units in its "
+            f"first month to {last.planned_units:,.0f} in month {last.month}. Capacity is the line's rate "
+            f"({first.line_rate_per_hour:.0f} units/h) x shift hours x efficiency; efficiency follows a learning "
+            f"curve on cumulative output, from {first.efficiency:.0%} to {last.efficiency:.0%}; the plan is the "
+            "lower of target and capacity (hover a month for its shift hours)."
         ),
         facts={
-            "first month": f"{plans[0].planned_units:,.0f} units",
-            "last month": f"{plans[-1].planned_units:,.0f} units",
-            "cumulative": f"{plans[-1].cumulative_units:,.0f} units",
+            "first month": f"{first.planned_units:,.0f} units",
+            "last month": f"{last.planned_units:,.0f} units",
+            "cumulative": f"{last.cumulative_units:,.0f} units",
         },
-        tables=[
-            (
-                ["month", "target", "hours", "efficiency", "capacity", "planned"],
-                [
-                    [
-                        p.month,
-                        f"{p.target_units:,.0f}",
-                        f"{p.hours:,.0f}",
-                        f"{p.efficiency:.2f}",
-                        f"{p.capacity_units:,.0f}",
-                        f"{p.planned_units:,.0f}",
-                    ]
-                    for p in plans
-                ],
-            )
-        ],
-        figures=[fig],
+        figures=[style(fig, f"Ramp-up of {ramp.line}: line rate x shifts x learning curve", 340)],
     )

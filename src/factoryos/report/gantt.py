@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
 from factoryos.model.orders import ScheduledOperation
 from factoryos.model.plant import Plant
-from factoryos.report.html import Section
+from factoryos.report.html import Section, style
 
 CHANGEOVER = "#d62728"
 PALETTE = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e")
@@ -29,8 +30,12 @@ def _window(operations: Sequence[ScheduledOperation], hours: float) -> list[Sche
     return [op for op in operations if op.start < end]
 
 
-def _bars(rows: list[tuple[str, datetime, datetime, str, str]], title: str, height: int) -> go.Figure:
-    """rows: (y label, start, end, legend group, hover text); one trace per legend group."""
+def _bars(
+    rows: list[tuple[str, datetime, datetime, str, str]], title: str, height: int, row_title: str, timezone: str
+) -> go.Figure:
+    """rows: (y label, start, end, legend group, hover text); one trace per legend group. Times are drawn on
+    the site's clock (`timezone`), as the floor reads them."""
+    zone = ZoneInfo(timezone)
     figure = go.Figure()
     groups: dict[str, list] = {}
     for row in rows:
@@ -43,22 +48,26 @@ def _bars(rows: list[tuple[str, datetime, datetime, str, str]], title: str, heig
             go.Bar(
                 name=group,
                 y=[r[0] for r in members],
-                base=[r[1] for r in members],
+                base=[r[1].astimezone(zone).replace(tzinfo=None) for r in members],
                 x=[(r[2] - r[1]).total_seconds() * 1000 for r in members],
                 orientation="h",
-                marker_color=colours[group],
+                marker={"color": colours[group], "line": {"width": 0}},
                 hovertext=[r[4] for r in members],
                 hoverinfo="text",
             )
         )
+    style(figure, title, height)
     figure.update_layout(
-        title=title,
         barmode="overlay",
-        height=height,
-        xaxis={"type": "date"},
-        yaxis={"autorange": "reversed", "type": "category"},
-        margin={"l": 140, "r": 20, "t": 40, "b": 30},
-        legend={"orientation": "h"},
+        xaxis={"type": "date", "title": {"text": f"date and time (site clock, {timezone})"}},
+        yaxis={
+            "autorange": "reversed",
+            "type": "category",
+            "title": {"text": row_title},
+            "dtick": 1,
+            "tickfont": {"size": 10},
+        },
+        margin={"l": 140},
     )
     return figure
 
@@ -81,7 +90,8 @@ def gantt_by_machine(plant: Plant, operations: Sequence[ScheduledOperation], hou
     order = list(plant.work_units())
     rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
     units = len({r[0] for r in rows})
-    return _bars(rows, f"Schedule by work unit: first {hours:g} h", max(300, 18 * units + 120))
+    title = f"Schedule by work unit: the first {hours:g} h"
+    return _bars(rows, title, max(300, 13 * units + 140), "work unit", plant.site.timezone)
 
 
 def gantt_by_order(plant: Plant, operations: Sequence[ScheduledOperation], orders: int = 30) -> go.Figure:
@@ -101,25 +111,29 @@ def gantt_by_order(plant: Plant, operations: Sequence[ScheduledOperation], order
             setup_start = op.start - timedelta(minutes=op.setup_minutes)
             rows.append((op.production_order, setup_start, op.start, "changeover", f"changeover on {op.equipment}"))
     rows.sort(key=lambda r: (first[r[0]], r[0]))
-    return _bars(rows, f"Schedule by production order: first {len(chosen)} orders", max(300, 18 * len(chosen) + 120))
+    title = f"Schedule by production order: the first {len(chosen)} orders"
+    return _bars(rows, title, max(300, 13 * len(chosen) + 140), "production order", plant.site.timezone)
 
 
 def schedule_section(
-    plant: Plant, operations: Sequence[ScheduledOperation], summary: dict, hours: float = 24, orders: int = 30
+    plant: Plant, operations: Sequence[ScheduledOperation], summary: dict, hours: float = 24, orders: int = 20
 ) -> Section:
     """The report's schedule section: the figures, the comparison with dispatching rules, both charts."""
+    late = summary.get("late units", 0)
     facts = {
+        "units late": f"{late:,}",
+        "weighted tardiness": f"{summary['weighted tardiness h']:,} h",
+        "setup time, all work units": f"{summary['setup h']:,} h",
+        "makespan": f"{summary['makespan h']:,} h",
         "production orders": f"{summary['production orders']:,}",
         "operations": f"{summary['operations']:,}",
-        "weighted tardiness": f"{summary['weighted tardiness h']:,} h",
-        "setup time": f"{summary['setup h']:,} h",
         "solved in": f"{summary['seconds']} s",
     }
     tables = []
     if "best dispatching rule" in summary:
         tables.append(
             (
-                ["", "weighted tardiness (h)", "setup time (h)"],
+                ["", "weighted tardiness (h)", "setup time, all work units (h)"],
                 [
                     [summary["method"], summary["weighted tardiness h"], summary["setup h"]],
                     [
@@ -130,11 +144,20 @@ def schedule_section(
                 ],
             )
         )
+    lateness = (
+        "every unit is planned to finish by its order's due date"
+        if not late
+        else f"{late:,} units are planned to finish after their order's due date "
+        f"({summary['weighted tardiness h']:,} h of lateness, weighted by order priority)"
+    )
     return Section(
         title="Schedule",
         text=(
-            f"Finite-capacity schedule of {summary['jobs']:,} units and lots on the plant's work units, with "
-            f"shift calendars, maintenance and changeovers ({summary['method']}). Changeovers are red."
+            f"A finite-capacity schedule of {summary['jobs']:,} units and lots ({summary['operations']:,} "
+            f"operations) on the plant's work units, with shift calendars, maintenance and changeovers "
+            f"({summary['method']}): {lateness}. Changeovers take {summary['setup h']:,} h summed over all work "
+            f"units; the last operation ends {summary['makespan h']:,} h after the start. The charts show the "
+            "first day; changeovers are red."
         ),
         facts=facts,
         figures=[gantt_by_machine(plant, operations, hours), gantt_by_order(plant, operations, orders)],

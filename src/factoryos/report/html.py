@@ -1,4 +1,8 @@
-"""A self-contained HTML report. Plotly's script is inlined once, so the page opens offline from a file."""
+"""A self-contained HTML report. Plotly's script is inlined once, so the page opens offline from a file.
+
+A section leads with its headline figures, then one sentence that says what they mean, then its tables and
+charts, and last where its data come from. Charts follow one house style (`style`): every axis titled with
+its unit, shares as percentages, a selector where there are many of one chart."""
 
 from __future__ import annotations
 
@@ -18,10 +22,48 @@ section{background:#fff;border:1px solid #dde3ea;border-radius:8px;margin:18px 0
 h2{font-size:18px;margin:0 0 8px}.facts{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0 12px}
 .fact{background:#eef3f8;border-radius:6px;padding:8px 12px;min-width:120px}
 .fact b{display:block;font-size:18px}.fact span{font-size:12px;color:#52606d}
+p.text{margin:4px 0 10px;line-height:1.45;max-width:1100px}p.note{font-size:12px;color:#52606d;margin:8px 0 0}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border-bottom:1px solid #e4e9ee;
 padding:4px 10px;text-align:right}
 th:first-child,td:first-child{text-align:left}nav a{margin-right:14px;color:#9cc4ea}
 """
+
+PERCENT = ".0%"
+
+
+def style(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
+    """The report's look for one chart: its title, a compact margin, and the legend above the plot."""
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        height=height,
+        margin={"l": 70, "r": 30, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        template="plotly_white",
+    )
+    return figure
+
+
+def share_axis(title: str) -> dict:
+    """An axis of shares (0-1 data), shown as percentages."""
+    return {"title": {"text": title}, "tickformat": PERCENT, "hoverformat": ".1%"}
+
+
+def selector(labels: list[str], traces_per_label: int, titles: list[str] | None = None) -> dict:
+    """A dropdown with one button per label; each shows its `traces_per_label` traces (added in label order)
+    and hides the others, optionally setting the chart's title."""
+    total = len(labels) * traces_per_label
+    buttons = []
+    for i, label in enumerate(labels):
+        visible = [i * traces_per_label <= t < (i + 1) * traces_per_label for t in range(total)]
+        layout = {"title.text": titles[i]} if titles else {}
+        buttons.append({"label": label, "method": "update", "args": [{"visible": visible}, layout]})
+    return {"buttons": buttons, "direction": "down", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"}
+
+
+def with_selector(figure: go.Figure, menu: dict) -> go.Figure:
+    """Add a selector above the plot, below the chart's title."""
+    figure.update_layout(updatemenus=[menu], margin={"t": 110}, height=figure.layout.height + 40)
+    return figure
 
 
 @dataclass
@@ -31,6 +73,7 @@ class Section:
     facts: dict[str, str] = field(default_factory=dict)
     figures: list[go.Figure] = field(default_factory=list)
     tables: list[tuple[list[str], list[list[object]]]] = field(default_factory=list)
+    note: str = ""  # where the section's data come from, printed small at its end
 
     @property
     def anchor(self) -> str:
@@ -74,10 +117,11 @@ def _section_html(section: Section) -> str:
     figures = "".join(
         fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}) for fig in section.figures
     )
-    text = f"<p>{html.escape(section.text)}</p>" if section.text else ""
+    text = f"<p class='text'>{html.escape(section.text)}</p>" if section.text else ""
+    note = f"<p class='note'>{html.escape(section.note)}</p>" if section.note else ""
     return (
-        f"<section id='{section.anchor}'><h2>{html.escape(section.title)}</h2>{text}"
-        f"<div class='facts'>{facts}</div>{tables}{figures}</section>"
+        f"<section id='{section.anchor}'><h2>{html.escape(section.title)}</h2>"
+        f"<div class='facts'>{facts}</div>{text}{tables}{figures}{note}</section>"
     )
 
 

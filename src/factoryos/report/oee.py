@@ -1,56 +1,193 @@
-"""Plotly figures of OEE for the HTML report: the three factors per equipment or line, and where the planned
-busy time went (the six big losses)."""
+"""Plotly figures of OEE for the HTML report: the three factors per line, equipment or window, and where the
+planned busy time went (the six big losses). Where there are many lines, one chart carries a selector with a
+button per line instead of one chart per line."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 import plotly.graph_objects as go
 
-from factoryos.iot.oee import Oee
+from factoryos.iot.oee import Oee, ideal_cycle_times, line_of
+from factoryos.model.orders import ScheduledOperation
+from factoryos.model.plant import Plant
+from factoryos.report.html import Section, selector, share_axis, style, with_selector
 
 FACTORS = ("availability", "performance", "quality", "oee")
+COLOURS = ("#3f7cac", "#f0ad4e", "#2e8540", "#14324f")
 
 
-def factor_bars(figures: Mapping[str, Oee], title: str) -> go.Figure:
-    """Availability, performance, quality and OEE side by side for each key (equipment, line, shift, day)."""
+def short(key: str) -> str:
+    """An equipment or line path without its site: area/work-center[/work-unit]."""
+    return key.split("/", 1)[-1]
+
+
+def _factor_traces(figures: Mapping[str, Oee], visible: bool = True) -> list[go.Bar]:
     keys = list(figures)
-    figure = go.Figure(
-        [
-            go.Bar(
-                name=factor.upper() if factor == "oee" else factor,
-                x=keys,
-                y=[getattr(figures[k], factor) for k in keys],
-            )
-            for factor in FACTORS
-        ]
-    )
-    figure.update_layout(title=title, barmode="group", yaxis={"tickformat": ".0%", "range": [0, 1.05]})
+    return [
+        go.Bar(
+            name=factor.upper() if factor == "oee" else factor,
+            x=[short(k) for k in keys],
+            y=[getattr(figures[k], factor) for k in keys],
+            marker_color=colour,
+            visible=visible,
+        )
+        for factor, colour in zip(FACTORS, COLOURS, strict=True)
+    ]
+
+
+def factor_bars(figures: Mapping[str, Oee], title: str, category: str = "line") -> go.Figure:
+    """Availability, performance, quality and OEE side by side for each key (equipment, line, shift, day)."""
+    figure = go.Figure(_factor_traces(figures))
+    style(figure, title, 360)
+    figure.update_layout(barmode="group", yaxis={**share_axis("share"), "range": [0, 1.05]}, xaxis_title=category)
     return figure
 
 
-def loss_waterfall(figure: Oee) -> go.Figure:
-    """From planned busy time, minus each big loss, down to the ideal time of the good units (hours)."""
-    losses = figure.losses.as_dict()
-    hours = [figure.planned_busy_s / 3600] + [-v / 3600 for v in losses.values()]
-    fully_productive = sum(hours)
-    chart = go.Figure(
-        go.Waterfall(
-            x=["planned busy time", *losses, "fully productive time"],
-            y=[*hours, fully_productive],
-            measure=["absolute"] + ["relative"] * len(losses) + ["total"],
-        )
+def equipment_bars(per_equipment: Mapping[str, Oee]) -> go.Figure:
+    """The factors of each line's equipment, one line at a time (a button per line)."""
+    lines: dict[str, dict[str, Oee]] = {}
+    for key, figure in sorted(per_equipment.items()):
+        lines.setdefault(line_of(key), {})[key] = figure
+    chart = go.Figure()
+    for index, members in enumerate(lines.values()):
+        chart.add_traces(_factor_traces(members, visible=index == 0))
+    style(chart, "OEE by equipment", 340)
+    chart.update_layout(
+        barmode="group", yaxis={**share_axis("share"), "range": [0, 1.05]}, xaxis_title="equipment of the line"
     )
-    chart.update_layout(title=f"Six big losses: {figure.key} (OEE {figure.oee:.1%})", yaxis_title="hours")
+    if len(lines) > 1:
+        with_selector(chart, selector([short(line) for line in lines], len(FACTORS)))
+    return chart
+
+
+def loss_waterfall(per_line: Mapping[str, Oee]) -> go.Figure:
+    """From planned busy time, minus each big loss, down to the ideal time of the good units (hours summed
+    over the line's equipment), one line at a time (a button per line)."""
+    chart = go.Figure()
+    titles = []
+    for index, figure in enumerate(per_line.values()):
+        losses = figure.losses.as_dict()
+        hours = [figure.planned_busy_s / 3600] + [-v / 3600 for v in losses.values()]
+        chart.add_trace(
+            go.Waterfall(
+                x=["planned busy time", *losses, "fully productive time"],
+                y=[*hours, sum(hours)],
+                measure=["absolute"] + ["relative"] * len(losses) + ["total"],
+                visible=index == 0,
+                name=short(figure.key),
+                hovertemplate="%{x}: %{y:,.1f} h<extra></extra>",
+            )
+        )
+        titles.append(f"Six big losses of {short(figure.key)}: where its planned busy time went")
+    style(chart, titles[0] if titles else "Six big losses", 340)
+    chart.update_layout(
+        yaxis_title="hours, summed over the line's equipment", xaxis_title="time category", showlegend=False
+    )
+    if len(titles) > 1:
+        with_selector(chart, selector([short(k) for k in per_line], 1, titles))
     return chart
 
 
 def oee_figures(
     per_equipment: Mapping[str, Oee], per_line: Mapping[str, Oee], per_window: Mapping[str, Oee] | None = None
 ) -> list[go.Figure]:
-    """The OEE section of the report."""
-    figures = [factor_bars(per_line, "OEE by line"), factor_bars(per_equipment, "OEE by equipment")]
+    """The OEE section's charts: by line, by equipment (a line at a time), by window, the losses of each line."""
+    figures = [factor_bars(per_line, "OEE by line"), equipment_bars(per_equipment)]
     if per_window:
-        figures.append(factor_bars(per_window, "OEE by shift or day"))
-    figures += [loss_waterfall(f) for f in per_line.values()]
+        figures.append(factor_bars(per_window, "OEE by shift or day", "shift or day"))
+    figures.append(loss_waterfall(per_line))
     return figures
+
+
+def _covered_s(intervals: list[tuple[datetime, datetime]]) -> float:
+    """Seconds covered by the union of the intervals (a batch resource runs several at once)."""
+    covered, reach = 0.0, None
+    for lo, hi in sorted(intervals):
+        if reach is not None and lo < reach:
+            lo = reach
+        if hi > lo:
+            covered += (hi - lo).total_seconds()
+            reach = hi
+    return covered
+
+
+def scheduled_loading(
+    plant: Plant,
+    operations: Sequence[ScheduledOperation],
+    per_equipment: Mapping[str, Oee],
+    start: datetime,
+    end: datetime,
+) -> dict[str, float]:
+    """Each line's loading: the work the schedule gives its equipment between `start` and `end`, over the
+    planned busy time the event stream shows for that equipment. An equipment's work is the time its
+    operations cover; a paced line that reports as a whole makes one unit per takt, so its work is the takt
+    times the units scheduled on its stations."""
+    cycles = ideal_cycle_times(plant)
+    covered: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    units_on_line: dict[str, set[str]] = defaultdict(set)
+    for op in operations:
+        if not start <= op.start < end or op.equipment not in plant.work_units():
+            continue
+        path = plant.equipment_path(op.equipment)
+        covered[path].append((op.start, min(op.end, end)))
+        units_on_line[line_of(path)].add(op.serial or op.work_order)
+    work: dict[str, float] = defaultdict(float)
+    busy: dict[str, float] = defaultdict(float)
+    for key, figure in per_equipment.items():
+        line = line_of(key)
+        busy[line] += figure.planned_busy_s
+        if key == line:  # the line reports as a whole
+            work[line] += cycles.get(key, 0.0) * len(units_on_line[line])
+        else:
+            work[line] += _covered_s(covered[key])
+    return {line: work[line] / busy[line] for line in busy if busy[line]}
+
+
+def oee_section(
+    per_equipment: Mapping[str, Oee],
+    per_line: Mapping[str, Oee],
+    headline: str,
+    loading: Mapping[str, float],
+    ramp_volume: float | None = None,
+) -> Section:
+    """OEE once, from the event stream: the headline line's figures and why they are what they are, then
+    every line and its equipment. `loading` is each line's scheduled work over its planned busy time;
+    `ramp_volume`, when the headline line is ramping up, the share of mature demand its first month orders."""
+    line = per_line[headline]
+    name = short(headline)
+    members = sum(1 for key in per_equipment if line_of(key) == headline)
+    busy_h = line.planned_busy_s / 3600
+    idle_share = line.losses.minor_stops_s / line.planned_busy_s if line.planned_busy_s else 0.0
+    text = (
+        f"OEE to ISO 22400-2 is computed once, from the floor's state and count events alone, as for a real "
+        f"plant's stream: availability x performance x quality. {name} reached {line.oee:.0%} "
+        f"({line.availability:.0%} x {line.performance:.0%} x {line.quality:.0%})."
+    )
+    if headline in loading:
+        load = loading[headline]
+        text += f" The schedule gave it work for {load:.0%} of its {busy_h:,.0f} planned busy hours" + (
+            f" (summed over its {members} pieces of equipment)" if members > 1 else ""
+        )
+        if ramp_volume is not None:
+            text += (
+                f": the line is paced for its mature rate, and the ramp-up's first month orders only "
+                f"{ramp_volume:.0%} of mature demand"
+            )
+        text += (
+            f". For {idle_share:.0%} of that time it waited, starved of work or blocked (idling and minor "
+            "stops): a line given little work has a low OEE however well it runs, and its OEE rises with its load."
+            if load < 0.5
+            else "."
+        )
+    facts = {
+        f"OEE of {name}": f"{line.oee:.0%}",
+        "availability": f"{line.availability:.0%}",
+        "performance": f"{line.performance:.0%}",
+        "quality": f"{line.quality:.0%}",
+    }
+    if headline in loading:
+        facts["loading by the schedule"] = f"{loading[headline]:.0%}"
+    return Section(title="OEE", text=text, facts=facts, figures=oee_figures(per_equipment, per_line))

@@ -1,14 +1,16 @@
-"""The twin in the HTML report: what a simulated run did (output, work in process, state time, OEE) and
-traditional against smart, as `factoryos.report.Section`s over `factoryos.twin.simulation.Simulation`."""
+"""The twin in the HTML report: what a simulated run did (output, work in process, state time) and traditional
+against smart, as `factoryos.report.Section`s over `factoryos.twin.simulation.Simulation`. The run's OEE is
+not shown here: the OEE section computes it once, from the run's event stream, as for a real plant."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
-from factoryos.report.html import Section
-from factoryos.twin.calendar import HOUR
+from factoryos.report.html import Section, share_axis, style
 from factoryos.twin.metrics import RunMetrics
 from factoryos.twin.simulation import Simulation
 from factoryos.twin.states import NAMES
@@ -18,25 +20,31 @@ STATE_COLOURS = dict(
 )
 
 
-def flow_figure(samples: list[tuple[float, int, int, int]]) -> go.Figure:
-    hours = [t / HOUR for t, *_ in samples]
+def site_times(seconds: list[float], epoch: datetime, timezone: str) -> list[datetime]:
+    """Seconds of a run from its epoch (an aware instant) as the site's wall-clock times."""
+    zone = ZoneInfo(timezone)
+    return [(epoch + timedelta(seconds=t)).astimezone(zone).replace(tzinfo=None) for t in seconds]
+
+
+def flow_figure(samples: list[tuple[float, int, int, int]], epoch: datetime, timezone: str) -> go.Figure:
+    when = site_times([t for t, *_ in samples], epoch, timezone)
     figure = go.Figure(
         [
-            go.Scatter(x=hours, y=[s[1] for s in samples], name="completed (cumulative)"),
-            go.Scatter(x=hours, y=[s[2] for s in samples], name="work in process", yaxis="y2"),
-            go.Scatter(x=hours, y=[s[3] for s in samples], name="finished-goods stock", yaxis="y2"),
+            go.Scatter(x=when, y=[s[1] for s in samples], name="units completed (cumulative)"),
+            go.Scatter(x=when, y=[s[2] for s in samples], name="work in process", yaxis="y2"),
+            go.Scatter(x=when, y=[s[3] for s in samples], name="finished-goods stock", yaxis="y2"),
         ]
     )
+    style(figure, "Output, work in process and finished goods, hour by hour", 320)
     figure.update_layout(
-        title="Output, work in process and finished goods",
-        xaxis_title="hours",
-        yaxis=dict(title="units completed"),
-        yaxis2=dict(title="units", overlaying="y", side="right"),
+        xaxis={"type": "date", "title": {"text": f"date (site clock, {timezone})"}},
+        yaxis={"title": {"text": "units completed (cumulative)"}},
+        yaxis2={"title": {"text": "units in process or in stock"}, "overlaying": "y", "side": "right"},
     )
     return figure
 
 
-def states_figure(metrics: RunMetrics, top: int = 30) -> go.Figure:
+def states_figure(metrics: RunMetrics, top: int = 20) -> go.Figure:
     """Where each piece of equipment's time went, the busiest first."""
     busiest = sorted(metrics.equipment, key=lambda e: -e.state_fraction["working"])[:top]
     labels = [e.name.split("/", 2)[-1] for e in busiest]
@@ -46,41 +54,56 @@ def states_figure(metrics: RunMetrics, top: int = 30) -> go.Figure:
             for s, c in STATE_COLOURS.items()
         ]
     )
-    figure.update_layout(
-        title="State time per equipment", barmode="stack", xaxis_tickformat=".0%", height=max(400, 22 * len(labels))
-    )
-    figure.update_yaxes(autorange="reversed")
+    style(figure, f"State time of the {len(busiest)} busiest pieces of equipment", max(320, 15 * len(labels) + 140))
+    figure.update_layout(barmode="stack", xaxis=share_axis("share of the run's time"), margin={"l": 220})
+    figure.update_yaxes(autorange="reversed", title_text="equipment (work center/work unit)")
     return figure
 
 
-def oee_figure(metrics: RunMetrics) -> go.Figure:
-    lines = sorted(metrics.line_oee.items(), key=lambda item: item[1])
-    figure = go.Figure(go.Bar(x=[v for _, v in lines], y=[k.split("/", 1)[-1] for k, _ in lines], orientation="h"))
-    figure.update_layout(title="OEE by line (the line's bottleneck)", xaxis_tickformat=".0%")
-    return figure
-
-
-def simulation_section(simulation: Simulation, title: str = "Digital twin") -> Section:
+def simulation_section(
+    simulation: Simulation,
+    epoch: datetime,
+    timezone: str,
+    ordered_units: int | None = None,
+    title: str = "Digital twin",
+) -> Section:
+    """The run's headline figures and charts; `epoch` is the run's time zero (an aware instant) and `timezone`
+    the site's, so its charts read in the site's dates; `ordered_units` relates output to the order book."""
     f = simulation.figures_of_merit
+    on_time = f["on_time_rate"]
+    start = site_times([0.0], epoch, timezone)[0]
+    text = (
+        f"The plant's twin ran the {f['scenario']} scenario for {f['days']:g} days from {start:%Y-%m-%d} "
+        "(breakdowns from the plant file's MTBF and MTTR, shifts, changeovers, yields with rework) and "
+        f"completed {f['completed']:,} units, {f['throughput_per_day']:,.0f} a day"
+    )
+    if ordered_units:
+        text += f": {f['completed'] / ordered_units:.0%} of the {ordered_units:,} units ordered"
+    text += (
+        f". A unit took {f['avg_lead_time_days'] * 24:,.1f} h on average from release to completion, with "
+        f"{f['avg_wip']:,.0f} units in process on average. "
+    )
+    if on_time is None:
+        text += "No order fell due within the run, so on-time delivery is not measured. "
+    else:
+        text += (
+            f"{on_time:.0%} of the orders due within the run were delivered by their due date; "
+            f"{f['orders_delivered']:,} orders were delivered and {f['open_backorders']:,} were still open at "
+            "the end. "
+        )
+    text += "The OEE section gives the run's OEE, from its event stream."
     return Section(
         title=title,
-        text=(
-            f"The plant's twin ran the {f['scenario']} scenario for {f['days']:g} days: breakdowns from the plant "
-            "file's MTBF and MTTR, shifts, changeovers, yields with rework, and the floor's event stream."
-        ),
+        text=text,
         facts={
             "units completed": f"{f['completed']:,}",
             "per day": f"{f['throughput_per_day']:,.0f}",
+            "on time": "-" if on_time is None else f"{on_time:.1%}",
             "lead time": f"{f['avg_lead_time_days'] * 24:,.1f} h",
-            "work in process": f"{f['avg_wip']:,.0f}",
-            "on time": "-" if f["on_time_rate"] is None else f"{f['on_time_rate']:.1%}",
+            "work in process": f"{f['avg_wip']:,.0f} units",
             "bottleneck": str(f["bottleneck"]).split("/")[-1],
         },
-        figures=[
-            flow_figure(simulation.samples),
-            states_figure(simulation.metrics),
-            oee_figure(simulation.metrics),
-        ],
+        figures=[flow_figure(simulation.samples, epoch, timezone), states_figure(simulation.metrics)],
     )
 
 
@@ -105,8 +128,10 @@ def comparison_figure(traditional: dict[str, Any], smart: dict[str, Any]) -> go.
             figure.add_trace(
                 go.Bar(x=[name], y=[value], marker_color=colour, error_y=error, showlegend=False), row=1, col=col
             )
-    figure.update_layout(title="Traditional (make-to-stock, manned) against smart (C2M, lights-out)")
-    return figure
+    for col, (_, label) in enumerate(COMPARED, start=1):
+        figure.update_yaxes(title_text=label, row=1, col=col)
+        figure.update_xaxes(title_text="scenario", row=1, col=col)
+    return style(figure, "Traditional (make-to-stock, manned) against smart (C2M, lights-out)", 380)
 
 
 def comparison_section(traditional: dict[str, Any], smart: dict[str, Any]) -> Section:

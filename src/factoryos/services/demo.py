@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from factoryos.model.bus import EventBus
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
-from factoryos.report import Report, Section
+from factoryos.report import Report
 
 
 @dataclass
@@ -44,7 +44,8 @@ def load_plant_stage(ctx: DemoContext) -> None:
 
     ctx.plant = load_plant(ctx.plant_file)
     store_plant(ctx.engine, ctx.plant, str(ctx.plant_file))
-    ctx.start = ctx.plant.ramp_up.start if ctx.plant.ramp_up else date.today()
+    if ctx.start is None:
+        ctx.start = ctx.plant.ramp_up.start if ctx.plant.ramp_up else date.today()
     section = ctx.report.add(plant_section(ctx.plant))
     ctx.console.print(
         f"plant    {ctx.plant.site.name}: {section.facts['work units']} work units, "
@@ -71,14 +72,16 @@ def orders_stage(ctx: DemoContext) -> None:
     from factoryos.store.orders import next_order_number, save_orders
 
     volume = first_month_volume(ctx.plant, ctx.days)
+    ctx.results["volume"] = volume if ctx.plant.ramp_up else None
     number = next_order_number(ctx.engine)
     ctx.orders = generate_orders(ctx.plant, ctx.start, ctx.days, ctx.seed, number, volume)
     save_orders(ctx.engine, ctx.orders)
-    ctx.report.add(orders_section(ctx.plant, ctx.orders))
+    ctx.report.add(orders_section(ctx.plant, ctx.orders, ctx.results["volume"]))
     units = sum(o.quantity for o in ctx.orders)
+    ramp = f" (the ramp's first month: {volume:.0%} of mature demand)" if ctx.plant.ramp_up else ""
     ctx.console.print(
         f"orders   {len(ctx.orders):,} configured orders, {units:,} units over {ctx.days} days "
-        f"(the ramp's first month: {volume:.0%} of mature demand)"
+        f"from {ctx.start:%Y-%m-%d}{ramp}"
     )
 
 
@@ -96,7 +99,10 @@ def schedule_stage(ctx: DemoContext) -> None:
     from factoryos.report.gantt import schedule_section
     from factoryos.services.schedule import schedule_orders
 
-    _, plan = schedule_orders(ctx.engine, ctx.plant, ctx.orders, horizon_days=ctx.days, time_limit=2, compare=False)
+    start = datetime.combine(ctx.start, datetime.min.time(), UTC)
+    _, plan = schedule_orders(
+        ctx.engine, ctx.plant, ctx.orders, horizon_days=ctx.days, time_limit=2, compare=False, start=start
+    )
     summary = plan.summary()
     ctx.report.add(schedule_section(ctx.plant, plan.operations, summary))
     ctx.results["schedule"] = plan.operations
@@ -108,48 +114,74 @@ def schedule_stage(ctx: DemoContext) -> None:
 
 
 def twin_stage(ctx: DemoContext) -> None:
-    """Run the scheduled month on the twin; its event stream is the floor's, on the demo's bus."""
+    """Run the scheduled month on the twin; its event stream is the floor's, on the demo's bus. The twin's
+    weeks start on a Monday, so it runs from the start's Monday to the end of the demo's days."""
     from factoryos.report.twin import simulation_section
+    from factoryos.twin.scenarios import epoch_for
     from factoryos.twin.simulation import simulate_plant
 
+    epoch = epoch_for(ctx.plant, ctx.start)
+    days = ctx.days + ctx.start.weekday()
     simulation = simulate_plant(
-        ctx.plant, ctx.days, "smart", ctx.seed, orders=ctx.orders, schedule=ctx.results["schedule"], bus=ctx.bus
+        ctx.plant,
+        days,
+        "smart",
+        ctx.seed,
+        orders=ctx.orders,
+        schedule=ctx.results["schedule"],
+        bus=ctx.bus,
+        start=ctx.start,
     )
-    ctx.report.add(simulation_section(simulation))
+    ordered = sum(o.quantity for o in ctx.orders)
+    ctx.report.add(simulation_section(simulation, epoch, ctx.plant.site.timezone, ordered))
     ctx.results["simulation"] = simulation
+    ctx.results["run"] = (epoch, epoch + timedelta(days=days))
     f = simulation.figures_of_merit
+    on_time = "-" if f["on_time_rate"] is None else f"{f['on_time_rate']:.0%}"
     ctx.console.print(
         f"twin     {f['completed']:,} units built in {f['days']:g} days, {len(ctx.bus.store):,} floor events, "
-        f"on time {f['on_time_rate']:.0%}, lead time {f['avg_lead_time_days'] * 24:.1f} h"
+        f"on time {on_time}, lead time {f['avg_lead_time_days'] * 24:.1f} h"
+    )
+
+
+def headline_line(plant: Plant, per_line: dict, bottleneck: str | None) -> str:
+    """The line the OEE section leads with: the ramping-up line, else the twin's bottleneck's line, else the
+    line with the most planned busy time."""
+    from factoryos.iot.oee import line_of
+
+    candidates = []
+    if plant.ramp_up:
+        area = plant.work_centers()[plant.ramp_up.line][0]
+        candidates.append(f"{plant.site.id}/{area}/{plant.ramp_up.line}")
+    if bottleneck:
+        candidates.append(line_of(bottleneck))
+    return next(
+        (line for line in candidates if line in per_line), max(per_line, key=lambda k: per_line[k].planned_busy_s)
     )
 
 
 def oee_stage(ctx: DemoContext) -> None:
     """OEE to ISO 22400-2 from the event stream alone, as the ingestion side computes it for a real plant."""
     from factoryos.iot.oee import ideal_cycle_times
-    from factoryos.report.oee import oee_figures
+    from factoryos.report.oee import oee_section, scheduled_loading
     from factoryos.services.oee import events_oee
 
     per_equipment, per_line = events_oee(ctx.bus.store, ideal_cycle_times(ctx.plant))
     if not per_line:
         return
-    ramp_line = ctx.plant.ramp_up.line if ctx.plant.ramp_up else None
-    headline = next((f for line, f in per_line.items() if line.endswith(f"/{ramp_line}")), None) or max(
-        per_line.values(), key=lambda f: f.planned_busy_s
-    )
+    bottleneck = ctx.results["simulation"].figures_of_merit.get("bottleneck")
+    headline = headline_line(ctx.plant, per_line, bottleneck)
+    loading = scheduled_loading(ctx.plant, ctx.results["schedule"], per_equipment, *ctx.results["run"])
+    ramp_line = bool(ctx.plant.ramp_up) and headline.endswith(f"/{ctx.plant.ramp_up.line}")
     ctx.report.add(
-        Section(
-            title="OEE",
-            text="OEE to ISO 22400-2 (availability x performance x quality) and the six big losses, computed "
-            "from the floor's state and count events alone, as for a real plant's stream.",
-            facts={line.split("/", 1)[-1]: f"{figure.oee:.0%}" for line, figure in per_line.items()},
-            figures=oee_figures(per_equipment, per_line),
-        )
+        oee_section(per_equipment, per_line, headline, loading, ctx.results["volume"] if ramp_line else None)
     )
+    figure = per_line[headline]
+    load = f", loading {loading[headline]:.0%}" if headline in loading else ""
     ctx.console.print(
-        f"oee      {len(per_line)} lines; {headline.key.split('/', 1)[-1]}: OEE {headline.oee:.0%} "
-        f"(availability {headline.availability:.0%}, performance {headline.performance:.0%}, "
-        f"quality {headline.quality:.0%})"
+        f"oee      {len(per_line)} lines; {headline.split('/', 1)[-1]}: OEE {figure.oee:.0%} "
+        f"(availability {figure.availability:.0%}, performance {figure.performance:.0%}, "
+        f"quality {figure.quality:.0%}{load})"
     )
 
 

@@ -1,0 +1,192 @@
+"""The demo's report as a plant manager reads it: every chart labelled with its units, shares as percentages,
+OEE stated once (from the event stream), one selector instead of a chart per line, the twin on the site's
+dates, and the ramp-up's low OEE explained by the line's loading."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import plotly.graph_objects as go
+import pytest
+from plotly.offline import get_plotlyjs
+from rich.console import Console
+
+from factoryos.examples import example_plant
+from factoryos.iot.oee import Losses, Oee, ideal_cycle_times
+from factoryos.model.orders import ScheduledOperation
+from factoryos.report import Report
+from factoryos.report.html import PERCENT
+from factoryos.report.oee import oee_section, scheduled_loading
+from factoryos.services.demo import DemoContext, run_demo
+from factoryos.services.oee import events_oee
+from factoryos.store.db import make_engine, migrate
+from factoryos.twin.scenarios import epoch_for
+
+DAYS = 2
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The EV plant's demo over two days, run in process: its context (bus, results) and its report."""
+    folder = tmp_path_factory.mktemp("demo")
+    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
+    migrate(engine)
+    report = Report(title="test")
+    ctx = DemoContext(engine, example_plant("ev-plant"), DAYS, 3, Console(quiet=True), report)
+    run_demo(ctx, folder)
+    return ctx
+
+
+def sections(ctx) -> dict:
+    return {s.title: s for s in ctx.report.sections}
+
+
+def axes(figure: go.Figure) -> dict[str, object]:
+    """Every cartesian axis a figure's layout defines (xaxis, xaxis2, yaxis, ...)."""
+    layout = figure.layout
+    return {name: layout[name] for name in layout if name.startswith(("xaxis", "yaxis")) and layout[name] is not None}
+
+
+def test_every_chart_of_every_section_titles_each_of_its_axes(demo) -> None:
+    checked = 0
+    for section in demo.report.sections:
+        for figure in section.figures:
+            assert figure.layout.title.text, f"{section.title}: a chart without a title"
+            if all(trace.type in ("treemap", "sunburst", "pie") for trace in figure.data):
+                continue
+            found = axes(figure)
+            assert found, f"{section.title}: {figure.layout.title.text} has no axes"
+            for name, axis in found.items():
+                assert axis.title.text, f"{section.title}: {figure.layout.title.text}: {name} has no title"
+                checked += 1
+    assert checked >= 20
+
+
+def test_shares_are_drawn_as_percentages(demo) -> None:
+    """Every axis of shares is in percent, and the charts of shares (option mix, state time, OEE factors,
+    the ramp's efficiency) have such an axis."""
+    share_axes = []
+    for section in demo.report.sections:
+        for figure in section.figures:
+            for axis in axes(figure).values():
+                title = axis.title.text or ""
+                if "share" in title or "efficiency" in title:
+                    assert axis.tickformat == PERCENT, f"{figure.layout.title.text}: {title}"
+                    share_axes.append(figure.layout.title.text)
+    for wanted in ("Option mix", "State time", "OEE by line", "OEE by equipment", "Ramp-up"):
+        assert any(title.startswith(wanted) for title in share_axes), wanted
+    for figure in sections(demo)["OEE"].figures[:2]:
+        for trace in figure.data:
+            assert all(-1e-9 <= v <= 1 + 1e-9 for v in trace.y), "a share outside 0-100 %"
+
+
+def test_oee_is_stated_once_from_the_event_stream(demo) -> None:
+    """The twin's section shows no OEE of its own; the OEE section's headline is the event stream's."""
+    twin = sections(demo)["Digital twin"]
+    assert not any("oee" in key.lower() for key in twin.facts)
+    for figure in twin.figures:
+        assert "OEE" not in (figure.layout.title.text or "")
+        assert not any("OEE" in (trace.name or "") for trace in figure.data)
+    oee = sections(demo)["OEE"]
+    [(key, value)] = [(k, v) for k, v in oee.facts.items() if k.startswith("OEE")]
+    _, per_line = events_oee(demo.bus.store, ideal_cycle_times(demo.plant))
+    line = next(f for path, f in per_line.items() if key.endswith(path.split("/", 1)[-1]))
+    assert value == f"{line.oee:.0%}"
+    html = demo.report.render()
+    assert html.count(f"<b>{value}</b><span>{key}</span>") == 1
+
+
+def test_one_loss_chart_with_a_button_per_line(demo) -> None:
+    _, per_line = events_oee(demo.bus.store, ideal_cycle_times(demo.plant))
+    [waterfall] = [f for f in sections(demo)["OEE"].figures if f.data and f.data[0].type == "waterfall"]
+    assert len(waterfall.data) == len(per_line)
+    [menu] = waterfall.layout.updatemenus
+    assert [b.label for b in menu.buttons] == [path.split("/", 1)[-1] for path in per_line]
+    for index, button in enumerate(menu.buttons):
+        visible = button.args[0]["visible"]
+        assert [i for i, v in enumerate(visible) if v] == [index]
+    for trace, figure in zip(waterfall.data, per_line.values(), strict=True):
+        assert trace.y[0] == pytest.approx(figure.planned_busy_s / 3600)
+        assert sum(trace.y[:-1]) == pytest.approx(trace.y[-1])  # the losses take planned time down to the last bar
+
+
+def test_the_twin_is_drawn_on_the_sites_dates(demo) -> None:
+    flow = sections(demo)["Digital twin"].figures[0]
+    assert flow.layout.xaxis.type == "date"
+    first = flow.data[0].x[0]
+    assert isinstance(first, datetime)
+    zone = ZoneInfo(demo.plant.site.timezone)
+    monday = demo.start - timedelta(days=demo.start.weekday())
+    assert first == datetime(monday.year, monday.month, monday.day)  # site midnight, the run's epoch
+    assert epoch_for(demo.plant, demo.start).astimezone(zone).replace(tzinfo=None) == first
+    assert all(b > a for a, b in zip(flow.data[0].x, flow.data[0].x[1:], strict=False))
+
+
+def test_a_summed_figure_says_it_is_summed(demo) -> None:
+    titles = [
+        axis.title.text for s in demo.report.sections for f in s.figures for axis in axes(f).values() if axis.title
+    ]
+    assert "units completed (cumulative)" in titles
+    assert any("summed" in (t or "") for t in titles)
+    assert "setup time, all work units" in sections(demo)["Schedule"].facts
+
+
+def test_the_ramp_ups_low_oee_is_explained_by_the_lines_loading(demo) -> None:
+    oee = sections(demo)["OEE"]
+    assert "loading by the schedule" in oee.facts
+    assert "of mature demand" in oee.text and "planned busy hours" in oee.text
+
+
+def test_the_page_leads_each_section_with_its_headline_figures(demo) -> None:
+    html = demo.report.render()
+    for section in demo.report.sections:
+        start = html.index(f"<section id='{section.anchor}'>")
+        facts, text = html.index("class='facts'", start), html.index("class='text'", start)
+        assert facts < text
+    assert html.count(get_plotlyjs()[:500]) == 1  # plotly inlined once
+    assert "<script src=" not in html
+
+
+def _oee(key: str, busy_h: float, ideal_h: float) -> Oee:
+    return Oee(key, busy_h * 3600, busy_h * 3600, ideal_h * 3600, 10, 10, Losses())
+
+
+def test_loading_is_the_scheduled_work_over_the_planned_busy_time(ev_plant) -> None:
+    """Independent of the twin: two work units of one work center, given 3 h and 1 h (two overlapping
+    operations counted once) of a 10 h planned busy time each, are loaded at 4/20."""
+    paths = {}
+    for wu_id, (_, wc_id, _) in ev_plant.work_units().items():
+        paths.setdefault(wc_id, []).append(wu_id)
+    wc_id, units = next(
+        (wc, u) for wc, u in paths.items() if len(u) >= 2 and ev_plant.work_centers()[wc][1].kind != "paced-line"
+    )
+    first, second = units[:2]
+    t0 = datetime(2027, 3, 1, 6, tzinfo=ZoneInfo("UTC"))
+
+    def op(unit: str, start_h: float, hours: float) -> ScheduledOperation:
+        return ScheduledOperation(
+            "w", "p", "op", unit, t0 + timedelta(hours=start_h), t0 + timedelta(hours=start_h + hours)
+        )
+
+    operations = [
+        op(first, 0, 3),
+        op(second, 0, 1),
+        op(second, 0.5, 0.5),
+        op(second, 30, 5),
+    ]  # the last is after the end
+    per_equipment = {ev_plant.equipment_path(u): _oee(ev_plant.equipment_path(u), 10, 1) for u in (first, second)}
+    loading = scheduled_loading(ev_plant, operations, per_equipment, t0, t0 + timedelta(hours=24))
+    [(line, value)] = loading.items()
+    assert line.endswith(f"/{wc_id}")
+    assert value == pytest.approx(4 / 20)
+
+
+def test_the_oee_text_gives_the_loading_only_with_the_ramp_clause_when_ramping() -> None:
+    line = "site/area/line"
+    per_equipment = {f"{line}/a": _oee(f"{line}/a", 100, 5)}
+    per_line = {line: _oee(line, 100, 5)}
+    plain = oee_section(per_equipment, per_line, line, {line: 0.05})
+    assert "mature demand" not in plain.text and "5%" in plain.text
+    ramping = oee_section(per_equipment, per_line, line, {line: 0.05}, ramp_volume=0.2)
+    assert "20% of mature demand" in ramping.text
