@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli import bench, common, iot, orders, plant, schedule, simulate, system
+from factoryos.cli import bench, common, iot, orders, plant, schedule, serve, simulate, system, tenants
 
 
 def _version(value: bool) -> None:
@@ -45,6 +45,8 @@ app.command("ingest")(iot.ingest)
 app.command("oee")(iot.oee)
 app.add_typer(iot.app, name="iot")
 app.add_typer(bench.app, name="bench")
+app.add_typer(tenants.app, name="tenants")
+app.command("serve")(serve.serve)
 
 
 def main() -> None:

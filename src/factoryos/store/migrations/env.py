@@ -1,6 +1,6 @@
 from alembic import context
 
-from factoryos.store import schedule, tables, telemetry  # noqa: F401  (each registers its tables on Base.metadata)
+from factoryos.store import order_desk, schedule, tables, telemetry, tenants  # noqa: F401  (each registers its tables on Base.metadata)
 from factoryos.store.db import Base
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,97 @@
+"""The app factory: routes under /api/v1, OpenAPI at /docs and /openapi.json, errors as JSON with a status
+that says what went wrong (401 no key, 404 not yours or not there, 409 a clash, 413 too large, 422 bad
+input naming the field and what was expected or the rule broken, 429 slow down, 503 database down)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from factoryos import __version__
+from factoryos.api.limits import BodySizeLimit, TokenBuckets
+from factoryos.api.routers import catalog, orders
+from factoryos.api.schemas import rejection
+from factoryos.api.settings import ApiSettings
+from factoryos.model.errors import FactoryosError
+from factoryos.services import order_desk
+from factoryos.store.db import DatabaseError, describe, make_engine, migrate
+
+PREFIX = "/api/v1"
+STATUS = {order_desk.NotFound: 404, order_desk.Forbidden: 403, order_desk.Conflict: 409, DatabaseError: 503}
+
+
+def create_app(
+    database_url: str | None = None, settings: ApiSettings | None = None, engine: Engine | None = None
+) -> FastAPI:
+    """The API on the database at `database_url` (default $FACTORYOS_DATABASE_URL or the SQLite file),
+    migrated to the newest schema, or on a given `engine`."""
+    settings = settings or ApiSettings.from_environment()
+    if engine is None:
+        engine = make_engine(database_url)
+        migrate(engine)
+    app = FastAPI(
+        title="factoryos order API",
+        version=__version__,
+        description="Place and track configured orders, configure products and get promise dates. "
+        "Every request carries `Authorization: Bearer KEY` (`factoryos tenants key TENANT`).",
+    )
+    app.state.engine = engine
+    app.state.buckets = TokenBuckets(settings.rate_per_second, settings.burst)
+    app.include_router(orders.router, prefix=PREFIX)
+    app.include_router(catalog.router, prefix=PREFIX)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(order_desk.OrderRejected, _rejected)
+    app.add_exception_handler(FactoryosError, _refused)
+    app.add_exception_handler(SQLAlchemyError, _database_error)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For `uvicorn --factory` (several workers): the database from $FACTORYOS_DATABASE_URL."""
+    return create_app()
+
+
+def _is_order(request: Request) -> bool:
+    return request.method == "POST" and request.url.path == f"{PREFIX}/orders"
+
+
+async def _keep_if_order(request: Request, reason: str) -> None:
+    who = getattr(request.state, "caller", None)
+    if who is not None and _is_order(request):
+        order_desk.keep_rejected(request.app.state.engine, who, await request.body(), reason)
+
+
+async def _invalid_request(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
+    where = ".".join(str(p) for p in first["loc"])
+    await _keep_if_order(request, f"{where}: {first['msg']}")
+    return await request_validation_exception_handler(request, error)
+
+
+async def _rejected(request: Request, error: Exception) -> Response:
+    assert isinstance(error, order_desk.OrderRejected)
+    await _keep_if_order(request, f"{error.field}: {error}")
+    kind = "configuration" if error.field == "options" else "order"
+    return JSONResponse(rejection(error.field, str(error), error.rules, kind), status_code=422)
+
+
+async def _refused(request: Request, error: Exception) -> Response:
+    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 422)
+    return JSONResponse({"detail": str(error)}, status_code=status)
+
+
+async def _database_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, SQLAlchemyError)
+    return JSONResponse({"detail": f"database error: {describe(error)}"}, status_code=503)
+
+
+def openapi_document(app: FastAPI) -> str:
+    return json.dumps(app.openapi(), indent=2)

@@ -1,0 +1,116 @@
+"""Orders: place (idempotently), list, read, cancel, move along the lifecycle, history; the rejected."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from factoryos.api.deps import CONFLICT, ERRORS, FORBIDDEN, NOT_FOUND, Database, Now, Who
+from factoryos.api.schemas import (
+    CancelIn,
+    ChangeOut,
+    History,
+    Id,
+    OrderIn,
+    OrderOut,
+    OrderPage,
+    RejectedOut,
+    RejectedPage,
+    StepIn,
+)
+from factoryos.model.orders import CustomerOrderState
+from factoryos.services import order_desk
+from factoryos.services.order_desk import OrderInput
+from factoryos.store.order_desk import OrderFilter
+
+router = APIRouter(tags=["orders"], responses=ERRORS)
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[\x21-\x7e]{1,255}$",
+        description="Any unique string (a UUID): a retried request with the same key returns the first answer.",
+    ),
+]
+
+
+@router.post(
+    "/orders",
+    status_code=201,
+    response_model=OrderOut,
+    responses={**FORBIDDEN, **CONFLICT},
+    summary="Place an order; it is promised a date at once",
+)
+def place_order(
+    body: OrderIn, response: Response, who: Who, database: Database, now: Now, idempotency_key: IdempotencyKey = None
+) -> OrderOut:
+    request = OrderInput(body.customer, body.product, dict(body.options), body.quantity, body.requested_date)
+    placed = order_desk.place_order(
+        database, who, request, now, lambda o, q: OrderOut.of(o, q).model_dump(mode="json"), idempotency_key
+    )
+    if placed.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.status_code = placed.status
+    return OrderOut.model_validate(placed.answer)
+
+
+@router.get("/orders", response_model=OrderPage, summary="List orders, oldest first, a page at a time")
+def list_orders(
+    who: Who,
+    database: Database,
+    state: CustomerOrderState | None = None,
+    product: Id | None = None,
+    tenant: Annotated[
+        Id | None, Query(description="Only this tenant's (the owner's keys; others see their own).")
+    ] = None,
+    ordered_from: Annotated[date | None, Query(description="Ordered on or after this day (UTC).")] = None,
+    ordered_to: Annotated[date | None, Query(description="Ordered on or before this day (UTC).")] = None,
+    limit: Annotated[int, Query(ge=1, le=order_desk.MAX_PAGE)] = 50,
+    cursor: Annotated[
+        str | None, Query(alias="next", max_length=500, description="The previous page's `next`.")
+    ] = None,
+) -> OrderPage:
+    which = OrderFilter(who.site, tenant, state, product, ordered_from, ordered_to)
+    orders, following = order_desk.list_orders(database, who, which, cursor, limit)
+    return OrderPage(items=[OrderOut.of(o) for o in orders], next=following)
+
+
+@router.get("/rejected-orders", response_model=RejectedPage, summary="Orders refused, with the reason, newest first")
+def rejected_orders(
+    who: Who, database: Database, limit: Annotated[int, Query(ge=1, le=order_desk.MAX_PAGE)] = 50
+) -> RejectedPage:
+    return RejectedPage(items=[RejectedOut.of(r) for r in order_desk.rejected(database, who, limit)])
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut, responses=NOT_FOUND)
+def get_order(order_id: str, who: Who, database: Database) -> OrderOut:
+    return OrderOut.of(order_desk.get_order(database, who, order_id))
+
+
+@router.post(
+    "/orders/{order_id}/cancel",
+    response_model=OrderOut,
+    responses={**NOT_FOUND, **FORBIDDEN, **CONFLICT},
+    summary="Cancel an order not yet in production",
+)
+def cancel_order(order_id: str, who: Who, database: Database, now: Now, body: CancelIn | None = None) -> OrderOut:
+    reason = body.reason if body else ""
+    return OrderOut.of(order_desk.cancel_order(database, who, order_id, reason, now))
+
+
+@router.post(
+    "/orders/{order_id}/state",
+    response_model=OrderOut,
+    responses={**NOT_FOUND, **FORBIDDEN, **CONFLICT},
+    summary="Move an order one step along its lifecycle (the owner's planner keys)",
+)
+def move_order(order_id: str, body: StepIn, who: Who, database: Database, now: Now) -> OrderOut:
+    return OrderOut.of(order_desk.move_order(database, who, order_id, CustomerOrderState(body.state), body.reason, now))
+
+
+@router.get("/orders/{order_id}/history", response_model=History, responses=NOT_FOUND, summary="Every change of state")
+def order_history(order_id: str, who: Who, database: Database) -> History:
+    return History(items=[ChangeOut.of(c) for c in order_desk.history(database, who, order_id)])

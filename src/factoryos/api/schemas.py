@@ -1,0 +1,307 @@
+"""What goes over the wire: request and response bodies, validated with pydantic at the edge."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+
+from factoryos.c2m.configurator import Check, Completion, FamilyOptions
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
+from factoryos.model.plant import Product
+from factoryos.services.promise import Quote
+from factoryos.store.order_desk import OrderChange
+from factoryos.store.tables import DeadLetter
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64)]
+Reason = Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00]*$")]
+Options = Annotated[dict[Id, Id], Field(max_length=100, description="Option family -> chosen option.")]
+Quantity = Annotated[StrictInt, Field(gt=0, le=100_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Error(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+class OrderIn(Strict):
+    """An order: a product in a configuration (families left out take their default, or the cheapest valid
+    option), a quantity, the customer (of the product's tenant) and the date the customer asks for."""
+
+    customer: Id
+    product: Id
+    options: Options = Field(default_factory=dict)
+    quantity: Quantity
+    requested_date: date
+
+
+class PromiseIn(Strict):
+    """A configuration and quantity to promise a date for, without placing an order."""
+
+    product: Id
+    options: Options = Field(default_factory=dict)
+    quantity: Quantity = 1
+
+
+class ConfigurationIn(Strict):
+    product: Id
+    options: Options = Field(default_factory=dict)
+
+
+class CancelIn(Strict):
+    reason: Reason = ""
+
+
+class StepIn(Strict):
+    """The state to move an order to (one step of its lifecycle) and why."""
+
+    state: CustomerOrderState
+    reason: Reason = ""
+
+
+class PromiseOut(BaseModel):
+    """A promised date (null when nothing fits within the horizon), the constrained work center, why, and the
+    basis: capacity only until the planning engine's capable-to-promise checks material too."""
+
+    date: date | None
+    work_center: str
+    minutes: float
+    explanation: str
+    basis: str
+
+    @classmethod
+    def of(cls, quote: Quote) -> PromiseOut:
+        return cls(
+            date=quote.promised,
+            work_center=quote.work_center,
+            minutes=round(quote.minutes, 3),
+            explanation=quote.explanation,
+            basis=quote.basis,
+        )
+
+
+class OrderOut(BaseModel):
+    id: str
+    tenant: str
+    customer: str
+    product: str
+    configuration: dict[str, str]
+    quantity: int
+    ordered_at: datetime
+    requested_date: date
+    promised_date: date | None
+    state: CustomerOrderState
+    promise: PromiseOut | None = Field(None, description="The promise as made when the order was placed.")
+
+    @classmethod
+    def of(cls, order: CustomerOrder, quote: Quote | None = None) -> OrderOut:
+        return cls(
+            id=order.id,
+            tenant=order.tenant,
+            customer=order.customer,
+            product=order.product,
+            configuration=order.configuration,
+            quantity=order.quantity,
+            ordered_at=order.ordered_at,
+            requested_date=order.due_date,
+            promised_date=order.promised_date,
+            state=order.state,
+            promise=PromiseOut.of(quote) if quote else None,
+        )
+
+
+class OrderPage(BaseModel):
+    items: list[OrderOut]
+    next: str | None = Field(description="Pass as `next` for the following page; null on the last page.")
+
+
+class ChangeOut(BaseModel):
+    """One change of an order's state: who, when, from, to, why."""
+
+    at: datetime
+    who: str
+    from_state: str | None = Field(alias="from")
+    to: str
+    why: str
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @classmethod
+    def of(cls, change: OrderChange) -> ChangeOut:
+        return cls(at=change.at, who=change.actor, from_state=change.from_state, to=change.to_state, why=change.reason)
+
+
+class History(BaseModel):
+    items: list[ChangeOut]
+
+
+class RejectedOut(BaseModel):
+    source: str
+    reason: str
+    raw: str
+    received_at: datetime
+
+    @classmethod
+    def of(cls, letter: DeadLetter) -> RejectedOut:
+        return cls(
+            source=letter.source,
+            reason=letter.reason,
+            raw=bytes(letter.raw).decode("utf-8", errors="backslashreplace"),
+            received_at=letter.received_at,
+        )
+
+
+class RejectedPage(BaseModel):
+    items: list[RejectedOut]
+
+
+class ViolationOut(BaseModel):
+    """A broken rule (`rule`: its index in the product's rules; null for an unknown family or option)."""
+
+    rule: int | None
+    families: list[str]
+    message: str
+
+
+class UnavailableOut(BaseModel):
+    option: str
+    rules: list[int]
+    message: str
+
+
+class FamilyOut(BaseModel):
+    """One family on a configurator screen: the choice, what can still be chosen, what is greyed out and why."""
+
+    family: str
+    chosen: str | None
+    selectable: list[str]
+    unavailable: list[UnavailableOut]
+
+    @classmethod
+    def of(cls, options: FamilyOptions) -> FamilyOut:
+        return cls(
+            family=options.family,
+            chosen=options.chosen,
+            selectable=list(options.selectable),
+            unavailable=[
+                UnavailableOut(option=u.option, rules=list(u.rules), message=u.message) for u in options.unavailable
+            ],
+        )
+
+
+class CheckOut(BaseModel):
+    valid: bool = Field(description="Complete and breaking no rule.")
+    consistent: bool = Field(description="The choices so far break no rule.")
+    open_families: list[str]
+    violations: list[ViolationOut]
+    families: list[FamilyOut]
+
+    @classmethod
+    def of(cls, check: Check, families: dict[str, FamilyOptions]) -> CheckOut:
+        return cls(
+            valid=check.valid,
+            consistent=check.consistent,
+            open_families=list(check.open_families),
+            violations=[
+                ViolationOut(rule=v.rule, families=list(v.families), message=v.message) for v in check.violations
+            ],
+            families=[FamilyOut.of(f) for f in families.values()],
+        )
+
+
+class CompletionOut(BaseModel):
+    configuration: dict[str, str]
+    price: float
+    chosen_by: dict[str, str] = Field(description="Per family: customer, default or cheapest.")
+
+    @classmethod
+    def of(cls, completion: Completion) -> CompletionOut:
+        return cls(
+            configuration=completion.configuration or {},
+            price=completion.price or 0.0,
+            chosen_by=completion.chosen_by,
+        )
+
+
+class PromiseAnswer(BaseModel):
+    product: str
+    configuration: dict[str, str]
+    quantity: int
+    promise: PromiseOut
+
+
+class ProductSummary(BaseModel):
+    id: str
+    name: str
+    tenant: str
+
+
+class ProductPage(BaseModel):
+    items: list[ProductSummary]
+
+
+class OptionOut(BaseModel):
+    id: str
+    name: str
+    price: float
+
+
+class FamilyDefinition(BaseModel):
+    id: str
+    name: str
+    default: str | None
+    options: list[OptionOut]
+
+
+class RuleOut(BaseModel):
+    """If a configuration matches `when`, it must match `requires` and must not match `excludes`."""
+
+    index: int
+    when: dict[str, list[str]]
+    requires: dict[str, list[str]] | None
+    excludes: dict[str, list[str]] | None
+    note: str
+
+
+class ProductOut(ProductSummary):
+    families: list[FamilyDefinition]
+    rules: list[RuleOut]
+
+    @classmethod
+    def of(cls, product_id: str, product: Product) -> ProductOut:
+        return cls(
+            id=product_id,
+            name=product.name or product_id,
+            tenant=product.tenant,
+            families=[
+                FamilyDefinition(
+                    id=fid,
+                    name=family.name or fid,
+                    default=family.default,
+                    options=[OptionOut(id=oid, name=o.name or oid, price=o.price) for oid, o in family.options.items()],
+                )
+                for fid, family in product.option_families.items()
+            ],
+            rules=[
+                RuleOut(index=i, when=r.when, requires=r.requires, excludes=r.excludes, note=r.note)
+                for i, r in enumerate(product.rules)
+            ],
+        )
+
+
+def summary(product_id: str, product: Product) -> ProductSummary:
+    return ProductSummary(id=product_id, name=product.name or product_id, tenant=product.tenant)
+
+
+def rejection(field: str, message: str, rules: tuple[int, ...] = (), kind: str = "order") -> dict[str, Any]:
+    """A 422 body shaped like FastAPI's own validation errors, with the broken rules when there are any."""
+    item: dict[str, Any] = {"loc": ["body", field], "msg": message, "type": kind}
+    if rules:
+        item["rules"] = list(rules)
+    return {"detail": [item]}

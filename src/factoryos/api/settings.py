@@ -1,0 +1,41 @@
+"""What an API deployment can tune, from the environment (`FACTORYOS_API_*`) or given to `create_app`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from factoryos.model.errors import FactoryosError
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """`max_body_bytes`: larger request bodies answer 413. `rate_per_second` and `burst`: each key's token
+    bucket (429 when empty); the bucket lives in the worker's memory, so with N workers a key may get up to
+    N times the rate."""
+
+    max_body_bytes: int = 64 * 1024
+    rate_per_second: float = 50.0
+    burst: int = 100
+
+    @classmethod
+    def from_environment(cls) -> ApiSettings:
+        defaults = cls()
+        return cls(
+            max_body_bytes=int(_number("FACTORYOS_API_MAX_BODY_BYTES", defaults.max_body_bytes)),
+            rate_per_second=_number("FACTORYOS_API_RATE_PER_SECOND", defaults.rate_per_second),
+            burst=int(_number("FACTORYOS_API_BURST", defaults.burst)),
+        )
+
+
+def _number(name: str, default: float) -> float:
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise FactoryosError(f"${name}: expected a number, got {text!r}") from None
+    if value <= 0:
+        raise FactoryosError(f"${name}: expected a positive number, got {text!r}")
+    return value

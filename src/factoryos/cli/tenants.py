@@ -1,0 +1,88 @@
+"""`factoryos tenants list|key|keys|revoke`: the plant's tenants and their API keys."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from factoryos.cli.common import DbOption, console, open_store
+
+app = typer.Typer(help="Tenants (the owner and partner brands) and their API keys.", no_args_is_help=True)
+SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
+JsonOption = Annotated[bool, typer.Option("--json", help='Print {"items": [...]} as JSON instead of a table.')]
+
+
+@app.command("list")
+def list_(site: SiteOption = None, as_json: JsonOption = False, db: DbOption = None) -> None:
+    """The tenants of the loaded plant: id, name and role (owner or partner)."""
+    from factoryos.services.tenants import list_tenants
+
+    tenants = list_tenants(open_store(db, create=False), site)
+    if as_json:
+        typer.echo(json.dumps({"items": [{"id": t.id, "name": t.name, "role": t.role} for t in tenants]}))
+        return
+    table = Table("tenant", "name", "role", "site")
+    for t in tenants:
+        table.add_row(t.id, t.name, t.role, t.site)
+    console.print(table)
+
+
+@app.command()
+def key(
+    tenant: Annotated[str, typer.Argument(help="The tenant the key acts for.")],
+    role: Annotated[
+        str | None,
+        typer.Option(help="planner (the owner's), partner (a partner brand's) or viewer; default by the tenant."),
+    ] = None,
+    site: SiteOption = None,
+    db: DbOption = None,
+) -> None:
+    """Make an API key and print it on the last line. Only its hash is stored: copy it now."""
+    from factoryos.services.tenants import create_key
+
+    made, secret = create_key(open_store(db, create=False), tenant, role, site)
+    console.print(f"key {made.id} for tenant {made.tenant} ({made.site}), role {made.role}; it is shown only once:")
+    typer.echo(secret)
+
+
+@app.command()
+def keys(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """The API keys made so far (ids, never the keys), revoked ones included."""
+    from factoryos.services.tenants import list_keys
+
+    found = list_keys(open_store(db, create=False))
+    items = [
+        {
+            "id": k.id,
+            "site": k.site,
+            "tenant": k.tenant,
+            "role": k.role,
+            "created_at": k.created_at.isoformat(),
+            "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+        }
+        for k in found
+    ]
+    if as_json:
+        typer.echo(json.dumps({"items": items}))
+        return
+    table = Table("key", "tenant", "role", "created", "revoked")
+    for item in items:
+        table.add_row(
+            item["id"], item["tenant"], item["role"], item["created_at"][:19], (item["revoked_at"] or "")[:19]
+        )
+    console.print(table)
+
+
+@app.command()
+def revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (key-...), as `tenants keys` lists it.")],
+    db: DbOption = None,
+) -> None:
+    """Revoke an API key: it stops working at once."""
+    from factoryos.services.tenants import revoke_key
+
+    revoked = revoke_key(open_store(db, create=False), key_id)
+    console.print(f"revoked key {revoked.id} of tenant {revoked.tenant}")

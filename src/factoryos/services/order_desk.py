@@ -1,0 +1,398 @@
+"""The order desk: take a configured order (checked by the same intake as `orders import`), promise it a date,
+track it through its lifecycle with an audit row per change, cancel it; and the configurator and products
+as a tenant sees them. Shared by the HTTP API, the CLI and the demo.
+
+A tenant sees only its own products and orders; another tenant's order is "not found", never "forbidden",
+so ids leak nothing. Every rejected order is kept (a dead letter, as `orders import` keeps a bad line).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from factoryos.c2m import configurator
+from factoryos.c2m.intake import accept
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrder, CustomerOrderState
+from factoryos.model.plant import Plant, Product
+from factoryos.services.promise import PlantCapacity, Quote, quote
+from factoryos.services.tenants import Caller
+from factoryos.store import order_desk as desk_store
+from factoryos.store.db import transaction
+from factoryos.store.order_desk import FirstAnswer, OrderChange, OrderFilter, plant_fingerprint
+from factoryos.store.plants import read_plant
+from factoryos.store.tables import DeadLetter
+
+MAX_PAGE = 500
+
+
+class NotFound(FactoryosError):
+    """No such thing that this caller may see."""
+
+
+class Forbidden(FactoryosError):
+    """The caller sees it but its role may not do this."""
+
+
+class Conflict(FactoryosError):
+    """The request clashes with what is stored: a step the lifecycle does not allow, or an Idempotency-Key
+    reused for a different request."""
+
+
+class OrderRejected(FactoryosError):
+    """An order or configuration the plant cannot take: `field` is where (`options`, `customer`), `rules` the
+    indices of the product rules it breaks."""
+
+    def __init__(self, field: str, message: str, rules: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.field = field
+        self.rules = rules
+
+
+@dataclass(frozen=True)
+class OrderInput:
+    """What a customer or partner system asks for: a product in a (possibly partial) configuration, a quantity,
+    for a customer, by a requested date."""
+
+    customer: str
+    product: str
+    options: dict[str, str]
+    quantity: int
+    requested_date: date
+
+
+@dataclass(frozen=True)
+class Desk:
+    """One loaded plant and its capacity model, built once and kept while the plant is unchanged."""
+
+    plant: Plant
+    capacity: PlantCapacity
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The answer to a placed order (as first given), its status, and whether this is a replay of it."""
+
+    order_id: str
+    status: int
+    answer: dict[str, Any]
+    replayed: bool = False
+
+
+_desks: dict[tuple[str, str], Desk] = {}
+
+
+def desk(engine: Engine, site: str) -> Desk:
+    """The plant of `site` with its capacity model; re-read only when the stored plant changed."""
+    fingerprint = plant_fingerprint(engine, site)
+    if fingerprint is None:
+        raise NotFound(f"no plant {site!r} is loaded")
+    cache_key = (engine.url.render_as_string(hide_password=True), site)
+    cached = _desks.get(cache_key)
+    if cached is None or cached.fingerprint != fingerprint:
+        plant = read_plant(engine, site)
+        cached = Desk(plant, PlantCapacity(plant), fingerprint)
+        _desks[cache_key] = cached
+    return cached
+
+
+# Products and configurations.
+
+
+def products(plant: Plant, caller: Caller) -> dict[str, Product]:
+    return {pid: p for pid, p in plant.products.items() if caller.sees(p.tenant)}
+
+
+def product(plant: Plant, caller: Caller, product_id: str) -> Product:
+    found = plant.products.get(product_id)
+    if found is None or not caller.sees(found.tenant):
+        raise NotFound(f"no product {product_id!r}")
+    return found
+
+
+def _visible_product(plant: Plant, caller: Caller, product_id: str) -> Product:
+    """The product, or an OrderRejected on `product` that lists only what the caller may order."""
+    try:
+        return product(plant, caller, product_id)
+    except NotFound:
+        known = sorted(products(plant, caller))
+        raise OrderRejected("product", f"unknown product {product_id!r}; expected one of {known}") from None
+
+
+def check_configuration(plant: Plant, caller: Caller, product_id: str, options: Mapping[str, str]):
+    """The configurator's check and what is still selectable, for a product the caller sees."""
+    found = _visible_product(plant, caller, product_id)
+    return configurator.check(found, options), configurator.selectable(found, options)
+
+
+def complete_configuration(
+    plant: Plant, caller: Caller, product_id: str, options: Mapping[str, str]
+) -> configurator.Completion:
+    """The valid completion of `options`, or an OrderRejected naming the rules in conflict."""
+    found = _visible_product(plant, caller, product_id)
+    completion = configurator.complete(found, options)
+    if completion.configuration is None:
+        rules = tuple(sorted({v.rule for v in completion.conflicts if v.rule is not None}))
+        raise OrderRejected("options", f"invalid configuration: {completion.reason}", rules)
+    return completion
+
+
+def _valid_configuration(plant: Plant, caller: Caller, product_id: str, options: Mapping[str, str]) -> dict[str, str]:
+    """The ordered configuration: the customer's choices must break no rule; open families are completed."""
+    found = _visible_product(plant, caller, product_id)
+    verdict = configurator.check(found, options)
+    if verdict.violations:
+        rules = tuple(sorted({v.rule for v in verdict.violations if v.rule is not None}))
+        message = "; ".join(v.message for v in verdict.violations)
+        raise OrderRejected("options", f"invalid configuration: {message}", rules)
+    completion = complete_configuration(plant, caller, product_id, options)
+    assert completion.configuration is not None
+    return completion.configuration
+
+
+# Promises.
+
+
+def promise(engine: Engine, caller: Caller, request: OrderInput, now: datetime) -> Quote:
+    """The date the plant would promise for this order now, without placing it (nothing is booked)."""
+    here = desk(engine, caller.site)
+    configuration = _valid_configuration(here.plant, caller, request.product, request.options)
+    load = here.capacity.load(request.product, configuration)
+    with transaction(engine) as session:
+        return quote(session, here.capacity, load, request.quantity, here.capacity.first_day(now))
+
+
+# Taking an order.
+
+
+def request_digest(request: OrderInput) -> str:
+    body = json.dumps(
+        [
+            request.customer,
+            request.product,
+            sorted(request.options.items()),
+            request.quantity,
+            str(request.requested_date),
+        ]
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def place_order(
+    engine: Engine,
+    caller: Caller,
+    request: OrderInput,
+    now: datetime,
+    answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]],
+    idempotency_key: str | None = None,
+) -> Placed:
+    """Take an order: check it (the intake `orders import` uses), store it received, promise it a date on the
+    constrained work center's free capacity and book that capacity, all in one transaction. With an
+    `idempotency_key`, a retry of the same request returns the first answer and stores nothing; the same key
+    with a different request is a Conflict. `answer` renders what the caller is answered (and kept)."""
+    if not caller.can_order:
+        raise Forbidden(f"a {caller.role} key cannot place orders")
+    here = desk(engine, caller.site)
+    digest = request_digest(request)
+    if idempotency_key is not None:
+        replay = _replay(engine, caller, idempotency_key, digest)
+        if replay is not None:
+            return replay
+    order = _accepted(here.plant, caller, request, now)
+    load = here.capacity.load(order.product, order.configuration)
+    lock = f"{order.site}/{here.capacity.constrained(load, here.capacity.first_day(now))}"
+    try:
+        with desk_store.writing(engine, lock) as session:
+            if idempotency_key is not None:
+                replay = _replay_in(session, caller, idempotency_key, digest)
+                if replay is not None:
+                    return replay
+            promised = _store_with_promise(session, here, caller, order, load, now)
+            placed = Placed(order.id, 201, answer(order, promised))
+            if idempotency_key is not None:
+                first = FirstAnswer(digest, order.id, placed.status, placed.answer)
+                desk_store.remember_answer(session, caller.site, caller.tenant, idempotency_key, first, now)
+            return placed
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        replay = _replay(engine, caller, idempotency_key, digest)  # a concurrent retry got there first
+        if replay is None:
+            raise
+        return replay
+
+
+def _accepted(plant: Plant, caller: Caller, request: OrderInput, now: datetime) -> CustomerOrder:
+    """The order as the intake accepts it, or an OrderRejected naming the field."""
+    found = _visible_product(plant, caller, request.product)
+    customer = plant.customers.get(request.customer)
+    if customer is None or customer.tenant != found.tenant:
+        raise OrderRejected("customer", f"unknown customer {request.customer!r} of product {request.product!r}")
+    configuration = _valid_configuration(plant, caller, request.product, request.options)
+    raw = {
+        "id": f"CO-{secrets.token_hex(8)}",
+        "customer": request.customer,
+        "product": request.product,
+        "options": configuration,
+        "quantity": request.quantity,
+        "ordered_at": now.astimezone(UTC).isoformat(),
+        "due_date": request.requested_date.isoformat(),
+    }
+    try:
+        return accept(plant, raw)
+    except FactoryosError as error:
+        field = "requested_date" if "due_date" in str(error) else "order"
+        raise OrderRejected(field, str(error).replace("due_date", "requested_date")) from None
+
+
+def _store_with_promise(session, here: Desk, caller: Caller, order: CustomerOrder, load, now: datetime) -> Quote | None:
+    desk_store.add_order(session, order)
+    who = actor(caller)
+    desk_store.record_change(session, order.id, now, who, None, CustomerOrderState.RECEIVED, "order placed")
+    promised = quote(session, here.capacity, load, order.quantity, here.capacity.first_day(order.ordered_at))
+    if promised.promised is None:
+        return promised  # it stays received; the answer says why no date could be promised
+    desk_store.reserve(session, order.id, order.site, promised.work_center, promised.allocation)
+    record = desk_store.locked_order(session, order.id)
+    assert record is not None
+    record.state, record.promised_date = CustomerOrderState.PROMISED.value, promised.promised
+    order.state, order.promised_date = CustomerOrderState.PROMISED, promised.promised
+    desk_store.record_change(
+        session,
+        order.id,
+        now,
+        "promise",
+        CustomerOrderState.RECEIVED,
+        CustomerOrderState.PROMISED,
+        f"promised {promised.promised}: {promised.explanation} ({promised.basis})",
+    )
+    return promised
+
+
+def _replay(engine: Engine, caller: Caller, key: str, digest: str) -> Placed | None:
+    with transaction(engine) as session:
+        return _replay_in(session, caller, key, digest)
+
+
+def _replay_in(session, caller: Caller, key: str, digest: str) -> Placed | None:
+    first = desk_store.first_answer(session, caller.site, caller.tenant, key)
+    if first is None:
+        return None
+    if first.request_hash != digest:
+        raise Conflict(f"Idempotency-Key {key!r} was first used for a different order ({first.order_id})")
+    return Placed(first.order_id, first.status, first.response, replayed=True)
+
+
+def keep_rejected(engine: Engine, caller: Caller, raw: bytes, reason: str) -> None:
+    """Keep an order the desk refused, with the reason, under the caller's tenant."""
+    desk_store.keep_rejected(engine, _source(caller), reason, raw)
+
+
+def _source(caller: Caller) -> str:
+    return f"api/{caller.site}/{caller.tenant}/{caller.key_id}"
+
+
+def rejected(engine: Engine, caller: Caller, limit: int) -> list[DeadLetter]:
+    """The rejected orders the caller may see, newest first: the owner's keys see all (files included)."""
+    prefix = "" if caller.sees_all else f"api/{caller.site}/{caller.tenant}/"
+    return desk_store.rejected_from(engine, prefix, min(limit, MAX_PAGE))
+
+
+def actor(caller: Caller) -> str:
+    return f"{caller.tenant}/{caller.key_id} ({caller.role})"
+
+
+# Reading and moving orders.
+
+
+def get_order(engine: Engine, caller: Caller, order_id: str) -> CustomerOrder:
+    order = desk_store.get_order(engine, order_id)
+    if order is None or order.site != caller.site or not caller.sees(order.tenant):
+        raise NotFound(f"no order {order_id!r}")
+    return order
+
+
+def list_orders(
+    engine: Engine,
+    caller: Caller,
+    which: OrderFilter,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[CustomerOrder], str | None]:
+    """One page of the orders the caller sees, oldest first, and the cursor of the next page (None at the end)."""
+    if not caller.sees_all:
+        which = OrderFilter(
+            caller.site, caller.tenant, which.state, which.product, which.ordered_from, which.ordered_to
+        )
+    limit = max(1, min(limit, MAX_PAGE))
+    page = desk_store.page_orders(engine, which, decode_cursor(cursor) if cursor else None, limit + 1)
+    if len(page) <= limit:
+        return page, None
+    last = page[limit - 1]
+    return page[:limit], encode_cursor(last.ordered_at, last.id)
+
+
+def encode_cursor(moment: datetime, order_id: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([moment.astimezone(UTC).isoformat(), order_id]).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        moment, order_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(moment).astimezone(UTC), str(order_id)
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise OrderRejected("next", "not a cursor this API gave out; pass the `next` of the previous page") from None
+
+
+def history(engine: Engine, caller: Caller, order_id: str) -> list[OrderChange]:
+    get_order(engine, caller, order_id)
+    return desk_store.order_changes(engine, order_id)
+
+
+def cancel_order(engine: Engine, caller: Caller, order_id: str, reason: str, now: datetime) -> CustomerOrder:
+    """Cancel an order not yet in production; the capacity it held is given back."""
+    get_order(engine, caller, order_id)
+    if not caller.can_order:
+        raise Forbidden(f"a {caller.role} key cannot cancel orders")
+    return _step(engine, caller, order_id, CustomerOrderState.CANCELLED, reason or "cancelled", now)
+
+
+def move_order(
+    engine: Engine, caller: Caller, order_id: str, to: CustomerOrderState, reason: str, now: datetime
+) -> CustomerOrder:
+    """Move an order one step along its lifecycle (ORDER_TRANSITIONS): the owner's planner only."""
+    get_order(engine, caller, order_id)
+    if not caller.can_move:
+        raise Forbidden(f"a {caller.role} key cannot move orders along their lifecycle")
+    return _step(engine, caller, order_id, to, reason, now)
+
+
+def _step(
+    engine: Engine, caller: Caller, order_id: str, to: CustomerOrderState, reason: str, now: datetime
+) -> CustomerOrder:
+    """One step of the lifecycle, noted with who, when, from, to and why; a cancelled order's capacity is freed."""
+    with desk_store.writing(engine) as session:
+        record = desk_store.locked_order(session, order_id)
+        assert record is not None
+        current = CustomerOrderState(record.state)
+        if to not in ORDER_TRANSITIONS[current]:
+            allowed = ", ".join(sorted(s.value for s in ORDER_TRANSITIONS[current])) or "none: it is final"
+            raise Conflict(f"order {order_id} is {current.value}; it can go to {allowed}, not {to.value}")
+        record.state = to.value
+        if to is CustomerOrderState.CANCELLED:
+            desk_store.release(session, order_id, record.site)
+        desk_store.record_change(session, order_id, now, actor(caller), current, to, reason)
+        session.flush()
+        return desk_store.as_order(record)

@@ -1,0 +1,314 @@
+"""What the order desk keeps beside the orders: every change of an order's state (who, when, from, to, why),
+the idempotency keys that make a retried request return its first answer, and the capacity each promised
+order holds on its constrained work center, day by day.
+
+Placing an order reads free capacity and books it; `writing` makes that read-then-write safe when several
+workers place orders at once: on PostgreSQL an advisory lock per work center, on SQLite an immediate
+(write-locked) transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
+from factoryos.store.db import Base, transaction
+from factoryos.store.events import record_dead_letter
+from factoryos.store.orders import ORDER_CHANNEL
+from factoryos.store.tables import CustomerOrderRecord, DeadLetter, PlantRecord, UtcDateTime
+
+
+class OrderChangeRecord(Base):
+    """One change of a customer order's state: the audit trail behind GET /orders/{id}/history."""
+
+    __tablename__ = "order_changes"
+    __table_args__ = (Index("ix_order_changes_order", "order_id", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("customer_orders.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a request made with an Idempotency-Key, per site and tenant."""
+
+    __tablename__ = "idempotency_keys"
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[str] = mapped_column(ForeignKey("customer_orders.id", ondelete="CASCADE"))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CapacityBookingRecord(Base):
+    """Minutes of a work center's day already promised to orders."""
+
+    __tablename__ = "capacity_bookings"
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    work_center: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    minutes: Mapped[float] = mapped_column(Float)
+
+
+class CapacityReservationRecord(Base):
+    """The minutes one order holds on a work center's day, given back when the order is cancelled."""
+
+    __tablename__ = "capacity_reservations"
+    order_id: Mapped[str] = mapped_column(ForeignKey("customer_orders.id", ondelete="CASCADE"), primary_key=True)
+    work_center: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    minutes: Mapped[float] = mapped_column(Float)
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """One row of an order's history."""
+
+    at: datetime
+    actor: str
+    from_state: str | None
+    to_state: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FirstAnswer:
+    """What an Idempotency-Key was first answered with, and a digest of the request that got that answer."""
+
+    request_hash: str
+    order_id: str
+    status: int
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """Which orders a listing shows: a site, optionally one tenant's, in a state, of a product, ordered between
+    two days (both included)."""
+
+    site: str
+    tenant: str | None = None
+    state: CustomerOrderState | None = None
+    product: str | None = None
+    ordered_from: date | None = None
+    ordered_to: date | None = None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def as_order(record: CustomerOrderRecord) -> CustomerOrder:
+    return CustomerOrder(
+        id=record.id,
+        site=record.site,
+        tenant=record.tenant,
+        customer=record.customer,
+        product=record.product,
+        configuration=dict(record.configuration),
+        quantity=record.quantity,
+        ordered_at=_aware(record.ordered_at),
+        due_date=record.due_date,
+        state=CustomerOrderState(record.state),
+        promised_date=record.promised_date,
+    )
+
+
+@contextmanager
+def writing(engine: Engine, lock: str | None = None) -> Iterator[Session]:
+    """A transaction that holds the write lock for `lock` (a work center, say) until it ends, so that two
+    workers never book the same free capacity."""
+    with transaction(engine) as session:
+        if engine.dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        elif lock is not None and engine.dialect.name == "postgresql":
+            number = int.from_bytes(hashlib.sha256(lock.encode()).digest()[:8], "big", signed=True)
+            session.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
+        yield session
+
+
+def plant_fingerprint(engine: Engine, site: str) -> str | None:
+    """The content hash of the stored plant of `site` (it changes when the plant is reloaded changed), or None."""
+    with Session(engine) as session:
+        return session.scalar(select(PlantRecord.content_hash).where(PlantRecord.site == site))
+
+
+def add_order(session: Session, order: CustomerOrder) -> None:
+    session.add(
+        CustomerOrderRecord(
+            id=order.id,
+            site=order.site,
+            tenant=order.tenant,
+            customer=order.customer,
+            product=order.product,
+            configuration=order.configuration,
+            quantity=order.quantity,
+            ordered_at=order.ordered_at.astimezone(UTC),
+            due_date=order.due_date,
+            promised_date=order.promised_date,
+            state=order.state.value,
+        )
+    )
+    session.flush()
+
+
+def record_change(
+    session: Session,
+    order_id: str,
+    at: datetime,
+    actor: str,
+    from_state: CustomerOrderState | None,
+    to_state: CustomerOrderState,
+    reason: str,
+) -> None:
+    session.add(
+        OrderChangeRecord(
+            order_id=order_id,
+            at=at,
+            actor=actor[:100],
+            from_state=from_state.value if from_state else None,
+            to_state=to_state.value,
+            reason=reason,
+        )
+    )
+
+
+def locked_order(session: Session, order_id: str) -> CustomerOrderRecord | None:
+    """The order's row, locked against a concurrent change until the transaction ends."""
+    return session.scalar(select(CustomerOrderRecord).where(CustomerOrderRecord.id == order_id).with_for_update())
+
+
+def get_order(engine: Engine, order_id: str) -> CustomerOrder | None:
+    with Session(engine) as session:
+        record = session.get(CustomerOrderRecord, order_id)
+        return as_order(record) if record else None
+
+
+def page_orders(
+    engine: Engine, which: OrderFilter, after: tuple[datetime, str] | None, limit: int
+) -> list[CustomerOrder]:
+    """Up to `limit` orders matching `which`, oldest first, starting after the (ordered_at, id) `after`."""
+    table = CustomerOrderRecord
+    query = select(table).where(table.site == which.site).order_by(table.ordered_at, table.id).limit(limit)
+    for column, value in (
+        (table.tenant, which.tenant),
+        (table.state, which.state.value if which.state else None),
+        (table.product, which.product),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if which.ordered_from is not None:
+        query = query.where(table.ordered_at >= datetime.combine(which.ordered_from, datetime.min.time(), UTC))
+    if which.ordered_to is not None:
+        query = query.where(table.ordered_at < datetime.combine(which.ordered_to, datetime.max.time(), UTC))
+    if after is not None:
+        moment, last_id = after[0].astimezone(UTC), after[1]
+        query = query.where(or_(table.ordered_at > moment, and_(table.ordered_at == moment, table.id > last_id)))
+    with Session(engine) as session:
+        return [as_order(r) for r in session.scalars(query)]
+
+
+def order_changes(engine: Engine, order_id: str) -> list[OrderChange]:
+    query = select(OrderChangeRecord).where(OrderChangeRecord.order_id == order_id).order_by(OrderChangeRecord.id)
+    with Session(engine) as session:
+        return [OrderChange(_aware(r.at), r.actor, r.from_state, r.to_state, r.reason) for r in session.scalars(query)]
+
+
+def first_answer(session: Session, site: str, tenant: str, key: str) -> FirstAnswer | None:
+    record = session.get(IdempotencyRecord, (site, tenant, key))
+    if record is None:
+        return None
+    return FirstAnswer(record.request_hash, record.order_id, record.status, dict(record.response))
+
+
+def remember_answer(session: Session, site: str, tenant: str, key: str, answer: FirstAnswer, at: datetime) -> None:
+    session.add(
+        IdempotencyRecord(
+            site=site,
+            tenant=tenant,
+            key=key,
+            request_hash=answer.request_hash,
+            order_id=answer.order_id,
+            status=answer.status,
+            response=answer.response,
+            created_at=at,
+        )
+    )
+
+
+def booked_minutes(session: Session, site: str, work_center: str, start: date, end: date) -> dict[date, float]:
+    """Minutes already promised on each day of [start, end) of a work center (days with none are absent)."""
+    table = CapacityBookingRecord
+    query = select(table.day, table.minutes).where(
+        table.site == site, table.work_center == work_center, table.day >= start, table.day < end
+    )
+    return {day: minutes for day, minutes in session.execute(query)}
+
+
+def reserve(session: Session, order_id: str, site: str, work_center: str, minutes: Mapping[date, float]) -> None:
+    """Book an order's minutes on the days it takes, and note them against the order."""
+    for day, amount in minutes.items():
+        booking = session.get(CapacityBookingRecord, (site, work_center, day))
+        if booking is None:
+            session.add(CapacityBookingRecord(site=site, work_center=work_center, day=day, minutes=amount))
+        else:
+            booking.minutes += amount
+        session.add(CapacityReservationRecord(order_id=order_id, work_center=work_center, day=day, minutes=amount))
+
+
+def release(session: Session, order_id: str, site: str) -> float:
+    """Give back every minute an order holds; returns how many."""
+    reservations = list(
+        session.scalars(select(CapacityReservationRecord).where(CapacityReservationRecord.order_id == order_id))
+    )
+    for reservation in reservations:
+        booking = session.get(CapacityBookingRecord, (site, reservation.work_center, reservation.day))
+        if booking is not None:
+            booking.minutes = max(0.0, booking.minutes - reservation.minutes)
+        session.delete(reservation)
+    return sum(r.minutes for r in reservations)
+
+
+def keep_rejected(engine: Engine, source: str, reason: str, raw: bytes) -> None:
+    """Keep a rejected order as a dead letter, as `orders import` keeps a rejected line."""
+    with transaction(engine) as session:
+        record_dead_letter(session, ORDER_CHANNEL, source, reason, raw)
+
+
+def rejected_from(engine: Engine, source_prefix: str, limit: int) -> list[DeadLetter]:
+    """Rejected orders whose source starts with `source_prefix` (all of them for ""), newest first."""
+    query = select(DeadLetter).where(DeadLetter.channel == ORDER_CHANNEL)
+    if source_prefix:
+        escaped = source_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(DeadLetter.source.like(escaped + "%", escape="\\"))
+    with Session(engine) as session:
+        return list(session.scalars(query.order_by(DeadLetter.id.desc()).limit(limit)))

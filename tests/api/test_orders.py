@@ -1,0 +1,206 @@
+"""Orders over HTTP: idempotent creation, the lifecycle and its audit, paging, and the answers for bad input."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrderState
+
+ORDER = {"customer": "acme-shop", "product": "acme-scooter", "quantity": 2, "requested_date": "2027-02-01"}
+
+
+def _all_orders(api, headers) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        params = {"limit": 500} | ({"next": cursor} if cursor else {})
+        page = api.client.get("/api/v1/orders", headers=headers, params=params).json()
+        items += page["items"]
+        cursor = page["next"]
+        if cursor is None:
+            return items
+
+
+def test_a_retried_request_returns_the_first_answer_and_places_one_order(api):
+    headers = api.acme | {"Idempotency-Key": "order-7f3a"}
+    first = api.client.post("/api/v1/orders", headers=headers, json=ORDER)
+    again = api.client.post("/api/v1/orders", headers=headers, json=ORDER)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert [o["id"] for o in _all_orders(api, api.planner)] == [first.json()["id"]]
+
+
+def test_the_same_key_for_another_order_is_a_conflict_and_places_nothing(api):
+    headers = api.acme | {"Idempotency-Key": "k-1"}
+    assert api.client.post("/api/v1/orders", headers=headers, json=ORDER).status_code == 201
+    other = api.client.post("/api/v1/orders", headers=headers, json=ORDER | {"quantity": 3})
+    assert other.status_code == 409
+    assert len(_all_orders(api, api.planner)) == 1
+
+
+def test_an_idempotency_key_belongs_to_its_tenant(api):
+    """Two tenants using the same key string place two orders."""
+    acme = api.client.post("/api/v1/orders", headers=api.acme | {"Idempotency-Key": "same"}, json=ORDER)
+    brio = api.client.post(
+        "/api/v1/orders",
+        headers=api.brio | {"Idempotency-Key": "same"},
+        json={"customer": "brio-shop", "product": "brio-bike", "quantity": 1, "requested_date": "2027-02-01"},
+    )
+    assert acme.status_code == brio.status_code == 201
+    assert acme.json()["id"] != brio.json()["id"]
+
+
+def test_concurrent_retries_place_one_order(api):
+    headers = api.acme | {"Idempotency-Key": "burst"}
+
+    def post(_):
+        return api.client.post("/api/v1/orders", headers=headers, json=ORDER)
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(post, range(12)))
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert len(_all_orders(api, api.planner)) == 1
+
+
+def test_every_accepted_order_is_promised_and_the_history_says_so(api):
+    placed = api.order(api.acme, quantity=2)
+    assert placed["state"] == "promised"
+    assert placed["promise"]["date"] == placed["promised_date"]
+    assert placed["promise"]["basis"].startswith("capacity only")
+    history = api.client.get(f"/api/v1/orders/{placed['id']}/history", headers=api.acme).json()["items"]
+    assert [(h["from"], h["to"]) for h in history] == [(None, "received"), ("received", "promised")]
+    assert "acme" in history[0]["who"]
+
+
+def test_the_lifecycle_is_walked_one_step_at_a_time_with_an_audit_row_per_step(api):
+    order = api.order(api.acme)
+    path = f"/api/v1/orders/{order['id']}"
+    steps = ["released", "in-production", "built", "shipped"]
+    for step in steps:
+        moved = api.client.post(f"{path}/state", headers=api.planner, json={"state": step, "reason": f"to {step}"})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["state"] == step
+    history = api.client.get(f"{path}/history", headers=api.acme).json()["items"]
+    assert [h["to"] for h in history] == ["received", "promised", *steps]
+    for before, after in zip(history, history[1:], strict=False):
+        assert after["from"] == before["to"]
+        assert CustomerOrderState(after["to"]) in ORDER_TRANSITIONS[CustomerOrderState(after["from"])]
+        assert after["at"] >= before["at"]
+    assert history[-1]["why"] == "to shipped"
+    assert "works" in history[-1]["who"] and "planner" in history[-1]["who"]
+
+
+def test_steps_the_lifecycle_does_not_allow_are_refused_and_leave_no_trace(api):
+    order = api.order(api.acme)
+    path = f"/api/v1/orders/{order['id']}"
+    assert api.client.post(f"{path}/state", headers=api.planner, json={"state": "built"}).status_code == 409
+    assert api.client.post(f"{path}/state", headers=api.planner, json={"state": "released"}).status_code == 200
+    assert api.client.post(f"{path}/state", headers=api.planner, json={"state": "in-production"}).status_code == 200
+    assert api.client.post(f"{path}/cancel", headers=api.acme, json={"reason": "too late"}).status_code == 409
+    history = api.client.get(f"{path}/history", headers=api.planner).json()["items"]
+    assert [h["to"] for h in history] == ["received", "promised", "released", "in-production"]
+
+
+def test_a_partner_cancels_its_order_but_cannot_move_it_and_a_viewer_can_do_neither(api):
+    order = api.order(api.acme)
+    path = f"/api/v1/orders/{order['id']}"
+    assert api.client.post(f"{path}/state", headers=api.acme, json={"state": "released"}).status_code == 403
+    assert api.client.post(f"{path}/cancel", headers=api.acme_viewer).status_code == 403
+    assert api.client.post("/api/v1/orders", headers=api.acme_viewer, json=ORDER).status_code == 403
+    cancelled = api.client.post(f"{path}/cancel", headers=api.acme, json={"reason": "customer withdrew"})
+    assert cancelled.json()["state"] == "cancelled"
+    last = api.client.get(f"{path}/history", headers=api.acme).json()["items"][-1]
+    assert (last["from"], last["to"], last["why"]) == ("promised", "cancelled", "customer withdrew")
+    assert api.client.post(f"{path}/cancel", headers=api.acme).status_code == 409
+
+
+def test_pages_cover_every_order_once_in_order(api):
+    placed = [api.order(api.acme, quantity=1)["id"] for _ in range(7)]
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 3} | ({"next": cursor} if cursor else {})
+        page = api.client.get("/api/v1/orders", headers=api.acme, params=params).json()
+        seen += [o["id"] for o in page["items"]]
+        pages += 1
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert sorted(seen) == sorted(placed) and len(seen) == len(set(seen))
+
+
+def test_filters_by_state_product_and_day(api):
+    kept = api.order(api.acme)
+    dropped = api.order(api.acme)
+    api.client.post(f"/api/v1/orders/{dropped['id']}/cancel", headers=api.acme)
+    api.order(api.brio, customer="brio-shop", product="brio-bike")
+
+    def ids(**params):
+        return {o["id"] for o in api.client.get("/api/v1/orders", headers=api.planner, params=params).json()["items"]}
+
+    assert ids(state="cancelled") == {dropped["id"]}
+    assert ids(product="acme-scooter", state="promised") == {kept["id"]}
+    assert len(ids(ordered_from="2027-01-04", ordered_to="2027-01-04")) == 3
+    assert ids(ordered_from="2027-01-05") == set()
+    assert ids(tenant="acme") == {kept["id"], dropped["id"]}
+
+
+def test_bad_input_names_the_field_and_what_was_expected(api):
+    answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"quantity": 0})
+    assert answer.status_code == 422
+    error = answer.json()["detail"][0]
+    assert error["loc"] == ["body", "quantity"] and "greater than 0" in error["msg"]
+    answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"requested_date": "soon"})
+    assert answer.json()["detail"][0]["loc"] == ["body", "requested_date"]
+    answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"requested_date": "2026-12-01"})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "requested_date"]
+    answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"customer": "brio-shop"})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "customer"]
+
+
+def test_an_invalid_configuration_names_the_rule_it_breaks(api):
+    bad = ORDER | {"options": {"power": "boost", "seat": "none"}}
+    answer = api.client.post("/api/v1/orders", headers=api.acme, json=bad)
+    assert answer.status_code == 422
+    error = answer.json()["detail"][0]
+    assert error["loc"] == ["body", "options"] and error["rules"] == [0]
+    assert "bench" in error["msg"]
+    answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"options": {"power": "warp"}})
+    assert answer.status_code == 422 and "warp" in answer.json()["detail"][0]["msg"]
+
+
+def test_every_rejected_order_is_kept_and_listed_for_its_own_tenant(api):
+    api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"options": {"power": "boost", "seat": "none"}})
+    api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"quantity": -1})
+    api.client.post("/api/v1/orders", headers=api.brio, json=ORDER | {"product": "brio-bike", "quantity": "x"})
+    acme = api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]
+    brio = api.client.get("/api/v1/rejected-orders", headers=api.brio).json()["items"]
+    owner = api.client.get("/api/v1/rejected-orders", headers=api.planner).json()["items"]
+    assert len(acme) == 2 and len(brio) == 1 and len(owner) == 3
+    assert {"quantity" in r["reason"] for r in acme} == {True, False}
+    assert '"quantity":-1' in "".join(r["raw"] for r in acme).replace(" ", "")
+
+
+def test_configurations_check_complete_and_promise(api):
+    check = api.client.post(
+        "/api/v1/configurations/check",
+        headers=api.acme,
+        json={"product": "acme-scooter", "options": {"power": "boost"}},
+    ).json()
+    assert not check["valid"] and check["consistent"] and check["open_families"] == ["seat"]
+    seat = next(f for f in check["families"] if f["family"] == "seat")
+    assert seat["selectable"] == ["bench"] and seat["unavailable"][0]["rules"] == [0]
+    completed = api.client.post(
+        "/api/v1/configurations/complete",
+        headers=api.acme,
+        json={"product": "acme-scooter", "options": {"power": "boost"}},
+    ).json()
+    assert completed["configuration"] == {"power": "boost", "seat": "bench"}
+    assert completed["price"] == 1200 + 80
+    promise = api.client.post(
+        "/api/v1/promise", headers=api.acme, json={"product": "acme-scooter", "quantity": 3}
+    ).json()
+    assert date.fromisoformat(promise["promise"]["date"]) > date(2027, 1, 4)
+    assert api.client.get("/api/v1/orders", headers=api.planner).json()["items"] == []  # a quote places nothing
