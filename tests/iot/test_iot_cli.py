@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from factoryos.cli import iot
 from factoryos.iot.messages import Inbound
-from factoryos.iot.pipeline import Pipeline
+from factoryos.iot.pipeline import Pipeline, PipelineSettings
 from factoryos.model.errors import FactoryosError
 from factoryos.model.readings import CountRow, StateChangeRow, to_us
+from factoryos.services import ingest as iot_service
+from factoryos.store.tables import DeadLetter
 from factoryos.store.timeseries import Batch
 
 runner = CliRunner()
@@ -81,3 +87,78 @@ def test_oee_by_equipment_and_line(store):
 def test_ingest_needs_a_source():
     result = runner.invoke(top, ["ingest"])
     assert isinstance(result.exception, FactoryosError)
+
+
+@pytest.mark.parametrize("days", ["nan", "inf", "-inf", "0", "-3", "1e9"])
+def test_retention_refuses_nan_infinity_and_absurd_days(store, days):
+    result = runner.invoke(top, ["iot", "retention", "--db", db_url(store), "--", "measurements", days])
+    assert isinstance(result.exception, FactoryosError), result.output
+    assert "days to keep" in str(result.exception)
+    assert store.retention()["measurements"] == 30  # unchanged
+
+
+def test_dead_letters_have_a_retention_and_a_row_cap(store):
+    result = runner.invoke(top, ["iot", "retention", "dead_letters", "7", "--max-rows", "5", "--db", db_url(store)])
+    assert result.exit_code == 0, result.output
+    assert "5 per channel" in result.output and store.retention()["dead_letters"] == 7
+    flooding = Pipeline(store, PipelineSettings(max_payload_bytes=1024, rollup_every_s=0)).start()
+    for i in range(12):
+        flooding.submit(Inbound("mqtt", "factoryos/ev/body/line-1/press/measurement", b"garbage %d" % i))
+    assert flooding.wait_idle()
+    flooding.stop()
+    assert [d["raw"] for d in iot_service.dead_letters(store.engine)] == [b"garbage %d" % i for i in range(11, 6, -1)]
+    assert runner.invoke(top, ["iot", "prune", "--db", db_url(store)]).exit_code == 0
+
+
+def test_a_flood_of_megabyte_garbage_keeps_a_bounded_part_of_each(store):
+    """What is kept of a dead letter is bounded (its first 64 KiB, its length and hash), so a flood of large
+    garbage messages cannot fill the disk; the cap on their number bounds the rest."""
+    store.set_retention("dead_letters", max_rows=3)
+    pipeline = Pipeline(store, PipelineSettings(rollup_every_s=0)).start()
+    floods = [bytes([65 + i]) * (1 << 20) for i in range(6)]
+    for payload in floods:
+        pipeline.submit(Inbound("mqtt", "factoryos/ev/body/line-1/press/measurement", payload))
+    assert pipeline.wait_idle()
+    pipeline.stop()
+    with Session(store.engine) as session:
+        kept = session.execute(select(DeadLetter.raw, DeadLetter.raw_length, DeadLetter.raw_sha256)).all()
+    assert len(kept) == 3
+    assert sum(len(raw) for raw, _, _ in kept) <= 3 * 64 * 1024
+    for raw, length, digest in kept:
+        [whole] = [p for p in floods if p.startswith(raw)]
+        assert length == len(whole) == 1 << 20 and digest == hashlib.sha256(whole).hexdigest()
+    assert "exceeds" in iot_service.dead_letters(store.engine)[0]["reason"]
+
+
+def test_oee_by_day_over_an_absurd_range_is_refused(store):
+    window = ["--from", "0001-01-01T00:00:00+00:00", "--to", "9999-12-31T00:00:00+00:00", "--db", db_url(store)]
+    for by in ("day", "shift"):
+        result = runner.invoke(top, ["oee", "--ideal-cycle", "60", "--by", by, *window])
+        assert isinstance(result.exception, FactoryosError), result.output
+        assert "at most 3,653 days" in str(result.exception)
+
+
+def test_stats_counts_the_rows_of_each_kind(store):
+    pipeline = Pipeline(store).start()
+    topic = "factoryos/ev/body/line-1/press/"
+    bodies = [
+        ("measurement", {"seq": 1, "name": "force", "value": 1.0, "unit": "kN"}),
+        ("measurement", {"seq": 2, "name": "force", "value": 2.0, "unit": "kN"}),
+        ("state", {"seq": 3, "state": "running"}),
+        ("count", {"seq": 4, "good": 3}),
+        ("operation", {"seq": 5, "work_order": "w1", "operation": "op", "phase": "started"}),
+        ("test", {"seq": 6, "serial": "s1", "test": "eol", "result": "pass"}),
+        ("alarm", {"seq": 7, "code": "E1"}),
+        ("alarm", {"seq": 8, "code": "E2"}),
+    ]
+    for kind, body in bodies:
+        pipeline.submit(Inbound("mqtt", topic + kind, json.dumps(body).encode()))
+    pipeline.submit(Inbound("mqtt", topic + "measurement", b"not json"))
+    assert pipeline.wait_idle()
+    pipeline.stop()
+    result = runner.invoke(top, ["iot", "stats", "--json", "--db", db_url(store)])
+    assert result.exit_code == 0, result.output
+    expected = {"measurements": 2, "states": 1, "counts": 1, "operations": 1, "tests": 1, "alarms": 2}
+    assert json.loads(result.output) == expected | {"dead_letters": 1}
+    table = runner.invoke(top, ["iot", "stats", "--db", db_url(store)])
+    assert "measurements" in table.output and "dead_letters" in table.output

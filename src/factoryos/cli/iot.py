@@ -1,4 +1,4 @@
-"""`factoryos ingest`, `factoryos oee` and `factoryos iot dead-letters|retention|prune|rollup`."""
+"""`factoryos ingest`, `factoryos oee` and `factoryos iot stats|dead-letters|retention|prune|rollup`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from factoryos.model.errors import FactoryosError
 app = typer.Typer(help="The floor's telemetry: dead letters, retention, rollups.", no_args_is_help=True)
 
 DEFAULT_SHIFTS = "early=06:00-14:00,late=14:00-22:00,night=22:00-06:00"
+MAX_WINDOWED_SPAN = timedelta(days=3653)  # OEE by day or shift holds a window per day or shift
 
 
 def ingest(
@@ -114,6 +115,11 @@ def oee(
     start = _when(from_, end - timedelta(hours=24))
     if start >= end:
         raise FactoryosError("--from must be before --to")
+    if by in ("shift", "day") and end - start > MAX_WINDOWED_SPAN:
+        raise FactoryosError(
+            f"--by {by} from {start.date().isoformat()} to {end.date().isoformat()} is {(end - start).days:,} days; "
+            f"at most {MAX_WINDOWED_SPAN.days:,} days (ten years) at a time"
+        )
     if ideal_cycle is not None:
         cycles: dict[str, float] | float = ideal_cycle
     elif plant is not None:
@@ -202,24 +208,27 @@ def dead_letters(
 @app.command()
 def retention(
     series: Annotated[
-        str | None, typer.Argument(help="measurements, state_changes, counts, rollups_1m, rollups_1h")
+        str | None,
+        typer.Argument(help="measurements, state_changes, counts, rollups_1m, rollups_1h or dead_letters"),
     ] = None,
     days: Annotated[float | None, typer.Argument(help="Days to keep.")] = None,
+    max_rows: Annotated[
+        int | None, typer.Option("--max-rows", help="dead_letters: how many to keep per channel at most.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Show the retention settings, or set one series' days to keep."""
+    """Show the retention settings, or set one series' days to keep (and the dead letters' row cap)."""
     from factoryos.services import ingest as service
 
     engine = open_store(db)
-    if series is None:
-        settings = service.retention(engine)
-    elif days is None:
-        raise FactoryosError("give the days to keep, a positive number")
-    else:
-        settings = service.set_retention(engine, series, days)
-    table = Table("series", "days kept")
-    for name, keep in settings.items():
-        table.add_row(name, f"{keep:g}")
+    if series is not None and days is None and max_rows is None:
+        raise FactoryosError("give the days to keep (a positive number) or --max-rows")
+    if series is not None:
+        service.set_retention(engine, series, days, max_rows)
+    settings = service.retention(engine)
+    table = Table("series", "days kept", "rows kept at most")
+    for name, (keep, cap) in settings.items():
+        table.add_row(name, f"{keep:g}", "" if cap is None else f"{cap:,} per channel")
     console.print(table)
 
 
@@ -245,3 +254,21 @@ def rollup(
     start = _when(from_, end)
     run(open_store(db), start, end)
     console.print(f"rollups recomputed from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
+
+
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Rows the store holds per kind of reading, and the dead letters: is the ingester keeping up?"""
+    from factoryos.services.ingest import stats as held
+
+    counts = held(open_store(db, create=False))
+    if as_json:
+        print(json.dumps(counts))
+        return
+    table = Table("kind", "rows")
+    for kind, n in counts.items():
+        table.add_row(kind, f"{n:,}")
+    console.print(table)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from datetime import datetime
 
 import orjson
@@ -32,7 +33,17 @@ from pydantic import ValidationError
 
 from factoryos.iot.messages import DecodeError, Row
 from factoryos.model.events import EquipmentState, Event, EventKind
-from factoryos.model.readings import CountRow, MeasurementRow, StateChangeRow, event_row, from_us, to_us
+from factoryos.model.readings import (
+    SEQ_MAX,
+    TS_MAX_US,
+    TS_MIN_US,
+    CountRow,
+    MeasurementRow,
+    StateChangeRow,
+    event_row,
+    from_us,
+    to_us,
+)
 
 DEFAULT_PREFIX = "factoryos"
 KINDS = frozenset(k.value for k in EventKind)
@@ -46,7 +57,7 @@ def decode_json(levels: list[str], payload: bytes, now_us: int) -> list[Row]:
         raise DecodeError("topic must be {prefix}/{site}/{equipment path...}/{kind} with no empty level")
     kind = levels[-1]
     if kind not in KINDS:
-        raise DecodeError(f"unknown kind {kind!r} in topic; expected one of {', '.join(sorted(KINDS))}")
+        raise DecodeError(f"unknown kind {_shown(kind)} in topic; expected one of {', '.join(sorted(KINDS))}")
     equipment = "/".join(levels[:-1])
     doc = _loads(payload)
     if not isinstance(doc, dict):
@@ -67,6 +78,8 @@ def _loads(payload: bytes) -> object:
         return json.loads(payload)
     except (ValueError, UnicodeDecodeError) as error:
         raise DecodeError(f"not JSON: {error}") from None
+    except RecursionError:
+        raise DecodeError("not JSON: nested too deeply") from None
 
 
 def _whole_event(doc: dict, equipment: str, kind: str) -> Row:
@@ -78,44 +91,44 @@ def _whole_event(doc: dict, equipment: str, kind: str) -> Row:
         raise DecodeError(f"event: {where}: {first['msg']}") from None
     if event.equipment != equipment or event.kind.value != kind:
         raise DecodeError(
-            f"event is {event.kind.value} of {event.equipment!r} but the topic says {kind} of {equipment!r}"
+            f"event is {event.kind.value} of {event.equipment!r} but the topic says {kind} of {_shown(equipment)}"
         )
     return event_row(event)
 
 
 def _compact(doc: dict, site: str, equipment: str, kind: str, now_us: int) -> Row:
     seq = doc.get("seq")
-    if type(seq) is not int or seq < 0:
-        raise DecodeError(f"seq must be a non-negative integer, got {seq!r}")
+    if type(seq) is not int or not 0 <= seq <= SEQ_MAX:
+        raise DecodeError(f"seq must be an integer from 0 to 2**63-1, got {_shown(seq)}")
     source = doc.get("source", equipment)
     if not isinstance(source, str) or not source:
-        raise DecodeError(f"source must be a non-empty string, got {source!r}")
+        raise DecodeError(f"source must be a non-empty string, got {_shown(source)}")
     ts_us = _timestamp(doc.get("ts"), now_us)
     if kind == "measurement":
         name, value, unit = doc.get("name"), doc.get("value"), doc.get("unit")
         if not isinstance(name, str) or not name:
-            raise DecodeError(f"measurement name must be a non-empty string, got {name!r}")
-        if type(value) not in (int, float) or not math.isfinite(value):
-            raise DecodeError(f"measurement value must be a finite number, got {value!r}")
+            raise DecodeError(f"measurement name must be a non-empty string, got {_shown(name)}")
+        if type(value) not in (int, float) or abs(value) > sys.float_info.max or not math.isfinite(value):
+            raise DecodeError(f"measurement value must be a finite number, got {_shown(value)}")
         if not isinstance(unit, str) or not unit:
-            raise DecodeError(f"measurement unit must be a non-empty string, got {unit!r}")
+            raise DecodeError(f"measurement unit must be a non-empty string, got {_shown(unit)}")
         return MeasurementRow(ts_us, site, equipment, name, float(value), unit, source, seq)
     if kind == "state":
         state, reason = doc.get("state"), doc.get("reason")
         if not isinstance(state, str) or state not in STATES:
-            raise DecodeError(f"state must be one of {', '.join(sorted(STATES))}, got {state!r}")
+            raise DecodeError(f"state must be one of {', '.join(sorted(STATES))}, got {_shown(state)}")
         if reason is not None and not isinstance(reason, str):
-            raise DecodeError(f"state reason must be a string, got {reason!r}")
+            raise DecodeError(f"state reason must be a string, got {_shown(reason)}")
         return StateChangeRow(ts_us, site, equipment, state, reason, source, seq)
     if kind == "count":
         good, scrap, rework = (doc.get(k, 0) for k in ("good", "scrap", "rework"))
         if any(type(n) is not int or n < 0 for n in (good, scrap, rework)) or good + scrap + rework == 0:
             raise DecodeError(
-                f"count needs non-negative integers good/scrap/rework, at least one unit; got {doc!r}"[:300]
+                f"count needs non-negative integers good/scrap/rework, at least one unit; got {_shown(doc)}"
             )
         material = doc.get("material")
         if material is not None and not isinstance(material, str):
-            raise DecodeError(f"count material must be a string, got {material!r}")
+            raise DecodeError(f"count material must be a string, got {_shown(material)}")
         return CountRow(ts_us, site, equipment, good, scrap, rework, material, source, seq)
     payload = {k: v for k, v in doc.items() if k not in _ENVELOPE}
     try:
@@ -130,14 +143,27 @@ def _compact(doc: dict, site: str, equipment: str, kind: str, now_us: int) -> Ro
 def _timestamp(ts: object, now_us: int) -> int:
     if ts is None:
         return now_us
-    if type(ts) in (int, float) and math.isfinite(ts):
-        return int(ts * 1000)
-    if isinstance(ts, str):
+    if type(ts) is int or (type(ts) is float and math.isfinite(ts)):
+        ts_us = ts * 1000
+    elif isinstance(ts, str):
         try:
             parsed = datetime.fromisoformat(ts)
         except ValueError:
-            raise DecodeError(f"ts is not an ISO-8601 timestamp: {ts!r}") from None
+            raise DecodeError(f"ts is not an ISO-8601 timestamp: {_shown(ts)}") from None
         if parsed.tzinfo is None:
-            raise DecodeError(f"ts must carry a time zone (e.g. Z): {ts!r}")
-        return to_us(parsed)
-    raise DecodeError(f"ts must be ISO-8601 text or epoch milliseconds, got {ts!r}")
+            raise DecodeError(f"ts must carry a time zone (e.g. Z): {_shown(ts)}")
+        ts_us = to_us(parsed)
+    else:
+        raise DecodeError(f"ts must be ISO-8601 text or epoch milliseconds, got {_shown(ts)}")
+    if not TS_MIN_US <= ts_us < TS_MAX_US:
+        raise DecodeError(f"ts {_shown(ts)} is outside 1970-01-01 .. 2100-01-01")
+    return int(ts_us)
+
+
+def _shown(value: object, length: int = 80) -> str:
+    """A value as it appears in a reason: its repr, cut short (an integer of thousands of digits has none)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"an integer of {value.bit_length()} bits" if isinstance(value, int) else "a value"
+    return text if len(text) <= length else f"{text[:length]}..."

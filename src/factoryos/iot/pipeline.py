@@ -4,10 +4,13 @@ Connectors `submit` messages into a bounded queue; `submit` blocks when the queu
 connector reading, so a slow store makes the broker hold the messages (MQTT QoS 1 with manual acks and a
 receive maximum). A decoding thread takes up to `batch_size` messages and turns them into rows; a writing
 thread stores each batch in one transaction and then acks every message of it (batched `Ack`s in one call
-per sender). A message that cannot be decoded or whose readings fail validation goes to the dead letters
-in that same transaction, with its raw payload and the reason; nothing makes the worker stop. If the store
-fails, the batch is retried and never acked, so after a crash the broker delivers it again and the
-idempotent insert drops what was already stored.
+per sender). A message that cannot be decoded or whose readings fail validation (the database could not
+store them, they are out of range, ...) goes to the dead letters in that same transaction, with its raw
+payload and the reason; so does a message with a reading that conflicts with one stored under the same
+(source, seq), and one the database refuses all the same (found by halving the batch). Nothing makes the
+worker stop, and no message is retried for its data. If the store fails (down, locked), the batch is retried
+and never acked, so after a crash the broker delivers it again and the idempotent insert drops what was
+already stored.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from factoryos.iot.jsonlayout import DEFAULT_PREFIX, decode_json
 from factoryos.iot.messages import Ack, Decoded, DecodeError, Inbound, Row
 from factoryos.iot.sparkplug import NAMESPACE, SparkplugHost, parse_topic
 from factoryos.iot.validate import Checker, Rules
-from factoryos.store.timeseries import Batch, DeadLetterRow, TelemetryStore
+from factoryos.store.timeseries import Batch, Conflict, DeadLetterRow, TelemetryStore, rejects_data
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,7 @@ class Pipeline:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._pending_rollup: tuple[int, int] | None = None
+        self._letter_channels: set[str] = set()
         self._last_rollup = time.monotonic()
         self._submitted_lock = threading.Lock()
         self._submitted = 0
@@ -140,18 +145,20 @@ class Pipeline:
         """Decode and validate messages into one batch; returns it and the rebirths to request."""
         batch = Batch()
         rebirths = []
-        others: list[Row] = []
         sort, sort_measurements, measurements = self._check.sort, self._check.measurements, batch.measurements
+        add, mark = batch.add, batch.mark
         now_us = time.time_ns() // 1000
         for message in messages:
             try:
                 decoded = self.decode(message, now_us)
             except DecodeError as error:
                 self._dead_letter(batch, message, str(error))
+                mark()
                 continue
             except Exception as error:  # a decoder bug must not stop the ingester either
                 log.exception("decoder failed on %s", message.topic)
                 self._dead_letter(batch, message, f"decoder error: {type(error).__name__}: {error}")
+                mark()
                 continue
             if type(decoded) is list:
                 rows, problems = decoded, []
@@ -161,16 +168,17 @@ class Pipeline:
                 batch.births.extend(decoded.births)
                 if decoded.rebirth is not None:
                     rebirths.append(decoded.rebirth)
+            others: list[Row] = []
             sort(rows, measurements, others, problems)
+            for row in others:
+                add(row)
             if problems:
                 self._dead_letter(batch, message, "; ".join(problems))
-        for row in others:
-            batch.add(row)
+            mark()
         return batch, rebirths
 
     def _dead_letter(self, batch: Batch, message: Inbound, reason: str) -> None:
-        raw = message.payload[: self.settings.max_payload_bytes]
-        batch.dead_letters.append(DeadLetterRow(message.channel, message.topic, reason[:2000], raw))
+        batch.dead_letters.append(DeadLetterRow(message.channel, message.topic, reason[:2000], message.payload))
 
     def _decode_loop(self) -> None:
         while True:
@@ -184,7 +192,7 @@ class Pipeline:
     def _write_loop(self) -> None:
         while (work := self._decoded.get()) is not None:
             messages, batch, rebirths = work
-            if not self._store(batch):
+            if not self._store(batch, messages):
                 return  # stopping while the store is down: nothing acked, the broker keeps it
             _acknowledge(messages)
             self._done(messages, batch)
@@ -217,23 +225,76 @@ class Pipeline:
                     return messages
                 time.sleep(min(remaining, POLL_S))
 
-    def _store(self, batch: Batch) -> bool:
+    def _store(self, batch: Batch, messages: list[Inbound]) -> bool:
+        """Store a batch of `messages`; False if stopped while the store is down (nothing is then acked).
+
+        What the database refuses is found by halving the batch (by message) down to the one message it
+        refuses, which becomes a dead letter: a poison message is never retried, nor holds up the others.
+        A reading that conflicts with a stored one makes its message a dead letter too."""
+        outcome = self._write(batch)
+        if outcome is None:
+            return False
+        if isinstance(outcome, BaseException):
+            if len(messages) == 1:
+                return self._refused(batch, messages[0], outcome)
+            half = len(messages) // 2
+            return self._store(batch.part(0, half), messages[:half]) and self._store(
+                batch.part(half, len(messages)), messages[half:]
+            )
+        self.stats.stored_rows += batch.rows() - len(outcome)
+        self._count_dead_letters(batch.dead_letters)
+        if outcome:
+            return self._conflicted(batch, messages, outcome)
+        return True
+
+    def _write(self, batch: Batch) -> list[Conflict] | BaseException | None:
+        """The conflicts of a batch once stored, the error if the database refuses its data, or None if
+        stopped while the database is failing (which is retried until then)."""
         delay = 0.1
         while True:
             try:
-                self.store.write(batch)
-                return True
-            except Exception:
+                return self.store.write(batch) or []
+            except Exception as error:
+                if rejects_data(error):
+                    return error
                 self.stats.store_failures += 1
                 log.exception("storing a batch failed; retrying in %.1f s", delay)
                 if self._stop.wait(delay):
-                    return False
+                    return None
                 delay = min(delay * 2, 5.0)
+
+    def _refused(self, batch: Batch, message: Inbound, error: BaseException) -> bool:
+        refusal = str(getattr(error, "orig", None) or error).splitlines()[0][:500]
+        reasons = [letter.reason for letter in batch.dead_letters] + [f"the database refused it: {refusal}"]
+        letter = DeadLetterRow(message.channel, message.topic, "; ".join(reasons), message.payload)
+        return self._letters([letter])
+
+    def _conflicted(self, batch: Batch, messages: list[Inbound], conflicts: list[Conflict]) -> bool:
+        reasons: dict[int, list[str]] = {}
+        for conflict in conflicts:
+            reasons.setdefault(batch.message_of(conflict.rows, conflict.index), []).append(conflict.reason)
+        letters = [
+            DeadLetterRow(messages[i].channel, messages[i].topic, "; ".join(why)[:2000], messages[i].payload)
+            for i, why in reasons.items()
+        ]
+        return self._letters(letters)
+
+    def _letters(self, letters: list[DeadLetterRow]) -> bool:
+        outcome = self._write(Batch(dead_letters=letters))
+        if outcome is None:
+            return False
+        if isinstance(outcome, BaseException):
+            log.error("the database refuses even the dead letters %s: %s", [d.reason for d in letters], outcome)
+        else:
+            self._count_dead_letters(letters)
+        return True
+
+    def _count_dead_letters(self, letters: list[DeadLetterRow]) -> None:
+        self.stats.dead_letters += len(letters)
+        self._letter_channels.update(letter.channel for letter in letters)
 
     def _done(self, messages: list[Inbound], batch: Batch) -> None:
         self.stats.received += len(messages)
-        self.stats.stored_rows += batch.rows()
-        self.stats.dead_letters += len(batch.dead_letters)
         self.stats.batches += 1
         span = batch.ts_range()
         if span is not None:
@@ -244,16 +305,21 @@ class Pipeline:
             self._idle.notify_all()
 
     def _refresh_rollups(self, force: bool = False) -> None:
-        if self._pending_rollup is None:
+        """Every `rollup_every_s`: the rollups of what arrived, and the dead letters kept within their cap."""
+        if self._pending_rollup is None and not self._letter_channels:
             return
         if not force and time.monotonic() - self._last_rollup < self.settings.rollup_every_s:
             return
         try:
-            self.store.refresh_rollups(*self._pending_rollup)
+            if self._pending_rollup is not None:
+                self.store.refresh_rollups(*self._pending_rollup)
+            if self._letter_channels:
+                self.store.prune_dead_letters(datetime.now(UTC), self._letter_channels)
         except Exception:
-            log.exception("refreshing rollups failed; will retry")
+            log.exception("refreshing rollups or pruning dead letters failed; will retry")
             return
         self._pending_rollup = None
+        self._letter_channels = set()
         self._last_rollup = time.monotonic()
 
 

@@ -1,7 +1,9 @@
-"""Checks on decoded readings before they are stored: units, ranges, known equipment.
+"""Checks on decoded readings before they are stored: what the database can hold, units, ranges (the
+plant's sensor limits among them), known equipment.
 
-Decoders already enforce each field's type; these rules are about meaning. A reading that fails is not
-stored; its message goes to the dead letters with the reason.
+Decoders already enforce each field's type; these rules are about meaning and storability. A reading that
+fails is not stored; its message goes to the dead letters with the reason, so that a reading the database
+would refuse never reaches it (and never blocks the readings after it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from dataclasses import dataclass, field
 from factoryos.iot.messages import Row
 from factoryos.model.events import EquipmentState
 from factoryos.model.plant import Plant
-from factoryos.model.readings import CountRow, MeasurementRow, StateChangeRow
+from factoryos.model.readings import (
+    SEQ_MAX,
+    TS_MAX_US,
+    TS_MIN_US,
+    CountRow,
+    MeasurementRow,
+    StateChangeRow,
+    unstorable,
+)
 
 # Units a reading may carry: SI and the customary shop-floor ones, UCUM-style spellings, "1" for none.
 UNITS = frozenset().union(
@@ -43,9 +53,19 @@ class Limits:
 
 @dataclass(frozen=True)
 class Rules:
+    """What readings are accepted.
+
+    limits: by reading name, for any equipment. sensor_limits: by (equipment path, reading name), from the
+    plant's equipment classes; they take precedence. equipment: the paths accepted (None: any).
+    """
+
     limits: Mapping[str, Limits] = field(default_factory=dict)
-    equipment: Collection[str] | None = None  # None: any equipment is accepted
+    equipment: Collection[str] | None = None
     units: Collection[str] = UNITS
+    sensor_limits: Mapping[tuple[str, str], Limits] = field(default_factory=dict)
+
+    def limits_of(self, equipment: str, name: str) -> Limits | None:
+        return self.sensor_limits.get((equipment, name)) or self.limits.get(name)
 
     @classmethod
     def for_plant(cls, plant: Plant, limits: Mapping[str, Limits] | None = None) -> Rules:
@@ -62,6 +82,9 @@ class Rules:
 
 def check(rules: Rules, row: Row) -> str | None:
     """Why the reading must not be stored, or None if it is fine."""
+    problem = unstorable(row)
+    if problem is not None:
+        return f"{_short(row.equipment)}: {problem}"
     if rules.equipment is not None and row.equipment not in rules.equipment:
         return f"unknown equipment {row.equipment!r}"
     kind = type(row)
@@ -74,6 +97,10 @@ def check(rules: Rules, row: Row) -> str | None:
     return None
 
 
+def _short(text: str, length: int = 80) -> str:
+    return text if len(text) <= length else f"{text[:length]}..."
+
+
 def _measurement(rules: Rules, row: MeasurementRow) -> str | None:
     value, unit = row.value, row.unit
     where = f"{row.equipment} {row.name}"
@@ -84,7 +111,7 @@ def _measurement(rules: Rules, row: MeasurementRow) -> str | None:
     floor = PHYSICAL_MINIMUM.get(unit)
     if floor is not None and value < floor:
         return f"{where}: {value} {unit} is below the physical minimum {floor}"
-    limits = rules.limits.get(row.name)
+    limits = rules.limits_of(row.equipment, row.name)
     if limits is None:
         return None
     if limits.unit is not None and unit != limits.unit:
@@ -95,14 +122,15 @@ def _measurement(rules: Rules, row: MeasurementRow) -> str | None:
 
 
 class Checker:
-    """`check` for a stream: what depends only on a measurement's series (equipment, name, unit) — known
-    equipment, known unit, its limits — is worked out once per series, leaving a range test per reading.
+    """`check` for a stream: what depends only on a measurement's series (site, equipment, name, unit,
+    source) — text the store takes, known equipment, known unit, its limits — is worked out once per series,
+    leaving range tests (value, timestamp, seq) per reading.
     Anything outside the fast path gets the full `check`, so the reasons are the same."""
 
     def __init__(self, rules: Rules, max_series: int = 100_000) -> None:
         self.rules = rules
         self.max_series = max_series
-        self._bounds: dict[tuple[str, str, str], tuple[float, float]] = {}
+        self._bounds: dict[tuple[str, str, str, str, str], tuple[float, float]] = {}
 
     def __call__(self, row: Row) -> str | None:
         """Why `row` is refused, or None."""
@@ -126,11 +154,12 @@ class Checker:
 
     def measurements(self, rows: Iterable[tuple], accepted: list[tuple], problems: list[str]) -> None:
         """Check measurements (MeasurementRows, or plain tuples in their column order; a Sparkplug payload
-        carries many): a range test per reading, the full `check` for what falls outside it."""
+        carries many): range tests per reading, the full `check` for what falls outside them."""
         bounds_of = self._bounds.get
         for row in rows:
-            bounds = bounds_of((row[2], row[3], row[5])) or self._learn(MeasurementRow._make(row))
-            if bounds[0] <= row[4] <= bounds[1]:  # never true for NaN, nor for a series that is refused
+            bounds = bounds_of((row[1], row[2], row[3], row[5], row[6])) or self._learn(MeasurementRow._make(row))
+            # never true for NaN, nor for a series that is refused
+            if bounds[0] <= row[4] <= bounds[1] and TS_MIN_US <= row[0] < TS_MAX_US and 0 <= row[7] <= SEQ_MAX:
                 accepted.append(row)
                 continue
             reason = check(self.rules, MeasurementRow._make(row))
@@ -142,14 +171,15 @@ class Checker:
     def _learn(self, row: MeasurementRow) -> tuple[float, float]:
         if len(self._bounds) >= self.max_series:
             self._bounds.clear()
-        bounds = self._bounds[(row.equipment, row.name, row.unit)] = self._series_bounds(row)
+        bounds = self._bounds[(row.site, row.equipment, row.name, row.unit, row.source)] = self._series_bounds(row)
         return bounds
 
     def _series_bounds(self, row: MeasurementRow) -> tuple[float, float]:
         rules = self.rules
-        limits = rules.limits.get(row.name) or Limits()
+        limits = rules.limits_of(row.equipment, row.name) or Limits()
         if (
-            (rules.equipment is not None and row.equipment not in rules.equipment)
+            unstorable(row._replace(ts_us=TS_MIN_US, seq=0)) is not None
+            or (rules.equipment is not None and row.equipment not in rules.equipment)
             or row.unit not in rules.units
             or (limits.unit is not None and row.unit != limits.unit)
         ):

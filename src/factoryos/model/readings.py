@@ -57,6 +57,19 @@ class CountRow(NamedTuple):
 
 Reading = MeasurementRow | StateChangeRow | CountRow
 
+INGEST_CHANNELS = ("mqtt", "opcua")
+"""The channels connectors receive readings on (a dead letter's channel): their dead letters are capped and
+pruned, unlike a rejected order's."""
+
+# What a reading's fields may hold, so that every database stores it: text no longer than its column and
+# without NUL characters (PostgreSQL refuses them), integers within their column (64-bit seq and timestamps,
+# 32-bit counts), timestamps in a plausible window.
+SITE_LENGTH, EQUIPMENT_LENGTH, NAME_LENGTH, UNIT_LENGTH, SOURCE_LENGTH = 64, 300, 200, 32, 200
+STATE_LENGTH, MATERIAL_LENGTH = 16, 64
+SEQ_MAX = 2**63 - 1
+COUNT_MAX = 2**31 - 1
+TS_MIN_US, TS_MAX_US = 0, 4_102_444_800_000_000  # 1970-01-01 .. 2100-01-01 UTC
+
 
 @dataclass
 class BirthRow:
@@ -109,3 +122,50 @@ def event_row(event: Event) -> Reading | Event:
             event.seq,
         )
     return event
+
+
+_TEXT_FIELDS = {
+    MeasurementRow: (
+        ("site", SITE_LENGTH),
+        ("equipment", EQUIPMENT_LENGTH),
+        ("name", NAME_LENGTH),
+        ("unit", UNIT_LENGTH),
+        ("source", SOURCE_LENGTH),
+    ),
+    StateChangeRow: (
+        ("site", SITE_LENGTH),
+        ("equipment", EQUIPMENT_LENGTH),
+        ("state", STATE_LENGTH),
+        ("reason", None),
+        ("source", SOURCE_LENGTH),
+    ),
+    CountRow: (
+        ("site", SITE_LENGTH),
+        ("equipment", EQUIPMENT_LENGTH),
+        ("material", MATERIAL_LENGTH),
+        ("source", SOURCE_LENGTH),
+    ),
+    Event: (("site", SITE_LENGTH), ("equipment", EQUIPMENT_LENGTH), ("source", SOURCE_LENGTH)),
+}
+
+
+def unstorable(reading: Reading | Event) -> str | None:
+    """Why a database could not store `reading` (or an event of a kind without a table of its own) as it
+    is, or None."""
+    kind = type(reading)
+    for name, length in _TEXT_FIELDS[kind]:
+        text = getattr(reading, name)
+        if text is None:
+            continue
+        if length is not None and len(text) > length:
+            return f"{name} of {len(text)} characters is longer than {length}"
+        if "\x00" in text:
+            return f"{name} contains a NUL character"
+    ts_us = to_us(reading.ts) if kind is Event else reading.ts_us
+    if not TS_MIN_US <= ts_us < TS_MAX_US:
+        return f"timestamp {ts_us} us is outside 1970-01-01 .. 2100-01-01"
+    if not 0 <= reading.seq <= SEQ_MAX:
+        return f"seq {reading.seq} is outside 0 .. 2**63-1"
+    if kind is CountRow and max(reading.good, reading.scrap, reading.rework) > COUNT_MAX:
+        return f"a count above {COUNT_MAX} units"
+    return None

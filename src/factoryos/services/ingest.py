@@ -121,16 +121,17 @@ def dead_letters(engine: Engine, channel: str | None = None, limit: int = 20) ->
         ]
 
 
-def retention(engine: Engine) -> dict[str, float]:
-    """Days kept per series."""
-    return TelemetryStore(engine).retention()
-
-
-def set_retention(engine: Engine, series: str, keep_days: float) -> dict[str, float]:
-    """Keep `series` for `keep_days`; returns the settings now in force."""
+def retention(engine: Engine) -> dict[str, tuple[float, int | None]]:
+    """Per series: the days kept, and the most rows kept per channel (the dead letters only)."""
     store = TelemetryStore(engine)
-    store.set_retention(series, keep_days)
-    return store.retention()
+    cap = store.dead_letter_cap()
+    return {series: (days, cap if series == "dead_letters" else None) for series, days in store.retention().items()}
+
+
+def set_retention(engine: Engine, series: str, keep_days: float | None, max_rows: int | None = None) -> None:
+    """Keep `series` for `keep_days` (a finite number of days above 0), and the dead letters to `max_rows`
+    per channel."""
+    TelemetryStore(engine).set_retention(series, keep_days, max_rows)
 
 
 def prune(engine: Engine, now: datetime) -> dict[str, int]:
@@ -141,3 +142,8 @@ def prune(engine: Engine, now: datetime) -> dict[str, int]:
 def rollup(engine: Engine, start: datetime, end: datetime) -> None:
     """Recompute the 1-minute and 1-hour rollups of [start, end]."""
     TelemetryStore(engine).refresh_rollups(to_us(start), to_us(end))
+
+
+def stats(engine: Engine) -> dict[str, int]:
+    """Rows held per kind: measurements, states, counts, operations, tests, alarms and dead letters."""
+    return TelemetryStore(engine).row_counts()

@@ -1,20 +1,26 @@
 """The floor's events and the dead letters, kept in the database.
 
 `SqlEventStore` is the persistent `EventStore` behind the bus: an insert that skips keys already stored,
-so a redelivered message is counted once. `record_dead_letter` keeps what was rejected, with the reason.
+so a redelivered message is counted once. `record_dead_letter` keeps what was rejected, with the reason;
+`prune_dead_letters` keeps them within an age and a number per channel.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from factoryos.model.events import Event, EventKind
 from factoryos.store.db import transaction
 from factoryos.store.tables import DeadLetter, EventRecord
+
+RAW_KEPT_BYTES = 64 * 1024
+SOURCE_KEPT_CHARS = 1000
+REASON_KEPT_CHARS = 4000
 
 
 def event_columns(event: Event) -> dict:
@@ -85,16 +91,27 @@ def _stored_keys(session: Session, batch: dict[tuple[str, int], Event]) -> set[t
 
 
 def record_dead_letter(session: Session, channel: str, source: str, reason: str, raw: bytes | str) -> None:
-    """Keep a rejected input with why it was rejected; nothing a user or a machine sent is dropped."""
+    """Keep a rejected input with why it was rejected; nothing a user or a machine sent is dropped.
+
+    At most `RAW_KEPT_BYTES` of it are kept, with its whole length and SHA-256, so that a flood of large
+    garbage cannot fill the disk; the texts are cut to a sane length and made storable (no NUL)."""
+    data = raw.encode("utf-8", "backslashreplace") if isinstance(raw, str) else raw
     session.add(
         DeadLetter(
             received_at=datetime.now(UTC),
-            channel=channel,
-            source=source,
-            reason=reason,
-            raw=raw.encode() if isinstance(raw, str) else raw,
+            channel=_storable(channel, 32),
+            source=_storable(source, SOURCE_KEPT_CHARS),
+            reason=_storable(reason, REASON_KEPT_CHARS),
+            raw=data[:RAW_KEPT_BYTES],
+            raw_length=len(data),
+            raw_sha256=hashlib.sha256(data).hexdigest(),
         )
     )
+
+
+def _storable(text: str, length: int) -> str:
+    text = text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= length else text[: length - 3] + "..."
 
 
 def dead_letters(session: Session, channel: str | None = None, limit: int = 100) -> list[DeadLetter]:
@@ -102,3 +119,18 @@ def dead_letters(session: Session, channel: str | None = None, limit: int = 100)
     if channel:
         query = query.where(DeadLetter.channel == channel)
     return list(session.scalars(query))
+
+
+def prune_dead_letters(session: Session, channels: Iterable[str], before: datetime, max_rows: int) -> int:
+    """Delete the dead letters of `channels` received before `before`, then all but the newest `max_rows`
+    of each channel; returns how many were deleted."""
+    deleted = 0
+    for channel in channels:
+        of_channel = DeadLetter.channel == channel
+        deleted += session.execute(delete(DeadLetter).where(of_channel, DeadLetter.received_at < before)).rowcount
+        oldest_kept = session.scalar(
+            select(DeadLetter.id).where(of_channel).order_by(DeadLetter.id.desc()).offset(max_rows).limit(1)
+        )
+        if oldest_kept is not None:
+            deleted += session.execute(delete(DeadLetter).where(of_channel, DeadLetter.id <= oldest_kept)).rowcount
+    return deleted

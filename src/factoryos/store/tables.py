@@ -212,7 +212,8 @@ class EventRecord(Base):
 
 
 class DeadLetter(Base):
-    """Whatever was rejected (an order, a message, a reading), kept with the reason."""
+    """Whatever was rejected (an order, a message, a reading), kept with the reason: the first bytes of it
+    (`raw`), its whole length and its SHA-256."""
 
     __tablename__ = "dead_letters"
     __table_args__ = (Index("ix_dead_letters_channel", "channel", "id"),)
@@ -222,3 +223,5 @@ class DeadLetter(Base):
     source: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_length: Mapped[int | None] = mapped_column(BigInteger)
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -19,6 +19,15 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from factoryos.model.readings import (
+    EQUIPMENT_LENGTH,
+    MATERIAL_LENGTH,
+    NAME_LENGTH,
+    SITE_LENGTH,
+    SOURCE_LENGTH,
+    STATE_LENGTH,
+    UNIT_LENGTH,
+)
 from factoryos.store.db import Base
 
 MINUTE_US = 60_000_000
@@ -29,12 +38,12 @@ class MeasurementRecord(Base):
     __tablename__ = "measurements"
     __table_args__ = (Index("ix_measurements_ts", "ts_us"),)
     ts_us: Mapped[int] = mapped_column(BigInteger)
-    site: Mapped[str] = mapped_column(String(64))
-    equipment: Mapped[str] = mapped_column(String(300), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
+    equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
     value: Mapped[float] = mapped_column(Float)
-    unit: Mapped[str] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(UNIT_LENGTH))
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
@@ -42,11 +51,11 @@ class StateChangeRecord(Base):
     __tablename__ = "state_changes"
     __table_args__ = (Index("ix_state_changes_ts", "ts_us"),)
     ts_us: Mapped[int] = mapped_column(BigInteger)
-    site: Mapped[str] = mapped_column(String(64))
-    equipment: Mapped[str] = mapped_column(String(300), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16))
+    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
+    equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH), primary_key=True)
+    state: Mapped[str] = mapped_column(String(STATE_LENGTH))
     reason: Mapped[str | None] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
@@ -54,13 +63,13 @@ class CountRecord(Base):
     __tablename__ = "counts"
     __table_args__ = (Index("ix_counts_ts", "ts_us"),)
     ts_us: Mapped[int] = mapped_column(BigInteger)
-    site: Mapped[str] = mapped_column(String(64))
-    equipment: Mapped[str] = mapped_column(String(300), primary_key=True)
+    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
+    equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH), primary_key=True)
     good: Mapped[int] = mapped_column(Integer)
     scrap: Mapped[int] = mapped_column(Integer)
     rework: Mapped[int] = mapped_column(Integer)
-    material: Mapped[str | None] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    material: Mapped[str | None] = mapped_column(String(MATERIAL_LENGTH))
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
@@ -90,11 +99,13 @@ class CountRollup(Base):
 
 
 class RetentionSetting(Base):
-    """How many days each series is kept; `factoryos iot prune` deletes what is older."""
+    """How many days each series is kept, and for the dead letters how many rows at most; `factoryos iot
+    prune` (and the ingester, for its dead letters) deletes the rest."""
 
     __tablename__ = "retention_settings"
     series: Mapped[str] = mapped_column(String(32), primary_key=True)
     keep_days: Mapped[float] = mapped_column(Float)
+    max_rows: Mapped[int | None] = mapped_column(Integer)
 
 
 class SparkplugBirth(Base):

@@ -12,22 +12,34 @@ tables the ingester fills; events of kinds that have no time-series table go to 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import chain
+from typing import NamedTuple
 
-from sqlalchemy import Connection, Engine, Table, delete, func, select, text
+from sqlalchemy import Connection, Engine, Table, delete, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
-from factoryos.model.readings import BirthRow, CountRow, MeasurementRow, StateChangeRow, event_row, from_us, to_us
+from factoryos.model.readings import (
+    INGEST_CHANNELS,
+    BirthRow,
+    CountRow,
+    MeasurementRow,
+    StateChangeRow,
+    event_row,
+    from_us,
+    to_us,
+)
 from factoryos.store.db import transaction
-from factoryos.store.events import SqlEventStore, event_columns, record_dead_letter
-from factoryos.store.tables import EventRecord
+from factoryos.store.events import SqlEventStore, event_columns, prune_dead_letters, record_dead_letter
+from factoryos.store.tables import DeadLetter, EventRecord
 from factoryos.store.telemetry import (
     HOUR_US,
     MINUTE_US,
@@ -46,7 +58,11 @@ DEFAULT_RETENTION_DAYS = {
     "counts": 400.0,
     "rollups_1m": 90.0,
     "rollups_1h": 3650.0,
+    "dead_letters": 30.0,
 }
+DEFAULT_DEAD_LETTER_CAP = 10_000  # per channel: at most 10,000 x 64 KiB of raw payload
+MAX_KEEP_DAYS = 36_500
+MAX_DEAD_LETTER_CAP = 10_000_000
 ROLLUP_PERIODS = {"rollups_1m": MINUTE_US, "rollups_1h": HOUR_US}
 SQLITE_MAX_VARIABLES = 32766  # SQLite's default limit on bound parameters per statement since 3.32
 
@@ -59,9 +75,19 @@ class DeadLetterRow:
     raw: bytes
 
 
+class Conflict(NamedTuple):
+    """A reading whose key (source, seq, ...) is stored with other values: `rows` names the batch's list
+    ("measurements", "states", "counts" or "events") and `index` its place there."""
+
+    rows: str
+    index: int
+    reason: str
+
+
 @dataclass
 class Batch:
-    """What one commit writes."""
+    """What one commit writes. `marks` has, for each message whose rows were added, the lengths of the lists
+    once they were (in `_LISTS` order), so that a batch can be split by message (`part`)."""
 
     measurements: list[tuple] = field(default_factory=list)  # MeasurementRows, or plain tuples in their order
     states: list[StateChangeRow] = field(default_factory=list)
@@ -69,6 +95,33 @@ class Batch:
     events: list[Event] = field(default_factory=list)
     dead_letters: list[DeadLetterRow] = field(default_factory=list)
     births: list[BirthRow] = field(default_factory=list)
+    marks: list[tuple[int, ...]] = field(default_factory=list)
+
+    def mark(self) -> None:
+        """The rows added since the last mark are one message's."""
+        self.marks.append(
+            (
+                len(self.measurements),
+                len(self.states),
+                len(self.counts),
+                len(self.events),
+                len(self.dead_letters),
+                len(self.births),
+            )
+        )
+
+    def part(self, first: int, last: int) -> Batch:
+        """The rows of messages `first` to `last - 1` (by mark)."""
+        begin = self.marks[first - 1] if first else (0,) * len(_LISTS)
+        end = self.marks[last - 1]
+        lists = [getattr(self, name)[b:e] for name, b, e in zip(_LISTS, begin, end, strict=True)]
+        marks = [tuple(n - b for n, b in zip(mark, begin, strict=True)) for mark in self.marks[first:last]]
+        return Batch(*lists, marks=marks)
+
+    def message_of(self, rows: str, index: int) -> int:
+        """The message (by mark) that row `index` of list `rows` came from."""
+        column = _LISTS.index(rows)
+        return bisect_right([mark[column] for mark in self.marks], index)
 
     def add(self, row: MeasurementRow | StateChangeRow | CountRow | Event) -> None:
         kind = type(row)
@@ -87,6 +140,21 @@ class Batch:
     def ts_range(self) -> tuple[int, int] | None:
         stamps = [r[0] for rows in (self.measurements, self.states, self.counts) for r in rows]
         return (min(stamps), max(stamps)) if stamps else None
+
+
+_LISTS = ("measurements", "states", "counts", "events", "dead_letters", "births")
+
+
+def rejects_data(error: BaseException) -> bool:
+    """True when the database refused what it was given (a value out of its column's range, too long, a NUL
+    character, ...), so that trying again cannot help; False when it failed (it is down, locked, ...)."""
+    if isinstance(error, DataError | IntegrityError):
+        return True
+    if isinstance(error, DBAPIError):
+        return False
+    if isinstance(error, StatementError) and error.orig is not None:
+        error = error.orig
+    return isinstance(error, OverflowError | ValueError | TypeError)
 
 
 def _insert_ignore(dialect: str, table: Table, rows: int = 1) -> str:
@@ -120,21 +188,29 @@ class TelemetryStore:
         self._multi_sql: dict[tuple[type, int], str] = {}
         self._events = SqlEventStore(engine)
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        self._event_insert = insert(EventRecord).on_conflict_do_nothing(index_elements=["source", "seq"])
+        self._event_insert = (
+            insert(EventRecord)
+            .on_conflict_do_nothing(index_elements=["source", "seq"])
+            .returning(EventRecord.source, EventRecord.seq)
+        )
 
-    def write(self, batch: Batch) -> None:
-        """Store a batch in one transaction; rows already stored are skipped."""
+    def write(self, batch: Batch) -> list[Conflict]:
+        """Store a batch in one transaction. A row whose key is already stored with the same values is
+        skipped (a redelivery); one stored with other values is not written and comes back as a `Conflict`."""
+        conflicts: list[Conflict] = []
         with transaction(self.engine) as session:
             connection = session.connection()
-            for table, rows in (
-                (MeasurementRecord, batch.measurements),
-                (StateChangeRecord, batch.states),
-                (CountRecord, batch.counts),
+            for name, table, rows in (
+                ("measurements", MeasurementRecord, batch.measurements),
+                ("states", StateChangeRecord, batch.states),
+                ("counts", CountRecord, batch.counts),
             ):
-                if rows:
-                    self._insert(connection, table, rows)
+                if rows and self._insert(connection, table, rows) < len(rows):
+                    conflicts += _conflicts(connection, name, table, rows)
             if batch.events:
-                session.execute(self._event_insert, [event_columns(e) for e in batch.events])
+                inserted = connection.execute(self._event_insert, [event_columns(e) for e in batch.events])
+                if len(inserted.all()) < len(batch.events):
+                    conflicts += _event_conflicts(connection, batch.events)
             for letter in batch.dead_letters:
                 record_dead_letter(session, letter.channel, letter.source, letter.reason, letter.raw)
             for birth in batch.births:
@@ -148,22 +224,25 @@ class TelemetryStore:
                         received_at=datetime.now(UTC),
                     )
                 )
+        return conflicts
 
-    def _insert(self, connection: Connection, table: type, rows: list[tuple]) -> None:
-        """On SQLite, many rows per INSERT statement: the driver releases the GIL once per statement
+    def _insert(self, connection: Connection, table: type, rows: list[tuple]) -> int:
+        """Insert what is not stored yet; returns how many rows were inserted.
+
+        On SQLite, many rows per INSERT statement: the driver releases the GIL once per statement
         executed, not once per row as `executemany` does, so the other threads (the MQTT client, the
         decoder) do not stall the insert row by row; it is also faster alone (1.3-1.6x)."""
         if self._dialect != "sqlite":
-            connection.exec_driver_sql(self._sql[table], rows)
-            return
+            return connection.exec_driver_sql(self._sql[table], rows).rowcount
         largest = 1 << ((SQLITE_MAX_VARIABLES // len(rows[0])).bit_length() - 1)
-        start = 0
+        start = inserted = 0
         for size in _chunk_sizes(len(rows), largest):
             sql = self._multi_sql.get((table, size))
             if sql is None:
                 sql = self._multi_sql[(table, size)] = _insert_ignore("sqlite", table.__table__, size)
-            connection.exec_driver_sql(sql, tuple(chain.from_iterable(rows[start : start + size])))
+            inserted += connection.exec_driver_sql(sql, tuple(chain.from_iterable(rows[start : start + size]))).rowcount
             start += size
+        return inserted
 
     def births(self) -> list[BirthRow]:
         with Session(self.engine) as session:
@@ -282,23 +361,47 @@ class TelemetryStore:
                 session.execute(delete(record).where(record.site == site))
 
     def retention(self) -> dict[str, float]:
+        """Days kept per series."""
         with Session(self.engine) as session:
             stored = dict(session.execute(select(RetentionSetting.series, RetentionSetting.keep_days)).all())
         return {**DEFAULT_RETENTION_DAYS, **stored}
 
-    def set_retention(self, series: str, keep_days: float) -> None:
+    def dead_letter_cap(self) -> int:
+        """Dead letters kept per channel at most."""
+        with Session(self.engine) as session:
+            cap = session.scalar(select(RetentionSetting.max_rows).where(RetentionSetting.series == "dead_letters"))
+        return DEFAULT_DEAD_LETTER_CAP if cap is None else cap
+
+    def set_retention(self, series: str, keep_days: float | None = None, max_rows: int | None = None) -> None:
+        """Keep `series` for `keep_days` (and, for the dead letters, at most `max_rows` per channel)."""
         if series not in DEFAULT_RETENTION_DAYS:
             raise FactoryosError(f"unknown series {series!r}; one of {', '.join(DEFAULT_RETENTION_DAYS)}")
+        if keep_days is not None and not (isinstance(keep_days, int | float) and 0 < keep_days <= MAX_KEEP_DAYS):
+            raise FactoryosError(
+                f"{series}: days to keep must be a number above 0 and at most {MAX_KEEP_DAYS}, got {keep_days}"
+            )
+        if max_rows is not None and (series != "dead_letters" or not 0 < max_rows <= MAX_DEAD_LETTER_CAP):
+            raise FactoryosError(f"a row cap is for dead_letters only, from 1 to {MAX_DEAD_LETTER_CAP}; got {max_rows}")
         with transaction(self.engine) as session:
-            session.merge(RetentionSetting(series=series, keep_days=keep_days))
+            setting = session.get(RetentionSetting, series) or RetentionSetting(
+                series=series, keep_days=DEFAULT_RETENTION_DAYS[series]
+            )
+            if keep_days is not None:
+                setting.keep_days = float(keep_days)
+            if max_rows is not None:
+                setting.max_rows = max_rows
+            session.merge(setting)
 
-    def prune(self, now: datetime) -> dict[str, int]:
-        """Delete rows older than each series' retention; returns rows deleted per series."""
+    def prune(self, now: datetime, channels: Iterable[str] = INGEST_CHANNELS) -> dict[str, int]:
+        """Delete rows older than each series' retention, and the dead letters of `channels` beyond their
+        cap; returns rows deleted per series."""
         now_us = to_us(now)
         deleted = {}
         with transaction(self.engine) as session:
             for series, days in self.retention().items():
                 cutoff = now_us - int(days * 86_400 * 1_000_000)
+                if series == "dead_letters":
+                    continue
                 if series in ROLLUP_PERIODS:
                     period_s = ROLLUP_PERIODS[series] // 1_000_000
                     statements = [
@@ -309,7 +412,78 @@ class TelemetryStore:
                     record = _TABLES[series]
                     statements = [delete(record).where(record.ts_us < cutoff)]
                 deleted[series] = sum(session.execute(s).rowcount for s in statements)
+        deleted["dead_letters"] = self.prune_dead_letters(now, channels)
         return deleted
+
+    def prune_dead_letters(self, now: datetime, channels: Iterable[str]) -> int:
+        """Keep the dead letters of `channels` within their retention and cap; returns how many were deleted."""
+        before = now - timedelta(days=self.retention()["dead_letters"])
+        with transaction(self.engine) as session:
+            return prune_dead_letters(session, channels, before, self.dead_letter_cap())
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows held per kind of reading, and the dead letters."""
+        with Session(self.engine) as session:
+            in_events = dict(session.execute(select(EventRecord.kind, func.count()).group_by(EventRecord.kind)).all())
+            counts = {}
+            for name, record, kind in (
+                ("measurements", MeasurementRecord, EventKind.MEASUREMENT),
+                ("states", StateChangeRecord, EventKind.STATE),
+                ("counts", CountRecord, EventKind.COUNT),
+            ):
+                counts[name] = (session.scalar(select(func.count()).select_from(record)) or 0) + in_events.get(kind, 0)
+            for name, kind in (
+                ("operations", EventKind.OPERATION),
+                ("tests", EventKind.TEST),
+                ("alarms", EventKind.ALARM),
+            ):
+                counts[name] = in_events.get(kind, 0)
+            counts["dead_letters"] = session.scalar(select(func.count()).select_from(DeadLetter)) or 0
+        return counts
+
+
+def _conflicts(connection: Connection, name: str, table: type, rows: list[tuple]) -> list[Conflict]:
+    """The rows whose key is stored with other values (called only when some rows were not inserted)."""
+    columns = [c.name for c in table.__table__.columns]
+    key = [columns.index(c.name) for c in table.__table__.primary_key.columns]
+    by_source: dict[str, list[int]] = {}
+    for row in rows:
+        by_source.setdefault(row[-2], []).append(row[-1])
+    stored: dict[tuple, tuple] = {}
+    for source, seqs in by_source.items():
+        for start in range(0, len(seqs), 5000):
+            query = select(*table.__table__.columns).where(
+                table.source == source, table.seq.in_(seqs[start : start + 5000])
+            )
+            for found in connection.execute(query):
+                stored[tuple(found[i] for i in key)] = tuple(found)
+    conflicts = []
+    for index, row in enumerate(rows):
+        kept = stored.get(tuple(row[i] for i in key))
+        if kept is not None and kept != tuple(row):
+            pairs = zip(columns, kept, row, strict=True)
+            changed = ", ".join(f"{column} {old!r} -> {new!r}" for column, old, new in pairs if old != new)
+            reason = f"conflict: seq {row[-1]} of {row[-2]} is stored with other values ({changed})"
+            conflicts.append(Conflict(name, index, reason))
+    return conflicts
+
+
+def _event_conflicts(connection: Connection, events: list[Event]) -> list[Conflict]:
+    stored: dict[tuple[str, int], tuple] = {}
+    keys = sorted({event.key for event in events})
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        query = select(EventRecord).where(tuple_(EventRecord.source, EventRecord.seq).in_(chunk))
+        for found in connection.execute(query):
+            ts = found.ts if found.ts.tzinfo else found.ts.replace(tzinfo=UTC)
+            stored[(found.source, found.seq)] = (found.equipment, found.kind, found.payload, to_us(ts))
+    conflicts = []
+    for index, event in enumerate(events):
+        kept = stored.get(event.key)
+        if kept is not None and kept != (event.equipment, event.kind.value, event.payload, to_us(event.ts)):
+            reason = f"conflict: seq {event.seq} of {event.source} is stored as another {kept[1]} event"
+            conflicts.append(Conflict("events", index, reason))
+    return conflicts
 
 
 _FROM_RAW = (
