@@ -15,6 +15,8 @@ cut of the family order, and compiling stops with an error past `MAX_NODES`.
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,28 +87,134 @@ def _clause(
 
 
 def family_order(product: Product, clauses: Sequence[Clause]) -> list[str]:
-    """Families in an order that keeps few clauses open across each cut (greedy), free families last."""
-    families = list(product.option_families)
-    touching: dict[str, list[int]] = {f: [] for f in families}
+    """Families in the order that promises the smallest diagram of a few candidates (the product's own
+    order, a greedy that keeps the frontier small, a breadth-first sweep of the rules' graph), free families last."""
+    touching: dict[str, list[int]] = {f: [] for f in product.option_families}
     for k, clause in enumerate(clauses):
         for family, _ in clause.literals:
             touching[family].append(k)
-    unplaced = [len(c.literals) for c in clauses]
+    bound = [f for f in product.option_families if touching[f]]
+    neighbours: dict[str, set[str]] = {f: set() for f in bound}
+    for clause in clauses:
+        for f, _ in clause.literals:
+            neighbours[f].update(g for g, _ in clause.literals if g != f)
+    candidates = [bound, _frontier_order(bound, neighbours), _breadth_first_order(bound, neighbours)]
+    best = min(candidates, key=lambda order: _estimated_nodes(order, clauses, product))
+    return best + [f for f in product.option_families if not touching[f]]
+
+
+def _frontier_order(families: Sequence[str], neighbours: Mapping[str, set[str]]) -> list[str]:
+    """Next the family that grows the frontier (placed families with a rule to an unplaced one) the least."""
     order: list[str] = []
-    left = [f for f in families if touching[f]]
-    while left:
+    placed: set[str] = set()
+    waiting = {f: len(neighbours[f]) for f in families}
+    while len(order) < len(families):
+        near = {g for f in order for g in neighbours[f]} - placed
+        pool = near or set(families) - placed
 
-        def growth(family: str) -> tuple[int, int]:
-            opened = sum(1 for k in touching[family] if unplaced[k] == len(clauses[k].literals) and unplaced[k] > 1)
-            closed = sum(1 for k in touching[family] if unplaced[k] == 1)
-            return opened - closed, -len(touching[family])
+        def growth(family: str) -> tuple[int, int, int]:
+            closed = sum(1 for g in neighbours[family] if g in placed and waiting[g] == 1)
+            opens = int(waiting[family] > sum(1 for g in neighbours[family] if g in placed))
+            return opens - closed, waiting[family], families.index(family)
 
-        best = min(left, key=growth)
-        left.remove(best)
+        best = min(pool, key=growth)
         order.append(best)
-        for k in touching[best]:
-            unplaced[k] -= 1
-    return order + [f for f in families if not touching[f]]
+        placed.add(best)
+        for g in neighbours[best]:
+            waiting[g] -= 1
+    return order
+
+
+def _breadth_first_order(families: Sequence[str], neighbours: Mapping[str, set[str]]) -> list[str]:
+    """Cuthill-McKee: breadth first from a least-connected family, neighbours by increasing degree."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for start in sorted(families, key=lambda f: len(neighbours[f])):
+        if start in seen:
+            continue
+        seen.add(start)
+        queue = [start]
+        while queue:
+            family = queue.pop(0)
+            order.append(family)
+            for g in sorted(neighbours[family] - seen, key=lambda g: (len(neighbours[g]), families.index(g))):
+                seen.add(g)
+                queue.append(g)
+    return order
+
+
+def _estimated_nodes(order: Sequence[str], clauses: Sequence[Clause], product: Product) -> float:
+    """Sum over cuts of 2 ** min(open clauses, bits to tell apart the earlier families that open clauses
+    still depend on): a bound on the nodes of each layer."""
+    position = {f: i for i, f in enumerate(order)}
+    width = [0.0] * (len(order) + 1)
+    bits = [0.0] * (len(order) + 1)
+    reach = dict.fromkeys(order, -1)
+    for clause in filter(lambda c: c.literals, clauses):
+        places = [position[f] for f, _ in clause.literals]
+        width[min(places)] += 1
+        width[max(places)] -= 1
+        for f, _ in clause.literals:
+            reach[f] = max(reach[f], max(places))
+    for f, last in reach.items():
+        if position[f] < last:
+            weight = math.log2(len(product.option_families[f].options))
+            bits[position[f]] += weight
+            bits[last] -= weight
+    total, open_clauses, open_bits = 0.0, 0.0, 0.0
+    for i in range(len(order)):
+        open_clauses += width[i]
+        open_bits += bits[i]
+        total += 2 ** min(open_clauses, open_bits)
+    return total
+
+
+class _Cut:
+    """The open clauses between layer `i` and the next, by what they still ask of the later families: clauses
+    asking the same are one, and a clause implied by another open one (its later literals a superset) drops."""
+
+    def __init__(self, clauses: Sequence[Clause], position: Mapping[str, int], i: int, crossing: Sequence[int]):
+        futures: dict[int, dict[str, frozenset[str]]] = {
+            k: {f: a for f, a in clauses[k].literals if position[f] > i} for k in crossing
+        }
+        representative: dict[frozenset[tuple[str, frozenset[str]]], int] = {}
+        self.moves: dict[int, int] = {}
+        by_families: dict[frozenset[str], list[int]] = {}
+        for k in sorted(crossing):
+            key = frozenset(futures[k].items())
+            rep = representative.setdefault(key, k)
+            if rep != k:
+                self.moves[k] = rep
+            else:
+                by_families.setdefault(frozenset(futures[k]), []).append(k)
+        self.movable = sum(1 << k for k in self.moves)
+        self.implied_by: dict[int, int] = {}
+        for k in representative.values():
+            future = futures[k]
+            names = sorted(future)
+            mask = 0
+            for size in range(1, len(names) + 1):
+                for subset in itertools.combinations(names, size):
+                    for other in by_families.get(frozenset(subset), []):
+                        if other != k and all(futures[other][f] <= future[f] for f in subset):
+                            mask |= 1 << other
+            if mask:
+                self.implied_by[k] = mask
+        self.reducible = sum(1 << k for k in self.implied_by)
+
+    def reduce(self, state: int) -> int:
+        moving = state & self.movable
+        while moving:
+            low = moving & -moving
+            state = (state & ~low) | (1 << self.moves[low.bit_length() - 1])
+            moving ^= low
+        drop, candidates = 0, state & self.reducible
+        while candidates:
+            low = candidates & -candidates
+            if state & self.implied_by[low.bit_length() - 1]:
+                drop |= low
+            candidates ^= low
+        return state & ~drop
 
 
 class Diagram:
@@ -133,7 +241,8 @@ class Diagram:
         return Layer(family, options, classes, np.array(class_of, np.int64), nodes=0)
 
     def _build(self, max_nodes: int) -> None:
-        """Top-down: a node is the set (bit mask) of open clauses still unsatisfied."""
+        """Top-down: a node is the set (bit mask) of open clauses still unsatisfied, reduced to a canonical
+        form (see `_Cut`) so that states that ask the same of the future share a node."""
         first = {k: min(self.position[f] for f, _ in c.literals) for k, c in enumerate(self.clauses) if c.literals}
         last = {k: max(self.position[f] for f, _ in c.literals) for k, c in enumerate(self.clauses) if c.literals}
         states: dict[int, int] = {0: 0}
@@ -149,6 +258,8 @@ class Diagram:
                 for c, members in enumerate(layer.classes):
                     if layer.options[members[0]] in allowed:
                         satisfied[c] |= 1 << k
+            cut = _Cut(self.clauses, self.position, i, [k for k in first if first[k] <= i < last[k]])
+            canonical: dict[int, int] = {}
             following: dict[int, int] = {}
             source, klass, target = [], [], []
             for state, node in ({} if self.empty else states).items():
@@ -157,9 +268,12 @@ class Diagram:
                     after = pending & ~sat
                     if after & closes:
                         continue
+                    reduced = canonical.get(after)
+                    if reduced is None:
+                        reduced = canonical[after] = cut.reduce(after)
                     source.append(node)
                     klass.append(c)
-                    target.append(following.setdefault(after, len(following)))
+                    target.append(following.setdefault(reduced, len(following)))
             total += len(following)
             if total > max_nodes:
                 raise FactoryosError(
