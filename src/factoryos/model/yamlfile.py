@@ -100,19 +100,18 @@ def read_yaml(text: str) -> YamlDocument:
         return YamlDocument(None, {}, [_too_big(f"{len(text) / 2**20:.1f} M characters")])
     text = text.removeprefix("\ufeff")
     try:
-        shape_issue = _check_shape(text)
-        if shape_issue:
-            return YamlDocument(None, {}, [shape_issue])
         node = yaml.compose(text, Loader=_Loader)
+    except RecursionError:  # only PyYAML's pure-Python composer recurses; libyaml stops at 1000 levels itself
+        return YamlDocument(None, {}, [YamlIssue((), None, "YAML nested too deep")])
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
         return YamlDocument(None, {}, [YamlIssue((), mark.line + 1 if mark else None, f"YAML syntax: {problem}")])
     document = YamlDocument(None, {}, [])
     if node is not None:
-        too_big = _expanded_size(node)
-        if too_big:
-            document.issues.append(too_big)
+        refused = _measure(node)
+        if refused:
+            document.issues.append(refused)
             return document
         document.data = _build(node, (), document, SafeConstructor())
     return document
@@ -123,25 +122,10 @@ def read_yaml_file(path: Path) -> YamlDocument:
     return YamlDocument(None, {}, [issue]) if issue else read_yaml(text or "")
 
 
-def _check_shape(text: str) -> YamlIssue | None:
-    """Walk the parser's events (no recursion) and refuse nesting past MAX_DEPTH before the composer, which
-    recurses, sees it."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                line = event.start_mark.line + 1 if event.start_mark else None
-                return YamlIssue((), line, f"nested more than {MAX_DEPTH} levels deep")
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-    return None
-
-
-def _expanded_size(root: yaml.Node) -> YamlIssue | None:
-    """Count the values the document has once its aliases are expanded (memoised per node, so a bomb is
-    counted without being expanded); refuse a recursive alias or more than MAX_NODES."""
-    sizes: dict[int, int] = {}
+def _measure(root: yaml.Node) -> YamlIssue | None:
+    """Walk the composed document without recursion (memoised per node, so an alias bomb is measured without
+    being expanded) and refuse nesting past MAX_DEPTH, a recursive alias, or more than MAX_NODES values."""
+    sizes: dict[int, tuple[int, int]] = {}  # node -> (values once expanded, depth)
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     open_nodes: set[int] = set()
     while stack:
@@ -149,19 +133,19 @@ def _expanded_size(root: yaml.Node) -> YamlIssue | None:
         key = id(node)
         if key in sizes:
             continue
-        children = _children(node)
+        children = [c for c in _children(node) if not isinstance(c, yaml.ScalarNode)]
+        line = node.start_mark.line + 1
         if children_done:
             open_nodes.discard(key)
-            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_NODES + 1)
-            if sizes[key] > MAX_NODES:
-                return YamlIssue(
-                    (),
-                    node.start_mark.line + 1,
-                    f"aliases expand to more than {MAX_NODES:,} values (an alias bomb?)",
-                )
+            measured = [sizes[id(c)] for c in children]
+            size = 1 + len(_children(node)) - len(children) + sum(m[0] for m in measured)
+            depth = 1 + max((m[1] for m in measured), default=0)
+            if size > MAX_NODES:
+                return YamlIssue((), line, f"aliases expand to more than {MAX_NODES:,} values (an alias bomb?)")
+            if depth > MAX_DEPTH:
+                return YamlIssue((), line, f"nested more than {MAX_DEPTH} levels deep")
+            sizes[key] = (size, depth)
             continue
-        if key in open_nodes:
-            return YamlIssue((), node.start_mark.line + 1, "an alias refers to a value that contains it")
         open_nodes.add(key)
         stack.append((node, True))
         for child in children:
