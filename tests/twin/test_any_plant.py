@@ -219,3 +219,31 @@ def test_a_staffed_chain_works_the_same_shifts_and_does_not_block_every_night() 
     assert hours["line-x"] == hours["line-y"] == hours["check-cell"]  # fed by the check cell: its shifts
     checkers = [e for e in metrics.equipment if "/check-cell/" in e.path]
     assert max(e.state_fraction["blocked"] for e in checkers) < 0.02
+
+
+def test_a_partners_product_keeps_flowing_through_a_cell_another_product_floods() -> None:
+    plant = small_plant(
+        products={
+            "gadget": {
+                "material": "gadget",
+                "tenant": "acme",
+                "demand": {"units_per_day": 1500, "lead_time_days": [2, 3]},
+            },
+            "widget": {
+                "material": "widget",
+                "tenant": "ally",
+                "demand": {"units_per_day": 100, "lead_time_days": [9, 10]},
+            },
+        },
+        boms__gadget=[{"component": "screw", "quantity": 2}],
+        routings__gadget={  # gadgets alone need more of the shared check cell than it has
+            "operations": [
+                {"id": "check", "capability": "check", "run_minutes": 5.0},
+                {"id": "assemble", "capability": "join", "run_minutes": 1.0},
+            ]
+        },
+    )
+    prepared, metrics = run(plant, days=6)
+    released = sum(1 for u in prepared.plan if u.product == "widget" and u.at < prepared.horizon - 86400)
+    assert released > 0
+    assert metrics.by_product.get("widget", 0) >= 0.8 * released  # widgets are not held behind the gadgets

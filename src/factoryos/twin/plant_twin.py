@@ -614,7 +614,13 @@ class PlantTwin:
     # -- release ---------------------------------------------------------------------------------------
 
     def release(self, plan: Iterable[PlannedUnit]) -> None:
-        self.floor.env.process(self._release(plan))
+        """Release each product's units in plan order, each product on its own: a product held up at a full
+        inbox does not hold up the others (a partner's product keeps flowing through a shared cell)."""
+        per_product: dict[str, list[PlannedUnit]] = {}
+        for planned in plan:
+            per_product.setdefault(planned.product, []).append(planned)
+        for units in per_product.values():
+            self.floor.env.process(self._release(units))
 
     def _release(self, plan: Iterable[PlannedUnit]) -> Any:
         env = self.floor.env
