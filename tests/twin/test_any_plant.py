@@ -39,7 +39,8 @@ def test_identical_lines_in_parallel_are_each_their_own_line() -> None:
     assert len({id(e.inbox) for e in coaters}) == 2  # each line has its own inbox
     assert all(e.completed > 0 for e in coaters)  # and both get work
     dried = [serial for serial, op in where if op == "dry"]
-    assert dried and all(where[(serial, "coat")] == where[(serial, "dry")] for serial in dried)  # on one line
+    assert dried
+    assert all(where[(serial, "coat")] == where[(serial, "dry")] for serial in dried)  # on one line
 
 
 def test_identical_paced_lines_for_one_product_each_run_at_their_own_takt() -> None:
@@ -66,7 +67,8 @@ def test_a_lot_on_batch_equipment_runs_in_as_many_batches_as_it_fills() -> None:
     assert fire.ideal == 100 * 30 * 60 / 20
     metrics = prepared.floor.run(prepared.horizon)
     kiln = next(e for e in metrics.equipment if e.path.endswith("kiln-1"))
-    assert kiln.completed > 0 and kiln.completed % 100 == 0  # counted in plates, a lot at a time
+    assert kiln.completed > 0
+    assert kiln.completed % 100 == 0  # counted in plates, a lot at a time
     assert 0 < kiln.oee <= 1
 
 
@@ -104,7 +106,8 @@ def test_on_time_delivery_counts_every_order_due_built_or_not() -> None:
     start, end = epoch + timedelta(days=2), epoch + timedelta(days=12)
     falls_due = [datetime.combine(o.due_date, time(), UTC) + timedelta(days=1) for o in orders]
     due = sum(o.quantity for o, at in zip(orders, falls_due, strict=True) if start <= at <= end)
-    assert due > 0 and metrics.on_time_rate is not None
+    assert due > 0
+    assert metrics.on_time_rate is not None
     assert metrics.on_time_rate * due <= prepared.floor.finished_goods.delivered + 1e-9  # on time: shipped at all
     assert metrics.on_time_rate < 0.75  # the gadgets in process past their due date are late
 
@@ -130,9 +133,11 @@ def test_yields_rework_and_tests_come_from_the_plant_file_for_any_capability() -
     checkers = [e for e in metrics.equipment if "/check-cell/" in e.path]
     done = sum(e.completed for e in checkers)
     reworked = sum(e.rework for e in checkers)
-    assert done > 500 and sum(e.scrap for e in checkers) == 0
+    assert done > 500
+    assert sum(e.scrap for e in checkers) == 0
     assert abs(reworked / done - 0.2) < 4 * (0.2 * 0.8 / done) ** 0.5  # a binomial share of 20 %
-    assert len(tests) >= done and tests.count("fail") > 0  # every check published its test (warm-up too)
+    assert len(tests) >= done  # every check published its test (warm-up too)
+    assert tests.count("fail") > 0
 
 
 def test_an_operation_may_say_its_own_quality_and_without_a_way_back_a_failure_is_scrapped() -> None:
@@ -188,9 +193,12 @@ def test_equipment_the_plan_gives_no_work_is_idle_not_a_loss() -> None:
     )
     _, metrics = run(plant)
     unit = next(e for e in metrics.equipment if e.path.endswith("/spare-1"))
-    assert unit.completed == 0 and unit.state_fraction["idle"] == 1.0 and unit.state_fraction["starved"] == 0
+    assert unit.completed == 0
+    assert unit.state_fraction["idle"] == 1.0
+    assert unit.state_fraction["starved"] == 0
     assert "works/back/spare-cell" not in metrics.line_oee
-    assert metrics.line_oee and all(0 < oee <= 1 for oee in metrics.line_oee.values())
+    assert metrics.line_oee
+    assert all(0 < oee <= 1 for oee in metrics.line_oee.values())
 
 
 def chain_plant():

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from factoryos.iot.oee import Counted, equipment_oee, ideal_cycle_times, state_intervals
+from factoryos.iot.oee import Counted, by_window, day_windows, equipment_oee, ideal_cycle_times, state_intervals
 from factoryos.model.bus import EventBus
 from factoryos.model.events import EventKind
 from factoryos.twin.event_log import RollingEventStore
@@ -55,3 +55,32 @@ def test_the_twin_and_the_event_stream_give_the_same_oee_in_zero_to_one(scenario
         if unit.completed:
             kinds.add(unit.path.split("/")[-1].rstrip("-12pqxy"))
     assert {"kiln", "final", "chk", "x-coat"} <= kinds  # batch, paced and single equipment
+
+
+def test_oee_by_day_and_equipment_stays_in_zero_to_one() -> None:
+    """A lot's units are counted when it completes, its time spent over the days before: no day reads more
+    than all its time as good output."""
+    plant = small_plant(materials__plate=LOTS)
+    states, counts = [], []
+
+    def listen(event) -> None:
+        if event.kind == EventKind.STATE:
+            states.append((event.ts, event.equipment, event.payload["state"]))
+        elif event.kind == EventKind.COUNT:
+            p = event.payload
+            counts.append(Counted(event.ts, event.equipment, p["good"], p["scrap"], p["rework"]))
+
+    bus = EventBus(RollingEventStore(keep=10))
+    bus.subscribe(listen)
+    run = prepare(plant, "smart", 4, 1, bus=bus, warmup_days=0)
+    run.floor.run(run.horizon)
+    start, end = run.epoch, run.epoch + timedelta(seconds=run.horizon)
+    intervals = state_intervals(states, start, end)
+    cycles = ideal_cycle_times(plant)
+    figures = []
+    for equipment in {i.equipment for i in intervals}:
+        mine = [i for i in intervals if i.equipment == equipment]
+        counted = [c for c in counts if c.equipment == equipment]
+        figures += by_window(mine, counted, cycles, day_windows(start, end)).values()
+    assert any(f.produced for f in figures)
+    assert all(0 <= f.performance <= 1 and 0 <= f.oee <= 1 for f in figures)

@@ -16,6 +16,8 @@ from factoryos.twin.part import Part, Step
 
 
 class Lines:
+    """A route step at identical parallel lines: the chosen line's steps replace the placeholders."""
+
     __slots__ = ("name", "variants", "inboxes", "assigned", "_turn")
 
     def __init__(self, name: str, assigned: Callable[[Part, str], int | None] | None = None) -> None:
