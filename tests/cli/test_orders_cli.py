@@ -95,7 +95,8 @@ def test_every_good_line_is_kept_and_every_bad_line_is_rejected_with_its_line_re
     by_line = {r["line"]: r for r in rejected}
     assert "duplicate order id 'WEB-1' (first on line 1)" in by_line[13]["reason"]
     assert "\u2028" in by_line[8]["raw"]
-    assert "0xff" in by_line[2]["reason"] and by_line[2]["raw"].startswith("\\xff\\xfe")
+    assert "0xff" in by_line[2]["reason"]
+    assert by_line[2]["raw"].startswith("\\xff\\xfe")
 
 
 def test_importing_the_same_file_twice_changes_nothing(db, order_file):
@@ -114,9 +115,11 @@ def test_an_id_taken_by_a_different_order_is_rejected_and_the_rest_kept(db, tmp_
     cli("orders", "import", str(first), "--db", db)
     cli("orders", "import", str(second), "--db", db)
     accepted = {o["id"]: o for o in items("orders", "list", "--json", "--db", db)}
-    assert set(accepted) == {"WEB-1", "WEB-9"} and accepted["WEB-1"]["quantity"] == 2
+    assert set(accepted) == {"WEB-1", "WEB-9"}
+    assert accepted["WEB-1"]["quantity"] == 2
     (reject,) = items("orders", "rejected", "--json", "--db", db)
-    assert reject["line"] == 1 and "already taken" in reject["reason"]
+    assert reject["line"] == 1
+    assert "already taken" in reject["reason"]
 
 
 def test_generating_with_the_same_seed_again_adds_nothing_and_says_so(db):
@@ -124,7 +127,8 @@ def test_generating_with_the_same_seed_again_adds_nothing_and_says_so(db):
     assert made.startswith("generated")
     count = len(items("orders", "list", "--json", "--db", db))
     again = cli("orders", "generate", "--days", "3", "--seed", "5", "--db", db)
-    assert "nothing added" in again and "already stored" in again
+    assert "nothing added" in again
+    assert "already stored" in again
     assert len(items("orders", "list", "--json", "--db", db)) == count
     cli("orders", "generate", "--days", "3", "--seed", "6", "--db", db)
     assert len(items("orders", "list", "--json", "--db", db)) > count

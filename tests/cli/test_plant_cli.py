@@ -45,9 +45,11 @@ def test_a_hostile_file_is_one_located_error_and_no_database(tmp_path):
     for path, expected in ((bomb, "alias bomb"), (latin, "not UTF-8")):
         result = invoke("plant", "validate", str(path))
         assert result.exit_code == 1
-        assert f"{path}:" in result.output and expected in result.output
+        assert f"{path}:" in result.output
+        assert expected in result.output
         loaded = invoke("plant", "load", str(path), "--db", f"sqlite:///{tmp_path / 'never.db'}")
-        assert loaded.exit_code == 1 and expected in str(loaded.exception)
+        assert loaded.exit_code == 1
+        assert expected in str(loaded.exception)
     assert not (tmp_path / "never.db").exists()
 
 

@@ -173,15 +173,22 @@ def test_explode_adds_up_a_component_used_by_several_parents(ev_plant, sedan):
 def test_explode_follows_the_chosen_options(ev_plant, sedan):
     blue = explode(ev_plant, "ev-sedan", configure(sedan, CHOICE))
     red = explode(ev_plant, "ev-sedan", configure(sedan, {**CHOICE, "colour": "ultra-red"}))
-    assert "basecoat-deep-blue" in blue and "basecoat-ultra-red" not in blue and "tint-coat-red" not in blue
-    assert "basecoat-ultra-red" in red and "tint-coat-red" in red and "basecoat-deep-blue" not in red
+    assert "basecoat-deep-blue" in blue
+    assert "basecoat-ultra-red" not in blue
+    assert "tint-coat-red" not in blue
+    assert "basecoat-ultra-red" in red
+    assert "tint-coat-red" in red
+    assert "basecoat-deep-blue" not in red
     basecoats = [m for m in blue if m.startswith("basecoat-")]
     assert basecoats == ["basecoat-deep-blue"]
     per_car = line(ev_plant, "ev-sedan", "wheel-tyre-19", CHOICE)
     assert blue["wheel-tyre-19"] == pytest.approx(per_car)
     assert blue["rim-19"] == pytest.approx(per_car * line(ev_plant, "wheel-tyre-19", "rim-19", CHOICE))
-    assert "rim-18" not in blue and "rim-21" not in blue
-    assert "adas-computer" in blue and "adas-computer-pro" not in blue and "lidar" not in blue
+    assert "rim-18" not in blue
+    assert "rim-21" not in blue
+    assert "adas-computer" in blue
+    assert "adas-computer-pro" not in blue
+    assert "lidar" not in blue
 
 
 def test_explode_scales_with_quantity(ev_plant, sedan):
@@ -220,8 +227,10 @@ def test_option_dependent_operations(ev_plant, sedan):
     enhanced = configure(sedan, CHOICE)
     ops_basic = [op.id for op in operations(ev_plant, "ev-sedan", basic)]
     ops_enhanced = [op.id for op in operations(ev_plant, "ev-sedan", enhanced)]
-    assert "adas-fit" not in ops_basic and "eol-adas-calibration" not in ops_basic
-    assert "adas-fit" in ops_enhanced and "eol-adas-calibration" in ops_enhanced
+    assert "adas-fit" not in ops_basic
+    assert "eol-adas-calibration" not in ops_basic
+    assert "adas-fit" in ops_enhanced
+    assert "eol-adas-calibration" in ops_enhanced
     # the options only add operations; the order of the rest is kept
     assert [op for op in ops_enhanced if op in ops_basic] == ops_basic
     red = configure(sedan, {**CHOICE, "colour": "ultra-red"})
@@ -254,7 +263,8 @@ def test_ev_plant_size_and_depth(ev_plant, sedan):
 
 def test_ev_plant_areas_and_paced_line(ev_plant):
     kinds = {wc_id: wc.kind for wc_id, (_, wc) in ev_plant.work_centers().items()}
-    assert ev_plant.ramp_up is not None and kinds[ev_plant.ramp_up.line] == "paced-line"
+    assert ev_plant.ramp_up is not None
+    assert kinds[ev_plant.ramp_up.line] == "paced-line"
     areas = {"stamping", "die-casting", "body-shop", "paint", "battery", "general-assembly", "end-of-line"}
     assert areas <= set(ev_plant.areas)
 
@@ -281,7 +291,8 @@ def test_appliance_plant_partners_have_their_own_products(appliance_plant):
         assert not own & others
         for product in appliance_plant.products.values():
             if product.tenant == partner:
-                assert product.option_families and product.demand is not None
+                assert product.option_families
+                assert product.demand is not None
 
 
 def test_appliance_lines_are_shared_by_owner_and_partners(appliance_plant):
@@ -311,7 +322,8 @@ def test_appliance_plant_runs_lights_out_cells_beside_manned_lines(appliance_pla
     centers = [wc for _, wc in appliance_plant.work_centers().values()]
     dark = [wc for wc in centers if wc.lights_out]
     manned = [wc for wc in centers if wc.operators_per_shift > 0]
-    assert len(dark) >= 2 and manned
+    assert len(dark) >= 2
+    assert manned
     for wc in dark:
         assert wc.operators_per_shift == 0
         assert appliance_plant.calendars[wc.calendar].hours_per_week() == pytest.approx(7 * 24)

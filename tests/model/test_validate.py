@@ -63,7 +63,8 @@ def test_every_error_names_file_and_line(path):
     _, issues = check_plant_text(path.read_text(encoding="utf-8"), str(path))
     for issue in issues:
         assert issue.file == str(path)
-        assert isinstance(issue.line, int) and issue.line >= 1, str(issue)
+        assert isinstance(issue.line, int), str(issue)
+        assert issue.line >= 1, str(issue)
         assert str(issue).startswith(f"{path}:{issue.line}: ")
 
 

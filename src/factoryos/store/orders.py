@@ -94,6 +94,8 @@ class Received:
 
 @dataclass
 class ImportOutcome:
+    """What an import did with each line: stored, already stored as it is, rejected, or already rejected."""
+
     added: list[Received] = field(default_factory=list)
     unchanged: list[Received] = field(default_factory=list)
     rejected: list[Received] = field(default_factory=list)

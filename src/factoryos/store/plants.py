@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from factoryos.model.errors import FactoryosError
-from factoryos.model.plant import Plant
+from factoryos.model.plant import Material, Plant
 from factoryos.store.db import Base, describe, transaction
 from factoryos.store.tables import (
     PLANT_TABLES,
@@ -37,6 +38,8 @@ from factoryos.store.tables import (
 
 @dataclass
 class LoadSummary:
+    """What storing a plant changed: rows added, updated and removed, counted per table."""
+
     site: str
     added: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
@@ -49,94 +52,42 @@ class LoadSummary:
 
 def plant_rows(plant: Plant) -> dict[type[Base], list[dict]]:
     """Every plant definition row, as plain dicts per table."""
-    site = plant.site.id
-    rows: dict[type[Base], list[dict]] = {table: [] for table in PLANT_TABLES}
-    for area_id, area in plant.areas.items():
-        area_path = f"{site}/{area_id}"
-        rows[EquipmentRecord].append(
+    parts: dict[type[Base], list[dict]] = {
+        EquipmentRecord: list(_equipment_rows(plant)),
+        MaterialRecord: [_material_row(mat_id, m) for mat_id, m in plant.materials.items()],
+        BomLineRecord: [
             dict(
-                id=area_id,
-                level="area",
-                parent=None,
-                path=area_path,
-                name=area.name or area_id,
-                equipment_class=None,
-                kind=None,
+                parent=parent,
+                position=position,
+                component=line.component,
+                quantity=line.quantity,
+                scrap=line.scrap,
+                condition=line.when,
             )
-        )
-        for wc_id, wc in area.work_centers.items():
-            rows[EquipmentRecord].append(
-                dict(
-                    id=wc_id,
-                    level="work_center",
-                    parent=area_id,
-                    path=f"{area_path}/{wc_id}",
-                    name=wc.name or wc_id,
-                    equipment_class=None,
-                    kind=wc.kind,
-                )
-            )
-            for wu_id, wu in wc.work_units.items():
-                rows[EquipmentRecord].append(
-                    dict(
-                        id=wu_id,
-                        level="work_unit",
-                        parent=wc_id,
-                        path=f"{area_path}/{wc_id}/{wu_id}",
-                        name=wu.name or wu_id,
-                        equipment_class=wu.equipment_class,
-                        kind=None,
-                    )
-                )
-    for mat_id, m in plant.materials.items():
-        rows[MaterialRecord].append(
+            for parent, lines in plant.boms.items()
+            for position, line in enumerate(lines)
+        ],
+        OperationRecord: [
             dict(
-                id=mat_id,
-                name=m.name or mat_id,
-                uom=m.uom,
-                kind=m.kind,
-                source=m.source,
-                lead_time_days=m.lead_time_days,
-                lot_size_rule=m.lot_size.rule,
-                lot_size_quantity=m.lot_size.quantity,
-                safety_stock=m.safety_stock,
-                unit_cost=m.unit_cost,
+                material=material,
+                position=position,
+                id=op.id,
+                capability=op.capability,
+                equipment=op.equipment,
+                setup_minutes=op.setup_minutes,
+                run_minutes=op.run_minutes,
+                batch_size=op.batch_size,
+                changeover_group=op.changeover_group,
+                condition=op.when,
             )
-        )
-    for parent, lines in plant.boms.items():
-        for position, line in enumerate(lines):
-            rows[BomLineRecord].append(
-                dict(
-                    parent=parent,
-                    position=position,
-                    component=line.component,
-                    quantity=line.quantity,
-                    scrap=line.scrap,
-                    condition=line.when,
-                )
-            )
-    for material, routing in plant.routings.items():
-        for position, op in enumerate(routing.operations):
-            rows[OperationRecord].append(
-                dict(
-                    material=material,
-                    position=position,
-                    id=op.id,
-                    capability=op.capability,
-                    equipment=op.equipment,
-                    setup_minutes=op.setup_minutes,
-                    run_minutes=op.run_minutes,
-                    batch_size=op.batch_size,
-                    changeover_group=op.changeover_group,
-                    condition=op.when,
-                )
-            )
-    for tid, t in plant.tenants.items():
-        rows[TenantRecord].append(dict(id=tid, name=t.name or tid, role=t.role))
-    for cid, c in plant.customers.items():
-        rows[CustomerRecord].append(dict(id=cid, name=c.name or cid, tenant=c.tenant, segment=c.segment))
-    for pid, p in plant.products.items():
-        rows[ProductRecord].append(
+            for material, routing in plant.routings.items()
+            for position, op in enumerate(routing.operations)
+        ],
+        TenantRecord: [dict(id=tid, name=t.name or tid, role=t.role) for tid, t in plant.tenants.items()],
+        CustomerRecord: [
+            dict(id=cid, name=c.name or cid, tenant=c.tenant, segment=c.segment) for cid, c in plant.customers.items()
+        ],
+        ProductRecord: [
             dict(
                 id=pid,
                 name=p.name or pid,
@@ -145,9 +96,9 @@ def plant_rows(plant: Plant) -> dict[type[Base], list[dict]]:
                 option_families={k: v.model_dump(mode="json") for k, v in p.option_families.items()},
                 rules=[r.model_dump(mode="json", exclude_none=True) for r in p.rules],
             )
-        )
-    for sid, s in plant.suppliers.items():
-        rows[SupplierRecord].append(
+            for pid, p in plant.products.items()
+        ],
+        SupplierRecord: [
             dict(
                 id=sid,
                 name=s.name or sid,
@@ -157,17 +108,74 @@ def plant_rows(plant: Plant) -> dict[type[Base], list[dict]]:
                 weekly_capacity=s.weekly_capacity,
                 materials=s.materials,
             )
+            for sid, s in plant.suppliers.items()
+        ],
+        InventoryRecord: _inventory_rows(plant),
+    }
+    rows = {table: parts.get(table, []) for table in PLANT_TABLES}
+    for table_rows in rows.values():
+        for row in table_rows:
+            row["site"] = plant.site.id
+    return rows
+
+
+def _equipment_rows(plant: Plant) -> Iterator[dict]:
+    """Areas, work centers and work units: one ISA-95 equipment hierarchy, one table."""
+    for area_id, area in plant.areas.items():
+        area_path = f"{plant.site.id}/{area_id}"
+        yield dict(
+            id=area_id,
+            level="area",
+            parent=None,
+            path=area_path,
+            name=area.name or area_id,
+            equipment_class=None,
+            kind=None,
         )
+        for wc_id, wc in area.work_centers.items():
+            yield dict(
+                id=wc_id,
+                level="work_center",
+                parent=area_id,
+                path=f"{area_path}/{wc_id}",
+                name=wc.name or wc_id,
+                equipment_class=None,
+                kind=wc.kind,
+            )
+            for wu_id, wu in wc.work_units.items():
+                yield dict(
+                    id=wu_id,
+                    level="work_unit",
+                    parent=wc_id,
+                    path=f"{area_path}/{wc_id}/{wu_id}",
+                    name=wu.name or wu_id,
+                    equipment_class=wu.equipment_class,
+                    kind=None,
+                )
+
+
+def _material_row(mat_id: str, m: Material) -> dict:
+    return dict(
+        id=mat_id,
+        name=m.name or mat_id,
+        uom=m.uom,
+        kind=m.kind,
+        source=m.source,
+        lead_time_days=m.lead_time_days,
+        lot_size_rule=m.lot_size.rule,
+        lot_size_quantity=m.lot_size.quantity,
+        safety_stock=m.safety_stock,
+        unit_cost=m.unit_cost,
+    )
+
+
+def _inventory_rows(plant: Plant) -> list[dict]:
+    """Lots on hand, summed when the file lists one (material, location, lot) twice."""
     on_hand: dict[tuple[str, str, str], float] = {}
     for lot in plant.inventory:
         key = (lot.material, lot.location, lot.lot)
         on_hand[key] = on_hand.get(key, 0.0) + lot.quantity
-    for (material, location, lot), quantity in on_hand.items():
-        rows[InventoryRecord].append(dict(material=material, location=location, lot=lot, quantity=quantity))
-    for table_rows in rows.values():
-        for row in table_rows:
-            row["site"] = site
-    return rows
+    return [dict(material=m, location=loc, lot=lot, quantity=q) for (m, loc, lot), q in on_hand.items()]
 
 
 def store_plant(engine: Engine, plant: Plant, source_file: str) -> LoadSummary:
