@@ -6,8 +6,9 @@ instant. A holiday cancels the shifts that start on it; breaks are cut out of th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from factoryos.model.plant import WEEKDAYS, Calendar
@@ -52,9 +53,12 @@ def shift_times(
     return sorted(worked)
 
 
-def merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+Time = TypeVar("Time", int, float)
+
+
+def merged(spans: Iterable[tuple[Time, Time]]) -> list[tuple[Time, Time]]:
     """Sorted spans with overlapping and touching ones joined, empty ones dropped."""
-    out: list[tuple[float, float]] = []
+    out: list[tuple[Time, Time]] = []
     for start, end in sorted(spans):
         if start >= end:
             continue

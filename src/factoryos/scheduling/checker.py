@@ -93,7 +93,8 @@ def _check_batches(problem: Problem, machine: int, batches: list[list[int]]) -> 
     """A batch holds at most its kind's batch size."""
     found = []
     for batch in batches:
-        size = problem.batch_sizes[problem.operations[batch[0]].batch] if len(batch) > 1 else 1
+        kind = problem.operations[batch[0]].batch  # a batch of more than one has a kind (machine_batches)
+        size = problem.batch_sizes[kind] if kind is not None and len(batch) > 1 else 1
         if len(batch) > size:
             found.append(
                 Violation(

@@ -33,6 +33,10 @@ from factoryos.scheduling.schedule import Assignment, Schedule
 RULES = ("SPT", "LPT", "MWKR", "MOPNR", "FIFO", "EDD", "ATC")
 """Shortest / longest processing time, most work remaining, most operations remaining, first in first out,
 earliest due date, apparent tardiness cost."""
+Key = Callable[[int], float]
+"""Orders the operations waiting in one bucket: key(op)."""
+Score = Callable[[int, float, int, int, int], float]
+"""Compares candidates across buckets, smaller first: score(op, key, start, end, job weight)."""
 
 
 class _Timeline:
@@ -70,9 +74,9 @@ class _Floor:
                 end = finish(unavailable, start, operation.duration_on(machine), operation.interruptible)
                 self.placed[op] = Assignment(machine, start, end)
                 self.timelines[machine].insert(op, start, end)
-        for op in range(n):
-            if self.placed[op] is not None:
-                self._release_successors(op)
+        for op, assignment in enumerate(self.placed):
+            if assignment is not None:
+                self._release_successors(op, assignment.end)
         self.ready = [op for op in range(n) if self.waiting[op] == 0 and self.placed[op] is None]
 
     def fit(self, machine: int, op: int, duration: int, ready_at: int) -> tuple[int, int]:
@@ -82,10 +86,11 @@ class _Floor:
 
     def best_slot(self, op: int) -> tuple[int, int, int]:
         """(end, start, machine) finishing earliest over the operation's eligible machines."""
-        return min(
-            (*reversed(self.fit(mode.machine, op, mode.duration, self.ready_at[op])), mode.machine)
-            for mode in self.problem.operations[op].modes
-        )
+        slots = []
+        for mode in self.problem.operations[op].modes:
+            start, end = self.fit(mode.machine, op, mode.duration, self.ready_at[op])
+            slots.append((end, start, mode.machine))
+        return min(slots)
 
     def place(self, op: int, machine: int, start: int, end: int) -> list[int]:
         """Put `op` on `machine` over [start, end); the operations this makes ready."""
@@ -93,10 +98,9 @@ class _Floor:
         self.timelines[machine].insert(op, start, end)
         self.free[machine] = max(self.free[machine], end)
         self.version[machine] += 1
-        return self._release_successors(op)
+        return self._release_successors(op, end)
 
-    def _release_successors(self, op: int) -> list[int]:
-        end = self.placed[op].end
+    def _release_successors(self, op: int, end: int) -> list[int]:
         ready = []
         for successor in self.problem.successors[op]:
             self.waiting[successor] -= 1
@@ -160,18 +164,18 @@ class _GifflerThompson:
     """Per machine: arrived operations in buckets, the others in a heap by the time they are ready; a heap
     of machines by the earliest completion they offer, recomputed only for machines that changed."""
 
-    def __init__(self, floor: _Floor, key: Callable[[int], float], score: Callable) -> None:
+    def __init__(self, floor: _Floor, key: Key, score: Score) -> None:
         self.floor = floor
         self.problem = problem = floor.problem
         self.key, self.score = key, score
         n_machines = len(problem.machines)
-        self.buckets: list[dict[tuple, _Bucket]] = [{} for _ in range(n_machines)]
+        self.buckets: list[dict[tuple[int | None, int, bool], _Bucket]] = [{} for _ in range(n_machines)]
         self.later: list[list[tuple[int, int]]] = [[] for _ in range(n_machines)]
         self.shortest = [math.inf] * n_machines
         for operation in problem.operations:
             for mode in operation.modes:
                 self.shortest[mode.machine] = min(self.shortest[mode.machine], mode.duration)
-        self.earliest: list[tuple[int, int, int]] = []
+        self.earliest: list[tuple[float, int, int]] = []
         self.stamp = [0] * n_machines
         self.later_slots: list[dict[int, tuple[int, int]]] = [{} for _ in range(n_machines)]
         self.later_version = [0] * n_machines
@@ -252,7 +256,7 @@ class _GifflerThompson:
 
     def _refresh(self, machine: int) -> None:
         """Recompute the earliest completion the machine offers and file it in the heap of machines."""
-        best = math.inf
+        best: float = math.inf
         buckets = self.buckets[machine]
         for name in list(buckets):
             bucket = buckets[name]
@@ -273,7 +277,7 @@ class _GifflerThompson:
         if best < math.inf:
             heappush(self.earliest, (best, machine, self.stamp[machine]))
 
-    def _later_before(self, machine: int, time: int) -> list[tuple[int, int]]:
+    def _later_before(self, machine: int, time: float) -> list[tuple[int, int]]:
         """The machine's operations not yet arrived that are ready by `time`."""
         later, placed = self.later[machine], self.floor.placed
         taken = []
@@ -297,18 +301,20 @@ class _GifflerThompson:
             slot = slots[op] = self.floor.fit(machine, op, duration, self.floor.ready_at[op])
         return slot
 
-    def _next_machine(self) -> tuple[int, int] | None:
+    def _next_machine(self) -> tuple[float, int] | None:
         while self.earliest:
             completion, machine, stamp = heappop(self.earliest)
             if stamp == self.stamp[machine]:
                 return completion, machine
         return None
 
-    def _choose(self, machine: int, completion: int) -> tuple[int, int, int]:
+    def _choose(self, machine: int, completion: float) -> tuple[int, int, int]:
         """The rule's pick among the operations that can start on `machine` before `completion` (or
         complete by then: a zero-duration one) and finish no later anywhere else."""
         jobs, ops = self.problem.jobs, self.problem.operations
-        best, heap_of, skipped = None, None, []
+        best: tuple[tuple[float, int, float, int], int, int] | None = None
+        heap_of: list[tuple[float, int]] | None = None
+        skipped: list[tuple[list[tuple[float, int]], tuple[float, int]]] = []
         for bucket in self.buckets[machine].values():
             start, end = self._slot(machine, bucket)
             if start >= completion and end > completion:
@@ -328,6 +334,10 @@ class _GifflerThompson:
                 rank = (self.score(op, key, start, end, jobs[ops[op].job].weight), start, key, op)
                 if best is None or rank < best[0]:
                     best, heap_of = (rank, start, end), None
+        if best is None:
+            raise RuntimeError(
+                f"dispatch: nothing to start on machine {machine} although its heap offered {completion}"
+            )
         rank, start, end = best
         if heap_of is not None:
             heappop(heap_of)
@@ -365,13 +375,13 @@ def _earliest_fit(
         i += 1
 
 
-def _rule(problem: Problem, rule: str, ready_at: list[int], work: list[int], count: list[int]) -> tuple:
+def _rule(problem: Problem, rule: str, ready_at: list[int], work: list[int], count: list[int]) -> tuple[Key, Score]:
     """(key, score): `key(op)` orders the operations of a bucket (it may only grow while they wait: the
     heaps refresh it lazily); `score(op, key, start, end, weight)` compares across buckets, smaller first,
     and agrees with `key` inside one (same start, end and weight)."""
     ops, jobs = problem.operations, problem.jobs
 
-    def plain(op, key, start, end, weight):
+    def plain(op: int, key: float, start: int, end: int, weight: int) -> float:
         return key
 
     if rule == "SPT":
@@ -388,7 +398,7 @@ def _rule(problem: Problem, rule: str, ready_at: list[int], work: list[int], cou
         return (lambda op: _due(jobs[ops[op].job].due)), plain
     mean = max(1.0, sum(op.min_duration for op in ops) / max(1, len(ops)))
 
-    def apparent_tardiness_cost(op, key, start, end, weight):
+    def apparent_tardiness_cost(op: int, key: float, start: int, end: int, weight: int) -> float:
         slack = max(0.0, key - start)
         return -(weight / max(1, end - start)) * math.exp(-slack / (2.0 * mean))
 

@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from factoryos.scheduling.problem import Frozen, Job, Machine, Mode, Operation, Problem
+
+
+@dataclass
+class _JobDraft:
+    """A job while it is built: its operations are appended as they are added."""
+
+    name: str
+    release: int
+    due: int | None
+    weight: int
+    operations: list[int] = field(default_factory=list)
 
 
 class Model:
@@ -14,7 +26,7 @@ class Model:
     def __init__(self) -> None:
         self._machines: list[Machine] = []
         self._groups: list[str] = []
-        self._jobs: list[dict] = []
+        self._jobs: list[_JobDraft] = []
         self._operations: list[Operation] = []
         self._precedences: list[tuple[int, int]] = []
         self._batch_sizes: list[int] = []
@@ -40,7 +52,7 @@ class Model:
         return len(self._machines) - 1
 
     def add_job(self, name: str, release: int = 0, due: int | None = None, weight: int = 1) -> int:
-        self._jobs.append({"name": name, "operations": [], "release": release, "due": due, "weight": weight})
+        self._jobs.append(_JobDraft(name, release, due, weight))
         return len(self._jobs) - 1
 
     def add_operation(
@@ -59,7 +71,7 @@ class Model:
         op = len(self._operations)
         modes = tuple(Mode(machine, duration) for machine, duration in durations.items())
         self._operations.append(Operation(job, modes, name, setup_group, interruptible, frozen, batch=batch))
-        route = self._jobs[job]["operations"]
+        route = self._jobs[job].operations
         if after_previous and route:
             self._precedences.append((route[-1], op))
         route.append(op)
@@ -69,9 +81,7 @@ class Model:
         self._precedences.append((before, after))
 
     def problem(self) -> Problem:
-        jobs = tuple(
-            Job(job["name"], tuple(job["operations"]), job["release"], job["due"], job["weight"]) for job in self._jobs
-        )
+        jobs = tuple(Job(job.name, tuple(job.operations), job.release, job.due, job.weight) for job in self._jobs)
         return Problem(
             tuple(self._machines),
             jobs,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Schedule, job_completion, makespan, setup_times
@@ -47,6 +48,16 @@ TARDINESS = Objective(weighted_tardiness=1)
 SETUP_TIME = Objective(setup_time=1)
 
 
+@overload
+def evaluate(problem: Problem, schedule: Schedule, objective: Objective, baseline: Schedule | None = None) -> int: ...
+@overload
+def evaluate(
+    problem: Problem, schedule: Schedule, objective: Lexicographic, baseline: Schedule | None = None
+) -> tuple[int, ...]: ...
+@overload
+def evaluate(
+    problem: Problem, schedule: Schedule, objective: Objective | Lexicographic, baseline: Schedule | None = None
+) -> int | tuple[int, ...]: ...
 def evaluate(
     problem: Problem,
     schedule: Schedule,

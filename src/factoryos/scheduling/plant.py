@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
@@ -145,14 +145,14 @@ def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[Pro
 
 def _lot_orders(plant: Plant, units: Sequence[ProductionOrder], plans: _Plans) -> list[ProductionOrder]:
     demand: dict[str, float] = {}
-    first_due = {}
+    first_due: dict[str, date] = {}
     for order in units:
         nodes, _ = plans(order)
         for node in nodes:
             if node.lot:
                 demand[node.material] = demand.get(node.material, 0.0) + node.quantity * order.quantity
                 first_due.setdefault(node.material, order.due_date)
-    lots = []
+    lots: list[ProductionOrder] = []
     for material, total in demand.items():
         size = _lot_size(plant, material)
         for _ in range(math.ceil(total / size - 1e-9)):
@@ -269,17 +269,16 @@ def build_problem(
     lot_ops: dict[str, list[tuple[int, int]]] = {}
     for lot in lots:
         job = len(jobs)
-        first = last = None
+        indices: list[int] = []
         for work_order, op in zip(lot.work_orders, plant.routings[lot.material].operations, strict=True):
             line = Line(work_order.id, lot.id, work_order.operation, None)
             index = add_op(job, lot.material, op, lot.quantity, {}, line)
-            if last is not None:
-                precedences.append((last, index))
-            first = index if first is None else first
-            last = index
+            if indices:
+                precedences.append((indices[-1], index))
+            indices.append(index)
         due = _seconds(lot.due_date, epoch)
-        jobs.append(Job(lot.id, tuple(range(first, last + 1)), 0, due, 0))
-        lot_ops.setdefault(lot.material, []).append((last, lot.quantity))
+        jobs.append(Job(lot.id, tuple(range(indices[0], indices[-1] + 1)), 0, due, 0))
+        lot_ops.setdefault(lot.material, []).append((indices[-1], lot.quantity))
     supplied = {material: 0.0 for material in lot_ops}
 
     plans = _Plans(plant)

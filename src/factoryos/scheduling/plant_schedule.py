@@ -66,6 +66,9 @@ class Figures:
 
 @dataclass
 class PlantSchedule:
+    """A plant's orders scheduled: the problem, the schedule and how it was found (method, seconds, objective), its
+    figures and, for comparison, a dispatching rule's."""
+
     plant_problem: PlantProblem
     schedule: Schedule
     method: str

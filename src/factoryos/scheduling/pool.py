@@ -11,6 +11,9 @@ from factoryos.scheduling.schedule import Schedule
 
 
 class SharedBest:
+    """The best schedule so far, its value under the objective, and a lower bound; solvers offer schedules and take
+    snapshots under a lock."""
+
     def __init__(
         self, problem: Problem, objective: Objective, schedule: Schedule, method: str, baseline: Schedule | None
     ) -> None:

@@ -78,7 +78,7 @@ def _numbers(path: str | Path, allow_float_header: bool = False) -> list[tuple[i
         text = Path(path).read_text()
     except OSError as error:
         raise FactoryosError(f"{path}: cannot read ({error.strerror})") from None
-    lines = []
+    lines: list[tuple[int, list[int]]] = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         tokens = line.split()
         if not tokens:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 
+from factoryos.model.errors import FactoryosError
 from factoryos.scheduling.batching import batched
 from factoryos.scheduling.calendar import earliest_start, finish
-from factoryos.scheduling.problem import Problem
+from factoryos.scheduling.problem import Mode, Problem
 from factoryos.scheduling.schedule import Assignment, Schedule
 
 DAY = 24 * 3600
@@ -47,9 +48,9 @@ def list_schedule(
     heapq.heapify(heap)
     successors, setup_time = problem.successors, problem.setup_time
 
-    def place(op: int, ready: int, modes) -> None:
+    def place(op: int, ready: int, modes: Sequence[Mode]) -> None:
         operation = ops[op]
-        best = None
+        best: tuple[float, int, int, int] | None = None
         for mode in modes:
             m = mode.machine
             unavailable = machines[m].unavailable
@@ -58,6 +59,8 @@ def list_schedule(
             end = finish(unavailable, start, mode.duration, operation.interruptible)
             if best is None or end + setup_weight * setup < best[0]:
                 best = (end + setup_weight * setup, start, end, m)
+        if best is None:
+            raise FactoryosError(f"{problem.label(op)}: no machine can run it")
         _, start, end, m = best
         placed[op] = Assignment(m, start, end)
         free_at[m], last[m] = end, op
@@ -79,15 +82,26 @@ def list_schedule(
     while heap:
         ready, _, _, op = heapq.heappop(heap)
         place(op, ready, ops[op].modes)
-    return tuple(placed)
+    return _complete(problem, placed)
 
 
-def _first_operations(problem: Problem, rank: Sequence[float], release: Sequence[int], waiting: list[int]) -> list:
+def _complete(problem: Problem, placed: list[Assignment | None]) -> Schedule:
+    """The schedule, once every operation is placed."""
+    schedule = tuple(assignment for assignment in placed if assignment is not None)
+    if len(schedule) < len(placed):
+        unplaced = next(op for op, assignment in enumerate(placed) if assignment is None)
+        raise FactoryosError(f"{problem.label(unplaced)}: never became ready (do its predecessors form a cycle?)")
+    return schedule
+
+
+def _first_operations(
+    problem: Problem, rank: Sequence[float], release: Sequence[int], waiting: list[int]
+) -> list[tuple[int, float, float, int]]:
     """Heap entries of the operations that wait for nothing. Those with a setup group that are released
     together go in blocks of that group (each block where its group first appears in the sequence): the
     circuit boards of a day's appliances are printed one program after the other, not unit by unit."""
     ops = problem.operations
-    first: dict[tuple[int, int], float] = {}
+    first: dict[tuple[int, int | None], float] = {}
     for op, operation in enumerate(ops):
         if not waiting[op] and operation.setup_group is not None:
             key = (release[operation.job], operation.setup_group)
@@ -115,7 +129,7 @@ def rolling_sequence(problem: Problem, window: int = DAY, setup_weight: float = 
     signature = [_signature(problem, j) for j in range(len(jobs))]
     released = [-(-job.release // window) * window for job in jobs]
     feeders = _feeding_jobs(problem)
-    needed = [None] * len(jobs)
+    needed: list[int | None] = [None] * len(jobs)
     for j in sorted(range(len(jobs)), key=released.__getitem__):
         for feeder in feeders[j]:
             if needed[feeder] is None:
@@ -128,7 +142,7 @@ def rolling_sequence(problem: Problem, window: int = DAY, setup_weight: float = 
         by_window.setdefault(released[j], []).append(j)
     rank = [0.0] * len(jobs)
     position = 0
-    current: dict[int, int | None] = {}
+    current: dict[int | None, int | None] = {}
     for start in sorted(by_window):
         for j in _blocks(problem, by_window[start], signature, current):
             rank[j] = position
@@ -145,12 +159,17 @@ def _signature(problem: Problem, job: int) -> tuple[int, int] | None:
     return None
 
 
-def _blocks(problem: Problem, window_jobs: list[int], signature: list, current: dict[int, int | None]) -> list[int]:
+def _blocks(
+    problem: Problem,
+    window_jobs: list[int],
+    signature: list[tuple[int, int] | None],
+    current: dict[int | None, int | None],
+) -> list[int]:
     """The window's jobs in blocks of equal setup group per machine family; blocks chained greedily by the
     cheapest changeover from the group the family is in; `current` carries that group to the next window."""
     families: dict[int | None, dict[int | None, list[int]]] = {}
     for j in window_jobs:
-        family, group = signature[j] if signature[j] is not None else (None, None)
+        family, group = signature[j] or (None, None)
         families.setdefault(family, {}).setdefault(group, []).append(j)
     due = [job.due if job.due is not None else float("inf") for job in problem.jobs]
     ordered: list[list[int]] = []
@@ -162,7 +181,8 @@ def _blocks(problem: Problem, window_jobs: list[int], signature: list, current: 
             if matrix is None or at is None:
                 group = min(remaining, key=lambda g: min(due[j] for j in remaining[g]))
             else:
-                group = min(remaining, key=lambda g: (matrix[at][g] if g is not None else 0, g is None, g))
+                row = matrix[at]
+                group = min(remaining, key=lambda g: (row[g] if g is not None else 0, g is None, g))
             block = sorted(remaining.pop(group), key=lambda j: (due[j], j))
             ordered.append(block)
             at = group if group is not None else at

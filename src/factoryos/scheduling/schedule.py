@@ -76,14 +76,16 @@ def job_completion(problem: Problem, schedule: Schedule, job: int) -> int:
 def setup_times(problem: Problem, schedule: Schedule) -> list[tuple[int, int | None, int, int]]:
     """Every changeover in the schedule as (machine, operation before or None, operation after, time); a
     batch changes over once, before its first operation."""
-    changes = []
-    sequences = machine_batches(problem, schedule) if problem.has_batches else None
-    for machine, sequence in enumerate(machine_sequences(problem, schedule) if sequences is None else sequences):
+    changes: list[tuple[int, int | None, int, int]] = []
+    if problem.has_batches:
+        firsts = [[batch[0] for batch in batches] for batches in machine_batches(problem, schedule)]
+    else:
+        firsts = machine_sequences(problem, schedule)
+    for machine, sequence in enumerate(firsts):
         if problem.machines[machine].changeover is None:
             continue
-        previous = None
-        for entry in sequence:
-            op = entry if sequences is None else entry[0]
+        previous: int | None = None
+        for op in sequence:
             time = problem.setup_time(machine, previous, op)
             if time:
                 changes.append((machine, previous, op, time))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from factoryos.model.errors import FactoryosError
 from factoryos.scheduling import tabu
-from factoryos.scheduling.batching import batched
+from factoryos.scheduling.batching import Batched, batched
 from factoryos.scheduling.bounds import makespan_lower_bound
 from factoryos.scheduling.checker import check
 from factoryos.scheduling.cpsat.solver import solve_cpsat
@@ -106,7 +106,17 @@ def solve(
     )
 
 
-def _solve_batches(problem, batches, objective, time_limit, workers, seed, baseline, initial, budget) -> Result:
+def _solve_batches(
+    problem: Problem,
+    batches: Batched,
+    objective: Objective | Lexicographic,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    baseline: Schedule | None,
+    initial: Schedule | None,
+    budget: Budget | None,
+) -> Result:
     """Solve the problem of batches and give every operation its batch's slot. The batches are formed
     before solving, so neither optimality nor a lower bound carries over."""
     reduced = solve(
@@ -212,9 +222,22 @@ def _exact_then_lns(
     """CP-SAT on the whole problem for a share of the time (small problems end here, proven optimal),
     then large-neighbourhood search for the rest."""
     steps = None if budget is None else budget.neighbourhoods
-    lns = {"deadline": deadline, "workers": workers, "seed": seed, "bounds": bounds, "baseline": baseline}
+
+    def improve_with_lns() -> None:
+        improve(
+            problem,
+            objective,
+            pool,
+            deadline=deadline,
+            workers=workers,
+            seed=seed,
+            bounds=bounds,
+            baseline=baseline,
+            max_steps=steps,
+        )
+
     if changeover_arcs(problem) > MAX_WHOLE_MODEL_ARCS:
-        improve(problem, objective, pool, **lns, max_steps=steps)
+        improve_with_lns()
         return
     only_makespan = makespan_only(objective) and not bounds
     schedule, _ = pool.snapshot()
@@ -236,4 +259,4 @@ def _exact_then_lns(
         if outcome.optimal:
             pool.optimal = True
             return
-    improve(problem, objective, pool, **lns, max_steps=steps)
+    improve_with_lns()

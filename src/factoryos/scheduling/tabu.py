@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -77,7 +78,7 @@ class _Arrays(NamedTuple):
     reached: np.ndarray
 
 
-def _ranges(lists: list[tuple[int, ...]] | list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+def _ranges(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     start = np.zeros(len(lists) + 1, dtype=np.int64)
     start[1:] = np.cumsum([len(items) for items in lists])
     flat = np.fromiter((x for items in lists for x in items), dtype=np.int64, count=int(start[-1]))
@@ -202,7 +203,8 @@ def tabu_search(
         elif status == _AT_ELITE:
             chosen = int(counters[_CHOSEN])
             moves = graph.arrays.moves[: counters[_MOVES]].tolist()
-            pending = tuple(moves.pop(chosen))
+            u, v = moves.pop(chosen)
+            pending = (u, v)
             if moves:
                 elite = [*elite[-(ELITE - 1) :], _Elite(best, moves, tabu.copy(), int(counters[_ITERATION]))]
         elif status == _STALLED and elite:
@@ -222,16 +224,28 @@ class _Elite:
     """A best schedule met on the way, the moves not yet tried from it and the tabu list it had."""
 
     def __init__(self, schedule: Schedule, moves: list[list[int]], tabu: Dict, iteration: int) -> None:
-        self.schedule, self.moves, self.tabu, self.iteration = schedule, [tuple(m) for m in moves], tabu, iteration
+        self.schedule, self.tabu, self.iteration = schedule, tabu, iteration
+        self.moves = [(u, v) for u, v in moves]
 
 
 @njit(cache=True, nogil=True)
-def _seed(seed):
+def _seed(seed: int) -> None:
     np.random.seed(seed)
 
 
 @njit(cache=True, nogil=True)
-def _search(g, tabu, counters, pending_u, pending_v, at_elite, slice_moves, tenure, spread, patience):
+def _search(
+    g: _Arrays,
+    tabu: Dict,
+    counters: np.ndarray,
+    pending_u: int,
+    pending_v: int,
+    at_elite: bool,
+    slice_moves: int,
+    tenure: int,
+    spread: int,
+    patience: int,
+) -> int:
     """Tabu moves until a slice is done, a new best is found, the move after a new best is chosen (so
     Python can keep the others as an elite), or the search stalls. A pending move is made first."""
     if pending_u >= 0 and _move(g, tabu, counters, pending_u, pending_v, tenure, spread):
@@ -254,7 +268,7 @@ def _search(g, tabu, counters, pending_u, pending_v, at_elite, slice_moves, tenu
 
 
 @njit(cache=True, nogil=True)
-def _move(g, tabu, counters, u, v, tenure, spread):
+def _move(g: _Arrays, tabu: Dict, counters: np.ndarray, u: int, v: int, tenure: int, spread: int) -> bool:
     """Swap u and v, make the reverse swap tabu for a while, and say whether that gave a new best."""
     n = len(g.head)
     _swap(g, u, v)
@@ -267,7 +281,7 @@ def _move(g, tabu, counters, u, v, tenure, spread):
 
 
 @njit(cache=True, nogil=True)
-def _choose(g, tabu, count, iteration, best_value):
+def _choose(g: _Arrays, tabu: Dict, count: int, iteration: int, best_value: int) -> int:
     """The move with the best estimate that is not tabu (or would give a new best); at random if all are."""
     n = len(g.head)
     chosen, chosen_value = -1, 0
@@ -281,14 +295,14 @@ def _choose(g, tabu, count, iteration, best_value):
 
 
 @njit(cache=True, nogil=True)
-def _retime(g):
+def _retime(g: _Arrays) -> None:
     _sort(g)
     _heads_from(g, 0)
     _tails_to(g, len(g.head) - 1)
 
 
 @njit(cache=True, nogil=True)
-def _sort(g):
+def _sort(g: _Arrays) -> None:
     n = len(g.head)
     indegree = g.scratch
     for v in range(n):
@@ -319,7 +333,9 @@ def _sort(g):
 
 
 @njit(cache=True, nogil=True)
-def _latest(start, neighbours, time, duration, v, least):
+def _latest(
+    start: np.ndarray, neighbours: np.ndarray, time: np.ndarray, duration: np.ndarray, v: int, least: int
+) -> int:
     """The larger of `least` and the latest time + duration over v's job neighbours (start and
     neighbours as ranges); with predecessors and heads, when v can start; with successors and tails,
     the longest work after v."""
@@ -331,17 +347,17 @@ def _latest(start, neighbours, time, duration, v, least):
 
 
 @njit(cache=True, nogil=True)
-def _after_job_predecessors(g, v, earliest):
+def _after_job_predecessors(g: _Arrays, v: int, earliest: int) -> int:
     return _latest(g.pred_start, g.pred, g.head, g.duration, v, earliest)
 
 
 @njit(cache=True, nogil=True)
-def _before_job_successors(g, v, least):
+def _before_job_successors(g: _Arrays, v: int, least: int) -> int:
     return _latest(g.succ_start, g.succ, g.tail, g.duration, v, least)
 
 
 @njit(cache=True, nogil=True)
-def _heads_from(g, first):
+def _heads_from(g: _Arrays, first: int) -> None:
     head, duration = g.head, g.duration
     for k in range(first, len(head)):
         v = g.order[k]
@@ -355,7 +371,7 @@ def _heads_from(g, first):
 
 
 @njit(cache=True, nogil=True)
-def _tails_to(g, last):
+def _tails_to(g: _Arrays, last: int) -> None:
     tail, duration = g.tail, g.duration
     for k in range(last, -1, -1):
         v = g.order[k]
@@ -364,7 +380,7 @@ def _tails_to(g, last):
 
 
 @njit(cache=True, nogil=True)
-def _critical_moves(g):
+def _critical_moves(g: _Arrays) -> int:
     """Trace one critical path back from its end (at random where paths fork) into g.path, then write
     the N5 moves of its machine blocks into g.moves: the first two and the last two operations of each
     block, except at the path's ends. Returns how many moves there are."""
@@ -431,7 +447,7 @@ def _critical_moves(g):
 
 
 @njit(cache=True, nogil=True)
-def _estimate_swap(g, u, v):
+def _estimate_swap(g: _Arrays, u: int, v: int) -> int:
     """Longest path through u and v once v moves directly before u (a lower bound on the makespan)."""
     head, tail, duration = g.head, g.tail, g.duration
     a, b = g.machine_pred[u], g.machine_succ[v]
@@ -439,11 +455,12 @@ def _estimate_swap(g, u, v):
     head_u = _after_job_predecessors(g, u, head_v + duration[v])
     tail_u = _before_job_successors(g, u, tail[b] + duration[b] if b >= 0 else 0)
     tail_v = _before_job_successors(g, v, tail_u + duration[u])
-    return max(head_v + duration[v] + tail_v, head_u + duration[u] + tail_u)
+    longest: int = max(head_v + duration[v] + tail_v, head_u + duration[u] + tail_u)
+    return longest
 
 
 @njit(cache=True, nogil=True)
-def _swap(g, u, v):
+def _swap(g: _Arrays, u: int, v: int) -> None:
     """Machine order ... a, u, v, b ... becomes ... a, v, u, b ...; re-time what that can change."""
     a, b = g.machine_pred[u], g.machine_succ[v]
     g.machine_pred[v], g.machine_succ[v] = a, u
@@ -484,7 +501,7 @@ def _swap(g, u, v):
 
 
 @njit(cache=True, nogil=True)
-def _kick(g):
+def _kick(g: _Arrays) -> None:
     """A few random swaps of critical neighbours, to leave a local optimum the tabu list cannot."""
     for _ in range(3):
         count = _critical_moves(g)

@@ -10,6 +10,9 @@ from factoryos.scheduling.schedule import Assignment
 
 @dataclass(frozen=True)
 class Restriction:
+    """The part of the incumbent a neighbourhood keeps: operations fixed at their assignment, and per machine a
+    sequence that stays on it in that order."""
+
     fixed: dict[int, Assignment] = field(default_factory=dict)
     sequences: tuple[tuple[int, ...], ...] = ()
 

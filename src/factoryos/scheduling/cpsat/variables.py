@@ -14,6 +14,8 @@ from factoryos.scheduling.problem import Problem
 
 @dataclass
 class ModeVar:
+    """One machine an operation may run on: its duration there, its interval and whether it is chosen."""
+
     machine: int
     duration: int
     interval: cp_model.IntervalVar
@@ -23,6 +25,8 @@ class ModeVar:
 
 @dataclass
 class Variables:
+    """The CP-SAT variables of a problem: start and end per operation, its modes, and the horizon."""
+
     start: list[cp_model.IntVar]
     end: list[cp_model.IntVar]
     modes: list[list[ModeVar]]
