@@ -347,6 +347,8 @@ class TestMeasurement(Part):
 
 
 class Test(Part):
+    """A named test at an operation and the measurements it publishes for each unit."""
+
     __test__ = False
     name: Id
     measurements: list[TestMeasurement] = Field(min_length=1)
