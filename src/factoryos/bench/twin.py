@@ -23,6 +23,9 @@ from factoryos.twin.source import poisson
 
 @dataclass(frozen=True)
 class BenchResult:
+    """One twin benchmark run: operations simulated, wall-clock seconds, their rate, and the mean flow time (a check
+    that the model ran as configured)."""
+
     operations: int
     seconds: float
     ops_per_s: float

@@ -24,6 +24,9 @@ RAKING_ROUNDS = 200
 
 @dataclass(frozen=True)
 class OptionMix:
+    """A product's valid configurations (one option per family, in `families` order) and the probability that an
+    order chooses each."""
+
     families: tuple[str, ...]
     configurations: tuple[tuple[str, ...], ...]
     probabilities: np.ndarray

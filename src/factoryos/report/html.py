@@ -68,6 +68,9 @@ def with_selector(figure: go.Figure, menu: dict) -> go.Figure:
 
 @dataclass
 class Section:
+    """One section of the HTML report: text, key figures (`facts`), charts, tables (headers, rows) and a note on
+    where its data come from."""
+
     title: str
     text: str = ""
     facts: dict[str, str] = field(default_factory=dict)
@@ -82,6 +85,8 @@ class Section:
 
 @dataclass
 class Report:
+    """The HTML report: a title, a subtitle and its sections, rendered to one self-contained page."""
+
     title: str
     subtitle: str = ""
     sections: list[Section] = field(default_factory=list)

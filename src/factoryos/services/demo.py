@@ -24,6 +24,9 @@ from factoryos.report import Report
 
 @dataclass
 class DemoContext:
+    """What the demo's stages share: the database, the plant file and its plant, the days and seed of the run, the
+    start date, the orders, the event bus, the report and each stage's results."""
+
     engine: Engine
     plant_file: Path
     days: int

@@ -32,6 +32,8 @@ CHUNK = 500
 
 
 class ScheduleRecord(Base):
+    """A stored schedule: the site, when it was made, the span it covers, the objective and method, and its figures."""
+
     __tablename__ = "schedules"
     __table_args__ = (Index("ix_schedules_site_created", "site", "created_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -67,6 +69,8 @@ class ScheduledOperationRecord(Base):
 
 @dataclass
 class StoredSchedule:
+    """A schedule read back from the store, with its operations."""
+
     id: int
     site: str
     created_at: datetime

@@ -1,3 +1,5 @@
+"""Alembic's entry point: runs the migrations on the connection that `factoryos.store.db.migrate` passes in."""
+
 from alembic import context
 
 from factoryos.store import order_desk, schedule, tables, telemetry, tenants  # noqa: F401  (each registers its tables on Base.metadata)
