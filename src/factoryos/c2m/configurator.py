@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from factoryos.c2m.counting import Clause, Diagram
+from factoryos.c2m.counting import Clause, Costs, Diagram
 from factoryos.model.configuration import Configuration, bom_walk, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import Condition, Plant, Product, RoutingOperation
@@ -136,12 +136,25 @@ class _Compiled:
         self.product = product
         self.rules = [_compile_rule(i, r.when, r.requires, r.excludes, r.note) for i, r in enumerate(product.rules)]
         self._diagram: Diagram | None = None
+        self._costs: Costs | None = None
 
     @property
     def diagram(self) -> Diagram:
         if self._diagram is None:
             self._diagram = Diagram(self.product)
         return self._diagram
+
+    def cheapest(self, choices: Configuration) -> dict[str, str] | None:
+        """The completion that keeps the most open families at their default, then costs least."""
+        if self._costs is None:
+            families = self.product.option_families
+
+            def cost(family: str, option: str) -> tuple[int, float]:
+                default = families[family].default
+                return int(default is not None and option != default), families[family].options[option].price
+
+            self._costs = self.diagram.costs(cost)
+        return self.diagram.cheapest(choices, self._costs)
 
 
 def _compile_rule(
@@ -299,11 +312,7 @@ def complete(product: Product, choices: Configuration) -> Completion:
         return Completion(None, None, conflicts=tuple(unknown), reason=unknown[0].message)
     families = product.option_families
 
-    def cost(family: str, option: str) -> tuple[int, float]:
-        default = families[family].default
-        return int(default is not None and option != default), families[family].options[option].price
-
-    configuration = _compiled(product).diagram.cheapest(choices, cost)
+    configuration = _compiled(product).cheapest(choices)
     if configuration is None:
         conflicts, reason = _conflict(product, choices)
         return Completion(None, None, conflicts=conflicts, reason=reason)

@@ -51,6 +51,42 @@ class Layer:
     source: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     klass: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     target: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    busy: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Edges leave their nodes in order: node n's edges are `starts[n]:starts[n + 1]`."""
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {option: k for k, option in enumerate(self.options)}
+
+    def least(self, values: np.ndarray) -> np.ndarray:
+        """Per node, the least of `values` over its edges (`_NEVER` for a node without edges)."""
+        here = np.full(self.nodes, _NEVER, values.dtype)
+        if len(self.busy):
+            here[self.busy] = np.minimum.reduceat(values, self.starts[self.busy])
+        return here
+
+    def index_edges(self) -> None:
+        """Where each node's edges start (edges are kept in node order) and which nodes have any."""
+        self.starts = np.searchsorted(self.source, np.arange(self.nodes + 1))
+        self.busy = np.flatnonzero(self.starts[1:] > self.starts[:-1])
+
+
+_NEVER = 1 << 60
+"""The cost of an edge no completion may take: real costs stay below 2**50, two of these add without overflow."""
+
+
+def _key(primary: int, secondary: float) -> int:
+    """(primary, secondary) as one integer that sorts the same: secondary to the hundredth, below 2**44."""
+    return (primary << 44) + min(round(secondary * 100), (1 << 44) - 1)
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Per layer: each option's cost key, and per class the least key and the member that has it."""
+
+    per_option: list[np.ndarray]
+    per_class: list[tuple[np.ndarray, np.ndarray]]
 
 
 def rule_clauses(product: Product) -> list[Clause]:
@@ -228,6 +264,14 @@ class Diagram:
         self.empty = any(not c.literals for c in self.clauses)
         self._build(max_nodes)
         self.counts = self._counts([[len(c) for c in layer.classes] for layer in self.layers])
+        self._prune()
+
+    def _prune(self) -> None:
+        """Drop the edges into nodes from which no valid completion continues."""
+        for i, layer in enumerate(self.layers):
+            alive = np.array([n > 0 for n in self.counts[i + 1]], bool)[layer.target] if len(layer.target) else []
+            layer.source, layer.klass, layer.target = layer.source[alive], layer.klass[alive], layer.target[alive]
+            layer.index_edges()
 
     def _layer(self, product: Product, family: str) -> Layer:
         options = tuple(product.option_families[family].options)
@@ -250,14 +294,7 @@ class Diagram:
         for i, layer in enumerate(self.layers):
             opens = sum(1 << k for k, p in first.items() if p == i)
             closes = sum(1 << k for k, p in last.items() if p == i)
-            satisfied = [0] * len(layer.classes)
-            for k, clause in enumerate(self.clauses):
-                allowed = dict(clause.literals).get(layer.family)
-                if allowed is None:
-                    continue
-                for c, members in enumerate(layer.classes):
-                    if layer.options[members[0]] in allowed:
-                        satisfied[c] |= 1 << k
+            satisfied = self._satisfied(layer)
             cut = _Cut(self.clauses, self.position, i, [k for k in first if first[k] <= i < last[k]])
             canonical: dict[int, int] = {}
             following: dict[int, int] = {}
@@ -284,6 +321,16 @@ class Diagram:
             layer.source, layer.klass, layer.target = (np.array(a, np.int64) for a in (source, klass, target))
             states = following
         self.terminal = len(states)
+
+    def _satisfied(self, layer: Layer) -> list[int]:
+        """Per class of the layer, the clauses (bit mask) its options satisfy."""
+        satisfied = [0] * len(layer.classes)
+        for k, clause in enumerate(self.clauses):
+            allowed = dict(clause.literals).get(layer.family)
+            for c, members in enumerate(layer.classes):
+                if allowed is not None and layer.options[members[0]] in allowed:
+                    satisfied[c] |= 1 << k
+        return satisfied
 
     def _counts(self, weights: Sequence[Sequence[int]]) -> list[list[int]]:
         """Valid completions below every node (exact integers), each class weighted by `weights[i][c]`."""
@@ -366,53 +413,50 @@ class Diagram:
             result[layer.family] = {o for o, c in zip(layer.options, layer.class_of.tolist(), strict=True) if live[c]}
         return result
 
-    def cheapest(
-        self, choices: Mapping[str, str], cost: Callable[[str, str], tuple[int, float]]
-    ) -> dict[str, str] | None:
-        """The configuration agreeing with `choices` of least `cost` summed over families (lexicographic on
-        its (int, float) pair), ties to the earlier option; None when none is valid."""
+    def costs(self, cost: Callable[[str, str], tuple[int, float]]) -> Costs:
+        """`cost` per option prepared for `cheapest`: an integer key per option (the int, then the float to
+        the hundredth: a price to the cent) and, per class, its member of least key."""
+        per_option, per_class = [], []
+        for layer in self.layers:
+            keys = np.array([_key(*cost(layer.family, option)) for option in layer.options], np.int64)
+            best = np.array([min(members, key=lambda k: (keys[k], k)) for members in layer.classes], np.int64)
+            per_option.append(keys)
+            per_class.append((keys[best], best))
+        return Costs(per_option, per_class)
+
+    def cheapest(self, choices: Mapping[str, str], costs: Costs) -> dict[str, str] | None:
+        """The configuration agreeing with `choices` of least summed cost (see `costs`), ties to the earlier
+        option; None when none is valid."""
         if self.empty:
             return None
-        masks = self.allowed(choices)
-        best: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        for layer, mask in zip(self.layers, masks, strict=True):
-            firsts = np.zeros(len(layer.classes), np.int64)
-            primary = np.full(len(layer.classes), np.inf)
-            secondary = np.full(len(layer.classes), np.inf)
-            for k, option in enumerate(layer.options):
-                if not mask[k]:
-                    continue
-                c = layer.class_of[k]
-                score = cost(layer.family, option)
-                if (score[0], score[1]) < (primary[c], secondary[c]):
-                    primary[c], secondary[c], firsts[c] = score[0], score[1], k
-            best.append((primary, secondary, firsts))
-        first_below = np.zeros(self.terminal)
-        second_below = np.zeros(self.terminal)
-        plans: list[tuple[np.ndarray, np.ndarray]] = []
+        best = []
+        for i, layer in enumerate(self.layers):
+            chosen = choices.get(layer.family)
+            if chosen is None:
+                best.append(costs.per_class[i])
+                continue
+            keys = np.full(len(layer.classes), _NEVER, np.int64)
+            option = np.zeros(len(layer.classes), np.int64)
+            k = layer.index.get(chosen)
+            if k is not None:
+                keys[layer.class_of[k]], option[layer.class_of[k]] = costs.per_option[i][k], k
+            best.append((keys, option))
+        below = np.zeros(self.terminal, np.int64)
+        plans: list[np.ndarray] = []
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
-            primary, secondary, _ = best[i]
-            first_edge = primary[layer.klass] + first_below[layer.target]
-            first_here = np.full(layer.nodes, np.inf)
-            np.minimum.at(first_here, layer.source, first_edge)
-            tight = np.isfinite(first_edge) & (first_edge == first_here[layer.source])
-            second_edge = np.where(tight, secondary[layer.klass] + second_below[layer.target], np.inf)
-            second_here = np.full(layer.nodes, np.inf)
-            np.minimum.at(second_here, layer.source, second_edge)
-            plans.append((first_edge, second_edge))
-            first_below, second_below = first_here, second_here
+            edge = np.minimum(best[i][0][layer.klass] + below[layer.target], _NEVER)
+            plans.append(edge)
+            below = layer.least(edge)
         plans.reverse()
-        if not np.isfinite(first_below[0]):
+        if below[0] >= _NEVER:
             return None
         node, configuration = 0, {}
         for i, layer in enumerate(self.layers):
-            first_edge, second_edge = plans[i]
-            out = np.flatnonzero(layer.source == node)
-            keys = [(first_edge[e], second_edge[e], best[i][2][layer.klass[e]]) for e in out.tolist()]
-            edge = out[min(range(len(keys)), key=keys.__getitem__)]
-            configuration[layer.family] = layer.options[best[i][2][layer.klass[edge]]]
-            node = int(layer.target[edge])
+            begin = layer.starts[node]
+            chosen_edge = begin + int(np.argmin(plans[i][begin : layer.starts[node + 1]]))
+            configuration[layer.family] = layer.options[best[i][1][layer.klass[chosen_edge]]]
+            node = int(layer.target[chosen_edge])
         return configuration
 
     def sample(self, n: int, rng: random.Random, choices: Mapping[str, str] | None = None) -> list[dict[str, str]]:
