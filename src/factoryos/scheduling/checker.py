@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from factoryos.scheduling.calendar import blocked, finish
 from factoryos.scheduling.problem import Problem
-from factoryos.scheduling.schedule import Assignment, Schedule, machine_batches
+from factoryos.scheduling.schedule import Assignment, Schedule, machine_batches, machine_sequences
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,13 @@ def check(problem: Problem, schedule: Schedule) -> list[Violation]:
                 )
             )
     known = tuple(a if 0 <= a.machine < len(problem.machines) else Assignment(0, 0, 0) for a in schedule)
-    for machine, sequence in enumerate(machine_batches(problem, known)):
-        on_machine = [batch for batch in sequence if schedule[batch[0]].machine == machine]
+    if not problem.has_batches:
+        for machine, sequence in enumerate(machine_sequences(problem, known)):
+            on_machine = [op for op in sequence if schedule[op].machine == machine]
+            violations.extend(_check_machine(problem, schedule, machine, on_machine))
+        return violations
+    for machine, batches in enumerate(machine_batches(problem, known)):
+        on_machine = [batch for batch in batches if schedule[batch[0]].machine == machine]
         violations.extend(_check_batches(problem, machine, on_machine))
         violations.extend(_check_machine(problem, schedule, machine, [batch[0] for batch in on_machine]))
     return violations

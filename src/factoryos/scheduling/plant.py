@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
+
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, CustomerOrderState, ProductionOrder, ScheduledOperation, WorkOrder
@@ -227,18 +229,19 @@ def build_problem(
             batch_sizes.append(op.batch_size // pieces)
         return batch_kinds[key]
 
-    eligible_of: dict[tuple[str, str], list[str]] = {}
+    eligible_of: dict[tuple[str, str], tuple[list[str], frozenset[str]]] = {}
     choose_line = _LineChoice(plant)
 
     def add_op(job: int, material: str, op: RoutingOperation, quantity: float, configuration, line: Line) -> int:
         """A lot pauses over breaks and shifts off (a press run resumes); a unit's operation fits between them.
         Operations repeat across units, so each distinct one is worked out once."""
-        eligible = eligible_of.get((material, op.id))
-        if eligible is None:
-            eligible = eligible_of[material, op.id] = plant.eligible_units(op)
-            if not eligible:
+        known = eligible_of.get((material, op.id))
+        if known is None:
+            units = plant.eligible_units(op)
+            if not units:
                 raise FactoryosError(f"routings.{material}: operation {op.id!r}: no work unit can do it")
-        eligible = choose_line(job, eligible)
+            known = eligible_of[material, op.id] = (units, choose_line.lines(units))
+        eligible = choose_line(job, *known)
         key = (material, op.id, quantity, tuple(configuration.get(a, "") for a in attributes), eligible[0])
         template = made.get(key)
         if template is None:
@@ -334,8 +337,11 @@ class _LineChoice:
         self.job = -1
         self.chosen: dict[frozenset[str], str] = {}
 
-    def __call__(self, job: int, eligible: list[str]) -> list[str]:
-        lines = frozenset(self.line_of[u] for u in eligible if u in self.line_of)
+    def lines(self, eligible: list[str]) -> frozenset[str]:
+        """The paced lines among an operation's eligible units: a choice to make per unit when several."""
+        return frozenset(self.line_of[u] for u in eligible if u in self.line_of)
+
+    def __call__(self, job: int, eligible: list[str], lines: frozenset[str]) -> list[str]:
         if len(lines) < 2:
             return eligible
         if job != self.job:
@@ -433,19 +439,27 @@ def _seconds_at(moment: datetime, epoch: datetime) -> int:
 def scheduled_operations(plant_problem: PlantProblem, schedule: Schedule) -> list[ScheduledOperation]:
     """The schedule as the floor reads it: per work-order operation (and serial), in start order."""
     setups = {after: time for _, _, after, time in setup_times(plant_problem.problem, schedule)}
-    epoch = plant_problem.epoch
-    result = [
-        ScheduledOperation(
-            work_order=line.work_order,
-            production_order=line.production_order,
-            operation=line.operation,
-            equipment=plant_problem.machines[assignment.machine],
-            start=epoch + timedelta(seconds=assignment.start),
-            end=epoch + timedelta(seconds=assignment.end),
-            setup_minutes=setups.get(op, 0) / 60,
-            serial=line.serial,
+    epoch, machines, lines = plant_problem.epoch, plant_problem.machines, plant_problem.lines
+    by_name = sorted(range(len(machines)), key=machines.__getitem__)
+    name_rank = np.empty(len(machines), dtype=np.int64)
+    name_rank[by_name] = np.arange(len(machines))
+    starts = np.fromiter((a.start for a in schedule), dtype=np.int64, count=len(schedule))
+    on = np.fromiter((a.machine for a in schedule), dtype=np.int64, count=len(schedule))
+    order = np.lexsort((name_rank[on], starts)).tolist()
+    del starts, on
+    result = []
+    for op in order:
+        line, assignment = lines[op], schedule[op]
+        result.append(
+            ScheduledOperation(
+                work_order=line.work_order,
+                production_order=line.production_order,
+                operation=line.operation,
+                equipment=machines[assignment.machine],
+                start=epoch + timedelta(seconds=assignment.start),
+                end=epoch + timedelta(seconds=assignment.end),
+                setup_minutes=setups.get(op, 0) / 60,
+                serial=line.serial,
+            )
         )
-        for op, (line, assignment) in enumerate(zip(plant_problem.lines, schedule, strict=True))
-    ]
-    result.sort(key=lambda s: (s.start, s.equipment))
     return result
