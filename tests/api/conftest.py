@@ -64,3 +64,9 @@ def make_api(engine, settings: ApiSettings | None = None) -> Api:
 @pytest.fixture
 def api(engine) -> Api:
     return make_api(engine)
+
+
+@pytest.fixture
+def api_with(engine):
+    """An Api with settings of the test's choosing (a small body limit, a slow rate)."""
+    return lambda settings: make_api(engine, settings)

@@ -89,7 +89,8 @@ def test_the_lifecycle_is_walked_one_step_at_a_time_with_an_audit_row_per_step(a
         assert CustomerOrderState(after["to"]) in ORDER_TRANSITIONS[CustomerOrderState(after["from"])]
         assert after["at"] >= before["at"]
     assert history[-1]["why"] == "to shipped"
-    assert "works" in history[-1]["who"] and "planner" in history[-1]["who"]
+    assert "works" in history[-1]["who"]
+    assert "planner" in history[-1]["who"]
 
 
 def test_steps_the_lifecycle_does_not_allow_are_refused_and_leave_no_trace(api):
@@ -128,7 +129,8 @@ def test_pages_cover_every_order_once_in_order(api):
         if cursor is None:
             break
     assert pages == 3
-    assert sorted(seen) == sorted(placed) and len(seen) == len(set(seen))
+    assert sorted(seen) == sorted(placed)
+    assert len(seen) == len(set(seen))
 
 
 def test_filters_by_state_product_and_day(api):
@@ -151,13 +153,16 @@ def test_bad_input_names_the_field_and_what_was_expected(api):
     answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"quantity": 0})
     assert answer.status_code == 422
     error = answer.json()["detail"][0]
-    assert error["loc"] == ["body", "quantity"] and "greater than 0" in error["msg"]
+    assert error["loc"] == ["body", "quantity"]
+    assert "greater than 0" in error["msg"]
     answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"requested_date": "soon"})
     assert answer.json()["detail"][0]["loc"] == ["body", "requested_date"]
     answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"requested_date": "2026-12-01"})
-    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "requested_date"]
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "requested_date"]
     answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"customer": "brio-shop"})
-    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "customer"]
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "customer"]
 
 
 def test_an_invalid_configuration_names_the_rule_it_breaks(api):
@@ -165,10 +170,12 @@ def test_an_invalid_configuration_names_the_rule_it_breaks(api):
     answer = api.client.post("/api/v1/orders", headers=api.acme, json=bad)
     assert answer.status_code == 422
     error = answer.json()["detail"][0]
-    assert error["loc"] == ["body", "options"] and error["rules"] == [0]
+    assert error["loc"] == ["body", "options"]
+    assert error["rules"] == [0]
     assert "bench" in error["msg"]
     answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"options": {"power": "warp"}})
-    assert answer.status_code == 422 and "warp" in answer.json()["detail"][0]["msg"]
+    assert answer.status_code == 422
+    assert "warp" in answer.json()["detail"][0]["msg"]
 
 
 def test_every_rejected_order_is_kept_and_listed_for_its_own_tenant(api):
@@ -178,7 +185,9 @@ def test_every_rejected_order_is_kept_and_listed_for_its_own_tenant(api):
     acme = api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]
     brio = api.client.get("/api/v1/rejected-orders", headers=api.brio).json()["items"]
     owner = api.client.get("/api/v1/rejected-orders", headers=api.planner).json()["items"]
-    assert len(acme) == 2 and len(brio) == 1 and len(owner) == 3
+    assert len(acme) == 2
+    assert len(brio) == 1
+    assert len(owner) == 3
     assert {"quantity" in r["reason"] for r in acme} == {True, False}
     assert '"quantity":-1' in "".join(r["raw"] for r in acme).replace(" ", "")
 
@@ -189,9 +198,12 @@ def test_configurations_check_complete_and_promise(api):
         headers=api.acme,
         json={"product": "acme-scooter", "options": {"power": "boost"}},
     ).json()
-    assert not check["valid"] and check["consistent"] and check["open_families"] == ["seat"]
+    assert not check["valid"]
+    assert check["consistent"]
+    assert check["open_families"] == ["seat"]
     seat = next(f for f in check["families"] if f["family"] == "seat")
-    assert seat["selectable"] == ["bench"] and seat["unavailable"][0]["rules"] == [0]
+    assert seat["selectable"] == ["bench"]
+    assert seat["unavailable"][0]["rules"] == [0]
     completed = api.client.post(
         "/api/v1/configurations/complete",
         headers=api.acme,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
@@ -21,6 +21,8 @@ Quantity = Annotated[StrictInt, Field(gt=0, le=100_000)]
 
 
 class Strict(BaseModel):
+    """A request body: unknown fields are refused, not ignored."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -50,11 +52,15 @@ class PromiseIn(Strict):
 
 
 class ConfigurationIn(Strict):
+    """A product and a (possibly partial) configuration: option family -> option."""
+
     product: Id
     options: Options = Field(default_factory=dict)
 
 
 class CancelIn(Strict):
+    """Why the order is cancelled (kept in its history)."""
+
     reason: Reason = ""
 
 
@@ -87,6 +93,8 @@ class PromiseOut(BaseModel):
 
 
 class OrderOut(BaseModel):
+    """A customer order: what was ordered, when, the requested and promised dates, and where it stands."""
+
     id: str
     tenant: str
     customer: str
@@ -117,6 +125,8 @@ class OrderOut(BaseModel):
 
 
 class OrderPage(BaseModel):
+    """One page of orders, oldest first."""
+
     items: list[OrderOut]
     next: str | None = Field(description="Pass as `next` for the following page; null on the last page.")
 
@@ -138,10 +148,14 @@ class ChangeOut(BaseModel):
 
 
 class History(BaseModel):
+    """An order's changes of state, oldest first."""
+
     items: list[ChangeOut]
 
 
 class RejectedOut(BaseModel):
+    """A refused order: where it came from, why, and the body as received."""
+
     source: str
     reason: str
     raw: str
@@ -153,11 +167,13 @@ class RejectedOut(BaseModel):
             source=letter.source,
             reason=letter.reason,
             raw=bytes(letter.raw).decode("utf-8", errors="backslashreplace"),
-            received_at=letter.received_at,
+            received_at=letter.received_at if letter.received_at.tzinfo else letter.received_at.replace(tzinfo=UTC),
         )
 
 
 class RejectedPage(BaseModel):
+    """Refused orders, newest first."""
+
     items: list[RejectedOut]
 
 
@@ -170,6 +186,8 @@ class ViolationOut(BaseModel):
 
 
 class UnavailableOut(BaseModel):
+    """A greyed-out option, the rules that rule it out, and why."""
+
     option: str
     rules: list[int]
     message: str
@@ -196,6 +214,8 @@ class FamilyOut(BaseModel):
 
 
 class CheckOut(BaseModel):
+    """What the configurator says of a (partial) configuration."""
+
     valid: bool = Field(description="Complete and breaking no rule.")
     consistent: bool = Field(description="The choices so far break no rule.")
     open_families: list[str]
@@ -216,6 +236,8 @@ class CheckOut(BaseModel):
 
 
 class CompletionOut(BaseModel):
+    """A completed configuration and its price (the sum of its options' prices)."""
+
     configuration: dict[str, str]
     price: float
     chosen_by: dict[str, str] = Field(description="Per family: customer, default or cheapest.")
@@ -230,6 +252,8 @@ class CompletionOut(BaseModel):
 
 
 class PromiseAnswer(BaseModel):
+    """The date the plant would promise a configuration and quantity now."""
+
     product: str
     configuration: dict[str, str]
     quantity: int
@@ -237,22 +261,30 @@ class PromiseAnswer(BaseModel):
 
 
 class ProductSummary(BaseModel):
+    """A product: its id, name and the tenant that sells it."""
+
     id: str
     name: str
     tenant: str
 
 
 class ProductPage(BaseModel):
+    """The products a key may order."""
+
     items: list[ProductSummary]
 
 
 class OptionOut(BaseModel):
+    """One option of a family, with its price."""
+
     id: str
     name: str
     price: float
 
 
 class FamilyDefinition(BaseModel):
+    """An option family: its options and default (null: the customer must choose)."""
+
     id: str
     name: str
     default: str | None
@@ -270,6 +302,8 @@ class RuleOut(BaseModel):
 
 
 class ProductOut(ProductSummary):
+    """A product with its option families, options, prices and rules."""
+
     families: list[FamilyDefinition]
     rules: list[RuleOut]
 

@@ -18,6 +18,8 @@ from factoryos.store.tables import TenantRecord, UtcDateTime
 
 
 class ApiKeyRecord(Base):
+    """An API key: only the SHA-256 of the key itself is kept."""
+
     __tablename__ = "api_keys"
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     site: Mapped[str] = mapped_column(String(64))

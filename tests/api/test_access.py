@@ -1,0 +1,118 @@
+"""Who may see and do what: every endpoint with two partners' keys, missing and revoked keys, and the
+limits at the door (413, 429)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from factoryos.api.settings import ApiSettings
+from factoryos.services.tenants import list_keys, revoke_key
+
+BODIES = {
+    "/api/v1/orders": {
+        "customer": "acme-shop",
+        "product": "acme-scooter",
+        "quantity": 1,
+        "requested_date": "2027-02-01",
+    },
+    "/api/v1/orders/{order_id}/cancel": {"reason": "not mine"},
+    "/api/v1/orders/{order_id}/state": {"state": "released", "reason": "not mine"},
+    "/api/v1/configurations/check": {"product": "acme-scooter", "options": {}},
+    "/api/v1/configurations/complete": {"product": "acme-scooter", "options": {}},
+    "/api/v1/promise": {"product": "acme-scooter", "quantity": 1},
+}
+
+
+def _operations(api):
+    for path, methods in api.client.get("/openapi.json").json()["paths"].items():
+        for method in methods:
+            yield method.upper(), path
+
+
+def test_a_partner_reaches_nothing_of_another_partner_on_any_endpoint(api):
+    """Brio's key, aimed at Acme's order and product on every path of the OpenAPI document: a 404 or 422 that
+    names nothing of Acme's beyond what was sent, and lists without Acme's orders."""
+    order = api.order(api.acme, quantity=1)
+    api.client.post("/api/v1/orders", headers=api.acme, json=BODIES["/api/v1/orders"] | {"quantity": 0})
+    walked = set()
+    for method, path in _operations(api):
+        url = path.replace("{order_id}", order["id"]).replace("{product_id}", "acme-scooter")
+        answer = api.client.request(method, url, headers=api.brio, json=BODIES.get(path))
+        walked.add((method, path))
+        if "{" in path or method == "POST":
+            assert answer.status_code in (404, 422), (method, path, answer.status_code)
+        else:
+            assert answer.status_code == 200, (method, path, answer.text)
+        if path.endswith("/rejected-orders"):  # brio's own rejects only, whatever brio sent
+            assert all("/brio/" in r["source"] for r in answer.json()["items"])
+            continue
+        text = answer.text
+        assert order["id"] not in text or answer.status_code == 404 and "no order" in text
+        assert "acme-shop" not in text
+        assert '"tenant":"acme"' not in text.replace(" ", "")
+    assert len(walked) >= 11
+    after = api.client.get(f"/api/v1/orders/{order['id']}", headers=api.acme).json()
+    assert after["state"] == "promised"  # brio's cancel and step did nothing
+
+
+def test_the_owners_keys_see_every_tenant(api):
+    acme = api.order(api.acme)
+    brio = api.order(api.brio, customer="brio-shop", product="brio-bike")
+    for headers in (api.planner, api.viewer):
+        listed = {o["id"] for o in api.client.get("/api/v1/orders", headers=headers).json()["items"]}
+        assert listed == {acme["id"], brio["id"]}
+        products = {p["id"] for p in api.client.get("/api/v1/products", headers=headers).json()["items"]}
+        assert products == {"cart", "acme-scooter", "brio-bike"}
+    own = {p["id"] for p in api.client.get("/api/v1/products", headers=api.acme).json()["items"]}
+    assert own == {"acme-scooter"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer fos_not-a-key"}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer "}],
+)
+def test_no_live_key_is_401_on_every_endpoint(api, headers):
+    for method, path in _operations(api):
+        url = path.replace("{order_id}", "CO-1").replace("{product_id}", "cart")
+        answer = api.client.request(method, url, headers=headers, json=BODIES.get(path))
+        assert answer.status_code == 401, (method, path)
+        assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_revoked_key_stops_working(api):
+    assert api.client.get("/api/v1/products", headers=api.brio).status_code == 200
+    brio = next(k for k in list_keys(api.engine) if k.tenant == "brio")
+    revoke_key(api.engine, brio.id)
+    assert api.client.get("/api/v1/products", headers=api.brio).status_code == 401
+
+
+def test_an_unknown_order_is_404(api):
+    assert api.client.get("/api/v1/orders/CO-nothing", headers=api.planner).status_code == 404
+    assert api.client.get("/api/v1/orders/CO-nothing/history", headers=api.planner).status_code == 404
+
+
+def test_a_body_over_the_limit_is_413_before_anything_else(api_with):
+    api = api_with(ApiSettings(max_body_bytes=2048, rate_per_second=1e6, burst=10**6))
+    big = BODIES["/api/v1/orders"] | {"options": {f"family-{i}": "x" * 40 for i in range(60)}}
+    assert len(json.dumps(big)) > 2048
+    answer = api.client.post("/api/v1/orders", headers=api.acme, json=big)
+    assert answer.status_code == 413
+    assert "2,048" in answer.json()["detail"]
+    streamed = api.client.post(
+        "/api/v1/orders",
+        headers=api.acme | {"Content-Type": "application/json"},
+        content=iter([b"{" + b" " * 1500, b" " * 1500 + b"}"]),
+    )
+    assert streamed.status_code == 413
+    assert api.client.post("/api/v1/orders", headers=api.acme, json=BODIES["/api/v1/orders"]).status_code == 201
+
+
+def test_a_key_over_its_rate_gets_429_and_others_go_on(api_with):
+    api = api_with(ApiSettings(rate_per_second=0.001, burst=3))
+    answers = [api.client.get("/api/v1/products", headers=api.acme).status_code for _ in range(5)]
+    assert answers == [200, 200, 200, 429, 429]
+    limited = api.client.get("/api/v1/products", headers=api.acme)
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert api.client.get("/api/v1/products", headers=api.brio).status_code == 200

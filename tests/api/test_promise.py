@@ -1,0 +1,57 @@
+"""Promise dates against the ramp-up curve worked out independently: the constrained line is never promised more
+units by a day than its ramp plan gives up to that day, no order could have been promised a day earlier,
+and a cancelled order gives its capacity back."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from factoryos.model.rampup import ramp_curve
+from factoryos.model.validate import load_plant
+
+from .conftest import NOW, PLANT_FILE
+
+
+def _working(day: date, holidays: set[date]) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def test_promises_fill_the_ramp_up_line_day_by_day_and_no_further(api):
+    plant = load_plant(PLANT_FILE)
+    month = plant.ramp_up.months[0]
+    per_day = ramp_curve(plant)[0].planned_units / month.working_days  # units the line makes a working day
+    holidays = set(plant.calendars["day"].holidays)
+    quantities = [5, 3, 8, 1, 6, 4, 7, 2] * 3
+    promised = [date.fromisoformat(api.order(api.acme, quantity=q)["promised_date"]) for q in quantities]
+
+    first = NOW.date() + timedelta(days=1)
+    assert promised == sorted(promised)  # first come, first promised
+    assert all(_working(d, holidays) and d >= first for d in promised)
+
+    def capacity_through(day: date) -> float:
+        days = (first + timedelta(days=n) for n in range((day - first).days + 1))
+        return per_day * sum(_working(d, holidays) for d in days)
+
+    for k, day in enumerate(promised):
+        units_so_far = sum(quantities[: k + 1])
+        assert units_so_far <= capacity_through(day) + 1e-6  # it fits by its day
+        assert units_so_far > capacity_through(day - timedelta(days=1)) - 1e-6  # and not a day sooner
+
+
+def test_the_promise_names_the_constrained_line_and_its_basis(api):
+    placed = api.order(api.acme, quantity=4)
+    assert placed["promise"]["work_center"] == "line"
+    assert placed["promise"]["minutes"] == 4 * 600 / 60  # four units at the line's 600 s takt
+    assert "line" in placed["promise"]["explanation"]
+    assert "material" in placed["promise"]["basis"]
+    assert "not checked" in placed["promise"]["basis"]
+
+
+def test_a_cancelled_order_gives_its_capacity_back(api):
+    big = api.order(api.acme, quantity=60)
+    quote = {"product": "acme-scooter", "quantity": 5}
+    before = api.client.post("/api/v1/promise", headers=api.acme, json=quote).json()["promise"]["date"]
+    api.client.post(f"/api/v1/orders/{big['id']}/cancel", headers=api.acme)
+    after = api.client.post("/api/v1/promise", headers=api.acme, json=quote).json()["promise"]["date"]
+    assert after < before
+    assert after == api.order(api.acme, quantity=5)["promised_date"]

@@ -1,0 +1,64 @@
+"""`factoryos tenants list|key|keys|revoke` and `serve --help`: a key printed once on the last line, stored only
+as its hash, working on the API until revoked."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from factoryos.api.app import create_app
+
+from .conftest import PLANT_FILE
+
+
+def factoryos(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from factoryos.cli import main; main()", *args], capture_output=True, text=True
+    )
+
+
+def test_tenants_list_keys_and_revoke(sqlite_url):
+    assert factoryos("plant", "load", str(PLANT_FILE), "--db", sqlite_url).returncode == 0
+    listed = json.loads(factoryos("tenants", "list", "--json", "--db", sqlite_url).stdout)
+    assert {(t["id"], t["role"]) for t in listed["items"]} == {
+        ("works", "owner"),
+        ("acme", "partner"),
+        ("brio", "partner"),
+    }
+    made = factoryos("tenants", "key", "acme", "--db", sqlite_url)
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip().splitlines()[-1]
+    with create_engine(sqlite_url).connect() as connection:
+        stored = connection.execute(text("SELECT id, key_hash, role FROM api_keys")).one()
+    assert stored.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert stored.role == "partner"
+    assert key not in json.dumps(json.loads(factoryos("tenants", "keys", "--json", "--db", sqlite_url).stdout))
+
+    client = TestClient(create_app(sqlite_url))
+    headers = {"Authorization": f"Bearer {key}"}
+    assert [p["id"] for p in client.get("/api/v1/products", headers=headers).json()["items"]] == ["acme-scooter"]
+    assert factoryos("tenants", "revoke", stored.id, "--db", sqlite_url).returncode == 0
+    assert client.get("/api/v1/products", headers=headers).status_code == 401
+
+
+def test_a_partner_gets_no_planner_key_and_unknown_tenants_are_named(sqlite_url):
+    factoryos("plant", "load", str(PLANT_FILE), "--db", sqlite_url)
+    refused = factoryos("tenants", "key", "acme", "--role", "planner", "--db", sqlite_url)
+    assert refused.returncode == 1
+    assert "partner" in refused.stderr
+    unknown = factoryos("tenants", "key", "nobody", "--db", sqlite_url)
+    assert unknown.returncode == 1
+    assert "acme" in unknown.stderr
+    assert "Traceback" not in unknown.stderr + refused.stderr
+
+
+def test_serve_has_its_options():
+    shown = factoryos("serve", "--help")
+    assert shown.returncode == 0
+    for option in ("--host", "--port", "--workers", "--db"):
+        assert option in shown.stdout
