@@ -18,34 +18,31 @@ def bom_depth(plant: Plant, material: str) -> int:
 
 
 def structure_figure(plant: Plant) -> go.Figure:
-    """Areas and their work centers as boxes sized by their work units; the units are named on hover, so
-    every label that is drawn is readable."""
-    ids, parents, labels, values, hovers = [], [], [], [], []
+    """Each work center's number of work units, grouped and coloured by area, with how it is manned: bars
+    whose labels stay readable however many work centers a plant has (the units are named on hover)."""
+    figure = go.Figure()
     for area_id, area in plant.areas.items():
-        units = sum(len(wc.work_units) for wc in area.work_centers.values())
-        ids.append(area_id), parents.append(""), labels.append(area.name or area_id), values.append(units)
-        hovers.append(f"{len(area.work_centers)} work centers")
-        for wc_id, wc in area.work_centers.items():
-            mode = "lights-out" if wc.lights_out else f"{wc.operators_per_shift} operators/shift"
-            ids.append(f"{area_id}/{wc_id}"), parents.append(area_id), values.append(len(wc.work_units))
-            labels.append(wc.name or wc_id)
-            units = "<br>".join(wu.name or wu_id for wu_id, wu in wc.work_units.items())
-            hovers.append(f"{len(wc.work_units)} work units, {mode}:<br>{units}")
-    figure = go.Figure(
-        go.Treemap(
-            ids=ids,
-            parents=parents,
-            labels=labels,
-            values=values,
-            branchvalues="total",
-            hovertext=hovers,
-            hoverinfo="label+text",
-            textinfo="label+value",
-            texttemplate="%{label}<br>%{value} units",
+        centers = list(area.work_centers.items())
+        figure.add_bar(
+            name=area.name or area_id,
+            y=[[area.name or area_id] * len(centers), [wc.name or wc_id for wc_id, wc in centers]],
+            x=[len(wc.work_units) for _, wc in centers],
+            orientation="h",
+            text=["lights-out" if wc.lights_out else f"{wc.operators_per_shift} operators/shift" for _, wc in centers],
+            textposition="outside",
+            cliponaxis=False,
+            hovertext=[", ".join(wu.name or wu_id for wu_id, wu in wc.work_units.items()) for _, wc in centers],
+            hoverinfo="text",
         )
+    rows = len(plant.work_centers())
+    widest = max((len(wc.work_units) for _, wc in plant.work_centers().values()), default=1)
+    style(figure, "Work units per work center, by area, and how each is manned", 15 * rows + 130)
+    figure.update_layout(
+        xaxis={"title": {"text": "work units (count)"}, "range": [0, widest * 1.25]},
+        yaxis={"title": {"text": "area and work center"}, "autorange": "reversed", "dtick": 1},
+        showlegend=False,
+        margin={"l": 330},
     )
-    style(figure, "Areas and work centers: a box's size is its number of work units (hover for their names)", 400)
-    figure.update_layout(uniformtext={"minsize": 11, "mode": "hide"}, margin={"l": 10, "r": 10})
     return figure
 
 
@@ -78,7 +75,7 @@ def plant_section(plant: Plant) -> Section:
             "suppliers": str(len(plant.suppliers)),
             "tenants": str(len(plant.tenants)),
         },
-        figures=[structure_figure(plant), style(materials, "Materials by kind", 210)],
+        figures=[structure_figure(plant), style(materials, "Materials by kind", 180)],
         note=f"Source of the plant's figures: {plant.source}",
     )
 
@@ -131,7 +128,9 @@ def orders_section(plant: Plant, orders: list[CustomerOrder], volume: float | No
         ]
     )
     daily.update_layout(barmode="stack", xaxis_title="order date", yaxis_title="units ordered (per day)")
-    figures = [style(daily, "Units ordered per day, by product", 300)]
+    style(daily, "Units ordered per day, by product", 300)
+    daily.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"})
+    figures = [daily]
     mix = option_mix_figure(plant, orders)
     if mix is not None:
         figures.append(mix)

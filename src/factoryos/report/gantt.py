@@ -40,7 +40,7 @@ def _bars(
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row[3], []).append(row)
-    colours = {}
+    colours: dict[str, str] = {}
     for group in groups:
         colours[group] = CHANGEOVER if group == "changeover" else PALETTE[len(colours) % len(PALETTE)]
     for group, members in groups.items():
@@ -91,7 +91,7 @@ def gantt_by_machine(plant: Plant, operations: Sequence[ScheduledOperation], hou
     rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
     units = len({r[0] for r in rows})
     title = f"Schedule by work unit: the first {hours:g} h"
-    return _bars(rows, title, max(300, 13 * units + 140), "work unit", plant.site.timezone)
+    return _bars(rows, title, max(300, 12 * units + 140), "work unit", plant.site.timezone)
 
 
 def gantt_by_order(plant: Plant, operations: Sequence[ScheduledOperation], orders: int = 30) -> go.Figure:
@@ -112,7 +112,7 @@ def gantt_by_order(plant: Plant, operations: Sequence[ScheduledOperation], order
             rows.append((op.production_order, setup_start, op.start, "changeover", f"changeover on {op.equipment}"))
     rows.sort(key=lambda r: (first[r[0]], r[0]))
     title = f"Schedule by production order: the first {len(chosen)} orders"
-    return _bars(rows, title, max(300, 13 * len(chosen) + 140), "production order", plant.site.timezone)
+    return _bars(rows, title, max(300, 12 * len(chosen) + 140), "production order", plant.site.timezone)
 
 
 def schedule_section(

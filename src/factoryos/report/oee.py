@@ -5,7 +5,7 @@ button per line instead of one chart per line."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 import plotly.graph_objects as go
@@ -24,12 +24,14 @@ def short(key: str) -> str:
     return key.split("/", 1)[-1]
 
 
-def _factor_traces(figures: Mapping[str, Oee], visible: bool = True) -> list[go.Bar]:
+def _factor_traces(
+    figures: Mapping[str, Oee], visible: bool = True, label: Callable[[str], str] = short
+) -> list[go.Bar]:
     keys = list(figures)
     return [
         go.Bar(
             name=factor.upper() if factor == "oee" else factor,
-            x=[short(k) for k in keys],
+            x=[label(k) for k in keys],
             y=[getattr(figures[k], factor) for k in keys],
             marker_color=colour,
             visible=visible,
@@ -53,7 +55,7 @@ def equipment_bars(per_equipment: Mapping[str, Oee]) -> go.Figure:
         lines.setdefault(line_of(key), {})[key] = figure
     chart = go.Figure()
     for index, members in enumerate(lines.values()):
-        chart.add_traces(_factor_traces(members, visible=index == 0))
+        chart.add_traces(_factor_traces(members, index == 0, lambda key: key.rsplit("/", 1)[-1]))
     style(chart, "OEE by equipment", 340)
     chart.update_layout(
         barmode="group", yaxis={**share_axis("share"), "range": [0, 1.05]}, xaxis_title="equipment of the line"
@@ -160,14 +162,13 @@ def oee_section(
     name = short(headline)
     members = sum(1 for key in per_equipment if line_of(key) == headline)
     busy_h = line.planned_busy_s / 3600
-    idle_share = line.losses.minor_stops_s / line.planned_busy_s if line.planned_busy_s else 0.0
     text = (
         f"OEE to ISO 22400-2 is computed once, from the floor's state and count events alone, as for a real "
         f"plant's stream: availability x performance x quality. {name} reached {line.oee:.0%} "
         f"({line.availability:.0%} x {line.performance:.0%} x {line.quality:.0%})."
     )
-    if headline in loading:
-        load = loading[headline]
+    load = loading.get(headline)
+    if load is not None:
         text += f" The schedule gave it work for {load:.0%} of its {busy_h:,.0f} planned busy hours" + (
             f" (summed over its {members} pieces of equipment)" if members > 1 else ""
         )
@@ -176,10 +177,18 @@ def oee_section(
                 f": the line is paced for its mature rate, and the ramp-up's first month orders only "
                 f"{ramp_volume:.0%} of mature demand"
             )
+        text += "."
+    losses = line.losses.as_dict()
+    largest = max(losses, key=losses.__getitem__)
+    if line.planned_busy_s and losses[largest] > 0:
         text += (
-            f". For {idle_share:.0%} of that time it waited, starved of work or blocked (idling and minor "
-            "stops): a line given little work has a low OEE however well it runs, and its OEE rises with its load."
-            if load < 0.5
+            f" Its largest loss is {largest}: {losses[largest] / 3600:,.0f} h, "
+            f"{losses[largest] / line.planned_busy_s:.0%} of its planned busy time"
+        )
+        text += (
+            " (waiting, starved of work or blocked): a line given little work has a low OEE however well it "
+            "runs, and its OEE rises with its load."
+            if load is not None and load < 0.5 and largest == "idling and minor stops"
             else "."
         )
     facts = {

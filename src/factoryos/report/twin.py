@@ -65,15 +65,17 @@ def simulation_section(
     epoch: datetime,
     timezone: str,
     ordered_units: int | None = None,
+    planned_late: tuple[int, int] | None = None,
     title: str = "Digital twin",
 ) -> Section:
     """The run's headline figures and charts; `epoch` is the run's time zero (an aware instant) and `timezone`
-    the site's, so its charts read in the site's dates; `ordered_units` relates output to the order book."""
+    the site's, so its charts read in the site's dates; `ordered_units` relates output to the order book and
+    `planned_late` (late, of all jobs) compares on-time delivery with the schedule the run executed."""
     f = simulation.figures_of_merit
     on_time = f["on_time_rate"]
     start = site_times([0.0], epoch, timezone)[0]
     text = (
-        f"The plant's twin ran the {f['scenario']} scenario for {f['days']:g} days from {start:%Y-%m-%d} "
+        f"The plant's twin ran the {f['scenario']} scenario for {f['days']:g} days from {start:%A %Y-%m-%d} "
         "(breakdowns from the plant file's MTBF and MTTR, shifts, changeovers, yields with rework) and "
         f"completed {f['completed']:,} units, {f['throughput_per_day']:,.0f} a day"
     )
@@ -84,13 +86,21 @@ def simulation_section(
         f"{f['avg_wip']:,.0f} units in process on average. "
     )
     if on_time is None:
-        text += "No order fell due within the run, so on-time delivery is not measured. "
+        text += "Nothing fell due within the run, so on-time delivery is not measured. "
     else:
         text += (
-            f"{on_time:.0%} of the orders due within the run were delivered by their due date; "
-            f"{f['orders_delivered']:,} orders were delivered and {f['open_backorders']:,} were still open at "
-            "the end. "
+            f"{on_time:.0%} of what fell due within the run shipped by its due date (an order's unit not yet "
+            "built when it falls due is late)"
         )
+        if planned_late is not None:
+            late, jobs = planned_late
+            text += (
+                f"; the schedule the twin executed planned only {late:,} of its {jobs:,} units and lots late, so "
+                f"the {1 - on_time:.0%} that shipped late were made late on the floor, not in the plan"
+                if on_time < 0.9 and late < 0.1 * jobs
+                else f"; the schedule it executed planned {late:,} of its {jobs:,} units and lots late"
+            )
+        text += ". "
     text += "The OEE section gives the run's OEE, from its event stream."
     return Section(
         title=title,

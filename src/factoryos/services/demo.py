@@ -109,6 +109,7 @@ def schedule_stage(ctx: DemoContext) -> None:
     summary = plan.summary()
     ctx.report.add(schedule_section(ctx.plant, plan.operations, summary))
     ctx.results["schedule"] = plan.operations
+    ctx.results["schedule summary"] = summary
     ctx.console.print(
         f"schedule {summary['operations']:,} operations of {summary['jobs']:,} units and lots over "
         f"{ctx.days} days in {summary['seconds']} s: setup {summary['setup h']} h, "
@@ -136,7 +137,9 @@ def twin_stage(ctx: DemoContext) -> None:
         start=ctx.start,
     )
     ordered = sum(o.quantity for o in ctx.orders)
-    ctx.report.add(simulation_section(simulation, epoch, ctx.plant.site.timezone, ordered))
+    summary = ctx.results["schedule summary"]
+    planned_late = (summary["late units"], summary["jobs"])
+    ctx.report.add(simulation_section(simulation, epoch, ctx.plant.site.timezone, ordered, planned_late))
     ctx.results["simulation"] = simulation
     ctx.results["run"] = (epoch, epoch + timedelta(days=days))
     f = simulation.figures_of_merit
