@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
@@ -56,7 +56,7 @@ def save_orders(engine: Engine, orders: Iterable[CustomerOrder]) -> int:
     rows = [_row(o) for o in orders]
     if rows:
         with transaction(engine) as session:
-            session.execute(CustomerOrderRecord.__table__.insert(), rows)
+            session.execute(insert(CustomerOrderRecord), rows)
     return len(rows)
 
 
@@ -128,7 +128,7 @@ def import_orders(engine: Engine, received: Sequence[Received]) -> ImportOutcome
             else:
                 rejects.append(Received(item.source, item.raw, None, f"order id {item.order.id!r} is already taken"))
         if outcome.added:
-            session.execute(CustomerOrderRecord.__table__.insert(), [_row(r.order) for r in outcome.added if r.order])
+            session.execute(insert(CustomerOrderRecord), [_row(r.order) for r in outcome.added if r.order])
         kept = _kept_rejects(session, {r.source for r in rejects})
         for reject in rejects:
             if (reject.source, reject.raw) in kept:

@@ -243,7 +243,8 @@ def _primary_key(table: type[Base], row: dict) -> tuple:
 
 def _sync_table(session: Session, table: type[Base], site: str, rows: list[dict], summary: LoadSummary) -> None:
     name = table.__tablename__
-    stored = {_primary_key(table, _as_dict(r)): r for r in session.scalars(select(table).where(table.site == site))}
+    query = select(table).where(table.__table__.c.site == site)
+    stored = {_primary_key(table, _as_dict(r)): r for r in session.scalars(query)}
     wanted = {_primary_key(table, row): row for row in rows}
     for key, row in wanted.items():
         record = stored.get(key)
