@@ -218,7 +218,8 @@ def test_a_chain_of_rules_is_explained():
     (winter,) = tyres.unavailable
     assert winter.because == (("a", "a1"),)
     assert winter.rules == (0, 1)
-    assert "Sport trim" in winter.message and "Winter tyres" in winter.message
+    assert "Sport trim" in winter.message
+    assert "Winter tyres" in winter.message
     completion = complete(product, {"a": "a1", "c": "c1"})
     assert not completion.found
     assert [c.rule for c in completion.conflicts] == [0, 1]
@@ -302,3 +303,16 @@ def test_a_rule_without_known_families_is_read_as_the_model_reads_it():
         rules=[Rule(when={"ghost": ["g"]}, requires={"a": ["x"]}), Rule(when={"a": ["x"]}, requires={"ghost": ["g"]})],
     )
     assert count(product) == len(enumerate_valid(product)) == 1
+
+
+def test_the_synthetic_benchmark_product_counts_as_brute_force_does():
+    """The benchmark's generator at a size small enough to enumerate: 6 families of 3 options, 12 rules."""
+    from factoryos.bench.configure import partial_configurations, synthetic_product
+
+    product = synthetic_product(families=6, options=3, rules=12, reach=2, seed=4)
+    assert len(product.rules) == 12
+    valid = enumerate_valid(product)
+    assert count(product) == len(valid)
+    for request in partial_configurations(product, 20, seed=2):
+        assert set(request) <= set(product.option_families)
+        assert count(product, request) == sum(agrees(c, request) for c in valid)

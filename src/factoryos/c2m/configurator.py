@@ -135,8 +135,22 @@ class _Compiled:
     def __init__(self, product: Product) -> None:
         self.product = product
         self.rules = [_compile_rule(i, r.when, r.requires, r.excludes, r.note) for i, r in enumerate(product.rules)]
+        self.unconditional = [r for r in self.rules if not r.when]
+        self.triggers: dict[tuple[str, str], list[_Rule]] = {}
+        for rule in self.rules:
+            if rule.when:
+                family, options = rule.when[0]
+                for option in options:
+                    self.triggers.setdefault((family, option), []).append(rule)
         self._diagram: Diagram | None = None
         self._costs: Costs | None = None
+
+    def candidates(self, choices: Configuration) -> list[_Rule]:
+        """The rules whose `when` may hold: those triggered by a chosen option of their first `when` family."""
+        found = list(self.unconditional)
+        for choice in choices.items():
+            found.extend(self.triggers.get(choice, ()))
+        return sorted(found, key=lambda r: r.index)
 
     @property
     def diagram(self) -> Diagram:
@@ -284,7 +298,7 @@ def check(product: Product, choices: Configuration) -> Check:
     in the product's words, and unknown families or options. Fast and local: whether a consistent partial
     configuration can still be completed is `complete`'s and `selectable`'s question."""
     violations = _unknown_choices(product, choices)
-    for rule in _compiled(product).rules:
+    for rule in _compiled(product).candidates(choices):
         violations.extend(_rule_violations(product, rule, choices))
     open_families = tuple(f for f in product.option_families if f not in choices)
     return Check(tuple(violations), open_families)
