@@ -9,6 +9,7 @@ product's compiled decision diagram (`factoryos.c2m.counting`), compiled once pe
 from __future__ import annotations
 
 import random
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -181,20 +182,22 @@ def _compile_rule(
 
 
 _cache: OrderedDict[int, _Compiled] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def _compiled(product: Product) -> _Compiled:
     """The product's compiled form, kept for the products last used (an entry holds its product, so an id
-    is never reused while cached)."""
-    entry = _cache.get(id(product))
-    if entry is not None and entry.product is product:
-        _cache.move_to_end(id(product))
+    is never reused while cached). Safe across the threads of one server process."""
+    with _cache_lock:
+        entry = _cache.get(id(product))
+        if entry is not None and entry.product is product:
+            _cache.move_to_end(id(product))
+            return entry
+        entry = _Compiled(product)
+        _cache[id(product)] = entry
+        while len(_cache) > CACHED_PRODUCTS:
+            _cache.popitem(last=False)
         return entry
-    entry = _Compiled(product)
-    _cache[id(product)] = entry
-    while len(_cache) > CACHED_PRODUCTS:
-        _cache.popitem(last=False)
-    return entry
 
 
 # Words: the plant file's names.
