@@ -62,3 +62,16 @@ def test_serve_has_its_options():
     assert shown.returncode == 0
     for option in ("--host", "--port", "--workers", "--db"):
         assert option in shown.stdout
+
+
+def test_orders_generate_places_count_orders_for_one_tenant_each_promised(sqlite_url):
+    factoryos("plant", "load", str(PLANT_FILE), "--db", sqlite_url)
+    placed = factoryos("orders", "generate", "--tenant", "brio", "--count", "12", "--db", sqlite_url)
+    assert placed.returncode == 0, placed.stderr
+    orders = json.loads(factoryos("orders", "list", "--json", "--db", sqlite_url).stdout)["items"]
+    assert len(orders) == 12
+    assert {o["tenant"] for o in orders} == {"brio"}
+    assert {o["state"] for o in orders} == {"promised"}
+    with create_engine(sqlite_url).connect() as connection:
+        changes = connection.execute(text("SELECT count(*) FROM order_changes")).scalar_one()
+    assert changes == 2 * 12

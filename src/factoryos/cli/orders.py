@@ -37,14 +37,21 @@ def generate(
         str | None, typer.Option(help="First day (YYYY-MM-DD); default the ramp-up start or today.")
     ] = None,
     site: SiteOption = None,
+    tenant: Annotated[str | None, typer.Option(help="With --count: only this tenant's products.")] = None,
+    count: Annotated[
+        int | None, typer.Option(help="Place this many orders now, as the API does (each promised a date).", min=1)
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Generate a seeded stream of configured customer orders for the loaded plant and store it.
 
     Running it again with the same seed, start and days adds nothing (the same orders are already stored);
-    a different seed adds more demand."""
+    a different seed adds more demand. With --count, N orders are placed now through the order desk."""
     from factoryos.services.orders import generate_order_stream
 
+    if count is not None or tenant is not None:
+        _place_generated(count, seed, tenant, site, db)
+        return
     result = generate_order_stream(open_store(db), days, seed, _parse_day(start) if start else None, site)
     units = sum(o.quantity for o in result.orders)
     what = (
@@ -54,6 +61,17 @@ def generate(
         console.print(f"nothing added: the {what} are already stored (use another --seed for more demand)")
     else:
         console.print(f"generated {what}")
+
+
+def _place_generated(count: int | None, seed: int, tenant: str | None, site: str | None, db: str | None) -> None:
+    from datetime import UTC, datetime
+
+    from factoryos.services.order_desk import generate_orders
+
+    if count is None:
+        raise FactoryosError("--tenant goes with --count N: how many orders to place")
+    placed = generate_orders(open_store(db), count, seed, datetime.now(UTC), tenant, site)
+    console.print(f"placed {len(placed):,} orders{f' for {tenant}' if tenant else ''}, each promised a date")
 
 
 def _parse_day(text: str) -> date:

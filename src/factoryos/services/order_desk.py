@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from factoryos.c2m import configurator
+from factoryos.c2m.demand import generate_orders as draw_orders
 from factoryos.c2m.intake import accept
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrder, CustomerOrderState
@@ -396,3 +397,40 @@ def _step(
         desk_store.record_change(session, order_id, now, actor(caller), current, to, reason)
         session.flush()
         return desk_store.as_order(record)
+
+
+# Generated orders, placed as a customer would place them.
+
+
+def generate_orders(
+    engine: Engine, count: int, seed: int, now: datetime, tenant: str | None = None, site: str | None = None
+) -> list[Placed]:
+    """Place `count` orders drawn from the plant's demand model (the products of `tenant`, or of every tenant),
+    each through `place_order`, so each is promised a date and has its history; requested dates keep the
+    drawn lead times from today."""
+    if count < 1:
+        raise FactoryosError(f"--count must be at least 1 (got {count})")
+    plant = read_plant(engine, site)
+    if tenant is not None and tenant not in plant.tenants:
+        raise FactoryosError(f"--tenant: no tenant {tenant!r}; tenants: {', '.join(sorted(plant.tenants))}")
+    owner = plant.owner()
+    who = tenant or owner
+    caller = Caller("generate", plant.site.id, who, "planner" if who == owner else "partner", who == owner)
+    drawn = _drawn(plant, tenant, count, seed, now.date())
+    return [place_order(engine, caller, request, now, lambda order, _: {"id": order.id}) for request in drawn]
+
+
+def _drawn(plant: Plant, tenant: str | None, count: int, seed: int, today: date) -> list[OrderInput]:
+    """`count` orders from the demand model: more days are drawn until there are enough."""
+    if not any(p.demand and (tenant is None or p.tenant == tenant) for p in plant.products.values()):
+        raise FactoryosError(f"no product of {tenant or 'the plant'} has demand to draw orders from")
+    days = 7
+    while True:
+        drawn = [o for o in draw_orders(plant, today, days, seed) if tenant is None or o.tenant == tenant]
+        if len(drawn) >= count or days > 3650:
+            break
+        days *= 2
+    return [
+        OrderInput(o.customer, o.product, o.configuration, o.quantity, today + (o.due_date - o.ordered_at.date()))
+        for o in drawn[:count]
+    ]
