@@ -18,6 +18,7 @@ Time in the problem is whole seconds from the plan's epoch (a UTC instant); mach
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -59,13 +60,25 @@ class Line:
 
 @dataclass(frozen=True)
 class PlantProblem:
-    """The core's problem plus what maps it back: the work unit of each machine, the line of each operation."""
+    """The core's problem plus what maps it back: the work unit of each machine and, kept as compact arrays
+    (a week of a big plant has millions of operations), the production order of each job and the place of
+    each operation among its production order's work orders. A unit's job is named by its serial, a lot's
+    by its production order."""
 
     problem: Problem
     epoch: datetime
     machines: tuple[str, ...]
-    lines: tuple[Line, ...]
     production_orders: tuple[ProductionOrder, ...]
+    job_orders: array[int]
+    steps: array[int]
+
+    def line(self, op: int) -> Line:
+        """What operation `op` is on the floor."""
+        job = self.problem.operations[op].job
+        order = self.production_orders[self.job_orders[job]]
+        work_order = order.work_orders[self.steps[op]]
+        name = self.problem.jobs[job].name
+        return Line(work_order.id, order.id, work_order.operation, None if name == order.id else name)
 
 
 def structure(plant: Plant, material: str, configuration: Mapping[str, str]) -> tuple[Node, ...]:
@@ -204,7 +217,8 @@ def build_problem(
     attributes = sorted({group.attribute for group in plant.changeovers.values()})
     jobs: list[Job] = []
     ops: list[Operation] = []
-    lines: list[Line] = []
+    where = {order.id: k for k, order in enumerate(orders)}
+    job_orders, steps = array("i"), array("i")
     precedences: list[tuple[int, int]] = []
 
     def group_of(machine_id: str, node_material: str, op: RoutingOperation, configuration: Mapping) -> int | None:
@@ -232,7 +246,7 @@ def build_problem(
     eligible_of: dict[tuple[str, str], tuple[list[str], frozenset[str]]] = {}
     choose_line = _LineChoice(plant)
 
-    def add_op(job: int, material: str, op: RoutingOperation, quantity: float, configuration, line: Line) -> int:
+    def add_op(job: int, material: str, op: RoutingOperation, quantity: float, configuration, step: int) -> int:
         """A lot pauses over breaks and shifts off (a press run resumes); a unit's operation fits between them.
         Operations repeat across units, so each distinct one is worked out once."""
         known = eligible_of.get((material, op.id))
@@ -266,16 +280,16 @@ def build_problem(
                 batch=template.batch,
             )
         )
-        lines.append(line)
+        steps.append(step)
         return len(ops) - 1
 
     lot_ops: dict[str, list[tuple[int, int]]] = {}
     for lot in lots:
         job = len(jobs)
         indices: list[int] = []
-        for work_order, op in zip(lot.work_orders, plant.routings[lot.material].operations, strict=True):
-            line = Line(work_order.id, lot.id, work_order.operation, None)
-            index = add_op(job, lot.material, op, lot.quantity, {}, line)
+        job_orders.append(where[lot.id])
+        for step, op in enumerate(plant.routings[lot.material].operations):
+            index = add_op(job, lot.material, op, lot.quantity, {}, step)
             if indices:
                 precedences.append((indices[-1], index))
             indices.append(index)
@@ -286,7 +300,7 @@ def build_problem(
 
     plans = _Plans(plant)
     for order in units:
-        nodes, steps = plans(order)
+        nodes, route = plans(order)
         release = max(0, _seconds_at(releases.get(order.id, epoch), epoch))
         due = _seconds(order.due_date, epoch)
         for unit in range(1, order.quantity + 1):
@@ -295,9 +309,9 @@ def build_problem(
             first_op: dict[int, int] = {}
             last_op: dict[int, int] = {}
             job_ops = []
-            for work_order, (index, op) in zip(order.work_orders, steps, strict=True):
-                line = Line(work_order.id, order.id, work_order.operation, serial)
-                op_index = add_op(job, nodes[index].material, op, nodes[index].quantity, order.configuration, line)
+            job_orders.append(where[order.id])
+            for step, (index, op) in enumerate(route):
+                op_index = add_op(job, nodes[index].material, op, nodes[index].quantity, order.configuration, step)
                 if index in last_op:
                     precedences.append((last_op[index], op_index))
                 first_op.setdefault(index, op_index)
@@ -319,7 +333,7 @@ def build_problem(
     problem = Problem(
         problem_machines, tuple(jobs), tuple(ops), tuple(precedences), _names(group_index), tuple(batch_sizes)
     )
-    return PlantProblem(problem, epoch, tuple(machines), tuple(lines), tuple(orders))
+    return PlantProblem(problem, epoch, tuple(machines), tuple(orders), job_orders, steps)
 
 
 class _LineChoice:
@@ -438,8 +452,9 @@ def _seconds_at(moment: datetime, epoch: datetime) -> int:
 
 def scheduled_operations(plant_problem: PlantProblem, schedule: Schedule) -> list[ScheduledOperation]:
     """The schedule as the floor reads it: per work-order operation (and serial), in start order."""
-    setups = {after: time for _, _, after, time in setup_times(plant_problem.problem, schedule)}
-    epoch, machines, lines = plant_problem.epoch, plant_problem.machines, plant_problem.lines
+    problem = plant_problem.problem
+    setups = {after: time for _, _, after, time in setup_times(problem, schedule)}
+    epoch, machines = plant_problem.epoch, plant_problem.machines
     by_name = sorted(range(len(machines)), key=machines.__getitem__)
     name_rank = np.empty(len(machines), dtype=np.int64)
     name_rank[by_name] = np.arange(len(machines))
@@ -447,19 +462,23 @@ def scheduled_operations(plant_problem: PlantProblem, schedule: Schedule) -> lis
     on = np.fromiter((a.machine for a in schedule), dtype=np.int64, count=len(schedule))
     order = np.lexsort((name_rank[on], starts)).tolist()
     del starts, on
+    orders = [plant_problem.production_orders[k] for k in plant_problem.job_orders]
+    serials = [None if job.name == orders[j].id else job.name for j, job in enumerate(problem.jobs)]
+    ops, steps = problem.operations, plant_problem.steps
     result = []
     for op in order:
-        line, assignment = lines[op], schedule[op]
+        assignment, job = schedule[op], ops[op].job
+        work_order = orders[job].work_orders[steps[op]]
         result.append(
             ScheduledOperation(
-                work_order=line.work_order,
-                production_order=line.production_order,
-                operation=line.operation,
+                work_order=work_order.id,
+                production_order=work_order.production_order,
+                operation=work_order.operation,
                 equipment=machines[assignment.machine],
                 start=epoch + timedelta(seconds=assignment.start),
                 end=epoch + timedelta(seconds=assignment.end),
                 setup_minutes=setups.get(op, 0) / 60,
-                serial=line.serial,
+                serial=serials[job],
             )
         )
     return result
