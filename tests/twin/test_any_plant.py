@@ -52,10 +52,11 @@ def test_identical_paced_lines_for_one_product_each_run_at_their_own_takt() -> N
     assert sum(e.completed for e in lines) >= metrics.by_product["gadget"]
 
 
+LOTS_OF_100 = {"kind": "sub-assembly", "source": "make", "lot_size": {"rule": "fixed", "quantity": 100}}
+
+
 def lot_plant():
-    return small_plant(
-        materials__plate={"kind": "sub-assembly", "source": "make", "lot_size": {"rule": "fixed", "quantity": 100}}
-    )
+    return small_plant(materials__plate=LOTS_OF_100)
 
 
 def test_a_lot_on_batch_equipment_runs_in_as_many_batches_as_it_fills() -> None:
@@ -255,3 +256,37 @@ def test_a_partners_product_keeps_flowing_through_a_cell_another_product_floods(
     released = sum(1 for u in prepared.plan if u.product == "widget" and u.at < prepared.horizon - 86400)
     assert released > 0
     assert metrics.by_product.get("widget", 0) >= 0.8 * released  # widgets are not held behind the gadgets
+
+
+def test_a_scheduled_unit_goes_to_the_parallel_line_its_schedule_chose() -> None:
+    where: dict[str, str] = {}
+
+    def listen(event) -> None:
+        if event.kind == EventKind.OPERATION and event.payload["operation"] == "plate/coat":
+            where[event.payload["serial"].split("/")[0]] = event.equipment.split("/")[2]
+
+    bus = EventBus(RollingEventStore(keep=10))
+    bus.subscribe(listen)
+    prepared = prepare(small_plant(), "smart", 2, 1, bus=bus, schedule_seconds=1)
+    chosen = {
+        serial: prepared.twin.units[unit][1]
+        for (serial, operation), (unit, _) in prepared.twin.schedule.items()
+        if operation == "plate/coat"
+    }
+    assert set(chosen.values()) == {"line-x", "line-y"}
+    prepared.floor.run(prepared.horizon)
+    both = [serial for serial in where if serial in chosen]
+    assert both
+    assert sum(where[s] == chosen[s] for s in both) >= 0.95 * len(both)
+
+
+def test_every_event_the_twin_publishes_arrives_and_is_counted() -> None:
+    arrived: list[int] = []
+    bus = EventBus(RollingEventStore(keep=10))
+    bus.subscribe(lambda event: arrived.append(event.seq))
+    prepared = prepare(
+        small_plant(materials__plate=LOTS_OF_100, quality={"check": CHECK_QUALITY}), "smart", 2, 1, bus=bus
+    )
+    metrics = prepared.floor.run(prepared.horizon)
+    assert metrics.events_published == len(arrived) == prepared.floor.publisher.seq
+    assert sorted(arrived) == list(range(len(arrived)))  # each once, none lost

@@ -18,19 +18,21 @@ from factoryos.twin.part import Part, Step
 class Lines:
     """A route step at identical parallel lines: the chosen line's steps replace the placeholders."""
 
-    __slots__ = ("name", "variants", "inboxes", "assigned", "_turn")
+    __slots__ = ("name", "variants", "inboxes", "centers", "assigned", "_turn")
 
-    def __init__(self, name: str, assigned: Callable[[Part, str], int | None] | None = None) -> None:
+    def __init__(self, name: str, assigned: Callable[[Part, str], str | None] | None = None) -> None:
         self.name = name
         self.variants: list[list[Step]] = []  # one list of steps per line, all of the same length
         self.inboxes: list[list[Buffer]] = []
-        self.assigned = assigned  # the line a schedule put this unit's operation on, if any
+        self.centers: list[str] = []  # each line's work center
+        self.assigned = assigned  # the work center a schedule put this unit's operation on, if any
         self._turn = 0
 
-    def add(self, line: int, step: Step) -> None:
+    def add(self, line: int, step: Step, center: str) -> None:
         while len(self.variants) <= line:
             self.variants.append([])
             self.inboxes.append([])
+            self.centers.append(center)
         self.variants[line].append(step)
         if isinstance(step.to, Buffer):
             self.inboxes[line].append(step.to)
@@ -40,9 +42,9 @@ class Lines:
 
     def choose(self, part: Part) -> int:
         if self.assigned is not None:
-            line = self.assigned(part, self.variants[0][0].op.name)
-            if line is not None:
-                return line
+            center = self.assigned(part, self.variants[0][0].op.name)
+            if center in self.centers:
+                return self.centers.index(center)
         queued = [sum(b.level for b in inboxes) for inboxes in self.inboxes]
         fewest = min(queued)
         count = len(queued)

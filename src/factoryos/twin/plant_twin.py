@@ -100,6 +100,8 @@ class UnitPlan:
 
 
 class PlantTwin:
+    """A plant file on a floor: its pools, routes, equipment, stock and releases."""
+
     def __init__(self, plant: Plant, floor: Floor) -> None:
         self.plant = plant
         self.floor = floor
@@ -356,18 +358,18 @@ class PlantTwin:
             task = self._operation(pool, material, op, quantity, configuration)
             before = lines.last(k)
             internal = before is not None and self.pool_by_inbox[id(before.to)].work_centers == pool.work_centers
-            lines.add(k, Step(pool.inbox, task, internal))  # type: ignore[arg-type]
+            lines.add(k, Step(pool.inbox, task, internal), pool.work_centers[0])  # type: ignore[arg-type]
         self._open_lines = (steps, lines, key, len(steps) + 1)
         return first
 
-    def _assigned_line(self, part: Part, operation: str) -> int | None:
-        """The parallel line a schedule put this operation of this unit on."""
+    def _assigned_line(self, part: Part, operation: str) -> str | None:
+        """The work center (one of parallel lines) a schedule put this operation of this unit on."""
         if self.schedule is None:
             return None
         assigned = self.schedule.get((part.parent or part.serial, operation))
-        if assigned is None:
+        if assigned is None or assigned[0] not in self.units:
             return None
-        return self.replica.get(self.units[assigned[0]][1]) if assigned[0] in self.units else None
+        return self.units[assigned[0]][1]
 
     def _previous_pool(self, steps: list[Step]) -> Pool | None:
         for step in reversed(steps):
