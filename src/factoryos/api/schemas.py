@@ -144,7 +144,15 @@ class ChangeOut(BaseModel):
 
     @classmethod
     def of(cls, change: OrderChange) -> ChangeOut:
-        return cls(at=change.at, who=change.actor, from_state=change.from_state, to=change.to_state, why=change.reason)
+        return cls.model_validate(
+            {
+                "at": change.at,
+                "who": change.actor,
+                "from": change.from_state,
+                "to": change.to_state,
+                "why": change.reason,
+            }
+        )
 
 
 class History(BaseModel):

@@ -69,10 +69,9 @@ def keys(as_json: JsonOption = False, db: DbOption = None) -> None:
         typer.echo(json.dumps({"items": items}))
         return
     table = Table("key", "tenant", "role", "created", "revoked")
-    for item in items:
-        table.add_row(
-            item["id"], item["tenant"], item["role"], item["created_at"][:19], (item["revoked_at"] or "")[:19]
-        )
+    for k in found:
+        revoked = f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else ""
+        table.add_row(k.id, k.tenant, k.role, f"{k.created_at:%Y-%m-%d %H:%M}", revoked)
     console.print(table)
 
 
