@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from factoryos.c2m.counting import Clause, Costs, Diagram
+from factoryos.c2m.counting import Costs, Diagram
 from factoryos.model.configuration import Configuration, bom_walk, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import Condition, Plant, Product, RoutingOperation
@@ -145,6 +145,7 @@ class _Compiled:
                     self.triggers.setdefault((family, option), []).append(rule)
         self._diagram: Diagram | None = None
         self._costs: Costs | None = None
+        self._clauses_of: dict[str, list[int]] | None = None
 
     def candidates(self, choices: Configuration) -> list[_Rule]:
         """The rules whose `when` may hold: those triggered by a chosen option of their first `when` family."""
@@ -158,6 +159,16 @@ class _Compiled:
         if self._diagram is None:
             self._diagram = Diagram(self.product)
         return self._diagram
+
+    def clauses_of(self, family: str) -> list[int]:
+        """The diagram's clauses that name `family`."""
+        if self._clauses_of is None:
+            index: dict[str, list[int]] = {f: [] for f in self.product.option_families}
+            for k, clause in enumerate(self.diagram.clauses):
+                for f, _ in clause.literals:
+                    index[f].append(k)
+            self._clauses_of = index
+        return self._clauses_of[family]
 
     def cheapest(self, choices: Configuration) -> dict[str, str] | None:
         """The completion that keeps the most open families at their default, then costs least."""
@@ -348,8 +359,7 @@ def _conflict(product: Product, choices: Configuration) -> tuple[tuple[Violation
     if direct:
         return direct, "; ".join(v.message for v in direct)
     compiled = _compiled(product)
-    core = _core(compiled.diagram, dict(choices), fixed={})
-    rules = _chained_rules(compiled.diagram.clauses, product, core)
+    core, rules = _explanation(compiled, dict(choices), {})
     conflicts = tuple(
         Violation(i, tuple(dict.fromkeys(f for f, _ in (*r.when, *r.requires, *r.excludes))), _statement(product, r))
         for i in rules
@@ -365,49 +375,71 @@ def _conflict(product: Product, choices: Configuration) -> tuple[tuple[Violation
     return conflicts, reason
 
 
-def _core(diagram: Diagram, choices: dict[str, str], fixed: Mapping[str, str]) -> dict[str, str]:
-    """A minimal subset of `choices` that, with `fixed`, no valid configuration agrees with (deletion: drop
-    each choice the conflict does not need)."""
-    core = dict(choices)
+def _explanation(
+    compiled: _Compiled, choices: dict[str, str], fixed: dict[str, str]
+) -> tuple[dict[str, str], list[int]]:
+    """Why `choices` with `fixed` has no valid configuration: a subset of `choices` that, with `fixed`, has
+    none (no choice in it can be dropped), and the rules through which they contradict each other.
+
+    Unit propagation explains most conflicts (a clause with a single family left able to satisfy it narrows
+    that family), naming the choices and rules behind the contradiction, each then dropped where the
+    contradiction stays without it. A conflict that only search finds is explained by its choices alone,
+    found by deletion on the diagram (exact)."""
+    found = _propagate(compiled, {**choices, **fixed})
+    if found is None:
+        core = dict(choices)
+        for family in list(core):
+            trial = {g: o for g, o in core.items() if g != family}
+            if not compiled.diagram.feasible({**trial, **fixed}):
+                core = trial
+        return core, []
+    rules, families = found
+    core = {f: o for f, o in choices.items() if f in families}
     for family in list(core):
         trial = {g: o for g, o in core.items() if g != family}
-        if not diagram.feasible({**trial, **fixed}):
+        if _propagate(compiled, {**trial, **fixed}, rules) is not None:
             core = trial
-    return core
+    narrowed = _propagate(compiled, {**core, **fixed}, rules)
+    rules = narrowed[0] if narrowed is not None else rules
+    for rule in sorted(rules):
+        if _propagate(compiled, {**core, **fixed}, rules - {rule}) is not None:
+            rules = rules - {rule}
+    return core, sorted(rules)
 
 
-def _chained_rules(clauses: Sequence[Clause], product: Product, fixed: Mapping[str, str]) -> list[int]:
-    """A minimal set of rules through which `fixed` leads to a contradiction by propagation alone; empty when
-    propagation does not reach one (the conflict then needs search, and the choices are the explanation)."""
-    rules = _propagated(clauses, product, fixed)
-    for rule in list(rules):
-        fewer = [c for c in clauses if c.rule in rules and c.rule != rule]
-        if _propagated(fewer, product, fixed):
-            rules.discard(rule)
-    return sorted(rules)
-
-
-def _propagated(clauses: Sequence[Clause], product: Product, fixed: Mapping[str, str]) -> set[int]:
-    """Unit propagation from `fixed` (a clause with a single family left able to satisfy it narrows that
-    family); the rules behind the contradiction it reaches, with those behind every narrowing, or none."""
+def _propagate(
+    compiled: _Compiled, fixed: Mapping[str, str], rules: set[int] | None = None
+) -> tuple[set[int], set[str]] | None:
+    """Unit propagation from `fixed` over the clauses of `rules` (all when None): on a contradiction, the rules
+    and the fixed families behind it (with those behind every narrowing on the way); None without one."""
+    product = compiled.product
+    clauses = compiled.diagram.clauses
     domains = {f: ({fixed[f]} if f in fixed else set(fam.options)) for f, fam in product.option_families.items()}
-    reasons: dict[str, set[int]] = {f: set() for f in domains}
-    changed = True
-    while changed:
-        changed = False
-        for clause in clauses:
-            live = [(f, allowed) for f, allowed in clause.literals if domains[f] & allowed]
-            if len(live) > 1:
-                continue
-            behind = {clause.rule}.union(*(reasons[f] for f, _ in clause.literals))
-            if not live:
-                return behind
-            family, allowed = live[0]
-            if not domains[family] <= allowed:
-                domains[family] &= allowed
-                reasons[family] |= behind
-                changed = True
-    return set()
+    behind: dict[str, tuple[set[int], set[str]]] = {f: (set(), {f} if f in fixed else set()) for f in domains}
+    queue = [k for k, c in enumerate(clauses) if rules is None or c.rule in rules]
+    waiting = set(queue)
+    while queue:
+        k = queue.pop()
+        waiting.discard(k)
+        clause = clauses[k]
+        live = [(f, allowed) for f, allowed in clause.literals if domains[f] & allowed]
+        if len(live) > 1:
+            continue
+        why_rules = {clause.rule}.union(*(behind[f][0] for f, _ in clause.literals))
+        why_families = set().union(*(behind[f][1] for f, _ in clause.literals))
+        if not live:
+            return why_rules, why_families
+        family, allowed = live[0]
+        if domains[family] <= allowed:
+            continue
+        domains[family] &= allowed
+        behind[family][0].update(why_rules)
+        behind[family][1].update(why_families)
+        for j in compiled.clauses_of(family):
+            if j not in waiting and (rules is None or clauses[j].rule in rules):
+                waiting.add(j)
+                queue.append(j)
+    return None
 
 
 # Selectable options.
@@ -417,7 +449,8 @@ def selectable(product: Product, choices: Configuration) -> dict[str, FamilyOpti
     """Per family, the options some valid configuration takes together with the other families' choices
     (exact), and for each other option the choices and rules that rule it out."""
     compiled = _compiled(product)
-    known = {f: o for f, o in choices.items() if f in product.option_families}
+    families = product.option_families
+    known = {f: o for f, o in choices.items() if f in families and o in families[f].options}
     live = compiled.diagram.selectable(known)
     result = {}
     for family, fam in product.option_families.items():
@@ -439,8 +472,7 @@ def _unavailable(compiled: _Compiled, family: str, option: str, others: dict[str
         because = tuple(dict.fromkeys((f, others[f]) for v in direct for f in v.families if f in others))
         broken = tuple(sorted({v.rule for v in direct if v.rule is not None}))
         return Unavailable(option, because, broken, "; ".join(v.message for v in direct))
-    core = _core(compiled.diagram, others, fixed={family: option})
-    rules = _chained_rules(compiled.diagram.clauses, product, {**core, family: option})
+    core, rules = _explanation(compiled, others, {family: option})
     statements = "; ".join(_statement(product, compiled.rules[i]) for i in rules)
     subject = _choice(product, family, [option])
     if core:
