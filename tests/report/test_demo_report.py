@@ -135,7 +135,8 @@ def test_a_summed_figure_says_it_is_summed(demo) -> None:
 def test_the_ramp_ups_low_oee_is_explained_by_the_lines_loading(demo) -> None:
     oee = sections(demo)["OEE"]
     assert "loading by the schedule" in oee.facts
-    assert "of mature demand" in oee.text and "planned busy hours" in oee.text
+    assert "of mature demand" in oee.text
+    assert "planned busy hours" in oee.text
 
 
 def test_the_page_leads_each_section_with_its_headline_figures(demo) -> None:
@@ -187,6 +188,33 @@ def test_the_oee_text_gives_the_loading_only_with_the_ramp_clause_when_ramping()
     per_equipment = {f"{line}/a": _oee(f"{line}/a", 100, 5)}
     per_line = {line: _oee(line, 100, 5)}
     plain = oee_section(per_equipment, per_line, line, {line: 0.05})
-    assert "mature demand" not in plain.text and "5%" in plain.text
+    assert "mature demand" not in plain.text
+    assert "5%" in plain.text
     ramping = oee_section(per_equipment, per_line, line, {line: 0.05}, ramp_volume=0.2)
     assert "20% of mature demand" in ramping.text
+
+
+def test_the_ramp_limits_only_products_that_no_other_line_can_build(ev_plant) -> None:
+    """The EV's sedan needs its ramping paced line; ramping a line the sedan does not need limits nothing."""
+    from factoryos.services.demo import first_month_plant, first_month_volume, ramp_products
+
+    [product] = ramp_products(ev_plant)
+    routing = ev_plant.routings[ev_plant.products[product].material]
+    needed = {ev_plant.work_units()[u][1] for op in routing.operations for u in ev_plant.eligible_units(op)}
+    assert ev_plant.ramp_up.line in needed
+    volume = first_month_volume(ev_plant)
+    assert 0 < volume < 1
+    scaled = first_month_plant(ev_plant, volume)
+    assert scaled.products[product].demand.units_per_day == pytest.approx(
+        ev_plant.products[product].demand.units_per_day * volume
+    )
+    shared = {  # work centers whose work another work center can also do
+        wc
+        for op in routing.operations
+        for wc in {ev_plant.work_units()[u][1] for u in ev_plant.eligible_units(op)}
+        if len({ev_plant.work_units()[u][1] for u in ev_plant.eligible_units(op)}) > 1
+    }
+    idle = next(wc for wc in ev_plant.work_centers() if wc not in needed or wc in shared)
+    elsewhere = ev_plant.model_copy(update={"ramp_up": ev_plant.ramp_up.model_copy(update={"line": idle})})
+    assert ramp_products(elsewhere) == []
+    assert first_month_volume(elsewhere) == 1.0

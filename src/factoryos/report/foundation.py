@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
@@ -116,8 +117,11 @@ def option_mix_figure(plant: Plant, orders: list[CustomerOrder]) -> go.Figure | 
     return figure
 
 
-def orders_section(plant: Plant, orders: list[CustomerOrder], volume: float | None = None) -> Section:
-    """`volume`: the share of mature demand the orders were generated at (the ramp's first month), if known."""
+def orders_section(
+    plant: Plant, orders: list[CustomerOrder], volume: float | None = None, limited: Sequence[str] = ()
+) -> Section:
+    """`volume`: the share of mature demand the `limited` products' orders were generated at (the ramp-up's
+    first month), if any."""
     per_day: dict[str, Counter] = {}
     for order in orders:
         per_day.setdefault(order.product, Counter())[order.ordered_at.date()] += order.quantity
@@ -144,7 +148,11 @@ def orders_section(plant: Plant, orders: list[CustomerOrder], volume: float | No
             f"{len(orders):,} customer orders for {units:,} units arrive from {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
             f"{units / days:,.0f} units a day on average"
         )
-        text += f", {volume:.0%} of the plant's mature demand (the ramp-up's first month)." if volume else "."
+        if volume and limited:
+            names = ", ".join(plant.products[p].name or p for p in limited)
+            text += f"; in the ramp-up's first month {names} sells {volume:.0%} of its mature demand."
+        else:
+            text += "."
     else:
         text = "No orders."
     return Section(

@@ -56,17 +56,46 @@ def load_plant_stage(ctx: DemoContext) -> None:
     )
 
 
-def first_month_volume(plant: Plant, days: int) -> float:
-    """The share of full demand a new plant sells in its first month: the ramp-up's plan over the demand."""
+def ramp_products(plant: Plant) -> list[str]:
+    """The products the ramp-up limits: those with demand whose finished material's routing has an operation
+    that only the ramping line's work units can do (a product that another line can also build is not)."""
+    if plant.ramp_up is None:
+        return []
+    ramping = {wu for wu, (_, wc, _) in plant.work_units().items() if wc == plant.ramp_up.line}
+    limited = []
+    for product_id, product in plant.products.items():
+        routing = plant.routings.get(product.material)
+        if product.demand is None or routing is None:
+            continue
+        if any(set(plant.eligible_units(op)) <= ramping for op in routing.operations if plant.eligible_units(op)):
+            limited.append(product_id)
+    return limited
+
+
+def first_month_volume(plant: Plant) -> float:
+    """The share of mature demand the ramp-up's first month can build of the products it limits: its planned
+    units over those products' demand for a month (1 when nothing is limited)."""
     from factoryos.model.rampup import ramp_curve
 
     plans = ramp_curve(plant)
+    limited = ramp_products(plant)
     demand = sum(
-        p.demand.units_per_day * sum(p.demand.weekday_profile) / 7 for p in plant.products.values() if p.demand
+        plant.products[p].demand.units_per_day * sum(plant.products[p].demand.weekday_profile) / 7 for p in limited
     )
     if not plans or not demand:
         return 1.0
-    return min(1.0, plans[0].planned_units * days / 30 / (demand * days))
+    return min(1.0, plans[0].planned_units / 30 / demand)
+
+
+def first_month_plant(plant: Plant, volume: float) -> Plant:
+    """The plant with the ramp-limited products' demand scaled to the first month's `volume`; other products
+    keep their full demand."""
+    products = dict(plant.products)
+    for product_id in ramp_products(plant):
+        product = products[product_id]
+        demand = product.demand.model_copy(update={"units_per_day": product.demand.units_per_day * volume})
+        products[product_id] = product.model_copy(update={"demand": demand})
+    return plant.model_copy(update={"products": products})
 
 
 def orders_stage(ctx: DemoContext) -> None:
@@ -74,14 +103,18 @@ def orders_stage(ctx: DemoContext) -> None:
     from factoryos.report.foundation import orders_section
     from factoryos.store.orders import next_order_number, save_orders
 
-    volume = first_month_volume(ctx.plant, ctx.days)
-    ctx.results["volume"] = volume if ctx.plant.ramp_up else None
+    volume = first_month_volume(ctx.plant)
+    ctx.results["volume"] = volume if volume < 1 else None
     number = next_order_number(ctx.engine)
-    ctx.orders = generate_orders(ctx.plant, ctx.start, ctx.days, ctx.seed, number, volume)
+    demand_plant = first_month_plant(ctx.plant, volume)
+    ctx.orders = generate_orders(demand_plant, ctx.start, ctx.days, ctx.seed, number)
     save_orders(ctx.engine, ctx.orders)
-    ctx.report.add(orders_section(ctx.plant, ctx.orders, ctx.results["volume"]))
+    ctx.report.add(orders_section(ctx.plant, ctx.orders, ctx.results["volume"], ramp_products(ctx.plant)))
     units = sum(o.quantity for o in ctx.orders)
-    ramp = f" (the ramp's first month: {volume:.0%} of mature demand)" if ctx.plant.ramp_up else ""
+    ramp = ""
+    if volume < 1:
+        names = ", ".join(ramp_products(ctx.plant))
+        ramp = f" (the ramp's first month: {volume:.0%} of mature demand for {names})"
     ctx.console.print(
         f"orders   {len(ctx.orders):,} configured orders, {units:,} units over {ctx.days} days "
         f"from {ctx.start:%Y-%m-%d}{ramp}"
