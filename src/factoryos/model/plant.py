@@ -107,12 +107,36 @@ class Site(Part):
         return name
 
 
+class SensorLimits(Part):
+    """What a sensor's readings may be: their unit and plausible range; an ingester given the plant file
+    dead-letters a reading of that sensor outside them."""
+
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    low: float | None = None
+    high: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SensorLimits:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low {self.low:g} is above high {self.high:g}")
+        return self
+
+
 class EquipmentClass(Part):
-    """What a kind of equipment can do; operations ask for a capability, not a machine."""
+    """What a kind of equipment can do; operations ask for a capability, not a machine. `sensor_limits`
+    gives some of its `sensors` a unit and a plausible range."""
 
     description: Text = ""
     capabilities: list[Id] = Field(min_length=1)
     sensors: list[Id] = Field(default_factory=list)
+    sensor_limits: dict[Id, SensorLimits] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _limits_of_its_sensors(self) -> EquipmentClass:
+        unknown = sorted(set(self.sensor_limits) - set(self.sensors))
+        if unknown:
+            raise ValueError(f"sensor_limits for {', '.join(unknown)}, which are not among its sensors")
+        return self
 
 
 class WorkUnit(Part):
@@ -121,9 +145,10 @@ class WorkUnit(Part):
 
     name: Name = ""
     equipment_class: Id
-    mtbf_hours: Hours | None = None
+    mtbf_hours: Annotated[float, Field(ge=0.1, le=1_000_000)] | None = None
+    """At least 0.1 h: a unit that failed every few seconds would bury the twin in breakdown events."""
     mttr_hours: Hours | None = None
-    speed_factor: Annotated[float, Field(gt=0, le=1000)] = 1.0
+    speed_factor: Annotated[float, Field(ge=0.01, le=100)] = 1.0
 
     @model_validator(mode="after")
     def _breakdown_pair(self) -> WorkUnit:
@@ -139,8 +164,8 @@ class WorkCenter(Part):
     kind: Literal["line", "cell", "paced-line", "storage"] = "cell"
     calendar: Id
     lights_out: bool = False
-    operators_per_shift: Count = 0
-    takt_seconds: Annotated[float, Field(gt=0, le=86_400)] | None = None
+    operators_per_shift: Annotated[int, Field(ge=0, le=10_000)] = 0
+    takt_seconds: Annotated[float, Field(ge=1, le=86_400)] | None = None
     buffer_capacity: Count = 10
     work_units: dict[Id, WorkUnit] = Field(min_length=1)
 
@@ -442,7 +467,7 @@ class Demand(Part):
     non-retail customer orders, and the [shortest, longest] days from order to due date."""
 
     units_per_day: Annotated[float, Field(gt=0, le=100_000)]
-    weekday_profile: list[Annotated[float, Field(ge=0, le=100)]] = Field(
+    weekday_profile: list[Annotated[float, Field(ge=0, le=10)]] = Field(
         default_factory=lambda: [1.0] * 7, min_length=7, max_length=7
     )
     units_per_order: list[Annotated[float, Field(gt=0, le=100_000)]] = Field(
