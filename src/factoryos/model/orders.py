@@ -74,7 +74,7 @@ class CustomerOrder:
     promised_date: date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class WorkOrder:
     """One operation of a production order's routing (`position` in it), as released to the floor."""
 
@@ -102,7 +102,7 @@ class ProductionOrder:
     work_orders: list[WorkOrder] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScheduledOperation:
     """One work order's operation placed on a work unit: the line of an ISA-95 operations schedule that the
     floor (or the twin) executes, in this order per work unit."""

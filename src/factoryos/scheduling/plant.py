@@ -130,6 +130,7 @@ def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[Pro
         raise FactoryosError("no open customer orders to schedule: generate or import orders first")
     result = []
     plans = _Plans(plant)
+    names: dict[tuple[str, str], str] = {}
     for order in open_orders:
         if order.product not in plant.products:
             raise FactoryosError(f"order {order.id}: product {order.product!r} is not in plant {plant.site.id!r}")
@@ -149,7 +150,7 @@ def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[Pro
                 id=f"{po_id}-{position:03d}",
                 production_order=po_id,
                 position=position,
-                operation=f"{nodes[index].material}/{op.id}",
+                operation=names.setdefault((nodes[index].material, op.id), f"{nodes[index].material}/{op.id}"),
                 quantity=math.ceil(nodes[index].quantity * order.quantity),
             )
             for position, (index, op) in enumerate(steps, start=1)

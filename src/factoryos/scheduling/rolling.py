@@ -48,15 +48,21 @@ def list_schedule(
     heapq.heapify(heap)
     successors, setup_time = problem.successors, problem.setup_time
 
+    changes_over = [machine.changeover is not None for machine in machines]
+
     def place(op: int, ready: int, modes: Sequence[Mode]) -> None:
-        operation = ops[op]
+        interruptible = ops[op].interruptible
         best: tuple[float, int, int, int] | None = None
         for mode in modes:
             m = mode.machine
             unavailable = machines[m].unavailable
-            setup = setup_time(m, last[m], op)
-            start = earliest_start(unavailable, max(ready, free_at[m] + setup), mode.duration, operation.interruptible)
-            end = finish(unavailable, start, mode.duration, operation.interruptible)
+            setup = setup_time(m, last[m], op) if changes_over[m] else 0
+            start = max(ready, free_at[m] + setup)
+            if unavailable:
+                start = earliest_start(unavailable, start, mode.duration, interruptible)
+                end = finish(unavailable, start, mode.duration, interruptible)
+            else:
+                end = start + mode.duration
             if best is None or end + setup_weight * setup < best[0]:
                 best = (end + setup_weight * setup, start, end, m)
         if best is None:
@@ -67,15 +73,17 @@ def list_schedule(
         follow = None
         for successor in successors[op]:
             waiting[successor] -= 1
-            ready_at[successor] = max(ready_at[successor], end)
+            if ready_at[successor] < end:
+                ready_at[successor] = end
             if waiting[successor]:
                 continue
-            same = [mode for mode in ops[successor].modes if mode.machine == m]
-            if follow is None and same and machines[m].changeover is not None:
-                follow = (successor, same)
-            else:
-                job_rank = rank[ops[successor].job]
-                heapq.heappush(heap, (ready_at[successor], job_rank, job_rank, successor))
+            if follow is None and changes_over[m]:
+                same = [mode for mode in ops[successor].modes if mode.machine == m]
+                if same:
+                    follow = (successor, same)
+                    continue
+            job_rank = rank[ops[successor].job]
+            heapq.heappush(heap, (ready_at[successor], job_rank, job_rank, successor))
         if follow is not None:
             place(follow[0], ready_at[follow[0]], follow[1])
 
