@@ -1,5 +1,6 @@
-"""The configurator benchmark: per-call latency of check and of complete + explode on random partial
-configurations, and the time to count a product's valid configurations (compiling included).
+"""The configurator benchmark: per-call latency of check, of complete + explode and of the selectable options
+(with the reason for each greyed-out one) on random partial configurations, and the time to count a
+product's valid configurations (compiling included).
 
 Partial configurations are drawn from the product itself: a uniformly sampled valid configuration keeps
 each family with probability one half, and one time in four one kept family is switched to a random option,
@@ -22,9 +23,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from factoryos.c2m.configurator import build, check, complete, count, sample
+from factoryos.c2m.configurator import build, check, complete, count, sample, selectable
 from factoryos.c2m.counting import Diagram
 from factoryos.model.plant import Plant, Product
+
+SELECTABLE_REQUESTS = 200
+"""What a screen greys out, with every reason, is asked of the first requests only: it is the slow call."""
 
 
 def synthetic_product(families: int = 60, options: int = 8, rules: int = 400, reach: int = 3, seed: int = 1) -> Product:
@@ -122,6 +126,7 @@ def bench_product(product: Product, requests: int, seed: int, plant: Plant | Non
         "completable": sum(c.found for c in completions),
         "check": latency(lambda r: check(product, r), asked),
         "complete": latency(lambda r: complete(product, r), asked),
+        "selectable": latency(lambda r: selectable(product, r), asked[:SELECTABLE_REQUESTS]),
     }
     if plant is not None:
         valid = [c.configuration for c in completions if c.configuration is not None]

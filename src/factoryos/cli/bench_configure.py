@@ -39,6 +39,7 @@ def configure(
         "check p50/p99 ms",
         "complete p50/p99 ms",
         "complete+explode p50/p99 ms",
+        "selectable p50/p99 ms",
         title=f"configurator, {requests} requests per product",
     )
     rows = dict(result["products"])
@@ -53,6 +54,7 @@ def configure(
             _pair(figures["check"]),
             _pair(figures["complete"]),
             _pair(both) if both else "-",
+            _pair(figures["selectable"]),
         )
     console.print(table)
 
