@@ -90,4 +90,5 @@ def test_oee_from_what_arrived_equals_oee_of_what_was_sent(broker, store, uid):
     assert line == f"{site}/body/line-1"
     assert 0.2 < sent.oee < 0.9
     assert abs(arrived.oee - sent.oee) * 100 <= 0.5
-    assert arrived.good == sent.good and arrived.produced == sent.produced
+    assert arrived.good == sent.good
+    assert arrived.produced == sent.produced

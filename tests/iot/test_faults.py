@@ -35,9 +35,9 @@ def distinct_seqs(store) -> int:
         return session.scalar(select(func.count(func.distinct(MeasurementRecord.seq))))
 
 
-def start_ingester(port: int, db: str, uid: str) -> subprocess.Popen:
-    args = ["--broker", f"mqtt://127.0.0.1:{port}", "--json-topic", f"t{uid}", "--client-id", f"ing-{uid}"]
-    args += ["--share", "", "--db", db]
+def start_ingester(port: int, db: str, uid: str, *options: str) -> subprocess.Popen:
+    """`factoryos ingest` with the options given (the defaults otherwise) on this test's topics."""
+    args = ["--broker", f"mqtt://127.0.0.1:{port}", "--json-topic", f"t{uid}", "--db", db, *options]
     return subprocess.Popen(
         [sys.executable, "-c", RUN_INGEST, *args],
         stdout=subprocess.DEVNULL,
@@ -49,7 +49,7 @@ def start_ingester(port: int, db: str, uid: str) -> subprocess.Popen:
 def test_an_ingester_killed_mid_stream_and_restarted_loses_and_doubles_nothing(private_broker, tmp_path, uid):
     db = f"sqlite:///{tmp_path / 'kill.db'}"
     port = private_broker.port
-    process = start_ingester(port, db, uid)
+    process = start_ingester(port, db, uid, "--client-id", f"ing-{uid}")
     publisher = mqtt_publisher("127.0.0.1", port)
     try:
         store = TelemetryStore(make_engine(db))
@@ -61,7 +61,7 @@ def test_an_ingester_killed_mid_stream_and_restarted_loses_and_doubles_nothing(p
         process.wait(10)
         at_kill = stored(store)
         stream.join(60)
-        process = start_ingester(port, db, uid)
+        process = start_ingester(port, db, uid, "--client-id", f"ing-{uid}")
         assert until(lambda: stored(store) == 6001, timeout=60)
     finally:
         publisher.close()
@@ -99,3 +99,36 @@ def _warm_up(publisher: MqttPublisher, uid: str, store) -> bool:
         return stored(store) == 1
     except Exception:  # the ingester has not created the tables yet
         return False
+
+
+def test_the_default_configuration_loses_nothing_when_the_broker_restarts_and_then_the_ingester_crashes(
+    private_broker, tmp_path, uid
+):
+    """`factoryos ingest` with no options but where to read and write keeps every QoS 1 message when the broker
+    restarts mid-stream and the ingester crashes before it could reconnect. (With the shared subscription that
+    was the default, Mosquitto 2.0 dropped what arrived for the offline ingester: 87 % of this stream.)"""
+    total = 10_000
+    db = f"sqlite:///{tmp_path / 'default.db'}"
+    port = private_broker.port
+    process = start_ingester(port, db, uid)
+    publisher = mqtt_publisher("127.0.0.1", port, client_id=f"pub-{uid}")
+    try:
+        store = TelemetryStore(make_engine(db))
+        assert until(lambda: _warm_up(publisher, uid, store), timeout=60)
+        stream = threading.Thread(target=publisher.send_all, args=(readings(f"t{uid}", "site", total, start=1),))
+        stream.start()
+        assert until(lambda: stored(store) >= total // 10)
+        private_broker.stop()
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        at_crash = stored(store)
+        private_broker.start()
+        stream.join(120)
+        process = start_ingester(port, db, uid)
+        until(lambda: stored(store) == total + 1, timeout=90)
+    finally:
+        publisher.close()
+        process.terminate()
+        process.wait(20)
+    assert at_crash < total // 2  # most of the stream arrived while the ingester was down
+    assert stored(store) == distinct_seqs(store) == total + 1

@@ -43,19 +43,24 @@ def test_dead_letters_lists_what_was_rejected(store):
     result = runner.invoke(top, ["iot", "dead-letters", "--json", "--db", db_url(store)])
     assert result.exit_code == 0, result.output
     [letter] = json.loads(result.output)
-    assert letter["channel"] == "mqtt" and "not JSON" in letter["reason"] and letter["raw"] == b"\x00garbage".hex()
+    assert letter["channel"] == "mqtt"
+    assert "not JSON" in letter["reason"]
+    assert letter["raw"] == b"\x00garbage".hex()
     table = runner.invoke(top, ["iot", "dead-letters", "--db", db_url(store)])
     assert "1 dead letters" in table.output
 
 
 def test_retention_and_prune(store):
     result = runner.invoke(top, ["iot", "retention", "measurements", "7", "--db", db_url(store)])
-    assert result.exit_code == 0 and "measurements" in result.output and "7" in result.output
+    assert result.exit_code == 0
+    assert "measurements" in result.output
+    assert "7" in result.output
     assert store.retention()["measurements"] == 7
     bad = runner.invoke(top, ["iot", "retention", "weather", "7", "--db", db_url(store)])
     assert isinstance(bad.exception, FactoryosError)
     result = runner.invoke(top, ["iot", "prune", "--db", db_url(store)])
-    assert result.exit_code == 0 and "measurements: 0 deleted" in result.output
+    assert result.exit_code == 0
+    assert "measurements: 0 deleted" in result.output
 
 
 def test_oee_by_equipment_and_line(store):
@@ -73,13 +78,16 @@ def test_oee_by_equipment_and_line(store):
     assert result.exit_code == 0, result.output
     [figure] = json.loads(result.output)
     assert figure["key"] == PRESS
-    assert figure["availability"] == 0.5 and figure["quality"] == 50 / 60
+    assert figure["availability"] == 0.5
+    assert figure["quality"] == 50 / 60
     assert figure["losses_s"]["breakdowns"] == 3600
     result = runner.invoke(top, ["oee", "--ideal-cycle", "60", "--by", "line", "--line", "line-1", "--json", *window])
     [line] = json.loads(result.output)
-    assert line["key"] == "ev/body/line-1" and abs(line["oee"] - 0.5 * 1.0 * 50 / 60) < 1e-9
+    assert line["key"] == "ev/body/line-1"
+    assert abs(line["oee"] - 0.5 * 1.0 * 50 / 60) < 1e-9
     table = runner.invoke(top, ["oee", "--ideal-cycle", "60", "--by", "day", *window])
-    assert table.exit_code == 0 and "1.0 h" in table.output  # the biggest loss: an hour down
+    assert table.exit_code == 0
+    assert "1.0 h" in table.output
     missing = runner.invoke(top, ["oee", *window])
     assert isinstance(missing.exception, FactoryosError)
 
@@ -100,7 +108,8 @@ def test_retention_refuses_nan_infinity_and_absurd_days(store, days):
 def test_dead_letters_have_a_retention_and_a_row_cap(store):
     result = runner.invoke(top, ["iot", "retention", "dead_letters", "7", "--max-rows", "5", "--db", db_url(store)])
     assert result.exit_code == 0, result.output
-    assert "5 per channel" in result.output and store.retention()["dead_letters"] == 7
+    assert "5 per channel" in result.output
+    assert store.retention()["dead_letters"] == 7
     flooding = Pipeline(store, PipelineSettings(max_payload_bytes=1024, rollup_every_s=0)).start()
     for i in range(12):
         flooding.submit(Inbound("mqtt", "factoryos/ev/body/line-1/press/measurement", b"garbage %d" % i))
@@ -126,7 +135,8 @@ def test_a_flood_of_megabyte_garbage_keeps_a_bounded_part_of_each(store):
     assert sum(len(raw) for raw, _, _ in kept) <= 3 * 64 * 1024
     for raw, length, digest in kept:
         [whole] = [p for p in floods if p.startswith(raw)]
-        assert length == len(whole) == 1 << 20 and digest == hashlib.sha256(whole).hexdigest()
+        assert length == len(whole) == 1 << 20
+        assert digest == hashlib.sha256(whole).hexdigest()
     assert "exceeds" in iot_service.dead_letters(store.engine)[0]["reason"]
 
 
@@ -161,4 +171,5 @@ def test_stats_counts_the_rows_of_each_kind(store):
     expected = {"measurements": 2, "states": 1, "counts": 1, "operations": 1, "tests": 1, "alarms": 2}
     assert json.loads(result.output) == expected | {"dead_letters": 1}
     table = runner.invoke(top, ["iot", "stats", "--db", db_url(store)])
-    assert "measurements" in table.output and "dead_letters" in table.output
+    assert "measurements" in table.output
+    assert "dead_letters" in table.output

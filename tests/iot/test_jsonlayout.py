@@ -28,9 +28,11 @@ def test_compact_measurement_state_and_count():
     )
     assert m == MeasurementRow(1_767_225_600_000_000, "ev-plant", "/".join(PATH), "t", 3.0, "K", "/".join(PATH), 7)
     [s] = decode_json(levels("state"), b'{"seq": 8, "state": "down", "reason": "jam", "source": "plc-1"}', 5)
-    assert isinstance(s, StateChangeRow) and (s.state, s.reason, s.source, s.ts_us) == ("down", "jam", "plc-1", 5)
+    assert isinstance(s, StateChangeRow)
+    assert (s.state, s.reason, s.source, s.ts_us) == ("down", "jam", "plc-1", 5)
     [c] = decode_json(levels("count"), b'{"seq": 9, "ts": "2026-11-22T10:00:00+01:00", "scrap": 2}', 0)
-    assert isinstance(c, CountRow) and (c.good, c.scrap) == (0, 2)
+    assert isinstance(c, CountRow)
+    assert (c.good, c.scrap) == (0, 2)
     assert c.ts_us == int(datetime(2026, 11, 22, 9, tzinfo=UTC).timestamp()) * 1_000_000
 
 
@@ -48,11 +50,12 @@ def test_whole_event_and_other_kinds():
     with pytest.raises(DecodeError, match="topic says"):
         decode_json(levels("state"), event.to_json().encode(), 0)
     [op] = decode_json(levels("operation"), b'{"seq": 3, "work_order": "W1", "operation": "10", "phase": "started"}', 0)
-    assert isinstance(op, Event) and op.payload["work_order"] == "W1"
+    assert isinstance(op, Event)
+    assert op.payload["work_order"] == "W1"
 
 
 @pytest.mark.parametrize(
-    "kind, payload, reason",
+    ("kind", "payload", "reason"),
     [
         ("measurement", b"\xff\xfe", "not JSON"),
         ("measurement", b"[1, 2]", "JSON object"),
@@ -98,7 +101,8 @@ def test_fuzz_documents_decode_or_raise_decode_error(kind, doc):
         rows = decode_json(levels(kind), json.dumps(doc).encode(), 0)
     except DecodeError:
         return
-    assert len(rows) == 1 and rows[0].equipment == "/".join(PATH)
+    assert len(rows) == 1
+    assert rows[0].equipment == "/".join(PATH)
 
 
 @settings(max_examples=200, deadline=None)

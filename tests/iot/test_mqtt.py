@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from factoryos.iot import sparkplug_b_pb2 as pb
 from factoryos.iot.edge import STRING, EdgeNodeEncoder, Metric
+from factoryos.iot.mqtt import SHARED_SESSION_EXPIRY_S, MqttSettings, session_expiry_s
 from factoryos.store.tables import DeadLetter
 from factoryos.store.telemetry import MeasurementRecord, StateChangeRecord
 
@@ -61,7 +63,8 @@ def test_json_readings_and_bad_messages_through_the_broker(broker, store, uid):
     assert count(store) == 300
     with Session(store.engine) as session:
         [letter] = session.scalars(select(DeadLetter)).all()
-    assert letter.raw == b"garbage" and "not JSON" in letter.reason
+    assert letter.raw == b"garbage"
+    assert "not JSON" in letter.reason
 
 
 def test_acks_of_a_batch_reach_the_broker_so_a_restarted_ingester_gets_nothing_again(broker, store, uid):
@@ -99,7 +102,8 @@ def test_sparkplug_births_data_state_message_and_rebirth_request(broker, store, 
     state = Listener(host, port, f"spBv1.0/STATE/host-{uid}")
     try:
         assert until(lambda: state.messages)
-        assert json.loads(state.messages[-1].payload)["online"] is True and state.messages[-1].retain
+        assert json.loads(state.messages[-1].payload)["online"] is True
+        assert state.messages[-1].retain
         metrics = [Metric("booth-1/temperature", unit="degC"), Metric("booth-1/state", STRING)]
         publisher.send_all(
             [
@@ -145,5 +149,29 @@ def test_shared_subscription_splits_the_load_without_loss_or_doubles(broker, sto
         for pipeline, connector in (first, second):
             connector.stop()
             pipeline.stop()
-    assert first[0].stats.received > 0 and second[0].stats.received > 0
+    assert first[0].stats.received > 0
+    assert second[0].stats.received > 0
     assert count(store) == 2000
+
+
+def test_a_stopped_member_of_a_share_group_holds_its_share_only_until_its_session_expires(broker, store, uid):
+    """A shared session expires after minutes by default (not a week as an unshared one): once it has, the
+    group's live member gets all of the data again."""
+    host, port = broker
+    prefix = f"t{uid}"
+    assert session_expiry_s(MqttSettings(share_group="g")) == SHARED_SESSION_EXPIRY_S <= 300
+    assert session_expiry_s(MqttSettings()) >= 7 * 24 * 3600
+    stopped = ingester(store, host, port, f"a-{uid}", prefixes=[prefix], share=f"s{uid}", expiry=1)
+    live = ingester(store, host, port, f"b-{uid}", prefixes=[prefix], share=f"s{uid}", expiry=1)
+    stopped[1].stop()
+    stopped[0].stop()
+    time.sleep(2.5)  # the stopped member's session expires meanwhile
+    publisher = mqtt_publisher(host, port)
+    try:
+        publisher.send_all(readings(prefix, "site", 400))
+        assert until(lambda: live[0].stats.received == 400)
+    finally:
+        publisher.close()
+        live[1].stop()
+        live[0].stop()
+    assert count(store) == 400

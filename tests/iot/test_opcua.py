@@ -89,7 +89,8 @@ def test_data_changes_become_readings_of_the_mapped_equipment(store):
         connector.stop()
         pipeline.stop()
         server.stop()
-    assert temperatures()[0] == 20.0 and temperatures()[-1] == 23.5  # the initial value, then each change
+    assert temperatures()[0] == 20.0
+    assert temperatures()[-1] == 23.5
     with Session(store.engine) as session:
         states = list(session.scalars(select(StateChangeRecord.state).order_by(StateChangeRecord.ts_us)))
         rows = session.scalars(select(MeasurementRecord)).all()

@@ -80,7 +80,8 @@ def test_malformed_messages_of_every_kind_land_in_dead_letters_and_ingestion_goe
     for expected in bad:
         assert sum(expected in r for r in reasons) == 1, (expected, reasons)
     assert len(reasons) == len(bad)
-    assert all(d.raw for d in letters(store)) and all(d.channel == "mqtt" for d in letters(store))
+    assert all(d.raw for d in letters(store))
+    assert all(d.channel == "mqtt" for d in letters(store))
     assert len(letters(store)[0].raw) <= 2048
     assert stored(store) == 20 + 1  # the good readings, and the seq-gap message's data, kept
     pipeline.submit(reading(500))  # still going
@@ -151,6 +152,8 @@ def test_batched_acks_are_sent_once_per_batch_after_the_store(store):
 
 
 class GatedStore(FlakyStore):
+    """Holds every write until the gate opens."""
+
     def __init__(self, store) -> None:
         super().__init__(store, failures=0)
         self.gate = threading.Event()
@@ -173,7 +176,8 @@ def test_a_slow_store_blocks_the_connector_instead_of_piling_up_messages(store):
     thread = threading.Thread(target=connector, daemon=True)
     thread.start()
     thread.join(1.0)
-    assert thread.is_alive() and len(submitted) < 100  # held back while the store does not move
+    assert thread.is_alive()
+    assert len(submitted) < 100
     assert pipeline._queue.qsize() <= 10
     gated.gate.set()
     thread.join(30)

@@ -75,8 +75,10 @@ def test_a_message_the_database_cannot_store_is_a_dead_letter_and_the_next_one_i
     pipeline = run(store, [poison, after])
     assert sorted(acked) == ["after", "poison"]  # both acknowledged: the poison is not redelivered forever
     [letter] = letters(engine)
-    assert letter.reason and letter.raw == poison.payload
-    assert pipeline.stats.dead_letters == 1 and pipeline.stats.store_failures == 0
+    assert letter.reason
+    assert letter.raw == poison.payload
+    assert pipeline.stats.dead_letters == 1
+    assert pipeline.stats.store_failures == 0
     assert rows(engine, MeasurementRecord) == 1
     assert rows(engine, CountRecord) == rows(engine, StateChangeRecord) == rows(engine, EventRecord) == 0
 
@@ -107,7 +109,8 @@ def test_a_batch_the_database_refuses_is_halved_until_the_refused_messages_are_d
     refused = letters(engine)
     assert sorted(json.loads(d.raw)["seq"] for d in refused) == sorted(poisoned)
     assert all("refused" in d.reason and "out of range" in d.reason for d in refused)
-    assert pipeline.stats.received == 200 and pipeline.stats.store_failures == 0
+    assert pipeline.stats.received == 200
+    assert pipeline.stats.store_failures == 0
     assert store.writes < 60  # halving, not one write per message
 
 

@@ -30,7 +30,8 @@ def born(check_seq: bool = True):
         (node.topic("DBIRTH", "line-1"), node.device_birth("line-1", METRICS, ts_ms=T0)),
     ]:
         out = host.decode(parse_topic(topic), payload, now_s=0)
-        assert out.problems == [] and len(out.births) == 1
+        assert out.problems == []
+        assert len(out.births) == 1
     return node, host
 
 
@@ -55,13 +56,17 @@ def test_topics():
 def test_metrics_map_to_equipment_readings_by_alias():
     node, host = born()
     out = ddata(node, host, {"booth-2/temperature": 61.5, "booth-2/state": "running", "booth-2/good_count": 3})
-    assert out.problems == [] and out.rebirth is None
+    assert out.problems == []
+    assert out.rebirth is None
     measurement, state, count = readings(out)
     equipment = "ev-plant/paint/line-1/booth-2"
-    assert isinstance(measurement, MeasurementRow) and measurement.equipment == equipment
+    assert isinstance(measurement, MeasurementRow)
+    assert measurement.equipment == equipment
     assert (measurement.name, measurement.value, measurement.unit) == ("temperature", 61.5, "degC")
-    assert isinstance(state, StateChangeRow) and state.state == "running"
-    assert isinstance(count, CountRow) and (count.good, count.scrap) == (3, 0)
+    assert isinstance(state, StateChangeRow)
+    assert state.state == "running"
+    assert isinstance(count, CountRow)
+    assert (count.good, count.scrap) == (3, 0)
     assert measurement.source == "spBv1.0/ev-plant/paint/line-1"
     assert measurement.ts_us == (T0 + 1000) * 1000
     assert measurement.seq == (T0 + 1000) * 256 + 2  # NBIRTH was seq 0, DBIRTH 1
@@ -77,7 +82,8 @@ def test_counts_of_one_equipment_in_one_message_are_one_row():
 def test_signed_integers_and_node_metrics():
     node, host = born()
     out = ddata(node, host, {"offset": (1 << 32) - 5})  # -5 as Sparkplug sends an Int32
-    assert readings(out)[0].value == -5 and readings(out)[0].equipment == "ev-plant/paint/line-1"
+    assert readings(out)[0].value == -5
+    assert readings(out)[0].equipment == "ev-plant/paint/line-1"
     ndata = node.data({"supply_voltage": 229.5}, ts_ms=T0 + 2000)
     [row] = readings(host.decode(parse_topic(node.topic("NDATA")), ndata, 0))
     assert (row.equipment, row.name, row.unit) == ("ev-plant/paint", "supply_voltage", "V")
@@ -94,11 +100,13 @@ def test_seq_gap_keeps_the_data_and_asks_for_a_rebirth_once():
     node, host = born()
     node.seq += 3
     out = ddata(node, host, {"booth-2/temperature": 1.0}, now_s=100)
-    assert "seq gap: expected" in out.problems[0] and len(readings(out)) == 1
+    assert "seq gap: expected" in out.problems[0]
+    assert len(readings(out)) == 1
     assert out.rebirth == ("ev-plant", "paint")
     node.seq += 3
     again = ddata(node, host, {"booth-2/temperature": 1.0}, now_s=101)
-    assert again.problems and again.rebirth is None  # not more than one request per interval
+    assert again.problems
+    assert again.rebirth is None
 
 
 def test_a_redelivered_message_is_not_a_gap():
@@ -106,7 +114,8 @@ def test_a_redelivered_message_is_not_a_gap():
     payload = node.data({"booth-2/temperature": 1.0}, "line-1", T0 + 5)
     topic = parse_topic(node.topic("DDATA", "line-1"))
     first, again = host.decode(topic, payload, 0), host.decode(topic, payload, 0)
-    assert first.problems == again.problems == [] and readings(first) == readings(again)
+    assert first.problems == again.problems == []
+    assert readings(first) == readings(again)
     assert ddata(node, host, {"booth-2/temperature": 2.0}).problems == []
 
 
@@ -120,13 +129,16 @@ def test_unknown_node_and_unknown_alias_ask_for_a_rebirth():
     node, _ = born()
     stranger = SparkplugHost()
     out = stranger.decode(parse_topic(node.topic("DDATA", "line-1")), node.data({"offset": 1}, "line-1", T0), 0)
-    assert readings(out) == [] and "unknown edge node" in out.problems[0] and out.rebirth == ("ev-plant", "paint")
+    assert readings(out) == []
+    assert "unknown edge node" in out.problems[0]
+    assert out.rebirth == ("ev-plant", "paint")
     node, host = born()
     payload = pb.Payload(timestamp=T0, seq=node.seq)
     node.seq += 1
     payload.metrics.add(alias=999, double_value=1.0)
     out = host.decode(parse_topic(node.topic("DDATA", "line-1")), payload.SerializeToString(), 0)
-    assert "unknown alias 999" in out.problems[0] and out.rebirth == ("ev-plant", "paint")
+    assert "unknown alias 999" in out.problems[0]
+    assert out.rebirth == ("ev-plant", "paint")
 
 
 def test_ndeath_with_matching_bdseq_takes_the_node_offline_and_a_stale_one_does_not():
@@ -138,7 +150,8 @@ def test_ndeath_with_matching_bdseq_takes_the_node_offline_and_a_stale_one_does_
     assert ddata(node, host, {"offset": 1}).problems == []
     host.decode(parse_topic(node.topic("NDEATH")), node.node_death(), 0)
     out = ddata(node, host, {"offset": 1})
-    assert "offline edge node" in out.problems[0] and out.rebirth is not None
+    assert "offline edge node" in out.problems[0]
+    assert out.rebirth is not None
 
 
 def test_ddeath_then_data_from_that_device_is_rejected():
@@ -155,7 +168,8 @@ def test_wrong_value_type_and_bad_payload_timestamp():
     out = host.decode(parse_topic(node.topic("DDATA", "line-1")), payload.SerializeToString(), 0)
     assert "expected double_value, got string_value" in out.problems[0]
     out = ddata(node, host, {"offset": 1}, ts_ms=0)
-    assert "timestamp" in out.problems[0] and readings(out) == []
+    assert "timestamp" in out.problems[0]
+    assert readings(out) == []
 
 
 def test_restored_births_decode_without_waiting_for_a_rebirth():
@@ -172,7 +186,8 @@ def test_restored_births_decode_without_waiting_for_a_rebirth():
     restarted.restore(births)
     node.seq = 77  # whatever seq comes first is accepted
     out = ddata(node, restarted, {"booth-2/temperature": 3.0})
-    assert out.problems == [] and readings(out)[0].value == 3.0
+    assert out.problems == []
+    assert readings(out)[0].value == 3.0
 
 
 def test_rebirth_request_payload():

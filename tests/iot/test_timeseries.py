@@ -40,7 +40,8 @@ def test_writes_are_idempotent_and_read_back_as_events(engine):
     count = list(store.read(EventKind.COUNT))[0]
     assert count.payload == {"good": 3, "scrap": 1, "rework": 0, "material": "body"}
     first = next(store.read(EventKind.MEASUREMENT))
-    assert first.ts == T0 and first.payload == {"name": "t", "value": 0.0, "unit": "degC"}
+    assert first.ts == T0
+    assert first.payload == {"name": "t", "value": 0.0, "unit": "degC"}
 
 
 def test_a_large_batch_is_stored_whole_in_multi_row_statements(engine):
@@ -90,7 +91,8 @@ def test_rollups_per_minute_and_hour_are_exact_after_redelivery(engine):
         ).all()
         [hour] = session.scalars(select(MeasurementRollup).where(MeasurementRollup.period_s == 3600)).all()
         [count_hour] = session.scalars(select(CountRollup).where(CountRollup.period_s == 3600)).all()
-    assert len(minutes) == 60 and all(m.n == 6 for m in minutes)
+    assert len(minutes) == 60
+    assert all(m.n == 6 for m in minutes)
     assert (minutes[1].minimum, minutes[1].maximum, minutes[1].total) == (6.0, 11.0, sum(range(6, 12)))
     assert from_us(minutes[0].bucket_us) == T0
     assert (hour.n, hour.total, hour.minimum, hour.maximum) == (360, sum(range(360)), 0.0, 359.0)
@@ -106,7 +108,8 @@ def test_retention_settings_and_prune(engine):
     store.write(Batch(measurements=measurements(3, start=T0 - timedelta(days=3)) + today))
     store.refresh_rollups(to_us(T0 - timedelta(days=3)), to_us(T0))
     deleted = store.prune(T0 + timedelta(hours=1))
-    assert deleted["measurements"] == 3 and deleted["rollups_1m"] == 0
+    assert deleted["measurements"] == 3
+    assert deleted["rollups_1m"] == 0
     with Session(engine) as session:
         assert list(session.scalars(select(MeasurementRecord.seq).order_by(MeasurementRecord.seq))) == [100, 101]
 
@@ -116,4 +119,5 @@ def test_births_are_kept_and_replaced(engine):
     store.write(Batch(births=[BirthRow("g", "n", "", 1, [["a", 1, 10, "bar"]])]))
     store.write(Batch(births=[BirthRow("g", "n", "", 2, [["a", 1, 10, "bar"], ["b", 2, 9, ""]])]))
     [birth] = store.births()
-    assert birth.bd_seq == 2 and len(birth.metrics) == 2
+    assert birth.bd_seq == 2
+    assert len(birth.metrics) == 2

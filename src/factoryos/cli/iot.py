@@ -18,7 +18,6 @@ from factoryos.model.errors import FactoryosError
 app = typer.Typer(help="The floor's telemetry: dead letters, retention, rollups.", no_args_is_help=True)
 
 DEFAULT_SHIFTS = "early=06:00-14:00,late=14:00-22:00,night=22:00-06:00"
-MAX_WINDOWED_SPAN = timedelta(days=3653)  # OEE by day or shift holds a window per day or shift
 
 
 def ingest(
@@ -36,8 +35,18 @@ def ingest(
     ] = None,
     client_id: Annotated[str, typer.Option(help="MQTT client id; keep it across restarts.")] = "factoryos-ingest",
     share: Annotated[
-        str, typer.Option(help="Shared-subscription group splitting data among ingesters; '' for none.")
-    ] = "factoryos",
+        str,
+        typer.Option(
+            help="Shared-subscription group splitting the data among several ingesters (default none: one "
+            "ingester takes it all and the broker keeps its messages while it is away; see the README)."
+        ),
+    ] = "",
+    session_expiry: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Seconds the broker keeps a stopped ingester's session (default a week; 300 with --share)."
+        ),
+    ] = None,
     plant: Annotated[Path | None, typer.Option(help="Plant file: accept readings of its equipment only.")] = None,
     max_payload: Annotated[int, typer.Option(help="Largest payload accepted, bytes.")] = 256 * 1024,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
@@ -55,6 +64,7 @@ def ingest(
         opcua_nodes=opcua_nodes,
         client_id=client_id,
         share=share or None,
+        session_expiry_s=session_expiry,
         plant=plant,
         max_payload_bytes=max_payload,
     )
@@ -105,51 +115,14 @@ def oee(
     db: DbOption = None,
 ) -> None:
     """OEE to ISO 22400-2 (availability x performance x quality) with the six big losses, from stored data."""
-    from factoryos.iot import oee as model
-    from factoryos.model.readings import from_us, to_us
-    from factoryos.store.timeseries import TelemetryStore
+    from factoryos.services.ingest import stored_oee
 
-    if by not in ("equipment", "line", "shift", "day"):
-        raise FactoryosError(f"--by {by!r}: expected equipment, line, shift or day")
     end = _when(to, datetime.now(UTC))
     start = _when(from_, end - timedelta(hours=24))
     if start >= end:
         raise FactoryosError("--from must be before --to")
-    if by in ("shift", "day") and end - start > MAX_WINDOWED_SPAN:
-        raise FactoryosError(
-            f"--by {by} from {start.date().isoformat()} to {end.date().isoformat()} is {(end - start).days:,} days; "
-            f"at most {MAX_WINDOWED_SPAN.days:,} days (ten years) at a time"
-        )
-    if ideal_cycle is not None:
-        cycles: dict[str, float] | float = ideal_cycle
-    elif plant is not None:
-        from factoryos.model.validate import load_plant
-
-        cycles = model.ideal_cycle_times(load_plant(plant))
-    else:
-        raise FactoryosError("give --ideal-cycle SECONDS or --plant FILE for the ideal cycle times")
-    store = TelemetryStore(open_store(db))
-    start_us, end_us = to_us(start), to_us(end)
-    wanted = _line_filter(line)
-    changes = [
-        (from_us(r.ts_us), r.equipment, r.state)
-        for r in store.state_changes("", start_us, end_us)
-        if wanted(r.equipment)
-    ]
-    counts = [
-        model.Counted(from_us(r.ts_us), r.equipment, r.good, r.scrap, r.rework)
-        for r in store.counts("", start_us, end_us)
-        if wanted(r.equipment)
-    ]
-    intervals = model.state_intervals(changes, start, end)
-    per_equipment = model.equipment_oee(intervals, counts, cycles)
-    if by == "equipment":
-        figures = per_equipment
-    elif by == "line":
-        figures = model.by_line(per_equipment)
-    else:
-        windows = model.day_windows(start, end) if by == "day" else model.shift_windows(start, end, _shifts(shifts))
-        figures = model.by_window(intervals, counts, cycles, windows)
+    shift_times = _shifts(shifts) if by == "shift" else ()
+    figures = stored_oee(open_store(db), start, end, _cycles(ideal_cycle, plant), by, shift_times, line)
     if as_json:
         print(json.dumps([f.as_dict() for f in figures.values()], indent=2))
         return
@@ -172,14 +145,15 @@ def oee(
     console.print(table)
 
 
-def _line_filter(line: str | None):
-    from factoryos.iot.oee import line_of
+def _cycles(ideal_cycle: float | None, plant: Path | None) -> dict[str, float] | float:
+    if ideal_cycle is not None:
+        return ideal_cycle
+    if plant is None:
+        raise FactoryosError("give --ideal-cycle SECONDS or --plant FILE for the ideal cycle times")
+    from factoryos.iot.oee import ideal_cycle_times
+    from factoryos.model.validate import load_plant
 
-    if line is None:
-        return lambda equipment: True
-    if "/" in line:
-        return lambda equipment: line_of(equipment) == line.strip("/")
-    return lambda equipment: line_of(equipment).rsplit("/", 1)[-1] == line
+    return ideal_cycle_times(load_plant(plant))
 
 
 @app.command("dead-letters")

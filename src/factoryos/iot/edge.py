@@ -17,6 +17,8 @@ INT32, INT64, DOUBLE, BOOLEAN, STRING = 3, 4, 10, 11, 12
 
 @dataclass(frozen=True)
 class Metric:
+    """A metric an edge node declares at birth: its name, Sparkplug data type and unit."""
+
     name: str
     datatype: int = DOUBLE
     unit: str = ""
@@ -24,6 +26,8 @@ class Metric:
 
 @dataclass
 class EdgeNodeEncoder:
+    """One edge node's payloads: its births, deaths and data, with bdSeq, seq and aliases kept."""
+
     group: str
     node: str
     bd_seq: int = 0

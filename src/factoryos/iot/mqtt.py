@@ -1,16 +1,20 @@
 """The MQTT connector (paho-mqtt 2.x, MQTT 5): subscribes, hands messages to the pipeline, acks after store.
 
 Nothing is lost across restarts because the session outlives the connection: a fixed client id,
-`clean_start=False` and a session expiry make the broker keep undelivered and unacknowledged QoS 1 messages
-for this ingester, and acks are sent only once a message is stored (`manual_ack=True`). The receive maximum
-(at most the pipeline's queue size) bounds how many unacknowledged messages the broker sends, so a slow
-store holds messages at the broker. The broker must keep what it holds: persistence on, and a
-`max_queued_messages` (Mosquitto; default 1000, beyond which QoS 1 messages are dropped) large enough for
-the backlog of a slow or stopped ingester.
+`clean_start=False` and a session expiry (a week by default) make the broker keep undelivered and
+unacknowledged QoS 1 messages for this ingester, and acks are sent only once a message is stored
+(`manual_ack=True`). The receive maximum (at most the pipeline's queue size) bounds how many unacknowledged
+messages the broker sends, so a slow store holds messages at the broker. The broker must keep what it
+holds: persistence on, and a `max_queued_messages` (Mosquitto; default 1000, beyond which QoS 1 messages are
+dropped) large enough for the backlog of a slow or stopped ingester.
 
-Several ingesters split the data with shared subscriptions (`$share/{group}/...`). Sparkplug births and
-deaths are subscribed without sharing: every ingester must know every node's aliases. As the Sparkplug
-primary host, the connector publishes `spBv1.0/STATE/{host_id}` (retained, online true, and false as its will).
+Several ingesters may split the data with a shared subscription (`$share/{group}/...`), but only when asked
+(`share_group`): a broker need not keep a shared subscription's messages for a session that is offline as it
+does an ordinary subscription's (Mosquitto 2.0 dropped what arrived for an ingester that crashed while the
+broker restarted), and the messages it does hold for a stopped member wait for that member alone. So a
+shared session expires after minutes (`SHARED_SESSION_EXPIRY_S`), not a week. Sparkplug births and deaths are
+subscribed without sharing: every ingester must know every node's aliases. As the Sparkplug primary host,
+the connector publishes `spBv1.0/STATE/{host_id}` (retained, online true, and false as its will).
 """
 
 from __future__ import annotations
@@ -35,21 +39,33 @@ from factoryos.model.errors import FactoryosError
 
 log = logging.getLogger(__name__)
 
+SESSION_EXPIRY_S = 7 * 24 * 3600
+SHARED_SESSION_EXPIRY_S = 300
 PUBACK_HEADER = (mqtt.PUBACK << 24) | (2 << 16)  # a PUBACK as a big-endian uint32, less its packet id
 
 
 @dataclass(frozen=True)
 class MqttSettings:
+    """Where and how an ingester subscribes: broker, client id (keep it: the session is keyed by it),
+    what to take (Sparkplug groups, JSON prefixes), an optional share group and the session's expiry."""
+
     host: str = "127.0.0.1"
     port: int = 1883
     client_id: str = "factoryos-ingest"
     sparkplug_groups: tuple[str, ...] = ()
     json_prefixes: tuple[str, ...] = ()
-    share_group: str | None = "factoryos"
+    share_group: str | None = None
     host_id: str = "factoryos"
-    session_expiry_s: int = 24 * 3600
+    session_expiry_s: int | None = None  # SESSION_EXPIRY_S, or SHARED_SESSION_EXPIRY_S with a share group
     receive_maximum: int = 20000
     keepalive_s: int = 30
+
+
+def session_expiry_s(settings: MqttSettings) -> int:
+    """How long the broker keeps this ingester's session (and its messages) while it is away."""
+    if settings.session_expiry_s is not None:
+        return settings.session_expiry_s
+    return SHARED_SESSION_EXPIRY_S if settings.share_group else SESSION_EXPIRY_S
 
 
 def parse_broker(url: str) -> tuple[str, int]:
@@ -72,6 +88,8 @@ def subscriptions(settings: MqttSettings) -> list[str]:
 
 
 class MqttConnector:
+    """Subscribes for a pipeline and acknowledges each message once the pipeline has stored it."""
+
     def __init__(self, settings: MqttSettings, pipeline: Pipeline) -> None:
         self.settings = settings
         self.pipeline = pipeline
@@ -100,7 +118,7 @@ class MqttConnector:
 
     def start(self, timeout: float = 10.0) -> MqttConnector:
         properties = Properties(PacketTypes.CONNECT)
-        properties.SessionExpiryInterval = self.settings.session_expiry_s
+        properties.SessionExpiryInterval = session_expiry_s(self.settings)
         # Never more unacknowledged messages than the pipeline's queue holds: `submit` then never waits in
         # paho's network thread (which must stay free to send the acks), and the broker holds the rest.
         properties.ReceiveMaximum = min(self.settings.receive_maximum, self.pipeline.settings.queue_size)

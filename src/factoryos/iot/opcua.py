@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class OpcUaNode:
+    """An OPC UA node to subscribe to, and the equipment reading its value changes become."""
+
     node_id: str  # e.g. "ns=2;i=7" or "ns=2;s=Press1.Temperature"
     equipment: str  # ISA-95 path, e.g. "ev-plant/body/line-1/press-1"
     name: str

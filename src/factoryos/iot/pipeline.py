@@ -37,6 +37,8 @@ POLL_S = 0.005  # how often a batch being gathered looks for more messages
 
 @dataclass(frozen=True)
 class PipelineSettings:
+    """What the pipeline accepts (JSON prefixes, rules, payload size) and how it batches."""
+
     json_prefixes: tuple[str, ...] = (DEFAULT_PREFIX,)
     check_seq: bool = True
     rules: Rules = field(default_factory=Rules)
@@ -49,6 +51,8 @@ class PipelineSettings:
 
 @dataclass
 class Stats:
+    """What a pipeline has done so far: messages, readings stored, dead letters, batches, store failures."""
+
     received: int = 0
     stored_rows: int = 0
     dead_letters: int = 0
@@ -57,6 +61,8 @@ class Stats:
 
 
 class Pipeline:
+    """Decodes, validates, stores and acknowledges what connectors submit (see the module docstring)."""
+
     def __init__(
         self,
         store: TelemetryStore,

@@ -72,6 +72,8 @@ STRING_TYPES = frozenset({12, 14})
 
 @dataclass(frozen=True, slots=True)
 class Topic:
+    """A Sparkplug topic's parts; `device` is empty for a node's own messages."""
+
     group: str
     message_type: str
     node: str
@@ -149,6 +151,8 @@ class Definitions:
 
 @dataclass(slots=True)
 class EdgeNode:
+    """What the host knows of one edge node: its birth, devices, whether online, the seq it expects."""
+
     bd_seq: int
     metrics: Definitions
     online: bool = True

@@ -69,15 +69,21 @@ class Rules:
 
     @classmethod
     def for_plant(cls, plant: Plant, limits: Mapping[str, Limits] | None = None) -> Rules:
-        """Accept readings of the plant's areas, work centers and work units only."""
+        """Accept readings of the plant's areas, work centers and work units only, and a work unit's sensor
+        readings within its equipment class's `sensor_limits`."""
         site = plant.site.id
         paths = set()
+        sensor_limits = {}
         for area_id, area in plant.areas.items():
             paths.add(f"{site}/{area_id}")
             for wc_id, wc in area.work_centers.items():
                 paths.add(f"{site}/{area_id}/{wc_id}")
-                paths.update(f"{site}/{area_id}/{wc_id}/{wu}" for wu in wc.work_units)
-        return cls(limits=limits or {}, equipment=frozenset(paths))
+                for wu_id, unit in wc.work_units.items():
+                    path = f"{site}/{area_id}/{wc_id}/{wu_id}"
+                    paths.add(path)
+                    for sensor, bounds in plant.equipment_classes[unit.equipment_class].sensor_limits.items():
+                        sensor_limits[(path, sensor)] = Limits(bounds.unit, bounds.low, bounds.high)
+        return cls(limits=limits or {}, equipment=frozenset(paths), sensor_limits=sensor_limits)
 
 
 def check(rules: Rules, row: Row) -> str | None:

@@ -7,9 +7,9 @@ their options into these arguments and print what comes back.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import yaml
@@ -17,15 +17,19 @@ from sqlalchemy import Engine
 
 from factoryos.iot.jsonlayout import DEFAULT_PREFIX
 from factoryos.iot.mqtt import MqttConnector, MqttSettings, parse_broker
+from factoryos.iot.oee import Counted, Oee, line_of
 from factoryos.iot.opcua import OpcUaConnector, OpcUaNode
 from factoryos.iot.pipeline import Pipeline, PipelineSettings, Stats
 from factoryos.iot.validate import Rules
 from factoryos.model.errors import FactoryosError
-from factoryos.model.readings import to_us
+from factoryos.model.readings import from_us, to_us
 from factoryos.model.validate import load_plant
+from factoryos.services.oee import oee_figures
 from factoryos.store import events as dead_letter_store
 from factoryos.store.db import transaction
 from factoryos.store.timeseries import TelemetryStore
+
+MAX_WINDOWED_SPAN = timedelta(days=3653)
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,10 @@ class IngestRequest:
     """What to ingest and how.
 
     json_prefixes: JSON topic layout prefixes (default `factoryos` when no Sparkplug group is given).
-    share: a shared-subscription group splitting the data among ingesters, or None for all of it.
-    plant: accept readings of this plant's equipment only.
+    share: a shared-subscription group splitting the data among ingesters, or None (the default) for all
+    of it. session_expiry_s: how long the broker keeps the session of a stopped ingester (default: a week,
+    five minutes in a share group). plant: accept readings of this plant's equipment only, within the
+    limits of its sensors.
     """
 
     broker: str | None = None
@@ -43,7 +49,8 @@ class IngestRequest:
     opcua: str | None = None
     opcua_nodes: Path | None = None
     client_id: str = "factoryos-ingest"
-    share: str | None = "factoryos"
+    share: str | None = None
+    session_expiry_s: int | None = None
     plant: Path | None = None
     max_payload_bytes: int = 256 * 1024
 
@@ -81,6 +88,7 @@ def ingest(
                 json_prefixes=prefixes,
                 share_group=request.share or None,
                 host_id=request.client_id,
+                session_expiry_s=request.session_expiry_s,
             )
             connectors.append(MqttConnector(mqtt_settings, pipeline).start())
         if request.opcua is not None:
@@ -147,3 +155,43 @@ def rollup(engine: Engine, start: datetime, end: datetime) -> None:
 def stats(engine: Engine) -> dict[str, int]:
     """Rows held per kind: measurements, states, counts, operations, tests, alarms and dead letters."""
     return TelemetryStore(engine).row_counts()
+
+
+def stored_oee(
+    engine: Engine,
+    start: datetime,
+    end: datetime,
+    cycles: Mapping[str, float] | float,
+    by: str = "equipment",
+    shifts: Sequence[tuple[str, time, time]] = (),
+    line: str | None = None,
+) -> dict[str, Oee]:
+    """OEE over [start, end) from the stored telemetry, of one work center (its path or its id) or all, by
+    equipment, line, shift or day. By shift or day, at most ten years at a time: a window is held per day."""
+    if by in ("shift", "day") and end - start > MAX_WINDOWED_SPAN:
+        raise FactoryosError(
+            f"OEE by {by} from {start.date().isoformat()} to {end.date().isoformat()} is {(end - start).days:,} "
+            f"days; at most {MAX_WINDOWED_SPAN.days:,} days (ten years) at a time"
+        )
+    store = TelemetryStore(engine)
+    start_us, end_us = to_us(start), to_us(end)
+    wanted = _line_filter(line)
+    changes = [
+        (from_us(r.ts_us), r.equipment, r.state)
+        for r in store.state_changes("", start_us, end_us)
+        if wanted(r.equipment)
+    ]
+    counts = [
+        Counted(from_us(r.ts_us), r.equipment, r.good, r.scrap, r.rework)
+        for r in store.counts("", start_us, end_us)
+        if wanted(r.equipment)
+    ]
+    return oee_figures(changes, counts, start, end, cycles, by, shifts)
+
+
+def _line_filter(line: str | None) -> Callable[[str], bool]:
+    if line is None:
+        return lambda equipment: True
+    if "/" in line:
+        return lambda equipment: line_of(equipment) == line.strip("/")
+    return lambda equipment: line_of(equipment).rsplit("/", 1)[-1] == line

@@ -50,6 +50,8 @@ def _event(row: EventRecord) -> Event:
 
 
 class SqlEventStore:
+    """The events table as an `EventStore`: appends skip keys already stored."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

@@ -35,6 +35,8 @@ HOUR_US = 60 * MINUTE_US
 
 
 class MeasurementRecord(Base):
+    """A sensor reading: one row per (equipment, name, source, seq)."""
+
     __tablename__ = "measurements"
     __table_args__ = (Index("ix_measurements_ts", "ts_us"),)
     ts_us: Mapped[int] = mapped_column(BigInteger)
@@ -48,6 +50,8 @@ class MeasurementRecord(Base):
 
 
 class StateChangeRecord(Base):
+    """An equipment state change (running, down, ...): one row per (equipment, source, seq)."""
+
     __tablename__ = "state_changes"
     __table_args__ = (Index("ix_state_changes_ts", "ts_us"),)
     ts_us: Mapped[int] = mapped_column(BigInteger)
@@ -60,6 +64,8 @@ class StateChangeRecord(Base):
 
 
 class CountRecord(Base):
+    """Units counted good, scrap and rework: one row per (equipment, source, seq)."""
+
     __tablename__ = "counts"
     __table_args__ = (Index("ix_counts_ts", "ts_us"),)
     ts_us: Mapped[int] = mapped_column(BigInteger)
@@ -89,6 +95,8 @@ class MeasurementRollup(Base):
 
 
 class CountRollup(Base):
+    """Units counted per equipment per bucket of `period_s` seconds (60 and 3600)."""
+
     __tablename__ = "count_rollups"
     period_s: Mapped[int] = mapped_column(Integer, primary_key=True)
     equipment: Mapped[str] = mapped_column(String(300), primary_key=True)

@@ -69,6 +69,8 @@ SQLITE_MAX_VARIABLES = 32766  # SQLite's default limit on bound parameters per s
 
 @dataclass
 class DeadLetterRow:
+    """A rejected message to keep: its channel, its source (the topic), why, and its bytes."""
+
     channel: str
     source: str
     reason: str
@@ -177,6 +179,8 @@ def _chunk_sizes(n: int, largest: int) -> Iterator[int]:
 
 
 class TelemetryStore:
+    """The floor's readings in the database: writes, reads, rollups, retention (see the module docstring)."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         dialect = engine.dialect.name
