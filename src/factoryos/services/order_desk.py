@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -36,6 +37,8 @@ from factoryos.store.plants import read_plant
 from factoryos.store.tables import DeadLetter
 
 MAX_PAGE = 500
+RECHECK_SECONDS = 2.0
+"""How stale the API's copy of the plant may be after `plant load` changed it."""
 
 
 class NotFound(FactoryosError):
@@ -73,13 +76,15 @@ class OrderInput:
     requested_date: date
 
 
-@dataclass(frozen=True)
+@dataclass
 class Desk:
-    """One loaded plant and its capacity model, built once and kept while the plant is unchanged."""
+    """One loaded plant and its capacity model, built once and kept while the plant is unchanged; `checked`
+    is when the stored plant was last compared (time.monotonic)."""
 
     plant: Plant
     capacity: PlantCapacity
     fingerprint: str
+    checked: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -96,16 +101,20 @@ _desks: dict[tuple[str, str], Desk] = {}
 
 
 def desk(engine: Engine, site: str) -> Desk:
-    """The plant of `site` with its capacity model; re-read only when the stored plant changed."""
+    """The plant of `site` with its capacity model; re-read only when the stored plant changed (which is
+    looked at no more often than every RECHECK_SECONDS)."""
+    cache_key = (engine.url.render_as_string(hide_password=True), site)
+    cached = _desks.get(cache_key)
+    if cached is not None and time.monotonic() - cached.checked < RECHECK_SECONDS:
+        return cached
     fingerprint = plant_fingerprint(engine, site)
     if fingerprint is None:
         raise NotFound(f"no plant {site!r} is loaded")
-    cache_key = (engine.url.render_as_string(hide_password=True), site)
-    cached = _desks.get(cache_key)
     if cached is None or cached.fingerprint != fingerprint:
         plant = read_plant(engine, site)
         cached = Desk(plant, PlantCapacity(plant), fingerprint)
         _desks[cache_key] = cached
+    cached.checked = time.monotonic()
     return cached
 
 
@@ -207,10 +216,6 @@ def place_order(
         raise Forbidden(f"a {caller.role} key cannot place orders")
     here = desk(engine, caller.site)
     digest = request_digest(request)
-    if idempotency_key is not None:
-        replay = _replay(engine, caller, idempotency_key, digest)
-        if replay is not None:
-            return replay
     order = _accepted(here.plant, caller, request, now)
     load = here.capacity.load(order.product, order.configuration)
     lock = f"{order.site}/{here.capacity.constrained(load, here.capacity.first_day(now))}"
@@ -259,26 +264,15 @@ def _accepted(plant: Plant, caller: Caller, request: OrderInput, now: datetime) 
 
 
 def _store_with_promise(session, here: Desk, caller: Caller, order: CustomerOrder, load, now: datetime) -> Quote | None:
-    desk_store.add_order(session, order)
-    who = actor(caller)
-    desk_store.record_change(session, order.id, now, who, None, CustomerOrderState.RECEIVED, "order placed")
+    """Promise the order a date, book the capacity, and store it with its first changes (received, promised)."""
     promised = quote(session, here.capacity, load, order.quantity, here.capacity.first_day(order.ordered_at))
-    if promised.promised is None:
-        return promised  # it stays received; the answer says why no date could be promised
+    changes = [OrderChange(now, actor(caller), None, CustomerOrderState.RECEIVED.value, "order placed")]
+    if promised.promised is not None:  # else it stays received; the answer says why no date could be promised
+        order.state, order.promised_date = CustomerOrderState.PROMISED, promised.promised
+        why = f"promised {promised.promised}: {promised.explanation} ({promised.basis})"
+        changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, order.state.value, why))
+    desk_store.add_order(session, order, changes)
     desk_store.reserve(session, order.id, order.site, promised.work_center, promised.allocation)
-    record = desk_store.locked_order(session, order.id)
-    assert record is not None
-    record.state, record.promised_date = CustomerOrderState.PROMISED.value, promised.promised
-    order.state, order.promised_date = CustomerOrderState.PROMISED, promised.promised
-    desk_store.record_change(
-        session,
-        order.id,
-        now,
-        "promise",
-        CustomerOrderState.RECEIVED,
-        CustomerOrderState.PROMISED,
-        f"promised {promised.promised}: {promised.explanation} ({promised.basis})",
-    )
     return promised
 
 

@@ -5,8 +5,9 @@ CAPACITY ONLY, until the planning engine's capable-to-promise exists: material (
 supplier lead times) is not checked, and every promise says so in its `basis`. How it works:
 
 - an order's load is the run minutes its configured build puts on each work center (every made material's
-  operations, quantities through the BOM, batch operations per unit, an operation shared by several work
-  centers split by their units); a paced line moves one unit per takt whatever its stations do;
+  operations, quantities through the configured BOM, scrap included, batch operations per unit, an
+  operation several work centers can do split between them); a paced line moves one unit per takt
+  whatever its stations do;
 - a work center's capacity on a day is its calendar's working minutes that day (holidays cancel shifts,
   lights-out runs 24 h) times its units (one for a paced line); the ramp-up line works, during the ramp,
   the units the ramp-up curve plans for the month (none before it starts), and at mature efficiency after;
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from factoryos.c2m.configurator import build
+from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import RampMonthPlan, ramp_curve
 from factoryos.model.shift_times import shift_times
@@ -65,28 +66,48 @@ class PlantCapacity:
         self._ramp: list[RampMonthPlan] = ramp_curve(plant)
         self._calendar_minutes: dict[tuple[str, date], float] = {}
         self._day_minutes: dict[tuple[str, date], float] = {}
+        self._relevant: dict[str, tuple[str, ...]] = {}
+        self._loads: dict[tuple[str, tuple[str | None, ...]], dict[str, float]] = {}
+        self._eligible: dict[int, list[str]] = {}
 
     def name(self, center: str) -> str:
         return self._centers[center][1].name or center
 
     def load(self, product: str, configuration: Mapping[str, str]) -> dict[str, float]:
-        """Minutes one configured unit puts on each work center."""
-        configured = build(self.plant, product, configuration)
-        product_material = self.plant.products[product].material
-        paced: dict[str, float] = {}
-        minutes: dict[str, float] = defaultdict(float)
-        for step in configured.operations:
-            quantity = 1.0 if step.material == product_material else configured.requirements.get(step.material, 0.0)
-            eligible = self.plant.eligible_units(step.operation)
-            for unit in eligible:
-                center_id = self._units[unit][1]
+        """Minutes one configured unit puts on each work center: its material's operations and, through the
+        configured BOM, those of every made material below it."""
+        return dict(self._below(self.plant.products[product].material, configuration))
+
+    def _below(self, material: str, configuration: Mapping[str, str]) -> dict[str, float]:
+        """The load of one unit of `material`, kept per choice of the families its own subtree depends on (the
+        same sub-assembly in many configurations is worked out once)."""
+        if material not in self._relevant:
+            self._relevant[material] = _conditioned_families(self.plant, material)
+        key = (material, tuple(configuration.get(f) for f in self._relevant[material]))
+        if key not in self._loads:
+            load = self._own(material, configuration)
+            for line in bom_lines(self.plant, material, configuration):
+                per_unit = line.quantity / (1 - line.scrap)
+                for center, minutes in self._below(line.component, configuration).items():
+                    load[center] = load.get(center, 0.0) + per_unit * minutes
+            self._loads[key] = load
+        return self._loads[key]
+
+    def _own(self, material: str, configuration: Mapping[str, str]) -> dict[str, float]:
+        """Minutes one unit of `material` takes on each work center for its own routing operations; a paced
+        line counts its takt once, however many of its stations the operations use."""
+        load: dict[str, float] = defaultdict(float)
+        for operation in operations(self.plant, material, configuration):
+            if id(operation) not in self._eligible:
+                self._eligible[id(operation)] = [self._units[u][1] for u in self.plant.eligible_units(operation)]
+            centers = self._eligible[id(operation)]
+            for center_id in centers:
                 center = self._centers[center_id][1]
                 if center.kind == "paced-line" and center.takt_seconds:
-                    paced[center_id] = max(paced.get(center_id, 0.0), quantity * center.takt_seconds / 60)
+                    load[center_id] = center.takt_seconds / 60
                 else:
-                    per_unit = step.operation.run_minutes / (step.operation.batch_size or 1)
-                    minutes[center_id] += quantity * per_unit / len(eligible)
-        return {**minutes, **paced}
+                    load[center_id] += operation.run_minutes / (operation.batch_size or 1) / len(centers)
+        return dict(load)
 
     def minutes(self, center: str, day: date) -> float:
         """Working minutes of `center` on `day` (site-local)."""
@@ -168,3 +189,22 @@ def _why(
         f"{capacity.name(center)} ({center}) is the constrained work center: the order needs {need:,.0f} min; "
         f"{share:.0%} of its {total:,.0f} working min from {start} to {promised} was already promised"
     )
+
+
+def _conditioned_families(plant: Plant, material: str) -> tuple[str, ...]:
+    """The option families that any BOM line or routing operation below `material` is conditioned on."""
+    families: set[str] = set()
+    seen: set[str] = set()
+    todo = [material]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        routing = plant.routings.get(current)
+        for operation in routing.operations if routing else []:
+            families.update(operation.when or {})
+        for line in plant.boms.get(current, []):
+            families.update(line.when or {})
+            todo.append(line.component)
+    return tuple(sorted(families))

@@ -10,7 +10,7 @@ workers place orders at once: on PostgreSQL an advisory lock per work center, on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -32,6 +32,8 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
@@ -162,23 +164,38 @@ def plant_fingerprint(engine: Engine, site: str) -> str | None:
         return session.scalar(select(PlantRecord.content_hash).where(PlantRecord.site == site))
 
 
-def add_order(session: Session, order: CustomerOrder) -> None:
-    session.add(
-        CustomerOrderRecord(
-            id=order.id,
-            site=order.site,
-            tenant=order.tenant,
-            customer=order.customer,
-            product=order.product,
-            configuration=order.configuration,
-            quantity=order.quantity,
-            ordered_at=order.ordered_at.astimezone(UTC),
-            due_date=order.due_date,
-            promised_date=order.promised_date,
-            state=order.state.value,
-        )
+def add_order(session: Session, order: CustomerOrder, changes: Sequence[OrderChange]) -> None:
+    """Store a new order and its first changes of state (two statements, whatever the number of changes)."""
+    session.execute(
+        CustomerOrderRecord.__table__.insert(),
+        {
+            "id": order.id,
+            "site": order.site,
+            "tenant": order.tenant,
+            "customer": order.customer,
+            "product": order.product,
+            "configuration": order.configuration,
+            "quantity": order.quantity,
+            "ordered_at": order.ordered_at.astimezone(UTC),
+            "due_date": order.due_date,
+            "promised_date": order.promised_date,
+            "state": order.state.value,
+        },
     )
-    session.flush()
+    session.execute(
+        OrderChangeRecord.__table__.insert(),
+        [
+            {
+                "order_id": order.id,
+                "at": change.at,
+                "actor": change.actor[:100],
+                "from_state": change.from_state,
+                "to_state": change.to_state,
+                "reason": change.reason,
+            }
+            for change in changes
+        ],
+    )
 
 
 def record_change(
@@ -275,14 +292,24 @@ def booked_minutes(session: Session, site: str, work_center: str, start: date, e
 
 
 def reserve(session: Session, order_id: str, site: str, work_center: str, minutes: Mapping[date, float]) -> None:
-    """Book an order's minutes on the days it takes, and note them against the order."""
-    for day, amount in minutes.items():
-        booking = session.get(CapacityBookingRecord, (site, work_center, day))
-        if booking is None:
-            session.add(CapacityBookingRecord(site=site, work_center=work_center, day=day, minutes=amount))
-        else:
-            booking.minutes += amount
-        session.add(CapacityReservationRecord(order_id=order_id, work_center=work_center, day=day, minutes=amount))
+    """Book an order's minutes on the days it takes (added to what is booked), and note them against the order."""
+    if not minutes:
+        return
+    table = CapacityBookingRecord.__table__
+    upsert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert)(table)
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["site", "work_center", "day"], set_={"minutes": table.c.minutes + upsert.excluded.minutes}
+        ),
+        [{"site": site, "work_center": work_center, "day": day, "minutes": amount} for day, amount in minutes.items()],
+    )
+    session.execute(
+        CapacityReservationRecord.__table__.insert(),
+        [
+            {"order_id": order_id, "work_center": work_center, "day": day, "minutes": amount}
+            for day, amount in minutes.items()
+        ],
+    )
 
 
 def release(session: Session, order_id: str, site: str) -> float:
