@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.store.db import transaction
 from factoryos.store.events import record_dead_letter
+from factoryos.store.locks import lock_for_writing
 from factoryos.store.tables import CustomerOrderRecord, DeadLetter
 
 ORDER_CHANNEL = "orders"
@@ -105,10 +106,11 @@ class ImportOutcome:
 def import_orders(engine: Engine, received: Sequence[Received]) -> ImportOutcome:
     """Store orders and rejects in one transaction, idempotently: an order already stored as it is, or a
     reject already kept from the same place with the same bytes, is not stored again; an order whose id is
-    taken by a different order is rejected."""
+    taken by a different order is rejected. Two imports at once run one after the other."""
     outcome = ImportOutcome()
     ids = [r.order.id for r in received if r.order is not None]
     with transaction(engine) as session:
+        lock_for_writing(session, CustomerOrderRecord.__tablename__)
         stored = {
             record.id: _order(record)
             for start in range(0, len(ids), 500)

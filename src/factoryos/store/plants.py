@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import Material, Plant
 from factoryos.store.db import Base, describe, transaction
+from factoryos.store.locks import lock_for_writing
 from factoryos.store.tables import (
     PLANT_TABLES,
     BomLineRecord,
@@ -179,16 +180,17 @@ def _inventory_rows(plant: Plant) -> list[dict]:
 
 
 def store_plant(engine: Engine, plant: Plant, source_file: str) -> LoadSummary:
-    """Load `plant` in one transaction. Two loads at once are serialised: on SQLite the second waits for the
-    write lock before it reads what is stored; on PostgreSQL a load that lost the race to insert is retried
-    once, and then finds the plant the other one stored."""
+    """Load `plant` in one transaction. Two loads at once run one after the other: the second waits, then
+    finds what the first stored."""
     document = plant.model_dump(mode="json")
     content_hash = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    summary = LoadSummary(plant.site.id)
     try:
-        try:
-            return _store_once(engine, plant, source_file, document, content_hash)
-        except IntegrityError:
-            return _store_once(engine, plant, source_file, document, content_hash)
+        with transaction(engine) as session:
+            lock_for_writing(session, PlantRecord.__tablename__)
+            _store_plant_record(session, plant, source_file, document, content_hash, summary)
+            for table, rows in plant_rows(plant).items():
+                _sync_table(session, table, plant.site.id, rows, summary)
     except IntegrityError as error:
         raise FactoryosError(
             f"loading {source_file} would break stored data (orders still refer to something the file removes): "
@@ -196,16 +198,6 @@ def store_plant(engine: Engine, plant: Plant, source_file: str) -> LoadSummary:
         ) from None
     except OperationalError as error:
         raise FactoryosError(f"loading {source_file}: the database is busy or unavailable: {describe(error)}") from None
-
-
-def _store_once(engine: Engine, plant: Plant, source_file: str, document: dict, content_hash: str) -> LoadSummary:
-    summary = LoadSummary(plant.site.id)
-    with transaction(engine) as session:
-        if engine.dialect.name == "sqlite":
-            session.connection().exec_driver_sql("BEGIN IMMEDIATE")  # hold the write lock before reading
-        _store_plant_record(session, plant, source_file, document, content_hash, summary)
-        for table, rows in plant_rows(plant).items():
-            _sync_table(session, table, plant.site.id, rows, summary)
     return summary
 
 
