@@ -8,10 +8,11 @@ product's compiled decision diagram (`factoryos.c2m.counting`), compiled once pe
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 from factoryos.c2m.counting import Costs, Diagram
@@ -136,6 +137,12 @@ class _Compiled:
     def __init__(self, product: Product) -> None:
         self.product = product
         self.rules = [_compile_rule(i, r.when, r.requires, r.excludes, r.note) for i, r in enumerate(product.rules)]
+        self.options = {f: frozenset(fam.options) for f, fam in product.option_families.items()}
+        self.rules_of: dict[str, list[_Rule]] = {f: [] for f in product.option_families}
+        for rule in self.rules:
+            for family in dict.fromkeys(f for f, _ in (*rule.when, *rule.requires, *rule.excludes)):
+                if family in self.rules_of:
+                    self.rules_of[family].append(rule)
         self.unconditional = [r for r in self.rules if not r.when]
         self.triggers: dict[tuple[str, str], list[_Rule]] = {}
         for rule in self.rules:
@@ -169,6 +176,11 @@ class _Compiled:
                     index[f].append(k)
             self._clauses_of = index
         return self._clauses_of[family]
+
+    @functools.cached_property
+    def unary(self) -> list[int]:
+        """The diagram's clauses on a single family (they narrow it before anything is chosen)."""
+        return [k for k, clause in enumerate(self.diagram.clauses) if len(clause.literals) == 1]
 
     def cheapest(self, choices: Configuration) -> dict[str, str] | None:
         """The completion that keeps the most open families at their default, then costs least."""
@@ -412,27 +424,30 @@ def _propagate(
 ) -> tuple[set[int], set[str]] | None:
     """Unit propagation from `fixed` over the clauses of `rules` (all when None): on a contradiction, the rules
     and the fixed families behind it (with those behind every narrowing on the way); None without one."""
-    product = compiled.product
     clauses = compiled.diagram.clauses
-    domains = {f: ({fixed[f]} if f in fixed else set(fam.options)) for f, fam in product.option_families.items()}
-    behind: dict[str, tuple[set[int], set[str]]] = {f: (set(), {f} if f in fixed else set()) for f in domains}
-    queue = [k for k, c in enumerate(clauses) if rules is None or c.rule in rules]
+    every = compiled.options
+    domains: dict[str, Set[str]] = {f: {o} for f, o in fixed.items()}
+    behind: dict[str, tuple[set[int], set[str]]] = {f: (set(), {f}) for f in fixed}
+    starting = {k for f in fixed for k in compiled.clauses_of(f)} | set(compiled.unary)
+    queue = [k for k in sorted(starting) if rules is None or clauses[k].rule in rules]
     waiting = set(queue)
     while queue:
         k = queue.pop()
         waiting.discard(k)
         clause = clauses[k]
-        live = [(f, allowed) for f, allowed in clause.literals if domains[f] & allowed]
+        live = [(f, allowed) for f, allowed in clause.literals if domains.get(f, every[f]) & allowed]
         if len(live) > 1:
             continue
-        why_rules = {clause.rule}.union(*(behind[f][0] for f, _ in clause.literals))
-        why_families = set().union(*(behind[f][1] for f, _ in clause.literals))
+        why = [behind[f] for f, _ in clause.literals if f in behind]
+        why_rules = {clause.rule}.union(*(w[0] for w in why))
+        why_families = set().union(*(w[1] for w in why))
         if not live:
             return why_rules, why_families
         family, allowed = live[0]
-        if domains[family] <= allowed:
+        if domains.get(family, every[family]) <= allowed:
             continue
-        domains[family] &= allowed
+        domains[family] = domains.get(family, every[family]) & allowed
+        behind.setdefault(family, (set(), set()))
         behind[family][0].update(why_rules)
         behind[family][1].update(why_families)
         for j in compiled.clauses_of(family):
@@ -455,19 +470,38 @@ def selectable(product: Product, choices: Configuration) -> dict[str, FamilyOpti
     result = {}
     for family, fam in product.option_families.items():
         others = {f: o for f, o in known.items() if f != family}
-        greyed = tuple(
-            _unavailable(compiled, family, option, others) for option in fam.options if option not in live[family]
-        )
+        if live[family] or compiled.diagram.feasible(others):
+            greyed = tuple(
+                _unavailable(compiled, family, option, others) for option in fam.options if option not in live[family]
+            )
+        else:
+            greyed = _all_unavailable(compiled, family, others)
         result[family] = FamilyOptions(
             family, known.get(family), tuple(o for o in fam.options if o in live[family]), greyed
         )
     return result
 
 
+def _all_unavailable(compiled: _Compiled, family: str, others: dict[str, str]) -> tuple[Unavailable, ...]:
+    """Every option of `family` is out because the other choices cannot be completed even without it."""
+    product = compiled.product
+    core, rules = _explanation(compiled, others, {})
+    together = " with ".join(_choice(product, f, [o]) for f, o in core.items())
+    why = f"no valid configuration has {together}" if together else "the product has no valid configuration"
+    if rules:
+        why += ": " + "; ".join(_statement(product, compiled.rules[i]) for i in rules)
+    return tuple(
+        Unavailable(option, tuple(core.items()), tuple(rules), f"{_choice(product, family, [option])} is out: {why}")
+        for option in product.option_families[family].options
+    )
+
+
 def _unavailable(compiled: _Compiled, family: str, option: str, others: dict[str, str]) -> Unavailable:
     product = compiled.product
     trial = {**others, family: option}
-    direct = [v for v in check(product, trial).violations if family in v.families]
+    direct = [
+        v for rule in compiled.rules_of[family] for v in _rule_violations(product, rule, trial) if family in v.families
+    ]
     if direct:
         because = tuple(dict.fromkeys((f, others[f]) for v in direct for f in v.families if f in others))
         broken = tuple(sorted({v.rule for v in direct if v.rule is not None}))
