@@ -478,7 +478,7 @@ def scheduled_operations(plant_problem: PlantProblem, schedule: Schedule) -> lis
                 equipment=machines[assignment.machine],
                 start=epoch + timedelta(seconds=assignment.start),
                 end=epoch + timedelta(seconds=assignment.end),
-                setup_minutes=setups.get(op, 0) / 60,
+                setup_minutes=setups[op] / 60 if op in setups else 0.0,
                 serial=serials[job],
             )
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 
 from factoryos.model.errors import FactoryosError
 
@@ -103,17 +104,11 @@ class Problem:
 
     @cached_property
     def predecessors(self) -> tuple[tuple[int, ...], ...]:
-        before: list[list[int]] = [[] for _ in self.operations]
-        for a, b in self.precedences:
-            before[b].append(a)
-        return tuple(tuple(ops) for ops in before)
+        return _grouped(self.precedences, len(self.operations), by=1)
 
     @cached_property
     def successors(self) -> tuple[tuple[int, ...], ...]:
-        after: list[list[int]] = [[] for _ in self.operations]
-        for a, b in self.precedences:
-            after[a].append(b)
-        return tuple(tuple(ops) for ops in after)
+        return _grouped(self.precedences, len(self.operations), by=0)
 
     @cached_property
     def topological_order(self) -> tuple[int, ...]:
@@ -153,6 +148,22 @@ class Problem:
         if group_from is None or group_to is None:
             return 0
         return matrix[group_from][group_to]
+
+
+def _grouped(pairs: tuple[tuple[int, int], ...], n: int, by: int) -> tuple[tuple[int, ...], ...]:
+    """Per operation, the other end of the pairs whose end `by` it is. Built from the pairs sorted by that
+    end rather than from a list per operation: a plant's week has millions of operations."""
+    other = 1 - by
+    keyed = sorted(pairs, key=itemgetter(by))
+    grouped: list[tuple[int, ...]] = [()] * n
+    i, m = 0, len(keyed)
+    while i < m:
+        op, j = keyed[i][by], i + 1
+        while j < m and keyed[j][by] == op:
+            j += 1
+        grouped[op] = (keyed[i][other],) if j == i + 1 else tuple(pair[other] for pair in keyed[i:j])
+        i = j
+    return tuple(grouped)
 
 
 def validate(problem: Problem) -> None:
