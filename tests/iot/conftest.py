@@ -52,13 +52,14 @@ def free_port() -> int:
 class PrivateBroker:
     """A Mosquitto of our own, with persistence and no queue limit, which a test may restart."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, extra: str = "") -> None:
         self.port = free_port()
         self.config = directory / "mosquitto.conf"
         self.config.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
             f"persistence_location {directory}/\nmax_queued_messages 0\nmax_inflight_messages 0\n"
             f"user {pwd.getpwuid(os.getuid()).pw_name}\n"  # as root it would switch to a user who cannot write here
+            + extra
         )
         self.process: subprocess.Popen | None = None
 
