@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from factoryos.c2m.demand import generate_orders
+from factoryos.examples import example_plant
 from factoryos.model.orders import CustomerOrder
-from factoryos.model.validate import check_plant_text
+from factoryos.model.validate import check_plant_text, load_plant
 from factoryos.scheduling import check, dispatch, makespan
 from factoryos.scheduling.plant import _duration, build_problem, production_orders
 from factoryos.scheduling.rolling import rolling_sequence
@@ -145,3 +147,22 @@ def test_two_identical_paced_lines_halve_a_line_bound_load(solver):
         spans[count] = makespan(schedule)
     assert spans[1] >= units * 60
     assert spans[2] / spans[1] == pytest.approx(0.5, abs=0.03)
+
+
+def test_a_day_of_the_electronics_plant_runs_its_racks_and_chambers_in_batches():
+    plant = load_plant(example_plant("electronics-plant"))
+    orders = generate_orders(plant, EPOCH.date(), 1, seed=1)
+    problem = build_problem(plant, production_orders(plant, orders), EPOCH, {}, calendar_days=40).problem
+    schedule = rolling_sequence(problem)
+    assert check(problem, schedule) == []
+    batches = [
+        batch
+        for sequence in machine_batches(problem, schedule)
+        for batch in sequence
+        if problem.operations[batch[0]].batch is not None
+    ]
+    assert batches
+    sizes = [problem.batch_sizes[problem.operations[batch[0]].batch] for batch in batches]
+    held = sum(len(batch) for batch in batches)
+    assert held == sum(op.batch is not None for op in problem.operations)
+    assert held >= 0.5 * sum(sizes), "batches are mostly full, not one unit each"
