@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -96,6 +95,7 @@ def decode(content: bytes) -> tuple[str | None, YamlIssue | None]:
 
 
 def read_yaml(text: str) -> YamlDocument:
+    """The document with the line of every value, or the issues that stopped it from being read."""
     if len(text) > MAX_BYTES:
         return YamlDocument(None, {}, [_too_big(f"{len(text) / 2**20:.1f} M characters")])
     text = text.removeprefix("\ufeff")
@@ -115,11 +115,6 @@ def read_yaml(text: str) -> YamlDocument:
             return document
         document.data = _build(node, (), document, SafeConstructor())
     return document
-
-
-def read_yaml_file(path: Path) -> YamlDocument:
-    text, issue = decode(path.read_bytes())
-    return YamlDocument(None, {}, [issue]) if issue else read_yaml(text or "")
 
 
 def _measure(root: yaml.Node) -> YamlIssue | None:
