@@ -69,6 +69,7 @@ class PlantCapacity:
         self._relevant: dict[str, tuple[str, ...]] = {}
         self._loads: dict[tuple[str, tuple[str | None, ...]], dict[str, float]] = {}
         self._eligible: dict[int, list[str]] = {}
+        self._windows: dict[tuple[str, date], float] = {}
 
     def name(self, center: str) -> str:
         return self._centers[center][1].name or center
@@ -143,8 +144,14 @@ class PlantCapacity:
 
     def constrained(self, load: Mapping[str, float], start: date) -> str:
         """The work center whose next WINDOW_DAYS cover the load the fewest times (ties: the first by id)."""
-        days = [start + timedelta(days=d) for d in range(WINDOW_DAYS)]
-        return min(sorted(load), key=lambda c: sum(self.minutes(c, d) for d in days) / load[c])
+        return min(sorted(load), key=lambda c: self._window(c, start) / load[c])
+
+    def _window(self, center: str, start: date) -> float:
+        """Working minutes of `center` in the WINDOW_DAYS from `start`."""
+        key = (center, start)
+        if key not in self._windows:
+            self._windows[key] = sum(self.minutes(center, start + timedelta(days=d)) for d in range(WINDOW_DAYS))
+        return self._windows[key]
 
     def first_day(self, ordered_at: datetime) -> date:
         """The first day an order can be worked on: the site-local day after it was placed."""
