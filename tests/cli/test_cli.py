@@ -106,7 +106,8 @@ def test_imported_orders_are_kept_or_rejected_with_the_reason(tmp_path, ev_plant
     assert result.returncode == 0, result.stderr
     assert "accepted 1 orders" in result.stdout
     rejected = factoryos("orders", "rejected", "--db", db, cwd=tmp_path).stdout
-    assert "orders.jsonl:2" in rejected and "orders.jsonl:3" in rejected
+    assert "orders.jsonl:2" in rejected
+    assert "orders.jsonl:3" in rejected
     assert "hovercraft" in rejected
 
 

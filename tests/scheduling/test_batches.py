@@ -51,7 +51,7 @@ def least_makespan(units: int, rack: int) -> int:
     return least * PRINT + racks * CURE + least * PACK
 
 
-@pytest.mark.parametrize("units, rack", [(40, 8), (30, 7), (5, 10)])
+@pytest.mark.parametrize(("units", "rack"), [(40, 8), (30, 7), (5, 10)])
 @pytest.mark.parametrize("solver", ["dispatch", "rolling", "solve"])
 def test_every_solver_fills_racks_and_comes_close_to_the_bound(units, rack, solver):
     problem = board_shop(units, rack)

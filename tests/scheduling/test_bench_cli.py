@@ -24,10 +24,12 @@ def test_json_lines_and_solution_files(instances, optimum, tmp_path):
     assert ft06["makespan"] == optimum["ft06"]
     assert len(ft06["operations"]) == 36
     first = next(op for op in ft06["operations"] if op["job"] == 0 and op["index"] == 0)
-    assert first["machine"] == 2 and first["end"] - first["start"] == 1
+    assert first["machine"] == 2
+    assert first["end"] - first["start"] == 1
     mk01 = json.loads((tmp_path / "mk01.json").read_text())
     machines = {op["machine"] for op in mk01["operations"]}
-    assert min(machines) >= 1 and max(machines) <= 6
+    assert min(machines) >= 1
+    assert max(machines) <= 6
     assert max(op["end"] for op in mk01["operations"]) == optimum["mk01"]
 
 

@@ -19,7 +19,8 @@ def test_solver_reaches_the_proven_optimum(instances, optimum, name, budget):
 def test_reader_shapes(instances):
     ft06 = read_instance(instances / "jssp/ft06.txt")
     assert (len(ft06.jobs), len(ft06.machines), len(ft06.operations)) == (6, 6, 36)
-    assert ft06.operations[0].modes[0].machine == 2 and ft06.operations[0].modes[0].duration == 1
+    assert ft06.operations[0].modes[0].machine == 2
+    assert ft06.operations[0].modes[0].duration == 1
     mk01 = read_instance(instances / "fjsp/mk01.fjs")
     assert (len(mk01.jobs), len(mk01.machines)) == (10, 6)
     first = mk01.operations[0]

@@ -65,7 +65,8 @@ def test_precedence_and_several_violations_at_once():
     schedule = (Assignment(0, 2, 6), Assignment(1, 4, 7), Assignment(1, 14, 18), Assignment(1, 40, 42))
     kinds = sorted(violation.kind for violation in check(plant(), schedule))
     assert "precedence" in kinds
-    assert "eligibility" in kinds and "frozen" in kinds
+    assert "eligibility" in kinds
+    assert "frozen" in kinds
 
 
 def test_missing_operations():

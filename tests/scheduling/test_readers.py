@@ -17,7 +17,8 @@ def write(tmp_path, name, text):
 def test_jssp_reads_routes_in_order(tmp_path):
     problem = read_jssp(write(tmp_path, "tiny.txt", "2 2\n0 3 1 2\n1 4 0 1\n"))
     assert [problem.operations[op].modes[0].machine for op in problem.jobs[1].operations] == [1, 0]
-    assert (0, 1) in problem.precedences and (2, 3) in problem.precedences
+    assert (0, 1) in problem.precedences
+    assert (2, 3) in problem.precedences
 
 
 def test_fjsp_machines_are_one_based_in_the_file(tmp_path):

@@ -74,7 +74,8 @@ def test_rush_order_is_added_and_started_work_stays(planned, budget):
     assert outcome.problem.jobs[4].name == "vip"
     new = outcome.result.schedule
     assert check(outcome.problem, new) == []
-    assert new[-2].start >= 5 and new[-1].start >= new[-2].end
+    assert new[-2].start >= 5
+    assert new[-1].start >= new[-2].end
     reasons = {move.operation: move.reason for move in outcome.moves}
     assert "rush order 'vip'" in reasons[len(new) - 1]
 

@@ -89,10 +89,15 @@ def test_a_full_buffer_offers_what_it_holds_again_to_a_taker_that_waits() -> Non
     inbox = floor.buffer("in", capacity=1)
     parts = [Part(f"p{k}", (Step(inbox, Task("x", fixed(1.0))),), 0.0) for k in range(2)]
     taken = inbox.wait(lambda items: 0 if inbox.blocking else -1)  # takes a part only from a full buffer
-    assert inbox.put(parts[0]) is None and inbox.level == 1 and not taken.triggered
+    assert inbox.put(parts[0]) is None
+    assert inbox.level == 1
+    assert not taken.triggered
     room = inbox.put(parts[1])
-    assert taken.triggered and taken.value is parts[0]
-    assert room is not None and room.triggered and list(inbox.items) == [parts[1]]
+    assert taken.triggered
+    assert taken.value is parts[0]
+    assert room is not None
+    assert room.triggered
+    assert list(inbox.items) == [parts[1]]
 
 
 def test_a_station_waiting_for_its_team_is_held_up_and_a_working_one_is_not() -> None:
@@ -145,7 +150,8 @@ def test_failed_units_go_round_the_rework_loop_and_are_retested() -> None:
     floor.source(released_every(10.0, (Step(test_in, eol),), 5_000))
     metrics = floor.run()
     tester = next(e for e in metrics.equipment if e.name == "eol-test")
-    assert metrics.completed == 5_000 and metrics.scrapped == 0
+    assert metrics.completed == 5_000
+    assert metrics.scrapped == 0
     assert math.isclose(tester.rework / tester.completed, 0.1, rel_tol=0.1)
     assert math.isclose(tester.quality, 0.9, rel_tol=0.02)
 
@@ -176,7 +182,8 @@ def test_a_batch_station_processes_full_batches_together() -> None:
     oven = floor.batch_station("oven", inbox, batch_size=10, full_batches=True)
     floor.source(released_every(1.0, (Step(inbox, Task("cure", fixed(100.0))),), 100))
     floor.run()
-    assert oven.batches == 10 and oven.completed == 100
+    assert oven.batches == 10
+    assert oven.completed == 100
 
 
 def test_transport_by_conveyor_and_agv_adds_its_travel_time() -> None:
@@ -235,13 +242,15 @@ def test_poisson_releases_are_reproducible() -> None:
     route = (Step(floor.buffer("b"), Task("x", fixed(0.1))),)
     a = [t for t, _ in poisson(floor.rng("a"), 2.0, route, 50)]
     b = [t for t, _ in poisson(floor.rng("a"), 2.0, route, 50)]
-    assert a == b and a == sorted(a)
+    assert a == b
+    assert a == sorted(a)
 
 
 def test_a_holiday_closes_the_calendar_and_pays_no_shift() -> None:
     weekly = shifts(2, break_minutes=0)
     holiday = ShiftCalendar(weekly.windows, weekly.paid, weekly.period, "with holiday", ((DAY, 2 * DAY),))
-    assert weekly.is_open(DAY + 7 * HOUR) and not holiday.is_open(DAY + 7 * HOUR)
+    assert weekly.is_open(DAY + 7 * HOUR)
+    assert not holiday.is_open(DAY + 7 * HOUR)
     assert holiday.next_open(DAY + 7 * HOUR) == 2 * DAY + 6 * HOUR
     assert holiday.paid_seconds(WEEK) == weekly.paid_seconds(WEEK) - 16 * HOUR
     assert holiday.open_per_period == weekly.open_per_period

@@ -68,7 +68,8 @@ def test_operations_start_and_complete_with_serials_and_lots(run) -> None:
     assert len(serials) == 6_000
     assert all(phases[s, "started"] == phases[s, "completed"] for s in serials)
     started = next(bus.store.read(EventKind.OPERATION))
-    assert started.payload["consumed_lots"] == ["LOT-1"] and started.payload["work_order"] == "WO0"
+    assert started.payload["consumed_lots"] == ["LOT-1"]
+    assert started.payload["work_order"] == "WO0"
 
 
 def test_end_of_line_results_carry_measurements_and_limits(run) -> None:
@@ -76,7 +77,8 @@ def test_end_of_line_results_carry_measurements_and_limits(run) -> None:
     results = list(bus.store.read(EventKind.TEST))
     fails = [e for e in results if e.payload["result"] == "fail"]
     tester = next(e for e in metrics.equipment if e.name.endswith("tester"))
-    assert len(results) == tester.completed and len(fails) == tester.rework
+    assert len(results) == tester.completed
+    assert len(fails) == tester.rework
     for event in fails:
         assert any(m["value"] > m["high"] for m in event.payload["measurements"])
 
@@ -170,4 +172,5 @@ def test_each_sensor_kind_publishes_its_signals_with_units(kind, names) -> None:
     floor.run(until=3600.0)
     readings = list(bus.store.read(EventKind.MEASUREMENT))
     assert {e.payload["name"] for e in readings} == names
-    assert all(e.payload["unit"] for e in readings) and len(readings) >= 10
+    assert all(e.payload["unit"] for e in readings)
+    assert len(readings) >= 10

@@ -46,7 +46,8 @@ def test_the_ev_plant_makes_cars_in_both_scenarios(smart, traditional) -> None:
     for _, metrics in (smart, traditional):
         assert 150 < metrics.completed / (metrics.horizon / 86400) < 600
         assert metrics.avg_lead_time > 3600
-        assert min(metrics.line_oee.values()) > 0 and max(metrics.line_oee.values()) <= 1
+        assert min(metrics.line_oee.values()) > 0
+        assert max(metrics.line_oee.values()) <= 1
 
 
 def test_smart_keeps_little_finished_goods_and_needs_fewer_labour_hours(smart, traditional) -> None:
@@ -64,7 +65,8 @@ def test_smart_crews_man_the_stations_the_load_needs_and_hold_the_work(smart, tr
     assert 1 <= standing.stations < eol_units
     assert standing.operators == -(-18 * standing.stations // eol_units)
     eol = [e for name, e in smart_run.floor.equipment.items() if "/eol-test/" in name]
-    assert eol and all(e.crew is smart_run.floor.crews["eol-test"] for e in eol)
+    assert eol
+    assert all(e.crew is smart_run.floor.crews["eol-test"] for e in eol)
 
 
 def test_a_mixed_model_line_run_as_stations_is_paced_to_the_order_book_in_smart(appliance_plant) -> None:
@@ -109,8 +111,10 @@ def test_the_twin_works_the_shifts_the_scheduler_plans_on_the_sites_clock(ev_pla
 
 def test_orders_are_released_on_the_days_the_plant_works(ev_plant, appliance_plant) -> None:
     ev, appliance = (closed_days(p, epoch_for(p), 14) for p in (ev_plant, appliance_plant))
-    assert {5, 6, 12, 13} <= ev and not {0, 1, 2, 3, 4} & ev  # Monday to Friday
-    assert {6, 13} <= appliance and not {0, 1, 2, 3, 4, 5} & appliance  # its lines work Saturdays too
+    assert {5, 6, 12, 13} <= ev
+    assert not {0, 1, 2, 3, 4} & ev  # Monday to Friday
+    assert {6, 13} <= appliance
+    assert not {0, 1, 2, 3, 4, 5} & appliance  # its lines work Saturdays too
     easter = closed_days(ev_plant, epoch_for(ev_plant), 30)
     assert {25, 28} <= easter  # Good Friday and Easter Monday 2027, from the plant's calendars
 
@@ -178,7 +182,8 @@ def test_a_schedule_is_followed_unit_by_unit(ev_plant) -> None:
         for e in bus.store.read(EventKind.OPERATION)
         if e.payload["operation"] == "biw-painted/basecoat" and e.payload["serial"].startswith(po)
     ]
-    assert painted and all(e.equipment.endswith(booth) for e in painted)
+    assert painted
+    assert all(e.equipment.endswith(booth) for e in painted)
     assert {e.payload["work_order"] for e in painted} == {f"{po}-001"}
     assert min(e.ts for e in painted) >= start
 
@@ -195,7 +200,8 @@ def test_smart_can_schedule_its_orders_and_run_the_schedule(ev_plant) -> None:
 def test_an_experiment_reports_intervals(ev_plant) -> None:
     text = (EXAMPLES / "ev-plant.yaml").read_text()
     result = run_experiment(text, "traditional", 1, 2, 11, events=False, workers=1)
-    assert result["replications"] == 2 and result["seeds"] == [11, 12]
+    assert result["replications"] == 2
+    assert result["seeds"] == [11, 12]
     band = result["ci95"]["throughput_per_day"]
     assert band["low"] <= result["throughput_per_day"] <= band["high"]
 
@@ -229,7 +235,8 @@ def test_simulate_prints_one_json_object() -> None:
         "oee",
     ):
         assert key in figures
-    assert figures["oee"] and figures["completed"] > 0
+    assert figures["oee"]
+    assert figures["completed"] > 0
 
 
 @pytest.mark.parametrize(

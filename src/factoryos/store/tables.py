@@ -29,6 +29,9 @@ UtcDateTime = DateTime(timezone=True)
 
 
 class PlantRecord(Base):
+    """A stored plant: its site, name and enterprise, the file it came from, the hash of its content, and the
+    validated plant document whole, and when it was loaded."""
+
     __tablename__ = "plants"
     site: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -46,6 +49,8 @@ class PlantPart:
 
 
 class EquipmentRecord(PlantPart, Base):
+    """An area, work center or work unit of the plant's equipment hierarchy (ISA-95), with its path in it."""
+
     __tablename__ = "equipment"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     level: Mapped[str] = mapped_column(String(16))  # area | work_center | work_unit (ISA-95 levels)
@@ -57,6 +62,8 @@ class EquipmentRecord(PlantPart, Base):
 
 
 class MaterialRecord(PlantPart, Base):
+    """A material definition with its planning figures (lead time, lot sizing, safety stock, cost)."""
+
     __tablename__ = "materials"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -71,6 +78,8 @@ class MaterialRecord(PlantPart, Base):
 
 
 class BomLineRecord(PlantPart, Base):
+    """One component line of a material's bill of materials, at `position`."""
+
     __tablename__ = "bom_lines"
     parent: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -81,6 +90,8 @@ class BomLineRecord(PlantPart, Base):
 
 
 class OperationRecord(PlantPart, Base):
+    """One operation of a material's routing, at `position`."""
+
     __tablename__ = "operations"
     material: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -95,6 +106,8 @@ class OperationRecord(PlantPart, Base):
 
 
 class TenantRecord(PlantPart, Base):
+    """A brand that sells through the plant (owner or partner)."""
+
     __tablename__ = "tenants"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -102,6 +115,8 @@ class TenantRecord(PlantPart, Base):
 
 
 class CustomerRecord(PlantPart, Base):
+    """A customer of a tenant."""
+
     __tablename__ = "customers"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -110,6 +125,8 @@ class CustomerRecord(PlantPart, Base):
 
 
 class ProductRecord(PlantPart, Base):
+    """A configurable product: its option families and rules as JSON."""
+
     __tablename__ = "products"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -120,6 +137,8 @@ class ProductRecord(PlantPart, Base):
 
 
 class SupplierRecord(PlantPart, Base):
+    """A supplier of bought materials, with its terms."""
+
     __tablename__ = "suppliers"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -154,6 +173,8 @@ PLANT_TABLES: tuple[type[Base], ...] = (
 
 
 class CustomerOrderRecord(Base):
+    """A customer order for one product in one configuration, with its due date and state."""
+
     __tablename__ = "customer_orders"
     __table_args__ = (
         ForeignKeyConstraint(["site", "product"], ["products.site", "products.id"]),
@@ -173,6 +194,8 @@ class CustomerOrderRecord(Base):
 
 
 class ProductionOrderRecord(Base):
+    """A production order for a material, with the customer order it serves if any."""
+
     __tablename__ = "production_orders"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     site: Mapped[str] = mapped_column(String(64))
@@ -185,6 +208,8 @@ class ProductionOrderRecord(Base):
 
 
 class WorkOrderRecord(Base):
+    """One routing operation of a production order, as released to the floor."""
+
     __tablename__ = "work_orders"
     id: Mapped[str] = mapped_column(String(48), primary_key=True)
     production_order: Mapped[str] = mapped_column(ForeignKey("production_orders.id", ondelete="CASCADE"))
@@ -195,6 +220,8 @@ class WorkOrderRecord(Base):
 
 
 class EventRecord(Base):
+    """A floor event as stored; (source, seq) identifies it, so a redelivered event is stored once."""
+
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("source", "seq"),

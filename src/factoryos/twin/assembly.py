@@ -28,6 +28,9 @@ class LotPolicy:
 
 
 class Supermarket:
+    """Stock of components made in lots: units draw from it, and a lot is released when a component's stock position
+    falls below its reorder point."""
+
     def __init__(self, env: Environment, name: str, policies: dict[str, LotPolicy], initial: dict[str, float]) -> None:
         self.env = env
         self.name = name

@@ -18,6 +18,9 @@ from factoryos.twin.states import BLOCKED, WORKING
 
 
 class BatchStation(Equipment):
+    """A station that processes up to `batch_size` parts of one operation together (an oven, a dip, a press run);
+    with `full_batches` it waits for a full batch."""
+
     def __init__(self, *args: Any, batch_size: int, full_batches: bool = False, **kwargs: Any) -> None:
         if batch_size < 1:
             raise FactoryosError(f"batch station: batch_size must be >= 1, got {batch_size}")

@@ -20,6 +20,9 @@ Picker = Callable[["deque[Part]"], int]  # index of the part to take, or -1 for 
 
 
 class Buffer:
+    """A buffer of parts with a capacity: `take` and `put` move a part at once when they can, else return an event
+    to wait on; it keeps its time-average content."""
+
     __slots__ = ("env", "name", "capacity", "items", "_getters", "_putters", "_area", "_last")
 
     def __init__(self, env: Environment, name: str, capacity: float = float("inf")) -> None:

@@ -54,6 +54,9 @@ class Maintenance:
 
 
 class Server:
+    """One server of a piece of equipment: its state and since when, its time to failure (`ttf`), the setup group it
+    is in, its next planned maintenance, and what it waits for."""
+
     __slots__ = (
         "index",
         "state",
@@ -308,7 +311,8 @@ class Equipment:
         """Ambient sensors (a paint booth's air) read on a clock, not per cycle."""
         sensor = self.sensor
         pub = self.publisher
-        assert sensor is not None and pub is not None
+        assert sensor is not None
+        assert pub is not None
         rng = random.Random(f"{self.path}:ambient")
         while True:
             progress = self._fault_progress(srv, sensor)

@@ -14,6 +14,8 @@ from factoryos.model.events import Event, EventKind
 
 
 class RollingEventStore:
+    """An event store that keeps only the last `keep` events and counts every event by kind."""
+
     def __init__(self, keep: int = 100_000) -> None:
         self.tail: deque[Event] = deque(maxlen=keep)
         self.counts: Counter[str] = Counter()

@@ -54,6 +54,8 @@ FIGURES = (
 
 @dataclass(frozen=True)
 class Estimate:
+    """A mean with the low and high ends of its confidence interval."""
+
     mean: float
     low: float
     high: float

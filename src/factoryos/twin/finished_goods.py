@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 
 class FinishedGoods:
+    """Finished units and customer orders: stock for make-to-stock units, a yard for units pegged to an order,
+    shipped at each outbound dispatch."""
+
     def __init__(
         self,
         env: Environment,

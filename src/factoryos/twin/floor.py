@@ -35,6 +35,9 @@ _COUNTERS = ("completed", "good", "scrap", "rework", "failures", "ideal_seconds"
 
 
 class Floor:
+    """The simulated shop floor: its SimPy environment, equipment, buffers, crews, transport and sources, with one
+    random stream per named purpose from `seed`."""
+
     def __init__(
         self,
         seed: int = 0,

@@ -17,6 +17,9 @@ from factoryos.twin.states import DOWN, IDLE, MAINTENANCE, NAMES, SETUP
 
 @dataclass(frozen=True)
 class EquipmentMetrics:
+    """One piece of equipment's results: share of time per state, units by outcome, failures, and OEE with its
+    factors."""
+
     name: str
     path: str
     line: str
@@ -35,6 +38,9 @@ class EquipmentMetrics:
 
 @dataclass(frozen=True)
 class RunMetrics:
+    """A run's results after the warm-up: output, WIP, lead times, labour, finished goods, orders delivered, the
+    bottleneck, and per-equipment and per-line figures."""
+
     horizon: float  # seconds measured (after the warm-up)
     completed: int
     scrapped: int

@@ -17,6 +17,9 @@ from factoryos.twin.calendar import ShiftCalendar
 
 
 class Crew:
+    """Operators who work a shift calendar; a station waits for one of them (or for the team's share when `stations`
+    is given) to run."""
+
     __slots__ = ("env", "name", "headcount", "calendar", "free", "_waiting", "busy_seconds")
 
     def __init__(

@@ -58,6 +58,8 @@ class Task:
 
 
 class Destination(Protocol):
+    """Where a step sends a part: anything with `put(part)` (a buffer, a join, the sink)."""
+
     def put(self, part: Part) -> Any: ...
 
 

@@ -8,6 +8,8 @@ from factoryos.twin.floor import Floor
 
 
 class Probe:
+    """Samples the floor's completions, work in process and finished-goods stock every `every` seconds."""
+
     def __init__(self, floor: Floor, every: float = 3600.0) -> None:
         self.floor = floor
         self.every = every

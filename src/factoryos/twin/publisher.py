@@ -22,6 +22,9 @@ _set = object.__setattr__
 
 
 class Publisher:
+    """Turns the twin's state changes, counts, operations, tests, alarms and sensor readings into floor events on
+    the bus, numbered in one sequence for `source`."""
+
     __slots__ = ("bus", "site", "epoch", "source", "seq", "published", "batch", "work_orders", "_pending")
 
     def __init__(self, bus: EventBus, site: str, epoch: datetime, source: str = "twin", batch: int = 512) -> None:

@@ -52,6 +52,9 @@ IDLE = Load(0.0, 0.0)  # a work center the plan does not use
 
 @dataclass
 class ScenarioRun:
+    """A scenario set up to run: the floor and the plant twin built on it, the crews' staffing, the planned units,
+    and the run's epoch and horizon."""
+
     scenario: str
     floor: Floor
     twin: PlantTwin

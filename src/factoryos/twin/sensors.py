@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Signal:
+    """One sensor signal: its nominal value and unit, the noise of a healthy reading, and how far it has drifted
+    when a warned failure happens."""
+
     name: str
     unit: str
     nominal: float

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 
 class Sink:
+    """Where parts leave the floor: counts completions and scrap, lead times and due dates met, and the time-average
+    work in process after the warm-up."""
+
     __slots__ = (
         "env",
         "finished_goods",

@@ -28,7 +28,8 @@ def test_schedule_command_schedules_stores_and_compares(ev_loaded, ev_plant, ev_
     save_orders(engine, ev_orders[:2])
     result = CliRunner().invoke(app, ["schedule", "--horizon", "1", "--time-limit", "2", "--db", url])
     assert result.exit_code == 0, result.output
-    assert "dispatch:" in result.output and "stored as schedule" in result.output
+    assert "dispatch:" in result.output
+    assert "stored as schedule" in result.output
     assert latest_schedule(engine, ev_plant.site.id).operations
 
 
@@ -48,7 +49,8 @@ def test_the_stored_schedule_is_shown_as_json_as_it_was_stored(ev_loaded, ev_pla
     assert [op["equipment"] for op in document["operations"]] == [op.equipment for op in stored.operations]
     unit = stored.operations[0].equipment
     only = json.loads(CliRunner().invoke(app, ["schedule", "show", "--json", "--equipment", unit, "--db", url]).output)
-    assert only["operations"] and {op["equipment"] for op in only["operations"]} <= {
+    assert only["operations"]
+    assert {op["equipment"] for op in only["operations"]} <= {
         op.equipment for op in stored.operations if op.equipment.startswith(unit)
     }
 
@@ -82,6 +84,8 @@ def test_demo_stage_schedules_stores_and_reports(tmp_path, ev_plant, ev_orders):
     console = Console(record=True, width=200)
     ctx = DemoContext(engine, tmp_path / "ev.yaml", 1, 1, console, Report("demo"), plant=ev_plant, orders=ev_orders)
     schedule_stage(ctx)
-    assert ctx.results["schedule"] and "schedule" in console.export_text()
-    assert ctx.report.sections[-1].title == "Schedule" and len(ctx.report.sections[-1].figures) == 2
+    assert ctx.results["schedule"]
+    assert "schedule" in console.export_text()
+    assert ctx.report.sections[-1].title == "Schedule"
+    assert len(ctx.report.sections[-1].figures) == 2
     assert latest_schedule(engine, ev_plant.site.id).operations == ctx.results["schedule"]

@@ -16,7 +16,8 @@ def test_one_production_order_per_order_line_in_due_date_order_then_one_per_lot(
     lots = [p for p in productions if not p.customer_order]
     assert {ev_plant.materials[p.material].lot_size.rule for p in lots} == {"fixed", "multiple"}
     panel = next(p for p in lots if p.material.startswith("panel-"))
-    assert panel.quantity == 1000 and len(panel.work_orders) == 1
+    assert panel.quantity == 1000
+    assert len(panel.work_orders) == 1
 
 
 def test_work_orders_cover_the_configured_routings_of_every_made_sub_assembly(ev_plant, ev_orders):
@@ -44,7 +45,8 @@ def test_operations_get_their_eligible_work_units_and_durations(ev_problem):
     durations = {machines[m.machine]: m.duration for m in stamp.modes}
     assert durations["pl1-tandem"] == round(0.083 * 60 * 1000)
     assert durations["pl2-servo"] == round(0.083 * 60 * 1000 / 1.2)
-    assert stamp.interruptible and not basecoat.interruptible
+    assert stamp.interruptible
+    assert not basecoat.interruptible
     trim = by_name["ev-sedan/trim-1"]
     assert [m.duration for m in trim.modes] == [62]  # a paced-line station holds a unit one takt
 
@@ -127,7 +129,8 @@ def test_sub_assemblies_and_lots_precede_what_they_go_into(ev_plant, ev_problem)
 
 def test_every_unit_structure_starts_with_the_product(ev_plant, ev_orders):
     nodes = structure(ev_plant, "ev-sedan", ev_orders[0].configuration)
-    assert nodes[0].material == "ev-sedan" and nodes[0].parent is None
+    assert nodes[0].material == "ev-sedan"
+    assert nodes[0].parent is None
     assert all(n.parent is not None and n.parent < k for k, n in enumerate(nodes) if k)
 
 
@@ -142,7 +145,8 @@ def test_the_shared_appliance_plant_maps_partner_orders_and_runs_its_cells_light
     units = appliance_plant.work_units()
     lights_out = [u for u, (_, wc, _) in units.items() if appliance_plant.work_centers()[wc][1].lights_out]
     manned = [u for u, (_, wc, _) in units.items() if not appliance_plant.work_centers()[wc][1].lights_out]
-    assert lights_out and manned
+    assert lights_out
+    assert manned
     for unit in lights_out:
         periods = unavailable_periods(appliance_plant, unit, EPOCH, 14)
         assert sum(e - s for s, e in periods) <= 24 * HOUR  # maintenance at most

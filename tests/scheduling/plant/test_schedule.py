@@ -29,7 +29,8 @@ def test_sequencing_in_colour_blocks_changes_over_less_than_any_dispatching_rule
     productions = production_orders(ev_plant, orders)
     problem = build_problem(ev_plant, productions, EPOCH, calendar_days=20).problem
     rolled, (_, dispatched) = rolling_sequence(problem), best_rule(problem, SETUP_TIME)
-    assert check(problem, rolled) == [] and check(problem, dispatched) == []
+    assert check(problem, rolled) == []
+    assert check(problem, dispatched) == []
     assert total_setup_time(problem, rolled) < 0.8 * total_setup_time(problem, dispatched)
 
 
@@ -44,13 +45,15 @@ def test_the_schedule_maps_back_to_work_order_operations_in_utc(ev_problem, roll
     assert {line.serial.rsplit("-", 1)[0] for line in vehicle} <= {p.id for p in ev_problem.production_orders}
     assert all(line.serial is None for line in lines if line.production_order.startswith("LOT"))
     setups = [line for line in lines if line.setup_minutes]
-    assert setups and all(line.equipment in {"booth-1", "booth-2", "pl1-tandem", "pl2-servo"} for line in setups)
+    assert setups
+    assert all(line.equipment in {"booth-1", "booth-2", "pl1-tandem", "pl2-servo"} for line in setups)
 
 
 def test_schedule_plant_solves_small_problems_with_the_full_solver_and_compares(ev_plant, ev_orders):
     plan = schedule_plant(ev_plant, ev_orders[:2], horizon_days=1, time_limit=2)
     assert check(plan.plant_problem.problem, plan.schedule) == []
-    assert plan.dispatch_figures is not None and plan.dispatch_rule
+    assert plan.dispatch_figures is not None
+    assert plan.dispatch_rule
     summary = plan.summary()
     assert summary["operations"] == len(plan.operations)
     assert plan.figures.weighted_tardiness <= plan.dispatch_figures.weighted_tardiness
@@ -59,13 +62,15 @@ def test_schedule_plant_solves_small_problems_with_the_full_solver_and_compares(
 def test_schedule_plant_sequences_larger_problems_and_compares_them_with_the_rules(ev_plant):
     orders = generate_orders(ev_plant, MONDAY, 1, seed=2)[:40]
     plan = schedule_plant(ev_plant, orders, horizon_days=1, objective="setups")
-    assert plan.method == "rolling sequence" and plan.dispatch_rule
+    assert plan.method == "rolling sequence"
+    assert plan.dispatch_rule
     assert plan.figures.setup_time < plan.dispatch_figures.setup_time
 
 
 def test_the_horizon_picks_the_orders_that_arrive_in_it(ev_orders):
     chosen, epoch = orders_in_horizon(ev_orders, 1)
-    assert epoch == EPOCH and chosen == ev_orders
+    assert epoch == EPOCH
+    assert chosen == ev_orders
     assert orders_in_horizon(ev_orders, 1, EPOCH - timedelta(days=3))[0] == []
 
 
@@ -100,7 +105,8 @@ def test_the_schedule_and_its_orders_are_stored_and_read_back(engine, ev_plant, 
     stored = latest_schedule(engine, ev_plant.site.id)
     assert stored.id == second != first
     assert stored.operations == lines
-    assert stored.start == EPOCH and stored.figures["operations"] == len(lines)
+    assert stored.start == EPOCH
+    assert stored.figures["operations"] == len(lines)
     productions = list_production_orders(engine, ev_plant.site.id)
     assert {p.id for p in productions} == {p.id for p in ev_problem.production_orders}
     assert sum(len(p.work_orders) for p in productions) == sum(len(p.work_orders) for p in ev_problem.production_orders)
@@ -112,7 +118,8 @@ def test_the_month_benchmark_runs_end_to_end_on_a_few_units(ev_plant):
     from factoryos.bench.plant import plant_month
 
     result = plant_month(ev_plant, units=30, rules=("EDD",))
-    assert result["units"] >= 30 and result["violations"] == 0
+    assert result["units"] >= 30
+    assert result["violations"] == 0
     assert result["rules"]["EDD"]["violations"] == 0
     assert result["best rule setup h"]["rule"] == "EDD"
 
