@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 from typing import Any, NamedTuple
 
 import paho.mqtt.client as mqtt
@@ -60,7 +61,7 @@ def sparkplug_messages(run: str, n: int) -> list[tuple[str, bytes]]:
     ]
     start_ms = 1_767_225_600_000
     for i in range(n):
-        values = {m: 1.0 + (i + k) % 97 / 10 for k, m in enumerate(names)}
+        values: dict[str, float | int | str] = {m: 1.0 + (i + k) % 97 / 10 for k, m in enumerate(names)}
         messages.append((node.topic("DDATA", "line-1"), node.data(values, "line-1", ts_ms=start_ms + i)))
     return messages
 
@@ -79,7 +80,7 @@ def _publish(broker: str, messages: list[tuple[str, bytes]], started, failed) ->
 class Publisher(NamedTuple):
     """The publisher process, the time it was connected and about to publish, and where it says why it failed."""
 
-    process: multiprocessing.Process
+    process: BaseProcess
     start: float
     failed: Any
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from factoryos.c2m.demand import generate_orders
 from factoryos.model.orders import CustomerOrder
@@ -68,7 +69,7 @@ def plant_month(
     solved = time.perf_counter()
     violations = check(problem, schedule)
     checked = time.perf_counter()
-    result = {
+    result: dict[str, Any] = {
         "plant": plant.site.id,
         "units": sum(o.quantity for o in orders),
         "customer orders": len(orders),

@@ -45,9 +45,10 @@ def twin_line(
 ) -> BenchResult:
     _check(stations, parts)
     floor = Floor(seed)
-    route = tuple(Step(floor.buffer(f"buffer-{k}"), Task(f"op-{k}", exponential(service))) for k in range(stations))
-    for k, step in enumerate(route):
-        floor.station(f"station-{k}", step.to)
+    buffers = [floor.buffer(f"buffer-{k}") for k in range(stations)]
+    route = tuple(Step(buffer, Task(f"op-{k}", exponential(service))) for k, buffer in enumerate(buffers))
+    for k, buffer in enumerate(buffers):
+        floor.station(f"station-{k}", buffer)
     floor.source(poisson(floor.rng("arrivals"), interarrival, route, parts))
     start = time.perf_counter()
     metrics = floor.run()
@@ -93,5 +94,5 @@ def bare_simpy_line(
     start = time.perf_counter()
     env.run()
     seconds = time.perf_counter() - start
-    operations = done["operations"]
+    operations = int(done["operations"])
     return BenchResult(operations, seconds, operations / seconds, done["flow"] / max(1, done["count"]))

@@ -42,7 +42,9 @@ def generate_orders(
         mix = option_mix(product)
         shares = np.array([plant.customers[c].order_share for c in customers], float)
         shares /= shares.sum()
-        sizes = [1.0 if plant.customers[c].segment == "retail" else np.mean(demand.units_per_order) for c in customers]
+        sizes = [
+            1.0 if plant.customers[c].segment == "retail" else float(np.mean(demand.units_per_order)) for c in customers
+        ]
         mean_per_order = float(np.dot(shares, sizes))
         for day in range(days):
             today = start + timedelta(days=day)

@@ -36,7 +36,11 @@ def run(app: typer.Typer) -> None:
         err_console.print("aborted")
         sys.exit(1)
     except typer.TyperException as error:  # a usage error: wrong option, bad value
-        error.show()
+        show = getattr(error, "show", None)  # Click's usage errors print themselves with the usage line
+        if show is not None:
+            show()
+        else:
+            err_console.print("[bold red]error:[/]", escape(error.format_message()), highlight=False)
         sys.exit(1)
     except Exception as error:
         if not type(error).__module__.startswith("sqlalchemy"):

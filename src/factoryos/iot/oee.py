@@ -37,6 +37,8 @@ RESTARTS_AFTER = frozenset({"setup", "down", "maintenance"})
 
 @dataclass(frozen=True)
 class StateInterval:
+    """One piece of equipment in one state from `start` to `end`."""
+
     equipment: str
     state: str
     start: datetime
@@ -49,6 +51,8 @@ class StateInterval:
 
 @dataclass(frozen=True)
 class Counted:
+    """Units an equipment counted at `ts`: good, scrapped and reworked."""
+
     ts: datetime
     equipment: str
     good: int = 0
@@ -58,6 +62,8 @@ class Counted:
 
 @dataclass(frozen=True)
 class Window:
+    """A named planned window (a shift) that OEE is computed over."""
+
     name: str
     start: datetime
     end: datetime
@@ -65,6 +71,8 @@ class Window:
 
 @dataclass(frozen=True)
 class Losses:
+    """The six big losses, as seconds."""
+
     breakdowns_s: float = 0.0
     setup_s: float = 0.0
     minor_stops_s: float = 0.0
@@ -86,13 +94,22 @@ class Losses:
         )
 
     def as_dict(self) -> dict[str, float]:
-        names = ("breakdowns", "setup and adjustments", "idling and minor stops", "reduced speed")
-        names += ("process defects", "reduced yield (startup)")
+        names = (
+            "breakdowns",
+            "setup and adjustments",
+            "idling and minor stops",
+            "reduced speed",
+            "process defects",
+            "reduced yield (startup)",
+        )
         return dict(zip(names, self.as_tuple(), strict=True))
 
 
 @dataclass(frozen=True)
 class Oee:
+    """OEE of one equipment, line, shift or day (`key`): planned busy and production time, ideal time of what was
+    produced, units produced and good, and the losses."""
+
     key: str
     planned_busy_s: float
     production_s: float
@@ -117,7 +134,7 @@ class Oee:
     def oee(self) -> float:
         return self.availability * self.performance * self.quality
 
-    def as_dict(self) -> dict[str, float | str | int]:
+    def as_dict(self) -> dict[str, float | str | int | dict[str, float]]:
         return {
             "key": self.key,
             "availability": self.availability,

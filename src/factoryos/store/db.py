@@ -6,8 +6,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -29,6 +30,8 @@ class Base(DeclarativeBase):
     """The declarative base of every table, with constraint names that migrations can refer to."""
 
     metadata = MetaData(naming_convention=NAMING)
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # SQLAlchemy types it as any FromClause; every class here maps one table
 
 
 class DatabaseError(FactoryosError):
@@ -75,7 +78,7 @@ def _check_sqlite_path(database: str | None, create: bool) -> None:
         raise DatabaseError(f"{path}: the folder {path.parent} is not writable")
 
 
-def describe(error: SQLAlchemyError) -> str:
+def describe(error: Exception) -> str:
     """One line for a database error: the driver's own first line, without SQLAlchemy's boilerplate."""
     message = str(getattr(error, "orig", None) or error).strip()
     return message.splitlines()[0] if message else type(error).__name__
