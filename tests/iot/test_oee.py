@@ -48,9 +48,12 @@ def test_one_shift_by_hand():
     assert f.quality == pytest.approx(300 / 310)
     assert f.oee == pytest.approx(300 / 450)  # ideal time of the good units over planned busy time
     losses = f.losses
-    assert losses.breakdowns_s == 40 * 60 and losses.setup_s == 30 * 60 and losses.minor_stops_s == 20 * 60
+    assert losses.breakdowns_s == 40 * 60
+    assert losses.setup_s == 30 * 60
+    assert losses.minor_stops_s == 20 * 60
     assert losses.reduced_speed_s == 50 * 60
-    assert losses.startup_rejects_s == 3 * 60 and losses.defects_s == 7 * 60  # 3 scrap in the first 10 min
+    assert losses.startup_rejects_s == 3 * 60  # 3 scrap in the first 10 min
+    assert losses.defects_s == 7 * 60
     ideal_good = 300 * 60
     assert sum(losses.as_tuple()) + ideal_good == pytest.approx(f.planned_busy_s)
 
@@ -75,7 +78,9 @@ def test_line_adds_times_and_units_of_its_equipment():
     assert per_equipment[WELDER].oee == pytest.approx(20 / 60)
     [(line, figure)] = by_line(per_equipment).items()
     assert line == "ev/body/line-1"
-    assert figure.oee == pytest.approx((60 + 20) / 120) and figure.produced == 90 and figure.good == 80
+    assert figure.oee == pytest.approx((60 + 20) / 120)
+    assert figure.produced == 90
+    assert figure.good == 80
 
 
 def test_shifts_days_and_planned_windows():
@@ -83,14 +88,16 @@ def test_shifts_days_and_planned_windows():
     assert [w.name for w in windows] == ["2026-11-23 early", "2026-11-23 night"]
     assert windows[1].end == datetime(2026, 11, 24, 6, tzinfo=UTC)
     days = day_windows(at(-120), at(24 * 60))
-    assert [d.name for d in days] == ["2026-11-23", "2026-11-24"] and days[0].start == at(-120)
+    assert [d.name for d in days] == ["2026-11-23", "2026-11-24"]
+    assert days[0].start == at(-120)
     changes = [(T0, PRESS, "running"), (at(240), PRESS, "down")]
     intervals = state_intervals(changes, T0, at(480))
     counts = [Counted(at(10), PRESS, good=120), Counted(at(300), PRESS, good=1)]
     halves = [Window("first", T0, at(240)), Window("second", at(240), at(480))]
     figures = by_window(intervals, counts, 120.0, halves)
     assert figures["first"].oee == pytest.approx(1.0)
-    assert figures["second"].availability == 0.0 and figures["second"].produced == 1
+    assert figures["second"].availability == 0.0
+    assert figures["second"].produced == 1
     assert sum(i.seconds for i in clip(intervals, halves[:1])) == 240 * 60
 
 
@@ -113,7 +120,8 @@ def test_report_figures():
     bars = figures[1]
     assert [t.name for t in bars.data] == ["availability", "performance", "quality", "OEE"]
     waterfall = figures[3].data[0]
-    assert waterfall.y[0] == 2.0 and abs(sum(waterfall.y[:-1]) - waterfall.y[-1]) < 1e-9  # 2 h planned
+    assert waterfall.y[0] == 2.0  # 2 h planned
+    assert abs(sum(waterfall.y[:-1]) - waterfall.y[-1]) < 1e-9
 
 
 def test_a_paced_line_reporting_as_a_whole_makes_one_unit_per_takt(ev_plant):
