@@ -141,7 +141,9 @@ def _visible_product(plant: Plant, caller: Caller, product_id: str) -> Product:
         raise OrderRejected("product", f"unknown product {product_id!r}; expected one of {known}") from None
 
 
-def check_configuration(plant: Plant, caller: Caller, product_id: str, options: Mapping[str, str]):
+def check_configuration(
+    plant: Plant, caller: Caller, product_id: str, options: Mapping[str, str]
+) -> tuple[configurator.Check, dict[str, configurator.FamilyOptions]]:
     """The configurator's check and what is still selectable, for a product the caller sees."""
     found = _visible_product(plant, caller, product_id)
     return configurator.check(found, options), configurator.selectable(found, options)

@@ -70,6 +70,7 @@ class PlantCapacity:
         self._loads: dict[tuple[str, tuple[str | None, ...]], dict[str, float]] = {}
         self._eligible: dict[int, list[str]] = {}
         self._windows: dict[tuple[str, date], float] = {}
+        self._paced = {c for c, (_, wc) in self._centers.items() if wc.kind == "paced-line" and wc.takt_seconds}
 
     def name(self, center: str) -> str:
         return self._centers[center][1].name or center
@@ -90,7 +91,10 @@ class PlantCapacity:
             for line in bom_lines(self.plant, material, configuration):
                 per_unit = line.quantity / (1 - line.scrap)
                 for center, minutes in self._below(line.component, configuration).items():
-                    load[center] = load.get(center, 0.0) + per_unit * minutes
+                    if center in self._paced:  # the unit passes down the line once, its parts with it
+                        load[center] = max(load.get(center, 0.0), per_unit * minutes)
+                    else:
+                        load[center] = load.get(center, 0.0) + per_unit * minutes
             self._loads[key] = load
         return self._loads[key]
 
@@ -103,9 +107,9 @@ class PlantCapacity:
                 self._eligible[id(operation)] = [self._units[u][1] for u in self.plant.eligible_units(operation)]
             centers = self._eligible[id(operation)]
             for center_id in centers:
-                center = self._centers[center_id][1]
-                if center.kind == "paced-line" and center.takt_seconds:
-                    load[center_id] = center.takt_seconds / 60
+                takt = self._centers[center_id][1].takt_seconds
+                if center_id in self._paced and takt:
+                    load[center_id] = takt / 60
                 else:
                     load[center_id] += operation.run_minutes / (operation.batch_size or 1) / len(centers)
         return dict(load)

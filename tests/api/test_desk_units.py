@@ -1,0 +1,69 @@
+"""The order desk's pure parts: the page cursor (a parser of client input) and an order's load, checked
+against the configurator's own configured build."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from factoryos.c2m.configurator import build, sample
+from factoryos.services.order_desk import OrderRejected, decode_cursor, encode_cursor
+from factoryos.services.promise import PlantCapacity
+
+
+@given(st.text(max_size=200))
+def test_any_cursor_text_is_a_cursor_or_a_located_refusal(text):
+    try:
+        outcome: object = decode_cursor(text)
+    except OrderRejected as error:
+        outcome = error.field
+    if isinstance(outcome, tuple):
+        assert outcome[0].tzinfo is not None
+        assert isinstance(outcome[1], str)
+    else:
+        assert outcome == "next"
+
+
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(UTC)),
+    st.text(min_size=1, max_size=32),
+)
+def test_a_cursor_decodes_to_what_was_encoded(moment, order_id):
+    assert decode_cursor(encode_cursor(moment, order_id)) == (moment, order_id)
+
+
+def _load_from_build(plant, product_id, configuration):
+    """Minutes per work center worked out from the configurator's build, independently of PlantCapacity."""
+    configured = build(plant, product_id, configuration)
+    material = plant.products[product_id].material
+    units = plant.work_units()
+    centers = plant.work_centers()
+    load: dict[str, float] = {}
+    for step in configured.operations:
+        quantity = 1.0 if step.material == material else configured.requirements[step.material]
+        eligible = plant.eligible_units(step.operation)
+        for unit in eligible:
+            center_id = units[unit][1]
+            center = centers[center_id][1]
+            if center.kind == "paced-line" and center.takt_seconds:
+                load[center_id] = max(load.get(center_id, 0.0), quantity * center.takt_seconds / 60)
+            else:
+                minutes = step.operation.run_minutes / (step.operation.batch_size or 1) / len(eligible)
+                load[center_id] = load.get(center_id, 0.0) + quantity * minutes
+    return load
+
+
+@pytest.mark.parametrize("plant_name", ["ev_plant", "appliance_plant"])
+def test_an_orders_load_agrees_with_the_configured_build(plant_name, request):
+    plant = request.getfixturevalue(plant_name)
+    capacity = PlantCapacity(plant)
+    for product_id, product in plant.products.items():
+        for configuration in sample(product, 25, seed=3):
+            expected = _load_from_build(plant, product_id, configuration)
+            got = capacity.load(product_id, configuration)
+            assert got.keys() == expected.keys()
+            for center, minutes in expected.items():
+                assert got[center] == pytest.approx(minutes, rel=1e-9)
