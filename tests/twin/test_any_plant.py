@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from factoryos.model.events import EventKind
 from factoryos.twin import Floor, Part, Step, Task, fixed
 from factoryos.twin.event_log import RollingEventStore
 from factoryos.twin.paced_line import PacedLine
+from factoryos.twin.plant_twin import WIP_DAYS
 from factoryos.twin.scenarios import epoch_for, prepare
 from tests.twin.small_plants import BASE, small_plant
 
@@ -290,3 +292,35 @@ def test_every_event_the_twin_publishes_arrives_and_is_counted() -> None:
     metrics = prepared.floor.run(prepared.horizon)
     assert metrics.events_published == len(arrived) == prepared.floor.publisher.seq
     assert sorted(arrived) == list(range(len(arrived)))  # each once, none lost
+
+
+def test_a_product_the_plant_cannot_keep_up_with_waits_in_the_order_book_not_on_the_floor() -> None:
+    plant = small_plant(
+        products={
+            "gadget": {"material": "gadget", "tenant": "acme", "demand": {"units_per_day": 1500}},
+            "widget": {"material": "widget", "tenant": "ally", "demand": {"units_per_day": 100}},
+        },
+        routings__gadget={  # gadgets (their plates joined first) need more of the shared check cell than it has
+            "operations": [
+                {"id": "check", "capability": "check", "run_minutes": 5.0},
+                {"id": "assemble", "capability": "join", "run_minutes": 1.0},
+            ]
+        },
+    )
+    prepared = prepare(plant, "smart", 6, 1)
+    twin = prepared.twin
+    most: dict[str, int] = {}
+
+    def watch():  # noqa: ANN202
+        while True:
+            for product, count in twin._in_process.items():
+                most[product] = max(most.get(product, 0), count)
+            yield prepared.floor.env.timeout(600)
+
+    prepared.floor.env.process(watch())
+    metrics = prepared.floor.run(prepared.horizon)
+    check_a_day = 2 * 86400 / (5 * 60)  # two checkers, five minutes a gadget
+    assert 0 < most["gadget"] <= math.ceil(WIP_DAYS * check_a_day)  # the rest wait in the order book
+    assert metrics.by_product["widget"] > 0
+    widgets_a_day = max(sum(u.product == "widget" and int(u.at // 86400) == d for u in prepared.plan) for d in range(8))
+    assert twin._in_process["widget"] <= widgets_a_day  # the partner's widgets keep flowing, none pile up

@@ -19,11 +19,14 @@ if TYPE_CHECKING:
 Picker = Callable[["deque[Part]"], int]  # index of the part to take, or -1 for none acceptable
 
 
+TURNS = 1000  # how far down the queue waiting for room another product is looked for
+
+
 class Buffer:
     """A buffer of parts with a capacity: `take` and `put` move a part at once when they can, else return an event
     to wait on; it keeps its time-average content."""
 
-    __slots__ = ("env", "name", "capacity", "items", "_getters", "_putters", "_area", "_last")
+    __slots__ = ("env", "name", "capacity", "items", "_getters", "_putters", "_area", "_last", "_turn")
 
     def __init__(self, env: Environment, name: str, capacity: float = float("inf")) -> None:
         self.env = env
@@ -34,6 +37,7 @@ class Buffer:
         self._putters: deque[tuple[Event, Part]] = deque()
         self._area = 0.0
         self._last = 0.0
+        self._turn = ""  # the product last let in from the queue waiting for room
 
     def put(self, part: Part) -> Event | None:
         """Hand the part to a waiting taker, store it, or return an event that fires once there is room."""
@@ -74,9 +78,23 @@ class Buffer:
         return part
 
     def _admit(self) -> None:
-        """A place came free: the first part waiting for room comes in."""
-        if self._putters:
-            event, waiting = self._putters.popleft()
+        """A place came free: the first part waiting for room comes in, products taking turns (the first of
+        another product than the last admitted, within `TURNS`): one product's queue does not hold up
+        another's at an inbox they share."""
+        putters = self._putters
+        if putters:
+            k = 0
+            if len(putters) > 1 and putters[0][1].product == self._turn:
+                for i in range(1, min(len(putters), TURNS)):
+                    if putters[i][1].product != self._turn:
+                        k = i
+                        break
+            if k:
+                event, waiting = putters[k]
+                del putters[k]
+            else:
+                event, waiting = putters.popleft()
+            self._turn = waiting.product
             event.succeed()
             if not (self._getters and self._handover(waiting)):
                 self._store(waiting)

@@ -38,6 +38,7 @@ from factoryos.twin.lines import Lines
 from factoryos.twin.part import Changeover, Part, Step, Task, TestSpec
 
 PASS = Task("hand-over", fixed(0.0))
+WIP_DAYS = 2.0  # a product's units in process are capped at this many of its busiest day's releases
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ class PlantTwin:
         self._plans: dict[tuple[str, tuple[tuple[str, str], ...]], UnitPlan] = {}
         self._ops: dict[tuple[Any, ...], Task] = {}
         self._quality: dict[int, Quality] = {}  # id of a cached Task -> its operation's quality figures
+        self._wip_cap: dict[str, int] = {}  # product -> most units of it in process
+        self._in_process: dict[str, int] = {}
+        self._room: dict[str, Any] = {}  # product -> the event its release waits on for room
         self.busy_pools: set[str] | None = None  # pools the plan gives work, once `work_center_load` knows
         self._lot_routes: dict[tuple[str, int], tuple[Step, ...]] = {}
         self.stocked = {
@@ -616,13 +620,36 @@ class PlantTwin:
     # -- release ---------------------------------------------------------------------------------------
 
     def release(self, plan: Iterable[PlannedUnit]) -> None:
-        """Release each product's units in plan order, each product on its own: a product held up at a full
-        inbox does not hold up the others (a partner's product keeps flowing through a shared cell)."""
+        """Release each product's units in plan order, each product on its own, and no more of a product into
+        the floor than `WIP_DAYS` of its busiest day's release or of what its most loaded pool can make: a
+        product held up at a full inbox does not hold up the others, and one the plant cannot keep up with
+        waits in the order book rather than flooding a cell it shares with a partner's product."""
         per_product: dict[str, list[PlannedUnit]] = {}
         for planned in plan:
             per_product.setdefault(planned.product, []).append(planned)
-        for units in per_product.values():
-            self.floor.env.process(self._release(units))
+        env = self.floor.env
+        for product, units in per_product.items():
+            per_day: dict[int, int] = {}
+            for planned in units:
+                per_day[int(planned.at // 86400)] = per_day.get(int(planned.at // 86400), 0) + 1
+            rate = min(max(per_day.values()), self._daily_capacity(units[0]))
+            self._wip_cap[product] = max(1, math.ceil(WIP_DAYS * rate))
+            self._in_process[product] = 0
+            env.process(self._release(units))
+        self.floor.sink.on_leave = self._left
+
+    def _daily_capacity(self, planned: PlannedUnit) -> float:
+        """Units of a product a day its most loaded pool could make around the clock, were it alone there."""
+        load = self.unit_plan(planned.product, planned.configuration).load
+        return min((len(self.pools[name].units) * 86400.0 / s for name, s in load.items() if s > 0), default=math.inf)
+
+    def _left(self, part: Part) -> None:
+        product = part.product
+        if part.parent is None and product in self._in_process:  # a unit, not a kit built for one
+            self._in_process[product] -= 1
+            room = self._room.pop(product, None)
+            if room is not None:
+                room.succeed()
 
     def _release(self, plan: Iterable[PlannedUnit]) -> Any:
         env = self.floor.env
@@ -630,6 +657,11 @@ class PlantTwin:
         for planned in plan:
             if planned.at > env.now:
                 yield env.timeout(planned.at - env.now)
+            product = planned.product
+            while self._in_process[product] >= self._wip_cap[product]:
+                room = self._room[product] = env.event()
+                yield room
+            self._in_process[product] += 1
             unit_plan = self.unit_plan(planned.product, planned.configuration)
             serial = planned.serial
             for join, kits, needs in unit_plan.joins:

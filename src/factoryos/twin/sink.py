@@ -7,6 +7,7 @@ describe the same parts and Little's law (WIP = throughput x lead time) can be c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from simpy import Environment
@@ -34,6 +35,7 @@ class Sink:
         "_wip_area",
         "_last",
         "by_product",
+        "on_leave",
     )
 
     def __init__(self, env: Environment, finished_goods: FinishedGoods | None = None, warmup: float = 0.0) -> None:
@@ -50,6 +52,7 @@ class Sink:
         self._wip_area = 0.0
         self._last = 0.0
         self.by_product: dict[str, int] = {}
+        self.on_leave: Callable[[Part], None] | None = None  # told of each unit completed or scrapped
 
     def released(self, part: Part) -> None:
         self._accrue()
@@ -70,12 +73,16 @@ class Sink:
             self.by_product[part.product] = self.by_product.get(part.product, 0) + 1
         if self.finished_goods is not None:
             self.finished_goods.receive(part)
+        if self.on_leave is not None:
+            self.on_leave(part)
 
     def scrapped(self, part: Part) -> None:
         self._accrue()
         self.wip -= 1
         self._measured -= part.released >= self.warmup
         self.scrapped_count += 1
+        if self.on_leave is not None:
+            self.on_leave(part)
 
     def average_wip(self, now: float) -> float:
         span = now - self.warmup
