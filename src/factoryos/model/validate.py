@@ -87,6 +87,8 @@ def _pydantic_issue(file: str, document: YamlDocument, error: ErrorDetails) -> P
         message = f"{message} (got {error['input']!r})"
     elif error["type"] == "string_pattern_mismatch":
         message = f"invalid id {error['input']!r}: expected letters, digits, '.', '_', '-' (not first)"
+    elif error["type"] == "value_error":
+        message = message.removeprefix("Value error, ")
     elif error["type"] in {"string_type", "time_type", "date_type", "datetime_type"} and not isinstance(
         error["input"], str
     ):
