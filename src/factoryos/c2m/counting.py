@@ -15,6 +15,7 @@ cut of the family order, and compiling stops with an error past `MAX_NODES`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import random
@@ -52,12 +53,21 @@ class Layer:
     klass: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     target: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     starts: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
-    busy: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     """Edges leave their nodes in order: node n's edges are `starts[n]:starts[n + 1]`."""
+    busy: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """The nodes with at least one edge."""
 
-    @property
+    @functools.cached_property
     def index(self) -> dict[str, int]:
         return {option: k for k, option in enumerate(self.options)}
+
+    @functools.cached_property
+    def outgoing(self) -> list[list[tuple[int, int]]]:
+        """Per node, its edges as (class, target)."""
+        edges: list[list[tuple[int, int]]] = [[] for _ in range(self.nodes)]
+        for s, c, t in zip(self.source.tolist(), self.klass.tolist(), self.target.tolist(), strict=True):
+            edges[s].append((c, t))
+        return edges
 
     def least(self, values: np.ndarray) -> np.ndarray:
         """Per node, the least of `values` over its edges (`_NEVER` for a node without edges)."""
@@ -269,7 +279,7 @@ class Diagram:
     def _prune(self) -> None:
         """Drop the edges into nodes from which no valid completion continues."""
         for i, layer in enumerate(self.layers):
-            alive = np.array([n > 0 for n in self.counts[i + 1]], bool)[layer.target] if len(layer.target) else []
+            alive = np.array([n > 0 for n in self.counts[i + 1]], bool)[layer.target]
             layer.source, layer.klass, layer.target = layer.source[alive], layer.klass[alive], layer.target[alive]
             layer.index_edges()
 
@@ -475,14 +485,13 @@ class Diagram:
         total = self._root(counts)
         if total == 0:
             return []
-        outgoing = [self._outgoing(layer) for layer in self.layers]
         draws = []
         for _ in range(n):
             r = rng.randrange(total)
             node, configuration = 0, {}
             for i, layer in enumerate(self.layers):
                 below = counts[i + 1]
-                for c, t in outgoing[i][node]:
+                for c, t in layer.outgoing[node]:
                     weight = len(members[i][c]) * below[t]
                     if r < weight:
                         configuration[layer.family] = layer.options[members[i][c][r // below[t]]]
@@ -491,13 +500,6 @@ class Diagram:
                     r -= weight
             draws.append(configuration)
         return draws
-
-    @staticmethod
-    def _outgoing(layer: Layer) -> list[list[tuple[int, int]]]:
-        edges: list[list[tuple[int, int]]] = [[] for _ in range(layer.nodes)]
-        for s, c, t in zip(layer.source.tolist(), layer.klass.tolist(), layer.target.tolist(), strict=True):
-            edges[s].append((c, t))
-        return edges
 
     def size(self) -> tuple[int, int]:
         """(nodes, edges) of the diagram."""
