@@ -102,7 +102,9 @@ def _percentiles(times: list[int], prefix: str) -> dict[str, float]:
     }
 
 
-def bench_product(product: Product, requests: int, seed: int, plant: Plant | None = None, product_id: str = "") -> dict:
+def bench_product(
+    product: Product, requests: int, seed: int, plant: Plant | None = None, product_id: str = ""
+) -> dict[str, Any]:
     """Count (timed on a fresh copy, compiling included), then the per-call latencies."""
     fresh = product.model_copy()
     started, started_cpu = time.perf_counter(), time.thread_time()
@@ -143,7 +145,7 @@ def bench_product(product: Product, requests: int, seed: int, plant: Plant | Non
 
 def bench_configure(
     plant: Plant | None, *, synthetic: bool = False, requests: int = 2000, seed: int = 1, reach: int = 3
-) -> dict:
+) -> dict[str, Any]:
     """Every product of `plant`, and the synthetic product when asked; plain figures."""
     result: dict[str, Any] = {"requests": requests, "seed": seed, "load_average": os.getloadavg()[0], "products": {}}
     if plant is not None:

@@ -59,5 +59,5 @@ def configure(
     console.print(table)
 
 
-def _pair(figures: dict) -> str:
+def _pair(figures: dict[str, float]) -> str:
     return f"{figures['cpu_p50_ms']:.3f} / {figures['cpu_p99_ms']:.3f}"
