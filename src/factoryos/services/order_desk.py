@@ -1,6 +1,6 @@
 """The order desk: take a configured order (checked by the same intake as `orders import`), promise it a date,
 track it through its lifecycle with an audit row per change, cancel it; and the configurator and products
-as a tenant sees them. Shared by the HTTP API, the CLI and the demo.
+as a tenant sees them. Shared by the HTTP API and the CLI (`orders generate --count`).
 
 A tenant sees only its own products and orders; another tenant's order is "not found", never "forbidden",
 so ids leak nothing. Every rejected order is kept (a dead letter, as `orders import` keeps a bad line).
