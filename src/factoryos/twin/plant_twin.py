@@ -5,6 +5,9 @@ How the plant's structure becomes flow:
   routing runs through is one `PacedLine` whose positions are its work units (one that several routings
   use, each on some of its units, is modelled as its stations). A work center's `buffer_capacity` limits
   what enters it.
+- Identical work centers (same kind, takt and equipment classes) are parallel lines, each with its own
+  pools; a unit picks one at a `Lines` step and stays on it (`factoryos.twin.lines`).
+- Each product is released on its own, at most `WIP_DAYS` of it in process.
 - A finished unit follows the *spine* of its bill of materials (the first made, lot-for-lot component at
   each level: vehicle < painted body < body < underbody), routing by routing, deepest first, with a
   transport wherever it changes area.
