@@ -161,11 +161,11 @@ def unstorable(reading: Reading | Event) -> str | None:
             return f"{name} of {len(text)} characters is longer than {length}"
         if "\x00" in text:
             return f"{name} contains a NUL character"
-    ts_us = to_us(reading.ts) if kind is Event else reading.ts_us
+    ts_us = to_us(reading.ts) if isinstance(reading, Event) else reading.ts_us
     if not TS_MIN_US <= ts_us < TS_MAX_US:
         return f"timestamp {ts_us} us is outside 1970-01-01 .. 2100-01-01"
     if not 0 <= reading.seq <= SEQ_MAX:
         return f"seq {reading.seq} is outside 0 .. 2**63-1"
-    if kind is CountRow and max(reading.good, reading.scrap, reading.rework) > COUNT_MAX:
+    if isinstance(reading, CountRow) and max(reading.good, reading.scrap, reading.rework) > COUNT_MAX:
         return f"a count above {COUNT_MAX} units"
     return None

@@ -170,8 +170,9 @@ def orders_section(
 
 
 def rampup_section(plant: Plant) -> Section | None:
+    ramp = plant.ramp_up
     plans = ramp_curve(plant)
-    if not plans:
+    if ramp is None or not plans:
         return None
     months = [f"month {p.month}" for p in plans]
     fig = go.Figure()
@@ -198,7 +199,6 @@ def rampup_section(plant: Plant) -> Section | None:
         yaxis_title="units per month",
         yaxis2={**share_axis("efficiency"), "overlaying": "y", "side": "right", "range": [0, 1], "dtick": 0.2},
     )
-    ramp = plant.ramp_up
     first, last = plans[0], plans[-1]
     return Section(
         title="Ramp-up",

@@ -49,9 +49,9 @@ def check(problem: Problem, schedule: Schedule) -> list[Violation]:
             violations.extend(_check_machine(problem, schedule, machine, on_machine))
         return violations
     for machine, batches in enumerate(machine_batches(problem, known)):
-        on_machine = [batch for batch in batches if schedule[batch[0]].machine == machine]
-        violations.extend(_check_batches(problem, machine, on_machine))
-        violations.extend(_check_machine(problem, schedule, machine, [batch[0] for batch in on_machine]))
+        batches_here = [batch for batch in batches if schedule[batch[0]].machine == machine]
+        violations.extend(_check_batches(problem, machine, batches_here))
+        violations.extend(_check_machine(problem, schedule, machine, [batch[0] for batch in batches_here]))
     return violations
 
 

@@ -7,7 +7,7 @@ earlier stages left), prints one line and adds its section to the report.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,6 +17,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from factoryos.model.bus import EventBus
+from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.report import Report
@@ -39,19 +40,31 @@ class DemoContext:
     bus: EventBus = field(default_factory=EventBus)
     results: dict[str, Any] = field(default_factory=dict)
 
+    def loaded_plant(self) -> Plant:
+        """The plant `load_plant_stage` loaded (the stages after it need it)."""
+        if self.plant is None:
+            raise FactoryosError("the demo's plant is not loaded yet: load_plant_stage runs first")
+        return self.plant
+
+    def first_day(self) -> date:
+        """The demo's first day: given, or set by `load_plant_stage`."""
+        if self.start is None:
+            raise FactoryosError("the demo has no first day yet: give `start` or run load_plant_stage first")
+        return self.start
+
 
 def load_plant_stage(ctx: DemoContext) -> None:
     from factoryos.model.validate import load_plant
     from factoryos.report.foundation import plant_section
     from factoryos.store.plants import store_plant
 
-    ctx.plant = load_plant(ctx.plant_file)
-    store_plant(ctx.engine, ctx.plant, str(ctx.plant_file))
+    plant = ctx.plant = load_plant(ctx.plant_file)
+    store_plant(ctx.engine, plant, str(ctx.plant_file))
     if ctx.start is None:
-        ctx.start = ctx.plant.ramp_up.start if ctx.plant.ramp_up else date.today()
-    section = ctx.report.add(plant_section(ctx.plant))
+        ctx.start = plant.ramp_up.start if plant.ramp_up else date.today()
+    section = ctx.report.add(plant_section(plant))
     ctx.console.print(
-        f"plant    {ctx.plant.site.name}: {section.facts['work units']} work units, "
+        f"plant    {plant.site.name}: {section.facts['work units']} work units, "
         f"{section.facts['materials']} materials over {section.facts['BOM levels']} BOM levels"
     )
 
@@ -79,9 +92,8 @@ def first_month_volume(plant: Plant) -> float:
 
     plans = ramp_curve(plant)
     limited = ramp_products(plant)
-    demand = sum(
-        plant.products[p].demand.units_per_day * sum(plant.products[p].demand.weekday_profile) / 7 for p in limited
-    )
+    demands = [d for d in (plant.products[p].demand for p in limited) if d is not None]
+    demand = sum(d.units_per_day * sum(d.weekday_profile) / 7 for d in demands)
     if not plans or not demand:
         return 1.0
     return min(1.0, plans[0].planned_units / 30 / demand)
@@ -93,6 +105,8 @@ def first_month_plant(plant: Plant, volume: float) -> Plant:
     products = dict(plant.products)
     for product_id in ramp_products(plant):
         product = products[product_id]
+        if product.demand is None:
+            continue
         demand = product.demand.model_copy(update={"units_per_day": product.demand.units_per_day * volume})
         products[product_id] = product.model_copy(update={"demand": demand})
     return plant.model_copy(update={"products": products})
@@ -103,28 +117,29 @@ def orders_stage(ctx: DemoContext) -> None:
     from factoryos.report.foundation import orders_section
     from factoryos.store.orders import next_order_number, save_orders
 
-    volume = first_month_volume(ctx.plant)
+    plant, start = ctx.loaded_plant(), ctx.first_day()
+    volume = first_month_volume(plant)
     ctx.results["volume"] = volume if volume < 1 else None
     number = next_order_number(ctx.engine)
-    demand_plant = first_month_plant(ctx.plant, volume)
-    ctx.orders = generate_orders(demand_plant, ctx.start, ctx.days, ctx.seed, number)
+    demand_plant = first_month_plant(plant, volume)
+    ctx.orders = generate_orders(demand_plant, start, ctx.days, ctx.seed, number)
     save_orders(ctx.engine, ctx.orders)
-    ctx.report.add(orders_section(ctx.plant, ctx.orders, ctx.results["volume"], ramp_products(ctx.plant)))
+    ctx.report.add(orders_section(plant, ctx.orders, ctx.results["volume"], ramp_products(plant)))
     units = sum(o.quantity for o in ctx.orders)
     ramp = ""
     if volume < 1:
-        names = ", ".join(ramp_products(ctx.plant))
+        names = ", ".join(ramp_products(plant))
         ramp = f" (the ramp's first month: {volume:.0%} of mature demand for {names})"
     ctx.console.print(
         f"orders   {len(ctx.orders):,} configured orders, {units:,} units over {ctx.days} days "
-        f"from {ctx.start:%Y-%m-%d}{ramp}"
+        f"from {start:%Y-%m-%d}{ramp}"
     )
 
 
 def rampup_stage(ctx: DemoContext) -> None:
     from factoryos.report.foundation import rampup_section
 
-    section = rampup_section(ctx.plant)
+    section = rampup_section(ctx.loaded_plant())
     if section:
         ctx.report.add(section)
         ctx.console.print(f"ramp-up  {section.facts['first month']} in month 1 to {section.facts['last month']}")
@@ -135,12 +150,13 @@ def schedule_stage(ctx: DemoContext) -> None:
     from factoryos.report.gantt import schedule_section
     from factoryos.services.schedule import schedule_orders
 
-    start = datetime.combine(ctx.start, datetime.min.time(), UTC)
+    plant = ctx.loaded_plant()
+    start = datetime.combine(ctx.first_day(), datetime.min.time(), UTC)
     _, plan = schedule_orders(
-        ctx.engine, ctx.plant, ctx.orders, horizon_days=ctx.days, time_limit=2, compare=False, start=start
+        ctx.engine, plant, ctx.orders, horizon_days=ctx.days, time_limit=2, compare=False, start=start
     )
     summary = plan.summary()
-    ctx.report.add(schedule_section(ctx.plant, plan.operations, summary))
+    ctx.report.add(schedule_section(plant, plan.operations, summary))
     ctx.results["schedule"] = plan.operations
     ctx.results["schedule summary"] = summary
     ctx.console.print(
@@ -157,28 +173,31 @@ def twin_stage(ctx: DemoContext) -> None:
     from factoryos.twin.scenarios import epoch_for
     from factoryos.twin.simulation import simulate_plant
 
-    epoch = epoch_for(ctx.plant, ctx.start)
-    days = ctx.days + ctx.start.weekday()
+    plant, start = ctx.loaded_plant(), ctx.first_day()
+    epoch = epoch_for(plant, start)
+    days = ctx.days + start.weekday()
     simulation = simulate_plant(
-        ctx.plant,
+        plant,
         days,
         "smart",
         ctx.seed,
         orders=ctx.orders,
         schedule=ctx.results["schedule"],
         bus=ctx.bus,
-        start=ctx.start,
+        start=start,
     )
     ordered = sum(o.quantity for o in ctx.orders)
     summary = ctx.results["schedule summary"]
     planned_late = (summary["late units"], summary["jobs"])
-    ctx.report.add(simulation_section(simulation, epoch, ctx.plant.site.timezone, ordered, planned_late))
+    ctx.report.add(simulation_section(simulation, epoch, plant.site.timezone, ordered, planned_late))
     ctx.results["simulation"] = simulation
     ctx.results["run"] = (epoch, epoch + timedelta(days=days))
     f = simulation.figures_of_merit
     on_time = "-" if f["on_time_rate"] is None else f"{f['on_time_rate']:.0%}"
+    store = ctx.bus.store  # the demo's bus keeps its events in memory, which counts them
+    events = f"{len(store):,}" if isinstance(store, Sized) else "-"
     ctx.console.print(
-        f"twin     {f['completed']:,} units built in {f['days']:g} days, {len(ctx.bus.store):,} floor events, "
+        f"twin     {f['completed']:,} units built in {f['days']:g} days, {events} floor events, "
         f"on time {on_time}, lead time {f['avg_lead_time_days'] * 24:.1f} h"
     )
 
@@ -205,13 +224,14 @@ def oee_stage(ctx: DemoContext) -> None:
     from factoryos.report.oee import oee_section, scheduled_loading
     from factoryos.services.oee import events_oee
 
-    per_equipment, per_line = events_oee(ctx.bus.store, ideal_cycle_times(ctx.plant))
+    plant = ctx.loaded_plant()
+    per_equipment, per_line = events_oee(ctx.bus.store, ideal_cycle_times(plant))
     if not per_line:
         return
     bottleneck = ctx.results["simulation"].figures_of_merit.get("bottleneck")
-    headline = headline_line(ctx.plant, per_line, bottleneck)
-    loading = scheduled_loading(ctx.plant, ctx.results["schedule"], per_equipment, *ctx.results["run"])
-    ramp_line = bool(ctx.plant.ramp_up) and headline.endswith(f"/{ctx.plant.ramp_up.line}")
+    headline = headline_line(plant, per_line, bottleneck)
+    loading = scheduled_loading(plant, ctx.results["schedule"], per_equipment, *ctx.results["run"])
+    ramp_line = plant.ramp_up is not None and headline.endswith(f"/{plant.ramp_up.line}")
     ctx.report.add(
         oee_section(per_equipment, per_line, headline, loading, ctx.results["volume"] if ramp_line else None)
     )

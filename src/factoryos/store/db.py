@@ -6,10 +6,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import Engine, MetaData, Table, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -76,6 +76,14 @@ def _check_sqlite_path(database: str | None, create: bool) -> None:
         raise DatabaseError(f"{path}: the folder {path.parent} does not exist")
     if not os.access(path.parent, os.W_OK):
         raise DatabaseError(f"{path}: the folder {path.parent} is not writable")
+
+
+def affected(result: Result[Any]) -> int:
+    """The rows a DELETE or UPDATE matched. SQLAlchemy types what `Session.execute` returns as a plain `Result`,
+    which has no row count; for these statements it is a `CursorResult`."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"a {type(result).__name__} has no row count")
+    return result.rowcount
 
 
 def describe(error: Exception) -> str:

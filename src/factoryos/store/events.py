@@ -15,7 +15,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from factoryos.model.events import Event, EventKind
-from factoryos.store.db import transaction
+from factoryos.store.db import affected, transaction
 from factoryos.store.tables import DeadLetter, EventRecord
 
 RAW_KEPT_BYTES = 64 * 1024
@@ -129,10 +129,10 @@ def prune_dead_letters(session: Session, channels: Iterable[str], before: dateti
     deleted = 0
     for channel in channels:
         of_channel = DeadLetter.channel == channel
-        deleted += session.execute(delete(DeadLetter).where(of_channel, DeadLetter.received_at < before)).rowcount
+        deleted += affected(session.execute(delete(DeadLetter).where(of_channel, DeadLetter.received_at < before)))
         oldest_kept = session.scalar(
             select(DeadLetter.id).where(of_channel).order_by(DeadLetter.id.desc()).offset(max_rows).limit(1)
         )
         if oldest_kept is not None:
-            deleted += session.execute(delete(DeadLetter).where(of_channel, DeadLetter.id <= oldest_kept)).rowcount
+            deleted += affected(session.execute(delete(DeadLetter).where(of_channel, DeadLetter.id <= oldest_kept)))
     return deleted

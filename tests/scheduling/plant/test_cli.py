@@ -82,7 +82,10 @@ def test_demo_stage_schedules_stores_and_reports(tmp_path, ev_plant, ev_orders):
     store_plant(engine, ev_plant, "ev.yaml")
     save_orders(engine, ev_orders)
     console = Console(record=True, width=200)
-    ctx = DemoContext(engine, tmp_path / "ev.yaml", 1, 1, console, Report("demo"), plant=ev_plant, orders=ev_orders)
+    start = ev_plant.ramp_up.start  # as the plant stage sets it
+    ctx = DemoContext(
+        engine, tmp_path / "ev.yaml", 1, 1, console, Report("demo"), plant=ev_plant, start=start, orders=ev_orders
+    )
     schedule_stage(ctx)
     assert ctx.results["schedule"]
     assert "schedule" in console.export_text()
