@@ -316,3 +316,14 @@ def test_the_synthetic_benchmark_product_counts_as_brute_force_does():
     for request in partial_configurations(product, 20, seed=2):
         assert set(request) <= set(product.option_families)
         assert count(product, request) == sum(agrees(c, request) for c in valid)
+
+
+def test_a_product_without_options_has_one_configuration():
+    product = Product(material="m", tenant="t")
+    assert count(product) == 1
+    assert sample(product, 2) == [{}, {}]
+    completion = complete(product, {})
+    assert completion.configuration == {}
+    assert completion.price == 0
+    assert selectable(product, {}) == {}
+    assert check(product, {}).valid
