@@ -190,10 +190,11 @@ def test_sampling_is_uniform():
             ],
         }
     )
-    valid = [tuple(c.values()) for c in enumerate_valid(product)]
-    draws = Counter(tuple(c.values()) for c in sample(product, 200 * len(valid), seed=7))
-    assert set(draws) == set(valid)
-    assert chisquare([draws[c] for c in valid]).pvalue > 1e-4
+    for choices in ({}, {"c": "c1"}):
+        valid = [tuple(c.values()) for c in enumerate_valid(product) if agrees(c, choices)]
+        draws = Counter(tuple(c.values()) for c in sample(product, 200 * len(valid), seed=7, choices=choices))
+        assert set(draws) == set(valid)
+        assert chisquare([draws[c] for c in valid]).pvalue > 1e-4
 
 
 def test_a_chain_of_rules_is_explained():
