@@ -4,10 +4,15 @@ and a cancelled order gives its capacity back."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
 
 from factoryos.model.rampup import ramp_curve
 from factoryos.model.validate import load_plant
+from factoryos.services.promise import PlantCapacity
 
 from .conftest import NOW, PLANT_FILE
 
@@ -55,3 +60,18 @@ def test_a_cancelled_order_gives_its_capacity_back(api):
     after = api.client.post("/api/v1/promise", headers=api.acme, json=quote).json()["promise"]["date"]
     assert after < before
     assert after == api.order(api.acme, quantity=5)["promised_date"]
+
+
+def test_orders_placed_at_once_never_book_a_day_past_its_capacity(api):
+    """Twelve orders placed from six threads at once (on PostgreSQL, under the advisory lock; on SQLite, an
+    immediate transaction): no day of the line holds more minutes than it has, and the bookings add up to
+    the orders' minutes."""
+    with ThreadPoolExecutor(6) as pool:
+        placed = list(pool.map(lambda _: api.order(api.acme, quantity=7), range(12)))
+    capacity = PlantCapacity(load_plant(PLANT_FILE))
+    with api.engine.connect() as connection:
+        booked = connection.execute(text("SELECT day, minutes FROM capacity_bookings WHERE work_center = 'line'"))
+        days = {date.fromisoformat(str(day)): minutes for day, minutes in booked}
+    for day, minutes in days.items():
+        assert minutes <= capacity.minutes("line", day) + 1e-6
+    assert sum(days.values()) == pytest.approx(sum(o["promise"]["minutes"] for o in placed))
