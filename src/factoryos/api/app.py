@@ -4,8 +4,6 @@ input naming the field and what was expected or the rule broken, 429 slow down, 
 
 from __future__ import annotations
 
-import json
-
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -91,7 +89,3 @@ async def _refused(request: Request, error: Exception) -> Response:
 async def _database_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, SQLAlchemyError)
     return JSONResponse({"detail": f"database error: {describe(error)}"}, status_code=503)
-
-
-def openapi_document(app: FastAPI) -> str:
-    return json.dumps(app.openapi(), indent=2)
