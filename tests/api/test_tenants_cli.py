@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import subprocess
 import sys
+import time
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -75,3 +79,37 @@ def test_orders_generate_places_count_orders_for_one_tenant_each_promised(sqlite
     with create_engine(sqlite_url).connect() as connection:
         changes = connection.execute(text("SELECT count(*) FROM order_changes")).scalar_one()
     assert changes == 2 * 12
+
+
+def test_serve_serves_the_api_on_the_default_database_of_a_fresh_folder(tmp_path):
+    """`factoryos serve` in an empty folder makes the default SQLite database and answers on /docs and
+    /openapi.json; a request without a key is 401."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "FACTORYOS_DATABASE_URL"}
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from factoryos.cli import main; main()", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        document = _get_when_up(f"http://127.0.0.1:{port}/openapi.json")
+        assert "/api/v1/orders" in document.json()["paths"]
+        assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/products").status_code == 401
+        assert (tmp_path / "factoryos.db").is_file()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _get_when_up(url: str) -> httpx.Response:
+    for _ in range(600):
+        try:
+            return httpx.get(url, timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing answered on {url}")
