@@ -25,9 +25,10 @@ Times are integers from the plan's epoch; machines, jobs and operations are refe
 - `read_instance` reads JSSP (.txt) and FJSP (.fjs) benchmark files.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from factoryos.scheduling.bounds import makespan_lower_bound
 from factoryos.scheduling.checker import Violation, check
-from factoryos.scheduling.cpsat.solver import solve_cpsat
 from factoryos.scheduling.dispatch import RULES, dispatch, dispatch_in_order
 from factoryos.scheduling.model import Model
 from factoryos.scheduling.objectives import MAKESPAN, SETUP_TIME, TARDINESS, Lexicographic, Objective, evaluate
@@ -36,6 +37,19 @@ from factoryos.scheduling.readers import read_fjsp, read_instance, read_jssp
 from factoryos.scheduling.reschedule import MachineDown, Move, Rescheduled, RunningLate, RushOrder, reschedule
 from factoryos.scheduling.schedule import Assignment, Result, Schedule, makespan
 from factoryos.scheduling.solve import Budget, best_dispatch, solve
+
+if TYPE_CHECKING:
+    from factoryos.scheduling.cpsat.solver import solve_cpsat
+
+
+def __getattr__(name: str) -> Any:
+    """`solve_cpsat` is imported when first asked for: importing the package does not load CP-SAT."""
+    if name != "solve_cpsat":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from factoryos.scheduling.cpsat.solver import solve_cpsat
+
+    return solve_cpsat
+
 
 __all__ = [
     "MAKESPAN",

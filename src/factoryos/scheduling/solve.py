@@ -11,6 +11,9 @@ stage bounded by the values reached before. Batch operations are solved one batc
 
 A `Budget` replaces the clock with counts of work (CP-SAT's deterministic time, neighbourhoods, tabu
 moves): what it finds then does not depend on how busy the machine is, which is what tests need.
+
+CP-SAT and the compiled tabu search are imported by the functions that run them: the plant's rolling
+sequence and the dispatching rules never load them.
 """
 
 from __future__ import annotations
@@ -21,14 +24,10 @@ import time
 from dataclasses import dataclass
 
 from factoryos.model.errors import FactoryosError
-from factoryos.scheduling import tabu
 from factoryos.scheduling.batching import Batched, batched
 from factoryos.scheduling.bounds import makespan_lower_bound
 from factoryos.scheduling.checker import check
-from factoryos.scheduling.cpsat.solver import solve_cpsat
-from factoryos.scheduling.cpsat.variables import horizon_bound
 from factoryos.scheduling.dispatch import RULES, dispatch
-from factoryos.scheduling.lns import improve
 from factoryos.scheduling.objectives import MAKESPAN, Lexicographic, Objective, evaluate, makespan_only
 from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.problem import Problem
@@ -86,6 +85,8 @@ def solve(
         return _solve_batches(problem, batches, objective, time_limit, workers, seed, baseline, initial, budget)
     stages = objective.stages if isinstance(objective, Lexicographic) else (objective,)
     if _tabu_runs(problem, stages[0], workers):
+        from factoryos.scheduling import tabu
+
         tabu.prepare()
     started = time.monotonic()
     incumbent = initial if initial is not None and not check(problem, initial) else None
@@ -160,6 +161,10 @@ def _solve_stage(
     baseline: Schedule | None,
     budget: Budget | None,
 ) -> SharedBest:
+    from factoryos.scheduling import tabu
+    from factoryos.scheduling.cpsat.solver import solve_cpsat
+    from factoryos.scheduling.cpsat.variables import horizon_bound
+
     method = "initial"
     if incumbent is None:
         found = best_dispatch(problem, objective, baseline)
@@ -205,6 +210,8 @@ def _solve_stage(
 
 def _tabu_runs(problem: Problem, objective: Objective, workers: int) -> bool:
     """Tabu search takes a worker of its own on a plain job shop's makespan (the first stage only)."""
+    from factoryos.scheduling import tabu
+
     return makespan_only(objective) and workers >= 2 and tabu.applies(problem)
 
 
@@ -221,6 +228,10 @@ def _exact_then_lns(
 ) -> None:
     """CP-SAT on the whole problem for a share of the time (small problems end here, proven optimal),
     then large-neighbourhood search for the rest."""
+    from factoryos.scheduling.cpsat.solver import solve_cpsat
+    from factoryos.scheduling.cpsat.variables import horizon_bound
+    from factoryos.scheduling.lns import improve
+
     steps = None if budget is None else budget.neighbourhoods
 
     def improve_with_lns() -> None:
