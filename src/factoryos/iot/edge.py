@@ -7,6 +7,7 @@ them however they like. Metrics are declared once with an alias; data then names
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from factoryos.iot import sparkplug_b_pb2 as pb
@@ -38,7 +39,7 @@ class EdgeNodeEncoder:
     def topic(self, message_type: str, device: str = "") -> str:
         return f"{NAMESPACE}/{self.group}/{message_type}/{self.node}" + (f"/{device}" if device else "")
 
-    def node_birth(self, metrics: list[Metric] = (), ts_ms: int | None = None) -> bytes:
+    def node_birth(self, metrics: Sequence[Metric] = (), ts_ms: int | None = None) -> bytes:
         """NBIRTH: resets seq to 0 and declares the node's metrics."""
         self.seq = 0
         payload = self._payload(ts_ms)
@@ -55,7 +56,7 @@ class EdgeNodeEncoder:
         payload.metrics.add(name="bdSeq", datatype=INT64).long_value = self.bd_seq
         return payload.SerializeToString()
 
-    def device_birth(self, device: str, metrics: list[Metric], ts_ms: int | None = None) -> bytes:
+    def device_birth(self, device: str, metrics: Sequence[Metric], ts_ms: int | None = None) -> bytes:
         payload = self._payload(ts_ms)
         self._declare(payload, device, metrics)
         return payload.SerializeToString()
@@ -72,7 +73,7 @@ class EdgeNodeEncoder:
     def device_death(self, device: str) -> bytes:
         return self._payload(None).SerializeToString()
 
-    def _declare(self, payload: pb.Payload, device: str, metrics: list[Metric]) -> None:
+    def _declare(self, payload: pb.Payload, device: str, metrics: Sequence[Metric]) -> None:
         for metric in metrics:
             key = (device, metric.name)
             alias = self.aliases.setdefault(key, len(self.aliases) + 1)

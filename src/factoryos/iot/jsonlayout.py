@@ -108,7 +108,12 @@ def _compact(doc: dict, site: str, equipment: str, kind: str, now_us: int) -> Ro
         name, value, unit = doc.get("name"), doc.get("value"), doc.get("unit")
         if not isinstance(name, str) or not name:
             raise DecodeError(f"measurement name must be a non-empty string, got {_shown(name)}")
-        if type(value) not in (int, float) or abs(value) > sys.float_info.max or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or abs(value) > sys.float_info.max
+            or not math.isfinite(value)
+        ):
             raise DecodeError(f"measurement value must be a finite number, got {_shown(value)}")
         if not isinstance(unit, str) or not unit:
             raise DecodeError(f"measurement unit must be a non-empty string, got {_shown(unit)}")
@@ -133,7 +138,13 @@ def _compact(doc: dict, site: str, equipment: str, kind: str, now_us: int) -> Ro
     payload = {k: v for k, v in doc.items() if k not in _ENVELOPE}
     try:
         event = Event(
-            ts=from_us(ts_us), site=site, equipment=equipment, kind=kind, payload=payload, source=source, seq=seq
+            ts=from_us(ts_us),
+            site=site,
+            equipment=equipment,
+            kind=EventKind(kind),
+            payload=payload,
+            source=source,
+            seq=seq,
         )
     except ValidationError as error:
         raise DecodeError(error.errors()[0]["msg"]) from None

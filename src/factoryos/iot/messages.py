@@ -34,7 +34,7 @@ class Inbound(NamedTuple):
     channel: str
     topic: str
     payload: bytes
-    ack: Callable[[], None] | None = None
+    ack: Ack | Callable[[], None] | None = None
 
 
 class DecodeError(ValueError):

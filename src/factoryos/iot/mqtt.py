@@ -24,6 +24,7 @@ import logging
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -103,7 +104,7 @@ class MqttConnector:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
-        self.client.reconnect_delay_set(0.2, 5)
+        self.client.reconnect_delay_set(0.2, 5)  # type: ignore[arg-type]  # paho takes seconds as floats
         if settings.sparkplug_groups:
             self.client.will_set(self._state_topic, self._state(False), qos=1, retain=True)
         pipeline.on_rebirth = self.request_rebirth
@@ -165,6 +166,7 @@ class MqttConnector:
 
     def _on_message(self, client, _userdata, message) -> None:
         qos = message.qos
+        ack: Ack | Callable[[], None] | None
         if qos == 1:
             ack = Ack(self._pubacks, message.mid)
         else:

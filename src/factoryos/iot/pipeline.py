@@ -166,7 +166,8 @@ class Pipeline:
                 self._dead_letter(batch, message, f"decoder error: {type(error).__name__}: {error}")
                 mark()
                 continue
-            if type(decoded) is list:
+            problems: list[str]
+            if isinstance(decoded, list):
                 rows, problems = decoded, []
             else:
                 rows, problems = decoded.rows, decoded.problems
@@ -278,7 +279,7 @@ class Pipeline:
     def _conflicted(self, batch: Batch, messages: list[Inbound], conflicts: list[Conflict]) -> bool:
         reasons: dict[int, list[str]] = {}
         for conflict in conflicts:
-            reasons.setdefault(batch.message_of(conflict.rows, conflict.index), []).append(conflict.reason)
+            reasons.setdefault(batch.message_of(conflict.rows, conflict.position), []).append(conflict.reason)
         letters = [
             DeadLetterRow(messages[i].channel, messages[i].topic, "; ".join(why)[:2000], messages[i].payload)
             for i, why in reasons.items()

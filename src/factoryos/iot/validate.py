@@ -93,12 +93,11 @@ def check(rules: Rules, row: Row) -> str | None:
         return f"{_short(row.equipment)}: {problem}"
     if rules.equipment is not None and row.equipment not in rules.equipment:
         return f"unknown equipment {row.equipment!r}"
-    kind = type(row)
-    if kind is MeasurementRow:
+    if isinstance(row, MeasurementRow):
         return _measurement(rules, row)
-    if kind is StateChangeRow:
+    if isinstance(row, StateChangeRow):
         return None if row.state in STATES else f"{row.equipment}: unknown state {row.state!r}"
-    if kind is CountRow and min(row.good, row.scrap, row.rework) < 0:
+    if isinstance(row, CountRow) and min(row.good, row.scrap, row.rework) < 0:
         return f"{row.equipment}: negative count"
     return None
 

@@ -13,11 +13,11 @@ tables the ingester fills; events of kinds that have no time-series table go to 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import chain
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, Table, delete, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -79,10 +79,10 @@ class DeadLetterRow:
 
 class Conflict(NamedTuple):
     """A reading whose key (source, seq, ...) is stored with other values: `rows` names the batch's list
-    ("measurements", "states", "counts" or "events") and `index` its place there."""
+    ("measurements", "states", "counts" or "events") and `position` its place there."""
 
     rows: str
-    index: int
+    position: int
     reason: str
 
 
@@ -116,9 +116,11 @@ class Batch:
         """The rows of messages `first` to `last - 1` (by mark)."""
         begin = self.marks[first - 1] if first else (0,) * len(_LISTS)
         end = self.marks[last - 1]
-        lists = [getattr(self, name)[b:e] for name, b, e in zip(_LISTS, begin, end, strict=True)]
+        measurements, states, counts, events, dead_letters, births = (
+            getattr(self, name)[b:e] for name, b, e in zip(_LISTS, begin, end, strict=True)
+        )
         marks = [tuple(n - b for n, b in zip(mark, begin, strict=True)) for mark in self.marks[first:last]]
-        return Batch(*lists, marks=marks)
+        return Batch(measurements, states, counts, events, dead_letters, births, marks)
 
     def message_of(self, rows: str, index: int) -> int:
         """The message (by mark) that row `index` of list `rows` came from."""
@@ -126,12 +128,11 @@ class Batch:
         return bisect_right([mark[column] for mark in self.marks], index)
 
     def add(self, row: MeasurementRow | StateChangeRow | CountRow | Event) -> None:
-        kind = type(row)
-        if kind is MeasurementRow:
+        if isinstance(row, MeasurementRow):
             self.measurements.append(row)
-        elif kind is StateChangeRow:
+        elif isinstance(row, StateChangeRow):
             self.states.append(row)
-        elif kind is CountRow:
+        elif isinstance(row, CountRow):
             self.counts.append(row)
         else:
             self.events.append(row)
@@ -185,7 +186,7 @@ class TelemetryStore:
         self.engine = engine
         dialect = engine.dialect.name
         self._dialect = dialect
-        self._sql = {
+        self._sql: dict[Any, str] = {
             table: _insert_ignore(dialect, table.__table__)
             for table in (MeasurementRecord, StateChangeRecord, CountRecord)
         }
@@ -230,7 +231,7 @@ class TelemetryStore:
                 )
         return conflicts
 
-    def _insert(self, connection: Connection, table: type, rows: list[tuple]) -> int:
+    def _insert(self, connection: Connection, table: Any, rows: Sequence[tuple[Any, ...]]) -> int:
         """Insert what is not stored yet; returns how many rows were inserted.
 
         On SQLite, many rows per INSERT statement: the driver releases the GIL once per statement
@@ -415,7 +416,7 @@ class TelemetryStore:
                 else:
                     record = _TABLES[series]
                     statements = [delete(record).where(record.ts_us < cutoff)]
-                deleted[series] = sum(session.execute(s).rowcount for s in statements)
+                deleted[series] = sum(session.connection().execute(s).rowcount for s in statements)
         deleted["dead_letters"] = self.prune_dead_letters(now, channels)
         return deleted
 
@@ -446,7 +447,7 @@ class TelemetryStore:
         return counts
 
 
-def _conflicts(connection: Connection, name: str, table: type, rows: list[tuple]) -> list[Conflict]:
+def _conflicts(connection: Connection, name: str, table: Any, rows: Sequence[tuple[Any, ...]]) -> list[Conflict]:
     """The rows whose key is stored with other values (called only when some rows were not inserted)."""
     columns = [c.name for c in table.__table__.columns]
     key = [columns.index(c.name) for c in table.__table__.primary_key.columns]
@@ -513,12 +514,12 @@ _FROM_MINUTES = (
 )
 
 TIME_SERIES_KINDS = frozenset({EventKind.STATE, EventKind.COUNT, EventKind.MEASUREMENT})
-_RECORDS = {
+_RECORDS: dict[EventKind, Any] = {
     EventKind.STATE: StateChangeRecord,
     EventKind.COUNT: CountRecord,
     EventKind.MEASUREMENT: MeasurementRecord,
 }
-_TABLES = {"measurements": MeasurementRecord, "state_changes": StateChangeRecord, "counts": CountRecord}
+_TABLES: dict[str, Any] = {"measurements": MeasurementRecord, "state_changes": StateChangeRecord, "counts": CountRecord}
 
 
 def _event(kind: EventKind, record) -> Event:
