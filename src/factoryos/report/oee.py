@@ -48,11 +48,13 @@ def factor_bars(figures: Mapping[str, Oee], title: str, category: str = "line") 
     return figure
 
 
-def equipment_bars(per_equipment: Mapping[str, Oee]) -> go.Figure:
-    """The factors of each line's equipment, one line at a time (a button per line)."""
-    lines: dict[str, dict[str, Oee]] = {}
+def equipment_bars(per_equipment: Mapping[str, Oee], order: Sequence[str] = ()) -> go.Figure:
+    """The factors of each line's equipment, one line at a time (a button per line, the lines in `order`
+    first)."""
+    lines: dict[str, dict[str, Oee]] = {line: {} for line in order}
     for key, figure in sorted(per_equipment.items()):
         lines.setdefault(line_of(key), {})[key] = figure
+    lines = {line: members for line, members in lines.items() if members}
     chart = go.Figure()
     for index, members in enumerate(lines.values()):
         chart.add_traces(_factor_traces(members, index == 0, lambda key: key.rsplit("/", 1)[-1]))
@@ -96,8 +98,12 @@ def loss_waterfall(per_line: Mapping[str, Oee]) -> go.Figure:
 def oee_figures(
     per_equipment: Mapping[str, Oee], per_line: Mapping[str, Oee], per_window: Mapping[str, Oee] | None = None
 ) -> list[go.Figure]:
-    """The OEE section's charts: by line, by equipment (a line at a time), by window, the losses of each line."""
-    figures = [factor_bars(per_line, "OEE by line"), equipment_bars(per_equipment)]
+    """The OEE section's charts: by line, by equipment (a line at a time), by window, the losses of each line;
+    the selectors list the lines in `per_line`'s order."""
+    figures = [
+        factor_bars(dict(sorted(per_line.items())), "OEE by line"),
+        equipment_bars(per_equipment, list(per_line)),
+    ]
     if per_window:
         figures.append(factor_bars(per_window, "OEE by shift or day", "shift or day"))
     figures.append(loss_waterfall(per_line))
@@ -199,4 +205,5 @@ def oee_section(
     }
     if headline in loading:
         facts["loading by the schedule"] = f"{loading[headline]:.0%}"
-    return Section(title="OEE", text=text, facts=facts, figures=oee_figures(per_equipment, per_line))
+    headline_first = {headline: line, **{key: f for key, f in per_line.items() if key != headline}}
+    return Section(title="OEE", text=text, facts=facts, figures=oee_figures(per_equipment, headline_first))
