@@ -107,6 +107,9 @@ def test_a_body_over_the_limit_is_413_before_anything_else(api_with):
     )
     assert streamed.status_code == 413
     assert api.client.post("/api/v1/orders", headers=api.acme, json=BODIES["/api/v1/orders"]).status_code == 201
+    kept = api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]
+    assert [r["reason"].startswith("the body is too large") for r in kept] == [True, True]
+    assert all(len(r["raw"].encode()) <= 2048 for r in kept)
 
 
 def test_a_key_over_its_rate_gets_429_and_others_go_on(api_with):

@@ -4,12 +4,16 @@ input naming the field and what was expected or the rule broken, 429 slow down, 
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from factoryos import __version__
 from factoryos.api.limits import BodySizeLimit, TokenBuckets
@@ -18,6 +22,7 @@ from factoryos.api.schemas import rejection
 from factoryos.api.settings import ApiSettings
 from factoryos.model.errors import FactoryosError
 from factoryos.services import order_desk
+from factoryos.services.tenants import Caller, find_key
 from factoryos.store.db import DatabaseError, describe, make_engine, migrate
 
 PREFIX = "/api/v1"
@@ -47,7 +52,7 @@ def create_app(
     app.add_exception_handler(order_desk.OrderRejected, _rejected)
     app.add_exception_handler(FactoryosError, _refused)
     app.add_exception_handler(SQLAlchemyError, _database_error)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, on_refused=_keep_if_oversized_order)
     return app
 
 
@@ -64,6 +69,23 @@ async def _keep_if_order(request: Request, reason: str) -> None:
     who = getattr(request.state, "caller", None)
     if who is not None and _is_order(request):
         order_desk.keep_rejected(request.app.state.engine, who, await request.body(), reason)
+
+
+async def _keep_if_oversized_order(scope: MutableMapping[str, Any], head: bytes) -> None:
+    """An order refused for its size is kept too (its first bytes), when it came with a live key."""
+    if scope.get("method") != "POST" or scope.get("path") != f"{PREFIX}/orders":
+        return
+    authorization = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+    scheme, _, presented = authorization.partition(" ")
+    if scheme.lower() == "bearer":
+        await run_in_threadpool(_keep_oversized, scope["app"].state.engine, presented.strip(), head)
+
+
+def _keep_oversized(engine: Engine, presented: str, head: bytes) -> None:
+    key = find_key(engine, presented)
+    if key is not None:
+        who = Caller(key.id, key.site, key.tenant, key.role, owner=False)
+        order_desk.keep_rejected(engine, who, head, f"the body is too large (its first {len(head):,} bytes kept)")
 
 
 async def _invalid_request(request: Request, error: Exception) -> Response:

@@ -19,35 +19,31 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+Refused = Callable[[Scope, bytes], Awaitable[None]]
+
+
 class BodySizeLimit:
     """ASGI middleware: a body over `max_bytes` (by Content-Length, or counted as it streams) answers 413
-    before the app sees it. The body is buffered, which is fine at the sizes an order has."""
+    before the app sees it, and `on_refused` gets the request and the body's first `max_bytes` (to keep a
+    refused order). The body is buffered, which is fine at the sizes an order has."""
 
-    def __init__(self, app: App, max_bytes: int) -> None:
+    def __init__(self, app: App, max_bytes: int, on_refused: Refused | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.on_refused = on_refused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        too_large = declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes)
+        body, complete = await self._read(receive)
+        if too_large or not complete:
+            if self.on_refused is not None:
+                await self.on_refused(scope, body[: self.max_bytes])
             await self._too_large(send)
             return
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
         delivered = False
 
         async def replay() -> Message:
@@ -58,6 +54,21 @@ class BodySizeLimit:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> tuple[bytes, bool]:
+        """The body, read until it ends or passes `max_bytes`; and whether it ended within the limit."""
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_bytes:
+                return b"".join(chunks), False
+            more = message.get("more_body", False)
+        return b"".join(chunks), True
 
     async def _too_large(self, send: Send) -> None:
         content = json.dumps({"detail": f"the request body is larger than {self.max_bytes:,} bytes"}).encode()
