@@ -56,41 +56,37 @@ def check(problem: Problem, schedule: Schedule) -> list[Violation]:
 
 
 def _check_operation(problem: Problem, schedule: Schedule, op: int) -> list[Violation]:
-    operation, assignment, label = problem.operations[op], schedule[op], problem.label(op)
+    """Release, frozen slot, eligibility, duration and calendar of one operation. Labels are made only for
+    what is found: the check runs over millions of operations."""
+    operation, assignment = problem.operations[op], schedule[op]
     found = []
     release = problem.release(op)
     if assignment.start < release:
-        found.append(Violation("release", (op,), f"{label} starts at {assignment.start}, before its release {release}"))
+        message = f"{problem.label(op)} starts at {assignment.start}, before its release {release}"
+        found.append(Violation("release", (op,), message))
     frozen = operation.frozen
     if frozen is not None and (frozen.machine, frozen.start) != (assignment.machine, assignment.start):
-        found.append(
-            Violation(
-                "frozen",
-                (op,),
-                f"{label} is frozen at {frozen.start} on machine {frozen.machine}, "
-                f"scheduled at {assignment.start} on machine {assignment.machine}",
-            )
+        message = (
+            f"{problem.label(op)} is frozen at {frozen.start} on machine {frozen.machine}, "
+            f"scheduled at {assignment.start} on machine {assignment.machine}"
         )
-    eligible = {mode.machine: mode.duration for mode in operation.modes}
-    if assignment.machine not in eligible:
-        found.append(Violation("eligibility", (op,), f"{label} is on machine {assignment.machine}, not eligible"))
+        found.append(Violation("frozen", (op,), message))
+    duration = next((mode.duration for mode in operation.modes if mode.machine == assignment.machine), None)
+    if duration is None:
+        message = f"{problem.label(op)} is on machine {assignment.machine}, not eligible"
+        found.append(Violation("eligibility", (op,), message))
         return found
     machine = problem.machines[assignment.machine]
-    expected_end = finish(machine.unavailable, assignment.start, eligible[assignment.machine], operation.interruptible)
+    expected_end = finish(machine.unavailable, assignment.start, duration, operation.interruptible)
     if assignment.end != expected_end:
-        found.append(
-            Violation(
-                "duration", (op,), f"{label} runs [{assignment.start}, {assignment.end}), should end at {expected_end}"
-            )
-        )
+        message = f"{problem.label(op)} runs [{assignment.start}, {assignment.end}), should end at {expected_end}"
+        found.append(Violation("duration", (op,), message))
     if blocked(machine.unavailable, assignment.start, assignment.end, operation.interruptible):
-        found.append(
-            Violation(
-                "calendar",
-                (op,),
-                f"{label} runs [{assignment.start}, {assignment.end}) into a period when {machine.name!r} is off",
-            )
+        message = (
+            f"{problem.label(op)} runs [{assignment.start}, {assignment.end}) into a period when "
+            f"{machine.name!r} is off"
         )
+        found.append(Violation("calendar", (op,), message))
     return found
 
 
