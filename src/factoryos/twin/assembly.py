@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from simpy import Environment
 
-from factoryos.twin.part import Part, Step
+from factoryos.twin.part import Inbox, Part, Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +144,6 @@ class Join:
         unit.step += 1
         step = unit.route[unit.step]
         if step.internal:
-            step.to.force(unit)
+            cast(Inbox, step.to).force(unit)
         else:
             step.to.put(unit)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from simpy import Environment
 
@@ -25,6 +25,7 @@ from factoryos.twin.sensors import SENSOR_KINDS, SensorKind, reading
 from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, SETUP, STARVED, WORKING
 
 if TYPE_CHECKING:
+    from factoryos.twin.part import Inbox
     from factoryos.twin.publisher import Publisher
     from factoryos.twin.sink import Sink
 
@@ -351,7 +352,7 @@ class Equipment:
         part.step += 1
         if part.step < len(part.route):
             step = part.route[part.step]
-            return step.to.force(part) if step.internal else step.to.put(part)
+            return cast("Inbox", step.to).force(part) if step.internal else step.to.put(part)
         return self.sink.put(part)
 
     def _set_up_for(self, srv: Server, op: Task):  # noqa: ANN202  (a SimPy process step)

@@ -63,6 +63,12 @@ class Destination(Protocol):
     def put(self, part: Part) -> Any: ...
 
 
+class Inbox(Destination, Protocol):
+    """A work center's inbox, where an `internal` step goes: `force` takes a part in past its capacity."""
+
+    def force(self, part: Part) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """Go to `to` for `op`. An `internal` step stays inside one work center and so ignores the capacity of

@@ -21,6 +21,7 @@ How the plant's structure becomes flow:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from factoryos.twin.assembly import Join, LotPolicy, Supermarket
 from factoryos.twin.buffer import Buffer
 from factoryos.twin.calendar import ShiftCalendar, always
 from factoryos.twin.distributions import fixed, lognormal
-from factoryos.twin.equipment import Maintenance, Reliability
+from factoryos.twin.equipment import Equipment, Maintenance, Reliability
 from factoryos.twin.floor import Floor
 from factoryos.twin.lines import Lines
 from factoryos.twin.part import Changeover, Part, Step, Task, TestSpec
@@ -243,7 +244,8 @@ class PlantTwin:
         steps: list[Step] = []
         capabilities: list[str] = []
         for material in reversed(spine):
-            kits, needs = [], {}
+            kits: list[tuple[str, int]] = []
+            needs: dict[str, float] = {}
             nxt = spine[spine.index(material) + 1] if spine.index(material) + 1 < len(spine) else None
             for line in bom_lines(self.plant, material, configuration):
                 if line.component == nxt:
@@ -482,7 +484,8 @@ class PlantTwin:
         return self.floor.conveyors.get(name) or self.floor.conveyor(name, fixed(defaults.TRANSPORT_SECONDS))
 
     def _repair(self, step: Step) -> Any:
-        to = step.to.last(0).to if isinstance(step.to, Lines) else step.to  # type: ignore[attr-defined]
+        first = step.to.last(0) if isinstance(step.to, Lines) else None
+        to = first.to if first is not None else step.to
         pool = self.pool_by_inbox[id(to)]
         area, wc = pool.area, pool.work_centers[0]
         name = f"{self.plant.site.id}/{area}/{wc}/repair"
@@ -522,7 +525,7 @@ class PlantTwin:
             per_day = stock_per_day.get(material, 0.0)
             lot = self.lot_size(material, per_day)
             reorder = per_day * defaults.STOCK_COVER_DAYS
-            policies[material] = LotPolicy(lot, reorder, lambda size, m=material: self._lot_route(m, size))
+            policies[material] = LotPolicy(lot, reorder, functools.partial(self._lot_route, material))
             initial[material] = reorder + lot * (k + 1) / len(self.stocked)  # staggered, so reorders spread out
         self.supermarket = Supermarket(floor.env, f"{plant.site.id}/supermarket", policies, initial)
         for join in self.joins.values():
@@ -568,6 +571,7 @@ class PlantTwin:
                     has_work=self.busy_pools is None or pool.name in self.busy_pools,
                 )
                 name = plant.equipment_path(unit)
+                station: Equipment
                 if pool.batch_size:
                     station = floor.batch_station(name, pool.inbox, pool.batch_size, **options)  # type: ignore[arg-type]
                 else:
@@ -607,13 +611,15 @@ class PlantTwin:
 
     def _line_reliability(self, units: list[str]) -> Reliability | None:
         """A paced line stops when any of its positions fails: failure rates add up."""
-        rates = [
-            (1 / self.units[u][2].mtbf_hours, self.units[u][2].mttr_hours) for u in units if self.units[u][2].mtbf_hours
-        ]
+        rates: list[tuple[float, float]] = []
+        for unit in units:
+            wu = self.units[unit][2]
+            if wu.mtbf_hours and wu.mttr_hours is not None:  # the model gives both or neither
+                rates.append((1 / wu.mtbf_hours, wu.mttr_hours))
         if not rates:
             return None
         rate = sum(r for r, _ in rates)
-        mttr = sum(r * m for r, m in rates) / rate  # type: ignore[operator]
+        mttr = sum(r * m for r, m in rates) / rate
         return self._reliability(1 / rate, mttr)
 
     def _sensor(self, equipment_class: str) -> str | None:
@@ -713,11 +719,11 @@ class PlantTwin:
         busiest: dict[str, float] = {}
         total: dict[str, float] = {}
         for name, seconds in per_pool.items():
-            pool = self.pools[name]
-            share = seconds / weeks / len(pool.units)
-            for wc in pool.work_centers:
+            group = self.pools[name]
+            share = seconds / weeks / len(group.units)
+            for wc in group.work_centers:
                 busiest[wc] = max(busiest.get(wc, 0.0), share)
-                total[wc] = total.get(wc, 0.0) + share * sum(self.units[u][1] == wc for u in pool.units)
+                total[wc] = total.get(wc, 0.0) + share * sum(self.units[u][1] == wc for u in group.units)
         return {wc: Load(busiest[wc], total[wc]) for wc in busiest}
 
     def neighbours(self) -> dict[str, set[str]]:

@@ -22,19 +22,21 @@ Customer orders come from `factoryos.c2m.demand.generate_orders`, so both scenar
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from simpy.events import Timeout
 
 from factoryos.c2m.demand import generate_orders
 from factoryos.c2m.mix import option_mix
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
-from factoryos.model.plant import WEEKDAYS, Plant
+from factoryos.model.plant import WEEKDAYS, Plant, Shift
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar
 from factoryos.twin.floor import Floor
 from factoryos.twin.plant_calendar import site_calendar
@@ -168,7 +170,7 @@ def _due(order: CustomerOrder, epoch: datetime) -> float:
     return _seconds(datetime.combine(order.due_date, datetime.min.time(), UTC), epoch) + DAY
 
 
-def _customers(floor: Floor, orders: list[CustomerOrder], epoch: datetime):  # type: ignore[no-untyped-def]
+def _customers(floor: Floor, orders: list[CustomerOrder], epoch: datetime) -> Generator[Timeout, Any, None]:
     """Make-to-stock: each ordered unit is taken from stock when the order arrives, or waits for one."""
     env = floor.env
     for order in orders:
@@ -264,7 +266,7 @@ def order_plan(
     return plan
 
 
-def _around_the_clock(shift) -> bool:  # type: ignore[no-untyped-def]
+def _around_the_clock(shift: Shift) -> bool:
     return shift.start == shift.end
 
 
@@ -348,7 +350,7 @@ def smart_staffing(
             units = len(wc.work_units)
             stations = min(units, max(1, math.ceil(work.total / (UTILISATION * _weekly_open(chosen, horizon)))))
             crew = math.ceil(wc.operators_per_shift * stations / units)
-            staffing[wc_id] = Staffing(_open_or_none(chosen), crew, stations=stations)  # type: ignore[arg-type]
+            staffing[wc_id] = Staffing(_open_or_none(chosen), crew, stations=stations)
     return staffing
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from factoryos.twin.equipment import Equipment, Maintenance, Reliability, Server
 from factoryos.twin.states import BLOCKED, WORKING
+
+if TYPE_CHECKING:
+    from factoryos.twin.part import Inbox
 
 __all__ = ["Maintenance", "Reliability", "Station"]
 
@@ -64,9 +67,14 @@ class Station(Equipment):
             part.step += 1
             if part.step < len(part.route):
                 step = part.route[part.step]
-                blocked = step.to.force(part) if step.internal else step.to.put(part)
+                if step.internal:
+                    cast("Inbox", step.to).force(part)
+                    blocked = None
+                else:
+                    blocked = step.to.put(part)
             else:
-                blocked = self.sink.put(part)
+                self.sink.put(part)
+                blocked = None
             if blocked is not None:
                 self._to(srv, BLOCKED)
                 yield blocked

@@ -4,13 +4,13 @@ of AGVs (a vehicle carries one part, then drives back empty)."""
 from __future__ import annotations
 
 import random
-from typing import Any
+from typing import Any, cast
 
 from simpy import Environment, Event
 
 from factoryos.twin.buffer import Buffer
 from factoryos.twin.distributions import Duration
-from factoryos.twin.part import Part
+from factoryos.twin.part import Inbox, Part
 from factoryos.twin.sink import Sink
 
 
@@ -18,8 +18,12 @@ def _forward(part: Part, sink: Sink) -> Event | None:
     part.step += 1
     if part.step < len(part.route):
         step = part.route[part.step]
-        return step.to.force(part) if step.internal else step.to.put(part)
-    return sink.put(part)
+        if not step.internal:
+            return step.to.put(part)
+        cast(Inbox, step.to).force(part)
+    else:
+        sink.put(part)
+    return None
 
 
 class Conveyor:
@@ -47,7 +51,7 @@ class Conveyor:
     def _arrive(self, trip: Event) -> None:
         self.on_board -= 1
         self.moved += 1
-        _forward(trip.value, self.sink)
+        _forward(cast(Part, trip.value), self.sink)  # the trip's value is the part it carries
 
 
 class AgvFleet:
