@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import chisquare
 
+from factoryos.c2m import counting
 from factoryos.c2m.configurator import build, check, complete, count, price, sample, selectable
+from factoryos.c2m.counting import TooEntangled
 from factoryos.examples import example_plant
 from factoryos.model.configuration import explode, operations, rule_violations
 from factoryos.model.errors import FactoryosError
@@ -68,6 +71,16 @@ def agrees(configuration: dict[str, str], choices: dict[str, str]) -> bool:
     return all(configuration[f] == o for f, o in choices.items())
 
 
+def completion_cost(product: Product, choices: dict[str, str], configuration: dict[str, str]) -> tuple[int, float]:
+    """What completion minimises: open families moved off their default, then the price."""
+    families = product.option_families
+    moved = sum(
+        f not in choices and families[f].default is not None and configuration[f] != families[f].default
+        for f in families
+    )
+    return moved, price(product, configuration)
+
+
 @settings(max_examples=150, deadline=None)
 @given(product_and_choices())
 def test_count_equals_brute_force(case):
@@ -101,14 +114,9 @@ def test_selectable_options_are_those_of_some_valid_configuration(case):
 @given(product_and_choices())
 def test_completion_is_valid_keeps_defaults_then_is_cheapest(case):
     product, choices = case
-    families = product.option_families
 
     def cost(configuration):
-        kept = sum(
-            f not in choices and families[f].default is not None and configuration[f] != families[f].default
-            for f in families
-        )
-        return kept, price(product, configuration)
+        return completion_cost(product, choices, configuration)
 
     candidates = [c for c in enumerate_valid(product) if agrees(c, choices)]
     completion = complete(product, choices)
@@ -246,6 +254,33 @@ def test_unknown_choices_and_contradicting_rules():
     completion = complete(product, {})
     assert not completion.found
     assert "no valid configuration" in completion.reason
+
+
+@settings(max_examples=40, deadline=None)
+@given(product_and_choices())
+def test_too_entangled_for_the_diagram_the_answers_come_from_cp_sat(case):
+    """With the diagram refused (a limit of one node), complete and selectable fall back to CP-SAT and still
+    agree with brute force; counting says why it cannot (TooEntangled)."""
+    product, choices = case
+    valid = enumerate_valid(product)
+    with patch.object(counting, "MAX_NODES", 1):
+        screen = selectable(product, choices)
+        completion = complete(product, choices)
+        try:
+            counted = count(product)
+        except TooEntangled:
+            counted = None
+    assert counted is None or counted == len(valid) == 0  # only a product whose rules contradict compiles
+    for family, shown in screen.items():
+        others = {f: o for f, o in choices.items() if f != family}
+        assert set(shown.selectable) == {c[family] for c in valid if agrees(c, others)}
+    candidates = [c for c in valid if agrees(c, choices)]
+    assert completion.found == bool(candidates)
+    if candidates:
+        assert not rule_violations(product.rules, completion.configuration)
+        assert agrees(completion.configuration, choices)
+        best = min(completion_cost(product, choices, c) for c in candidates)
+        assert completion_cost(product, choices, completion.configuration) == best
 
 
 @pytest.fixture(scope="module", params=EXAMPLES)

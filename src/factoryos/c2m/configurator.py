@@ -15,7 +15,8 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
-from factoryos.c2m.counting import Costs, Diagram
+from factoryos.c2m.counting import Clause, Costs, Diagram, TooEntangled, rule_clauses
+from factoryos.c2m.solving import SatConfigurations
 from factoryos.model.configuration import Configuration, bom_walk, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import Condition, Plant, Product, RoutingOperation
@@ -150,7 +151,7 @@ class _Compiled:
                 family, options = rule.when[0]
                 for option in options:
                     self.triggers.setdefault((family, option), []).append(rule)
-        self._diagram: Diagram | None = None
+        self.entangled: TooEntangled | None = None
         self._costs: Costs | None = None
         self._clauses_of: dict[str, list[int]] | None = None
 
@@ -161,17 +162,32 @@ class _Compiled:
             found.extend(self.triggers.get(choice, ()))
         return sorted(found, key=lambda r: r.index)
 
+    @functools.cached_property
+    def clauses(self) -> list[Clause]:
+        return rule_clauses(self.product)
+
+    @functools.cached_property
+    def space(self) -> Diagram | SatConfigurations:
+        """The valid configurations: the compiled diagram, or CP-SAT when the rules are too entangled for it."""
+        try:
+            return Diagram(self.product)
+        except TooEntangled as error:
+            self.entangled = error
+            return SatConfigurations(self.product, self.clauses)
+
     @property
     def diagram(self) -> Diagram:
-        if self._diagram is None:
-            self._diagram = Diagram(self.product)
-        return self._diagram
+        """The compiled diagram, which counting and sampling need; TooEntangled when it cannot be had."""
+        space = self.space
+        if not isinstance(space, Diagram):
+            raise TooEntangled(f"product {self.product.material!r}: {self.entangled}")
+        return space
 
     def clauses_of(self, family: str) -> list[int]:
         """The diagram's clauses that name `family`."""
         if self._clauses_of is None:
             index: dict[str, list[int]] = {f: [] for f in self.product.option_families}
-            for k, clause in enumerate(self.diagram.clauses):
+            for k, clause in enumerate(self.clauses):
                 for f, _ in clause.literals:
                     index[f].append(k)
             self._clauses_of = index
@@ -180,19 +196,22 @@ class _Compiled:
     @functools.cached_property
     def unary(self) -> list[int]:
         """The diagram's clauses on a single family (they narrow it before anything is chosen)."""
-        return [k for k, clause in enumerate(self.diagram.clauses) if len(clause.literals) == 1]
+        return [k for k, clause in enumerate(self.clauses) if len(clause.literals) == 1]
 
     def cheapest(self, choices: Configuration) -> dict[str, str] | None:
         """The completion that keeps the most open families at their default, then costs least."""
+        families = self.product.option_families
+
+        def cost(family: str, option: str) -> tuple[int, float]:
+            default = families[family].default
+            return int(default is not None and option != default), families[family].options[option].price
+
+        space = self.space
+        if isinstance(space, SatConfigurations):
+            return space.cheapest(choices, cost)
         if self._costs is None:
-            families = self.product.option_families
-
-            def cost(family: str, option: str) -> tuple[int, float]:
-                default = families[family].default
-                return int(default is not None and option != default), families[family].options[option].price
-
-            self._costs = self.diagram.costs(cost)
-        return self.diagram.cheapest(choices, self._costs)
+            self._costs = space.costs(cost)
+        return space.cheapest(choices, self._costs)
 
 
 def _compile_rule(
@@ -402,7 +421,7 @@ def _explanation(
         core = dict(choices)
         for family in list(core):
             trial = {g: o for g, o in core.items() if g != family}
-            if not compiled.diagram.feasible({**trial, **fixed}):
+            if not compiled.space.feasible({**trial, **fixed}):
                 core = trial
         return core, []
     rules, families = found
@@ -424,7 +443,7 @@ def _propagate(
 ) -> tuple[set[int], set[str]] | None:
     """Unit propagation from `fixed` over the clauses of `rules` (all when None): on a contradiction, the rules
     and the fixed families behind it (with those behind every narrowing on the way); None without one."""
-    clauses = compiled.diagram.clauses
+    clauses = compiled.clauses
     every = compiled.options
     domains: dict[str, Set[str]] = {f: {o} for f, o in fixed.items()}
     behind: dict[str, tuple[set[int], set[str]]] = {f: (set(), {f}) for f in fixed}
@@ -466,11 +485,11 @@ def selectable(product: Product, choices: Configuration) -> dict[str, FamilyOpti
     compiled = _compiled(product)
     families = product.option_families
     known = {f: o for f, o in choices.items() if f in families and o in families[f].options}
-    live = compiled.diagram.selectable(known)
+    live = compiled.space.selectable(known)
     result = {}
     for family, fam in product.option_families.items():
         others = {f: o for f, o in known.items() if f != family}
-        if live[family] or compiled.diagram.feasible(others):
+        if live[family] or compiled.space.feasible(others):
             greyed = tuple(
                 _unavailable(compiled, family, option, others) for option in fam.options if option not in live[family]
             )

@@ -31,6 +31,10 @@ MAX_NODES = 400_000
 """Nodes a diagram may have before compiling gives up: beyond it a product's rules tie too many families."""
 
 
+class TooEntangled(FactoryosError):
+    """The product's rules tie so many families together that its diagram would pass `MAX_NODES`."""
+
+
 @dataclass(frozen=True)
 class Clause:
     """At least one family takes one of its listed options; derived from rule `rule` of the product."""
@@ -266,7 +270,8 @@ class _Cut:
 class Diagram:
     """The compiled valid configurations of one product (see the module docstring)."""
 
-    def __init__(self, product: Product, max_nodes: int = MAX_NODES) -> None:
+    def __init__(self, product: Product, max_nodes: int | None = None) -> None:
+        max_nodes = MAX_NODES if max_nodes is None else max_nodes
         self.clauses = rule_clauses(product)
         self.families = family_order(product, self.clauses)
         self.position = {f: i for i, f in enumerate(self.families)}
@@ -323,7 +328,7 @@ class Diagram:
                     target.append(following.setdefault(reduced, len(following)))
             total += len(following)
             if total > max_nodes:
-                raise FactoryosError(
+                raise TooEntangled(
                     f"the rules tie too many option families together to count exactly: the decision diagram "
                     f"passed {max_nodes:,} nodes at family {i + 1} of {len(self.layers)} ({layer.family!r})"
                 )
