@@ -46,6 +46,9 @@ def configure(
     if "synthetic" in result:
         rows["synthetic"] = result["synthetic"]
     for name, figures in rows.items():
+        if "count_error" in figures:
+            table.add_row(name, f"not counted in {figures['count_cpu_seconds']:.1f} s: {figures['count_error']}")
+            continue
         both = figures.get("complete_explode")
         table.add_row(
             name,
