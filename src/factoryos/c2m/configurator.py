@@ -1,9 +1,11 @@
 """The configurator a shop or a dealer calls: check, complete, what is still selectable, the build, count, sample.
 
 Pure functions over one `Product` (and the `Plant` for the build). Messages use the plant file's own
-family and option names ("the Maximum range 104 kWh battery requires the Performance trim"). Everything
-that needs the set of valid configurations (completion, selectable options, counts, samples) runs on the
-product's compiled decision diagram (`factoryos.c2m.counting`), compiled once per product and kept.
+family and option names ("the Performance (dual-motor AWD) trim requires the Maximum range 104 kWh NMC
+battery"). Everything that needs the set of valid configurations (completion, selectable options, counts,
+samples) runs on the product's compiled decision diagram (`factoryos.c2m.counting`), compiled once per
+product and kept; a product whose rules are too entangled to compile is completed and greyed out exactly by
+CP-SAT instead (`factoryos.c2m.solving`), and only counting and sampling refuse it (`TooEntangled`).
 """
 
 from __future__ import annotations
@@ -135,6 +137,9 @@ class _Rule:
 
 
 class _Compiled:
+    """A product prepared for the configurator: its rules indexed by family and by triggering option, its
+    clauses, and (on first need) its diagram or CP-SAT model."""
+
     def __init__(self, product: Product) -> None:
         self.product = product
         self.rules = [_compile_rule(i, r.when, r.requires, r.excludes, r.note) for i, r in enumerate(product.rules)]
