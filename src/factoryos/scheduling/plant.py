@@ -461,23 +461,30 @@ def scheduled_operations(plant_problem: PlantProblem, schedule: Schedule) -> lis
     name_rank[by_name] = np.arange(len(machines))
     starts = np.fromiter((a.start for a in schedule), dtype=np.int64, count=len(schedule))
     on = np.fromiter((a.machine for a in schedule), dtype=np.int64, count=len(schedule))
-    order = np.lexsort((name_rank[on], starts)).tolist()
+    order = np.lexsort((name_rank[on], starts))
     del starts, on
     orders = [plant_problem.production_orders[k] for k in plant_problem.job_orders]
     serials = [None if job.name == orders[j].id else job.name for j, job in enumerate(problem.jobs)]
     ops, steps = problem.operations, plant_problem.steps
+    moments: dict[int, datetime] = {}  # one datetime per distinct second: most are shared
     result = []
     for op in order:
         assignment, job = schedule[op], ops[op].job
         work_order = orders[job].work_orders[steps[op]]
+        start = moments.get(assignment.start)
+        if start is None:
+            start = moments[assignment.start] = epoch + timedelta(seconds=assignment.start)
+        end = moments.get(assignment.end)
+        if end is None:
+            end = moments[assignment.end] = epoch + timedelta(seconds=assignment.end)
         result.append(
             ScheduledOperation(
                 work_order=work_order.id,
                 production_order=work_order.production_order,
                 operation=work_order.operation,
                 equipment=machines[assignment.machine],
-                start=epoch + timedelta(seconds=assignment.start),
-                end=epoch + timedelta(seconds=assignment.end),
+                start=start,
+                end=end,
                 setup_minutes=setups[op] / 60 if op in setups else 0.0,
                 serial=serials[job],
             )
