@@ -47,8 +47,8 @@ def list_schedule(
     heap = _first_operations(problem, rank, release, waiting)
     heapq.heapify(heap)
     successors, setup_time = problem.successors, problem.setup_time
-
     changes_over = [machine.changeover is not None for machine in machines]
+    times: dict[int, int] = {}  # one int object per distinct time: only about a fifth of them are distinct
 
     def place(op: int, ready: int, modes: Sequence[Mode]) -> None:
         interruptible = ops[op].interruptible
@@ -68,6 +68,7 @@ def list_schedule(
         if best is None:
             raise FactoryosError(f"{problem.label(op)}: no machine can run it")
         _, start, end, m = best
+        start, end = times.setdefault(start, start), times.setdefault(end, end)
         placed[op] = Assignment(m, start, end)
         free_at[m], last[m] = end, op
         follow = None
