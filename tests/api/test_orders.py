@@ -216,3 +216,10 @@ def test_configurations_check_complete_and_promise(api):
     ).json()
     assert date.fromisoformat(promise["promise"]["date"]) > date(2027, 1, 4)
     assert api.client.get("/api/v1/orders", headers=api.planner).json()["items"] == []  # a quote places nothing
+
+
+def test_a_retried_rejected_order_is_kept_once(api):
+    bad = ORDER | {"options": {"power": "boost", "seat": "none"}}
+    for _ in range(3):
+        assert api.client.post("/api/v1/orders", headers=api.acme, json=bad).status_code == 422
+    assert len(api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]) == 1

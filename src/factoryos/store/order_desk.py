@@ -246,7 +246,7 @@ def page_orders(
     if which.ordered_from is not None:
         query = query.where(table.ordered_at >= datetime.combine(which.ordered_from, datetime.min.time(), UTC))
     if which.ordered_to is not None:
-        query = query.where(table.ordered_at < datetime.combine(which.ordered_to, datetime.max.time(), UTC))
+        query = query.where(table.ordered_at <= datetime.combine(which.ordered_to, datetime.max.time(), UTC))
     if after is not None:
         moment, last_id = after[0].astimezone(UTC), after[1]
         query = query.where(or_(table.ordered_at > moment, and_(table.ordered_at == moment, table.id > last_id)))
@@ -325,10 +325,18 @@ def release(session: Session, order_id: str, site: str) -> float:
     return sum(r.minutes for r in reservations)
 
 
-def keep_rejected(engine: Engine, source: str, reason: str, raw: bytes) -> None:
-    """Keep a rejected order as a dead letter, as `orders import` keeps a rejected line."""
+def keep_rejected(engine: Engine, source: str, reason: str, raw: bytes) -> bool:
+    """Keep a rejected order as a dead letter, as `orders import` keeps a rejected line; the same bytes from
+    the same source (a retried request) are kept once. Returns whether it was kept now."""
+    digest = hashlib.sha256(raw).hexdigest()
     with transaction(engine) as session:
+        kept = select(DeadLetter.id).where(
+            DeadLetter.channel == ORDER_CHANNEL, DeadLetter.source == source, DeadLetter.raw_sha256 == digest
+        )
+        if session.scalar(kept.limit(1)) is not None:
+            return False
         record_dead_letter(session, ORDER_CHANNEL, source, reason, raw)
+        return True
 
 
 def rejected_from(engine: Engine, source_prefix: str, limit: int) -> list[DeadLetter]:
