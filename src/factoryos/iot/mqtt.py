@@ -147,7 +147,7 @@ class MqttConnector:
         self.client.loop_stop()
 
     def request_rebirth(self, group: str, node: str) -> None:
-        self.client.publish(f"{NAMESPACE}/{group}/NCMD/{node}", rebirth_request(), qos=0)
+        _check(self.client.publish(f"{NAMESPACE}/{group}/NCMD/{node}", rebirth_request(), qos=0), "rebirth request")
 
     def _on_connect(self, client, _userdata, _flags, reason_code, _properties) -> None:
         if reason_code.is_failure:
@@ -156,7 +156,7 @@ class MqttConnector:
         # Subscribing again is harmless with a kept session, and needed when the broker lost it.
         client.subscribe([(topic, 1) for topic in subscriptions(self.settings)])
         if self.settings.sparkplug_groups:
-            client.publish(self._state_topic, self._state(True), qos=1, retain=True)
+            _check(client.publish(self._state_topic, self._state(True), qos=1, retain=True), "host STATE")
         self.connected.set()
 
     def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties) -> None:
@@ -189,3 +189,10 @@ class MqttConnector:
             return
         packet = struct.pack(f">{len(mids)}I", *[PUBACK_HEADER | mid for mid in mids])
         queue_packet(mqtt.PUBACK, packet, 0, 0)
+
+
+def _check(info: mqtt.MQTTMessageInfo, what: str) -> None:
+    """Say when paho refused a publish (it returns a code, it does not raise); these run in paho's thread,
+    where raising would stop the connection."""
+    if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+        log.error("publishing the %s failed: %s", what, mqtt.error_string(info.rc))
