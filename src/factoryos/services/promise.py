@@ -131,11 +131,30 @@ class PlantCapacity:
             return worked * units
         if day < ramp.start:
             return 0.0
-        month = (day.year - ramp.start.year) * 12 + day.month - ramp.start.month - (day.day < ramp.start.day)
-        if month < len(self._ramp):
-            plan = self._ramp[month]
-            return plan.planned_units / ramp.months[month].working_days * center.takt_seconds / 60
+        month = self._ramp_month(day)
+        if month is not None:
+            return self._ramp[month].planned_units / ramp.months[month].working_days * center.takt_seconds / 60
         return worked * ramp.mature_efficiency
+
+    def ramp_note(self, center: str, day: date) -> str:
+        """What the ramp-up curve allows `center` on `day`, when it is the ramp-up line (else nothing)."""
+        ramp = self.plant.ramp_up
+        month = self._ramp_month(day)
+        if ramp is None or ramp.line != center or month is None:
+            return ""
+        plan = self._ramp[month]
+        return (
+            f"; ramp-up month {month + 1}: {plan.planned_units / ramp.months[month].working_days:,.1f} units a day "
+            f"at {plan.efficiency:.0%} efficiency"
+        )
+
+    def _ramp_month(self, day: date) -> int | None:
+        """Which month of the ramp-up `day` falls in (0 first), or None before it starts and after it ends."""
+        ramp = self.plant.ramp_up
+        if ramp is None or day < ramp.start:
+            return None
+        month = (day.year - ramp.start.year) * 12 + day.month - ramp.start.month - (day.day < ramp.start.day)
+        return month if month < len(self._ramp) else None
 
     def _calendar(self, calendar_id: str, day: date) -> float:
         key = (calendar_id, day)
@@ -199,6 +218,7 @@ def _why(
     return (
         f"{capacity.name(center)} ({center}) is the constrained work center: the order needs {need:,.0f} min; "
         f"{share:.0%} of its {total:,.0f} working min from {start} to {promised} was already promised"
+        + capacity.ramp_note(center, promised)
     )
 
 
