@@ -29,7 +29,7 @@ def test_the_demo_starts_on_the_given_day(tmp_path) -> None:
     assert min(op.start for op in schedule.operations).date() >= START
     monday = START - timedelta(days=START.weekday())
     report = (out / "index.html").read_text()
-    assert f"from {monday:%Y-%m-%d}" in report  # the twin runs from the start's week, on the site's dates
+    assert f"from Monday {monday:%Y-%m-%d}" in report  # the twin runs from the start's week, on the site's dates
     engine.dispose()
 
 
