@@ -17,6 +17,7 @@ from factoryos.report.html import Section, selector, share_axis, style, with_sel
 
 FACTORS = ("availability", "performance", "quality", "oee")
 COLOURS = ("#3f7cac", "#f0ad4e", "#2e8540", "#14324f")
+FACTOR_AXIS = {**share_axis("share (each factor and OEE)"), "range": [0, 1.05]}
 
 
 def short(key: str) -> str:
@@ -44,7 +45,7 @@ def factor_bars(figures: Mapping[str, Oee], title: str, category: str = "line") 
     """Availability, performance, quality and OEE side by side for each key (equipment, line, shift, day)."""
     figure = go.Figure(_factor_traces(figures))
     style(figure, title, 360)
-    figure.update_layout(barmode="group", yaxis={**share_axis("share"), "range": [0, 1.05]}, xaxis_title=category)
+    figure.update_layout(barmode="group", yaxis=FACTOR_AXIS, xaxis_title=category)
     return figure
 
 
@@ -59,9 +60,7 @@ def equipment_bars(per_equipment: Mapping[str, Oee], order: Sequence[str] = ()) 
     for index, members in enumerate(lines.values()):
         chart.add_traces(_factor_traces(members, index == 0, lambda key: key.rsplit("/", 1)[-1]))
     style(chart, "OEE by equipment", 340)
-    chart.update_layout(
-        barmode="group", yaxis={**share_axis("share"), "range": [0, 1.05]}, xaxis_title="equipment of the line"
-    )
+    chart.update_layout(barmode="group", yaxis=FACTOR_AXIS, xaxis_title="equipment of the line")
     if len(lines) > 1:
         with_selector(chart, selector([short(line) for line in lines], len(FACTORS)))
     return chart
