@@ -1,0 +1,292 @@
+"""Control charts: Shewhart charts for variables (X-bar/R, X-bar/S, I-MR) and attributes (p, np, c, u), and the
+EWMA and CUSUM charts for small shifts.
+
+Every chart function takes the data (one row or value per subgroup, in time order) and optional `Parameters`.
+Without parameters it estimates them from the data (a phase I trial); with parameters learnt earlier it
+monitors new data against those fixed limits (phase II). `phase_one` repeats the trial, removing the
+out-of-control subgroups and re-estimating, until the limits are stable."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from factoryos.model.errors import FactoryosError
+from factoryos.quality import constants
+
+SIGMAS = 3.0
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What phase I learns and phase II keeps fixed: the centre of the monitored quantity and the process
+    standard deviation (`nan` for attribute charts, whose spread follows from the centre)."""
+
+    center: float
+    sigma: float
+
+
+@dataclass(frozen=True)
+class ControlChart:
+    """One chart: a plotted point per subgroup, with the centre line, limits and one-sigma width at each point
+    (they differ per point when subgroup sizes do); `nan` where a point is undefined (the first moving range)."""
+
+    name: str
+    points: np.ndarray
+    center: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    sigma: np.ndarray
+
+    @property
+    def out_of_control(self) -> tuple[int, ...]:
+        """Points beyond a control limit."""
+        with np.errstate(invalid="ignore"):
+            beyond = (self.points > self.upper) | (self.points < self.lower)
+        return tuple(int(i) for i in np.flatnonzero(beyond))
+
+
+@dataclass(frozen=True)
+class ChartSet:
+    """The charts read together (X-bar with R, I with MR; one chart for the others) and their parameters."""
+
+    params: Parameters
+    charts: tuple[ControlChart, ...]
+
+    @property
+    def out_of_control(self) -> tuple[int, ...]:
+        """Subgroups out of control on any of the charts."""
+        return tuple(sorted({i for chart in self.charts for i in chart.out_of_control}))
+
+    def __getitem__(self, name: str) -> ControlChart:
+        return next(chart for chart in self.charts if chart.name == name)
+
+
+def _chart(
+    name: str, points: np.ndarray, center: object, sigma: object, lower_floor: float | None = None
+) -> ControlChart:
+    points = np.asarray(points, dtype=float)
+    center_a = np.broadcast_to(np.asarray(center, dtype=float), points.shape).copy()
+    sigma_a = np.broadcast_to(np.asarray(sigma, dtype=float), points.shape).copy()
+    lower = center_a - SIGMAS * sigma_a
+    if lower_floor is not None:
+        lower = np.maximum(lower, lower_floor)
+    return ControlChart(name, points, center_a, lower, center_a + SIGMAS * sigma_a, sigma_a)
+
+
+def _subgroups(samples: object) -> np.ndarray:
+    data = np.asarray(samples, dtype=float)
+    if data.ndim != 2 or data.shape[1] < 2:
+        raise FactoryosError(f"subgroup data must be a table of subgroups x observations (2 or more), got {data.shape}")
+    if data.shape[0] < 2:
+        raise FactoryosError(f"a control chart needs at least 2 subgroups, got {data.shape[0]}")
+    if not np.isfinite(data).all():
+        raise FactoryosError("subgroup data contains a missing or infinite value")
+    return data
+
+
+def _spread(sigma: float, what: str) -> None:
+    if not sigma > 0:
+        raise FactoryosError(f"the {what} is zero: every observation is the same, so there are no limits to set")
+
+
+def xbar_r(samples: object, params: Parameters | None = None) -> ChartSet:
+    """X-bar and R charts; sigma is estimated as R-bar / d2(n)."""
+    data = _subgroups(samples)
+    n = data.shape[1]
+    means = data.mean(axis=1)
+    ranges = np.ptp(data, axis=1)
+    if params is None:
+        params = Parameters(float(means.mean()), float(ranges.mean()) / constants.d2(n))
+    _spread(params.sigma, "mean range")
+    d2, d3 = constants.d2(n), constants.d3(n)
+    return ChartSet(
+        params,
+        (
+            _chart("xbar", means, params.center, params.sigma / math.sqrt(n)),
+            _chart("r", ranges, d2 * params.sigma, d3 * params.sigma, lower_floor=0.0),
+        ),
+    )
+
+
+def xbar_s(samples: object, params: Parameters | None = None) -> ChartSet:
+    """X-bar and S charts; sigma is estimated as s-bar / c4(n)."""
+    data = _subgroups(samples)
+    n = data.shape[1]
+    means = data.mean(axis=1)
+    deviations = data.std(axis=1, ddof=1)
+    c4 = constants.c4(n)
+    if params is None:
+        params = Parameters(float(means.mean()), float(deviations.mean()) / c4)
+    _spread(params.sigma, "mean standard deviation")
+    return ChartSet(
+        params,
+        (
+            _chart("xbar", means, params.center, params.sigma / math.sqrt(n)),
+            _chart("s", deviations, c4 * params.sigma, math.sqrt(1.0 - c4**2) * params.sigma, lower_floor=0.0),
+        ),
+    )
+
+
+def _individuals(values: object, least: int = 2) -> np.ndarray:
+    data = np.asarray(values, dtype=float)
+    if data.ndim != 1:
+        raise FactoryosError(f"individual values must be one series, got shape {data.shape}")
+    if data.size < least:
+        raise FactoryosError(f"a control chart needs at least {least} values, got {data.size}")
+    if not np.isfinite(data).all():
+        raise FactoryosError("the values contain a missing or infinite value")
+    return data
+
+
+def moving_range_sigma(values: object) -> float:
+    """Short-term sigma of individual values: the mean moving range of two over d2(2)."""
+    data = _individuals(values)
+    return float(np.abs(np.diff(data)).mean()) / constants.d2(2)
+
+
+def individuals(values: object, params: Parameters | None = None) -> ChartSet:
+    """I and MR charts; the moving range of point i spans points i-1 and i (none at the first point)."""
+    data = _individuals(values)
+    if params is None:
+        params = Parameters(float(data.mean()), moving_range_sigma(data))
+    _spread(params.sigma, "mean moving range")
+    moving = np.concatenate([[np.nan], np.abs(np.diff(data))])
+    d2, d3 = constants.d2(2), constants.d3(2)
+    return ChartSet(
+        params,
+        (
+            _chart("i", data, params.center, params.sigma),
+            _chart("mr", moving, d2 * params.sigma, d3 * params.sigma, lower_floor=0.0),
+        ),
+    )
+
+
+def _counts(counts: object, sizes: object | None) -> tuple[np.ndarray, np.ndarray]:
+    found = np.asarray(counts, dtype=float)
+    if found.ndim != 1 or found.size < 2:
+        raise FactoryosError(f"an attribute chart needs a series of at least 2 counts, got shape {found.shape}")
+    size = np.broadcast_to(np.asarray(1.0 if sizes is None else sizes, dtype=float), found.shape)
+    if not (np.isfinite(found).all() and np.isfinite(size).all()):
+        raise FactoryosError("the counts or sizes contain a missing or infinite value")
+    if (found < 0).any() or (size <= 0).any():
+        raise FactoryosError("counts must be >= 0 and sample sizes > 0")
+    return found, size
+
+
+def p_chart(defectives: object, sizes: object, params: Parameters | None = None) -> ChartSet:
+    """Fraction nonconforming; limits per subgroup when sizes differ."""
+    found, size = _counts(defectives, sizes)
+    if (found > size).any():
+        raise FactoryosError("a subgroup has more defectives than units inspected")
+    if params is None:
+        params = Parameters(float(found.sum() / size.sum()), math.nan)
+    p = params.center
+    return ChartSet(params, (_chart("p", found / size, p, np.sqrt(p * (1 - p) / size), lower_floor=0.0),))
+
+
+def np_chart(defectives: object, size: int, params: Parameters | None = None) -> ChartSet:
+    """Number nonconforming in subgroups of one size; the centre kept in `params` is the fraction p."""
+    found, _ = _counts(defectives, size)
+    if (found > size).any():
+        raise FactoryosError("a subgroup has more defectives than units inspected")
+    if params is None:
+        params = Parameters(float(found.mean() / size), math.nan)
+    p = params.center
+    return ChartSet(params, (_chart("np", found, size * p, math.sqrt(size * p * (1 - p)), lower_floor=0.0),))
+
+
+def c_chart(defects: object, params: Parameters | None = None) -> ChartSet:
+    """Nonconformities per inspection unit of constant size (Poisson)."""
+    found, _ = _counts(defects, None)
+    if params is None:
+        params = Parameters(float(found.mean()), math.nan)
+    c = params.center
+    return ChartSet(params, (_chart("c", found, c, math.sqrt(c), lower_floor=0.0),))
+
+
+def u_chart(defects: object, units: object, params: Parameters | None = None) -> ChartSet:
+    """Nonconformities per unit when the number of units inspected varies."""
+    found, size = _counts(defects, units)
+    if params is None:
+        params = Parameters(float(found.sum() / size.sum()), math.nan)
+    u = params.center
+    return ChartSet(params, (_chart("u", found / size, u, np.sqrt(u / size), lower_floor=0.0),))
+
+
+def _estimate(data: np.ndarray, params: Parameters | None) -> Parameters:
+    if params is None:
+        params = Parameters(float(data.mean()), moving_range_sigma(data))
+    _spread(params.sigma, "process standard deviation")
+    return params
+
+
+def ewma(
+    values: object, params: Parameters | None = None, weight: float = 0.2, width: float = 3.0, steady: bool = False
+) -> ChartSet:
+    """EWMA of individual values started at the target: z_i = weight x_i + (1 - weight) z_{i-1}.
+
+    The limits widen over the first points to their steady state; `steady=True` uses the steady state from
+    the start, as the NIST/SEMATECH e-Handbook does."""
+    if not 0 < weight <= 1:
+        raise FactoryosError(f"the EWMA weight must be in (0, 1], not {weight}")
+    data = _individuals(values, least=1)
+    params = _estimate(data, params)
+    z = np.empty_like(data)
+    level = params.center
+    for i, x in enumerate(data):
+        level = weight * x + (1 - weight) * level
+        z[i] = level
+    steps = np.arange(1, data.size + 1)
+    growth = np.ones_like(z) if steady else 1 - (1 - weight) ** (2 * steps)
+    spread = params.sigma * np.sqrt(weight / (2 - weight) * growth)
+    return ChartSet(params, (_chart("ewma", z, params.center, spread * width / SIGMAS),))
+
+
+def cusum(values: object, params: Parameters | None = None, slack: float = 0.5, decision: float = 5.0) -> ChartSet:
+    """Tabular two-sided CUSUM: C+_i = max(0, x_i - (target + K) + C+_{i-1}), C-_i = max(0, (target - K) - x_i
+    + C-_{i-1}), with K = slack sigma, signalling when either exceeds H = decision sigma. Charted as C+ ("upper")
+    and -C- ("lower") against the limits +H and -H."""
+    data = _individuals(values, least=1)
+    params = _estimate(data, params)
+    k, h = slack * params.sigma, decision * params.sigma
+    high, low = np.empty_like(data), np.empty_like(data)
+    up = down = 0.0
+    for i, x in enumerate(data):
+        up = max(0.0, x - (params.center + k) + up)
+        down = max(0.0, (params.center - k) - x + down)
+        high[i], low[i] = up, -down
+    sigma = h / SIGMAS
+    return ChartSet(params, (_chart("cusum+", high, 0.0, sigma), _chart("cusum-", low, 0.0, sigma)))
+
+
+@dataclass(frozen=True)
+class PhaseOne:
+    """A phase I study: the final parameters, the charts of every subgroup against them, the subgroups
+    excluded as out of control, and how many estimates it took."""
+
+    charts: ChartSet
+    excluded: tuple[int, ...]
+    rounds: int
+
+
+def phase_one(chart: Callable[..., ChartSet], *data: object, rounds: int = 25) -> PhaseOne:
+    """Estimate limits from a baseline, drop the out-of-control subgroups and re-estimate until none is left.
+
+    `chart` is one of the chart functions (with its options bound); `data` its arrays, sliced together by
+    subgroup. Phase II is then `chart(*new_data, params=result.charts.params)`."""
+    arrays = [np.asarray(a, dtype=float) for a in data]
+    keep = np.arange(len(arrays[0]))
+    for done in range(1, rounds + 1):
+        fitted = chart(*(a[keep] for a in arrays))
+        bad = fitted.out_of_control
+        if not bad:
+            excluded = sorted(set(range(len(arrays[0]))) - {int(i) for i in keep})
+            return PhaseOne(chart(*arrays, params=fitted.params), tuple(excluded), done)
+        keep = np.delete(keep, bad)
+        if keep.size < 2:
+            raise FactoryosError("phase I removed nearly every subgroup as out of control: the baseline is unstable")
+    raise FactoryosError(f"phase I limits did not settle within {rounds} rounds: the baseline is unstable")
