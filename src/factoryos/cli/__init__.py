@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli import bench, common, iot, orders, plant, schedule, serve, simulate, system, tenants
+from factoryos.cli import bench, common, iot, orders, plant, quality, schedule, serve, simulate, system, tenants
 
 
 def _version(value: bool) -> None:
@@ -46,6 +46,7 @@ app.command("oee")(iot.oee)
 app.add_typer(iot.app, name="iot")
 app.add_typer(bench.app, name="bench")
 app.add_typer(tenants.app, name="tenants")
+app.add_typer(quality.app, name="quality")
 app.command("serve")(serve.serve)
 
 
