@@ -303,7 +303,7 @@ def _source(caller: Caller) -> str:
 
 def rejected(engine: Engine, caller: Caller, limit: int) -> list[DeadLetter]:
     """The rejected orders the caller may see, newest first: the owner's keys see all (files included)."""
-    prefix = "" if caller.sees_all else f"api/{caller.site}/{caller.tenant}/"
+    prefix = "" if caller.owner else f"api/{caller.site}/{caller.tenant}/"
     return desk_store.rejected_from(engine, prefix, min(limit, MAX_PAGE))
 
 
@@ -329,7 +329,7 @@ def list_orders(
     limit: int,
 ) -> tuple[list[CustomerOrder], str | None]:
     """One page of the orders the caller sees, oldest first, and the cursor of the next page (None at the end)."""
-    if not caller.sees_all:
+    if not caller.owner:
         which = OrderFilter(
             caller.site, caller.tenant, which.state, which.product, which.ordered_from, which.ordered_to
         )

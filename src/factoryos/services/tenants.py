@@ -36,10 +36,6 @@ class Caller:
     owner: bool
 
     @property
-    def sees_all(self) -> bool:
-        return self.owner
-
-    @property
     def can_order(self) -> bool:
         """May place and cancel orders (its own tenant's, or any for the owner's planner)."""
         return self.role in ("planner", "partner")
