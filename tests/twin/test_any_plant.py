@@ -183,10 +183,61 @@ def test_quality_figures_are_validated(quality, message) -> None:
 
 
 def test_the_twin_publishes_only_units_its_ingester_accepts() -> None:
-    from factoryos.iot.validate import UNITS
+    from factoryos.model.units import UNITS
     from factoryos.twin.sensors import SENSOR_KINDS
 
     assert {signal.unit for kind in SENSOR_KINDS.values() for signal in kind.signals} <= UNITS
+    with pytest.raises(ValidationError, match="unknown unit 'tf'"):
+        small_plant(
+            equipment_classes__kiln={"capabilities": ["fire"], "sensors": ["t"], "sensor_limits": {"t": {"unit": "tf"}}}
+        )
+
+
+def test_the_sensors_a_plant_file_gives_limits_are_simulated_and_their_readings_pass_its_ingester() -> None:
+    """Any sensor name works: the twin reads what the plant file says (unit, range, every N s), drifting
+    before failures but staying inside the range, so the ingester given the same plant stores every reading."""
+    from factoryos.iot.validate import Rules, check
+    from factoryos.model.readings import MeasurementRow, to_us
+
+    kiln = {
+        "capabilities": ["fire"],
+        "sensors": ["chamber-heat", "door-gap", "hum"],
+        "sensor_limits": {
+            "chamber-heat": {"unit": "degC", "low": 840, "high": 960, "every_seconds": 120},
+            "door-gap": {"unit": "mm", "low": 0.5, "high": 1.5, "nominal": 0.8},
+        },
+    }
+    plant = small_plant(
+        equipment_classes__kiln=kiln,
+        areas__front__work_centers__kilns__work_units={
+            "kiln-1": {"equipment_class": "kiln", "mtbf_hours": 6, "mttr_hours": 0.5}
+        },
+    )
+    readings = []
+    bus = EventBus(RollingEventStore(keep=10))
+    bus.subscribe(readings.append, kinds=[EventKind.MEASUREMENT])
+    prepared = prepare(plant, "smart", 3, 1, bus=bus)
+    prepared.floor.run(prepared.horizon)
+    names = {e.payload["name"] for e in readings}
+    assert names == {"chamber-heat", "door-gap"}  # `hum` has no limits: the plant file does not say what it reads
+    rules = Rules.for_plant(plant)
+    for event in readings:
+        limits = kiln["sensor_limits"][event.payload["name"]]
+        assert limits["low"] <= event.payload["value"] <= limits["high"]
+        payload = event.payload
+        row = MeasurementRow(
+            to_us(event.ts),
+            event.site,
+            event.equipment,
+            payload["name"],
+            payload["value"],
+            payload["unit"],
+            event.source,
+            event.seq,
+        )
+        assert check(rules, row) is None
+    times = sorted(e.ts for e in readings if e.payload["name"] == "chamber-heat")
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)).total_seconds() >= 119
 
 
 def test_equipment_the_plan_gives_no_work_is_idle_not_a_loss() -> None:

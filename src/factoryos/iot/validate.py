@@ -25,20 +25,8 @@ from factoryos.model.readings import (
     StateChangeRow,
     unstorable,
 )
+from factoryos.model.units import PHYSICAL_MINIMUM, UNITS
 
-# Units a reading may carry: SI and the customary shop-floor ones, UCUM-style spellings, "1" for none.
-UNITS = frozenset().union(
-    {"1", "%", "ppm", "%RH", "count", "pcs", "pH", "dB", "dBA", "lx", "cd", "mol"},
-    {"degC", "C", "degF", "F", "K", "mK"},
-    {"Pa", "hPa", "kPa", "MPa", "bar", "mbar", "psi", "N/m2", "Pa.s", "cP"},
-    {"m", "cm", "mm", "um", "nm", "km", "in", "m2", "m3", "l", "L", "ml", "mL"},
-    {"l/min", "L/min", "l/h", "m3/h", "kg/h", "kg/s", "g/s", "m/s", "mm/s", "m/s2", "g0"},
-    {"kg", "g", "mg", "t", "lb", "N", "kN", "Nm", "kNm"},
-    {"J", "kJ", "MJ", "Wh", "kWh", "W", "kW", "MW", "VA", "kVA", "var"},
-    {"V", "mV", "kV", "A", "mA", "kA", "ohm", "Ohm", "S", "Hz", "kHz", "rpm", "rad", "deg"},
-    {"s", "ms", "us", "min", "h", "d"},
-)
-PHYSICAL_MINIMUM = {"K": 0.0, "mK": 0.0, "degC": -273.15, "C": -273.15, "degF": -459.67, "F": -459.67}
 STATES = frozenset(s.value for s in EquipmentState)
 
 

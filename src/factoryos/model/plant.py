@@ -26,10 +26,21 @@ from pydantic import (
     model_validator,
 )
 
+from factoryos.model.units import UNITS
+
 # Bounds keep every figure storable (64-bit floats, 32-bit integers, the columns' string lengths) and every
 # engine's arithmetic finite: a plant file with a batch of 1e20 or a year of 99999 is a typo, not a plant.
 MAX_FIGURE = 1e9
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64)]
+
+
+def _known_unit(unit: str) -> str:
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}; expected one the ingester accepts, such as kN, degC, %RH, mm/s")
+    return unit
+
+
+UnitOfMeasure = Annotated[str, StringConstraints(min_length=1, max_length=24), AfterValidator(_known_unit)]
 
 
 def _no_nul(text: str) -> str:
@@ -109,16 +120,24 @@ class Site(Part):
 
 class SensorLimits(Part):
     """What a sensor's readings may be: their unit and plausible range; an ingester given the plant file
-    dead-letters a reading of that sensor outside them."""
+    dead-letters a reading of that sensor outside them. With both ends of the range the twin simulates the
+    sensor: healthy readings around `nominal` (default the middle of the range), drifting before a failure,
+    read once a cycle or every `every_seconds`."""
 
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    unit: UnitOfMeasure | None = None
     low: float | None = None
     high: float | None = None
+    nominal: float | None = None
+    every_seconds: float | None = Field(None, gt=0, le=86_400)
 
     @model_validator(mode="after")
     def _ordered(self) -> SensorLimits:
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"low {self.low:g} is above high {self.high:g}")
+        if self.nominal is not None and not (
+            (self.low is None or self.low <= self.nominal) and (self.high is None or self.nominal <= self.high)
+        ):
+            raise ValueError(f"nominal {self.nominal:g} is outside low .. high")
         return self
 
 
@@ -357,7 +376,7 @@ class TestMeasurement(Part):
 
     __test__ = False  # not a pytest class
     name: Id
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=24)]
+    unit: UnitOfMeasure
     nominal: float
     low: float
     high: float

@@ -21,7 +21,7 @@ from factoryos.twin.calendar import ShiftCalendar
 from factoryos.twin.distributions import Duration
 from factoryos.twin.operators import Crew
 from factoryos.twin.part import Part, Task, TestSpec
-from factoryos.twin.sensors import SENSOR_KINDS, SensorKind, reading
+from factoryos.twin.sensors import SENSOR_KINDS, SensorKind, reading, significant
 from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, SETUP, STARVED, WORKING
 
 if TYPE_CHECKING:
@@ -102,14 +102,14 @@ class Equipment:
         calendar: ShiftCalendar | None = None,
         maintenance: Maintenance | None = None,
         pick: Picker | None = None,
-        sensor: str | None = None,
+        sensor: str | SensorKind | None = None,
         publisher: Publisher | None = None,
         speed: float = 1.0,
         has_work: bool = True,
     ) -> None:
         if servers < 1:
             raise FactoryosError(f"equipment {name}: needs at least one server, got {servers}")
-        if sensor is not None and sensor not in SENSOR_KINDS:
+        if isinstance(sensor, str) and sensor not in SENSOR_KINDS:
             raise FactoryosError(
                 f"equipment {name}: sensor kind {sensor!r}: expected one of {', '.join(sorted(SENSOR_KINDS))}"
             )
@@ -128,7 +128,7 @@ class Equipment:
         self.calendar = None if calendar is not None and calendar.always_open else calendar
         self.maintenance = maintenance
         self.pick = pick
-        self.sensor: SensorKind | None = SENSOR_KINDS[sensor] if sensor else None
+        self.sensor: SensorKind | None = SENSOR_KINDS[sensor] if isinstance(sensor, str) else sensor
         self.publisher = publisher
         self.speed = speed
         # Waiting for a part on shift is starving, a loss; equipment the plan gives no work is idle.
@@ -289,7 +289,7 @@ class Equipment:
                 value = high + spread * (0.2 + rng.random())
             else:
                 value = min(max(nominal + rng.gauss(0.0, spread), low), high)
-            values.append({"name": name, "value": round(value, 4), "unit": unit, "low": low, "high": high})
+            values.append({"name": name, "value": significant(value), "unit": unit, "low": low, "high": high})
         return values
 
     def _started(self, srv: Server, part: Part, operation: str) -> None:

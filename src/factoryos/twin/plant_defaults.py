@@ -1,19 +1,10 @@
-"""What the plant file does not say and the twin needs: which sensors the twin can simulate, variability
-and transport times. Yields, rework and tests are the plant file's (`quality`).
+"""What the plant file does not say and the twin needs: variability and transport times. Yields, rework and
+tests are the plant file's (`quality`), and so are the sensors it simulates (`sensor_limits`).
 
 The figures are round, plausible values, not measurements.
 """
 
 from __future__ import annotations
-
-# Plant sensor names the twin simulates, and the sensor kind (factoryos.twin.sensors) that produces them.
-SENSOR_OF: dict[str, str] = {
-    "weld-current": "weld",
-    "press-tonnage": "press",
-    "booth-temperature": "paint_booth",
-    "booth-humidity": "paint_booth",
-    "spindle-vibration": "spindle",
-}
 
 RUN_CV = 0.1  # coefficient of variation of processing times around the routing's run time
 MTTR_CV = 0.8  # repair times are skewed: most are quick, a few take long

@@ -40,6 +40,7 @@ from factoryos.twin.equipment import Equipment, Maintenance, Reliability
 from factoryos.twin.floor import Floor
 from factoryos.twin.lines import Lines
 from factoryos.twin.part import Changeover, Part, Step, Task, TestSpec
+from factoryos.twin.sensors import SensorKind, plant_sensor_kind
 
 PASS = Task("hand-over", fixed(0.0))
 WIP_DAYS = 2.0  # a product's units in process are capped at this many of its busiest day's releases
@@ -622,9 +623,8 @@ class PlantTwin:
         mttr = sum(r * m for r, m in rates) / rate
         return self._reliability(1 / rate, mttr)
 
-    def _sensor(self, equipment_class: str) -> str | None:
-        sensors = self.plant.equipment_classes[equipment_class].sensors
-        return next((defaults.SENSOR_OF[s] for s in sensors if s in defaults.SENSOR_OF), None)
+    def _sensor(self, equipment_class: str) -> SensorKind | None:
+        return plant_sensor_kind(self.plant.equipment_classes[equipment_class].sensor_limits)
 
     # -- release ---------------------------------------------------------------------------------------
 

@@ -8,7 +8,10 @@ faster. That is the pattern anomaly detection is meant to catch before the machi
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from factoryos.model.plant import SensorLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,34 @@ SENSOR_KINDS: dict[str, SensorKind] = {
 }
 
 
+def plant_sensor_kind(limits: Mapping[str, SensorLimits]) -> SensorKind | None:
+    """The signals the plant file lets the twin simulate: every sensor with a unit and both ends of its range.
+
+    Healthy readings scatter by a fortieth of the range around nominal; a developing fault moves them a
+    quarter of the range, so a drifting sensor stays plausible and the ingester keeps its readings."""
+    signals = tuple(
+        Signal(
+            name,
+            bounds.unit,
+            bounds.nominal if bounds.nominal is not None else (bounds.low + bounds.high) / 2,
+            (bounds.high - bounds.low) / 40,
+            (bounds.high - bounds.low) / 4,
+        )
+        for name, bounds in sorted(limits.items())
+        if bounds.unit is not None and bounds.low is not None and bounds.high is not None
+    )
+    if not signals:
+        return None
+    intervals = [bounds.every_seconds for bounds in limits.values() if bounds.every_seconds is not None]
+    return SensorKind(signals, per_cycle=not intervals, interval=min(intervals, default=300.0))
+
+
 def reading(signal: Signal, rng: random.Random, progress: float) -> float:
     """One value; `progress` in [0, 1] is how far the developing fault has come (0 when healthy)."""
-    return round(signal.nominal + rng.gauss(0.0, signal.noise) + signal.fault_shift * progress * progress, 4)
+    return significant(signal.nominal + rng.gauss(0.0, signal.noise) + signal.fault_shift * progress * progress)
+
+
+def significant(value: float, digits: int = 6) -> float:
+    """A reading as an instrument reports it: to `digits` significant figures, whatever its magnitude (a leak
+    rate of 2e-6 mbar.l/s keeps its figures, which rounding to decimal places would lose)."""
+    return float(f"{value:.{digits}g}")
