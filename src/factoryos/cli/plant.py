@@ -37,7 +37,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Plant files to ch
         else:
             console.print(
                 f"[green]{file}: valid[/] ({len(plant.materials)} materials, {len(plant.work_units())} work units, "
-                f"{len(plant.products)} products)"
+                f"{len(plant.products)} product{'s' if len(plant.products) != 1 else ''})"
             )
     if failed:
         raise typer.Exit(1)
