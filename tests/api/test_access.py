@@ -10,19 +10,23 @@ import pytest
 from factoryos.api.settings import ApiSettings
 from factoryos.services.tenants import list_keys, revoke_key
 
-BODIES = {
-    "/api/v1/orders": {
-        "customer": "acme-shop",
-        "product": "acme-scooter",
-        "quantity": 1,
-        "requested_date": "2027-02-01",
-    },
-    "/api/v1/orders/{order_id}/cancel": {"reason": "not mine"},
-    "/api/v1/orders/{order_id}/state": {"state": "released", "reason": "not mine"},
-    "/api/v1/configurations/check": {"product": "acme-scooter", "options": {}},
-    "/api/v1/configurations/complete": {"product": "acme-scooter", "options": {}},
-    "/api/v1/promise": {"product": "acme-scooter", "quantity": 1},
-}
+TENANTS = {"acme": ("acme-shop", "acme-scooter"), "brio": ("brio-shop", "brio-bike")}
+
+
+def _bodies(tenant: str) -> dict[str, dict]:
+    """A valid body for every POST, aimed at `tenant`'s customer and product."""
+    customer, product = TENANTS[tenant]
+    return {
+        "/api/v1/orders": {"customer": customer, "product": product, "quantity": 1, "requested_date": "2027-02-01"},
+        "/api/v1/orders/{order_id}/cancel": {"reason": "not mine"},
+        "/api/v1/orders/{order_id}/state": {"state": "released", "reason": "not mine"},
+        "/api/v1/configurations/check": {"product": product, "options": {}},
+        "/api/v1/configurations/complete": {"product": product, "options": {}},
+        "/api/v1/promise": {"product": product, "quantity": 1},
+    }
+
+
+BODIES = _bodies("acme")
 
 
 def _operations(api):
@@ -31,30 +35,34 @@ def _operations(api):
             yield method.upper(), path
 
 
-def test_a_partner_reaches_nothing_of_another_partner_on_any_endpoint(api):
-    """Brio's key, aimed at Acme's order and product on every path of the OpenAPI document: a 404 or 422 that
-    names nothing of Acme's beyond what was sent, and lists without Acme's orders."""
-    order = api.order(api.acme, quantity=1)
-    api.client.post("/api/v1/orders", headers=api.acme, json=BODIES["/api/v1/orders"] | {"quantity": 0})
+@pytest.mark.parametrize(("owner", "intruder"), [("acme", "brio"), ("brio", "acme")])
+def test_a_partner_reaches_nothing_of_another_partner_on_any_endpoint(api, owner, intruder):
+    """One partner's key, aimed at the other's order and product on every path of the OpenAPI document: a 404
+    or 422 that names nothing of the other's beyond what was sent, and lists without the other's orders."""
+    customer, product = TENANTS[owner]
+    bodies = _bodies(owner)
+    theirs, mine = getattr(api, owner), getattr(api, intruder)
+    order = api.order(theirs, customer=customer, product=product)
+    api.client.post("/api/v1/orders", headers=theirs, json=bodies["/api/v1/orders"] | {"quantity": 0})
     walked = set()
     for method, path in _operations(api):
-        url = path.replace("{order_id}", order["id"]).replace("{product_id}", "acme-scooter")
-        answer = api.client.request(method, url, headers=api.brio, json=BODIES.get(path))
+        url = path.replace("{order_id}", order["id"]).replace("{product_id}", product)
+        answer = api.client.request(method, url, headers=mine, json=bodies.get(path))
         walked.add((method, path))
         if "{" in path or method == "POST":
             assert answer.status_code in (404, 422), (method, path, answer.status_code)
         else:
             assert answer.status_code == 200, (method, path, answer.text)
-        if path.endswith("/rejected-orders"):  # brio's own rejects only, whatever brio sent
-            assert all("/brio/" in r["source"] for r in answer.json()["items"])
+        if path.endswith("/rejected-orders"):  # the intruder's own rejects only, whatever it sent
+            assert all(f"/{intruder}/" in r["source"] for r in answer.json()["items"])
             continue
         text = answer.text
         assert order["id"] not in text or answer.status_code == 404 and "no order" in text
-        assert "acme-shop" not in text
-        assert '"tenant":"acme"' not in text.replace(" ", "")
+        assert customer not in text
+        assert f'"tenant":"{owner}"' not in text.replace(" ", "")
     assert len(walked) >= 11
-    after = api.client.get(f"/api/v1/orders/{order['id']}", headers=api.acme).json()
-    assert after["state"] == "promised"  # brio's cancel and step did nothing
+    after = api.client.get(f"/api/v1/orders/{order['id']}", headers=theirs).json()
+    assert after["state"] == "promised"  # the intruder's cancel and step did nothing
 
 
 def test_the_owners_keys_see_every_tenant(api):
