@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from factoryos.api.schemas import Error
-from factoryos.services.order_desk import desk
+from factoryos.services.order_desk import NotFound, desk
 from factoryos.services.tenants import Caller, find_key
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `factoryos tenants key TENANT`.")
@@ -34,10 +34,12 @@ def caller(
     key = find_key(database, credentials.credentials) if credentials else None
     if key is None:
         raise HTTPException(401, "a valid API key is needed: Authorization: Bearer KEY", {"WWW-Authenticate": "Bearer"})
-    plant = desk(database, key.site).plant
-    tenant = plant.tenants.get(key.tenant)
+    try:
+        tenant = desk(database, key.site).plant.tenants.get(key.tenant)
+    except NotFound:
+        tenant = None
     if tenant is None:
-        raise HTTPException(401, "the key's tenant is no longer in the plant", {"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, "the key's tenant is no longer in a loaded plant", {"WWW-Authenticate": "Bearer"})
     wait = request.app.state.buckets.take(key.id)
     if wait:
         raise HTTPException(
@@ -58,6 +60,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Error, "description": "No API key, or not a live one."},
     413: {"model": Error, "description": "The request body is too large."},
     429: {"model": Error, "description": "Too many requests for this key; see Retry-After."},
+    503: {"model": Error, "description": "The database cannot be reached."},
 }
 """Answers any authenticated route can give."""
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Error, "description": "No such thing this key may see."}}
