@@ -48,7 +48,7 @@ def batched(problem: Problem, rank: Sequence[float] | None = None) -> Batched | 
         return None
     ops, jobs = problem.operations, problem.jobs
     order = rank if rank is not None else [(_due(job), job.release, j) for j, job in enumerate(jobs)]
-    alike: dict[tuple, list[int]] = {}
+    alike: dict[tuple[object, ...], list[int]] = {}
     for op in sorted(
         (op for op, o in enumerate(ops) if o.batch is not None and problem.batch_sizes[o.batch] > 1),
         key=lambda op: (order[ops[op].job], op),
@@ -57,8 +57,8 @@ def batched(problem: Problem, rank: Sequence[float] | None = None) -> Batched | 
         alike.setdefault((o.batch, o.modes, o.setup_group, o.interruptible, o.frozen), []).append(op)
     leader = list(range(len(ops)))
     groups: dict[int, tuple[int, ...]] = {}
-    for (kind, *_), members in alike.items():
-        size = problem.batch_sizes[kind]
+    for members in alike.values():
+        size = problem.batch_sizes[ops[members[0]].batch or 0]
         for first in range(0, len(members), size):
             group = tuple(members[first : first + size])
             groups[group[0]] = group

@@ -48,16 +48,6 @@ class Node:
     lot: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """What a problem operation is on the floor."""
-
-    work_order: str
-    production_order: str
-    operation: str
-    serial: str | None
-
-
 @dataclass(frozen=True)
 class PlantProblem:
     """The core's problem plus what maps it back: the work unit of each machine and, kept as compact arrays
@@ -71,14 +61,6 @@ class PlantProblem:
     production_orders: tuple[ProductionOrder, ...]
     job_orders: array[int]
     steps: array[int]
-
-    def line(self, op: int) -> Line:
-        """What operation `op` is on the floor."""
-        job = self.problem.operations[op].job
-        order = self.production_orders[self.job_orders[job]]
-        work_order = order.work_orders[self.steps[op]]
-        name = self.problem.jobs[job].name
-        return Line(work_order.id, order.id, work_order.operation, None if name == order.id else name)
 
 
 def structure(plant: Plant, material: str, configuration: Mapping[str, str]) -> tuple[Node, ...]:
