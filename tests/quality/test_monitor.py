@@ -43,11 +43,12 @@ def test_smoothed_dynamic_pca_detects_the_drift_far_more_often_than_pca(verdicts
 
 
 def test_contributions_name_the_drifting_sensor(verdicts):
-    """Late in the drift, the coolant temperature is the sensor most to blame for most alarms."""
+    """Late in the drift, the coolant temperature is one of the two sensors most to blame in most alarms (the
+    other, when it is not first, is the spindle temperature it is correlated with)."""
     _, drifting = verdicts["ewma-dpca"]
-    late = [sensors[0][0] for row, sensors in drifting.contributions if row >= 600]
+    late = [[name for name, _ in sensors[:2]] for row, sensors in drifting.contributions if row >= 600]
     assert late
-    assert late.count("coolant_temp") / len(late) > 0.5
+    assert sum("coolant_temp" in top for top in late) / len(late) > 0.8
     for _, sensors in drifting.contributions:
         shares = [share for _, share in sensors]
         assert shares == sorted(shares, reverse=True)

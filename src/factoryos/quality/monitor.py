@@ -117,7 +117,7 @@ def fit(
     train: np.ndarray,
     sensors: tuple[str, ...],
     method: str = "pca",
-    variance: float = 0.99,
+    variance: float = 0.95,
     false_alarm: float = 0.005,
     holdout: float = 0.3,
 ) -> Monitor:
