@@ -88,3 +88,22 @@ def test_piped_output_keeps_long_lines_whole(tmp_path):
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.strip().splitlines()) == 1
     assert str(deep) in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("plant", "show"),
+        ("orders", "list"),
+        ("orders", "rejected"),
+        ("iot", "dead-letters"),
+        ("iot", "stats"),
+        ("oee", "--ideal-cycle", "60"),
+        ("tenants", "list"),
+    ],
+)
+def test_no_read_only_command_creates_a_database(tmp_path, command):
+    url = f"sqlite:///{tmp_path / 'never.db'}"
+    line = one_line_error(factoryos(*command, "--db", url, cwd=tmp_path))
+    assert "no such database" in line
+    assert not list(tmp_path.glob("never.db*"))

@@ -122,7 +122,7 @@ def oee(
     if start >= end:
         raise FactoryosError("--from must be before --to")
     shift_times = _shifts(shifts) if by == "shift" else ()
-    figures = stored_oee(open_store(db), start, end, _cycles(ideal_cycle, plant), by, shift_times, line)
+    figures = stored_oee(open_store(db, create=False), start, end, _cycles(ideal_cycle, plant), by, shift_times, line)
     if as_json:
         print(json.dumps([f.as_dict() for f in figures.values()], indent=2))
         return
@@ -166,7 +166,7 @@ def dead_letters(
     """What the ingesters rejected, with the reason and the raw payload."""
     from factoryos.services.ingest import dead_letters as rejected
 
-    letters = rejected(open_store(db), channel, limit)
+    letters = rejected(open_store(db, create=False), channel, limit)
     if as_json:
         shown = [d | {"received_at": d["received_at"].isoformat(), "raw": d["raw"].hex()} for d in letters]
         print(json.dumps(shown, indent=2))
