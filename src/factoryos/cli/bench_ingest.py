@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from factoryos.bench.ingest import ingest_benchmark
 from factoryos.cli.common import DbOption, console, open_store
 
 
@@ -20,6 +19,8 @@ def ingest(
     db: DbOption = None,
 ) -> None:
     """Publish N QoS 1 messages and ingest them into the store; compare with a bare paho pair."""
+    from factoryos.bench.ingest import ingest_benchmark
+
     figures = ingest_benchmark(broker, messages, sparkplug, open_store(db), keep=keep)
     if as_json:
         print(json.dumps(figures))
