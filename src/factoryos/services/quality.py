@@ -22,6 +22,8 @@ def read_sensor_table(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
         raise FactoryosError(f"{path}: cannot read: {error.strerror or error}") from error
     except UnicodeDecodeError as error:
         raise FactoryosError(f"{path}: not a UTF-8 text file") from error
+    except csv.Error as error:
+        raise FactoryosError(f"{path}: not a readable CSV: {error}") from error
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise FactoryosError(f"{path}: empty; expected a header row of sensor names and one sample per row")
