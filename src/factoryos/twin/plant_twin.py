@@ -105,6 +105,30 @@ class UnitPlan:
     stock_needs: dict[str, float] = field(default_factory=dict)
 
 
+class DisjointSets:
+    """Items joined into groups (union-find with path halving); groups come out in the items' order."""
+
+    def __init__(self, items: Iterable[str]) -> None:
+        self.parent = {item: item for item in items}
+
+    def root(self, item: str) -> str:
+        parent = self.parent
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    def join(self, items: list[str]) -> None:
+        for item in items[1:]:
+            self.parent[self.root(item)] = self.root(items[0])
+
+    def groups(self) -> list[list[str]]:
+        groups: dict[str, list[str]] = {}
+        for item in self.parent:
+            groups.setdefault(self.root(item), []).append(item)
+        return list(groups.values())
+
+
 class PlantTwin:
     """A plant file on a floor: its pools, routes, equipment, stock and releases."""
 
@@ -139,16 +163,38 @@ class PlantTwin:
 
     def _pools(self) -> dict[str, Pool]:
         """Union the work units that can do the same operation; each group becomes one pool."""
-        parent = {u: u for u in self.units}
+        groups, batch = self._unit_groups()
+        pools: dict[str, Pool] = {}
+        for members in groups:
+            pool = self._pool(members, pools)
+            pool.batch_size = next((batch[u] for u in members if u in batch), None)
+            pools[pool.name] = pool
+        return pools
 
-        def root(u: str) -> str:
-            while parent[u] != u:
-                parent[u] = parent[parent[u]]
-                u = parent[u]
-            return u
-
+    def _unit_groups(self) -> tuple[list[list[str]], dict[str, int]]:
+        """The groups of work units that share an inbox (those that can do one operation on one line, and a
+        single-product paced line's positions), and the batch size of each batch unit."""
+        sets = DisjointSets(self.units)
         batch: dict[str, int] = {}
         users: dict[str, set[str]] = {}
+        for material, op, eligible in self._operations_and_units():
+            for group in self._per_line(eligible):
+                sets.join(group)
+            for u in eligible:
+                users.setdefault(self.units[u][1], set()).add(material)
+            if op.batch_size:
+                batch.update((u, op.batch_size) for u in eligible)
+        self.paced_lines = {
+            wc_id
+            for wc_id, (_, wc) in self.work_centers.items()
+            if wc.kind == "paced-line" and len(users.get(wc_id, ())) == 1
+        }
+        for wc_id in self.paced_lines:
+            sets.join(list(self.work_centers[wc_id][1].work_units))
+        return sets.groups(), batch
+
+    def _operations_and_units(self) -> Iterable[tuple[str, RoutingOperation, list[str]]]:
+        """Every routing operation with the work units that can do it; none is a plant error."""
         for material, routing in self.plant.routings.items():
             for k, op in enumerate(routing.operations):
                 eligible = self.plant.eligible_units(op)
@@ -157,41 +203,22 @@ class PlantTwin:
                         f"routings.{material}.operations[{k}] ({op.id}): no work unit can do capability "
                         f"{op.capability!r}"
                     )
-                for group in self._per_line(eligible):
-                    for u in group[1:]:
-                        parent[root(u)] = root(group[0])
-                for u in eligible:
-                    users.setdefault(self.units[u][1], set()).add(material)
-                if op.batch_size:
-                    batch.update((u, op.batch_size) for u in eligible)
-        self.paced_lines = {
-            wc_id
-            for wc_id, (_, wc) in self.work_centers.items()
-            if wc.kind == "paced-line" and len(users.get(wc_id, ())) == 1
-        }
-        for wc_id in self.paced_lines:
-            units = list(self.work_centers[wc_id][1].work_units)
-            for u in units[1:]:
-                parent[root(u)] = root(units[0])
-        groups: dict[str, list[str]] = {}
-        for u in self.units:
-            groups.setdefault(root(u), []).append(u)
-        pools = {}
-        for members in groups.values():
-            wcs = sorted({self.units[u][1] for u in members})
-            area = self.units[members[0]][0]
-            paced = next((self.work_centers[w][1] for w in wcs if w in self.paced_lines), None)
-            name = wcs[0] if paced is not None or len(wcs) > 1 else f"{wcs[0]}:{members[0]}"
-            if paced is None and all(len(self.work_centers[w][1].work_units) == len(members) for w in wcs):
-                name = "+".join(wcs)
-            if name in pools:  # two groups of units over the same work centers
-                name = f"{name}:{members[0]}"
-            capacity = max(self.work_centers[w][1].buffer_capacity for w in wcs)
-            pool = Pool(name, members, wcs, area, paced)
-            pool.inbox = self.floor.buffer(f"{name}/inbox", capacity if capacity > 0 else math.inf)
-            pool.batch_size = next((batch[u] for u in members if u in batch), None)
-            pools[name] = pool
-        return pools
+                yield material, op, eligible
+
+    def _pool(self, members: list[str], named: dict[str, Pool]) -> Pool:
+        """The pool of a group of units, named for its work centers (and a unit where that is ambiguous)."""
+        wcs = sorted({self.units[u][1] for u in members})
+        area = self.units[members[0]][0]
+        paced = next((self.work_centers[w][1] for w in wcs if w in self.paced_lines), None)
+        name = wcs[0] if paced is not None or len(wcs) > 1 else f"{wcs[0]}:{members[0]}"
+        if paced is None and all(len(self.work_centers[w][1].work_units) == len(members) for w in wcs):
+            name = "+".join(wcs)
+        if name in named:  # two groups of units over the same work centers
+            name = f"{name}:{members[0]}"
+        capacity = max(self.work_centers[w][1].buffer_capacity for w in wcs)
+        pool = Pool(name, members, wcs, area, paced)
+        pool.inbox = self.floor.buffer(f"{name}/inbox", capacity if capacity > 0 else math.inf)
+        return pool
 
     def _replicas(self) -> dict[str, int]:
         """Work centers that are one of several identical ones (same kind, takt and equipment classes in
@@ -244,30 +271,45 @@ class PlantTwin:
         plan = UnitPlan(route=())
         steps: list[Step] = []
         capabilities: list[str] = []
-        for material in reversed(spine):
-            kits: list[tuple[str, int]] = []
-            needs: dict[str, float] = {}
-            nxt = spine[spine.index(material) + 1] if spine.index(material) + 1 < len(spine) else None
-            for line in bom_lines(self.plant, material, configuration):
-                if line.component == nxt:
-                    continue
-                quantity = line.quantity / (1 - line.scrap)
-                if line.component in self.stocked:
-                    needs[line.component] = needs.get(line.component, 0.0) + quantity
-                elif self._made_per_unit(line.component):
-                    kits.append((line.component, max(1, round(line.quantity))))
-            if kits or needs:
-                join = self._join(material)
-                steps.append(Step(join, PASS))
-                capabilities.append("")
-                plan.joins.append((join, len(kits), needs))
-                for name, value in needs.items():
-                    plan.stock_needs[name] = plan.stock_needs.get(name, 0.0) + value
-                for kit, quantity in kits:
-                    self._add_kit(kit, quantity, configuration, join, plan)
+        for depth in range(len(spine) - 1, -1, -1):
+            material = spine[depth]
+            nxt = spine[depth + 1] if depth + 1 < len(spine) else None
+            self._add_inputs(material, nxt, configuration, plan, steps, capabilities)
             self._add_ops(steps, capabilities, material, 1, configuration, plan.load)
         plan.route = self._with_rework(steps, capabilities)
         return plan
+
+    def _add_inputs(
+        self,
+        material: str,
+        nxt: str | None,
+        configuration: dict[str, str],
+        plan: UnitPlan,
+        steps: list[Step],
+        capabilities: list[str],
+    ) -> None:
+        """Before a material's operations, a join that waits for its kits (made per unit beside the spine) and
+        draws its stocked components; `nxt` is the spine's own component, which arrives on the route."""
+        kits: list[tuple[str, int]] = []
+        needs: dict[str, float] = {}
+        for line in bom_lines(self.plant, material, configuration):
+            if line.component == nxt:
+                continue
+            quantity = line.quantity / (1 - line.scrap)
+            if line.component in self.stocked:
+                needs[line.component] = needs.get(line.component, 0.0) + quantity
+            elif self._made_per_unit(line.component):
+                kits.append((line.component, max(1, round(line.quantity))))
+        if not kits and not needs:
+            return
+        join = self._join(material)
+        steps.append(Step(join, PASS))
+        capabilities.append("")
+        plan.joins.append((join, len(kits), needs))
+        for name, value in needs.items():
+            plan.stock_needs[name] = plan.stock_needs.get(name, 0.0) + value
+        for kit, quantity in kits:
+            self._add_kit(kit, quantity, configuration, join, plan)
 
     def _spine_child(self, material: str, configuration: dict[str, str]) -> str | None:
         for line in bom_lines(self.plant, material, configuration):
@@ -514,13 +556,23 @@ class PlantTwin:
     ) -> None:
         """Create the equipment, crews and stock. `stock_per_day` is the expected daily use of each stocked
         component (sets reorder points); `epoch_offset(datetime)` places planned maintenance in sim time."""
-        floor = self.floor
-        plant = self.plant
         for wc_id in self.work_centers:
             run = staffing[wc_id]
             if run.operators > 0:  # paid for its shifts; a station works when it is on and has a team from it
                 stations = run.stations or len(self.work_centers[wc_id][1].work_units)
-                floor.crew(wc_id, run.operators, run.calendar or always(), stations)
+                self.floor.crew(wc_id, run.operators, run.calendar or always(), stations)
+        self._build_stock(stock_per_day)
+        maintenance = self._maintenance(horizon, epoch_offset)
+        peers: dict[str, Any] = {}
+        for pool in self.pools.values():
+            if pool.paced is not None:
+                self._build_paced_line(pool, staffing[pool.work_centers[0]], maintenance)
+            else:
+                for unit in pool.units:
+                    self._build_station(pool, unit, staffing, maintenance, peers)
+
+    def _build_stock(self, stock_per_day: dict[str, float]) -> None:
+        """The supermarket of stocked components, each with its lot size, reorder point and lot route."""
         policies, initial = {}, {}
         for k, material in enumerate(sorted(self.stocked)):
             per_day = stock_per_day.get(material, 0.0)
@@ -528,58 +580,64 @@ class PlantTwin:
             reorder = per_day * defaults.STOCK_COVER_DAYS
             policies[material] = LotPolicy(lot, reorder, functools.partial(self._lot_route, material))
             initial[material] = reorder + lot * (k + 1) / len(self.stocked)  # staggered, so reorders spread out
-        self.supermarket = Supermarket(floor.env, f"{plant.site.id}/supermarket", policies, initial)
+        self.supermarket = Supermarket(self.floor.env, f"{self.plant.site.id}/supermarket", policies, initial)
         for join in self.joins.values():
             join.supermarket = self.supermarket
         for material, policy in policies.items():
             self._lot_route(material, policy.lot_size)
-        maintenance = self._maintenance(horizon, epoch_offset)
-        peers: dict[str, Any] = {}
-        for pool in self.pools.values():
-            wc_id = pool.work_centers[0]
-            run = staffing[wc_id]
-            if pool.paced is not None:
-                wc = pool.paced
-                floor.paced_line(
-                    f"{plant.site.id}/{pool.area}/{wc_id}",
-                    pool.inbox,  # type: ignore[arg-type]
-                    positions=len(pool.units),
-                    takt=run.takt or wc.takt_seconds,  # type: ignore[arg-type]
-                    design_takt=wc.takt_seconds,
-                    reliability=self._line_reliability(pool.units),
-                    calendar=run.calendar,
-                    maintenance=maintenance.get(wc_id),
-                    has_work=self.busy_pools is None or pool.name in self.busy_pools,
-                )
-                continue
-            for unit in pool.units:
-                _, unit_wc, wu = self.units[unit]
-                run = staffing[unit_wc]
-                dispatch = (
-                    Dispatch(unit, self.schedule, peers, pool.inbox)
-                    if pool.restricted or pool.changeovers or self.schedule
-                    else None
-                )
-                options: dict[str, Any] = dict(
-                    path=plant.equipment_path(unit),
-                    reliability=self._reliability(wu.mtbf_hours, wu.mttr_hours),
-                    calendar=run.calendar,
-                    maintenance=maintenance.get(unit) or maintenance.get(unit_wc),
-                    pick=dispatch,
-                    sensor=self._sensor(wu.equipment_class),
-                    speed=wu.speed_factor * self._pace(unit_wc, run),
-                    crew=floor.crews.get(unit_wc),
-                    has_work=self.busy_pools is None or pool.name in self.busy_pools,
-                )
-                name = plant.equipment_path(unit)
-                station: Equipment
-                if pool.batch_size:
-                    station = floor.batch_station(name, pool.inbox, pool.batch_size, **options)  # type: ignore[arg-type]
-                else:
-                    station = floor.station(name, pool.inbox, **options)  # type: ignore[arg-type]
-                peers[unit] = station
-                if dispatch is not None:
-                    dispatch.equipment = station
+
+    def _build_paced_line(self, pool: Pool, run: Staffing, maintenance: dict[str, Maintenance]) -> None:
+        wc_id, wc = pool.work_centers[0], pool.paced
+        assert wc is not None
+        self.floor.paced_line(
+            f"{self.plant.site.id}/{pool.area}/{wc_id}",
+            pool.inbox,  # type: ignore[arg-type]
+            positions=len(pool.units),
+            takt=run.takt or wc.takt_seconds,  # type: ignore[arg-type]
+            design_takt=wc.takt_seconds,
+            reliability=self._line_reliability(pool.units),
+            calendar=run.calendar,
+            maintenance=maintenance.get(wc_id),
+            has_work=self.busy_pools is None or pool.name in self.busy_pools,
+        )
+
+    def _build_station(
+        self,
+        pool: Pool,
+        unit: str,
+        staffing: dict[str, Staffing],
+        maintenance: dict[str, Maintenance],
+        peers: dict[str, Any],
+    ) -> None:
+        """One work unit of a pool as a station (or a batch station), dispatching from the pool's inbox."""
+        floor, plant = self.floor, self.plant
+        _, unit_wc, wu = self.units[unit]
+        run = staffing[unit_wc]
+        dispatch = (
+            Dispatch(unit, self.schedule, peers, pool.inbox)
+            if pool.restricted or pool.changeovers or self.schedule
+            else None
+        )
+        options: dict[str, Any] = dict(
+            path=plant.equipment_path(unit),
+            reliability=self._reliability(wu.mtbf_hours, wu.mttr_hours),
+            calendar=run.calendar,
+            maintenance=maintenance.get(unit) or maintenance.get(unit_wc),
+            pick=dispatch,
+            sensor=self._sensor(wu.equipment_class),
+            speed=wu.speed_factor * self._pace(unit_wc, run),
+            crew=floor.crews.get(unit_wc),
+            has_work=self.busy_pools is None or pool.name in self.busy_pools,
+        )
+        name = plant.equipment_path(unit)
+        station: Equipment
+        if pool.batch_size:
+            station = floor.batch_station(name, pool.inbox, pool.batch_size, **options)  # type: ignore[arg-type]
+        else:
+            station = floor.station(name, pool.inbox, **options)  # type: ignore[arg-type]
+        peers[unit] = station
+        if dispatch is not None:
+            dispatch.equipment = station
 
     def _pace(self, wc_id: str, run: Staffing) -> float:
         """A paced line run as its stations, at a takt longer than designed, has smaller teams that take
@@ -783,33 +841,54 @@ class Dispatch:
         self.equipment: Any = None  # set once the station exists: its setup decides "no changeover"
 
     def __call__(self, items: Any) -> int:
+        return self._as_scheduled(items) if self.schedule is not None else self._by_setup(items)
+
+    def _by_setup(self, items: Any) -> int:
+        """Without a schedule: the first part this unit may do that needs no changeover, looking ahead
+        `LOOKAHEAD` parts, else the first it may do."""
         unit = self.unit
-        schedule = self.schedule
         current = self.equipment.setup_group if self.equipment is not None else None
+        fallback = -1
+        for i, part in enumerate(items):
+            op = part.route[part.step].op
+            if op.units is not None and unit not in op.units:
+                continue
+            if fallback < 0:
+                fallback = i
+            if op.changeover is None or current is None or op.setup_group == current:
+                return i
+            if i >= self.LOOKAHEAD:
+                break
+        return fallback
+
+    def _as_scheduled(self, items: Any) -> int:
+        """With a schedule: this unit's next part by its rank; else a part the schedule gave nobody free (a
+        held-up peer's, or none); else, while the inbox blocks its upstream, a busy peer's part."""
+        unit, schedule = self.unit, self.schedule
+        assert schedule is not None
         fallback, best, best_rank, busy_peers = -1, -1, math.inf, -1
         for i, part in enumerate(items):
             op = part.route[part.step].op
             if op.units is not None and unit not in op.units:
                 continue
-            if schedule is not None:
-                assigned = schedule.get((part.parent or part.serial, op.name))
-                peer = self.peers.get(assigned[0]) if assigned is not None else None
-                if assigned is not None and (assigned[0] == unit or (peer is not None and not peer.held_up)):
-                    if assigned[0] == unit:
-                        if assigned[1] < best_rank:
-                            best, best_rank = i, assigned[1]
-                    elif busy_peers < 0:
-                        busy_peers = i
-                    continue
-            if fallback < 0:
-                fallback = i
-            if schedule is None:
-                if op.changeover is None or current is None or op.setup_group == current:
-                    return i
-                if i >= self.LOOKAHEAD:
-                    break
+            assigned = schedule.get((part.parent or part.serial, op.name))
+            if assigned is None or not self._free_to_take(assigned[0]):
+                if fallback < 0:
+                    fallback = i
+            elif assigned[0] == unit:
+                if assigned[1] < best_rank:
+                    best, best_rank = i, assigned[1]
+            elif busy_peers < 0:
+                busy_peers = i
         if best >= 0:
             return best
         if fallback >= 0:
             return fallback
         return busy_peers if self.inbox is not None and self.inbox.blocking else -1
+
+    def _free_to_take(self, assigned: str) -> bool:
+        """Whether a part scheduled on `assigned` waits for it: it is this unit, or a peer that is not held up."""
+        if assigned == self.unit:
+            return True
+        peer = self.peers.get(assigned)
+        return peer is not None and not peer.held_up
