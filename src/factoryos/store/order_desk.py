@@ -39,7 +39,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.store.db import Base, transaction
 from factoryos.store.events import record_dead_letter
-from factoryos.store.orders import ORDER_CHANNEL
+from factoryos.store.orders import ORDER_CHANNEL, as_order, order_row
 from factoryos.store.tables import CustomerOrderRecord, DeadLetter, PlantRecord, UtcDateTime
 
 
@@ -129,22 +129,6 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def as_order(record: CustomerOrderRecord) -> CustomerOrder:
-    return CustomerOrder(
-        id=record.id,
-        site=record.site,
-        tenant=record.tenant,
-        customer=record.customer,
-        product=record.product,
-        configuration=dict(record.configuration),
-        quantity=record.quantity,
-        ordered_at=_aware(record.ordered_at),
-        due_date=record.due_date,
-        state=CustomerOrderState(record.state),
-        promised_date=record.promised_date,
-    )
-
-
 @contextmanager
 def writing(engine: Engine, lock: str | None = None) -> Iterator[Session]:
     """A transaction that holds the write lock for `lock` (a work center, say) until it ends, so that two
@@ -166,22 +150,7 @@ def plant_fingerprint(engine: Engine, site: str) -> str | None:
 
 def add_order(session: Session, order: CustomerOrder, changes: Sequence[OrderChange]) -> None:
     """Store a new order and its first changes of state (two statements, whatever the number of changes)."""
-    session.execute(
-        CustomerOrderRecord.__table__.insert(),
-        {
-            "id": order.id,
-            "site": order.site,
-            "tenant": order.tenant,
-            "customer": order.customer,
-            "product": order.product,
-            "configuration": order.configuration,
-            "quantity": order.quantity,
-            "ordered_at": order.ordered_at.astimezone(UTC),
-            "due_date": order.due_date,
-            "promised_date": order.promised_date,
-            "state": order.state.value,
-        },
-    )
+    session.execute(CustomerOrderRecord.__table__.insert(), order_row(order))
     session.execute(
         OrderChangeRecord.__table__.insert(),
         [

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
@@ -20,7 +21,8 @@ from factoryos.store.tables import CustomerOrderRecord, DeadLetter
 ORDER_CHANNEL = "orders"
 
 
-def _row(order: CustomerOrder) -> dict:
+def order_row(order: CustomerOrder) -> dict[str, Any]:
+    """An order as a row of the customer orders table (its order time in UTC)."""
     return dict(
         id=order.id,
         site=order.site,
@@ -29,14 +31,15 @@ def _row(order: CustomerOrder) -> dict:
         product=order.product,
         configuration=order.configuration,
         quantity=order.quantity,
-        ordered_at=order.ordered_at,
+        ordered_at=order.ordered_at.astimezone(UTC),
         due_date=order.due_date,
         promised_date=order.promised_date,
         state=order.state.value,
     )
 
 
-def _order(record: CustomerOrderRecord) -> CustomerOrder:
+def as_order(record: CustomerOrderRecord) -> CustomerOrder:
+    """A stored order (its order time read back as UTC where the database kept no zone)."""
     ordered_at = record.ordered_at if record.ordered_at.tzinfo else record.ordered_at.replace(tzinfo=UTC)
     return CustomerOrder(
         id=record.id,
@@ -54,7 +57,7 @@ def _order(record: CustomerOrderRecord) -> CustomerOrder:
 
 
 def save_orders(engine: Engine, orders: Iterable[CustomerOrder]) -> int:
-    rows = [_row(o) for o in orders]
+    rows = [order_row(o) for o in orders]
     if rows:
         with transaction(engine) as session:
             session.execute(insert(CustomerOrderRecord), rows)
@@ -112,7 +115,7 @@ def import_orders(engine: Engine, received: Sequence[Received]) -> ImportOutcome
     with transaction(engine) as session:
         lock_for_writing(session, CustomerOrderRecord.__tablename__)
         stored = {
-            record.id: _order(record)
+            record.id: as_order(record)
             for start in range(0, len(ids), 500)
             for record in session.scalars(
                 select(CustomerOrderRecord).where(CustomerOrderRecord.id.in_(ids[start : start + 500]))
@@ -130,7 +133,7 @@ def import_orders(engine: Engine, received: Sequence[Received]) -> ImportOutcome
             else:
                 rejects.append(Received(item.source, item.raw, None, f"order id {item.order.id!r} is already taken"))
         if outcome.added:
-            session.execute(insert(CustomerOrderRecord), [_row(r.order) for r in outcome.added if r.order])
+            session.execute(insert(CustomerOrderRecord), [order_row(r.order) for r in outcome.added if r.order])
         kept = _kept_rejects(session, {r.source for r in rejects})
         for reject in rejects:
             if (reject.source, reject.raw) in kept:
@@ -166,7 +169,7 @@ def content_keys(engine: Engine, site: str, start: datetime, end: datetime) -> C
         CustomerOrderRecord.ordered_at < end,
     )
     with Session(engine) as session:
-        return content_counts(_order(r) for r in session.scalars(query))
+        return content_counts(as_order(r) for r in session.scalars(query))
 
 
 def list_orders(
@@ -189,7 +192,7 @@ def list_orders(
     if limit is not None:
         query = query.limit(limit)
     with Session(engine) as session:
-        return [_order(r) for r in session.scalars(query)]
+        return [as_order(r) for r in session.scalars(query)]
 
 
 def reject_order(session: Session, source: str, reason: str, raw: bytes) -> None:
