@@ -17,7 +17,11 @@ def solve_instances(
     files: Sequence[Path], time_limit: float, workers: int
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """For each instance file: its figures (makespan, seconds, feasible, method, optimal) and its solution
-    (every operation's machine, numbered as in the file, start and end)."""
+    (every operation's machine, numbered as in the file, start and end). The tabu search is compiled (or
+    loaded from Numba's cache) first, so that no instance's seconds include it."""
+    from factoryos.scheduling import tabu
+
+    tabu.prepare()
     for path in files:
         problem = read_instance(path)
         started = time.monotonic()
