@@ -7,6 +7,7 @@ a laptop with the services installed and in CI.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -44,6 +45,32 @@ def _fresh_postgres_database():
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin.url.set(database=name)
     return admin, name, url
+
+
+def _at_once(call, times: int = 2) -> list[object]:
+    """Run `call` in `times` threads released together; what each returned, or the exception it raised."""
+    barrier = threading.Barrier(times)
+    outcomes: list[object] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(call())
+        except Exception as error:  # noqa: BLE001  (the test reports whatever went wrong)
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.fixture
+def at_once():
+    """Run a call in several threads at the same moment (two writers racing), collecting the outcomes."""
+    return _at_once
 
 
 @pytest.fixture

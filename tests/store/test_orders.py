@@ -4,7 +4,6 @@ ones whose text a PostgreSQL text column cannot hold; the longest names and ids 
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 from factoryos.model.validate import load_plant
@@ -64,25 +63,11 @@ def test_the_longest_names_and_ids_the_plant_file_allows_fit_the_database(engine
     assert read_plant(engine) == long
 
 
-def test_two_imports_at_once_store_each_order_and_reject_once(engine, tmp_path):
+def test_two_imports_at_once_store_each_order_and_reject_once(engine, tmp_path, at_once):
     store_plant(engine, load_plant(MINI), "mini.yaml")
     path = tmp_path / "orders.jsonl"
     path.write_bytes(b"\n".join([line(id=f"WEB-{n}") for n in range(50)] + [b"{broken"]))
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            outcomes.append(import_order_file(engine, path))
-        except Exception as error:  # noqa: BLE001  (the test reports whatever went wrong)
-            outcomes.append(error)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(lambda: import_order_file(engine, path))
     assert all(not isinstance(o, Exception) for o in outcomes), outcomes
     assert sorted(len(o.added) for o in outcomes) == [0, 50]
     assert len(list_orders(engine)) == 50

@@ -1,4 +1,3 @@
-import threading
 from collections import Counter
 from datetime import date
 
@@ -114,23 +113,9 @@ def test_two_plants_live_side_by_side(engine, ev_plant, appliance_plant):
         read_plant(engine, "nowhere")
 
 
-def test_two_loads_at_once_both_finish_and_store_the_plant_once(engine, ev_plant):
+def test_two_loads_at_once_both_finish_and_store_the_plant_once(engine, ev_plant, at_once):
     """The second load waits for the first, then finds nothing to change (it raced to insert the plant)."""
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def load() -> None:
-        barrier.wait()
-        try:
-            outcomes.append(store_plant(engine, ev_plant, "ev.yaml"))
-        except Exception as error:  # noqa: BLE001  (the test reports whatever went wrong)
-            outcomes.append(error)
-
-    threads = [threading.Thread(target=load) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(lambda: store_plant(engine, ev_plant, "ev.yaml"))
     assert all(not isinstance(o, Exception) for o in outcomes), outcomes
     assert sorted(o.changed for o in outcomes) == [False, True]
     assert read_plant(engine) == ev_plant

@@ -17,7 +17,8 @@ from tests.twin.small_plants import small_plant
 LOTS = {"kind": "sub-assembly", "source": "make", "lot_size": {"rule": "fixed", "quantity": 100}}
 
 
-def both_ways(plant, scenario: str):
+def run_listening(plant, scenario: str, days: float, warmup_days: float):
+    """Run the plant's twin and keep the state changes and counts it publishes, as OEE reads them."""
     states, counts = [], []
 
     def listen(event) -> None:
@@ -29,8 +30,12 @@ def both_ways(plant, scenario: str):
 
     bus = EventBus(RollingEventStore(keep=10))
     bus.subscribe(listen)
-    run = prepare(plant, scenario, 3, 1, bus=bus, warmup_days=1)
-    metrics = run.floor.run(run.horizon)
+    run = prepare(plant, scenario, days, 1, bus=bus, warmup_days=warmup_days)
+    return run, run.floor.run(run.horizon), states, counts
+
+
+def both_ways(plant, scenario: str):
+    run, metrics, states, counts = run_listening(plant, scenario, 3, 1)
     start = run.epoch + timedelta(seconds=run.floor.warmup)
     end = run.epoch + timedelta(seconds=run.horizon)
     measured = [c for c in counts if c.ts >= start]
@@ -61,19 +66,7 @@ def test_oee_by_day_and_equipment_stays_in_zero_to_one() -> None:
     """A lot's units are counted when it completes, its time spent over the days before: no day reads more
     than all its time as good output."""
     plant = small_plant(materials__plate=LOTS)
-    states, counts = [], []
-
-    def listen(event) -> None:
-        if event.kind == EventKind.STATE:
-            states.append((event.ts, event.equipment, event.payload["state"]))
-        elif event.kind == EventKind.COUNT:
-            p = event.payload
-            counts.append(Counted(event.ts, event.equipment, p["good"], p["scrap"], p["rework"]))
-
-    bus = EventBus(RollingEventStore(keep=10))
-    bus.subscribe(listen)
-    run = prepare(plant, "smart", 4, 1, bus=bus, warmup_days=0)
-    run.floor.run(run.horizon)
+    run, _, states, counts = run_listening(plant, "smart", 4, 0)
     start, end = run.epoch, run.epoch + timedelta(seconds=run.horizon)
     intervals = state_intervals(states, start, end)
     cycles = ideal_cycle_times(plant)

@@ -1,17 +1,25 @@
-"""Writers that read before they write (a plant load, an order import) run one at a time."""
+"""Writers that read before they write (a plant load, an order import, booking a line's capacity) run one at
+a time."""
 
 from __future__ import annotations
+
+import hashlib
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 
-def lock_for_writing(session: Session, table: str) -> None:
+def lock_for_writing(session: Session, table: str | None = None, key: str | None = None) -> None:
     """At the start of a transaction: on SQLite take the database's write lock now (not at the first write,
-    after the reads); on PostgreSQL lock `table` against other writers while readers go on. A second writer
-    waits, then reads what the first committed."""
+    after the reads); on PostgreSQL lock `table` against other writers while readers go on, and take the
+    transaction's advisory lock on `key` (a work center, say). A second writer waits, then reads what the
+    first committed."""
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
     elif dialect == "postgresql":
-        session.execute(text(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE'))
+        if table is not None:
+            session.execute(text(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE'))
+        if key is not None:
+            number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+            session.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})

@@ -30,7 +30,6 @@ from sqlalchemy import (
     and_,
     or_,
     select,
-    text,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -39,6 +38,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.store.db import Base, transaction
 from factoryos.store.events import record_dead_letter
+from factoryos.store.locks import lock_for_writing
 from factoryos.store.orders import ORDER_CHANNEL, as_order, order_row
 from factoryos.store.tables import CustomerOrderRecord, DeadLetter, PlantRecord, UtcDateTime
 
@@ -134,11 +134,7 @@ def writing(engine: Engine, lock: str | None = None) -> Iterator[Session]:
     """A transaction that holds the write lock for `lock` (a work center, say) until it ends, so that two
     workers never book the same free capacity."""
     with transaction(engine) as session:
-        if engine.dialect.name == "sqlite":
-            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-        elif lock is not None and engine.dialect.name == "postgresql":
-            number = int.from_bytes(hashlib.sha256(lock.encode()).digest()[:8], "big", signed=True)
-            session.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
+        lock_for_writing(session, key=lock)
         yield session
 
 
