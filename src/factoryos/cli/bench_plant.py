@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import console, err_console
+from factoryos.cli.common import console, err_console, parse_day
 
 
 def plant(
@@ -30,7 +29,7 @@ def plant(
     chosen = tuple(r.strip() for r in rules.split(",") if r.strip()) or RULES
     result = plant_month(
         load_plant(file or example_plant("ev-plant")),
-        start=date.fromisoformat(start),
+        start=parse_day(start),
         units=units,
         seed=seed,
         lead_scale=lead_scale,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -50,6 +51,17 @@ def run(app: typer.Typer) -> None:
         err_console.print("[bold red]database error:[/]", escape(describe(error)), highlight=False)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def parse_day(text: str, option: str = "--start") -> date:
+    """A day given on the command line, or a one-line error naming the option and the format."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise FactoryosError(f"{option} {text!r}: expected a date as YYYY-MM-DD") from None
+    if not 1970 <= day.year <= 2200:
+        raise FactoryosError(f"{option} {text}: the year {day.year} is outside 1970-2200")
+    return day
 
 
 def open_store(db: str | None, create: bool = True) -> Engine:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from factoryos.cli.common import DbOption, console, open_store
+from factoryos.cli.common import DbOption, console, open_store, parse_day
 from factoryos.model.errors import FactoryosError
 
 app = typer.Typer(
@@ -52,7 +51,7 @@ def generate(
     if count is not None or tenant is not None:
         _place_generated(count, seed, tenant, site, db)
         return
-    result = generate_order_stream(open_store(db), days, seed, _parse_day(start) if start else None, site)
+    result = generate_order_stream(open_store(db), days, seed, parse_day(start) if start else None, site)
     units = sum(o.quantity for o in result.orders)
     what = (
         f"{len(result.orders):,} orders ({units:,} units) for {result.site}, {result.start} + {days} days, seed {seed}"
@@ -72,13 +71,6 @@ def _place_generated(count: int | None, seed: int, tenant: str | None, site: str
         raise FactoryosError("--tenant goes with --count N: how many orders to place")
     placed = generate_orders(open_store(db), count, seed, datetime.now(UTC), tenant, site)
     console.print(f"placed {len(placed):,} orders{f' for {tenant}' if tenant else ''}, each promised a date")
-
-
-def _parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise FactoryosError(f"--start: expected a date like 2027-01-04, got {text!r}") from None
 
 
 @app.command("import")

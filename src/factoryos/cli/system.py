@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import DbOption, console, open_store
+from factoryos.cli.common import DbOption, console, open_store, parse_day
 from factoryos.model.errors import FactoryosError
 
 
@@ -19,19 +18,6 @@ def init(db: DbOption = None) -> None:
 
     revision = migrate(make_engine(db))
     console.print(f"database {database_url(db)} is at revision {revision}")
-
-
-def first_demo_day(text: str | None) -> date | None:
-    """`--start` as a date, or a one-line error naming the option and the format."""
-    if text is None:
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise FactoryosError(f"--start {text!r}: expected a date as YYYY-MM-DD") from None
-    if not 1970 <= day.year <= 2200:
-        raise FactoryosError(f"--start {text}: the year {day.year} is outside 1970-2200")
-    return day
 
 
 def demo(
@@ -52,7 +38,7 @@ def demo(
     from factoryos.services.demo import DemoContext, run_demo
 
     started = time.perf_counter()
-    first_day = first_demo_day(start)
+    first_day = parse_day(start) if start is not None else None
     if days < 1:
         raise FactoryosError(f"--days must be at least 1, got {days}")
     plant_file = plant or example_plant("ev-plant")
