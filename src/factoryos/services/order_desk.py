@@ -33,6 +33,7 @@ from factoryos.services.tenants import Caller
 from factoryos.store import order_desk as desk_store
 from factoryos.store.db import transaction
 from factoryos.store.order_desk import FirstAnswer, OrderChange, OrderFilter, plant_fingerprint
+from factoryos.store.orders import as_order
 from factoryos.store.plants import read_plant
 from factoryos.store.tables import DeadLetter
 
@@ -392,7 +393,7 @@ def _step(
             desk_store.release(session, order_id, record.site)
         desk_store.record_change(session, order_id, now, actor(caller), current, to, reason)
         session.flush()
-        return desk_store.as_order(record)
+        return as_order(record)
 
 
 # Generated orders, placed as a customer would place them.
