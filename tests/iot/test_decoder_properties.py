@@ -14,7 +14,7 @@ from factoryos.iot import sparkplug_b_pb2 as pb
 from factoryos.iot.edge import EdgeNodeEncoder, Metric
 from factoryos.iot.messages import Inbound
 from factoryos.iot.pipeline import Pipeline
-from factoryos.model.readings import COUNT_MAX, SEQ_MAX, TS_MAX_US, TS_MIN_US, unstorable
+from factoryos.model.readings import COUNT_MAX, SEQ_MAX, TS_MAX_US, TS_MIN_US, MeasurementRow, unstorable
 from factoryos.store.timeseries import Batch, TelemetryStore
 
 T0_MS = 1_795_000_000_000
@@ -59,7 +59,9 @@ def assert_readings_or_reasons(batch: Batch, messages: list[Inbound]) -> None:
     for letter in batch.dead_letters:
         assert letter.reason.strip()
         assert not letter.reason.startswith("decoder error"), letter.reason
-    for row in [*batch.measurements, *batch.states, *batch.counts, *batch.events]:
+    # measurements may be plain tuples in MeasurementRow's column order (a Sparkplug payload carries many)
+    measurements = [MeasurementRow._make(row) for row in batch.measurements]
+    for row in [*measurements, *batch.states, *batch.counts, *batch.events]:
         assert unstorable(row) is None, row
     for row in batch.measurements:
         assert math.isfinite(row[4])
