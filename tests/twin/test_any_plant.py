@@ -118,7 +118,9 @@ def test_on_time_delivery_counts_every_order_due_built_or_not() -> None:
 CHECK_QUALITY = {
     "first_pass_yield": 0.8,
     "repair_minutes": 5,
-    "test": {"name": "final-check", "measurements": [{"name": "gap", "unit": "mm", "nominal": 1, "low": 0, "high": 2}]},
+    "tests": [
+        {"name": "final-check", "characteristics": [{"name": "gap", "unit": "mm", "nominal": 1, "lsl": 0, "usl": 2}]}
+    ],
 }
 
 
@@ -154,7 +156,7 @@ def test_an_operation_may_say_its_own_quality_and_without_a_way_back_a_failure_i
     assert sum(e.rework for e in checkers) > 0
 
 
-BACKWARDS = {"name": "v", "unit": "V", "nominal": 3, "low": 5, "high": 4}
+VOLTS = {"name": "v", "unit": "V", "nominal": 3}
 
 
 @pytest.mark.parametrize(
@@ -165,15 +167,28 @@ BACKWARDS = {"name": "v", "unit": "V", "nominal": 3, "low": 5, "high": 4}
         ({"inspect": {"first_pass_yield": 0.9}}, "no equipment class offers capability 'inspect'"),
         ({"check": {"repair_minutes": 5, "redo": ["coat"]}}, "either repaired"),
         (
+            {"check": {"tests": [{"name": "t", "characteristics": [{**VOLTS, "lsl": 5, "usl": 4}]}]}},
+            "LSL 5 is above USL 4",
+        ),
+        ({"check": {"tests": [{"name": "t", "characteristics": [VOLTS]}]}}, "give a lower"),
+        ({"check": {"tests": [{"name": "t", "characteristics": [{**VOLTS, "usl": 3}]}]}}, "strictly inside"),
+        (
+            {"check": {"tests": [{"name": "t", "characteristics": [{**VOLTS, "usl": 4, "sampling": {"every": 0}}]}]}},
+            "greater",
+        ),
+        (
             {
                 "check": {
-                    "test": {
-                        "name": "t",
-                        "measurements": [{"name": "v", "unit": "V", "nominal": 3, "low": 5, "high": 4}],
-                    }
+                    "tests": [
+                        {"name": "t", "characteristics": [{**VOLTS, "usl": 4, "sampling": {"every": 2, "per_lot": 1}}]}
+                    ]
                 }
             },
-            "low <= nominal <= high",
+            "not both",
+        ),
+        (
+            {"check": {"tests": [{"name": "t", "characteristics": [{**VOLTS, "usl": 4}, {**VOLTS, "lsl": 1}]}]}},
+            "more than once",
         ),
     ],
 )

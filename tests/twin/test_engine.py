@@ -7,6 +7,7 @@ import math
 import pytest
 
 from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import Characteristic
 from factoryos.twin import (
     Duration,
     Floor,
@@ -145,8 +146,8 @@ def test_failed_units_go_round_the_rework_loop_and_are_retested() -> None:
     floor.station("eol-test", test_in)
     floor.station("repair", repair_in)
     repair = (Step(repair_in, Task("repair", fixed(30.0))),)
-    test = TestSpec("eol", (("insulation", "MOhm", 500.0, 100.0, 900.0),))
-    eol = Task("end-of-line-test", fixed(5.0), yield_rate=0.9, rework=repair, test=test)
+    test = TestSpec("eol", (Characteristic(name="insulation", unit="MOhm", nominal=500.0, lsl=100.0, usl=900.0),))
+    eol = Task("end-of-line-test", fixed(5.0), yield_rate=0.9, rework=repair, tests=(test,))
     floor.source(released_every(10.0, (Step(test_in, eol),), 5_000))
     metrics = floor.run()
     tester = next(e for e in metrics.equipment if e.name == "eol-test")

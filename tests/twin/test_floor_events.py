@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -10,6 +11,7 @@ import pytest
 
 from factoryos.model.bus import EventBus
 from factoryos.model.events import Event, EventKind
+from factoryos.model.plant import Characteristic
 from factoryos.twin import Floor, Part, Reliability, Step, Task, TestSpec, exponential, fixed
 from factoryos.twin.calendar import HOUR
 from factoryos.twin.states import EVENT_STATE
@@ -28,7 +30,13 @@ def run():
     )
     floor.station("ev-plant/final/eol/tester", eol_in)
     floor.station("ev-plant/final/eol/repair", repair_in)
-    test = TestSpec("eol", (("insulation", "MOhm", 500.0, 100.0, 900.0), ("hv_leak", "mA", 1.0, 0.0, 2.0)))
+    test = TestSpec(
+        "eol",
+        (
+            Characteristic(name="insulation", unit="MOhm", nominal=500.0, lsl=100.0),
+            Characteristic(name="hv_leak", unit="mA", nominal=1.0, usl=2.0),
+        ),
+    )
     route = (
         Step(weld_in, Task("weld", fixed(50.0))),
         Step(
@@ -37,7 +45,7 @@ def run():
                 "eol-test",
                 fixed(30.0),
                 yield_rate=0.95,
-                test=test,
+                tests=(test,),
                 rework=(Step(repair_in, Task("repair", fixed(300.0))),),
             ),
         ),
@@ -79,8 +87,13 @@ def test_end_of_line_results_carry_measurements_and_limits(run) -> None:
     tester = next(e for e in metrics.equipment if e.name.endswith("tester"))
     assert len(results) == tester.completed
     assert len(fails) == tester.rework
-    for event in fails:
-        assert any(m["value"] > m["high"] for m in event.payload["measurements"])
+    for event in results:
+        verdicts = [m["result"] for m in event.payload["measurements"]]
+        assert len(verdicts) == 2
+        assert ("fail" in verdicts) == (event.payload["result"] == "fail")
+        for m in event.payload["measurements"]:
+            inside = m.get("low", -math.inf) <= m["value"] <= m.get("high", math.inf)
+            assert inside == (m["result"] == "pass")
 
 
 def test_state_events_replayed_give_the_twins_own_oee(run) -> None:

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 # Piped into a file or another program, output keeps whole lines instead of rich's 80 columns.
 WIDE = 240
-console = Console(width=None if sys.stdout.isatty() else WIDE)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else WIDE)
+console = Console(emoji=False, width=None if sys.stdout.isatty() else WIDE)
+err_console = Console(stderr=True, emoji=False, width=None if sys.stderr.isatty() else WIDE)
 
 DbOption = Annotated[
     str | None,

@@ -82,13 +82,14 @@ class OperationPayload(BaseModel):
 
 
 class TestMeasurement(BaseModel):
-    """One value measured in a test, with its limits if any."""
+    """One value measured in a test, with its specification limits and its verdict if any."""
 
     name: str
     value: float
     unit: str
     low: float | None = None
     high: float | None = None
+    result: Literal["pass", "fail"] | None = None
 
 
 class TestPayload(BaseModel):

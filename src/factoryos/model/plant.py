@@ -8,7 +8,6 @@ the file to another (references, cycles, reachability) live in `factoryos.model.
 
 from __future__ import annotations
 
-import math
 from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -158,9 +157,29 @@ class EquipmentClass(Part):
         return self
 
 
+class Drift(Part):
+    """An assignable cause the twin simulates on a work unit (electrode tip wear on a weld gun, a wearing tool):
+    from `after_hours` into the run on, the mean of every characteristic measured on the unit moves by
+    `sigmas_per_hour` of its spread an hour (up; down when negative)."""
+
+    after_hours: Annotated[float, Field(ge=0, le=100_000)] = 0.0
+    sigmas_per_hour: Annotated[float, Field(ge=-100, le=100)]
+
+    @field_validator("sigmas_per_hour")
+    @classmethod
+    def _moves(cls, rate: float) -> float:
+        if rate == 0:
+            raise ValueError("a drift of 0 sigmas an hour is no drift; remove it")
+        return rate
+
+    def shift(self, hours: float) -> float:
+        """How far the mean has moved, in sigmas, `hours` into the run."""
+        return max(0.0, hours - self.after_hours) * self.sigmas_per_hour
+
+
 class WorkUnit(Part):
     """One machine or station (ISA-95 work unit); with MTBF and MTTR it breaks down in the twin, and `speed_factor`
-    divides its run times."""
+    divides its run times. `drift` makes what it makes drift away from nominal in the twin."""
 
     name: Name = ""
     equipment_class: Id
@@ -168,6 +187,7 @@ class WorkUnit(Part):
     """At least 0.1 h: a unit that failed every few seconds would bury the twin in breakdown events."""
     mttr_hours: Hours | None = None
     speed_factor: Annotated[float, Field(ge=0.01, le=100)] = 1.0
+    drift: Drift | None = None
 
     @model_validator(mode="after")
     def _breakdown_pair(self) -> WorkUnit:
@@ -371,47 +391,92 @@ class BomLine(Part):
     when: Condition | None = None
 
 
-class TestMeasurement(Part):
-    """One value a test measures, with its unit and limits: a unit whose value falls outside fails."""
+class Sampling(Part):
+    """Which units a characteristic is measured on: every `every`-th unit through the operation (1: every unit),
+    or the first `per_lot` units of each lot (the production order the unit is made for)."""
 
-    __test__ = False  # not a pytest class
+    every: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    per_lot: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+
+    @model_validator(mode="after")
+    def _one_plan(self) -> Sampling:
+        if self.per_lot is not None and self.every != 1:
+            raise ValueError("sample every N units or per lot, not both")
+        return self
+
+    def measures(self, seen: int, in_lot: int) -> bool:
+        """Whether the unit is measured: the `seen`-th unit through the operation (from 0), the `in_lot`-th of its
+        lot (from 0)."""
+        return in_lot < self.per_lot if self.per_lot is not None else seen % self.every == 0
+
+
+class Characteristic(Part):
+    """A product or process characteristic an inspection or test measures (a row of the control plan): its unit,
+    nominal, specification limits (one side may be open: an insulation resistance has no upper limit) and
+    sampling. A measured value outside the limits fails the unit."""
+
     name: Id
     unit: UnitOfMeasure
     nominal: float
-    low: float
-    high: float
+    lsl: float | None = None
+    usl: float | None = None
+    sampling: Sampling = Field(default_factory=Sampling)
 
     @model_validator(mode="after")
-    def _nominal_inside(self) -> TestMeasurement:
-        if not all(math.isfinite(v) for v in (self.nominal, self.low, self.high)):
-            raise ValueError("nominal, low and high must be finite numbers")
-        if not self.low <= self.nominal <= self.high:
-            raise ValueError(f"need low <= nominal <= high, got {self.low}, {self.nominal}, {self.high}")
+    def _limits(self) -> Characteristic:
+        if self.lsl is None and self.usl is None:
+            raise ValueError("give a lower (lsl) or an upper (usl) specification limit, or both")
+        if self.lsl is not None and self.usl is not None and self.lsl > self.usl:
+            raise ValueError(f"LSL {self.lsl:g} is above USL {self.usl:g}")
+        if (self.lsl is not None and self.nominal <= self.lsl) or (self.usl is not None and self.nominal >= self.usl):
+            raise ValueError(f"nominal {self.nominal:g} must lie strictly inside the specification limits")
         return self
+
+    def conforms(self, value: float) -> bool:
+        return (self.lsl is None or value >= self.lsl) and (self.usl is None or value <= self.usl)
+
+    @property
+    def sigma(self) -> float:
+        """The spread of a capable process (Cpk 4/3): a quarter of the distance from nominal to the nearer limit."""
+        return min(abs(limit - self.nominal) for limit in (self.lsl, self.usl) if limit is not None) / 4
 
 
 class Test(Part):
-    """A named test at an operation and the measurements it publishes for each unit."""
+    """A named inspection or test at an operation and the characteristics it measures on each unit."""
 
-    __test__ = False
+    __test__ = False  # not a pytest class
     name: Id
-    measurements: list[TestMeasurement] = Field(min_length=1)
+    characteristics: list[Characteristic] = Field(min_length=1)
+
+    @field_validator("characteristics")
+    @classmethod
+    def _names_once(cls, characteristics: list[Characteristic]) -> list[Characteristic]:
+        names = [c.name for c in characteristics]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"characteristic {repeated[0]!r} listed more than once")
+        return characteristics
 
 
 class Quality(Part):
     """What comes out right the first time at an operation, and what becomes of the rest: repaired off the
     line for `repair_minutes` then tested again, sent back through earlier operations (`redo`, their
-    capabilities) then tested again, or, with neither, scrapped. A `test` publishes its measurements."""
+    capabilities) then tested again, or, with neither, scrapped. `tests` is the inspection plan or the
+    end-of-line test sequence, run in order on each unit."""
 
     first_pass_yield: Annotated[float, Field(gt=0, le=1)] = 1.0
     repair_minutes: Positive | None = None
     redo: list[Id] = Field(default_factory=list)
-    test: Test | None = None
+    tests: list[Test] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_way_back(self) -> Quality:
         if self.repair_minutes is not None and self.redo:
             raise ValueError("a failed unit is either repaired (repair_minutes) or redone (redo), not both")
+        names = [t.name for t in self.tests]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"test {repeated[0]!r} listed more than once")
         return self
 
 
@@ -589,7 +654,9 @@ class Plant(Part):
     inventory: list[InventoryLot] = Field(default_factory=list)
     ramp_up: RampUp | None = None
     quality: dict[Id, Quality] = Field(default_factory=dict)
-    """Capability -> yield, rework and test of every operation that needs it (an operation may say its own)."""
+    """Capability -> yield, rework and tests of every operation that needs it (an operation may say its own)."""
+    labour_rate: NonNegative = 40.0
+    """The cost of an hour of direct labour, in the currency of the materials' unit_cost: it prices rework."""
 
     @field_validator("tenants")
     @classmethod

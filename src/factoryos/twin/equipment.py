@@ -1,5 +1,5 @@
 """What every piece of equipment shares: state-time accounting, breakdowns, shifts, planned maintenance,
-yields with rework, and what it says on the event stream.
+yields with rework, inspections and tests, and what it says on the event stream.
 
 Breakdowns are operation-dependent: each server draws its operating time to failure (exponential with mean
 MTBF) and fails when its processing has used that up, so no interrupts are needed and a fault can announce
@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, cast
 from simpy import Environment
 
 from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import Characteristic, Drift
 from factoryos.twin.buffer import Buffer, Picker
 from factoryos.twin.calendar import ShiftCalendar
 from factoryos.twin.distributions import Duration
 from factoryos.twin.operators import Crew
-from factoryos.twin.part import Part, Task, TestSpec
+from factoryos.twin.part import Part, Task
 from factoryos.twin.sensors import SENSOR_KINDS, SensorKind, reading, significant
 from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, SETUP, STARVED, WORKING
 
@@ -106,6 +107,7 @@ class Equipment:
         publisher: Publisher | None = None,
         speed: float = 1.0,
         has_work: bool = True,
+        drift: Drift | None = None,
     ) -> None:
         if servers < 1:
             raise FactoryosError(f"equipment {name}: needs at least one server, got {servers}")
@@ -121,6 +123,12 @@ class Equipment:
         self.rng = rng
         # Sensor readings and test values draw from their own stream: publishing does not change the run.
         self.signal_rng = random.Random(f"{rng.random()}:{self.path}:signals")
+        # Measured values draw from a stream of their own too: with a drift they decide passes and fails.
+        self.test_rng = random.Random(f"{self.signal_rng.random()}:{self.path}:tests")
+        self.drift = drift
+        self.drift_from = drift.after_hours * 3600.0 if drift is not None else INF
+        self.measured: dict[tuple[str, str], int] = {}  # (test, characteristic) -> units seen
+        self.measured_in_lot: dict[tuple[str, str, str], int] = {}  # ... of each lot sampled per lot
         self.servers = servers
         self.reliability = reliability
         self.crew = crew
@@ -249,15 +257,14 @@ class Equipment:
             srv.warns = self.sensor is not None and self.rng.random() < self.sensor.warning_share
 
     def _finish(self, part: Part, op: Task) -> bool:
-        """Count the operation and apply its yield and test: True when the part moves on along its route
+        """Count the operation and apply its yield and tests: True when the part moves on along its route
         (possibly through a rework detour), False when it was scrapped."""
         env = self.env
         pub = self.publisher
         passed = op.yield_rate >= 1.0 or self.rng.random() <= op.yield_rate
+        if op.tests and (pub is not None or self.drift is not None):
+            passed = self._inspect(part, op, passed) and passed
         if pub is not None:
-            if op.test is not None:
-                values = self._test_values(op.test, passed)
-                pub.test(env.now, self.path, part.serial, op.test.name, passed, values)
             pub.operation(env.now, self.path, pub.work_order(part, op.name), op.name, "completed", part.serial)
         if passed:
             self.good += part.quantity
@@ -278,19 +285,52 @@ class Equipment:
         self.sink.scrapped(part)
         return False
 
-    def _test_values(self, test: TestSpec, passed: bool) -> list[dict[str, Any]]:
-        """Measurements inside their limits for a pass; one of them outside for a fail."""
-        rng = self.signal_rng
-        failing = rng.randrange(len(test.measurements)) if not passed and test.measurements else -1
-        values = []
-        for k, (name, unit, nominal, low, high) in enumerate(test.measurements):
-            spread = (high - low) / 8.0
-            if k == failing:
-                value = high + spread * (0.2 + rng.random())
-            else:
-                value = min(max(nominal + rng.gauss(0.0, spread), low), high)
-            values.append({"name": name, "value": significant(value), "unit": unit, "low": low, "high": high})
-        return values
+    def _inspect(self, part: Part, op: Task, sound: bool) -> bool:
+        """Run the operation's tests in sequence on the unit, measuring each characteristic its sampling plan
+        picks, and publish each test's result: True when every measured value conforms.
+
+        A unit that is not `sound` (it failed its yield draw) has one characteristic found out of
+        specification, measured whatever the sampling. The others scatter around nominal, moved by the
+        equipment's drift, inside the limits while there is none (the noise is cut at 4 sigma, where a
+        capable process's limits are). An out-of-specification value gets the drift's cause corrected: it
+        starts over `after_hours` later."""
+        rng = self.test_rng
+        shift = self._drift_sigmas()
+        faulty = -1 if sound else rng.randrange(sum(len(test.characteristics) for test in op.tests))
+        drifted_out = False
+        k = 0
+        for test in op.tests:
+            values = []
+            for characteristic in test.characteristics:
+                if k == faulty:
+                    values.append(_reported(characteristic, _out_of_spec(characteristic, rng)))
+                elif self._sampled(part, test.name, characteristic):
+                    values.append(_reported(characteristic, _measure(characteristic, shift, rng)))
+                    drifted_out = drifted_out or values[-1]["result"] == "fail"
+                k += 1
+            if self.publisher is not None:
+                passed = all(value["result"] == "pass" for value in values)
+                self.publisher.test(self.env.now, self.path, part.serial, test.name, passed, values)
+        if drifted_out and self.drift is not None:
+            self.drift_from = self.env.now + self.drift.after_hours * 3600.0
+        return not drifted_out
+
+    def _sampled(self, part: Part, test: str, characteristic: Characteristic) -> bool:
+        key = (test, characteristic.name)
+        seen = self.measured.get(key, 0)
+        self.measured[key] = seen + 1
+        in_lot = 0
+        if characteristic.sampling.per_lot is not None:
+            lot = (test, characteristic.name, part.order or part.parent or part.serial)
+            in_lot = self.measured_in_lot.get(lot, 0)
+            self.measured_in_lot[lot] = in_lot + 1
+        return characteristic.sampling.measures(seen, in_lot)
+
+    def _drift_sigmas(self) -> float:
+        """How far the equipment's drift has moved what it makes, in sigmas."""
+        if self.drift is None or self.env.now <= self.drift_from:
+            return 0.0
+        return (self.env.now - self.drift_from) / 3600.0 * self.drift.sigmas_per_hour
 
     def _started(self, srv: Server, part: Part, operation: str) -> None:
         """Publish the start of an operation, and the per-cycle sensor readings."""
@@ -367,3 +407,31 @@ class Equipment:
         if op.changeover is not None:
             return op.changeover.seconds(srv.setup_group, op.setup_group)  # type: ignore[arg-type]
         return op.setup.sample(self.rng)
+
+
+def _measure(characteristic: Characteristic, shift: float, rng: random.Random) -> float:
+    """A value of a capable process (noise cut at 4 sigma), its mean moved by `shift` sigmas."""
+    noise = rng.gauss(0.0, 1.0)
+    while abs(noise) > 4.0:
+        noise = rng.gauss(0.0, 1.0)
+    return characteristic.nominal + (shift + noise) * characteristic.sigma
+
+
+def _out_of_spec(characteristic: Characteristic, rng: random.Random) -> float:
+    """A value beyond one of the limits (the upper or the lower, at random when there are both)."""
+    beyond = characteristic.sigma * (0.2 + rng.random())
+    upper = characteristic.lsl is None or (characteristic.usl is not None and rng.random() < 0.5)
+    return characteristic.usl + beyond if upper else characteristic.lsl - beyond  # type: ignore[operator]
+
+
+def _reported(characteristic: Characteristic, value: float) -> dict[str, Any]:
+    """A measured value as a test event carries it, as the instrument reports it: with its unit, limits and
+    verdict."""
+    value = significant(value)
+    reported: dict[str, Any] = {"name": characteristic.name, "value": value, "unit": characteristic.unit}
+    if characteristic.lsl is not None:
+        reported["low"] = characteristic.lsl
+    if characteristic.usl is not None:
+        reported["high"] = characteristic.usl
+    reported["result"] = "pass" if characteristic.conforms(value) else "fail"
+    return reported

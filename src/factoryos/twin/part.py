@@ -9,16 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from factoryos.model.plant import Characteristic
 from factoryos.twin.distributions import Duration
 
 
 @dataclass(frozen=True, slots=True)
 class TestSpec:
-    """An end-of-line test: named measurements with limits; failing units go through the rework loop."""
+    """An inspection or end-of-line test: the characteristics it measures; failing units go through the rework
+    loop."""
 
     __test__ = False  # not a pytest class
     name: str
-    measurements: tuple[tuple[str, str, float, float, float], ...] = ()  # (name, unit, nominal, low, high)
+    characteristics: tuple[Characteristic, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +40,9 @@ class Changeover:
 class Task:
     """A routing operation as a station runs it: how long, what set-up, and how often it comes out right.
 
-    `rework` is the detour a failed unit takes (for example re-spray, or repair) before it repeats this
-    operation; without a detour a failed unit is scrapped. `changeover`, when given, replaces `setup` with a
+    `tests` is the operation's inspection plan or test sequence. `rework` is the detour a failed unit takes
+    (for example re-spray, or repair) before it repeats this operation; without a detour a failed unit is
+    scrapped. `changeover`, when given, replaces `setup` with a
     sequence-dependent time; `units` limits the operation to some of the work units that share its inbox.
     `ideal` is the ideal seconds of one part (a lot: all its units) where that is not its mean run time or,
     on batch equipment, that over the batch size: a lot of 480 on racks of 48 takes ten rack cycles.
@@ -51,7 +54,7 @@ class Task:
     setup: Duration = field(default_factory=lambda: Duration(0.0))
     yield_rate: float = 1.0
     rework: tuple[Step, ...] = ()
-    test: TestSpec | None = None
+    tests: tuple[TestSpec, ...] = ()
     changeover: Changeover | None = None
     units: frozenset[str] | None = None
     ideal: float | None = None

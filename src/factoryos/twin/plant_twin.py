@@ -461,17 +461,14 @@ class PlantTwin:
             matrix = {a: {b: m * 60.0 for b, m in row.items()} for a, row in group.matrix.items()}
             changeover = Changeover(group.default_minutes * 60.0, matrix)
         quality = self.plant.quality_of(op)
-        test = None
-        if quality.test is not None:
-            measured = tuple((m.name, m.unit, m.nominal, m.low, m.high) for m in quality.test.measurements)
-            test = TestSpec(quality.test.name, measured)
+        tests = tuple(TestSpec(test.name, tuple(test.characteristics)) for test in quality.tests)
         operation = Task(
             name=name,
             run=run,
             setup_group=setup_group,
             setup=fixed(op.setup_minutes * 60.0),
             yield_rate=quality.first_pass_yield if quantity == 1 else 1.0,
-            test=test if quantity == 1 else None,
+            tests=tests if quantity == 1 else (),
             changeover=changeover,
             units=None if eligible >= set(pool.units) else eligible,
             ideal=op.run_minutes * 60.0 * quantity / op.batch_size if op.batch_size and quantity > 1 else None,
@@ -626,6 +623,7 @@ class PlantTwin:
             pick=dispatch,
             sensor=self._sensor(wu.equipment_class),
             speed=wu.speed_factor * self._pace(unit_wc, run),
+            drift=wu.drift,
             crew=floor.crews.get(unit_wc),
             has_work=self.busy_pools is None or pool.name in self.busy_pools,
         )

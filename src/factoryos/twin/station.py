@@ -59,7 +59,7 @@ class Station(Equipment):
             units = part.quantity
             self.completed += units
             self.ideal_seconds += op.run.mean / speed
-            if op.yield_rate < 1.0 or op.test is not None or pub is not None:
+            if op.yield_rate < 1.0 or op.tests or pub is not None:
                 if not self._finish(part, op):
                     continue
             else:

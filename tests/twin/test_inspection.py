@@ -1,0 +1,75 @@
+"""The twin inspects and tests against the plant's characteristics: sampling plans, per-characteristic verdicts,
+first-pass yield in law, drift that makes out-of-specification units, and failed units repaired and retested."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+
+from factoryos.model.bus import EventBus
+from factoryos.model.events import EventKind
+from factoryos.model.plant import Characteristic, Drift, Sampling
+from factoryos.twin import Floor, Part, Step, Task, TestSpec, fixed
+from factoryos.twin.calendar import HOUR
+
+GAP = Characteristic(name="gap", unit="mm", nominal=0.0, lsl=-4.0, usl=4.0)  # sigma 1
+
+
+def _line(tests: tuple[TestSpec, ...], units: int, yield_rate: float = 1.0, drift: Drift | None = None, lot: int = 1):
+    """A test station with a repair bay behind it, a unit a minute; the test events and the serials' order."""
+    bus = EventBus()
+    floor = Floor(3, bus=bus)
+    test_in, repair_in = floor.buffer("test"), floor.buffer("repair")
+    floor.station("site/eol/tester", test_in, drift=drift)
+    floor.station("site/eol/repair", repair_in)
+    repair = (Step(repair_in, Task("repair", fixed(30.0))),)
+    route = (Step(test_in, Task("test", fixed(50.0), yield_rate=yield_rate, tests=tests, rework=repair)),)
+    floor.source((k * 60.0, Part(f"S{k:05d}", route, 0.0, order=f"O{k // lot}")) for k in range(units))
+    floor.run()
+    return [e for e in bus.store.read(EventKind.TEST) if e.equipment == "site/eol/tester"]
+
+
+def test_each_characteristic_is_measured_as_its_sampling_plan_says() -> None:
+    every_third = GAP.model_copy(update={"name": "every3", "sampling": Sampling(every=3)})
+    two_a_lot = GAP.model_copy(update={"name": "lot2", "sampling": Sampling(per_lot=2)})
+    events = _line((TestSpec("audit", (GAP, every_third, two_a_lot)),), units=60, lot=10)
+    assert len(events) == 60  # every unit gets its test's result
+    measured = Counter(m["name"] for e in events for m in e.payload["measurements"])
+    assert measured == {"gap": 60, "every3": 20, "lot2": 12}
+    lot2 = [e.payload["serial"] for e in events if any(m["name"] == "lot2" for m in e.payload["measurements"])]
+    assert lot2 == [f"S{k:05d}" for k in range(60) if k % 10 < 2]
+
+
+def test_first_pass_yield_is_the_plant_files_within_a_binomial_bound_and_every_failure_is_retested() -> None:
+    n, fpy = 3000, 0.9
+    events = _line((TestSpec("eol", (GAP, GAP.model_copy(update={"name": "hv"}))),), units=n, yield_rate=fpy)
+    history: dict[str, list[str]] = defaultdict(list)
+    for event in events:
+        history[event.payload["serial"]].append(event.payload["result"])
+        verdicts = {m["name"]: m["result"] for m in event.payload["measurements"]}
+        assert list(verdicts.values()).count("fail") == (event.payload["result"] == "fail")
+    assert len(history) == n
+    first = sum(results[0] == "pass" for results in history.values()) / n
+    assert abs(first - fpy) <= 4 * math.sqrt(fpy * (1 - fpy) / n)
+    assert all(results[-1] == "pass" for results in history.values())  # repaired until it passed
+    assert any(len(results) > 2 for results in history.values())  # a retest can fail again
+
+
+def test_a_drifting_unit_goes_out_of_specification_and_is_corrected() -> None:
+    """The mean moves a sigma an hour from hour 1, so units start failing (beyond 4 sigma) before hour 5, after
+    which the cause is corrected and the drift starts over an hour later."""
+    events = _line((TestSpec("eol", (GAP,)),), units=12 * 60, drift=Drift(after_hours=1, sigmas_per_hour=1.0))
+    values = [(e.ts.timestamp(), e.payload["measurements"][0]) for e in events]
+    start = values[0][0] - 50.0  # the first unit is tested at 50 s
+    hours = [((t - start) / HOUR, m) for t, m in values]
+    steady = [m["value"] for h, m in hours if h < 1]
+    assert abs(statistics.fmean(steady)) < 4 / math.sqrt(len(steady))
+    assert all(m["result"] == "pass" for h, m in hours if h < 1)
+    fails = [h for h, m in hours if m["result"] == "fail"]
+    assert fails
+    assert 2 < fails[0] < 5.2
+    corrected = [m["value"] for h, m in hours if fails[0] < h < fails[0] + 1]
+    assert abs(statistics.fmean(corrected)) < 4 / math.sqrt(len(corrected))
+    drifting = [m["value"] for h, m in hours if fails[0] - 0.5 < h < fails[0]]
+    assert statistics.fmean(drifting) > fails[0] - 2
