@@ -6,7 +6,20 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli import bench, common, iot, orders, plant, quality, schedule, serve, simulate, system, tenants
+from factoryos.cli import (
+    bench,
+    common,
+    forecast,
+    iot,
+    orders,
+    plant,
+    quality,
+    schedule,
+    serve,
+    simulate,
+    system,
+    tenants,
+)
 
 
 def _version(value: bool) -> None:
@@ -40,6 +53,7 @@ app.command("demo")(system.demo)
 app.add_typer(plant.app, name="plant")
 app.add_typer(orders.app, name="orders")
 app.add_typer(schedule.app, name="schedule")
+app.command("forecast")(forecast.forecast)
 app.command("simulate")(simulate.simulate)
 app.command("ingest")(iot.ingest)
 app.command("oee")(iot.oee)

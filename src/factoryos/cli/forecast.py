@@ -1,0 +1,74 @@
+"""`factoryos forecast`: units per product and day over the horizon, with intervals, and the option mix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from factoryos.cli.common import DbOption, console, open_store, parse_day
+
+
+def forecast(
+    file: Annotated[
+        Path | None, typer.Option("--plant", help="Plant file: forecast from a generated year of its orders.")
+    ] = None,
+    horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days to forecast.", min=1, max=730)] = 56,
+    start: Annotated[
+        str | None, typer.Option(help="First forecast day (YYYY-MM-DD); default the day after the last order.")
+    ] = None,
+    site: Annotated[str | None, typer.Option(help="Which loaded plant, when several are.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Forecast demand per product and day and the option attach rates, each model chosen by a backtest.
+
+    Without --plant: the loaded plant's stored orders (a generated year if there are none)."""
+    from factoryos.model.validate import load_plant
+    from factoryos.services.forecast import forecast_document, forecast_plant, forecast_stored
+
+    first_day = parse_day(start) if start else None
+    if file is not None:
+        run = forecast_plant(load_plant(file), horizon_days, first_day)
+    else:
+        run = forecast_stored(lambda: open_store(db, create=False), horizon_days, first_day, site)
+    document = forecast_document(run)
+    if as_json:
+        typer.echo(json.dumps(document))
+        return
+    end = run.forecast.start.toordinal() + horizon_days - 1
+    table = Table(
+        "product",
+        "model",
+        "backtest WAPE",
+        "units",
+        f"{run.forecast.level:g} % interval per day",
+        "net of firm orders",
+        title=f"forecast {run.forecast.start} .. {type(run.forecast.start).fromordinal(end)} "
+        f"from {run.orders:,} {run.history} orders",
+    )
+    for item in document["products"]:
+        days = item["days"]
+        wape = item["backtest_wape"].get(item["model"])
+        table.add_row(
+            item["product"],
+            item["model"] + (" (intermittent)" if item["intermittent"] else ""),
+            f"{wape:.1%}" if wape is not None else "-",
+            f"{sum(d['units'] for d in days):,.0f}",
+            f"{min(d['lower'] for d in days):,.1f} .. {max(d['upper'] for d in days):,.1f}",
+            f"{sum(d['net_units'] for d in days):,.0f}",
+        )
+    console.print(table)
+    mix = Table("product", "family", "option", "share", "a day's share", title="option attach rates")
+    for rate in document["attach_rates"]:
+        mix.add_row(
+            rate["product"],
+            rate["family"],
+            rate["option"],
+            f"{rate['share']:.1%}",
+            f"{rate['lower']:.0%} .. {rate['upper']:.0%}",
+        )
+    console.print(mix)

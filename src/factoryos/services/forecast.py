@@ -1,0 +1,138 @@
+"""The demand forecast of a plant: from the stored orders, or from a generated year when there are none.
+
+Stored orders: the history runs from one longest order lead time after the first order (before that, orders
+due on a day may have been placed before the record starts) to the forecast's start, by default the day
+after the last order was placed. Firm orders due in the horizon consume the forecast (`c2m.forecast.consume`),
+and the net forecast is what is left to plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Engine
+
+from factoryos.c2m.demand import generate_orders
+from factoryos.c2m.forecast import DemandForecast, consume, forecast_demand
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
+from factoryos.model.plant import Plant
+from factoryos.store.orders import list_orders
+from factoryos.store.plants import read_plant
+
+GENERATED_DAYS = 365
+GENERATED_SEED = 1
+
+
+@dataclass(frozen=True)
+class ForecastRun:
+    """A forecast, the net forecast left after firm orders consumed it, and where the history came from."""
+
+    forecast: DemandForecast
+    net: dict[tuple[str, date], float]
+    history: Literal["stored", "generated"]
+    orders: int
+    firm: list[CustomerOrder]
+
+
+def longest_lead(plant: Plant) -> int:
+    return max((int(p.demand.lead_time_days[1]) for p in plant.products.values() if p.demand), default=0)
+
+
+def forecast_plant(
+    plant: Plant, horizon_days: int, start: date | None = None, seed: int = GENERATED_SEED
+) -> ForecastRun:
+    """Forecast from a generated year of orders before `start` (default the ramp-up start, or today)."""
+    first_day = start or (plant.ramp_up.start if plant.ramp_up else date.today())
+    lead = longest_lead(plant)
+    orders = generate_orders(plant, first_day - timedelta(days=GENERATED_DAYS + lead), GENERATED_DAYS + lead, seed)
+    return _run(plant, orders, first_day, GENERATED_DAYS, horizon_days, "generated")
+
+
+def forecast_stored(
+    open_engine: Callable[[], Engine], horizon_days: int, start: date | None = None, site: str | None = None
+) -> ForecastRun:
+    """Forecast the loaded plant from its stored orders, or from a generated year if it has none."""
+    engine = open_engine()
+    plant = read_plant(engine, site)
+    orders = [o for o in list_orders(engine, site=plant.site.id) if o.state != CustomerOrderState.CANCELLED]
+    if not orders:
+        return forecast_plant(plant, horizon_days, start)
+    first = min(o.ordered_at.date() for o in orders) + timedelta(days=longest_lead(plant))
+    first_day = start or max(o.ordered_at.date() for o in orders) + timedelta(days=1)
+    known = [o for o in orders if o.ordered_at.date() < first_day]
+    history = (first_day - first).days
+    if history <= 0:
+        raise FactoryosError(
+            f"too little order history to forecast from {first_day}: the stored orders start "
+            f"{min(o.ordered_at.date() for o in orders)}, and a day's demand is known one longest lead time "
+            f"({longest_lead(plant)} days) later; generate or import more orders"
+        )
+    return _run(plant, known, first_day, history, horizon_days, "stored")
+
+
+def _run(
+    plant: Plant,
+    orders: list[CustomerOrder],
+    start: date,
+    history_days: int,
+    horizon_days: int,
+    source: Literal["stored", "generated"],
+) -> ForecastRun:
+    forecast = forecast_demand(plant, orders, start, horizon_days, history_days)
+    end = start + timedelta(days=horizon_days)
+    firm = [o for o in orders if start <= o.due_date < end]
+    gross = {
+        (product, f.day(offset)): units
+        for product, f in forecast.products.items()
+        for offset, units in enumerate(f.units)
+    }
+    net = consume(gross, ((o.product, o.due_date, o.quantity) for o in firm))
+    return ForecastRun(forecast, net, source, len(orders), firm)
+
+
+def forecast_document(run: ForecastRun) -> dict[str, Any]:
+    """The forecast as JSON: per product the chosen model, its backtest and each day's units, interval and net
+    units; the attach rates."""
+    f = run.forecast
+    return {
+        "start": f.start.isoformat(),
+        "horizon_days": f.horizon_days,
+        "level": f.level,
+        "history": run.history,
+        "orders": run.orders,
+        "firm_orders_in_horizon": len(run.firm),
+        "products": [
+            {
+                "product": product,
+                "model": p.model,
+                "intermittent": p.intermittent,
+                "backtest_wape": {m: round(w, 4) for m, w in p.backtest_wape.items()},
+                "days": [
+                    {
+                        "day": p.day(k).isoformat(),
+                        "units": round(p.units[k], 3),
+                        "lower": round(p.lower[k], 3),
+                        "upper": round(p.upper[k], 3),
+                        "net_units": round(run.net[product, p.day(k)], 3),
+                    }
+                    for k in range(f.horizon_days)
+                ],
+            }
+            for product, p in f.products.items()
+        ],
+        "attach_rates": [
+            {
+                "product": r.product,
+                "family": r.family,
+                "option": r.option,
+                "share": round(r.share, 4),
+                "lower": round(r.lower, 4),
+                "upper": round(r.upper, 4),
+            }
+            for r in f.attach_rates
+        ],
+    }
