@@ -1,4 +1,5 @@
-"""`factoryos quality monitor`: multivariate process monitoring of sensor tables."""
+"""`factoryos quality`: control charts and capability of a CSV column, multivariate monitoring of sensor tables,
+and the quality figures of the stored events."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import console
+from factoryos.cli.common import DbOption, console, open_store
 
-app = typer.Typer(help="Quality: multivariate process monitoring.", no_args_is_help=True)
+app = typer.Typer(
+    help="Quality: control charts, capability, multivariate monitoring and the plant's quality figures.",
+    no_args_is_help=True,
+)
 
 
 @app.command("monitor")
@@ -41,3 +45,102 @@ def monitor(
     for item in result["contributions"]:
         top = ", ".join(f"{name} {share:.0%}" for name, share in item["sensors"][:3])
         console.print(f"  row {item['row'] + 1}: {top}", highlight=False)
+
+
+CsvOption = Annotated[Path, typer.Option("--csv", help="CSV with a header row of column names, a value a row.")]
+ColumnOption = Annotated[str, typer.Option(help="The column to study.")]
+SubgroupOption = Annotated[
+    int, typer.Option(help="Consecutive rows per subgroup (X-bar charts; capability's within sigma).")
+]
+
+
+@app.command("spc")
+def spc(
+    csv_file: CsvOption,
+    column: ColumnOption,
+    chart: Annotated[str, typer.Option(help="xbar-r, xbar-s, imr, p, np, c, u, ewma or cusum.")] = "imr",
+    rules: Annotated[str, typer.Option(help="Run rules: we (Western Electric) or nelson.")] = "nelson",
+    subgroup: SubgroupOption = 5,
+    size: Annotated[int | None, typer.Option(help="Units inspected per row (p, np, u charts).")] = None,
+    size_column: Annotated[str | None, typer.Option(help="Column of the units inspected per row (p, u).")] = None,
+    baseline: Annotated[
+        int | None, typer.Option(help="Estimate the limits on the first N subgroups (phase I), monitor the rest.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Chart a column with limits from a phase I study and list the run rules' alarms."""
+    from factoryos.services.quality import spc_of_file
+
+    result = spc_of_file(
+        csv_file, column, chart, rules, subgroup=subgroup, size=size, size_column=size_column, baseline=baseline
+    )
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    first = result["phase_one"]
+    excluded = f", {len(first['excluded'])} excluded as out of control" if first["excluded"] else ""
+    console.print(
+        f"{chart} of {column}: centre {result['center']:.6g}, limits from {first['subgroups']} subgroups{excluded}; "
+        f"{len(result['alarms'])} alarms ({rules} rules)",
+        highlight=False,
+    )
+    for alarm in result["alarms"]:
+        console.print(
+            f"  {alarm['chart']} point {alarm['index'] + 1}: {alarm['rule']}, {alarm['meaning']}", highlight=False
+        )
+
+
+@app.command("capability")
+def capability(
+    csv_file: CsvOption,
+    column: ColumnOption,
+    lsl: Annotated[float, typer.Option(help="Lower specification limit.")],
+    usl: Annotated[float, typer.Option(help="Upper specification limit.")],
+    subgroup: SubgroupOption = 1,
+    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Cp, Cpk, Pp and Ppk of a column with confidence intervals, and whether it looks normal."""
+    from factoryos.services.quality import capability_of_file
+
+    result = capability_of_file(csv_file, column, lsl, usl, subgroup=subgroup, confidence=confidence)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    share = f"{result['confidence']:.0%}"
+    console.print(f"{column}: {result['n']} values, mean {result['mean']:.6g}", highlight=False)
+    for name in ("cp", "cpk", "pp", "ppk"):
+        index = result[name]
+        console.print(
+            f"  {name.upper():4} {index['value']:.3f}  ({share}: {index['lower']:.3f} .. {index['upper']:.3f})",
+            highlight=False,
+        )
+    verdict = "normal" if result["normality"]["normal"] else "NOT normal: the indices assume normal data"
+    console.print(f"  {verdict} (Shapiro-Wilk p {result['normality']['shapiro_wilk']['p']:.3f})", highlight=False)
+
+
+@app.command("figures")
+def figures(
+    site: Annotated[str | None, typer.Option(help="The stored plant's site; default the only one.")] = None,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """First-pass and rolled throughput yield, defect Paretos and the cost of scrap and rework from the stored
+    events."""
+    from factoryos.services.quality_figures import figures_as_dict, stored_figures
+
+    result = figures_as_dict(stored_figures(open_store(db, create=False), site))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    rty = "-" if result["rty"] is None else f"{result['rty']:.1%}"
+    costs = result["costs"]
+    console.print(
+        f"RTY {rty}; scrap {costs['scrap_units']} units ({costs['scrap_cost']:,.2f}), rework {costs['rework_units']} "
+        f"units, {costs['rework_hours']:,.1f} h ({costs['rework_cost']:,.2f})",
+        highlight=False,
+    )
+    for row in result["tests"]:
+        console.print(f"  {row['test']}: FPY {row['fpy']:.1%} of {row['units']} units", highlight=False)
+    for bar in result["pareto_characteristics"][:5]:
+        console.print(f"  {'/'.join(bar['key'])}: {bar['defects']} defects ({bar['cumulative']:.0%})", highlight=False)

@@ -1,20 +1,27 @@
-"""Quality use cases over files: read sensor tables from CSV and run the multivariate monitor on them."""
+"""Quality use cases over files: read sensor tables and data columns from CSV, and run the multivariate
+monitor, a control chart with its run rules, or a capability study on them."""
 
 from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from factoryos.model.errors import FactoryosError
+from factoryos.quality import spc
+from factoryos.quality.capability import Index, capability
 from factoryos.quality.monitor import monitor
+from factoryos.quality.rules import NELSON, WESTERN_ELECTRIC, check
+from factoryos.quality.spc import ChartSet
 
 
-def read_sensor_table(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
-    """A CSV with a header row of sensor names and one sample per row, every cell a finite number."""
+def _rows(path: Path) -> list[list[str]]:
+    """The CSV's non-blank rows; a clear error when it cannot be read."""
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             rows = list(csv.reader(handle))
@@ -24,7 +31,12 @@ def read_sensor_table(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
         raise FactoryosError(f"{path}: not a UTF-8 text file") from error
     except csv.Error as error:
         raise FactoryosError(f"{path}: not a readable CSV: {error}") from error
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    return [row for row in rows if any(cell.strip() for cell in row)]
+
+
+def read_sensor_table(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
+    """A CSV with a header row of sensor names and one sample per row, every cell a finite number."""
+    rows = _rows(path)
     if not rows:
         raise FactoryosError(f"{path}: empty; expected a header row of sensor names and one sample per row")
     sensors = _header(path, rows[0])
@@ -38,17 +50,39 @@ def read_sensor_table(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
     return sensors, values
 
 
-def _header(path: Path, row: list[str]) -> tuple[str, ...]:
+def _header(path: Path, row: list[str], what: str = "sensor") -> tuple[str, ...]:
     sensors = tuple(name.strip() for name in row)
     if any(not name for name in sensors):
-        raise FactoryosError(f"{path}: the header has an empty sensor name (column {sensors.index('') + 1})")
+        raise FactoryosError(f"{path}: the header has an empty {what} name (column {sensors.index('') + 1})")
     if len(set(sensors)) != len(sensors):
         twice = next(name for name in sensors if sensors.count(name) > 1)
-        raise FactoryosError(f"{path}: sensor {twice!r} appears twice in the header")
+        raise FactoryosError(f"{path}: {what} {twice!r} appears twice in the header")
     return sensors
 
 
+def read_columns(path: Path, *columns: str) -> list[np.ndarray]:
+    """The named columns of a CSV with a header row, every cell of them a finite number (other columns may
+    hold anything)."""
+    rows = _rows(path)
+    if not rows:
+        raise FactoryosError(f"{path}: empty; expected a header row of column names and one value per row")
+    header = _header(path, rows[0], "column")
+    missing = [name for name in columns if name not in header]
+    if missing:
+        raise FactoryosError(f"{path}: no column {missing[0]!r}; the columns are {', '.join(header)}")
+    if len(rows) < 2:
+        raise FactoryosError(f"{path}: no values after the header")
+    found = []
+    for name in columns:
+        k = header.index(name)
+        cells = [(line, row[k] if k < len(row) else "") for line, row in enumerate(rows[1:], start=2)]
+        found.append(np.array([_number(f"{path}, line {line}: column {name!r}", cell) for line, cell in cells]))
+    return found
+
+
 def _number(where: str, cell: str) -> float:
+    if not cell.strip():
+        raise FactoryosError(f"{where} is empty, not a number")
     try:
         number = float(cell)
     except ValueError:
@@ -89,4 +123,147 @@ def monitor_files(train: Path, test: Path, method: str = "pca") -> dict[str, Any
         "contributions": [
             {"row": row, "sensors": [[name, share] for name, share in blamed]} for row, blamed in verdict.contributions
         ],
+    }
+
+
+CHARTS = ("xbar-r", "xbar-s", "imr", "p", "np", "c", "u", "ewma", "cusum")
+RULE_SETS = {"we": WESTERN_ELECTRIC, "nelson": NELSON}
+SHEWHART = {"xbar", "i", "p", "np", "c", "u"}
+"""The charts whose points are independent and near normal, on which run rules apply; on the others (ranges,
+deviations, EWMA, CUSUM) only a point beyond a limit alarms."""
+
+
+def _subgrouped(values: np.ndarray, size: int) -> np.ndarray:
+    if size < 2:
+        raise FactoryosError(f"an X-bar chart needs subgroups of 2 or more (--subgroup), not {size}")
+    if values.size % size:
+        raise FactoryosError(
+            f"{values.size} values do not make whole subgroups of {size} ({values.size % size} left over)"
+        )
+    return values.reshape(-1, size)
+
+
+def _chart_data(
+    chart: str, values: np.ndarray, subgroup: int, sizes: np.ndarray | None
+) -> tuple[Callable[..., ChartSet], list[np.ndarray]]:
+    """The chart function (options bound) and its data arrays, one row per subgroup."""
+    if chart in ("xbar-r", "xbar-s"):
+        return (spc.xbar_r if chart == "xbar-r" else spc.xbar_s), [_subgrouped(values, subgroup)]
+    if chart in ("imr", "ewma", "cusum", "c"):
+        function = {"imr": spc.individuals, "ewma": spc.ewma, "cusum": spc.cusum, "c": spc.c_chart}[chart]
+        return function, [values]
+    if sizes is None:
+        raise FactoryosError(f"a {chart} chart needs the units inspected: --size N or --size-column NAME")
+    if chart == "np":
+        if np.unique(sizes).size != 1:
+            raise FactoryosError("an np chart needs one sample size; with sizes that vary use a p chart")
+        return partial(spc.np_chart, size=int(sizes[0])), [values]
+    return (spc.p_chart if chart == "p" else spc.u_chart), [values, sizes]
+
+
+def _listed(array: np.ndarray) -> list[float | None]:
+    return [None if math.isnan(v) else round(float(v), 9) for v in array]
+
+
+def control_chart_study(
+    values: np.ndarray,
+    chart: str = "imr",
+    rules: str = "nelson",
+    *,
+    subgroup: int = 5,
+    sizes: np.ndarray | None = None,
+    baseline: int | None = None,
+) -> dict[str, Any]:
+    """Phase I on the first `baseline` subgroups (all without it): limits estimated, out-of-control subgroups
+    dropped and the limits re-estimated until none is left; then every subgroup charted against those limits
+    (phase II for those after the baseline), with the alarms of the chosen run rules."""
+    if chart not in CHARTS:
+        raise FactoryosError(f"unknown chart {chart!r}; the charts are {', '.join(CHARTS)}")
+    if rules not in RULE_SETS:
+        raise FactoryosError(f"unknown rule set {rules!r}; the rule sets are {', '.join(RULE_SETS)}")
+    function, data = _chart_data(chart, values, subgroup, sizes)
+    count = len(data[0])
+    learn = count if baseline is None else baseline
+    if not 2 <= learn <= count:
+        raise FactoryosError(f"the baseline must be between 2 and the {count} subgroups, not {learn}")
+    study = spc.phase_one(function, *(array[:learn] for array in data))
+    charts = function(*data, params=study.charts.params)
+    chosen = RULE_SETS[rules]
+    alarms = [
+        (one.name, alarm)
+        for one in charts.charts
+        for alarm in check(one, chosen if one.name in SHEWHART else chosen[:1])
+    ]
+    return {
+        "chart": chart,
+        "rules": rules,
+        "center": charts.params.center,
+        "sigma": None if math.isnan(charts.params.sigma) else charts.params.sigma,
+        "phase_one": {"subgroups": learn, "excluded": list(study.excluded), "rounds": study.rounds},
+        "charts": [
+            {
+                "name": one.name,
+                "points": _listed(one.points),
+                "center": _listed(one.center),
+                "lower": _listed(one.lower),
+                "upper": _listed(one.upper),
+            }
+            for one in charts.charts
+        ],
+        "alarms": [
+            {"chart": name, "rule": a.rule, "meaning": a.meaning, "index": a.index, "points": list(a.points)}
+            for name, a in alarms
+        ],
+    }
+
+
+def spc_of_file(
+    path: Path,
+    column: str,
+    chart: str = "imr",
+    rules: str = "nelson",
+    *,
+    subgroup: int = 5,
+    size: int | None = None,
+    size_column: str | None = None,
+    baseline: int | None = None,
+) -> dict[str, Any]:
+    """A control chart of a CSV column (see `control_chart_study`); sizes from a column or one for all rows."""
+    if size is not None and size_column is not None:
+        raise FactoryosError("give --size or --size-column, not both")
+    columns = read_columns(path, column, *([size_column] if size_column else []))
+    sizes = columns[1] if size_column else (None if size is None else np.full(columns[0].size, float(size)))
+    return control_chart_study(columns[0], chart, rules, subgroup=subgroup, sizes=sizes, baseline=baseline)
+
+
+def _index(index: Index) -> dict[str, float]:
+    return {"value": index.value, "lower": index.lower, "upper": index.upper}
+
+
+def capability_of_file(
+    path: Path, column: str, lsl: float, usl: float, *, subgroup: int = 1, confidence: float = 0.95
+) -> dict[str, Any]:
+    """Cp, Cpk, Pp, Ppk of a CSV column with confidence intervals and the normality tests; the within sigma
+    from the mean range of subgroups of `subgroup` consecutive values (the moving range when 1)."""
+    (values,) = read_columns(path, column)
+    within = None
+    if subgroup > 1:
+        within = spc.xbar_r(_subgrouped(values, subgroup)).params.sigma
+    result = capability(values, lsl, usl, sigma_within=within, confidence=confidence)
+    normal = result.normality
+    return {
+        "n": result.n,
+        "mean": result.mean,
+        "sigma_within": result.sigma_within,
+        "sigma_overall": result.sigma_overall,
+        "cp": _index(result.cp),
+        "cpk": _index(result.cpk),
+        "pp": _index(result.pp),
+        "ppk": _index(result.ppk),
+        "confidence": result.confidence,
+        "normality": {
+            "shapiro_wilk": {"statistic": normal.shapiro_statistic, "p": normal.shapiro_p},
+            "anderson_darling": {"statistic": normal.anderson_statistic, "p": normal.anderson_p},
+            "normal": normal.normal,
+        },
     }

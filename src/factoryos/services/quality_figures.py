@@ -1,0 +1,89 @@
+"""Quality figures from the floor's event stream: the demo's bus or the stored events of a real plant.
+
+`test` events give each serial's results (a characteristic failed when its verdict says so or, without one,
+when its value is outside its limits); `count` events give scrap and rework."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import Engine
+
+from factoryos.model.bus import EventStore
+from factoryos.model.events import Event, EventKind
+from factoryos.model.plant import Plant
+from factoryos.quality.figures import Outcome, ParetoBar, QualityFigures, TestResult, quality_figures
+
+
+def _out_of_spec(measurement: dict[str, Any]) -> bool:
+    verdict = measurement.get("result")
+    if verdict is not None:
+        return bool(verdict == "fail")
+    value = measurement["value"]
+    return bool(value < measurement.get("low", -math.inf) or value > measurement.get("high", math.inf))
+
+
+def results_of(events: Iterable[Event]) -> Iterator[TestResult]:
+    """The test results in `test` events."""
+    for event in events:
+        payload = event.payload
+        failed = tuple(m["name"] for m in payload.get("measurements", ()) if _out_of_spec(m))
+        yield TestResult(event.equipment, payload["test"], payload["serial"], payload["result"] == "pass", failed)
+
+
+def outcomes(events: Iterable[Event]) -> Iterator[Outcome]:
+    """Scrap and rework in `count` events."""
+    for event in events:
+        scrap, rework = event.payload.get("scrap", 0), event.payload.get("rework", 0)
+        if scrap or rework:
+            yield Outcome(event.equipment, event.payload.get("material"), scrap, rework)
+
+
+def figures_of_stream(plant: Plant, store: EventStore) -> QualityFigures:
+    """The plant's quality figures over every event of its site in the store."""
+    prefix = f"{plant.site.id}/"
+    return quality_figures(
+        plant,
+        results_of(store.read(EventKind.TEST, prefix)),
+        outcomes(store.read(EventKind.COUNT, prefix)),
+    )
+
+
+def stored_figures(engine: Engine, site: str | None = None) -> QualityFigures:
+    """The figures of the stored plant (the only one, or `site`) over its stored events."""
+    from factoryos.store.events import SqlEventStore
+    from factoryos.store.plants import read_plant
+
+    return figures_of_stream(read_plant(engine, site), SqlEventStore(engine))
+
+
+def _bars(bars: list[ParetoBar]) -> list[dict[str, Any]]:
+    return [{"key": list(bar.key), "defects": bar.defects, "cumulative": round(bar.cumulative, 6)} for bar in bars]
+
+
+def figures_as_dict(figures: QualityFigures) -> dict[str, Any]:
+    """The figures as plain JSON-ready data."""
+    costs = figures.costs
+    return {
+        "rty": None if math.isnan(figures.rty) else round(figures.rty, 6),
+        "tests": [
+            {"test": test, "units": y.units, "first_pass": y.first_pass, "fpy": round(y.fpy, 6)}
+            for test, y in figures.by_test.items()
+        ],
+        "stations": [
+            {"station": station, "test": test, "units": y.units, "first_pass": y.first_pass, "fpy": round(y.fpy, 6)}
+            for (station, test), y in figures.by_station.items()
+        ],
+        "pareto_characteristics": _bars(figures.pareto_characteristics),
+        "pareto_stations": _bars(figures.pareto_stations),
+        "costs": {
+            "scrap_units": costs.scrap_units,
+            "scrap_cost": round(costs.scrap_cost, 2),
+            "rework_units": costs.rework_units,
+            "rework_hours": round(costs.rework_hours, 3),
+            "rework_cost": round(costs.rework_cost, 2),
+            "total": round(costs.total, 2),
+        },
+    }

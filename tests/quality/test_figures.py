@@ -1,0 +1,101 @@
+"""Quality figures: first-pass and rolled throughput yield, defect Paretos and the cost of poor quality, on a
+hand-computed history, and against theory on a twin run."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from factoryos.model.bus import EventBus
+from factoryos.model.events import EventKind
+from factoryos.quality.figures import Outcome, TestResult, quality_costs, quality_figures, rework_minutes
+from factoryos.services.quality_figures import figures_as_dict, figures_of_stream, results_of
+from factoryos.twin.scenarios import prepare
+from tests.twin.small_plants import small_plant
+
+HISTORY = [
+    TestResult("st1", "a", "S1", True),
+    TestResult("st1", "a", "S2", False, ("gap",)),
+    TestResult("st3", "b", "S1", True),
+    TestResult("st3", "b", "S3", False, ("x", "y")),
+    TestResult("st2", "a", "S2", True),  # S2 repaired, retested at another stand
+    TestResult("st2", "a", "S3", True),
+    TestResult("st3", "b", "S2", True),
+    TestResult("st3", "b", "S3", False, ("x",)),
+    TestResult("st3", "b", "S3", True),
+]
+
+
+def test_yields_and_paretos_of_a_hand_computed_history() -> None:
+    figures = quality_figures(small_plant(), HISTORY, [])
+    assert {test: (y.units, y.first_pass) for test, y in figures.by_test.items()} == {"a": (3, 2), "b": (3, 2)}
+    assert {key: (y.units, y.first_pass) for key, y in figures.by_station.items()} == {
+        ("st1", "a"): (2, 1),
+        ("st2", "a"): (1, 1),
+        ("st3", "b"): (3, 2),
+    }
+    assert figures.rty == pytest.approx(4 / 9)
+    characteristics = [(bar.key, bar.defects, bar.cumulative) for bar in figures.pareto_characteristics]
+    assert characteristics == [(("b", "x"), 2, 0.5), (("a", "gap"), 1, 0.75), (("b", "y"), 1, 1.0)]
+    assert [(bar.key, bar.defects) for bar in figures.pareto_stations] == [(("st3",), 3), (("st1",), 1)]
+
+
+def test_scrap_at_rolled_up_material_cost_and_rework_at_the_labour_rate() -> None:
+    plant = small_plant(
+        materials__screw={"kind": "component", "source": "buy", "unit_cost": 0.5},
+        quality={
+            "check": {"first_pass_yield": 0.8, "repair_minutes": 5},
+            "fire": {"first_pass_yield": 0.9, "redo": ["coat", "dry"]},
+        },
+        labour_rate=60,
+    )
+    check, kiln = plant.equipment_path("chk-1"), plant.equipment_path("kiln-1")
+    assert rework_minutes(plant)[check] == 5
+    assert rework_minutes(plant)[kiln] == 2  # coat and dry again, a minute each
+    costs = quality_costs(
+        plant,
+        [
+            Outcome(check, "gadget", scrap=2, rework=3),
+            Outcome(kiln, "plate", rework=1),
+            Outcome(check, "widget", scrap=1),
+        ],
+    )
+    # a gadget: a plate (one screw) and two screws = 1.50; a widget one screw = 0.50
+    assert (costs.scrap_units, costs.scrap_cost) == (3, pytest.approx(2 * 1.5 + 0.5))
+    assert (costs.rework_units, costs.rework_hours) == (4, pytest.approx((3 * 5 + 2) / 60))
+    assert costs.rework_cost == pytest.approx(17.0)
+
+
+def _plan(name: str) -> list[dict]:
+    return [{"name": name, "characteristics": [{"name": "gap", "unit": "mm", "nominal": 1, "lsl": 0, "usl": 2}]}]
+
+
+def test_a_twin_runs_yields_converge_to_the_plant_files_and_rty_is_their_product() -> None:
+    """FPY of each test within a binomial bound of the plant file's; the share of gadgets (assembled, then
+    checked) passing both tests first time within a binomial bound of RTY = 0.9 x 0.8."""
+    plant = small_plant(
+        quality={
+            "join": {"first_pass_yield": 0.9, "repair_minutes": 2, "tests": _plan("join-test")},
+            "check": {"first_pass_yield": 0.8, "repair_minutes": 2, "tests": _plan("final-check")},
+        }
+    )
+    bus = EventBus()
+    prepared = prepare(plant, "smart", 4, 2, bus=bus)
+    prepared.floor.run(prepared.horizon)
+    figures = figures_of_stream(plant, bus.store)
+    for test, fpy in (("join-test", 0.9), ("final-check", 0.8)):
+        n = figures.by_test[test].units
+        assert n > 500
+        assert abs(figures.by_test[test].fpy - fpy) <= 4 * math.sqrt(fpy * (1 - fpy) / n)
+    first: dict[tuple[str, str], bool] = {}
+    for result in results_of(bus.store.read(EventKind.TEST)):
+        first.setdefault((result.test, result.serial), result.passed)
+    gadgets = [s for (test, s) in first if test == "join-test" and ("final-check", s) in first]
+    both = sum(first["join-test", s] and first["final-check", s] for s in gadgets) / len(gadgets)
+    rty = figures.rty
+    assert rty == pytest.approx(figures.by_test["join-test"].fpy * figures.by_test["final-check"].fpy)
+    assert abs(both - 0.72) <= 4 * math.sqrt(0.72 * 0.28 / len(gadgets))
+    summary = figures_as_dict(figures)
+    assert summary["costs"]["rework_units"] > 0
+    assert summary["pareto_characteristics"][0]["key"][1] == "gap"

@@ -1,0 +1,125 @@
+"""`factoryos quality spc` and `factoryos quality capability` on CSV columns, and their errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from factoryos.quality import spc
+from factoryos.quality.capability import capability
+from factoryos.quality.rules import WESTERN_ELECTRIC, check
+
+from .test_cli import run
+
+
+@pytest.fixture
+def table(tmp_path):
+    """80 diameters, the last 20 shifted by 1.5 sigma, with a lot id and a sample size per row."""
+    rng = np.random.default_rng(5)
+    values = np.r_[rng.normal(10, 1, 60), rng.normal(11.5, 1, 20)]
+    path = tmp_path / "diameters.csv"
+    path.write_text(
+        "lot,diameter,inspected,defective\n"
+        + "".join(f"L{i},{v:.6f},{50 + i % 3},{i % 4}\n" for i, v in enumerate(values))
+    )
+    return path, np.round(values, 6)
+
+
+def test_spc_json_charts_the_column_with_phase_one_limits_and_phase_two_alarms(table, monkeypatch, capsys):
+    path, values = table
+    code, out, _ = run(
+        monkeypatch, capsys, "quality", "spc", "--csv", str(path), "--column", "diameter",
+        "--rules", "we", "--baseline", "50", "--json",
+    )  # fmt: skip
+    assert code == 0
+    result = json.loads(out)
+    study = spc.phase_one(spc.individuals, values[:50])
+    assert result["center"] == pytest.approx(study.charts.params.center)
+    assert result["sigma"] == pytest.approx(study.charts.params.sigma)
+    assert result["phase_one"]["excluded"] == list(study.excluded)
+    i_chart = result["charts"][0]
+    assert i_chart["name"] == "i"
+    assert i_chart["points"] == pytest.approx(list(values))
+    assert result["charts"][1]["points"][0] is None  # no moving range at the first point
+    expected = check(spc.individuals(values, study.charts.params)["i"], WESTERN_ELECTRIC)
+    on_i = [(a["rule"], a["index"]) for a in result["alarms"] if a["chart"] == "i"]
+    assert on_i == [(a.rule, a.index) for a in expected]
+    assert sum(index >= 60 for _, index in on_i) > sum(index < 60 for _, index in on_i)  # the shift is caught
+    assert {a["rule"] for a in result["alarms"] if a["chart"] == "mr"} <= {"we1"}  # only limits on ranges
+
+
+@pytest.mark.parametrize(
+    ("options", "chart"),
+    [
+        (["--chart", "xbar-s", "--subgroup", "4"], "xbar"),
+        (["--chart", "p", "--size-column", "inspected", "--column", "defective"], "p"),
+        (["--chart", "np", "--size", "50", "--column", "defective"], "np"),
+        (["--chart", "c", "--column", "defective"], "c"),
+        (["--chart", "u", "--size-column", "inspected", "--column", "defective"], "u"),
+        (["--chart", "ewma"], "ewma"),
+        (["--chart", "cusum"], "cusum+"),
+    ],
+)
+def test_every_chart_is_available(table, monkeypatch, capsys, options, chart):
+    path, _ = table
+    args = ["quality", "spc", "--csv", str(path), "--column", "diameter", *options, "--json"]
+    code, out, err = run(monkeypatch, capsys, *args)
+    assert code == 0, err
+    assert json.loads(out)["charts"][0]["name"] == chart
+
+
+def test_capability_json_is_the_engines(table, monkeypatch, capsys):
+    path, values = table
+    code, out, _ = run(
+        monkeypatch, capsys, "quality", "capability", "--csv", str(path), "--column", "diameter",
+        "--lsl", "6", "--usl", "15", "--json",
+    )  # fmt: skip
+    assert code == 0
+    result = json.loads(out)
+    expected = capability(values, 6, 15)
+    assert result["n"] == 80
+    assert result["cpk"]["value"] == pytest.approx(expected.cpk.value)
+    assert result["ppk"]["lower"] == pytest.approx(expected.ppk.lower)
+    assert result["normality"]["normal"] == expected.normality.normal
+    code, out, _ = run(
+        monkeypatch, capsys, "quality", "capability", "--csv", str(path), "--column", "diameter",
+        "--lsl", "6", "--usl", "15", "--subgroup", "4",
+    )  # fmt: skip
+    assert code == 0
+    assert "CPK" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["spc", "--column", "width"], "no column 'width'; the columns are lot, diameter, inspected, defective"),
+        (["spc", "--column", "lot"], "line 2: column 'lot' has 'L0', not a number"),
+        (["spc", "--column", "diameter", "--chart", "pie"], "unknown chart 'pie'"),
+        (["spc", "--column", "diameter", "--rules", "iso"], "unknown rule set 'iso'"),
+        (["spc", "--column", "diameter", "--chart", "xbar-r", "--subgroup", "3"], "2 left over"),
+        (["spc", "--column", "defective", "--chart", "p"], "needs the units inspected"),
+        (["spc", "--column", "diameter", "--baseline", "1"], "baseline must be between 2 and the 80"),
+        (["capability", "--column", "diameter", "--lsl", "15", "--usl", "6"], "lower specification limit (15.0)"),
+        (["capability", "--column", "lot", "--lsl", "6", "--usl", "15"], "not a number"),
+    ],
+)
+def test_bad_input_is_one_clear_line(table, monkeypatch, capsys, args, message):
+    path, _ = table
+    code, out, err = run(monkeypatch, capsys, "quality", args[0], "--csv", str(path), *args[1:])
+    assert code != 0
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_an_empty_cell_and_a_missing_file_are_clear(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "gaps.csv"
+    path.write_text("x,y\n1,2\n,3\n")
+    code, _, err = run(monkeypatch, capsys, "quality", "spc", "--csv", str(path), "--column", "x")
+    assert code != 0
+    assert "line 3: column 'x' is empty" in err
+    code, _, err = run(monkeypatch, capsys, "quality", "spc", "--csv", str(tmp_path / "nope.csv"), "--column", "x")
+    assert code != 0
+    assert "cannot read" in err
