@@ -355,16 +355,24 @@ class Calendar(Part):
 
 
 class LotSizing(Part):
-    """How a material's planned quantity is rounded into lots: as needed, fixed lots, multiples of a quantity, or at
-    least a quantity."""
+    """How a material's planned quantity is rounded into lots: as needed, fixed lots, multiples of a quantity, at
+    least a quantity, the net requirements of the next `periods` days (period order quantity), or the economic
+    order quantity from `order_cost` per order and `carrying_rate` (share of unit cost per year)."""
 
-    rule: Literal["lot-for-lot", "fixed", "multiple", "minimum"] = "lot-for-lot"
+    rule: Literal["lot-for-lot", "fixed", "multiple", "minimum", "poq", "eoq"] = "lot-for-lot"
     quantity: Positive | None = None
+    periods: Annotated[int, Field(ge=1, le=366)] | None = None
+    order_cost: Positive | None = None
+    carrying_rate: Annotated[float, Field(gt=0, le=10)] = 0.25
 
     @model_validator(mode="after")
     def _quantity_when_needed(self) -> LotSizing:
-        if self.rule != "lot-for-lot" and self.quantity is None:
+        if self.rule in ("fixed", "multiple", "minimum") and self.quantity is None:
             raise ValueError(f"lot-size rule {self.rule!r} needs a quantity")
+        if self.rule == "poq" and self.periods is None:
+            raise ValueError("lot-size rule 'poq' needs periods (days of requirements per lot)")
+        if self.rule == "eoq" and self.order_cost is None:
+            raise ValueError("lot-size rule 'eoq' needs order_cost")
         return self
 
 
@@ -379,6 +387,12 @@ class Material(Part):
     lot_size: LotSizing = Field(default_factory=LotSizing)
     safety_stock: NonNegative = 0
     unit_cost: NonNegative = 0
+
+    @model_validator(mode="after")
+    def _eoq_has_a_cost(self) -> Material:
+        if self.lot_size.rule == "eoq" and self.unit_cost == 0:
+            raise ValueError("lot-size rule 'eoq' needs the material's unit_cost (to weigh carrying against ordering)")
+        return self
 
 
 class BomLine(Part):

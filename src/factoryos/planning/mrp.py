@@ -1,0 +1,376 @@
+"""Multi-level MRP: gross-to-net level by level, lots sized and offset, requirements exploded, all pegged.
+
+Items are netted in low-level-code order, so an item's requirements from every parent (and its own
+independent demand) are consolidated before it is netted. Each level is one compiled pass over the
+level's items (`factoryos.planning.netting`); explosion, offsets and pegging are whole-array operations.
+Nothing is kept per item and day but the projected inventory.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from factoryos.planning.calendar import WorkCalendar, work_calendar
+from factoryos.planning.levels import low_level_codes
+from factoryos.planning.netting import (
+    EOQ,
+    FIXED,
+    LOT_FOR_LOT,
+    MINIMUM,
+    MULTIPLE,
+    PERIOD_ORDER_QUANTITY,
+    UNPLACED,
+    net_level,
+)
+from factoryos.planning.pegging import peg
+from factoryos.planning.plan import Plan
+from factoryos.planning.problem import Item, PlanningError, Problem
+
+RULES = {
+    "lot-for-lot": LOT_FOR_LOT,
+    "fixed": FIXED,
+    "multiple": MULTIPLE,
+    "minimum": MINIMUM,
+    "poq": PERIOD_ORDER_QUANTITY,
+    "eoq": EOQ,
+}
+SLACK_DAYS = 21
+"""Days of calendar kept past the horizon and the longest lead time, for lots that spill into later weeks."""
+
+
+@dataclass
+class _Arrays:
+    """The problem as arrays, indexed by item, supplier and source (item x supplier, in preference order)."""
+
+    index: dict[str, int]
+    horizon: int
+    calendar: WorkCalendar
+    level: np.ndarray
+    make: np.ndarray
+    lead: np.ndarray
+    safety: np.ndarray
+    rule: np.ndarray
+    lot: np.ndarray
+    periods: np.ndarray
+    own_earliest: np.ndarray
+    source_first: np.ndarray
+    source_last: np.ndarray
+    source_supplier: np.ndarray
+    source_earliest: np.ndarray
+    source_lead: np.ndarray
+    supplier_min: np.ndarray
+    supplier_multiple: np.ndarray
+    capacity: np.ndarray
+    bom_start: np.ndarray
+    bom_component: np.ndarray
+    bom_issued: np.ndarray
+    gross: np.ndarray
+    scheduled: np.ndarray
+    on_hand: np.ndarray
+    receipt_item: np.ndarray
+    receipt_day: np.ndarray
+    demand_item: np.ndarray
+    demand_day: np.ndarray
+    demand_qty: np.ndarray
+
+
+def plan(problem: Problem) -> Plan:
+    """Plan every item over the problem's horizon; see the module docstring for the method."""
+    a = _arrays(problem)
+    lots: list[tuple[np.ndarray, ...]] = []
+    needs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    projected = np.zeros((len(problem.items), a.horizon))
+    moves: list[tuple[int, int, int, float]] = []
+    unplaced: list[tuple[int, int, float]] = []
+    placed = 0
+    for level in range(int(a.level.max()) + 1 if len(a.level) else 0):
+        rows = np.flatnonzero(a.level == level)
+        lot = _eoq_lots(problem, a, rows)
+        proj, found, found_qty, moved, moved_qty = net_level(
+            a.gross[rows],
+            a.scheduled[rows],
+            a.on_hand[rows],
+            a.safety[rows],
+            a.rule[rows],
+            lot,
+            a.periods[rows],
+            a.own_earliest[rows],
+            a.source_first[rows],
+            a.source_last[rows],
+            a.source_supplier,
+            a.source_earliest,
+            a.supplier_min,
+            a.supplier_multiple,
+            a.capacity,
+            a.calendar.week_of,
+            a.calendar.week_first,
+            a.calendar.next_work,
+        )
+        projected[rows] = proj
+        moves.extend((int(rows[i]), f, t, q) for (i, f, t), q in zip(moved.tolist(), moved_qty.tolist(), strict=True))
+        kept = found[:, 3] != UNPLACED
+        unplaced.extend(
+            (int(rows[i]), n, q)
+            for (i, n, _, _), q in zip(found[~kept].tolist(), found_qty[~kept].tolist(), strict=True)
+        )
+        item, need, due, source, qty = _split_fixed(
+            a, rows[found[kept, 0]], found[kept, 1], found[kept, 2], found[kept, 3], found_qty[kept]
+        )
+        release = _release(a, item, due, source)
+        supplier = np.append(a.source_supplier, -1)[source]  # source -1 (made, or bought without a supplier)
+        lots.append((item, need, due, release, qty, supplier, source))
+        needs.append(_explode(a, item, release, qty, placed))
+        placed += len(item)
+    return _finish(problem, a, projected, lots, needs, moves, unplaced)
+
+
+def _finish(problem, a, projected, lots, needs, moves, unplaced) -> Plan:
+    def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts, dtype=dtype) if parts else np.zeros(0, dtype)
+
+    lot_item, lot_need, lot_due, lot_release, lot_qty, lot_supplier, lot_source = (
+        joined([part[k] for part in lots], float if k == 4 else np.int64) for k in range(7)
+    )
+    demands = len(problem.demands)
+    need_item = joined([a.demand_item, *(n[0] for n in needs)], np.int64)
+    need_day = joined([a.demand_day, *(n[1] for n in needs)], np.int64)
+    need_qty = joined([a.demand_qty, *(n[2] for n in needs)], float)
+    need_parent = joined([np.full(demands, -1), *(n[3] for n in needs)], np.int64)
+    need_demand = np.concatenate([np.arange(demands), np.full(len(need_item) - demands, -1)]).astype(np.int64)
+    receipt_day = a.receipt_day.copy()
+    for item, origin, target, _ in moves:
+        receipt_day[(a.receipt_item == item) & (a.receipt_day == origin)] = target
+    items = len(problem.items)
+    receipts = len(problem.receipts)
+    supply_item = np.concatenate([np.arange(items), a.receipt_item, lot_item])
+    supply_day = np.concatenate([np.full(items, -1), receipt_day, lot_due])
+    supply_rank = np.concatenate([np.zeros(items), np.ones(receipts), np.full(len(lot_item), 2)])
+    supply_qty = np.concatenate([np.maximum(a.on_hand, 0.0), [r.quantity for r in problem.receipts], lot_qty])
+    peg_need, peg_supply, peg_qty = peg(
+        items, need_item, need_day, need_qty, supply_item, supply_day, supply_rank, supply_qty
+    )
+    return Plan(
+        problem=problem,
+        projected=projected,
+        lot_item=lot_item,
+        lot_need=lot_need,
+        lot_due=lot_due,
+        lot_release=lot_release,
+        lot_qty=lot_qty,
+        lot_supplier=lot_supplier,
+        lot_note=_notes(problem, a, lot_item, lot_source),
+        receipt_day=receipt_day,
+        need_item=need_item,
+        need_day=need_day,
+        need_qty=need_qty,
+        need_demand=need_demand,
+        need_parent=need_parent,
+        peg_need=peg_need,
+        peg_supply=peg_supply,
+        peg_qty=peg_qty,
+        moves=moves,
+        unplaced=unplaced,
+    )
+
+
+def _notes(problem: Problem, a: _Arrays, lot_item: np.ndarray, lot_source: np.ndarray) -> list[str]:
+    """Why a bought lot is not on its item's preferred supplier."""
+    notes = [""] * len(lot_item)
+    for k in np.flatnonzero((lot_source >= 0) & (lot_source != a.source_first[lot_item])).tolist():
+        item = problem.items[int(lot_item[k])]
+        supplier = problem.suppliers[int(a.source_supplier[lot_source[k]])].id
+        notes[k] = f"on {supplier}: {item.suppliers[0]} has no capacity left that week"
+    return notes
+
+
+def _split_fixed(a: _Arrays, item, need, due, source, qty):
+    """A fixed-lot item's lot of k x Q becomes k lots of Q (not a supplier's: its minimum and multiple apply to
+    the order as placed)."""
+    fixed = (a.rule[item] == FIXED) & (source < 0)
+    count = np.ones(len(item), dtype=np.int64)
+    whole = np.round(qty / np.where(fixed, a.lot[item], 1.0))
+    exact = fixed & (np.abs(whole * a.lot[item] - qty) < 1e-6) & (whole >= 1)
+    count[exact] = whole[exact].astype(np.int64)
+    qty = np.where(exact, a.lot[item], qty)
+    return tuple(np.repeat(part, count) for part in (item, need, due, source, qty))
+
+
+def _release(a: _Arrays, item: np.ndarray, due: np.ndarray, source: np.ndarray) -> np.ndarray:
+    bought_lead = np.where(source >= 0, np.append(a.source_lead, 0)[source], a.lead[item])
+    made = a.calendar.back_working(due, a.lead[item])
+    bought = a.calendar.back_calendar(due, bought_lead)
+    return np.where(a.make[item], made, bought)
+
+
+def _explode(a: _Arrays, item, release, qty, first_lot: int):
+    """Component requirements of the made lots, at their release day, consolidated into the gross rows."""
+    lines = a.bom_start[item + 1] - a.bom_start[item]
+    parent = np.repeat(np.arange(len(item)), lines)
+    offsets = np.arange(len(parent)) - np.repeat(np.cumsum(lines) - lines, lines)
+    line = a.bom_start[item][parent] + offsets
+    component = a.bom_component[line]
+    day = release[parent]
+    quantity = qty[parent] * a.bom_issued[line]
+    inside = day < a.horizon
+    a.gross += np.bincount(
+        component[inside] * a.horizon + day[inside], weights=quantity[inside], minlength=a.gross.size
+    ).reshape(a.gross.shape)
+    return component, day, quantity, parent + first_lot
+
+
+def _eoq_lots(problem: Problem, a: _Arrays, rows: np.ndarray) -> np.ndarray:
+    """Lot parameters of the level's items; an EOQ item's from its average requirement over the horizon."""
+    lot = a.lot[rows].copy()
+    for k in np.flatnonzero(a.rule[rows] == EOQ).tolist():
+        item = problem.items[int(rows[k])]
+        yearly = float(a.gross[rows[k]].sum()) * 365.0 / a.horizon
+        holding = item.unit_cost * item.lot.carrying_rate
+        lot[k] = math.sqrt(2.0 * yearly * item.lot.order_cost / holding) if holding > 0 and yearly > 0 else 0.0
+    return lot
+
+
+def _arrays(problem: Problem) -> _Arrays:  # noqa: C901 - one validation step per kind of input
+    if problem.horizon_days < 1:
+        raise PlanningError(f"the horizon must be at least one day (got {problem.horizon_days})")
+    index = {item.id: k for k, item in enumerate(problem.items)}
+    if len(index) != len(problem.items):
+        raise PlanningError("an item id is listed twice")
+    suppliers = {s.id: k for k, s in enumerate(problem.suppliers)}
+
+    for s in problem.suppliers:
+        if s.order_multiple <= 0 or s.min_order < 0 or s.lead_time_days < 0:
+            raise PlanningError(f"supplier {s.id!r}: needs a positive order multiple and no negative figure")
+    for item in problem.items:
+        _check_item(item, suppliers)
+    horizon = problem.horizon_days
+    longest = max([i.lead_time_days for i in problem.items] + [s.lead_time_days for s in problem.suppliers] + [0])
+    calendar = work_calendar(problem.start, problem.working, horizon + longest + SLACK_DAYS)
+    n = len(problem.items)
+    parent = _indices(index, [b.parent for b in problem.bom], "bill of materials: parent")
+    component = _indices(index, [b.component for b in problem.bom], "bill of materials: component")
+    for b in problem.bom:
+        if not (b.quantity > 0 and 0 <= b.scrap < 1):
+            raise PlanningError(f"bill of {b.parent!r}: {b.component!r} needs a positive quantity and scrap in [0, 1)")
+    order = np.argsort(parent, kind="stable")
+    sources = [(i, suppliers[s]) for i, item in enumerate(problem.items) for s in item.suppliers]
+    source_item = np.array([i for i, _ in sources], dtype=np.int64)
+    source_supplier = np.array([s for _, s in sources], dtype=np.int64)
+    source_lead = np.array([problem.suppliers[s].lead_time_days for s in source_supplier.tolist()], dtype=np.int64)
+    make = np.array([i.source == "make" for i in problem.items])
+    lead = np.array([i.lead_time_days for i in problem.items], dtype=np.int64)
+    own_earliest = np.array(
+        [
+            calendar.earliest_made(int(d)) if m else calendar.earliest_bought(int(d))
+            for m, d in zip(make, lead, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    capacity = np.array(
+        [
+            [s.weekly_capacity if s.weekly_capacity is not None else np.inf] * len(calendar.week_first)
+            for s in problem.suppliers
+        ],
+        dtype=float,
+    ).reshape(len(problem.suppliers), len(calendar.week_first))
+    receipt_item = _indices(index, [r.item for r in problem.receipts], "open receipt")
+    receipt_day = np.array([max(0, (r.due - problem.start).days) for r in problem.receipts], dtype=np.int64)
+    for r, day in zip(problem.receipts, receipt_day.tolist(), strict=True):
+        if r.quantity <= 0:
+            raise PlanningError(f"open receipt {r.id!r}: quantity must be positive")
+        if r.supplier is not None and r.supplier in suppliers and day < calendar.days:
+            capacity[suppliers[r.supplier], calendar.week_of[day]] -= r.quantity
+    scheduled = np.zeros((n, horizon))
+    inside = receipt_day < horizon
+    np.add.at(
+        scheduled,
+        (receipt_item[inside], receipt_day[inside]),
+        [r.quantity for r, k in zip(problem.receipts, inside, strict=True) if k],
+    )
+    on_hand = np.bincount(
+        _indices(index, [s.item for s in problem.stock], "stock"),
+        weights=[s.quantity for s in problem.stock],
+        minlength=n,
+    ) - np.bincount(
+        _indices(index, [a.item for a in problem.allocations], "allocation"),
+        weights=[a.quantity for a in problem.allocations],
+        minlength=n,
+    )
+    demand_item = _indices(index, [d.item for d in problem.demands], "demand")
+    demand_day = _demand_days(problem, calendar)
+    demand_qty = np.array([d.quantity for d in problem.demands], dtype=float)
+    if (demand_qty <= 0).any():
+        raise PlanningError(
+            f"demand {problem.demands[int(np.argmax(demand_qty <= 0))].id!r}: quantity must be positive"
+        )
+    gross = np.zeros((n, horizon))
+    inside = demand_day < horizon
+    np.add.at(gross, (demand_item[inside], demand_day[inside]), demand_qty[inside])
+    first = np.searchsorted(source_item, np.arange(n))
+    return _Arrays(
+        index=index,
+        horizon=horizon,
+        calendar=calendar,
+        level=low_level_codes(n, parent, component, [i.id for i in problem.items]),
+        make=make,
+        lead=lead,
+        safety=np.array([i.safety_stock for i in problem.items], dtype=float),
+        rule=np.array([RULES[i.lot.rule] for i in problem.items], dtype=np.int64),
+        lot=np.array([i.lot.quantity for i in problem.items], dtype=float),
+        periods=np.array([i.lot.periods for i in problem.items], dtype=np.int64),
+        own_earliest=own_earliest,
+        source_first=first,
+        source_last=np.searchsorted(source_item, np.arange(n), side="right"),
+        source_supplier=source_supplier,
+        source_earliest=np.array([calendar.earliest_bought(int(d)) for d in source_lead], dtype=np.int64),
+        source_lead=source_lead,
+        supplier_min=np.array([s.min_order for s in problem.suppliers], dtype=float),
+        supplier_multiple=np.array([s.order_multiple for s in problem.suppliers], dtype=float),
+        capacity=capacity,
+        bom_start=np.searchsorted(parent[order], np.arange(n + 1)),
+        bom_component=component[order],
+        bom_issued=np.array([b.issued for b in problem.bom], dtype=float)[order],
+        gross=gross,
+        scheduled=scheduled,
+        on_hand=on_hand,
+        receipt_item=receipt_item,
+        receipt_day=receipt_day,
+        demand_item=demand_item,
+        demand_day=demand_day,
+        demand_qty=demand_qty,
+    )
+
+
+def _indices(index: dict[str, int], ids: list[str], where: str) -> np.ndarray:
+    try:
+        return np.array([index[i] for i in ids], dtype=np.int64)
+    except KeyError as missing:
+        raise PlanningError(f"{where}: unknown item {missing.args[0]!r}") from None
+
+
+def _check_item(item: Item, suppliers: dict[str, int]) -> None:
+    rule = item.lot
+    if rule.rule not in RULES:
+        raise PlanningError(f"item {item.id!r}: unknown lot-size rule {rule.rule!r}")
+    if rule.rule in ("fixed", "multiple", "minimum") and not rule.quantity > 0:
+        raise PlanningError(f"item {item.id!r}: lot-size rule {rule.rule!r} needs a positive quantity")
+    if rule.rule == "poq" and rule.periods < 1:
+        raise PlanningError(f"item {item.id!r}: a period order quantity covers at least one day")
+    if item.lead_time_days < 0 or item.safety_stock < 0:
+        raise PlanningError(f"item {item.id!r}: lead time and safety stock cannot be negative")
+    for supplier in item.suppliers:
+        if supplier not in suppliers:
+            raise PlanningError(f"item {item.id!r}: unknown supplier {supplier!r}")
+    if item.suppliers and item.source != "buy":
+        raise PlanningError(f"item {item.id!r} is made, so it has no supplier")
+
+
+def _demand_days(problem: Problem, calendar: WorkCalendar) -> np.ndarray:
+    """A demand is wanted on the last working day on or before its due date (the first, if due before it)."""
+    days = np.array([(d.due - problem.start).days for d in problem.demands], dtype=np.int64)
+    clipped = np.clip(days, 0, calendar.days - 1)
+    found = calendar.prev_work[clipped]
+    snapped = np.where(found >= 0, found, calendar.first)
+    return np.where(days < calendar.days, snapped, days)

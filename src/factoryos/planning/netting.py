@@ -1,0 +1,181 @@
+"""Gross-to-net for the items of one low level, compiled: the tight loop over items and days.
+
+Day by day, the projected on hand is on hand + open receipts + planned receipts - gross requirements. When
+it (with what is already on order and not yet in) would fall below safety stock, later open receipts are
+pulled in first (an expedite), then a lot is planned: sized by the item's rule, rounded to its supplier's
+minimum and multiple, and placed within the supplier's weekly capacity, spilling to the next source in
+preference order and then to later weeks. A lot that cannot arrive by the day it is needed (lead time,
+capacity) arrives late, and the days before show the shortage.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+EPS = 1e-9
+LOT_FOR_LOT, FIXED, MULTIPLE, MINIMUM, PERIOD_ORDER_QUANTITY, EOQ = range(6)
+UNPLACED = -2
+"""The source of a lot no supplier can ship before the end of the calendar: kept as a record, never planned."""
+
+
+@njit(cache=True, nogil=True)
+def lot_quantity(
+    rule: int,
+    lot: float,
+    periods: int,
+    need: float,
+    t: int,
+    gross: np.ndarray,
+    open_: np.ndarray,
+    position: float,
+    safety: float,
+) -> float:
+    """The lot for a net requirement `need` at day `t`; `position` is on hand + on order after day t's net."""
+    if rule == FIXED or rule == MULTIPLE:  # noqa: SIM109 - compiled by Numba, which wants plain comparisons
+        return math.ceil(need / lot - EPS) * lot
+    if rule == MINIMUM or rule == EOQ:  # noqa: SIM109
+        return max(need, lot)
+    if rule == PERIOD_ORDER_QUANTITY:
+        running, extra = position + need, 0.0
+        for u in range(t + 1, min(t + periods, gross.shape[0])):
+            running += open_[u] - gross[u]
+            extra = max(extra, safety - running)
+        return need + extra
+    return need
+
+
+@njit(cache=True, nogil=True)
+def supplier_quantity(quantity: float, minimum: float, multiple: float) -> float:
+    quantity = max(quantity, minimum)
+    return math.ceil(quantity / multiple - EPS) * multiple if multiple > 0 else quantity
+
+
+@njit(cache=True, nogil=True)
+def _grow(ints: np.ndarray, floats: np.ndarray, used: int) -> tuple[np.ndarray, np.ndarray]:
+    if used < floats.shape[0]:
+        return ints, floats
+    bigger_ints = np.empty((2 * ints.shape[0], ints.shape[1]), np.int64)
+    bigger_floats = np.empty(2 * floats.shape[0])
+    bigger_ints[:used] = ints[:used]
+    bigger_floats[:used] = floats[:used]
+    return bigger_ints, bigger_floats
+
+
+@njit(cache=True, nogil=True)
+def net_level(
+    gross,
+    scheduled,
+    on_hand,
+    safety,
+    rule,
+    lot,
+    periods,
+    own_earliest,
+    source_first,
+    source_last,
+    source_supplier,
+    source_earliest,
+    supplier_min,
+    supplier_multiple,
+    capacity,
+    week_of,
+    week_first,
+    next_work,
+):
+    """Net the items whose rows are given. Returns the projected on hand (items x days), the lots as
+    (item row, need day, due day, source index or -1 for made, or UNPLACED) with their quantities, and the
+    expedites as (item row, from day, to day) with quantities. `capacity` (supplier x week) is used up."""
+    n, horizon = gross.shape
+    days = week_of.shape[0]
+    weeks = week_first.shape[0]
+    projected = np.empty((n, horizon))
+    lots = np.empty((max(16, 2 * n), 4), np.int64)
+    lot_qty = np.empty(lots.shape[0])
+    moves = np.empty((16, 3), np.int64)
+    move_qty = np.empty(16)
+    used = 0
+    moved = 0
+    arriving = np.zeros(horizon)
+    for i in range(n):
+        open_ = scheduled[i].copy()
+        row = gross[i]
+        arriving[:] = 0.0
+        have = on_hand[i]
+        pending = 0.0
+        later = open_.sum()
+        for t in range(horizon):
+            have += open_[t] + arriving[t] - row[t]
+            pending -= arriving[t]
+            later -= open_[t]
+            u = t + 1
+            while have + pending < safety[i] - EPS and u < horizon and later > EPS:
+                if open_[u] > EPS:
+                    moves, move_qty = _grow(moves, move_qty, moved)
+                    moves[moved, 0], moves[moved, 1], moves[moved, 2] = i, u, t
+                    move_qty[moved] = open_[u]
+                    moved += 1
+                    have += open_[u]
+                    later -= open_[u]
+                    open_[u] = 0.0
+                u += 1
+            if have + pending < safety[i] - EPS:
+                need = safety[i] - have - pending
+                remaining = lot_quantity(rule[i], lot[i], periods[i], need, t, row, open_, have + pending, safety[i])
+                first, last = source_first[i], source_last[i]
+                if first == last:
+                    due = next_work[min(max(t, own_earliest[i]), days - 1)]
+                    lots, lot_qty = _grow(lots, lot_qty, used)
+                    lots[used, 0], lots[used, 1], lots[used, 2], lots[used, 3] = i, t, due, -1
+                    lot_qty[used] = remaining
+                    used += 1
+                    if due == t:
+                        have += remaining
+                    else:
+                        pending += remaining
+                        if due < horizon:
+                            arriving[due] += remaining
+                    remaining = 0.0
+                week = week_of[t]
+                while remaining > EPS and week < weeks and first < last:
+                    for k in range(first, last):
+                        s = source_supplier[k]
+                        day = max(t, week_first[week], source_earliest[k])
+                        if day >= days:
+                            continue
+                        day = next_work[day]
+                        if day >= days or week_of[day] != week:
+                            continue
+                        want = supplier_quantity(remaining, supplier_min[s], supplier_multiple[s])
+                        take = min(want, capacity[s, week])
+                        if take < want - EPS:
+                            take = math.floor(take / supplier_multiple[s] + EPS) * supplier_multiple[s]
+                            if take < supplier_min[s] - EPS:
+                                take = 0.0
+                        if take <= EPS:
+                            continue
+                        capacity[s, week] -= take
+                        lots, lot_qty = _grow(lots, lot_qty, used)
+                        lots[used, 0], lots[used, 1], lots[used, 2], lots[used, 3] = i, t, day, k
+                        lot_qty[used] = take
+                        used += 1
+                        if day == t:
+                            have += take
+                        else:
+                            pending += take
+                            if day < horizon:
+                                arriving[day] += take
+                        remaining -= take
+                        if remaining <= EPS:
+                            break
+                    week += 1
+                if remaining > EPS:
+                    lots, lot_qty = _grow(lots, lot_qty, used)
+                    lots[used, 0], lots[used, 1], lots[used, 2], lots[used, 3] = i, t, days, UNPLACED
+                    lot_qty[used] = remaining
+                    used += 1
+                    pending += remaining
+            projected[i, t] = have
+    return projected, lots[:used], lot_qty[:used], moves[:moved], move_qty[:moved]

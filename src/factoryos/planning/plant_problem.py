@@ -1,0 +1,213 @@
+"""A plant file and its demand as an MRP problem: items, configured bills, suppliers, stock, calendar, line.
+
+A material whose bill (at any depth) has lines with `when` conditions is configured: each configuration of
+it that demand asks for becomes an item of its own (`ev-sedan[battery=max,colour=deep-blue,...]`, keyed by
+the option families its bill tests), exploded with the configurator's rules, so an order's bill is its own
+and a common part below is consolidated across all of them. A customer order brings its configuration; a
+forecast (or an order without one) is split over the product's option mix (`factoryos.c2m.mix`), Orlicky's
+planning bill. The site works on the days a shift runs in any of its manned work centers' calendars, bar
+their holidays. The constrained line is the ramp-up's line, at its month's capacity spread over its working
+days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+from factoryos.c2m.mix import option_mix
+from factoryos.model.configuration import Configuration, bom_lines
+from factoryos.model.plant import WEEKDAYS, Plant, Product
+from factoryos.model.rampup import ramp_curve
+from factoryos.planning.problem import (
+    Allocation,
+    BomLine,
+    Demand,
+    Item,
+    LineCapacity,
+    LotRule,
+    PlanningError,
+    Problem,
+    Receipt,
+    Stock,
+    Supplier,
+)
+
+MIN_MIX_SHARE = 1e-4
+"""Configurations below this share of a product's mix are left out of a forecast's split."""
+
+
+@dataclass(frozen=True)
+class DemandRow:
+    """Independent demand as the order book or the forecast gives it: a material (or product id), due date and
+    quantity, `order` or `forecast`, the customer order it belongs to and, for an order, its configuration."""
+
+    id: str
+    material: str
+    due: date
+    quantity: float
+    kind: Literal["order", "forecast"] = "order"
+    customer_order: str | None = None
+    configuration: Mapping[str, str] | None = None
+
+
+@dataclass
+class _Builder:
+    plant: Plant
+    items: dict[str, Item] = field(default_factory=dict)
+    bom: list[BomLine] = field(default_factory=list)
+    families: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def tested_families(self, material: str) -> frozenset[str]:
+        """The option families the bill below `material` tests (empty: not configured)."""
+        if material not in self.families:
+            found: set[str] = set()
+            for line in self.plant.boms.get(material, []):
+                found.update(line.when or {})
+                found.update(self.tested_families(line.component))
+            self.families[material] = frozenset(found)
+        return self.families[material]
+
+    def item(self, material: str, configuration: Configuration) -> str:
+        """The item planning `material` in `configuration`, added with its bill on first use."""
+        tested = self.tested_families(material)
+        key = material
+        if tested:
+            key += "[" + ",".join(f"{f}={configuration.get(f, '')}" for f in sorted(tested)) + "]"
+        if key not in self.items:
+            self.items[key] = _item(self.plant, material, key)
+            lines = bom_lines(self.plant, material, configuration) if tested else self.plant.boms.get(material, [])
+            for line in lines:
+                self.bom.append(BomLine(key, self.item(line.component, configuration), line.quantity, line.scrap))
+        return key
+
+
+def plant_problem(
+    plant: Plant,
+    start: date,
+    horizon_days: int,
+    demand: Iterable[DemandRow],
+    receipts: Sequence[Receipt] = (),
+    allocations: Sequence[Allocation] = (),
+) -> Problem:
+    """The MRP problem of `plant` from `start` over `horizon_days`: every material, the bills the demand's
+    configurations need, on-hand stock, the given open receipts (item = material id) and allocations."""
+    builder = _Builder(plant)
+    for material in plant.materials:
+        if not builder.tested_families(material):
+            builder.item(material, {})
+    demands = [d for row in demand for d in _demands(plant, builder, row)]
+    suppliers = tuple(
+        Supplier(sid, round(s.lead_time_days), s.min_order, s.order_multiple, s.weekly_capacity)
+        for sid, s in plant.suppliers.items()
+    )
+    stock = tuple(
+        Stock(lot.material, lot.location, lot.lot, lot.quantity)
+        for lot in plant.inventory
+        if not builder.tested_families(lot.material)
+    )
+    longest = max([i.lead_time_days for i in builder.items.values()] + [s.lead_time_days for s in suppliers] + [0])
+    return Problem(
+        start=start,
+        horizon_days=horizon_days,
+        working=site_working_days(plant, start, horizon_days + longest + 60),
+        items=tuple(builder.items.values()),
+        bom=tuple(builder.bom),
+        suppliers=suppliers,
+        stock=stock,
+        allocations=tuple(allocations),
+        receipts=tuple(receipts),
+        demands=tuple(demands),
+        line=_line(plant, builder, start, horizon_days),
+    )
+
+
+def _item(plant: Plant, material: str, key: str) -> Item:
+    m = plant.materials[material]
+    lot = m.lot_size
+    return Item(
+        id=key,
+        source=m.source,
+        lead_time_days=round(m.lead_time_days),
+        lot=LotRule(lot.rule, lot.quantity or 0.0, lot.periods or 1, lot.order_cost or 0.0, lot.carrying_rate),
+        safety_stock=m.safety_stock,
+        unit_cost=m.unit_cost,
+        suppliers=tuple(sid for sid, s in plant.suppliers.items() if material in s.materials)
+        if m.source == "buy"
+        else (),
+        material=material,
+    )
+
+
+def _product_of(plant: Plant, material: str) -> Product | None:
+    if material in plant.products:
+        return plant.products[material]
+    return next((p for p in plant.products.values() if p.material == material), None)
+
+
+def _demands(plant: Plant, builder: _Builder, row: DemandRow) -> list[Demand]:
+    product = _product_of(plant, row.material)
+    material = product.material if product else row.material
+    if material not in plant.materials:
+        raise PlanningError(f"demand {row.id!r}: unknown material {row.material!r}")
+    if row.quantity <= 0:
+        raise PlanningError(f"demand {row.id!r}: quantity must be positive (got {row.quantity:g})")
+
+    def demand(configuration: Configuration, quantity: float) -> Demand:
+        item = builder.item(material, configuration)
+        return Demand(row.id, item, row.due, quantity, row.kind, row.customer_order)
+
+    if not builder.tested_families(material):
+        return [demand({}, row.quantity)]
+    if row.configuration is not None:
+        return [demand(row.configuration, row.quantity)]
+    if product is None:
+        raise PlanningError(f"demand {row.id!r}: {material!r} is configured but belongs to no product")
+    mix = option_mix(product)
+    shares: dict[str, tuple[dict[str, str], float]] = {}
+    for chosen, share in zip(mix.configurations, mix.probabilities.tolist(), strict=True):
+        if share >= MIN_MIX_SHARE:
+            configuration = dict(zip(mix.families, chosen, strict=True))
+            key = builder.item(material, configuration)
+            shares[key] = (configuration, shares.get(key, (configuration, 0.0))[1] + share)
+    total = sum(share for _, share in shares.values())
+    return [demand(configuration, row.quantity * share / total) for configuration, share in shares.values()]
+
+
+def site_working_days(plant: Plant, start: date, days: int) -> tuple[bool, ...]:
+    """Per day from `start`: does a shift run in a manned work center's calendar, and is it not its holiday?"""
+    used = {wc.calendar for _, wc in plant.work_centers().values() if not wc.lights_out} or set(plant.calendars)
+    calendars = [plant.calendars[c] for c in sorted(used)]
+    weekdays = [{WEEKDAYS.index(d) for shift in c.shifts for d in shift.days} for c in calendars]
+    holidays = [set(c.holidays) for c in calendars]
+    return tuple(
+        any(
+            (start + timedelta(k)).weekday() in w and start + timedelta(k) not in h
+            for w, h in zip(weekdays, holidays, strict=True)
+        )
+        for k in range(days)
+    )
+
+
+def _line(plant: Plant, builder: _Builder, start: date, horizon_days: int) -> LineCapacity | None:
+    """The ramp-up line: each month's capacity over its working days, on the site's working days."""
+    ramp = plant.ramp_up
+    if ramp is None:
+        return None
+    curve = ramp_curve(plant)
+    finished = {m for m, mat in plant.materials.items() if mat.kind == "finished"}
+    items = tuple(key for key, item in builder.items.items() if item.material_id in finished)
+    working = site_working_days(plant, start, horizon_days)
+    per_day = []
+    for k in range(horizon_days):
+        day = start + timedelta(k)
+        month = (day.year - ramp.start.year) * 12 + day.month - ramp.start.month
+        if not working[k] or month < 0:
+            per_day.append(0.0)
+            continue
+        plan = curve[min(month, len(curve) - 1)]
+        days = ramp.months[min(month, len(curve) - 1)].working_days
+        per_day.append(plan.capacity_units / days if days else 0.0)
+    return LineCapacity(ramp.line, items, tuple(per_day))
