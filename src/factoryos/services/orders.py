@@ -81,14 +81,9 @@ def generate_order_stream(
     return Generated(orders, plant.site.id, first_day, days, seed, repeat)
 
 
-def list_orders(
-    engine: Engine,
-    site: str | None = None,
-    product: str | None = None,
-    tenant: str | None = None,
-    limit: int | None = None,
-) -> list[CustomerOrder]:
-    return order_store.list_orders(engine, site=site, product=product, tenant=tenant, limit=limit)
+# Listing orders needs no more than the store's queries; the edges take them from here, as every use case.
+list_orders = order_store.list_orders
+rejected_orders = order_store.rejected_orders
 
 
 def order_item(order: CustomerOrder) -> dict[str, Any]:
@@ -106,10 +101,6 @@ def order_item(order: CustomerOrder) -> dict[str, Any]:
         "promised": order.promised_date.isoformat() if order.promised_date else None,
         "state": order.state.value,
     }
-
-
-def rejected_orders(engine: Engine, limit: int | None = None) -> list[DeadLetter]:
-    return order_store.rejected_orders(engine, limit)
 
 
 def rejected_item(letter: DeadLetter) -> dict[str, Any]:

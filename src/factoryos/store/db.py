@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy import Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import CursorResult, Result, make_url
@@ -14,6 +17,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from factoryos.model.errors import FactoryosError
+
+T = TypeVar("T")
 
 DEFAULT_URL = "sqlite:///factoryos.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -126,3 +131,31 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back whole on any error."""
     with sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
         yield session
+
+
+def row_of(table: type[Base], source: object, **values: Any) -> dict[str, Any]:
+    """A row of `table` from `source`: each column takes `values[column]` where given, else `source`'s attribute
+    of the same name (an enum as its value); a column that neither has (a generated id) is left to the table."""
+    row: dict[str, Any] = {}
+    for column in (c.key for c in table.__table__.columns):
+        if column in values:
+            row[column] = values[column]
+        elif hasattr(source, column):
+            value = getattr(source, column)
+            row[column] = value.value if isinstance(value, Enum) else value
+    return row
+
+
+def record_as(cls: type[T], record: object, **values: Any) -> T:
+    """The dataclass `cls` of a stored `record`: each field takes `values[field]` where given, else the record's
+    column of the same name (a moment stored without its zone read back as the UTC it was written in); a field
+    the record has no column for keeps its default."""
+    arguments: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if field.name in values:
+            arguments[field.name] = values[field.name]
+        elif hasattr(record, field.name):
+            value = getattr(record, field.name)
+            is_naive = isinstance(value, datetime) and value.tzinfo is None
+            arguments[field.name] = value.replace(tzinfo=UTC) if is_naive else value
+    return cls(**arguments)

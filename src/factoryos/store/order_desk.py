@@ -36,7 +36,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
-from factoryos.store.db import Base, transaction
+from factoryos.store.db import Base, record_as, row_of, transaction
 from factoryos.store.events import record_dead_letter
 from factoryos.store.locks import lock_for_writing
 from factoryos.store.orders import ORDER_CHANNEL, as_order, order_row
@@ -123,10 +123,6 @@ class OrderFilter:
     product: str | None = None
     ordered_from: date | None = None
     ordered_to: date | None = None
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @contextmanager
@@ -222,29 +218,19 @@ def page_orders(
 def order_changes(engine: Engine, order_id: str) -> list[OrderChange]:
     query = select(OrderChangeRecord).where(OrderChangeRecord.order_id == order_id).order_by(OrderChangeRecord.id)
     with Session(engine) as session:
-        return [OrderChange(_aware(r.at), r.actor, r.from_state, r.to_state, r.reason) for r in session.scalars(query)]
+        return [record_as(OrderChange, r) for r in session.scalars(query)]
 
 
 def first_answer(session: Session, site: str, tenant: str, key: str) -> FirstAnswer | None:
     record = session.get(IdempotencyRecord, (site, tenant, key))
     if record is None:
         return None
-    return FirstAnswer(record.request_hash, record.order_id, record.status, dict(record.response))
+    return record_as(FirstAnswer, record, response=dict(record.response))
 
 
 def remember_answer(session: Session, site: str, tenant: str, key: str, answer: FirstAnswer, at: datetime) -> None:
-    session.add(
-        IdempotencyRecord(
-            site=site,
-            tenant=tenant,
-            key=key,
-            request_hash=answer.request_hash,
-            order_id=answer.order_id,
-            status=answer.status,
-            response=answer.response,
-            created_at=at,
-        )
-    )
+    row = row_of(IdempotencyRecord, answer, site=site, tenant=tenant, key=key, created_at=at)
+    session.add(IdempotencyRecord(**row))
 
 
 def booked_minutes(session: Session, site: str, work_center: str, start: date, end: date) -> dict[date, float]:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
-from factoryos.store.db import transaction
+from factoryos.store.db import record_as, row_of, transaction
 from factoryos.store.events import record_dead_letter
 from factoryos.store.locks import lock_for_writing
 from factoryos.store.tables import CustomerOrderRecord, DeadLetter
@@ -23,36 +23,13 @@ ORDER_CHANNEL = "orders"
 
 def order_row(order: CustomerOrder) -> dict[str, Any]:
     """An order as a row of the customer orders table (its order time in UTC)."""
-    return dict(
-        id=order.id,
-        site=order.site,
-        tenant=order.tenant,
-        customer=order.customer,
-        product=order.product,
-        configuration=order.configuration,
-        quantity=order.quantity,
-        ordered_at=order.ordered_at.astimezone(UTC),
-        due_date=order.due_date,
-        promised_date=order.promised_date,
-        state=order.state.value,
-    )
+    return row_of(CustomerOrderRecord, order, ordered_at=order.ordered_at.astimezone(UTC))
 
 
 def as_order(record: CustomerOrderRecord) -> CustomerOrder:
     """A stored order (its order time read back as UTC where the database kept no zone)."""
-    ordered_at = record.ordered_at if record.ordered_at.tzinfo else record.ordered_at.replace(tzinfo=UTC)
-    return CustomerOrder(
-        id=record.id,
-        site=record.site,
-        tenant=record.tenant,
-        customer=record.customer,
-        product=record.product,
-        configuration=dict(record.configuration),
-        quantity=record.quantity,
-        ordered_at=ordered_at,
-        due_date=record.due_date,
-        state=CustomerOrderState(record.state),
-        promised_date=record.promised_date,
+    return record_as(
+        CustomerOrder, record, configuration=dict(record.configuration), state=CustomerOrderState(record.state)
     )
 
 

@@ -13,14 +13,15 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from factoryos.model.errors import FactoryosError
-from factoryos.model.plant import Material, Plant
-from factoryos.store.db import Base, describe, transaction
+from factoryos.model.plant import Plant
+from factoryos.store.db import Base, describe, row_of, transaction
 from factoryos.store.locks import lock_for_writing
 from factoryos.store.tables import (
     PLANT_TABLES,
@@ -55,62 +56,33 @@ def plant_rows(plant: Plant) -> dict[type[Base], list[dict]]:
     """Every plant definition row, as plain dicts per table."""
     parts: dict[type[Base], list[dict]] = {
         EquipmentRecord: list(_equipment_rows(plant)),
-        MaterialRecord: [_material_row(mat_id, m) for mat_id, m in plant.materials.items()],
+        MaterialRecord: [
+            _named(MaterialRecord, mat_id, m, lot_size_rule=m.lot_size.rule, lot_size_quantity=m.lot_size.quantity)
+            for mat_id, m in plant.materials.items()
+        ],
         BomLineRecord: [
-            dict(
-                parent=parent,
-                position=position,
-                component=line.component,
-                quantity=line.quantity,
-                scrap=line.scrap,
-                condition=line.when,
-            )
+            row_of(BomLineRecord, line, parent=parent, position=position, condition=line.when)
             for parent, lines in plant.boms.items()
             for position, line in enumerate(lines)
         ],
         OperationRecord: [
-            dict(
-                material=material,
-                position=position,
-                id=op.id,
-                capability=op.capability,
-                equipment=op.equipment,
-                setup_minutes=op.setup_minutes,
-                run_minutes=op.run_minutes,
-                batch_size=op.batch_size,
-                changeover_group=op.changeover_group,
-                condition=op.when,
-            )
+            row_of(OperationRecord, op, material=material, position=position, condition=op.when)
             for material, routing in plant.routings.items()
             for position, op in enumerate(routing.operations)
         ],
-        TenantRecord: [dict(id=tid, name=t.name or tid, role=t.role) for tid, t in plant.tenants.items()],
-        CustomerRecord: [
-            dict(id=cid, name=c.name or cid, tenant=c.tenant, segment=c.segment) for cid, c in plant.customers.items()
-        ],
+        TenantRecord: [_named(TenantRecord, tid, t) for tid, t in plant.tenants.items()],
+        CustomerRecord: [_named(CustomerRecord, cid, c) for cid, c in plant.customers.items()],
         ProductRecord: [
-            dict(
-                id=pid,
-                name=p.name or pid,
-                material=p.material,
-                tenant=p.tenant,
+            _named(
+                ProductRecord,
+                pid,
+                p,
                 option_families={k: v.model_dump(mode="json") for k, v in p.option_families.items()},
                 rules=[r.model_dump(mode="json", exclude_none=True) for r in p.rules],
             )
             for pid, p in plant.products.items()
         ],
-        SupplierRecord: [
-            dict(
-                id=sid,
-                name=s.name or sid,
-                lead_time_days=s.lead_time_days,
-                min_order=s.min_order,
-                order_multiple=s.order_multiple,
-                weekly_capacity=s.weekly_capacity,
-                materials=s.materials,
-            )
-            for sid, s in plant.suppliers.items()
-        ],
+        SupplierRecord: [_named(SupplierRecord, sid, s) for sid, s in plant.suppliers.items()],
         InventoryRecord: _inventory_rows(plant),
     }
     rows = {table: parts.get(table, []) for table in PLANT_TABLES}
@@ -120,54 +92,26 @@ def plant_rows(plant: Plant) -> dict[type[Base], list[dict]]:
     return rows
 
 
+def _named(table: type[Base], part_id: str, part: Any, **values: Any) -> dict[str, Any]:
+    """The row of a plant definition the file gives an id and perhaps a name (the id where it gives none)."""
+    return row_of(table, part, id=part_id, name=part.name or part_id, **values)
+
+
 def _equipment_rows(plant: Plant) -> Iterator[dict]:
     """Areas, work centers and work units: one ISA-95 equipment hierarchy, one table."""
     for area_id, area in plant.areas.items():
         area_path = f"{plant.site.id}/{area_id}"
-        yield dict(
-            id=area_id,
-            level="area",
-            parent=None,
-            path=area_path,
-            name=area.name or area_id,
-            equipment_class=None,
-            kind=None,
+        yield _named(
+            EquipmentRecord, area_id, area, level="area", parent=None, path=area_path, equipment_class=None, kind=None
         )
         for wc_id, wc in area.work_centers.items():
-            yield dict(
-                id=wc_id,
-                level="work_center",
-                parent=area_id,
-                path=f"{area_path}/{wc_id}",
-                name=wc.name or wc_id,
-                equipment_class=None,
-                kind=wc.kind,
+            wc_path = f"{area_path}/{wc_id}"
+            yield _named(
+                EquipmentRecord, wc_id, wc, level="work_center", parent=area_id, path=wc_path, equipment_class=None
             )
             for wu_id, wu in wc.work_units.items():
-                yield dict(
-                    id=wu_id,
-                    level="work_unit",
-                    parent=wc_id,
-                    path=f"{area_path}/{wc_id}/{wu_id}",
-                    name=wu.name or wu_id,
-                    equipment_class=wu.equipment_class,
-                    kind=None,
-                )
-
-
-def _material_row(mat_id: str, m: Material) -> dict:
-    return dict(
-        id=mat_id,
-        name=m.name or mat_id,
-        uom=m.uom,
-        kind=m.kind,
-        source=m.source,
-        lead_time_days=m.lead_time_days,
-        lot_size_rule=m.lot_size.rule,
-        lot_size_quantity=m.lot_size.quantity,
-        safety_stock=m.safety_stock,
-        unit_cost=m.unit_cost,
-    )
+                wu_path = f"{wc_path}/{wu_id}"
+                yield _named(EquipmentRecord, wu_id, wu, level="work_unit", parent=wc_id, path=wu_path, kind=None)
 
 
 def _inventory_rows(plant: Plant) -> list[dict]:

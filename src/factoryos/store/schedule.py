@@ -24,7 +24,7 @@ from factoryos.model.orders import (
     WorkOrder,
     WorkOrderState,
 )
-from factoryos.store.db import Base, transaction
+from factoryos.store.db import Base, record_as, row_of, transaction
 from factoryos.store.tables import ProductionOrderRecord, UtcDateTime, WorkOrderRecord
 
 CHUNK = 500
@@ -91,34 +91,8 @@ def save_production_orders(session: Session, orders: Sequence[ProductionOrder]) 
         session.execute(delete(ProductionOrderRecord).where(ProductionOrderRecord.id.in_(chunk)))
     if not orders:
         return
-    session.execute(
-        ProductionOrderRecord.__table__.insert(),
-        [
-            dict(
-                id=o.id,
-                site=o.site,
-                material=o.material,
-                quantity=o.quantity,
-                configuration=o.configuration,
-                due_date=o.due_date,
-                customer_order=o.customer_order,
-                state=o.state.value,
-            )
-            for o in orders
-        ],
-    )
-    work_orders = [
-        dict(
-            id=w.id,
-            production_order=w.production_order,
-            position=w.position,
-            operation=w.operation,
-            quantity=w.quantity,
-            state=w.state.value,
-        )
-        for o in orders
-        for w in o.work_orders
-    ]
+    session.execute(ProductionOrderRecord.__table__.insert(), [row_of(ProductionOrderRecord, o) for o in orders])
+    work_orders = [row_of(WorkOrderRecord, w) for o in orders for w in o.work_orders]
     if work_orders:
         session.execute(WorkOrderRecord.__table__.insert(), work_orders)
 
@@ -150,18 +124,7 @@ def save_schedule(
         session.add(record)
         session.flush()
         rows = [
-            dict(
-                schedule=record.id,
-                position=position,
-                work_order=line.work_order,
-                production_order=line.production_order,
-                operation=line.operation,
-                equipment=line.equipment,
-                start=line.start,
-                end=line.end,
-                setup_minutes=line.setup_minutes,
-                serial=line.serial,
-            )
+            row_of(ScheduledOperationRecord, line, schedule=record.id, position=position)
             for position, line in enumerate(operations)
         ]
         if rows:
@@ -185,28 +148,11 @@ def latest_schedule(engine: Engine, site: str) -> StoredSchedule:
             .where(ScheduledOperationRecord.schedule == record.id)
             .order_by(ScheduledOperationRecord.position)
         )
-        return StoredSchedule(
-            id=record.id,
-            site=record.site,
-            created_at=_utc(record.created_at),
-            start=_utc(record.start),
-            end=_utc(record.end),
-            objective=record.objective,
-            method=record.method,
+        return record_as(
+            StoredSchedule,
+            record,
             figures=dict(record.figures),
-            operations=[
-                ScheduledOperation(
-                    work_order=line.work_order,
-                    production_order=line.production_order,
-                    operation=line.operation,
-                    equipment=line.equipment,
-                    start=_utc(line.start),
-                    end=_utc(line.end),
-                    setup_minutes=line.setup_minutes,
-                    serial=line.serial,
-                )
-                for line in lines
-            ],
+            operations=[record_as(ScheduledOperation, line) for line in lines],
         )
 
 
@@ -217,14 +163,10 @@ def list_production_orders(engine: Engine, site: str | None = None) -> list[Prod
         query = query.where(ProductionOrderRecord.site == site)
     with Session(engine) as session:
         orders = {
-            record.id: ProductionOrder(
-                id=record.id,
-                site=record.site,
-                material=record.material,
-                quantity=record.quantity,
+            record.id: record_as(
+                ProductionOrder,
+                record,
                 configuration=dict(record.configuration),
-                due_date=record.due_date,
-                customer_order=record.customer_order,
                 state=ProductionOrderState(record.state),
             )
             for record in session.scalars(query)
@@ -232,18 +174,6 @@ def list_production_orders(engine: Engine, site: str | None = None) -> list[Prod
         work_orders = select(WorkOrderRecord).order_by(WorkOrderRecord.production_order, WorkOrderRecord.position)
         for record in session.scalars(work_orders):
             if record.production_order in orders:
-                orders[record.production_order].work_orders.append(
-                    WorkOrder(
-                        id=record.id,
-                        production_order=record.production_order,
-                        position=record.position,
-                        operation=record.operation,
-                        quantity=record.quantity,
-                        state=WorkOrderState(record.state),
-                    )
-                )
+                work_order = record_as(WorkOrder, record, state=WorkOrderState(record.state))
+                orders[record.production_order].work_orders.append(work_order)
     return list(orders.values())
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

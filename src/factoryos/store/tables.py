@@ -43,30 +43,33 @@ class PlantRecord(Base):
 
 
 class PlantPart:
-    """Every plant definition row belongs to a site and has the plant file's id."""
+    """Every plant definition row belongs to a site (and goes when the plant does)."""
 
     site: Mapped[str] = mapped_column(String(64), ForeignKey("plants.site", ondelete="CASCADE"), primary_key=True)
 
 
-class EquipmentRecord(PlantPart, Base):
+class NamedPlantPart(PlantPart):
+    """A plant definition the plant file gives an id, with its name (the id where the file names none)."""
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, sort_order=-2)
+    name: Mapped[str] = mapped_column(String(200), sort_order=-1)
+
+
+class EquipmentRecord(NamedPlantPart, Base):
     """An area, work center or work unit of the plant's equipment hierarchy (ISA-95), with its path in it."""
 
     __tablename__ = "equipment"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
     level: Mapped[str] = mapped_column(String(16))  # area | work_center | work_unit (ISA-95 levels)
     parent: Mapped[str | None] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(String(300))
-    name: Mapped[str] = mapped_column(String(200))
     equipment_class: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str | None] = mapped_column(String(32))
 
 
-class MaterialRecord(PlantPart, Base):
+class MaterialRecord(NamedPlantPart, Base):
     """A material definition with its planning figures (lead time, lot sizing, safety stock, cost)."""
 
     __tablename__ = "materials"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
     uom: Mapped[str] = mapped_column(String(8))
     kind: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(8))
@@ -105,43 +108,35 @@ class OperationRecord(PlantPart, Base):
     condition: Mapped[dict | None] = mapped_column(JSON)
 
 
-class TenantRecord(PlantPart, Base):
+class TenantRecord(NamedPlantPart, Base):
     """A brand that sells through the plant (owner or partner)."""
 
     __tablename__ = "tenants"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
 
 
-class CustomerRecord(PlantPart, Base):
+class CustomerRecord(NamedPlantPart, Base):
     """A customer of a tenant."""
 
     __tablename__ = "customers"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
     tenant: Mapped[str] = mapped_column(String(64))
     segment: Mapped[str] = mapped_column(String(16))
 
 
-class ProductRecord(PlantPart, Base):
+class ProductRecord(NamedPlantPart, Base):
     """A configurable product: its option families and rules as JSON."""
 
     __tablename__ = "products"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
     material: Mapped[str] = mapped_column(String(64))
     tenant: Mapped[str] = mapped_column(String(64))
     option_families: Mapped[dict] = mapped_column(JSON)
     rules: Mapped[list] = mapped_column(JSON)
 
 
-class SupplierRecord(PlantPart, Base):
+class SupplierRecord(NamedPlantPart, Base):
     """A supplier of bought materials, with its terms."""
 
     __tablename__ = "suppliers"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
     lead_time_days: Mapped[float] = mapped_column(Float)
     min_order: Mapped[float] = mapped_column(Float)
     order_multiple: Mapped[float] = mapped_column(Float)

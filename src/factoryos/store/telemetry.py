@@ -14,10 +14,10 @@ WITHOUT ROWID ones: the time index then carries a rowid, not the wide key.)
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from factoryos.model.readings import (
     EQUIPMENT_LENGTH,
@@ -34,49 +34,50 @@ MINUTE_US = 60_000_000
 HOUR_US = 60 * MINUTE_US
 
 
-class MeasurementRecord(Base):
+class RawReading:
+    """The columns every raw reading table shares, in the readings' tuple order around the table's own: the
+    time, site and equipment first, the (source, seq) idempotency key last; an index on the time."""
+
+    if TYPE_CHECKING:
+        __tablename__: Any
+
+    @declared_attr.directive
+    @classmethod
+    def __table_args__(cls) -> tuple[Index]:
+        return (Index(f"ix_{cls.__tablename__}_ts", "ts_us"),)
+
+    ts_us: Mapped[int] = mapped_column(BigInteger, sort_order=-3)
+    site: Mapped[str] = mapped_column(String(SITE_LENGTH), sort_order=-2)
+    equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH), primary_key=True, sort_order=-1)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True, sort_order=1)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, sort_order=2)
+
+
+class MeasurementRecord(RawReading, Base):
     """A sensor reading: one row per (equipment, name, source, seq)."""
 
     __tablename__ = "measurements"
-    __table_args__ = (Index("ix_measurements_ts", "ts_us"),)
-    ts_us: Mapped[int] = mapped_column(BigInteger)
-    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
-    equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH), primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
     value: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(UNIT_LENGTH))
-    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
-class StateChangeRecord(Base):
+class StateChangeRecord(RawReading, Base):
     """An equipment state change (running, down, ...): one row per (equipment, source, seq)."""
 
     __tablename__ = "state_changes"
-    __table_args__ = (Index("ix_state_changes_ts", "ts_us"),)
-    ts_us: Mapped[int] = mapped_column(BigInteger)
-    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
-    equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH), primary_key=True)
     state: Mapped[str] = mapped_column(String(STATE_LENGTH))
     reason: Mapped[str | None] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
-class CountRecord(Base):
+class CountRecord(RawReading, Base):
     """Units counted good, scrap and rework: one row per (equipment, source, seq)."""
 
     __tablename__ = "counts"
-    __table_args__ = (Index("ix_counts_ts", "ts_us"),)
-    ts_us: Mapped[int] = mapped_column(BigInteger)
-    site: Mapped[str] = mapped_column(String(SITE_LENGTH))
-    equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH), primary_key=True)
     good: Mapped[int] = mapped_column(Integer)
     scrap: Mapped[int] = mapped_column(Integer)
     rework: Mapped[int] = mapped_column(Integer)
     material: Mapped[str | None] = mapped_column(String(MATERIAL_LENGTH))
-    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
 class MeasurementRollup(Base):

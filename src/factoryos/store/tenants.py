@@ -7,13 +7,13 @@ A key belongs to one tenant of one site and has a role (planner, partner, viewer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from factoryos.model.errors import FactoryosError
-from factoryos.store.db import Base, transaction
+from factoryos.store.db import Base, record_as, row_of, transaction
 from factoryos.store.tables import TenantRecord, UtcDateTime
 
 
@@ -52,48 +52,29 @@ class StoredTenant:
     role: str
 
 
-def _key(record: ApiKeyRecord) -> ApiKey:
-    def aware(moment: datetime | None) -> datetime | None:
-        return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-    created = aware(record.created_at)
-    assert created is not None
-    return ApiKey(record.id, record.site, record.tenant, record.role, created, aware(record.revoked_at))
-
-
 def list_tenants(engine: Engine, site: str | None = None) -> list[StoredTenant]:
     query = select(TenantRecord).order_by(TenantRecord.site, TenantRecord.id)
     if site is not None:
         query = query.where(TenantRecord.site == site)
     with Session(engine) as session:
-        return [StoredTenant(r.site, r.id, r.name, r.role) for r in session.scalars(query)]
+        return [record_as(StoredTenant, r) for r in session.scalars(query)]
 
 
 def add_key(engine: Engine, key: ApiKey, key_hash: str) -> None:
     with transaction(engine) as session:
-        session.add(
-            ApiKeyRecord(
-                id=key.id,
-                site=key.site,
-                tenant=key.tenant,
-                role=key.role,
-                key_hash=key_hash,
-                created_at=key.created_at,
-                revoked_at=None,
-            )
-        )
+        session.add(ApiKeyRecord(**row_of(ApiKeyRecord, key, key_hash=key_hash, revoked_at=None)))
 
 
 def key_by_hash(engine: Engine, key_hash: str) -> ApiKey | None:
     """The key whose SHA-256 is `key_hash`, revoked or not (the caller decides), or None."""
     with Session(engine) as session:
         record = session.scalar(select(ApiKeyRecord).where(ApiKeyRecord.key_hash == key_hash))
-        return _key(record) if record else None
+        return record_as(ApiKey, record) if record else None
 
 
 def list_keys(engine: Engine) -> list[ApiKey]:
     with Session(engine) as session:
-        return [_key(r) for r in session.scalars(select(ApiKeyRecord).order_by(ApiKeyRecord.created_at))]
+        return [record_as(ApiKey, r) for r in session.scalars(select(ApiKeyRecord).order_by(ApiKeyRecord.created_at))]
 
 
 def revoke_key(engine: Engine, key_id: str, at: datetime) -> ApiKey:
@@ -105,4 +86,4 @@ def revoke_key(engine: Engine, key_id: str, at: datetime) -> ApiKey:
         if record.revoked_at is None:
             record.revoked_at = at
         session.flush()
-        return _key(record)
+        return record_as(ApiKey, record)

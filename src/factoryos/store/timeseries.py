@@ -37,7 +37,7 @@ from factoryos.model.readings import (
     from_us,
     to_us,
 )
-from factoryos.store.db import transaction
+from factoryos.store.db import row_of, transaction
 from factoryos.store.events import SqlEventStore, event_columns, prune_dead_letters, record_dead_letter
 from factoryos.store.tables import DeadLetter, EventRecord
 from factoryos.store.telemetry import (
@@ -219,16 +219,7 @@ class TelemetryStore:
             for letter in batch.dead_letters:
                 record_dead_letter(session, letter.channel, letter.source, letter.reason, letter.raw)
             for birth in batch.births:
-                session.merge(
-                    SparkplugBirth(
-                        group_id=birth.group_id,
-                        node_id=birth.node_id,
-                        device_id=birth.device_id,
-                        bd_seq=birth.bd_seq,
-                        metrics=birth.metrics,
-                        received_at=datetime.now(UTC),
-                    )
-                )
+                session.merge(SparkplugBirth(**row_of(SparkplugBirth, birth, received_at=datetime.now(UTC))))
         return conflicts
 
     def _insert(self, connection: Connection, table: Any, rows: Sequence[tuple[Any, ...]]) -> int:
