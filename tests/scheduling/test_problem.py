@@ -8,21 +8,17 @@ from factoryos.model.errors import FactoryosError
 from factoryos.scheduling import Frozen, Job, Machine, Mode, Model, Operation, Problem
 
 
-def test_unknown_machine():
+@pytest.mark.parametrize(
+    ("name", "machines", "error"),
+    [("stamp", {3: 10}, r"order-1/stamp.*unknown machine 3"), ("weld", {}, r"order-1/weld.*no eligible machine")],
+    ids=["unknown machine", "no eligible machine"],
+)
+def test_an_operation_needs_a_known_eligible_machine(name, machines, error):
     model = Model()
     model.add_machine("press")
     job = model.add_job("order-1")
-    model.add_operation(job, {3: 10}, name="stamp")
-    with pytest.raises(FactoryosError, match=r"order-1/stamp.*unknown machine 3"):
-        model.problem()
-
-
-def test_operation_with_no_eligible_machine():
-    model = Model()
-    model.add_machine("press")
-    job = model.add_job("order-1")
-    model.add_operation(job, {}, name="weld")
-    with pytest.raises(FactoryosError, match=r"order-1/weld.*no eligible machine"):
+    model.add_operation(job, machines, name=name)
+    with pytest.raises(FactoryosError, match=error):
         model.problem()
 
 

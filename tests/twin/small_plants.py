@@ -13,6 +13,11 @@ def _unit(equipment_class: str, **extra: Any) -> dict[str, Any]:
     return {"equipment_class": equipment_class, **extra}
 
 
+def _center(kind: str, units: dict[str, Any], buffer_capacity: int = 20, **extra: Any) -> dict[str, Any]:
+    """A work center that works around the clock."""
+    return {"kind": kind, "calendar": "always", "buffer_capacity": buffer_capacity, **extra, "work_units": units}
+
+
 WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 BASE: dict[str, Any] = {
     "source": "test plant",
@@ -37,48 +42,20 @@ BASE: dict[str, Any] = {
     "areas": {
         "front": {
             "work_centers": {
-                "line-x": {
-                    "kind": "line",
-                    "calendar": "always",
-                    "buffer_capacity": 20,
-                    "work_units": {"x-coat": _unit("coater"), "x-dry": _unit("dryer")},
-                },
-                "line-y": {
-                    "kind": "line",
-                    "calendar": "always",
-                    "buffer_capacity": 20,
-                    "work_units": {"y-coat": _unit("coater"), "y-dry": _unit("dryer")},
-                },
-                "kilns": {
-                    "kind": "cell",
-                    "calendar": "always",
-                    "buffer_capacity": 200,
-                    "work_units": {"kiln-1": _unit("kiln")},
-                },
+                "line-x": _center("line", {"x-coat": _unit("coater"), "x-dry": _unit("dryer")}),
+                "line-y": _center("line", {"y-coat": _unit("coater"), "y-dry": _unit("dryer")}),
+                "kilns": _center("cell", {"kiln-1": _unit("kiln")}, buffer_capacity=200),
             }
         },
         "back": {
             "work_centers": {
-                "final-p": {
-                    "kind": "paced-line",
-                    "takt_seconds": 60,
-                    "calendar": "always",
-                    "buffer_capacity": 20,
-                    "work_units": {"p-1": _unit("assembler"), "p-2": _unit("assembler")},
-                },
-                "final-q": {
-                    "kind": "paced-line",
-                    "takt_seconds": 60,
-                    "calendar": "always",
-                    "buffer_capacity": 20,
-                    "work_units": {"q-1": _unit("assembler"), "q-2": _unit("assembler")},
-                },
-                "check-cell": {
-                    "kind": "cell",
-                    "calendar": "always",
-                    "buffer_capacity": 20,
-                    "work_units": {"chk-1": _unit("checker"), "chk-2": _unit("checker")},
-                },
+                "final-p": _center(
+                    "paced-line", {"p-1": _unit("assembler"), "p-2": _unit("assembler")}, takt_seconds=60
+                ),
+                "final-q": _center(
+                    "paced-line", {"q-1": _unit("assembler"), "q-2": _unit("assembler")}, takt_seconds=60
+                ),
+                "check-cell": _center("cell", {"chk-1": _unit("checker"), "chk-2": _unit("checker")}),
             }
         },
     },

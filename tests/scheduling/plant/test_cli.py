@@ -16,16 +16,17 @@ app.add_typer(schedule_app, name="schedule")
 
 
 @pytest.fixture
-def ev_loaded(sqlite_url, ev_plant) -> str:
-    """A database with the EV plant loaded."""
-    store_plant(make_engine(sqlite_url), ev_plant, "ev.yaml")
+def ev_ordered(sqlite_url, ev_plant, ev_orders) -> str:
+    """A database with the EV plant loaded and two of its orders open."""
+    engine = make_engine(sqlite_url)
+    store_plant(engine, ev_plant, "ev.yaml")
+    save_orders(engine, ev_orders[:2])
     return sqlite_url
 
 
-def test_schedule_command_schedules_stores_and_compares(ev_loaded, ev_plant, ev_orders):
-    url = ev_loaded
+def test_schedule_command_schedules_stores_and_compares(ev_ordered, ev_plant):
+    url = ev_ordered
     engine = make_engine(url)
-    save_orders(engine, ev_orders[:2])
     result = CliRunner().invoke(app, ["schedule", "--horizon", "1", "--time-limit", "2", "--db", url])
     assert result.exit_code == 0, result.output
     assert "dispatch:" in result.output
@@ -33,10 +34,9 @@ def test_schedule_command_schedules_stores_and_compares(ev_loaded, ev_plant, ev_
     assert latest_schedule(engine, ev_plant.site.id).operations
 
 
-def test_the_stored_schedule_is_shown_as_json_as_it_was_stored(ev_loaded, ev_plant, ev_orders):
-    url = ev_loaded
+def test_the_stored_schedule_is_shown_as_json_as_it_was_stored(ev_ordered, ev_plant):
+    url = ev_ordered
     engine = make_engine(url)
-    save_orders(engine, ev_orders[:2])
     made = CliRunner().invoke(app, ["schedule", "--horizon", "1", "--no-compare", "--json", "--db", url])
     assert made.exit_code == 0, made.output
     summary = json.loads(made.output)
