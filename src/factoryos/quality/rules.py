@@ -26,12 +26,13 @@ class Alarm:
     points: tuple[int, ...]
 
 
-Detector = Callable[[np.ndarray], list[tuple[int, tuple[int, ...]]]]
+Detector = Callable[[np.ndarray, int], tuple[int, ...] | None]
+"""Given the standardised points and an index, the points of the pattern that index completes, if any."""
 
 
 def _beyond(limit: float) -> Detector:
-    def detect(z: np.ndarray) -> list[tuple[int, tuple[int, ...]]]:
-        return [(i, (i,)) for i in range(z.size) if abs(z[i]) > limit]
+    def detect(z: np.ndarray, i: int) -> tuple[int, ...] | None:
+        return (i,) if abs(z[i]) > limit else None
 
     return detect
 
@@ -39,16 +40,16 @@ def _beyond(limit: float) -> Detector:
 def _k_of_m(k: int, m: int, limit: float) -> Detector:
     """k of m points in a row beyond `limit` sigma on one side, the completing point among them."""
 
-    def detect(z: np.ndarray) -> list[tuple[int, tuple[int, ...]]]:
-        found = []
-        for i in range(m - 1, z.size):
-            window = z[i - m + 1 : i + 1]
-            if np.isnan(window).any():
-                continue
-            for side in (1.0, -1.0):
-                if side * z[i] > limit and int((side * window > limit).sum()) >= k:
-                    found.append((i, tuple(range(i - m + 1, i + 1))))
-        return found
+    def detect(z: np.ndarray, i: int) -> tuple[int, ...] | None:
+        if i < m - 1:
+            return None
+        window = z[i - m + 1 : i + 1]
+        if np.isnan(window).any():
+            return None
+        side = 1.0 if z[i] > 0 else -1.0
+        if side * z[i] > limit and int((side * window > limit).sum()) >= k:
+            return tuple(range(i - m + 1, i + 1))
+        return None
 
     return detect
 
@@ -56,13 +57,13 @@ def _k_of_m(k: int, m: int, limit: float) -> Detector:
 def _run(length: int, holds: Callable[[np.ndarray], bool]) -> Detector:
     """`length` points in a row for which `holds` is true of the window."""
 
-    def detect(z: np.ndarray) -> list[tuple[int, tuple[int, ...]]]:
-        found = []
-        for i in range(length - 1, z.size):
-            window = z[i - length + 1 : i + 1]
-            if not np.isnan(window).any() and holds(window):
-                found.append((i, tuple(range(i - length + 1, i + 1))))
-        return found
+    def detect(z: np.ndarray, i: int) -> tuple[int, ...] | None:
+        if i < length - 1:
+            return None
+        window = z[i - length + 1 : i + 1]
+        if not np.isnan(window).any() and holds(window):
+            return tuple(range(i - length + 1, i + 1))
+        return None
 
     return detect
 
@@ -114,13 +115,31 @@ def standardise(chart: ControlChart) -> np.ndarray:
     return np.where(np.isfinite(z), z, np.nan)
 
 
-def check(chart: ControlChart, rules: Iterable[str] = NELSON) -> list[Alarm]:
-    """Every alarm of the chosen rules on a chart, in order of the completing point, then of the rule."""
+LONGEST = 15
+"""The most points a rule looks back over (Nelson's rule 7): a live check needs no more."""
+
+
+def _chosen(rules: Iterable[str]) -> list[str]:
     chosen = list(rules)
     unknown = [rule for rule in chosen if rule not in RULES]
     if unknown:
         raise FactoryosError(f"unknown run rule {', '.join(unknown)}; the rules are {', '.join(RULES)}")
+    return chosen
+
+
+def alarms_at(z: np.ndarray, i: int, rules: Iterable[str] = NELSON) -> list[Alarm]:
+    """The alarms of the chosen rules whose pattern point `i` of the standardised points completes."""
+    found = []
+    for rule in _chosen(rules):
+        meaning, detect = RULES[rule]
+        points = detect(z, i)
+        if points is not None:
+            found.append(Alarm(rule, meaning, i, points))
+    return found
+
+
+def check(chart: ControlChart, rules: Iterable[str] = NELSON) -> list[Alarm]:
+    """Every alarm of the chosen rules on a chart, in order of the completing point, then of the rule."""
+    chosen = _chosen(rules)
     z = standardise(chart)
-    alarms = [Alarm(rule, RULES[rule][0], index, points) for rule in chosen for index, points in RULES[rule][1](z)]
-    order = {rule: n for n, rule in enumerate(chosen)}
-    return sorted(alarms, key=lambda alarm: (alarm.index, order[alarm.rule]))
+    return [alarm for i in range(z.size) for alarm in alarms_at(z, i, chosen)]

@@ -492,7 +492,7 @@ class PlantTwin:
     def _reworked(self, steps: list[Step], capabilities: list[str]) -> tuple[Step, ...]:
         route = list(steps)
         for i, step in enumerate(steps):
-            if step.op.yield_rate >= 1.0:
+            if step.op.yield_rate >= 1.0 and not step.op.tests:
                 continue
             quality = self._quality[id(step.op)]
             if quality.redo:

@@ -1,0 +1,104 @@
+"""SPC on the live event stream: a live X-bar chart per equipment and characteristic, fed by `test` events
+(each measured characteristic) and `measurement` events (each sensor), raising `alarm` events on the bus.
+
+Subscribed to the bus, it sees the twin's stream in the demo and, for a real plant, what the ingestion
+pipeline delivers to the same bus. An alarm names the rule, the characteristic and the equipment, and says
+since when the pattern began: the window whose output is suspect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from factoryos.model.bus import EventBus, Subscription
+from factoryos.model.errors import FactoryosError
+from factoryos.model.events import Event, EventKind
+from factoryos.quality.rules import NELSON, WESTERN_ELECTRIC
+from factoryos.quality.watch import Signal, Watch
+
+RULE_SETS = {"we": WESTERN_ELECTRIC, "nelson": NELSON}
+SOURCE = "spc-watch"
+
+
+@dataclass(frozen=True)
+class SpcAlarm:
+    """One alarm the watch raised: where, on what, which rules, when, and since when."""
+
+    equipment: str
+    characteristic: str
+    test: str | None
+    signal: Signal
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(alarm.rule for alarm in self.signal.alarms)
+
+
+@dataclass
+class SpcWatch:
+    """The live charts of a stream; `alarms` keeps what it raised, in order."""
+
+    bus: EventBus
+    rules: str = "we"
+    subgroup: int = 5
+    baseline: int = 20
+    watches: dict[tuple[str, str | None, str], Watch] = field(default_factory=dict)
+    alarms: list[SpcAlarm] = field(default_factory=list)
+    _subscription: Subscription | None = None
+
+    def __post_init__(self) -> None:
+        if self.rules not in RULE_SETS:
+            raise FactoryosError(f"unknown rule set {self.rules!r}; the rule sets are {', '.join(RULE_SETS)}")
+        Watch(subgroup=self.subgroup, baseline=self.baseline)  # the settings are checked before any event
+
+    def start(self) -> SpcWatch:
+        """Subscribe to the bus's test and measurement events."""
+        self._subscription = self.bus.subscribe(self.handle, [EventKind.TEST, EventKind.MEASUREMENT])
+        return self
+
+    def stop(self) -> None:
+        if self._subscription is not None:
+            self.bus.unsubscribe(self._subscription)
+            self._subscription = None
+
+    def handle(self, event: Event) -> None:
+        payload = event.payload
+        if event.kind == EventKind.MEASUREMENT:
+            self._take(event, None, payload["name"], payload["value"])
+            return
+        for measured in payload.get("measurements", ()):
+            self._take(event, payload["test"], measured["name"], measured["value"])
+
+    def _take(self, event: Event, test: str | None, name: str, value: float) -> None:
+        key = (event.equipment, test, name)
+        watch = self.watches.get(key)
+        if watch is None:
+            watch = self.watches[key] = Watch(RULE_SETS[self.rules], self.subgroup, self.baseline)
+        signal = watch.add(value, event.ts)
+        if signal is not None:
+            self._raise(SpcAlarm(event.equipment, name, test, signal), event)
+
+    def _raise(self, alarm: SpcAlarm, cause: Event) -> None:
+        self.alarms.append(alarm)
+        signal = alarm.signal
+        where = f"{alarm.characteristic} ({alarm.test})" if alarm.test else alarm.characteristic
+        first = signal.alarms[0]
+        rules = ", ".join(alarm.rules)
+        self.bus.publish(
+            Event(
+                ts=signal.at,
+                site=cause.site,
+                equipment=alarm.equipment,
+                kind=EventKind.ALARM,
+                payload={
+                    "code": f"spc-{first.rule}",
+                    "severity": "warning",
+                    "message": f"{where}: {first.meaning} ({rules}), since {signal.since:%Y-%m-%d %H:%M}",
+                    "characteristic": alarm.characteristic,
+                    "test": alarm.test,
+                    "rules": list(alarm.rules),
+                    "since": signal.since.isoformat(),
+                },
+                source=f"{SOURCE}:{cause.site}",
+                seq=len(self.alarms) - 1,
+            )
+        )
