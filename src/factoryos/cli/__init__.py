@@ -11,6 +11,7 @@ from factoryos.cli import (
     common,
     forecast,
     iot,
+    mps,
     orders,
     plant,
     quality,
@@ -54,6 +55,7 @@ app.add_typer(plant.app, name="plant")
 app.add_typer(orders.app, name="orders")
 app.add_typer(schedule.app, name="schedule")
 app.command("forecast")(forecast.forecast)
+app.command("mps")(mps.mps)
 app.command("simulate")(simulate.simulate)
 app.command("ingest")(iot.ingest)
 app.command("oee")(iot.oee)

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from factoryos.cli.common import DbOption, console, open_store, parse_day
+
+if TYPE_CHECKING:
+    from factoryos.services.forecast import History
+
+
+def history(file: Path | None, start: str | None, site: str | None, db: str | None) -> History:
+    """The order history a plant file's generated year gives, or the store's."""
+    from factoryos.model.validate import load_plant
+    from factoryos.services.forecast import generated_history, stored_history
+
+    first_day = parse_day(start) if start else None
+    if file is not None:
+        return generated_history(load_plant(file), first_day)
+    return stored_history(open_store(db, create=False), first_day, site)
 
 
 def forecast(
@@ -27,14 +41,9 @@ def forecast(
     """Forecast demand per product and day and the option attach rates, each model chosen by a backtest.
 
     Without --plant: the loaded plant's stored orders (a generated year if there are none)."""
-    from factoryos.model.validate import load_plant
-    from factoryos.services.forecast import forecast_document, forecast_plant, forecast_stored
+    from factoryos.services.forecast import forecast_document, forecast_history
 
-    first_day = parse_day(start) if start else None
-    if file is not None:
-        run = forecast_plant(load_plant(file), horizon_days, first_day)
-    else:
-        run = forecast_stored(lambda: open_store(db, create=False), horizon_days, first_day, site)
+    run = forecast_history(history(file, start, site, db), horizon_days)
     document = forecast_document(run)
     if as_json:
         typer.echo(json.dumps(document))
@@ -48,7 +57,7 @@ def forecast(
         f"{run.forecast.level:g} % interval per day",
         "net of firm orders",
         title=f"forecast {run.forecast.start} .. {type(run.forecast.start).fromordinal(end)} "
-        f"from {run.orders:,} {run.history} orders",
+        f"from {len(run.history.orders):,} {run.history.source} orders",
     )
     for item in document["products"]:
         days = item["days"]

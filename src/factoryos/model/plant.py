@@ -648,6 +648,22 @@ class RampUp(Part):
         return self
 
 
+class TimeFences(Part):
+    """How far a new master production schedule may depart from the last one: for the first `frozen_days` it
+    keeps each product's daily units; through `slushy_days` it may change them by at most `slushy_change`;
+    after that it is free."""
+
+    frozen_days: Annotated[int, Field(ge=0, le=365)] = 3
+    slushy_days: Annotated[int, Field(ge=0, le=365)] = 14
+    slushy_change: Share = 0.1
+
+    @model_validator(mode="after")
+    def _slushy_after_frozen(self) -> TimeFences:
+        if self.slushy_days < self.frozen_days:
+            raise ValueError(f"slushy_days {self.slushy_days} ends before frozen_days {self.frozen_days}")
+        return self
+
+
 class Plant(Part):
     """A whole plant file, validated structurally. Use `factoryos.model.validate.load_plant` to read one."""
 
@@ -667,6 +683,7 @@ class Plant(Part):
     suppliers: dict[Id, Supplier] = Field(default_factory=dict)
     inventory: list[InventoryLot] = Field(default_factory=list)
     ramp_up: RampUp | None = None
+    time_fences: TimeFences = Field(default_factory=TimeFences)
     quality: dict[Id, Quality] = Field(default_factory=dict)
     """Capability -> yield, rework and tests of every operation that needs it (an operation may say its own)."""
     labour_rate: NonNegative = 40.0

@@ -8,7 +8,6 @@ and the net forecast is what is left to plan.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -28,13 +27,24 @@ GENERATED_SEED = 1
 
 
 @dataclass(frozen=True)
+class History:
+    """Orders to forecast from: those placed before `start`, whose due days are complete over `days` days
+    before it, from the store or generated."""
+
+    plant: Plant
+    orders: list[CustomerOrder]
+    start: date
+    days: int
+    source: Literal["stored", "generated"]
+
+
+@dataclass(frozen=True)
 class ForecastRun:
-    """A forecast, the net forecast left after firm orders consumed it, and where the history came from."""
+    """A forecast, the net forecast left after firm orders consumed it, and the history it came from."""
 
     forecast: DemandForecast
     net: dict[tuple[str, date], float]
-    history: Literal["stored", "generated"]
-    orders: int
+    history: History
     firm: list[CustomerOrder]
 
 
@@ -42,56 +52,50 @@ def longest_lead(plant: Plant) -> int:
     return max((int(p.demand.lead_time_days[1]) for p in plant.products.values() if p.demand), default=0)
 
 
-def forecast_plant(
-    plant: Plant, horizon_days: int, start: date | None = None, seed: int = GENERATED_SEED
-) -> ForecastRun:
-    """Forecast from a generated year of orders before `start` (default the ramp-up start, or today)."""
+def generated_history(plant: Plant, start: date | None = None, seed: int = GENERATED_SEED) -> History:
+    """A generated year of orders before `start` (default the ramp-up start, or today)."""
     first_day = start or (plant.ramp_up.start if plant.ramp_up else date.today())
     lead = longest_lead(plant)
     orders = generate_orders(plant, first_day - timedelta(days=GENERATED_DAYS + lead), GENERATED_DAYS + lead, seed)
-    return _run(plant, orders, first_day, GENERATED_DAYS, horizon_days, "generated")
+    return History(plant, orders, first_day, GENERATED_DAYS, "generated")
 
 
-def forecast_stored(
-    open_engine: Callable[[], Engine], horizon_days: int, start: date | None = None, site: str | None = None
-) -> ForecastRun:
-    """Forecast the loaded plant from its stored orders, or from a generated year if it has none."""
-    engine = open_engine()
+def stored_history(engine: Engine, start: date | None = None, site: str | None = None) -> History:
+    """The loaded plant's stored orders placed before `start` (default the day after the last), or a generated
+    year if it has none."""
     plant = read_plant(engine, site)
     orders = [o for o in list_orders(engine, site=plant.site.id) if o.state != CustomerOrderState.CANCELLED]
     if not orders:
-        return forecast_plant(plant, horizon_days, start)
+        return generated_history(plant, start)
     first = min(o.ordered_at.date() for o in orders) + timedelta(days=longest_lead(plant))
     first_day = start or max(o.ordered_at.date() for o in orders) + timedelta(days=1)
-    known = [o for o in orders if o.ordered_at.date() < first_day]
-    history = (first_day - first).days
-    if history <= 0:
+    days = (first_day - first).days
+    if days <= 0:
         raise FactoryosError(
             f"too little order history to forecast from {first_day}: the stored orders start "
             f"{min(o.ordered_at.date() for o in orders)}, and a day's demand is known one longest lead time "
             f"({longest_lead(plant)} days) later; generate or import more orders"
         )
-    return _run(plant, known, first_day, history, horizon_days, "stored")
+    return History(plant, [o for o in orders if o.ordered_at.date() < first_day], first_day, days, "stored")
 
 
-def _run(
-    plant: Plant,
-    orders: list[CustomerOrder],
-    start: date,
-    history_days: int,
-    horizon_days: int,
-    source: Literal["stored", "generated"],
-) -> ForecastRun:
-    forecast = forecast_demand(plant, orders, start, horizon_days, history_days)
-    end = start + timedelta(days=horizon_days)
-    firm = [o for o in orders if start <= o.due_date < end]
+def firm_orders(history: History, horizon_days: int) -> list[CustomerOrder]:
+    """The orders due in the horizon: the order book."""
+    end = history.start + timedelta(days=horizon_days)
+    return [o for o in history.orders if history.start <= o.due_date < end]
+
+
+def forecast_history(history: History, horizon_days: int) -> ForecastRun:
+    """Forecast the horizon from `history`; the firm orders due in it consume the forecast."""
+    forecast = forecast_demand(history.plant, history.orders, history.start, horizon_days, history.days)
+    firm = firm_orders(history, horizon_days)
     gross = {
         (product, f.day(offset)): units
         for product, f in forecast.products.items()
         for offset, units in enumerate(f.units)
     }
     net = consume(gross, ((o.product, o.due_date, o.quantity) for o in firm))
-    return ForecastRun(forecast, net, source, len(orders), firm)
+    return ForecastRun(forecast, net, history, firm)
 
 
 def forecast_document(run: ForecastRun) -> dict[str, Any]:
@@ -102,8 +106,8 @@ def forecast_document(run: ForecastRun) -> dict[str, Any]:
         "start": f.start.isoformat(),
         "horizon_days": f.horizon_days,
         "level": f.level,
-        "history": run.history,
-        "orders": run.orders,
+        "history": run.history.source,
+        "orders": len(run.history.orders),
         "firm_orders_in_horizon": len(run.firm),
         "products": [
             {

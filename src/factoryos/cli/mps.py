@@ -1,0 +1,61 @@
+"""`factoryos mps`: the master production schedule under the ramp-up, per product and day."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from factoryos.cli.common import DbOption, console
+from factoryos.cli.forecast import history
+from factoryos.model.errors import FactoryosError
+
+
+def mps(
+    file: Annotated[
+        Path | None, typer.Option("--plant", help="Plant file: plan a generated year's order book and forecast.")
+    ] = None,
+    horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days to plan.", min=1, max=730)] = 28,
+    demand: Annotated[str, typer.Option(help="Plan the firm `orders`, the `forecast`, or `both`.")] = "both",
+    start: Annotated[
+        str | None, typer.Option(help="First day (YYYY-MM-DD); default the day after the last stored order.")
+    ] = None,
+    previous: Annotated[
+        Path | None, typer.Option(help="The last MPS (`mps --json` output), kept inside the time fences.")
+    ] = None,
+    site: Annotated[str | None, typer.Option(help="Which loaded plant, when several are.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Plan units per finished product and day: as late as the ramp-up line allows before each due day, the
+    forecast's options levelled across days, frozen and slushy days kept from --previous."""
+    from factoryos.services.mps import mps_document, plan_mps, previous_quantities
+
+    kept = None
+    if previous is not None:
+        try:
+            kept = previous_quantities(json.loads(previous.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as error:
+            raise FactoryosError(f"--previous {previous}: {error}") from None
+    run = plan_mps(history(file, start, site, db), horizon_days, demand, kept)
+    document = mps_document(run)
+    if as_json:
+        typer.echo(json.dumps(document))
+        return
+    units: dict[tuple[str, str], int] = defaultdict(int)
+    late: dict[tuple[str, str], int] = defaultdict(int)
+    for row in run.schedule.rows:
+        units[row.day.isoformat(), row.product] += row.quantity
+        late[row.day.isoformat(), row.product] += row.quantity if row.late_days else 0
+    capacity = {c["day"]: c["units"] for c in document["line_capacity"]}
+    table = Table("day", "product", "units", "of which late", "line capacity", title=f"MPS ({run.demand})")
+    for (day, product), quantity in sorted(units.items()):
+        bound = product in run.schedule.bound_products
+        table.add_row(day, product, str(quantity), str(late[day, product] or ""), str(capacity[day]) if bound else "-")
+    console.print(table)
+    if run.schedule.unplanned:
+        console.print(f"unplanned in the horizon: {sum(run.schedule.unplanned.values()):,} units")

@@ -1,0 +1,348 @@
+"""The master production schedule: how many of each finished product to build on each day, and for which demand.
+
+- **Capacity.** Products whose routing runs on the ramp-up line share its daily units: on a working day of
+  the line's calendar (a shift that weekday, not a holiday; every day if lights-out) in ramp month m, the
+  units the ramp-up curve plans for m over its working days (`model.rampup`: takt rate x shift hours x shifts
+  x the learning curve, never above the month's target); after the ramp, the last month's shifts at mature
+  efficiency; before it starts, none. Fractions carry over, so a month's whole units are its planned units.
+  A product off the ramp line (or a plant without a ramp-up) is bounded by its demand alone.
+- **Quantities.** Each demand (order or forecast, due on a day) is built as late as capacity allows and not
+  after its due day: the orders, then the forecast, are placed latest-due first on the latest day with room.
+  This meets every due date whenever the capacity up to each day covers the demand due by it (orders placed
+  as late as possible leave the forecast the most room early on), and when it does not, the forecast is
+  what goes short. What cannot be built in time is built on the earliest later day with room (late), or left
+  unplanned past the horizon.
+- **Time fences** (`time_fences` in the plant file), against the previous MPS: a frozen day keeps its
+  quantity per product; a slushy day may move by at most `slushy_change` of it (rounded outward); after
+  that (liquid) anything goes. Kept quantities are placed first and serve the earliest demands.
+- **Heijunka.** The forecast's units of a product, in day order, take options so that every family's
+  running count tracks its attach rates: Tijdeman's chairman-assignment sequence keeps each option's count
+  within 1 - 1/(2k - 2) of its target after every unit (k options), so a day of q units holds each option
+  within 2 (1 - 1/(2k - 2)) units of rate x q. Orders keep the configuration their customer chose.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import Plant
+from factoryos.model.rampup import ramp_curve
+
+Kind = Literal["order", "forecast"]
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Independent demand for a product: a customer order (with its configuration) or a day's forecast."""
+
+    id: str
+    product: str
+    due: date
+    quantity: int
+    kind: Kind = "forecast"
+    customer_order: str | None = None
+    configuration: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class MpsRow:
+    """Units of one demand built on one day, and their options: family -> option -> units."""
+
+    demand: str
+    product: str
+    material: str
+    day: date
+    quantity: int
+    kind: Kind
+    customer_order: str | None
+    due: date
+    mix: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def late_days(self) -> int:
+        return max(0, (self.day - self.due).days)
+
+
+@dataclass(frozen=True)
+class MasterSchedule:
+    """The MPS from `start` over `days`, the ramp line's units per day (None off the ramp), and what is left
+    unplanned (demand id -> units)."""
+
+    start: date
+    days: int
+    rows: tuple[MpsRow, ...]
+    capacity: tuple[int | None, ...]
+    bound_products: frozenset[str]
+    unplanned: dict[str, int]
+
+    def quantities(self) -> dict[tuple[str, date], int]:
+        """Units per (product, day)."""
+        out: dict[tuple[str, date], int] = defaultdict(int)
+        for row in self.rows:
+            out[row.product, row.day] += row.quantity
+        return dict(out)
+
+
+def line_capacity(plant: Plant, start: date, days: int) -> tuple[int | None, ...]:
+    """Whole units the ramp-up line can build on each day (module doc); None on every day without a ramp."""
+    ramp = plant.ramp_up
+    if ramp is None:
+        return (None,) * days
+    _, line = plant.work_centers()[ramp.line]
+    curve = ramp_curve(plant)
+    calendar = plant.calendars[line.calendar]
+    weekdays = {k for shift in calendar.shifts for k, name in enumerate(_WEEKDAYS) if name in shift.days}
+    holidays = set(calendar.holidays)
+    rate = 3600 / line.takt_seconds if line.takt_seconds else 0.0
+    mature = rate * ramp.shift_hours * ramp.months[-1].shifts_per_day * ramp.mature_efficiency
+    cumulative, whole, out = 0.0, 0, []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        working = line.lights_out or (day.weekday() in weekdays and day not in holidays)
+        month = _ramp_month(ramp.start, day)
+        if not working or month < 0:
+            units = 0.0
+        elif month < len(curve):
+            units = curve[month].planned_units / _working_days(plant, ramp.line, ramp.start, month)
+        else:
+            units = mature
+        cumulative += units
+        out.append(math.floor(cumulative + 1e-9) - whole)
+        whole += out[-1]
+    return tuple(out)
+
+
+def bound_products(plant: Plant) -> frozenset[str]:
+    """The products whose routing has an operation the ramp-up line's work units can do."""
+    ramp = plant.ramp_up
+    if ramp is None:
+        return frozenset()
+    units = {u for u, (_, wc, _) in plant.work_units().items() if wc == ramp.line}
+    return frozenset(
+        pid
+        for pid, product in plant.products.items()
+        if product.material in plant.routings
+        and any(units & set(plant.eligible_units(op)) for op in plant.routings[product.material].operations)
+    )
+
+
+def master_schedule(
+    plant: Plant,
+    demands: Iterable[Demand],
+    start: date,
+    days: int,
+    attach_rates: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
+    previous: Mapping[tuple[str, date], int] | None = None,
+) -> MasterSchedule:
+    """The MPS of `demands` from `start` over `days` (module doc). `attach_rates` (product -> family -> option
+    -> share; default the plant file's mix) level the forecast's options; `previous` is the last MPS's units
+    per (product, day), which the time fences keep."""
+    if days < 1:
+        raise FactoryosError(f"the MPS horizon must be at least one day (got {days})")
+    demands = list(demands)
+    for demand in demands:
+        if demand.product not in plant.products:
+            raise FactoryosError(f"demand {demand.id!r}: unknown product {demand.product!r}")
+        if demand.quantity < 0:
+            raise FactoryosError(f"demand {demand.id!r}: negative quantity {demand.quantity}")
+    capacity = line_capacity(plant, start, days)
+    bound = bound_products(plant)
+    low, high = _fences(plant, start, days, previous)
+    placed: dict[tuple[str, int], int] = defaultdict(int)
+    unplanned: dict[str, int] = {}
+    line_room = [math.inf if c is None else float(c) for c in capacity]
+    groups = [(sorted(bound), line_room)] + [([p], [math.inf] * days) for p in sorted(set(plant.products) - bound)]
+    for group, room in groups:
+        _plan_group(group, demands, start, days, room, low, high, placed, unplanned)
+    rows = _rows(plant, placed, demands, start, attach_rates or {})
+    return MasterSchedule(start, days, tuple(rows), capacity, bound, unplanned)
+
+
+def heijunka(shares: Mapping[str, float], units: int) -> list[str]:
+    """`units` options in sequence so that each option's running count stays within 1 - 1/(2k - 2) of share x
+    position (Tijdeman's chairman assignment: among the options not ahead of their share, the one whose count
+    would soonest fall behind)."""
+    rates = {o: s for o, s in shares.items() if s > 0}
+    total = sum(rates.values())
+    if not rates or units <= 0:
+        return []
+    rates = {o: s / total for o, s in rates.items()}
+    delta = 1 - 1 / (2 * len(rates) - 2) if len(rates) > 1 else 0.0
+    counts = dict.fromkeys(rates, 0)
+    sequence = []
+    for n in range(1, units + 1):
+        eligible = [o for o, p in rates.items() if p * n - counts[o] >= 1 - delta - 1e-9] or list(rates)
+        chosen = min(eligible, key=lambda o: ((counts[o] + delta) / rates[o], o))
+        counts[chosen] += 1
+        sequence.append(chosen)
+    return sequence
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _ramp_month(ramp_start: date, day: date) -> int:
+    """Which month of the ramp `day` falls in (0 the first); negative before the ramp starts."""
+    if day < ramp_start:
+        return -1
+    return (day.year - ramp_start.year) * 12 + day.month - ramp_start.month - (day.day < ramp_start.day)
+
+
+def _working_days(plant: Plant, line_id: str, ramp_start: date, month: int) -> int:
+    """Working days of the line's calendar in ramp month `month` (at least one)."""
+    _, line = plant.work_centers()[line_id]
+    calendar = plant.calendars[line.calendar]
+    weekdays = {k for shift in calendar.shifts for k, name in enumerate(_WEEKDAYS) if name in shift.days}
+    first = _add_months(ramp_start, month)
+    last = _add_months(ramp_start, month + 1)
+    count = sum(
+        1
+        for k in range((last - first).days)
+        if line.lights_out
+        or ((first + timedelta(k)).weekday() in weekdays and first + timedelta(k) not in calendar.holidays)
+    )
+    return max(1, count)
+
+
+def _add_months(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    return date(day.year + year, month + 1, min(day.day, 28))
+
+
+def _fences(
+    plant: Plant, start: date, days: int, previous: Mapping[tuple[str, date], int] | None
+) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], float]]:
+    """Per (product, day offset): the least and most units the fences allow (only where they bind)."""
+    low: dict[tuple[str, int], int] = {}
+    high: dict[tuple[str, int], float] = {}
+    if previous is None:
+        return low, high
+    fences = plant.time_fences
+    for product in plant.products:
+        for offset in range(min(days, fences.slushy_days)):
+            before = previous.get((product, start + timedelta(days=offset)), 0)
+            change = 0.0 if offset < fences.frozen_days else fences.slushy_change
+            low[product, offset] = math.floor(before * (1 - change))
+            high[product, offset] = math.ceil(before * (1 + change))
+    return low, high
+
+
+def _plan_group(
+    products: list[str],
+    demands: list[Demand],
+    start: date,
+    days: int,
+    room: list[float],
+    low: Mapping[tuple[str, int], int],
+    high: Mapping[tuple[str, int], float],
+    placed: dict[tuple[str, int], int],
+    unplanned: dict[str, int],
+) -> None:
+    """Place the group's demands on days: kept (fenced) units first, then the orders and the forecast, each latest
+    due first (module doc)."""
+    mine = sorted(
+        (d for d in demands if d.product in products and d.quantity > 0),
+        key=lambda d: (d.due, d.kind != "order", d.id),
+    )
+    left = {d.id: d.quantity for d in mine}
+    units: dict[tuple[str, int], int] = defaultdict(int)  # per (product, day) placed so far
+    for product in products:
+        own = [d for d in mine if d.product == product]
+        for offset in range(days):
+            kept = low.get((product, offset), 0)
+            room[offset] -= kept
+            units[product, offset] += kept
+            for demand in own:
+                take = min(kept, left[demand.id])
+                if take:
+                    placed[demand.id, offset] += take
+                    left[demand.id] -= take
+                    kept -= take
+    for demand in [
+        *reversed([d for d in mine if d.kind == "order"]),
+        *reversed([d for d in mine if d.kind != "order"]),
+    ]:
+        due = (demand.due - start).days
+        later = range(max(due + 1, 0), days)
+        for offset in [*range(min(due, days - 1), -1, -1), *later]:
+            if not left[demand.id]:
+                break
+            free = min(room[offset], high.get((demand.product, offset), math.inf) - units[demand.product, offset])
+            take = int(min(left[demand.id], max(0.0, free)))
+            if take:
+                placed[demand.id, offset] += take
+                units[demand.product, offset] += take
+                room[offset] -= take
+                left[demand.id] -= take
+    unplanned.update({i: q for i, q in left.items() if q})
+
+
+def _rows(
+    plant: Plant,
+    placed: Mapping[tuple[str, int], int],
+    demands: list[Demand],
+    start: date,
+    attach_rates: Mapping[str, Mapping[str, Mapping[str, float]]],
+) -> list[MpsRow]:
+    by_id = {d.id: d for d in demands}
+    ordered = sorted(placed.items(), key=lambda item: (item[0][1], by_id[item[0][0]].product, item[0][0]))
+    sequences = _forecast_options(plant, ordered, by_id, attach_rates)
+    rows = []
+    for (demand_id, offset), quantity in ordered:
+        d = by_id[demand_id]
+        if d.kind == "order":
+            mix = {family: {option: quantity} for family, option in (d.configuration or {}).items()}
+        else:
+            mix = {family: _count(taken[:quantity]) for family, taken in sequences[d.product].items()}
+            sequences[d.product] = {family: taken[quantity:] for family, taken in sequences[d.product].items()}
+        rows.append(
+            MpsRow(
+                demand_id,
+                d.product,
+                plant.products[d.product].material,
+                start + timedelta(days=offset),
+                quantity,
+                d.kind,
+                d.customer_order,
+                d.due,
+                mix,
+            )
+        )
+    return rows
+
+
+def _forecast_options(
+    plant: Plant,
+    ordered: list[tuple[tuple[str, int], int]],
+    by_id: Mapping[str, Demand],
+    attach_rates: Mapping[str, Mapping[str, Mapping[str, float]]],
+) -> dict[str, dict[str, list[str]]]:
+    """Per product and family, the levelled option of each forecast unit in build order."""
+    units: dict[str, int] = defaultdict(int)
+    for (demand_id, _), quantity in ordered:
+        if by_id[demand_id].kind == "forecast":
+            units[by_id[demand_id].product] += quantity
+    out: dict[str, dict[str, list[str]]] = {}
+    for product_id, product in plant.products.items():
+        rates = attach_rates.get(product_id, {})
+        out[product_id] = {
+            family_id: heijunka(
+                rates.get(family_id) or {o: opt.mix for o, opt in family.options.items()}, units[product_id]
+            )
+            or [family.default or next(iter(family.options))] * units[product_id]
+            for family_id, family in product.option_families.items()
+        }
+    return out
+
+
+def _count(options: list[str]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for option in options:
+        out[option] += 1
+    return dict(out)

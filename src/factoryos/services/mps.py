@@ -1,0 +1,124 @@
+"""The master production schedule of a plant's demand: the order book, the forecast, or both.
+
+`orders` plans the firm orders due in the horizon alone (what the order book needs); `forecast` the gross
+forecast alone; `both` the orders and the net forecast they leave (`c2m.forecast.consume`), so no unit is
+planned twice. Forecast units per day are whole units, rounded so that each product's running total
+follows the forecast's. The forecast's attach rates level the options of the forecast units.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrder
+from factoryos.planning.mps import Demand, MasterSchedule, master_schedule
+from factoryos.services.forecast import ForecastRun, History, firm_orders, forecast_history
+
+DemandSource = Literal["orders", "forecast", "both"]
+SOURCES: tuple[DemandSource, ...] = ("orders", "forecast", "both")
+
+
+@dataclass(frozen=True)
+class MpsRun:
+    """An MPS, what it planned (`demand`), and the forecast it used (None for the order book alone)."""
+
+    schedule: MasterSchedule
+    demand: DemandSource
+    forecast: ForecastRun | None
+    history: History
+
+
+def plan_mps(
+    history: History,
+    horizon_days: int,
+    demand: str = "both",
+    previous: Mapping[tuple[str, date], int] | None = None,
+) -> MpsRun:
+    """The MPS over the horizon from `history`'s start; `previous` (units per product and day of the last
+    MPS) is kept inside the plant's time fences."""
+    source = _source(demand)
+    firm = firm_orders(history, horizon_days)
+    run = forecast_history(history, horizon_days) if source != "orders" else None
+    demands = [order_demand(o) for o in firm] if source != "forecast" else []
+    rates = None
+    if run is not None:
+        gross = {(p, f.day(k)): units for p, f in run.forecast.products.items() for k, units in enumerate(f.units)}
+        demands += forecast_demands(run.net if source == "both" else gross)
+        rates = {p: run.forecast.mix(p) for p in run.forecast.products}
+    schedule = master_schedule(history.plant, demands, history.start, horizon_days, rates, previous)
+    return MpsRun(schedule, source, run, history)
+
+
+def order_demand(order: CustomerOrder) -> Demand:
+    return Demand(order.id, order.product, order.due_date, order.quantity, "order", order.id, order.configuration)
+
+
+def forecast_demands(units: Mapping[tuple[str, date], float]) -> list[Demand]:
+    """Whole units per product and day whose running total follows the forecast's (rounded half up)."""
+    by_product: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    for (product, day), quantity in units.items():
+        by_product[product].append((day, quantity))
+    out = []
+    for product, days in sorted(by_product.items()):
+        total, whole = 0.0, 0
+        for day, quantity in sorted(days):
+            total += quantity
+            units_today = math.floor(total + 0.5) - whole
+            whole += units_today
+            if units_today > 0:
+                out.append(Demand(f"FC-{product}-{day.isoformat()}", product, day, units_today))
+    return out
+
+
+def previous_quantities(document: Mapping[str, Any]) -> dict[tuple[str, date], int]:
+    """Units per product and day of an MPS printed with `--json`, for the time fences."""
+    out: dict[tuple[str, date], int] = defaultdict(int)
+    try:
+        for row in document["rows"]:
+            out[str(row["product"]), date.fromisoformat(row["day"])] += int(row["quantity"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise FactoryosError(f"the previous MPS is not an `mps --json` document ({error!r})") from None
+    return dict(out)
+
+
+def mps_document(run: MpsRun) -> dict[str, Any]:
+    schedule = run.schedule
+    return {
+        "start": schedule.start.isoformat(),
+        "days": schedule.days,
+        "demand": run.demand,
+        "history": run.history.source,
+        "line_capacity": [
+            {"day": (schedule.start + timedelta(days=k)).isoformat(), "units": units}
+            for k, units in enumerate(schedule.capacity)
+        ],
+        "bound_products": sorted(schedule.bound_products),
+        "rows": [
+            {
+                "demand": r.demand,
+                "product": r.product,
+                "material": r.material,
+                "day": r.day.isoformat(),
+                "quantity": r.quantity,
+                "kind": r.kind,
+                "customer_order": r.customer_order,
+                "due": r.due.isoformat(),
+                "mix": r.mix,
+            }
+            for r in schedule.rows
+        ],
+        "unplanned": schedule.unplanned,
+    }
+
+
+def _source(demand: str) -> DemandSource:
+    for source in SOURCES:
+        if demand == source:
+            return source
+    raise FactoryosError(f"--demand {demand!r}: expected one of {', '.join(SOURCES)}")

@@ -1,0 +1,71 @@
+"""`factoryos mps`: the plan of a plant file's generated order book and forecast, the time fences across two
+runs, and bad options as one line."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from factoryos.cli import app
+from factoryos.model.validate import load_plant
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+PLANT = str(DATA / "partner-ramp-plant.yaml")
+ARGS = ("mps", "--plant", PLANT, "--horizon-days", "14", "--start", "2027-04-05", "--json")
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def units_per_day(document) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for row in document["rows"]:
+        out[row["product"], row["day"]] = out.get((row["product"], row["day"]), 0) + row["quantity"]
+    return out
+
+
+def test_mps_json_rows_respect_the_line_and_serve_orders_and_forecast():
+    result = invoke(*ARGS)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    capacity = {c["day"]: c["units"] for c in document["line_capacity"]}
+    built: dict[str, int] = {}
+    for row in document["rows"]:
+        built[row["day"]] = built.get(row["day"], 0) + row["quantity"]
+        assert row["kind"] in ("order", "forecast")
+        assert (row["customer_order"] is not None) == (row["kind"] == "order")
+    assert all(units <= capacity[day] for day, units in built.items())
+    assert {r["kind"] for r in document["rows"]} == {"order", "forecast"}
+
+
+def test_orders_alone_plan_no_forecast():
+    result = invoke(*ARGS, "--demand", "orders")
+    assert result.exit_code == 0, result.output
+    assert {r["kind"] for r in json.loads(result.output)["rows"]} == {"order"}
+
+
+def test_a_second_run_keeps_the_frozen_days_of_the_first(tmp_path):
+    first = invoke(*ARGS, "--demand", "orders")
+    (tmp_path / "mps.json").write_text(first.output)
+    second = invoke(*ARGS, "--previous", str(tmp_path / "mps.json"))
+    assert second.exit_code == 0, second.output
+    before, after = units_per_day(json.loads(first.output)), units_per_day(json.loads(second.output))
+    frozen = load_plant(PLANT).time_fences.frozen_days
+    for k in range(frozen):
+        day = (date(2027, 4, 5) + timedelta(days=k)).isoformat()
+        for product in ("scooter", "cargo-bike"):
+            assert after.get((product, day), 0) == before.get((product, day), 0)
+
+
+def test_bad_options_are_one_line(tmp_path):
+    result = invoke(*ARGS, "--demand", "sometimes")
+    assert result.exit_code == 1
+    assert "--demand 'sometimes'" in str(result.exception)
+    (tmp_path / "bad.json").write_text("{}")
+    result = invoke(*ARGS, "--previous", str(tmp_path / "bad.json"))
+    assert result.exit_code == 1
+    assert "not an `mps --json` document" in str(result.exception)

@@ -1,0 +1,213 @@
+"""The master production schedule: the ramp's capacity every day, due dates met whenever capacity allows
+(checked against cumulative capacity, independently of the planner), hand-computed backward placement,
+levelled option mix within the sequencing bound, and time fences, on the EV plant and a small plant with an
+intermittent partner product."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from factoryos.c2m.demand import generate_orders
+from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import TimeFences
+from factoryos.model.validate import load_plant
+from factoryos.planning.mps import Demand, bound_products, heijunka, line_capacity, master_schedule
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+START = date(2027, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def small():
+    return load_plant(DATA / "partner-ramp-plant.yaml")
+
+
+def forecast_demands(plant, product: str, per_day: int, days: int, start: date = START) -> list[Demand]:
+    return [Demand(f"F-{product}-{k}", product, start + timedelta(days=k), per_day) for k in range(days)]
+
+
+def built_by_day(schedule, products) -> list[int]:
+    out = [0] * schedule.days
+    for row in schedule.rows:
+        if row.product in products:
+            out[(row.day - schedule.start).days] += row.quantity
+    return out
+
+
+def test_the_ramp_line_builds_its_months_planned_units_on_its_working_days(small):
+    capacity = line_capacity(small, date(2027, 2, 22), 50)
+    assert capacity[:7] == (0,) * 7  # before the ramp starts
+    march = capacity[7:38]
+    worked = [date(2027, 3, 1) + timedelta(k) for k in range(31)]
+    for day, units in zip(worked, march, strict=True):
+        if day.weekday() >= 5 or day == date(2027, 3, 26):  # weekend or the calendar's holiday
+            assert units == 0
+    # month 1: 12 units an hour x 7.5 h x 1 shift x 22 days x efficiency 0.3 = 594 < 600 target
+    assert sum(march) == 594
+    assert bound_products(small) == {"scooter", "cargo-bike"}
+
+
+def test_a_plant_without_a_ramp_has_no_line_bound(small):
+    plant = small.model_copy(update={"ramp_up": None})
+    assert line_capacity(plant, START, 5) == (None,) * 5
+    schedule = master_schedule(plant, forecast_demands(plant, "scooter", 500, 5), START, 5)
+    assert not schedule.unplanned
+
+
+def test_demand_is_built_as_late_as_capacity_allows_and_never_after_its_due_day(small):
+    # the line makes 27 a working day in March; 60 due on Thursday 4 March: 27 Thu, 27 Wed, 6 Tue
+    schedule = master_schedule(small, [Demand("A", "scooter", date(2027, 3, 4), 60)], START, 10)
+    assert {row.day: row.quantity for row in schedule.rows} == {
+        date(2027, 3, 4): 27,
+        date(2027, 3, 3): 27,
+        date(2027, 3, 2): 6,
+    }
+    assert all(row.late_days == 0 for row in schedule.rows)
+
+
+def test_what_cannot_be_built_in_time_is_built_late_or_left_unplanned(small):
+    schedule = master_schedule(small, [Demand("A", "scooter", date(2027, 3, 2), 100)], START, 3)
+    # 27 a day on Mon and Tue in time, 27 late on Wed, 19 beyond the three days
+    assert sum(r.quantity for r in schedule.rows if r.late_days == 0) == 54
+    assert sum(r.quantity for r in schedule.rows if r.late_days > 0) == 27
+    assert schedule.unplanned == {"A": 19}
+
+
+def test_firm_orders_go_before_the_forecast_when_capacity_is_short(small):
+    due = date(2027, 3, 2)
+    demands = [Demand("F", "scooter", due, 30), Demand("O", "cargo-bike", due, 30, "order", "CO1")]
+    schedule = master_schedule(small, demands, START, 2)  # 27 + 27 units on Monday and Tuesday
+    assert schedule.unplanned == {"F": 6}
+    assert sum(r.quantity for r in schedule.rows if r.demand == "O") == 30
+
+
+def check(plant, schedule, demands):
+    """Independent checks: capacity every day, every unit accounted for, and, where the cumulative capacity
+    covers the cumulative demand due, nothing late."""
+    bound = bound_products(plant)
+    built = built_by_day(schedule, bound)
+    for units, cap in zip(built, schedule.capacity, strict=True):
+        assert cap is None or units <= cap
+    planned = defaultdict(int)
+    for row in schedule.rows:
+        planned[row.demand] += row.quantity
+    for demand in demands:
+        assert planned[demand.id] + schedule.unplanned.get(demand.id, 0) == demand.quantity
+    due = [0] * schedule.days
+    for demand in demands:
+        if demand.product in bound:
+            due[min(schedule.days - 1, (demand.due - schedule.start).days)] += demand.quantity
+    cum_due = cum_cap = 0
+    feasible = True
+    for units, cap in zip(due, schedule.capacity, strict=True):
+        cum_due, cum_cap = cum_due + units, cum_cap + (cap or 0)
+        feasible = feasible and cum_due <= cum_cap
+    if feasible:
+        assert not schedule.unplanned
+        assert all(row.late_days == 0 for row in schedule.rows if row.product in bound)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 27), st.integers(1, 90), st.booleans()), min_size=1, max_size=25))
+def test_capacity_holds_every_day_and_due_dates_are_met_whenever_capacity_allows(small, wanted):
+    demands = [
+        Demand(
+            f"D{k}",
+            "scooter" if scooter else "cargo-bike",
+            START + timedelta(days=day),
+            quantity,
+            "order" if k % 3 == 0 else "forecast",
+        )
+        for k, (day, quantity, scooter) in enumerate(wanted)
+    ]
+    check(small, master_schedule(small, demands, START, 28), demands)
+
+
+def test_the_ev_plant_month_of_orders_and_forecast(ev_plant):
+    orders = generate_orders(ev_plant, START - timedelta(days=30), 40, seed=3, volume=0.25)
+    demands = [
+        Demand(o.id, o.product, o.due_date, o.quantity, "order", o.id, o.configuration)
+        for o in orders
+        if START <= o.due_date < START + timedelta(days=42)
+    ] + forecast_demands(ev_plant, "sedan", 40, 42)
+    schedule = master_schedule(ev_plant, demands, START, 42)
+    check(ev_plant, schedule, demands)
+    configuration = {o.id: o.configuration for o in orders}
+    for row in schedule.rows:
+        if row.kind == "order":
+            assert row.mix == {f: {o: row.quantity} for f, o in configuration[row.customer_order].items()}
+
+
+def mix_bound(options: int) -> float:
+    return 2 * (1 - 1 / (2 * options - 2)) if options > 1 else 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 10), min_size=1, max_size=8).filter(lambda w: sum(w) > 0.1), st.integers(1, 300))
+def test_each_options_running_count_stays_within_tijdemans_bound(weights, units):
+    shares = {f"o{k}": w for k, w in enumerate(weights)}
+    total = sum(weights)
+    active = [o for o, w in shares.items() if w > 0]
+    delta = 1 - 1 / (2 * len(active) - 2) if len(active) > 1 else 0.0
+    counts = dict.fromkeys(shares, 0)
+    for n, option in enumerate(heijunka(shares, units), start=1):
+        counts[option] += 1
+        for o, w in shares.items():
+            assert abs(w / total * n - counts[o]) <= delta + 1e-9
+
+
+def test_each_days_forecast_mix_tracks_the_attach_rates_within_the_sequencing_bound(small):
+    rates = {"scooter": {"colour": {"black": 0.5, "white": 0.3, "lime": 0.2}, "battery": {"small": 0.7, "large": 0.3}}}
+    days = 28
+    schedule = master_schedule(small, forecast_demands(small, "scooter", 23, days), START, days, rates)
+    per_day: dict[date, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    units: dict[date, int] = defaultdict(int)
+    for row in schedule.rows:
+        units[row.day] += row.quantity
+        for family, options in row.mix.items():
+            assert sum(options.values()) == row.quantity
+            for option, count in options.items():
+                per_day[row.day][family][option] += count
+    for day, q in units.items():
+        for family, shares in rates["scooter"].items():
+            for option, share in shares.items():
+                assert abs(per_day[day][family][option] - share * q) <= mix_bound(len(shares)) + 1e-9
+
+
+def test_frozen_days_keep_the_last_mps_and_slushy_days_move_within_their_share(small):
+    fences = TimeFences(frozen_days=3, slushy_days=10, slushy_change=0.2)
+    plant = small.model_copy(update={"time_fences": fences})
+    first = master_schedule(plant, forecast_demands(plant, "scooter", 8, 21), START, 21)
+    previous = first.quantities()
+    # demand doubles (within capacity): unfenced, the first days would follow
+    doubled = forecast_demands(plant, "scooter", 16, 21)
+    free = master_schedule(plant, doubled, START, 21).quantities()
+    assert any(
+        free.get(("scooter", START + timedelta(k)), 0) != previous.get(("scooter", START + timedelta(k)), 0)
+        for k in range(3)
+    )
+    now = master_schedule(plant, doubled, START, 21, previous=previous).quantities()
+    for offset in range(21):
+        day = START + timedelta(days=offset)
+        before, after = previous.get(("scooter", day), 0), now.get(("scooter", day), 0)
+        if offset < 3:
+            assert after == before
+        elif offset < 10:
+            assert math.floor(before * 0.8) <= after <= math.ceil(before * 1.2)
+    assert sum(now.values()) > sum(previous.values())  # the liquid days take more
+
+
+def test_bad_demand_and_fences_are_clear_errors(small):
+    with pytest.raises(FactoryosError, match="unknown product 'nope'"):
+        master_schedule(small, [Demand("X", "nope", START, 1)], START, 5)
+    with pytest.raises(FactoryosError, match="at least one day"):
+        master_schedule(small, [], START, 0)
+    with pytest.raises(ValueError, match="slushy_days 2 ends before frozen_days 5"):
+        TimeFences(frozen_days=5, slushy_days=2)
