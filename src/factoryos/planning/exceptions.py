@@ -96,7 +96,8 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int, int]]:
 
 def _orders_short(plan: Plan, item: int, first: int, last: int) -> frozenset[str]:
     """Customer orders of the item's requirements on the days of a shortage run."""
-    needs = np.flatnonzero((plan.need_item == item) & (plan.need_day >= first) & (plan.need_day <= last))
+    needs = plan.needs_of_item(item)
+    needs = needs[(plan.need_day[needs] >= first) & (plan.need_day[needs] <= last)]
     return frozenset().union(*(plan.customer_orders_of_need(int(n)) for n in needs.tolist()))
 
 

@@ -215,9 +215,7 @@ def _explode(a: _Arrays, item, release, qty, first_lot: int):
     day = release[parent]
     quantity = qty[parent] * a.bom_issued[line]
     inside = day < a.horizon
-    a.gross += np.bincount(
-        component[inside] * a.horizon + day[inside], weights=quantity[inside], minlength=a.gross.size
-    ).reshape(a.gross.shape)
+    np.add.at(a.gross.reshape(-1), component[inside] * a.horizon + day[inside], quantity[inside])
     return component, day, quantity, parent + first_lot
 
 

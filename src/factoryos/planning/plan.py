@@ -87,6 +87,7 @@ class Plan:
     moves: list[tuple[int, int, int, float]] = field(default_factory=list)
     unplaced: list[tuple[int, int, float]] = field(default_factory=list)
     _memo: dict[int, dict[int, float]] = field(default_factory=dict, repr=False)
+    _orders_memo: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @functools.cached_property
     def exceptions(self) -> tuple[PlanException, ...]:
@@ -205,8 +206,23 @@ class Plan:
         return tuple(Peg(demands[d].id, q) for d, q in shares)
 
     def customer_orders_of_supply(self, supply: int) -> frozenset[str]:
-        demands = self.problem.demands
-        return frozenset(order for d in self._shares(supply) if (order := demands[d].customer_order) is not None)
+        """The customer orders a supply serves, at any level above it."""
+        known = self._orders_memo.get(supply)
+        if known is None:
+            needs = self.peg_need[self.pegs_of_supply(supply)].tolist()
+            known = frozenset().union(*(self.customer_orders_of_need(n) for n in needs))
+            self._orders_memo[supply] = known
+        return known
+
+    def needs_of_item(self, item: int) -> np.ndarray:
+        """The requirements on an item (independent and dependent)."""
+        order, starts = self._needs_by_item
+        return order[starts[item] : starts[item + 1]]
+
+    @functools.cached_property
+    def _needs_by_item(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(self.need_item, kind="stable")
+        return order, np.searchsorted(self.need_item[order], np.arange(len(self.problem.items) + 1))
 
     def customer_orders_of_need(self, need: int) -> frozenset[str]:
         """The customer orders a requirement serves: its own, or those of the lot that causes it."""

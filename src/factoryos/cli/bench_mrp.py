@@ -1,0 +1,33 @@
+"""`factoryos bench mrp`: plan a generated problem of frePPLe's scalability-test shape and time it."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from factoryos.cli.common import console
+
+
+def mrp(
+    items: Annotated[int, typer.Option(help="Items over five bill levels.")] = 25_000,
+    seed: Annotated[int, typer.Option(help="Random seed of the generated problem.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Plan ITEMS items (3 components each from the level below, 3 demands per end item over 90 days, 50
+    suppliers, mixed lot rules, safety stock on a fifth, stock on half); print the seconds one plan takes."""
+    from factoryos.bench.mrp import bench_mrp
+    from factoryos.model.errors import FactoryosError
+
+    if items < 5:
+        raise FactoryosError(f"--items must be at least 5 (one per bill level), got {items}")
+    result = bench_mrp(items, seed)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    console.print(
+        f"{result['items']:,} items, {result['demands']:,} demands: {result['planned_orders']:,} planned orders "
+        f"in {result['seconds']:.2f} s; {result['exceptions']:,} exceptions "
+        f"in {result['exceptions_seconds']:.2f} s more"
+    )
