@@ -52,7 +52,8 @@ class Demand:
 
 @dataclass(frozen=True)
 class MpsRow:
-    """Units of one demand built on one day, and their options: family -> option -> units."""
+    """Units of one demand built on one day, and their options: family -> option -> units. For MRP it is
+    independent demand for `material` due on `day`."""
 
     demand: str
     product: str
@@ -63,6 +64,8 @@ class MpsRow:
     customer_order: str | None
     due: date
     mix: dict[str, dict[str, int]] = field(default_factory=dict)
+    configuration: Mapping[str, str] | None = None
+    """An order's configuration (None for the forecast, whose options are in `mix`)."""
 
     @property
     def late_days(self) -> int:
@@ -312,6 +315,7 @@ def _rows(
                 d.customer_order,
                 d.due,
                 mix,
+                d.configuration if d.kind == "order" else None,
             )
         )
     return rows

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.planning.mps import Demand, MasterSchedule, master_schedule
+from factoryos.planning.plant_problem import DemandRow
 from factoryos.services.forecast import ForecastRun, History, firm_orders, forecast_history
 
 DemandSource = Literal["orders", "forecast", "both"]
@@ -53,6 +54,15 @@ def plan_mps(
         rates = {p: run.forecast.mix(p) for p in run.forecast.products}
     schedule = master_schedule(history.plant, demands, history.start, horizon_days, rates, previous)
     return MpsRun(schedule, source, run, history)
+
+
+def mps_demand_rows(schedule: MasterSchedule) -> list[DemandRow]:
+    """The MPS as MRP's independent demand: each row's units of its material due on the day the MPS builds
+    them, an order's with its configuration, the forecast's in the plant's planned mix."""
+    return [
+        DemandRow(r.demand, r.material, r.day, r.quantity, r.kind, r.customer_order, r.configuration)
+        for r in schedule.rows
+    ]
 
 
 def order_demand(order: CustomerOrder) -> Demand:

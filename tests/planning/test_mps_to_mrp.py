@@ -1,0 +1,50 @@
+"""The MPS feeds MRP: its rows are independent demand whose finished units MRP plans to make by the MPS day,
+with an order's configured bill and the forecast's mix."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from factoryos.c2m.demand import generate_orders
+from factoryos.model.validate import load_plant
+from factoryos.planning.mrp import plan
+from factoryos.planning.plant_problem import plant_problem
+from factoryos.services.forecast import History
+from factoryos.services.mps import mps_demand_rows, plan_mps
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+START = date(2027, 4, 5)
+
+
+@pytest.fixture(scope="module")
+def small():
+    return load_plant(DATA / "partner-ramp-plant.yaml")
+
+
+def test_mrp_makes_every_mps_unit_of_a_finished_product_by_its_day(small):
+    orders = generate_orders(small, START - timedelta(days=60), 60, seed=2)
+    history = History(small, orders, START, 60 - 21, "generated")
+    run = plan_mps(history, 14, "orders")
+    rows = mps_demand_rows(run.schedule)
+    assert rows
+    assert {r.kind for r in rows} == {"order"}
+    assert all(r.configuration is not None for r in rows)
+    mrp = plan(plant_problem(small, START, 14, rows))
+    wanted: dict[str, float] = defaultdict(float)
+    for row in rows:
+        wanted[row.material] += row.quantity
+    made: dict[str, float] = defaultdict(float)
+    for order in mrp.planned_orders:
+        if order.material in wanted:
+            assert order.kind == "make"
+            made[order.material] += order.quantity
+    for material, quantity in wanted.items():
+        assert made[material] == pytest.approx(quantity)
+        for k in range(14):
+            day = START + timedelta(days=k)
+            by_day = sum(o.quantity for o in mrp.planned_orders if o.material == material and o.due <= day)
+            assert by_day >= sum(r.quantity for r in rows if r.material == material and r.due <= day) - 1e-9
