@@ -5,16 +5,21 @@ The time model, per equipment, from its state changes (each state lasts until th
 - planned busy time PBT = the time inside the planned windows (shifts) whose state is known, minus
   planned downtime (state ``maintenance``) and time with no work to do (``idle``: nothing was scheduled
   on the equipment, so it is not busy time and not the equipment's loss);
-- actual production time APT = PBT less breakdowns (``down``) and setups (``setup``): the time the
-  equipment was available for production, running or held up by its neighbours (``blocked``, ``starved``);
+- actual production time APT = PBT less breakdowns (``down``), setups (``setup``) and waiting for bought
+  parts that are not at the line (``starved-material``): the time the equipment was available for
+  production, running or held up by its neighbours (``blocked``, ``starved``). A material shortage is an
+  unplanned stop, as oee.com's availability loss counts it, not a minor stop: it lasts as long as the
+  delivery is late and is no neighbour's doing;
 - availability = APT / PBT; performance (ISO 22400 "effectiveness") = ideal cycle time x produced / APT;
   quality rate = good / produced, produced = good + scrap + rework; OEE = the product = ideal time of the
   good units / PBT.
 
-The six big losses, as time, add up with the ideal time of the good units to PBT: breakdowns (``down``),
-setup and adjustments (``setup``), idling and minor stops (``blocked``, ``starved``), reduced speed
-(time ``running`` less the ideal time of everything produced), process defects (ideal time of scrap and rework) and
-reduced yield (ideal time of scrap counted within `startup_s` of a start after setup, down or maintenance).
+The six big losses and material shortage (``starved-material``, kept apart so that a late supplier is not
+booked as the equipment's breakdown), as time, add up with the ideal time of the good units to PBT:
+breakdowns (``down``), setup and adjustments (``setup``), idling and minor stops (``blocked``, ``starved``),
+reduced speed (time ``running`` less the ideal time of everything produced), process defects (ideal time
+of scrap and rework) and reduced yield (ideal time of scrap counted within `startup_s` of a start after
+setup, down or maintenance).
 
 A line (work center), a shift or a day combines its equipment by adding times and units, so its OEE is
 the ideal time of all good units over all planned busy time.
@@ -30,6 +35,7 @@ from datetime import datetime, time, timedelta
 from factoryos.model.plant import Plant
 
 RUNNING = "running"
+MATERIAL_SHORTAGE = "starved-material"
 MINOR_STOPS = frozenset({"blocked", "starved"})
 NOT_BUSY = frozenset({"maintenance", "idle"})
 RESTARTS_AFTER = frozenset({"setup", "down", "maintenance"})
@@ -71,7 +77,7 @@ class Window:
 
 @dataclass(frozen=True)
 class Losses:
-    """The six big losses, as seconds."""
+    """The six big losses and material shortage, as seconds."""
 
     breakdowns_s: float = 0.0
     setup_s: float = 0.0
@@ -79,6 +85,7 @@ class Losses:
     reduced_speed_s: float = 0.0
     defects_s: float = 0.0
     startup_rejects_s: float = 0.0
+    material_shortage_s: float = 0.0
 
     def __add__(self, other: Losses) -> Losses:
         return Losses(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
@@ -91,6 +98,7 @@ class Losses:
             self.reduced_speed_s,
             self.defects_s,
             self.startup_rejects_s,
+            self.material_shortage_s,
         )
 
     def as_dict(self) -> dict[str, float]:
@@ -101,6 +109,7 @@ class Losses:
             "reduced speed",
             "process defects",
             "reduced yield (startup)",
+            "material shortage",
         )
         return dict(zip(names, self.as_tuple(), strict=True))
 
@@ -216,6 +225,7 @@ def equipment_oee(
             reduced_speed_s=max(0.0, spent[RUNNING] - ideal),
             defects_s=cycle * (scrap - startup_scrap + rework),
             startup_rejects_s=cycle * startup_scrap,
+            material_shortage_s=spent[MATERIAL_SHORTAGE],
         )
         planned = sum(spent.values()) - sum(spent[s] for s in NOT_BUSY)
         result[equipment] = Oee(equipment, planned, production, ideal, produced, good, losses)

@@ -34,6 +34,8 @@ class EquipmentState(StrEnum):
     SETUP = "setup"
     DOWN = "down"
     MAINTENANCE = "maintenance"
+    STARVED_MATERIAL = "starved-material"
+    """Waiting for a bought part that is not at the line (a late delivery), not for its upstream neighbour."""
 
 
 class StatePayload(BaseModel):

@@ -1,7 +1,9 @@
-"""Orders and their states: a customer's order, the production order it causes, and its work orders.
+"""Orders and their states: a customer's order, the production order it causes, its work orders, and the
+purchase orders that bring the bought material.
 
 ISA-95 names: a CustomerOrder (what was sold), a ProductionOrder (what to make, pegged to the demand that
-caused it), a WorkOrder (one operation of the routing, the unit the floor executes and reports on).
+caused it), a WorkOrder (one operation of the routing, the unit the floor executes and reports on), a
+PurchaseOrder (what a supplier delivers).
 """
 
 from __future__ import annotations
@@ -115,3 +117,15 @@ class ScheduledOperation:
     end: datetime
     setup_minutes: float = 0.0
     serial: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrder:
+    """An order for a quantity of a bought material from a supplier, due at the plant at `due`: what a material
+    plan releases and what the twin receives, late or not as the supplier's delivery record says."""
+
+    id: str
+    material: str
+    quantity: float
+    supplier: str
+    due: datetime

@@ -396,13 +396,14 @@ class Material(Part):
 
 
 class BomLine(Part):
-    """One component of a bill of materials: quantity per parent unit, the share scrapped, and the configurations
-    that use it (`when`)."""
+    """One component of a bill of materials: quantity per parent unit, the share scrapped, the configurations
+    that use it (`when`), and the parent's routing operation that consumes it (`operation`, default its first)."""
 
     component: Id
     quantity: Positive
     scrap: Annotated[float, Field(ge=0, lt=1)] = 0.0
     when: Condition | None = None
+    operation: Id | None = None
 
 
 class Sampling(Part):
@@ -585,8 +586,24 @@ class Product(Part):
     demand: Demand | None = None
 
 
+class Delivery(Part):
+    """How a supplier's deliveries arrive against their due date: the share that comes late and, for those, the
+    days late as a triangular distribution [shortest, most likely, longest]. By default every one is on time."""
+
+    late_share: Share = 0.0
+    late_days: list[Days] = Field(default_factory=lambda: [1.0, 2.0, 5.0], min_length=3, max_length=3)
+
+    @field_validator("late_days")
+    @classmethod
+    def _ordered(cls, days: list[float]) -> list[float]:
+        if not days[0] <= days[1] <= days[2]:
+            raise ValueError(f"need shortest <= most likely <= longest, got {days}")
+        return days
+
+
 class Supplier(Part):
-    """A supplier of bought materials: lead time, minimum order, order multiple and weekly capacity."""
+    """A supplier of bought materials: lead time, minimum order, order multiple, weekly capacity, and how late its
+    deliveries arrive."""
 
     name: Name = ""
     lead_time_days: Days
@@ -594,6 +611,7 @@ class Supplier(Part):
     order_multiple: Positive = 1
     weekly_capacity: Positive | None = None
     materials: list[Id] = Field(min_length=1)
+    delivery: Delivery = Field(default_factory=Delivery)
 
 
 class Tenant(Part):

@@ -190,9 +190,14 @@ def _bom_references(plant: Plant) -> Iterator[Issue]:
             yield ("boms", parent), _unknown("material", parent, materials)
         elif materials[parent].source == "buy":
             yield ("boms", parent), "a bought material has no BOM of ours; set source: make or remove the BOM"
+        routing = plant.routings.get(parent)
+        operations = [op.id for op in routing.operations] if routing is not None else []
         for i, line in enumerate(lines):
             if line.component not in materials:
                 yield ("boms", parent, i, "component"), _unknown("material", line.component, materials)
+            if line.operation is not None and line.operation not in operations:
+                where = f"operation of {parent}'s routing"
+                yield ("boms", parent, i, "operation"), _unknown(where, line.operation, operations)
 
 
 def _supplier_references(plant: Plant) -> Iterator[Issue]:

@@ -84,8 +84,8 @@ def loss_waterfall(per_line: Mapping[str, Oee]) -> go.Figure:
                 hovertemplate="%{x}: %{y:,.1f} h<extra></extra>",
             )
         )
-        titles.append(f"Six big losses of {short(figure.key)}: where its planned busy time went")
-    style(chart, titles[0] if titles else "Six big losses", 340)
+        titles.append(f"Big losses of {short(figure.key)}: where its planned busy time went")
+    style(chart, titles[0] if titles else "Big losses", 340)
     chart.update_layout(
         yaxis_title="hours, summed over the line's equipment", xaxis_title="time category", showlegend=False
     )

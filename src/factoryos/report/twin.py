@@ -16,7 +16,7 @@ from factoryos.twin.simulation import Simulation
 from factoryos.twin.states import NAMES
 
 STATE_COLOURS = dict(
-    zip(NAMES, ("#2e8540", "#f0ad4e", "#8e44ad", "#e67e22", "#c0392b", "#bdc3c7", "#34495e"), strict=True)
+    zip(NAMES, ("#2e8540", "#f0ad4e", "#8e44ad", "#e67e22", "#c0392b", "#bdc3c7", "#34495e", "#d4ac0d"), strict=True)
 )
 
 
@@ -101,6 +101,13 @@ def simulation_section(
                 else f"; the schedule it executed planned {late:,} of its {jobs:,} units and lots late"
             )
         text += ". "
+    shortage = f["material_shortage_hours"]
+    text += (
+        f"Bought parts arrived as late as their suppliers' delivery records say; equipment stood "
+        f"{shortage:,.1f} h starved for material. "
+        if shortage
+        else "Every bought part was at the line when it was needed. "
+    )
     text += "The OEE section gives the run's OEE, from its event stream."
     return Section(
         title=title,
@@ -112,6 +119,7 @@ def simulation_section(
             "lead time": f"{f['avg_lead_time_days'] * 24:,.1f} h",
             "work in process": f"{f['avg_wip']:,.0f} units",
             "bottleneck": str(f["bottleneck"]).split("/")[-1],
+            "starved for material": f"{f['material_shortage_hours']:,.1f} h",
         },
         figures=[flow_figure(simulation.samples, epoch, timezone), states_figure(simulation.metrics)],
     )
@@ -156,6 +164,9 @@ def comparison_section(traditional: dict[str, Any], smart: dict[str, Any]) -> Se
         facts={
             "output per labour hour": f"{gain:+.0%}",
             "finished goods": f"{traditional['fg_inventory_avg']:,.0f} -> {smart['fg_inventory_avg']:,.0f}",
+            "starved for material": (
+                f"{traditional['material_shortage_hours']:,.1f} h -> {smart['material_shortage_hours']:,.1f} h"
+            ),
             "replications": str(smart.get("replications", 1)),
         },
         figures=[comparison_figure(traditional, smart)],

@@ -44,6 +44,10 @@ class BatchStation(Equipment):
                     part = yield from self._starve(srv)
                 batch.append(part)
                 filled += part.quantity
+            for part in batch:
+                consumes = part.route[part.step].consumes
+                if consumes and not self.stock.take(consumes):  # type: ignore[union-attr]
+                    yield from self._supply(srv, consumes)
             if self.crew is not None:
                 yield from self._man(srv)
             started = self.env.now

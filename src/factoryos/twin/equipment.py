@@ -23,9 +23,10 @@ from factoryos.twin.distributions import Duration
 from factoryos.twin.operators import Crew
 from factoryos.twin.part import Part, Task
 from factoryos.twin.sensors import SENSOR_KINDS, SensorKind, reading, significant
-from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, SETUP, STARVED, WORKING
+from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, NAMES, SETUP, STARVED, STARVED_MATERIAL, WORKING
 
 if TYPE_CHECKING:
+    from factoryos.twin.material import LineSideStock, Needs
     from factoryos.twin.part import Inbox
     from factoryos.twin.publisher import Publisher
     from factoryos.twin.sink import Sink
@@ -70,6 +71,7 @@ class Server:
         "next_pm",
         "waiting",
         "for_team",
+        "short",
     )
 
     def __init__(self, index: int, now: float) -> None:
@@ -83,6 +85,7 @@ class Server:
         self.next_pm = INF
         self.waiting = False  # for a part, shift on or off
         self.for_team = False  # for an operator or a station's team from the crew
+        self.short = False  # for bought parts that are not at the line
 
 
 class Equipment:
@@ -108,6 +111,7 @@ class Equipment:
         speed: float = 1.0,
         has_work: bool = True,
         drift: Drift | None = None,
+        stock: LineSideStock | None = None,
     ) -> None:
         if servers < 1:
             raise FactoryosError(f"equipment {name}: needs at least one server, got {servers}")
@@ -139,9 +143,10 @@ class Equipment:
         self.sensor: SensorKind | None = SENSOR_KINDS[sensor] if isinstance(sensor, str) else sensor
         self.publisher = publisher
         self.speed = speed
+        self.stock = stock
         # Waiting for a part on shift is starving, a loss; equipment the plan gives no work is idle.
         self.waiting_state = STARVED if has_work else IDLE
-        self.state_time = [0.0] * 7
+        self.state_time = [0.0] * len(NAMES)
         self.completed = 0
         self.good = 0
         self.scrap = 0
@@ -200,16 +205,32 @@ class Equipment:
             yield handover
             srv.for_team = False
 
+    def _supply(self, srv: Server, needs: Needs) -> Any:
+        """Wait for bought parts that are not at the line (the caller tried to take them): starved for material
+        while its shift is on, idle while it is off; then wait for the shift if it ended meanwhile."""
+        stock = self.stock
+        assert stock is not None
+        srv.short = True
+        on = self.calendar is None or self.calendar.is_open(self.env.now)
+        self._to(srv, STARVED_MATERIAL if on else IDLE, stock.missing(needs) if on else "not scheduled")
+        yield stock.wait(needs)
+        srv.short = False
+        if self._gated(srv):
+            yield from self._wait_until_available(srv)
+
     def _follow_calendar(self) -> Any:
         env = self.env
         calendar = self.calendar
         assert calendar is not None
         while True:
             yield env.timeout(calendar.next_change(env.now) - env.now)
-            state = self.waiting_state if calendar.is_open(env.now) else IDLE
+            is_open = calendar.is_open(env.now)
+            state = self.waiting_state if is_open else IDLE
             for srv in self._servers:
                 if srv.waiting:
                     self._to(srv, state, None if state == STARVED else "not scheduled")
+                elif srv.short:
+                    self._to(srv, STARVED_MATERIAL if is_open else IDLE, None if is_open else "not scheduled")
 
     def _gated(self, srv: Server) -> bool:
         return srv.next_pm <= self.env.now or self.calendar is not None

@@ -49,6 +49,7 @@ FIGURES = (
     "shipped_per_labour_hour",
     "fg_inventory_avg",
     "avg_order_lead_time_days",
+    "material_shortage_hours",
 )
 
 
@@ -95,6 +96,7 @@ def summary(metrics: RunMetrics, run: ScenarioRun) -> dict[str, Any]:
         ),
         "orders_delivered": metrics.orders_delivered,
         "open_backorders": metrics.open_backorders,
+        "material_shortage_hours": metrics.material_shortage_hours,
         "oee": lines,
         "bottleneck": metrics.bottleneck,
         "events": metrics.events_published,

@@ -20,7 +20,7 @@ from factoryos.twin.calendar import ShiftCalendar
 from factoryos.twin.distributions import Duration, stream
 from factoryos.twin.equipment import Equipment
 from factoryos.twin.finished_goods import FinishedGoods
-from factoryos.twin.metrics import RunMetrics, bottleneck, equipment_metrics, line_oee
+from factoryos.twin.metrics import RunMetrics, bottleneck, equipment_metrics, line_oee, shortage_hours
 from factoryos.twin.operators import Crew
 from factoryos.twin.paced_line import PacedLine
 from factoryos.twin.part import Part
@@ -143,6 +143,7 @@ class Floor:
             by_product=dict(sink.by_product),
             buffers={name: b.average_level(now) for name, b in self.buffers.items()},
             open_backorders=fg.backorders,
+            material_shortage_hours=shortage_hours(equipment, span),
             events_published=self.publisher.published if self.publisher is not None else 0,
         )
 

@@ -1,8 +1,9 @@
 """What a run measured, as plain data: per equipment (state times, counts, OEE), per line, and for the floor.
 
 OEE follows the time model of ISA-95 / ISO 22400: planned time excludes not-scheduled (idle) time and
-planned maintenance; availability loses breakdowns and setups; performance is ideal time over run time,
-so starving and blocking show up there; quality is first-pass good over all units. A line's OEE is its
+planned maintenance; availability loses breakdowns, setups and waiting for bought parts that are not at
+the line (an unplanned stop that is no neighbour's doing); performance is ideal time over run time, so
+starving and blocking show up there; quality is first-pass good over all units. A line's OEE is its
 bottleneck's. The bottleneck is found by the average active-period method (Roser et al. 2001): the
 equipment whose uninterrupted active periods (working, setup, repair) are longest on average.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from factoryos.twin.states import DOWN, IDLE, MAINTENANCE, NAMES, SETUP
+from factoryos.twin.calendar import HOUR
+from factoryos.twin.states import DOWN, IDLE, MAINTENANCE, NAMES, SETUP, STARVED_MATERIAL
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class RunMetrics:
     by_product: dict[str, int] = field(default_factory=dict)
     buffers: dict[str, float] = field(default_factory=dict)  # time-average parts waiting, over the whole run
     open_backorders: int = 0  # customer orders waiting for a unit at the end (make-to-stock)
+    material_shortage_hours: float = 0.0  # equipment-hours starved for bought material
     events_published: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,7 +72,7 @@ def equipment_metrics(
 ) -> EquipmentMetrics:
     total = sum(state_time)
     planned = total - state_time[IDLE] - state_time[MAINTENANCE]
-    running = planned - state_time[DOWN] - state_time[SETUP]
+    running = planned - state_time[DOWN] - state_time[SETUP] - state_time[STARVED_MATERIAL]
     done = counts["completed"]
     availability = running / planned if planned > 0 else 0.0
     performance = min(1.0, counts["ideal_seconds"] / running) if running > 0 else 0.0
@@ -90,6 +93,11 @@ def equipment_metrics(
         oee=availability * performance * quality,
         mean_active_period=counts["active_sum"] / counts["active_count"] if counts["active_count"] else 0.0,
     )
+
+
+def shortage_hours(equipment: list[EquipmentMetrics], horizon: float) -> float:
+    """Equipment-hours starved for bought material over a run of `horizon` seconds."""
+    return sum(e.state_fraction["starved-material"] for e in equipment) * horizon / HOUR
 
 
 def bottleneck(equipment: list[EquipmentMetrics]) -> str | None:

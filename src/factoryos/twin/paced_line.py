@@ -49,6 +49,9 @@ class PacedLine(Equipment):
                     if self._gated(srv):
                         yield from self._wait_until_available(srv)
                 if part is not None:
+                    consumes = part.route[part.step].consumes
+                    if consumes and not self.stock.take(consumes):  # type: ignore[union-attr]
+                        yield from self._supply(srv, consumes)  # the line stops for the missing part
                     slots[0] = part
                     self.on_line += 1
                     if pub is not None:

@@ -75,11 +75,14 @@ class Inbox(Destination, Protocol):
 @dataclass(frozen=True, slots=True)
 class Step:
     """Go to `to` for `op`. An `internal` step stays inside one work center and so ignores the capacity of
-    its buffer (that capacity limits what enters the work center, and a work center must never block itself)."""
+    its buffer (that capacity limits what enters the work center, and a work center must never block itself).
+    `consumes` is the bought material the operation draws from line-side stock, (material, quantity) pairs:
+    a step of a route, as the configured unit's bill of materials says, where the task is shared."""
 
     to: Destination
     op: Task
     internal: bool = False
+    consumes: tuple[tuple[str, float], ...] = ()
 
 
 class Part:

@@ -12,3 +12,4 @@ TRANSPORT_SECONDS = 300.0  # conveyor or AGV between areas
 STOCK_COVER_DAYS = (
     3.0  # reorder point of stocked components, in days of use: covers a lot's lead time and a long weekend
 )
+PURCHASE_COVER_DAYS = 2.0  # the stand-in purchase plan has a delivery due this many days before its parts are used

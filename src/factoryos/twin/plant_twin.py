@@ -15,7 +15,10 @@ How the plant's structure becomes flow:
   components folded in) and waiting at a `Join` in front of the parent's first operation.
 - Components made in lots (`lot_size` other than lot-for-lot: stamped panels, castings) are drawn from a
   `Supermarket` at that join and replenished in lots, with changeovers, on their own equipment.
-- Bought material is assumed to be there.
+- Bought material is assumed to be there, unless the twin is given purchase orders: then it is kept
+  line-side (`factoryos.twin.material`), starting from the plant file's inventory, and each operation draws
+  the bought parts of its configured bill of materials (at the BOM line's `operation`, else at the parent's
+  first operation; a paced line draws a unit's parts as it enters), waiting for them when they are short.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any
 
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Plant, Quality, RoutingOperation, WorkCenter
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.assembly import Join, LotPolicy, Supermarket
@@ -39,6 +43,7 @@ from factoryos.twin.distributions import fixed, lognormal
 from factoryos.twin.equipment import Equipment, Maintenance, Reliability
 from factoryos.twin.floor import Floor
 from factoryos.twin.lines import Lines
+from factoryos.twin.material import LineSideStock, Needs, receipts
 from factoryos.twin.part import Changeover, Part, Step, Task, TestSpec
 from factoryos.twin.sensors import SensorKind, plant_sensor_kind
 
@@ -130,11 +135,15 @@ class DisjointSets:
 
 
 class PlantTwin:
-    """A plant file on a floor: its pools, routes, equipment, stock and releases."""
+    """A plant file on a floor: its pools, routes, equipment, stock and releases. With `line_side` bought
+    material is kept at the line and drawn (the purchase orders come with `build`); without, it is assumed to
+    be there."""
 
-    def __init__(self, plant: Plant, floor: Floor) -> None:
+    def __init__(self, plant: Plant, floor: Floor, line_side: bool = False) -> None:
         self.plant = plant
         self.floor = floor
+        self.draws_material = line_side
+        self.line_side: LineSideStock | None = None
         self.units = plant.work_units()
         self.work_centers = plant.work_centers()
         self.replica = self._replicas()
@@ -363,18 +372,22 @@ class PlantTwin:
         load: dict[str, float],
     ) -> list[tuple[str, Task]]:
         added = []
-        for op in operations(self.plant, material, configuration):
+        ops = operations(self.plant, material, configuration)
+        draws = self._draws(material, quantity, configuration, ops) if self.draws_material else {}
+        for op in ops:
             alternatives = self._alternatives(op)
             pool = alternatives[0]
             previous = self._previous_pool(steps)
             if pool.paced is not None and previous is pool:
+                if op.id in draws:  # the line's later operations: the unit's parts are drawn as it enters
+                    self._draw_on_entry(steps, draws[op.id])
                 continue
             if previous is not None and previous.area != pool.area:
                 steps.append(Step(self._conveyor(previous.area, pool.area), PASS))
                 capabilities.append("")
             operation = self._operation(pool, material, op, quantity, configuration)
             internal = previous is not None and previous.work_centers == pool.work_centers
-            step = Step(pool.inbox, operation, internal)  # type: ignore[arg-type]
+            step = Step(pool.inbox, operation, internal, draws.get(op.id, ()))  # type: ignore[arg-type]
             if len(alternatives) > 1:
                 step = self._on_lines(steps, alternatives, material, op, quantity, configuration, step)
             steps.append(step)
@@ -386,6 +399,37 @@ class PlantTwin:
                 load[alternative.name] = load.get(alternative.name, 0.0) + per_unit
             added.append((pool.name, operation))
         return added
+
+    def _draws(
+        self, material: str, quantity: float, configuration: dict[str, str], ops: list[RoutingOperation]
+    ) -> dict[str, Needs]:
+        """Operation id -> the bought parts it draws for `quantity` of `material`: each bought BOM line at its
+        `operation` (if this configuration's routing has it), else at the first operation."""
+        if not ops:
+            return {}
+        ids = {op.id for op in ops}
+        per_op: dict[str, dict[str, float]] = {}
+        for line in bom_lines(self.plant, material, configuration):
+            if self.plant.materials[line.component].source != "buy":
+                continue
+            at = line.operation if line.operation in ids else ops[0].id
+            needs = per_op.setdefault(at, {})
+            needs[line.component] = needs.get(line.component, 0.0) + quantity * line.quantity / (1 - line.scrap)
+        return {op: tuple(needs.items()) for op, needs in per_op.items()}
+
+    @staticmethod
+    def _draw_on_entry(steps: list[Step], needs: Needs) -> None:
+        """Add `needs` to what the unit draws at the last step that enters a piece of equipment (on each
+        parallel line, for a `Lines` step)."""
+        for i in range(len(steps) - 1, -1, -1):
+            step = steps[i]
+            if isinstance(step.to, Lines):
+                for variant in step.to.variants:
+                    variant[-1] = _drawing(variant[-1], needs)
+                return
+            if isinstance(step.to, Buffer):
+                steps[i] = _drawing(step, needs)
+                return
 
     def _on_lines(
         self,
@@ -410,7 +454,7 @@ class PlantTwin:
             task = self._operation(pool, material, op, quantity, configuration)
             before = lines.last(k)
             internal = before is not None and self.pool_by_inbox[id(before.to)].work_centers == pool.work_centers
-            lines.add(k, Step(pool.inbox, task, internal), pool.work_centers[0])  # type: ignore[arg-type]
+            lines.add(k, Step(pool.inbox, task, internal, step.consumes), pool.work_centers[0])  # type: ignore[arg-type]
         self._open_lines = (steps, lines, key, len(steps) + 1)
         return first
 
@@ -496,8 +540,8 @@ class PlantTwin:
                 continue
             quality = self._quality[id(step.op)]
             if quality.redo:
-                detour = tuple(
-                    steps[max(j for j in range(i) if capabilities[j] == c)]
+                detour = tuple(  # redone work draws no parts: the unit has them
+                    dataclasses.replace(steps[max(j for j in range(i) if capabilities[j] == c)], consumes=())
                     for c in quality.redo
                     if c in capabilities[:i]
                 )
@@ -508,7 +552,7 @@ class PlantTwin:
                 continue
             op = step.op
             rerun = dataclasses.replace(op, rework=detour)
-            route[i] = Step(step.to, rerun, step.internal)
+            route[i] = dataclasses.replace(step, op=rerun)
         return tuple(route)
 
     # -- the things routes go to -----------------------------------------------------------------------
@@ -550,15 +594,19 @@ class PlantTwin:
         stock_per_day: dict[str, float],
         horizon: float,
         epoch_offset: Callable[[datetime], float] | None = None,
+        purchases: Iterable[PurchaseOrder] = (),
     ) -> None:
         """Create the equipment, crews and stock. `stock_per_day` is the expected daily use of each stocked
-        component (sets reorder points); `epoch_offset(datetime)` places planned maintenance in sim time."""
+        component (sets reorder points); `epoch_offset(datetime)` places planned maintenance and the
+        `purchases` (bought material arriving line-side, when the twin keeps it) in sim time."""
         for wc_id in self.work_centers:
             run = staffing[wc_id]
             if run.operators > 0:  # paid for its shifts; a station works when it is on and has a team from it
                 stations = run.stations or len(self.work_centers[wc_id][1].work_units)
                 self.floor.crew(wc_id, run.operators, run.calendar or always(), stations)
         self._build_stock(stock_per_day)
+        if self.draws_material:
+            self._build_line_side(list(purchases), epoch_offset)
         maintenance = self._maintenance(horizon, epoch_offset)
         peers: dict[str, Any] = {}
         for pool in self.pools.values():
@@ -573,7 +621,7 @@ class PlantTwin:
         policies, initial = {}, {}
         for k, material in enumerate(sorted(self.stocked)):
             per_day = stock_per_day.get(material, 0.0)
-            lot = self.lot_size(material, per_day)
+            lot = lot_size(self.plant, material, per_day)
             reorder = per_day * defaults.STOCK_COVER_DAYS
             policies[material] = LotPolicy(lot, reorder, functools.partial(self._lot_route, material))
             initial[material] = reorder + lot * (k + 1) / len(self.stocked)  # staggered, so reorders spread out
@@ -582,6 +630,20 @@ class PlantTwin:
             join.supermarket = self.supermarket
         for material, policy in policies.items():
             self._lot_route(material, policy.lot_size)
+
+    def _build_line_side(
+        self, purchases: list[PurchaseOrder], epoch_offset: Callable[[datetime], float] | None
+    ) -> None:
+        """Line-side stock of bought parts: the plant file's inventory of them, and the purchase orders arriving."""
+        plant = self.plant
+        if epoch_offset is None and purchases:
+            raise FactoryosError("purchase orders need the run's start (epoch_offset) to place their due dates")
+        initial: dict[str, float] = {}
+        for lot in plant.inventory:
+            if plant.materials[lot.material].source == "buy":
+                initial[lot.material] = initial.get(lot.material, 0.0) + lot.quantity
+        arrivals = receipts(purchases, plant.suppliers, epoch_offset or (lambda _: 0.0), self.floor.seed)
+        self.line_side = LineSideStock(self.floor.env, initial, arrivals)
 
     def _build_paced_line(self, pool: Pool, run: Staffing, maintenance: dict[str, Maintenance]) -> None:
         wc_id, wc = pool.work_centers[0], pool.paced
@@ -596,6 +658,7 @@ class PlantTwin:
             calendar=run.calendar,
             maintenance=maintenance.get(wc_id),
             has_work=self.busy_pools is None or pool.name in self.busy_pools,
+            stock=self.line_side,
         )
 
     def _build_station(
@@ -626,6 +689,7 @@ class PlantTwin:
             drift=wu.drift,
             crew=floor.crews.get(unit_wc),
             has_work=self.busy_pools is None or pool.name in self.busy_pools,
+            stock=self.line_side,
         )
         name = plant.equipment_path(unit)
         station: Equipment
@@ -642,13 +706,6 @@ class PlantTwin:
         longer over the same work: its stations slow in proportion."""
         design = self.work_centers[wc_id][1].takt_seconds
         return design / run.takt if design and run.takt else 1.0
-
-    def lot_size(self, material: str, per_day: float) -> int:
-        """A fixed lot as the plant file says; a multiple rule makes about a day's use per lot."""
-        rule = self.plant.materials[material].lot_size
-        if rule.rule == "multiple":
-            return int(rule.quantity or 1) * max(1, math.ceil(per_day / (rule.quantity or 1)))
-        return int(rule.quantity or max(1.0, per_day))
 
     def _maintenance(self, horizon: float, epoch_offset: Callable[[datetime], float] | None) -> dict[str, Maintenance]:
         windows: dict[str, Maintenance] = {}
@@ -763,7 +820,7 @@ class PlantTwin:
             for material, quantity in unit_plan.stock_needs.items():
                 stock[material] = stock.get(material, 0.0) + quantity
         for material, quantity in stock.items():
-            lot = self.lot_size(material, quantity / weeks / 7)
+            lot = lot_size(self.plant, material, quantity / weeks / 7)
             load: dict[str, float] = {}
             ops = self._add_ops([], [], material, lot, {}, load)
             for pool, seconds in load.items():
@@ -812,6 +869,22 @@ class PlantTwin:
             for material, quantity in self.unit_plan(planned.product, planned.configuration).stock_needs.items():
                 use[material] = use.get(material, 0.0) + quantity / days
         return use
+
+
+def lot_size(plant: Plant, material: str, per_day: float) -> int:
+    """A stocked component's lot: fixed as the plant file says; a multiple rule makes about a day's use per lot."""
+    rule = plant.materials[material].lot_size
+    if rule.rule == "multiple":
+        return int(rule.quantity or 1) * max(1, math.ceil(per_day / (rule.quantity or 1)))
+    return int(rule.quantity or max(1.0, per_day))
+
+
+def _drawing(step: Step, needs: Needs) -> Step:
+    """The step drawing `needs` besides what it draws already."""
+    total = dict(step.consumes)
+    for material, quantity in needs:
+        total[material] = total.get(material, 0.0) + quantity
+    return dataclasses.replace(step, consumes=tuple(total.items()))
 
 
 class Dispatch:

@@ -16,6 +16,10 @@
   stations keeps a smaller team on each, and each station takes longer in proportion). Units ship the moment
   they are complete.
 
+Both buy their bought parts to their own release plan: the purchase orders given (a material plan's), else
+the stand-in of `factoryos.twin.purchasing`; the parts arrive as late as their suppliers' `delivery` record
+says, are kept line-side, and a station whose parts are short is starved for material.
+
 Customer orders come from `factoryos.c2m.demand.generate_orders`, so both scenarios face the same demand.
 """
 
@@ -35,12 +39,13 @@ from factoryos.c2m.demand import generate_orders
 from factoryos.c2m.mix import option_mix
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
-from factoryos.model.orders import CustomerOrder, ScheduledOperation
+from factoryos.model.orders import CustomerOrder, PurchaseOrder, ScheduledOperation
 from factoryos.model.plant import WEEKDAYS, Plant, Shift
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar
 from factoryos.twin.floor import Floor
 from factoryos.twin.plant_calendar import site_calendar
 from factoryos.twin.plant_twin import Load, PlannedUnit, PlantTwin, Staffing
+from factoryos.twin.purchasing import purchase_plan
 from factoryos.twin.schedule_plan import schedule_plan
 
 SCENARIOS = ("traditional", "smart")
@@ -64,6 +69,7 @@ class ScenarioRun:
     plan: list[PlannedUnit]
     epoch: datetime
     horizon: float
+    purchases: list[PurchaseOrder]
 
 
 def epoch_for(plant: Plant, start: date | None = None) -> datetime:
@@ -86,13 +92,15 @@ def prepare(
     schedule: list[ScheduledOperation] | None = None,
     schedule_seconds: float = 0.0,
     start: date | None = None,
+    purchases: list[PurchaseOrder] | None = None,
 ) -> ScenarioRun:
     """Build the twin of `plant` for a scenario, ready to run for `warmup_days + days`.
 
     `orders` replaces the generated demand; a `schedule` (smart only) is executed: its units are released at
     their first scheduled start and each work unit follows its sequence, the other orders as usual. With
     `schedule_seconds` (smart only) the orders are first scheduled by `factoryos.scheduling` in that time.
-    `start`: the run's first day (its week's Monday, see `epoch_for`)."""
+    `start`: the run's first day (its week's Monday, see `epoch_for`). `purchases` bring the bought parts;
+    by default the stand-in `purchase_plan` of the scenario's own release plan."""
     if scenario not in SCENARIOS:
         raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
     if not days > 0 or warmup_days < 0:
@@ -104,7 +112,7 @@ def prepare(
     floor = Floor(
         seed, site=plant.site.id, bus=bus, epoch=epoch, warmup=warmup_days * DAY, source=f"twin-{scenario}-{seed}"
     )
-    twin = PlantTwin(plant, floor)
+    twin = PlantTwin(plant, floor, line_side=True)
     closed = closed_days(plant, epoch, total)
     if orders is None:
         orders = generate_orders(plant, _site_date(plant, epoch), math.ceil(total), seed)
@@ -138,7 +146,9 @@ def prepare(
     else:
         staffing = traditional_staffing(plant, load, twin.paced_lines, epoch, total * DAY)
     horizon = total * DAY
-    twin.build(staffing, twin.stock_use(plan, total), horizon, lambda at: (at - epoch).total_seconds())
+    if purchases is None:
+        purchases = purchase_plan(plant, plan, epoch, total)
+    twin.build(staffing, twin.stock_use(plan, total), horizon, lambda at: (at - epoch).total_seconds(), purchases)
     twin.release(plan)
     fg = floor.finished_goods
     if scenario == "smart":
@@ -154,7 +164,7 @@ def prepare(
             if product.demand is not None:
                 fg.stock_up(product_id, round(product.demand.units_per_day * SAFETY_STOCK_DAYS))
         floor.env.process(_customers(floor, orders, epoch))
-    return ScenarioRun(scenario, floor, twin, staffing, plan, epoch, horizon)
+    return ScenarioRun(scenario, floor, twin, staffing, plan, epoch, horizon, purchases)
 
 
 def _site_date(plant: Plant, at: datetime) -> date:

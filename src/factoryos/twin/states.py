@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from factoryos.model.events import EquipmentState
 
-WORKING, SETUP, BLOCKED, STARVED, DOWN, IDLE, MAINTENANCE = range(7)
+WORKING, SETUP, BLOCKED, STARVED, DOWN, IDLE, MAINTENANCE, STARVED_MATERIAL = range(8)
 
-NAMES = ("working", "setup", "blocked", "starved", "down", "idle", "maintenance")
+NAMES = ("working", "setup", "blocked", "starved", "down", "idle", "maintenance", "starved-material")
 
 # What a state is called on the floor's event stream.
 EVENT_STATE = (
@@ -17,7 +17,8 @@ EVENT_STATE = (
     EquipmentState.DOWN,
     EquipmentState.IDLE,
     EquipmentState.MAINTENANCE,
+    EquipmentState.STARVED_MATERIAL,
 )
 
 # The active-period method counts a station as active while it works, sets up or is repaired.
-ACTIVE = (True, True, False, False, True, False, True)
+ACTIVE = (True, True, False, False, True, False, True, False)

@@ -29,6 +29,7 @@ class Station(Equipment):
         crew = self.crew
         simple = self.reliability is None
         speed = self.speed
+        stock = self.stock
         while True:
             if self._gated(srv):
                 yield from self._wait_until_available(srv)
@@ -41,10 +42,14 @@ class Station(Equipment):
                     part = yield from self._starve(srv)
                 if self._gated(srv):
                     yield from self._wait_until_available(srv)
+            step = part.route[part.step]
+            consumes = step.consumes
+            if consumes and not stock.take(consumes):  # type: ignore[union-attr]
+                yield from self._supply(srv, consumes)
             if crew is not None:
                 yield from self._man(srv)
             started = env.now
-            op = part.route[part.step].op
+            op = step.op
             yield from self._set_up_for(srv, op)
             self._to(srv, WORKING)
             if pub is not None:

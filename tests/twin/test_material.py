@@ -1,0 +1,234 @@
+"""Bought material in the twin: a late supplier starves the station that consumes its part for as long as it
+is late, stock that covers everything changes nothing, every material balances, and OEE counts the wait as
+an availability loss. The plant is one of our own: one product, one bought part, one supplier."""
+
+from __future__ import annotations
+
+import copy
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import yaml
+
+from factoryos.iot.oee import Counted, StateInterval, equipment_oee
+from factoryos.model.orders import PurchaseOrder
+from factoryos.model.plant import Plant
+from factoryos.model.validate import check_plant_text
+from factoryos.twin.calendar import DAY
+from factoryos.twin.floor import Floor
+from factoryos.twin.material import LineSideStock, Receipt, receipts
+from factoryos.twin.plant_twin import PlannedUnit, PlantTwin, Staffing
+from factoryos.twin.purchasing import purchase_plan
+from factoryos.twin.scenarios import prepare
+
+EPOCH = datetime(2027, 1, 4, tzinfo=UTC)
+EVERY = 1200.0  # a unit released every 20 minutes: 72 a day, half what the station can make
+PER_DAY = round(DAY / EVERY)
+BOLTS = 2  # per widget
+PLANT: dict[str, Any] = {
+    "source": "test plant",
+    "enterprise": {"id": "acme", "name": "Acme"},
+    "site": {"id": "works", "name": "Works"},
+    "tenants": {"acme": {"role": "owner"}},
+    "equipment_classes": {"bench": {"capabilities": ["join"]}},
+    "calendars": {
+        "always": {
+            "shifts": [
+                {
+                    "name": "all",
+                    "start": "00:00",
+                    "end": "00:00",
+                    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                }
+            ]
+        }
+    },
+    "areas": {
+        "shop": {
+            "work_centers": {
+                "cell": {
+                    "calendar": "always",
+                    "buffer_capacity": 0,
+                    "work_units": {"bench-1": {"equipment_class": "bench"}},
+                }
+            }
+        }
+    },
+    "materials": {
+        "widget": {"kind": "finished", "source": "make"},
+        "bolt": {"kind": "component", "source": "buy"},
+    },
+    "boms": {"widget": [{"component": "bolt", "quantity": BOLTS}]},
+    "routings": {"widget": {"operations": [{"id": "join", "capability": "join", "run_minutes": 10}]}},
+    "products": {"widget-p": {"material": "widget", "tenant": "acme"}},
+    "suppliers": {"bolts-inc": {"lead_time_days": 5, "materials": ["bolt"]}},
+    "inventory": [{"material": "bolt", "location": "line", "lot": "L1", "quantity": BOLTS * PER_DAY}],
+}
+
+
+def plant_with(late_days: float | None = None, inventory: float | None = None) -> Plant:
+    data = copy.deepcopy(PLANT)
+    if late_days is not None:
+        data["suppliers"]["bolts-inc"]["delivery"] = {"late_share": 1, "late_days": [late_days] * 3}
+    if inventory is not None:
+        data["inventory"] = [dict(data["inventory"][0], quantity=inventory)] if inventory else []
+    return Plant.model_validate(data)
+
+
+def release_plan(days: float) -> list[PlannedUnit]:
+    return [PlannedUnit(EVERY / 2 + k * EVERY, f"W-{k:05d}", "widget-p", {}) for k in range(int(days * PER_DAY))]
+
+
+def run(plant: Plant, until: float, purchases: list[PurchaseOrder] | None, days: float = 5, seed: int = 3):
+    """The plant on a floor for `until` seconds; `purchases` None runs it as before, bought parts assumed there."""
+    floor = Floor(seed)
+    twin = PlantTwin(plant, floor, line_side=purchases is not None)
+    plan = release_plan(days)
+    twin.work_center_load(plan, days / 7)
+    twin.build({"cell": Staffing(None, 0)}, {}, until, lambda at: (at - EPOCH).total_seconds(), purchases or [])
+    twin.release(plan)
+    return twin, floor, floor.run(until)
+
+
+def bolts_due(at_day: float, quantity: float = 10_000) -> list[PurchaseOrder]:
+    return [PurchaseOrder("PO-1", "bolt", quantity, "bolts-inc", EPOCH + timedelta(days=at_day))]
+
+
+def shortage_seconds(metrics) -> float:
+    (bench,) = metrics.equipment
+    return bench.state_fraction["starved-material"] * metrics.horizon
+
+
+def test_a_late_supplier_starves_the_station_for_as_long_as_it_is_late() -> None:
+    """Stock covers exactly the first day; the next delivery is due at the day's end and comes 2 days late.
+    The station runs out at the first release after the due time (at most one release interval after it),
+    so it is starved for material between `late - EVERY` and `late`; until the delivery it makes nothing,
+    where an on-time delivery would have let it make what was released meanwhile, `late` x 72 a day (one
+    unit either way for the units in process at the two ends)."""
+    late = 2 * DAY
+    arrival = DAY + late
+    _, _, starved = run(plant_with(late_days=2), arrival, bolts_due(1))
+    _, _, on_time = run(plant_with(), arrival, bolts_due(1))
+    assert late - EVERY <= shortage_seconds(starved) <= late
+    assert shortage_seconds(on_time) == 0
+    assert starved.completed == PER_DAY
+    assert abs((on_time.completed - starved.completed) - late / DAY * PER_DAY) <= 2
+    assert starved.material_shortage_hours == pytest.approx(shortage_seconds(starved) / 3600)
+    (bench,) = starved.equipment
+    assert bench.availability == pytest.approx(1 - shortage_seconds(starved) / starved.horizon)
+
+
+def test_stock_that_covers_everything_changes_nothing() -> None:
+    """Bought parts on hand for every unit (or delivered on time): the run is the run without material."""
+    horizon = 4 * DAY
+    _, _, before = run(plant_with(), horizon, None)
+    _, _, stocked = run(plant_with(inventory=BOLTS * 10 * PER_DAY), horizon, [])
+    _, _, delivered = run(plant_with(inventory=0), horizon, bolts_due(-1))
+    assert before.completed > 3 * PER_DAY
+    assert stocked.to_dict() == before.to_dict()
+    assert delivered.to_dict() == before.to_dict()
+
+
+def test_every_material_balances_consumed_delivered_and_ending_stock() -> None:
+    """Consumed = initial + delivered - ending stock, and consumed is the BOM quantity of every unit that
+    started its operation (an independent count: the units the station completed once all is done)."""
+    twin, floor, metrics = run(plant_with(late_days=1.5), 12 * DAY, bolts_due(1, quantity=BOLTS * 5 * PER_DAY))
+    stock = twin.line_side
+    assert stock is not None
+    assert metrics.completed == 5 * PER_DAY  # all done, the late delivery included
+    assert stock.delivered["bolt"] == BOLTS * 5 * PER_DAY
+    assert stock.stock["bolt"] == BOLTS * PER_DAY  # a day's more than the plan used
+    assert stock.consumed["bolt"] == BOLTS * metrics.completed
+    assert stock.consumed["bolt"] == stock.initial["bolt"] + stock.delivered["bolt"] - stock.stock["bolt"]
+
+
+def test_the_ev_plant_balances_and_is_not_short_when_its_suppliers_deliver_on_time(ev_plant) -> None:
+    prepared = prepare(ev_plant, "smart", 3, 1)
+    metrics = prepared.floor.run(prepared.horizon)
+    stock = prepared.twin.line_side
+    assert stock is not None
+    assert stock.consumed
+    assert metrics.material_shortage_hours == 0
+    for material, used in stock.consumed.items():
+        held = stock.initial.get(material, 0.0) + stock.delivered.get(material, 0.0) - stock.stock[material]
+        assert used == pytest.approx(held, rel=1e-9, abs=1e-6)
+
+
+def test_lateness_follows_the_suppliers_delivery_record() -> None:
+    """A triangular [1, 2, 6] days for 40 % of the deliveries: the share late and the mean lateness (3 days)
+    within four standard errors."""
+    data = copy.deepcopy(PLANT)
+    data["suppliers"]["bolts-inc"]["delivery"] = {"late_share": 0.4, "late_days": [1, 2, 6]}
+    plant = Plant.model_validate(data)
+    orders = [PurchaseOrder(f"PO-{k}", "bolt", 1, "bolts-inc", EPOCH) for k in range(4000)]
+    lateness = [r.late / DAY for r in receipts(orders, plant.suppliers, lambda at: 0.0, seed=5)]
+    late = [d for d in lateness if d > 0]
+    assert abs(len(late) / len(lateness) - 0.4) < 4 * math.sqrt(0.4 * 0.6 / len(lateness))
+    sd = math.sqrt((1 + 4 + 36 - 2 - 6 - 12) / 18)  # the triangular's variance
+    assert abs(sum(late) / len(late) - 3.0) < 4 * sd / math.sqrt(len(late))
+    assert all(1 <= d <= 6 for d in late)
+
+
+def test_waiting_draws_are_served_in_turn_when_a_delivery_comes() -> None:
+    floor = Floor(0)
+    stock = LineSideStock(floor.env, {"bolt": 1.0}, [Receipt(10.0, "PO-1", "bolt", 2.0, 0.0)])
+    assert stock.take((("bolt", 1.0),))
+    assert not stock.take((("bolt", 1.0),))
+    first, second = stock.wait((("bolt", 2.0),)), stock.wait((("bolt", 1.0),))
+    assert stock.missing((("bolt", 1.0),)) == "bolt"
+    floor.env.run(until=11)
+    assert first.triggered
+    assert not second.triggered
+    assert stock.stock["bolt"] == 0
+    assert stock.consumed["bolt"] == 3
+
+
+def test_the_stand_in_purchase_plan_nets_stock_and_rounds_to_the_supplier() -> None:
+    """Inventory 10 bolts; 3 widgets on day 0 (6 bolts, covered) and 5 on day 2 (10 bolts: 6 short, at
+    least 4 and in fours: 8, due 2 days ahead, on day 0)."""
+    data = copy.deepcopy(PLANT)
+    data["suppliers"]["bolts-inc"].update(min_order=4, order_multiple=4)
+    data["inventory"][0]["quantity"] = 10
+    plant = Plant.model_validate(data)
+    plan = [PlannedUnit(3600.0 * k, f"A{k}", "widget-p", {}) for k in range(3)]
+    plan += [PlannedUnit(2 * DAY + 3600.0 * k, f"B{k}", "widget-p", {}) for k in range(5)]
+    (order,) = purchase_plan(plant, plan, EPOCH, 3)
+    assert (order.material, order.quantity, order.supplier, order.due) == ("bolt", 8, "bolts-inc", EPOCH)
+
+
+def test_oee_counts_waiting_for_material_as_lost_availability() -> None:
+    """An hour running, half an hour starved for material, ten minutes starved by upstream: APT is the running
+    and starved time (70 min) of 100 planned; the losses and the good units' ideal time make up the 100."""
+    start = EPOCH
+    spans = [("running", 60), ("starved-material", 30), ("starved", 10)]
+    intervals, t = [], start
+    for state, minutes in spans:
+        intervals.append(StateInterval("m", state, t, t + timedelta(minutes=minutes)))
+        t += timedelta(minutes=minutes)
+    figure = equipment_oee(intervals, [Counted(start, "m", good=50)], 60.0)["m"]
+    assert figure.availability == pytest.approx(70 / 100)
+    assert figure.losses.material_shortage_s == 30 * 60
+    assert figure.planned_busy_s == pytest.approx(figure.ideal_s + sum(figure.losses.as_tuple()))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"suppliers": {"bolts-inc": {"delivery": {"late_days": [3, 2, 5]}}}}, "shortest <= most likely"),
+        ({"suppliers": {"bolts-inc": {"delivery": {"late_share": 1.5}}}}, "late_share"),
+        ({"boms": {"widget": [{"component": "bolt", "quantity": 2, "operation": "weld"}]}}, "operation"),
+    ],
+)
+def test_a_bad_delivery_record_or_consuming_operation_is_refused_clearly(change, message) -> None:
+    data = copy.deepcopy(PLANT)
+    for key, value in change.items():
+        if key == "suppliers":
+            data["suppliers"]["bolts-inc"].update(value["bolts-inc"])
+        else:
+            data[key] = value
+    plant, issues = check_plant_text(yaml.safe_dump(data))
+    assert plant is None
+    assert issues
+    assert any(message in str(issue) for issue in issues)
