@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
 from factoryos.c2m.configurator import Check, Completion, FamilyOptions
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Product
 from factoryos.services.promise import Quote
 from factoryos.store.order_desk import OrderChange
-from factoryos.store.tables import DeadLetter
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64)]
 Reason = Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00]*$")]
@@ -71,28 +70,29 @@ class StepIn(Strict):
     reason: Reason = ""
 
 
-class PromiseOut(BaseModel):
+class FromDomain(BaseModel):
+    """A response body read from a domain object's attributes of the same names (or a field's other name)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PromiseOut(FromDomain):
     """A promised date (null when nothing fits within the horizon), the constrained work center, why, and the
     basis: capacity only until the planning engine's capable-to-promise checks material too."""
 
-    date: date | None
+    date: Annotated[date | None, Field(validation_alias=AliasChoices("date", "promised"))]
     work_center: str
     minutes: float
     explanation: str
     basis: str
 
+    @field_validator("minutes")
     @classmethod
-    def of(cls, quote: Quote) -> PromiseOut:
-        return cls(
-            date=quote.promised,
-            work_center=quote.work_center,
-            minutes=round(quote.minutes, 3),
-            explanation=quote.explanation,
-            basis=quote.basis,
-        )
+    def _to_the_thousandth(cls, minutes: float) -> float:
+        return round(minutes, 3)
 
 
-class OrderOut(BaseModel):
+class OrderOut(FromDomain):
     """A customer order: what was ordered, when, the requested and promised dates, and where it stands."""
 
     id: str
@@ -102,26 +102,16 @@ class OrderOut(BaseModel):
     configuration: dict[str, str]
     quantity: int
     ordered_at: datetime
-    requested_date: date
+    requested_date: date = Field(validation_alias=AliasChoices("requested_date", "due_date"))
     promised_date: date | None
     state: CustomerOrderState
     promise: PromiseOut | None = Field(None, description="The promise as made when the order was placed.")
 
     @classmethod
     def of(cls, order: CustomerOrder, quote: Quote | None = None) -> OrderOut:
-        return cls(
-            id=order.id,
-            tenant=order.tenant,
-            customer=order.customer,
-            product=order.product,
-            configuration=order.configuration,
-            quantity=order.quantity,
-            ordered_at=order.ordered_at,
-            requested_date=order.due_date,
-            promised_date=order.promised_date,
-            state=order.state,
-            promise=PromiseOut.of(quote) if quote else None,
-        )
+        out = cls.model_validate(order)
+        out.promise = PromiseOut.model_validate(quote) if quote else None
+        return out
 
 
 class OrderPage(BaseModel):
@@ -161,7 +151,7 @@ class History(BaseModel):
     items: list[ChangeOut]
 
 
-class RejectedOut(BaseModel):
+class RejectedOut(FromDomain):
     """A refused order: where it came from, why, and the body as received."""
 
     source: str
@@ -169,14 +159,15 @@ class RejectedOut(BaseModel):
     raw: str
     received_at: datetime
 
+    @field_validator("raw", mode="before")
     @classmethod
-    def of(cls, letter: DeadLetter) -> RejectedOut:
-        return cls(
-            source=letter.source,
-            reason=letter.reason,
-            raw=bytes(letter.raw).decode("utf-8", errors="backslashreplace"),
-            received_at=letter.received_at if letter.received_at.tzinfo else letter.received_at.replace(tzinfo=UTC),
-        )
+    def _as_text(cls, raw: object) -> object:
+        return bytes(raw).decode("utf-8", errors="backslashreplace") if isinstance(raw, bytes | memoryview) else raw
+
+    @field_validator("received_at")
+    @classmethod
+    def _in_utc(cls, moment: datetime) -> datetime:
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class RejectedPage(BaseModel):
@@ -185,7 +176,7 @@ class RejectedPage(BaseModel):
     items: list[RejectedOut]
 
 
-class ViolationOut(BaseModel):
+class ViolationOut(FromDomain):
     """A broken rule (`rule`: its index in the product's rules; null for an unknown family or option)."""
 
     rule: int | None
@@ -193,7 +184,7 @@ class ViolationOut(BaseModel):
     message: str
 
 
-class UnavailableOut(BaseModel):
+class UnavailableOut(FromDomain):
     """A greyed-out option, the rules that rule it out, and why."""
 
     option: str
@@ -201,24 +192,13 @@ class UnavailableOut(BaseModel):
     message: str
 
 
-class FamilyOut(BaseModel):
+class FamilyOut(FromDomain):
     """One family on a configurator screen: the choice, what can still be chosen, what is greyed out and why."""
 
     family: str
     chosen: str | None
     selectable: list[str]
     unavailable: list[UnavailableOut]
-
-    @classmethod
-    def of(cls, options: FamilyOptions) -> FamilyOut:
-        return cls(
-            family=options.family,
-            chosen=options.chosen,
-            selectable=list(options.selectable),
-            unavailable=[
-                UnavailableOut(option=u.option, rules=list(u.rules), message=u.message) for u in options.unavailable
-            ],
-        )
 
 
 class CheckOut(BaseModel):
@@ -236,10 +216,8 @@ class CheckOut(BaseModel):
             valid=check.valid,
             consistent=check.consistent,
             open_families=list(check.open_families),
-            violations=[
-                ViolationOut(rule=v.rule, families=list(v.families), message=v.message) for v in check.violations
-            ],
-            families=[FamilyOut.of(f) for f in families.values()],
+            violations=[ViolationOut.model_validate(v) for v in check.violations],
+            families=[FamilyOut.model_validate(f) for f in families.values()],
         )
 
 

@@ -8,6 +8,7 @@ the file to another (references, cycles, reachability) live in `factoryos.model.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -244,9 +245,7 @@ class Shift(Part):
     @field_validator("days")
     @classmethod
     def _each_day_once(cls, days: list[Weekday]) -> list[Weekday]:
-        repeated = sorted({d.value for d in days if days.count(d) > 1})
-        if repeated:
-            raise ValueError(f"{', '.join(repeated)} listed more than once")
+        _listed_once((d.value for d in days), "{names} listed more than once")
         return days
 
     @field_validator("breaks")
@@ -298,6 +297,15 @@ class Shift(Part):
         return sum(end - start for start, end in self.working_offsets())
 
 
+def _listed_once(names: Iterable[str], complaint: str) -> None:
+    """Refuse a list that names something twice: `complaint` says so, given the `first` such name (sorted) or
+    all of them (`names`)."""
+    listed = list(names)
+    repeated = sorted({name for name in listed if listed.count(name) > 1})
+    if repeated:
+        raise ValueError(complaint.format(first=repeated[0], names=", ".join(repeated)))
+
+
 def _hours(moment: time) -> float:
     return moment.hour + moment.minute / 60 + moment.second / 3600
 
@@ -328,10 +336,7 @@ class Calendar(Part):
     @classmethod
     def _shifts_apart(cls, shifts: list[Shift]) -> list[Shift]:
         """Shift names are unique and no two shifts overlap in the week (so a week has at most 168 hours)."""
-        names = [s.name for s in shifts]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"duplicate shift name {repeated[0]!r}")
+        _listed_once((s.name for s in shifts), "duplicate shift name {first!r}")
         week = 24 * 7
         spans = []
         for shift in shifts:
@@ -466,10 +471,7 @@ class Test(Part):
     @field_validator("characteristics")
     @classmethod
     def _names_once(cls, characteristics: list[Characteristic]) -> list[Characteristic]:
-        names = [c.name for c in characteristics]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"characteristic {repeated[0]!r} listed more than once")
+        _listed_once((c.name for c in characteristics), "characteristic {first!r} listed more than once")
         return characteristics
 
 
@@ -488,10 +490,7 @@ class Quality(Part):
     def _one_way_back(self) -> Quality:
         if self.repair_minutes is not None and self.redo:
             raise ValueError("a failed unit is either repaired (repair_minutes) or redone (redo), not both")
-        names = [t.name for t in self.tests]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"test {repeated[0]!r} listed more than once")
+        _listed_once((t.name for t in self.tests), "test {first!r} listed more than once")
         return self
 
 

@@ -5,6 +5,7 @@ the specification limits."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -41,32 +42,26 @@ def control_chart_figure(chart: ControlChart, alarms: Sequence[Alarm] = (), unit
     figure.add_trace(
         go.Scatter(x=subgroup, y=chart.points, name=chart.name, mode="lines+markers", marker={"color": POINTS})
     )
-    out = list(chart.out_of_control)
-    if out:
-        figure.add_trace(
-            go.Scatter(
-                x=subgroup[out],
-                y=chart.points[out],
-                name="out of control",
-                mode="markers",
-                marker={"color": LIMITS, "size": 10, "symbol": "circle-open", "line": {"width": 2}},
-            )
+
+    def mark(at: list[int], name: str, **look: Any) -> None:
+        figure.add_trace(go.Scatter(x=subgroup[at], y=chart.points[at], name=name, **look))
+
+    if out := list(chart.out_of_control):
+        mark(
+            out,
+            "out of control",
+            mode="markers",
+            marker={"color": LIMITS, "size": 10, "symbol": "circle-open", "line": {"width": 2}},
         )
     if alarms:
-        at = [alarm.index for alarm in alarms]
-        figure.add_trace(
-            go.Scatter(
-                x=subgroup[at],
-                y=chart.points[at],
-                name="run rule",
-                mode="markers+text",
-                text=[alarm.rule for alarm in alarms],
-                textposition="top center",
-                hovertext=[
-                    f"{alarm.meaning}: subgroups {alarm.points[0] + 1}-{alarm.points[-1] + 1}" for alarm in alarms
-                ],
-                marker={"color": "#f0ad4e", "size": 9, "symbol": "diamond"},
-            )
+        mark(
+            [alarm.index for alarm in alarms],
+            "run rule",
+            mode="markers+text",
+            text=[alarm.rule for alarm in alarms],
+            textposition="top center",
+            hovertext=[f"{alarm.meaning}: subgroups {alarm.points[0] + 1}-{alarm.points[-1] + 1}" for alarm in alarms],
+            marker={"color": "#f0ad4e", "size": 9, "symbol": "diamond"},
         )
     style(figure, f"{chart.name} chart")
     figure.update_xaxes(title_text="subgroup")

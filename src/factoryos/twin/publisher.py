@@ -8,6 +8,7 @@ checks that every kind comes out equal to its validated form. They reach the bus
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,22 +22,21 @@ _new = Event.__new__
 _set = object.__setattr__
 
 
+@dataclass(slots=True, eq=False)
 class Publisher:
     """Turns the twin's state changes, counts, operations, tests, alarms and sensor readings into floor events on
     the bus, numbered in one sequence for `source`."""
 
-    __slots__ = ("bus", "site", "epoch", "source", "seq", "published", "batch", "work_orders", "_pending")
-
-    def __init__(self, bus: EventBus, site: str, epoch: datetime, source: str = "twin", batch: int = 512) -> None:
-        self.bus = bus
-        self.site = site
-        self.epoch = epoch
-        self.source = source
-        self.seq = 0
-        self.published = 0
-        self.batch = batch
-        self.work_orders: dict[tuple[str, str], str] = {}  # (serial, operation) -> work order, from a schedule
-        self._pending: list[Event] = []
+    bus: EventBus
+    site: str
+    epoch: datetime
+    source: str = "twin"
+    batch: int = 512
+    seq: int = field(default=0, init=False)
+    published: int = field(default=0, init=False)
+    # (serial, operation) -> work order, from a schedule
+    work_orders: dict[tuple[str, str], str] = field(default_factory=dict, init=False)
+    _pending: list[Event] = field(default_factory=list, init=False)
 
     def _emit(self, t: float, equipment: str, kind: EventKind, payload: dict[str, Any]) -> None:
         event = _new(Event)

@@ -8,6 +8,7 @@ describe the same parts and Little's law (WIP = throughput x lead time) can be c
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from simpy import Environment
@@ -17,42 +18,25 @@ if TYPE_CHECKING:
     from factoryos.twin.part import Part
 
 
+@dataclass(slots=True, eq=False)
 class Sink:
     """Where parts leave the floor: counts completions and scrap, lead times and due dates met, and the time-average
     work in process after the warm-up."""
 
-    __slots__ = (
-        "env",
-        "finished_goods",
-        "warmup",
-        "completed",
-        "scrapped_count",
-        "lead_time_sum",
-        "with_due",
-        "on_time",
-        "wip",
-        "_measured",
-        "_wip_area",
-        "_last",
-        "by_product",
-        "on_leave",
-    )
-
-    def __init__(self, env: Environment, finished_goods: FinishedGoods | None = None, warmup: float = 0.0) -> None:
-        self.env = env
-        self.finished_goods = finished_goods
-        self.warmup = warmup
-        self.completed = 0
-        self.scrapped_count = 0
-        self.lead_time_sum = 0.0
-        self.with_due = 0
-        self.on_time = 0
-        self.wip = 0
-        self._measured = 0  # work in process released after the warm-up
-        self._wip_area = 0.0
-        self._last = 0.0
-        self.by_product: dict[str, int] = {}
-        self.on_leave: Callable[[Part], None] | None = None  # told of each unit completed or scrapped
+    env: Environment
+    finished_goods: FinishedGoods | None = None
+    warmup: float = 0.0
+    completed: int = field(default=0, init=False)
+    scrapped_count: int = field(default=0, init=False)
+    lead_time_sum: float = field(default=0.0, init=False)
+    with_due: int = field(default=0, init=False)
+    on_time: int = field(default=0, init=False)
+    wip: int = field(default=0, init=False)
+    _measured: int = field(default=0, init=False)  # work in process released after the warm-up
+    _wip_area: float = field(default=0.0, init=False)
+    _last: float = field(default=0.0, init=False)
+    by_product: dict[str, int] = field(default_factory=dict, init=False)
+    on_leave: Callable[[Part], None] | None = field(default=None, init=False)  # told of each unit completed or scrapped
 
     def released(self, part: Part) -> None:
         self._accrue()

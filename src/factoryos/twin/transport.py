@@ -4,6 +4,7 @@ of AGVs (a vehicle carries one part, then drives back empty)."""
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from simpy import Environment, Event
@@ -26,21 +27,19 @@ def _forward(part: Part, sink: Sink) -> Event | None:
     return None
 
 
+@dataclass(slots=True, eq=False)
 class Conveyor:
     """A route step: `put` starts the trip; the part is handed to its next step on arrival. Without a
     `travel` time of its own the trip takes the step's operation time (a repair bay works like that: no
     queue, so many units at once, each for its own time)."""
 
-    __slots__ = ("env", "name", "travel", "sink", "rng", "moved", "on_board")
-
-    def __init__(self, env: Environment, name: str, travel: Duration | None, sink: Sink, rng: random.Random) -> None:
-        self.env = env
-        self.name = name
-        self.travel = travel
-        self.sink = sink
-        self.rng = rng
-        self.moved = 0
-        self.on_board = 0
+    env: Environment
+    name: str
+    travel: Duration | None
+    sink: Sink
+    rng: random.Random
+    moved: int = field(default=0, init=False)
+    on_board: int = field(default=0, init=False)
 
     def put(self, part: Part) -> None:
         self.on_board += 1
@@ -54,31 +53,25 @@ class Conveyor:
         _forward(cast(Part, trip.value), self.sink)  # the trip's value is the part it carries
 
 
+@dataclass(eq=False)
 class AgvFleet:
     """Vehicles take parts from the pick-up buffer (`inbox`, a route step), drive loaded, deliver, return."""
 
-    def __init__(
-        self,
-        env: Environment,
-        name: str,
-        vehicles: int,
-        loaded: Duration,
-        empty: Duration,
-        sink: Sink,
-        rng: random.Random,
-    ) -> None:
-        self.env = env
-        self.name = name
-        self.inbox = Buffer(env, f"{name}/pick-up")
-        self.loaded = loaded
-        self.empty = empty
-        self.sink = sink
-        self.rng = rng
-        self.vehicles = vehicles
-        self.busy_seconds = 0.0
-        self.moved = 0
-        for _ in range(vehicles):
-            env.process(self._drive())
+    env: Environment
+    name: str
+    vehicles: int
+    loaded: Duration
+    empty: Duration
+    sink: Sink
+    rng: random.Random
+    inbox: Buffer = field(init=False)
+    busy_seconds: float = field(default=0.0, init=False)
+    moved: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.inbox = Buffer(self.env, f"{self.name}/pick-up")
+        for _ in range(self.vehicles):
+            self.env.process(self._drive())
 
     def put(self, part: Part) -> Event | None:
         return self.inbox.put(part)

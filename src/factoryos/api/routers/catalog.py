@@ -62,5 +62,8 @@ def promise(body: PromiseIn, who: Who, database: Database, now: Now) -> PromiseA
     request = OrderInput("", body.product, configuration, body.quantity, now.date())
     quote = order_desk.promise(database, who, request, now)
     return PromiseAnswer(
-        product=body.product, configuration=configuration, quantity=body.quantity, promise=PromiseOut.of(quote)
+        product=body.product,
+        configuration=configuration,
+        quantity=body.quantity,
+        promise=PromiseOut.model_validate(quote),
     )

@@ -82,7 +82,7 @@ def list_orders(
 def rejected_orders(
     who: Who, database: Database, limit: Annotated[int, Query(ge=1, le=order_desk.MAX_PAGE)] = 50
 ) -> RejectedPage:
-    return RejectedPage(items=[RejectedOut.of(r) for r in order_desk.rejected(database, who, limit)])
+    return RejectedPage(items=[RejectedOut.model_validate(r) for r in order_desk.rejected(database, who, limit)])
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses=NOT_FOUND)
