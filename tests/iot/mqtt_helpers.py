@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from factoryos.iot.mqtt import MqttConnector, MqttSettings
 from factoryos.iot.pipeline import Pipeline, PipelineSettings
 from factoryos.iot.publisher import MqttPublisher
+from factoryos.model.bus import EventBus
 
 T0_MS = 1_795_000_000_000
 
@@ -56,3 +58,26 @@ def until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.05)
     return condition()
+
+
+@contextmanager
+def through_mosquitto(
+    store, host: str, port: int, uid: str, bus: EventBus, **attach
+) -> Iterator[Callable[[int], None]]:
+    """The product's bridge from `bus` to the broker (topic prefix ``t{uid}``) and an ingester storing what arrives.
+    The block publishes, then calls what it is given with how many events it sent: that closes the bridge and
+    waits until every one has arrived. None may become a dead letter."""
+    prefix = f"t{uid}"
+    pipeline, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[prefix])
+    bridge = MqttPublisher(f"mqtt://{host}:{port}", prefix=prefix).attach(bus, **attach)
+
+    def delivered(sent: int) -> None:
+        bridge.close(bus)
+        assert until(lambda: pipeline.stats.received == sent, timeout=60)
+
+    try:
+        yield delivered
+    finally:
+        connector.stop()
+        pipeline.stop()
+    assert pipeline.stats.dead_letters == 0

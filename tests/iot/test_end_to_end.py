@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from factoryos.iot.oee import Counted, by_line, equipment_oee, state_intervals
-from factoryos.iot.publisher import MqttPublisher
 from factoryos.model.bus import EventBus
 from factoryos.model.events import Event, EventKind
 from factoryos.model.readings import from_us, to_us
 
-from .mqtt_helpers import ingester, until
+from .mqtt_helpers import through_mosquitto
 
 pytestmark = pytest.mark.mqtt
 
@@ -63,7 +62,7 @@ def line_oee(states, counts):
 
 def test_oee_from_what_arrived_equals_oee_of_what_was_sent(broker, store, uid):
     host, port = broker
-    prefix, site = f"t{uid}", f"site{uid}"
+    site = f"site{uid}"
     events = simulated_line(site)
     sent_states = [(e.ts, e.equipment, e.payload["state"]) for e in events if e.kind is EventKind.STATE]
     sent_counts = [
@@ -71,17 +70,10 @@ def test_oee_from_what_arrived_equals_oee_of_what_was_sent(broker, store, uid):
         for e in events
         if e.kind is EventKind.COUNT and e.ts < T0 + SHIFT
     ]
-    pipeline, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[prefix])
     bus = EventBus()
-    bridge = MqttPublisher(f"mqtt://{host}:{port}", prefix=prefix).attach(bus)
-    try:
+    with through_mosquitto(store, host, port, uid, bus) as delivered:
         bus.publish_many(events)
-        bridge.close(bus)
-        assert until(lambda: pipeline.stats.received == len(events), timeout=60)
-    finally:
-        connector.stop()
-        pipeline.stop()
-    assert pipeline.stats.dead_letters == 0
+        delivered(len(events))
     lo, hi = to_us(T0), to_us(T0 + SHIFT)
     got_states = [(from_us(r.ts_us), r.equipment, r.state) for r in store.state_changes(site, lo, hi)]
     got_counts = [Counted(from_us(r.ts_us), r.equipment, r.good, r.scrap) for r in store.counts(site, lo, hi)]

@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 
 from factoryos.iot.oee import Counted, by_line, equipment_oee, ideal_cycle_times, state_intervals
-from factoryos.iot.publisher import MqttPublisher
 from factoryos.model.bus import EventBus
 from factoryos.model.events import EventKind
 from factoryos.model.readings import from_us, to_us
 from factoryos.model.validate import load_plant
 
-from .mqtt_helpers import ingester, until
+from .mqtt_helpers import ingester, through_mosquitto, until
 
 pytestmark = pytest.mark.mqtt
 
@@ -37,18 +36,11 @@ def test_twin_line_oee_survives_the_trip_through_mosquitto(broker, store, uid):
     plant = load_plant(PLANT)
     bus = EventBus()
     run = twin.prepare(plant, "smart", 1, 3, bus=bus, warmup_days=1)
-    pipeline, connector = ingester(store, host, port, f"ing-{uid}", prefixes=[f"t{uid}"])
-    bridge = MqttPublisher(f"mqtt://{host}:{port}", prefix=f"t{uid}").attach(bus, equipment_prefix=LINE + "/")
-    try:
+    with through_mosquitto(store, host, port, uid, bus, equipment_prefix=LINE + "/") as delivered:
         metrics = run.floor.run(run.horizon)
         run.floor.publisher.flush()
         sent = [e for e in bus.store.read() if e.equipment.startswith(LINE + "/")]
-        bridge.close(bus)
-        assert until(lambda: pipeline.stats.received == len(sent), timeout=60)
-    finally:
-        connector.stop()
-        pipeline.stop()
-    assert pipeline.stats.dead_letters == 0
+        delivered(len(sent))
     start, end = run.epoch, run.epoch + timedelta(seconds=run.horizon)
     cycles = ideal_cycle_times(plant)
     published = line_figure(
