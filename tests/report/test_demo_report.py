@@ -222,3 +222,9 @@ def test_the_ramp_limits_only_products_that_no_other_line_can_build(ev_plant) ->
     elsewhere = ev_plant.model_copy(update={"ramp_up": ev_plant.ramp_up.model_copy(update={"line": idle})})
     assert ramp_products(elsewhere) == []
     assert first_month_volume(elsewhere) == 1.0
+
+
+def test_the_demo_plans_the_master_schedule_under_the_ramp(demo) -> None:
+    section = sections(demo)["Master production schedule"]
+    (figure,) = section.figures
+    assert any(t.name == "ramp line's units per day" for t in figure.data)

@@ -145,6 +145,23 @@ def rampup_stage(ctx: DemoContext) -> None:
         ctx.console.print(f"ramp-up  {section.facts['first month']} in month 1 to {section.facts['last month']}")
 
 
+def mps_stage(ctx: DemoContext) -> None:
+    """The master production schedule of the demo's orders under the ramp-up, over the days they are due."""
+    from factoryos.report.mps import mps_section
+    from factoryos.services.forecast import History
+    from factoryos.services.mps import plan_mps
+
+    plant, start = ctx.loaded_plant(), ctx.first_day()
+    last_due = max((o.due_date for o in ctx.orders), default=start)
+    days = max(1, (last_due - start).days + 1)
+    run = plan_mps(History(plant, ctx.orders, start, 0, "stored"), days, "orders")
+    section = ctx.report.add(mps_section(run.schedule, "the demo's orders"))
+    ctx.console.print(
+        f"mps      {section.facts['planned']} over {days} days, {section.facts['late']} late, "
+        f"{section.facts['not in the horizon']} not in the horizon"
+    )
+
+
 def schedule_stage(ctx: DemoContext) -> None:
     """Schedule the demo's month of orders on the plant, store the schedule and show it."""
     from factoryos.report.gantt import schedule_section
@@ -249,6 +266,7 @@ STAGES: list[Callable[[DemoContext], None]] = [
     load_plant_stage,
     orders_stage,
     rampup_stage,
+    mps_stage,
     schedule_stage,
     twin_stage,
     oee_stage,

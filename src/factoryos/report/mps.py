@@ -1,0 +1,69 @@
+"""The master production schedule against the ramp-up in the HTML report: units per day and product, firm
+orders and forecast apart, under the ramp line's units per day."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+import plotly.graph_objects as go
+
+from factoryos.planning.mps import MasterSchedule
+from factoryos.report.html import Section, style
+
+COLOURS = ("#3f7cac", "#2e8540", "#8e44ad", "#e67e22", "#14324f", "#c0392b")
+
+
+def mps_figure(schedule: MasterSchedule) -> go.Figure:
+    """Stacked bars of units per day (a product's orders solid, its forecast pale) and the line's capacity."""
+    days = [schedule.start + timedelta(days=k) for k in range(schedule.days)]
+    units: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * schedule.days)
+    for row in schedule.rows:
+        units[row.product, row.kind][(row.day - schedule.start).days] += row.quantity
+    figure = go.Figure()
+    products = sorted({product for product, _ in units})
+    for index, product in enumerate(products):
+        colour = COLOURS[index % len(COLOURS)]
+        for kind, opacity in (("order", 1.0), ("forecast", 0.45)):
+            if (product, kind) in units:
+                figure.add_bar(
+                    x=days, y=units[product, kind], name=f"{product} ({kind})", marker_color=colour, opacity=opacity
+                )
+    if any(c is not None for c in schedule.capacity):
+        figure.add_scatter(
+            x=days,
+            y=list(schedule.capacity),
+            name="ramp line's units per day",
+            mode="lines",
+            line={"shape": "hv", "color": "#222", "dash": "dot"},
+        )
+    style(figure, "Master production schedule against the ramp-up line", 340)
+    figure.update_layout(barmode="stack", xaxis_title="day", yaxis_title="units built")
+    return figure
+
+
+def mps_section(schedule: MasterSchedule, demand: str) -> Section:
+    planned = sum(r.quantity for r in schedule.rows)
+    late = sum(r.quantity for r in schedule.rows if r.late_days)
+    unplanned = sum(schedule.unplanned.values())
+    bound = sum(r.quantity for r in schedule.rows if r.product in schedule.bound_products)
+    capacity = sum(c for c in schedule.capacity if c is not None)
+    facts = {
+        "planned": f"{planned:,} units",
+        "late": f"{late:,} units",
+        "not in the horizon": f"{unplanned:,} units",
+    }
+    if capacity:
+        facts["ramp line used"] = f"{bound / capacity:.0%}"
+    return Section(
+        title="Master production schedule",
+        text=(
+            f"What to build each day from {schedule.start:%Y-%m-%d} over {schedule.days} days ({demand}): each "
+            "demand as late as the ramp-up line's units per day allow and not after its due day, the firm orders "
+            "before the forecast; a demand the line cannot build in time is built late or, past the horizon, "
+            "left unplanned."
+        ),
+        facts=facts,
+        figures=[mps_figure(schedule)],
+        note="factoryos.planning.mps; the line's units per day come from the ramp-up curve over its calendar.",
+    )

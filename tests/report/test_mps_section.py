@@ -1,0 +1,32 @@
+"""The MPS chart: a day's stacked bars are the units the MPS builds that day, under the ramp line's units."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from factoryos.model.validate import load_plant
+from factoryos.planning.mps import Demand, master_schedule
+from factoryos.report.mps import mps_section
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+START = date(2027, 3, 1)
+
+
+def test_the_bars_stack_to_each_days_units_under_the_line_capacity():
+    plant = load_plant(DATA / "partner-ramp-plant.yaml")
+    demands = [Demand(f"F{k}", "scooter", START + timedelta(days=k), 20) for k in range(14)]
+    demands.append(Demand("O1", "cargo-bike", START + timedelta(days=3), 10, "order", "CO1", {"box": "open"}))
+    schedule = master_schedule(plant, demands, START, 14)
+    section = mps_section(schedule, "test demand")
+    figure = section.figures[0]
+    bars = [t for t in figure.data if t.type == "bar"]
+    assert {t.name for t in bars} == {"scooter (forecast)", "cargo-bike (order)"}
+    per_day = [sum(t.y[k] for t in bars) for k in range(14)]
+    quantities = schedule.quantities()
+    for k in range(14):
+        day = START + timedelta(days=k)
+        assert per_day[k] == sum(q for (_, d), q in quantities.items() if d == day)
+    (line,) = [t for t in figure.data if t.type == "scatter"]
+    assert list(line.y) == list(schedule.capacity)
+    assert section.facts["not in the horizon"] == f"{sum(schedule.unplanned.values()):,} units"
