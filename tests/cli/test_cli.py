@@ -117,6 +117,8 @@ def test_the_demo_writes_a_self_contained_report(tmp_path):
     report = (tmp_path / "factoryos-report" / "index.html").read_text()
     assert "<script src=" not in report  # nothing fetched from the network
     assert "Plotly" in report
-    for section in ("Plant", "Orders", "Ramp-up", "Schedule", "Digital twin", "OEE"):
+    for section in ("Plant", "Orders", "Ramp-up", "Schedule", "Digital twin", "OEE", "Quality"):
         assert f"<h2>{section}</h2>" in report
+    assert "<h2>Statistical process control</h2>" in report
     assert "report" in result.stdout
+    assert "RTY" in result.stdout

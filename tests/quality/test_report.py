@@ -24,3 +24,40 @@ def test_capability_figure_shows_the_specification_limits():
     figure = capability_figure(values, 6, 14, capability(values, 6, 14), unit="mm")
     assert "Cpk" in figure.layout.title.text
     assert {shape.x0 for shape in figure.layout.shapes} == {6, 14}
+
+
+def test_quality_section_shows_yields_paretos_and_costs():
+    from factoryos.quality.figures import TestResult, quality_figures
+    from factoryos.report.quality import quality_section
+    from tests.twin.small_plants import small_plant
+
+    results = [
+        TestResult("w/a/c/t1", "eol", "S1", True),
+        TestResult("w/a/c/t1", "eol", "S2", False, ("gap",)),
+        TestResult("w/a/c/t1", "eol", "S2", True),
+    ]
+    section = quality_section(quality_figures(small_plant(), results, []))
+    assert section.facts["rolled throughput yield"] == "50.0%"
+    assert section.tables[0][1] == [["eol", "2", "1", "50.00%"]]
+    pareto = section.figures[1]
+    assert list(pareto.data[0].x) == ["eol / gap"]
+    assert list(pareto.data[1].y) == [1.0]
+
+
+def test_spc_section_names_the_catch_and_charts_it():
+    from factoryos.quality.watch import Watch
+    from factoryos.report.quality import Catch, spc_section
+
+    from .test_watch import T0, _feed
+
+    watch = Watch(subgroup=4, baseline=10)
+    rng = np.random.default_rng(2)
+    signal = _feed(watch, np.r_[rng.normal(0, 1, 80), np.full(8, 4.0)])[-1]
+    catch = Catch(
+        "w/a/c/r1", "gap", "2027-03-01 00:00", "2027-03-01 01:25", 1.4, ("we1",), watch.chart(), signal.alarms, None
+    )
+    section = spc_section([catch], alarms=1, charted=3, rules="we")
+    assert section.facts["a/c/r1 caught after"] == "1.4 h"
+    assert section.tables[0][1][0][:5] == ["a/c/r1", "gap", "2027-03-01 00:00", "2027-03-01 01:25", "we1"]
+    assert [trace.name for trace in section.figures[0].data][:4] == ["UCL", "centre", "LCL", "xbar"]
+    assert signal.at >= T0

@@ -3,9 +3,10 @@ run rule fires.
 
 Consecutive values form subgroups of `subgroup` (rational subgroups: units made close together). The first
 `baseline` subgroups are a phase I study (limits estimated, out-of-control subgroups dropped, re-estimated);
-after that each full subgroup is judged at once against those fixed limits (phase II). An alarm latches for
-`rearm` subgroups: a drift gives one alarm, not one a point, and a reminder every `rearm` subgroups while
-the rules keep firing."""
+after that each full subgroup is judged at once against those fixed limits (phase II). Alarms come in
+episodes: within one, a rule that has fired does not alarm again, so a drift gives an alarm when it is first
+seen and another as each further rule confirms it (a shift growing into a point beyond 3 sigma), not one a
+point; `rearm` quiet subgroups in a row end the episode."""
 
 from __future__ import annotations
 
@@ -38,13 +39,14 @@ class Watch:
     rules: tuple[str, ...] = WESTERN_ELECTRIC
     subgroup: int = 5
     baseline: int = 25
-    rearm: int = 25
+    rearm: int = 3
     params: spc.Parameters | None = None
     means: list[float] = field(default_factory=list)
     starts: list[datetime] = field(default_factory=list)
     _open: list[float] = field(default_factory=list)
     _learning: list[list[float]] = field(default_factory=list)
-    _latched_until: int = -1
+    _episode: set[str] = field(default_factory=set)
+    _quiet: int = 0
 
     def __post_init__(self) -> None:
         if self.subgroup < 2 or self.baseline < 2 or self.rearm < 1:
@@ -63,6 +65,15 @@ class Watch:
             return None
         self.means.append(sum(group) / len(group))
         return self._judge(at)
+
+    def chart(self, start: int = 0, end: int | None = None) -> spc.ControlChart:
+        """The X-bar chart of the charted subgroups `start` to `end` against the watch's limits."""
+        if self.params is None:
+            raise FactoryosError("the live chart is still learning its limits: nothing is charted yet")
+        points = np.array(self.means[start:end])
+        scale = np.full(points.shape, self.params.sigma / np.sqrt(self.subgroup))
+        center = np.full(points.shape, self.params.center)
+        return spc.ControlChart("xbar", points, center, center - spc.SIGMAS * scale, center + spc.SIGMAS * scale, scale)
 
     def _learn(self, group: list[float]) -> None:
         """Collect the baseline; once full, estimate the limits (an unstable or flat baseline starts over on
@@ -84,9 +95,16 @@ class Watch:
         recent = np.array(self.means[-LONGEST:])
         z = (recent - self.params.center) / scale
         fired = alarms_at(z, z.size - 1, self.rules)
-        if not fired or len(self.means) <= self._latched_until:
+        if not fired:
+            self._quiet += 1
+            if self._quiet >= self.rearm:
+                self._episode.clear()
             return None
-        self._latched_until = len(self.means) + self.rearm
+        self._quiet = 0
+        fired = [alarm for alarm in fired if alarm.rule not in self._episode]
+        if not fired:
+            return None
+        self._episode.update(alarm.rule for alarm in fired)
         offset = len(self.means) - z.size
         alarms = tuple(Alarm(a.rule, a.meaning, a.index + offset, tuple(p + offset for p in a.points)) for a in fired)
         first = min(a.points[0] for a in alarms)

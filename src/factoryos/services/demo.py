@@ -6,12 +6,13 @@ earlier stages left), prints one line and adds its section to the report.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from sqlalchemy import Engine
@@ -21,6 +22,11 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.report import Report
+
+if TYPE_CHECKING:
+    from factoryos.model.bus import EventStore
+    from factoryos.report.quality import Catch
+    from factoryos.services.spc_watch import DriftFinding
 
 
 @dataclass
@@ -262,14 +268,96 @@ def oee_stage(ctx: DemoContext) -> None:
     )
 
 
+def spc_watch_stage(ctx: DemoContext) -> None:
+    """Start the live SPC charts on the demo's bus before the twin runs: they watch its stream as they would
+    a real plant's."""
+    from factoryos.services.spc_watch import SpcWatch
+
+    ctx.results["spc watch"] = SpcWatch(ctx.bus).start()
+
+
+def _catch(finding: DriftFinding, store: EventStore, timezone: str) -> Catch:
+    """A drifting station's finding as the report shows it: the chart around the catch, in the site's time."""
+    from zoneinfo import ZoneInfo
+
+    from factoryos.model.events import EventKind
+    from factoryos.report.quality import Catch
+
+    zone = ZoneInfo(timezone)
+    fails = (
+        e.ts
+        for e in store.read(EventKind.TEST, finding.equipment)
+        if e.ts >= finding.began and e.payload["result"] == "fail"
+    )
+    first_fail = next(fails, None)
+    began = f"{finding.began.astimezone(zone):%Y-%m-%d %H:%M}"
+    out_of_spec = None if first_fail is None else f"{first_fail.astimezone(zone):%Y-%m-%d %H:%M}"
+    alarm, watch = finding.alarm, finding.watch
+    if alarm is None or watch is None:
+        return Catch(finding.equipment, "-", began, None, None, (), None, (), out_of_spec)
+    signal = alarm.signal
+    start = max(0, signal.subgroup - 120)
+    shifted = tuple(
+        dataclasses.replace(a, index=a.index - start, points=tuple(p - start for p in a.points)) for a in signal.alarms
+    )
+    return Catch(
+        finding.equipment,
+        alarm.characteristic,
+        began,
+        f"{signal.at.astimezone(zone):%Y-%m-%d %H:%M}",
+        (signal.at - finding.began).total_seconds() / 3600,
+        alarm.rules,
+        watch.chart(start, signal.subgroup + 40),
+        shifted,
+        out_of_spec,
+    )
+
+
+def quality_stage(ctx: DemoContext) -> None:
+    """Quality figures from the twin's stream, and what the live SPC charts caught on the stations the plant
+    file says drift."""
+    from factoryos.report.quality import quality_section, spc_section
+    from factoryos.services.quality_figures import figures_of_stream
+    from factoryos.services.spc_watch import drift_findings
+
+    plant = ctx.loaded_plant()
+    watch = ctx.results["spc watch"]
+    watch.stop()
+    figures = figures_of_stream(plant, ctx.bus.store)
+    ctx.report.add(quality_section(figures))
+    findings = drift_findings(plant, watch, *ctx.results["run"])
+    catches = [_catch(finding, ctx.bus.store, plant.site.timezone) for finding in findings]
+    ctx.report.add(spc_section(catches, len(watch.alarms), len(watch.watches), watch.rules))
+    ctx.results["quality"] = figures
+    ctx.results["drift findings"] = findings
+    ctx.console.print(
+        f"quality  RTY {figures.rty:.1%}, {figures.costs.scrap_units:,} scrapped, {figures.costs.rework_units:,} "
+        f"reworked ({figures.costs.rework_hours:,.0f} h); {len(watch.alarms):,} SPC alarms on "
+        f"{len(watch.watches):,} live charts",
+        highlight=False,
+    )
+    for c in catches:
+        caught = (
+            f"{c.characteristic} caught by {', '.join(c.rules)} at {c.caught}, {c.hours:.1f} h later; "
+            f"first unit out of spec after it began: {c.first_out_of_spec or 'none'}"
+            if c.caught
+            else "not caught"
+        )
+        ctx.console.print(
+            f"spc      {c.equipment.split('/', 1)[-1]} drifting from {c.began}: {caught}", highlight=False
+        )
+
+
 STAGES: list[Callable[[DemoContext], None]] = [
     load_plant_stage,
     orders_stage,
     rampup_stage,
     mps_stage,
     schedule_stage,
+    spc_watch_stage,
     twin_stage,
     oee_stage,
+    quality_stage,
 ]
 
 

@@ -8,10 +8,12 @@ since when the pattern began: the window whose output is suspect."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from factoryos.model.bus import EventBus, Subscription
 from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
+from factoryos.model.plant import Plant
 from factoryos.quality.rules import NELSON, WESTERN_ELECTRIC
 from factoryos.quality.watch import Signal, Watch
 
@@ -102,3 +104,30 @@ class SpcWatch:
                 seq=len(self.alarms) - 1,
             )
         )
+
+
+@dataclass(frozen=True)
+class DriftFinding:
+    """A work unit the plant file says drifts: when its drift began in the run, the first alarm on it whose
+    pattern began after that (None if none came), and the live chart that raised it."""
+
+    equipment: str
+    began: datetime
+    alarm: SpcAlarm | None
+    watch: Watch | None
+
+
+def drift_findings(plant: Plant, watch: SpcWatch, epoch: datetime, end: datetime) -> list[DriftFinding]:
+    """What the live charts made of each work unit of the plant that drifts in the run from `epoch` to `end`."""
+    findings = []
+    for unit, (_, _, work_unit) in plant.work_units().items():
+        if work_unit.drift is None:
+            continue
+        path = plant.equipment_path(unit)
+        began = epoch + timedelta(hours=work_unit.drift.after_hours)
+        if began >= end:
+            continue
+        alarm = next((a for a in watch.alarms if a.equipment == path and a.signal.since >= began), None)
+        chart = watch.watches.get((path, alarm.test, alarm.characteristic)) if alarm is not None else None
+        findings.append(DriftFinding(path, began, alarm, chart))
+    return findings

@@ -1,0 +1,156 @@
+"""The report's quality sections: first-pass and rolled throughput yield, defect Paretos and the cost of poor
+quality; and the live SPC charts' catch of a drifting station."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from factoryos.quality.figures import ParetoBar, QualityFigures
+from factoryos.quality.rules import Alarm
+from factoryos.quality.spc import ControlChart
+from factoryos.report.html import Section, share_axis, style
+from factoryos.report.oee import short
+from factoryos.report.spc import LIMITS, LINES, POINTS, control_chart_figure
+
+TOP = 15
+
+
+def fpy_figure(figures: QualityFigures) -> go.Figure:
+    """First-pass yield of each test."""
+    tests = list(figures.by_test)
+    figure = go.Figure(
+        go.Bar(
+            x=tests,
+            y=[figures.by_test[t].fpy for t in tests],
+            marker_color=POINTS,
+            text=[f"{figures.by_test[t].units:,} units" for t in tests],
+        )
+    )
+    style(figure, f"first-pass yield per test; rolled throughput yield {figures.rty:.1%}", 360)
+    figure.update_layout(yaxis=share_axis("first-pass yield"), xaxis_title="test")
+    return figure
+
+
+def pareto_figure(bars: Sequence[ParetoBar], title: str, category: str) -> go.Figure:
+    """Defects per key, most frequent first, with the cumulative share on a second axis."""
+    shown = list(bars[:TOP])
+    labels = [" / ".join(short(part) if "/" in part else part for part in bar.key) for bar in shown]
+    figure = go.Figure(go.Bar(x=labels, y=[bar.defects for bar in shown], name="defects", marker_color=LIMITS))
+    figure.add_trace(
+        go.Scatter(
+            x=labels,
+            y=[bar.cumulative for bar in shown],
+            name="cumulative share",
+            yaxis="y2",
+            mode="lines+markers",
+            line={"color": LINES},
+        )
+    )
+    style(figure, title, 380)
+    figure.update_layout(
+        xaxis_title=category,
+        yaxis={"title": {"text": "defects found (units out of specification)"}},
+        yaxis2={**share_axis("cumulative share"), "overlaying": "y", "side": "right", "range": [0, 1.05]},
+    )
+    return figure
+
+
+def quality_section(figures: QualityFigures, currency: str = "") -> Section:
+    """Yields, Paretos and costs of a run or of a plant's stored events."""
+    costs = figures.costs
+    worst = min(figures.by_test.items(), key=lambda item: item[1].fpy, default=None)
+    section = Section(
+        "Quality",
+        text=(
+            "Every tested unit counts once per test, by its first result: the first-pass yield. The rolled "
+            "throughput yield, their product, is the chance a unit passes every test first time. The Paretos "
+            "count each characteristic found out of specification, retests included."
+        ),
+        facts={
+            "rolled throughput yield": f"{figures.rty:.1%}",
+            "lowest first-pass yield": f"{worst[0]} {worst[1].fpy:.1%}" if worst else "-",
+            "units scrapped": f"{costs.scrap_units:,} ({currency}{costs.scrap_cost:,.0f})",
+            "reworks": f"{costs.rework_units:,}, {costs.rework_hours:,.0f} h ({currency}{costs.rework_cost:,.0f})",
+            "cost of scrap and rework": f"{currency}{costs.total:,.0f}",
+        },
+        note=(
+            "From the test and count events of the stream; scrap at the material's cost (its bill of materials "
+            "rolled up), rework at the plant file's labour rate."
+        ),
+    )
+    if figures.by_test:
+        section.figures.append(fpy_figure(figures))
+        section.tables.append(
+            (
+                ["test", "units", "first pass", "FPY"],
+                [[t, f"{y.units:,}", f"{y.first_pass:,}", f"{y.fpy:.2%}"] for t, y in figures.by_test.items()],
+            )
+        )
+    if figures.pareto_characteristics:
+        section.figures.append(
+            pareto_figure(figures.pareto_characteristics, "defects per characteristic", "test / characteristic")
+        )
+        section.figures.append(pareto_figure(figures.pareto_stations, "defects per station", "station"))
+    return section
+
+
+@dataclass(frozen=True)
+class Catch:
+    """A drifting station as the report shows it: where, what, when it began and was caught, by which rules,
+    and its chart around the catch with the alarms on it."""
+
+    equipment: str
+    characteristic: str
+    began: str
+    caught: str | None
+    hours: float | None
+    rules: tuple[str, ...]
+    chart: ControlChart | None
+    alarms: tuple[Alarm, ...]
+    first_out_of_spec: str | None
+
+
+def spc_section(catches: Sequence[Catch], alarms: int, charted: int, rules: str) -> Section:
+    """The live SPC charts over the run and what they caught on each drifting station."""
+    caught = [c for c in catches if c.caught is not None]
+    section = Section(
+        "Statistical process control",
+        text=(
+            f"A live X-bar chart of every characteristic at every station (subgroups of consecutive units, "
+            f"limits from a phase I baseline, {rules} rules) watched the stream as it came, raising an alarm "
+            "event the moment a rule fired."
+        ),
+        facts={"characteristics charted": f"{charted:,}", "alarms raised": f"{alarms:,}"},
+        note="Alarms elsewhere are the rules' false-alarm rate on a process in control, or real shifts.",
+    )
+    for catch in catches:
+        where = short(catch.equipment)
+        if catch.caught is None:
+            section.tables.append((["drifting station", "drift began", "caught"], [[where, catch.began, "no"]]))
+            continue
+        section.facts[f"{where} caught after"] = f"{catch.hours:.1f} h"
+        section.tables.append(
+            (
+                ["drifting station", "characteristic", "drift began", "caught", "rules", "first unit out of spec"],
+                [
+                    [
+                        where,
+                        catch.characteristic,
+                        catch.began,
+                        catch.caught,
+                        ", ".join(catch.rules),
+                        catch.first_out_of_spec or "none",
+                    ]
+                ],
+            )
+        )
+        if catch.chart is not None:
+            figure = control_chart_figure(catch.chart, catch.alarms)
+            figure.update_layout(title_text=f"{where}: {catch.characteristic}, X-bar chart around the catch")
+            section.figures.append(figure)
+    if not caught and not catches:
+        section.text += " The plant file declares no drifting station."
+    return section
