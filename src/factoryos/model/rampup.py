@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 from factoryos.model.plant import Plant, RampUp
 
@@ -52,3 +53,11 @@ def ramp_curve(plant: Plant) -> list[RampMonthPlan]:
         cumulative += planned
         plans.append(RampMonthPlan(number, month.target_units, rate, hours, eff, capacity, planned, cumulative))
     return plans
+
+
+def ramp_month(ramp: RampUp, day: date) -> int | None:
+    """Which month of the ramp `day` falls in (0 the first; a month runs to the day before the same day of the
+    next month), None before the ramp starts; past the last month it counts on."""
+    if day < ramp.start:
+        return None
+    return (day.year - ramp.start.year) * 12 + day.month - ramp.start.month - (day.day < ramp.start.day)

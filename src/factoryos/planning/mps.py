@@ -31,8 +31,8 @@ from datetime import date, timedelta
 from typing import Literal
 
 from factoryos.model.errors import FactoryosError
-from factoryos.model.plant import Plant
-from factoryos.model.rampup import ramp_curve
+from factoryos.model.plant import WEEKDAYS, Plant
+from factoryos.model.rampup import ramp_curve, ramp_month
 
 Kind = Literal["order", "forecast"]
 
@@ -100,19 +100,27 @@ def line_capacity(plant: Plant, start: date, days: int) -> tuple[int | None, ...
     _, line = plant.work_centers()[ramp.line]
     curve = ramp_curve(plant)
     calendar = plant.calendars[line.calendar]
-    weekdays = {k for shift in calendar.shifts for k, name in enumerate(_WEEKDAYS) if name in shift.days}
+    weekdays = {k for shift in calendar.shifts for k, name in enumerate(WEEKDAYS) if name in shift.days}
     holidays = set(calendar.holidays)
+
+    def working(day: date) -> bool:
+        return line.lights_out or (day.weekday() in weekdays and day not in holidays)
+
+    ramp_days: dict[int, int] = defaultdict(int)  # working days of each ramp month
+    day = ramp.start
+    while (month := ramp_month(ramp, day)) is not None and month < len(curve):
+        ramp_days[month] += working(day)
+        day += timedelta(days=1)
     rate = 3600 / line.takt_seconds if line.takt_seconds else 0.0
     mature = rate * ramp.shift_hours * ramp.months[-1].shifts_per_day * ramp.mature_efficiency
     cumulative, whole, out = 0.0, 0, []
     for offset in range(days):
         day = start + timedelta(days=offset)
-        working = line.lights_out or (day.weekday() in weekdays and day not in holidays)
-        month = _ramp_month(ramp.start, day)
-        if not working or month < 0:
+        month = ramp_month(ramp, day)
+        if not working(day) or month is None:
             units = 0.0
         elif month < len(curve):
-            units = curve[month].planned_units / _working_days(plant, ramp.line, ramp.start, month)
+            units = curve[month].planned_units / ramp_days[month]
         else:
             units = mature
         cumulative += units
@@ -185,37 +193,6 @@ def heijunka(shares: Mapping[str, float], units: int) -> list[str]:
         counts[chosen] += 1
         sequence.append(chosen)
     return sequence
-
-
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _ramp_month(ramp_start: date, day: date) -> int:
-    """Which month of the ramp `day` falls in (0 the first); negative before the ramp starts."""
-    if day < ramp_start:
-        return -1
-    return (day.year - ramp_start.year) * 12 + day.month - ramp_start.month - (day.day < ramp_start.day)
-
-
-def _working_days(plant: Plant, line_id: str, ramp_start: date, month: int) -> int:
-    """Working days of the line's calendar in ramp month `month` (at least one)."""
-    _, line = plant.work_centers()[line_id]
-    calendar = plant.calendars[line.calendar]
-    weekdays = {k for shift in calendar.shifts for k, name in enumerate(_WEEKDAYS) if name in shift.days}
-    first = _add_months(ramp_start, month)
-    last = _add_months(ramp_start, month + 1)
-    count = sum(
-        1
-        for k in range((last - first).days)
-        if line.lights_out
-        or ((first + timedelta(k)).weekday() in weekdays and first + timedelta(k) not in calendar.holidays)
-    )
-    return max(1, count)
-
-
-def _add_months(day: date, months: int) -> date:
-    year, month = divmod(day.month - 1 + months, 12)
-    return date(day.year + year, month + 1, min(day.day, 28))
 
 
 def _fences(

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.plant import Plant
-from factoryos.model.rampup import RampMonthPlan, ramp_curve
+from factoryos.model.rampup import RampMonthPlan, ramp_curve, ramp_month
 from factoryos.model.shift_times import shift_times
 from factoryos.store.order_desk import booked_minutes
 
@@ -150,11 +150,8 @@ class PlantCapacity:
 
     def _ramp_month(self, day: date) -> int | None:
         """Which month of the ramp-up `day` falls in (0 first), or None before it starts and after it ends."""
-        ramp = self.plant.ramp_up
-        if ramp is None or day < ramp.start:
-            return None
-        month = (day.year - ramp.start.year) * 12 + day.month - ramp.start.month - (day.day < ramp.start.day)
-        return month if month < len(self._ramp) else None
+        month = ramp_month(self.plant.ramp_up, day) if self.plant.ramp_up else None
+        return month if month is not None and month < len(self._ramp) else None
 
     def _calendar(self, calendar_id: str, day: date) -> float:
         key = (calendar_id, day)
