@@ -72,6 +72,9 @@ def test_syntetos_boylan_calls_a_series_intermittent_from_a_mean_interval_of_1_3
     assert not is_intermittent(np.array([1, 1, 1, 0, 1, 1, 1, 1]))  # 8 days / 7 demand days = 1.14
     assert is_intermittent(np.array([3, 0, 0, 2, 0, 0, 5, 0]))  # 8 / 3 = 2.67
     assert is_intermittent(np.zeros(5))
+    closed_weekends = np.tile([5, 4, 6, 5, 3, 0, 0], 8)
+    assert not is_intermittent(closed_weekends)  # 56 days / 40 demand days = 1.4, but 40 open days / 40 = 1
+    assert is_intermittent(np.tile([5, 0, 0, 0, 0, 0, 0, 0, 0, 3], 6))  # zeros on every weekday
 
 
 def test_wape_is_total_absolute_error_over_total_units():

@@ -5,7 +5,8 @@ master schedule and MRP plan on); a day's count is complete once the day has pas
 is due after it was placed. Each product's series is forecast by the statsforecast model that did best in
 a rolling-origin backtest on its own history (weekly origins, one week ahead, scored by WAPE): AutoETS,
 AutoTheta or a weekly seasonal naive for a smooth series, Croston, TSB or ADIDA for an intermittent one
-(Syntetos-Boylan: a mean interval between demands of 1.32 days or more). Prediction intervals are split
+(Syntetos-Boylan: a mean interval between demands of 1.32 days or more, weekdays that never see demand
+left out). Prediction intervals are split
 conformal: the chosen model's backtest errors give the half-width at the asked level, the same over the
 horizon because the plan is re-forecast every week.
 
@@ -115,9 +116,15 @@ def daily_units(
 
 
 def is_intermittent(y: np.ndarray) -> bool:
-    """Syntetos-Boylan: the mean interval between days with demand is `INTERMITTENT_ADI` days or more."""
+    """Syntetos-Boylan: the mean interval between days with demand is `INTERMITTENT_ADI` days or more. Days of
+    the week that never have demand (an order desk closed at weekends) are left out: they make a series
+    seasonal, not intermittent."""
     demand_days = int(np.count_nonzero(y))
-    return demand_days == 0 or len(y) / demand_days >= INTERMITTENT_ADI
+    if demand_days == 0:
+        return True
+    phase = np.arange(len(y)) % SEASON
+    open_days = int(np.isin(phase, phase[y > 0]).sum())
+    return open_days / demand_days >= INTERMITTENT_ADI
 
 
 def backtest(
