@@ -49,6 +49,12 @@ def ingest(
     ] = None,
     plant: Annotated[Path | None, typer.Option(help="Plant file: accept readings of its equipment only.")] = None,
     max_payload: Annotated[int, typer.Option(help="Largest payload accepted, bytes.")] = 256 * 1024,
+    spc: Annotated[
+        str | None,
+        typer.Option(
+            help="Chart every sensor and tested characteristic live (run rules we or nelson); alarms are stored."
+        ),
+    ] = None,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
     db: DbOption = None,
 ) -> None:
@@ -67,6 +73,7 @@ def ingest(
         session_expiry_s=session_expiry,
         plant=plant,
         max_payload_bytes=max_payload,
+        spc=spc,
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

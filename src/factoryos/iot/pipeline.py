@@ -68,10 +68,12 @@ class Pipeline:
         store: TelemetryStore,
         settings: PipelineSettings | None = None,
         on_rebirth: Callable[[str, str], None] | None = None,
+        on_stored: Callable[[Batch], None] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings or PipelineSettings()
         self.on_rebirth = on_rebirth
+        self.on_stored = on_stored  # live consumers of what was stored (SPC); their failure stops nothing
         self.host = SparkplugHost(check_seq=self.settings.check_seq)
         self.host.restore(store.births())
         self.stats = Stats()
@@ -203,6 +205,11 @@ class Pipeline:
                 return  # stopping while the store is down: nothing acked, the broker keeps it
             _acknowledge(messages)
             self._done(messages, batch)
+            if self.on_stored is not None:
+                try:
+                    self.on_stored(batch)
+                except Exception:
+                    log.exception("a live consumer of the stored readings failed on a batch; ingestion goes on")
             if self.on_rebirth is not None:
                 for group, node in rebirths:
                     self.on_rebirth(group, node)

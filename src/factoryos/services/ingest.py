@@ -21,12 +21,15 @@ from factoryos.iot.oee import Counted, Oee, line_of
 from factoryos.iot.opcua import OpcUaConnector, OpcUaNode
 from factoryos.iot.pipeline import Pipeline, PipelineSettings, Stats
 from factoryos.iot.validate import Rules
+from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.readings import from_us, to_us
 from factoryos.model.validate import load_plant
 from factoryos.services.oee import oee_figures
+from factoryos.services.spc_watch import SpcWatch
 from factoryos.store import events as dead_letter_store
 from factoryos.store.db import transaction
+from factoryos.store.events import SqlEventStore
 from factoryos.store.timeseries import TelemetryStore
 
 MAX_WINDOWED_SPAN = timedelta(days=3653)
@@ -40,7 +43,8 @@ class IngestRequest:
     share: a shared-subscription group splitting the data among ingesters, or None (the default) for all
     of it. session_expiry_s: how long the broker keeps the session of a stopped ingester (default: a week,
     five minutes in a share group). plant: accept readings of this plant's equipment only, within the
-    limits of its sensors.
+    limits of its sensors. spc: chart every sensor and tested characteristic live with these run rules
+    (`we` or `nelson`), storing an alarm event when one fires; None for no live SPC.
     """
 
     broker: str | None = None
@@ -53,6 +57,7 @@ class IngestRequest:
     session_expiry_s: int | None = None
     plant: Path | None = None
     max_payload_bytes: int = 256 * 1024
+    spc: str | None = None
 
 
 def ingest(
@@ -75,7 +80,8 @@ def ingest(
         rules=rules,
         max_payload_bytes=request.max_payload_bytes,
     )
-    pipeline = Pipeline(TelemetryStore(engine), settings).start()
+    watch = SpcWatch(EventBus(SqlEventStore(engine)), rules=request.spc) if request.spc is not None else None
+    pipeline = Pipeline(TelemetryStore(engine), settings, on_stored=watch.take_batch if watch else None).start()
     connectors: list[MqttConnector | OpcUaConnector] = []
     try:
         if request.broker is not None:

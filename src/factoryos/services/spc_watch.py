@@ -1,9 +1,10 @@
 """SPC on the live event stream: a live X-bar chart per equipment and characteristic, fed by `test` events
 (each measured characteristic) and `measurement` events (each sensor), raising `alarm` events on the bus.
 
-Subscribed to the bus, it sees the twin's stream in the demo and, for a real plant, what the ingestion
-pipeline delivers to the same bus. An alarm names the rule, the characteristic and the equipment, and says
-since when the pattern began: the window whose output is suspect."""
+Subscribed to a bus, it sees the twin's stream in the demo; for a real plant the ingestion pipeline hands it
+each stored batch (`take_batch`) and its alarms go to a bus over the stored events. An alarm names the rule,
+the characteristic and the equipment, and says since when the pattern began: the window whose output is
+suspect."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from factoryos.model.bus import EventBus, Subscription
 from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
 from factoryos.model.plant import Plant
+from factoryos.model.readings import from_us
 from factoryos.quality.rules import NELSON, WESTERN_ELECTRIC
 from factoryos.quality.watch import Signal, Watch
+from factoryos.store.timeseries import Batch
 
 RULE_SETS = {"we": WESTERN_ELECTRIC, "nelson": NELSON}
 SOURCE = "spc-watch"
@@ -63,23 +66,31 @@ class SpcWatch:
             self._subscription = None
 
     def handle(self, event: Event) -> None:
+        """Chart a measurement event's value or a test event's measured characteristics."""
         payload = event.payload
         if event.kind == EventKind.MEASUREMENT:
-            self._take(event, None, payload["name"], payload["value"])
-            return
-        for measured in payload.get("measurements", ()):
-            self._take(event, payload["test"], measured["name"], measured["value"])
+            self._take(event.site, event.equipment, event.ts, None, payload["name"], payload["value"])
+        elif event.kind == EventKind.TEST:
+            for measured in payload.get("measurements", ()):
+                self._take(event.site, event.equipment, event.ts, payload["test"], measured["name"], measured["value"])
 
-    def _take(self, event: Event, test: str | None, name: str, value: float) -> None:
-        key = (event.equipment, test, name)
+    def take_batch(self, batch: Batch) -> None:
+        """Chart what the ingestion pipeline stored: its sensor readings and test events."""
+        for ts_us, site, equipment, name, value, *_ in batch.measurements:  # MeasurementRows or plain tuples
+            self._take(site, equipment, from_us(ts_us), None, name, value)
+        for event in batch.events:
+            self.handle(event)
+
+    def _take(self, site: str, equipment: str, at: datetime, test: str | None, name: str, value: float) -> None:
+        key = (equipment, test, name)
         watch = self.watches.get(key)
         if watch is None:
             watch = self.watches[key] = Watch(RULE_SETS[self.rules], self.subgroup, self.baseline)
-        signal = watch.add(value, event.ts)
+        signal = watch.add(value, at)
         if signal is not None:
-            self._raise(SpcAlarm(event.equipment, name, test, signal), event)
+            self._raise(SpcAlarm(equipment, name, test, signal), site)
 
-    def _raise(self, alarm: SpcAlarm, cause: Event) -> None:
+    def _raise(self, alarm: SpcAlarm, site: str) -> None:
         self.alarms.append(alarm)
         signal = alarm.signal
         where = f"{alarm.characteristic} ({alarm.test})" if alarm.test else alarm.characteristic
@@ -88,7 +99,7 @@ class SpcWatch:
         self.bus.publish(
             Event(
                 ts=signal.at,
-                site=cause.site,
+                site=site,
                 equipment=alarm.equipment,
                 kind=EventKind.ALARM,
                 payload={
@@ -100,7 +111,7 @@ class SpcWatch:
                     "rules": list(alarm.rules),
                     "since": signal.since.isoformat(),
                 },
-                source=f"{SOURCE}:{cause.site}",
+                source=f"{SOURCE}:{site}",
                 seq=len(self.alarms) - 1,
             )
         )
