@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -48,7 +49,7 @@ def forecast(
     if as_json:
         typer.echo(json.dumps(document))
         return
-    end = run.forecast.start.toordinal() + horizon_days - 1
+    last = run.forecast.start + timedelta(days=horizon_days - 1)
     table = Table(
         "product",
         "model",
@@ -56,8 +57,7 @@ def forecast(
         "units",
         f"{run.forecast.level:g} % interval per day",
         "net of firm orders",
-        title=f"forecast {run.forecast.start} .. {type(run.forecast.start).fromordinal(end)} "
-        f"from {len(run.history.orders):,} {run.history.source} orders",
+        title=f"forecast {run.forecast.start} .. {last} from {len(run.history.orders):,} {run.history.source} orders",
     )
     for item in document["products"]:
         days = item["days"]
