@@ -14,7 +14,7 @@ import yaml
 
 from factoryos.iot.oee import Counted, StateInterval, equipment_oee
 from factoryos.model.orders import PurchaseOrder
-from factoryos.model.plant import Plant
+from factoryos.model.plant import Plant, Quality
 from factoryos.model.validate import check_plant_text
 from factoryos.twin.calendar import DAY
 from factoryos.twin.floor import Floor
@@ -132,12 +132,16 @@ def test_stock_that_covers_everything_changes_nothing() -> None:
 
 
 def test_every_material_balances_consumed_delivered_and_ending_stock() -> None:
-    """Consumed = initial + delivered - ending stock, and consumed is the BOM quantity of every unit that
-    started its operation (an independent count: the units the station completed once all is done)."""
-    twin, floor, metrics = run(plant_with(late_days=1.5), 12 * DAY, bolts_due(1, quantity=BOLTS * 5 * PER_DAY))
+    """Consumed = initial + delivered - ending stock, and consumed is the BOM quantity of every unit built (an
+    independent count: the units completed once all is done), a fifth of them repaired and joined again
+    with the bolts they have."""
+    plant = plant_with(late_days=1.5)
+    plant.routings["widget"].operations[0].quality = Quality(first_pass_yield=0.8, repair_minutes=5)
+    twin, _, metrics = run(plant, 12 * DAY, bolts_due(1, quantity=BOLTS * 5 * PER_DAY))
     stock = twin.line_side
     assert stock is not None
     assert metrics.completed == 5 * PER_DAY  # all done, the late delivery included
+    assert metrics.equipment[0].rework > 0.1 * metrics.completed
     assert stock.delivered["bolt"] == BOLTS * 5 * PER_DAY
     assert stock.stock["bolt"] == BOLTS * PER_DAY  # a day's more than the plan used
     assert stock.consumed["bolt"] == BOLTS * metrics.completed

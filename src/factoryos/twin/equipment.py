@@ -10,7 +10,7 @@ server and summed per equipment (server-seconds).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from simpy import Environment
@@ -296,7 +296,10 @@ class Equipment:
             self.rework += 1
             part.reworks += 1
             i = part.step
-            part.route = part.route[: i + 1] + op.rework + part.route[i:]
+            again = part.route[i]
+            if again.consumes:  # the unit repeats the operation with the parts it already has
+                again = replace(again, consumes=())
+            part.route = part.route[: i + 1] + op.rework + (again,) + part.route[i + 1 :]
             if pub is not None:
                 pub.count(env.now, self.path, rework=1, material=part.product)
             return True
