@@ -172,3 +172,16 @@ def test_too_little_history_is_a_clear_error(ramp_plant):
         forecast_demand(ramp_plant, orders, start, 14)
     with pytest.raises(FactoryosError, match="horizon"):
         forecast_demand(ramp_plant, orders, start, 0)
+
+
+def test_the_80_percent_interval_covers_most_days_that_follow(ramp_plant):
+    """Split conformal: about 80 % of the days after the history fall inside the interval (28 days, so a
+    binomial's 1 % tail allows down to 60 %)."""
+    start = date(2027, 3, 1)
+    orders = generate_orders(ramp_plant, start - timedelta(days=400), 460, seed=8)
+    known = [o for o in orders if o.ordered_at.date() < start]
+    forecast = forecast_demand(ramp_plant, known, start, 28, history_days=365)
+    actual = daily_units(orders, ["scooter"], start, 28)["scooter"]
+    scooter = forecast.products["scooter"]
+    inside = [lo <= a <= hi for a, lo, hi in zip(actual, scooter.lower, scooter.upper, strict=True)]
+    assert sum(inside) / len(inside) >= 0.6
