@@ -20,6 +20,7 @@ from factoryos.cli import (
     simulate,
     system,
     tenants,
+    trace,
 )
 
 
@@ -63,6 +64,8 @@ app.add_typer(iot.app, name="iot")
 app.add_typer(bench.app, name="bench")
 app.add_typer(tenants.app, name="tenants")
 app.add_typer(quality.app, name="quality")
+app.command("trace")(trace.trace)
+app.add_typer(trace.hold_app, name="hold")
 app.command("serve")(serve.serve)
 
 

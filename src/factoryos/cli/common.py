@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -62,6 +62,15 @@ def parse_day(text: str, option: str = "--start") -> date:
     if not 1970 <= day.year <= 2200:
         raise FactoryosError(f"{option} {text}: the year {day.year} is outside 1970-2200")
     return day
+
+
+def parse_time(text: str, option: str) -> datetime:
+    """A moment given on the command line (ISO 8601; UTC when it names no zone), or a one-line error."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise FactoryosError(f"{option} {text!r}: expected a time as ISO 8601, e.g. 2027-01-04T06:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def open_store(db: str | None, create: bool = True) -> Engine:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, console, open_store
+from factoryos.cli.common import DbOption, console, open_store, parse_time
 from factoryos.model.errors import FactoryosError
 
 app = typer.Typer(help="The floor's telemetry: dead letters, retention, rollups.", no_args_is_help=True)
@@ -86,14 +86,8 @@ def ingest(
     console.print(f"{s.received} messages, {s.stored_rows} readings stored, {s.dead_letters} dead letters")
 
 
-def _when(text: str | None, default: datetime) -> datetime:
-    if text is None:
-        return default
-    try:
-        ts = datetime.fromisoformat(text)
-    except ValueError:
-        raise FactoryosError(f"not an ISO-8601 time: {text!r}") from None
-    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+def _when(text: str | None, default: datetime, option: str) -> datetime:
+    return default if text is None else parse_time(text, option)
 
 
 def _shifts(text: str) -> list[tuple[str, time, time]]:
@@ -124,8 +118,8 @@ def oee(
     """OEE to ISO 22400-2 (availability x performance x quality) with the six big losses, from stored data."""
     from factoryos.services.ingest import stored_oee
 
-    end = _when(to, datetime.now(UTC))
-    start = _when(from_, end - timedelta(hours=24))
+    end = _when(to, datetime.now(UTC), "--to")
+    start = _when(from_, end - timedelta(hours=24), "--from")
     if start >= end:
         raise FactoryosError("--from must be before --to")
     shift_times = _shifts(shifts) if by == "shift" else ()
@@ -231,8 +225,8 @@ def rollup(
     """Recompute the 1-minute and 1-hour rollups of a time window (the ingester keeps them current)."""
     from factoryos.services.ingest import rollup as run
 
-    end = _when(to, datetime.now(UTC))
-    start = _when(from_, end)
+    end = _when(to, datetime.now(UTC), "--to")
+    start = _when(from_, end, "--from")
     run(open_store(db), start, end)
     console.print(f"rollups recomputed from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
 

@@ -1,3 +1,5 @@
-"""Quality engines: control charts and their rules, process capability, multivariate process monitoring.
+"""Quality engines: control charts and their rules, process capability, multivariate process monitoring,
+serial genealogy and holds.
 
-Pure computation over numpy arrays; reading files and printing belong to `factoryos.services.quality` and the CLI."""
+Pure computation over numpy arrays and plain data; reading files, the database and printing belong to
+`factoryos.services` (quality, trace, holds), `factoryos.store` and the CLI."""

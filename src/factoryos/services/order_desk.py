@@ -28,6 +28,8 @@ from factoryos.c2m.intake import accept
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant, Product
+from factoryos.quality.holds import HoldError
+from factoryos.services.holds import check_shippable
 from factoryos.services.promise import PlantCapacity, Quote, quote
 from factoryos.services.tenants import Caller
 from factoryos.store import order_desk as desk_store
@@ -388,6 +390,11 @@ def _step(
         if to not in ORDER_TRANSITIONS[current]:
             allowed = ", ".join(sorted(s.value for s in ORDER_TRANSITIONS[current])) or "none: it is final"
             raise Conflict(f"order {order_id} is {current.value}; it can go to {allowed}, not {to.value}")
+        if to is CustomerOrderState.SHIPPED:
+            try:
+                check_shippable(session, order_id)
+            except HoldError as held:
+                raise Conflict(str(held)) from None
         record.state = to.value
         if to is CustomerOrderState.CANCELLED:
             desk_store.release(session, order_id, record.site)

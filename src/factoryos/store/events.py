@@ -15,6 +15,8 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from factoryos.model.events import Event, EventKind
+from factoryos.quality.genealogy import genealogy_facts
+from factoryos.store import genealogy
 from factoryos.store.db import affected, transaction
 from factoryos.store.tables import DeadLetter, EventRecord
 
@@ -64,6 +66,7 @@ class SqlEventStore:
             fresh = [event for key, event in batch.items() if key not in stored]
             if fresh:
                 session.execute(EventRecord.__table__.insert(), [event_columns(e) for e in fresh])
+                genealogy.record(session.connection(), genealogy_facts(fresh))
         return fresh
 
     def read(self, kind: EventKind | None = None, equipment_prefix: str = "") -> Iterator[Event]:

@@ -37,6 +37,8 @@ from factoryos.model.readings import (
     from_us,
     to_us,
 )
+from factoryos.quality.genealogy import genealogy_facts
+from factoryos.store import genealogy
 from factoryos.store.db import row_of, transaction
 from factoryos.store.events import SqlEventStore, event_columns, prune_dead_letters, record_dead_letter
 from factoryos.store.tables import DeadLetter, EventRecord
@@ -213,9 +215,13 @@ class TelemetryStore:
                 if rows and self._insert(connection, table, rows) < len(rows):
                     conflicts += _conflicts(connection, name, table, rows)
             if batch.events:
-                inserted = connection.execute(self._event_insert, [event_columns(e) for e in batch.events])
-                if len(inserted.all()) < len(batch.events):
+                inserted = {
+                    tuple(key)
+                    for key in connection.execute(self._event_insert, [event_columns(e) for e in batch.events])
+                }
+                if len(inserted) < len(batch.events):
                     conflicts += _event_conflicts(connection, batch.events)
+                genealogy.record(connection, genealogy_facts(e for e in batch.events if e.key in inserted))
             for letter in batch.dead_letters:
                 record_dead_letter(session, letter.channel, letter.source, letter.reason, letter.raw)
             for birth in batch.births:

@@ -3,7 +3,9 @@
 A `Join` holds a unit until the kits built for it (sub-assemblies made per unit, such as its battery pack)
 have arrived and the components it draws from stock are there. A `Supermarket` is that stock: components
 made in lots (stamped panels, castings) are drawn per unit, and when a component's stock position (on hand
-plus on order) falls below its reorder point, a new lot is released to the equipment that makes it.
+plus on order) falls below its reorder point, a new lot is released to the equipment that makes it. Stock
+is used first in, first out, lot by lot, so a unit's genealogy names the lots its components really came
+from (two when a draw empties one lot and opens the next).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from typing import Any, cast
 from simpy import Environment
 
 from factoryos.twin.part import Inbox, Part, Step
+
+EMPTY = 1e-9
+"""Units of stock below which a lot counts as used up (draws are in fractions when a BOM line has scrap)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +44,9 @@ class Supermarket:
         self.on_order = dict.fromkeys(policies, 0.0)
         self.lots_released = 0
         self._waiting: deque[tuple[dict[str, float], Callable[[tuple[str, ...]], None]]] = deque()
-        self.current_lot: dict[str, str] = {m: f"{m}-opening-stock" for m in policies}
+        self.lots: dict[str, deque[list[Any]]] = {  # per material: [lot, units left] oldest first
+            m: deque([[f"{m}-opening-stock", self.stock[m]]]) for m in policies
+        }
         self._areas = dict.fromkeys(policies, 0.0)
         self._last = env.now
         for material in policies:
@@ -59,7 +66,7 @@ class Supermarket:
         self._accrue()
         self.stock[lot.product] += lot.quantity
         self.on_order[lot.product] -= lot.quantity
-        self.current_lot[lot.product] = lot.serial
+        self.lots[lot.product].append([lot.serial, float(lot.quantity)])
         still: deque[tuple[dict[str, float], Callable[[tuple[str, ...]], None]]] = deque()
         for needs, then in self._waiting:
             if lot.product in needs and self._available(needs):
@@ -77,7 +84,21 @@ class Supermarket:
         for material, quantity in needs.items():
             self.stock[material] -= quantity
             self._replenish(material)
-        return tuple(self.current_lot[m] for m in needs)
+        return tuple(lot for material, quantity in needs.items() for lot in self._first_in(material, quantity))
+
+    def _first_in(self, material: str, quantity: float) -> list[str]:
+        """The lots `quantity` units of `material` come from, oldest first (their stock is already taken)."""
+        lots = self.lots[material]
+        used = []
+        while quantity > EMPTY and lots:
+            head = lots[0]
+            used.append(head[0])
+            taken = min(quantity, head[1])
+            head[1] -= taken
+            quantity -= taken
+            if head[1] <= EMPTY:
+                lots.popleft()
+        return used
 
     def _replenish(self, material: str) -> None:
         policy = self.policies[material]

@@ -286,7 +286,8 @@ class Equipment:
         if op.tests and (pub is not None or self.drift is not None):
             passed = self._inspect(part, op, passed) and passed
         if pub is not None:
-            pub.operation(env.now, self.path, pub.work_order(part, op.name), op.name, "completed", part.serial)
+            work_order = pub.work_order(part, op.name)
+            pub.operation(env.now, self.path, work_order, op.name, "completed", part.serial, quantity=part.quantity)
         if passed:
             self.good += part.quantity
             if pub is not None:
@@ -361,7 +362,8 @@ class Equipment:
         now = self.env.now
         pub = self.publisher
         assert pub is not None
-        pub.operation(now, self.path, pub.work_order(part, operation), operation, "started", part.serial, part.lots)
+        work_order = pub.work_order(part, operation)
+        pub.operation(now, self.path, work_order, operation, "started", part.serial, part.lots, part.quantity)
         sensor = self.sensor
         if sensor is not None and sensor.per_cycle:
             progress = self._fault_progress(srv, sensor)

@@ -4,12 +4,16 @@ Make-to-stock units go into stock and ship when an order for that product arrive
 are pegged to their customer order and wait in the yard only for the next outbound dispatch (every
 `dispatch_every` seconds from `dispatch_at`). The time-average stock is the finished-goods inventory the
 two ways of working are compared on.
+
+A unit covered by a hold (`held`, told its serial and what it consumed) is kept back in quarantine
+(`held_back`): it neither goes into stock nor counts towards its order, which therefore does not ship.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from simpy import Environment
@@ -45,6 +49,8 @@ class FinishedGoods:
         self.order_lead_sum = 0.0
         self._dues: list[float] = []  # of every order taken, shipped or not
         self._shipped: list[tuple[float, float]] = []  # (due, shipped at) of every order shipped
+        self.held: Callable[[str, tuple[str, ...]], bool] | None = None
+        self.held_back: list[str] = []
 
     def stock_up(self, product: str, quantity: int) -> None:
         """Opening stock."""
@@ -68,6 +74,9 @@ class FinishedGoods:
             self._backorders.setdefault(product, deque()).append((placed, due))
 
     def receive(self, part: Part) -> None:
+        if self.held is not None and self.held(part.serial, part.lots):
+            self.held_back.append(part.serial)
+            return
         pegged = self._pegged.get(part.order)
         if pegged is not None:
             pegged[2] -= 1

@@ -98,6 +98,7 @@ class Publisher:
         phase: str,
         serial: str,
         lots: tuple[str, ...] = (),
+        quantity: int = 1,
     ) -> None:
         payload = {
             "work_order": work_order,
@@ -105,7 +106,7 @@ class Publisher:
             "phase": phase,
             "serial": serial,
             "consumed_lots": list(lots),
-            "quantity": 1,
+            "quantity": quantity,
         }
         self._emit(t, equipment, EventKind.OPERATION, payload)
 

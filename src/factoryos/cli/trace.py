@@ -1,0 +1,202 @@
+"""`factoryos trace` and `factoryos hold`: genealogy, recall scope and containment from the stored floor events."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from factoryos.cli.common import DbOption, console, open_store, parse_time
+from factoryos.model.errors import FactoryosError
+
+hold_app = typer.Typer(help="Holds: contain suspect lots, serials or an equipment's output until dispositioned.")
+
+FromOption = Annotated[str | None, typer.Option("--from", help="Window start, ISO 8601 (UTC unless it says).")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Window end, ISO 8601 (UTC unless it says).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def trace(
+    serial: Annotated[
+        str | None, typer.Argument(help="A serial to trace back to its parts, machines and tests.")
+    ] = None,
+    lot: Annotated[
+        str | None, typer.Option(help="A supplier lot or component serial to trace forward to the units containing it.")
+    ] = None,
+    equipment: Annotated[
+        str | None, typer.Option(help="An equipment path whose output over --from/--to to trace forward.")
+    ] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Trace a serial back (its components, lots, operations, tests), or a lot or an equipment's window forward
+    to every unit containing it, with the recall scope: shipped, in stock, in process, and the orders."""
+    from factoryos.services.trace import trace_equipment, trace_lot, trace_serial
+
+    given = [name for name, value in (("SERIAL", serial), ("--lot", lot), ("--equipment", equipment)) if value]
+    if len(given) != 1:
+        raise FactoryosError("give one of SERIAL, --lot LOT or --equipment PATH --from T --to T")
+    if (from_ or to) and not equipment:
+        raise FactoryosError("--from and --to are the window of an --equipment trace")
+    engine = open_store(db, create=False)
+    if serial:
+        document = trace_serial(engine, serial)
+    elif lot:
+        document = trace_lot(engine, lot)
+    else:
+        if from_ is None or to is None:
+            raise FactoryosError("--equipment needs its window: --from T --to T")
+        assert equipment is not None
+        document = trace_equipment(engine, equipment, parse_time(from_, "--from"), parse_time(to, "--to"))
+    if as_json:
+        typer.echo(json.dumps(document))
+    elif serial:
+        _print_backward(document)
+    else:
+        _print_forward(document)
+
+
+def _print_backward(document: dict[str, Any]) -> None:
+    order = document["order"]
+    console.print(
+        f"[bold]{escape(document['serial'])}[/]: order {order['customer_order'] or '-'} ({order['state'] or '-'}), "
+        f"production order {order['production_order'] or '-'}",
+        highlight=False,
+    )
+    console.print(f"components ({len(document['components'])}):", highlight=False)
+    for item in document["components"]:
+        console.print(
+            f"  {item['kind']:6} {escape(item['id'])} in {escape(item['in'])} "
+            f"at {escape(item['equipment'])} {item['at']}",
+            highlight=False,
+        )
+    console.print(f"operations ({len(document['operations'])}):", highlight=False)
+    for op in document["operations"]:
+        readings = f", {len(op['measurements'])} readings" if op["measurements"] else ""
+        console.print(
+            f"  {escape(op['serial'])} {escape(op['operation'])} on {escape(op['equipment'])} "
+            f"{op['start']} - {op['end'] or 'running'}{readings}",
+            highlight=False,
+        )
+    console.print(f"tests ({len(document['tests'])}):", highlight=False)
+    for test in document["tests"]:
+        console.print(
+            f"  {escape(test['serial'])} {escape(test['test'])}: {test['result']} at {test['at']}", highlight=False
+        )
+    for hold in document["holds"]:
+        console.print(f"[bold red]held[/] by hold {hold['id']}: {escape(hold['reason'])}", highlight=False)
+
+
+def _print_forward(document: dict[str, Any]) -> None:
+    recall = document["recall"]
+    console.print(
+        f"{len(document['units'])} units: {len(recall['shipped'])} shipped, {len(recall['in stock'])} in stock, "
+        f"{len(recall['in process'])} in process; {len(document['lots'])} lots in stock contain it",
+        highlight=False,
+    )
+    for status in ("shipped", "in stock", "in process"):
+        if recall[status]:
+            console.print(f"  {status}: {escape(', '.join(recall[status]))}", highlight=False)
+    for order in recall["orders"]:
+        console.print(
+            f"  order {escape(order['order'])} ({order['state'] or '-'}): {len(order['serials'])} units",
+            highlight=False,
+        )
+
+
+@hold_app.command("place")
+def place(
+    lot: Annotated[str | None, typer.Option(help="Hold every unit containing this lot (or component serial).")] = None,
+    serials: Annotated[
+        str | None, typer.Option(help="Hold a serial range FIRST..LAST (or one serial), and units containing them.")
+    ] = None,
+    equipment: Annotated[str | None, typer.Option(help="Hold this equipment's output over --from/--to.")] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
+    reason: Annotated[str, typer.Option(help="Why: the suspect condition.")] = "",
+    by: Annotated[str, typer.Option(help="Who places the hold.")] = "",
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Place a hold: the units it covers do not ship until it is released with a disposition."""
+    from factoryos.services.holds import place_hold
+    from factoryos.services.trace import hold_document
+
+    given = [(scope, value) for scope, value in (("lot", lot), ("serials", serials), ("equipment", equipment)) if value]
+    if len(given) != 1:
+        raise FactoryosError("give one of --lot LOT, --serials FIRST..LAST or --equipment PATH --from T --to T")
+    scope, target = given[0]
+    first, _, last = target.partition("..")
+    hold = place_hold(
+        open_store(db),
+        scope,
+        first,
+        reason,
+        by,
+        datetime.now(UTC),
+        last=(last or first) if scope == "serials" else None,
+        start=parse_time(from_, "--from") if from_ else None,
+        end=parse_time(to, "--to") if to else None,
+    )
+    if as_json:
+        typer.echo(json.dumps(hold_document(hold)))
+    else:
+        console.print(f"hold {hold.id} placed on {hold.scope.value} {escape(_target(hold_document(hold)))}")
+
+
+@hold_app.command("list")
+def list_(
+    all_: Annotated[bool, typer.Option("--all", help="Released holds too.")] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The placed holds (with --all, the released ones too, with their dispositions)."""
+    from factoryos.services.holds import list_holds
+    from factoryos.services.trace import hold_document
+
+    documents = [hold_document(hold) for hold in list_holds(open_store(db, create=False), active_only=not all_)]
+    if as_json:
+        typer.echo(json.dumps(documents))
+        return
+    if not documents:
+        console.print("no holds" if all_ else "no holds placed")
+    for hold in documents:
+        state = f"released ({hold['disposition']}) by {hold['released_by']}" if hold["released_at"] else "placed"
+        console.print(
+            f"{hold['id']:>4} {hold['scope']:9} {escape(_target(hold))}: {state}; {escape(hold['reason'])} "
+            f"({escape(hold['placed_by'])}, {hold['placed_at']})",
+            highlight=False,
+        )
+
+
+@hold_app.command("release")
+def release(
+    hold_id: Annotated[int, typer.Argument(help="The hold's id (see `factoryos hold list`).")],
+    disposition: Annotated[str, typer.Option(help="use, rework or scrap.")],
+    by: Annotated[str, typer.Option(help="Who releases the hold.")] = "",
+    note: Annotated[str, typer.Option(help="Why this disposition.")] = "",
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Release a hold with a disposition: the units may ship again (use), go to rework, or be scrapped."""
+    from factoryos.services.holds import release_hold
+    from factoryos.services.trace import hold_document
+
+    hold = release_hold(open_store(db, create=False), hold_id, disposition, by, datetime.now(UTC), note)
+    if as_json:
+        typer.echo(json.dumps(hold_document(hold)))
+    else:
+        console.print(f"hold {hold.id} released: {hold.disposition}")
+
+
+def _target(hold: dict[str, Any]) -> str:
+    if hold["scope"] == "serials" and hold["last"] != hold["target"]:
+        return f"{hold['target']}..{hold['last']}"
+    if hold["scope"] == "equipment":
+        return f"{hold['target']} {hold['from']} - {hold['to']}"
+    return hold["target"]

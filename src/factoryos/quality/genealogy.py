@@ -1,0 +1,201 @@
+"""Serial genealogy: what each unit is made of, where it was worked on, and what it passed.
+
+The floor says it in `operation` events (the serial worked on, the equipment, the lots and serials it
+consumed) and `test` events. Here they become plain facts: a `Link` from a parent to each thing it consumed,
+an `OperationSpan` from an operation's start to its completion, and a `TestResult`. The genealogy is a
+graph, not a tree: a lot split into sub-lots is a link from each sub-lot to the lot, a merge a link from
+the merged lot to each of its sources, so both trace through like any assembly.
+
+A consumed thing is a serial when it was made here one at a time, and a lot otherwise (bought, or made in
+lots of more than one). A unit's status in a recall follows its order's lifecycle: shipped when its customer
+order is, in stock when its order is built (or, with no order known, once none of its operations is open),
+in process otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from factoryos.model.errors import FactoryosError
+from factoryos.model.events import Event, EventKind
+from factoryos.model.readings import to_us
+
+Status = Literal["shipped", "in stock", "in process"]
+STATUSES: tuple[Status, ...] = ("shipped", "in stock", "in process")
+
+
+class TraceError(FactoryosError):
+    """A trace asked of something the genealogy does not know, or over a window that is not one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """`parent` consumed `child` (a serial or a lot) in `operation` on `equipment` at `ts_us`."""
+
+    parent: str
+    child: str
+    ts_us: int
+    equipment: str
+    operation: str
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSpan:
+    """An operation of a serial on a piece of equipment, for a work order; `end_us` is None while it runs.
+    `quantity` is how many units the serial stands for (a lot's size)."""
+
+    serial: str
+    operation: str
+    work_order: str
+    equipment: str
+    start_us: int
+    end_us: int | None
+    quantity: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """An operation's completion, matched to its start by (serial, operation, equipment)."""
+
+    serial: str
+    operation: str
+    equipment: str
+    ts_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class TestResult:
+    """A test of a serial: pass or fail, with its measurements (name, value, unit, low, high)."""
+
+    __test__ = False  # not a pytest class
+    serial: str
+    test: str
+    result: str
+    equipment: str
+    ts_us: int
+    measurements: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass
+class Facts:
+    """What a batch of events says about genealogy: links, operations (opened, or closed within the batch),
+    completions of operations opened earlier, and tests."""
+
+    links: list[Link] = field(default_factory=list)
+    spans: list[OperationSpan] = field(default_factory=list)
+    completions: list[Completion] = field(default_factory=list)
+    tests: list[TestResult] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.links or self.spans or self.completions or self.tests)
+
+
+def genealogy_facts(events: Iterable[Event]) -> Facts:
+    """The genealogy facts of `events` (other kinds, and operations without a serial, say nothing of it).
+    A start and its completion in the same batch become one closed span."""
+    facts = Facts()
+    open_spans: dict[tuple[str, str, str], list[int]] = {}
+    for event in sorted(events, key=lambda e: e.ts):
+        payload = event.payload
+        if event.kind is EventKind.TEST:
+            facts.tests.append(_test(event))
+            continue
+        if event.kind is not EventKind.OPERATION or not payload.get("serial"):
+            continue
+        serial, operation, ts_us = payload["serial"], payload["operation"], to_us(event.ts)
+        key = (serial, operation, event.equipment)
+        if payload["phase"] == "started":
+            open_spans.setdefault(key, []).append(len(facts.spans))
+            facts.spans.append(
+                OperationSpan(
+                    serial,
+                    operation,
+                    payload["work_order"],
+                    event.equipment,
+                    ts_us,
+                    None,
+                    payload.get("quantity", 1),
+                )
+            )
+            facts.links.extend(
+                Link(serial, child, ts_us, event.equipment, operation)
+                for child in dict.fromkeys(payload.get("consumed_lots", ()))
+                if child != serial
+            )
+        elif open_spans.get(key):
+            index = open_spans[key].pop()
+            span = facts.spans[index]
+            facts.spans[index] = OperationSpan(
+                span.serial, span.operation, span.work_order, span.equipment, span.start_us, ts_us, span.quantity
+            )
+        else:
+            facts.completions.append(Completion(serial, operation, event.equipment, ts_us))
+    return facts
+
+
+def _test(event: Event) -> TestResult:
+    payload = event.payload
+    return TestResult(
+        payload["serial"],
+        payload["test"],
+        payload["result"],
+        event.equipment,
+        to_us(event.ts),
+        tuple(payload.get("measurements", ())),
+    )
+
+
+def window_us(start: datetime, end: datetime) -> tuple[int, int]:
+    """A time window [start, end) in microseconds, or a TraceError when it is empty or reversed."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise TraceError("a trace window needs times with a time zone (UTC)")
+    if end <= start:
+        raise TraceError(f"the window ends ({end.isoformat()}) at or before it starts ({start.isoformat()})")
+    return to_us(start), to_us(end)
+
+
+@dataclass(frozen=True)
+class OrderLink:
+    """The orders a unit was built for, with their states; None where not known."""
+
+    customer_order: str | None = None
+    customer_state: str | None = None
+    production_order: str | None = None
+    production_state: str | None = None
+
+
+def order_keys(work_order: str) -> tuple[str, ...]:
+    """Where a work order id may point: itself (a work, production or customer order), and the order before
+    a `#` (the twin names a unit's work `ORDER#unit` when it runs without a schedule)."""
+    head = work_order.split("#", 1)[0]
+    return (work_order,) if head == work_order or not head else (work_order, head)
+
+
+def unit_status(order: OrderLink, operations_open: bool) -> Status:
+    """Where a unit stands for a recall (see the module docstring)."""
+    if order.customer_state == "shipped":
+        return "shipped"
+    if order.customer_state == "built" or order.production_state == "completed":
+        return "in stock"
+    if order.customer_state is None and order.production_state is None and not operations_open:
+        return "in stock"
+    return "in process"
+
+
+def recall_scope(units: Mapping[str, OrderLink], open_units: set[str]) -> dict[str, Any]:
+    """The units to recall split by status, and per customer order (with its state) the units of it."""
+    split: dict[str, list[str]] = {status: [] for status in STATUSES}
+    orders: dict[str, dict[str, Any]] = {}
+    for serial in sorted(units):
+        link = units[serial]
+        status = unit_status(link, serial in open_units)
+        split[status].append(serial)
+        if link.customer_order is not None:
+            entry = orders.setdefault(
+                link.customer_order, {"order": link.customer_order, "state": link.customer_state, "serials": []}
+            )
+            entry["serials"].append(serial)
+    return {**split, "orders": [orders[k] for k in sorted(orders)]}

@@ -1,0 +1,149 @@
+"""Holds and containment: place a hold on a lot, a serial range or an equipment's output over a window, list
+them, release them with a disposition; and what they stop: an order with a held unit does not ship, and the
+twin's finished goods keep held units back.
+
+The use cases behind `factoryos hold` (and the order desk, and the demo's quality stage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from factoryos.quality.genealogy import TraceError, window_us
+from factoryos.quality.holds import Disposition, Hold, HoldError, HoldScope, blocks_unit, check_range
+from factoryos.services.trace import trace_equipment, trace_lot
+from factoryos.store import genealogy
+from factoryos.store import holds as hold_store
+from factoryos.store.db import transaction
+
+MAX_TEXT = 2000
+
+
+def place_hold(
+    engine: Engine,
+    scope: HoldScope | str,
+    target: str,
+    reason: str,
+    placed_by: str,
+    now: datetime,
+    *,
+    last: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Hold:
+    """Place a hold: on a lot (`target`), on the serials `target`..`last`, or on the equipment at `target`
+    over [start, end). Who and why are required: they are the containment's record."""
+    scope = _scope(scope)
+    target = target.strip()
+    if not target:
+        raise HoldError(f"a {scope.value} hold needs what it holds: a lot, a first serial or an equipment path")
+    if not reason.strip():
+        raise HoldError("a hold needs a reason (--reason)")
+    if not placed_by.strip():
+        raise HoldError("a hold needs who places it (--by)")
+    if scope is HoldScope.SERIALS:
+        last = (last or target).strip()
+        check_range(target, last)
+    elif last is not None:
+        raise HoldError(f"--last is for a serial range, not a {scope.value} hold")
+    if scope is HoldScope.EQUIPMENT:
+        if start is None or end is None:
+            raise HoldError("an equipment hold needs its window: --from and --to")
+        try:
+            window_us(start, end)
+        except TraceError as error:
+            raise HoldError(str(error)) from None
+    elif start is not None or end is not None:
+        raise HoldError(f"--from and --to are for an equipment hold, not a {scope.value} hold")
+    hold = Hold(0, scope, target, reason.strip()[:MAX_TEXT], placed_by.strip(), now, last, start, end)
+    with transaction(engine) as session:
+        return hold_store.add_hold(session, hold)
+
+
+def list_holds(engine: Engine, active_only: bool = False) -> list[Hold]:
+    """Every hold (or the placed ones only), oldest first."""
+    with Session(engine) as session:
+        return hold_store.holds(session, active_only)
+
+
+def release_hold(
+    engine: Engine, hold_id: int, disposition: Disposition | str, released_by: str, now: datetime, note: str = ""
+) -> Hold:
+    """Release a placed hold with a disposition (use, rework or scrap), noting who, when and why."""
+    try:
+        disposition = Disposition(disposition)
+    except ValueError:
+        allowed = ", ".join(d.value for d in Disposition)
+        raise HoldError(f"disposition {disposition!r}: expected one of {allowed}") from None
+    if not released_by.strip():
+        raise HoldError("releasing a hold needs who releases it (--by)")
+    with transaction(engine) as session:
+        record = hold_store.locked_hold(session, hold_id)
+        if record is None:
+            raise HoldError(f"no hold {hold_id}")
+        if record.released_at is not None:
+            raise HoldError(f"hold {hold_id} was already released ({record.disposition}) by {record.released_by}")
+        record.released_at = now
+        record.released_by = released_by.strip()[:100]
+        record.disposition = disposition.value
+        record.release_note = note.strip()[:MAX_TEXT]
+        session.flush()
+        return hold_store.as_hold(record)
+
+
+def held_scope(engine: Engine, hold: Hold) -> dict[str, Any]:
+    """The units a hold covers, as a forward trace with its recall scope (a serial range: the units in it)."""
+    if hold.scope is HoldScope.LOT:
+        return trace_lot(engine, hold.target)
+    if hold.scope is HoldScope.EQUIPMENT:
+        assert hold.start is not None
+        assert hold.end is not None
+        return trace_equipment(engine, hold.target, hold.start, hold.end)
+    raise HoldError("a serial range's units are the serials in it; trace each with `factoryos trace SERIAL`")
+
+
+def held_serials(connection: Connection, serials: set[str]) -> dict[str, list[Hold]]:
+    """Of `serials`, those a placed hold covers, with the holds covering each."""
+    with Session(bind=connection) as session:
+        placed = hold_store.holds(session, active_only=True)
+    if not placed:
+        return {}
+    held: dict[str, list[Hold]] = {}
+    for serial in sorted(serials):
+        items, visits = genealogy.makeup(connection, serial)
+        covering = [hold for hold in placed if hold.covers(items, visits)]
+        if covering:
+            held[serial] = covering
+    return held
+
+
+def check_shippable(session: Session, order_id: str) -> None:
+    """Refuse (HoldError) to ship a customer order while a hold covers any unit built for it."""
+    connection = session.connection()
+    held = held_serials(connection, genealogy.serials_of_order(connection, order_id))
+    if held:
+        first = sorted(held)[:5]
+        holds = sorted({hold.id for covering in held.values() for hold in covering})
+        more = f" and {len(held) - len(first)} more" if len(held) > len(first) else ""
+        raise HoldError(
+            f"order {order_id} cannot ship: {', '.join(first)}{more} held (hold {', '.join(map(str, holds))}); "
+            "release the hold with a disposition first"
+        )
+
+
+def twin_holds(engine: Engine) -> Callable[[str, tuple[str, ...]], bool]:
+    """The placed holds as the twin's finished goods obey them (lots and serial ranges)."""
+    return blocks_unit(list_holds(engine, active_only=True))
+
+
+def _scope(scope: HoldScope | str) -> HoldScope:
+    try:
+        return HoldScope(scope)
+    except ValueError:
+        allowed = ", ".join(s.value for s in HoldScope)
+        raise HoldError(f"hold on {scope!r}: expected one of {allowed}") from None

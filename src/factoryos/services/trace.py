@@ -1,0 +1,180 @@
+"""Trace: a serial back to its parts, machines and tests; a lot, a component or an equipment's window forward
+to every unit containing it, with the recall scope (shipped, in stock, in process, and the customer orders).
+
+The use cases behind `factoryos trace` (and the API, and the demo's quality stage). Each answer is plain
+JSON-ready data; times are ISO 8601 in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.orm import Session
+
+from factoryos.model.readings import from_us
+from factoryos.quality.genealogy import OperationSpan, TestResult, TraceError, recall_scope, window_us
+from factoryos.quality.holds import Hold
+from factoryos.store import genealogy
+from factoryos.store import holds as hold_store
+from factoryos.store.telemetry import MeasurementRecord
+
+MEASUREMENTS_PER_OPERATION = 50
+"""Sensor readings shown per operation at most: a trace is for reading, the time series is in the store."""
+
+
+def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
+    """Backward trace: every component serial and lot in `serial` (at any depth, with what it went into,
+    where and when), every operation of them with its equipment, time, work order and the sensor readings
+    taken during it, every test result, the orders it was built for, and the holds covering it."""
+    with engine.connect() as connection:
+        _must_know(connection, serial, "serial")
+        links = genealogy.components(connection, serial)
+        items = {serial} | {link.child for link in links}
+        lots = genealogy.lots_among(connection, items - {serial})
+        spans = genealogy.operations(connection, items)
+        order = genealogy.order_links(connection, [serial])[serial]
+        covering = _covering(connection, items, spans)
+        return {
+            "serial": serial,
+            "order": {
+                "customer_order": order.customer_order,
+                "state": order.customer_state,
+                "production_order": order.production_order,
+                "production_state": order.production_state,
+            },
+            "components": [
+                {
+                    "id": link.child,
+                    "kind": "lot" if link.child in lots else "serial",
+                    "in": link.parent,
+                    "operation": link.operation,
+                    "equipment": link.equipment,
+                    "at": _iso(link.ts_us),
+                }
+                for link in links
+            ],
+            "operations": [_operation(connection, span) for span in spans],
+            "tests": [_test(test) for test in genealogy.tests(connection, items)],
+            "holds": [hold_document(hold) for hold in covering],
+        }
+
+
+def trace_lot(engine: Engine, lot: str) -> dict[str, Any]:
+    """Forward trace of a supplier lot or a component serial: every unit containing it, and the recall scope."""
+    with engine.connect() as connection:
+        _must_know(connection, lot, "lot or serial")
+        found = genealogy.containing(connection, lot)
+        return {"lot": lot, **_forward(connection, found, exclude={lot})}
+
+
+def trace_equipment(engine: Engine, equipment: str, start: datetime, end: datetime) -> dict[str, Any]:
+    """Forward trace of an equipment's output over [start, end): every unit worked on there then (or on
+    equipment under that path), every unit containing one, and the recall scope."""
+    start_us, end_us = window_us(start, end)
+    if not equipment.strip("/"):
+        raise TraceError("--equipment: give an equipment path, e.g. site/area/line/station")
+    with engine.connect() as connection:
+        found = genealogy.passed(connection, equipment.rstrip("/"), start_us, end_us)
+        return {
+            "equipment": equipment,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            **_forward(connection, found, exclude=set()),
+        }
+
+
+def _forward(connection: Connection, found: dict[str, bool], exclude: set[str]) -> dict[str, Any]:
+    """Units (serials nothing else contains), lots left in stock that contain it, what lies between, and the
+    recall scope of the units."""
+    tops = {item for item, top in found.items() if top and item not in exclude}
+    lots = genealogy.lots_among(connection, tops)
+    units = tops - lots
+    links = genealogy.order_links(connection, units)
+    scope = recall_scope(links, genealogy.open_serials(connection, units))
+    return {
+        "units": sorted(units),
+        "lots": sorted(lots),
+        "via": sorted(set(found) - tops - exclude),
+        "recall": scope,
+    }
+
+
+def _must_know(connection: Connection, item: str, what: str) -> None:
+    if not item or not genealogy.known(connection, item):
+        raise TraceError(f"unknown {what} {item!r}: no operation, test or consumption of it is stored")
+
+
+def _covering(connection: Connection, items: set[str], spans: list[OperationSpan]) -> list[Hold]:
+    with Session(bind=connection) as session:
+        placed = hold_store.holds(session, active_only=True)
+    visits = [(span.equipment, span.start_us, span.end_us) for span in spans]
+    return [hold for hold in placed if hold.covers(items, visits)]
+
+
+def _operation(connection: Connection, span: OperationSpan) -> dict[str, Any]:
+    return {
+        "serial": span.serial,
+        "operation": span.operation,
+        "work_order": span.work_order,
+        "equipment": span.equipment,
+        "start": _iso(span.start_us),
+        "end": _iso(span.end_us),
+        "quantity": span.quantity,
+        "measurements": _readings(connection, span),
+    }
+
+
+def _readings(connection: Connection, span: OperationSpan) -> list[dict[str, Any]]:
+    """The sensor readings of the operation's equipment during it (the first MEASUREMENTS_PER_OPERATION)."""
+    table = MeasurementRecord
+    end_us = span.end_us if span.end_us is not None else span.start_us
+    query = (
+        select(table.ts_us, table.name, table.value, table.unit)
+        .where(table.equipment == span.equipment, table.ts_us >= span.start_us, table.ts_us <= end_us)
+        .order_by(table.ts_us)
+        .limit(MEASUREMENTS_PER_OPERATION)
+    )
+    return [
+        {"at": _iso(ts_us), "name": name, "value": value, "unit": unit}
+        for ts_us, name, value, unit in connection.execute(query)
+    ]
+
+
+def _test(test: TestResult) -> dict[str, Any]:
+    return {
+        "serial": test.serial,
+        "test": test.test,
+        "result": test.result,
+        "equipment": test.equipment,
+        "at": _iso(test.ts_us),
+        "measurements": list(test.measurements),
+    }
+
+
+def hold_document(hold: Hold) -> dict[str, Any]:
+    """A hold as plain JSON-ready data."""
+    return {
+        "id": hold.id,
+        "scope": hold.scope.value,
+        "target": hold.target,
+        "last": hold.last,
+        "from": _when(hold.start),
+        "to": _when(hold.end),
+        "reason": hold.reason,
+        "placed_by": hold.placed_by,
+        "placed_at": _when(hold.placed_at),
+        "released_at": _when(hold.released_at),
+        "released_by": hold.released_by,
+        "disposition": hold.disposition.value if hold.disposition else None,
+        "release_note": hold.release_note,
+    }
+
+
+def _iso(ts_us: int | None) -> str | None:
+    return None if ts_us is None else from_us(ts_us).isoformat()
+
+
+def _when(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

@@ -1,0 +1,389 @@
+"""The genealogy store: links (parent -> consumed serial or lot), operations and tests of each serial, kept
+as the floor's `operation` and `test` events are stored, and the traversals over them.
+
+Sized for millions of units of fifty components: a link row is two short keys, a time and where; its
+primary key (parent, child) serves the backward trace (serial -> tree) and the index (child, parent) the
+forward one (lot -> every unit containing it). Operations are indexed by serial and by (equipment, start)
+for an equipment's output over a window. Both traversals are recursive CTEs with UNION, which keeps each
+node once: a diamond (a lot reached through two sub-assemblies) is visited once and a cycle ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Connection,
+    Index,
+    Integer,
+    String,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, mapped_column
+
+from factoryos.model.readings import EQUIPMENT_LENGTH
+from factoryos.quality.genealogy import Completion, Facts, Link, OperationSpan, OrderLink, TestResult, order_keys
+from factoryos.store.db import Base
+from factoryos.store.tables import CustomerOrderRecord, ProductionOrderRecord, WorkOrderRecord
+
+ID_LENGTH = 200
+CHUNK = 500
+"""Keys per IN (...) list: well inside SQLite's and PostgreSQL's parameter limits."""
+
+
+class GenealogyLink(Base):
+    """`parent` consumed `child` (a serial or a lot), first seen in `operation` on `equipment` at `ts_us`."""
+
+    __tablename__ = "genealogy_links"
+    __table_args__ = (Index("ix_genealogy_links_child", "child", "parent"),)
+    parent: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    child: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    ts_us: Mapped[int] = mapped_column(BigInteger)
+    equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH))
+    operation: Mapped[str] = mapped_column(String(ID_LENGTH))
+
+
+class GenealogyOperation(Base):
+    """An operation of a serial on a piece of equipment for a work order, from start to completion (None
+    while it runs); `quantity` is how many units the serial stands for (more than one for a lot)."""
+
+    __tablename__ = "genealogy_operations"
+    __table_args__ = (
+        Index("ix_genealogy_operations_serial", "serial", "start_us"),
+        Index("ix_genealogy_operations_equipment", "equipment", "start_us"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    serial: Mapped[str] = mapped_column(String(ID_LENGTH))
+    operation: Mapped[str] = mapped_column(String(ID_LENGTH))
+    work_order: Mapped[str] = mapped_column(String(ID_LENGTH))
+    equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH))
+    start_us: Mapped[int] = mapped_column(BigInteger)
+    end_us: Mapped[int | None] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class GenealogyTest(Base):
+    """A test of a serial, with its result and measurements."""
+
+    __tablename__ = "genealogy_tests"
+    __table_args__ = (Index("ix_genealogy_tests_serial", "serial", "ts_us"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    serial: Mapped[str] = mapped_column(String(ID_LENGTH))
+    test: Mapped[str] = mapped_column(String(ID_LENGTH))
+    result: Mapped[str] = mapped_column(String(8))
+    equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH))
+    ts_us: Mapped[int] = mapped_column(BigInteger)
+    measurements: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+def record(connection: Connection, facts: Facts) -> None:
+    """Store the genealogy facts of newly stored events (in the caller's transaction). A link already known
+    is kept as first seen; a completion closes the latest open run of its operation, or stands alone."""
+    if facts.links:
+        insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
+        connection.execute(
+            insert(GenealogyLink).on_conflict_do_nothing(index_elements=["parent", "child"]),
+            [_link_row(link) for link in facts.links],
+        )
+    spans = facts.spans + _close(connection, facts.completions)
+    if spans:
+        connection.execute(GenealogyOperation.__table__.insert(), [_span_row(span) for span in spans])
+    if facts.tests:
+        connection.execute(GenealogyTest.__table__.insert(), [_test_row(test) for test in facts.tests])
+
+
+def _link_row(link: Link) -> dict[str, Any]:
+    return {
+        "parent": link.parent,
+        "child": link.child,
+        "ts_us": link.ts_us,
+        "equipment": link.equipment,
+        "operation": link.operation,
+    }
+
+
+def _span_row(span: OperationSpan) -> dict[str, Any]:
+    return {
+        "serial": span.serial,
+        "operation": span.operation,
+        "work_order": span.work_order,
+        "equipment": span.equipment,
+        "start_us": span.start_us,
+        "end_us": span.end_us,
+        "quantity": span.quantity,
+    }
+
+
+def _test_row(test: TestResult) -> dict[str, Any]:
+    return {
+        "serial": test.serial,
+        "test": test.test,
+        "result": test.result,
+        "equipment": test.equipment,
+        "ts_us": test.ts_us,
+        "measurements": list(test.measurements),
+    }
+
+
+def _close(connection: Connection, completions: list[Completion]) -> list[OperationSpan]:
+    """Close the stored open operations the completions end; returns spans for completions with no start."""
+    if not completions:
+        return []
+    table = GenealogyOperation
+    open_runs: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
+    for serials in _chunks(sorted({c.serial for c in completions})):
+        query = select(table.id, table.serial, table.operation, table.equipment, table.start_us).where(
+            table.serial.in_(serials), table.end_us.is_(None)
+        )
+        for row_id, serial, operation, equipment, start_us in connection.execute(query):
+            open_runs.setdefault((serial, operation, equipment), []).append((start_us, row_id))
+    closed: list[dict[str, int]] = []
+    alone: list[OperationSpan] = []
+    for completion in sorted(completions, key=lambda c: c.ts_us):
+        runs = sorted(open_runs.get((completion.serial, completion.operation, completion.equipment), []))
+        started = [run for run in runs if run[0] <= completion.ts_us]
+        if started:
+            open_runs[(completion.serial, completion.operation, completion.equipment)].remove(started[-1])
+            closed.append({"row": started[-1][1], "end": completion.ts_us})
+        else:
+            alone.append(
+                OperationSpan(
+                    completion.serial,
+                    completion.operation,
+                    "",
+                    completion.equipment,
+                    completion.ts_us,
+                    completion.ts_us,
+                )
+            )
+    if closed:
+        statement = update(table).where(table.id == bindparam("row")).values(end_us=bindparam("end"))
+        connection.execute(statement.execution_options(synchronize_session=False), closed)
+    return alone
+
+
+def _chunks(keys: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(keys), CHUNK):
+        yield keys[start : start + CHUNK]
+
+
+# Traversals.
+
+_BACKWARD = text(
+    """WITH RECURSIVE tree(parent, child) AS (
+        SELECT parent, child FROM genealogy_links WHERE parent = :serial
+        UNION
+        SELECT l.parent, l.child FROM genealogy_links l JOIN tree t ON l.parent = t.child
+    )
+    SELECT l.parent, l.child, l.ts_us, l.equipment, l.operation
+    FROM tree JOIN genealogy_links l ON l.parent = tree.parent AND l.child = tree.child
+    ORDER BY l.ts_us, l.parent, l.child"""
+)
+
+_FORWARD = """WITH RECURSIVE up(id) AS (
+        {seed}
+        UNION
+        SELECT l.parent FROM genealogy_links l JOIN up ON l.child = up.id
+    )
+    SELECT up.id, NOT EXISTS (SELECT 1 FROM genealogy_links p WHERE p.child = up.id) AS top FROM up"""
+
+_FROM_ITEM = text(_FORWARD.format(seed="SELECT CAST(:item AS VARCHAR(200))"))
+_FROM_EQUIPMENT = text(
+    _FORWARD.format(
+        seed="""SELECT serial FROM genealogy_operations
+        WHERE (equipment = :equipment OR equipment LIKE :under ESCAPE '\\')
+          AND start_us < :end_us AND (end_us IS NULL OR end_us >= :start_us)"""
+    )
+)
+
+
+def components(connection: Connection, serial: str) -> list[Link]:
+    """Every link below `serial`, at any depth, in the order they were made."""
+    return [Link(*row) for row in connection.execute(_BACKWARD, {"serial": serial})]
+
+
+def containing(connection: Connection, item: str) -> dict[str, bool]:
+    """`item` and everything containing it at any depth, each with whether nothing contains it in turn."""
+    return {row[0]: bool(row[1]) for row in connection.execute(_FROM_ITEM, {"item": item})}
+
+
+def passed(connection: Connection, equipment: str, start_us: int, end_us: int) -> dict[str, bool]:
+    """What was worked on `equipment` (or equipment under it) during [start_us, end_us) and everything
+    containing it, each with whether nothing contains it in turn."""
+    under = equipment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+    parameters = {"equipment": equipment, "under": under, "start_us": start_us, "end_us": end_us}
+    return {row[0]: bool(row[1]) for row in connection.execute(_FROM_EQUIPMENT, parameters)}
+
+
+def known(connection: Connection, item: str) -> bool:
+    """Whether the genealogy has heard of `item`: as a serial worked on or tested, or as a thing consumed."""
+    for column in (
+        GenealogyOperation.serial,
+        GenealogyLink.parent,
+        GenealogyLink.child,
+        GenealogyTest.serial,
+    ):
+        if connection.execute(select(column).where(column == item).limit(1)).first() is not None:
+            return True
+    return False
+
+
+def operations(connection: Connection, serials: Iterable[str]) -> list[OperationSpan]:
+    """The operations of `serials`, by serial and start."""
+    table = GenealogyOperation
+    found: list[OperationSpan] = []
+    for chunk in _chunks(sorted(set(serials))):
+        query = select(
+            table.serial,
+            table.operation,
+            table.work_order,
+            table.equipment,
+            table.start_us,
+            table.end_us,
+            table.quantity,
+        ).where(table.serial.in_(chunk))
+        found.extend(OperationSpan(*row) for row in connection.execute(query))
+    return sorted(found, key=lambda span: (span.serial, span.start_us))
+
+
+def tests(connection: Connection, serials: Iterable[str]) -> list[TestResult]:
+    """The tests of `serials`, by serial and time."""
+    table = GenealogyTest
+    found: list[TestResult] = []
+    for chunk in _chunks(sorted(set(serials))):
+        query = select(table.serial, table.test, table.result, table.equipment, table.ts_us, table.measurements).where(
+            table.serial.in_(chunk)
+        )
+        found.extend(
+            TestResult(serial, name, result, equipment, ts_us, tuple(values or ()))
+            for serial, name, result, equipment, ts_us, values in connection.execute(query)
+        )
+    return sorted(found, key=lambda test: (test.serial, test.ts_us))
+
+
+def open_serials(connection: Connection, serials: Iterable[str]) -> set[str]:
+    """Those of `serials` with an operation started and not completed."""
+    table = GenealogyOperation
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(serials))):
+        query = select(table.serial).where(table.serial.in_(chunk), table.end_us.is_(None)).distinct()
+        found.update(connection.execute(query).scalars())
+    return found
+
+
+def order_links(connection: Connection, serials: Iterable[str]) -> dict[str, OrderLink]:
+    """The orders each serial was built for, found from the work orders on its operations: a stored work
+    order's production order and that one's customer order (or a production or customer order named directly)."""
+    table = GenealogyOperation
+    work: dict[str, set[str]] = {}
+    for chunk in _chunks(sorted(set(serials))):
+        query = select(table.serial, table.work_order).where(table.serial.in_(chunk), table.work_order != "")
+        for serial, work_order in connection.execute(query.distinct()):
+            work.setdefault(serial, set()).update(order_keys(work_order))
+    keys = sorted(set().union(*work.values())) if work else []
+    to_production = _lookup(connection, WorkOrderRecord.id, WorkOrderRecord.production_order, keys)
+    production = _rows(
+        connection,
+        ProductionOrderRecord,
+        sorted(set(keys) | set(to_production.values())),
+        ProductionOrderRecord.customer_order,
+        ProductionOrderRecord.state,
+    )
+    customer_keys = sorted(set(keys) | {row[0] for row in production.values() if row[0]})
+    customer = _lookup(connection, CustomerOrderRecord.id, CustomerOrderRecord.state, customer_keys)
+    links = {}
+    for serial in set(serials):
+        links[serial] = _link(work.get(serial, set()), to_production, production, customer)
+    return links
+
+
+def _link(
+    keys: set[str],
+    to_production: dict[str, str],
+    production: dict[str, tuple[str | None, str]],
+    customer: dict[str, str],
+) -> OrderLink:
+    for key in sorted(keys):
+        po = to_production.get(key, key)
+        if po in production:
+            co, state = production[po]
+            return OrderLink(co, customer.get(co) if co else None, po, state)
+    for key in sorted(keys):
+        if key in customer:
+            return OrderLink(key, customer[key])
+    return OrderLink()
+
+
+def _lookup(connection: Connection, key: Any, value: Any, keys: Sequence[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for chunk in _chunks(keys):
+        found.update((k, v) for k, v in connection.execute(select(key, value).where(key.in_(chunk))))
+    return found
+
+
+def _rows(connection: Connection, record: Any, keys: Sequence[str], *columns: Any) -> dict[str, tuple]:
+    found: dict[str, tuple] = {}
+    for chunk in _chunks(keys):
+        for row in connection.execute(select(record.id, *columns).where(record.id.in_(chunk))):
+            found[row[0]] = tuple(row[1:])
+    return found
+
+
+def lots_among(connection: Connection, items: Iterable[str]) -> set[str]:
+    """Those of `items` that are lots: never worked on here as one unit (bought, or made in lots of more)."""
+    table = GenealogyOperation
+    singles: set[str] = set()
+    wanted = sorted(set(items))
+    for chunk in _chunks(wanted):
+        query = (
+            select(table.serial)
+            .where(table.serial.in_(chunk))
+            .group_by(table.serial)
+            .having(func.max(table.quantity) == 1)
+        )
+        singles.update(connection.execute(query).scalars())
+    return set(wanted) - singles
+
+
+def serials_of_order(connection: Connection, order_id: str) -> set[str]:
+    """The units built for a customer order: the serials worked on under its production orders' work orders,
+    under its production orders or itself named directly, or as `ORDER#unit`, less those built into another."""
+    productions = list(
+        connection.execute(
+            select(ProductionOrderRecord.id).where(ProductionOrderRecord.customer_order == order_id)
+        ).scalars()
+    )
+    work_orders = list(
+        connection.execute(
+            select(WorkOrderRecord.id).where(WorkOrderRecord.production_order.in_(productions))
+        ).scalars()
+    )
+    table = GenealogyOperation
+    found: set[str] = set()
+    names = [order_id, *productions, *work_orders]
+    for chunk in _chunks(names):
+        found.update(connection.execute(select(table.serial).where(table.work_order.in_(chunk)).distinct()).scalars())
+    for name in (order_id, *productions):
+        pattern = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "#%"
+        query = select(table.serial).where(table.work_order.like(pattern, escape="\\")).distinct()
+        found.update(connection.execute(query).scalars())
+    contained: set[str] = set()
+    for chunk in _chunks(sorted(found)):
+        query = select(GenealogyLink.child).where(GenealogyLink.child.in_(chunk), GenealogyLink.parent.in_(found))
+        contained.update(connection.execute(query).scalars())
+    return found - contained
+
+
+def makeup(connection: Connection, serial: str) -> tuple[set[str], list[tuple[str, int, int | None]]]:
+    """A unit's serial and everything in it, and every operation of those on equipment (path, start, end)."""
+    items = {serial} | {link.child for link in components(connection, serial)}
+    return items, [(span.equipment, span.start_us, span.end_us) for span in operations(connection, items)]

@@ -1,0 +1,180 @@
+"""Holds on the hand-built history (tests/quality/history.py), on SQLite and PostgreSQL: a hold on a lot, a
+serial range or an equipment's window covers the units made from it; the order lifecycle refuses to ship an
+order with a held unit until the hold is released with a disposition; the twin's finished goods keep held
+units back; bad requests are one-line errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from simpy import Environment
+
+from factoryos.model.orders import CustomerOrderState
+from factoryos.model.validate import load_plant
+from factoryos.quality.holds import Disposition, HoldError, HoldScope, blocks_unit, check_range, in_range
+from factoryos.services.holds import held_scope, held_serials, list_holds, place_hold, release_hold
+from factoryos.services.order_desk import Conflict, move_order
+from factoryos.services.tenants import Caller
+from factoryos.services.trace import trace_serial
+from factoryos.store.plants import store_plant
+from factoryos.store.timeseries import TelemetryStore
+from factoryos.twin.finished_goods import FinishedGoods
+from factoryos.twin.part import Part
+
+from .history import SITE, WELD_1, WELD_2, at, history, store_orders
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
+NOW = datetime(2027, 1, 5, 8, 0, tzinfo=UTC)
+PLANNER = Caller("test", SITE, "owner", "planner", True)
+
+
+@pytest.fixture
+def traced(engine):
+    store_plant(engine, load_plant(MINI), "mini.yaml")
+    store_orders(engine)
+    TelemetryStore(engine).append(history())
+    return engine
+
+
+def held(engine, serials):
+    with engine.connect() as connection:
+        return sorted(held_serials(connection, set(serials)))
+
+
+CARS = ["CAR-1", "CAR-2", "CAR-3", "CAR-4", "CAR-5"]
+
+
+def test_a_lot_hold_covers_every_unit_containing_the_lot_at_any_depth(traced):
+    place_hold(traced, "lot", "STEEL-1", "porosity in the coil", "qe.smith", NOW)
+    assert held(traced, CARS) == ["CAR-1", "CAR-2"]
+
+
+def test_a_serial_range_hold_covers_the_range_and_the_units_built_from_it(traced):
+    place_hold(traced, "serials", "BODY-2", "weld spatter", "qe.smith", NOW, last="BODY-3")
+    assert held(traced, CARS) == ["CAR-2", "CAR-3"]
+
+
+def test_an_equipment_hold_covers_what_was_worked_there_in_the_window(traced):
+    place_hold(traced, "equipment", WELD_1, "tip wear", "qe.smith", NOW, start=at(8), end=at(10))
+    assert held(traced, CARS) == ["CAR-3"]
+    place_hold(traced, "equipment", WELD_2, "gun cable", "qe.smith", NOW, start=at(0), end=at(24))
+    assert held(traced, CARS) == ["CAR-2", "CAR-3"]
+
+
+def test_a_held_unit_says_so_in_its_trace_and_the_hold_has_a_recall_scope(traced):
+    hold = place_hold(traced, "lot", "PAINT-1", "colour off", "qe.smith", NOW)
+    assert [h["id"] for h in trace_serial(traced, "CAR-2")["holds"]] == [hold.id]
+    assert trace_serial(traced, "CAR-3")["holds"] == []
+    assert held_scope(traced, hold)["recall"]["shipped"] == ["CAR-1"]
+
+
+def test_an_order_with_a_held_unit_does_not_ship_until_the_hold_is_released(traced):
+    hold = place_hold(traced, "lot", "STEEL-1B", "supplier notice 4711", "qe.smith", NOW)
+    with pytest.raises(Conflict, match="CO-2 cannot ship: CAR-2 held"):
+        move_order(traced, PLANNER, "CO-2", CustomerOrderState.SHIPPED, "truck 7", NOW)
+    released = release_hold(traced, hold.id, "use", "mrb.jones", NOW, "supplier's retest passed")
+    assert released.disposition is Disposition.USE
+    order = move_order(traced, PLANNER, "CO-2", CustomerOrderState.SHIPPED, "truck 7", NOW)
+    assert order.state is CustomerOrderState.SHIPPED
+
+
+def test_a_hold_on_another_orders_units_does_not_stop_this_one(traced):
+    place_hold(traced, "serials", "CAR-1", "customer complaint", "qe.smith", NOW)
+    order = move_order(traced, PLANNER, "CO-2", CustomerOrderState.SHIPPED, "truck 7", NOW)
+    assert order.state is CustomerOrderState.SHIPPED
+
+
+def test_a_released_hold_is_kept_with_who_when_and_why(traced):
+    hold = place_hold(traced, "lot", "PAINT-2", "viscosity", "qe.smith", NOW)
+    release_hold(traced, hold.id, Disposition.SCRAP, "mrb.jones", NOW, "out of shelf life")
+    assert list_holds(traced, active_only=True) == []
+    (kept,) = list_holds(traced)
+    assert (kept.placed_by, kept.reason, kept.released_by, kept.disposition, kept.release_note) == (
+        "qe.smith",
+        "viscosity",
+        "mrb.jones",
+        Disposition.SCRAP,
+        "out of shelf life",
+    )
+    assert kept.released_at == NOW
+    with pytest.raises(HoldError, match="already released"):
+        release_hold(traced, hold.id, "use", "mrb.jones", NOW)
+
+
+@pytest.mark.parametrize(
+    ("scope", "target", "options", "message"),
+    [
+        ("batch", "X", {}, "expected one of lot, serials, equipment"),
+        ("lot", "  ", {}, "needs what it holds"),
+        ("lot", "STEEL-1", {"reason": ""}, "needs a reason"),
+        ("lot", "STEEL-1", {"by": " "}, "who places it"),
+        ("serials", "CAR-9", {"last": "CAR-2"}, "first serial comes after the last"),
+        ("serials", "CAR-1", {"last": "BODY-2"}, "same prefix"),
+        ("equipment", WELD_1, {}, "needs its window"),
+        ("equipment", WELD_1, {"start": at(9), "end": at(8)}, "at or before it starts"),
+        ("lot", "STEEL-1", {"start": at(8), "end": at(9)}, "for an equipment hold"),
+    ],
+)
+def test_bad_holds_are_refused_with_a_reason(engine, scope, target, options, message):
+    options = dict(options)
+    reason, by = options.pop("reason", "why"), options.pop("by", "who")
+    with pytest.raises(HoldError, match=message):
+        place_hold(engine, scope, target, reason, by, NOW, **options)
+    assert list_holds(engine) == []
+
+
+def test_releasing_needs_a_known_hold_and_a_disposition(engine):
+    hold = place_hold(engine, "lot", "L-1", "why", "who", NOW)
+    with pytest.raises(HoldError, match="expected one of use, rework, scrap"):
+        release_hold(engine, hold.id, "ship-anyway", "who", NOW)
+    with pytest.raises(HoldError, match="no hold 999"):
+        release_hold(engine, 999, "use", "who", NOW)
+
+
+def test_serial_ranges_compare_numbers_within_one_prefix():
+    assert in_range("SN-0100", "SN-0099", "SN-0250")
+    assert in_range("SN-100", "SN-0099", "SN-0250")  # the number, not the text
+    assert not in_range("SN-0251", "SN-0099", "SN-0250")
+    assert not in_range("XN-0100", "SN-0099", "SN-0250")
+    assert not in_range("SN-", "SN-0099", "SN-0250")
+    check_range("A7", "A7")
+    with pytest.raises(HoldError):
+        check_range("A", "B")
+
+
+def test_the_twins_finished_goods_keep_held_units_back_and_their_order_does_not_ship():
+    env = Environment()
+    goods = FinishedGoods(env, dispatch_every=10.0, dispatch_at=0.0)
+    placed = [hold_of("lot", "LOT-bad")]
+    goods.held = blocks_unit(placed)
+    goods.peg("CO-A", 0.0, 100.0, quantity=1)
+    goods.peg("CO-B", 0.0, 100.0, quantity=1)
+    goods.receive(Part("U-1", (), 0.0, product="cart", order="CO-A", lots=("LOT-good",)))
+    goods.receive(Part("U-2", (), 0.0, product="cart", order="CO-B", lots=("LOT-bad",)))
+    env.run(until=50)
+    assert goods.delivered == 1
+    assert goods.held_back == ["U-2"]
+    assert goods.stock.get("cart", 0) == 0
+
+
+def test_a_released_or_equipment_hold_does_not_stop_the_twin():
+    released = hold_of("lot", "LOT-bad", released=True)
+    equipment = hold_of("equipment", "line/station", start=at(0), end=at(1))
+    assert not blocks_unit([released, equipment])("U-2", ("LOT-bad",))
+
+
+def hold_of(scope, target, released=False, **window):
+    from factoryos.quality.holds import Hold
+
+    return Hold(
+        1,
+        HoldScope(scope),
+        target,
+        "why",
+        "who",
+        NOW,
+        released_at=NOW if released else None,
+        **window,
+    )

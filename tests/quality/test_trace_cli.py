@@ -1,0 +1,98 @@
+"""`factoryos trace` and `factoryos hold` on the hand-built history: the JSON answers, the printed ones, and
+one-line errors for an unknown serial, a bad window and a hold without a reason."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from factoryos.cli import main
+from factoryos.model.validate import load_plant
+from factoryos.store.db import make_engine
+from factoryos.store.plants import store_plant
+from factoryos.store.timeseries import TelemetryStore
+
+from .history import WELD_1, history, store_orders
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
+
+
+def run(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["factoryos", *args])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    out = capsys.readouterr()
+    return stopped.value.code, out.out, out.err
+
+
+@pytest.fixture
+def db(sqlite_url):
+    engine = make_engine(sqlite_url)
+    store_plant(engine, load_plant(MINI), "mini.yaml")
+    store_orders(engine)
+    TelemetryStore(engine).append(history())
+    engine.dispose()
+    return sqlite_url
+
+
+def test_trace_a_serial_back_as_json_and_as_text(db, monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "trace", "CAR-2", "--json", "--db", db)
+    assert code == 0
+    document = json.loads(out)
+    assert {c["id"] for c in document["components"]} >= {"BODY-2", "STEEL-1B", "STEEL-1"}
+    code, out, _ = run(monkeypatch, capsys, "trace", "CAR-2", "--db", db)
+    assert code == 0
+    assert "STEEL-1B" in out
+    assert "electrical-safety: fail" in out
+
+
+def test_trace_a_lot_and_an_equipment_window_forward(db, monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "trace", "--lot", "STEEL-1", "--json", "--db", db)
+    assert code == 0
+    assert json.loads(out)["units"] == ["CAR-1", "CAR-2"]
+    window = ("--from", "2027-01-04T05:00", "--to", "2027-01-04T10:00")
+    code, out, _ = run(monkeypatch, capsys, "trace", "--equipment", WELD_1, *window, "--db", db)
+    assert code == 0
+    assert "2 units: 1 shipped, 1 in stock, 0 in process" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("trace", "CAR-99"), "unknown serial 'CAR-99'"),
+        (("trace", "--lot", "X-1"), "unknown lot or serial 'X-1'"),
+        (("trace", "--equipment", WELD_1, "--from", "2027-01-05", "--to", "2027-01-04"), "at or before it starts"),
+        (("trace", "--equipment", WELD_1, "--from", "noon", "--to", "2027-01-04"), "--from 'noon': expected a time"),
+        (("trace", "--equipment", WELD_1), "needs its window"),
+        (("trace", "CAR-1", "--lot", "STEEL-1"), "give one of SERIAL"),
+        (("hold", "place", "--lot", "STEEL-1", "--by", "qe"), "needs a reason"),
+        (("hold", "release", "7", "--disposition", "use", "--by", "qe"), "no hold 7"),
+    ],
+)
+def test_bad_requests_are_one_line_errors(db, monkeypatch, capsys, args, message):
+    code, out, err = run(monkeypatch, capsys, *args, "--db", db)
+    assert code == 1
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_place_list_and_release_a_hold(db, monkeypatch, capsys):
+    place = ("hold", "place", "--serials", "CAR-1..CAR-3", "--reason", "torque audit", "--by", "qe.smith")
+    code, out, _ = run(monkeypatch, capsys, *place, "--json", "--db", db)
+    assert code == 0
+    hold = json.loads(out)
+    assert (hold["scope"], hold["target"], hold["last"]) == ("serials", "CAR-1", "CAR-3")
+    code, out, _ = run(monkeypatch, capsys, "hold", "list", "--db", db)
+    assert "CAR-1..CAR-3: placed; torque audit" in out
+    release = ("hold", "release", str(hold["id"]), "--disposition", "rework", "--by", "mrb", "--note", "re-torque")
+    code, out, _ = run(monkeypatch, capsys, *release, "--db", db)
+    assert code == 0
+    code, out, _ = run(monkeypatch, capsys, "hold", "list", "--json", "--db", db)
+    assert json.loads(out) == []
+    code, out, _ = run(monkeypatch, capsys, "hold", "list", "--all", "--json", "--db", db)
+    (kept,) = json.loads(out)
+    assert (kept["disposition"], kept["released_by"], kept["release_note"]) == ("rework", "mrb", "re-torque")
