@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from factoryos.c2m.demand import generate_orders
+from factoryos.model.orders import CustomerOrderState
 from factoryos.model.validate import load_plant
 from factoryos.planning.mrp import plan
 from factoryos.planning.plant_problem import plant_problem
@@ -48,3 +49,14 @@ def test_mrp_makes_every_mps_unit_of_a_finished_product_by_its_day(small):
             day = START + timedelta(days=k)
             by_day = sum(o.quantity for o in mrp.planned_orders if o.material == material and o.due <= day)
             assert by_day >= sum(r.quantity for r in rows if r.material == material and r.due <= day) - 1e-9
+
+
+def test_orders_already_in_production_or_shipped_are_not_planned_again(small):
+    orders = generate_orders(small, START - timedelta(days=60), 60, seed=2)
+    due = [o for o in orders if START <= o.due_date < START + timedelta(days=14)]
+    due[0].state, due[1].state = CustomerOrderState.SHIPPED, CustomerOrderState.IN_PRODUCTION
+    run = plan_mps(History(small, orders, START, 39, "generated"), 14, "orders")
+    planned = {r.customer_order for r in run.schedule.rows}
+    assert due[0].id not in planned
+    assert due[1].id not in planned
+    assert due[2].id in planned or due[2].id in run.schedule.unplanned

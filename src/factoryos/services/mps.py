@@ -1,9 +1,10 @@
 """The master production schedule of a plant's demand: the order book, the forecast, or both.
 
-`orders` plans the firm orders due in the horizon alone (what the order book needs); `forecast` the gross
-forecast alone; `both` the orders and the net forecast they leave (`c2m.forecast.consume`), so no unit is
-planned twice. Forecast units per day are whole units, rounded so that each product's running total
-follows the forecast's. The forecast's attach rates level the options of the forecast units.
+`orders` plans the open orders due in the horizon alone (what the order book still needs: received, promised
+or released, not yet in production); `forecast` the gross forecast alone; `both` the orders and the net
+forecast they leave (`c2m.forecast.consume`), so no unit is planned twice. Forecast units per day are whole
+units, rounded so that each product's running total follows the forecast's. The forecast's attach rates
+level the options of the forecast units.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from factoryos.model.errors import FactoryosError
-from factoryos.model.orders import CustomerOrder
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.planning.mps import Demand, MasterSchedule, master_schedule
 from factoryos.planning.plant_problem import DemandRow
 from factoryos.services.forecast import ForecastRun, History, firm_orders, forecast_history
 
 DemandSource = Literal["orders", "forecast", "both"]
+TO_BUILD = frozenset({CustomerOrderState.RECEIVED, CustomerOrderState.PROMISED, CustomerOrderState.RELEASED})
+"""Orders the MPS plans; one in production, built or shipped still consumes the forecast of its week."""
 SOURCES: tuple[DemandSource, ...] = ("orders", "forecast", "both")
 
 
@@ -44,7 +47,7 @@ def plan_mps(
     """The MPS over the horizon from `history`'s start; `previous` (units per product and day of the last
     MPS) is kept inside the plant's time fences."""
     source = _source(demand)
-    firm = firm_orders(history, horizon_days)
+    firm = [o for o in firm_orders(history, horizon_days) if o.state in TO_BUILD]
     run = forecast_history(history, horizon_days) if source != "orders" else None
     demands = [order_demand(o) for o in firm] if source != "forecast" else []
     rates = None
