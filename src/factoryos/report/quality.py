@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
 from factoryos.quality.figures import ParetoBar, QualityFigures
+from factoryos.quality.holds import Hold
 from factoryos.quality.rules import Alarm
 from factoryos.quality.spc import ControlChart
 from factoryos.report.html import Section, share_axis, style
@@ -153,4 +156,53 @@ def spc_section(catches: Sequence[Catch], alarms: int, charted: int, rules: str)
             section.figures.append(figure)
     if not caught and not catches:
         section.text += " The plant file declares no drifting station."
+    return section
+
+
+SHOWN_ORDERS = 25
+
+
+def containment_section(contained: Sequence[tuple[Hold, dict[str, Any]]], timezone: str) -> Section:
+    """The holds placed on what SPC caught, and the recall scope of the units held: by status, and per
+    customer order."""
+    zone = ZoneInfo(timezone)
+    section = Section(
+        "Containment",
+        text=(
+            "Each caught station's output is held from the start of the alarm's pattern to the end of the run: no "
+            "unit worked on there then ships until the hold is released with a disposition. The recall scope is "
+            "every finished unit containing one of them, from the genealogy of the run's operations."
+        ),
+        note="Holds from `factoryos hold`'s service; the scope is `factoryos trace --equipment` over the window.",
+    )
+    for hold, scope in contained:
+        recall = scope["recall"]
+        where = short(hold.target)
+        section.facts[f"{where}: units to recall"] = f"{len(scope['units']):,}"
+        section.facts[f"{where}: customer orders"] = f"{len(recall['orders']):,}"
+        window = f"{hold.start.astimezone(zone):%Y-%m-%d %H:%M} .. {hold.end.astimezone(zone):%Y-%m-%d %H:%M}"  # type: ignore[union-attr]
+        section.tables.append(
+            (
+                ["hold", "equipment", "window", "reason", "shipped", "in stock", "in process"],
+                [
+                    [
+                        f"#{hold.id}",
+                        where,
+                        window,
+                        hold.reason,
+                        len(recall["shipped"]),
+                        len(recall["in stock"]),
+                        len(recall["in process"]),
+                    ]
+                ],
+            )
+        )
+        orders = recall["orders"][:SHOWN_ORDERS]
+        if orders:
+            section.tables.append(
+                (
+                    ["customer order", "state", "units to recall"],
+                    [[o["order"], o["state"], ", ".join(o["serials"])] for o in orders],
+                )
+            )
     return section

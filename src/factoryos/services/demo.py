@@ -348,6 +348,50 @@ def quality_stage(ctx: DemoContext) -> None:
         )
 
 
+def containment_stage(ctx: DemoContext) -> None:
+    """Contain what the live SPC charts caught: store the run's operations and tests (the genealogy follows
+    them), hold each caught station's output from the start of the alarm's pattern to the end of the run, and
+    show the recall scope of the units held."""
+    from factoryos.model.events import EventKind
+    from factoryos.report.quality import containment_section
+    from factoryos.services.holds import held_scope, place_hold
+    from factoryos.store.events import SqlEventStore
+
+    caught = [f for f in ctx.results.get("drift findings", []) if f.alarm is not None]
+    if not caught:
+        return
+    SqlEventStore(ctx.engine).append(
+        event for kind in (EventKind.OPERATION, EventKind.TEST) for event in ctx.bus.store.read(kind)
+    )
+    run_end = ctx.results["run"][1]
+    contained = []
+    for finding in caught:
+        alarm = finding.alarm
+        assert alarm is not None
+        signal = alarm.signal
+        hold = place_hold(
+            ctx.engine,
+            "equipment",
+            finding.equipment,
+            f"SPC {', '.join(alarm.rules)} on {alarm.characteristic}: drifting since {signal.since:%Y-%m-%d %H:%M}",
+            "spc-watch",
+            signal.at,
+            start=signal.since,
+            end=run_end,
+        )
+        scope = held_scope(ctx.engine, hold)
+        contained.append((hold, scope))
+        recall = scope["recall"]
+        ctx.console.print(
+            f"hold     #{hold.id} on {finding.equipment.split('/', 1)[-1]} from {signal.since:%Y-%m-%d %H:%M}: "
+            f"{len(scope['units']):,} units to recall ({len(recall['shipped']):,} shipped, "
+            f"{len(recall['in stock']):,} in stock, {len(recall['in process']):,} in process) "
+            f"of {len(recall['orders']):,} customer orders",
+            highlight=False,
+        )
+    ctx.report.add(containment_section(contained, ctx.loaded_plant().site.timezone))
+
+
 STAGES: list[Callable[[DemoContext], None]] = [
     load_plant_stage,
     orders_stage,
@@ -358,6 +402,7 @@ STAGES: list[Callable[[DemoContext], None]] = [
     twin_stage,
     oee_stage,
     quality_stage,
+    containment_stage,
 ]
 
 

@@ -1,0 +1,55 @@
+"""The demo's quality stages on the EV plant with its weld cell drifting early and fast: the live charts catch
+it after the drift began, the alarm is on the stream, the station's output is held from the alarm's pattern
+on, and the recall scope of the held units is in the report."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+
+from factoryos.examples import example_plant
+from factoryos.model.events import EventKind
+from factoryos.report import Report
+from factoryos.services.demo import DemoContext, run_demo
+from factoryos.services.holds import list_holds
+from factoryos.store.db import make_engine, migrate
+
+DRIFT = "drift: {after_hours: 200, sigmas_per_hour: -0.05}"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    text = example_plant("ev-plant").read_text(encoding="utf-8")
+    assert DRIFT in text
+    plant_file = folder / "ev-plant.yaml"
+    plant_file.write_text(text.replace(DRIFT, "drift: {after_hours: 96, sigmas_per_hour: -0.2}"), encoding="utf-8")
+    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
+    migrate(engine)
+    ctx = DemoContext(engine, plant_file, 6, 3, Console(quiet=True), Report(title="test"))
+    run_demo(ctx, folder)
+    yield ctx
+    engine.dispose()
+
+
+def test_the_drifting_weld_cell_is_caught_held_and_its_recall_scoped(demo) -> None:
+    (finding,) = demo.results["drift findings"]
+    assert finding.equipment.endswith("/respot-1")
+    alarm = finding.alarm
+    assert alarm is not None
+    assert alarm.signal.since >= finding.began
+    on_stream = [
+        e for e in demo.bus.store.read(EventKind.ALARM, finding.equipment) if e.payload["code"].startswith("spc-")
+    ]
+    assert any(e.ts == alarm.signal.at for e in on_stream)
+    (hold,) = list_holds(demo.engine)
+    assert hold.target == finding.equipment
+    assert hold.start == alarm.signal.since
+    assert "spc" in hold.placed_by
+    titles = [s.title for s in demo.report.sections]
+    assert {"Quality", "Statistical process control", "Containment"} <= set(titles)
+    containment = next(s for s in demo.report.sections if s.title == "Containment")
+    units = int(next(v for k, v in containment.facts.items() if k.endswith("units to recall")).replace(",", ""))
+    assert units > 0
+    header, rows = containment.tables[0]
+    assert sum(rows[0][header.index(status)] for status in ("shipped", "in stock", "in process")) == units
