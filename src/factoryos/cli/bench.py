@@ -9,10 +9,13 @@ from factoryos.cli import (
     bench_mrp,
     bench_plant,
     bench_scheduling,
+    bench_trace,
     bench_twin,
 )
 
-app = typer.Typer(help="Benchmarks: scheduling, the twin engine, ingestion, the forecast, MRP.", no_args_is_help=True)
+app = typer.Typer(
+    help="Benchmarks: scheduling, the twin engine, ingestion, the forecast, MRP, trace.", no_args_is_help=True
+)
 app.command("twin")(bench_twin.twin)
 app.command("scheduling")(bench_scheduling.scheduling)
 app.command("ingest")(bench_ingest.ingest)
@@ -20,3 +23,4 @@ app.command("plant")(bench_plant.plant)
 app.command("configure")(bench_configure.configure)
 app.command("forecast")(bench_forecast.forecast)
 app.command("mrp")(bench_mrp.mrp)
+app.command("trace")(bench_trace.trace)

@@ -148,6 +148,12 @@ def _test(event: Event) -> TestResult:
     )
 
 
+def lots(items: Iterable[str], largest: Mapping[str, int]) -> set[str]:
+    """Those of `items` that are lots: never worked on here one at a time (`largest` is the largest quantity
+    each item was worked on in; an item bought in is absent)."""
+    return {item for item in items if largest.get(item, 0) != 1}
+
+
 def window_us(start: datetime, end: datetime) -> tuple[int, int]:
     """A time window [start, end) in microseconds, or a TraceError when it is empty or reversed."""
     if start.tzinfo is None or end.tzinfo is None:

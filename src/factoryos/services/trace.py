@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from factoryos.model.readings import from_us
-from factoryos.quality.genealogy import OperationSpan, TestResult, TraceError, recall_scope, window_us
+from factoryos.quality.genealogy import OperationSpan, TestResult, TraceError, lots, recall_scope, window_us
 from factoryos.quality.holds import Hold
 from factoryos.store import genealogy
 from factoryos.store import holds as hold_store
@@ -28,12 +28,16 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
     """Backward trace: every component serial and lot in `serial` (at any depth, with what it went into,
     where and when), every operation of them with its equipment, time, work order and the sensor readings
     taken during it, every test result, the orders it was built for, and the holds covering it."""
-    with engine.connect() as connection:
+    with genealogy.reading(engine) as connection:
         _must_know(connection, serial, "serial")
         links = genealogy.components(connection, serial)
         items = {serial} | {link.child for link in links}
-        lots = genealogy.lots_among(connection, items - {serial})
         spans = genealogy.operations(connection, items)
+        largest: dict[str, int] = {}
+        for span in spans:
+            largest[span.serial] = max(largest.get(span.serial, 0), span.quantity)
+        kinds = lots(items - {serial}, largest)
+        readings = _readings(connection, spans)
         order = genealogy.order_links(connection, [serial])[serial]
         covering = _covering(connection, items, spans)
         return {
@@ -47,7 +51,7 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
             "components": [
                 {
                     "id": link.child,
-                    "kind": "lot" if link.child in lots else "serial",
+                    "kind": "lot" if link.child in kinds else "serial",
                     "in": link.parent,
                     "operation": link.operation,
                     "equipment": link.equipment,
@@ -55,7 +59,7 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
                 }
                 for link in links
             ],
-            "operations": [_operation(connection, span) for span in spans],
+            "operations": [_operation(span, readings.get(k, [])) for k, span in enumerate(spans)],
             "tests": [_test(test) for test in genealogy.tests(connection, items)],
             "holds": [hold_document(hold) for hold in covering],
         }
@@ -63,7 +67,7 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
 
 def trace_lot(engine: Engine, lot: str) -> dict[str, Any]:
     """Forward trace of a supplier lot or a component serial: every unit containing it, and the recall scope."""
-    with engine.connect() as connection:
+    with genealogy.reading(engine) as connection:
         _must_know(connection, lot, "lot or serial")
         found = genealogy.containing(connection, lot)
         return {"lot": lot, **_forward(connection, found, exclude={lot})}
@@ -75,7 +79,7 @@ def trace_equipment(engine: Engine, equipment: str, start: datetime, end: dateti
     start_us, end_us = window_us(start, end)
     if not equipment.strip("/"):
         raise TraceError("--equipment: give an equipment path, e.g. site/area/line/station")
-    with engine.connect() as connection:
+    with genealogy.reading(engine) as connection:
         found = genealogy.passed(connection, equipment.rstrip("/"), start_us, end_us)
         return {
             "equipment": equipment,
@@ -89,13 +93,13 @@ def _forward(connection: Connection, found: dict[str, bool], exclude: set[str]) 
     """Units (serials nothing else contains), lots left in stock that contain it, what lies between, and the
     recall scope of the units."""
     tops = {item for item, top in found.items() if top and item not in exclude}
-    lots = genealogy.lots_among(connection, tops)
-    units = tops - lots
+    stock = lots(tops, genealogy.largest_quantities(connection, tops))
+    units = tops - stock
     links = genealogy.order_links(connection, units)
     scope = recall_scope(links, genealogy.open_serials(connection, units))
     return {
         "units": sorted(units),
-        "lots": sorted(lots),
+        "lots": sorted(stock),
         "via": sorted(set(found) - tops - exclude),
         "recall": scope,
     }
@@ -113,7 +117,7 @@ def _covering(connection: Connection, items: set[str], spans: list[OperationSpan
     return [hold for hold in placed if hold.covers(items, visits)]
 
 
-def _operation(connection: Connection, span: OperationSpan) -> dict[str, Any]:
+def _operation(span: OperationSpan, readings: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "serial": span.serial,
         "operation": span.operation,
@@ -122,24 +126,35 @@ def _operation(connection: Connection, span: OperationSpan) -> dict[str, Any]:
         "start": _iso(span.start_us),
         "end": _iso(span.end_us),
         "quantity": span.quantity,
-        "measurements": _readings(connection, span),
+        "measurements": readings,
     }
 
 
-def _readings(connection: Connection, span: OperationSpan) -> list[dict[str, Any]]:
-    """The sensor readings of the operation's equipment during it (the first MEASUREMENTS_PER_OPERATION)."""
+def _readings(connection: Connection, spans: list[OperationSpan]) -> dict[int, list[dict[str, Any]]]:
+    """The sensor readings of each operation's equipment during it (by the span's index; the first
+    MEASUREMENTS_PER_OPERATION of each), in one query."""
     table = MeasurementRecord
-    end_us = span.end_us if span.end_us is not None else span.start_us
-    query = (
-        select(table.ts_us, table.name, table.value, table.unit)
-        .where(table.equipment == span.equipment, table.ts_us >= span.start_us, table.ts_us <= end_us)
-        .order_by(table.ts_us)
-        .limit(MEASUREMENTS_PER_OPERATION)
-    )
-    return [
-        {"at": _iso(ts_us), "name": name, "value": value, "unit": unit}
-        for ts_us, name, value, unit in connection.execute(query)
-    ]
+    parts = []
+    for k, span in enumerate(spans):
+        during = (
+            select(table.ts_us, table.name, table.value, table.unit)
+            .where(
+                table.equipment == span.equipment,
+                table.ts_us >= span.start_us,
+                table.ts_us <= (span.end_us or span.start_us),
+            )
+            .order_by(table.ts_us)
+            .limit(MEASUREMENTS_PER_OPERATION)
+            .subquery()
+        )
+        parts.append(select(literal(k).label("k"), *during.c))
+    found: dict[int, list[dict[str, Any]]] = {}
+    if parts:
+        for k, ts_us, name, value, unit in connection.execute(union_all(*parts)):
+            found.setdefault(k, []).append({"at": _iso(ts_us), "name": name, "value": value, "unit": unit})
+    for readings in found.values():
+        readings.sort(key=lambda reading: reading["at"])
+    return found
 
 
 def _test(test: TestResult) -> dict[str, Any]:

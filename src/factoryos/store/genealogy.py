@@ -11,12 +11,14 @@ node once: a diamond (a lot reached through two sub-assemblies) is visited once 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Connection,
+    Engine,
     Index,
     Integer,
     String,
@@ -178,15 +180,25 @@ def _chunks(keys: Sequence[str]) -> Iterator[Sequence[str]]:
 
 # Traversals.
 
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for traces. On PostgreSQL without JIT compilation: a recursive CTE's row estimate is far
+    above what a trace visits, and compiling it would cost more than running it."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL jit = off")
+        yield connection
+
+
 _BACKWARD = text(
-    """WITH RECURSIVE tree(parent, child) AS (
-        SELECT parent, child FROM genealogy_links WHERE parent = :serial
+    """WITH RECURSIVE tree(parent, child, ts_us, equipment, operation) AS (
+        SELECT parent, child, ts_us, equipment, operation FROM genealogy_links WHERE parent = :serial
         UNION
-        SELECT l.parent, l.child FROM genealogy_links l JOIN tree t ON l.parent = t.child
+        SELECT l.parent, l.child, l.ts_us, l.equipment, l.operation
+        FROM genealogy_links l JOIN tree t ON l.parent = t.child
     )
-    SELECT l.parent, l.child, l.ts_us, l.equipment, l.operation
-    FROM tree JOIN genealogy_links l ON l.parent = tree.parent AND l.child = tree.child
-    ORDER BY l.ts_us, l.parent, l.child"""
+    SELECT parent, child, ts_us, equipment, operation FROM tree ORDER BY ts_us, parent, child"""
 )
 
 _FORWARD = """WITH RECURSIVE up(id) AS (
@@ -338,20 +350,14 @@ def _rows(connection: Connection, record: Any, keys: Sequence[str], *columns: An
     return found
 
 
-def lots_among(connection: Connection, items: Iterable[str]) -> set[str]:
-    """Those of `items` that are lots: never worked on here as one unit (bought, or made in lots of more)."""
+def largest_quantities(connection: Connection, items: Iterable[str]) -> dict[str, int]:
+    """The largest quantity each of `items` was worked on in (items never worked on here are absent)."""
     table = GenealogyOperation
-    singles: set[str] = set()
-    wanted = sorted(set(items))
-    for chunk in _chunks(wanted):
-        query = (
-            select(table.serial)
-            .where(table.serial.in_(chunk))
-            .group_by(table.serial)
-            .having(func.max(table.quantity) == 1)
-        )
-        singles.update(connection.execute(query).scalars())
-    return set(wanted) - singles
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(items))):
+        query = select(table.serial, func.max(table.quantity)).where(table.serial.in_(chunk)).group_by(table.serial)
+        found.update((serial, largest) for serial, largest in connection.execute(query))
+    return found
 
 
 def serials_of_order(connection: Connection, order_id: str) -> set[str]:
