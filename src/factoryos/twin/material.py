@@ -40,7 +40,8 @@ def receipts(
     orders: Iterable[PurchaseOrder], suppliers: dict[str, Supplier], offset: Callable[[datetime], float], seed: int
 ) -> list[Receipt]:
     """When each purchase order arrives: its due time (as run seconds, `offset`) plus a lateness drawn from its
-    supplier's `delivery` (one random stream per supplier, in due order, so a run is reproducible)."""
+    supplier's `delivery` (one random stream per supplier, in due order, so a run is reproducible). One due
+    before the run starts is on hand at its start: its lateness is history."""
     streams: dict[str, random.Random] = {}
     arrived = []
     for order in sorted(orders, key=lambda o: (o.due, o.id)):
@@ -50,10 +51,10 @@ def receipts(
         rng = streams.setdefault(order.supplier, random.Random(f"{seed}:delivery:{order.supplier}"))
         delivery = supplier.delivery
         late = 0.0
-        if delivery.late_share > 0 and rng.random() < delivery.late_share:
+        due = offset(order.due)
+        if due >= 0 and delivery.late_share > 0 and rng.random() < delivery.late_share:
             shortest, likeliest, longest = delivery.late_days
             late = rng.triangular(shortest, longest, likeliest) * DAY
-        due = offset(order.due)
         arrived.append(Receipt(due + late, order.id, order.material, order.quantity, late))
     return arrived
 
