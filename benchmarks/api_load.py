@@ -1,57 +1,67 @@
-"""Order API under load: valid random configurations POSTed to `factoryos serve` on PostgreSQL.
+"""Order API under load: valid random configurations POSTed to the API on PostgreSQL, measured with wrk.
 
-    python benchmarks/api_load.py [--plant FILE] [--workers 2] [--concurrency 32] [--orders 6000]
-                                  [--seconds 30] [--retries 0.05] [--out benchmarks/results/api_load.json]
+    python benchmarks/api_load.py [--plant FILE] [--workers 2] [--connections 16] [--seconds 20]
+                                  [--replay-every 20] [--out benchmarks/results/api_load.json]
 
 A fresh PostgreSQL database (on $FACTORYOS_TEST_POSTGRES_URL's server) gets the plant and one key per
-tenant; uvicorn serves the API with N workers on loopback; a load generator in another process keeps
-`--concurrency` requests in flight until `--orders` are sent or `--seconds` pass. Each order has a valid
-configuration drawn uniformly (the configurator's sampler) and its own Idempotency-Key; a share
-`--retries` of them is sent a second time with the same key, as a client would after a timeout. At the end
-the orders in the database are counted: they must equal the distinct orders answered 201 (none lost, none
-doubled). Prints one JSON object: orders/s, latency percentiles, statuses, the count check, and the load
-average before and after (the figures are only as quiet as the machine). Not a test.
+tenant; `factoryos serve` runs the API with N uvicorn workers on loopback; wrk (Debian's `wrk`, with
+benchmarks/api_load.lua) keeps `--connections` requests in flight for a warm-up of 3 s, then for `--seconds`.
+Each order has a valid configuration drawn uniformly by the configurator's sampler and its own
+Idempotency-Key; every `--replay-every`-th request repeats the previous one's key, as a retrying client
+would. At the end the orders in the database are compared with the answers: every order answered 201 is
+stored (none lost), every stored order has exactly one Idempotency-Key (none doubled), and the stored orders
+no answer named are at most the requests in flight when wrk stopped (it drops their answers).
+
+Besides orders/s and latency, which depend on what else the machine runs, it reports the CPU the server
+spends per order (the uvicorn workers' and the database's backends' user + system time over the measured
+run, from /proc, divided by the requests answered) and the orders/s that CPU would allow on the machine's
+cores if nothing else ran. Prints one JSON object and writes it to --out. Not a test.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import multiprocessing
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from factoryos.c2m.configurator import sample
 from factoryos.examples import example_plant
+from factoryos.model.plant import Plant
 from factoryos.model.validate import load_plant
 from factoryos.services.tenants import create_key
 from factoryos.store.db import make_engine, migrate
 from factoryos.store.plants import store_plant
 
 ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "api_load.lua"
 POSTGRES_URL = os.environ.get("FACTORYOS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+WARM_UP_SECONDS = 3
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plant", type=Path, default=example_plant("ev-plant"))
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--orders", type=int, default=6000)
-    parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--retries", type=float, default=0.05, help="Share of orders sent twice with the same key.")
+    parser.add_argument("--connections", type=int, default=16, help="Requests wrk keeps in flight.")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--replay-every", type=int, default=20, help="Every Nth request repeats the previous key.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "api_load.json")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
 
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     name = f"factoryos_api_load_{uuid.uuid4().hex[:8]}"
@@ -75,27 +85,63 @@ def run(args: argparse.Namespace, url: str) -> dict:
     migrate(engine)
     store_plant(engine, plant, str(args.plant))
     keys = {tenant: create_key(engine, tenant)[1] for tenant in plant.tenants}
-    bodies = _orders(plant, keys, args.orders)
     port = _free_port()
-    server = _serve(url, port, args.workers)
-    load_before = os.getloadavg()
-    try:
-        _wait_for(port)
-        results = _generate_in_another_process(port, bodies, args)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    with engine.connect() as connection:
-        stored = connection.execute(text("SELECT count(*) FROM customer_orders")).scalar_one()
+    with tempfile.TemporaryDirectory() as folder:
+        orders = Path(folder) / "orders.tsv"
+        orders.write_text("".join(f"{key}\t{json.dumps(body)}\n" for key, body in _orders(plant, keys, 5000)))
+        server = _serve(url, port, args.workers)
+        try:
+            _wait_for(port)
+            warm_up = _wrk(port, orders, args.connections, WARM_UP_SECONDS, args.replay_every, "warm-up")
+            workers, backends = _server_processes(server.pid), _backends(engine)
+            cpu_before, load_before = _cpu_seconds(workers + backends), os.getloadavg()
+            measured = _wrk(port, orders, args.connections, args.seconds, args.replay_every, "measured")
+            cpu_after, load_after = _cpu_seconds(workers + backends), os.getloadavg()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    answered = warm_up["ids"] | measured["ids"]
+    stored, keys_stored = _stored(engine)
     engine.dispose()
-    return _summary(args, plant.site.id, results, stored, load_before)
+    server_ms = {
+        "uvicorn workers": _per_request(cpu_before, cpu_after, workers, measured["requests"]),
+        "database": _per_request(cpu_before, cpu_after, backends, measured["requests"]),
+    }
+    per_order = sum(server_ms.values())
+    cores = os.cpu_count() or 1
+    return {
+        "plant": plant.site.id,
+        "database": "postgresql",
+        "workers": args.workers,
+        "connections": args.connections,
+        "seconds": measured["seconds"],
+        "orders_per_second": round(measured["created"] / measured["seconds"], 1),
+        "requests_per_second": round(measured["requests"] / measured["seconds"], 1),
+        "latency_ms": measured["latency_ms"],
+        "statuses": measured["statuses"],
+        "errors": measured["errors"],
+        "replays": measured["replayed"],
+        "server_cpu_ms_per_request": {k: round(v, 3) for k, v in server_ms.items()},
+        f"orders_per_second_the_cpu_allows_on_{cores}_cores": round(1000 * cores / per_order) if per_order else None,
+        "orders_answered_201_warm_up_and_measured": len(answered),
+        "orders_in_database": len(stored),
+        "answered_but_not_stored": len(answered - stored),
+        "stored_without_an_answer_seen": len(stored - answered),
+        "none_lost_or_doubled": answered <= stored
+        and keys_stored == len(stored)
+        and len(stored - answered) <= 2 * args.connections,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in load_after],
+        "cpus": cores,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
-def _orders(plant, keys: dict[str, str], count: int) -> list[dict]:
+def _orders(plant: Plant, keys: dict[str, str], count: int) -> list[tuple[str, dict]]:
     """`count` orders over the plant's products, each with a uniformly drawn valid configuration."""
     rng = random.Random(7)
     products = [pid for pid, p in plant.products.items() if any(c.tenant == p.tenant for c in plant.customers.values())]
-    configurations = {pid: sample(plant.products[pid], max(1, count // len(products)) + 1, seed=7) for pid in products}
+    configurations = {pid: sample(plant.products[pid], count // len(products) + 1, seed=7) for pid in products}
     requested = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
     orders = []
     for n in range(count):
@@ -109,7 +155,7 @@ def _orders(plant, keys: dict[str, str], count: int) -> list[dict]:
             "quantity": 1,
             "requested_date": requested,
         }
-        orders.append({"key": keys[product.tenant], "idempotency": uuid.uuid4().hex, "body": body})
+        orders.append((keys[product.tenant], body))
     return orders
 
 
@@ -120,117 +166,86 @@ def _free_port() -> int:
 
 
 def _serve(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = os.environ | {
-        "FACTORYOS_DATABASE_URL": url,
-        "FACTORYOS_API_RATE_PER_SECOND": "1000000",
-        "FACTORYOS_API_BURST": "1000000",
-    }
-    command = [
-        sys.executable, "-m", "uvicorn", "factoryos.api.app:app_from_environment", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-    ]  # fmt: skip
-    return subprocess.Popen(command, env=env)
+    env = os.environ | {"FACTORYOS_API_RATE_PER_SECOND": "1000000", "FACTORYOS_API_BURST": "1000000"}
+    command = [str(Path(sys.executable).with_name("factoryos")), "serve", "--db", url, "--port", str(port)]
+    return subprocess.Popen([*command, "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL)
 
 
 def _wait_for(port: int, seconds: float = 60.0) -> None:
-    import httpx
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                probe.sendall(b"GET /openapi.json HTTP/1.0\r\n\r\n")
+                if probe.recv(12).endswith(b"200"):
+                    return
+        except OSError:
             pass
         time.sleep(0.3)
     raise SystemExit(f"the API did not come up on port {port} within {seconds:.0f} s")
 
 
-def _generate_in_another_process(port: int, bodies: list[dict], args: argparse.Namespace) -> dict:
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(_generate, (port, bodies, args.concurrency, args.seconds, args.retries))
-
-
-def _generate(port: int, bodies: list[dict], concurrency: int, seconds: float, retries: float) -> dict:
-    return asyncio.run(_load(port, bodies, concurrency, seconds, retries))
-
-
-async def _load(port: int, bodies: list[dict], concurrency: int, seconds: float, retries: float) -> dict:
-    import httpx
-
-    rng = random.Random(11)
-    queue = list(reversed(bodies))
-    latencies: list[float] = []
-    statuses: dict[str, int] = {}
-    accepted: set[str] = set()
-    replays_differing = 0
-    first_answers: dict[str, dict] = {}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    start = time.perf_counter()
-    deadline = start + seconds
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal replays_differing
-        while queue and time.perf_counter() < deadline:
-            order = queue.pop()
-            headers = {"Authorization": f"Bearer {order['key']}", "Idempotency-Key": order["idempotency"]}
-            sent = time.perf_counter()
-            try:
-                response = await client.post("/api/v1/orders", json=order["body"], headers=headers)
-            except httpx.HTTPError as error:
-                statuses[type(error).__name__] = statuses.get(type(error).__name__, 0) + 1
-                continue
-            latencies.append(time.perf_counter() - sent)
-            statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
-            if response.status_code != 201:
-                continue
-            answer = response.json()
-            accepted.add(answer["id"])
-            known = first_answers.setdefault(order["idempotency"], answer)
-            replays_differing += known != answer
-            if "replayed" not in order and rng.random() < retries:
-                queue.append(order | {"replayed": True})
-
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-    elapsed = time.perf_counter() - start
-    return {
-        "elapsed": elapsed,
-        "latencies": latencies,
-        "statuses": statuses,
-        "accepted_ids": len(accepted),
-        "keys_answered": len(first_answers),
-        "replays_differing": replays_differing,
+def _wrk(port: int, orders: Path, connections: int, seconds: int, replay_every: int, run: str) -> dict:
+    """wrk's result for one run, with the set of order ids answered 201 (`ids`)."""
+    answered = orders.with_name(f"{run}.ids")
+    env = os.environ | {
+        "FACTORYOS_LOAD_ORDERS": str(orders),
+        "FACTORYOS_LOAD_IDS": str(answered),
+        "FACTORYOS_LOAD_RUN": run,
+        "FACTORYOS_LOAD_REPLAY_EVERY": str(replay_every),
     }
+    command = [
+        "wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "-s", str(SCRIPT),
+        f"http://127.0.0.1:{port}",
+    ]  # fmt: skip
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    line = next((x for x in output.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit(f"wrk gave no result:\n{output}")
+    return json.loads(line.removeprefix("RESULT ")) | {"ids": set(answered.read_text().split())}
 
 
-def _summary(args: argparse.Namespace, site: str, results: dict, stored: int, load_before) -> dict:
-    latencies = sorted(results["latencies"])
+def _server_processes(pid: int) -> list[int]:
+    """The server's process and every process below it (uvicorn's workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").iterdir():
+            children = (task / "children").read_text().split()
+            todo.extend(int(c) for c in children)
+    return found
 
-    def percentile(p: float) -> float:
-        return round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 2) if latencies else 0.0
 
-    created = results["statuses"].get("201", 0)
-    return {
-        "plant": site,
-        "database": "postgresql",
-        "workers": args.workers,
-        "concurrency": args.concurrency,
-        "requests": len(latencies),
-        "seconds": round(results["elapsed"], 2),
-        "requests_per_second": round(len(latencies) / results["elapsed"], 1),
-        "orders_per_second": round(results["accepted_ids"] / results["elapsed"], 1),
-        "latency_ms": {"p50": percentile(0.50), "p90": percentile(0.90), "p99": percentile(0.99), "max": percentile(1)},
-        "statuses": results["statuses"],
-        "answers_201": created,
-        "distinct_orders_answered": results["accepted_ids"],
-        "orders_in_database": stored,
-        "none_lost_or_doubled": stored == results["accepted_ids"] == results["keys_answered"],
-        "replays_with_a_different_answer": results["replays_differing"],
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "cpus": os.cpu_count(),
-    }
+def _backends(engine: Engine) -> list[int]:
+    """The database's server processes serving the API's connections (those open after the warm-up)."""
+    with engine.connect() as connection:
+        query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return [int(pid) for pid in connection.execute(query).scalars()]
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each live process so far."""
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return seconds
+
+
+def _per_request(before: dict[int, float], after: dict[int, float], pids: list[int], requests: int) -> float:
+    spent = sum(after[p] - before[p] for p in pids if p in before and p in after)
+    return 1000 * spent / requests if requests else 0.0
+
+
+def _stored(engine: Engine) -> tuple[set[str], int]:
+    """The ids of the stored orders, and how many of them an Idempotency-Key names."""
+    with engine.connect() as connection:
+        orders = set(connection.execute(text("SELECT id FROM customer_orders")).scalars())
+        return orders, connection.execute(text("SELECT count(DISTINCT order_id) FROM idempotency_keys")).scalar_one()
 
 
 if __name__ == "__main__":

@@ -89,10 +89,21 @@ def test_no_live_key_is_401_on_every_endpoint(api, headers):
         assert answer.headers["WWW-Authenticate"] == "Bearer"
 
 
-def test_a_revoked_key_stops_working(api):
+def test_a_revoked_key_stops_working_once_the_workers_trust_in_it_ran_out(api):
+    moment = [0.0]
+    keys = api.client.app.state.keys
+    keys.clock = lambda: moment[0]
     assert api.client.get("/api/v1/products", headers=api.brio).status_code == 200
     brio = next(k for k in list_keys(api.engine) if k.tenant == "brio")
     revoke_key(api.engine, brio.id)
+    moment[0] = keys.seconds
+    assert api.client.get("/api/v1/products", headers=api.brio).status_code == 401
+
+
+def test_without_a_key_cache_a_revoked_key_stops_working_at_once(api_with):
+    api = api_with(ApiSettings(rate_per_second=1e6, burst=10**6, key_cache_seconds=0))
+    assert api.client.get("/api/v1/products", headers=api.brio).status_code == 200
+    revoke_key(api.engine, next(k for k in list_keys(api.engine) if k.tenant == "brio").id)
     assert api.client.get("/api/v1/products", headers=api.brio).status_code == 401
 
 

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from factoryos.c2m.configurator import build, sample
+from factoryos.c2m.promise import PlantCapacity
 from factoryos.services.order_desk import OrderRejected, decode_cursor, encode_cursor
-from factoryos.services.promise import PlantCapacity
 
 
 @given(st.text(max_size=200))

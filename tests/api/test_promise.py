@@ -10,9 +10,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
+from factoryos.c2m.promise import PlantCapacity
 from factoryos.model.rampup import ramp_curve
 from factoryos.model.validate import load_plant
-from factoryos.services.promise import PlantCapacity
 
 from .conftest import NOW, PLANT_FILE
 

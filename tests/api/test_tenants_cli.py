@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from factoryos.api.app import create_app
+from factoryos.api.settings import ApiSettings
 
 from .conftest import PLANT_FILE
 
@@ -43,7 +44,7 @@ def test_tenants_list_keys_and_revoke(sqlite_url):
     assert stored.role == "partner"
     assert key not in json.dumps(json.loads(factoryos("tenants", "keys", "--json", "--db", sqlite_url).stdout))
 
-    client = TestClient(create_app(sqlite_url))
+    client = TestClient(create_app(sqlite_url, ApiSettings(key_cache_seconds=0)))
     headers = {"Authorization": f"Bearer {key}"}
     assert [p["id"] for p in client.get("/api/v1/products", headers=headers).json()["items"]] == ["acme-scooter"]
     assert factoryos("tenants", "revoke", stored.id, "--db", sqlite_url).returncode == 0

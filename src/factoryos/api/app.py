@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from factoryos import __version__
+from factoryos.api.keys import KeyCache
 from factoryos.api.limits import BodySizeLimit, TokenBuckets
 from factoryos.api.routers import catalog, orders
 from factoryos.api.schemas import rejection
@@ -46,6 +47,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.buckets = TokenBuckets(settings.rate_per_second, settings.burst)
+    app.state.keys = KeyCache(settings.key_cache_seconds)
     app.include_router(orders.router, prefix=PREFIX)
     app.include_router(catalog.router, prefix=PREFIX)
     app.add_exception_handler(RequestValidationError, _invalid_request)
@@ -68,7 +70,7 @@ def _is_order(request: Request) -> bool:
 async def _keep_if_order(request: Request, reason: str) -> None:
     who = getattr(request.state, "caller", None)
     if who is not None and _is_order(request):
-        order_desk.keep_rejected(request.app.state.engine, who, await request.body(), reason)
+        await run_in_threadpool(order_desk.keep_rejected, request.app.state.engine, who, await request.body(), reason)
 
 
 async def _keep_if_oversized_order(scope: MutableMapping[str, Any], head: bytes) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from factoryos.api.schemas import Error
 from factoryos.services.order_desk import NotFound, desk
@@ -16,40 +17,51 @@ from factoryos.services.tenants import Caller, find_key
 bearer = HTTPBearer(auto_error=False, description="An API key from `factoryos tenants key TENANT`.")
 
 
-def engine(request: Request) -> Engine:
+async def engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def clock() -> datetime:
+async def clock() -> datetime:
     """Now, in UTC (tests replace it)."""
     return datetime.now(UTC)
 
 
-def caller(
-    request: Request,
-    database: Annotated[Engine, Depends(engine)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+async def caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Caller:
-    """The tenant and role behind the request's key; 401 without a live key, 429 when its bucket is empty."""
-    key = find_key(database, credentials.credentials) if credentials else None
+    """The tenant and role behind the request's key (looked up at most every few seconds, see api.keys); 401
+    without a live key, 429 when its bucket is empty."""
+    presented = credentials.credentials if credentials else ""
+    keys = request.app.state.keys
+    found = keys.get(presented)
+    if found is None:
+        found = await run_in_threadpool(identify, request.app.state.engine, presented)
+        if isinstance(found, str):
+            raise HTTPException(401, found, {"WWW-Authenticate": "Bearer"})
+        keys.put(presented, found)
+    wait = request.app.state.buckets.take(found.key_id)
+    if wait:
+        raise HTTPException(
+            429,
+            f"rate limit of key {found.key_id}: retry in {wait:.2f} s",
+            {"Retry-After": f"{wait:.0f}" if wait >= 1 else "1"},
+        )
+    request.state.caller = found
+    return found
+
+
+def identify(database: Engine, presented: str) -> Caller | str:
+    """The caller behind a presented key, or why there is none."""
+    key = find_key(database, presented) if presented else None
     if key is None:
-        raise HTTPException(401, "a valid API key is needed: Authorization: Bearer KEY", {"WWW-Authenticate": "Bearer"})
+        return "a valid API key is needed: Authorization: Bearer KEY"
     try:
         tenant = desk(database, key.site).plant.tenants.get(key.tenant)
     except NotFound:
         tenant = None
     if tenant is None:
-        raise HTTPException(401, "the key's tenant is no longer in a loaded plant", {"WWW-Authenticate": "Bearer"})
-    wait = request.app.state.buckets.take(key.id)
-    if wait:
-        raise HTTPException(
-            429,
-            f"rate limit of key {key.id}: retry in {wait:.2f} s",
-            {"Retry-After": f"{wait:.0f}" if wait >= 1 else "1"},
-        )
-    found = Caller(key.id, key.site, key.tenant, key.role, tenant.role == "owner")
-    request.state.caller = found
-    return found
+        return "the key's tenant is no longer in a loaded plant"
+    return Caller(key.id, key.site, key.tenant, key.role, tenant.role == "owner")
 
 
 Database = Annotated[Engine, Depends(engine)]

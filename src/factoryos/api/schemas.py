@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
 from factoryos.c2m.configurator import Check, Completion, FamilyOptions
+from factoryos.c2m.promise import Quote
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Product
-from factoryos.services.promise import Quote
 from factoryos.store.order_desk import OrderChange
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64)]

@@ -80,8 +80,11 @@ def revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (key-...), as `tenants keys` lists it.")],
     db: DbOption = None,
 ) -> None:
-    """Revoke an API key: it stops working at once."""
-    from factoryos.services.tenants import revoke_key
+    """Revoke an API key: a running API refuses it within $FACTORYOS_API_KEY_CACHE_SECONDS (5 s by default)."""
+    from factoryos.services.tenants import KEY_TRUST_SECONDS, revoke_key
 
     revoked = revoke_key(open_store(db, create=False), key_id)
-    console.print(f"revoked key {revoked.id} of tenant {revoked.tenant}")
+    console.print(
+        f"revoked key {revoked.id} of tenant {revoked.tenant}; a running API refuses it within "
+        f"$FACTORYOS_API_KEY_CACHE_SECONDS ({KEY_TRUST_SECONDS:g} s by default)"
+    )

@@ -25,15 +25,15 @@ from sqlalchemy.exc import IntegrityError
 from factoryos.c2m import configurator
 from factoryos.c2m.demand import generate_orders as draw_orders
 from factoryos.c2m.intake import accept
+from factoryos.c2m.promise import PlantCapacity, Quote
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant, Product
 from factoryos.quality.holds import HoldError
 from factoryos.services.holds import check_shippable
-from factoryos.services.promise import PlantCapacity, Quote, quote
+from factoryos.services.promise import quote
 from factoryos.services.tenants import Caller
 from factoryos.store import order_desk as desk_store
-from factoryos.store.db import transaction
 from factoryos.store.order_desk import FirstAnswer, OrderChange, OrderFilter, plant_fingerprint
 from factoryos.store.orders import as_order
 from factoryos.store.plants import read_plant
@@ -185,8 +185,8 @@ def promise(engine: Engine, caller: Caller, request: OrderInput, now: datetime) 
     here = desk(engine, caller.site)
     configuration = _valid_configuration(here.plant, caller, request.product, request.options)
     load = here.capacity.load(request.product, configuration)
-    with transaction(engine) as session:
-        return quote(session, here.capacity, load, request.quantity, here.capacity.first_day(now))
+    with engine.connect() as connection:
+        return quote(connection, here.capacity, load, request.quantity, here.capacity.first_day(now))
 
 
 # Taking an order.
@@ -213,36 +213,43 @@ def place_order(
     answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]],
     idempotency_key: str | None = None,
 ) -> Placed:
-    """Take an order: check it (the intake `orders import` uses), store it received, promise it a date on the
-    constrained work center's free capacity and book that capacity, all in one transaction. With an
-    `idempotency_key`, a retry of the same request returns the first answer and stores nothing; the same key
-    with a different request is a Conflict. `answer` renders what the caller is answered (and kept)."""
+    """Take an order: check it (the intake `orders import` uses), promise it a date on the constrained work
+    center's free capacity, and store it with its history, the capacity it books and its answer, all in one
+    transaction. With an `idempotency_key`, a retry of the same request returns the first answer and stores
+    nothing (the key's row is written with the order, so a retry fails on it and reads the first answer);
+    the same key with a different request is a Conflict. `answer` renders what the caller is answered (and
+    kept)."""
     if not caller.can_order:
         raise Forbidden(f"a {caller.role} key cannot place orders")
     here = desk(engine, caller.site)
-    digest = request_digest(request)
     order = _accepted(here.plant, caller, request, now)
     load = here.capacity.load(order.product, order.configuration)
-    lock = f"{order.site}/{here.capacity.constrained(load, here.capacity.first_day(now))}"
+    start = here.capacity.first_day(now)
     try:
-        with desk_store.writing(engine, lock) as session:
-            if idempotency_key is not None:
-                replay = _replay_in(session, caller, idempotency_key, digest)
-                if replay is not None:
-                    return replay
-            promised = _store_with_promise(session, here, caller, order, load, now)
+        with desk_store.placing(engine, f"{order.site}/{here.capacity.constrained(load, start)}") as connection:
+            promised = quote(connection, here.capacity, load, order.quantity, start)
+            changes = _first_changes(caller, order, promised, now)
             placed = Placed(order.id, 201, answer(order, promised))
-            if idempotency_key is not None:
-                first = FirstAnswer(digest, order.id, placed.status, placed.answer)
-                desk_store.remember_answer(session, caller.site, caller.tenant, idempotency_key, first, now)
+            first = FirstAnswer(request_digest(request), order.id, placed.status, placed.answer)
+            booking = desk_store.Booking(promised.work_center, promised.allocation)
+            desk_store.place(connection, order, changes, booking, (idempotency_key, first) if idempotency_key else None)
             return placed
     except IntegrityError:
-        if idempotency_key is None:
-            raise
-        replay = _replay(engine, caller, idempotency_key, digest)  # a concurrent retry got there first
+        replay = _replay(engine, caller, idempotency_key, request) if idempotency_key else None
         if replay is None:
             raise
         return replay
+
+
+def _first_changes(caller: Caller, order: CustomerOrder, promised: Quote, now: datetime) -> list[OrderChange]:
+    """The order's first changes: received and, when a date could be promised, promised (the order is moved to
+    that state). Without a date it stays received; the answer says why."""
+    changes = [OrderChange(now, actor(caller), None, CustomerOrderState.RECEIVED.value, "order placed")]
+    if promised.promised is not None:
+        order.state, order.promised_date = CustomerOrderState.PROMISED, promised.promised
+        why = f"promised {promised.promised}: {promised.explanation} ({promised.basis})"
+        changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, order.state.value, why))
+    return changes
 
 
 def _accepted(plant: Plant, caller: Caller, request: OrderInput, now: datetime) -> CustomerOrder:
@@ -268,29 +275,12 @@ def _accepted(plant: Plant, caller: Caller, request: OrderInput, now: datetime) 
         raise OrderRejected(field, str(error).replace("due_date", "requested_date")) from None
 
 
-def _store_with_promise(session, here: Desk, caller: Caller, order: CustomerOrder, load, now: datetime) -> Quote | None:
-    """Promise the order a date, book the capacity, and store it with its first changes (received, promised)."""
-    promised = quote(session, here.capacity, load, order.quantity, here.capacity.first_day(order.ordered_at))
-    changes = [OrderChange(now, actor(caller), None, CustomerOrderState.RECEIVED.value, "order placed")]
-    if promised.promised is not None:  # else it stays received; the answer says why no date could be promised
-        order.state, order.promised_date = CustomerOrderState.PROMISED, promised.promised
-        why = f"promised {promised.promised}: {promised.explanation} ({promised.basis})"
-        changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, order.state.value, why))
-    desk_store.add_order(session, order, changes)
-    desk_store.reserve(session, order.id, order.site, promised.work_center, promised.allocation)
-    return promised
-
-
-def _replay(engine: Engine, caller: Caller, key: str, digest: str) -> Placed | None:
-    with transaction(engine) as session:
-        return _replay_in(session, caller, key, digest)
-
-
-def _replay_in(session, caller: Caller, key: str, digest: str) -> Placed | None:
-    first = desk_store.first_answer(session, caller.site, caller.tenant, key)
+def _replay(engine: Engine, caller: Caller, key: str, request: OrderInput) -> Placed | None:
+    """The first answer given to `key`, or None; a Conflict when the key was first used for another request."""
+    first = desk_store.first_answer(engine, caller.site, caller.tenant, key)
     if first is None:
         return None
-    if first.request_hash != digest:
+    if first.request_hash != request_digest(request):
         raise Conflict(f"Idempotency-Key {key!r} was first used for a different order ({first.order_id})")
     return Placed(first.order_id, first.status, first.response, replayed=True)
 

@@ -22,6 +22,8 @@ from factoryos.store.tenants import ApiKey, StoredTenant
 
 ROLES = ("planner", "partner", "viewer")
 KEY_PREFIX = "fos_"
+KEY_TRUST_SECONDS = 5.0
+"""How long an API process trusts a key it looked up, by default: a revoked key is refused within this."""
 
 
 @dataclass(frozen=True)

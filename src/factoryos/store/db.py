@@ -22,6 +22,9 @@ T = TypeVar("T")
 
 DEFAULT_URL = "sqlite:///factoryos.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+POOL_SIZE = 16
+"""Connections a server process keeps open: as many as the order API has requests in flight under load, so
+that none is opened and closed per request."""
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -57,7 +60,9 @@ def make_engine(url: str | None = None, create: bool = True) -> Engine:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             _check_sqlite_path(parsed.database, create)
-        engine = create_engine(url, future=True)
+        sqlite = parsed.get_backend_name() == "sqlite"
+        pooled = {} if sqlite else {"pool_size": POOL_SIZE, "max_overflow": 2 * POOL_SIZE}
+        engine = create_engine(url, future=True, **pooled)
     except ArgumentError as error:
         raise DatabaseError(f"{url}: not a database URL ({error})") from None
     except ImportError as error:

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, text
 
 
-def lock_for_writing(session: Session, table: str | None = None, key: str | None = None) -> None:
+def lock_for_writing(connection: Connection, table: str | None = None, key: str | None = None) -> None:
     """At the start of a transaction: on SQLite take the database's write lock now (not at the first write,
     after the reads); on PostgreSQL lock `table` against other writers while readers go on, and take the
     transaction's advisory lock on `key` (a work center, say). A second writer waits, then reads what the
     first committed."""
-    dialect = session.get_bind().dialect.name
+    dialect = connection.dialect.name
     if dialect == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     elif dialect == "postgresql":
         if table is not None:
-            session.execute(text(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE'))
+            connection.execute(text(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE'))
         if key is not None:
             number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-            session.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
+            connection.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})

@@ -10,15 +10,16 @@ workers place orders at once: on PostgreSQL an advisory lock per work center, on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Connection,
     Date,
     Engine,
     Float,
@@ -26,17 +27,20 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     and_,
+    bindparam,
     or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.dml import UpdateBase
 
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
-from factoryos.store.db import Base, record_as, row_of, transaction
+from factoryos.store.db import Base, record_as, transaction
 from factoryos.store.events import record_dead_letter
 from factoryos.store.locks import lock_for_writing
 from factoryos.store.orders import ORDER_CHANNEL, as_order, order_row
@@ -91,6 +95,28 @@ class CapacityReservationRecord(Base):
     minutes: Mapped[float] = mapped_column(Float)
 
 
+def _booking(dialect_insert: Callable[[Table], Any]) -> UpdateBase:
+    """Add minutes to a work center's day, in the dialect's INSERT ... ON CONFLICT."""
+    table = CapacityBookingRecord.__table__
+    upsert = dialect_insert(table)
+    added = {"minutes": table.c.minutes + upsert.excluded.minutes}
+    return upsert.on_conflict_do_update(index_elements=["site", "work_center", "day"], set_=added)
+
+
+# Placing an order's statements, built once (so the engine finds them compiled).
+_INSERT_ORDER = CustomerOrderRecord.__table__.insert()
+_INSERT_CHANGE = OrderChangeRecord.__table__.insert()
+_INSERT_RESERVATION = CapacityReservationRecord.__table__.insert()
+_INSERT_ANSWER = IdempotencyRecord.__table__.insert()
+_BOOK = {"sqlite": _booking(sqlite_insert), "postgresql": _booking(postgresql_insert)}
+_BOOKED = select(CapacityBookingRecord.day, CapacityBookingRecord.minutes).where(
+    CapacityBookingRecord.site == bindparam("site"),
+    CapacityBookingRecord.work_center == bindparam("work_center"),
+    CapacityBookingRecord.day >= bindparam("start"),
+    CapacityBookingRecord.day < bindparam("end"),
+)
+
+
 @dataclass(frozen=True)
 class OrderChange:
     """One row of an order's history."""
@@ -113,6 +139,14 @@ class FirstAnswer:
 
 
 @dataclass(frozen=True)
+class Booking:
+    """The minutes an order takes on its constrained work center, day by day."""
+
+    work_center: str
+    minutes: Mapping[date, float]
+
+
+@dataclass(frozen=True)
 class OrderFilter:
     """Which orders a listing shows: a site, optionally one tenant's, in a state, of a product, ordered between
     two days (both included)."""
@@ -126,12 +160,21 @@ class OrderFilter:
 
 
 @contextmanager
-def writing(engine: Engine, lock: str | None = None) -> Iterator[Session]:
-    """A transaction that holds the write lock for `lock` (a work center, say) until it ends, so that two
-    workers never book the same free capacity."""
+def writing(engine: Engine) -> Iterator[Session]:
+    """A transaction that holds the database's write lock on SQLite (PostgreSQL locks the rows it changes)."""
     with transaction(engine) as session:
-        lock_for_writing(session, key=lock)
+        lock_for_writing(session.connection())
         yield session
+
+
+@contextmanager
+def placing(engine: Engine, work_center: str) -> Iterator[Connection]:
+    """The transaction that places an order: it holds the write lock of `work_center` (site/id) until it ends,
+    so that two workers never book the same free capacity. A plain connection, without the ORM's unit of
+    work: this is the hot path of the order API."""
+    with engine.begin() as connection:
+        lock_for_writing(connection, key=work_center)
+        yield connection
 
 
 def plant_fingerprint(engine: Engine, site: str) -> str | None:
@@ -140,23 +183,44 @@ def plant_fingerprint(engine: Engine, site: str) -> str | None:
         return session.scalar(select(PlantRecord.content_hash).where(PlantRecord.site == site))
 
 
-def add_order(session: Session, order: CustomerOrder, changes: Sequence[OrderChange]) -> None:
-    """Store a new order and its first changes of state (two statements, whatever the number of changes)."""
-    session.execute(CustomerOrderRecord.__table__.insert(), order_row(order))
-    session.execute(
-        OrderChangeRecord.__table__.insert(),
-        [
-            {
-                "order_id": order.id,
-                "at": change.at,
-                "actor": change.actor[:100],
-                "from_state": change.from_state,
-                "to_state": change.to_state,
-                "reason": change.reason,
-            }
-            for change in changes
-        ],
-    )
+def place(
+    connection: Connection,
+    order: CustomerOrder,
+    changes: Sequence[OrderChange],
+    booking: Booking | None,
+    first: tuple[str, FirstAnswer] | None,
+) -> None:
+    """Store a new order with its first changes of state, the capacity it books (added to what is booked, and
+    noted against the order) and the answer to remember under its Idempotency-Key (`first`: the key and the
+    answer). Plain Core statements the engine compiles once; an Idempotency-Key already stored fails the
+    last one (IntegrityError), so the caller's transaction stores nothing."""
+    connection.execute(_INSERT_ORDER, order_row(order))
+    connection.execute(_INSERT_CHANGE, [_change_row(order.id, c) for c in changes])
+    if booking is not None and booking.minutes:
+        days = booking.minutes.items()
+        connection.execute(
+            _BOOK[connection.dialect.name],
+            [{"site": order.site, "work_center": booking.work_center, "day": d, "minutes": m} for d, m in days],
+        )
+        connection.execute(
+            _INSERT_RESERVATION,
+            [{"order_id": order.id, "work_center": booking.work_center, "day": d, "minutes": m} for d, m in days],
+        )
+    if first is not None:
+        key, answer = first
+        row = {"site": order.site, "tenant": order.tenant, "key": key, "created_at": order.ordered_at}
+        connection.execute(_INSERT_ANSWER, row | asdict(answer))
+
+
+def _change_row(order_id: str, change: OrderChange) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "at": change.at,
+        "actor": change.actor[:100],
+        "from_state": change.from_state,
+        "to_state": change.to_state,
+        "reason": change.reason,
+    }
 
 
 def record_change(
@@ -168,16 +232,8 @@ def record_change(
     to_state: CustomerOrderState,
     reason: str,
 ) -> None:
-    session.add(
-        OrderChangeRecord(
-            order_id=order_id,
-            at=at,
-            actor=actor[:100],
-            from_state=from_state.value if from_state else None,
-            to_state=to_state.value,
-            reason=reason,
-        )
-    )
+    change = OrderChange(at, actor, from_state.value if from_state else None, to_state.value, reason)
+    session.execute(OrderChangeRecord.__table__.insert(), _change_row(order_id, change))
 
 
 def locked_order(session: Session, order_id: str) -> CustomerOrderRecord | None:
@@ -221,46 +277,18 @@ def order_changes(engine: Engine, order_id: str) -> list[OrderChange]:
         return [record_as(OrderChange, r) for r in session.scalars(query)]
 
 
-def first_answer(session: Session, site: str, tenant: str, key: str) -> FirstAnswer | None:
-    record = session.get(IdempotencyRecord, (site, tenant, key))
-    if record is None:
-        return None
-    return record_as(FirstAnswer, record, response=dict(record.response))
+def first_answer(engine: Engine, site: str, tenant: str, key: str) -> FirstAnswer | None:
+    with Session(engine) as session:
+        record = session.get(IdempotencyRecord, (site, tenant, key))
+        if record is None:
+            return None
+        return record_as(FirstAnswer, record, response=dict(record.response))
 
 
-def remember_answer(session: Session, site: str, tenant: str, key: str, answer: FirstAnswer, at: datetime) -> None:
-    row = row_of(IdempotencyRecord, answer, site=site, tenant=tenant, key=key, created_at=at)
-    session.add(IdempotencyRecord(**row))
-
-
-def booked_minutes(session: Session, site: str, work_center: str, start: date, end: date) -> dict[date, float]:
+def booked_minutes(connection: Connection, site: str, work_center: str, start: date, end: date) -> dict[date, float]:
     """Minutes already promised on each day of [start, end) of a work center (days with none are absent)."""
-    table = CapacityBookingRecord
-    query = select(table.day, table.minutes).where(
-        table.site == site, table.work_center == work_center, table.day >= start, table.day < end
-    )
-    return {day: minutes for day, minutes in session.execute(query)}
-
-
-def reserve(session: Session, order_id: str, site: str, work_center: str, minutes: Mapping[date, float]) -> None:
-    """Book an order's minutes on the days it takes (added to what is booked), and note them against the order."""
-    if not minutes:
-        return
-    table = CapacityBookingRecord.__table__
-    upsert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert)(table)
-    session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["site", "work_center", "day"], set_={"minutes": table.c.minutes + upsert.excluded.minutes}
-        ),
-        [{"site": site, "work_center": work_center, "day": day, "minutes": amount} for day, amount in minutes.items()],
-    )
-    session.execute(
-        CapacityReservationRecord.__table__.insert(),
-        [
-            {"order_id": order_id, "work_center": work_center, "day": day, "minutes": amount}
-            for day, amount in minutes.items()
-        ],
-    )
+    found = connection.execute(_BOOKED, {"site": site, "work_center": work_center, "start": start, "end": end})
+    return {day: minutes for day, minutes in found}
 
 
 def release(session: Session, order_id: str, site: str) -> float:

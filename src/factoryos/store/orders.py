@@ -90,7 +90,7 @@ def import_orders(engine: Engine, received: Sequence[Received]) -> ImportOutcome
     outcome = ImportOutcome()
     ids = [r.order.id for r in received if r.order is not None]
     with transaction(engine) as session:
-        lock_for_writing(session, CustomerOrderRecord.__tablename__)
+        lock_for_writing(session.connection(), CustomerOrderRecord.__tablename__)
         stored = {
             record.id: as_order(record)
             for start in range(0, len(ids), 500)

@@ -131,7 +131,7 @@ def store_plant(engine: Engine, plant: Plant, source_file: str) -> LoadSummary:
     summary = LoadSummary(plant.site.id)
     try:
         with transaction(engine) as session:
-            lock_for_writing(session, PlantRecord.__tablename__)
+            lock_for_writing(session.connection(), PlantRecord.__tablename__)
             _store_plant_record(session, plant, source_file, document, content_hash, summary)
             for table, rows in plant_rows(plant).items():
                 _sync_table(session, table, plant.site.id, rows, summary)
