@@ -4,11 +4,12 @@ dates, and the ramp-up's low OEE explained by the line's loading."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 import pytest
+import sqlalchemy
 from plotly.offline import get_plotlyjs
 from rich.console import Console
 
@@ -228,3 +229,48 @@ def test_the_demo_plans_the_master_schedule_under_the_ramp(demo) -> None:
     section = sections(demo)["Master production schedule"]
     (figure,) = section.figures
     assert any(t.name == "ramp line's units per day" for t in figure.data)
+
+
+def _stored_orders(ctx) -> list:
+    with ctx.engine.connect() as connection:
+        query = "SELECT id, tenant, state, due_date, promised_date FROM customer_orders"
+        return list(connection.execute(sqlalchemy.text(query)))
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def test_the_demo_places_its_orders_at_the_order_desk(demo) -> None:
+    stored = _stored_orders(demo)
+    assert {r.id for r in stored} == {o.id for o in demo.orders}
+    assert all(r.state == "promised" and r.promised_date is not None for r in stored)
+    with demo.engine.connect() as connection:
+        changes = connection.execute(
+            sqlalchemy.text("SELECT order_id, from_state, to_state FROM order_changes ORDER BY id")
+        ).all()
+        booked = connection.execute(sqlalchemy.text("SELECT count(DISTINCT order_id) FROM capacity_reservations"))
+        assert booked.scalar_one() == len(stored)
+    steps: dict[str, list] = {}
+    for order_id, before, after in changes:
+        steps.setdefault(order_id, []).append((before, after))
+    assert all(steps[r.id] == [(None, "received"), ("received", "promised")] for r in stored)
+
+
+def test_promised_against_requested_dates_are_the_stored_orders(demo) -> None:
+    stored = _stored_orders(demo)
+    gaps = sorted((_day(r.promised_date) - _day(r.due_date)).days for r in stored)
+    section = sections(demo)["Promised against requested dates"]
+    on_time = sum(g <= 0 for g in gaps)
+    assert section.facts["orders promised"] == f"{len(stored):,}"
+    assert section.facts["promised by the requested date"] == f"{on_time / len(gaps):.0%}"
+    histogram = section.figures[0]
+    assert sorted(x for trace in histogram.data for x in trace.x) == gaps
+    assert all(x <= 0 for x in histogram.data[0].x)
+    assert all(x > 0 for x in histogram.data[1].x)
+    bars = section.figures[1]
+    names = {t.name or tid: tid for tid, t in demo.loaded_plant().tenants.items()}
+    per_tenant = dict(zip(bars.data[0].x, bars.data[0].y, strict=True))
+    for name, share in per_tenant.items():
+        mine = [r for r in stored if r.tenant == names[name]]
+        assert share == pytest.approx(sum(_day(r.promised_date) <= _day(r.due_date) for r in mine) / len(mine))

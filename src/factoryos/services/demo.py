@@ -120,18 +120,26 @@ def first_month_plant(plant: Plant, volume: float) -> Plant:
 
 
 def orders_stage(ctx: DemoContext) -> None:
+    """The month's customer orders, drawn from the demand model and placed at the order desk as the API
+    places them (checked, promised a date on the capacity left, stored with their history), in the order they
+    arrive."""
     from factoryos.c2m.demand import generate_orders
     from factoryos.report.foundation import orders_section
-    from factoryos.store.orders import next_order_number, save_orders
+    from factoryos.report.promises import promises_section
+    from factoryos.services.order_desk import OrderInput, place_orders
+    from factoryos.services.tenants import Caller
 
     plant, start = ctx.loaded_plant(), ctx.first_day()
     volume = first_month_volume(plant)
     ctx.results["volume"] = volume if volume < 1 else None
-    number = next_order_number(ctx.engine)
-    demand_plant = first_month_plant(plant, volume)
-    ctx.orders = generate_orders(demand_plant, start, ctx.days, ctx.seed, number)
-    save_orders(ctx.engine, ctx.orders)
+    drawn = sorted(generate_orders(first_month_plant(plant, volume), start, ctx.days, ctx.seed), key=_arrival)
+    requests = [
+        (OrderInput(o.customer, o.product, o.configuration, o.quantity, o.due_date), o.ordered_at) for o in drawn
+    ]
+    desk = Caller("demo", plant.site.id, plant.owner(), "planner", owner=True)
+    ctx.orders = place_orders(ctx.engine, desk, requests)
     ctx.report.add(orders_section(plant, ctx.orders, ctx.results["volume"], ramp_products(plant)))
+    promised = ctx.report.add(promises_section(plant, ctx.orders))
     units = sum(o.quantity for o in ctx.orders)
     ramp = ""
     if volume < 1:
@@ -141,6 +149,15 @@ def orders_stage(ctx: DemoContext) -> None:
         f"orders   {len(ctx.orders):,} configured orders, {units:,} units over {ctx.days} days "
         f"from {start:%Y-%m-%d}{ramp}"
     )
+    ctx.console.print(
+        f"promise  {promised.facts['orders promised']} orders promised a date, "
+        f"{promised.facts['promised by the requested date']} of them by the requested date "
+        f"(median slip of the late ones: {promised.facts['median slip of late promises']})"
+    )
+
+
+def _arrival(order: CustomerOrder) -> tuple[datetime, str]:
+    return order.ordered_at, order.id
 
 
 def rampup_stage(ctx: DemoContext) -> None:

@@ -14,18 +14,20 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from factoryos.c2m import configurator
+from factoryos.c2m import promise as capable_to_promise
 from factoryos.c2m.demand import generate_orders as draw_orders
 from factoryos.c2m.intake import accept
-from factoryos.c2m.promise import PlantCapacity, Quote
+from factoryos.c2m.promise import HORIZON_DAYS, PlantCapacity, Quote
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant, Product
@@ -34,7 +36,7 @@ from factoryos.services.holds import check_shippable
 from factoryos.services.promise import quote
 from factoryos.services.tenants import Caller
 from factoryos.store import order_desk as desk_store
-from factoryos.store.order_desk import FirstAnswer, OrderChange, OrderFilter, plant_fingerprint
+from factoryos.store.order_desk import FirstAnswer, OrderChange, OrderFilter, booked_minutes, plant_fingerprint
 from factoryos.store.orders import as_order
 from factoryos.store.plants import read_plant
 from factoryos.store.tables import DeadLetter
@@ -226,13 +228,14 @@ def place_order(
     load = here.capacity.load(order.product, order.configuration)
     start = here.capacity.first_day(now)
     try:
-        with desk_store.placing(engine, f"{order.site}/{here.capacity.constrained(load, start)}") as connection:
+        with desk_store.placing(engine, [f"{order.site}/{here.capacity.constrained(load, start)}"]) as connection:
             promised = quote(connection, here.capacity, load, order.quantity, start)
-            changes = _first_changes(caller, order, promised, now)
+            placement = _placement(caller, order, promised, now)
             placed = Placed(order.id, 201, answer(order, promised))
-            first = FirstAnswer(request_digest(request), order.id, placed.status, placed.answer)
-            booking = desk_store.Booking(promised.work_center, promised.allocation)
-            desk_store.place(connection, order, changes, booking, (idempotency_key, first) if idempotency_key else None)
+            if idempotency_key is not None:
+                first = FirstAnswer(request_digest(request), order.id, placed.status, placed.answer)
+                placement = replace(placement, first=(idempotency_key, first))
+            desk_store.place(connection, [placement])
             return placed
     except IntegrityError:
         replay = _replay(engine, caller, idempotency_key, request) if idempotency_key else None
@@ -241,15 +244,50 @@ def place_order(
         return replay
 
 
-def _first_changes(caller: Caller, order: CustomerOrder, promised: Quote, now: datetime) -> list[OrderChange]:
-    """The order's first changes: received and, when a date could be promised, promised (the order is moved to
-    that state). Without a date it stays received; the answer says why."""
+def place_orders(
+    engine: Engine, caller: Caller, requests: Sequence[tuple[OrderInput, datetime]]
+) -> list[CustomerOrder]:
+    """Take many orders at once (a demo's month, a bulk load), each placed as `place_order` places it at its
+    own time (checked, promised on the capacity the orders before it left, stored with its history and
+    booking), in one transaction, in the order given. An order the desk refuses is an OrderRejected and
+    nothing is stored."""
+    if not caller.can_order:
+        raise Forbidden(f"a {caller.role} key cannot place orders")
+    here = desk(engine, caller.site)
+    capacity, site = here.capacity, caller.site
+    taken = []
+    for request, at in requests:
+        order = _accepted(here.plant, caller, request, at)
+        load = capacity.load(order.product, order.configuration)
+        start = capacity.first_day(at)
+        taken.append((order, load, start, capacity.constrained(load, start), at))
+    if not taken:
+        return []
+    first_day = min(start for _, _, start, _, _ in taken)
+    last_day = max(start for _, _, start, _, _ in taken) + timedelta(days=HORIZON_DAYS)
+    centers = sorted({center for *_, center, _ in taken})
+    with desk_store.placing(engine, [f"{site}/{c}" for c in centers]) as connection:
+        booked = {c: defaultdict(float, booked_minutes(connection, site, c, first_day, last_day)) for c in centers}
+        placements = []
+        for order, load, start, center, at in taken:
+            promised = capable_to_promise.promise(capacity, load, order.quantity, start, booked[center])
+            for day, minutes in promised.allocation.items():
+                booked[center][day] += minutes
+            placements.append(_placement(caller, order, promised, at))
+        desk_store.place(connection, placements)
+    return [p.order for p in placements]
+
+
+def _placement(caller: Caller, order: CustomerOrder, promised: Quote, now: datetime) -> desk_store.Placement:
+    """The order as stored: received and, when a date could be promised, promised (the order is moved to that
+    state and books the capacity); without a date it stays received and the answer says why."""
     changes = [OrderChange(now, actor(caller), None, CustomerOrderState.RECEIVED.value, "order placed")]
-    if promised.promised is not None:
-        order.state, order.promised_date = CustomerOrderState.PROMISED, promised.promised
-        why = f"promised {promised.promised}: {promised.explanation} ({promised.basis})"
-        changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, order.state.value, why))
-    return changes
+    if promised.promised is None:
+        return desk_store.Placement(order, changes)
+    order.state, order.promised_date = CustomerOrderState.PROMISED, promised.promised
+    why = f"promised {promised.promised}: {promised.explanation} ({promised.basis})"
+    changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, order.state.value, why))
+    return desk_store.Placement(order, changes, desk_store.Booking(promised.work_center, promised.allocation))
 
 
 def _accepted(plant: Plant, caller: Caller, request: OrderInput, now: datetime) -> CustomerOrder:

@@ -10,6 +10,7 @@ workers place orders at once: on PostgreSQL an advisory lock per work center, on
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -147,6 +148,17 @@ class Booking:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """A new order as it is stored: the order, its first changes of state, the capacity it books, and the
+    Idempotency-Key it came with and the answer it got (`first`), if any."""
+
+    order: CustomerOrder
+    changes: Sequence[OrderChange]
+    booking: Booking | None = None
+    first: tuple[str, FirstAnswer] | None = None
+
+
+@dataclass(frozen=True)
 class OrderFilter:
     """Which orders a listing shows: a site, optionally one tenant's, in a state, of a product, ordered between
     two days (both included)."""
@@ -168,12 +180,12 @@ def writing(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def placing(engine: Engine, work_center: str) -> Iterator[Connection]:
-    """The transaction that places an order: it holds the write lock of `work_center` (site/id) until it ends,
+def placing(engine: Engine, work_centers: Sequence[str]) -> Iterator[Connection]:
+    """The transaction that places orders: it holds the write locks of `work_centers` (site/id) until it ends,
     so that two workers never book the same free capacity. A plain connection, without the ORM's unit of
     work: this is the hot path of the order API."""
     with engine.begin() as connection:
-        lock_for_writing(connection, key=work_center)
+        lock_for_writing(connection, keys=work_centers)
         yield connection
 
 
@@ -183,33 +195,36 @@ def plant_fingerprint(engine: Engine, site: str) -> str | None:
         return session.scalar(select(PlantRecord.content_hash).where(PlantRecord.site == site))
 
 
-def place(
-    connection: Connection,
-    order: CustomerOrder,
-    changes: Sequence[OrderChange],
-    booking: Booking | None,
-    first: tuple[str, FirstAnswer] | None,
-) -> None:
-    """Store a new order with its first changes of state, the capacity it books (added to what is booked, and
-    noted against the order) and the answer to remember under its Idempotency-Key (`first`: the key and the
-    answer). Plain Core statements the engine compiles once; an Idempotency-Key already stored fails the
-    last one (IntegrityError), so the caller's transaction stores nothing."""
-    connection.execute(_INSERT_ORDER, order_row(order))
-    connection.execute(_INSERT_CHANGE, [_change_row(order.id, c) for c in changes])
-    if booking is not None and booking.minutes:
-        days = booking.minutes.items()
+def place(connection: Connection, placements: Sequence[Placement]) -> None:
+    """Store new orders with their first changes of state, the capacity they book (added to what is booked,
+    and noted against each order) and the answers to remember under their Idempotency-Keys. Plain Core
+    statements the engine compiles once, each run once for all the orders; an Idempotency-Key already stored
+    fails the last one (IntegrityError), so the caller's transaction stores nothing."""
+    connection.execute(_INSERT_ORDER, [order_row(p.order) for p in placements])
+    connection.execute(_INSERT_CHANGE, [_change_row(p.order.id, c) for p in placements for c in p.changes])
+    reservations: list[dict[str, Any]] = []
+    booked: defaultdict[tuple[str, str, date], float] = defaultdict(float)
+    for placement in placements:
+        if placement.booking is None:
+            continue
+        where = placement.booking.work_center
+        for day, minutes in placement.booking.minutes.items():
+            reservations.append({"order_id": placement.order.id, "work_center": where, "day": day, "minutes": minutes})
+            booked[placement.order.site, where, day] += minutes
+    if reservations:
         connection.execute(
             _BOOK[connection.dialect.name],
-            [{"site": order.site, "work_center": booking.work_center, "day": d, "minutes": m} for d, m in days],
+            [{"site": s, "work_center": w, "day": d, "minutes": m} for (s, w, d), m in booked.items()],
         )
-        connection.execute(
-            _INSERT_RESERVATION,
-            [{"order_id": order.id, "work_center": booking.work_center, "day": d, "minutes": m} for d, m in days],
-        )
-    if first is not None:
-        key, answer = first
-        row = {"site": order.site, "tenant": order.tenant, "key": key, "created_at": order.ordered_at}
-        connection.execute(_INSERT_ANSWER, row | asdict(answer))
+        connection.execute(_INSERT_RESERVATION, reservations)
+    answers = [
+        {"site": p.order.site, "tenant": p.order.tenant, "key": key, "created_at": p.order.ordered_at} | asdict(first)
+        for p in placements
+        if p.first is not None
+        for key, first in [p.first]
+    ]
+    if answers:
+        connection.execute(_INSERT_ANSWER, answers)
 
 
 def _change_row(order_id: str, change: OrderChange) -> dict[str, Any]:

@@ -1,0 +1,116 @@
+"""Promised dates against the dates customers asked for: how many orders the plant could promise on time,
+by how many days the others slip, per tenant (the owner and each partner brand) and per product."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from statistics import median
+
+import plotly.graph_objects as go
+
+from factoryos.model.orders import CustomerOrder
+from factoryos.model.plant import Plant
+from factoryos.report.html import Section, share_axis, style
+
+
+@dataclass(frozen=True)
+class PromiseFigures:
+    """Of a group of orders: how many, how many got a date, how many of those by the requested date, and the
+    days each promise falls after the requested date (negative: earlier)."""
+
+    orders: int
+    promised: int
+    on_time: int
+    days_late: tuple[int, ...]
+
+    @property
+    def on_time_share(self) -> float | None:
+        """Orders promised by the requested date, of those promised a date."""
+        return self.on_time / self.promised if self.promised else None
+
+
+def promise_figures(orders: Sequence[CustomerOrder]) -> PromiseFigures:
+    gaps = tuple((o.promised_date - o.due_date).days for o in orders if o.promised_date is not None)
+    return PromiseFigures(len(orders), len(gaps), sum(1 for g in gaps if g <= 0), gaps)
+
+
+def figures_by(orders: Sequence[CustomerOrder], key: Callable[[CustomerOrder], str]) -> dict[str, PromiseFigures]:
+    """The figures of each group of orders, groups in sorted order."""
+    groups: dict[str, list[CustomerOrder]] = {}
+    for order in orders:
+        groups.setdefault(key(order), []).append(order)
+    return {name: promise_figures(groups[name]) for name in sorted(groups)}
+
+
+def promises_section(plant: Plant, orders: Sequence[CustomerOrder]) -> Section:
+    whole = promise_figures(orders)
+    tenants = figures_by(orders, lambda o: plant.tenants[o.tenant].name or o.tenant)
+    products = figures_by(orders, lambda o: plant.products[o.product].name or o.product)
+    late = [g for g in whole.days_late if g > 0]
+    share = whole.on_time_share
+    text = (
+        f"{whole.on_time:,} of the {whole.promised:,} orders promised a date ({share:.0%}) were promised by the day "
+        f"the customer asked for"
+        if share is not None
+        else "No order could be promised a date."
+    )
+    if late:
+        text += f"; the other {len(late):,} slip by {median(late):g} days at the median and {max(late)} at most"
+    if whole.promised < whole.orders:
+        text += f"; {whole.orders - whole.promised:,} got no date (nothing fits within the promise horizon)"
+    text += ". A promise is the earliest day the plant can build the order, given the orders promised before it."
+    return Section(
+        title="Promised against requested dates",
+        text=text,
+        facts={
+            "orders promised": f"{whole.promised:,}",
+            "promised by the requested date": "-" if share is None else f"{share:.0%}",
+            "median slip of late promises": f"{median(late):g} days" if late else "-",
+            "not promised": f"{whole.orders - whole.promised:,}",
+        },
+        figures=[_slip_histogram(whole), _on_time_bars(tenants, products)],
+        tables=[
+            (
+                ["", "orders", "promised", "by the requested date", "median days after the request"],
+                _rows(tenants, products),
+            )
+        ],
+        note="From the orders as the order desk stored them: promised date minus requested date, in calendar days.",
+    )
+
+
+def _slip_histogram(figures: PromiseFigures) -> go.Figure:
+    early = [g for g in figures.days_late if g <= 0]
+    late = [g for g in figures.days_late if g > 0]
+    histogram = go.Figure(
+        [
+            go.Histogram(x=early, name="by the requested date", marker_color="#2e7d32", xbins={"size": 1}),
+            go.Histogram(x=late, name="after it", marker_color="#c62828", xbins={"size": 1}),
+        ]
+    )
+    histogram.update_layout(
+        barmode="stack", xaxis_title="promised minus requested date (days; above 0: late)", yaxis_title="orders"
+    )
+    return style(histogram, "How far each promise is from the requested date", 320)
+
+
+def _on_time_bars(tenants: dict[str, PromiseFigures], products: dict[str, PromiseFigures]) -> go.Figure:
+    bars = go.Figure(
+        [
+            go.Bar(name=label, x=list(group), y=[f.on_time_share or 0.0 for f in group.values()])
+            for label, group in (("per tenant", tenants), ("per product", products))
+        ]
+    )
+    bars.update_layout(xaxis_title="tenant or product", yaxis=share_axis("orders promised by the requested date"))
+    return style(bars, "On-time promises per tenant and per product", 320)
+
+
+def _rows(tenants: dict[str, PromiseFigures], products: dict[str, PromiseFigures]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for kind, group in (("tenant", tenants), ("product", products)):
+        for name, f in group.items():
+            share = "-" if f.on_time_share is None else f"{f.on_time_share:.0%}"
+            slip = f"{median(f.days_late):g}" if f.days_late else "-"
+            rows.append([f"{kind} {name}", f"{f.orders:,}", f"{f.promised:,}", share, slip])
+    return rows
