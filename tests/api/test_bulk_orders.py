@@ -38,7 +38,7 @@ def test_orders_placed_at_once_get_the_dates_the_api_gives_them_one_by_one(engin
         expected.append(api.order(api.acme, quantity=request.quantity)["promised_date"])
 
     make_api(engine)
-    placed = place_orders(engine, OWNER, _requests(QUANTITIES))
+    placed = [order for order, _ in place_orders(engine, OWNER, _requests(QUANTITIES))]
     assert [str(o.promised_date) for o in placed] == expected
 
     for order in placed:

@@ -68,7 +68,8 @@ def test_every_accepted_order_is_promised_and_the_history_says_so(api):
     placed = api.order(api.acme, quantity=2)
     assert placed["state"] == "promised"
     assert placed["promise"]["date"] == placed["promised_date"]
-    assert placed["promise"]["basis"].startswith("capacity only")
+    assert placed["promise"]["basis"].startswith("capacity and material")
+    assert placed["promise"]["constraint"] == "line capacity"
     history = api.client.get(f"/api/v1/orders/{placed['id']}/history", headers=api.acme).json()["items"]
     assert [(h["from"], h["to"]) for h in history] == [(None, "received"), ("received", "promised")]
     assert "acme" in history[0]["who"]

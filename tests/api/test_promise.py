@@ -49,8 +49,8 @@ def test_the_promise_names_the_constrained_line_and_its_basis(api):
     assert placed["promise"]["minutes"] == 4 * 600 / 60  # four units at the line's 600 s takt
     assert "line" in placed["promise"]["explanation"]
     assert "ramp-up month 1" in placed["promise"]["explanation"]  # promised inside the ramp's first month
+    assert placed["promise"]["constraint"] == "line capacity"  # the plant keeps no stock of bought parts
     assert "material" in placed["promise"]["basis"]
-    assert "not checked" in placed["promise"]["basis"]
 
 
 def test_a_cancelled_order_gives_its_capacity_back(api):

@@ -77,10 +77,11 @@ class FromDomain(BaseModel):
 
 
 class PromiseOut(FromDomain):
-    """A promised date (null when nothing fits within the horizon), the constrained work center, why, and the
-    basis: capacity only until the planning engine's capable-to-promise checks material too."""
+    """A promised date (null when nothing fits within the horizon), the binding constraint (a work center's
+    capacity or a bought material's supplier lead time), the constrained work center, why, and the basis."""
 
     date: Annotated[date | None, Field(validation_alias=AliasChoices("date", "promised"))]
+    constraint: str
     work_center: str
     minutes: float
     explanation: str

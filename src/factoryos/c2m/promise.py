@@ -1,8 +1,9 @@
-"""Promise dates (capable-to-promise), capacity only: the earliest day the plant's constrained work center has
-the minutes left to build an order, given its calendar, the ramp-up curve and the orders already promised.
+"""Promise dates (capable-to-promise): the earliest day the plant can build an order, given the capacity left on
+its constrained work center (calendar, ramp-up curve, orders already promised) and the bought material it
+needs (stock on hand less what earlier promises took, supplier lead times); the promise names the binding
+constraint ("Battery cells (cell-nmc): supplier lead time 16 weeks", "GA line (ga-line) capacity").
 
-CAPACITY ONLY, until the planning engine's capable-to-promise exists: material (stock, open purchase orders,
-supplier lead times) is not checked, and every promise says so in its `basis`. How it works:
+The planning engine (MRP) plans whole horizons; this answers one order in milliseconds. How it works:
 
 - an order's load is the run minutes its configured build puts on each work center (every made material's
   operations, quantities through the configured BOM, scrap included, batch operations per unit, an
@@ -13,25 +14,33 @@ supplier lead times) is not checked, and every promise says so in its `basis`. H
   the units the ramp-up curve plans for the month (none before it starts), and at mature efficiency after;
 - the constrained work center is the one whose capacity over the coming four weeks covers the order's
   load the fewest times; the promise walks its days from the day after the order, takes the free minutes
-  (capacity less what earlier promises booked), and the day the last minute fits is the promised date.
+  (capacity less what earlier promises booked), and the day the last minute fits is the promised date;
+- material: the bought materials the plant keeps stock of (those with inventory lots in the plant file; the
+  others are taken as supplied on call, kanban or consignment) are exploded through the configured BOM; what
+  the stock left covers is taken from it, first come first served; a shortfall is bought and arrives the
+  supplier's lead time (else the material's own) after the order's first day, and the constrained work
+  center is walked from the day the last short material arrives. Open purchase orders and supplier capacity
+  are not in the plant file, so not counted.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from factoryos.model.configuration import bom_lines, operations
+from factoryos.model.configuration import bom_lines, explode, operations
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import RampMonthPlan, ramp_curve, ramp_month
 from factoryos.model.shift_times import shift_times
 
 BASIS = (
-    "capacity only: free minutes on the constrained work center (calendar, ramp-up curve, orders already "
-    "promised); material (stock, purchase orders, supplier lead times) is not checked yet"
+    "capacity and material: free minutes on the constrained work center (calendar, ramp-up curve, orders already "
+    "promised) after the bought material is in (stock on hand less what earlier promises took; a shortfall "
+    "arrives a supplier lead time after the order); open purchase orders and supplier capacity are not counted"
 )
 HORIZON_DAYS = 730
 """How far ahead a promise looks; an order that does not fit in it gets no date."""
@@ -41,15 +50,83 @@ WINDOW_DAYS = 28
 
 @dataclass(frozen=True)
 class Quote:
-    """A promise: the date (None when nothing fits within the horizon), the constrained work center and why,
-    the minutes it takes per day there, and the basis of the promise."""
+    """A promise: the date (None when nothing fits within the horizon), the binding constraint in a few words,
+    the constrained work center and why, the minutes it takes per day there (`allocation`), the stock of
+    bought materials it takes, and the basis of the promise."""
 
     promised: date | None
     work_center: str
     minutes: float
     explanation: str
     allocation: dict[date, float] = field(default_factory=dict)
+    constraint: str = ""
+    stock: dict[str, float] = field(default_factory=dict)
     basis: str = BASIS
+
+
+@dataclass(frozen=True)
+class MaterialCheck:
+    """When an order's bought material is in: `ready`, the first day it can be worked on; `binding`, the short
+    material that arrives last (None when stock covers everything); `stock`, what it takes from stock."""
+
+    ready: date
+    binding: str | None = None
+    stock: dict[str, float] = field(default_factory=dict)
+
+
+class PlantMaterial:
+    """The bought materials the plant keeps stock of (its inventory lots), how long each takes to buy and from
+    whom, and what one configured unit of a product needs of them (memoised per choice of the families that
+    its BOM depends on)."""
+
+    def __init__(self, plant: Plant) -> None:
+        self.plant = plant
+        self.on_hand: dict[str, float] = defaultdict(float)
+        for lot in plant.inventory:
+            if plant.materials[lot.material].source == "buy":
+                self.on_hand[lot.material] += lot.quantity
+        self.supply: dict[str, tuple[float, str]] = {
+            m: min(
+                [(s.lead_time_days, s.name or sid) for sid, s in plant.suppliers.items() if m in s.materials],
+                default=(plant.materials[m].lead_time_days, "its own lead time"),
+            )
+            for m in self.on_hand
+        }
+        self._relevant: dict[str, tuple[str, ...]] = {}
+        self._needs: dict[tuple[str, tuple[str | None, ...]], dict[str, float]] = {}
+
+    def needs(self, product: str, configuration: Mapping[str, str]) -> dict[str, float]:
+        """Of the stocked bought materials, how much one configured unit of `product` needs (scrap included)."""
+        material = self.plant.products[product].material
+        if material not in self._relevant:
+            self._relevant[material] = _conditioned_families(self.plant, material)
+        key = (material, tuple(configuration.get(f) for f in self._relevant[material]))
+        if key not in self._needs:
+            exploded = explode(self.plant, material, configuration)
+            self._needs[key] = {m: q for m, q in exploded.items() if m in self.on_hand}
+        return self._needs[key]
+
+    def check(
+        self, needs: Mapping[str, float], quantity: int, start: date, taken: Mapping[str, float]
+    ) -> MaterialCheck:
+        """When `quantity` units' material is in, given what earlier promises `taken` from stock: what the stock
+        left covers is taken; a shortfall arrives a lead time after `start` (calendar days, rounded up)."""
+        ready, binding, stock = start, None, {}
+        for material in sorted(needs):
+            need = needs[material] * quantity
+            left = max(0.0, self.on_hand[material] - taken.get(material, 0.0))
+            if left > 0:
+                stock[material] = min(need, left)
+            if need > left + 1e-9:
+                days, source = self.supply[material]
+                arrives = start + timedelta(days=math.ceil(days))
+                if arrives > ready:
+                    ready, binding = arrives, f"{self.name(material)}: supplier lead time {_span(days)} ({source})"
+        return MaterialCheck(ready, binding, stock)
+
+    def name(self, material: str) -> str:
+        found = self.plant.materials[material].name
+        return f"{found} ({material})" if found else material
 
 
 class PlantCapacity:
@@ -71,6 +148,11 @@ class PlantCapacity:
 
     def name(self, center: str) -> str:
         return self._centers[center][1].name or center
+
+    def label(self, center: str) -> str:
+        """The work center as planners read it: its name and id, or its id when it has no name."""
+        name = self._centers[center][1].name
+        return f"{name} ({center})" if name and name != center else center
 
     def load(self, product: str, configuration: Mapping[str, str]) -> dict[str, float]:
         """Minutes one configured unit puts on each work center: its material's operations and, through the
@@ -176,12 +258,41 @@ class PlantCapacity:
 
 
 def promise(
-    capacity: PlantCapacity, load: Mapping[str, float], quantity: int, start: date, booked: Mapping[date, float]
+    capacity: PlantCapacity,
+    load: Mapping[str, float],
+    quantity: int,
+    start: date,
+    booked: Mapping[date, float],
+    material: MaterialCheck | None = None,
 ) -> Quote:
     """The earliest day the constrained work center (`capacity.constrained(load, start)`) has `quantity` units'
-    minutes free from `start`, given the minutes earlier promises `booked` on it each day."""
+    minutes free, from `start` or from the day the order's `material` is in if later, given the minutes
+    earlier promises `booked` on it each day. The binding constraint is the material when the work center
+    alone would have promised an earlier day."""
     center = capacity.constrained(load, start)
     need = load[center] * quantity
+    ready = max(start, material.ready) if material else start
+    allocation = _fit(capacity, center, need, ready, booked)
+    stock = material.stock if material else {}
+    if allocation is None:
+        why = f"{capacity.name(center)} ({center}): no {need:,.0f} free minutes within {HORIZON_DAYS} days"
+        return Quote(None, center, need, why, constraint=f"{capacity.label(center)} capacity", stock=stock)
+    day = max(allocation)
+    why = _why(capacity, center, need, ready, day, booked)
+    constraint = f"{capacity.label(center)} capacity"
+    if material is not None and material.binding and ready > start:
+        unbound = _fit(capacity, center, need, start, booked)
+        if unbound is None or max(unbound) < day:
+            constraint = material.binding
+            why = f"the bought material is in on {ready} ({material.binding}); then " + why
+    return Quote(day, center, need, why, allocation, constraint, stock)
+
+
+def _fit(
+    capacity: PlantCapacity, center: str, need: float, start: date, booked: Mapping[date, float]
+) -> dict[date, float] | None:
+    """The minutes `need` takes on each day of `center` from `start`, first free minute first; None when it
+    does not fit within the horizon."""
     allocation: dict[date, float] = {}
     left = need
     for offset in range(HORIZON_DAYS):
@@ -193,13 +304,13 @@ def promise(
         allocation[day] = take
         left -= take
         if left <= 1e-9:
-            return Quote(day, center, need, _why(capacity, center, need, start, day, booked), allocation)
-    return Quote(
-        None,
-        center,
-        need,
-        f"{capacity.name(center)} ({center}): no {need:,.0f} free minutes within {HORIZON_DAYS} days",
-    )
+            return allocation
+    return None
+
+
+def _span(days: float) -> str:
+    """A lead time as planners say it: whole weeks in weeks, else days."""
+    return f"{days / 7:g} weeks" if days % 7 == 0 else f"{days:g} days"
 
 
 def _why(

@@ -1,14 +1,17 @@
 """Promised dates against the dates customers asked for: how many orders the plant could promise on time,
-by how many days the others slip, per tenant (the owner and each partner brand) and per product."""
+by how many days the others slip, per tenant (the owner and each partner brand) and per product, and what
+held the promises back (a line's capacity, a bought part's supplier lead time)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import median
 
 import plotly.graph_objects as go
 
+from factoryos.c2m.promise import Quote
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.report.html import Section, share_axis, style
@@ -43,7 +46,10 @@ def figures_by(orders: Sequence[CustomerOrder], key: Callable[[CustomerOrder], s
     return {name: promise_figures(groups[name]) for name in sorted(groups)}
 
 
-def promises_section(plant: Plant, orders: Sequence[CustomerOrder]) -> Section:
+def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]) -> Section:
+    """The section for orders as placed, each with the promise it got."""
+    orders = [order for order, _ in placed]
+    binding = Counter(quote.constraint for order, quote in placed if order.promised_date is not None)
     whole = promise_figures(orders)
     tenants = figures_by(orders, lambda o: plant.tenants[o.tenant].name or o.tenant)
     products = figures_by(orders, lambda o: plant.products[o.product].name or o.product)
@@ -59,7 +65,10 @@ def promises_section(plant: Plant, orders: Sequence[CustomerOrder]) -> Section:
         text += f"; the other {len(late):,} slip by {median(late):g} days at the median and {max(late)} at most"
     if whole.promised < whole.orders:
         text += f"; {whole.orders - whole.promised:,} got no date (nothing fits within the promise horizon)"
-    text += ". A promise is the earliest day the plant can build the order, given the orders promised before it."
+    text += (
+        ". A promise is the earliest day the plant can build the order, given the orders promised before it: "
+        "the capacity left on its constrained line and the bought parts in stock or a supplier lead time away."
+    )
     return Section(
         title="Promised against requested dates",
         text=text,
@@ -68,13 +77,15 @@ def promises_section(plant: Plant, orders: Sequence[CustomerOrder]) -> Section:
             "promised by the requested date": "-" if share is None else f"{share:.0%}",
             "median slip of late promises": f"{median(late):g} days" if late else "-",
             "not promised": f"{whole.orders - whole.promised:,}",
+            "binding most often": binding.most_common(1)[0][0] if binding else "-",
         },
         figures=[_slip_histogram(whole), _on_time_bars(tenants, products)],
         tables=[
             (
                 ["", "orders", "promised", "by the requested date", "median days after the request"],
                 _rows(tenants, products),
-            )
+            ),
+            (["what held the promise back", "orders"], [[c, f"{n:,}"] for c, n in binding.most_common()]),
         ],
         note="From the orders as the order desk stored them: promised date minus requested date, in calendar days.",
     )

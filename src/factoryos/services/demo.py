@@ -137,9 +137,10 @@ def orders_stage(ctx: DemoContext) -> None:
         (OrderInput(o.customer, o.product, o.configuration, o.quantity, o.due_date), o.ordered_at) for o in drawn
     ]
     desk = Caller("demo", plant.site.id, plant.owner(), "planner", owner=True)
-    ctx.orders = place_orders(ctx.engine, desk, requests)
+    placed = place_orders(ctx.engine, desk, requests)
+    ctx.orders = [order for order, _ in placed]
     ctx.report.add(orders_section(plant, ctx.orders, ctx.results["volume"], ramp_products(plant)))
-    promised = ctx.report.add(promises_section(plant, ctx.orders))
+    promised = ctx.report.add(promises_section(plant, placed))
     units = sum(o.quantity for o in ctx.orders)
     ramp = ""
     if volume < 1:
@@ -152,7 +153,8 @@ def orders_stage(ctx: DemoContext) -> None:
     ctx.console.print(
         f"promise  {promised.facts['orders promised']} orders promised a date, "
         f"{promised.facts['promised by the requested date']} of them by the requested date "
-        f"(median slip of the late ones: {promised.facts['median slip of late promises']})"
+        f"(median slip of the late ones: {promised.facts['median slip of late promises']}); "
+        f"bound most by {promised.facts['binding most often']}"
     )
 
 

@@ -27,16 +27,23 @@ from factoryos.c2m import configurator
 from factoryos.c2m import promise as capable_to_promise
 from factoryos.c2m.demand import generate_orders as draw_orders
 from factoryos.c2m.intake import accept
-from factoryos.c2m.promise import HORIZON_DAYS, PlantCapacity, Quote
+from factoryos.c2m.promise import HORIZON_DAYS, PlantCapacity, PlantMaterial, Quote
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant, Product
 from factoryos.quality.holds import HoldError
 from factoryos.services.holds import check_shippable
-from factoryos.services.promise import quote
+from factoryos.services.promise import quote, write_locks
 from factoryos.services.tenants import Caller
 from factoryos.store import order_desk as desk_store
-from factoryos.store.order_desk import FirstAnswer, OrderChange, OrderFilter, booked_minutes, plant_fingerprint
+from factoryos.store.order_desk import (
+    FirstAnswer,
+    OrderChange,
+    OrderFilter,
+    booked_minutes,
+    plant_fingerprint,
+    taken_stock,
+)
 from factoryos.store.orders import as_order
 from factoryos.store.plants import read_plant
 from factoryos.store.tables import DeadLetter
@@ -83,11 +90,12 @@ class OrderInput:
 
 @dataclass
 class Desk:
-    """One loaded plant and its capacity model, built once and kept while the plant is unchanged; `checked`
-    is when the stored plant was last compared (time.monotonic)."""
+    """One loaded plant and its capacity and material models, built once and kept while the plant is unchanged;
+    `checked` is when the stored plant was last compared (time.monotonic)."""
 
     plant: Plant
     capacity: PlantCapacity
+    material: PlantMaterial
     fingerprint: str
     checked: float = 0.0
 
@@ -117,7 +125,7 @@ def desk(engine: Engine, site: str) -> Desk:
         raise NotFound(f"no plant {site!r} is loaded")
     if cached is None or cached.fingerprint != fingerprint:
         plant = read_plant(engine, site)
-        cached = Desk(plant, PlantCapacity(plant), fingerprint)
+        cached = Desk(plant, PlantCapacity(plant), PlantMaterial(plant), fingerprint)
         _desks[cache_key] = cached
     cached.checked = time.monotonic()
     return cached
@@ -187,8 +195,10 @@ def promise(engine: Engine, caller: Caller, request: OrderInput, now: datetime) 
     here = desk(engine, caller.site)
     configuration = _valid_configuration(here.plant, caller, request.product, request.options)
     load = here.capacity.load(request.product, configuration)
+    needs = here.material.needs(request.product, configuration)
     with engine.connect() as connection:
-        return quote(connection, here.capacity, load, request.quantity, here.capacity.first_day(now))
+        start = here.capacity.first_day(now)
+        return quote(connection, here.capacity, here.material, load, needs, request.quantity, start)
 
 
 # Taking an order.
@@ -226,10 +236,12 @@ def place_order(
     here = desk(engine, caller.site)
     order = _accepted(here.plant, caller, request, now)
     load = here.capacity.load(order.product, order.configuration)
+    needs = here.material.needs(order.product, order.configuration)
     start = here.capacity.first_day(now)
+    locks = write_locks(order.site, here.capacity.constrained(load, start), needs)
     try:
-        with desk_store.placing(engine, [f"{order.site}/{here.capacity.constrained(load, start)}"]) as connection:
-            promised = quote(connection, here.capacity, load, order.quantity, start)
+        with desk_store.placing(engine, locks) as connection:
+            promised = quote(connection, here.capacity, here.material, load, needs, order.quantity, start)
             placement = _placement(caller, order, promised, now)
             placed = Placed(order.id, 201, answer(order, promised))
             if idempotency_key is not None:
@@ -246,36 +258,43 @@ def place_order(
 
 def place_orders(
     engine: Engine, caller: Caller, requests: Sequence[tuple[OrderInput, datetime]]
-) -> list[CustomerOrder]:
+) -> list[tuple[CustomerOrder, Quote]]:
     """Take many orders at once (a demo's month, a bulk load), each placed as `place_order` places it at its
-    own time (checked, promised on the capacity the orders before it left, stored with its history and
-    booking), in one transaction, in the order given. An order the desk refuses is an OrderRejected and
-    nothing is stored."""
+    own time (checked, promised on the capacity and stock the orders before it left, stored with its history
+    and bookings), in one transaction, in the order given; each order with its promise. An order the desk
+    refuses is an OrderRejected and nothing is stored."""
     if not caller.can_order:
         raise Forbidden(f"a {caller.role} key cannot place orders")
     here = desk(engine, caller.site)
-    capacity, site = here.capacity, caller.site
+    capacity, material, site = here.capacity, here.material, caller.site
     taken = []
     for request, at in requests:
         order = _accepted(here.plant, caller, request, at)
         load = capacity.load(order.product, order.configuration)
         start = capacity.first_day(at)
-        taken.append((order, load, start, capacity.constrained(load, start), at))
+        needs = material.needs(order.product, order.configuration)
+        taken.append((order, load, needs, start, capacity.constrained(load, start), at))
     if not taken:
         return []
-    first_day = min(start for _, _, start, _, _ in taken)
-    last_day = max(start for _, _, start, _, _ in taken) + timedelta(days=HORIZON_DAYS)
+    first_day = min(start for *_, start, _, _ in taken)
+    last_day = max(start for *_, start, _, _ in taken) + timedelta(days=HORIZON_DAYS)
     centers = sorted({center for *_, center, _ in taken})
-    with desk_store.placing(engine, [f"{site}/{c}" for c in centers]) as connection:
+    locks = [lock for _, load, needs, start, center, _ in taken for lock in write_locks(site, center, needs)]
+    with desk_store.placing(engine, locks) as connection:
         booked = {c: defaultdict(float, booked_minutes(connection, site, c, first_day, last_day)) for c in centers}
-        placements = []
-        for order, load, start, center, at in taken:
-            promised = capable_to_promise.promise(capacity, load, order.quantity, start, booked[center])
+        stock = defaultdict(float, taken_stock(connection, site))
+        placements, quotes = [], []
+        for order, load, needs, start, center, at in taken:
+            check = material.check(needs, order.quantity, start, stock)
+            promised = capable_to_promise.promise(capacity, load, order.quantity, start, booked[center], check)
             for day, minutes in promised.allocation.items():
                 booked[center][day] += minutes
+            for part, quantity in promised.stock.items():
+                stock[part] += quantity
             placements.append(_placement(caller, order, promised, at))
+            quotes.append(promised)
         desk_store.place(connection, placements)
-    return [p.order for p in placements]
+    return [(p.order, q) for p, q in zip(placements, quotes, strict=True)]
 
 
 def _placement(caller: Caller, order: CustomerOrder, promised: Quote, now: datetime) -> desk_store.Placement:
@@ -285,9 +304,10 @@ def _placement(caller: Caller, order: CustomerOrder, promised: Quote, now: datet
     if promised.promised is None:
         return desk_store.Placement(order, changes)
     order.state, order.promised_date = CustomerOrderState.PROMISED, promised.promised
-    why = f"promised {promised.promised}: {promised.explanation} ({promised.basis})"
+    why = f"promised {promised.promised}, bound by {promised.constraint}: {promised.explanation} ({promised.basis})"
     changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, order.state.value, why))
-    return desk_store.Placement(order, changes, desk_store.Booking(promised.work_center, promised.allocation))
+    booking = desk_store.Booking(promised.work_center, promised.allocation)
+    return desk_store.Placement(order, changes, booking, stock=promised.stock)
 
 
 def _accepted(plant: Plant, caller: Caller, request: OrderInput, now: datetime) -> CustomerOrder:

@@ -1,5 +1,5 @@
-"""Promise dates as the order desk gives them: the engine's promise (c2m.promise) on the capacity that
-earlier promises left free, read from the store in the caller's transaction."""
+"""Promise dates as the order desk gives them: the engine's promise (c2m.promise) on the capacity and the stock
+that earlier promises left, read from the store in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -8,14 +8,28 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
-from factoryos.c2m.promise import HORIZON_DAYS, PlantCapacity, Quote, promise
-from factoryos.store.order_desk import booked_minutes
+from factoryos.c2m.promise import HORIZON_DAYS, PlantCapacity, PlantMaterial, Quote, promise
+from factoryos.store.order_desk import booked_minutes, taken_stock
 
 
 def quote(
-    connection: Connection, capacity: PlantCapacity, load: Mapping[str, float], quantity: int, start: date
+    connection: Connection,
+    capacity: PlantCapacity,
+    material: PlantMaterial,
+    load: Mapping[str, float],
+    needs: Mapping[str, float],
+    quantity: int,
+    start: date,
 ) -> Quote:
-    """The promise for `quantity` units of `load` from `start`, on what is booked as of `connection`'s view."""
+    """The promise for `quantity` units of `load` needing `needs` of stocked material, from `start`, on what is
+    booked as of `connection`'s view."""
+    site = capacity.plant.site.id
     center = capacity.constrained(load, start)
-    booked = booked_minutes(connection, capacity.plant.site.id, center, start, start + timedelta(days=HORIZON_DAYS))
-    return promise(capacity, load, quantity, start, booked)
+    booked = booked_minutes(connection, site, center, start, start + timedelta(days=HORIZON_DAYS))
+    taken = taken_stock(connection, site) if needs else {}
+    return promise(capacity, load, quantity, start, booked, material.check(needs, quantity, start, taken))
+
+
+def write_locks(site: str, center: str, needs: Mapping[str, float]) -> list[str]:
+    """What placing an order locks: its constrained work center and each stocked material it takes."""
+    return [f"{site}/{center}", *(f"{site}/material/{m}" for m in needs)]

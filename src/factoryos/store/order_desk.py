@@ -13,7 +13,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -96,12 +96,29 @@ class CapacityReservationRecord(Base):
     minutes: Mapped[float] = mapped_column(Float)
 
 
-def _booking(dialect_insert: Callable[[Table], Any]) -> UpdateBase:
-    """Add minutes to a work center's day, in the dialect's INSERT ... ON CONFLICT."""
-    table = CapacityBookingRecord.__table__
+class MaterialBookingRecord(Base):
+    """How much of a bought material's stock orders were promised."""
+
+    __tablename__ = "material_bookings"
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    material: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
+
+
+class MaterialReservationRecord(Base):
+    """The stock of a bought material one order was promised, given back when the order is cancelled."""
+
+    __tablename__ = "material_reservations"
+    order_id: Mapped[str] = mapped_column(ForeignKey("customer_orders.id", ondelete="CASCADE"), primary_key=True)
+    material: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
+
+
+def _adding(dialect_insert: Callable[[Table], Any], table: Table, amount: str) -> UpdateBase:
+    """Add to a row's `amount` (inserting the row if it is new), in the dialect's INSERT ... ON CONFLICT."""
     upsert = dialect_insert(table)
-    added = {"minutes": table.c.minutes + upsert.excluded.minutes}
-    return upsert.on_conflict_do_update(index_elements=["site", "work_center", "day"], set_=added)
+    keys = [c.name for c in table.primary_key.columns]
+    return upsert.on_conflict_do_update(index_elements=keys, set_={amount: table.c[amount] + upsert.excluded[amount]})
 
 
 # Placing an order's statements, built once (so the engine finds them compiled).
@@ -109,7 +126,13 @@ _INSERT_ORDER = CustomerOrderRecord.__table__.insert()
 _INSERT_CHANGE = OrderChangeRecord.__table__.insert()
 _INSERT_RESERVATION = CapacityReservationRecord.__table__.insert()
 _INSERT_ANSWER = IdempotencyRecord.__table__.insert()
-_BOOK = {"sqlite": _booking(sqlite_insert), "postgresql": _booking(postgresql_insert)}
+_INSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+_BOOK = {d: _adding(i, CapacityBookingRecord.__table__, "minutes") for d, i in _INSERTS.items()}
+_TAKE = {d: _adding(i, MaterialBookingRecord.__table__, "quantity") for d, i in _INSERTS.items()}
+_INSERT_MATERIAL = MaterialReservationRecord.__table__.insert()
+_TAKEN = select(MaterialBookingRecord.material, MaterialBookingRecord.quantity).where(
+    MaterialBookingRecord.site == bindparam("site")
+)
 _BOOKED = select(CapacityBookingRecord.day, CapacityBookingRecord.minutes).where(
     CapacityBookingRecord.site == bindparam("site"),
     CapacityBookingRecord.work_center == bindparam("work_center"),
@@ -156,6 +179,7 @@ class Placement:
     changes: Sequence[OrderChange]
     booking: Booking | None = None
     first: tuple[str, FirstAnswer] | None = None
+    stock: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -217,6 +241,15 @@ def place(connection: Connection, placements: Sequence[Placement]) -> None:
             [{"site": s, "work_center": w, "day": d, "minutes": m} for (s, w, d), m in booked.items()],
         )
         connection.execute(_INSERT_RESERVATION, reservations)
+    stock = [{"order_id": p.order.id, "material": m, "quantity": q} for p in placements for m, q in p.stock.items()]
+    if stock:
+        taken: defaultdict[tuple[str, str], float] = defaultdict(float)
+        for p in placements:
+            for material, quantity in p.stock.items():
+                taken[p.order.site, material] += quantity
+        rows = [{"site": s, "material": m, "quantity": q} for (s, m), q in taken.items()]
+        connection.execute(_TAKE[connection.dialect.name], rows)
+        connection.execute(_INSERT_MATERIAL, stock)
     answers = [
         {"site": p.order.site, "tenant": p.order.tenant, "key": key, "created_at": p.order.ordered_at} | asdict(first)
         for p in placements
@@ -306,8 +339,19 @@ def booked_minutes(connection: Connection, site: str, work_center: str, start: d
     return {day: minutes for day, minutes in found}
 
 
+def taken_stock(connection: Connection, site: str) -> dict[str, float]:
+    """How much of each bought material's stock orders of `site` were promised."""
+    return {material: quantity for material, quantity in connection.execute(_TAKEN, {"site": site})}
+
+
 def release(session: Session, order_id: str, site: str) -> float:
-    """Give back every minute an order holds; returns how many."""
+    """Give back every minute and all the stock an order holds; returns how many minutes."""
+    held = session.scalars(select(MaterialReservationRecord).where(MaterialReservationRecord.order_id == order_id))
+    for stock in list(held):
+        taken = session.get(MaterialBookingRecord, (site, stock.material))
+        if taken is not None:
+            taken.quantity = max(0.0, taken.quantity - stock.quantity)
+        session.delete(stock)
     reservations = list(
         session.scalars(select(CapacityReservationRecord).where(CapacityReservationRecord.order_id == order_id))
     )

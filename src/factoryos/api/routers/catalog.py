@@ -55,7 +55,7 @@ def complete_configuration(body: ConfigurationIn, who: Who, database: Database) 
 @router.post("/promise", response_model=PromiseAnswer, tags=["promises"])
 def promise(body: PromiseIn, who: Who, database: Database, now: Now) -> PromiseAnswer:
     """The date the plant would promise this configuration and quantity now, without placing an order
-    (capacity only: see `basis`)."""
+    (capacity and material: see `basis`, and `constraint` for what binds it)."""
     plant = order_desk.desk(database, who.site).plant
     completion = order_desk.complete_configuration(plant, who, body.product, body.options)
     configuration = completion.configuration or {}

@@ -1,0 +1,101 @@
+"""Promises that count bought material, on the tests' small plant with stock of its own: 5 big motors and 1,000
+wheels on hand, motors bought from a maker 28 days away. The boost scooter takes one big motor a unit and
+sits on the line at 600 s a unit; in the ramp's first month (from Monday 4 January 2027) the line makes
+400 / 20 = 20 units a working day, so a few units always fit on their first working day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from factoryos.c2m.promise import PlantCapacity, PlantMaterial, promise
+from factoryos.model.plant import InventoryLot, Supplier
+from factoryos.model.validate import load_plant
+from factoryos.services.order_desk import OrderInput, cancel_order, place_order, place_orders
+from factoryos.services.tenants import Caller
+from factoryos.store.plants import store_plant
+
+from .conftest import NOW, PLANT_FILE
+
+BOOST = {"power": "boost", "seat": "bench"}
+ECO = {"power": "eco", "seat": "none"}
+START = date(2027, 1, 5)  # the day after NOW, a Tuesday
+MOTOR_LEAD = 28
+
+
+def _plant():
+    plant = load_plant(PLANT_FILE)
+    suppliers = {
+        "parts": Supplier(lead_time_days=10, materials=["wheel", "tube"]),
+        "motors": Supplier(name="Motor maker", lead_time_days=MOTOR_LEAD, materials=["motor-small", "motor-big"]),
+    }
+    inventory = [
+        InventoryLot(material="motor-big", location="store", lot="M-1", quantity=5),
+        InventoryLot(material="wheel", location="store", lot="W-1", quantity=1000),
+    ]
+    return plant.model_copy(update={"suppliers": suppliers, "inventory": inventory})
+
+
+def _quote(quantity: int, options: dict[str, str], taken: dict[str, float]):
+    plant = _plant()
+    capacity, material = PlantCapacity(plant), PlantMaterial(plant)
+    load = capacity.load("acme-scooter", options)
+    check = material.check(material.needs("acme-scooter", options), quantity, START, taken)
+    return promise(capacity, load, quantity, START, {}, check)
+
+
+def test_only_the_stocked_bought_materials_are_counted_per_configuration():
+    material = PlantMaterial(_plant())
+    assert material.needs("acme-scooter", BOOST) == {"motor-big": 1, "wheel": 2}
+    assert material.needs("acme-scooter", ECO) == {"wheel": 2}  # tubes are not stocked: supplied on call
+
+
+def test_stock_that_covers_the_order_leaves_the_line_binding():
+    quote = _quote(3, BOOST, {})
+    assert quote.promised == START
+    assert quote.constraint == "line capacity"
+    assert quote.stock == {"motor-big": 3, "wheel": 6}
+
+
+def test_a_shortfall_waits_for_the_suppliers_lead_time_and_names_it():
+    quote = _quote(3, BOOST, {"motor-big": 3})  # two motors left for three units
+    arrives = START + timedelta(days=MOTOR_LEAD)  # Tuesday 2 February, a working day in ramp month 1
+    assert quote.promised == arrives
+    assert quote.constraint == "motor-big: supplier lead time 4 weeks (Motor maker)"
+    assert quote.stock == {"motor-big": 2, "wheel": 6}
+    assert _quote(3, ECO, {"motor-big": 5}).promised == START  # the eco scooter needs no big motor
+
+
+def test_the_order_desk_books_stock_first_come_first_served_and_a_cancel_gives_it_back(engine):
+    store_plant(engine, _plant(), "material test plant")
+    acme = Caller("test", "shared-site", "acme", "partner", owner=False)
+
+    def order(quantity: int, at: datetime = NOW):
+        request = OrderInput("acme-shop", "acme-scooter", BOOST, quantity, date(2027, 3, 1))
+        return place_order(engine, acme, request, at, lambda o, q: {"promise": q})
+
+    first = order(3)
+    assert first.answer["promise"].promised == START
+    second = order(3)  # two motors left
+    assert second.answer["promise"].promised == START + timedelta(days=MOTOR_LEAD)
+    assert "motor-big" in second.answer["promise"].constraint
+    cancel_order(engine, acme, first.order_id, "customer changed its mind", NOW)
+    assert order(3).answer["promise"].promised == START  # the three motors are back in stock
+
+
+def test_orders_placed_at_once_take_stock_as_one_by_one(engine):
+    store_plant(engine, _plant(), "material test plant")
+    owner = Caller("bulk", "shared-site", "works", "planner", owner=True)
+    requests = [
+        (OrderInput("acme-shop", "acme-scooter", BOOST, q, date(2027, 3, 1)), NOW + timedelta(minutes=n))
+        for n, q in enumerate([2, 2, 2, 1])
+    ]
+    dates = [o.promised_date for o, _ in place_orders(engine, owner, requests)]
+    late = START + timedelta(days=MOTOR_LEAD)
+    assert dates == [START, START, late, late]  # 2 + 2 of 5 motors, then one left for two units, then none
+
+
+@pytest.mark.parametrize("quantity", [1, 5])
+def test_stock_exactly_covering_the_order_is_enough(quantity):
+    assert _quote(quantity, BOOST, {"motor-big": 5 - quantity}).promised == START
