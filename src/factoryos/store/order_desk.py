@@ -13,7 +13,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -41,7 +41,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.dml import UpdateBase
 
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
-from factoryos.store.db import Base, record_as, transaction
+from factoryos.store.db import Base, record_as, row_of, transaction
 from factoryos.store.events import record_dead_letter
 from factoryos.store.locks import lock_for_writing
 from factoryos.store.orders import ORDER_CHANNEL, as_order, order_row
@@ -251,7 +251,9 @@ def place(connection: Connection, placements: Sequence[Placement]) -> None:
         connection.execute(_TAKE[connection.dialect.name], rows)
         connection.execute(_INSERT_MATERIAL, stock)
     answers = [
-        {"site": p.order.site, "tenant": p.order.tenant, "key": key, "created_at": p.order.ordered_at} | asdict(first)
+        row_of(
+            IdempotencyRecord, first, site=p.order.site, tenant=p.order.tenant, key=key, created_at=p.order.ordered_at
+        )
         for p in placements
         if p.first is not None
         for key, first in [p.first]
@@ -261,14 +263,7 @@ def place(connection: Connection, placements: Sequence[Placement]) -> None:
 
 
 def _change_row(order_id: str, change: OrderChange) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "at": change.at,
-        "actor": change.actor[:100],
-        "from_state": change.from_state,
-        "to_state": change.to_state,
-        "reason": change.reason,
-    }
+    return row_of(OrderChangeRecord, change, order_id=order_id, actor=change.actor[:100])
 
 
 def record_change(
