@@ -1,14 +1,14 @@
 """material promised from stock: per site and bought material, and per order (given back on cancel)
 
-Revision ID: 0006_material_bookings
-Revises: 0005_order_desk
+Revision ID: 0007_material_bookings
+Revises: 0006_genealogy
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_material_bookings"
-down_revision = "0005_order_desk"
+revision = "0007_material_bookings"
+down_revision = "0006_genealogy"
 branch_labels = None
 depends_on = None
 
