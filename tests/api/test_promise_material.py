@@ -99,3 +99,13 @@ def test_orders_placed_at_once_take_stock_as_one_by_one(engine):
 @pytest.mark.parametrize("quantity", [1, 5])
 def test_stock_exactly_covering_the_order_is_enough(quantity):
     assert _quote(quantity, BOOST, {"motor-big": 5 - quantity}).promised == START
+
+
+def test_a_part_no_supplier_lists_waits_for_its_own_lead_time():
+    plant = _plant()
+    plant = plant.model_copy(update={"suppliers": {"parts": plant.suppliers["parts"]}})  # no motor maker
+    capacity, material = PlantCapacity(plant), PlantMaterial(plant)
+    check = material.check(material.needs("acme-scooter", BOOST), 6, START, {})  # one motor short
+    quote = promise(capacity, capacity.load("acme-scooter", BOOST), 6, START, {}, check)
+    assert quote.promised == START + timedelta(days=20)  # motor-big's lead_time_days in the plant file
+    assert quote.constraint == "motor-big: lead time 20 days"

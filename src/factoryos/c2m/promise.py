@@ -85,10 +85,10 @@ class PlantMaterial:
         for lot in plant.inventory:
             if plant.materials[lot.material].source == "buy":
                 self.on_hand[lot.material] += lot.quantity
-        self.supply: dict[str, tuple[float, str]] = {
+        self.supply: dict[str, tuple[float, str | None]] = {
             m: min(
                 [(s.lead_time_days, s.name or sid) for sid, s in plant.suppliers.items() if m in s.materials],
-                default=(plant.materials[m].lead_time_days, "its own lead time"),
+                default=(plant.materials[m].lead_time_days, None),
             )
             for m in self.on_hand
         }
@@ -121,8 +121,13 @@ class PlantMaterial:
                 days, source = self.supply[material]
                 arrives = start + timedelta(days=math.ceil(days))
                 if arrives > ready:
-                    ready, binding = arrives, f"{self.name(material)}: supplier lead time {_span(days)} ({source})"
+                    ready, binding = arrives, self._lead_time(material, days, source)
         return MaterialCheck(ready, binding, stock)
+
+    def _lead_time(self, material: str, days: float, supplier: str | None) -> str:
+        if supplier is None:  # no supplier in the plant file lists it: the material's own lead time
+            return f"{self.name(material)}: lead time {_span(days)}"
+        return f"{self.name(material)}: supplier lead time {_span(days)} ({supplier})"
 
     def name(self, material: str) -> str:
         found = self.plant.materials[material].name
