@@ -13,6 +13,7 @@ from factoryos.cli import (
     iot,
     mps,
     orders,
+    plan,
     plant,
     quality,
     schedule,
@@ -57,6 +58,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(schedule.app, name="schedule")
 app.command("forecast")(forecast.forecast)
 app.command("mps")(mps.mps)
+app.add_typer(plan.app, name="plan")
 app.command("simulate")(simulate.simulate)
 app.command("ingest")(iot.ingest)
 app.command("oee")(iot.oee)

@@ -171,6 +171,7 @@ def _finish(problem, a, projected, lots, needs, moves, unplaced) -> Plan:
         peg_need=peg_need,
         peg_supply=peg_supply,
         peg_qty=peg_qty,
+        calendar_days=a.calendar.days,
         moves=moves,
         unplaced=unplaced,
     )

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
 import numpy as np
+from scipy import sparse
 
 from factoryos.planning.exceptions import PlanException, find_exceptions
 from factoryos.planning.problem import Problem
@@ -84,9 +86,9 @@ class Plan:
     peg_need: np.ndarray
     peg_supply: np.ndarray
     peg_qty: np.ndarray
+    calendar_days: int
     moves: list[tuple[int, int, int, float]] = field(default_factory=list)
     unplaced: list[tuple[int, int, float]] = field(default_factory=list)
-    _memo: dict[int, dict[int, float]] = field(default_factory=dict, repr=False)
     _orders_memo: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @functools.cached_property
@@ -183,27 +185,45 @@ class Plan:
         return self._shares(self.lots_start + lot)
 
     def _shares(self, supply: int) -> dict[int, float]:
-        known = self._memo.get(supply)
-        if known is not None:
-            return known
-        shares: dict[int, float] = defaultdict(float)
-        for peg in self.pegs_of_supply(supply).tolist():
-            need, quantity = int(self.peg_need[peg]), float(self.peg_qty[peg])
-            demand, parent = int(self.need_demand[need]), int(self.need_parent[need])
-            if demand >= 0:
-                shares[demand] += quantity
-                continue
-            parent_qty = float(self.lot_qty[parent])
-            for upper, served in self._shares(self.lots_start + parent).items():
-                shares[upper] += quantity * served / parent_qty
-        self._memo[supply] = dict(shares)
-        return self._memo[supply]
+        matrix = self.shares
+        first, last = matrix.indptr[supply], matrix.indptr[supply + 1]
+        return dict(zip(matrix.indices[first:last].tolist(), matrix.data[first:last].tolist(), strict=True))
+
+    @functools.cached_property
+    def shares(self) -> sparse.csr_matrix:
+        """Supply x independent demand: how much of each supply serves each demand. A supply pegged to a demand
+        serves it directly; one pegged to a component requirement serves the parent lot's demands in proportion
+        (S = A + B S, solved level by level: B is nilpotent, the bills having no cycle)."""
+        supplies, demands = self.lots_start + len(self.lot_qty), len(self.problem.demands)
+        demand = self.need_demand[self.peg_need]
+        parent = self.need_parent[self.peg_need]
+        direct = demand >= 0
+        a = sparse.csr_matrix(
+            (self.peg_qty[direct], (self.peg_supply[direct], demand[direct])), shape=(supplies, demands)
+        )
+        up = ~direct
+        b = sparse.csr_matrix(
+            (
+                self.peg_qty[up] / self.lot_qty[parent[up]],
+                (self.peg_supply[up], self.lots_start + parent[up]),
+            ),
+            shape=(supplies, supplies),
+        )
+        result = a
+        for _ in range(supplies + 1):
+            following = (a + b @ result).tocsr()
+            if following.nnz == result.nnz and abs(following - result).sum() <= 1e-9 * max(1.0, a.sum()):
+                break
+            result = following
+        result.sum_duplicates()
+        return result
 
     def pegging(self, lot: int) -> tuple[Peg, ...]:
         """The independent demands a planned lot serves, largest first."""
-        demands = self.problem.demands
-        shares = sorted(self.demand_shares(lot).items(), key=lambda kv: (-kv[1], kv[0]))
-        return tuple(Peg(demands[d].id, q) for d, q in shares)
+        merged: dict[str, float] = defaultdict(float)
+        for d, q in self.demand_shares(lot).items():
+            merged[self.problem.demands[d].id] += q  # a forecast split over the option mix is one demand
+        return tuple(Peg(d, q) for d, q in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def customer_orders_of_supply(self, supply: int) -> frozenset[str]:
         """The customer orders a supply serves, at any level above it."""
@@ -232,21 +252,57 @@ class Plan:
             return frozenset({order} if order else ())
         return self.customer_orders_of_supply(self.lots_start + int(self.need_parent[need]))
 
-    def supplies_under(self, customer_order: str) -> tuple[Supply, ...]:
-        """Every planned lot, open receipt and stock under a customer order, down to the bought parts, with the
-        share of each that serves it."""
-        share: dict[int, float] = defaultdict(float)
+    def _under(self, customer_order: str) -> Iterator[tuple[int, int, float]]:
+        """(requirement, supply, quantity serving the order) for every peg under a customer order, top down."""
         frontier = [(k, 1.0) for k, d in enumerate(self.problem.demands) if d.customer_order == customer_order]
         while frontier:
             need, fraction = frontier.pop()
             for peg in self.pegs_of_need(need).tolist():
                 supply, quantity = int(self.peg_supply[peg]), float(self.peg_qty[peg]) * fraction
-                share[supply] += quantity
+                yield need, supply, quantity
                 if supply >= self.lots_start:
                     lot = supply - self.lots_start
                     child_fraction = quantity / float(self.lot_qty[lot])
                     frontier.extend((int(n), child_fraction) for n in self.needs_of_lot(lot))
+
+    def supplies_under(self, customer_order: str) -> tuple[Supply, ...]:
+        """Every planned lot, open receipt and stock under a customer order, down to the bought parts, with the
+        share of each that serves it."""
+        share: dict[int, float] = defaultdict(float)
+        for _, supply, quantity in self._under(customer_order):
+            share[supply] += quantity
         return tuple(self._supply(s, q) for s, q in sorted(share.items()))
+
+    def demand_lateness(self) -> np.ndarray:
+        """Per independent demand, the days its latest part (at any level) arrives after it is needed: 0 when
+        all is in time. A requirement no supply covers counts as arriving at the end of the plan's calendar."""
+        supply_day = np.concatenate([np.zeros(self.receipts_start, dtype=np.int64), self.receipt_day, self.lot_due])
+        late = np.maximum(supply_day[self.peg_supply] - self.need_day[self.peg_need], 0)
+        supply_late = np.zeros(self.lots_start + len(self.lot_qty), dtype=np.int64)
+        np.maximum.at(supply_late, self.peg_supply, late)
+        pegged = np.bincount(self.peg_need, weights=self.peg_qty, minlength=len(self.need_qty))
+        short = np.flatnonzero(pegged < self.need_qty - 1e-6)
+        uncovered = np.maximum(self.calendar_days - self.need_day[short], 0)
+        demands = len(self.problem.demands)
+        result = np.zeros(demands, dtype=np.int64)
+        own = short < demands
+        result[short[own]] = uncovered[own]
+        parent = self.need_parent[short[~own]]
+        np.maximum.at(supply_late, self.lots_start + parent, uncovered[~own])
+        by_demand = self.shares.tocsc()
+        for d in range(demands):
+            rows = by_demand.indices[by_demand.indptr[d] : by_demand.indptr[d + 1]]
+            if len(rows):
+                result[d] = max(result[d], int(supply_late[rows].max()))
+        return result
+
+    def lateness(self) -> dict[str, int]:
+        """Per customer order, the lateness of its latest demand (`demand_lateness`)."""
+        late: dict[str, int] = {}
+        for demand, days in zip(self.problem.demands, self.demand_lateness().tolist(), strict=True):
+            if demand.customer_order is not None:
+                late[demand.customer_order] = max(late.get(demand.customer_order, 0), days)
+        return late
 
     def _supply(self, supply: int, quantity: float) -> Supply:
         items, receipts = self.problem.items, self.problem.receipts

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from factoryos.store import genealogy, holds, order_desk, schedule, tables, telemetry, tenants  # noqa: F401  (each registers its tables on Base.metadata)
+from factoryos.store import genealogy, holds, order_desk, plans, schedule, tables, telemetry, tenants  # noqa: F401  (each registers its tables on Base.metadata)
 from factoryos.store.db import Base
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,169 @@
+"""`factoryos plan`: material requirements of the loaded plant, stored; `plan exceptions`, `plan peg ID`,
+`plan release ID...` and supplier what-ifs with `--disrupt`."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from factoryos.cli.common import DbOption, console, open_store, parse_day
+
+if TYPE_CHECKING:
+    from factoryos.planning.disruption import CoverageMove
+    from factoryos.store.plans import StoredPlan
+
+app = typer.Typer(help="Plan material (MRP); `plan exceptions`, `plan peg ID`, `plan release ID...`.")
+
+SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+@app.callback(invoke_without_command=True)
+def plan(
+    ctx: typer.Context,
+    horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days to plan.")] = 90,
+    demand: Annotated[
+        str, typer.Option(help="orders (the firm order book alone), forecast, or both (forecast net of orders).")
+    ] = "orders",
+    start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD); default the order book's first.")] = None,
+    disrupt: Annotated[
+        list[str] | None,
+        typer.Option(help="supplier=ID,delay-days=N and/or capacity=SHARE: re-plan and list the orders that move."),
+    ] = None,
+    site: SiteOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Plan what to make and buy for the open orders (and forecast) and store the plan."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from factoryos.model.errors import FactoryosError
+    from factoryos.planning.disruption import parse_disruption
+    from factoryos.services.plan import DemandBasis, latest_plan, plan_material, stored_plan_document, what_if
+
+    if demand not in ("orders", "forecast", "both"):
+        raise FactoryosError(f"--demand {demand!r}: expected orders, forecast or both")
+    first = parse_day(start) if start else None
+    engine = open_store(db)
+    basis: DemandBasis = "orders" if demand == "orders" else "forecast" if demand == "forecast" else "both"
+    if disrupt:
+        disruptions = tuple(parse_disruption(text) for text in disrupt)
+        run, moves = what_if(engine, disruptions, site, horizon_days, basis, first)
+        _print_moves(run.id, moves, as_json)
+        return
+    run = plan_material(engine, site, horizon_days, basis, first)
+    stored = latest_plan(engine, site, run.id)
+    if as_json:
+        typer.echo(json.dumps(stored_plan_document(stored)))
+        return
+    figures = stored.figures
+    console.print(
+        f"plan {run.id}: {figures['demands']:,} demands over {horizon_days} days from {stored.start}, "
+        f"{figures['planned_orders']:,} planned orders, {len(stored.exceptions):,} exceptions "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(figures['exceptions'].items())) or 'none'})"
+    )
+    _print_proposals(stored)
+
+
+def _print_proposals(stored: StoredPlan) -> None:
+    from factoryos.services.plan import proposals_by_supplier
+
+    table = Table("supplier", "proposals", "first order", "quantity", title="purchase proposals (plan release ID...)")
+    for supplier, orders in proposals_by_supplier(stored).items():
+        table.add_row(supplier, str(len(orders)), f"{orders[0].release}", f"{sum(o.quantity for o in orders):,.0f}")
+    console.print(table)
+
+
+def _print_moves(plan_id: int, moves: list[CoverageMove], as_json: bool) -> None:
+    rows = [
+        {
+            "customer_order": m.customer_order,
+            "due": m.due.isoformat(),
+            "covered_before": m.covered_before.isoformat(),
+            "covered_after": m.covered_after.isoformat(),
+            "days": m.days,
+        }
+        for m in moves
+    ]
+    if as_json:
+        typer.echo(json.dumps({"plan": plan_id, "moved": rows}))
+        return
+    table = Table("customer order", "due", "parts in before", "parts in after", "moves (days)")
+    for m in moves:
+        table.add_row(m.customer_order, f"{m.due}", f"{m.covered_before}", f"{m.covered_after}", f"{m.days:+d}")
+    console.print(f"plan {plan_id} (disrupted): {len(rows)} customer orders move")
+    console.print(table)
+
+
+@app.command("exceptions")
+def exceptions(
+    kind: Annotated[str | None, typer.Option(help="Only this kind (shortage, late-supply, ...).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    site: SiteOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The newest plan's exceptions: what to act on, the orders each hurts and the suggested action."""
+    from factoryos.services.plan import latest_plan
+
+    stored = latest_plan(open_store(db, create=False), site)
+    chosen = [e for e in stored.exceptions if kind is None or e.kind == kind][:limit]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "kind": e.kind,
+                        "material": e.material,
+                        "date": e.date.isoformat(),
+                        "quantity": e.quantity,
+                        "orders": e.orders,
+                        "action": e.action,
+                        "message": e.message,
+                    }
+                    for e in chosen
+                ]
+            )
+        )
+        return
+    table = Table("kind", "material", "date", "quantity", "orders", "action", "message")
+    for e in chosen:
+        orders = ", ".join(e.orders[:3]) + (f" +{len(e.orders) - 3}" if len(e.orders) > 3 else "")
+        table.add_row(e.kind, e.material, f"{e.date}", f"{e.quantity:,.6g}", orders, e.action, e.message)
+    console.print(f"plan {stored.id}: {len(chosen)} of {len(stored.exceptions)} exceptions")
+    console.print(table)
+
+
+@app.command("peg")
+def peg(
+    reference: Annotated[str, typer.Argument(help="A planned order (PL...) or a customer order id.")],
+    site: SiteOption = None,
+    db: DbOption = None,
+) -> None:
+    """Pegging: the demands a planned order serves, or every planned order under a customer order."""
+    from factoryos.services.plan import peg as pegging
+
+    typer.echo(json.dumps(pegging(open_store(db, create=False), reference, site), indent=1))
+
+
+@app.command("release")
+def release(
+    planned_orders: Annotated[list[str], typer.Argument(help="Buy proposals (PL...) of the newest plan.")],
+    site: SiteOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Turn chosen purchase proposals into purchase orders (stored, open)."""
+    from factoryos.services.plan import release as release_orders
+
+    orders = release_orders(open_store(db), planned_orders, site)
+    if as_json:
+        typer.echo(
+            json.dumps([o.__dict__ | {"ordered": o.ordered.isoformat(), "due": o.due.isoformat()} for o in orders])
+        )
+        return
+    for o in orders:
+        console.print(f"{o.id}: {o.quantity:,.6g} {o.material} from {o.supplier}, due {o.due} ({o.planned_order})")

@@ -1,0 +1,289 @@
+"""Plan material for the loaded plant: the use case behind `factoryos plan`, its exceptions, pegging, release of
+purchase proposals and supplier what-ifs.
+
+Demand is the open order book (orders not yet built, shipped or cancelled), the forecast (`--demand
+forecast`), or both, the forecast net of the orders that consume it. Stock is the plant file's inventory;
+open receipts are the stored purchase orders still open. Every run is stored with the date of its newest
+input (the order book's last order, or the forecast's start) so two runs can be compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Engine
+
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
+from factoryos.model.plant import Plant
+from factoryos.planning.disruption import CoverageMove, Disruption, coverage_moves, disrupted
+from factoryos.planning.mrp import plan
+from factoryos.planning.plan import Plan
+from factoryos.planning.plant_problem import DemandRow, plant_problem
+from factoryos.planning.problem import Problem, Receipt
+from factoryos.store.orders import list_orders
+from factoryos.store.plans import (
+    MaterialPlanRecord,
+    PurchaseOrder,
+    StoredPlan,
+    list_purchase_orders,
+    next_purchase_order_number,
+    save_material_plan,
+    save_purchase_orders,
+    stored_plan,
+)
+from factoryos.store.plants import read_plant
+
+DemandBasis = Literal["orders", "forecast", "both"]
+OPEN_STATES = {CustomerOrderState.RECEIVED, CustomerOrderState.PROMISED, CustomerOrderState.RELEASED}
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """A stored MRP run: its id, the plant, the plan, and what it was made from."""
+
+    id: int
+    plant: Plant
+    plan: Plan
+    demand: DemandBasis
+    inputs_as_of: datetime
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    plant: Plant
+    problem: Problem
+    inputs_as_of: datetime
+
+
+def _inputs(engine: Engine, site: str | None, horizon_days: int, demand: DemandBasis, start: date | None) -> _Inputs:
+    if horizon_days < 1 or horizon_days > 3650:
+        raise FactoryosError(f"--horizon-days must be 1-3650 (got {horizon_days})")
+    plant = read_plant(engine, site)
+    orders = [o for o in list_orders(engine, site=plant.site.id) if o.state in OPEN_STATES]
+    first = start or (min(o.ordered_at.date() for o in orders) if orders else datetime.now(UTC).date())
+    rows = [_order_row(o) for o in orders] if demand != "forecast" else []
+    as_of = max((o.ordered_at for o in orders), default=datetime.combine(first, datetime.min.time(), UTC))
+    if demand != "orders":
+        rows += _forecast_rows(engine, plant, first, horizon_days, net=demand == "both")
+    receipts = [
+        Receipt(po.id, po.material, po.due, po.quantity, po.supplier)
+        for po in list_purchase_orders(engine, plant.site.id, state="open")
+    ]
+    return _Inputs(plant, plant_problem(plant, first, horizon_days, rows, receipts), as_of)
+
+
+def _order_row(order: CustomerOrder) -> DemandRow:
+    return DemandRow(order.id, order.product, order.due_date, order.quantity, "order", order.id, order.configuration)
+
+
+def _forecast_rows(engine: Engine, plant: Plant, start: date, horizon_days: int, net: bool) -> list[DemandRow]:
+    """The forecast per product and day (net of the orders that consume it when planned with them)."""
+    from factoryos.services.forecast import forecast_history, stored_history
+
+    run = forecast_history(stored_history(engine, start, plant.site.id), horizon_days)
+    units = (
+        run.net if net else {(p, f.day(k)): u for p, f in run.forecast.products.items() for k, u in enumerate(f.units)}
+    )
+    return [
+        DemandRow(f"FC-{product}-{day.isoformat()}", product, day, quantity, "forecast")
+        for (product, day), quantity in sorted(units.items())
+        if quantity > 1e-6
+    ]
+
+
+def plan_material(
+    engine: Engine,
+    site: str | None = None,
+    horizon_days: int = 90,
+    demand: DemandBasis = "orders",
+    start: date | None = None,
+    disruptions: tuple[Disruption, ...] = (),
+) -> PlanRun:
+    """Plan the loaded plant's material over the horizon (from `start`, default the order book's first day),
+    under the given disruptions, and store the run."""
+    inputs = _inputs(engine, site, horizon_days, demand, start)
+    problem = disrupted(inputs.problem, disruptions) if disruptions else inputs.problem
+    result = plan(problem)
+    figures = {"disruptions": [d.__dict__ for d in disruptions]} | _figures(result)
+    return PlanRun(_store(engine, inputs, result, demand, figures), inputs.plant, result, demand, inputs.inputs_as_of)
+
+
+def what_if(
+    engine: Engine,
+    disruptions: tuple[Disruption, ...],
+    site: str | None = None,
+    horizon_days: int = 90,
+    demand: DemandBasis = "orders",
+    start: date | None = None,
+) -> tuple[PlanRun, list[CoverageMove]]:
+    """Plan without and with the disruptions (the disrupted run is stored) and list the customer orders whose
+    coverage moves."""
+    inputs = _inputs(engine, site, horizon_days, demand, start)
+    before = plan(inputs.problem)
+    after = plan(disrupted(inputs.problem, disruptions))
+    figures = {"disruptions": [d.__dict__ for d in disruptions]} | _figures(after)
+    run = PlanRun(_store(engine, inputs, after, demand, figures), inputs.plant, after, demand, inputs.inputs_as_of)
+    return run, coverage_moves(before, after)
+
+
+def _figures(result: Plan) -> dict[str, Any]:
+    kinds: dict[str, int] = {}
+    for e in result.exceptions:
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    return {
+        "planned_orders": len(result.lot_qty),
+        "demands": len(result.problem.demands),
+        "items": len(result.problem.items),
+        "exceptions": kinds,
+    }
+
+
+def _store(engine: Engine, inputs: _Inputs, result: Plan, demand: DemandBasis, figures: dict[str, Any]) -> int:
+    problem = result.problem
+    run = MaterialPlanRecord(
+        site=inputs.plant.site.id,
+        inputs_as_of=inputs.inputs_as_of,
+        start=problem.start,
+        horizon_days=problem.horizon_days,
+        demand=demand,
+        figures=figures,
+    )
+    ids = [d.id for d in problem.demands]
+    matrix = result.shares
+    planned = []
+    for lot, order in enumerate(result.planned_orders):
+        row = result.lots_start + lot
+        pegging: dict[str, float] = {}
+        for d, q in zip(
+            matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]].tolist(),
+            matrix.data[matrix.indptr[row] : matrix.indptr[row + 1]].tolist(),
+            strict=True,
+        ):
+            pegging[ids[d]] = pegging.get(ids[d], 0.0) + q
+        planned.append(order.__dict__ | {"pegging": pegging})
+    exceptions = [
+        {"position": k, "orders": list(e.orders)} | {f: getattr(e, f) for f in _EXCEPTION_FIELDS}
+        for k, e in enumerate(result.exceptions)
+    ]
+    return save_material_plan(engine, run, planned, exceptions)
+
+
+_EXCEPTION_FIELDS = ("kind", "item", "material", "date", "until", "quantity", "action", "message", "reference")
+
+
+def plan_document(start: date, planned: list[Any], exceptions: list[Any]) -> dict[str, Any]:
+    """The plan as the one JSON object `factoryos plan --json` prints (planned orders with their pegging to
+    demand, exceptions with the orders they hurt)."""
+    return {
+        "start": start.isoformat(),
+        "planned_orders": [
+            {
+                "id": o.id,
+                "material": o.material,
+                "quantity": o.quantity,
+                "kind": o.kind,
+                "supplier": o.supplier,
+                "release": o.release.isoformat(),
+                "due": o.due.isoformat(),
+                "pegging": [{"demand": d, "quantity": q} for d, q in o.pegging.items()],
+            }
+            for o in planned
+        ],
+        "exceptions": [
+            {
+                "kind": e.kind,
+                "material": e.material,
+                "date": e.date.isoformat(),
+                "quantity": e.quantity,
+                "orders": list(e.orders),
+                "message": e.message,
+            }
+            for e in exceptions
+        ],
+    }
+
+
+def stored_plan_document(stored: StoredPlan) -> dict[str, Any]:
+    return plan_document(stored.start, stored.planned_orders, stored.exceptions)
+
+
+def latest_plan(engine: Engine, site: str | None = None, plan_id: int | None = None) -> StoredPlan:
+    """The newest stored run of the loaded plant (or run `plan_id`)."""
+    return stored_plan(engine, site or read_plant(engine, None).site.id, plan_id)
+
+
+def peg(engine: Engine, reference: str, site: str | None = None) -> dict[str, Any]:
+    """Pegging of the newest run: for a planned order, the demands it serves; for a customer order, every planned
+    order under it (the stored run keeps each planned order's demands, so this reads them back)."""
+    stored = latest_plan(engine, site)
+    by_id = {o.id: o for o in stored.planned_orders}
+    if reference in by_id:
+        order = by_id[reference]
+        return {
+            "planned_order": order.id,
+            "material": order.material,
+            "quantity": order.quantity,
+            "demands": [{"demand": d, "quantity": q} for d, q in order.pegging.items()],
+        }
+    under = [
+        {
+            "planned_order": o.id,
+            "material": o.material,
+            "kind": o.kind,
+            "supplier": o.supplier,
+            "due": o.due.isoformat(),
+            "quantity": q,
+        }
+        for o in stored.planned_orders
+        for d, q in o.pegging.items()
+        if d == reference
+    ]
+    if not under:
+        raise FactoryosError(f"{reference!r} is neither a planned order nor a customer order of plan {stored.id}")
+    return {"customer_order": reference, "planned_orders": under}
+
+
+def release(engine: Engine, planned_order_ids: list[str], site: str | None = None) -> list[PurchaseOrder]:
+    """Turn chosen buy proposals of the newest run into purchase orders (state `open`); they are open receipts to
+    every later run."""
+    stored = latest_plan(engine, site)
+    plant = read_plant(engine, stored.site)
+    by_id = {o.id: o for o in stored.planned_orders}
+    chosen = []
+    for ident in planned_order_ids:
+        order = by_id.get(ident)
+        if order is None or order.kind != "buy" or order.supplier is None:
+            raise FactoryosError(f"{ident!r} is not a purchase proposal of plan {stored.id} (see `factoryos plan`)")
+        chosen.append(order)
+    number = next_purchase_order_number(engine)
+    orders = [
+        PurchaseOrder(
+            id=f"PO{number + k:07d}",
+            site=stored.site,
+            supplier=o.supplier or "",
+            material=o.material,
+            quantity=o.quantity,
+            ordered=o.release,
+            due=o.due,
+            value=round(o.quantity * plant.materials[o.material].unit_cost, 2),
+            state="open",
+            plan=stored.id,
+            planned_order=o.id,
+        )
+        for k, o in enumerate(chosen)
+    ]
+    save_purchase_orders(engine, orders)
+    return orders
+
+
+def proposals_by_supplier(stored: StoredPlan, within_days: int | None = None) -> dict[str, list[Any]]:
+    """Buy proposals per supplier, by release date (those to order within `within_days` of the start)."""
+    cut = stored.start + timedelta(days=within_days) if within_days is not None else None
+    out: dict[str, list[Any]] = {}
+    for o in sorted(stored.planned_orders, key=lambda o: (o.supplier or "", o.release, o.id)):
+        if o.kind == "buy" and o.supplier and (cut is None or o.release < cut):
+            out.setdefault(o.supplier, []).append(o)
+    return out

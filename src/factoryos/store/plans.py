@@ -1,0 +1,234 @@
+"""Material plans in the database: each MRP run with the date of its inputs, its planned orders with their
+pegging to independent demand, its exceptions; and the purchase orders released from its proposals, with their state.
+
+Every run is kept, so two runs (before and after a supplier slips, this week and last) can be compared; a
+purchase order outlives the plan it came from and is an open receipt to every later run until received or
+cancelled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Engine, Float, ForeignKey, Index, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from factoryos.model.errors import FactoryosError
+from factoryos.store.db import Base, record_as, transaction
+from factoryos.store.tables import UtcDateTime
+
+PURCHASE_ORDER_STATES = ("open", "received", "cancelled")
+
+
+class MaterialPlanRecord(Base):
+    """One MRP run: its site, when it ran, the day its inputs (orders, stock, receipts) were read as of, its
+    first day, horizon and demand basis, and summary figures."""
+
+    __tablename__ = "material_plans"
+    __table_args__ = (Index("ix_material_plans_site_created", "site", "created_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    inputs_as_of: Mapped[datetime] = mapped_column(UtcDateTime)
+    start: Mapped[date] = mapped_column()
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    demand: Mapped[str] = mapped_column(String(16))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class PlannedOrderRecord(Base):
+    """A planned order (a proposal to make or buy) of a run, with its pegging to independent demand."""
+
+    __tablename__ = "planned_orders"
+    plan: Mapped[int] = mapped_column(ForeignKey("material_plans.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    item: Mapped[str] = mapped_column(String(400))
+    material: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(8))
+    supplier: Mapped[str | None] = mapped_column(String(64))
+    release: Mapped[date] = mapped_column()
+    due: Mapped[date] = mapped_column()
+    needed: Mapped[date] = mapped_column()
+    note: Mapped[str] = mapped_column(Text)
+    pegging: Mapped[dict[str, float]] = mapped_column(JSON)
+    """Independent demand id -> the quantity of this order serving it, through every level above."""
+
+
+class PlanExceptionRecord(Base):
+    """An exception of a run, in the run's order."""
+
+    __tablename__ = "plan_exceptions"
+    plan: Mapped[int] = mapped_column(ForeignKey("material_plans.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    item: Mapped[str] = mapped_column(String(400))
+    material: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column()
+    until: Mapped[dt.date | None] = mapped_column()
+    quantity: Mapped[float] = mapped_column(Float)
+    orders: Mapped[list[str]] = mapped_column(JSON)
+    action: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(200))
+
+
+class PurchaseOrderRecord(Base):
+    """A purchase order released from a plan's proposal: supplier, material, quantity, due date, value, state."""
+
+    __tablename__ = "purchase_orders"
+    __table_args__ = (Index("ix_purchase_orders_site_state", "site", "state"),)
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    supplier: Mapped[str] = mapped_column(String(64))
+    material: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[float] = mapped_column(Float)
+    ordered: Mapped[date] = mapped_column()
+    due: Mapped[date] = mapped_column()
+    value: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16))
+    plan: Mapped[int | None] = mapped_column(Integer)
+    planned_order: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+@dataclass(frozen=True)
+class StoredPlannedOrder:
+    """A stored planned order with its pegging (demand id -> quantity)."""
+
+    id: str
+    item: str
+    material: str
+    quantity: float
+    kind: str
+    supplier: str | None
+    release: date
+    due: date
+    needed: date
+    note: str
+    pegging: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredException:
+    """A stored exception of a run."""
+
+    kind: str
+    item: str
+    material: str
+    date: dt.date
+    until: dt.date | None
+    quantity: float
+    orders: list[str]
+    action: str
+    message: str
+    reference: str | None
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """A stored run with its planned orders and exceptions."""
+
+    id: int
+    site: str
+    created_at: datetime
+    inputs_as_of: datetime
+    start: date
+    horizon_days: int
+    demand: str
+    figures: dict[str, Any]
+    planned_orders: list[StoredPlannedOrder]
+    exceptions: list[StoredException]
+
+
+@dataclass(frozen=True)
+class PurchaseOrder:
+    """A purchase order and its state (`open`, `received`, `cancelled`)."""
+
+    id: str
+    site: str
+    supplier: str
+    material: str
+    quantity: float
+    ordered: date
+    due: date
+    value: float
+    state: str
+    plan: int | None = None
+    planned_order: str | None = None
+
+
+def save_material_plan(
+    engine: Engine,
+    run: MaterialPlanRecord,
+    planned: Sequence[dict[str, Any]],
+    exceptions: Sequence[dict[str, Any]],
+) -> int:
+    """Store a run with its rows (dicts of the tables' columns but `plan`) in one transaction; returns its id."""
+    with transaction(engine) as session:
+        run.created_at = datetime.now(UTC)
+        session.add(run)
+        session.flush()
+        for table, rows in ((PlannedOrderRecord, planned), (PlanExceptionRecord, exceptions)):
+            if rows:
+                session.execute(table.__table__.insert(), [row | {"plan": run.id} for row in rows])
+        return run.id
+
+
+def stored_plan(engine: Engine, site: str, plan_id: int | None = None) -> StoredPlan:
+    """A stored run (the newest of the site unless `plan_id`) with its planned orders and exceptions."""
+    with Session(engine) as session:
+        query = select(MaterialPlanRecord).where(MaterialPlanRecord.site == site)
+        if plan_id is not None:
+            query = query.where(MaterialPlanRecord.id == plan_id)
+        record = session.scalars(query.order_by(MaterialPlanRecord.id.desc()).limit(1)).first()
+        if record is None:
+            which = f"plan {plan_id}" if plan_id is not None else "no material plan"
+            raise FactoryosError(f"{which} is stored for {site!r}: run `factoryos plan` first")
+        orders = [
+            record_as(StoredPlannedOrder, row, pegging=dict(row.pegging))
+            for row in session.scalars(
+                select(PlannedOrderRecord).where(PlannedOrderRecord.plan == record.id).order_by(PlannedOrderRecord.id)
+            )
+        ]
+        exceptions = [
+            record_as(StoredException, row, orders=list(row.orders))
+            for row in session.scalars(
+                select(PlanExceptionRecord)
+                .where(PlanExceptionRecord.plan == record.id)
+                .order_by(PlanExceptionRecord.position)
+            )
+        ]
+        return record_as(StoredPlan, record, figures=dict(record.figures), planned_orders=orders, exceptions=exceptions)
+
+
+def save_purchase_orders(engine: Engine, orders: Sequence[PurchaseOrder]) -> None:
+    """Insert purchase orders; one whose planned order was already released is refused."""
+    with transaction(engine) as session:
+        for order in orders:
+            if order.plan is not None:
+                clash = session.scalars(
+                    select(PurchaseOrderRecord.id).where(
+                        PurchaseOrderRecord.plan == order.plan, PurchaseOrderRecord.planned_order == order.planned_order
+                    )
+                ).first()
+                if clash is not None:
+                    raise FactoryosError(f"{order.planned_order} of plan {order.plan} is already released as {clash}")
+            session.add(PurchaseOrderRecord(**order.__dict__, created_at=datetime.now(UTC)))
+
+
+def next_purchase_order_number(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(PurchaseOrderRecord)) or 0) + 1
+
+
+def list_purchase_orders(engine: Engine, site: str, state: str | None = None) -> list[PurchaseOrder]:
+    query = select(PurchaseOrderRecord).where(PurchaseOrderRecord.site == site).order_by(PurchaseOrderRecord.id)
+    if state is not None:
+        query = query.where(PurchaseOrderRecord.state == state)
+    with Session(engine) as session:
+        return [record_as(PurchaseOrder, row) for row in session.scalars(query)]

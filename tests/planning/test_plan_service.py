@@ -1,0 +1,108 @@
+"""`factoryos plan` end to end on a small plant: stored runs, the JSON shape, pegging, release of purchase orders
+(open receipts to the next run), exceptions, a supplier slip; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from factoryos.cli import app
+from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrder
+from factoryos.model.validate import load_plant
+from factoryos.planning.disruption import Disruption
+from factoryos.services.plan import latest_plan, peg, plan_material, release, stored_plan_document, what_if
+from factoryos.store.orders import save_orders
+from factoryos.store.plans import list_purchase_orders
+from factoryos.store.plants import store_plant
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
+START = date(2027, 3, 1)
+
+
+def _order(number: int, size: str, due: date, quantity: int = 2) -> CustomerOrder:
+    return CustomerOrder(
+        f"CO{number:07d}",
+        "mini-site",
+        "owner",
+        "shop",
+        "cart",
+        {"size": size, "colour": "blue"},
+        quantity,
+        datetime(2027, 3, 1, 9, tzinfo=UTC),
+        due,
+    )
+
+
+@pytest.fixture
+def loaded(engine):
+    store_plant(engine, load_plant(MINI), str(MINI))
+    save_orders(engine, [_order(1, "big", date(2027, 3, 24)), _order(2, "small", date(2027, 3, 25), 3)])
+    return engine
+
+
+def test_a_run_is_stored_with_its_inputs_date_and_prints_the_issues_json_shape(loaded):
+    run = plan_material(loaded, horizon_days=120, start=START)
+    stored = latest_plan(loaded)
+    assert stored.id == run.id
+    assert stored.inputs_as_of == datetime(2027, 3, 1, 9, tzinfo=UTC)
+    document = stored_plan_document(stored)
+    assert set(document) == {"start", "planned_orders", "exceptions"}
+    assert document["start"] == "2027-03-01"
+    first = document["planned_orders"][0]
+    assert set(first) == {"id", "material", "quantity", "kind", "supplier", "release", "due", "pegging"}
+    carts = [o for o in document["planned_orders"] if o["material"] == "cart"]
+    assert {p["demand"] for o in carts for p in o["pegging"]} == {"CO0000001", "CO0000002"}
+    for e in document["exceptions"]:
+        assert set(e) == {"kind", "material", "date", "quantity", "orders", "message"}
+    # A second run is kept beside the first, so the two compare.
+    assert plan_material(loaded, horizon_days=120, start=START).id == run.id + 1
+
+
+def test_pegging_both_ways_and_release_makes_open_receipts_for_the_next_run(loaded):
+    plan_material(loaded, horizon_days=120, start=START)
+    under = peg(loaded, "CO0000001")["planned_orders"]
+    assert {row["material"] for row in under} >= {"cart", "body", "panel", "wheel", "motor-big"}
+    motor = next(row for row in under if row["material"] == "motor-big")
+    assert peg(loaded, motor["planned_order"])["demands"] == [{"demand": "CO0000001", "quantity": 2.0}]
+    (po,) = release(loaded, [motor["planned_order"]])
+    assert (po.supplier, po.material, po.quantity, po.state) == ("parts", "motor-big", 2.0, "open")
+    with pytest.raises(FactoryosError, match="already released"):
+        release(loaded, [motor["planned_order"]])
+    with pytest.raises(FactoryosError, match="not a purchase proposal"):
+        release(loaded, [under[0]["planned_order"]])
+    plan_material(loaded, horizon_days=120, start=START)
+    assert not [o for o in latest_plan(loaded).planned_orders if o.material == "motor-big" and "CO0000001" in o.pegging]
+    assert [p.id for p in list_purchase_orders(loaded, "mini-site", "open")] == [po.id]
+
+
+def test_a_supplier_slip_moves_the_orders_that_wait_for_its_parts(loaded):
+    # Wheels and motors (from `parts`, 10 days) are needed the day each cart is built: 2027-03-24 and -25. Slipped
+    # by 21 days they can arrive on 2027-04-01 at the earliest: 8 and 7 days late.
+    _, moves = what_if(loaded, (Disruption("parts", delay_days=21),), horizon_days=120, start=START)
+    assert {(m.customer_order, m.days) for m in moves} == {("CO0000001", 8), ("CO0000002", 7)}
+    _, none = what_if(loaded, (Disruption("steel", delay_days=3),), horizon_days=120, start=START)
+    assert none == []  # the coil in stock covers both orders
+
+
+def test_the_plan_commands(loaded, tmp_path):
+    url = loaded.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    result = runner.invoke(app, ["plan", "--horizon-days", "120", "--start", "2027-03-01", "--json", "--db", url])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["start"] == "2027-03-01"
+    result = runner.invoke(app, ["plan", "exceptions", "--json", "--db", url])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["plan", "peg", "CO0000002", "--db", url])
+    assert "motor-small" in result.output
+    result = runner.invoke(
+        app, ["plan", "--start", "2027-03-01", "--disrupt", "supplier=parts,delay-days=21", "--json", "--db", url]
+    )
+    assert result.exit_code == 0, result.output
+    assert {row["customer_order"] for row in json.loads(result.output)["moved"]} == {"CO0000001", "CO0000002"}
+    bad = runner.invoke(app, ["plan", "--demand", "guess", "--db", url])
+    assert bad.exit_code != 0
