@@ -274,3 +274,19 @@ def test_promised_against_requested_dates_are_the_stored_orders(demo) -> None:
     for name, share in per_tenant.items():
         mine = [r for r in stored if r.tenant == names[name]]
         assert share == pytest.approx(sum(_day(r.promised_date) <= _day(r.due_date) for r in mine) / len(mine))
+
+
+def test_the_demo_plans_material_before_it_schedules_and_shows_the_critical_parts(demo):
+    titles = [s.title for s in demo.report.sections]
+    assert titles.index("Material plan") < titles.index(
+        next(t for t in titles if "chedule" in t and t != "Master production schedule")
+    )
+    section = sections(demo)["Material plan"]
+    plan = demo.results["material plan"]
+    assert section.facts["planned orders"] == f"{len(plan.planned_orders):,}"
+    headers, rows = section.tables[0]
+    assert headers[0] == "kind"
+    assert len(rows) == min(40, len(plan.exceptions))
+    for figure in section.figures:
+        for axis in axes(figure).values():
+            assert axis.title.text

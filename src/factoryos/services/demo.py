@@ -188,6 +188,22 @@ def mps_stage(ctx: DemoContext) -> None:
     )
 
 
+def material_stage(ctx: DemoContext) -> None:
+    """Plan material for the demo's orders (stored as a run) before they are scheduled."""
+    from factoryos.report.planning import material_plan_section
+    from factoryos.services.plan import plan_material
+
+    start = ctx.first_day()
+    last_due = max((o.due_date for o in ctx.orders), default=start)
+    run = plan_material(ctx.engine, ctx.loaded_plant().site.id, max(1, (last_due - start).days + 1), start=start)
+    section = ctx.report.add(material_plan_section(run.plan, "the demo's orders"))
+    ctx.results["material plan"] = run.plan
+    ctx.console.print(
+        f"mrp      {section.facts['planned orders']} planned orders ({section.facts['purchase proposals']} to buy), "
+        f"{section.facts['exceptions']} exceptions, {section.facts['orders held up']} orders held up by a part"
+    )
+
+
 def schedule_stage(ctx: DemoContext) -> None:
     """Schedule the demo's month of orders on the plant, store the schedule and show it."""
     from factoryos.report.gantt import schedule_section
@@ -422,6 +438,7 @@ STAGES: list[Callable[[DemoContext], None]] = [
     orders_stage,
     rampup_stage,
     mps_stage,
+    material_stage,
     schedule_stage,
     spc_watch_stage,
     twin_stage,

@@ -1,0 +1,87 @@
+"""The material plan in the HTML report: the projected inventory of the critical parts and the exception list."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import plotly.graph_objects as go
+
+from factoryos.planning.plan import Plan
+from factoryos.report.html import Section, selector, style
+
+CRITICAL_PARTS = 8
+LISTED_EXCEPTIONS = 40
+
+
+def critical_parts(plan: Plan, count: int = CRITICAL_PARTS) -> list[int]:
+    """The items short or late for the most customer orders (then the most short), most critical first."""
+    hurt: dict[str, set[str]] = {}
+    for e in plan.exceptions:
+        if e.kind in ("shortage", "late-supply"):
+            hurt.setdefault(e.item, set()).update(e.orders)
+    index = {item.id: k for k, item in enumerate(plan.problem.items)}
+    ranked = sorted(hurt, key=lambda item: (-len(hurt[item]), float(plan.projected[index[item]].min()), item))
+    return [index[item] for item in ranked[:count]]
+
+
+def projected_figure(plan: Plan, items: list[int]) -> go.Figure:
+    """Projected on hand per day of each critical part, one at a time, with its safety stock."""
+    days = [plan.problem.start + timedelta(days=k) for k in range(plan.projected.shape[1])]
+    figure = go.Figure()
+    labels = []
+    for rank, row in enumerate(items):
+        item = plan.problem.items[row]
+        figure.add_scatter(
+            x=days,
+            y=plan.projected[row].tolist(),
+            name="projected on hand",
+            mode="lines",
+            line={"shape": "hv", "color": "#3f7cac"},
+            visible=rank == 0,
+        )
+        figure.add_scatter(
+            x=days,
+            y=[item.safety_stock] * len(days),
+            name="safety stock",
+            mode="lines",
+            line={"dash": "dot", "color": "#c0392b"},
+            visible=rank == 0,
+        )
+        labels.append(item.id)
+    style(figure, "Projected inventory of the critical parts", 360)
+    figure.update_layout(xaxis_title="day", yaxis_title="on hand (the part's unit)")
+    if labels:
+        figure.update_layout(updatemenus=[selector(labels, 2)])
+    return figure
+
+
+def material_plan_section(plan: Plan, demand: str) -> Section:
+    kinds = Counter(e.kind for e in plan.exceptions)
+    hurt = {order for e in plan.exceptions if e.kind in ("shortage", "late-supply") for order in e.orders}
+    buys = sum(1 for o in plan.planned_orders if o.kind == "buy")
+    critical = critical_parts(plan)
+    rows: list[list[object]] = [
+        [e.kind, e.material, f"{e.date}", f"{e.quantity:,.6g}", len(e.orders), e.action]
+        for e in sorted(plan.exceptions, key=lambda e: (-len(e.orders), e.date))[:LISTED_EXCEPTIONS]
+    ]
+    return Section(
+        title="Material plan",
+        text=(
+            f"What to make and buy for {demand} from {plan.problem.start:%Y-%m-%d} over "
+            f"{plan.problem.horizon_days} days, every planned order pegged to the orders it serves, and what a "
+            "planner must act on: a part projected short, or arriving after it is needed, names the customer "
+            "orders it holds up."
+        ),
+        facts={
+            "planned orders": f"{len(plan.planned_orders):,}",
+            "purchase proposals": f"{buys:,}",
+            "exceptions": f"{len(plan.exceptions):,}",
+            "shortages": f"{kinds.get('shortage', 0):,}",
+            "late supplies": f"{kinds.get('late-supply', 0):,}",
+            "orders held up": f"{len(hurt):,}",
+        },
+        figures=[projected_figure(plan, critical)] if critical else [],
+        tables=[(["kind", "material", "from", "quantity", "orders hurt", "action"], rows)],
+        note="factoryos.planning (MRP); the critical parts are those short or late for the most orders.",
+    )
