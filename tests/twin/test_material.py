@@ -246,3 +246,41 @@ def test_a_bad_delivery_record_or_consuming_operation_is_refused_clearly(change,
     assert plant is None
     assert issues
     assert any(message in str(issue) for issue in issues)
+
+
+def two_operations(kind: str, late_days: float | None = None) -> Plant:
+    """Cut then join, on two benches of a cell or the two positions of a paced line; bolts drawn at the join."""
+    data = copy.deepcopy(PLANT)
+    data["equipment_classes"] = {"saw": {"capabilities": ["cut"]}, "bench": {"capabilities": ["join"]}}
+    cell = data["areas"]["shop"]["work_centers"]["cell"]
+    cell["work_units"] = {"saw-1": {"equipment_class": "saw"}, "bench-1": {"equipment_class": "bench"}}
+    if kind == "paced-line":
+        cell.update(kind="paced-line", takt_seconds=300)
+    data["routings"]["widget"]["operations"].insert(0, {"id": "cut", "capability": "cut", "run_minutes": 5})
+    data["boms"]["widget"][0]["operation"] = "join"
+    if late_days is not None:
+        data["suppliers"]["bolts-inc"]["delivery"] = {"late_share": 1, "late_days": [late_days] * 3}
+    return Plant.model_validate(data)
+
+
+def test_a_part_is_drawn_where_its_bom_line_says() -> None:
+    """Bolts for a day, none delivered: the bench that joins starves for material once they are used up; the
+    saw before it keeps cutting and is never starved for material."""
+    twin, _, metrics = run(two_operations("cell"), 2 * DAY, [])
+    states = {e.name.rsplit("/", 1)[-1]: e.state_fraction for e in metrics.equipment}
+    assert states["bench-1"]["starved-material"] > 0.4
+    assert states["saw-1"]["starved-material"] == 0
+    assert twin.line_side is not None
+    assert twin.line_side.consumed["bolt"] == BOLTS * PER_DAY
+
+
+def test_a_paced_line_stops_for_a_missing_part_and_draws_each_unit_once() -> None:
+    """On a paced line a unit draws the parts of all its operations there as it enters; short of bolts the
+    whole line stands starved for material until the late delivery comes."""
+    late = DAY
+    twin, _, metrics = run(two_operations("paced-line", late_days=1), 5 * DAY, bolts_due(1), days=3)
+    ((line),) = metrics.equipment
+    assert late - EVERY <= line.state_fraction["starved-material"] * metrics.horizon <= late + 2 * 300
+    assert twin.line_side is not None
+    assert metrics.completed == 3 * PER_DAY
+    assert twin.line_side.consumed["bolt"] == BOLTS * metrics.completed
