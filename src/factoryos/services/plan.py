@@ -2,7 +2,9 @@
 purchase proposals and supplier what-ifs.
 
 Demand is the open order book (orders not yet built, shipped or cancelled), the forecast (`--demand
-forecast`), or both, the forecast net of the orders that consume it. Stock is the plant file's inventory;
+forecast`), or both, the forecast net of the orders that consume it; the forecast enters as the master
+production schedule builds it (`services.mps`: within the ramp-up line's units, from the day after the last
+order unless `start` says otherwise). Stock is the plant file's inventory;
 open receipts are the stored purchase orders still open. Every run is stored with the date of its newest
 input (the order book's last order, or the forecast's start) so two runs can be compared.
 """
@@ -23,6 +25,8 @@ from factoryos.planning.mrp import plan
 from factoryos.planning.plan import Plan
 from factoryos.planning.plant_problem import DemandRow, plant_problem
 from factoryos.planning.problem import Problem, Receipt
+from factoryos.services.forecast import History, stored_history
+from factoryos.services.mps import mps_demand_rows, plan_mps
 from factoryos.store.orders import list_orders
 from factoryos.store.plans import (
     MaterialPlanRecord,
@@ -63,11 +67,15 @@ def _inputs(engine: Engine, site: str | None, horizon_days: int, demand: DemandB
         raise FactoryosError(f"--horizon-days must be 1-3650 (got {horizon_days})")
     plant = read_plant(engine, site)
     orders = [o for o in list_orders(engine, site=plant.site.id) if o.state in OPEN_STATES]
-    first = start or (min(o.ordered_at.date() for o in orders) if orders else datetime.now(UTC).date())
+    history = stored_history(engine, start, plant.site.id) if demand != "orders" else None
+    if history is not None:
+        first = history.start
+    else:
+        first = start or (min(o.ordered_at.date() for o in orders) if orders else datetime.now(UTC).date())
     rows = [_order_row(o) for o in orders] if demand != "forecast" else []
     as_of = max((o.ordered_at for o in orders), default=datetime.combine(first, datetime.min.time(), UTC))
-    if demand != "orders":
-        rows += _forecast_rows(engine, plant, first, horizon_days, net=demand == "both")
+    if history is not None:
+        rows += _forecast_rows(history, horizon_days, demand)
     receipts = [
         Receipt(po.id, po.material, po.due, po.quantity, po.supplier)
         for po in list_purchase_orders(engine, plant.site.id, state="open")
@@ -79,19 +87,12 @@ def _order_row(order: CustomerOrder) -> DemandRow:
     return DemandRow(order.id, order.product, order.due_date, order.quantity, "order", order.id, order.configuration)
 
 
-def _forecast_rows(engine: Engine, plant: Plant, start: date, horizon_days: int, net: bool) -> list[DemandRow]:
-    """The forecast per product and day (net of the orders that consume it when planned with them)."""
-    from factoryos.services.forecast import forecast_history, stored_history
-
-    run = forecast_history(stored_history(engine, start, plant.site.id), horizon_days)
-    units = (
-        run.net if net else {(p, f.day(k)): u for p, f in run.forecast.products.items() for k, u in enumerate(f.units)}
-    )
-    return [
-        DemandRow(f"FC-{product}-{day.isoformat()}", product, day, quantity, "forecast")
-        for (product, day), quantity in sorted(units.items())
-        if quantity > 1e-6
-    ]
+def _forecast_rows(history: History, horizon_days: int, demand: DemandBasis) -> list[DemandRow]:
+    """The forecast as the master production schedule builds it: whole units per product and day within the
+    ramp-up line's units the open orders leave (net of the orders that consume it when planned with them),
+    each due on the day the MPS builds it."""
+    run = plan_mps(history, horizon_days, demand)
+    return [row for row in mps_demand_rows(run.schedule) if row.kind == "forecast"]
 
 
 def plan_material(
