@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,11 +17,13 @@ from factoryos.iot.oee import Counted, StateInterval, equipment_oee
 from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Delivery, Plant, Quality
 from factoryos.model.validate import check_plant_text
+from factoryos.planning.mrp import plan as mrp
+from factoryos.planning.plant_problem import DemandRow, plant_problem
 from factoryos.twin.calendar import DAY
 from factoryos.twin.floor import Floor
 from factoryos.twin.material import LineSideStock, Receipt, receipts
 from factoryos.twin.plant_twin import PlannedUnit, PlantTwin, Staffing
-from factoryos.twin.purchasing import purchase_plan
+from factoryos.twin.purchasing import purchase_orders, purchase_plan
 from factoryos.twin.scenarios import prepare
 
 EPOCH = datetime(2027, 1, 4, tzinfo=UTC)
@@ -283,4 +286,23 @@ def test_a_paced_line_stops_for_a_missing_part_and_draws_each_unit_once() -> Non
     assert late - EVERY <= line.state_fraction["starved-material"] * metrics.horizon <= late + 2 * 300
     assert twin.line_side is not None
     assert metrics.completed == 3 * PER_DAY
+    assert twin.line_side.consumed["bolt"] == BOLTS * metrics.completed
+
+
+def test_the_twin_receives_a_material_plans_purchase_orders() -> None:
+    """MRP (`factoryos.planning`) plans the release plan's bolts, bought without lead time: the twin receives
+    its buy orders, is never short, and draws exactly what it builds."""
+    data = copy.deepcopy(PLANT)
+    data["suppliers"]["bolts-inc"]["lead_time_days"] = 0
+    plant = Plant.model_validate(data)
+    days = 4
+    per_day = Counter(int(unit.at // DAY) for unit in release_plan(days))
+    rows = [DemandRow(f"day-{d}", "widget-p", (EPOCH + timedelta(days=d)).date(), n) for d, n in per_day.items()]
+    planned = mrp(plant_problem(plant, EPOCH.date(), days + 1, rows)).planned_orders
+    purchases = purchase_orders(planned, plant.site.timezone)
+    assert sum(p.quantity for p in purchases) == BOLTS * (days - 1) * PER_DAY  # the first day from stock
+    twin, _, metrics = run(plant, (days + 2) * DAY, purchases, days=days)
+    assert metrics.material_shortage_hours == 0
+    assert metrics.completed == days * PER_DAY
+    assert twin.line_side is not None
     assert twin.line_side.consumed["bolt"] == BOLTS * metrics.completed

@@ -1,21 +1,26 @@
-"""A stand-in purchase plan for the twin's scenarios, until `factoryos.planning`'s MRP plans them.
+"""Purchase orders for the twin: a material plan's (`purchase_orders`, from `factoryos.planning`), or for the
+scenarios a stand-in purchase plan (`purchase_plan`). The scenarios keep the stand-in for now: on the EV
+example, MRP within its suppliers' weekly capacities leaves some battery parts unplaced for the month, and a
+twin run on those orders starves its module line throughout.
 
-Pure and date-phased: each planned unit's bought parts (its configured bill of materials, scrap included) are
-needed on the day it is released; those of a component made in lots (a stamped panel) earlier, by the days
-the supermarket makes it ahead (its reorder cover, `STOCK_COVER_DAYS`, a lot's days of use and a day to
-make it), and at the end what it makes by then for the days after the plan. The plant file's inventory is
-netted first, and what is still short on a day is ordered from the material's first supplier, rounded up
-to its minimum order and order multiple, due `PURCHASE_COVER_DAYS` before that day. Lead times are not
-offset (every order is taken as placed in time) and supplier capacity is not checked: the plan has no late
-supply of its own, so the lateness the twin sees is the suppliers' (their `delivery` record), which is what
-it is for.
+The stand-in is pure and date-phased: each planned unit's bought parts (its configured bill of materials,
+scrap included) are needed on the day it is released; those of a component made in lots (a stamped panel)
+earlier, by the days the supermarket makes it ahead (its reorder cover, `STOCK_COVER_DAYS`, a lot's days of
+use and a day to make it), and at the end what it makes by then for the days after the plan. The plant
+file's inventory is netted first, and what is still short on a day is ordered from the material's first
+supplier, rounded up to its minimum order and order multiple, due `PURCHASE_COVER_DAYS` before that day.
+Lead times are not offset (every order is taken as placed in time) and supplier capacity is not checked:
+the plan has no late supply of its own, so the lateness the twin sees is the suppliers' (their `delivery`
+record), which is what it is for.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from factoryos.model.configuration import bom_lines
 from factoryos.model.orders import PurchaseOrder
@@ -23,6 +28,9 @@ from factoryos.model.plant import Plant
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.calendar import DAY
 from factoryos.twin.plant_twin import PlannedUnit, lot_size
+
+if TYPE_CHECKING:
+    from factoryos.planning.plan import PlannedOrder
 
 Parts = dict[tuple[str, tuple[str, ...]], float]
 """(bought material, the components made in lots it goes into, outermost first) -> quantity."""
@@ -105,3 +113,14 @@ def _bought(
         if lots:
             in_lots[line.component] = in_lots.get(line.component, 0.0) + need
         _bought(plant, line.component, configuration, need, (*via, line.component) if lots else via, parts, in_lots)
+
+
+def purchase_orders(planned: Iterable[PlannedOrder], timezone: str) -> list[PurchaseOrder]:
+    """A material plan's buy orders (`factoryos.planning`) as the purchase orders the twin receives: each due
+    at the start of its `due` day (the day its quantity is available) at the site."""
+    zone = ZoneInfo(timezone)
+    return [
+        PurchaseOrder(o.id, o.material, o.quantity, o.supplier, datetime.combine(o.due, time(), zone))
+        for o in planned
+        if o.kind == "buy" and o.supplier is not None
+    ]
