@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter, defaultdict
+from datetime import timedelta
 
 from factoryos.model.bus import EventBus
 from factoryos.model.events import EventKind
@@ -73,3 +74,30 @@ def test_a_drifting_unit_goes_out_of_specification_and_is_corrected() -> None:
     assert abs(statistics.fmean(corrected)) < 4 / math.sqrt(len(corrected))
     drifting = [m["value"] for h, m in hours if fails[0] - 0.5 < h < fails[0]]
     assert statistics.fmean(drifting) > fails[0] - 2
+
+
+def test_a_drifting_position_of_a_paced_line_drifts_the_lines_output() -> None:
+    """final-p runs as one paced line (only gadgets use it): a drift declared on its position p-1 moves what the
+    line's test measures, from the hour it begins until a unit goes out of specification."""
+    from factoryos.model.bus import EventBus as Bus
+    from factoryos.twin.scenarios import prepare
+    from tests.twin.small_plants import small_plant
+
+    gap = {"name": "gap", "unit": "mm", "nominal": 0, "lsl": -4, "usl": 4}
+    join = {"repair_minutes": 1, "tests": [{"name": "join-test", "characteristics": [gap]}]}
+    drifting = {"equipment_class": "assembler", "drift": {"after_hours": 56, "sigmas_per_hour": 0.5}}
+    plant = small_plant(quality={"join": join}, **{"areas__back__work_centers__final-p__work_units__p-1": drifting})
+    bus = Bus()
+    prepared = prepare(plant, "smart", 3, 1, bus=bus)
+    prepared.floor.run(prepared.horizon)
+    line = f"{plant.site.id}/back/final-p"
+    epoch = prepared.floor.publisher.epoch
+    results = [(e.ts, e.payload["measurements"][0]) for e in bus.store.read(EventKind.TEST, line)]
+    start = epoch + timedelta(hours=56)  # mid-shift
+    first_fail = min(ts for ts, m in results if ts > start and m["result"] == "fail")
+    before = [m["value"] for ts, m in results if ts < start]
+    after = [m["value"] for ts, m in results if start + timedelta(hours=1) < ts < first_fail]
+    assert len(before) > 30
+    assert len(after) > 5
+    assert abs(statistics.fmean(before)) < 4 / math.sqrt(len(before))
+    assert statistics.fmean(after) > 0.5  # half a sigma an hour, from the hour after the drift began

@@ -34,7 +34,7 @@ from typing import Any
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import PurchaseOrder
-from factoryos.model.plant import Plant, Quality, RoutingOperation, WorkCenter
+from factoryos.model.plant import Drift, Plant, Quality, RoutingOperation, WorkCenter
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.assembly import Join, LotPolicy, Supermarket
 from factoryos.twin.buffer import Buffer
@@ -659,7 +659,14 @@ class PlantTwin:
             maintenance=maintenance.get(wc_id),
             has_work=self.busy_pools is None or pool.name in self.busy_pools,
             stock=self.line_side,
+            drift=self._line_drift(pool.units),
         )
+
+    def _line_drift(self, units: Iterable[str]) -> Drift | None:
+        """A paced line run as one passes every unit by each of its positions, so a drifting position drifts all
+        its output (the one that begins first, where several do)."""
+        drifts = [wu.drift for _, _, wu in (self.units[u] for u in units) if wu.drift is not None]
+        return min(drifts, key=lambda drift: drift.after_hours, default=None)
 
     def _build_station(
         self,
