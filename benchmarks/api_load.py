@@ -34,15 +34,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from harness import plant_database, write_result
 from sqlalchemy import Engine, create_engine, text
 
 from factoryos.c2m.configurator import sample
 from factoryos.examples import example_plant
 from factoryos.model.plant import Plant
-from factoryos.model.validate import load_plant
 from factoryos.services.tenants import create_key
-from factoryos.store.db import make_engine, migrate
-from factoryos.store.plants import store_plant
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "api_load.lua"
@@ -74,16 +72,11 @@ def main() -> None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(result, args.out)
 
 
 def run(args: argparse.Namespace, url: str) -> dict:
-    plant = load_plant(args.plant)
-    engine = make_engine(url)
-    migrate(engine)
-    store_plant(engine, plant, str(args.plant))
+    plant, engine = plant_database(args.plant, url)
     keys = {tenant: create_key(engine, tenant)[1] for tenant in plant.tenants}
     port = _free_port()
     with tempfile.TemporaryDirectory() as folder:

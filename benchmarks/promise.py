@@ -13,7 +13,6 @@ promises, and the load average (the figures are only as quiet as the machine). N
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -22,17 +21,16 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
+from harness import plant_database, write_result
+
 from factoryos.c2m import promise as capable_to_promise
 from factoryos.c2m.configurator import sample
 from factoryos.c2m.demand import generate_orders
 from factoryos.examples import example_plant
-from factoryos.model.validate import load_plant
 from factoryos.services import order_desk
 from factoryos.services.order_desk import OrderInput
 from factoryos.services.tenants import Caller
-from factoryos.store.db import make_engine, migrate
 from factoryos.store.order_desk import booked_minutes, taken_stock
-from factoryos.store.plants import store_plant
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,16 +47,11 @@ def main() -> None:
         result = run(args, f"sqlite:///{Path(folder) / 'promise.db'}")
     result["load_average_before"] = [round(x, 2) for x in load_before]
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(result, args.out)
 
 
 def run(args: argparse.Namespace, url: str) -> dict:
-    plant = load_plant(args.plant)
-    engine = make_engine(url)
-    migrate(engine)
-    store_plant(engine, plant, str(args.plant))
+    plant, engine = plant_database(args.plant, url)
     start = plant.ramp_up.start if plant.ramp_up else datetime.now(UTC).date()
     owner = Caller("bench", plant.site.id, plant.owner(), "planner", owner=True)
     month = sorted(generate_orders(plant, start, args.days, seed=5), key=lambda o: o.ordered_at)

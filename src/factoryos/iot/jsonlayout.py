@@ -34,14 +34,13 @@ from pydantic import ValidationError
 from factoryos.iot.messages import DecodeError, Row
 from factoryos.model.events import EquipmentState, Event, EventKind
 from factoryos.model.readings import (
-    SEQ_MAX,
-    TS_MAX_US,
-    TS_MIN_US,
     CountRow,
     MeasurementRow,
     StateChangeRow,
     event_row,
     from_us,
+    storable_seq,
+    storable_ts,
     to_us,
 )
 
@@ -98,7 +97,7 @@ def _whole_event(doc: dict, equipment: str, kind: str) -> Row:
 
 def _compact(doc: dict, site: str, equipment: str, kind: str, now_us: int) -> Row:
     seq = doc.get("seq")
-    if type(seq) is not int or not 0 <= seq <= SEQ_MAX:
+    if type(seq) is not int or not storable_seq(seq):
         raise DecodeError(f"seq must be an integer from 0 to 2**63-1, got {_shown(seq)}")
     source = doc.get("source", equipment)
     if not isinstance(source, str) or not source:
@@ -166,7 +165,7 @@ def _timestamp(ts: object, now_us: int) -> int:
         ts_us = to_us(parsed)
     else:
         raise DecodeError(f"ts must be ISO-8601 text or epoch milliseconds, got {_shown(ts)}")
-    if not TS_MIN_US <= ts_us < TS_MAX_US:
+    if not storable_ts(ts_us):
         raise DecodeError(f"ts {_shown(ts)} is outside 1970-01-01 .. 2100-01-01")
     return int(ts_us)
 

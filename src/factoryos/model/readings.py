@@ -149,6 +149,16 @@ _TEXT_FIELDS = {
 }
 
 
+def storable_ts(ts_us: float) -> bool:
+    """Whether a timestamp (microseconds since the epoch) is in the window stored: 1970-01-01 .. 2100-01-01."""
+    return TS_MIN_US <= ts_us < TS_MAX_US
+
+
+def storable_seq(seq: int) -> bool:
+    """Whether a sequence number fits the 64-bit column it is stored in (negative ones are refused)."""
+    return 0 <= seq <= SEQ_MAX
+
+
 def unstorable(reading: Reading | Event) -> str | None:
     """Why a database could not store `reading` (or an event of a kind without a table of its own) as it
     is, or None."""
@@ -162,9 +172,9 @@ def unstorable(reading: Reading | Event) -> str | None:
         if "\x00" in text:
             return f"{name} contains a NUL character"
     ts_us = to_us(reading.ts) if isinstance(reading, Event) else reading.ts_us
-    if not TS_MIN_US <= ts_us < TS_MAX_US:
+    if not storable_ts(ts_us):
         return f"timestamp {ts_us} us is outside 1970-01-01 .. 2100-01-01"
-    if not 0 <= reading.seq <= SEQ_MAX:
+    if not storable_seq(reading.seq):
         return f"seq {reading.seq} is outside 0 .. 2**63-1"
     if isinstance(reading, CountRow) and max(reading.good, reading.scrap, reading.rework) > COUNT_MAX:
         return f"a count above {COUNT_MAX} units"
