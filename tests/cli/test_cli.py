@@ -40,7 +40,12 @@ def factoryos(*args: str, cwd: Path, env_db: str | None = None) -> subprocess.Co
         ["orders", "list"],
         ["orders", "import"],
         ["orders", "rejected"],
+        ["plan"],
+        ["plan", "exceptions"],
+        ["plan", "peg"],
+        ["plan", "release"],
         ["bench"],
+        ["bench", "mrp"],
     ],
 )
 def test_every_command_has_help(command, tmp_path):

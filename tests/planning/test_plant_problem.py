@@ -96,3 +96,13 @@ def test_a_month_of_ev_orders_is_covered_or_in_an_exception_naming_the_orders(ev
 
 def _ordered_materials(result):
     return {result.problem.items[int(i)].material_id for i in result.need_item}
+
+
+def test_a_forecast_follows_the_forecasts_attach_rates_where_given(mini):
+    # Measured: half the carts big. The big motor then takes half of 100 forecast carts.
+    rates = {"cart": {"size": {"small": 0.5, "big": 0.5}}}
+    p = plant_problem(
+        mini, START, 60, [DemandRow("F1", "cart", date(2027, 4, 20), 100, "forecast")], attach_rates=rates
+    )
+    result = plan(p)
+    assert _needs(result, "motor-big") == pytest.approx(50, rel=1e-2)  # raking nears a boundary mix slowly

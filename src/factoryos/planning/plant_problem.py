@@ -58,6 +58,7 @@ class _Builder:
     plant: Plant
     items: dict[str, Item] = field(default_factory=dict)
     bom: list[BomLine] = field(default_factory=list)
+    attach_rates: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
     families: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def tested_families(self, material: str) -> frozenset[str]:
@@ -91,10 +92,13 @@ def plant_problem(
     demand: Iterable[DemandRow],
     receipts: Sequence[Receipt] = (),
     allocations: Sequence[Allocation] = (),
+    attach_rates: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
 ) -> Problem:
     """The MRP problem of `plant` from `start` over `horizon_days`: every material, the bills the demand's
-    configurations need, on-hand stock, the given open receipts (item = material id) and allocations."""
-    builder = _Builder(plant)
+    configurations need, on-hand stock, the given open receipts (item = material id) and allocations. A
+    forecast is split over `attach_rates` (product -> family -> option -> share, the forecast's option mix)
+    where given, else over the plant file's planned mix."""
+    builder = _Builder(plant, attach_rates=attach_rates or {})
     for material in plant.materials:
         if not builder.tested_families(material):
             builder.item(material, {})
@@ -147,6 +151,30 @@ def _product_of(plant: Plant, material: str) -> Product | None:
     return next((p for p in plant.products.values() if p.material == material), None)
 
 
+def _product_id(plant: Plant, product: Product) -> str:
+    return next(pid for pid, p in plant.products.items() if p is product)
+
+
+def _with_rates(product: Product, rates: Mapping[str, Mapping[str, float]]) -> Product:
+    """The product with its options' planned mix replaced by measured attach rates, where there are some."""
+    if not rates:
+        return product
+    families = {
+        fid: family.model_copy(
+            update={
+                "options": {
+                    o: opt.model_copy(update={"mix": rates.get(fid, {}).get(o, opt.mix)})
+                    for o, opt in family.options.items()
+                }
+            }
+        )
+        if fid in rates
+        else family
+        for fid, family in product.option_families.items()
+    }
+    return product.model_copy(update={"option_families": families})
+
+
 def _demands(plant: Plant, builder: _Builder, row: DemandRow) -> list[Demand]:
     product = _product_of(plant, row.material)
     material = product.material if product else row.material
@@ -165,7 +193,7 @@ def _demands(plant: Plant, builder: _Builder, row: DemandRow) -> list[Demand]:
         return [demand(row.configuration, row.quantity)]
     if product is None:
         raise PlanningError(f"demand {row.id!r}: {material!r} is configured but belongs to no product")
-    mix = option_mix(product)
+    mix = option_mix(_with_rates(product, builder.attach_rates.get(_product_id(plant, product), {})))
     shares: dict[str, tuple[dict[str, str], float]] = {}
     for chosen, share in zip(mix.configurations, mix.probabilities.tolist(), strict=True):
         if share >= MIN_MIX_SHARE:

@@ -74,25 +74,30 @@ def _inputs(engine: Engine, site: str | None, horizon_days: int, demand: DemandB
         first = start or (min(o.ordered_at.date() for o in orders) if orders else datetime.now(UTC).date())
     rows = [_order_row(o) for o in orders] if demand != "forecast" else []
     as_of = max((o.ordered_at for o in orders), default=datetime.combine(first, datetime.min.time(), UTC))
+    rates: dict[str, dict[str, dict[str, float]]] = {}
     if history is not None:
-        rows += _forecast_rows(history, horizon_days, demand)
+        forecast_rows, rates = _forecast_rows(history, horizon_days, demand)
+        rows += forecast_rows
     receipts = [
         Receipt(po.id, po.material, po.due, po.quantity, po.supplier)
         for po in list_purchase_orders(engine, plant.site.id, state="open")
     ]
-    return _Inputs(plant, plant_problem(plant, first, horizon_days, rows, receipts), as_of)
+    return _Inputs(plant, plant_problem(plant, first, horizon_days, rows, receipts, attach_rates=rates), as_of)
 
 
 def _order_row(order: CustomerOrder) -> DemandRow:
     return DemandRow(order.id, order.product, order.due_date, order.quantity, "order", order.id, order.configuration)
 
 
-def _forecast_rows(history: History, horizon_days: int, demand: DemandBasis) -> list[DemandRow]:
+def _forecast_rows(
+    history: History, horizon_days: int, demand: DemandBasis
+) -> tuple[list[DemandRow], dict[str, dict[str, dict[str, float]]]]:
     """The forecast as the master production schedule builds it: whole units per product and day within the
     ramp-up line's units the open orders leave (net of the orders that consume it when planned with them),
-    each due on the day the MPS builds it."""
+    each due on the day the MPS builds it; and the forecast's option attach rates, to split it over."""
     run = plan_mps(history, horizon_days, demand)
-    return [row for row in mps_demand_rows(run.schedule) if row.kind == "forecast"]
+    rates = {p: run.forecast.mix(p) for p in run.forecast.products} if run.forecast else {}
+    return [row for row in mps_demand_rows(run.schedule) if row.kind == "forecast"], rates
 
 
 def plan_material(
