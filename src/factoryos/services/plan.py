@@ -96,7 +96,8 @@ def _forecast_rows(
     ramp-up line's units the open orders leave (net of the orders that consume it when planned with them),
     each due on the day the MPS builds it; and the forecast's option attach rates, to split it over."""
     run = plan_mps(history, horizon_days, demand)
-    rates = {p: run.forecast.mix(p) for p in run.forecast.products} if run.forecast else {}
+    forecast = run.forecast.forecast if run.forecast else None
+    rates = {p: forecast.mix(p) for p in forecast.products} if forecast else {}
     return [row for row in mps_demand_rows(run.schedule) if row.kind == "forecast"], rates
 
 
