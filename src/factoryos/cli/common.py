@@ -1,4 +1,5 @@
-"""What every command shares: the console, the database option, and turning user errors into one line."""
+"""What every command shares: the console, the database, site and JSON options, and turning user errors into one
+line."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Database URL; default $FACTORYOS_DATABASE_URL or sqlite:///factoryos.db."),
 ]
+SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
+JsonOption = Annotated[bool, typer.Option("--json", help='Print JSON (a listing as {"items": [...]}) instead of text.')]
 
 
 def run(app: typer.Typer) -> None:

@@ -11,14 +11,12 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from factoryos.cli.common import DbOption, console, open_store, parse_day
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store, parse_day
 from factoryos.model.errors import FactoryosError
 
 app = typer.Typer(
     help="Customer orders: generate a realistic stream, import, list, see the rejected.", no_args_is_help=True
 )
-SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
-JsonOption = Annotated[bool, typer.Option("--json", help='Print {"items": [...]} as JSON instead of a table.')]
 LimitOption = Annotated[
     int | None, typer.Option(help="Show at most this many (default 20 in a table, all with --json).", min=1)
 ]

@@ -9,16 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, console, open_store, parse_day
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store, parse_day
 
 if TYPE_CHECKING:
     from factoryos.planning.disruption import CoverageMove
     from factoryos.store.plans import StoredPlan
 
 app = typer.Typer(help="Plan material (MRP); `plan exceptions`, `plan peg ID`, `plan release ID...`.")
-
-SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
 @app.callback(invoke_without_command=True)

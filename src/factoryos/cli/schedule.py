@@ -9,12 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, console, open_store
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store
 
 app = typer.Typer(help="Schedule the open orders; `schedule show` prints the stored schedule.")
-
-SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
 @app.callback(invoke_without_command=True)

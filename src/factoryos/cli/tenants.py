@@ -8,11 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, console, open_store
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store
 
 app = typer.Typer(help="Tenants (the owner and partner brands) and their API keys.", no_args_is_help=True)
-SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
-JsonOption = Annotated[bool, typer.Option("--json", help='Print {"items": [...]} as JSON instead of a table.')]
 
 
 @app.command("list")

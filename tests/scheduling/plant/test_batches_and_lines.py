@@ -43,54 +43,55 @@ suppliers:
   blanks: {lead_time_days: 1, materials: [blank]}
 """
 
-OVEN_PLANT = (
-    HEADER
-    + """
-equipment_classes:
-  printer: {capabilities: [print]}
-  oven: {capabilities: [cure]}
-  packer: {capabilities: [pack]}
+
+def board_plant(classes: str, area: str, work_centers: str, operations: str):
+    """A plant that makes one board: its equipment classes, one area's work centers and the board's routing."""
+    return plant_of(
+        HEADER
+        + f"""equipment_classes: {classes}
 areas:
-  smt:
-    work_centers:
-      print-cell: {calendar: day, lights_out: true, work_units: {printer-1: {equipment_class: printer}}}
-      oven-cell: {calendar: day, lights_out: true, work_units: {oven-1: {equipment_class: oven}}}
-      pack-cell: {calendar: day, lights_out: true, work_units: {packer-1: {equipment_class: packer}}}
+  {area}:
+    work_centers:{work_centers}
 routings:
   board:
-    operations:
-      - {id: print, capability: print, run_minutes: 1}
-      - {id: cure, capability: cure, run_minutes: 60, batch_size: RACK}
-      - {id: pack, capability: pack, run_minutes: 0.5}
+    operations:{operations}
 """
-)
+    )
 
-LINE = """
-      LINE:
+
+def oven_plant(rack: int):
+    """A board printed, cured in an oven rack of `rack` boards, and packed, each on a cell of its own."""
+    return board_plant(
+        classes="{printer: {capabilities: [print]}, oven: {capabilities: [cure]}, packer: {capabilities: [pack]}}",
+        area="smt",
+        work_centers="""
+      print-cell: {calendar: day, lights_out: true, work_units: {printer-1: {equipment_class: printer}}}
+      oven-cell: {calendar: day, lights_out: true, work_units: {oven-1: {equipment_class: oven}}}
+      pack-cell: {calendar: day, lights_out: true, work_units: {packer-1: {equipment_class: packer}}}""",
+        operations=f"""
+      - {{id: print, capability: print, run_minutes: 1}}
+      - {{id: cure, capability: cure, run_minutes: 60, batch_size: {rack}}}
+      - {{id: pack, capability: pack, run_minutes: 0.5}}""",
+    )
+
+
+def lines_plant(count: int):
+    """A board assembled and tested on `count` identical paced lines, one unit a minute each."""
+    line = """
+      line-{k}:
         kind: paced-line
         takt_seconds: 60
         calendar: day
         lights_out: true
-        work_units: {LINE-s1: {equipment_class: assembler}, LINE-s2: {equipment_class: tester}}"""
-
-LINES_PLANT = (
-    HEADER
-    + """
-equipment_classes:
-  assembler: {capabilities: [assemble]}
-  tester: {capabilities: [test]}
-areas:
-  final:
-    work_centers:"""
-    + "LINES"
-    + """
-routings:
-  board:
-    operations:
+        work_units: {{line-{k}-s1: {{equipment_class: assembler}}, line-{k}-s2: {{equipment_class: tester}}}}"""
+    return board_plant(
+        classes="{assembler: {capabilities: [assemble]}, tester: {capabilities: [test]}}",
+        area="final",
+        work_centers="".join(line.format(k=k) for k in range(1, count + 1)),
+        operations="""
       - {id: assemble, capability: assemble, run_minutes: 0.5}
-      - {id: test, capability: test, run_minutes: 0.5}
-"""
-)
+      - {id: test, capability: test, run_minutes: 0.5}""",
+    )
 
 
 def plant_of(text: str):
@@ -108,7 +109,7 @@ def problem_of(plant, units: int):
 
 @pytest.mark.parametrize("solver", ["rolling", "dispatch"])
 def test_an_oven_rack_of_48_cures_480_units_in_ten_batches(solver):
-    problem = problem_of(plant_of(OVEN_PLANT.replace("RACK", "48")), 480)
+    problem = problem_of(oven_plant(48), 480)
     schedule = rolling_sequence(problem) if solver == "rolling" else dispatch(problem, "EDD")
     assert check(problem, schedule) == []
     oven = next(m for m, machine in enumerate(problem.machines) if machine.name == "oven-1")
@@ -120,12 +121,12 @@ def test_an_oven_rack_of_48_cures_480_units_in_ten_batches(solver):
 
 
 def test_a_rack_that_holds_one_unit_takes_an_hour_per_unit():
-    problem = problem_of(plant_of(OVEN_PLANT.replace("RACK", "1")), 20)
+    problem = problem_of(oven_plant(1), 20)
     assert makespan(rolling_sequence(problem)) >= 20 * 3600
 
 
 def test_a_unit_needing_more_than_a_rack_runs_as_many_cycles():
-    plant = plant_of(OVEN_PLANT.replace("RACK", "48"))
+    plant = oven_plant(48)
     cure = plant.routings["board"].operations[1]
     assert _duration(plant, "oven-1", cure, 1) == 3600
     assert _duration(plant, "oven-1", cure, 100) == math.ceil(100 / 48) * 3600
@@ -136,8 +137,7 @@ def test_two_identical_paced_lines_halve_a_line_bound_load(solver):
     units = 200
     spans = {}
     for count in (1, 2):
-        lines = "".join(LINE.replace("LINE", f"line-{k}") for k in range(1, count + 1))
-        problem = problem_of(plant_of(LINES_PLANT.replace("LINES", lines)), units)
+        problem = problem_of(lines_plant(count), units)
         schedule = rolling_sequence(problem) if solver == "rolling" else dispatch(problem, "EDD")
         assert check(problem, schedule) == []
         on_line = [{problem.machines[schedule[op].machine].name[:6] for op in job.operations} for job in problem.jobs]
