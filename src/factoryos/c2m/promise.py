@@ -15,12 +15,13 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
 - the constrained work center is the one whose capacity over the coming four weeks covers the order's
   load the fewest times; the promise walks its days from the day after the order, takes the free minutes
   (capacity less what earlier promises booked), and the day the last minute fits is the promised date;
-- material: the bought materials the plant keeps stock of (those with inventory lots in the plant file; the
-  others are taken as supplied on call, kanban or consignment) are exploded through the configured BOM; what
-  the stock left covers is taken from it, first come first served; a shortfall is bought and arrives the
-  supplier's lead time (else the material's own) after the order's first day, and the constrained work
-  center is walked from the day the last short material arrives. Open purchase orders and supplier capacity
-  are not in the plant file, so not counted.
+- material: the bought materials the plant keeps stock of or has on order (inventory lots or open purchase
+  orders in the plant file; the others are taken as supplied on call, kanban or consignment) are exploded
+  through the configured BOM; stock and open purchase orders, each from its due date, are taken first come
+  first served (what earlier promises took is taken off every day's total); what they do not cover by the
+  time a new order would arrive is bought and arrives the supplier's lead time (else the material's own)
+  after the order's first day; the constrained work center is walked from the day the last material is in.
+  Supplier capacity is not counted.
 """
 
 from __future__ import annotations
@@ -33,14 +34,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from factoryos.model.configuration import bom_lines, explode, operations
-from factoryos.model.plant import Plant
+from factoryos.model.plant import OpenPurchaseOrder, Plant
 from factoryos.model.rampup import RampMonthPlan, ramp_curve, ramp_month
 from factoryos.model.shift_times import shift_times
 
 BASIS = (
     "capacity and material: free minutes on the constrained work center (calendar, ramp-up curve, orders already "
-    "promised) after the bought material is in (stock on hand less what earlier promises took; a shortfall "
-    "arrives a supplier lead time after the order); open purchase orders and supplier capacity are not counted"
+    "promised) after the bought material is in (stock on hand and open purchase orders from their due date, less "
+    "what earlier promises took; a shortfall arrives a supplier lead time after the order); supplier capacity "
+    "is not counted"
 )
 HORIZON_DAYS = 730
 """How far ahead a promise looks; an order that does not fit in it gets no date."""
@@ -75,9 +77,9 @@ class MaterialCheck:
 
 
 class PlantMaterial:
-    """The bought materials the plant keeps stock of (its inventory lots), how long each takes to buy and from
-    whom, and what one configured unit of a product needs of them (memoised per choice of the families that
-    its BOM depends on)."""
+    """The bought materials the plant keeps stock of or has on order (its inventory lots and open purchase
+    orders), how long each takes to buy and from whom, and what one configured unit of a product needs of them
+    (memoised per choice of the families that its BOM depends on)."""
 
     def __init__(self, plant: Plant) -> None:
         self.plant = plant
@@ -85,6 +87,10 @@ class PlantMaterial:
         for lot in plant.inventory:
             if plant.materials[lot.material].source == "buy":
                 self.on_hand[lot.material] += lot.quantity
+        self.on_order: dict[str, list[OpenPurchaseOrder]] = defaultdict(list)
+        for order in sorted(plant.purchase_orders, key=lambda o: (o.due, o.id)):
+            self.on_order[order.material].append(order)
+            self.on_hand[order.material] += 0.0
         self.supply: dict[str, tuple[float, str | None]] = {
             m: min(
                 [(s.lead_time_days, s.name or sid) for sid, s in plant.suppliers.items() if m in s.materials],
@@ -109,20 +115,38 @@ class PlantMaterial:
     def check(
         self, needs: Mapping[str, float], quantity: int, start: date, taken: Mapping[str, float]
     ) -> MaterialCheck:
-        """When `quantity` units' material is in, given what earlier promises `taken` from stock: what the stock
-        left covers is taken; a shortfall arrives a lead time after `start` (calendar days, rounded up)."""
+        """When `quantity` units' material is in, given what earlier promises `taken` from stock and open purchase
+        orders: what they cover is taken, from the day the last purchase order it needs is due; a shortfall
+        they do not cover before a new order would arrive is bought, in a lead time after `start` (calendar
+        days, rounded up)."""
         ready, binding, stock = start, None, {}
         for material in sorted(needs):
             need = needs[material] * quantity
-            left = max(0.0, self.on_hand[material] - taken.get(material, 0.0))
-            if left > 0:
-                stock[material] = min(need, left)
-            if need > left + 1e-9:
-                days, source = self.supply[material]
-                arrives = start + timedelta(days=math.ceil(days))
-                if arrives > ready:
-                    ready, binding = arrives, self._lead_time(material, days, source)
+            arrives, why, covered = self._arrival(material, need, start, taken.get(material, 0.0))
+            if covered > 0:
+                stock[material] = covered
+            if arrives > ready:
+                ready, binding = arrives, why
         return MaterialCheck(ready, binding, stock)
+
+    def _arrival(self, material: str, need: float, start: date, taken: float) -> tuple[date, str | None, float]:
+        """When `need` of `material` is in (and why), and how much of it stock and open purchase orders cover."""
+        days, source = self.supply[material]
+        bought = start + timedelta(days=math.ceil(days))
+        left = self.on_hand[material] - taken
+        arrives, last = start, None
+        for order in self.on_order[material]:
+            if left >= need - 1e-9 or order.due >= bought:
+                break
+            left += order.quantity
+            arrives, last = max(start, order.due), order
+        covered = min(need, max(0.0, left))
+        if left < need - 1e-9:
+            return bought, self._lead_time(material, days, source), covered
+        if last is None or arrives == start:
+            return start, None, covered
+        why = f"{self.name(material)}: open purchase order {last.id} due {last.due} ({last.supplier})"
+        return arrives, why, covered
 
     def _lead_time(self, material: str, days: float, supplier: str | None) -> str:
         if supplier is None:  # no supplier in the plant file lists it: the material's own lead time

@@ -639,6 +639,18 @@ class InventoryLot(Part):
     quantity: Positive
 
 
+class OpenPurchaseOrder(Part):
+    """A purchase order already placed with a supplier and not yet delivered: `quantity` of `material` due at
+    the plant on `due`. Long-lead parts of a plant in ramp-up are ordered months ahead; these are the
+    plan's open receipts, the promise's material on its way and the twin's deliveries."""
+
+    id: Id
+    supplier: Id
+    material: Id
+    quantity: Positive
+    due: PlantDate
+
+
 class RampMonth(Part):
     """One month of a new line's ramp-up plan: shifts per day, working days and the units targeted."""
 
@@ -699,6 +711,7 @@ class Plant(Part):
     products: dict[Id, Product] = Field(min_length=1)
     suppliers: dict[Id, Supplier] = Field(default_factory=dict)
     inventory: list[InventoryLot] = Field(default_factory=list)
+    purchase_orders: list[OpenPurchaseOrder] = Field(default_factory=list)
     ramp_up: RampUp | None = None
     time_fences: TimeFences = Field(default_factory=TimeFences)
     quality: dict[Id, Quality] = Field(default_factory=dict)

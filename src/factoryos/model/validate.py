@@ -114,6 +114,7 @@ def relation_issues(plant: Plant) -> list[Issue]:
         *_duplicate_equipment(plant),
         *_equipment_references(plant),
         *_material_references(plant),
+        *_purchase_order_references(plant),
         *_bom_cycles(plant),
         *_routing_issues(plant),
         *_changeover_issues(plant),
@@ -208,6 +209,23 @@ def _supplier_references(plant: Plant) -> Iterator[Issue]:
                 yield ("suppliers", sup_id, "materials", i), _unknown("material", mat_id, materials)
             elif materials[mat_id].source != "buy":
                 yield ("suppliers", sup_id, "materials", i), f"material {mat_id!r} is made, not bought"
+
+
+def _purchase_order_references(plant: Plant) -> Iterator[Issue]:
+    """An open purchase order names a known supplier that lists its material, under an id of its own."""
+    seen: set[str] = set()
+    for i, order in enumerate(plant.purchase_orders):
+        if order.id in seen:
+            yield ("purchase_orders", i, "id"), f"purchase order {order.id!r} is listed twice"
+        seen.add(order.id)
+        supplier = plant.suppliers.get(order.supplier)
+        if supplier is None:
+            yield ("purchase_orders", i, "supplier"), _unknown("supplier", order.supplier, plant.suppliers)
+        elif order.material not in supplier.materials:
+            yield (
+                ("purchase_orders", i, "material"),
+                f"supplier {order.supplier!r} does not list material {order.material!r}",
+            )
 
 
 def _material_sources(plant: Plant) -> Iterator[Issue]:

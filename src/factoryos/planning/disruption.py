@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from factoryos.model.plant import Plant
 from factoryos.planning.plan import Plan
 from factoryos.planning.problem import PlanningError, Problem
 
@@ -96,6 +97,23 @@ def disrupted(problem: Problem, disruptions: tuple[Disruption, ...]) -> Problem:
         for r in problem.receipts
     )
     return dataclasses.replace(problem, suppliers=tuple(suppliers), receipts=receipts)
+
+
+def disrupted_plant(plant: Plant, disruptions: tuple[Disruption, ...]) -> Plant:
+    """The plant file as the promise sees it under the disruptions: each disrupted supplier's lead time and its
+    open purchase orders later by the delay (supplier capacity is not in the promise, so a cut changes nothing)."""
+    delay = {d.supplier: d.delay_days for d in disruptions}
+    unknown = sorted(set(delay) - set(plant.suppliers))
+    if unknown:
+        raise PlanningError(f"--disrupt: unknown supplier {unknown[0]!r}; expected one of {sorted(plant.suppliers)}")
+    suppliers = {
+        sid: s.model_copy(update={"lead_time_days": s.lead_time_days + delay[sid]}) if sid in delay else s
+        for sid, s in plant.suppliers.items()
+    }
+    orders = [
+        o.model_copy(update={"due": o.due + timedelta(days=delay.get(o.supplier, 0))}) for o in plant.purchase_orders
+    ]
+    return plant.model_copy(update={"suppliers": suppliers, "purchase_orders": orders})
 
 
 def coverage_moves(before: Plan, after: Plan) -> list[CoverageMove]:

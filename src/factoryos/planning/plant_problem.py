@@ -85,6 +85,11 @@ class _Builder:
         return key
 
 
+def _open_orders(plant: Plant) -> list[Receipt]:
+    """The plant file's open purchase orders as open receipts."""
+    return [Receipt(o.id, o.material, o.due, o.quantity, o.supplier) for o in plant.purchase_orders]
+
+
 def plant_problem(
     plant: Plant,
     start: date,
@@ -95,7 +100,8 @@ def plant_problem(
     attach_rates: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
 ) -> Problem:
     """The MRP problem of `plant` from `start` over `horizon_days`: every material, the bills the demand's
-    configurations need, on-hand stock, the given open receipts (item = material id) and allocations. A
+    configurations need, on-hand stock, the plant file's open purchase orders and the given open receipts
+    (item = material id), and allocations. A
     forecast is split over `attach_rates` (product -> family -> option -> share, the forecast's option mix)
     where given, else over the plant file's planned mix."""
     builder = _Builder(plant, attach_rates=attach_rates or {})
@@ -122,7 +128,7 @@ def plant_problem(
         suppliers=suppliers,
         stock=stock,
         allocations=tuple(allocations),
-        receipts=tuple(receipts),
+        receipts=(*_open_orders(plant), *receipts),
         demands=tuple(demands),
         line=_line(plant, builder, start, horizon_days),
     )

@@ -7,8 +7,9 @@ The stand-in is pure and date-phased: each planned unit's bought parts (its conf
 scrap included) are needed on the day it is released; those of a component made in lots (a stamped panel)
 earlier, by the days the supermarket makes it ahead (its reorder cover, `STOCK_COVER_DAYS`, a lot's days of
 use and a day to make it), and at the end what it makes by then for the days after the plan. The plant
-file's inventory is netted first, and what is still short on a day is ordered from the material's first
-supplier, rounded up to its minimum order and order multiple, due `PURCHASE_COVER_DAYS` before that day.
+file's inventory and its open purchase orders (each from its due date, and delivered among the plan's) are
+netted first, and what is still short on a day is ordered from the material's first supplier, rounded up to
+its minimum order and order multiple, due `PURCHASE_COVER_DAYS` before that day.
 Lead times are not offset (every order is taken as placed in time) and supplier capacity is not checked:
 the plan has no late supply of its own, so the lateness the twin sees is the suppliers' (their `delivery`
 record), which is what it is for.
@@ -70,7 +71,8 @@ def purchase_plan(plant: Plant, plan: Iterable[PlannedUnit], epoch: datetime, da
 
 
 def _orders(plant: Plant, needs: dict[tuple[int, str], float], epoch: datetime) -> list[PurchaseOrder]:
-    """Net each material's needs, day by day, against its inventory; order what is short."""
+    """The plant file's open purchase orders, then, netting each material's needs day by day against its
+    inventory and the open orders due by then, orders for what is still short."""
     on_hand: dict[str, float] = {}
     for lot in plant.inventory:
         on_hand[lot.material] = on_hand.get(lot.material, 0.0) + lot.quantity
@@ -78,8 +80,13 @@ def _orders(plant: Plant, needs: dict[tuple[int, str], float], epoch: datetime) 
     for supplier_id, supplier in plant.suppliers.items():
         for material in supplier.materials:
             supplier_of.setdefault(material, supplier_id)
+    placed = open_purchase_orders(plant)
+    arriving = sorted(placed, key=lambda o: o.due, reverse=True)
     orders: list[PurchaseOrder] = []
     for (day, material), quantity in sorted(needs.items()):
+        while arriving and arriving[-1].due <= epoch + timedelta(days=day):
+            arrived = arriving.pop()
+            on_hand[arrived.material] = on_hand.get(arrived.material, 0.0) + arrived.quantity
         left = on_hand.get(material, 0.0) - quantity
         if left < 0 and material in supplier_of:
             supplier = plant.suppliers[supplier_of[material]]
@@ -89,7 +96,16 @@ def _orders(plant: Plant, needs: dict[tuple[int, str], float], epoch: datetime) 
             orders.append(PurchaseOrder(f"PO-{len(orders) + 1:06d}", material, ordered, supplier_of[material], due))
             left += ordered
         on_hand[material] = left
-    return orders
+    return placed + orders
+
+
+def open_purchase_orders(plant: Plant) -> list[PurchaseOrder]:
+    """The plant file's open purchase orders, each due at the start of its due day at the site."""
+    zone = ZoneInfo(plant.site.timezone)
+    return [
+        PurchaseOrder(o.id, o.material, o.quantity, o.supplier, datetime.combine(o.due, time(), zone))
+        for o in plant.purchase_orders
+    ]
 
 
 def _bought(

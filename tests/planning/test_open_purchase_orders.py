@@ -1,0 +1,130 @@
+"""Open purchase orders in the plant file, on tests/data/open-po-plant.yaml: a smart widget takes one chip;
+chips take 40 days to buy, but 10 are on order (PO-C1), due Monday 11 January 2027. Orders start on Tuesday
+5 January; the cell works around the clock and a widget takes a minute, so the day the material is in is
+the promised day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from factoryos.c2m.promise import PlantCapacity, PlantMaterial, promise
+from factoryos.model.plant import InventoryLot, Plant
+from factoryos.model.validate import check_plant_text, load_plant
+from factoryos.planning.disruption import Disruption, disrupted, disrupted_plant
+from factoryos.planning.mrp import plan
+from factoryos.planning.plant_problem import DemandRow, plant_problem
+from factoryos.twin.calendar import DAY
+from factoryos.twin.plant_twin import PlannedUnit
+from factoryos.twin.purchasing import purchase_plan
+
+PLANT_FILE = Path(__file__).parents[1] / "data" / "open-po-plant.yaml"
+START = date(2027, 1, 5)
+PO_DUE = date(2027, 1, 11)
+CHIP_LEAD = 40
+SMART = {"brain": "smart"}
+PLAIN = {"brain": "plain"}
+
+
+def _plant(with_orders: bool = True) -> Plant:
+    """The plant, or (without its open order) with one chip in stock instead, so chips are still counted."""
+    plant = load_plant(PLANT_FILE)
+    if with_orders:
+        return plant
+    chip = InventoryLot(material="chip", location="store", lot="C-1", quantity=1)
+    return plant.model_copy(update={"purchase_orders": [], "inventory": [*plant.inventory, chip]})
+
+
+def _promised(plant: Plant, quantity: int, options: dict[str, str], taken: dict[str, float] | None = None):
+    capacity, material = PlantCapacity(plant), PlantMaterial(plant)
+    check = material.check(material.needs("widget", options), quantity, START, taken or {})
+    return promise(capacity, capacity.load("widget", options), quantity, START, {}, check)
+
+
+def test_an_open_purchase_order_brings_the_promise_forward_to_its_due_date():
+    without, with_order = _promised(_plant(False), 5, SMART), _promised(_plant(), 5, SMART)
+    assert without.promised == START + timedelta(days=CHIP_LEAD)
+    assert with_order.promised == PO_DUE  # 34 days earlier: the chips come on the order, not a new one
+    assert (without.promised - with_order.promised).days == CHIP_LEAD - (PO_DUE - START).days
+    assert with_order.constraint == "chip: open purchase order PO-C1 due 2027-01-11 (chips-inc)"
+    assert with_order.stock == {"bolt": 5, "chip": 5}
+
+
+def test_what_the_open_order_does_not_cover_is_bought_with_the_lead_time():
+    assert _promised(_plant(), 11, SMART).promised == START + timedelta(days=CHIP_LEAD)
+    assert _promised(_plant(), 5, SMART, {"chip": 6}).promised == START + timedelta(days=CHIP_LEAD)
+    assert _promised(_plant(), 4, SMART, {"chip": 6}).promised == PO_DUE
+
+
+def test_a_supplier_slip_moves_exactly_the_promises_that_need_its_order():
+    slipped = disrupted_plant(_plant(), (Disruption("chips-inc", delay_days=7),))
+    assert _promised(slipped, 5, SMART).promised == PO_DUE + timedelta(days=7)
+    assert _promised(slipped, 5, PLAIN).promised == _promised(_plant(), 5, PLAIN).promised == START
+    assert _promised(slipped, 11, SMART).promised == START + timedelta(days=CHIP_LEAD + 7)
+
+
+def _problem(plant: Plant, smart: int):
+    rows = [
+        DemandRow("CO-1", "widget", date(2027, 1, 20), smart, "order", "CO-1", SMART),
+        DemandRow("CO-2", "widget", date(2027, 1, 20), 5, "order", "CO-2", PLAIN),
+    ]
+    return plant_problem(plant, START, 60, rows)
+
+
+def test_mrp_nets_the_open_order_as_a_scheduled_receipt():
+    assert [r.id for r in _problem(_plant(), 8).receipts] == ["PO-C1"]
+    assert not [o for o in plan(_problem(_plant(), 8)).planned_orders if o.material == "chip"]
+    (chips,) = [o for o in plan(_problem(_plant(), 15)).planned_orders if o.material == "chip"]
+    assert chips.quantity == 5  # 15 needed, 10 on order
+    (unplanned,) = [o for o in plan(_problem(_plant(False), 8)).planned_orders if o.material == "chip"]
+    assert unplanned.quantity == 7  # 8 needed, the 1 in stock of the variant without the order
+
+
+def test_a_slipped_open_order_asks_to_be_expedited_for_the_order_that_needs_it():
+    """Needed on 20 January: on time it is due 9 days early (defer); 14 days late it is due 5 days late, and MRP
+    nets it where it is needed and asks for it to be expedited, naming the order the chips go into."""
+    problem = _problem(_plant(), 8)
+    (on_time,) = [e for e in plan(problem).exceptions if e.material == "chip" and e.kind != "excess"]
+    assert (on_time.kind, on_time.date) == ("defer", PO_DUE)
+    slipped = plan(disrupted(problem, (Disruption("chips-inc", delay_days=14),)))
+    (late,) = [e for e in slipped.exceptions if e.material == "chip" and e.kind != "excess"]
+    assert (late.kind, late.date, late.orders) == ("expedite", date(2027, 1, 20), ("CO-1",))
+
+
+def test_the_twin_receives_the_open_order_and_buys_only_the_rest():
+    epoch = datetime(2027, 1, 4, tzinfo=UTC)
+    plant = _plant()
+    day8 = [PlannedUnit(8 * DAY + 60.0 * k, f"S{k}", "widget", SMART) for k in range(12)]
+    orders = purchase_plan(plant, day8, epoch, 10)
+    chips = [o for o in orders if o.material == "chip"]
+    assert [(o.id, o.quantity, o.supplier) for o in chips] == [
+        ("PO-C1", 10, "chips-inc"),
+        (chips[1].id, 2, "chips-inc"),
+    ]
+    assert chips[0].due == datetime(2027, 1, 11, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"supplier": "nobody"}, "purchase_orders[0].supplier: unknown supplier 'nobody'"),
+        ({"material": "bolt"}, "purchase_orders[0].material: supplier 'chips-inc' does not list material 'bolt'"),
+        ({"quantity": 0}, "purchase_orders[0].quantity"),
+        ({"due": "2027-02-30"}, "purchase_orders[0].due"),
+    ],
+)
+def test_a_bad_open_purchase_order_is_refused_with_its_path(change, message):
+    data = yaml.safe_load(PLANT_FILE.read_text())
+    data["purchase_orders"][0].update(change)
+    _, issues = check_plant_text(yaml.safe_dump(data))
+    assert any(message in str(issue) for issue in issues), [str(i) for i in issues]
+
+
+def test_an_open_purchase_order_listed_twice_is_refused():
+    data = yaml.safe_load(PLANT_FILE.read_text())
+    data["purchase_orders"].append(dict(data["purchase_orders"][0]))
+    _, issues = check_plant_text(yaml.safe_dump(data))
+    assert any("purchase_orders[1].id: purchase order 'PO-C1' is listed twice" in str(i) for i in issues)
