@@ -15,12 +15,18 @@ assembled from 10:00 on and tested at EOL; CAR-2 fails once and passes on retest
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from factoryos.model.events import Event, EventKind
 from factoryos.model.orders import CustomerOrder, ProductionOrder, WorkOrder
+from factoryos.model.validate import load_plant
 from factoryos.store.db import transaction
 from factoryos.store.orders import save_orders
+from factoryos.store.plants import store_plant
 from factoryos.store.schedule import save_production_orders
+from factoryos.store.timeseries import TelemetryStore
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
 
 DAY = datetime(2027, 1, 4, tzinfo=UTC)
 SITE = "mini-site"
@@ -114,6 +120,13 @@ def store_orders(engine) -> None:
     with transaction(engine) as session:
         save_production_orders(session, production)
     set_states(engine, {"CO-1": "shipped", "CO-2": "built", "CO-3": "in-production"})
+
+
+def store_history(engine) -> None:
+    """The mini plant, its orders (`store_orders`) and the history stored, as the ingester stores events."""
+    store_plant(engine, load_plant(MINI), "mini.yaml")
+    store_orders(engine)
+    TelemetryStore(engine).append(history())
 
 
 def set_states(engine, states: dict[str, str]) -> None:

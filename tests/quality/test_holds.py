@@ -6,36 +6,23 @@ units back; bad requests are one-line errors."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from simpy import Environment
 
 from factoryos.model.orders import CustomerOrderState
-from factoryos.model.validate import load_plant
 from factoryos.quality.holds import Disposition, HoldError, HoldScope, blocks_unit, check_range, in_range
 from factoryos.services.holds import held_scope, held_serials, list_holds, place_hold, release_hold
 from factoryos.services.order_desk import Conflict, move_order
 from factoryos.services.tenants import Caller
 from factoryos.services.trace import trace_serial
-from factoryos.store.plants import store_plant
-from factoryos.store.timeseries import TelemetryStore
 from factoryos.twin.finished_goods import FinishedGoods
 from factoryos.twin.part import Part
 
-from .history import SITE, WELD_1, WELD_2, at, history, store_orders
+from .history import SITE, WELD_1, WELD_2, at
 
-MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
 NOW = datetime(2027, 1, 5, 8, 0, tzinfo=UTC)
 PLANNER = Caller("test", SITE, "owner", "planner", True)
-
-
-@pytest.fixture
-def traced(engine):
-    store_plant(engine, load_plant(MINI), "mini.yaml")
-    store_orders(engine)
-    TelemetryStore(engine).append(history())
-    return engine
 
 
 def held(engine, serials):

@@ -5,28 +5,14 @@ The expected sets are read off the history's diagram, not computed."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from factoryos.model.validate import load_plant
 from factoryos.quality.genealogy import TraceError
 from factoryos.services.trace import trace_equipment, trace_lot, trace_serial
-from factoryos.store.plants import store_plant
 from factoryos.store.timeseries import TelemetryStore
 
-from .history import ASSY, WELD_1, at, history, store_orders
-
-MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
-
-
-@pytest.fixture
-def traced(engine):
-    """The history stored as the ingester stores events, with its orders."""
-    store_plant(engine, load_plant(MINI), "mini.yaml")
-    store_orders(engine)
-    TelemetryStore(engine).append(history())
-    return engine
+from .history import ASSY, WELD_1, at, history
 
 
 def test_a_car_traces_back_through_its_body_to_the_split_lot_and_through_the_merge(traced):

@@ -4,36 +4,19 @@ one-line errors for an unknown serial, a bad window and a hold without a reason.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-from factoryos.cli import main
-from factoryos.model.validate import load_plant
 from factoryos.store.db import make_engine
-from factoryos.store.plants import store_plant
-from factoryos.store.timeseries import TelemetryStore
 
-from .history import WELD_1, history, store_orders
-
-MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
-
-
-def run(monkeypatch, capsys, *args):
-    monkeypatch.setattr(sys, "argv", ["factoryos", *args])
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    out = capsys.readouterr()
-    return stopped.value.code, out.out, out.err
+from .history import WELD_1, store_history
+from .test_cli import run
 
 
 @pytest.fixture
 def db(sqlite_url):
     engine = make_engine(sqlite_url)
-    store_plant(engine, load_plant(MINI), "mini.yaml")
-    store_orders(engine)
-    TelemetryStore(engine).append(history())
+    store_history(engine)
     engine.dispose()
     return sqlite_url
 

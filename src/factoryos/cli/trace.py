@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from factoryos.cli.common import DbOption, console, open_store, parse_time
+from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time
 from factoryos.model.errors import FactoryosError
 
 hold_app = typer.Typer(help="Holds: contain suspect lots, serials or an equipment's output until dispositioned.")
 
 FromOption = Annotated[str | None, typer.Option("--from", help="Window start, ISO 8601 (UTC unless it says).")]
 ToOption = Annotated[str | None, typer.Option("--to", help="Window end, ISO 8601 (UTC unless it says).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def trace(
@@ -68,28 +68,36 @@ def _print_backward(document: dict[str, Any]) -> None:
         f"production order {order['production_order'] or '-'}",
         highlight=False,
     )
-    console.print(f"components ({len(document['components'])}):", highlight=False)
-    for item in document["components"]:
-        console.print(
-            f"  {item['kind']:6} {escape(item['id'])} in {escape(item['in'])} "
-            f"at {escape(item['equipment'])} {item['at']}",
-            highlight=False,
-        )
-    console.print(f"operations ({len(document['operations'])}):", highlight=False)
-    for op in document["operations"]:
-        readings = f", {len(op['measurements'])} readings" if op["measurements"] else ""
-        console.print(
-            f"  {escape(op['serial'])} {escape(op['operation'])} on {escape(op['equipment'])} "
-            f"{op['start']} - {op['end'] or 'running'}{readings}",
-            highlight=False,
-        )
-    console.print(f"tests ({len(document['tests'])}):", highlight=False)
-    for test in document["tests"]:
-        console.print(
-            f"  {escape(test['serial'])} {escape(test['test'])}: {test['result']} at {test['at']}", highlight=False
-        )
+    _print_section(
+        "components",
+        document["components"],
+        lambda item: (
+            f"{item['kind']:6} {escape(item['id'])} in {escape(item['in'])} at {escape(item['equipment'])} {item['at']}"
+        ),
+    )
+    _print_section(
+        "operations",
+        document["operations"],
+        lambda op: (
+            f"{escape(op['serial'])} {escape(op['operation'])} on {escape(op['equipment'])} "
+            f"{op['start']} - {op['end'] or 'running'}"
+            + (f", {len(op['measurements'])} readings" if op["measurements"] else "")
+        ),
+    )
+    _print_section(
+        "tests",
+        document["tests"],
+        lambda test: f"{escape(test['serial'])} {escape(test['test'])}: {test['result']} at {test['at']}",
+    )
     for hold in document["holds"]:
         console.print(f"[bold red]held[/] by hold {hold['id']}: {escape(hold['reason'])}", highlight=False)
+
+
+def _print_section(title: str, items: list[dict[str, Any]], line: Callable[[dict[str, Any]], str]) -> None:
+    """A titled, counted list: the title with how many items, then one indented line an item."""
+    console.print(f"{title} ({len(items)}):", highlight=False)
+    for item in items:
+        console.print(f"  {line(item)}", highlight=False)
 
 
 def _print_forward(document: dict[str, Any]) -> None:

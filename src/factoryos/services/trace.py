@@ -7,6 +7,7 @@ JSON-ready data; times are ISO 8601 in UTC.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -59,8 +60,8 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
                 }
                 for link in links
             ],
-            "operations": [_operation(span, readings.get(k, [])) for k, span in enumerate(spans)],
-            "tests": [_test(test) for test in genealogy.tests(connection, items)],
+            "operations": [_fact(span, measurements=readings.get(k, [])) for k, span in enumerate(spans)],
+            "tests": [_fact(test) for test in genealogy.tests(connection, items)],
             "holds": [hold_document(hold) for hold in covering],
         }
 
@@ -117,17 +118,17 @@ def _covering(connection: Connection, items: set[str], spans: list[OperationSpan
     return [hold for hold in placed if hold.covers(items, visits)]
 
 
-def _operation(span: OperationSpan, readings: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "serial": span.serial,
-        "operation": span.operation,
-        "work_order": span.work_order,
-        "equipment": span.equipment,
-        "start": _iso(span.start_us),
-        "end": _iso(span.end_us),
-        "quantity": span.quantity,
-        "measurements": readings,
-    }
+def _fact(fact: OperationSpan | TestResult, **more: Any) -> dict[str, Any]:
+    """A genealogy fact as JSON: its fields in order, a time in microseconds as ISO text under its name without
+    `_us` (`ts_us` as `at`), a tuple as a list."""
+    document: dict[str, Any] = {}
+    for field in dataclasses.fields(fact):
+        value = getattr(fact, field.name)
+        if field.name.endswith("_us"):
+            document["at" if field.name == "ts_us" else field.name.removesuffix("_us")] = _iso(value)
+        else:
+            document[field.name] = list(value) if isinstance(value, tuple) else value
+    return document | more
 
 
 def _readings(connection: Connection, spans: list[OperationSpan]) -> dict[int, list[dict[str, Any]]]:
@@ -155,17 +156,6 @@ def _readings(connection: Connection, spans: list[OperationSpan]) -> dict[int, l
     for readings in found.values():
         readings.sort(key=lambda reading: reading["at"])
     return found
-
-
-def _test(test: TestResult) -> dict[str, Any]:
-    return {
-        "serial": test.serial,
-        "test": test.test,
-        "result": test.result,
-        "equipment": test.equipment,
-        "at": _iso(test.ts_us),
-        "measurements": list(test.measurements),
-    }
 
 
 def hold_document(hold: Hold) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from factoryos.model.readings import EQUIPMENT_LENGTH
 from factoryos.quality.genealogy import Completion, Facts, Link, OperationSpan, OrderLink, TestResult, order_keys
-from factoryos.store.db import Base
+from factoryos.store.db import Base, row_of
 from factoryos.store.tables import CustomerOrderRecord, ProductionOrderRecord, WorkOrderRecord
 
 ID_LENGTH = 200
@@ -94,46 +94,16 @@ def record(connection: Connection, facts: Facts) -> None:
         insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
         connection.execute(
             insert(GenealogyLink).on_conflict_do_nothing(index_elements=["parent", "child"]),
-            [_link_row(link) for link in facts.links],
+            [row_of(GenealogyLink, link) for link in facts.links],
         )
     spans = facts.spans + _close(connection, facts.completions)
     if spans:
-        connection.execute(GenealogyOperation.__table__.insert(), [_span_row(span) for span in spans])
+        connection.execute(GenealogyOperation.__table__.insert(), [row_of(GenealogyOperation, span) for span in spans])
     if facts.tests:
-        connection.execute(GenealogyTest.__table__.insert(), [_test_row(test) for test in facts.tests])
-
-
-def _link_row(link: Link) -> dict[str, Any]:
-    return {
-        "parent": link.parent,
-        "child": link.child,
-        "ts_us": link.ts_us,
-        "equipment": link.equipment,
-        "operation": link.operation,
-    }
-
-
-def _span_row(span: OperationSpan) -> dict[str, Any]:
-    return {
-        "serial": span.serial,
-        "operation": span.operation,
-        "work_order": span.work_order,
-        "equipment": span.equipment,
-        "start_us": span.start_us,
-        "end_us": span.end_us,
-        "quantity": span.quantity,
-    }
-
-
-def _test_row(test: TestResult) -> dict[str, Any]:
-    return {
-        "serial": test.serial,
-        "test": test.test,
-        "result": test.result,
-        "equipment": test.equipment,
-        "ts_us": test.ts_us,
-        "measurements": list(test.measurements),
-    }
+        connection.execute(
+            GenealogyTest.__table__.insert(),
+            [row_of(GenealogyTest, test, measurements=list(test.measurements)) for test in facts.tests],
+        )
 
 
 def _close(connection: Connection, completions: list[Completion]) -> list[OperationSpan]:
