@@ -27,14 +27,18 @@ def table(tmp_path):
     return path, np.round(values, 6)
 
 
+def quality_json(monkeypatch, capsys, command, path, *options):
+    """`factoryos quality COMMAND --csv PATH --column diameter OPTIONS --json`: its JSON answer, once it succeeded."""
+    code, out, err = run(
+        monkeypatch, capsys, "quality", command, "--csv", str(path), "--column", "diameter", *options, "--json"
+    )
+    assert code == 0, err
+    return json.loads(out)
+
+
 def test_spc_json_charts_the_column_with_phase_one_limits_and_phase_two_alarms(table, monkeypatch, capsys):
     path, values = table
-    code, out, _ = run(
-        monkeypatch, capsys, "quality", "spc", "--csv", str(path), "--column", "diameter",
-        "--rules", "we", "--baseline", "50", "--json",
-    )  # fmt: skip
-    assert code == 0
-    result = json.loads(out)
+    result = quality_json(monkeypatch, capsys, "spc", path, "--rules", "we", "--baseline", "50")
     study = spc.phase_one(spc.individuals, values[:50])
     assert result["center"] == pytest.approx(study.charts.params.center)
     assert result["sigma"] == pytest.approx(study.charts.params.sigma)
@@ -64,20 +68,12 @@ def test_spc_json_charts_the_column_with_phase_one_limits_and_phase_two_alarms(t
 )
 def test_every_chart_is_available(table, monkeypatch, capsys, options, chart):
     path, _ = table
-    args = ["quality", "spc", "--csv", str(path), "--column", "diameter", *options, "--json"]
-    code, out, err = run(monkeypatch, capsys, *args)
-    assert code == 0, err
-    assert json.loads(out)["charts"][0]["name"] == chart
+    assert quality_json(monkeypatch, capsys, "spc", path, *options)["charts"][0]["name"] == chart
 
 
 def test_capability_json_is_the_engines(table, monkeypatch, capsys):
     path, values = table
-    code, out, _ = run(
-        monkeypatch, capsys, "quality", "capability", "--csv", str(path), "--column", "diameter",
-        "--lsl", "6", "--usl", "15", "--json",
-    )  # fmt: skip
-    assert code == 0
-    result = json.loads(out)
+    result = quality_json(monkeypatch, capsys, "capability", path, "--lsl", "6", "--usl", "15")
     expected = capability(values, 6, 15)
     assert result["n"] == 80
     assert result["cpk"]["value"] == pytest.approx(expected.cpk.value)

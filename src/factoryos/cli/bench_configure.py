@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import console
+from factoryos.cli.common import JsonOption, console
 
 
 def configure(
@@ -20,7 +20,7 @@ def configure(
     reach: Annotated[int, typer.Option(help="Synthetic rules tie a family to one of its REACH nearest.")] = 3,
     requests: Annotated[int, typer.Option(help="Random partial configurations per product.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Check, complete and explode random partial configurations of every product; count each product."""
     from factoryos.bench.configure import bench_configure

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import console, parse_day
+from factoryos.cli.common import JsonOption, console, parse_day
 
 
 def forecast(
@@ -21,7 +21,7 @@ def forecast(
     basis: Annotated[
         str, typer.Option(help="Count units on the day orders are `due` or the day they were `ordered`.")
     ] = "due",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Generate a year of orders, hold back the last weeks, and compare both WAPEs per product and overall."""
     from factoryos.bench.forecast import bench_forecast

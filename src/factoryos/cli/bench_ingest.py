@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import DbOption, console, open_store
+from factoryos.cli.common import DbOption, JsonOption, console, open_store
 
 
 def ingest(
     broker: Annotated[str, typer.Option(help="MQTT broker, mqtt://host:port.")] = "mqtt://127.0.0.1:1883",
     messages: Annotated[int, typer.Option(min=1, help="Messages to publish.")] = 50_000,
     sparkplug: Annotated[bool, typer.Option("--sparkplug", help="Sparkplug B DDATA, 20 metrics each.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: JsonOption = False,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the benchmark's rows in the store.")] = False,
     db: DbOption = None,
 ) -> None:

@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import console
+from factoryos.cli.common import JsonOption, console
 
 
 def mrp(
     items: Annotated[int, typer.Option(help="Items over five bill levels.")] = 25_000,
     seed: Annotated[int, typer.Option(help="Random seed of the generated problem.")] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Plan ITEMS items (3 components each from the level below, 3 demands per end item over 90 days, 50
     suppliers, mixed lot rules, safety stock on a fifth, stock on half); print the seconds one plan takes."""

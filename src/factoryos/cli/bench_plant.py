@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import console, err_console, parse_day
+from factoryos.cli.common import JsonOption, console, err_console, parse_day
 
 
 def plant(
@@ -18,7 +18,7 @@ def plant(
     seed: Annotated[int, typer.Option(help="Random seed of the orders.")] = 1,
     lead_scale: Annotated[float, typer.Option(help="Scale on the orders' lead times (tighter due dates).")] = 0.15,
     rules: Annotated[str, typer.Option(help="Dispatching rules to compare with, comma-separated.")] = "",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Schedule a month of orders with the rolling decomposition, check it, compare with dispatching rules."""
     from factoryos.bench.plant import plant_month

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import console, open_store
+from factoryos.cli.common import JsonOption, console, open_store
 
 
 def trace(
@@ -18,7 +18,7 @@ def trace(
     backward: Annotated[int, typer.Option(min=1, help="Backward traces timed.")] = 300,
     forward: Annotated[int, typer.Option(min=1, help="Forward traces of supplier lots timed.")] = 50,
     seed: Annotated[int, typer.Option(help="Seed of the serials and lots traced.")] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: JsonOption = False,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the generated history in the store.")] = False,
     db: Annotated[
         str | None,

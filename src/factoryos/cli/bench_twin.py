@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import console
+from factoryos.cli.common import JsonOption, console
 
 
 def twin(
     stations: Annotated[int, typer.Option(help="Stations in the serial line.")] = 10,
     parts: Annotated[int, typer.Option(help="Parts released (Poisson arrivals, mean interarrival 1.0).")] = 100_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Run the line through the twin's Station and Buffer classes, then as a bare SimPy model."""
     from factoryos.bench.twin import bare_simpy_line, twin_line

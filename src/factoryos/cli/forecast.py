@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, console, open_store, parse_day
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store, parse_day
 
 if TYPE_CHECKING:
     from factoryos.services.forecast import History
@@ -35,8 +35,8 @@ def forecast(
     start: Annotated[
         str | None, typer.Option(help="First forecast day (YYYY-MM-DD); default the day after the last order.")
     ] = None,
-    site: Annotated[str | None, typer.Option(help="Which loaded plant, when several are.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    site: SiteOption = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Forecast demand per product and day and the option attach rates, each model chosen by a backtest.

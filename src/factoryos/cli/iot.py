@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, console, open_store, parse_time
+from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time
 from factoryos.model.errors import FactoryosError
 
 app = typer.Typer(help="The floor's telemetry: dead letters, retention, rollups.", no_args_is_help=True)
@@ -112,7 +112,7 @@ def oee(
     ] = None,
     plant: Annotated[Path | None, typer.Option(help="Plant file giving ideal cycle times.")] = None,
     shifts: Annotated[str, typer.Option(help="Shifts for --by shift, name=HH:MM-HH:MM,...")] = DEFAULT_SHIFTS,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """OEE to ISO 22400-2 (availability x performance x quality) with the six big losses, from stored data."""
@@ -233,7 +233,7 @@ def rollup(
 
 @app.command()
 def stats(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Rows the store holds per kind of reading, and the dead letters: is the ingester keeping up?"""

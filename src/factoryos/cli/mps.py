@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, console
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console
 from factoryos.cli.forecast import history
 from factoryos.model.errors import FactoryosError
 
@@ -27,8 +27,8 @@ def mps(
     previous: Annotated[
         Path | None, typer.Option(help="The last MPS (`mps --json` output), kept inside the time fences.")
     ] = None,
-    site: Annotated[str | None, typer.Option(help="Which loaded plant, when several are.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    site: SiteOption = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Plan units per finished product and day: as late as the ramp-up line allows before each due day, the

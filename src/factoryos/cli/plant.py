@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from factoryos.cli.common import DbOption, console, err_console, open_store
+from factoryos.cli.common import DbOption, SiteOption, console, err_console, open_store
 
 app = typer.Typer(help="Plant files: validate, load into the database, show.", no_args_is_help=True)
 
@@ -61,7 +61,7 @@ def load(file: PlantFile, db: DbOption = None) -> None:
 @app.command()
 def show(
     db: DbOption = None,
-    site: Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")] = None,
+    site: SiteOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole plant as JSON.")] = False,
 ) -> None:
     """Show the loaded plant: equipment hierarchy, products and their options, suppliers."""

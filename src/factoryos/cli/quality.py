@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import DbOption, console, open_store
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store
 
 app = typer.Typer(
     help="Quality: control charts, capability, multivariate monitoring and the plant's quality figures.",
@@ -28,7 +28,7 @@ def monitor(
             "sharpest on slow drifts)."
         ),
     ] = "pca",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Learn normal operation from TRAIN, flag abnormal rows of TEST and name the sensors behind each alarm."""
     from factoryos.services.quality import monitor_files
@@ -66,7 +66,7 @@ def spc(
     baseline: Annotated[
         int | None, typer.Option(help="Estimate the limits on the first N subgroups (phase I), monitor the rest.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Chart a column with limits from a phase I study and list the run rules' alarms."""
     from factoryos.services.quality import spc_of_file
@@ -98,7 +98,7 @@ def capability(
     usl: Annotated[float, typer.Option(help="Upper specification limit.")],
     subgroup: SubgroupOption = 1,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Cp, Cpk, Pp and Ppk of a column with confidence intervals, and whether it looks normal."""
     from factoryos.services.quality import capability_of_file
@@ -121,9 +121,9 @@ def capability(
 
 @app.command("figures")
 def figures(
-    site: Annotated[str | None, typer.Option(help="The stored plant's site; default the only one.")] = None,
+    site: SiteOption = None,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """First-pass and rolled throughput yield, defect Paretos and the cost of scrap and rework from the stored
     events."""

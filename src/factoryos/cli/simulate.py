@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import console
+from factoryos.cli.common import JsonOption, console
 from factoryos.model.errors import FactoryosError
 
 
@@ -35,7 +35,7 @@ def simulate(
             "run the schedule (0: release and dispatch them).",
         ),
     ] = 0.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Run the plant's digital twin for a scenario: throughput, WIP, lead time, labour, stock, OEE.
 

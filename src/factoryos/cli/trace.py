@@ -63,10 +63,9 @@ def trace(
 
 def _print_backward(document: dict[str, Any]) -> None:
     order = document["order"]
-    console.print(
+    _say(
         f"[bold]{escape(document['serial'])}[/]: order {order['customer_order'] or '-'} ({order['state'] or '-'}), "
-        f"production order {order['production_order'] or '-'}",
-        highlight=False,
+        f"production order {order['production_order'] or '-'}"
     )
     _print_section(
         "components",
@@ -90,31 +89,32 @@ def _print_backward(document: dict[str, Any]) -> None:
         lambda test: f"{escape(test['serial'])} {escape(test['test'])}: {test['result']} at {test['at']}",
     )
     for hold in document["holds"]:
-        console.print(f"[bold red]held[/] by hold {hold['id']}: {escape(hold['reason'])}", highlight=False)
+        _say(f"[bold red]held[/] by hold {hold['id']}: {escape(hold['reason'])}")
 
 
 def _print_section(title: str, items: list[dict[str, Any]], line: Callable[[dict[str, Any]], str]) -> None:
     """A titled, counted list: the title with how many items, then one indented line an item."""
-    console.print(f"{title} ({len(items)}):", highlight=False)
+    _say(f"{title} ({len(items)}):")
     for item in items:
-        console.print(f"  {line(item)}", highlight=False)
+        _say(f"  {line(item)}")
+
+
+def _say(text: str) -> None:
+    """Print a line of a trace as it is: serials and times are not highlighted as numbers or paths."""
+    console.print(text, highlight=False)
 
 
 def _print_forward(document: dict[str, Any]) -> None:
     recall = document["recall"]
-    console.print(
+    _say(
         f"{len(document['units'])} units: {len(recall['shipped'])} shipped, {len(recall['in stock'])} in stock, "
-        f"{len(recall['in process'])} in process; {len(document['lots'])} lots in stock contain it",
-        highlight=False,
+        f"{len(recall['in process'])} in process; {len(document['lots'])} lots in stock contain it"
     )
     for status in ("shipped", "in stock", "in process"):
         if recall[status]:
-            console.print(f"  {status}: {escape(', '.join(recall[status]))}", highlight=False)
+            _say(f"  {status}: {escape(', '.join(recall[status]))}")
     for order in recall["orders"]:
-        console.print(
-            f"  order {escape(order['order'])} ({order['state'] or '-'}): {len(order['serials'])} units",
-            highlight=False,
-        )
+        _say(f"  order {escape(order['order'])} ({order['state'] or '-'}): {len(order['serials'])} units")
 
 
 @hold_app.command("place")
@@ -175,10 +175,9 @@ def list_(
         console.print("no holds" if all_ else "no holds placed")
     for hold in documents:
         state = f"released ({hold['disposition']}) by {hold['released_by']}" if hold["released_at"] else "placed"
-        console.print(
+        _say(
             f"{hold['id']:>4} {hold['scope']:9} {escape(_target(hold))}: {state}; {escape(hold['reason'])} "
-            f"({escape(hold['placed_by'])}, {hold['placed_at']})",
-            highlight=False,
+            f"({escape(hold['placed_by'])}, {hold['placed_at']})"
         )
 
 

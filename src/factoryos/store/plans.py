@@ -19,20 +19,16 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from factoryos.model.errors import FactoryosError
 from factoryos.store.db import Base, record_as, transaction
-from factoryos.store.tables import UtcDateTime
+from factoryos.store.tables import SiteRun, UtcDateTime
 
 PURCHASE_ORDER_STATES = ("open", "received", "cancelled")
 
 
-class MaterialPlanRecord(Base):
+class MaterialPlanRecord(SiteRun, Base):
     """One MRP run: its site, when it ran, the day its inputs (orders, stock, receipts) were read as of, its
     first day, horizon and demand basis, and summary figures."""
 
     __tablename__ = "material_plans"
-    __table_args__ = (Index("ix_material_plans_site_created", "site", "created_at"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    site: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     inputs_as_of: Mapped[datetime] = mapped_column(UtcDateTime)
     start: Mapped[date] = mapped_column()
     horizon_days: Mapped[int] = mapped_column(Integer)

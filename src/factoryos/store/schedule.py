@@ -25,20 +25,16 @@ from factoryos.model.orders import (
     WorkOrderState,
 )
 from factoryos.store.db import Base, record_as, row_of, transaction
-from factoryos.store.tables import ProductionOrderRecord, UtcDateTime, WorkOrderRecord
+from factoryos.store.tables import ProductionOrderRecord, SiteRun, UtcDateTime, WorkOrderRecord
 
 CHUNK = 500
 """Rows per IN (...) list: well inside SQLite's and PostgreSQL's parameter limits."""
 
 
-class ScheduleRecord(Base):
+class ScheduleRecord(SiteRun, Base):
     """A stored schedule: the site, when it was made, the span it covers, the objective and method, and its figures."""
 
     __tablename__ = "schedules"
-    __table_args__ = (Index("ix_schedules_site_created", "site", "created_at"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    site: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     start: Mapped[datetime] = mapped_column(UtcDateTime)
     end: Mapped[datetime] = mapped_column(UtcDateTime)
     objective: Mapped[str] = mapped_column(String(64))

@@ -21,11 +21,24 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from factoryos.store.db import Base
 
 UtcDateTime = DateTime(timezone=True)
+
+
+class SiteRun:
+    """The columns of a stored run for a site (a schedule, a material plan): its id, the site and when it was
+    made, indexed on (site, created_at) so that a site's latest run is one index lookup."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Index]:
+        return (Index(f"ix_{cls.__tablename__}_site_created", "site", "created_at"),)  # type: ignore[attr-defined]
 
 
 class PlantRecord(Base):
