@@ -40,3 +40,6 @@ def test_the_generated_history_traces_as_it_is_described(engine):
     assert len(trace_lot(engine, lot)["units"]) <= 1000
     with pytest.raises(FactoryosError, match="genealogy is empty"):
         trace_benchmark(engine, 10, 10, TRACES)
+    assert trace_benchmark(engine, 1200, 10, TRACES, (1, 1), keep=True, reuse=True)["load_seconds"] is None
+    with pytest.raises(FactoryosError, match="holds 13,200 links, not the 110 of this history"):
+        trace_benchmark(engine, 10, 10, TRACES, reuse=True)

@@ -55,17 +55,23 @@ def trace_benchmark(
     samples: tuple[int, int] = (300, 50),
     seed: int = 1,
     keep: bool = False,
+    reuse: bool = False,
 ) -> dict[str, Any]:
     """Generate and load the history, then time `samples` backward and forward traces of random serials and
-    lots; `traces` are the backward and forward trace (the services `factoryos trace` calls)."""
+    lots; `traces` are the backward and forward trace (the services `factoryos trace` calls). With `reuse`,
+    time the history a run with `keep` left (of the same size) without loading it again (no `load_seconds`)."""
     trace_serial, trace_lot = traces
     backward, forward = samples
     if serials < 1 or components < 1:
         raise FactoryosError(f"--serials and --components must be at least 1, got {serials} and {components}")
-    _must_be_empty(engine)
-    started = time.perf_counter()
-    _load(engine, History(serials, components))
-    load_seconds = time.perf_counter() - started
+    load_seconds = None
+    if reuse:
+        _must_hold(engine, History(serials, components))
+    else:
+        _must_be_empty(engine)
+        started = time.perf_counter()
+        _load(engine, History(serials, components))
+        load_seconds = round(time.perf_counter() - started, 1)
     try:
         rng = random.Random(seed)
         history = History(serials, components)
@@ -84,7 +90,7 @@ def trace_benchmark(
         "components": components,
         "backward_ms_p99": _p(backward_ms, 99),
         "forward_ms_p99": _p(forward_ms, 99),
-        "load_seconds": round(load_seconds, 1),
+        "load_seconds": load_seconds,
         "backward_ms_p50": _p(backward_ms, 50),
         "forward_ms_p50": _p(forward_ms, 50),
         "forward_units_mean": round(sum(reached) / len(reached), 1) if reached else 0,
@@ -149,6 +155,16 @@ def _must_be_empty(engine: Engine) -> None:
                     f"bench trace needs a database whose genealogy is empty ({record.__tablename__} has rows): "
                     "give it a fresh database with --db"
                 )
+
+
+def _must_hold(engine: Engine, history: History) -> None:
+    with engine.connect() as connection:
+        held = connection.execute(select(func.count()).select_from(GenealogyLink)).scalar_one()
+    if held != history.links:
+        raise FactoryosError(
+            f"--reuse: the genealogy holds {held:,} links, not the {history.links:,} of this history; "
+            "generate it first with --keep and the same --serials and --components"
+        )
 
 
 def _load(engine: Engine, history: History) -> None:
@@ -238,9 +254,13 @@ def _plant(engine: Engine):
 
 
 def _empty(engine: Engine) -> None:
+    """Remove the generated history; the genealogy was empty before, so on PostgreSQL a TRUNCATE does it."""
     with transaction(engine) as session:
-        for record in GENEALOGY:
-            session.execute(delete(record))
+        if engine.dialect.name == "postgresql":
+            session.execute(text(f"TRUNCATE {', '.join(record.__tablename__ for record in GENEALOGY)}"))
+        else:
+            for record in GENEALOGY:
+                session.execute(delete(record))
         session.execute(delete(ProductionOrderRecord).where(ProductionOrderRecord.id.like("BPO-%")))
         session.execute(delete(CustomerOrderRecord).where(CustomerOrderRecord.id.like(f"{ORDER_PREFIX}%")))
 

@@ -20,6 +20,9 @@ def trace(
     seed: Annotated[int, typer.Option(help="Seed of the serials and lots traced.")] = 1,
     as_json: JsonOption = False,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the generated history in the store.")] = False,
+    reuse: Annotated[
+        bool, typer.Option("--reuse", help="Time the history a --keep run left, without loading it again.")
+    ] = False,
     db: Annotated[
         str | None,
         typer.Option(
@@ -35,14 +38,15 @@ def trace(
 
     engine = open_store(db)
     figures = trace_benchmark(
-        engine, serials, components, (trace_serial, trace_lot), (backward, forward), seed=seed, keep=keep
+        engine, serials, components, (trace_serial, trace_lot), (backward, forward), seed=seed, keep=keep, reuse=reuse
     )
     if as_json:
         print(json.dumps(figures))
         return
+    loaded = "reused" if figures["load_seconds"] is None else f"loaded in {figures['load_seconds']} s"
     console.print(
         f"{figures['serials']:,} serials x {figures['components']} components ({figures['links']:,} links) on "
-        f"{figures['database']}, loaded in {figures['load_seconds']} s; backward p50 {figures['backward_ms_p50']} ms, "
+        f"{figures['database']}, {loaded}; backward p50 {figures['backward_ms_p50']} ms, "
         f"p99 {figures['backward_ms_p99']} ms; forward (a lot in {figures['forward_units_mean']:.0f} units) p50 "
         f"{figures['forward_ms_p50']} ms, p99 {figures['forward_ms_p99']} ms",
         highlight=False,

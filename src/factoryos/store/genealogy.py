@@ -153,11 +153,14 @@ def _chunks(keys: Sequence[str]) -> Iterator[Sequence[str]]:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
-    """A connection for traces. On PostgreSQL without JIT compilation: a recursive CTE's row estimate is far
-    above what a trace visits, and compiling it would cost more than running it."""
+    """A connection for traces. A trace follows a few links per node through the indexes, but PostgreSQL
+    cannot estimate a recursive CTE's size and, on tens of millions of links, plans a hash join over the
+    whole table at every step (seconds instead of milliseconds): so, for these reads only, nested loops and
+    no JIT compilation (which would cost more than the query)."""
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET LOCAL jit = off")
+            for setting in ("jit", "enable_hashjoin", "enable_mergejoin"):
+                connection.exec_driver_sql(f"SET LOCAL {setting} = off")
         yield connection
 
 
