@@ -34,26 +34,20 @@ def test_below_safety_stock_hurts_no_order():
     assert (below.date, below.until, below.quantity, below.orders) == (day(0), day(4), 3, ())
 
 
+def _receipt_kinds(receipt_day: int, order_day: int | None = None):
+    """The exceptions of an item made in a day with an open receipt of 20 due on `receipt_day` and, when given,
+    an order for 20 on `order_day`."""
+    orders = () if order_day is None else (Demand("D", "A", day(order_day), 20, "order", "CO1"),)
+    receipts = (Receipt("MO1", "A", day(receipt_day), 20),)
+    return _kinds(problem((Item("A", "make", 1),), horizon=20, receipts=receipts, demands=orders))
+
+
 def test_open_receipts_are_expedited_deferred_or_cancelled():
-    expedite = _kinds(
-        problem(
-            (Item("A", "make", 1),),
-            horizon=20,
-            receipts=(Receipt("MO1", "A", day(8), 20),),
-            demands=(Demand("D", "A", day(2), 20, "order", "CO1"),),
-        )
-    )["expedite"]
+    expedite = _receipt_kinds(8, order_day=2)["expedite"]
     assert (expedite.date, expedite.quantity, expedite.reference, expedite.orders) == (day(2), 20, "MO1", ("CO1",))
-    defer = _kinds(
-        problem(
-            (Item("A", "make", 1),),
-            horizon=20,
-            receipts=(Receipt("MO1", "A", day(1), 20),),
-            demands=(Demand("D", "A", day(12), 20, "order", "CO1"),),
-        )
-    )["defer"]
+    defer = _receipt_kinds(1, order_day=12)["defer"]
     assert (defer.date, defer.action) == (day(1), "defer to 2027-03-13")
-    cancel = _kinds(problem((Item("A", "make", 1),), horizon=20, receipts=(Receipt("MO1", "A", day(1), 20),)))
+    cancel = _receipt_kinds(1)
     assert cancel["cancel"].reference == "MO1"
     assert cancel["excess"].quantity == 20
 

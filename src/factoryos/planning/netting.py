@@ -65,6 +65,28 @@ def _grow(ints: np.ndarray, floats: np.ndarray, used: int) -> tuple[np.ndarray, 
 
 
 @njit(cache=True, nogil=True)
+def _add_lot(
+    lots: np.ndarray, lot_qty: np.ndarray, used: int, item: int, need: int, due: int, source: int, quantity: float
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Append a lot (item row, need day, due day, source) of `quantity`, the arrays grown when they are full."""
+    lots, lot_qty = _grow(lots, lot_qty, used)
+    lots[used, 0], lots[used, 1], lots[used, 2], lots[used, 3] = item, need, due, source
+    lot_qty[used] = quantity
+    return lots, lot_qty, used + 1
+
+
+@njit(cache=True, nogil=True)
+def _receive(arriving: np.ndarray, today: int, due: int, quantity: float) -> tuple[float, float]:
+    """A new lot as (on hand today, pending): on hand if it is due `today`, else pending, and counted as arriving
+    on its due day when that is inside the horizon."""
+    if due == today:
+        return quantity, 0.0
+    if due < arriving.shape[0]:
+        arriving[due] += quantity
+    return 0.0, quantity
+
+
+@njit(cache=True, nogil=True)
 def net_level(
     gross,
     scheduled,
@@ -127,16 +149,9 @@ def net_level(
                 first, last = source_first[i], source_last[i]
                 if first == last:
                     due = next_work[min(max(t, own_earliest[i]), days - 1)]
-                    lots, lot_qty = _grow(lots, lot_qty, used)
-                    lots[used, 0], lots[used, 1], lots[used, 2], lots[used, 3] = i, t, due, -1
-                    lot_qty[used] = remaining
-                    used += 1
-                    if due == t:
-                        have += remaining
-                    else:
-                        pending += remaining
-                        if due < horizon:
-                            arriving[due] += remaining
+                    lots, lot_qty, used = _add_lot(lots, lot_qty, used, i, t, due, -1, remaining)
+                    now, coming = _receive(arriving, t, due, remaining)
+                    have, pending = have + now, pending + coming
                     remaining = 0.0
                 week = week_of[t]
                 while remaining > EPS and week < weeks and first < last:
@@ -157,25 +172,15 @@ def net_level(
                         if take <= EPS:
                             continue
                         capacity[s, week] -= take
-                        lots, lot_qty = _grow(lots, lot_qty, used)
-                        lots[used, 0], lots[used, 1], lots[used, 2], lots[used, 3] = i, t, day, k
-                        lot_qty[used] = take
-                        used += 1
-                        if day == t:
-                            have += take
-                        else:
-                            pending += take
-                            if day < horizon:
-                                arriving[day] += take
+                        lots, lot_qty, used = _add_lot(lots, lot_qty, used, i, t, day, k, take)
+                        now, coming = _receive(arriving, t, day, take)
+                        have, pending = have + now, pending + coming
                         remaining -= take
                         if remaining <= EPS:
                             break
                     week += 1
                 if remaining > EPS:
-                    lots, lot_qty = _grow(lots, lot_qty, used)
-                    lots[used, 0], lots[used, 1], lots[used, 2], lots[used, 3] = i, t, days, UNPLACED
-                    lot_qty[used] = remaining
-                    used += 1
+                    lots, lot_qty, used = _add_lot(lots, lot_qty, used, i, t, days, UNPLACED, remaining)
                     pending += remaining
             projected[i, t] = have
     return projected, lots[:used], lot_qty[:used], moves[:moved], move_qty[:moved]
