@@ -147,40 +147,25 @@ def _late(plan: Plan) -> list[PlanException]:
         item, need, due = int(plan.lot_item[lot]), int(plan.lot_need[lot]), int(plan.lot_due[lot])
         qty = float(plan.lot_qty[lot])
         orders = plan.customer_orders_of_supply(plan.lots_start + lot)
-        material = plan.problem.items[item].material_id
-        found.append(
-            _exception(
-                plan,
-                "late-supply",
-                item,
-                need,
-                qty,
-                orders,
-                "expedite or re-promise the orders it serves",
-                f"{plan.order_id(lot)}: {qty:g} {material} needed on {plan.problem.day(need)} can arrive on "
-                f"{plan.problem.day(due)} at the earliest ({due - need} days late)",
-                until=due,
-                reference=plan.order_id(lot),
-            )
+        material, ref = plan.problem.items[item].material_id, plan.order_id(lot)
+        text = (
+            f"{ref}: {qty:g} {material} needed on {plan.problem.day(need)} can arrive on "
+            f"{plan.problem.day(due)} at the earliest ({due - need} days late)"
         )
+        action = "expedite or re-promise the orders it serves"
+        found.append(_exception(plan, "late-supply", item, need, qty, orders, action, text, until=due, reference=ref))
     return found
 
 
 def _unplaced(plan: Plan) -> list[PlanException]:
-    return [
-        _exception(
-            plan,
-            "late-supply",
-            item,
-            need,
-            qty,
-            frozenset(),
-            "find another source",
+    found = []
+    for item, need, qty in plan.unplaced:
+        message = (
             f"{qty:g} {plan.problem.items[item].material_id} needed on {plan.problem.day(need)}: no supplier has "
-            "capacity left before the end of the plan",
+            "capacity left before the end of the plan"
         )
-        for item, need, qty in plan.unplaced
-    ]
+        found.append(_exception(plan, "late-supply", item, need, qty, frozenset(), "find another source", message))
+    return found
 
 
 def _expedites(plan: Plan) -> list[PlanException]:
