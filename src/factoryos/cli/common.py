@@ -3,9 +3,12 @@ line."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,6 +30,21 @@ DbOption = Annotated[
 ]
 SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
 JsonOption = Annotated[bool, typer.Option("--json", help='Print JSON (a listing as {"items": [...]}) instead of text.')]
+
+
+def default_command(action: Callable[..., None]) -> Callable[..., None]:
+    """A group's callback that is also its command (`schedule`, beside `schedule show`): `action` runs only
+    when no subcommand follows. Its options stay its own; the callback takes the context first."""
+
+    @functools.wraps(action)
+    def callback(ctx: typer.Context, **options: Any) -> None:
+        if ctx.invoked_subcommand is None:
+            action(**options)
+
+    signature = inspect.signature(action, eval_str=True)
+    context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
+    callback.__signature__ = signature.replace(parameters=[context, *signature.parameters.values()])  # type: ignore[attr-defined]
+    return callback
 
 
 def run(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store, parse_day
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, open_store, parse_day
 
 if TYPE_CHECKING:
     from factoryos.planning.disruption import CoverageMove
@@ -19,8 +19,8 @@ app = typer.Typer(help="Plan material (MRP); `plan exceptions`, `plan peg ID`, `
 
 
 @app.callback(invoke_without_command=True)
+@default_command
 def plan(
-    ctx: typer.Context,
     horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days to plan.")] = 90,
     demand: Annotated[
         str, typer.Option(help="orders (the firm order book alone), forecast, or both (forecast net of orders).")
@@ -35,8 +35,6 @@ def plan(
     db: DbOption = None,
 ) -> None:
     """Plan what to make and buy for the open orders (and forecast) and store the plan."""
-    if ctx.invoked_subcommand is not None:
-        return
     from factoryos.model.errors import FactoryosError
     from factoryos.planning.disruption import parse_disruption
     from factoryos.services.plan import DemandBasis, latest_plan, plan_material, stored_plan_document, what_if

@@ -9,14 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, open_store
 
 app = typer.Typer(help="Schedule the open orders; `schedule show` prints the stored schedule.")
 
 
 @app.callback(invoke_without_command=True)
+@default_command
 def schedule(
-    ctx: typer.Context,
     horizon: Annotated[int, typer.Option(help="Days of arriving orders to schedule.")] = 7,
     time_limit: Annotated[float, typer.Option(help="Seconds the solver may use on a small problem.")] = 10.0,
     objective: Annotated[
@@ -28,8 +28,6 @@ def schedule(
     db: DbOption = None,
 ) -> None:
     """Schedule the open orders of the loaded plant on its work units and store the schedule."""
-    if ctx.invoked_subcommand is not None:
-        return
     from factoryos.scheduling.plant_schedule import COMPARE_OPERATIONS
     from factoryos.services.schedule import schedule_open_orders
 
