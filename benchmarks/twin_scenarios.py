@@ -14,7 +14,7 @@ import math
 import statistics
 from pathlib import Path
 
-from factoryos.twin.experiment import aggregate, confidence_interval, replicate
+from factoryos.twin.experiment import Experiment, aggregate, confidence_interval, replicate
 
 
 def main() -> None:
@@ -30,11 +30,11 @@ def main() -> None:
     from concurrent.futures import ProcessPoolExecutor
 
     seeds = [args.seed + k for k in range(args.replications)]
-    jobs = [
-        (text, scenario, args.days, s, args.events, None, args.schedule if scenario == "smart" else 0.0)
+    experiments = [
+        Experiment(text, scenario, args.days, args.events, schedule_seconds=args.schedule if scenario == "smart" else 0)
         for scenario in ("traditional", "smart")
-        for s in seeds
     ]
+    jobs = [(experiment, s) for experiment in experiments for s in seeds]
     with ProcessPoolExecutor(max_workers=2) as pool:
         runs = list(pool.map(replicate, *zip(*jobs, strict=True)))
     traditional = [r for r in runs if r["scenario"] == "traditional"]

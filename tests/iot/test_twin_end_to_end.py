@@ -108,13 +108,13 @@ def test_simulate_broker_path_publishes_every_event_to_the_ingester(private_brok
     """`factoryos simulate --broker`: a replication publishes through the one publisher, in a tap that pickles
     (replications run in other processes), and the ingester receives every event the twin published."""
     from factoryos.iot.publisher import BrokerTap
-    from factoryos.twin.experiment import replicate
+    from factoryos.twin.experiment import Experiment, replicate
 
     tap = BrokerTap(f"mqtt://127.0.0.1:{private_broker.port}")
     assert pickle.loads(pickle.dumps(tap)) == tap
     pipeline, connector = ingester(store, "127.0.0.1", private_broker.port, f"ing-{uid}", prefixes=["factoryos"])
     try:
-        result = replicate((DATA / "mini-plant.yaml").read_text(), "smart", 1, 3, events=False, tap=tap)
+        result = replicate(Experiment((DATA / "mini-plant.yaml").read_text(), "smart", 1, events=False, tap=tap), 3)
         assert until(lambda: pipeline.stats.received >= result["events"], timeout=60)
     finally:
         connector.stop()

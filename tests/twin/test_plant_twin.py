@@ -21,7 +21,7 @@ from factoryos.model.orders import ScheduledOperation
 from factoryos.model.validate import PlantFileError
 from factoryos.scheduling.plant_calendar import working_periods
 from factoryos.twin.event_log import RollingEventStore
-from factoryos.twin.experiment import FIGURES, replicate, run_experiment
+from factoryos.twin.experiment import FIGURES, Experiment, replicate, run_experiment
 from factoryos.twin.scenarios import closed_days, epoch_for, prepare
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -121,8 +121,8 @@ def test_orders_are_released_on_the_days_the_plant_works(ev_plant, appliance_pla
 
 def test_the_same_seed_gives_the_same_month(ev_plant) -> None:
     text = (EXAMPLES / "ev-plant.yaml").read_text()
-    first = replicate(text, "smart", 1, 7, events=False)
-    again = replicate(text, "smart", 1, 7, events=False)
+    first = replicate(Experiment(text, "smart", 1, events=False), 7)
+    again = replicate(Experiment(text, "smart", 1, events=False), 7)
     for result in (first, again):
         del result["wall_seconds"], result["peak_rss_mib"]
     assert first == again
@@ -130,8 +130,8 @@ def test_the_same_seed_gives_the_same_month(ev_plant) -> None:
 
 def test_publishing_the_event_stream_does_not_change_the_run() -> None:
     text = (EXAMPLES / "ev-plant.yaml").read_text()
-    quiet = replicate(text, "smart", 1, 4, events=False)
-    loud = replicate(text, "smart", 1, 4, events=True)
+    quiet = replicate(Experiment(text, "smart", 1, events=False), 4)
+    loud = replicate(Experiment(text, "smart", 1, events=True), 4)
     for result in (quiet, loud):
         del result["wall_seconds"], result["peak_rss_mib"], result["events"]
     assert quiet == loud
@@ -192,8 +192,8 @@ def test_a_schedule_is_followed_unit_by_unit(ev_plant) -> None:
 
 def test_smart_can_schedule_its_orders_and_run_the_schedule(ev_plant) -> None:
     text = (EXAMPLES / "ev-plant.yaml").read_text()
-    scheduled = replicate(text, "smart", 1, 3, events=False, schedule_seconds=2)
-    dispatched = replicate(text, "smart", 1, 3, events=False)
+    scheduled = replicate(Experiment(text, "smart", 1, events=False, schedule_seconds=2), 3)
+    dispatched = replicate(Experiment(text, "smart", 1, events=False), 3)
     assert scheduled["completed"] > 0.8 * dispatched["completed"] > 0
     assert scheduled["on_time_rate"] == 1.0
     assert scheduled["avg_lead_time_days"] != dispatched["avg_lead_time_days"]  # released as scheduled
@@ -201,7 +201,7 @@ def test_smart_can_schedule_its_orders_and_run_the_schedule(ev_plant) -> None:
 
 def test_an_experiment_reports_intervals(ev_plant) -> None:
     text = (EXAMPLES / "ev-plant.yaml").read_text()
-    result = run_experiment(text, "traditional", 1, 2, 11, events=False, workers=1)
+    result = run_experiment(Experiment(text, "traditional", 1, events=False), 2, 11, workers=1)
     assert result["replications"] == 2
     assert result["seeds"] == [11, 12]
     band = result["ci95"]["throughput_per_day"]
@@ -212,9 +212,9 @@ def test_replications_on_a_dask_cluster_give_what_they_give_here() -> None:
     from dask.distributed import LocalCluster
 
     text = (EXAMPLES / "ev-plant.yaml").read_text()
-    here = run_experiment(text, "smart", 1, 2, 5, events=False, workers=1)
+    here = run_experiment(Experiment(text, "smart", 1, events=False), 2, 5, workers=1)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        there = run_experiment(text, "smart", 1, 2, 5, events=False, dask_address=cluster.scheduler_address)
+        there = run_experiment(Experiment(text, "smart", 1, events=False), 2, 5, dask_address=cluster.scheduler_address)
     for figure in ("completed", "throughput_per_day", "avg_wip", "labour_hours", "oee", "seeds"):
         assert there[figure] == here[figure]
 
@@ -237,17 +237,20 @@ def test_simulate_prints_one_json_object() -> None:
         (lambda plant: prepare(plant, "lean", 3, 1), "scenario 'lean'"),
         (lambda plant: prepare(plant, "smart", 0, 1), "days must be > 0"),
         (lambda plant: prepare(plant, "traditional", 1, 1, schedule=[]), "smart"),
-        (lambda plant: run_experiment("source: x\n", "smart", 1, 1, 0), "error"),
-        (lambda plant: run_experiment((EXAMPLES / "ev-plant.yaml").read_text(), "smart", 1, 0, 0), "replications"),
+        (lambda plant: run_experiment(Experiment("source: x\n", "smart", 1), 1, 0), "error"),
+        (
+            lambda plant: run_experiment(Experiment((EXAMPLES / "ev-plant.yaml").read_text(), "smart", 1), 0, 0),
+            "replications",
+        ),
         (
             lambda plant: run_experiment(
-                (EXAMPLES / "ev-plant.yaml").read_text(), "traditional", 1, 1, 0, schedule_seconds=5
+                Experiment((EXAMPLES / "ev-plant.yaml").read_text(), "traditional", 1, schedule_seconds=5), 1, 0
             ),
             "only the smart scenario",
         ),
         (
             lambda plant: run_experiment(
-                (EXAMPLES / "ev-plant.yaml").read_text(), "smart", 1, 1, 0, schedule_seconds=-1
+                Experiment((EXAMPLES / "ev-plant.yaml").read_text(), "smart", 1, schedule_seconds=-1), 1, 0
             ),
             "seconds >= 0",
         ),
@@ -260,7 +263,7 @@ def test_bad_scenario_input_is_refused_clearly(ev_plant, call, message) -> None:
 
 def test_a_broken_plant_file_names_its_problems() -> None:
     with pytest.raises(PlantFileError, match="plant file"):
-        run_experiment("source: x\nsite: {id: s}\n", "smart", 1, 1, 0)
+        run_experiment(Experiment("source: x\nsite: {id: s}\n", "smart", 1), 1, 0)
 
 
 def test_dispatch_keeps_the_sequence_skips_what_is_missing_and_takes_over_from_a_held_up_unit() -> None:

@@ -41,22 +41,19 @@ def simulate(
 
     Replications give 95 % confidence intervals; they run in parallel (local processes, or Dask)."""
     from factoryos.iot.publisher import BrokerTap
-    from factoryos.twin.experiment import FIGURES, run_experiment
+    from factoryos.twin.experiment import FIGURES, Experiment, run_experiment
 
     if not plant.is_file():
         raise FactoryosError(f"{plant}: no such plant file")
-    result = run_experiment(
+    experiment = Experiment(
         plant.read_text(encoding="utf-8"),
         scenario,
         days,
-        replications,
-        seed,
         events=events,
-        workers=workers,
-        dask_address=dask,
         tap=BrokerTap(broker) if broker else None,
         schedule_seconds=schedule,
     )
+    result = run_experiment(experiment, replications, seed, workers=workers, dask_address=dask)
     result["plant"] = str(plant)
     if as_json:
         typer.echo(json.dumps(result))

@@ -1,6 +1,7 @@
 """Experiments: replications of a scenario, run in parallel, summarised with confidence intervals.
 
-A replication is a pure function of (plant file text, scenario, days, seed) returning plain data, so it runs
+A replication is a pure function of an `Experiment` (plant file text, scenario, days...) and a seed returning plain
+data, so it runs
 the same in this process, in a local process pool, or on a Dask cluster (`dask_address`).
 """
 
@@ -110,23 +111,31 @@ def load_plant_text(text: str, file: str = "<plant>") -> Plant:
     return plant
 
 
-def replicate(
-    plant_text: str,
-    scenario: str,
-    days: float,
-    seed: int,
-    events: bool = True,
-    tap: BusTap | None = None,
-    schedule_seconds: float = 0.0,
-) -> dict[str, Any]:
-    """One replication, from the plant file's text (so it can run in another process or on a cluster).
-    With a `tap` the event stream also goes wherever the tap sends it (MQTT, from the CLI's --broker); with
-    `schedule_seconds` (smart) the replication's orders are scheduled first and the schedule is run."""
+@dataclass(frozen=True)
+class Experiment:
+    """What every replication of an experiment runs: the plant file's text (so that it can run in another
+    process or on a cluster), the scenario and days; whether events are kept, a `tap` that also sends them
+    wherever it sends them (MQTT, from the CLI's --broker), and, for the smart scenario, the seconds to schedule
+    its orders first (`schedule_seconds`; 0: release and dispatch them)."""
+
+    plant_text: str
+    scenario: str
+    days: float
+    events: bool = True
+    tap: BusTap | None = None
+    schedule_seconds: float = 0.0
+
+
+def replicate(experiment: Experiment, seed: int) -> dict[str, Any]:
+    """One replication of `experiment` with `seed`: its figures, seed, wall time and peak memory."""
     started = time.perf_counter()
-    plant = load_plant_text(plant_text)
-    bus = EventBus(RollingEventStore(keep=10_000)) if events or tap else None
-    close_tap = tap(bus, f"twin-{scenario}-{seed}") if tap is not None and bus is not None else None
-    run = prepare(plant, scenario, days, seed, bus=bus, schedule_seconds=schedule_seconds)
+    plant = load_plant_text(experiment.plant_text)
+    tap = experiment.tap
+    bus = EventBus(RollingEventStore(keep=10_000)) if experiment.events or tap else None
+    close_tap = tap(bus, f"twin-{experiment.scenario}-{seed}") if tap is not None and bus is not None else None
+    run = prepare(
+        plant, experiment.scenario, experiment.days, seed, bus=bus, schedule_seconds=experiment.schedule_seconds
+    )
     metrics = _without_gc_pressure(lambda: run.floor.run(run.horizon))
     if close_tap is not None:
         close_tap()
@@ -153,19 +162,15 @@ def _without_gc_pressure(work: Any) -> Any:
 
 
 def run_experiment(
-    plant_text: str,
-    scenario: str,
-    days: float,
+    experiment: Experiment,
     replications: int,
     seed: int,
     *,
-    events: bool = True,
     workers: int | None = None,
     dask_address: str | None = None,
-    tap: BusTap | None = None,
-    schedule_seconds: float = 0.0,
 ) -> dict[str, Any]:
     """K replications with seeds seed, seed+1, ...; the result has each figure's mean and 95 % interval."""
+    scenario, schedule_seconds = experiment.scenario, experiment.schedule_seconds
     if scenario not in SCENARIOS:
         raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
     if replications < 1:
@@ -174,19 +179,19 @@ def run_experiment(
         raise FactoryosError(
             f"--schedule {schedule_seconds:g}: seconds >= 0, and only the smart scenario runs a schedule"
         )
-    load_plant_text(plant_text)  # fail here, once, on a bad plant file
+    load_plant_text(experiment.plant_text)  # fail here, once, on a bad plant file
     seeds = [seed + k for k in range(replications)]
-    args = [(plant_text, scenario, days, s, events, tap, schedule_seconds) for s in seeds]
+    same = [experiment] * replications
     if dask_address:
         from dask.distributed import Client
 
         with Client(dask_address) as client:
-            runs = client.gather(client.map(replicate, *zip(*args, strict=True), pure=False))
+            runs = client.gather(client.map(replicate, same, seeds, pure=False))
     elif replications == 1 or workers == 1:
-        runs = [replicate(*a) for a in args]
+        runs = [replicate(experiment, s) for s in seeds]
     else:
         with ProcessPoolExecutor(max_workers=min(replications, workers or os.cpu_count() or 1)) as pool:
-            runs = list(pool.map(replicate, *zip(*args, strict=True)))
+            runs = list(pool.map(replicate, same, seeds))
     return aggregate(runs)
 
 
