@@ -12,6 +12,8 @@ import pytest
 import yaml
 
 from factoryos.c2m.promise import PlantCapacity, PlantMaterial, promise
+from factoryos.c2m.replay import promise_book, promise_moves
+from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import InventoryLot, Plant
 from factoryos.model.validate import check_plant_text, load_plant
 from factoryos.planning.disruption import Disruption, disrupted, disrupted_plant
@@ -128,3 +130,24 @@ def test_an_open_purchase_order_listed_twice_is_refused():
     data["purchase_orders"].append(dict(data["purchase_orders"][0]))
     _, issues = check_plant_text(yaml.safe_dump(data))
     assert any("purchase_orders[1].id: purchase order 'PO-C1' is listed twice" in str(i) for i in issues)
+
+
+def _order(ident: str, options: dict[str, str], quantity: int, hour: int) -> CustomerOrder:
+    placed = datetime(2027, 1, 4, hour, tzinfo=UTC)  # promised from the next day, START
+    return CustomerOrder(ident, "opo-site", "owner", "shop", "widget", options, quantity, placed, date(2027, 3, 1))
+
+
+def test_the_replayed_order_book_moves_exactly_the_promises_on_the_slipped_order():
+    """CO-1 (5 smart) and CO-3 (4 smart) share PO-C1's 10 chips: both wait for it; CO-2 needs no chip; CO-4's 3
+    smart find 1 chip left, so they wait for a new order 40 days out. A 7-day slip moves the three smart orders
+    by 7 days each (the open order and the lead time both slip) and leaves CO-2."""
+    book = [_order("CO-1", SMART, 5, 8), _order("CO-2", PLAIN, 5, 9), _order("CO-3", SMART, 4, 10)]
+    book.append(_order("CO-4", SMART, 3, 11))
+    assert promise_book(_plant(), book) == {
+        "CO-1": PO_DUE,
+        "CO-2": START,
+        "CO-3": PO_DUE,
+        "CO-4": START + timedelta(days=CHIP_LEAD),
+    }
+    moves = promise_moves(_plant(), disrupted_plant(_plant(), (Disruption("chips-inc", delay_days=7),)), book)
+    assert sorted((m.customer_order, m.days) for m in moves) == [("CO-1", 7), ("CO-3", 7), ("CO-4", 7)]

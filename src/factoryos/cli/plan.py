@@ -12,6 +12,7 @@ from rich.table import Table
 from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, open_store, parse_day
 
 if TYPE_CHECKING:
+    from factoryos.c2m.replay import PromiseMove
     from factoryos.planning.disruption import CoverageMove
     from factoryos.store.plans import StoredPlan
 
@@ -37,7 +38,14 @@ def plan(
     """Plan what to make and buy for the open orders (and forecast) and store the plan."""
     from factoryos.model.errors import FactoryosError
     from factoryos.planning.disruption import parse_disruption
-    from factoryos.services.plan import DemandBasis, latest_plan, plan_material, stored_plan_document, what_if
+    from factoryos.services.plan import (
+        DemandBasis,
+        latest_plan,
+        plan_material,
+        promise_what_if,
+        stored_plan_document,
+        what_if,
+    )
 
     if demand not in ("orders", "forecast", "both"):
         raise FactoryosError(f"--demand {demand!r}: expected orders, forecast or both")
@@ -47,7 +55,7 @@ def plan(
     if disrupt:
         disruptions = tuple(parse_disruption(text) for text in disrupt)
         run, moves = what_if(engine, disruptions, site, horizon_days, basis, first)
-        _print_moves(run.id, moves, as_json)
+        _print_moves(run.id, moves, promise_what_if(engine, disruptions, site), as_json)
         return
     run = plan_material(engine, site, horizon_days, basis, first)
     stored = latest_plan(engine, site, run.id)
@@ -72,7 +80,7 @@ def _print_proposals(stored: StoredPlan) -> None:
     console.print(table)
 
 
-def _print_moves(plan_id: int, moves: list[CoverageMove], as_json: bool) -> None:
+def _print_moves(plan_id: int, moves: list[CoverageMove], promised: list[PromiseMove], as_json: bool) -> None:
     rows = [
         {
             "customer_order": m.customer_order,
@@ -83,14 +91,30 @@ def _print_moves(plan_id: int, moves: list[CoverageMove], as_json: bool) -> None
         }
         for m in moves
     ]
+    promises = [
+        {
+            "customer_order": m.customer_order,
+            "due": m.due.isoformat(),
+            "promised_before": m.before.isoformat() if m.before else None,
+            "promised_after": m.after.isoformat() if m.after else None,
+            "days": m.days,
+        }
+        for m in promised
+    ]
     if as_json:
-        typer.echo(json.dumps({"plan": plan_id, "moved": rows}))
+        typer.echo(json.dumps({"plan": plan_id, "moved": rows, "promises_moved": promises}))
         return
     table = Table("customer order", "due", "parts in before", "parts in after", "moves (days)")
     for m in moves:
         table.add_row(m.customer_order, f"{m.due}", f"{m.covered_before}", f"{m.covered_after}", f"{m.days:+d}")
-    console.print(f"plan {plan_id} (disrupted): {len(rows)} customer orders move")
+    console.print(f"plan {plan_id} (disrupted): {len(rows)} customer orders' parts move")
     console.print(table)
+    promise_table = Table("customer order", "due", "promised before", "promised after", "moves (days)")
+    for p in promised:
+        days = "no date" if p.days is None else f"{p.days:+d}"
+        promise_table.add_row(p.customer_order, f"{p.due}", f"{p.before or '-'}", f"{p.after or '-'}", days)
+    console.print(f"{len(promises)} customer orders' promises move")
+    console.print(promise_table)
 
 
 @app.command("exceptions")

@@ -17,10 +17,11 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
+from factoryos.c2m.replay import PromiseMove, promise_moves
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant
-from factoryos.planning.disruption import CoverageMove, Disruption, coverage_moves, disrupted
+from factoryos.planning.disruption import CoverageMove, Disruption, coverage_moves, disrupted, disrupted_plant
 from factoryos.planning.mrp import plan
 from factoryos.planning.plan import Plan
 from factoryos.planning.plant_problem import DemandRow, plant_problem
@@ -134,6 +135,15 @@ def what_if(
     figures = {"disruptions": [d.__dict__ for d in disruptions]} | _figures(after)
     run = PlanRun(_store(engine, inputs, after, demand, figures), inputs.plant, after, demand, inputs.inputs_as_of)
     return run, coverage_moves(before, after)
+
+
+def promise_what_if(engine: Engine, disruptions: tuple[Disruption, ...], site: str | None = None) -> list[PromiseMove]:
+    """The open orders whose promise moves under the disruptions: the order book promised again, first come
+    first served, on the plant as it is and as the disruptions leave it (its suppliers' open purchase orders
+    and lead times later)."""
+    plant = read_plant(engine, site)
+    orders = [o for o in list_orders(engine, site=plant.site.id) if o.state in OPEN_STATES]
+    return promise_moves(plant, disrupted_plant(plant, disruptions), orders)
 
 
 def _figures(result: Plan) -> dict[str, Any]:
