@@ -284,7 +284,11 @@ def test_the_demo_plans_material_before_it_schedules_and_shows_the_critical_part
     section = sections(demo)["Material plan"]
     plan = demo.results["material plan"]
     assert section.facts["planned orders"] == f"{len(plan.planned_orders):,}"
-    headers, rows = section.tables[0]
+    kinds, listed = section.tables
+    assert {row[0]: row[1] for row in kinds[1]} == {
+        kind: f"{sum(e.kind == kind for e in plan.exceptions):,}" for kind in {e.kind for e in plan.exceptions}
+    }
+    headers, rows = listed
     assert headers[0] == "kind"
     assert len(rows) == min(40, len(plan.exceptions))
     for figure in section.figures:

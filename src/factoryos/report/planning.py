@@ -65,13 +65,19 @@ def material_plan_section(plan: Plan, demand: str) -> Section:
         [e.kind, e.material, f"{e.date}", f"{e.quantity:,.6g}", len(e.orders), e.action]
         for e in sorted(plan.exceptions, key=lambda e: (-len(e.orders), e.date))[:LISTED_EXCEPTIONS]
     ]
+    by_kind: list[list[object]] = [
+        [kind, f"{count:,}", f"{len({o for e in plan.exceptions if e.kind == kind for o in e.orders}):,}"]
+        for kind, count in kinds.most_common()
+    ]
     return Section(
         title="Material plan",
         text=(
             f"What to make and buy for {demand} from {plan.problem.start:%Y-%m-%d} over "
             f"{plan.problem.horizon_days} days, every planned order pegged to the orders it serves, and what a "
             "planner must act on: a part projected short, or arriving after it is needed, names the customer "
-            "orders it holds up."
+            "orders it holds up. Open purchase orders that the planned demand does not need within the horizon "
+            "come back as cancel or defer: planned against the order book alone, the ramp's later months are "
+            "not in it (`factoryos plan --demand both` adds the forecast)."
         ),
         facts={
             "planned orders": f"{len(plan.planned_orders):,}",
@@ -82,6 +88,9 @@ def material_plan_section(plan: Plan, demand: str) -> Section:
             "orders held up": f"{len(hurt):,}",
         },
         figures=[projected_figure(plan, critical)] if critical else [],
-        tables=[(["kind", "material", "from", "quantity", "orders hurt", "action"], rows)],
+        tables=[
+            (["exception kind", "exceptions", "customer orders hurt"], by_kind),
+            (["kind", "material", "from", "quantity", "orders hurt", "action"], rows),
+        ],
         note="factoryos.planning (MRP); the critical parts are those short or late for the most orders.",
     )
