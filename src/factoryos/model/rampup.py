@@ -61,3 +61,19 @@ def ramp_month(ramp: RampUp, day: date) -> int | None:
     if day < ramp.start:
         return None
     return (day.year - ramp.start.year) * 12 + day.month - ramp.start.month - (day.day < ramp.start.day)
+
+
+def ramp_bound_products(plant: Plant) -> list[str]:
+    """The products the ramp-up limits: those whose routing has an operation that only the ramping line's work
+    units can do (a product another line can also build is not bound by the ramp)."""
+    if plant.ramp_up is None:
+        return []
+    ramping = {wu for wu, (_, wc, _) in plant.work_units().items() if wc == plant.ramp_up.line}
+    bound = []
+    for product_id, product in plant.products.items():
+        routing = plant.routings.get(product.material)
+        if routing is None:
+            continue
+        if any(set(units) <= ramping for op in routing.operations if (units := plant.eligible_units(op))):
+            bound.append(product_id)
+    return bound

@@ -32,7 +32,7 @@ from typing import Literal
 
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import WEEKDAYS, Plant
-from factoryos.model.rampup import ramp_curve, ramp_month
+from factoryos.model.rampup import ramp_bound_products, ramp_curve, ramp_month
 
 Kind = Literal["order", "forecast"]
 
@@ -129,20 +129,6 @@ def line_capacity(plant: Plant, start: date, days: int) -> tuple[int | None, ...
     return tuple(out)
 
 
-def bound_products(plant: Plant) -> frozenset[str]:
-    """The products whose routing has an operation the ramp-up line's work units can do."""
-    ramp = plant.ramp_up
-    if ramp is None:
-        return frozenset()
-    units = {u for u, (_, wc, _) in plant.work_units().items() if wc == ramp.line}
-    return frozenset(
-        pid
-        for pid, product in plant.products.items()
-        if product.material in plant.routings
-        and any(units & set(plant.eligible_units(op)) for op in plant.routings[product.material].operations)
-    )
-
-
 def master_schedule(
     plant: Plant,
     demands: Iterable[Demand],
@@ -163,7 +149,7 @@ def master_schedule(
         if demand.quantity < 0:
             raise FactoryosError(f"demand {demand.id!r}: negative quantity {demand.quantity}")
     capacity = line_capacity(plant, start, days)
-    bound = bound_products(plant)
+    bound = frozenset(ramp_bound_products(plant))
     low, high = _fences(plant, start, days, previous)
     placed: dict[tuple[str, int], int] = defaultdict(int)
     unplanned: dict[str, int] = {}

@@ -20,7 +20,7 @@ from typing import Literal
 from factoryos.c2m.mix import option_mix
 from factoryos.model.configuration import Configuration, bom_lines
 from factoryos.model.plant import WEEKDAYS, Plant, Product
-from factoryos.model.rampup import ramp_curve
+from factoryos.model.rampup import ramp_bound_products, ramp_curve, ramp_month
 from factoryos.planning.problem import (
     Allocation,
     BomLine,
@@ -231,14 +231,14 @@ def _line(plant: Plant, builder: _Builder, start: date, horizon_days: int) -> Li
     if ramp is None:
         return None
     curve = ramp_curve(plant)
-    finished = {m for m, mat in plant.materials.items() if mat.kind == "finished"}
-    items = tuple(key for key, item in builder.items.items() if item.material_id in finished)
+    bound = {plant.products[p].material for p in ramp_bound_products(plant)}
+    items = tuple(key for key, item in builder.items.items() if item.material_id in bound)
     working = site_working_days(plant, start, horizon_days)
     per_day = []
     for k in range(horizon_days):
         day = start + timedelta(k)
-        month = (day.year - ramp.start.year) * 12 + day.month - ramp.start.month
-        if not working[k] or month < 0:
+        month = ramp_month(ramp, day)
+        if not working[k] or month is None:
             per_day.append(0.0)
             continue
         plan = curve[min(month, len(curve) - 1)]

@@ -22,6 +22,7 @@ from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
+from factoryos.model.rampup import ramp_bound_products
 from factoryos.report import Report
 
 if TYPE_CHECKING:
@@ -77,19 +78,8 @@ def load_plant_stage(ctx: DemoContext) -> None:
 
 
 def ramp_products(plant: Plant) -> list[str]:
-    """The products the ramp-up limits: those with demand whose finished material's routing has an operation
-    that only the ramping line's work units can do (a product that another line can also build is not)."""
-    if plant.ramp_up is None:
-        return []
-    ramping = {wu for wu, (_, wc, _) in plant.work_units().items() if wc == plant.ramp_up.line}
-    limited = []
-    for product_id, product in plant.products.items():
-        routing = plant.routings.get(product.material)
-        if product.demand is None or routing is None:
-            continue
-        if any(set(plant.eligible_units(op)) <= ramping for op in routing.operations if plant.eligible_units(op)):
-            limited.append(product_id)
-    return limited
+    """The products with demand that the ramp-up limits."""
+    return [p for p in ramp_bound_products(plant) if plant.products[p].demand is not None]
 
 
 def first_month_volume(plant: Plant) -> float:
