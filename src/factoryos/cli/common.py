@@ -1,5 +1,5 @@
-"""What every command shares: the console, the database, site and JSON options, and turning user errors into one
-line."""
+"""What every command shares: the console, the database, site, JSON, horizon and demand options, and turning user errors
+into one line."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ DbOption = Annotated[
 ]
 SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
 JsonOption = Annotated[bool, typer.Option("--json", help='Print JSON (a listing as {"items": [...]}) instead of text.')]
+HorizonDaysOption = Annotated[int, typer.Option("--horizon-days", help="Days in the horizon.", min=1, max=730)]
+DemandOption = Annotated[
+    str, typer.Option(help="Plan the firm `orders` alone, the `forecast`, or `both` (the forecast net of the orders).")
+]
 
 
 def default_command(action: Callable[..., None]) -> Callable[..., None]:

@@ -10,14 +10,22 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store, parse_day
+from factoryos.cli.common import DbOption, HorizonDaysOption, JsonOption, SiteOption, console, open_store, parse_day
 
 if TYPE_CHECKING:
     from factoryos.services.forecast import History
 
+HistoryPlantOption = Annotated[
+    Path | None, typer.Option("--plant", help="Plant file: a generated year of its orders instead of the stored ones.")
+]
+HistoryStartOption = Annotated[
+    str | None, typer.Option(help="First day of the horizon (YYYY-MM-DD); default the day after the last order.")
+]
+
 
 def history(file: Path | None, start: str | None, site: str | None, db: str | None) -> History:
-    """The order history a plant file's generated year gives, or the store's."""
+    """The order history a plant file's generated year gives, or the store's (`--plant`, `--start`, `--site`,
+    `--db`: forecast and mps read theirs alike)."""
     from factoryos.model.validate import load_plant
     from factoryos.services.forecast import generated_history, stored_history
 
@@ -28,13 +36,9 @@ def history(file: Path | None, start: str | None, site: str | None, db: str | No
 
 
 def forecast(
-    file: Annotated[
-        Path | None, typer.Option("--plant", help="Plant file: forecast from a generated year of its orders.")
-    ] = None,
-    horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days to forecast.", min=1, max=730)] = 56,
-    start: Annotated[
-        str | None, typer.Option(help="First forecast day (YYYY-MM-DD); default the day after the last order.")
-    ] = None,
+    file: HistoryPlantOption = None,
+    horizon_days: HorizonDaysOption = 56,
+    start: HistoryStartOption = None,
     site: SiteOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,

@@ -10,20 +10,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console
-from factoryos.cli.forecast import history
+from factoryos.cli.common import DbOption, DemandOption, HorizonDaysOption, JsonOption, SiteOption, console
+from factoryos.cli.forecast import HistoryPlantOption, HistoryStartOption, history
 from factoryos.model.errors import FactoryosError
 
 
 def mps(
-    file: Annotated[
-        Path | None, typer.Option("--plant", help="Plant file: plan a generated year's order book and forecast.")
-    ] = None,
-    horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days to plan.", min=1, max=730)] = 28,
-    demand: Annotated[str, typer.Option(help="Plan the firm `orders`, the `forecast`, or `both`.")] = "both",
-    start: Annotated[
-        str | None, typer.Option(help="First day (YYYY-MM-DD); default the day after the last stored order.")
-    ] = None,
+    file: HistoryPlantOption = None,
+    horizon_days: HorizonDaysOption = 28,
+    demand: DemandOption = "both",
+    start: HistoryStartOption = None,
     previous: Annotated[
         Path | None, typer.Option(help="The last MPS (`mps --json` output), kept inside the time fences.")
     ] = None,

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, open_store, parse_day
+from factoryos.cli.common import (
+    DbOption,
+    DemandOption,
+    HorizonDaysOption,
+    JsonOption,
+    SiteOption,
+    console,
+    default_command,
+    open_store,
+    parse_day,
+)
 
 if TYPE_CHECKING:
     from factoryos.c2m.replay import PromiseMove
@@ -22,10 +32,8 @@ app = typer.Typer(help="Plan material (MRP); `plan exceptions`, `plan peg ID`, `
 @app.callback(invoke_without_command=True)
 @default_command
 def plan(
-    horizon_days: Annotated[int, typer.Option("--horizon-days", help="Days to plan.")] = 90,
-    demand: Annotated[
-        str, typer.Option(help="orders (the firm order book alone), forecast, or both (forecast net of orders).")
-    ] = "orders",
+    horizon_days: HorizonDaysOption = 90,
+    demand: DemandOption = "orders",
     start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD); default the order book's first.")] = None,
     disrupt: Annotated[
         list[str] | None,
