@@ -37,7 +37,7 @@ def test_mrp_makes_every_mps_unit_of_a_finished_product_by_its_day(small):
     mrp = plan(plant_problem(small, START, 14, rows))
     wanted: dict[str, float] = defaultdict(float)
     for row in rows:
-        wanted[row.material] += row.quantity
+        wanted[row.item] += row.quantity
     made: dict[str, float] = defaultdict(float)
     for order in mrp.planned_orders:
         if order.material in wanted:
@@ -48,7 +48,7 @@ def test_mrp_makes_every_mps_unit_of_a_finished_product_by_its_day(small):
         for k in range(14):
             day = START + timedelta(days=k)
             by_day = sum(o.quantity for o in mrp.planned_orders if o.material == material and o.due <= day)
-            assert by_day >= sum(r.quantity for r in rows if r.material == material and r.due <= day) - 1e-9
+            assert by_day >= sum(r.quantity for r in rows if r.item == material and r.due <= day) - 1e-9
 
 
 def test_orders_already_in_production_or_shipped_are_not_planned_again(small):

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
 
 from factoryos.c2m.mix import option_mix
 from factoryos.model.configuration import Configuration, bom_lines
@@ -40,16 +39,10 @@ MIN_MIX_SHARE = 1e-4
 
 
 @dataclass(frozen=True)
-class DemandRow:
-    """Independent demand as the order book or the forecast gives it: a material (or product id), due date and
-    quantity, `order` or `forecast`, the customer order it belongs to and, for an order, its configuration."""
+class DemandRow(Demand):
+    """Independent demand as the order book or the forecast gives it: its `item` is a material (or product id),
+    and an order brings the configuration that picks the configured item it is planned as."""
 
-    id: str
-    material: str
-    due: date
-    quantity: float
-    kind: Literal["order", "forecast"] = "order"
-    customer_order: str | None = None
     configuration: Mapping[str, str] | None = None
 
 
@@ -182,10 +175,10 @@ def _with_rates(product: Product, rates: Mapping[str, Mapping[str, float]]) -> P
 
 
 def _demands(plant: Plant, builder: _Builder, row: DemandRow) -> list[Demand]:
-    product = _product_of(plant, row.material)
-    material = product.material if product else row.material
+    product = _product_of(plant, row.item)
+    material = product.material if product else row.item
     if material not in plant.materials:
-        raise PlanningError(f"demand {row.id!r}: unknown material {row.material!r}")
+        raise PlanningError(f"demand {row.id!r}: unknown material {row.item!r}")
     if row.quantity <= 0:
         raise PlanningError(f"demand {row.id!r}: quantity must be positive (got {row.quantity:g})")
 
