@@ -4,6 +4,8 @@ on, and the recall scope of the held units is in the report."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from rich.console import Console
 
@@ -53,3 +55,6 @@ def test_the_drifting_weld_cell_is_caught_held_and_its_recall_scoped(demo) -> No
     assert units > 0
     header, rows = containment.tables[0]
     assert sum(rows[0][header.index(status)] for status in ("shipped", "in stock", "in process")) == units
+    since = f"{alarm.signal.since.astimezone(ZoneInfo(demo.loaded_plant().site.timezone)):%Y-%m-%d %H:%M}"
+    assert since in hold.reason, "the hold's reason speaks the site's time, as the report's window does"
+    assert rows[0][header.index("window")].startswith(since)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from sqlalchemy import Engine
@@ -304,8 +305,6 @@ def spc_watch_stage(ctx: DemoContext) -> None:
 
 def _catch(finding: DriftFinding, store: EventStore, timezone: str) -> Catch:
     """A drifting station's finding as the report shows it: the chart around the catch, in the site's time."""
-    from zoneinfo import ZoneInfo
-
     from factoryos.model.events import EventKind
     from factoryos.report.quality import Catch
 
@@ -395,16 +394,19 @@ def containment_stage(ctx: DemoContext) -> None:
         while chunk := list(itertools.islice(events, STORED_AT_ONCE)):
             stored.append(chunk)
     run_end = ctx.results["run"][1]
+    timezone = ctx.loaded_plant().site.timezone
+    zone = ZoneInfo(timezone)
     contained = []
     for finding in caught:
         alarm = finding.alarm
         assert alarm is not None
         signal = alarm.signal
+        since = f"{signal.since.astimezone(zone):%Y-%m-%d %H:%M}"
         hold = place_hold(
             ctx.engine,
             "equipment",
             finding.equipment,
-            f"SPC {', '.join(alarm.rules)} on {alarm.characteristic}: drifting since {signal.since:%Y-%m-%d %H:%M}",
+            f"SPC {', '.join(alarm.rules)} on {alarm.characteristic}: drifting since {since}",
             "spc-watch",
             signal.at,
             start=signal.since,
@@ -414,13 +416,13 @@ def containment_stage(ctx: DemoContext) -> None:
         contained.append((hold, scope))
         recall = scope["recall"]
         ctx.console.print(
-            f"hold     #{hold.id} on {finding.equipment.split('/', 1)[-1]} from {signal.since:%Y-%m-%d %H:%M}: "
+            f"hold     #{hold.id} on {finding.equipment.split('/', 1)[-1]} from {since}: "
             f"{len(scope['units']):,} units to recall ({len(recall['shipped']):,} shipped, "
             f"{len(recall['in stock']):,} in stock, {len(recall['in process']):,} in process) "
             f"of {len(recall['orders']):,} customer orders",
             highlight=False,
         )
-    ctx.report.add(containment_section(contained, ctx.loaded_plant().site.timezone))
+    ctx.report.add(containment_section(contained, timezone))
 
 
 STAGES: list[Callable[[DemoContext], None]] = [
