@@ -31,7 +31,8 @@ def generate(
     days: Annotated[int, typer.Option(help="Days of orders to generate.")] = 30,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same orders.")] = 1,
     start: Annotated[
-        str | None, typer.Option(help="First day (YYYY-MM-DD); default the ramp-up start or today.")
+        str | None,
+        typer.Option(help="First day (YYYY-MM-DD); default the plant's first day (ramp-up start, as_of, or today)."),
     ] = None,
     site: SiteOption = None,
     tenant: Annotated[str | None, typer.Option(help="With --count: only this tenant's products.")] = None,

@@ -25,7 +25,10 @@ def demo(
     days: Annotated[int, typer.Option(help="Days of orders to run.")] = 30,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     start: Annotated[
-        str | None, typer.Option(help="The demo's first day, YYYY-MM-DD; default the ramp-up's start, or today.")
+        str | None,
+        typer.Option(
+            help="The demo's first day, YYYY-MM-DD; default the plant's first day (ramp-up start, as_of, or today)."
+        ),
     ] = None,
     out: Annotated[Path, typer.Option(help="Where to write the report.")] = Path("factoryos-report"),
     db: DbOption = None,

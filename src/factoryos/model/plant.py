@@ -712,6 +712,9 @@ class Plant(Part):
     suppliers: dict[Id, Supplier] = Field(default_factory=dict)
     inventory: list[InventoryLot] = Field(default_factory=list)
     purchase_orders: list[OpenPurchaseOrder] = Field(default_factory=list)
+    as_of: PlantDate | None = None
+    """The day the inventory and the open purchase orders were counted: a plant without a ramp-up is planned
+    and run from then, so that its stock and its orders on the way are current."""
     ramp_up: RampUp | None = None
     time_fences: TimeFences = Field(default_factory=TimeFences)
     quality: dict[Id, Quality] = Field(default_factory=dict)
@@ -772,6 +775,13 @@ class Plant(Part):
                 continue
             units.append(wu_id)
         return units
+
+    def first_day(self) -> date:
+        """The day a plan, an order stream or a demo of the plant starts when none is given: the ramp-up's
+        start, else the day its stock was counted, else today."""
+        if self.ramp_up is not None:
+            return self.ramp_up.start
+        return self.as_of or date.today()
 
     def owner(self) -> str:
         return next(tid for tid, t in self.tenants.items() if t.role == "owner")

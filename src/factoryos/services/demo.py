@@ -70,7 +70,7 @@ def load_plant_stage(ctx: DemoContext) -> None:
     plant = ctx.plant = load_plant(ctx.plant_file)
     store_plant(ctx.engine, plant, str(ctx.plant_file))
     if ctx.start is None:
-        ctx.start = plant.ramp_up.start if plant.ramp_up else date.today()
+        ctx.start = plant.first_day()
     section = ctx.report.add(plant_section(plant))
     ctx.console.print(
         f"plant    {plant.site.name}: {section.facts['work units']} work units, "

@@ -53,8 +53,8 @@ def longest_lead(plant: Plant) -> int:
 
 
 def generated_history(plant: Plant, start: date | None = None, seed: int = GENERATED_SEED) -> History:
-    """A generated year of orders before `start` (default the ramp-up start, or today)."""
-    first_day = start or (plant.ramp_up.start if plant.ramp_up else date.today())
+    """A generated year of orders before `start` (default the plant's first day: `Plant.first_day`)."""
+    first_day = start or plant.first_day()
     lead = longest_lead(plant)
     orders = generate_orders(plant, first_day - timedelta(days=GENERATED_DAYS + lead), GENERATED_DAYS + lead, seed)
     return History(plant, orders, first_day, GENERATED_DAYS, "generated")

@@ -67,10 +67,10 @@ class Generated:
 def generate_order_stream(
     engine: Engine, days: int, seed: int, start: date | None = None, site: str | None = None
 ) -> Generated:
-    """Generate `days` of seeded orders from `start` (default the ramp-up start, or today) and store them;
+    """Generate `days` of seeded orders from `start` (default the plant's first day: `Plant.first_day`) and store them;
     a repeat of an earlier run (same seed, start and days) finds its orders stored and adds nothing."""
     plant = read_plant(engine, site)
-    first_day = start or (plant.ramp_up.start if plant.ramp_up else date.today())
+    first_day = start or plant.first_day()
     orders = draw_orders(plant, first_day, days, seed, first_number=order_store.next_order_number(engine))
     begin = datetime.combine(first_day, time(), UTC)
     stored = order_store.content_keys(engine, plant.site.id, begin, begin + timedelta(days=days))

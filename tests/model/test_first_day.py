@@ -1,0 +1,19 @@
+"""Where a plant's plans, order streams and demos start when no day is given."""
+
+from datetime import date
+
+
+def test_a_ramping_plant_starts_at_its_ramp(ev_plant):
+    assert ev_plant.ramp_up is not None
+    assert ev_plant.first_day() == ev_plant.ramp_up.start
+
+
+def test_a_running_plant_starts_when_its_stock_was_counted(appliance_plant):
+    assert appliance_plant.ramp_up is None
+    assert appliance_plant.as_of is not None
+    assert appliance_plant.first_day() == appliance_plant.as_of
+    assert min(po.due for po in appliance_plant.purchase_orders) >= appliance_plant.as_of
+
+
+def test_a_plant_that_says_neither_starts_today(appliance_plant):
+    assert appliance_plant.model_copy(update={"as_of": None}).first_day() == date.today()
