@@ -15,10 +15,14 @@ oscillation.
 Each view's control limit is a quantile on held-back normal data: the last part of the training set, never the
 data being monitored, so the false-alarm rate is the one asked for (split between the views) rather than the one
 a normality assumption would give. The statistic reported is the largest view's value over its limit, so the
-limit is 1 for every method."""
+limit is 1 for every method.
+
+`Stream` judges samples one at a time as they come (the live watch on the ingested stream), carrying the
+lagged samples and each smoothed view's average from one to the next, so that each sample gets the statistic
+`score` gives it within the whole series."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import signal, stats
@@ -178,10 +182,16 @@ def _sensor_parts(model: Model, standard: np.ndarray, residual: np.ndarray) -> t
     )
 
 
-def _raw(model: Model, block: np.ndarray, weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _raw(
+    model: Model, block: np.ndarray, weight: float, average: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """T^2, Q, the (smoothed) standardised rows and their residuals; a smoothed view goes on from `average`, the
+    one before the block's first row (None: from the training mean)."""
     standard = (block - model.mean) / model.scale
     if weight < 1:  # z_t = w x_t + (1 - w) z_{t-1}, from z = 0: the training mean
-        standard = signal.lfilter([weight], [1.0, weight - 1.0], standard, axis=0)
+        before = np.zeros(block.shape[1]) if average is None else average
+        initial = ((1.0 - weight) * before)[None, :]
+        standard, _ = signal.lfilter([weight], [1.0, weight - 1.0], standard, axis=0, zi=initial)
     scores = standard @ model.loadings
     residual = standard - scores @ model.loadings.T
     t2 = np.sum(scores**2 / model.eigenvalues, axis=1)
@@ -189,14 +199,37 @@ def _raw(model: Model, block: np.ndarray, weight: float) -> tuple[np.ndarray, np
     return t2, q, standard, residual
 
 
-def _view(model: Model, view: View, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A view's statistic over its limit, and each sensor's part relative to its usual part on normal data (a
-    noisy sensor that always contributes much is not blamed for it; one contributing unusually much is)."""
-    t2, q, standard, residual = _raw(model, block, view.weight)
-    t2_share, q_share = t2 / view.t2_ref, q / view.q_ref
+def _parts(model: Model, view: View, raw: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Each sensor's part in a view's statistic relative to its usual part on normal data (a noisy sensor that
+    always contributes much is not blamed for it; one contributing unusually much is)."""
+    t2, q, standard, residual = raw
     t2_parts, q_parts = _sensor_parts(model, standard, residual)
-    parts = np.where((q_share >= t2_share)[:, None], q_parts / view.q_usual, t2_parts / view.t2_usual)
-    return np.maximum(t2_share, q_share) / view.limit, parts
+    return np.where((q / view.q_ref >= t2 / view.t2_ref)[:, None], q_parts / view.q_usual, t2_parts / view.t2_usual)
+
+
+def _judge(
+    monitor: Monitor, block: np.ndarray, averages: tuple[np.ndarray | None, ...], explain: bool = True
+) -> tuple[np.ndarray, np.ndarray | None, tuple[np.ndarray, ...]]:
+    """Per lagged row, the statistic and (if `explain`) each sensor's share of it; and each view's last
+    (smoothed) standardised row, which the next block goes on from."""
+    model, views = monitor.model, monitor.views
+    raws = [_raw(model, block, view.weight, average) for view, average in zip(views, averages, strict=True)]
+    values_by_view = np.array(
+        [
+            np.maximum(t2 / view.t2_ref, q / view.q_ref) / view.limit
+            for view, (t2, q, _, _) in zip(views, raws, strict=True)
+        ]
+    )
+    lasts = tuple(standard[-1] for _, _, standard, _ in raws)
+    if not explain:
+        return values_by_view.max(axis=0), None, lasts
+    worst = np.argmax(values_by_view, axis=0)
+    per_sensor = np.stack([_parts(model, view, raw) for view, raw in zip(views, raws, strict=True)])[
+        worst, np.arange(len(worst))
+    ]
+    totals = per_sensor.sum(axis=1, keepdims=True)
+    shares = np.divide(per_sensor, totals, out=np.zeros_like(per_sensor), where=totals > 0)
+    return values_by_view.max(axis=0), shares, lasts
 
 
 def score(monitor: Monitor, data: np.ndarray) -> Scores:
@@ -209,16 +242,43 @@ def score(monitor: Monitor, data: np.ndarray) -> Scores:
     statistic, shares = np.full(rows, np.nan), np.zeros((rows, width))
     if rows <= model.lags:
         return Scores(statistic, shares)
-    block = _lagged(values, model.lags)
-    judged = [_view(model, view, block) for view in monitor.views]
-    values_by_view = np.array([value for value, _ in judged])
-    worst = np.argmax(values_by_view, axis=0)
-    per_sensor = np.stack([parts for _, parts in judged])[worst, np.arange(len(worst))]
-    totals = per_sensor.sum(axis=1, keepdims=True)
     scored = slice(model.lags, rows)
-    shares[scored] = np.divide(per_sensor, totals, out=np.zeros_like(per_sensor), where=totals > 0)
-    statistic[scored] = values_by_view.max(axis=0)
+    statistic[scored], shares[scored], _ = _judge(monitor, _lagged(values, model.lags), (None,) * len(monitor.views))
     return Scores(statistic, shares)
+
+
+@dataclass
+class Stream:
+    """A learnt monitor judging samples one at a time, as they come: it keeps the last samples a lagged model
+    needs and each smoothed view's average."""
+
+    monitor: Monitor
+    _past: list[np.ndarray] = field(default_factory=list)
+    _averages: tuple[np.ndarray | None, ...] = ()
+
+    def judge(self, sample: np.ndarray) -> tuple[float, np.ndarray] | None:
+        """One more sample's statistic (alarm above 1) and, for an alarm, each sensor's share of it (zeros
+        otherwise); None while a lagged model still lacks the past it needs."""
+        model = self.monitor.model
+        row = np.asarray(sample, dtype=float).reshape(1, -1)
+        _check(row, model.sensors, "live")
+        self._past = [*self._past, row][-(model.lags + 1) :]
+        if len(self._past) <= model.lags:
+            return None
+        before = self._averages or (None,) * len(self.monitor.views)
+        block = _lagged(np.vstack(self._past), model.lags)
+        statistic, _, self._averages = _judge(self.monitor, block, before, explain=False)
+        if statistic[0] <= 1.0:  # the shares are only wanted for an alarm: most samples are spared them
+            return float(statistic[0]), np.zeros(len(model.sensors))
+        _, shares, _ = _judge(self.monitor, block, before)
+        assert shares is not None
+        return float(statistic[0]), shares[0]
+
+
+def blame(sensors: tuple[str, ...], shares: np.ndarray) -> tuple[tuple[str, float], ...]:
+    """The sensors contributing most to a sample's statistic, with their shares, largest first."""
+    order = np.argsort(-shares)[:TOP_SENSORS]
+    return tuple((sensors[j], round(float(shares[j]), 4)) for j in order)
 
 
 def monitor(train: np.ndarray, test: np.ndarray, sensors: tuple[str, ...], method: str = "pca") -> Verdict:
@@ -228,10 +288,7 @@ def monitor(train: np.ndarray, test: np.ndarray, sensors: tuple[str, ...], metho
     scores = score(learnt, test)
     with np.errstate(invalid="ignore"):
         alarms = scores.statistic > 1.0
-    blamed = []
-    for row in np.flatnonzero(alarms):
-        order = np.argsort(-scores.contributions[row])[:TOP_SENSORS]
-        blamed.append((int(row), tuple((sensors[j], round(float(scores.contributions[row, j]), 4)) for j in order)))
+    blamed = [(int(row), blame(sensors, scores.contributions[row])) for row in np.flatnonzero(alarms)]
     return Verdict(
         method,
         tuple(int(a) for a in alarms),

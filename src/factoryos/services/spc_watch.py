@@ -8,6 +8,7 @@ suspect."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,6 +23,32 @@ from factoryos.store.timeseries import Batch
 
 RULE_SETS = {"we": WESTERN_ELECTRIC, "nelson": NELSON}
 SOURCE = "spc-watch"
+
+Reading = tuple[str, str, datetime, str | None, str, float]
+"""One value the live watches take: site, equipment, when, the test (None for a sensor), name and value."""
+
+
+def event_readings(event: Event) -> Iterator[Reading]:
+    """A measurement event's value, or a test event's measured characteristics."""
+    payload = event.payload
+    if event.kind == EventKind.MEASUREMENT:
+        yield event.site, event.equipment, event.ts, None, payload["name"], payload["value"]
+    elif event.kind == EventKind.TEST:
+        for measured in payload.get("measurements", ()):
+            yield event.site, event.equipment, event.ts, payload["test"], measured["name"], measured["value"]
+
+
+def batch_readings(batch: Batch) -> Iterator[Reading]:
+    """What the ingestion pipeline stored: its sensor readings and the characteristics of its test events."""
+    for ts_us, site, equipment, name, value, *_ in batch.measurements:  # MeasurementRows or plain tuples
+        yield site, equipment, from_us(ts_us), None, name, value
+    for event in batch.events:
+        yield from event_readings(event)
+
+
+def series_name(characteristic: str, test: str | None) -> str:
+    """A sensor by its name, a tested characteristic with its test's."""
+    return f"{characteristic} ({test})" if test else characteristic
 
 
 @dataclass(frozen=True)
@@ -67,19 +94,13 @@ class SpcWatch:
 
     def handle(self, event: Event) -> None:
         """Chart a measurement event's value or a test event's measured characteristics."""
-        payload = event.payload
-        if event.kind == EventKind.MEASUREMENT:
-            self._take(event.site, event.equipment, event.ts, None, payload["name"], payload["value"])
-        elif event.kind == EventKind.TEST:
-            for measured in payload.get("measurements", ()):
-                self._take(event.site, event.equipment, event.ts, payload["test"], measured["name"], measured["value"])
+        for reading in event_readings(event):
+            self._take(*reading)
 
     def take_batch(self, batch: Batch) -> None:
         """Chart what the ingestion pipeline stored: its sensor readings and test events."""
-        for ts_us, site, equipment, name, value, *_ in batch.measurements:  # MeasurementRows or plain tuples
-            self._take(site, equipment, from_us(ts_us), None, name, value)
-        for event in batch.events:
-            self.handle(event)
+        for reading in batch_readings(batch):
+            self._take(*reading)
 
     def _take(self, site: str, equipment: str, at: datetime, test: str | None, name: str, value: float) -> None:
         key = (equipment, test, name)
@@ -93,7 +114,7 @@ class SpcWatch:
     def _raise(self, alarm: SpcAlarm, site: str) -> None:
         self.alarms.append(alarm)
         signal = alarm.signal
-        where = f"{alarm.characteristic} ({alarm.test})" if alarm.test else alarm.characteristic
+        where = series_name(alarm.characteristic, alarm.test)
         first = signal.alarms[0]
         rules = ", ".join(alarm.rules)
         self.bus.publish(
@@ -128,16 +149,23 @@ class DriftFinding:
     watch: Watch | None
 
 
-def drift_findings(plant: Plant, watch: SpcWatch, epoch: datetime, end: datetime) -> list[DriftFinding]:
-    """What the live charts made of each work unit of the plant that drifts in the run from `epoch` to `end`."""
-    findings = []
+def drifting_units(plant: Plant, epoch: datetime, end: datetime) -> list[tuple[str, datetime]]:
+    """The work units the plant file says drift, by path, with when their drift begins in the run from `epoch`
+    to `end` (those that begin after it are left out)."""
+    found = []
     for unit, (_, _, work_unit) in plant.work_units().items():
         if work_unit.drift is None:
             continue
-        path = plant.equipment_path(unit)
         began = epoch + timedelta(hours=work_unit.drift.after_hours)
-        if began >= end:
-            continue
+        if began < end:
+            found.append((plant.equipment_path(unit), began))
+    return found
+
+
+def drift_findings(plant: Plant, watch: SpcWatch, epoch: datetime, end: datetime) -> list[DriftFinding]:
+    """What the live charts made of each work unit of the plant that drifts in the run from `epoch` to `end`."""
+    findings = []
+    for path, began in drifting_units(plant, epoch, end):
         alarm = next((a for a in watch.alarms if a.equipment == path and a.signal.since >= began), None)
         chart = watch.watches.get((path, alarm.test, alarm.characteristic)) if alarm is not None else None
         findings.append(DriftFinding(path, began, alarm, chart))
