@@ -18,23 +18,10 @@ from factoryos.services.monitor_watch import MultivariateWatch, monitor_findings
 from factoryos.twin.scenarios import prepare
 from tests.twin.small_plants import small_plant
 
-from .cell import SENSORS, simulate_cell
+from .cell import NAMES, SENSORS, correlated, simulate_cell
 
 T0 = datetime(2027, 3, 1, tzinfo=UTC)
 PERIOD = 60.0
-NAMES = tuple(f"s{j}" for j in range(6))
-
-
-def correlated(rows: int, seed: int, drift_from: int | None = None, per_row: float = 0.01) -> np.ndarray:
-    """Six sensors driven by two independent factors, with noise of a fifth of their spread; from row
-    `drift_from` sensor s3 moves by `per_row` of its standard deviation a row, off its relation to the others."""
-    rng = np.random.default_rng(seed)
-    factors = rng.normal(0, 1, (rows, 2))
-    loadings = np.array([[1.0, 0.8, 0.6, 0.0, 0.3, 0.5], [0.0, 0.4, 0.8, 1.0, 0.9, -0.5]])
-    data = factors @ loadings + rng.normal(0, 0.2, (rows, 6))
-    if drift_from is not None:
-        data[drift_from:, 3] += np.arange(1, rows - drift_from + 1) * per_row * data[:, 3].std()
-    return data
 
 
 def feed(

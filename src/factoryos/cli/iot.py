@@ -55,6 +55,16 @@ def ingest(
             help="Chart every sensor and tested characteristic live (run rules we or nelson); alarms are stored."
         ),
     ] = None,
+    monitor: Annotated[
+        str | None,
+        typer.Option(
+            metavar="METHOD",
+            help="Run the multivariate monitor live on each equipment's series (pca, dpca or ewma-dpca); alarm "
+            "episodes are stored.",
+        ),
+    ] = None,
+    monitor_period: Annotated[float, typer.Option(help="Seconds per sample of the live monitor.")] = 300.0,
+    monitor_train: Annotated[int, typer.Option(help="Samples the live monitor learns normal operation from.")] = 200,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
     db: DbOption = None,
 ) -> None:
@@ -74,6 +84,9 @@ def ingest(
         plant=plant,
         max_payload_bytes=max_payload,
         spc=spc,
+        monitor=monitor,
+        monitor_period=monitor_period,
+        monitor_train=monitor_train,
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -25,12 +25,13 @@ from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.readings import from_us, to_us
 from factoryos.model.validate import load_plant
+from factoryos.services.monitor_watch import MultivariateWatch
 from factoryos.services.oee import oee_figures
 from factoryos.services.spc_watch import SpcWatch
 from factoryos.store import events as dead_letter_store
 from factoryos.store.db import transaction
 from factoryos.store.events import SqlEventStore
-from factoryos.store.timeseries import TelemetryStore
+from factoryos.store.timeseries import Batch, TelemetryStore
 
 MAX_WINDOWED_SPAN = timedelta(days=3653)
 
@@ -44,7 +45,10 @@ class IngestRequest:
     of it. session_expiry_s: how long the broker keeps the session of a stopped ingester (default: a week,
     five minutes in a share group). plant: accept readings of this plant's equipment only, within the
     limits of its sensors. spc: chart every sensor and tested characteristic live with these run rules
-    (`we` or `nelson`), storing an alarm event when one fires; None for no live SPC.
+    (`we` or `nelson`), storing an alarm event when one fires; None for no live SPC. monitor: run the
+    multivariate monitor live with this method on each equipment's series, in samples of `monitor_period`
+    seconds, learning from the first `monitor_train`, storing an alarm event as each episode begins and ends;
+    None for none.
     """
 
     broker: str | None = None
@@ -58,6 +62,9 @@ class IngestRequest:
     plant: Path | None = None
     max_payload_bytes: int = 256 * 1024
     spc: str | None = None
+    monitor: str | None = None
+    monitor_period: float = 300.0
+    monitor_train: int = 200
 
 
 def ingest(
@@ -80,8 +87,7 @@ def ingest(
         rules=rules,
         max_payload_bytes=request.max_payload_bytes,
     )
-    watch = SpcWatch(EventBus(SqlEventStore(engine)), rules=request.spc) if request.spc is not None else None
-    pipeline = Pipeline(TelemetryStore(engine), settings, on_stored=watch.take_batch if watch else None).start()
+    pipeline = Pipeline(TelemetryStore(engine), settings, on_stored=live_watches(engine, request)).start()
     connectors: list[MqttConnector | OpcUaConnector] = []
     try:
         if request.broker is not None:
@@ -107,6 +113,25 @@ def ingest(
             connector.stop()
         pipeline.stop()
     return pipeline.stats
+
+
+def live_watches(engine: Engine, request: IngestRequest) -> Callable[[Batch], None] | None:
+    """What watches each stored batch live, if anything: the SPC charts and the multivariate monitor, their
+    alarms stored with the events. The settings are checked here, before any connector starts."""
+    bus = EventBus(SqlEventStore(engine))
+    watches: list[SpcWatch | MultivariateWatch] = []
+    if request.spc is not None:
+        watches.append(SpcWatch(bus, rules=request.spc))
+    if request.monitor is not None:
+        watches.append(MultivariateWatch(bus, request.monitor, request.monitor_period, request.monitor_train))
+    if not watches:
+        return None
+
+    def take(batch: Batch) -> None:
+        for watch in watches:
+            watch.take_batch(batch)
+
+    return take
 
 
 def opcua_nodes(path: Path | None) -> list[OpcUaNode]:
