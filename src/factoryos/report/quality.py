@@ -1,5 +1,5 @@
 """The report's quality sections: first-pass and rolled throughput yield, defect Paretos and the cost of poor
-quality; and the live SPC charts' catch of a drifting station."""
+quality; the live SPC charts' catch of a drifting station, and what the live multivariate monitor flagged."""
 
 from __future__ import annotations
 
@@ -156,6 +156,102 @@ def spc_section(catches: Sequence[Catch], alarms: int, charted: int, rules: str)
             section.figures.append(figure)
     if not caught and not catches:
         section.text += " The plant file declares no drifting station."
+    return section
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """An equipment the live multivariate monitor alarmed on: its samples judged and alarmed, its episodes, and
+    its longest episode's span and the sensors most to blame over it (name, share)."""
+
+    equipment: str
+    judged: int
+    alarmed: int
+    episodes: int
+    longest: str
+    sensors: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class MonitorCatch:
+    """A drifting station as the multivariate monitor saw it: when the drift began, when the first episode after
+    that began and was raised, hours later, the sensors it blamed, and the hours SPC took (None: not caught)."""
+
+    equipment: str
+    began: str
+    caught: str | None
+    hours: float | None
+    sensors: tuple[tuple[str, float], ...]
+    spc_hours: float | None
+
+
+def _blamed(sensors: Sequence[tuple[str, float]]) -> str:
+    return ", ".join(f"{name} {share:.0%}" for name, share in sensors[:3])
+
+
+def monitor_section(
+    settings: str, watched: int, judged: int, flagged: Sequence[Flagged], catches: Sequence[MonitorCatch]
+) -> Section:
+    """The live multivariate monitor over the run: what it flagged, when and whom it blamed, and its catch of
+    each drifting station beside SPC's. `settings` says how it ran."""
+    episodes = sum(f.episodes for f in flagged)
+    alarmed = sum(f.alarmed for f in flagged)
+    section = Section(
+        "Multivariate process monitoring",
+        text=(
+            f"The multivariate monitor ({settings}) watched every equipment with two or more series (sensors and "
+            "tested characteristics) on the stream as it came: each series' mean over a sample period is one "
+            "sample, normal operation is learnt from each equipment's first samples with the limit set on a "
+            "held-back part of them, and an alarm event goes out as each episode of consecutive alarmed samples "
+            "begins and ends, naming the sensors most to blame."
+        ),
+        facts={
+            "equipment watched": f"{watched:,}",
+            "samples judged": f"{judged:,}",
+            "samples alarmed": f"{alarmed / judged:.1%}" if judged else "-",
+            "alarm episodes": f"{episodes:,}",
+        },
+        note="Alarms are real shifts (a drift, a sensor wandering before a breakdown) or false alarms.",
+    )
+    for catch in catches:
+        where = short(catch.equipment)
+        if catch.hours is not None:
+            section.facts[f"{where} flagged after"] = f"{catch.hours:.1f} h"
+    if catches:
+        section.tables.append(
+            (
+                [
+                    "drifting station",
+                    "drift began",
+                    "first episode",
+                    "hours later",
+                    "most to blame",
+                    "SPC: hours later",
+                ],
+                [
+                    [
+                        short(c.equipment),
+                        c.began,
+                        c.caught or "none",
+                        "-" if c.hours is None else f"{c.hours:.1f}",
+                        _blamed(c.sensors) or "-",
+                        "not caught" if c.spc_hours is None else f"{c.spc_hours:.1f}",
+                    ]
+                    for c in catches
+                ],
+            )
+        )
+    shown = sorted(flagged, key=lambda f: (-f.alarmed, f.equipment))[:TOP]
+    if shown:
+        section.tables.append(
+            (
+                ["equipment", "samples judged", "alarmed", "episodes", "longest episode", "most to blame there"],
+                [
+                    [short(f.equipment), f"{f.judged:,}", f"{f.alarmed:,}", f.episodes, f.longest, _blamed(f.sensors)]
+                    for f in shown
+                ],
+            )
+        )
     return section
 
 

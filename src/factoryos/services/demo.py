@@ -27,8 +27,11 @@ from factoryos.model.rampup import ramp_bound_products
 from factoryos.report import Report
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from factoryos.model.bus import EventStore
-    from factoryos.report.quality import Catch
+    from factoryos.report.quality import Catch, Flagged, MonitorCatch
+    from factoryos.services.monitor_watch import MonitorFinding, MultivariateWatch
     from factoryos.services.spc_watch import DriftFinding
 
 
@@ -303,6 +306,15 @@ def spc_watch_stage(ctx: DemoContext) -> None:
     ctx.results["spc watch"] = SpcWatch(ctx.bus).start()
 
 
+def monitor_watch_stage(ctx: DemoContext) -> None:
+    """Start the live multivariate monitor on the demo's bus before the twin runs, beside the SPC charts: dynamic
+    PCA learning from 100 five-minute samples, which a station making a few dozen units a day in the ramp-up's
+    first month gives before a drift in its second week (the EWMA view of `ewma-dpca` needs 170 or more)."""
+    from factoryos.services.monitor_watch import MultivariateWatch
+
+    ctx.results["monitor watch"] = MultivariateWatch(ctx.bus, method="dpca", period=300.0, train=100).start()
+
+
 def _catch(finding: DriftFinding, store: EventStore, timezone: str) -> Catch:
     """A drifting station's finding as the report shows it: the chart around the catch, in the site's time."""
     from factoryos.model.events import EventKind
@@ -373,6 +385,78 @@ def quality_stage(ctx: DemoContext) -> None:
         )
 
 
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+def _monitor_catch(finding: MonitorFinding, spc: DriftFinding | None, zone: ZoneInfo) -> MonitorCatch:
+    """A drifting station's finding as the report shows it, with the hours SPC took to catch it."""
+    from factoryos.report.quality import MonitorCatch
+
+    spc_hours = None
+    if spc is not None and spc.alarm is not None:
+        spc_hours = (spc.alarm.signal.at - spc.began).total_seconds() / 3600
+    began = _when(finding.began, zone)
+    if finding.alarm is None:
+        return MonitorCatch(finding.equipment, began, None, None, (), spc_hours)
+    episode = finding.alarm.episode
+    hours = (episode.raised - finding.began).total_seconds() / 3600
+    return MonitorCatch(finding.equipment, began, _when(episode.start, zone), hours, episode.sensors, spc_hours)
+
+
+def _flagged(watch: MultivariateWatch, zone: ZoneInfo) -> list[Flagged]:
+    """Each equipment the monitor alarmed on, with its longest episode."""
+    from factoryos.report.quality import Flagged
+
+    episodes: dict[str, list] = {}
+    for alarm in watch.standing():
+        episodes.setdefault(alarm.equipment, []).append(alarm.episode)
+    flagged = []
+    for path, found in episodes.items():
+        longest = max(found, key=lambda episode: episode.samples)
+        end = "open" if longest.end is None else _when(longest.end, zone)
+        monitor = watch.watches[path]
+        span = f"{_when(longest.start, zone)} .. {end}"
+        flagged.append(Flagged(path, monitor.judged, monitor.alarmed, len(found), span, longest.sensors))
+    return flagged
+
+
+def monitor_stage(ctx: DemoContext) -> None:
+    """What the live multivariate monitor flagged, when and whom it blamed, and its catch of each drifting
+    station beside SPC's."""
+    from zoneinfo import ZoneInfo
+
+    from factoryos.report.quality import monitor_section
+    from factoryos.services.monitor_watch import monitor_findings
+
+    plant = ctx.loaded_plant()
+    watch = ctx.results["monitor watch"]
+    watch.stop()
+    zone = ZoneInfo(plant.site.timezone)
+    spc = {finding.equipment: finding for finding in ctx.results.get("drift findings", [])}
+    findings = monitor_findings(plant, watch, *ctx.results["run"])
+    catches = [_monitor_catch(finding, spc.get(finding.equipment), zone) for finding in findings]
+    flagged = _flagged(watch, zone)
+    watched = watch.watched()
+    judged = sum(monitor.judged for monitor in watched.values())
+    settings = f"{watch.method}, samples of {watch.period / 60:g} min, learnt from the first {watch.train}"
+    ctx.report.add(monitor_section(settings, len(watched), judged, flagged, catches))
+    ctx.console.print(
+        f"monitor  {len(watched)} equipment watched ({settings}): {judged:,} samples, {len(watch.alarms):,} alarm "
+        f"episodes on {len(flagged)} of them",
+        highlight=False,
+    )
+    for c in catches:
+        flagged_at = (
+            f"flagged from {c.caught}, {c.hours:.1f} h later, blaming {', '.join(n for n, _ in c.sensors[:2])}"
+            if c.caught
+            else "not flagged"
+        )
+        ctx.console.print(
+            f"monitor  {c.equipment.split('/', 1)[-1]} drifting from {c.began}: {flagged_at}", highlight=False
+        )
+
+
 STORED_AT_ONCE = 20_000  # events a transaction: the run's 200,000 at once held 0.5 GB more at the peak
 
 
@@ -433,9 +517,11 @@ STAGES: list[Callable[[DemoContext], None]] = [
     material_stage,
     schedule_stage,
     spc_watch_stage,
+    monitor_watch_stage,
     twin_stage,
     oee_stage,
     quality_stage,
+    monitor_stage,
     containment_stage,
 ]
 
