@@ -122,6 +122,8 @@ def test_a_reading_for_a_period_already_judged_is_counted_late_and_left_out() ->
     judged = watch.judged
     watch.add("s0", 1e6, T0 + timedelta(seconds=PERIOD * 150))  # an absurd value, long closed: not judged
     assert watch.late_readings == 1
+    watch.add("s0", float("nan"), T0 + timedelta(seconds=PERIOD * 200))
+    assert watch.not_finite == 1
     feed(watch, correlated(3, seed=25), first=200)
     assert watch.judged == judged + 3
     assert watch.episode is None

@@ -61,3 +61,27 @@ def test_spc_section_names_the_catch_and_charts_it():
     assert section.tables[0][1][0][:5] == ["a/c/r1", "gap", "2027-03-01 00:00", "2027-03-01 01:25", "we1"]
     assert [trace.name for trace in section.figures[0].data][:4] == ["UCL", "centre", "LCL", "xbar"]
     assert signal.at >= T0
+
+
+def test_monitor_section_names_the_flagged_equipment_its_blame_and_the_catch_beside_spc():
+    from factoryos.report.quality import Flagged, MonitorCatch, monitor_section
+
+    flagged = [
+        Flagged("w/a/c/r1", 400, 40, 3, "2027-03-02 06:00 .. open", (("gap", 0.7), ("flush", 0.2), ("height", 0.1))),
+        Flagged("w/a/c/r2", 400, 8, 6, "2027-03-01 09:00 .. 2027-03-01 09:10", (("flush", 0.5), ("gap", 0.5))),
+    ]
+    catch = MonitorCatch("w/a/c/r1", "2027-03-02 00:00", "2027-03-02 06:00", 6.1, flagged[0].sensors, 7.5)
+    section = monitor_section("pca", watched=5, judged=2000, flagged=flagged, catches=[catch])
+    assert section.facts["samples alarmed"] == "2.4%"  # 48 of 2,000
+    assert section.facts["alarm episodes"] == "9"
+    assert section.facts["a/c/r1 flagged after"] == "6.1 h"
+    (catch_row,) = section.tables[0][1]
+    assert catch_row == [
+        "a/c/r1",
+        "2027-03-02 00:00",
+        "2027-03-02 06:00",
+        "6.1",
+        "gap 70%, flush 20%, height 10%",
+        "7.5",
+    ]
+    assert [row[0] for row in section.tables[1][1]] == ["a/c/r1", "a/c/r2"]  # most alarmed first

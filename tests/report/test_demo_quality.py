@@ -58,3 +58,17 @@ def test_the_drifting_weld_cell_is_caught_held_and_its_recall_scoped(demo) -> No
     since = f"{alarm.signal.since.astimezone(ZoneInfo(demo.loaded_plant().site.timezone)):%Y-%m-%d %H:%M}"
     assert since in hold.reason, "the hold's reason speaks the site's time, as the report's window does"
     assert rows[0][header.index("window")].startswith(since)
+
+
+def test_the_multivariate_monitor_reports_what_it_flagged_and_each_episode_is_on_the_stream(demo) -> None:
+    watch = demo.results["monitor watch"]
+    assert watch.watched()
+    section = next(s for s in demo.report.sections if s.title == "Multivariate process monitoring")
+    assert section.facts["equipment watched"] == f"{len(watch.watched()):,}"
+    on_stream = [e for e in demo.bus.store.read(EventKind.ALARM) if e.payload["code"].startswith("monitor-")]
+    raised = [e for e in on_stream if e.payload["active"]]
+    assert len(raised) == len(watch.alarms)
+    for event, alarm in zip(raised, watch.alarms, strict=True):
+        assert (event.equipment, event.payload["since"]) == (alarm.equipment, alarm.episode.start.isoformat())
+    ended = [alarm for alarm in watch.standing() if alarm.episode.end is not None]
+    assert len(on_stream) - len(raised) == len(ended)

@@ -7,7 +7,8 @@ sample is judged, once a reading `late` periods newer arrives, so readings may c
 window; a reading for a period already closed is counted in `late_readings` and left out of the samples (the
 store keeps it all the same). A series missing from a period (a characteristic measured every fifth unit, a
 sensor that skipped a beat) stands at its last value for up to `hold` periods; a sample still missing a series
-after that is not judged but counted in `incomplete`.
+after that is not judged but counted in `incomplete`. A value that is not a finite number is counted in
+`not_finite` and left out.
 
 Learning. The first `train` samples say which series the equipment has: those reported (not held) in at least
 half of them, less any that stayed constant, which carries no information. With fewer than two the
@@ -54,7 +55,7 @@ class MonitorWatch:
     """The live multivariate monitor of one equipment; `sensors` are its model's series once it has learnt."""
 
     method: str = "ewma-dpca"
-    period: float = 900.0
+    period: float = 300.0
     train: int = 200
     late: int = 1
     hold: int = 2
@@ -65,6 +66,7 @@ class MonitorWatch:
     alarmed: int = 0
     incomplete: int = 0
     late_readings: int = 0
+    not_finite: int = 0
     _stream: Stream | None = None
     _periods: dict[int, dict[str, list[float]]] = field(default_factory=dict)
     _closed: int | None = None
@@ -98,6 +100,9 @@ class MonitorWatch:
 
     def add(self, series: str, value: float, at: datetime) -> list[Episode]:
         """Take one reading; the episodes raised or ended by the samples it closes."""
+        if not math.isfinite(value):
+            self.not_finite += 1
+            return []
         index = math.floor(at.timestamp() / self.period)
         if self._closed is not None and index <= self._closed:
             self.late_readings += 1

@@ -37,7 +37,7 @@ class MultivariateWatch:
 
     bus: EventBus
     method: str = "ewma-dpca"
-    period: float = 900.0
+    period: float = 300.0
     train: int = 200
     watches: dict[str, MonitorWatch] = field(default_factory=dict)
     alarms: list[MonitorAlarm] = field(default_factory=list)
