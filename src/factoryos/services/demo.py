@@ -315,6 +315,10 @@ def monitor_watch_stage(ctx: DemoContext) -> None:
     ctx.results["monitor watch"] = MultivariateWatch(ctx.bus, method="dpca", period=300.0, train=100).start()
 
 
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
 def _catch(finding: DriftFinding, store: EventStore, timezone: str) -> Catch:
     """A drifting station's finding as the report shows it: the chart around the catch, in the site's time."""
     from factoryos.model.events import EventKind
@@ -327,8 +331,8 @@ def _catch(finding: DriftFinding, store: EventStore, timezone: str) -> Catch:
         if e.ts >= finding.began and e.payload["result"] == "fail"
     )
     first_fail = next(fails, None)
-    began = f"{finding.began.astimezone(zone):%Y-%m-%d %H:%M}"
-    out_of_spec = None if first_fail is None else f"{first_fail.astimezone(zone):%Y-%m-%d %H:%M}"
+    began = _when(finding.began, zone)
+    out_of_spec = None if first_fail is None else _when(first_fail, zone)
     alarm, watch = finding.alarm, finding.watch
     if alarm is None or watch is None:
         return Catch(finding.equipment, "-", began, None, None, (), None, (), out_of_spec)
@@ -341,7 +345,7 @@ def _catch(finding: DriftFinding, store: EventStore, timezone: str) -> Catch:
         finding.equipment,
         alarm.characteristic,
         began,
-        f"{signal.at.astimezone(zone):%Y-%m-%d %H:%M}",
+        _when(signal.at, zone),
         (signal.at - finding.began).total_seconds() / 3600,
         alarm.rules,
         watch.chart(start, signal.subgroup + 40),
@@ -383,10 +387,6 @@ def quality_stage(ctx: DemoContext) -> None:
         ctx.console.print(
             f"spc      {c.equipment.split('/', 1)[-1]} drifting from {c.began}: {caught}", highlight=False
         )
-
-
-def _when(moment: datetime, zone: ZoneInfo) -> str:
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
 
 
 def _monitor_catch(finding: MonitorFinding, spc: DriftFinding | None, zone: ZoneInfo) -> MonitorCatch:
@@ -485,7 +485,7 @@ def containment_stage(ctx: DemoContext) -> None:
         alarm = finding.alarm
         assert alarm is not None
         signal = alarm.signal
-        since = f"{signal.since.astimezone(zone):%Y-%m-%d %H:%M}"
+        since = _when(signal.since, zone)
         hold = place_hold(
             ctx.engine,
             "equipment",
