@@ -11,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from factoryos.model.bus import EventBus, Subscription
 from factoryos.model.events import Event, EventKind
 from factoryos.model.plant import Plant
 from factoryos.quality.monitor_watch import Episode, MonitorWatch
-from factoryos.services.spc_watch import batch_readings, drifting_units, event_readings, series_name
-from factoryos.store.timeseries import Batch
+from factoryos.services.spc_watch import StreamWatch, drifting_units, series_name
 
 SOURCE = "monitor-watch"
 LIMIT = 1.0  # the monitor's statistic is scaled so that its limit is 1 for every method
@@ -31,11 +29,10 @@ class MonitorAlarm:
 
 
 @dataclass
-class MultivariateWatch:
+class MultivariateWatch(StreamWatch):
     """The live multivariate monitors of a stream, one per equipment; `alarms` keeps each episode raised, in
     order, updated when it ends. The settings are `MonitorWatch`'s."""
 
-    bus: EventBus
     method: str = "ewma-dpca"
     period: float = 300.0
     train: int = 200
@@ -43,32 +40,12 @@ class MultivariateWatch:
     alarms: list[MonitorAlarm] = field(default_factory=list)
     _open: dict[str, int] = field(default_factory=dict)
     _seq: int = 0
-    _subscription: Subscription | None = None
 
     def __post_init__(self) -> None:
         self._new_watch()  # the settings are checked before any event
 
     def _new_watch(self) -> MonitorWatch:
         return MonitorWatch(self.method, self.period, self.train)
-
-    def start(self) -> MultivariateWatch:
-        """Subscribe to the bus's test and measurement events."""
-        self._subscription = self.bus.subscribe(self.handle, [EventKind.TEST, EventKind.MEASUREMENT])
-        return self
-
-    def stop(self) -> None:
-        if self._subscription is not None:
-            self.bus.unsubscribe(self._subscription)
-            self._subscription = None
-
-    def handle(self, event: Event) -> None:
-        for reading in event_readings(event):
-            self._take(*reading)
-
-    def take_batch(self, batch: Batch) -> None:
-        """Watch what the ingestion pipeline stored: its sensor readings and test events."""
-        for reading in batch_readings(batch):
-            self._take(*reading)
 
     def watched(self) -> dict[str, MonitorWatch]:
         """The equipment monitored (learnt, with two or more series), by path."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Self
 
 from factoryos.model.bus import EventBus, Subscription
 from factoryos.model.errors import FactoryosError
@@ -66,23 +67,14 @@ class SpcAlarm:
 
 
 @dataclass
-class SpcWatch:
-    """The live charts of a stream; `alarms` keeps what it raised, in order."""
+class StreamWatch:
+    """A live watch of the readings on a stream: subscribed to a bus's test and measurement events, or handed
+    what the ingestion pipeline stored (`take_batch`); each kind of watch says what it does with a reading."""
 
     bus: EventBus
-    rules: str = "we"
-    subgroup: int = 5
-    baseline: int = 20
-    watches: dict[tuple[str, str | None, str], Watch] = field(default_factory=dict)
-    alarms: list[SpcAlarm] = field(default_factory=list)
-    _subscription: Subscription | None = None
+    _subscription: Subscription | None = field(default=None, init=False)
 
-    def __post_init__(self) -> None:
-        if self.rules not in RULE_SETS:
-            raise FactoryosError(f"unknown rule set {self.rules!r}; the rule sets are {', '.join(RULE_SETS)}")
-        Watch(subgroup=self.subgroup, baseline=self.baseline)  # the settings are checked before any event
-
-    def start(self) -> SpcWatch:
+    def start(self) -> Self:
         """Subscribe to the bus's test and measurement events."""
         self._subscription = self.bus.subscribe(self.handle, [EventKind.TEST, EventKind.MEASUREMENT])
         return self
@@ -93,14 +85,33 @@ class SpcWatch:
             self._subscription = None
 
     def handle(self, event: Event) -> None:
-        """Chart a measurement event's value or a test event's measured characteristics."""
+        """Take a measurement event's value or a test event's measured characteristics."""
         for reading in event_readings(event):
             self._take(*reading)
 
     def take_batch(self, batch: Batch) -> None:
-        """Chart what the ingestion pipeline stored: its sensor readings and test events."""
+        """Take what the ingestion pipeline stored: its sensor readings and test events."""
         for reading in batch_readings(batch):
             self._take(*reading)
+
+    def _take(self, site: str, equipment: str, at: datetime, test: str | None, name: str, value: float) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class SpcWatch(StreamWatch):
+    """The live charts of a stream; `alarms` keeps what it raised, in order."""
+
+    rules: str = "we"
+    subgroup: int = 5
+    baseline: int = 20
+    watches: dict[tuple[str, str | None, str], Watch] = field(default_factory=dict)
+    alarms: list[SpcAlarm] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.rules not in RULE_SETS:
+            raise FactoryosError(f"unknown rule set {self.rules!r}; the rule sets are {', '.join(RULE_SETS)}")
+        Watch(subgroup=self.subgroup, baseline=self.baseline)  # the settings are checked before any event
 
     def _take(self, site: str, equipment: str, at: datetime, test: str | None, name: str, value: float) -> None:
         key = (equipment, test, name)
