@@ -13,36 +13,34 @@ import binascii
 import hashlib
 import json
 import secrets
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from factoryos.c2m import configurator
-from factoryos.c2m import promise as capable_to_promise
 from factoryos.c2m.demand import generate_orders as draw_orders
 from factoryos.c2m.intake import accept
-from factoryos.c2m.promise import HORIZON_DAYS, PlantCapacity, PlantMaterial, Quote
+from factoryos.c2m.promise import PlantCapacity, PlantMaterial, Quote
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant, Product
 from factoryos.quality.holds import HoldError
 from factoryos.services.holds import check_shippable
-from factoryos.services.promise import quote, write_locks
+from factoryos.services.promise import promise_days, quote, quote_on, write_locks
 from factoryos.services.tenants import Caller
 from factoryos.store import order_desk as desk_store
 from factoryos.store.order_desk import (
     FirstAnswer,
     OrderChange,
     OrderFilter,
-    booked_minutes,
     plant_fingerprint,
-    taken_stock,
 )
 from factoryos.store.orders import as_order
 from factoryos.store.plants import read_plant
@@ -230,30 +228,22 @@ def place_order(
     transaction. With an `idempotency_key`, a retry of the same request returns the first answer and stores
     nothing (the key's row is written with the order, so a retry fails on it and reads the first answer);
     the same key with a different request is a Conflict. `answer` renders what the caller is answered (and
-    kept)."""
+    kept). Orders that arrive together are placed together (see `_Queue`)."""
     if not caller.can_order:
         raise Forbidden(f"a {caller.role} key cannot place orders")
     here = desk(engine, caller.site)
     order = _accepted(here.plant, caller, request, now)
-    load = here.capacity.load(order.product, order.configuration)
-    needs = here.material.needs(order.product, order.configuration)
-    start = here.capacity.first_day(now)
-    locks = write_locks(order.site, here.capacity.constrained(load, start), needs)
+    digest = request_digest(request) if idempotency_key is not None else ""
+    taking = _taking(here, caller, order, now, answer, (idempotency_key, digest) if idempotency_key else None)
     try:
-        with desk_store.placing(engine, locks) as connection:
-            promised = quote(connection, here.capacity, here.material, load, needs, order.quantity, start)
-            placement = _placement(caller, order, promised, now)
-            placed = Placed(order.id, 201, answer(order, promised))
-            if idempotency_key is not None:
-                first = FirstAnswer(request_digest(request), order.id, placed.status, placed.answer)
-                placement = replace(placement, first=(idempotency_key, first))
-            desk_store.place(connection, [placement])
-            return placed
+        _queue(engine, caller.site).place(engine, here, taking)
     except IntegrityError:
         replay = _replay(engine, caller, idempotency_key, request) if idempotency_key else None
         if replay is None:
             raise
         return replay
+    assert taking.placed is not None
+    return taking.placed
 
 
 def place_orders(
@@ -266,35 +256,143 @@ def place_orders(
     if not caller.can_order:
         raise Forbidden(f"a {caller.role} key cannot place orders")
     here = desk(engine, caller.site)
-    capacity, material, site = here.capacity, here.material, caller.site
-    taken = []
-    for request, at in requests:
-        order = _accepted(here.plant, caller, request, at)
-        load = capacity.load(order.product, order.configuration)
-        start = capacity.first_day(at)
-        needs = material.needs(order.product, order.configuration)
-        taken.append((order, load, needs, start, capacity.constrained(load, start), at))
+    taken = [_taking(here, caller, _accepted(here.plant, caller, r, at), at) for r, at in requests]
     if not taken:
         return []
-    first_day = min(start for *_, start, _, _ in taken)
-    last_day = max(start for *_, start, _, _ in taken) + timedelta(days=HORIZON_DAYS)
-    centers = sorted({center for *_, center, _ in taken})
-    locks = [lock for _, load, needs, start, center, _ in taken for lock in write_locks(site, center, needs)]
-    with desk_store.placing(engine, locks) as connection:
-        booked = {c: defaultdict(float, booked_minutes(connection, site, c, first_day, last_day)) for c in centers}
-        stock = defaultdict(float, taken_stock(connection, site))
-        placements, quotes = [], []
-        for order, load, needs, start, center, at in taken:
-            check = material.check(needs, order.quantity, start, stock)
-            promised = capable_to_promise.promise(capacity, load, order.quantity, start, booked[center], check)
+    return _book(engine, here, taken)
+
+
+@dataclass
+class _Taking:
+    """An accepted order on its way into the order book: the load and stocked material of one unit, its first
+    day, its constrained work center, how its caller is answered (`answer`, with the Idempotency-Key and the
+    request's digest in `first`), and once placed, the answer given (`placed`)."""
+
+    caller: Caller
+    order: CustomerOrder
+    at: datetime
+    load: dict[str, float]
+    needs: dict[str, float]
+    start: date
+    center: str
+    answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]] | None = None
+    first: tuple[str, str] | None = None
+    placed: Placed | None = None
+
+
+def _taking(
+    here: Desk,
+    caller: Caller,
+    order: CustomerOrder,
+    at: datetime,
+    answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]] | None = None,
+    first: tuple[str, str] | None = None,
+) -> _Taking:
+    load = here.capacity.load(order.product, order.configuration)
+    needs = here.material.needs(order.product, order.configuration)
+    start = here.capacity.first_day(at)
+    return _Taking(caller, order, at, load, needs, start, here.capacity.constrained(load, start), answer, first)
+
+
+def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[CustomerOrder, Quote]]:
+    """Place `taken` (orders of one site) in one transaction, in the order given: each promised on the capacity
+    and stock the ones before it left, stored with its history, bookings and answer. Raises what the
+    transaction raises (an IntegrityError when an Idempotency-Key is already stored), and then stores none."""
+    site = taken[0].order.site
+    locks = [lock for t in taken for lock in write_locks(site, t.center, t.needs)]
+    centers = sorted({t.center for t in taken})
+    days = (min(t.start for t in taken), promise_days(max(t.start for t in taken))[1])
+    quotes = []
+    with desk_store.booking(engine, locks, site, centers, days, any(t.needs for t in taken)) as held:
+        booked = {c: defaultdict(float, held.minutes[c]) for c in centers}
+        stock = defaultdict(float, held.taken)
+        for t in taken:
+            promised = quote_on(
+                here.capacity, here.material, t.load, t.needs, t.order.quantity, t.start, booked[t.center], stock
+            )
             for day, minutes in promised.allocation.items():
-                booked[center][day] += minutes
+                booked[t.center][day] += minutes
             for part, quantity in promised.stock.items():
                 stock[part] += quantity
-            placements.append(_placement(caller, order, promised, at))
-            quotes.append(promised)
-        desk_store.place(connection, placements)
-    return [(p.order, q) for p, q in zip(placements, quotes, strict=True)]
+            placement = _placement(t.caller, t.order, promised, t.at)
+            if t.answer is not None:
+                t.placed = Placed(t.order.id, 201, t.answer(t.order, promised))
+            if t.placed is not None and t.first is not None:
+                key, digest = t.first
+                first = FirstAnswer(digest, t.order.id, t.placed.status, t.placed.answer)
+                placement = replace(placement, first=(key, first))
+            held.placements.append(placement)
+            quotes.append((t.order, promised))
+    return quotes
+
+
+class _Queue:
+    """The orders waiting to be placed at one site by this process. The request that finds no placing
+    transaction running places every order waiting (its own first) in one transaction, then hands on to the
+    first order that arrived meanwhile: the line's lock, its round trips and the commit's flush to disk are
+    paid once per batch instead of once per order, while each order is still promised on what the ones
+    before it left. A batch that fails is placed again one order at a time, so each order gets its own
+    answer (an Idempotency-Key already stored fails only its own order)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiting: list[tuple[_Taking, threading.Event]] = []
+        self._placing = False
+        self._outcome: dict[int, BaseException | None] = {}
+
+    def place(self, engine: Engine, here: Desk, taking: _Taking) -> None:
+        """Place `taking` alone or with the orders waiting beside it; raises what placing it raised."""
+        ready = threading.Event()
+        with self._mutex:
+            self._waiting.append((taking, ready))
+            lead = not self._placing
+            self._placing = True
+        if not lead:
+            ready.wait()
+        with self._mutex:
+            if id(taking) in self._outcome:
+                error = self._outcome.pop(id(taking))
+                if error is not None:
+                    raise error
+                return
+            batch, self._waiting = self._waiting, []
+        try:
+            self._settle(engine, here, [t for t, _ in batch])
+        finally:
+            with self._mutex:
+                for _, event in batch:
+                    event.set()
+                if self._waiting:
+                    self._waiting[0][1].set()
+                else:
+                    self._placing = False
+                error = self._outcome.pop(id(taking), None)
+        if error is not None:
+            raise error
+
+    def _settle(self, engine: Engine, here: Desk, batch: list[_Taking]) -> None:
+        """Place `batch` and note each order's outcome (None, or the error placing it raised)."""
+        try:
+            _book(engine, here, batch)
+            outcomes: dict[int, BaseException | None] = {id(t): None for t in batch}
+        except Exception as error:
+            if len(batch) > 1:
+                for taking in batch:
+                    self._settle(engine, here, [taking])
+                return
+            outcomes = {id(batch[0]): error}
+        with self._mutex:
+            self._outcome.update(outcomes)
+
+
+_queues: dict[tuple[str, str], _Queue] = {}
+_queues_mutex = threading.Lock()
+
+
+def _queue(engine: Engine, site: str) -> _Queue:
+    key = (engine.url.render_as_string(hide_password=True), site)
+    with _queues_mutex:
+        return _queues.setdefault(key, _Queue())
 
 
 def _placement(caller: Caller, order: CustomerOrder, promised: Quote, now: datetime) -> desk_store.Placement:

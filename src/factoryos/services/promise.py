@@ -25,9 +25,29 @@ def quote(
     booked as of `connection`'s view."""
     site = capacity.plant.site.id
     center = capacity.constrained(load, start)
-    booked = booked_minutes(connection, site, center, start, start + timedelta(days=HORIZON_DAYS))
+    booked = booked_minutes(connection, site, center, *promise_days(start))
     taken = taken_stock(connection, site) if needs else {}
+    return quote_on(capacity, material, load, needs, quantity, start, booked, taken)
+
+
+def quote_on(
+    capacity: PlantCapacity,
+    material: PlantMaterial,
+    load: Mapping[str, float],
+    needs: Mapping[str, float],
+    quantity: int,
+    start: date,
+    booked: Mapping[date, float],
+    taken: Mapping[str, float],
+) -> Quote:
+    """The promise of `quote` on what earlier promises hold, already read: the minutes `booked` on the
+    constrained work center's days from `start` (`promise_days`) and the stock `taken`."""
     return promise(capacity, load, quantity, start, booked, material.check(needs, quantity, start, taken))
+
+
+def promise_days(start: date) -> tuple[date, date]:
+    """The days [start, end) a promise from `start` may book."""
+    return start, start + timedelta(days=HORIZON_DAYS)
 
 
 def write_locks(site: str, center: str, needs: Mapping[str, float]) -> list[str]:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
-_ADVISORY = text("SELECT pg_advisory_xact_lock(n) FROM unnest(CAST(:numbers AS bigint[])) AS n ORDER BY n")
+ADVISORY = text("SELECT pg_advisory_xact_lock(n) FROM unnest(CAST(:numbers AS bigint[])) AS n ORDER BY n")
+"""PostgreSQL's transaction advisory locks on `numbers` (see `lock_numbers`), taken in one round trip."""
 
 
 def lock_for_writing(connection: Connection, table: str | None = None, keys: Sequence[str] = ()) -> None:
@@ -22,6 +23,12 @@ def lock_for_writing(connection: Connection, table: str | None = None, keys: Seq
     elif dialect == "postgresql":
         if table is not None:
             connection.execute(text(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE'))
-        numbers = sorted({int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys})
-        if numbers:  # one round trip; PostgreSQL takes them after sorting (volatile output after ORDER BY)
-            connection.execute(_ADVISORY, {"numbers": numbers})
+        numbers = lock_numbers(keys)
+        if numbers:
+            connection.execute(ADVISORY, {"numbers": numbers})
+
+
+def lock_numbers(keys: Sequence[str]) -> list[int]:
+    """The advisory lock numbers of `keys`, sorted: PostgreSQL takes them in that order (volatile output after
+    ORDER BY), so two writers never wait on each other in a circle."""
+    return sorted({int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys})

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import psycopg
+from psycopg.types.json import Json
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -37,13 +39,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import ClauseElement
 
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.store.db import Base, record_as, row_of, transaction
 from factoryos.store.events import record_dead_letter
-from factoryos.store.locks import lock_for_writing
+from factoryos.store.locks import ADVISORY, lock_for_writing, lock_numbers
 from factoryos.store.orders import ORDER_CHANNEL, as_order, order_row
 from factoryos.store.tables import CustomerOrderRecord, DeadLetter, PlantRecord, UtcDateTime
 
@@ -213,6 +217,75 @@ def placing(engine: Engine, work_centers: Sequence[str]) -> Iterator[Connection]
         yield connection
 
 
+@dataclass
+class Held:
+    """What earlier promises hold, as a placing transaction reads it under its locks: the minutes booked on
+    each day of each work center (days with none absent) and the stock taken of each material (read only when
+    asked); and the `placements` to store when the transaction ends."""
+
+    minutes: dict[str, dict[date, float]]
+    taken: dict[str, float]
+    placements: list[Placement] = field(default_factory=list)
+
+
+@contextmanager
+def booking(
+    engine: Engine, locks: Sequence[str], site: str, work_centers: Sequence[str], days: tuple[date, date], stock: bool
+) -> Iterator[Held]:
+    """The transaction that places orders: it takes the write locks of `locks` (site/id), reads what is held on
+    `work_centers` in the `days` [start, end) (and the taken stock when `stock`), yields it, and stores what
+    was added to `placements` (as `place` does) and commits when the block ends. Every round trip under the
+    locks makes every other order for the line wait, so on PostgreSQL the locks and the reads go in one (the
+    reads after the locks, in psycopg's pipeline mode) and the writes with the commit in one more."""
+    if engine.dialect.name != "postgresql":
+        with placing(engine, locks) as connection:
+            minutes = {c: booked_minutes(connection, site, c, *days) for c in work_centers}
+            held = Held(minutes, taken_stock(connection, site) if stock else {})
+            yield held
+            place(connection, held.placements)
+        return
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        try:
+            with driver.pipeline():
+                driver.execute(_driver_sql(engine, ADVISORY), {"numbers": lock_numbers(locks)})
+                where = {"site": site, "start": days[0], "end": days[1]}
+                booked = {
+                    c: driver.execute(_driver_sql(engine, _BOOKED), where | {"work_center": c}) for c in work_centers
+                }
+                reserved = driver.execute(_driver_sql(engine, _TAKEN), where) if stock else None
+                minutes = {c: dict(found.fetchall()) for c, found in booked.items()}
+                held = Held(minutes, dict(reserved.fetchall()) if reserved else {})
+            yield held
+            with driver.pipeline(), driver.cursor() as cursor:
+                for statement, rows in _writes("postgresql", held.placements):
+                    cursor.executemany(_driver_sql(engine, statement, tuple(rows[0])), [_dumped(r) for r in rows])
+                driver.commit()
+        except psycopg.Error as error:
+            driver.rollback()
+            raise DBAPIError.instance(None, None, error, psycopg.Error) from error
+        except BaseException:
+            driver.rollback()
+            raise
+
+
+_DRIVER_SQL: dict[tuple[int, tuple[str, ...]], str] = {}
+
+
+def _driver_sql(engine: Engine, statement: ClauseElement, keys: tuple[str, ...] = ()) -> str:
+    """`statement` as the driver runs it (for an insert, of the columns `keys`), compiled once per process."""
+    cache_key = (id(statement), keys)
+    if cache_key not in _DRIVER_SQL:
+        _DRIVER_SQL[cache_key] = str(statement.compile(dialect=engine.dialect, column_keys=list(keys)))
+    return _DRIVER_SQL[cache_key]
+
+
+def _dumped(row: dict[str, Any]) -> dict[str, Any]:
+    """A row for psycopg: its JSON columns (dicts) adapted as JSON."""
+    return {k: Json(v) if isinstance(v, dict) else v for k, v in row.items()}
+
+
 def plant_fingerprint(engine: Engine, site: str) -> str | None:
     """The content hash of the stored plant of `site` (it changes when the plant is reloaded changed), or None."""
     with Session(engine) as session:
@@ -224,8 +297,16 @@ def place(connection: Connection, placements: Sequence[Placement]) -> None:
     and noted against each order) and the answers to remember under their Idempotency-Keys. Plain Core
     statements the engine compiles once, each run once for all the orders; an Idempotency-Key already stored
     fails the last one (IntegrityError), so the caller's transaction stores nothing."""
-    connection.execute(_INSERT_ORDER, [order_row(p.order) for p in placements])
-    connection.execute(_INSERT_CHANGE, [_change_row(p.order.id, c) for p in placements for c in p.changes])
+    for statement, rows in _writes(connection.dialect.name, placements):
+        connection.execute(statement, rows)
+
+
+def _writes(dialect: str, placements: Sequence[Placement]) -> list[tuple[UpdateBase, list[dict[str, Any]]]]:
+    """The statements that store `placements` (see `place`), each with its rows, in the order they must run."""
+    writes: list[tuple[UpdateBase, list[dict[str, Any]]]] = [
+        (_INSERT_ORDER, [order_row(p.order) for p in placements]),
+        (_INSERT_CHANGE, [_change_row(p.order.id, c) for p in placements for c in p.changes]),
+    ]
     reservations: list[dict[str, Any]] = []
     booked: defaultdict[tuple[str, str, date], float] = defaultdict(float)
     for placement in placements:
@@ -236,11 +317,8 @@ def place(connection: Connection, placements: Sequence[Placement]) -> None:
             reservations.append({"order_id": placement.order.id, "work_center": where, "day": day, "minutes": minutes})
             booked[placement.order.site, where, day] += minutes
     if reservations:
-        connection.execute(
-            _BOOK[connection.dialect.name],
-            [{"site": s, "work_center": w, "day": d, "minutes": m} for (s, w, d), m in booked.items()],
-        )
-        connection.execute(_INSERT_RESERVATION, reservations)
+        rows = [{"site": s, "work_center": w, "day": d, "minutes": m} for (s, w, d), m in booked.items()]
+        writes += [(_BOOK[dialect], rows), (_INSERT_RESERVATION, reservations)]
     stock = [{"order_id": p.order.id, "material": m, "quantity": q} for p in placements for m, q in p.stock.items()]
     if stock:
         taken: defaultdict[tuple[str, str], float] = defaultdict(float)
@@ -248,8 +326,7 @@ def place(connection: Connection, placements: Sequence[Placement]) -> None:
             for material, quantity in p.stock.items():
                 taken[p.order.site, material] += quantity
         rows = [{"site": s, "material": m, "quantity": q} for (s, m), q in taken.items()]
-        connection.execute(_TAKE[connection.dialect.name], rows)
-        connection.execute(_INSERT_MATERIAL, stock)
+        writes += [(_TAKE[dialect], rows), (_INSERT_MATERIAL, stock)]
     answers = [
         row_of(
             IdempotencyRecord, first, site=p.order.site, tenant=p.order.tenant, key=key, created_at=p.order.ordered_at
@@ -259,7 +336,8 @@ def place(connection: Connection, placements: Sequence[Placement]) -> None:
         for key, first in [p.first]
     ]
     if answers:
-        connection.execute(_INSERT_ANSWER, answers)
+        writes.append((_INSERT_ANSWER, answers))
+    return writes
 
 
 def _change_row(order_id: str, change: OrderChange) -> dict[str, Any]:
