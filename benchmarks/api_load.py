@@ -15,7 +15,8 @@ no answer named are at most the requests in flight when wrk stopped (it drops th
 Besides orders/s and latency, which depend on what else the machine runs, it reports the CPU the server
 spends per order (the uvicorn workers' and the database's backends' user + system time over the measured
 run, from /proc, divided by the requests answered) and the orders/s that CPU would allow on the machine's
-cores if nothing else ran. Prints one JSON object and writes it to --out. Not a test.
+cores if nothing else ran, without and with wrk's own CPU per request; and how many orders one transaction
+stored on average. Prints one JSON object and writes it to --out. Not a test.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import subprocess
@@ -88,19 +90,23 @@ def run(args: argparse.Namespace, url: str) -> dict:
             warm_up = _wrk(port, orders, args.connections, WARM_UP_SECONDS, args.replay_every, "warm-up")
             workers, backends = _server_processes(server.pid), _backends(engine)
             cpu_before, load_before = _cpu_seconds(workers + backends), os.getloadavg()
+            generator_before = _children_cpu_seconds()
             measured = _wrk(port, orders, args.connections, args.seconds, args.replay_every, "measured")
+            generator = _children_cpu_seconds() - generator_before
             cpu_after, load_after = _cpu_seconds(workers + backends), os.getloadavg()
         finally:
             server.terminate()
             server.wait(timeout=30)
     answered = warm_up["ids"] | measured["ids"]
-    stored, keys_stored = _stored(engine)
+    stored, keys_stored, transactions = _stored(engine)
     engine.dispose()
+    requests = measured["requests"]
     server_ms = {
-        "uvicorn workers": _per_request(cpu_before, cpu_after, workers, measured["requests"]),
-        "database": _per_request(cpu_before, cpu_after, backends, measured["requests"]),
+        "uvicorn workers": _per_request(cpu_before, cpu_after, workers, requests),
+        "database": _per_request(cpu_before, cpu_after, backends, requests),
     }
     per_order = sum(server_ms.values())
+    generator_ms = 1000 * generator / requests if requests else 0.0
     cores = os.cpu_count() or 1
     return {
         "plant": plant.site.id,
@@ -116,6 +122,13 @@ def run(args: argparse.Namespace, url: str) -> dict:
         "replays": measured["replayed"],
         "server_cpu_ms_per_request": {k: round(v, 3) for k, v in server_ms.items()},
         f"orders_per_second_the_cpu_allows_on_{cores}_cores": round(1000 * cores / per_order) if per_order else None,
+        "load_generator_cpu_ms_per_request": round(generator_ms, 3),
+        f"orders_per_second_the_cpu_allows_on_{cores}_cores_with_the_load_generator": round(
+            1000 * cores / (per_order + generator_ms)
+        )
+        if per_order
+        else None,
+        "orders_per_transaction": round(len(stored) / transactions, 2) if transactions else None,
         "orders_answered_201_warm_up_and_measured": len(answered),
         "orders_in_database": len(stored),
         "answered_but_not_stored": len(answered - stored),
@@ -229,16 +242,26 @@ def _cpu_seconds(pids: list[int]) -> dict[int, float]:
     return seconds
 
 
+def _children_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's finished children so far (wrk, once it has ended)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def _per_request(before: dict[int, float], after: dict[int, float], pids: list[int], requests: int) -> float:
     spent = sum(after[p] - before[p] for p in pids if p in before and p in after)
     return 1000 * spent / requests if requests else 0.0
 
 
-def _stored(engine: Engine) -> tuple[set[str], int]:
-    """The ids of the stored orders, and how many of them an Idempotency-Key names."""
+def _stored(engine: Engine) -> tuple[set[str], int, int]:
+    """The ids of the stored orders, how many of them an Idempotency-Key names, and in how many transactions
+    they were stored (distinct inserting transaction ids: the order desk places orders arriving together in
+    one)."""
     with engine.connect() as connection:
         orders = set(connection.execute(text("SELECT id FROM customer_orders")).scalars())
-        return orders, connection.execute(text("SELECT count(DISTINCT order_id) FROM idempotency_keys")).scalar_one()
+        keyed = connection.execute(text("SELECT count(DISTINCT order_id) FROM idempotency_keys")).scalar_one()
+        transactions = connection.execute(text("SELECT count(DISTINCT xmin::text) FROM customer_orders")).scalar_one()
+        return orders, keyed, transactions
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import cache
 
 from sqlalchemy import Connection, text
 
@@ -31,4 +32,10 @@ def lock_for_writing(connection: Connection, table: str | None = None, keys: Seq
 def lock_numbers(keys: Sequence[str]) -> list[int]:
     """The advisory lock numbers of `keys`, sorted: PostgreSQL takes them in that order (volatile output after
     ORDER BY), so two writers never wait on each other in a circle."""
-    return sorted({int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big", signed=True) for k in keys})
+    return sorted({_lock_number(k) for k in keys})
+
+
+@cache
+def _lock_number(key: str) -> int:
+    """A key's advisory lock number (an order locks its line and every stocked material it needs: dozens)."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
+import orjson
 import psycopg
-from psycopg.types.json import Json
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -125,15 +126,33 @@ def _adding(dialect_insert: Callable[[Table], Any], table: Table, amount: str) -
     return upsert.on_conflict_do_update(index_elements=keys, set_={amount: table.c[amount] + upsert.excluded[amount]})
 
 
-# Placing an order's statements, built once (so the engine finds them compiled).
-_INSERT_ORDER = CustomerOrderRecord.__table__.insert()
-_INSERT_CHANGE = OrderChangeRecord.__table__.insert()
-_INSERT_RESERVATION = CapacityReservationRecord.__table__.insert()
-_INSERT_ANSWER = IdempotencyRecord.__table__.insert()
 _INSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
-_BOOK = {d: _adding(i, CapacityBookingRecord.__table__, "minutes") for d, i in _INSERTS.items()}
-_TAKE = {d: _adding(i, MaterialBookingRecord.__table__, "quantity") for d, i in _INSERTS.items()}
-_INSERT_MATERIAL = MaterialReservationRecord.__table__.insert()
+
+
+@cache
+def _statement(dialect: str, table: Table, adding: str | None) -> UpdateBase:
+    """The insert of rows of `table` (adding to the column `adding` of a row whose key is there already),
+    built once per dialect so that the engine finds it compiled."""
+    if adding is None:
+        return table.insert()
+    return _adding(_INSERTS[dialect], table, adding)
+
+
+@cache
+def _from_json(engine: Engine, table: Table, adding: str | None, keys: tuple[str, ...]) -> str:
+    """PostgreSQL: `_statement` for any number of rows in one statement that takes them as one JSON array of
+    objects of the columns `keys` (orjson writes it in C; psycopg would adapt every value of every row)."""
+    quote = engine.dialect.identifier_preparer.quote
+    name, columns = quote(table.name), ", ".join(quote(k) for k in keys)
+    sql = f"INSERT INTO {name} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{name}, %(rows)s)"
+    if adding is None:
+        return sql
+    index = ", ".join(quote(c.name) for c in table.primary_key.columns)
+    return (
+        f"{sql} ON CONFLICT ({index}) DO UPDATE SET {quote(adding)} = {name}.{quote(adding)} + excluded.{quote(adding)}"
+    )
+
+
 _TAKEN = select(MaterialBookingRecord.material, MaterialBookingRecord.quantity).where(
     MaterialBookingRecord.site == bindparam("site")
 )
@@ -258,32 +277,27 @@ def booking(
                 minutes = {c: dict(found.fetchall()) for c, found in booked.items()}
                 held = Held(minutes, dict(reserved.fetchall()) if reserved else {})
             yield held
-            with driver.pipeline(), driver.cursor() as cursor:
-                for statement, rows in _writes("postgresql", held.placements):
-                    cursor.executemany(_driver_sql(engine, statement, tuple(rows[0])), [_dumped(r) for r in rows])
+            with driver.pipeline():
+                for table, adding, rows in _writes(held.placements):
+                    sql = _from_json(engine, table, adding, tuple(rows[0]))
+                    driver.execute(sql, {"rows": orjson.dumps(rows).decode()})
                 driver.commit()
-        except psycopg.Error as error:
-            driver.rollback()
-            raise DBAPIError.instance(None, None, error, psycopg.Error) from error
-        except BaseException:
-            driver.rollback()
+        except BaseException as error:
+            with suppress(psycopg.Error):  # a broken connection: the pool drops it
+                driver.rollback()
+            if isinstance(error, psycopg.Error):  # as SQLAlchemy raises it (IntegrityError, OperationalError...)
+                raise DBAPIError.instance(None, None, error, psycopg.Error) from error
             raise
 
 
-_DRIVER_SQL: dict[tuple[int, tuple[str, ...]], str] = {}
+_DRIVER_SQL: dict[int, str] = {}
 
 
-def _driver_sql(engine: Engine, statement: ClauseElement, keys: tuple[str, ...] = ()) -> str:
-    """`statement` as the driver runs it (for an insert, of the columns `keys`), compiled once per process."""
-    cache_key = (id(statement), keys)
-    if cache_key not in _DRIVER_SQL:
-        _DRIVER_SQL[cache_key] = str(statement.compile(dialect=engine.dialect, column_keys=list(keys)))
-    return _DRIVER_SQL[cache_key]
-
-
-def _dumped(row: dict[str, Any]) -> dict[str, Any]:
-    """A row for psycopg: its JSON columns (dicts) adapted as JSON."""
-    return {k: Json(v) if isinstance(v, dict) else v for k, v in row.items()}
+def _driver_sql(engine: Engine, statement: ClauseElement) -> str:
+    """`statement` as the driver runs it, compiled once per process."""
+    if id(statement) not in _DRIVER_SQL:
+        _DRIVER_SQL[id(statement)] = str(statement.compile(dialect=engine.dialect))
+    return _DRIVER_SQL[id(statement)]
 
 
 def plant_fingerprint(engine: Engine, site: str) -> str | None:
@@ -297,15 +311,16 @@ def place(connection: Connection, placements: Sequence[Placement]) -> None:
     and noted against each order) and the answers to remember under their Idempotency-Keys. Plain Core
     statements the engine compiles once, each run once for all the orders; an Idempotency-Key already stored
     fails the last one (IntegrityError), so the caller's transaction stores nothing."""
-    for statement, rows in _writes(connection.dialect.name, placements):
-        connection.execute(statement, rows)
+    for table, adding, rows in _writes(placements):
+        connection.execute(_statement(connection.dialect.name, table, adding), rows)
 
 
-def _writes(dialect: str, placements: Sequence[Placement]) -> list[tuple[UpdateBase, list[dict[str, Any]]]]:
-    """The statements that store `placements` (see `place`), each with its rows, in the order they must run."""
-    writes: list[tuple[UpdateBase, list[dict[str, Any]]]] = [
-        (_INSERT_ORDER, [order_row(p.order) for p in placements]),
-        (_INSERT_CHANGE, [_change_row(p.order.id, c) for p in placements for c in p.changes]),
+def _writes(placements: Sequence[Placement]) -> list[tuple[Table, str | None, list[dict[str, Any]]]]:
+    """What stores `placements` (see `place`): the rows of each table, and the column added to where a row's
+    key is there already (None: plain inserts), in the order they must be written."""
+    writes: list[tuple[Table, str | None, list[dict[str, Any]]]] = [
+        (CustomerOrderRecord.__table__, None, [order_row(p.order) for p in placements]),
+        (OrderChangeRecord.__table__, None, [_change_row(p.order.id, c) for p in placements for c in p.changes]),
     ]
     reservations: list[dict[str, Any]] = []
     booked: defaultdict[tuple[str, str, date], float] = defaultdict(float)
@@ -318,7 +333,10 @@ def _writes(dialect: str, placements: Sequence[Placement]) -> list[tuple[UpdateB
             booked[placement.order.site, where, day] += minutes
     if reservations:
         rows = [{"site": s, "work_center": w, "day": d, "minutes": m} for (s, w, d), m in booked.items()]
-        writes += [(_BOOK[dialect], rows), (_INSERT_RESERVATION, reservations)]
+        writes += [
+            (CapacityBookingRecord.__table__, "minutes", rows),
+            (CapacityReservationRecord.__table__, None, reservations),
+        ]
     stock = [{"order_id": p.order.id, "material": m, "quantity": q} for p in placements for m, q in p.stock.items()]
     if stock:
         taken: defaultdict[tuple[str, str], float] = defaultdict(float)
@@ -326,7 +344,10 @@ def _writes(dialect: str, placements: Sequence[Placement]) -> list[tuple[UpdateB
             for material, quantity in p.stock.items():
                 taken[p.order.site, material] += quantity
         rows = [{"site": s, "material": m, "quantity": q} for (s, m), q in taken.items()]
-        writes += [(_TAKE[dialect], rows), (_INSERT_MATERIAL, stock)]
+        writes += [
+            (MaterialBookingRecord.__table__, "quantity", rows),
+            (MaterialReservationRecord.__table__, None, stock),
+        ]
     answers = [
         row_of(
             IdempotencyRecord, first, site=p.order.site, tenant=p.order.tenant, key=key, created_at=p.order.ordered_at
@@ -336,7 +357,7 @@ def _writes(dialect: str, placements: Sequence[Placement]) -> list[tuple[UpdateB
         for key, first in [p.first]
     ]
     if answers:
-        writes.append((_INSERT_ANSWER, answers))
+        writes.append((IdempotencyRecord.__table__, None, answers))
     return writes
 
 
