@@ -34,25 +34,47 @@ def _until(condition) -> None:
         time.sleep(0.01)
 
 
-def test_orders_waiting_behind_a_placing_are_placed_together_each_on_what_the_ones_before_left(engine):
-    def _place(quantity: int, key: str) -> order_desk.Placed:
+def _placer(engine):
+    def place(quantity: int, key: str) -> order_desk.Placed:
         return place_order(engine, ACME, _request(quantity), NOW, lambda o, q: {"promised": str(q.promised)}, key)
 
-    store_plant(engine, _plant(), "material test plant")
-    first = _place(1, "first")  # 4 motors left
-    queue = order_desk._queue(engine, SITE)
-    with ThreadPoolExecutor(4) as pool:
-        with placing(engine, [f"{SITE}/line"]):  # the line is held: the next order waits for it
-            leading = pool.submit(_place, 2, "a")
+    return place
+
+
+def _behind_a_held_line(engine, first: tuple[int, str], behind: list[tuple[int, str]]) -> list[order_desk.Placed]:
+    """Place `first` while the line is held (it takes the lead and waits), then `behind` (they queue up behind
+    it), then let the line go; the answers in that order."""
+    place, queue = _placer(engine), order_desk._queue(engine, SITE)
+    with ThreadPoolExecutor(1 + len(behind)) as pool:
+        with placing(engine, [f"{SITE}/line"]):
+            leading = pool.submit(place, *first)
             _until(lambda: queue._placing and not queue._waiting)
-            behind = [pool.submit(_place, 2, "b"), pool.submit(_place, 1, "first"), pool.submit(_place, 1, "d")]
-            _until(lambda: len(queue._waiting) == 3)
-        a, b, retried, d = leading.result(), *(f.result() for f in behind)
+            waiting = [pool.submit(place, *order) for order in behind]
+            _until(lambda: len(queue._waiting) == len(behind))
+        placed = [leading.result(), *(f.result() for f in waiting)]
+    assert not queue._placing
+    assert not queue._waiting
+    return placed
+
+
+def test_orders_waiting_behind_a_placing_go_in_one_transaction_each_on_what_the_ones_before_left(engine, monkeypatch):
+    store_plant(engine, _plant(), "material test plant")
+    batches = []
+    book = order_desk._book
+    monkeypatch.setattr(order_desk, "_book", lambda e, h, taken: batches.append(len(taken)) or book(e, h, taken))
+    placed = _behind_a_held_line(engine, (2, "a"), [(2, "b"), (2, "c")])
+    late = str(START + timedelta(days=MOTOR_LEAD))
+    assert [p.answer for p in placed] == [{"promised": str(START)}] * 2 + [{"promised": late}]  # 2 + 2 of 5 motors
+    assert batches == [1, 2]
+
+
+def test_a_retried_key_in_a_batch_gets_its_first_answer_and_the_others_are_placed(engine):
+    store_plant(engine, _plant(), "material test plant")
+    first = _placer(engine)(1, "first")  # 4 motors left
+    a, b, retried, d = _behind_a_held_line(engine, (2, "a"), [(2, "b"), (1, "first"), (1, "d")])
     late = str(START + timedelta(days=MOTOR_LEAD))
     assert [a.answer, b.answer, d.answer] == [{"promised": str(START)}] * 2 + [{"promised": late}]  # 2 + 2 of 4
     assert retried.replayed
     assert retried.order_id == first.order_id
     assert retried.answer == first.answer
     assert len({first.order_id, a.order_id, b.order_id, d.order_id}) == 4
-    assert not queue._placing
-    assert not queue._waiting

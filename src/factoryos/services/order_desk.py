@@ -397,11 +397,13 @@ def _queue(engine: Engine, site: str) -> _Queue:
 
 def _placement(caller: Caller, order: CustomerOrder, promised: Quote, now: datetime) -> desk_store.Placement:
     """The order as stored: received and, when a date could be promised, promised (the order is moved to that
-    state and books the capacity); without a date it stays received and the answer says why."""
+    state and books the capacity); without a date it stays received and the answer says why. The order is
+    set from `promised` either way (a batch that failed is placed again, each order promised anew)."""
     changes = [OrderChange(now, actor(caller), None, CustomerOrderState.RECEIVED.value, "order placed")]
+    order.state, order.promised_date = CustomerOrderState.RECEIVED, promised.promised
     if promised.promised is None:
         return desk_store.Placement(order, changes)
-    order.state, order.promised_date = CustomerOrderState.PROMISED, promised.promised
+    order.state = CustomerOrderState.PROMISED
     why = f"promised {promised.promised}, bound by {promised.constraint}: {promised.explanation} ({promised.basis})"
     changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, order.state.value, why))
     booking = desk_store.Booking(promised.work_center, promised.allocation)
