@@ -11,13 +11,15 @@ import pytest
 from simpy import Environment
 
 from factoryos.model.orders import CustomerOrderState
-from factoryos.quality.holds import Disposition, HoldError, HoldScope, blocks_unit, check_range, in_range
+from factoryos.model.readings import to_us
+from factoryos.quality.holds import Disposition, HoldError, HoldScope, check_range, covering, in_range
 from factoryos.services.holds import held_scope, held_serials, list_holds, place_hold, release_hold
 from factoryos.services.order_desk import Conflict, move_order
 from factoryos.services.tenants import Caller
 from factoryos.services.trace import trace_serial
 from factoryos.twin.finished_goods import FinishedGoods
 from factoryos.twin.part import Part
+from factoryos.twin.quarantine import Quarantine
 
 from .history import SITE, WELD_1, WELD_2, at
 
@@ -134,8 +136,7 @@ def test_serial_ranges_compare_numbers_within_one_prefix():
 def test_the_twins_finished_goods_keep_held_units_back_and_their_order_does_not_ship():
     env = Environment()
     goods = FinishedGoods(env, dispatch_every=10.0, dispatch_at=0.0)
-    placed = [hold_of("lot", "LOT-bad")]
-    goods.held = blocks_unit(placed)
+    goods.quarantine = Quarantine(covering([hold_of("lot", "LOT-bad")]), NOW)
     goods.peg("CO-A", 0.0, 100.0, quantity=1)
     goods.peg("CO-B", 0.0, 100.0, quantity=1)
     goods.receive(Part("U-1", (), 0.0, product="cart", order="CO-A", lots=("LOT-good",)))
@@ -146,10 +147,16 @@ def test_the_twins_finished_goods_keep_held_units_back_and_their_order_does_not_
     assert goods.stock.get("cart", 0) == 0
 
 
-def test_a_released_or_equipment_hold_does_not_stop_the_twin():
-    released = hold_of("lot", "LOT-bad", released=True)
-    equipment = hold_of("equipment", "line/station", start=at(0), end=at(1))
-    assert not blocks_unit([released, equipment])("U-2", ("LOT-bad",))
+def test_an_equipment_hold_covers_a_visit_overlapping_its_window_and_a_released_hold_nothing():
+    window = hold_of("equipment", "line/station", start=at(1), end=at(2))
+    covered = covering([window, hold_of("lot", "LOT-bad", released=True)])
+    hour = 3600 * 10**6
+    start = to_us(at(0))
+    assert covered((), [("line/station/spindle", start + hour // 2, start + hour)])  # ends as the window opens
+    assert covered((), [("line/station", start + 2 * hour - 1, None)])  # still running
+    assert not covered((), [("line/station", start + 2 * hour, start + 3 * hour)])  # starts as it closes
+    assert not covered((), [("line/other", start + hour, start + 2 * hour)])
+    assert not covered(("U-2", "LOT-bad"), ())
 
 
 def hold_of(scope, target, released=False, **window):

@@ -79,6 +79,20 @@ class Hold:
         )
 
 
+_GRAVITY = {Disposition.USE: 0, Disposition.REWORK: 1, Disposition.SCRAP: 2}
+
+
+def gravest(holds: Iterable[Hold]) -> Hold | None:
+    """Of the released `holds` (all covering one unit), the one that decides what became of it: scrap over
+    rework over use, and of two alike the later release (a unit reworked twice is good after the second)."""
+    ranked = [
+        (_GRAVITY[hold.disposition], hold.released_at, hold.id, hold)
+        for hold in holds
+        if hold.disposition is not None and hold.released_at is not None
+    ]
+    return max(ranked)[-1] if ranked else None
+
+
 def on_or_under(equipment: str, path: str) -> bool:
     """Whether `equipment` is the equipment at `path` or part of it."""
     return equipment == path or equipment.startswith(path.rstrip("/") + "/")
@@ -106,14 +120,13 @@ def in_range(serial: str, first: str, last: str) -> bool:
     return int(low.group(2)) <= int(match.group(2)) <= int(high.group(2))
 
 
-def blocks_unit(holds: Iterable[Hold]) -> Callable[[str, tuple[str, ...]], bool]:
-    """For a plant's finished goods (the twin's): whether a unit of this serial, made of these serials and lots,
-    is held. Equipment holds need where the unit was worked on, which a finished unit does not carry; they
-    apply to the stored genealogy."""
-    placed = [hold for hold in holds if hold.active and hold.scope is not HoldScope.EQUIPMENT]
+def covering(holds: Iterable[Hold]) -> Callable[[Iterable[str], Iterable[tuple[str, int, int | None]]], bool]:
+    """Whether a placed hold (of any scope) among `holds` covers a unit made of these items, worked on in these
+    visits (see `Hold.covers`): the judgement the twin's quarantine obeys."""
+    placed = [hold for hold in holds if hold.active]
 
-    def held(serial: str, consumed: tuple[str, ...]) -> bool:
-        items = (serial, *consumed)
-        return any(hold.covers(items, ()) for hold in placed)
+    def covered(items: Iterable[str], visits: Iterable[tuple[str, int, int | None]]) -> bool:
+        items, visits = tuple(items), tuple(visits)
+        return any(hold.covers(items, visits) for hold in placed)
 
-    return held
+    return covered

@@ -7,7 +7,7 @@ The use cases behind `factoryos hold` (and the order desk, and the demo's qualit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from factoryos.quality.genealogy import TraceError, window_us
-from factoryos.quality.holds import Disposition, Hold, HoldError, HoldScope, blocks_unit, check_range
+from factoryos.quality.holds import Disposition, Hold, HoldError, HoldScope, check_range, covering, gravest
 from factoryos.services.trace import trace_equipment, trace_lot
 from factoryos.store import genealogy
 from factoryos.store import holds as hold_store
@@ -111,21 +111,40 @@ def held_serials(connection: Connection, serials: set[str]) -> dict[str, list[Ho
     """Of `serials`, those a placed hold covers, with the holds covering each."""
     with Session(bind=connection) as session:
         placed = hold_store.holds(session, active_only=True)
-    if not placed:
+    return _covered(connection, serials, placed)
+
+
+def dispositions(connection: Connection, serials: set[str]) -> dict[str, Hold]:
+    """Of `serials`, those a released hold covers, each with the hold deciding what became of it (`gravest`)."""
+    with Session(bind=connection) as session:
+        released = [hold for hold in hold_store.holds(session) if not hold.active]
+    decided = {serial: gravest(covering) for serial, covering in _covered(connection, serials, released).items()}
+    return {serial: hold for serial, hold in decided.items() if hold is not None}
+
+
+def _covered(connection: Connection, serials: set[str], holds: list[Hold]) -> dict[str, list[Hold]]:
+    """Of `serials`, those `holds` cover (through the stored genealogy), with the holds covering each."""
+    if not holds:
         return {}
-    held: dict[str, list[Hold]] = {}
+    found: dict[str, list[Hold]] = {}
     for serial in sorted(serials):
         items, visits = genealogy.makeup(connection, serial)
-        covering = [hold for hold in placed if hold.covers(items, visits)]
+        covering = [hold for hold in holds if hold.covers(items, visits)]
         if covering:
-            held[serial] = covering
-    return held
+            found[serial] = covering
+    return found
 
 
-def check_shippable(session: Session, order_id: str) -> None:
-    """Refuse (HoldError) to ship a customer order while a hold covers any unit built for it."""
+def check_shippable(session: Session, order_id: str, units: set[str] | None = None) -> None:
+    """Refuse (HoldError) to ship a customer order while a hold covers any unit built for it: `units` when the
+    floor says which they are, else those the genealogy finds for the order."""
+    placed = hold_store.holds(session, active_only=True)
+    if not placed:
+        return
     connection = session.connection()
-    held = held_serials(connection, genealogy.serials_of_order(connection, order_id))
+    if units is None:
+        units = genealogy.serials_of_order(connection, order_id)
+    held = _covered(connection, units, placed)
     if held:
         first = sorted(held)[:5]
         holds = sorted({hold.id for covering in held.values() for hold in covering})
@@ -136,9 +155,9 @@ def check_shippable(session: Session, order_id: str) -> None:
         )
 
 
-def twin_holds(engine: Engine) -> Callable[[str, tuple[str, ...]], bool]:
-    """The placed holds as the twin's finished goods obey them (lots and serial ranges)."""
-    return blocks_unit(list_holds(engine, active_only=True))
+def twin_holds(engine: Engine) -> Callable[[Iterable[str], Iterable[tuple[str, int, int | None]]], bool]:
+    """The placed holds as the twin's quarantine obeys them (`prepare(..., held=)`)."""
+    return covering(list_holds(engine, active_only=True))
 
 
 def _scope(scope: HoldScope | str) -> HoldScope:

@@ -54,7 +54,7 @@ class BatchStation(Equipment):
             op = batch[0].route[batch[0].step].op
             yield from self._set_up_for(srv, op)
             self._to(srv, WORKING)
-            if self.publisher is not None:
+            if self.watched:
                 for part in batch:
                     self._started(srv, part, op.name)
             yield from self._work(srv, op.run.sample(self.rng) / self.speed)

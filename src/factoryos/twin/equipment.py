@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from factoryos.twin.material import LineSideStock, Needs
     from factoryos.twin.part import Inbox
     from factoryos.twin.publisher import Publisher
+    from factoryos.twin.quarantine import Quarantine
     from factoryos.twin.sink import Sink
 
 INF = float("inf")
@@ -112,6 +113,7 @@ class Equipment:
         has_work: bool = True,
         drift: Drift | None = None,
         stock: LineSideStock | None = None,
+        quarantine: Quarantine | None = None,
     ) -> None:
         if servers < 1:
             raise FactoryosError(f"equipment {name}: needs at least one server, got {servers}")
@@ -142,6 +144,7 @@ class Equipment:
         self.pick = pick
         self.sensor: SensorKind | None = SENSOR_KINDS[sensor] if isinstance(sensor, str) else sensor
         self.publisher = publisher
+        self.quarantine = quarantine
         self.speed = speed
         self.stock = stock
         # Waiting for a part on shift is starving, a loss; equipment the plan gives no work is idle.
@@ -282,6 +285,8 @@ class Equipment:
         (possibly through a rework detour), False when it was scrapped."""
         env = self.env
         pub = self.publisher
+        if self.quarantine is not None:
+            self.quarantine.finished(part, self.path, env.now)
         passed = op.yield_rate >= 1.0 or self.rng.random() <= op.yield_rate
         if op.tests and (pub is not None or self.drift is not None):
             passed = self._inspect(part, op, passed) and passed
@@ -357,11 +362,19 @@ class Equipment:
             return 0.0
         return (self.env.now - self.drift_from) / 3600.0 * self.drift.sigmas_per_hour
 
+    @property
+    def watched(self) -> bool:
+        """Whether operations are told of as they start and end: to the event stream or to a quarantine."""
+        return self.publisher is not None or self.quarantine is not None
+
     def _started(self, srv: Server, part: Part, operation: str) -> None:
-        """Publish the start of an operation, and the per-cycle sensor readings."""
+        """Tell the quarantine an operation starts; publish it, and the per-cycle sensor readings."""
         now = self.env.now
+        if self.quarantine is not None:
+            self.quarantine.started(part, now)
         pub = self.publisher
-        assert pub is not None
+        if pub is None:
+            return
         work_order = pub.work_order(part, operation)
         pub.operation(now, self.path, work_order, operation, "started", part.serial, part.lots, part.quantity)
         sensor = self.sensor

@@ -5,21 +5,46 @@ are pegged to their customer order and wait in the yard only for the next outbou
 `dispatch_every` seconds from `dispatch_at`). The time-average stock is the finished-goods inventory the
 two ways of working are compared on.
 
-A unit covered by a hold (`held`, told its serial and what it consumed) is kept back in quarantine
-(`held_back`): it neither goes into stock nor counts towards its order, which therefore does not ship.
+A unit its `quarantine` holds (see `factoryos.twin.quarantine`) is kept back (`held_back`): it neither goes
+into stock nor counts towards its order, which therefore does not ship. With a `ledger`, every unit received
+is noted with its order, when it was built, whether it was held and when it shipped (order-driven units:
+stocked ones ship anonymously), which is what the floor tells the order desk.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from simpy import Environment
 
 if TYPE_CHECKING:
     from factoryos.twin.part import Part
+    from factoryos.twin.quarantine import Quarantine
+
+
+@dataclass(slots=True)
+class FinishedUnit:
+    """A unit as finished goods saw it: built at `built` (run seconds), held back or shipped at `shipped`."""
+
+    serial: str
+    order: str
+    built: float
+    held: bool = False
+    shipped: float | None = None
+
+
+@dataclass(slots=True)
+class _Peg:
+    """An order-driven order waiting for `left` of its `quantity` units (`serials`: those received)."""
+
+    placed: float
+    due: float
+    left: int
+    quantity: int
+    serials: list[str]
 
 
 class FinishedGoods:
@@ -41,7 +66,7 @@ class FinishedGoods:
         self._area = 0.0
         self._last = env.now
         self._start = env.now
-        self._pegged: dict[str, list[float]] = {}
+        self._pegged: dict[str, _Peg] = {}
         self._backorders: dict[str, deque[tuple[float, float]]] = {}
         self.orders = 0
         self.delivered = 0
@@ -49,8 +74,9 @@ class FinishedGoods:
         self.order_lead_sum = 0.0
         self._dues: list[float] = []  # of every order taken, shipped or not
         self._shipped: list[tuple[float, float]] = []  # (due, shipped at) of every order shipped
-        self.held: Callable[[str, tuple[str, ...]], bool] | None = None
+        self.quarantine: Quarantine | None = None
         self.held_back: list[str] = []
+        self.ledger: dict[str, FinishedUnit] | None = None
 
     def stock_up(self, product: str, quantity: int) -> None:
         """Opening stock."""
@@ -61,7 +87,7 @@ class FinishedGoods:
         after its last unit is done."""
         self.orders += 1
         self._dues.append(due)
-        self._pegged[order] = [placed, due, quantity, quantity]
+        self._pegged[order] = _Peg(placed, due, quantity, quantity, [])
 
     def demand(self, product: str, placed: float, due: float) -> None:
         """A customer order for a stocked product: ship from stock now, or wait for the next unit."""
@@ -74,18 +100,22 @@ class FinishedGoods:
             self._backorders.setdefault(product, deque()).append((placed, due))
 
     def receive(self, part: Part) -> None:
-        if self.held is not None and self.held(part.serial, part.lots):
+        held = self.quarantine is not None and self.quarantine.holds(part)
+        if self.ledger is not None:
+            self.ledger[part.serial] = FinishedUnit(part.serial, part.order, self.env.now, held)
+        if held:
             self.held_back.append(part.serial)
             return
         pegged = self._pegged.get(part.order)
         if pegged is not None:
-            pegged[2] -= 1
+            pegged.left -= 1
+            pegged.serials.append(part.serial)
             self._move(part.product, 1)
-            if pegged[2] <= 0:
+            if pegged.left <= 0:
                 del self._pegged[part.order]
                 slots = math.ceil((self.env.now - self.dispatch_at) / self.dispatch_every)
                 truck = self.env.timeout(self.dispatch_at + slots * self.dispatch_every - self.env.now)
-                truck.callbacks.append(lambda _: self._dispatch(part.product, int(pegged[3]), pegged))
+                truck.callbacks.append(lambda _: self._dispatch(part.product, pegged))
             return
         waiting = self._backorders.get(part.product)
         if waiting:
@@ -93,9 +123,12 @@ class FinishedGoods:
         else:
             self._move(part.product, 1)
 
-    def _dispatch(self, product: str, quantity: int, pegged: list[float]) -> None:
-        self._move(product, -quantity)
-        self._ship(pegged[0], pegged[1])
+    def _dispatch(self, product: str, pegged: _Peg) -> None:
+        self._move(product, -pegged.quantity)
+        self._ship(pegged.placed, pegged.due)
+        if self.ledger is not None:
+            for serial in pegged.serials:
+                self.ledger[serial].shipped = self.env.now
 
     def restart(self) -> None:
         """Forget what was measured so far (end of the warm-up); stock and open orders stay."""

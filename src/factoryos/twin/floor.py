@@ -25,6 +25,7 @@ from factoryos.twin.operators import Crew
 from factoryos.twin.paced_line import PacedLine
 from factoryos.twin.part import Part
 from factoryos.twin.publisher import Publisher
+from factoryos.twin.quarantine import Covers, Quarantine
 from factoryos.twin.sink import Sink
 from factoryos.twin.source import Source
 from factoryos.twin.station import Station
@@ -52,6 +53,8 @@ class Floor:
         self.seed = seed
         self.site = site
         self.warmup = warmup
+        self.epoch = epoch
+        self.quarantine: Quarantine | None = None
         self.publisher = Publisher(bus, site, epoch, source) if bus is not None else None
         self.finished_goods = FinishedGoods(self.env)
         self.sink = Sink(self.env, self.finished_goods, warmup)
@@ -93,6 +96,15 @@ class Floor:
         source = Source(self.env, self.sink, releases)
         self.sources.append(source)
         return source
+
+    def contain(self, covers: Covers) -> Quarantine:
+        """Obey holds: every piece of equipment tells the quarantine of its operations, and finished goods keep
+        the units it holds back."""
+        quarantine = self.quarantine = Quarantine(covers, self.epoch)
+        for equipment in self.equipment.values():
+            equipment.quarantine = quarantine
+        self.finished_goods.quarantine = quarantine
+        return quarantine
 
     def run(self, until: float | None = None) -> RunMetrics:
         """Run to `until` seconds (or until nothing is left to happen) and measure from the warm-up on."""
@@ -153,6 +165,7 @@ class Floor:
 
     def _equip(self, kind: type, name: str, inbox: Buffer, options: dict[str, Any]) -> Any:
         options.setdefault("publisher", self.publisher)
+        options.setdefault("quarantine", self.quarantine)
         equipment = kind(self.env, name, inbox, self.sink, self.rng(name), **options)
         return self._register(self.equipment, name, equipment)
 

@@ -37,7 +37,7 @@ class PacedLine(Equipment):
 
     def _serve(self, srv: Server) -> Any:
         inbox = self.inbox
-        pub = self.publisher
+        watched = self.watched
         slots: deque[Part | None] = deque([None] * self.positions)
         while True:
             if self._gated(srv):
@@ -54,7 +54,7 @@ class PacedLine(Equipment):
                         yield from self._supply(srv, consumes)  # the line stops for the missing part
                     slots[0] = part
                     self.on_line += 1
-                    if pub is not None:
+                    if watched:
                         self._started(srv, part, part.route[part.step].op.name)
             self._to(srv, WORKING)
             yield from self._work(srv, self.takt)

@@ -46,6 +46,7 @@ from factoryos.twin.floor import Floor
 from factoryos.twin.plant_calendar import site_calendar
 from factoryos.twin.plant_twin import Load, PlannedUnit, PlantTwin, Staffing
 from factoryos.twin.purchasing import purchase_plan
+from factoryos.twin.quarantine import Covers
 from factoryos.twin.schedule_plan import schedule_plan
 
 SCENARIOS = ("traditional", "smart")
@@ -93,7 +94,7 @@ def prepare(
     schedule_seconds: float = 0.0,
     start: date | None = None,
     purchases: list[PurchaseOrder] | None = None,
-    held: Callable[[str, tuple[str, ...]], bool] | None = None,
+    held: Covers | None = None,
 ) -> ScenarioRun:
     """Build the twin of `plant` for a scenario, ready to run for `warmup_days + days`.
 
@@ -101,8 +102,8 @@ def prepare(
     their first scheduled start and each work unit follows its sequence, the other orders as usual. With
     `schedule_seconds` (smart only) the orders are first scheduled by `factoryos.scheduling` in that time.
     `start`: the run's first day (its week's Monday, see `epoch_for`). `purchases` bring the bought parts;
-    by default the stand-in `purchase_plan` of the scenario's own release plan. `held`: whether a finished
-    unit (its serial, what it consumed) is on hold; held units stay in quarantine and do not ship."""
+    by default the stand-in `purchase_plan` of the scenario's own release plan. `held`: whether a hold covers
+    a unit's items or visits (see `factoryos.twin.quarantine`); held units stay in quarantine and do not ship."""
     if scenario not in SCENARIOS:
         raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
     if not days > 0 or warmup_days < 0:
@@ -114,7 +115,8 @@ def prepare(
     floor = Floor(
         seed, site=plant.site.id, bus=bus, epoch=epoch, warmup=warmup_days * DAY, source=f"twin-{scenario}-{seed}"
     )
-    floor.finished_goods.held = held
+    if held is not None:
+        floor.contain(held)
     twin = PlantTwin(plant, floor, line_side=True)
     closed = closed_days(plant, epoch, total)
     if orders is None:

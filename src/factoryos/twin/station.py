@@ -25,7 +25,7 @@ class Station(Equipment):
         inbox = self.inbox
         pick = self.pick
         rng = self.rng
-        pub = self.publisher
+        watched = self.watched
         crew = self.crew
         simple = self.reliability is None
         speed = self.speed
@@ -52,7 +52,7 @@ class Station(Equipment):
             op = step.op
             yield from self._set_up_for(srv, op)
             self._to(srv, WORKING)
-            if pub is not None:
+            if watched:
                 self._started(srv, part, op.name)
             seconds = op.run.sample(rng) if speed == 1.0 else op.run.sample(rng) / speed
             if simple:
@@ -64,7 +64,7 @@ class Station(Equipment):
             units = part.quantity
             self.completed += units
             self.ideal_seconds += op.run.mean / speed
-            if op.yield_rate < 1.0 or op.tests or pub is not None:
+            if op.yield_rate < 1.0 or op.tests or watched:
                 if not self._finish(part, op):
                     continue
             else:
