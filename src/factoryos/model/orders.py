@@ -31,12 +31,13 @@ ORDER_TRANSITIONS: dict[CustomerOrderState, frozenset[CustomerOrderState]] = {
     CustomerOrderState.PROMISED: frozenset({CustomerOrderState.RELEASED, CustomerOrderState.CANCELLED}),
     CustomerOrderState.RELEASED: frozenset({CustomerOrderState.IN_PRODUCTION, CustomerOrderState.CANCELLED}),
     CustomerOrderState.IN_PRODUCTION: frozenset({CustomerOrderState.BUILT}),
-    CustomerOrderState.BUILT: frozenset({CustomerOrderState.SHIPPED}),
+    CustomerOrderState.BUILT: frozenset({CustomerOrderState.SHIPPED, CustomerOrderState.IN_PRODUCTION}),
     CustomerOrderState.SHIPPED: frozenset(),
     CustomerOrderState.CANCELLED: frozenset(),
 }
 """The order lifecycle: the states each state may move to. Once in production an order can no longer be
-cancelled; shipped and cancelled are final."""
+cancelled; a built order goes back into production when a hold's disposition scraps or reworks a unit of it;
+shipped and cancelled are final."""
 
 
 class ProductionOrderState(StrEnum):

@@ -16,13 +16,14 @@ import secrets
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from factoryos.c2m import configurator
 from factoryos.c2m.demand import generate_orders as draw_orders
@@ -31,8 +32,8 @@ from factoryos.c2m.promise import PlantCapacity, PlantMaterial, Quote
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant, Product
-from factoryos.quality.holds import HoldError
-from factoryos.services.holds import check_shippable
+from factoryos.quality.holds import Disposition, Hold, HoldError
+from factoryos.services.holds import check_shippable, dispositions
 from factoryos.services.promise import promise_days, quote, quote_on, write_locks
 from factoryos.services.tenants import Caller
 from factoryos.store import order_desk as desk_store
@@ -44,7 +45,7 @@ from factoryos.store.order_desk import (
 )
 from factoryos.store.orders import as_order
 from factoryos.store.plants import read_plant
-from factoryos.store.tables import DeadLetter
+from factoryos.store.tables import CustomerOrderRecord, DeadLetter
 
 MAX_PAGE = 500
 RECHECK_SECONDS = 2.0
@@ -534,21 +535,131 @@ def _step(
     with desk_store.writing(engine) as session:
         record = desk_store.locked_order(session, order_id)
         assert record is not None
-        current = CustomerOrderState(record.state)
-        if to not in ORDER_TRANSITIONS[current]:
-            allowed = ", ".join(sorted(s.value for s in ORDER_TRANSITIONS[current])) or "none: it is final"
-            raise Conflict(f"order {order_id} is {current.value}; it can go to {allowed}, not {to.value}")
-        if to is CustomerOrderState.SHIPPED:
-            try:
-                check_shippable(session, order_id)
-            except HoldError as held:
-                raise Conflict(str(held)) from None
-        record.state = to.value
-        if to is CustomerOrderState.CANCELLED:
-            desk_store.release(session, order_id, record.site)
-        desk_store.record_change(session, order_id, now, actor(caller), current, to, reason)
-        session.flush()
-        return as_order(record)
+        return _move(session, record, to, actor(caller), reason, now)
+
+
+def _move(
+    session: Session,
+    record: CustomerOrderRecord,
+    to: CustomerOrderState,
+    who: str,
+    reason: str,
+    now: datetime,
+    units: set[str] | None = None,
+) -> CustomerOrder:
+    """Move a locked order one step (a Conflict when the lifecycle does not allow it, or when it would ship with
+    a held unit: of `units` when the floor says which they are) and note the change."""
+    current = CustomerOrderState(record.state)
+    if to not in ORDER_TRANSITIONS[current]:
+        allowed = ", ".join(sorted(s.value for s in ORDER_TRANSITIONS[current])) or "none: it is final"
+        raise Conflict(f"order {record.id} is {current.value}; it can go to {allowed}, not {to.value}")
+    if to is CustomerOrderState.SHIPPED:
+        try:
+            check_shippable(session, record.id, units)
+        except HoldError as held:
+            raise Conflict(str(held)) from None
+    record.state = to.value
+    if to is CustomerOrderState.CANCELLED:
+        desk_store.release(session, record.id, record.site)
+    desk_store.record_change(session, record.id, now, who, current, to, reason)
+    session.flush()
+    return as_order(record)
+
+
+# What the floor reports.
+
+FLOOR = "floor"
+_ALONG = (
+    CustomerOrderState.PROMISED,
+    CustomerOrderState.RELEASED,
+    CustomerOrderState.IN_PRODUCTION,
+    CustomerOrderState.BUILT,
+    CustomerOrderState.SHIPPED,
+)
+
+
+@dataclass(frozen=True)
+class FloorUnit:
+    """A finished unit as the floor reports it: its serial, the customer order it was built for, when it was
+    built and when it shipped (None: not yet)."""
+
+    serial: str
+    order: str
+    built: datetime
+    shipped: datetime | None = None
+
+
+@dataclass
+class FloorAdvance:
+    """What `follow_floor` did: the orders it moved into each state (a state's value -> order ids), the built
+    orders a hold kept from shipping, and the orders it left alone (unknown, never promised, cancelled)."""
+
+    moved: dict[str, list[str]] = field(default_factory=dict)
+    held: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def follow_floor(engine: Engine, units: Iterable[FloorUnit], who: str = FLOOR) -> FloorAdvance:
+    """Move each customer order the floor reports units of as far along its lifecycle as they allow, a step at
+    a time with an audit row each (at the floor's time), in one transaction: released and in production once
+    a unit of it is built, built once all its units are, shipped once all of them shipped and no hold covers
+    one. A unit a released hold scrapped does not count, nor one it sent to rework until it is built again
+    after the release, so a built order short of units goes back into production. The same report again
+    changes nothing. The demo calls it with what the twin's finished goods saw."""
+    by_order: dict[str, list[FloorUnit]] = defaultdict(list)
+    for unit in units:
+        by_order[unit.order].append(unit)
+    done = FloorAdvance()
+    with desk_store.writing(engine) as session:
+        fates = dispositions(session.connection(), {u.serial for group in by_order.values() for u in group})
+        for order_id in sorted(by_order):
+            record = desk_store.locked_order(session, order_id)
+            if record is None or CustomerOrderState(record.state) not in _ALONG:
+                done.skipped.append(order_id)
+                continue
+            state = CustomerOrderState(record.state)
+            reported = by_order[order_id]
+            good = [u for u in reported if _counts(u, fates.get(u.serial))]
+            built = sorted(u.built for u in good)
+            shipped = sorted(u.shipped for u in good if u.shipped is not None)
+            quantity = record.quantity
+            if state is CustomerOrderState.BUILT and len(built) < quantity:
+                decided = [fates[u.serial] for u in reported if u.serial in fates]
+                why = ", ".join(f"hold #{h.id} {h.disposition}" for h in decided)
+                when = max(h.released_at for h in decided if h.released_at is not None)
+                reason = f"{FLOOR}: {len(built)} of {quantity} units good ({why})"
+                _move(session, record, CustomerOrderState.IN_PRODUCTION, who, reason, when)
+                done.moved.setdefault(CustomerOrderState.IN_PRODUCTION.value, []).append(order_id)
+                continue
+            steps = {
+                CustomerOrderState.RELEASED: (min(u.built for u in reported), f"{FLOOR}: a unit of it is built"),
+                CustomerOrderState.IN_PRODUCTION: (min(u.built for u in reported), f"{FLOOR}: a unit of it is built"),
+            }
+            if len(built) >= quantity:
+                steps[CustomerOrderState.BUILT] = (built[-1], f"{FLOOR}: all {quantity} units built")
+            if len(shipped) >= quantity:
+                steps[CustomerOrderState.SHIPPED] = (shipped[-1], f"{FLOOR}: all {quantity} units shipped")
+            for to in _ALONG[_ALONG.index(state) + 1 :]:
+                if to not in steps:
+                    break
+                at, reason = steps[to]
+                try:
+                    _move(session, record, to, who, reason, at, {u.serial for u in reported})
+                except Conflict:
+                    done.held.append(order_id)
+                    break
+                done.moved.setdefault(to.value, []).append(order_id)
+    return done
+
+
+def _counts(unit: FloorUnit, decided: Hold | None) -> bool:
+    """Whether a reported unit counts for its order after the hold that decided its fate (if any): not when
+    scrapped, nor when sent to rework and not built again since."""
+    if decided is None or decided.disposition is Disposition.USE:
+        return True
+    if decided.disposition is Disposition.SCRAP:
+        return False
+    return decided.released_at is not None and unit.built > decided.released_at
 
 
 # Generated orders, placed as a customer would place them.
