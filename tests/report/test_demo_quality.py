@@ -13,7 +13,9 @@ from factoryos.examples import example_plant
 from factoryos.model.events import EventKind
 from factoryos.report import Report
 from factoryos.services.demo import DemoContext, run_demo
-from factoryos.services.holds import list_holds
+from factoryos.services.holds import held_scope, list_holds
+from factoryos.services.order_desk import FLOOR, get_order, history
+from factoryos.services.tenants import Caller
 from factoryos.store.db import make_engine, migrate
 
 DRIFT = "drift: {after_hours: 200, sigmas_per_hour: -0.05}"
@@ -54,7 +56,8 @@ def test_the_drifting_weld_cell_is_caught_held_and_its_recall_scoped(demo) -> No
     units = int(next(v for k, v in containment.facts.items() if k.endswith("units to recall")).replace(",", ""))
     assert units > 0
     header, rows = containment.tables[0]
-    assert sum(rows[0][header.index(status)] for status in ("shipped", "in stock", "in process")) == units
+    for row in rows:  # when placed, and at the end of the run
+        assert sum(row[header.index(status)] for status in ("shipped", "in stock", "in process")) == units
     since = f"{alarm.signal.since.astimezone(ZoneInfo(demo.loaded_plant().site.timezone)):%Y-%m-%d %H:%M}"
     assert since in hold.reason, "the hold's reason speaks the site's time, as the report's window does"
     assert rows[0][header.index("window")].startswith(since)
@@ -72,3 +75,21 @@ def test_the_multivariate_monitor_reports_what_it_flagged_and_each_episode_is_on
         assert (event.equipment, event.payload["since"]) == (alarm.equipment, alarm.episode.start.isoformat())
     ended = [alarm for alarm in watch.standing() if alarm.episode.end is not None]
     assert len(on_stream) - len(raised) == len(ended)
+
+
+def test_the_order_desk_followed_the_twin_and_held_orders_did_not_ship(demo) -> None:
+    """Every unit the twin finished moved its order; no order with a held unit shipped after the hold was
+    placed, and each held order that was built is built, not shipped, at the end."""
+    (hold,) = list_holds(demo.engine)
+    scope = held_scope(demo.engine, hold)
+    assert scope["recall"]["in stock"]  # held units the twin built stay in finished goods
+    caller = Caller("test", demo.loaded_plant().site.id, demo.loaded_plant().owner(), "planner", True)
+    for entry in scope["recall"]["orders"]:
+        changes = history(demo.engine, caller, entry["order"])
+        shipped = [c for c in changes if c.to_state == "shipped"]
+        assert all(c.at < hold.placed_at for c in shipped), entry
+        assert all(c.actor == FLOOR for c in changes if c.to_state in ("built", "shipped"))
+    finished = demo.results["simulation"].finished.values()
+    built = {u.order.split("#")[0] for u in finished}
+    states = {o.id: get_order(demo.engine, caller, o.id).state.value for o in demo.orders if o.id in built}
+    assert set(states.values()) <= {"in-production", "built", "shipped"}

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 
 from factoryos.quality.figures import ParetoBar, QualityFigures
+from factoryos.quality.genealogy import STATUSES
 from factoryos.quality.holds import Hold
 from factoryos.quality.rules import Alarm
 from factoryos.quality.spc import ControlChart
@@ -258,47 +259,55 @@ def monitor_section(
 SHOWN_ORDERS = 25
 
 
-def containment_section(contained: Sequence[tuple[Hold, dict[str, Any]]], timezone: str) -> Section:
-    """The holds placed on what SPC caught, and the recall scope of the units held: by status, and per
-    customer order."""
+_TO_DO = {"shipped": "recall from the customer", "built": "quarantined in finished goods"}
+
+
+def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str, Any]]], timezone: str) -> Section:
+    """The holds placed on what SPC caught, and the recall scope of the units held: by status when the hold
+    was placed and at the end of the run, and per customer order with what is to be done about it."""
     zone = ZoneInfo(timezone)
     section = Section(
         "Containment",
         text=(
             "Each caught station's output is held from the start of the alarm's pattern to the end of the run: no "
-            "unit worked on there then ships until the hold is released with a disposition. The recall scope is "
-            "every finished unit containing one of them, from the genealogy of the run's operations."
+            "unit worked on there then ships until the hold is released with a disposition (use, rework or "
+            "scrap). The order desk followed the floor: what shipped before the hold was placed is to be recalled "
+            "from the customer; what was built after stays in finished goods, its order built but not shipped; "
+            "what is still on the line is stopped there. When the hold is placed, most of its window is still to "
+            "come: those units count as in process."
         ),
-        note="Holds from `factoryos hold`'s service; the scope is `factoryos trace --equipment` over the window.",
+        note=(
+            "Holds from `factoryos hold`'s service; the scope is `factoryos trace --equipment` over the window, each "
+            "unit's status its customer order's state, which `order_desk.follow_floor` moved from the twin's report."
+        ),
     )
-    for hold, scope in contained:
+    for hold, when_placed, scope in contained:
         recall = scope["recall"]
         where = short(hold.target)
         section.facts[f"{where}: units to recall"] = f"{len(scope['units']):,}"
         section.facts[f"{where}: customer orders"] = f"{len(recall['orders']):,}"
         window = f"{hold.start.astimezone(zone):%Y-%m-%d %H:%M} .. {hold.end.astimezone(zone):%Y-%m-%d %H:%M}"  # type: ignore[union-attr]
+        placed = f"when placed ({hold.placed_at.astimezone(zone):%Y-%m-%d %H:%M})"
         section.tables.append(
             (
-                ["hold", "equipment", "window", "reason", "shipped", "in stock", "in process"],
+                ["hold", "equipment", "window", "reason", "as of", "shipped", "in stock", "in process"],
                 [
-                    [
-                        f"#{hold.id}",
-                        where,
-                        window,
-                        hold.reason,
-                        len(recall["shipped"]),
-                        len(recall["in stock"]),
-                        len(recall["in process"]),
-                    ]
+                    [f"#{hold.id}", where, window, hold.reason, moment, *(len(split[s]) for s in STATUSES)]
+                    for moment, split in ((placed, when_placed["recall"]), ("end of the run", recall))
                 ],
             )
         )
-        orders = recall["orders"][:SHOWN_ORDERS]
+        orders = sorted(recall["orders"], key=lambda o: list(_TO_DO).index(o["state"]) if o["state"] in _TO_DO else 2)
         if orders:
+            shown = orders[:SHOWN_ORDERS]
+            more = f" (the first {SHOWN_ORDERS} of {len(orders):,})" if len(orders) > SHOWN_ORDERS else ""
             section.tables.append(
                 (
-                    ["customer order", "state", "units to recall"],
-                    [[o["order"], o["state"], ", ".join(o["serials"])] for o in orders],
+                    [f"customer order{more}", "state", "to do", "units to recall"],
+                    [
+                        [o["order"], o["state"], _TO_DO.get(o["state"], "stop on the line"), ", ".join(o["serials"])]
+                        for o in shown
+                    ],
                 )
             )
     return section

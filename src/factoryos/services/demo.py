@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from collections.abc import Callable, Sized
+from collections import Counter
+from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
     from factoryos.model.bus import EventStore
     from factoryos.report.quality import Catch, Flagged, MonitorCatch
     from factoryos.services.monitor_watch import MonitorFinding, MultivariateWatch
+    from factoryos.services.order_desk import FloorUnit
     from factoryos.services.spc_watch import DriftFinding
+    from factoryos.twin.finished_goods import FinishedUnit
 
 
 @dataclass
@@ -462,14 +465,18 @@ STORED_AT_ONCE = 20_000  # events a transaction: the run's 200,000 at once held 
 
 def containment_stage(ctx: DemoContext) -> None:
     """Contain what the live SPC charts caught: store the run's operations and tests (the genealogy follows
-    them), hold each caught station's output from the start of the alarm's pattern to the end of the run, and
-    show the recall scope of the units held."""
+    them), tell the order desk what the twin built and shipped up to each catch, hold the caught station's
+    output from the start of the alarm's pattern to the end of the run, then tell it the rest (a held unit's
+    order stays built, in stock), and show the recall scope of the units held."""
     from factoryos.model.events import EventKind
     from factoryos.report.quality import containment_section
     from factoryos.services.holds import held_scope, place_hold
+    from factoryos.services.order_desk import follow_floor
     from factoryos.store.events import SqlEventStore
 
-    caught = [f for f in ctx.results.get("drift findings", []) if f.alarm is not None]
+    caught = sorted(
+        (f for f in ctx.results.get("drift findings", []) if f.alarm is not None), key=lambda f: f.alarm.signal.at
+    )
     if not caught:
         return
     stored = SqlEventStore(ctx.engine)
@@ -477,15 +484,19 @@ def containment_stage(ctx: DemoContext) -> None:
         events = ctx.bus.store.read(kind)
         while chunk := list(itertools.islice(events, STORED_AT_ONCE)):
             stored.append(chunk)
-    run_end = ctx.results["run"][1]
+    epoch, run_end = ctx.results["run"]
     timezone = ctx.loaded_plant().site.timezone
     zone = ZoneInfo(timezone)
-    contained = []
+    reported = floor_units(ctx.results["simulation"].finished.values(), epoch)
+    moved: Counter[str] = Counter()
+    placed = []
     for finding in caught:
         alarm = finding.alarm
         assert alarm is not None
         signal = alarm.signal
         since = _when(signal.since, zone)
+        before = follow_floor(ctx.engine, known_by(reported, signal.at))
+        moved.update({state: len(ids) for state, ids in before.moved.items()})
         hold = place_hold(
             ctx.engine,
             "equipment",
@@ -496,17 +507,58 @@ def containment_stage(ctx: DemoContext) -> None:
             start=signal.since,
             end=run_end,
         )
+        placed.append((hold, held_scope(ctx.engine, hold)))
+    advance = follow_floor(ctx.engine, reported)
+    moved.update({state: len(ids) for state, ids in advance.moved.items()})
+    ctx.console.print(
+        f"floor    {len(reported):,} units built told to the order desk: "
+        + ", ".join(f"{moved[state]:,} orders {state}" for state in ("built", "shipped") if state in moved)
+        + f"; {len(advance.held):,} built orders held from shipping",
+        highlight=False,
+    )
+    contained = []
+    for hold, when_placed in placed:
         scope = held_scope(ctx.engine, hold)
-        contained.append((hold, scope))
-        recall = scope["recall"]
+        contained.append((hold, when_placed, scope))
+        assert hold.start is not None
         ctx.console.print(
-            f"hold     #{hold.id} on {finding.equipment.split('/', 1)[-1]} from {since}: "
-            f"{len(scope['units']):,} units to recall ({len(recall['shipped']):,} shipped, "
-            f"{len(recall['in stock']):,} in stock, {len(recall['in process']):,} in process) "
-            f"of {len(recall['orders']):,} customer orders",
+            f"hold     #{hold.id} on {hold.target.split('/', 1)[-1]} from {_when(hold.start, zone)}: "
+            f"{len(scope['units']):,} units to recall of {len(scope['recall']['orders']):,} customer orders; "
+            f"when placed {_split(when_placed)}, at the end of the run {_split(scope)}",
             highlight=False,
         )
     ctx.report.add(containment_section(contained, timezone))
+
+
+def _split(scope: dict[str, Any]) -> str:
+    """A recall scope's units by status, in words."""
+    from factoryos.quality.genealogy import STATUSES
+
+    recall = scope["recall"]
+    return ", ".join(f"{len(recall[status]):,} {status}" for status in STATUSES)
+
+
+def floor_units(finished: Iterable[FinishedUnit], epoch: datetime) -> list[FloorUnit]:
+    """The twin's finished units as the floor reports them to the order desk (the twin names an order's unit
+    `ORDER#k`)."""
+    from factoryos.services.order_desk import FloorUnit
+
+    def at(seconds: float) -> datetime:
+        return epoch + timedelta(seconds=seconds)
+
+    return [
+        FloorUnit(u.serial, u.order.split("#", 1)[0], at(u.built), None if u.shipped is None else at(u.shipped))
+        for u in finished
+    ]
+
+
+def known_by(units: Iterable[FloorUnit], moment: datetime) -> list[FloorUnit]:
+    """What the floor had reported by `moment`: the units built before it, shipped if that was before it too."""
+    return [
+        dataclasses.replace(u, shipped=u.shipped if u.shipped is not None and u.shipped < moment else None)
+        for u in units
+        if u.built < moment
+    ]
 
 
 STAGES: list[Callable[[DemoContext], None]] = [
