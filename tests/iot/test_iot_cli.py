@@ -97,6 +97,12 @@ def test_ingest_needs_a_source():
     assert isinstance(result.exception, FactoryosError)
 
 
+def test_following_orders_needs_the_plant(store):
+    result = runner.invoke(top, ["ingest", "--broker", "mqtt://127.0.0.1:1", "--orders", "--db", db_url(store)])
+    assert isinstance(result.exception, FactoryosError)
+    assert "--orders needs --plant" in str(result.exception)
+
+
 @pytest.mark.parametrize("days", ["nan", "inf", "-inf", "0", "-3", "1e9"])
 def test_retention_refuses_nan_infinity_and_absurd_days(store, days):
     result = runner.invoke(top, ["iot", "retention", "--db", db_url(store), "--", "measurements", days])

@@ -17,15 +17,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import update
 
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.validate import load_plant
 from factoryos.services.demo import known_by
 from factoryos.services.holds import held_scope, held_serials, place_hold, release_hold
-from factoryos.services.order_desk import FLOOR, FloorUnit, follow_floor, get_order, history
+from factoryos.services.order_desk import FLOOR, FloorUnit, follow_floor, follow_stream, get_order, history
 from factoryos.services.tenants import Caller
+from factoryos.store.db import transaction
 from factoryos.store.orders import save_orders
 from factoryos.store.plants import store_plant
+from factoryos.store.tables import CustomerOrderRecord
 from factoryos.store.timeseries import TelemetryStore
 
 from .history import MINI, SITE, History, at, set_states
@@ -44,12 +47,17 @@ QUANTITIES = {"CO-A": 2, "CO-B": 1, "CO-C": 1, "CO-D": 1, "CO-E": 1}
 HOLD_AT = at(30)
 
 
-@pytest.fixture
-def floor(engine):
+def floor_events():
+    """The history's events: each pack, then each unit assembled from it."""
     h = History()
     for k, (unit, (work, pack, lot, start, end)) in enumerate(sorted(UNITS.items())):
         h.operation(pack, PACK, 1 + k, 1.5 + k, (lot,), work, operation="pack")
         h.operation(unit, ASSY, start, end, (pack,), work, operation="assemble")
+    return h.events
+
+
+@pytest.fixture
+def floor(engine):
     store_plant(engine, load_plant(MINI), "mini.yaml")
     placed = datetime(2027, 1, 1, tzinfo=UTC)
     save_orders(
@@ -60,7 +68,7 @@ def floor(engine):
         ],
     )
     set_states(engine, dict.fromkeys(QUANTITIES, "promised"))
-    TelemetryStore(engine).append(h.events)
+    TelemetryStore(engine).append(floor_events())
     return engine
 
 
@@ -169,3 +177,33 @@ def test_orders_the_desk_cannot_move_are_left_alone(floor):
     moved = follow_floor(floor, [*built("U-3", "U-4"), FloorUnit("U-9", "CO-unknown", at(20))])
     assert moved.moved == {}
     assert moved.skipped == ["CO-B", "CO-C", "CO-unknown"]
+
+
+def test_the_stream_builds_an_order_once_its_units_finish_their_configured_routing(floor):
+    events = floor_events()
+    packs_only = [e for e in events if e.payload["operation"] == "pack"]
+    assert follow_stream(floor, load_plant(MINI), packs_only).moved == {}
+    moved = follow_stream(floor, load_plant(MINI), events)
+    assert moved.moved["built"] == ["CO-A", "CO-B", "CO-C", "CO-D"]  # not CO-E: U-6 is still in assembly
+    assert "shipped" not in moved.moved  # the stream does not ship: the desk does
+    built = history(floor, PLANNER, "CO-A")[-1]
+    assert (built.to_state, built.at) == ("built", at(10))  # when U-2, its last unit, was assembled
+
+
+def test_a_configuration_with_a_later_operation_is_built_only_after_it(floor):
+    set_states(floor, {"CO-B": "promised"})
+    with transaction(floor) as session:
+        session.execute(
+            update(CustomerOrderRecord)
+            .where(CustomerOrderRecord.id == "CO-B")
+            .values(configuration={"size": "big", "colour": "blue"})
+        )
+    plant = load_plant(MINI)
+    follow_stream(floor, plant, floor_events())
+    assert states(floor)["CO-B"] == "promised"  # assembled, but a big cart is load-tested last
+    more = History()
+    more.events = floor_events()  # the stream goes on: its sequence numbers too
+    more.operation("U-3", f"{SITE}/assembly/line/tester", 15, 16, (), "CO-B#0", operation="load-test")
+    tested = more.events[len(floor_events()) :]
+    TelemetryStore(floor).append(tested)
+    assert follow_stream(floor, plant, tested).moved["built"] == ["CO-B"]

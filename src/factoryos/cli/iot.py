@@ -65,6 +65,13 @@ def ingest(
     ] = None,
     monitor_period: Annotated[float, typer.Option(help="Seconds per sample of the live monitor.")] = 300.0,
     monitor_train: Annotated[int, typer.Option(help="Samples the live monitor learns normal operation from.")] = 200,
+    orders: Annotated[
+        bool,
+        typer.Option(
+            "--orders",
+            help="Move customer orders to built as their units finish their routing (needs --plant).",
+        ),
+    ] = False,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
     db: DbOption = None,
 ) -> None:
@@ -87,6 +94,7 @@ def ingest(
         monitor=monitor,
         monitor_period=monitor_period,
         monitor_train=monitor_train,
+        follow_orders=orders,
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -23,10 +23,12 @@ from factoryos.iot.pipeline import Pipeline, PipelineSettings, Stats
 from factoryos.iot.validate import Rules
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import Plant
 from factoryos.model.readings import from_us, to_us
 from factoryos.model.validate import load_plant
 from factoryos.services.monitor_watch import MultivariateWatch
 from factoryos.services.oee import oee_figures
+from factoryos.services.order_desk import follow_stream
 from factoryos.services.spc_watch import SpcWatch
 from factoryos.store import events as dead_letter_store
 from factoryos.store.db import transaction
@@ -48,7 +50,8 @@ class IngestRequest:
     (`we` or `nelson`), storing an alarm event when one fires; None for no live SPC. monitor: run the
     multivariate monitor live with this method on each equipment's series, in samples of `monitor_period`
     seconds, learning from the first `monitor_train`, storing an alarm event as each episode begins and ends;
-    None for none.
+    None for none. follow_orders: move customer orders along their lifecycle as the stored operations finish
+    their units (`order_desk.follow_stream`; needs `plant`).
     """
 
     broker: str | None = None
@@ -65,6 +68,7 @@ class IngestRequest:
     monitor: str | None = None
     monitor_period: float = 300.0
     monitor_train: int = 200
+    follow_orders: bool = False
 
 
 def ingest(
@@ -80,14 +84,15 @@ def ingest(
         raise FactoryosError("give --broker mqtt://host:port and/or --opcua opc.tcp://...")
     nodes = opcua_nodes(request.opcua_nodes) if request.opcua is not None else []
     prefixes = request.json_prefixes or (() if request.sparkplug_groups else (DEFAULT_PREFIX,))
-    rules = Rules.for_plant(load_plant(request.plant)) if request.plant is not None else Rules()
+    plant = load_plant(request.plant) if request.plant is not None else None
+    rules = Rules.for_plant(plant) if plant is not None else Rules()
     settings = PipelineSettings(
         json_prefixes=tuple(dict.fromkeys((*prefixes, DEFAULT_PREFIX))),  # OPC UA readings use the default
         check_seq=not request.share,  # with a shared subscription each ingester sees only part of a node's seq
         rules=rules,
         max_payload_bytes=request.max_payload_bytes,
     )
-    pipeline = Pipeline(TelemetryStore(engine), settings, on_stored=live_watches(engine, request)).start()
+    pipeline = Pipeline(TelemetryStore(engine), settings, on_stored=live_watches(engine, request, plant)).start()
     connectors: list[MqttConnector | OpcUaConnector] = []
     try:
         if request.broker is not None:
@@ -115,21 +120,33 @@ def ingest(
     return pipeline.stats
 
 
-def live_watches(engine: Engine, request: IngestRequest) -> Callable[[Batch], None] | None:
+def live_watches(engine: Engine, request: IngestRequest, plant: Plant | None = None) -> Callable[[Batch], None] | None:
     """What watches each stored batch live, if anything: the SPC charts and the multivariate monitor, their
-    alarms stored with the events. The settings are checked here, before any connector starts."""
+    alarms stored with the events, and with `follow_orders` the order desk, told of the units finished (`plant`
+    says which operation finishes a unit). The settings are checked here, before any connector starts."""
     bus = EventBus(SqlEventStore(engine))
-    watches: list[SpcWatch | MultivariateWatch] = []
+    watches: list[Callable[[Batch], None]] = []
     if request.spc is not None:
-        watches.append(SpcWatch(bus, rules=request.spc))
+        watches.append(SpcWatch(bus, rules=request.spc).take_batch)
     if request.monitor is not None:
-        watches.append(MultivariateWatch(bus, request.monitor, request.monitor_period, request.monitor_train))
+        watches.append(
+            MultivariateWatch(bus, request.monitor, request.monitor_period, request.monitor_train).take_batch
+        )
+    if request.follow_orders:
+        if plant is None:
+            raise FactoryosError("--orders needs --plant: the plant's routings say which operation finishes a unit")
+        followed = plant
+
+        def follow(batch: Batch) -> None:
+            follow_stream(engine, followed, batch.events)
+
+        watches.append(follow)
     if not watches:
         return None
 
     def take(batch: Batch) -> None:
         for watch in watches:
-            watch.take_batch(batch)
+            watch(batch)
 
     return take
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,13 +29,17 @@ from factoryos.c2m import configurator
 from factoryos.c2m.demand import generate_orders as draw_orders
 from factoryos.c2m.intake import accept
 from factoryos.c2m.promise import PlantCapacity, PlantMaterial, Quote
+from factoryos.model.configuration import operations as configured_operations
 from factoryos.model.errors import FactoryosError
+from factoryos.model.events import Event, EventKind
 from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrder, CustomerOrderState
-from factoryos.model.plant import Plant, Product
+from factoryos.model.plant import Plant, Product, RoutingOperation
+from factoryos.model.readings import from_us
 from factoryos.quality.holds import Disposition, Hold, HoldError
 from factoryos.services.holds import check_shippable, dispositions
 from factoryos.services.promise import promise_days, quote, quote_on, write_locks
 from factoryos.services.tenants import Caller
+from factoryos.store import genealogy
 from factoryos.store import order_desk as desk_store
 from factoryos.store.order_desk import (
     FirstAnswer,
@@ -660,6 +664,55 @@ def _counts(unit: FloorUnit, decided: Hold | None) -> bool:
     if decided.disposition is Disposition.SCRAP:
         return False
     return decided.released_at is not None and unit.built > decided.released_at
+
+
+def follow_stream(engine: Engine, plant: Plant, events: Iterable[Event]) -> FloorAdvance:
+    """`follow_floor` from what the stored stream says: a unit is built when it completes the last operation
+    of its order's configured routing (named as the routing names it, or `material/operation` as the twin
+    names it). Each order a completion among `events` may have finished is followed with every unit the
+    genealogy knows to be built for it. The stream says nothing of shipping: that step is the desk's."""
+    finishing = _finishing_operations(plant)
+    serials = {
+        e.payload["serial"]
+        for e in events
+        if e.kind is EventKind.OPERATION
+        and e.payload.get("phase") == "completed"
+        and e.payload.get("serial")
+        and e.payload.get("operation") in finishing
+    }
+    if not serials:
+        return FloorAdvance()
+    units = []
+    with genealogy.reading(engine) as connection, Session(bind=connection) as session:
+        orders = {link.customer_order for link in genealogy.order_links(connection, serials).values()}
+        query = select(CustomerOrderRecord).where(CustomerOrderRecord.id.in_(sorted(o for o in orders if o)))
+        for record in session.scalars(query):
+            product = plant.products.get(record.product)
+            if product is None:
+                continue
+            last = configured_operations(plant, product.material, record.configuration)[-1:]
+            built = genealogy.completions(
+                connection, genealogy.serials_of_order(connection, record.id), _names(product.material, last)
+            )
+            units += [FloorUnit(serial, record.id, from_us(end)) for serial, end in built.items()]
+    return follow_floor(engine, units)
+
+
+def _finishing_operations(plant: Plant) -> set[str]:
+    """The names of the operations that may end a product's routing in some configuration: its last operation
+    that applies to all and every one after it."""
+    names = set()
+    for product in plant.products.values():
+        routing = plant.routings.get(product.material)
+        ops = routing.operations if routing else []
+        always = max((k for k, op in enumerate(ops) if not op.when), default=0)
+        names |= _names(product.material, ops[always:])
+    return names
+
+
+def _names(material: str, ops: Iterable[RoutingOperation]) -> set[str]:
+    """How the stream may name `ops`: as the routing does, or `material/id` as the twin does."""
+    return {name for op in ops for name in (op.id, f"{material}/{op.id}")}
 
 
 # Generated orders, placed as a customer would place them.

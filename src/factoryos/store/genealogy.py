@@ -333,6 +333,21 @@ def largest_quantities(connection: Connection, items: Iterable[str]) -> dict[str
     return found
 
 
+def completions(connection: Connection, serials: Iterable[str], operations: Iterable[str]) -> dict[str, int]:
+    """When each of `serials` last completed one of `operations` (those that never did are absent)."""
+    table = GenealogyOperation
+    names = sorted(set(operations))
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(serials))):
+        query = (
+            select(table.serial, func.max(table.end_us))
+            .where(table.serial.in_(chunk), table.operation.in_(names), table.end_us.is_not(None))
+            .group_by(table.serial)
+        )
+        found.update((serial, end) for serial, end in connection.execute(query) if end is not None)
+    return found
+
+
 def serials_of_order(connection: Connection, order_id: str) -> set[str]:
     """The units built for a customer order: the serials worked on under its production orders' work orders,
     under its production orders or itself named directly, or as `ORDER#unit`, less those built into another."""
