@@ -15,7 +15,6 @@ from factoryos.twin.experiment import summary
 from factoryos.twin.finished_goods import FinishedUnit
 from factoryos.twin.metrics import RunMetrics
 from factoryos.twin.probe import Probe
-from factoryos.twin.quarantine import Covers
 from factoryos.twin.scenarios import prepare
 
 
@@ -39,23 +38,12 @@ def simulate_plant(
     schedule: list[ScheduledOperation] | None = None,
     bus: EventBus | None = None,
     start: date | None = None,
-    held: Covers | None = None,
 ) -> Simulation:
     """Run the plant's twin for `days` (from the start when a schedule is given, else after a warm-up), from
-    the Monday of `start`'s week (default: see `factoryos.twin.scenarios.epoch_for`), obeying the holds
-    `held` judges (see `factoryos.twin.quarantine`)."""
+    the Monday of `start`'s week (default: see `factoryos.twin.scenarios.epoch_for`)."""
     warmup = 0.0 if schedule is not None else 2.0
     run = prepare(
-        plant,
-        scenario,
-        days,
-        seed,
-        bus=bus,
-        warmup_days=warmup,
-        orders=orders,
-        schedule=schedule,
-        start=start,
-        held=held,
+        plant, scenario, days, seed, bus=bus, warmup_days=warmup, orders=orders, schedule=schedule, start=start
     )
     ledger = run.floor.finished_goods.ledger = {}
     probe = Probe(run.floor)
