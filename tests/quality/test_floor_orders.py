@@ -172,6 +172,12 @@ def test_released_for_rework_a_unit_counts_again_once_rebuilt(floor):
     assert states(floor)["CO-A"] == "in-production"  # U-1 not rebuilt yet
 
 
+def test_a_built_order_the_floor_reports_part_of_stays_built(floor):
+    set_states(floor, {"CO-A": "built"})  # moved by a planner
+    assert follow_floor(floor, built("U-1")).moved == {}
+    assert states(floor)["CO-A"] == "built"
+
+
 def test_orders_the_desk_cannot_move_are_left_alone(floor):
     set_states(floor, {"CO-C": "cancelled", "CO-B": "received"})
     moved = follow_floor(floor, [*built("U-3", "U-4"), FloorUnit("U-9", "CO-unknown", at(20))])

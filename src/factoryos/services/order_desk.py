@@ -627,18 +627,16 @@ def follow_floor(engine: Engine, units: Iterable[FloorUnit], who: str = FLOOR) -
             built = sorted(u.built for u in good)
             shipped = sorted(u.shipped for u in good if u.shipped is not None)
             quantity = record.quantity
-            if state is CustomerOrderState.BUILT and len(built) < quantity:
-                decided = [fates[u.serial] for u in reported if u.serial in fates]
-                why = ", ".join(f"hold #{h.id} {h.disposition}" for h in decided)
-                when = max(h.released_at for h in decided if h.released_at is not None)
+            sent_back = [fates[u.serial] for u in reported if u.serial in fates and not _counts(u, fates[u.serial])]
+            if state is CustomerOrderState.BUILT and len(built) < quantity and sent_back:
+                why = ", ".join(f"hold #{h.id} {h.disposition}" for h in sent_back)
+                when = max(h.released_at for h in sent_back if h.released_at is not None)
                 reason = f"{FLOOR}: {len(built)} of {quantity} units good ({why})"
                 _move(session, record, CustomerOrderState.IN_PRODUCTION, who, reason, when)
                 done.moved.setdefault(CustomerOrderState.IN_PRODUCTION.value, []).append(order_id)
                 continue
-            steps = {
-                CustomerOrderState.RELEASED: (min(u.built for u in reported), f"{FLOOR}: a unit of it is built"),
-                CustomerOrderState.IN_PRODUCTION: (min(u.built for u in reported), f"{FLOOR}: a unit of it is built"),
-            }
+            first = (min(u.built for u in reported), f"{FLOOR}: a unit of it is built")
+            steps = {CustomerOrderState.RELEASED: first, CustomerOrderState.IN_PRODUCTION: first}
             if len(built) >= quantity:
                 steps[CustomerOrderState.BUILT] = (built[-1], f"{FLOOR}: all {quantity} units built")
             if len(shipped) >= quantity:
