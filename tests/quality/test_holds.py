@@ -5,6 +5,7 @@ units back; bad requests are one-line errors."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,7 @@ from simpy import Environment
 
 from factoryos.model.orders import CustomerOrderState
 from factoryos.model.readings import to_us
-from factoryos.quality.holds import Disposition, HoldError, HoldScope, check_range, covering, in_range
+from factoryos.quality.holds import Disposition, HoldError, HoldScope, check_range, covering, gravest, in_range
 from factoryos.services.holds import held_scope, held_serials, list_holds, place_hold, release_hold
 from factoryos.services.order_desk import Conflict, move_order
 from factoryos.services.tenants import Caller
@@ -157,6 +158,22 @@ def test_an_equipment_hold_covers_a_visit_overlapping_its_window_and_a_released_
     assert not covered((), [("line/station", start + 2 * hour, start + 3 * hour)])  # starts as it closes
     assert not covered((), [("line/other", start + hour, start + 2 * hour)])
     assert not covered(("U-2", "LOT-bad"), ())
+
+
+def test_the_gravest_released_hold_decides_a_units_fate():
+    def released(hold_id, disposition, hours):
+        return dataclasses.replace(hold_of("lot", "L"), id=hold_id, released_at=at(hours), disposition=disposition)
+
+    use, rework, rework_again, scrap = (
+        released(1, Disposition.USE, 5),
+        released(2, Disposition.REWORK, 1),
+        released(3, Disposition.REWORK, 3),
+        released(4, Disposition.SCRAP, 0),
+    )
+    assert gravest([use, rework, rework_again]) is rework_again  # the later of two reworks
+    assert gravest([use, rework, scrap]) is scrap
+    assert gravest([use]) is use
+    assert gravest([hold_of("lot", "L")]) is None  # still placed: nothing decided
 
 
 def hold_of(scope, target, released=False, **window):
