@@ -139,18 +139,22 @@ def _statement(dialect: str, table: Table, adding: str | None) -> UpdateBase:
 
 
 @cache
-def _from_json(engine: Engine, table: Table, adding: str | None, keys: tuple[str, ...]) -> str:
-    """PostgreSQL: `_statement` for any number of rows in one statement that takes them as one JSON array of
-    objects of the columns `keys` (orjson writes it in C; psycopg would adapt every value of every row)."""
+def _from_json(engine: Engine, writes: tuple[tuple[Table, str | None, tuple[str, ...]], ...]) -> str:
+    """PostgreSQL: the `writes` (a table, the column added to or None, the columns given) in one statement, the
+    rows of the n-th as one JSON array of objects in the parameter `rows<n>` (orjson writes it in C, where
+    psycopg would adapt every value of every row), all but the last as data-modifying WITH clauses."""
     quote = engine.dialect.identifier_preparer.quote
-    name, columns = quote(table.name), ", ".join(quote(k) for k in keys)
-    sql = f"INSERT INTO {name} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{name}, %(rows)s)"
-    if adding is None:
-        return sql
-    index = ", ".join(quote(c.name) for c in table.primary_key.columns)
-    return (
-        f"{sql} ON CONFLICT ({index}) DO UPDATE SET {quote(adding)} = {name}.{quote(adding)} + excluded.{quote(adding)}"
-    )
+    statements = []
+    for n, (table, adding, keys) in enumerate(writes):
+        name, columns = quote(table.name), ", ".join(quote(k) for k in keys)
+        sql = f"INSERT INTO {name} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{name}, %(rows{n})s)"
+        if adding is not None:
+            index = ", ".join(quote(c.name) for c in table.primary_key.columns)
+            amount = quote(adding)
+            sql += f" ON CONFLICT ({index}) DO UPDATE SET {amount} = {name}.{amount} + excluded.{amount}"
+        statements.append(sql)
+    *first, last = statements
+    return "".join(f"{'WITH' if n == 0 else ','} w{n} AS ({sql}) " for n, sql in enumerate(first)) + last
 
 
 _TAKEN = select(MaterialBookingRecord.material, MaterialBookingRecord.quantity).where(
@@ -278,9 +282,9 @@ def booking(
                 held = Held(minutes, dict(reserved.fetchall()) if reserved else {})
             yield held
             with driver.pipeline():
-                for table, adding, rows in _writes(held.placements):
-                    sql = _from_json(engine, table, adding, tuple(rows[0]))
-                    driver.execute(sql, {"rows": orjson.dumps(rows).decode()})
+                writes = _writes(held.placements)
+                sql = _from_json(engine, tuple((table, adding, tuple(rows[0])) for table, adding, rows in writes))
+                driver.execute(sql, {f"rows{n}": orjson.dumps(rows).decode() for n, (*_, rows) in enumerate(writes)})
                 driver.commit()
         except BaseException as error:
             with suppress(psycopg.Error):  # a broken connection: the pool drops it
