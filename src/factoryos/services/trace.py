@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, literal, select, union_all
+from sqlalchemy import CompoundSelect, Connection, Engine, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from factoryos.model.readings import from_us
@@ -30,16 +31,17 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
     where and when), every operation of them with its equipment, time, work order and the sensor readings
     taken during it, every test result, the orders it was built for, and the holds covering it."""
     with genealogy.reading(engine) as connection:
-        _must_know(connection, serial, "serial")
-        links = genealogy.components(connection, serial)
+        links, spans, tests = genealogy.backward(connection, serial)
         items = {serial} | {link.child for link in links}
-        spans = genealogy.operations(connection, items)
+        if not (links or spans or tests):
+            _must_know(connection, serial, "serial")
         largest: dict[str, int] = {}
         for span in spans:
             largest[span.serial] = max(largest.get(span.serial, 0), span.quantity)
         kinds = lots(items - {serial}, largest)
         readings = _readings(connection, spans)
-        order = genealogy.order_links(connection, [serial])[serial]
+        work = [(span.serial, span.work_order) for span in spans if span.serial == serial]
+        order = genealogy.order_links(connection, [serial], work)[serial]
         covering = _covering(connection, items, spans)
         return {
             "serial": serial,
@@ -61,7 +63,7 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
                 for link in links
             ],
             "operations": [_fact(span, measurements=readings.get(k, [])) for k, span in enumerate(spans)],
-            "tests": [_fact(test) for test in genealogy.tests(connection, items)],
+            "tests": [_fact(test) for test in tests],
             "holds": [hold_document(hold) for hold in covering],
         }
 
@@ -96,7 +98,7 @@ def _forward(connection: Connection, found: dict[str, bool], exclude: set[str]) 
     tops = {item for item, top in found.items() if top and item not in exclude}
     stock = lots(tops, genealogy.largest_quantities(connection, tops))
     units = tops - stock
-    links = genealogy.order_links(connection, units)
+    links = genealogy.order_links(connection, units, genealogy.work_orders(connection, units))
     scope = recall_scope(links, genealogy.open_serials(connection, units))
     return {
         "units": sorted(units),
@@ -134,28 +136,43 @@ def _fact(fact: OperationSpan | TestResult, **more: Any) -> dict[str, Any]:
 def _readings(connection: Connection, spans: list[OperationSpan]) -> dict[int, list[dict[str, Any]]]:
     """The sensor readings of each operation's equipment during it (by the span's index; the first
     MEASUREMENTS_PER_OPERATION of each), in one query."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    if not spans:
+        return found
+    windows: dict[str, Any] = {}
+    for k, span in enumerate(spans):
+        windows |= {
+            f"equipment_{k}": span.equipment,
+            f"start_{k}": span.start_us,
+            f"end_{k}": span.end_us or span.start_us,
+        }
+    for k, ts_us, name, value, unit in connection.execute(_readings_during(len(spans)), windows):
+        found.setdefault(k, []).append({"at": _iso(ts_us), "name": name, "value": value, "unit": unit})
+    for readings in found.values():
+        readings.sort(key=lambda reading: reading["at"])
+    return found
+
+
+@lru_cache(maxsize=64)
+def _readings_during(count: int) -> CompoundSelect:
+    """The readings statement for `count` operations, the k-th one's equipment and window bound as
+    equipment_k, start_k and end_k: built once per count, as building it costs more than running it."""
     table = MeasurementRecord
     parts = []
-    for k, span in enumerate(spans):
+    for k in range(count):
         during = (
             select(table.ts_us, table.name, table.value, table.unit)
             .where(
-                table.equipment == span.equipment,
-                table.ts_us >= span.start_us,
-                table.ts_us <= (span.end_us or span.start_us),
+                table.equipment == bindparam(f"equipment_{k}"),
+                table.ts_us >= bindparam(f"start_{k}"),
+                table.ts_us <= bindparam(f"end_{k}"),
             )
             .order_by(table.ts_us)
             .limit(MEASUREMENTS_PER_OPERATION)
             .subquery()
         )
         parts.append(select(literal(k).label("k"), *during.c))
-    found: dict[int, list[dict[str, Any]]] = {}
-    if parts:
-        for k, ts_us, name, value, unit in connection.execute(union_all(*parts)):
-            found.setdefault(k, []).append({"at": _iso(ts_us), "name": name, "value": value, "unit": unit})
-    for readings in found.values():
-        readings.sort(key=lambda reading: reading["at"])
-    return found
+    return union_all(*parts)
 
 
 def hold_document(hold: Hold) -> dict[str, Any]:

@@ -24,8 +24,12 @@ from sqlalchemy import (
     String,
     bindparam,
     func,
+    literal,
+    null,
+    or_,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -156,13 +160,18 @@ def reading(engine: Engine) -> Iterator[Connection]:
     """A connection for traces. A trace follows a few links per node through the indexes, but PostgreSQL
     cannot estimate a recursive CTE's size and, on tens of millions of links, plans a hash join over the
     whole table at every step (seconds instead of milliseconds): so, for these reads only, nested loops and
-    no JIT compilation (which would cost more than the query)."""
+    no JIT compilation (which would cost more than the query), set in one statement (on a busy server each
+    round trip costs milliseconds)."""
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            for setting in ("jit", "enable_hashjoin", "enable_mergejoin"):
-                connection.exec_driver_sql(f"SET LOCAL {setting} = off")
+            connection.execute(_NESTED_LOOPS)
         yield connection
 
+
+_NESTED_LOOPS = text(
+    "SELECT set_config('jit', 'off', true), set_config('enable_hashjoin', 'off', true), "
+    "set_config('enable_mergejoin', 'off', true)"
+)
 
 _BACKWARD = text(
     """WITH RECURSIVE tree(parent, child, ts_us, equipment, operation) AS (
@@ -170,9 +179,21 @@ _BACKWARD = text(
         UNION
         SELECT l.parent, l.child, l.ts_us, l.equipment, l.operation
         FROM genealogy_links l JOIN tree t ON l.parent = t.child
-    )
-    SELECT parent, child, ts_us, equipment, operation FROM tree ORDER BY ts_us, parent, child"""
-)
+    ),
+    items(id) AS (SELECT CAST(:serial AS VARCHAR(200)) UNION SELECT child FROM tree)
+    SELECT 'link' AS kind, parent, child, operation, equipment, ts_us,
+        CAST(NULL AS BIGINT), CAST(NULL AS INTEGER), CAST(NULL AS JSON) AS measurements
+    FROM tree
+    UNION ALL
+    SELECT 'operation', serial, operation, work_order, equipment, start_us, end_us, quantity, NULL
+    FROM genealogy_operations WHERE serial IN (SELECT id FROM items)
+    UNION ALL
+    SELECT 'test', serial, test, result, equipment, ts_us, NULL, NULL, measurements
+    FROM genealogy_tests WHERE serial IN (SELECT id FROM items)"""
+).columns(measurements=JSON)
+"""A serial's links at any depth, the operations and the tests of it and of everything in it, in one statement
+(on a busy server each round trip costs milliseconds), as (kind, serial or parent, child or operation or test,
+operation or work order or result, equipment, time or start, end, quantity, measurements) rows."""
 
 _FORWARD = """WITH RECURSIVE up(id) AS (
         {seed}
@@ -191,9 +212,25 @@ _FROM_EQUIPMENT = text(
 )
 
 
-def components(connection: Connection, serial: str) -> list[Link]:
-    """Every link below `serial`, at any depth, in the order they were made."""
-    return [Link(*row) for row in connection.execute(_BACKWARD, {"serial": serial})]
+def backward(connection: Connection, serial: str) -> tuple[list[Link], list[OperationSpan], list[TestResult]]:
+    """Every link below `serial` at any depth, in the order they were made; the operations of `serial` and of
+    everything in it, by serial and start; and their tests, by serial and time."""
+    links: list[Link] = []
+    spans: list[OperationSpan] = []
+    tests: list[TestResult] = []
+    for kind, item, name, detail, equipment, ts_us, end_us, quantity, measurements in connection.execute(
+        _BACKWARD, {"serial": serial}
+    ):
+        if kind == "link":
+            links.append(Link(item, name, ts_us, equipment, detail))
+        elif kind == "operation":
+            spans.append(OperationSpan(item, name, detail, equipment, ts_us, end_us, quantity))
+        else:
+            tests.append(TestResult(item, name, detail, equipment, ts_us, tuple(measurements or ())))
+    links.sort(key=lambda link: (link.ts_us, link.parent, link.child))
+    spans.sort(key=lambda span: (span.serial, span.start_us))
+    tests.sort(key=lambda test: (test.serial, test.ts_us))
+    return links, spans, tests
 
 
 def containing(connection: Connection, item: str) -> dict[str, bool]:
@@ -222,39 +259,6 @@ def known(connection: Connection, item: str) -> bool:
     return False
 
 
-def operations(connection: Connection, serials: Iterable[str]) -> list[OperationSpan]:
-    """The operations of `serials`, by serial and start."""
-    table = GenealogyOperation
-    found: list[OperationSpan] = []
-    for chunk in _chunks(sorted(set(serials))):
-        query = select(
-            table.serial,
-            table.operation,
-            table.work_order,
-            table.equipment,
-            table.start_us,
-            table.end_us,
-            table.quantity,
-        ).where(table.serial.in_(chunk))
-        found.extend(OperationSpan(*row) for row in connection.execute(query))
-    return sorted(found, key=lambda span: (span.serial, span.start_us))
-
-
-def tests(connection: Connection, serials: Iterable[str]) -> list[TestResult]:
-    """The tests of `serials`, by serial and time."""
-    table = GenealogyTest
-    found: list[TestResult] = []
-    for chunk in _chunks(sorted(set(serials))):
-        query = select(table.serial, table.test, table.result, table.equipment, table.ts_us, table.measurements).where(
-            table.serial.in_(chunk)
-        )
-        found.extend(
-            TestResult(serial, name, result, equipment, ts_us, tuple(values or ()))
-            for serial, name, result, equipment, ts_us, values in connection.execute(query)
-        )
-    return sorted(found, key=lambda test: (test.serial, test.ts_us))
-
-
 def open_serials(connection: Connection, serials: Iterable[str]) -> set[str]:
     """Those of `serials` with an operation started and not completed."""
     table = GenealogyOperation
@@ -265,30 +269,65 @@ def open_serials(connection: Connection, serials: Iterable[str]) -> set[str]:
     return found
 
 
-def order_links(connection: Connection, serials: Iterable[str]) -> dict[str, OrderLink]:
-    """The orders each serial was built for, found from the work orders on its operations: a stored work
-    order's production order and that one's customer order (or a production or customer order named directly)."""
+def work_orders(connection: Connection, serials: Iterable[str]) -> list[tuple[str, str]]:
+    """The (serial, work order) pairs of the operations of `serials`."""
     table = GenealogyOperation
-    work: dict[str, set[str]] = {}
+    found: list[tuple[str, str]] = []
     for chunk in _chunks(sorted(set(serials))):
         query = select(table.serial, table.work_order).where(table.serial.in_(chunk), table.work_order != "")
-        for serial, work_order in connection.execute(query.distinct()):
-            work.setdefault(serial, set()).update(order_keys(work_order))
-    keys = sorted(set().union(*work.values())) if work else []
-    to_production = _lookup(connection, WorkOrderRecord.id, WorkOrderRecord.production_order, keys)
-    production = _rows(
-        connection,
-        ProductionOrderRecord,
-        sorted(set(keys) | set(to_production.values())),
+        found.extend((serial, work_order) for serial, work_order in connection.execute(query.distinct()))
+    return found
+
+
+def order_links(
+    connection: Connection, serials: Iterable[str], work: Iterable[tuple[str, str]]
+) -> dict[str, OrderLink]:
+    """The orders each serial was built for, found from the (serial, work order) pairs of its operations
+    (`work_orders`, or the spans a trace holds already): a stored work order's production order and that
+    one's customer order (or a production or customer order named directly)."""
+    keys_of: dict[str, set[str]] = {}
+    for serial, work_order in work:
+        if work_order:
+            keys_of.setdefault(serial, set()).update(order_keys(work_order))
+    to_production: dict[str, str] = {}
+    production: dict[str, tuple[str | None, str]] = {}
+    customer: dict[str, str] = {}
+    for chunk in _chunks(sorted(set().union(*keys_of.values()))):
+        for kind, key, pointer, state in connection.execute(_ORDERS, {"keys": chunk}):
+            if kind == "work":
+                to_production[key] = pointer
+            elif kind == "production":
+                production[key] = (pointer, state)
+            else:
+                customer[key] = state
+    return {serial: _link(keys_of.get(serial, set()), to_production, production, customer) for serial in set(serials)}
+
+
+_KEYS = bindparam("keys", expanding=True)
+_PRODUCTIONS = or_(
+    ProductionOrderRecord.id.in_(_KEYS),
+    ProductionOrderRecord.id.in_(select(WorkOrderRecord.production_order).where(WorkOrderRecord.id.in_(_KEYS))),
+)
+_ORDERS = union_all(
+    select(literal("work"), WorkOrderRecord.id, WorkOrderRecord.production_order, null()).where(
+        WorkOrderRecord.id.in_(_KEYS)
+    ),
+    select(
+        literal("production"),
+        ProductionOrderRecord.id,
         ProductionOrderRecord.customer_order,
         ProductionOrderRecord.state,
-    )
-    customer_keys = sorted(set(keys) | {row[0] for row in production.values() if row[0]})
-    customer = _lookup(connection, CustomerOrderRecord.id, CustomerOrderRecord.state, customer_keys)
-    links = {}
-    for serial in set(serials):
-        links[serial] = _link(work.get(serial, set()), to_production, production, customer)
-    return links
+    ).where(_PRODUCTIONS),
+    select(literal("customer"), CustomerOrderRecord.id, null(), CustomerOrderRecord.state).where(
+        or_(
+            CustomerOrderRecord.id.in_(_KEYS),
+            CustomerOrderRecord.id.in_(select(ProductionOrderRecord.customer_order).where(_PRODUCTIONS)),
+        )
+    ),
+)
+"""Work orders by id, production orders by id or through those work orders, and customer orders by id or
+through those production orders, as (kind, id, what it points to, state) rows: one statement, where a lookup
+per kind would be three round trips."""
 
 
 def _link(
@@ -306,21 +345,6 @@ def _link(
         if key in customer:
             return OrderLink(key, customer[key])
     return OrderLink()
-
-
-def _lookup(connection: Connection, key: Any, value: Any, keys: Sequence[str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for chunk in _chunks(keys):
-        found.update((k, v) for k, v in connection.execute(select(key, value).where(key.in_(chunk))))
-    return found
-
-
-def _rows(connection: Connection, record: Any, keys: Sequence[str], *columns: Any) -> dict[str, tuple]:
-    found: dict[str, tuple] = {}
-    for chunk in _chunks(keys):
-        for row in connection.execute(select(record.id, *columns).where(record.id.in_(chunk))):
-            found[row[0]] = tuple(row[1:])
-    return found
 
 
 def largest_quantities(connection: Connection, items: Iterable[str]) -> dict[str, int]:
@@ -379,5 +403,5 @@ def serials_of_order(connection: Connection, order_id: str) -> set[str]:
 
 def makeup(connection: Connection, serial: str) -> tuple[set[str], list[tuple[str, int, int | None]]]:
     """A unit's serial and everything in it, and every operation of those on equipment (path, start, end)."""
-    items = {serial} | {link.child for link in components(connection, serial)}
-    return items, [(span.equipment, span.start_us, span.end_us) for span in operations(connection, items)]
+    links, spans, _ = backward(connection, serial)
+    return {serial} | {link.child for link in links}, [(span.equipment, span.start_us, span.end_us) for span in spans]
