@@ -26,7 +26,6 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
     text,
     union_all,
@@ -159,18 +158,18 @@ def _chunks(keys: Sequence[str]) -> Iterator[Sequence[str]]:
 def reading(engine: Engine) -> Iterator[Connection]:
     """A connection for traces. A trace follows a few links per node through the indexes, but PostgreSQL
     cannot estimate a recursive CTE's size and, on tens of millions of links, plans a hash join over the
-    whole table at every step (seconds instead of milliseconds): so, for these reads only, nested loops and
-    no JIT compilation (which would cost more than the query), set in one statement (on a busy server each
-    round trip costs milliseconds)."""
+    whole table at every step (seconds instead of milliseconds): so, for these reads only, nested loops, no
+    parallel workers and no JIT compilation (either costs more to start than the query takes), set in one
+    statement (on a busy server each round trip costs milliseconds)."""
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(_NESTED_LOOPS)
+            connection.execute(_TRACE_SETTINGS)
         yield connection
 
 
-_NESTED_LOOPS = text(
+_TRACE_SETTINGS = text(
     "SELECT set_config('jit', 'off', true), set_config('enable_hashjoin', 'off', true), "
-    "set_config('enable_mergejoin', 'off', true)"
+    "set_config('enable_mergejoin', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
 )
 
 _BACKWARD = text(
@@ -304,30 +303,34 @@ def order_links(
 
 
 _KEYS = bindparam("keys", expanding=True)
-_PRODUCTIONS = or_(
-    ProductionOrderRecord.id.in_(_KEYS),
-    ProductionOrderRecord.id.in_(select(WorkOrderRecord.production_order).where(WorkOrderRecord.id.in_(_KEYS))),
-)
+_VIA_WORK = select(WorkOrderRecord.production_order).where(WorkOrderRecord.id.in_(_KEYS))
 _ORDERS = union_all(
     select(literal("work"), WorkOrderRecord.id, WorkOrderRecord.production_order, null()).where(
         WorkOrderRecord.id.in_(_KEYS)
     ),
-    select(
-        literal("production"),
-        ProductionOrderRecord.id,
-        ProductionOrderRecord.customer_order,
-        ProductionOrderRecord.state,
-    ).where(_PRODUCTIONS),
-    select(literal("customer"), CustomerOrderRecord.id, null(), CustomerOrderRecord.state).where(
-        or_(
-            CustomerOrderRecord.id.in_(_KEYS),
-            CustomerOrderRecord.id.in_(select(ProductionOrderRecord.customer_order).where(_PRODUCTIONS)),
+    *(
+        select(
+            literal("production"),
+            ProductionOrderRecord.id,
+            ProductionOrderRecord.customer_order,
+            ProductionOrderRecord.state,
+        ).where(ProductionOrderRecord.id.in_(ids))
+        for ids in (_KEYS, _VIA_WORK)
+    ),
+    *(
+        select(literal("customer"), CustomerOrderRecord.id, null(), CustomerOrderRecord.state).where(
+            CustomerOrderRecord.id.in_(ids)
+        )
+        for ids in (
+            _KEYS,
+            select(ProductionOrderRecord.customer_order).where(ProductionOrderRecord.id.in_(_KEYS)),
+            select(ProductionOrderRecord.customer_order).where(ProductionOrderRecord.id.in_(_VIA_WORK)),
         )
     ),
 )
-"""Work orders by id, production orders by id or through those work orders, and customer orders by id or
-through those production orders, as (kind, id, what it points to, state) rows: one statement, where a lookup
-per kind would be three round trips."""
+"""Work orders by id; production orders by id or through those work orders; customer orders by id or through
+those production orders: (kind, id, what it points to, state) rows of one statement, where a lookup per kind
+would be three round trips. A branch per path (not an OR of them) keeps every lookup on a primary key."""
 
 
 def _link(
