@@ -154,6 +154,14 @@ def lots(items: Iterable[str], largest: Mapping[str, int]) -> set[str]:
     return {item for item in items if largest.get(item, 0) != 1}
 
 
+def largest_quantities(spans: Iterable[OperationSpan]) -> dict[str, int]:
+    """The largest quantity each serial was worked on in, from its operations (for `lots`)."""
+    largest: dict[str, int] = {}
+    for span in spans:
+        largest[span.serial] = max(largest.get(span.serial, 0), span.quantity)
+    return largest
+
+
 def window_us(start: datetime, end: datetime) -> tuple[int, int]:
     """A time window [start, end) in microseconds, or a TraceError when it is empty or reversed."""
     if start.tzinfo is None or end.tzinfo is None:

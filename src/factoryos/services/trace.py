@@ -16,7 +16,15 @@ from sqlalchemy import CompoundSelect, Connection, Engine, bindparam, literal, s
 from sqlalchemy.orm import Session
 
 from factoryos.model.readings import from_us
-from factoryos.quality.genealogy import OperationSpan, TestResult, TraceError, lots, recall_scope, window_us
+from factoryos.quality.genealogy import (
+    OperationSpan,
+    TestResult,
+    TraceError,
+    largest_quantities,
+    lots,
+    recall_scope,
+    window_us,
+)
 from factoryos.quality.holds import Hold
 from factoryos.store import genealogy
 from factoryos.store import holds as hold_store
@@ -35,10 +43,7 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
         items = {serial} | {link.child for link in links}
         if not (links or spans or tests):
             _must_know(connection, serial, "serial")
-        largest: dict[str, int] = {}
-        for span in spans:
-            largest[span.serial] = max(largest.get(span.serial, 0), span.quantity)
-        kinds = lots(items - {serial}, largest)
+        kinds = lots(items - {serial}, largest_quantities(spans))
         readings = _readings(connection, spans)
         work = [(span.serial, span.work_order) for span in spans if span.serial == serial]
         order = genealogy.order_links(connection, [serial], work)[serial]
@@ -71,8 +76,9 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
 def trace_lot(engine: Engine, lot: str) -> dict[str, Any]:
     """Forward trace of a supplier lot or a component serial: every unit containing it, and the recall scope."""
     with genealogy.reading(engine) as connection:
-        _must_know(connection, lot, "lot or serial")
         found = genealogy.containing(connection, lot)
+        if len(found) == 1:  # nothing contains it: is it known at all?
+            _must_know(connection, lot, "lot or serial")
         return {"lot": lot, **_forward(connection, found, exclude={lot})}
 
 
@@ -96,10 +102,11 @@ def _forward(connection: Connection, found: dict[str, bool], exclude: set[str]) 
     """Units (serials nothing else contains), lots left in stock that contain it, what lies between, and the
     recall scope of the units."""
     tops = {item for item, top in found.items() if top and item not in exclude}
-    stock = lots(tops, genealogy.largest_quantities(connection, tops))
+    spans = genealogy.operations(connection, tops)
+    stock = lots(tops, largest_quantities(spans))
     units = tops - stock
-    links = genealogy.order_links(connection, units, genealogy.work_orders(connection, units))
-    scope = recall_scope(links, genealogy.open_serials(connection, units))
+    links = genealogy.order_links(connection, units, [(s.serial, s.work_order) for s in spans if s.serial in units])
+    scope = recall_scope(links, {s.serial for s in spans if s.serial in units and s.end_us is None})
     return {
         "units": sorted(units),
         "lots": sorted(stock),

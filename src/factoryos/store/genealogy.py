@@ -258,23 +258,21 @@ def known(connection: Connection, item: str) -> bool:
     return False
 
 
-def open_serials(connection: Connection, serials: Iterable[str]) -> set[str]:
-    """Those of `serials` with an operation started and not completed."""
+def operations(connection: Connection, serials: Iterable[str]) -> list[OperationSpan]:
+    """The operations of `serials`, in one query per CHUNK serials."""
     table = GenealogyOperation
-    found: set[str] = set()
+    found: list[OperationSpan] = []
     for chunk in _chunks(sorted(set(serials))):
-        query = select(table.serial).where(table.serial.in_(chunk), table.end_us.is_(None)).distinct()
-        found.update(connection.execute(query).scalars())
-    return found
-
-
-def work_orders(connection: Connection, serials: Iterable[str]) -> list[tuple[str, str]]:
-    """The (serial, work order) pairs of the operations of `serials`."""
-    table = GenealogyOperation
-    found: list[tuple[str, str]] = []
-    for chunk in _chunks(sorted(set(serials))):
-        query = select(table.serial, table.work_order).where(table.serial.in_(chunk), table.work_order != "")
-        found.extend((serial, work_order) for serial, work_order in connection.execute(query.distinct()))
+        query = select(
+            table.serial,
+            table.operation,
+            table.work_order,
+            table.equipment,
+            table.start_us,
+            table.end_us,
+            table.quantity,
+        ).where(table.serial.in_(chunk))
+        found.extend(OperationSpan(*row) for row in connection.execute(query))
     return found
 
 
@@ -282,7 +280,7 @@ def order_links(
     connection: Connection, serials: Iterable[str], work: Iterable[tuple[str, str]]
 ) -> dict[str, OrderLink]:
     """The orders each serial was built for, found from the (serial, work order) pairs of its operations
-    (`work_orders`, or the spans a trace holds already): a stored work order's production order and that
+    (which a trace holds already): a stored work order's production order and that
     one's customer order (or a production or customer order named directly)."""
     keys_of: dict[str, set[str]] = {}
     for serial, work_order in work:
@@ -348,16 +346,6 @@ def _link(
         if key in customer:
             return OrderLink(key, customer[key])
     return OrderLink()
-
-
-def largest_quantities(connection: Connection, items: Iterable[str]) -> dict[str, int]:
-    """The largest quantity each of `items` was worked on in (items never worked on here are absent)."""
-    table = GenealogyOperation
-    found: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(items))):
-        query = select(table.serial, func.max(table.quantity)).where(table.serial.in_(chunk)).group_by(table.serial)
-        found.update((serial, largest) for serial, largest in connection.execute(query))
-    return found
 
 
 def completions(connection: Connection, serials: Iterable[str], operations: Iterable[str]) -> dict[str, int]:
