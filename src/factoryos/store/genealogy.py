@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    BindParameter,
+    CompoundSelect,
     Connection,
     Engine,
     Index,
@@ -300,9 +302,9 @@ def order_links(
     return {serial: _link(keys_of.get(serial, set()), to_production, production, customer) for serial in set(serials)}
 
 
-_KEYS = bindparam("keys", expanding=True)
+_KEYS: BindParameter[list[str]] = bindparam("keys", expanding=True)
 _VIA_WORK = select(WorkOrderRecord.production_order).where(WorkOrderRecord.id.in_(_KEYS))
-_ORDERS = union_all(
+_ORDERS: CompoundSelect[Any] = union_all(
     select(literal("work"), WorkOrderRecord.id, WorkOrderRecord.production_order, null()).where(
         WorkOrderRecord.id.in_(_KEYS)
     ),
