@@ -279,11 +279,14 @@ def operations(connection: Connection, serials: Iterable[str]) -> list[Operation
 
 
 def order_links(
-    connection: Connection, serials: Iterable[str], work: Iterable[tuple[str, str]]
+    connection: Connection, serials: Iterable[str], work: Iterable[tuple[str, str]] | None = None
 ) -> dict[str, OrderLink]:
     """The orders each serial was built for, found from the (serial, work order) pairs of its operations
-    (which a trace holds already): a stored work order's production order and that
-    one's customer order (or a production or customer order named directly)."""
+    (`work`, when the caller holds them already; read here otherwise): a stored work order's production order
+    and that one's customer order (or a production or customer order named directly)."""
+    serials = set(serials)
+    if work is None:
+        work = [(span.serial, span.work_order) for span in operations(connection, serials)]
     keys_of: dict[str, set[str]] = {}
     for serial, work_order in work:
         if work_order:
@@ -299,7 +302,7 @@ def order_links(
                 production[key] = (pointer, state)
             else:
                 customer[key] = state
-    return {serial: _link(keys_of.get(serial, set()), to_production, production, customer) for serial in set(serials)}
+    return {serial: _link(keys_of.get(serial, set()), to_production, production, customer) for serial in serials}
 
 
 _KEYS: BindParameter[list[str]] = bindparam("keys", expanding=True)
