@@ -98,6 +98,7 @@ def summary(metrics: RunMetrics, run: ScenarioRun) -> dict[str, Any]:
         "orders_delivered": metrics.orders_delivered,
         "open_backorders": metrics.open_backorders,
         "material_shortage_hours": metrics.material_shortage_hours,
+        "purchasing": run.purchasing,
         "oee": lines,
         "bottleneck": metrics.bottleneck,
         "events": metrics.events_published,
@@ -211,6 +212,7 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     result["oee"] = {line: statistics.fmean(r["oee"].get(line, 0.0) for r in runs) for line in lines}
     result["ci95"] = intervals
     result["bottleneck"] = statistics.mode(r["bottleneck"] for r in runs)
+    result["purchasing"] = runs[0]["purchasing"]
     result["events"] = sum(r["events"] for r in runs)
     result["wall_seconds_per_replication"] = statistics.fmean(r["wall_seconds"] for r in runs)
     result["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)

@@ -1,7 +1,20 @@
-"""Purchase orders for the twin: a material plan's (`purchase_orders`, from `factoryos.planning`), or for the
-scenarios a stand-in purchase plan (`purchase_plan`). The scenarios keep the stand-in for now: on the EV
-example, MRP within its suppliers' weekly capacities leaves some battery parts unplaced for the month, and a
-twin run on those orders starves its module line throughout.
+"""Purchase orders for the twin: a material plan's (`material_plan`, MRP from `factoryos.planning` over the
+release plan; what the smart scenario buys with), or a stand-in purchase plan (`purchase_plan`; what the
+traditional scenario buys with).
+
+The material plan is MRP over the release plan: each unit's product and configuration is independent demand
+due `PURCHASE_COVER_DAYS` before the day it is released (the stand-in's cover, so the two differ in how they
+plan, not in how early they want parts), netted against the plant file's bought stock, sized by the plant
+file's lot rules, safety stock and supplier minimums, multiples and weekly capacities, and offset by lead
+times. It is made as of the run's start less the bills' longest cumulative lead time, as a plant that plans
+ahead would have made it: a part with 300 days' lead time needed in the run's first week cannot be ordered
+at its start, and a plan made then would leave the twin short for want of planning, not of parts. Made
+that far ahead, the plan places every order itself: the plant file's open purchase orders (what a plan made
+closer to the run placed) are left out, as netting them would expedite them by months to build safety stock
+in the plan's first days, and the twin would get them on their own dates. The twin builds every made part it
+uses (its supermarket starts from its own reorder stock), so the plan nets no made stock. The twin receives
+the plan's buy orders on their due days; what the plan cannot bring in time (a supplier's weekly capacity
+spent) arrives late, as the plan's late-supply exception says.
 
 The stand-in is pure and date-phased: each planned unit's bought parts (its configured bill of materials,
 scrap included) are needed on the day it is released; those of a component made in lots (a stamped panel)
@@ -10,28 +23,27 @@ use and a day to make it), and at the end what it makes by then for the days aft
 file's inventory and its open purchase orders (each from its due date, and delivered among the plan's) are
 netted first, and what is still short on a day is ordered from the material's first supplier, rounded up to
 its minimum order and order multiple, due `PURCHASE_COVER_DAYS` before that day.
-Lead times are not offset (every order is taken as placed in time) and supplier capacity is not checked:
-the plan has no late supply of its own, so the lateness the twin sees is the suppliers' (their `delivery`
-record), which is what it is for.
+Lead times are not offset (every order is taken as placed in time), supplier capacity is not checked and no
+safety stock is kept: the plan has no late supply of its own, so the lateness the twin sees is the
+suppliers' (their `delivery` record).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from factoryos.model.configuration import bom_lines
 from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Plant
+from factoryos.planning.mrp import plan as mrp
+from factoryos.planning.plan import Plan, PlannedOrder
+from factoryos.planning.plant_problem import DemandRow, plant_problem
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.calendar import DAY
 from factoryos.twin.plant_twin import PlannedUnit, lot_size
-
-if TYPE_CHECKING:
-    from factoryos.planning.plan import PlannedOrder
 
 Parts = dict[tuple[str, tuple[str, ...]], float]
 """(bought material, the components made in lots it goes into, outermost first) -> quantity."""
@@ -129,6 +141,50 @@ def _bought(
         if lots:
             in_lots[line.component] = in_lots.get(line.component, 0.0) + need
         _bought(plant, line.component, configuration, need, (*via, line.component) if lots else via, parts, in_lots)
+
+
+def material_plan(plant: Plant, plan: Iterable[PlannedUnit], epoch: datetime, days: float) -> Plan:
+    """MRP over the release `plan` (released over `days` from `epoch`), made the bills' longest cumulative lead
+    time (and a week for the calendar) before the run's first day."""
+    zone = ZoneInfo(plant.site.timezone)
+    first = epoch.astimezone(zone).date()
+    known: dict[str, int] = {}
+    ahead = max((_lead_days(plant, m, known) for m in plant.materials), default=0) + 7
+    bought = [lot for lot in plant.inventory if plant.materials[lot.material].source == "buy"]
+    planned = plant.model_copy(update={"inventory": bought, "purchase_orders": []})
+    start = first - timedelta(days=ahead)
+    return mrp(plant_problem(planned, start, ahead + math.ceil(days) + 1, release_demand(plan, epoch, zone)))
+
+
+def release_demand(plan: Iterable[PlannedUnit], epoch: datetime, zone: ZoneInfo) -> list[DemandRow]:
+    """The release plan as independent demand: the units of a customer order (a unit without one: itself) of
+    one product and configuration released on a site day, due `PURCHASE_COVER_DAYS` before that day."""
+    units: dict[tuple[str, str, tuple[tuple[str, str], ...], date], int] = {}
+    for unit in plan:
+        day = (epoch + timedelta(seconds=unit.at)).astimezone(zone).date()
+        demand = unit.order.split("#")[0] if unit.order else unit.serial
+        key = (demand, unit.product, tuple(sorted(unit.configuration.items())), day)
+        units[key] = units.get(key, 0) + 1
+    cover = timedelta(days=defaults.PURCHASE_COVER_DAYS)
+    return [
+        DemandRow(demand, product, day - cover, count, "order", demand, dict(configuration))
+        for (demand, product, configuration, day), count in units.items()
+    ]
+
+
+def _lead_days(plant: Plant, material: str, known: dict[str, int]) -> int:
+    """Calendar days from ordering the deepest bought part under `material` to having it: a bought part's lead
+    time (its own or its slowest supplier's), a made part's working days as calendar days (7 for every 5),
+    over the longest path of its bill (every line, whatever its `when`)."""
+    if material not in known:
+        m = plant.materials[material]
+        if m.source == "buy":
+            suppliers = [s.lead_time_days for s in plant.suppliers.values() if material in s.materials]
+            known[material] = math.ceil(max([m.lead_time_days, *suppliers]))
+        else:
+            below = [_lead_days(plant, line.component, known) for line in plant.boms.get(material, [])]
+            known[material] = math.ceil(m.lead_time_days * 7 / 5) + max(below, default=0)
+    return known[material]
 
 
 def purchase_orders(planned: Iterable[PlannedOrder], timezone: str) -> list[PurchaseOrder]:

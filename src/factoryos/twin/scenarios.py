@@ -16,9 +16,12 @@
   stations keeps a smaller team on each, and each station takes longer in proportion). Units ship the moment
   they are complete.
 
-Both buy their bought parts to their own release plan: the purchase orders given (a material plan's), else
-the stand-in of `factoryos.twin.purchasing`; the parts arrive as late as their suppliers' `delivery` record
-says, are kept line-side, and a station whose parts are short is starved for material.
+Each buys the bought parts of its own release plan (unless purchase orders are given): smart plans them with
+MRP (`factoryos.twin.purchasing.material_plan`: lead times, lot rules, safety stock, supplier minimums and
+capacities), traditional orders each day's shortfall a couple of days ahead (the
+stand-in `purchase_plan`, no safety stock). The parts arrive as late as their suppliers' `delivery` record
+says, are kept line-side, and a station whose parts are short is starved for material: the run's
+`material_shortage_hours`.
 
 Customer orders come from `factoryos.c2m.demand.generate_orders`, so both scenarios face the same demand.
 """
@@ -41,11 +44,12 @@ from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, PurchaseOrder, ScheduledOperation
 from factoryos.model.plant import WEEKDAYS, Plant, Shift
+from factoryos.planning.plan import Plan
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar
 from factoryos.twin.floor import Floor
 from factoryos.twin.plant_calendar import site_calendar
 from factoryos.twin.plant_twin import Load, PlannedUnit, PlantTwin, Staffing
-from factoryos.twin.purchasing import purchase_plan
+from factoryos.twin.purchasing import material_plan, purchase_orders, purchase_plan
 from factoryos.twin.quarantine import Covers
 from factoryos.twin.schedule_plan import schedule_plan
 
@@ -61,7 +65,8 @@ IDLE = Load(0.0, 0.0)  # a work center the plan does not use
 @dataclass
 class ScenarioRun:
     """A scenario set up to run: the floor and the plant twin built on it, the crews' staffing, the planned units,
-    and the run's epoch and horizon."""
+    the run's epoch and horizon, the purchase orders it receives, how they were bought (`"mrp"`, `"stand-in"`
+    or `"given"`) and the material plan they come from when MRP bought them."""
 
     scenario: str
     floor: Floor
@@ -71,6 +76,8 @@ class ScenarioRun:
     epoch: datetime
     horizon: float
     purchases: list[PurchaseOrder]
+    purchasing: str = "given"
+    material_plan: Plan | None = None
 
 
 def epoch_for(plant: Plant, start: date | None = None) -> datetime:
@@ -102,8 +109,9 @@ def prepare(
     their first scheduled start and each work unit follows its sequence, the other orders as usual. With
     `schedule_seconds` (smart only) the orders are first scheduled by `factoryos.scheduling` in that time.
     `start`: the run's first day (its week's Monday, see `epoch_for`). `purchases` bring the bought parts;
-    by default the stand-in `purchase_plan` of the scenario's own release plan. `held`: whether a hold covers
-    a unit's items or visits (see `factoryos.twin.quarantine`); held units stay in quarantine and do not ship."""
+    by default those of the scenario's own release plan (smart: its material plan; traditional: the stand-in).
+    `held`: whether a hold covers a unit's items or visits (see `factoryos.twin.quarantine`); held units stay in
+    quarantine and do not ship."""
     if scenario not in SCENARIOS:
         raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
     if not days > 0 or warmup_days < 0:
@@ -151,8 +159,12 @@ def prepare(
     else:
         staffing = traditional_staffing(plant, load, twin.paced_lines, epoch, total * DAY)
     horizon = total * DAY
-    if purchases is None:
-        purchases = purchase_plan(plant, plan, epoch, total)
+    planned, purchasing = None, "given"
+    if purchases is None and scenario == "smart":
+        planned, purchasing = material_plan(plant, plan, epoch, total), "mrp"
+        purchases = purchase_orders(planned.planned_orders, plant.site.timezone)
+    elif purchases is None:
+        purchases, purchasing = purchase_plan(plant, plan, epoch, total), "stand-in"
     twin.build(staffing, twin.stock_use(plan, total), horizon, lambda at: (at - epoch).total_seconds(), purchases)
     twin.release(plan)
     fg = floor.finished_goods
@@ -169,7 +181,7 @@ def prepare(
             if product.demand is not None:
                 fg.stock_up(product_id, round(product.demand.units_per_day * SAFETY_STOCK_DAYS))
         floor.env.process(_customers(floor, orders, epoch))
-    return ScenarioRun(scenario, floor, twin, staffing, plan, epoch, horizon, purchases)
+    return ScenarioRun(scenario, floor, twin, staffing, plan, epoch, horizon, purchases, purchasing, planned)
 
 
 def _site_date(plant: Plant, at: datetime) -> date:
