@@ -153,8 +153,8 @@ def test_every_material_balances_consumed_delivered_and_ending_stock() -> None:
 
 @pytest.mark.parametrize("on_time", [True, False])
 def test_the_ev_plant_balances_and_is_not_short_when_its_suppliers_deliver_on_time(ev_plant, on_time) -> None:
-    """On time, the stand-in plan's deliveries cover every draw; with the example's late chip supplier
-    every material still balances."""
+    """On time, the smart scenario's material plan (MRP) delivers in time for every draw; with the example's
+    late chip supplier every material still balances."""
     plant = ev_plant.model_copy(deep=True)
     if on_time:
         for supplier in plant.suppliers.values():

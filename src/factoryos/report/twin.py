@@ -103,10 +103,13 @@ def simulation_section(
         text += ". "
     shortage = f["material_shortage_hours"]
     text += (
-        f"Bought parts arrived as late as their suppliers' delivery records say; equipment stood "
-        f"{shortage:,.1f} h starved for material. "
+        f"Bought parts were ordered {BOUGHT[f['purchasing']]} and arrived as late as their suppliers' delivery "
+        "records say: "
+    )
+    text += (
+        f"equipment stood {shortage:,.1f} h starved for material. "
         if shortage
-        else "Every bought part was at the line when it was needed. "
+        else "every one was at the line when it was needed. "
     )
     text += "The OEE section gives the run's OEE, from its event stream."
     return Section(
@@ -124,6 +127,13 @@ def simulation_section(
         figures=[flow_figure(simulation.samples, epoch, timezone), states_figure(simulation.metrics)],
     )
 
+
+BOUGHT = {
+    "mrp": "as the material plan (MRP over the release plan, with the plant file's safety stock) said",
+    "stand-in": "two days ahead of each day's shortfall, without safety stock",
+    "given": "as given",
+}
+"""How a run's purchase orders were made (`factoryos.twin.scenarios.ScenarioRun.purchasing`), in words."""
 
 COMPARED = (
     ("output_per_labour_hour", "units per labour hour"),
@@ -159,7 +169,9 @@ def comparison_section(traditional: dict[str, Any], smart: dict[str, Any]) -> Se
         text=(
             "Same plant, same customer demand. Smart releases orders as they come, runs lights-out cells around "
             "the clock without operators, sizes shifts and the paced line's takt to the order book, and ships "
-            "units as they are completed."
+            f"units as they are completed. Smart bought its parts {BOUGHT[smart['purchasing']]}; traditional "
+            f"{BOUGHT[traditional['purchasing']]}: the equipment-hours each stood starved for material "
+            "(waiting for a late or short part) show what planning the material is worth."
         ),
         facts={
             "output per labour hour": f"{gain:+.0%}",

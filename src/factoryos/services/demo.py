@@ -255,7 +255,7 @@ def twin_stage(ctx: DemoContext) -> None:
     ctx.console.print(
         f"twin     {f['completed']:,} units built in {f['days']:g} days, {events} floor events, "
         f"on time {on_time}, lead time {f['avg_lead_time_days'] * 24:.1f} h, "
-        f"starved for material {f['material_shortage_hours']:,.1f} h"
+        f"starved for material {f['material_shortage_hours']:,.1f} h (parts bought: {f['purchasing']})"
     )
 
 
