@@ -622,7 +622,7 @@ class PlantTwin:
         for k, material in enumerate(sorted(self.stocked)):
             per_day = stock_per_day.get(material, 0.0)
             lot = lot_size(self.plant, material, per_day)
-            reorder = per_day * defaults.STOCK_COVER_DAYS
+            reorder = reorder_point(per_day)
             policies[material] = LotPolicy(lot, reorder, functools.partial(self._lot_route, material))
             initial[material] = reorder + lot * (k + 1) / len(self.stocked)  # staggered, so reorders spread out
         self.supermarket = Supermarket(self.floor.env, f"{self.plant.site.id}/supermarket", policies, initial)
@@ -876,6 +876,11 @@ class PlantTwin:
             for material, quantity in self.unit_plan(planned.product, planned.configuration).stock_needs.items():
                 use[material] = use.get(material, 0.0) + quantity / days
         return use
+
+
+def reorder_point(per_day: float) -> float:
+    """A stocked component's reorder point in the supermarket: `STOCK_COVER_DAYS` of its daily use."""
+    return per_day * defaults.STOCK_COVER_DAYS
 
 
 def lot_size(plant: Plant, material: str, per_day: float) -> int:

@@ -12,9 +12,10 @@ at its start, and a plan made then would leave the twin short for want of planni
 that far ahead, the plan places every order itself: the plant file's open purchase orders (what a plan made
 closer to the run placed) are left out, as netting them would expedite them by months to build safety stock
 in the plan's first days, and the twin would get them on their own dates. The twin builds every made part it
-uses (its supermarket starts from its own reorder stock), so the plan nets no made stock. The twin receives
-the plan's buy orders on their due days; what the plan cannot bring in time (a supplier's weekly capacity
-spent) arrives late, as the plan's late-supply exception says.
+uses (its supermarket starts from its own reorder stock), so the plan nets no made stock, and keeps the
+supermarket's reorder point of each component it makes in lots. The twin receives the plan's buy orders on
+their due days; what the plan cannot bring in time (a supplier's weekly capacity spent) arrives late, as the
+plan's late-supply exception says.
 
 The stand-in is pure and date-phased: each planned unit's bought parts (its configured bill of materials,
 scrap included) are needed on the day it is released; those of a component made in lots (a stamped panel)
@@ -31,7 +32,7 @@ suppliers' (their `delivery` record).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,7 +44,7 @@ from factoryos.planning.plan import Plan, PlannedOrder
 from factoryos.planning.plant_problem import DemandRow, plant_problem
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.calendar import DAY
-from factoryos.twin.plant_twin import PlannedUnit, lot_size
+from factoryos.twin.plant_twin import PlannedUnit, lot_size, reorder_point
 
 Parts = dict[tuple[str, tuple[str, ...]], float]
 """(bought material, the components made in lots it goes into, outermost first) -> quantity."""
@@ -143,15 +144,25 @@ def _bought(
         _bought(plant, line.component, configuration, need, (*via, line.component) if lots else via, parts, in_lots)
 
 
-def material_plan(plant: Plant, plan: Iterable[PlannedUnit], epoch: datetime, days: float) -> Plan:
+def material_plan(
+    plant: Plant, plan: Iterable[PlannedUnit], epoch: datetime, days: float, stock_per_day: Mapping[str, float]
+) -> Plan:
     """MRP over the release `plan` (released over `days` from `epoch`), made the bills' longest cumulative lead
-    time (and a week for the calendar) before the run's first day."""
+    time (and a week for the calendar) before the run's first day. A component the twin makes in lots into
+    its supermarket (`stock_per_day`: its daily use) keeps at least the supermarket's reorder point as safety
+    stock, so the plan buys for the lots the supermarket makes to refill, up to the run's end."""
     zone = ZoneInfo(plant.site.timezone)
     first = epoch.astimezone(zone).date()
     known: dict[str, int] = {}
     ahead = max((_lead_days(plant, m, known) for m in plant.materials), default=0) + 7
     bought = [lot for lot in plant.inventory if plant.materials[lot.material].source == "buy"]
-    planned = plant.model_copy(update={"inventory": bought, "purchase_orders": []})
+    materials = {
+        m: material.model_copy(update={"safety_stock": max(material.safety_stock, reorder_point(stock_per_day[m]))})
+        if m in stock_per_day
+        else material
+        for m, material in plant.materials.items()
+    }
+    planned = plant.model_copy(update={"inventory": bought, "purchase_orders": [], "materials": materials})
     start = first - timedelta(days=ahead)
     return mrp(plant_problem(planned, start, ahead + math.ceil(days) + 1, release_demand(plan, epoch, zone)))
 

@@ -159,13 +159,14 @@ def prepare(
     else:
         staffing = traditional_staffing(plant, load, twin.paced_lines, epoch, total * DAY)
     horizon = total * DAY
+    stock_use = twin.stock_use(plan, total)
     planned, purchasing = None, "given"
     if purchases is None and scenario == "smart":
-        planned, purchasing = material_plan(plant, plan, epoch, total), "mrp"
+        planned, purchasing = material_plan(plant, plan, epoch, total, stock_use), "mrp"
         purchases = purchase_orders(planned.planned_orders, plant.site.timezone)
     elif purchases is None:
         purchases, purchasing = purchase_plan(plant, plan, epoch, total), "stand-in"
-    twin.build(staffing, twin.stock_use(plan, total), horizon, lambda at: (at - epoch).total_seconds(), purchases)
+    twin.build(staffing, stock_use, horizon, lambda at: (at - epoch).total_seconds(), purchases)
     twin.release(plan)
     fg = floor.finished_goods
     if scenario == "smart":
