@@ -9,11 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from factoryos.c2m.demand import generate_orders
+from factoryos.c2m.supply import site_working_days
 from factoryos.model.plant import LotSizing, Material
 from factoryos.model.validate import load_plant
 from factoryos.planning.checker import check_plan
 from factoryos.planning.mrp import plan
-from factoryos.planning.plant_problem import DemandRow, plant_problem, site_working_days
+from factoryos.planning.plant_problem import DemandRow, plant_problem
 from factoryos.planning.problem import PlanningError
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"

@@ -12,6 +12,7 @@ from datetime import date
 
 import numpy as np
 
+from factoryos.c2m.supply import weeks
 from factoryos.planning.problem import PlanningError
 
 
@@ -76,6 +77,5 @@ def work_calendar(start: date, working: tuple[bool, ...], days: int) -> WorkCale
     rank = np.cumsum(pattern) - pattern
     prev_work = np.maximum.accumulate(np.where(pattern, index, -1))
     next_work = np.minimum.accumulate(np.where(pattern, index, days)[::-1])[::-1]
-    week_of = (index + start.weekday()) // 7
-    week_first = np.maximum(np.arange(week_of[-1] + 1) * 7 - start.weekday(), 0)
+    week_of, week_first = weeks(start, days)
     return WorkCalendar(pattern, work_days, rank, prev_work, next_work, week_of, week_first)

@@ -15,7 +15,8 @@ import math
 import numpy as np
 from numba import njit
 
-EPS = 1e-9
+from factoryos.c2m.supply import EPS, place_lots
+
 LOT_FOR_LOT, FIXED, MULTIPLE, MINIMUM, PERIOD_ORDER_QUANTITY, EOQ = range(6)
 UNPLACED = -2
 """The source of a lot no supplier can ship before the end of the calendar: kept as a record, never planned."""
@@ -45,12 +46,6 @@ def lot_quantity(
             extra = max(extra, safety - running)
         return need + extra
     return need
-
-
-@njit(cache=True, nogil=True)
-def supplier_quantity(quantity: float, minimum: float, multiple: float) -> float:
-    quantity = max(quantity, minimum)
-    return math.ceil(quantity / multiple - EPS) * multiple if multiple > 0 else quantity
 
 
 @njit(cache=True, nogil=True)
@@ -121,6 +116,8 @@ def net_level(
     used = 0
     moved = 0
     arriving = np.zeros(horizon)
+    room = weeks * max(1, int((source_last - source_first).max())) if n else 1
+    lot_day, lot_source, lot_take = np.empty(room, np.int64), np.empty(room, np.int64), np.empty(room)
     for i in range(n):
         open_ = scheduled[i].copy()
         row = gross[i]
@@ -153,32 +150,27 @@ def net_level(
                     now, coming = _receive(arriving, t, due, remaining)
                     have, pending = have + now, pending + coming
                     remaining = 0.0
-                week = week_of[t]
-                while remaining > EPS and week < weeks and first < last:
-                    for k in range(first, last):
-                        s = source_supplier[k]
-                        day = max(t, week_first[week], source_earliest[k])
-                        if day >= days:
-                            continue
-                        day = next_work[day]
-                        if day >= days or week_of[day] != week:
-                            continue
-                        want = supplier_quantity(remaining, supplier_min[s], supplier_multiple[s])
-                        take = min(want, capacity[s, week])
-                        if take < want - EPS:
-                            take = math.floor(take / supplier_multiple[s] + EPS) * supplier_multiple[s]
-                            if take < supplier_min[s] - EPS:
-                                take = 0.0
-                        if take <= EPS:
-                            continue
-                        capacity[s, week] -= take
-                        lots, lot_qty, used = _add_lot(lots, lot_qty, used, i, t, day, k, take)
-                        now, coming = _receive(arriving, t, day, take)
-                        have, pending = have + now, pending + coming
-                        remaining -= take
-                        if remaining <= EPS:
-                            break
-                    week += 1
+                placed, remaining = place_lots(
+                    remaining,
+                    t,
+                    first,
+                    last,
+                    source_supplier,
+                    source_earliest,
+                    supplier_min,
+                    supplier_multiple,
+                    capacity,
+                    week_of,
+                    week_first,
+                    next_work,
+                    lot_day,
+                    lot_source,
+                    lot_take,
+                )
+                for j in range(placed):
+                    lots, lot_qty, used = _add_lot(lots, lot_qty, used, i, t, lot_day[j], lot_source[j], lot_take[j])
+                    now, coming = _receive(arriving, t, lot_day[j], lot_take[j])
+                    have, pending = have + now, pending + coming
                 if remaining > EPS:
                     lots, lot_qty, used = _add_lot(lots, lot_qty, used, i, t, days, UNPLACED, remaining)
                     pending += remaining

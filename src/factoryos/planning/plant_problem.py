@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from factoryos.c2m.mix import option_mix
+from factoryos.c2m.supply import site_working_days
 from factoryos.model.configuration import Configuration, bom_lines
-from factoryos.model.plant import WEEKDAYS, Plant, Product
+from factoryos.model.plant import Plant, Product
 from factoryos.model.rampup import ramp_bound_products, ramp_curve, ramp_month
 from factoryos.planning.problem import (
     Allocation,
@@ -201,21 +202,6 @@ def _demands(plant: Plant, builder: _Builder, row: DemandRow) -> list[Demand]:
             shares[key] = (configuration, shares.get(key, (configuration, 0.0))[1] + share)
     total = sum(share for _, share in shares.values())
     return [demand(configuration, row.quantity * share / total) for configuration, share in shares.values()]
-
-
-def site_working_days(plant: Plant, start: date, days: int) -> tuple[bool, ...]:
-    """Per day from `start`: does a shift run in a manned work center's calendar, and is it not its holiday?"""
-    used = {wc.calendar for _, wc in plant.work_centers().values() if not wc.lights_out} or set(plant.calendars)
-    calendars = [plant.calendars[c] for c in sorted(used)]
-    weekdays = [{WEEKDAYS.index(d) for shift in c.shifts for d in shift.days} for c in calendars]
-    holidays = [set(c.holidays) for c in calendars]
-    return tuple(
-        any(
-            (start + timedelta(k)).weekday() in w and start + timedelta(k) not in h
-            for w, h in zip(weekdays, holidays, strict=True)
-        )
-        for k in range(days)
-    )
 
 
 def _line(plant: Plant, builder: _Builder, start: date, horizon_days: int) -> LineCapacity | None:

@@ -1,0 +1,107 @@
+"""Buying material the one way the plan (MRP, `factoryos.planning`) and the promise (`factoryos.c2m.promise`)
+both buy it: on the site's working days, each supplier within what is left of its weekly capacity, in the
+suppliers' order of preference.
+
+`place_lots` is the compiled step both run when a quantity is short on a day: from the day's week on, each
+week offers the quantity to the material's sources in preference order; a source takes it in a lot on its
+first working day of the week that its lead time allows, rounded to the supplier's minimum and multiple and
+cut to the capacity it has left that week (a cut lot is rounded down to the multiple and dropped below the
+minimum); what is left spills to the next source, then to the next week.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import numpy as np
+from numba import njit
+
+from factoryos.model.plant import WEEKDAYS, Plant
+
+EPS = 1e-9
+
+
+@njit(cache=True, nogil=True)
+def supplier_quantity(quantity: float, minimum: float, multiple: float) -> float:
+    """The quantity a supplier takes an order for: at least its minimum, in whole multiples."""
+    quantity = max(quantity, minimum)
+    return math.ceil(quantity / multiple - EPS) * multiple if multiple > 0 else quantity
+
+
+@njit(cache=True, nogil=True)
+def place_lots(
+    quantity,
+    t,
+    first,
+    last,
+    source_supplier,
+    source_earliest,
+    supplier_min,
+    supplier_multiple,
+    capacity,
+    week_of,
+    week_first,
+    next_work,
+    lot_day,
+    lot_source,
+    lot_qty,
+):
+    """Place `quantity` needed on day `t` on the sources `first`..`last` - 1 (in preference order; source k is
+    supplier `source_supplier[k]`, which can deliver from day `source_earliest[k]`), week by week within
+    `capacity` (supplier x week, used up). Days index the calendar `week_of` / `week_first` / `next_work`
+    describe. The lots go to `lot_day`, `lot_source`, `lot_qty` (room for weeks x sources); returns how many
+    and the quantity no week of the calendar could take."""
+    days = week_of.shape[0]
+    weeks = week_first.shape[0]
+    placed = 0
+    week = week_of[t]
+    while quantity > EPS and week < weeks and first < last:
+        for k in range(first, last):
+            s = source_supplier[k]
+            day = max(t, week_first[week], source_earliest[k])
+            if day >= days:
+                continue
+            day = next_work[day]
+            if day >= days or week_of[day] != week:
+                continue
+            want = supplier_quantity(quantity, supplier_min[s], supplier_multiple[s])
+            take = min(want, capacity[s, week])
+            if take < want - EPS:
+                take = math.floor(take / supplier_multiple[s] + EPS) * supplier_multiple[s]
+                if take < supplier_min[s] - EPS:
+                    take = 0.0
+            if take <= EPS:
+                continue
+            capacity[s, week] -= take
+            lot_day[placed], lot_source[placed], lot_qty[placed] = day, k, take
+            placed += 1
+            quantity -= take
+            if quantity <= EPS:
+                break
+        week += 1
+    return placed, quantity
+
+
+def site_working_days(plant: Plant, start: date, days: int) -> tuple[bool, ...]:
+    """Per day from `start`: does a shift run in a manned work center's calendar, and is it not its holiday?"""
+    used = {wc.calendar for _, wc in plant.work_centers().values() if not wc.lights_out} or set(plant.calendars)
+    calendars = [plant.calendars[c] for c in sorted(used)]
+    weekdays = [{WEEKDAYS.index(d) for shift in c.shifts for d in shift.days} for c in calendars]
+    holidays = [set(c.holidays) for c in calendars]
+    return tuple(
+        any(
+            (start + timedelta(k)).weekday() in w and start + timedelta(k) not in h
+            for w, h in zip(weekdays, holidays, strict=True)
+        )
+        for k in range(days)
+    )
+
+
+def weeks(start: date, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """`week_of[t]`, the ISO week of day t counted from `start`'s, and `week_first[w]`, that week's first day
+    (its Monday, or day 0 for the first week)."""
+    index = np.arange(days)
+    week_of = (index + start.weekday()) // 7
+    week_first = np.maximum(np.arange(week_of[-1] + 1) * 7 - start.weekday(), 0)
+    return week_of, week_first
