@@ -3,9 +3,10 @@
     python benchmarks/promise.py [--plant FILE] [--days 30] [--promises 1000] [--out benchmarks/results/promise.json]
 
 Loads the plant into a fresh SQLite database (a temporary folder), places `--days` of its full demand at the
-order desk in one go (each order promised and booked: capacity and stock), then times `--promises` promises
-of configurations drawn uniformly (`order_desk.promise`: the configurator's check and completion, the reads
-of booked capacity and taken stock, the engine), and, apart, the engine alone (`c2m.promise`: the material
+order desk in one go (each order promised and booked: capacity, material, what was bought for it and the
+supplier capacity that took), then times `--promises` promises of configurations drawn uniformly
+(`order_desk.promise`: the configurator's check and completion, the reads of booked capacity and of what
+earlier promises hold of the material, the engine), and, apart, the engine alone (`c2m.promise`: the material
 check and the walk along the constrained line). Prints p50/p99/max per promise in ms, what bound the
 promises, and the load average (the figures are only as quiet as the machine). Not a test.
 """
@@ -30,7 +31,7 @@ from factoryos.examples import example_plant
 from factoryos.services import order_desk
 from factoryos.services.order_desk import OrderInput
 from factoryos.services.tenants import Caller
-from factoryos.store.order_desk import booked_minutes, taken_stock
+from factoryos.store.order_desk import booked_minutes, commitments
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace, url: str) -> dict:
     here = order_desk.desk(engine, plant.site.id)
     bound: Counter[str] = Counter()
     with engine.connect() as connection:
-        stock = taken_stock(connection, plant.site.id)
+        held = commitments(connection, plant.site.id, now.date())
         booked = {
             c: booked_minutes(connection, plant.site.id, c, now.date(), now.date() + timedelta(days=730))
             for c in here.capacity.plant.work_centers()
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace, url: str) -> dict:
         needs = here.material.needs(ask.product, configuration)
         first = here.capacity.first_day(now)
         started = time.perf_counter()
-        check = here.material.check(needs, 1, first, stock)
+        check = here.material.check(needs, 1, first, held)
         center = here.capacity.constrained(load, first)
         capable_to_promise.promise(here.capacity, load, 1, first, booked[center], check)
         engine_only.append(time.perf_counter() - started)

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from factoryos.c2m.promise import PlantCapacity, PlantMaterial, promise
+from factoryos.c2m.promise import Commitments, Lot, PlantCapacity, PlantMaterial, promise
 from factoryos.model.plant import InventoryLot, Supplier
 from factoryos.model.validate import load_plant
 from factoryos.services.order_desk import OrderInput, cancel_order, place_order, place_orders
@@ -41,7 +41,7 @@ def _quote(quantity: int, options: dict[str, str], taken: dict[str, float]):
     plant = _plant()
     capacity, material = PlantCapacity(plant), PlantMaterial(plant)
     load = capacity.load("acme-scooter", options)
-    check = material.check(material.needs("acme-scooter", options), quantity, START, taken)
+    check = material.check(material.needs("acme-scooter", options), quantity, START, Commitments(dict(taken)))
     return promise(capacity, load, quantity, START, {}, check)
 
 
@@ -63,7 +63,8 @@ def test_a_shortfall_waits_for_the_suppliers_lead_time_and_names_it():
     arrives = START + timedelta(days=MOTOR_LEAD)  # Tuesday 2 February, a working day in ramp month 1
     assert quote.promised == arrives
     assert quote.constraint == "motor-big: supplier lead time 4 weeks (Motor maker)"
-    assert quote.stock == {"motor-big": 2, "wheel": 6}
+    assert quote.stock == {"motor-big": 3, "wheel": 6}  # all it takes: two from stock, one bought for it
+    assert quote.lots == (Lot("motor-big", "motors", arrives, 1),)
     assert _quote(3, ECO, {"motor-big": 5}).promised == START  # the eco scooter needs no big motor
 
 
@@ -81,7 +82,8 @@ def test_the_order_desk_books_stock_first_come_first_served_and_a_cancel_gives_i
     assert second.answer["promise"].promised == START + timedelta(days=MOTOR_LEAD)
     assert "motor-big" in second.answer["promise"].constraint
     cancel_order(engine, acme, first.order_id, "customer changed its mind", NOW)
-    assert order(3).answer["promise"].promised == START  # the three motors are back in stock
+    assert order(2).answer["promise"].promised == START  # three motors are back: first come, first served, the
+    # second order holds the first three of the five in stock and the one bought for it, two are left
 
 
 def test_orders_placed_at_once_take_stock_as_one_by_one(engine):
@@ -105,7 +107,7 @@ def test_a_part_no_supplier_lists_waits_for_its_own_lead_time():
     plant = _plant()
     plant = plant.model_copy(update={"suppliers": {"parts": plant.suppliers["parts"]}})  # no motor maker
     capacity, material = PlantCapacity(plant), PlantMaterial(plant)
-    check = material.check(material.needs("acme-scooter", BOOST), 6, START, {})  # one motor short
+    check = material.check(material.needs("acme-scooter", BOOST), 6, START, Commitments())  # one motor short
     quote = promise(capacity, capacity.load("acme-scooter", BOOST), 6, START, {}, check)
     assert quote.promised == START + timedelta(days=20)  # motor-big's lead_time_days in the plant file
     assert quote.constraint == "motor-big: lead time 20 days"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from factoryos.c2m.promise import PlantCapacity, PlantMaterial, promise
+from factoryos.c2m.promise import Commitments, PlantCapacity, PlantMaterial, promise
 from factoryos.c2m.replay import promise_book, promise_moves
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import InventoryLot, Plant
@@ -42,7 +42,7 @@ def _plant(with_orders: bool = True) -> Plant:
 
 def _promised(plant: Plant, quantity: int, options: dict[str, str], taken: dict[str, float] | None = None):
     capacity, material = PlantCapacity(plant), PlantMaterial(plant)
-    check = material.check(material.needs("widget", options), quantity, START, taken or {})
+    check = material.check(material.needs("widget", options), quantity, START, Commitments(dict(taken or {})))
     return promise(capacity, capacity.load("widget", options), quantity, START, {}, check)
 
 

@@ -1,7 +1,9 @@
 """Promise dates (capable-to-promise): the earliest day the plant can build an order, given the capacity left on
 its constrained work center (calendar, ramp-up curve, orders already promised) and the bought material it
-needs (stock on hand less what earlier promises took, supplier lead times); the promise names the binding
-constraint ("Battery cells (cell-nmc): supplier lead time 16 weeks", "GA line (ga-line) capacity").
+needs (stock, open purchase orders, supplier lead times and weekly capacity, less what earlier promises took);
+the promise names the binding
+constraint ("Battery cells (cell-nmc): supplier lead time 16 weeks", "Battery cells (cell-nmc): supplier CellCo
+weekly capacity 4,000 taken until 2027-02-14", "GA line (ga-line) capacity").
 
 The planning engine (MRP) plans whole horizons; this answers one order in milliseconds. How it works:
 
@@ -17,22 +19,33 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
   (capacity less what earlier promises booked), and the day the last minute fits is the promised date;
 - material: the bought materials the plant keeps stock of or has on order (inventory lots or open purchase
   orders in the plant file; the others are taken as supplied on call, kanban or consignment) are exploded
-  through the configured BOM; stock and open purchase orders, each from its due date, are taken first come
-  first served (what earlier promises took is taken off every day's total); what they do not cover by the
-  time a new order would arrive is bought and arrives the supplier's lead time (else the material's own)
-  after the order's first day; the constrained work center is walked from the day the last material is in.
-  Supplier capacity is not counted.
+  through the configured BOM. A material's supply is its stock, its open purchase orders from their due
+  dates and what was bought for earlier promises, less what earlier promises took of it (first come first
+  served, from the earliest supply on), and what its suppliers can still ship: bought as MRP buys
+  (`c2m.supply.place_lots`: from the order's first working day plus each supplier's lead time, in the
+  suppliers' order of preference, within each one's weekly capacity less its open purchase orders that week
+  and what earlier promises bought, rounded to its minimum and multiple, spilling to later weeks). The
+  material is in on the first day supply and what the suppliers can ship cover the need; what that takes
+  of the suppliers is bought for the order (a lot's excess over the need serves later orders). The
+  constrained work center is walked from the day the last material is in. A cancel gives back the material
+  taken; what was bought stays bought.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
+from factoryos.c2m.supply import EPS, next_working, place_lots, site_working_days, week_start, weeks
 from factoryos.model.configuration import bom_lines, explode, operations
 from factoryos.model.plant import OpenPurchaseOrder, Plant
 from factoryos.model.rampup import RampMonthPlan, ramp_curve, ramp_month
@@ -40,9 +53,9 @@ from factoryos.model.shift_times import shift_times
 
 BASIS = (
     "capacity and material: free minutes on the constrained work center (calendar, ramp-up curve, orders already "
-    "promised) after the bought material is in (stock on hand and open purchase orders from their due date, less "
-    "what earlier promises took; a shortfall arrives a supplier lead time after the order); supplier capacity "
-    "is not counted"
+    "promised) after the bought material is in (stock on hand, open purchase orders from their due date and what "
+    "was bought for earlier promises, less what they took; a shortfall is bought a supplier lead time after the "
+    "order within the supplier's weekly capacity left)"
 )
 HORIZON_DAYS = 730
 """How far ahead a promise looks; an order that does not fit in it gets no date."""
@@ -53,8 +66,8 @@ WINDOW_DAYS = 28
 @dataclass(frozen=True)
 class Quote:
     """A promise: the date (None when nothing fits within the horizon), the binding constraint in a few words,
-    the constrained work center and why, the minutes it takes per day there (`allocation`), the stock of
-    bought materials it takes, and the basis of the promise."""
+    the constrained work center and why, the minutes it takes per day there (`allocation`), the bought material
+    it takes (`stock`) and what is bought for it (`lots`), and the basis of the promise."""
 
     promised: date | None
     work_center: str
@@ -64,22 +77,107 @@ class Quote:
     constraint: str = ""
     stock: dict[str, float] = field(default_factory=dict)
     basis: str = BASIS
+    lots: tuple[Lot, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lot:
+    """Material bought for a promise: `quantity` of `material` arriving on `arrives` from `supplier` (None when no
+    supplier lists the material: it comes its own lead time later, without a capacity)."""
+
+    material: str
+    supplier: str | None
+    arrives: date
+    quantity: float
+
+
+_Supply = tuple[list[tuple[int, float, OpenPurchaseOrder | date | None]], list[float]]
+"""A material's supply in day order as (day, quantity, which: an open purchase order, the day a lot bought for
+earlier promises arrives, None for stock), and its running total."""
+
+
+@dataclass
+class Commitments:
+    """What earlier promises hold of the bought material: `taken`, how much of each material they took, first come
+    first served from its supply (stock, open purchase orders, what was bought for them); `bought`, what was
+    bought for them, per material and the day it arrives; `booked`, what that took of each supplier's weekly
+    capacity, per supplier and ISO week (its Monday)."""
+
+    taken: dict[str, float] = field(default_factory=dict)
+    bought: dict[str, dict[date, float]] = field(default_factory=dict)
+    booked: dict[str, dict[date, float]] = field(default_factory=dict)
+    supply: dict[str, dict[date, _Supply]] = field(default_factory=dict, repr=False, compare=False)
+    """Each material's supply as a promise from a day sees it (`PlantMaterial`'s), kept until a lot changes it."""
+
+    def add(self, taken: Mapping[str, float], lots: Iterable[Lot]) -> None:
+        """Hold what one more promise takes and buys."""
+        for material, quantity in taken.items():
+            self.taken[material] = self.taken.get(material, 0.0) + quantity
+        for lot in lots:
+            self.supply.pop(lot.material, None)
+            days = self.bought.setdefault(lot.material, {})
+            days[lot.arrives] = days.get(lot.arrives, 0.0) + lot.quantity
+            if lot.supplier is not None:
+                weeks = self.booked.setdefault(lot.supplier, {})
+                week = week_start(lot.arrives)
+                weeks[week] = weeks.get(week, 0.0) + lot.quantity
 
 
 @dataclass(frozen=True)
 class MaterialCheck:
-    """When an order's bought material is in: `ready`, the first day it can be worked on; `binding`, the short
-    material that arrives last (None when stock covers everything); `stock`, what it takes from stock."""
+    """When an order's bought material is in: `ready`, the first day it can be worked on (None: not within the
+    horizon); `binding`, what the material that comes last waits for (None when what is there covers
+    everything); `stock`, the material it takes; `lots`, what is bought for it."""
 
-    ready: date
+    ready: date | None
     binding: str | None = None
     stock: dict[str, float] = field(default_factory=dict)
+    lots: tuple[Lot, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """Where a material is bought, in the plant file's order of preference: the suppliers, their minimum order,
+    order multiple, weekly capacity (inf: none) and lead time in calendar days; with no supplier, the material's
+    own lead time."""
+
+    suppliers: tuple[str, ...]
+    minimum: np.ndarray
+    multiple: np.ndarray
+    weekly: np.ndarray
+    lead: np.ndarray
+    own_lead: int
+
+
+@dataclass(frozen=True)
+class _Days:
+    """The site's working days over the horizon from a promise's first day, as `place_lots` reads them."""
+
+    start: date
+    next_work: np.ndarray
+    week_of: np.ndarray
+    week_first: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    """The day (from the promise's first) a material's need is in, and what is bought; why it comes then is
+    `why`, or else the supply `ref` that completes it (None: it was there)."""
+
+    day: int | None
+    why: str | None = None
+    lots: tuple[Lot, ...] = ()
+    ref: OpenPurchaseOrder | date | None = None
+
+
+BIG = 1e18
+"""More than any supplier ships: offered to `place_lots`, it lists every week's capacity left."""
 
 
 class PlantMaterial:
     """The bought materials the plant keeps stock of or has on order (its inventory lots and open purchase
-    orders), how long each takes to buy and from whom, and what one configured unit of a product needs of them
-    (memoised per choice of the families that its BOM depends on)."""
+    orders), where and how each is bought, and what one configured unit of a product needs of them (memoised
+    per choice of the families that its BOM depends on)."""
 
     def __init__(self, plant: Plant) -> None:
         self.plant = plant
@@ -88,18 +186,31 @@ class PlantMaterial:
             if plant.materials[lot.material].source == "buy":
                 self.on_hand[lot.material] += lot.quantity
         self.on_order: dict[str, list[OpenPurchaseOrder]] = defaultdict(list)
+        self._shipping: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
         for order in sorted(plant.purchase_orders, key=lambda o: (o.due, o.id)):
             self.on_order[order.material].append(order)
             self.on_hand[order.material] += 0.0
-        self.supply: dict[str, tuple[float, str | None]] = {
-            m: min(
-                [(s.lead_time_days, s.name or sid) for sid, s in plant.suppliers.items() if m in s.materials],
-                default=(plant.materials[m].lead_time_days, None),
-            )
-            for m in self.on_hand
-        }
+            self._shipping[order.supplier][week_start(order.due)] += order.quantity
+        self.sources = {m: self._sources(m) for m in self.on_hand}
+        self._days: dict[date, _Days] = {}
+        self._earliest_days: dict[tuple[str, date], int] = {}
         self._relevant: dict[str, tuple[str, ...]] = {}
         self._needs: dict[tuple[str, tuple[str | None, ...]], dict[str, float]] = {}
+
+    def _sources(self, material: str) -> _Sources:
+        found = [(sid, s) for sid, s in self.plant.suppliers.items() if material in s.materials]
+        return _Sources(
+            tuple(sid for sid, _ in found),
+            np.array([s.min_order for _, s in found], dtype=float),
+            np.array([s.order_multiple for _, s in found], dtype=float),
+            np.array([s.weekly_capacity or math.inf for _, s in found], dtype=float),
+            np.array([round(s.lead_time_days) for _, s in found], dtype=np.int64),
+            math.ceil(self.plant.materials[material].lead_time_days),
+        )
+
+    def suppliers(self, needs: Iterable[str]) -> list[str]:
+        """The suppliers that the stocked materials `needs` are bought from."""
+        return sorted({sid for m in needs for sid in self.sources[m].suppliers})
 
     def needs(self, product: str, configuration: Mapping[str, str]) -> dict[str, float]:
         """Of the stocked bought materials, how much one configured unit of `product` needs (scrap included)."""
@@ -112,46 +223,183 @@ class PlantMaterial:
             self._needs[key] = {m: q for m, q in exploded.items() if m in self.on_hand}
         return self._needs[key]
 
-    def check(
-        self, needs: Mapping[str, float], quantity: int, start: date, taken: Mapping[str, float]
-    ) -> MaterialCheck:
-        """When `quantity` units' material is in, given what earlier promises `taken` from stock and open purchase
-        orders: what they cover is taken, from the day the last purchase order it needs is due; a shortfall
-        they do not cover before a new order would arrive is bought, in a lead time after `start` (calendar
-        days, rounded up)."""
-        ready, binding, stock = start, None, {}
+    def check(self, needs: Mapping[str, float], quantity: int, start: date, held: Commitments) -> MaterialCheck:
+        """When `quantity` units' material is in, given what earlier promises `held`: each material's supply
+        (stock, open purchase orders from their due day, what was bought for earlier promises) less what they
+        took, first come first served, and what its suppliers can still ship within their weekly capacity a
+        lead time after `start`; the material is in on the first day the two cover the need, and that much is
+        bought."""
+        days = self._calendar(start)
+        ready, binding, lots = 0, None, list[Lot]()
         for material in sorted(needs):
-            need = needs[material] * quantity
-            arrives, why, covered = self._arrival(material, need, start, taken.get(material, 0.0))
-            if covered > 0:
-                stock[material] = covered
-            if arrives > ready:
-                ready, binding = arrives, why
-        return MaterialCheck(ready, binding, stock)
+            arrival = self._arrival(material, needs[material] * quantity, days, held)
+            if arrival.day is None:
+                return MaterialCheck(None, arrival.why)
+            lots.extend(arrival.lots)
+            if arrival.day > ready:
+                ready, binding = arrival.day, (material, arrival)
+        why = (binding[1].why or self._reason(*binding)) if binding else None
+        taken = {m: q * quantity for m, q in needs.items()}
+        return MaterialCheck(start + timedelta(days=ready), why, taken, tuple(lots))
 
-    def _arrival(self, material: str, need: float, start: date, taken: float) -> tuple[date, str | None, float]:
-        """When `need` of `material` is in (and why), and how much of it stock and open purchase orders cover."""
-        days, source = self.supply[material]
-        bought = start + timedelta(days=math.ceil(days))
-        left = self.on_hand[material] - taken
-        arrives, last = start, None
-        for order in self.on_order[material]:
-            if left >= need - 1e-9 or order.due >= bought:
-                break
-            left += order.quantity
-            arrives, last = max(start, order.due), order
-        covered = min(need, max(0.0, left))
-        if left < need - 1e-9:
-            return bought, self._lead_time(material, days, source), covered
-        if last is None or arrives == start:
-            return start, None, covered
-        why = f"{self.name(material)}: open purchase order {last.id} due {last.due} ({last.supplier})"
-        return arrives, why, covered
+    def _arrival(self, material: str, need: float, days: _Days, held: Commitments) -> _Arrival:
+        """When `need` of `material` is in (the day from the promise's first, and why) and what is bought for it."""
+        taken = held.taken.get(material, 0.0)
+        if self.on_hand[material] - taken >= need - EPS:
+            return _Arrival(0, None)
+        supply, total = self._supply(material, days, held)
+        covered = bisect_left(total, need + taken - EPS)  # what is there or coming, if before a new lot could come
+        if covered < len(total) and supply[covered][0] <= self._earliest(material, days):
+            return _Arrival(supply[covered][0], ref=supply[covered][2])
+        capacity = self._capacity(material, days, held)
+        offer_day, _, offer_qty = self._offers(self.sources[material], days, capacity.copy())
+        have, existing, i, j = -taken, 0.0, 0, 0
+        while have < need - EPS:
+            if i < len(supply) and (j >= len(offer_day) or supply[i][0] <= offer_day[j]):
+                day, quantity, ref = supply[i]
+                existing += quantity
+                i += 1
+            elif j < len(offer_day):
+                day, quantity, ref = int(offer_day[j]), float(offer_qty[j]), None
+                j += 1
+            else:
+                return _Arrival(None, f"{self.name(material)}: not in within {HORIZON_DAYS} days")
+            have += quantity
+        buy = need + taken - existing
+        if buy <= EPS:
+            return _Arrival(day, ref=ref)
+        return self._buy(material, buy, day, ref, days, capacity)
 
-    def _lead_time(self, material: str, days: float, supplier: str | None) -> str:
-        if supplier is None:  # no supplier in the plant file lists it: the material's own lead time
-            return f"{self.name(material)}: lead time {_span(days)}"
-        return f"{self.name(material)}: supplier lead time {_span(days)} ({supplier})"
+    def _reason(self, material: str, arrival: _Arrival) -> str | None:
+        """Why supply comes when it does: an open purchase order's due date, or a lot bought for earlier promises."""
+        ref = arrival.ref
+        if ref is None:
+            return None
+        if isinstance(ref, OpenPurchaseOrder):
+            return f"{self.name(material)}: open purchase order {ref.id} due {ref.due} ({ref.supplier})"
+        return f"{self.name(material)}: bought for earlier promises, in on {ref}"
+
+    def _earliest(self, material: str, days: _Days) -> int:
+        """The first day a new lot of `material` could come (its fastest source's lead time after the first
+        working day)."""
+        key = (material, days.start)
+        if key not in self._earliest_days:
+            sources, last = self.sources[material], len(days.next_work) - 1
+            leads = sources.lead.tolist() if sources.suppliers else [sources.own_lead]
+            self._earliest_days[key] = min(int(days.next_work[min(int(days.next_work[0]) + d, last)]) for d in leads)
+        return self._earliest_days[key]
+
+    def _buy(
+        self,
+        material: str,
+        quantity: float,
+        day: int,
+        ref: OpenPurchaseOrder | date | None,
+        days: _Days,
+        capacity: np.ndarray,
+    ) -> _Arrival:
+        """Buy `quantity` of `material` as MRP does (`place_lots`); the need is in on `day` (the supply `ref` comes
+        then, when it is not the last lot bought)."""
+        sources = self.sources[material]
+        if not sources.suppliers:
+            lot = Lot(material, None, days.start + timedelta(days=day), quantity)
+            return _Arrival(day, f"{self.name(material)}: lead time {_span(sources.own_lead)}", (lot,))
+        lot_day, lot_source, lot_qty = self._place(quantity, sources, days, capacity)
+        lots = tuple(
+            Lot(material, sources.suppliers[k], days.start + timedelta(days=d), q)
+            for d, k, q in zip(lot_day.tolist(), lot_source.tolist(), lot_qty.tolist(), strict=True)
+        )
+        last = int(lot_day.max())
+        if last < day:
+            return _Arrival(day, None, lots, ref)
+        k = int(lot_source[lot_day.argmax()])
+        return _Arrival(last, self._supplier_binding(material, k, last, days), lots)
+
+    def _supplier_binding(self, material: str, k: int, day: int, days: _Days) -> str:
+        """Why a lot of `material` from its k-th source comes on `day`: the lead time, or the weekly capacity of
+        the weeks before when the lead time alone would have brought it in an earlier week."""
+        sources = self.sources[material]
+        supplier = self.plant.suppliers[sources.suppliers[k]].name or sources.suppliers[k]
+        earliest = days.next_work[min(int(days.next_work[0] + sources.lead[k]), len(days.next_work) - 1)]
+        week = int(days.week_of[day])
+        if earliest >= len(days.week_of) or week <= days.week_of[earliest]:
+            return f"{self.name(material)}: supplier lead time {_span(float(sources.lead[k]))} ({supplier})"
+        until = days.start + timedelta(days=int(days.week_first[week]) - 1)
+        weekly = f"{sources.weekly[k]:,.0f}"
+        return f"{self.name(material)}: supplier {supplier} weekly capacity {weekly} taken until {until}"
+
+    def _supply(self, material: str, days: _Days, held: Commitments) -> _Supply:
+        """Stock, open purchase orders and what was bought for earlier promises, in day order (days from the
+        promise's first; what came before it is there on day 0), with the running total; kept in `held`."""
+        kept = held.supply.setdefault(material, {})
+        if days.start not in kept:
+            start = days.start.toordinal()
+            on_order = [(max(0, o.due.toordinal() - start), o.quantity, o) for o in self.on_order[material]]
+            bought = [(max(0, d.toordinal() - start), q, d) for d, q in held.bought.get(material, {}).items()]
+            supply: list[tuple[int, float, OpenPurchaseOrder | date | None]] = [
+                (0, self.on_hand[material], None),
+                *on_order,
+                *bought,
+            ]
+            supply.sort(key=itemgetter(0))
+            kept[days.start] = (supply, list(accumulate(q for _, q, _ in supply)))
+        return kept[days.start]
+
+    def _capacity(self, material: str, days: _Days, held: Commitments) -> np.ndarray:
+        """Each source's weekly capacity left (source x week of the horizon): less the open purchase orders due
+        that week (counted in the first week when past due, as MRP counts them) and what earlier promises booked."""
+        sources = self.sources[material]
+        capacity = np.repeat(sources.weekly[:, None], len(days.week_first), axis=1)
+        first = week_start(days.start)
+        for k, supplier in enumerate(sources.suppliers):
+            for booked in (self._shipping.get(supplier, {}), held.booked.get(supplier, {})):
+                for week, quantity in booked.items():
+                    w = max(0, (week - first).days // 7)
+                    if w < capacity.shape[1]:
+                        capacity[k, w] -= quantity
+        return capacity
+
+    def _offers(self, sources: _Sources, days: _Days, capacity: np.ndarray) -> tuple[np.ndarray, ...]:
+        """What the sources could ship, week by week, as lots (day, source, quantity) in day order; a material no
+        supplier lists comes in any quantity its own lead time after the first working day."""
+        if not sources.suppliers:
+            day = days.next_work[min(int(days.next_work[0]) + sources.own_lead, len(days.next_work) - 1)]
+            return np.array([day]), np.array([-1]), np.array([math.inf])
+        lot_day, lot_source, lot_qty = self._place(BIG, sources, days, capacity)
+        order = np.argsort(lot_day, kind="stable")
+        return lot_day[order], lot_source[order], lot_qty[order]
+
+    def _place(
+        self, quantity: float, sources: _Sources, days: _Days, capacity: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = len(sources.suppliers)
+        room = n * len(days.week_first)
+        lot_day, lot_source, lot_qty = np.empty(room, np.int64), np.empty(room, np.int64), np.empty(room)
+        placed, _ = place_lots(
+            quantity,
+            0,
+            0,
+            n,
+            np.arange(n),
+            days.next_work[0] + sources.lead,
+            sources.minimum,
+            sources.multiple,
+            capacity,
+            days.week_of,
+            days.week_first,
+            days.next_work,
+            lot_day,
+            lot_source,
+            lot_qty,
+        )
+        return lot_day[:placed], lot_source[:placed], lot_qty[:placed]
+
+    def _calendar(self, start: date) -> _Days:
+        if start not in self._days:
+            working = np.array(site_working_days(self.plant, start, HORIZON_DAYS), dtype=bool)
+            week_of, week_first = weeks(start, HORIZON_DAYS)
+            self._days[start] = _Days(start, next_working(working), week_of, week_first)
+        return self._days[start]
 
     def name(self, material: str) -> str:
         found = self.plant.materials[material].name
@@ -297,15 +545,17 @@ def promise(
     """The earliest day the constrained work center (`capacity.constrained(load, start)`) has `quantity` units'
     minutes free, from `start` or from the day the order's `material` is in if later, given the minutes
     earlier promises `booked` on it each day. The binding constraint is the material when the work center
-    alone would have promised an earlier day."""
+    alone would have promised an earlier day. A promise without a date takes and buys nothing."""
     center = capacity.constrained(load, start)
     need = load[center] * quantity
-    ready = max(start, material.ready) if material else start
+    if material is not None and material.ready is None:
+        why = f"the bought material is not in within {HORIZON_DAYS} days ({material.binding})"
+        return Quote(None, center, need, why, constraint=material.binding or "")
+    ready = max(start, material.ready) if material and material.ready else start
     allocation = _fit(capacity, center, need, ready, booked)
-    stock = material.stock if material else {}
     if allocation is None:
         why = f"{capacity.name(center)} ({center}): no {need:,.0f} free minutes within {HORIZON_DAYS} days"
-        return Quote(None, center, need, why, constraint=f"{capacity.label(center)} capacity", stock=stock)
+        return Quote(None, center, need, why, constraint=f"{capacity.label(center)} capacity")
     day = max(allocation)
     why = _why(capacity, center, need, ready, day, booked)
     constraint = f"{capacity.label(center)} capacity"
@@ -314,7 +564,9 @@ def promise(
         if unbound is None or max(unbound) < day:
             constraint = material.binding
             why = f"the bought material is in on {ready} ({material.binding}); then " + why
-    return Quote(day, center, need, why, allocation, constraint, stock)
+    if material is None:
+        return Quote(day, center, need, why, allocation, constraint)
+    return Quote(day, center, need, why, allocation, constraint, material.stock, lots=material.lots)
 
 
 def _fit(

@@ -1,6 +1,7 @@
 """The order book promised again, order by order in the sequence it came in, as the order desk promised it: the
-same material-aware promise (`c2m.promise`) on capacity and stock that the earlier orders left. Run on a plant
-as a what-if leaves it (a supplier's slip), and on the plant as it is, it says whose promise moves."""
+same material-aware promise (`c2m.promise`) on the capacity, material and supplier capacity that the earlier
+orders left. Run on a plant as a what-if leaves it (a supplier's slip), and on the plant as it is, it says whose
+promise moves."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from factoryos.c2m.promise import PlantCapacity, PlantMaterial, promise
+from factoryos.c2m.promise import Commitments, PlantCapacity, PlantMaterial, promise
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 
@@ -33,19 +34,18 @@ def promise_book(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, dat
     """Each order's promised day, the orders promised first come first served (by the time they were placed)."""
     capacity, material = PlantCapacity(plant), PlantMaterial(plant)
     booked: dict[str, dict[date, float]] = defaultdict(dict)
-    taken: dict[str, float] = defaultdict(float)
+    held = Commitments()
     promised: dict[str, date | None] = {}
     for order in sorted(orders, key=lambda o: (o.ordered_at, o.id)):
         start = capacity.first_day(order.ordered_at)
         load = capacity.load(order.product, order.configuration)
         needs = material.needs(order.product, order.configuration)
-        check = material.check(needs, order.quantity, start, taken)
+        check = material.check(needs, order.quantity, start, held)
         center = capacity.constrained(load, start)
         quote = promise(capacity, load, order.quantity, start, booked[center], check)
         for day, minutes in quote.allocation.items():
             booked[center][day] = booked[center].get(day, 0.0) + minutes
-        for part, quantity in quote.stock.items():
-            taken[part] += quantity
+        held.add(quote.stock, quote.lots)
         promised[order.id] = quote.promised
     return promised
 

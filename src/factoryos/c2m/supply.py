@@ -98,6 +98,17 @@ def site_working_days(plant: Plant, start: date, days: int) -> tuple[bool, ...]:
     )
 
 
+def next_working(working: np.ndarray) -> np.ndarray:
+    """`next_work[t]`, the first working day on or after day t (len(working) if none)."""
+    days = len(working)
+    return np.minimum.accumulate(np.where(working, np.arange(days), days)[::-1])[::-1]
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s ISO week: the week a supplier's weekly capacity counts a delivery in."""
+    return day - timedelta(days=day.weekday())
+
+
 def weeks(start: date, days: int) -> tuple[np.ndarray, np.ndarray]:
     """`week_of[t]`, the ISO week of day t counted from `start`'s, and `week_first[w]`, that week's first day
     (its Monday, or day 0 for the first week)."""

@@ -12,7 +12,7 @@ from datetime import date
 
 import numpy as np
 
-from factoryos.c2m.supply import weeks
+from factoryos.c2m.supply import next_working, weeks
 from factoryos.planning.problem import PlanningError
 
 
@@ -76,6 +76,6 @@ def work_calendar(start: date, working: tuple[bool, ...], days: int) -> WorkCale
     work_days = np.flatnonzero(pattern)
     rank = np.cumsum(pattern) - pattern
     prev_work = np.maximum.accumulate(np.where(pattern, index, -1))
-    next_work = np.minimum.accumulate(np.where(pattern, index, days)[::-1])[::-1]
+    next_work = next_working(pattern)
     week_of, week_first = weeks(start, days)
     return WorkCalendar(pattern, work_days, rank, prev_work, next_work, week_of, week_first)

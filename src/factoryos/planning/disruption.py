@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from factoryos.model.plant import Plant
 from factoryos.planning.plan import Plan
@@ -86,10 +87,7 @@ def disrupted(problem: Problem, disruptions: tuple[Disruption, ...]) -> Problem:
             continue
         if d.capacity_share < 1 and s.weekly_capacity is None:
             raise PlanningError(f"--disrupt: supplier {s.id!r} has no weekly capacity to cut")
-        capacity = None if s.weekly_capacity is None else max(s.weekly_capacity * d.capacity_share, 1e-9)
-        suppliers.append(
-            dataclasses.replace(s, lead_time_days=s.lead_time_days + d.delay_days, weekly_capacity=capacity)
-        )
+        suppliers.append(dataclasses.replace(s, **_slipped(s.lead_time_days, s.weekly_capacity, d)))
     receipts = tuple(
         dataclasses.replace(r, due=r.due + timedelta(days=by_supplier[r.supplier].delay_days))
         if r.supplier in by_supplier
@@ -101,19 +99,30 @@ def disrupted(problem: Problem, disruptions: tuple[Disruption, ...]) -> Problem:
 
 def disrupted_plant(plant: Plant, disruptions: tuple[Disruption, ...]) -> Plant:
     """The plant file as the promise sees it under the disruptions: each disrupted supplier's lead time and its
-    open purchase orders later by the delay (supplier capacity is not in the promise, so a cut changes nothing)."""
-    delay = {d.supplier: d.delay_days for d in disruptions}
-    unknown = sorted(set(delay) - set(plant.suppliers))
+    open purchase orders later by the delay, its weekly capacity cut to the share left."""
+    by_supplier = {d.supplier: d for d in disruptions}
+    unknown = sorted(set(by_supplier) - set(plant.suppliers))
     if unknown:
         raise PlanningError(f"--disrupt: unknown supplier {unknown[0]!r}; expected one of {sorted(plant.suppliers)}")
     suppliers = {
-        sid: s.model_copy(update={"lead_time_days": s.lead_time_days + delay[sid]}) if sid in delay else s
+        sid: s.model_copy(update=_slipped(s.lead_time_days, s.weekly_capacity, by_supplier[sid]))
+        if sid in by_supplier
+        else s
         for sid, s in plant.suppliers.items()
     }
     orders = [
-        o.model_copy(update={"due": o.due + timedelta(days=delay.get(o.supplier, 0))}) for o in plant.purchase_orders
+        o.model_copy(update={"due": o.due + timedelta(days=by_supplier[o.supplier].delay_days)})
+        if o.supplier in by_supplier
+        else o
+        for o in plant.purchase_orders
     ]
     return plant.model_copy(update={"suppliers": suppliers, "purchase_orders": orders})
+
+
+def _slipped(lead_time_days: float, weekly_capacity: float | None, disruption: Disruption) -> dict[str, Any]:
+    """A disrupted supplier's lead time and weekly capacity."""
+    capacity = None if weekly_capacity is None else max(weekly_capacity * disruption.capacity_share, 1e-9)
+    return {"lead_time_days": lead_time_days + disruption.delay_days, "weekly_capacity": capacity}
 
 
 def coverage_moves(before: Plan, after: Plan) -> list[CoverageMove]:

@@ -67,7 +67,8 @@ def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]
         text += f"; {whole.orders - whole.promised:,} got no date (nothing fits within the promise horizon)"
     text += (
         ". A promise is the earliest day the plant can build the order, given the orders promised before it: "
-        "the capacity left on its constrained line and the bought parts in stock or a supplier lead time away."
+        "the capacity left on its constrained line and the bought parts in stock, on order, or a supplier lead time "
+        "away within the supplier's weekly capacity."
     )
     return Section(
         title="Promised against requested dates",

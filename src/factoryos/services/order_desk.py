@@ -255,7 +255,7 @@ def place_orders(
     engine: Engine, caller: Caller, requests: Sequence[tuple[OrderInput, datetime]]
 ) -> list[tuple[CustomerOrder, Quote]]:
     """Take many orders at once (a demo's month, a bulk load), each placed as `place_order` places it at its
-    own time (checked, promised on the capacity and stock the orders before it left, stored with its history
+    own time (checked, promised on the capacity and material the orders before it left, stored with its history
     and bookings), in one transaction, in the order given; each order with its promise. An order the desk
     refuses is an OrderRejected and nothing is stored."""
     if not caller.can_order:
@@ -301,24 +301,31 @@ def _taking(
 
 def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[CustomerOrder, Quote]]:
     """Place `taken` (orders of one site) in one transaction, in the order given: each promised on the capacity
-    and stock the ones before it left, stored with its history, bookings and answer. Raises what the
+    and material the ones before it left, stored with its history, bookings and answer. Raises what the
     transaction raises (an IntegrityError when an Idempotency-Key is already stored), and then stores none."""
     site = taken[0].order.site
-    locks = [lock for t in taken for lock in write_locks(site, t.center, t.needs)]
+    materials = sorted({m for t in taken for m in t.needs})
+    suppliers = here.material.suppliers(materials)
+    locks = sorted({lock for t in taken for lock in write_locks(site, t.center, materials, suppliers)})
     centers = sorted({t.center for t in taken})
     days = (min(t.start for t in taken), promise_days(max(t.start for t in taken))[1])
     quotes = []
     with desk_store.booking(engine, locks, site, centers, days, any(t.needs for t in taken)) as held:
         booked = {c: defaultdict(float, held.minutes[c]) for c in centers}
-        stock = defaultdict(float, held.taken)
         for t in taken:
             promised = quote_on(
-                here.capacity, here.material, t.load, t.needs, t.order.quantity, t.start, booked[t.center], stock
+                here.capacity,
+                here.material,
+                t.load,
+                t.needs,
+                t.order.quantity,
+                t.start,
+                booked[t.center],
+                held.material,
             )
             for day, minutes in promised.allocation.items():
                 booked[t.center][day] += minutes
-            for part, quantity in promised.stock.items():
-                stock[part] += quantity
+            held.material.add(promised.stock, promised.lots)
             placement = _placement(t.caller, t.order, promised, t.at)
             if t.answer is not None:
                 t.placed = Placed(t.order.id, 201, t.answer(t.order, promised))
@@ -412,7 +419,7 @@ def _placement(caller: Caller, order: CustomerOrder, promised: Quote, now: datet
     why = f"promised {promised.promised}, bound by {promised.constraint}: {promised.explanation} ({promised.basis})"
     changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, order.state.value, why))
     booking = desk_store.Booking(promised.work_center, promised.allocation)
-    return desk_store.Placement(order, changes, booking, stock=promised.stock)
+    return desk_store.Placement(order, changes, booking, stock=promised.stock, lots=promised.lots)
 
 
 def _accepted(plant: Plant, caller: Caller, request: OrderInput, now: datetime) -> CustomerOrder:

@@ -1,15 +1,16 @@
-"""Promise dates as the order desk gives them: the engine's promise (c2m.promise) on the capacity and the stock
-that earlier promises left, read from the store in the caller's transaction."""
+"""Promise dates as the order desk gives them: the engine's promise (c2m.promise) on the capacity, the bought
+material and the supplier capacity that earlier promises left, read from the store in the caller's
+transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
-from factoryos.c2m.promise import HORIZON_DAYS, PlantCapacity, PlantMaterial, Quote, promise
-from factoryos.store.order_desk import booked_minutes, taken_stock
+from factoryos.c2m.promise import HORIZON_DAYS, Commitments, PlantCapacity, PlantMaterial, Quote, promise
+from factoryos.store.order_desk import booked_minutes, commitments
 
 
 def quote(
@@ -26,8 +27,8 @@ def quote(
     site = capacity.plant.site.id
     center = capacity.constrained(load, start)
     booked = booked_minutes(connection, site, center, *promise_days(start))
-    taken = taken_stock(connection, site) if needs else {}
-    return quote_on(capacity, material, load, needs, quantity, start, booked, taken)
+    held = commitments(connection, site, start) if needs else Commitments()
+    return quote_on(capacity, material, load, needs, quantity, start, booked, held)
 
 
 def quote_on(
@@ -38,11 +39,11 @@ def quote_on(
     quantity: int,
     start: date,
     booked: Mapping[date, float],
-    taken: Mapping[str, float],
+    held: Commitments,
 ) -> Quote:
     """The promise of `quote` on what earlier promises hold, already read: the minutes `booked` on the
-    constrained work center's days from `start` (`promise_days`) and the stock `taken`."""
-    return promise(capacity, load, quantity, start, booked, material.check(needs, quantity, start, taken))
+    constrained work center's days from `start` (`promise_days`) and the material `held`."""
+    return promise(capacity, load, quantity, start, booked, material.check(needs, quantity, start, held))
 
 
 def promise_days(start: date) -> tuple[date, date]:
@@ -50,6 +51,7 @@ def promise_days(start: date) -> tuple[date, date]:
     return start, start + timedelta(days=HORIZON_DAYS)
 
 
-def write_locks(site: str, center: str, needs: Mapping[str, float]) -> list[str]:
-    """What placing an order locks: its constrained work center and each stocked material it takes."""
-    return [f"{site}/{center}", *(f"{site}/material/{m}" for m in needs)]
+def write_locks(site: str, center: str, needs: Iterable[str], suppliers: Iterable[str]) -> list[str]:
+    """What placing an order locks: its constrained work center, each stocked material it takes and each supplier
+    whose weekly capacity it may book."""
+    return [f"{site}/{center}", *(f"{site}/material/{m}" for m in needs), *(f"{site}/supplier/{s}" for s in suppliers)]

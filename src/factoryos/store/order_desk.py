@@ -45,6 +45,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ClauseElement
 
+from factoryos.c2m.promise import Commitments, Lot
+from factoryos.c2m.supply import week_start
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.store.db import Base, record_as, row_of, transaction
 from factoryos.store.events import record_dead_letter
@@ -119,6 +121,28 @@ class MaterialReservationRecord(Base):
     quantity: Mapped[float] = mapped_column(Float)
 
 
+class PromisedPurchaseRecord(Base):
+    """Bought material that promises bought (within supplier capacity, as MRP buys), per material and the day it
+    arrives. It stays bought when an order is cancelled: what the order took of it is given back and serves
+    the next orders."""
+
+    __tablename__ = "promised_purchases"
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    material: Mapped[str] = mapped_column(String(64), primary_key=True)
+    arrives: Mapped[date] = mapped_column(Date, primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
+
+
+class SupplierBookingRecord(Base):
+    """What promised purchases took of a supplier's weekly capacity, per ISO week (its Monday)."""
+
+    __tablename__ = "supplier_bookings"
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    supplier: Mapped[str] = mapped_column(String(64), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
+
+
 def _adding(dialect_insert: Callable[[Table], Any], table: Table, amount: str) -> UpdateBase:
     """Add to a row's `amount` (inserting the row if it is new), in the dialect's INSERT ... ON CONFLICT."""
     upsert = dialect_insert(table)
@@ -160,6 +184,12 @@ def _from_json(engine: Engine, writes: tuple[tuple[Table, str | None, tuple[str,
 _TAKEN = select(MaterialBookingRecord.material, MaterialBookingRecord.quantity).where(
     MaterialBookingRecord.site == bindparam("site")
 )
+_BOUGHT = select(
+    PromisedPurchaseRecord.material, PromisedPurchaseRecord.arrives, PromisedPurchaseRecord.quantity
+).where(PromisedPurchaseRecord.site == bindparam("site"))
+_SUPPLIERS_BOOKED = select(
+    SupplierBookingRecord.supplier, SupplierBookingRecord.week, SupplierBookingRecord.quantity
+).where(SupplierBookingRecord.site == bindparam("site"), SupplierBookingRecord.week >= bindparam("since"))
 _BOOKED = select(CapacityBookingRecord.day, CapacityBookingRecord.minutes).where(
     CapacityBookingRecord.site == bindparam("site"),
     CapacityBookingRecord.work_center == bindparam("work_center"),
@@ -199,14 +229,16 @@ class Booking:
 
 @dataclass(frozen=True)
 class Placement:
-    """A new order as it is stored: the order, its first changes of state, the capacity it books, and the
-    Idempotency-Key it came with and the answer it got (`first`), if any."""
+    """A new order as it is stored: the order, its first changes of state, the capacity it books, the
+    Idempotency-Key it came with and the answer it got (`first`), if any, the bought material it takes (`stock`)
+    and what is bought for it (`lots`)."""
 
     order: CustomerOrder
     changes: Sequence[OrderChange]
     booking: Booking | None = None
     first: tuple[str, FirstAnswer] | None = None
     stock: Mapping[str, float] = field(default_factory=dict)
+    lots: Sequence[Lot] = ()
 
 
 @dataclass(frozen=True)
@@ -243,11 +275,11 @@ def placing(engine: Engine, work_centers: Sequence[str]) -> Iterator[Connection]
 @dataclass
 class Held:
     """What earlier promises hold, as a placing transaction reads it under its locks: the minutes booked on
-    each day of each work center (days with none absent) and the stock taken of each material (read only when
-    asked); and the `placements` to store when the transaction ends."""
+    each day of each work center (days with none absent) and the bought material they took and bought (read
+    only when asked); and the `placements` to store when the transaction ends."""
 
     minutes: dict[str, dict[date, float]]
-    taken: dict[str, float]
+    material: Commitments
     placements: list[Placement] = field(default_factory=list)
 
 
@@ -263,7 +295,7 @@ def booking(
     if engine.dialect.name != "postgresql":
         with placing(engine, locks) as connection:
             minutes = {c: booked_minutes(connection, site, c, *days) for c in work_centers}
-            held = Held(minutes, taken_stock(connection, site) if stock else {})
+            held = Held(minutes, commitments(connection, site, days[0]) if stock else Commitments())
             yield held
             place(connection, held.placements)
         return
@@ -277,9 +309,11 @@ def booking(
                 booked = {
                     c: driver.execute(_driver_sql(engine, _BOOKED), where | {"work_center": c}) for c in work_centers
                 }
-                reserved = driver.execute(_driver_sql(engine, _TAKEN), where) if stock else None
+                reads = (_TAKEN, _BOUGHT, _SUPPLIERS_BOOKED) if stock else ()
+                where["since"] = week_start(days[0])
+                material = [driver.execute(_driver_sql(engine, statement), where) for statement in reads]
                 minutes = {c: dict(found.fetchall()) for c, found in booked.items()}
-                held = Held(minutes, dict(reserved.fetchall()) if reserved else {})
+                held = Held(minutes, _commitments(*(m.fetchall() for m in material)) if stock else Commitments())
             yield held
             with driver.pipeline():
                 writes = _writes(held.placements)
@@ -352,6 +386,7 @@ def _writes(placements: Sequence[Placement]) -> list[tuple[Table, str | None, li
             (MaterialBookingRecord.__table__, "quantity", rows),
             (MaterialReservationRecord.__table__, None, stock),
         ]
+    writes += _purchases(placements)
     answers = [
         row_of(
             IdempotencyRecord, first, site=p.order.site, tenant=p.order.tenant, key=key, created_at=p.order.ordered_at
@@ -362,6 +397,25 @@ def _writes(placements: Sequence[Placement]) -> list[tuple[Table, str | None, li
     ]
     if answers:
         writes.append((IdempotencyRecord.__table__, None, answers))
+    return writes
+
+
+def _purchases(placements: Sequence[Placement]) -> list[tuple[Table, str | None, list[dict[str, Any]]]]:
+    """The writes that add what was bought for `placements` to the promised purchases and their suppliers' weeks."""
+    bought: defaultdict[tuple[str, str, date], float] = defaultdict(float)
+    booked: defaultdict[tuple[str, str, date], float] = defaultdict(float)
+    for p in placements:
+        for lot in p.lots:
+            bought[p.order.site, lot.material, lot.arrives] += lot.quantity
+            if lot.supplier is not None:
+                booked[p.order.site, lot.supplier, week_start(lot.arrives)] += lot.quantity
+    writes: list[tuple[Table, str | None, list[dict[str, Any]]]] = []
+    if bought:
+        rows = [{"site": s, "material": m, "arrives": d, "quantity": q} for (s, m, d), q in bought.items()]
+        writes.append((PromisedPurchaseRecord.__table__, "quantity", rows))
+    if booked:
+        rows = [{"site": s, "supplier": m, "week": w, "quantity": q} for (s, m, w), q in booked.items()]
+        writes.append((SupplierBookingRecord.__table__, "quantity", rows))
     return writes
 
 
@@ -437,9 +491,21 @@ def booked_minutes(connection: Connection, site: str, work_center: str, start: d
     return {day: minutes for day, minutes in found}
 
 
-def taken_stock(connection: Connection, site: str) -> dict[str, float]:
-    """How much of each bought material's stock orders of `site` were promised."""
-    return {material: quantity for material, quantity in connection.execute(_TAKEN, {"site": site})}
+def commitments(connection: Connection, site: str, since: date) -> Commitments:
+    """What the orders of `site` hold of bought material: what they took, what was bought for them, and what
+    that booked of suppliers' weeks from the one of `since` on."""
+    where = {"site": site, "since": week_start(since)}
+    return _commitments(*(connection.execute(s, where).all() for s in (_TAKEN, _BOUGHT, _SUPPLIERS_BOOKED)))
+
+
+def _commitments(taken: Sequence[Any], bought: Sequence[Any], booked: Sequence[Any]) -> Commitments:
+    """Commitments from the rows of `_TAKEN`, `_BOUGHT` and `_SUPPLIERS_BOOKED`."""
+    held = Commitments({material: quantity for material, quantity in taken})
+    for material, arrives, quantity in bought:
+        held.bought.setdefault(material, {})[arrives] = quantity
+    for supplier, week, quantity in booked:
+        held.booked.setdefault(supplier, {})[week] = quantity
+    return held
 
 
 def release(session: Session, order_id: str, site: str) -> float:
