@@ -1,10 +1,11 @@
 """`factoryos plan`: material requirements of the loaded plant, stored; `plan exceptions`, `plan peg ID`,
-`plan release ID...` and supplier what-ifs with `--disrupt`."""
+`plan release ID...`, `plan compare [A] [B]` and supplier what-ifs with `--disrupt`."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -24,9 +25,12 @@ from factoryos.cli.common import (
 if TYPE_CHECKING:
     from factoryos.c2m.replay import PromiseMove
     from factoryos.planning.disruption import CoverageMove
-    from factoryos.store.plans import StoredPlan
+    from factoryos.services.plan_compare import PlanComparison
+    from factoryos.store.plans import StoredException, StoredPlan
 
-app = typer.Typer(help="Plan material (MRP); `plan exceptions`, `plan peg ID`, `plan release ID...`.")
+app = typer.Typer(
+    help="Plan material (MRP); `plan exceptions`, `plan peg ID`, `plan release ID...`, `plan compare [A] [B]`."
+)
 
 
 @app.callback(invoke_without_command=True)
@@ -194,3 +198,87 @@ def release(
         return
     for o in orders:
         console.print(f"{o.id}: {o.quantity:,.6g} {o.material} from {o.supplier}, due {o.due} ({o.planned_order})")
+
+
+@app.command("compare")
+def compare(
+    before: Annotated[int | None, typer.Argument(help="The earlier plan's id (default: the last but one).")] = None,
+    after: Annotated[int | None, typer.Argument(help="The later plan's id (default: the newest).")] = None,
+    site: SiteOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Compare two stored plans: planned orders added, removed, moved or resized; exceptions new and cleared;
+    the customer orders whose covering date moved."""
+    from factoryos.services.plan_compare import compare_plans
+
+    found = compare_plans(open_store(db, create=False), before, after, site)
+    if as_json:
+        typer.echo(json.dumps(_comparison_document(found)))
+        return
+    console.print(
+        f"plan {found.after.id} (inputs as of {found.after.inputs_as_of:%Y-%m-%d}) against plan {found.before.id} "
+        f"(inputs as of {found.before.inputs_as_of:%Y-%m-%d}): {len(found.planned)} planned changes, "
+        f"{len(found.new_exceptions)} new and {len(found.cleared_exceptions)} cleared exceptions, "
+        f"{len(found.orders_moved)} customer orders covered on another day"
+    )
+    table = Table("change", "material", "due before", "due after", "quantity before", "quantity after", "delta")
+    for c in found.planned:
+        table.add_row(
+            c.change,
+            c.material,
+            f"{c.date_before or '-'}",
+            f"{c.date_after or '-'}",
+            f"{c.quantity_before:,.6g}",
+            f"{c.quantity_after:,.6g}",
+            f"{c.delta:+,.6g}",
+        )
+    console.print(table)
+    exceptions = Table("", "kind", "material", "date", "quantity", "message")
+    for mark, chosen in (("new", found.new_exceptions), ("cleared", found.cleared_exceptions)):
+        for e in chosen:
+            exceptions.add_row(mark, e.kind, e.material, f"{e.date}", f"{e.quantity:,.6g}", e.message)
+    console.print(exceptions)
+    moved = Table("customer order", "covered before", "covered after", "moves (days)")
+    for m in found.orders_moved:
+        days = "-" if m.days is None else f"{m.days:+d}"
+        moved.add_row(m.customer_order, f"{m.covered_before or 'on hand'}", f"{m.covered_after or 'on hand'}", days)
+    console.print(moved)
+
+
+def _comparison_document(found: PlanComparison) -> dict[str, Any]:
+    def day(value: date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    def exception(e: StoredException) -> dict[str, Any]:
+        return {"kind": e.kind, "material": e.material, "date": e.date.isoformat(), "quantity": e.quantity}
+
+    return {
+        "before": found.before.id,
+        "after": found.after.id,
+        "planned_orders": [
+            {
+                "change": c.change,
+                "material": c.material,
+                "date_before": day(c.date_before),
+                "date_after": day(c.date_after),
+                "quantity_before": c.quantity_before,
+                "quantity_after": c.quantity_after,
+                "delta": c.delta,
+            }
+            for c in found.planned
+        ],
+        "exceptions": {
+            "new": [exception(e) for e in found.new_exceptions],
+            "cleared": [exception(e) for e in found.cleared_exceptions],
+        },
+        "orders_moved": [
+            {
+                "customer_order": m.customer_order,
+                "covered_before": day(m.covered_before),
+                "covered_after": day(m.covered_after),
+                "days": m.days,
+            }
+            for m in found.orders_moved
+        ],
+    }

@@ -182,9 +182,11 @@ def stored_plan(engine: Engine, site: str, plan_id: int | None = None) -> Stored
         if plan_id is not None:
             query = query.where(MaterialPlanRecord.id == plan_id)
         record = session.scalars(query.order_by(MaterialPlanRecord.id.desc()).limit(1)).first()
+        if record is None and plan_id is not None:
+            stored = ", ".join(str(i) for i in reversed(stored_plan_ids(engine, site, 20))) or "none"
+            raise FactoryosError(f"no plan {plan_id} is stored for {site!r} (the newest stored: {stored})")
         if record is None:
-            which = f"plan {plan_id}" if plan_id is not None else "no material plan"
-            raise FactoryosError(f"{which} is stored for {site!r}: run `factoryos plan` first")
+            raise FactoryosError(f"no material plan is stored for {site!r}: run `factoryos plan` first")
         orders = [
             record_as(StoredPlannedOrder, row, pegging=dict(row.pegging))
             for row in session.scalars(
@@ -200,6 +202,13 @@ def stored_plan(engine: Engine, site: str, plan_id: int | None = None) -> Stored
             )
         ]
         return record_as(StoredPlan, record, figures=dict(record.figures), planned_orders=orders, exceptions=exceptions)
+
+
+def stored_plan_ids(engine: Engine, site: str, count: int) -> list[int]:
+    """The ids of the site's `count` newest stored plans, newest first."""
+    query = select(MaterialPlanRecord.id).where(MaterialPlanRecord.site == site)
+    with Session(engine) as session:
+        return list(session.scalars(query.order_by(MaterialPlanRecord.id.desc()).limit(count)))
 
 
 def save_purchase_orders(engine: Engine, orders: Sequence[PurchaseOrder]) -> None:

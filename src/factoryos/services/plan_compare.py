@@ -1,0 +1,141 @@
+"""Two stored material plans compared (`factoryos plan compare`): what a planner asks after a re-plan, a supplier's
+slip or a week's new orders. Planned orders are compared by material and due date (the quantity each plan has
+due that day): a date only the earlier plan has and one only the later has are a move, paired in date order per
+material; a date both have with another quantity is a resize; the rest are added or removed. Exceptions are new
+or cleared by kind, material, date and quantity. A customer order is covered on the latest due date of the
+planned orders pegged to it (none: stock and open receipts cover it); the orders whose covering date differs
+are listed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import Engine
+
+from factoryos.model.errors import FactoryosError
+from factoryos.store.orders import list_orders
+from factoryos.store.plans import StoredException, StoredPlan, stored_plan, stored_plan_ids
+from factoryos.store.plants import read_plant
+
+EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """Planned quantity of `material` that is added, removed, moved from one due date to another, or resized on
+    one date; `delta` is the quantity after less before."""
+
+    change: Literal["added", "removed", "moved", "resized"]
+    material: str
+    date_before: date | None
+    date_after: date | None
+    quantity_before: float
+    quantity_after: float
+
+    @property
+    def delta(self) -> float:
+        return self.quantity_after - self.quantity_before
+
+
+@dataclass(frozen=True)
+class CoveringMove:
+    """A customer order whose planned supply is all in on another day (None: stock and open receipts cover it)."""
+
+    customer_order: str
+    covered_before: date | None
+    covered_after: date | None
+
+    @property
+    def days(self) -> int | None:
+        if self.covered_before is None or self.covered_after is None:
+            return None
+        return (self.covered_after - self.covered_before).days
+
+
+@dataclass(frozen=True)
+class PlanComparison:
+    """Plan `after` against plan `before`."""
+
+    before: StoredPlan
+    after: StoredPlan
+    planned: list[PlannedChange]
+    new_exceptions: list[StoredException]
+    cleared_exceptions: list[StoredException]
+    orders_moved: list[CoveringMove]
+
+
+def compare_plans(
+    engine: Engine, before: int | None = None, after: int | None = None, site: str | None = None
+) -> PlanComparison:
+    """Compare two stored plans of the loaded plant's site: by default the last two (the older as `before`);
+    `before` alone is compared with the newest."""
+    site = site or read_plant(engine, None).site.id
+    if after is None:
+        newest = stored_plan_ids(engine, site, 2)
+        if before is None and len(newest) < 2:
+            raise FactoryosError(f"plan compare needs two stored plans of {site!r}; {len(newest)} stored")
+        before, after = (newest[1], newest[0]) if before is None else (before, newest[0] if newest else before)
+    first, second = stored_plan(engine, site, before), stored_plan(engine, site, after)
+    orders = {o.id for o in list_orders(engine, site=site)}
+    return PlanComparison(
+        first,
+        second,
+        planned_changes(first, second),
+        *_exception_changes(first, second),
+        [m for m in covering_moves(first, second) if m.customer_order in orders],
+    )
+
+
+def planned_changes(before: StoredPlan, after: StoredPlan) -> list[PlannedChange]:
+    """Planned quantity by material and due date, compared (see the module docstring)."""
+    old, new = _due_by_date(before), _due_by_date(after)
+    changes: list[PlannedChange] = []
+    for material in sorted(old.keys() | new.keys()):
+        a, b = old.get(material, {}), new.get(material, {})
+        for day in sorted(a.keys() & b.keys()):
+            if abs(a[day] - b[day]) > EPS:
+                changes.append(PlannedChange("resized", material, day, day, a[day], b[day]))
+        gone, came = sorted(a.keys() - b.keys()), sorted(b.keys() - a.keys())
+        changes.extend(PlannedChange("moved", material, d, e, a[d], b[e]) for d, e in zip(gone, came, strict=False))
+        changes.extend(PlannedChange("removed", material, d, None, a[d], 0.0) for d in gone[len(came) :])
+        changes.extend(PlannedChange("added", material, None, e, 0.0, b[e]) for e in came[len(gone) :])
+    return changes
+
+
+def _due_by_date(plan: StoredPlan) -> dict[str, dict[date, float]]:
+    due: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
+    for order in plan.planned_orders:
+        due[order.material][order.due] += order.quantity
+    return due
+
+
+def _exception_changes(before: StoredPlan, after: StoredPlan) -> tuple[list[StoredException], list[StoredException]]:
+    """The exceptions only the later plan has (new) and only the earlier has (cleared)."""
+
+    def key(e: StoredException) -> tuple[str, str, date, float]:
+        return e.kind, e.material, e.date, round(e.quantity, 6)
+
+    old, new = {key(e) for e in before.exceptions}, {key(e) for e in after.exceptions}
+    return [e for e in after.exceptions if key(e) not in old], [e for e in before.exceptions if key(e) not in new]
+
+
+def covering_moves(before: StoredPlan, after: StoredPlan) -> list[CoveringMove]:
+    """The demands whose covering date differs, the most moved first."""
+    old, new = _covered(before), _covered(after)
+    moves = [
+        CoveringMove(d, old.get(d), new.get(d)) for d in sorted(old.keys() | new.keys()) if old.get(d) != new.get(d)
+    ]
+    return sorted(moves, key=lambda m: -(m.days if m.days is not None else 10**6))
+
+
+def _covered(plan: StoredPlan) -> dict[str, date]:
+    """Per demand, the latest due date of the planned orders pegged to it."""
+    covered: dict[str, date] = {}
+    for order in plan.planned_orders:
+        for demand in order.pegging:
+            covered[demand] = max(covered.get(demand, order.due), order.due)
+    return covered
