@@ -67,6 +67,7 @@ class GenealogyOperation(Base):
     __table_args__ = (
         Index("ix_genealogy_operations_serial", "serial", "start_us"),
         Index("ix_genealogy_operations_equipment", "equipment", "start_us"),
+        Index("ix_genealogy_operations_work_order", "work_order"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     serial: Mapped[str] = mapped_column(String(ID_LENGTH))

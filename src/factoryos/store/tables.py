@@ -205,6 +205,7 @@ class ProductionOrderRecord(Base):
     """A production order for a material, with the customer order it serves if any."""
 
     __tablename__ = "production_orders"
+    __table_args__ = (Index("ix_production_orders_customer_order", "customer_order"),)
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     site: Mapped[str] = mapped_column(String(64))
     material: Mapped[str] = mapped_column(String(64))
@@ -219,6 +220,7 @@ class WorkOrderRecord(Base):
     """One routing operation of a production order, as released to the floor."""
 
     __tablename__ = "work_orders"
+    __table_args__ = (Index("ix_work_orders_production_order", "production_order"),)
     id: Mapped[str] = mapped_column(String(48), primary_key=True)
     production_order: Mapped[str] = mapped_column(ForeignKey("production_orders.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
