@@ -2,14 +2,14 @@
 shipping check and the floor's report read genealogy operations by work order, production orders by customer
 order and work orders by production order, and deleting an order checks the rows that refer to it
 
-Revision ID: 0009_foreign_key_indexes
-Revises: 0008_planning
+Revision ID: 0010_foreign_key_indexes
+Revises: 0009_promised_purchases
 """
 
 from alembic import op
 
-revision = "0009_foreign_key_indexes"
-down_revision = "0008_planning"
+revision = "0010_foreign_key_indexes"
+down_revision = "0009_promised_purchases"
 branch_labels = None
 depends_on = None
 
