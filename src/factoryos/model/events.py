@@ -84,11 +84,13 @@ class OperationPayload(BaseModel):
 
 
 class TestMeasurement(BaseModel):
-    """One value measured in a test, with its specification limits and its verdict if any."""
+    """One value measured in a test, with its nominal, specification limits and verdict if any (the nominal and
+    limits tell one product's population from another's on a shared tester)."""
 
     name: str
     value: float
     unit: str
+    nominal: float | None = None
     low: float | None = None
     high: float | None = None
     result: Literal["pass", "fail"] | None = None

@@ -464,10 +464,15 @@ def _out_of_spec(characteristic: Characteristic, rng: random.Random) -> float:
 
 
 def _reported(characteristic: Characteristic, value: float) -> dict[str, Any]:
-    """A measured value as a test event carries it, as the instrument reports it: with its unit, limits and
-    verdict."""
+    """A measured value as a test event carries it, as the instrument reports it: with its unit, nominal, limits
+    and verdict."""
     value = significant(value)
-    reported: dict[str, Any] = {"name": characteristic.name, "value": value, "unit": characteristic.unit}
+    reported: dict[str, Any] = {
+        "name": characteristic.name,
+        "value": value,
+        "unit": characteristic.unit,
+        "nominal": characteristic.nominal,
+    }
     if characteristic.lsl is not None:
         reported["low"] = characteristic.lsl
     if characteristic.usl is not None:
