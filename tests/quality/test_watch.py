@@ -4,19 +4,23 @@ scrap."""
 
 from __future__ import annotations
 
+import copy
 import math
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
+from factoryos.model.plant import Plant
+from factoryos.quality import spc
 from factoryos.quality.watch import Watch
 from factoryos.services.spc_watch import SpcWatch
 from factoryos.twin.scenarios import prepare
-from tests.twin.small_plants import small_plant
+from tests.twin.small_plants import BASE, small_plant
 
 T0 = datetime(2027, 3, 1, tzinfo=UTC)
 
@@ -114,3 +118,79 @@ def test_a_drifting_station_is_caught_before_it_makes_a_unit_out_of_specificatio
     assert caught[0].signal.at < min(drift_fails)
     assert caught[0].signal.at < start + timedelta(hours=6)
     assert len([a for a in watch.alarms if a.equipment == chk2]) <= 3
+
+
+def _alarm_rate(rng: np.random.Generator, charts: int, subgroups: int, **settings) -> float:
+    """Alarms a subgroup of live charts on an in-control normal process (`known`: the true limits from the start)."""
+    known = settings.pop("known", False)
+    alarms = charted = 0
+    for _ in range(charts):
+        watch = Watch(**settings, revise=0) if known else Watch(**settings)
+        if known:
+            watch.params = spc.Parameters(0.0, 1.0)
+        learn = 0 if known else watch.baseline
+        alarms += len(_feed(watch, rng.standard_normal(watch.subgroup * (learn + subgroups))))
+        charted += len(watch.means)
+    return alarms / charted
+
+
+def test_limits_revised_to_a_hundred_subgroups_false_alarm_about_as_rarely_as_the_true_limits() -> None:
+    """Limits from 20 subgroups of 5 alarm far more often under control than the true ones (Quesenberry 1993):
+    revised with each in-control subgroup up to 100, they come within a third of the true limits' rate."""
+    rng = np.random.default_rng(21)
+    known = _alarm_rate(rng, 40, 400, known=True)
+    revised = _alarm_rate(rng, 40, 400, baseline=20)
+    fixed = _alarm_rate(rng, 40, 400, baseline=20, revise=0)
+    assert 1 / 110 < known < 1 / 70  # the four Western Electric rules: one alarm in ~90 subgroups
+    assert revised < 1.3 * known < fixed
+
+
+def _two_products_on_one_tester(**changes) -> Plant:
+    """The small plant with its two products checked on the same checkers against different nominals and limits,
+    3 % of units failing (repaired and tested again)."""
+
+    def check(nominal: float) -> dict:
+        gap = {"name": "gap", "unit": "mm", "nominal": nominal, "lsl": nominal - 1, "usl": nominal + 1}
+        tests = [{"name": "final-check", "characteristics": [gap]}]
+        return {"first_pass_yield": 0.97, "repair_minutes": 5, "tests": tests}
+
+    routings = copy.deepcopy(BASE["routings"])
+    routings["widget"]["operations"][0]["capability"] = "check-wide"
+    return small_plant(
+        quality={"check": check(1.0), "check-wide": check(3.0)},
+        equipment_classes__checker={"capabilities": ["check", "check-wide"]},
+        routings=routings,
+        **changes,
+    )
+
+
+def test_an_in_control_plant_with_two_products_on_one_tester_alarms_no_more_than_theory_allows() -> None:
+    """Each product gets its own chart on each checker, fed by first tests only: the alarms over all charted
+    subgroups stay below the 99.9 % Poisson quantile of what the same charts give on in-control normal data."""
+    plant = _two_products_on_one_tester()
+    bus = EventBus()
+    watch = SpcWatch(bus).start()
+    prepared = prepare(plant, "smart", 7, 1, bus=bus)
+    prepared.floor.run(prepared.horizon)
+    assert any(e.payload["result"] == "fail" for e in bus.store.read(EventKind.TEST))
+    specs = {key[3] for key in watch.watches}
+    assert specs == {(1.0, 0.0, 2.0), (3.0, 2.0, 4.0)}
+    assert len(watch.watches) == 4
+    charted = sum(len(chart.means) for chart in watch.watches.values())
+    assert charted > 400
+    expected = charted * _alarm_rate(np.random.default_rng(5), 40, charted // 4, baseline=watch.baseline)
+    assert len(watch.alarms) <= stats.poisson.ppf(0.999, expected)
+
+
+def test_a_drift_on_a_tester_shared_by_two_products_is_caught_on_both_products_charts_within_hours() -> None:
+    drifting = {"equipment_class": "checker", "drift": {"after_hours": 72, "sigmas_per_hour": 0.25}}
+    plant = _two_products_on_one_tester(**{"areas__back__work_centers__check-cell__work_units__chk-1": drifting})
+    bus = EventBus()
+    watch = SpcWatch(bus).start()
+    prepared = prepare(plant, "smart", 4, 1, bus=bus)
+    prepared.floor.run(prepared.horizon)
+    chk1 = plant.equipment_path("chk-1")
+    start = prepared.floor.publisher.epoch + timedelta(hours=72)
+    first = min(e.ts for e in bus.store.read(EventKind.TEST, chk1) if e.ts > start)  # the checker may stand idle
+    caught = [a for a in watch.alarms if a.equipment == chk1 and a.signal.at > start]
+    assert {a.spec for a in caught if a.signal.at < first + timedelta(hours=4)} == {(1.0, 0.0, 2.0), (3.0, 2.0, 4.0)}

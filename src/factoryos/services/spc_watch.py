@@ -1,6 +1,13 @@
 """SPC on the live event stream: a live X-bar chart per equipment and characteristic, fed by `test` events
 (each measured characteristic) and `measurement` events (each sensor), raising `alarm` events on the bus.
 
+A chart holds one population, as rational subgrouping asks: a characteristic measured against another
+nominal or other limits (another product on the same tester) has a chart of its own; only first tests are
+charted (a retest measures the repair, not the process); and a value out of specification is left to the
+test that failed it (the unit goes to repair, its rate is the first-pass yield's): on the X-bar chart such
+outliers of an otherwise stable process alarmed at every few defects. A drift still shows in the conforming
+values, which crowd towards the limit it moves to.
+
 Subscribed to a bus, it sees the twin's stream in the demo; for a real plant the ingestion pipeline hands it
 each stored batch (`take_batch`) and its alarms go to a bus over the stored events. An alarm names the rule,
 the characteristic and the equipment, and says since when the pattern began: the window whose output is
@@ -39,27 +46,26 @@ def event_readings(event: Event) -> Iterator[Reading]:
             yield event.site, event.equipment, event.ts, payload["test"], measured["name"], measured["value"]
 
 
-def batch_readings(batch: Batch) -> Iterator[Reading]:
-    """What the ingestion pipeline stored: its sensor readings and the characteristics of its test events."""
-    for ts_us, site, equipment, name, value, *_ in batch.measurements:  # MeasurementRows or plain tuples
-        yield site, equipment, from_us(ts_us), None, name, value
-    for event in batch.events:
-        yield from event_readings(event)
-
-
 def series_name(characteristic: str, test: str | None) -> str:
     """A sensor by its name, a tested characteristic with its test's."""
     return f"{characteristic} ({test})" if test else characteristic
 
 
+Spec = tuple[float | None, float | None, float | None]
+"""The nominal and the lower and upper specification limits a value was measured against."""
+SENSOR: Spec = (None, None, None)
+
+
 @dataclass(frozen=True)
 class SpcAlarm:
-    """One alarm the watch raised: where, on what, which rules, when, and since when."""
+    """One alarm the watch raised: where, on what, which rules, when, and since when; `spec` tells the
+    characteristic's chart from another product's."""
 
     equipment: str
     characteristic: str
     test: str | None
     signal: Signal
+    spec: Spec = SENSOR
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -90,9 +96,11 @@ class StreamWatch:
             self._take(*reading)
 
     def take_batch(self, batch: Batch) -> None:
-        """Take what the ingestion pipeline stored: its sensor readings and test events."""
-        for reading in batch_readings(batch):
-            self._take(*reading)
+        """Take what the ingestion pipeline stored: its sensor readings, then its events as from a bus."""
+        for ts_us, site, equipment, name, value, *_ in batch.measurements:  # MeasurementRows or plain tuples
+            self._take(site, equipment, from_us(ts_us), None, name, value)
+        for event in batch.events:
+            self.handle(event)
 
     def _take(self, site: str, equipment: str, at: datetime, test: str | None, name: str, value: float) -> None:
         raise NotImplementedError
@@ -105,22 +113,48 @@ class SpcWatch(StreamWatch):
     rules: str = "we"
     subgroup: int = 5
     baseline: int = 20
-    watches: dict[tuple[str, str | None, str], Watch] = field(default_factory=dict)
+    watches: dict[tuple[str, str | None, str, Spec], Watch] = field(default_factory=dict)
     alarms: list[SpcAlarm] = field(default_factory=list)
+    _retests: set[tuple[str, str]] = field(default_factory=set)  # (serial, test) failed and not yet tested again
 
     def __post_init__(self) -> None:
         if self.rules not in RULE_SETS:
             raise FactoryosError(f"unknown rule set {self.rules!r}; the rule sets are {', '.join(RULE_SETS)}")
         Watch(subgroup=self.subgroup, baseline=self.baseline)  # the settings are checked before any event
 
-    def _take(self, site: str, equipment: str, at: datetime, test: str | None, name: str, value: float) -> None:
-        key = (equipment, test, name)
+    def handle(self, event: Event) -> None:
+        """Chart a sensor's value, or a first test's conforming characteristics, each on its product's chart."""
+        payload = event.payload
+        if event.kind != EventKind.TEST:
+            super().handle(event)
+        elif self._first_test(payload):
+            for measured in payload.get("measurements", ()):
+                if measured.get("result") != "fail":
+                    spec = (measured.get("nominal"), measured.get("low"), measured.get("high"))
+                    name, value = measured["name"], measured["value"]
+                    self._take(event.site, event.equipment, event.ts, payload["test"], name, value, spec)
+
+    def _first_test(self, payload: dict) -> bool:
+        """Whether a test event is the unit's first at that test: a unit that failed it is tested again after
+        repair (remembered only until then)."""
+        unit = (payload["serial"], payload["test"])
+        first = unit not in self._retests
+        if payload["result"] == "fail":
+            self._retests.add(unit)
+        else:
+            self._retests.discard(unit)
+        return first
+
+    def _take(
+        self, site: str, equipment: str, at: datetime, test: str | None, name: str, value: float, spec: Spec = SENSOR
+    ) -> None:
+        key = (equipment, test, name, spec)
         watch = self.watches.get(key)
         if watch is None:
             watch = self.watches[key] = Watch(RULE_SETS[self.rules], self.subgroup, self.baseline)
         signal = watch.add(value, at)
         if signal is not None:
-            self._raise(SpcAlarm(equipment, name, test, signal), site)
+            self._raise(SpcAlarm(equipment, name, test, signal, spec), site)
 
     def _raise(self, alarm: SpcAlarm, site: str) -> None:
         self.alarms.append(alarm)
@@ -178,6 +212,6 @@ def drift_findings(plant: Plant, watch: SpcWatch, epoch: datetime, end: datetime
     findings = []
     for path, began in drifting_units(plant, epoch, end):
         alarm = next((a for a in watch.alarms if a.equipment == path and a.signal.since >= began), None)
-        chart = watch.watches.get((path, alarm.test, alarm.characteristic)) if alarm is not None else None
+        chart = watch.watches.get((path, alarm.test, alarm.characteristic, alarm.spec)) if alarm is not None else None
         findings.append(DriftFinding(path, began, alarm, chart))
     return findings
