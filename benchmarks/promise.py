@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, url: str) -> dict:
         held = commitments(connection, plant.site.id, now.date())
         booked = {
             c: booked_minutes(connection, plant.site.id, c, now.date(), now.date() + timedelta(days=730))
-            for c in here.capacity.plant.work_centers()
+            for c in here.capacity.members
         }
     for ask in asks:
         started = time.perf_counter()
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, url: str) -> dict:
         started = time.perf_counter()
         check = here.material.check(needs, 1, first, held)
         center = here.capacity.constrained(load, first)
-        capable_to_promise.promise(here.capacity, load, 1, first, booked[center], check)
+        capable_to_promise.promise(here.capacity, load, 1, first, here.capacity.booked(center, booked), check)
         engine_only.append(time.perf_counter() - started)
     engine.dispose()
     return {

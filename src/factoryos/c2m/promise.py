@@ -8,15 +8,20 @@ weekly capacity 4,000 taken until 2027-02-14", "GA line (ga-line) capacity").
 The planning engine (MRP) plans whole horizons; this answers one order in milliseconds. How it works:
 
 - an order's load is the run minutes its configured build puts on each work center (every made material's
-  operations, quantities through the configured BOM, scrap included, batch operations per unit, an
-  operation several work centers can do split between them); a paced line moves one unit per takt
-  whatever its stations do;
+  operations, quantities through the configured BOM, scrap included, batch operations per unit); a paced
+  line moves one unit per takt whatever its stations do;
+- an operation several work centers can do (alternative lines or cells) loads them as one pool: its
+  capacity is the sum of theirs that day, so a unit goes where there is room and a ramping line does not
+  hold back the mature one beside it. A pool of paced lines counts in minutes of its shortest takt (each
+  line's minutes scaled by that takt over its own: the units it builds), a unit once;
 - a work center's capacity on a day is its calendar's working minutes that day (holidays cancel shifts,
   lights-out runs 24 h) times its units (one for a paced line); the ramp-up line works, during the ramp,
   the units the ramp-up curve plans for the month (none before it starts), and at mature efficiency after;
-- the constrained work center is the one whose capacity over the coming four weeks covers the order's
-  load the fewest times; the promise walks its days from the day after the order, takes the free minutes
-  (capacity less what earlier promises booked), and the day the last minute fits is the promised date;
+- the constrained work center (or pool) is the one whose capacity over the coming four weeks covers the
+  order's load the fewest times; what earlier promises booked on every pool or work center that shares a
+  work center with it counts as taken (exact when pools do not overlap, cautious when they do); the promise
+  walks its days from the day after the order, takes the free minutes (capacity less what earlier promises
+  booked), and the day the last minute fits is the promised date;
 - material: the bought materials the plant keeps stock of or has on order (inventory lots or open purchase
   orders in the plant file; the others are taken as supplied on call, kanban or consignment) are exploded
   through the configured BOM. A material's supply is its stock, its open purchase orders from their due
@@ -33,6 +38,7 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
 
 from __future__ import annotations
 
+import hashlib
 import math
 from bisect import bisect_left
 from collections import defaultdict
@@ -47,7 +53,7 @@ import numpy as np
 
 from factoryos.c2m.supply import EPS, next_working, place_lots, site_working_days, week_start, weeks
 from factoryos.model.configuration import bom_lines, explode, operations
-from factoryos.model.plant import OpenPurchaseOrder, Plant
+from factoryos.model.plant import OpenPurchaseOrder, Plant, RoutingOperation
 from factoryos.model.rampup import RampMonthPlan, ramp_curve, ramp_month
 from factoryos.model.shift_times import shift_times
 
@@ -407,7 +413,8 @@ class PlantMaterial:
 
 
 class PlantCapacity:
-    """Each work center's working minutes per day (memoised): computed once per plant and kept."""
+    """Each work center's and pool's working minutes per day (memoised): computed once per plant and kept. A
+    pool is the work centers one operation can be done on, keyed by their ids joined with "+"."""
 
     def __init__(self, plant: Plant) -> None:
         self.plant = plant
@@ -419,21 +426,67 @@ class PlantCapacity:
         self._day_minutes: dict[tuple[str, date], float] = {}
         self._relevant: dict[str, tuple[str, ...]] = {}
         self._loads: dict[tuple[str, tuple[str | None, ...]], dict[str, float]] = {}
-        self._eligible: dict[int, list[str]] = {}
+        self._eligible: dict[int, str] = {}
         self._windows: dict[tuple[str, date], float] = {}
         self._paced = {c for c, (_, wc) in self._centers.items() if wc.kind == "paced-line" and wc.takt_seconds}
+        self.members: dict[str, tuple[str, ...]] = {c: (c,) for c in self._centers}
+        """Each work center and pool (by key) and the work centers in it."""
+        self._scale: dict[str, dict[str, float]] = {}
+        for routing in plant.routings.values():
+            for operation in routing.operations:
+                self._resource(operation)
+        self._overlapping = {
+            k: tuple(o for o, m in self.members.items() if set(m) & set(members)) for k, members in self.members.items()
+        }
+
+    def _resource(self, operation: RoutingOperation) -> str:
+        """The work center or pool that does `operation` (its eligible work centers), kept per operation."""
+        if id(operation) not in self._eligible:
+            centers = tuple(sorted({self._units[u][1] for u in self.plant.eligible_units(operation)}))
+            key = "+".join(centers)
+            if len(key) > 64:  # the store keys bookings by at most 64 characters
+                key = f"{centers[0]}+{hashlib.sha1(key.encode()).hexdigest()[:12]}"
+            if len(centers) > 1 and key not in self.members:
+                self.members[key] = centers
+                takts = {c: self._centers[c][1].takt_seconds or 0.0 for c in centers}
+                if all(c in self._paced for c in centers):
+                    self._paced.add(key)
+                    self._scale[key] = {c: min(takts.values()) / takts[c] for c in centers}
+                else:
+                    self._scale[key] = dict.fromkeys(centers, 1.0)
+            self._eligible[id(operation)] = key
+        return self._eligible[id(operation)]
 
     def name(self, center: str) -> str:
-        return self._centers[center][1].name or center
+        return " + ".join(self._centers[c][1].name or c for c in self.members[center])
 
     def label(self, center: str) -> str:
-        """The work center as planners read it: its name and id, or its id when it has no name."""
+        """The work center as planners read it: its name and id, or its id when it has no name; a pool by the
+        names of its work centers."""
+        if len(self.members[center]) > 1:
+            return self.name(center)
         name = self._centers[center][1].name
         return f"{name} ({center})" if name and name != center else center
 
+    def overlapping(self, center: str) -> tuple[str, ...]:
+        """The work centers and pools that share a work center with `center` (itself included): what any of
+        them booked is taken from it."""
+        return self._overlapping[center]
+
+    def booked(self, center: str, by_center: Mapping[str, Mapping[date, float]]) -> Mapping[date, float]:
+        """The minutes taken on `center` each day, from what earlier promises booked `by_center`."""
+        keys = [k for k in self.overlapping(center) if by_center.get(k)]
+        if len(keys) <= 1:
+            return by_center.get(keys[0] if keys else center, {})
+        taken: dict[date, float] = defaultdict(float)
+        for key in keys:
+            for day, minutes in by_center[key].items():
+                taken[day] += minutes
+        return taken
+
     def load(self, product: str, configuration: Mapping[str, str]) -> dict[str, float]:
-        """Minutes one configured unit puts on each work center: its material's operations and, through the
-        configured BOM, those of every made material below it."""
+        """Minutes one configured unit puts on each work center or pool: its material's operations and, through
+        the configured BOM, those of every made material below it."""
         return dict(self._below(self.plant.products[product].material, configuration))
 
     def _below(self, material: str, configuration: Mapping[str, str]) -> dict[str, float]:
@@ -455,20 +508,20 @@ class PlantCapacity:
         return self._loads[key]
 
     def _own(self, material: str, configuration: Mapping[str, str]) -> dict[str, float]:
-        """Minutes one unit of `material` takes on each work center for its own routing operations; a paced
-        line counts its takt once, however many of its stations the operations use."""
+        """Minutes one unit of `material` takes on each work center or pool for its own routing operations; a
+        paced line (or pool of them) counts its takt once, however many of its stations the operations use."""
         load: dict[str, float] = defaultdict(float)
         for operation in operations(self.plant, material, configuration):
-            if id(operation) not in self._eligible:
-                self._eligible[id(operation)] = [self._units[u][1] for u in self.plant.eligible_units(operation)]
-            centers = self._eligible[id(operation)]
-            for center_id in centers:
-                takt = self._centers[center_id][1].takt_seconds
-                if center_id in self._paced and takt:
-                    load[center_id] = takt / 60
-                else:
-                    load[center_id] += operation.run_minutes / (operation.batch_size or 1) / len(centers)
+            center = self._resource(operation)
+            if center in self._paced:
+                load[center] = self._takt(center) / 60
+            else:
+                load[center] += operation.run_minutes / (operation.batch_size or 1)
         return dict(load)
+
+    def _takt(self, center: str) -> float:
+        """A paced line's takt, or a pool of them's shortest, in seconds."""
+        return min(self._centers[c][1].takt_seconds or 0.0 for c in self.members[center])
 
     def minutes(self, center: str, day: date) -> float:
         """Working minutes of `center` on `day` (site-local)."""
@@ -478,6 +531,8 @@ class PlantCapacity:
         return self._day_minutes[key]
 
     def _minutes(self, center_id: str, day: date) -> float:
+        if center_id in self._scale:
+            return sum(f * self.minutes(c, day) for c, f in self._scale[center_id].items())
         center = self._centers[center_id][1]
         paced = center.kind == "paced-line" and center.takt_seconds
         units = 1.0 if paced else sum(u.speed_factor for u in center.work_units.values())
@@ -493,10 +548,10 @@ class PlantCapacity:
         return worked * ramp.mature_efficiency
 
     def ramp_note(self, center: str, day: date) -> str:
-        """What the ramp-up curve allows `center` on `day`, when it is the ramp-up line (else nothing)."""
+        """What the ramp-up curve allows `center` on `day`, when it is (or pools) the ramp-up line (else nothing)."""
         ramp = self.plant.ramp_up
         month = self._ramp_month(day)
-        if ramp is None or ramp.line != center or month is None:
+        if ramp is None or ramp.line not in self.members[center] or month is None:
             return ""
         plan = self._ramp[month]
         return (
@@ -519,7 +574,8 @@ class PlantCapacity:
         return self._calendar_minutes[key]
 
     def constrained(self, load: Mapping[str, float], start: date) -> str:
-        """The work center whose next WINDOW_DAYS cover the load the fewest times (ties: the first by id)."""
+        """The work center or pool whose next WINDOW_DAYS cover the load the fewest times (ties: the first by
+        key)."""
         return min(sorted(load), key=lambda c: self._window(c, start) / load[c])
 
     def _window(self, center: str, start: date) -> float:
@@ -554,7 +610,7 @@ def promise(
     ready = max(start, material.ready) if material and material.ready else start
     allocation = _fit(capacity, center, need, ready, booked)
     if allocation is None:
-        why = f"{capacity.name(center)} ({center}): no {need:,.0f} free minutes within {HORIZON_DAYS} days"
+        why = f"{capacity.label(center)}: no {need:,.0f} free minutes within {HORIZON_DAYS} days"
         return Quote(None, center, need, why, constraint=f"{capacity.label(center)} capacity")
     day = max(allocation)
     why = _why(capacity, center, need, ready, day, booked)
@@ -602,7 +658,7 @@ def _why(
     taken = sum(min(booked.get(d, 0.0), capacity.minutes(center, d)) for d in days)
     share = taken / total if total else 1.0
     return (
-        f"{capacity.name(center)} ({center}) is the constrained work center: the order needs {need:,.0f} min; "
+        f"{capacity.label(center)} is the constrained work center: the order needs {need:,.0f} min; "
         f"{share:.0%} of its {total:,.0f} working min from {start} to {promised} was already promised"
         + capacity.ramp_note(center, promised)
     )

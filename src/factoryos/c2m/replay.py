@@ -42,7 +42,7 @@ def promise_book(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, dat
         needs = material.needs(order.product, order.configuration)
         check = material.check(needs, order.quantity, start, held)
         center = capacity.constrained(load, start)
-        quote = promise(capacity, load, order.quantity, start, booked[center], check)
+        quote = promise(capacity, load, order.quantity, start, capacity.booked(center, booked), check)
         for day, minutes in quote.allocation.items():
             booked[center][day] = booked[center].get(day, 0.0) + minutes
         held.add(quote.stock, quote.lots)

@@ -306,8 +306,8 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
     site = taken[0].order.site
     materials = sorted({m for t in taken for m in t.needs})
     suppliers = here.material.suppliers(materials)
-    locks = sorted({lock for t in taken for lock in write_locks(site, t.center, materials, suppliers)})
-    centers = sorted({t.center for t in taken})
+    centers = sorted({c for t in taken for c in here.capacity.overlapping(t.center)})
+    locks = sorted(set(write_locks(site, centers, materials, suppliers)))
     days = (min(t.start for t in taken), promise_days(max(t.start for t in taken))[1])
     quotes = []
     with desk_store.booking(engine, locks, site, centers, days, any(t.needs for t in taken)) as held:
@@ -320,7 +320,7 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
                 t.needs,
                 t.order.quantity,
                 t.start,
-                booked[t.center],
+                here.capacity.booked(t.center, booked),
                 held.material,
             )
             for day, minutes in promised.allocation.items():

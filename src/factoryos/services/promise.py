@@ -26,7 +26,10 @@ def quote(
     booked as of `connection`'s view."""
     site = capacity.plant.site.id
     center = capacity.constrained(load, start)
-    booked = booked_minutes(connection, site, center, *promise_days(start))
+    days = promise_days(start)
+    booked = capacity.booked(
+        center, {c: booked_minutes(connection, site, c, *days) for c in capacity.overlapping(center)}
+    )
     held = commitments(connection, site, start) if needs else Commitments()
     return quote_on(capacity, material, load, needs, quantity, start, booked, held)
 
@@ -42,7 +45,8 @@ def quote_on(
     held: Commitments,
 ) -> Quote:
     """The promise of `quote` on what earlier promises hold, already read: the minutes `booked` on the
-    constrained work center's days from `start` (`promise_days`) and the material `held`."""
+    constrained work center's days from `start` (`promise_days`; `PlantCapacity.booked` adds up what the
+    pools sharing its work centers booked) and the material `held`."""
     return promise(capacity, load, quantity, start, booked, material.check(needs, quantity, start, held))
 
 
@@ -51,7 +55,11 @@ def promise_days(start: date) -> tuple[date, date]:
     return start, start + timedelta(days=HORIZON_DAYS)
 
 
-def write_locks(site: str, center: str, needs: Iterable[str], suppliers: Iterable[str]) -> list[str]:
-    """What placing an order locks: its constrained work center, each stocked material it takes and each supplier
-    whose weekly capacity it may book."""
-    return [f"{site}/{center}", *(f"{site}/material/{m}" for m in needs), *(f"{site}/supplier/{s}" for s in suppliers)]
+def write_locks(site: str, centers: Iterable[str], needs: Iterable[str], suppliers: Iterable[str]) -> list[str]:
+    """What placing an order locks: its constrained work center or pool and those that share a work center with
+    it (`centers`), each stocked material it takes and each supplier whose weekly capacity it may book."""
+    return [
+        *(f"{site}/{c}" for c in centers),
+        *(f"{site}/material/{m}" for m in needs),
+        *(f"{site}/supplier/{s}" for s in suppliers),
+    ]
