@@ -36,7 +36,9 @@ def test_a_cursor_decodes_to_what_was_encoded(moment, order_id):
 
 
 def _load_from_build(plant, product_id, configuration):
-    """Minutes per work center worked out from the configurator's build, independently of PlantCapacity."""
+    """Minutes per work center (or pool of the alternative work centers an operation can be done on, keyed by
+    their ids joined with "+") worked out from the configurator's build, independently of PlantCapacity: a paced
+    line, or a pool of them, takes one unit per (shortest) takt."""
     configured = build(plant, product_id, configuration)
     material = plant.products[product_id].material
     units = plant.work_units()
@@ -44,15 +46,14 @@ def _load_from_build(plant, product_id, configuration):
     load: dict[str, float] = {}
     for step in configured.operations:
         quantity = 1.0 if step.material == material else configured.requirements[step.material]
-        eligible = plant.eligible_units(step.operation)
-        for unit in eligible:
-            center_id = units[unit][1]
-            center = centers[center_id][1]
-            if center.kind == "paced-line" and center.takt_seconds:
-                load[center_id] = max(load.get(center_id, 0.0), quantity * center.takt_seconds / 60)
-            else:
-                minutes = step.operation.run_minutes / (step.operation.batch_size or 1) / len(eligible)
-                load[center_id] = load.get(center_id, 0.0) + quantity * minutes
+        eligible = sorted({units[unit][1] for unit in plant.eligible_units(step.operation)})
+        key = "+".join(eligible)
+        takts = [centers[c][1].takt_seconds for c in eligible if centers[c][1].kind == "paced-line"]
+        if len(takts) == len(eligible) and all(takts):
+            load[key] = max(load.get(key, 0.0), quantity * min(takts) / 60)
+        else:
+            minutes = step.operation.run_minutes / (step.operation.batch_size or 1)
+            load[key] = load.get(key, 0.0) + quantity * minutes
     return load
 
 
