@@ -21,6 +21,7 @@ from tests.twin.small_plants import small_plant
 from .cell import NAMES, SENSORS, correlated, simulate_cell
 
 T0 = datetime(2027, 3, 1, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
 PERIOD = 60.0
 
 
@@ -61,6 +62,21 @@ def test_normal_data_raises_few_false_alarms_in_few_episodes() -> None:
     assert watch.alarmed / watch.judged <= 0.05
     raised = [episode for _, episode in episodes if episode.end is None]
     assert len(raised) <= watch.alarmed
+
+
+@pytest.mark.parametrize(("persist", "over", "raised"), [(3, 1, False), (3, 3, True), (1, 1, True)])
+def test_an_episode_is_raised_once_persist_samples_in_a_row_are_over_the_limit(persist, over, raised) -> None:
+    """A lone sample over the limit is what a 99th-percentile limit lets one normal sample in a hundred do; a
+    run of `persist` is an episode, dated from the run's first sample."""
+    data = correlated(500, seed=31)
+    data[450 : 450 + over, 3] += 10 * data[:, 3].std()  # off its relation to the others: far over the limit
+    watch = MonitorWatch("pca", period=PERIOD, train=400, persist=persist)
+    first = T0 + timedelta(seconds=PERIOD * 450)
+    starts = [
+        e.start for _, e in feed(watch, data) if e.end is None and first <= e.start < first + PERIOD * over * SECOND
+    ]
+    assert watch.alarmed >= over  # the excursion's samples were over the limit either way
+    assert starts == ([first] if raised else [])
 
 
 ONSET = 1000

@@ -16,9 +16,12 @@ univariate SPC watch is the tool, and the equipment is not watched (`reason` say
 monitor cannot be fitted). The complete samples among the first `train` (and later ones, until there are
 `train`) are normal operation: `monitor.fit` learns from them and sets the limits on their held-back last part.
 
-Episodes. Consecutive samples over the limit are one episode, however long the excursion: it is raised at its
-first sample (naming the sensors most to blame there) and ends after `rearm` samples in a row within the limit,
-with its last alarmed sample's end, its largest statistic and the sensors most to blame over all its samples."""
+Episodes. Consecutive samples over the limit are one episode, however long the excursion. It is raised once
+`persist` samples in a row are over (a limit at the 99th percentile puts one normal sample in a hundred over
+it, a few an equipment each day at 5-minute samples: a lone one is noise, a run of them is not), dated from
+the run's first sample and naming the sensors most to blame there; it ends after `rearm` samples in a row
+within the limit, with its last alarmed sample's end, its largest statistic and the sensors most to blame over
+all its samples."""
 
 from __future__ import annotations
 
@@ -59,6 +62,7 @@ class MonitorWatch:
     train: int = 200
     late: int = 1
     hold: int = 2
+    persist: int = 3
     rearm: int = 3
     sensors: tuple[str, ...] | None = None
     reason: str | None = None
@@ -74,6 +78,7 @@ class MonitorWatch:
     _learning: list[tuple[frozenset[str], dict[str, float]]] = field(default_factory=list)
     _rows: list[list[float]] = field(default_factory=list)
     _open: Episode | None = None
+    _run: list[tuple[int, float, np.ndarray]] = field(default_factory=list)
     _shares: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _last_alarm: datetime | None = None
     _quiet: int = 0
@@ -85,8 +90,10 @@ class MonitorWatch:
             raise FactoryosError(
                 f"a live monitor's sample period must be a positive number of seconds, got {self.period}"
             )
-        if self.train < 2 or self.late < 0 or self.hold < 0 or self.rearm < 1:
-            raise FactoryosError("a live monitor needs train >= 2 samples, late >= 0, hold >= 0 and rearm >= 1")
+        if self.train < 2 or self.late < 0 or self.hold < 0 or self.persist < 1 or self.rearm < 1:
+            raise FactoryosError(
+                "a live monitor needs train >= 2 samples, late >= 0, hold >= 0, persist >= 1 and rearm >= 1"
+            )
 
     @property
     def episode(self) -> Episode | None:
@@ -180,6 +187,7 @@ class MonitorWatch:
         if statistic > 1.0:
             self.alarmed += 1
             return self._alarmed(index, statistic, shares)
+        self._run = []
         if self._open is None:
             return []
         self._quiet += 1
@@ -194,8 +202,16 @@ class MonitorWatch:
         self._quiet = 0
         self._last_alarm = self._time(index + 1)
         if self._open is None:
-            self._open = Episode(self._time(index), self._last_alarm, statistic, blame(self.sensors, shares))
-            self._shares = shares
+            self._run.append((index, statistic, shares))
+            if len(self._run) < self.persist:
+                return []
+            (first, _, first_shares), run = self._run[0], self._run
+            self._run = []
+            largest = max(over for _, over, _ in run)
+            self._open = Episode(
+                self._time(first), self._last_alarm, largest, blame(self.sensors, first_shares), len(run)
+            )
+            self._shares = sum((over_shares for _, _, over_shares in run), np.zeros_like(shares))
             return [self._open]
         self._shares = self._shares + shares
         self._open = dataclasses.replace(
