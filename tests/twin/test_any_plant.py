@@ -12,6 +12,7 @@ from factoryos.c2m.demand import generate_orders
 from factoryos.model.bus import EventBus
 from factoryos.model.events import EventKind
 from factoryos.twin import Floor, Part, Step, Task, fixed
+from factoryos.twin.calendar import WEEK
 from factoryos.twin.event_log import RollingEventStore
 from factoryos.twin.paced_line import PacedLine
 from factoryos.twin.plant_twin import WIP_DAYS
@@ -390,3 +391,53 @@ def test_a_product_the_plant_cannot_keep_up_with_waits_in_the_order_book_not_on_
     assert metrics.by_product["widget"] > 0
     widgets_a_day = max(sum(u.product == "widget" and int(u.at // 86400) == d for u in prepared.plan) for d in range(8))
     assert twin._in_process["widget"] <= widgets_a_day  # the partner's widgets keep flowing, none pile up
+
+
+def _gadgets_released_and_completed(plant, days: int) -> tuple[int, int, int]:
+    """Gadgets the plan releases in the run, those whose last operation (the check) the event log shows
+    completed, and the plan's busiest day."""
+    completed: set[str] = set()
+
+    def listen(event) -> None:
+        payload = event.payload
+        if (
+            event.kind == EventKind.OPERATION
+            and payload["phase"] == "completed"
+            and payload["operation"] == "gadget/check"
+        ):
+            completed.add(payload["serial"])
+
+    bus = EventBus(RollingEventStore(keep=10))
+    bus.subscribe(listen)
+    prepared = prepare(plant, "smart", days, 1, bus=bus)
+    prepared.floor.run(prepared.horizon)
+    released = [u for u in prepared.plan if u.product == "gadget" and u.at < prepared.horizon]
+    per_day: dict[int, int] = {}
+    for unit in released:
+        per_day[int(unit.at // 86400)] = per_day.get(int(unit.at // 86400), 0) + 1
+    return len(released), len(completed), max(per_day.values())
+
+
+BOUGHT_PLATES = [{"component": "screw", "quantity": 2}]  # gadgets without a plate: release, final lines, check
+
+
+def test_a_paced_line_is_paced_for_the_hours_the_cell_it_feeds_works() -> None:
+    """The final lines run around the clock but the check cell behind them works two shifts on weekdays:
+    paced to spread their load over the whole week, they stood blocked whenever it was off and made
+    half the demand; paced for its hours, they make the week's gadgets in them."""
+    plant = small_plant(boms__gadget=BOUGHT_PLATES)
+    prepared = prepare(plant, "smart", 7, 1)
+    staffing = prepared.staffing
+    check_hours = staffing["check-cell"].calendar.open_seconds(WEEK)  # type: ignore[union-attr]
+    assert check_hours < WEEK / 2
+    weekly = plant.products["gadget"].demand.units_per_day * 7  # type: ignore[union-attr]
+    made = sum(check_hours / staffing[line].takt for line in ("final-p", "final-q"))  # type: ignore[operator]
+    assert made >= weekly
+    released, completed, busiest = _gadgets_released_and_completed(plant, 10)
+    assert released - completed < 0.05 * busiest  # what is released comes out: little left in process
+
+
+def test_gadgets_released_come_out_of_the_final_lines_and_work_in_process_stays_bounded() -> None:
+    released, completed, busiest = _gadgets_released_and_completed(small_plant(), 10)
+    assert completed <= released
+    assert released - completed <= busiest  # in process: within a day's release, not piling up at the lines

@@ -43,7 +43,7 @@ from factoryos.c2m.mix import option_mix
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, PurchaseOrder, ScheduledOperation
-from factoryos.model.plant import WEEKDAYS, Plant, Shift
+from factoryos.model.plant import WEEKDAYS, Plant, Shift, WorkCenter
 from factoryos.planning.plan import Plan
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar
 from factoryos.twin.floor import Floor
@@ -355,23 +355,23 @@ def smart_staffing(
 ) -> dict[str, Staffing]:
     """Each manned work center works the fewest shifts that carry its load, and at least as many as the work
     centers it feeds or is fed by (`neighbours`) work: a chain works the same shifts, so a station does not
-    fill its neighbour's inbox while that one is off and then stand blocked."""
-    staffing = {}
-    shifts = _chain_shifts(plant, load, epoch, horizon, neighbours or {})
+    fill its neighbour's inbox while that one is off and then stand blocked.
+
+    A paced line is slowed to spread its load over the hours it can flow: its own calendar's, but no more
+    than those of any work center it is chained to, since a line whose neighbour is off stands blocked (or
+    starved) however long its own shifts are."""
+    staffing: dict[str, Staffing] = {}
+    neighbours = neighbours or {}
+    shifts = _chain_shifts(plant, load, epoch, horizon, neighbours)
+    lines: list[tuple[str, WorkCenter, float]] = []
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
-            calendar = plant.calendars[wc.calendar]
             work = load.get(wc_id, IDLE)
             if wc.lights_out:
                 staffing[wc_id] = Staffing(None, 0)
                 continue
             if wc.kind == "paced-line" and wc.takt_seconds:
-                full = site_calendar(calendar, wc.calendar, plant.site.timezone, epoch, horizon / DAY)
-                busiest = max(work.busiest, wc.takt_seconds)  # at the design takt
-                takt = wc.takt_seconds * max(1.0, UTILISATION * _weekly_open(full, horizon) / busiest)
-                crew = math.ceil(wc.operators_per_shift * wc.takt_seconds / takt)
-                stations = None if wc_id in paced else len(wc.work_units)
-                staffing[wc_id] = Staffing(_open_or_none(full), crew, takt, stations)
+                lines.append((wc_id, wc, wc.takt_seconds))
                 continue
             patterns = _shift_patterns(plant, wc.calendar, epoch, horizon, fewest=1)
             chosen = patterns[shifts[wc_id] - 1] if wc_id in shifts else _fewest_shifts(patterns, work.busiest, horizon)
@@ -379,6 +379,15 @@ def smart_staffing(
             stations = min(units, max(1, math.ceil(work.total / (UTILISATION * _weekly_open(chosen, horizon)))))
             crew = math.ceil(wc.operators_per_shift * stations / units)
             staffing[wc_id] = Staffing(_open_or_none(chosen), crew, stations=stations)
+    for wc_id, wc, design in lines:
+        full = site_calendar(plant.calendars[wc.calendar], wc.calendar, plant.site.timezone, epoch, horizon / DAY)
+        chained = [staffing[n].calendar for n in neighbours.get(wc_id, ()) if n in staffing]
+        flowing = min([_weekly_open(full, horizon)] + [_weekly_open(c, horizon) for c in chained if c is not None])
+        busiest = max(load.get(wc_id, IDLE).busiest, design)  # at the design takt
+        takt = design * max(1.0, UTILISATION * flowing / busiest)
+        crew = math.ceil(wc.operators_per_shift * design / takt)
+        run_as_stations = None if wc_id in paced else len(wc.work_units)
+        staffing[wc_id] = Staffing(_open_or_none(full), crew, takt, run_as_stations)
     return staffing
 
 
