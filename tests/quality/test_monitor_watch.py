@@ -227,6 +227,30 @@ def test_an_episode_on_the_bus_is_one_alarm_event_as_it_begins_and_one_as_it_end
     assert len(set(seqs)) == len(seqs)
 
 
+def test_a_tester_shared_by_products_of_other_nominals_is_followed_by_the_deviation_from_each_nominal() -> None:
+    """Two products take turns on one gauge in campaigns of 200 units, their nominals 10 mm apart: the raw values
+    of the second campaign are far from all the monitor learnt on the first; the deviations from each unit's
+    nominal are one in-control population."""
+    bus = EventBus()
+    watch = MultivariateWatch(bus, "pca", period=PERIOD, train=150).start()
+    data = correlated(1200, seed=32)
+    for k, row in enumerate(data):
+        nominal = 10.0 if k // 200 % 2 == 0 else 20.0
+        measurements = [
+            {"name": name, "value": nominal + float(v), "nominal": nominal, "unit": "mm"}
+            for name, v in zip(NAMES, row, strict=True)
+        ]
+        payload = {"serial": f"S{k}", "test": "gauge", "result": "pass", "measurements": measurements}
+        at = T0 + timedelta(seconds=PERIOD * k)
+        bus.publish(
+            Event(ts=at, site="s", equipment="s/a/cell/g1", kind=EventKind.TEST, payload=payload, source="t", seq=k)
+        )
+    watch.stop()
+    (gauge,) = watch.watches.values()
+    assert gauge.judged >= 900
+    assert gauge.alarmed <= 0.05 * gauge.judged
+
+
 def test_a_drifting_station_of_a_plant_is_flagged_after_its_drift_begins_naming_what_it_makes() -> None:
     """chk-1 drifts a quarter sigma an hour from hour 56 on each of the three characteristics its test measures
     (once a unit fails, the drift's cause is corrected); chk-2 beside it does not. The monitor flags chk-1 within

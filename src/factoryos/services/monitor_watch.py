@@ -14,7 +14,7 @@ from datetime import datetime
 from factoryos.model.events import Event, EventKind
 from factoryos.model.plant import Plant
 from factoryos.quality.monitor_watch import Episode, MonitorWatch
-from factoryos.services.spc_watch import StreamWatch, drifting_units, series_name
+from factoryos.services.spc_watch import Spec, StreamWatch, drifting_units, series_name
 
 SOURCE = "monitor-watch"
 LIMIT = 1.0  # the monitor's statistic is scaled so that its limit is 1 for every method
@@ -60,11 +60,25 @@ class MultivariateWatch(StreamWatch):
                 standing[index] = MonitorAlarm(equipment, episode)
         return standing
 
-    def _take(self, site: str, equipment: str, at: datetime, test: str | None, name: str, value: float) -> None:
+    def _take(
+        self,
+        site: str,
+        equipment: str,
+        at: datetime,
+        test: str | None,
+        name: str,
+        value: float,
+        spec: Spec,
+        conforming: bool,
+    ) -> None:
+        """A tested characteristic is followed as its deviation from the nominal it was measured against: a
+        tester shared by products with other nominals is one series, not one that jumps with the mix."""
         watch = self.watches.get(equipment)
         if watch is None:
             watch = self.watches[equipment] = self._new_watch()
-        for episode in watch.add(series_name(name, test), value, at):
+        nominal = spec[0]
+        deviation = value - nominal if nominal is not None else value
+        for episode in watch.add(series_name(name, test), deviation, at):
             self._publish(site, equipment, episode)
 
     def _publish(self, site: str, equipment: str, episode: Episode) -> None:

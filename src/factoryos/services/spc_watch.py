@@ -15,7 +15,6 @@ suspect."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Self
@@ -31,19 +30,6 @@ from factoryos.store.timeseries import Batch
 
 RULE_SETS = {"we": WESTERN_ELECTRIC, "nelson": NELSON}
 SOURCE = "spc-watch"
-
-Reading = tuple[str, str, datetime, str | None, str, float]
-"""One value the live watches take: site, equipment, when, the test (None for a sensor), name and value."""
-
-
-def event_readings(event: Event) -> Iterator[Reading]:
-    """A measurement event's value, or a test event's measured characteristics."""
-    payload = event.payload
-    if event.kind == EventKind.MEASUREMENT:
-        yield event.site, event.equipment, event.ts, None, payload["name"], payload["value"]
-    elif event.kind == EventKind.TEST:
-        for measured in payload.get("measurements", ()):
-            yield event.site, event.equipment, event.ts, payload["test"], measured["name"], measured["value"]
 
 
 def series_name(characteristic: str, test: str | None) -> str:
@@ -79,6 +65,7 @@ class StreamWatch:
 
     bus: EventBus
     _subscription: Subscription | None = field(default=None, init=False)
+    _retests: set[tuple[str, str]] = field(default_factory=set, init=False)  # (serial, test) failed, not retested
 
     def start(self) -> Self:
         """Subscribe to the bus's test and measurement events."""
@@ -91,18 +78,47 @@ class StreamWatch:
             self._subscription = None
 
     def handle(self, event: Event) -> None:
-        """Take a measurement event's value or a test event's measured characteristics."""
-        for reading in event_readings(event):
-            self._take(*reading)
+        """Take a sensor's value, or a unit's first test's measured characteristics, each with the nominal and
+        limits it was measured against and whether it conformed."""
+        payload = event.payload
+        if event.kind == EventKind.MEASUREMENT:
+            self._take(event.site, event.equipment, event.ts, None, payload["name"], payload["value"], SENSOR, True)
+        elif event.kind == EventKind.TEST and self._first_test(payload):
+            for measured in payload.get("measurements", ()):
+                spec = (measured.get("nominal"), measured.get("low"), measured.get("high"))
+                conforming = measured.get("result") != "fail"
+                name, value = measured["name"], measured["value"]
+                self._take(event.site, event.equipment, event.ts, payload["test"], name, value, spec, conforming)
 
     def take_batch(self, batch: Batch) -> None:
         """Take what the ingestion pipeline stored: its sensor readings, then its events as from a bus."""
         for ts_us, site, equipment, name, value, *_ in batch.measurements:  # MeasurementRows or plain tuples
-            self._take(site, equipment, from_us(ts_us), None, name, value)
+            self._take(site, equipment, from_us(ts_us), None, name, value, SENSOR, True)
         for event in batch.events:
             self.handle(event)
 
-    def _take(self, site: str, equipment: str, at: datetime, test: str | None, name: str, value: float) -> None:
+    def _first_test(self, payload: dict) -> bool:
+        """Whether a test event is the unit's first at that test: a unit that failed it is tested again after
+        repair (remembered only until then), and a retest measures the repair, not the process."""
+        unit = (payload["serial"], payload["test"])
+        first = unit not in self._retests
+        if payload["result"] == "fail":
+            self._retests.add(unit)
+        else:
+            self._retests.discard(unit)
+        return first
+
+    def _take(
+        self,
+        site: str,
+        equipment: str,
+        at: datetime,
+        test: str | None,
+        name: str,
+        value: float,
+        spec: Spec,
+        conforming: bool,
+    ) -> None:
         raise NotImplementedError
 
 
@@ -115,39 +131,26 @@ class SpcWatch(StreamWatch):
     baseline: int = 20
     watches: dict[tuple[str, str | None, str, Spec], Watch] = field(default_factory=dict)
     alarms: list[SpcAlarm] = field(default_factory=list)
-    _retests: set[tuple[str, str]] = field(default_factory=set)  # (serial, test) failed and not yet tested again
 
     def __post_init__(self) -> None:
         if self.rules not in RULE_SETS:
             raise FactoryosError(f"unknown rule set {self.rules!r}; the rule sets are {', '.join(RULE_SETS)}")
         Watch(subgroup=self.subgroup, baseline=self.baseline)  # the settings are checked before any event
 
-    def handle(self, event: Event) -> None:
-        """Chart a sensor's value, or a first test's conforming characteristics, each on its product's chart."""
-        payload = event.payload
-        if event.kind != EventKind.TEST:
-            super().handle(event)
-        elif self._first_test(payload):
-            for measured in payload.get("measurements", ()):
-                if measured.get("result") != "fail":
-                    spec = (measured.get("nominal"), measured.get("low"), measured.get("high"))
-                    name, value = measured["name"], measured["value"]
-                    self._take(event.site, event.equipment, event.ts, payload["test"], name, value, spec)
-
-    def _first_test(self, payload: dict) -> bool:
-        """Whether a test event is the unit's first at that test: a unit that failed it is tested again after
-        repair (remembered only until then)."""
-        unit = (payload["serial"], payload["test"])
-        first = unit not in self._retests
-        if payload["result"] == "fail":
-            self._retests.add(unit)
-        else:
-            self._retests.discard(unit)
-        return first
-
     def _take(
-        self, site: str, equipment: str, at: datetime, test: str | None, name: str, value: float, spec: Spec = SENSOR
+        self,
+        site: str,
+        equipment: str,
+        at: datetime,
+        test: str | None,
+        name: str,
+        value: float,
+        spec: Spec,
+        conforming: bool,
     ) -> None:
+        """Chart a conforming value on its product's chart (equipment, characteristic, nominal and limits)."""
+        if not conforming:
+            return
         key = (equipment, test, name, spec)
         watch = self.watches.get(key)
         if watch is None:
