@@ -62,7 +62,7 @@ class MonitorWatch:
     train: int = 200
     late: int = 1
     hold: int = 2
-    persist: int = 3
+    persist: int = 2
     rearm: int = 3
     sensors: tuple[str, ...] | None = None
     reason: str | None = None
