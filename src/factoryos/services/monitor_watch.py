@@ -14,7 +14,7 @@ from datetime import datetime
 from factoryos.model.events import Event, EventKind
 from factoryos.model.plant import Plant
 from factoryos.quality.monitor_watch import Episode, MonitorWatch
-from factoryos.services.spc_watch import Spec, StreamWatch, drifting_units, series_name
+from factoryos.services.spc_watch import Reading, StreamWatch, drifting_units, series_name
 
 SOURCE = "monitor-watch"
 LIMIT = 1.0  # the monitor's statistic is scaled so that its limit is 1 for every method
@@ -60,26 +60,16 @@ class MultivariateWatch(StreamWatch):
                 standing[index] = MonitorAlarm(equipment, episode)
         return standing
 
-    def _take(
-        self,
-        site: str,
-        equipment: str,
-        at: datetime,
-        test: str | None,
-        name: str,
-        value: float,
-        spec: Spec,
-        conforming: bool,
-    ) -> None:
+    def _take(self, reading: Reading) -> None:
         """A tested characteristic is followed as its deviation from the nominal it was measured against: a
         tester shared by products with other nominals is one series, not one that jumps with the mix."""
-        watch = self.watches.get(equipment)
+        watch = self.watches.get(reading.equipment)
         if watch is None:
-            watch = self.watches[equipment] = self._new_watch()
-        nominal = spec[0]
-        deviation = value - nominal if nominal is not None else value
-        for episode in watch.add(series_name(name, test), deviation, at):
-            self._publish(site, equipment, episode)
+            watch = self.watches[reading.equipment] = self._new_watch()
+        nominal = reading.spec[0]
+        deviation = reading.value - nominal if nominal is not None else reading.value
+        for episode in watch.add(series_name(reading.name, reading.test), deviation, reading.at):
+            self._publish(reading.site, reading.equipment, episode)
 
     def _publish(self, site: str, equipment: str, episode: Episode) -> None:
         blamed = ", ".join(name for name, _ in episode.sensors[:3])

@@ -42,6 +42,21 @@ Spec = tuple[float | None, float | None, float | None]
 SENSOR: Spec = (None, None, None)
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One value a live watch takes: where and when, a sensor's (no test) or a first test's characteristic with
+    the nominal and limits it was measured against (`spec`), and whether it conformed."""
+
+    site: str
+    equipment: str
+    at: datetime
+    test: str | None
+    name: str
+    value: float
+    spec: Spec = SENSOR
+    conforming: bool = True
+
+
 @dataclass(frozen=True)
 class SpcAlarm:
     """One alarm the watch raised: where, on what, which rules, when, and since when; `spec` tells the
@@ -82,18 +97,20 @@ class StreamWatch:
         limits it was measured against and whether it conformed."""
         payload = event.payload
         if event.kind == EventKind.MEASUREMENT:
-            self._take(event.site, event.equipment, event.ts, None, payload["name"], payload["value"], SENSOR, True)
+            self._take(Reading(event.site, event.equipment, event.ts, None, payload["name"], payload["value"]))
         elif event.kind == EventKind.TEST and self._first_test(payload):
             for measured in payload.get("measurements", ()):
                 spec = (measured.get("nominal"), measured.get("low"), measured.get("high"))
                 conforming = measured.get("result") != "fail"
                 name, value = measured["name"], measured["value"]
-                self._take(event.site, event.equipment, event.ts, payload["test"], name, value, spec, conforming)
+                self._take(
+                    Reading(event.site, event.equipment, event.ts, payload["test"], name, value, spec, conforming)
+                )
 
     def take_batch(self, batch: Batch) -> None:
         """Take what the ingestion pipeline stored: its sensor readings, then its events as from a bus."""
         for ts_us, site, equipment, name, value, *_ in batch.measurements:  # MeasurementRows or plain tuples
-            self._take(site, equipment, from_us(ts_us), None, name, value, SENSOR, True)
+            self._take(Reading(site, equipment, from_us(ts_us), None, name, value))
         for event in batch.events:
             self.handle(event)
 
@@ -108,17 +125,7 @@ class StreamWatch:
             self._retests.discard(unit)
         return first
 
-    def _take(
-        self,
-        site: str,
-        equipment: str,
-        at: datetime,
-        test: str | None,
-        name: str,
-        value: float,
-        spec: Spec,
-        conforming: bool,
-    ) -> None:
+    def _take(self, reading: Reading) -> None:
         raise NotImplementedError
 
 
@@ -137,27 +144,18 @@ class SpcWatch(StreamWatch):
             raise FactoryosError(f"unknown rule set {self.rules!r}; the rule sets are {', '.join(RULE_SETS)}")
         Watch(subgroup=self.subgroup, baseline=self.baseline)  # the settings are checked before any event
 
-    def _take(
-        self,
-        site: str,
-        equipment: str,
-        at: datetime,
-        test: str | None,
-        name: str,
-        value: float,
-        spec: Spec,
-        conforming: bool,
-    ) -> None:
+    def _take(self, reading: Reading) -> None:
         """Chart a conforming value on its product's chart (equipment, characteristic, nominal and limits)."""
-        if not conforming:
+        if not reading.conforming:
             return
-        key = (equipment, test, name, spec)
+        key = (reading.equipment, reading.test, reading.name, reading.spec)
         watch = self.watches.get(key)
         if watch is None:
             watch = self.watches[key] = Watch(RULE_SETS[self.rules], self.subgroup, self.baseline)
-        signal = watch.add(value, at)
+        signal = watch.add(reading.value, reading.at)
         if signal is not None:
-            self._raise(SpcAlarm(equipment, name, test, signal, spec), site)
+            alarm = SpcAlarm(reading.equipment, reading.name, reading.test, signal, reading.spec)
+            self._raise(alarm, reading.site)
 
     def _raise(self, alarm: SpcAlarm, site: str) -> None:
         self.alarms.append(alarm)
