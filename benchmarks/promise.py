@@ -53,7 +53,7 @@ def main() -> None:
 
 def run(args: argparse.Namespace, url: str) -> dict:
     plant, engine = plant_database(args.plant, url)
-    start = plant.ramp_up.start if plant.ramp_up else datetime.now(UTC).date()
+    start = plant.first_day()
     owner = Caller("bench", plant.site.id, plant.owner(), "planner", owner=True)
     month = sorted(generate_orders(plant, start, args.days, seed=5), key=lambda o: o.ordered_at)
     requests = [

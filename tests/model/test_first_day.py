@@ -17,3 +17,9 @@ def test_a_running_plant_starts_when_its_stock_was_counted(appliance_plant):
 
 def test_a_plant_that_says_neither_starts_today(appliance_plant):
     assert appliance_plant.model_copy(update={"as_of": None}).first_day() == date.today()
+
+
+def test_a_run_that_must_be_the_same_whenever_it_runs_gives_its_own_default(appliance_plant):
+    monday = date(2027, 1, 4)
+    assert appliance_plant.model_copy(update={"as_of": None}).first_day(default=monday) == monday
+    assert appliance_plant.first_day(default=monday) == appliance_plant.as_of

@@ -776,12 +776,12 @@ class Plant(Part):
             units.append(wu_id)
         return units
 
-    def first_day(self) -> date:
-        """The day a plan, an order stream or a demo of the plant starts when none is given: the ramp-up's
-        start, else the day its stock was counted, else today."""
+    def first_day(self, default: date | None = None) -> date:
+        """The day a plan, an order stream, a run or a demo of the plant starts when none is given: the
+        ramp-up's start, else the day its stock was counted, else `default`, else today."""
         if self.ramp_up is not None:
             return self.ramp_up.start
-        return self.as_of or date.today()
+        return self.as_of or default or date.today()
 
     def owner(self) -> str:
         return next(tid for tid, t in self.tenants.items() if t.role == "owner")

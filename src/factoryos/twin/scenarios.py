@@ -81,10 +81,11 @@ class ScenarioRun:
 
 
 def epoch_for(plant: Plant, start: date | None = None) -> datetime:
-    """Midnight at the site, as a UTC instant, of the Monday on or before `start` (default the plant's ramp-up
-    start, or a fixed Monday): the run counts from it, so its days are the site's days."""
+    """Midnight at the site, as a UTC instant, of the Monday on or before `start` (default the plant's first day,
+    else a fixed Monday, so that a run is the same whenever it runs): the run counts from it, so its days are
+    the site's days."""
     if start is None:
-        start = plant.ramp_up.start if plant.ramp_up is not None else date(2027, 1, 4)
+        start = plant.first_day(default=date(2027, 1, 4))
     monday = start - timedelta(days=start.weekday())
     return datetime(monday.year, monday.month, monday.day, tzinfo=ZoneInfo(plant.site.timezone)).astimezone(UTC)
 
