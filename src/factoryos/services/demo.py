@@ -28,8 +28,6 @@ from factoryos.model.rampup import ramp_bound_products
 from factoryos.report import Report
 
 if TYPE_CHECKING:
-    from zoneinfo import ZoneInfo
-
     from factoryos.model.bus import EventStore
     from factoryos.report.quality import Catch, Flagged, MonitorCatch
     from factoryos.services.monitor_watch import MonitorFinding, MultivariateWatch
@@ -427,8 +425,6 @@ def _flagged(watch: MultivariateWatch, zone: ZoneInfo) -> list[Flagged]:
 def monitor_stage(ctx: DemoContext) -> None:
     """What the live multivariate monitor flagged, when and whom it blamed, and its catch of each drifting
     station beside SPC's."""
-    from zoneinfo import ZoneInfo
-
     from factoryos.report.quality import monitor_section
     from factoryos.services.monitor_watch import monitor_findings
 
