@@ -59,22 +59,70 @@ def _behind_a_held_line(engine, first: tuple[int, str], behind: list[tuple[int, 
 
 def test_orders_waiting_behind_a_placing_go_in_one_transaction_each_on_what_the_ones_before_left(engine, monkeypatch):
     store_plant(engine, _plant(), "material test plant")
-    batches = []
-    book = order_desk._book
-    monkeypatch.setattr(order_desk, "_book", lambda e, h, taken: batches.append(len(taken)) or book(e, h, taken))
+    batches = _counting_batches(monkeypatch)
     placed = _behind_a_held_line(engine, (2, "a"), [(2, "b"), (2, "c")])
     late = str(START + timedelta(days=MOTOR_LEAD))
     assert [p.answer for p in placed] == [{"promised": str(START)}] * 2 + [{"promised": late}]  # 2 + 2 of 5 motors
     assert batches == [1, 2]
 
 
-def test_a_retried_key_in_a_batch_gets_its_first_answer_and_the_others_are_placed(engine):
+def _counting_batches(monkeypatch) -> list[int]:
+    """The sizes of the transactions `_book` is asked to place, in order."""
+    batches: list[int] = []
+    book = order_desk._book
+    monkeypatch.setattr(order_desk, "_book", lambda e, h, taken: batches.append(len(taken)) or book(e, h, taken))
+    return batches
+
+
+def test_a_retried_key_in_a_batch_gets_its_first_answer_and_the_others_are_placed(engine, monkeypatch):
     store_plant(engine, _plant(), "material test plant")
     first = _placer(engine)(1, "first")  # 4 motors left
+    batches = _counting_batches(monkeypatch)
     a, b, retried, d = _behind_a_held_line(engine, (2, "a"), [(2, "b"), (1, "first"), (1, "d")])
+    assert batches == [1, 3]  # the retry is found when its batch is read: the batch is not placed again
     late = str(START + timedelta(days=MOTOR_LEAD))
     assert [a.answer, b.answer, d.answer] == [{"promised": str(START)}] * 2 + [{"promised": late}]  # 2 + 2 of 4
     assert retried.replayed
     assert retried.order_id == first.order_id
     assert retried.answer == first.answer
     assert len({first.order_id, a.order_id, b.order_id, d.order_id}) == 4
+
+
+def test_a_key_reused_for_another_order_in_a_batch_is_a_conflict_and_the_others_are_placed(engine, monkeypatch):
+    store_plant(engine, _plant(), "material test plant")
+    first = _placer(engine)(1, "first")
+    batches = _counting_batches(monkeypatch)
+    outcomes = []
+
+    def place(quantity: int, key: str) -> None:
+        try:
+            outcomes.append((key, _placer(engine)(quantity, key)))
+        except order_desk.Conflict as conflict:
+            outcomes.append((key, conflict))
+
+    queue = order_desk._queue(engine, SITE)
+    with ThreadPoolExecutor(3) as pool:
+        with placing(engine, [f"{SITE}/line"]):
+            leading = pool.submit(place, 1, "a")
+            _until(lambda: queue._placing and not queue._waiting)
+            waiting = [pool.submit(place, 2, "first"), pool.submit(place, 1, "b")]
+            _until(lambda: len(queue._waiting) == 2)
+        for done in [leading, *waiting]:
+            done.result()
+    answers = dict(outcomes)
+    assert isinstance(answers["first"], order_desk.Conflict)
+    assert first.order_id in str(answers["first"])
+    assert not answers["a"].replayed
+    assert not answers["b"].replayed
+    assert len({first.order_id, answers["a"].order_id, answers["b"].order_id}) == 3
+    assert batches == [1, 2]
+
+
+def test_one_key_twice_in_one_batch_places_one_order_and_answers_both_with_it(engine, monkeypatch):
+    store_plant(engine, _plant(), "material test plant")
+    batches = _counting_batches(monkeypatch)
+    a, twice, again = _behind_a_held_line(engine, (1, "a"), [(1, "twice"), (1, "twice")])
+    assert {twice.replayed, again.replayed} == {False, True}
+    assert twice.order_id == again.order_id != a.order_id
+    assert twice.answer == again.answer
+    assert batches == [1, 2]

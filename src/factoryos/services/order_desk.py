@@ -231,8 +231,9 @@ def place_order(
     """Take an order: check it (the intake `orders import` uses), promise it a date on the constrained work
     center's free capacity, and store it with its history, the capacity it books and its answer, all in one
     transaction. With an `idempotency_key`, a retry of the same request returns the first answer and stores
-    nothing (the key's row is written with the order, so a retry fails on it and reads the first answer);
-    the same key with a different request is a Conflict. `answer` renders what the caller is answered (and
+    nothing (the key's row is written with the order; a retry finds it when its batch is placed, or, sent
+    while the first was being placed, fails on it and then reads it); the same key with a different request
+    is a Conflict. `answer` renders what the caller is answered (and
     kept). Orders that arrive together are placed together (see `_Queue`)."""
     if not caller.can_order:
         raise Forbidden(f"a {caller.role} key cannot place orders")
@@ -283,6 +284,7 @@ class _Taking:
     answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]] | None = None
     first: tuple[str, str] | None = None
     placed: Placed | None = None
+    refused: Exception | None = None
 
 
 def _taking(
@@ -310,9 +312,16 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
     locks = sorted(set(write_locks(site, centers, materials, suppliers)))
     days = (min(t.start for t in taken), promise_days(max(t.start for t in taken))[1])
     quotes = []
-    with desk_store.booking(engine, locks, site, centers, days, any(t.needs for t in taken)) as held:
+    keys = [(t.caller.tenant, t.first[0]) for t in taken if t.first is not None]
+    with desk_store.booking(engine, locks, site, centers, days, any(t.needs for t in taken), keys) as held:
         booked = {c: defaultdict(float, held.minutes[c]) for c in centers}
         for t in taken:
+            if t.first is not None and (first := held.answered.get((t.caller.tenant, t.first[0]))) is not None:
+                try:
+                    t.placed = _again(*t.first, first)
+                except Conflict as conflict:
+                    t.refused = conflict
+                continue
             promised = quote_on(
                 here.capacity,
                 here.material,
@@ -333,6 +342,7 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
                 key, digest = t.first
                 first = FirstAnswer(digest, t.order.id, t.placed.status, t.placed.answer)
                 placement = replace(placement, first=(key, first))
+                held.answered[t.caller.tenant, key] = first  # the same key again in this batch is a retry
             held.placements.append(placement)
             quotes.append((t.order, promised))
     return quotes
@@ -386,7 +396,7 @@ class _Queue:
         """Place `batch` and note each order's outcome (None, or the error placing it raised)."""
         try:
             _book(engine, here, batch)
-            outcomes: dict[int, BaseException | None] = {id(t): None for t in batch}
+            outcomes: dict[int, BaseException | None] = {id(t): t.refused for t in batch}
         except Exception as error:
             if len(batch) > 1:
                 for taking in batch:
@@ -448,9 +458,12 @@ def _accepted(plant: Plant, caller: Caller, request: OrderInput, now: datetime) 
 def _replay(engine: Engine, caller: Caller, key: str, request: OrderInput) -> Placed | None:
     """The first answer given to `key`, or None; a Conflict when the key was first used for another request."""
     first = desk_store.first_answer(engine, caller.site, caller.tenant, key)
-    if first is None:
-        return None
-    if first.request_hash != request_digest(request):
+    return None if first is None else _again(key, request_digest(request), first)
+
+
+def _again(key: str, digest: str, first: FirstAnswer) -> Placed:
+    """The first answer to a retry of a request (its `digest`); a Conflict when the key was first used for another."""
+    if first.request_hash != digest:
         raise Conflict(f"Idempotency-Key {key!r} was first used for a different order ({first.order_id})")
     return Placed(first.order_id, first.status, first.response, replayed=True)
 

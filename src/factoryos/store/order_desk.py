@@ -34,10 +34,12 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    any_,
     bindparam,
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -190,6 +192,15 @@ _BOUGHT = select(
 _SUPPLIERS_BOOKED = select(
     SupplierBookingRecord.supplier, SupplierBookingRecord.week, SupplierBookingRecord.quantity
 ).where(SupplierBookingRecord.site == bindparam("site"), SupplierBookingRecord.week >= bindparam("since"))
+_ANSWERED = select(
+    IdempotencyRecord.tenant,
+    IdempotencyRecord.key,
+    IdempotencyRecord.request_hash,
+    IdempotencyRecord.order_id,
+    IdempotencyRecord.status,
+    IdempotencyRecord.response,
+).where(IdempotencyRecord.site == bindparam("site"))
+_ANSWERED_ANY = _ANSWERED.where(IdempotencyRecord.key == any_(bindparam("keys", type_=ARRAY(String))))
 _BOOKED = select(CapacityBookingRecord.day, CapacityBookingRecord.minutes).where(
     CapacityBookingRecord.site == bindparam("site"),
     CapacityBookingRecord.work_center == bindparam("work_center"),
@@ -280,24 +291,36 @@ class Held:
 
     minutes: dict[str, dict[date, float]]
     material: Commitments
+    answered: dict[tuple[str, str], FirstAnswer] = field(default_factory=dict)
     placements: list[Placement] = field(default_factory=list)
 
 
 @contextmanager
 def booking(
-    engine: Engine, locks: Sequence[str], site: str, work_centers: Sequence[str], days: tuple[date, date], stock: bool
+    engine: Engine,
+    locks: Sequence[str],
+    site: str,
+    work_centers: Sequence[str],
+    days: tuple[date, date],
+    stock: bool,
+    keys: Sequence[tuple[str, str]] = (),
 ) -> Iterator[Held]:
     """The transaction that places orders: it takes the write locks of `locks` (site/id), reads what is held on
-    `work_centers` in the `days` [start, end) (and the taken stock when `stock`), yields it, and stores what
-    was added to `placements` (as `place` does) and commits when the block ends. Every round trip under the
-    locks makes every other order for the line wait, so on PostgreSQL the locks and the reads go in one (the
-    reads after the locks, in psycopg's pipeline mode) and the writes with the commit in one more."""
+    `work_centers` in the `days` [start, end) (and the taken stock when `stock`) and the first answers already
+    given to the Idempotency-Keys `keys` (tenant, key), yields it, and stores what was added to `placements`
+    (as `place` does) and commits when the block ends. Every round trip under the locks makes every other
+    order for the line wait, so on PostgreSQL the locks and the reads go in one (the reads after the locks, in
+    psycopg's pipeline mode) and the writes with the commit in one more."""
     if engine.dialect.name != "postgresql":
         with placing(engine, locks) as connection:
             minutes = {c: booked_minutes(connection, site, c, *days) for c in work_centers}
             held = Held(minutes, commitments(connection, site, days[0]) if stock else Commitments())
+            if keys:
+                query = _ANSWERED.where(IdempotencyRecord.key.in_(sorted({k for _, k in keys})))
+                held.answered = _answered(connection.execute(query, {"site": site}).all(), keys)
             yield held
-            place(connection, held.placements)
+            if held.placements:
+                place(connection, held.placements)
         return
     with engine.connect() as connection:
         driver = connection.connection.driver_connection
@@ -312,13 +335,18 @@ def booking(
                 reads = (_TAKEN, _BOUGHT, _SUPPLIERS_BOOKED) if stock else ()
                 where["since"] = week_start(days[0])
                 material = [driver.execute(_driver_sql(engine, statement), where) for statement in reads]
+                asked = where | {"keys": [key for _, key in keys]}
+                answered = keys and driver.execute(_driver_sql(engine, _ANSWERED_ANY), asked)
                 minutes = {c: dict(found.fetchall()) for c, found in booked.items()}
                 held = Held(minutes, _commitments(*(m.fetchall() for m in material)) if stock else Commitments())
+                held.answered = _answered(answered.fetchall(), keys) if answered else {}
             yield held
             with driver.pipeline():
-                writes = _writes(held.placements)
-                sql = _from_json(engine, tuple((table, adding, tuple(rows[0])) for table, adding, rows in writes))
-                driver.execute(sql, {f"rows{n}": orjson.dumps(rows).decode() for n, (*_, rows) in enumerate(writes)})
+                if held.placements:
+                    writes = _writes(held.placements)
+                    sql = _from_json(engine, tuple((table, adding, tuple(rows[0])) for table, adding, rows in writes))
+                    rows = {f"rows{n}": orjson.dumps(rows).decode() for n, (*_, rows) in enumerate(writes)}
+                    driver.execute(sql, rows)
                 driver.commit()
         except BaseException as error:
             with suppress(psycopg.Error):  # a broken connection: the pool drops it
@@ -496,6 +524,16 @@ def commitments(connection: Connection, site: str, since: date) -> Commitments:
     that booked of suppliers' weeks from the one of `since` on."""
     where = {"site": site, "since": week_start(since)}
     return _commitments(*(connection.execute(s, where).all() for s in (_TAKEN, _BOUGHT, _SUPPLIERS_BOOKED)))
+
+
+def _answered(rows: Sequence[Any], keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], FirstAnswer]:
+    """The first answers among the rows of `_ANSWERED` that were given to `keys` (tenant, key)."""
+    wanted = set(keys)
+    return {
+        (tenant, key): FirstAnswer(request_hash, order_id, status, dict(response))
+        for tenant, key, request_hash, order_id, status, response in rows
+        if (tenant, key) in wanted
+    }
 
 
 def _commitments(taken: Sequence[Any], bought: Sequence[Any], booked: Sequence[Any]) -> Commitments:
