@@ -17,8 +17,10 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -228,28 +230,32 @@ def place_order(
     answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]],
     idempotency_key: str | None = None,
 ) -> Placed:
-    """Take an order: check it (the intake `orders import` uses), promise it a date on the constrained work
-    center's free capacity, and store it with its history, the capacity it books and its answer, all in one
-    transaction. With an `idempotency_key`, a retry of the same request returns the first answer and stores
-    nothing (the key's row is written with the order; a retry finds it when its batch is placed, or, sent
-    while the first was being placed, fails on it and then reads it); the same key with a different request
-    is a Conflict. `answer` renders what the caller is answered (and
-    kept). Orders that arrive together are placed together (see `_Queue`)."""
+    """Take an order and wait until it is placed: `submit_order`'s answer."""
+    return submit_order(engine, caller, request, now, answer, idempotency_key).result()
+
+
+def submit_order(
+    engine: Engine,
+    caller: Caller,
+    request: OrderInput,
+    now: datetime,
+    answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]],
+    idempotency_key: str | None = None,
+) -> Future[Placed]:
+    """Take an order: check it (the intake `orders import` uses) here, then hand it to the site's order desk
+    (see `_Queue`), which promises it a date on the constrained work center's free capacity and the material,
+    and stores it with its history, the capacity it books and its answer, all in one transaction. With an
+    `idempotency_key`, a retry of the same request is answered the first answer and stores nothing (the key's
+    row is written with the order; a retry finds it when its batch is placed, or, sent while the first was
+    being placed, fails on it and then reads it); the same key with a different request is a Conflict.
+    `answer` renders what the caller is answered (and kept). Raises OrderRejected or Forbidden at once; the
+    future holds the answer, or what placing the order raised."""
     if not caller.can_order:
         raise Forbidden(f"a {caller.role} key cannot place orders")
     here = desk(engine, caller.site)
     order = _accepted(here.plant, caller, request, now)
-    digest = request_digest(request) if idempotency_key is not None else ""
-    taking = _taking(here, caller, order, now, answer, (idempotency_key, digest) if idempotency_key else None)
-    try:
-        _queue(engine, caller.site).place(engine, here, taking)
-    except IntegrityError:
-        replay = _replay(engine, caller, idempotency_key, request) if idempotency_key else None
-        if replay is None:
-            raise
-        return replay
-    assert taking.placed is not None
-    return taking.placed
+    first = (idempotency_key, request_digest(request)) if idempotency_key is not None else None
+    return _queue(engine, caller.site).submit(_taking(here, caller, order, now, answer, first))
 
 
 def place_orders(
@@ -349,62 +355,76 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
 
 
 class _Queue:
-    """The orders waiting to be placed at one site by this process. The request that finds no placing
-    transaction running places every order waiting (its own first) in one transaction, then hands on to the
-    first order that arrived meanwhile: the line's lock, its round trips and the commit's flush to disk are
-    paid once per batch instead of once per order, while each order is still promised on what the ones
-    before it left. A batch that fails is placed again one order at a time, so each order gets its own
-    answer (an Idempotency-Key already stored fails only its own order)."""
+    """The orders of one site waiting to be placed by this process, and the thread that places them: it takes
+    every order waiting, places them in one transaction (each promised on what the ones before it left), answers
+    each, and goes on while orders keep coming. The line's lock, its round trips and the commit's flush to disk
+    are paid once per batch instead of once per order. A batch that fails is placed again one order at a time,
+    so each order gets its own answer (an Idempotency-Key stored meanwhile by another process fails only its own
+    order, which is then answered the first answer)."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine, site: str) -> None:
+        self._engine, self._site = engine, site
         self._mutex = threading.Lock()
-        self._waiting: list[tuple[_Taking, threading.Event]] = []
+        self._waiting: list[tuple[_Taking, Future[Placed]]] = []
         self._placing = False
-        self._outcome: dict[int, BaseException | None] = {}
 
-    def place(self, engine: Engine, here: Desk, taking: _Taking) -> None:
-        """Place `taking` alone or with the orders waiting beside it; raises what placing it raised."""
-        ready = threading.Event()
+    def submit(self, taking: _Taking) -> Future[Placed]:
+        """Queue `taking`; the future is answered once it is placed (or placing it failed)."""
+        answered: Future[Placed] = Future()
         with self._mutex:
-            self._waiting.append((taking, ready))
-            lead = not self._placing
-            self._placing = True
-        if not lead:
-            ready.wait()
-        with self._mutex:
-            if id(taking) in self._outcome:
-                error = self._outcome.pop(id(taking))
-                if error is not None:
-                    raise error
-                return
-            batch, self._waiting = self._waiting, []
-        try:
-            self._settle(engine, here, [t for t, _ in batch])
-        finally:
+            self._waiting.append((taking, answered))
+            start, self._placing = not self._placing, True
+        if start:
+            threading.Thread(target=self._place_waiting, name=f"order desk {self._site}", daemon=True).start()
+        return answered
+
+    def _place_waiting(self) -> None:
+        while True:
             with self._mutex:
-                for _, event in batch:
-                    event.set()
-                if self._waiting:
-                    self._waiting[0][1].set()
-                else:
+                batch, self._waiting = self._waiting, []
+                if not batch:
                     self._placing = False
-                error = self._outcome.pop(id(taking), None)
-        if error is not None:
-            raise error
+                    return
+            self._settle(batch)
 
-    def _settle(self, engine: Engine, here: Desk, batch: list[_Taking]) -> None:
-        """Place `batch` and note each order's outcome (None, or the error placing it raised)."""
+    def _settle(self, batch: list[tuple[_Taking, Future[Placed]]]) -> None:
+        """Place `batch` and answer each order: its answer, or the error placing it raised."""
         try:
-            _book(engine, here, batch)
-            outcomes: dict[int, BaseException | None] = {id(t): t.refused for t in batch}
+            _book(self._engine, desk(self._engine, self._site), [t for t, _ in batch])
         except Exception as error:
             if len(batch) > 1:
-                for taking in batch:
-                    self._settle(engine, here, [taking])
+                for item in batch:
+                    self._settle([item])
                 return
-            outcomes = {id(batch[0]): error}
-        with self._mutex:
-            self._outcome.update(outcomes)
+            taking, answered = batch[0]
+            _answer(answered, partial(_after_failure, self._engine, taking, error))
+            return
+        for taking, answered in batch:
+            _answer(answered, partial(_placed, taking))
+
+
+def _answer(answered: Future[Placed], outcome: Callable[[], Placed]) -> None:
+    try:
+        answered.set_result(outcome())
+    except Exception as error:
+        answered.set_exception(error)
+
+
+def _placed(taking: _Taking) -> Placed:
+    if taking.refused is not None:
+        raise taking.refused
+    assert taking.placed is not None
+    return taking.placed
+
+
+def _after_failure(engine: Engine, taking: _Taking, error: Exception) -> Placed:
+    """The answer to an order whose placing raised `error`: its key's first answer when another process stored
+    the key meanwhile, or else the error."""
+    if isinstance(error, IntegrityError) and taking.first is not None:
+        replay = _replay(engine, taking.caller, *taking.first)
+        if replay is not None:
+            return replay
+    raise error
 
 
 _queues: dict[tuple[str, str], _Queue] = {}
@@ -414,7 +434,9 @@ _queues_mutex = threading.Lock()
 def _queue(engine: Engine, site: str) -> _Queue:
     key = (engine.url.render_as_string(hide_password=True), site)
     with _queues_mutex:
-        return _queues.setdefault(key, _Queue())
+        if key not in _queues:
+            _queues[key] = _Queue(engine, site)
+        return _queues[key]
 
 
 def _placement(caller: Caller, order: CustomerOrder, promised: Quote, now: datetime) -> desk_store.Placement:
@@ -455,10 +477,11 @@ def _accepted(plant: Plant, caller: Caller, request: OrderInput, now: datetime) 
         raise OrderRejected(field, str(error).replace("due_date", "requested_date")) from None
 
 
-def _replay(engine: Engine, caller: Caller, key: str, request: OrderInput) -> Placed | None:
-    """The first answer given to `key`, or None; a Conflict when the key was first used for another request."""
+def _replay(engine: Engine, caller: Caller, key: str, digest: str) -> Placed | None:
+    """The first answer given to `key`, or None; a Conflict when the key was first used for another request
+    (its `digest`)."""
     first = desk_store.first_answer(engine, caller.site, caller.tenant, key)
-    return None if first is None else _again(key, request_digest(request), first)
+    return None if first is None else _again(key, digest, first)
 
 
 def _again(key: str, digest: str, first: FirstAnswer) -> Placed:

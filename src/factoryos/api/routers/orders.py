@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, Query, Response
@@ -21,7 +22,8 @@ from factoryos.api.schemas import (
     RejectedPage,
     StepIn,
 )
-from factoryos.model.orders import CustomerOrderState
+from factoryos.c2m.promise import Quote
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.services import order_desk
 from factoryos.services.order_desk import OrderInput
 from factoryos.store.order_desk import OrderFilter
@@ -46,15 +48,19 @@ IdempotencyKey = Annotated[
     summary="Place an order; it is promised a date at once",
     response_description="The order as placed (the answer is built by the order desk, already in this shape).",
 )
-def place_order(
+async def place_order(
     body: OrderIn, who: Who, database: Database, now: Now, idempotency_key: IdempotencyKey = None
 ) -> Response:
+    """Checked here, in the event loop; placed by the order desk's thread, which answers the future awaited."""
     request = OrderInput(body.customer, body.product, dict(body.options), body.quantity, body.requested_date)
-    placed = order_desk.place_order(
-        database, who, request, now, lambda o, q: OrderOut.of(o, q).model_dump(mode="json"), idempotency_key
-    )
+    taken = order_desk.submit_order(database, who, request, now, _answer, idempotency_key)
+    placed = await asyncio.wrap_future(taken)
     headers = {"Idempotent-Replayed": "true"} if placed.replayed else None
     return Response(orjson.dumps(placed.answer), placed.status, headers, media_type="application/json")
+
+
+def _answer(order: CustomerOrder, promised: Quote | None) -> dict[str, Any]:
+    return OrderOut.of(order, promised).model_dump(mode="json")
 
 
 @router.get("/orders", response_model=OrderPage, summary="List orders, oldest first, a page at a time")
