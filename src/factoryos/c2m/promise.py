@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from factoryos.c2m.supply import EPS, next_working, place_lots, site_working_days, week_start, weeks
+from factoryos.c2m.supply import EPS, Sources, SupplyDays, place_lots, site_working_days, supply_days, week_start
 from factoryos.model.configuration import bom_lines, explode, operations
 from factoryos.model.plant import OpenPurchaseOrder, Plant, RoutingOperation
 from factoryos.model.rampup import RampMonthPlan, ramp_curve, ramp_month
@@ -160,9 +160,7 @@ class _Days:
     """The site's working days over the horizon from a promise's first day, as `place_lots` reads them."""
 
     start: date
-    next_work: np.ndarray
-    week_of: np.ndarray
-    week_first: np.ndarray
+    supply: SupplyDays
 
 
 @dataclass(frozen=True)
@@ -290,9 +288,11 @@ class PlantMaterial:
         working day)."""
         key = (material, days.start)
         if key not in self._earliest_days:
-            sources, last = self.sources[material], len(days.next_work) - 1
+            sources, last = self.sources[material], len(days.supply.next_work) - 1
             leads = sources.lead.tolist() if sources.suppliers else [sources.own_lead]
-            self._earliest_days[key] = min(int(days.next_work[min(int(days.next_work[0]) + d, last)]) for d in leads)
+            self._earliest_days[key] = min(
+                int(days.supply.next_work[min(int(days.supply.next_work[0]) + d, last)]) for d in leads
+            )
         return self._earliest_days[key]
 
     def _buy(
@@ -326,11 +326,13 @@ class PlantMaterial:
         the weeks before when the lead time alone would have brought it in an earlier week."""
         sources = self.sources[material]
         supplier = self.plant.suppliers[sources.suppliers[k]].name or sources.suppliers[k]
-        earliest = days.next_work[min(int(days.next_work[0] + sources.lead[k]), len(days.next_work) - 1)]
-        week = int(days.week_of[day])
-        if earliest >= len(days.week_of) or week <= days.week_of[earliest]:
+        earliest = days.supply.next_work[
+            min(int(days.supply.next_work[0] + sources.lead[k]), len(days.supply.next_work) - 1)
+        ]
+        week = int(days.supply.week_of[day])
+        if earliest >= len(days.supply.week_of) or week <= days.supply.week_of[earliest]:
             return f"{self.name(material)}: supplier lead time {_span(float(sources.lead[k]))} ({supplier})"
-        until = days.start + timedelta(days=int(days.week_first[week]) - 1)
+        until = days.start + timedelta(days=int(days.supply.week_first[week]) - 1)
         weekly = f"{sources.weekly[k]:,.0f}"
         return f"{self.name(material)}: supplier {supplier} weekly capacity {weekly} taken until {until}"
 
@@ -355,7 +357,7 @@ class PlantMaterial:
         """Each source's weekly capacity left (source x week of the horizon): less the open purchase orders due
         that week (counted in the first week when past due, as MRP counts them) and what earlier promises booked."""
         sources = self.sources[material]
-        capacity = np.repeat(sources.weekly[:, None], len(days.week_first), axis=1)
+        capacity = np.repeat(sources.weekly[:, None], len(days.supply.week_first), axis=1)
         first = week_start(days.start)
         for k, supplier in enumerate(sources.suppliers):
             for booked in (self._shipping.get(supplier, {}), held.booked.get(supplier, {})):
@@ -369,7 +371,9 @@ class PlantMaterial:
         """What the sources could ship, week by week, as lots (day, source, quantity) in day order; a material no
         supplier lists comes in any quantity its own lead time after the first working day."""
         if not sources.suppliers:
-            day = days.next_work[min(int(days.next_work[0]) + sources.own_lead, len(days.next_work) - 1)]
+            day = days.supply.next_work[
+                min(int(days.supply.next_work[0]) + sources.own_lead, len(days.supply.next_work) - 1)
+            ]
             return np.array([day]), np.array([-1]), np.array([math.inf])
         lot_day, lot_source, lot_qty = self._place(BIG, sources, days, capacity)
         order = np.argsort(lot_day, kind="stable")
@@ -379,32 +383,18 @@ class PlantMaterial:
         self, quantity: float, sources: _Sources, days: _Days, capacity: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n = len(sources.suppliers)
-        room = n * len(days.week_first)
+        room = n * len(days.supply.week_first)
         lot_day, lot_source, lot_qty = np.empty(room, np.int64), np.empty(room, np.int64), np.empty(room)
-        placed, _ = place_lots(
-            quantity,
-            0,
-            0,
-            n,
-            np.arange(n),
-            days.next_work[0] + sources.lead,
-            sources.minimum,
-            sources.multiple,
-            capacity,
-            days.week_of,
-            days.week_first,
-            days.next_work,
-            lot_day,
-            lot_source,
-            lot_qty,
+        offered = Sources(
+            np.arange(n), days.supply.next_work[0] + sources.lead, sources.minimum, sources.multiple, capacity
         )
+        placed, _ = place_lots(quantity, 0, 0, n, offered, days.supply, lot_day, lot_source, lot_qty)
         return lot_day[:placed], lot_source[:placed], lot_qty[:placed]
 
     def _calendar(self, start: date) -> _Days:
         if start not in self._days:
             working = np.array(site_working_days(self.plant, start, HORIZON_DAYS), dtype=bool)
-            week_of, week_first = weeks(start, HORIZON_DAYS)
-            self._days[start] = _Days(start, next_working(working), week_of, week_first)
+            self._days[start] = _Days(start, supply_days(start, working))
         return self._days[start]
 
     def name(self, material: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -29,29 +30,35 @@ def supplier_quantity(quantity: float, minimum: float, multiple: float) -> float
     return math.ceil(quantity / multiple - EPS) * multiple if multiple > 0 else quantity
 
 
+class SupplyDays(NamedTuple):
+    """The days lots are placed on, counted from a first day: `week_of[t]` the ISO week of day t,
+    `week_first[w]` that week's first day, `next_work[t]` the first working day on or after t (len if none)."""
+
+    week_of: np.ndarray
+    week_first: np.ndarray
+    next_work: np.ndarray
+
+
+class Sources(NamedTuple):
+    """Where lots are bought, as `place_lots` reads it: source k is supplier `supplier[k]`, which can deliver
+    from day `earliest[k]`; per supplier its minimum order, order multiple and the capacity it has left per
+    week (`capacity`, supplier x week, used up as lots are placed)."""
+
+    supplier: np.ndarray
+    earliest: np.ndarray
+    minimum: np.ndarray
+    multiple: np.ndarray
+    capacity: np.ndarray
+
+
 @njit(cache=True, nogil=True)
-def place_lots(
-    quantity,
-    t,
-    first,
-    last,
-    source_supplier,
-    source_earliest,
-    supplier_min,
-    supplier_multiple,
-    capacity,
-    week_of,
-    week_first,
-    next_work,
-    lot_day,
-    lot_source,
-    lot_qty,
-):
-    """Place `quantity` needed on day `t` on the sources `first`..`last` - 1 (in preference order; source k is
-    supplier `source_supplier[k]`, which can deliver from day `source_earliest[k]`), week by week within
-    `capacity` (supplier x week, used up). Days index the calendar `week_of` / `week_first` / `next_work`
-    describe. The lots go to `lot_day`, `lot_source`, `lot_qty` (room for weeks x sources); returns how many
-    and the quantity no week of the calendar could take."""
+def place_lots(quantity, t, first, last, sources, calendar, lot_day, lot_source, lot_qty):
+    """Place `quantity` needed on day `t` on the sources `first`..`last` - 1 (in preference order), week by
+    week within the sources' capacity, on `calendar` (`SupplyDays`). The lots go to `lot_day`,
+    `lot_source`, `lot_qty` (room for weeks x sources); returns how many and the quantity no week of the
+    calendar could take."""
+    source_supplier, source_earliest, supplier_min, supplier_multiple, capacity = sources
+    week_of, week_first, next_work = calendar
     days = week_of.shape[0]
     weeks = week_first.shape[0]
     placed = 0
@@ -109,10 +116,10 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def weeks(start: date, days: int) -> tuple[np.ndarray, np.ndarray]:
-    """`week_of[t]`, the ISO week of day t counted from `start`'s, and `week_first[w]`, that week's first day
-    (its Monday, or day 0 for the first week)."""
-    index = np.arange(days)
+def supply_days(start: date, working: np.ndarray) -> SupplyDays:
+    """The `SupplyDays` of the days from `start` that `working` says are worked: weeks are ISO weeks counted
+    from `start`'s, and a week's first day is its Monday (day 0 for the first week)."""
+    index = np.arange(len(working))
     week_of = (index + start.weekday()) // 7
     week_first = np.maximum(np.arange(week_of[-1] + 1) * 7 - start.weekday(), 0)
-    return week_of, week_first
+    return SupplyDays(week_of, week_first, next_working(working))

@@ -12,23 +12,21 @@ from datetime import date
 
 import numpy as np
 
-from factoryos.c2m.supply import next_working, weeks
+from factoryos.c2m.supply import SupplyDays, supply_days
 from factoryos.planning.problem import PlanningError
 
 
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Day-indexed lookups: `prev_work[t]` the last working day <= t (-1 if none), `next_work[t]` the first
-    >= t (len if none), `work_days` the working days in order, `rank[t]` how many working days come before t,
-    `week_of[t]` the ISO week counted from the plan's first, `week_first[w]` that week's first day."""
+    """Day-indexed lookups: `prev_work[t]` the last working day <= t (-1 if none), `work_days` the working days
+    in order, `rank[t]` how many working days come before t, and `supply` the weeks and next working days that
+    lots are placed on (`SupplyDays`, weeks counted from the plan's first)."""
 
     working: np.ndarray
     work_days: np.ndarray
     rank: np.ndarray
     prev_work: np.ndarray
-    next_work: np.ndarray
-    week_of: np.ndarray
-    week_first: np.ndarray
+    supply: SupplyDays
 
     @property
     def days(self) -> int:
@@ -57,7 +55,7 @@ class WorkCalendar:
     def earliest_bought(self, lead: int) -> int:
         """The first working day a bought item with `lead` calendar days can arrive if ordered today."""
         day = self.first + lead
-        return int(self.next_work[day]) if day < self.days else self.days
+        return int(self.supply.next_work[day]) if day < self.days else self.days
 
 
 def work_calendar(start: date, working: tuple[bool, ...], days: int) -> WorkCalendar:
@@ -76,6 +74,4 @@ def work_calendar(start: date, working: tuple[bool, ...], days: int) -> WorkCale
     work_days = np.flatnonzero(pattern)
     rank = np.cumsum(pattern) - pattern
     prev_work = np.maximum.accumulate(np.where(pattern, index, -1))
-    next_work = next_working(pattern)
-    week_of, week_first = weeks(start, days)
-    return WorkCalendar(pattern, work_days, rank, prev_work, next_work, week_of, week_first)
+    return WorkCalendar(pattern, work_days, rank, prev_work, supply_days(start, pattern))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from factoryos.c2m.supply import Sources
 from factoryos.planning.calendar import WorkCalendar, work_calendar
 from factoryos.planning.levels import low_level_codes
 from factoryos.planning.netting import (
@@ -100,14 +101,8 @@ def plan(problem: Problem) -> Plan:
             a.own_earliest[rows],
             a.source_first[rows],
             a.source_last[rows],
-            a.source_supplier,
-            a.source_earliest,
-            a.supplier_min,
-            a.supplier_multiple,
-            a.capacity,
-            a.calendar.week_of,
-            a.calendar.week_first,
-            a.calendar.next_work,
+            Sources(a.source_supplier, a.source_earliest, a.supplier_min, a.supplier_multiple, a.capacity),
+            a.calendar.supply,
         )
         projected[rows] = proj
         moves.extend((int(rows[i]), f, t, q) for (i, f, t), q in zip(moved.tolist(), moved_qty.tolist(), strict=True))
@@ -269,18 +264,18 @@ def _arrays(problem: Problem) -> _Arrays:  # noqa: C901 - one validation step pe
     )
     capacity = np.array(
         [
-            [s.weekly_capacity if s.weekly_capacity is not None else np.inf] * len(calendar.week_first)
+            [s.weekly_capacity if s.weekly_capacity is not None else np.inf] * len(calendar.supply.week_first)
             for s in problem.suppliers
         ],
         dtype=float,
-    ).reshape(len(problem.suppliers), len(calendar.week_first))
+    ).reshape(len(problem.suppliers), len(calendar.supply.week_first))
     receipt_item = _indices(index, [r.item for r in problem.receipts], "open receipt")
     receipt_day = np.array([max(0, (r.due - problem.start).days) for r in problem.receipts], dtype=np.int64)
     for r, day in zip(problem.receipts, receipt_day.tolist(), strict=True):
         if r.quantity <= 0:
             raise PlanningError(f"open receipt {r.id!r}: quantity must be positive")
         if r.supplier is not None and r.supplier in suppliers and day < calendar.days:
-            capacity[suppliers[r.supplier], calendar.week_of[day]] -= r.quantity
+            capacity[suppliers[r.supplier], calendar.supply.week_of[day]] -= r.quantity
     scheduled = np.zeros((n, horizon))
     inside = receipt_day < horizon
     np.add.at(

@@ -93,21 +93,17 @@ def net_level(
     own_earliest,
     source_first,
     source_last,
-    source_supplier,
-    source_earliest,
-    supplier_min,
-    supplier_multiple,
-    capacity,
-    week_of,
-    week_first,
-    next_work,
+    sources,
+    calendar,
 ):
-    """Net the items whose rows are given. Returns the projected on hand (items x days), the lots as
+    """Net the items whose rows are given; item i buys from `sources` (`Sources`) `source_first[i]` ..
+    `source_last[i]` - 1 on `calendar` (`SupplyDays`). Returns the projected on hand (items x days), the lots as
     (item row, need day, due day, source index or -1 for made, or UNPLACED) with their quantities, and the
-    expedites as (item row, from day, to day) with quantities. `capacity` (supplier x week) is used up."""
+    expedites as (item row, from day, to day) with quantities. The sources' capacity is used up."""
     n, horizon = gross.shape
-    days = week_of.shape[0]
-    weeks = week_first.shape[0]
+    next_work = calendar.next_work
+    days = next_work.shape[0]
+    weeks = calendar.week_first.shape[0]
     projected = np.empty((n, horizon))
     lots = np.empty((max(16, 2 * n), 4), np.int64)
     lot_qty = np.empty(lots.shape[0])
@@ -151,21 +147,7 @@ def net_level(
                     have, pending = have + now, pending + coming
                     remaining = 0.0
                 placed, remaining = place_lots(
-                    remaining,
-                    t,
-                    first,
-                    last,
-                    source_supplier,
-                    source_earliest,
-                    supplier_min,
-                    supplier_multiple,
-                    capacity,
-                    week_of,
-                    week_first,
-                    next_work,
-                    lot_day,
-                    lot_source,
-                    lot_take,
+                    remaining, t, first, last, sources, calendar, lot_day, lot_source, lot_take
                 )
                 for j in range(placed):
                     lots, lot_qty, used = _add_lot(lots, lot_qty, used, i, t, lot_day[j], lot_source[j], lot_take[j])
