@@ -39,7 +39,7 @@ from factoryos.model.plant import Plant, Product, RoutingOperation
 from factoryos.model.readings import from_us
 from factoryos.quality.holds import Disposition, Hold, HoldError
 from factoryos.services.holds import check_shippable, dispositions
-from factoryos.services.promise import promise_days, quote, quote_on, write_locks
+from factoryos.services.promise import Ask, promise_days, quote, quote_on, write_locks
 from factoryos.services.tenants import Caller
 from factoryos.store import genealogy
 from factoryos.store import order_desk as desk_store
@@ -203,7 +203,7 @@ def promise(engine: Engine, caller: Caller, request: OrderInput, now: datetime) 
     needs = here.material.needs(request.product, configuration)
     with engine.connect() as connection:
         start = here.capacity.first_day(now)
-        return quote(connection, here.capacity, here.material, load, needs, request.quantity, start)
+        return quote(connection, here.capacity, here.material, Ask(load, needs, request.quantity, start))
 
 
 # Taking an order.
@@ -328,15 +328,9 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
                 except Conflict as conflict:
                     t.refused = conflict
                 continue
+            ask = Ask(t.load, t.needs, t.order.quantity, t.start)
             promised = quote_on(
-                here.capacity,
-                here.material,
-                t.load,
-                t.needs,
-                t.order.quantity,
-                t.start,
-                here.capacity.booked(t.center, booked),
-                held.material,
+                here.capacity, here.material, ask, here.capacity.booked(t.center, booked), held.material
             )
             for day, minutes in promised.allocation.items():
                 booked[t.center][day] += minutes

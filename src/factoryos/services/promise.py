@@ -5,6 +5,7 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Connection
@@ -13,41 +14,37 @@ from factoryos.c2m.promise import HORIZON_DAYS, Commitments, PlantCapacity, Plan
 from factoryos.store.order_desk import booked_minutes, commitments
 
 
-def quote(
-    connection: Connection,
-    capacity: PlantCapacity,
-    material: PlantMaterial,
-    load: Mapping[str, float],
-    needs: Mapping[str, float],
-    quantity: int,
-    start: date,
-) -> Quote:
-    """The promise for `quantity` units of `load` needing `needs` of stocked material, from `start`, on what is
-    booked as of `connection`'s view."""
+@dataclass(frozen=True)
+class Ask:
+    """What a promise is asked for: `quantity` units, each taking `load` (minutes per work center or pool) and
+    `needs` (stocked material per unit), from `start`, the first day the order may be promised."""
+
+    load: Mapping[str, float]
+    needs: Mapping[str, float]
+    quantity: int
+    start: date
+
+
+def quote(connection: Connection, capacity: PlantCapacity, material: PlantMaterial, ask: Ask) -> Quote:
+    """The promise for `ask` on what is booked as of `connection`'s view."""
     site = capacity.plant.site.id
-    center = capacity.constrained(load, start)
-    days = promise_days(start)
+    center = capacity.constrained(ask.load, ask.start)
+    days = promise_days(ask.start)
     booked = capacity.booked(
         center, {c: booked_minutes(connection, site, c, *days) for c in capacity.overlapping(center)}
     )
-    held = commitments(connection, site, start) if needs else Commitments()
-    return quote_on(capacity, material, load, needs, quantity, start, booked, held)
+    held = commitments(connection, site, ask.start) if ask.needs else Commitments()
+    return quote_on(capacity, material, ask, booked, held)
 
 
 def quote_on(
-    capacity: PlantCapacity,
-    material: PlantMaterial,
-    load: Mapping[str, float],
-    needs: Mapping[str, float],
-    quantity: int,
-    start: date,
-    booked: Mapping[date, float],
-    held: Commitments,
+    capacity: PlantCapacity, material: PlantMaterial, ask: Ask, booked: Mapping[date, float], held: Commitments
 ) -> Quote:
     """The promise of `quote` on what earlier promises hold, already read: the minutes `booked` on the
-    constrained work center's days from `start` (`promise_days`; `PlantCapacity.booked` adds up what the
+    constrained work center's days from the ask's start (`promise_days`; `PlantCapacity.booked` adds up what the
     pools sharing its work centers booked) and the material `held`."""
-    return promise(capacity, load, quantity, start, booked, material.check(needs, quantity, start, held))
+    available = material.check(ask.needs, ask.quantity, ask.start, held)
+    return promise(capacity, ask.load, ask.quantity, ask.start, booked, available)
 
 
 def promise_days(start: date) -> tuple[date, date]:
