@@ -16,18 +16,10 @@ import numpy as np
 from scipy import stats
 
 from factoryos.model.errors import FactoryosError
+from factoryos.model.estimate import Estimate
 from factoryos.quality.spc import moving_range_sigma
 
 LEAST_POINTS = 10
-
-
-@dataclass(frozen=True)
-class Index:
-    """One capability index with its confidence interval."""
-
-    value: float
-    lower: float
-    upper: float
 
 
 @dataclass(frozen=True)
@@ -49,28 +41,28 @@ class Capability:
     mean: float
     sigma_within: float
     sigma_overall: float
-    cp: Index
-    cpk: Index
-    pp: Index
-    ppk: Index
+    cp: Estimate
+    cpk: Estimate
+    pp: Estimate
+    ppk: Estimate
     normality: Normality
     confidence: float
 
 
-def cp_interval(value: float, n: int, confidence: float = 0.95) -> Index:
+def cp_interval(value: float, n: int, confidence: float = 0.95) -> Estimate:
     """Chi-square interval of Cp (or Pp) from n observations."""
     alpha = 1 - confidence
     dof = n - 1
     low = value * math.sqrt(float(stats.chi2.ppf(alpha / 2, dof)) / dof)
     high = value * math.sqrt(float(stats.chi2.ppf(1 - alpha / 2, dof)) / dof)
-    return Index(value, low, high)
+    return Estimate(value, low, high)
 
 
-def cpk_interval(value: float, n: int, confidence: float = 0.95) -> Index:
+def cpk_interval(value: float, n: int, confidence: float = 0.95) -> Estimate:
     """Bissell's approximate interval of Cpk (or Ppk) from n observations."""
     z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
     half = z * math.sqrt(1 / (9 * n) + value**2 / (2 * (n - 1)))
-    return Index(value, value - half, value + half)
+    return Estimate(value, value - half, value + half)
 
 
 def anderson_darling(values: np.ndarray) -> tuple[float, float]:
@@ -123,7 +115,7 @@ def capability(
         raise FactoryosError("the values have no spread (zero standard deviation): capability is undefined")
     mean, n = float(data.mean()), int(data.size)
 
-    def indices(sigma: float) -> tuple[Index, Index]:
+    def indices(sigma: float) -> tuple[Estimate, Estimate]:
         potential = (usl - lsl) / (6 * sigma)
         actual = min(usl - mean, mean - lsl) / (3 * sigma)
         return cp_interval(potential, n, confidence), cpk_interval(actual, n, confidence)

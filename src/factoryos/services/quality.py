@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from factoryos.model.errors import FactoryosError
+from factoryos.model.estimate import Estimate
 from factoryos.quality import spc
-from factoryos.quality.capability import Index, capability
+from factoryos.quality.capability import capability
 from factoryos.quality.monitor import monitor
 from factoryos.quality.rules import NELSON, WESTERN_ELECTRIC, check
 from factoryos.quality.spc import ChartSet
@@ -236,7 +237,7 @@ def spc_of_file(
     return control_chart_study(columns[0], chart, rules, subgroup=subgroup, sizes=sizes, baseline=baseline)
 
 
-def _index(index: Index) -> dict[str, float]:
+def _index(index: Estimate) -> dict[str, float]:
     return {"value": index.value, "lower": index.lower, "upper": index.upper}
 
 

@@ -15,13 +15,14 @@ import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from scipy import stats
 
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
+from factoryos.model.estimate import Estimate
 from factoryos.model.plant import Plant
 from factoryos.model.validate import PlantFileError, check_plant_text
 from factoryos.twin.calendar import DAY
@@ -54,20 +55,8 @@ FIGURES = (
 )
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """A mean with the low and high ends of its confidence interval."""
-
-    mean: float
-    low: float
-    high: float
-
-    def to_dict(self) -> dict[str, float]:
-        return asdict(self)
-
-
 def confidence_interval(samples: list[float], level: float = 0.95) -> Estimate:
-    """Student-t interval for the mean; a single replication gives a zero-width interval."""
+    """The mean with its Student-t interval; a single replication gives a zero-width interval."""
     mean = statistics.fmean(samples)
     if len(samples) < 2:
         return Estimate(mean, mean, mean)
@@ -204,8 +193,8 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
         values = [r[figure] for r in runs if r[figure] is not None]
         if values:
             estimate = confidence_interval([float(v) for v in values])
-            result[figure] = estimate.mean
-            intervals[figure] = estimate.to_dict()
+            result[figure] = estimate.value
+            intervals[figure] = {"mean": estimate.value, "low": estimate.lower, "high": estimate.upper}
         else:
             result[figure] = None
     lines = sorted({line for r in runs for line in r["oee"]})
