@@ -9,17 +9,10 @@ from hypothesis import strategies as st
 
 from factoryos.planning.checker import check_plan
 from factoryos.planning.mrp import plan
-from factoryos.planning.problem import BomLine, Demand, Item, LotRule, Receipt, Stock, Supplier
+from factoryos.planning.problem import BomLine, Demand, Item, Receipt, Stock, Supplier, one_rule_of_each
 from tests.planning.records import day, problem
 
-RULES = [
-    LotRule(),
-    LotRule("fixed", 40),
-    LotRule("multiple", 25),
-    LotRule("minimum", 30),
-    LotRule("poq", periods=5),
-    LotRule("eoq", order_cost=80),
-]
+RULES = one_rule_of_each(fixed=40, multiple=25, minimum=30, periods=5, order_cost=80)
 
 
 @st.composite

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from factoryos.planning.mrp import plan
-from factoryos.planning.problem import BomLine, Demand, Item, LotRule, Problem, Stock, Supplier, working_days
+from factoryos.planning.problem import BomLine, Demand, Item, Problem, Stock, Supplier, one_rule_of_each, working_days
 
 LEVELS = 5
 SUPPLIERS = 50
@@ -40,14 +40,7 @@ def generated_problem(items: int, seed: int = 1) -> Problem:
         )
         for k in range(SUPPLIERS)
     )
-    rules = [
-        LotRule(),
-        LotRule("fixed", 200.0),
-        LotRule("multiple", 50.0),
-        LotRule("minimum", 100.0),
-        LotRule("poq", periods=7),
-        LotRule("eoq", order_cost=100.0),
-    ]
+    rules = one_rule_of_each(fixed=200.0, multiple=50.0, minimum=100.0, periods=7, order_cost=100.0)
     bought = set(per_level[-1].tolist())
     built = []
     for k in range(items):

@@ -30,6 +30,22 @@ class LotRule:
     carrying_rate: float = 0.25
 
 
+def one_rule_of_each(
+    fixed: float, multiple: float, minimum: float, periods: int, order_cost: float
+) -> tuple[LotRule, ...]:
+    """Every lot-sizing rule once, lot-for-lot first: a `fixed` lot, a `multiple`, a `minimum`, a period order
+    quantity over `periods` days and an EOQ at `order_cost`; the mix generated problems draw their items'
+    rules from (the MRP benchmark, the checker's property tests)."""
+    return (
+        LotRule(),
+        LotRule("fixed", fixed),
+        LotRule("multiple", multiple),
+        LotRule("minimum", minimum),
+        LotRule("poq", periods=periods),
+        LotRule("eoq", order_cost=order_cost),
+    )
+
+
 @dataclass(frozen=True)
 class Item:
     """A material as MRP plans it. `material` is the plant's material id (configured variants of one
