@@ -15,7 +15,7 @@ import math
 import statistics
 from pathlib import Path
 
-from factoryos.twin.experiment import Experiment, aggregate, confidence_interval, replicate
+from factoryos.twin.experiment import Experiment, aggregate, confidence_interval, interval_figures, replicate
 
 
 def main() -> None:
@@ -50,7 +50,7 @@ def main() -> None:
     ):
         ratios = [s[figure] / t[figure] for s, t in zip(smart, traditional, strict=True) if t[figure]]
         if ratios and all(math.isfinite(r) for r in ratios):
-            result[f"ratio_{figure}"] = confidence_interval(ratios).to_dict()
+            result[f"ratio_{figure}"] = interval_figures(confidence_interval(ratios))
     result["paired_seeds"] = seeds
     result["mean_wall_seconds"] = statistics.fmean(r["wall_seconds"] for r in runs)
     print(json.dumps(result, indent=1))

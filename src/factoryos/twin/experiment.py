@@ -55,6 +55,11 @@ FIGURES = (
 )
 
 
+def interval_figures(estimate: Estimate) -> dict[str, float]:
+    """An interval as an experiment's figures give it (`ci95`): its mean, low and high ends."""
+    return {"mean": estimate.value, "low": estimate.lower, "high": estimate.upper}
+
+
 def confidence_interval(samples: list[float], level: float = 0.95) -> Estimate:
     """The mean with its Student-t interval; a single replication gives a zero-width interval."""
     mean = statistics.fmean(samples)
@@ -194,7 +199,7 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
         if values:
             estimate = confidence_interval([float(v) for v in values])
             result[figure] = estimate.value
-            intervals[figure] = {"mean": estimate.value, "low": estimate.lower, "high": estimate.upper}
+            intervals[figure] = interval_figures(estimate)
         else:
             result[figure] = None
     lines = sorted({line for r in runs for line in r["oee"]})
