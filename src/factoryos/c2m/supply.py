@@ -54,7 +54,8 @@ class Sources(NamedTuple):
 @njit(cache=True, nogil=True)
 def place_lots(quantity, t, first, last, sources, calendar, lot_day, lot_source, lot_qty):
     """Place `quantity` needed on day `t` on the sources `first`..`last` - 1 (in preference order), week by
-    week within the sources' capacity, on `calendar` (`SupplyDays`). The lots go to `lot_day`,
+    week within the sources' capacity, on `calendar` (`SupplyDays`; either record may come as the plain tuple
+    of its fields). The lots go to `lot_day`,
     `lot_source`, `lot_qty` (room for weeks x sources); returns how many and the quantity no week of the
     calendar could take."""
     source_supplier, source_earliest, supplier_min, supplier_multiple, capacity = sources
