@@ -200,6 +200,12 @@ class PlantMaterial:
         self._earliest_days: dict[tuple[str, date], int] = {}
         self._relevant: dict[str, tuple[str, ...]] = {}
         self._needs: dict[tuple[str, tuple[str | None, ...]], dict[str, float]] = {}
+        self._last_supply: dict[str, tuple[date, dict[date, float], _Supply]] = {}
+        self._last_capacity: dict[
+            str, tuple[date, tuple[dict[date, float], ...], np.ndarray, tuple[np.ndarray, ...]]
+        ] = {}
+        """Each material's supply as last built, with the day and the bought lots it was built for: the next
+        order's promise (a new `Commitments` read from the database) mostly finds the same lots bought."""
 
     def _sources(self, material: str) -> _Sources:
         found = [(sid, s) for sid, s in self.plant.suppliers.items() if material in s.materials]
@@ -255,8 +261,9 @@ class PlantMaterial:
         covered = bisect_left(total, need + taken - EPS)  # what is there or coming, if before a new lot could come
         if covered < len(total) and supply[covered][0] <= self._earliest(material, days):
             return _Arrival(supply[covered][0], ref=supply[covered][2])
-        capacity = self._capacity(material, days, held)
-        offer_day, _, offer_qty = self._offers(self.sources[material], days, capacity.copy())
+        capacity, (offer_day, _, offer_qty) = self._capacity_left(material, days, held)
+        if covered < len(total) and (not len(offer_day) or offer_day[0] >= supply[covered][0]):
+            return _Arrival(supply[covered][0], ref=supply[covered][2])  # no new lot could come before
         have, existing, i, j = -taken, 0.0, 0, 0
         while have < need - EPS:
             if i < len(supply) and (j >= len(offer_day) or supply[i][0] <= offer_day[j]):
@@ -272,7 +279,7 @@ class PlantMaterial:
         buy = need + taken - existing
         if buy <= EPS:
             return _Arrival(day, ref=ref)
-        return self._buy(material, buy, day, ref, days, capacity)
+        return self._buy(material, buy, day, ref, days, capacity.copy())
 
     def _reason(self, material: str, arrival: _Arrival) -> str | None:
         """Why supply comes when it does: an open purchase order's due date, or a lot bought for earlier promises."""
@@ -341,17 +348,39 @@ class PlantMaterial:
         promise's first; what came before it is there on day 0), with the running total; kept in `held`."""
         kept = held.supply.setdefault(material, {})
         if days.start not in kept:
-            start = days.start.toordinal()
-            on_order = [(max(0, o.due.toordinal() - start), o.quantity, o) for o in self.on_order[material]]
-            bought = [(max(0, d.toordinal() - start), q, d) for d, q in held.bought.get(material, {}).items()]
-            supply: list[tuple[int, float, OpenPurchaseOrder | date | None]] = [
-                (0, self.on_hand[material], None),
-                *on_order,
-                *bought,
-            ]
-            supply.sort(key=itemgetter(0))
-            kept[days.start] = (supply, list(accumulate(q for _, q, _ in supply)))
+            bought = held.bought.get(material, {})
+            last = self._last_supply.get(material)
+            if last is None or last[0] != days.start or last[1] != bought:
+                last = (days.start, dict(bought), self._supply_from(material, days.start, bought))
+                self._last_supply[material] = last
+            kept[days.start] = last[2]
         return kept[days.start]
+
+    def _supply_from(self, material: str, first: date, bought: Mapping[date, float]) -> _Supply:
+        start = first.toordinal()
+        on_order = [(max(0, o.due.toordinal() - start), o.quantity, o) for o in self.on_order[material]]
+        supply: list[tuple[int, float, OpenPurchaseOrder | date | None]] = [
+            (0, self.on_hand[material], None),
+            *on_order,
+            *((max(0, d.toordinal() - start), q, d) for d, q in bought.items()),
+        ]
+        supply.sort(key=itemgetter(0))
+        return supply, list(accumulate(q for _, q, _ in supply))
+
+    def _capacity_left(
+        self, material: str, days: _Days, held: Commitments
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """Each source's weekly capacity left and the lots it could still ship (`_capacity`, `_offers`), as last
+        computed when the promise's first day and the weeks booked of the material's suppliers were the same:
+        once a supplier's weeks are full, every order asks again and mostly finds nothing changed."""
+        booked = tuple(held.booked.get(s, {}) for s in self.sources[material].suppliers)
+        last = self._last_capacity.get(material)
+        if last is None or last[0] != days.start or last[1] != booked:
+            capacity = self._capacity(material, days, held)
+            offers = self._offers(self.sources[material], days, capacity.copy())
+            last = (days.start, tuple(dict(b) for b in booked), capacity, offers)
+            self._last_capacity[material] = last
+        return last[2], last[3]
 
     def _capacity(self, material: str, days: _Days, held: Commitments) -> np.ndarray:
         """Each source's weekly capacity left (source x week of the horizon): less the open purchase orders due
