@@ -9,7 +9,7 @@ from factoryos.c2m.demand import generate_orders
 from factoryos.model.errors import FactoryosError
 from factoryos.store import plants as plant_store
 from factoryos.store.orders import list_orders, save_orders
-from factoryos.store.plants import read_plant, store_plant
+from factoryos.store.plants import read_plant, store_plant, stored_sites
 from factoryos.store.tables import PLANT_TABLES, MaterialRecord, PlantRecord
 
 
@@ -104,8 +104,10 @@ def test_removing_a_product_that_has_orders_is_refused_and_changes_nothing(engin
 
 
 def test_two_plants_live_side_by_side(engine, ev_plant, appliance_plant):
+    assert stored_sites(engine) == []
     store_plant(engine, ev_plant, "ev.yaml")
     store_plant(engine, appliance_plant, "appliance.yaml")
+    assert stored_sites(engine) == sorted([ev_plant.site.id, appliance_plant.site.id])
     assert read_plant(engine, appliance_plant.site.id) == appliance_plant
     with pytest.raises(FactoryosError, match="several plants"):
         read_plant(engine)

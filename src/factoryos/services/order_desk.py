@@ -50,7 +50,7 @@ from factoryos.store.order_desk import (
     plant_fingerprint,
 )
 from factoryos.store.orders import as_order
-from factoryos.store.plants import read_plant
+from factoryos.store.plants import read_plant, stored_sites
 from factoryos.store.tables import CustomerOrderRecord, DeadLetter
 
 MAX_PAGE = 500
@@ -134,6 +134,12 @@ def desk(engine: Engine, site: str) -> Desk:
         _desks[cache_key] = cached
     cached.checked = time.monotonic()
     return cached
+
+
+def open_desks(engine: Engine) -> None:
+    """Read every stored plant's desk now (a server's worker before its first order, not during it)."""
+    for site in stored_sites(engine):
+        desk(engine, site)
 
 
 # Products and configurations.

@@ -203,6 +203,12 @@ def _as_dict(record: Base) -> dict:
     return {column.key: getattr(record, column.key) for column in inspect(type(record)).columns}
 
 
+def stored_sites(engine: Engine) -> list[str]:
+    """The sites whose plants are stored."""
+    with Session(engine) as session:
+        return list(session.scalars(select(PlantRecord.site).order_by(PlantRecord.site)))
+
+
 def read_plant(engine: Engine, site: str | None = None) -> Plant:
     """The stored plant (the only one when `site` is not given)."""
     with Session(engine) as session:
