@@ -1,0 +1,39 @@
+"""An order is answered only once it is on disk. On PostgreSQL the placing transaction commits without waiting
+for the disk, so that the line's lock is not held through the flush; a second, synchronous commit then waits
+until the write-ahead log, the placing transaction's commit included, is on disk. Checked from outside: right
+after an order is answered, the log is flushed as far as it was written (with nothing else writing, an
+asynchronous commit alone leaves it behind until the WAL writer comes round, 200 ms later by default)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from factoryos.store.plants import store_plant
+
+from .test_order_batches import _placer
+from .test_promise_material import _plant
+
+ORDERS = 20
+
+
+@pytest.fixture
+def postgres_engine(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite commits to disk under its lock in any case")
+    return engine
+
+
+def test_an_answered_order_is_on_disk(postgres_engine):
+    store_plant(postgres_engine, _plant(), "material test plant")
+    place = _placer(postgres_engine)
+    behind = 0
+    with postgres_engine.connect() as observer:
+        observer.execute(text("SELECT 1"))
+        for n in range(ORDERS):
+            place(1, f"durable-{n}")
+            flushed, written = observer.execute(
+                text("SELECT pg_current_wal_flush_lsn() - '0/0', pg_current_wal_insert_lsn() - '0/0'")
+            ).one()
+            behind += flushed < written
+    assert behind <= 2  # of 20; a checkpoint or another database on the server may write in between
