@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 from factoryos.services import order_desk
-from factoryos.services.order_desk import OrderInput, place_order
+from factoryos.services.order_desk import OrderInput, submit_order
 from factoryos.services.tenants import Caller
 from factoryos.store.order_desk import placing
 from factoryos.store.plants import store_plant
@@ -36,7 +36,8 @@ def _until(condition) -> None:
 
 def _placer(engine):
     def place(quantity: int, key: str) -> order_desk.Placed:
-        return place_order(engine, ACME, _request(quantity), NOW, lambda o, q: {"promised": str(q.promised)}, key)
+        answer = lambda o, q: {"promised": str(q.promised)}  # noqa: E731
+        return submit_order(engine, ACME, _request(quantity), NOW, answer, key).result()
 
     return place
 

@@ -12,7 +12,7 @@ import pytest
 from factoryos.c2m.promise import Commitments, Lot, PlantCapacity, PlantMaterial, promise
 from factoryos.model.plant import InventoryLot, Supplier
 from factoryos.model.validate import load_plant
-from factoryos.services.order_desk import OrderInput, cancel_order, place_order, place_orders
+from factoryos.services.order_desk import OrderInput, cancel_order, place_orders, submit_order
 from factoryos.services.tenants import Caller
 from factoryos.store.plants import store_plant
 
@@ -74,7 +74,7 @@ def test_the_order_desk_books_stock_first_come_first_served_and_a_cancel_gives_i
 
     def order(quantity: int, at: datetime = NOW):
         request = OrderInput("acme-shop", "acme-scooter", BOOST, quantity, date(2027, 3, 1))
-        return place_order(engine, acme, request, at, lambda o, q: {"promise": q})
+        return submit_order(engine, acme, request, at, lambda o, q: {"promise": q}).result()
 
     first = order(3)
     assert first.answer["promise"].promised == START

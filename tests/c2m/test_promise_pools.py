@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from factoryos.c2m.promise import PlantCapacity, promise
 from factoryos.model.validate import load_plant
-from factoryos.services.order_desk import OrderInput, place_order
+from factoryos.services.order_desk import OrderInput, submit_order
 from factoryos.services.tenants import Caller
 from factoryos.store.order_desk import CapacityBookingRecord
 from factoryos.store.plants import store_plant
@@ -79,7 +79,7 @@ def desk(engine):
 def _place(desk, product: str, units: int) -> date | None:
     engine, owner = desk
     request = OrderInput("shop", product, {}, units, date(2027, 6, 1))
-    return place_order(engine, owner, request, NOW, lambda o, q: {"promise": q}).answer["promise"].promised
+    return submit_order(engine, owner, request, NOW, lambda o, q: {"promise": q}).result().answer["promise"].promised
 
 
 def test_the_order_desk_books_the_pool_and_later_promises_see_it(desk):

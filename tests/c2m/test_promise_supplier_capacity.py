@@ -26,7 +26,7 @@ from factoryos.model.validate import load_plant
 from factoryos.planning.disruption import Disruption, disrupted_plant
 from factoryos.planning.mrp import plan
 from factoryos.planning.plant_problem import DemandRow, plant_problem
-from factoryos.services.order_desk import OrderInput, place_order, place_orders
+from factoryos.services.order_desk import OrderInput, place_orders, submit_order
 from factoryos.services.tenants import Caller
 from factoryos.store.order_desk import commitments
 from factoryos.store.plants import store_plant
@@ -133,7 +133,10 @@ def _request() -> OrderInput:
 def test_the_order_desk_books_supplier_capacity_as_the_engine_does(desk):
     engine, owner = desk
     dates = [
-        place_order(engine, owner, _request(), order.ordered_at, lambda o, q: {"promise": q}).answer["promise"].promised
+        submit_order(engine, owner, _request(), order.ordered_at, lambda o, q: {"promise": q})
+        .result()
+        .answer["promise"]
+        .promised
         for order in _orders()
     ]
     assert dates == [FIRST, SECOND, THIRD]

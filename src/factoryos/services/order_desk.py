@@ -228,18 +228,6 @@ def request_digest(request: OrderInput) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def place_order(
-    engine: Engine,
-    caller: Caller,
-    request: OrderInput,
-    now: datetime,
-    answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]],
-    idempotency_key: str | None = None,
-) -> Placed:
-    """Take an order and wait until it is placed: `submit_order`'s answer."""
-    return submit_order(engine, caller, request, now, answer, idempotency_key).result()
-
-
 def submit_order(
     engine: Engine,
     caller: Caller,
@@ -267,7 +255,7 @@ def submit_order(
 def place_orders(
     engine: Engine, caller: Caller, requests: Sequence[tuple[OrderInput, datetime]]
 ) -> list[tuple[CustomerOrder, Quote]]:
-    """Take many orders at once (a demo's month, a bulk load), each placed as `place_order` places it at its
+    """Take many orders at once (a demo's month, a bulk load), each placed as `submit_order` places it at its
     own time (checked, promised on the capacity and material the orders before it left, stored with its history
     and bookings), in one transaction, in the order given; each order with its promise. An order the desk
     refuses is an OrderRejected and nothing is stored."""
@@ -763,7 +751,7 @@ def generate_orders(
     engine: Engine, count: int, seed: int, now: datetime, tenant: str | None = None, site: str | None = None
 ) -> list[Placed]:
     """Place `count` orders drawn from the plant's demand model (the products of `tenant`, or of every tenant),
-    each through `place_order`, so each is promised a date and has its history; requested dates keep the
+    each through `submit_order`, so each is promised a date and has its history; requested dates keep the
     drawn lead times from today."""
     if count < 1:
         raise FactoryosError(f"--count must be at least 1 (got {count})")
@@ -774,7 +762,7 @@ def generate_orders(
     who = tenant or owner
     caller = Caller("generate", plant.site.id, who, "planner" if who == owner else "partner", who == owner)
     drawn = _drawn(plant, tenant, count, seed, now.date())
-    return [place_order(engine, caller, request, now, lambda order, _: {"id": order.id}) for request in drawn]
+    return [submit_order(engine, caller, request, now, lambda order, _: {"id": order.id}).result() for request in drawn]
 
 
 def _drawn(plant: Plant, tenant: str | None, count: int, seed: int, today: date) -> list[OrderInput]:
