@@ -13,6 +13,7 @@ from factoryos.services import order_desk
 from factoryos.services.order_desk import OrderInput, submit_order
 from factoryos.services.tenants import Caller
 from factoryos.store.order_desk import placing
+from factoryos.store.orders import list_orders
 from factoryos.store.plants import store_plant
 
 from .conftest import NOW
@@ -127,3 +128,18 @@ def test_one_key_twice_in_one_batch_places_one_order_and_answers_both_with_it(en
     assert twice.order_id == again.order_id != a.order_id
     assert twice.answer == again.answer
     assert batches == [1, 2]
+
+
+def test_an_order_given_up_before_it_is_placed_is_not_placed_and_the_desk_goes_on(engine):
+    store_plant(engine, _plant(), "material test plant")
+    queue = order_desk._queue(engine, SITE)
+    answer = lambda o, q: {"promised": str(q.promised)}  # noqa: E731
+    with placing(engine, [f"{SITE}/line"]):
+        first = submit_order(engine, ACME, _request(1), NOW, answer, "first")
+        _until(lambda: queue._placing and not queue._waiting)
+        given_up = submit_order(engine, ACME, _request(1), NOW, answer, "given-up")
+        assert given_up.cancel()
+    assert not first.result(timeout=60).replayed
+    after = submit_order(engine, ACME, _request(1), NOW, answer, "after").result(timeout=60)
+    _until(lambda: not queue._placing)
+    assert {o.id for o in list_orders(engine)} == {first.result().order_id, after.order_id}

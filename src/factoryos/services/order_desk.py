@@ -373,7 +373,9 @@ class _Queue:
                 if not batch:
                     self._placing = False
                     return
-            self._settle(batch)
+            live = [(t, answered) for t, answered in batch if answered.set_running_or_notify_cancel()]
+            if live:  # a caller that gave up before its order was placed (a cancelled future) has none placed
+                self._settle(live)
 
     def _settle(self, batch: list[tuple[_Taking, Future[Placed]]]) -> None:
         """Place `batch` and answer each order: its answer, or the error placing it raised."""
