@@ -92,6 +92,16 @@ def engine(request, tmp_path):
         yield engine
         engine.dispose()
         return
+    yield from _postgres_engine()
+
+
+@pytest.fixture
+def postgres_engine():
+    """A migrated, empty PostgreSQL database, for what only PostgreSQL does."""
+    yield from _postgres_engine()
+
+
+def _postgres_engine():
     admin, name, url = _fresh_postgres_database()
     engine = make_engine(url.render_as_string(hide_password=False))
     migrate(engine)

@@ -17,14 +17,8 @@ from .test_promise_material import _plant
 ORDERS = 20
 
 
-@pytest.fixture
-def postgres_engine(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite commits to disk under its lock in any case")
-    return engine
-
-
-def test_an_answered_order_is_on_disk(postgres_engine):
+@pytest.mark.postgres
+def test_an_answered_order_is_on_disk(postgres_engine):  # SQLite commits to disk under its lock in any case
     store_plant(postgres_engine, _plant(), "material test plant")
     place = _placer(postgres_engine)
     behind = 0
