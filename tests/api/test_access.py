@@ -8,6 +8,7 @@ import json
 import pytest
 
 from factoryos.api.settings import ApiSettings
+from factoryos.services import order_desk
 from factoryos.services.tenants import list_keys, revoke_key
 
 TENANTS = {"acme": ("acme-shop", "acme-scooter"), "brio": ("brio-shop", "brio-bike")}
@@ -138,3 +139,16 @@ def test_a_key_over_its_rate_gets_429_and_others_go_on(api_with):
     limited = api.client.get("/api/v1/products", headers=api.acme)
     assert int(limited.headers["Retry-After"]) >= 1
     assert api.client.get("/api/v1/products", headers=api.brio).status_code == 200
+
+
+def test_a_full_order_desk_answers_503_with_retry_after_and_places_nothing(api, monkeypatch):
+    monkeypatch.setattr(order_desk, "MAX_WAITING", 0)
+    body = BODIES["/api/v1/orders"]
+    refused = api.client.post("/api/v1/orders", headers=api.acme | {"Idempotency-Key": "full"}, json=body)
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "1"
+    assert "waiting to be placed" in refused.json()["detail"]
+    assert api.client.get("/api/v1/orders", headers=api.acme).json()["items"] == []
+    monkeypatch.setattr(order_desk, "MAX_WAITING", 2048)
+    retried = api.client.post("/api/v1/orders", headers=api.acme | {"Idempotency-Key": "full"}, json=body)
+    assert retried.status_code == 201

@@ -143,3 +143,12 @@ def test_an_order_given_up_before_it_is_placed_is_not_placed_and_the_desk_goes_o
     after = submit_order(engine, ACME, _request(1), NOW, answer, "after").result(timeout=60)
     _until(lambda: not queue._placing)
     assert {o.id for o in list_orders(engine)} == {first.result().order_id, after.order_id}
+
+
+def test_a_batch_takes_at_most_max_batch_orders_and_the_rest_follow_in_order(engine, monkeypatch):
+    store_plant(engine, _plant(), "material test plant")
+    monkeypatch.setattr(order_desk, "MAX_BATCH", 2)
+    batches = _counting_batches(monkeypatch)
+    placed = _behind_a_held_line(engine, (1, "a"), [(1, f"b{n}") for n in range(5)])
+    assert batches == [1, 2, 2, 1]
+    assert len({p.order_id for p in placed}) == 6

@@ -1,6 +1,7 @@
 """The app factory: routes under /api/v1, OpenAPI at /docs and /openapi.json, errors as JSON with a status
 that says what went wrong (401 no key, 404 not yours or not there, 409 a clash, 413 too large, 422 bad
-input naming the field and what was expected or the rule broken, 429 slow down, 503 database down)."""
+input naming the field and what was expected or the rule broken, 429 slow down, 503 database down or the
+order desk full)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,13 @@ from factoryos.services.tenants import Caller, find_key
 from factoryos.store.db import DatabaseError, describe, make_engine, migrate
 
 PREFIX = "/api/v1"
-STATUS = {order_desk.NotFound: 404, order_desk.Forbidden: 403, order_desk.Conflict: 409, DatabaseError: 503}
+STATUS = {
+    order_desk.NotFound: 404,
+    order_desk.Forbidden: 403,
+    order_desk.Conflict: 409,
+    order_desk.Busy: 503,
+    DatabaseError: 503,
+}
 
 
 def create_app(
@@ -115,7 +122,8 @@ async def _rejected(request: Request, error: Exception) -> Response:
 
 async def _refused(request: Request, error: Exception) -> Response:
     status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 422)
-    return JSONResponse({"detail": str(error)}, status_code=status)
+    retry = {"Retry-After": "1"} if isinstance(error, order_desk.Busy) else None
+    return JSONResponse({"detail": str(error)}, status_code=status, headers=retry)
 
 
 async def _database_error(request: Request, error: Exception) -> Response:

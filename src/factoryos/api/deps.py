@@ -72,7 +72,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Error, "description": "No API key, or not a live one."},
     413: {"model": Error, "description": "The request body is too large."},
     429: {"model": Error, "description": "Too many requests for this key; see Retry-After."},
-    503: {"model": Error, "description": "The database cannot be reached."},
+    503: {"model": Error, "description": "The database cannot be reached, or the order desk is full (Retry-After)."},
 }
 """Answers any authenticated route can give."""
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Error, "description": "No such thing this key may see."}}

@@ -54,6 +54,10 @@ from factoryos.store.plants import read_plant, stored_sites
 from factoryos.store.tables import CustomerOrderRecord, DeadLetter
 
 MAX_PAGE = 500
+MAX_BATCH = 64
+"""Orders placed in one transaction at the most: a batch holds the line's lock while its orders are promised."""
+MAX_WAITING = 2048
+"""Orders waiting at one site's desk in one process at the most; more are refused (Busy) rather than queued."""
 RECHECK_SECONDS = 2.0
 """How stale the API's copy of the plant may be after `plant load` changed it."""
 
@@ -69,6 +73,10 @@ class Forbidden(FactoryosError):
 class Conflict(FactoryosError):
     """The request clashes with what is stored: a step the lifecycle does not allow, or an Idempotency-Key
     reused for a different request."""
+
+
+class Busy(FactoryosError):
+    """More orders are waiting to be placed than the desk takes (MAX_WAITING): try again in a moment."""
 
 
 class OrderRejected(FactoryosError):
@@ -344,11 +352,11 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
 
 class _Queue:
     """The orders of one site waiting to be placed by this process, and the thread that places them: it takes
-    every order waiting, places them in one transaction (each promised on what the ones before it left), answers
-    each, and goes on while orders keep coming. The line's lock, its round trips and the commit's flush to disk
-    are paid once per batch instead of once per order. A batch that fails is placed again one order at a time,
-    so each order gets its own answer (an Idempotency-Key stored meanwhile by another process fails only its own
-    order, which is then answered the first answer)."""
+    the orders waiting (up to MAX_BATCH), places them in one transaction (each promised on what the ones before
+    it left), answers each, and goes on while orders keep coming. The line's lock, its round trips and the
+    commit's flush to disk are paid once per batch instead of once per order. A batch that fails is placed again
+    one order at a time, so each order gets its own answer (an Idempotency-Key stored meanwhile by another
+    process fails only its own order, which is then answered the first answer)."""
 
     def __init__(self, engine: Engine, site: str) -> None:
         self._engine, self._site = engine, site
@@ -360,6 +368,8 @@ class _Queue:
         """Queue `taking`; the future is answered once it is placed (or placing it failed)."""
         answered: Future[Placed] = Future()
         with self._mutex:
+            if len(self._waiting) >= MAX_WAITING:
+                raise Busy(f"{len(self._waiting):,} orders are waiting to be placed at {self._site}: try again shortly")
             self._waiting.append((taking, answered))
             start, self._placing = not self._placing, True
         if start:
@@ -369,7 +379,7 @@ class _Queue:
     def _place_waiting(self) -> None:
         while True:
             with self._mutex:
-                batch, self._waiting = self._waiting, []
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
                 if not batch:
                     self._placing = False
                     return
