@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from factoryos.store.order_desk import first_answer
 from factoryos.store.plants import store_plant
 
-from .test_order_batches import _placer
+from .test_order_batches import SITE, _placer
 from .test_promise_material import _plant
 
 ORDERS = 20
@@ -31,3 +32,22 @@ def test_an_answered_order_is_on_disk(postgres_engine):  # SQLite commits to dis
             ).one()
             behind += flushed < written
     assert behind <= 2  # of 20; a checkpoint or another database on the server may write in between
+
+
+@pytest.mark.postgres
+def test_a_first_answer_read_for_a_retry_is_on_disk_before_it_is_given(postgres_engine):
+    """The first answer another worker committed a moment ago, not yet flushed, is flushed before it is read out."""
+    store_plant(postgres_engine, _plant(), "material test plant")
+    first = _placer(postgres_engine)(1, "racing")
+    with postgres_engine.connect() as observer:
+        behind = 0
+        for _ in range(ORDERS):
+            with postgres_engine.begin() as writer:  # as the other worker's placing commits: without waiting
+                writer.execute(text("SET LOCAL synchronous_commit TO off"))
+                writer.execute(text("UPDATE idempotency_keys SET created_at = created_at WHERE key = 'racing'"))
+            assert first_answer(postgres_engine, SITE, "acme", "racing").order_id == first.order_id
+            flushed, written = observer.execute(
+                text("SELECT pg_current_wal_flush_lsn() - '0/0', pg_current_wal_insert_lsn() - '0/0'")
+            ).one()
+            behind += flushed < written
+    assert behind <= 2

@@ -38,6 +38,7 @@ from sqlalchemy import (
     bindparam,
     or_,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -519,11 +520,17 @@ def order_changes(engine: Engine, order_id: str) -> list[OrderChange]:
 
 
 def first_answer(engine: Engine, site: str, tenant: str, key: str) -> FirstAnswer | None:
+    """The first answer given to an Idempotency-Key, once it is on disk: another worker may have committed it
+    a moment ago and not yet flushed it (see `booking`), and it is about to be given as an answer."""
     with Session(engine) as session:
         record = session.get(IdempotencyRecord, (site, tenant, key))
         if record is None:
             return None
-        return record_as(FirstAnswer, record, response=dict(record.response))
+        answer = record_as(FirstAnswer, record, response=dict(record.response))
+        if engine.dialect.name == "postgresql":
+            session.execute(text(_FLUSH))
+            session.commit()
+        return answer
 
 
 def booked_minutes(connection: Connection, site: str, work_center: str, start: date, end: date) -> dict[date, float]:
