@@ -200,12 +200,13 @@ class PlantMaterial:
         self._earliest_days: dict[tuple[str, date], int] = {}
         self._relevant: dict[str, tuple[str, ...]] = {}
         self._needs: dict[tuple[str, tuple[str | None, ...]], dict[str, float]] = {}
+        # Each material's supply and its suppliers' capacity left as last computed, with the first day and the
+        # lots bought or weeks booked they were computed for: the next order's promise (a new `Commitments` read
+        # from the database) mostly finds the same, and then uses them again.
         self._last_supply: dict[str, tuple[date, dict[date, float], _Supply]] = {}
         self._last_capacity: dict[
             str, tuple[date, tuple[dict[date, float], ...], np.ndarray, tuple[np.ndarray, ...]]
         ] = {}
-        """Each material's supply as last built, with the day and the bought lots it was built for: the next
-        order's promise (a new `Commitments` read from the database) mostly finds the same lots bought."""
 
     def _sources(self, material: str) -> _Sources:
         found = [(sid, s) for sid, s in self.plant.suppliers.items() if material in s.materials]
@@ -259,11 +260,12 @@ class PlantMaterial:
             return _Arrival(0, None)
         supply, total = self._supply(material, days, held)
         covered = bisect_left(total, need + taken - EPS)  # what is there or coming, if before a new lot could come
-        if covered < len(total) and supply[covered][0] <= self._earliest(material, days):
+        if covered < len(total) and (
+            supply[covered][0] <= self._earliest(material, days)  # the lead time alone: no capacity to look at
+            or supply[covered][0] <= self._first_offer(material, days, held)
+        ):
             return _Arrival(supply[covered][0], ref=supply[covered][2])
         capacity, (offer_day, _, offer_qty) = self._capacity_left(material, days, held)
-        if covered < len(total) and (not len(offer_day) or offer_day[0] >= supply[covered][0]):
-            return _Arrival(supply[covered][0], ref=supply[covered][2])  # no new lot could come before
         have, existing, i, j = -taken, 0.0, 0, 0
         while have < need - EPS:
             if i < len(supply) and (j >= len(offer_day) or supply[i][0] <= offer_day[j]):
@@ -366,6 +368,11 @@ class PlantMaterial:
         ]
         supply.sort(key=itemgetter(0))
         return supply, list(accumulate(q for _, q, _ in supply))
+
+    def _first_offer(self, material: str, days: _Days, held: Commitments) -> float:
+        """The first day a new lot of `material` could come within its suppliers' capacity left (inf: none)."""
+        offer_day = self._capacity_left(material, days, held)[1][0]
+        return float(offer_day[0]) if len(offer_day) else math.inf
 
     def _capacity_left(
         self, material: str, days: _Days, held: Commitments

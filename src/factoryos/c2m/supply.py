@@ -55,9 +55,8 @@ class Sources(NamedTuple):
 def place_lots(quantity, t, first, last, sources, calendar, lot_day, lot_source, lot_qty):
     """Place `quantity` needed on day `t` on the sources `first`..`last` - 1 (in preference order), week by
     week within the sources' capacity, on `calendar` (`SupplyDays`; either record may come as the plain tuple
-    of its fields). The lots go to `lot_day`,
-    `lot_source`, `lot_qty` (room for weeks x sources); returns how many and the quantity no week of the
-    calendar could take."""
+    of its fields). The lots go to `lot_day`, `lot_source`, `lot_qty` (room for weeks x sources); returns how
+    many and the quantity no week of the calendar could take."""
     source_supplier, source_earliest, supplier_min, supplier_multiple, capacity = sources
     week_of, week_first, next_work = calendar
     days = week_of.shape[0]

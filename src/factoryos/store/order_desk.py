@@ -342,10 +342,10 @@ def booking(
                 where["since"] = week_start(days[0])
                 material = [driver.execute(_driver_sql(engine, statement), where) for statement in reads]
                 asked = where | {"keys": [key for _, key in keys]}
-                answered = keys and driver.execute(_driver_sql(engine, _ANSWERED_ANY), asked)
+                answered = driver.execute(_driver_sql(engine, _ANSWERED_ANY), asked) if keys else None
                 minutes = {c: dict(found.fetchall()) for c, found in booked.items()}
                 held = Held(minutes, _commitments(*(m.fetchall() for m in material)) if stock else Commitments())
-                held.answered = _answered(answered.fetchall(), keys) if answered else {}
+                held.answered = _answered(answered.fetchall(), keys) if answered is not None else {}
             yield held
             with driver.pipeline():
                 if held.placements:
