@@ -73,10 +73,10 @@ def test_a_long_lived_material_check_answers_what_a_fresh_one_does_over_a_plants
     """On the EV plant (some 75 stocked parts a car): 400 orders of five cars, in batches of four."""
     kept = PlantMaterial(ev_plant)
     start = ev_plant.first_day()
-    sedans = [p for p in ev_plant.products if ev_plant.products[p].material]
+    products = sorted(ev_plant.products)
     held = Commitments()
     for n in range(400):
-        product = sedans[n % len(sedans)]
+        product = products[n % len(products)]
         configuration = sample(ev_plant.products[product], 1, seed=n)[0]
         needs = kept.needs(product, configuration)
         held = _fresh_batch(held) if n % 4 == 0 else held
