@@ -162,6 +162,12 @@ class _Days:
     start: date
     supply: SupplyDays
 
+    def arrival(self, lead: int) -> int:
+        """The first working day a lot ordered on the first working day comes, `lead` calendar days later (the
+        horizon's last day when past it)."""
+        next_work = self.supply.next_work
+        return int(next_work[min(int(next_work[0]) + lead, len(next_work) - 1)])
+
 
 @dataclass(frozen=True)
 class _Arrival:
@@ -297,11 +303,9 @@ class PlantMaterial:
         working day)."""
         key = (material, days.start)
         if key not in self._earliest_days:
-            sources, last = self.sources[material], len(days.supply.next_work) - 1
+            sources = self.sources[material]
             leads = sources.lead.tolist() if sources.suppliers else [sources.own_lead]
-            self._earliest_days[key] = min(
-                int(days.supply.next_work[min(int(days.supply.next_work[0]) + d, last)]) for d in leads
-            )
+            self._earliest_days[key] = min(days.arrival(lead) for lead in leads)
         return self._earliest_days[key]
 
     def _buy(
@@ -335,9 +339,7 @@ class PlantMaterial:
         the weeks before when the lead time alone would have brought it in an earlier week."""
         sources = self.sources[material]
         supplier = self.plant.suppliers[sources.suppliers[k]].name or sources.suppliers[k]
-        earliest = days.supply.next_work[
-            min(int(days.supply.next_work[0] + sources.lead[k]), len(days.supply.next_work) - 1)
-        ]
+        earliest = days.arrival(int(sources.lead[k]))
         week = int(days.supply.week_of[day])
         if earliest >= len(days.supply.week_of) or week <= days.supply.week_of[earliest]:
             return f"{self.name(material)}: supplier lead time {_span(float(sources.lead[k]))} ({supplier})"
@@ -407,10 +409,7 @@ class PlantMaterial:
         """What the sources could ship, week by week, as lots (day, source, quantity) in day order; a material no
         supplier lists comes in any quantity its own lead time after the first working day."""
         if not sources.suppliers:
-            day = days.supply.next_work[
-                min(int(days.supply.next_work[0]) + sources.own_lead, len(days.supply.next_work) - 1)
-            ]
-            return np.array([day]), np.array([-1]), np.array([math.inf])
+            return np.array([days.arrival(sources.own_lead)]), np.array([-1]), np.array([math.inf])
         lot_day, lot_source, lot_qty = self._place(BIG, sources, days, capacity)
         order = np.argsort(lot_day, kind="stable")
         return lot_day[order], lot_source[order], lot_qty[order]
