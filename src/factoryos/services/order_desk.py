@@ -339,14 +339,14 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
             held.material.add(promised.stock, promised.lots)
             placement = _placement(t.caller, t.order, promised, t.at)
             if t.answer is not None:
-                t.placed = Placed(t.order.id, 201, t.answer(t.order, promised))
+                t.placed = Placed(t.order.id, 201, t.answer(placement.order, promised))
             if t.placed is not None and t.first is not None:
                 key, digest = t.first
                 first = FirstAnswer(digest, t.order.id, t.placed.status, t.placed.answer)
                 placement = replace(placement, first=(key, first))
                 held.answered[t.caller.tenant, key] = first  # the same key again in this batch is a retry
             held.placements.append(placement)
-            quotes.append((t.order, promised))
+            quotes.append((placement.order, promised))
     return quotes
 
 
@@ -440,18 +440,17 @@ def _queue(engine: Engine, site: str) -> _Queue:
 
 
 def _placement(caller: Caller, order: CustomerOrder, promised: Quote, now: datetime) -> desk_store.Placement:
-    """The order as stored: received and, when a date could be promised, promised (the order is moved to that
-    state and books the capacity); without a date it stays received and the answer says why. The order is
-    set from `promised` either way (a batch that failed is placed again, each order promised anew)."""
+    """The order as stored, a copy of the accepted `order`: received and, when a date could be promised,
+    promised (moved to that state, booking the capacity); without a date it stays received and the answer says
+    why."""
     changes = [OrderChange(now, actor(caller), None, CustomerOrderState.RECEIVED.value, "order placed")]
-    order.state, order.promised_date = CustomerOrderState.RECEIVED, promised.promised
     if promised.promised is None:
-        return desk_store.Placement(order, changes)
-    order.state = CustomerOrderState.PROMISED
+        return desk_store.Placement(replace(order, promised_date=None), changes)
+    stored = replace(order, state=CustomerOrderState.PROMISED, promised_date=promised.promised)
     why = f"promised {promised.promised}, bound by {promised.constraint}: {promised.explanation} ({promised.basis})"
-    changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, order.state.value, why))
+    changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, stored.state.value, why))
     booking = desk_store.Booking(promised.work_center, promised.allocation)
-    return desk_store.Placement(order, changes, booking, stock=promised.stock, lots=promised.lots)
+    return desk_store.Placement(stored, changes, booking, stock=promised.stock, lots=promised.lots)
 
 
 def _accepted(plant: Plant, caller: Caller, request: OrderInput, now: datetime) -> CustomerOrder:
