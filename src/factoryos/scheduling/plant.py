@@ -191,132 +191,158 @@ def build_problem(
     `releases` gives the earliest start of a production order (its customer order's arrival, say); the
     calendars are laid out over `calendar_days` days."""
     releases = releases or {}
-    lots = [o for o in orders if _made_in_lots(plant, o.material)]
-    units = [o for o in orders if not _made_in_lots(plant, o.material)]
-    machines = list(plant.work_units())
-    machine_index = {unit: m for m, unit in enumerate(machines)}
-    machine_group = _machine_groups(plant)
-    group_index: dict[str, int] = {}
-    attributes = sorted({group.attribute for group in plant.changeovers.values()})
-    jobs: list[Job] = []
-    ops: list[Operation] = []
-    where = {order.id: k for k, order in enumerate(orders)}
-    job_orders, steps = array("i"), array("i")
-    precedences: list[tuple[int, int]] = []
+    builder = _ProblemBuilder(plant, orders)
+    for order in orders:
+        if _made_in_lots(plant, order.material):
+            builder.add_lot(order, _seconds(order.due_date, epoch))
+    plans = _Plans(plant)
+    for order in orders:
+        if not _made_in_lots(plant, order.material):
+            release = max(0, _seconds_at(releases.get(order.id, epoch), epoch))
+            builder.add_units(order, plans(order), release, _seconds(order.due_date, epoch))
+    return builder.plant_problem(epoch, calendar_days)
 
-    def group_of(machine_id: str, node_material: str, op: RoutingOperation, configuration: Mapping) -> int | None:
-        group_id = machine_group.get(machine_id)
+
+class _ProblemBuilder:
+    """The problem's jobs, operations and precedences as orders are added: lots first, so that each unit's
+    operations can follow the lots it is pegged to. Operations repeat across units, so each distinct one
+    (material, step, quantity, setup-relevant options, first eligible unit) is worked out once."""
+
+    def __init__(self, plant: Plant, orders: Sequence[ProductionOrder]) -> None:
+        self.plant = plant
+        self.orders = orders
+        self.machines = list(plant.work_units())
+        self.machine_index = {unit: m for m, unit in enumerate(self.machines)}
+        self.machine_group = _machine_groups(plant)
+        self.group_index: dict[str, int] = {}
+        self.attributes = sorted({group.attribute for group in plant.changeovers.values()})
+        self.where = {order.id: k for k, order in enumerate(orders)}
+        self.jobs: list[Job] = []
+        self.ops: list[Operation] = []
+        self.job_orders, self.steps = array("i"), array("i")
+        self.precedences: list[tuple[int, int]] = []
+        self.made: dict[tuple, Operation] = {}
+        self.batch_kinds: dict[tuple, int] = {}
+        self.batch_sizes: list[int] = []
+        self.eligible_of: dict[tuple[str, str], tuple[list[str], frozenset[str]]] = {}
+        self.choose_line = _LineChoice(plant)
+        self.lot_ops: dict[str, list[tuple[int, int]]] = {}
+        self.supplied: dict[str, float] = {}
+
+    def add_lot(self, lot: ProductionOrder, due: int) -> None:
+        """One job for the lot, its routing's operations in a chain."""
+        job = len(self.jobs)
+        indices: list[int] = []
+        self.job_orders.append(self.where[lot.id])
+        for step, op in enumerate(self.plant.routings[lot.material].operations):
+            index = self._operation(job, lot.material, op, lot.quantity, {}, step)
+            if indices:
+                self.precedences.append((indices[-1], index))
+            indices.append(index)
+        self.jobs.append(Job(lot.id, tuple(range(indices[0], indices[-1] + 1)), 0, due, 0))
+        self.lot_ops.setdefault(lot.material, []).append((indices[-1], lot.quantity))
+        self.supplied[lot.material] = 0.0
+
+    def add_units(self, order: ProductionOrder, plan: tuple, release: int, due: int) -> None:
+        """One job per unit (serial): each made node's operations in a chain, and every node after the nodes
+        and lots that go into it."""
+        nodes, route = plan
+        for unit in range(1, order.quantity + 1):
+            job = len(self.jobs)
+            first_op: dict[int, int] = {}
+            last_op: dict[int, int] = {}
+            job_ops = []
+            self.job_orders.append(self.where[order.id])
+            for step, (index, op) in enumerate(route):
+                node = nodes[index]
+                op_index = self._operation(job, node.material, op, node.quantity, order.configuration, step)
+                if index in last_op:
+                    self.precedences.append((last_op[index], op_index))
+                first_op.setdefault(index, op_index)
+                last_op[index] = op_index
+                job_ops.append(op_index)
+            self._feed_parents(nodes, first_op, last_op)
+            self.jobs.append(Job(f"{order.id}-{unit}", tuple(job_ops), release, due, 1))
+
+    def _feed_parents(self, nodes: Sequence[Node], first_op: Mapping[int, int], last_op: Mapping[int, int]) -> None:
+        for index, node in enumerate(nodes):
+            if node.parent is None or node.parent not in first_op:
+                continue
+            if node.lot:
+                for lot_last in _pegged(self.lot_ops[node.material], self.supplied, node.material, node.quantity):
+                    self.precedences.append((lot_last, first_op[node.parent]))
+            elif index in last_op:
+                self.precedences.append((last_op[index], first_op[node.parent]))
+
+    def _operation(
+        self, job: int, material: str, op: RoutingOperation, quantity: float, configuration: Mapping, step: int
+    ) -> int:
+        """A lot pauses over breaks and shifts off (a press run resumes); a unit's operation fits between them."""
+        known = self.eligible_of.get((material, op.id))
+        if known is None:
+            units = self.plant.eligible_units(op)
+            if not units:
+                raise FactoryosError(f"routings.{material}: operation {op.id!r}: no work unit can do it")
+            known = self.eligible_of[material, op.id] = (units, self.choose_line.lines(units))
+        eligible = self.choose_line(job, *known)
+        key = (material, op.id, quantity, tuple(configuration.get(a, "") for a in self.attributes), eligible[0])
+        template = self.made.get(key)
+        if template is None:
+            template = self.made[key] = self._template(material, op, quantity, configuration, eligible)
+        self.ops.append(
+            Operation(
+                job, template.modes, template.name, template.setup_group, template.interruptible, batch=template.batch
+            )
+        )
+        self.steps.append(step)
+        return len(self.ops) - 1
+
+    def _template(
+        self, material: str, op: RoutingOperation, quantity: float, configuration: Mapping, eligible: list[str]
+    ) -> Operation:
+        modes = tuple(Mode(self.machine_index[u], _duration(self.plant, u, op, quantity)) for u in eligible)
+        setup = {self._setup_group(u, material, op, configuration) for u in eligible} - {None}
+        return Operation(
+            0,
+            modes,
+            f"{material}/{op.id}",
+            setup.pop() if len(setup) == 1 else None,
+            interruptible=_made_in_lots(self.plant, material),
+            batch=self._batch(material, op, quantity),
+        )
+
+    def _setup_group(self, machine_id: str, material: str, op: RoutingOperation, configuration: Mapping) -> int | None:
+        group_id = self.machine_group.get(machine_id)
         if group_id is None or (op.changeover_group not in (None, group_id)):
             return None
-        value = _attribute(plant.changeovers[group_id].attribute, node_material, configuration)
-        return group_index.setdefault(f"{group_id}:{value}", len(group_index))
+        value = _attribute(self.plant.changeovers[group_id].attribute, material, configuration)
+        return self.group_index.setdefault(f"{group_id}:{value}", len(self.group_index))
 
-    made: dict[tuple, Operation] = {}
-    batch_kinds: dict[tuple, int] = {}
-    batch_sizes: list[int] = []
-
-    def batch_of(material: str, op: RoutingOperation, quantity: float) -> int | None:
+    def _batch(self, material: str, op: RoutingOperation, quantity: float) -> int | None:
         """The batch kind of a unit's operation, when a batch holds more than one of them."""
         pieces = _pieces(quantity)
         if not op.batch_size or op.batch_size < 2 * pieces:
             return None
         key = (material, op.id, pieces)
-        if key not in batch_kinds:
-            batch_kinds[key] = len(batch_sizes)
-            batch_sizes.append(op.batch_size // pieces)
-        return batch_kinds[key]
+        if key not in self.batch_kinds:
+            self.batch_kinds[key] = len(self.batch_sizes)
+            self.batch_sizes.append(op.batch_size // pieces)
+        return self.batch_kinds[key]
 
-    eligible_of: dict[tuple[str, str], tuple[list[str], frozenset[str]]] = {}
-    choose_line = _LineChoice(plant)
-
-    def add_op(job: int, material: str, op: RoutingOperation, quantity: float, configuration, step: int) -> int:
-        """A lot pauses over breaks and shifts off (a press run resumes); a unit's operation fits between them.
-        Operations repeat across units, so each distinct one is worked out once."""
-        known = eligible_of.get((material, op.id))
-        if known is None:
-            units = plant.eligible_units(op)
-            if not units:
-                raise FactoryosError(f"routings.{material}: operation {op.id!r}: no work unit can do it")
-            known = eligible_of[material, op.id] = (units, choose_line.lines(units))
-        eligible = choose_line(job, *known)
-        key = (material, op.id, quantity, tuple(configuration.get(a, "") for a in attributes), eligible[0])
-        template = made.get(key)
-        if template is None:
-            modes = tuple(Mode(machine_index[u], _duration(plant, u, op, quantity)) for u in eligible)
-            setup = {group_of(u, material, op, configuration) for u in eligible} - {None}
-            template = Operation(
-                0,
-                modes,
-                f"{material}/{op.id}",
-                setup.pop() if len(setup) == 1 else None,
-                interruptible=_made_in_lots(plant, material),
-                batch=batch_of(material, op, quantity),
-            )
-            made[key] = template
-        ops.append(
-            Operation(
-                job,
-                template.modes,
-                template.name,
-                template.setup_group,
-                template.interruptible,
-                batch=template.batch,
-            )
+    def plant_problem(self, epoch: datetime, calendar_days: int) -> PlantProblem:
+        machines = tuple(
+            _machine(self.plant, unit, epoch, calendar_days, self.machine_group.get(unit), self.group_index)
+            for unit in self.machines
         )
-        steps.append(step)
-        return len(ops) - 1
-
-    lot_ops: dict[str, list[tuple[int, int]]] = {}
-    for lot in lots:
-        job = len(jobs)
-        indices: list[int] = []
-        job_orders.append(where[lot.id])
-        for step, op in enumerate(plant.routings[lot.material].operations):
-            index = add_op(job, lot.material, op, lot.quantity, {}, step)
-            if indices:
-                precedences.append((indices[-1], index))
-            indices.append(index)
-        due = _seconds(lot.due_date, epoch)
-        jobs.append(Job(lot.id, tuple(range(indices[0], indices[-1] + 1)), 0, due, 0))
-        lot_ops.setdefault(lot.material, []).append((indices[-1], lot.quantity))
-    supplied = {material: 0.0 for material in lot_ops}
-
-    plans = _Plans(plant)
-    for order in units:
-        nodes, route = plans(order)
-        release = max(0, _seconds_at(releases.get(order.id, epoch), epoch))
-        due = _seconds(order.due_date, epoch)
-        for unit in range(1, order.quantity + 1):
-            job = len(jobs)
-            serial = f"{order.id}-{unit}"
-            first_op: dict[int, int] = {}
-            last_op: dict[int, int] = {}
-            job_ops = []
-            job_orders.append(where[order.id])
-            for step, (index, op) in enumerate(route):
-                op_index = add_op(job, nodes[index].material, op, nodes[index].quantity, order.configuration, step)
-                if index in last_op:
-                    precedences.append((last_op[index], op_index))
-                first_op.setdefault(index, op_index)
-                last_op[index] = op_index
-                job_ops.append(op_index)
-            for index, node in enumerate(nodes):
-                if node.parent is None or node.parent not in first_op:
-                    continue
-                if node.lot:
-                    for lot_last in _pegged(lot_ops[node.material], supplied, node.material, node.quantity):
-                        precedences.append((lot_last, first_op[node.parent]))
-                elif index in last_op:
-                    precedences.append((last_op[index], first_op[node.parent]))
-            jobs.append(Job(serial, tuple(job_ops), release, due, 1))
-
-    problem_machines = tuple(
-        _machine(plant, unit, epoch, calendar_days, machine_group.get(unit), group_index) for unit in machines
-    )
-    problem = Problem(
-        problem_machines, tuple(jobs), tuple(ops), tuple(precedences), _names(group_index), tuple(batch_sizes)
-    )
-    return PlantProblem(problem, epoch, tuple(machines), tuple(orders), job_orders, steps)
+        problem = Problem(
+            machines,
+            tuple(self.jobs),
+            tuple(self.ops),
+            tuple(self.precedences),
+            _names(self.group_index),
+            tuple(self.batch_sizes),
+        )
+        return PlantProblem(problem, epoch, tuple(self.machines), tuple(self.orders), self.job_orders, self.steps)
 
 
 class _LineChoice:
