@@ -75,3 +75,38 @@ def test_builder_chains_routings_and_keeps_sub_assemblies_apart():
     assert set(problem.precedences) == {(a, b), (c, b)}
     assert problem.predecessors[b] == (a, c)
     assert problem.job_ends == ((b,), (c,))
+
+
+ONE_MACHINE = (Machine("m"),)
+
+
+@pytest.mark.parametrize(
+    ("jobs", "operations", "extra", "error"),
+    [
+        ((Job("j", (0,), weight=-1),), (Operation(0, (Mode(0, 5),)),), {}, "'j': weight must be >= 0"),
+        ((Job("j", (0,)), Job("k", (0,))), (Operation(0, (Mode(0, 5),)),), {}, "'k': operation 0 does not belong"),
+        ((Job("j", ()),), (Operation(0, (Mode(0, 5),)),), {}, r"operation 0 \(''\) is not listed in its job 0"),
+        ((Job("j", (0,)),), (Operation(0, (Mode(0, 5), Mode(0, 6))),), {}, "lists a machine twice"),
+        ((Job("j", (0,)),), (Operation(0, (Mode(0, -1),)),), {}, "duration on machine 0 must be >= 0"),
+        ((Job("j", (0,)),), (Operation(0, (Mode(0, 5),), setup_group=0),), {}, "unknown setup group 0"),
+        ((Job("j", (0,)),), (Operation(0, (Mode(0, 5),), batch=1),), {"batch_sizes": (2,)}, "unknown batch kind 1"),
+        ((Job("j", (0,)),), (Operation(0, (Mode(0, 5),), batch=0),), {"batch_sizes": (0,)}, "batch sizes must be >= 1"),
+        ((Job("j", (0,)),), (Operation(0, (Mode(0, 5),)),), {"precedences": ((0, 0),)}, r"precedence \(0, 0\)"),
+        ((Job("j", (0,)),), (Operation(0, (Mode(0, 5),)),), {"precedences": ((0, 7),)}, r"precedence \(0, 7\)"),
+    ],
+    ids=[
+        "negative weight",
+        "operation in two jobs",
+        "operation in no job",
+        "machine twice",
+        "negative duration",
+        "unknown setup group",
+        "unknown batch kind",
+        "empty batch",
+        "self precedence",
+        "unknown precedence",
+    ],
+)
+def test_a_malformed_problem_is_refused_naming_what_and_where(jobs, operations, extra, error):
+    with pytest.raises(FactoryosError, match=error):
+        Problem(machines=ONE_MACHINE, jobs=jobs, operations=operations, **extra)

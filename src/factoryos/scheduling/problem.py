@@ -168,9 +168,25 @@ def _grouped(pairs: tuple[tuple[int, int], ...], n: int, by: int) -> tuple[tuple
 
 def validate(problem: Problem) -> None:
     """Raise FactoryosError naming the first thing that makes the problem unsolvable or meaningless."""
-    n_machines, n_ops, n_groups = len(problem.machines), len(problem.operations), len(problem.setup_groups)
     for machine in problem.machines:
-        _validate_machine(machine, n_groups)
+        _validate_machine(machine, len(problem.setup_groups))
+    seen_in_job = _validate_jobs(problem)
+    for op, operation in enumerate(problem.operations):
+        if not 0 <= operation.job < len(problem.jobs) or seen_in_job[op] == -1:
+            raise FactoryosError(f"operation {op} ({operation.name!r}) is not listed in its job {operation.job}")
+        _validate_operation(problem, op, operation)
+    if any(size < 1 for size in problem.batch_sizes):
+        raise FactoryosError(f"batch sizes must be >= 1, got {min(problem.batch_sizes)}")
+    n_ops = len(problem.operations)
+    for a, b in problem.precedences:
+        if not (0 <= a < n_ops and 0 <= b < n_ops) or a == b:
+            raise FactoryosError(f"precedence ({a}, {b}) names an unknown operation or the same one twice")
+    _topological_order(problem)
+
+
+def _validate_jobs(problem: Problem) -> list[int]:
+    """Each operation's job as its job lists it (-1 where none does); an operation in two jobs is an error."""
+    n_ops = len(problem.operations)
     seen_in_job = [-1] * n_ops
     for j, job in enumerate(problem.jobs):
         if job.weight < 0:
@@ -179,32 +195,28 @@ def validate(problem: Problem) -> None:
             if not 0 <= op < n_ops or problem.operations[op].job != j or seen_in_job[op] != -1:
                 raise FactoryosError(f"job {job.name!r}: operation {op} does not belong to it (or appears twice)")
             seen_in_job[op] = j
-    for op, operation in enumerate(problem.operations):
-        if not 0 <= operation.job < len(problem.jobs) or seen_in_job[op] == -1:
-            raise FactoryosError(f"operation {op} ({operation.name!r}) is not listed in its job {operation.job}")
-        where = f"operation {problem.label(op)!r}"
-        if not operation.modes:
-            raise FactoryosError(f"{where} has no eligible machine")
-        machines = [mode.machine for mode in operation.modes]
-        if len(set(machines)) != len(machines):
-            raise FactoryosError(f"{where} lists a machine twice among its eligible machines")
-        for mode in operation.modes:
-            if not 0 <= mode.machine < n_machines:
-                raise FactoryosError(f"{where}: unknown machine {mode.machine} (there are {n_machines} machines)")
-            if mode.duration < 0:
-                raise FactoryosError(f"{where}: duration on machine {mode.machine} must be >= 0")
-        if operation.setup_group is not None and not 0 <= operation.setup_group < n_groups:
-            raise FactoryosError(f"{where}: unknown setup group {operation.setup_group}")
-        if operation.batch is not None and not 0 <= operation.batch < len(problem.batch_sizes):
-            raise FactoryosError(f"{where}: unknown batch kind {operation.batch}")
-        if operation.frozen is not None and operation.frozen.machine not in machines:
-            raise FactoryosError(f"{where} is frozen on machine {operation.frozen.machine}, which is not eligible")
-    if any(size < 1 for size in problem.batch_sizes):
-        raise FactoryosError(f"batch sizes must be >= 1, got {min(problem.batch_sizes)}")
-    for a, b in problem.precedences:
-        if not (0 <= a < n_ops and 0 <= b < n_ops) or a == b:
-            raise FactoryosError(f"precedence ({a}, {b}) names an unknown operation or the same one twice")
-    _topological_order(problem)
+    return seen_in_job
+
+
+def _validate_operation(problem: Problem, op: int, operation: Operation) -> None:
+    where = f"operation {problem.label(op)!r}"
+    if not operation.modes:
+        raise FactoryosError(f"{where} has no eligible machine")
+    machines = [mode.machine for mode in operation.modes]
+    if len(set(machines)) != len(machines):
+        raise FactoryosError(f"{where} lists a machine twice among its eligible machines")
+    n_machines = len(problem.machines)
+    for mode in operation.modes:
+        if not 0 <= mode.machine < n_machines:
+            raise FactoryosError(f"{where}: unknown machine {mode.machine} (there are {n_machines} machines)")
+        if mode.duration < 0:
+            raise FactoryosError(f"{where}: duration on machine {mode.machine} must be >= 0")
+    if operation.setup_group is not None and not 0 <= operation.setup_group < len(problem.setup_groups):
+        raise FactoryosError(f"{where}: unknown setup group {operation.setup_group}")
+    if operation.batch is not None and not 0 <= operation.batch < len(problem.batch_sizes):
+        raise FactoryosError(f"{where}: unknown batch kind {operation.batch}")
+    if operation.frozen is not None and operation.frozen.machine not in machines:
+        raise FactoryosError(f"{where} is frozen on machine {operation.frozen.machine}, which is not eligible")
 
 
 def _validate_machine(machine: Machine, n_groups: int) -> None:
