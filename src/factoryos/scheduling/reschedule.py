@@ -174,6 +174,12 @@ def _reason(
     for pred in problem.predecessors[op]:
         if new[pred].end > before.start:
             return f"waits for {problem.label(pred)}, which now ends at {new[pred].end}"
+    return _slot_taken(problem, old, new, op, rush_ops) or "moved to improve the objective"
+
+
+def _slot_taken(problem: Problem, old: Schedule, new: Schedule, op: int, rush_ops: set[int]) -> str | None:
+    """Who now holds the operation's old slot: a rush order's operation, or one that moved into it."""
+    before = old[op]
     machine = problem.machines[before.machine].name
     for other in sorted(rush_ops):
         if _overlaps(new[other], before):
@@ -182,7 +188,7 @@ def _reason(
         moved_in = (old[other].machine, old[other].start) != (slot.machine, slot.start)
         if other != op and moved_in and _overlaps(slot, before):
             return f"{problem.label(other)} moved into its slot on {machine!r}"
-    return "moved to improve the objective"
+    return None
 
 
 def _overlaps(a: Assignment, b: Assignment) -> bool:

@@ -109,17 +109,8 @@ def add_changeovers(
     circuit: list[cp_model.ArcT] = []
     arcs: list[tuple[int | None, int | None, cp_model.IntVar]] = []
 
-    def allowed(before: int | None, after: int | None) -> bool:
-        if before is not None and before in kept_order and kept_order[before][1] != after and after in kept_order:
-            return False
-        if after is not None and after in kept_order and kept_order[after][0] != before:
-            return before is not None and before not in kept_order
-        if before is not None and before in kept_order and after is None:
-            return kept_order[before][1] is None
-        return True
-
     def arc(before: int | None, after: int | None) -> None:
-        if not allowed(before, after):
+        if not _arc_allowed(kept_order, before, after):
             return
         literal = model.new_bool_var(f"arc{machine}_{before}_{after}")
         circuit.append((0 if before is None else nodes[before], 0 if after is None else nodes[after], literal))
@@ -140,6 +131,18 @@ def add_changeovers(
                 arc(op, other)
     model.add_circuit(circuit)
     return arcs
+
+
+def _arc_allowed(kept_order: dict[int, tuple[int | None, int | None]], before: int | None, after: int | None) -> bool:
+    """Whether `after` may follow `before` directly (None: the machine's start or end) when some operations'
+    order on the machine is kept."""
+    if before is not None and before in kept_order and kept_order[before][1] != after and after in kept_order:
+        return False
+    if after is not None and after in kept_order and kept_order[after][0] != before:
+        return before is not None and before not in kept_order
+    if before is not None and before in kept_order and after is None:
+        return kept_order[before][1] is None
+    return True
 
 
 def _kept_order(restriction: Restriction) -> dict[int, tuple[int | None, int | None]]:
