@@ -46,6 +46,7 @@ from factoryos.model.orders import CustomerOrder, PurchaseOrder, ScheduledOperat
 from factoryos.model.plant import WEEKDAYS, Plant, Shift, WorkCenter
 from factoryos.planning.plan import Plan
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar
+from factoryos.twin.finished_goods import FinishedGoods
 from factoryos.twin.floor import Floor
 from factoryos.twin.plant_calendar import site_calendar
 from factoryos.twin.plant_twin import Load, PlannedUnit, PlantTwin, Staffing
@@ -113,12 +114,7 @@ def prepare(
     by default those of the scenario's own release plan (smart: its material plan; traditional: the stand-in).
     `held`: whether a hold covers a unit's items or visits (see `factoryos.twin.quarantine`); held units stay in
     quarantine and do not ship."""
-    if scenario not in SCENARIOS:
-        raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
-    if not days > 0 or warmup_days < 0:
-        raise FactoryosError(f"days must be > 0 and the warm-up >= 0, got {days} and {warmup_days}")
-    if not any(p.demand for p in plant.products.values()):
-        raise FactoryosError("the plant file has no product with `demand`: nothing to simulate")
+    _check_run(plant, scenario, days, warmup_days)
     epoch = epoch_for(plant, start)
     total = warmup_days + days
     floor = Floor(
@@ -127,7 +123,6 @@ def prepare(
     if held is not None:
         floor.contain(held)
     twin = PlantTwin(plant, floor, line_side=True)
-    closed = closed_days(plant, epoch, total)
     if orders is None:
         orders = generate_orders(plant, _site_date(plant, epoch), math.ceil(total), seed)
     if schedule_seconds > 0 and schedule is None:
@@ -137,28 +132,8 @@ def prepare(
             plant, orders, horizon_days=math.ceil(total), time_limit=schedule_seconds, start=epoch, compare=False
         )
         schedule = plant_schedule.operations
-    if schedule is not None:
-        if scenario != "smart":
-            raise FactoryosError("a schedule is executed in the smart (order-driven) scenario, not in traditional")
-        plan, twin.schedule, work_orders = schedule_plan(plant, orders, schedule, epoch)
-        if floor.publisher is not None:
-            floor.publisher.work_orders = work_orders
-        scheduled = {u.order.split("#")[0] for u in plan}
-        plan += order_plan(plant, [o for o in orders if o.id not in scheduled], epoch, total, closed)
-        plan.sort(key=lambda u: u.at)
-    elif scenario == "smart":
-        plan = order_plan(plant, orders, epoch, total, closed)
-    else:
-        plan = forecast_plan(plant, total, seed, closed)
-    # Capacity is planned on the demand forecast (the month's volume); the plan's units give the mix.
-    weekly_units = sum(
-        p.demand.units_per_day * sum(p.demand.weekday_profile) for p in plant.products.values() if p.demand
-    )
-    load = twin.work_center_load(plan, len(plan) / weekly_units)
-    if scenario == "smart":
-        staffing = smart_staffing(plant, load, twin.paced_lines, epoch, total * DAY, twin.neighbours())
-    else:
-        staffing = traditional_staffing(plant, load, twin.paced_lines, epoch, total * DAY)
+    plan = _release_plan(plant, scenario, twin, floor, orders, schedule, epoch, total, seed)
+    staffing = _staffing(plant, scenario, twin, plan, epoch, total)
     horizon = total * DAY
     stock_use = twin.stock_use(plan, total)
     planned, purchasing = None, "given"
@@ -169,21 +144,81 @@ def prepare(
         purchases, purchasing = purchase_plan(plant, plan, epoch, total), "stand-in"
     twin.build(staffing, stock_use, horizon, lambda at: (at - epoch).total_seconds(), purchases)
     twin.release(plan)
-    fg = floor.finished_goods
     if scenario == "smart":
-        for unit in plan:
-            fg.peg(unit.order, unit.at if unit.placed is None else unit.placed, unit.due)
-        released = {unit.order for unit in plan}
-        for order in orders:  # not released in the run: late when it falls due
-            for k in range(order.quantity):
-                if f"{order.id}#{k}" not in released:
-                    fg.peg(f"{order.id}#{k}", _seconds(order.ordered_at, epoch), _due(order, epoch))
+        _peg_orders(floor.finished_goods, plan, orders, epoch)
     else:
-        for product_id, product in plant.products.items():
-            if product.demand is not None:
-                fg.stock_up(product_id, round(product.demand.units_per_day * SAFETY_STOCK_DAYS))
-        floor.env.process(_customers(floor, orders, epoch))
+        _make_to_stock(plant, floor, orders, epoch)
     return ScenarioRun(scenario, floor, twin, staffing, plan, epoch, horizon, purchases, purchasing, planned)
+
+
+def _check_run(plant: Plant, scenario: str, days: float, warmup_days: float) -> None:
+    if scenario not in SCENARIOS:
+        raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
+    if not days > 0 or warmup_days < 0:
+        raise FactoryosError(f"days must be > 0 and the warm-up >= 0, got {days} and {warmup_days}")
+    if not any(p.demand for p in plant.products.values()):
+        raise FactoryosError("the plant file has no product with `demand`: nothing to simulate")
+
+
+def _release_plan(
+    plant: Plant,
+    scenario: str,
+    twin: PlantTwin,
+    floor: Floor,
+    orders: list[CustomerOrder],
+    schedule: list[ScheduledOperation] | None,
+    epoch: datetime,
+    total: float,
+    seed: int,
+) -> list[PlannedUnit]:
+    """The units to release, in time order: the schedule's (and the orders it left out), the orders as they
+    come (smart), or the forecast (traditional)."""
+    closed = closed_days(plant, epoch, total)
+    if schedule is None:
+        if scenario == "smart":
+            return order_plan(plant, orders, epoch, total, closed)
+        return forecast_plan(plant, total, seed, closed)
+    if scenario != "smart":
+        raise FactoryosError("a schedule is executed in the smart (order-driven) scenario, not in traditional")
+    plan, twin.schedule, work_orders = schedule_plan(plant, orders, schedule, epoch)
+    if floor.publisher is not None:
+        floor.publisher.work_orders = work_orders
+    scheduled = {u.order.split("#")[0] for u in plan}
+    plan += order_plan(plant, [o for o in orders if o.id not in scheduled], epoch, total, closed)
+    plan.sort(key=lambda u: u.at)
+    return plan
+
+
+def _staffing(
+    plant: Plant, scenario: str, twin: PlantTwin, plan: list[PlannedUnit], epoch: datetime, total: float
+) -> dict[str, Staffing]:
+    """Capacity is planned on the demand forecast (the month's volume); the plan's units give the mix."""
+    weekly_units = sum(
+        p.demand.units_per_day * sum(p.demand.weekday_profile) for p in plant.products.values() if p.demand
+    )
+    load = twin.work_center_load(plan, len(plan) / weekly_units)
+    if scenario == "smart":
+        return smart_staffing(plant, load, twin.paced_lines, epoch, total * DAY, twin.neighbours())
+    return traditional_staffing(plant, load, twin.paced_lines, epoch, total * DAY)
+
+
+def _peg_orders(fg: FinishedGoods, plan: list[PlannedUnit], orders: list[CustomerOrder], epoch: datetime) -> None:
+    """Order-driven: each released unit is pegged to its order; an order not released in the run is late when
+    it falls due."""
+    for unit in plan:
+        fg.peg(unit.order, unit.at if unit.placed is None else unit.placed, unit.due)
+    released = {unit.order for unit in plan}
+    for order in orders:
+        for k in range(order.quantity):
+            if f"{order.id}#{k}" not in released:
+                fg.peg(f"{order.id}#{k}", _seconds(order.ordered_at, epoch), _due(order, epoch))
+
+
+def _make_to_stock(plant: Plant, floor: Floor, orders: list[CustomerOrder], epoch: datetime) -> None:
+    for product_id, product in plant.products.items():
+        if product.demand is not None:
+            floor.finished_goods.stock_up(product_id, round(product.demand.units_per_day * SAFETY_STOCK_DAYS))
+    floor.env.process(_customers(floor, orders, epoch))
 
 
 def _site_date(plant: Plant, at: datetime) -> date:
