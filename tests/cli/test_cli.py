@@ -10,9 +10,13 @@ import pytest
 from factoryos.examples import FOLDER as EXAMPLES
 from factoryos.model.validate import check_plant_text
 
+SRC = Path(__file__).resolve().parents[2] / "src"
+
 
 def factoryos(*args: str, cwd: Path, env_db: str | None = None) -> subprocess.CompletedProcess:
-    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(cwd), "COLUMNS": "200"}
+    """The command in a process of its own with a bare environment, run from this checkout's source (not
+    whichever factoryos the interpreter has installed)."""
+    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(cwd), "COLUMNS": "200", "PYTHONPATH": str(SRC)}
     if env_db:
         env["FACTORYOS_DATABASE_URL"] = env_db
     return subprocess.run(
