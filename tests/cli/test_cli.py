@@ -131,3 +131,10 @@ def test_the_demo_writes_a_self_contained_report(tmp_path):
     assert "<h2>Statistical process control</h2>" in report
     assert "report" in result.stdout
     assert "RTY" in result.stdout
+
+
+def test_a_user_error_longer_than_a_wide_terminal_stays_one_line_when_piped(tmp_path):
+    missing = "x" * 240 + ".yaml"
+    result = factoryos("plant", "load", missing, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == f"error: {missing}: no such plant file\n"

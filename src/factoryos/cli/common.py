@@ -19,10 +19,11 @@ from factoryos.model.errors import FactoryosError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-# Piped into a file or another program, output keeps whole lines instead of rich's 80 columns.
+# Piped into a file or another program, output keeps whole lines instead of rich's 80 columns. Errors are
+# lines, never tables: they are not wrapped at all, so that a long one stays the one line a script reads.
 WIDE = 240
 console = Console(emoji=False, width=None if sys.stdout.isatty() else WIDE)
-err_console = Console(stderr=True, emoji=False, width=None if sys.stderr.isatty() else WIDE)
+err_console = Console(stderr=True, emoji=False, width=None if sys.stderr.isatty() else WIDE, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
