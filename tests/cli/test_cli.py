@@ -138,3 +138,13 @@ def test_a_user_error_longer_than_a_wide_terminal_stays_one_line_when_piped(tmp_
     result = factoryos("plant", "load", missing, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == f"error: {missing}: no such plant file\n"
+
+
+def test_a_path_the_system_refuses_is_a_one_line_error(tmp_path):
+    too_long = "x" * 300 + ".yaml"  # past the 255 bytes a file name may have
+    for command in (("plant", "load"), ("plant", "validate"), ("orders", "import")):
+        result = factoryos(*command, too_long, cwd=tmp_path)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert result.stderr.startswith("error: [Errno 36] File name too long")
+        assert result.stderr.count("\n") == 1

@@ -62,6 +62,9 @@ def run(app: typer.Typer) -> None:
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(1)
+    except OSError as error:  # a path or a connection the system refused: a name too long, no permission
+        err_console.print("[bold red]error:[/]", escape(str(error)), highlight=False)
+        sys.exit(1)
     except typer.TyperException as error:  # a usage error: wrong option, bad value
         show = getattr(error, "show", None)  # Click's usage errors print themselves with the usage line
         if show is not None:
