@@ -42,7 +42,7 @@ def test_dead_letters_lists_what_was_rejected(store):
     pipeline.stop()
     result = runner.invoke(top, ["iot", "dead-letters", "--json", "--db", db_url(store)])
     assert result.exit_code == 0, result.output
-    [letter] = json.loads(result.output)
+    [letter] = json.loads(result.output)["items"]
     assert letter["channel"] == "mqtt"
     assert "not JSON" in letter["reason"]
     assert letter["raw"] == b"\x00garbage".hex()

@@ -97,6 +97,7 @@ def test_the_plan_commands(loaded, tmp_path):
     assert json.loads(result.output)["start"] == "2027-03-01"
     result = runner.invoke(app, ["plan", "exceptions", "--json", "--db", url])
     assert result.exit_code == 0, result.output
+    assert all({"kind", "material", "orders", "action"} <= set(e) for e in json.loads(result.output)["items"])
     result = runner.invoke(app, ["plan", "peg", "CO0000002", "--db", url])
     assert "motor-small" in result.output
     result = runner.invoke(

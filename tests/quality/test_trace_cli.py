@@ -75,7 +75,7 @@ def test_place_list_and_release_a_hold(db, monkeypatch, capsys):
     code, out, _ = run(monkeypatch, capsys, *release, "--db", db)
     assert code == 0
     code, out, _ = run(monkeypatch, capsys, "hold", "list", "--json", "--db", db)
-    assert json.loads(out) == []
+    assert json.loads(out) == {"items": []}
     code, out, _ = run(monkeypatch, capsys, "hold", "list", "--all", "--json", "--db", db)
-    (kept,) = json.loads(out)
+    (kept,) = json.loads(out)["items"]
     assert (kept["disposition"], kept["released_by"], kept["release_note"]) == ("rework", "mrb", "re-torque")

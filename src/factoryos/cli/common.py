@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -35,6 +36,11 @@ HorizonDaysOption = Annotated[int, typer.Option("--horizon-days", help="Days in 
 DemandOption = Annotated[
     str, typer.Option(help="Plan the firm `orders` alone, the `forecast`, or `both` (the forecast net of the orders).")
 ]
+
+
+def print_items(items: list[dict[str, Any]]) -> None:
+    """A listing as JSON, the same shape from every command: `{"items": [...]}`."""
+    typer.echo(json.dumps({"items": items}, ensure_ascii=False))
 
 
 def default_command(action: Callable[..., None]) -> Callable[..., None]:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time
+from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
 
 app = typer.Typer(help="The floor's telemetry: dead letters, retention, rollups.", no_args_is_help=True)
@@ -182,7 +182,9 @@ def _cycles(ideal_cycle: float | None, plant: Path | None) -> dict[str, float] |
 def dead_letters(
     channel: Annotated[str | None, typer.Option(help="mqtt, opcua, ... (default all).")] = None,
     limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON (raw payload in hex).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print JSON (a listing as {"items": [...]}; raw payloads in hex).')
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """What the ingesters rejected, with the reason and the raw payload."""
@@ -190,8 +192,7 @@ def dead_letters(
 
     letters = rejected(open_store(db, create=False), channel, limit)
     if as_json:
-        shown = [d | {"received_at": d["received_at"].isoformat(), "raw": d["raw"].hex()} for d in letters]
-        print(json.dumps(shown, indent=2))
+        print_items([d | {"received_at": d["received_at"].isoformat(), "raw": d["raw"].hex()} for d in letters])
         return
     table = Table("id", "received", "channel", "source", "reason", "raw", title=f"{len(letters)} dead letters")
     for d in letters:

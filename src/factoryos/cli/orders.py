@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store, parse_day
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store, parse_day, print_items
 from factoryos.model.errors import FactoryosError
 
 app = typer.Typer(
@@ -20,10 +19,6 @@ app = typer.Typer(
 LimitOption = Annotated[
     int | None, typer.Option(help="Show at most this many (default 20 in a table, all with --json).", min=1)
 ]
-
-
-def _print_items(items: list[dict[str, Any]]) -> None:
-    typer.echo(json.dumps({"items": items}, ensure_ascii=False))
 
 
 @app.command()
@@ -111,7 +106,7 @@ def list_(
     engine = open_store(db, create=False)
     orders = list_orders(engine, site=site, product=product, tenant=tenant, limit=limit or (None if as_json else 20))
     if as_json:
-        _print_items([order_item(o) for o in orders])
+        print_items([order_item(o) for o in orders])
         return
     table = Table("order", "ordered", "due", "customer", "product", "qty", "configuration", "state")
     for o in orders:
@@ -137,7 +132,7 @@ def rejected(limit: LimitOption = None, as_json: JsonOption = False, db: DbOptio
         rejected_item(r) for r in rejected_orders(open_store(db, create=False), limit or (None if as_json else 20))
     ]
     if as_json:
-        _print_items(items)
+        print_items(items)
         return
     table = Table("received", "where", "reason", "order")
     table.columns[1].no_wrap = True

@@ -20,6 +20,7 @@ from factoryos.cli.common import (
     default_command,
     open_store,
     parse_day,
+    print_items,
 )
 
 if TYPE_CHECKING:
@@ -143,21 +144,19 @@ def exceptions(
     stored = latest_plan(open_store(db, create=False), site)
     chosen = [e for e in stored.exceptions if kind is None or e.kind == kind][:limit]
     if as_json:
-        typer.echo(
-            json.dumps(
-                [
-                    {
-                        "kind": e.kind,
-                        "material": e.material,
-                        "date": e.date.isoformat(),
-                        "quantity": e.quantity,
-                        "orders": e.orders,
-                        "action": e.action,
-                        "message": e.message,
-                    }
-                    for e in chosen
-                ]
-            )
+        print_items(
+            [
+                {
+                    "kind": e.kind,
+                    "material": e.material,
+                    "date": e.date.isoformat(),
+                    "quantity": e.quantity,
+                    "orders": e.orders,
+                    "action": e.action,
+                    "message": e.message,
+                }
+                for e in chosen
+            ]
         )
         return
     table = Table("kind", "material", "date", "quantity", "orders", "action", "message")
@@ -192,9 +191,7 @@ def release(
 
     orders = release_orders(open_store(db), planned_orders, site)
     if as_json:
-        typer.echo(
-            json.dumps([o.__dict__ | {"ordered": o.ordered.isoformat(), "due": o.due.isoformat()} for o in orders])
-        )
+        print_items([o.__dict__ | {"ordered": o.ordered.isoformat(), "due": o.due.isoformat()} for o in orders])
         return
     for o in orders:
         console.print(f"{o.id}: {o.quantity:,.6g} {o.material} from {o.supplier}, due {o.due} ({o.planned_order})")

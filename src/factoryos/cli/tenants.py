@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store, print_items
 
 app = typer.Typer(help="Tenants (the owner and partner brands) and their API keys.", no_args_is_help=True)
 
@@ -20,7 +19,7 @@ def list_(site: SiteOption = None, as_json: JsonOption = False, db: DbOption = N
 
     tenants = list_tenants(open_store(db, create=False), site)
     if as_json:
-        typer.echo(json.dumps({"items": [{"id": t.id, "name": t.name, "role": t.role} for t in tenants]}))
+        print_items([{"id": t.id, "name": t.name, "role": t.role} for t in tenants])
         return
     table = Table("tenant", "name", "role", "site")
     for t in tenants:
@@ -64,7 +63,7 @@ def keys(as_json: JsonOption = False, db: DbOption = None) -> None:
         for k in found
     ]
     if as_json:
-        typer.echo(json.dumps({"items": items}))
+        print_items(items)
         return
     table = Table("key", "tenant", "role", "created", "revoked")
     for k in found:

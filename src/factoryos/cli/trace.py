@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time
+from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
 
 hold_app = typer.Typer(help="Holds: contain suspect lots, serials or an equipment's output until dispositioned.")
@@ -169,7 +169,7 @@ def list_(
 
     documents = [hold_document(hold) for hold in list_holds(open_store(db, create=False), active_only=not all_)]
     if as_json:
-        typer.echo(json.dumps(documents))
+        print_items(documents)
         return
     if not documents:
         console.print("no holds" if all_ else "no holds placed")
