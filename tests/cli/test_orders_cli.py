@@ -4,6 +4,7 @@ accepted and the rejected are printed as JSON (issue 11, sections 1 and 4)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,7 @@ def test_every_good_line_is_kept_and_every_bad_line_is_rejected_with_its_line_re
     assert sorted(r["line"] for r in rejected) == sorted(BAD)
     for reject in rejected:
         assert reject["reason"]
+        assert datetime.fromisoformat(reject["received_at"]).utcoffset() == timedelta(0)  # SQLite keeps no zone
         assert reject["file"] == str(order_file.resolve())
         if reject["line"] != 2:
             assert reject["raw"] == BAD[reject["line"]].decode()

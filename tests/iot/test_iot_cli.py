@@ -46,6 +46,7 @@ def test_dead_letters_lists_what_was_rejected(store):
     assert letter["channel"] == "mqtt"
     assert "not JSON" in letter["reason"]
     assert letter["raw"] == b"\x00garbage".hex()
+    assert datetime.fromisoformat(letter["received_at"]).utcoffset() == timedelta(0)  # SQLite keeps no zone
     table = runner.invoke(top, ["iot", "dead-letters", "--db", db_url(store)])
     assert "1 dead letters" in table.output
 

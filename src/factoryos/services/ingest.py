@@ -31,7 +31,7 @@ from factoryos.services.oee import oee_figures
 from factoryos.services.order_desk import follow_stream
 from factoryos.services.spc_watch import SpcWatch
 from factoryos.store import events as dead_letter_store
-from factoryos.store.db import transaction
+from factoryos.store.db import as_utc, transaction
 from factoryos.store.events import SqlEventStore
 from factoryos.store.timeseries import Batch, TelemetryStore
 
@@ -167,7 +167,7 @@ def dead_letters(engine: Engine, channel: str | None = None, limit: int = 20) ->
         return [
             {
                 "id": d.id,
-                "received_at": d.received_at,
+                "received_at": as_utc(d.received_at),
                 "channel": d.channel,
                 "source": d.source,
                 "reason": d.reason,

@@ -19,6 +19,7 @@ from factoryos.c2m.intake import accept, decode_order_line, read_order_lines
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.store import orders as order_store
+from factoryos.store.db import as_utc
 from factoryos.store.orders import ImportOutcome, Received
 from factoryos.store.plants import read_plant
 from factoryos.store.tables import DeadLetter
@@ -113,5 +114,5 @@ def rejected_item(letter: DeadLetter) -> dict[str, Any]:
         "source": letter.source,
         "reason": letter.reason,
         "raw": bytes(letter.raw).decode("utf-8", errors="backslashreplace"),
-        "received_at": letter.received_at.isoformat(),
+        "received_at": as_utc(letter.received_at).isoformat(),
     }

@@ -151,6 +151,11 @@ def row_of(table: type[Base], source: object, **values: Any) -> dict[str, Any]:
     return row
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A moment read back from the database: SQLite keeps no zone, so one without it is the UTC it was written in."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def record_as(cls: type[T], record: object, **values: Any) -> T:
     """The dataclass `cls` of a stored `record`: each field takes `values[field]` where given, else the record's
     column of the same name (a moment stored without its zone read back as the UTC it was written in); a field
@@ -161,6 +166,5 @@ def record_as(cls: type[T], record: object, **values: Any) -> T:
             arguments[field.name] = values[field.name]
         elif hasattr(record, field.name):
             value = getattr(record, field.name)
-            is_naive = isinstance(value, datetime) and value.tzinfo is None
-            arguments[field.name] = value.replace(tzinfo=UTC) if is_naive else value
+            arguments[field.name] = as_utc(value) if isinstance(value, datetime) else value
     return cls(**arguments)
