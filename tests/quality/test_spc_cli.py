@@ -85,6 +85,8 @@ def test_capability_json_is_the_engines(table, monkeypatch, capsys):
     )  # fmt: skip
     assert code == 0
     assert "CPK" in out
+    normality = capability(values, 6, 15).normality  # either test can say the data are not normal
+    assert f"Shapiro-Wilk p {normality.shapiro_p:.3f}, Anderson-Darling p {normality.anderson_p:.3f}" in out
 
 
 @pytest.mark.parametrize(

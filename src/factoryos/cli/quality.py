@@ -115,8 +115,10 @@ def capability(
             f"  {name.upper():4} {index['value']:.3f}  ({share}: {index['lower']:.3f} .. {index['upper']:.3f})",
             highlight=False,
         )
-    verdict = "normal" if result["normality"]["normal"] else "NOT normal: the indices assume normal data"
-    console.print(f"  {verdict} (Shapiro-Wilk p {result['normality']['shapiro_wilk']['p']:.3f})", highlight=False)
+    normality = result["normality"]
+    verdict = "normal" if normality["normal"] else "NOT normal: the indices assume normal data"
+    shapiro, anderson = normality["shapiro_wilk"]["p"], normality["anderson_darling"]["p"]
+    console.print(f"  {verdict} (Shapiro-Wilk p {shapiro:.3f}, Anderson-Darling p {anderson:.3f})", highlight=False)
 
 
 @app.command("figures")
