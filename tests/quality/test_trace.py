@@ -8,11 +8,12 @@ from datetime import timedelta
 
 import pytest
 
+from factoryos.model.events import Event, EventKind
 from factoryos.quality.genealogy import TraceError
 from factoryos.services.trace import trace_equipment, trace_lot, trace_serial
 from factoryos.store.timeseries import TelemetryStore
 
-from .history import ASSY, WELD_1, at, history
+from .history import ASSY, SITE, WELD_1, at, history
 
 
 def test_a_car_traces_back_through_its_body_to_the_split_lot_and_through_the_merge(traced):
@@ -107,3 +108,20 @@ def test_storing_the_same_events_again_changes_nothing(traced):
     before = trace_serial(traced, "CAR-2")
     TelemetryStore(traced).append(history())
     assert trace_serial(traced, "CAR-2") == before
+
+
+def test_lots_a_completion_reports_are_linked_as_those_of_a_start(traced):
+    """A floor that books what a unit consumed when it finishes (backflush) names the lots on the completion."""
+    completed = {"work_order": "WO-6", "operation": "assemble", "phase": "completed", "serial": "CAR-6"}
+    event = Event(
+        ts=at(16),
+        site=SITE,
+        equipment=ASSY,
+        kind=EventKind.OPERATION,
+        payload={**completed, "consumed_lots": ["GLUE-7"]},
+        source="backflush",
+        seq=0,
+    )
+    TelemetryStore(traced).append([event])
+    assert trace_lot(traced, "GLUE-7")["units"] == ["CAR-6"]
+    assert {c["id"] for c in trace_serial(traced, "CAR-6")["components"]} == {"GLUE-7"}

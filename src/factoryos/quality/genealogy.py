@@ -107,6 +107,11 @@ def genealogy_facts(events: Iterable[Event]) -> Facts:
             continue
         serial, operation, ts_us = payload["serial"], payload["operation"], to_us(event.ts)
         key = (serial, operation, event.equipment)
+        facts.links.extend(  # the lots consumed, whether the floor books them at the start or at the completion
+            Link(serial, child, ts_us, event.equipment, operation)
+            for child in dict.fromkeys(payload.get("consumed_lots", ()))
+            if child != serial
+        )
         if payload["phase"] == "started":
             open_spans.setdefault(key, []).append(len(facts.spans))
             facts.spans.append(
@@ -119,11 +124,6 @@ def genealogy_facts(events: Iterable[Event]) -> Facts:
                     None,
                     payload.get("quantity", 1),
                 )
-            )
-            facts.links.extend(
-                Link(serial, child, ts_us, event.equipment, operation)
-                for child in dict.fromkeys(payload.get("consumed_lots", ()))
-                if child != serial
             )
         elif open_spans.get(key):
             index = open_spans[key].pop()
