@@ -180,3 +180,15 @@ def test_stats_counts_the_rows_of_each_kind(store):
     table = runner.invoke(top, ["iot", "stats", "--db", db_url(store)])
     assert "measurements" in table.output
     assert "dead_letters" in table.output
+
+
+def test_opcua_nodes_are_read_from_yaml_and_a_broken_file_is_one_line(tmp_path):
+    nodes = tmp_path / "nodes.yaml"
+    nodes.write_text('- {node_id: "ns=2;i=7", equipment: ev/body/line-1/press, name: temperature, unit: degC}\n')
+    (node,) = iot_service.opcua_nodes(nodes)
+    assert (node.node_id, node.equipment, node.kind) == ("ns=2;i=7", PRESS, "measurement")
+    nodes.write_text("- {node_id: x\n  bad: [\n")
+    with pytest.raises(FactoryosError, match="expected a list of") as refused:
+        iot_service.opcua_nodes(nodes)
+    assert "\n" not in str(refused.value)
+    assert "line 2" in str(refused.value)

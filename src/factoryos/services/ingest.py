@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-import yaml
 from sqlalchemy import Engine
 
 from factoryos.iot.jsonlayout import DEFAULT_PREFIX
@@ -26,6 +25,7 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import Plant
 from factoryos.model.readings import from_us, to_us
 from factoryos.model.validate import load_plant
+from factoryos.model.yamlfile import read_yaml
 from factoryos.services.monitor_watch import MultivariateWatch
 from factoryos.services.oee import oee_figures
 from factoryos.services.order_desk import follow_stream
@@ -155,10 +155,15 @@ def opcua_nodes(path: Path | None) -> list[OpcUaNode]:
     """The OPC UA nodes to subscribe to, from a YAML list of {node_id, equipment, name, unit, kind}."""
     if path is None:
         raise FactoryosError("--opcua needs --opcua-nodes FILE mapping nodes to equipment")
+    expected = f"{path}: expected a list of {{node_id, equipment, name, unit, kind}}"
     try:
-        return [OpcUaNode(**entry) for entry in yaml.safe_load(path.read_text(encoding="utf-8"))]
-    except (OSError, TypeError, yaml.YAMLError) as error:
-        raise FactoryosError(f"{path}: expected a list of {{node_id, equipment, name, unit, kind}}: {error}") from None
+        document = read_yaml(path.read_text(encoding="utf-8"))
+        if document.issues:
+            first = document.issues[0]
+            raise FactoryosError(f"{expected}: {f'line {first.line}: ' if first.line else ''}{first.message}")
+        return [OpcUaNode(**entry) for entry in document.data]
+    except (OSError, TypeError) as error:
+        raise FactoryosError(f"{expected}: {error}") from None
 
 
 def dead_letters(engine: Engine, channel: str | None = None, limit: int = 20) -> list[dict]:
