@@ -117,7 +117,8 @@ def test_only_a_newline_ends_a_line():
         ({"id": 17}, "id"),
         ({"id": "x" * 33}, "id"),
         ({"options": {"colour": 1}}, "options"),
-        ({"ordered_at": "1900-01-05T10:00:00Z", "due_date": "1900-02-01"}, "outside 2000-2100"),
+        ({"ordered_at": "1900-01-05T10:00:00Z", "due_date": "1900-02-01"}, "outside 2000-2099"),
+        ({"ordered_at": "2100-01-01T00:00:00Z", "due_date": "2100-02-01"}, "2100-01-01 is outside 2000-2099"),
         ({"due_date": "2999-01-01"}, "days after the order date"),
     ],
 )

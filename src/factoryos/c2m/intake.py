@@ -157,7 +157,7 @@ def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
 
 def _check_dates(ordered_at: datetime, due: date) -> None:
     if not EARLIEST <= ordered_at < LATEST:
-        raise FactoryosError(f"ordered_at {ordered_at:%Y-%m-%d} is outside {EARLIEST:%Y}-{LATEST:%Y}")
+        raise FactoryosError(f"ordered_at {ordered_at:%Y-%m-%d} is outside {EARLIEST.year}-{LATEST.year - 1}")
     if due < ordered_at.date():
         raise FactoryosError(f"due_date {due} is before the order date {ordered_at.date()}")
     if due > ordered_at.date() + timedelta(days=MAX_DUE_DAYS):
