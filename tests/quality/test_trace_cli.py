@@ -79,3 +79,5 @@ def test_place_list_and_release_a_hold(db, monkeypatch, capsys):
     code, out, _ = run(monkeypatch, capsys, "hold", "list", "--all", "--json", "--db", db)
     (kept,) = json.loads(out)["items"]
     assert (kept["disposition"], kept["released_by"], kept["release_note"]) == ("rework", "mrb", "re-torque")
+    code, out, _ = run(monkeypatch, capsys, "hold", "list", "--all", "--db", db)
+    assert f"released (rework) by mrb, {kept['released_at']}: re-torque; torque audit" in out

@@ -174,11 +174,18 @@ def list_(
     if not documents:
         console.print("no holds" if all_ else "no holds placed")
     for hold in documents:
-        state = f"released ({hold['disposition']}) by {hold['released_by']}" if hold["released_at"] else "placed"
         _say(
-            f"{hold['id']:>4} {hold['scope']:9} {escape(_target(hold))}: {state}; {escape(hold['reason'])} "
-            f"({escape(hold['placed_by'])}, {hold['placed_at']})"
+            f"{hold['id']:>4} {hold['scope']:9} {escape(_target(hold))}: {escape(_state(hold))}; "
+            f"{escape(hold['reason'])} ({escape(hold['placed_by'])}, {hold['placed_at']})"
         )
+
+
+def _state(hold: dict[str, Any]) -> str:
+    """Placed, or released: the disposition, who, when and why."""
+    if not hold["released_at"]:
+        return "placed"
+    why = f": {hold['release_note']}" if hold["release_note"] else ""
+    return f"released ({hold['disposition']}) by {hold['released_by']}, {hold['released_at']}{why}"
 
 
 @hold_app.command("release")
