@@ -115,7 +115,9 @@ def test_a_partner_cancels_its_order_but_cannot_move_it_and_a_viewer_can_do_neit
     assert cancelled.json()["state"] == "cancelled"
     last = api.client.get(f"{path}/history", headers=api.acme).json()["items"][-1]
     assert (last["from"], last["to"], last["why"]) == ("promised", "cancelled", "customer withdrew")
-    assert api.client.post(f"{path}/cancel", headers=api.acme).status_code == 409
+    again = api.client.post(f"{path}/cancel", headers=api.acme)
+    assert again.status_code == 409
+    assert again.json()["detail"] == f"order {order['id']} is cancelled, a final state: it cannot go to cancelled"
 
 
 def test_pages_cover_every_order_once_in_order(api):

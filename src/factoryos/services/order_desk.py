@@ -597,7 +597,9 @@ def _move(
     a held unit: of `units` when the floor says which they are) and note the change."""
     current = CustomerOrderState(record.state)
     if to not in ORDER_TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in ORDER_TRANSITIONS[current])) or "none: it is final"
+        allowed = ", ".join(sorted(s.value for s in ORDER_TRANSITIONS[current]))
+        if not allowed:
+            raise Conflict(f"order {record.id} is {current.value}, a final state: it cannot go to {to.value}")
         raise Conflict(f"order {record.id} is {current.value}; it can go to {allowed}, not {to.value}")
     if to is CustomerOrderState.SHIPPED:
         try:
