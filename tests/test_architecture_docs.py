@@ -20,12 +20,8 @@ def packages() -> set[str]:
     return {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
 
 
-def readme_architecture() -> str:
-    return README[README.index("## Architecture") :]
-
-
 def readme_tree() -> str:
-    section = readme_architecture()
+    section = README[README.index("## Architecture") :]
     return section[section.index("```") : section.index("```", section.index("```") + 3)]
 
 
@@ -40,14 +36,21 @@ def test_map_names_every_package() -> None:
     assert "factoryos.examples" in MAP
 
 
-def test_readme_states_the_layers_import_linter_enforces() -> None:
+@pytest.mark.parametrize("document", ["README.md", "CONTRIBUTING.md"])
+def test_the_layers_stated_are_those_import_linter_enforces(document: str) -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
-    enforced = [[m.strip().removeprefix("factoryos.") for m in layer.split("|")] for layer in contract["layers"]]
-    sentence = re.search(r"Imports point down only \(([^)]*)\)", readme_architecture())
+    layers = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")["layers"]
+    enforced = [[m.strip().removeprefix("factoryos.") for m in layer.split("|")] for layer in layers]
+    engines = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "forbidden")
+    text = (ROOT / document).read_text(encoding="utf-8")
+    sentence = re.search(r"Imports point down only[: (]+((?:`\w+`[,>\s]*)+)", text)
     assert sentence is not None
     stated = [re.findall(r"`(\w+)`", layer) for layer in sentence.group(1).split(">")]
     assert stated == enforced
+    pure = re.search(r"Engines \(((?:`\w+`[, and]*)+)\) are pure", text)
+    if pure:
+        named = {f"factoryos.{name}" for name in re.findall(r"`(\w+)`", pure.group(1))}
+        assert named == set(engines["source_modules"])
 
 
 @pytest.mark.parametrize("document", ["README.md", "docs/architecture.md", "CONTRIBUTING.md"])
