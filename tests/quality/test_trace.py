@@ -125,3 +125,16 @@ def test_lots_a_completion_reports_are_linked_as_those_of_a_start(traced):
     TelemetryStore(traced).append([event])
     assert trace_lot(traced, "GLUE-7")["units"] == ["CAR-6"]
     assert {c["id"] for c in trace_serial(traced, "CAR-6")["components"]} == {"GLUE-7"}
+
+
+def test_a_completion_without_its_start_keeps_the_work_order_it_names(traced):
+    """A floor whose start was lost (or that reports completions only) still says which work the unit was for."""
+    completed = {"work_order": "WO-7", "operation": "assemble", "phase": "completed", "serial": "CAR-7"}
+    event = Event(
+        ts=at(16), site=SITE, equipment=ASSY, kind=EventKind.OPERATION, payload=completed, source="late", seq=0
+    )
+    TelemetryStore(traced).append([event])
+    operations = trace_serial(traced, "CAR-7")["operations"]
+    assert [(o["work_order"], o["start"], o["end"]) for o in operations] == [
+        ("WO-7", at(16).isoformat(), at(16).isoformat())
+    ]

@@ -137,7 +137,7 @@ def _close(connection: Connection, completions: list[Completion]) -> list[Operat
                 OperationSpan(
                     completion.serial,
                     completion.operation,
-                    "",
+                    completion.work_order,
                     completion.equipment,
                     completion.ts_us,
                     completion.ts_us,
