@@ -51,6 +51,23 @@ def test_dead_letters_lists_what_was_rejected(store):
     assert "1 dead letters" in table.output
 
 
+def test_dead_letters_show_the_whole_payloads_length_and_sha256(store):
+    """Of a payload past 64 KiB only the start is kept; its whole length and hash say what it was."""
+    payload = b"y" * 70_000
+    pipeline = Pipeline(store).start()
+    pipeline.submit(Inbound("mqtt", "factoryos/ev/body/line-1/press/measurement", payload))
+    pipeline.wait_idle()
+    pipeline.stop()
+    digest = hashlib.sha256(payload).hexdigest()
+    [letter] = json.loads(runner.invoke(top, ["iot", "dead-letters", "--json", "--db", db_url(store)]).output)["items"]
+    assert (letter["raw_length"], letter["raw_sha256"]) == (70_000, digest)
+    assert len(letter["raw"]) < 2 * 70_000
+    table = runner.invoke(top, ["iot", "dead-letters", "--db", db_url(store)]).output
+    assert "70,000" in table
+    sha_column = [line.split("│")[-2].strip() for line in table.splitlines() if line.startswith("│")]
+    assert "".join(sha_column) == digest  # folded over lines where the terminal is narrow
+
+
 def test_retention_and_prune(store):
     result = runner.invoke(top, ["iot", "retention", "measurements", "7", "--db", db_url(store)])
     assert result.exit_code == 0

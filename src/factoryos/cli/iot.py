@@ -187,7 +187,7 @@ def dead_letters(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """What the ingesters rejected, with the reason and the raw payload."""
+    """What the ingesters rejected, with the reason, the payload's first bytes, its whole length and SHA-256."""
     from factoryos.services.ingest import dead_letters as rejected
 
     letters = rejected(open_store(db, create=False), channel, limit)
@@ -195,10 +195,15 @@ def dead_letters(
         print_items([d | {"received_at": d["received_at"].isoformat(), "raw": d["raw"].hex()} for d in letters])
         return
     table = Table("id", "received", "channel", "source", "reason", "raw", title=f"{len(letters)} dead letters")
+    table.add_column("bytes", justify="right")
+    table.add_column("SHA-256", overflow="fold")
     for d in letters:
         raw = repr(d["raw"][:48])[2:-1] + ("..." if len(d["raw"]) > 48 else "")
         received = f"{d['received_at']:%Y-%m-%d %H:%M:%S}"
-        table.add_row(str(d["id"]), received, d["channel"], d["source"], d["reason"], raw)
+        length = "" if d["raw_length"] is None else f"{d['raw_length']:,}"
+        table.add_row(
+            str(d["id"]), received, d["channel"], d["source"], d["reason"], raw, length, d["raw_sha256"] or ""
+        )
     console.print(table)
 
 

@@ -167,7 +167,8 @@ def opcua_nodes(path: Path | None) -> list[OpcUaNode]:
 
 
 def dead_letters(engine: Engine, channel: str | None = None, limit: int = 20) -> list[dict]:
-    """What was rejected, newest first: id, received_at, channel, source, reason and the raw bytes."""
+    """What was rejected, newest first: id, received_at, channel, source, reason, the raw bytes kept (the first
+    64 KiB) and the whole payload's length and SHA-256 (None for letters kept before they were recorded)."""
     with transaction(engine) as session:
         return [
             {
@@ -177,6 +178,8 @@ def dead_letters(engine: Engine, channel: str | None = None, limit: int = 20) ->
                 "source": d.source,
                 "reason": d.reason,
                 "raw": d.raw,
+                "raw_length": d.raw_length,
+                "raw_sha256": d.raw_sha256,
             }
             for d in dead_letter_store.dead_letters(session, channel, limit)
         ]
