@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from factoryos.cli import iot
 from factoryos.iot.messages import Inbound
-from factoryos.iot.pipeline import Pipeline, PipelineSettings
+from factoryos.iot.pipeline import Pipeline, PipelineSettings, Stats
 from factoryos.model.errors import FactoryosError
 from factoryos.model.readings import CountRow, StateChangeRow, to_us
 from factoryos.services import ingest as iot_service
@@ -113,6 +113,16 @@ def test_oee_by_equipment_and_line(store):
 def test_ingest_needs_a_source():
     result = runner.invoke(top, ["ingest"])
     assert isinstance(result.exception, FactoryosError)
+
+
+def test_ingest_says_what_it_stored_and_what_it_skipped_as_a_redelivery(store, monkeypatch):
+    def run(engine, request, stop, duration, on_started):
+        return Stats(received=5, stored_rows=4, duplicates=1)
+
+    monkeypatch.setattr(iot_service, "ingest", run)
+    result = runner.invoke(top, ["ingest", "--broker", "mqtt://127.0.0.1:1", "--db", db_url(store)])
+    assert result.exit_code == 0, result.output
+    assert "5 messages, 4 readings stored, 1 skipped as already stored, 0 dead letters" in result.output
 
 
 def test_following_orders_needs_the_plant(store):

@@ -114,11 +114,11 @@ class FlakyStore:
     def __getattr__(self, name):
         return getattr(self.store, name)
 
-    def write(self, batch) -> None:
+    def write(self, batch):
         self.writes += 1
         if self.writes <= self.failures:
             raise ConnectionError("database unavailable")
-        self.store.write(batch)
+        return self.store.write(batch)
 
 
 def test_messages_are_acked_only_once_stored_and_a_failing_store_is_retried(store):
@@ -158,9 +158,9 @@ class GatedStore(FlakyStore):
         super().__init__(store, failures=0)
         self.gate = threading.Event()
 
-    def write(self, batch) -> None:
+    def write(self, batch):
         self.gate.wait()
-        self.store.write(batch)
+        return self.store.write(batch)
 
 
 def test_a_slow_store_blocks_the_connector_instead_of_piling_up_messages(store):

@@ -144,3 +144,23 @@ def test_nan_is_a_dead_letter(store):
     run(store, [nan])
     [letter] = letters(store.engine)
     assert "finite" in letter.reason
+
+
+def test_an_identical_redelivery_is_counted_as_a_duplicate_not_as_stored(engine):
+    """Five messages of which one is an identical redelivery (in the same batch or a later one) store four
+    rows, and the pipeline says so; a conflicting one is neither stored nor a duplicate."""
+    store = TelemetryStore(engine)
+    first = run(store, [measurement(1), message("alarm", {"seq": 2, "ts": T0, "code": "E1"})])
+    assert (first.stats.stored_rows, first.stats.duplicates) == (2, 0)
+    later = [
+        measurement(1),  # stored in the first run
+        measurement(3),
+        measurement(3),  # twice in this batch
+        measurement(4),
+        message("alarm", {"seq": 2, "ts": T0, "code": "E1"}),  # stored in the first run
+        message("alarm", {"seq": 5, "ts": T0, "code": "E1"}),
+        measurement(4, value=9.0),  # a conflict
+    ]
+    pipeline = run(store, later, batch_size=100, max_wait_s=0.5)
+    assert (pipeline.stats.stored_rows, pipeline.stats.duplicates, pipeline.stats.dead_letters) == (3, 3, 1)
+    assert rows(engine, MeasurementRecord) + rows(engine, EventRecord) == 2 + 3

@@ -104,7 +104,10 @@ def ingest(
         console.print(f"ingesting ({', '.join(connectors)}); Ctrl-C stops")
 
     s = run(open_store(db), request, stop, duration, on_started=started)
-    console.print(f"{s.received} messages, {s.stored_rows} readings stored, {s.dead_letters} dead letters")
+    console.print(
+        f"{s.received} messages, {s.stored_rows} readings stored, {s.duplicates} skipped as already stored, "
+        f"{s.dead_letters} dead letters"
+    )
 
 
 def _when(text: str | None, default: datetime, option: str) -> datetime:

@@ -28,7 +28,7 @@ from factoryos.iot.jsonlayout import DEFAULT_PREFIX, decode_json
 from factoryos.iot.messages import Ack, Decoded, DecodeError, Inbound, Row
 from factoryos.iot.sparkplug import NAMESPACE, SparkplugHost, parse_topic
 from factoryos.iot.validate import Checker, Rules
-from factoryos.store.timeseries import Batch, Conflict, DeadLetterRow, TelemetryStore, rejects_data
+from factoryos.store.timeseries import Batch, Conflict, DeadLetterRow, TelemetryStore, Written, rejects_data
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +51,12 @@ class PipelineSettings:
 
 @dataclass
 class Stats:
-    """What a pipeline has done so far: messages, readings stored, dead letters, batches, store failures."""
+    """What a pipeline has done so far: messages, readings stored, identical redeliveries of stored readings
+    (not stored again), dead letters, batches, store failures."""
 
     received: int = 0
     stored_rows: int = 0
+    duplicates: int = 0
     dead_letters: int = 0
     batches: int = 0
     store_failures: int = 0
@@ -255,19 +257,20 @@ class Pipeline:
             return self._store(batch.part(0, half), messages[:half]) and self._store(
                 batch.part(half, len(messages)), messages[half:]
             )
-        self.stats.stored_rows += batch.rows() - len(outcome)
+        self.stats.stored_rows += outcome.stored
+        self.stats.duplicates += outcome.duplicates
         self._count_dead_letters(batch.dead_letters)
-        if outcome:
-            return self._conflicted(batch, messages, outcome)
+        if outcome.conflicts:
+            return self._conflicted(batch, messages, outcome.conflicts)
         return True
 
-    def _write(self, batch: Batch) -> list[Conflict] | BaseException | None:
-        """The conflicts of a batch once stored, the error if the database refuses its data, or None if
-        stopped while the database is failing (which is retried until then)."""
+    def _write(self, batch: Batch) -> Written | BaseException | None:
+        """What writing a batch did, the error if the database refuses its data, or None if stopped while
+        the database is failing (which is retried until then)."""
         delay = 0.1
         while True:
             try:
-                return self.store.write(batch) or []
+                return self.store.write(batch)
             except Exception as error:
                 if rejects_data(error):
                     return error

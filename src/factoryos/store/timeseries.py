@@ -88,6 +88,16 @@ class Conflict(NamedTuple):
     reason: str
 
 
+@dataclass(frozen=True)
+class Written:
+    """What writing a batch did to its readings and events: how many it stored, how many it skipped as
+    identical to a stored one (a redelivery), and the conflicts (stored with other values, not written)."""
+
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
 @dataclass
 class Batch:
     """What one commit writes. `marks` has, for each message whose rows were added, the lengths of the lists
@@ -201,10 +211,11 @@ class TelemetryStore:
             .returning(EventRecord.source, EventRecord.seq)
         )
 
-    def write(self, batch: Batch) -> list[Conflict]:
+    def write(self, batch: Batch) -> Written:
         """Store a batch in one transaction. A row whose key is already stored with the same values is
         skipped (a redelivery); one stored with other values is not written and comes back as a `Conflict`."""
         conflicts: list[Conflict] = []
+        stored = 0
         with transaction(self.engine) as session:
             connection = session.connection()
             for name, table, rows in (
@@ -212,13 +223,16 @@ class TelemetryStore:
                 ("states", StateChangeRecord, batch.states),
                 ("counts", CountRecord, batch.counts),
             ):
-                if rows and self._insert(connection, table, rows) < len(rows):
+                inserted_rows = self._insert(connection, table, rows) if rows else 0
+                stored += inserted_rows
+                if inserted_rows < len(rows):
                     conflicts += _conflicts(connection, name, table, rows)
             if batch.events:
                 inserted = {
                     tuple(key)
                     for key in connection.execute(self._event_insert, [event_columns(e) for e in batch.events])
                 }
+                stored += len(inserted)
                 if len(inserted) < len(batch.events):
                     conflicts += _event_conflicts(connection, batch.events)
                 genealogy.record(connection, genealogy_facts(e for e in batch.events if e.key in inserted))
@@ -226,7 +240,7 @@ class TelemetryStore:
                 record_dead_letter(session, letter.channel, letter.source, letter.reason, letter.raw)
             for birth in batch.births:
                 session.merge(SparkplugBirth(**row_of(SparkplugBirth, birth, received_at=datetime.now(UTC))))
-        return conflicts
+        return Written(stored, batch.rows() - stored - len(conflicts), conflicts)
 
     def _insert(self, connection: Connection, table: Any, rows: Sequence[tuple[Any, ...]]) -> int:
         """Insert what is not stored yet; returns how many rows were inserted.
