@@ -141,6 +141,18 @@ def test_a_key_over_its_rate_gets_429_and_others_go_on(api_with):
     assert api.client.get("/api/v1/products", headers=api.brio).status_code == 200
 
 
+def test_a_429_says_to_retry_in_the_whole_seconds_its_retry_after_gives(api_with):
+    """A bucket a thousandth of a second from its next token: the answer says 1 s, as its Retry-After does (it said
+    "retry in 0.00 s")."""
+    api = api_with(ApiSettings(rate_per_second=1000, burst=1))
+    api.client.app.state.buckets.clock = lambda: 0.0  # no time passes between the two requests
+    assert api.client.get("/api/v1/products", headers=api.acme).status_code == 200
+    limited = api.client.get("/api/v1/products", headers=api.acme)
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == "1"
+    assert limited.json()["detail"].endswith(": retry in 1 s")
+
+
 def test_a_full_order_desk_answers_503_with_retry_after_and_places_nothing(api, monkeypatch):
     monkeypatch.setattr(order_desk, "MAX_WAITING", 0)
     body = BODIES["/api/v1/orders"]

@@ -113,11 +113,19 @@ def test_imported_orders_are_kept_or_rejected_with_the_reason(tmp_path, ev_plant
     (tmp_path / "orders.jsonl").write_text("\n".join(lines))
     result = factoryos("orders", "import", "orders.jsonl", "--db", db, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "accepted 1 orders" in result.stdout
+    assert "accepted 1 order, rejected 2" in result.stdout
     rejected = factoryos("orders", "rejected", "--db", db, cwd=tmp_path).stdout
     assert "orders.jsonl:2" in rejected
     assert "orders.jsonl:3" in rejected
     assert "hovercraft" in rejected
+
+
+def test_a_count_of_one_takes_the_singular(tmp_path):
+    plant = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
+    result = factoryos("simulate", "--plant", str(plant), "--days", "1", "--no-events", "--workers", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "mini-plant.yaml: smart, 1 day, 1 run" in result.stdout
+    assert "; 0 events published" in result.stdout
 
 
 def test_the_demo_writes_a_self_contained_report(tmp_path):

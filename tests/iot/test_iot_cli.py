@@ -48,7 +48,8 @@ def test_dead_letters_lists_what_was_rejected(store):
     assert letter["raw"] == b"\x00garbage".hex()
     assert datetime.fromisoformat(letter["received_at"]).utcoffset() == timedelta(0)  # SQLite keeps no zone
     table = runner.invoke(top, ["iot", "dead-letters", "--db", db_url(store)])
-    assert "1 dead letters" in table.output
+    assert "1 dead letter " in table.output
+    assert "dead letters" not in table.output
 
 
 def test_dead_letters_show_the_whole_payloads_length_and_sha256(store):

@@ -89,6 +89,27 @@ def test_capability_json_is_the_engines(table, monkeypatch, capsys):
     assert f"Shapiro-Wilk p {normality.shapiro_p:.3f}, Anderson-Darling p {normality.anderson_p:.3f}" in out
 
 
+def test_counts_are_printed_with_thousands_separators(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "many.csv"
+    path.write_text("diameter\n" + "".join(f"{v:.6f}\n" for v in np.random.default_rng(6).normal(10, 1, 1200)))
+    code, out, err = run(
+        monkeypatch,
+        capsys,
+        "quality",
+        "capability",
+        "--csv",
+        str(path),
+        "--column",
+        "diameter",
+        "--lsl",
+        "6",
+        "--usl",
+        "15",
+    )
+    assert code == 0, err
+    assert "diameter: 1,200 values, mean" in out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

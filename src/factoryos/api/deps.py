@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -41,11 +42,8 @@ async def caller(
         keys.put(presented, found)
     wait = request.app.state.buckets.take(found.key_id)
     if wait:
-        raise HTTPException(
-            429,
-            f"rate limit of key {found.key_id}: retry in {wait:.2f} s",
-            {"Retry-After": f"{wait:.0f}" if wait >= 1 else "1"},
-        )
+        after = max(1, math.ceil(wait))  # Retry-After counts whole seconds; sooner would be refused again
+        raise HTTPException(429, f"rate limit of key {found.key_id}: retry in {after} s", {"Retry-After": str(after)})
     request.state.caller = found
     return found
 

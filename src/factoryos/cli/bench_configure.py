@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import JsonOption, console
+from factoryos.cli.common import JsonOption, console, counted
 
 
 def configure(
@@ -40,7 +40,8 @@ def configure(
         "complete p50/p99 ms",
         "complete+explode p50/p99 ms",
         "selectable p50/p99 ms",
-        title=f"configurator, {requests} requests per product; milliseconds of CPU per call (--json: wall clock too)",
+        title=f"configurator, {counted(requests, 'request')} per product; milliseconds of CPU per call (--json: wall "
+        "clock too)",
     )
     rows = dict(result["products"])
     if "synthetic" in result:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import JsonOption, console, parse_day
+from factoryos.cli.common import JsonOption, console, counted, parse_day
 
 
 def forecast(
@@ -44,7 +44,8 @@ def forecast(
         "WAPE",
         "seasonal naive WAPE",
         "better by",
-        title=f"forecast WAPE on the last {weeks} of {days} generated days ({basis} day), {result['seconds']} s",
+        title=f"forecast WAPE on the last {counted(weeks, 'week')} of {counted(days, 'generated day')} ({basis} day), "
+        f"{result['seconds']} s",
     )
     rows = [(p, f["model"], f) for p, f in result["products"].items()] + [("overall", "", result["overall"])]
     for name, model, f in rows:

@@ -27,7 +27,7 @@ def ingest(
         return
     unit = "metrics" if sparkplug else "msgs"
     console.print(
-        f"{figures['mode']}: {figures['stored']}/{figures['expected']} {unit} stored in {figures['seconds']:.2f} s "
+        f"{figures['mode']}: {figures['stored']:,}/{figures['expected']:,} {unit} stored in {figures['seconds']:.2f} s "
         f"({figures['msgs_per_s']} msg/s); bare paho pair {figures['bare_msgs_per_s']} msg/s; "
         f"ratio {figures['ratio_to_bare']}"
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import JsonOption, console
+from factoryos.cli.common import JsonOption, console, counted
 
 
 def mrp(
@@ -27,7 +27,8 @@ def mrp(
         typer.echo(json.dumps(result))
         return
     console.print(
-        f"{result['items']:,} items, {result['demands']:,} demands: {result['planned_orders']:,} planned orders "
-        f"in {result['seconds']:.2f} s; {result['exceptions']:,} exceptions "
+        f"{counted(result['items'], 'item')}, {counted(result['demands'], 'demand')}: "
+        f"{counted(result['planned_orders'], 'planned order')} in {result['seconds']:.2f} s; "
+        f"{counted(result['exceptions'], 'exception')} "
         f"in {result['exceptions_seconds']:.2f} s more"
     )

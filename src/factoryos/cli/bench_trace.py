@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import JsonOption, console, open_store
+from factoryos.cli.common import JsonOption, console, counted, open_store
 
 
 def trace(
@@ -45,7 +45,8 @@ def trace(
         return
     loaded = "reused" if figures["load_seconds"] is None else f"loaded in {figures['load_seconds']} s"
     console.print(
-        f"{figures['serials']:,} serials x {figures['components']} components ({figures['links']:,} links) on "
+        f"{counted(figures['serials'], 'serial')} x {counted(figures['components'], 'component')} "
+        f"({counted(figures['links'], 'link')}) on "
         f"{figures['database']}, {loaded}; backward p50 {figures['backward_ms_p50']} ms, "
         f"p99 {figures['backward_ms_p99']} ms; forward (a lot in {figures['forward_units_mean']:.0f} units) p50 "
         f"{figures['forward_ms_p50']} ms, p99 {figures['forward_ms_p99']} ms",

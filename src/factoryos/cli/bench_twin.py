@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import JsonOption, console
+from factoryos.cli.common import JsonOption, console, counted
 
 
 def twin(
@@ -31,7 +31,12 @@ def twin(
         typer.echo(json.dumps(report))
         return
     table = Table(
-        "model", "operations", "seconds", "ops/s", "mean flow time", title=f"serial line, {stations} stations"
+        "model",
+        "operations",
+        "seconds",
+        "ops/s",
+        "mean flow time",
+        title=f"serial line, {counted(stations, 'station')}",
     )
     for name, r in (("twin", result), ("bare SimPy", bare)):
         table.add_row(name, f"{r.operations:,}", f"{r.seconds:.2f}", f"{r.ops_per_s:,.0f}", f"{r.mean_flow_time:.2f}")

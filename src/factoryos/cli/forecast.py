@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, HorizonDaysOption, JsonOption, SiteOption, console, open_store, parse_day
+from factoryos.cli.common import (
+    DbOption,
+    HorizonDaysOption,
+    JsonOption,
+    SiteOption,
+    console,
+    counted,
+    open_store,
+    parse_day,
+)
 
 if TYPE_CHECKING:
     from factoryos.services.forecast import History
@@ -54,6 +63,7 @@ def forecast(
         typer.echo(json.dumps(document))
         return
     last = run.forecast.start + timedelta(days=horizon_days - 1)
+    source = f"{run.history.source} order"
     table = Table(
         "product",
         "model",
@@ -61,7 +71,7 @@ def forecast(
         "units",
         f"{run.forecast.level:g} % interval per day",
         "net of firm orders",
-        title=f"forecast {run.forecast.start} .. {last} from {len(run.history.orders):,} {run.history.source} orders",
+        title=f"forecast {run.forecast.start} .. {last} from {counted(len(run.history.orders), source)}",
     )
     for item in document["products"]:
         days = item["days"]

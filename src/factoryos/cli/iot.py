@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time, print_items
+from factoryos.cli.common import DbOption, JsonOption, console, counted, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
 
 app = typer.Typer(help="The floor's telemetry: dead letters, retention, rollups.", no_args_is_help=True)
@@ -105,8 +105,8 @@ def ingest(
 
     s = run(open_store(db), request, stop, duration, on_started=started)
     console.print(
-        f"{s.received} messages, {s.stored_rows} readings stored, {s.duplicates} skipped as already stored, "
-        f"{s.dead_letters} dead letters"
+        f"{counted(s.received, 'message')}, {counted(s.stored_rows, 'reading')} stored, {s.duplicates:,} skipped "
+        f"as already stored, {counted(s.dead_letters, 'dead letter')}"
     )
 
 
@@ -197,7 +197,7 @@ def dead_letters(
     if as_json:
         print_items([d | {"received_at": d["received_at"].isoformat(), "raw": d["raw"].hex()} for d in letters])
         return
-    table = Table("id", "received", "channel", "source", "reason", "raw", title=f"{len(letters)} dead letters")
+    table = Table("id", "received", "channel", "source", "reason", "raw", title=counted(len(letters), "dead letter"))
     table.add_column("bytes", justify="right")
     table.add_column("SHA-256", overflow="fold")
     for d in letters:
@@ -243,7 +243,7 @@ def prune(db: DbOption = None) -> None:
     from factoryos.services.ingest import prune as run
 
     deleted = run(open_store(db), datetime.now(UTC))
-    console.print(", ".join(f"{series}: {n} deleted" for series, n in deleted.items()))
+    console.print(", ".join(f"{series}: {n:,} deleted" for series, n in deleted.items()))
 
 
 @app.command()

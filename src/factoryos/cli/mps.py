@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, DemandOption, HorizonDaysOption, JsonOption, SiteOption, console
+from factoryos.cli.common import DbOption, DemandOption, HorizonDaysOption, JsonOption, SiteOption, console, counted
 from factoryos.cli.forecast import HistoryPlantOption, HistoryStartOption, history
 from factoryos.model.errors import FactoryosError
 
@@ -54,4 +54,4 @@ def mps(
         table.add_row(day, product, str(quantity), str(late[day, product] or ""), str(capacity[day]) if bound else "-")
     console.print(table)
     if run.schedule.unplanned:
-        console.print(f"unplanned in the horizon: {sum(run.schedule.unplanned.values()):,} units")
+        console.print(f"unplanned in the horizon: {counted(sum(run.schedule.unplanned.values()), 'unit')}")

@@ -10,7 +10,16 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store, parse_day, print_items
+from factoryos.cli.common import (
+    DbOption,
+    JsonOption,
+    SiteOption,
+    console,
+    counted,
+    open_store,
+    parse_day,
+    print_items,
+)
 from factoryos.model.errors import FactoryosError
 
 app = typer.Typer(
@@ -48,7 +57,8 @@ def generate(
     result = generate_order_stream(open_store(db), days, seed, parse_day(start) if start else None, site)
     units = sum(o.quantity for o in result.orders)
     what = (
-        f"{len(result.orders):,} orders ({units:,} units) for {result.site}, {result.start} + {days} days, seed {seed}"
+        f"{counted(len(result.orders), 'order')} ({counted(units, 'unit')}) for {result.site}, {result.start} + "
+        f"{counted(days, 'day')}, seed {seed}"
     )
     if result.already_stored:
         console.print(f"nothing added: the {what} are already stored (use another --seed for more demand)")
@@ -64,7 +74,7 @@ def _place_generated(count: int | None, seed: int, tenant: str | None, site: str
     if count is None:
         raise FactoryosError("--tenant goes with --count N: how many orders to place")
     placed = generate_orders(open_store(db), count, seed, datetime.now(UTC), tenant, site)
-    console.print(f"placed {len(placed):,} orders{f' for {tenant}' if tenant else ''}, each promised a date")
+    console.print(f"placed {counted(len(placed), 'order')}{f' for {tenant}' if tenant else ''}, each promised a date")
 
 
 @app.command("import")
@@ -85,9 +95,9 @@ def import_orders(
         where = escape(_relative(reject.source))
         console.print(f"[yellow]rejected[/] {where}: {escape(reject.reason)}", highlight=False)
     console.print(
-        f"accepted {len(outcome.added)} orders, rejected {len(outcome.rejected)}"
-        + (f"; already stored: {len(outcome.unchanged)} orders" if outcome.unchanged else "")
-        + (f", {len(outcome.already_rejected)} rejects" if outcome.already_rejected else "")
+        f"accepted {counted(len(outcome.added), 'order')}, rejected {len(outcome.rejected):,}"
+        + (f"; already stored: {counted(len(outcome.unchanged), 'order')}" if outcome.unchanged else "")
+        + (f", {counted(len(outcome.already_rejected), 'reject')}" if outcome.already_rejected else "")
     )
 
 

@@ -17,6 +17,7 @@ from factoryos.cli.common import (
     JsonOption,
     SiteOption,
     console,
+    counted,
     default_command,
     open_store,
     parse_day,
@@ -77,9 +78,10 @@ def plan(
         return
     figures = stored.figures
     console.print(
-        f"plan {run.id}: {figures['demands']:,} demands over {horizon_days} days from {stored.start}, "
-        f"{figures['planned_orders']:,} planned orders, {len(stored.exceptions):,} exceptions "
-        f"({', '.join(f'{k} {v}' for k, v in sorted(figures['exceptions'].items())) or 'none'})"
+        f"plan {run.id}: {counted(figures['demands'], 'demand')} over {counted(horizon_days, 'day')} from "
+        f"{stored.start}, {counted(figures['planned_orders'], 'planned order')}, "
+        f"{counted(len(stored.exceptions), 'exception')} "
+        f"({', '.join(f'{k} {v:,}' for k, v in sorted(figures['exceptions'].items())) or 'none'})"
     )
     _print_proposals(stored)
 
@@ -89,7 +91,7 @@ def _print_proposals(stored: StoredPlan) -> None:
 
     table = Table("supplier", "proposals", "first order", "quantity", title="purchase proposals (plan release ID...)")
     for supplier, orders in proposals_by_supplier(stored).items():
-        table.add_row(supplier, str(len(orders)), f"{orders[0].release}", f"{sum(o.quantity for o in orders):,.0f}")
+        table.add_row(supplier, f"{len(orders):,}", f"{orders[0].release}", f"{sum(o.quantity for o in orders):,.0f}")
     console.print(table)
 
 
@@ -120,14 +122,18 @@ def _print_moves(plan_id: int, moves: list[CoverageMove], promised: list[Promise
     table = Table("customer order", "due", "parts in before", "parts in after", "moves (days)")
     for m in moves:
         table.add_row(m.customer_order, f"{m.due}", f"{m.covered_before}", f"{m.covered_after}", f"{m.days:+d}")
-    console.print(f"plan {plan_id} (disrupted): {len(rows)} customer orders' parts move")
+    console.print(f"plan {plan_id} (disrupted): {_orders_of(len(rows))} parts move")
     console.print(table)
     promise_table = Table("customer order", "due", "promised before", "promised after", "moves (days)")
     for p in promised:
         days = "no date" if p.days is None else f"{p.days:+d}"
         promise_table.add_row(p.customer_order, f"{p.due}", f"{p.before or '-'}", f"{p.after or '-'}", days)
-    console.print(f"{len(promises)} customer orders' promises move")
+    console.print(f"{_orders_of(len(promises))} promises move")
     console.print(promise_table)
+
+
+def _orders_of(n: int) -> str:
+    return counted(n, "customer order's", "customer orders'")
 
 
 @app.command("exceptions")
@@ -163,7 +169,7 @@ def exceptions(
     for e in chosen:
         orders = ", ".join(e.orders[:3]) + (f" +{len(e.orders) - 3}" if len(e.orders) > 3 else "")
         table.add_row(e.kind, e.material, f"{e.date}", f"{e.quantity:,.6g}", orders, e.action, e.message)
-    console.print(f"plan {stored.id}: {len(chosen)} of {len(stored.exceptions)} exceptions")
+    console.print(f"plan {stored.id}: {len(chosen):,} of {counted(len(stored.exceptions), 'exception')}")
     console.print(table)
 
 
@@ -215,9 +221,9 @@ def compare(
         return
     console.print(
         f"plan {found.after.id} (inputs as of {found.after.inputs_as_of:%Y-%m-%d}) against plan {found.before.id} "
-        f"(inputs as of {found.before.inputs_as_of:%Y-%m-%d}): {len(found.planned)} planned changes, "
-        f"{len(found.new_exceptions)} new and {len(found.cleared_exceptions)} cleared exceptions, "
-        f"{len(found.orders_moved)} customer orders covered on another day"
+        f"(inputs as of {found.before.inputs_as_of:%Y-%m-%d}): {counted(len(found.planned), 'planned change')}, "
+        f"{len(found.new_exceptions):,} new and {counted(len(found.cleared_exceptions), 'cleared exception')}, "
+        f"{counted(len(found.orders_moved), 'customer order')} covered on another day"
     )
     table = Table("change", "material", "due before", "due after", "quantity before", "quantity after", "delta")
     for c in found.planned:

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from factoryos.cli.common import DbOption, SiteOption, console, err_console, open_store
+from factoryos.cli.common import DbOption, SiteOption, console, counted, err_console, open_store
 
 app = typer.Typer(help="Plant files: validate, load into the database, show.", no_args_is_help=True)
 
@@ -31,13 +31,13 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Plant files to ch
         plant, issues = check_plant(file)
         if issues or plant is None:
             failed += 1
-            err_console.print(f"[bold red]{file}: {len(issues)} error{'s' if len(issues) > 1 else ''}[/]")
+            err_console.print(f"[bold red]{file}: {counted(len(issues), 'error')}[/]")
             for issue in issues:
                 err_console.print(f"  {issue}", highlight=False, markup=False)
         else:
             console.print(
-                f"[green]{file}: valid[/] ({len(plant.materials)} materials, {len(plant.work_units())} work units, "
-                f"{len(plant.products)} product{'s' if len(plant.products) != 1 else ''})"
+                f"[green]{file}: valid[/] ({counted(len(plant.materials), 'material')}, "
+                f"{counted(len(plant.work_units()), 'work unit')}, {counted(len(plant.products), 'product')})"
             )
     if failed:
         raise typer.Exit(1)
@@ -86,6 +86,6 @@ def show(
         products.add_row(pid, product.tenant, product.material, families)
     console.print(products)
     console.print(
-        f"{len(plant.materials)} materials, {len(plant.suppliers)} suppliers, {len(plant.customers)} customers, "
-        f"{len(plant.inventory)} inventory lots"
+        f"{counted(len(plant.materials), 'material')}, {counted(len(plant.suppliers), 'supplier')}, "
+        f"{counted(len(plant.customers), 'customer')}, {counted(len(plant.inventory), 'inventory lot')}"
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, counted, open_store
 
 app = typer.Typer(
     help="Quality: control charts, capability, multivariate monitoring and the plant's quality figures.",
@@ -39,7 +39,7 @@ def monitor(
         return
     alarms = result["alarms"]
     console.print(
-        f"{result['method']}: {sum(alarms)} of {len(alarms)} rows alarmed (limit {result['limit']:.3f})",
+        f"{result['method']}: {sum(alarms):,} of {counted(len(alarms), 'row')} alarmed (limit {result['limit']:.3f})",
         highlight=False,
     )
     for item in result["contributions"]:
@@ -78,10 +78,11 @@ def spc(
         typer.echo(json.dumps(result))
         return
     first = result["phase_one"]
-    excluded = f", {len(first['excluded'])} excluded as out of control" if first["excluded"] else ""
+    excluded = f", {len(first['excluded']):,} excluded as out of control" if first["excluded"] else ""
     console.print(
-        f"{chart} of {column}: centre {result['center']:.6g}, limits from {first['subgroups']} subgroups{excluded}; "
-        f"{len(result['alarms'])} alarms ({rules} rules)",
+        f"{chart} of {column}: centre {result['center']:.6g}, limits from "
+        f"{counted(first['subgroups'], 'subgroup')}{excluded}; "
+        f"{counted(len(result['alarms']), 'alarm')} ({rules} rules)",
         highlight=False,
     )
     for alarm in result["alarms"]:
@@ -108,7 +109,7 @@ def capability(
         typer.echo(json.dumps(result))
         return
     share = f"{result['confidence']:.0%}"
-    console.print(f"{column}: {result['n']} values, mean {result['mean']:.6g}", highlight=False)
+    console.print(f"{column}: {counted(result['n'], 'value')}, mean {result['mean']:.6g}", highlight=False)
     for name in ("cp", "cpk", "pp", "ppk"):
         index = result[name]
         console.print(
@@ -138,11 +139,13 @@ def figures(
     rty = "-" if result["rty"] is None else f"{result['rty']:.1%}"
     costs = result["costs"]
     console.print(
-        f"RTY {rty}; scrap {costs['scrap_units']} units ({costs['scrap_cost']:,.2f}), rework {costs['rework_units']} "
-        f"units, {costs['rework_hours']:,.1f} h ({costs['rework_cost']:,.2f})",
+        f"RTY {rty}; scrap {counted(costs['scrap_units'], 'unit')} ({costs['scrap_cost']:,.2f}), rework "
+        f"{counted(costs['rework_units'], 'unit')}, {costs['rework_hours']:,.1f} h ({costs['rework_cost']:,.2f})",
         highlight=False,
     )
     for row in result["tests"]:
-        console.print(f"  {row['test']}: FPY {row['fpy']:.1%} of {row['units']} units", highlight=False)
+        console.print(f"  {row['test']}: FPY {row['fpy']:.1%} of {counted(row['units'], 'unit')}", highlight=False)
     for bar in result["pareto_characteristics"][:5]:
-        console.print(f"  {'/'.join(bar['key'])}: {bar['defects']} defects ({bar['cumulative']:.0%})", highlight=False)
+        console.print(
+            f"  {'/'.join(bar['key'])}: {counted(bar['defects'], 'defect')} ({bar['cumulative']:.0%})", highlight=False
+        )

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, open_store
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, counted, default_command, open_store
 
 app = typer.Typer(help="Schedule the open orders; `schedule show` prints the stored schedule.")
 
@@ -58,8 +58,8 @@ def schedule(
             f"{rule.makespan / 3600:,.1f}",
         )
     console.print(
-        f"{summary['production orders']:,} production orders, {summary['operations']:,} operations "
-        f"from {plan.plant_problem.epoch:%Y-%m-%d} over {horizon} days, solved in {summary['seconds']} s"
+        f"{counted(summary['production orders'], 'production order')}, {counted(summary['operations'], 'operation')} "
+        f"from {plan.plant_problem.epoch:%Y-%m-%d} over {counted(horizon, 'day')}, solved in {summary['seconds']} s"
     )
     console.print(table)
     if compare and plan.dispatch_figures is None:
@@ -89,7 +89,7 @@ def show(
     console.print(
         f"schedule {stored.id} of {stored.site}: {stored.method}, {stored.objective}, "
         f"{stored.start:%Y-%m-%d %H:%M} to {stored.end:%Y-%m-%d %H:%M} UTC, "
-        f"{document['operations_total']:,} operations"
+        f"{counted(document['operations_total'], 'operation')}"
     )
     table = Table("start (UTC)", "end", "equipment", "operation", "work order", "setup min")
     for op in [op for op in stored.operations if op.equipment.startswith(equipment)][: limit or None]:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import JsonOption, console
+from factoryos.cli.common import JsonOption, console, counted
 from factoryos.model.errors import FactoryosError
 
 
@@ -59,7 +59,10 @@ def simulate(
         typer.echo(json.dumps(result))
         return
     table = Table(
-        "figure", "mean", "95 % interval", title=f"{plant.name}: {scenario}, {days:g} days, {replications} runs"
+        "figure",
+        "mean",
+        "95 % interval",
+        title=f"{plant.name}: {scenario}, {counted(days, 'day')}, {counted(replications, 'run')}",
     )
     for figure in FIGURES:
         value = result[figure]
@@ -71,4 +74,4 @@ def simulate(
     for line, oee in result["oee"].items():
         lines.add_row(line, f"{oee:.1%}")
     console.print(lines)
-    console.print(f"bottleneck: {result['bottleneck']}; {result['events']:,} events published")
+    console.print(f"bottleneck: {result['bottleneck']}; {counted(result['events'], 'event')} published")

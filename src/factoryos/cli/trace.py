@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time, print_items
+from factoryos.cli.common import DbOption, JsonOption, console, counted, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
 
 hold_app = typer.Typer(help="Holds: contain suspect lots, serials or an equipment's output until dispositioned.")
@@ -80,7 +80,7 @@ def _print_backward(document: dict[str, Any]) -> None:
         lambda op: (
             f"{escape(op['serial'])} {escape(op['operation'])} on {escape(op['equipment'])} "
             f"{op['start']} - {op['end'] or 'running'}"
-            + (f", {len(op['measurements'])} readings" if op["measurements"] else "")
+            + (f", {counted(len(op['measurements']), 'reading')}" if op["measurements"] else "")
         ),
     )
     _print_section(
@@ -94,7 +94,7 @@ def _print_backward(document: dict[str, Any]) -> None:
 
 def _print_section(title: str, items: list[dict[str, Any]], line: Callable[[dict[str, Any]], str]) -> None:
     """A titled, counted list: the title with how many items, then one indented line an item."""
-    _say(f"{title} ({len(items)}):")
+    _say(f"{title} ({len(items):,}):")
     for item in items:
         _say(f"  {line(item)}")
 
@@ -105,16 +105,17 @@ def _say(text: str) -> None:
 
 
 def _print_forward(document: dict[str, Any]) -> None:
-    recall = document["recall"]
+    recall, lots = document["recall"], len(document["lots"])
     _say(
-        f"{len(document['units'])} units: {len(recall['shipped'])} shipped, {len(recall['in stock'])} in stock, "
-        f"{len(recall['in process'])} in process; {len(document['lots'])} lots in stock contain it"
+        f"{counted(len(document['units']), 'unit')}: {len(recall['shipped']):,} shipped, "
+        f"{len(recall['in stock']):,} in stock, {len(recall['in process']):,} in process; "
+        f"{counted(lots, 'lot')} in stock {'contains' if lots == 1 else 'contain'} it"
     )
     for status in ("shipped", "in stock", "in process"):
         if recall[status]:
             _say(f"  {status}: {escape(', '.join(recall[status]))}")
     for order in recall["orders"]:
-        _say(f"  order {escape(order['order'])} ({order['state'] or '-'}): {len(order['serials'])} units")
+        _say(f"  order {escape(order['order'])} ({order['state'] or '-'}): {counted(len(order['serials']), 'unit')}")
 
 
 @hold_app.command("place")
