@@ -102,6 +102,24 @@ def test_a_plan_compared_with_itself_has_no_change(loaded):  # noqa: F811
     assert found["exceptions"] == {"new": [], "cleared": []}
 
 
+def test_two_plans_without_a_change_say_so_in_one_line(loaded):  # noqa: F811
+    first = plan_material(loaded, horizon_days=120, start=START).id
+    second = plan_material(loaded, horizon_days=120, start=START).id
+    url = loaded.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(app, ["plan", "compare", "--db", url])
+    assert result.exit_code == 0, result.output
+    day = f"{START:%Y-%m-%d}"
+    expected = f"plan {second} (inputs as of {day}) against plan {first} (inputs as of {day}): no change"
+    assert result.output.splitlines() == [expected]
+    plan_material(loaded, horizon_days=120, start=START, disruptions=SLIP)
+    changed = CliRunner().invoke(app, ["plan", "compare", "--db", url]).output
+    found = _compare(loaded)
+    assert "planned change" in changed.splitlines()[0]
+    assert ("quantity before" in changed) == bool(found["planned_orders"])  # a table only for what changed
+    assert ("covered before" in changed) == bool(found["orders_moved"])
+    assert ("message" in changed) == bool(found["exceptions"]["new"] or found["exceptions"]["cleared"])
+
+
 def test_an_unknown_plan_or_a_single_plan_is_a_clear_error(loaded):  # noqa: F811
     url = loaded.url.render_as_string(hide_password=False)
     runner = CliRunner()

@@ -219,12 +219,23 @@ def compare(
     if as_json:
         typer.echo(json.dumps(_comparison_document(found)))
         return
-    console.print(
+    plans = (
         f"plan {found.after.id} (inputs as of {found.after.inputs_as_of:%Y-%m-%d}) against plan {found.before.id} "
-        f"(inputs as of {found.before.inputs_as_of:%Y-%m-%d}): {counted(len(found.planned), 'planned change')}, "
+        f"(inputs as of {found.before.inputs_as_of:%Y-%m-%d})"
+    )
+    if not (found.planned or found.new_exceptions or found.cleared_exceptions or found.orders_moved):
+        console.print(f"{plans}: no change")
+        return
+    console.print(
+        f"{plans}: {counted(len(found.planned), 'planned change')}, "
         f"{len(found.new_exceptions):,} new and {counted(len(found.cleared_exceptions), 'cleared exception')}, "
         f"{counted(len(found.orders_moved), 'customer order')} covered on another day"
     )
+    _print_comparison(found)
+
+
+def _print_comparison(found: PlanComparison) -> None:
+    """The tables of what changed, each only when something in it did."""
     table = Table("change", "material", "due before", "due after", "quantity before", "quantity after", "delta")
     for c in found.planned:
         table.add_row(
@@ -236,17 +247,17 @@ def compare(
             f"{c.quantity_after:,.6g}",
             f"{c.delta:+,.6g}",
         )
-    console.print(table)
     exceptions = Table("", "kind", "material", "date", "quantity", "message")
     for mark, chosen in (("new", found.new_exceptions), ("cleared", found.cleared_exceptions)):
         for e in chosen:
             exceptions.add_row(mark, e.kind, e.material, f"{e.date}", f"{e.quantity:,.6g}", e.message)
-    console.print(exceptions)
     moved = Table("customer order", "covered before", "covered after", "moves (days)")
     for m in found.orders_moved:
         days = "-" if m.days is None else f"{m.days:+d}"
         moved.add_row(m.customer_order, f"{m.covered_before or 'on hand'}", f"{m.covered_after or 'on hand'}", days)
-    console.print(moved)
+    for shown in (table, exceptions, moved):
+        if shown.row_count:
+            console.print(shown)
 
 
 def _comparison_document(found: PlanComparison) -> dict[str, Any]:
