@@ -98,6 +98,7 @@ def test_piped_output_keeps_long_lines_whole(tmp_path):
         ("orders", "rejected"),
         ("iot", "dead-letters"),
         ("iot", "stats"),
+        ("iot", "retention"),
         ("oee", "--ideal-cycle", "60"),
         ("tenants", "list"),
     ],

@@ -132,6 +132,15 @@ def test_following_orders_needs_the_plant(store):
     assert "--orders needs --plant" in str(result.exception)
 
 
+def test_retention_shows_the_settings_without_making_a_database_and_refuses_a_series_without_days(tmp_path):
+    url = f"sqlite:///{tmp_path / 'never.db'}"
+    shown = runner.invoke(top, ["iot", "retention", "--db", url])
+    assert "no such database" in str(shown.exception)
+    refused = runner.invoke(top, ["iot", "retention", "measurements", "--db", url])
+    assert "give the days to keep" in str(refused.exception)
+    assert not list(tmp_path.glob("never.db*"))
+
+
 @pytest.mark.parametrize("days", ["nan", "inf", "-inf", "0", "-3", "1e9"])
 def test_retention_refuses_nan_infinity_and_absurd_days(store, days):
     result = runner.invoke(top, ["iot", "retention", "--db", db_url(store), "--", "measurements", days])

@@ -225,9 +225,9 @@ def retention(
     """Show the retention settings, or set one series' days to keep (and the dead letters' row cap)."""
     from factoryos.services import ingest as service
 
-    engine = open_store(db)
     if series is not None and days is None and max_rows is None:
         raise FactoryosError("give the days to keep (a positive number) or --max-rows")
+    engine = open_store(db, create=series is not None)  # showing the settings makes no database
     if series is not None:
         service.set_retention(engine, series, days, max_rows)
     settings = service.retention(engine)
