@@ -172,6 +172,25 @@ def test_released_for_rework_a_unit_counts_again_once_rebuilt(floor):
     assert states(floor)["CO-A"] == "in-production"  # U-1 not rebuilt yet
 
 
+def test_released_and_placed_holds_at_once_each_do_their_part_in_one_report(floor):
+    """The report reads the holds and each unit's makeup once for both: the released hold's fates and the placed
+    hold's stop on shipping."""
+    scrapped = place_hold(floor, "lot", "LOT-8", "supplier notice: cell venting", "qe.smith", at(30))
+    release_hold(floor, scrapped.id, "scrap", "mrb.jones", at(32), "venting confirmed")
+    place_hold(floor, "serials", "U-3", "dropped in handling", "qe.smith", at(33))
+    moved = follow_floor(floor, built("U-1", "U-2", "U-3", "U-4", "U-5", shipped=36))
+    along = ["CO-A", "CO-B", "CO-C", "CO-D"]
+    assert moved.moved == {"released": along, "in-production": along, "built": ["CO-B", "CO-D"], "shipped": ["CO-D"]}
+    assert moved.held == ["CO-B"]
+    assert states(floor) == {
+        "CO-A": "in-production",  # U-2 scrapped: one good unit of two
+        "CO-B": "built",  # U-3 held
+        "CO-C": "in-production",  # U-4 scrapped
+        "CO-D": "shipped",
+        "CO-E": "promised",
+    }
+
+
 def test_a_built_order_the_floor_reports_part_of_stays_built(floor):
     set_states(floor, {"CO-A": "built"})  # moved by a planner
     assert follow_floor(floor, built("U-1")).moved == {}

@@ -8,6 +8,7 @@ The use cases behind `factoryos hold` (and the order desk, and the demo's qualit
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -109,42 +110,67 @@ def held_scope(engine: Engine, hold: Hold) -> dict[str, Any]:
 
 def held_serials(connection: Connection, serials: set[str]) -> dict[str, list[Hold]]:
     """Of `serials`, those a placed hold covers, with the holds covering each."""
-    with Session(bind=connection) as session:
-        placed = hold_store.holds(session, active_only=True)
-    return _covered(connection, serials, placed)
+    return Containment.read(connection, placed_only=True).held(serials)
 
 
-def dispositions(connection: Connection, serials: set[str]) -> dict[str, Hold]:
-    """Of `serials`, those a released hold covers, each with the hold deciding what became of it (`gravest`)."""
-    with Session(bind=connection) as session:
-        released = [hold for hold in hold_store.holds(session) if not hold.active]
-    decided = {serial: gravest(covering) for serial, covering in _covered(connection, serials, released).items()}
-    return {serial: hold for serial, hold in decided.items() if hold is not None}
+@dataclass
+class Containment:
+    """The holds as they stand and the makeup of each unit asked about, each read once: the floor's report asks
+    about every unit it names (released holds deciding their fate) and again, order by order, about the units
+    of each order it ships (placed holds stopping it), in one transaction."""
+
+    connection: Connection
+    holds: list[Hold]
+    _makeups: dict[str, tuple[set[str], list[tuple[str, int, int | None]]]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, connection: Connection, placed_only: bool = False) -> Containment:
+        """The holds stored (or the placed ones only), oldest first."""
+        with Session(bind=connection) as session:
+            return cls(connection, hold_store.holds(session, placed_only))
+
+    @property
+    def placed(self) -> list[Hold]:
+        return [hold for hold in self.holds if hold.active]
+
+    def held(self, serials: Iterable[str]) -> dict[str, list[Hold]]:
+        """Of `serials`, those a placed hold covers, with the holds covering each."""
+        return self._covered(serials, self.placed)
+
+    def fates(self, serials: Iterable[str]) -> dict[str, Hold]:
+        """Of `serials`, those a released hold covers, each with the hold deciding what became of it (`gravest`)."""
+        released = [hold for hold in self.holds if not hold.active]
+        decided = {serial: gravest(covering) for serial, covering in self._covered(serials, released).items()}
+        return {serial: hold for serial, hold in decided.items() if hold is not None}
+
+    def _covered(self, serials: Iterable[str], holds: list[Hold]) -> dict[str, list[Hold]]:
+        """Of `serials`, those `holds` cover (through the stored genealogy), with the holds covering each."""
+        if not holds:
+            return {}
+        found: dict[str, list[Hold]] = {}
+        for serial in sorted(serials):
+            if serial not in self._makeups:
+                self._makeups[serial] = genealogy.makeup(self.connection, serial)
+            items, visits = self._makeups[serial]
+            covering = [hold for hold in holds if hold.covers(items, visits)]
+            if covering:
+                found[serial] = covering
+        return found
 
 
-def _covered(connection: Connection, serials: set[str], holds: list[Hold]) -> dict[str, list[Hold]]:
-    """Of `serials`, those `holds` cover (through the stored genealogy), with the holds covering each."""
-    if not holds:
-        return {}
-    found: dict[str, list[Hold]] = {}
-    for serial in sorted(serials):
-        items, visits = genealogy.makeup(connection, serial)
-        covering = [hold for hold in holds if hold.covers(items, visits)]
-        if covering:
-            found[serial] = covering
-    return found
-
-
-def check_shippable(session: Session, order_id: str, units: set[str] | None = None) -> None:
+def check_shippable(
+    session: Session, order_id: str, units: set[str] | None = None, containment: Containment | None = None
+) -> None:
     """Refuse (HoldError) to ship a customer order while a hold covers any unit built for it: `units` when the
-    floor says which they are, else those the genealogy finds for the order."""
-    placed = hold_store.holds(session, active_only=True)
-    if not placed:
-        return
+    floor says which they are, else those the genealogy finds for the order. `containment`: the holds and
+    makeups already read in this transaction, if they are."""
     connection = session.connection()
+    containment = containment or Containment.read(connection, placed_only=True)
+    if not containment.placed:
+        return
     if units is None:
         units = genealogy.serials_of_order(connection, order_id)
-    held = _covered(connection, units, placed)
+    held = containment.held(units)
     if held:
         first = sorted(held)[:5]
         holds = sorted({hold.id for covering in held.values() for hold in covering})

@@ -38,7 +38,7 @@ from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrder, CustomerOrd
 from factoryos.model.plant import Plant, Product, RoutingOperation
 from factoryos.model.readings import from_us
 from factoryos.quality.holds import Disposition, Hold, HoldError
-from factoryos.services.holds import check_shippable, dispositions
+from factoryos.services.holds import Containment, check_shippable
 from factoryos.services.promise import Ask, promise_days, quote, quote_on, write_locks
 from factoryos.services.tenants import Caller
 from factoryos.store import genealogy
@@ -592,9 +592,11 @@ def _move(
     reason: str,
     now: datetime,
     units: set[str] | None = None,
+    containment: Containment | None = None,
 ) -> CustomerOrder:
     """Move a locked order one step (a Conflict when the lifecycle does not allow it, or when it would ship with
-    a held unit: of `units` when the floor says which they are) and note the change."""
+    a held unit: of `units` when the floor says which they are, held as `containment` read them if it did) and
+    note the change."""
     current = CustomerOrderState(record.state)
     if to not in ORDER_TRANSITIONS[current]:
         allowed = ", ".join(sorted(s.value for s in ORDER_TRANSITIONS[current]))
@@ -603,7 +605,7 @@ def _move(
         raise Conflict(f"order {record.id} is {current.value}; it can go to {allowed}, not {to.value}")
     if to is CustomerOrderState.SHIPPED:
         try:
-            check_shippable(session, record.id, units)
+            check_shippable(session, record.id, units, containment)
         except HoldError as held:
             raise Conflict(str(held)) from None
     record.state = to.value
@@ -659,7 +661,8 @@ def follow_floor(engine: Engine, units: Iterable[FloorUnit], who: str = FLOOR) -
         by_order[unit.order].append(unit)
     done = FloorAdvance()
     with desk_store.writing(engine) as session:
-        fates = dispositions(session.connection(), {u.serial for group in by_order.values() for u in group})
+        containment = Containment.read(session.connection())
+        fates = containment.fates({u.serial for group in by_order.values() for u in group})
         for order_id in sorted(by_order):
             record = desk_store.locked_order(session, order_id)
             if record is None or CustomerOrderState(record.state) not in _ALONG:
@@ -690,7 +693,7 @@ def follow_floor(engine: Engine, units: Iterable[FloorUnit], who: str = FLOOR) -
                     break
                 at, reason = steps[to]
                 try:
-                    _move(session, record, to, who, reason, at, {u.serial for u in reported})
+                    _move(session, record, to, who, reason, at, {u.serial for u in reported}, containment)
                 except Conflict:
                     done.held.append(order_id)
                     break
