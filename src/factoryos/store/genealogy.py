@@ -398,7 +398,30 @@ def serials_of_order(connection: Connection, order_id: str) -> set[str]:
     return found - contained
 
 
+_MAKEUP = text(
+    """WITH RECURSIVE items(id) AS (
+        SELECT CAST(:serial AS VARCHAR(200))
+        UNION
+        SELECT l.child FROM genealogy_links l JOIN items i ON l.parent = i.id
+    )
+    SELECT id, CAST(NULL AS VARCHAR(200)), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM items
+    UNION ALL
+    SELECT serial, equipment, start_us, end_us FROM genealogy_operations WHERE serial IN (SELECT id FROM items)"""
+)
+"""A serial and everything in it at any depth, as (id, NULL, NULL, NULL) rows, and the operations of those, as
+(serial, equipment, start, end) rows: what a hold asks of a unit, without the links' details and the tests that
+a trace reads (`_BACKWARD`)."""
+
+
 def makeup(connection: Connection, serial: str) -> tuple[set[str], list[tuple[str, int, int | None]]]:
-    """A unit's serial and everything in it, and every operation of those on equipment (path, start, end)."""
-    links, spans, _ = backward(connection, serial)
-    return {serial} | {link.child for link in links}, [(span.equipment, span.start_us, span.end_us) for span in spans]
+    """A unit's serial and everything in it, and every operation of those on equipment (path, start, end), by
+    serial and start."""
+    items: set[str] = set()
+    spans: list[tuple[str, str, int, int | None]] = []
+    for item, equipment, start_us, end_us in connection.execute(_MAKEUP, {"serial": serial}):
+        if equipment is None:
+            items.add(item)
+        else:
+            spans.append((item, equipment, start_us, end_us))
+    spans.sort(key=lambda span: (span[0], span[2]))
+    return items, [(equipment, start_us, end_us) for _, equipment, start_us, end_us in spans]
