@@ -727,20 +727,30 @@ def follow_stream(engine: Engine, plant: Plant, events: Iterable[Event]) -> Floo
     }
     if not serials:
         return FloorAdvance()
-    units = []
     with genealogy.reading(engine) as connection, Session(bind=connection) as session:
         orders = {link.customer_order for link in genealogy.order_links(connection, serials).values()}
         query = select(CustomerOrderRecord).where(CustomerOrderRecord.id.in_(sorted(o for o in orders if o)))
-        for record in session.scalars(query):
-            product = plant.products.get(record.product)
-            if product is None:
-                continue
-            last = configured_operations(plant, product.material, record.configuration)[-1:]
-            built = genealogy.completions(
-                connection, genealogy.serials_of_order(connection, record.id), _names(product.material, last)
-            )
-            units += [FloorUnit(serial, record.id, from_us(end)) for serial, end in built.items()]
+        found = [(record.id, _finish(plant, record)) for record in session.scalars(query)]
+        finishes = {order: names for order, names in found if names is not None}
+        of_order = genealogy.serials_of_orders(connection, finishes)
+        ended = genealogy.completions(connection, set().union(*of_order.values()), set().union(*finishes.values()))
+    units = []
+    for order, names in sorted(finishes.items()):
+        for serial in sorted(of_order[order]):
+            ends = [ended[serial, name] for name in names if (serial, name) in ended]
+            if ends:
+                units.append(FloorUnit(serial, order, from_us(max(ends))))
     return follow_floor(engine, units)
+
+
+def _finish(plant: Plant, record: CustomerOrderRecord) -> set[str] | None:
+    """How the stream names the operation that finishes a unit of the order, as configured (None: a product the
+    plant does not have)."""
+    product = plant.products.get(record.product)
+    if product is None:
+        return None
+    last = configured_operations(plant, product.material, record.configuration)[-1:]
+    return _names(product.material, last)
 
 
 def _finishing_operations(plant: Plant) -> set[str]:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    TextClause,
     bindparam,
     func,
     literal,
@@ -243,7 +244,7 @@ def containing(connection: Connection, item: str) -> dict[str, bool]:
 def passed(connection: Connection, equipment: str, start_us: int, end_us: int) -> dict[str, bool]:
     """What was worked on `equipment` (or equipment under it) during [start_us, end_us) and everything
     containing it, each with whether nothing contains it in turn."""
-    under = equipment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+    under = _escaped(equipment) + "/%"
     parameters = {"equipment": equipment, "under": under, "start_us": start_us, "end_us": end_us}
     return {row[0]: bool(row[1]) for row in connection.execute(_FROM_EQUIPMENT, parameters)}
 
@@ -354,48 +355,99 @@ def _link(
     return OrderLink()
 
 
-def completions(connection: Connection, serials: Iterable[str], operations: Iterable[str]) -> dict[str, int]:
-    """When each of `serials` last completed one of `operations` (those that never did are absent)."""
+def completions(
+    connection: Connection, serials: Iterable[str], operations: Iterable[str]
+) -> dict[tuple[str, str], int]:
+    """When each of `serials` last completed each of `operations`, by (serial, operation) (a pair that never
+    completed is absent)."""
     table = GenealogyOperation
     names = sorted(set(operations))
-    found: dict[str, int] = {}
+    found: dict[tuple[str, str], int] = {}
     for chunk in _chunks(sorted(set(serials))):
         query = (
-            select(table.serial, func.max(table.end_us))
+            select(table.serial, table.operation, func.max(table.end_us))
             .where(table.serial.in_(chunk), table.operation.in_(names), table.end_us.is_not(None))
-            .group_by(table.serial)
+            .group_by(table.serial, table.operation)
         )
-        found.update((serial, end) for serial, end in connection.execute(query) if end is not None)
+        for serial, operation, end in connection.execute(query):
+            if end is not None:
+                found[serial, operation] = end
     return found
 
 
 def serials_of_order(connection: Connection, order_id: str) -> set[str]:
-    """The units built for a customer order: the serials worked on under its production orders' work orders,
-    under its production orders or itself named directly, or as `ORDER#unit`, less those built into another."""
-    productions = list(
-        connection.execute(
-            select(ProductionOrderRecord.id).where(ProductionOrderRecord.customer_order == order_id)
-        ).scalars()
-    )
-    work_orders = list(
-        connection.execute(
-            select(WorkOrderRecord.id).where(WorkOrderRecord.production_order.in_(productions))
-        ).scalars()
-    )
+    """The units built for a customer order (`serials_of_orders`)."""
+    return serials_of_orders(connection, [order_id])[order_id]
+
+
+def serials_of_orders(connection: Connection, order_ids: Iterable[str]) -> dict[str, set[str]]:
+    """The units built for each customer order: the serials worked on under its production orders' work orders,
+    under its production orders or itself named directly, or as `ORDER#unit`, less those built into another of
+    its units. A few statements per CHUNK keys for all the orders at once, not a few for each."""
+    orders = sorted(set(order_ids))
+    production, work = ProductionOrderRecord, WorkOrderRecord
+    customers: dict[str, set[str]] = {}  # a production order -> the customer orders it is for
+    for production_order, customer_order in _pointing(connection, production, production.customer_order, orders):
+        customers.setdefault(production_order, set()).add(customer_order)
+    named = {order: {order} for order in orders}  # a name of `NAME#unit` work -> the orders it stands for
+    for production_order, owners in customers.items():
+        named.setdefault(production_order, set()).update(owners)
+    worked = {name: set(owners) for name, owners in named.items()}  # a work order as named -> the same
+    for work_order, production_order in _pointing(connection, work, work.production_order, sorted(customers)):
+        worked.setdefault(work_order, set()).update(customers[production_order])
+    found: dict[str, set[str]] = {order: set() for order in orders}
     table = GenealogyOperation
-    found: set[str] = set()
-    names = [order_id, *productions, *work_orders]
-    for chunk in _chunks(names):
-        found.update(connection.execute(select(table.serial).where(table.work_order.in_(chunk)).distinct()).scalars())
-    for name in (order_id, *productions):
-        pattern = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "#%"
-        query = select(table.serial).where(table.work_order.like(pattern, escape="\\")).distinct()
-        found.update(connection.execute(query).scalars())
-    contained: set[str] = set()
-    for chunk in _chunks(sorted(found)):
-        query = select(GenealogyLink.child).where(GenealogyLink.child.in_(chunk), GenealogyLink.parent.in_(found))
-        contained.update(connection.execute(query).scalars())
-    return found - contained
+    for chunk in _chunks(sorted(worked)):
+        query = select(table.work_order, table.serial).where(table.work_order.in_(chunk)).distinct()
+        for work_order, serial in connection.execute(query):
+            for order in worked[work_order]:
+                found[order].add(serial)
+    for chunk in _chunks(sorted(named)):
+        for name, serial in connection.execute(*_units_named(chunk)):
+            for order in named[name]:
+                found[order].add(serial)
+    parents = _parents(connection, set().union(*found.values()))
+    return {order: {s for s in serials if not parents.get(s, set()) & serials} for order, serials in found.items()}
+
+
+def _pointing(connection: Connection, record: Any, pointer: Any, targets: Sequence[str]) -> list[tuple[str, str]]:
+    """(id, target) of the `record`s whose `pointer` is one of `targets`."""
+    return [
+        (key, target)
+        for chunk in _chunks(targets)
+        for key, target in connection.execute(select(record.id, pointer).where(pointer.in_(chunk)))
+    ]
+
+
+def _units_named(names: Sequence[str]) -> tuple[TextClause, dict[str, str]]:
+    """The statement of (name, serial) pairs worked on under a work order `NAME#...`, for each of `names`, and its
+    parameters: one pass over the operations (a LIKE cannot use their work order index) for all the names."""
+    rows = ", ".join(f"(:name_{k}, :pattern_{k})" for k in range(len(names)))
+    statement = text(
+        f"WITH named(name, pattern) AS (VALUES {rows}) "
+        "SELECT DISTINCT named.name, o.serial FROM named JOIN genealogy_operations o "
+        "ON o.work_order LIKE named.pattern ESCAPE '\\'"
+    )
+    parameters = {}
+    for k, name in enumerate(names):
+        parameters[f"name_{k}"] = name
+        parameters[f"pattern_{k}"] = _escaped(name) + "#%"
+    return statement, parameters
+
+
+def _escaped(prefix: str) -> str:
+    """`prefix` as the start of a LIKE pattern with the escape character backslash."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _parents(connection: Connection, serials: set[str]) -> dict[str, set[str]]:
+    """What each of `serials` was built into (those built into nothing are absent)."""
+    found: dict[str, set[str]] = {}
+    for chunk in _chunks(sorted(serials)):
+        query = select(GenealogyLink.child, GenealogyLink.parent).where(GenealogyLink.child.in_(chunk))
+        for child, parent in connection.execute(query):
+            found.setdefault(child, set()).add(parent)
+    return found
 
 
 _MAKEUP = text(
