@@ -4,11 +4,18 @@ method before it connects to anything."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from factoryos.iot.pipeline import Pipeline, PipelineSettings
-from factoryos.model.events import EventKind
-from factoryos.model.readings import from_us
+from factoryos.model.bus import EventBus
+from factoryos.model.events import Event, EventKind
+from factoryos.model.readings import event_row, from_us
 from factoryos.services.ingest import IngestRequest, live_watches
+from factoryos.services.monitor_watch import MultivariateWatch
+from factoryos.services.spc_watch import SpcWatch
+from factoryos.store.db import make_engine, migrate
 from factoryos.store.events import SqlEventStore
+from factoryos.store.timeseries import TIME_SERIES_KINDS, Batch
 from tests.quality.cell import NAMES, correlated
 
 from .test_iot_cli import runner, top
@@ -46,3 +53,69 @@ def test_an_unknown_method_is_refused_before_connecting():
     result = runner.invoke(top, ["ingest", "--broker", "mqtt://127.0.0.1:1", "--monitor", "kpca"])
     assert result.exit_code != 0
     assert "unknown monitoring method 'kpca'" in str(result.exception)
+
+
+def floor_event(at: datetime, kind: EventKind, payload: dict, source: str, seq: int) -> Event:
+    return Event(ts=at, site="s", equipment=EQUIPMENT, kind=kind, payload=payload, source=source, seq=seq)
+
+
+def floor_batches(samples: int = 600, size: int = 50) -> list[Batch]:
+    """An equipment's three sensors and the three characteristics its tester measures on each unit, a sample a
+    period; every 23rd unit fails the test on s3 and is tested again after repair (the retest is not charted);
+    from sample 450 the sensor s1 is three spreads off. In batches of `size` samples, as the ingester stores them
+    (their sensors' readings first)."""
+    data = correlated(samples, seed=9)
+    data[450:, 1] += 3 * data[:, 1].std()
+    start = from_us(T0 * 1000)
+    events = []
+    for k, row in enumerate(data):
+        at = start + timedelta(seconds=60 * k)
+        for name, value in zip(NAMES[:3], row[:3], strict=True):
+            payload = {"name": name, "value": float(value), "unit": "mm"}
+            events.append(floor_event(at, EventKind.MEASUREMENT, payload, "plc", len(events)))
+        tries = ("fail", "pass") if k % 23 == 0 else ("pass",)
+        for result in tries:
+            measured = [
+                {
+                    "name": name,
+                    "value": float(value),
+                    "unit": "mm",
+                    "nominal": 0.0,
+                    "result": result if name == "s3" else "pass",
+                }
+                for name, value in zip(NAMES[3:], row[3:], strict=True)
+            ]
+            payload = {"serial": f"U{k}", "test": "gauge", "result": result, "measurements": measured}
+            events.append(floor_event(at, EventKind.TEST, payload, "tester", len(events)))
+    batches = []
+    per_sample = len(events) // samples
+    for first in range(0, len(events), size * per_sample):
+        batch = Batch()
+        for event in events[first : first + size * per_sample]:
+            batch.add(event_row(event) if event.kind in TIME_SERIES_KINDS else event)
+        batches.append(batch)
+    return batches
+
+
+def alarms_of(engine) -> list[tuple]:
+    return [(e.ts, e.equipment, e.source, e.seq, e.payload) for e in SqlEventStore(engine).read(EventKind.ALARM)]
+
+
+def test_spc_and_the_monitor_on_readings_decoded_once_raise_what_each_raises_decoding_alone(tmp_path):
+    engines = []
+    for name in ("once", "alone"):
+        engine = make_engine(f"sqlite:///{tmp_path / name}.db")
+        migrate(engine)
+        engines.append(engine)
+    request = IngestRequest(broker="mqtt://unused", spc="we", monitor="pca", monitor_period=60.0, monitor_train=150)
+    together = live_watches(engines[0], request)
+    assert together is not None
+    bus = EventBus(SqlEventStore(engines[1]))
+    alone = [SpcWatch(bus, rules="we"), MultivariateWatch(bus, "pca", 60.0, 150)]
+    for batch in floor_batches():
+        together(batch)
+        for watch in alone:
+            watch.take_batch(batch)
+    codes = {payload["code"] for *_, payload in alarms_of(engines[0])}
+    assert codes >= {"monitor-pca", "spc-we1"}
+    assert alarms_of(engines[0]) == alarms_of(engines[1])

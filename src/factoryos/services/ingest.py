@@ -29,7 +29,7 @@ from factoryos.model.yamlfile import read_yaml
 from factoryos.services.monitor_watch import MultivariateWatch
 from factoryos.services.oee import oee_figures
 from factoryos.services.order_desk import follow_stream
-from factoryos.services.spc_watch import SpcWatch
+from factoryos.services.spc_watch import SpcWatch, StreamReadings, StreamWatch
 from factoryos.store import events as dead_letter_store
 from factoryos.store.db import as_utc, transaction
 from factoryos.store.events import SqlEventStore
@@ -126,12 +126,13 @@ def live_watches(engine: Engine, request: IngestRequest, plant: Plant | None = N
     says which operation finishes a unit). The settings are checked here, before any connector starts."""
     bus = EventBus(SqlEventStore(engine))
     watches: list[Callable[[Batch], None]] = []
+    stream_watches: list[StreamWatch] = []
     if request.spc is not None:
-        watches.append(SpcWatch(bus, rules=request.spc).take_batch)
+        stream_watches.append(SpcWatch(bus, rules=request.spc))
     if request.monitor is not None:
-        watches.append(
-            MultivariateWatch(bus, request.monitor, request.monitor_period, request.monitor_train).take_batch
-        )
+        stream_watches.append(MultivariateWatch(bus, request.monitor, request.monitor_period, request.monitor_train))
+    if stream_watches:
+        watches.append(_decoded_once(stream_watches))
     if request.follow_orders:
         if plant is None:
             raise FactoryosError("--orders needs --plant: the plant's routings say which operation finishes a unit")
@@ -147,6 +148,18 @@ def live_watches(engine: Engine, request: IngestRequest, plant: Plant | None = N
     def take(batch: Batch) -> None:
         for watch in watches:
             watch(batch)
+
+    return take
+
+
+def _decoded_once(stream_watches: list[StreamWatch]) -> Callable[[Batch], None]:
+    """Hand each stored batch's readings, decoded once, to every live watch of the stream."""
+    readings = StreamReadings()
+
+    def take(batch: Batch) -> None:
+        decoded = readings.of_batch(batch)
+        for watch in stream_watches:
+            watch.take(decoded)
 
     return take
 

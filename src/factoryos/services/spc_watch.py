@@ -15,6 +15,7 @@ suspect."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Self
@@ -74,13 +75,64 @@ class SpcAlarm:
 
 
 @dataclass
+class StreamReadings:
+    """What the live watches take from the stream, decoded: a measurement event's sensor value, and each
+    characteristic a unit's first test measured, with the nominal and limits it was measured against and whether
+    it conformed. One decodes the stream for every watch fed from it (it remembers the units that failed a test
+    until they are tested again: a retest measures the repair, not the process)."""
+
+    _retests: set[tuple[str, str]] = field(default_factory=set)  # (serial, test) failed, not retested
+
+    def of_event(self, event: Event) -> list[Reading]:
+        payload = event.payload
+        if event.kind == EventKind.MEASUREMENT:
+            return [Reading(event.site, event.equipment, event.ts, None, payload["name"], payload["value"])]
+        if event.kind != EventKind.TEST or not self._first_test(payload):
+            return []
+        return [
+            Reading(
+                event.site,
+                event.equipment,
+                event.ts,
+                payload["test"],
+                measured["name"],
+                measured["value"],
+                (measured.get("nominal"), measured.get("low"), measured.get("high")),
+                measured.get("result") != "fail",
+            )
+            for measured in payload.get("measurements", ())
+        ]
+
+    def of_batch(self, batch: Batch) -> list[Reading]:
+        """What the ingestion pipeline stored: its sensor readings, then its events in order."""
+        readings = [
+            Reading(site, equipment, from_us(ts_us), None, name, value)
+            for ts_us, site, equipment, name, value, *_ in batch.measurements  # MeasurementRows or plain tuples
+        ]
+        for event in batch.events:
+            readings.extend(self.of_event(event))
+        return readings
+
+    def _first_test(self, payload: dict) -> bool:
+        """Whether a test event is the unit's first at that test (a failed unit is remembered until retested)."""
+        unit = (payload["serial"], payload["test"])
+        first = unit not in self._retests
+        if payload["result"] == "fail":
+            self._retests.add(unit)
+        else:
+            self._retests.discard(unit)
+        return first
+
+
+@dataclass
 class StreamWatch:
-    """A live watch of the readings on a stream: subscribed to a bus's test and measurement events, or handed
-    what the ingestion pipeline stored (`take_batch`); each kind of watch says what it does with a reading."""
+    """A live watch of the readings on a stream: subscribed to a bus's test and measurement events, handed what
+    the ingestion pipeline stored (`take_batch`), or handed readings decoded once for several watches (`take`);
+    each kind of watch says what it does with a reading."""
 
     bus: EventBus
     _subscription: Subscription | None = field(default=None, init=False)
-    _retests: set[tuple[str, str]] = field(default_factory=set, init=False)  # (serial, test) failed, not retested
+    _readings: StreamReadings = field(default_factory=StreamReadings, init=False)
 
     def start(self) -> Self:
         """Subscribe to the bus's test and measurement events."""
@@ -93,37 +145,17 @@ class StreamWatch:
             self._subscription = None
 
     def handle(self, event: Event) -> None:
-        """Take a sensor's value, or a unit's first test's measured characteristics, each with the nominal and
-        limits it was measured against and whether it conformed."""
-        payload = event.payload
-        if event.kind == EventKind.MEASUREMENT:
-            self._take(Reading(event.site, event.equipment, event.ts, None, payload["name"], payload["value"]))
-        elif event.kind == EventKind.TEST and self._first_test(payload):
-            for measured in payload.get("measurements", ()):
-                spec = (measured.get("nominal"), measured.get("low"), measured.get("high"))
-                conforming = measured.get("result") != "fail"
-                name, value = measured["name"], measured["value"]
-                self._take(
-                    Reading(event.site, event.equipment, event.ts, payload["test"], name, value, spec, conforming)
-                )
+        """Take a sensor's value, or a unit's first test's measured characteristics."""
+        self.take(self._readings.of_event(event))
 
     def take_batch(self, batch: Batch) -> None:
         """Take what the ingestion pipeline stored: its sensor readings, then its events as from a bus."""
-        for ts_us, site, equipment, name, value, *_ in batch.measurements:  # MeasurementRows or plain tuples
-            self._take(Reading(site, equipment, from_us(ts_us), None, name, value))
-        for event in batch.events:
-            self.handle(event)
+        self.take(self._readings.of_batch(batch))
 
-    def _first_test(self, payload: dict) -> bool:
-        """Whether a test event is the unit's first at that test: a unit that failed it is tested again after
-        repair (remembered only until then), and a retest measures the repair, not the process."""
-        unit = (payload["serial"], payload["test"])
-        first = unit not in self._retests
-        if payload["result"] == "fail":
-            self._retests.add(unit)
-        else:
-            self._retests.discard(unit)
-        return first
+    def take(self, readings: Iterable[Reading]) -> None:
+        """Take readings decoded from the stream (`StreamReadings`), in order."""
+        for reading in readings:
+            self._take(reading)
 
     def _take(self, reading: Reading) -> None:
         raise NotImplementedError
