@@ -207,11 +207,16 @@ def _parts(model: Model, view: View, raw: tuple[np.ndarray, ...]) -> np.ndarray:
     return np.where((q / view.q_ref >= t2 / view.t2_ref)[:, None], q_parts / view.q_usual, t2_parts / view.t2_usual)
 
 
+Raw = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""A view's T^2, Q, (smoothed) standardised rows and residuals (`_raw`)."""
+
+
 def _judge(
-    monitor: Monitor, block: np.ndarray, averages: tuple[np.ndarray | None, ...], explain: bool = True
-) -> tuple[np.ndarray, np.ndarray | None, tuple[np.ndarray, ...]]:
-    """Per lagged row, the statistic and (if `explain`) each sensor's share of it; and each view's last
-    (smoothed) standardised row, which the next block goes on from."""
+    monitor: Monitor, block: np.ndarray, averages: tuple[np.ndarray | None, ...]
+) -> tuple[np.ndarray, list[Raw], tuple[np.ndarray, ...]]:
+    """Per view and lagged row, the statistic over the view's limit; each view's raw parts, which say each
+    sensor's share (`_shares`); and each view's last (smoothed) standardised row, which the next block goes on
+    from."""
     model, views = monitor.model, monitor.views
     raws = [_raw(model, block, view.weight, average) for view, average in zip(views, averages, strict=True)]
     values_by_view = np.array(
@@ -220,16 +225,17 @@ def _judge(
             for view, (t2, q, _, _) in zip(views, raws, strict=True)
         ]
     )
-    lasts = tuple(standard[-1] for _, _, standard, _ in raws)
-    if not explain:
-        return values_by_view.max(axis=0), None, lasts
+    return values_by_view, raws, tuple(standard[-1] for _, _, standard, _ in raws)
+
+
+def _shares(monitor: Monitor, values_by_view: np.ndarray, raws: list[Raw]) -> np.ndarray:
+    """Per lagged row, each sensor's share of the statistic of the view that gives it."""
     worst = np.argmax(values_by_view, axis=0)
-    per_sensor = np.stack([_parts(model, view, raw) for view, raw in zip(views, raws, strict=True)])[
+    per_sensor = np.stack([_parts(monitor.model, view, raw) for view, raw in zip(monitor.views, raws, strict=True)])[
         worst, np.arange(len(worst))
     ]
     totals = per_sensor.sum(axis=1, keepdims=True)
-    shares = np.divide(per_sensor, totals, out=np.zeros_like(per_sensor), where=totals > 0)
-    return values_by_view.max(axis=0), shares, lasts
+    return np.divide(per_sensor, totals, out=np.zeros_like(per_sensor), where=totals > 0)
 
 
 def score(monitor: Monitor, data: np.ndarray) -> Scores:
@@ -243,7 +249,8 @@ def score(monitor: Monitor, data: np.ndarray) -> Scores:
     if rows <= model.lags:
         return Scores(statistic, shares)
     scored = slice(model.lags, rows)
-    statistic[scored], shares[scored], _ = _judge(monitor, _lagged(values, model.lags), (None,) * len(monitor.views))
+    values_by_view, raws, _ = _judge(monitor, _lagged(values, model.lags), (None,) * len(monitor.views))
+    statistic[scored], shares[scored] = values_by_view.max(axis=0), _shares(monitor, values_by_view, raws)
     return Scores(statistic, shares)
 
 
@@ -267,12 +274,11 @@ class Stream:
             return None
         before = self._averages or (None,) * len(self.monitor.views)
         block = _lagged(np.vstack(self._past), model.lags)
-        statistic, _, self._averages = _judge(self.monitor, block, before, explain=False)
-        if statistic[0] <= 1.0:  # the shares are only wanted for an alarm: most samples are spared them
-            return float(statistic[0]), np.zeros(len(model.sensors))
-        _, shares, _ = _judge(self.monitor, block, before)
-        assert shares is not None
-        return float(statistic[0]), shares[0]
+        values_by_view, raws, self._averages = _judge(self.monitor, block, before)
+        statistic = float(values_by_view.max(axis=0)[0])
+        if statistic <= 1.0:  # the shares are only wanted for an alarm: most samples are spared them
+            return statistic, np.zeros(len(model.sensors))
+        return statistic, _shares(self.monitor, values_by_view, raws)[0]
 
 
 def blame(sensors: tuple[str, ...], shares: np.ndarray) -> tuple[tuple[str, float], ...]:
