@@ -1,6 +1,7 @@
 """Run lengths of the live X-bar chart (`factoryos.quality.watch`): subgroups of 5 until the first alarm, on a
 process in control and after a step shift, with the Western Electric rules, limits from a phase I baseline
-of 25 subgroups; and its throughput in values a second.
+of 25 subgroups; and its throughput in values a second, on a chart long past learning and over charts' first
+125 subgroups (the baseline and the 100 in-control subgroups its limits are revised with).
 
     python benchmarks/quality_spc.py --runs 400
 """
@@ -50,7 +51,23 @@ def main() -> None:
     for value in values:
         watch.add(float(value), T0)
     rate = values.size / (time.perf_counter() - started)
-    print(json.dumps({"runs": args.runs, "run_lengths": rows, "values_per_second": round(rate)}))
+    learning = rng.normal(0.0, 1.0, (400, 125 * N))
+    started = time.perf_counter()
+    for chart in learning:
+        watch = Watch(subgroup=N, baseline=25)
+        for value in chart:
+            watch.add(float(value), T0)
+    learning_rate = learning.size / (time.perf_counter() - started)
+    print(
+        json.dumps(
+            {
+                "runs": args.runs,
+                "run_lengths": rows,
+                "values_per_second": round(rate),
+                "learning_values_per_second": round(learning_rate),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from factoryos.model.bus import EventBus
@@ -17,7 +20,7 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
 from factoryos.model.plant import Plant
 from factoryos.quality import spc
-from factoryos.quality.watch import Watch
+from factoryos.quality.watch import Basis, Watch
 from factoryos.services.spc_watch import SpcWatch
 from factoryos.twin.scenarios import prepare
 from tests.twin.small_plants import BASE, small_plant
@@ -50,6 +53,26 @@ def test_a_shift_is_caught_within_a_few_subgroups_and_does_not_alarm_at_every_po
     assert signal.subgroup - 100 < 8  # 20 baseline subgroups are not charted
     assert signal.since <= signal.at
     assert {a.rule for a in signal.alarms} <= {"we1", "we2", "we3", "we4"}
+
+
+subgroups = arrays(
+    np.float64,
+    st.tuples(st.integers(2, 40), st.integers(2, 10)),
+    elements=st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+)
+
+
+@given(data=subgroups, first=st.integers(1, 40))
+def test_limits_revised_one_subgroup_at_a_time_are_those_fitted_to_all_their_subgroups(data, first) -> None:
+    """The live chart's limits, revised with each in-control subgroup from its mean and range alone, are to the
+    last bit those `xbar_r` fits to every subgroup they rest on."""
+    basis = Basis(data.shape[1])
+    basis.add(data[:first])
+    for k in range(min(first, len(data)), len(data) + 1):
+        if k > first:
+            basis.add(data[k - 1 : k])
+        if k >= 2 and np.ptp(data[:k], axis=1).any():
+            assert basis.params == spc.xbar_r(data[:k]).params
 
 
 def test_bad_settings_are_refused() -> None:

@@ -100,7 +100,7 @@ def xbar_r(samples: object, params: Parameters | None = None) -> ChartSet:
     means = data.mean(axis=1)
     ranges = np.ptp(data, axis=1)
     if params is None:
-        params = Parameters(float(means.mean()), float(ranges.mean()) / constants.d2(n))
+        params = xbar_r_parameters(means, ranges, n)
     _spread(params.sigma, "mean range")
     d2, d3 = constants.d2(n), constants.d3(n)
     return ChartSet(
@@ -110,6 +110,12 @@ def xbar_r(samples: object, params: Parameters | None = None) -> ChartSet:
             _chart("r", ranges, d2 * params.sigma, d3 * params.sigma, lower_floor=0.0),
         ),
     )
+
+
+def xbar_r_parameters(means: np.ndarray, ranges: np.ndarray, n: int) -> Parameters:
+    """What the X-bar and R charts estimate from subgroups of `n` with these means and ranges: the grand mean,
+    and sigma as R-bar / d2(n)."""
+    return Parameters(float(means.mean()), float(ranges.mean()) / constants.d2(n))
 
 
 def xbar_s(samples: object, params: Parameters | None = None) -> ChartSet:

@@ -29,6 +29,29 @@ REVISE = 100
 """Subgroups of 5 behind limits that behave as the true ones: Quesenberry's 400 / (n - 1)."""
 
 
+@dataclass
+class Basis:
+    """The subgroups a live chart's limits rest on, kept as each one's mean and range: their limits are those
+    `spc.xbar_r` fits to the subgroups themselves, and revising them with one more costs two means of at most
+    `revise` numbers, not a chart of every subgroup again."""
+
+    subgroup: int
+    means: list[float] = field(default_factory=list)
+    ranges: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.means)
+
+    def add(self, groups: np.ndarray) -> None:
+        """Rest the limits on these subgroups too (a table of subgroups x observations)."""
+        self.means.extend(groups.mean(axis=1).tolist())
+        self.ranges.extend(np.ptp(groups, axis=1).tolist())
+
+    @property
+    def params(self) -> spc.Parameters:
+        return spc.xbar_r_parameters(np.array(self.means), np.array(self.ranges), self.subgroup)
+
+
 @dataclass(frozen=True)
 class Signal:
     """An alarm of the watch: the rules that fired at a subgroup, when it closed and when its pattern's first
@@ -54,7 +77,8 @@ class Watch:
     means: list[float] = field(default_factory=list)
     starts: list[datetime] = field(default_factory=list)
     _open: list[float] = field(default_factory=list)
-    _learning: list[list[float]] = field(default_factory=list)
+    _learning: list[list[float]] = field(default_factory=list)  # the baseline's subgroups, while it is collected
+    _basis: Basis = field(init=False)
     _episode: set[str] = field(default_factory=set)
     _quiet: int = 0
 
@@ -63,6 +87,7 @@ class Watch:
             raise FactoryosError(
                 "a live chart needs subgroups of 2 or more, a baseline of 2 or more, revise >= 0 and rearm >= 1"
             )
+        self._basis = Basis(self.subgroup)
 
     def add(self, value: float, at: datetime) -> Signal | None:
         """Take one value; a signal when it closes a subgroup that completes a rule's pattern while armed."""
@@ -77,9 +102,9 @@ class Watch:
             return None
         self.means.append(sum(group) / len(group))
         signal = self._judge(at)
-        if len(self._learning) < self.revise and self._quiet and not self._episode:
-            self._learning.append(group)
-            self.params = spc.xbar_r(np.array(self._learning)).params
+        if len(self._basis) < self.revise and self._quiet and not self._episode:
+            self._basis.add(np.array([group]))
+            self.params = self._basis.params
         return signal
 
     def chart(self, start: int = 0, end: int | None = None) -> spc.ControlChart:
@@ -104,7 +129,8 @@ class Watch:
             self._learning = self._learning[len(self._learning) // 2 :]
             return
         self.params = study.charts.params
-        self._learning = [group for k, group in enumerate(self._learning) if k not in study.excluded]
+        self._basis.add(np.array([group for k, group in enumerate(self._learning) if k not in study.excluded]))
+        self._learning = []
 
     def _judge(self, at: datetime) -> Signal | None:
         assert self.params is not None
