@@ -3,10 +3,13 @@ other would pass every test on a fresh database and fail on an upgraded one."""
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
 
-from factoryos.store.db import Base, migrate
+from factoryos.store.db import MIGRATIONS, Base, migrate
 
 
 def test_the_migrated_schema_is_the_declared_one(engine) -> None:
@@ -14,3 +17,23 @@ def test_the_migrated_schema_is_the_declared_one(engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def _to(engine, revision: str, step) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        step(config, revision)
+
+
+def test_the_measurements_index_by_equipment_and_time_goes_with_a_downgrade_and_comes_back(engine) -> None:
+    def indexes() -> set[str]:
+        return {index["name"] for index in inspect(engine).get_indexes("measurements")}
+
+    migrate(engine)
+    assert "ix_measurements_equipment_ts" in indexes()
+    _to(engine, "0010_foreign_key_indexes", command.downgrade)
+    assert indexes() == {"ix_measurements_ts"}
+    _to(engine, "head", command.upgrade)
+    assert "ix_measurements_equipment_ts" in indexes()

@@ -7,7 +7,8 @@ the same integer arithmetic on SQLite and PostgreSQL. Each raw table's primary k
 (source, seq, equipment[, name]): a redelivered message is ignored by the insert. The readings
 (`factoryos.model.readings`) are tuples in these tables' column order, so a batch of them goes straight to
 `executemany`. The primary keys lead with equipment (and name), which serves per-equipment queries; the
-`ts_us` indexes serve time windows and rollups. (On SQLite ordinary rowid tables insert faster here than
+`ts_us` indexes serve time windows and rollups, and (equipment, ts_us) on measurements a trace's readings of one
+equipment during an operation. (On SQLite ordinary rowid tables insert faster here than
 WITHOUT ROWID ones: the time index then carries a rowid, not the wide key.)
 """
 
@@ -43,7 +44,7 @@ class RawReading:
 
     @declared_attr.directive
     @classmethod
-    def __table_args__(cls) -> tuple[Index]:
+    def __table_args__(cls) -> tuple[Index, ...]:
         return (Index(f"ix_{cls.__tablename__}_ts", "ts_us"),)
 
     ts_us: Mapped[int] = mapped_column(BigInteger, sort_order=-3)
@@ -57,6 +58,10 @@ class MeasurementRecord(RawReading, Base):
     """A sensor reading: one row per (equipment, name, source, seq)."""
 
     __tablename__ = "measurements"
+    __table_args__ = (  # the time's own index, as every raw table has, and a trace's: an equipment's over a window
+        Index("ix_measurements_ts", "ts_us"),
+        Index("ix_measurements_equipment_ts", "equipment", "ts_us"),
+    )
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
     value: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(UNIT_LENGTH))
