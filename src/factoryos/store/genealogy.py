@@ -421,12 +421,14 @@ def _pointing(connection: Connection, record: Any, pointer: Any, targets: Sequen
 
 def _units_named(names: Sequence[str]) -> tuple[TextClause, dict[str, str]]:
     """The statement of (name, serial) pairs worked on under a work order `NAME#...`, for each of `names`, and its
-    parameters: one pass over the operations (a LIKE cannot use their work order index) for all the names."""
+    parameters: one pass over the operations for all the names (a LIKE cannot use their work order index), each
+    operation whose work order has a `#` matched against each name (CROSS JOIN keeps SQLite from scanning the
+    operations once per name)."""
     rows = ", ".join(f"(:name_{k}, :pattern_{k})" for k in range(len(names)))
     statement = text(
         f"WITH named(name, pattern) AS (VALUES {rows}) "
-        "SELECT DISTINCT named.name, o.serial FROM named JOIN genealogy_operations o "
-        "ON o.work_order LIKE named.pattern ESCAPE '\\'"
+        "SELECT DISTINCT named.name, o.serial FROM genealogy_operations o CROSS JOIN named "
+        "WHERE o.work_order LIKE '%#%' AND o.work_order LIKE named.pattern ESCAPE '\\'"
     )
     parameters = {}
     for k, name in enumerate(names):
