@@ -21,6 +21,8 @@ class BatchStation(Equipment):
     """A station that processes up to `batch_size` parts of one operation together (an oven, a dip, a press run);
     with `full_batches` it waits for a full batch."""
 
+    __slots__ = ("batch_size", "full_batches", "batches")
+
     def __init__(self, *args: Any, batch_size: int, full_batches: bool = False, **kwargs: Any) -> None:
         if batch_size < 1:
             raise FactoryosError(f"batch station: batch_size must be >= 1, got {batch_size}")

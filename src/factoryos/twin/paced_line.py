@@ -20,6 +20,8 @@ from factoryos.twin.states import BLOCKED, WORKING
 class PacedLine(Equipment):
     """A takt line of `positions` stations that index together every `takt` seconds, run as one piece of equipment."""
 
+    __slots__ = ("positions", "takt", "design_takt", "on_line")
+
     def __init__(
         self, *args: Any, positions: int, takt: float, design_takt: float | None = None, **kwargs: Any
     ) -> None:

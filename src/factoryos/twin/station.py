@@ -20,6 +20,8 @@ class Station(Equipment):
     published unless a publisher is attached.
     """
 
+    __slots__ = ()
+
     def _serve(self, srv: Server) -> Any:
         env = self.env
         inbox = self.inbox
