@@ -32,8 +32,9 @@ class Station(Equipment):
         simple = self.reliability is None
         speed = self.speed
         stock = self.stock
+        planned_stops = self.maintenance is not None or self.calendar is not None  # else nothing holds a server
         while True:
-            if self._gated(srv):
+            if planned_stops and self._gated(srv):
                 yield from self._wait_until_available(srv)
             part = inbox.take(pick)
             if part is None:
@@ -42,7 +43,7 @@ class Station(Equipment):
                     part = yield inbox.wait(pick)
                 else:
                     part = yield from self._starve(srv)
-                if self._gated(srv):
+                if planned_stops and self._gated(srv):
                     yield from self._wait_until_available(srv)
             step = part.route[part.step]
             consumes = step.consumes
