@@ -13,7 +13,7 @@ from factoryos.quality.genealogy import TraceError
 from factoryos.services.trace import trace_equipment, trace_lot, trace_serial
 from factoryos.store.timeseries import TelemetryStore
 
-from .history import ASSY, SITE, WELD_1, at, history
+from .history import ASSY, MIX, SITE, WELD_1, at, history
 
 
 def test_a_car_traces_back_through_its_body_to_the_split_lot_and_through_the_merge(traced):
@@ -138,3 +138,25 @@ def test_a_completion_without_its_start_keeps_the_work_order_it_names(traced):
     assert [(o["work_order"], o["start"], o["end"]) for o in operations] == [
         ("WO-7", at(16).isoformat(), at(16).isoformat())
     ]
+
+
+def test_a_completion_without_its_start_keeps_the_quantity_it_names(traced):
+    """A lot mixed on a floor that reports completions only is still a lot in the unit it went into (it was
+    stored as one unit, so the trace called it a serial)."""
+    mixed = {"work_order": "WO-8-mix", "operation": "mix", "phase": "completed", "serial": "PAINT-8", "quantity": 50}
+    built = {"work_order": "WO-8", "operation": "assemble", "phase": "completed", "serial": "CAR-8"}
+    events = [
+        Event(ts=at(16), site=SITE, equipment=MIX, kind=EventKind.OPERATION, payload=mixed, source="late", seq=0),
+        Event(
+            ts=at(17),
+            site=SITE,
+            equipment=ASSY,
+            kind=EventKind.OPERATION,
+            payload={**built, "consumed_lots": ["PAINT-8"]},
+            source="late",
+            seq=1,
+        ),
+    ]
+    TelemetryStore(traced).append(events)
+    assert [(c["id"], c["kind"]) for c in trace_serial(traced, "CAR-8")["components"]] == [("PAINT-8", "lot")]
+    assert [o["quantity"] for o in trace_serial(traced, "PAINT-8")["operations"]] == [50]

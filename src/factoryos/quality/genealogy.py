@@ -58,14 +58,15 @@ class OperationSpan:
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """An operation's completion, matched to its start by (serial, operation, equipment); the work order it
-    names stands for the operation's when no start is known."""
+    """An operation's completion, matched to its start by (serial, operation, equipment); the work order and
+    quantity it names stand for the operation's when no start is known."""
 
     serial: str
     operation: str
     work_order: str
     equipment: str
     ts_us: int
+    quantity: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +135,9 @@ def genealogy_facts(events: Iterable[Event]) -> Facts:
                 span.serial, span.operation, span.work_order, span.equipment, span.start_us, ts_us, span.quantity
             )
         else:
-            facts.completions.append(Completion(serial, operation, payload["work_order"], event.equipment, ts_us))
+            facts.completions.append(
+                Completion(serial, operation, payload["work_order"], event.equipment, ts_us, payload.get("quantity", 1))
+            )
     return facts
 
 

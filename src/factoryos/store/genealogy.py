@@ -142,6 +142,7 @@ def _close(connection: Connection, completions: list[Completion]) -> list[Operat
                     completion.equipment,
                     completion.ts_us,
                     completion.ts_us,
+                    completion.quantity,
                 )
             )
     if closed:
