@@ -119,3 +119,34 @@ def test_spc_and_the_monitor_on_readings_decoded_once_raise_what_each_raises_dec
     codes = {payload["code"] for *_, payload in alarms_of(engines[0])}
     assert codes >= {"monitor-pca", "spc-we1"}
     assert alarms_of(engines[0]) == alarms_of(engines[1])
+
+
+def watched_in_batches(size: int) -> tuple[MultivariateWatch, list[tuple]]:
+    """The monitor after the floor's stream in batches of `size` samples, and the alarms it and SPC raised, each
+    watch's in the order raised."""
+    bus = EventBus()
+    monitor = MultivariateWatch(bus, "pca", 60.0, 150)
+    spc = SpcWatch(bus, rules="we")
+    for batch in floor_batches(size=size):
+        monitor.take_batch(batch)
+        spc.take_batch(batch)
+    alarms = [(e.source, e.seq, e.ts, e.payload) for e in bus.store.read(EventKind.ALARM)]
+    return monitor, sorted(alarms, key=lambda alarm: alarm[:2])
+
+
+def test_how_the_ingester_cuts_the_stream_changes_nothing_the_watches_see():
+    """A batch of one sample is the stream as it happened; in batches of 50 samples (50 monitor periods) the
+    tested characteristics reached the monitor after their periods had closed, counted late and left out of its
+    model, and SPC's alarms came chart by chart rather than as they fired."""
+    one_by_one, as_happened = watched_in_batches(1)
+    for size in (50, 600):
+        monitor, alarms = watched_in_batches(size)
+        [watch] = monitor.watches.values()
+        [reference] = one_by_one.watches.values()
+        assert watch.late_readings == 0
+        assert watch.sensors == reference.sensors
+        assert {"s3 (gauge)", "s4 (gauge)", "s5 (gauge)"} <= set(watch.sensors or ())
+        assert (watch.judged, watch.alarmed, watch.incomplete) == (reference.judged, reference.alarmed, 0)
+        assert monitor.standing() == one_by_one.standing()
+        assert alarms == as_happened
+    assert {payload["code"] for *_, payload in as_happened} >= {"monitor-pca", "spc-we1"}

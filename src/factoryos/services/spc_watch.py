@@ -15,9 +15,11 @@ suspect."""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Self
 
 from factoryos.model.bus import EventBus, Subscription
@@ -104,14 +106,16 @@ class StreamReadings:
         ]
 
     def of_batch(self, batch: Batch) -> list[Reading]:
-        """What the ingestion pipeline stored: its sensor readings, then its events in order."""
-        readings = [
+        """What the ingestion pipeline stored, in time order: its sensor readings merged with its events' by
+        time, each kind in the order stored. The batch keeps its readings apart from its events; handed one
+        after the other, a large batch's tested characteristics came after the monitor had closed their sample
+        periods, so what it saw depended on how the ingester cut the stream."""
+        sensors = (
             Reading(site, equipment, from_us(ts_us), None, name, value)
             for ts_us, site, equipment, name, value, *_ in batch.measurements  # MeasurementRows or plain tuples
-        ]
-        for event in batch.events:
-            readings.extend(self.of_event(event))
-        return readings
+        )
+        tested = (reading for event in batch.events for reading in self.of_event(event))
+        return list(heapq.merge(sensors, tested, key=attrgetter("at")))
 
     def _first_test(self, payload: dict) -> bool:
         """Whether a test event is the unit's first at that test (a failed unit is remembered until retested)."""
@@ -149,7 +153,7 @@ class StreamWatch:
         self.take(self._readings.of_event(event))
 
     def take_batch(self, batch: Batch) -> None:
-        """Take what the ingestion pipeline stored: its sensor readings, then its events as from a bus."""
+        """Take what the ingestion pipeline stored, its sensor readings and its events' in time order."""
         self.take(self._readings.of_batch(batch))
 
     def take(self, readings: Iterable[Reading]) -> None:
