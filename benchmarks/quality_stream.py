@@ -72,7 +72,7 @@ def make_month(plant: Path, days: int, seed: int, cache: Path) -> None:
     units = demo.floor_units(ctx.results["simulation"].finished.values(), epoch)
     events = list(ctx.bus.store.read())
     with (cache / "month.pickle").open("wb") as file:
-        pickle.dump((str(plant), epoch, end, events, units), file)
+        pickle.dump((epoch, end, events, units), file)
     engine.dispose()
 
 
@@ -184,13 +184,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "factoryos-quality-stream")
     args = parser.parse_args()
-    cache = args.cache / f"{args.plant.stem}-{args.days}d-{args.seed}"
+    digest = hashlib.sha256(args.plant.read_bytes()).hexdigest()[:12]
+    cache = args.cache / f"{args.plant.stem}-{digest}-{args.days}d-{args.seed}"
     if not (cache / "month.pickle").exists():
         print(f"making the month in {cache}...", file=sys.stderr, flush=True)
         make_month(args.plant, args.days, args.seed, cache)
     with (cache / "month.pickle").open("rb") as file:
-        plant_file, epoch, end, events, units = pickle.load(file)
-    plant = load_plant(Path(plant_file))
+        epoch, end, events, units = pickle.load(file)
+    plant = load_plant(args.plant)
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as work:
         shutil.copy(cache / "month.db", Path(work) / "run.db")
