@@ -23,7 +23,8 @@ from tests.quality.history import MINI, SITE
 ORDERS = ["CO_1", "CO-2", "CO-3"]
 PRODUCTIONS = ["PO-1", "PO_2", "CO-3"]  # one id that is also a customer order's
 WORK_ORDERS = ["WO-1", "WO-2", "PO-1#w", "CO-2"]
-NAMES = [*ORDERS, *PRODUCTIONS, *WORK_ORDERS, "CO_1#0", "COx1#0", "CO-2#1", "PO_2#u", "POx2#u", "other"]
+UNIT_WORK = ["CO_1#0", "COx1#0", "CO-2#1", "PO_2#u", "POx2#u", "co-2#1", "Po_2#u"]  # LIKE's wildcards, other cases
+NAMES = [*ORDERS, *PRODUCTIONS, *WORK_ORDERS, *UNIT_WORK, "other"]
 SERIALS = [f"U-{k}" for k in range(6)]
 
 productions = st.dictionaries(st.sampled_from(PRODUCTIONS), st.sampled_from(ORDERS), max_size=3)

@@ -210,7 +210,8 @@ _FROM_ITEM = text(_FORWARD.format(seed="SELECT CAST(:item AS VARCHAR(200))"))
 _FROM_EQUIPMENT = text(
     _FORWARD.format(
         seed="""SELECT serial FROM genealogy_operations
-        WHERE (equipment = :equipment OR equipment LIKE :under ESCAPE '\\')
+        WHERE (equipment = :equipment OR (equipment LIKE :under ESCAPE '\\'
+                                          AND substr(equipment, 1, length(:equipment) + 1) = :equipment || '/'))
           AND start_us < :end_us AND (end_us IS NULL OR end_us >= :start_us)"""
     )
 )
@@ -429,7 +430,8 @@ def _units_named(names: Sequence[str]) -> tuple[TextClause, dict[str, str]]:
     statement = text(
         f"WITH named(name, pattern) AS (VALUES {rows}) "
         "SELECT DISTINCT named.name, o.serial FROM genealogy_operations o CROSS JOIN named "
-        "WHERE o.work_order LIKE '%#%' AND o.work_order LIKE named.pattern ESCAPE '\\'"
+        "WHERE o.work_order LIKE '%#%' AND o.work_order LIKE named.pattern ESCAPE '\\' "
+        "AND substr(o.work_order, 1, length(named.name) + 1) = named.name || '#'"
     )
     parameters = {}
     for k, name in enumerate(names):
@@ -439,7 +441,8 @@ def _units_named(names: Sequence[str]) -> tuple[TextClause, dict[str, str]]:
 
 
 def _escaped(prefix: str) -> str:
-    """`prefix` as the start of a LIKE pattern with the escape character backslash."""
+    """`prefix` as the start of a LIKE pattern with the escape character backslash. SQLite's LIKE ignores the
+    case of ASCII letters and PostgreSQL's does not, so each LIKE here has an exact prefix comparison beside it."""
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
