@@ -117,22 +117,26 @@ def first_month_plant(plant: Plant, volume: float) -> Plant:
 def orders_stage(ctx: DemoContext) -> None:
     """The month's customer orders, drawn from the demand model and placed at the order desk as the API
     places them (checked, promised a date on the capacity left, stored with their history), in the order they
-    arrive."""
+    arrive, under the ids they were drawn with: the same seed gives the same orders, plan and run."""
     from factoryos.c2m.demand import generate_orders
     from factoryos.report.foundation import orders_section
     from factoryos.report.promises import promises_section
     from factoryos.services.order_desk import OrderInput, place_orders
     from factoryos.services.tenants import Caller
+    from factoryos.store.orders import next_order_number
 
     plant, start = ctx.loaded_plant(), ctx.first_day()
     volume = first_month_volume(plant)
     ctx.results["volume"] = volume if volume < 1 else None
-    drawn = sorted(generate_orders(first_month_plant(plant, volume), start, ctx.days, ctx.seed), key=_arrival)
+    first_number = next_order_number(ctx.engine)  # a database that already holds orders keeps them
+    drawn = sorted(
+        generate_orders(first_month_plant(plant, volume), start, ctx.days, ctx.seed, first_number), key=_arrival
+    )
     requests = [
         (OrderInput(o.customer, o.product, o.configuration, o.quantity, o.due_date), o.ordered_at) for o in drawn
     ]
     desk = Caller("demo", plant.site.id, plant.owner(), "planner", owner=True)
-    placed = place_orders(ctx.engine, desk, requests)
+    placed = place_orders(ctx.engine, desk, requests, ids=[o.id for o in drawn])
     ctx.orders = [order for order, _ in placed]
     ctx.report.add(orders_section(plant, ctx.orders, ctx.results["volume"], ramp_products(plant)))
     promised = ctx.report.add(promises_section(plant, placed))

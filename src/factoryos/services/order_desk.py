@@ -261,16 +261,24 @@ def submit_order(
 
 
 def place_orders(
-    engine: Engine, caller: Caller, requests: Sequence[tuple[OrderInput, datetime]]
+    engine: Engine,
+    caller: Caller,
+    requests: Sequence[tuple[OrderInput, datetime]],
+    ids: Sequence[str] | None = None,
 ) -> list[tuple[CustomerOrder, Quote]]:
     """Take many orders at once (a demo's month, a bulk load), each placed as `submit_order` places it at its
     own time (checked, promised on the capacity and material the orders before it left, stored with its history
     and bookings), in one transaction, in the order given; each order with its promise. An order the desk
-    refuses is an OrderRejected and nothing is stored."""
+    refuses is an OrderRejected and nothing is stored. `ids` names the orders (a load drawn from a seed keeps
+    its own, so that a second run plans the same orders in the same order); by default each gets a random id."""
     if not caller.can_order:
         raise Forbidden(f"a {caller.role} key cannot place orders")
     here = desk(engine, caller.site)
-    taken = [_taking(here, caller, _accepted(here.plant, caller, r, at), at) for r, at in requests]
+    named = ids if ids is not None else [None] * len(requests)
+    taken = [
+        _taking(here, caller, _accepted(here.plant, caller, r, at, order_id), at)
+        for (r, at), order_id in zip(requests, named, strict=True)
+    ]
     if not taken:
         return []
     return _book(engine, here, taken)
@@ -453,15 +461,18 @@ def _placement(caller: Caller, order: CustomerOrder, promised: Quote, now: datet
     return desk_store.Placement(stored, changes, booking, stock=promised.stock, lots=promised.lots)
 
 
-def _accepted(plant: Plant, caller: Caller, request: OrderInput, now: datetime) -> CustomerOrder:
-    """The order as the intake accepts it, or an OrderRejected naming the field."""
+def _accepted(
+    plant: Plant, caller: Caller, request: OrderInput, now: datetime, order_id: str | None = None
+) -> CustomerOrder:
+    """The order as the intake accepts it (named `order_id`, else a random id), or an OrderRejected naming the
+    field."""
     found = _visible_product(plant, caller, request.product)
     customer = plant.customers.get(request.customer)
     if customer is None or customer.tenant != found.tenant:
         raise OrderRejected("customer", f"unknown customer {request.customer!r} of product {request.product!r}")
     configuration = _valid_configuration(plant, caller, request.product, request.options)
     raw = {
-        "id": f"CO-{secrets.token_hex(8)}",
+        "id": order_id or f"CO-{secrets.token_hex(8)}",
         "customer": request.customer,
         "product": request.product,
         "options": configuration,
