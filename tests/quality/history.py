@@ -39,10 +39,11 @@ def at(hours: float) -> datetime:
 
 
 class History:
-    """Builds the events, numbered in one sequence."""
+    """Builds the events, numbered in one sequence of their `source`."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: str = "floor") -> None:
         self.events: list[Event] = []
+        self.source = source
 
     def _add(self, ts: datetime, equipment: str, kind: EventKind, payload: dict) -> None:
         self.events.append(
@@ -52,7 +53,7 @@ class History:
                 equipment=equipment,
                 kind=kind,
                 payload=payload,
-                source="floor",
+                source=self.source,
                 seq=len(self.events),
             )
         )
@@ -72,6 +73,14 @@ class History:
         self._add(at(start), equipment, EventKind.OPERATION, {**common, "phase": "started", "consumed_lots": consumed})
         if end is not None:
             self._add(at(end), equipment, EventKind.OPERATION, {**common, "phase": "completed"})
+
+    def completion(
+        self, serial: str, equipment: str, hours: float, work_order: str, operation: str, **reported: object
+    ) -> None:
+        """A completion alone, as a floor that lost the start, or books at the end, reports it (`reported`: the
+        quantity, the consumed lots)."""
+        payload = {"work_order": work_order, "operation": operation, "phase": "completed", "serial": serial}
+        self._add(at(hours), equipment, EventKind.OPERATION, payload | reported)
 
     def test(self, serial: str, hours: float, result: str, value: float) -> None:
         measurement = {"name": "insulation", "value": value, "unit": "MOhm", "low": 1.0, "high": 1000.0}

@@ -8,12 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from factoryos.model.events import Event, EventKind
 from factoryos.quality.genealogy import TraceError
 from factoryos.services.trace import trace_equipment, trace_lot, trace_serial
 from factoryos.store.timeseries import TelemetryStore
 
-from .history import ASSY, MIX, SITE, WELD_1, at, history
+from .history import ASSY, MIX, WELD_1, History, at, history
 
 
 def test_a_car_traces_back_through_its_body_to_the_split_lot_and_through_the_merge(traced):
@@ -116,28 +115,18 @@ def test_storing_the_same_events_again_changes_nothing(traced):
 
 def test_lots_a_completion_reports_are_linked_as_those_of_a_start(traced):
     """A floor that books what a unit consumed when it finishes (backflush) names the lots on the completion."""
-    completed = {"work_order": "WO-6", "operation": "assemble", "phase": "completed", "serial": "CAR-6"}
-    event = Event(
-        ts=at(16),
-        site=SITE,
-        equipment=ASSY,
-        kind=EventKind.OPERATION,
-        payload={**completed, "consumed_lots": ["GLUE-7"]},
-        source="backflush",
-        seq=0,
-    )
-    TelemetryStore(traced).append([event])
+    backflush = History(source="backflush")
+    backflush.completion("CAR-6", ASSY, 16, "WO-6", "assemble", consumed_lots=["GLUE-7"])
+    TelemetryStore(traced).append(backflush.events)
     assert trace_lot(traced, "GLUE-7")["units"] == ["CAR-6"]
     assert {c["id"] for c in trace_serial(traced, "CAR-6")["components"]} == {"GLUE-7"}
 
 
 def test_a_completion_without_its_start_keeps_the_work_order_it_names(traced):
     """A floor whose start was lost (or that reports completions only) still says which work the unit was for."""
-    completed = {"work_order": "WO-7", "operation": "assemble", "phase": "completed", "serial": "CAR-7"}
-    event = Event(
-        ts=at(16), site=SITE, equipment=ASSY, kind=EventKind.OPERATION, payload=completed, source="late", seq=0
-    )
-    TelemetryStore(traced).append([event])
+    late = History(source="late")
+    late.completion("CAR-7", ASSY, 16, "WO-7", "assemble")
+    TelemetryStore(traced).append(late.events)
     operations = trace_serial(traced, "CAR-7")["operations"]
     assert [(o["work_order"], o["start"], o["end"]) for o in operations] == [
         ("WO-7", at(16).isoformat(), at(16).isoformat())
@@ -147,20 +136,9 @@ def test_a_completion_without_its_start_keeps_the_work_order_it_names(traced):
 def test_a_completion_without_its_start_keeps_the_quantity_it_names(traced):
     """A lot mixed on a floor that reports completions only is still a lot in the unit it went into (it was
     stored as one unit, so the trace called it a serial)."""
-    mixed = {"work_order": "WO-8-mix", "operation": "mix", "phase": "completed", "serial": "PAINT-8", "quantity": 50}
-    built = {"work_order": "WO-8", "operation": "assemble", "phase": "completed", "serial": "CAR-8"}
-    events = [
-        Event(ts=at(16), site=SITE, equipment=MIX, kind=EventKind.OPERATION, payload=mixed, source="late", seq=0),
-        Event(
-            ts=at(17),
-            site=SITE,
-            equipment=ASSY,
-            kind=EventKind.OPERATION,
-            payload={**built, "consumed_lots": ["PAINT-8"]},
-            source="late",
-            seq=1,
-        ),
-    ]
-    TelemetryStore(traced).append(events)
+    late = History(source="late")
+    late.completion("PAINT-8", MIX, 16, "WO-8-mix", "mix", quantity=50)
+    late.completion("CAR-8", ASSY, 17, "WO-8", "assemble", consumed_lots=["PAINT-8"])
+    TelemetryStore(traced).append(late.events)
     assert [(c["id"], c["kind"]) for c in trace_serial(traced, "CAR-8")["components"]] == [("PAINT-8", "lot")]
     assert [o["quantity"] for o in trace_serial(traced, "PAINT-8")["operations"]] == [50]
