@@ -192,14 +192,14 @@ def build_problem(
     calendars are laid out over `calendar_days` days."""
     releases = releases or {}
     builder = _ProblemBuilder(plant, orders)
-    for order in orders:
-        if _made_in_lots(plant, order.material):
-            builder.add_lot(order, _seconds(order.due_date, epoch))
+    lots = [o for o in orders if _made_in_lots(plant, o.material)]
+    units = [o for o in orders if not _made_in_lots(plant, o.material)]
+    for lot in lots:
+        builder.add_lot(lot, _seconds(lot.due_date, epoch))
     plans = _Plans(plant)
-    for order in orders:
-        if not _made_in_lots(plant, order.material):
-            release = max(0, _seconds_at(releases.get(order.id, epoch), epoch))
-            builder.add_units(order, plans(order), release, _seconds(order.due_date, epoch))
+    for order in units:
+        release = max(0, _seconds_at(releases.get(order.id, epoch), epoch))
+        builder.add_units(order, plans(order), release, _seconds(order.due_date, epoch))
     return builder.plant_problem(epoch, calendar_days)
 
 
@@ -241,7 +241,7 @@ class _ProblemBuilder:
             indices.append(index)
         self.jobs.append(Job(lot.id, tuple(range(indices[0], indices[-1] + 1)), 0, due, 0))
         self.lot_ops.setdefault(lot.material, []).append((indices[-1], lot.quantity))
-        self.supplied[lot.material] = 0.0
+        self.supplied.setdefault(lot.material, 0.0)
 
     def add_units(self, order: ProductionOrder, plan: tuple, release: int, due: int) -> None:
         """One job per unit (serial): each made node's operations in a chain, and every node after the nodes
