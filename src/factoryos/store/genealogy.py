@@ -472,14 +472,13 @@ a trace reads (`_BACKWARD`)."""
 
 
 def makeup(connection: Connection, serial: str) -> tuple[set[str], list[tuple[str, int, int | None]]]:
-    """A unit's serial and everything in it, and every operation of those on equipment (path, start, end), by
-    serial and start."""
+    """A unit's serial and everything in it, and every operation of those on equipment (path, start, end), in
+    no particular order: a hold asks whether any of them is in its scope."""
     items: set[str] = set()
-    spans: list[tuple[str, str, int, int | None]] = []
+    visits: list[tuple[str, int, int | None]] = []
     for item, equipment, start_us, end_us in connection.execute(_MAKEUP, {"serial": serial}):
         if equipment is None:
             items.add(item)
         else:
-            spans.append((item, equipment, start_us, end_us))
-    spans.sort(key=lambda span: (span[0], span[2]))
-    return items, [(equipment, start_us, end_us) for _, equipment, start_us, end_us in spans]
+            visits.append((equipment, start_us, end_us))
+    return items, visits
