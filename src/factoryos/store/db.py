@@ -156,6 +156,13 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def like_prefix(prefix: str) -> str:
+    """`prefix` as the start of a LIKE pattern with the escape character backslash. SQLite's LIKE ignores the
+    case of ASCII letters and PostgreSQL's does not: where case matters, an exact prefix comparison goes beside
+    the LIKE."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def record_as(cls: type[T], record: object, **values: Any) -> T:
     """The dataclass `cls` of a stored `record`: each field takes `values[field]` where given, else the record's
     column of the same name (a moment stored without its zone read back as the UTC it was written in); a field

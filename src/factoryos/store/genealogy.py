@@ -40,7 +40,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from factoryos.model.readings import EQUIPMENT_LENGTH
 from factoryos.quality.genealogy import Completion, Facts, Link, OperationSpan, OrderLink, TestResult, order_keys
-from factoryos.store.db import Base, row_of
+from factoryos.store.db import Base, like_prefix, row_of
 from factoryos.store.tables import CustomerOrderRecord, ProductionOrderRecord, WorkOrderRecord
 
 ID_LENGTH = 200
@@ -246,7 +246,7 @@ def containing(connection: Connection, item: str) -> dict[str, bool]:
 def passed(connection: Connection, equipment: str, start_us: int, end_us: int) -> dict[str, bool]:
     """What was worked on `equipment` (or equipment under it) during [start_us, end_us) and everything
     containing it, each with whether nothing contains it in turn."""
-    under = _escaped(equipment) + "/%"
+    under = like_prefix(equipment) + "/%"
     parameters = {"equipment": equipment, "under": under, "start_us": start_us, "end_us": end_us}
     return {row[0]: bool(row[1]) for row in connection.execute(_FROM_EQUIPMENT, parameters)}
 
@@ -436,14 +436,8 @@ def _units_named(names: Sequence[str]) -> tuple[TextClause, dict[str, str]]:
     parameters = {}
     for k, name in enumerate(names):
         parameters[f"name_{k}"] = name
-        parameters[f"pattern_{k}"] = _escaped(name) + "#%"
+        parameters[f"pattern_{k}"] = like_prefix(name) + "#%"
     return statement, parameters
-
-
-def _escaped(prefix: str) -> str:
-    """`prefix` as the start of a LIKE pattern with the escape character backslash. SQLite's LIKE ignores the
-    case of ASCII letters and PostgreSQL's does not, so each LIKE here has an exact prefix comparison beside it."""
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _parents(connection: Connection, serials: set[str]) -> dict[str, set[str]]:

@@ -51,7 +51,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from factoryos.c2m.promise import Commitments, Lot
 from factoryos.c2m.supply import week_start
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
-from factoryos.store.db import Base, record_as, row_of, transaction
+from factoryos.store.db import Base, like_prefix, record_as, row_of, transaction
 from factoryos.store.events import record_dead_letter
 from factoryos.store.locks import ADVISORY, lock_for_writing, lock_numbers
 from factoryos.store.orders import ORDER_CHANNEL, as_order, order_row
@@ -603,7 +603,6 @@ def rejected_from(engine: Engine, source_prefix: str, limit: int) -> list[DeadLe
     """Rejected orders whose source starts with `source_prefix` (all of them for ""), newest first."""
     query = select(DeadLetter).where(DeadLetter.channel == ORDER_CHANNEL)
     if source_prefix:
-        escaped = source_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(DeadLetter.source.like(escaped + "%", escape="\\"))
+        query = query.where(DeadLetter.source.like(like_prefix(source_prefix) + "%", escape="\\"))
     with Session(engine) as session:
         return list(session.scalars(query.order_by(DeadLetter.id.desc()).limit(limit)))
