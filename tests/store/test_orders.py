@@ -8,6 +8,7 @@ from pathlib import Path
 
 from factoryos.model.validate import load_plant
 from factoryos.services.orders import import_order_file, rejected_item, rejected_orders
+from factoryos.store.order_desk import keep_rejected, rejected_from
 from factoryos.store.orders import list_orders
 from factoryos.store.plants import read_plant, store_plant
 
@@ -72,3 +73,11 @@ def test_two_imports_at_once_store_each_order_and_reject_once(engine, tmp_path, 
     assert sorted(len(o.added) for o in outcomes) == [0, 50]
     assert len(list_orders(engine)) == 50
     assert len(rejected_orders(engine)) == 1
+
+
+def test_a_tenants_rejected_orders_are_its_own_whatever_the_case_of_another_tenants_id(engine):
+    """A source prefix is matched with its case on every database (SQLite's LIKE alone ignores it)."""
+    keep_rejected(engine, "api/site/ACME/k1", "unknown product", b'{"product": "x"}')
+    keep_rejected(engine, "api/site/acme/k2", "unknown customer", b'{"customer": "y"}')
+    assert [r.source for r in rejected_from(engine, "api/site/acme/", 10)] == ["api/site/acme/k2"]
+    assert len(rejected_from(engine, "", 10)) == 2

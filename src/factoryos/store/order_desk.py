@@ -36,6 +36,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    func,
     or_,
     select,
     text,
@@ -603,6 +604,9 @@ def rejected_from(engine: Engine, source_prefix: str, limit: int) -> list[DeadLe
     """Rejected orders whose source starts with `source_prefix` (all of them for ""), newest first."""
     query = select(DeadLetter).where(DeadLetter.channel == ORDER_CHANNEL)
     if source_prefix:
-        query = query.where(DeadLetter.source.like(like_prefix(source_prefix) + "%", escape="\\"))
+        query = query.where(
+            DeadLetter.source.like(like_prefix(source_prefix) + "%", escape="\\"),
+            func.substr(DeadLetter.source, 1, len(source_prefix)) == source_prefix,
+        )
     with Session(engine) as session:
         return list(session.scalars(query.order_by(DeadLetter.id.desc()).limit(limit)))
