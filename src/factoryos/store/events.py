@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from factoryos.model.events import Event, EventKind
 from factoryos.quality.genealogy import genealogy_facts
 from factoryos.store import genealogy
-from factoryos.store.db import affected, transaction
+from factoryos.store.db import affected, as_utc, transaction
 from factoryos.store.tables import DeadLetter, EventRecord
 
 RAW_KEPT_BYTES = 64 * 1024
@@ -39,9 +39,8 @@ def event_columns(event: Event) -> dict:
 
 
 def _event(row: EventRecord) -> Event:
-    ts = row.ts if row.ts.tzinfo else row.ts.replace(tzinfo=UTC)
     return Event(
-        ts=ts,
+        ts=as_utc(row.ts),
         site=row.site,
         equipment=row.equipment,
         kind=EventKind(row.kind),

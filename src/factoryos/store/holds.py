@@ -3,14 +3,14 @@ with what disposition and note). A released hold is kept: the rows are the conta
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from factoryos.model.readings import EQUIPMENT_LENGTH
 from factoryos.quality.holds import Disposition, Hold, HoldScope
-from factoryos.store.db import Base
+from factoryos.store.db import Base, as_utc
 from factoryos.store.genealogy import ID_LENGTH
 from factoryos.store.tables import UtcDateTime
 
@@ -42,7 +42,7 @@ def as_hold(record: HoldRecord) -> Hold:
         target=record.target,
         reason=record.reason,
         placed_by=record.placed_by,
-        placed_at=record.placed_at if record.placed_at.tzinfo else record.placed_at.replace(tzinfo=UTC),
+        placed_at=as_utc(record.placed_at),
         last=record.last,
         start=_aware(record.start),
         end=_aware(record.end),
@@ -84,6 +84,4 @@ def locked_hold(session: Session, hold_id: int) -> HoldRecord | None:
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None if moment is None else as_utc(moment)

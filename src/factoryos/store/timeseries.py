@@ -39,7 +39,7 @@ from factoryos.model.readings import (
 )
 from factoryos.quality.genealogy import genealogy_facts
 from factoryos.store import genealogy
-from factoryos.store.db import row_of, transaction
+from factoryos.store.db import as_utc, row_of, transaction
 from factoryos.store.events import SqlEventStore, event_columns, prune_dead_letters, record_dead_letter
 from factoryos.store.tables import DeadLetter, EventRecord
 from factoryos.store.telemetry import (
@@ -491,8 +491,7 @@ def _event_conflicts(connection: Connection, events: list[Event]) -> list[Confli
         chunk = keys[start : start + 1000]
         query = select(EventRecord).where(tuple_(EventRecord.source, EventRecord.seq).in_(chunk))
         for found in connection.execute(query):
-            ts = found.ts if found.ts.tzinfo else found.ts.replace(tzinfo=UTC)
-            stored[(found.source, found.seq)] = (found.equipment, found.kind, found.payload, to_us(ts))
+            stored[(found.source, found.seq)] = (found.equipment, found.kind, found.payload, to_us(as_utc(found.ts)))
     conflicts = []
     for index, event in enumerate(events):
         kept = stored.get(event.key)
