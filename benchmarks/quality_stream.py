@@ -55,7 +55,7 @@ from factoryos.store.db import make_engine, migrate
 from factoryos.store.events import SqlEventStore
 from factoryos.store.order_desk import OrderChangeRecord
 from factoryos.store.tables import CustomerOrderRecord
-from factoryos.store.timeseries import TIME_SERIES_KINDS, Batch, TelemetryStore
+from factoryos.store.timeseries import Batch, TelemetryStore
 
 SETUP = (demo.load_plant_stage, demo.orders_stage, demo.material_stage, demo.schedule_stage, demo.twin_stage)
 
@@ -82,7 +82,7 @@ def batches(events: list[Event], size: int) -> list[Batch]:
     for start in range(0, len(events), size):
         batch = Batch()
         for event in events[start : start + size]:
-            batch.add(event_row(event) if event.kind in TIME_SERIES_KINDS else event)
+            batch.add(event_row(event))
         found.append(batch)
     return found
 
