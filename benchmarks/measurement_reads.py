@@ -44,9 +44,10 @@ def load(engine: Engine, equipment: int, sensors: int, hours: float, period: int
     rows: list[tuple] = []
     stored, seconds = 0, 0.0
     names = [f"sensor-{j:02d}" for j in range(sensors)]
+    where = paths(equipment)
     for step in range(int(hours * 3600 / period)):
         ts_us = START_US + step * period * 1_000_000
-        for path in paths(equipment):
+        for path in where:
             for j, name in enumerate(names):
                 rows.append(MeasurementRow(ts_us, "bench-plant", path, name, (step + j) % 97 / 7, "bar", path, step))
         if len(rows) >= CHUNK:
@@ -70,12 +71,13 @@ def traces(engine: Engine, equipment: int, hours: float, count: int, seed: int) 
     rng = random.Random(seed)
     spent = []
     span_us = int(hours * 3600e6) - 300_000_000
+    where = paths(equipment)
     with engine.connect() as connection:
         for _ in range(count):
             spans = []
             for _ in range(2):
                 start = START_US + rng.randrange(span_us)
-                path = rng.choice(paths(equipment))
+                path = rng.choice(where)
                 spans.append(OperationSpan("U", "op", "WO", path, start, start + 300_000_000))
             started = time.perf_counter()
             _readings(connection, spans)
