@@ -45,7 +45,7 @@ from factoryos.examples import example_plant
 from factoryos.model.events import Event, EventKind
 from factoryos.model.readings import event_row
 from factoryos.model.validate import load_plant
-from factoryos.report import Report
+from factoryos.report.html import Report
 from factoryos.services import demo
 from factoryos.services.holds import place_hold, release_hold
 from factoryos.services.ingest import IngestRequest, live_watches

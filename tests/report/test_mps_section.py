@@ -8,6 +8,7 @@ from pathlib import Path
 from factoryos.model.validate import load_plant
 from factoryos.planning.mps import Demand, master_schedule
 from factoryos.report.mps import mps_section
+from factoryos.report.wording import counted
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 START = date(2027, 3, 1)
@@ -29,4 +30,4 @@ def test_the_bars_stack_to_each_days_units_under_the_line_capacity():
         assert per_day[k] == sum(q for (_, d), q in quantities.items() if d == day)
     (line,) = [t for t in figure.data if t.type == "scatter"]
     assert list(line.y) == list(schedule.capacity)
-    assert section.facts["not in the horizon"] == f"{sum(schedule.unplanned.values()):,} units"
+    assert section.facts["not in the horizon"] == counted(sum(schedule.unplanned.values()), "unit")

@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import JsonOption, console, counted, parse_day
+from factoryos.cli.common import JsonOption, console, parse_day
+from factoryos.report.wording import counted
 
 
 def forecast(

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import JsonOption, console, counted
+from factoryos.cli.common import JsonOption, console
+from factoryos.report.wording import counted
 
 
 def mrp(

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import JsonOption, console, counted, open_store
+from factoryos.cli.common import JsonOption, console, open_store
+from factoryos.report.wording import counted
 
 
 def trace(

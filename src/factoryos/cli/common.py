@@ -38,13 +38,6 @@ DemandOption = Annotated[
 ]
 
 
-def counted(n: float, noun: str, plural: str = "") -> str:
-    """A count as a person reads it: thousands separated and the noun in the number it takes ("1 run",
-    "4,887 orders", "2.5 days"); `plural` for a noun that does not take an s."""
-    number = f"{n:,}" if isinstance(n, int) else f"{n:,g}"
-    return f"{number} {noun if n == 1 else plural or noun + 's'}"
-
-
 def print_items(items: list[dict[str, Any]]) -> None:
     """A listing as JSON, the same shape from every command: `{"items": [...]}`."""
     typer.echo(json.dumps({"items": items}, ensure_ascii=False))

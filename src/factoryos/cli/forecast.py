@@ -16,10 +16,10 @@ from factoryos.cli.common import (
     JsonOption,
     SiteOption,
     console,
-    counted,
     open_store,
     parse_day,
 )
+from factoryos.report.wording import counted
 
 if TYPE_CHECKING:
     from factoryos.services.forecast import History

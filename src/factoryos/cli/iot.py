@@ -12,8 +12,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, console, counted, open_store, parse_time, print_items
+from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
+from factoryos.report.wording import counted
 
 app = typer.Typer(help="The floor's telemetry: dead letters, retention, rollups.", no_args_is_help=True)
 
@@ -271,7 +272,7 @@ def stats(
 
     counts = held(open_store(db, create=False))
     if as_json:
-        print(json.dumps(counts))
+        typer.echo(json.dumps(counts))
         return
     table = Table("kind", "rows")
     for kind, n in counts.items():

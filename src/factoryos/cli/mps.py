@@ -10,9 +10,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, DemandOption, HorizonDaysOption, JsonOption, SiteOption, console, counted
+from factoryos.cli.common import DbOption, DemandOption, HorizonDaysOption, JsonOption, SiteOption, console
 from factoryos.cli.forecast import HistoryPlantOption, HistoryStartOption, history
 from factoryos.model.errors import FactoryosError
+from factoryos.report.wording import counted
 
 
 def mps(

@@ -15,12 +15,12 @@ from factoryos.cli.common import (
     JsonOption,
     SiteOption,
     console,
-    counted,
     open_store,
     parse_day,
     print_items,
 )
 from factoryos.model.errors import FactoryosError
+from factoryos.report.wording import counted
 
 app = typer.Typer(
     help="Customer orders: generate a realistic stream, import, list, see the rejected.", no_args_is_help=True

@@ -17,12 +17,12 @@ from factoryos.cli.common import (
     JsonOption,
     SiteOption,
     console,
-    counted,
     default_command,
     open_store,
     parse_day,
     print_items,
 )
+from factoryos.report.wording import counted
 
 if TYPE_CHECKING:
     from factoryos.c2m.replay import PromiseMove

@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from factoryos.cli.common import DbOption, SiteOption, console, counted, err_console, open_store
+from factoryos.cli.common import DbOption, SiteOption, console, err_console, open_store
+from factoryos.report.wording import counted
 
 app = typer.Typer(help="Plant files: validate, load into the database, show.", no_args_is_help=True)
 

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, counted, open_store
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store
+from factoryos.report.wording import counted
 
 app = typer.Typer(
     help="Quality: control charts, capability, multivariate monitoring and the plant's quality figures.",

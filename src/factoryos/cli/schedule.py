@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, counted, default_command, open_store
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, open_store
+from factoryos.report.wording import counted
 
 app = typer.Typer(help="Schedule the open orders; `schedule show` prints the stored schedule.")
 

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import JsonOption, console, counted
+from factoryos.cli.common import JsonOption, console
 from factoryos.model.errors import FactoryosError
+from factoryos.report.wording import counted
 
 
 def simulate(

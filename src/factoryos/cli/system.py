@@ -37,7 +37,7 @@ def demo(
     import os
 
     from factoryos.examples import example_plant
-    from factoryos.report import Report
+    from factoryos.report.html import Report
     from factoryos.services.demo import DemoContext, run_demo
 
     started = time.perf_counter()

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from factoryos.cli.common import DbOption, JsonOption, console, counted, open_store, parse_time, print_items
+from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
+from factoryos.report.wording import counted
 
 hold_app = typer.Typer(help="Holds: contain suspect lots, serials or an equipment's output until dispositioned.")
 

@@ -1,5 +1,2 @@
-"""The HTML report: one self-contained page (Plotly inlined) that each stage of the loop adds a section to."""
-
-from factoryos.report.html import Report, Section
-
-__all__ = ["Report", "Section"]
+"""The HTML report: one self-contained page (Plotly inlined) that each stage of the loop adds a section to (`html`),
+the charts of each stage, and how figures read in words (`wording`)."""

@@ -11,6 +11,7 @@ from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import ramp_curve
 from factoryos.report.html import Section, selector, share_axis, style, with_selector
+from factoryos.report.wording import counted
 
 
 def bom_depth(plant: Plant, material: str) -> int:
@@ -60,21 +61,21 @@ def plant_section(plant: Plant) -> Section:
     return Section(
         title="Plant",
         text=(
-            f"{plant.site.name} has {len(units)} work units (machines, cells and stations) in "
-            f"{len(plant.work_centers())} work centers over {len(plant.areas)} areas; {lights_out} work centers "
-            f"run lights-out. It builds {built} from {len(plant.materials)} materials, {depth} bill-of-material "
-            "levels deep."
+            f"{plant.site.name} has {counted(len(units), 'work unit')} (machines, cells and stations) in "
+            f"{counted(len(plant.work_centers()), 'work center')} over {counted(len(plant.areas), 'area')}; "
+            f"{lights_out} of the work centers run lights-out. It builds {built} from "
+            f"{counted(len(plant.materials), 'material')}, {counted(depth, 'bill-of-material level')} deep."
         ),
         facts={
             "site": plant.site.name,
-            "areas": str(len(plant.areas)),
-            "work centers": str(len(plant.work_centers())),
-            "work units": str(len(units)),
-            "lights-out work centers": str(lights_out),
-            "materials": str(len(plant.materials)),
-            "BOM levels": str(depth),
-            "suppliers": str(len(plant.suppliers)),
-            "tenants": str(len(plant.tenants)),
+            "areas": len(plant.areas),
+            "work centers": len(plant.work_centers()),
+            "work units": len(units),
+            "lights-out work centers": lights_out,
+            "materials": len(plant.materials),
+            "BOM levels": depth,
+            "suppliers": len(plant.suppliers),
+            "tenants": len(plant.tenants),
         },
         figures=[structure_figure(plant), style(materials, "Materials by kind", 180)],
         note=f"Source of the plant's figures: {plant.source}",
@@ -159,11 +160,9 @@ def orders_section(
         title="Orders",
         text=text,
         facts={
-            "orders": f"{len(orders):,}",
-            "units": f"{units:,}",
-            **{
-                f"units of {tenant}": f"{sum(o.quantity for o in orders if o.tenant == tenant):,}" for tenant in tenants
-            },
+            "orders": len(orders),
+            "units": units,
+            **{f"units of {tenant}": sum(o.quantity for o in orders if o.tenant == tenant) for tenant in tenants},
         },
         figures=figures,
     )
@@ -210,9 +209,9 @@ def rampup_section(plant: Plant) -> Section | None:
             "lower of target and capacity (hover a month for its shift hours)."
         ),
         facts={
-            "first month": f"{first.planned_units:,.0f} units",
-            "last month": f"{last.planned_units:,.0f} units",
-            "cumulative": f"{last.cumulative_units:,.0f} units",
+            "first month": counted(round(first.planned_units), "unit"),
+            "last month": counted(round(last.planned_units), "unit"),
+            "cumulative": counted(round(last.cumulative_units), "unit"),
         },
         figures=[style(fig, f"Ramp-up of {ramp.line}: line rate x shifts x learning curve", 340)],
     )

@@ -121,12 +121,12 @@ def schedule_section(
     """The report's schedule section: the figures, the comparison with dispatching rules, both charts."""
     late = summary.get("late units", 0)
     facts = {
-        "units late": f"{late:,}",
+        "units late": late,
         "weighted tardiness": f"{summary['weighted tardiness h']:,} h",
         "setup time, all work units": f"{summary['setup h']:,} h",
         "makespan": f"{summary['makespan h']:,} h",
-        "production orders": f"{summary['production orders']:,}",
-        "operations": f"{summary['operations']:,}",
+        "production orders": summary["production orders"],
+        "operations": summary["operations"],
         "solved in": f"{summary['seconds']} s",
     }
     tables = []

@@ -68,15 +68,23 @@ def with_selector(figure: go.Figure, menu: dict) -> go.Figure:
 
 @dataclass
 class Section:
-    """One section of the HTML report: text, key figures (`facts`), charts, tables (headers, rows) and a note on
-    where its data come from."""
+    """One section of the HTML report: text, key figures (`facts`: a count as a number, shown with thousands
+    separated, so that the console can word it too), charts, tables (headers, rows) and a note on where its data
+    come from."""
 
     title: str
     text: str = ""
-    facts: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, str | int] = field(default_factory=dict)
     figures: list[go.Figure] = field(default_factory=list)
     tables: list[tuple[list[str], list[list[object]]]] = field(default_factory=list)
     note: str = ""  # where the section's data come from, printed small at its end
+
+    def count(self, fact: str) -> int:
+        """A fact that is a count, for wording it beside its noun ("1 exception", "744 exceptions")."""
+        value = self.facts[fact]
+        if not isinstance(value, int):
+            raise TypeError(f"the fact {fact!r} of section {self.title!r} is not a count: {value!r}")
+        return value
 
     @property
     def anchor(self) -> str:
@@ -113,9 +121,13 @@ class Report:
         return path
 
 
+def _fact(value: str | int) -> str:
+    return f"{value:,}" if isinstance(value, int) else value
+
+
 def _section_html(section: Section) -> str:
     facts = "".join(
-        f"<div class='fact'><b>{html.escape(v)}</b><span>{html.escape(k)}</span></div>"
+        f"<div class='fact'><b>{html.escape(_fact(v))}</b><span>{html.escape(k)}</span></div>"
         for k, v in section.facts.items()
     )
     tables = "".join(_table_html(header, rows) for header, rows in section.tables)

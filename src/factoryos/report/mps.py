@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from factoryos.planning.mps import MasterSchedule
 from factoryos.report.html import Section, style
+from factoryos.report.wording import counted
 
 COLOURS = ("#3f7cac", "#2e8540", "#8e44ad", "#e67e22", "#14324f", "#c0392b")
 
@@ -48,10 +49,10 @@ def mps_section(schedule: MasterSchedule, demand: str) -> Section:
     unplanned = sum(schedule.unplanned.values())
     bound = sum(r.quantity for r in schedule.rows if r.product in schedule.bound_products)
     capacity = sum(c for c in schedule.capacity if c is not None)
-    facts = {
-        "planned": f"{planned:,} units",
-        "late": f"{late:,} units",
-        "not in the horizon": f"{unplanned:,} units",
+    facts: dict[str, str | int] = {
+        "planned": counted(planned, "unit"),
+        "late": counted(late, "unit"),
+        "not in the horizon": counted(unplanned, "unit"),
     }
     if capacity:
         facts["ramp line used"] = f"{bound / capacity:.0%}"

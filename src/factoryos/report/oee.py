@@ -196,7 +196,7 @@ def oee_section(
             if load is not None and load < 0.5 and largest == "idling and minor stops"
             else "."
         )
-    facts = {
+    facts: dict[str, str | int] = {
         f"OEE of {name}": f"{line.oee:.0%}",
         "availability": f"{line.availability:.0%}",
         "performance": f"{line.performance:.0%}",

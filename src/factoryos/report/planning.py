@@ -80,12 +80,12 @@ def material_plan_section(plan: Plan, demand: str) -> Section:
             "not in it (`factoryos plan --demand both` adds the forecast)."
         ),
         facts={
-            "planned orders": f"{len(plan.planned_orders):,}",
-            "purchase proposals": f"{buys:,}",
-            "exceptions": f"{len(plan.exceptions):,}",
-            "shortages": f"{kinds.get('shortage', 0):,}",
-            "late supplies": f"{kinds.get('late-supply', 0):,}",
-            "orders held up": f"{len(hurt):,}",
+            "planned orders": len(plan.planned_orders),
+            "purchase proposals": buys,
+            "exceptions": len(plan.exceptions),
+            "shortages": kinds.get("shortage", 0),
+            "late supplies": kinds.get("late-supply", 0),
+            "orders held up": len(hurt),
         },
         figures=[projected_figure(plan, critical)] if critical else [],
         tables=[

@@ -15,6 +15,7 @@ from factoryos.c2m.promise import Quote
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.report.html import Section, share_axis, style
+from factoryos.report.wording import counted
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,10 @@ def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]
         title="Promised against requested dates",
         text=text,
         facts={
-            "orders promised": f"{whole.promised:,}",
+            "orders promised": whole.promised,
             "promised by the requested date": "-" if share is None else f"{share:.0%}",
-            "median slip of late promises": f"{median(late):g} days" if late else "-",
-            "not promised": f"{whole.orders - whole.promised:,}",
+            "median slip of late promises": counted(median(late), "day") if late else "-",
+            "not promised": whole.orders - whole.promised,
             "binding most often": binding.most_common(1)[0][0] if binding else "-",
         },
         figures=[_slip_histogram(whole), _on_time_bars(tenants, products)],

@@ -127,7 +127,7 @@ def spc_section(catches: Sequence[Catch], alarms: int, charted: int, rules: str)
             f"limits from a phase I baseline, {rules} rules) watched the stream as it came, raising an alarm "
             "event the moment a rule fired."
         ),
-        facts={"characteristics charted": f"{charted:,}", "alarms raised": f"{alarms:,}"},
+        facts={"characteristics charted": charted, "alarms raised": alarms},
         note="Alarms elsewhere are the rules' false-alarm rate on a process in control, or real shifts.",
     )
     for catch in catches:
@@ -207,10 +207,10 @@ def monitor_section(
             "begins and ends, naming the sensors most to blame."
         ),
         facts={
-            "equipment watched": f"{watched:,}",
-            "samples judged": f"{judged:,}",
+            "equipment watched": watched,
+            "samples judged": judged,
             "samples alarmed": f"{alarmed / judged:.1%}" if judged else "-",
-            "alarm episodes": f"{episodes:,}",
+            "alarm episodes": episodes,
         },
         note="Alarms are real shifts (a drift, a sensor wandering before a breakdown) or false alarms.",
     )
@@ -284,8 +284,8 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
     for hold, when_placed, scope in contained:
         recall = scope["recall"]
         where = short(hold.target)
-        section.facts[f"{where}: units to recall"] = f"{len(scope['units']):,}"
-        section.facts[f"{where}: customer orders"] = f"{len(recall['orders']):,}"
+        section.facts[f"{where}: units to recall"] = len(scope["units"])
+        section.facts[f"{where}: customer orders"] = len(recall["orders"])
         window = f"{hold.start.astimezone(zone):%Y-%m-%d %H:%M} .. {hold.end.astimezone(zone):%Y-%m-%d %H:%M}"  # type: ignore[union-attr]
         placed = f"when placed ({hold.placed_at.astimezone(zone):%Y-%m-%d %H:%M})"
         section.tables.append(

@@ -116,7 +116,7 @@ def simulation_section(
         title=title,
         text=text,
         facts={
-            "units completed": f"{f['completed']:,}",
+            "units completed": f["completed"],
             "per day": f"{f['throughput_per_day']:,.0f}",
             "on time": "-" if on_time is None else f"{on_time:.1%}",
             "lead time": f"{f['avg_lead_time_days'] * 24:,.1f} h",
@@ -179,7 +179,7 @@ def comparison_section(traditional: dict[str, Any], smart: dict[str, Any]) -> Se
             "starved for material": (
                 f"{traditional['material_shortage_hours']:,.1f} h -> {smart['material_shortage_hours']:,.1f} h"
             ),
-            "replications": str(smart.get("replications", 1)),
+            "replications": smart.get("replications", 1),
         },
         figures=[comparison_figure(traditional, smart)],
     )

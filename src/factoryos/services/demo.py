@@ -25,7 +25,8 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import ramp_bound_products
-from factoryos.report import Report
+from factoryos.report.html import Report
+from factoryos.report.wording import counted
 
 if TYPE_CHECKING:
     from factoryos.model.bus import EventStore
@@ -77,8 +78,8 @@ def load_plant_stage(ctx: DemoContext) -> None:
         ctx.start = plant.first_day()
     section = ctx.report.add(plant_section(plant))
     ctx.console.print(
-        f"plant    {plant.site.name}: {section.facts['work units']} work units, "
-        f"{section.facts['materials']} materials over {section.facts['BOM levels']} BOM levels"
+        f"plant    {plant.site.name}: {counted(section.count('work units'), 'work unit')}, "
+        f"{counted(section.count('materials'), 'material')} over {counted(section.count('BOM levels'), 'BOM level')}"
     )
 
 
@@ -146,11 +147,12 @@ def orders_stage(ctx: DemoContext) -> None:
         names = ", ".join(ramp_products(plant))
         ramp = f" (the ramp's first month: {volume:.0%} of mature demand for {names})"
     ctx.console.print(
-        f"orders   {len(ctx.orders):,} configured orders, {units:,} units over {ctx.days} days "
+        f"orders   {counted(len(ctx.orders), 'configured order')}, {counted(units, 'unit')} over "
+        f"{counted(ctx.days, 'day')} "
         f"from {start:%Y-%m-%d}{ramp}"
     )
     ctx.console.print(
-        f"promise  {promised.facts['orders promised']} orders promised a date, "
+        f"promise  {counted(promised.count('orders promised'), 'order')} promised a date, "
         f"{promised.facts['promised by the requested date']} of them by the requested date "
         f"(median slip of the late ones: {promised.facts['median slip of late promises']}); "
         f"bound most by {promised.facts['binding most often']}"
@@ -182,7 +184,7 @@ def mps_stage(ctx: DemoContext) -> None:
     run = plan_mps(History(plant, ctx.orders, start, 0, "stored"), days, "orders")
     section = ctx.report.add(mps_section(run.schedule, "the demo's orders"))
     ctx.console.print(
-        f"mps      {section.facts['planned']} over {days} days, {section.facts['late']} late, "
+        f"mps      {section.facts['planned']} over {counted(days, 'day')}, {section.facts['late']} late, "
         f"{section.facts['not in the horizon']} not in the horizon"
     )
 
@@ -198,8 +200,9 @@ def material_stage(ctx: DemoContext) -> None:
     section = ctx.report.add(material_plan_section(run.plan, "the demo's orders"))
     ctx.results["material plan"] = run.plan
     ctx.console.print(
-        f"mrp      {section.facts['planned orders']} planned orders ({section.facts['purchase proposals']} to buy), "
-        f"{section.facts['exceptions']} exceptions, {section.facts['orders held up']} orders held up by a part"
+        f"mrp      {counted(section.count('planned orders'), 'planned order')} "
+        f"({section.count('purchase proposals'):,} to buy), {counted(section.count('exceptions'), 'exception')}, "
+        f"{counted(section.count('orders held up'), 'order')} held up by a part"
     )
 
 
@@ -218,9 +221,9 @@ def schedule_stage(ctx: DemoContext) -> None:
     ctx.results["schedule"] = plan.operations
     ctx.results["schedule summary"] = summary
     ctx.console.print(
-        f"schedule {summary['operations']:,} operations of {summary['jobs']:,} units and lots over "
-        f"{ctx.days} days in {summary['seconds']} s: setup {summary['setup h']} h, "
-        f"{summary['late units']} late"
+        f"schedule {counted(summary['operations'], 'operation')} of {summary['jobs']:,} units and lots over "
+        f"{counted(ctx.days, 'day')} in {summary['seconds']} s: setup {summary['setup h']} h, "
+        f"{summary['late units']:,} late"
     )
 
 
@@ -255,7 +258,7 @@ def twin_stage(ctx: DemoContext) -> None:
     store = ctx.bus.store  # the demo's bus keeps its events in memory, which counts them
     events = f"{len(store):,}" if isinstance(store, Sized) else "-"
     ctx.console.print(
-        f"twin     {f['completed']:,} units built in {f['days']:g} days, {events} floor events, "
+        f"twin     {counted(f['completed'], 'unit')} built in {counted(f['days'], 'day')}, {events} floor events, "
         f"on time {on_time}, lead time {f['avg_lead_time_days'] * 24:.1f} h, "
         f"starved for material {f['material_shortage_hours']:,.1f} h (parts bought: {f['purchasing']})"
     )
@@ -297,7 +300,7 @@ def oee_stage(ctx: DemoContext) -> None:
     figure = per_line[headline]
     load = f", loading {loading[headline]:.0%}" if headline in loading else ""
     ctx.console.print(
-        f"oee      {len(per_line)} lines; {headline.split('/', 1)[-1]}: OEE {figure.oee:.0%} "
+        f"oee      {counted(len(per_line), 'line')}; {headline.split('/', 1)[-1]}: OEE {figure.oee:.0%} "
         f"(availability {figure.availability:.0%}, performance {figure.performance:.0%}, "
         f"quality {figure.quality:.0%}{load})"
     )
@@ -378,8 +381,8 @@ def quality_stage(ctx: DemoContext) -> None:
     ctx.results["drift findings"] = findings
     ctx.console.print(
         f"quality  RTY {figures.rty:.1%}, {figures.costs.scrap_units:,} scrapped, {figures.costs.rework_units:,} "
-        f"reworked ({figures.costs.rework_hours:,.0f} h); {len(watch.alarms):,} SPC alarms on "
-        f"{len(watch.watches):,} live charts",
+        f"reworked ({figures.costs.rework_hours:,.0f} h); {counted(len(watch.alarms), 'SPC alarm')} on "
+        f"{counted(len(watch.watches), 'live chart')}",
         highlight=False,
     )
     for c in catches:
@@ -445,8 +448,8 @@ def monitor_stage(ctx: DemoContext) -> None:
     settings = f"{watch.method}, samples of {watch.period / 60:g} min, learnt from the first {watch.train}"
     ctx.report.add(monitor_section(settings, len(watched), judged, flagged, catches))
     ctx.console.print(
-        f"monitor  {len(watched)} equipment watched ({settings}): {judged:,} samples, {len(watch.alarms):,} alarm "
-        f"episodes on {len(flagged)} of them",
+        f"monitor  {len(watched):,} equipment watched ({settings}): {counted(judged, 'sample')}, "
+        f"{counted(len(watch.alarms), 'alarm episode')} on {len(flagged):,} of them",
         highlight=False,
     )
     for c in catches:
@@ -511,9 +514,9 @@ def containment_stage(ctx: DemoContext) -> None:
     advance = follow_floor(ctx.engine, reported)
     moved.update({state: len(ids) for state, ids in advance.moved.items()})
     ctx.console.print(
-        f"floor    {len(reported):,} units built told to the order desk: "
-        + ", ".join(f"{moved[state]:,} orders {state}" for state in ("built", "shipped") if state in moved)
-        + f"; {len(advance.held):,} built orders held from shipping",
+        f"floor    {counted(len(reported), 'unit')} built told to the order desk: "
+        + ", ".join(f"{counted(moved[state], 'order')} {state}" for state in ("built", "shipped") if state in moved)
+        + f"; {counted(len(advance.held), 'built order')} held from shipping",
         highlight=False,
     )
     contained = []
@@ -523,7 +526,8 @@ def containment_stage(ctx: DemoContext) -> None:
         assert hold.start is not None
         ctx.console.print(
             f"hold     #{hold.id} on {hold.target.split('/', 1)[-1]} from {_when(hold.start, zone)}: "
-            f"{len(scope['units']):,} units to recall of {len(scope['recall']['orders']):,} customer orders; "
+            f"{counted(len(scope['units']), 'unit')} to recall of "
+            f"{counted(len(scope['recall']['orders']), 'customer order')}; "
             f"when placed {_split(when_placed)}, at the end of the run {_split(scope)}",
             highlight=False,
         )

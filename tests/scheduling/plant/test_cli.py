@@ -74,7 +74,7 @@ def test_schedule_command_says_what_is_missing(tmp_path, ev_plant):
 def test_demo_stage_schedules_stores_and_reports(tmp_path, ev_plant, ev_orders):
     from rich.console import Console
 
-    from factoryos.report import Report
+    from factoryos.report.html import Report
     from factoryos.services.demo import DemoContext
 
     engine = make_engine(f"sqlite:///{tmp_path / 'f.db'}")

@@ -1,0 +1,8 @@
+"""How figures read in words, alike in the report, the demo's console and the CLI."""
+
+
+def counted(n: float, noun: str, plural: str = "") -> str:
+    """A count as a person reads it: thousands separated and the noun in the number it takes ("1 run",
+    "4,887 orders", "2.5 days"); `plural` for a noun that does not take an s."""
+    number = f"{n:,}" if isinstance(n, int) else f"{n:,g}"
+    return f"{number} {noun if n == 1 else plural or noun + 's'}"
