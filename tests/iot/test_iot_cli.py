@@ -95,13 +95,13 @@ def test_oee_by_equipment_and_line(store):
     window = ["--from", T0.isoformat(), "--to", (T0 + timedelta(hours=2)).isoformat(), "--db", db_url(store)]
     result = runner.invoke(top, ["oee", "--ideal-cycle", "60", "--json", *window])
     assert result.exit_code == 0, result.output
-    [figure] = json.loads(result.output)
+    [figure] = json.loads(result.output)["items"]
     assert figure["key"] == PRESS
     assert figure["availability"] == 0.5
     assert figure["quality"] == 50 / 60
     assert figure["losses_s"]["breakdowns"] == 3600
     result = runner.invoke(top, ["oee", "--ideal-cycle", "60", "--by", "line", "--line", "line-1", "--json", *window])
-    [line] = json.loads(result.output)
+    [line] = json.loads(result.output)["items"]
     assert line["key"] == "ev/body/line-1"
     assert abs(line["oee"] - 0.5 * 1.0 * 50 / 60) < 1e-9
     table = runner.invoke(top, ["oee", "--ideal-cycle", "60", "--by", "day", *window])

@@ -150,7 +150,7 @@ def oee(
     shift_times = _shifts(shifts) if by == "shift" else ()
     figures = stored_oee(open_store(db, create=False), start, end, _cycles(ideal_cycle, plant), by, shift_times, line)
     if as_json:
-        print(json.dumps([f.as_dict() for f in figures.values()], indent=2))
+        print_items([f.as_dict() for f in figures.values()])
         return
     if not figures:
         console.print("no state changes in that window")
