@@ -101,9 +101,13 @@ def test_piped_output_keeps_long_lines_whole(tmp_path):
         ("iot", "retention"),
         ("oee", "--ideal-cycle", "60"),
         ("tenants", "list"),
+        ("iot", "prune"),
+        ("iot", "rollup", "--from", "2027-01-01T00:00:00+00:00"),
+        ("bench", "trace", "--reuse"),
     ],
 )
-def test_no_read_only_command_creates_a_database(tmp_path, command):
+def test_no_command_on_stored_data_creates_a_database(tmp_path, command):
+    """Reading, pruning and recomputing work on data that must already be there: a mistyped URL is an error."""
     url = f"sqlite:///{tmp_path / 'never.db'}"
     line = one_line_error(factoryos(*command, "--db", url, cwd=tmp_path))
     assert "no such database" in line

@@ -37,7 +37,7 @@ def trace(
     from factoryos.bench.trace import trace_benchmark
     from factoryos.services.trace import trace_lot, trace_serial
 
-    engine = open_store(db)
+    engine = open_store(db, create=not reuse)
     figures = trace_benchmark(
         engine, serials, components, (trace_serial, trace_lot), (backward, forward), seed=seed, keep=keep, reuse=reuse
     )

@@ -243,7 +243,7 @@ def prune(db: DbOption = None) -> None:
     """Delete telemetry older than its retention."""
     from factoryos.services.ingest import prune as run
 
-    deleted = run(open_store(db), datetime.now(UTC))
+    deleted = run(open_store(db, create=False), datetime.now(UTC))
     console.print(", ".join(f"{series}: {n:,} deleted" for series, n in deleted.items()))
 
 
@@ -258,7 +258,7 @@ def rollup(
 
     end = _when(to, datetime.now(UTC), "--to")
     start = _when(from_, end, "--from")
-    run(open_store(db), start, end)
+    run(open_store(db, create=False), start, end)
     console.print(f"rollups recomputed from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
 
 
