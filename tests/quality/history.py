@@ -14,8 +14,12 @@ assembled from 10:00 on and tested at EOL; CAR-2 fails once and passes on retest
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import event
 
 from factoryos.model.events import Event, EventKind
 from factoryos.model.orders import CustomerOrder, ProductionOrder, WorkOrder
@@ -26,6 +30,7 @@ from factoryos.store.plants import store_plant
 from factoryos.store.schedule import save_production_orders
 from factoryos.store.timeseries import TelemetryStore
 
+T = TypeVar("T")
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
 
 DAY = datetime(2027, 1, 4, tzinfo=UTC)
@@ -146,3 +151,19 @@ def set_states(engine, states: dict[str, str]) -> None:
     with transaction(engine) as session:
         for order, state in states.items():
             session.execute(update(CustomerOrderRecord).where(CustomerOrderRecord.id == order).values(state=state))
+
+
+def statements(engine, action: Callable[[], T]) -> tuple[T, list[str]]:
+    """What `action` returns, and the statements it sends to the database: each is a round trip, milliseconds on
+    a busy server."""
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = action()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return result, sent

@@ -31,7 +31,7 @@ from factoryos.store.plants import store_plant
 from factoryos.store.tables import CustomerOrderRecord
 from factoryos.store.timeseries import TelemetryStore
 
-from .history import MINI, SITE, History, at, set_states
+from .history import MINI, SITE, History, at, set_states, statements
 
 PACK, ASSY = f"{SITE}/pack-shop/cell/pack-1", f"{SITE}/assembly/line/station-1"
 PLANNER = Caller("test", SITE, "owner", "planner", True)
@@ -178,7 +178,10 @@ def test_released_and_placed_holds_at_once_each_do_their_part_in_one_report(floo
     scrapped = place_hold(floor, "lot", "LOT-8", "supplier notice: cell venting", "qe.smith", at(30))
     release_hold(floor, scrapped.id, "scrap", "mrb.jones", at(32), "venting confirmed")
     place_hold(floor, "serials", "U-3", "dropped in handling", "qe.smith", at(33))
-    moved = follow_floor(floor, built("U-1", "U-2", "U-3", "U-4", "U-5", shipped=36))
+    report = built("U-1", "U-2", "U-3", "U-4", "U-5", shipped=36)
+    moved, sent = statements(floor, lambda: follow_floor(floor, report))
+    assert sum(" FROM holds " in " ".join(s.split()) + " " for s in sent) == 1
+    assert sum(s.lstrip().startswith("WITH RECURSIVE") for s in sent) == len(report)  # a makeup a unit
     along = ["CO-A", "CO-B", "CO-C", "CO-D"]
     assert moved.moved == {"released": along, "in-production": along, "built": ["CO-B", "CO-D"], "shipped": ["CO-D"]}
     assert moved.held == ["CO-B"]
