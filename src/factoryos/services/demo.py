@@ -133,6 +133,8 @@ def orders_stage(ctx: DemoContext) -> None:
     drawn = sorted(
         generate_orders(first_month_plant(plant, volume), start, ctx.days, ctx.seed, first_number), key=_arrival
     )
+    if not drawn:
+        raise FactoryosError(_no_orders(ctx, plant))
     requests = [
         (OrderInput(o.customer, o.product, o.configuration, o.quantity, o.due_date), o.ordered_at) for o in drawn
     ]
@@ -157,6 +159,16 @@ def orders_stage(ctx: DemoContext) -> None:
         f"(median slip of the late ones: {promised.facts['median slip of late promises']}); "
         f"bound most by {promised.facts['binding most often']}"
     )
+
+
+def _no_orders(ctx: DemoContext, plant: Plant) -> str:
+    """Why the demo has no loop to run: the plant file gives no demand, or too little for the days asked."""
+    if not any(product.demand for product in plant.products.values()):
+        return (
+            f"{ctx.plant_file.name}: no product has a demand (`products.<id>.demand: {{units_per_day: N}}`), so the "
+            "demo has no orders to plan, schedule and run"
+        )
+    return f"{ctx.plant_file.name}: its demand draws no orders in {counted(ctx.days, 'day')}: ask for more --days"
 
 
 def _arrival(order: CustomerOrder) -> tuple[datetime, str]:

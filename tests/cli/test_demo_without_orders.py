@@ -1,0 +1,37 @@
+"""A valid plant that gives the demo no orders (no demand in its file, or too little for the days asked) is a
+one-line error that says which and what to do, before anything is planned, never a scheduler's message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from tests.cli.test_cli import factoryos
+
+OPEN_PO = Path(__file__).resolve().parents[1] / "data" / "open-po-plant.yaml"
+
+
+def demo_error(tmp_path: Path, plant: Path, days: int) -> str:
+    result = factoryos("demo", "--plant", str(plant), "--days", str(days), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    return line
+
+
+def test_a_plant_without_demand_says_so(tmp_path) -> None:
+    line = demo_error(tmp_path, OPEN_PO, 10)
+    assert OPEN_PO.name in line
+    assert "no product has a demand" in line
+
+
+def test_demand_too_small_for_the_days_asks_for_more_days(tmp_path) -> None:
+    plant = yaml.safe_load(OPEN_PO.read_text())
+    plant["products"]["widget"]["demand"] = {"units_per_day": 0.0001}
+    scarce = tmp_path / "scarce.yaml"
+    scarce.write_text(yaml.safe_dump(plant))
+    line = demo_error(tmp_path, scarce, 1)
+    assert "scarce.yaml" in line
+    assert "draws no orders in 1 day" in line
+    assert "--days" in line
