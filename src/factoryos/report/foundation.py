@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import ramp_curve
-from factoryos.report.html import Section, selector, share_axis, style, with_selector
+from factoryos.report.html import Section, count_axis, selector, share_axis, style, with_selector
 from factoryos.report.wording import counted
 
 
@@ -40,7 +40,7 @@ def structure_figure(plant: Plant) -> go.Figure:
     widest = max((len(wc.work_units) for _, wc in plant.work_centers().values()), default=1)
     style(figure, "Work units per work center, by area, and how each is manned", 15 * rows + 130)
     figure.update_layout(
-        xaxis={"title": {"text": "work units (count)"}, "range": [0, widest * 1.25]},
+        xaxis=count_axis("work units (count)", widest) | {"range": [0, widest * 1.25]},
         yaxis={"title": {"text": "area and work center"}, "autorange": "reversed", "dtick": 1},
         showlegend=False,
         margin={"l": 330},
@@ -53,7 +53,7 @@ def plant_section(plant: Plant) -> Section:
     finished = [p.material for p in plant.products.values()]
     depth = max((bom_depth(plant, m) for m in finished), default=0)
     materials = go.Figure(go.Bar(y=list(kinds), x=list(kinds.values()), orientation="h", marker_color="#3f7cac"))
-    materials.update_layout(xaxis_title="materials (count)", yaxis_title="kind")
+    materials.update_layout(xaxis=count_axis("materials (count)", max(kinds.values(), default=0)), yaxis_title="kind")
     units = plant.work_units()
     lights_out = sum(wc.lights_out for _, wc in plant.work_centers().values())
     names = [p.name or p_id for p_id, p in plant.products.items()]
@@ -124,15 +124,18 @@ def orders_section(
     """`volume`: the share of mature demand the `limited` products' orders were generated at (the ramp-up's
     first month), if any."""
     per_day: dict[str, Counter] = {}
+    every_product: Counter = Counter()
     for order in orders:
         per_day.setdefault(order.product, Counter())[order.ordered_at.date()] += order.quantity
+        every_product[order.ordered_at.date()] += order.quantity
     daily = go.Figure(
         [
             go.Bar(name=plant.products[product].name or product, x=sorted(days), y=[days[d] for d in sorted(days)])
             for product, days in per_day.items()
         ]
     )
-    daily.update_layout(barmode="stack", xaxis_title="order date", yaxis_title="units ordered (per day)")
+    busiest = max(every_product.values(), default=0)
+    daily.update_layout(barmode="stack", xaxis_title="order date", yaxis=count_axis("units ordered (per day)", busiest))
     style(daily, "Units ordered per day, by product", 300)
     daily.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"})
     figures = [daily]

@@ -43,6 +43,16 @@ def style(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
     return figure
 
 
+FEW = 10
+"""Up to this many, a count axis ticks every unit."""
+
+
+def count_axis(title: str, largest: float) -> dict:
+    """An axis of whole counts (work units, units a day): a tick a unit while the counts are few, where Plotly's
+    own ticks would fall between two counts (0.5, 1.5)."""
+    return {"title": {"text": title}, "rangemode": "tozero"} | ({"dtick": 1} if largest <= FEW else {})
+
+
 def share_axis(title: str) -> dict:
     """An axis of shares (0-1 data), shown as percentages."""
     return {"title": {"text": title}, "tickformat": PERCENT, "hoverformat": ".1%"}

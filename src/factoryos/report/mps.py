@@ -9,7 +9,7 @@ from datetime import timedelta
 import plotly.graph_objects as go
 
 from factoryos.planning.mps import MasterSchedule
-from factoryos.report.html import Section, style
+from factoryos.report.html import Section, count_axis, style
 from factoryos.report.wording import counted
 
 COLOURS = ("#3f7cac", "#2e8540", "#8e44ad", "#e67e22", "#14324f", "#c0392b")
@@ -39,7 +39,10 @@ def mps_figure(schedule: MasterSchedule) -> go.Figure:
             line={"shape": "hv", "color": "#222", "dash": "dot"},
         )
     style(figure, "Master production schedule against the ramp-up line", 340)
-    figure.update_layout(barmode="stack", xaxis_title="day", yaxis_title="units built")
+    busiest = max(
+        [sum(day) for day in zip(*units.values(), strict=True)] + [c or 0 for c in schedule.capacity], default=0
+    )
+    figure.update_layout(barmode="stack", xaxis_title="day", yaxis=count_axis("units built", busiest))
     return figure
 
 
