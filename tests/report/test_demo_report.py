@@ -243,7 +243,7 @@ def _day(value) -> date:
 def test_the_demo_places_its_orders_at_the_order_desk(demo) -> None:
     stored = _stored_orders(demo)
     assert {r.id for r in stored} == {o.id for o in demo.orders}
-    assert all(r.state == "promised" and r.promised_date is not None for r in stored)
+    assert all(r.promised_date is not None for r in stored)
     with demo.engine.connect() as connection:
         changes = connection.execute(
             sqlalchemy.text("SELECT order_id, from_state, to_state FROM order_changes ORDER BY id")
@@ -253,7 +253,7 @@ def test_the_demo_places_its_orders_at_the_order_desk(demo) -> None:
     steps: dict[str, list] = {}
     for order_id, before, after in changes:
         steps.setdefault(order_id, []).append((before, after))
-    assert all(steps[r.id] == [(None, "received"), ("received", "promised")] for r in stored)
+    assert all(steps[r.id][:2] == [(None, "received"), ("received", "promised")] for r in stored)  # then the floor
 
 
 def test_promised_against_requested_dates_are_the_stored_orders(demo) -> None:

@@ -5,14 +5,14 @@ held the promises back (a line's capacity, a bought part's supplier lead time)."
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
 
 import plotly.graph_objects as go
 
 from factoryos.c2m.promise import Quote
-from factoryos.model.orders import CustomerOrder
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant
 from factoryos.report.html import Section, share_axis, style
 from factoryos.report.wording import counted
@@ -127,3 +127,24 @@ def _rows(tenants: dict[str, PromiseFigures], products: dict[str, PromiseFigures
             slip = f"{median(f.days_late):g}" if f.days_late else "-"
             rows.append([f"{kind} {name}", f"{f.orders:,}", f"{f.promised:,}", share, slip])
     return rows
+
+
+def fulfilment_section(states: Mapping[CustomerOrderState, int], held: int) -> Section:
+    """Where the demo's orders stand after the run, as the order desk followed the floor's report; `held`: the
+    built orders a quality hold keeps from shipping."""
+    shipped = states.get(CustomerOrderState.SHIPPED, 0)
+    total = sum(states.values())
+    facts: dict[str, str | int] = {state.value: states[state] for state in CustomerOrderState if states.get(state)}
+    facts["held from shipping"] = held
+    return Section(
+        title="Order fulfilment",
+        text=(
+            f"The order desk followed what the twin built and shipped: {shipped:,} of the "
+            f"{counted(total, 'order')} shipped by the end of the run. An order is built when all its units are "
+            "and shipped when all have shipped; one whose units are still to be made stays promised (its units "
+            "are released as the schedule says) or in production, and a built order stays in finished goods "
+            "while a quality hold keeps one of its units back."
+        ),
+        facts=facts,
+        note="order_desk.follow_floor over the twin's finished units; every move is in each order's history.",
+    )

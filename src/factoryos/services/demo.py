@@ -478,31 +478,32 @@ def monitor_stage(ctx: DemoContext) -> None:
 STORED_AT_ONCE = 20_000  # events a transaction: the run's 200,000 at once held 0.5 GB more at the peak
 
 
-def containment_stage(ctx: DemoContext) -> None:
-    """Contain what the live SPC charts caught: store the run's operations and tests (the genealogy follows
-    them), tell the order desk what the twin built and shipped up to each catch, hold the caught station's
-    output from the start of the alarm's pattern to the end of the run, then tell it the rest (a held unit's
-    order stays built, in stock), and show the recall scope of the units held."""
+def floor_stage(ctx: DemoContext) -> None:
+    """Feed the floor back into the order book: store the run's operations and tests (the genealogy follows
+    them) and tell the order desk what the twin built and shipped, so each order moves on to built and shipped.
+    Where the live SPC charts caught a drift, contain it: the desk hears the floor up to the catch, the caught
+    station's output is held from the start of the alarm's pattern to the end of the run, then the desk hears
+    the rest (a held unit's order stays built, in stock), and the recall scope of the units held is shown."""
     from factoryos.model.events import EventKind
+    from factoryos.report.promises import fulfilment_section
     from factoryos.report.quality import containment_section
     from factoryos.services.holds import held_scope, place_hold
     from factoryos.services.order_desk import follow_floor
     from factoryos.store.events import SqlEventStore
+    from factoryos.store.orders import list_orders
 
-    caught = sorted(
-        (f for f in ctx.results.get("drift findings", []) if f.alarm is not None), key=lambda f: f.alarm.signal.at
-    )
-    if not caught:
-        return
     stored = SqlEventStore(ctx.engine)
     for kind in (EventKind.OPERATION, EventKind.TEST):
         events = ctx.bus.store.read(kind)
         while chunk := list(itertools.islice(events, STORED_AT_ONCE)):
             stored.append(chunk)
     epoch, run_end = ctx.results["run"]
-    timezone = ctx.loaded_plant().site.timezone
-    zone = ZoneInfo(timezone)
+    plant = ctx.loaded_plant()
+    zone = ZoneInfo(plant.site.timezone)
     reported = floor_units(ctx.results["simulation"].finished.values(), epoch)
+    caught = sorted(
+        (f for f in ctx.results.get("drift findings", []) if f.alarm is not None), key=lambda f: f.alarm.signal.at
+    )
     moved: Counter[str] = Counter()
     placed = []
     for finding in caught:
@@ -525,12 +526,17 @@ def containment_stage(ctx: DemoContext) -> None:
         placed.append((hold, held_scope(ctx.engine, hold)))
     advance = follow_floor(ctx.engine, reported)
     moved.update({state: len(ids) for state, ids in advance.moved.items()})
+    ordered = {o.id for o in ctx.orders}
+    states = Counter(o.state for o in list_orders(ctx.engine, site=plant.site.id) if o.id in ordered)
+    ctx.report.add(fulfilment_section(states, len(advance.held)))
+    moves = ", ".join(f"{counted(moved[state], 'order')} {state}" for state in ("built", "shipped") if state in moved)
     ctx.console.print(
-        f"floor    {counted(len(reported), 'unit')} built told to the order desk: "
-        + ", ".join(f"{counted(moved[state], 'order')} {state}" for state in ("built", "shipped") if state in moved)
-        + f"; {counted(len(advance.held), 'built order')} held from shipping",
+        f"floor    {counted(len(reported), 'unit')} built told to the order desk: {moves or 'no order moved'}; "
+        f"{counted(len(advance.held), 'built order')} held from shipping",
         highlight=False,
     )
+    if not placed:
+        return
     contained = []
     for hold, when_placed in placed:
         scope = held_scope(ctx.engine, hold)
@@ -543,7 +549,7 @@ def containment_stage(ctx: DemoContext) -> None:
             f"when placed {_split(when_placed)}, at the end of the run {_split(scope)}",
             highlight=False,
         )
-    ctx.report.add(containment_section(contained, timezone))
+    ctx.report.add(containment_section(contained, plant.site.timezone))
 
 
 def _split(scope: dict[str, Any]) -> str:
@@ -590,7 +596,7 @@ STAGES: list[Callable[[DemoContext], None]] = [
     oee_stage,
     quality_stage,
     monitor_stage,
-    containment_stage,
+    floor_stage,
 ]
 
 
