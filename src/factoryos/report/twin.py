@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 
 from factoryos.report.html import Section, share_axis, style
+from factoryos.report.wording import counted
 from factoryos.twin.metrics import RunMetrics
 from factoryos.twin.simulation import Simulation
 from factoryos.twin.states import NAMES
@@ -75,15 +76,15 @@ def simulation_section(
     on_time = f["on_time_rate"]
     start = site_times([0.0], epoch, timezone)[0]
     text = (
-        f"The plant's twin ran the {f['scenario']} scenario for {f['days']:g} days from {start:%A %Y-%m-%d} "
+        f"The plant's twin ran the {f['scenario']} scenario for {counted(f['days'], 'day')} from {start:%A %Y-%m-%d} "
         "(breakdowns from the plant file's MTBF and MTTR, shifts, changeovers, yields with rework) and "
-        f"completed {f['completed']:,} units, {f['throughput_per_day']:,.0f} a day"
+        f"completed {counted(f['completed'], 'unit')}, {f['throughput_per_day']:,.0f} a day"
     )
     if ordered_units:
         text += f": {f['completed'] / ordered_units:.0%} of the {ordered_units:,} units ordered"
     text += (
         f". A unit took {f['avg_lead_time_days'] * 24:,.1f} h on average from release to completion, with "
-        f"{f['avg_wip']:,.0f} units in process on average. "
+        f"{counted(round(f['avg_wip']), 'unit')} in process on average. "
     )
     if on_time is None:
         text += "Nothing fell due within the run, so on-time delivery is not measured. "
@@ -95,7 +96,8 @@ def simulation_section(
         if planned_late is not None:
             late, jobs = planned_late
             text += (
-                f"; the schedule the twin executed planned only {late:,} of its {jobs:,} units and lots late, so "
+                f"; the schedule the twin executed planned {f'only {late:,}' if late else 'none'} of its "
+                f"{jobs:,} units and lots late, so "
                 f"the {1 - on_time:.0%} that shipped late were made late on the floor, not in the plan"
                 if on_time < 0.9 and late < 0.1 * jobs
                 else f"; the schedule it executed planned {late:,} of its {jobs:,} units and lots late"
