@@ -428,16 +428,18 @@ class Equipment:
         return 1.0 - srv.ttf / window if srv.warns and srv.ttf < window else 0.0
 
     def _sample(self, srv: Server) -> Any:
-        """Ambient sensors (a paint booth's air) read on a clock, not per cycle."""
+        """Ambient sensors (a paint booth's air) read on a clock, not per cycle, from the run's signal stream: a
+        replication or another seed reads other air."""
         sensor = self.sensor
         pub = self.publisher
         assert sensor is not None
         assert pub is not None
-        rng = random.Random(f"{self.path}:ambient")
         while True:
             progress = self._fault_progress(srv, sensor)
             for signal in sensor.signals:
-                pub.measurement(self.env.now, self.path, signal.name, reading(signal, rng, progress), signal.unit)
+                pub.measurement(
+                    self.env.now, self.path, signal.name, reading(signal, self.signal_rng, progress), signal.unit
+                )
             yield self.env.timeout(sensor.interval)
 
     def _to(self, srv: Server, state: int, reason: str | None = None) -> None:
