@@ -163,19 +163,23 @@ def test_the_plant_publishes_operations_sensors_tests_and_alarms(ev_plant) -> No
     assert any(area == "stamping" and operation.endswith("/stamp") for area, operation in operations)
 
 
-def test_a_schedule_is_followed_unit_by_unit(ev_plant) -> None:
+def one_order_scheduled(plant) -> tuple[list, list[ScheduledOperation]]:
+    """Three days of orders, the first one's units scheduled on booth-2 six hours into the run."""
     from factoryos.c2m.demand import generate_orders
 
-    epoch = epoch_for(ev_plant)
-    orders = generate_orders(ev_plant, epoch.date(), 3, 5)
-    order = orders[0]
-    po = f"PO{order.id[2:]}"
-    start = epoch + timedelta(hours=6)
-    booth = "booth-2"
+    epoch = epoch_for(plant)
+    orders = generate_orders(plant, epoch.date(), 3, 5)
+    po, start = f"PO{orders[0].id[2:]}", epoch + timedelta(hours=6)
     schedule = [
-        ScheduledOperation(f"{po}-001", po, "biw-painted/basecoat", booth, start, start, serial=f"{po}-{k}")
-        for k in range(1, order.quantity + 1)
+        ScheduledOperation(f"{po}-001", po, "biw-painted/basecoat", "booth-2", start, start, serial=f"{po}-{k}")
+        for k in range(1, orders[0].quantity + 1)
     ]
+    return orders, schedule
+
+
+def test_a_schedule_is_followed_unit_by_unit(ev_plant) -> None:
+    orders, schedule = one_order_scheduled(ev_plant)
+    po, start, booth = schedule[0].production_order, schedule[0].start, schedule[0].equipment
     bus = EventBus()
     prepared = prepare(ev_plant, "smart", 1, 5, bus=bus, warmup_days=0, orders=orders, schedule=schedule)
     prepared.floor.run(prepared.horizon)
@@ -188,6 +192,14 @@ def test_a_schedule_is_followed_unit_by_unit(ev_plant) -> None:
     assert all(e.equipment.endswith(booth) for e in painted)
     assert {e.payload["work_order"] for e in painted} == {f"{po}-001"}
     assert min(e.ts for e in painted) >= start
+
+
+def test_each_ordered_unit_is_awaited_once_whether_the_schedule_releases_it_or_not(ev_plant) -> None:
+    """On-time delivery counts every ordered unit once: the scheduled ones (named by serial) are not counted
+    again among those the run does not release, which would never ship and read as late."""
+    orders, schedule = one_order_scheduled(ev_plant)
+    prepared = prepare(ev_plant, "smart", 1, 5, warmup_days=0, orders=orders, schedule=schedule)
+    assert prepared.floor.finished_goods.taken == sum(o.quantity for o in orders)
 
 
 def test_smart_can_schedule_its_orders_and_run_the_schedule(ev_plant) -> None:

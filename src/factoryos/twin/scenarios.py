@@ -29,6 +29,7 @@ Customer orders come from `factoryos.c2m.demand.generate_orders`, so both scenar
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -203,15 +204,16 @@ def _staffing(
 
 
 def _peg_orders(fg: FinishedGoods, plan: list[PlannedUnit], orders: list[CustomerOrder], epoch: datetime) -> None:
-    """Order-driven: each released unit is pegged to its order; an order not released in the run is late when
-    it falls due."""
+    """Order-driven: each released unit is pegged to its order (the plan names it `ORDER#...`, by its index in
+    the order or, from a schedule, by its serial); each of an order's units the run does not release is pegged
+    too, once, and is late when it falls due."""
+    released: Counter[str] = Counter()
     for unit in plan:
         fg.peg(unit.order, unit.at if unit.placed is None else unit.placed, unit.due)
-    released = {unit.order for unit in plan}
+        released[unit.order.split("#", 1)[0]] += 1
     for order in orders:
-        for k in range(order.quantity):
-            if f"{order.id}#{k}" not in released:
-                fg.peg(f"{order.id}#{k}", _seconds(order.ordered_at, epoch), _due(order, epoch))
+        for k in range(released[order.id], order.quantity):
+            fg.peg(f"{order.id}#unreleased-{k}", _seconds(order.ordered_at, epoch), _due(order, epoch))
 
 
 def _make_to_stock(plant: Plant, floor: Floor, orders: list[CustomerOrder], epoch: datetime) -> None:
