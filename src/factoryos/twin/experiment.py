@@ -60,13 +60,22 @@ def interval_figures(estimate: Estimate) -> dict[str, float]:
     return {"mean": estimate.value, "low": estimate.lower, "high": estimate.upper}
 
 
-def confidence_interval(samples: list[float], level: float = 0.95) -> Estimate:
-    """The mean with its Student-t interval; a single replication gives a zero-width interval."""
+SHARES = frozenset({"on_time_rate"})
+"""The figures that are shares (0 to 1); the others are counts, rates and times (0 or more)."""
+
+
+def confidence_interval(
+    samples: list[float], level: float = 0.95, bounds: tuple[float, float] = (-math.inf, math.inf)
+) -> Estimate:
+    """The mean with its Student-t interval, kept within the figure's `bounds` (a few replications of a skewed
+    figure, such as hours starved for material, would otherwise reach below zero); a single replication gives
+    a zero-width interval."""
     mean = statistics.fmean(samples)
     if len(samples) < 2:
         return Estimate(mean, mean, mean)
     half = float(stats.t.ppf((1 + level) / 2, len(samples) - 1)) * statistics.stdev(samples) / math.sqrt(len(samples))
-    return Estimate(mean, mean - half, mean + half)
+    low, high = bounds
+    return Estimate(mean, max(low, mean - half), min(high, mean + half))
 
 
 def summary(metrics: RunMetrics, run: ScenarioRun) -> dict[str, Any]:
@@ -197,7 +206,8 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for figure in FIGURES:
         values = [r[figure] for r in runs if r[figure] is not None]
         if values:
-            estimate = confidence_interval([float(v) for v in values])
+            bounds = (0.0, 1.0) if figure in SHARES else (0.0, math.inf)
+            estimate = confidence_interval([float(v) for v in values], bounds=bounds)
             result[figure] = estimate.value
             intervals[figure] = interval_figures(estimate)
         else:
