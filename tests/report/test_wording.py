@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from factoryos.report.html import Report, Section
-from factoryos.report.wording import counted
+from factoryos.report.wording import counted, hours
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,11 @@ def test_a_count_fact_is_shown_with_thousands_and_worded_elsewhere() -> None:
     assert counted(section.count("exceptions"), "exception") == "1,234 exceptions"
     with pytest.raises(TypeError, match="'share' of section 'Material plan' is not a count"):
         section.count("share")
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [(24.6, "24.6 h"), (1.0, "1.0 h"), (0.0, "0.0 h"), (0.07, "4 min"), (0.5, "30 min"), (0.001, "under a minute")],
+)
+def test_a_span_under_an_hour_reads_in_minutes(value: float, words: str) -> None:
+    assert hours(value) == words

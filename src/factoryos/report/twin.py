@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 
 from factoryos.report.html import Section, share_axis, style
-from factoryos.report.wording import counted
+from factoryos.report.wording import counted, hours
 from factoryos.twin.metrics import RunMetrics
 from factoryos.twin.simulation import Simulation
 from factoryos.twin.states import NAMES
@@ -83,7 +83,7 @@ def simulation_section(
     if ordered_units:
         text += f": {f['completed'] / ordered_units:.0%} of the {ordered_units:,} units ordered"
     text += (
-        f". A unit took {f['avg_lead_time_days'] * 24:,.1f} h on average from release to completion, with "
+        f". A unit took {hours(f['avg_lead_time_days'] * 24)} on average from release to completion, with "
         f"{counted(round(f['avg_wip']), 'unit')} in process on average. "
     )
     if on_time is None:
@@ -121,7 +121,7 @@ def simulation_section(
             "units completed": f["completed"],
             "per day": f"{f['throughput_per_day']:,.0f}",
             "on time": "-" if on_time is None else f"{on_time:.1%}",
-            "lead time": f"{f['avg_lead_time_days'] * 24:,.1f} h",
+            "lead time": hours(f["avg_lead_time_days"] * 24),
             "work in process": f"{f['avg_wip']:,.0f} units",
             "bottleneck": str(f["bottleneck"]).split("/")[-1],
             "starved for material": f"{f['material_shortage_hours']:,.1f} h",

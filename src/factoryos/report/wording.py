@@ -6,3 +6,11 @@ def counted(n: float, noun: str, plural: str = "") -> str:
     "4,887 orders", "2.5 days"); `plural` for a noun that does not take an s."""
     number = f"{n:,}" if isinstance(n, int) else f"{n:,g}"
     return f"{number} {noun if n == 1 else plural or noun + 's'}"
+
+
+def hours(value: float) -> str:
+    """A span read in hours, or in minutes under an hour (a unit through a fast cell: "4 min", not "0.1 h")."""
+    if value >= 1 or value == 0:
+        return f"{value:,.1f} h"
+    minutes = value * 60
+    return f"{minutes:.0f} min" if minutes >= 0.5 else "under a minute"

@@ -26,7 +26,7 @@ from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import ramp_bound_products
 from factoryos.report.html import Report
-from factoryos.report.wording import counted
+from factoryos.report.wording import counted, hours
 
 if TYPE_CHECKING:
     from factoryos.model.bus import EventStore
@@ -271,7 +271,7 @@ def twin_stage(ctx: DemoContext) -> None:
     events = f"{len(store):,}" if isinstance(store, Sized) else "-"
     ctx.console.print(
         f"twin     {counted(f['completed'], 'unit')} built in {counted(f['days'], 'day')}, {events} floor events, "
-        f"on time {on_time}, lead time {f['avg_lead_time_days'] * 24:.1f} h, "
+        f"on time {on_time}, lead time {hours(f['avg_lead_time_days'] * 24)}, "
         f"starved for material {f['material_shortage_hours']:,.1f} h (parts bought: {f['purchasing']})"
     )
 
