@@ -31,8 +31,8 @@ from factoryos.services.mps import mps_demand_rows, plan_mps
 from factoryos.store.orders import list_orders
 from factoryos.store.plans import (
     MaterialPlanRecord,
-    PurchaseOrder,
     StoredPlan,
+    StoredPurchaseOrder,
     list_purchase_orders,
     next_purchase_order_number,
     save_material_plan,
@@ -263,7 +263,7 @@ def peg(engine: Engine, reference: str, site: str | None = None) -> dict[str, An
     return {"customer_order": reference, "planned_orders": under}
 
 
-def release(engine: Engine, planned_order_ids: list[str], site: str | None = None) -> list[PurchaseOrder]:
+def release(engine: Engine, planned_order_ids: list[str], site: str | None = None) -> list[StoredPurchaseOrder]:
     """Turn chosen buy proposals of the newest run into purchase orders (state `open`); they are open receipts to
     every later run."""
     stored = latest_plan(engine, site)
@@ -277,7 +277,7 @@ def release(engine: Engine, planned_order_ids: list[str], site: str | None = Non
         chosen.append(order)
     number = next_purchase_order_number(engine)
     orders = [
-        PurchaseOrder(
+        StoredPurchaseOrder(
             id=f"PO{number + k:07d}",
             site=stored.site,
             supplier=o.supplier or "",

@@ -142,8 +142,9 @@ class StoredPlan:
 
 
 @dataclass(frozen=True)
-class PurchaseOrder:
-    """A purchase order and its state (`open`, `received`, `cancelled`)."""
+class StoredPurchaseOrder:
+    """A purchase order released from a stored plan, and its state (`open`, `received`, `cancelled`); the twin's
+    `model.orders.PurchaseOrder` is what a supplier delivers."""
 
     id: str
     site: str
@@ -211,7 +212,7 @@ def stored_plan_ids(engine: Engine, site: str, count: int) -> list[int]:
         return list(session.scalars(query.order_by(MaterialPlanRecord.id.desc()).limit(count)))
 
 
-def save_purchase_orders(engine: Engine, orders: Sequence[PurchaseOrder]) -> None:
+def save_purchase_orders(engine: Engine, orders: Sequence[StoredPurchaseOrder]) -> None:
     """Insert purchase orders; one whose planned order was already released is refused."""
     with transaction(engine) as session:
         for order in orders:
@@ -231,9 +232,9 @@ def next_purchase_order_number(engine: Engine) -> int:
         return int(session.scalar(select(func.count()).select_from(PurchaseOrderRecord)) or 0) + 1
 
 
-def list_purchase_orders(engine: Engine, site: str, state: str | None = None) -> list[PurchaseOrder]:
+def list_purchase_orders(engine: Engine, site: str, state: str | None = None) -> list[StoredPurchaseOrder]:
     query = select(PurchaseOrderRecord).where(PurchaseOrderRecord.site == site).order_by(PurchaseOrderRecord.id)
     if state is not None:
         query = query.where(PurchaseOrderRecord.state == state)
     with Session(engine) as session:
-        return [record_as(PurchaseOrder, row) for row in session.scalars(query)]
+        return [record_as(StoredPurchaseOrder, row) for row in session.scalars(query)]
