@@ -31,3 +31,16 @@ def test_the_bars_stack_to_each_days_units_under_the_line_capacity():
     (line,) = [t for t in figure.data if t.type == "scatter"]
     assert list(line.y) == list(schedule.capacity)
     assert section.facts["not in the horizon"] == counted(sum(schedule.unplanned.values()), "unit")
+
+
+def test_without_a_ramp_up_line_the_text_says_nothing_bounds_the_days() -> None:
+    plant = load_plant(DATA / "two-cells.yaml")
+    assert plant.ramp_up is None
+    start = date(2027, 1, 4)
+    demands = [Demand(f"d{k}", "stool", start + timedelta(days=k), 5) for k in range(3)]
+    schedule = master_schedule(plant, demands, start, 7)
+    section = mps_section(schedule, "three demands")
+    assert "no ramp-up line" in section.text
+    assert "ramp line used" not in section.facts
+    assert schedule.rows
+    assert all(row.day == row.due for row in schedule.rows)  # each on its due day

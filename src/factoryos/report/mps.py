@@ -59,13 +59,20 @@ def mps_section(schedule: MasterSchedule, demand: str) -> Section:
     }
     if capacity:
         facts["ramp line used"] = f"{bound / capacity:.0%}"
+    bounded = any(c is not None for c in schedule.capacity)
     return Section(
         title="Master production schedule",
         text=(
-            f"What to build each day from {schedule.start:%Y-%m-%d} over {schedule.days} days ({demand}): each "
-            "demand as late as the ramp-up line's units per day allow and not after its due day, the firm orders "
-            "before the forecast; a demand the line cannot build in time is built late or, past the horizon, "
-            "left unplanned."
+            f"What to build each day from {schedule.start:%Y-%m-%d} over {counted(schedule.days, 'day')} ({demand}): "
+            "each demand as late as the ramp-up line's units per day allow and not after its due day, the firm "
+            "orders before the forecast; a demand the line cannot build in time is built late or, past the "
+            "horizon, left unplanned."
+            + (
+                ""
+                if bounded
+                else " The plant file has no ramp-up line, so nothing bounds the days' units here: each demand is "
+                "planned on its due day, and the schedule's finite capacity says what the floor can do."
+            )
         ),
         facts=facts,
         figures=[mps_figure(schedule)],
