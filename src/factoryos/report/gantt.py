@@ -2,14 +2,15 @@
 section that shows them. Changeovers are drawn as their own segments, just before the operation they
 prepare, in one colour that no area uses, so a planner sees at a glance where setup time goes.
 
-A month is half a million bars, more than a browser draws; the charts show the first `hours` of the plan
-and the first `orders` production orders, which is where a planner looks first.
+A month is half a million bars, more than a browser draws; the charts show the work units' busiest day of
+the plan's first week (a plan to due dates may open with a few lots) and the first `orders` production
+orders, which is where a planner looks first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
@@ -22,12 +23,23 @@ CHANGEOVER = "#d62728"
 PALETTE = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e")
 
 
-def _window(operations: Sequence[ScheduledOperation], hours: float) -> list[ScheduledOperation]:
+FIRST_DAYS = 7
+"""The days from the schedule's first that the work-unit chart picks its day among."""
+
+
+def busiest_day(operations: Sequence[ScheduledOperation], timezone: str) -> date | None:
+    """The site's day, of the schedule's first `FIRST_DAYS`, with the most operation time: a schedule that
+    plans to due dates may start with a few lots, and a full day's work shows more (the earliest on a tie)."""
     if not operations:
-        return []
-    start = min(op.start for op in operations)
-    end = start + timedelta(hours=hours)
-    return [op for op in operations if op.start < end]
+        return None
+    zone = ZoneInfo(timezone)
+    first = min(op.start for op in operations).astimezone(zone).date()
+    busy: dict[date, float] = {}
+    for op in operations:
+        day = op.start.astimezone(zone).date()
+        if (day - first).days < FIRST_DAYS:
+            busy[day] = busy.get(day, 0.0) + (op.end - op.start).total_seconds()
+    return min(busy, key=lambda day: (-busy[day], day))
 
 
 def _bars(
@@ -77,9 +89,12 @@ def _area(plant: Plant, equipment: str) -> str:
     return units[equipment][0] if equipment in units else "other"
 
 
-def gantt_by_machine(plant: Plant, operations: Sequence[ScheduledOperation], hours: float = 24) -> go.Figure:
-    """One row per work unit, bars coloured by area, changeovers in red before the operation they prepare."""
-    shown = _window(operations, hours)
+def gantt_by_machine(plant: Plant, operations: Sequence[ScheduledOperation]) -> go.Figure:
+    """The busiest of the first days (`busiest_day`) on the site's clock, one row per work unit, bars coloured by
+    area, changeovers in red before the operation they prepare."""
+    zone = ZoneInfo(plant.site.timezone)
+    day = busiest_day(operations, plant.site.timezone)
+    shown = [op for op in operations if op.start.astimezone(zone).date() == day]
     rows = []
     for op in shown:
         text = f"{op.operation} {op.serial or op.production_order}<br>{op.start:%a %H:%M}-{op.end:%H:%M}"
@@ -90,7 +105,7 @@ def gantt_by_machine(plant: Plant, operations: Sequence[ScheduledOperation], hou
     order = list(plant.work_units())
     rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
     units = len({r[0] for r in rows})
-    title = f"Schedule by work unit: the first {hours:g} h"
+    title = f"Schedule by work unit: {day:%a %Y-%m-%d}, the busiest of the first {FIRST_DAYS} days"
     return _bars(rows, title, max(300, 12 * units + 140), "work unit", plant.site.timezone)
 
 
@@ -116,7 +131,7 @@ def gantt_by_order(plant: Plant, operations: Sequence[ScheduledOperation], order
 
 
 def schedule_section(
-    plant: Plant, operations: Sequence[ScheduledOperation], summary: dict, hours: float = 24, orders: int = 20
+    plant: Plant, operations: Sequence[ScheduledOperation], summary: dict, orders: int = 20
 ) -> Section:
     """The report's schedule section: the figures, the comparison with dispatching rules, both charts."""
     late = summary.get("late units", 0)
@@ -157,9 +172,9 @@ def schedule_section(
             f"operations) on the plant's work units, with shift calendars, maintenance and changeovers "
             f"({summary['method']}): {lateness}. Changeovers take {summary['setup h']:,} h summed over all work "
             f"units; the last operation ends {summary['makespan h']:,} h after the start. The charts show the "
-            "first day; changeovers are red."
+            f"work units' busiest day of the first {FIRST_DAYS} and the first orders; changeovers are red."
         ),
         facts=facts,
-        figures=[gantt_by_machine(plant, operations, hours), gantt_by_order(plant, operations, orders)],
+        figures=[gantt_by_machine(plant, operations), gantt_by_order(plant, operations, orders)],
         tables=tables,
     )
