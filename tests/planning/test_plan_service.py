@@ -89,6 +89,26 @@ def test_a_supplier_slip_moves_the_orders_that_wait_for_its_parts(loaded):
     assert none == []  # the coil in stock covers both orders
 
 
+def test_a_what_if_is_stored_but_the_plan_of_record_is_what_is_acted_on(loaded):
+    with pytest.raises(FactoryosError, match="run `factoryos plan`"):
+        latest_plan(loaded)
+    what_if(loaded, (Disruption("parts", delay_days=21),), horizon_days=120, start=START)
+    with pytest.raises(FactoryosError, match="only what-if runs"):
+        latest_plan(loaded)
+    record = plan_material(loaded, horizon_days=120, start=START)
+    again, _ = what_if(loaded, (Disruption("parts", delay_days=21),), horizon_days=120, start=START)
+    assert again.id > record.id
+    assert latest_plan(loaded).id == record.id
+    assert latest_plan(loaded, plan_id=again.id).id == again.id  # asked for by id, a what-if is shown
+
+    def motor_buy(plan_id: int):
+        return next(o for o in latest_plan(loaded, plan_id=plan_id).planned_orders if o.material == "motor-big")
+
+    assert motor_buy(again.id).due > motor_buy(record.id).due  # the slip moved the what-if's buy
+    (po,) = release(loaded, [motor_buy(record.id).id])
+    assert (po.plan, po.due) == (record.id, motor_buy(record.id).due)  # the plan's own buy, not the slipped one
+
+
 def test_the_plan_commands(loaded, tmp_path):
     url = loaded.url.render_as_string(hide_password=False)
     runner = CliRunner()

@@ -144,7 +144,8 @@ def exceptions(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """The newest plan's exceptions: what to act on, the orders each hurts and the suggested action."""
+    """The plan of record's exceptions (the newest run that is not a what-if): what to act on, the orders each
+    hurts and the suggested action."""
     from factoryos.services.plan import latest_plan
 
     stored = latest_plan(open_store(db, create=False), site)
@@ -187,7 +188,7 @@ def peg(
 
 @app.command("release")
 def release(
-    planned_orders: Annotated[list[str], typer.Argument(help="Buy proposals (PL...) of the newest plan.")],
+    planned_orders: Annotated[list[str], typer.Argument(help="Buy proposals (PL...) of the plan of record.")],
     site: SiteOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,

@@ -35,9 +35,11 @@ from factoryos.store.plans import (
     StoredPurchaseOrder,
     list_purchase_orders,
     next_purchase_order_number,
+    plan_of_record_id,
     save_material_plan,
     save_purchase_orders,
     stored_plan,
+    stored_plan_ids,
 )
 from factoryos.store.plants import read_plant
 
@@ -228,12 +230,21 @@ def stored_plan_document(stored: StoredPlan) -> dict[str, Any]:
 
 
 def latest_plan(engine: Engine, site: str | None = None, plan_id: int | None = None) -> StoredPlan:
-    """The newest stored run of the loaded plant (or run `plan_id`)."""
-    return stored_plan(engine, site or read_plant(engine, None).site.id, plan_id)
+    """The loaded plant's plan of record, its newest stored run that is not a what-if (`--disrupt`), which
+    exceptions, pegging and releases act on; or run `plan_id`, what-if or not."""
+    site = site or read_plant(engine, None).site.id
+    if plan_id is None:
+        plan_id = plan_of_record_id(engine, site)
+        if plan_id is None and stored_plan_ids(engine, site, 1):
+            raise FactoryosError(
+                f"only what-if runs (`plan --disrupt`) are stored for {site!r}: run `factoryos plan` for a plan to "
+                "act on"
+            )
+    return stored_plan(engine, site, plan_id)
 
 
 def peg(engine: Engine, reference: str, site: str | None = None) -> dict[str, Any]:
-    """Pegging of the newest run: for a planned order, the demands it serves; for a customer order, every planned
+    """Pegging of the plan of record: for a planned order, the demands it serves; for a customer order, every planned
     order under it (the stored run keeps each planned order's demands, so this reads them back)."""
     stored = latest_plan(engine, site)
     by_id = {o.id: o for o in stored.planned_orders}
@@ -264,8 +275,8 @@ def peg(engine: Engine, reference: str, site: str | None = None) -> dict[str, An
 
 
 def release(engine: Engine, planned_order_ids: list[str], site: str | None = None) -> list[StoredPurchaseOrder]:
-    """Turn chosen buy proposals of the newest run into purchase orders (state `open`); they are open receipts to
-    every later run."""
+    """Turn chosen buy proposals of the plan of record (never a what-if's) into purchase orders (state `open`);
+    they are open receipts to every later run."""
     stored = latest_plan(engine, site)
     plant = read_plant(engine, stored.site)
     by_id = {o.id: o for o in stored.planned_orders}

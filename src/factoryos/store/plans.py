@@ -205,6 +205,18 @@ def stored_plan(engine: Engine, site: str, plan_id: int | None = None) -> Stored
         return record_as(StoredPlan, record, figures=dict(record.figures), planned_orders=orders, exceptions=exceptions)
 
 
+def plan_of_record_id(engine: Engine, site: str) -> int | None:
+    """The site's newest stored run that is not a what-if (a run under disruptions lists them in its figures)."""
+    query = (
+        select(MaterialPlanRecord.id, MaterialPlanRecord.figures)
+        .where(MaterialPlanRecord.site == site)
+        .order_by(MaterialPlanRecord.id.desc())
+        .execution_options(yield_per=100)
+    )
+    with Session(engine) as session:
+        return next((plan_id for plan_id, figures in session.execute(query) if not figures.get("disruptions")), None)
+
+
 def stored_plan_ids(engine: Engine, site: str, count: int) -> list[int]:
     """The ids of the site's `count` newest stored plans, newest first."""
     query = select(MaterialPlanRecord.id).where(MaterialPlanRecord.site == site)
