@@ -68,7 +68,7 @@ def test_a_file_past_the_size_limit_says_so(tmp_path):
     path.write_bytes(MINI.encode() + b"#" * (6 * 2**20))
     plant, (issue,) = check_plant_file(path)
     assert plant is None
-    assert "limited to 5 MB" in issue.message
+    assert "larger than 5 MB, the limit for a plant file" in issue.message
 
 
 def test_a_bom_thousands_of_levels_deep_is_refused_not_a_recursion_error():

@@ -13,7 +13,11 @@ from rich.table import Table
 from factoryos.cli.common import DbOption, DemandOption, HorizonDaysOption, JsonOption, SiteOption, console
 from factoryos.cli.forecast import HistoryPlantOption, HistoryStartOption, history
 from factoryos.model.errors import FactoryosError
+from factoryos.model.files import read_bounded
 from factoryos.report.wording import counted
+
+PREVIOUS_MPS_BYTES = 64 * 2**20
+"""An `mps --json` document of two years' days and a hundred products is a few MB."""
 
 
 def mps(
@@ -34,9 +38,10 @@ def mps(
 
     kept = None
     if previous is not None:
+        content = read_bounded(previous, PREVIOUS_MPS_BYTES, "previous MPS (`mps --json` output)")
         try:
-            kept = previous_quantities(json.loads(previous.read_text(encoding="utf-8")))
-        except (OSError, ValueError) as error:
+            kept = previous_quantities(json.loads(content.decode("utf-8")))
+        except ValueError as error:
             raise FactoryosError(f"--previous {previous}: {error}") from None
     run = plan_mps(history(file, start, site, db), horizon_days, demand, kept)
     document = mps_document(run)

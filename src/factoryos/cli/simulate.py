@@ -11,6 +11,8 @@ from rich.table import Table
 
 from factoryos.cli.common import JsonOption, console
 from factoryos.model.errors import FactoryosError
+from factoryos.model.files import read_bounded
+from factoryos.model.yamlfile import MAX_BYTES, decode
 from factoryos.report.wording import counted
 
 
@@ -44,10 +46,11 @@ def simulate(
     from factoryos.iot.publisher import BrokerTap
     from factoryos.twin.experiment import FIGURES, Experiment, run_experiment
 
-    if not plant.is_file():
-        raise FactoryosError(f"{plant}: no such plant file")
+    text, issue = decode(read_bounded(plant, MAX_BYTES, "plant file"))
+    if issue is not None:
+        raise FactoryosError(f"{plant}: {issue.message}")
     experiment = Experiment(
-        plant.read_text(encoding="utf-8"),
+        text or "",
         scenario,
         days,
         events=events,

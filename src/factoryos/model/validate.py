@@ -16,8 +16,9 @@ from pydantic_core import ErrorDetails
 
 from factoryos.model.configuration import rule_violations, selectable_options
 from factoryos.model.errors import FactoryosError
+from factoryos.model.files import FileTooLarge, read_bounded
 from factoryos.model.plant import Condition, Plant, Product, RoutingOperation
-from factoryos.model.yamlfile import Location, YamlDocument, decode, format_path, read_yaml
+from factoryos.model.yamlfile import MAX_BYTES, Location, YamlDocument, decode, format_path, read_yaml
 
 Issue = tuple[Location, str]
 MAX_BOM_LEVELS = 50
@@ -52,9 +53,11 @@ class PlantFileError(FactoryosError):
 def check_plant_file(path: str | Path) -> tuple[Plant | None, list[PlantIssue]]:
     """Read and check a plant file: its size and encoding first, then as `check_plant_text`."""
     path = Path(path)
-    if not path.is_file():
-        raise FactoryosError(f"{path}: no such plant file")
-    text, issue = decode(path.read_bytes())
+    try:
+        content = read_bounded(path, MAX_BYTES, "plant file")
+    except FileTooLarge as error:
+        return None, [PlantIssue(str(path), "", 1, str(error).removeprefix(f"{path}: "))]
+    text, issue = decode(content)
     if issue is not None:
         return None, [PlantIssue(str(path), "", issue.line or 1, issue.message)]
     return check_plant_text(text or "", str(path))

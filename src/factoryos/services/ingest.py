@@ -22,10 +22,11 @@ from factoryos.iot.pipeline import Pipeline, PipelineSettings, Stats
 from factoryos.iot.validate import Rules
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
+from factoryos.model.files import read_bounded
 from factoryos.model.plant import Plant
 from factoryos.model.readings import from_us, to_us
 from factoryos.model.validate import load_plant
-from factoryos.model.yamlfile import read_yaml
+from factoryos.model.yamlfile import MAX_BYTES, read_yaml
 from factoryos.services.monitor_watch import MultivariateWatch
 from factoryos.services.oee import oee_figures
 from factoryos.services.order_desk import follow_stream
@@ -170,12 +171,12 @@ def opcua_nodes(path: Path | None) -> list[OpcUaNode]:
         raise FactoryosError("--opcua needs --opcua-nodes FILE mapping nodes to equipment")
     expected = f"{path}: expected a list of {{node_id, equipment, name, unit, kind}}"
     try:
-        document = read_yaml(path.read_text(encoding="utf-8"))
+        document = read_yaml(read_bounded(path, MAX_BYTES, "file of OPC UA nodes").decode("utf-8"))
         if document.issues:
             first = document.issues[0]
             raise FactoryosError(f"{expected}: {f'line {first.line}: ' if first.line else ''}{first.message}")
         return [OpcUaNode(**entry) for entry in document.data]
-    except (OSError, TypeError) as error:
+    except (OSError, TypeError, ValueError) as error:
         raise FactoryosError(f"{expected}: {error}") from None
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from factoryos.c2m.demand import generate_orders as draw_orders
 from factoryos.c2m.intake import accept, decode_order_line, read_order_lines
 from factoryos.model.errors import FactoryosError
+from factoryos.model.files import read_bounded
 from factoryos.model.orders import CustomerOrder
 from factoryos.store import orders as order_store
 from factoryos.store.db import as_utc
@@ -29,15 +30,12 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 
 def import_order_file(engine: Engine, file: Path, site: str | None = None) -> ImportOutcome:
     """Take every line of `file`: valid orders are stored, the others kept as rejected with the reason."""
-    if not file.is_file():
-        raise FactoryosError(f"{file}: no such file")
-    if file.stat().st_size > MAX_FILE_BYTES:
-        raise FactoryosError(f"{file}: larger than {MAX_FILE_BYTES // 2**20} MB; split it into several files")
+    content = read_bounded(file, MAX_FILE_BYTES, "file of orders")
     plant = read_plant(engine, site)
     name = str(file.resolve())
     received: list[Received] = []
     first_line: dict[str, int] = {}
-    for number, raw in read_order_lines(file.read_bytes()):
+    for number, raw in read_order_lines(content):
         where = f"{name}:{number}"
         try:
             order = accept(plant, decode_order_line(raw))

@@ -1,0 +1,33 @@
+"""Reading a file a user names, within a limit: one past it is refused before it is read, and one that says it
+is small and is not (a file in /proc, one still growing) is read no further than the limit, so no file can
+take the memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from factoryos.model.errors import FactoryosError
+
+
+class FileTooLarge(FactoryosError):
+    """A file past the limit for its kind."""
+
+
+def read_bounded(path: Path, limit: int, kind: str) -> bytes:
+    """The bytes of the regular file `path`, refused past `limit` bytes; `kind` names the file in the errors
+    ("plant file")."""
+    if not path.exists():
+        raise FactoryosError(f"{path}: no such {kind}")
+    if not path.is_file():
+        raise FactoryosError(f"{path}: not a regular file (a folder, a device or a pipe); a {kind} is read from one")
+    refused = f"{path}: larger than {limit / 2**20:g} MB, the limit for a {kind}"
+    if path.stat().st_size > limit:
+        raise FileTooLarge(refused)
+    try:
+        with path.open("rb") as handle:
+            content = handle.read(limit + 1)
+    except OSError as error:
+        raise FactoryosError(f"{path}: {error.strerror or error}") from None
+    if len(content) > limit:
+        raise FileTooLarge(refused)
+    return content
