@@ -141,4 +141,16 @@ def test_an_empty_cell_and_a_missing_file_are_clear(tmp_path, monkeypatch, capsy
     assert "line 3: column 'x' is empty" in err
     code, _, err = run(monkeypatch, capsys, "quality", "spc", "--csv", str(tmp_path / "nope.csv"), "--column", "x")
     assert code != 0
-    assert "cannot read" in err
+    assert "nope.csv: no such CSV of measurements" in err
+
+
+def test_a_csv_past_its_limit_or_a_device_is_refused_before_it_is_read(tmp_path, monkeypatch, capsys):
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as handle:
+        handle.truncate(8 * 2**30)  # sparse: free to make, 8 GB to read
+    code, _, err = run(monkeypatch, capsys, "quality", "spc", "--csv", str(huge), "--column", "x")
+    assert code != 0
+    assert "huge.csv: larger than 64 MB, the limit for a CSV of measurements" in err
+    code, _, err = run(monkeypatch, capsys, "quality", "spc", "--csv", "/dev/zero", "--column", "x")
+    assert code != 0
+    assert "/dev/zero: not a regular file" in err

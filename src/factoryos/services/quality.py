@@ -4,6 +4,7 @@ monitor, a control chart with its run rules, or a capability study on them."""
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Callable
 from functools import partial
@@ -14,20 +15,23 @@ import numpy as np
 
 from factoryos.model.errors import FactoryosError
 from factoryos.model.estimate import Estimate
+from factoryos.model.files import read_bounded
 from factoryos.quality import spc
 from factoryos.quality.capability import capability
 from factoryos.quality.monitor import monitor
 from factoryos.quality.rules import NELSON, WESTERN_ELECTRIC, check
 from factoryos.quality.spc import ChartSet
 
+CSV_BYTES = 64 * 2**20
+"""A CSV of measurements larger than this is refused: about eight million values, a year of a sensor a
+second, and its rows take some ten times that in memory."""
+
 
 def _rows(path: Path) -> list[list[str]]:
     """The CSV's non-blank rows; a clear error when it cannot be read."""
+    content = read_bounded(path, CSV_BYTES, "CSV of measurements")
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as error:
-        raise FactoryosError(f"{path}: cannot read: {error.strerror or error}") from error
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
     except UnicodeDecodeError as error:
         raise FactoryosError(f"{path}: not a UTF-8 text file") from error
     except csv.Error as error:
