@@ -48,6 +48,15 @@ def test_malformed_files_name_file_and_line(tmp_path, name, text, line, words):
     assert words in str(error.value)
 
 
-def test_missing_file(tmp_path):
-    with pytest.raises(FactoryosError, match="cannot read"):
+def test_a_missing_huge_or_binary_file_is_named(tmp_path):
+    with pytest.raises(FactoryosError, match="nope.txt: no such scheduling instance"):
         read_instance(tmp_path / "nope.txt")
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as handle:
+        handle.truncate(8 * 2**30)
+    with pytest.raises(FactoryosError, match="huge.txt: larger than 16 MB"):
+        read_instance(huge)
+    binary = tmp_path / "ft06.txt"
+    binary.write_bytes(b"6 6\n\xff\xfe")
+    with pytest.raises(FactoryosError, match="ft06.txt: not UTF-8 text"):
+        read_instance(binary)

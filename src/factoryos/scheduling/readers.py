@@ -6,8 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from factoryos.model.errors import FactoryosError
+from factoryos.model.files import read_bounded
 from factoryos.scheduling.model import Model
 from factoryos.scheduling.problem import Problem
+
+INSTANCE_BYTES = 16 * 2**20
+"""The largest public instances (Taillard's 100 x 20, Brandimarte's) are tens of KB."""
 
 
 def read_instance(path: str | Path) -> Problem:
@@ -75,9 +79,9 @@ def read_fjsp(path: str | Path) -> Problem:
 def _numbers(path: str | Path, allow_float_header: bool = False) -> list[tuple[int, list[int]]]:
     """Non-empty lines as (line number, integers)."""
     try:
-        text = Path(path).read_text()
-    except OSError as error:
-        raise FactoryosError(f"{path}: cannot read ({error.strerror})") from None
+        text = read_bounded(Path(path), INSTANCE_BYTES, "scheduling instance").decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FactoryosError(f"{path}: not UTF-8 text (byte {error.start})") from None
     lines: list[tuple[int, list[int]]] = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         tokens = line.split()
