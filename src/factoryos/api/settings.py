@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ def _number(name: str, default: float, zero: bool = False) -> float:
         value = float(text)
     except ValueError:
         raise FactoryosError(f"${name}: expected a number, got {text!r}") from None
-    if value < 0 or (value == 0 and not zero):
-        raise FactoryosError(f"${name}: expected a {'non-negative' if zero else 'positive'} number, got {text!r}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        kind = "non-negative" if zero else "positive"
+        raise FactoryosError(f"${name}: expected a finite {kind} number, got {text!r}")
     return value
