@@ -6,7 +6,7 @@ units back; bad requests are one-line errors."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from simpy import Environment
@@ -51,6 +51,17 @@ def test_an_equipment_hold_covers_what_was_worked_there_in_the_window(traced):
     assert held(traced, CARS) == ["CAR-3"]
     place_hold(traced, "equipment", WELD_2, "gun cable", "qe.smith", NOW, start=at(0), end=at(24))
     assert held(traced, CARS) == ["CAR-2", "CAR-3"]
+
+
+def test_an_equipment_hold_given_in_a_site_offset_covers_the_same_moments_as_in_utc(traced):
+    """A window written +05:30 (a site in India) is the same instants as in UTC, stored and read back: the
+    hold lists them and covers the unit worked there then, on SQLite (which keeps no zone) as on PostgreSQL."""
+    ist = timezone(timedelta(hours=5, minutes=30))
+    start, end = at(8).astimezone(ist), at(10).astimezone(ist)
+    hold = place_hold(traced, "equipment", WELD_1, "tip wear", "qe.smith", NOW, start=start, end=end)
+    assert held(traced, CARS) == ["CAR-3"]
+    [listed] = list_holds(traced)
+    assert (listed.id, listed.start, listed.end) == (hold.id, at(8), at(10))
 
 
 def test_a_held_unit_says_so_in_its_trace_and_the_hold_has_a_recall_scope(traced):

@@ -3,7 +3,7 @@ updates rows in place; the validated plant document is kept whole for the algori
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -21,11 +21,25 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from factoryos.store.db import Base
 
-UtcDateTime = DateTime(timezone=True)
+
+class _UtcDateTime(TypeDecorator[datetime]):
+    """A moment with its zone, written as UTC: SQLite keeps no zone and reads a stored moment back as UTC
+    (`as_utc`), so one given in a site's offset (a hold's window, +05:30) is converted before it is written."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
+
+
+UtcDateTime = _UtcDateTime()
 
 
 class SiteRun:
