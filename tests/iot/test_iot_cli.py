@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import typer
@@ -109,6 +110,43 @@ def test_oee_by_equipment_and_line(store):
     assert "1.0 h" in table.output
     missing = runner.invoke(top, ["oee", *window])
     assert isinstance(missing.exception, FactoryosError)
+
+
+KILN = Path(__file__).resolve().parents[1] / "data" / "kiln-plant.yaml"
+GLAZER = "kiln-site/finishing/glaze-a/glazer-a"
+IST = timezone(timedelta(hours=5, minutes=30))
+
+
+def test_oee_by_shift_and_day_follows_the_sites_clock_across_midnight_and_a_half_hour_offset(store):
+    """The glazer runs the night shift 22:00-06:00 at the site (+05:30) and counts a unit at 23:00 and one at
+    01:00. Asked in UTC with the plant, the night shift of the 4th holds all 8 h and both units; the site's
+    4th holds 2 h and one unit, its 5th 6 h and the other (in UTC both units and 7.5 h fall on the 4th)."""
+    night = datetime(2027, 5, 4, 22, tzinfo=IST)
+    store.write(
+        Batch(
+            states=[
+                StateChangeRow(to_us(night), "kiln-site", GLAZER, "running", None, "plc", 1),
+                StateChangeRow(to_us(night + timedelta(hours=8)), "kiln-site", GLAZER, "idle", None, "plc", 2),
+            ],
+            counts=[
+                CountRow(to_us(night + timedelta(hours=h)), "kiln-site", GLAZER, 1, 0, 0, None, "plc", 3 + h)
+                for h in (1, 3)
+            ],
+        )
+    )
+    window = ["--from", "2027-05-04T00:00Z", "--to", "2027-05-06T00:00Z", "--plant", str(KILN), "--db", db_url(store)]
+    shifts = ["--by", "shift", "--shifts", "a=06:00-14:00,b=14:00-22:00,c=22:00-06:00", "--json"]
+    result = runner.invoke(top, ["oee", *shifts, *window])
+    assert result.exit_code == 0, result.output
+    busy = {f["key"]: (f["planned_busy_s"], f["produced"]) for f in json.loads(result.output)["items"]}
+    assert busy["2027-05-04 c"] == (8 * 3600, 2)
+    assert sum(s for s, _ in busy.values()) == 8 * 3600
+    result = runner.invoke(top, ["oee", "--by", "day", "--json", *window])
+    days = {f["key"]: (f["planned_busy_s"], f["produced"]) for f in json.loads(result.output)["items"]}
+    assert (days["2027-05-04"], days["2027-05-05"]) == ((2 * 3600, 1), (6 * 3600, 1))
+    idle = runner.invoke(top, ["oee", "--by", "day", "--from", "2027-05-05T06:00+05:30", *window[2:]]).output
+    assert "no planned busy time" in idle
+    assert "0.0%" not in idle
 
 
 def test_ingest_needs_a_source():

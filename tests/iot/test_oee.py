@@ -101,6 +101,15 @@ def test_shifts_days_and_planned_windows():
     assert sum(i.seconds for i in clip(intervals, halves[:1])) == 240 * 60
 
 
+def test_a_window_with_no_known_state_has_no_figure():
+    """Days before the equipment's first state change and after the window's data say nothing: no row of
+    zeros, as by equipment."""
+    intervals = state_intervals([(at(24 * 60), PRESS, "running")], T0, at(3 * 24 * 60))
+    figures = by_window(intervals, [], 60.0, day_windows(T0, at(3 * 24 * 60)))
+    assert list(figures) == ["2026-11-24", "2026-11-25", "2026-11-26"]
+    assert by_window([], [], 60.0, day_windows(T0, at(3 * 24 * 60))) == {}
+
+
 def test_nothing_known_gives_zeros_not_errors():
     assert equipment_oee([], [Counted(T0, PRESS, good=1)], 1.0) == {}
     [(_, f)] = equipment_oee(state_intervals([(T0, PRESS, "idle")], T0, at(1)), [], 1.0).items()

@@ -7,7 +7,8 @@ import signal
 import threading
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -15,6 +16,10 @@ from rich.table import Table
 from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
 from factoryos.report.wording import counted
+
+if TYPE_CHECKING:
+    from factoryos.iot.oee import Oee
+    from factoryos.model.plant import Plant
 
 app = typer.Typer(help="The floor's telemetry: dead letters, retention, rollups.", no_args_is_help=True)
 
@@ -135,8 +140,13 @@ def oee(
     ideal_cycle: Annotated[
         float | None, typer.Option(help="Ideal seconds per unit for all equipment (else from --plant).")
     ] = None,
-    plant: Annotated[Path | None, typer.Option(help="Plant file giving ideal cycle times.")] = None,
-    shifts: Annotated[str, typer.Option(help="Shifts for --by shift, name=HH:MM-HH:MM,...")] = DEFAULT_SHIFTS,
+    plant: Annotated[
+        Path | None,
+        typer.Option(help="Plant file giving ideal cycle times, and its site's timezone for --by day and shift."),
+    ] = None,
+    shifts: Annotated[
+        str, typer.Option(help="Shifts for --by shift, name=HH:MM-HH:MM,... (the site's clock with --plant).")
+    ] = DEFAULT_SHIFTS,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -148,7 +158,10 @@ def oee(
     if start >= end:
         raise FactoryosError("--from must be before --to")
     shift_times = _shifts(shifts) if by == "shift" else ()
-    figures = stored_oee(open_store(db, create=False), start, end, _cycles(ideal_cycle, plant), by, shift_times, line)
+    site_plant = _plant(plant)
+    zone = ZoneInfo(site_plant.site.timezone) if site_plant is not None else None
+    cycles = _cycles(ideal_cycle, site_plant)
+    figures = stored_oee(open_store(db, create=False), start, end, cycles, by, shift_times, line, zone)
     if as_json:
         print_items([f.as_dict() for f in figures.values()])
         return
@@ -157,29 +170,34 @@ def oee(
         return
     table = Table(by, "availability", "performance", "quality", "OEE", "good", "produced", "biggest loss")
     for key, f in figures.items():
-        biggest = max(f.losses.as_dict().items(), key=lambda kv: kv[1])
-        table.add_row(
-            key,
-            f"{f.availability:.1%}",
-            f"{f.performance:.1%}",
-            f"{f.quality:.1%}",
-            f"[bold]{f.oee:.1%}[/]",
-            str(f.good),
-            str(f.produced),
-            f"{biggest[0]} {biggest[1] / 3600:.1f} h",
-        )
+        table.add_row(key, *_oee_cells(f))
     console.print(table)
 
 
-def _cycles(ideal_cycle: float | None, plant: Path | None) -> dict[str, float] | float:
+def _oee_cells(f: Oee) -> tuple[str, ...]:
+    """A figure's cells; one with no planned busy time (idle or in maintenance throughout) has no factors."""
+    units = (str(f.good), str(f.produced))
+    if not f.planned_busy_s:
+        return ("-", "-", "-", "-", *units, "no planned busy time (idle, maintenance)")
+    name, seconds = max(f.losses.as_dict().items(), key=lambda kv: kv[1])
+    factors = (f"{f.availability:.1%}", f"{f.performance:.1%}", f"{f.quality:.1%}", f"[bold]{f.oee:.1%}[/]")
+    return (*factors, *units, f"{name} {seconds / 3600:.1f} h")
+
+
+def _plant(path: Path | None) -> Plant | None:
+    from factoryos.model.validate import load_plant
+
+    return load_plant(path) if path is not None else None
+
+
+def _cycles(ideal_cycle: float | None, plant: Plant | None) -> dict[str, float] | float:
     if ideal_cycle is not None:
         return ideal_cycle
     if plant is None:
         raise FactoryosError("give --ideal-cycle SECONDS or --plant FILE for the ideal cycle times")
     from factoryos.iot.oee import ideal_cycle_times
-    from factoryos.model.validate import load_plant
 
-    return ideal_cycle_times(load_plant(plant))
+    return ideal_cycle_times(plant)
 
 
 @app.command("dead-letters")

@@ -267,13 +267,15 @@ def by_window(
     windows: Sequence[Window],
     startup_s: float = 600.0,
 ) -> dict[str, Oee]:
-    """One combined figure per window (a shift, a day) over all the equipment given."""
+    """One combined figure per window (a shift, a day) over all the equipment given; a window in which no
+    equipment's state is known has none, as an equipment without a known state has none."""
     result = {}
     for window in windows:
         inside = clip(intervals, [window])
         counted = [c for c in counts if window.start <= c.ts < window.end]
         figures = equipment_oee(inside, counted, ideal_cycle_s, startup_s)
-        result[window.name] = combine(window.name, figures.values())
+        if figures:
+            result[window.name] = combine(window.name, figures.values())
     return result
 
 

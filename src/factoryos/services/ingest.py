@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -235,9 +235,11 @@ def stored_oee(
     by: str = "equipment",
     shifts: Sequence[tuple[str, time, time]] = (),
     line: str | None = None,
+    zone: tzinfo | None = None,
 ) -> dict[str, Oee]:
     """OEE over [start, end) from the stored telemetry, of one work center (its path or its id) or all, by
-    equipment, line, shift or day. By shift or day, at most ten years at a time: a window is held per day."""
+    equipment, line, shift or day (on the clock of `zone`, the site's). By shift or day, at most ten years at
+    a time: a window is held per day."""
     if by in ("shift", "day") and end - start > MAX_WINDOWED_SPAN:
         raise FactoryosError(
             f"OEE by {by} from {start.date().isoformat()} to {end.date().isoformat()} is {(end - start).days:,} "
@@ -256,7 +258,7 @@ def stored_oee(
         for r in store.counts("", start_us, end_us)
         if wanted(r.equipment)
     ]
-    return oee_figures(changes, counts, start, end, cycles, by, shifts)
+    return oee_figures(changes, counts, start, end, cycles, by, shifts, zone)
 
 
 def _line_filter(line: str | None) -> Callable[[str], bool]:

@@ -5,7 +5,7 @@ or day out."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, time
+from datetime import datetime, time, tzinfo
 
 from factoryos.iot.oee import (
     Counted,
@@ -33,8 +33,10 @@ def oee_figures(
     cycles: Mapping[str, float] | float,
     by: str = "equipment",
     shifts: Sequence[tuple[str, time, time]] = (),
+    zone: tzinfo | None = None,
 ) -> dict[str, Oee]:
-    """OEE to ISO 22400-2 between `start` and `end`, grouped `by` equipment, line, shift or day."""
+    """OEE to ISO 22400-2 between `start` and `end`, grouped `by` equipment, line, shift or day. Days and
+    shifts are on the clock of `zone` (the site's), else of `start`: a shift is the site's wall-clock time."""
     if by not in GROUPINGS:
         raise FactoryosError(f"OEE by {by!r}: expected one of {', '.join(GROUPINGS)}")
     intervals = state_intervals(changes, start, end)
@@ -43,7 +45,8 @@ def oee_figures(
         return per_equipment
     if by == "line":
         return by_line(per_equipment)
-    windows = day_windows(start, end) if by == "day" else shift_windows(start, end, shifts)
+    local = start.astimezone(zone) if zone is not None else start
+    windows = day_windows(local, end) if by == "day" else shift_windows(local, end, shifts)
     return by_window(intervals, counts, cycles, windows)
 
 
