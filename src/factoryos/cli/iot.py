@@ -33,7 +33,10 @@ def ingest(
     ] = None,
     json_topic: Annotated[
         list[str] | None,
-        typer.Option("--json-topic", help="Prefix of the JSON topic layout (repeatable); default factoryos."),
+        typer.Option(
+            "--json-topic",
+            help="Prefix of the JSON topic layout (repeatable); default factoryos, none with --sparkplug-group.",
+        ),
     ] = None,
     opcua: Annotated[str | None, typer.Option(help="OPC UA server, opc.tcp://host:port/path.")] = None,
     opcua_nodes: Annotated[
