@@ -68,3 +68,8 @@ def test_order_ids_continue_from_the_given_number(ev_plant):
 def test_zero_days_is_refused(ev_plant):
     with pytest.raises(FactoryosError, match="--days"):
         generate_orders(ev_plant, START, 0, seed=1)
+
+
+def test_more_than_ten_years_of_orders_is_refused_at_once(ev_plant) -> None:
+    with pytest.raises(FactoryosError, match="--days must be 1 to 3,650 .ten years., got 100,000,000"):
+        generate_orders(ev_plant, date(2027, 1, 1), 10**8, 1)

@@ -35,3 +35,10 @@ def test_demand_too_small_for_the_days_asks_for_more_days(tmp_path) -> None:
     assert "scarce.yaml" in line
     assert "draws no orders in 1 day" in line
     assert "--days" in line
+
+
+def test_days_past_the_bounds_are_refused_before_anything_runs(tmp_path) -> None:
+    result = factoryos("demo", "--plant", str(OPEN_PO), "--days", "100000", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: --days must be 1 to 366 (a year of the loop), got 100,000"
+    assert not (tmp_path / "factoryos-report").exists()

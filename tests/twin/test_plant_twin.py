@@ -248,6 +248,12 @@ def test_simulate_prints_one_json_object() -> None:
     [
         (lambda plant: prepare(plant, "lean", 3, 1), "scenario 'lean'"),
         (lambda plant: prepare(plant, "smart", 0, 1), "days must be > 0"),
+        (lambda plant: prepare(plant, "smart", 1e9, 1), "at most 3,650 .ten years., got 1e.09"),
+        (lambda plant: prepare(plant, "smart", float("nan"), 1), "got nan"),
+        (
+            lambda plant: run_experiment(Experiment((EXAMPLES / "ev-plant.yaml").read_text(), "smart", 1), 10**5, 0),
+            "replications must be 1 to 1,000, got 100,000",
+        ),
         (lambda plant: prepare(plant, "traditional", 1, 1, schedule=[]), "smart"),
         (lambda plant: run_experiment(Experiment("source: x\n", "smart", 1), 1, 0), "error"),
         (

@@ -18,6 +18,8 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 
+MAX_DAYS = 3_650
+"""Orders are generated for at most ten years at a time (order dates must stay within 2000-2099)."""
 HOURLY_PROFILE = np.array([1, 1, 1, 1, 1, 2, 3, 5, 7, 9, 10, 10, 9, 9, 10, 10, 9, 9, 10, 11, 10, 7, 4, 2], float)
 HOURLY_PROFILE /= HOURLY_PROFILE.sum()
 
@@ -26,8 +28,8 @@ def generate_orders(
     plant: Plant, start: date, days: int, seed: int, first_number: int = 1, volume: float = 1.0
 ) -> list[CustomerOrder]:
     """Orders for `days` from `start`; `volume` scales every product's demand (a ramp-up sells less)."""
-    if days < 1:
-        raise FactoryosError(f"--days must be at least 1 (got {days})")
+    if not 1 <= days <= MAX_DAYS:
+        raise FactoryosError(f"--days must be 1 to {MAX_DAYS:,} (ten years), got {days:,}")
     if volume <= 0:
         raise FactoryosError(f"volume must be positive (got {volume})")
     rng = np.random.default_rng(seed)

@@ -11,6 +11,9 @@ import typer
 from factoryos.cli.common import DbOption, console, open_store, parse_day
 from factoryos.model.errors import FactoryosError
 
+DEMO_MAX_DAYS = 366
+"""The demo runs the loop for at most a year: a month takes a minute and a gigabyte."""
+
 
 def init(db: DbOption = None) -> None:
     """Create the database, or migrate it to the newest schema."""
@@ -42,8 +45,8 @@ def demo(
 
     started = time.perf_counter()
     first_day = parse_day(start) if start is not None else None
-    if days < 1:
-        raise FactoryosError(f"--days must be at least 1, got {days}")
+    if not 1 <= days <= DEMO_MAX_DAYS:
+        raise FactoryosError(f"--days must be 1 to {DEMO_MAX_DAYS} (a year of the loop), got {days:,}")
     plant_file = plant or example_plant("ev-plant")
     if not plant_file.is_file():
         raise FactoryosError(f"{plant_file}: no such plant file")

@@ -61,6 +61,8 @@ SAFETY_STOCK_DAYS = 7.0
 RELEASE_HOURS = (6.0, 22.0)  # units are released on working days between these hours
 RELEASE_HEADROOM = 1.15  # a C2M day releases up to this much more than its share of the planned week
 WARMUP_DAYS = 2.0
+MAX_RUN_DAYS = 3_650
+"""A run (and its warm-up) is at most ten years: longer ones ran for hours on end rather than fail."""
 IDLE = Load(0.0, 0.0)  # a work center the plan does not use
 
 
@@ -155,8 +157,11 @@ def prepare(
 def _check_run(plant: Plant, scenario: str, days: float, warmup_days: float) -> None:
     if scenario not in SCENARIOS:
         raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
-    if not days > 0 or warmup_days < 0:
-        raise FactoryosError(f"days must be > 0 and the warm-up >= 0, got {days} and {warmup_days}")
+    if not 0 < days <= MAX_RUN_DAYS or not 0 <= warmup_days <= MAX_RUN_DAYS:
+        raise FactoryosError(
+            f"days must be > 0 and the warm-up >= 0, each at most {MAX_RUN_DAYS:,} (ten years), "
+            f"got {days:g} and {warmup_days:g}"
+        )
     if not any(p.demand for p in plant.products.values()):
         raise FactoryosError("the plant file has no product with `demand`: nothing to simulate")
 
