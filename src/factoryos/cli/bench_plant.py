@@ -13,7 +13,7 @@ from factoryos.cli.common import JsonOption, console, err_console, parse_day
 
 def plant(
     file: Annotated[Path | None, typer.Option("--plant", help="Plant file; default the EV plant example.")] = None,
-    units: Annotated[int, typer.Option(help="Units of generated orders to schedule.")] = 10_000,
+    units: Annotated[int, typer.Option(help="Units of generated orders to schedule.", min=1, max=1_000_000)] = 10_000,
     start: Annotated[str, typer.Option(help="First day of the month (YYYY-MM-DD).")] = "2027-03-01",
     seed: Annotated[int, typer.Option(help="Random seed of the orders.")] = 1,
     lead_scale: Annotated[float, typer.Option(help="Scale on the orders' lead times (tighter due dates).")] = 0.15,

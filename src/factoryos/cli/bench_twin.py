@@ -13,8 +13,10 @@ from factoryos.report.wording import counted
 
 
 def twin(
-    stations: Annotated[int, typer.Option(help="Stations in the serial line.")] = 10,
-    parts: Annotated[int, typer.Option(help="Parts released (Poisson arrivals, mean interarrival 1.0).")] = 100_000,
+    stations: Annotated[int, typer.Option(help="Stations in the serial line.", min=1, max=1_000)] = 10,
+    parts: Annotated[
+        int, typer.Option(help="Parts released (Poisson arrivals, mean interarrival 1.0).", min=1, max=10_000_000)
+    ] = 100_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     as_json: JsonOption = False,
 ) -> None:

@@ -43,6 +43,10 @@ FULL_SOLVER_OPERATIONS = 2_000
 COMPARE_OPERATIONS = 25_000
 """Up to this many operations every dispatching rule runs on the whole problem for comparison: all seven
 take about 8 s on a day of the EV plant (19,000 operations), a minute on a week."""
+MAX_HORIZON_DAYS = 3_650
+"""Orders arriving over at most ten years are scheduled at once."""
+MAX_TIME_LIMIT = 3_600.0
+"""The full solver gets at most an hour."""
 CALENDAR_MARGIN_DAYS = 30
 """Calendars are laid out this far beyond the horizon: room for the work the horizon's orders cause."""
 
@@ -110,8 +114,8 @@ def orders_in_horizon(
     open_orders = [o for o in orders if o.state in OPEN]
     if not open_orders:
         raise FactoryosError("no open customer orders to schedule: run `factoryos orders generate` first")
-    if horizon_days < 1:
-        raise FactoryosError(f"--horizon must be at least 1 day (got {horizon_days})")
+    if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
+        raise FactoryosError(f"--horizon must be 1 to {MAX_HORIZON_DAYS:,} days (got {horizon_days:,})")
     if start is None:
         first = min(o.ordered_at for o in open_orders).astimezone(UTC)
         start = datetime(first.year, first.month, first.day, tzinfo=UTC)
@@ -137,6 +141,8 @@ def schedule_plant(
     waits for its last member under tight due dates)."""
     if objective not in OBJECTIVES:
         raise FactoryosError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    if not 0 < time_limit <= MAX_TIME_LIMIT:
+        raise FactoryosError(f"--time-limit must be more than 0 and at most {MAX_TIME_LIMIT:,g} s (got {time_limit:g})")
     chosen, epoch = orders_in_horizon(orders, horizon_days, start)
     if not chosen:
         raise FactoryosError(f"no open orders arrive within {horizon_days} days of {epoch:%Y-%m-%d}")
