@@ -267,3 +267,11 @@ def test_opcua_nodes_are_read_from_yaml_and_a_broken_file_is_one_line(tmp_path):
         iot_service.opcua_nodes(nodes)
     assert "\n" not in str(refused.value)
     assert "line 2" in str(refused.value)
+
+
+@pytest.mark.parametrize("cycle", ["nan", "inf", "-1", "0", "1e308"])
+def test_an_ideal_cycle_that_is_not_a_positive_finite_time_is_refused(tmp_path, cycle):
+    window = ["--from", "2027-01-04T00:00:00+00:00", "--to", "2027-01-05T00:00:00+00:00"]
+    result = runner.invoke(top, ["oee", "--ideal-cycle", cycle, *window, "--db", f"sqlite:///{tmp_path / 'o.db'}"])
+    assert isinstance(result.exception, FactoryosError)
+    assert str(result.exception) == f"--ideal-cycle must be more than 0 and at most a day, got {float(cycle):g} s"

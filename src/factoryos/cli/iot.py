@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 app = typer.Typer(help="The floor's telemetry: dead letters, retention, rollups.", no_args_is_help=True)
 
 DEFAULT_SHIFTS = "early=06:00-14:00,late=14:00-22:00,night=22:00-06:00"
+DAY_SECONDS = 86_400
+"""An ideal cycle is at most a day: a unit a day is the slowest rate OEE is worth measuring against."""
 
 
 def ingest(
@@ -195,6 +197,8 @@ def _plant(path: Path | None) -> Plant | None:
 
 def _cycles(ideal_cycle: float | None, plant: Plant | None) -> dict[str, float] | float:
     if ideal_cycle is not None:
+        if not 0 < ideal_cycle <= DAY_SECONDS:
+            raise FactoryosError(f"--ideal-cycle must be more than 0 and at most a day, got {ideal_cycle:g} s")
         return ideal_cycle
     if plant is None:
         raise FactoryosError("give --ideal-cycle SECONDS or --plant FILE for the ideal cycle times")
