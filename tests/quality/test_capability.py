@@ -66,6 +66,8 @@ def test_anderson_darling_statistic_is_scipys():
     [
         (np.arange(20.0), 10, 10, "must be below"),
         (np.arange(20.0), 12, 3, "must be below"),
+        (np.arange(20.0), -np.inf, np.inf, "must be finite numbers, got -inf and inf"),
+        (np.arange(20.0), np.nan, 30, "must be finite numbers, got nan and 30"),
         (np.arange(5.0), 0, 10, "at least 10 values"),
         (np.full(20, 3.0), 0, 10, "no spread"),
         (np.append(np.arange(19.0), np.nan), 0, 30, "missing"),

@@ -101,6 +101,8 @@ def capability(
     `sigma_within` is the short-term sigma, e.g. R-bar/d2 from the X-bar/R chart's parameters; without it the
     values are taken as individuals and it is the mean moving range over d2(2)."""
     data = np.asarray(values, dtype=float).ravel()
+    if not (math.isfinite(lsl) and math.isfinite(usl)):
+        raise FactoryosError(f"the specification limits must be finite numbers, got {lsl} and {usl}")
     if not lsl < usl:
         raise FactoryosError(f"the lower specification limit ({lsl}) must be below the upper one ({usl})")
     if not 0 < confidence < 1:
