@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from factoryos.store.locks import lock_for_writing
 from factoryos.store.tables import (
     PLANT_TABLES,
     BomLineRecord,
+    CustomerOrderRecord,
     CustomerRecord,
     EquipmentRecord,
     InventoryRecord,
@@ -132,6 +133,7 @@ def store_plant(engine: Engine, plant: Plant, source_file: str) -> LoadSummary:
     try:
         with transaction(engine) as session:
             lock_for_writing(session.connection(), PlantRecord.__tablename__)
+            _refuse_removing_ordered_products(session, plant, source_file)
             _store_plant_record(session, plant, source_file, document, content_hash, summary)
             for table, rows in plant_rows(plant).items():
                 _sync_table(session, table, plant.site.id, rows, summary)
@@ -143,6 +145,24 @@ def store_plant(engine: Engine, plant: Plant, source_file: str) -> LoadSummary:
     except OperationalError as error:
         raise FactoryosError(f"loading {source_file}: the database is busy or unavailable: {describe(error)}") from None
     return summary
+
+
+def _refuse_removing_ordered_products(session: Session, plant: Plant, source_file: str) -> None:
+    """Stored orders keep their product: a file that drops one they refer to is refused, naming it."""
+    query = (
+        select(CustomerOrderRecord.product, func.count())
+        .where(CustomerOrderRecord.site == plant.site.id, CustomerOrderRecord.product.not_in(list(plant.products)))
+        .group_by(CustomerOrderRecord.product)
+        .order_by(CustomerOrderRecord.product)
+    )
+    dropped = session.execute(query).all()
+    if dropped:
+        named = ", ".join(
+            f"{product!r} ({count:,} stored {'order' if count == 1 else 'orders'})" for product, count in dropped
+        )
+        raise FactoryosError(
+            f"loading {source_file} would remove products that stored orders refer to: {named}; keep them in the file"
+        )
 
 
 def _store_plant_record(
