@@ -81,3 +81,19 @@ def test_place_list_and_release_a_hold(db, monkeypatch, capsys):
     assert (kept["disposition"], kept["released_by"], kept["release_note"]) == ("rework", "mrb", "re-torque")
     code, out, _ = run(monkeypatch, capsys, "hold", "list", "--all", "--db", db)
     assert f"released (rework) by mrb, {kept['released_at']}: re-torque; torque audit" in out
+
+
+def test_placing_a_hold_says_what_it_holds_now_and_when_that_is_nothing(db, monkeypatch, capsys):
+    code, out, _ = run(
+        monkeypatch, capsys, "hold", "place", "--lot", "STEEL-1", "--reason", "r", "--by", "qe", "--db", db
+    )
+    assert code == 0
+    code, traced, _ = run(monkeypatch, capsys, "trace", "--lot", "STEEL-1", "--json", "--db", db)
+    units = len(json.loads(traced)["units"])
+    assert units > 1
+    assert out.strip().endswith(f": {units} units held now")
+    code, out, _ = run(
+        monkeypatch, capsys, "hold", "place", "--lot", "STEEL-9", "--reason", "r", "--by", "qe", "--db", db
+    )
+    assert code == 0
+    assert "no unit is known to contain or pass it yet" in out

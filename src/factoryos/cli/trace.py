@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
+from factoryos.quality.holds import HoldScope
 from factoryos.report.wording import counted
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from factoryos.quality.holds import Hold
 
 hold_app = typer.Typer(help="Holds: contain suspect lots, serials or an equipment's output until dispositioned.")
 
@@ -142,8 +148,9 @@ def place(
         raise FactoryosError("give one of --lot LOT, --serials FIRST..LAST or --equipment PATH --from T --to T")
     scope, target = given[0]
     first, _, last = target.partition("..")
+    engine = open_store(db)
     hold = place_hold(
-        open_store(db),
+        engine,
         scope,
         first,
         reason,
@@ -156,7 +163,24 @@ def place(
     if as_json:
         typer.echo(json.dumps(hold_document(hold)))
     else:
-        console.print(f"hold {hold.id} placed on {hold.scope.value} {escape(_target(hold_document(hold)))}")
+        placed = f"hold {hold.id} placed on {hold.scope.value} {escape(_target(hold_document(hold)))}"
+        console.print(placed + held_now(engine, hold))
+
+
+def held_now(engine: Engine, hold: Hold) -> str:
+    """What a lot or equipment hold covers as it is placed; none at all may be a mistyped lot or path."""
+    from factoryos.quality.genealogy import TraceError
+    from factoryos.services.holds import held_scope
+
+    if hold.scope is HoldScope.SERIALS:
+        return ""
+    try:
+        units = held_scope(engine, hold)["units"]
+    except TraceError:
+        units = []
+    if not units:
+        return ": no unit is known to contain or pass it yet; it holds each one that will"
+    return f": {counted(len(units), 'unit')} held now"
 
 
 @hold_app.command("list")
