@@ -11,8 +11,6 @@ from rich.table import Table
 
 from factoryos.cli.common import JsonOption, console
 from factoryos.model.errors import FactoryosError
-from factoryos.model.files import read_bounded
-from factoryos.model.yamlfile import MAX_BYTES, decode
 from factoryos.report.wording import counted
 
 
@@ -44,11 +42,12 @@ def simulate(
 
     Replications give 95 % confidence intervals; they run in parallel (local processes, or Dask)."""
     from factoryos.iot.publisher import BrokerTap
+    from factoryos.model.validate import read_plant_text
     from factoryos.twin.experiment import FIGURES, Experiment, run_experiment
 
-    text, issue = decode(read_bounded(plant, MAX_BYTES, "plant file"))
+    text, issue = read_plant_text(plant)
     if issue is not None:
-        raise FactoryosError(f"{plant}: {issue.message}")
+        raise FactoryosError(str(issue))
     experiment = Experiment(
         text or "",
         scenario,

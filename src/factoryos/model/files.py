@@ -10,7 +10,11 @@ from factoryos.model.errors import FactoryosError
 
 
 class FileTooLarge(FactoryosError):
-    """A file past the limit for its kind."""
+    """A file past the limit for its kind; `reason` says so without naming the file."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
 
 
 def read_bounded(path: Path, limit: int, kind: str) -> bytes:
@@ -20,14 +24,14 @@ def read_bounded(path: Path, limit: int, kind: str) -> bytes:
         raise FactoryosError(f"{path}: no such {kind}")
     if not path.is_file():
         raise FactoryosError(f"{path}: not a regular file (a folder, a device or a pipe); a {kind} is read from one")
-    refused = f"{path}: larger than {limit / 2**20:g} MB, the limit for a {kind}"
+    refused = f"larger than {limit / 2**20:g} MB, the limit for a {kind}"
     if path.stat().st_size > limit:
-        raise FileTooLarge(refused)
+        raise FileTooLarge(path, refused)
     try:
         with path.open("rb") as handle:
             content = handle.read(limit + 1)
     except OSError as error:
         raise FactoryosError(f"{path}: {error.strerror or error}") from None
     if len(content) > limit:
-        raise FileTooLarge(refused)
+        raise FileTooLarge(path, refused)
     return content

@@ -50,16 +50,24 @@ class PlantFileError(FactoryosError):
         super().__init__(f"{len(issues)} {noun} in plant file\n" + "\n".join(f"  {i}" for i in issues))
 
 
-def check_plant_file(path: str | Path) -> tuple[Plant | None, list[PlantIssue]]:
-    """Read and check a plant file: its size and encoding first, then as `check_plant_text`."""
-    path = Path(path)
+def read_plant_text(path: Path) -> tuple[str, None] | tuple[None, PlantIssue]:
+    """A plant file's text, or the issue that stops it being read: past the size limit, or not UTF-8."""
     try:
         content = read_bounded(path, MAX_BYTES, "plant file")
     except FileTooLarge as error:
-        return None, [PlantIssue(str(path), "", 1, str(error).removeprefix(f"{path}: "))]
+        return None, PlantIssue(str(path), "", 1, error.reason)
     text, issue = decode(content)
     if issue is not None:
-        return None, [PlantIssue(str(path), "", issue.line or 1, issue.message)]
+        return None, PlantIssue(str(path), "", issue.line or 1, issue.message)
+    return text or "", None
+
+
+def check_plant_file(path: str | Path) -> tuple[Plant | None, list[PlantIssue]]:
+    """Read and check a plant file: its size and encoding first, then as `check_plant_text`."""
+    path = Path(path)
+    text, issue = read_plant_text(path)
+    if issue is not None:
+        return None, [issue]
     return check_plant_text(text or "", str(path))
 
 

@@ -84,6 +84,11 @@ class MasterSchedule:
     bound_products: frozenset[str]
     unplanned: dict[str, int]
 
+    @property
+    def bounded(self) -> bool:
+        """Whether a ramp-up line bounds any of its days (a plant without one plans each demand on its due day)."""
+        return any(c is not None for c in self.capacity)
+
     def quantities(self) -> dict[tuple[str, date], int]:
         """Units per (product, day)."""
         out: dict[tuple[str, date], int] = defaultdict(int)

@@ -30,16 +30,25 @@ FIRST_DAYS = 7
 def busiest_day(operations: Sequence[ScheduledOperation], timezone: str) -> date | None:
     """The site's day, of the schedule's first `FIRST_DAYS`, with the most operation time: a schedule that
     plans to due dates may start with a few lots, and a full day's work shows more (the earliest on a tie)."""
-    if not operations:
-        return None
+    return _busiest(_by_site_day(operations, timezone))
+
+
+def _by_site_day(operations: Sequence[ScheduledOperation], timezone: str) -> dict[date, list[ScheduledOperation]]:
     zone = ZoneInfo(timezone)
-    first = min(op.start for op in operations).astimezone(zone).date()
-    busy: dict[date, float] = {}
+    by_day: dict[date, list[ScheduledOperation]] = {}
     for op in operations:
-        day = op.start.astimezone(zone).date()
-        if (day - first).days < FIRST_DAYS:
-            busy[day] = busy.get(day, 0.0) + (op.end - op.start).total_seconds()
-    return min(busy, key=lambda day: (-busy[day], day))
+        by_day.setdefault(op.start.astimezone(zone).date(), []).append(op)
+    return by_day
+
+
+def _busiest(by_day: dict[date, list[ScheduledOperation]]) -> date | None:
+    first = min(by_day, default=None)
+    busy = {
+        day: sum((op.end - op.start).total_seconds() for op in ops)
+        for day, ops in by_day.items()
+        if first is not None and (day - first).days < FIRST_DAYS
+    }
+    return min(busy, key=lambda day: (-busy[day], day), default=None)
 
 
 def _bars(
@@ -92,9 +101,9 @@ def _area(plant: Plant, equipment: str) -> str:
 def gantt_by_machine(plant: Plant, operations: Sequence[ScheduledOperation]) -> go.Figure:
     """The busiest of the first days (`busiest_day`) on the site's clock, one row per work unit, bars coloured by
     area, changeovers in red before the operation they prepare."""
-    zone = ZoneInfo(plant.site.timezone)
-    day = busiest_day(operations, plant.site.timezone)
-    shown = [op for op in operations if op.start.astimezone(zone).date() == day]
+    by_day = _by_site_day(operations, plant.site.timezone)
+    day = _busiest(by_day)
+    shown = by_day.get(day, []) if day is not None else []
     rows = []
     for op in shown:
         text = f"{op.operation} {op.serial or op.production_order}<br>{op.start:%a %H:%M}-{op.end:%H:%M}"

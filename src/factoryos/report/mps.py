@@ -59,7 +59,6 @@ def mps_section(schedule: MasterSchedule, demand: str) -> Section:
     }
     if capacity:
         facts["ramp line used"] = f"{bound / capacity:.0%}"
-    bounded = any(c is not None for c in schedule.capacity)
     return Section(
         title="Master production schedule",
         text=(
@@ -69,7 +68,7 @@ def mps_section(schedule: MasterSchedule, demand: str) -> Section:
             "horizon, left unplanned."
             + (
                 ""
-                if bounded
+                if schedule.bounded
                 else " The plant file has no ramp-up line, so nothing bounds the days' units here: each demand is "
                 "planned on its due day, and the schedule's finite capacity says what the floor can do."
             )

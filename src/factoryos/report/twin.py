@@ -122,7 +122,7 @@ def simulation_section(
             "per day": f"{f['throughput_per_day']:,.0f}",
             "on time": "-" if on_time is None else f"{on_time:.1%}",
             "lead time": hours(f["avg_lead_time_days"] * 24),
-            "work in process": f"{f['avg_wip']:,.0f} units",
+            "work in process": counted(round(f["avg_wip"]), "unit"),
             "bottleneck": str(f["bottleneck"]).split("/")[-1],
             "starved for material": f"{f['material_shortage_hours']:,.1f} h",
         },
