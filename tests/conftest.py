@@ -33,6 +33,12 @@ def appliance_plant():
 
 
 @pytest.fixture(scope="session")
+def kiln_plant():
+    """Our own plant beside the examples: lights-out cells, a batch kiln, parallel glazing lines."""
+    return load_plant(ROOT / "tests" / "data" / "kiln-plant.yaml")
+
+
+@pytest.fixture(scope="session")
 def benchmarks_dir() -> Path:
     return Path(os.environ.get("FACTORYOS_BENCHMARKS", ROOT.parent / "shared" / "benchmarks"))
 

@@ -19,6 +19,7 @@ from factoryos.iot.pipeline import Pipeline, PipelineSettings, Stats
 from factoryos.model.errors import FactoryosError
 from factoryos.model.readings import CountRow, StateChangeRow, to_us
 from factoryos.services import ingest as iot_service
+from factoryos.services.oee import OeeQuery
 from factoryos.store.tables import DeadLetter
 from factoryos.store.timeseries import Batch
 
@@ -117,11 +118,8 @@ GLAZER = "kiln-site/finishing/glaze-a/glazer-a"
 IST = timezone(timedelta(hours=5, minutes=30))
 
 
-def test_oee_by_shift_and_day_follows_the_sites_clock_across_midnight_and_a_half_hour_offset(store):
-    """The glazer runs the night shift 22:00-06:00 at the site (+05:30) and counts a unit at 23:00 and one at
-    01:00. Asked in UTC with the plant, the night shift of the 4th holds all 8 h and both units; the site's
-    4th holds 2 h and one unit, its 5th 6 h and the other (in UTC both units and 7.5 h fall on the 4th)."""
-    night = datetime(2027, 5, 4, 22, tzinfo=IST)
+def _glazer_runs_a_night(store, night: datetime, units_after_hours: tuple[int, ...]) -> None:
+    """The glazer runs 8 h from `night`, then idles, and counts a good unit each of `units_after_hours` in."""
     store.write(
         Batch(
             states=[
@@ -130,10 +128,17 @@ def test_oee_by_shift_and_day_follows_the_sites_clock_across_midnight_and_a_half
             ],
             counts=[
                 CountRow(to_us(night + timedelta(hours=h)), "kiln-site", GLAZER, 1, 0, 0, None, "plc", 3 + h)
-                for h in (1, 3)
+                for h in units_after_hours
             ],
         )
     )
+
+
+def test_oee_by_shift_and_day_follows_the_sites_clock_across_midnight_and_a_half_hour_offset(store):
+    """The glazer runs the night shift 22:00-06:00 at the site (+05:30) and counts a unit at 23:00 and one at
+    01:00. Asked in UTC with the plant, the night shift of the 4th holds all 8 h and both units; the site's
+    4th holds 2 h and one unit, its 5th 6 h and the other (in UTC both units and 7.5 h fall on the 4th)."""
+    _glazer_runs_a_night(store, datetime(2027, 5, 4, 22, tzinfo=IST), units_after_hours=(1, 3))
     window = ["--from", "2027-05-04T00:00Z", "--to", "2027-05-06T00:00Z", "--plant", str(KILN), "--db", db_url(store)]
     shifts = ["--by", "shift", "--shifts", "a=06:00-14:00,b=14:00-22:00,c=22:00-06:00", "--json"]
     result = runner.invoke(top, ["oee", *shifts, *window])
@@ -147,6 +152,40 @@ def test_oee_by_shift_and_day_follows_the_sites_clock_across_midnight_and_a_half
     idle = runner.invoke(top, ["oee", "--by", "day", "--from", "2027-05-05T06:00+05:30", *window[2:]]).output
     assert "no planned busy time" in idle
     assert "0.0%" not in idle
+
+
+def test_oee_by_shift_with_the_plant_follows_its_calendars(store):
+    """The glazer runs Friday night 22:00-06:00 at the site, when its calendar plans no shift (night shift c
+    runs Sunday to Thursday): by the plant's calendars that time is not planned; by fixed daily shifts it is."""
+    _glazer_runs_a_night(store, datetime(2027, 5, 7, 22, tzinfo=IST), units_after_hours=(1,))
+    window = ["--from", "2027-05-07T00:00+05:30", "--to", "2027-05-09T00:00+05:30", "--plant", str(KILN)]
+    by_calendar = runner.invoke(top, ["oee", "--by", "shift", "--json", *window, "--db", db_url(store)])
+    assert by_calendar.exit_code == 0, by_calendar.output
+    assert json.loads(by_calendar.output)["items"] == []
+    table = runner.invoke(top, ["oee", "--by", "shift", *window, "--db", db_url(store)])
+    assert "no equipment state known within the shifts planned in that window" in table.output
+    fixed = ["--shifts", "c=22:00-06:00", "--db", db_url(store)]
+    by_fixed = runner.invoke(top, ["oee", "--by", "shift", "--json", *window, *fixed])
+    [night] = [f for f in json.loads(by_fixed.output)["items"] if f["key"] == "2027-05-07 c"]
+    assert (night["planned_busy_s"], night["good"]) == (8 * 3600, 1)
+
+
+@pytest.mark.parametrize(
+    ("by", "days", "message"),
+    [
+        ("week", 1, "OEE by 'week': expected one of equipment, line, shift, day"),
+        ("day", 3654, "at most 3,653 days"),
+        ("shift", 3654, "at most 3,653 days"),
+        ("day", 0, "start must be before its end"),
+    ],
+)
+def test_an_oee_query_says_what_it_cannot_answer(by, days, message):
+    with pytest.raises(FactoryosError, match=message):
+        OeeQuery(T0, T0 + timedelta(days=days), 60.0, by)
+
+
+def test_oee_by_equipment_may_span_more_than_ten_years():
+    assert OeeQuery(T0, T0 + timedelta(days=5000), 60.0).by == "equipment"
 
 
 def test_ingest_needs_a_source():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -11,6 +11,7 @@ from factoryos.iot.oee import (
     Window,
     by_line,
     by_window,
+    calendar_windows,
     clip,
     day_windows,
     equipment_oee,
@@ -18,6 +19,7 @@ from factoryos.iot.oee import (
     shift_windows,
     state_intervals,
 )
+from factoryos.model.plant import Plant
 
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 PRESS = "ev/body/line-1/press"
@@ -99,6 +101,62 @@ def test_shifts_days_and_planned_windows():
     assert figures["second"].availability == 0.0
     assert figures["second"].produced == 1
     assert sum(i.seconds for i in clip(intervals, halves[:1])) == 240 * 60
+
+
+IST = timezone(timedelta(hours=5, minutes=30))
+FRIDAY = datetime(2027, 5, 7, tzinfo=IST)
+GLAZING = frozenset({"kiln-site/finishing/glaze-a", "kiln-site/finishing/glaze-b", "kiln-site/finishing/packing"})
+UNMANNED = frozenset({"kiln-site/forming/press-cell", "kiln-site/firing/kilns"})
+
+
+def test_a_plants_calendars_plan_each_shift_over_its_own_work_centers(kiln_plant):
+    """A Friday at the kiln site (+05:30): glazing and packing work shifts a and b (night shift c runs Sunday to
+    Thursday, so Thursday's ends at 06:00); the lights-out press and kilns are planned the whole day."""
+    windows = calendar_windows(kiln_plant, FRIDAY, FRIDAY + timedelta(days=1))
+    assert [(w.name, w.start.astimezone(IST).hour, w.end - w.start, w.lines) for w in windows] == [
+        ("2027-05-06 c", 0, timedelta(hours=6), GLAZING),
+        ("2027-05-07 lights-out", 0, timedelta(hours=24), UNMANNED),
+        ("2027-05-07 a", 6, timedelta(hours=8), GLAZING),
+        ("2027-05-07 b", 14, timedelta(hours=8), GLAZING),
+    ]
+
+
+def test_a_shift_counts_only_the_equipment_its_calendar_plans(kiln_plant):
+    """Glazer and press both run all Friday: shift a holds the glazer's 8 h alone, the day the press's 24 h."""
+    glazer, press = "kiln-site/finishing/glaze-a/glazer-a", "kiln-site/forming/press-cell/press-1"
+    end = FRIDAY + timedelta(days=1)
+    intervals = state_intervals([(FRIDAY, glazer, "running"), (FRIDAY, press, "running")], FRIDAY, end)
+    counts = [Counted(FRIDAY + timedelta(hours=7), glazer, good=4), Counted(FRIDAY + timedelta(hours=7), press, good=9)]
+    figures = by_window(intervals, counts, 60.0, calendar_windows(kiln_plant, FRIDAY, end))
+    assert (figures["2027-05-07 a"].planned_busy_s, figures["2027-05-07 a"].good) == (8 * 3600, 4)
+    assert (figures["2027-05-07 lights-out"].planned_busy_s, figures["2027-05-07 lights-out"].good) == (86400, 9)
+    assert sum(f.planned_busy_s for f in figures.values()) == (6 + 8 + 8 + 24) * 3600
+
+
+def _with_packing_calendar(plant: Plant, shifts: list[dict], holidays: tuple[date, ...] = ()) -> Plant:
+    data = plant.model_dump()
+    data["calendars"]["packing-shifts"] = {"shifts": shifts, "holidays": list(holidays)}
+    data["areas"]["finishing"]["work_centers"]["packing"]["calendar"] = "packing-shifts"
+    return Plant.model_validate(data)
+
+
+def test_shifts_of_one_name_are_one_window_where_timed_alike_and_named_by_calendar_where_not(kiln_plant):
+    alike = _with_packing_calendar(kiln_plant, [{"name": "a", "start": time(6), "end": time(14)}])
+    [shift_a] = [w for w in calendar_windows(alike, FRIDAY, FRIDAY + timedelta(days=1)) if w.name.endswith(" a")]
+    assert shift_a.lines == GLAZING
+    early = _with_packing_calendar(kiln_plant, [{"name": "a", "start": time(5), "end": time(13)}])
+    named = {w.name: w.lines for w in calendar_windows(early, FRIDAY, FRIDAY + timedelta(days=1))}
+    assert named["2027-05-07 packing-shifts/a"] == {"kiln-site/finishing/packing"}
+    assert named["2027-05-07 three-shifts/a"] == GLAZING - {"kiln-site/finishing/packing"}
+    assert "2027-05-07 a" not in named
+
+
+def test_a_holiday_plans_no_shift_that_starts_on_it(kiln_plant):
+    off = _with_packing_calendar(
+        kiln_plant, [{"name": "a", "start": time(6), "end": time(14)}], holidays=(FRIDAY.date(),)
+    )
+    [shift_a] = [w for w in calendar_windows(off, FRIDAY, FRIDAY + timedelta(days=1)) if w.name.endswith(" a")]
+    assert shift_a.lines == GLAZING - {"kiln-site/finishing/packing"}
 
 
 def test_a_window_with_no_known_state_has_no_figure():

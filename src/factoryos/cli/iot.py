@@ -8,7 +8,6 @@ import threading
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -147,31 +146,38 @@ def oee(
     ] = None,
     plant: Annotated[
         Path | None,
-        typer.Option(help="Plant file giving ideal cycle times, and its site's timezone for --by day and shift."),
+        typer.Option(
+            help="Plant file giving ideal cycle times, its site's clock for --by day, and its calendars' shifts."
+        ),
     ] = None,
     shifts: Annotated[
-        str, typer.Option(help="Shifts for --by shift, name=HH:MM-HH:MM,... (the site's clock with --plant).")
-    ] = DEFAULT_SHIFTS,
+        str | None,
+        typer.Option(
+            help="Shifts for --by shift, name=HH:MM-HH:MM,... every day (the site's clock with --plant); default: "
+            f"the plant's calendars with --plant, else {DEFAULT_SHIFTS}."
+        ),
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """OEE to ISO 22400-2 (availability x performance x quality) with the six big losses, from stored data."""
     from factoryos.services.ingest import stored_oee
+    from factoryos.services.oee import OeeQuery
 
     end = _when(to, datetime.now(UTC), "--to")
     start = _when(from_, end - timedelta(hours=24), "--from")
     if start >= end:
         raise FactoryosError("--from must be before --to")
-    shift_times = _shifts(shifts) if by == "shift" else ()
     site_plant = _plant(plant)
-    zone = ZoneInfo(site_plant.site.timezone) if site_plant is not None else None
-    cycles = _cycles(ideal_cycle, site_plant)
-    figures = stored_oee(open_store(db, create=False), start, end, cycles, by, shift_times, line, zone)
+    fixed_shifts = DEFAULT_SHIFTS if shifts is None and site_plant is None else shifts
+    shift_times = _shifts(fixed_shifts) if by == "shift" and fixed_shifts is not None else ()
+    query = OeeQuery(start, end, _cycles(ideal_cycle, site_plant), by, shift_times, site_plant)
+    figures = stored_oee(open_store(db, create=False), query, line)
     if as_json:
         print_items([f.as_dict() for f in figures.values()])
         return
     if not figures:
-        console.print("no state changes in that window")
+        console.print(f"no equipment state known within {'the shifts planned in ' if by == 'shift' else ''}that window")
         return
     table = Table(by, "availability", "performance", "quality", "OEE", "good", "produced", "biggest loss")
     for key, f in figures.items():

@@ -30,9 +30,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from factoryos.model.plant import Plant
+from factoryos.model.shift_times import shift_times
 
 RUNNING = "running"
 MATERIAL_SHORTAGE = "starved-material"
@@ -68,11 +70,16 @@ class Counted:
 
 @dataclass(frozen=True)
 class Window:
-    """A named planned window (a shift) that OEE is computed over."""
+    """A named planned window (a shift, a day) that OEE is computed over: of the work centers `lines` (their
+    paths) alone, where a plant's calendars plan it for them, or of all equipment."""
 
     name: str
     start: datetime
     end: datetime
+    lines: frozenset[str] | None = None
+
+    def covers(self, equipment: str) -> bool:
+        return self.lines is None or line_of(equipment) in self.lines
 
 
 @dataclass(frozen=True)
@@ -271,8 +278,8 @@ def by_window(
     equipment's state is known has none, as an equipment without a known state has none."""
     result = {}
     for window in windows:
-        inside = clip(intervals, [window])
-        counted = [c for c in counts if window.start <= c.ts < window.end]
+        inside = clip((i for i in intervals if window.covers(i.equipment)), [window])
+        counted = [c for c in counts if window.start <= c.ts < window.end and window.covers(c.equipment)]
         figures = equipment_oee(inside, counted, ideal_cycle_s, startup_s)
         if figures:
             result[window.name] = combine(window.name, figures.values())
@@ -304,6 +311,45 @@ def shift_windows(start: datetime, end: datetime, shifts: Sequence[tuple[str, ti
                 windows.append(Window(f"{day.date().isoformat()} {name}", lo, hi))
         day += timedelta(days=1)
     return sorted(windows, key=lambda w: w.start)
+
+
+def calendar_windows(plant: Plant, start: datetime, end: datetime) -> list[Window]:
+    """The shifts the plant's calendars plan in [start, end), each over the work centers on its calendar, as
+    the scheduler plans them: on the site's clock, none on a holiday, and a lights-out work center's whole
+    site day as one window ("lights-out"). A shift of one name that two calendars time differently is named
+    with its calendar ("calendar/shift"); one they time alike is one window over both."""
+    zone = ZoneInfo(plant.site.timezone)
+    on_calendar: dict[str, set[str]] = defaultdict(set)
+    lights_out: set[str] = set()
+    for wc_id, (area_id, work_center) in plant.work_centers().items():
+        path = f"{plant.site.id}/{area_id}/{wc_id}"
+        (lights_out if work_center.lights_out else on_calendar[work_center.calendar]).add(path)
+    days = (end - start).total_seconds() / 86400
+    planned: dict[tuple[date, str, datetime, datetime], dict[str, set[str]]] = defaultdict(dict)
+    for calendar_id, lines in on_calendar.items():
+        for shift in shift_times(plant.calendars[calendar_id], plant.site.timezone, start, days):
+            if not shift.cancelled and shift.day is not None:
+                span = (start + timedelta(seconds=shift.start), start + timedelta(seconds=shift.end))
+                planned[(shift.day, shift.name, *span)][calendar_id] = lines
+    timings: dict[tuple[date, str], int] = defaultdict(int)
+    for day, name, _, _ in planned:
+        timings[(day, name)] += 1
+    windows = []
+    for (day, name, lo, hi), calendars in planned.items():
+        covered = frozenset().union(*calendars.values())
+        if timings[(day, name)] == 1:
+            windows.append(Window(f"{day.isoformat()} {name}", lo, hi, covered))
+            continue
+        windows += [
+            Window(f"{day.isoformat()} {calendar_id}/{name}", lo, hi, frozenset(lines))
+            for calendar_id, lines in calendars.items()
+        ]
+    if lights_out:
+        windows += [
+            Window(f"{w.name} lights-out", w.start, w.end, frozenset(lights_out))
+            for w in day_windows(start.astimezone(zone), end)
+        ]
+    return sorted(windows, key=lambda w: (w.start, w.name))
 
 
 def _startup_windows(intervals: list[StateInterval], startup_s: float) -> list[tuple[datetime, datetime]]:

@@ -7,7 +7,7 @@ instant. A holiday cancels the shifts that start on it; breaks are cut out of th
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -17,13 +17,15 @@ HOUR = 3600.0
 
 
 class ShiftTime(NamedTuple):
-    """One shift: its paid span and its working windows (the span less its breaks), in seconds, and whether
-    a holiday cancels it."""
+    """One shift: its paid span and its working windows (the span less its breaks), in seconds, whether a
+    holiday cancels it, and which shift of the calendar it is on which site day (the day it starts)."""
 
     start: float
     end: float
     windows: tuple[tuple[float, float], ...]
     cancelled: bool = False
+    name: str = ""
+    day: date | None = None
 
 
 def shift_times(
@@ -49,7 +51,7 @@ def shift_times(
                 for a, b in shift.working_offsets()
                 if start + b * HOUR > 0 and start + a * HOUR < end
             )
-            worked.append(ShiftTime(max(start, 0.0), min(stop, end), windows, day in holidays))
+            worked.append(ShiftTime(max(start, 0.0), min(stop, end), windows, day in holidays, shift.name, day))
     return sorted(worked)
 
 

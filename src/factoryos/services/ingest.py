@@ -7,9 +7,9 @@ their options into these arguments and print what comes back.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -28,15 +28,13 @@ from factoryos.model.readings import from_us, to_us
 from factoryos.model.validate import load_plant
 from factoryos.model.yamlfile import MAX_BYTES, read_yaml
 from factoryos.services.monitor_watch import MultivariateWatch
-from factoryos.services.oee import oee_figures
+from factoryos.services.oee import OeeQuery, oee_figures
 from factoryos.services.order_desk import follow_stream
 from factoryos.services.spc_watch import SpcWatch, StreamReadings, StreamWatch
 from factoryos.store import events as dead_letter_store
 from factoryos.store.db import as_utc, transaction
 from factoryos.store.events import SqlEventStore
 from factoryos.store.timeseries import Batch, TelemetryStore
-
-MAX_WINDOWED_SPAN = timedelta(days=3653)
 
 
 @dataclass(frozen=True)
@@ -227,26 +225,10 @@ def stats(engine: Engine) -> dict[str, int]:
     return TelemetryStore(engine).row_counts()
 
 
-def stored_oee(
-    engine: Engine,
-    start: datetime,
-    end: datetime,
-    cycles: Mapping[str, float] | float,
-    by: str = "equipment",
-    shifts: Sequence[tuple[str, time, time]] = (),
-    line: str | None = None,
-    zone: tzinfo | None = None,
-) -> dict[str, Oee]:
-    """OEE over [start, end) from the stored telemetry, of one work center (its path or its id) or all, by
-    equipment, line, shift or day (on the clock of `zone`, the site's). By shift or day, at most ten years at
-    a time: a window is held per day."""
-    if by in ("shift", "day") and end - start > MAX_WINDOWED_SPAN:
-        raise FactoryosError(
-            f"OEE by {by} from {start.date().isoformat()} to {end.date().isoformat()} is {(end - start).days:,} "
-            f"days; at most {MAX_WINDOWED_SPAN.days:,} days (ten years) at a time"
-        )
+def stored_oee(engine: Engine, query: OeeQuery, line: str | None = None) -> dict[str, Oee]:
+    """OEE from the stored telemetry, of one work center (its path or its id) or all."""
     store = TelemetryStore(engine)
-    start_us, end_us = to_us(start), to_us(end)
+    start_us, end_us = to_us(query.start), to_us(query.end)
     wanted = _line_filter(line)
     changes = [
         (from_us(r.ts_us), r.equipment, r.state)
@@ -258,7 +240,7 @@ def stored_oee(
         for r in store.counts("", start_us, end_us)
         if wanted(r.equipment)
     ]
-    return oee_figures(changes, counts, start, end, cycles, by, shifts, zone)
+    return oee_figures(changes, counts, query)
 
 
 def _line_filter(line: str | None) -> Callable[[str], bool]:

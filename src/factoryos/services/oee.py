@@ -5,13 +5,17 @@ or day out."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, time, tzinfo
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from factoryos.iot.oee import (
     Counted,
     Oee,
+    Window,
     by_line,
     by_window,
+    calendar_windows,
     day_windows,
     equipment_oee,
     shift_windows,
@@ -20,34 +24,57 @@ from factoryos.iot.oee import (
 from factoryos.model.bus import EventStore
 from factoryos.model.errors import FactoryosError
 from factoryos.model.events import EventKind
+from factoryos.model.plant import Plant
 
 GROUPINGS = ("equipment", "line", "shift", "day")
+MAX_WINDOWED_SPAN = timedelta(days=3653)
 StateChange = tuple[datetime, str, str]
 
 
-def oee_figures(
-    changes: Sequence[StateChange],
-    counts: Sequence[Counted],
-    start: datetime,
-    end: datetime,
-    cycles: Mapping[str, float] | float,
-    by: str = "equipment",
-    shifts: Sequence[tuple[str, time, time]] = (),
-    zone: tzinfo | None = None,
-) -> dict[str, Oee]:
-    """OEE to ISO 22400-2 between `start` and `end`, grouped `by` equipment, line, shift or day. Days and
-    shifts are on the clock of `zone` (the site's), else of `start`: a shift is the site's wall-clock time."""
-    if by not in GROUPINGS:
-        raise FactoryosError(f"OEE by {by!r}: expected one of {', '.join(GROUPINGS)}")
-    intervals = state_intervals(changes, start, end)
-    per_equipment = equipment_oee(intervals, counts, cycles)
-    if by == "equipment":
+@dataclass(frozen=True)
+class OeeQuery:
+    """Which OEE figures: over [start, end), with ideal cycle seconds per equipment path (or one for all),
+    grouped `by` equipment, line, shift or day. With the `plant`, days and shifts are on its site's clock and
+    shifts are its calendars' unless `shifts` (name, start, end, every day) are given; without it, on the
+    clock of `start`. By shift or day at most ten years at a time: a window is held per day."""
+
+    start: datetime
+    end: datetime
+    cycles: Mapping[str, float] | float
+    by: str = "equipment"
+    shifts: Sequence[tuple[str, time, time]] = ()
+    plant: Plant | None = None
+
+    def __post_init__(self) -> None:
+        if self.by not in GROUPINGS:
+            raise FactoryosError(f"OEE by {self.by!r}: expected one of {', '.join(GROUPINGS)}")
+        if self.start >= self.end:
+            raise FactoryosError("an OEE window's start must be before its end")
+        if self.by in ("shift", "day") and self.end - self.start > MAX_WINDOWED_SPAN:
+            raise FactoryosError(
+                f"OEE by {self.by} from {self.start.date().isoformat()} to {self.end.date().isoformat()} is "
+                f"{(self.end - self.start).days:,} days; at most {MAX_WINDOWED_SPAN.days:,} days (ten years) at a time"
+            )
+
+    def windows(self) -> list[Window]:
+        """The days or shifts to group by."""
+        local = self.start if self.plant is None else self.start.astimezone(ZoneInfo(self.plant.site.timezone))
+        if self.by == "day":
+            return day_windows(local, self.end)
+        if self.plant is not None and not self.shifts:
+            return calendar_windows(self.plant, self.start, self.end)
+        return shift_windows(local, self.end, self.shifts)
+
+
+def oee_figures(changes: Sequence[StateChange], counts: Sequence[Counted], query: OeeQuery) -> dict[str, Oee]:
+    """OEE to ISO 22400-2 over the query's window, grouped as it asks."""
+    intervals = state_intervals(changes, query.start, query.end)
+    per_equipment = equipment_oee(intervals, counts, query.cycles)
+    if query.by == "equipment":
         return per_equipment
-    if by == "line":
+    if query.by == "line":
         return by_line(per_equipment)
-    local = start.astimezone(zone) if zone is not None else start
-    windows = day_windows(local, end) if by == "day" else shift_windows(local, end, shifts)
-    return by_window(intervals, counts, cycles, windows)
+    return by_window(intervals, counts, query.cycles, query.windows())
 
 
 def events_oee(
@@ -60,7 +87,9 @@ def events_oee(
     if not changes or not counts:
         return {}, {}
     start, end = min(ts for ts, _, _ in changes), max(c.ts for c in counts)
-    per_equipment = oee_figures(changes, counts, start, end, cycles)
+    if start >= end:
+        return {}, {}
+    per_equipment = oee_figures(changes, counts, OeeQuery(start, end, cycles))
     return per_equipment, by_line(per_equipment)
 
 
