@@ -45,14 +45,16 @@ def _placer(engine):
 
 def _behind_a_held_line(engine, first: tuple[int, str], behind: list[tuple[int, str]]) -> list[order_desk.Placed]:
     """Place `first` while the line is held (it takes the lead and waits), then `behind` (they queue up behind
-    it), then let the line go; the answers in that order."""
+    it, in order), then let the line go; the answers in that order."""
     place, queue = _placer(engine), order_desk._queue(engine, SITE)
     with ThreadPoolExecutor(1 + len(behind)) as pool:
         with placing(engine, [f"{SITE}/line"]):
             leading = pool.submit(place, *first)
             _until(lambda: queue._placing and not queue._waiting)
-            waiting = [pool.submit(place, *order) for order in behind]
-            _until(lambda: len(queue._waiting) == len(behind))
+            waiting = []
+            for order in behind:  # one by one, so that they queue in this order
+                waiting.append(pool.submit(place, *order))
+                _until(lambda: len(queue._waiting) == len(waiting))
         placed = [leading.result(), *(f.result() for f in waiting)]
     assert not queue._placing
     assert not queue._waiting

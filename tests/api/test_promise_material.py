@@ -25,7 +25,11 @@ MOTOR_LEAD = 28
 
 
 def _plant():
+    """The plant with its wheels and motors planned (tubes stay on call), motors bought 28 days away."""
     plant = load_plant(PLANT_FILE)
+    materials = plant.materials | {
+        m: plant.materials[m].model_copy(update={"on_call": False}) for m in ("wheel", "motor-small", "motor-big")
+    }
     suppliers = {
         "parts": Supplier(lead_time_days=10, materials=["wheel", "tube"]),
         "motors": Supplier(name="Motor maker", lead_time_days=MOTOR_LEAD, materials=["motor-small", "motor-big"]),
@@ -34,7 +38,7 @@ def _plant():
         InventoryLot(material="motor-big", location="store", lot="M-1", quantity=5),
         InventoryLot(material="wheel", location="store", lot="W-1", quantity=1000),
     ]
-    return plant.model_copy(update={"suppliers": suppliers, "inventory": inventory})
+    return plant.model_copy(update={"materials": materials, "suppliers": suppliers, "inventory": inventory})
 
 
 def _quote(quantity: int, options: dict[str, str], taken: dict[str, float]):
@@ -45,10 +49,10 @@ def _quote(quantity: int, options: dict[str, str], taken: dict[str, float]):
     return promise(capacity, load, quantity, START, {}, check)
 
 
-def test_only_the_stocked_bought_materials_are_counted_per_configuration():
+def test_only_the_planned_bought_materials_are_counted_per_configuration():
     material = PlantMaterial(_plant())
     assert material.needs("acme-scooter", BOOST) == {"motor-big": 1, "wheel": 2}
-    assert material.needs("acme-scooter", ECO) == {"wheel": 2}  # tubes are not stocked: supplied on call
+    assert material.needs("acme-scooter", ECO) == {"wheel": 2}  # tubes are supplied on call
 
 
 def test_stock_that_covers_the_order_leaves_the_line_binding():

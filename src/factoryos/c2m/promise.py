@@ -22,17 +22,17 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
   work center with it counts as taken (exact when pools do not overlap, cautious when they do); the promise
   walks its days from the day after the order, takes the free minutes (capacity less what earlier promises
   booked), and the day the last minute fits is the promised date;
-- material: the bought materials the plant keeps stock of or has on order (inventory lots or open purchase
-  orders in the plant file; the others are taken as supplied on call, kanban or consignment) are exploded
-  through the configured BOM. A material's supply is its stock, its open purchase orders from their due
-  dates and what was bought for earlier promises, less what earlier promises took of it (first come first
-  served, from the earliest supply on), and what its suppliers can still ship: bought as MRP buys
-  (`c2m.supply.place_lots`: from the order's first working day plus each supplier's lead time, in the
-  suppliers' order of preference, within each one's weekly capacity less its open purchase orders that week
-  and what earlier promises bought, rounded to its minimum and multiple, spilling to later weeks). The
-  material is in on the first day supply and what the suppliers can ship cover the need; what that takes
-  of the suppliers is bought for the order (a lot's excess over the need serves later orders). The
-  constrained work center is walked from the day the last material is in. A cancel gives back the material
+- material: the bought materials the plant plans (all but those it marks `on_call`: kanban, consignment,
+  vendor-managed bulk, taken as there, as MRP and the twin take them) are exploded through the configured
+  BOM. A material's supply is its stock, its open purchase orders from their due dates and what was bought
+  for earlier promises, less what earlier promises took of it (first come first served, from the earliest
+  supply on), and what its suppliers can still ship: bought as MRP buys (`c2m.supply.place_lots`: from the
+  order's first working day plus each supplier's lead time, in the suppliers' order of preference, within
+  each one's weekly capacity less its open purchase orders that week and what earlier promises bought,
+  rounded to its minimum and multiple, spilling to later weeks). The material is in on the first day supply
+  and what the suppliers can ship cover the need; what that takes of the suppliers is bought for the order
+  (a lot's excess over the need serves later orders). The constrained work center is walked from the day
+  the last material is in. A cancel gives back the material
   taken; what was bought stays bought.
 """
 
@@ -185,22 +185,22 @@ BIG = 1e18
 
 
 class PlantMaterial:
-    """The bought materials the plant keeps stock of or has on order (its inventory lots and open purchase
-    orders), where and how each is bought, and what one configured unit of a product needs of them (memoised
+    """The bought materials the plant plans (all but those supplied on call): their stock and open purchase
+    orders, where and how each is bought, and what one configured unit of a product needs of them (memoised
     per choice of the families that its BOM depends on)."""
 
     def __init__(self, plant: Plant) -> None:
         self.plant = plant
-        self.on_hand: dict[str, float] = defaultdict(float)
+        self.on_hand: dict[str, float] = {m: 0.0 for m, material in plant.materials.items() if material.bought_by_plan}
         for lot in plant.inventory:
-            if plant.materials[lot.material].source == "buy":
+            if lot.material in self.on_hand:
                 self.on_hand[lot.material] += lot.quantity
         self.on_order: dict[str, list[OpenPurchaseOrder]] = defaultdict(list)
         self._shipping: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
         for order in sorted(plant.purchase_orders, key=lambda o: (o.due, o.id)):
-            self.on_order[order.material].append(order)
-            self.on_hand[order.material] += 0.0
             self._shipping[order.supplier][week_start(order.due)] += order.quantity
+            if order.material in self.on_hand:
+                self.on_order[order.material].append(order)
         self.sources = {m: self._sources(m) for m in self.on_hand}
         self._days: dict[date, _Days] = {}
         self._earliest_days: dict[tuple[str, date], int] = {}
@@ -226,11 +226,11 @@ class PlantMaterial:
         )
 
     def suppliers(self, needs: Iterable[str]) -> list[str]:
-        """The suppliers that the stocked materials `needs` are bought from."""
+        """The suppliers that the planned materials `needs` are bought from."""
         return sorted({sid for m in needs for sid in self.sources[m].suppliers})
 
     def needs(self, product: str, configuration: Mapping[str, str]) -> dict[str, float]:
-        """Of the stocked bought materials, how much one configured unit of `product` needs (scrap included)."""
+        """Of the planned bought materials, how much one configured unit of `product` needs (scrap included)."""
         material = self.plant.products[product].material
         if material not in self._relevant:
             self._relevant[material] = _conditioned_families(self.plant, material)

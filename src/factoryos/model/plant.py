@@ -392,12 +392,29 @@ class Material(Part):
     lot_size: LotSizing = Field(default_factory=LotSizing)
     safety_stock: NonNegative = 0
     unit_cost: NonNegative = 0
+    on_call: bool = False
+    """Bought and delivered as the line uses it (kanban, consignment, vendor-managed bulk such as paint or
+    coolant): the promise, MRP and the twin all take it as there, never plan it and never find it short.
+    Every other bought material is planned: its stock, open orders and suppliers' lead times bind."""
 
     @model_validator(mode="after")
     def _eoq_has_a_cost(self) -> Material:
         if self.lot_size.rule == "eoq" and self.unit_cost == 0:
             raise ValueError("lot-size rule 'eoq' needs the material's unit_cost (to weigh carrying against ordering)")
         return self
+
+    @model_validator(mode="after")
+    def _on_call_is_bought(self) -> Material:
+        if self.on_call and self.source != "buy":
+            raise ValueError("only a bought material is supplied on call (on_call: true with source: buy)")
+        if self.on_call and self.safety_stock:
+            raise ValueError("a material supplied on call keeps no safety stock of its own (the supplier does)")
+        return self
+
+    @property
+    def bought_by_plan(self) -> bool:
+        """Bought and planned by lead time: neither made nor supplied on call."""
+        return self.source == "buy" and not self.on_call
 
 
 class BomLine(Part):

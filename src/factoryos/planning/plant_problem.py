@@ -75,13 +75,19 @@ class _Builder:
             self.items[key] = _item(self.plant, material, key)
             lines = bom_lines(self.plant, material, configuration) if tested else self.plant.boms.get(material, [])
             for line in lines:
+                if self.plant.materials[line.component].on_call:
+                    continue
                 self.bom.append(BomLine(key, self.item(line.component, configuration), line.quantity, line.scrap))
         return key
 
 
 def _open_orders(plant: Plant) -> list[Receipt]:
-    """The plant file's open purchase orders as open receipts."""
-    return [Receipt(o.id, o.material, o.due, o.quantity, o.supplier) for o in plant.purchase_orders]
+    """The plant file's open purchase orders of the materials it plans, as open receipts."""
+    return [
+        Receipt(o.id, o.material, o.due, o.quantity, o.supplier)
+        for o in plant.purchase_orders
+        if not plant.materials[o.material].on_call
+    ]
 
 
 def plant_problem(
@@ -99,9 +105,9 @@ def plant_problem(
     forecast is split over `attach_rates` (product -> family -> option -> share, the forecast's option mix)
     where given, else over the plant file's planned mix."""
     builder = _Builder(plant, attach_rates=attach_rates or {})
-    for material in plant.materials:
-        if not builder.tested_families(material):
-            builder.item(material, {})
+    for material_id, material in plant.materials.items():
+        if not material.on_call and not builder.tested_families(material_id):
+            builder.item(material_id, {})
     demands = [d for row in demand for d in _demands(plant, builder, row)]
     suppliers = tuple(
         Supplier(sid, round(s.lead_time_days), s.min_order, s.order_multiple, s.weekly_capacity)
@@ -110,7 +116,7 @@ def plant_problem(
     stock = tuple(
         Stock(lot.material, lot.location, lot.lot, lot.quantity)
         for lot in plant.inventory
-        if not builder.tested_families(lot.material)
+        if not plant.materials[lot.material].on_call and not builder.tested_families(lot.material)
     )
     longest = max([i.lead_time_days for i in builder.items.values()] + [s.lead_time_days for s in suppliers] + [0])
     return Problem(

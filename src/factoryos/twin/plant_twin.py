@@ -403,14 +403,15 @@ class PlantTwin:
     def _draws(
         self, material: str, quantity: float, configuration: dict[str, str], ops: list[RoutingOperation]
     ) -> dict[str, Needs]:
-        """Operation id -> the bought parts it draws for `quantity` of `material`: each bought BOM line at its
-        `operation` (if this configuration's routing has it), else at the first operation."""
+        """Operation id -> the bought parts it draws for `quantity` of `material`: each planned bought BOM line
+        (one supplied on call is always there) at its `operation` (if this configuration's routing has it), else
+        at the first operation."""
         if not ops:
             return {}
         ids = {op.id for op in ops}
         per_op: dict[str, dict[str, float]] = {}
         for line in bom_lines(self.plant, material, configuration):
-            if self.plant.materials[line.component].source != "buy":
+            if not self.plant.materials[line.component].bought_by_plan:
                 continue
             at = line.operation if line.operation in ids else ops[0].id
             needs = per_op.setdefault(at, {})
@@ -640,7 +641,7 @@ class PlantTwin:
             raise FactoryosError("purchase orders need the run's start (epoch_offset) to place their due dates")
         initial: dict[str, float] = {}
         for lot in plant.inventory:
-            if plant.materials[lot.material].source == "buy":
+            if plant.materials[lot.material].bought_by_plan:
                 initial[lot.material] = initial.get(lot.material, 0.0) + lot.quantity
         arrivals = receipts(purchases, plant.suppliers, epoch_offset or (lambda _: 0.0), self.floor.seed)
         self.line_side = LineSideStock(self.floor.env, initial, arrivals)
