@@ -148,3 +148,21 @@ def test_a_released_hold_keeps_nothing_back(free):
     units = sorted(ledger)
     released = Hold(1, HoldScope.SERIALS, units[0], "suspect", "qe.smith", PLACED, last=units[-1], released_at=PLACED)
     check(free, released, set())
+
+
+def test_each_unit_draws_a_part_made_in_lots_from_one_lot(kiln_plant):
+    """The kiln plant makes blanks in lots of 40 into its supermarket, one a plate: every plate's blank comes
+    from one lot (the opening stock is whole blanks, so no draw straddles the boundary to the next lot), and a
+    lot's recall grows by no plate of the lot beside it."""
+    bus = EventBus()
+    prepared = prepare(kiln_plant, "smart", 10, SEED, bus=bus, warmup_days=0)
+    prepared.floor.run(prepared.horizon)
+    blanks_per_unit: dict[str, set[str]] = defaultdict(set)
+    for event in bus.store.read(EventKind.OPERATION):
+        if event.payload["phase"] == "started":
+            blanks_per_unit[event.payload["serial"]].update(
+                lot for lot in event.payload["consumed_lots"] if "blank" in lot
+            )
+    drawn = {serial: lots for serial, lots in blanks_per_unit.items() if lots}
+    assert len({lot for lots in drawn.values() for lot in lots}) > 3  # the opening stock and several lots
+    assert all(len(lots) == 1 for lots in drawn.values())

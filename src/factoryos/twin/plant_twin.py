@@ -625,7 +625,8 @@ class PlantTwin:
             lot = lot_size(self.plant, material, per_day)
             reorder = reorder_point(per_day)
             policies[material] = LotPolicy(lot, reorder, functools.partial(self._lot_route, material))
-            initial[material] = reorder + lot * (k + 1) / len(self.stocked)  # staggered, so reorders spread out
+            # staggered, so reorders spread out; whole units, so that a unit's part comes from one lot
+            initial[material] = math.ceil(reorder + lot * (k + 1) / len(self.stocked))
         self.supermarket = Supermarket(self.floor.env, f"{self.plant.site.id}/supermarket", policies, initial)
         for join in self.joins.values():
             join.supermarket = self.supermarket
