@@ -11,7 +11,7 @@ from (two when a draw empties one lot and opens the next).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -36,7 +36,9 @@ class Supermarket:
     """Stock of components made in lots: units draw from it, and a lot is released when a component's stock position
     falls below its reorder point."""
 
-    def __init__(self, env: Environment, name: str, policies: dict[str, LotPolicy], initial: dict[str, float]) -> None:
+    def __init__(
+        self, env: Environment, name: str, policies: dict[str, LotPolicy], initial: Mapping[str, float]
+    ) -> None:
         self.env = env
         self.name = name
         self.policies = policies
