@@ -290,6 +290,12 @@ def test_the_demo_plans_material_before_it_schedules_and_shows_the_critical_part
     headers, rows = listed
     assert headers[0] == "kind"
     assert len(rows) == min(40, len(plan.exceptions))
+    on_call = [m for m in demo.loaded_plant().materials.values() if m.on_call]
+    assert section.count("parts on call") == len(on_call) > 0
+    assert f"{len(on_call)} bought parts supplied on call ({on_call[0].name}," in section.text
+    assert not {o.material for o in plan.planned_orders} & {
+        mid for mid, m in demo.loaded_plant().materials.items() if m.on_call
+    }
     for figure in section.figures:
         for axis in axes(figure).values():
             assert axis.title.text

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from factoryos.report.html import Report, Section
-from factoryos.report.wording import counted, hours
+from factoryos.report.wording import counted, hours, listed
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,17 @@ def test_a_count_fact_is_shown_with_thousands_and_worded_elsewhere() -> None:
 )
 def test_a_span_under_an_hour_reads_in_minutes(value: float, words: str) -> None:
     assert hours(value) == words
+
+
+@pytest.mark.parametrize(
+    ("names", "words"),
+    [
+        ([], ""),
+        (["paint"], "paint"),
+        (["paint", "coolant"], "paint and coolant"),
+        (["a", "b", "c", "d", "e"], "a, b, c, d and e"),
+        (["a", "b", "c", "d", "e", "f", "g"], "a, b, c, d, e and 2 more"),
+    ],
+)
+def test_names_read_in_running_text_with_how_many_more(names: list[str], words: str) -> None:
+    assert listed(names) == words

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 
 import plotly.graph_objects as go
 
 from factoryos.planning.plan import Plan
 from factoryos.report.html import Section, selector, style
+from factoryos.report.wording import counted, listed
 
 CRITICAL_PARTS = 8
 LISTED_EXCEPTIONS = 40
@@ -56,7 +58,9 @@ def projected_figure(plan: Plan, items: list[int]) -> go.Figure:
     return figure
 
 
-def material_plan_section(plan: Plan, demand: str) -> Section:
+def material_plan_section(plan: Plan, demand: str, on_call: Sequence[str] = ()) -> Section:
+    """MRP's plan for `demand`: its counts, exceptions and critical parts; `on_call`, the names of the bought
+    parts it does not plan because their suppliers keep the line filled."""
     kinds = Counter(e.kind for e in plan.exceptions)
     hurt = {order for e in plan.exceptions if e.kind in ("shortage", "late-supply") for order in e.orders}
     buys = sum(1 for o in plan.planned_orders if o.kind == "buy")
@@ -78,6 +82,12 @@ def material_plan_section(plan: Plan, demand: str) -> Section:
             "orders it holds up. Open purchase orders that the planned demand does not need within the horizon "
             "come back as cancel or defer: planned against the order book alone, the ramp's later months are "
             "not in it (`factoryos plan --demand both` adds the forecast)."
+            + (
+                f" {counted(len(on_call), 'bought part')} supplied on call "
+                f"({listed(on_call)}) {'is' if len(on_call) == 1 else 'are'} taken as there and not planned."
+                if on_call
+                else ""
+            )
         ),
         facts={
             "planned orders": len(plan.planned_orders),
@@ -86,6 +96,7 @@ def material_plan_section(plan: Plan, demand: str) -> Section:
             "shortages": kinds.get("shortage", 0),
             "late supplies": kinds.get("late-supply", 0),
             "orders held up": len(hurt),
+            "parts on call": len(on_call),
         },
         figures=[projected_figure(plan, critical)] if critical else [],
         tables=[

@@ -1,5 +1,7 @@
 """How figures read in words, alike in the report, the demo's console and the CLI."""
 
+from collections.abc import Sequence
+
 
 def counted(n: float, noun: str, plural: str = "") -> str:
     """A count as a person reads it: thousands separated and the noun in the number it takes ("1 run",
@@ -14,3 +16,12 @@ def hours(value: float) -> str:
         return f"{value:,.1f} h"
     minutes = value * 60
     return f"{minutes:.0f} min" if minutes >= 0.5 else "under a minute"
+
+
+def listed(names: Sequence[str], shown: int = 5) -> str:
+    """Names in running text: all of a few, else the first `shown` and how many more ("a, b and 3 more")."""
+    if len(names) > shown:
+        return f"{', '.join(names[:shown])} and {len(names) - shown:,} more"
+    if len(names) > 1:
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+    return "".join(names)

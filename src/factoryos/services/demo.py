@@ -210,7 +210,8 @@ def material_stage(ctx: DemoContext) -> None:
     start = ctx.first_day()
     last_due = max((o.due_date for o in ctx.orders), default=start)
     run = plan_material(ctx.engine, ctx.loaded_plant().site.id, max(1, (last_due - start).days + 1), start=start)
-    section = ctx.report.add(material_plan_section(run.plan, "the demo's orders"))
+    on_call = [m.name or mid for mid, m in ctx.loaded_plant().materials.items() if m.on_call]
+    section = ctx.report.add(material_plan_section(run.plan, "the demo's orders", on_call))
     ctx.results["material plan"] = run.plan
     ctx.console.print(
         f"mrp      {counted(section.count('planned orders'), 'planned order')} "
