@@ -32,8 +32,7 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
   rounded to its minimum and multiple, spilling to later weeks). The material is in on the first day supply
   and what the suppliers can ship cover the need; what that takes of the suppliers is bought for the order
   (a lot's excess over the need serves later orders). The constrained work center is walked from the day
-  the last material is in. A cancel gives back the material
-  taken; what was bought stays bought.
+  the last material is in. A cancel gives back the material taken; what was bought stays bought.
 """
 
 from __future__ import annotations

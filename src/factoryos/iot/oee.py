@@ -328,7 +328,7 @@ def calendar_windows(plant: Plant, start: datetime, end: datetime) -> list[Windo
     planned: dict[tuple[date, str, datetime, datetime], dict[str, set[str]]] = defaultdict(dict)
     for calendar_id, lines in on_calendar.items():
         for shift in shift_times(plant.calendars[calendar_id], plant.site.timezone, start, days):
-            if not shift.cancelled and shift.day is not None:
+            if not shift.cancelled:
                 span = (start + timedelta(seconds=shift.start), start + timedelta(seconds=shift.end))
                 planned[(shift.day, shift.name, *span)][calendar_id] = lines
     timings: dict[tuple[date, str], int] = defaultdict(int)

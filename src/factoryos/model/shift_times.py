@@ -23,9 +23,9 @@ class ShiftTime(NamedTuple):
     start: float
     end: float
     windows: tuple[tuple[float, float], ...]
+    name: str
+    day: date
     cancelled: bool = False
-    name: str = ""
-    day: date | None = None
 
 
 def shift_times(
@@ -51,7 +51,7 @@ def shift_times(
                 for a, b in shift.working_offsets()
                 if start + b * HOUR > 0 and start + a * HOUR < end
             )
-            worked.append(ShiftTime(max(start, 0.0), min(stop, end), windows, day in holidays, shift.name, day))
+            worked.append(ShiftTime(max(start, 0.0), min(stop, end), windows, shift.name, day, day in holidays))
     return sorted(worked)
 
 
