@@ -290,6 +290,12 @@ def test_the_demo_plans_material_before_it_schedules_and_shows_the_critical_part
     headers, rows = listed
     assert headers[0] == "kind"
     assert len(rows) == min(40, len(plan.exceptions))
+    held_up = {o for e in plan.exceptions if e.kind in ("shortage", "late-supply") for o in e.orders}
+    expedited = {o for e in plan.exceptions if e.kind == "expedite" for o in e.orders}
+    assert section.count("orders held up") == len(held_up)
+    assert section.count("orders waiting on an expedite") == len(expedited - held_up) > 0
+    pulled_in = sum(e.kind == "expedite" for e in plan.exceptions)
+    assert f"counts on {pulled_in:,} open order{'' if pulled_in == 1 else 's'} pulled in" in section.text
     on_call = [m for m in demo.loaded_plant().materials.values() if m.on_call]
     assert section.count("parts on call") == len(on_call) > 0
     assert f"{len(on_call)} bought parts supplied on call ({on_call[0].name}," in section.text

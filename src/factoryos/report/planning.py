@@ -63,6 +63,7 @@ def material_plan_section(plan: Plan, demand: str, on_call: Sequence[str] = ()) 
     parts it does not plan because their suppliers keep the line filled."""
     kinds = Counter(e.kind for e in plan.exceptions)
     hurt = {order for e in plan.exceptions if e.kind in ("shortage", "late-supply") for order in e.orders}
+    on_expedites = {order for e in plan.exceptions if e.kind == "expedite" for order in e.orders} - hurt
     buys = sum(1 for o in plan.planned_orders if o.kind == "buy")
     critical = critical_parts(plan)
     rows: list[list[object]] = [
@@ -83,6 +84,13 @@ def material_plan_section(plan: Plan, demand: str, on_call: Sequence[str] = ()) 
             "come back as cancel or defer: planned against the order book alone, the ramp's later months are "
             "not in it (`factoryos plan --demand both` adds the forecast)."
             + (
+                f" The plan counts on {counted(kinds['expedite'], 'open order')} pulled in ahead of its due date: "
+                f"without {'it' if kinds['expedite'] == 1 else 'them'}, {counted(len(on_expedites), 'more order')} "
+                "would wait for a part."
+                if on_expedites
+                else ""
+            )
+            + (
                 f" {counted(len(on_call), 'bought part')} supplied on call "
                 f"({listed(on_call)}) {'is' if len(on_call) == 1 else 'are'} taken as there and not planned."
                 if on_call
@@ -96,6 +104,7 @@ def material_plan_section(plan: Plan, demand: str, on_call: Sequence[str] = ()) 
             "shortages": kinds.get("shortage", 0),
             "late supplies": kinds.get("late-supply", 0),
             "orders held up": len(hurt),
+            "orders waiting on an expedite": len(on_expedites),
             "parts on call": len(on_call),
         },
         figures=[projected_figure(plan, critical)] if critical else [],

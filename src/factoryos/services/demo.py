@@ -213,10 +213,12 @@ def material_stage(ctx: DemoContext) -> None:
     on_call = [m.name or mid for mid, m in ctx.loaded_plant().materials.items() if m.on_call]
     section = ctx.report.add(material_plan_section(run.plan, "the demo's orders", on_call))
     ctx.results["material plan"] = run.plan
+    waiting = section.count("orders waiting on an expedite")
     ctx.console.print(
         f"mrp      {counted(section.count('planned orders'), 'planned order')} "
         f"({section.count('purchase proposals'):,} to buy), {counted(section.count('exceptions'), 'exception')}, "
         f"{counted(section.count('orders held up'), 'order')} held up by a part"
+        + (f", {waiting:,} more if its expedites fail" if waiting else "")
     )
 
 
