@@ -70,3 +70,14 @@ def test_two_loads_at_once_on_one_sqlite_file_both_finish(tmp_path):
         units = session.scalar(select(func.count()).select_from(EquipmentRecord))
     plant_model = read_plant(engine)
     assert units == len(plant_model.areas) + len(plant_model.work_centers()) + len(plant_model.work_units())
+
+
+def test_validate_notes_the_bought_parts_with_neither_stock_nor_an_open_order():
+    """The partner-ramp plant buys decks and boxes but neither stocks them nor has them on order: valid, with a
+    note that promises wait a lead time for them; the kiln plant stocks what it buys and gets no note."""
+    noted = invoke("plant", "validate", str(DATA / "partner-ramp-plant.yaml"))
+    assert noted.exit_code == 0, noted.output
+    assert "note: 2 bought parts with neither stock nor an open order (deck and box)" in " ".join(noted.output.split())
+    quiet = invoke("plant", "validate", str(DATA / "kiln-plant.yaml"))
+    assert quiet.exit_code == 0
+    assert "note" not in quiet.output

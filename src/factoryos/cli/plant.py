@@ -11,7 +11,9 @@ from rich.table import Table
 from rich.tree import Tree
 
 from factoryos.cli.common import DbOption, SiteOption, console, err_console, open_store
-from factoryos.report.wording import counted
+from factoryos.model.plant import Plant
+from factoryos.model.validate import unsupplied_parts
+from factoryos.report.wording import counted, listed
 
 app = typer.Typer(help="Plant files: validate, load into the database, show.", no_args_is_help=True)
 
@@ -40,8 +42,21 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Plant files to ch
                 f"[green]{file}: valid[/] ({counted(len(plant.materials), 'material')}, "
                 f"{counted(len(plant.work_units()), 'work unit')}, {counted(len(plant.products), 'product')})"
             )
+            _note_unsupplied(plant)
     if failed:
         raise typer.Exit(1)
+
+
+def _note_unsupplied(plant: Plant) -> None:
+    """Say which planned bought parts the file neither stocks nor has on order: orders wait a lead time for them."""
+    parts = unsupplied_parts(plant)
+    if parts:
+        console.print(
+            f"  note: {counted(len(parts), 'bought part')} with neither stock nor an open order ({listed(parts)}): "
+            "promises wait a supplier lead time for them; mark a part `on_call: true` if its supplier keeps the "
+            "line filled",
+            highlight=False,
+        )
 
 
 @app.command()

@@ -120,6 +120,13 @@ def load_plant(path: str | Path) -> Plant:
     return plant
 
 
+def unsupplied_parts(plant: Plant) -> list[str]:
+    """The planned bought parts with neither stock nor an open order in the file: valid, but every order that
+    needs one waits a supplier lead time for it, which a file that means them as on call should say."""
+    supplied = {lot.material for lot in plant.inventory} | {order.material for order in plant.purchase_orders}
+    return [mid for mid, m in plant.materials.items() if m.bought_by_plan and mid not in supplied]
+
+
 def relation_issues(plant: Plant) -> list[Issue]:
     return [
         *_duplicate_equipment(plant),
