@@ -27,7 +27,7 @@ the ideal time of all good units over all planned busy time.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -331,19 +331,16 @@ def calendar_windows(plant: Plant, start: datetime, end: datetime) -> list[Windo
             if not shift.cancelled:
                 span = (start + timedelta(seconds=shift.start), start + timedelta(seconds=shift.end))
                 planned[(shift.day, shift.name, *span)][calendar_id] = lines
-    timings: dict[tuple[date, str], int] = defaultdict(int)
-    for day, name, _, _ in planned:
-        timings[(day, name)] += 1
+    timings = Counter((day, name) for day, name, _, _ in planned)
     windows = []
     for (day, name, lo, hi), calendars in planned.items():
-        covered = frozenset().union(*calendars.values())
-        if timings[(day, name)] == 1:
-            windows.append(Window(f"{day.isoformat()} {name}", lo, hi, covered))
-            continue
-        windows += [
-            Window(f"{day.isoformat()} {calendar_id}/{name}", lo, hi, frozenset(lines))
-            for calendar_id, lines in calendars.items()
-        ]
+        if timings[day, name] == 1:
+            windows.append(Window(f"{day.isoformat()} {name}", lo, hi, frozenset().union(*calendars.values())))
+        else:
+            windows += [
+                Window(f"{day.isoformat()} {calendar_id}/{name}", lo, hi, frozenset(lines))
+                for calendar_id, lines in calendars.items()
+            ]
     if lights_out:
         windows += [
             Window(f"{w.name} lights-out", w.start, w.end, frozenset(lights_out))

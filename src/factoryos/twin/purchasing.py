@@ -134,9 +134,9 @@ def _bought(
     `in_lots`."""
     for line in bom_lines(plant, material, configuration):
         component = plant.materials[line.component]
-        need = quantity * line.quantity / (1 - line.scrap)
         if component.on_call:
             continue
+        need = quantity * line.quantity / (1 - line.scrap)
         if component.source == "buy":
             parts[line.component, via] = parts.get((line.component, via), 0.0) + need
             continue
