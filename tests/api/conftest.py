@@ -4,7 +4,7 @@ SQLite and PostgreSQL, with a fixed clock and a key per role."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from factoryos.api import deps
 from factoryos.api.app import create_app
 from factoryos.api.settings import ApiSettings
+from factoryos.model.plant import InventoryLot, Plant, Supplier
 from factoryos.model.validate import load_plant
 from factoryos.services.tenants import create_key
 from factoryos.store.plants import store_plant
@@ -20,6 +21,12 @@ from factoryos.store.plants import store_plant
 PLANT_FILE = Path(__file__).parents[1] / "data" / "two-partners-plant.yaml"
 NOW = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 """A Monday, the ramp-up's first day."""
+MOTOR_LEAD = 28
+"""Days from the motor maker of `planned_motors_plant`."""
+START = date(2027, 1, 5)
+"""The day after NOW, a Tuesday: the first day an order placed NOW may be promised."""
+BOOST = {"power": "boost", "seat": "bench"}
+"""An acme scooter that takes one big motor."""
 
 
 @dataclass
@@ -40,6 +47,23 @@ class Api:
         response = self.client.post("/api/v1/orders", headers=headers, json=body)
         assert response.status_code == 201, response.text
         return response.json()
+
+
+def planned_motors_plant() -> Plant:
+    """The plant with its wheels and motors planned (tubes stay on call), motors bought 28 days away."""
+    plant = load_plant(PLANT_FILE)
+    materials = plant.materials | {
+        m: plant.materials[m].model_copy(update={"on_call": False}) for m in ("wheel", "motor-small", "motor-big")
+    }
+    suppliers = {
+        "parts": Supplier(lead_time_days=10, materials=["wheel", "tube"]),
+        "motors": Supplier(name="Motor maker", lead_time_days=MOTOR_LEAD, materials=["motor-small", "motor-big"]),
+    }
+    inventory = [
+        InventoryLot(material="motor-big", location="store", lot="M-1", quantity=5),
+        InventoryLot(material="wheel", location="store", lot="W-1", quantity=1000),
+    ]
+    return plant.model_copy(update={"materials": materials, "suppliers": suppliers, "inventory": inventory})
 
 
 def bearer(engine, tenant: str, role: str | None = None) -> dict[str, str]:

@@ -16,8 +16,7 @@ from factoryos.store.order_desk import placing
 from factoryos.store.orders import list_orders
 from factoryos.store.plants import store_plant
 
-from .conftest import NOW
-from .test_promise_material import BOOST, MOTOR_LEAD, START, _plant
+from .conftest import BOOST, MOTOR_LEAD, NOW, START, planned_motors_plant
 
 SITE = "shared-site"
 ACME = Caller("test", SITE, "acme", "partner", owner=False)
@@ -62,7 +61,7 @@ def _behind_a_held_line(engine, first: tuple[int, str], behind: list[tuple[int, 
 
 
 def test_orders_waiting_behind_a_placing_go_in_one_transaction_each_on_what_the_ones_before_left(engine, monkeypatch):
-    store_plant(engine, _plant(), "material test plant")
+    store_plant(engine, planned_motors_plant(), "material test plant")
     batches = _counting_batches(monkeypatch)
     placed = _behind_a_held_line(engine, (2, "a"), [(2, "b"), (2, "c")])
     late = str(START + timedelta(days=MOTOR_LEAD))
@@ -79,7 +78,7 @@ def _counting_batches(monkeypatch) -> list[int]:
 
 
 def test_a_retried_key_in_a_batch_gets_its_first_answer_and_the_others_are_placed(engine, monkeypatch):
-    store_plant(engine, _plant(), "material test plant")
+    store_plant(engine, planned_motors_plant(), "material test plant")
     first = _placer(engine)(1, "first")  # 4 motors left
     batches = _counting_batches(monkeypatch)
     a, b, retried, d = _behind_a_held_line(engine, (2, "a"), [(2, "b"), (1, "first"), (1, "d")])
@@ -93,7 +92,7 @@ def test_a_retried_key_in_a_batch_gets_its_first_answer_and_the_others_are_place
 
 
 def test_a_key_reused_for_another_order_in_a_batch_is_a_conflict_and_the_others_are_placed(engine, monkeypatch):
-    store_plant(engine, _plant(), "material test plant")
+    store_plant(engine, planned_motors_plant(), "material test plant")
     first = _placer(engine)(1, "first")
     batches = _counting_batches(monkeypatch)
     outcomes = []
@@ -123,7 +122,7 @@ def test_a_key_reused_for_another_order_in_a_batch_is_a_conflict_and_the_others_
 
 
 def test_one_key_twice_in_one_batch_places_one_order_and_answers_both_with_it(engine, monkeypatch):
-    store_plant(engine, _plant(), "material test plant")
+    store_plant(engine, planned_motors_plant(), "material test plant")
     batches = _counting_batches(monkeypatch)
     a, twice, again = _behind_a_held_line(engine, (1, "a"), [(1, "twice"), (1, "twice")])
     assert {twice.replayed, again.replayed} == {False, True}
@@ -133,7 +132,7 @@ def test_one_key_twice_in_one_batch_places_one_order_and_answers_both_with_it(en
 
 
 def test_an_order_given_up_before_it_is_placed_is_not_placed_and_the_desk_goes_on(engine):
-    store_plant(engine, _plant(), "material test plant")
+    store_plant(engine, planned_motors_plant(), "material test plant")
     queue = order_desk._queue(engine, SITE)
     answer = lambda o, q: {"promised": str(q.promised)}  # noqa: E731
     with placing(engine, [f"{SITE}/line"]):
@@ -148,7 +147,7 @@ def test_an_order_given_up_before_it_is_placed_is_not_placed_and_the_desk_goes_o
 
 
 def test_a_batch_takes_at_most_max_batch_orders_and_the_rest_follow_in_order(engine, monkeypatch):
-    store_plant(engine, _plant(), "material test plant")
+    store_plant(engine, planned_motors_plant(), "material test plant")
     monkeypatch.setattr(order_desk, "MAX_BATCH", 2)
     batches = _counting_batches(monkeypatch)
     placed = _behind_a_held_line(engine, (1, "a"), [(1, f"b{n}") for n in range(5)])

@@ -12,15 +12,15 @@ from sqlalchemy import text
 from factoryos.store.order_desk import first_answer
 from factoryos.store.plants import store_plant
 
+from .conftest import planned_motors_plant
 from .test_order_batches import SITE, _placer
-from .test_promise_material import _plant
 
 ORDERS = 20
 
 
 @pytest.mark.postgres
 def test_an_answered_order_is_on_disk(postgres_engine):  # SQLite commits to disk under its lock in any case
-    store_plant(postgres_engine, _plant(), "material test plant")
+    store_plant(postgres_engine, planned_motors_plant(), "material test plant")
     place = _placer(postgres_engine)
     behind = 0
     with postgres_engine.connect() as observer:
@@ -37,7 +37,7 @@ def test_an_answered_order_is_on_disk(postgres_engine):  # SQLite commits to dis
 @pytest.mark.postgres
 def test_a_first_answer_read_for_a_retry_is_on_disk_before_it_is_given(postgres_engine):
     """The first answer another worker committed a moment ago, not yet flushed, is flushed before it is read out."""
-    store_plant(postgres_engine, _plant(), "material test plant")
+    store_plant(postgres_engine, planned_motors_plant(), "material test plant")
     first = _placer(postgres_engine)(1, "racing")
     with postgres_engine.connect() as observer:
         behind = 0

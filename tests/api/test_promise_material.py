@@ -10,39 +10,17 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from factoryos.c2m.promise import Commitments, Lot, PlantCapacity, PlantMaterial, promise
-from factoryos.model.plant import InventoryLot, Supplier
-from factoryos.model.validate import load_plant
 from factoryos.services.order_desk import OrderInput, cancel_order, place_orders, submit_order
 from factoryos.services.tenants import Caller
 from factoryos.store.plants import store_plant
 
-from .conftest import NOW, PLANT_FILE
+from .conftest import BOOST, MOTOR_LEAD, NOW, START, planned_motors_plant
 
-BOOST = {"power": "boost", "seat": "bench"}
 ECO = {"power": "eco", "seat": "none"}
-START = date(2027, 1, 5)  # the day after NOW, a Tuesday
-MOTOR_LEAD = 28
-
-
-def _plant():
-    """The plant with its wheels and motors planned (tubes stay on call), motors bought 28 days away."""
-    plant = load_plant(PLANT_FILE)
-    materials = plant.materials | {
-        m: plant.materials[m].model_copy(update={"on_call": False}) for m in ("wheel", "motor-small", "motor-big")
-    }
-    suppliers = {
-        "parts": Supplier(lead_time_days=10, materials=["wheel", "tube"]),
-        "motors": Supplier(name="Motor maker", lead_time_days=MOTOR_LEAD, materials=["motor-small", "motor-big"]),
-    }
-    inventory = [
-        InventoryLot(material="motor-big", location="store", lot="M-1", quantity=5),
-        InventoryLot(material="wheel", location="store", lot="W-1", quantity=1000),
-    ]
-    return plant.model_copy(update={"materials": materials, "suppliers": suppliers, "inventory": inventory})
 
 
 def _quote(quantity: int, options: dict[str, str], taken: dict[str, float]):
-    plant = _plant()
+    plant = planned_motors_plant()
     capacity, material = PlantCapacity(plant), PlantMaterial(plant)
     load = capacity.load("acme-scooter", options)
     check = material.check(material.needs("acme-scooter", options), quantity, START, Commitments(dict(taken)))
@@ -50,7 +28,7 @@ def _quote(quantity: int, options: dict[str, str], taken: dict[str, float]):
 
 
 def test_only_the_planned_bought_materials_are_counted_per_configuration():
-    material = PlantMaterial(_plant())
+    material = PlantMaterial(planned_motors_plant())
     assert material.needs("acme-scooter", BOOST) == {"motor-big": 1, "wheel": 2}
     assert material.needs("acme-scooter", ECO) == {"wheel": 2}  # tubes are supplied on call
 
@@ -73,7 +51,7 @@ def test_a_shortfall_waits_for_the_suppliers_lead_time_and_names_it():
 
 
 def test_the_order_desk_books_stock_first_come_first_served_and_a_cancel_gives_it_back(engine):
-    store_plant(engine, _plant(), "material test plant")
+    store_plant(engine, planned_motors_plant(), "material test plant")
     acme = Caller("test", "shared-site", "acme", "partner", owner=False)
 
     def order(quantity: int, at: datetime = NOW):
@@ -91,7 +69,7 @@ def test_the_order_desk_books_stock_first_come_first_served_and_a_cancel_gives_i
 
 
 def test_orders_placed_at_once_take_stock_as_one_by_one(engine):
-    store_plant(engine, _plant(), "material test plant")
+    store_plant(engine, planned_motors_plant(), "material test plant")
     owner = Caller("bulk", "shared-site", "works", "planner", owner=True)
     requests = [
         (OrderInput("acme-shop", "acme-scooter", BOOST, q, date(2027, 3, 1)), NOW + timedelta(minutes=n))
@@ -108,7 +86,7 @@ def test_stock_exactly_covering_the_order_is_enough(quantity):
 
 
 def test_a_part_no_supplier_lists_waits_for_its_own_lead_time():
-    plant = _plant()
+    plant = planned_motors_plant()
     plant = plant.model_copy(update={"suppliers": {"parts": plant.suppliers["parts"]}})  # no motor maker
     capacity, material = PlantCapacity(plant), PlantMaterial(plant)
     check = material.check(material.needs("acme-scooter", BOOST), 6, START, Commitments())  # one motor short

@@ -69,7 +69,7 @@ def test_pegging_both_ways_and_release_makes_open_receipts_for_the_next_run(load
     assert {row["material"] for row in under} >= {"cart", "body", "panel", "wheel", "motor-big"}
     motor = next(row for row in under if row["material"] == "motor-big")
     assert peg(loaded, motor["planned_order"])["demands"] == [{"demand": "CO0000001", "quantity": 2.0}]
-    (po,) = release(loaded, [motor["planned_order"]])
+    (po,) = release(loaded, [motor["planned_order"]]).orders
     assert (po.supplier, po.material, po.quantity, po.state) == ("parts", "motor-big", 2.0, "open")
     with pytest.raises(FactoryosError, match="already released"):
         release(loaded, [motor["planned_order"]])
@@ -105,7 +105,7 @@ def test_a_what_if_is_stored_but_the_plan_of_record_is_what_is_acted_on(loaded):
         return next(o for o in latest_plan(loaded, plan_id=plan_id).planned_orders if o.material == "motor-big")
 
     assert motor_buy(again.id).due > motor_buy(record.id).due  # the slip moved the what-if's buy
-    (po,) = release(loaded, [motor_buy(record.id).id])
+    (po,) = release(loaded, [motor_buy(record.id).id]).orders
     assert (po.plan, po.due) == (record.id, motor_buy(record.id).due)  # the plan's own buy, not the slipped one
 
 

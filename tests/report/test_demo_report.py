@@ -18,9 +18,11 @@ from factoryos.iot.oee import Losses, Oee, ideal_cycle_times
 from factoryos.model.orders import ScheduledOperation
 from factoryos.report.html import PERCENT, Report
 from factoryos.report.oee import oee_section, scheduled_loading
+from factoryos.report.planning import material_plan_section
 from factoryos.services.demo import DemoContext, run_demo
 from factoryos.services.oee import events_oee
 from factoryos.store.db import make_engine, migrate
+from factoryos.store.plans import Filled, StoredPurchaseOrder, list_purchase_orders
 from factoryos.twin.scenarios import epoch_for
 
 DAYS = 2
@@ -305,3 +307,19 @@ def test_the_demo_plans_material_before_it_schedules_and_shows_the_critical_part
     for figure in section.figures:
         for axis in axes(figure).values():
             assert axis.title.text
+
+
+def test_the_material_plan_says_what_a_buyer_released_and_how_much_of_it_promises_had_bought(demo) -> None:
+    site = demo.loaded_plant().site.id
+    stored = list_purchase_orders(demo.engine, site)
+    assert sections(demo)["Material plan"].count("purchase orders released") == len(stored)
+    day = date(2027, 3, 4)
+    released = [
+        StoredPurchaseOrder(f"PO{k}", site, "s", "m", quantity, day - timedelta(days=k), day, value, "open")
+        for k, (quantity, value) in enumerate([(20, 1_000.5), (10, 234.0)])
+    ]
+    filled = [Filled("PO0", "m", "s", day, 8), Filled("PO1", "m", None, day, 4)]
+    section = material_plan_section(demo.results["material plan"], "x", (), released, filled)
+    assert section.count("purchase orders released") == 2
+    assert "the 2 purchase proposals to order by 2027-03-04 as purchase orders (30 units worth 1,234)" in section.text
+    assert "12 of those units buy what promises had bought" in section.text

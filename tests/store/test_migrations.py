@@ -3,13 +3,16 @@ other would pass every test on a fresh database and fail on an upgraded one."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from factoryos.store.db import MIGRATIONS, Base, migrate
+from factoryos.store.order_desk import PromisedPurchaseRecord
 
 
 def test_the_migrated_schema_is_the_declared_one(engine) -> None:
@@ -37,3 +40,21 @@ def test_the_measurements_index_by_equipment_and_time_goes_with_a_downgrade_and_
     assert indexes() == {"ix_measurements_ts"}
     _to(engine, "head", command.upgrade)
     assert "ix_measurements_equipment_ts" in indexes()
+
+
+def test_a_downgrade_adds_each_days_requisitions_of_a_material_together_and_an_upgrade_keeps_them(engine) -> None:
+    day = date(2027, 2, 1)
+    rows = [("motor", "maker", 3.0), ("motor", "other", 2.0), ("wheel", "maker", 7.0)]
+    with engine.begin() as connection:
+        connection.execute(
+            PromisedPurchaseRecord.__table__.insert(),
+            [{"site": "s", "material": m, "supplier": k, "arrives": day, "quantity": q} for m, k, q in rows],
+        )
+    _to(engine, "0011_measurements_by_equipment", command.downgrade)
+    query = text("SELECT material, quantity FROM promised_purchases ORDER BY material")
+    with engine.connect() as connection:
+        assert connection.execute(query).all() == [("motor", 5.0), ("wheel", 7.0)]
+    _to(engine, "head", command.upgrade)
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT material, supplier, quantity FROM promised_purchases ORDER BY 1"))
+        assert found.all() == [("motor", "", 5.0), ("wheel", "", 7.0)]

@@ -188,20 +188,54 @@ def peg(
 
 @app.command("release")
 def release(
-    planned_orders: Annotated[list[str], typer.Argument(help="Buy proposals (PL...) of the plan of record.")],
+    planned_orders: Annotated[
+        list[str] | None, typer.Argument(help="Buy proposals (PL...) of the plan of record.")
+    ] = None,
+    within_days: Annotated[
+        int | None,
+        typer.Option(help="Instead of naming them: every proposal to order within this many days of the plan's start."),
+    ] = None,
     site: SiteOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Turn chosen purchase proposals into purchase orders (stored, open)."""
+    """Turn purchase proposals into purchase orders (stored, open). Each fills what promises bought of its
+    material and no order has yet bought (their requisitions), earliest first; the rest is there for the next
+    promises."""
+    from factoryos.model.errors import FactoryosError
     from factoryos.services.plan import release as release_orders
+    from factoryos.services.plan import release_due
 
-    orders = release_orders(open_store(db), planned_orders, site)
+    if bool(planned_orders) == (within_days is not None):
+        raise FactoryosError("name the proposals to release, or give --within-days, not both")
+    if within_days is not None:
+        released = release_due(open_store(db), within_days, site)
+    else:
+        released = release_orders(open_store(db), planned_orders or [], site)
+    filled: dict[str, list[Any]] = {}
+    for f in released.filled:
+        filled.setdefault(f.purchase_order, []).append(f)
     if as_json:
-        print_items([o.__dict__ | {"ordered": o.ordered.isoformat(), "due": o.due.isoformat()} for o in orders])
+        print_items(
+            [
+                o.__dict__
+                | {"ordered": o.ordered.isoformat(), "due": o.due.isoformat()}
+                | {
+                    "filled": [
+                        {"arrives": f.arrives.isoformat(), "supplier": f.supplier, "quantity": f.quantity}
+                        for f in filled.get(o.id, [])
+                    ]
+                }
+                for o in released.orders
+            ]
+        )
         return
-    for o in orders:
-        console.print(f"{o.id}: {o.quantity:,.6g} {o.material} from {o.supplier}, due {o.due} ({o.planned_order})")
+    for o in released.orders:
+        fills = filled.get(o.id, [])
+        bought = f", fills {sum(f.quantity for f in fills):,.6g} that promises bought" if fills else ""
+        console.print(
+            f"{o.id}: {o.quantity:,.6g} {o.material} from {o.supplier}, due {o.due} ({o.planned_order}){bought}"
+        )
 
 
 @app.command("compare")

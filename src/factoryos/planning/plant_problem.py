@@ -95,15 +95,13 @@ def plant_problem(
     start: date,
     horizon_days: int,
     demand: Iterable[DemandRow],
-    receipts: Sequence[Receipt] = (),
     allocations: Sequence[Allocation] = (),
     attach_rates: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
 ) -> Problem:
     """The MRP problem of `plant` from `start` over `horizon_days`: every material, the bills the demand's
-    configurations need, on-hand stock, the plant file's open purchase orders and the given open receipts
-    (item = material id), and allocations. A
-    forecast is split over `attach_rates` (product -> family -> option -> share, the forecast's option mix)
-    where given, else over the plant file's planned mix."""
+    configurations need, on-hand stock, the plant's open purchase orders as open receipts (item = material
+    id), and allocations. A forecast is split over `attach_rates` (product -> family -> option -> share, the
+    forecast's option mix) where given, else over the plant file's planned mix."""
     builder = _Builder(plant, attach_rates=attach_rates or {})
     for material_id, material in plant.materials.items():
         if not material.on_call and not builder.tested_families(material_id):
@@ -128,7 +126,7 @@ def plant_problem(
         suppliers=suppliers,
         stock=stock,
         allocations=tuple(allocations),
-        receipts=(*_open_orders(plant), *receipts),
+        receipts=tuple(_open_orders(plant)),
         demands=tuple(demands),
         line=_line(plant, builder, start, horizon_days),
     )

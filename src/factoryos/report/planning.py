@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from factoryos.planning.plan import Plan
 from factoryos.report.html import Section, selector, style
 from factoryos.report.wording import counted, listed
+from factoryos.store.plans import Filled, StoredPurchaseOrder
 
 CRITICAL_PARTS = 8
 LISTED_EXCEPTIONS = 40
@@ -58,9 +59,16 @@ def projected_figure(plan: Plan, items: list[int]) -> go.Figure:
     return figure
 
 
-def material_plan_section(plan: Plan, demand: str, on_call: Sequence[str] = ()) -> Section:
+def material_plan_section(
+    plan: Plan,
+    demand: str,
+    on_call: Sequence[str] = (),
+    released: Sequence[StoredPurchaseOrder] = (),
+    filled: Sequence[Filled] = (),
+) -> Section:
     """MRP's plan for `demand`: its counts, exceptions and critical parts; `on_call`, the names of the bought
-    parts it does not plan because their suppliers keep the line filled."""
+    parts it does not plan because their suppliers keep the line filled; `released`, the purchase orders a buyer
+    released from it, and the promises' requisitions they `filled`."""
     kinds = Counter(e.kind for e in plan.exceptions)
     hurt = {order for e in plan.exceptions if e.kind in ("shortage", "late-supply") for order in e.orders}
     on_expedites = {order for e in plan.exceptions if e.kind == "expedite" for order in e.orders} - hurt
@@ -91,6 +99,15 @@ def material_plan_section(plan: Plan, demand: str, on_call: Sequence[str] = ()) 
                 else ""
             )
             + (
+                f" A buyer released the {counted(len(released), 'purchase proposal')} to order by "
+                f"{max(o.ordered for o in released):%Y-%m-%d} as purchase orders "
+                f"({sum(o.quantity for o in released):,.0f} units worth {sum(o.value for o in released):,.0f}); "
+                f"{sum(f.quantity for f in filled):,.0f} of those units buy what promises had bought on "
+                "requisitions, which the promise now counts as on order instead."
+                if released
+                else ""
+            )
+            + (
                 f" {counted(len(on_call), 'bought part')} supplied on call "
                 f"({listed(on_call)}) {'is' if len(on_call) == 1 else 'are'} taken as there and not planned."
                 if on_call
@@ -106,6 +123,7 @@ def material_plan_section(plan: Plan, demand: str, on_call: Sequence[str] = ()) 
             "orders held up": len(hurt),
             "orders waiting on an expedite": len(on_expedites),
             "parts on call": len(on_call),
+            "purchase orders released": len(released),
         },
         figures=[projected_figure(plan, critical)] if critical else [],
         tables=[

@@ -205,13 +205,17 @@ def mps_stage(ctx: DemoContext) -> None:
 def material_stage(ctx: DemoContext) -> None:
     """Plan material for the demo's orders (stored as a run) before they are scheduled."""
     from factoryos.report.planning import material_plan_section
-    from factoryos.services.plan import plan_material
+    from factoryos.services.plan import plan_material, release_due
 
     start = ctx.first_day()
+    site = ctx.loaded_plant().site.id
     last_due = max((o.due_date for o in ctx.orders), default=start)
-    run = plan_material(ctx.engine, ctx.loaded_plant().site.id, max(1, (last_due - start).days + 1), start=start)
+    run = plan_material(ctx.engine, site, max(1, (last_due - start).days + 1), start=start)
+    released = release_due(ctx.engine, ctx.days, site)  # the buyer, through the demo's days
     on_call = [m.name or mid for mid, m in ctx.loaded_plant().materials.items() if m.on_call]
-    section = ctx.report.add(material_plan_section(run.plan, "the demo's orders", on_call))
+    section = ctx.report.add(
+        material_plan_section(run.plan, "the demo's orders", on_call, released.orders, released.filled)
+    )
     ctx.results["material plan"] = run.plan
     waiting = section.count("orders waiting on an expedite")
     ctx.console.print(
@@ -219,6 +223,7 @@ def material_stage(ctx: DemoContext) -> None:
         f"({section.count('purchase proposals'):,} to buy), {counted(section.count('exceptions'), 'exception')}, "
         f"{counted(section.count('orders held up'), 'order')} held up by a part"
         + (f", {waiting:,} more if its expedites fail" if waiting else "")
+        + f"; {counted(len(released.orders), 'purchase order')} released in {counted(ctx.days, 'day')}"
     )
 
 

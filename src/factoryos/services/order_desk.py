@@ -39,6 +39,7 @@ from factoryos.model.plant import Plant, Product, RoutingOperation
 from factoryos.model.readings import from_us
 from factoryos.quality.holds import Disposition, Hold, HoldError
 from factoryos.services.holds import Containment, check_shippable
+from factoryos.services.plants import plant_on_order
 from factoryos.services.promise import Ask, promise_days, quote, quote_on, write_locks
 from factoryos.services.tenants import Caller
 from factoryos.store import genealogy
@@ -50,6 +51,7 @@ from factoryos.store.order_desk import (
     plant_fingerprint,
 )
 from factoryos.store.orders import as_order
+from factoryos.store.plans import purchase_orders_stamp
 from factoryos.store.plants import read_plant, stored_sites
 from factoryos.store.tables import CustomerOrderRecord, DeadLetter
 
@@ -127,21 +129,32 @@ _desks: dict[tuple[str, str], Desk] = {}
 
 
 def desk(engine: Engine, site: str) -> Desk:
-    """The plant of `site` with its capacity model; re-read only when the stored plant changed (which is
-    looked at no more often than every RECHECK_SECONDS)."""
-    cache_key = (engine.url.render_as_string(hide_password=True), site)
+    """The plant of `site` with the purchase orders released from its plans (`plants.plant_on_order`), and its
+    capacity and material models; re-read only when the stored plant or its open purchase orders changed (which
+    is looked at no more often than every RECHECK_SECONDS)."""
+    cache_key = _desk_key(engine, site)
     cached = _desks.get(cache_key)
     if cached is not None and time.monotonic() - cached.checked < RECHECK_SECONDS:
         return cached
-    fingerprint = plant_fingerprint(engine, site)
-    if fingerprint is None:
+    plant_hash = plant_fingerprint(engine, site)
+    if plant_hash is None:
         raise NotFound(f"no plant {site!r} is loaded")
+    fingerprint = f"{plant_hash}/{purchase_orders_stamp(engine, site)}"
     if cached is None or cached.fingerprint != fingerprint:
-        plant = read_plant(engine, site)
+        plant = plant_on_order(engine, site)
         cached = Desk(plant, PlantCapacity(plant), PlantMaterial(plant), fingerprint)
         _desks[cache_key] = cached
     cached.checked = time.monotonic()
     return cached
+
+
+def forget_desk(engine: Engine, site: str) -> None:
+    """Read the plant of `site` again at its next order: this process changed what it is read from."""
+    _desks.pop(_desk_key(engine, site), None)
+
+
+def _desk_key(engine: Engine, site: str) -> tuple[str, str]:
+    return engine.url.render_as_string(hide_password=True), site
 
 
 def open_desks(engine: Engine) -> None:

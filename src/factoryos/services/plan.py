@@ -4,8 +4,9 @@ purchase proposals and supplier what-ifs.
 Demand is the open order book (orders not yet built, shipped or cancelled), the forecast (`--demand
 forecast`), or both, the forecast net of the orders that consume it; the forecast enters as the master
 production schedule builds it (`services.mps`: within the ramp-up line's units, from the day after the last
-order unless `start` says otherwise). Stock is the plant file's inventory;
-open receipts are the stored purchase orders still open. Every run is stored with the date of its newest
+order unless `start` says otherwise). Stock is the plant file's inventory; open receipts are the plant file's
+open purchase orders and those released from earlier plans (`plants.plant_on_order`, as the promise counts
+them). Every run is stored with the date of its newest
 input (the order book's last order, or the forecast's start) so two runs can be compared.
 """
 
@@ -25,13 +26,18 @@ from factoryos.planning.disruption import CoverageMove, Disruption, coverage_mov
 from factoryos.planning.mrp import plan
 from factoryos.planning.plan import Plan
 from factoryos.planning.plant_problem import DemandRow, plant_problem
-from factoryos.planning.problem import Problem, Receipt
+from factoryos.planning.problem import Problem
 from factoryos.services.forecast import History, stored_history
 from factoryos.services.mps import mps_demand_rows, plan_mps
+from factoryos.services.order_desk import forget_desk
+from factoryos.services.plants import plant_on_order
+from factoryos.services.promise import write_locks
 from factoryos.store.orders import list_orders
 from factoryos.store.plans import (
+    Filled,
     MaterialPlanRecord,
     StoredPlan,
+    StoredPlannedOrder,
     StoredPurchaseOrder,
     list_purchase_orders,
     next_purchase_order_number,
@@ -68,7 +74,7 @@ class _Inputs:
 def _inputs(engine: Engine, site: str | None, horizon_days: int, demand: DemandBasis, start: date | None) -> _Inputs:
     if horizon_days < 1 or horizon_days > 3650:
         raise FactoryosError(f"--horizon-days must be 1-3650 (got {horizon_days})")
-    plant = read_plant(engine, site)
+    plant = plant_on_order(engine, site)
     orders = [o for o in list_orders(engine, site=plant.site.id) if o.state in OPEN_STATES]
     history = stored_history(engine, start, plant.site.id) if demand != "orders" else None
     if history is not None:
@@ -81,11 +87,7 @@ def _inputs(engine: Engine, site: str | None, horizon_days: int, demand: DemandB
     if history is not None:
         forecast_rows, rates = _forecast_rows(history, horizon_days, demand)
         rows += forecast_rows
-    receipts = [
-        Receipt(po.id, po.material, po.due, po.quantity, po.supplier)
-        for po in list_purchase_orders(engine, plant.site.id, state="open")
-    ]
-    return _Inputs(plant, plant_problem(plant, first, horizon_days, rows, receipts, attach_rates=rates), as_of)
+    return _Inputs(plant, plant_problem(plant, first, horizon_days, rows, attach_rates=rates), as_of)
 
 
 def _order_row(order: CustomerOrder) -> DemandRow:
@@ -143,7 +145,7 @@ def promise_what_if(engine: Engine, disruptions: tuple[Disruption, ...], site: s
     """The open orders whose promise moves under the disruptions: the order book promised again, first come
     first served, on the plant as it is and as the disruptions leave it (its suppliers' open purchase orders
     and lead times later)."""
-    plant = read_plant(engine, site)
+    plant = plant_on_order(engine, site)
     orders = [o for o in list_orders(engine, site=plant.site.id) if o.state in OPEN_STATES]
     return promise_moves(plant, disrupted_plant(plant, disruptions), orders)
 
@@ -274,11 +276,19 @@ def peg(engine: Engine, reference: str, site: str | None = None) -> dict[str, An
     return {"customer_order": reference, "planned_orders": under}
 
 
-def release(engine: Engine, planned_order_ids: list[str], site: str | None = None) -> list[StoredPurchaseOrder]:
+@dataclass(frozen=True)
+class Release:
+    """Purchase orders released from the plan of record, and the promises' requisitions they filled."""
+
+    orders: list[StoredPurchaseOrder]
+    filled: list[Filled]
+
+
+def release(engine: Engine, planned_order_ids: list[str], site: str | None = None) -> Release:
     """Turn chosen buy proposals of the plan of record (never a what-if's) into purchase orders (state `open`);
-    they are open receipts to every later run."""
+    they are open receipts to every later run and to the promise, and each fills the requisitions that
+    promises made of its material (`store.plans.fill_requisitions`), so nothing is counted as bought twice."""
     stored = latest_plan(engine, site)
-    plant = read_plant(engine, stored.site)
     by_id = {o.id: o for o in stored.planned_orders}
     chosen = []
     for ident in planned_order_ids:
@@ -286,6 +296,28 @@ def release(engine: Engine, planned_order_ids: list[str], site: str | None = Non
         if order is None or order.kind != "buy" or order.supplier is None:
             raise FactoryosError(f"{ident!r} is not a purchase proposal of plan {stored.id} (see `factoryos plan`)")
         chosen.append(order)
+    return _release(engine, stored, chosen)
+
+
+def release_due(engine: Engine, within_days: int, site: str | None = None) -> Release:
+    """Release every buy proposal of the plan of record that is to be ordered within `within_days` of its start
+    and is not released yet: a buyer's week (see `release`)."""
+    if within_days < 1 or within_days > 3650:
+        raise FactoryosError(f"--within-days must be 1-3650 (got {within_days})")
+    stored = latest_plan(engine, site)
+    done = {po.planned_order for po in list_purchase_orders(engine, stored.site) if po.plan == stored.id}
+    due = [o for orders in proposals_by_supplier(stored, within_days).values() for o in orders if o.id not in done]
+    return _release(engine, stored, sorted(due, key=lambda o: (o.release, o.id)))
+
+
+def _release(engine: Engine, stored: StoredPlan, chosen: list[StoredPlannedOrder]) -> Release:
+    plant = read_plant(engine, stored.site)
+    gone = sorted({o.id for o in chosen if o.material not in plant.materials or o.supplier not in plant.suppliers})
+    if gone:
+        raise FactoryosError(
+            f"plan {stored.id} was made for the plant as it was loaded before: {', '.join(gone)} buy a material or "
+            "from a supplier it no longer has; run `factoryos plan` again"
+        )
     number = next_purchase_order_number(engine)
     orders = [
         StoredPurchaseOrder(
@@ -303,14 +335,17 @@ def release(engine: Engine, planned_order_ids: list[str], site: str | None = Non
         )
         for k, o in enumerate(chosen)
     ]
-    save_purchase_orders(engine, orders)
-    return orders
+    materials = {o.material for o in orders}
+    suppliers = {sid for sid, s in plant.suppliers.items() if materials & set(s.materials)}
+    filled = save_purchase_orders(engine, orders, write_locks(stored.site, (), materials, suppliers))
+    forget_desk(engine, stored.site)
+    return Release(orders, filled)
 
 
-def proposals_by_supplier(stored: StoredPlan, within_days: int | None = None) -> dict[str, list[Any]]:
+def proposals_by_supplier(stored: StoredPlan, within_days: int | None = None) -> dict[str, list[StoredPlannedOrder]]:
     """Buy proposals per supplier, by release date (those to order within `within_days` of the start)."""
     cut = stored.start + timedelta(days=within_days) if within_days is not None else None
-    out: dict[str, list[Any]] = {}
+    out: dict[str, list[StoredPlannedOrder]] = {}
     for o in sorted(stored.planned_orders, key=lambda o: (o.supplier or "", o.release, o.id)):
         if o.kind == "buy" and o.supplier and (cut is None or o.release < cut):
             out.setdefault(o.supplier, []).append(o)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from factoryos.model.plant import Plant
+from factoryos.model.plant import OpenPurchaseOrder, Plant
 from factoryos.model.validate import PlantIssue, check_plant_file, load_plant
+from factoryos.store.plans import StoredPurchaseOrder, list_purchase_orders
 from factoryos.store.plants import LoadSummary, read_plant, store_plant
 
 
@@ -28,6 +29,24 @@ def load_plant_file(path: Path, open_engine: Callable[[], Engine]) -> LoadSummar
 def loaded_plant(engine: Engine, site: str | None = None) -> Plant:
     """The plant stored in the database (the only one when `site` is not given)."""
     return read_plant(engine, site)
+
+
+def plant_on_order(engine: Engine, site: str | None = None) -> Plant:
+    """The loaded plant with the purchase orders released from its plans beside its file's own (`on_order`)."""
+    plant = read_plant(engine, site)
+    return on_order(plant, list_purchase_orders(engine, plant.site.id, state="open"))
+
+
+def on_order(plant: Plant, released: Sequence[StoredPurchaseOrder]) -> Plant:
+    """The plant with the open purchase orders `released` from its plans (`plan release`) among its own: what
+    the promise and MRP both count as on its way, so that neither buys again what the other has ordered. An
+    order of a material or from a supplier the plant no longer has (it was loaded again without) is left out."""
+    known = [
+        OpenPurchaseOrder(id=o.id, supplier=o.supplier, material=o.material, quantity=o.quantity, due=o.due)
+        for o in released
+        if o.material in plant.materials and o.supplier in plant.suppliers
+    ]
+    return plant.model_copy(update={"purchase_orders": [*plant.purchase_orders, *known]}) if known else plant
 
 
 def plant_document(plant: Plant) -> dict[str, Any]:

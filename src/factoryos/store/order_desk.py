@@ -126,13 +126,14 @@ class MaterialReservationRecord(Base):
 
 
 class PromisedPurchaseRecord(Base):
-    """Bought material that promises bought (within supplier capacity, as MRP buys), per material and the day it
-    arrives. It stays bought when an order is cancelled: what the order took of it is given back and serves
-    the next orders."""
+    """A requisition: bought material that promises bought (within supplier capacity, as MRP buys) and no purchase
+    order has yet filled, per material, supplier ("" for none) and the day it arrives. It stays bought when an
+    order is cancelled: what the order took of it is given back and serves the next orders."""
 
     __tablename__ = "promised_purchases"
     site: Mapped[str] = mapped_column(String(64), primary_key=True)
     material: Mapped[str] = mapped_column(String(64), primary_key=True)
+    supplier: Mapped[str] = mapped_column(String(64), primary_key=True, server_default="")
     arrives: Mapped[date] = mapped_column(Date, primary_key=True)
     quantity: Mapped[float] = mapped_column(Float)
 
@@ -268,10 +269,11 @@ class OrderFilter:
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[Session]:
-    """A transaction that holds the database's write lock on SQLite (PostgreSQL locks the rows it changes)."""
+def writing(engine: Engine, locks: Sequence[str] = ()) -> Iterator[Session]:
+    """A transaction that holds the database's write lock on SQLite (PostgreSQL locks the rows it changes, and
+    takes the advisory `locks`, as `placing` does)."""
     with transaction(engine) as session:
-        lock_for_writing(session.connection())
+        lock_for_writing(session.connection(), keys=locks)
         yield session
 
 
@@ -445,16 +447,18 @@ def _writes(placements: Sequence[Placement]) -> list[tuple[Table, str | None, li
 
 def _purchases(placements: Sequence[Placement]) -> list[tuple[Table, str | None, list[dict[str, Any]]]]:
     """The writes that add what was bought for `placements` to the promised purchases and their suppliers' weeks."""
-    bought: defaultdict[tuple[str, str, date], float] = defaultdict(float)
+    bought: defaultdict[tuple[str, str, str, date], float] = defaultdict(float)
     booked: defaultdict[tuple[str, str, date], float] = defaultdict(float)
     for p in placements:
         for lot in p.lots:
-            bought[p.order.site, lot.material, lot.arrives] += lot.quantity
+            bought[p.order.site, lot.material, lot.supplier or "", lot.arrives] += lot.quantity
             if lot.supplier is not None:
                 booked[p.order.site, lot.supplier, week_start(lot.arrives)] += lot.quantity
     writes: list[tuple[Table, str | None, list[dict[str, Any]]]] = []
     if bought:
-        rows = [{"site": s, "material": m, "arrives": d, "quantity": q} for (s, m, d), q in bought.items()]
+        rows = [
+            {"site": s, "material": m, "supplier": k, "arrives": d, "quantity": q} for (s, m, k, d), q in bought.items()
+        ]
         writes.append((PromisedPurchaseRecord.__table__, "quantity", rows))
     if booked:
         rows = [{"site": s, "supplier": m, "week": w, "quantity": q} for (s, m, w), q in booked.items()]
@@ -561,7 +565,8 @@ def _commitments(taken: Sequence[Any], bought: Sequence[Any], booked: Sequence[A
     """Commitments from the rows of `_TAKEN`, `_BOUGHT` and `_SUPPLIERS_BOOKED`."""
     held = Commitments({material: quantity for material, quantity in taken})
     for material, arrives, quantity in bought:
-        held.bought.setdefault(material, {})[arrives] = quantity
+        days = held.bought.setdefault(material, {})
+        days[arrives] = days.get(arrives, 0.0) + quantity
     for supplier, week, quantity in booked:
         held.booked.setdefault(supplier, {})[week] = quantity
     return held

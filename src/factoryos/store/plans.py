@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import JSON, Engine, Float, ForeignKey, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from factoryos.c2m.supply import EPS, week_start
 from factoryos.model.errors import FactoryosError
 from factoryos.store.db import Base, record_as, transaction
+from factoryos.store.order_desk import PromisedPurchaseRecord, SupplierBookingRecord, writing
 from factoryos.store.tables import SiteRun, UtcDateTime
 
 PURCHASE_ORDER_STATES = ("open", "received", "cancelled")
@@ -224,9 +226,26 @@ def stored_plan_ids(engine: Engine, site: str, count: int) -> list[int]:
         return list(session.scalars(query.order_by(MaterialPlanRecord.id.desc()).limit(count)))
 
 
-def save_purchase_orders(engine: Engine, orders: Sequence[StoredPurchaseOrder]) -> None:
-    """Insert purchase orders; one whose planned order was already released is refused."""
-    with transaction(engine) as session:
+@dataclass(frozen=True)
+class Filled:
+    """A promise's requisition that a released purchase order filled: `quantity` of `material` bought from
+    `supplier` (None: no supplier lists it) for `arrives`."""
+
+    purchase_order: str
+    material: str
+    supplier: str | None
+    arrives: date
+    quantity: float
+
+
+def save_purchase_orders(
+    engine: Engine, orders: Sequence[StoredPurchaseOrder], locks: Sequence[str] = ()
+) -> list[Filled]:
+    """Insert purchase orders, each filling the promises' requisitions of its material (`fill_requisitions`), in
+    one transaction under the write `locks` of the materials and suppliers a promise reads; one whose planned
+    order was already released is refused. Returns the requisitions filled."""
+    filled: list[Filled] = []
+    with writing(engine, locks) as session:
         for order in orders:
             if order.plan is not None:
                 clash = session.scalars(
@@ -237,11 +256,51 @@ def save_purchase_orders(engine: Engine, orders: Sequence[StoredPurchaseOrder]) 
                 if clash is not None:
                     raise FactoryosError(f"{order.planned_order} of plan {order.plan} is already released as {clash}")
             session.add(PurchaseOrderRecord(**order.__dict__, created_at=datetime.now(UTC)))
+            filled += fill_requisitions(session, order)
+    return filled
+
+
+def fill_requisitions(session: Session, order: StoredPurchaseOrder) -> list[Filled]:
+    """Fill the promises' requisitions of the order's material with its quantity, the earliest first: what is
+    filled is bought by the order now, so it leaves the promised purchases and gives back what it booked of its
+    supplier's week (the order itself takes the week it is due in, as every open purchase order does)."""
+    requisitions = session.scalars(
+        select(PromisedPurchaseRecord)
+        .where(PromisedPurchaseRecord.site == order.site, PromisedPurchaseRecord.material == order.material)
+        .order_by(PromisedPurchaseRecord.arrives, PromisedPurchaseRecord.supplier)
+    )
+    filled, left = [], order.quantity
+    for requisition in requisitions:
+        if left <= EPS:
+            break
+        quantity = min(requisition.quantity, left)
+        left -= quantity
+        requisition.quantity -= quantity
+        if requisition.quantity <= EPS:
+            session.delete(requisition)
+        if requisition.supplier:
+            key = (order.site, requisition.supplier, week_start(requisition.arrives))
+            week = session.get(SupplierBookingRecord, key)
+            if week is not None:
+                week.quantity = max(0.0, week.quantity - quantity)
+        supplier = requisition.supplier or None
+        filled.append(Filled(order.id, order.material, supplier, requisition.arrives, quantity))
+    return filled
 
 
 def next_purchase_order_number(engine: Engine) -> int:
     with Session(engine) as session:
         return int(session.scalar(select(func.count()).select_from(PurchaseOrderRecord)) or 0) + 1
+
+
+def purchase_orders_stamp(engine: Engine, site: str) -> str:
+    """A stamp of the site's open purchase orders that changes when one is released, received or cancelled."""
+    query = select(func.count(), func.max(PurchaseOrderRecord.id)).where(
+        PurchaseOrderRecord.site == site, PurchaseOrderRecord.state == "open"
+    )
+    with Session(engine) as session:
+        count, newest = session.execute(query).one()
+    return f"{count}:{newest or ''}"
 
 
 def list_purchase_orders(engine: Engine, site: str, state: str | None = None) -> list[StoredPurchaseOrder]:
