@@ -23,7 +23,7 @@ from factoryos.services.plants import on_order, plant_on_order
 from factoryos.services.promise import write_locks
 from factoryos.services.tenants import Caller
 from factoryos.store.order_desk import PromisedPurchaseRecord, SupplierBookingRecord, commitments
-from factoryos.store.plans import StoredPurchaseOrder, save_purchase_orders
+from factoryos.store.plans import StoredPurchaseOrder, requisitioned, save_purchase_orders
 from factoryos.store.plants import store_plant
 
 from .conftest import BOOST, MOTOR_LEAD, NOW, START, planned_motors_plant
@@ -107,6 +107,7 @@ def test_an_order_smaller_than_the_requisitions_fills_the_earliest_and_leaves_th
     assert filled.quantity == 2
     ((material, supplier, _, left),) = _requisitions(loaded)
     assert (material, supplier, left) == ("motor-big", "motors", 1.0)
+    assert requisitioned(loaded, SITE) == {"motor-big": 1.0}
     assert _booked(loaded, "motors") == 1.0
 
 

@@ -319,7 +319,10 @@ def test_the_material_plan_says_what_a_buyer_released_and_how_much_of_it_promise
         for k, (quantity, value) in enumerate([(20, 1_000.5), (10, 234.0)])
     ]
     filled = [Filled("PO0", "m", "s", day, 8), Filled("PO1", "m", None, day, 4)]
-    section = material_plan_section(demo.results["material plan"], "x", (), released, filled)
+    plan = demo.results["material plan"]
+    section = material_plan_section(plan, "x", (), released, filled, 5)
     assert section.count("purchase orders released") == 2
     assert "the 2 purchase proposals to order by 2027-03-04 as purchase orders (30 units worth 1,234)" in section.text
     assert "12 of those units buy what promises had bought" in section.text
+    assert "and 5 units that promises bought stay on requisitions" in section.text
+    assert "stay on requisitions" not in material_plan_section(plan, "x", (), released, filled).text

@@ -65,10 +65,11 @@ def material_plan_section(
     on_call: Sequence[str] = (),
     released: Sequence[StoredPurchaseOrder] = (),
     filled: Sequence[Filled] = (),
+    requisitioned: float = 0.0,
 ) -> Section:
     """MRP's plan for `demand`: its counts, exceptions and critical parts; `on_call`, the names of the bought
     parts it does not plan because their suppliers keep the line filled; `released`, the purchase orders a buyer
-    released from it, and the promises' requisitions they `filled`."""
+    released from it, the promises' requisitions they `filled`, and how many units stay `requisitioned`."""
     kinds = Counter(e.kind for e in plan.exceptions)
     hurt = {order for e in plan.exceptions if e.kind in ("shortage", "late-supply") for order in e.orders}
     on_expedites = {order for e in plan.exceptions if e.kind == "expedite" for order in e.orders} - hurt
@@ -103,7 +104,13 @@ def material_plan_section(
                 f"{max(o.ordered for o in released):%Y-%m-%d} as purchase orders "
                 f"({sum(o.quantity for o in released):,.0f} units worth {sum(o.value for o in released):,.0f}); "
                 f"{sum(f.quantity for f in filled):,.0f} of those units buy what promises had bought on "
-                "requisitions, which the promise now counts as on order instead."
+                "requisitions, which the promise now counts as on order instead"
+                + (
+                    f", and {requisitioned:,.0f} units that promises bought stay on requisitions for the plan's "
+                    "later proposals to order."
+                    if requisitioned > 0
+                    else "."
+                )
                 if released
                 else ""
             )

@@ -293,6 +293,17 @@ def next_purchase_order_number(engine: Engine) -> int:
         return int(session.scalar(select(func.count()).select_from(PurchaseOrderRecord)) or 0) + 1
 
 
+def requisitioned(engine: Engine, site: str) -> dict[str, float]:
+    """What promises bought and no purchase order has filled yet, per material."""
+    query = (
+        select(PromisedPurchaseRecord.material, func.sum(PromisedPurchaseRecord.quantity))
+        .where(PromisedPurchaseRecord.site == site)
+        .group_by(PromisedPurchaseRecord.material)
+    )
+    with Session(engine) as session:
+        return {material: float(quantity) for material, quantity in session.execute(query) if quantity > EPS}
+
+
 def purchase_orders_stamp(engine: Engine, site: str) -> str:
     """A stamp of the site's open purchase orders that changes when one is released, received or cancelled."""
     query = select(func.count(), func.max(PurchaseOrderRecord.id)).where(
