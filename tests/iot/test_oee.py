@@ -94,7 +94,7 @@ def test_shifts_days_and_planned_windows():
     assert days[0].start == at(-120)
     changes = [(T0, PRESS, "running"), (at(240), PRESS, "down")]
     intervals = state_intervals(changes, T0, at(480))
-    counts = [Counted(at(10), PRESS, good=120), Counted(at(300), PRESS, good=1)]
+    counts = [Counted(at(240), PRESS, good=120), Counted(at(300), PRESS, good=1)]  # 120 units of 120 s: 4 h
     halves = [Window("first", T0, at(240)), Window("second", at(240), at(480))]
     figures = by_window(intervals, counts, 120.0, halves)
     assert figures["first"].oee == pytest.approx(1.0)
@@ -122,10 +122,12 @@ def test_a_plants_calendars_plan_each_shift_over_its_own_work_centers(kiln_plant
 
 
 def test_a_shift_counts_only_the_equipment_its_calendar_plans(kiln_plant):
-    """Glazer and press both run all Friday: shift a holds the glazer's 8 h alone, the day the press's 24 h."""
+    """The press runs all Friday, the glazer from 06:00 after a setup over the night shift: shift a holds the
+    glazer's 8 h and units alone, the day the press's 24 h."""
     glazer, press = "kiln-site/finishing/glaze-a/glazer-a", "kiln-site/forming/press-cell/press-1"
     end = FRIDAY + timedelta(days=1)
-    intervals = state_intervals([(FRIDAY, glazer, "running"), (FRIDAY, press, "running")], FRIDAY, end)
+    changes = [(FRIDAY, glazer, "setup"), (FRIDAY + timedelta(hours=6), glazer, "running"), (FRIDAY, press, "running")]
+    intervals = state_intervals(changes, FRIDAY, end)
     counts = [Counted(FRIDAY + timedelta(hours=7), glazer, good=4), Counted(FRIDAY + timedelta(hours=7), press, good=9)]
     figures = by_window(intervals, counts, 60.0, calendar_windows(kiln_plant, FRIDAY, end))
     assert (figures["2027-05-07 a"].planned_busy_s, figures["2027-05-07 a"].good) == (8 * 3600, 4)

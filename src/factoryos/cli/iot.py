@@ -187,7 +187,7 @@ def oee(
 
 def _oee_cells(f: Oee) -> tuple[str, ...]:
     """A figure's cells; one with no planned busy time (idle or in maintenance throughout) has no factors."""
-    units = (str(f.good), str(f.produced))
+    units = tuple(f"{n:,.0f}" if n == round(n) else f"{n:,.1f}" for n in (f.good, f.produced))
     if not f.planned_busy_s:
         return ("-", "-", "-", "-", *units, "no planned busy time (idle, maintenance)")
     name, seconds = max(f.losses.as_dict().items(), key=lambda kv: kv[1])

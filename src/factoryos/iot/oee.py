@@ -27,10 +27,12 @@ the ideal time of all good units over all planned busy time.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from factoryos.model.plant import Plant
@@ -124,14 +126,15 @@ class Losses:
 @dataclass(frozen=True)
 class Oee:
     """OEE of one equipment, line, shift or day (`key`): planned busy and production time, ideal time of what was
-    produced, units produced and good, and the losses."""
+    produced, units produced and good (a shift's or day's in shares of the units worked on in it), and the
+    losses."""
 
     key: str
     planned_busy_s: float
     production_s: float
     ideal_s: float  # ideal cycle time x produced
-    produced: int
-    good: int
+    produced: float
+    good: float
     losses: Losses
 
     @property
@@ -199,28 +202,21 @@ def equipment_oee(
     counts: Iterable[Counted],
     ideal_cycle_s: Mapping[str, float] | float,
     startup_s: float = 600.0,
+    worked: Mapping[str, Sequence[float]] | None = None,
 ) -> dict[str, Oee]:
-    """OEE of each equipment over the given (already clipped) intervals and the units counted in them."""
+    """OEE of each equipment over the given (already clipped) intervals and the units counted in them, or with
+    `worked` (good, scrap, rework and start-up scrap per equipment, in shares of units: `worked_shares`) the
+    units worked on in them."""
     times: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     per_equipment: dict[str, list[StateInterval]] = defaultdict(list)
     for interval in intervals:
         times[interval.equipment][interval.state] += interval.seconds
         per_equipment[interval.equipment].append(interval)
-    startups = {eq: _startup_windows(ivs, startup_s) for eq, ivs in per_equipment.items()}
-    units: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # good, scrap, rework, startup scrap
-    for c in counts:
-        if c.equipment not in times:
-            continue  # no known state: outside the planned time
-        tally = units[c.equipment]
-        tally[0] += c.good
-        tally[1] += c.scrap
-        tally[2] += c.rework
-        if c.scrap and any(lo <= c.ts < hi for lo, hi in startups[c.equipment]):
-            tally[3] += c.scrap
+    units = worked if worked is not None else _counted_units(per_equipment, counts, startup_s)
     result = {}
     for equipment, spent in times.items():
         cycle = ideal_cycle_s if isinstance(ideal_cycle_s, int | float) else ideal_cycle_s.get(equipment, 0.0)
-        good, scrap, rework, startup_scrap = units[equipment]
+        good, scrap, rework, startup_scrap = units.get(equipment, (0.0, 0.0, 0.0, 0.0))
         produced = good + scrap + rework
         minor_stops = sum(spent[s] for s in MINOR_STOPS)
         production = spent[RUNNING] + minor_stops
@@ -237,6 +233,89 @@ def equipment_oee(
         planned = sum(spent.values()) - sum(spent[s] for s in NOT_BUSY)
         result[equipment] = Oee(equipment, planned, production, ideal, produced, good, losses)
     return result
+
+
+def _counted_units(
+    intervals: Mapping[str, list[StateInterval]], counts: Iterable[Counted], startup_s: float
+) -> dict[str, list[float]]:
+    """Per equipment with a known state, the units counted: good, scrap, rework and start-up scrap (scrap
+    counted within `startup_s` of a start after setup, down or maintenance)."""
+    startups = {eq: _startup_windows(ivs, startup_s) for eq, ivs in intervals.items()}
+    units: dict[str, list[float]] = {}
+    for c in counts:
+        if c.equipment not in intervals:
+            continue  # no known state: outside the planned time
+        tally = units.setdefault(c.equipment, [0.0, 0.0, 0.0, 0.0])
+        for n, quantity in enumerate(_units(c, startups[c.equipment])):
+            tally[n] += quantity
+    return units
+
+
+def _units(count: Counted, startups: Sequence[tuple[datetime, datetime]]) -> tuple[int, int, int, int]:
+    """A count's good, scrap, rework and start-up scrap (its scrap when counted in a start-up window)."""
+    startup = count.scrap if count.scrap and any(lo <= count.ts < hi for lo, hi in startups) else 0
+    return count.good, count.scrap, count.rework, startup
+
+
+def worked_shares(
+    intervals: Sequence[StateInterval], counts: Sequence[Counted], windows: Sequence[Window], startup_s: float = 600.0
+) -> dict[str, dict[str, list[float]]]:
+    """Window by window and equipment by equipment, the units worked on there: each count's good, scrap, rework
+    and start-up scrap in proportion to the production time (running, minor stops) its equipment spent on it
+    since its count before, so a unit begun before a shift change and counted after it is that much of each
+    shift's output, as its time is; a count with no production time since the one before is its window's at
+    once. Window name -> equipment -> [good, scrap, rework, start-up scrap]."""
+    shares: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, 0.0, 0.0]))
+    by_equipment: dict[str, list[StateInterval]] = defaultdict(list)
+    for interval in intervals:
+        by_equipment[interval.equipment].append(interval)
+    counted: dict[str, list[Counted]] = defaultdict(list)
+    for c in counts:
+        counted[c.equipment].append(c)
+    for equipment, own in by_equipment.items():
+        mine = sorted((w for w in windows if w.covers(equipment)), key=lambda w: w.start)
+        if not mine or not counted[equipment]:
+            continue
+        worked = _ProductionClock(own)
+        starts = [w.start for w in mine]
+        longest = max(w.end - w.start for w in mine)
+        startups = _startup_windows(own, startup_s)
+        before = min(i.start for i in own)
+        for c in sorted(counted[equipment], key=lambda c: c.ts):
+            units = _units(c, startups)
+            spent = worked.before(c.ts) - worked.before(before)
+            k = bisect_right(starts, c.ts) - 1
+            while k >= 0 and mine[k].start > before - longest:
+                w = mine[k]
+                inside = (
+                    worked.before(min(c.ts, w.end)) - worked.before(max(before, w.start))
+                    if spent > 0
+                    else float(w.start <= c.ts < w.end)
+                )
+                if inside > 0:
+                    tally = shares[w.name][equipment]
+                    share = inside / spent if spent > 0 else 1.0
+                    for n, quantity in enumerate(units):
+                        tally[n] += quantity * share
+                k -= 1
+            before = c.ts
+    return shares
+
+
+class _ProductionClock:
+    """An equipment's production time (running, minor stops) before any moment, from its state intervals."""
+
+    def __init__(self, intervals: Iterable[StateInterval]) -> None:
+        producing = sorted((i.start, i.end) for i in intervals if i.state == RUNNING or i.state in MINOR_STOPS)
+        self.starts = [lo for lo, _ in producing]
+        self.ends = [hi for _, hi in producing]
+        self.total = list(accumulate(((hi - lo).total_seconds() for lo, hi in producing), initial=0.0))
+
+    def before(self, moment: datetime) -> float:
+        k = bisect_right(self.starts, moment)
+        if k == 0:
+            return 0.0
+        return self.total[k - 1] + (min(moment, self.ends[k - 1]) - self.starts[k - 1]).total_seconds()
 
 
 def combine(key: str, figures: Iterable[Oee]) -> Oee:
@@ -275,12 +354,14 @@ def by_window(
     startup_s: float = 600.0,
 ) -> dict[str, Oee]:
     """One combined figure per window (a shift, a day) over all the equipment given; a window in which no
-    equipment's state is known has none, as an equipment without a known state has none."""
+    equipment's state is known has none, as an equipment without a known state has none. A window's units are
+    the shares of the units worked on in it (`worked_shares`), so its performance is the ideal time of the work
+    it did over its production time, not of the units that happened to be counted in it."""
+    shares = worked_shares(intervals, counts, windows, startup_s)
     result = {}
     for window in windows:
         inside = clip((i for i in intervals if window.covers(i.equipment)), [window])
-        counted = [c for c in counts if window.start <= c.ts < window.end and window.covers(c.equipment)]
-        figures = equipment_oee(inside, counted, ideal_cycle_s, startup_s)
+        figures = equipment_oee(inside, (), ideal_cycle_s, startup_s, shares.get(window.name, {}))
         if figures:
             result[window.name] = combine(window.name, figures.values())
     return result
