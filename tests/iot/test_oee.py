@@ -182,10 +182,10 @@ def test_report_figures():
     changes = [(T0, PRESS, "running"), (T0, WELDER, "setup"), (at(20), WELDER, "running"), (at(40), PRESS, "down")]
     intervals = state_intervals(changes, T0, at(60))
     per_equipment = equipment_oee(intervals, [Counted(at(5), PRESS, good=30), Counted(at(30), WELDER, good=10)], 60.0)
-    figures = oee_figures(
-        per_equipment, by_line(per_equipment), by_window(intervals, [], 60.0, day_windows(T0, at(60)))
-    )
-    assert [f.layout.title.text for f in figures[:3]] == ["OEE by line", "OEE by equipment", "OEE by shift or day"]
+    early = shift_windows(T0, at(60), [("early", time(6), time(14))])
+    figures = oee_figures(per_equipment, by_line(per_equipment), by_window(intervals, [], 60.0, early))
+    titles = [f.layout.title.text for f in figures[:3]]
+    assert titles == ["OEE by line", "OEE by equipment", "OEE of body/line-1 by shift"]
     bars = figures[1]
     assert [t.name for t in bars.data] == ["availability", "performance", "quality", "OEE"]
     waterfall = figures[3].data[0]

@@ -14,13 +14,13 @@ from plotly.offline import get_plotlyjs
 from rich.console import Console
 
 from factoryos.examples import example_plant
-from factoryos.iot.oee import Losses, Oee, ideal_cycle_times
+from factoryos.iot.oee import Losses, Oee, ideal_cycle_times, line_of
 from factoryos.model.orders import ScheduledOperation
 from factoryos.report.html import PERCENT, Report
 from factoryos.report.oee import oee_section, scheduled_loading
 from factoryos.report.planning import material_plan_section
 from factoryos.services.demo import DemoContext, run_demo
-from factoryos.services.oee import events_oee
+from factoryos.services.oee import events_oee, events_oee_by_shift
 from factoryos.store.db import make_engine, migrate
 from factoryos.store.plans import Filled, StoredPurchaseOrder, list_purchase_orders
 from factoryos.twin.scenarios import epoch_for
@@ -326,3 +326,23 @@ def test_the_material_plan_says_what_a_buyer_released_and_how_much_of_it_promise
     assert "12 of those units buy what promises had bought" in section.text
     assert "and 5 units that promises bought stay on requisitions" in section.text
     assert "stay on requisitions" not in material_plan_section(plan, "x", (), released, filled).text
+
+
+def test_the_headline_lines_oee_by_shift_counts_the_work_each_shift_did(demo) -> None:
+    """Each calendar shift's days combined: no shift reads over 100 % performance, and the shifts share out the
+    line's units and planned busy time (the twin runs the line in its calendar's shifts alone)."""
+    oee = sections(demo)["OEE"]
+    headline = next(key for key in oee.facts if key.startswith("OEE of ")).removeprefix("OEE of ")
+    [chart] = [f for f in oee.figures if f.layout.title.text == f"OEE of {headline} by shift"]
+    calendar = demo.plant.work_centers()[headline.rsplit("/", 1)[-1]][1].calendar
+    shifts = {shift.name for shift in demo.plant.calendars[calendar].shifts}
+    assert set(chart.data[0].x) <= shifts
+    path = f"{demo.plant.site.id}/{headline}"
+    cycles = ideal_cycle_times(demo.plant)
+    per_shift = events_oee_by_shift(demo.bus.store, cycles, demo.plant, lambda e: line_of(e) == path)
+    _, per_line = events_oee(demo.bus.store, ideal_cycle_times(demo.plant))
+    assert all(0 <= f.performance <= 1 + 1e-9 for f in per_shift.values())
+    assert sum(f.produced for f in per_shift.values()) == pytest.approx(per_line[path].produced)
+    assert sum(f.planned_busy_s for f in per_shift.values()) == pytest.approx(per_line[path].planned_busy_s)
+    performance = dict(zip(chart.data[1].x, chart.data[1].y, strict=True))
+    assert performance == {name: pytest.approx(f.performance) for name, f in per_shift.items()}

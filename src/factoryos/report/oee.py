@@ -95,16 +95,17 @@ def loss_waterfall(per_line: Mapping[str, Oee]) -> go.Figure:
 
 
 def oee_figures(
-    per_equipment: Mapping[str, Oee], per_line: Mapping[str, Oee], per_window: Mapping[str, Oee] | None = None
+    per_equipment: Mapping[str, Oee], per_line: Mapping[str, Oee], per_shift: Mapping[str, Oee] | None = None
 ) -> list[go.Figure]:
-    """The OEE section's charts: by line, by equipment (a line at a time), by window, the losses of each line;
-    the selectors list the lines in `per_line`'s order."""
+    """The OEE section's charts: by line, by equipment (a line at a time), the first line's by shift, the losses
+    of each line; the selectors list the lines in `per_line`'s order."""
     figures = [
         factor_bars(dict(sorted(per_line.items())), "OEE by line"),
         equipment_bars(per_equipment, list(per_line)),
     ]
-    if per_window:
-        figures.append(factor_bars(per_window, "OEE by shift or day", "shift or day"))
+    if per_shift:
+        first = short(next(iter(per_line)))
+        figures.append(factor_bars(per_shift, f"OEE of {first} by shift", "shift of its calendar, its days combined"))
     figures.append(loss_waterfall(per_line))
     return figures
 
@@ -153,16 +154,22 @@ def scheduled_loading(
     return {line: work[line] / busy[line] for line in busy if busy[line]}
 
 
+def _shift(figure: Oee) -> str:
+    return f"{figure.oee:.0%}, {figure.produced:,.0f} units in {figure.planned_busy_s / 3600:,.0f} planned busy hours"
+
+
 def oee_section(
     per_equipment: Mapping[str, Oee],
     per_line: Mapping[str, Oee],
     headline: str,
     loading: Mapping[str, float],
     ramp_volume: float | None = None,
+    per_shift: Mapping[str, Oee] | None = None,
 ) -> Section:
     """OEE once, from the event stream: the headline line's figures and why they are what they are, then
     every line and its equipment. `loading` is each line's scheduled work over its planned busy time;
-    `ramp_volume`, when the headline line is ramping up, the share of mature demand its first month orders."""
+    `ramp_volume`, when the headline line is ramping up, the share of mature demand its first month orders;
+    `per_shift`, the headline line's figures by shift of its calendar."""
     line = per_line[headline]
     name = short(headline)
     members = sum(1 for key in per_equipment if line_of(key) == headline)
@@ -204,5 +211,13 @@ def oee_section(
     }
     if headline in loading:
         facts["loading by the schedule"] = f"{loading[headline]:.0%}"
+    worked = {shift: f for shift, f in (per_shift or {}).items() if f.planned_busy_s}
+    if len(worked) > 1:
+        best, worst = max(worked, key=lambda k: worked[k].oee), min(worked, key=lambda k: worked[k].oee)
+        text += (
+            " By shift, counting the work each did (a unit begun in one shift and finished in the next is shared"
+            f" between them), {best} reached {_shift(worked[best])} and {worst} {_shift(worked[worst])}."
+        )
     headline_first = {headline: line, **{key: f for key, f in per_line.items() if key != headline}}
-    return Section(title="OEE", text=text, facts=facts, figures=oee_figures(per_equipment, headline_first))
+    figures = oee_figures(per_equipment, headline_first, per_shift)
+    return Section(title="OEE", text=text, facts=facts, figures=figures)

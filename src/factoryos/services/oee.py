@@ -4,7 +4,7 @@ or day out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from factoryos.iot.oee import (
     by_line,
     by_window,
     calendar_windows,
+    combine,
     day_windows,
     equipment_oee,
     shift_windows,
@@ -82,17 +83,47 @@ def events_oee(
 ) -> tuple[dict[str, Oee], dict[str, Oee]]:
     """OEE per equipment and per line from an event stream alone (the twin's bus, or a replayed one), over the
     span from its first state change to its last count."""
-    changes = [(e.ts, e.equipment, e.payload["state"]) for e in events.read(EventKind.STATE) if wanted(e.equipment)]
-    counts = list(_counts(e for e in events.read(EventKind.COUNT) if wanted(e.equipment)))
-    if not changes or not counts:
+    changes, counts = _floor(events, wanted)
+    span = _span(changes, counts)
+    if span is None:
         return {}, {}
-    start, end = min(ts for ts, _, _ in changes), max(c.ts for c in counts)
-    if start >= end:
-        return {}, {}
-    per_equipment = oee_figures(changes, counts, OeeQuery(start, end, cycles))
+    per_equipment = oee_figures(changes, counts, OeeQuery(*span, cycles))
     return per_equipment, by_line(per_equipment)
 
 
-def _counts(events: Iterable) -> Iterable[Counted]:
-    for e in events:
-        yield Counted(e.ts, e.equipment, e.payload["good"], e.payload["scrap"], e.payload["rework"])
+def events_oee_by_shift(
+    events: EventStore, cycles: Mapping[str, float] | float, plant: Plant, wanted: Callable[[str], bool]
+) -> dict[str, Oee]:
+    """OEE of the `wanted` equipment from an event stream, per shift of the plant's calendars, each shift's days
+    combined ("a", "b", "lights-out"), over the span `events_oee` takes of the whole stream (so the shifts add
+    up to its figures of that equipment)."""
+    every_change, every_count = _floor(events, lambda _: True)
+    span = _span(every_change, every_count)
+    if span is None:
+        return {}
+    changes = [change for change in every_change if wanted(change[1])]
+    counts = [count for count in every_count if wanted(count.equipment)]
+    per_window = oee_figures(changes, counts, OeeQuery(*span, cycles, "shift", plant=plant))
+    shifts: dict[str, list[Oee]] = {}
+    for key, figure in per_window.items():
+        shifts.setdefault(key.split(" ", 1)[-1], []).append(figure)
+    return {name: combine(name, figures) for name, figures in shifts.items()}
+
+
+def _floor(events: EventStore, wanted: Callable[[str], bool]) -> tuple[list[StateChange], list[Counted]]:
+    """The state changes and counts of the `wanted` equipment in an event stream."""
+    changes = [(e.ts, e.equipment, e.payload["state"]) for e in events.read(EventKind.STATE) if wanted(e.equipment)]
+    counts = [
+        Counted(e.ts, e.equipment, e.payload["good"], e.payload["scrap"], e.payload["rework"])
+        for e in events.read(EventKind.COUNT)
+        if wanted(e.equipment)
+    ]
+    return changes, counts
+
+
+def _span(changes: Sequence[StateChange], counts: Sequence[Counted]) -> tuple[datetime, datetime] | None:
+    """From the first state change to the last count (None: no time between them)."""
+    if not changes or not counts:
+        return None
+    start, end = min(ts for ts, _, _ in changes), max(c.ts for c in counts)
+    return (start, end) if start < end else None
