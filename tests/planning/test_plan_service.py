@@ -75,6 +75,8 @@ def test_pegging_both_ways_and_release_makes_open_receipts_for_the_next_run(load
         release(loaded, [motor["planned_order"]])
     with pytest.raises(FactoryosError, match="not a purchase proposal"):
         release(loaded, [under[0]["planned_order"]])
+    with pytest.raises(FactoryosError, match="named more than once"):
+        release(loaded, [under[0]["planned_order"], under[0]["planned_order"]])
     plan_material(loaded, horizon_days=120, start=START)
     assert not [o for o in latest_plan(loaded).planned_orders if o.material == "motor-big" and "CO0000001" in o.pegging]
     assert [p.id for p in list_purchase_orders(loaded, "mini-site", "open")] == [po.id]

@@ -12,6 +12,7 @@ input (the order book's last order, or the forecast's start) so two runs can be 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -288,6 +289,9 @@ def release(engine: Engine, planned_order_ids: list[str], site: str | None = Non
     """Turn chosen buy proposals of the plan of record (never a what-if's) into purchase orders (state `open`);
     they are open receipts to every later run and to the promise, and each fills the requisitions that
     promises made of its material (`store.plans.fill_requisitions`), so nothing is counted as bought twice."""
+    twice = sorted(ident for ident, n in Counter(planned_order_ids).items() if n > 1)
+    if twice:
+        raise FactoryosError(f"{', '.join(twice)} named more than once: a proposal is released once")
     stored = latest_plan(engine, site)
     by_id = {o.id: o for o in stored.planned_orders}
     chosen = []
