@@ -190,3 +190,14 @@ def test_a_buyers_window_releases_the_proposals_to_order_in_it_once(loaded):
     assert {o.planned_order for o in rest.orders} == {o.id for o in buys} - inside
     with pytest.raises(FactoryosError, match="--within-days must be 1-3650"):
         release_due(loaded, 0)
+
+
+def test_a_plan_made_before_the_plant_lost_its_supplier_is_not_released(loaded):
+    _order(loaded, 8)
+    plan_material(loaded, horizon_days=120, start=START)
+    plant = planned_motors_plant()
+    suppliers = {("motor-co" if k == "motors" else k): s for k, s in plant.suppliers.items()}
+    store_plant(loaded, plant.model_copy(update={"suppliers": suppliers}), "the motor maker renamed")
+    with pytest.raises(FactoryosError, match="made for the plant as it was loaded before"):
+        release_due(loaded, 120)
+    assert requisitioned(loaded, SITE) == {"motor-big": 3.0}  # nothing filled
