@@ -346,3 +346,7 @@ def test_the_headline_lines_oee_by_shift_counts_the_work_each_shift_did(demo) ->
     assert sum(f.planned_busy_s for f in per_shift.values()) == pytest.approx(per_line[path].planned_busy_s)
     performance = dict(zip(chart.data[1].x, chart.data[1].y, strict=True))
     assert performance == {name: pytest.approx(f.performance) for name, f in per_shift.items()}
+    worked = {name: f for name, f in per_shift.items() if f.planned_busy_s}
+    assert len(worked) > 1  # the ramp's line works its calendar's two shifts
+    best = max(worked, key=lambda name: worked[name].oee)
+    assert f"{best} reached {worked[best].oee:.0%} ({worked[best].produced:,.0f} units in" in oee.text

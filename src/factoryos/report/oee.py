@@ -155,7 +155,8 @@ def scheduled_loading(
 
 
 def _shift(figure: Oee) -> str:
-    return f"{figure.oee:.0%}, {figure.produced:,.0f} units in {figure.planned_busy_s / 3600:,.0f} planned busy hours"
+    busy_h = figure.planned_busy_s / 3600
+    return f"{figure.oee:.0%} ({figure.produced:,.0f} units in {busy_h:,.0f} planned busy hours)"
 
 
 def oee_section(
