@@ -180,7 +180,7 @@ def test_a_paced_line_delivers_one_unit_per_takt_after_filling() -> None:
 def test_a_batch_station_processes_full_batches_together() -> None:
     floor = Floor(9)
     inbox = floor.buffer("in")
-    oven = floor.batch_station("oven", inbox, batch_size=10, full_batches=True)
+    oven = floor.batch_station("oven", inbox, batch_size=10, fill_wait=math.inf)
     floor.source(released_every(1.0, (Step(inbox, Task("cure", fixed(100.0))),), 100))
     floor.run()
     assert oven.batches == 10

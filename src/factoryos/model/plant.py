@@ -521,9 +521,18 @@ class RoutingOperation(Part):
     setup_minutes: Minutes = 0
     run_minutes: Annotated[float, Field(gt=0, le=43_200)]
     batch_size: int | None = Field(None, ge=1, le=100_000)
+    batch_wait_minutes: Minutes | None = None
+    """How long a batch that is not full waits for more parts before it starts with what it has (none: it
+    starts at once, as soon as the equipment is free): a kiln held for a fuller load."""
     changeover_group: Id | None = None
     when: Condition | None = None
     quality: Quality | None = None  # else the plant's `quality` for its capability, else all good
+
+    @model_validator(mode="after")
+    def _waits_only_to_fill_a_batch(self) -> RoutingOperation:
+        if self.batch_wait_minutes is not None and self.batch_size is None:
+            raise ValueError("batch_wait_minutes needs a batch_size: only a batch waits to fill")
+        return self
 
 
 class Routing(Part):

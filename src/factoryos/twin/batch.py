@@ -1,13 +1,15 @@
 """A batch process (an oven, an e-coat dip, a press run on one die set): several parts processed together.
 
-The batch starts with the parts waiting when the station is free, up to `batch_size` units (or only once
-it is full, with `full_batches`, as a press waits for a full run) of the same operation; a lot fills a batch
-of its own, its run time already that of the batches it needs. The cycle time is the first part's
-operation run time, and a changeover follows the setup group of the batch.
+The batch starts with the parts waiting when the station is free, up to `batch_size` units of the same
+operation; one that is not full waits up to `fill_wait` seconds for more (inf: until it is full, as a press
+waits for a full run), starved meanwhile, then starts with what it has. A lot fills a batch of its own, its run
+time already that of the batches it needs. The cycle time is the first part's operation run time, and a
+changeover follows the setup group of the batch.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from factoryos.model.errors import FactoryosError
@@ -19,15 +21,17 @@ from factoryos.twin.states import BLOCKED, WORKING
 
 class BatchStation(Equipment):
     """A station that processes up to `batch_size` parts of one operation together (an oven, a dip, a press run);
-    with `full_batches` it waits for a full batch."""
+    a batch that is not full waits up to `fill_wait` seconds for more (0: none, inf: until it is full)."""
 
-    __slots__ = ("batch_size", "full_batches", "batches")
+    __slots__ = ("batch_size", "fill_wait", "batches")
 
-    def __init__(self, *args: Any, batch_size: int, full_batches: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, batch_size: int, fill_wait: float = 0.0, **kwargs: Any) -> None:
         if batch_size < 1:
             raise FactoryosError(f"batch station: batch_size must be >= 1, got {batch_size}")
+        if not fill_wait >= 0:
+            raise FactoryosError(f"batch station: fill_wait must be >= 0 seconds, got {fill_wait}")
         self.batch_size = batch_size
-        self.full_batches = full_batches
+        self.fill_wait = fill_wait
         self.batches = 0
         super().__init__(*args, **kwargs)
 
@@ -37,13 +41,20 @@ class BatchStation(Equipment):
             if self._gated(srv):
                 yield from self._wait_until_available(srv)
             batch: list[Part] = []
-            filled = 0
+            filled, until = 0, math.inf
             while filled < self.batch_size:
-                part = inbox.take(self.pick if not batch else self._fits(batch[0].route[batch[0].step].op, filled))
-                if part is None:
-                    if batch and not self.full_batches:
-                        break
+                pick = self.pick if not batch else self._fits(batch[0].route[batch[0].step].op, filled)
+                part = inbox.take(pick)
+                if part is None and not batch:
                     part = yield from self._starve(srv)
+                elif part is None:
+                    if self.env.now >= until:
+                        break
+                    part = yield from self._fill(srv, pick, until)
+                    if part is None:
+                        break
+                if not batch:
+                    until = self.env.now + self.fill_wait
                 batch.append(part)
                 filled += part.quantity
             for part in batch:
@@ -73,6 +84,21 @@ class BatchStation(Equipment):
                     if blocked is not None:
                         self._to(srv, BLOCKED)
                         yield blocked
+
+    def _fill(self, srv: Server, pick: Picker | None, until: float) -> Any:
+        """Wait for a part that fits the batch until `until` (inf: for good; see `_start_waiting`); None when
+        none came in time."""
+        self._start_waiting(srv)
+        arrival = self.inbox.wait(pick)
+        if math.isinf(until):
+            yield arrival
+        else:
+            yield arrival | self.env.timeout(until - self.env.now)
+        srv.waiting = False
+        if arrival.triggered:
+            return arrival.value
+        self.inbox.cancel(arrival)
+        return None
 
     def _fits(self, task: Task, filled: int) -> Picker:
         """Parts that may join a batch: the same operation, and room for them (a lot fills its own)."""

@@ -121,6 +121,10 @@ class Buffer:
         self._getters.append((pick, event))
         return event
 
+    def cancel(self, event: Event) -> None:
+        """Stop waiting: `event`, from `wait`, takes no part (one it already took is the caller's)."""
+        self._getters = [(pick, waiting) for pick, waiting in self._getters if waiting is not event]
+
     @property
     def level(self) -> int:
         return len(self.items)

@@ -232,12 +232,16 @@ class Equipment:
         return self._servers[0].setup_group
 
     def _starve(self, srv: Server) -> Any:
-        """Wait for a part; while waiting the server is starved when its shift is on and idle when it is off."""
-        srv.waiting = True
-        self._to(srv, self.waiting_state if self.calendar is None or self.calendar.is_open(self.env.now) else IDLE)
+        """Wait for a part (see `_start_waiting`)."""
+        self._start_waiting(srv)
         part = yield self.inbox.wait(self.pick)
         srv.waiting = False
         return part
+
+    def _start_waiting(self, srv: Server) -> None:
+        """The server waits for a part: starved while its shift is on, idle while it is off."""
+        srv.waiting = True
+        self._to(srv, self.waiting_state if self.calendar is None or self.calendar.is_open(self.env.now) else IDLE)
 
     def _man(self, srv: Server) -> Any:
         """Take an operator (or a station's team) from the crew; starved for one while none is free."""

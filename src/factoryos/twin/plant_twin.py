@@ -95,6 +95,7 @@ class Pool:
     paced: WorkCenter | None = None
     inbox: Buffer | None = None
     batch_size: int | None = None
+    batch_wait: float = 0.0  # seconds a batch that is not full waits for more parts
     restricted: bool = False  # some operation may only use some of the units
     changeovers: bool = False  # some operation has sequence-dependent setups
 
@@ -176,15 +177,16 @@ class PlantTwin:
         pools: dict[str, Pool] = {}
         for members in groups:
             pool = self._pool(members, pools)
-            pool.batch_size = next((batch[u] for u in members if u in batch), None)
+            pool.batch_size, pool.batch_wait = next((batch[u] for u in members if u in batch), (None, 0.0))
             pools[pool.name] = pool
         return pools
 
-    def _unit_groups(self) -> tuple[list[list[str]], dict[str, int]]:
+    def _unit_groups(self) -> tuple[list[list[str]], dict[str, tuple[int, float]]]:
         """The groups of work units that share an inbox (those that can do one operation on one line, and a
-        single-product paced line's positions), and the batch size of each batch unit."""
+        single-product paced line's positions), and the batch size and wait to fill (seconds) of each batch
+        unit."""
         sets = DisjointSets(self.units)
-        batch: dict[str, int] = {}
+        batch: dict[str, tuple[int, float]] = {}
         users: dict[str, set[str]] = {}
         for material, op, eligible in self._operations_and_units():
             for group in self._per_line(eligible):
@@ -192,7 +194,7 @@ class PlantTwin:
             for u in eligible:
                 users.setdefault(self.units[u][1], set()).add(material)
             if op.batch_size:
-                batch.update((u, op.batch_size) for u in eligible)
+                batch.update((u, (op.batch_size, (op.batch_wait_minutes or 0.0) * 60.0)) for u in eligible)
         self.paced_lines = {
             wc_id
             for wc_id, (_, wc) in self.work_centers.items()
@@ -703,6 +705,7 @@ class PlantTwin:
         name = plant.equipment_path(unit)
         station: Equipment
         if pool.batch_size:
+            options["fill_wait"] = pool.batch_wait
             station = floor.batch_station(name, pool.inbox, pool.batch_size, **options)  # type: ignore[arg-type]
         else:
             station = floor.station(name, pool.inbox, **options)  # type: ignore[arg-type]
