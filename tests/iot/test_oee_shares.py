@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factoryos.iot.oee import Counted, Window, by_window, state_intervals, worked_shares
+from factoryos.iot.oee import Counted, Window, by_window, clip, state_intervals, worked_shares
 
 T0 = datetime(2027, 3, 1, 6, tzinfo=UTC)
 KILN = "site/firing/kilns/kiln-1"
@@ -86,3 +86,6 @@ def test_windows_that_cover_the_run_share_out_every_unit_and_none_reads_over_100
     for figure in figures.values():
         assert figure.performance <= 1 + 1e-9
         assert 0 <= figure.oee <= 1 + 1e-9
+    for window in windows:  # each window's time, against clipping every interval to it
+        busy = sum(i.seconds for i in clip(intervals, [window]) if i.state not in ("idle", "maintenance"))
+        assert (figures[window.name].planned_busy_s if window.name in figures else 0.0) == pytest.approx(busy)

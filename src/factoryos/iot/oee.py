@@ -186,10 +186,15 @@ def state_intervals(
     return intervals
 
 
-def clip(intervals: Iterable[StateInterval], windows: Sequence[Window]) -> list[StateInterval]:
-    """The parts of the intervals inside the windows (planned time)."""
+def clip(
+    intervals: Iterable[StateInterval], windows: Sequence[Window], until: datetime | None = None
+) -> list[StateInterval]:
+    """The parts of the intervals inside the windows (planned time); intervals in start order stop at the first
+    that starts at or after `until`."""
     clipped = []
     for interval in intervals:
+        if until is not None and interval.start >= until:
+            break
         for window in windows:
             lo, hi = max(interval.start, window.start), min(interval.end, window.end)
             if lo < hi:
@@ -358,13 +363,32 @@ def by_window(
     the shares of the units worked on in it (`worked_shares`), so its performance is the ideal time of the work
     it did over its production time, not of the units that happened to be counted in it."""
     shares = worked_shares(intervals, counts, windows, startup_s)
+    timelines = _timelines(intervals)
     result = {}
     for window in windows:
-        inside = clip((i for i in intervals if window.covers(i.equipment)), [window])
+        inside = [
+            clipped
+            for equipment, (ordered, reach) in timelines.items()
+            if window.covers(equipment)
+            for clipped in clip(ordered[bisect_right(reach, window.start) :], [window], window.end)
+        ]
         figures = equipment_oee(inside, (), ideal_cycle_s, startup_s, shares.get(window.name, {}))
         if figures:
             result[window.name] = combine(window.name, figures.values())
     return result
+
+
+def _timelines(intervals: Iterable[StateInterval]) -> dict[str, tuple[list[StateInterval], list[datetime]]]:
+    """Each equipment's intervals in start order, and how far they reach (the latest end so far): the intervals
+    that can overlap a window start after the last one whose reach is at most the window's start."""
+    by_equipment: dict[str, list[StateInterval]] = defaultdict(list)
+    for interval in intervals:
+        by_equipment[interval.equipment].append(interval)
+    timelines = {}
+    for equipment, own in by_equipment.items():
+        own.sort(key=lambda i: i.start)
+        timelines[equipment] = (own, list(accumulate((i.end for i in own), max)))
+    return timelines
 
 
 def day_windows(start: datetime, end: datetime) -> list[Window]:
