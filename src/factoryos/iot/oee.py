@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate
@@ -186,15 +186,10 @@ def state_intervals(
     return intervals
 
 
-def clip(
-    intervals: Iterable[StateInterval], windows: Sequence[Window], until: datetime | None = None
-) -> list[StateInterval]:
-    """The parts of the intervals inside the windows (planned time); intervals in start order stop at the first
-    that starts at or after `until`."""
+def clip(intervals: Iterable[StateInterval], windows: Sequence[Window]) -> list[StateInterval]:
+    """The parts of the intervals inside the windows (planned time)."""
     clipped = []
     for interval in intervals:
-        if until is not None and interval.start >= until:
-            break
         for window in windows:
             lo, hi = max(interval.start, window.start), min(interval.end, window.end)
             if lo < hi:
@@ -370,7 +365,7 @@ def by_window(
             clipped
             for equipment, (ordered, reach) in timelines.items()
             if window.covers(equipment)
-            for clipped in clip(ordered[bisect_right(reach, window.start) :], [window], window.end)
+            for clipped in clip(_overlapping(ordered, reach, window), [window])
         ]
         figures = equipment_oee(inside, (), ideal_cycle_s, startup_s, shares.get(window.name, {}))
         if figures:
@@ -389,6 +384,14 @@ def _timelines(intervals: Iterable[StateInterval]) -> dict[str, tuple[list[State
         own.sort(key=lambda i: i.start)
         timelines[equipment] = (own, list(accumulate((i.end for i in own), max)))
     return timelines
+
+
+def _overlapping(ordered: list[StateInterval], reach: list[datetime], window: Window) -> Iterator[StateInterval]:
+    """Of one equipment's intervals in start order (`_timelines`), those that may overlap the window."""
+    k = bisect_right(reach, window.start)
+    while k < len(ordered) and ordered[k].start < window.end:
+        yield ordered[k]
+        k += 1
 
 
 def day_windows(start: datetime, end: datetime) -> list[Window]:
