@@ -23,7 +23,7 @@ from factoryos.services.plants import on_order, plant_on_order
 from factoryos.services.promise import write_locks
 from factoryos.services.tenants import Caller
 from factoryos.store.order_desk import PromisedPurchaseRecord, SupplierBookingRecord, commitments
-from factoryos.store.plans import StoredPurchaseOrder, requisitioned, save_purchase_orders
+from factoryos.store.plans import Requisition, StoredPurchaseOrder, list_requisitions, save_purchase_orders
 from factoryos.store.plants import store_plant
 
 from .conftest import BOOST, MOTOR_LEAD, NOW, START, planned_motors_plant
@@ -107,7 +107,8 @@ def test_an_order_smaller_than_the_requisitions_fills_the_earliest_and_leaves_th
     assert filled.quantity == 2
     ((material, supplier, _, left),) = _requisitions(loaded)
     assert (material, supplier, left) == ("motor-big", "motors", 1.0)
-    assert requisitioned(loaded, SITE) == {"motor-big": 1.0}
+    (requisition,) = list_requisitions(loaded, SITE)
+    assert (requisition.material, requisition.supplier, requisition.quantity) == ("motor-big", "motors", 1.0)
     assert _booked(loaded, "motors") == 1.0
 
 
@@ -200,4 +201,19 @@ def test_a_plan_made_before_the_plant_lost_its_supplier_is_not_released(loaded):
     store_plant(loaded, plant.model_copy(update={"suppliers": suppliers}), "the motor maker renamed")
     with pytest.raises(FactoryosError, match="made for the plant as it was loaded before"):
         release_due(loaded, 120)
-    assert requisitioned(loaded, SITE) == {"motor-big": 3.0}  # nothing filled
+    arrives = START + timedelta(days=MOTOR_LEAD)
+    assert list_requisitions(loaded, SITE) == [Requisition("motor-big", "motors", arrives, 3)]  # nothing filled
+
+
+def test_plan_requisitions_lists_what_no_order_has_filled(loaded):
+    _order(loaded, 8)  # three bought
+    _release(loaded, _motor_order(2, START + timedelta(days=40)))
+    url = loaded.url.render_as_string(hide_password=False)
+    listed = CliRunner().invoke(app, ["plan", "requisitions", "--json", "--db", url])
+    assert listed.exit_code == 0, listed.output
+    arrives = (START + timedelta(days=MOTOR_LEAD)).isoformat()
+    assert json.loads(listed.output)["items"] == [
+        {"material": "motor-big", "supplier": "motors", "arrives": arrives, "quantity": 1.0}
+    ]
+    table = CliRunner().invoke(app, ["plan", "requisitions", "--db", url])
+    assert "1 requisition: 1 unit that promises bought, not yet on order" in table.output

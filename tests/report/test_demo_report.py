@@ -318,7 +318,7 @@ def test_the_material_plan_says_what_a_buyer_released_and_how_much_of_it_promise
         StoredPurchaseOrder(f"PO{k}", site, "s", "m", quantity, day - timedelta(days=k), day, value, "open")
         for k, (quantity, value) in enumerate([(20, 1_000.5), (10, 234.0)])
     ]
-    filled = [Filled("PO0", "m", "s", day, 8), Filled("PO1", "m", None, day, 4)]
+    filled = [Filled("m", "s", day, 8, purchase_order="PO0"), Filled("m", None, day, 4, purchase_order="PO1")]
     plan = demo.results["material plan"]
     section = material_plan_section(plan, "x", (), released, filled, 5)
     assert section.count("purchase orders released") == 2

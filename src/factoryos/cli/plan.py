@@ -238,6 +238,24 @@ def release(
         )
 
 
+@app.command("requisitions")
+def requisitions(site: SiteOption = None, as_json: JsonOption = False, db: DbOption = None) -> None:
+    """What promises bought and no released purchase order has filled yet, by arrival day: releasing a
+    proposal of the material fills them."""
+    from factoryos.services.plan import requisitions as open_requisitions
+
+    found = open_requisitions(open_store(db, create=False), site)
+    if as_json:
+        print_items([r.__dict__ | {"arrives": r.arrives.isoformat()} for r in found])
+        return
+    table = Table("material", "supplier", "arrives", "quantity")
+    for r in found:
+        table.add_row(r.material, r.supplier or "-", f"{r.arrives}", f"{r.quantity:,.6g}")
+    units = counted(sum(r.quantity for r in found), "unit")
+    console.print(f"{counted(len(found), 'requisition')}: {units} that promises bought, not yet on order")
+    console.print(table)
+
+
 @app.command("compare")
 def compare(
     before: Annotated[int | None, typer.Argument(help="The earlier plan's id (default: the last but one).")] = None,

@@ -206,7 +206,7 @@ def material_stage(ctx: DemoContext) -> None:
     """Plan material for the demo's orders (stored as a run) before they are scheduled."""
     from factoryos.report.planning import material_plan_section
     from factoryos.services.plan import plan_material, release_due
-    from factoryos.store.plans import requisitioned
+    from factoryos.store.plans import list_requisitions
 
     start = ctx.first_day()
     site = ctx.loaded_plant().site.id
@@ -214,7 +214,7 @@ def material_stage(ctx: DemoContext) -> None:
     run = plan_material(ctx.engine, site, max(1, (last_due - start).days + 1), start=start)
     released = release_due(ctx.engine, ctx.days, site)  # the buyer, through the demo's days
     on_call = [m.name or mid for mid, m in ctx.loaded_plant().materials.items() if m.on_call]
-    left = sum(requisitioned(ctx.engine, site).values())
+    left = sum(r.quantity for r in list_requisitions(ctx.engine, site))
     section = ctx.report.add(
         material_plan_section(run.plan, "the demo's orders", on_call, released.orders, released.filled, left)
     )

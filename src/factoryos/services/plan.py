@@ -37,10 +37,12 @@ from factoryos.store.orders import list_orders
 from factoryos.store.plans import (
     Filled,
     MaterialPlanRecord,
+    Requisition,
     StoredPlan,
     StoredPlannedOrder,
     StoredPurchaseOrder,
     list_purchase_orders,
+    list_requisitions,
     next_purchase_order_number,
     plan_of_record_id,
     save_material_plan,
@@ -344,6 +346,12 @@ def _release(engine: Engine, stored: StoredPlan, chosen: list[StoredPlannedOrder
     filled = save_purchase_orders(engine, orders, write_locks(stored.site, (), materials, suppliers))
     forget_desk(engine, stored.site)
     return Release(orders, filled)
+
+
+def requisitions(engine: Engine, site: str | None = None) -> list[Requisition]:
+    """What promises bought that no released purchase order has filled yet: the buyer's to-do beside the plan's
+    proposals (a proposal released for the material fills them)."""
+    return list_requisitions(engine, read_plant(engine, site).site.id)
 
 
 def proposals_by_supplier(stored: StoredPlan, within_days: int | None = None) -> dict[str, list[StoredPlannedOrder]]:

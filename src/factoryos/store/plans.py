@@ -227,15 +227,21 @@ def stored_plan_ids(engine: Engine, site: str, count: int) -> list[int]:
 
 
 @dataclass(frozen=True)
-class Filled:
-    """A promise's requisition that a released purchase order filled: `quantity` of `material` bought from
-    `supplier` (None: no supplier lists it) for `arrives`."""
+class Requisition:
+    """What promises bought and no purchase order has filled: `quantity` of `material` from `supplier` (None: no
+    supplier lists it) for `arrives`."""
 
-    purchase_order: str
     material: str
     supplier: str | None
     arrives: date
     quantity: float
+
+
+@dataclass(frozen=True)
+class Filled(Requisition):
+    """A requisition, or the part of one, that the released `purchase_order` filled."""
+
+    purchase_order: str
 
 
 def save_purchase_orders(
@@ -284,7 +290,7 @@ def fill_requisitions(session: Session, order: StoredPurchaseOrder) -> list[Fill
             if week is not None:
                 week.quantity = max(0.0, week.quantity - quantity)
         supplier = requisition.supplier or None
-        filled.append(Filled(order.id, order.material, supplier, requisition.arrives, quantity))
+        filled.append(Filled(order.material, supplier, requisition.arrives, quantity, purchase_order=order.id))
     return filled
 
 
@@ -293,15 +299,15 @@ def next_purchase_order_number(engine: Engine) -> int:
         return int(session.scalar(select(func.count()).select_from(PurchaseOrderRecord)) or 0) + 1
 
 
-def requisitioned(engine: Engine, site: str) -> dict[str, float]:
-    """What promises bought and no purchase order has filled yet, per material."""
+def list_requisitions(engine: Engine, site: str) -> list[Requisition]:
+    """What promises bought and no purchase order has filled yet, by arrival day and material."""
     query = (
-        select(PromisedPurchaseRecord.material, func.sum(PromisedPurchaseRecord.quantity))
-        .where(PromisedPurchaseRecord.site == site)
-        .group_by(PromisedPurchaseRecord.material)
+        select(PromisedPurchaseRecord)
+        .where(PromisedPurchaseRecord.site == site, PromisedPurchaseRecord.quantity > EPS)
+        .order_by(PromisedPurchaseRecord.arrives, PromisedPurchaseRecord.material, PromisedPurchaseRecord.supplier)
     )
     with Session(engine) as session:
-        return {material: float(quantity) for material, quantity in session.execute(query) if quantity > EPS}
+        return [Requisition(r.material, r.supplier or None, r.arrives, r.quantity) for r in session.scalars(query)]
 
 
 def purchase_orders_stamp(engine: Engine, site: str) -> str:
