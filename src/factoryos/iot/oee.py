@@ -266,13 +266,10 @@ def worked_shares(
     shift's output, as its time is; a count with no production time since the one before is its window's at
     once. Window name -> equipment -> [good, scrap, rework, start-up scrap]."""
     shares: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, 0.0, 0.0]))
-    by_equipment: dict[str, list[StateInterval]] = defaultdict(list)
-    for interval in intervals:
-        by_equipment[interval.equipment].append(interval)
     counted: dict[str, list[Counted]] = defaultdict(list)
     for c in counts:
         counted[c.equipment].append(c)
-    for equipment, own in by_equipment.items():
+    for equipment, (own, _) in _timelines(intervals).items():
         mine = sorted((w for w in windows if w.covers(equipment)), key=lambda w: w.start)
         if not mine or not counted[equipment]:
             continue
@@ -280,7 +277,7 @@ def worked_shares(
         starts = [w.start for w in mine]
         longest = max(w.end - w.start for w in mine)
         startups = _startup_windows(own, startup_s)
-        before = min(i.start for i in own)
+        before = own[0].start
         for c in sorted(counted[equipment], key=lambda c: c.ts):
             units = _units(c, startups)
             spent = worked.before(c.ts) - worked.before(before)
