@@ -217,3 +217,18 @@ def test_plan_requisitions_lists_what_no_order_has_filled(loaded):
     ]
     table = CliRunner().invoke(app, ["plan", "requisitions", "--db", url])
     assert "1 requisition: 1 unit that promises bought, not yet on order" in table.output
+
+
+def test_an_order_fills_several_requisitions_earliest_first(loaded):
+    """Three orders a week apart buy motors arriving on three days; one order of 6 fills the first two and part
+    of the third."""
+    for day, quantity in ((0, 8), (7, 2), (14, 4)):  # five motors in stock: 3, then 2, then 4 bought
+        request = OrderInput("acme-shop", "acme-scooter", BOOST, quantity, date(2027, 3, 1))
+        submit_order(loaded, ACME, request, NOW + timedelta(days=day), lambda o, q: {}).result()
+    before = _requisitions(loaded)
+    assert [quantity for *_, quantity in before] == [3.0, 2.0, 4.0]
+    assert [arrives for _, _, arrives, _ in before] == sorted({arrives for _, _, arrives, _ in before})
+    filled = _release(loaded, _motor_order(6, START + timedelta(days=40)))
+    assert [(f.arrives, f.quantity) for f in filled] == [(before[0][2], 3), (before[1][2], 2), (before[2][2], 1)]
+    assert _requisitions(loaded) == [("motor-big", "motors", before[2][2], 3.0)]
+    assert _booked(loaded, "motors") == 3.0

@@ -274,7 +274,7 @@ def fill_requisitions(session: Session, order: StoredPurchaseOrder) -> list[Fill
         select(PromisedPurchaseRecord)
         .where(PromisedPurchaseRecord.site == order.site, PromisedPurchaseRecord.material == order.material)
         .order_by(PromisedPurchaseRecord.arrives, PromisedPurchaseRecord.supplier)
-    )
+    ).all()  # read before any is deleted
     filled, left = [], order.quantity
     for requisition in requisitions:
         if left <= EPS:
