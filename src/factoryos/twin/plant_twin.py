@@ -705,8 +705,13 @@ class PlantTwin:
         name = plant.equipment_path(unit)
         station: Equipment
         if pool.batch_size:
-            options["fill_wait"] = pool.batch_wait
-            station = floor.batch_station(name, pool.inbox, pool.batch_size, **options)  # type: ignore[arg-type]
+            station = floor.batch_station(
+                name,
+                pool.inbox,  # type: ignore[arg-type]
+                pool.batch_size,
+                fill_wait=pool.batch_wait,
+                **options,
+            )
         else:
             station = floor.station(name, pool.inbox, **options)  # type: ignore[arg-type]
         peers[unit] = station
