@@ -9,7 +9,9 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -23,7 +25,13 @@ from factoryos.services.plants import on_order, plant_on_order
 from factoryos.services.promise import write_locks
 from factoryos.services.tenants import Caller
 from factoryos.store.order_desk import PromisedPurchaseRecord, SupplierBookingRecord, commitments
-from factoryos.store.plans import Requisition, StoredPurchaseOrder, list_requisitions, save_purchase_orders
+from factoryos.store.plans import (
+    PurchaseOrderRecord,
+    Requisition,
+    StoredPurchaseOrder,
+    list_requisitions,
+    save_purchase_orders,
+)
 from factoryos.store.plants import store_plant
 
 from .conftest import BOOST, MOTOR_LEAD, NOW, START, planned_motors_plant
@@ -56,13 +64,19 @@ def _booked(engine, supplier: str) -> float:
 
 
 def _motor_order(quantity: float, due: date) -> StoredPurchaseOrder:
-    return StoredPurchaseOrder("PO0000001", SITE, "motors", "motor-big", quantity, START, due, 0.0, "open")
+    return StoredPurchaseOrder("PO0000001", SITE, "motors", "motor-big", quantity, START, due, 100.0 * quantity, "open")
 
 
 def _release(engine, order: StoredPurchaseOrder):
-    filled = save_purchase_orders(engine, [order], write_locks(SITE, (), {"motor-big"}, {"motors"}))
+    return _release_lines(engine, order).filled
+
+
+def _release_lines(engine, order: StoredPurchaseOrder):
+    released = save_purchase_orders(
+        engine, [order], {"motors": MOTOR_LEAD}, write_locks(SITE, (), {"motor-big"}, {"motors"})
+    )
     forget_desk(engine, SITE)
-    return filled
+    return released
 
 
 def test_a_released_order_fills_the_promises_requisitions_and_the_rest_serves_the_next_order(loaded):
@@ -103,8 +117,13 @@ def test_the_desk_promises_a_released_order_as_one_in_the_plant_file(loaded):
 
 def test_an_order_smaller_than_the_requisitions_fills_the_earliest_and_leaves_the_rest(loaded):
     _order(loaded, 8)  # three bought
-    (filled,) = _release(loaded, _motor_order(2, START + timedelta(days=40)))
+    released = _release_lines(loaded, _motor_order(2, START + timedelta(days=40)))
+    (filled,) = released.filled
     assert filled.quantity == 2
+    (line,) = released.orders  # all of it comes on the day the promise counted on, not the proposal's
+    assert (line.id, line.quantity, line.due) == (filled.purchase_order, 2, filled.arrives)
+    assert filled.arrives == START + timedelta(days=MOTOR_LEAD)
+    assert line.ordered == START  # a lead time before, when the promise bought it
     ((material, supplier, _, left),) = _requisitions(loaded)
     assert (material, supplier, left) == ("motor-big", "motors", 1.0)
     (requisition,) = list_requisitions(loaded, SITE)
@@ -228,7 +247,52 @@ def test_an_order_fills_several_requisitions_earliest_first(loaded):
     before = _requisitions(loaded)
     assert [quantity for *_, quantity in before] == [3.0, 2.0, 4.0]
     assert [arrives for _, _, arrives, _ in before] == sorted({arrives for _, _, arrives, _ in before})
-    filled = _release(loaded, _motor_order(6, START + timedelta(days=40)))
+    released = _release_lines(loaded, _motor_order(6, START + timedelta(days=40)))
+    filled = released.filled
     assert [(f.arrives, f.quantity) for f in filled] == [(before[0][2], 3), (before[1][2], 2), (before[2][2], 1)]
+    lines = sorted((o.due, o.quantity) for o in released.orders)  # the two due before day 40 pulled in
+    assert lines == [(before[0][2], 3), (before[1][2], 2), (START + timedelta(days=40), 1)]
+    assert sum(o.value for o in released.orders) == pytest.approx(600.0)
     assert _requisitions(loaded) == [("motor-big", "motors", before[2][2], 3.0)]
     assert _booked(loaded, "motors") == 3.0
+
+
+def _supply_by(engine, day: date) -> float:
+    """Motors on requisitions or open purchase orders that are in by `day`."""
+    with Session(engine) as session:
+        wanted = (PromisedPurchaseRecord.material == "motor-big", PromisedPurchaseRecord.arrives <= day)
+        bought = session.scalars(select(PromisedPurchaseRecord.quantity).where(*wanted))
+        ordered = session.scalars(
+            select(PurchaseOrderRecord.quantity).where(
+                PurchaseOrderRecord.material == "motor-big", PurchaseOrderRecord.due <= day
+            )
+        )
+        return sum(bought) + sum(ordered)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    requisitions=st.dictionaries(st.integers(0, 60), st.integers(1, 50), max_size=6),
+    due=st.integers(0, 60),
+    quantity=st.integers(1, 200),
+)
+def test_a_release_never_brings_later_what_a_promise_counted_on(loaded, requisitions, due, quantity):
+    """Whatever the requisitions and the order, what is in by any day is no less after the release than before,
+    the order's lines add up to it, and what they filled left the requisitions."""
+    with Session(loaded) as session, session.begin():
+        for table in (PromisedPurchaseRecord, SupplierBookingRecord, PurchaseOrderRecord):
+            session.execute(delete(table))
+        session.add_all(
+            PromisedPurchaseRecord(
+                site=SITE, material="motor-big", supplier="motors", arrives=START + timedelta(d), quantity=q
+            )
+            for d, q in requisitions.items()
+        )
+    days = [START + timedelta(d) for d in range(62)]
+    before = [_supply_by(loaded, day) for day in days]
+    released = _release_lines(loaded, _motor_order(quantity, START + timedelta(due)))
+    after = [_supply_by(loaded, day) for day in days]
+    assert all(a >= b - 1e-9 for a, b in zip(after, before, strict=True))
+    assert sum(o.quantity for o in released.orders) == pytest.approx(quantity)
+    assert after[-1] == pytest.approx(before[-1] + quantity - sum(f.quantity for f in released.filled))
+    assert sum(f.quantity for f in released.filled) == pytest.approx(min(quantity, sum(requisitions.values())))

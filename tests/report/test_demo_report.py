@@ -315,14 +315,21 @@ def test_the_material_plan_says_what_a_buyer_released_and_how_much_of_it_promise
     assert sections(demo)["Material plan"].count("purchase orders released") == len(stored)
     day = date(2027, 3, 4)
     released = [
-        StoredPurchaseOrder(f"PO{k}", site, "s", "m", quantity, day - timedelta(days=k), day, value, "open")
+        StoredPurchaseOrder(f"PO{k}", site, "s", "m", quantity, day - timedelta(days=k), day, value, "open", 1, f"P{k}")
         for k, (quantity, value) in enumerate([(20, 1_000.5), (10, 234.0)])
     ]
     filled = [Filled("m", "s", day, 8, purchase_order="PO0"), Filled("m", None, day, 4, purchase_order="PO1")]
     plan = demo.results["material plan"]
     section = material_plan_section(plan, "x", (), released, filled, 5)
     assert section.count("purchase orders released") == 2
-    assert "the 2 purchase proposals to order by 2027-03-04 as purchase orders (30 units worth 1,234)" in section.text
+    assert "the 2 purchase proposals to order by 2027-03-04 as 2 purchase orders (30 units worth 1,234)" in section.text
+    assert "ahead of their proposal" not in section.text
+    proposal = next(o for o in plan.planned_orders if o.kind == "buy")
+    early = proposal.due - timedelta(days=1)
+    line = StoredPurchaseOrder("PO2.1", site, "s", "m", 3, early, early, 0.0, "open", 1, proposal.id)
+    pulled = material_plan_section(plan, "x", (), [*released, line], filled).text
+    assert "the 3 purchase proposals" in pulled
+    assert "as 3 purchase orders (33 units worth 1,234, 1 of them pulled in ahead of their proposal" in pulled
     assert "12 of those units buy what promises had bought" in section.text
     assert "and 5 units that promises bought stay on requisitions" in section.text
     assert "stay on requisitions" not in material_plan_section(plan, "x", (), released, filled).text

@@ -75,6 +75,9 @@ def material_plan_section(
     on_expedites = {order for e in plan.exceptions if e.kind == "expedite" for order in e.orders} - hurt
     buys = sum(1 for o in plan.planned_orders if o.kind == "buy")
     critical = critical_parts(plan)
+    proposal_due = {o.id: o.due for o in plan.planned_orders}
+    proposals = len({o.planned_order for o in released})
+    pulled_in = [o for o in released if o.planned_order in proposal_due and o.due < proposal_due[o.planned_order]]
     rows: list[list[object]] = [
         [e.kind, e.material, f"{e.date}", f"{e.quantity:,.6g}", len(e.orders), e.action]
         for e in sorted(plan.exceptions, key=lambda e: (-len(e.orders), e.date))[:LISTED_EXCEPTIONS]
@@ -100,9 +103,15 @@ def material_plan_section(
                 else ""
             )
             + (
-                f" A buyer released the {counted(len(released), 'purchase proposal')} to order by "
-                f"{max(o.ordered for o in released):%Y-%m-%d} as purchase orders "
-                f"({sum(o.quantity for o in released):,.0f} units worth {sum(o.value for o in released):,.0f}); "
+                f" A buyer released the {counted(proposals, 'purchase proposal')} to order by "
+                f"{max(o.ordered for o in released):%Y-%m-%d} as {counted(len(released), 'purchase order')} "
+                f"({sum(o.quantity for o in released):,.0f} units worth {sum(o.value for o in released):,.0f}"
+                + (
+                    f", {len(pulled_in)} of them pulled in ahead of their proposal to the day a promise counted on"
+                    if pulled_in
+                    else ""
+                )
+                + "); "
                 f"{sum(f.quantity for f in filled):,.0f} of those units buy what promises had bought on "
                 "requisitions, which the promise now counts as on order instead"
                 + (

@@ -35,15 +35,14 @@ from factoryos.services.plants import plant_on_order
 from factoryos.services.promise import write_locks
 from factoryos.store.orders import list_orders
 from factoryos.store.plans import (
-    Filled,
     MaterialPlanRecord,
+    Release,
     Requisition,
     StoredPlan,
     StoredPlannedOrder,
     StoredPurchaseOrder,
     list_purchase_orders,
     list_requisitions,
-    next_purchase_order_number,
     plan_of_record_id,
     save_material_plan,
     save_purchase_orders,
@@ -279,14 +278,6 @@ def peg(engine: Engine, reference: str, site: str | None = None) -> dict[str, An
     return {"customer_order": reference, "planned_orders": under}
 
 
-@dataclass(frozen=True)
-class Release:
-    """Purchase orders released from the plan of record, and the promises' requisitions they filled."""
-
-    orders: list[StoredPurchaseOrder]
-    filled: list[Filled]
-
-
 def release(engine: Engine, planned_order_ids: list[str], site: str | None = None) -> Release:
     """Turn chosen buy proposals of the plan of record (never a what-if's) into purchase orders (state `open`);
     they are open receipts to every later run and to the promise, and each fills the requisitions that
@@ -324,10 +315,9 @@ def _release(engine: Engine, stored: StoredPlan, chosen: list[StoredPlannedOrder
             f"plan {stored.id} was made for the plant as it was loaded before: {', '.join(gone)} buy a material or "
             "from a supplier it no longer has; run `factoryos plan` again"
         )
-    number = next_purchase_order_number(engine)
     orders = [
         StoredPurchaseOrder(
-            id=f"PO{number + k:07d}",
+            id="",  # numbered as stored
             site=stored.site,
             supplier=o.supplier or "",
             material=o.material,
@@ -339,13 +329,14 @@ def _release(engine: Engine, stored: StoredPlan, chosen: list[StoredPlannedOrder
             plan=stored.id,
             planned_order=o.id,
         )
-        for k, o in enumerate(chosen)
+        for o in chosen
     ]
     materials = {o.material for o in orders}
     suppliers = {sid for sid, s in plant.suppliers.items() if materials & set(s.materials)}
-    filled = save_purchase_orders(engine, orders, write_locks(stored.site, (), materials, suppliers))
+    lead_days = {sid: round(s.lead_time_days) for sid, s in plant.suppliers.items()}
+    released = save_purchase_orders(engine, orders, lead_days, write_locks(stored.site, (), materials, suppliers))
     forget_desk(engine, stored.site)
-    return Release(orders, filled)
+    return released
 
 
 def requisitions(engine: Engine, site: str | None = None) -> list[Requisition]:

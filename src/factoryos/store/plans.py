@@ -9,8 +9,8 @@ cancelled.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -244,15 +244,30 @@ class Filled(Requisition):
     purchase_order: str
 
 
+@dataclass(frozen=True)
+class Release:
+    """Purchase orders released from a plan's proposals, and the promises' requisitions they filled."""
+
+    orders: list[StoredPurchaseOrder]
+    filled: list[Filled]
+
+
+PURCHASE_ORDER_NUMBERS = "purchase-orders"
+"""The advisory lock that numbers purchase orders: two releases never take the same number."""
+
+
 def save_purchase_orders(
-    engine: Engine, orders: Sequence[StoredPurchaseOrder], locks: Sequence[str] = ()
-) -> list[Filled]:
-    """Insert purchase orders, each filling the promises' requisitions of its material (`fill_requisitions`), in
-    one transaction under the write `locks` of the materials and suppliers a promise reads; one whose planned
-    order was already released is refused. Returns the requisitions filled."""
-    filled: list[Filled] = []
-    with writing(engine, locks) as session:
-        for order in orders:
+    engine: Engine, orders: Sequence[StoredPurchaseOrder], lead_days: Mapping[str, int], locks: Sequence[str] = ()
+) -> Release:
+    """Number and insert purchase orders (PO0000001, ... in the order given), each filling the promises'
+    requisitions of its material (`fill_requisitions`, with the suppliers' `lead_days`), in one transaction under
+    the write `locks` of the materials and suppliers a promise reads; one whose planned order was already
+    released is refused. Returns the orders as stored (with the lines pulled in to a requisition's day) and the
+    requisitions filled."""
+    released = Release([], [])
+    with writing(engine, [*locks, PURCHASE_ORDER_NUMBERS]) as session:
+        number = int(session.scalar(select(func.count()).select_from(PurchaseOrderRecord)) or 0) + 1
+        for k, order in enumerate(orders):
             if order.plan is not None:
                 clash = session.scalars(
                     select(PurchaseOrderRecord.id).where(
@@ -261,20 +276,32 @@ def save_purchase_orders(
                 ).first()
                 if clash is not None:
                     raise FactoryosError(f"{order.planned_order} of plan {order.plan} is already released as {clash}")
-            session.add(PurchaseOrderRecord(**order.__dict__, created_at=datetime.now(UTC)))
-            filled += fill_requisitions(session, order)
-    return filled
+            lines, filled = fill_requisitions(session, replace(order, id=f"PO{number + k:07d}"), lead_days)
+            now = datetime.now(UTC)
+            session.add_all(PurchaseOrderRecord(**line.__dict__, created_at=now) for line in lines)
+            released.orders.extend(lines)
+            released.filled.extend(filled)
+    return released
 
 
-def fill_requisitions(session: Session, order: StoredPurchaseOrder) -> list[Filled]:
+def fill_requisitions(
+    session: Session, order: StoredPurchaseOrder, lead_days: Mapping[str, int]
+) -> tuple[list[StoredPurchaseOrder], list[Filled]]:
     """Fill the promises' requisitions of the order's material with its quantity, the earliest first: what is
     filled is bought by the order now, so it leaves the promised purchases and gives back what it booked of its
-    supplier's week (the order itself takes the week it is due in, as every open purchase order does)."""
+    supplier's week (the order takes the week it is due in, as every open purchase order does).
+
+    A requisition due before the order would come is filled by a line of its own (`<order>.1`, ...) on the
+    requisition's day and from its supplier, whose week it booked, ordered its lead time (`lead_days`) before:
+    a promise counted on that day, and a release never brings anything later than a promise counted on. The
+    order keeps the rest of its quantity. Returns the order's lines as to be stored and the requisitions
+    filled."""
     requisitions = session.scalars(
         select(PromisedPurchaseRecord)
         .where(PromisedPurchaseRecord.site == order.site, PromisedPurchaseRecord.material == order.material)
         .order_by(PromisedPurchaseRecord.arrives, PromisedPurchaseRecord.supplier)
     ).all()  # read before any is deleted
+    pulled_in: list[StoredPurchaseOrder] = []
     filled, left = [], order.quantity
     for requisition in requisitions:
         if left <= EPS:
@@ -289,14 +316,21 @@ def fill_requisitions(session: Session, order: StoredPurchaseOrder) -> list[Fill
             week = session.get(SupplierBookingRecord, key)
             if week is not None:
                 week.quantity = max(0.0, week.quantity - quantity)
-        supplier = requisition.supplier or None
-        filled.append(Filled(order.material, supplier, requisition.arrives, quantity, purchase_order=order.id))
-    return filled
+        line = order.id
+        if requisition.arrives < order.due:
+            line = f"{order.id}.{len(pulled_in) + 1}"
+            supplier = requisition.supplier or order.supplier
+            ordered = requisition.arrives - dt.timedelta(days=lead_days.get(supplier, 0))
+            pulled_in.append(_part(order, line, quantity, supplier=supplier, ordered=ordered, due=requisition.arrives))
+        filled.append(Filled(order.material, requisition.supplier or None, requisition.arrives, quantity, line))
+    rest = order.quantity - sum(o.quantity for o in pulled_in)
+    return ([_part(order, order.id, rest)] if rest > EPS else []) + pulled_in, filled
 
 
-def next_purchase_order_number(engine: Engine) -> int:
-    with Session(engine) as session:
-        return int(session.scalar(select(func.count()).select_from(PurchaseOrderRecord)) or 0) + 1
+def _part(order: StoredPurchaseOrder, ident: str, quantity: float, **changes: Any) -> StoredPurchaseOrder:
+    """`quantity` of an order as a line `ident` of its own, at its share of the order's value."""
+    value = round(order.value * quantity / order.quantity, 2) if order.quantity > 0 else 0.0
+    return replace(order, id=ident, quantity=quantity, value=value, **changes)
 
 
 def list_requisitions(engine: Engine, site: str) -> list[Requisition]:
