@@ -20,7 +20,7 @@ from factoryos.report.html import PERCENT, Report
 from factoryos.report.oee import oee_section, scheduled_loading
 from factoryos.report.planning import material_plan_section
 from factoryos.services.demo import DemoContext, run_demo
-from factoryos.services.oee import events_oee, events_oee_by_shift
+from factoryos.services.oee import FloorStream, events_oee, events_oee_by_shift
 from factoryos.store.db import make_engine, migrate
 from factoryos.store.plans import Filled, StoredPurchaseOrder, list_purchase_orders
 from factoryos.twin.scenarios import epoch_for
@@ -92,7 +92,7 @@ def test_oee_is_stated_once_from_the_event_stream(demo) -> None:
         assert not any("OEE" in (trace.name or "") for trace in figure.data)
     oee = sections(demo)["OEE"]
     [(key, value)] = [(k, v) for k, v in oee.facts.items() if k.startswith("OEE")]
-    _, per_line = events_oee(demo.bus.store, ideal_cycle_times(demo.plant))
+    _, per_line = events_oee(FloorStream.read(demo.bus.store), ideal_cycle_times(demo.plant))
     line = next(f for path, f in per_line.items() if key.endswith(path.split("/", 1)[-1]))
     assert value == f"{line.oee:.0%}"
     html = demo.report.render()
@@ -100,7 +100,7 @@ def test_oee_is_stated_once_from_the_event_stream(demo) -> None:
 
 
 def test_one_loss_chart_with_a_button_per_line(demo) -> None:
-    _, per_line = events_oee(demo.bus.store, ideal_cycle_times(demo.plant))
+    _, per_line = events_oee(FloorStream.read(demo.bus.store), ideal_cycle_times(demo.plant))
     [waterfall] = [f for f in sections(demo)["OEE"].figures if f.data and f.data[0].type == "waterfall"]
     assert len(waterfall.data) == len(per_line)
     [menu] = waterfall.layout.updatemenus
@@ -346,8 +346,8 @@ def test_the_headline_lines_oee_by_shift_counts_the_work_each_shift_did(demo) ->
     assert set(chart.data[0].x) <= shifts
     path = f"{demo.plant.site.id}/{headline}"
     cycles = ideal_cycle_times(demo.plant)
-    per_shift = events_oee_by_shift(demo.bus.store, cycles, demo.plant, lambda e: line_of(e) == path)
-    _, per_line = events_oee(demo.bus.store, ideal_cycle_times(demo.plant))
+    per_shift = events_oee_by_shift(FloorStream.read(demo.bus.store), cycles, demo.plant, lambda e: line_of(e) == path)
+    _, per_line = events_oee(FloorStream.read(demo.bus.store), ideal_cycle_times(demo.plant))
     assert all(0 <= f.performance <= 1 + 1e-9 for f in per_shift.values())
     assert sum(f.produced for f in per_shift.values()) == pytest.approx(per_line[path].produced)
     assert sum(f.planned_busy_s for f in per_shift.values()) == pytest.approx(per_line[path].planned_busy_s)

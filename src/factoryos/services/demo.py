@@ -307,18 +307,19 @@ def oee_stage(ctx: DemoContext) -> None:
     """OEE to ISO 22400-2 from the event stream alone, as the ingestion side computes it for a real plant."""
     from factoryos.iot.oee import ideal_cycle_times, line_of
     from factoryos.report.oee import oee_section, scheduled_loading
-    from factoryos.services.oee import events_oee, events_oee_by_shift
+    from factoryos.services.oee import FloorStream, events_oee, events_oee_by_shift
 
     plant = ctx.loaded_plant()
     cycles = ideal_cycle_times(plant)
-    per_equipment, per_line = events_oee(ctx.bus.store, cycles)
+    floor = FloorStream.read(ctx.bus.store)
+    per_equipment, per_line = events_oee(floor, cycles)
     if not per_line:
         return
     bottleneck = ctx.results["simulation"].figures_of_merit.get("bottleneck")
     headline = headline_line(plant, per_line, bottleneck)
     loading = scheduled_loading(plant, ctx.results["schedule"], per_equipment, *ctx.results["run"])
     ramp_line = plant.ramp_up is not None and headline.endswith(f"/{plant.ramp_up.line}")
-    per_shift = events_oee_by_shift(ctx.bus.store, cycles, plant, lambda equipment: line_of(equipment) == headline)
+    per_shift = events_oee_by_shift(floor, cycles, plant, lambda equipment: line_of(equipment) == headline)
     volume = ctx.results["volume"] if ramp_line else None
     ctx.report.add(oee_section(per_equipment, per_line, headline, loading, volume, per_shift))
     figure = per_line[headline]

@@ -78,52 +78,56 @@ def oee_figures(changes: Sequence[StateChange], counts: Sequence[Counted], query
     return by_window(intervals, counts, query.cycles, query.windows())
 
 
-def events_oee(
-    events: EventStore, cycles: Mapping[str, float] | float, wanted: Callable[[str], bool] = lambda _: True
-) -> tuple[dict[str, Oee], dict[str, Oee]]:
-    """OEE per equipment and per line from an event stream alone (the twin's bus, or a replayed one), over the
-    span from its first state change to its last count."""
-    changes, counts = _floor(events, wanted)
-    span = _span(changes, counts)
+@dataclass(frozen=True)
+class FloorStream:
+    """The state changes and counts of an event stream (the twin's bus, or a replayed one), read once for every
+    figure taken of it."""
+
+    changes: list[StateChange]
+    counts: list[Counted]
+
+    @classmethod
+    def read(cls, events: EventStore) -> FloorStream:
+        changes = [(e.ts, e.equipment, e.payload["state"]) for e in events.read(EventKind.STATE)]
+        counts = [
+            Counted(e.ts, e.equipment, e.payload["good"], e.payload["scrap"], e.payload["rework"])
+            for e in events.read(EventKind.COUNT)
+        ]
+        return cls(changes, counts)
+
+    @property
+    def span(self) -> tuple[datetime, datetime] | None:
+        """From the first state change to the last count (None: no time between them)."""
+        if not self.changes or not self.counts:
+            return None
+        start, end = min(ts for ts, _, _ in self.changes), max(c.ts for c in self.counts)
+        return (start, end) if start < end else None
+
+    def of(self, wanted: Callable[[str], bool]) -> tuple[list[StateChange], list[Counted]]:
+        """The state changes and counts of the `wanted` equipment."""
+        return [c for c in self.changes if wanted(c[1])], [c for c in self.counts if wanted(c.equipment)]
+
+
+def events_oee(floor: FloorStream, cycles: Mapping[str, float] | float) -> tuple[dict[str, Oee], dict[str, Oee]]:
+    """OEE per equipment and per line from an event stream alone, over its span."""
+    span = floor.span
     if span is None:
         return {}, {}
-    per_equipment = oee_figures(changes, counts, OeeQuery(*span, cycles))
+    per_equipment = oee_figures(floor.changes, floor.counts, OeeQuery(*span, cycles))
     return per_equipment, by_line(per_equipment)
 
 
 def events_oee_by_shift(
-    events: EventStore, cycles: Mapping[str, float] | float, plant: Plant, wanted: Callable[[str], bool]
+    floor: FloorStream, cycles: Mapping[str, float] | float, plant: Plant, wanted: Callable[[str], bool]
 ) -> dict[str, Oee]:
     """OEE of the `wanted` equipment from an event stream, per shift of the plant's calendars, each shift's days
     combined ("a", "b", "lights-out"), over the span `events_oee` takes of the whole stream (so the shifts add
     up to its figures of that equipment)."""
-    every_change, every_count = _floor(events, lambda _: True)
-    span = _span(every_change, every_count)
+    span = floor.span
     if span is None:
         return {}
-    changes = [change for change in every_change if wanted(change[1])]
-    counts = [count for count in every_count if wanted(count.equipment)]
-    per_window = oee_figures(changes, counts, OeeQuery(*span, cycles, "shift", plant=plant))
+    per_window = oee_figures(*floor.of(wanted), OeeQuery(*span, cycles, "shift", plant=plant))
     shifts: dict[str, list[Oee]] = {}
     for key, figure in per_window.items():
         shifts.setdefault(key.split(" ", 1)[-1], []).append(figure)
     return {name: combine(name, figures) for name, figures in shifts.items()}
-
-
-def _floor(events: EventStore, wanted: Callable[[str], bool]) -> tuple[list[StateChange], list[Counted]]:
-    """The state changes and counts of the `wanted` equipment in an event stream."""
-    changes = [(e.ts, e.equipment, e.payload["state"]) for e in events.read(EventKind.STATE) if wanted(e.equipment)]
-    counts = [
-        Counted(e.ts, e.equipment, e.payload["good"], e.payload["scrap"], e.payload["rework"])
-        for e in events.read(EventKind.COUNT)
-        if wanted(e.equipment)
-    ]
-    return changes, counts
-
-
-def _span(changes: Sequence[StateChange], counts: Sequence[Counted]) -> tuple[datetime, datetime] | None:
-    """From the first state change to the last count (None: no time between them)."""
-    if not changes or not counts:
-        return None
-    start, end = min(ts for ts, _, _ in changes), max(c.ts for c in counts)
-    return (start, end) if start < end else None
