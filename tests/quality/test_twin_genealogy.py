@@ -9,6 +9,7 @@ import random
 from sqlalchemy import select
 
 from factoryos.model.bus import EventBus
+from factoryos.quality.genealogy import order_keys
 from factoryos.services.trace import trace_lot, trace_serial
 from factoryos.store.genealogy import GenealogyOperation
 from factoryos.store.timeseries import TelemetryStore
@@ -57,3 +58,18 @@ def _is_plate_lot(trace: dict, lot: str) -> bool:
     """A plate lot: one the twin made as plates (coated, dried, fired), or its opening stock of plates."""
     made_as = {o["operation"].split("/")[0] for o in trace["operations"] if o["serial"] == lot}
     return made_as == {"plate"} or lot == "plate-opening-stock"
+
+
+def test_a_scenarios_own_orders_never_name_a_stored_order(sqlite_url):
+    """`factoryos simulate` draws orders of its own; published and ingested into a store that holds the order
+    desk's (CO0000001, ...), its units must not be traced to those."""
+    from factoryos.store.db import make_engine
+
+    engine = make_engine(sqlite_url)
+    prepared = prepare(small_plant(), "smart", 1, 1, bus=EventBus(TelemetryStore(engine)))
+    prepared.floor.run(prepared.horizon)
+    with engine.connect() as connection:
+        work = connection.execute(select(GenealogyOperation.work_order).distinct()).scalars().all()
+    keys = {key for work_order in work for key in order_keys(work_order)}
+    assert keys
+    assert not any(key.startswith("CO") for key in keys), sorted(keys)[:5]

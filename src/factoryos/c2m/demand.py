@@ -25,9 +25,10 @@ HOURLY_PROFILE /= HOURLY_PROFILE.sum()
 
 
 def generate_orders(
-    plant: Plant, start: date, days: int, seed: int, first_number: int = 1, volume: float = 1.0
+    plant: Plant, start: date, days: int, seed: int, first_number: int = 1, volume: float = 1.0, prefix: str = "CO"
 ) -> list[CustomerOrder]:
-    """Orders for `days` from `start`; `volume` scales every product's demand (a ramp-up sells less)."""
+    """Orders for `days` from `start`, numbered `prefix`0000001 on from `first_number`; `volume` scales every
+    product's demand (a ramp-up sells less)."""
     if not 1 <= days <= MAX_DAYS:
         raise FactoryosError(f"--days must be 1 to {MAX_DAYS:,} (ten years), got {days:,}")
     if volume <= 0:
@@ -74,5 +75,5 @@ def generate_orders(
                 )
     orders.sort(key=lambda o: (o.ordered_at, o.product, o.customer))
     for number, order in enumerate(orders, start=first_number):
-        order.id = f"CO{number:07d}"
+        order.id = f"{prefix}{number:07d}"
     return orders

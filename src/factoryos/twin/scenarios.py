@@ -63,6 +63,8 @@ RELEASE_HEADROOM = 1.15  # a C2M day releases up to this much more than its shar
 WARMUP_DAYS = 2.0
 MAX_RUN_DAYS = 3_650
 """A run (and its warm-up) is at most ten years: longer ones ran for hours on end rather than fail."""
+SIMULATED_ORDERS = "SIM"
+"""A scenario draws orders of its own, numbered SIM0000001 on: never a stored order's number."""
 IDLE = Load(0.0, 0.0)  # a work center the plan does not use
 
 
@@ -127,7 +129,8 @@ def prepare(
         floor.contain(held)
     twin = PlantTwin(plant, floor, line_side=True)
     if orders is None:
-        orders = generate_orders(plant, _site_date(plant, epoch), math.ceil(total), seed)
+        # named apart from the order desk's, so that a published run never names a stored order
+        orders = generate_orders(plant, _site_date(plant, epoch), math.ceil(total), seed, prefix=SIMULATED_ORDERS)
     if schedule_seconds > 0 and schedule is None:
         from factoryos.scheduling.plant_schedule import schedule_plant
 
