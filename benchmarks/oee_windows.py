@@ -59,7 +59,7 @@ def main() -> None:
     intervals = state_intervals(changes, START, end)
     windows = shift_windows(START, end, SHIFTS)
     began = time.perf_counter()
-    worked_shares(intervals, counts, windows)
+    worked_shares(intervals, counts, windows, 60.0)
     shares_s = time.perf_counter() - began
     began = time.perf_counter()
     figures = by_window(intervals, counts, 60.0, windows)

@@ -65,18 +65,14 @@ def test_oee_from_what_arrived_equals_oee_of_what_was_sent(broker, store, uid):
     site = f"site{uid}"
     events = simulated_line(site)
     sent_states = [(e.ts, e.equipment, e.payload["state"]) for e in events if e.kind is EventKind.STATE]
-    sent_counts = [
-        Counted(e.ts, e.equipment, e.payload.get("good", 0), e.payload.get("scrap", 0))
-        for e in events
-        if e.kind is EventKind.COUNT and e.ts < T0 + SHIFT
-    ]
+    sent_counts = [Counted.of(e) for e in events if e.kind is EventKind.COUNT and e.ts < T0 + SHIFT]
     bus = EventBus()
     with through_mosquitto(store, host, port, uid, bus) as delivered:
         bus.publish_many(events)
         delivered(len(events))
     lo, hi = to_us(T0), to_us(T0 + SHIFT)
     got_states = [(from_us(r.ts_us), r.equipment, r.state) for r in store.state_changes(site, lo, hi)]
-    got_counts = [Counted(from_us(r.ts_us), r.equipment, r.good, r.scrap) for r in store.counts(site, lo, hi)]
+    got_counts = [Counted.of_row(r) for r in store.counts(site, lo, hi)]
     [(line, sent)] = line_oee(sent_states, sent_counts).items()
     [(_, arrived)] = line_oee(got_states, got_counts).items()
     assert line == f"{site}/body/line-1"

@@ -8,11 +8,13 @@ import pytest
 
 from factoryos.iot.oee import (
     Counted,
+    IdealCycles,
     Window,
     by_line,
     by_window,
     calendar_windows,
     clip,
+    cycle_of,
     day_windows,
     equipment_oee,
     ideal_cycle_times,
@@ -200,3 +202,37 @@ def test_a_paced_line_reporting_as_a_whole_makes_one_unit_per_takt(ev_plant):
         assert (path in cycles) == (work_center.kind == "paced-line")
         if work_center.kind == "paced-line":
             assert cycles[path] == work_center.takt_seconds
+
+
+def test_each_material_counts_at_its_own_ideal_cycle_time():
+    """A press making 60 of a 30 s part and 30 of a 120 s part in 90 running minutes ran at full speed: ISO
+    22400 takes each unit at its own ideal time. A count that names no material, or one the press has no time
+    for, is taken at the press's own (here the fastest)."""
+    cycles = IdealCycles({PRESS: 30.0}, {PRESS: {"bracket": 30.0, "panel": 120.0}})
+    intervals = state_intervals([(T0, PRESS, "running")], T0, at(90))
+    counts = [Counted(at(30), PRESS, good=60, material="bracket"), Counted(at(90), PRESS, good=30, material="panel")]
+    [(_, figure)] = equipment_oee(intervals, counts, cycles).items()
+    assert figure.performance == pytest.approx(1.0)
+    assert figure.losses.reduced_speed_s == pytest.approx(0.0)
+    unnamed = [Counted(at(30), PRESS, good=60), Counted(at(90), PRESS, good=30, material="unknown")]
+    [(_, figure)] = equipment_oee(intervals, unnamed, cycles).items()
+    assert figure.performance == pytest.approx(90 * 30 / (90 * 60))
+    shifts = by_window(intervals, counts, cycles, [Window("a", T0, at(45)), Window("b", at(45), at(90))])
+    assert sum(f.ideal_s for f in shifts.values()) == pytest.approx(90 * 60)  # shares of each count's own time
+
+
+def test_the_ideal_cycle_of_a_material_is_the_mean_of_its_operations_on_the_equipment(appliance_plant):
+    """Each operation's completion is one count of its material: two operations of 36 s and 45 s on one
+    machine make a unit of that material every 81 s of ideal time, 40.5 s a count."""
+    cycles = ideal_cycle_times(appliance_plant)
+    for wu_id, (_, _, unit) in appliance_plant.work_units().items():
+        path = appliance_plant.equipment_path(wu_id)
+        for material, routing in appliance_plant.routings.items():
+            runs = [
+                op.run_minutes * 60 / (op.batch_size or 1) / unit.speed_factor
+                for op in routing.operations
+                if wu_id in appliance_plant.eligible_units(op)
+            ]
+            if runs:
+                assert cycle_of(cycles, path, material) == pytest.approx(sum(runs) / len(runs))
+                assert cycle_of(cycles, path) <= cycle_of(cycles, path, material)

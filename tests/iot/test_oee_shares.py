@@ -39,15 +39,15 @@ def test_a_unit_with_no_production_time_since_the_last_counts_where_it_is_counte
     changes = [(T0, KILN, "running"), (at(100), KILN, "down")]
     intervals = state_intervals(changes, T0, at(400))
     counts = [Counted(at(100), KILN, good=1), Counted(at(300), KILN, scrap=1)]
-    shares = worked_shares(intervals, counts, [Window("a", T0, at(200)), Window("b", at(200), at(400))])
-    assert shares["a"][KILN] == [1.0, 0.0, 0.0, 0.0]
-    assert shares["b"][KILN] == [0.0, 1.0, 0.0, 0.0]
+    shares = worked_shares(intervals, counts, [Window("a", T0, at(200)), Window("b", at(200), at(400))], 60.0)
+    assert shares["a"][KILN] == [1.0, 0.0, 0.0, 0.0, 60.0, 0.0, 0.0]  # units, then their ideal seconds
+    assert shares["b"][KILN] == [0.0, 1.0, 0.0, 0.0, 60.0, 60.0, 0.0]
 
 
 def test_work_outside_every_window_counts_in_none():
     """A unit worked half before the first shift (unplanned overtime) is half a unit in that shift."""
     intervals = state_intervals([(T0, KILN, "running")], T0, at(200))
-    shares = worked_shares(intervals, [Counted(at(200), KILN, good=1)], [Window("a", at(100), at(300))])
+    shares = worked_shares(intervals, [Counted(at(200), KILN, good=1)], [Window("a", at(100), at(300))], 60.0)
     assert shares["a"][KILN][0] == pytest.approx(0.5)
 
 

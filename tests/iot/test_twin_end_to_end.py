@@ -45,11 +45,7 @@ def test_twin_line_oee_survives_the_trip_through_mosquitto(broker, store, uid):
     cycles = ideal_cycle_times(plant)
     published = line_figure(
         [(e.ts, e.equipment, e.payload["state"]) for e in sent if e.kind is EventKind.STATE],
-        [
-            Counted(e.ts, e.equipment, e.payload["good"], e.payload["scrap"], e.payload["rework"])
-            for e in sent
-            if e.kind is EventKind.COUNT
-        ],
+        [Counted.of(e) for e in sent if e.kind is EventKind.COUNT],
         start,
         end,
         cycles,
@@ -57,7 +53,7 @@ def test_twin_line_oee_survives_the_trip_through_mosquitto(broker, store, uid):
     lo, hi = to_us(start), to_us(end)
     arrived = line_figure(
         [(from_us(r.ts_us), r.equipment, r.state) for r in store.state_changes(LINE + "/", lo, hi)],
-        [Counted(from_us(r.ts_us), r.equipment, r.good, r.scrap, r.rework) for r in store.counts(LINE + "/", lo, hi)],
+        [Counted.of_row(r) for r in store.counts(LINE + "/", lo, hi)],
         start,
         end,
         cycles,
@@ -74,10 +70,7 @@ def test_twin_line_oee_survives_the_trip_through_mosquitto(broker, store, uid):
             measured_from,
             end,
         ),
-        [
-            Counted(from_us(r.ts_us), r.equipment, r.good, r.scrap, r.rework)
-            for r in store.counts(LINE + "/", to_us(measured_from), hi)
-        ],
+        [Counted.of_row(r) for r in store.counts(LINE + "/", to_us(measured_from), hi)],
         cycles,
         startup_s=0.0,
     )

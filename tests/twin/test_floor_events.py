@@ -153,10 +153,7 @@ def test_the_ingestion_side_oee_of_the_stream_is_the_twins_own(run) -> None:
     start = next(bus.store.read()).ts
     end = start + timedelta(seconds=metrics.horizon)
     changes = [(e.ts, e.equipment, e.payload["state"]) for e in bus.store.read(EventKind.STATE)]
-    counts = [
-        Counted(e.ts, e.equipment, e.payload["good"], e.payload["scrap"], e.payload["rework"])
-        for e in bus.store.read(EventKind.COUNT)
-    ]
+    counts = [Counted.of(e) for e in bus.store.read(EventKind.COUNT)]
     ideal = {
         "ev-plant/body/line-1/robot-1": 50.0,
         "ev-plant/final/eol/tester": 30.0,

@@ -1,5 +1,5 @@
 """OEE two ways on the same run: the twin's own figures and `factoryos.iot.oee` over the events the twin
-published agree, and both lie in [0, 1], for single, batch, lot-made and paced equipment."""
+published agree, and both lie in [0, 1], for single, batch, lot-made, kit-made and paced equipment."""
 
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ from factoryos.twin.scenarios import prepare
 from tests.twin.small_plants import small_plant
 
 LOTS = {"kind": "sub-assembly", "source": "make", "lot_size": {"rule": "fixed", "quantity": 100}}
+TABS = {  # four tabs a gadget, made beside it as a kit: each tab coater run makes four
+    "materials__tab": {"kind": "sub-assembly", "source": "make"},
+    "boms__gadget": [
+        {"component": "plate", "quantity": 1},
+        {"component": "tab", "quantity": 4},
+        {"component": "screw", "quantity": 2},
+    ],
+    "routings__tab": {"operations": [{"id": "coat", "capability": "coat", "run_minutes": 0.25}]},
+}
+STRUCTURES = {"per-unit": {}, "in-lots": {"materials__plate": LOTS}, "kits-of-four": TABS}
 
 
 def run_listening(plant, scenario: str, days: float, warmup_days: float):
@@ -25,8 +35,7 @@ def run_listening(plant, scenario: str, days: float, warmup_days: float):
         if event.kind == EventKind.STATE:
             states.append((event.ts, event.equipment, event.payload["state"]))
         elif event.kind == EventKind.COUNT:
-            p = event.payload
-            counts.append(Counted(event.ts, event.equipment, p["good"], p["scrap"], p["rework"]))
+            counts.append(Counted.of(event))
 
     bus = EventBus(RollingEventStore(keep=10))
     bus.subscribe(listen)
@@ -44,9 +53,9 @@ def both_ways(plant, scenario: str):
 
 
 @pytest.mark.parametrize("scenario", ["smart", "traditional"])
-@pytest.mark.parametrize("lots", [False, True], ids=["per-unit", "in-lots"])
-def test_the_twin_and_the_event_stream_give_the_same_oee_in_zero_to_one(scenario: str, lots: bool) -> None:
-    plant = small_plant(materials__plate=LOTS) if lots else small_plant()
+@pytest.mark.parametrize("structure", STRUCTURES)
+def test_the_twin_and_the_event_stream_give_the_same_oee_in_zero_to_one(scenario: str, structure: str) -> None:
+    plant = small_plant(**STRUCTURES[structure])
     metrics, events = both_ways(plant, scenario)
     kinds = set()
     for unit in metrics.equipment:
@@ -77,3 +86,15 @@ def test_oee_by_day_and_equipment_stays_in_zero_to_one() -> None:
         figures += by_window(mine, counted, cycles, day_windows(start, end)).values()
     assert any(f.produced for f in figures)
     assert all(0 <= f.performance <= 1 and 0 <= f.oee <= 1 for f in figures)
+
+
+def test_a_kit_run_counts_every_unit_it_makes_of_its_own_material() -> None:
+    """Four tabs a gadget, coated in one run: the coaters count tabs, four a gadget, as the tab they are."""
+    counted: list[dict] = []
+    bus = EventBus(RollingEventStore(keep=10))
+    bus.subscribe(lambda event: counted.append(event.payload) if event.kind == EventKind.COUNT else None)
+    run = prepare(small_plant(**TABS), "smart", 2, 1, bus=bus, warmup_days=0)
+    run.floor.run(run.horizon)
+    tabs = [payload["good"] for payload in counted if payload.get("material") == "tab"]
+    assert tabs
+    assert set(tabs) == {4}

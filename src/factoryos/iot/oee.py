@@ -10,7 +10,8 @@ The time model, per equipment, from its state changes (each state lasts until th
   production, running or held up by its neighbours (``blocked``, ``starved``). A material shortage is an
   unplanned stop, as oee.com's availability loss counts it, not a minor stop: it lasts as long as the
   delivery is late and is no neighbour's doing;
-- availability = APT / PBT; performance (ISO 22400 "effectiveness") = ideal cycle time x produced / APT;
+- availability = APT / PBT; performance (ISO 22400 "effectiveness") = ideal time of what was produced / APT,
+  each unit at the ideal cycle time of its material on that equipment (`IdealCycles`);
   quality rate = good / produced, produced = good + scrap + rework; OEE = the product = ideal time of the
   good units / PBT.
 
@@ -35,7 +36,9 @@ from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
+from factoryos.model.events import Event
 from factoryos.model.plant import Plant
+from factoryos.model.readings import CountRow, from_us
 from factoryos.model.shift_times import shift_times
 
 RUNNING = "running"
@@ -68,6 +71,45 @@ class Counted:
     good: int = 0
     scrap: int = 0
     rework: int = 0
+    material: str | None = None
+
+    @classmethod
+    def of(cls, event: Event) -> Counted:
+        """A count event's units."""
+        p = event.payload
+        return cls(
+            event.ts, event.equipment, p.get("good", 0), p.get("scrap", 0), p.get("rework", 0), p.get("material")
+        )
+
+    @classmethod
+    def of_row(cls, row: CountRow) -> Counted:
+        """A stored count's units."""
+        return cls(from_us(row.ts_us), row.equipment, row.good, row.scrap, row.rework, row.material)
+
+
+class IdealCycles(dict[str, float]):
+    """Ideal seconds per unit of each equipment (by path), and `by_material` of each material it makes, where
+    that differs: a count of a material the equipment has its own time for is taken at that time, any other
+    at the equipment's."""
+
+    def __init__(self, per_equipment: Mapping[str, float], by_material: Mapping[str, Mapping[str, float]]) -> None:
+        super().__init__(per_equipment)
+        self.by_material = {equipment: dict(times) for equipment, times in by_material.items()}
+
+
+Cycles = Mapping[str, float] | float
+"""Ideal seconds per unit: one for all equipment, per equipment, or `IdealCycles` per equipment and material."""
+
+
+def cycle_of(cycles: Cycles, equipment: str, material: str | None = None) -> float:
+    """The ideal seconds of one unit of `material` (None: not known) on `equipment`."""
+    if isinstance(cycles, int | float):
+        return float(cycles)
+    if material is not None and isinstance(cycles, IdealCycles):
+        own = cycles.by_material.get(equipment, {}).get(material)
+        if own is not None:
+            return own
+    return cycles.get(equipment, 0.0)
 
 
 @dataclass(frozen=True)
@@ -200,34 +242,32 @@ def clip(intervals: Iterable[StateInterval], windows: Sequence[Window]) -> list[
 def equipment_oee(
     intervals: Iterable[StateInterval],
     counts: Iterable[Counted],
-    ideal_cycle_s: Mapping[str, float] | float,
+    ideal_cycle_s: Cycles,
     startup_s: float = 600.0,
     worked: Mapping[str, Sequence[float]] | None = None,
 ) -> dict[str, Oee]:
     """OEE of each equipment over the given (already clipped) intervals and the units counted in them, or with
-    `worked` (good, scrap, rework and start-up scrap per equipment, in shares of units: `worked_shares`) the
-    units worked on in them."""
+    `worked` (per equipment, a `_tally` of the shares of units worked on: `worked_shares`) the units worked on
+    in them."""
     times: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     per_equipment: dict[str, list[StateInterval]] = defaultdict(list)
     for interval in intervals:
         times[interval.equipment][interval.state] += interval.seconds
         per_equipment[interval.equipment].append(interval)
-    units = worked if worked is not None else _counted_units(per_equipment, counts, startup_s)
+    units = worked if worked is not None else _counted_units(per_equipment, counts, ideal_cycle_s, startup_s)
     result = {}
     for equipment, spent in times.items():
-        cycle = ideal_cycle_s if isinstance(ideal_cycle_s, int | float) else ideal_cycle_s.get(equipment, 0.0)
-        good, scrap, rework, startup_scrap = units.get(equipment, (0.0, 0.0, 0.0, 0.0))
+        good, scrap, rework, _, ideal, defects, startup_rejects = units.get(equipment, NOTHING_COUNTED)
         produced = good + scrap + rework
         minor_stops = sum(spent[s] for s in MINOR_STOPS)
         production = spent[RUNNING] + minor_stops
-        ideal = cycle * produced
         losses = Losses(
             breakdowns_s=spent["down"],
             setup_s=spent["setup"],
             minor_stops_s=minor_stops,
             reduced_speed_s=max(0.0, spent[RUNNING] - ideal),
-            defects_s=cycle * (scrap - startup_scrap + rework),
-            startup_rejects_s=cycle * startup_scrap,
+            defects_s=defects,
+            startup_rejects_s=startup_rejects,
             material_shortage_s=spent[MATERIAL_SHORTAGE],
         )
         planned = sum(spent.values()) - sum(spent[s] for s in NOT_BUSY)
@@ -235,37 +275,49 @@ def equipment_oee(
     return result
 
 
+NOTHING_COUNTED = (0.0,) * 7
+
+
 def _counted_units(
-    intervals: Mapping[str, list[StateInterval]], counts: Iterable[Counted], startup_s: float
+    intervals: Mapping[str, list[StateInterval]], counts: Iterable[Counted], cycles: Cycles, startup_s: float
 ) -> dict[str, list[float]]:
-    """Per equipment with a known state, the units counted: good, scrap, rework and start-up scrap (scrap
-    counted within `startup_s` of a start after setup, down or maintenance)."""
+    """Per equipment with a known state, the `_tally` of the units counted (start-up scrap: scrap counted
+    within `startup_s` of a start after setup, down or maintenance)."""
     startups = {eq: _startup_windows(ivs, startup_s) for eq, ivs in intervals.items()}
     units: dict[str, list[float]] = {}
     for c in counts:
         if c.equipment not in intervals:
             continue  # no known state: outside the planned time
-        tally = units.setdefault(c.equipment, [0.0, 0.0, 0.0, 0.0])
-        for n, quantity in enumerate(_units(c, startups[c.equipment])):
+        tally = units.setdefault(c.equipment, list(NOTHING_COUNTED))
+        for n, quantity in enumerate(_tally(c, startups[c.equipment], cycles)):
             tally[n] += quantity
     return units
 
 
-def _units(count: Counted, startups: Sequence[tuple[datetime, datetime]]) -> tuple[int, int, int, int]:
-    """A count's good, scrap, rework and start-up scrap (its scrap when counted in a start-up window)."""
+def _tally(count: Counted, startups: Sequence[tuple[datetime, datetime]], cycles: Cycles) -> tuple[float, ...]:
+    """A count's good, scrap, rework and start-up scrap units (its scrap when counted in a start-up window),
+    then the ideal seconds of all it produced, of its defects (scrap and rework but start-up scrap) and of its
+    start-up scrap, at its material's ideal cycle time: shares of a count are shares of each."""
     startup = count.scrap if count.scrap and any(lo <= count.ts < hi for lo, hi in startups) else 0
-    return count.good, count.scrap, count.rework, startup
+    cycle = cycle_of(cycles, count.equipment, count.material)
+    produced = count.good + count.scrap + count.rework
+    defects = count.scrap - startup + count.rework
+    return count.good, count.scrap, count.rework, startup, cycle * produced, cycle * defects, cycle * startup
 
 
 def worked_shares(
-    intervals: Sequence[StateInterval], counts: Sequence[Counted], windows: Sequence[Window], startup_s: float = 600.0
+    intervals: Sequence[StateInterval],
+    counts: Sequence[Counted],
+    windows: Sequence[Window],
+    cycles: Cycles,
+    startup_s: float = 600.0,
 ) -> dict[str, dict[str, list[float]]]:
     """Window by window and equipment by equipment, the units worked on there: each count's good, scrap, rework
     and start-up scrap in proportion to the production time (running, minor stops) its equipment spent on it
     since its count before, so a unit begun before a shift change and counted after it is that much of each
     shift's output, as its time is; a count with no production time since the one before is its window's at
-    once. Window name -> equipment -> [good, scrap, rework, start-up scrap]."""
-    shares: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0, 0.0, 0.0]))
+    once. Window name -> equipment -> the `_tally` of its shares."""
+    shares: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: list(NOTHING_COUNTED)))
     counted: dict[str, list[Counted]] = defaultdict(list)
     for c in counts:
         counted[c.equipment].append(c)
@@ -279,7 +331,7 @@ def worked_shares(
         startups = _startup_windows(own, startup_s)
         before = own[0].start
         for c in sorted(counted[equipment], key=lambda c: c.ts):
-            units = _units(c, startups)
+            units = _tally(c, startups, cycles)
             spent = worked.before(c.ts) - worked.before(before)
             k = bisect_right(starts, c.ts) - 1
             while k >= 0 and mine[k].start > before - longest:
@@ -346,7 +398,7 @@ def by_line(figures: Mapping[str, Oee]) -> dict[str, Oee]:
 def by_window(
     intervals: Sequence[StateInterval],
     counts: Sequence[Counted],
-    ideal_cycle_s: Mapping[str, float] | float,
+    ideal_cycle_s: Cycles,
     windows: Sequence[Window],
     startup_s: float = 600.0,
 ) -> dict[str, Oee]:
@@ -354,7 +406,7 @@ def by_window(
     equipment's state is known has none, as an equipment without a known state has none. A window's units are
     the shares of the units worked on in it (`worked_shares`), so its performance is the ideal time of the work
     it did over its production time, not of the units that happened to be counted in it."""
-    shares = worked_shares(intervals, counts, windows, startup_s)
+    shares = worked_shares(intervals, counts, windows, ideal_cycle_s, startup_s)
     timelines = _timelines(intervals)
     result = {}
     for window in windows:
@@ -463,24 +515,27 @@ def _startup_windows(intervals: list[StateInterval], startup_s: float) -> list[t
     ]
 
 
-def ideal_cycle_times(plant: Plant) -> dict[str, float]:
-    """Ideal seconds per unit of each work unit (by equipment path): the fastest operation it may run
-    (run time per unit, or per batch over the batch size) at its speed factor, or its line's takt time.
-    A paced line reporting as a whole (its work center's path) makes one unit per takt."""
-    cycles = {}
+def ideal_cycle_times(plant: Plant) -> IdealCycles:
+    """Ideal seconds per unit of each work unit (by equipment path) at its speed factor: of each material it
+    makes, the mean of that material's operations it may run (run time per unit, or per batch over the batch
+    size; each is one count), and of an unnamed material the fastest of them, or its line's takt time. A paced
+    line reporting as a whole (its work center's path) makes one unit per takt."""
+    cycles: dict[str, float] = {}
+    by_material: dict[str, dict[str, float]] = {}
     for wu_id, (_, wc_id, unit) in plant.work_units().items():
-        runs = [
-            op.run_minutes * 60 / (op.batch_size or 1)
-            for routing in plant.routings.values()
-            for op in routing.operations
-            if wu_id in plant.eligible_units(op)
-        ]
+        runs: dict[str, list[float]] = defaultdict(list)
+        for material, routing in plant.routings.items():
+            for op in routing.operations:
+                if wu_id in plant.eligible_units(op):
+                    runs[material].append(op.run_minutes * 60 / (op.batch_size or 1) / unit.speed_factor)
         takt = plant.work_centers()[wc_id][1].takt_seconds
+        path = plant.equipment_path(wu_id)
         if runs:
-            cycles[plant.equipment_path(wu_id)] = min(runs) / unit.speed_factor
+            cycles[path] = min(min(times) for times in runs.values())
+            by_material[path] = {material: sum(times) / len(times) for material, times in runs.items()}
         elif takt:
-            cycles[plant.equipment_path(wu_id)] = takt
+            cycles[path] = takt
     for wc_id, (area_id, work_center) in plant.work_centers().items():
         if work_center.kind == "paced-line" and work_center.takt_seconds:
             cycles[f"{plant.site.id}/{area_id}/{wc_id}"] = work_center.takt_seconds
-    return cycles
+    return IdealCycles(cycles, by_material)

@@ -235,11 +235,7 @@ def stored_oee(engine: Engine, query: OeeQuery, line: str | None = None) -> dict
         for r in store.state_changes("", start_us, end_us)
         if wanted(r.equipment)
     ]
-    counts = [
-        Counted(from_us(r.ts_us), r.equipment, r.good, r.scrap, r.rework)
-        for r in store.counts("", start_us, end_us)
-        if wanted(r.equipment)
-    ]
+    counts = [Counted.of_row(r) for r in store.counts("", start_us, end_us) if wanted(r.equipment)]
     return oee_figures(changes, counts, query)
 
 

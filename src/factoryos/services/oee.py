@@ -4,13 +4,14 @@ or day out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from factoryos.iot.oee import (
     Counted,
+    Cycles,
     Oee,
     Window,
     by_line,
@@ -41,7 +42,7 @@ class OeeQuery:
 
     start: datetime
     end: datetime
-    cycles: Mapping[str, float] | float
+    cycles: Cycles
     by: str = "equipment"
     shifts: Sequence[tuple[str, time, time]] = ()
     plant: Plant | None = None
@@ -89,10 +90,7 @@ class FloorStream:
     @classmethod
     def read(cls, events: EventStore) -> FloorStream:
         changes = [(e.ts, e.equipment, e.payload["state"]) for e in events.read(EventKind.STATE)]
-        counts = [
-            Counted(e.ts, e.equipment, e.payload["good"], e.payload["scrap"], e.payload["rework"])
-            for e in events.read(EventKind.COUNT)
-        ]
+        counts = [Counted.of(e) for e in events.read(EventKind.COUNT)]
         return cls(changes, counts)
 
     @property
@@ -108,7 +106,7 @@ class FloorStream:
         return [c for c in self.changes if wanted(c[1])], [c for c in self.counts if wanted(c.equipment)]
 
 
-def events_oee(floor: FloorStream, cycles: Mapping[str, float] | float) -> tuple[dict[str, Oee], dict[str, Oee]]:
+def events_oee(floor: FloorStream, cycles: Cycles) -> tuple[dict[str, Oee], dict[str, Oee]]:
     """OEE per equipment and per line from an event stream alone, over its span."""
     span = floor.span
     if span is None:
@@ -118,7 +116,7 @@ def events_oee(floor: FloorStream, cycles: Mapping[str, float] | float) -> tuple
 
 
 def events_oee_by_shift(
-    floor: FloorStream, cycles: Mapping[str, float] | float, plant: Plant, wanted: Callable[[str], bool]
+    floor: FloorStream, cycles: Cycles, plant: Plant, wanted: Callable[[str], bool]
 ) -> dict[str, Oee]:
     """OEE of the `wanted` equipment from an event stream, per shift of the plant's calendars, each shift's days
     combined ("a", "b", "lights-out"), over the span `events_oee` takes of the whole stream (so the shifts add

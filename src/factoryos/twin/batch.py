@@ -76,7 +76,7 @@ class BatchStation(Equipment):
             self.batches += 1
             for part in batch:
                 task = part.route[part.step].op
-                self.completed += part.quantity
+                self.completed += task.made_of(part)
                 ideal = task.ideal if task.ideal is not None else task.run.mean / self.batch_size
                 self.ideal_seconds += ideal / self.speed
                 if self._finish(part, task):

@@ -337,10 +337,12 @@ class Equipment:
         if pub is not None:
             work_order = pub.work_order(part, op.name)
             pub.operation(env.now, self.path, work_order, op.name, "completed", part.serial, quantity=part.quantity)
+        material = op.material or part.product
         if passed:
-            self.good += part.quantity
+            units = op.made_of(part)
+            self.good += units
             if pub is not None:
-                pub.count(env.now, self.path, good=part.quantity, material=part.product)
+                pub.count(env.now, self.path, good=units, material=material)
             return True
         if op.rework:
             self.rework += 1
@@ -351,11 +353,11 @@ class Equipment:
                 again = replace(again, consumes=())
             part.route = part.route[: i + 1] + op.rework + (again,) + part.route[i + 1 :]
             if pub is not None:
-                pub.count(env.now, self.path, rework=1, material=part.product)
+                pub.count(env.now, self.path, rework=1, material=material)
             return True
         self.scrap += 1
         if pub is not None:
-            pub.count(env.now, self.path, scrap=1, material=part.product)
+            pub.count(env.now, self.path, scrap=1, material=material)
         self.sink.scrapped(part)
         return False
 

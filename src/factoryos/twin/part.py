@@ -46,6 +46,8 @@ class Task:
     sequence-dependent time; `units` limits the operation to some of the work units that share its inbox.
     `ideal` is the ideal seconds of one part (a lot: all its units) where that is not its mean run time or,
     on batch equipment, that over the batch size: a lot of 480 on racks of 48 takes ten rack cycles.
+    `made` is how many units of its `material` one run makes where the part does not carry them (a kit's
+    operations, folded: a pack's eight modules stacked in one run); else a run makes the part's quantity.
     """
 
     name: str
@@ -58,6 +60,12 @@ class Task:
     changeover: Changeover | None = None
     units: frozenset[str] | None = None
     ideal: float | None = None
+    made: int | None = None
+    material: str = ""
+
+    def made_of(self, part: Part) -> int:
+        """How many units of its material one run of `part` makes: what the floor counts."""
+        return self.made if self.made is not None else part.quantity
 
 
 class Destination(Protocol):

@@ -362,7 +362,7 @@ class PlantTwin:
                 needs[line.component] = needs.get(line.component, 0.0) + quantity * line.quantity / (1 - line.scrap)
             elif self._made_per_unit(line.component):
                 self._fold(line.component, quantity * line.quantity, configuration, steps, capabilities, needs, load)
-        self._add_ops(steps, capabilities, material, quantity, configuration, load)
+        self._add_ops(steps, capabilities, material, quantity, configuration, load, folded=True)
 
     def _add_ops(
         self,
@@ -372,6 +372,7 @@ class PlantTwin:
         quantity: float,
         configuration: dict[str, str],
         load: dict[str, float],
+        folded: bool = False,
     ) -> list[tuple[str, Task]]:
         added = []
         ops = operations(self.plant, material, configuration)
@@ -387,11 +388,11 @@ class PlantTwin:
             if previous is not None and previous.area != pool.area:
                 steps.append(Step(self._conveyor(previous.area, pool.area), PASS))
                 capabilities.append("")
-            operation = self._operation(pool, material, op, quantity, configuration)
+            operation = self._operation(pool, material, op, quantity, configuration, folded)
             internal = previous is not None and previous.work_centers == pool.work_centers
             step = Step(pool.inbox, operation, internal, draws.get(op.id, ()))  # type: ignore[arg-type]
             if len(alternatives) > 1:
-                step = self._on_lines(steps, alternatives, material, op, quantity, configuration, step)
+                step = self._on_lines(steps, alternatives, material, op, quantity, configuration, step, folded)
             steps.append(step)
             capabilities.append(op.capability)
             for alternative in alternatives:
@@ -443,6 +444,7 @@ class PlantTwin:
         quantity: float,
         configuration: dict[str, str],
         step: Step,
+        folded: bool,
     ) -> Step:
         """An operation that runs on parallel lines: it extends the unit's stay on the line it is on (the
         route holds the first line's step), or starts one at a `Lines` choice."""
@@ -454,7 +456,7 @@ class PlantTwin:
             lines = Lines(f"{material}/{op.id}", self._assigned_line)
             first = Step(lines, step.op)
         for k, pool in enumerate(alternatives):
-            task = self._operation(pool, material, op, quantity, configuration)
+            task = self._operation(pool, material, op, quantity, configuration, folded)
             before = lines.last(k)
             internal = before is not None and self.pool_by_inbox[id(before.to)].work_centers == pool.work_centers
             lines.add(k, Step(pool.inbox, task, internal, step.consumes), pool.work_centers[0])  # type: ignore[arg-type]
@@ -481,15 +483,23 @@ class PlantTwin:
         return None
 
     def _operation(
-        self, pool: Pool, material: str, op: RoutingOperation, quantity: float, configuration: dict[str, str]
+        self,
+        pool: Pool,
+        material: str,
+        op: RoutingOperation,
+        quantity: float,
+        configuration: dict[str, str],
+        folded: bool = False,
     ) -> Task:
+        """The task of `quantity` of `material` at `op` on `pool`; `folded`: a kit's, whose part is one kit
+        (its `made` counts the units), not a lot that carries its quantity."""
         group = self.plant.changeovers.get(op.changeover_group) if op.changeover_group else None
         setup_group = None
         if group is not None:
             setup_group = material if group.attribute == "material" else configuration.get(group.attribute)
         elif op.setup_minutes > 0:
             setup_group = material
-        key = (pool.name, material, op.id, quantity, setup_group)
+        key = (pool.name, material, op.id, quantity, setup_group, folded)
         cached = self._ops.get(key)
         if cached is not None:
             return cached
@@ -519,6 +529,8 @@ class PlantTwin:
             changeover=changeover,
             units=None if eligible >= set(pool.units) else eligible,
             ideal=op.run_minutes * 60.0 * quantity / op.batch_size if op.batch_size and quantity > 1 else None,
+            made=max(1, round(quantity)) if folded and pool.paced is None else None,
+            material=material,
         )
         pool.restricted = pool.restricted or operation.units is not None
         pool.changeovers = pool.changeovers or operation.changeover is not None

@@ -64,7 +64,7 @@ class Station(Equipment):
                 yield from self._work(srv, seconds)
             if crew is not None:
                 crew.release(env.now - started)
-            units = part.quantity
+            units = op.made_of(part)
             self.completed += units
             self.ideal_seconds += op.run.mean / speed
             if op.yield_rate < 1.0 or op.tests or watched:
