@@ -131,6 +131,35 @@ def test_capacity_holds_every_day_and_due_dates_are_met_whenever_capacity_allows
     check(small, master_schedule(small, demands, START, 28), demands)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(-3, 20), st.integers(1, 60), st.booleans()), min_size=1, max_size=25))
+def test_past_capacity_the_earliest_due_come_first_and_no_later_than_they_must(small, wanted):
+    """More ordered than the line makes: checked against building the orders earliest due first from the
+    first day, which minimises the latest any unit is (Jackson's rule): the MPS is never later than that,
+    plans as many units, and leaves unplanned only what is due no earlier than anything it plans."""
+    demands = [
+        Demand(f"D{k}", "scooter" if scooter else "cargo-bike", START + timedelta(days=day), quantity, "order")
+        for k, (day, quantity, scooter) in enumerate(wanted)
+    ]
+    schedule = master_schedule(small, demands, START, 21)
+    room = [cap or 0 for cap in schedule.capacity]
+    latest, placed = 0, 0
+    for demand in sorted(demands, key=lambda d: d.due):
+        need = demand.quantity
+        for offset, free in enumerate(room):
+            take = min(need, free)
+            if take:
+                room[offset] -= take
+                need -= take
+                placed += take
+                latest = max(latest, (START + timedelta(days=offset) - demand.due).days)
+    assert sum(row.quantity for row in schedule.rows) == placed
+    assert max((row.late_days for row in schedule.rows), default=0) <= max(latest, 0)
+    short = [d.due for d in demands if schedule.unplanned.get(d.id)]
+    if short:
+        assert all(row.due <= min(short) for row in schedule.rows)
+
+
 def test_the_ev_plant_month_of_orders_and_forecast(ev_plant):
     orders = generate_orders(ev_plant, START - timedelta(days=30), 40, seed=3, volume=0.25)
     demands = [
@@ -203,6 +232,27 @@ def test_frozen_days_keep_the_last_mps_and_slushy_days_move_within_their_share(s
         elif offset < 10:
             assert math.floor(before * 0.8) <= after <= math.ceil(before * 1.2)
     assert sum(now.values()) > sum(previous.values())  # the liquid days take more
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(-3, 20), st.integers(1, 60), st.booleans()), min_size=1, max_size=25))
+def test_the_last_mps_kept_as_it_was_plans_the_same_units_for_the_same_orders(small, wanted):
+    """Re-planned against itself, within capacity or past it, the MPS moves no order: a kept day's units serve
+    the orders they served."""
+    plant = small.model_copy(update={"time_fences": TimeFences(frozen_days=3, slushy_days=10, slushy_change=0.2)})
+    demands = [
+        Demand(f"D{k}", "scooter" if scooter else "cargo-bike", START + timedelta(days=day), quantity, "order")
+        for k, (day, quantity, scooter) in enumerate(wanted)
+    ]
+    first = master_schedule(plant, demands, START, 21)
+    served: dict[tuple[str, date], int] = defaultdict(int)
+    for row in first.rows:
+        served[row.demand, row.day] += row.quantity
+    again = master_schedule(plant, demands, START, 21, previous=first.quantities(), previous_demands=served)
+    assert sorted((r.demand, r.day, r.quantity) for r in again.rows) == sorted(
+        (r.demand, r.day, r.quantity) for r in first.rows
+    )
+    assert again.unplanned == first.unplanned
 
 
 def test_bad_demand_and_fences_are_clear_errors(small):

@@ -60,3 +60,20 @@ def test_orders_already_in_production_or_shipped_are_not_planned_again(small):
     assert due[0].id not in planned
     assert due[1].id not in planned
     assert due[2].id in planned or due[2].id in run.schedule.unplanned
+
+
+def test_an_open_order_past_due_is_planned_first_and_late(small):
+    """The order book's past-due orders are its most urgent, not out of the horizon: built on the first days
+    the line has room, before anything due later."""
+    orders = generate_orders(small, START - timedelta(days=60), 60, seed=2)
+    for order in orders:
+        if order.due_date < START:
+            order.state = CustomerOrderState.SHIPPED
+    overdue = next(o for o in orders if o.due_date >= START)
+    overdue.due_date, overdue.state = START - timedelta(days=3), CustomerOrderState.PROMISED
+    run = plan_mps(History(small, orders, START, 39, "generated"), 14, "orders")
+    built = [r for r in run.schedule.rows if r.customer_order == overdue.id]
+    assert sum(r.quantity for r in built) == overdue.quantity
+    assert all(r.late_days >= 3 for r in built)
+    first = min(r.day for r in run.schedule.rows)
+    assert max(r.day for r in built) == first  # the first day the line builds

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from factoryos.c2m.demand import generate_orders
+from factoryos.model.orders import CustomerOrderState
 from factoryos.model.validate import load_plant
 from factoryos.planning.mps import line_capacity
 from factoryos.services.plan import plan_material
@@ -28,7 +29,11 @@ def engine(tmp_path_factory):
     migrate(engine)
     plant = load_plant(PLANT)
     store_plant(engine, plant, str(PLANT))
-    save_orders(engine, generate_orders(plant, FIRST, DAYS, seed=4))
+    orders = generate_orders(plant, FIRST, DAYS, seed=4)
+    for order in orders:  # those due before the plan's first day were built and shipped
+        if order.due_date < FIRST + timedelta(days=DAYS):
+            order.state = CustomerOrderState.SHIPPED
+    save_orders(engine, orders)
     return engine
 
 

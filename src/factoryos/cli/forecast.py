@@ -32,16 +32,18 @@ HistoryStartOption = Annotated[
 ]
 
 
-def history(file: Path | None, start: str | None, site: str | None, db: str | None) -> History:
+def history(
+    file: Path | None, start: str | None, site: str | None, db: str | None, to_forecast: bool = True
+) -> History:
     """The order history a plant file's generated year gives, or the store's (`--plant`, `--start`, `--site`,
-    `--db`: forecast and mps read theirs alike)."""
+    `--db`: forecast and mps read theirs alike; `to_forecast`: long enough to forecast from)."""
     from factoryos.model.validate import load_plant
     from factoryos.services.forecast import generated_history, stored_history
 
     first_day = parse_day(start) if start else None
     if file is not None:
         return generated_history(load_plant(file), first_day)
-    return stored_history(open_store(db, create=False), first_day, site)
+    return stored_history(open_store(db, create=False), first_day, site, to_forecast)
 
 
 def forecast(

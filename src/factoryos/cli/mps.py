@@ -43,7 +43,7 @@ def mps(
             kept = previous_quantities(json.loads(content.decode("utf-8")))
         except ValueError as error:
             raise FactoryosError(f"--previous {previous}: {error}") from None
-    run = plan_mps(history(file, start, site, db), horizon_days, demand, kept)
+    run = plan_mps(history(file, start, site, db, to_forecast=demand != "orders"), horizon_days, demand, kept)
     document = mps_document(run)
     if as_json:
         typer.echo(json.dumps(document))

@@ -10,8 +10,11 @@
   after its due day: the orders, then the forecast, are placed latest-due first on the latest day with room.
   This meets every due date whenever the capacity up to each day covers the demand due by it (orders placed
   as late as possible leave the forecast the most room early on), and when it does not, the forecast is
-  what goes short. What cannot be built in time is built on the earliest later day with room (late), or left
-  unplanned past the horizon.
+  what goes short. When the capacity up to a day falls short of what is due by it, the earliest due are
+  served first: each demand's finish day is its due day, or the day its last unit comes when the orders
+  (then the forecast) are built earliest due first from the first day, whichever is later, and they are
+  placed latest finish first by those days; so a unit is late only as long as capacity makes it, and what
+  the horizon has no room for is the latest due's, left unplanned.
 - **Time fences** (`time_fences` in the plant file), against the previous MPS: a frozen day keeps its
   quantity per product; a slushy day may move by at most `slushy_change` of it (rounded outward); after
   that (liquid) anything goes. Kept quantities are placed first and serve the earliest demands.
@@ -141,10 +144,12 @@ def master_schedule(
     days: int,
     attach_rates: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
     previous: Mapping[tuple[str, date], int] | None = None,
+    previous_demands: Mapping[tuple[str, date], int] | None = None,
 ) -> MasterSchedule:
     """The MPS of `demands` from `start` over `days` (module doc). `attach_rates` (product -> family -> option
     -> share; default the plant file's mix) level the forecast's options; `previous` is the last MPS's units
-    per (product, day), which the time fences keep."""
+    per (product, day), which the time fences keep; `previous_demands` its units per (demand, day): a kept day's
+    units serve the demands they served before, while those are open, then the earliest due."""
     if days < 1:
         raise FactoryosError(f"the MPS horizon must be at least one day (got {days})")
     demands = list(demands)
@@ -161,7 +166,7 @@ def master_schedule(
     line_room = [math.inf if c is None else float(c) for c in capacity]
     groups = [(sorted(bound), line_room)] + [([p], [math.inf] * days) for p in sorted(set(plant.products) - bound)]
     for group, room in groups:
-        _plan_group(group, demands, start, days, room, low, high, placed, unplanned)
+        _plan_group(group, demands, start, days, room, (low, high, previous_demands or {}), placed, unplanned)
     rows = _rows(plant, placed, demands, start, attach_rates or {})
     return MasterSchedule(start, days, tuple(rows), capacity, bound, unplanned)
 
@@ -210,13 +215,14 @@ def _plan_group(
     start: date,
     days: int,
     room: list[float],
-    low: Mapping[tuple[str, int], int],
-    high: Mapping[tuple[str, int], float],
+    fences: tuple[Mapping[tuple[str, int], int], Mapping[tuple[str, int], float], Mapping[tuple[str, date], int]],
     placed: dict[tuple[str, int], int],
     unplanned: dict[str, int],
 ) -> None:
     """Place the group's demands on days: kept (fenced) units first, then the orders and the forecast, each latest
-    due first (module doc)."""
+    due first (module doc). `fences`: the least and most units per (product, day offset), and the units
+    per (demand, day) of the previous MPS."""
+    low, high, before = fences
     mine = sorted(
         (d for d in demands if d.product in products and d.quantity > 0),
         key=lambda d: (d.due, d.kind != "order", d.id),
@@ -229,29 +235,62 @@ def _plan_group(
             kept = low.get((product, offset), 0)
             room[offset] -= kept
             units[product, offset] += kept
-            for demand in own:
-                take = min(kept, left[demand.id])
+            day = start + timedelta(days=offset)
+            for demand in sorted(own, key=lambda d: -before.get((d.id, day), 0)):  # stable: then earliest due
+                take = min(kept, left[demand.id], before.get((demand.id, day), kept))
                 if take:
                     placed[demand.id, offset] += take
                     left[demand.id] -= take
                     kept -= take
-    for demand in [
-        *reversed([d for d in mine if d.kind == "order"]),
-        *reversed([d for d in mine if d.kind != "order"]),
-    ]:
-        due = (demand.due - start).days
-        later = range(max(due + 1, 0), days)
-        for offset in [*range(min(due, days - 1), -1, -1), *later]:
-            if not left[demand.id]:
-                break
-            free = min(room[offset], high.get((demand.product, offset), math.inf) - units[demand.product, offset])
-            take = int(min(left[demand.id], max(0.0, free)))
-            if take:
-                placed[demand.id, offset] += take
-                units[demand.product, offset] += take
-                room[offset] -= take
-                left[demand.id] -= take
+    for kind in ("order", "forecast"):
+        group = [d for d in mine if (d.kind == "order") == (kind == "order")]
+        finish, fits = _earliest_finish(group, start, days, room, high, units, left)
+        for demand in sorted(group, key=lambda d: (finish[d.id], d.due, d.id), reverse=True):
+            due = finish[demand.id]
+            want = fits[demand.id]
+            for offset in range(min(due, days - 1), -1, -1):
+                if not want:
+                    break
+                free = min(room[offset], high.get((demand.product, offset), math.inf) - units[demand.product, offset])
+                take = int(min(want, max(0.0, free)))
+                if take:
+                    placed[demand.id, offset] += take
+                    units[demand.product, offset] += take
+                    room[offset] -= take
+                    left[demand.id] -= take
+                    want -= take
     unplanned.update({i: q for i, q in left.items() if q})
+
+
+def _earliest_finish(
+    group: list[Demand],
+    start: date,
+    days: int,
+    room: list[float],
+    high: Mapping[tuple[str, int], float],
+    units: Mapping[tuple[str, int], int],
+    left: Mapping[str, int],
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Per demand, the day (offset) to finish by and the units the horizon has room for: built earliest due
+    first from the first day, each demand's last unit comes on some day; its due day, or that day when later.
+    Built latest due first by those days, every demand is then on time or as little late as it can be, the
+    earliest due served first, and what the horizon has no room for is the latest due's."""
+    room, made = list(room), defaultdict(int, units)
+    finish, fits = {}, {}
+    for demand in group:  # earliest due first
+        due, need, last = (demand.due - start).days, left[demand.id], 0
+        for offset in range(days):
+            if not need:
+                break
+            free = min(room[offset], high.get((demand.product, offset), math.inf) - made[demand.product, offset])
+            take = int(min(need, max(0.0, free)))
+            if take:
+                room[offset] -= take
+                made[demand.product, offset] += take
+                need -= take
+                last = offset
+        finish[demand.id], fits[demand.id] = max(due, last), left[demand.id] - need
+    return finish, fits
 
 
 def _rows(

@@ -53,16 +53,22 @@ def longest_lead(plant: Plant) -> int:
 
 
 def generated_history(plant: Plant, start: date | None = None, seed: int = GENERATED_SEED) -> History:
-    """A generated year of orders before `start` (default the plant's first day: `Plant.first_day`)."""
+    """A generated year of orders before `start` (default the plant's first day: `Plant.first_day`); those due
+    before it were shipped."""
     first_day = start or plant.first_day()
     lead = longest_lead(plant)
     orders = generate_orders(plant, first_day - timedelta(days=GENERATED_DAYS + lead), GENERATED_DAYS + lead, seed)
+    for order in orders:
+        if order.due_date < first_day:
+            order.state = CustomerOrderState.SHIPPED
     return History(plant, orders, first_day, GENERATED_DAYS, "generated")
 
 
-def stored_history(engine: Engine, start: date | None = None, site: str | None = None) -> History:
+def stored_history(
+    engine: Engine, start: date | None = None, site: str | None = None, to_forecast: bool = True
+) -> History:
     """The loaded plant's stored orders placed before `start` (default the day after the last), or a generated
-    year if it has none."""
+    year if it has none; `to_forecast`: refused when too short to forecast from."""
     plant = read_plant(engine, site)
     orders = [o for o in list_orders(engine, site=plant.site.id) if o.state != CustomerOrderState.CANCELLED]
     if not orders:
@@ -70,13 +76,13 @@ def stored_history(engine: Engine, start: date | None = None, site: str | None =
     first = min(o.ordered_at.date() for o in orders) + timedelta(days=longest_lead(plant))
     first_day = start or max(o.ordered_at.date() for o in orders) + timedelta(days=1)
     days = (first_day - first).days
-    if days <= 0:
+    if days <= 0 and to_forecast:
         raise FactoryosError(
             f"too little order history to forecast from {first_day}: the stored orders start "
             f"{min(o.ordered_at.date() for o in orders)}, and a day's demand is known one longest lead time "
             f"({longest_lead(plant)} days) later; generate or import more orders"
         )
-    return History(plant, [o for o in orders if o.ordered_at.date() < first_day], first_day, days, "stored")
+    return History(plant, [o for o in orders if o.ordered_at.date() < first_day], first_day, max(days, 0), "stored")
 
 
 def firm_orders(history: History, horizon_days: int) -> list[CustomerOrder]:

@@ -1,10 +1,10 @@
 """The master production schedule of a plant's demand: the order book, the forecast, or both.
 
-`orders` plans the open orders due in the horizon alone (what the order book still needs: received, promised
-or released, not yet in production); `forecast` the gross forecast alone; `both` the orders and the net
-forecast they leave (`c2m.forecast.consume`), so no unit is planned twice. Forecast units per day are whole
-units, rounded so that each product's running total follows the forecast's. The forecast's attach rates
-level the options of the forecast units.
+`orders` plans the open orders due in the horizon, or past due, alone (what the order book still needs: received,
+promised or released, not yet in production; past due first); `forecast` the gross forecast alone; `both` the
+orders and the net forecast they leave (`c2m.forecast.consume`), so no unit is planned twice. Forecast units per
+day are whole units, rounded so that each product's running total follows the forecast's. The forecast's attach
+rates level the options of the forecast units.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.planning.mps import Demand, MasterSchedule, master_schedule
 from factoryos.planning.plant_problem import DemandRow
-from factoryos.services.forecast import ForecastRun, History, firm_orders, forecast_history
+from factoryos.services.forecast import ForecastRun, History, forecast_history
 
 DemandSource = Literal["orders", "forecast", "both"]
 TO_BUILD = frozenset({CustomerOrderState.RECEIVED, CustomerOrderState.PROMISED, CustomerOrderState.RELEASED})
@@ -42,12 +42,13 @@ def plan_mps(
     history: History,
     horizon_days: int,
     demand: str = "both",
-    previous: Mapping[tuple[str, date], int] | None = None,
+    previous: PreviousMps | None = None,
 ) -> MpsRun:
-    """The MPS over the horizon from `history`'s start; `previous` (units per product and day of the last
-    MPS) is kept inside the plant's time fences."""
+    """The MPS over the horizon from `history`'s start; `previous` (the last MPS's units) is kept inside the
+    plant's time fences."""
     source = _source(demand)
-    firm = [o for o in firm_orders(history, horizon_days) if o.state in TO_BUILD]
+    end = history.start + timedelta(days=horizon_days)
+    firm = [o for o in history.orders if o.due_date < end and o.state in TO_BUILD]  # past due ones first
     run = forecast_history(history, horizon_days) if source != "orders" else None
     demands = [order_demand(o) for o in firm] if source != "forecast" else []
     rates = None
@@ -55,7 +56,8 @@ def plan_mps(
         gross = {(p, f.day(k)): units for p, f in run.forecast.products.items() for k, units in enumerate(f.units)}
         demands += forecast_demands(run.net if source == "both" else gross)
         rates = {p: run.forecast.mix(p) for p in run.forecast.products}
-    schedule = master_schedule(history.plant, demands, history.start, horizon_days, rates, previous)
+    by_product, by_demand = (previous.by_product, previous.by_demand) if previous is not None else (None, None)
+    schedule = master_schedule(history.plant, demands, history.start, horizon_days, rates, by_product, by_demand)
     return MpsRun(schedule, source, run, history)
 
 
@@ -89,15 +91,26 @@ def forecast_demands(units: Mapping[tuple[str, date], float]) -> list[Demand]:
     return out
 
 
-def previous_quantities(document: Mapping[str, Any]) -> dict[tuple[str, date], int]:
-    """Units per product and day of an MPS printed with `--json`, for the time fences."""
-    out: dict[tuple[str, date], int] = defaultdict(int)
+@dataclass(frozen=True)
+class PreviousMps:
+    """The last MPS as the time fences read it: units per product and day, and per demand and day."""
+
+    by_product: dict[tuple[str, date], int]
+    by_demand: dict[tuple[str, date], int]
+
+
+def previous_quantities(document: Mapping[str, Any]) -> PreviousMps:
+    """The units of an MPS printed with `--json`, for the time fences."""
+    by_product: dict[tuple[str, date], int] = defaultdict(int)
+    by_demand: dict[tuple[str, date], int] = defaultdict(int)
     try:
         for row in document["rows"]:
-            out[str(row["product"]), date.fromisoformat(row["day"])] += int(row["quantity"])
+            day, quantity = date.fromisoformat(row["day"]), int(row["quantity"])
+            by_product[str(row["product"]), day] += quantity
+            by_demand[str(row["demand"]), day] += quantity
     except (KeyError, TypeError, ValueError) as error:
         raise FactoryosError(f"the previous MPS is not an `mps --json` document ({error!r})") from None
-    return dict(out)
+    return PreviousMps(dict(by_product), dict(by_demand))
 
 
 def mps_document(run: MpsRun) -> dict[str, Any]:
