@@ -176,10 +176,11 @@ def test_plan_release_says_what_each_order_fills(loaded):
     plan_material(loaded, horizon_days=120, start=START)
     (buy,) = [o.id for o in latest_plan(loaded).planned_orders if o.kind == "buy" and o.material == "motor-big"]
     url = loaded.url.render_as_string(hide_password=False)
-    for neither_or_both in ([], [buy, "--within-days", "7"]):
+    for neither_or_both, says in (([], "or give --within-days"), ([buy, "--within-days", "7"], "not both")):
         refused = CliRunner().invoke(app, ["plan", "release", *neither_or_both, "--db", url])
         assert isinstance(refused.exception, FactoryosError)  # `factoryos` prints it without a traceback
-        assert "name the proposals to release, or give --within-days" in str(refused.exception)
+        assert "name the proposals to release" in str(refused.exception)
+        assert str(refused.exception).endswith(says)
     result = CliRunner().invoke(app, ["plan", "release", buy, "--db", url])
     assert result.exit_code == 0, result.output
     assert "fills 3 that promises bought" in result.output
@@ -191,6 +192,8 @@ def test_plan_release_says_what_each_order_fills(loaded):
     assert result.exit_code == 0, result.output
     (item,) = json.loads(result.output)["items"]
     assert item["filled"] == [{"arrives": item["filled"][0]["arrives"], "supplier": "motors", "quantity": 2.0}]
+    again = CliRunner().invoke(app, ["plan", "release", "--within-days", "365", "--db", url])
+    assert "nothing to release: every proposal to order within 365 days is released already" in again.output
 
 
 def test_a_buyers_window_releases_the_proposals_to_order_in_it_once(loaded):

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from factoryos.cli import iot
 from factoryos.iot.messages import Inbound
+from factoryos.iot.oee import Losses, Oee
 from factoryos.iot.pipeline import Pipeline, PipelineSettings, Stats
 from factoryos.model.errors import FactoryosError
 from factoryos.model.readings import CountRow, StateChangeRow, to_us
@@ -164,7 +165,11 @@ def test_oee_by_shift_with_the_plant_follows_its_calendars(store):
     assert by_calendar.exit_code == 0, by_calendar.output
     assert json.loads(by_calendar.output)["items"] == []
     table = runner.invoke(top, ["oee", "--by", "shift", *window, "--db", db_url(store)])
-    assert "no equipment state known within the shifts planned in that window" in table.output
+    said = "no equipment state known in the shifts planned from 2027-05-06 18:30 to 2027-05-08 18:30 UTC"
+    assert said in table.output
+    unknown = runner.invoke(top, ["oee", "--line", "kilnz", *window, "--db", db_url(store)])
+    assert "--line 'kilnz': " in str(unknown.exception)
+    assert "has no such work center" in str(unknown.exception)
     fixed = ["--shifts", "c=22:00-06:00", "--db", db_url(store)]
     by_fixed = runner.invoke(top, ["oee", "--by", "shift", "--json", *window, *fixed])
     [night] = [f for f in json.loads(by_fixed.output)["items"] if f["key"] == "2027-05-07 c"]
@@ -315,3 +320,12 @@ def test_an_ideal_cycle_that_is_not_a_positive_finite_time_is_refused(tmp_path, 
     result = runner.invoke(top, ["oee", "--ideal-cycle", cycle, *window, "--db", f"sqlite:///{tmp_path / 'o.db'}"])
     assert isinstance(result.exception, FactoryosError)
     assert str(result.exception) == f"--ideal-cycle must be more than 0 and at most a day, got {float(cycle):g} s"
+
+
+def test_a_window_that_made_nothing_has_no_quality_rate():
+    """Quality is good over produced: with nothing produced there is none, not 0 %."""
+    running = Oee("night", 3600.0, 3600.0, 0.0, 0.0, 0.0, Losses(minor_stops_s=3600.0))
+    cells = iot._oee_cells(running)
+    assert cells[:4] == ("100.0%", "0.0%", "-", "[bold]0.0%[/]")
+    made = Oee("day", 3600.0, 3600.0, 1800.0, 10.0, 9.0, Losses())
+    assert iot._oee_cells(made)[2] == "90.0%"

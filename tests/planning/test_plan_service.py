@@ -120,6 +120,8 @@ def test_the_plan_commands(loaded, tmp_path):
     result = runner.invoke(app, ["plan", "exceptions", "--json", "--db", url])
     assert result.exit_code == 0, result.output
     assert all({"kind", "material", "orders", "action"} <= set(e) for e in json.loads(result.output)["items"])
+    refused = runner.invoke(app, ["plan", "exceptions", "--kind", "shortages", "--db", url])
+    assert "--kind 'shortages': expected one of shortage, below-safety-stock" in str(refused.exception)
     result = runner.invoke(app, ["plan", "peg", "CO0000002", "--db", url])
     assert "motor-small" in result.output
     result = runner.invoke(

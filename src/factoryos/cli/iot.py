@@ -169,6 +169,10 @@ def oee(
     if start >= end:
         raise FactoryosError("--from must be before --to")
     site_plant = _plant(plant)
+    if line is not None and site_plant is not None:
+        lines = {f"{site_plant.site.id}/{area}/{wc}" for wc, (area, _) in site_plant.work_centers().items()}
+        if line.strip("/") not in lines and line not in {path.rsplit("/", 1)[-1] for path in lines}:
+            raise FactoryosError(f"--line {line!r}: {plant} has no such work center (its path or id)")
     fixed_shifts = DEFAULT_SHIFTS if shifts is None and site_plant is None else shifts
     shift_times = _shifts(fixed_shifts) if by == "shift" and fixed_shifts is not None else ()
     query = OeeQuery(start, end, _cycles(ideal_cycle, site_plant), by, shift_times, site_plant)
@@ -177,7 +181,13 @@ def oee(
         print_items([f.as_dict() for f in figures.values()])
         return
     if not figures:
-        console.print(f"no equipment state known within {'the shifts planned in ' if by == 'shift' else ''}that window")
+        within = " in the shifts planned" if by == "shift" else ""
+        of = f" of line {line}" if line else ""
+        lo, hi = start.astimezone(UTC), end.astimezone(UTC)
+        console.print(
+            f"no equipment state{of} known{within} from {lo:%Y-%m-%d %H:%M} to {hi:%Y-%m-%d %H:%M} UTC"
+            + ("" if from_ or to else " (the 24 h before now: give --from and --to for another window)")
+        )
         return
     table = Table(by, "availability", "performance", "quality", "OEE", "good", "produced", "biggest loss")
     for key, f in figures.items():
@@ -191,7 +201,8 @@ def _oee_cells(f: Oee) -> tuple[str, ...]:
     if not f.planned_busy_s:
         return ("-", "-", "-", "-", *units, "no planned busy time (idle, maintenance)")
     name, seconds = max(f.losses.as_dict().items(), key=lambda kv: kv[1])
-    factors = (f"{f.availability:.1%}", f"{f.performance:.1%}", f"{f.quality:.1%}", f"[bold]{f.oee:.1%}[/]")
+    quality = f"{f.quality:.1%}" if f.produced else "-"  # nothing made: no quality to speak of
+    factors = (f"{f.availability:.1%}", f"{f.performance:.1%}", quality, f"[bold]{f.oee:.1%}[/]")
     return (*factors, *units, f"{name} {seconds / 3600:.1f} h")
 
 

@@ -146,8 +146,15 @@ def exceptions(
 ) -> None:
     """The plan of record's exceptions (the newest run that is not a what-if): what to act on, the orders each
     hurts and the suggested action."""
+    from typing import get_args
+
+    from factoryos.model.errors import FactoryosError
+    from factoryos.planning.exceptions import ExceptionKind
     from factoryos.services.plan import latest_plan
 
+    kinds = get_args(ExceptionKind)
+    if kind is not None and kind not in kinds:
+        raise FactoryosError(f"--kind {kind!r}: expected one of {', '.join(kinds)}")
     stored = latest_plan(open_store(db, create=False), site)
     chosen = [e for e in stored.exceptions if kind is None or e.kind == kind][:limit]
     if as_json:
@@ -206,8 +213,10 @@ def release(
     from factoryos.services.plan import release as release_orders
     from factoryos.services.plan import release_due
 
-    if bool(planned_orders) == (within_days is not None):
-        raise FactoryosError("name the proposals to release, or give --within-days, not both")
+    if planned_orders and within_days is not None:
+        raise FactoryosError("name the proposals to release or give --within-days, not both")
+    if not planned_orders and within_days is None:
+        raise FactoryosError("name the proposals to release (PL..., see `factoryos plan`) or give --within-days")
     if within_days is not None:
         released = release_due(open_store(db), within_days, site)
     else:
@@ -230,6 +239,8 @@ def release(
             ]
         )
         return
+    if not released.orders:
+        console.print(f"nothing to release: every proposal to order within {within_days} days is released already")
     for o in released.orders:
         fills = filled.get(o.id, [])
         bought = f", fills {sum(f.quantity for f in fills):,.6g} that promises bought" if fills else ""
