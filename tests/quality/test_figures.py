@@ -99,3 +99,30 @@ def test_a_twin_runs_yields_converge_to_the_plant_files_and_rty_is_their_product
     summary = figures_as_dict(figures)
     assert summary["costs"]["rework_units"] > 0
     assert summary["pareto_characteristics"][0]["key"][1] == "gap"
+
+
+def test_the_stored_figures_are_the_streams(sqlite_url) -> None:
+    """A run stored as ingestion stores it (counts in the counts table, tests as events): `quality figures`
+    reads the same yields, scrap and rework from the store as from the run's own stream."""
+    from factoryos.model.bus import MemoryEventStore
+    from factoryos.services.quality_figures import stored_figures
+    from factoryos.store.db import make_engine, migrate
+    from factoryos.store.plants import store_plant
+    from factoryos.store.timeseries import TelemetryStore
+
+    plant = small_plant(quality={"check": {"first_pass_yield": 0.8, "repair_minutes": 2, "tests": _plan("final")}})
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    store_plant(engine, plant, "quality test plant")
+    bus, streamed_events = EventBus(TelemetryStore(engine)), MemoryEventStore()
+    bus.subscribe(lambda event: streamed_events.append([event]))
+    prepared = prepare(plant, "smart", 1, 2, bus=bus)
+    prepared.floor.run(prepared.horizon)
+    prepared.floor.publisher.flush()
+    streamed, stored = figures_of_stream(plant, streamed_events), stored_figures(engine)
+    assert streamed.costs.rework_units > 0
+    assert (stored.costs.rework_units, stored.costs.scrap_units) == (
+        streamed.costs.rework_units,
+        streamed.costs.scrap_units,
+    )
+    assert stored.by_test == streamed.by_test

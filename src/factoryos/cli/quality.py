@@ -140,13 +140,15 @@ def figures(
     rty = "-" if result["rty"] is None else f"{result['rty']:.1%}"
     costs = result["costs"]
     console.print(
-        f"RTY {rty}; scrap {counted(costs['scrap_units'], 'unit')} ({costs['scrap_cost']:,.2f}), rework "
-        f"{counted(costs['rework_units'], 'unit')}, {costs['rework_hours']:,.1f} h ({costs['rework_cost']:,.2f})",
+        f"RTY {rty}; scrap {counted(costs['scrap_units'], 'unit')} (cost {costs['scrap_cost']:,.2f}), rework "
+        f"{counted(costs['rework_units'], 'unit')}, {costs['rework_hours']:,.1f} h (cost {costs['rework_cost']:,.2f}; "
+        "in the plant file's unit_cost currency)",
         highlight=False,
     )
     for row in result["tests"]:
         console.print(f"  {row['test']}: FPY {row['fpy']:.1%} of {counted(row['units'], 'unit')}", highlight=False)
     for bar in result["pareto_characteristics"][:5]:
         console.print(
-            f"  {'/'.join(bar['key'])}: {counted(bar['defects'], 'defect')} ({bar['cumulative']:.0%})", highlight=False
+            f"  {'/'.join(bar['key'])}: {counted(bar['defects'], 'defect')} ({bar['cumulative']:.0%} cumulative)",
+            highlight=False,
         )

@@ -52,11 +52,20 @@ def figures_of_stream(plant: Plant, store: EventStore) -> QualityFigures:
 
 
 def stored_figures(engine: Engine, site: str | None = None) -> QualityFigures:
-    """The figures of the stored plant (the only one, or `site`) over its stored events."""
+    """The figures of the stored plant (the only one, or `site`): test results from its stored events, scrap
+    and rework from its stored counts (ingestion keeps a count in the counts table, not as an event)."""
     from factoryos.store.events import SqlEventStore
     from factoryos.store.plants import read_plant
+    from factoryos.store.timeseries import TelemetryStore
 
-    return figures_of_stream(read_plant(engine, site), SqlEventStore(engine))
+    plant = read_plant(engine, site)
+    prefix = f"{plant.site.id}/"
+    counted = TelemetryStore(engine).scrap_and_rework(prefix)
+    return quality_figures(
+        plant,
+        results_of(SqlEventStore(engine).read(EventKind.TEST, prefix)),
+        (Outcome(row.equipment, row.material, row.scrap, row.rework) for row in counted),
+    )
 
 
 def _bars(bars: list[ParetoBar]) -> list[dict[str, Any]]:

@@ -348,6 +348,21 @@ class TelemetryStore:
                 )
             ]
 
+    def scrap_and_rework(self, equipment_prefix: str) -> list[CountRow]:
+        """Every stored count of scrap or rework under `equipment_prefix` (the good ones, most rows, left out)."""
+        with Session(self.engine) as session:
+            return [
+                CountRow(*r)
+                for r in session.execute(
+                    select(*CountRecord.__table__.columns)
+                    .where(
+                        CountRecord.equipment.startswith(equipment_prefix, autoescape=True),
+                        (CountRecord.scrap > 0) | (CountRecord.rework > 0),
+                    )
+                    .order_by(CountRecord.ts_us)
+                )
+            ]
+
     def refresh_rollups(self, start_us: int, end_us: int) -> None:
         """Recompute the 1-minute buckets overlapping [start_us, end_us] from the raw rows, then the 1-hour
         buckets around them from the minutes (60 rows per series, not every reading of the hour)."""
