@@ -89,7 +89,9 @@ def test_an_equipment_window_reaches_what_was_worked_there_then(traced):
 
 
 def test_equipment_paths_are_matched_with_their_case_on_every_database(traced):
-    assert trace_equipment(traced, "mini-site/shop/BODY-CELL", at(0), at(24))["units"] == []
+    with pytest.raises(TraceError, match="nothing was ever worked on 'mini-site/shop/BODY-CELL'"):
+        trace_equipment(traced, "mini-site/shop/BODY-CELL", at(0), at(24))
+    assert trace_equipment(traced, "mini-site/shop/body-cell", at(0), at(24))["units"]
 
 
 def test_an_operation_still_running_counts_in_a_window_after_its_start(traced):

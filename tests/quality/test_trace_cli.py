@@ -50,6 +50,7 @@ def test_trace_a_lot_and_an_equipment_window_forward(db, monkeypatch, capsys):
         (("trace", "--equipment", WELD_1, "--from", "2027-01-05", "--to", "2027-01-04"), "at or before it starts"),
         (("trace", "--equipment", WELD_1, "--from", "noon", "--to", "2027-01-04"), "--from 'noon': expected a time"),
         (("trace", "--equipment", WELD_1), "needs its window"),
+        (("trace", "--equipment", "weld-1", "--from", "2027-01-04", "--to", "2027-01-05"), "nothing was ever worked"),
         (("trace", "CAR-1", "--lot", "STEEL-1"), "give one of SERIAL"),
         (("hold", "place", "--lot", "STEEL-1", "--by", "qe"), "needs a reason"),
         (("hold", "release", "7", "--disposition", "use", "--by", "qe"), "no hold 7"),
@@ -97,3 +98,32 @@ def test_placing_a_hold_says_what_it_holds_now_and_when_that_is_nothing(db, monk
     )
     assert code == 0
     assert "no unit is known to contain or pass it yet" in out
+
+
+def test_a_serial_hold_says_how_many_known_serials_it_holds(db, monkeypatch, capsys):
+    known = [k for k in (1, 2, 3) if run(monkeypatch, capsys, "trace", f"CAR-{k}", "--db", db)[0] == 0]
+    place = ("hold", "place", "--reason", "r", "--by", "qe", "--db", db)
+    code, out, _ = run(monkeypatch, capsys, *place, "--serials", "CAR-1..CAR-3")
+    assert code == 0
+    assert out.strip().endswith(f": {len(known)} serials known in it held now")
+    code, out, _ = run(monkeypatch, capsys, *place, "--serials", "SN-9999")
+    assert code == 0
+    assert out.strip().endswith(": no serial in it is known yet; it holds each one that will be")
+
+
+def test_an_equipment_hold_names_equipment_of_the_loaded_plant(ev_plant, sqlite_url, monkeypatch, capsys):
+    from factoryos.store.db import migrate
+    from factoryos.store.plants import store_plant
+
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    store_plant(engine, ev_plant, "ev plant")
+    window = ("--from", "2027-01-04T05:00", "--to", "2027-01-04T10:00", "--reason", "r", "--by", "qe")
+    path = ev_plant.equipment_path(next(iter(ev_plant.work_units())))
+    for typo in (path + "-9", path.rsplit("/", 1)[-1]):
+        code, _, err = run(monkeypatch, capsys, "hold", "place", "--equipment", typo, *window, "--db", sqlite_url)
+        assert code == 1
+        assert f"'{typo}' is no equipment of the loaded plant, and nothing was worked on it" in err
+    code, out, _ = run(monkeypatch, capsys, "hold", "place", "--equipment", path, *window, "--db", sqlite_url)
+    assert code == 0
+    assert f"placed on equipment {path}" in out

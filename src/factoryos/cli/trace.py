@@ -170,10 +170,13 @@ def place(
 def held_now(engine: Engine, hold: Hold) -> str:
     """What a lot or equipment hold covers as it is placed; none at all may be a mistyped lot or path."""
     from factoryos.quality.genealogy import TraceError
-    from factoryos.services.holds import held_scope
+    from factoryos.services.holds import held_scope, serials_in_range
 
     if hold.scope is HoldScope.SERIALS:
-        return ""
+        known = serials_in_range(engine, hold)
+        if not known:
+            return ": no serial in it is known yet; it holds each one that will be"
+        return f": {counted(len(known), 'serial')} known in it held now"
     try:
         units = held_scope(engine, hold)["units"]
     except TraceError:

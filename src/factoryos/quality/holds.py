@@ -110,6 +110,13 @@ def check_range(first: str, last: str) -> None:
         raise HoldError(f"serial range {first}..{last}: the first serial comes after the last")
 
 
+def range_prefix(first: str) -> str:
+    """What every serial of a range starting at `first` starts with: its prefix before the number (or all of
+    it, a range of one serial without a number)."""
+    match = _NUMBERED.match(first)
+    return match.group(1) if match is not None else first
+
+
 def in_range(serial: str, first: str, last: str) -> bool:
     """Whether `serial` has the range's prefix and a number within it (a range of one serial is that serial)."""
     if serial in (first, last):

@@ -16,11 +16,22 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from factoryos.quality.genealogy import TraceError, window_us
-from factoryos.quality.holds import Disposition, Hold, HoldError, HoldScope, check_range, covering, gravest
+from factoryos.quality.holds import (
+    Disposition,
+    Hold,
+    HoldError,
+    HoldScope,
+    check_range,
+    covering,
+    gravest,
+    in_range,
+    range_prefix,
+)
 from factoryos.services.trace import trace_equipment, trace_lot
 from factoryos.store import genealogy
 from factoryos.store import holds as hold_store
 from factoryos.store.db import transaction
+from factoryos.store.plants import equipment_known
 
 MAX_TEXT = 2000
 
@@ -53,12 +64,7 @@ def place_hold(
     elif last is not None:
         raise HoldError(f"--last is for a serial range, not a {scope.value} hold")
     if scope is HoldScope.EQUIPMENT:
-        if start is None or end is None:
-            raise HoldError("an equipment hold needs its window: --from and --to")
-        try:
-            window_us(start, end)
-        except TraceError as error:
-            raise HoldError(str(error)) from None
+        _check_equipment(engine, target, start, end)
     elif start is not None or end is not None:
         raise HoldError(f"--from and --to are for an equipment hold, not a {scope.value} hold")
     hold = Hold(0, scope, target, reason.strip()[:MAX_TEXT], placed_by.strip(), now, last, start, end)
@@ -106,6 +112,35 @@ def held_scope(engine: Engine, hold: Hold) -> dict[str, Any]:
         assert hold.end is not None
         return trace_equipment(engine, hold.target, hold.start, hold.end)
     raise HoldError("a serial range's units are the serials in it; trace each with `factoryos trace SERIAL`")
+
+
+def _check_equipment(engine: Engine, path: str, start: datetime | None, end: datetime | None) -> None:
+    """An equipment hold's path is the loaded plant's or one something was worked on; its window a window."""
+    if start is None or end is None:
+        raise HoldError("an equipment hold needs its window: --from and --to")
+    if equipment_known(engine, path.strip("/")) is False and not _worked_on(engine, path.strip("/")):
+        raise HoldError(
+            f"{path!r} is no equipment of the loaded plant, and nothing was worked on it: give its full path, "
+            "site/area/work-center[/unit] (`factoryos plant show`)"
+        )
+    try:
+        window_us(start, end)
+    except TraceError as error:
+        raise HoldError(str(error)) from None
+
+
+def _worked_on(engine: Engine, path: str) -> bool:
+    with engine.connect() as connection:
+        return genealogy.worked_on(connection, path)
+
+
+def serials_in_range(engine: Engine, hold: Hold) -> list[str]:
+    """The serials the genealogy knows in a serial-range hold's range."""
+    last = hold.last or hold.target
+    prefix = range_prefix(hold.target)
+    with engine.connect() as connection:
+        known = genealogy.serials_starting(connection, prefix)
+    return sorted(serial for serial in known if in_range(serial, hold.target, last))
 
 
 def held_serials(connection: Connection, serials: set[str]) -> dict[str, list[Hold]]:

@@ -89,6 +89,11 @@ def trace_equipment(engine: Engine, equipment: str, start: datetime, end: dateti
     if not equipment.strip("/"):
         raise TraceError("--equipment: give an equipment path, e.g. site/area/line/station")
     with genealogy.reading(engine) as connection:
+        if not genealogy.worked_on(connection, equipment.strip("/")):
+            raise TraceError(
+                f"nothing was ever worked on {equipment!r} (or under it): give the equipment's full path, "
+                "site/area/work-center[/unit]"
+            )
         found = genealogy.passed(connection, equipment.rstrip("/"), start_us, end_us)
         return {
             "equipment": equipment,

@@ -264,6 +264,21 @@ def known(connection: Connection, item: str) -> bool:
     return False
 
 
+def worked_on(connection: Connection, equipment: str) -> bool:
+    """Whether anything was worked on `equipment` or on equipment under it (with its case, on every database:
+    SQLite's LIKE ignores it)."""
+    column = GenealogyOperation.equipment
+    under = func.substr(column, 1, len(equipment) + 1) == equipment + "/"
+    return connection.execute(select(column).where((column == equipment) | under).limit(1)).first() is not None
+
+
+def serials_starting(connection: Connection, prefix: str) -> list[str]:
+    """The serials worked on whose id starts with `prefix` (with its case)."""
+    column = GenealogyOperation.serial
+    query = select(column).where(func.substr(column, 1, len(prefix)) == prefix)
+    return list(connection.execute(query.distinct()).scalars())
+
+
 def operations(connection: Connection, serials: Iterable[str]) -> list[OperationSpan]:
     """The operations of `serials`, in one query per CHUNK serials."""
     table = GenealogyOperation

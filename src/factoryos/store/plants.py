@@ -229,6 +229,14 @@ def stored_sites(engine: Engine) -> list[str]:
         return list(session.scalars(select(PlantRecord.site).order_by(PlantRecord.site)))
 
 
+def equipment_known(engine: Engine, path: str) -> bool | None:
+    """Whether `path` is an area, work center or work unit of a stored plant (None: no plant is stored)."""
+    with Session(engine) as session:
+        if session.scalar(select(EquipmentRecord.path).limit(1)) is None:
+            return None
+        return session.scalar(select(EquipmentRecord.path).where(EquipmentRecord.path == path).limit(1)) is not None
+
+
 def read_plant(engine: Engine, site: str | None = None) -> Plant:
     """The stored plant (the only one when `site` is not given)."""
     with Session(engine) as session:
