@@ -71,6 +71,9 @@ def test_whole_event_and_other_kinds():
         ("count", b'{"seq": 1, "good": 1.5}', "integers"),
         ("operation", b'{"seq": 1, "work_order": "W1"}', "Field required"),
         ("weather", b'{"seq": 1}', "unknown kind"),
+        ("count", b'{"seq": 1, "seq": 2, "good": 1}', "key 'seq' appears twice"),
+        ("state", b'{"seq": 1, "state": "down", "reason": "jam", "state" : "running"}', "key 'state' appears twice"),
+        ("count", b'{"seq": 1, "ts": 1795342500, "good": 1}', "seconds\\? send milliseconds"),
     ],
 )
 def test_refusals_say_why(kind, payload, reason):
@@ -110,3 +113,9 @@ def test_fuzz_documents_decode_or_raise_decode_error(kind, doc):
 def test_fuzz_bytes(payload):
     with contextlib.suppress(DecodeError):
         decode_json(levels("measurement"), payload, 0)
+
+
+def test_a_colon_inside_a_string_is_no_second_key():
+    """A reason holding `":` sends the document the slow way, which still reads it."""
+    (row,) = decode_json(levels("state"), b'{"seq": 1, "state": "down", "reason": "code \\":7"}', 0)
+    assert row.reason == 'code ":7'

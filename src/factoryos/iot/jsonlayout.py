@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from datetime import datetime
+from typing import Any
 
 import orjson
 from pydantic import ValidationError
@@ -48,6 +50,8 @@ DEFAULT_PREFIX = "factoryos"
 KINDS = frozenset(k.value for k in EventKind)
 STATES = frozenset(s.value for s in EquipmentState)
 _ENVELOPE = ("seq", "ts", "source")
+EPOCH_MS_FROM = 100_000_000_000
+"""3 March 1973 in epoch milliseconds: a smaller number is a device sending seconds, not a reading from 1970."""
 
 
 def decode_json(levels: list[str], payload: bytes, now_us: int) -> list[Row]:
@@ -67,18 +71,44 @@ def decode_json(levels: list[str], payload: bytes, now_us: int) -> list[Row]:
 
 
 def _loads(payload: bytes) -> object:
-    """orjson (several times faster on a small document); what it refuses is parsed again by `json`, so
-    that the same documents are accepted as before (NaN, big integers, UTF-16) with the same reasons."""
+    """orjson (several times faster on a small document); what it refuses, or where it may have taken the last
+    of a key given twice (fewer keys than key tokens), is parsed again by `json`, so that the same documents
+    are accepted as before (NaN, big integers, UTF-16) with the same reasons and a key twice is refused."""
     try:
-        return orjson.loads(payload)
+        doc = orjson.loads(payload)
     except orjson.JSONDecodeError:
         pass
+    else:
+        if len(_KEY_TOKEN.findall(payload)) == _keys(doc):
+            return doc
     try:
-        return json.loads(payload)
+        return json.loads(payload, object_pairs_hook=_once_each)
     except (ValueError, UnicodeDecodeError) as error:
         raise DecodeError(f"not JSON: {error}") from None
     except RecursionError:
         raise DecodeError("not JSON: nested too deeply") from None
+
+
+_KEY_TOKEN = re.compile(rb'"\s*:')
+"""Every key of a JSON object ends in a quote and a colon: a document with as many of these as keys has no key
+twice (a string holding one only sends it the slow way)."""
+
+
+def _keys(doc: object) -> int:
+    if isinstance(doc, dict):
+        return len(doc) + sum(_keys(value) for value in doc.values())
+    if isinstance(doc, list):
+        return sum(_keys(value) for value in doc)
+    return 0
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in doc:
+            raise ValueError(f"key {key!r} appears twice")
+        doc[key] = value
+    return doc
 
 
 def _whole_event(doc: dict, equipment: str, kind: str) -> Row:
@@ -154,6 +184,8 @@ def _timestamp(ts: object, now_us: int) -> int:
     if ts is None:
         return now_us
     if type(ts) is int or (type(ts) is float and math.isfinite(ts)):
+        if 0 <= ts < EPOCH_MS_FROM:
+            raise DecodeError(f"ts {_shown(ts)} is before March 1973 in epoch milliseconds: seconds? send milliseconds")
         ts_us = ts * 1000
     elif isinstance(ts, str):
         try:
