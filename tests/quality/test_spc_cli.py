@@ -64,6 +64,8 @@ def test_spc_json_charts_the_column_with_phase_one_limits_and_phase_two_alarms(t
         (["--chart", "u", "--size-column", "inspected", "--column", "defective"], "u"),
         (["--chart", "ewma"], "ewma"),
         (["--chart", "cusum"], "cusum+"),
+        (["--chart", "I-MR"], "i"),  # as SPC texts write it
+        (["--chart", "Xbar/S", "--subgroup", "4"], "xbar"),
     ],
 )
 def test_every_chart_is_available(table, monkeypatch, capsys, options, chart):

@@ -132,6 +132,8 @@ def monitor_files(train: Path, test: Path, method: str = "pca") -> dict[str, Any
 
 
 CHARTS = ("xbar-r", "xbar-s", "imr", "p", "np", "c", "u", "ewma", "cusum")
+CHART_NAMES = {"i-mr": "imr", "x-mr": "imr", "xbar/r": "xbar-r", "xbar/s": "xbar-s"}
+"""The charts' names as SPC texts write them."""
 RULE_SETS = {"we": WESTERN_ELECTRIC, "nelson": NELSON}
 SHEWHART = {"xbar", "i", "p", "np", "c", "u"}
 """The charts whose points are independent and near normal, on which run rules apply; on the others (ranges,
@@ -182,6 +184,7 @@ def control_chart_study(
     """Phase I on the first `baseline` subgroups (all without it): limits estimated, out-of-control subgroups
     dropped and the limits re-estimated until none is left; then every subgroup charted against those limits
     (phase II for those after the baseline), with the alarms of the chosen run rules."""
+    chart = CHART_NAMES.get(chart.strip().lower(), chart.strip().lower())
     if chart not in CHARTS:
         raise FactoryosError(f"unknown chart {chart!r}; the charts are {', '.join(CHARTS)}")
     if rules not in RULE_SETS:
