@@ -11,9 +11,11 @@ import pytest
 
 from factoryos.c2m.demand import generate_orders
 from factoryos.model.orders import CustomerOrderState
+from factoryos.model.rampup import ramp_bound_products
 from factoryos.model.validate import load_plant
+from factoryos.planning.mps import line_capacity
 from factoryos.planning.mrp import plan
-from factoryos.planning.plant_problem import plant_problem
+from factoryos.planning.plant_problem import DemandRow, plant_problem
 from factoryos.services.forecast import History
 from factoryos.services.mps import mps_demand_rows, plan_mps
 
@@ -35,6 +37,8 @@ def test_mrp_makes_every_mps_unit_of_a_finished_product_by_its_day(small):
     assert {r.kind for r in rows} == {"order"}
     assert all(r.configuration is not None for r in rows)
     mrp = plan(plant_problem(small, START, 14, rows))
+    overloads = [e.message for e in mrp.exceptions if e.kind == "capacity-overload"]
+    assert not overloads  # MRP reads the line's capacity as the MPS builds to it
     wanted: dict[str, float] = defaultdict(float)
     for row in rows:
         wanted[row.item] += row.quantity
@@ -77,3 +81,18 @@ def test_an_open_order_past_due_is_planned_first_and_late(small):
     assert all(r.late_days >= 3 for r in built)
     first = min(r.day for r in run.schedule.rows)
     assert max(r.day for r in built) == first  # the first day the line builds
+
+
+def test_a_capacity_overload_reads_the_line_as_the_mps_builds_to_it(small):
+    """A day's starts past the ramp-up line: MRP's exception names the whole units the MPS would build that day,
+    not a capacity of its own (it read the month's uncapped capacity over the plant file's working days)."""
+    product = ramp_bound_products(small)[0]
+    material = small.products[product].material
+    day = START + timedelta(days=9)
+    rows = [DemandRow(f"D{k}", material, day, 40, "forecast") for k in range(5)]
+    mrp = plan(plant_problem(small, START, 14, rows))
+    capacity = line_capacity(small, START, 14)
+    overloads = [e for e in mrp.exceptions if e.kind == "capacity-overload"]
+    assert overloads
+    for exception in overloads:
+        assert exception.message.endswith(f", {capacity[(exception.date - START).days]:g} can")

@@ -6,21 +6,22 @@ the option families its bill tests), exploded with the configurator's rules, so 
 and a common part below is consolidated across all of them. A customer order brings its configuration; a
 forecast (or an order without one) is split over the product's option mix (`factoryos.c2m.mix`), Orlicky's
 planning bill. The site works on the days a shift runs in any of its manned work centers' calendars, bar
-their holidays. The constrained line is the ramp-up's line, at its month's capacity spread over its working
-days.
+their holidays. The constrained line is the ramp-up's line, at the whole units a day the MPS builds to
+(`planning.mps.line_capacity`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from factoryos.c2m.mix import option_mix
 from factoryos.c2m.supply import site_working_days
 from factoryos.model.configuration import Configuration, bom_lines
 from factoryos.model.plant import Plant, Product
-from factoryos.model.rampup import ramp_bound_products, ramp_curve, ramp_month
+from factoryos.model.rampup import ramp_bound_products
+from factoryos.planning.mps import line_capacity
 from factoryos.planning.problem import (
     Allocation,
     BomLine,
@@ -209,22 +210,11 @@ def _demands(plant: Plant, builder: _Builder, row: DemandRow) -> list[Demand]:
 
 
 def _line(plant: Plant, builder: _Builder, start: date, horizon_days: int) -> LineCapacity | None:
-    """The ramp-up line: each month's capacity over its working days, on the site's working days."""
+    """The ramp-up line's whole units a day, as the MPS builds to them (`planning.mps.line_capacity`)."""
     ramp = plant.ramp_up
     if ramp is None:
         return None
-    curve = ramp_curve(plant)
     bound = {plant.products[p].material for p in ramp_bound_products(plant)}
     items = tuple(key for key, item in builder.items.items() if item.material_id in bound)
-    working = site_working_days(plant, start, horizon_days)
-    per_day = []
-    for k in range(horizon_days):
-        day = start + timedelta(k)
-        month = ramp_month(ramp, day)
-        if not working[k] or month is None:
-            per_day.append(0.0)
-            continue
-        plan = curve[min(month, len(curve) - 1)]
-        days = ramp.months[min(month, len(curve) - 1)].working_days
-        per_day.append(plan.capacity_units / days if days else 0.0)
-    return LineCapacity(ramp.line, items, tuple(per_day))
+    per_day = tuple(float(units or 0) for units in line_capacity(plant, start, horizon_days))
+    return LineCapacity(ramp.line, items, per_day)
