@@ -169,7 +169,7 @@ def one_order_scheduled(plant) -> tuple[list, list[ScheduledOperation]]:
 
     epoch = epoch_for(plant)
     orders = generate_orders(plant, epoch.date(), 3, 5)
-    po, start = f"PO{orders[0].id[2:]}", epoch + timedelta(hours=6)
+    po, start = f"MO{orders[0].id[2:]}", epoch + timedelta(hours=6)
     schedule = [
         ScheduledOperation(f"{po}-001", po, "biw-painted/basecoat", "booth-2", start, start, serial=f"{po}-{k}")
         for k in range(1, orders[0].quantity + 1)

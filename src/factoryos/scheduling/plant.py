@@ -116,7 +116,8 @@ def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[Pro
     for order in open_orders:
         if order.product not in plant.products:
             raise FactoryosError(f"order {order.id}: product {order.product!r} is not in plant {plant.site.id!r}")
-        po_id = f"PO{order.id[2:]}" if order.id.startswith("CO") else f"PO-{order.id}"
+        # MO, a manufacturing order: PO names the purchase orders released from a plan
+        po_id = f"MO{order.id[2:]}" if order.id.startswith("CO") else f"MO-{order.id}"
         production = ProductionOrder(
             id=po_id,
             site=plant.site.id,
