@@ -38,6 +38,18 @@ def test_forecast_from_too_few_stored_orders_is_one_clear_line(sqlite_url):
     assert "too little order history" in str(result.exception) + result.output
 
 
+def test_a_forecast_from_past_the_stored_orders_is_refused_not_zero(sqlite_url):
+    """Orders placed up to 18 July: a forecast from 2030 would read the years between as no demand at all."""
+    assert invoke("plant", "load", PLANT, "--db", sqlite_url).exit_code == 0
+    generated = invoke("orders", "generate", "--days", "140", "--start", "2027-03-01", "--db", sqlite_url)
+    assert generated.exit_code == 0
+    assert invoke("forecast", "--db", sqlite_url, "--json").exit_code == 0  # from the day after the last order
+    result = invoke("forecast", "--db", sqlite_url, "--start", "2030-01-01")
+    assert result.exit_code == 1
+    assert "no order is stored in the" in str(result.exception)
+    assert "days before 2030-01-01" in str(result.exception)
+
+
 def test_bench_forecast_prints_both_wapes_per_product_and_overall():
     result = invoke("bench", "forecast", "--plant", PLANT, "--days", "84", "--weeks", "2", "--json")
     assert result.exit_code == 0, result.output

@@ -73,14 +73,22 @@ def stored_history(
     orders = [o for o in list_orders(engine, site=plant.site.id) if o.state != CustomerOrderState.CANCELLED]
     if not orders:
         return generated_history(plant, start)
-    first = min(o.ordered_at.date() for o in orders) + timedelta(days=longest_lead(plant))
-    first_day = start or max(o.ordered_at.date() for o in orders) + timedelta(days=1)
+    lead = longest_lead(plant)
+    first = min(o.ordered_at.date() for o in orders) + timedelta(days=lead)
+    last = max(o.ordered_at.date() for o in orders)
+    first_day = start or last + timedelta(days=1)
     days = (first_day - first).days
     if days <= 0 and to_forecast:
         raise FactoryosError(
             f"too little order history to forecast from {first_day}: the stored orders start "
             f"{min(o.ordered_at.date() for o in orders)}, and a day's demand is known one longest lead time "
-            f"({longest_lead(plant)} days) later; generate or import more orders"
+            f"({lead} days) later; generate or import more orders"
+        )
+    if to_forecast and (first_day - last).days > lead:
+        raise FactoryosError(
+            f"no order is stored in the {(first_day - last).days} days before {first_day} (the last was placed "
+            f"{last}): a forecast from there would read them as no demand; start at most one longest lead time "
+            f"({lead} days) after the last order, or import the orders since"
         )
     return History(plant, [o for o in orders if o.ordered_at.date() < first_day], first_day, max(days, 0), "stored")
 
