@@ -148,3 +148,18 @@ def test_generated_ids_do_not_collide_with_imported_ones(db, tmp_path):
 def test_limit_applies_to_json_too(db):
     cli("orders", "generate", "--days", "3", "--db", db)
     assert len(items("orders", "list", "--json", "--limit", "2", "--db", db)) == 2
+
+
+def test_a_file_that_is_no_file_of_orders_is_refused_whole(db, tmp_path):
+    """The plant file given by mistake: not a JSON object on any line, so nothing is kept as rejected."""
+    result = CliRunner().invoke(app, ["orders", "import", str(MINI), "--db", db])
+    assert result.exit_code == 1
+    assert "is a JSON object" in str(result.exception)
+    assert "not a file of orders" in str(result.exception)
+    assert items("orders", "rejected", "--json", "--db", db) == []
+    folder = CliRunner().invoke(app, ["orders", "import", str(tmp_path), "--db", db])
+    assert "a folder; give the file of orders in it" in str(folder.exception)
+    one_good = tmp_path / "one.jsonl"
+    one_good.write_bytes(b"not json\n" + line() + b"\n")
+    cli("orders", "import", str(one_good), "--db", db)  # one object is enough: the rest are rejects
+    assert len(items("orders", "rejected", "--json", "--db", db)) == 1

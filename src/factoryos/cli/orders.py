@@ -88,6 +88,8 @@ def import_orders(
     Importing the same file again changes nothing."""
     from factoryos.services.orders import import_order_file
 
+    if file.is_dir():
+        raise FactoryosError(f"{file}: a folder; give the file of orders in it")
     if not file.is_file():
         raise FactoryosError(f"{file}: no such file")
     outcome = import_order_file(open_store(db), file, site)

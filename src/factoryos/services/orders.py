@@ -29,16 +29,21 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 def import_order_file(engine: Engine, file: Path, site: str | None = None) -> ImportOutcome:
-    """Take every line of `file`: valid orders are stored, the others kept as rejected with the reason."""
+    """Take every line of `file`: valid orders are stored, the others kept as rejected with the reason. A file
+    in which no line is a JSON object is not a file of orders (a plant file given by mistake): it is refused
+    whole, and nothing is kept."""
     content = read_bounded(file, MAX_FILE_BYTES, "file of orders")
     plant = read_plant(engine, site)
     name = str(file.resolve())
     received: list[Received] = []
     first_line: dict[str, int] = {}
+    objects = 0
     for number, raw in read_order_lines(content):
         where = f"{name}:{number}"
         try:
-            order = accept(plant, decode_order_line(raw))
+            document = decode_order_line(raw)
+            objects += 1
+            order = accept(plant, document)
         except FactoryosError as error:
             received.append(Received(where, raw, None, str(error)))
             continue
@@ -48,6 +53,11 @@ def import_order_file(engine: Engine, file: Path, site: str | None = None) -> Im
             continue
         first_line[order.id] = number
         received.append(Received(where, raw, order))
+    if received and not objects:
+        raise FactoryosError(
+            f"{file}: none of its {len(received):,} lines is a JSON object (the first: {received[0].reason}): not a "
+            "file of orders (JSON lines, one order per line); nothing imported"
+        )
     return order_store.import_orders(engine, received)
 
 
