@@ -69,3 +69,25 @@ def test_bad_options_are_one_line(tmp_path):
     result = invoke(*ARGS, "--previous", str(tmp_path / "bad.json"))
     assert result.exit_code == 1
     assert "not an `mps --json` document" in str(result.exception)
+
+
+def test_a_value_out_of_range_is_one_line_naming_the_help(monkeypatch, capsys):
+    """Click's own usage errors (a range, an unknown option) as one line, like every other user error."""
+    import sys
+
+    import pytest
+
+    from factoryos.cli import main
+
+    for args, said in (
+        (("mps", "--horizon-days", "0"), "Invalid value for '--horizon-days'"),
+        (("simulate", "--db", "x"), "No such option: --db"),
+    ):
+        monkeypatch.setattr(sys, "argv", ["factoryos", *args])
+        with pytest.raises(SystemExit) as stopped:
+            main()
+        err = capsys.readouterr().err
+        assert stopped.value.code == 1
+        assert len(err.strip().splitlines()) == 1, err
+        assert said in err
+        assert f"(see `factoryos {args[0]} --help`)" in err

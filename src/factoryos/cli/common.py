@@ -72,11 +72,9 @@ def run(app: typer.Typer) -> None:
         err_console.print("[bold red]error:[/]", escape(str(error)), highlight=False)
         sys.exit(1)
     except typer.TyperException as error:  # a usage error: wrong option, bad value
-        show = getattr(error, "show", None)  # Click's usage errors print themselves with the usage line
-        if show is not None:
-            show()
-        else:
-            err_console.print("[bold red]error:[/]", escape(error.format_message()), highlight=False)
+        context = getattr(error, "ctx", None)
+        see = f" (see `{context.command_path} --help`)" if context is not None else ""
+        err_console.print("[bold red]error:[/]", escape(error.format_message() + see), highlight=False)
         sys.exit(1)
     except Exception as error:
         if not type(error).__module__.startswith("sqlalchemy"):
