@@ -4,6 +4,7 @@ one-line errors for an unknown serial, a bad window and a hold without a reason.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -81,7 +82,8 @@ def test_place_list_and_release_a_hold(db, monkeypatch, capsys):
     (kept,) = json.loads(out)["items"]
     assert (kept["disposition"], kept["released_by"], kept["release_note"]) == ("rework", "mrb", "re-torque")
     code, out, _ = run(monkeypatch, capsys, "hold", "list", "--all", "--db", db)
-    assert f"released (rework) by mrb, {kept['released_at']}: re-torque; torque audit" in out
+    released = datetime.fromisoformat(kept["released_at"]).astimezone(UTC)
+    assert f"released (rework) by mrb, {released:%Y-%m-%d %H:%M:%S} UTC: re-torque; torque audit" in out
 
 
 def test_placing_a_hold_says_what_it_holds_now_and_when_that_is_nothing(db, monkeypatch, capsys):

@@ -240,7 +240,9 @@ def dead_letters(
     if as_json:
         print_items([d | {"received_at": d["received_at"].isoformat(), "raw": d["raw"].hex()} for d in letters])
         return
-    table = Table("id", "received", "channel", "source", "reason", "raw", title=counted(len(letters), "dead letter"))
+    table = Table(
+        "id", "received (UTC)", "channel", "source", "reason", "raw", title=counted(len(letters), "dead letter")
+    )
     table.add_column("bytes", justify="right")
     table.add_column("SHA-256", overflow="fold")
     for d in letters:

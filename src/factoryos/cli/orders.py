@@ -146,7 +146,7 @@ def rejected(limit: LimitOption = None, as_json: JsonOption = False, db: DbOptio
     if as_json:
         print_items(items)
         return
-    table = Table("received", "where", "reason", "order")
+    table = Table("received (UTC)", "where", "reason", "order")
     table.columns[1].no_wrap = True
     for item in items:
         shown = repr(item["raw"][:80])[1:-1]  # control characters as escapes, not raw bytes on the terminal

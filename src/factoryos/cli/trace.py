@@ -205,7 +205,7 @@ def list_(
     for hold in documents:
         _say(
             f"{hold['id']:>4} {hold['scope']:9} {escape(_target(hold))}: {escape(_state(hold))}; "
-            f"{escape(hold['reason'])} ({escape(hold['placed_by'])}, {hold['placed_at']})"
+            f"{escape(hold['reason'])} ({escape(hold['placed_by'])}, {_when(hold['placed_at'])})"
         )
 
 
@@ -214,7 +214,12 @@ def _state(hold: dict[str, Any]) -> str:
     if not hold["released_at"]:
         return "placed"
     why = f": {hold['release_note']}" if hold["release_note"] else ""
-    return f"released ({hold['disposition']}) by {hold['released_by']}, {hold['released_at']}{why}"
+    return f"released ({hold['disposition']}) by {hold['released_by']}, {_when(hold['released_at'])}{why}"
+
+
+def _when(moment: str) -> str:
+    """A stored moment (ISO 8601) as a person reads it, to the second and naming its zone."""
+    return f"{datetime.fromisoformat(moment).astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 @hold_app.command("release")
