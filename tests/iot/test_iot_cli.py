@@ -329,3 +329,15 @@ def test_a_window_that_made_nothing_has_no_quality_rate():
     assert cells[:4] == ("100.0%", "0.0%", "-", "[bold]0.0%[/]")
     made = Oee("day", 3600.0, 3600.0, 1800.0, 10.0, 9.0, Losses())
     assert iot._oee_cells(made)[2] == "90.0%"
+
+
+def test_iot_gaps_lists_the_sources_that_lost_messages(store):
+    rows = [
+        CountRow(to_us(datetime(2027, 5, 4, 6, tzinfo=UTC)), "s", "s/a/l/m", 1, 0, 0, None, "plc-9", k)
+        for k in (1, 2, 5)
+    ]
+    store.write(Batch(counts=rows))
+    listed = runner.invoke(top, ["iot", "gaps", "--json", "--db", db_url(store)])
+    assert json.loads(listed.output)["items"] == [{"source": "plc-9", "first": 1, "last": 5, "stored": 3, "missing": 2}]
+    text = runner.invoke(top, ["iot", "gaps", "--db", db_url(store)]).output
+    assert "2 seqs missing from 1 source" in text

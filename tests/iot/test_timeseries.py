@@ -121,3 +121,24 @@ def test_births_are_kept_and_replaced(engine):
     [birth] = store.births()
     assert birth.bd_seq == 2
     assert len(birth.metrics) == 2
+
+
+def test_a_source_that_leaves_seqs_out_is_found_with_how_many(engine):
+    """A device numbering its messages 1..12 of which 4 and 7..8 never arrived, across kinds (one seq a message,
+    however many tables its readings went to); a source with every number, and a Sparkplug one (whose seqs are
+    its timestamps), are not listed."""
+    from factoryos.services.ingest import seq_gaps
+
+    def event(source: str, seq: int, kind: EventKind = EventKind.COUNT) -> Event:
+        payload = {"good": 1} if kind is EventKind.COUNT else {"state": "running"}
+        return Event(ts=T0, site="ev-plant", equipment=EQ, kind=kind, payload=payload, source=source, seq=seq)
+
+    kept = [k for k in range(1, 13) if k not in (4, 7, 8)]
+    events = [event("press-plc", k, EventKind.STATE if k % 2 else EventKind.COUNT) for k in kept]
+    events += [event("whole", k) for k in range(5, 9)]
+    events += [event("spBv1.0/line/node", k * 256) for k in (1, 5)]
+    TelemetryStore(engine).append(events)
+    measured = measurements(3)  # seqs 0, 1, 2 of source "plc", each a row of its own message
+    TelemetryStore(engine).write(Batch(measurements=measured))
+    (gap,) = seq_gaps(engine)
+    assert (gap.source, gap.first, gap.last, gap.stored, gap.missing) == ("press-plc", 1, 12, 9, 3)

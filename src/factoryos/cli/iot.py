@@ -307,6 +307,29 @@ def rollup(
 
 
 @app.command()
+def gaps(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Sources whose stored messages leave seqs out: with a publisher that numbers its messages one by one,
+    messages lost on the way (a broker's full queue) or kept as dead letters."""
+    from factoryos.services.ingest import seq_gaps
+
+    found = seq_gaps(open_store(db, create=False))
+    if as_json:
+        print_items([{**span.__dict__, "missing": span.missing} for span in found])
+        return
+    if not found:
+        console.print("no source leaves a seq out between its first and last stored message")
+        return
+    table = Table("source", "first seq", "last seq", "stored", "missing")
+    for span in found:
+        table.add_row(span.source, f"{span.first:,}", f"{span.last:,}", f"{span.stored:,}", f"{span.missing:,}")
+    console.print(table)
+    console.print(
+        f"{sum(s.missing for s in found):,} seqs missing from {counted(len(found), 'source')}: lost on the way, "
+        "or dead letters (`iot dead-letters`), where a source numbers its messages one by one"
+    )
+
+
+@app.command()
 def stats(
     as_json: JsonOption = False,
     db: DbOption = None,

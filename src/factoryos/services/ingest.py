@@ -19,6 +19,7 @@ from factoryos.iot.mqtt import MqttConnector, MqttSettings, parse_broker
 from factoryos.iot.oee import Counted, Oee, line_of
 from factoryos.iot.opcua import OpcUaConnector, OpcUaNode
 from factoryos.iot.pipeline import Pipeline, PipelineSettings, Stats
+from factoryos.iot.sparkplug import NAMESPACE as SPARKPLUG_NAMESPACE
 from factoryos.iot.validate import Rules
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
@@ -34,7 +35,7 @@ from factoryos.services.spc_watch import SpcWatch, StreamReadings, StreamWatch
 from factoryos.store import events as dead_letter_store
 from factoryos.store.db import as_utc, transaction
 from factoryos.store.events import SqlEventStore
-from factoryos.store.timeseries import Batch, TelemetryStore
+from factoryos.store.timeseries import Batch, SeqSpan, TelemetryStore
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,14 @@ def rollup(engine: Engine, start: datetime, end: datetime) -> None:
 def stats(engine: Engine) -> dict[str, int]:
     """Rows held per kind: measurements, states, counts, operations, tests, alarms and dead letters."""
     return TelemetryStore(engine).row_counts()
+
+
+def seq_gaps(engine: Engine) -> list[SeqSpan]:
+    """The sources whose stored seqs leave numbers out, most missing first. Sparkplug's seqs (its timestamps
+    and 0..255 counters; its host asks for a rebirth on a gap) are not counted."""
+    spans = TelemetryStore(engine).seq_spans()
+    gapped = [s for s in spans if s.missing > 0 and not s.source.startswith(f"{SPARKPLUG_NAMESPACE}/")]
+    return sorted(gapped, key=lambda s: (-s.missing, s.source))
 
 
 def stored_oee(engine: Engine, query: OeeQuery, line: str | None = None) -> dict[str, Oee]:

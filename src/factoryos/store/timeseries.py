@@ -191,6 +191,22 @@ def _chunk_sizes(n: int, largest: int) -> Iterator[int]:
         n -= largest
 
 
+@dataclass(frozen=True)
+class SeqSpan:
+    """The seqs one source's stored messages span: the first, the last, and how many are stored."""
+
+    source: str
+    first: int
+    last: int
+    stored: int
+
+    @property
+    def missing(self) -> int:
+        """Seqs between the first and the last that no stored message has: lost on the way, or dead letters,
+        when the source numbers its messages one by one."""
+        return self.last - self.first + 1 - self.stored
+
+
 class TelemetryStore:
     """The floor's readings in the database: writes, reads, rollups, retention (see the module docstring)."""
 
@@ -451,6 +467,16 @@ class TelemetryStore:
         before = now - timedelta(days=self.retention()["dead_letters"])
         with transaction(self.engine) as session:
             return prune_dead_letters(session, channels, before, self.dead_letter_cap())
+
+    def seq_spans(self) -> list[SeqSpan]:
+        """Per source, the first and last seq stored and how many seqs between (of any kind of reading or event)."""
+        union = select(MeasurementRecord.source, MeasurementRecord.seq).union(
+            *(select(t.source, t.seq) for t in (StateChangeRecord, CountRecord, EventRecord))
+        )
+        both = union.subquery()
+        query = select(both.c.source, func.min(both.c.seq), func.max(both.c.seq), func.count()).group_by(both.c.source)
+        with Session(self.engine) as session:
+            return [SeqSpan(*row) for row in session.execute(query.order_by(both.c.source))]
 
     def row_counts(self) -> dict[str, int]:
         """Rows held per kind of reading, and the dead letters."""
