@@ -126,6 +126,11 @@ def test_a_count_of_one_takes_the_singular(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "mini-plant.yaml: smart, 1 day, 1 run" in result.stdout
     assert "; 0 events published" in result.stdout
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[2].strip() for line in result.stdout.splitlines() if "│" in line
+    }
+    assert rows["on_time_rate"].endswith("%")  # a share as a plant manager reads it
+    assert "." not in rows["completed"]  # whole units
 
 
 def test_the_demo_writes_a_self_contained_report(tmp_path):

@@ -70,11 +70,24 @@ def simulate(
     for figure in FIGURES:
         value = result[figure]
         interval = result["ci95"].get(figure)
-        band = f"{interval['low']:,.3f} .. {interval['high']:,.3f}" if interval and replications > 1 else ""
-        table.add_row(figure, "-" if value is None else f"{value:,.3f}", band)
+        band = f"{_shown(figure, interval['low'])} .. {_shown(figure, interval['high'])}" if interval else ""
+        table.add_row(figure, _shown(figure, value), band if replications > 1 else "")
     console.print(table)
     lines = Table("line", "OEE", title="OEE by line")
     for line, oee in result["oee"].items():
         lines.add_row(line, f"{oee:.1%}")
     console.print(lines)
     console.print(f"bottleneck: {result['bottleneck']}; {counted(result['events'], 'event')} published")
+
+
+def _shown(figure: str, value: float | None) -> str:
+    """A figure as a plant manager reads it: a share in per cent, units completed whole, the rest to 0.001."""
+    from factoryos.twin.experiment import SHARES
+
+    if value is None:
+        return "-"
+    if figure in SHARES:
+        return f"{value:.1%}"
+    if figure == "completed":
+        return f"{value:,.0f}"
+    return f"{value:,.3f}"
