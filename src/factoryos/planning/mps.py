@@ -232,16 +232,8 @@ def _plan_group(
     for product in products:
         own = [d for d in mine if d.product == product]
         for offset in range(days):
-            kept = low.get((product, offset), 0)
-            room[offset] -= kept
-            units[product, offset] += kept
-            day = start + timedelta(days=offset)
-            for demand in sorted(own, key=lambda d: -before.get((d.id, day), 0)):  # stable: then earliest due
-                take = min(kept, left[demand.id], before.get((demand.id, day), kept))
-                if take:
-                    placed[demand.id, offset] += take
-                    left[demand.id] -= take
-                    kept -= take
+            if low.get((product, offset)):
+                _keep(own, product, offset, start + timedelta(days=offset), room, low, before, units, placed, left)
     for kind in ("order", "forecast"):
         group = [d for d in mine if (d.kind == "order") == (kind == "order")]
         finish, fits = _earliest_finish(group, start, days, room, high, units, left)
@@ -260,6 +252,31 @@ def _plan_group(
                     left[demand.id] -= take
                     want -= take
     unplanned.update({i: q for i, q in left.items() if q})
+
+
+def _keep(
+    own: list[Demand],
+    product: str,
+    offset: int,
+    day: date,
+    room: list[float],
+    low: Mapping[tuple[str, int], int],
+    before: Mapping[tuple[str, date], int],
+    units: dict[tuple[str, int], int],
+    placed: dict[tuple[str, int], int],
+    left: dict[str, int],
+) -> None:
+    """A fenced day's kept units of a product: for the demands they served in the previous MPS, while those
+    are open, then the earliest due."""
+    kept = low[product, offset]
+    room[offset] -= kept
+    units[product, offset] += kept
+    for demand in sorted(own, key=lambda d: -before.get((d.id, day), 0)):  # stable: then earliest due
+        take = min(kept, left[demand.id], before.get((demand.id, day), kept))
+        if take:
+            placed[demand.id, offset] += take
+            left[demand.id] -= take
+            kept -= take
 
 
 def _earliest_finish(
