@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, StringC
 
 from factoryos.model.configuration import configure
 from factoryos.model.errors import FactoryosError
+from factoryos.model.files import unique_keys
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 
@@ -65,9 +66,7 @@ def decode_order_line(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         raise FactoryosError(f"not UTF-8: byte 0x{raw[error.start]:02x} at column {error.start + 1}") from None
     try:
-        value = json.loads(
-            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant, parse_int=_bounded_int
-        )
+        value = json.loads(text, object_pairs_hook=unique_keys, parse_constant=_no_constant, parse_int=_bounded_int)
     except json.JSONDecodeError as error:
         raise FactoryosError(f"not JSON: {error.msg} at column {error.colno}") from None
     except RecursionError:
@@ -78,15 +77,6 @@ def decode_order_line(raw: bytes) -> dict[str, Any]:
         raise FactoryosError(f"expected a JSON object, got {type(value).__name__}")
     _check_values(value)
     return value
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"key {key!r} appears twice")
-        result[key] = value
-    return result
 
 
 def _bounded_int(digits: str) -> int:

@@ -28,13 +28,13 @@ import math
 import re
 import sys
 from datetime import datetime
-from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
 from factoryos.iot.messages import DecodeError, Row
 from factoryos.model.events import EquipmentState, Event, EventKind
+from factoryos.model.files import unique_keys
 from factoryos.model.readings import (
     CountRow,
     MeasurementRow,
@@ -82,7 +82,7 @@ def _loads(payload: bytes) -> object:
         if len(_KEY_TOKEN.findall(payload)) == _keys(doc):
             return doc
     try:
-        return json.loads(payload, object_pairs_hook=_once_each)
+        return json.loads(payload, object_pairs_hook=unique_keys)
     except (ValueError, UnicodeDecodeError) as error:
         raise DecodeError(f"not JSON: {error}") from None
     except RecursionError:
@@ -100,15 +100,6 @@ def _keys(doc: object) -> int:
     if isinstance(doc, list):
         return sum(_keys(value) for value in doc)
     return 0
-
-
-def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    doc: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in doc:
-            raise ValueError(f"key {key!r} appears twice")
-        doc[key] = value
-    return doc
 
 
 def _whole_event(doc: dict, equipment: str, kind: str) -> Row:

@@ -5,6 +5,7 @@ take the memory."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from factoryos.model.errors import FactoryosError
 
@@ -15,6 +16,17 @@ class FileTooLarge(FactoryosError):
     def __init__(self, path: Path, reason: str) -> None:
         self.reason = reason
         super().__init__(f"{path}: {reason}")
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict, refusing a key given twice (`json.loads`'s `object_pairs_hook`): the
+    standard library, like orjson, keeps the last and says nothing."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"key {key!r} appears twice")
+        result[key] = value
+    return result
 
 
 def read_bounded(path: Path, limit: int, kind: str) -> bytes:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, Table, delete, func, select, text, tuple_
+from sqlalchemy import ColumnElement, Connection, Engine, Table, delete, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
@@ -350,34 +350,19 @@ class TelemetryStore:
         return sorted([*last_before.values(), *inside], key=lambda r: r.ts_us)
 
     def counts(self, equipment_prefix: str, start_us: int, end_us: int) -> list[CountRow]:
-        with Session(self.engine) as session:
-            return [
-                CountRow(*r)
-                for r in session.execute(
-                    select(*CountRecord.__table__.columns)
-                    .where(
-                        CountRecord.equipment.startswith(equipment_prefix, autoescape=True),
-                        CountRecord.ts_us >= start_us,
-                        CountRecord.ts_us < end_us,
-                    )
-                    .order_by(CountRecord.ts_us)
-                )
-            ]
+        return self._counts(equipment_prefix, CountRecord.ts_us >= start_us, CountRecord.ts_us < end_us)
 
     def scrap_and_rework(self, equipment_prefix: str) -> list[CountRow]:
         """Every stored count of scrap or rework under `equipment_prefix` (the good ones, most rows, left out)."""
+        return self._counts(equipment_prefix, (CountRecord.scrap > 0) | (CountRecord.rework > 0))
+
+    def _counts(self, equipment_prefix: str, *where: ColumnElement[bool]) -> list[CountRow]:
+        """The counts under `equipment_prefix` that meet `where`, in time order."""
+        query = select(*CountRecord.__table__.columns).where(
+            CountRecord.equipment.startswith(equipment_prefix, autoescape=True), *where
+        )
         with Session(self.engine) as session:
-            return [
-                CountRow(*r)
-                for r in session.execute(
-                    select(*CountRecord.__table__.columns)
-                    .where(
-                        CountRecord.equipment.startswith(equipment_prefix, autoescape=True),
-                        (CountRecord.scrap > 0) | (CountRecord.rework > 0),
-                    )
-                    .order_by(CountRecord.ts_us)
-                )
-            ]
+            return [CountRow(*r) for r in session.execute(query.order_by(CountRecord.ts_us))]
 
     def refresh_rollups(self, start_us: int, end_us: int) -> None:
         """Recompute the 1-minute buckets overlapping [start_us, end_us] from the raw rows, then the 1-hour
