@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -200,13 +201,20 @@ def test_ingest_needs_a_source():
 
 
 def test_ingest_says_what_it_stored_and_what_it_skipped_as_a_redelivery(store, monkeypatch):
+    moved: Counter[str] = Counter()
+
     def run(engine, request, stop, duration, on_started):
-        return Stats(received=5, stored_rows=4, duplicates=1)
+        return iot_service.Ingested(Stats(received=5, stored_rows=4, duplicates=1), moved)
 
     monkeypatch.setattr(iot_service, "ingest", run)
     result = runner.invoke(top, ["ingest", "--broker", "mqtt://127.0.0.1:1", "--db", db_url(store)])
     assert result.exit_code == 0, result.output
     assert "5 messages, 4 readings stored, 1 skipped as already stored, 0 dead letters" in result.output
+    assert "orders moved" not in result.output  # not following the desk
+    following = ["ingest", "--broker", "mqtt://127.0.0.1:1", "--orders", "--plant", str(KILN), "--db", db_url(store)]
+    assert "no order moved: no unit of a stored order finished" in runner.invoke(top, following).output
+    moved.update({"built": 2, "in-production": 3})
+    assert "orders moved: 2 built, 3 in-production" in runner.invoke(top, following).output
 
 
 def test_following_orders_needs_the_plant(store):

@@ -113,11 +113,17 @@ def ingest(
     def started(connectors: list[str]) -> None:
         console.print(f"ingesting ({', '.join(connectors)}); Ctrl-C stops")
 
-    s = run(open_store(db), request, stop, duration, on_started=started)
+    done = run(open_store(db), request, stop, duration, on_started=started)
+    s = done.stats
     console.print(
         f"{counted(s.received, 'message')}, {counted(s.stored_rows, 'reading')} stored, {s.duplicates:,} skipped "
         f"as already stored, {counted(s.dead_letters, 'dead letter')}"
     )
+    if orders:
+        moved = ", ".join(f"{n:,} {state}" for state, n in sorted(done.orders_moved.items()))
+        console.print(
+            f"orders moved: {moved}" if moved else "no order moved: no unit of a stored order finished its routing"
+        )
 
 
 def _when(text: str | None, default: datetime, option: str) -> datetime:

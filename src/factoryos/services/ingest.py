@@ -7,6 +7,7 @@ their options into these arguments and print what comes back.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,13 +72,22 @@ class IngestRequest:
     follow_orders: bool = False
 
 
+@dataclass(frozen=True)
+class Ingested:
+    """What an ingester did: the pipeline's figures and, following the order desk, the orders it moved into
+    each state."""
+
+    stats: Stats
+    orders_moved: Counter[str]
+
+
 def ingest(
     engine: Engine,
     request: IngestRequest,
     stop: threading.Event,
     duration_s: float | None = None,
     on_started: Callable[[list[str]], None] | None = None,
-) -> Stats:
+) -> Ingested:
     """Run an ingester until `stop` is set (or `duration_s` has passed); returns what it did.
     `on_started` gets the names of the connectors once they run."""
     if request.broker is None and request.opcua is None:
@@ -92,7 +102,9 @@ def ingest(
         rules=rules,
         max_payload_bytes=request.max_payload_bytes,
     )
-    pipeline = Pipeline(TelemetryStore(engine), settings, on_stored=live_watches(engine, request, plant)).start()
+    moved: Counter[str] = Counter()
+    watches = live_watches(engine, request, plant, moved)
+    pipeline = Pipeline(TelemetryStore(engine), settings, on_stored=watches).start()
     connectors: list[MqttConnector | OpcUaConnector] = []
     try:
         if request.broker is not None:
@@ -117,13 +129,16 @@ def ingest(
         for connector in connectors:
             connector.stop()
         pipeline.stop()
-    return pipeline.stats
+    return Ingested(pipeline.stats, moved)
 
 
-def live_watches(engine: Engine, request: IngestRequest, plant: Plant | None = None) -> Callable[[Batch], None] | None:
+def live_watches(
+    engine: Engine, request: IngestRequest, plant: Plant | None = None, moved: Counter[str] | None = None
+) -> Callable[[Batch], None] | None:
     """What watches each stored batch live, if anything: the SPC charts and the multivariate monitor, their
     alarms stored with the events, and with `follow_orders` the order desk, told of the units finished (`plant`
-    says which operation finishes a unit). The settings are checked here, before any connector starts."""
+    says which operation finishes a unit; `moved` tallies the orders moved into each state). The settings are
+    checked here, before any connector starts."""
     bus = EventBus(SqlEventStore(engine))
     watches: list[Callable[[Batch], None]] = []
     stream_watches: list[StreamWatch] = []
@@ -136,12 +151,7 @@ def live_watches(engine: Engine, request: IngestRequest, plant: Plant | None = N
     if request.follow_orders:
         if plant is None:
             raise FactoryosError("--orders needs --plant: the plant's routings say which operation finishes a unit")
-        followed = plant
-
-        def follow(batch: Batch) -> None:
-            follow_stream(engine, followed, batch.events)
-
-        watches.append(follow)
+        watches.append(_order_follower(engine, plant, moved if moved is not None else Counter()))
     if not watches:
         return None
 
@@ -150,6 +160,16 @@ def live_watches(engine: Engine, request: IngestRequest, plant: Plant | None = N
             watch(batch)
 
     return take
+
+
+def _order_follower(engine: Engine, plant: Plant, moved: Counter[str]) -> Callable[[Batch], None]:
+    """Tell the order desk of the units each stored batch finished, tallying the orders moved per state."""
+
+    def follow(batch: Batch) -> None:
+        advance = follow_stream(engine, plant, batch.events)
+        moved.update({state: len(orders) for state, orders in advance.moved.items()})
+
+    return follow
 
 
 def _decoded_once(stream_watches: list[StreamWatch]) -> Callable[[Batch], None]:
