@@ -349,3 +349,11 @@ def test_iot_gaps_lists_the_sources_that_lost_messages(store):
     assert json.loads(listed.output)["items"] == [{"source": "plc-9", "first": 1, "last": 5, "stored": 3, "missing": 2}]
     text = runner.invoke(top, ["iot", "gaps", "--db", db_url(store)]).output
     assert "2 seqs missing from 1 source" in text
+
+
+def test_oee_with_nothing_in_its_window_says_when_the_stored_states_run(store):
+    """The twin's month is in 2027: `oee` with no window reads the 24 h before now and says where the data is."""
+    _glazer_runs_a_night(store, datetime(2027, 5, 7, 22, tzinfo=IST), units_after_hours=(1,))
+    shown = runner.invoke(top, ["oee", "--plant", str(KILN), "--db", db_url(store)]).output
+    assert "(the 24 h before now: give --from and --to for another window)" in shown
+    assert "the stored states run from 2027-05-07 16:30 to 2027-05-08 00:30 UTC" in shown

@@ -167,7 +167,7 @@ def oee(
     db: DbOption = None,
 ) -> None:
     """OEE to ISO 22400-2 (availability x performance x quality) with the six big losses, from stored data."""
-    from factoryos.services.ingest import stored_oee
+    from factoryos.services.ingest import state_span, stored_oee
     from factoryos.services.oee import OeeQuery
 
     end = _when(to, datetime.now(UTC), "--to")
@@ -182,7 +182,8 @@ def oee(
     fixed_shifts = DEFAULT_SHIFTS if shifts is None and site_plant is None else shifts
     shift_times = _shifts(fixed_shifts) if by == "shift" and fixed_shifts is not None else ()
     query = OeeQuery(start, end, _cycles(ideal_cycle, site_plant), by, shift_times, site_plant)
-    figures = stored_oee(open_store(db, create=False), query, line)
+    engine = open_store(db, create=False)
+    figures = stored_oee(engine, query, line)
     if as_json:
         print_items([f.as_dict() for f in figures.values()])
         return
@@ -194,6 +195,9 @@ def oee(
             f"no equipment state{of} known{within} from {lo:%Y-%m-%d %H:%M} to {hi:%Y-%m-%d %H:%M} UTC"
             + ("" if from_ or to else " (the 24 h before now: give --from and --to for another window)")
         )
+        stored = state_span(engine)
+        if stored is not None and (stored[1] < start or stored[0] >= end):
+            console.print(f"the stored states run from {stored[0]:%Y-%m-%d %H:%M} to {stored[1]:%Y-%m-%d %H:%M} UTC")
         return
     table = Table(by, "availability", "performance", "quality", "OEE", "good", "produced", "biggest loss")
     for key, f in figures.items():

@@ -246,6 +246,12 @@ def stats(engine: Engine) -> dict[str, int]:
     return TelemetryStore(engine).row_counts()
 
 
+def state_span(engine: Engine) -> tuple[datetime, datetime] | None:
+    """When the stored state changes begin and end (None: there are none): where OEE has data to read."""
+    span = TelemetryStore(engine).state_span()
+    return None if span is None else (from_us(span[0]), from_us(span[1]))
+
+
 def seq_gaps(engine: Engine) -> list[SeqSpan]:
     """The sources whose stored seqs leave numbers out, most missing first. Sparkplug's seqs (its timestamps
     and 0..255 counters; its host asks for a rebirth on a gap) are not counted."""

@@ -326,6 +326,14 @@ class TelemetryStore:
         if kind is None or kind not in TIME_SERIES_KINDS:
             yield from (e for e in self._events.read(None, equipment_prefix) if kind in (None, e.kind))
 
+    def state_span(self) -> tuple[int, int] | None:
+        """The first and last stored state change (microseconds since the epoch), None when there is none."""
+        with Session(self.engine) as session:
+            first, last = session.execute(
+                select(func.min(StateChangeRecord.ts_us), func.max(StateChangeRecord.ts_us))
+            ).one()
+        return None if first is None else (int(first), int(last))
+
     def state_changes(self, equipment_prefix: str, start_us: int, end_us: int) -> list[StateChangeRow]:
         """State changes up to `end_us`, including the last one before `start_us` (the state at the start)."""
         with Session(self.engine) as session:
