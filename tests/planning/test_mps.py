@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from factoryos.c2m.demand import generate_orders
@@ -236,6 +236,8 @@ def test_frozen_days_keep_the_last_mps_and_slushy_days_move_within_their_share(s
 
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.tuples(st.integers(-3, 20), st.integers(1, 60), st.booleans()), min_size=1, max_size=25))
+@example([(0, 1, False), (0, 11, False), (0, 60, False), (0, 60, False), (0, 4, False), (-1, 4, False)])  # kept late
+@example([(0, 1, False), (0, 15, False), (0, 60, False), (0, 60, False), (0, 1, False), (0, 4, False)])  # not kept
 def test_the_last_mps_kept_as_it_was_plans_the_same_units_for_the_same_orders(small, wanted):
     """Re-planned against itself, within capacity or past it, the MPS moves no order: a kept day's units serve
     the orders they served."""

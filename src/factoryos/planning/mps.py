@@ -234,9 +234,10 @@ def _plan_group(
         for offset in range(days):
             if low.get((product, offset)):
                 _keep(own, product, offset, start + timedelta(days=offset), room, low, before, units, placed, left)
+    kept_until = _last_fenced_days(mine, start, low, before)
     for kind in ("order", "forecast"):
         group = [d for d in mine if (d.kind == "order") == (kind == "order")]
-        finish, fits = _earliest_finish(group, start, days, room, high, units, left)
+        finish, fits = _earliest_finish(group, start, days, room, high, units, left, kept_until)
         for demand in sorted(group, key=lambda d: (finish[d.id], d.due, d.id), reverse=True):
             due = finish[demand.id]
             want = fits[demand.id]
@@ -252,6 +253,19 @@ def _plan_group(
                     left[demand.id] -= take
                     want -= take
     unplanned.update({i: q for i, q in left.items() if q})
+
+
+def _last_fenced_days(
+    demands: list[Demand], start: date, low: Mapping[tuple[str, int], int], before: Mapping[tuple[str, date], int]
+) -> dict[str, int]:
+    """Per demand, the last fenced day (offset) the previous MPS built it on."""
+    product_of = {d.id: d.product for d in demands}
+    last: dict[str, int] = {}
+    for (ident, day), built in before.items():
+        offset = (day - start).days
+        if built and ident in product_of and (product_of[ident], offset) in low:
+            last[ident] = max(last.get(ident, 0), offset)
+    return last
 
 
 def _keep(
@@ -287,9 +301,12 @@ def _earliest_finish(
     high: Mapping[tuple[str, int], float],
     units: Mapping[tuple[str, int], int],
     left: Mapping[str, int],
+    kept_until: Mapping[str, int],
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Per demand, the day (offset) to finish by and the units the horizon has room for: built earliest due
-    first from the first day, each demand's last unit comes on some day; its due day, or that day when later.
+    first from the first day, each demand's last unit comes on some day (no earlier than the last fenced day the
+    previous MPS built it on: a fence keeps a day, so it keeps that day's orders); its due day, or that day when
+    later.
     Built latest due first by those days, every demand is then on time or as little late as it can be, the
     earliest due served first, and what the horizon has no room for is the latest due's."""
     room, made = list(room), defaultdict(int, units)
@@ -306,7 +323,7 @@ def _earliest_finish(
                 made[demand.product, offset] += take
                 need -= take
                 last = offset
-        finish[demand.id], fits[demand.id] = max(due, last), left[demand.id] - need
+        finish[demand.id], fits[demand.id] = max(due, last, kept_until.get(demand.id, 0)), left[demand.id] - need
     return finish, fits
 
 
