@@ -52,7 +52,7 @@ def test_two_plans_a_supplier_slip_apart_compare_as_an_independent_diff_says(loa
     second = plan_material(loaded, horizon_days=120, start=START, disruptions=SLIP).id
     found = _compare(loaded)  # the last two
     assert (found["before"], found["after"]) == (first, second)
-    before, after = (stored_plan_document(latest_plan(loaded, plan_id=i)) for i in (first, second))
+    before, after = (stored_plan_document(loaded, latest_plan(loaded, plan_id=i)) for i in (first, second))
 
     old, new = _totals(before), _totals(after)
     differing = {k for k in old.keys() | new.keys() if abs(old.get(k, 0.0) - new.get(k, 0.0)) > 1e-6}

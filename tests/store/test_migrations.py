@@ -3,16 +3,23 @@ other would pass every test on a fresh database and fail on an upgraded one."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from factoryos.c2m.demand import generate_orders
+from factoryos.services.plan import latest_plan, peg, plan_material
 from factoryos.store.db import MIGRATIONS, Base, migrate
 from factoryos.store.order_desk import PromisedPurchaseRecord
+from factoryos.store.orders import save_orders
+from factoryos.store.plans import stored_pegging
+from factoryos.store.plants import store_plant
 
 
 def test_the_migrated_schema_is_the_declared_one(engine) -> None:
@@ -58,3 +65,28 @@ def test_a_downgrade_adds_each_days_requisitions_of_a_material_together_and_an_u
     with engine.connect() as connection:
         found = connection.execute(text("SELECT material, supplier, quantity FROM promised_purchases ORDER BY 1"))
         assert found.all() == [("motor", "", 5.0), ("wheel", "", 7.0)]
+
+
+def test_a_plan_keeps_its_pegging_through_a_downgrade_and_back_to_the_pegging_network(engine, kiln_plant) -> None:
+    store_plant(engine, kiln_plant, "kiln-plant.yaml")
+    save_orders(engine, generate_orders(kiln_plant, kiln_plant.first_day(), 10, seed=5))
+    plan_material(engine, horizon_days=60)
+    stored = latest_plan(engine)
+    network = stored_pegging(engine, stored)
+    expected = dict(zip((o.id for o in stored.planned_orders), network.pegging_of_lots(), strict=True))
+    order = network.demands[0]
+    under = peg(engine, order)
+
+    _to(engine, "0012_requisitions_by_supplier", command.downgrade)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, pegging FROM planned_orders WHERE plan = :p"), {"p": stored.id})
+        kept = {ident: json.loads(p) if isinstance(p, str) else p for ident, p in rows}
+    assert kept.keys() == expected.keys()
+    for ident, pegging in expected.items():
+        assert kept[ident] == pytest.approx(pegging)
+
+    _to(engine, "head", command.upgrade)
+    network = stored_pegging(engine, latest_plan(engine))
+    for lot, pegging in enumerate(expected.values()):
+        assert network.pegging(lot) == pytest.approx(pegging)
+    assert peg(engine, order) == under

@@ -74,7 +74,7 @@ def plan(
     run = plan_material(engine, site, horizon_days, basis, first)
     stored = latest_plan(engine, site, run.id)
     if as_json:
-        typer.echo(json.dumps(stored_plan_document(stored)))
+        typer.echo(json.dumps(stored_plan_document(engine, stored)))
         return
     figures = stored.figures
     console.print(

@@ -98,7 +98,7 @@ def _orders_short(plan: Plan, item: int, first: int, last: int) -> frozenset[str
     """Customer orders of the item's requirements on the days of a shortage run."""
     needs = plan.needs_of_item(item)
     needs = needs[(plan.need_day[needs] >= first) & (plan.need_day[needs] <= last)]
-    return frozenset().union(*(plan.customer_orders_of_need(int(n)) for n in needs.tolist()))
+    return frozenset().union(*(plan.pegging_network.customer_orders_of_need(int(n)) for n in needs.tolist()))
 
 
 def _below(plan: Plan, horizon: int) -> list[PlanException]:
@@ -146,7 +146,7 @@ def _late(plan: Plan) -> list[PlanException]:
     for lot in np.flatnonzero(plan.lot_due > plan.lot_need).tolist():
         item, need, due = int(plan.lot_item[lot]), int(plan.lot_need[lot]), int(plan.lot_due[lot])
         qty = float(plan.lot_qty[lot])
-        orders = plan.customer_orders_of_supply(plan.lots_start + lot)
+        orders = plan.pegging_network.customer_orders_of_supply(plan.lots_start + lot)
         material, ref = plan.problem.items[item].material_id, plan.order_id(lot)
         text = (
             f"{ref}: {qty:g} {material} needed on {plan.problem.day(need)} can arrive on "
@@ -254,7 +254,8 @@ def _overloads(plan: Plan, horizon: int) -> list[PlanException]:
     found = []
     for day in np.flatnonzero(load > capacity + EPS).tolist():
         lots = np.flatnonzero(members & (plan.lot_release == day))
-        orders = frozenset().union(*(plan.customer_orders_of_supply(plan.lots_start + int(k)) for k in lots.tolist()))
+        served = plan.pegging_network.customer_orders_of_supply
+        orders = frozenset().union(*(served(plan.lots_start + int(k)) for k in lots.tolist()))
         over = float(load[day] - capacity[day])
         found.append(
             _exception(

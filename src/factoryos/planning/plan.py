@@ -9,16 +9,14 @@ planner asks of them; nothing in it is recomputed but on request.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
 import numpy as np
-from scipy import sparse
 
 from factoryos.planning.exceptions import PlanException, find_exceptions
+from factoryos.planning.pegging import PeggingNetwork
 from factoryos.planning.problem import Problem
 
 
@@ -89,7 +87,6 @@ class Plan:
     calendar_days: int
     moves: list[tuple[int, int, int, float]] = field(default_factory=list)
     unplaced: list[tuple[int, int, float]] = field(default_factory=list)
-    _orders_memo: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @functools.cached_property
     def exceptions(self) -> tuple[PlanException, ...]:
@@ -152,87 +149,23 @@ class Plan:
         )
 
     @functools.cached_property
-    def _pegs_by_supply(self) -> tuple[np.ndarray, np.ndarray]:
-        order = np.argsort(self.peg_supply, kind="stable")
-        starts = np.searchsorted(self.peg_supply[order], np.arange(self.lots_start + len(self.lot_qty) + 1))
-        return order, starts
-
-    @functools.cached_property
-    def _pegs_by_need(self) -> tuple[np.ndarray, np.ndarray]:
-        order = np.argsort(self.peg_need, kind="stable")
-        return order, np.searchsorted(self.peg_need[order], np.arange(len(self.need_qty) + 1))
-
-    @functools.cached_property
-    def _needs_by_parent(self) -> tuple[np.ndarray, np.ndarray]:
-        order = np.argsort(self.need_parent, kind="stable")
-        return order, np.searchsorted(self.need_parent[order], np.arange(-1, len(self.lot_qty) + 1))
-
-    def pegs_of_supply(self, supply: int) -> np.ndarray:
-        order, starts = self._pegs_by_supply
-        return order[starts[supply] : starts[supply + 1]]
-
-    def pegs_of_need(self, need: int) -> np.ndarray:
-        order, starts = self._pegs_by_need
-        return order[starts[need] : starts[need + 1]]
-
-    def needs_of_lot(self, lot: int) -> np.ndarray:
-        """The component requirements a planned make lot causes."""
-        order, starts = self._needs_by_parent
-        return order[starts[lot + 1] : starts[lot + 2]]
-
-    def demand_shares(self, lot: int) -> dict[int, float]:
-        """Independent demand index -> how much of planned lot `lot` serves it (proportional up the levels)."""
-        return self._shares(self.lots_start + lot)
-
-    def _shares(self, supply: int) -> dict[int, float]:
-        matrix = self.shares
-        first, last = matrix.indptr[supply], matrix.indptr[supply + 1]
-        return dict(zip(matrix.indices[first:last].tolist(), matrix.data[first:last].tolist(), strict=True))
-
-    @functools.cached_property
-    def shares(self) -> sparse.csr_matrix:
-        """Supply x independent demand: how much of each supply serves each demand. A supply pegged to a demand
-        serves it directly; one pegged to a component requirement serves the parent lot's demands in proportion
-        (S = A + B S, solved level by level: B is nilpotent, the bills having no cycle)."""
-        supplies, demands = self.lots_start + len(self.lot_qty), len(self.problem.demands)
-        demand = self.need_demand[self.peg_need]
-        parent = self.need_parent[self.peg_need]
-        direct = demand >= 0
-        a = sparse.csr_matrix(
-            (self.peg_qty[direct], (self.peg_supply[direct], demand[direct])), shape=(supplies, demands)
+    def pegging_network(self) -> PeggingNetwork:
+        demands = self.problem.demands
+        return PeggingNetwork(
+            demands=tuple(d.id for d in demands),
+            customer_orders=tuple(d.customer_order for d in demands),
+            need_demand=self.need_demand,
+            need_parent=self.need_parent,
+            peg_need=self.peg_need,
+            peg_supply=self.peg_supply,
+            peg_qty=self.peg_qty,
+            lot_qty=self.lot_qty,
+            lots_start=self.lots_start,
         )
-        up = ~direct
-        b = sparse.csr_matrix(
-            (
-                self.peg_qty[up] / self.lot_qty[parent[up]],
-                (self.peg_supply[up], self.lots_start + parent[up]),
-            ),
-            shape=(supplies, supplies),
-        )
-        result = a
-        for _ in range(supplies + 1):
-            following = (a + b @ result).tocsr()
-            if following.nnz == result.nnz and abs(following - result).sum() <= 1e-9 * max(1.0, a.sum()):
-                break
-            result = following
-        result.sum_duplicates()
-        return result
 
     def pegging(self, lot: int) -> tuple[Peg, ...]:
         """The independent demands a planned lot serves, largest first."""
-        merged: dict[str, float] = defaultdict(float)
-        for d, q in self.demand_shares(lot).items():
-            merged[self.problem.demands[d].id] += q  # a forecast split over the option mix is one demand
-        return tuple(Peg(d, q) for d, q in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])))
-
-    def customer_orders_of_supply(self, supply: int) -> frozenset[str]:
-        """The customer orders a supply serves, at any level above it."""
-        known = self._orders_memo.get(supply)
-        if known is None:
-            needs = self.peg_need[self.pegs_of_supply(supply)].tolist()
-            known = frozenset().union(*(self.customer_orders_of_need(n) for n in needs))
-            self._orders_memo[supply] = known
-        return known
+        return tuple(Peg(d, q) for d, q in self.pegging_network.pegging(lot).items())
 
     def needs_of_item(self, item: int) -> np.ndarray:
         """The requirements on an item (independent and dependent)."""
@@ -244,34 +177,11 @@ class Plan:
         order = np.argsort(self.need_item, kind="stable")
         return order, np.searchsorted(self.need_item[order], np.arange(len(self.problem.items) + 1))
 
-    def customer_orders_of_need(self, need: int) -> frozenset[str]:
-        """The customer orders a requirement serves: its own, or those of the lot that causes it."""
-        demand = int(self.need_demand[need])
-        if demand >= 0:
-            order = self.problem.demands[demand].customer_order
-            return frozenset({order} if order else ())
-        return self.customer_orders_of_supply(self.lots_start + int(self.need_parent[need]))
-
-    def _under(self, customer_order: str) -> Iterator[tuple[int, int, float]]:
-        """(requirement, supply, quantity serving the order) for every peg under a customer order, top down."""
-        frontier = [(k, 1.0) for k, d in enumerate(self.problem.demands) if d.customer_order == customer_order]
-        while frontier:
-            need, fraction = frontier.pop()
-            for peg in self.pegs_of_need(need).tolist():
-                supply, quantity = int(self.peg_supply[peg]), float(self.peg_qty[peg]) * fraction
-                yield need, supply, quantity
-                if supply >= self.lots_start:
-                    lot = supply - self.lots_start
-                    child_fraction = quantity / float(self.lot_qty[lot])
-                    frontier.extend((int(n), child_fraction) for n in self.needs_of_lot(lot))
-
     def supplies_under(self, customer_order: str) -> tuple[Supply, ...]:
         """Every planned lot, open receipt and stock under a customer order, down to the bought parts, with the
         share of each that serves it."""
-        share: dict[int, float] = defaultdict(float)
-        for _, supply, quantity in self._under(customer_order):
-            share[supply] += quantity
-        return tuple(self._supply(s, q) for s, q in sorted(share.items()))
+        demands = [k for k, d in enumerate(self.problem.demands) if d.customer_order == customer_order]
+        return tuple(self._supply(s, q) for s, q in sorted(self.pegging_network.served_by(demands).items()))
 
     def demand_lateness(self) -> np.ndarray:
         """Per independent demand, the days its latest part (at any level) arrives after it is needed: 0 when
@@ -289,12 +199,7 @@ class Plan:
         result[short[own]] = uncovered[own]
         parent = self.need_parent[short[~own]]
         np.maximum.at(supply_late, self.lots_start + parent, uncovered[~own])
-        by_demand = self.shares.tocsc()
-        for d in range(demands):
-            rows = by_demand.indices[by_demand.indptr[d] : by_demand.indptr[d + 1]]
-            if len(rows):
-                result[d] = max(result[d], int(supply_late[rows].max()))
-        return result
+        return np.maximum(result, self.pegging_network.latest_under(supply_late)).astype(np.int64)
 
     def lateness(self) -> dict[str, int]:
         """Per customer order, the lateness of its latest demand (`demand_lateness`)."""

@@ -36,6 +36,7 @@ from factoryos.services.promise import write_locks
 from factoryos.store.orders import list_orders
 from factoryos.store.plans import (
     MaterialPlanRecord,
+    PlanRows,
     Release,
     Requisition,
     StoredPlan,
@@ -46,6 +47,7 @@ from factoryos.store.plans import (
     plan_of_record_id,
     save_material_plan,
     save_purchase_orders,
+    stored_pegging,
     stored_plan,
     stored_plan_ids,
 )
@@ -174,32 +176,44 @@ def _store(engine: Engine, inputs: _Inputs, result: Plan, demand: DemandBasis, f
         demand=demand,
         figures=figures,
     )
-    ids = [d.id for d in problem.demands]
-    matrix = result.shares
-    planned = []
-    for lot, order in enumerate(result.planned_orders):
-        row = result.lots_start + lot
-        pegging: dict[str, float] = {}
-        for d, q in zip(
-            matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]].tolist(),
-            matrix.data[matrix.indptr[row] : matrix.indptr[row + 1]].tolist(),
+    lot_ids = [result.order_id(lot) for lot in range(len(result.lot_qty))]
+    requirements = [
+        {"position": need, "demand": None, "customer_order": None, "parent": lot_ids[parent]}
+        if d < 0
+        else {
+            "position": need,
+            "demand": problem.demands[d].id,
+            "customer_order": problem.demands[d].customer_order,
+            "parent": None,
+        }
+        for need, (d, parent) in enumerate(zip(result.need_demand.tolist(), result.need_parent.tolist(), strict=True))
+    ]
+    on_lots = result.peg_supply >= result.lots_start
+    pegs = [
+        {"requirement": need, "planned_order": lot_ids[supply - result.lots_start], "quantity": quantity}
+        for need, supply, quantity in zip(
+            result.peg_need[on_lots].tolist(),
+            result.peg_supply[on_lots].tolist(),
+            result.peg_qty[on_lots].tolist(),
             strict=True,
-        ):
-            pegging[ids[d]] = pegging.get(ids[d], 0.0) + q
-        planned.append(order.__dict__ | {"pegging": pegging})
+        )
+    ]
     exceptions = [
         {"position": k, "orders": list(e.orders)} | {f: getattr(e, f) for f in _EXCEPTION_FIELDS}
         for k, e in enumerate(result.exceptions)
     ]
-    return save_material_plan(engine, run, planned, exceptions)
+    planned = [order.__dict__ for order in result.planned_orders]
+    return save_material_plan(engine, run, PlanRows(planned, requirements, pegs, exceptions))
 
 
 _EXCEPTION_FIELDS = ("kind", "item", "material", "date", "until", "quantity", "action", "message", "reference")
 
 
-def plan_document(start: date, planned: list[Any], exceptions: list[Any]) -> dict[str, Any]:
+def plan_document(
+    start: date, planned: list[Any], pegging: list[dict[str, float]], exceptions: list[Any]
+) -> dict[str, Any]:
     """The plan as the one JSON object `factoryos plan --json` prints (planned orders with their pegging to
-    demand, exceptions with the orders they hurt)."""
+    demand, in the same order, exceptions with the orders they hurt)."""
     return {
         "start": start.isoformat(),
         "planned_orders": [
@@ -211,9 +225,9 @@ def plan_document(start: date, planned: list[Any], exceptions: list[Any]) -> dic
                 "supplier": o.supplier,
                 "release": o.release.isoformat(),
                 "due": o.due.isoformat(),
-                "pegging": [{"demand": d, "quantity": q} for d, q in o.pegging.items()],
+                "pegging": [{"demand": d, "quantity": q} for d, q in served.items()],
             }
-            for o in planned
+            for o, served in zip(planned, pegging, strict=True)
         ],
         "exceptions": [
             {
@@ -229,8 +243,9 @@ def plan_document(start: date, planned: list[Any], exceptions: list[Any]) -> dic
     }
 
 
-def stored_plan_document(stored: StoredPlan) -> dict[str, Any]:
-    return plan_document(stored.start, stored.planned_orders, stored.exceptions)
+def stored_plan_document(engine: Engine, stored: StoredPlan) -> dict[str, Any]:
+    pegging = stored_pegging(engine, stored).pegging_of_lots()
+    return plan_document(stored.start, stored.planned_orders, pegging, stored.exceptions)
 
 
 def latest_plan(engine: Engine, site: str | None = None, plan_id: int | None = None) -> StoredPlan:
@@ -248,33 +263,35 @@ def latest_plan(engine: Engine, site: str | None = None, plan_id: int | None = N
 
 
 def peg(engine: Engine, reference: str, site: str | None = None) -> dict[str, Any]:
-    """Pegging of the plan of record: for a planned order, the demands it serves; for a customer order, every planned
-    order under it (the stored run keeps each planned order's demands, so this reads them back)."""
+    """Pegging of the plan of record: for a planned order, the demands it serves at every level above it; for a
+    customer order (or a forecast demand), every planned order under it, walked on the stored run's pegging."""
     stored = latest_plan(engine, site)
-    by_id = {o.id: o for o in stored.planned_orders}
-    if reference in by_id:
-        order = by_id[reference]
+    network = stored_pegging(engine, stored)
+    lot = {o.id: k for k, o in enumerate(stored.planned_orders)}
+    if reference in lot:
+        order = stored.planned_orders[lot[reference]]
         return {
             "planned_order": order.id,
             "material": order.material,
             "quantity": order.quantity,
-            "demands": [{"demand": d, "quantity": q} for d, q in order.pegging.items()],
+            "demands": [{"demand": d, "quantity": q} for d, q in network.pegging(lot[reference]).items()],
         }
-    under = [
-        {
-            "planned_order": o.id,
-            "material": o.material,
-            "kind": o.kind,
-            "supplier": o.supplier,
-            "due": o.due.isoformat(),
-            "quantity": q,
-        }
-        for o in stored.planned_orders
-        for d, q in o.pegging.items()
-        if d == reference
-    ]
-    if not under:
+    demands = [k for k, d in enumerate(network.demands) if d == reference]
+    if not demands:
         raise FactoryosError(f"{reference!r} is neither a planned order nor a customer order of plan {stored.id}")
+    under = []
+    for supply, quantity in sorted(network.served_by(demands).items()):
+        o = stored.planned_orders[supply]
+        under.append(
+            {
+                "planned_order": o.id,
+                "material": o.material,
+                "kind": o.kind,
+                "supplier": o.supplier,
+                "due": o.due.isoformat(),
+                "quantity": quantity,
+            }
+        )
     return {"customer_order": reference, "planned_orders": under}
 
 

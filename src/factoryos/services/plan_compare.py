@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+import numpy as np
 from sqlalchemy import Engine
 
 from factoryos.model.errors import FactoryosError
 from factoryos.store.orders import list_orders
-from factoryos.store.plans import StoredException, StoredPlan, stored_plan, stored_plan_ids
+from factoryos.store.plans import StoredException, StoredPlan, stored_pegging, stored_plan, stored_plan_ids
 from factoryos.store.plants import read_plant
 
 EPS = 1e-6
@@ -86,7 +87,7 @@ def compare_plans(
         second,
         planned_changes(first, second),
         *_exception_changes(first, second),
-        [m for m in covering_moves(first, second) if m.customer_order in orders],
+        [m for m in covering_moves(covered(engine, first), covered(engine, second)) if m.customer_order in orders],
     )
 
 
@@ -123,19 +124,21 @@ def _exception_changes(before: StoredPlan, after: StoredPlan) -> tuple[list[Stor
     return [e for e in after.exceptions if key(e) not in old], [e for e in before.exceptions if key(e) not in new]
 
 
-def covering_moves(before: StoredPlan, after: StoredPlan) -> list[CoveringMove]:
-    """The demands whose covering date differs, the most moved first."""
-    old, new = _covered(before), _covered(after)
+def covering_moves(old: dict[str, date], new: dict[str, date]) -> list[CoveringMove]:
+    """The demands whose covering date (`covered`) differs, the most moved first."""
     moves = [
         CoveringMove(d, old.get(d), new.get(d)) for d in sorted(old.keys() | new.keys()) if old.get(d) != new.get(d)
     ]
     return sorted(moves, key=lambda m: -(m.days if m.days is not None else 10**6))
 
 
-def _covered(plan: StoredPlan) -> dict[str, date]:
-    """Per demand, the latest due date of the planned orders pegged to it."""
-    covered: dict[str, date] = {}
-    for order in plan.planned_orders:
-        for demand in order.pegging:
-            covered[demand] = max(covered.get(demand, order.due), order.due)
-    return covered
+def covered(engine: Engine, plan: StoredPlan) -> dict[str, date]:
+    """Per demand, the latest due date of the planned orders under it at any level (none: stock and open
+    receipts cover it)."""
+    network = stored_pegging(engine, plan)
+    due = np.array([o.due.toordinal() for o in plan.planned_orders], dtype=float)
+    latest: dict[str, date] = {}
+    for demand, day in zip(network.demands, network.latest_under(due).tolist(), strict=True):
+        if day > 0:
+            latest[demand] = max(latest.get(demand, date.min), date.fromordinal(int(day)))
+    return latest

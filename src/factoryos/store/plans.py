@@ -1,5 +1,6 @@
-"""Material plans in the database: each MRP run with the date of its inputs, its planned orders with their
-pegging to independent demand, its exceptions; and the purchase orders released from its proposals, with their state.
+"""Material plans in the database: each MRP run with the date of its inputs, its planned orders, its pegging (one
+level at a time: which planned order covers how much of which requirement), its exceptions; and the purchase
+orders released from its proposals, with their state.
 
 Every run is kept, so two runs (before and after a supplier slips, this week and last) can be compared; a
 purchase order outlives the plan it came from and is an open receipt to every later run until received or
@@ -10,15 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import JSON, Engine, Float, ForeignKey, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from factoryos.c2m.supply import EPS, week_start
 from factoryos.model.errors import FactoryosError
+from factoryos.planning.pegging import PeggingNetwork
 from factoryos.store.db import Base, record_as, transaction
 from factoryos.store.order_desk import PromisedPurchaseRecord, SupplierBookingRecord, writing
 from factoryos.store.tables import SiteRun, UtcDateTime
@@ -39,7 +42,7 @@ class MaterialPlanRecord(SiteRun, Base):
 
 
 class PlannedOrderRecord(Base):
-    """A planned order (a proposal to make or buy) of a run, with its pegging to independent demand."""
+    """A planned order (a proposal to make or buy) of a run."""
 
     __tablename__ = "planned_orders"
     plan: Mapped[int] = mapped_column(ForeignKey("material_plans.id", ondelete="CASCADE"), primary_key=True)
@@ -53,8 +56,29 @@ class PlannedOrderRecord(Base):
     due: Mapped[date] = mapped_column()
     needed: Mapped[date] = mapped_column()
     note: Mapped[str] = mapped_column(Text)
-    pegging: Mapped[dict[str, float]] = mapped_column(JSON)
-    """Independent demand id -> the quantity of this order serving it, through every level above."""
+
+
+class PlanRequirementRecord(Base):
+    """A requirement of a run: an independent demand's (`demand`, its id, and the customer order it is of) or a
+    component need of a planned order (`parent`)."""
+
+    __tablename__ = "plan_requirements"
+    plan: Mapped[int] = mapped_column(ForeignKey("material_plans.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    demand: Mapped[str | None] = mapped_column(String(200))
+    customer_order: Mapped[str | None] = mapped_column(String(64))
+    parent: Mapped[str | None] = mapped_column(String(16))
+
+
+class PlanPegRecord(Base):
+    """How much of a planned order covers a requirement of the run (stock and open receipts are not kept: no
+    question asked of a stored run goes below a planned order through them)."""
+
+    __tablename__ = "plan_pegs"
+    plan: Mapped[int] = mapped_column(ForeignKey("material_plans.id", ondelete="CASCADE"), primary_key=True)
+    requirement: Mapped[int] = mapped_column(Integer, primary_key=True)
+    planned_order: Mapped[str] = mapped_column(String(16), primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
 
 
 class PlanExceptionRecord(Base):
@@ -96,7 +120,7 @@ class PurchaseOrderRecord(Base):
 
 @dataclass(frozen=True)
 class StoredPlannedOrder:
-    """A stored planned order with its pegging (demand id -> quantity)."""
+    """A stored planned order."""
 
     id: str
     item: str
@@ -108,7 +132,6 @@ class StoredPlannedOrder:
     due: date
     needed: date
     note: str
-    pegging: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,20 +184,31 @@ class StoredPurchaseOrder:
     planned_order: str | None = None
 
 
-def save_material_plan(
-    engine: Engine,
-    run: MaterialPlanRecord,
-    planned: Sequence[dict[str, Any]],
-    exceptions: Sequence[dict[str, Any]],
-) -> int:
-    """Store a run with its rows (dicts of the tables' columns but `plan`) in one transaction; returns its id."""
+@dataclass(frozen=True)
+class PlanRows:
+    """A run's rows, each a dict of its table's columns but `plan`."""
+
+    planned_orders: Sequence[dict[str, Any]]
+    requirements: Sequence[dict[str, Any]]
+    pegs: Sequence[dict[str, Any]]
+    exceptions: Sequence[dict[str, Any]]
+
+
+def save_material_plan(engine: Engine, run: MaterialPlanRecord, rows: PlanRows) -> int:
+    """Store a run with its rows in one transaction; returns its id."""
+    tables = (
+        (PlannedOrderRecord, rows.planned_orders),
+        (PlanRequirementRecord, rows.requirements),
+        (PlanPegRecord, rows.pegs),
+        (PlanExceptionRecord, rows.exceptions),
+    )
     with transaction(engine) as session:
         run.created_at = datetime.now(UTC)
         session.add(run)
         session.flush()
-        for table, rows in ((PlannedOrderRecord, planned), (PlanExceptionRecord, exceptions)):
-            if rows:
-                session.execute(table.__table__.insert(), [row | {"plan": run.id} for row in rows])
+        for table, table_rows in tables:
+            if table_rows:
+                session.execute(table.__table__.insert(), [row | {"plan": run.id} for row in table_rows])
         return run.id
 
 
@@ -191,7 +225,7 @@ def stored_plan(engine: Engine, site: str, plan_id: int | None = None) -> Stored
         if record is None:
             raise FactoryosError(f"no material plan is stored for {site!r}: run `factoryos plan` first")
         orders = [
-            record_as(StoredPlannedOrder, row, pegging=dict(row.pegging))
+            record_as(StoredPlannedOrder, row)
             for row in session.scalars(
                 select(PlannedOrderRecord).where(PlannedOrderRecord.plan == record.id).order_by(PlannedOrderRecord.id)
             )
@@ -205,6 +239,43 @@ def stored_plan(engine: Engine, site: str, plan_id: int | None = None) -> Stored
             )
         ]
         return record_as(StoredPlan, record, figures=dict(record.figures), planned_orders=orders, exceptions=exceptions)
+
+
+def stored_pegging(engine: Engine, plan: StoredPlan) -> PeggingNetwork:
+    """The run's pegging as the network its multi-level answers are walked on (planned orders are its supplies,
+    in the run's order)."""
+    lot = {o.id: k for k, o in enumerate(plan.planned_orders)}
+    with Session(engine) as session:
+        requirements = session.execute(
+            select(
+                PlanRequirementRecord.position,
+                PlanRequirementRecord.demand,
+                PlanRequirementRecord.customer_order,
+                PlanRequirementRecord.parent,
+            )
+            .where(PlanRequirementRecord.plan == plan.id)
+            .order_by(PlanRequirementRecord.position)
+        ).all()
+        pegs = session.execute(
+            select(PlanPegRecord.requirement, PlanPegRecord.planned_order, PlanPegRecord.quantity).where(
+                PlanPegRecord.plan == plan.id
+            )
+        ).all()
+    need = {row.position: k for k, row in enumerate(requirements)}
+    independent = [row for row in requirements if row.demand is not None]
+    need_demand = np.full(len(requirements), -1, dtype=np.int64)
+    need_demand[[need[row.position] for row in independent]] = np.arange(len(independent))
+    return PeggingNetwork(
+        demands=tuple(row.demand for row in independent),
+        customer_orders=tuple(row.customer_order for row in independent),
+        need_demand=need_demand,
+        need_parent=np.array([lot.get(row.parent, -1) for row in requirements], dtype=np.int64),
+        peg_need=np.array([need[r] for r, _, _ in pegs], dtype=np.int64),
+        peg_supply=np.array([lot[o] for _, o, _ in pegs], dtype=np.int64),
+        peg_qty=np.array([q for _, _, q in pegs], dtype=float),
+        lot_qty=np.array([o.quantity for o in plan.planned_orders], dtype=float),
+        lots_start=0,
+    )
 
 
 def plan_of_record_id(engine: Engine, site: str) -> int | None:
