@@ -258,6 +258,9 @@ def test_an_order_fills_several_requisitions_earliest_first(loaded):
     assert sum(o.value for o in released.orders) == pytest.approx(600.0)
     assert _requisitions(loaded) == [("motor-big", "motors", before[2][2], 3.0)]
     assert _booked(loaded, "motors") == 3.0
+    assert sorted(o.id for o in released.orders) == ["PO0000001", "PO0000001.1", "PO0000001.2"]
+    following = _release_lines(loaded, _motor_order(4, START + timedelta(days=50))).orders
+    assert sorted(o.id for o in following) == ["PO0000002", "PO0000002.1"]  # the next number, lines or not
 
 
 def _supply_by(engine, day: date) -> float:

@@ -337,7 +337,8 @@ def save_purchase_orders(
     requisitions filled."""
     released = Release([], [])
     with writing(engine, [*locks, PURCHASE_ORDER_NUMBERS]) as session:
-        number = int(session.scalar(select(func.count()).select_from(PurchaseOrderRecord)) or 0) + 1
+        newest = session.scalar(select(func.max(func.substr(PurchaseOrderRecord.id, 3, 7))))  # PO0000007(.1)
+        number = int(newest or 0) + 1
         for k, order in enumerate(orders):
             if order.plan is not None:
                 clash = session.scalars(
