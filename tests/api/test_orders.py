@@ -5,6 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+import pytest
+
 from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrderState
 
 ORDER = {"customer": "acme-shop", "product": "acme-scooter", "quantity": 2, "requested_date": "2027-02-01"}
@@ -226,3 +228,36 @@ def test_a_retried_rejected_order_is_kept_once(api):
     for _ in range(3):
         assert api.client.post("/api/v1/orders", headers=api.acme, json=bad).status_code == 422
     assert len(api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('"quantity": NaN', "NaN is not a JSON number"),
+        ('"quantity": -Infinity', "-Infinity is not a JSON number"),
+        ('"quantity": 1e400', "1e400 is beyond the range of a number"),
+        ('"quantity": 2, "customer": "brio-shop"', "key 'customer' appears twice"),
+    ],
+)
+def test_a_body_json_has_no_reading_for_is_refused_with_what_and_kept(api, body, reason):
+    """Where the standard library would take the body in silence (NaN, an overflow to infinity, the last of a key
+    given twice) or answer 500 (echoing NaN back), the order is a 422 naming what, and kept with that reason."""
+    text = '{"customer": "acme-shop", "product": "acme-scooter", "requested_date": "2027-02-01", ' + body + "}"
+    headers = api.acme | {"content-type": "application/json"}
+    answer = api.client.post("/api/v1/orders", headers=headers, content=text)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["ctx"]["error"] == reason
+    (kept,) = api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]
+    assert reason in kept["reason"]
+    assert _all_orders(api, api.planner) == []
+    promise = api.client.post("/api/v1/promise", headers=headers, content=text)
+    assert promise.status_code == 422
+
+
+def test_a_body_nested_past_the_parser_is_a_422_kept_as_such(api):
+    answer = api.client.post(
+        "/api/v1/orders", headers=api.acme | {"content-type": "application/json"}, content="[" * 50_000
+    )
+    assert answer.status_code == 422
+    (kept,) = api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]
+    assert "nested deeper" in kept["reason"]

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
 from factoryos import __version__
 from factoryos.api.keys import KeyCache
@@ -83,8 +84,14 @@ def _is_order(request: Request) -> bool:
 
 
 async def _keep_if_order(request: Request, reason: str) -> None:
+    """A refused order is kept for its tenant: the caller's, or, for a body refused before the key was looked at
+    (one that is not JSON), the key's it came with."""
+    if not _is_order(request):
+        return
     who = getattr(request.state, "caller", None)
-    if who is not None and _is_order(request):
+    if who is None:
+        await run_in_threadpool(_keep_for_key, request.app.state.engine, request.headers, await request.body(), reason)
+    else:
         await run_in_threadpool(order_desk.keep_rejected, request.app.state.engine, who, await request.body(), reason)
 
 
@@ -92,24 +99,24 @@ async def _keep_if_oversized_order(scope: MutableMapping[str, Any], head: bytes)
     """An order refused for its size is kept too (its first bytes), when it came with a live key."""
     if scope.get("method") != "POST" or scope.get("path") != f"{PREFIX}/orders":
         return
-    authorization = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
-    scheme, _, presented = authorization.partition(" ")
-    if scheme.lower() == "bearer":
-        await run_in_threadpool(_keep_oversized, scope["app"].state.engine, presented.strip(), head)
+    reason = f"the body is too large (its first {len(head):,} bytes kept)"
+    await run_in_threadpool(_keep_for_key, scope["app"].state.engine, Headers(scope=scope), head, reason)
 
 
-def _keep_oversized(engine: Engine, presented: str, head: bytes) -> None:
-    key = find_key(engine, presented)
+def _keep_for_key(engine: Engine, headers: Headers, body: bytes, reason: str) -> None:
+    scheme, _, presented = headers.get("authorization", "").partition(" ")
+    key = find_key(engine, presented.strip()) if scheme.lower() == "bearer" else None
     if key is not None:
         who = Caller(key.id, key.site, key.tenant, key.role, owner=False)
-        order_desk.keep_rejected(engine, who, head, f"the body is too large (its first {len(head):,} bytes kept)")
+        order_desk.keep_rejected(engine, who, body, reason)
 
 
 async def _invalid_request(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
-    first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
+    first: dict[str, Any] = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
     where = ".".join(str(p) for p in first["loc"])
-    await _keep_if_order(request, f"{where}: {first['msg']}")
+    detail = first.get("ctx", {}).get("error")  # what a body that is not JSON got wrong
+    await _keep_if_order(request, f"{where}: {first['msg']}" + (f": {detail}" if detail else ""))
     return await request_validation_exception_handler(request, error)
 
 

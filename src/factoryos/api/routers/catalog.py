@@ -16,10 +16,11 @@ from factoryos.api.schemas import (
     PromiseOut,
     summary,
 )
+from factoryos.api.strict_json import StrictJsonRoute
 from factoryos.services import order_desk
 from factoryos.services.order_desk import OrderInput
 
-router = APIRouter(responses=ERRORS)
+router = APIRouter(responses=ERRORS, route_class=StrictJsonRoute)
 
 
 @router.get("/products", response_model=ProductPage, tags=["products"], summary="The products this key may order")

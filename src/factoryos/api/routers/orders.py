@@ -22,13 +22,14 @@ from factoryos.api.schemas import (
     RejectedPage,
     StepIn,
 )
+from factoryos.api.strict_json import StrictJsonRoute
 from factoryos.c2m.promise import Quote
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.services import order_desk
 from factoryos.services.order_desk import OrderInput
 from factoryos.store.order_desk import OrderFilter
 
-router = APIRouter(tags=["orders"], responses=ERRORS)
+router = APIRouter(tags=["orders"], responses=ERRORS, route_class=StrictJsonRoute)
 
 IdempotencyKey = Annotated[
     str | None,

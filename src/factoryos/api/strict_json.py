@@ -1,0 +1,76 @@
+"""JSON bodies read strictly. The standard library keeps the last of a key given twice, takes NaN and Infinity
+(which JSON has not) and turns a number past a float's range into infinity, all in silence; an order's body is
+refused instead, as `orders import` refuses such a line, with a 422 that says what."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from starlette.types import Message, Receive
+
+from factoryos.model.files import unique_keys
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is beyond the range of a number")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def strict_loads(body: bytes) -> Any:
+    """The JSON document `body`; what the standard library would take in silence is a JSONDecodeError."""
+    try:
+        return json.loads(body, object_pairs_hook=unique_keys, parse_float=_finite, parse_constant=_no_constant)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        reason = "nested deeper than a JSON body may be"
+    except ValueError as error:
+        reason = str(error)
+    raise json.JSONDecodeError(reason, body.decode("utf-8", "replace"), 0)
+
+
+class StrictJsonRequest(Request):
+    """A request whose `json()` is `strict_loads` of its body."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = strict_loads(await self.body())
+        return self._json
+
+
+class StrictJsonRoute(APIRoute):
+    """A route whose JSON body is read with `strict_loads` (FastAPI answers its JSONDecodeError with a 422). The
+    body is read on the route's own request first, so an exception handler given that request still reads it."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handle(StrictJsonRequest(request.scope, _replay(await request.body(), request.receive)))
+
+        return strict
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body as one message, then what the connection says next (a disconnect)."""
+    told = False
+
+    async def replayed() -> Message:
+        nonlocal told
+        if told:
+            return await receive()
+        told = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed
