@@ -305,6 +305,8 @@ class PlantTwin:
         needs: dict[str, float] = {}
         for line in bom_lines(self.plant, material, configuration):
             if line.component == nxt:
+                if round(line.quantity) > 1:  # the unit on the route is one of them; the rest are made beside it
+                    kits.append((line.component, round(line.quantity) - 1))
                 continue
             quantity = line.quantity / (1 - line.scrap)
             if line.component in self.stocked:
