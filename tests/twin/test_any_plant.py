@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from factoryos.c2m.demand import generate_orders
@@ -14,6 +15,7 @@ from factoryos.model.events import EventKind
 from factoryos.twin import Floor, Part, Step, Task, fixed
 from factoryos.twin.calendar import WEEK
 from factoryos.twin.event_log import RollingEventStore
+from factoryos.twin.experiment import Experiment, replicate
 from factoryos.twin.paced_line import PacedLine
 from factoryos.twin.plant_twin import WIP_DAYS
 from factoryos.twin.scenarios import epoch_for, prepare
@@ -441,3 +443,36 @@ def test_gadgets_released_come_out_of_the_final_lines_and_work_in_process_stays_
     released, completed, busiest = _gadgets_released_and_completed(small_plant(), 10)
     assert completed <= released
     assert released - completed <= busiest  # in process: within a day's release, not piling up at the lines
+
+
+def test_a_unit_needing_several_of_its_made_sub_assembly_has_each_one_made() -> None:
+    """A gadget of three plates: the plate on the gadget's route is one, the other two are made beside it, so
+    the gadgets finished took three plates each through the kiln (they took one)."""
+    fired = 0
+
+    def listen(event) -> None:
+        nonlocal fired
+        if event.kind == EventKind.OPERATION and event.payload["phase"] == "completed":
+            fired += event.payload["operation"] == "plate/fire"
+
+    bus = EventBus(RollingEventStore(keep=10))
+    bus.subscribe(listen)
+    plates = [{"component": "plate", "quantity": 3}, {"component": "screw", "quantity": 2}]
+    prepared = prepare(small_plant(boms__gadget=plates), "smart", 2, 1, bus=bus)
+    metrics = prepared.floor.run(prepared.horizon)
+    assert metrics.by_product["gadget"] > 100
+    assert fired >= 3 * metrics.by_product["gadget"]
+
+
+@pytest.mark.parametrize("scenario", ["smart", "traditional"])
+def test_a_plant_closed_for_the_whole_run_makes_nothing_and_gives_no_lead_time(scenario) -> None:
+    """Every day of the run a holiday (a valid plant in its summer shutdown): the smart scenario sized its crews
+    by the hours open and divided by none; a run that finishes nothing has no lead time, not 0 days."""
+    first = epoch_for(small_plant()).date()
+    holidays = [(first + timedelta(days=d)).isoformat() for d in range(-10, 20)]
+    closed = {name: calendar | {"holidays": holidays} for name, calendar in BASE["calendars"].items()}
+    plant = small_plant(calendars=closed)
+    text = yaml.safe_dump(plant.model_dump(mode="json", exclude_none=True))
+    result = replicate(Experiment(text, scenario, 3, events=False), seed=1)
+    assert result["completed"] == 0
+    assert result["avg_lead_time_days"] is None

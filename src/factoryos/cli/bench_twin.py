@@ -17,7 +17,7 @@ def twin(
     parts: Annotated[
         int, typer.Option(help="Parts released (Poisson arrivals, mean interarrival 1.0).", min=1, max=10_000_000)
     ] = 100_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Run the line through the twin's Station and Buffer classes, then as a bare SimPy model."""

@@ -21,7 +21,7 @@ def simulate(
         str, typer.Option(help="traditional (make-to-stock, manned) or smart (C2M, lights-out).")
     ] = "smart",
     replications: Annotated[int, typer.Option(help="Independent runs (seeds seed, seed+1, ...).")] = 1,
-    seed: Annotated[int, typer.Option(help="Random seed of the first replication.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed of the first replication.")] = 0,
     events: Annotated[bool, typer.Option(help="Publish the floor's event stream (with sensors).")] = True,
     dask: Annotated[str | None, typer.Option("--dask", help="Dask scheduler address for the replications.")] = None,
     broker: Annotated[

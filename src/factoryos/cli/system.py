@@ -26,7 +26,7 @@ def init(db: DbOption = None) -> None:
 def demo(
     plant: Annotated[Path | None, typer.Option(help="Plant file; default the EV plant example.")] = None,
     days: Annotated[int, typer.Option(help="Days of orders to run.")] = 30,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 7,
     start: Annotated[
         str | None,
         typer.Option(

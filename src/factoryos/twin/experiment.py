@@ -91,7 +91,7 @@ def summary(metrics: RunMetrics, run: ScenarioRun) -> dict[str, Any]:
         "completed": metrics.completed,
         "throughput_per_day": metrics.completed / days,
         "avg_wip": metrics.avg_wip,
-        "avg_lead_time_days": metrics.avg_lead_time / DAY,
+        "avg_lead_time_days": metrics.avg_lead_time / DAY if metrics.completed else None,
         "on_time_rate": metrics.on_time_rate,
         "labour_hours": labour,
         "output_per_labour_hour": metrics.completed / labour if labour else None,

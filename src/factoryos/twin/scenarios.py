@@ -422,7 +422,8 @@ def smart_staffing(
             patterns = _shift_patterns(plant, wc.calendar, epoch, horizon, fewest=1)
             chosen = patterns[shifts[wc_id] - 1] if wc_id in shifts else _fewest_shifts(patterns, work.busiest, horizon)
             units = len(wc.work_units)
-            stations = min(units, max(1, math.ceil(work.total / (UTILISATION * _weekly_open(chosen, horizon)))))
+            open_s = _weekly_open(chosen, horizon)  # none: the calendar closes the centre for the whole run
+            stations = min(units, max(1, math.ceil(work.total / (UTILISATION * open_s)))) if open_s > 0 else units
             crew = math.ceil(wc.operators_per_shift * stations / units)
             staffing[wc_id] = Staffing(_open_or_none(chosen), crew, stations=stations)
     for wc_id, wc, design in lines:
