@@ -156,3 +156,16 @@ def test_a_csv_past_its_limit_or_a_device_is_refused_before_it_is_read(tmp_path,
     code, _, err = run(monkeypatch, capsys, "quality", "spc", "--csv", "/dev/zero", "--column", "x")
     assert code != 0
     assert "/dev/zero: not a regular file" in err
+
+
+def test_an_np_chart_says_its_centre_line_is_n_times_the_fraction(table, monkeypatch, capsys):
+    path, _ = table
+    inspected = 60
+    code, out, err = run(
+        monkeypatch, capsys, "quality", "spc", "--csv", str(path), "--column", "defective", "--chart", "np",
+        "--size", str(inspected),
+    )  # fmt: skip
+    assert code == 0, err
+    defectives = [i % 4 for i in range(80)]
+    p = sum(defectives) / (inspected * len(defectives))
+    assert f"centre {inspected * p:.6g} (p {p:.6g})" in out

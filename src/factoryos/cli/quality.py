@@ -80,8 +80,11 @@ def spc(
         return
     first = result["phase_one"]
     excluded = f", {len(first['excluded']):,} excluded as out of control" if first["excluded"] else ""
+    line = result["charts"][0]["center"][0]  # the first chart's centre line: n p for np, p being the centre kept
+    kept = result["center"]
+    centre = f"{kept:.6g}" if line is None or abs(line - kept) < 1e-9 else f"{line:.6g} (p {kept:.6g})"
     console.print(
-        f"{chart} of {column}: centre {result['center']:.6g}, limits from "
+        f"{chart} of {column}: centre {centre}, limits from "
         f"{counted(first['subgroups'], 'subgroup')}{excluded}; "
         f"{counted(len(result['alarms']), 'alarm')} ({rules} rules)",
         highlight=False,
