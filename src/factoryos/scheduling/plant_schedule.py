@@ -48,7 +48,10 @@ MAX_HORIZON_DAYS = 3_650
 MAX_TIME_LIMIT = 3_600.0
 """The full solver gets at most an hour."""
 CALENDAR_MARGIN_DAYS = 30
-"""Calendars are laid out this far beyond the horizon: room for the work the horizon's orders cause."""
+"""Calendars are laid out this far beyond the horizon: room for the work the horizon's orders cause; work that
+runs past them is scheduled again on calendars twice as long as it ran, up to `CALENDAR_ROUNDS` times."""
+CALENDAR_ROUNDS = 6
+DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -150,17 +153,19 @@ def schedule_plant(
     productions = production_orders(plant, chosen)
     arrivals = {o.id: o.ordered_at for o in chosen}
     releases = {p.id: arrivals[p.customer_order] for p in productions if p.customer_order in arrivals}
-    plant_problem = build_problem(plant, productions, epoch, releases, horizon_days + CALENDAR_MARGIN_DAYS)
-    problem, goal = plant_problem.problem, OBJECTIVES[objective]
-    rolling = len(problem.operations) > FULL_SOLVER_OPERATIONS
-    if rolling:
-        schedule, method = rolling_sequence(problem), "rolling sequence"
+    calendar_days = horizon_days + CALENDAR_MARGIN_DAYS
+    for _ in range(CALENDAR_ROUNDS):
+        plant_problem = build_problem(plant, productions, epoch, releases, calendar_days)
+        problem, goal = plant_problem.problem, OBJECTIVES[objective]
+        schedule, method, rule = _sequence(problem, goal, time_limit, workers, compare)
+        if makespan(schedule) <= calendar_days * DAY:
+            break
+        calendar_days = 2 * -(-makespan(schedule) // DAY)  # past the calendars the shifts are not kept
     else:
-        result = solve(problem, goal, time_limit=time_limit, workers=workers)
-        schedule, method = result.schedule, result.method
-    rule = best_rule(problem, goal) if (compare or rolling) and len(problem.operations) <= COMPARE_OPERATIONS else None
-    if rolling and rule is not None and _value(problem, rule[1], goal) < _value(problem, schedule, goal):
-        schedule, method = rule[1], f"dispatch:{rule[0]} (better than the rolling sequence)"
+        raise FactoryosError(
+            f"the orders of {horizon_days} days take more than {calendar_days:,} days of the plant's calendars: "
+            "schedule fewer days at a time (--horizon)"
+        )
     violations = check(problem, schedule)
     if violations:
         raise FactoryosError(f"the schedule breaks the problem ({len(violations)} violations): {violations[0].message}")
@@ -177,6 +182,22 @@ def schedule_plant(
         plan.dispatch_rule = rule[0]
         plan.dispatch_figures = Figures.of(problem, rule[1])
     return plan
+
+
+def _sequence(
+    problem: Problem, goal: Objective | Lexicographic, time_limit: float, workers: int, compare: bool
+) -> tuple[Schedule, str, tuple[str, Schedule] | None]:
+    """The schedule, how it was found, and the best dispatching rule's when it ran (see `schedule_plant`)."""
+    rolling = len(problem.operations) > FULL_SOLVER_OPERATIONS
+    if rolling:
+        schedule, method = rolling_sequence(problem), "rolling sequence"
+    else:
+        result = solve(problem, goal, time_limit=time_limit, workers=workers)
+        schedule, method = result.schedule, result.method
+    rule = best_rule(problem, goal) if (compare or rolling) and len(problem.operations) <= COMPARE_OPERATIONS else None
+    if rolling and rule is not None and _value(problem, rule[1], goal) < _value(problem, schedule, goal):
+        schedule, method = rule[1], f"dispatch:{rule[0]} (better than the rolling sequence)"
+    return schedule, method, rule
 
 
 def _value(problem: Problem, schedule: Schedule, goal: Objective | Lexicographic) -> tuple[int, ...]:

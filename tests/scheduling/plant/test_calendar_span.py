@@ -1,0 +1,34 @@
+"""Work that runs past the horizon keeps to the shifts: the calendars are laid out as far as the work goes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from factoryos.model.orders import CustomerOrder
+from factoryos.model.validate import load_plant
+from factoryos.scheduling.plant_schedule import CALENDAR_MARGIN_DAYS, schedule_plant
+
+TWO_PARTNERS = Path(__file__).resolve().parents[2] / "data" / "two-partners-plant.yaml"
+
+
+def test_an_order_of_months_of_work_is_scheduled_inside_the_shifts_to_its_end():
+    """One shift on weekdays (06:00-14:00 in Berlin, a holiday on 6 January) and 2,000 scooters: about 45
+    working days of welding, past the week's horizon and the calendars' first margin."""
+    plant = load_plant(TWO_PARTNERS)
+    arrived = datetime(2027, 1, 5, 10, tzinfo=UTC)
+    order = CustomerOrder(
+        "FLEET-1", plant.site.id, "acme", "acme-fleet", "acme-scooter", {"power": "eco", "seat": "none"}, 2000,
+        arrived, date(2027, 6, 1),
+    )  # fmt: skip
+    operations = schedule_plant(plant, [order], horizon_days=7, time_limit=5, compare=False).operations
+    assert max(op.end for op in operations) > arrived + timedelta(days=7 + CALENDAR_MARGIN_DAYS)
+    berlin = ZoneInfo(plant.site.timezone)
+    for op in operations:
+        start, end = op.start.astimezone(berlin), op.end.astimezone(berlin)
+        assert start.weekday() < 5, op
+        assert start.date() != date(2027, 1, 6), op
+        assert start.date() == end.date(), op
+        assert time(6) <= start.time(), op
+        assert end.time() <= time(14), op
