@@ -99,6 +99,7 @@ class PeggingNetwork:
     demands: tuple[str, ...]
     """Per independent demand its id (a forecast split over the option mix is several demands of one id)."""
     customer_orders: tuple[str | None, ...]
+    """Per independent demand, the customer order it is of (None: the forecast's, or not known)."""
     need_demand: np.ndarray
     """Per requirement, its independent demand, or -1 for a lot's component need."""
     need_parent: np.ndarray
