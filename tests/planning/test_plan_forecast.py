@@ -13,6 +13,7 @@ from factoryos.c2m.demand import generate_orders
 from factoryos.model.orders import CustomerOrderState
 from factoryos.model.validate import load_plant
 from factoryos.planning.mps import line_capacity
+from factoryos.services.forecast import stored_history
 from factoryos.services.plan import plan_material
 from factoryos.store.db import make_engine, migrate
 from factoryos.store.orders import save_orders
@@ -50,3 +51,17 @@ def test_the_forecast_is_planned_from_the_day_after_the_last_order_within_the_li
     capacity = line_capacity(load_plant(PLANT), start, 28)
     for day, units in per_day.items():
         assert units <= capacity[(day - start).days] + 1e-9
+
+
+def test_a_store_without_orders_plans_the_forecast_and_no_order_book(tmp_path):
+    """No order is stored: the generated year the forecast learns from is nobody's order book, so the orders
+    and the forecast plan the forecast alone (they planned less, netting the forecast with generated orders)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    migrate(engine)
+    store_plant(engine, load_plant(PLANT), str(PLANT))
+    history = stored_history(engine)
+    assert history.orders
+    assert all(o.due_date < history.start for o in history.orders)
+    alone, both = (plan_material(engine, horizon_days=28, demand=d) for d in ("forecast", "both"))
+    assert both.plan.lot_qty.sum() == pytest.approx(alone.plan.lot_qty.sum())
+    assert not [d for d in both.plan.problem.demands if d.kind == "order"]

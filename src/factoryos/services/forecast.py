@@ -8,7 +8,7 @@ and the net forecast is what is left to plan.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -67,12 +67,14 @@ def generated_history(plant: Plant, start: date | None = None, seed: int = GENER
 def stored_history(
     engine: Engine, start: date | None = None, site: str | None = None, to_forecast: bool = True
 ) -> History:
-    """The loaded plant's stored orders placed before `start` (default the day after the last), or a generated
-    year if it has none; `to_forecast`: refused when too short to forecast from."""
+    """The loaded plant's stored orders placed before `start` (default the day after the last), or, if it has
+    none, a generated year's orders that were shipped by then (no order book: the store has none);
+    `to_forecast`: refused when too short to forecast from."""
     plant = read_plant(engine, site)
     orders = [o for o in list_orders(engine, site=plant.site.id) if o.state != CustomerOrderState.CANCELLED]
-    if not orders:
-        return generated_history(plant, start)
+    if not orders:  # the generated year teaches the forecast; its orders still open are nobody's
+        generated = generated_history(plant, start)
+        return replace(generated, orders=[o for o in generated.orders if o.due_date < generated.start])
     lead = longest_lead(plant)
     first = min(o.ordered_at.date() for o in orders) + timedelta(days=lead)
     last = max(o.ordered_at.date() for o in orders)
