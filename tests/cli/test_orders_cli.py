@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from factoryos.cli import app
 from factoryos.model.validate import load_plant
 from factoryos.store.db import make_engine, migrate
+from factoryos.store.order_desk import order_changes
 from factoryos.store.plants import store_plant
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
@@ -163,3 +164,17 @@ def test_a_file_that_is_no_file_of_orders_is_refused_whole(db, tmp_path):
     one_good.write_bytes(b"not json\n" + line() + b"\n")
     cli("orders", "import", str(one_good), "--db", db)  # one object is enough: the rest are rejects
     assert len(items("orders", "rejected", "--json", "--db", db)) == 1
+
+
+def test_an_imported_or_generated_order_has_its_history_from_the_start(db, order_file):
+    """As an order placed over the API, one imported or generated has a first row saying how it came in (an
+    imported order's history began at its first change)."""
+    cli("orders", "import", str(order_file), "--db", db)
+    cli("orders", "generate", "--days", "2", "--db", db)
+    engine = make_engine(db)
+    for order in items("orders", "list", "--json", "--limit", "10000", "--db", db):
+        (first, *_) = order_changes(engine, order["id"])
+        assert (first.from_state, first.to_state) == (None, "received")
+        assert first.actor in ("orders import", "orders generate")
+        if first.actor == "orders import":
+            assert f"imported from {order_file.resolve()}:" in first.reason

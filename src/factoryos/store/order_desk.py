@@ -22,17 +22,14 @@ import orjson
 import psycopg
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Connection,
     Date,
     Engine,
     Float,
     ForeignKey,
-    Index,
     Integer,
     String,
     Table,
-    Text,
     and_,
     any_,
     bindparam,
@@ -56,21 +53,7 @@ from factoryos.store.db import Base, like_prefix, record_as, row_of, transaction
 from factoryos.store.events import record_dead_letter
 from factoryos.store.locks import ADVISORY, lock_for_writing, lock_numbers
 from factoryos.store.orders import ORDER_CHANNEL, as_order, order_row
-from factoryos.store.tables import CustomerOrderRecord, DeadLetter, PlantRecord, UtcDateTime
-
-
-class OrderChangeRecord(Base):
-    """One change of a customer order's state: the audit trail behind GET /orders/{id}/history."""
-
-    __tablename__ = "order_changes"
-    __table_args__ = (Index("ix_order_changes_order", "order_id", "id"),)
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("customer_orders.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
-    actor: Mapped[str] = mapped_column(String(100))
-    from_state: Mapped[str | None] = mapped_column(String(16))
-    to_state: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(Text)
+from factoryos.store.tables import CustomerOrderRecord, DeadLetter, OrderChangeRecord, PlantRecord, UtcDateTime
 
 
 class IdempotencyRecord(Base):

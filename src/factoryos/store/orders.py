@@ -16,7 +16,7 @@ from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.store.db import record_as, row_of, transaction
 from factoryos.store.events import record_dead_letter
 from factoryos.store.locks import lock_for_writing
-from factoryos.store.tables import CustomerOrderRecord, DeadLetter
+from factoryos.store.tables import CustomerOrderRecord, DeadLetter, OrderChangeRecord
 
 ORDER_CHANNEL = "orders"
 
@@ -33,12 +33,21 @@ def as_order(record: CustomerOrderRecord) -> CustomerOrder:
     )
 
 
-def save_orders(engine: Engine, orders: Iterable[CustomerOrder]) -> int:
-    rows = [order_row(o) for o in orders]
-    if rows:
+def save_orders(engine: Engine, orders: Iterable[CustomerOrder], taken_by: str = "orders generate") -> int:
+    """Store new orders, each with the first row of its history (taken in by `taken_by`)."""
+    orders = list(orders)
+    if orders:
+        now = datetime.now(UTC)
         with transaction(engine) as session:
-            session.execute(insert(CustomerOrderRecord), rows)
-    return len(rows)
+            session.execute(insert(CustomerOrderRecord), [order_row(o) for o in orders])
+            session.execute(insert(OrderChangeRecord), [_taken_in(o, now, taken_by, "generated") for o in orders])
+    return len(orders)
+
+
+def _taken_in(order: CustomerOrder, at: datetime, actor: str, reason: str) -> dict[str, Any]:
+    """The first row of an order's history: it came in, in the state it came in."""
+    return {"order_id": order.id, "at": at, "actor": actor, "from_state": None, "to_state": order.state.value,
+            "reason": reason}  # fmt: skip
 
 
 def next_order_number(engine: Engine) -> int:
@@ -110,7 +119,11 @@ def import_orders(engine: Engine, received: Sequence[Received]) -> ImportOutcome
             else:
                 rejects.append(Received(item.source, item.raw, None, f"order id {item.order.id!r} is already taken"))
         if outcome.added:
-            session.execute(insert(CustomerOrderRecord), [order_row(r.order) for r in outcome.added if r.order])
+            added = [(r.source, r.order) for r in outcome.added if r.order]
+            session.execute(insert(CustomerOrderRecord), [order_row(order) for _, order in added])
+            now = datetime.now(UTC)
+            history = [_taken_in(order, now, "orders import", f"imported from {source}") for source, order in added]
+            session.execute(insert(OrderChangeRecord), history)
         kept = _kept_rejects(session, {r.source for r in rejects})
         for reject in rejects:
             if (reject.source, reject.raw) in kept:

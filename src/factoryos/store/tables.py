@@ -215,6 +215,20 @@ class CustomerOrderRecord(Base):
     state: Mapped[str] = mapped_column(String(16))
 
 
+class OrderChangeRecord(Base):
+    """One change of a customer order's state: the audit trail behind GET /orders/{id}/history."""
+
+    __tablename__ = "order_changes"
+    __table_args__ = (Index("ix_order_changes_order", "order_id", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("customer_orders.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class ProductionOrderRecord(Base):
     """A production order for a material, with the customer order it serves if any."""
 
