@@ -44,16 +44,7 @@ class BodySizeLimit:
                 await self.on_refused(scope, body[: self.max_bytes])
             await self._too_large(send)
             return
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replayed(body, receive), send)
 
     async def _read(self, receive: Receive) -> tuple[bytes, bool]:
         """The body, read until it ends or passes `max_bytes`; and whether it ended within the limit."""
@@ -101,3 +92,17 @@ class TokenBuckets:
                 return 0.0
             self._buckets[key] = (tokens, now)
             return (1 - tokens) / self.rate
+
+
+def replayed(body: bytes, receive: Receive) -> Receive:
+    """A body already read, as one message, then what the connection says next (a disconnect)."""
+    told = False
+
+    async def replay() -> Message:
+        nonlocal told
+        if told:
+            return await receive()
+        told = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay

@@ -11,8 +11,8 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from starlette.types import Message, Receive
 
+from factoryos.api.limits import replayed
 from factoryos.model.files import unique_keys
 
 
@@ -57,20 +57,6 @@ class StrictJsonRoute(APIRoute):
         handle = super().get_route_handler()
 
         async def strict(request: Request) -> Response:
-            return await handle(StrictJsonRequest(request.scope, _replay(await request.body(), request.receive)))
+            return await handle(StrictJsonRequest(request.scope, replayed(await request.body(), request.receive)))
 
         return strict
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """The body as one message, then what the connection says next (a disconnect)."""
-    told = False
-
-    async def replayed() -> Message:
-        nonlocal told
-        if told:
-            return await receive()
-        told = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replayed
