@@ -82,6 +82,9 @@ def test_a_value_out_of_range_is_one_line_naming_the_help(monkeypatch, capsys):
     for args, said in (
         (("mps", "--horizon-days", "0"), "Invalid value for '--horizon-days'"),
         (("simulate", "--db", "x"), "No such option: --db"),
+        (("simulate", "--plant", PLANT, "--seed", "-1"), "Invalid value for '--seed'"),  # numpy's traceback
+        (("simulate", "--plant", PLANT, "--workers", "0"), "Invalid value for '--workers'"),
+        (("quality", "capability", "--csv", PLANT, "--column", "x", "--subgroup", "0"), "'--subgroup'"),
     ):
         monkeypatch.setattr(sys, "argv", ["factoryos", *args])
         with pytest.raises(SystemExit) as stopped:
@@ -90,4 +93,5 @@ def test_a_value_out_of_range_is_one_line_naming_the_help(monkeypatch, capsys):
         assert stopped.value.code == 1
         assert len(err.strip().splitlines()) == 1, err
         assert said in err
-        assert f"(see `factoryos {args[0]} --help`)" in err
+        command = " ".join(args[: 2 if args[0] == "quality" else 1])
+        assert f"(see `factoryos {command} --help`)" in err

@@ -51,7 +51,7 @@ def monitor(
 CsvOption = Annotated[Path, typer.Option("--csv", help="CSV with a header row of column names, a value a row.")]
 ColumnOption = Annotated[str, typer.Option(help="The column to study.")]
 SubgroupOption = Annotated[
-    int, typer.Option(help="Consecutive rows per subgroup (X-bar charts; capability's within sigma).")
+    int, typer.Option(min=1, help="Consecutive rows per subgroup (X-bar charts; capability's within sigma).")
 ]
 
 

@@ -27,7 +27,7 @@ def simulate(
     broker: Annotated[
         str | None, typer.Option("--broker", help="Also publish the events to MQTT (mqtt://host:port, JSON layout).")
     ] = None,
-    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per core).")] = None,
     schedule: Annotated[
         float,
         typer.Option(
