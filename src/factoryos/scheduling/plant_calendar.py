@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 
 from factoryos.model.plant import Calendar, Plant
 from factoryos.model.shift_times import merged, shift_times
-
-Periods = tuple[tuple[int, int], ...]
+from factoryos.scheduling.calendar import DAY, Periods
 
 
 def working_periods(calendar: Calendar, timezone: str, epoch: datetime, days: int) -> list[tuple[int, int]]:
@@ -31,7 +30,7 @@ def unavailable_periods(plant: Plant, work_unit: str, epoch: datetime, days: int
     _, wc_id, _ = plant.work_units()[work_unit]
     _, work_center = plant.work_centers()[wc_id]
     calendar = plant.calendars[work_center.calendar]
-    end = days * 86400
+    end = days * DAY
     working = [(0, end)] if work_center.lights_out else working_periods(calendar, plant.site.timezone, epoch, days)
     off, at = [], 0
     for start, stop in working:

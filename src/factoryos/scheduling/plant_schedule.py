@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
+from factoryos.scheduling.calendar import DAY
 from factoryos.scheduling.checker import check
 from factoryos.scheduling.objectives import (
     MAKESPAN,
@@ -51,7 +52,6 @@ CALENDAR_MARGIN_DAYS = 30
 """Calendars are laid out this far beyond the horizon: room for the work the horizon's orders cause; work that
 runs past them is scheduled again on calendars twice as long as it ran, up to `CALENDAR_ROUNDS` times."""
 CALENDAR_ROUNDS = 6
-DAY = 86_400
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,9 @@ from collections.abc import Sequence
 
 from factoryos.model.errors import FactoryosError
 from factoryos.scheduling.batching import batched
-from factoryos.scheduling.calendar import earliest_start, finish
+from factoryos.scheduling.calendar import DAY, earliest_start, finish
 from factoryos.scheduling.problem import Mode, Problem
 from factoryos.scheduling.schedule import Assignment, Schedule
-
-DAY = 24 * 3600
 
 
 def list_schedule(

@@ -267,14 +267,14 @@ def peg(engine: Engine, reference: str, site: str | None = None) -> dict[str, An
     customer order (or a forecast demand), every planned order under it, walked on the stored run's pegging."""
     stored = latest_plan(engine, site)
     network = stored_pegging(engine, stored)
-    lot = {o.id: k for k, o in enumerate(stored.planned_orders)}
-    if reference in lot:
-        order = stored.planned_orders[lot[reference]]
+    lot = next((k for k, o in enumerate(stored.planned_orders) if o.id == reference), None)
+    if lot is not None:
+        order = stored.planned_orders[lot]
         return {
             "planned_order": order.id,
             "material": order.material,
             "quantity": order.quantity,
-            "demands": [{"demand": d, "quantity": q} for d, q in network.pegging(lot[reference]).items()],
+            "demands": [{"demand": d, "quantity": q} for d, q in network.pegging(lot).items()],
         }
     demands = [k for k, d in enumerate(network.demands) if d == reference]
     if not demands:
