@@ -53,7 +53,7 @@ import numpy as np
 from factoryos.c2m.supply import EPS, Sources, SupplyDays, place_lots, site_working_days, supply_days, week_start
 from factoryos.model.configuration import bom_lines, explode, operations
 from factoryos.model.plant import OpenPurchaseOrder, Plant, RoutingOperation
-from factoryos.model.rampup import RampMonthPlan, ramp_curve, ramp_month
+from factoryos.model.rampup import RampMonthPlan, ramp_curve, ramp_day_seconds, ramp_month
 from factoryos.model.shift_times import shift_times
 
 BASIS = (
@@ -564,14 +564,9 @@ class PlantCapacity:
         units = 1.0 if paced else sum(u.speed_factor for u in center.work_units.values())
         worked = 24 * 60.0 if center.lights_out else self._calendar(center.calendar, day)
         ramp = self.plant.ramp_up
-        if ramp is None or ramp.line != center_id or not worked or not center.takt_seconds:
+        if ramp is None or ramp.line != center_id or not center.takt_seconds:
             return worked * units
-        if day < ramp.start:
-            return 0.0
-        month = self._ramp_month(day)
-        if month is not None:
-            return self._ramp[month].planned_units / ramp.months[month].working_days * center.takt_seconds / 60
-        return worked * ramp.mature_efficiency
+        return ramp_day_seconds(ramp, self._ramp, center.takt_seconds, worked * 60, day) / 60
 
     def ramp_note(self, center: str, day: date) -> str:
         """What the ramp-up curve allows `center` on `day`, when it is (or pools) the ramp-up line (else nothing)."""

@@ -9,6 +9,7 @@ the smaller of capacity and the month's target: the plan never builds ahead of t
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -61,6 +62,20 @@ def ramp_month(ramp: RampUp, day: date) -> int | None:
     if day < ramp.start:
         return None
     return (day.year - ramp.start.year) * 12 + day.month - ramp.start.month - (day.day < ramp.start.day)
+
+
+def ramp_day_seconds(
+    ramp: RampUp, curve: Sequence[RampMonthPlan], takt_seconds: float, worked_seconds: float, day: date
+) -> float:
+    """How many of the `worked_seconds` its calendar opens on `day` the ramping line works: none before the ramp
+    starts, the month's planned units at takt during it (the plan never builds ahead of the curve, nor past the
+    calendar), the calendar at mature efficiency after it. The promise and the scheduler both hold to this."""
+    month = ramp_month(ramp, day)
+    if month is None or not worked_seconds:
+        return 0.0
+    if month < len(curve):
+        return min(worked_seconds, curve[month].planned_units / ramp.months[month].working_days * takt_seconds)
+    return worked_seconds * ramp.mature_efficiency
 
 
 def ramp_bound_products(plant: Plant) -> list[str]:

@@ -4,14 +4,18 @@ Shift times are wall-clock times at the site (its timezone, daylight saving incl
 seconds from the plan's epoch (a UTC instant). A holiday cancels the shifts that start on it; breaks
 interrupt the shift they belong to; planned maintenance stops the named work unit (or every unit of the
 named work center). A lights-out work center runs around the clock, whatever shifts its calendar lists,
-and stops only for maintenance.
+and stops only for maintenance. A line ramping up works no more of each day than its ramp-up curve allows, as
+the promise counts it: nothing before the ramp starts.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from factoryos.model.plant import Calendar, Plant
+from factoryos.model.plant import Calendar, Plant, RampUp, WorkCenter
+from factoryos.model.rampup import ramp_curve, ramp_day_seconds
 from factoryos.model.shift_times import merged, shift_times
 from factoryos.scheduling.calendar import DAY, Periods
 
@@ -23,6 +27,33 @@ def working_periods(calendar: Calendar, timezone: str, epoch: datetime, days: in
     return [(round(start), round(end)) for start, end in merged(windows)]
 
 
+def ramped_periods(plant: Plant, ramp: RampUp, line: WorkCenter, epoch: datetime, days: int) -> list[tuple[int, int]]:
+    """When the ramping line works: each site day, the first of its working time that the ramp-up curve allows
+    (`model.rampup.ramp_day_seconds`), so a month on one shift at 30 % efficiency works the first third of it."""
+    zone = ZoneInfo(plant.site.timezone)
+    by_day: dict[date, list[tuple[float, float]]] = defaultdict(list)
+    if line.lights_out:
+        first = epoch.astimezone(zone).date()
+        for offset in range(days + 1):
+            day = first + timedelta(days=offset)
+            midnight = (datetime.combine(day, time(), zone) - epoch).total_seconds()
+            by_day[day].append((max(midnight, 0.0), min(midnight + DAY, days * DAY)))
+    else:
+        for shift in shift_times(plant.calendars[line.calendar], plant.site.timezone, epoch, days):
+            if not shift.cancelled:
+                by_day[shift.day].extend(shift.windows)
+    curve, working = ramp_curve(plant), []
+    for day, windows in sorted(by_day.items()):
+        windows = merged(windows)
+        left = ramp_day_seconds(ramp, curve, line.takt_seconds or 0.0, sum(b - a for a, b in windows), day)
+        for start, stop in windows:
+            if left <= 0:
+                break
+            working.append((round(start), round(min(stop, start + left))))
+            left -= stop - start
+    return merged(working)
+
+
 def unavailable_periods(plant: Plant, work_unit: str, epoch: datetime, days: int) -> Periods:
     """When `work_unit` cannot work within the first `days` days after `epoch`: off shift, on a break, on a
     holiday, in planned maintenance. After that the calendar is open: a plan longer than that is not
@@ -31,7 +62,13 @@ def unavailable_periods(plant: Plant, work_unit: str, epoch: datetime, days: int
     _, work_center = plant.work_centers()[wc_id]
     calendar = plant.calendars[work_center.calendar]
     end = days * DAY
-    working = [(0, end)] if work_center.lights_out else working_periods(calendar, plant.site.timezone, epoch, days)
+    ramp = plant.ramp_up
+    if ramp is not None and ramp.line == wc_id and work_center.takt_seconds:
+        working = ramped_periods(plant, ramp, work_center, epoch, days)
+    elif work_center.lights_out:
+        working = [(0, end)]
+    else:
+        working = working_periods(calendar, plant.site.timezone, epoch, days)
     off, at = [], 0
     for start, stop in working:
         if start > at:

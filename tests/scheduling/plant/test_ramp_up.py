@@ -1,0 +1,107 @@
+"""A line ramping up is scheduled as the promise counts it: nothing before the ramp starts, each day no more
+than the ramp-up curve plans, the calendar at mature efficiency after it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from factoryos.c2m.demand import generate_orders
+from factoryos.c2m.promise import PlantCapacity
+from factoryos.model.validate import load_plant
+from factoryos.scheduling.calendar import DAY
+from factoryos.scheduling.plant_calendar import unavailable_periods
+from factoryos.scheduling.plant_schedule import schedule_plant
+
+TWO_PARTNERS = Path(__file__).resolve().parents[2] / "data" / "two-partners-plant.yaml"
+EPOCH = datetime(2026, 12, 13, 23, tzinfo=UTC)  # midnight of Monday 14 December in Berlin
+DAYS = 100
+
+
+@pytest.fixture(scope="module")
+def plant():
+    return load_plant(TWO_PARTNERS)
+
+
+def working_seconds_by_day(plant, unit: str, epoch: datetime, days: int) -> dict[date, float]:
+    """The scheduler's open time of `unit` on each site day: the complement of its unavailable periods."""
+    zone = ZoneInfo(plant.site.timezone)
+    open_at, at = [], 0
+    for start, end in (*unavailable_periods(plant, unit, epoch, days), (days * DAY, days * DAY)):
+        if start > at:
+            open_at.append((at, start))
+        at = max(at, end)
+    by_day: Counter[date] = Counter()
+    for start, end in open_at:
+        day = (epoch + timedelta(seconds=start)).astimezone(zone).date()
+        by_day[day] += end - start
+    return by_day
+
+
+def test_the_line_is_closed_before_the_ramp_starts_and_works_the_curve_in_its_first_month(plant):
+    ramp = plant.ramp_up
+    open_time = working_seconds_by_day(plant, "station-1", EPOCH, DAYS)
+    assert min(open_time) == ramp.start
+    # the curve by hand: 6 units an hour x one 7.5 h shift x 20 days x the initial efficiency, below the target
+    takt = plant.work_centers()[ramp.line][1].takt_seconds
+    month_one = min(3600 / takt * ramp.shift_hours * 20 * ramp.initial_efficiency, ramp.months[0].target_units)
+    first_month = [s for day, s in open_time.items() if day < date(2027, 2, 4)]
+    assert first_month
+    assert all(s == pytest.approx(month_one / 20 * takt, abs=1) for s in first_month)
+
+
+def test_after_the_ramp_the_line_works_its_shift_at_mature_efficiency(plant):
+    open_time = working_seconds_by_day(plant, "station-1", EPOCH, DAYS)
+    shift = 7.5 * 3600  # 06:00-14:00 less a 30-minute break
+    after = [s for day, s in open_time.items() if day >= date(2027, 3, 4)]
+    assert after
+    assert all(s == pytest.approx(plant.ramp_up.mature_efficiency * shift, abs=1) for s in after)
+
+
+def test_the_scheduler_opens_the_line_each_day_for_the_minutes_the_promise_counts(plant):
+    capacity = PlantCapacity(plant)
+    open_time = working_seconds_by_day(plant, "station-1", EPOCH, DAYS)
+    for offset in range(DAYS - 1):
+        day = EPOCH.astimezone(ZoneInfo(plant.site.timezone)).date() + timedelta(days=offset)
+        assert open_time.get(day, 0) == pytest.approx(capacity.minutes("line", day) * 60, abs=2), day
+
+
+def test_a_lights_out_ramping_line_works_the_curve_from_midnight(plant):
+    areas = {
+        area_id: area.model_copy(
+            update={
+                "work_centers": {
+                    wc_id: wc.model_copy(update={"lights_out": True}) if wc_id == "line" else wc
+                    for wc_id, wc in area.work_centers.items()
+                }
+            }
+        )
+        for area_id, area in plant.areas.items()
+    }
+    dark = plant.model_copy(update={"areas": areas})
+    open_time = working_seconds_by_day(dark, "station-1", EPOCH, DAYS)
+    capacity = PlantCapacity(dark)
+    assert min(open_time) == dark.ramp_up.start
+    for day, seconds in open_time.items():
+        assert seconds == pytest.approx(capacity.minutes("line", day) * 60, abs=2), day
+    periods = unavailable_periods(dark, "station-1", EPOCH, DAYS)
+    first_open = next(end for start, end in periods if start == 0)
+    assert EPOCH + timedelta(seconds=first_open) == datetime(2027, 1, 3, 23, tzinfo=UTC)
+
+
+def test_orders_taken_before_the_ramp_are_built_on_the_line_only_as_fast_as_the_curve_allows(plant):
+    orders = generate_orders(plant, EPOCH.date() + timedelta(days=1), 40, seed=3)
+    operations = schedule_plant(plant, orders, horizon_days=40, time_limit=2, compare=False).operations
+    zone = ZoneInfo(plant.site.timezone)
+    on_line = [op for op in operations if op.equipment == "station-1"]
+    assert on_line
+    assert min(op.start.astimezone(zone).date() for op in on_line) >= plant.ramp_up.start
+    busy: Counter[date] = Counter()
+    for op in on_line:
+        busy[op.start.astimezone(zone).date()] += (op.end - op.start).total_seconds()
+    open_time = working_seconds_by_day(plant, "station-1", EPOCH, 400)
+    assert all(seconds <= open_time[day] + 1 for day, seconds in busy.items())
