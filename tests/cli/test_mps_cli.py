@@ -95,3 +95,24 @@ def test_a_value_out_of_range_is_one_line_naming_the_help(monkeypatch, capsys):
         assert said in err
         command = " ".join(args[: 2 if args[0] == "quality" else 1])
         assert f"(see `factoryos {command} --help`)" in err
+
+
+def test_an_mps_from_a_day_says_how_many_stored_orders_it_leaves_out(tmp_path):
+    """`--start` plans the order book as it stood that day; the orders placed since are counted, not hidden."""
+    from factoryos.store.db import make_engine
+    from factoryos.store.orders import list_orders
+
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    assert invoke("plant", "load", PLANT, "--db", db).exit_code == 0
+    assert invoke("orders", "generate", "--days", "60", "--seed", "2", "--db", db).exit_code == 0
+    orders = list_orders(make_engine(db, create=False))
+    start = min(o.ordered_at.date() for o in orders) + timedelta(days=45)
+    later = sum(o.ordered_at.date() >= start for o in orders)
+    assert 0 < later < len(orders)
+    args = ("mps", "--demand", "orders", "--start", start.isoformat(), "--db", db)
+    result = invoke(*args, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["orders_placed_from_start"] == later
+    said = invoke(*args).output
+    assert f"{later:,} stored orders placed on or after {start} left out" in said
+    assert json.loads(invoke("mps", "--demand", "orders", "--db", db, "--json").output)["orders_placed_from_start"] == 0

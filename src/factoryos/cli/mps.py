@@ -61,3 +61,8 @@ def mps(
     console.print(table)
     if run.schedule.unplanned:
         console.print(f"unplanned in the horizon: {counted(sum(run.schedule.unplanned.values()), 'unit')}")
+    if run.history.later:
+        console.print(
+            f"{counted(run.history.later, 'stored order')} placed on or after {run.schedule.start} left out: "
+            "this MPS plans the order book as it stood at its start"
+        )

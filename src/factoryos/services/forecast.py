@@ -29,13 +29,15 @@ GENERATED_SEED = 1
 @dataclass(frozen=True)
 class History:
     """Orders to forecast from: those placed before `start`, whose due days are complete over `days` days
-    before it, from the store or generated."""
+    before it, from the store or generated; `later` counts the stored orders placed on or after `start`, which
+    a plan from `start` does not know of."""
 
     plant: Plant
     orders: list[CustomerOrder]
     start: date
     days: int
     source: Literal["stored", "generated"]
+    later: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def stored_history(
             f"{last}): a forecast from there would read them as no demand; start at most one longest lead time "
             f"({lead} days) after the last order, or import the orders since"
         )
-    return History(plant, [o for o in orders if o.ordered_at.date() < first_day], first_day, max(days, 0), "stored")
+    before = [o for o in orders if o.ordered_at.date() < first_day]
+    return History(plant, before, first_day, max(days, 0), "stored", len(orders) - len(before))
 
 
 def firm_orders(history: History, horizon_days: int) -> list[CustomerOrder]:

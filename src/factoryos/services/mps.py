@@ -120,6 +120,7 @@ def mps_document(run: MpsRun) -> dict[str, Any]:
         "days": schedule.days,
         "demand": run.demand,
         "history": run.history.source,
+        "orders_placed_from_start": run.history.later,
         "line_capacity": [
             {"day": (schedule.start + timedelta(days=k)).isoformat(), "units": units}
             for k, units in enumerate(schedule.capacity)
