@@ -175,9 +175,10 @@ def test_c_chart_printed_circuit_boards():
 
 
 def test_u_chart_limits_vary_with_the_units_inspected():
-    chart = u_chart([4, 9, 2], [2.0, 5.0, 1.0])["u"]
-    u = 15 / 8
-    assert chart.upper == pytest.approx(u + 3 * np.sqrt(u / np.array([2.0, 5.0, 1.0])))
+    """Inspection units may be a length or an area: 2.5 m of seam is 2.5 units."""
+    chart = u_chart([4, 9, 2], [2.5, 5.0, 1.0])["u"]
+    u = 15 / 8.5
+    assert chart.upper == pytest.approx(u + 3 * np.sqrt(u / np.array([2.5, 5.0, 1.0])))
 
 
 def test_cusum_montgomery_example_9_1():
@@ -223,6 +224,10 @@ def test_ewma_nist_example():
         (lambda: individuals([4.0, 4.0, 4.0]), "zero"),
         (lambda: p_chart([3, 60], [50, 50]), "more defectives"),
         (lambda: u_chart([1, 2], [0, 1]), "sizes > 0"),
+        (lambda: c_chart([2.0, 1.5, 3.0]), "subgroup 2: a count is a whole number, not 1.5"),
+        (lambda: u_chart([2.0, 0.25], [1.0, 1.0]), "subgroup 2: a count is a whole number"),
+        (lambda: np_chart([1, 2], 40.5), "subgroup 1: a sample size is a whole number, not 40.5"),
+        (lambda: p_chart([1, 2], [50, 49.9]), "subgroup 2: a sample size"),
         (lambda: ewma([1.0, 2.0, 3.0], weight=0.0), "weight"),
         (lambda: phase_one(individuals, [0.0, 1.0] * 5 + [50.0], rounds=1), "unstable"),
     ],

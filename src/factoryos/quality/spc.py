@@ -171,7 +171,9 @@ def individuals(values: object, params: Parameters | None = None) -> ChartSet:
     )
 
 
-def _counts(counts: object, sizes: object | None) -> tuple[np.ndarray, np.ndarray]:
+def _counts(counts: object, sizes: object | None, whole_sizes: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and sample sizes as arrays; a count (and, with `whole_sizes`, a sample of units) is a whole
+    number, where a u chart's inspection units may be a length or an area."""
     found = np.asarray(counts, dtype=float)
     if found.ndim != 1 or found.size < 2:
         raise FactoryosError(f"an attribute chart needs a series of at least 2 counts, got shape {found.shape}")
@@ -180,6 +182,11 @@ def _counts(counts: object, sizes: object | None) -> tuple[np.ndarray, np.ndarra
         raise FactoryosError("the counts or sizes contain a missing or infinite value")
     if (found < 0).any() or (size <= 0).any():
         raise FactoryosError("counts must be >= 0 and sample sizes > 0")
+    for name, values in (("count", found), *((("sample size", size),) if whole_sizes else ())):
+        fractional = np.flatnonzero(values != np.floor(values))
+        if fractional.size:
+            k = int(fractional[0])
+            raise FactoryosError(f"subgroup {k + 1}: a {name} is a whole number, not {values[k]:g}")
     return found, size
 
 
@@ -194,8 +201,8 @@ def p_chart(defectives: object, sizes: object, params: Parameters | None = None)
     return ChartSet(params, (_chart("p", found / size, p, np.sqrt(p * (1 - p) / size), lower_floor=0.0),))
 
 
-def np_chart(defectives: object, size: int, params: Parameters | None = None) -> ChartSet:
-    """Number nonconforming in subgroups of one size; the centre kept in `params` is the fraction p."""
+def np_chart(defectives: object, size: float, params: Parameters | None = None) -> ChartSet:
+    """Number nonconforming in subgroups of one (whole) size; the centre kept in `params` is the fraction p."""
     found, _ = _counts(defectives, size)
     if (found > size).any():
         raise FactoryosError("a subgroup has more defectives than units inspected")
@@ -216,7 +223,7 @@ def c_chart(defects: object, params: Parameters | None = None) -> ChartSet:
 
 def u_chart(defects: object, units: object, params: Parameters | None = None) -> ChartSet:
     """Nonconformities per unit when the number of units inspected varies."""
-    found, size = _counts(defects, units)
+    found, size = _counts(defects, units, whole_sizes=False)
     if params is None:
         params = Parameters(float(found.sum() / size.sum()), math.nan)
     u = params.center

@@ -164,7 +164,7 @@ def _chart_data(
     if chart == "np":
         if np.unique(sizes).size != 1:
             raise FactoryosError("an np chart needs one sample size; with sizes that vary use a p chart")
-        return partial(spc.np_chart, size=int(sizes[0])), [values]
+        return partial(spc.np_chart, size=float(sizes[0])), [values]
     return (spc.p_chart if chart == "p" else spc.u_chart), [values, sizes]
 
 
