@@ -41,6 +41,17 @@ def test_yields_and_paretos_of_a_hand_computed_history() -> None:
     assert [(bar.key, bar.defects) for bar in figures.pareto_stations] == [(("st3",), 3), (("st1",), 1)]
 
 
+def test_nothing_tested_has_no_yield_rather_than_a_perfect_one() -> None:
+    from factoryos.report.wording import share
+
+    figures = quality_figures(small_plant(), [], [])
+    assert figures.by_test == {}
+    assert math.isnan(figures.rty)
+    assert share(figures.rty) == "-"
+    assert figures_as_dict(figures)["rty"] is None
+    assert share(quality_figures(small_plant(), HISTORY, []).rty) == "44.4%"
+
+
 def test_scrap_at_rolled_up_material_cost_and_rework_at_the_labour_rate() -> None:
     plant = small_plant(
         materials__screw={"kind": "component", "source": "buy", "unit_cost": 0.5},

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store
-from factoryos.report.wording import counted
+from factoryos.report.wording import counted, share
 
 app = typer.Typer(
     help="Quality: control charts, capability, multivariate monitoring and the plant's quality figures.",
@@ -140,7 +140,7 @@ def figures(
     if as_json:
         typer.echo(json.dumps(result))
         return
-    rty = "-" if result["rty"] is None else f"{result['rty']:.1%}"
+    rty = share(result["rty"])
     costs = result["costs"]
     console.print(
         f"RTY {rty}; scrap {counted(costs['scrap_units'], 'unit')} (cost {costs['scrap_cost']:,.2f}), rework "

@@ -107,8 +107,9 @@ def first_pass_yields(results: Iterable[TestResult]) -> tuple[dict[str, Yield], 
 
 
 def rolled_throughput_yield(yields: Iterable[Yield]) -> float:
-    """The product of the steps' first-pass yields (1 with no step)."""
-    return math.prod(step.fpy for step in yields)
+    """The product of the steps' first-pass yields; NaN with no step, as nothing tested has no yield."""
+    fpys = [step.fpy for step in yields]
+    return math.prod(fpys) if fpys else math.nan
 
 
 def pareto(defects: Mapping[tuple[str, ...], int]) -> list[ParetoBar]:

@@ -18,6 +18,7 @@ from factoryos.quality.spc import ControlChart
 from factoryos.report.html import Section, share_axis, style
 from factoryos.report.oee import short
 from factoryos.report.spc import LIMITS, LINES, POINTS, control_chart_figure
+from factoryos.report.wording import share
 
 TOP = 15
 
@@ -33,7 +34,7 @@ def fpy_figure(figures: QualityFigures) -> go.Figure:
             text=[f"{figures.by_test[t].units:,} units" for t in tests],
         )
     )
-    style(figure, f"first-pass yield per test; rolled throughput yield {figures.rty:.1%}", 360)
+    style(figure, f"first-pass yield per test; rolled throughput yield {share(figures.rty)}", 360)
     figure.update_layout(yaxis=share_axis("first-pass yield"), xaxis_title="test")
     return figure
 
@@ -74,7 +75,7 @@ def quality_section(figures: QualityFigures, currency: str = "") -> Section:
             "count each characteristic found out of specification, retests included."
         ),
         facts={
-            "rolled throughput yield": f"{figures.rty:.1%}",
+            "rolled throughput yield": share(figures.rty),
             "lowest first-pass yield": f"{worst[0]} {worst[1].fpy:.1%}" if worst else "-",
             "units scrapped": f"{costs.scrap_units:,} ({currency}{costs.scrap_cost:,.0f})",
             "reworks": f"{costs.rework_units:,}, {costs.rework_hours:,.0f} h ({currency}{costs.rework_cost:,.0f})",

@@ -1,5 +1,6 @@
 """How figures read in words, alike in the report, the demo's console and the CLI."""
 
+import math
 from collections.abc import Sequence
 
 
@@ -16,6 +17,11 @@ def hours(value: float) -> str:
         return f"{value:,.1f} h"
     minutes = value * 60
     return f"{minutes:.0f} min" if minutes >= 0.5 else "under a minute"
+
+
+def share(value: float | None) -> str:
+    """A share in percent with one decimal; "-" where there is none (a yield of nothing tested is not 100 %)."""
+    return "-" if value is None or math.isnan(value) else f"{value:.1%}"
 
 
 def listed(names: Sequence[str], shown: int = 5) -> str:

@@ -26,7 +26,7 @@ from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import ramp_bound_products
 from factoryos.report.html import Report
-from factoryos.report.wording import counted, hours
+from factoryos.report.wording import counted, hours, share
 
 if TYPE_CHECKING:
     from factoryos.model.bus import EventStore
@@ -405,7 +405,7 @@ def quality_stage(ctx: DemoContext) -> None:
     ctx.results["quality"] = figures
     ctx.results["drift findings"] = findings
     ctx.console.print(
-        f"quality  RTY {figures.rty:.1%}, {figures.costs.scrap_units:,} scrapped, {figures.costs.rework_units:,} "
+        f"quality  RTY {share(figures.rty)}, {figures.costs.scrap_units:,} scrapped, {figures.costs.rework_units:,} "
         f"reworked ({figures.costs.rework_hours:,.0f} h); {counted(len(watch.alarms), 'SPC alarm')} on "
         f"{counted(len(watch.watches), 'live chart')}",
         highlight=False,
