@@ -34,6 +34,21 @@ def test_a_valid_order_is_completed_with_defaults(ev_plant):
     assert order.ordered_at == datetime(2027, 1, 5, 10, tzinfo=UTC)
 
 
+def test_an_imported_order_is_completed_as_the_order_desk_completes_it():
+    """Open families take their default where the rules allow it, else the cheapest valid option; a family
+    without a default is not a reason to refuse the order (the API's orders were completed, a file's refused)."""
+    from factoryos.model.validate import load_plant
+
+    plant = load_plant(Path(__file__).resolve().parents[1] / "data" / "two-partners-plant.yaml")
+    big_cart = accept(plant, request(plant, product="cart", customer="works-shop", options={"size": "big"}))
+    assert big_cart.configuration == {"size": "big", "colour": "blue"}  # the big cart is not painted red
+    scooter = {"product": "acme-scooter", "customer": "acme-shop"}
+    assert accept(plant, request(plant, **scooter, options={"power": "eco"})).configuration["seat"] == "none"
+    assert accept(plant, request(plant, **scooter, options={"power": "boost"})).configuration["seat"] == "bench"
+    with pytest.raises(FactoryosError, match="boost needs the bench seat"):
+        accept(plant, request(plant, **scooter, options={"power": "boost", "seat": "none"}))
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

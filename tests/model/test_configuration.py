@@ -11,15 +11,8 @@ import math
 
 import pytest
 
-from factoryos.model.configuration import (
-    bom_lines,
-    configure,
-    explode,
-    operations,
-    rule_violations,
-    selectable_options,
-)
-from factoryos.model.errors import FactoryosError
+from factoryos.c2m import configurator
+from factoryos.model.configuration import bom_lines, explode, operations, rule_violations, selectable_options
 from factoryos.model.plant import Plant, Product, Rule
 
 CHOICE = {
@@ -61,7 +54,14 @@ def all_configurations(product: Product):
         yield dict(zip(families, combo, strict=True))
 
 
-# --- configure: defaults and rules ---------------------------------------------------------------
+# --- completing a configuration: defaults, rules ---------------------------------------------------
+
+
+def configure(product: Product, choices: dict[str, str]) -> dict[str, str]:
+    """The configuration the order desk and the intake complete `choices` to."""
+    completion = configurator.complete(product, choices)
+    assert completion.configuration is not None, completion.reason
+    return completion.configuration
 
 
 def test_defaults_fill_every_open_family(sedan):
@@ -78,28 +78,27 @@ def test_customer_choices_are_kept_and_the_rest_defaulted(sedan):
     assert set(configuration) == set(sedan.option_families)
 
 
-def test_rule_violations_are_named(sedan):
+def test_rule_violations_are_named_and_a_completion_keeps_clear_of_them(sedan):
     # performance with the defaults (long battery, 18 in wheels) breaks two rules of the file
-    with pytest.raises(FactoryosError) as raised:
-        configure(sedan, {"trim": "performance"})
-    message = str(raised.value)
-    assert "trim in {performance} requires battery in {max}" in message
-    assert "trim in {performance} excludes wheels in {w18}" in message
-    valid = configure(sedan, {"trim": "performance", "battery": "max", "wheels": "w21"})
-    assert valid["trim"] == "performance"
+    defaults = {fid: fam.default for fid, fam in sedan.option_families.items()}
+    problems = rule_violations(sedan.rules, {**defaults, "trim": "performance"})
+    assert "trim in {performance} requires battery in {max}" in problems
+    assert "trim in {performance} excludes wheels in {w18}" in problems
+    completed = configure(sedan, {"trim": "performance"})
+    assert (completed["trim"], completed["battery"]) == ("performance", "max")
+    assert completed["wheels"] != "w18"
+    assert rule_violations(sedan.rules, completed) == []
 
 
 def test_a_requires_rule_names_the_options_it_needs(sedan):
-    expected = r"colour in \{ultra-red\} requires trim in \{premium, performance\}"
-    with pytest.raises(FactoryosError, match=expected):
-        configure(sedan, {"colour": "ultra-red"})
+    defaults = {fid: fam.default for fid, fam in sedan.option_families.items()}
+    expected = "colour in {ultra-red} requires trim in {premium, performance}"
+    assert expected in rule_violations(sedan.rules, {**defaults, "colour": "ultra-red"})
 
 
 def test_unknown_family_and_option_are_rejected(sedan):
-    with pytest.raises(FactoryosError, match="unknown option family 'sunroof'"):
-        configure(sedan, {"sunroof": "yes"})
-    with pytest.raises(FactoryosError, match="colour: unknown option 'pink'"):
-        configure(sedan, {"colour": "pink"})
+    assert "unknown option family 'sunroof'" in configurator.complete(sedan, {"sunroof": "yes"}).reason
+    assert "no option 'pink'" in configurator.complete(sedan, {"colour": "pink"}).reason
 
 
 # --- selectable options ----------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 Orders arrive as JSON lines. `read_order_lines` splits a file's bytes on newlines only (U+2028 inside a string
 does not end a line) and `decode_order_line` turns one line into a JSON object or says why it cannot:
 bytes that are not UTF-8, a byte-order mark, NUL characters, a duplicate key, nesting too deep, a number out
-of range. `accept` checks the object against the plant. A rejected order is not lost: the caller keeps it as
-a dead letter with its line, raw text and reason, so sales can see it.
+of range. `accept` checks the object against the plant and completes its configuration as the order desk does
+(families left open take their default, or the cheapest valid option). A rejected order is not lost: the
+caller keeps it as a dead letter with its line, raw text and reason, so sales can see it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, StringConstraints, ValidationError
 
-from factoryos.model.configuration import configure
+from factoryos.c2m import configurator
 from factoryos.model.errors import FactoryosError
 from factoryos.model.files import unique_keys
 from factoryos.model.orders import CustomerOrder
@@ -128,17 +129,16 @@ def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
         )
     ordered_at = request.ordered_at if request.ordered_at.tzinfo else request.ordered_at.replace(tzinfo=UTC)
     _check_dates(ordered_at, request.due_date)
-    try:
-        configuration = configure(product, request.options)
-    except FactoryosError as error:
-        raise FactoryosError(f"options: {error}") from None
+    completion = configurator.complete(product, request.options)
+    if completion.configuration is None:
+        raise FactoryosError(f"options: invalid configuration: {completion.reason}")
     return CustomerOrder(
         id=request.id,
         site=plant.site.id,
         tenant=product.tenant,
         customer=request.customer,
         product=request.product,
-        configuration=configuration,
+        configuration=completion.configuration,
         quantity=request.quantity,
         ordered_at=ordered_at.astimezone(UTC),
         due_date=request.due_date,

@@ -1,4 +1,5 @@
-"""The product configurator: complete, check and explode a customer's configuration.
+"""A configured product's rules, bill and routing: check a configuration and explode it (completing one is
+`c2m.configurator`'s).
 
 A configuration picks exactly one option per family. Rules relate families (`requires`, `excludes`);
 BOM lines and operations carry a `when` condition so one product structure serves every variant.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import BomLine, Condition, Plant, Product, RoutingOperation, Rule
 
 Configuration = Mapping[str, str]
@@ -34,31 +34,6 @@ def rule_violations(rules: Iterable[Rule], configuration: Configuration) -> list
         if rule.excludes and matches(rule.excludes, configuration):
             problems.append(f"{_describe(rule.when)} excludes {_describe(rule.excludes)}")
     return problems
-
-
-def complete(product: Product, choices: Configuration) -> dict[str, str]:
-    """Fill families the customer left open with their defaults; reject unknown families and options."""
-    unknown = sorted(set(choices) - set(product.option_families))
-    if unknown:
-        raise FactoryosError(f"unknown option family {unknown[0]!r}; expected one of {sorted(product.option_families)}")
-    configuration = {}
-    for family_id, family in product.option_families.items():
-        option = choices.get(family_id, family.default)
-        if option is None:
-            raise FactoryosError(f"option family {family_id!r} has no default: choose one of {sorted(family.options)}")
-        if option not in family.options:
-            raise FactoryosError(f"{family_id}: unknown option {option!r}; expected one of {sorted(family.options)}")
-        configuration[family_id] = option
-    return configuration
-
-
-def configure(product: Product, choices: Configuration) -> dict[str, str]:
-    """A complete, valid configuration, or a FactoryosError that says which rule it breaks."""
-    configuration = complete(product, choices)
-    problems = rule_violations(product.rules, configuration)
-    if problems:
-        raise FactoryosError("invalid configuration: " + "; ".join(problems))
-    return configuration
 
 
 def selectable_options(product: Product) -> dict[str, set[str]]:
