@@ -54,6 +54,23 @@ def test_spc_json_charts_the_column_with_phase_one_limits_and_phase_two_alarms(t
     assert {a["rule"] for a in result["alarms"] if a["chart"] == "mr"} <= {"we1"}  # only limits on ranges
 
 
+@pytest.mark.parametrize("chart", ["cusum", "ewma"])
+def test_a_cusum_or_ewma_baseline_is_set_by_the_individuals_chart_and_keeps_its_points(
+    table, monkeypatch, capsys, chart
+):
+    """The whole shifted series as baseline: charted on itself, a CUSUM or EWMA puts every point after the shift
+    out of control, so dropping them as phase I does would leave the limits to the points before it; the
+    individuals chart's phase I sets the target and sigma, and the accumulated statistic still sees the shift."""
+    path, values = table
+    result = quality_json(monkeypatch, capsys, "spc", path, "--chart", chart)
+    study = spc.phase_one(spc.individuals, values)
+    assert result["phase_one"]["excluded"] == list(study.excluded)
+    assert len(result["phase_one"]["excluded"]) < 10
+    assert result["center"] == pytest.approx(study.charts.params.center)
+    assert result["sigma"] == pytest.approx(study.charts.params.sigma)
+    assert any(a["index"] >= 60 for a in result["alarms"])
+
+
 @pytest.mark.parametrize(
     ("options", "chart"),
     [

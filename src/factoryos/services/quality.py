@@ -168,6 +168,13 @@ def _chart_data(
     return (spc.p_chart if chart == "p" else spc.u_chart), [values, sizes]
 
 
+def _phase_one_chart(chart: str, function: Callable[..., ChartSet]) -> Callable[..., ChartSet]:
+    """The chart whose phase I sets the limits: an EWMA or CUSUM accumulates, so one shifted stretch puts
+    every later point out of control and phase I would drop most of the baseline; their target and sigma come
+    from the individuals chart's phase I instead (Montgomery, 9.1 and 9.2)."""
+    return spc.individuals if chart in ("ewma", "cusum") else function
+
+
 def _listed(array: np.ndarray) -> list[float | None]:
     return [None if math.isnan(v) else round(float(v), 9) for v in array]
 
@@ -194,7 +201,7 @@ def control_chart_study(
     learn = count if baseline is None else baseline
     if not 2 <= learn <= count:
         raise FactoryosError(f"the baseline must be between 2 and the {count} subgroups, not {learn}")
-    study = spc.phase_one(function, *(array[:learn] for array in data))
+    study = spc.phase_one(_phase_one_chart(chart, function), *(array[:learn] for array in data))
     charts = function(*data, params=study.charts.params)
     chosen = RULE_SETS[rules]
     alarms = [
