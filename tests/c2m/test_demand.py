@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from factoryos.c2m.demand import generate_orders
-from factoryos.model.configuration import configure
+from factoryos.c2m import configurator
 from factoryos.model.errors import FactoryosError
 
 START = date(2027, 1, 4)  # a Monday
@@ -19,7 +19,7 @@ def test_the_same_seed_gives_the_same_orders_and_another_seed_does_not(ev_plant)
 def test_every_generated_configuration_is_valid_and_complete(ev_plant):
     for order in generate_orders(ev_plant, START, 5, seed=1):
         product = ev_plant.products[order.product]
-        assert configure(product, order.configuration) == order.configuration
+        assert configurator.check(product, order.configuration).valid
         assert order.ordered_at.date() <= order.due_date
 
 
