@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from factoryos.c2m.demand import generate_orders
 from factoryos.c2m import configurator
+from factoryos.c2m.demand import generate_orders
 from factoryos.model.errors import FactoryosError
 
 START = date(2027, 1, 4)  # a Monday
