@@ -114,7 +114,11 @@ def gantt_by_machine(plant: Plant, operations: Sequence[ScheduledOperation]) -> 
     order = list(plant.work_units())
     rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
     units = len({r[0] for r in rows})
-    title = f"Schedule by work unit: {day:%a %Y-%m-%d}, the busiest of the first {FIRST_DAYS} days"
+    title = (
+        f"Schedule by work unit: {day:%a %Y-%m-%d}, the busiest of the first {FIRST_DAYS} days"
+        if day is not None
+        else "Schedule by work unit: no operations"
+    )
     return _bars(rows, title, max(300, 12 * units + 140), "work unit", plant.site.timezone)
 
 
@@ -174,13 +178,18 @@ def schedule_section(
         else f"{late:,} units are planned to finish after their order's due date "
         f"({summary['weighted tardiness h']:,} h of lateness, weighted by order priority)"
     )
+    ramping = (
+        f", the ramp-up line {plant.ramp_up.line} working each day only the units its ramp-up curve plans"
+        if plant.ramp_up
+        else ""
+    )
     return Section(
         title="Schedule",
         text=(
             f"A finite-capacity schedule of {summary['jobs']:,} units and lots ({summary['operations']:,} "
-            f"operations) on the plant's work units, with shift calendars, maintenance and changeovers "
-            f"({summary['method']}): {lateness}. Changeovers take {summary['setup h']:,} h summed over all work "
-            f"units; the last operation ends {summary['makespan h']:,} h after the start. The charts show the "
+            f"operations) on the plant's work units, with shift calendars, maintenance and changeovers"
+            f"{ramping} ({summary['method']}): {lateness}. Changeovers take {summary['setup h']:,} h summed over "
+            f"all work units; the last operation ends {summary['makespan h']:,} h after the start. The charts show the "
             f"work units' busiest day of the first {FIRST_DAYS} and the first orders; changeovers are red."
         ),
         facts=facts,
