@@ -2,11 +2,12 @@
 hour a day, every day, from Tuesday 5 January 2027.
 
 By hand: line A (takt 30 s) builds 60 / 0.5 = 120 units a day; line B (takt 60 s) is ramping up, its first
-month planned at 100 units over 20 working days, 5 a day. A speaker can go down either line, so the two build
-125 a day: 250 speakers are promised on day 2, 260 on day 3 (on line B alone, as before pooling, 250 took 50
-days). A solo unit only line A builds: 250 take 120 + 120 + 10, day 3. A box takes 3 min on a bench; cell 1 has
-two benches (120 min a day), cell 2 one (60): 100 boxes take 300 min of 180 a day, day 2 (split evenly, cell 2
-alone would have taken 150 min at 60 a day, day 3).
+month's target of 100 units (below the curve's 600) spread over the 31 days its calendar works from 5 January to
+4 February, 3.2 a day. A speaker can go down either line, so the two build 123.2 a day: 240 speakers are
+promised on day 2, 250 on day 3 (on line B alone, as before pooling, 250 took 78 days). A solo unit only line A
+builds: 250 take 120 + 120 + 10, day 3. A box takes 3 min on a bench; cell 1 has two benches (120 min a day),
+cell 2 one (60): 100 boxes take 300 min of 180 a day, day 2 (split evenly, cell 2 alone would have taken 150 min
+at 60 a day, day 3).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from factoryos.store.plants import store_plant
 PLANT_FILE = Path(__file__).parents[1] / "data" / "pooled-lines-plant.yaml"
 START = date(2027, 1, 5)
 NOW = datetime(2027, 1, 4, 8, tzinfo=UTC)
-LINE_A, LINE_B = 60 / 0.5, 100 / 20  # units a day
+LINE_A, LINE_B = 60 / 0.5, 100 / 31  # units a day
 BENCH_MINUTES = {"cell-1": 2 * 60, "cell-2": 60}
 
 
@@ -44,7 +45,7 @@ def capacity() -> PlantCapacity:
     return PlantCapacity(load_plant(PLANT_FILE))
 
 
-@pytest.mark.parametrize("units", [250, 260, 1000])
+@pytest.mark.parametrize("units", [240, 250, 1000])
 def test_alternative_paced_lines_are_promised_on_their_pooled_units(capacity, units):
     quote = promise(capacity, capacity.load("speaker", {}), units, START, {})
     assert quote.promised == _day(_days(units, LINE_A + LINE_B))
@@ -83,18 +84,19 @@ def _place(desk, product: str, units: int) -> date | None:
 
 
 def test_the_order_desk_books_the_pool_and_later_promises_see_it(desk):
-    """250 speakers fill both lines on days 1 and 2; 125 more fill day 3. Line A then has nothing left before
+    """240 speakers fill both lines on days 1 and 2; 120 more fill day 3. Line A then has nothing left before
     day 4 (the pool's speakers took more than line B builds), so 10 solo units come on day 4."""
-    assert _place(desk, "speaker", 250) == _day(2)
-    assert _place(desk, "speaker", 125) == _day(3)
+    assert _place(desk, "speaker", 240) == _day(2)
+    assert _place(desk, "speaker", 120) == _day(3)
     assert _place(desk, "solo", 10) == _day(4)
     with desk[0].connect() as connection:
         rows = connection.execute(select(CapacityBookingRecord.work_center, CapacityBookingRecord.minutes)).all()
     assert {w for w, _ in rows} == {"line-a+line-b", "line-a"}
-    assert sum(m for w, m in rows if w == "line-a+line-b") == pytest.approx(375 * 0.5)
+    assert sum(m for w, m in rows if w == "line-a+line-b") == pytest.approx(360 * 0.5)
 
 
 def test_what_one_line_booked_is_taken_from_its_pool(desk):
-    """120 solo units fill line A on day 1, leaving line B's 5; 250 speakers then take 5 + 125 + 120: day 3."""
+    """120 solo units fill line A on day 1, leaving line B's 3.2; 240 speakers then take 3.2 + 123.2 + 113.6:
+    day 3."""
     assert _place(desk, "solo", 120) == _day(1)
-    assert _place(desk, "speaker", 250) == _day(3)
+    assert _place(desk, "speaker", 240) == _day(3)

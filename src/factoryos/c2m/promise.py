@@ -53,7 +53,7 @@ import numpy as np
 from factoryos.c2m.supply import EPS, Sources, SupplyDays, place_lots, site_working_days, supply_days, week_start
 from factoryos.model.configuration import bom_lines, explode, operations
 from factoryos.model.plant import OpenPurchaseOrder, Plant, RoutingOperation
-from factoryos.model.rampup import RampMonthPlan, ramp_curve, ramp_day_seconds, ramp_month
+from factoryos.model.rampup import LineRamp
 from factoryos.model.shift_times import shift_times
 
 BASIS = (
@@ -447,7 +447,7 @@ class PlantCapacity:
         self.zone = ZoneInfo(plant.site.timezone)
         self._centers = plant.work_centers()
         self._units = plant.work_units()
-        self._ramp: list[RampMonthPlan] = ramp_curve(plant)
+        self._line_ramp = LineRamp(plant) if plant.ramp_up is not None else None
         self._calendar_minutes: dict[tuple[str, date], float] = {}
         self._day_minutes: dict[tuple[str, date], float] = {}
         self._relevant: dict[str, tuple[str, ...]] = {}
@@ -563,27 +563,20 @@ class PlantCapacity:
         paced = center.kind == "paced-line" and center.takt_seconds
         units = 1.0 if paced else sum(u.speed_factor for u in center.work_units.values())
         worked = 24 * 60.0 if center.lights_out else self._calendar(center.calendar, day)
-        ramp = self.plant.ramp_up
-        if ramp is None or ramp.line != center_id or not center.takt_seconds:
+        if self._line_ramp is None or self._line_ramp.ramp.line != center_id or not center.takt_seconds:
             return worked * units
-        return ramp_day_seconds(ramp, self._ramp, center.takt_seconds, worked * 60, day) / 60
+        return self._line_ramp.seconds(day, worked * 60) / 60
 
     def ramp_note(self, center: str, day: date) -> str:
         """What the ramp-up curve allows `center` on `day`, when it is (or pools) the ramp-up line (else nothing)."""
-        ramp = self.plant.ramp_up
-        month = self._ramp_month(day)
-        if ramp is None or ramp.line not in self.members[center] or month is None:
+        ramp = self._line_ramp
+        month = ramp.month(day) if ramp is not None else None
+        if ramp is None or ramp.ramp.line not in self.members[center] or month is None:
             return ""
-        plan = self._ramp[month]
         return (
-            f"; ramp-up month {month + 1}: {plan.planned_units / ramp.months[month].working_days:,.1f} units a day "
-            f"at {plan.efficiency:.0%} efficiency"
+            f"; ramp-up month {month + 1}: {ramp.units_a_day(month):,.1f} units a day "
+            f"at {ramp.curve[month].efficiency:.0%} efficiency"
         )
-
-    def _ramp_month(self, day: date) -> int | None:
-        """Which month of the ramp-up `day` falls in (0 first), or None before it starts and after it ends."""
-        month = ramp_month(self.plant.ramp_up, day) if self.plant.ramp_up else None
-        return month if month is not None and month < len(self._ramp) else None
 
     def _calendar(self, calendar_id: str, day: date) -> float:
         key = (calendar_id, day)

@@ -9,11 +9,14 @@ the smaller of capacity and the month's target: the plan never builds ahead of t
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from factoryos.model.plant import Plant, RampUp
+from factoryos.model.plant import WEEKDAYS, Plant, RampUp
+from factoryos.model.shift_times import shift_times
+
+DAY_SECONDS = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -64,18 +67,64 @@ def ramp_month(ramp: RampUp, day: date) -> int | None:
     return (day.year - ramp.start.year) * 12 + day.month - ramp.start.month - (day.day < ramp.start.day)
 
 
-def ramp_day_seconds(
-    ramp: RampUp, curve: Sequence[RampMonthPlan], takt_seconds: float, worked_seconds: float, day: date
-) -> float:
-    """How many of the `worked_seconds` its calendar opens on `day` the ramping line works: none before the ramp
-    starts, the month's planned units at takt during it (the plan never builds ahead of the curve, nor past the
-    calendar), the calendar at mature efficiency after it. The promise and the scheduler both hold to this."""
-    month = ramp_month(ramp, day)
-    if month is None or not worked_seconds:
-        return 0.0
-    if month < len(curve):
-        return min(worked_seconds, curve[month].planned_units / ramp.months[month].working_days * takt_seconds)
-    return worked_seconds * ramp.mature_efficiency
+class LineRamp:
+    """The ramp-up line's working time each day, one reckoning for the promise, the MPS, MRP and the scheduler.
+
+    None before the ramp starts. In ramp month m, on a working day of the line's calendar, the units its curve
+    makes a day (takt rate x shift hours x the month's shifts x its efficiency) but no more than the month's
+    target spread over the working days the calendar has in that month: a month never builds past its target,
+    and a shutdown costs output rather than speeding up the days around it. After the ramp, the calendar's
+    working time at mature efficiency."""
+
+    def __init__(self, plant: Plant) -> None:
+        if plant.ramp_up is None:
+            raise ValueError("the plant has no ramp-up")
+        self.ramp = plant.ramp_up
+        _, self.line = plant.work_centers()[self.ramp.line]
+        self.takt_seconds = self.line.takt_seconds or 0.0
+        self.calendar = plant.calendars[self.line.calendar]
+        self.zone = ZoneInfo(plant.site.timezone)
+        self.curve = ramp_curve(plant)
+        weekdays = {WEEKDAYS.index(name) for shift in self.calendar.shifts for name in shift.days}
+        self._weekdays, self._holidays = weekdays, set(self.calendar.holidays)
+        self.month_days = [0] * len(self.curve)
+        """The line calendar's working days in each ramp month."""
+        day = self.ramp.start
+        while (month := ramp_month(self.ramp, day)) is not None and month < len(self.curve):
+            self.month_days[month] += self.working(day)
+            day += timedelta(days=1)
+
+    def working(self, day: date) -> bool:
+        """A shift of the line's calendar starts that weekday and it is no holiday; every day if lights-out."""
+        return self.line.lights_out or (day.weekday() in self._weekdays and day not in self._holidays)
+
+    def month(self, day: date) -> int | None:
+        """The ramp month of `day` (0 the first), None before the ramp starts and after it ends."""
+        month = ramp_month(self.ramp, day)
+        return month if month is not None and month < len(self.curve) else None
+
+    def units_a_day(self, month: int) -> float:
+        """What the line makes on a working day of ramp month `month`."""
+        plan, target = self.curve[month], self.ramp.months[month].target_units
+        curve_rate = plan.capacity_units / self.ramp.months[month].working_days
+        return min(curve_rate, target / self.month_days[month]) if self.month_days[month] else 0.0
+
+    def worked_seconds(self, day: date) -> float:
+        """The working time of the line's calendar on the site day `day` (all of it if lights-out)."""
+        if self.line.lights_out:
+            return DAY_SECONDS
+        midnight = datetime.combine(day, time(), self.zone).astimezone(UTC)
+        shifts = shift_times(self.calendar, self.zone.key, midnight, 1)
+        return sum(b - a for shift in shifts if not shift.cancelled for a, b in shift.windows)
+
+    def seconds(self, day: date, worked_seconds: float) -> float:
+        """How many of the `worked_seconds` its calendar opens on `day` the line works."""
+        if day < self.ramp.start or not worked_seconds or not self.working(day):
+            return 0.0
+        month = self.month(day)
+        if month is not None:
+            return min(worked_seconds, self.units_a_day(month) * self.takt_seconds)
+        return worked_seconds * self.ramp.mature_efficiency
 
 
 def ramp_bound_products(plant: Plant) -> list[str]:

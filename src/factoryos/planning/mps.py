@@ -1,10 +1,11 @@
 """The master production schedule: how many of each finished product to build on each day, and for which demand.
 
-- **Capacity.** Products whose routing runs on the ramp-up line share its daily units: on a working day of
-  the line's calendar (a shift that weekday, not a holiday; every day if lights-out) in ramp month m, the
-  units the ramp-up curve plans for m over its working days (`model.rampup`: takt rate x shift hours x shifts
-  x the learning curve, never above the month's target); after the ramp, the last month's shifts at mature
-  efficiency; before it starts, none. Fractions carry over, so a month's whole units are its planned units.
+- **Capacity.** Products whose routing runs on the ramp-up line share its daily units, as the promise and the
+  scheduler count them (`model.rampup.LineRamp`): on a working day of the line's calendar (a shift that
+  weekday, not a holiday; every day if lights-out) in ramp month m, what the curve makes a day (takt rate x
+  shift hours x shifts x the learning curve) but no more than the month's target over the calendar's working
+  days in m; after the ramp, the calendar's working time at mature efficiency; before it starts, none.
+  Fractions carry over, so a month's whole units are what it makes.
   A product off the ramp line (or a plant without a ramp-up) is bounded by its demand alone.
 - **Quantities.** Each demand (order or forecast, due on a day) is built as late as capacity allows and not
   after its due day: the orders, then the forecast, are placed latest-due first on the latest day with room.
@@ -34,8 +35,8 @@ from datetime import date, timedelta
 from typing import Literal
 
 from factoryos.model.errors import FactoryosError
-from factoryos.model.plant import WEEKDAYS, Plant
-from factoryos.model.rampup import ramp_bound_products, ramp_curve, ramp_month
+from factoryos.model.plant import Plant
+from factoryos.model.rampup import LineRamp, ramp_bound_products
 
 Kind = Literal["order", "forecast"]
 
@@ -102,36 +103,14 @@ class MasterSchedule:
 
 def line_capacity(plant: Plant, start: date, days: int) -> tuple[int | None, ...]:
     """Whole units the ramp-up line can build on each day (module doc); None on every day without a ramp."""
-    ramp = plant.ramp_up
-    if ramp is None:
+    if plant.ramp_up is None:
         return (None,) * days
-    _, line = plant.work_centers()[ramp.line]
-    curve = ramp_curve(plant)
-    calendar = plant.calendars[line.calendar]
-    weekdays = {k for shift in calendar.shifts for k, name in enumerate(WEEKDAYS) if name in shift.days}
-    holidays = set(calendar.holidays)
-
-    def working(day: date) -> bool:
-        return line.lights_out or (day.weekday() in weekdays and day not in holidays)
-
-    ramp_days: dict[int, int] = defaultdict(int)  # working days of each ramp month
-    day = ramp.start
-    while (month := ramp_month(ramp, day)) is not None and month < len(curve):
-        ramp_days[month] += working(day)
-        day += timedelta(days=1)
-    rate = 3600 / line.takt_seconds if line.takt_seconds else 0.0
-    mature = rate * ramp.shift_hours * ramp.months[-1].shifts_per_day * ramp.mature_efficiency
+    ramp = LineRamp(plant)
     cumulative, whole, out = 0.0, 0, []
     for offset in range(days):
         day = start + timedelta(days=offset)
-        month = ramp_month(ramp, day)
-        if not working(day) or month is None:
-            units = 0.0
-        elif month < len(curve):
-            units = curve[month].planned_units / ramp_days[month]
-        else:
-            units = mature
-        cumulative += units
+        seconds = ramp.seconds(day, ramp.worked_seconds(day)) if ramp.working(day) else 0.0
+        cumulative += seconds / ramp.takt_seconds if ramp.takt_seconds else 0.0
         out.append(math.floor(cumulative + 1e-9) - whole)
         whole += out[-1]
     return tuple(out)

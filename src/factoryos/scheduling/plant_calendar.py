@@ -14,8 +14,8 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from factoryos.model.plant import Calendar, Plant, RampUp, WorkCenter
-from factoryos.model.rampup import ramp_curve, ramp_day_seconds
+from factoryos.model.plant import Calendar, Plant, WorkCenter
+from factoryos.model.rampup import LineRamp
 from factoryos.model.shift_times import merged, shift_times
 from factoryos.scheduling.calendar import DAY, Periods
 
@@ -27,9 +27,9 @@ def working_periods(calendar: Calendar, timezone: str, epoch: datetime, days: in
     return [(round(start), round(end)) for start, end in merged(windows)]
 
 
-def ramped_periods(plant: Plant, ramp: RampUp, line: WorkCenter, epoch: datetime, days: int) -> list[tuple[int, int]]:
-    """When the ramping line works: each site day, the first of its working time that the ramp-up curve allows
-    (`model.rampup.ramp_day_seconds`), so a month on one shift at 30 % efficiency works the first third of it."""
+def ramped_periods(plant: Plant, line: WorkCenter, epoch: datetime, days: int) -> list[tuple[int, int]]:
+    """When the ramping line works: each site day, the first of its working time that the ramp-up allows
+    (`model.rampup.LineRamp`), so a month on one shift at 30 % efficiency works the first third of it."""
     zone = ZoneInfo(plant.site.timezone)
     by_day: dict[date, list[tuple[float, float]]] = defaultdict(list)
     if line.lights_out:
@@ -42,10 +42,10 @@ def ramped_periods(plant: Plant, ramp: RampUp, line: WorkCenter, epoch: datetime
         for shift in shift_times(plant.calendars[line.calendar], plant.site.timezone, epoch, days):
             if not shift.cancelled:
                 by_day[shift.day].extend(shift.windows)
-    curve, working = ramp_curve(plant), []
+    ramp, working = LineRamp(plant), []
     for day, windows in sorted(by_day.items()):
         windows = merged(windows)
-        left = ramp_day_seconds(ramp, curve, line.takt_seconds or 0.0, sum(b - a for a, b in windows), day)
+        left = ramp.seconds(day, sum(b - a for a, b in windows))
         for start, stop in windows:
             if left <= 0:
                 break
@@ -64,7 +64,7 @@ def unavailable_periods(plant: Plant, work_unit: str, epoch: datetime, days: int
     end = days * DAY
     ramp = plant.ramp_up
     if ramp is not None and ramp.line == wc_id and work_center.takt_seconds:
-        working = ramped_periods(plant, ramp, work_center, epoch, days)
+        working = ramped_periods(plant, work_center, epoch, days)
     elif work_center.lights_out:
         working = [(0, end)]
     else:

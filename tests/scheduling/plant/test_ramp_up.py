@@ -105,3 +105,60 @@ def test_orders_taken_before_the_ramp_are_built_on_the_line_only_as_fast_as_the_
         busy[op.start.astimezone(zone).date()] += (op.end - op.start).total_seconds()
     open_time = working_seconds_by_day(plant, "station-1", EPOCH, 400)
     assert all(seconds <= open_time[day] + 1 for day, seconds in busy.items())
+
+
+def with_months(plant, *months):
+    """The plant with its ramp-up's months replaced by `months` (shifts a day, working days, target)."""
+    ramp = plant.ramp_up
+    first = ramp.months[0]
+    changed = [
+        first.model_copy(update={"shifts_per_day": s, "working_days": d, "target_units": t}) for s, d, t in months
+    ]
+    return plant.model_copy(update={"ramp_up": ramp.model_copy(update={"months": changed})})
+
+
+def month_units(plant, first: date, last: date) -> dict[str, float]:
+    """A ramp month's units as the scheduler opens the line (seconds / takt), the promise counts it and the MPS
+    plans it, from `first` to `last`."""
+    from factoryos.planning.mps import line_capacity
+
+    takt = plant.work_centers()[plant.ramp_up.line][1].takt_seconds
+    days = (last - first).days + 1
+    open_time = working_seconds_by_day(plant, "station-1", EPOCH, DAYS)
+    capacity = PlantCapacity(plant)
+    mps_start = EPOCH.astimezone(ZoneInfo(plant.site.timezone)).date()
+    mps = line_capacity(plant, mps_start, DAYS)
+    in_month = [first + timedelta(days=k) for k in range(days)]
+    return {
+        "schedule": sum(open_time.get(day, 0) for day in in_month) / takt,
+        "promise": sum(capacity.minutes("line", day) * 60 for day in in_month) / takt,
+        "mps": sum(mps[(day - mps_start).days] for day in in_month),
+    }
+
+
+def test_a_month_with_more_working_days_than_the_file_says_builds_its_target_not_more(plant):
+    """Ramp month 1 (4 January to 3 February) has 22 working days on the calendar (a holiday on 6 January) where
+    the file says 20: its target of 300, below the curve's 315, spread over 22 days, not 20 (which built 330)."""
+    small = with_months(plant, (1, 20, 300), (1, 20, 800))
+    built = month_units(small, date(2027, 1, 4), date(2027, 2, 3))
+    assert built["schedule"] == pytest.approx(300, abs=1)
+    assert built["promise"] == pytest.approx(300, abs=1)
+    assert built["mps"] == pytest.approx(300, abs=1)
+
+
+def test_a_shutdown_in_a_ramp_month_costs_output_at_the_curves_rate(plant):
+    """Two weeks of holidays in month 2: the line makes the curve's units a day on the days left, not the
+    month's target squeezed into them, and the schedule, the promise and the MPS agree."""
+    closed = [date(2027, 2, 8) + timedelta(days=k) for k in range(14)]
+    calendars = {
+        cid: c.model_copy(update={"holidays": [*c.holidays, *closed]}) for cid, c in plant.calendars.items()
+    }
+    shut = plant.model_copy(update={"calendars": calendars})
+    ramp = shut.ramp_up
+    curve = 3600 / 600 * ramp.shift_hours * 1  # units a day at full efficiency on one shift
+    built = month_units(shut, date(2027, 2, 4), date(2027, 3, 3))
+    working = 20 - 10  # weekdays of 4 February to 3 March, less the ten closed
+    assert built["schedule"] < ramp.months[1].target_units
+    assert built["schedule"] <= working * curve
+    assert built["promise"] == pytest.approx(built["schedule"], abs=1)
+    assert built["mps"] == pytest.approx(built["schedule"], abs=1)
