@@ -87,6 +87,9 @@ class History:
         payload = {"work_order": work_order, "operation": operation, "phase": "completed", "serial": serial}
         self._add(at(hours), equipment, EventKind.OPERATION, payload | reported)
 
+    def measurement(self, equipment: str, hours: float, name: str, value: float, unit: str) -> None:
+        self._add(at(hours), equipment, EventKind.MEASUREMENT, {"name": name, "value": value, "unit": unit})
+
     def test(self, serial: str, hours: float, result: str, value: float) -> None:
         measurement = {"name": "insulation", "value": value, "unit": "MOhm", "low": 1.0, "high": 1000.0}
         payload = {"serial": serial, "test": "electrical-safety", "result": result, "measurements": [measurement]}

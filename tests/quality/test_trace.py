@@ -144,3 +144,26 @@ def test_a_completion_without_its_start_keeps_the_quantity_it_names(traced):
     TelemetryStore(traced).append(late.events)
     assert [(c["id"], c["kind"]) for c in trace_serial(traced, "CAR-8")["components"]] == [("PAINT-8", "lot")]
     assert [o["quantity"] for o in trace_serial(traced, "PAINT-8")["operations"]] == [50]
+
+
+def test_a_unit_of_more_operations_than_one_statement_takes_traces_with_each_operations_readings(engine):
+    """A chain of 600 units, each built from the one before on weld-1, one minute apart, a current reading in each
+    minute: the last unit traces through all 600 operations (SQLite allows 500 terms in one compound SELECT),
+    each operation with its own reading."""
+    from factoryos.model.validate import load_plant
+    from factoryos.store.plants import store_plant
+
+    from .history import MINI
+
+    store_plant(engine, load_plant(MINI), "mini.yaml")
+    chain = History("chain")
+    for k in range(600):
+        consumed = (f"CH-{k - 1}",) if k else ()
+        chain.operation(f"CH-{k}", WELD_1, k / 60, (k + 0.5) / 60, consumed)
+        chain.measurement(WELD_1, (k + 0.25) / 60, "current", k, "A")
+    TelemetryStore(engine).append(chain.events)
+    operations = trace_serial(engine, "CH-599")["operations"]
+    assert len(operations) == 600
+    assert {o["serial"]: [m["value"] for m in o["measurements"]] for o in operations} == {
+        f"CH-{k}": [k] for k in range(600)
+    }

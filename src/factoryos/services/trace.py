@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Connection, Engine, bindparam, literal, select, union_all
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from factoryos.model.readings import from_us
@@ -28,7 +27,6 @@ from factoryos.quality.genealogy import (
 from factoryos.quality.holds import Hold
 from factoryos.store import genealogy
 from factoryos.store import holds as hold_store
-from factoryos.store.telemetry import MeasurementRecord
 
 MEASUREMENTS_PER_OPERATION = 50
 """Sensor readings shown per operation at most: a trace is for reading, the time series is in the store."""
@@ -147,44 +145,14 @@ def _fact(fact: OperationSpan | TestResult, **more: Any) -> dict[str, Any]:
 
 def _readings(connection: Connection, spans: list[OperationSpan]) -> dict[int, list[dict[str, Any]]]:
     """The sensor readings of each operation's equipment during it (by the span's index; the first
-    MEASUREMENTS_PER_OPERATION of each), in one query."""
+    MEASUREMENTS_PER_OPERATION of each)."""
+    windows = [(span.equipment, span.start_us, span.end_us or span.start_us) for span in spans]
     found: dict[int, list[dict[str, Any]]] = {}
-    if not spans:
-        return found
-    windows: dict[str, Any] = {}
-    for k, span in enumerate(spans):
-        windows |= {
-            f"equipment_{k}": span.equipment,
-            f"start_{k}": span.start_us,
-            f"end_{k}": span.end_us or span.start_us,
-        }
-    for k, ts_us, name, value, unit in connection.execute(_readings_during(len(spans)), windows):
+    for k, ts_us, name, value, unit in genealogy.readings_during(connection, windows, MEASUREMENTS_PER_OPERATION):
         found.setdefault(k, []).append({"at": _iso(ts_us), "name": name, "value": value, "unit": unit})
     for readings in found.values():
         readings.sort(key=lambda reading: reading["at"])
     return found
-
-
-@lru_cache(maxsize=64)
-def _readings_during(count: int) -> CompoundSelect:
-    """The readings statement for `count` operations, the k-th one's equipment and window bound as
-    equipment_k, start_k and end_k: built once per count, as building it costs more than running it."""
-    table = MeasurementRecord
-    parts = []
-    for k in range(count):
-        during = (
-            select(table.ts_us, table.name, table.value, table.unit)
-            .where(
-                table.equipment == bindparam(f"equipment_{k}"),
-                table.ts_us >= bindparam(f"start_{k}"),
-                table.ts_us <= bindparam(f"end_{k}"),
-            )
-            .order_by(table.ts_us)
-            .limit(MEASUREMENTS_PER_OPERATION)
-            .subquery()
-        )
-        parts.append(select(literal(k).label("k"), *during.c))
-    return union_all(*parts)
 
 
 def hold_document(hold: Hold) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -42,6 +43,7 @@ from factoryos.model.readings import EQUIPMENT_LENGTH
 from factoryos.quality.genealogy import Completion, Facts, Link, OperationSpan, OrderLink, TestResult, order_keys
 from factoryos.store.db import Base, like_prefix, row_of
 from factoryos.store.tables import CustomerOrderRecord, ProductionOrderRecord, WorkOrderRecord
+from factoryos.store.telemetry import MeasurementRecord
 
 ID_LENGTH = 200
 CHUNK = 500
@@ -453,6 +455,46 @@ def _units_named(names: Sequence[str]) -> tuple[TextClause, dict[str, str]]:
         parameters[f"name_{k}"] = name
         parameters[f"pattern_{k}"] = like_prefix(name) + "#%"
     return statement, parameters
+
+
+READING_WINDOWS = 250
+"""Operation windows per readings statement: a UNION ALL of one SELECT each, inside SQLite's 500 terms."""
+
+
+def readings_during(
+    connection: Connection, windows: Sequence[tuple[str, int, int]], limit: int
+) -> Iterator[tuple[int, int, str, float, str | None]]:
+    """(k, ts_us, name, value, unit) of the first `limit` measurements of each window's equipment from its start
+    to its end (k its index), READING_WINDOWS windows a statement."""
+    for first in range(0, len(windows), READING_WINDOWS):
+        chunk = windows[first : first + READING_WINDOWS]
+        parameters: dict[str, Any] = {}
+        for k, (equipment, start_us, end_us) in enumerate(chunk):
+            parameters |= {f"equipment_{k}": equipment, f"start_{k}": start_us, f"end_{k}": end_us}
+        for k, ts_us, name, value, unit in connection.execute(_readings_statement(len(chunk), limit), parameters):
+            yield first + k, ts_us, name, value, unit
+
+
+@lru_cache(maxsize=64)
+def _readings_statement(count: int, limit: int) -> CompoundSelect:
+    """The readings statement for `count` windows, the k-th bound as equipment_k, start_k and end_k: built once
+    per count, as building it costs more than running it."""
+    table = MeasurementRecord
+    parts = []
+    for k in range(count):
+        during = (
+            select(table.ts_us, table.name, table.value, table.unit)
+            .where(
+                table.equipment == bindparam(f"equipment_{k}"),
+                table.ts_us >= bindparam(f"start_{k}"),
+                table.ts_us <= bindparam(f"end_{k}"),
+            )
+            .order_by(table.ts_us)
+            .limit(limit)
+            .subquery()
+        )
+        parts.append(select(literal(k).label("k"), *during.c))
+    return union_all(*parts)
 
 
 def _parents(connection: Connection, serials: set[str]) -> dict[str, set[str]]:

@@ -150,9 +150,7 @@ def test_a_shutdown_in_a_ramp_month_costs_output_at_the_curves_rate(plant):
     """Two weeks of holidays in month 2: the line makes the curve's units a day on the days left, not the
     month's target squeezed into them, and the schedule, the promise and the MPS agree."""
     closed = [date(2027, 2, 8) + timedelta(days=k) for k in range(14)]
-    calendars = {
-        cid: c.model_copy(update={"holidays": [*c.holidays, *closed]}) for cid, c in plant.calendars.items()
-    }
+    calendars = {cid: c.model_copy(update={"holidays": [*c.holidays, *closed]}) for cid, c in plant.calendars.items()}
     shut = plant.model_copy(update={"calendars": calendars})
     ramp = shut.ramp_up
     curve = 3600 / 600 * ramp.shift_hours * 1  # units a day at full efficiency on one shift
