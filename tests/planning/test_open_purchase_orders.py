@@ -96,6 +96,24 @@ def test_a_slipped_open_order_asks_to_be_expedited_for_the_order_that_needs_it()
     assert (late.kind, late.date, late.orders) == ("expedite", date(2027, 1, 20), ("CO-1",))
 
 
+def test_an_open_order_due_after_the_horizon_is_on_order_not_bought_again():
+    """The 10 chips slip 40 days, past a two-week plan: a plan that dropped them bought 8 chips again (due after
+    the horizon as well), and each release of its proposals ordered them once more."""
+    rows = [DemandRow("CO-1", "widget", date(2027, 1, 12), 8, "order", "CO-1", SMART)]
+    problem = disrupted(plant_problem(_plant(), START, 14, rows), (Disruption("chips-inc", delay_days=40),))
+    assert all(r.due > START + timedelta(days=14) for r in problem.receipts)
+    assert not [o for o in plan(problem).planned_orders if o.material == "chip"]
+    more = [DemandRow("CO-2", "widget", date(2027, 1, 13), 3, "order", "CO-2", SMART), *rows]
+    (bought,) = [
+        o
+        for o in plan(
+            disrupted(plant_problem(_plant(), START, 14, more), (Disruption("chips-inc", delay_days=40),))
+        ).planned_orders
+        if o.material == "chip"
+    ]
+    assert bought.quantity == 1  # 11 needed, 10 on order
+
+
 def test_the_twin_receives_the_open_order_and_buys_only_the_rest():
     epoch = datetime(2027, 1, 4, tzinfo=UTC)
     plant = _plant()

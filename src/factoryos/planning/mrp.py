@@ -70,6 +70,7 @@ class _Arrays:
     bom_issued: np.ndarray
     gross: np.ndarray
     scheduled: np.ndarray
+    on_order_after: np.ndarray
     on_hand: np.ndarray
     receipt_item: np.ndarray
     receipt_day: np.ndarray
@@ -93,6 +94,7 @@ def plan(problem: Problem) -> Plan:
         proj, found, found_qty, moved, moved_qty = net_level(
             a.gross[rows],
             a.scheduled[rows],
+            a.on_order_after[rows],
             a.on_hand[rows],
             a.safety[rows],
             a.rule[rows],
@@ -277,12 +279,9 @@ def _arrays(problem: Problem) -> _Arrays:  # noqa: C901 - one validation step pe
         if r.supplier is not None and r.supplier in suppliers and day < calendar.days:
             capacity[suppliers[r.supplier], calendar.supply.week_of[day]] -= r.quantity
     scheduled = np.zeros((n, horizon))
-    inside = receipt_day < horizon
-    np.add.at(
-        scheduled,
-        (receipt_item[inside], receipt_day[inside]),
-        [r.quantity for r, k in zip(problem.receipts, inside, strict=True) if k],
-    )
+    receipt_qty = np.array([r.quantity for r in problem.receipts], dtype=float)
+    in_horizon = receipt_day < horizon
+    np.add.at(scheduled, (receipt_item[in_horizon], receipt_day[in_horizon]), receipt_qty[in_horizon])
     on_hand = np.bincount(
         _indices(index, [s.item for s in problem.stock], "stock"),
         weights=[s.quantity for s in problem.stock],
@@ -328,6 +327,9 @@ def _arrays(problem: Problem) -> _Arrays:  # noqa: C901 - one validation step pe
         bom_issued=np.array([b.issued for b in problem.bom], dtype=float)[order],
         gross=gross,
         scheduled=scheduled,
+        on_order_after=np.bincount(receipt_item[~in_horizon], weights=receipt_qty[~in_horizon], minlength=n).astype(
+            float
+        ),
         on_hand=on_hand,
         receipt_item=receipt_item,
         receipt_day=receipt_day,

@@ -85,6 +85,7 @@ def _receive(arriving: np.ndarray, today: int, due: int, quantity: float) -> tup
 def net_level(
     gross,
     scheduled,
+    on_order_after,
     on_hand,
     safety,
     rule,
@@ -96,7 +97,8 @@ def net_level(
     sources,
     calendar,
 ):
-    """Net the items whose rows are given; item i buys from `sources` (`Sources`) `source_first[i]` ..
+    """Net the items whose rows are given, `on_order_after` each one's open receipts due after the horizon (on
+    order, so no lot is planned for what they cover); item i buys from `sources` (`Sources`) `source_first[i]` ..
     `source_last[i]` - 1 on `calendar` (`SupplyDays`). Returns the projected on hand (items x days), the lots as
     (item row, need day, due day, source index or -1 for made, or UNPLACED) with their quantities, and the
     expedites as (item row, from day, to day) with quantities. The sources' capacity is used up."""
@@ -119,7 +121,7 @@ def net_level(
         row = gross[i]
         arriving[:] = 0.0
         have = on_hand[i]
-        pending = 0.0
+        pending = on_order_after[i]
         later = open_.sum()
         for t in range(horizon):
             have += open_[t] + arriving[t] - row[t]
