@@ -115,6 +115,35 @@ def test_oee_by_equipment_and_line(store):
     assert isinstance(missing.exception, FactoryosError)
 
 
+def test_a_count_more_than_the_run_time_makes_is_named_and_an_idle_window_has_no_factors(store):
+    """An hour's run at a minute a unit makes 60; a count of 100,000 reads 166,667 % performance: the table says
+    which equipment and why it cannot be, and the JSON marks it. A window with no planned busy time has no
+    factors (the table's "-", the JSON's null), not zeros."""
+    store.write(
+        Batch(
+            states=[
+                StateChangeRow(to_us(T0), "ev", PRESS, "running", None, "plc", 1),
+                StateChangeRow(to_us(T0 + timedelta(hours=1)), "ev", PRESS, "idle", None, "plc", 2),
+            ],
+            counts=[CountRow(to_us(T0 + timedelta(minutes=30)), "ev", PRESS, 100_000, 0, 0, None, "plc", 3)],
+        )
+    )
+    window = ["--from", T0.isoformat(), "--to", (T0 + timedelta(hours=2)).isoformat(), "--db", db_url(store)]
+    table = runner.invoke(top, ["oee", "--ideal-cycle", "60", *window])
+    assert table.exit_code == 0, table.output
+    said = " ".join(table.output.split())
+    assert f"{PRESS}: 100,000 units counted in 1.0 h of run time" in said
+    assert "a count is wrong or the plant file's ideal cycle is too slow" in said
+    [figure] = json.loads(runner.invoke(top, ["oee", "--ideal-cycle", "60", "--json", *window]).output)["items"]
+    assert figure["overcounted"] is True
+    later = ["--from", (T0 + timedelta(hours=3)).isoformat(), "--to", (T0 + timedelta(hours=4)).isoformat()]
+    [idle] = json.loads(
+        runner.invoke(top, ["oee", "--ideal-cycle", "60", "--json", *later, "--db", db_url(store)]).output
+    )["items"]
+    assert (idle["availability"], idle["performance"], idle["quality"], idle["oee"]) == (None, None, None, None)
+    assert idle["overcounted"] is False
+
+
 KILN = Path(__file__).resolve().parents[1] / "data" / "kiln-plant.yaml"
 GLAZER = "kiln-site/finishing/glaze-a/glazer-a"
 IST = timezone(timedelta(hours=5, minutes=30))

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
-from factoryos.report.wording import counted
+from factoryos.report.wording import counted, hours
 
 if TYPE_CHECKING:
     from factoryos.iot.oee import Oee
@@ -203,6 +203,12 @@ def oee(
     for key, f in figures.items():
         table.add_row(key, *_oee_cells(f))
     console.print(table)
+    for f in (f for f in figures.values() if f.overcounted):
+        console.print(
+            f"[yellow]{f.key}: {f.produced:,.0f} units counted in {hours(f.production_s / 3600)} of run time, "
+            f"{f.performance:.0%} of what it makes at their ideal cycle: a count is wrong or the plant file's "
+            "ideal cycle is too slow[/]"
+        )
 
 
 def _oee_cells(f: Oee) -> tuple[str, ...]:

@@ -165,6 +165,11 @@ class Losses:
         return dict(zip(names, self.as_tuple(), strict=True))
 
 
+OVERCOUNTED = 1.05
+"""A performance past this is more than the run time makes at the ideal cycle: a count is wrong, or the plant
+file's ideal cycle is slower than the equipment (a few per cent over is rounding at a window's edges)."""
+
+
 @dataclass(frozen=True)
 class Oee:
     """OEE of one equipment, line, shift or day (`key`): planned busy and production time, ideal time of what was
@@ -195,13 +200,21 @@ class Oee:
     def oee(self) -> float:
         return self.availability * self.performance * self.quality
 
-    def as_dict(self) -> dict[str, float | str | int | dict[str, float]]:
+    @property
+    def overcounted(self) -> bool:
+        """More units counted than its run time makes at their ideal cycle (`OVERCOUNTED`)."""
+        return self.performance > OVERCOUNTED
+
+    def as_dict(self) -> dict[str, float | str | int | bool | dict[str, float] | None]:
+        """Plain figures; the factors are None without planned busy time (idle or in maintenance throughout)."""
+        planned = bool(self.planned_busy_s)
         return {
             "key": self.key,
-            "availability": self.availability,
-            "performance": self.performance,
-            "quality": self.quality,
-            "oee": self.oee,
+            "availability": self.availability if planned else None,
+            "performance": self.performance if planned else None,
+            "quality": self.quality if planned and self.produced else None,
+            "oee": self.oee if planned else None,
+            "overcounted": self.overcounted,
             "planned_busy_s": self.planned_busy_s,
             "production_s": self.production_s,
             "produced": self.produced,
