@@ -49,9 +49,32 @@ def test_whole_event_and_other_kinds():
     assert decode_json(levels("alarm"), event.to_json().encode(), 0) == [event]
     with pytest.raises(DecodeError, match="topic says"):
         decode_json(levels("state"), event.to_json().encode(), 0)
+    elsewhere = event.model_copy(update={"site": "other-plant"})
+    with pytest.raises(DecodeError, match="at site 'other-plant' but the topic says alarm"):
+        decode_json(levels("alarm"), elsewhere.to_json().encode(), 0)
     [op] = decode_json(levels("operation"), b'{"seq": 3, "work_order": "W1", "operation": "10", "phase": "started"}', 0)
     assert isinstance(op, Event)
     assert op.payload["work_order"] == "W1"
+
+
+def test_a_whole_event_with_a_number_json_cannot_carry_is_refused_naming_it():
+    """A test result whose measured value is NaN (or an extra field that is infinite) was stored, and a trace
+    then printed `"value": NaN`, which no strict JSON parser reads."""
+    test = {
+        "ts": "2026-11-22T00:00:00Z",
+        "site": "ev-plant",
+        "equipment": "/".join(PATH),
+        "kind": "test",
+        "source": "eol",
+        "seq": 4,
+        "payload": {"serial": "S1", "test": "eol", "result": "pass", "measurements": [{"name": "ocv", "value": 1.0}]},
+    }
+    text = json.dumps(test).replace('"value": 1.0', '"value": NaN').encode()
+    with pytest.raises(DecodeError, match="event: payload.measurements.0.value: not a finite number"):
+        decode_json(levels("test"), text, 0)
+    extra = json.dumps({**test, "payload": {**test["payload"], "cal": float("inf")}}).encode()
+    with pytest.raises(DecodeError, match="event: payload.cal: not a finite number"):
+        decode_json(levels("test"), extra, 0)
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,7 @@ def decode_json(levels: list[str], payload: bytes, now_us: int) -> list[Row]:
     if not isinstance(doc, dict):
         raise DecodeError(f"payload must be a JSON object, got {type(doc).__name__}")
     if "kind" in doc and "payload" in doc:
-        return [_whole_event(doc, equipment, kind)]
+        return [_whole_event(doc, levels[0], equipment, kind)]
     return [_compact(doc, levels[0], equipment, kind, now_us)]
 
 
@@ -103,18 +103,37 @@ def _keys(doc: object) -> int:
     return keys
 
 
-def _whole_event(doc: dict, equipment: str, kind: str) -> Row:
+def _whole_event(doc: dict, site: str, equipment: str, kind: str) -> Row:
+    """A whole event, kept as it came (its payload's own fields too): refused when a number in it is not finite,
+    which JSON cannot carry out again (a trace would print `NaN`), or when it is not of the topic's site,
+    equipment and kind."""
+    where = _not_finite(doc)
+    if where is not None:
+        raise DecodeError(f"event: {where}: not a finite number")
     try:
         event = Event.model_validate(doc)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "event"
         raise DecodeError(f"event: {where}: {first['msg']}") from None
-    if event.equipment != equipment or event.kind.value != kind:
+    if event.site != site or event.equipment != equipment or event.kind.value != kind:
         raise DecodeError(
-            f"event is {event.kind.value} of {event.equipment!r} but the topic says {kind} of {_shown(equipment)}"
+            f"event is {event.kind.value} of {event.equipment!r} at site {event.site!r} but the topic says {kind} "
+            f"of {_shown(equipment)} at {_shown(site)}"
         )
     return event_row(event)
+
+
+def _not_finite(value: object, path: str = "") -> str | None:
+    """The path of the first number in `value` that is not finite (NaN, an infinity), or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path or "value"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _not_finite(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _compact(doc: dict, site: str, equipment: str, kind: str, now_us: int) -> Row:
