@@ -114,6 +114,21 @@ def test_an_open_order_due_after_the_horizon_is_on_order_not_bought_again():
     assert bought.quantity == 1  # 11 needed, 10 on order
 
 
+def test_an_expedited_order_is_not_also_cancelled_and_messages_give_the_orders_own_due_date():
+    """Two orders of 10 chips due 11 January, 8 needed on the 7th: both are pulled in (expedite), and neither is
+    judged for cancelling on the day it was pulled in to (which named that day as its due date). An order past
+    due when the plan starts is named with its own due date, not the plan's first day."""
+    po = _plant().purchase_orders[0]
+    two = _plant().model_copy(update={"purchase_orders": [po, po.model_copy(update={"id": "PO-C2"})]})
+    rows = [DemandRow("CO-1", "widget", date(2027, 1, 7), 8, "order", "CO-1", SMART)]
+    found = [(e.kind, e.message) for e in plan(plant_problem(two, START, 30, rows)).exceptions if e.kind != "excess"]
+    assert found == [("expedite", "PO-C1, PO-C2: 20 chip due 2027-01-11 is needed on 2027-01-07")]
+    past_due = _plant().model_copy(update={"purchase_orders": [po.model_copy(update={"due": date(2027, 1, 2)})]})
+    later = [DemandRow("CO-1", "widget", date(2027, 1, 20), 8, "order", "CO-1", SMART)]
+    (defer,) = [e for e in plan(plant_problem(past_due, START, 30, later)).exceptions if e.kind == "defer"]
+    assert defer.message == "PO-C1: 10 chip due 2027-01-02 is first needed on 2027-01-20"
+
+
 def test_the_twin_receives_the_open_order_and_buys_only_the_rest():
     epoch = datetime(2027, 1, 4, tzinfo=UTC)
     plant = _plant()

@@ -200,8 +200,8 @@ def _defer_or_cancel(plan: Plan, horizon: int) -> list[PlanException]:
     found = []
     moved = {(item, origin) for item, origin, _, _ in plan.moves}
     index = {item.id: k for k, item in enumerate(plan.problem.items)}
-    for k, receipt in enumerate(plan.problem.receipts):
-        item, day = index[receipt.item], int(plan.receipt_day[k])
+    for receipt in plan.problem.receipts:
+        item, day = index[receipt.item], max(0, (receipt.due - plan.problem.start).days)  # as ordered, not pulled in
         if day >= horizon or (item, day) in moved:
             continue
         safety = plan.problem.items[item].safety_stock
@@ -218,7 +218,7 @@ def _defer_or_cancel(plan: Plan, horizon: int) -> list[PlanException]:
                     receipt.quantity,
                     frozenset(),
                     "cancel",
-                    f"{receipt.id}: {receipt.quantity:g} {material} due {plan.problem.day(day)} is not needed",
+                    f"{receipt.id}: {receipt.quantity:g} {material} due {receipt.due} is not needed",
                     reference=receipt.id,
                 )
             )
@@ -233,7 +233,7 @@ def _defer_or_cancel(plan: Plan, horizon: int) -> list[PlanException]:
                     receipt.quantity,
                     frozenset(),
                     f"defer to {plan.problem.day(needed)}",
-                    f"{receipt.id}: {receipt.quantity:g} {material} due {plan.problem.day(day)} is first needed on "
+                    f"{receipt.id}: {receipt.quantity:g} {material} due {receipt.due} is first needed on "
                     f"{plan.problem.day(needed)}",
                     reference=receipt.id,
                 )
