@@ -49,6 +49,16 @@ def test_an_imported_order_is_completed_as_the_order_desk_completes_it():
         accept(plant, request(plant, **scooter, options={"power": "boost", "seat": "none"}))
 
 
+def test_a_due_date_is_set_against_the_order_date_at_the_site(ev_plant):
+    """00:30 on 1 May in a +14:00 zone is 30 April at the EV plant (Berlin): due on 30 April is due the day it
+    was ordered, not before; 23:30 on 30 April in Berlin is 30 April there, though 21:30 UTC."""
+    early = accept(ev_plant, request(ev_plant, ordered_at="2027-05-01T00:30:00+14:00", due_date="2027-04-30"))
+    assert early.due_date == early.ordered_at.date()
+    late = "2027-04-30T23:30:00+02:00"
+    with pytest.raises(FactoryosError, match="due_date 2027-04-29 is before the order date 2027-04-30"):
+        accept(ev_plant, request(ev_plant, ordered_at=late, due_date="2027-04-29"))
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

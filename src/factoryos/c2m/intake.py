@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, StringConstraints, ValidationError
 
@@ -128,7 +129,7 @@ def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
             f"but product {request.product!r} belongs to {product.tenant!r}"
         )
     ordered_at = request.ordered_at if request.ordered_at.tzinfo else request.ordered_at.replace(tzinfo=UTC)
-    _check_dates(ordered_at, request.due_date)
+    _check_dates(ordered_at.astimezone(ZoneInfo(plant.site.timezone)), request.due_date)
     completion = configurator.complete(product, request.options)
     if completion.configuration is None:
         raise FactoryosError(f"options: invalid configuration: {completion.reason}")
@@ -146,6 +147,7 @@ def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
 
 
 def _check_dates(ordered_at: datetime, due: date) -> None:
+    """`ordered_at` on the site's clock: the order date a due date is set against is the site's."""
     if not EARLIEST <= ordered_at < LATEST:
         raise FactoryosError(f"ordered_at {ordered_at:%Y-%m-%d} is outside {EARLIEST.year}-{LATEST.year - 1}")
     if due < ordered_at.date():
