@@ -183,7 +183,8 @@ def forecast_demand(
     if first is None or history_days - first < MIN_HISTORY_DAYS:
         have = 0 if first is None else history_days - first
         raise FactoryosError(
-            f"too little order history to forecast: {have} days with orders due before {start}, need at least "
+            f"too little order history to forecast: {have} days of known demand before {start} (from the first "
+            f"order's day plus the longest lead time, when every order due that day has been placed), need at least "
             f"{MIN_HISTORY_DAYS} (generate or import more orders)"
         )
     history = {p: y[first:] for p, y in history.items()}
