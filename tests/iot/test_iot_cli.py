@@ -108,6 +108,8 @@ def test_oee_by_equipment_and_line(store):
     [line] = json.loads(result.output)["items"]
     assert line["key"] == "ev/body/line-1"
     assert abs(line["oee"] - 0.5 * 1.0 * 50 / 60) < 1e-9
+    by_line = runner.invoke(top, ["oee", "--ideal-cycle", "60", "--by", "line", *window], terminal_width=200)
+    assert "good, all stations" in by_line.output  # a line's units are its stations' added up
     table = runner.invoke(top, ["oee", "--ideal-cycle", "60", "--by", "day", *window])
     assert table.exit_code == 0
     assert "1.0 h" in table.output

@@ -199,7 +199,8 @@ def oee(
         if stored is not None and (stored[1] < start or stored[0] >= end):
             console.print(f"the stored states run from {stored[0]:%Y-%m-%d %H:%M} to {stored[1]:%Y-%m-%d %H:%M} UTC")
         return
-    table = Table(by, "availability", "performance", "quality", "OEE", "good", "produced", "biggest loss")
+    units = ("good, all stations", "produced, all stations") if by == "line" else ("good", "produced")
+    table = Table(by, "availability", "performance", "quality", "OEE", *units, "biggest loss")
     for key, f in figures.items():
         table.add_row(key, *_oee_cells(f))
     console.print(table)
