@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 
+import pytest
+import yaml
 from asyncua import Server
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,12 +66,15 @@ def _until(condition, timeout: float = 15.0) -> None:
 
 
 def test_data_changes_become_readings_of_the_mapped_equipment(store):
+    """The temperature's node id is written with a leading zero (`ns=2;i=02`), as a node file may: the server
+    names the node back without it, and its changes were dropped without a word."""
     server = MachineServer().start()
     press = "ev-plant/body/line-1/press-1"
+    spelled = server.temperature.nodeid.to_string().replace(";i=", ";i=0")
+    assert spelled != server.temperature.nodeid.to_string()
     nodes = [
-        OpcUaNode(server.temperature.nodeid.to_string(), press, "temperature", "degC"),
+        OpcUaNode(spelled, press, "temperature", "degC"),
         OpcUaNode(server.state.nodeid.to_string(), press, "state", kind="state"),
-        OpcUaNode(server.label.nodeid.to_string(), press, "label", "furlong"),
     ]
     pipeline = Pipeline(store).start()
     connector = OpcUaConnector(server.url, nodes, pipeline, publishing_interval_ms=50).start()
@@ -94,8 +100,32 @@ def test_data_changes_become_readings_of_the_mapped_equipment(store):
     with Session(store.engine) as session:
         states = list(session.scalars(select(StateChangeRecord.state).order_by(StateChangeRecord.ts_us)))
         rows = session.scalars(select(MeasurementRecord)).all()
-        reasons = list(session.scalars(select(DeadLetter.reason).where(DeadLetter.channel == "opcua")))
+        letters = list(session.scalars(select(DeadLetter.reason).where(DeadLetter.channel == "opcua")))
     assert states[-1] == "running"
     assert {r.equipment for r in rows} == {press}
     assert all(r.unit == "degC" and r.source.startswith("opcua:") for r in rows)
-    assert any("unknown unit 'furlong'" in reason for reason in reasons)  # invalid readings are kept aside
+    assert letters == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        ({"node_id": "Press1.Temperature"}, "node 2: node_id 'Press1.Temperature' is not an OPC UA node id"),
+        ({"unit": "furlong"}, "node 2: unit 'furlong' is not one a reading may carry"),
+        ({"kind": "alarm"}, "node 2: kind 'alarm': expected measurement or state"),
+        ({"equipment": "ev-plant//press-1"}, "node 2: equipment 'ev-plant//press-1'"),
+        ({"colour": "red"}, "node 2: "),
+    ],
+)
+def test_a_node_file_is_checked_at_start_naming_the_node(tmp_path, entry, said):
+    """A node the readings of which could never be stored is refused before anything is subscribed."""
+    from factoryos.model.errors import FactoryosError
+    from factoryos.services.ingest import opcua_nodes
+
+    good = {"node_id": "ns=2;i=2", "equipment": "ev-plant/body/line-1/press-1", "name": "t", "unit": "degC"}
+    path = tmp_path / "nodes.yaml"
+    path.write_text(yaml.safe_dump([good, {**good, **entry}]))
+    with pytest.raises(FactoryosError, match=re.escape(said)):
+        opcua_nodes(path)
+    path.write_text(yaml.safe_dump([good, {**good, "node_id": "ns=2;i=007"}]))
+    assert [n.node_id for n in opcua_nodes(path)] == ["ns=2;i=2", "ns=2;i=7"]

@@ -15,15 +15,16 @@ import json
 import logging
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from asyncua import Client
+from asyncua import Client, ua
 
 from factoryos.iot.jsonlayout import DEFAULT_PREFIX
 from factoryos.iot.messages import Inbound
 from factoryos.iot.pipeline import Pipeline
 from factoryos.model.readings import to_us
+from factoryos.model.units import UNITS
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,22 @@ class OpcUaNode:
     name: str
     unit: str = "1"
     kind: str = "measurement"  # or "state" for a node whose value is the equipment state
+
+
+def checked(node: OpcUaNode) -> OpcUaNode:
+    """The node with its id as the server writes it back (`ns=2;i=02` is `ns=2;i=2`: a change is matched to its
+    node by that), or a ValueError saying what is wrong with it."""
+    try:
+        node_id = ua.NodeId.from_string(node.node_id).to_string()
+    except Exception as error:  # asyncua raises several kinds for a malformed id
+        raise ValueError(f"node_id {node.node_id!r} is not an OPC UA node id ({error})") from None
+    if node.kind not in ("measurement", "state"):
+        raise ValueError(f"kind {node.kind!r}: expected measurement or state")
+    if node.kind == "measurement" and node.unit not in UNITS:
+        raise ValueError(f"unit {node.unit!r} is not one a reading may carry")
+    if not all(node.equipment.split("/")) or not node.name:
+        raise ValueError(f"equipment {node.equipment!r} and name {node.name!r}: an equipment path and a name")
+    return replace(node, node_id=node_id)
 
 
 def reading(url: str, node: OpcUaNode, value: object, source_time: datetime | None) -> Inbound:
@@ -70,7 +87,7 @@ class OpcUaConnector:
         self, url: str, nodes: Iterable[OpcUaNode], pipeline: Pipeline, publishing_interval_ms: int = 100
     ) -> None:
         self.url = url
-        self.nodes = {n.node_id: n for n in nodes}
+        self.nodes = {n.node_id: n for n in map(checked, nodes)}
         self.pipeline = pipeline
         self.publishing_interval_ms = publishing_interval_ms
         self.subscribed = threading.Event()
@@ -103,7 +120,10 @@ class OpcUaConnector:
         async with Client(self.url) as client:
             handler = _Handler(self.url, self.nodes, self.pipeline)
             subscription = await client.create_subscription(self.publishing_interval_ms, handler)
-            await subscription.subscribe_data_change([client.get_node(n) for n in self.nodes])
+            results = await subscription.subscribe_data_change([client.get_node(n) for n in self.nodes])
+            for node_id, result in zip(self.nodes, results, strict=True):
+                if not isinstance(result, int):  # a handle, or the status the server refused the node with
+                    log.warning("OPC UA %s: node %s is not subscribed: %s", self.url, node_id, result)
             self.subscribed.set()
             while not self._stop.is_set():
                 await asyncio.sleep(0.1)

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from factoryos.iot.jsonlayout import DEFAULT_PREFIX
 from factoryos.iot.mqtt import MqttConnector, MqttSettings, parse_broker
 from factoryos.iot.oee import Counted, Oee, line_of
-from factoryos.iot.opcua import OpcUaConnector, OpcUaNode
+from factoryos.iot.opcua import OpcUaConnector, OpcUaNode, checked
 from factoryos.iot.pipeline import Pipeline, PipelineSettings, Stats
 from factoryos.iot.sparkplug import NAMESPACE as SPARKPLUG_NAMESPACE
 from factoryos.iot.validate import Rules
@@ -194,9 +194,16 @@ def opcua_nodes(path: Path | None) -> list[OpcUaNode]:
         if document.issues:
             first = document.issues[0]
             raise FactoryosError(f"{expected}: {f'line {first.line}: ' if first.line else ''}{first.message}")
-        return [OpcUaNode(**entry) for entry in document.data]
+        entries = list(document.data)
     except (OSError, TypeError, ValueError) as error:
         raise FactoryosError(f"{expected}: {error}") from None
+    nodes = []
+    for k, entry in enumerate(entries):
+        try:
+            nodes.append(checked(OpcUaNode(**entry)))
+        except (TypeError, ValueError) as error:
+            raise FactoryosError(f"{path}: node {k + 1}: {error}") from None
+    return nodes
 
 
 def dead_letters(engine: Engine, channel: str | None = None, limit: int = 20) -> list[dict]:
