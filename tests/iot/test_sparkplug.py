@@ -79,6 +79,42 @@ def test_counts_of_one_equipment_in_one_message_are_one_row():
     assert (count.good, count.scrap, count.rework) == (2, 1, 0)
 
 
+def test_a_metrics_buffered_values_in_one_message_are_each_stored():
+    """Store-and-forward: five values of one metric in one DDATA, each with its own timestamp. Each is its own
+    reading, keyed by its own timestamp; they all shared the message's seq and four were conflicts."""
+    node, host = born()
+    payload = pb.Payload.FromString(node.data({"booth-2/temperature": 60.0}, "line-1", T0 + 1000))
+    first = payload.metrics[0]
+    first.timestamp = T0 + 1000
+    for k in range(1, 5):
+        again = payload.metrics.add(alias=first.alias, timestamp=T0 + 1000 + 100 * k)
+        again.double_value = 60.0 + k
+    out = host.decode(parse_topic(node.topic("DDATA", "line-1")), payload.SerializeToString(), now_s=0)
+    assert out.problems == []
+    values = readings(out)
+    assert [(m.ts_us // 1000, m.value) for m in values] == [(T0 + 1000 + 100 * k, 60.0 + k) for k in range(5)]
+    assert len({m.seq for m in values}) == 5
+    assert values[0].seq == (T0 + 1000) * 256 + payload.seq  # a metric of the message's time keeps the message's
+
+
+def test_a_births_counts_are_not_counted_again_at_each_rebirth():
+    """A birth carries every metric's current value: a count's is the units since the last message, which a
+    rebirth would add again. Its measurements are readings; its counts are not."""
+    node = EdgeNodeEncoder("ev-plant", "paint")
+    host = SparkplugHost()
+    host.decode(parse_topic(node.topic("NBIRTH")), node.node_birth([], ts_ms=T0), now_s=0)
+    birth = pb.Payload.FromString(node.device_birth("line-1", METRICS, ts_ms=T0))
+    for metric in birth.metrics:
+        metric.is_null = False
+        if metric.name == "booth-2/good_count":
+            metric.long_value = 7
+        if metric.name == "booth-2/temperature":
+            metric.double_value = 58.0
+    out = host.decode(parse_topic(node.topic("DBIRTH", "line-1")), birth.SerializeToString(), now_s=0)
+    assert not [row for row in readings(out) if isinstance(row, CountRow)]
+    assert [(m.name, m.value) for m in readings(out) if isinstance(m, MeasurementRow)] == [("temperature", 58.0)]
+
+
 def test_signed_integers_and_node_metrics():
     node, host = born()
     out = ddata(node, host, {"offset": (1 << 32) - 5})  # -5 as Sparkplug sends an Int32

@@ -14,8 +14,11 @@ Mapping to factoryos (one rule, no per-plant configuration):
   every other numeric or Boolean metric is a measurement, in the unit of the birth's ``engUnit`` property
   (``1`` when none is given);
 - ``bdSeq``, ``Node Control/*``, ``Device Control/*`` and ``Properties/*`` are protocol, not readings;
-- source is ``spBv1.0/{group}/{node}[/{device}]`` and seq is ``timestamp_ms * 256 + seq``: the message's
-  timestamp and its 0..255 sequence number together never repeat, so a redelivered message is stored once.
+- source is ``spBv1.0/{group}/{node}[/{device}]`` and seq is ``timestamp_ms * 256 + seq``: a metric's timestamp
+  (the message's if it has none) and the message's 0..255 sequence number together never repeat, so a
+  redelivered message is stored once and each of a metric's buffered values in one message is stored.
+  A birth's metrics are readings too, but not its counts: a birth carries every metric's current value, and
+  a count's is the units since the last message, which a rebirth would count again.
 
 State per edge node follows the host application rules: NBIRTH (seq 0, with bdSeq) defines the node's
 metrics and aliases, DBIRTH a device's; data then names metrics by alias. A message from a node whose birth
@@ -238,14 +241,14 @@ class SparkplugHost:
         self.nodes[(topic.group, topic.node)] = EdgeNode(bd_seq, definitions, next_seq=1)
         self._rebirth_asked.pop((topic.group, topic.node), None)
         out.births.append(BirthRow(topic.group, topic.node, "", bd_seq, definitions.rows()))
-        self._readings(topic, definitions, message, out)
+        self._readings(topic, definitions, message, out, counts=False)
 
     def _device_birth(self, topic: Topic, node: EdgeNode, message, out: Decoded) -> None:
         definitions = self._definitions(topic, message, out)
         node.devices[topic.device] = definitions
         node.online_devices.add(topic.device)
         out.births.append(BirthRow(topic.group, topic.node, topic.device, node.bd_seq, definitions.rows()))
-        self._readings(topic, definitions, message, out)
+        self._readings(topic, definitions, message, out, counts=False)
 
     def _node_death(self, topic: Topic, node: EdgeNode | None, message, out: Decoded) -> None:
         bd_seq = next((m.long_value for m in message.metrics if m.name == "bdSeq"), None)
@@ -292,8 +295,9 @@ class SparkplugHost:
 
     # readings
 
-    def _readings(self, topic: Topic, definitions: Definitions, message, out: Decoded) -> bool:
-        """Append the message's readings; True if it named a metric the birth did not declare."""
+    def _readings(self, topic: Topic, definitions: Definitions, message, out: Decoded, counts: bool = True) -> bool:
+        """Append the message's readings (its counts too, with `counts`); True if it named a metric the birth did
+        not declare."""
         ts_ms = message.timestamp
         if not TS_MIN_MS <= ts_ms < TS_MAX_MS:
             out.problems.append(f"payload timestamp {ts_ms} ms is missing or out of range")
@@ -303,7 +307,7 @@ class SparkplugHost:
         seq = ts_ms * 256 + (message.seq & 0xFF)
         site = topic.group
         rows, measurements = out.rows, out.measurements
-        counts: dict[str, list] = {}
+        tallies: dict[str, list] = {}
         by_alias, by_name = definitions.by_alias, definitions.by_name
         for m in message.metrics:
             name = m.name
@@ -329,18 +333,18 @@ class SparkplugHost:
             if not TS_MIN_MS <= ts < TS_MAX_MS:
                 out.problems.append(f"metric {d.name!r}: timestamp {ts} ms out of range")
                 continue
-            ts_us = ts * 1000
+            ts_us, own_seq = ts * 1000, ts * 256 + (message.seq & 0xFF)
             if role == "measurement":
                 if d.datatype in (9, 10) and not math.isfinite(value):
                     out.problems.append(f"metric {d.name!r}: value {value} is not finite")
                     continue
-                measurements.append((ts_us, site, d.equipment, d.leaf, float(value), d.unit, source, seq))
+                measurements.append((ts_us, site, d.equipment, d.leaf, float(value), d.unit, source, own_seq))
             elif role == "state":
-                rows.append(StateChangeRow(ts_us, site, d.equipment, value, None, source, seq))
-            elif value:
-                tally = counts.setdefault(d.equipment, [ts_us, 0, 0, 0])
+                rows.append(StateChangeRow(ts_us, site, d.equipment, value, None, source, own_seq))
+            elif value and counts:
+                tally = tallies.setdefault(d.equipment, [ts_us, 0, 0, 0])
                 tally[1 + COUNT_LEAVES[d.leaf]] += value
-        for equipment, (ts_us, good, scrap, rework) in counts.items():
+        for equipment, (ts_us, good, scrap, rework) in tallies.items():
             rows.append(CountRow(ts_us, site, equipment, good, scrap, rework, None, source, seq))
         return unknown
 
