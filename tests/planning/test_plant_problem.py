@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -64,6 +64,22 @@ def test_a_forecast_is_split_over_the_option_mix(mini):
 def test_the_site_works_the_days_its_calendars_have_shifts(mini):
     # The mini plant's one calendar has weekday shifts only; 2027-03-06 is a Saturday.
     assert site_working_days(mini, START, 7) == (True, True, True, True, True, False, False)
+
+
+def test_a_site_whose_manned_centers_are_closed_throughout_works_its_lights_out_days(kiln_plant):
+    """The kiln plant's manned glazing and packing closed for the whole span: its lights-out presses and kilns
+    still run every day, and MRP plans on those days (it refused a calendar with no working day)."""
+    span = [START + timedelta(days=k) for k in range(14)]
+    manned = kiln_plant.calendars["three-shifts"]
+    closed = kiln_plant.model_copy(
+        update={"calendars": {**kiln_plant.calendars, "three-shifts": manned.model_copy(update={"holidays": span})}}
+    )
+    assert site_working_days(kiln_plant, START, 14).count(True) == 12  # weekdays and Saturdays (shift a, b)
+    assert site_working_days(closed, START, 14) == (True,) * 14
+    partly = closed.model_copy(
+        update={"calendars": {**kiln_plant.calendars, "three-shifts": manned.model_copy(update={"holidays": span[:7]})}}
+    )
+    assert site_working_days(partly, START, 14)[:7] == (False,) * 7  # open later: the manned days are the site's
 
 
 def test_unknown_demand_material_is_refused(mini):

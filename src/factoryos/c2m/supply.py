@@ -91,8 +91,14 @@ def place_lots(quantity, t, first, last, sources, calendar, lot_day, lot_source,
 
 
 def site_working_days(plant: Plant, start: date, days: int) -> tuple[bool, ...]:
-    """Per day from `start`: does a shift run in a manned work center's calendar, and is it not its holiday?"""
-    used = {wc.calendar for _, wc in plant.work_centers().values() if not wc.lights_out} or set(plant.calendars)
+    """Per day from `start`: does a shift run in a manned work center's calendar, and is it not its holiday? A
+    site whose manned centers are closed throughout (or that has none) works on its lights-out centers' days."""
+    centers = plant.work_centers().values()
+    manned = _worked(plant, {wc.calendar for _, wc in centers if not wc.lights_out}, start, days)
+    return manned if any(manned) else _worked(plant, set(plant.calendars), start, days)
+
+
+def _worked(plant: Plant, used: set[str], start: date, days: int) -> tuple[bool, ...]:
     calendars = [plant.calendars[c] for c in sorted(used)]
     weekdays = [{WEEKDAYS.index(d) for shift in c.shifts for d in shift.days} for c in calendars]
     holidays = [set(c.holidays) for c in calendars]
