@@ -63,6 +63,20 @@ def test_a_run_is_stored_with_its_inputs_date_and_prints_the_issues_json_shape(l
     assert plan_material(loaded, horizon_days=120, start=START).id == run.id + 1
 
 
+def test_an_order_placed_years_before_the_stock_count_does_not_move_the_plan_back(engine):
+    """With the plant's stock counted on 1 March 2027, one order placed in 2000 (past due) is planned from that
+    day, not from 2000 with the 2027 stock (the other orders then fell out of the horizon)."""
+    plant = load_plant(MINI).model_copy(update={"as_of": START})
+    store_plant(engine, plant, str(MINI))
+    ancient = _order(3, "small", date(2000, 1, 10))
+    ancient.ordered_at = datetime(2000, 1, 3, 9, tzinfo=UTC)
+    save_orders(engine, [_order(1, "big", date(2027, 3, 24)), ancient])
+    run = plan_material(engine, horizon_days=60)
+    assert run.plan.problem.start == START
+    carts = {p.demand for o in range(len(run.plan.lot_qty)) for p in run.plan.pegging(o)}
+    assert {"CO0000001", "CO0000003"} <= carts
+
+
 def test_pegging_both_ways_and_release_makes_open_receipts_for_the_next_run(loaded):
     plan_material(loaded, horizon_days=120, start=START)
     under = peg(loaded, "CO0000001")["planned_orders"]

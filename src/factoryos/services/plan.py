@@ -4,7 +4,8 @@ purchase proposals and supplier what-ifs.
 Demand is the open order book (orders not yet built, shipped or cancelled), the forecast (`--demand
 forecast`), or both, the forecast net of the orders that consume it; the forecast enters as the master
 production schedule builds it (`services.mps`: within the ramp-up line's units, from the day after the last
-order unless `start` says otherwise). Stock is the plant file's inventory; open receipts are the plant file's
+order unless `start` says otherwise); the order book alone is planned from its first order's day, not before
+the plant's `as_of`. Stock is the plant file's inventory; open receipts are the plant file's
 open purchase orders and those released from earlier plans (`plants.plant_on_order`, as the promise counts
 them). Every run is stored with the date of its newest
 input (the order book's last order, or the forecast's start) so two runs can be compared.
@@ -81,10 +82,7 @@ def _inputs(engine: Engine, site: str | None, horizon_days: int, demand: DemandB
     plant = plant_on_order(engine, site)
     orders = [o for o in list_orders(engine, site=plant.site.id) if o.state in OPEN_STATES]
     history = stored_history(engine, start, plant.site.id) if demand != "orders" else None
-    if history is not None:
-        first = history.start
-    else:
-        first = start or (min(o.ordered_at.date() for o in orders) if orders else datetime.now(UTC).date())
+    first = history.start if history is not None else start or _first_day(plant, orders)
     rows = [_order_row(o) for o in orders] if demand != "forecast" else []
     as_of = max((o.ordered_at for o in orders), default=datetime.combine(first, datetime.min.time(), UTC))
     rates: dict[str, dict[str, dict[str, float]]] = {}
@@ -92,6 +90,16 @@ def _inputs(engine: Engine, site: str | None, horizon_days: int, demand: DemandB
         forecast_rows, rates = _forecast_rows(history, horizon_days, demand)
         rows += forecast_rows
     return _Inputs(plant, plant_problem(plant, first, horizon_days, rows, attach_rates=rates), as_of)
+
+
+def _first_day(plant: Plant, orders: list[CustomerOrder]) -> date:
+    """The order book's first day, but not before the plant's stock was counted (`as_of`): an order placed
+    years before, past due, is planned on that day rather than moving the plan back to stock not yet counted;
+    today without orders."""
+    if not orders:
+        return datetime.now(UTC).date()
+    first = min(o.ordered_at.date() for o in orders)
+    return max(first, plant.as_of) if plant.as_of else first
 
 
 def _order_row(order: CustomerOrder) -> DemandRow:
