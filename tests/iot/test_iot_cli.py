@@ -186,6 +186,10 @@ def test_oee_by_shift_and_day_follows_the_sites_clock_across_midnight_and_a_half
     idle = runner.invoke(top, ["oee", "--by", "day", "--from", "2027-05-05T06:00+05:30", *window[2:]]).output
     assert "no planned busy time" in idle
     assert "0.0%" not in idle
+    for overlapping, named in (("a=06:00-14:00,b=13:00-22:00", "a and b"), ("c=22:00-06:00,a=05:00-14:00", "c and a")):
+        refused = runner.invoke(top, ["oee", "--by", "shift", "--shifts", overlapping, *window])
+        assert isinstance(refused.exception, FactoryosError)
+        assert f"{named} overlap" in str(refused.exception)  # a unit made in both would count twice
 
 
 def test_oee_by_shift_with_the_plant_follows_its_calendars(store):

@@ -131,15 +131,26 @@ def _when(text: str | None, default: datetime, option: str) -> datetime:
 
 
 def _shifts(text: str) -> list[tuple[str, time, time]]:
+    """Daily shifts, none overlapping another: a unit made in two shifts at once would count in both."""
     try:
         shifts = []
         for part in text.split(","):
             name, span = part.split("=")
             begins, ends = span.split("-")
             shifts.append((name.strip(), time.fromisoformat(begins.strip()), time.fromisoformat(ends.strip())))
-        return shifts
     except ValueError:
         raise FactoryosError(f"shifts {text!r}: expected name=HH:MM-HH:MM[,...]") from None
+    spans = sorted((begin, end, name) for name, a, b in shifts for begin, end in _minutes_of_day(a, b))
+    for (_, first_end, first), (second_begin, _, second) in zip(spans, spans[1:], strict=False):
+        if second_begin < first_end:
+            raise FactoryosError(f"shifts {text!r}: {first} and {second} overlap")
+    return shifts
+
+
+def _minutes_of_day(begins: time, ends: time) -> list[tuple[int, int]]:
+    """A daily shift as spans of minutes within the day: one crossing midnight is two; equal ends are 24 h."""
+    a, b = begins.hour * 60 + begins.minute, ends.hour * 60 + ends.minute
+    return [(a, b)] if a < b else [(a, 24 * 60), (0, b)] if b else [(a, 24 * 60)]
 
 
 def oee(
