@@ -94,6 +94,20 @@ def test_two_plans_a_supplier_slip_apart_compare_as_an_independent_diff_says(loa
     assert _compare(loaded, str(second), str(first))["orders_moved"][0]["days"] < 0  # the other way round
 
 
+def test_plans_of_other_windows_are_compared_with_a_caveat(loaded):  # noqa: F811
+    """A move pairs each material's due dates in order: between plans of other days it is not the same need,
+    and the comparison says so; between plans of the same window it says nothing."""
+    from datetime import timedelta
+
+    first = plan_material(loaded, horizon_days=120, start=START).id
+    second = plan_material(loaded, horizon_days=120, start=START + timedelta(days=14)).id
+    caveat = _compare(loaded, str(first), str(second))["caveat"]
+    assert f"plan {first} plans orders from {START} over 120 days" in caveat
+    assert f"plan {second} orders from {START + timedelta(days=14)} over 120" in caveat
+    third = plan_material(loaded, horizon_days=120, start=START + timedelta(days=14)).id
+    assert _compare(loaded, str(second), str(third))["caveat"] is None
+
+
 def test_a_plan_compared_with_itself_has_no_change(loaded):  # noqa: F811
     first = plan_material(loaded, horizon_days=120, start=START).id
     plan_material(loaded, horizon_days=120, start=START)

@@ -295,6 +295,8 @@ def compare(
         f"{len(found.new_exceptions):,} new and {counted(len(found.cleared_exceptions), 'cleared exception')}, "
         f"{counted(len(found.orders_moved), 'customer order')} covered on another day"
     )
+    if found.caveat:
+        console.print(f"[yellow]{found.caveat}[/]")
     _print_comparison(found)
 
 
@@ -334,6 +336,7 @@ def _comparison_document(found: PlanComparison) -> dict[str, Any]:
     return {
         "before": found.before.id,
         "after": found.after.id,
+        "caveat": found.caveat,
         "planned_orders": [
             {
                 "change": c.change,

@@ -68,6 +68,18 @@ class PlanComparison:
     cleared_exceptions: list[StoredException]
     orders_moved: list[CoveringMove]
 
+    @property
+    def caveat(self) -> str | None:
+        """Why the changes may not be like for like: the plans cover other days or other demand, and a move
+        pairs each material's due dates in date order, not the same need."""
+        a, b = self.before, self.after
+        if (a.start, a.horizon_days, a.demand) == (b.start, b.horizon_days, b.demand):
+            return None
+        return (
+            f"plan {a.id} plans {a.demand} from {a.start} over {a.horizon_days} days, plan {b.id} {b.demand} from "
+            f"{b.start} over {b.horizon_days}: a move pairs each material's due dates in order, not the same need"
+        )
+
 
 def compare_plans(
     engine: Engine, before: int | None = None, after: int | None = None, site: str | None = None
