@@ -17,6 +17,7 @@ from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
 from factoryos.scheduling.calendar import DAY
 from factoryos.scheduling.checker import check
+from factoryos.scheduling.dispatch import dispatch
 from factoryos.scheduling.objectives import (
     MAKESPAN,
     SETUP_TIME,
@@ -157,10 +158,14 @@ def schedule_plant(
     for _ in range(CALENDAR_ROUNDS):
         plant_problem = build_problem(plant, productions, epoch, releases, calendar_days)
         problem, goal = plant_problem.problem, OBJECTIVES[objective]
+        quick = dispatch(problem, "EDD") if len(problem.operations) <= FULL_SOLVER_OPERATIONS else None
+        if quick is not None and makespan(quick) > calendar_days * DAY:
+            calendar_days = _past(quick)  # sized first: the full solver's time goes to calendars that hold the work
+            continue
         schedule, method, rule = _sequence(problem, goal, time_limit, workers, compare)
         if makespan(schedule) <= calendar_days * DAY:
             break
-        calendar_days = 2 * -(-makespan(schedule) // DAY)  # past the calendars the shifts are not kept
+        calendar_days = _past(schedule)
     else:
         raise FactoryosError(
             f"the orders of {horizon_days} days take more than {calendar_days:,} days of the plant's calendars: "
@@ -182,6 +187,11 @@ def schedule_plant(
         plan.dispatch_rule = rule[0]
         plan.dispatch_figures = Figures.of(problem, rule[1])
     return plan
+
+
+def _past(schedule: Schedule) -> int:
+    """Calendar days for a schedule that ran past its calendars (where the shifts are not kept): twice its span."""
+    return 2 * -(-makespan(schedule) // DAY)
 
 
 def _sequence(

@@ -32,3 +32,24 @@ def test_an_order_of_months_of_work_is_scheduled_inside_the_shifts_to_its_end():
         assert start.date() == end.date(), op
         assert time(6) <= start.time(), op
         assert end.time() <= time(14), op
+
+
+def test_the_calendars_are_sized_before_the_full_solver_runs(monkeypatch):
+    """600 scooters (1,200 operations, the full solver's size) on a line ramping up at 15 a day: the work runs
+    past the first calendars. A dispatching rule sizes them first, so the full solver runs once, on calendars
+    that hold the work (it ran once per doubling of the calendars, each with the whole time limit)."""
+    from factoryos.scheduling import plant_schedule
+
+    plant = load_plant(TWO_PARTNERS)
+    order = CustomerOrder(
+        "FLEET-2", plant.site.id, "acme", "acme-fleet", "acme-scooter", {"power": "eco", "seat": "none"}, 600,
+        datetime(2027, 1, 5, 10, tzinfo=UTC), date(2027, 6, 1),
+    )  # fmt: skip
+    runs = []
+    solve = plant_schedule._sequence
+    monkeypatch.setattr(plant_schedule, "_sequence", lambda *args: runs.append(args) or solve(*args))
+    scheduled = schedule_plant(plant, [order], horizon_days=7, time_limit=1, compare=False)
+    assert len(runs) == 1
+    assert max(op.end for op in scheduled.operations) > order.ordered_at + timedelta(days=7 + CALENDAR_MARGIN_DAYS)
+    berlin = ZoneInfo(plant.site.timezone)
+    assert all(time(6) <= op.start.astimezone(berlin).time() < time(14) for op in scheduled.operations)
