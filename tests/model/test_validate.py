@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from factoryos.model.errors import FactoryosError
 from factoryos.model.validate import PlantFileError, check_plant_text, load_plant
@@ -98,3 +99,21 @@ def test_unquoted_clock_times_are_times_of_day():
     shift = plant.calendars["day"].shifts[0]
     assert (shift.start.hour, shift.end.hour, shift.end.minute) == (6, 14, 0)
     assert shift.hours == pytest.approx(8 - 0.5)
+
+
+@pytest.mark.parametrize(
+    ("terms", "smallest"),
+    [
+        ({"weekly_capacity": 1, "min_order": 50}, "50"),
+        ({"weekly_capacity": 70, "min_order": 50, "order_multiple": 40}, "80"),
+    ],
+)
+def test_a_supplier_that_could_never_ship_an_order_is_refused(terms, smallest):
+    """A week's capacity below the smallest order it takes (the minimum rounded up to the multiple): MRP could
+    never place a lot there, and the orders needing it waited for ever."""
+    data = yaml.safe_load((DATA / "open-po-plant.yaml").read_text(encoding="utf-8"))
+    data["suppliers"]["chips-inc"].update(terms)
+    _, issues = check_plant_text(yaml.safe_dump(data))
+    assert any(
+        i.path == "suppliers.chips-inc" and f"less than its smallest order ({smallest}" in i.message for i in issues
+    ), [str(i) for i in issues]

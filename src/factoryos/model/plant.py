@@ -8,6 +8,7 @@ the file to another (references, cycles, reachability) live in `factoryos.model.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import date, time
 from enum import StrEnum
@@ -637,6 +638,17 @@ class Supplier(Part):
     weekly_capacity: Positive | None = None
     materials: list[Id] = Field(min_length=1)
     delivery: Delivery = Field(default_factory=Delivery)
+
+    @model_validator(mode="after")
+    def _an_order_fits_a_week(self) -> Supplier:
+        """A week's deliveries are at least one minimum order and one multiple, or no order can ever ship."""
+        smallest = max(1, math.ceil(self.min_order / self.order_multiple - 1e-9)) * self.order_multiple
+        if self.weekly_capacity is not None and self.weekly_capacity < smallest:
+            raise ValueError(
+                f"weekly_capacity {self.weekly_capacity:g} is less than its smallest order ({smallest:g}: min_order "
+                f"{self.min_order:g}, order_multiple {self.order_multiple:g}): nothing it is ordered could ship"
+            )
+        return self
 
 
 class Tenant(Part):
