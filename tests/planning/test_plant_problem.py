@@ -82,6 +82,24 @@ def test_a_site_whose_manned_centers_are_closed_throughout_works_its_lights_out_
     assert site_working_days(partly, START, 14)[:7] == (False,) * 7  # open later: the manned days are the site's
 
 
+def test_an_order_due_before_the_site_opens_is_late_supply_not_planned_on_time_later(kiln_plant):
+    """The kiln plant's manned cells closed for its first week: plates due on day 3 cannot be made by then. They
+    were planned as wanted on the first working day, on time; they are late supply naming the order."""
+    manned = kiln_plant.calendars["three-shifts"]
+    closed_week = [START + timedelta(days=k) for k in range(7)]
+    plant = kiln_plant.model_copy(
+        update={
+            "calendars": {**kiln_plant.calendars, "three-shifts": manned.model_copy(update={"holidays": closed_week})}
+        }
+    )
+    due = START + timedelta(days=3)
+    result = plan(plant_problem(plant, START, 30, [DemandRow("CO-1", "plate", due, 20, "order", "CO-1", {})]))
+    late = [e for e in result.exceptions if e.kind == "late-supply" and e.material == "plate"]
+    assert late
+    assert late[0].date == due
+    assert "CO-1" in late[0].orders
+
+
 def test_unknown_demand_material_is_refused(mini):
     with pytest.raises(PlanningError, match="unknown material 'scooter'"):
         plant_problem(mini, START, 30, [DemandRow("D", "scooter", START, 1)])

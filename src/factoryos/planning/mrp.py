@@ -364,9 +364,10 @@ def _check_item(item: Item, suppliers: dict[str, int]) -> None:
 
 
 def _demand_days(problem: Problem, calendar: WorkCalendar) -> np.ndarray:
-    """A demand is wanted on the last working day on or before its due date (the first, if due before it)."""
+    """A demand is wanted on the last working day on or before its due date; one due before the first working
+    day is wanted on its day, which no lot can make (it shows as late supply, not as planned on time later)."""
     days = np.array([(d.due - problem.start).days for d in problem.demands], dtype=np.int64)
     clipped = np.clip(days, 0, calendar.days - 1)
     found = calendar.prev_work[clipped]
-    snapped = np.where(found >= 0, found, calendar.first)
+    snapped = np.where(found >= 0, found, clipped)
     return np.where(days < calendar.days, snapped, days)
