@@ -124,15 +124,16 @@ def _whole_event(doc: dict, site: str, equipment: str, kind: str) -> Row:
     return event_row(event)
 
 
-def _not_finite(value: object, path: str = "") -> str | None:
-    """The path of the first number in `value` that is not finite (NaN, an infinity), or None."""
-    if isinstance(value, float):
-        return None if math.isfinite(value) else path or "value"
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        found = _not_finite(item, f"{path}.{key}" if path else str(key))
-        if found is not None:
-            return found
+def _not_finite(document: object) -> str | None:
+    """The path of a number in `document` that is not finite (NaN, an infinity), or None; walked without
+    recursion, as a document may nest as deep as the parser allows."""
+    stack: list[tuple[str, object]] = [("", document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return path or "value"
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack.extend((f"{path}.{key}" if path else str(key), item) for key, item in items)
     return None
 
 

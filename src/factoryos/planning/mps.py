@@ -109,7 +109,7 @@ def line_capacity(plant: Plant, start: date, days: int) -> tuple[int | None, ...
     cumulative, whole, out = 0.0, 0, []
     for offset in range(days):
         day = start + timedelta(days=offset)
-        seconds = ramp.seconds(day, ramp.worked_seconds(day)) if ramp.working(day) else 0.0
+        seconds = ramp.seconds(day, ramp.worked_seconds(day))
         cumulative += seconds / ramp.takt_seconds if ramp.takt_seconds else 0.0
         out.append(math.floor(cumulative + 1e-9) - whole)
         whole += out[-1]
