@@ -282,6 +282,8 @@ def _arrays(problem: Problem) -> _Arrays:  # noqa: C901 - one validation step pe
     receipt_qty = np.array([r.quantity for r in problem.receipts], dtype=float)
     in_horizon = receipt_day < horizon
     np.add.at(scheduled, (receipt_item[in_horizon], receipt_day[in_horizon]), receipt_qty[in_horizon])
+    after = ~in_horizon
+    on_order_after = np.bincount(receipt_item[after], weights=receipt_qty[after], minlength=n).astype(float)
     on_hand = np.bincount(
         _indices(index, [s.item for s in problem.stock], "stock"),
         weights=[s.quantity for s in problem.stock],
@@ -327,9 +329,7 @@ def _arrays(problem: Problem) -> _Arrays:  # noqa: C901 - one validation step pe
         bom_issued=np.array([b.issued for b in problem.bom], dtype=float)[order],
         gross=gross,
         scheduled=scheduled,
-        on_order_after=np.bincount(receipt_item[~in_horizon], weights=receipt_qty[~in_horizon], minlength=n).astype(
-            float
-        ),
+        on_order_after=on_order_after,
         on_hand=on_hand,
         receipt_item=receipt_item,
         receipt_day=receipt_day,
