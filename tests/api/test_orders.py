@@ -53,6 +53,21 @@ def test_an_idempotency_key_belongs_to_its_tenant(api):
     assert acme.json()["id"] != brio.json()["id"]
 
 
+def test_the_owners_retry_of_an_order_for_a_partners_product_is_a_replay(api):
+    """The owner's planner orders a partner's scooter: the key is the owner's, though the order is the partner's.
+    The key was stored under the order's tenant and looked up under the caller's, so every retry was a 503."""
+    headers = api.planner | {"Idempotency-Key": "owner-1"}
+    first = api.client.post("/api/v1/orders", headers=headers, json=ORDER)
+    again = api.client.post("/api/v1/orders", headers=headers, json=ORDER)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert len(_all_orders(api, api.planner)) == 1
+    same_key = api.client.post("/api/v1/orders", headers=api.acme | {"Idempotency-Key": "owner-1"}, json=ORDER)
+    assert same_key.status_code == 201  # the partner's own key of that name is another key
+    assert same_key.json()["id"] != first.json()["id"]
+
+
 def test_concurrent_retries_place_one_order(api):
     headers = api.acme | {"Idempotency-Key": "burst"}
 

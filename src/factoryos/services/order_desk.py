@@ -364,7 +364,7 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
             if t.placed is not None and t.first is not None:
                 key, digest = t.first
                 first = FirstAnswer(digest, t.order.id, t.placed.status, t.placed.answer)
-                placement = replace(placement, first=(key, first))
+                placement = replace(placement, first=(t.caller.tenant, key, first))
                 held.answered[t.caller.tenant, key] = first  # the same key again in this batch is a retry
             held.placements.append(placement)
             quotes.append((placement.order, promised))

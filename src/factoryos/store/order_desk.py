@@ -227,13 +227,14 @@ class Booking:
 @dataclass(frozen=True)
 class Placement:
     """A new order as it is stored: the order, its first changes of state, the capacity it books, the
-    Idempotency-Key it came with and the answer it got (`first`), if any, the bought material it takes (`stock`)
-    and what is bought for it (`lots`)."""
+    Idempotency-Key it came with and the answer it got (`first`: the tenant whose key it is, which may not be the
+    order's when the owner orders a partner's product, the key and the answer), if any, the bought material it
+    takes (`stock`) and what is bought for it (`lots`)."""
 
     order: CustomerOrder
     changes: Sequence[OrderChange]
     booking: Booking | None = None
-    first: tuple[str, FirstAnswer] | None = None
+    first: tuple[str, str, FirstAnswer] | None = None
     stock: Mapping[str, float] = field(default_factory=dict)
     lots: Sequence[Lot] = ()
 
@@ -416,12 +417,10 @@ def _writes(placements: Sequence[Placement]) -> list[tuple[Table, str | None, li
         ]
     writes += _purchases(placements)
     answers = [
-        row_of(
-            IdempotencyRecord, first, site=p.order.site, tenant=p.order.tenant, key=key, created_at=p.order.ordered_at
-        )
+        row_of(IdempotencyRecord, first, site=p.order.site, tenant=tenant, key=key, created_at=p.order.ordered_at)
         for p in placements
         if p.first is not None
-        for key, first in [p.first]
+        for tenant, key, first in [p.first]
     ]
     if answers:
         writes.append((IdempotencyRecord.__table__, None, answers))
