@@ -35,6 +35,12 @@ def test_a_cursor_decodes_to_what_was_encoded(moment, order_id):
     assert decode_cursor(encode_cursor(moment, order_id)) == (moment, order_id)
 
 
+def test_a_cursor_naming_a_lone_surrogate_is_refused_not_sent_to_the_database():
+    with pytest.raises(OrderRejected) as refused:
+        decode_cursor(encode_cursor(datetime(2027, 1, 1, tzinfo=UTC), "CO-\ud800"))
+    assert refused.value.field == "next"
+
+
 def _load_from_build(plant, product_id, configuration):
     """Minutes per work center (or pool of the alternative work centers an operation can be done on, keyed by
     their ids joined with "+") worked out from the configurator's build, independently of PlantCapacity: a paced

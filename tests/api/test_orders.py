@@ -252,6 +252,7 @@ def test_a_retried_rejected_order_is_kept_once(api):
         ('"quantity": -Infinity', "-Infinity is not a JSON number"),
         ('"quantity": 1e400', "1e400 is beyond the range of a number"),
         ('"quantity": 2, "customer": "brio-shop"', "key 'customer' appears twice"),
+        ('"quantity": 2, "options": {"seat": "\\ud800"}', "a string holds a lone surrogate escape"),
     ],
 )
 def test_a_body_json_has_no_reading_for_is_refused_with_what_and_kept(api, body, reason):
@@ -261,7 +262,7 @@ def test_a_body_json_has_no_reading_for_is_refused_with_what_and_kept(api, body,
     headers = api.acme | {"content-type": "application/json"}
     answer = api.client.post("/api/v1/orders", headers=headers, content=text)
     assert answer.status_code == 422, answer.text
-    assert answer.json()["detail"][0]["ctx"]["error"] == reason
+    assert answer.json()["detail"][0]["ctx"]["error"].startswith(reason)
     (kept,) = api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]
     assert reason in kept["reason"]
     assert _all_orders(api, api.planner) == []

@@ -30,11 +30,16 @@ def _no_constant(name: str) -> float:
 def strict_loads(body: bytes) -> Any:
     """The JSON document `body`; what the standard library would take in silence is a JSONDecodeError."""
     try:
-        return json.loads(body, object_pairs_hook=unique_keys, parse_float=_finite, parse_constant=_no_constant)
+        document = json.loads(body, object_pairs_hook=unique_keys, parse_float=_finite, parse_constant=_no_constant)
+        if b"\\u" in body:  # only an escape can put a lone surrogate in a string
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+        return document
     except json.JSONDecodeError:
         raise
     except RecursionError:
         reason = "nested deeper than a JSON body may be"
+    except UnicodeEncodeError:
+        reason = "a string holds a lone surrogate escape (\\ud800-\\udfff alone), which is not text"
     except ValueError as error:
         reason = str(error)
     raise json.JSONDecodeError(reason, body.decode("utf-8", "replace"), 0)

@@ -570,6 +570,7 @@ def encode_cursor(moment: datetime, order_id: str) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         moment, order_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        str(order_id).encode("utf-8")  # a lone surrogate is no order id a database can compare
         return datetime.fromisoformat(moment).astimezone(UTC), str(order_id)
     except (ValueError, TypeError, binascii.Error, UnicodeError):
         raise OrderRejected("next", "not a cursor this API gave out; pass the `next` of the previous page") from None
