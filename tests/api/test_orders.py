@@ -122,6 +122,19 @@ def test_steps_the_lifecycle_does_not_allow_are_refused_and_leave_no_trace(api):
     assert [h["to"] for h in history] == ["received", "promised", "released", "in-production"]
 
 
+def test_an_order_the_plant_cannot_promise_stays_received_and_cannot_be_marked_promised(api):
+    """100,000 scooters do not fit in the promise's two years on a line ramping to about 38 a day: the order is taken,
+    received without a date, and the planner cannot mark it promised (it had no date and booked nothing)."""
+    order = api.order(api.acme, quantity=100_000)
+    assert (order["state"], order["promised_date"]) == ("received", None)
+    path = f"/api/v1/orders/{order['id']}"
+    refused = api.client.post(f"{path}/state", headers=api.planner, json={"state": "promised"})
+    assert refused.status_code == 409
+    assert "has no promised date" in refused.text
+    history = api.client.get(f"{path}/history", headers=api.planner).json()["items"]
+    assert [h["to"] for h in history] == ["received"]
+
+
 def test_a_partner_cancels_its_order_but_cannot_move_it_and_a_viewer_can_do_neither(api):
     order = api.order(api.acme)
     path = f"/api/v1/orders/{order['id']}"

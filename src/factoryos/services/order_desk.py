@@ -592,10 +592,17 @@ def cancel_order(engine: Engine, caller: Caller, order_id: str, reason: str, now
 def move_order(
     engine: Engine, caller: Caller, order_id: str, to: CustomerOrderState, reason: str, now: datetime
 ) -> CustomerOrder:
-    """Move an order one step along its lifecycle (ORDER_TRANSITIONS): the owner's planner only."""
-    get_order(engine, caller, order_id)
+    """Move an order one step along its lifecycle (ORDER_TRANSITIONS): the owner's planner only. An order is
+    promised by the promise, with a date and the capacity it books: one the plant could not promise a date
+    stays received rather than be marked promised without either."""
+    order = get_order(engine, caller, order_id)
     if not caller.can_move:
         raise Forbidden(f"a {caller.role} key cannot move orders along their lifecycle")
+    if to is CustomerOrderState.PROMISED and order.promised_date is None:
+        raise Conflict(
+            f"order {order_id} has no promised date (the plant could not promise it one; its history says why): "
+            "it cannot be marked promised without one"
+        )
     return _step(engine, caller, order_id, to, reason, now)
 
 
