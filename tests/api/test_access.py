@@ -132,6 +132,17 @@ def test_a_body_over_the_limit_is_413_before_anything_else(api_with):
     assert all(len(r["raw"].encode()) <= 2048 for r in kept)
 
 
+def test_oversized_bodies_are_kept_within_the_keys_rate_not_without_end(api_with):
+    """Refused before the key is checked, a flood of oversized orders was kept one 64 KiB reject each, past the
+    key's burst; now each is counted against the key's bucket, and only those within it are kept."""
+    api = api_with(ApiSettings(max_body_bytes=2048, rate_per_second=0.001, burst=3))
+    bodies = [BODIES["/api/v1/orders"] | {"options": {f"family-{i}": f"{k}" * 40 for i in range(60)}} for k in range(6)]
+    answers = [api.client.post("/api/v1/orders", headers=api.acme, json=big).status_code for big in bodies]
+    assert answers == [413] * 6
+    owner = api.client.get("/api/v1/rejected-orders", headers=api.planner).json()["items"]
+    assert len(owner) == 3
+
+
 def test_a_key_over_its_rate_gets_429_and_others_go_on(api_with):
     api = api_with(ApiSettings(rate_per_second=0.001, burst=3))
     answers = [api.client.get("/api/v1/products", headers=api.acme).status_code for _ in range(5)]

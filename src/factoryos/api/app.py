@@ -90,7 +90,8 @@ async def _keep_if_order(request: Request, reason: str) -> None:
         return
     who = getattr(request.state, "caller", None)
     if who is None:
-        await run_in_threadpool(_keep_for_key, request.app.state.engine, request.headers, await request.body(), reason)
+        state, body = request.app.state, await request.body()
+        await run_in_threadpool(_keep_for_key, state.engine, state.buckets, request.headers, body, reason)
     else:
         await run_in_threadpool(order_desk.keep_rejected, request.app.state.engine, who, await request.body(), reason)
 
@@ -100,13 +101,16 @@ async def _keep_if_oversized_order(scope: MutableMapping[str, Any], head: bytes)
     if scope.get("method") != "POST" or scope.get("path") != f"{PREFIX}/orders":
         return
     reason = f"the body is too large (its first {len(head):,} bytes kept)"
-    await run_in_threadpool(_keep_for_key, scope["app"].state.engine, Headers(scope=scope), head, reason)
+    state = scope["app"].state
+    await run_in_threadpool(_keep_for_key, state.engine, state.buckets, Headers(scope=scope), head, reason)
 
 
-def _keep_for_key(engine: Engine, headers: Headers, body: bytes, reason: str) -> None:
+def _keep_for_key(engine: Engine, buckets: TokenBuckets, headers: Headers, body: bytes, reason: str) -> None:
+    """Keep a reject refused before its key was checked, under that key, within the key's rate: a flood of them
+    is counted as its orders are, not stored without end."""
     scheme, _, presented = headers.get("authorization", "").partition(" ")
     key = find_key(engine, presented.strip()) if scheme.lower() == "bearer" else None
-    if key is not None:
+    if key is not None and not buckets.take(key.id):
         who = Caller(key.id, key.site, key.tenant, key.role, owner=False)
         order_desk.keep_rejected(engine, who, body, reason)
 
