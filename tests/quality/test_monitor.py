@@ -94,6 +94,14 @@ def test_bad_training_data_is_a_clear_error(cell, change, message):
         fit(train, sensors, "pca")
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_one_sensor_is_refused_and_sent_to_spc(cell, method):
+    """One sensor has no correlation to break: its residual is nothing, every statistic was NaN (0 of 50 rows
+    alarmed, whatever the data) after divide-by-zero warnings."""
+    with pytest.raises(FactoryosError, match="needs two sensors or more, got 1 .*quality spc"):
+        fit(cell[0][:, :1], SENSORS[:1], method)
+
+
 def test_unknown_method_is_a_clear_error(cell):
     with pytest.raises(FactoryosError, match="unknown monitoring method"):
         fit(cell[0], SENSORS, "magic")

@@ -131,6 +131,11 @@ def fit(
     measured on fresh normal data it runs higher, since the held-back part is short and autocorrelated."""
     if method not in METHODS:
         raise FactoryosError(f"unknown monitoring method {method!r}; the methods are {', '.join(METHODS)}")
+    if len(sensors) < 2:
+        raise FactoryosError(
+            f"a multivariate monitor needs two sensors or more, got {len(sensors)} ({', '.join(sensors) or 'none'}): "
+            "chart one sensor with `factoryos quality spc`"
+        )
     data = np.asarray(train, dtype=float)
     _check(data, sensors, "training")
     lags, weights = METHODS[method]
