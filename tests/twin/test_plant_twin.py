@@ -250,6 +250,7 @@ def test_simulate_prints_one_json_object() -> None:
         (lambda plant: prepare(plant, "smart", 0, 1), "days must be > 0"),
         (lambda plant: prepare(plant, "smart", 1e9, 1), "at most 3,650 .ten years., got 1e.09"),
         (lambda plant: prepare(plant, "smart", float("nan"), 1), "got nan"),
+        (lambda plant: prepare(plant, "smart", 3650, 1, warmup_days=2), "together at most 3,650 .*got 3650 and 2"),
         (
             lambda plant: run_experiment(Experiment((EXAMPLES / "ev-plant.yaml").read_text(), "smart", 1), 10**5, 0),
             "replications must be 1 to 1,000, got 100,000",

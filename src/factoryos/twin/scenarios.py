@@ -160,9 +160,9 @@ def prepare(
 def _check_run(plant: Plant, scenario: str, days: float, warmup_days: float) -> None:
     if scenario not in SCENARIOS:
         raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
-    if not 0 < days <= MAX_RUN_DAYS or not 0 <= warmup_days <= MAX_RUN_DAYS:
+    if not 0 < days or not 0 <= warmup_days or days + warmup_days > MAX_RUN_DAYS:
         raise FactoryosError(
-            f"days must be > 0 and the warm-up >= 0, each at most {MAX_RUN_DAYS:,} (ten years), "
+            f"days must be > 0 and the warm-up >= 0, together at most {MAX_RUN_DAYS:,} (ten years), "
             f"got {days:g} and {warmup_days:g}"
         )
     if not any(p.demand for p in plant.products.values()):
