@@ -160,7 +160,7 @@ def prepare(
 def _check_run(plant: Plant, scenario: str, days: float, warmup_days: float) -> None:
     if scenario not in SCENARIOS:
         raise FactoryosError(f"scenario {scenario!r}: expected one of {', '.join(SCENARIOS)}")
-    if not 0 < days or not 0 <= warmup_days or days + warmup_days > MAX_RUN_DAYS:
+    if not days > 0 or not warmup_days >= 0 or days + warmup_days > MAX_RUN_DAYS:
         raise FactoryosError(
             f"days must be > 0 and the warm-up >= 0, together at most {MAX_RUN_DAYS:,} (ten years), "
             f"got {days:g} and {warmup_days:g}"
