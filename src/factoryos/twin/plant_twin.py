@@ -557,8 +557,8 @@ class PlantTwin:
                 continue
             quality = self._quality[id(step.op)]
             if quality.redo:
-                detour = tuple(  # redone work draws no parts: the unit has them
-                    dataclasses.replace(steps[max(j for j in range(i) if capabilities[j] == c)], consumes=())
+                detour = tuple(
+                    _redone(steps[max(j for j in range(i) if capabilities[j] == c)])
                     for c in quality.redo
                     if c in capabilities[:i]
                 )
@@ -921,6 +921,13 @@ def _drawing(step: Step, needs: Needs) -> Step:
     for material, quantity in needs:
         total[material] = total.get(material, 0.0) + quantity
     return dataclasses.replace(step, consumes=tuple(total.items()))
+
+
+def _redone(step: Step) -> Step:
+    """An earlier step a failed unit goes back to: without drawing parts (it has them), and taken in whatever
+    its inbox holds, as a rework rack beside it. Queued behind a full inbox, the unit would hold the inspection
+    that sent it back, which holds the line feeding that inbox: the loop stops for good."""
+    return dataclasses.replace(step, consumes=(), internal=hasattr(step.to, "force"))
 
 
 class Dispatch:
