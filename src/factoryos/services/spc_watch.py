@@ -245,10 +245,14 @@ def drifting_units(plant: Plant, epoch: datetime, end: datetime) -> list[tuple[s
 
 
 def drift_findings(plant: Plant, watch: SpcWatch, epoch: datetime, end: datetime) -> list[DriftFinding]:
-    """What the live charts made of each work unit of the plant that drifts in the run from `epoch` to `end`."""
+    """What the live charts made of each work unit of the plant that drifts in the run from `epoch` to `end`: the
+    first alarm after the drift began on a characteristic its tests measure, which the drift moves (a sensor's
+    chart at that unit alarming then has another cause, a breakdown's warning or chance)."""
     findings = []
     for path, began in drifting_units(plant, epoch, end):
-        alarm = next((a for a in watch.alarms if a.equipment == path and a.signal.since >= began), None)
+        alarm = next(
+            (a for a in watch.alarms if a.equipment == path and a.test is not None and a.signal.since >= began), None
+        )
         chart = watch.watches.get((path, alarm.test, alarm.characteristic, alarm.spec)) if alarm is not None else None
         findings.append(DriftFinding(path, began, alarm, chart))
     return findings

@@ -1,0 +1,33 @@
+"""Which alarm catches a drift: the drift moves what a unit's tests measure, so an alarm on one of its sensors'
+charts (a breakdown's warning, or chance) after the drift began is not the catch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from factoryos.model.bus import EventBus
+from factoryos.quality.rules import Alarm
+from factoryos.quality.watch import Signal
+from factoryos.services.spc_watch import SpcAlarm, SpcWatch, drift_findings, drifting_units
+
+EPOCH = datetime(2027, 3, 1, tzinfo=UTC)
+
+
+def _alarm(equipment: str, name: str, test: str | None, since: datetime) -> SpcAlarm:
+    signal = Signal((Alarm("we1", "a point beyond a limit", 5, (5,)),), 5, since + timedelta(hours=1), since, 1.0)
+    return SpcAlarm(equipment, name, test, signal)
+
+
+def test_the_catch_is_the_first_alarm_on_a_tested_characteristic_not_a_sensor(ev_plant):
+    end = EPOCH + timedelta(days=30)
+    (path, began), *_ = drifting_units(ev_plant, EPOCH, end)
+    watch = SpcWatch(EventBus())
+    sensor = _alarm(path, "weld-current", None, began + timedelta(hours=2))
+    tested = _alarm(path, "nugget_diameter", "weld-ultrasonic", began + timedelta(hours=20))
+    before = _alarm(path, "nugget_diameter", "weld-ultrasonic", began - timedelta(hours=5))
+    watch.alarms.extend([before, sensor, tested])
+    (finding,) = [f for f in drift_findings(ev_plant, watch, EPOCH, end) if f.equipment == path]
+    assert finding.alarm is tested
+    watch.alarms.remove(tested)
+    (unseen,) = [f for f in drift_findings(ev_plant, watch, EPOCH, end) if f.equipment == path]
+    assert unseen.alarm is None
