@@ -81,3 +81,12 @@ def test_validate_notes_the_bought_parts_with_neither_stock_nor_an_open_order():
     quiet = invoke("plant", "validate", str(DATA / "kiln-plant.yaml"))
     assert quiet.exit_code == 0
     assert "note" not in quiet.output
+
+
+def test_validate_notes_the_manned_work_centers_given_no_crew():
+    """Without `operators_per_shift` a manned cell is worked by nobody in the twin (no labour, no crew limit):
+    valid, with a note naming them; a lights-out cell needs none, and the kiln plant crews its manned ones."""
+    noted = invoke("plant", "validate", str(DATA / "two-partners-plant.yaml"))
+    assert noted.exit_code == 0, noted.output
+    assert "note: 2 manned work centers with no crew (frame-cell and line)" in " ".join(noted.output.split())
+    assert "no crew" not in invoke("plant", "validate", str(DATA / "kiln-plant.yaml")).output

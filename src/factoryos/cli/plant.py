@@ -12,12 +12,23 @@ from rich.tree import Tree
 
 from factoryos.cli.common import DbOption, SiteOption, console, err_console, open_store
 from factoryos.model.plant import Plant
-from factoryos.model.validate import unsupplied_parts
+from factoryos.model.validate import uncrewed_centers, unsupplied_parts
 from factoryos.report.wording import counted, listed
 
 app = typer.Typer(help="Plant files: validate, load into the database, show.", no_args_is_help=True)
 
 PlantFile = Annotated[Path, typer.Argument(help="A plant file (YAML), e.g. examples/ev-plant.yaml.")]
+
+
+def _note_uncrewed(plant: Plant) -> None:
+    """Say which manned work centers the file gives no crew: the twin works them with nobody."""
+    centers = uncrewed_centers(plant)
+    if centers:
+        console.print(
+            f"  note: {counted(len(centers), 'manned work center')} with no crew ({listed(centers)}): the twin "
+            "works them with nobody and counts no labour; give `operators_per_shift`, or `lights_out: true`",
+            highlight=False,
+        )
 
 
 @app.command()
@@ -43,6 +54,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Plant files to ch
                 f"{counted(len(plant.work_units()), 'work unit')}, {counted(len(plant.products), 'product')})"
             )
             _note_unsupplied(plant)
+            _note_uncrewed(plant)
     if failed:
         raise typer.Exit(1)
 

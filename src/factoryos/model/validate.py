@@ -127,6 +127,16 @@ def unsupplied_parts(plant: Plant) -> list[str]:
     return [mid for mid, m in plant.materials.items() if m.bought_by_plan and mid not in supplied]
 
 
+def uncrewed_centers(plant: Plant) -> list[str]:
+    """The manned work centers (not lights-out, not a store) with no crew: valid, but the twin works them with
+    nobody, so no labour is counted and no crew limits them, which a file that forgot the crew should hear."""
+    return [
+        wc_id
+        for wc_id, (_, wc) in plant.work_centers().items()
+        if not wc.lights_out and wc.kind != "storage" and wc.operators_per_shift == 0
+    ]
+
+
 def relation_issues(plant: Plant) -> list[Issue]:
     return [
         *_duplicate_equipment(plant),
