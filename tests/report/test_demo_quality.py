@@ -93,3 +93,14 @@ def test_the_order_desk_followed_the_twin_and_held_orders_did_not_ship(demo) -> 
     built = {u.order.split("#")[0] for u in finished}
     states = {o.id: get_order(demo.engine, caller, o.id).state.value for o in demo.orders if o.id in built}
     assert set(states.values()) <= {"in-production", "built", "shipped"}
+
+
+def test_the_stored_quality_figures_are_the_reports(demo) -> None:
+    """`quality figures` on the demo's database read no counts (none were stored): 0 scrapped and reworked beside
+    a report that counted them. The run's counts are stored with its operations and tests."""
+    from factoryos.services.quality_figures import stored_figures
+
+    shown, stored = demo.results["quality"].costs, stored_figures(demo.engine).costs
+    assert shown.rework_units > 0
+    assert (stored.rework_units, stored.scrap_units) == (shown.rework_units, shown.scrap_units)
+    assert stored.rework_hours == pytest.approx(shown.rework_hours)
