@@ -40,7 +40,22 @@ def test_without_a_ramp_up_line_the_text_says_nothing_bounds_the_days() -> None:
     demands = [Demand(f"d{k}", "stool", start + timedelta(days=k), 5) for k in range(3)]
     schedule = master_schedule(plant, demands, start, 7)
     section = mps_section(schedule, "three demands")
-    assert "no ramp-up line" in section.text
+    assert "No ramp-up line bounds these products" in section.text
     assert "ramp line used" not in section.facts
     assert schedule.rows
     assert all(row.day == row.due for row in schedule.rows)  # each on its due day
+
+
+def test_a_ramp_up_line_another_line_can_stand_in_for_is_not_drawn_as_the_limit() -> None:
+    """Line B ramps up, but line A builds speakers too: the MPS does not bound them by the ramp, so the chart drew
+    a limit its bars ran past and the text said they were built as late as the ramp-up line allows."""
+    plant = load_plant(DATA / "pooled-lines-plant.yaml")
+    start = date(2027, 1, 5)
+    demands = [Demand(f"d{k}", "speaker", start + timedelta(days=k), 50) for k in range(5)]
+    schedule = master_schedule(plant, demands, start, 7)
+    assert plant.ramp_up is not None
+    assert not schedule.bound_products
+    section = mps_section(schedule, "speakers")
+    assert not [t for t in section.figures[0].data if t.type == "scatter"]
+    assert "ramp line used" not in section.facts
+    assert "No ramp-up line bounds these products" in section.text

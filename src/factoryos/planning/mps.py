@@ -90,8 +90,9 @@ class MasterSchedule:
 
     @property
     def bounded(self) -> bool:
-        """Whether a ramp-up line bounds any of its days (a plant without one plans each demand on its due day)."""
-        return any(c is not None for c in self.capacity)
+        """Whether a ramp-up line bounds any of its products' days: a plant without one, or whose products can all
+        be built on another line too, plans each demand on its due day."""
+        return bool(self.bound_products) and any(c is not None for c in self.capacity)
 
     def quantities(self) -> dict[tuple[str, date], int]:
         """Units per (product, day)."""

@@ -30,7 +30,7 @@ def mps_figure(schedule: MasterSchedule) -> go.Figure:
                 figure.add_bar(
                     x=days, y=units[product, kind], name=f"{product} ({kind})", marker_color=colour, opacity=opacity
                 )
-    if any(c is not None for c in schedule.capacity):
+    if schedule.bounded:
         figure.add_scatter(
             x=days,
             y=list(schedule.capacity),
@@ -57,7 +57,7 @@ def mps_section(schedule: MasterSchedule, demand: str) -> Section:
         "late": counted(late, "unit"),
         "not in the horizon": counted(unplanned, "unit"),
     }
-    if capacity:
+    if capacity and schedule.bounded:
         facts["ramp line used"] = f"{bound / capacity:.0%}"
     return Section(
         title="Master production schedule",
@@ -69,8 +69,9 @@ def mps_section(schedule: MasterSchedule, demand: str) -> Section:
             + (
                 ""
                 if schedule.bounded
-                else " The plant file has no ramp-up line, so nothing bounds the days' units here: each demand is "
-                "planned on its due day, and the schedule's finite capacity says what the floor can do."
+                else " No ramp-up line bounds these products (the plant file has none, or another line can build "
+                "each of them too), so nothing bounds the days' units here: each demand is planned on its due day, "
+                "and the schedule's finite capacity says what the floor can do."
             )
         ),
         facts=facts,
