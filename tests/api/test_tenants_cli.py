@@ -51,6 +51,24 @@ def test_tenants_list_keys_and_revoke(sqlite_url):
     assert client.get("/api/v1/products", headers=headers).status_code == 401
 
 
+def test_a_key_is_revoked_by_its_secret_too_which_is_never_written_back(sqlite_url):
+    """A secret pasted in place of the key's id was echoed in the error line, onto the terminal and its logs. It
+    revokes its key, without showing it; an unknown secret is not shown either, and a second revocation says
+    when the first was."""
+    factoryos("plant", "load", str(PLANT_FILE), "--db", sqlite_url)
+    key = factoryos("tenants", "key", "brio", "--db", sqlite_url).stdout.strip().splitlines()[-1]
+    revoked = factoryos("tenants", "revoke", key, "--db", sqlite_url)
+    assert revoked.returncode == 0, revoked.stderr
+    assert "revoked key key-" in revoked.stdout
+    assert key not in revoked.stdout + revoked.stderr
+    again = factoryos("tenants", "revoke", key, "--db", sqlite_url)
+    assert "was already revoked on" in again.stdout
+    unknown = factoryos("tenants", "revoke", key[:-4] + "zzzz", "--db", sqlite_url)
+    assert unknown.returncode == 1
+    assert "no API key has that secret" in unknown.stderr
+    assert key[:-4] not in unknown.stderr
+
+
 def test_a_partner_gets_no_planner_key_and_unknown_tenants_are_named(sqlite_url):
     factoryos("plant", "load", str(PLANT_FILE), "--db", sqlite_url)
     refused = factoryos("tenants", "key", "acme", "--role", "planner", "--db", sqlite_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -80,7 +81,14 @@ def revoke(
     """Revoke an API key: a running API refuses it within $FACTORYOS_API_KEY_CACHE_SECONDS (5 s by default)."""
     from factoryos.services.tenants import KEY_TRUST_SECONDS, revoke_key
 
+    asked = datetime.now(UTC)
     revoked = revoke_key(open_store(db, create=False), key_id)
+    if revoked.revoked_at is not None and revoked.revoked_at < asked:
+        console.print(
+            f"key {revoked.id} of tenant {revoked.tenant} was already revoked on "
+            f"{revoked.revoked_at:%Y-%m-%d %H:%M} UTC"
+        )
+        return
     console.print(
         f"revoked key {revoked.id} of tenant {revoked.tenant}; a running API refuses it within "
         f"$FACTORYOS_API_KEY_CACHE_SECONDS ({KEY_TRUST_SECONDS:g} s by default)"

@@ -96,6 +96,13 @@ def list_keys(engine: Engine) -> list[ApiKey]:
 
 
 def revoke_key(engine: Engine, key_id: str) -> ApiKey:
+    """Revoke the key of id `key_id`, or the key whose secret it is (which is never written back: a secret
+    pasted in place of the id would be on the terminal and in its logs)."""
+    if key_id.startswith(KEY_PREFIX):
+        key = tenant_store.key_by_hash(engine, hash_key(key_id))
+        if key is None:
+            raise FactoryosError("no API key has that secret; `factoryos tenants keys` lists the keys by id")
+        key_id = key.id
     return tenant_store.revoke_key(engine, key_id, datetime.now(UTC))
 
 
