@@ -198,6 +198,8 @@ def control_chart_study(
         raise FactoryosError(f"unknown rule set {rules!r}; the rule sets are {', '.join(RULE_SETS)}")
     function, data = _chart_data(chart, values, subgroup, sizes)
     count = len(data[0])
+    if count < 2:
+        raise FactoryosError(f"a control chart needs 2 subgroups or more; the data make {count}")
     learn = count if baseline is None else baseline
     if not 2 <= learn <= count:
         raise FactoryosError(f"the baseline must be between 2 and the {count} subgroups, not {learn}")
