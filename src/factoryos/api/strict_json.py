@@ -15,6 +15,9 @@ from fastapi.routing import APIRoute
 from factoryos.api.limits import replayed
 from factoryos.model.files import unique_keys
 
+MAX_INTEGER_DIGITS = 30
+"""Past any count or quantity an order may carry, and well inside what Python converts."""
+
 
 def _finite(text: str) -> float:
     value = float(text)
@@ -27,10 +30,19 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _integer(text: str) -> int:
+    """An integer, but not one of thousands of digits (Python refuses those with advice for its own users)."""
+    if len(text) > MAX_INTEGER_DIGITS:
+        raise ValueError(f"an integer of {len(text):,} digits is beyond the range of a number")
+    return int(text)
+
+
 def strict_loads(body: bytes) -> Any:
     """The JSON document `body`; what the standard library would take in silence is a JSONDecodeError."""
     try:
-        document = json.loads(body, object_pairs_hook=unique_keys, parse_float=_finite, parse_constant=_no_constant)
+        document = json.loads(
+            body, object_pairs_hook=unique_keys, parse_float=_finite, parse_int=_integer, parse_constant=_no_constant
+        )
         if b"\\u" in body:  # only an escape can put a lone surrogate in a string
             json.dumps(document, ensure_ascii=False).encode("utf-8")
         return document
