@@ -152,21 +152,22 @@ def test_bad_input_is_one_clear_line(table, monkeypatch, capsys, args, message):
     assert len(err.strip().splitlines()) == 1
 
 
-def test_one_row_is_too_few_to_chart_and_says_so(tmp_path, monkeypatch, capsys):
-    """It said "the baseline must be between 2 and the 1 subgroups"."""
-    path = tmp_path / "one.csv"
-    path.write_text("x\n10.0\n")
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("x,y\n1,2\n,3\n", "line 3: column 'x' is empty"),
+        ("x\n10.0\n", "a control chart needs 2 subgroups or more; the data make 1"),  # was "between 2 and the 1"
+    ],
+)
+def test_a_csv_that_cannot_be_charted_says_why(tmp_path, monkeypatch, capsys, content, message):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
     code, _, err = run(monkeypatch, capsys, "quality", "spc", "--csv", str(path), "--column", "x")
     assert code != 0
-    assert "a control chart needs 2 subgroups or more; the data make 1" in err
+    assert message in err
 
 
-def test_an_empty_cell_and_a_missing_file_are_clear(tmp_path, monkeypatch, capsys):
-    path = tmp_path / "gaps.csv"
-    path.write_text("x,y\n1,2\n,3\n")
-    code, _, err = run(monkeypatch, capsys, "quality", "spc", "--csv", str(path), "--column", "x")
-    assert code != 0
-    assert "line 3: column 'x' is empty" in err
+def test_a_missing_file_is_clear(tmp_path, monkeypatch, capsys):
     code, _, err = run(monkeypatch, capsys, "quality", "spc", "--csv", str(tmp_path / "nope.csv"), "--column", "x")
     assert code != 0
     assert "nope.csv: no such CSV of measurements" in err
