@@ -8,6 +8,7 @@ and the net forecast is what is left to plan.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -133,7 +134,8 @@ def forecast_document(run: ForecastRun) -> dict[str, Any]:
                 "product": product,
                 "model": p.model,
                 "intermittent": p.intermittent,
-                "backtest_wape": {m: round(w, 4) for m, w in p.backtest_wape.items()},
+                # a backtest of no demand has no WAPE to speak of (infinite for a model that forecast some)
+                "backtest_wape": {m: round(w, 4) if math.isfinite(w) else None for m, w in p.backtest_wape.items()},
                 "days": [
                     {
                         "day": p.day(k).isoformat(),
