@@ -98,6 +98,10 @@ def test_orders_generate_places_count_orders_for_one_tenant_each_promised(sqlite
     with create_engine(sqlite_url).connect() as connection:
         changes = connection.execute(text("SELECT count(*) FROM order_changes")).scalar_one()
     assert changes == 2 * 12
+    for stream in (("--days", "3"), ("--start", "2027-01-04")):  # taken in silence, and nothing of them done
+        refused = factoryos("orders", "generate", "--count", "2", *stream, "--db", sqlite_url)
+        assert refused.returncode == 1
+        assert "--days and --start are the stream's" in refused.stderr
 
 
 def test_serve_serves_the_api_on_the_default_database_of_a_fresh_folder(tmp_path):

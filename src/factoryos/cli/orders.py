@@ -25,6 +25,8 @@ from factoryos.report.wording import counted
 app = typer.Typer(
     help="Customer orders: generate a realistic stream, import, list, see the rejected.", no_args_is_help=True
 )
+STREAM_DAYS = 30
+"""Days of orders a seeded stream has unless --days says."""
 LimitOption = Annotated[
     int | None, typer.Option(help="Show at most this many (default 20 in a table, all with --json).", min=1)
 ]
@@ -32,7 +34,7 @@ LimitOption = Annotated[
 
 @app.command()
 def generate(
-    days: Annotated[int, typer.Option(help="Days of orders to generate.")] = 30,
+    days: Annotated[int | None, typer.Option(help="Days of orders to generate (default 30).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same orders.")] = 1,
     start: Annotated[
         str | None,
@@ -52,8 +54,13 @@ def generate(
     from factoryos.services.orders import generate_order_stream
 
     if count is not None or tenant is not None:
+        if days is not None or start is not None:
+            raise FactoryosError(
+                "--count places orders now, through the order desk: --days and --start are the stream's"
+            )
         _place_generated(count, seed, tenant, site, db)
         return
+    days = STREAM_DAYS if days is None else days
     result = generate_order_stream(open_store(db), days, seed, parse_day(start) if start else None, site)
     units = sum(o.quantity for o in result.orders)
     what = (
