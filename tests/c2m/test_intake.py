@@ -143,7 +143,9 @@ def test_only_a_newline_ends_a_line():
         ({"id": "x" * 33}, "id"),
         ({"options": {"colour": 1}}, "options"),
         ({"ordered_at": "1900-01-05T10:00:00Z", "due_date": "1900-02-01"}, "outside 2000-2099"),
-        ({"ordered_at": "2100-01-01T00:00:00Z", "due_date": "2100-02-01"}, "2100-01-01 is outside 2000-2099"),
+        ({"ordered_at": "2100-01-01T00:00:00Z", "due_date": "2100-02-01"}, "2100-01-01 00:00 UTC is outside 2000-2099"),
+        # the same instant in another offset: named in UTC, not as a day of 2099 that reads as inside the years
+        ({"ordered_at": "2099-12-31T20:00:00-04:00", "due_date": "2100-02-01"}, "2100-01-01 00:00 UTC is outside"),
         ({"due_date": "2999-01-01"}, "days after the order date"),
     ],
 )

@@ -149,7 +149,9 @@ def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
 def _check_dates(ordered_at: datetime, due: date) -> None:
     """`ordered_at` on the site's clock: the order date a due date is set against is the site's."""
     if not EARLIEST <= ordered_at < LATEST:
-        raise FactoryosError(f"ordered_at {ordered_at:%Y-%m-%d} is outside {EARLIEST.year}-{LATEST.year - 1}")
+        raise FactoryosError(
+            f"ordered_at {ordered_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC is outside {EARLIEST.year}-{LATEST.year - 1}"
+        )
     if due < ordered_at.date():
         raise FactoryosError(f"due_date {due} is before the order date {ordered_at.date()}")
     if due > ordered_at.date() + timedelta(days=MAX_DUE_DAYS):
