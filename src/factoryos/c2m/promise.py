@@ -602,8 +602,7 @@ class PlantCapacity:
     def first_day(self, ordered_at: datetime) -> date:
         """The first day an order can be worked on: the site-local day after it was placed, and not before the
         plant's stock and open orders were counted (`as_of`), which is what its material is promised from."""
-        after = ordered_at.astimezone(self.zone).date() + timedelta(days=1)
-        return max(after, self.plant.as_of) if self.plant.as_of else after
+        return self.plant.from_count(ordered_at.astimezone(self.zone).date() + timedelta(days=1))
 
 
 def promise(

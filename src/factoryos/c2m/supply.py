@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from factoryos.model.plant import WEEKDAYS, Plant
+from factoryos.model.plant import Plant
 
 EPS = 1e-9
 
@@ -100,15 +100,7 @@ def site_working_days(plant: Plant, start: date, days: int) -> tuple[bool, ...]:
 
 def _worked(plant: Plant, used: set[str], start: date, days: int) -> tuple[bool, ...]:
     calendars = [plant.calendars[c] for c in sorted(used)]
-    weekdays = [{WEEKDAYS.index(d) for shift in c.shifts for d in shift.days} for c in calendars]
-    holidays = [set(c.holidays) for c in calendars]
-    return tuple(
-        any(
-            (start + timedelta(k)).weekday() in w and start + timedelta(k) not in h
-            for w, h in zip(weekdays, holidays, strict=True)
-        )
-        for k in range(days)
-    )
+    return tuple(any(c.works_on(start + timedelta(k)) for c in calendars) for k in range(days))
 
 
 def next_working(working: np.ndarray) -> np.ndarray:

@@ -359,6 +359,11 @@ class Calendar(Part):
     def hours_per_week(self) -> float:
         return sum(shift.hours * len(shift.days) for shift in self.shifts)
 
+    def works_on(self, day: date) -> bool:
+        """A shift starts on `day`'s weekday and the day is no holiday."""
+        weekday = WEEKDAYS[day.weekday()]
+        return any(weekday in shift.days for shift in self.shifts) and day not in self.holidays
+
 
 class LotSizing(Part):
     """How a material's planned quantity is rounded into lots: as needed, fixed lots, multiples of a quantity, at
@@ -813,6 +818,11 @@ class Plant(Part):
                 continue
             units.append(wu_id)
         return units
+
+    def from_count(self, day: date) -> date:
+        """`day`, or the day the plant's stock and open orders were counted (`as_of`) if later: nothing is planned
+        or promised on stock not yet counted."""
+        return max(day, self.as_of) if self.as_of else day
 
     def first_day(self, default: date | None = None) -> date:
         """The day a plan, an order stream, a run or a demo of the plant starts when none is given: the

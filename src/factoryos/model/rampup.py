@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from factoryos.model.plant import WEEKDAYS, Plant, RampUp
-from factoryos.model.shift_times import shift_times
-
-DAY_SECONDS = 86_400.0
+from factoryos.model.plant import Plant, RampUp
+from factoryos.model.shift_times import DAY, shift_times
 
 
 @dataclass(frozen=True)
@@ -85,8 +83,6 @@ class LineRamp:
         self.calendar = plant.calendars[self.line.calendar]
         self.zone = ZoneInfo(plant.site.timezone)
         self.curve = ramp_curve(plant)
-        weekdays = {WEEKDAYS.index(name) for shift in self.calendar.shifts for name in shift.days}
-        self._weekdays, self._holidays = weekdays, set(self.calendar.holidays)
         self.month_days = [0] * len(self.curve)
         """The line calendar's working days in each ramp month."""
         day = self.ramp.start
@@ -96,7 +92,7 @@ class LineRamp:
 
     def working(self, day: date) -> bool:
         """A shift of the line's calendar starts that weekday and it is no holiday; every day if lights-out."""
-        return self.line.lights_out or (day.weekday() in self._weekdays and day not in self._holidays)
+        return self.line.lights_out or self.calendar.works_on(day)
 
     def month(self, day: date) -> int | None:
         """The ramp month of `day` (0 the first), None before the ramp starts and after it ends."""
@@ -112,17 +108,17 @@ class LineRamp:
     def worked_seconds(self, day: date) -> float:
         """The working time of the line's calendar on the site day `day` (all of it if lights-out)."""
         if self.line.lights_out:
-            return DAY_SECONDS
+            return float(DAY)
         midnight = datetime.combine(day, time(), self.zone).astimezone(UTC)
         shifts = shift_times(self.calendar, self.zone.key, midnight, 1)
         return sum(b - a for shift in shifts if not shift.cancelled for a, b in shift.windows)
 
     def seconds(self, day: date, worked_seconds: float) -> float:
         """How many of the `worked_seconds` its calendar opens on `day` the line works."""
-        if day < self.ramp.start or not worked_seconds or not self.working(day):
+        month = ramp_month(self.ramp, day)
+        if month is None or not worked_seconds or not self.working(day):
             return 0.0
-        month = self.month(day)
-        if month is not None:
+        if month < len(self.curve):
             return min(worked_seconds, self.units_a_day(month) * self.takt_seconds)
         return worked_seconds * self.ramp.mature_efficiency
 

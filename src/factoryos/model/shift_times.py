@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from factoryos.model.plant import WEEKDAYS, Calendar
 
 HOUR = 3600.0
+DAY = 86_400
 
 
 class ShiftTime(NamedTuple):
@@ -33,7 +34,7 @@ def shift_times(
 ) -> list[ShiftTime]:
     """The shifts (the calendar's first `shifts`, or all) in [0, days) after `epoch`, clipped to it."""
     zone = ZoneInfo(timezone)
-    end = days * 86400.0
+    end = days * float(DAY)
     holidays = set(calendar.holidays)
     first = epoch.astimezone(zone).date() - timedelta(days=1)
     worked = []

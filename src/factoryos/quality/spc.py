@@ -182,7 +182,8 @@ def _counts(counts: object, sizes: object | None, whole_sizes: bool = True) -> t
         raise FactoryosError("the counts or sizes contain a missing or infinite value")
     if (found < 0).any() or (size <= 0).any():
         raise FactoryosError("counts must be >= 0 and sample sizes > 0")
-    for name, values in (("count", found), *((("sample size", size),) if whole_sizes else ())):
+    whole = {"count": found, "sample size": size} if whole_sizes else {"count": found}
+    for name, values in whole.items():
         fractional = np.flatnonzero(values != np.floor(values))
         if fractional.size:
             k = int(fractional[0])

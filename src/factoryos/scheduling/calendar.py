@@ -5,7 +5,6 @@ from __future__ import annotations
 from bisect import bisect_right
 
 Periods = tuple[tuple[int, int], ...]
-DAY = 86_400
 
 
 def finish(unavailable: Periods, start: int, duration: int, interruptible: bool) -> int:

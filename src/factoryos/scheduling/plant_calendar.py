@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from factoryos.model.plant import Calendar, Plant, WorkCenter
 from factoryos.model.rampup import LineRamp
-from factoryos.model.shift_times import merged, shift_times
-from factoryos.scheduling.calendar import DAY, Periods
+from factoryos.model.shift_times import DAY, merged, shift_times
+from factoryos.scheduling.calendar import Periods
 
 
 def working_periods(calendar: Calendar, timezone: str, epoch: datetime, days: int) -> list[tuple[int, int]]:

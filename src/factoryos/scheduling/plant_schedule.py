@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
-from factoryos.scheduling.calendar import DAY
+from factoryos.model.shift_times import DAY
 from factoryos.scheduling.checker import check
 from factoryos.scheduling.dispatch import dispatch
 from factoryos.scheduling.objectives import (

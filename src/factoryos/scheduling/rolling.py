@@ -20,8 +20,9 @@ import heapq
 from collections.abc import Sequence
 
 from factoryos.model.errors import FactoryosError
+from factoryos.model.shift_times import DAY
 from factoryos.scheduling.batching import batched
-from factoryos.scheduling.calendar import DAY, earliest_start, finish
+from factoryos.scheduling.calendar import earliest_start, finish
 from factoryos.scheduling.problem import Mode, Problem
 from factoryos.scheduling.schedule import Assignment, Schedule
 

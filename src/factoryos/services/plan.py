@@ -98,8 +98,7 @@ def _first_day(plant: Plant, orders: list[CustomerOrder]) -> date:
     today without orders."""
     if not orders:
         return datetime.now(UTC).date()
-    first = min(o.ordered_at.date() for o in orders)
-    return max(first, plant.as_of) if plant.as_of else first
+    return plant.from_count(min(o.ordered_at.date() for o in orders))
 
 
 def _order_row(order: CustomerOrder) -> DemandRow:

@@ -12,8 +12,8 @@ import pytest
 
 from factoryos.c2m.demand import generate_orders
 from factoryos.c2m.promise import PlantCapacity
+from factoryos.model.shift_times import DAY
 from factoryos.model.validate import load_plant
-from factoryos.scheduling.calendar import DAY
 from factoryos.scheduling.plant_calendar import unavailable_periods
 from factoryos.scheduling.plant_schedule import schedule_plant
 
