@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -281,6 +283,34 @@ def test_a_body_json_has_no_reading_for_is_refused_with_what_and_kept(api, body,
     assert _all_orders(api, api.planner) == []
     promise = api.client.post("/api/v1/promise", headers=headers, content=text)
     assert promise.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (codecs.BOM_UTF8 + json.dumps(ORDER).encode(), "starts with a byte-order mark"),
+        (json.dumps(ORDER).encode("utf-16"), "is UTF-16 text"),
+        (json.dumps(ORDER).encode("utf-32-le"), "is UTF-32-LE text"),
+        (json.dumps(ORDER | {"customer": "acme-shop\u00e9"}, ensure_ascii=False).encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_a_body_not_sent_as_utf8_is_refused_and_kept(api, body, reason):
+    answer = api.client.post("/api/v1/orders", headers=api.acme | {"content-type": "application/json"}, content=body)
+    assert answer.status_code == 422, answer.text
+    (kept,) = api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]
+    assert reason in kept["reason"]
+    assert _all_orders(api, api.planner) == []
+
+
+@pytest.mark.parametrize("day", ["2027-02-01T00:00:00Z", "2027-02-01T00:00:00+09:00", 1801440000, "20270201"])
+def test_a_requested_day_written_as_anything_but_a_day_is_refused(api, day):
+    answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"requested_date": day})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"][-1] == "requested_date"
+    assert "YYYY-MM-DD" in answer.json()["detail"][0]["msg"]
+    (kept,) = api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]
+    assert "requested_date" in kept["reason"]
+    assert _all_orders(api, api.planner) == []
 
 
 def test_a_body_nested_past_the_parser_is_a_422_kept_as_such(api):

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
 
 from factoryos.c2m.configurator import Check, Completion, FamilyOptions
 from factoryos.c2m.promise import Quote
@@ -17,6 +27,17 @@ Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", m
 Reason = Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00]*$")]
 Options = Annotated[dict[Id, Id], Field(max_length=100, description="Option family -> chosen option.")]
 Quantity = Annotated[StrictInt, Field(gt=0, le=100_000)]
+
+
+def _calendar_day(value: Any) -> Any:
+    """A day as `YYYY-MM-DD` alone: pydantic would also read a date-time at midnight (in any zone) or a count
+    of seconds as a day, which a customer did not mean as one."""
+    if not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_calendar_day)]
 
 
 class Strict(BaseModel):
@@ -39,7 +60,7 @@ class OrderIn(Strict):
     product: Id
     options: Options = Field(default_factory=dict)
     quantity: Quantity
-    requested_date: date
+    requested_date: Day
 
 
 class PromiseIn(Strict):

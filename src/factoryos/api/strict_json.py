@@ -4,6 +4,7 @@ refused instead, as `orders import` refuses such a line, with a 422 that says wh
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 from collections.abc import Callable, Coroutine
@@ -37,11 +38,29 @@ def _integer(text: str) -> int:
     return int(text)
 
 
+def _utf8(body: bytes) -> str:
+    """The body as text: JSON between systems is UTF-8 without a byte-order mark (RFC 8259), and the standard
+    library would also read UTF-16 and UTF-32 and skip a mark, as `orders import` does not."""
+    if body.startswith(codecs.BOM_UTF8):
+        raise ValueError("the body starts with a byte-order mark; JSON is sent as UTF-8 without one")
+    encoding = json.detect_encoding(body)
+    if encoding != "utf-8":
+        raise ValueError(f"the body is {encoding.upper()} text; JSON is sent as UTF-8")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"the body is not UTF-8 text (byte {error.start + 1:,})") from None
+
+
 def strict_loads(body: bytes) -> Any:
     """The JSON document `body`; what the standard library would take in silence is a JSONDecodeError."""
     try:
         document = json.loads(
-            body, object_pairs_hook=unique_keys, parse_float=_finite, parse_int=_integer, parse_constant=_no_constant
+            _utf8(body),
+            object_pairs_hook=unique_keys,
+            parse_float=_finite,
+            parse_int=_integer,
+            parse_constant=_no_constant,
         )
         if b"\\u" in body:  # only an escape can put a lone surrogate in a string
             json.dumps(document, ensure_ascii=False).encode("utf-8")
