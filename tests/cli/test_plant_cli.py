@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -13,8 +14,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from factoryos.cli import app
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.validate import load_plant
 from factoryos.store.db import make_engine
+from factoryos.store.orders import save_orders
 from factoryos.store.plants import read_plant
 from factoryos.store.tables import EquipmentRecord, PlantRecord
 
@@ -90,3 +93,55 @@ def test_validate_notes_the_manned_work_centers_given_no_crew():
     assert noted.exit_code == 0, noted.output
     assert "note: 2 manned work centers with no crew (frame-cell and line)" in " ".join(noted.output.split())
     assert "no crew" not in invoke("plant", "validate", str(DATA / "kiln-plant.yaml")).output
+
+
+def _order(order_id: str, customer: str, product: str, configuration: dict, state: CustomerOrderState):
+    tenant = {"works-shop": "works", "brio-shop": "brio"}[customer]
+    ordered = datetime(2027, 1, 5, 9, tzinfo=UTC)
+    return CustomerOrder(order_id, "shared-site", tenant, customer, product, configuration, 1, ordered,
+                         date(2027, 2, 1), state)  # fmt: skip
+
+
+def test_loading_a_stricter_plant_names_the_orders_still_to_be_built_it_no_longer_fits(tmp_path):
+    """An option withdrawn and a new rule: the orders to be built that take the option or break the rule are
+    named with why; a cancelled or shipped one, and one that still fits, are not."""
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    source = DATA / "two-partners-plant.yaml"
+    assert invoke("plant", "load", str(source), "--db", db).exit_code == 0
+    small_blue, big_blue = {"size": "small", "colour": "blue"}, {"size": "big", "colour": "blue"}
+    save_orders(
+        make_engine(db),
+        [
+            _order("SMALL-BLUE", "works-shop", "cart", small_blue, CustomerOrderState.PROMISED),
+            _order("SMALL-BLUE-MADE", "works-shop", "cart", small_blue, CustomerOrderState.IN_PRODUCTION),
+            _order("SMALL-BLUE-SHIPPED", "works-shop", "cart", small_blue, CustomerOrderState.SHIPPED),
+            _order("BIG-BLUE", "works-shop", "cart", big_blue, CustomerOrderState.RECEIVED),
+            _order("BIKE-S", "brio-shop", "brio-bike", {"frame-size": "s"}, CustomerOrderState.RELEASED),
+            _order("BIKE-S-CANCELLED", "brio-shop", "brio-bike", {"frame-size": "s"}, CustomerOrderState.CANCELLED),
+            _order("BIKE-M", "brio-shop", "brio-bike", {"frame-size": "m"}, CustomerOrderState.RECEIVED),
+        ],
+    )
+    text = source.read_text()
+    big_not_red = "      - {when: {size: [big]}, excludes: {colour: [red]}, note: the big cart is not painted red}\n"
+    stricter = text.replace(
+        big_not_red, big_not_red + "      - {when: {size: [small]}, excludes: {colour: [blue]}, note: small is red}\n"
+    ).replace("options: {s: {}, m: {}, l: {}}", "options: {m: {}, l: {}}")
+    assert stricter.count("small is red") == 1
+    assert "s: {}" not in stricter
+    changed = tmp_path / "stricter.yaml"
+    changed.write_text(stricter)
+
+    loaded = invoke("plant", "load", str(changed), "--db", db)
+
+    assert loaded.exit_code == 0, loaded.output
+    lines = " ".join(loaded.output.split())
+    assert "3 orders still to be built no longer fit the plant as loaded" in lines
+    assert (
+        "cart: the small size excludes the blue colour (small is red): 2 orders (SMALL-BLUE and SMALL-BLUE-MADE)"
+        in lines
+    )
+    assert "brio-bike: the frame-size has no option 's'; expected one of ['m', 'l']: 1 order (BIKE-S)" in lines
+    for fits in ("BIG-BLUE", "BIKE-M", "SHIPPED", "CANCELLED"):
+        assert fits not in lines
+    again = invoke("plant", "load", str(changed), "--db", db)
+    assert "nothing changed" in again.output

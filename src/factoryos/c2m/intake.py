@@ -108,6 +108,38 @@ def _check_values(value: Any, depth: int = 0) -> None:
             _check_values(item, depth + 1)
 
 
+def _party_fault(plant: Plant, customer_id: str, product_id: str) -> str | None:
+    """What is wrong with a customer ordering a product of the plant, if anything."""
+    product = plant.products.get(product_id)
+    if product is None:
+        return f"product: unknown product {product_id!r}; expected one of {sorted(plant.products)}"
+    customer = plant.customers.get(customer_id)
+    if customer is None:
+        return f"customer: unknown customer {customer_id!r}"
+    if customer.tenant != product.tenant:
+        return (
+            f"customer {customer_id!r} belongs to tenant {customer.tenant!r}, "
+            f"but product {product_id!r} belongs to {product.tenant!r}"
+        )
+    return None
+
+
+def misfit(plant: Plant, order: CustomerOrder) -> str | None:
+    """Why an order taken earlier no longer fits the plant as loaded since (its customer or product gone or of
+    another tenant, an option its product no longer has, a rule it now breaks, a family it chose nothing in),
+    or None: the plant's engineers may change a file under orders that are still to be built."""
+    fault = _party_fault(plant, order.customer, order.product)
+    if fault:
+        return fault
+    product = plant.products[order.product]
+    check = configurator.check(product, order.configuration)
+    if check.violations:
+        return "; ".join(v.message for v in check.violations)
+    if check.open_families:
+        return f"no option chosen in {', '.join(check.open_families)}"
+    return None
+
+
 def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
     """A valid CustomerOrder, or a FactoryosError saying what is wrong with the request."""
     try:
@@ -117,17 +149,10 @@ def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
         where = ".".join(str(p) for p in first["loc"]) or "order"
         got = "" if first["type"] == "missing" else f" (got {json.dumps(first['input'], default=str)[:80]})"
         raise FactoryosError(f"{where}: {first['msg']}{got}") from None
-    product = plant.products.get(request.product)
-    if product is None:
-        raise FactoryosError(f"product: unknown product {request.product!r}; expected one of {sorted(plant.products)}")
-    customer = plant.customers.get(request.customer)
-    if customer is None:
-        raise FactoryosError(f"customer: unknown customer {request.customer!r}")
-    if customer.tenant != product.tenant:
-        raise FactoryosError(
-            f"customer {request.customer!r} belongs to tenant {customer.tenant!r}, "
-            f"but product {request.product!r} belongs to {product.tenant!r}"
-        )
+    fault = _party_fault(plant, request.customer, request.product)
+    if fault:
+        raise FactoryosError(fault)
+    product = plant.products[request.product]
     ordered_at = request.ordered_at if request.ordered_at.tzinfo else request.ordered_at.replace(tzinfo=UTC)
     _check_dates(ordered_at.astimezone(ZoneInfo(plant.site.timezone)), request.due_date)
     completion = configurator.complete(product, request.options)

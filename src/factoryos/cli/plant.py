@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from factoryos.cli.common import DbOption, SiteOption, console, err_console, open_store
+from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.model.validate import uncrewed_centers, unsupplied_parts
 from factoryos.report.wording import counted, listed
@@ -76,7 +78,8 @@ def load(file: PlantFile, db: DbOption = None) -> None:
     """Load a plant into the database in one transaction; loading again updates, never duplicates."""
     from factoryos.services.plants import load_plant_file
 
-    summary = load_plant_file(file, lambda: open_store(db))
+    loaded = load_plant_file(file, lambda: open_store(db))
+    summary = loaded.summary
     if not summary.changed:
         console.print(f"plant [bold]{summary.site}[/] is up to date: nothing changed")
         return
@@ -84,6 +87,24 @@ def load(file: PlantFile, db: DbOption = None) -> None:
     for name in sorted(set(summary.added) | set(summary.updated) | set(summary.removed)):
         table.add_row(name, str(summary.added[name]), str(summary.updated[name]), str(summary.removed[name]))
     console.print(table)
+    _warn_misfits(loaded.misfits)
+
+
+def _warn_misfits(misfits: list[tuple[CustomerOrder, str]]) -> None:
+    """Say which orders still to be built the plant as loaded no longer fits, grouped by product and why."""
+    if not misfits:
+        return
+    by_reason: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for order, reason in misfits:
+        by_reason[order.product, reason].append(order.id)
+    console.print(
+        f"warning: {counted(len(misfits), 'order')} still to be built no longer "
+        f"{'fits' if len(misfits) == 1 else 'fit'} the plant as loaded; cancel them or take them up with the "
+        "customer:",
+        highlight=False,
+    )
+    for (product, reason), ids in sorted(by_reason.items()):
+        console.print(f"  {product}: {reason}: {counted(len(ids), 'order')} ({listed(ids)})", highlight=False)
 
 
 @app.command()

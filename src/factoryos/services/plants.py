@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from factoryos.c2m.intake import misfit
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import OpenPurchaseOrder, Plant
 from factoryos.model.validate import PlantIssue, check_plant_file, load_plant
+from factoryos.store.orders import list_orders
 from factoryos.store.plans import StoredPurchaseOrder, list_purchase_orders
 from factoryos.store.plants import LoadSummary, read_plant, store_plant
 
@@ -19,11 +23,48 @@ def check_plant(path: Path) -> tuple[Plant | None, list[PlantIssue]]:
     return check_plant_file(path)
 
 
-def load_plant_file(path: Path, open_engine: Callable[[], Engine]) -> LoadSummary:
+TO_BUILD = (
+    CustomerOrderState.RECEIVED,
+    CustomerOrderState.PROMISED,
+    CustomerOrderState.RELEASED,
+    CustomerOrderState.IN_PRODUCTION,
+)
+
+
+@dataclass(frozen=True)
+class PlantLoad:
+    """What loading a plant changed, and the orders still to be built that the plant as loaded no longer fits,
+    each with why (`misfits`): the planner's to cancel, or to take up with the customer."""
+
+    summary: LoadSummary
+    misfits: list[tuple[CustomerOrder, str]] = field(default_factory=list)
+
+
+def load_plant_file(path: Path, open_engine: Callable[[], Engine]) -> PlantLoad:
     """Validate a plant file and load it in one transaction; loading again updates, never duplicates. The
     database is opened (`open_engine`) only once the file is valid, so a bad file creates no database."""
     plant = load_plant(path)
-    return store_plant(open_engine(), plant, str(path))
+    engine = open_engine()
+    summary = store_plant(engine, plant, str(path))
+    if not summary.changed:
+        return PlantLoad(summary)
+    return PlantLoad(summary, misfit_orders(plant, list_orders(engine, site=plant.site.id)))
+
+
+def misfit_orders(plant: Plant, orders: Iterable[CustomerOrder]) -> list[tuple[CustomerOrder, str]]:
+    """The orders still to be built that `plant` no longer fits, with why (judged once per kind of order)."""
+    reasons: dict[tuple, str | None] = {}
+    found = []
+    for order in orders:
+        if order.state not in TO_BUILD:
+            continue
+        kind = (order.customer, order.product, tuple(sorted(order.configuration.items())))
+        if kind not in reasons:
+            reasons[kind] = misfit(plant, order)
+        reason = reasons[kind]
+        if reason:
+            found.append((order, reason))
+    return found
 
 
 def loaded_plant(engine: Engine, site: str | None = None) -> Plant:
