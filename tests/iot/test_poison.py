@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from factoryos.iot.messages import Inbound
 from factoryos.iot.pipeline import Pipeline, PipelineSettings
+from factoryos.store import genealogy
 from factoryos.store.tables import DeadLetter, EventRecord
 from factoryos.store.telemetry import CountRecord, MeasurementRecord, StateChangeRecord
 from factoryos.store.timeseries import TelemetryStore
@@ -164,3 +165,37 @@ def test_an_identical_redelivery_is_counted_as_a_duplicate_not_as_stored(engine)
     pipeline = run(store, later, batch_size=100, max_wait_s=0.5)
     assert (pipeline.stats.stored_rows, pipeline.stats.duplicates, pipeline.stats.dead_letters) == (3, 3, 1)
     assert rows(engine, MeasurementRecord) + rows(engine, EventRecord) == 2 + 3
+
+
+def operation(seq: int, serial: str, *consumed: str) -> Inbound:
+    body = {"seq": seq, "ts": T0 + seq, "work_order": "WO-1", "operation": "assemble", "phase": "started",
+            "serial": serial, "consumed_lots": list(consumed)}  # fmt: skip
+    return message("operation", body)
+
+
+def test_a_consumption_that_would_make_a_unit_contain_itself_is_a_dead_letter(engine):
+    """A loop in the genealogy (a unit consuming itself, or what already contains it, across batches or within
+    one) would leave a forward trace with no unit to recall: the message is refused with why, the rest kept."""
+    store = TelemetryStore(engine)
+    run(store, [operation(1, "CAR-1", "BODY-1", "LOT-7"), operation(2, "BODY-1", "STEEL-1")])
+    later = [
+        operation(3, "STEEL-1", "CAR-1"),  # steel made of the car that contains it, a batch later
+        operation(4, "CAR-2", "BODY-2", "LOT-7"),  # a lot shared with another car: no loop
+        operation(5, "X", "Y"),
+        operation(6, "Y", "Z"),
+        operation(7, "Z", "X"),  # a loop closed within the batch
+        operation(8, "S", "S"),
+    ]
+    pipeline = run(store, later, batch_size=100, max_wait_s=0.5)
+
+    refused = {json.loads(d.raw)["seq"]: d.reason for d in letters(engine)}
+    assert pipeline.stats.dead_letters == len(refused) == 3
+    assert refused[3] == "STEEL-1 consumes CAR-1, which already contains STEEL-1: a unit cannot contain itself"
+    assert refused[7] == "Z consumes X, which already contains Z: a unit cannot contain itself"
+    assert "serial 'S' consumes itself" in refused[8]
+    assert rows(engine, EventRecord) == 5
+    with Session(engine) as session:
+        connection = session.connection()
+        assert genealogy.containing(connection, "STEEL-1") == {"STEEL-1": False, "BODY-1": False, "CAR-1": True}
+        assert genealogy.containing(connection, "LOT-7") == {"LOT-7": False, "CAR-1": True, "CAR-2": True}
+        assert genealogy.containing(connection, "Z") == {"Z": False, "Y": False, "X": True}

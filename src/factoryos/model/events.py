@@ -82,6 +82,12 @@ class OperationPayload(BaseModel):
     consumed_lots: list[str] = Field(default_factory=list)
     quantity: int = Field(1, ge=1)
 
+    @model_validator(mode="after")
+    def _not_consuming_itself(self) -> OperationPayload:
+        if self.serial is not None and self.serial in self.consumed_lots:
+            raise ValueError(f"serial {self.serial!r} consumes itself (consumed_lots names it)")
+        return self
+
 
 class TestMeasurement(BaseModel):
     """One value measured in a test, with its nominal, specification limits and verdict if any (the nominal and

@@ -113,7 +113,6 @@ def genealogy_facts(events: Iterable[Event]) -> Facts:
         facts.links.extend(  # the lots consumed, whether the floor books them at the start or at the completion
             Link(serial, child, ts_us, event.equipment, operation)
             for child in dict.fromkeys(payload.get("consumed_lots", ()))
-            if child != serial
         )
         if payload["phase"] == "started":
             open_spans.setdefault(key, []).append(len(facts.spans))
@@ -139,6 +138,32 @@ def genealogy_facts(events: Iterable[Event]) -> Facts:
                 Completion(serial, operation, payload["work_order"], event.equipment, ts_us, payload.get("quantity", 1))
             )
     return facts
+
+
+def cycle_closing(links: Iterable[Link], below: Mapping[str, Iterable[str]]) -> list[Link]:
+    """The links that would make a thing contain itself, taken in time order: a parent consuming what already
+    contains it, by what the stored genealogy has below each item (`below`: item -> what it consumed) and the
+    links before. Floor data that says so is wrong, and a trace forward through it would reach no unit."""
+    graph = {item: set(children) for item, children in below.items()}
+    closing = []
+    for link in sorted(links, key=lambda link: link.ts_us):
+        if _reaches(graph, link.child, link.parent):
+            closing.append(link)
+        else:
+            graph.setdefault(link.parent, set()).add(link.child)
+    return closing
+
+
+def _reaches(graph: Mapping[str, set[str]], start: str, goal: str) -> bool:
+    seen, stack = {start}, [start]
+    while stack:
+        item = stack.pop()
+        if item == goal:
+            return True
+        fresh = graph.get(item, set()) - seen
+        seen |= fresh
+        stack.extend(fresh)
+    return False
 
 
 def _test(event: Event) -> TestResult:

@@ -219,6 +219,25 @@ _FROM_EQUIPMENT = text(
 )
 
 
+_BELOW = text(
+    """WITH RECURSIVE down(parent, child) AS (
+        SELECT parent, child FROM genealogy_links WHERE parent IN :items
+        UNION
+        SELECT l.parent, l.child FROM genealogy_links l JOIN down d ON l.parent = d.child
+    )
+    SELECT parent, child FROM down"""
+).bindparams(bindparam("items", expanding=True))
+
+
+def below(connection: Connection, items: Iterable[str]) -> dict[str, set[str]]:
+    """What the stored genealogy has below `items` at any depth: each item met -> what it consumed."""
+    found: dict[str, set[str]] = {}
+    for chunk in _chunks(sorted(set(items))):
+        for parent, child in connection.execute(_BELOW, {"items": list(chunk)}):
+            found.setdefault(parent, set()).add(child)
+    return found
+
+
 def backward(connection: Connection, serial: str) -> tuple[list[Link], list[OperationSpan], list[TestResult]]:
     """Every link below `serial` at any depth, in the order they were made; the operations of `serial` and of
     everything in it, by serial and start; and their tests, by serial and time."""

@@ -37,7 +37,7 @@ from factoryos.model.readings import (
     from_us,
     to_us,
 )
-from factoryos.quality.genealogy import genealogy_facts
+from factoryos.quality.genealogy import cycle_closing, genealogy_facts
 from factoryos.store import genealogy
 from factoryos.store.db import as_utc, row_of, transaction
 from factoryos.store.events import SqlEventStore, event_columns, prune_dead_letters, record_dead_letter
@@ -244,14 +244,18 @@ class TelemetryStore:
                 if inserted_rows < len(rows):
                     conflicts += _conflicts(connection, name, table, rows)
             if batch.events:
-                inserted = {
-                    tuple(key)
-                    for key in connection.execute(self._event_insert, [event_columns(e) for e in batch.events])
-                }
+                refused = _containing_themselves(connection, batch.events)
+                conflicts += refused
+                events = [e for i, e in enumerate(batch.events) if i not in {c.position for c in refused}]
+                inserted = (
+                    {tuple(key) for key in connection.execute(self._event_insert, [event_columns(e) for e in events])}
+                    if events
+                    else set()
+                )
                 stored += len(inserted)
-                if len(inserted) < len(batch.events):
+                if len(inserted) < len(events):
                     conflicts += _event_conflicts(connection, batch.events)
-                genealogy.record(connection, genealogy_facts(e for e in batch.events if e.key in inserted))
+                genealogy.record(connection, genealogy_facts(e for e in events if e.key in inserted))
             for letter in batch.dead_letters:
                 record_dead_letter(session, letter.channel, letter.source, letter.reason, letter.raw)
             for birth in batch.births:
@@ -516,6 +520,27 @@ def _conflicts(connection: Connection, name: str, table: Any, rows: Sequence[tup
             reason = f"conflict: seq {row[-1]} of {row[-2]} is stored with other values ({changed})"
             conflicts.append(Conflict(name, index, reason))
     return conflicts
+
+
+def _containing_themselves(connection: Connection, events: list[Event]) -> list[Conflict]:
+    """The operation events whose consumption would make a thing contain itself (with what is stored and the
+    events before them), refused: a genealogy with a loop in it traces forward to no unit."""
+    links = genealogy_facts(events).links
+    if not links:
+        return []
+    closing = {
+        (link.parent, link.child)
+        for link in cycle_closing(links, genealogy.below(connection, (link.child for link in links)))
+    }
+    refused = []
+    for index, event in enumerate(events):
+        serial = event.payload.get("serial") if event.kind is EventKind.OPERATION else None
+        for child in event.payload.get("consumed_lots", ()) if serial else ():
+            if (serial, child) in closing:
+                reason = f"{serial} consumes {child}, which already contains {serial}: a unit cannot contain itself"
+                refused.append(Conflict("events", index, reason))
+                break
+    return refused
 
 
 def _event_conflicts(connection: Connection, events: list[Event]) -> list[Conflict]:
