@@ -117,3 +117,40 @@ def test_a_supplier_that_could_never_ship_an_order_is_refused(terms, smallest):
     assert any(
         i.path == "suppliers.chips-inc" and f"less than its smallest order ({smallest}" in i.message for i in issues
     ), [str(i) for i in issues]
+
+
+ASSEMBLE = "{id: assemble, capability: assemble, run_minutes: 6}"
+CUT = "{id: cut, capability: cut, run_minutes: 2, changeover_group: blade}"
+CREWED = "assembly: {calendar: two-shifts, operators_per_shift: 2,"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "refused"),
+    [
+        (ASSEMBLE, "{id: assemble, capability: assemble, run_minutes: 461}", True),
+        (ASSEMBLE, "{id: assemble, capability: assemble, setup_minutes: 6, run_minutes: 455}", True),
+        (ASSEMBLE, "{id: assemble, capability: assemble, run_minutes: 460}", False),
+        (CUT, "{id: cut, capability: cut, run_minutes: 10000}", False),  # a lot pauses over breaks and shifts off
+        (CREWED, "assembly: {calendar: two-shifts, lights_out: true,", False),
+    ],
+)
+def test_a_unit_operation_longer_than_any_stretch_its_units_work_is_refused(old, new, refused):
+    """A unit's operation does not pause over a break: one that no calendar of a unit able to do it holds in one
+    stretch could never be scheduled (the scheduler laid out calendars for ever looking for room). The two-cells
+    calendar works 7 h 40 min at the most without a stop: from the night shift's break at 02:20 through the day
+    shift's start at 06:00 to its break at 10:00 (counted from a day away from daylight-saving changes)."""
+    text = (
+        (DATA / "two-cells.yaml")
+        .read_text(encoding="utf-8")
+        .replace("\nenterprise:", "\nas_of: 2027-01-11\nenterprise:")
+    )
+    if old == CREWED:
+        text = text.replace(ASSEMBLE, "{id: assemble, capability: assemble, run_minutes: 10000}")
+    assert text.count(old) == 1
+    _, issues = check_plant_text(text.replace(old, new))
+    found = [i for i in issues if i.path == "routings.stool.operations[1].run_minutes"]
+    assert bool(found) is refused, [str(i) for i in issues]
+    if refused:
+        assert "at most 7.7 h between breaks and shifts off" in found[0].message
+    else:
+        assert issues == []

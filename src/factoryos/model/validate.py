@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -18,6 +19,7 @@ from factoryos.model.configuration import rule_violations, selectable_options
 from factoryos.model.errors import FactoryosError
 from factoryos.model.files import FileTooLarge, read_bounded
 from factoryos.model.plant import Condition, Plant, Product, RoutingOperation
+from factoryos.model.shift_times import DAY, merged, shift_times
 from factoryos.model.yamlfile import MAX_BYTES, Location, YamlDocument, decode, format_path, read_yaml
 
 Issue = tuple[Location, str]
@@ -307,6 +309,7 @@ def _bom_cycles(plant: Plant) -> Iterator[Issue]:
 def _routing_issues(plant: Plant) -> Iterator[Issue]:
     equipment = [*plant.work_units(), *plant.work_centers()]
     capabilities = {c for eq in plant.equipment_classes.values() for c in eq.capabilities}
+    stretches = _longest_stretches(plant)
     for mat_id, routing in plant.routings.items():
         path = ("routings", mat_id)
         if mat_id not in plant.materials:
@@ -320,6 +323,8 @@ def _routing_issues(plant: Plant) -> Iterator[Issue]:
                 yield (*op_path, "id"), f"duplicate operation id {op.id!r}"
             seen.add(op.id)
             yield from _operation_issues(plant, op, op_path, equipment, capabilities)
+            if mat_id in plant.materials and plant.materials[mat_id].lot_size.rule == "lot-for-lot":
+                yield from _unit_operation_fits(plant, op, op_path, stretches)
     for parent, lines in plant.boms.items():
         for i, line in enumerate(lines):
             yield from _condition_issues(plant, line.when, ("boms", parent, i, "when"))
@@ -346,6 +351,46 @@ def _operation_issues(
             _unknown("changeover group", op.changeover_group, plant.changeovers),
         )
     yield from _condition_issues(plant, op.when, (*op_path, "when"))
+
+
+STRETCH_DAYS = 28
+"""Calendars are looked at over four weeks for the longest time they work without a stop."""
+
+
+def _longest_stretches(plant: Plant) -> dict[str, float]:
+    """Per calendar, the longest time its shifts work without a break or a shift off, in seconds, over
+    `STRETCH_DAYS` from the plant's first day (all of them for one that never stops)."""
+    epoch = datetime.combine(plant.first_day(), time(), UTC)
+    stretches = {}
+    for calendar_id, calendar in plant.calendars.items():
+        shifts = shift_times(calendar, plant.site.timezone, epoch, STRETCH_DAYS)
+        windows = merged(w for shift in shifts if not shift.cancelled for w in shift.windows)
+        stretches[calendar_id] = max((end - start for start, end in windows), default=0.0)
+    return stretches
+
+
+def _unit_operation_fits(
+    plant: Plant, op: RoutingOperation, op_path: Location, stretches: dict[str, float]
+) -> Iterator[Issue]:
+    """A unit's operation does not pause over breaks and shifts off (a lot's does): one longer than every
+    stretch that the work units able to do it work without a stop could never be scheduled."""
+    longest = 0.0
+    for unit in plant.eligible_units(op):
+        _, center_id, work_unit = plant.work_units()[unit]
+        center = plant.work_centers()[center_id][1]
+        stretch = stretches.get(center.calendar, 0.0)
+        seconds = (op.setup_minutes + op.run_minutes / work_unit.speed_factor) * 60
+        if center.lights_out or stretch >= STRETCH_DAYS * DAY or seconds <= stretch:
+            return
+        longest = max(longest, stretch)
+    if longest:
+        yield (
+            (*op_path, "run_minutes"),
+            f"a unit's setup and run take {op.setup_minutes + op.run_minutes:,g} min without a stop, longer than "
+            f"any work unit that can do it works at a stretch (at most {longest / 3600:,.1f} h between breaks and "
+            "shifts off): it could never be scheduled; split it into shorter operations or run its work center "
+            "lights_out",
+        )
 
 
 def _changeover_issues(plant: Plant) -> Iterator[Issue]:

@@ -53,6 +53,8 @@ CALENDAR_MARGIN_DAYS = 30
 """Calendars are laid out this far beyond the horizon: room for the work the horizon's orders cause; work that
 runs past them is scheduled again on calendars twice as long as it ran, up to `CALENDAR_ROUNDS` times."""
 CALENDAR_ROUNDS = 6
+MAX_CALENDAR_DAYS = 2 * MAX_HORIZON_DAYS
+"""Work needing calendars longer than this is refused rather than laid out over centuries."""
 
 
 @dataclass(frozen=True)
@@ -190,8 +192,15 @@ def schedule_plant(
 
 
 def _past(schedule: Schedule) -> int:
-    """Calendar days for a schedule that ran past its calendars (where the shifts are not kept): twice its span."""
-    return 2 * -(-makespan(schedule) // DAY)
+    """Calendar days for a schedule that ran past its calendars (where the shifts are not kept): twice its span,
+    but not decades of them."""
+    days = 2 * -(-makespan(schedule) // DAY)
+    if days > MAX_CALENDAR_DAYS:
+        raise FactoryosError(
+            f"the orders take more than {MAX_CALENDAR_DAYS // 2:,} days of the plant's calendars to make: schedule "
+            "fewer days at a time (--horizon), or look at the routings' run minutes"
+        )
+    return days
 
 
 def _sequence(

@@ -6,9 +6,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.validate import load_plant
-from factoryos.scheduling.plant_schedule import CALENDAR_MARGIN_DAYS, schedule_plant
+from factoryos.scheduling.plant_schedule import CALENDAR_MARGIN_DAYS, MAX_CALENDAR_DAYS, schedule_plant
 
 TWO_PARTNERS = Path(__file__).resolve().parents[2] / "data" / "two-partners-plant.yaml"
 
@@ -53,3 +56,19 @@ def test_the_calendars_are_sized_before_the_full_solver_runs(monkeypatch):
     assert max(op.end for op in scheduled.operations) > order.ordered_at + timedelta(days=7 + CALENDAR_MARGIN_DAYS)
     berlin = ZoneInfo(plant.site.timezone)
     assert all(time(6) <= op.start.astimezone(berlin).time() < time(14) for op in scheduled.operations)
+
+
+def test_work_for_decades_is_refused_at_once_not_laid_out_past_the_calendar_years():
+    """100,000 scooters welded a day each (a plant stored before validation refused a unit's operation longer
+    than a shift) would need calendars past the year 9999: it is refused, saying what to do, before any are
+    laid out for it (it ran out of dates with a traceback, or ran for minutes)."""
+    plant = load_plant(TWO_PARTNERS)
+    weld = plant.routings["scooter"].operations[0]
+    slow = plant.model_copy(deep=True)
+    slow.routings["scooter"].operations[0] = weld.model_copy(update={"run_minutes": 1440.0})
+    order = CustomerOrder(
+        "FLEET-3", plant.site.id, "acme", "acme-fleet", "acme-scooter", {"power": "eco", "seat": "none"}, 100_000,
+        datetime(2027, 1, 5, 10, tzinfo=UTC), date(2027, 6, 1),
+    )  # fmt: skip
+    with pytest.raises(FactoryosError, match=f"more than {MAX_CALENDAR_DAYS // 2:,} days of the plant's calendars"):
+        schedule_plant(slow, [order], horizon_days=7, time_limit=1, compare=False)
