@@ -116,6 +116,8 @@ def test_a_released_hold_is_kept_with_who_when_and_why(traced):
         ("equipment", WELD_1, {}, "needs its window"),
         ("equipment", WELD_1, {"start": at(9), "end": at(8)}, "at or before it starts"),
         ("lot", "STEEL-1", {"start": at(8), "end": at(9)}, "for an equipment hold"),
+        ("lot", "L" * 201, {}, "target of 201 characters: the floor names nothing longer than 200"),
+        ("lot", "STEEL-1", {"reason": "r" * 2001}, "a reason of 2,001 characters: at most 2,000"),
     ],
 )
 def test_bad_holds_are_refused_with_a_reason(engine, scope, target, options, message):
@@ -132,6 +134,12 @@ def test_releasing_needs_a_known_hold_and_a_disposition(engine):
         release_hold(engine, hold.id, "ship-anyway", "who", NOW)
     with pytest.raises(HoldError, match="no hold 999"):
         release_hold(engine, 999, "use", "who", NOW)
+    for beyond in (0, -1, 2**63, 10**20):  # past what an id column holds: refused, not a driver's overflow
+        with pytest.raises(HoldError, match=f"no hold {beyond}"):
+            release_hold(engine, beyond, "use", "who", NOW)
+    with pytest.raises(HoldError, match="a note of 2,001 characters"):
+        release_hold(engine, hold.id, "use", "who", NOW, "n" * 2001)
+    assert list_holds(engine, active_only=True) == [hold]
 
 
 def test_serial_ranges_compare_numbers_within_one_prefix():

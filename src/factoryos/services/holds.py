@@ -54,8 +54,15 @@ def place_hold(
     target = target.strip()
     if not target:
         raise HoldError(f"a {scope.value} hold needs what it holds: a lot, a first serial or an equipment path")
+    if len(target) > genealogy.ID_LENGTH:
+        raise HoldError(
+            f"a {scope.value} hold's target of {len(target):,} characters: the floor names nothing longer than "
+            f"{genealogy.ID_LENGTH}, so it could never hold a unit"
+        )
     if not reason.strip():
         raise HoldError("a hold needs a reason (--reason)")
+    if len(reason.strip()) > MAX_TEXT:
+        raise HoldError(f"a reason of {len(reason.strip()):,} characters: at most {MAX_TEXT:,}")
     if not placed_by.strip():
         raise HoldError("a hold needs who places it (--by)")
     if scope is HoldScope.SERIALS:
@@ -67,7 +74,7 @@ def place_hold(
         _check_equipment(engine, target, start, end)
     elif start is not None or end is not None:
         raise HoldError(f"--from and --to are for an equipment hold, not a {scope.value} hold")
-    hold = Hold(0, scope, target, reason.strip()[:MAX_TEXT], placed_by.strip(), now, last, start, end)
+    hold = Hold(0, scope, target, reason.strip(), placed_by.strip(), now, last, start, end)
     with transaction(engine) as session:
         return hold_store.add_hold(session, hold)
 
@@ -89,6 +96,10 @@ def release_hold(
         raise HoldError(f"disposition {disposition!r}: expected one of {allowed}") from None
     if not released_by.strip():
         raise HoldError("releasing a hold needs who releases it (--by)")
+    if not 0 < hold_id < 2**63:  # past what the database's ids hold
+        raise HoldError(f"no hold {hold_id}")
+    if len(note.strip()) > MAX_TEXT:
+        raise HoldError(f"a note of {len(note.strip()):,} characters: at most {MAX_TEXT:,}")
     with transaction(engine) as session:
         record = hold_store.locked_hold(session, hold_id)
         if record is None:
@@ -98,7 +109,7 @@ def release_hold(
         record.released_at = now
         record.released_by = released_by.strip()[:100]
         record.disposition = disposition.value
-        record.release_note = note.strip()[:MAX_TEXT]
+        record.release_note = note.strip()
         session.flush()
         return hold_store.as_hold(record)
 
