@@ -1,9 +1,18 @@
+import warnings
+
 import numpy as np
 import pytest
 from scipy import stats
 
 from factoryos.model.errors import FactoryosError
-from factoryos.quality.capability import anderson_darling, capability, cp_interval, cpk_interval
+from factoryos.quality.capability import (
+    SHAPIRO_WILK_MAX,
+    anderson_darling,
+    capability,
+    cp_interval,
+    cpk_interval,
+    normality,
+)
 
 
 def test_cp_interval_montgomery_example():
@@ -76,3 +85,17 @@ def test_anderson_darling_statistic_is_scipys():
 def test_bad_input_is_a_clear_error(values, lsl, usl, message):
     with pytest.raises(FactoryosError, match=message):
         capability(values, lsl, usl)
+
+
+def test_past_five_thousand_values_anderson_darling_alone_decides_and_nothing_warns():
+    """Shapiro-Wilk's p-value is not accurate past 5,000 values (scipy warned on stderr on every such run)."""
+    rng = np.random.default_rng(7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        normal = normality(rng.normal(10.0, 0.1, SHAPIRO_WILK_MAX + 1))
+        skewed = normality(rng.exponential(1.0, SHAPIRO_WILK_MAX + 1))
+    assert np.isnan(normal.shapiro_p)
+    assert normal.normal == (normal.anderson_p >= 0.05)
+    assert normal.normal
+    assert not skewed.normal
+    assert not np.isnan(normality(rng.normal(10.0, 0.1, SHAPIRO_WILK_MAX)).shapiro_p)

@@ -141,6 +141,7 @@ def test_counts_are_printed_with_thousands_separators(tmp_path, monkeypatch, cap
         (["spc", "--column", "diameter", "--baseline", "1"], "baseline must be between 2 and the 80"),
         (["capability", "--column", "diameter", "--lsl", "15", "--usl", "6"], "lower specification limit (15.0)"),
         (["capability", "--column", "lot", "--lsl", "6", "--usl", "15"], "not a number"),
+        (["capability", "--column", "diameter", "--lsl", "-1e308", "--usl", "15"], "--lsl is -1e+308, beyond ±1e+150"),
     ],
 )
 def test_bad_input_is_one_clear_line(table, monkeypatch, capsys, args, message):
@@ -156,6 +157,8 @@ def test_bad_input_is_one_clear_line(table, monkeypatch, capsys, args, message):
     ("content", "message"),
     [
         ("x,y\n1,2\n,3\n", "line 3: column 'x' is empty"),
+        ("x,y\n1,2\n3,4,5\n6,7\n", "line 3: 3 fields under a header of 2 columns"),  # was charted, the 5 unread
+        ("x\n1\n-1e300\n2\n", "line 3: column 'x' is -1e300, beyond ±1e+150: too large to chart"),  # was inf
         ("x\n10.0\n", "a control chart needs 2 subgroups or more; the data make 1"),  # was "between 2 and the 1"
     ],
 )

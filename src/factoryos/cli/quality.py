@@ -106,6 +106,7 @@ def capability(
     as_json: JsonOption = False,
 ) -> None:
     """Cp, Cpk, Pp and Ppk of a column with confidence intervals, and whether it looks normal."""
+    from factoryos.quality.capability import SHAPIRO_WILK_MAX
     from factoryos.services.quality import capability_of_file
 
     result = capability_of_file(csv_file, column, lsl, usl, subgroup=subgroup, confidence=confidence)
@@ -123,7 +124,12 @@ def capability(
     normality = result["normality"]
     verdict = "normal" if normality["normal"] else "NOT normal: the indices assume normal data"
     shapiro, anderson = normality["shapiro_wilk"]["p"], normality["anderson_darling"]["p"]
-    console.print(f"  {verdict} (Shapiro-Wilk p {shapiro:.3f}, Anderson-Darling p {anderson:.3f})", highlight=False)
+    shapiro_wilk = (
+        f"Shapiro-Wilk p {shapiro:.3f}"
+        if shapiro is not None
+        else f"Shapiro-Wilk not run past {SHAPIRO_WILK_MAX:,} values"
+    )
+    console.print(f"  {verdict} ({shapiro_wilk}, Anderson-Darling p {anderson:.3f})", highlight=False)
 
 
 @app.command("figures")

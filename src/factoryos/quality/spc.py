@@ -180,22 +180,29 @@ def _counts(counts: object, sizes: object | None, whole_sizes: bool = True) -> t
     size = np.broadcast_to(np.asarray(1.0 if sizes is None else sizes, dtype=float), found.shape)
     if not (np.isfinite(found).all() and np.isfinite(size).all()):
         raise FactoryosError("the counts or sizes contain a missing or infinite value")
-    if (found < 0).any() or (size <= 0).any():
-        raise FactoryosError("counts must be >= 0 and sample sizes > 0")
-    whole = {"count": found, "sample size": size} if whole_sizes else {"count": found}
-    for name, values in whole.items():
-        fractional = np.flatnonzero(values != np.floor(values))
-        if fractional.size:
-            k = int(fractional[0])
-            raise FactoryosError(f"subgroup {k + 1}: a {name} is a whole number, not {values[k]:g}")
+    _refuse_first(found < 0, lambda k: f"a count of {found[k]:g}; counts are 0 or more")
+    _refuse_first(size <= 0, lambda k: f"a sample size of {size[k]:g}; sizes are more than 0")
+    _refuse_first(found != np.floor(found), lambda k: f"a count is a whole number, not {found[k]:g}")
+    if whole_sizes:
+        _refuse_first(size != np.floor(size), lambda k: f"a sample size is a whole number, not {size[k]:g}")
     return found, size
+
+
+def _refuse_first(wrong: np.ndarray, why: Callable[[int], str]) -> None:
+    """A FactoryosError naming the first subgroup that is `wrong` and why, if any is."""
+    where = np.flatnonzero(wrong)
+    if where.size:
+        raise FactoryosError(f"subgroup {where[0] + 1}: {why(int(where[0]))}")
+
+
+def _no_more_than_inspected(found: np.ndarray, size: np.ndarray) -> None:
+    _refuse_first(found > size, lambda k: f"{found[k]:g} defectives of {size[k]:g} units inspected")
 
 
 def p_chart(defectives: object, sizes: object, params: Parameters | None = None) -> ChartSet:
     """Fraction nonconforming; limits per subgroup when sizes differ."""
     found, size = _counts(defectives, sizes)
-    if (found > size).any():
-        raise FactoryosError("a subgroup has more defectives than units inspected")
+    _no_more_than_inspected(found, size)
     if params is None:
         params = Parameters(float(found.sum() / size.sum()), math.nan)
     p = params.center
@@ -204,9 +211,8 @@ def p_chart(defectives: object, sizes: object, params: Parameters | None = None)
 
 def np_chart(defectives: object, size: float, params: Parameters | None = None) -> ChartSet:
     """Number nonconforming in subgroups of one (whole) size; the centre kept in `params` is the fraction p."""
-    found, _ = _counts(defectives, size)
-    if (found > size).any():
-        raise FactoryosError("a subgroup has more defectives than units inspected")
+    found, sizes = _counts(defectives, size)
+    _no_more_than_inspected(found, sizes)
     if params is None:
         params = Parameters(float(found.mean() / size), math.nan)
     p = params.center

@@ -27,6 +27,10 @@ CSV_BYTES = 64 * 2**20
 second, and its rows take some ten times that in memory."""
 
 
+LARGEST = 1e150
+"""No measurement comes near it, and the squares and sums of values up to it stay within a float."""
+
+
 def _rows(path: Path) -> list[list[str]]:
     """The CSV's non-blank rows; a clear error when it cannot be read."""
     content = read_bounded(path, CSV_BYTES, "CSV of measurements")
@@ -77,6 +81,9 @@ def read_columns(path: Path, *columns: str) -> list[np.ndarray]:
         raise FactoryosError(f"{path}: no column {missing[0]!r}; the columns are {', '.join(header)}")
     if len(rows) < 2:
         raise FactoryosError(f"{path}: no values after the header")
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) > len(header):
+            raise FactoryosError(f"{path}, line {line}: {len(row)} fields under a header of {len(header)} columns")
     found = []
     for name in columns:
         k = header.index(name)
@@ -94,6 +101,8 @@ def _number(where: str, cell: str) -> float:
         raise FactoryosError(f"{where} has {cell.strip()!r}, not a number") from None
     if not math.isfinite(number):
         raise FactoryosError(f"{where} is {cell.strip()}, not a finite number")
+    if abs(number) > LARGEST:
+        raise FactoryosError(f"{where} is {cell.strip()}, beyond ±{LARGEST:g}: too large to chart")
     return number
 
 
@@ -215,7 +224,7 @@ def control_chart_study(
         "chart": chart,
         "rules": rules,
         "center": charts.params.center,
-        "sigma": None if math.isnan(charts.params.sigma) else charts.params.sigma,
+        "sigma": _finite(charts.params.sigma),
         "phase_one": {"subgroups": learn, "excluded": list(study.excluded), "rounds": study.rounds},
         "charts": [
             {
@@ -253,6 +262,11 @@ def spc_of_file(
     return control_chart_study(columns[0], chart, rules, subgroup=subgroup, sizes=sizes, baseline=baseline)
 
 
+def _finite(value: float) -> float | None:
+    """A figure as JSON has it: null where there is none (NaN)."""
+    return None if math.isnan(value) else value
+
+
 def _index(index: Estimate) -> dict[str, float]:
     return {"value": index.value, "lower": index.lower, "upper": index.upper}
 
@@ -262,6 +276,9 @@ def capability_of_file(
 ) -> dict[str, Any]:
     """Cp, Cpk, Pp, Ppk of a CSV column with confidence intervals and the normality tests; the within sigma
     from the mean range of subgroups of `subgroup` consecutive values (the moving range when 1)."""
+    for option, limit in (("--lsl", lsl), ("--usl", usl)):
+        if not abs(limit) <= LARGEST:
+            raise FactoryosError(f"{option} is {limit:g}, beyond ±{LARGEST:g}: too large to compute with")
     (values,) = read_columns(path, column)
     within = None
     if subgroup > 1:
@@ -279,7 +296,7 @@ def capability_of_file(
         "ppk": _index(result.ppk),
         "confidence": result.confidence,
         "normality": {
-            "shapiro_wilk": {"statistic": normal.shapiro_statistic, "p": normal.shapiro_p},
+            "shapiro_wilk": {"statistic": _finite(normal.shapiro_statistic), "p": _finite(normal.shapiro_p)},
             "anderson_darling": {"statistic": normal.anderson_statistic, "p": normal.anderson_p},
             "normal": normal.normal,
         },
