@@ -4,6 +4,7 @@ on, and the recall scope of the held units is in the report."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -104,3 +105,29 @@ def test_the_stored_quality_figures_are_the_reports(demo) -> None:
     assert shown.rework_units > 0
     assert (stored.rework_units, stored.scrap_units) == (shown.rework_units, shown.scrap_units)
     assert stored.rework_hours == pytest.approx(shown.rework_hours)
+
+
+def test_the_stored_floor_gives_the_reports_oee_and_measurements(demo) -> None:
+    """`oee` on the demo's database found no state and `iot stats` no measurement beside a report that
+    computed OEE and charted measurements from the stream: the whole stream is stored, and OEE over it is the
+    stream's, line by line."""
+    from factoryos.iot.oee import ideal_cycle_times
+    from factoryos.services.ingest import stored_oee
+    from factoryos.services.oee import FloorStream, OeeQuery, events_oee
+    from factoryos.store.timeseries import TelemetryStore
+
+    floor = FloorStream.read(demo.bus.store)
+    cycles = ideal_cycle_times(demo.loaded_plant())
+    _, streamed = events_oee(floor, cycles)
+    start, last_count = (
+        floor.span
+    )  # the stream's span ends at its last count, which a stored window [start, end) leaves out
+    stored = stored_oee(demo.engine, OeeQuery(start, last_count + timedelta(microseconds=1), cycles, "line"), None)
+    assert streamed
+    assert stored.keys() == streamed.keys()
+    for line, figure in streamed.items():
+        assert stored[line].oee == pytest.approx(figure.oee), line
+        assert stored[line].good == figure.good, line
+    measured = sum(1 for _ in demo.bus.store.read(EventKind.MEASUREMENT))
+    assert measured > 0
+    assert sum(1 for _ in TelemetryStore(demo.engine).read(EventKind.MEASUREMENT)) == measured

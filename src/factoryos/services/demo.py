@@ -492,8 +492,9 @@ STORED_AT_ONCE = 20_000  # events a transaction: the run's 200,000 at once held 
 
 
 def floor_stage(ctx: DemoContext) -> None:
-    """Feed the floor back into the order book: store the run's operations and tests (the genealogy follows
-    them) and its counts (`quality figures` then reads the scrap and rework the report shows), and tell the
+    """Feed the floor back into the order book: store the run's whole floor stream, as the ingester stores a
+    plant's (the genealogy follows its operations; `oee`, `trace`, `quality figures` and `iot stats` on the
+    demo's database then read what the report shows), and tell the
     order desk what the twin built and shipped, so each order moves on to built and shipped. Where the live SPC
     charts caught a drift, contain it: the desk hears the floor up to the catch, the caught station's output is
     held from the start of the alarm's pattern to the end of the run, then the desk hears the rest (a held
@@ -503,15 +504,14 @@ def floor_stage(ctx: DemoContext) -> None:
     from factoryos.report.quality import containment_section
     from factoryos.services.holds import held_scope, place_hold
     from factoryos.services.order_desk import follow_floor
-    from factoryos.store.events import SqlEventStore
     from factoryos.store.orders import list_orders
     from factoryos.store.timeseries import TelemetryStore
 
-    stored, counts = SqlEventStore(ctx.engine), TelemetryStore(ctx.engine)
-    for kind, store in ((EventKind.OPERATION, stored), (EventKind.TEST, stored), (EventKind.COUNT, counts)):
+    floor = TelemetryStore(ctx.engine)
+    for kind in EventKind:
         events = ctx.bus.store.read(kind)
         while chunk := list(itertools.islice(events, STORED_AT_ONCE)):
-            store.append(chunk)
+            floor.append(chunk)
     epoch, run_end = ctx.results["run"]
     plant = ctx.loaded_plant()
     zone = ZoneInfo(plant.site.timezone)
