@@ -10,6 +10,7 @@ import yaml
 from tests.cli.test_cli import factoryos
 
 OPEN_PO = Path(__file__).resolve().parents[1] / "data" / "open-po-plant.yaml"
+PARTNER_RAMP = OPEN_PO.with_name("partner-ramp-plant.yaml")
 
 
 def demo_error(tmp_path: Path, plant: Path, days: int) -> str:
@@ -42,3 +43,17 @@ def test_days_past_the_bounds_are_refused_before_anything_runs(tmp_path) -> None
     assert result.returncode == 1
     assert result.stderr.strip() == "error: --days must be 1 to 366 (a year of the loop), got 100,000"
     assert not (tmp_path / "factoryos-report").exists()
+
+
+def test_a_first_ramp_month_too_small_to_draw_orders_says_so(tmp_path) -> None:
+    """The demo draws its orders at the share of demand the ramp's first month plans: when that month plans a
+    single unit, more days are not the only way out, and the message says what the plant file plans."""
+    plant = yaml.safe_load(PARTNER_RAMP.read_text())
+    plant["ramp_up"]["months"][0]["target_units"] = 1
+    tiny = tmp_path / "tiny-ramp.yaml"
+    tiny.write_text(yaml.safe_dump(plant))
+    line = demo_error(tmp_path, tiny, 1)
+    assert (
+        "tiny-ramp.yaml: its ramp-up's first month plans 1.0 units of cargo-bike, scooter"
+    )  # safe_dump sorts the products in line
+    assert "draw none in 1 day: raise the first month's units or efficiency, or ask for more --days" in line

@@ -134,7 +134,7 @@ def orders_stage(ctx: DemoContext) -> None:
         generate_orders(first_month_plant(plant, volume), start, ctx.days, ctx.seed, first_number), key=_arrival
     )
     if not drawn:
-        raise FactoryosError(_no_orders(ctx, plant))
+        raise FactoryosError(_no_orders(ctx, plant, volume))
     requests = [
         (OrderInput(o.customer, o.product, o.configuration, o.quantity, o.due_date), o.ordered_at) for o in drawn
     ]
@@ -161,12 +161,23 @@ def orders_stage(ctx: DemoContext) -> None:
     )
 
 
-def _no_orders(ctx: DemoContext, plant: Plant) -> str:
-    """Why the demo has no loop to run: the plant file gives no demand, or too little for the days asked."""
+def _no_orders(ctx: DemoContext, plant: Plant, volume: float) -> str:
+    """Why the demo has no loop to run: the plant file gives no demand, or too little for the days asked, or its
+    ramp-up's first month plans too little of it."""
     if not any(product.demand for product in plant.products.values()):
         return (
             f"{ctx.plant_file.name}: no product has a demand (`products.<id>.demand: {{units_per_day: N}}`), so the "
             "demo has no orders to plan, schedule and run"
+        )
+    if volume < 1:
+        from factoryos.model.rampup import ramp_curve
+
+        planned = ramp_curve(plant)[0].planned_units
+        return (
+            f"{ctx.plant_file.name}: its ramp-up's first month plans {planned:,.1f} units of "
+            f"{', '.join(ramp_products(plant))} against a mature demand of {planned / volume:,.0f} a month; the "
+            f"demo's orders at that share draw none in {counted(ctx.days, 'day')}: raise the first month's units or "
+            "efficiency, or ask for more --days"
         )
     return f"{ctx.plant_file.name}: its demand draws no orders in {counted(ctx.days, 'day')}: ask for more --days"
 
