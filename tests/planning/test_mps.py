@@ -264,3 +264,31 @@ def test_bad_demand_and_fences_are_clear_errors(small):
         master_schedule(small, [], START, 0)
     with pytest.raises(ValueError, match="slushy_days 2 ends before frozen_days 5"):
         TimeFences(frozen_days=5, slushy_days=2)
+
+
+def test_a_product_nothing_bounds_is_built_on_the_latest_working_day_by_its_due_day():
+    """The two-cells plant has no ramp-up; its shifts run on weekdays and 6 January 2027 is its holiday. Demand
+    due on that holiday and over a weekend was planned on those very days (5,194 units on a Sunday); it goes to
+    the latest day on or before its due day on which a calendar of the plant works, as the calendars say."""
+    plant = load_plant(DATA / "two-cells.yaml")
+    assert plant.ramp_up is None
+    start = date(2027, 1, 4)
+    dues = [date(2027, 1, 6), date(2027, 1, 9), date(2027, 1, 10), date(2027, 1, 11)]
+    demands = [Demand(f"d{k}", "stool", due, 5_000, "order") for k, due in enumerate(dues)]
+    schedule = master_schedule(plant, demands, start, 14)
+
+    def works(day: date) -> bool:
+        return any(calendar.works_on(day) for calendar in plant.calendars.values())
+
+    assert not works(date(2027, 1, 6))
+    assert not works(date(2027, 1, 9))
+    built = defaultdict(int)
+    for row in schedule.rows:
+        assert works(row.day), row
+        latest = max(
+            start + timedelta(days=k) for k in range((row.due - start).days + 1) if works(start + timedelta(days=k))
+        )
+        assert row.day == latest, row
+        built[row.demand] += row.quantity
+    assert built == {f"d{k}": 5_000 for k in range(len(dues))}
+    assert not schedule.unplanned

@@ -6,7 +6,8 @@
   shift hours x shifts x the learning curve) but no more than the month's target over the calendar's working
   days in m; after the ramp, the calendar's working time at mature efficiency; before it starts, none.
   Fractions carry over, so a month's whole units are what it makes.
-  A product off the ramp line (or a plant without a ramp-up) is bounded by its demand alone.
+  A product off the ramp line (or a plant without a ramp-up) is bounded by its demand alone, on the site's
+  working days (`c2m.supply.site_working_days`): nothing is planned on a weekend or holiday.
 - **Quantities.** Each demand (order or forecast, due on a day) is built as late as capacity allows and not
   after its due day: the orders, then the forecast, are placed latest-due first on the latest day with room.
   This meets every due date whenever the capacity up to each day covers the demand due by it (orders placed
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
+from factoryos.c2m.supply import site_working_days
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import LineRamp, ramp_bound_products
@@ -144,7 +146,10 @@ def master_schedule(
     placed: dict[tuple[str, int], int] = defaultdict(int)
     unplanned: dict[str, int] = {}
     line_room = [math.inf if c is None else float(c) for c in capacity]
-    groups = [(sorted(bound), line_room)] + [([p], [math.inf] * days) for p in sorted(set(plant.products) - bound)]
+    site_days = site_working_days(plant, start, days)
+    groups = [(sorted(bound), line_room)] + [
+        ([p], [math.inf if works else 0.0 for works in site_days]) for p in sorted(set(plant.products) - bound)
+    ]
     for group, room in groups:
         _plan_group(group, demands, start, days, room, (low, high, previous_demands or {}), placed, unplanned)
     rows = _rows(plant, placed, demands, start, attach_rates or {})
