@@ -72,3 +72,25 @@ def test_work_for_decades_is_refused_at_once_not_laid_out_past_the_calendar_year
     )  # fmt: skip
     with pytest.raises(FactoryosError, match=f"more than {MAX_CALENDAR_DAYS // 2:,} days of the plant's calendars"):
         schedule_plant(slow, [order], horizon_days=7, time_limit=1, compare=False)
+
+
+def test_past_the_rules_comparison_a_late_rolling_sequence_is_raced_against_earliest_due_first(monkeypatch):
+    """The rolling sequence releases work as it arrives: 300 scooters for a fleet ordered first hold up two due
+    two days later. Past the size where every rule is compared (made small here), earliest due first alone is
+    raced against it when it is late, and wins: the two are built by their due day."""
+    from factoryos.scheduling import plant_schedule
+
+    monkeypatch.setattr(plant_schedule, "FULL_SOLVER_OPERATIONS", 10)
+    monkeypatch.setattr(plant_schedule, "COMPARE_OPERATIONS", 10)
+    plant = load_plant(TWO_PARTNERS)
+    eco = {"power": "eco", "seat": "none"}
+    fleet = CustomerOrder("FLEET", plant.site.id, "acme", "acme-fleet", "acme-scooter", eco, 300,
+                          datetime(2027, 1, 5, 7, tzinfo=UTC), date(2027, 6, 1))  # fmt: skip
+    urgent = CustomerOrder("URGENT", plant.site.id, "acme", "acme-shop", "acme-scooter", eco, 2,
+                           datetime(2027, 1, 6, 7, tzinfo=UTC), date(2027, 1, 8))  # fmt: skip
+    scheduled = schedule_plant(plant, [fleet, urgent], horizon_days=7)
+    assert scheduled.method == "dispatch:EDD (better than the rolling sequence)"
+    assert scheduled.dispatch_rule == "EDD"
+    urgent_done = max(op.end for op in scheduled.operations if op.production_order.startswith("MO-URGENT"))
+    berlin = ZoneInfo(plant.site.timezone)
+    assert urgent_done.astimezone(berlin).date() <= urgent.due_date
