@@ -92,9 +92,17 @@ def test_placing_a_hold_says_what_it_holds_now_and_when_that_is_nothing(db, monk
     )
     assert code == 0
     code, traced, _ = run(monkeypatch, capsys, "trace", "--lot", "STEEL-1", "--json", "--db", db)
-    units = len(json.loads(traced)["units"])
-    assert units > 1
-    assert out.strip().endswith(f": {units} units held now")
+    units, shipped = len(json.loads(traced)["units"]), len(json.loads(traced)["recall"]["shipped"])
+    assert units > shipped == 1  # CAR-1's order shipped: a hold keeps back only what has not left
+    said = " ".join(out.split())
+    assert said.endswith(
+        f": {units} units in it, 1 unit already shipped (the hold cannot stop them: recall them, `factoryos "
+        f"trace`), {units - shipped} held now"
+    )
+    code, out, _ = run(
+        monkeypatch, capsys, "hold", "place", "--lot", "STEEL-2", "--reason", "r", "--by", "qe", "--db", db
+    )
+    assert " ".join(out.split()).endswith(": 1 unit held now")  # CAR-3, built, in stock
     code, out, _ = run(
         monkeypatch, capsys, "hold", "place", "--lot", "STEEL-9", "--reason", "r", "--by", "qe", "--db", db
     )

@@ -178,12 +178,19 @@ def held_now(engine: Engine, hold: Hold) -> str:
             return ": no serial in it is known yet; it holds each one that will be"
         return f": {counted(len(known), 'serial')} known in it held now"
     try:
-        units = held_scope(engine, hold)["units"]
+        scope = held_scope(engine, hold)
     except TraceError:
-        units = []
-    if not units:
+        scope = {"units": []}
+    if not scope["units"]:
         return ": no unit is known to contain or pass it yet; it holds each one that will"
-    return f": {counted(len(units), 'unit')} held now"
+    shipped = len(scope["recall"]["shipped"])
+    if not shipped:
+        return f": {counted(len(scope['units']), 'unit')} held now"
+    kept = len(scope["units"]) - shipped
+    return (
+        f": {counted(len(scope['units']), 'unit')} in it, {counted(shipped, 'unit')} already shipped (the hold cannot "
+        f"stop them: recall them, `factoryos trace`), {kept:,} held now"
+    )
 
 
 @hold_app.command("list")
