@@ -136,8 +136,15 @@ def test_the_plan_commands(loaded, tmp_path):
     assert all({"kind", "material", "orders", "action"} <= set(e) for e in json.loads(result.output)["items"])
     refused = runner.invoke(app, ["plan", "exceptions", "--kind", "shortages", "--db", url])
     assert "--kind 'shortages': expected one of shortage, below-safety-stock" in str(refused.exception)
+    result = runner.invoke(app, ["plan", "peg", "CO0000002", "--json", "--db", url])
+    under = json.loads(result.output)["planned_orders"]
+    assert "motor-small" in {row["material"] for row in under}
     result = runner.invoke(app, ["plan", "peg", "CO0000002", "--db", url])
-    assert "motor-small" in result.output
+    assert result.output.startswith("the planned orders under CO0000002:")  # a table, as every command prints
+    assert all(row["planned_order"] in result.output for row in under)
+    result = runner.invoke(app, ["plan", "peg", under[0]["planned_order"], "--db", url])
+    assert f"{under[0]['planned_order']}, " in result.output
+    assert "CO0000002" in result.output
     result = runner.invoke(
         app, ["plan", "--start", "2027-03-01", "--disrupt", "supplier=parts,delay-days=21", "--json", "--db", url]
     )

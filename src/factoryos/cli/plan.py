@@ -185,12 +185,28 @@ def exceptions(
 def peg(
     reference: Annotated[str, typer.Argument(help="A planned order (PL...) or a customer order id.")],
     site: SiteOption = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Pegging: the demands a planned order serves, or every planned order under a customer order."""
     from factoryos.services.plan import peg as pegging
 
-    typer.echo(json.dumps(pegging(open_store(db, create=False), reference, site), indent=1))
+    found = pegging(open_store(db, create=False), reference, site)
+    if as_json:
+        typer.echo(json.dumps(found, indent=1))
+        return
+    if "demands" in found:
+        console.print(f"{found['planned_order']}, {found['quantity']:,g} {found['material']}, serves:", highlight=False)
+        table = Table("demand", "quantity")
+        for row in found["demands"]:
+            table.add_row(row["demand"], f"{row['quantity']:,g}")
+    else:
+        console.print(f"the planned orders under {reference}:", highlight=False)
+        table = Table("planned order", "material", "kind", "supplier", "due", "quantity")
+        for row in found["planned_orders"]:
+            cells = (row["planned_order"], row["material"], row["kind"], row["supplier"] or "", row["due"])
+            table.add_row(*cells, f"{row['quantity']:,g}")
+    console.print(table)
 
 
 @app.command("release")

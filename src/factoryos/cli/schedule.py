@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, open_store
+from factoryos.model.orders import ScheduledOperation
 from factoryos.report.wording import counted
 
 app = typer.Typer(help="Schedule the open orders; `schedule show` prints the stored schedule.")
@@ -95,11 +96,16 @@ def show(
     table = Table("start (UTC)", "end", "equipment", "operation", "work order", "setup min")
     for op in [op for op in stored.operations if op.equipment.startswith(equipment)][: limit or None]:
         table.add_row(
-            f"{op.start:%m-%d %H:%M}",
-            f"{op.end:%H:%M}",
+            *span_cells(op),
             op.equipment,
             op.operation,
             op.work_order,
             f"{op.setup_minutes:g}",
         )
     console.print(table)
+
+
+def span_cells(op: ScheduledOperation) -> tuple[str, str]:
+    """An operation's start and end as the table shows them: the end's day too when it is not the start's."""
+    end = f"{op.end:%H:%M}" if op.end.date() == op.start.date() else f"{op.end:%m-%d %H:%M}"
+    return f"{op.start:%m-%d %H:%M}", end

@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, datetime
 
 import pytest
 import typer
@@ -92,3 +93,15 @@ def test_demo_stage_schedules_stores_and_reports(tmp_path, ev_plant, ev_orders):
     assert ctx.report.sections[-1].title == "Schedule"
     assert len(ctx.report.sections[-1].figures) == 2
     assert latest_schedule(engine, ev_plant.site.id).operations == ctx.results["schedule"]
+
+
+def test_an_operation_past_midnight_shows_the_day_it_ends():
+    """`schedule show` printed "05-04 19:10 | 14:00" for an operation ending the next day."""
+    from factoryos.cli.schedule import span_cells
+    from factoryos.model.orders import ScheduledOperation
+
+    start = datetime(2027, 5, 4, 19, 10, tzinfo=UTC)
+    overnight = ScheduledOperation("W", "P", "cure", "oven-1", start, datetime(2027, 5, 5, 14, 0, tzinfo=UTC))
+    within = ScheduledOperation("W", "P", "cure", "oven-1", start, datetime(2027, 5, 4, 23, 0, tzinfo=UTC))
+    assert span_cells(overnight) == ("05-04 19:10", "05-05 14:00")
+    assert span_cells(within) == ("05-04 19:10", "23:00")
