@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
 from typer.testing import CliRunner
 
 from factoryos.cli import app
@@ -57,3 +58,18 @@ def test_bench_forecast_prints_both_wapes_per_product_and_overall():
     for figures in [*document["products"].values(), document["overall"]]:
         assert figures["wape"] >= 0
         assert figures["seasonal_naive_wape"] >= 0
+
+
+def test_a_plant_without_options_says_so_instead_of_an_empty_attach_rate_table(tmp_path):
+    """The partner-ramp plant's products stripped of their options: one configuration each, no rates to show."""
+
+    plant = yaml.safe_load(Path(PLANT).read_text())
+    for product in plant["products"].values():
+        product.pop("option_families", None)
+        product.pop("rules", None)
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(yaml.safe_dump(plant))
+    result = invoke("forecast", "--plant", str(bare), "--horizon-days", "7", "--start", "2027-03-01")
+    assert result.exit_code == 0, result.output
+    assert "no options: the products are built in one configuration" in result.output
+    assert "option attach rates" not in result.output

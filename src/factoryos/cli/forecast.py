@@ -87,6 +87,9 @@ def forecast(
             f"{sum(d['net_units'] for d in days):,.0f}",
         )
     console.print(table)
+    if not document["attach_rates"]:
+        console.print("no options: the products are built in one configuration")
+        return
     mix = Table("product", "family", "option", "share", "a day's share", title="option attach rates")
     for rate in document["attach_rates"]:
         mix.add_row(
