@@ -476,3 +476,19 @@ def test_a_plant_closed_for_the_whole_run_makes_nothing_and_gives_no_lead_time(s
     result = replicate(Experiment(text, scenario, 3, events=False), seed=1)
     assert result["completed"] == 0
     assert result["avg_lead_time_days"] is None
+
+
+def test_a_sub_assembly_made_in_lots_meets_its_quality_and_its_stock_orders_again_for_what_is_scrapped() -> None:
+    """Plates made in lots of 40 with a coat that comes out right nine times in ten and no way back: the plant
+    file's quality held only for units, so the lots came out whole and untested. A lot's failed units are
+    scrapped now (a binomial share of 10 %) and its stock orders more, so the gadgets are still built."""
+    lots = {"kind": "sub-assembly", "source": "make", "lot_size": {"rule": "fixed", "quantity": 40}}
+    plant = small_plant(materials__plate=lots, quality={"coat": {"first_pass_yield": 0.9}})
+    prepared = prepare(plant, "smart", 3, 1)
+    metrics = prepared.floor.run(prepared.horizon)
+    coaters = [e for e in metrics.equipment if e.path.endswith("-coat")]
+    good, scrapped = sum(e.completed for e in coaters), sum(e.scrap for e in coaters)
+    made = good + scrapped
+    assert made >= 400
+    assert abs(scrapped / made - 0.1) <= 4 * (0.1 * 0.9 / made) ** 0.5
+    assert metrics.by_product.get("gadget", 0) > 500  # the gadgets drew the good plates, the stock reordered the rest

@@ -103,3 +103,47 @@ def test_a_drifting_position_of_a_paced_line_drifts_the_lines_output() -> None:
     assert abs(statistics.fmean(before)) < 4 / math.sqrt(len(before))
     off_drift = [value - 0.5 * since / timedelta(hours=1) for since, value in after]  # half a sigma an hour
     assert abs(statistics.fmean(off_drift)) < 4 / math.sqrt(len(after))
+
+
+def _lot_line(units: int, yield_rate: float, rework: bool, tests: tuple[TestSpec, ...] = ()):
+    """One lot of `units` through a station: the stream's counts and tests, and the lot as it left."""
+    bus = EventBus()
+    floor = Floor(5, bus=bus)
+    weld_in, repair_in, done = floor.buffer("weld"), floor.buffer("repair"), floor.buffer("done")
+    floor.station("site/cell/welder", weld_in)
+    detour = (Step(repair_in, Task("repair", fixed(30.0))),) if rework else ()
+    task = Task("roll-weld", fixed(600.0), yield_rate=yield_rate, tests=tests, rework=detour, material="drum")
+    lot = Part("LOT-drum-1", (Step(weld_in, task), Step(done, Task("store", fixed(1.0)))), 0.0, product="drum")
+    lot.quantity = units
+    floor.source([(0.0, lot)])
+    floor.run(until=3600.0)
+    counts = [e.payload for e in bus.store.read(EventKind.COUNT) if e.equipment == "site/cell/welder"]
+    return counts, [e for e in bus.store.read(EventKind.TEST)], lot
+
+
+def test_a_lots_units_each_meet_the_yield_and_the_failed_are_scrapped_or_reworked() -> None:
+    """A lot went through its operation as if it always came out right (no scrap, no test, quality 100 %
+    whatever the plant file said): its units now each meet the yield; without a rework detour the failed ones are
+    scrapped and the lot goes on without them, with one they are counted as rework and stay in the lot."""
+    n, fpy = 2000, 0.9
+    [count], _, lot = _lot_line(n, fpy, rework=False)
+    assert count["good"] + count["scrap"] == n
+    assert count["rework"] == 0
+    assert abs(count["scrap"] / n - (1 - fpy)) <= 4 * math.sqrt(fpy * (1 - fpy) / n)
+    assert lot.quantity == count["good"]
+    [count], _, lot = _lot_line(n, fpy, rework=True)
+    assert (count["good"] + count["rework"], count["scrap"]) == (n, 0)
+    assert count["rework"] > 0
+    assert lot.quantity == n
+
+
+def test_a_lots_tests_measure_its_units_as_their_sampling_plan_says() -> None:
+    """Every unit of a lot of 100 gets its test's result (named by the lot), each characteristic measured as its
+    plan says: every unit, every third, two a lot."""
+    every_third = GAP.model_copy(update={"name": "every3", "sampling": Sampling(every=3)})
+    two_a_lot = GAP.model_copy(update={"name": "lot2", "sampling": Sampling(per_lot=2)})
+    _, events, _ = _lot_line(100, 1.0, rework=False, tests=(TestSpec("seam", (GAP, every_third, two_a_lot)),))
+    assert len(events) == 100
+    assert {e.payload["serial"] for e in events} == {"LOT-drum-1"}
+    measured = Counter(m["name"] for e in events for m in e.payload["measurements"])
+    assert measured == {"gap": 100, "every3": 34, "lot2": 2}

@@ -64,11 +64,14 @@ class Supermarket:
             self._waiting.append((needs, then))
 
     def put(self, lot: Part) -> None:
-        """A finished lot arrives in stock."""
+        """A finished lot arrives in stock, with the units of it that were not scrapped on the way (another lot
+        is released if that leaves the stock position below the reorder point)."""
         self._accrue()
-        self.stock[lot.product] += lot.quantity
-        self.on_order[lot.product] -= lot.quantity
-        self.lots[lot.product].append([lot.serial, float(lot.quantity)])
+        material = lot.product
+        self.stock[material] += lot.quantity
+        self.on_order[material] -= self.policies[material].lot_size
+        self.lots[material].append([lot.serial, float(lot.quantity)])
+        self._replenish(material)
         still: deque[tuple[dict[str, float], Callable[[tuple[str, ...]], None]]] = deque()
         for needs, then in self._waiting:
             if lot.product in needs and self._available(needs):

@@ -327,10 +327,15 @@ class Equipment:
     def _finish(self, part: Part, op: Task) -> bool:
         """Count the operation and apply its yield and tests: True when the part moves on along its route
         (possibly through a rework detour), False when it was scrapped."""
+        if self.quarantine is not None:
+            self.quarantine.finished(part, self.path, self.env.now)
+        if part.quantity > 1 and op.made is None:
+            return self._finish_lot(part, op)
+        return self._finish_unit(part, op)
+
+    def _finish_unit(self, part: Part, op: Task) -> bool:
         env = self.env
         pub = self.publisher
-        if self.quarantine is not None:
-            self.quarantine.finished(part, self.path, env.now)
         passed = op.yield_rate >= 1.0 or self.rng.random() <= op.yield_rate
         if op.tests and (pub is not None or self.drift is not None):
             passed = self._inspect(part, op, passed) and passed
@@ -360,6 +365,35 @@ class Equipment:
             pub.count(env.now, self.path, scrap=1, material=material)
         self.sink.scrapped(part)
         return False
+
+    def _finish_lot(self, part: Part, op: Task) -> bool:
+        """A lot's units each come out right with the operation's yield and go through its tests one by one (the
+        sampling plan picking which are measured). Those that fail are repaired or redone beside the lot when the
+        operation has a rework detour (counted as rework), else scrapped; the lot goes on with the rest, even
+        none of them, so that its stock hears it arrive and orders again."""
+        pub = self.publisher
+        units = part.quantity
+        faulty = 0 if op.yield_rate >= 1.0 else sum(self.rng.random() > op.yield_rate for _ in range(units))
+        failed = faulty
+        if op.tests and (pub is not None or self.drift is not None):
+            failed += sum(not self._inspect(part, op, True) for _ in range(units - faulty))
+            for _ in range(faulty):
+                self._inspect(part, op, False)
+        if pub is not None:
+            work_order = pub.work_order(part, op.name)
+            pub.operation(self.env.now, self.path, work_order, op.name, "completed", part.serial, quantity=units)
+        self.good += units - failed
+        if op.rework:
+            self.rework += failed
+        else:
+            self.scrap += failed
+            part.quantity -= failed
+        if pub is not None:
+            kind = "rework" if op.rework else "scrap"
+            pub.count(
+                self.env.now, self.path, good=units - failed, material=op.material or part.product, **{kind: failed}
+            )
+        return True
 
     def _inspect(self, part: Part, op: Task, sound: bool) -> bool:
         """Run the operation's tests in sequence on the unit, measuring each characteristic its sampling plan
