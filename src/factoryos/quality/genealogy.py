@@ -143,10 +143,15 @@ def genealogy_facts(events: Iterable[Event]) -> Facts:
 def cycle_closing(links: Iterable[Link], below: Mapping[str, Iterable[str]]) -> list[Link]:
     """The links that would make a thing contain itself, taken in time order: a parent consuming what already
     contains it, by what the stored genealogy has below each item (`below`: item -> what it consumed) and the
-    links before. Floor data that says so is wrong, and a trace forward through it would reach no unit."""
-    graph = {item: set(children) for item, children in below.items()}
+    links before. Floor data that says so is wrong, and a trace forward through it would reach no unit.
+
+    Only a link to something that consumes in turn can be on a way back to a parent (a lot consumes nothing),
+    so the links to anything else are not walked: a car's dozens of lots cost a set lookup each."""
+    links = list(links)
+    parents = set(below) | {link.parent for link in links}
+    graph = {item: {child for child in children if child in parents} for item, children in below.items()}
     closing = []
-    for link in sorted(links, key=lambda link: link.ts_us):
+    for link in sorted((link for link in links if link.child in parents), key=lambda link: link.ts_us):
         if _reaches(graph, link.child, link.parent):
             closing.append(link)
         else:

@@ -37,7 +37,7 @@ from factoryos.model.readings import (
     from_us,
     to_us,
 )
-from factoryos.quality.genealogy import cycle_closing, genealogy_facts
+from factoryos.quality.genealogy import Link, cycle_closing, genealogy_facts
 from factoryos.store import genealogy
 from factoryos.store.db import as_utc, row_of, transaction
 from factoryos.store.events import SqlEventStore, event_columns, prune_dead_letters, record_dead_letter
@@ -244,9 +244,11 @@ class TelemetryStore:
                 if inserted_rows < len(rows):
                     conflicts += _conflicts(connection, name, table, rows)
             if batch.events:
-                refused = _containing_themselves(connection, batch.events)
+                facts = genealogy_facts(batch.events)
+                refused = _containing_themselves(connection, batch.events, facts.links)
                 conflicts += refused
-                events = [e for i, e in enumerate(batch.events) if i not in {c.position for c in refused}]
+                dropped = {conflict.position for conflict in refused}
+                events = [e for i, e in enumerate(batch.events) if i not in dropped]
                 inserted = (
                     {tuple(key) for key in connection.execute(self._event_insert, [event_columns(e) for e in events])}
                     if events
@@ -255,7 +257,9 @@ class TelemetryStore:
                 stored += len(inserted)
                 if len(inserted) < len(events):
                     conflicts += _event_conflicts(connection, batch.events)
-                genealogy.record(connection, genealogy_facts(e for e in events if e.key in inserted))
+                if len(inserted) < len(batch.events):
+                    facts = genealogy_facts(e for e in events if e.key in inserted)
+                genealogy.record(connection, facts)
             for letter in batch.dead_letters:
                 record_dead_letter(session, letter.channel, letter.source, letter.reason, letter.raw)
             for birth in batch.births:
@@ -522,10 +526,10 @@ def _conflicts(connection: Connection, name: str, table: Any, rows: Sequence[tup
     return conflicts
 
 
-def _containing_themselves(connection: Connection, events: list[Event]) -> list[Conflict]:
-    """The operation events whose consumption would make a thing contain itself (with what is stored and the
-    events before them), refused: a genealogy with a loop in it traces forward to no unit."""
-    links = genealogy_facts(events).links
+def _containing_themselves(connection: Connection, events: list[Event], links: list[Link]) -> list[Conflict]:
+    """The operation events whose consumption (`links`, their genealogy's) would make a thing contain itself,
+    with what is stored and the events before them: refused, since a genealogy with a loop in it traces forward
+    to no unit."""
     if not links:
         return []
     closing = {
