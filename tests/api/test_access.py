@@ -175,3 +175,18 @@ def test_a_full_order_desk_answers_503_with_retry_after_and_places_nothing(api, 
     monkeypatch.setattr(order_desk, "MAX_WAITING", 2048)
     retried = api.client.post("/api/v1/orders", headers=api.acme | {"Idempotency-Key": "full"}, json=body)
     assert retried.status_code == 201
+
+
+def test_an_owner_sees_its_own_plants_rejects_and_the_imported_files_not_another_plants(api):
+    """Two plants in one database: the owner's planner key listed the other plant's API rejects, raw bodies and
+    all. It lists its own plant's (every tenant's) and the imported files'."""
+    from factoryos.store import order_desk as desk_store
+
+    desk_store.keep_rejected(api.engine, "api/other-site/rival/k1", "bad options", b'{"secret": "rival"}')
+    desk_store.keep_rejected(api.engine, "orders.jsonl:3", "unknown product", b'{"id": "F-3"}')
+    assert api.client.post("/api/v1/orders", headers=api.acme, json={"quantity": "two"}).status_code == 422
+    owner = api.client.get("/api/v1/rejected-orders", headers=api.planner).json()["items"]
+    assert sorted(r["source"].split("/")[0] for r in owner) == ["api", "orders.jsonl:3"]
+    assert all("rival" not in r["raw"] for r in owner)
+    acme = api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]
+    assert [r["source"].split("/")[:3] for r in acme] == [["api", "shared-site", "acme"]]

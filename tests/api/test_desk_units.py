@@ -3,6 +3,8 @@ against the configurator's own configured build."""
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -29,7 +31,7 @@ def test_any_cursor_text_is_a_cursor_or_a_located_refusal(text):
 
 @given(
     st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(UTC)),
-    st.text(min_size=1, max_size=32),
+    st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=32),
 )
 def test_a_cursor_decodes_to_what_was_encoded(moment, order_id):
     assert decode_cursor(encode_cursor(moment, order_id)) == (moment, order_id)
@@ -38,6 +40,20 @@ def test_a_cursor_decodes_to_what_was_encoded(moment, order_id):
 def test_a_cursor_naming_a_lone_surrogate_is_refused_not_sent_to_the_database():
     with pytest.raises(OrderRejected) as refused:
         decode_cursor(encode_cursor(datetime(2027, 1, 1, tzinfo=UTC), "CO-\ud800"))
+    assert refused.value.field == "next"
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        ["0001-01-01T00:00:00+05:00", "CO-0"],  # before year 1 in UTC: an OverflowError, answered 500
+        ["9999-12-31T23:59:59-05:00", "CO-0"],  # past year 9999 in UTC
+        ["2027-01-01T00:00:00+00:00", "CO-\x00"],  # a NUL, which PostgreSQL text cannot hold: answered 503
+    ],
+)
+def test_a_forged_cursor_is_refused_as_no_cursor_this_api_gave_out(forged):
+    with pytest.raises(OrderRejected) as refused:
+        decode_cursor(base64.urlsafe_b64encode(json.dumps(forged).encode()).decode())
     assert refused.value.field == "next"
 
 

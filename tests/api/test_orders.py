@@ -320,3 +320,11 @@ def test_a_body_nested_past_the_parser_is_a_422_kept_as_such(api):
     assert answer.status_code == 422
     (kept,) = api.client.get("/api/v1/rejected-orders", headers=api.acme).json()["items"]
     assert "nested deeper" in kept["reason"]
+
+
+def test_an_order_id_with_a_nul_is_no_order_not_a_database_error(api):
+    """PostgreSQL text holds no NUL: such an id answered 503 ("database error"), telling clients to retry."""
+    for path in ("/api/v1/orders/CO-%00", "/api/v1/orders/CO-%00/history"):
+        answer = api.client.get(path, headers=api.planner)
+        assert answer.status_code == 404, answer.text
+    assert api.client.post("/api/v1/orders/CO-%00/cancel", headers=api.planner, json={}).status_code == 404

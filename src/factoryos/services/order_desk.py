@@ -520,13 +520,15 @@ def keep_rejected(engine: Engine, caller: Caller, raw: bytes, reason: str) -> No
 
 
 def _source(caller: Caller) -> str:
-    return f"api/{caller.site}/{caller.tenant}/{caller.key_id}"
+    return f"{desk_store.API_SOURCE}{caller.site}/{caller.tenant}/{caller.key_id}"
 
 
 def rejected(engine: Engine, caller: Caller, limit: int) -> list[DeadLetter]:
-    """The rejected orders the caller may see, newest first: the owner's keys see all (files included)."""
-    prefix = "" if caller.owner else f"api/{caller.site}/{caller.tenant}/"
-    return desk_store.rejected_from(engine, prefix, min(limit, MAX_PAGE))
+    """The rejected orders the caller may see, newest first: a tenant's own at its plant's API; the owner's keys
+    every tenant's there, and the imported files' (no other plant's)."""
+    site = f"{desk_store.API_SOURCE}{caller.site}/"
+    prefix = site if caller.owner else f"{site}{caller.tenant}/"
+    return desk_store.rejected_from(engine, prefix, min(limit, MAX_PAGE), files=caller.owner)
 
 
 def actor(caller: Caller) -> str:
@@ -537,7 +539,7 @@ def actor(caller: Caller) -> str:
 
 
 def get_order(engine: Engine, caller: Caller, order_id: str) -> CustomerOrder:
-    order = desk_store.get_order(engine, order_id)
+    order = None if "\x00" in order_id else desk_store.get_order(engine, order_id)  # PostgreSQL text holds no NUL
     if order is None or order.site != caller.site or not caller.sees(order.tenant):
         raise NotFound(f"no order {order_id!r}")
     return order
@@ -570,9 +572,11 @@ def encode_cursor(moment: datetime, order_id: str) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         moment, order_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if "\x00" in str(order_id):
+            raise ValueError("a NUL is in no order id")
         str(order_id).encode("utf-8")  # a lone surrogate is no order id a database can compare
         return datetime.fromisoformat(moment).astimezone(UTC), str(order_id)
-    except (ValueError, TypeError, binascii.Error, UnicodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeError):  # overflow: a moment near year 1
         raise OrderRejected("next", "not a cursor this API gave out; pass the `next` of the previous page") from None
 
 

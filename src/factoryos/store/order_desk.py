@@ -587,13 +587,18 @@ def keep_rejected(engine: Engine, source: str, reason: str, raw: bytes) -> bool:
         return True
 
 
-def rejected_from(engine: Engine, source_prefix: str, limit: int) -> list[DeadLetter]:
-    """Rejected orders whose source starts with `source_prefix` (all of them for ""), newest first."""
-    query = select(DeadLetter).where(DeadLetter.channel == ORDER_CHANNEL)
-    if source_prefix:
-        query = query.where(
-            DeadLetter.source.like(like_prefix(source_prefix) + "%", escape="\\"),
-            func.substr(DeadLetter.source, 1, len(source_prefix)) == source_prefix,
-        )
+API_SOURCE = "api/"
+"""What the source of an order refused at the API starts with (then its site, tenant and key)."""
+
+
+def rejected_from(engine: Engine, source_prefix: str, limit: int, files: bool = False) -> list[DeadLetter]:
+    """Rejected orders whose source starts with `source_prefix`, and with `files` those of imported files (whose
+    source is no API's), newest first."""
+    mine = and_(
+        DeadLetter.source.like(like_prefix(source_prefix) + "%", escape="\\"),
+        func.substr(DeadLetter.source, 1, len(source_prefix)) == source_prefix,
+    )
+    imported = ~DeadLetter.source.like(like_prefix(API_SOURCE) + "%", escape="\\")
+    query = select(DeadLetter).where(DeadLetter.channel == ORDER_CHANNEL, or_(mine, imported) if files else mine)
     with Session(engine) as session:
         return list(session.scalars(query.order_by(DeadLetter.id.desc()).limit(limit)))
