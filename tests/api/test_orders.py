@@ -133,6 +133,9 @@ def test_an_order_the_plant_cannot_promise_stays_received_and_cannot_be_marked_p
     refused = api.client.post(f"{path}/state", headers=api.planner, json={"state": "promised"})
     assert refused.status_code == 409
     assert "has no promised date" in refused.text
+    skipped = api.client.post(f"{path}/state", headers=api.planner, json={"state": "released"})
+    assert skipped.status_code == 409
+    assert skipped.json()["detail"].endswith("is received; it can go to cancelled, not released")  # not promised
     history = api.client.get(f"{path}/history", headers=api.planner).json()["items"]
     assert [h["to"] for h in history] == ["received"]
 

@@ -635,7 +635,8 @@ def _move(
     note the change."""
     current = CustomerOrderState(record.state)
     if to not in ORDER_TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in ORDER_TRANSITIONS[current]))
+        steps = ORDER_TRANSITIONS[current] - ({CustomerOrderState.PROMISED} if record.promised_date is None else set())
+        allowed = ", ".join(sorted(s.value for s in steps))  # promised only by the promise, with a date
         if not allowed:
             raise Conflict(f"order {record.id} is {current.value}, a final state: it cannot go to {to.value}")
         raise Conflict(f"order {record.id} is {current.value}; it can go to {allowed}, not {to.value}")
