@@ -613,8 +613,14 @@ def move_order(
 def _step(
     engine: Engine, caller: Caller, order_id: str, to: CustomerOrderState, reason: str, now: datetime
 ) -> CustomerOrder:
-    """One step of the lifecycle, noted with who, when, from, to and why; a cancelled order's capacity is freed."""
-    with desk_store.writing(engine) as session:
+    """One step of the lifecycle, noted with who, when, from, to and why; a cancelled order's capacity and stock
+    are freed under the locks that placing takes on them, so that cancels and placements at once on PostgreSQL
+    neither deadlock nor lose each other's bookings."""
+    locks: list[str] = []
+    if to is CustomerOrderState.CANCELLED:
+        site = get_order(engine, caller, order_id).site
+        locks = write_locks(site, *desk_store.holdings(engine, order_id), ())
+    with desk_store.writing(engine, locks) as session:
         record = desk_store.locked_order(session, order_id)
         assert record is not None
         return _move(session, record, to, actor(caller), reason, now)

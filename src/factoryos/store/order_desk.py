@@ -554,6 +554,18 @@ def _commitments(taken: Sequence[Any], bought: Sequence[Any], booked: Sequence[A
     return held
 
 
+def holdings(engine: Engine, order_id: str) -> tuple[list[str], list[str]]:
+    """The work centers and the materials an order holds minutes or stock of: what giving them back locks."""
+    with Session(engine) as session:
+        centers = session.scalars(
+            select(CapacityReservationRecord.work_center).where(CapacityReservationRecord.order_id == order_id)
+        )
+        materials = session.scalars(
+            select(MaterialReservationRecord.material).where(MaterialReservationRecord.order_id == order_id)
+        )
+        return sorted(set(centers)), sorted(set(materials))
+
+
 def release(session: Session, order_id: str, site: str) -> float:
     """Give back every minute and all the stock an order holds; returns how many minutes."""
     held = session.scalars(select(MaterialReservationRecord).where(MaterialReservationRecord.order_id == order_id))
