@@ -118,3 +118,22 @@ def test_cancels_at_once_give_back_exactly_what_their_orders_held(engine):
     with Session(engine) as session:
         assert session.scalar(select(func.sum(MaterialBookingRecord.quantity))) == pytest.approx(0.0)
         assert session.scalar(select(func.sum(CapacityBookingRecord.minutes))) == pytest.approx(0.0)
+
+
+def test_material_in_near_the_horizons_end_gives_no_date_past_it():
+    """The horizon is two years from the order's start. Counted from the day its material is in instead, a
+    promise went past it (an order placed in December 2026 promised for May 2029), onto days whose bookings the
+    order desk never reads, so two orders booked the same minutes there."""
+    from factoryos.c2m.promise import HORIZON_DAYS, MaterialCheck
+
+    plant = planned_motors_plant()
+    capacity = PlantCapacity(plant)
+    load = capacity.load("acme-scooter", BOOST)
+    end = START + timedelta(days=HORIZON_DAYS)
+    late = MaterialCheck(end - timedelta(days=3), "motor-big: bought late")
+    small = promise(capacity, load, 1, START, {}, late)
+    assert small.promised is not None
+    assert small.promised < end
+    big = promise(capacity, load, 500, START, {}, late)  # weeks of the line, from three days before the end
+    assert big.promised is None
+    assert not big.allocation

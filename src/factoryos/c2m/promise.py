@@ -623,7 +623,8 @@ def promise(
         why = f"the bought material is not in within {HORIZON_DAYS} days ({material.binding})"
         return Quote(None, center, need, why, constraint=material.binding or "")
     ready = max(start, material.ready) if material and material.ready else start
-    allocation = _fit(capacity, center, need, ready, booked)
+    end = start + timedelta(days=HORIZON_DAYS)
+    allocation = _fit(capacity, center, need, ready, booked, end)
     if allocation is None:
         why = f"{capacity.label(center)}: no {need:,.0f} free minutes within {HORIZON_DAYS} days"
         return Quote(None, center, need, why, constraint=f"{capacity.label(center)} capacity")
@@ -631,7 +632,7 @@ def promise(
     why = _why(capacity, center, need, ready, day, booked)
     constraint = f"{capacity.label(center)} capacity"
     if material is not None and material.binding and ready > start:
-        unbound = _fit(capacity, center, need, start, booked)
+        unbound = _fit(capacity, center, need, start, booked, end)
         if unbound is None or max(unbound) < day:
             constraint = material.binding
             why = f"the bought material is in on {ready} ({material.binding}); then " + why
@@ -641,14 +642,15 @@ def promise(
 
 
 def _fit(
-    capacity: PlantCapacity, center: str, need: float, start: date, booked: Mapping[date, float]
+    capacity: PlantCapacity, center: str, need: float, first: date, booked: Mapping[date, float], end: date
 ) -> dict[date, float] | None:
-    """The minutes `need` takes on each day of `center` from `start`, first free minute first; None when it
-    does not fit within the horizon."""
+    """The minutes `need` takes on each day of `center` from `first` to before `end` (the horizon's, counted
+    from the order's start: the days whose bookings the desk reads), first free minute first; None when it
+    does not fit."""
     allocation: dict[date, float] = {}
     left = need
-    for offset in range(HORIZON_DAYS):
-        day = start + timedelta(days=offset)
+    for offset in range(max(0, (end - first).days)):
+        day = first + timedelta(days=offset)
         free = capacity.minutes(center, day) - booked.get(day, 0.0)
         if free <= 1e-9:
             continue
