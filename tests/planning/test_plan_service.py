@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from factoryos.cli import app
@@ -17,7 +19,7 @@ from factoryos.model.validate import load_plant
 from factoryos.planning.disruption import Disruption
 from factoryos.services.plan import latest_plan, peg, plan_material, release, stored_plan_document, what_if
 from factoryos.store.orders import save_orders
-from factoryos.store.plans import list_purchase_orders
+from factoryos.store.plans import MaterialPlanRecord, list_purchase_orders
 from factoryos.store.plants import store_plant
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
@@ -152,3 +154,18 @@ def test_the_plan_commands(loaded, tmp_path):
     assert {row["customer_order"] for row in json.loads(result.output)["moved"]} == {"CO0000001", "CO0000002"}
     bad = runner.invoke(app, ["plan", "--demand", "guess", "--db", url])
     assert bad.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    ("start", "refused"),
+    [
+        (date(1990, 1, 1), "the plant's stock was counted on 2027-03-01"),  # it planned 1990 on 2027's stock
+        (date(2099, 12, 1), "more than a year after"),  # it told every open order to cancel, and release bought
+    ],
+)
+def test_a_plan_start_its_figures_cannot_stand_on_is_refused_and_stores_nothing(loaded, start, refused):
+    store_plant(loaded, load_plant(MINI).model_copy(update={"as_of": date(2027, 3, 1)}), "mini.yaml")
+    with pytest.raises(FactoryosError, match=refused):
+        plan_material(loaded, start=start)
+    with Session(loaded) as session:
+        assert session.scalar(select(func.count()).select_from(MaterialPlanRecord)) == 0

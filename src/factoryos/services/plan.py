@@ -81,6 +81,8 @@ def _inputs(engine: Engine, site: str | None, horizon_days: int, demand: DemandB
         raise FactoryosError(f"--horizon-days must be 1-3650 (got {horizon_days})")
     plant = plant_on_order(engine, site)
     orders = [o for o in list_orders(engine, site=plant.site.id) if o.state in OPEN_STATES]
+    if start is not None:
+        _check_start(plant, orders, start)
     history = stored_history(engine, start, plant.site.id) if demand != "orders" else None
     first = history.start if history is not None else start or _first_day(plant, orders)
     rows = [_order_row(o) for o in orders] if demand != "forecast" else []
@@ -90,6 +92,28 @@ def _inputs(engine: Engine, site: str | None, horizon_days: int, demand: DemandB
         forecast_rows, rates = _forecast_rows(history, horizon_days, demand)
         rows += forecast_rows
     return _Inputs(plant, plant_problem(plant, first, horizon_days, rows, attach_rates=rates), as_of)
+
+
+START_AHEAD_DAYS = 366
+"""A plan starts at most a year after today, the stock count and the order book's last order."""
+
+
+def _check_start(plant: Plant, orders: list[CustomerOrder], start: date) -> None:
+    """A plan's start that its figures can stand on: not before the stock was counted (it would plan stock not
+    yet there), nor years ahead of everything known (it would tell every open purchase order to cancel, become
+    the plan of record and have purchase orders released for the next century)."""
+    if plant.as_of is not None and start < plant.as_of:
+        raise FactoryosError(
+            f"--start {start}: the plant's stock was counted on {plant.as_of}; a plan starts on or after that day"
+        )
+    known = max(
+        [datetime.now(UTC).date(), *([plant.as_of] if plant.as_of else []), *(o.ordered_at.date() for o in orders)]
+    )
+    if start > known + timedelta(days=START_AHEAD_DAYS):
+        raise FactoryosError(
+            f"--start {start}: more than a year after {known} (the latest of today, the stock count and the last "
+            "open order); a plan starts within a year of what it knows"
+        )
 
 
 def _first_day(plant: Plant, orders: list[CustomerOrder]) -> date:
