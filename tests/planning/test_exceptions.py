@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from factoryos.planning.mrp import plan
 from factoryos.planning.problem import Demand, Item, LineCapacity, Receipt, Stock
 from tests.planning.records import day, problem
@@ -68,3 +70,32 @@ def test_a_line_loaded_beyond_its_capacity_names_the_orders_on_that_day():
 def test_stock_nothing_needs_is_excess():
     excess = _kinds(problem((Item("A", "buy", 3),), stock=(Stock("A", "s", "L", 50),)))["excess"]
     assert (excess.quantity, excess.orders) == (50, ())
+
+
+def test_following_every_defer_and_cancel_at_once_never_leaves_the_item_short():
+    """14 on hand, safety stock 10, three open orders of 20 due on days 1, 2 and 3, and 25 wanted on day 15: the
+    item needs 21 more by then. Judged alone, each order was "not needed" (the other two covered it), and
+    cancelling all three left it 11 below nothing. Now the latest is cancelled and the other two deferred to day
+    15, when they are needed; the advice followed by hand keeps the item at or above its safety stock."""
+    receipts = tuple(Receipt(f"PO{k}", "A", day(k), 20) for k in (1, 2, 3))
+    wanted = (Demand("D", "A", day(15), 25, "order", "CO1"),)
+    result = plan(
+        problem(
+            (Item("A", "buy", 30, safety_stock=10),),
+            horizon=20,
+            stock=(Stock("A", "s", "L", 14),),
+            receipts=receipts,
+            demands=wanted,
+        )
+    )
+    advice = {e.reference: e.action for e in result.exceptions if e.kind in ("defer", "cancel")}
+    assert advice == {"PO3": "cancel", "PO2": "defer to 2027-03-16", "PO1": "defer to 2027-03-16"}
+    level = [14.0] * 20
+    for receipt in receipts:
+        action = advice[receipt.id]
+        arrives = None if action == "cancel" else (date.fromisoformat(action.removeprefix("defer to ")) - day(0)).days
+        for d in range(arrives if arrives is not None else 20, 20):
+            level[d] += receipt.quantity
+    for d in range(15, 20):
+        level[d] -= 25
+    assert min(level) >= 10  # the safety stock, every day, with the advice followed

@@ -16,6 +16,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from factoryos.planning.plan import Plan
+    from factoryos.planning.problem import Receipt
 
 EPS = 1e-6
 ExceptionKind = Literal[
@@ -195,49 +196,35 @@ def _expedites(plan: Plan) -> list[PlanException]:
 
 
 def _defer_or_cancel(plan: Plan, horizon: int) -> list[PlanException]:
-    """An open receipt that was not pulled in, judged alone: without it, when would the item first fall below
-    safety stock? Never in the horizon: cancel; well after its due date: defer to then."""
+    """Open receipts that were not pulled in, an item's latest first, each judged with the advice already given
+    on the later ones taken: without it, when would the item first fall below safety stock? Never in the horizon:
+    cancel; well after its due date: defer to then. Judged alone, each receipt was found not needed while the
+    others were there, and following every piece of advice at once left the item short."""
     found = []
     moved = {(item, origin) for item, origin, _, _ in plan.moves}
     index = {item.id: k for k, item in enumerate(plan.problem.items)}
+    by_item: dict[int, list[tuple[int, Receipt]]] = {}
     for receipt in plan.problem.receipts:
         item, day = index[receipt.item], max(0, (receipt.due - plan.problem.start).days)  # as ordered, not pulled in
-        if day >= horizon or (item, day) in moved:
-            continue
+        if day < horizon and (item, day) not in moved:
+            by_item.setdefault(item, []).append((day, receipt))
+    for item, receipts in by_item.items():
+        advised = np.zeros(plan.projected.shape[1])  # what the advice given so far takes off the projection
         safety = plan.problem.items[item].safety_stock
-        without = plan.projected[item, day:] - receipt.quantity
-        short = np.flatnonzero(without < safety - EPS)
         material = plan.problem.items[item].material_id
-        if not len(short):
-            found.append(
-                _exception(
-                    plan,
-                    "cancel",
-                    item,
-                    day,
-                    receipt.quantity,
-                    frozenset(),
-                    "cancel",
-                    f"{receipt.id}: {receipt.quantity:g} {material} due {receipt.due} is not needed",
-                    reference=receipt.id,
-                )
-            )
-        elif short[0] >= DEFER_DAYS:
-            needed = day + int(short[0])
-            found.append(
-                _exception(
-                    plan,
-                    "defer",
-                    item,
-                    day,
-                    receipt.quantity,
-                    frozenset(),
-                    f"defer to {plan.problem.day(needed)}",
-                    f"{receipt.id}: {receipt.quantity:g} {material} due {receipt.due} is first needed on "
-                    f"{plan.problem.day(needed)}",
-                    reference=receipt.id,
-                )
-            )
+        for day, receipt in sorted(receipts, key=lambda r: (r[0], r[1].id), reverse=True):
+            without = plan.projected[item, day:] + advised[day:] - receipt.quantity
+            short = np.flatnonzero(without < safety - EPS)
+            ordered = f"{receipt.id}: {receipt.quantity:g} {material} due {receipt.due}"
+            if not len(short):
+                advised[day:] -= receipt.quantity
+                found.append(_exception(plan, "cancel", item, day, receipt.quantity, frozenset(), "cancel",
+                                        f"{ordered} is not needed", reference=receipt.id))  # fmt: skip
+            elif short[0] >= DEFER_DAYS:
+                needed = plan.problem.day(day + int(short[0]))
+                advised[day : day + int(short[0])] -= receipt.quantity
+                found.append(_exception(plan, "defer", item, day, receipt.quantity, frozenset(), f"defer to {needed}",
+                                        f"{ordered} is first needed on {needed}", reference=receipt.id))  # fmt: skip
     return found
 
 
