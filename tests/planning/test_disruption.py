@@ -61,7 +61,8 @@ def test_a_capacity_cut_spills_to_the_next_week():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("supplier=SX", None),
+        ("supplier=SX", "changes nothing"),  # stored a what-if plan identical to the plan
+        ("supplier=SX,delay-days=0,capacity=1", "changes nothing"),
         ("supplier=SX,delay-days=21", None),
         ("supplier=SX,capacity=0.5", None),
         ("delay-days=3", "give supplier="),

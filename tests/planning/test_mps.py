@@ -264,6 +264,12 @@ def test_bad_demand_and_fences_are_clear_errors(small):
         master_schedule(small, [], START, 0)
     with pytest.raises(ValueError, match="slushy_days 2 ends before frozen_days 5"):
         TimeFences(frozen_days=5, slushy_days=2)
+    product = next(iter(small.products))
+    demand = [Demand("X", product, START, 3)]
+    with pytest.raises(FactoryosError, match=f"plans -500 {product} on {START}: a day's units are 0 or more"):
+        master_schedule(small, demand, START, 5, previous={(product, START): -500})  # it planned -500 units
+    with pytest.raises(FactoryosError, match="plans 'gone' on .* a product the plant does not make"):
+        master_schedule(small, demand, START, 5, previous={("gone", START): 5})  # it was left out in silence
 
 
 def test_a_product_nothing_bounds_is_built_on_the_latest_working_day_by_its_due_day():

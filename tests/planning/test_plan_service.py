@@ -53,7 +53,7 @@ def test_a_run_is_stored_with_its_inputs_date_and_prints_the_issues_json_shape(l
     assert stored.id == run.id
     assert stored.inputs_as_of == datetime(2027, 3, 1, 9, tzinfo=UTC)
     document = stored_plan_document(loaded, stored)
-    assert set(document) == {"start", "planned_orders", "exceptions"}
+    assert set(document) == {"plan", "start", "planned_orders", "exceptions"}
     assert document["start"] == "2027-03-01"
     first = document["planned_orders"][0]
     assert set(first) == {"id", "material", "quantity", "kind", "supplier", "release", "due", "pegging"}
@@ -133,6 +133,7 @@ def test_the_plan_commands(loaded, tmp_path):
     result = runner.invoke(app, ["plan", "--horizon-days", "120", "--start", "2027-03-01", "--json", "--db", url])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["start"] == "2027-03-01"
+    assert json.loads(result.output)["plan"] == latest_plan(loaded).id  # a script can name it to release or peg
     result = runner.invoke(app, ["plan", "exceptions", "--json", "--db", url])
     assert result.exit_code == 0, result.output
     assert all({"kind", "material", "orders", "action"} <= set(e) for e in json.loads(result.output)["items"])

@@ -256,7 +256,9 @@ def release(
         )
         return
     if not released.orders:
-        console.print(f"nothing to release: every proposal to order within {within_days} days is released already")
+        console.print(
+            f"nothing to release: no buy proposal still to release is to be ordered within {within_days} days"
+        )
     for o in released.orders:
         fills = filled.get(o.id, [])
         bought = f", fills {sum(f.quantity for f in fills):,.6g} that promises bought" if fills else ""

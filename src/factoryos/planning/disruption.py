@@ -69,6 +69,8 @@ def parse_disruption(text: str) -> Disruption:
         raise PlanningError(f"--disrupt {text!r}: delay-days is a whole number of days, capacity a share") from None
     if not 0 <= delay <= 3650 or not 0 <= share <= 1:
         raise PlanningError(f"--disrupt {text!r}: delay-days must be 0-3650 and capacity 0-1")
+    if delay == 0 and share == 1:
+        raise PlanningError(f"--disrupt {text!r} changes nothing: give delay-days above 0 or capacity below 1")
     return Disruption(fields["supplier"], delay, share)
 
 

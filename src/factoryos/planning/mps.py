@@ -140,6 +140,11 @@ def master_schedule(
             raise FactoryosError(f"demand {demand.id!r}: unknown product {demand.product!r}")
         if demand.quantity < 0:
             raise FactoryosError(f"demand {demand.id!r}: negative quantity {demand.quantity}")
+    for (product, day), quantity in (previous or {}).items():
+        if product not in plant.products:
+            raise FactoryosError(f"the previous MPS plans {product!r} on {day}, a product the plant does not make")
+        if quantity < 0:
+            raise FactoryosError(f"the previous MPS plans {quantity:,} {product} on {day}: a day's units are 0 or more")
     capacity = line_capacity(plant, start, days)
     bound = frozenset(ramp_bound_products(plant))
     low, high = _fences(plant, start, days, previous)

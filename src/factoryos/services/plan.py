@@ -241,11 +241,12 @@ _EXCEPTION_FIELDS = ("kind", "item", "material", "date", "until", "quantity", "a
 
 
 def plan_document(
-    start: date, planned: list[Any], pegging: list[dict[str, float]], exceptions: list[Any]
+    plan_id: int, start: date, planned: list[Any], pegging: list[dict[str, float]], exceptions: list[Any]
 ) -> dict[str, Any]:
     """The plan as the one JSON object `factoryos plan --json` prints (planned orders with their pegging to
     demand, in the same order, exceptions with the orders they hurt)."""
     return {
+        "plan": plan_id,
         "start": start.isoformat(),
         "planned_orders": [
             {
@@ -276,7 +277,7 @@ def plan_document(
 
 def stored_plan_document(engine: Engine, stored: StoredPlan) -> dict[str, Any]:
     pegging = stored_pegging(engine, stored).pegging_of_lots()
-    return plan_document(stored.start, stored.planned_orders, pegging, stored.exceptions)
+    return plan_document(stored.id, stored.start, stored.planned_orders, pegging, stored.exceptions)
 
 
 def latest_plan(engine: Engine, site: str | None = None, plan_id: int | None = None) -> StoredPlan:
