@@ -116,3 +116,25 @@ def test_an_mps_from_a_day_says_how_many_stored_orders_it_leaves_out(tmp_path):
     said = invoke(*args).output
     assert f"{later:,} stored orders placed on or after {start} left out" in said
     assert json.loads(invoke("mps", "--demand", "orders", "--db", db, "--json").output)["orders_placed_from_start"] == 0
+
+
+def test_the_order_book_alone_is_planned_from_its_first_day_as_mrp_plans_it(tmp_path):
+    """Without --start, `mps --demand orders` started the day after the last order: every order due before was
+    planned late, all on that first day (24,597 of 29,821 orders on one day). It starts on the book's first day,
+    like `plan`, and plans every open order, none of them before that day."""
+    from factoryos.store.db import make_engine
+    from factoryos.store.orders import list_orders
+
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    assert invoke("plant", "load", PLANT, "--db", db).exit_code == 0
+    assert invoke("orders", "generate", "--days", "30", "--seed", "4", "--db", db).exit_code == 0
+    orders = list_orders(make_engine(db, create=False))
+    result = invoke("mps", "--demand", "orders", "--horizon-days", "90", "--db", db, "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    first = min(o.ordered_at.date() for o in orders)
+    assert document["start"] == first.isoformat()
+    planned = {row["demand"] for row in document["rows"]}
+    due_in = {o.id for o in orders if o.due_date < first + timedelta(days=90)}
+    assert planned == due_in
+    assert document["orders_placed_from_start"] == 0

@@ -72,12 +72,16 @@ def stored_history(
 ) -> History:
     """The loaded plant's stored orders placed before `start` (default the day after the last), or, if it has
     none, a generated year's orders that were shipped by then (no order book: the store has none);
-    `to_forecast`: refused when too short to forecast from."""
+    `to_forecast`: refused when too short to forecast from. Not to forecast and without `start`, the whole order
+    book from its first day (not before the stock count), as MRP plans it: from the day after the last order,
+    every order due before it was planned late on the MPS's first day."""
     plant = read_plant(engine, site)
     orders = [o for o in list_orders(engine, site=plant.site.id) if o.state != CustomerOrderState.CANCELLED]
     if not orders:  # the generated year teaches the forecast; its orders still open are nobody's
         generated = generated_history(plant, start)
         return replace(generated, orders=[o for o in generated.orders if o.due_date < generated.start])
+    if start is None and not to_forecast:  # the order book alone: all of it, from its first day, as MRP plans it
+        return History(plant, orders, plant.from_count(min(o.ordered_at.date() for o in orders)), 0, "stored")
     lead = longest_lead(plant)
     first = min(o.ordered_at.date() for o in orders) + timedelta(days=lead)
     last = max(o.ordered_at.date() for o in orders)
