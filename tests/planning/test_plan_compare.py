@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from factoryos.cli import app
 from factoryos.model.errors import FactoryosError
 from factoryos.planning.disruption import Disruption
-from factoryos.services.plan import latest_plan, plan_material, stored_plan_document
+from factoryos.services.plan import latest_plan, plan_material, release, stored_plan_document
 
 from .test_plan_service import START, loaded  # noqa: F401  (the fixture: the mini plant and two orders)
 
@@ -144,3 +144,19 @@ def test_an_unknown_plan_or_a_single_plan_is_a_clear_error(loaded):  # noqa: F81
     unknown = runner.invoke(app, ["plan", "compare", "999", str(only), "--db", url])
     assert isinstance(unknown.exception, FactoryosError)
     assert str(unknown.exception) == f"no plan 999 is stored for 'mini-site' (the newest stored: {only})"
+
+
+def test_proposals_released_between_two_plans_are_named_as_the_purchase_orders_they_became(loaded):  # noqa: F811
+    """`plan compare` listed the released proposals as removed and never said they had become purchase orders,
+    the one change between the plans."""
+    first = plan_material(loaded, horizon_days=120, start=START)
+    buys = [o.id for o in latest_plan(loaded, None, first.id).planned_orders if o.kind == "buy"]
+    assert buys
+    released = release(loaded, buys[:2])
+    plan_material(loaded, horizon_days=120, start=START)
+    found = _compare(loaded, str(first.id))
+    assert found["released"] == sorted(po.id for po in released.orders)
+    assert any(c["change"] in ("removed", "resized") for c in found["planned_orders"])
+    url = loaded.url.render_as_string(hide_password=False)
+    said = " ".join(CliRunner().invoke(app, ["plan", "compare", str(first.id), "--db", url]).output.split())
+    assert f"released from plan {first.id}'s proposals" in said

@@ -22,7 +22,7 @@ from factoryos.cli.common import (
     parse_day,
     print_items,
 )
-from factoryos.report.wording import counted
+from factoryos.report.wording import counted, listed
 
 if TYPE_CHECKING:
     from factoryos.c2m.replay import PromiseMove
@@ -315,6 +315,12 @@ def compare(
     )
     if found.caveat:
         console.print(f"[yellow]{found.caveat}[/]")
+    if found.released:
+        console.print(
+            f"{counted(len(found.released), 'purchase order')} released from plan {found.before.id}'s proposals "
+            f"({listed([po.id for po in found.released])}) on order in plan {found.after.id}: not proposed again",
+            highlight=False,
+        )
     _print_comparison(found)
 
 
@@ -355,6 +361,7 @@ def _comparison_document(found: PlanComparison) -> dict[str, Any]:
         "before": found.before.id,
         "after": found.after.id,
         "caveat": found.caveat,
+        "released": [po.id for po in found.released],
         "planned_orders": [
             {
                 "change": c.change,

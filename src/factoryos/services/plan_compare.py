@@ -10,7 +10,7 @@ are listed.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -19,7 +19,15 @@ from sqlalchemy import Engine
 
 from factoryos.model.errors import FactoryosError
 from factoryos.store.orders import list_orders
-from factoryos.store.plans import StoredException, StoredPlan, stored_pegging, stored_plan, stored_plan_ids
+from factoryos.store.plans import (
+    StoredException,
+    StoredPlan,
+    StoredPurchaseOrder,
+    list_purchase_orders,
+    stored_pegging,
+    stored_plan,
+    stored_plan_ids,
+)
 from factoryos.store.plants import read_plant
 
 EPS = 1e-6
@@ -67,6 +75,8 @@ class PlanComparison:
     new_exceptions: list[StoredException]
     cleared_exceptions: list[StoredException]
     orders_moved: list[CoveringMove]
+    released: list[StoredPurchaseOrder] = field(default_factory=list)
+    """Purchase orders released from `before`'s proposals: on order in `after`, so not proposed again there."""
 
     @property
     def caveat(self) -> str | None:
@@ -100,6 +110,7 @@ def compare_plans(
         planned_changes(first, second),
         *_exception_changes(first, second),
         [m for m in covering_moves(covered(engine, first), covered(engine, second)) if m.customer_order in orders],
+        [po for po in list_purchase_orders(engine, site) if po.plan == first.id],
     )
 
 
