@@ -331,3 +331,12 @@ def test_an_order_id_with_a_nul_is_no_order_not_a_database_error(api):
         answer = api.client.get(path, headers=api.planner)
         assert answer.status_code == 404, answer.text
     assert api.client.post("/api/v1/orders/CO-%00/cancel", headers=api.planner, json={}).status_code == 404
+
+
+def test_a_cursor_the_api_did_not_give_out_is_a_422_on_the_query(api):
+    """It was reported at `body.next`, where no client sent it."""
+    answer = api.client.get("/api/v1/orders", headers=api.planner, params={"next": "not-a-cursor"})
+    assert answer.status_code == 422
+    (item,) = answer.json()["detail"]
+    assert item["loc"] == ["query", "next"]
+    assert "not a cursor this API gave out" in item["msg"]

@@ -128,7 +128,7 @@ async def _rejected(request: Request, error: Exception) -> Response:
     assert isinstance(error, order_desk.OrderRejected)
     await _keep_if_order(request, f"{error.field}: {error}")
     kind = "configuration" if error.field == "options" else "order"
-    return JSONResponse(rejection(error.field, str(error), error.rules, kind), status_code=422)
+    return JSONResponse(rejection(error.field, str(error), error.rules, kind, error.part), status_code=422)
 
 
 async def _refused(request: Request, error: Exception) -> Response:

@@ -341,9 +341,12 @@ def summary(product_id: str, product: Product) -> ProductSummary:
     return ProductSummary(id=product_id, name=product.name or product_id, tenant=product.tenant)
 
 
-def rejection(field: str, message: str, rules: tuple[int, ...] = (), kind: str = "order") -> dict[str, Any]:
-    """A 422 body shaped like FastAPI's own validation errors, with the broken rules when there are any."""
-    item: dict[str, Any] = {"loc": ["body", field], "msg": message, "type": kind}
+def rejection(
+    field: str, message: str, rules: tuple[int, ...] = (), kind: str = "order", part: str = "body"
+) -> dict[str, Any]:
+    """A 422 body shaped like FastAPI's own validation errors (`part`: body or query), with the broken rules when
+    there are any."""
+    item: dict[str, Any] = {"loc": [part, field], "msg": message, "type": kind}
     if rules:
         item["rules"] = list(rules)
     return {"detail": [item]}

@@ -82,13 +82,14 @@ class Busy(FactoryosError):
 
 
 class OrderRejected(FactoryosError):
-    """An order or configuration the plant cannot take: `field` is where (`options`, `customer`), `rules` the
-    indices of the product rules it breaks."""
+    """An order or configuration the plant cannot take: `field` is where (`options`, `customer`) in the request's
+    `part` (its body, or its query for a page's cursor), `rules` the indices of the product rules it breaks."""
 
-    def __init__(self, field: str, message: str, rules: tuple[int, ...] = ()) -> None:
+    def __init__(self, field: str, message: str, rules: tuple[int, ...] = (), part: str = "body") -> None:
         super().__init__(message)
         self.field = field
         self.rules = rules
+        self.part = part
 
 
 @dataclass(frozen=True)
@@ -577,7 +578,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         str(order_id).encode("utf-8")  # a lone surrogate is no order id a database can compare
         return datetime.fromisoformat(moment).astimezone(UTC), str(order_id)
     except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeError):  # overflow: a moment near year 1
-        raise OrderRejected("next", "not a cursor this API gave out; pass the `next` of the previous page") from None
+        raise OrderRejected(
+            "next", "not a cursor this API gave out; pass the `next` of the previous page", part="query"
+        ) from None
 
 
 def history(engine: Engine, caller: Caller, order_id: str) -> list[OrderChange]:
