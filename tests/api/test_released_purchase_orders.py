@@ -193,7 +193,7 @@ def test_plan_release_says_what_each_order_fills(loaded):
     (item,) = json.loads(result.output)["items"]
     assert item["filled"] == [{"arrives": item["filled"][0]["arrives"], "supplier": "motors", "quantity": 2.0}]
     again = CliRunner().invoke(app, ["plan", "release", "--within-days", "365", "--db", url])
-    assert "nothing to release: every proposal to order within 365 days is released already" in again.output
+    assert "nothing to release: no buy proposal still to release is to be ordered within 365 days" in again.output
 
 
 def test_a_buyers_window_releases_the_proposals_to_order_in_it_once(loaded):
