@@ -39,6 +39,11 @@ ORDER_TRANSITIONS: dict[CustomerOrderState, frozenset[CustomerOrderState]] = {
 cancelled; a built order goes back into production when a hold's disposition scraps or reworks a unit of it;
 shipped and cancelled are final."""
 
+OPEN_STATES = frozenset({CustomerOrderState.RECEIVED, CustomerOrderState.PROMISED, CustomerOrderState.RELEASED})
+"""Orders not yet in production: what MRP and the MPS plan."""
+UNBUILT_STATES = OPEN_STATES | {CustomerOrderState.IN_PRODUCTION}
+"""Orders still to be built: what a plant loaded again must still fit."""
+
 
 class ProductionOrderState(StrEnum):
     """Where a production order stands, from planned to completed (or cancelled)."""

@@ -17,14 +17,12 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from factoryos.model.errors import FactoryosError
-from factoryos.model.orders import CustomerOrder, CustomerOrderState
+from factoryos.model.orders import OPEN_STATES, CustomerOrder
 from factoryos.planning.mps import Demand, MasterSchedule, master_schedule
 from factoryos.planning.plant_problem import DemandRow
 from factoryos.services.forecast import ForecastRun, History, forecast_history
 
 DemandSource = Literal["orders", "forecast", "both"]
-TO_BUILD = frozenset({CustomerOrderState.RECEIVED, CustomerOrderState.PROMISED, CustomerOrderState.RELEASED})
-"""Orders the MPS plans; one in production, built or shipped still consumes the forecast of its week."""
 SOURCES: tuple[DemandSource, ...] = ("orders", "forecast", "both")
 
 
@@ -48,7 +46,9 @@ def plan_mps(
     plant's time fences."""
     source = _source(demand)
     end = history.start + timedelta(days=horizon_days)
-    firm = [o for o in history.orders if o.due_date < end and o.state in TO_BUILD]  # past due ones first
+    firm = [
+        o for o in history.orders if o.due_date < end and o.state in OPEN_STATES
+    ]  # past due ones first; one in production, built or shipped still consumes its week's forecast
     run = forecast_history(history, horizon_days) if source != "orders" else None
     demands = [order_demand(o) for o in firm] if source != "forecast" else []
     rates = None

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from factoryos.c2m.replay import PromiseMove, promise_moves
 from factoryos.model.errors import FactoryosError
-from factoryos.model.orders import CustomerOrder, CustomerOrderState
+from factoryos.model.orders import OPEN_STATES, CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.planning.disruption import CoverageMove, Disruption, coverage_moves, disrupted, disrupted_plant
 from factoryos.planning.mrp import plan
@@ -55,7 +55,6 @@ from factoryos.store.plans import (
 from factoryos.store.plants import read_plant
 
 DemandBasis = Literal["orders", "forecast", "both"]
-OPEN_STATES = {CustomerOrderState.RECEIVED, CustomerOrderState.PROMISED, CustomerOrderState.RELEASED}
 
 
 @dataclass(frozen=True)

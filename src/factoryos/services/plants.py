@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from factoryos.c2m.intake import misfit
-from factoryos.model.orders import CustomerOrder, CustomerOrderState
+from factoryos.model.orders import UNBUILT_STATES, CustomerOrder
 from factoryos.model.plant import OpenPurchaseOrder, Plant
 from factoryos.model.validate import PlantIssue, check_plant_file, load_plant
 from factoryos.store.orders import list_orders
@@ -21,14 +21,6 @@ from factoryos.store.plants import LoadSummary, read_plant, store_plant
 def check_plant(path: Path) -> tuple[Plant | None, list[PlantIssue]]:
     """The plant in a file, or every issue with it (file, line, path, what was expected)."""
     return check_plant_file(path)
-
-
-TO_BUILD = (
-    CustomerOrderState.RECEIVED,
-    CustomerOrderState.PROMISED,
-    CustomerOrderState.RELEASED,
-    CustomerOrderState.IN_PRODUCTION,
-)
 
 
 @dataclass(frozen=True)
@@ -56,7 +48,7 @@ def misfit_orders(plant: Plant, orders: Iterable[CustomerOrder]) -> list[tuple[C
     reasons: dict[tuple, str | None] = {}
     found = []
     for order in orders:
-        if order.state not in TO_BUILD:
+        if order.state not in UNBUILT_STATES:
             continue
         kind = (order.customer, order.product, tuple(sorted(order.configuration.items())))
         if kind not in reasons:
