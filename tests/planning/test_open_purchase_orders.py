@@ -184,3 +184,23 @@ def test_the_replayed_order_book_moves_exactly_the_promises_on_the_slipped_order
     }
     moves = promise_moves(_plant(), disrupted_plant(_plant(), (Disruption("chips-inc", delay_days=7),)), book)
     assert sorted((m.customer_order, m.days) for m in moves) == [("CO-1", 7), ("CO-3", 7), ("CO-4", 7)]
+
+
+def test_a_promise_that_finds_no_room_after_its_material_says_when_the_material_is_in():
+    """Chips 700 days out leave 30 days of the two-year horizon: 100,000 widget-minutes do not fit in them,
+    though they would in the horizon's 730 days; the answer names the material and the days it had."""
+    plant = _plant(False)
+    late = plant.model_copy(
+        update={
+            "suppliers": {
+                **plant.suppliers,
+                "chips-inc": plant.suppliers["chips-inc"].model_copy(update={"lead_time_days": 700}),
+            }
+        }
+    )
+    quote = _promised(late, 100_000, SMART)
+    assert quote.promised is None
+    in_on = START + timedelta(days=700)
+    assert f"from {in_on}, when the bought material is in: chip: supplier lead time 100 weeks" in quote.explanation
+    assert f"to {START + timedelta(days=730)}" in quote.explanation
+    assert _promised(plant, 100_000, PLAIN).promised is not None  # the same minutes fit without the chips

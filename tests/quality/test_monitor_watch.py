@@ -281,3 +281,39 @@ def test_a_drifting_station_of_a_plant_is_flagged_after_its_drift_begins_naming_
     assert finding.alarm.episode.raised < min(fails)
     assert finding.alarm.episode.raised < finding.began + timedelta(hours=6)
     assert finding.alarm.episode.sensors[0][0].endswith("(final-check)")
+
+
+def test_the_watch_says_why_each_equipment_it_does_not_monitor_is_not() -> None:
+    """Three gauges on one stream: g1 measures five correlated characteristics (watched); g2 one (that is SPC's
+    work); g3 five, but reports too few samples to learn from."""
+    bus = EventBus()
+    watch = MultivariateWatch(bus, "pca", period=PERIOD, train=100).start()
+    data = correlated(200, seed=41)
+
+    def test_event(equipment: str, k: int, names: tuple[str, ...]) -> Event:
+        row = data[k % len(data)]
+        measurements = [{"name": n, "value": float(v), "unit": "mm"} for n, v in zip(names, row, strict=False)]
+        payload = {"serial": f"{equipment}-{k}", "test": "gauge", "result": "pass", "measurements": measurements}
+        at = T0 + timedelta(seconds=PERIOD * k)
+        return Event(
+            ts=at,
+            site="s",
+            equipment=f"s/a/cell/{equipment}",
+            kind=EventKind.TEST,
+            payload=payload,
+            source=equipment,
+            seq=k,
+        )
+
+    for k in range(200):
+        bus.publish(test_event("g1", k, NAMES))
+        bus.publish(test_event("g2", k, NAMES[:1]))
+        if k < 50:
+            bus.publish(test_event("g3", k, NAMES))
+    watch.stop()
+    assert set(watch.watched()) == {"s/a/cell/g1"}
+    reasons = watch.unwatched()
+    assert reasons.total() == 2
+    assert reasons["fewer than 100 samples to learn from"] == 1
+    (spc,) = [r for r in reasons if r.startswith("1 varying series")]
+    assert reasons[spc] == 1

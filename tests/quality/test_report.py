@@ -85,3 +85,13 @@ def test_monitor_section_names_the_flagged_equipment_its_blame_and_the_catch_bes
         "7.5",
     ]
     assert [row[0] for row in section.tables[1][1]] == ["a/c/r1", "a/c/r2"]  # most alarmed first
+
+
+def test_monitor_section_says_why_equipment_is_not_watched():
+    from factoryos.report.quality import monitor_section
+
+    reasons = {"1 varying series in its first 200 samples: that is for SPC, not a multivariate monitor": 12}
+    section = monitor_section("pca", watched=0, judged=0, flagged=[], catches=[], unwatched=reasons)
+    assert section.facts["equipment watched"] == 0
+    assert (["not watched, because", "equipment"], [[*reasons, "12"]]) in section.tables
+    assert not any(t[0][0] == "not watched, because" for t in monitor_section("pca", 3, 10, [], []).tables)

@@ -149,3 +149,23 @@ def test_random_batch_shops_are_feasible_for_every_solver(seed, solved_better_th
     solved_better_than_dispatch(
         problem, Objective(weighted_tardiness=1, makespan=1), Budget(cpsat=1, neighbourhoods=5, tabu_moves=500)
     )
+
+
+def test_a_unit_waiting_for_its_material_holds_no_rack_of_units_that_have_theirs():
+    """Four boards for racks of two, the first due soonest but its part in only at minute 600: grouped by due date
+    alone it would share a rack with the second and hold it back; it waits in a rack of its own kind."""
+    model = Model()
+    oven = model.add_machine("oven")
+    rack = model.add_batch_kind(2)
+    for k, due in enumerate((100, 120, 400, 420)):
+        job = model.add_job(f"board-{k}", due=due)
+        model.add_operation(job, {oven: CURE}, "cure", batch=rack, not_before=600 if k == 0 else 0)
+    problem = model.problem()
+    grouped = batched(problem)
+    assert grouped is not None
+    (waiting,) = [members for members in grouped.members if 0 in members]
+    assert 1 not in waiting
+    for schedule in (dispatch(problem, "EDD"), rolling_sequence(problem)):
+        assert check(problem, schedule) == []
+        assert schedule[1].start < 600
+        assert schedule[0].start >= 600

@@ -132,12 +132,14 @@ class Commitments:
 class MaterialCheck:
     """When an order's bought material is in: `ready`, the first day it can be worked on (None: not within the
     horizon); `binding`, what the material that comes last waits for (None when what is there covers
-    everything); `stock`, the material it takes; `lots`, what is bought for it."""
+    everything); `stock`, the material it takes; `lots`, what is bought for it; `arrivals`, the materials not
+    there on its first day, each with the day it is in."""
 
     ready: date | None
     binding: str | None = None
     stock: dict[str, float] = field(default_factory=dict)
     lots: tuple[Lot, ...] = ()
+    arrivals: dict[str, date] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -246,17 +248,19 @@ class PlantMaterial:
         lead time after `start`; the material is in on the first day the two cover the need, and that much is
         bought."""
         days = self._calendar(start)
-        ready, binding, lots = 0, None, list[Lot]()
+        ready, binding, lots, arrivals = 0, None, list[Lot](), dict[str, date]()
         for material in sorted(needs):
             arrival = self._arrival(material, needs[material] * quantity, days, held)
             if arrival.day is None:
                 return MaterialCheck(None, arrival.why)
             lots.extend(arrival.lots)
+            if arrival.day:
+                arrivals[material] = start + timedelta(days=arrival.day)
             if arrival.day > ready:
                 ready, binding = arrival.day, (material, arrival)
         why = (binding[1].why or self._reason(*binding)) if binding else None
         taken = {m: q * quantity for m, q in needs.items()}
-        return MaterialCheck(start + timedelta(days=ready), why, taken, tuple(lots))
+        return MaterialCheck(start + timedelta(days=ready), why, taken, tuple(lots), arrivals)
 
     def _arrival(self, material: str, need: float, days: _Days, held: Commitments) -> _Arrival:
         """When `need` of `material` is in (the day from the promise's first, and why) and what is bought for it."""
@@ -627,6 +631,8 @@ def promise(
     allocation = _fit(capacity, center, need, ready, booked, end)
     if allocation is None:
         why = f"{capacity.label(center)}: no {need:,.0f} free minutes within {HORIZON_DAYS} days"
+        if ready > start and material is not None:
+            why += f" (from {ready}, when the bought material is in: {material.binding}, to {end})"
         return Quote(None, center, need, why, constraint=f"{capacity.label(center)} capacity")
     day = max(allocation)
     why = _why(capacity, center, need, ready, day, booked)

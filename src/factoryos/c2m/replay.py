@@ -1,7 +1,8 @@
 """The order book promised again, order by order in the sequence it came in, as the order desk promised it: the
 same material-aware promise (`c2m.promise`) on the capacity, material and supplier capacity that the earlier
 orders left. Run on a plant as a what-if leaves it (a supplier's slip), and on the plant as it is, it says whose
-promise moves."""
+promise moves; its material part alone says the day each order's bought parts are in, before which the scheduler
+may not start it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from factoryos.c2m.promise import Commitments, PlantCapacity, PlantMaterial, promise
-from factoryos.model.orders import CustomerOrder
+from factoryos.c2m.promise import Commitments, PlantCapacity, PlantMaterial, Quote, promise
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant
 
 
@@ -32,10 +33,15 @@ class PromiseMove:
 
 def promise_book(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, date | None]:
     """Each order's promised day, the orders promised first come first served (by the time they were placed)."""
+    return {order: quote.promised for order, quote in quote_book(plant, orders).items()}
+
+
+def quote_book(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, Quote]:
+    """Each order's promise, the orders promised first come first served (by the time they were placed)."""
     capacity, material = PlantCapacity(plant), PlantMaterial(plant)
     booked: dict[str, dict[date, float]] = defaultdict(dict)
     held = Commitments()
-    promised: dict[str, date | None] = {}
+    quotes: dict[str, Quote] = {}
     for order in sorted(orders, key=lambda o: (o.ordered_at, o.id)):
         start = capacity.first_day(order.ordered_at)
         load = capacity.load(order.product, order.configuration)
@@ -46,8 +52,28 @@ def promise_book(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, dat
         for day, minutes in quote.allocation.items():
             booked[center][day] = booked[center].get(day, 0.0) + minutes
         held.add(quote.stock, quote.lots)
-        promised[order.id] = quote.promised
-    return promised
+        quotes[order.id] = quote
+    return quotes
+
+
+def material_ready(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, dict[str, date] | None]:
+    """Of the orders whose bought material is not all there on their first day, each such material with the
+    site-local day it is in (None: some material is not in within the promise's horizon): the orders served first
+    come first served from stock, open purchase orders and what their suppliers can ship, as the order desk served
+    them. Cancelled orders take nothing; an order of a product the plant no longer makes is left out (plant
+    loading names it)."""
+    capacity, material = PlantCapacity(plant), PlantMaterial(plant)
+    held = Commitments()
+    waiting: dict[str, dict[str, date] | None] = {}
+    for order in sorted(orders, key=lambda o: (o.ordered_at, o.id)):
+        if order.state is CustomerOrderState.CANCELLED or order.product not in plant.products:
+            continue
+        first = capacity.first_day(order.ordered_at)
+        check = material.check(material.needs(order.product, order.configuration), order.quantity, first, held)
+        held.add(check.stock, check.lots)
+        if check.ready is None or check.arrivals:
+            waiting[order.id] = check.arrivals if check.ready else None
+    return waiting
 
 
 def promise_moves(plant: Plant, changed: Plant, orders: Iterable[CustomerOrder]) -> list[PromiseMove]:

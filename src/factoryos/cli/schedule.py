@@ -11,7 +11,7 @@ from rich.table import Table
 
 from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, open_store
 from factoryos.model.orders import ScheduledOperation
-from factoryos.report.wording import counted
+from factoryos.report.wording import counted, listed
 
 app = typer.Typer(help="Schedule the open orders; `schedule show` prints the stored schedule.")
 
@@ -40,7 +40,8 @@ def schedule(
         )
     summary = plan.summary()
     if as_json:
-        typer.echo(json.dumps({"id": schedule_id, "epoch": plan.plant_problem.epoch.isoformat()} | summary))
+        document = {"id": schedule_id, "epoch": plan.plant_problem.epoch.isoformat()} | summary
+        typer.echo(json.dumps(document | {"orders left out": list(plan.unsupplied)}))
         return
     table = Table("", "weighted tardiness (h)", "late units", "setup time (h)", "makespan (h)")
     table.add_row(
@@ -64,6 +65,11 @@ def schedule(
         f"from {plan.plant_problem.epoch:%Y-%m-%d} over {counted(horizon, 'day')}, solved in {summary['seconds']} s"
     )
     console.print(table)
+    if plan.unsupplied:
+        console.print(
+            f"{counted(len(plan.unsupplied), 'order')} left out, their bought material not in within two years: "
+            + listed(plan.unsupplied)
+        )
     if compare and plan.dispatch_figures is None:
         console.print(
             f"dispatching rules are compared up to {COMPARE_OPERATIONS:,} operations; "

@@ -4,6 +4,7 @@ held the promises back (a line's capacity, a bought part's supplier lead time)."
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,7 +51,10 @@ def figures_by(orders: Sequence[CustomerOrder], key: Callable[[CustomerOrder], s
 def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]) -> Section:
     """The section for orders as placed, each with the promise it got."""
     orders = [order for order, _ in placed]
-    binding = Counter(quote.constraint for order, quote in placed if order.promised_date is not None)
+    reasons = Counter(quote.constraint for order, quote in placed if order.promised_date is not None)
+    binding = Counter[str]()
+    for reason, n in reasons.items():
+        binding[_bound_by(reason)] += n
     whole = promise_figures(orders)
     tenants = figures_by(orders, lambda o: plant.tenants[o.tenant].name or o.tenant)
     products = figures_by(orders, lambda o: plant.products[o.product].name or o.product)
@@ -88,9 +92,21 @@ def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]
                 _rows(tenants, products),
             ),
             (["what held the promise back", "orders"], [[c, f"{n:,}"] for c, n in binding.most_common()]),
+            (["why, in detail", "orders"], [[c, f"{n:,}"] for c, n in reasons.most_common()]),
         ],
         note="From the orders as the order desk stored them: promised date minus requested date, in calendar days.",
     )
+
+
+def _bound_by(constraint: str) -> str:
+    """What a promise's binding constraint is about: the bought part it names first ("Wheelset (wheelset)" of
+    "Wheelset (wheelset): open purchase order PO-7 due 2027-09-20 (rims-co)", "chip" of "chip: supplier lead
+    time 40 days"), or the whole constraint (a work center's capacity)."""
+    part = _NAMED_PART.match(constraint)
+    return part.group(1) if part else constraint
+
+
+_NAMED_PART = re.compile(r"(.*?\([A-Za-z0-9._-]+\)|[A-Za-z0-9._-]+): ")
 
 
 def _slip_histogram(figures: PromiseFigures) -> go.Figure:

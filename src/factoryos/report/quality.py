@@ -3,7 +3,7 @@ quality; the live SPC charts' catch of a drifting station, and what the live mul
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -192,10 +192,16 @@ def _blamed(sensors: Sequence[tuple[str, float]]) -> str:
 
 
 def monitor_section(
-    settings: str, watched: int, judged: int, flagged: Sequence[Flagged], catches: Sequence[MonitorCatch]
+    settings: str,
+    watched: int,
+    judged: int,
+    flagged: Sequence[Flagged],
+    catches: Sequence[MonitorCatch],
+    unwatched: Mapping[str, int] | None = None,
 ) -> Section:
     """The live multivariate monitor over the run: what it flagged, when and whom it blamed, and its catch of
-    each drifting station beside SPC's. `settings` says how it ran."""
+    each drifting station beside SPC's. `settings` says how it ran; `unwatched`, why the equipment it did not
+    monitor is not (how many for each reason)."""
     episodes = sum(f.episodes for f in flagged)
     alarmed = sum(f.alarmed for f in flagged)
     section = Section(
@@ -215,6 +221,10 @@ def monitor_section(
         },
         note="Alarms are real shifts (a drift, a sensor wandering before a breakdown) or false alarms.",
     )
+    if unwatched:
+        section.tables.append((["not watched, because", "equipment"], [[r, f"{n:,}"] for r, n in unwatched.items()]))
+    if unwatched:
+        section.tables.append((["not watched, because", "equipment"], [[r, f"{n:,}"] for r, n in unwatched.items()]))
     for catch in catches:
         where = short(catch.equipment)
         if catch.hours is not None:

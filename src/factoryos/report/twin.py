@@ -82,10 +82,9 @@ def simulation_section(
     )
     if ordered_units:
         text += f": {f['completed'] / ordered_units:.0%} of the {ordered_units:,} units ordered"
-    text += (
-        f". A unit took {hours(f['avg_lead_time_days'] * 24)} on average from release to completion, with "
-        f"{counted(round(f['avg_wip']), 'unit')} in process on average. "
-    )
+    lead = f["avg_lead_time_days"]
+    took = f"A unit took {hours(lead * 24)} on average from release to completion" if lead is not None else ""
+    text += f". {took or 'No unit was completed'}, with {counted(round(f['avg_wip']), 'unit')} in process on average. "
     if on_time is None:
         text += "Nothing fell due within the run, so on-time delivery is not measured. "
     else:
@@ -121,7 +120,7 @@ def simulation_section(
             "units completed": f["completed"],
             "per day": f"{f['throughput_per_day']:,.0f}",
             "on time": "-" if on_time is None else f"{on_time:.1%}",
-            "lead time": hours(f["avg_lead_time_days"] * 24),
+            "lead time": "-" if lead is None else hours(lead * 24),
             "work in process": counted(round(f["avg_wip"]), "unit"),
             "bottleneck": str(f["bottleneck"]).split("/")[-1],
             "starved for material": f"{f['material_shortage_hours']:,.1f} h",

@@ -65,12 +65,13 @@ class Model:
         frozen: Frozen | None = None,
         after_previous: bool = True,
         batch: int | None = None,
+        not_before: int = 0,
     ) -> int:
         """`durations` maps each eligible machine to the operation's duration on it (a batch's duration,
-        for an operation of a batch kind)."""
+        for an operation of a batch kind); `not_before` holds it back past its job's release (its material)."""
         op = len(self._operations)
         modes = tuple(Mode(machine, duration) for machine, duration in durations.items())
-        self._operations.append(Operation(job, modes, name, setup_group, interruptible, frozen, batch=batch))
+        self._operations.append(Operation(job, modes, name, setup_group, interruptible, frozen, not_before, batch))
         route = self._jobs[job].operations
         if after_previous and route:
             self._precedences.append((route[-1], op))

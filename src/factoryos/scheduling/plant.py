@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
@@ -83,8 +83,8 @@ def structure(plant: Plant, material: str, configuration: Mapping[str, str]) -> 
 
 
 class _Plans:
-    """Per configured product: (nodes, [(node index, routing operation)] in work-order order); kept because a
-    month of orders repeats a few hundred configurations."""
+    """Per configured product: (nodes, [(node index, routing operation)] in work-order order, the bought materials
+    each of those operations consumes); kept because a month of orders repeats a few hundred configurations."""
 
     def __init__(self, plant: Plant) -> None:
         self.plant = plant
@@ -100,8 +100,25 @@ class _Plans:
                 if not node.lot
                 for op in operations(self.plant, node.material, order.configuration)
             )
-            self.known[key] = (nodes, steps)
+            self.known[key] = (nodes, steps, self._consumed(nodes, steps, order.configuration))
         return self.known[key]
+
+    def _consumed(self, nodes: Sequence[Node], steps: Sequence[tuple[int, RoutingOperation]], configuration) -> tuple:
+        """Per step, the bought components its operation consumes: those whose BOM line names it, and those
+        naming none (or an operation this configuration leaves out) at their parent's first step."""
+        first: dict[int, int] = {}
+        step_of: dict[tuple[int, str], int] = {}
+        for step, (index, op) in enumerate(steps):
+            first.setdefault(index, step)
+            step_of[index, op.id] = step
+        consumed: list[list[str]] = [[] for _ in steps]
+        for index, node in enumerate(nodes):
+            if index not in first:
+                continue
+            for line in bom_lines(self.plant, node.material, configuration):
+                if self.plant.materials[line.component].source == "buy":
+                    consumed[step_of.get((index, line.operation or ""), first[index])].append(line.component)
+        return tuple(tuple(materials) for materials in consumed)
 
 
 def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[ProductionOrder]:
@@ -127,7 +144,7 @@ def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[Pro
             due_date=order.due_date,
             customer_order=order.id,
         )
-        nodes, steps = plans(production)
+        nodes, steps, _ = plans(production)
         production.work_orders = [
             WorkOrder(
                 id=f"{po_id}-{position:03d}",
@@ -146,7 +163,7 @@ def _lot_orders(plant: Plant, units: Sequence[ProductionOrder], plans: _Plans) -
     demand: dict[str, float] = {}
     first_due: dict[str, date] = {}
     for order in units:
-        nodes, _ = plans(order)
+        nodes, _, _ = plans(order)
         for node in nodes:
             if node.lot:
                 demand[node.material] = demand.get(node.material, 0.0) + node.quantity * order.quantity
@@ -186,12 +203,15 @@ def build_problem(
     epoch: datetime,
     releases: Mapping[str, datetime] | None = None,
     calendar_days: int = 120,
+    material_in: Mapping[str, Mapping[str, datetime]] | None = None,
 ) -> PlantProblem:
     """The scheduling problem of these production orders (as `production_orders` made them) from `epoch`.
 
-    `releases` gives the earliest start of a production order (its customer order's arrival, say); the
-    calendars are laid out over `calendar_days` days."""
-    releases = releases or {}
+    `releases` gives the earliest start of a production order (its customer order's arrival, say); `material_in`,
+    per production order, when bought materials that are not there yet come in: a unit's operation that consumes
+    one (its BOM line's `operation`, else its parent's first) starts no earlier. The calendars are laid out over
+    `calendar_days` days."""
+    releases, material_in = releases or {}, material_in or {}
     builder = _ProblemBuilder(plant, orders)
     lots = [o for o in orders if _made_in_lots(plant, o.material)]
     units = [o for o in orders if not _made_in_lots(plant, o.material)]
@@ -200,7 +220,8 @@ def build_problem(
     plans = _Plans(plant)
     for order in units:
         release = max(0, _seconds_at(releases.get(order.id, epoch), epoch))
-        builder.add_units(order, plans(order), release, _seconds(order.due_date, epoch))
+        waits = {m: _seconds_at(at, epoch) for m, at in material_in.get(order.id, {}).items()}
+        builder.add_units(order, plans(order), release, _seconds(order.due_date, epoch), waits)
     return builder.plant_problem(epoch, calendar_days)
 
 
@@ -244,10 +265,13 @@ class _ProblemBuilder:
         self.lot_ops.setdefault(lot.material, []).append((indices[-1], lot.quantity))
         self.supplied.setdefault(lot.material, 0.0)
 
-    def add_units(self, order: ProductionOrder, plan: tuple, release: int, due: int) -> None:
-        """One job per unit (serial): each made node's operations in a chain, and every node after the nodes
-        and lots that go into it."""
-        nodes, route = plan
+    def add_units(
+        self, order: ProductionOrder, plan: tuple, release: int, due: int, waits: Mapping[str, int] | None = None
+    ) -> None:
+        """One job per unit (serial): each made node's operations in a chain, every node after the nodes and
+        lots that go into it, and each operation not before the bought material it consumes is in (`waits`)."""
+        nodes, route, consumed = plan
+        not_before = [max((waits.get(m, 0) for m in materials), default=0) for materials in consumed] if waits else []
         for unit in range(1, order.quantity + 1):
             job = len(self.jobs)
             first_op: dict[int, int] = {}
@@ -257,6 +281,8 @@ class _ProblemBuilder:
             for step, (index, op) in enumerate(route):
                 node = nodes[index]
                 op_index = self._operation(job, node.material, op, node.quantity, order.configuration, step)
+                if not_before and not_before[step] > 0:
+                    self.ops[op_index] = replace(self.ops[op_index], not_before=not_before[step])
                 if index in last_op:
                     self.precedences.append((last_op[index], op_index))
                 first_op.setdefault(index, op_index)

@@ -8,9 +8,11 @@ checked by the core's independent checker before anyone sees it.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from zoneinfo import ZoneInfo
 
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
@@ -83,7 +85,8 @@ class Figures:
 @dataclass
 class PlantSchedule:
     """A plant's orders scheduled: the problem, the schedule and how it was found (method, seconds, objective), its
-    figures and, for comparison, a dispatching rule's."""
+    figures and, for comparison, a dispatching rule's; `unsupplied`, the orders of the horizon left out because
+    their bought material is not in within the promise's horizon."""
 
     plant_problem: PlantProblem
     schedule: Schedule
@@ -94,6 +97,7 @@ class PlantSchedule:
     dispatch_rule: str | None = None
     dispatch_figures: Figures | None = None
     operations: list[ScheduledOperation] = field(default_factory=list)
+    unsupplied: tuple[str, ...] = ()
 
     def summary(self) -> dict:
         """Plain figures for printing, storing and JSON."""
@@ -108,6 +112,7 @@ class PlantSchedule:
             "late units": self.figures.late_jobs,
             "setup h": round(self.figures.setup_time / 3600, 1),
             "makespan h": round(self.figures.makespan / 3600, 1),
+            "orders without material": len(self.unsupplied),
         }
         if self.dispatch_figures is not None:
             result["best dispatching rule"] = self.dispatch_rule
@@ -143,8 +148,12 @@ def schedule_plant(
     start: datetime | None = None,
     compare: bool = True,
     workers: int = 2,
+    material_ready: Mapping[str, Mapping[str, date] | None] | None = None,
 ) -> PlantSchedule:
-    """Schedule the open orders arriving within `horizon_days` of `start`; with `compare`, also run every
+    """Schedule the open orders arriving within `horizon_days` of `start`, no operation before the bought material
+    it consumes is in (`material_ready`: per customer order, the day each material that is not there is in, as
+    `c2m.replay.material_ready` says; an order with some material not in within the promise's horizon is left
+    out); with `compare`, also run every
     dispatching rule and keep the best one's figures for comparison (up to `COMPARE_OPERATIONS`). A problem
     too large for the full solver is sequenced by the rolling decomposition and, up to `COMPARE_OPERATIONS`,
     raced against the rules (past them, when it is late, against earliest due date first, up to
@@ -155,15 +164,22 @@ def schedule_plant(
     if not 0 < time_limit <= MAX_TIME_LIMIT:
         raise FactoryosError(f"--time-limit must be more than 0 and at most {MAX_TIME_LIMIT:,g} s (got {time_limit:g})")
     chosen, epoch = orders_in_horizon(orders, horizon_days, start)
+    material_in = _material_in(plant, material_ready or {})
+    unsupplied = tuple(o.id for o in chosen if material_in.get(o.id) == {})
+    chosen = [o for o in chosen if o.id not in unsupplied]
     if not chosen:
-        raise FactoryosError(f"no open orders arrive within {horizon_days} days of {epoch:%Y-%m-%d}")
+        raise FactoryosError(
+            f"no open orders arrive within {horizon_days} days of {epoch:%Y-%m-%d}"
+            + (f" with their bought material in within two years ({len(unsupplied):,} without)" if unsupplied else "")
+        )
     started = time.perf_counter()
     productions = production_orders(plant, chosen)
     arrivals = {o.id: o.ordered_at for o in chosen}
     releases = {p.id: arrivals[p.customer_order] for p in productions if p.customer_order in arrivals}
+    materials = {p.id: material_in[p.customer_order] for p in productions if p.customer_order in material_in}
     calendar_days = horizon_days + CALENDAR_MARGIN_DAYS
     for _ in range(CALENDAR_ROUNDS):
-        plant_problem = build_problem(plant, productions, epoch, releases, calendar_days)
+        plant_problem = build_problem(plant, productions, epoch, releases, calendar_days, materials)
         problem, goal = plant_problem.problem, OBJECTIVES[objective]
         quick = dispatch(problem, "EDD") if len(problem.operations) <= FULL_SOLVER_OPERATIONS else None
         if quick is not None and makespan(quick) > calendar_days * DAY:
@@ -189,11 +205,24 @@ def schedule_plant(
         Figures.of(problem, schedule),
         objective,
         operations=scheduled_operations(plant_problem, schedule),
+        unsupplied=unsupplied,
     )
     if compare and rule is not None:
         plan.dispatch_rule = rule[0]
         plan.dispatch_figures = Figures.of(problem, rule[1])
     return plan
+
+
+def _material_in(
+    plant: Plant, material_ready: Mapping[str, Mapping[str, date] | None]
+) -> dict[str, dict[str, datetime]]:
+    """Each order's materials not there yet with the instant they are in: the site-local midnight of their day
+    (an empty mapping for an order whose material is not in within the promise's horizon)."""
+    zone = ZoneInfo(plant.site.timezone)
+    return {
+        order: {m: datetime.combine(day, clock(), zone).astimezone(UTC) for m, day in (days or {}).items()}
+        for order, days in material_ready.items()
+    }
 
 
 def _past(schedule: Schedule) -> int:

@@ -39,11 +39,11 @@ def list_schedule(
     ops, jobs, machines = problem.operations, problem.jobs, problem.machines
     release = release if release is not None else [job.release for job in jobs]
     waiting = [len(before) for before in problem.predecessors]
-    ready_at = [release[op.job] for op in ops]
+    ready_at = [max(release[op.job], op.not_before) for op in ops]
     free_at = [0] * len(machines)
     last: list[int | None] = [None] * len(machines)
     placed: list[Assignment | None] = [None] * len(ops)
-    heap = _first_operations(problem, rank, release, waiting)
+    heap = _first_operations(problem, rank, ready_at, waiting)
     heapq.heapify(heap)
     successors, setup_time = problem.successors, problem.setup_time
     changes_over = [machine.changeover is not None for machine in machines]
@@ -77,7 +77,7 @@ def list_schedule(
                 ready_at[successor] = end
             if waiting[successor]:
                 continue
-            if follow is None and changes_over[m]:
+            if follow is None and changes_over[m] and ops[successor].not_before <= end:
                 same = [mode for mode in ops[successor].modes if mode.machine == m]
                 if same:
                     follow = (successor, same)
@@ -103,24 +103,24 @@ def _complete(problem: Problem, placed: list[Assignment | None]) -> Schedule:
 
 
 def _first_operations(
-    problem: Problem, rank: Sequence[float], release: Sequence[int], waiting: list[int]
+    problem: Problem, rank: Sequence[float], ready_at: Sequence[int], waiting: list[int]
 ) -> list[tuple[int, float, float, int]]:
-    """Heap entries of the operations that wait for nothing. Those with a setup group that are released
-    together go in blocks of that group (each block where its group first appears in the sequence): the
-    circuit boards of a day's appliances are printed one program after the other, not unit by unit."""
+    """Heap entries of the operations that wait for nothing. Those with a setup group that are ready together
+    go in blocks of that group (each block where its group first appears in the sequence): the circuit boards
+    of a day's appliances are printed one program after the other, not unit by unit."""
     ops = problem.operations
     first: dict[tuple[int, int | None], float] = {}
     for op, operation in enumerate(ops):
         if not waiting[op] and operation.setup_group is not None:
-            key = (release[operation.job], operation.setup_group)
+            key = (ready_at[op], operation.setup_group)
             first[key] = min(first.get(key, rank[operation.job]), rank[operation.job])
     entries = []
     for op, operation in enumerate(ops):
         if waiting[op]:
             continue
         job_rank = rank[operation.job]
-        block = first.get((release[operation.job], operation.setup_group), job_rank)
-        entries.append((release[operation.job], block, job_rank, op))
+        block = first.get((ready_at[op], operation.setup_group), job_rank)
+        entries.append((ready_at[op], block, job_rank, op))
     return entries
 
 

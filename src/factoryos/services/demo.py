@@ -291,9 +291,10 @@ def twin_stage(ctx: DemoContext) -> None:
     on_time = "-" if f["on_time_rate"] is None else f"{f['on_time_rate']:.0%}"
     store = ctx.bus.store  # the demo's bus keeps its events in memory, which counts them
     events = f"{len(store):,}" if isinstance(store, Sized) else "-"
+    lead = f["avg_lead_time_days"]
     ctx.console.print(
         f"twin     {counted(f['completed'], 'unit')} built in {counted(f['days'], 'day')}, {events} floor events, "
-        f"on time {on_time}, lead time {hours(f['avg_lead_time_days'] * 24)}, "
+        f"on time {on_time}, lead time {'-' if lead is None else hours(lead * 24)}, "
         f"starved for material {f['material_shortage_hours']:,.1f} h (parts bought: {f['purchasing']})"
     )
 
@@ -482,10 +483,14 @@ def monitor_stage(ctx: DemoContext) -> None:
     watched = watch.watched()
     judged = sum(monitor.judged for monitor in watched.values())
     settings = f"{watch.method}, samples of {watch.period / 60:g} min, learnt from the first {watch.train}"
-    ctx.report.add(monitor_section(settings, len(watched), judged, flagged, catches))
+    unwatched = watch.unwatched()
+    ctx.report.add(monitor_section(settings, len(watched), judged, flagged, catches, unwatched))
     ctx.console.print(
         f"monitor  {len(watched):,} equipment watched ({settings}): {counted(judged, 'sample')}, "
-        f"{counted(len(watch.alarms), 'alarm episode')} on {len(flagged):,} of them",
+        f"{counted(len(watch.alarms), 'alarm episode')} on {len(flagged):,} of them"
+        + (
+            f"; {unwatched.total():,} not watched ({unwatched.most_common(1)[0][0].split(':')[0]})" if unwatched else ""
+        ),
         highlight=False,
     )
     for c in catches:

@@ -8,6 +8,7 @@ blame, and says since when: the window whose output is suspect."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -50,6 +51,14 @@ class MultivariateWatch(StreamWatch):
     def watched(self) -> dict[str, MonitorWatch]:
         """The equipment monitored (learnt, with two or more series), by path."""
         return {path: w for path, w in self.watches.items() if w.watching}
+
+    def unwatched(self) -> Counter[str]:
+        """Why the equipment on the stream that is not monitored is not: how many for each reason."""
+        return Counter(
+            w.reason or f"fewer than {self.train} samples to learn from"
+            for w in self.watches.values()
+            if not w.watching
+        )
 
     def standing(self) -> list[MonitorAlarm]:
         """Every episode raised, in order, an open one as it stands now (its samples and largest statistic)."""

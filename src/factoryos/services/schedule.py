@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from factoryos.c2m.replay import material_ready
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.scheduling.plant_schedule import PlantSchedule, schedule_plant
@@ -35,8 +36,15 @@ def store_plan(engine: Engine, plan: PlantSchedule) -> int:
 def schedule_orders(
     engine: Engine, plant: Plant, orders: list[CustomerOrder], **options: object
 ) -> tuple[int, PlantSchedule]:
-    """Schedule `orders` on the plant's work units (options as `schedule_plant` takes them) and store it."""
-    plan = schedule_plant(plant, orders, **options)  # type: ignore[arg-type]
+    """Schedule `orders` on the plant's work units (options as `schedule_plant` takes them), none before its bought
+    material is in (stock, the file's open purchase orders and those released from plans, served first come first
+    served as the promise serves them), and store it."""
+    from factoryos.services.plants import on_order
+    from factoryos.store.plans import list_purchase_orders
+
+    released = list_purchase_orders(engine, plant.site.id, state="open")
+    ready = material_ready(on_order(plant, released), orders)
+    plan = schedule_plant(plant, orders, material_ready=ready, **options)  # type: ignore[arg-type]
     return store_plan(engine, plan), plan
 
 

@@ -1,0 +1,161 @@
+"""The schedule starts no operation before the bought material it consumes is in, the orders served first come
+first served as the promise serves them: on tests/data/open-po-plant.yaml (a widget a minute around the clock;
+a smart one takes a chip; chips take 40 days to buy, but 10 are on order, due Monday 11 January 2027) and on
+variants of it of our own: the chip fitted at a second operation after the widget is kitted, and chips that
+no supplier delivers within the promise's horizon."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from factoryos.c2m.replay import material_ready, promise_book
+from factoryos.cli.schedule import app as schedule_app
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
+from factoryos.model.plant import Plant
+from factoryos.model.validate import check_plant_text, load_plant
+from factoryos.scheduling.checker import check
+from factoryos.scheduling.plant import build_problem, production_orders
+from factoryos.scheduling.plant_schedule import schedule_plant
+from factoryos.scheduling.rolling import rolling_sequence
+from factoryos.store.db import make_engine
+from factoryos.store.orders import save_orders
+from factoryos.store.plans import StoredPurchaseOrder, save_purchase_orders
+from factoryos.store.plants import store_plant
+from factoryos.store.schedule import latest_schedule
+
+PLANT_FILE = Path(__file__).parents[2] / "data" / "open-po-plant.yaml"
+ORDERED = datetime(2027, 1, 4, 10, tzinfo=UTC)  # a Monday: its first day to be worked on is the 5th
+PO_DUE = datetime(2027, 1, 11, tzinfo=UTC)  # the site works in UTC
+CHIP_LEAD = timedelta(days=40)
+BOUGHT = datetime(2027, 1, 5, tzinfo=UTC) + CHIP_LEAD  # chips bought on the first day come 40 days later
+
+
+def _plant(change=None) -> Plant:
+    document = yaml.safe_load(PLANT_FILE.read_text(encoding="utf-8"))
+    if change:
+        change(document)
+    plant, issues = check_plant_text(yaml.safe_dump(document), "variant")
+    assert plant is not None, issues
+    return plant
+
+
+def _order(order_id: str, brain: str, quantity: int, minutes: int = 0, state=CustomerOrderState.RECEIVED):
+    return CustomerOrder(
+        id=order_id,
+        site="opo-site",
+        tenant="owner",
+        customer="shop",
+        product="widget",
+        configuration={"brain": brain},
+        quantity=quantity,
+        ordered_at=ORDERED + timedelta(minutes=minutes),
+        due_date=date(2027, 3, 31),
+        state=state,
+    )
+
+
+def _scheduled(plant: Plant, orders: list[CustomerOrder]):
+    ready = material_ready(plant, orders)
+    return schedule_plant(plant, orders, horizon_days=3, compare=False, time_limit=2, workers=1, material_ready=ready)
+
+
+def _starts(plan, order_id: str, operation: str = "") -> list[datetime]:
+    """When each operation of the customer order's production order starts (of one routing step, if given)."""
+    productions = {p.id for p in plan.plant_problem.production_orders if p.customer_order == order_id}
+    return sorted(
+        op.start for op in plan.operations if op.production_order in productions and op.operation.endswith(operation)
+    )
+
+
+def test_an_order_waits_for_the_purchase_order_that_brings_its_chips_and_no_other_does():
+    orders = [_order("CO-1", "smart", 6), _order("CO-2", "plain", 5, 1), _order("CO-3", "smart", 6, 2)]
+    plan = _scheduled(_plant(), orders)
+    assert min(_starts(plan, "CO-2")) < PO_DUE  # bolts are in stock: built on arrival
+    assert min(_starts(plan, "CO-2")) >= orders[1].ordered_at
+    assert min(_starts(plan, "CO-1")) == PO_DUE  # six of PO-C1's ten chips
+    assert min(_starts(plan, "CO-3")) == BOUGHT  # four chips are left: six more are bought
+    assert len(_starts(plan, "CO-3")) == 6
+    assert plan.unsupplied == ()
+    promised = promise_book(_plant(), orders)  # the promise waits for the same chips
+    assert promised["CO-1"] == PO_DUE.date()
+    assert promised["CO-3"] == BOUGHT.date()
+
+
+def test_a_cancelled_order_leaves_its_chips_to_the_next():
+    orders = [_order("CO-1", "smart", 6, state=CustomerOrderState.CANCELLED), _order("CO-3", "smart", 6, 2)]
+    assert min(_starts(_scheduled(_plant(), orders), "CO-3")) == PO_DUE
+
+
+def _fitted_later(document: dict) -> None:
+    document["routings"]["widget"]["operations"] = [
+        {"id": "kit", "capability": "assemble", "run_minutes": 30},
+        {"id": "fit", "capability": "assemble", "run_minutes": 1},
+    ]
+    document["boms"]["widget"][1]["operation"] = "fit"
+
+
+def test_only_the_operation_that_fits_the_chip_waits_for_it():
+    plant = _plant(_fitted_later)
+    orders = [_order("CO-1", "smart", 2)]
+    plan = _scheduled(plant, orders)
+    assert min(_starts(plan, "CO-1", "/kit")) < PO_DUE
+    assert _starts(plan, "CO-1", "/fit") == [PO_DUE, PO_DUE + timedelta(minutes=1)]
+
+
+def test_the_rolling_sequence_keeps_the_material_day_too():
+    plant = _plant(_fitted_later)
+    orders = [_order(f"CO-{k}", "smart" if k % 2 else "plain", 1, k) for k in range(1, 9)]
+    productions = production_orders(plant, orders)
+    chips = material_ready(plant, orders)
+    material_in = {
+        p.id: {
+            m: datetime.combine(day, datetime.min.time(), UTC) for m, day in (chips.get(p.customer_order) or {}).items()
+        }
+        for p in productions
+    }
+    plant_problem = build_problem(plant, productions, ORDERED, calendar_days=60, material_in=material_in)
+    problem = plant_problem.problem
+    schedule = rolling_sequence(problem)
+    assert check(problem, schedule) == []
+    waits = [op for op, operation in enumerate(problem.operations) if operation.not_before]
+    assert len(waits) == 4  # the smart widgets' fit operations
+    assert all(schedule[op].start >= (PO_DUE - ORDERED).total_seconds() for op in waits)
+
+
+def _no_chips_within_two_years(document: dict) -> None:
+    document["suppliers"]["chips-inc"]["lead_time_days"] = 800
+    document["purchase_orders"] = []
+
+
+def test_an_order_whose_material_is_not_in_within_the_horizon_is_left_out_and_named():
+    orders = [_order("CO-1", "smart", 1), _order("CO-2", "plain", 1, 1)]
+    plan = _scheduled(_plant(_no_chips_within_two_years), orders)
+    assert plan.unsupplied == ("CO-1",)
+    assert _starts(plan, "CO-1") == []
+    assert len(_starts(plan, "CO-2")) == 1
+    assert plan.summary()["orders without material"] == 1
+
+
+def test_schedule_waits_for_chips_and_counts_the_purchase_orders_released_from_plans(sqlite_url):
+    """On the open-PO plant, with chips bought 40 days out: an order of twelve smart widgets needs two chips more
+    than PO-C1 brings, so it waits 40 days; a purchase order released for two chips due 20 January brings it
+    forward to that day."""
+    engine = make_engine(sqlite_url)
+    store_plant(engine, load_plant(PLANT_FILE), "open-po-plant.yaml")
+    save_orders(engine, [_order("CO-1", "smart", 12)])
+
+    def first_start() -> datetime:
+        made = CliRunner().invoke(schedule_app, ["--horizon", "1", "--no-compare", "--json", "--db", sqlite_url])
+        assert made.exit_code == 0, made.output
+        assert json.loads(made.output)["orders left out"] == []
+        return min(op.start for op in latest_schedule(engine, "opo-site").operations)
+
+    assert first_start() == BOUGHT
+    chips = StoredPurchaseOrder("", "opo-site", "chips-inc", "chip", 2, date(2027, 1, 4), date(2027, 1, 20), 0, "open")
+    save_purchase_orders(engine, [chips], {"chips-inc": 40})
+    assert first_start() == datetime(2027, 1, 20, tzinfo=UTC)
