@@ -14,11 +14,16 @@ import pytest
 import yaml
 
 from factoryos.iot.oee import Counted, StateInterval, equipment_oee
+from factoryos.model.bus import EventBus
+from factoryos.model.events import EventKind
 from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Delivery, Plant, Quality
 from factoryos.model.validate import check_plant_text
 from factoryos.planning.mrp import plan as mrp
 from factoryos.planning.plant_problem import DemandRow, plant_problem
+from factoryos.services.trace import trace_lot, trace_serial
+from factoryos.store.db import make_engine
+from factoryos.store.timeseries import TelemetryStore
 from factoryos.twin.calendar import DAY
 from factoryos.twin.floor import Floor
 from factoryos.twin.material import LineSideStock, Receipt, receipts
@@ -84,9 +89,17 @@ def release_plan(days: float) -> list[PlannedUnit]:
     return [PlannedUnit(EVERY / 2 + k * EVERY, f"W-{k:05d}", "widget-p", {}) for k in range(int(days * PER_DAY))]
 
 
-def run(plant: Plant, until: float, purchases: list[PurchaseOrder] | None, days: float = 5, seed: int = 3):
-    """The plant on a floor for `until` seconds; `purchases` None runs it as before, bought parts assumed there."""
-    floor = Floor(seed)
+def run(
+    plant: Plant,
+    until: float,
+    purchases: list[PurchaseOrder] | None,
+    days: float = 5,
+    seed: int = 3,
+    bus: EventBus | None = None,
+):
+    """The plant on a floor for `until` seconds; `purchases` None runs it as before, bought parts assumed there.
+    With a `bus`, the floor's events go on it."""
+    floor = Floor(seed, site=plant.site.id, bus=bus, epoch=EPOCH) if bus is not None else Floor(seed)
     twin = PlantTwin(plant, floor, line_side=purchases is not None)
     plan = release_plan(days)
     twin.work_center_load(plan, days / 7)
@@ -190,13 +203,14 @@ def test_lateness_follows_the_suppliers_delivery_record() -> None:
 
 def test_waiting_draws_are_served_in_turn_when_a_delivery_comes() -> None:
     floor = Floor(0)
-    stock = LineSideStock(floor.env, {"bolt": 1.0}, [Receipt(10.0, "PO-1", "bolt", 2.0, 0.0)])
-    assert stock.take((("bolt", 1.0),))
-    assert not stock.take((("bolt", 1.0),))
+    stock = LineSideStock(floor.env, [("bolt", "B-1", 1.0)], [Receipt(10.0, "PO-1", "bolt", 2.0, 0.0)])
+    assert stock.take((("bolt", 1.0),)) == ("B-1",)
+    assert stock.take((("bolt", 1.0),)) is None
     first, second = stock.wait((("bolt", 2.0),)), stock.wait((("bolt", 1.0),))
     assert stock.missing((("bolt", 1.0),)) == "bolt"
     floor.env.run(until=11)
     assert first.triggered
+    assert first.value == ("PO-1",)  # B-1 was used up by the first draw
     assert not second.triggered
     assert stock.stock["bolt"] == 0
     assert stock.consumed["bolt"] == 3
@@ -306,3 +320,26 @@ def test_the_twin_receives_a_material_plans_purchase_orders() -> None:
     assert metrics.completed == days * PER_DAY
     assert twin.line_side is not None
     assert twin.line_side.consumed["bolt"] == BOLTS * metrics.completed
+
+
+def test_each_unit_names_the_bought_lots_its_parts_came_from_first_in_first_out(sqlite_url) -> None:
+    """Bolts for a day less one in lot L1, then PO-1 at the day's end: units are joined from L1 first in first
+    out, the one that empties it takes its second bolt from PO-1, the later ones take PO-1's; each join names
+    the lots drawn for it (the cut before it, none), and the stored genealogy traces L1 forward to exactly the
+    units that drew from it and a unit back to its bolts' lots."""
+    plant = two_operations("cell").model_copy(
+        update={"inventory": [plant_with().inventory[0].model_copy(update={"quantity": BOLTS * PER_DAY - 1})]}
+    )
+    bus = EventBus()
+    run(plant, 3 * DAY, bolts_due(1), days=2, bus=bus)
+    started = [e for e in bus.store.read(EventKind.OPERATION) if e.payload["phase"] == "started"]
+    joins = sorted((e for e in started if e.payload["operation"].endswith("join")), key=lambda e: e.ts)
+    assert all(not e.payload["consumed_lots"] for e in started if e.payload["operation"].endswith("cut"))
+    drawn = [tuple(e.payload["consumed_lots"]) for e in joins]
+    assert drawn == [("L1",)] * (PER_DAY - 1) + [("L1", "PO-1")] + [("PO-1",)] * (len(joins) - PER_DAY)
+    engine = make_engine(sqlite_url)
+    TelemetryStore(engine).append(bus.store.read())
+    from_l1 = {e.payload["serial"] for e in joins[:PER_DAY]}
+    assert set(trace_lot(engine, "L1")["units"]) == from_l1
+    last = joins[PER_DAY - 1].payload["serial"]
+    assert {c["id"] for c in trace_serial(engine, last)["components"]} == {"L1", "PO-1"}

@@ -17,10 +17,8 @@ from typing import Any, cast
 
 from simpy import Environment
 
+from factoryos.twin.fifo import Lots, first_in
 from factoryos.twin.part import Inbox, Part, Step
-
-EMPTY = 1e-9
-"""Units of stock below which a lot counts as used up (draws are in fractions when a BOM line has scrap)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +44,7 @@ class Supermarket:
         self.on_order = dict.fromkeys(policies, 0.0)
         self.lots_released = 0
         self._waiting: deque[tuple[dict[str, float], Callable[[tuple[str, ...]], None]]] = deque()
-        self.lots: dict[str, deque[list[Any]]] = {  # per material: [lot, units left] oldest first
-            m: deque([[f"{m}-opening-stock", self.stock[m]]]) for m in policies
-        }
+        self.lots: dict[str, Lots] = {m: deque([[f"{m}-opening-stock", self.stock[m]]]) for m in policies}
         self._areas = dict.fromkeys(policies, 0.0)
         self._last = env.now
         for material in policies:
@@ -89,21 +85,7 @@ class Supermarket:
         for material, quantity in needs.items():
             self.stock[material] -= quantity
             self._replenish(material)
-        return tuple(lot for material, quantity in needs.items() for lot in self._first_in(material, quantity))
-
-    def _first_in(self, material: str, quantity: float) -> list[str]:
-        """The lots `quantity` units of `material` come from, oldest first (their stock is already taken)."""
-        lots = self.lots[material]
-        used = []
-        while quantity > EMPTY and lots:
-            head = lots[0]
-            used.append(head[0])
-            taken = min(quantity, head[1])
-            head[1] -= taken
-            quantity -= taken
-            if head[1] <= EMPTY:
-                lots.popleft()
-        return used
+        return tuple(lot for material, quantity in needs.items() for lot in first_in(self.lots[material], quantity))
 
     def _replenish(self, material: str) -> None:
         policy = self.policies[material]

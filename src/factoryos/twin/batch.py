@@ -59,8 +59,8 @@ class BatchStation(Equipment):
                 filled += part.quantity
             for part in batch:
                 consumes = part.route[part.step].consumes
-                if consumes and not self.stock.take(consumes):  # type: ignore[union-attr]
-                    yield from self._supply(srv, consumes)
+                if consumes:
+                    yield from self._draw(srv, part, consumes)
             if self.crew is not None:
                 yield from self._man(srv)
             started = self.env.now

@@ -252,18 +252,30 @@ class Equipment:
             yield handover
             srv.for_team = False
 
+    def _draw(self, srv: Server, part: Part, needs: Needs) -> Any:
+        """Take the bought parts the unit's operation consumes, waiting for them if they are not at the line; the
+        lots they came from join the unit's genealogy."""
+        stock = self.stock
+        assert stock is not None
+        drawn = stock.take(needs)
+        if drawn is None:
+            drawn = yield from self._supply(srv, needs)
+        part.lots = part.lots + drawn
+
     def _supply(self, srv: Server, needs: Needs) -> Any:
         """Wait for bought parts that are not at the line (the caller tried to take them): starved for material
-        while its shift is on, idle while it is off; then wait for the shift if it ended meanwhile."""
+        while its shift is on, idle while it is off; then wait for the shift if it ended meanwhile. Returns the
+        lots they came from."""
         stock = self.stock
         assert stock is not None
         srv.short = True
         on = self.calendar is None or self.calendar.is_open(self.env.now)
         self._to(srv, STARVED_MATERIAL if on else IDLE, stock.missing(needs) if on else "not scheduled")
-        yield stock.wait(needs)
+        drawn = yield stock.wait(needs)
         srv.short = False
         if self._gated(srv):
             yield from self._wait_until_available(srv)
+        return drawn
 
     def _follow_calendar(self) -> Any:
         env = self.env
@@ -456,7 +468,7 @@ class Equipment:
         if pub is None:
             return
         work_order = pub.work_order(part, operation)
-        pub.operation(now, self.path, work_order, operation, "started", part.serial, part.lots, part.quantity)
+        pub.operation(now, self.path, work_order, operation, "started", part.serial, part.untold(), part.quantity)
         sensor = self.sensor
         if sensor is not None and sensor.per_cycle:
             progress = self._fault_progress(srv, sensor)

@@ -19,6 +19,7 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Supplier
 from factoryos.twin.calendar import DAY
+from factoryos.twin.fifo import Lots, first_in
 
 Needs = tuple[tuple[str, float], ...]
 """What an operation consumes: (material, quantity) pairs."""
@@ -60,13 +61,20 @@ def receipts(
 
 
 class LineSideStock:
-    """Bought parts at the line: `initial` stock, deliveries as they arrive, and draws. Keeps the balance of each
-    material: consumed = initial + delivered - stock."""
+    """Bought parts at the line, lot by lot: the `opening` lots (material, lot, quantity: the plant file's
+    inventory), deliveries as they arrive (each purchase order a lot named by its id), and draws, first in first
+    out. Keeps the balance of each material: consumed = initial + delivered - stock."""
 
-    def __init__(self, env: Environment, initial: dict[str, float], arrivals: Iterable[Receipt]) -> None:
+    def __init__(
+        self, env: Environment, opening: Iterable[tuple[str, str, float]], arrivals: Iterable[Receipt]
+    ) -> None:
         self.env = env
-        self.initial = dict(initial)
-        self.stock = dict(initial)
+        self.lots: dict[str, Lots] = {}
+        self.initial: dict[str, float] = {}
+        for material, lot, quantity in opening:
+            self.lots.setdefault(material, deque()).append([lot, float(quantity)])
+            self.initial[material] = self.initial.get(material, 0.0) + quantity
+        self.stock = dict(self.initial)
         self.delivered: dict[str, float] = {}
         self.consumed: dict[str, float] = {}
         self.received: list[Receipt] = []
@@ -77,21 +85,22 @@ class LineSideStock:
         if later:
             env.process(self._deliveries(later))
 
-    def take(self, needs: Needs) -> bool:
-        """Take `needs` now if every part is there (True); else take nothing (False)."""
+    def take(self, needs: Needs) -> tuple[str, ...] | None:
+        """Take `needs` now if every part is there, and say which lots they came from; else take nothing (None)."""
         stock = self.stock
         for material, quantity in needs:
             if stock.get(material, 0.0) + ROUNDING < quantity:
-                return False
-        consumed = self.consumed
+                return None
+        consumed, drawn = self.consumed, []
         for material, quantity in needs:
             stock[material] -= quantity
             consumed[material] = consumed.get(material, 0.0) + quantity
-        return True
+            drawn.extend(first_in(self.lots[material], quantity))
+        return tuple(drawn)
 
     def wait(self, needs: Needs) -> Event:
         """An event that fires once `needs` have been taken, when deliveries bring them (in turn with the other
-        waiting draws)."""
+        waiting draws), with the lots they came from as its value."""
         event = self.env.event()
         self._waiting.append((needs, event))
         return event
@@ -112,13 +121,15 @@ class LineSideStock:
         material = receipt.material
         self.stock[material] = self.stock.get(material, 0.0) + receipt.quantity
         self.delivered[material] = self.delivered.get(material, 0.0) + receipt.quantity
+        self.lots.setdefault(material, deque()).append([receipt.order, receipt.quantity])
         self.received.append(receipt)
 
     def _serve_waiting(self) -> None:
         still: deque[tuple[Needs, Event]] = deque()
         for needs, event in self._waiting:
-            if self.take(needs):
-                event.succeed()
+            drawn = self.take(needs)
+            if drawn is not None:
+                event.succeed(drawn)
             else:
                 still.append((needs, event))
         self._waiting = still

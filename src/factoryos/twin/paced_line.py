@@ -52,8 +52,8 @@ class PacedLine(Equipment):
                         yield from self._wait_until_available(srv)
                 if part is not None:
                     consumes = part.route[part.step].consumes
-                    if consumes and not self.stock.take(consumes):  # type: ignore[union-attr]
-                        yield from self._supply(srv, consumes)  # the line stops for the missing part
+                    if consumes:
+                        yield from self._draw(srv, part, consumes)  # the line stops for a missing part
                     slots[0] = part
                     self.on_line += 1
                     if watched:

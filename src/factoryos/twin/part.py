@@ -95,7 +95,8 @@ class Step:
 
 class Part:
     """One unit (or one lot of `quantity`) in production. A kit carries the serial of the unit it is built
-    for in `parent`."""
+    for in `parent`. `lots` is what it consumed so far (its kits, the lots its parts were drawn from); the first
+    `told` of them are on the event stream already."""
 
     __slots__ = (
         "serial",
@@ -106,6 +107,7 @@ class Part:
         "due",
         "order",
         "lots",
+        "told",
         "reworks",
         "parent",
         "quantity",
@@ -133,10 +135,18 @@ class Part:
         self.due = due
         self.order = order
         self.lots = lots
+        self.told = 0
         self.reworks = 0
         self.parent = parent
         self.quantity = quantity
         self.configuration = configuration
+
+    def untold(self) -> tuple[str, ...]:
+        """What it consumed since the event stream was last told, now counted as told: each operation's event
+        names the lots drawn for it, not again all the unit ever drew."""
+        new = self.lots[self.told :]
+        self.told = len(self.lots)
+        return new
 
     @property
     def op(self) -> Task:

@@ -656,12 +656,10 @@ class PlantTwin:
         plant = self.plant
         if epoch_offset is None and purchases:
             raise FactoryosError("purchase orders need the run's start (epoch_offset) to place their due dates")
-        initial: dict[str, float] = {}
-        for lot in plant.inventory:
-            if plant.materials[lot.material].bought_by_plan:
-                initial[lot.material] = initial.get(lot.material, 0.0) + lot.quantity
+        bought = [lot for lot in plant.inventory if plant.materials[lot.material].bought_by_plan]
+        opening = [(lot.material, lot.lot, lot.quantity) for lot in bought]
         arrivals = receipts(purchases, plant.suppliers, epoch_offset or (lambda _: 0.0), self.floor.seed)
-        self.line_side = LineSideStock(self.floor.env, initial, arrivals)
+        self.line_side = LineSideStock(self.floor.env, opening, arrivals)
 
     def _build_paced_line(self, pool: Pool, run: Staffing, maintenance: dict[str, Maintenance]) -> None:
         wc_id, wc = pool.work_centers[0], pool.paced

@@ -31,7 +31,6 @@ class Station(Equipment):
         crew = self.crew
         simple = self.reliability is None
         speed = self.speed
-        stock = self.stock
         planned_stops = self.maintenance is not None or self.calendar is not None  # else nothing holds a server
         while True:
             if planned_stops and self._gated(srv):
@@ -46,9 +45,8 @@ class Station(Equipment):
                 if planned_stops and self._gated(srv):
                     yield from self._wait_until_available(srv)
             step = part.route[part.step]
-            consumes = step.consumes
-            if consumes and not stock.take(consumes):  # type: ignore[union-attr]
-                yield from self._supply(srv, consumes)
+            if step.consumes:
+                yield from self._draw(srv, part, step.consumes)
             if crew is not None:
                 yield from self._man(srv)
             started = env.now
