@@ -15,6 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from factoryos.c2m.demand import generate_orders
+from factoryos.c2m.promise import PlantCapacity
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import TimeFences
 from factoryos.model.rampup import ramp_bound_products
@@ -55,11 +56,15 @@ def test_the_ramp_line_builds_its_months_planned_units_on_its_working_days(small
     assert set(ramp_bound_products(small)) == {"scooter", "cargo-bike"}
 
 
-def test_a_plant_without_a_ramp_has_no_line_bound(small):
+def test_a_plant_without_a_ramp_is_bounded_by_its_constrained_line(small):
+    """Without the ramp the paced line is still the limit: a unit every 300 s over two shifts of 7.5 working hours
+    is 180 units a weekday, shared by both products; 500 scooters a day for a week cannot all be built."""
     plant = small.model_copy(update={"ramp_up": None})
     assert line_capacity(plant, START, 5) == (None,) * 5
     schedule = master_schedule(plant, forecast_demands(plant, "scooter", 500, 5), START, 5)
-    assert not schedule.unplanned
+    assert schedule.bound_by() == {"scooter": "line", "cargo-bike": "line"}
+    assert built_by_day(schedule, {"scooter"}) == [2 * 7.5 * 3600 // 300] * 5
+    assert sum(schedule.unplanned.values()) == 5 * (500 - 180)
 
 
 def test_demand_is_built_as_late_as_capacity_allows_and_never_after_its_due_day(small):
@@ -272,22 +277,25 @@ def test_bad_demand_and_fences_are_clear_errors(small):
         master_schedule(small, demand, START, 5, previous={("gone", START): 5})  # it was left out in silence
 
 
-def test_a_product_nothing_bounds_is_built_on_the_latest_working_day_by_its_due_day():
-    """The two-cells plant has no ramp-up; its shifts run on weekdays and 6 January 2027 is its holiday. Demand
-    due on that holiday and over a weekend was planned on those very days (5,194 units on a Sunday); it goes to
-    the latest day on or before its due day on which a calendar of the plant works, as the calendars say."""
+def test_a_demand_is_built_on_the_latest_day_its_work_center_works_by_its_due_day():
+    """The two-cells plant has no ramp-up; its shifts run on weekdays (a night shift Monday to Thursday, into the
+    next morning) and 6 January 2027 is its holiday. Demand due over a weekend was planned on those very days
+    (5,194 units on a Sunday); with room to spare it goes to the latest day on or before its due day on which its
+    constrained work center (the assembly bench) works: the holiday's early hours, worked by the night shift
+    before it, count; Saturday and Sunday have none."""
     plant = load_plant(DATA / "two-cells.yaml")
     assert plant.ramp_up is None
     start = date(2027, 1, 4)
     dues = [date(2027, 1, 6), date(2027, 1, 9), date(2027, 1, 10), date(2027, 1, 11)]
-    demands = [Demand(f"d{k}", "stool", due, 5_000, "order") for k, due in enumerate(dues)]
+    demands = [Demand(f"d{k}", "stool", due, 50, "order") for k, due in enumerate(dues)]
     schedule = master_schedule(plant, demands, start, 14)
+    capacity = PlantCapacity(plant)
 
     def works(day: date) -> bool:
-        return any(calendar.works_on(day) for calendar in plant.calendars.values())
+        return capacity.minutes("assembly", day) > 0
 
-    assert not works(date(2027, 1, 6))
     assert not works(date(2027, 1, 9))
+    assert not works(date(2027, 1, 10))
     built = defaultdict(int)
     for row in schedule.rows:
         assert works(row.day), row
@@ -296,5 +304,28 @@ def test_a_product_nothing_bounds_is_built_on_the_latest_working_day_by_its_due_
         )
         assert row.day == latest, row
         built[row.demand] += row.quantity
-    assert built == {f"d{k}": 5_000 for k in range(len(dues))}
+    assert built == {f"d{k}": 50 for k in range(len(dues))}
     assert not schedule.unplanned
+
+
+def test_a_product_off_any_ramp_is_bounded_by_the_minutes_of_its_constrained_work_center():
+    """The two-cells plant's stool takes 6 min at its one assembly bench, more of its working time than the oven's
+    3.75 min (a 30 min bake for racks of 8) or the seats' cut on two saws: 5,000 stools due on Monday 11 January
+    fill the bench's working minutes each day before it (none on the holiday or the weekend), the earliest
+    orders first, and the rest is late or beyond the horizon. An order of stools without padding changes
+    nothing at the bench: it takes the same 6 min."""
+    plant = load_plant(DATA / "two-cells.yaml")
+    capacity = PlantCapacity(plant)
+    start, days = date(2027, 1, 4), 14
+    demands = [Demand("big", "stool", date(2027, 1, 11), 5_000, "order", configuration={"padded": "no"})]
+    schedule = master_schedule(plant, demands, start, days)
+    assert schedule.bound_by() == {"stool": "assembly"}
+    assert {cut.per_unit["stool"] for cut in schedule.rough_cut} == {6.0}
+    built = built_by_day(schedule, {"stool"})
+    for offset, units in enumerate(built):
+        minutes = capacity.minutes("assembly", start + timedelta(days=offset))
+        assert units * 6.0 <= minutes + 1e-6
+        assert minutes - units * 6.0 < 6.0  # the bench is full: no room for another stool that day
+    assert built[5] == built[6] == 0  # the weekend: no shift (Thursday's night shift runs into Friday)
+    assert sum(built) + sum(schedule.unplanned.values()) == 5_000
+    assert sum(schedule.unplanned.values()) > 0

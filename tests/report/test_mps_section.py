@@ -33,18 +33,19 @@ def test_the_bars_stack_to_each_days_units_under_the_line_capacity():
     assert section.facts["not in the horizon"] == counted(sum(schedule.unplanned.values()), "unit")
 
 
-def test_without_a_ramp_up_line_the_text_says_nothing_bounds_the_days() -> None:
+def test_without_a_ramp_up_line_the_text_names_the_work_center_that_bounds_the_days() -> None:
     plant = load_plant(DATA / "two-cells.yaml")
     assert plant.ramp_up is None
     start = date(2027, 1, 4)
     demands = [Demand(f"d{k}", "stool", start + timedelta(days=k), 5) for k in range(3)]
     schedule = master_schedule(plant, demands, start, 7)
     section = mps_section(schedule, "three demands")
-    assert "No ramp-up line bounds these products" in section.text
+    assert "the work center each product is constrained on (assembly)" in section.text
+    assert "ramp-up line" not in section.text
     assert "ramp line used" not in section.facts
+    assert not [t for t in section.figures[0].data if t.type == "scatter"]
     assert schedule.rows
-    holiday = date(2027, 1, 6)  # the plant's: its demand is built the working day before
-    assert all(row.day == (row.due if row.due != holiday else row.due - timedelta(days=1)) for row in schedule.rows)
+    assert all(row.day == row.due for row in schedule.rows)  # the bench has room each day, the holiday's night too
 
 
 def test_a_ramp_up_line_another_line_can_stand_in_for_is_not_drawn_as_the_limit() -> None:
@@ -59,4 +60,5 @@ def test_a_ramp_up_line_another_line_can_stand_in_for_is_not_drawn_as_the_limit(
     section = mps_section(schedule, "speakers")
     assert not [t for t in section.figures[0].data if t.type == "scatter"]
     assert "ramp line used" not in section.facts
-    assert "No ramp-up line bounds these products" in section.text
+    assert "ramp-up line" not in section.text
+    assert schedule.bound_by()["speaker"] == "Line A + Line B"  # the two lines pooled, the ramping one at its pace

@@ -54,10 +54,18 @@ def mps(
         units[row.day.isoformat(), row.product] += row.quantity
         late[row.day.isoformat(), row.product] += row.quantity if row.late_days else 0
     capacity = {c["day"]: c["units"] for c in document["line_capacity"]}
-    table = Table("day", "product", "units", "of which late", "line capacity", title=f"MPS ({run.demand})")
+    bound_by = document["bound_by"]
+    table = Table("day", "product", "units", "of which late", "line capacity", "bound by", title=f"MPS ({run.demand})")
     for (day, product), quantity in sorted(units.items()):
-        bound = product in run.schedule.bound_products
-        table.add_row(day, product, str(quantity), str(late[day, product] or ""), str(capacity[day]) if bound else "-")
+        on_line = bound_by.get(product) == "ramp-up line"
+        table.add_row(
+            day,
+            product,
+            str(quantity),
+            str(late[day, product] or ""),
+            str(capacity[day]) if on_line else "-",
+            bound_by.get(product, "-"),
+        )
     console.print(table)
     if run.schedule.unplanned:
         console.print(f"unplanned in the horizon: {counted(sum(run.schedule.unplanned.values()), 'unit')}")

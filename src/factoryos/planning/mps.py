@@ -6,8 +6,10 @@
   shift hours x shifts x the learning curve) but no more than the month's target over the calendar's working
   days in m; after the ramp, the calendar's working time at mature efficiency; before it starts, none.
   Fractions carry over, so a month's whole units are what it makes.
-  A product off the ramp line (or a plant without a ramp-up) is bounded by its demand alone, on the site's
-  working days (`c2m.supply.site_working_days`): nothing is planned on a weekend or holiday.
+  A product off the ramp line (or any product of a plant without a ramp-up) is bounded by its constrained work
+  center's working minutes (rough-cut capacity, `planning.rough_cut`), shared with the other products
+  constrained there; one that no work center loads, by the site's working days alone
+  (`c2m.supply.site_working_days`).
 - **Quantities.** Each demand (order or forecast, due on a day) is built as late as capacity allows and not
   after its due day: the orders, then the forecast, are placed latest-due first on the latest day with room.
   This meets every due date whenever the capacity up to each day covers the demand due by it (orders placed
@@ -35,10 +37,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
+from factoryos.c2m.promise import PlantCapacity
 from factoryos.c2m.supply import site_working_days
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import LineRamp, ramp_bound_products
+from factoryos.planning.rough_cut import RoughCut, rough_cut
 
 Kind = Literal["order", "forecast"]
 
@@ -80,8 +84,8 @@ class MpsRow:
 
 @dataclass(frozen=True)
 class MasterSchedule:
-    """The MPS from `start` over `days`, the ramp line's units per day (None off the ramp), and what is left
-    unplanned (demand id -> units)."""
+    """The MPS from `start` over `days`, the ramp line's units per day (None off the ramp), the products it bounds,
+    the work centers that bound the others (`rough_cut`), and what is left unplanned (demand id -> units)."""
 
     start: date
     days: int
@@ -89,12 +93,24 @@ class MasterSchedule:
     capacity: tuple[int | None, ...]
     bound_products: frozenset[str]
     unplanned: dict[str, int]
+    rough_cut: tuple[RoughCut, ...] = ()
+
+    @property
+    def ramp_bounded(self) -> bool:
+        """Whether a ramp-up line bounds any of its products' days (a plant without one, or whose products can all
+        be built on another line too, has none)."""
+        return bool(self.bound_products) and any(c is not None for c in self.capacity)
 
     @property
     def bounded(self) -> bool:
-        """Whether a ramp-up line bounds any of its products' days: a plant without one, or whose products can all
-        be built on another line too, plans each demand on its due day."""
-        return bool(self.bound_products) and any(c is not None for c in self.capacity)
+        """Whether any capacity bounds the plan: the ramp-up line, or the work centers the other products are
+        constrained on; else each demand is planned on its due day."""
+        return self.ramp_bounded or bool(self.rough_cut)
+
+    def bound_by(self) -> dict[str, str]:
+        """Per product, what bounds its days: "ramp-up line" or its constrained work center."""
+        bound = dict.fromkeys(self.bound_products, "ramp-up line") if self.ramp_bounded else {}
+        return bound | {product: cut.label for cut in self.rough_cut for product in cut.products}
 
     def quantities(self) -> dict[tuple[str, date], int]:
         """Units per (product, day)."""
@@ -150,15 +166,54 @@ def master_schedule(
     low, high = _fences(plant, start, days, previous)
     placed: dict[tuple[str, int], int] = defaultdict(int)
     unplanned: dict[str, int] = {}
-    line_room = [math.inf if c is None else float(c) for c in capacity]
+    plant_capacity = PlantCapacity(plant)
+    cuts, unloaded = rough_cut(plant, plant_capacity, set(plant.products) - bound, start, days)
     site_days = site_working_days(plant, start, days)
-    groups = [(sorted(bound), line_room)] + [
-        ([p], [math.inf if works else 0.0 for works in site_days]) for p in sorted(set(plant.products) - bound)
-    ]
+    groups = [(sorted(bound), _Room([math.inf if c is None else float(c) for c in capacity]))]
+    groups += [(list(cut.products), _cut_room(plant_capacity, cut, demands)) for cut in cuts]
+    groups += [([p], _Room([math.inf if works else 0.0 for works in site_days])) for p in unloaded]
     for group, room in groups:
         _plan_group(group, demands, start, days, room, (low, high, previous_demands or {}), placed, unplanned)
     rows = _rows(plant, placed, demands, start, attach_rates or {})
-    return MasterSchedule(start, days, tuple(rows), capacity, bound, unplanned)
+    return MasterSchedule(start, days, tuple(rows), capacity, bound, unplanned, tuple(cuts))
+
+
+@dataclass
+class _Room:
+    """A group's room on each day (units of the ramp line, minutes of a work center, or none to speak of) and what
+    one unit of a demand (`per_demand`) or of a product (`per_product`, for units a fence keeps) takes of it: one,
+    where not given."""
+
+    left: list[float]
+    per_demand: Mapping[str, float] = field(default_factory=dict)
+    per_product: Mapping[str, float] = field(default_factory=dict)
+
+    def units(self, offset: int, demand: Demand) -> float:
+        """Units of `demand` the day still has room for."""
+        each = self.per_demand.get(demand.id, 1.0)
+        return self.left[offset] / each + 1e-9 if each > 0 else math.inf
+
+    def take(self, offset: int, demand: Demand, units: int) -> None:
+        self.left[offset] -= units * self.per_demand.get(demand.id, 1.0)
+
+    def keep(self, offset: int, product: str, units: int) -> None:
+        self.left[offset] -= units * self.per_product.get(product, 1.0)
+
+    def copy(self) -> _Room:
+        return _Room(list(self.left), self.per_demand, self.per_product)
+
+
+def _cut_room(capacity: PlantCapacity, cut: RoughCut, demands: Iterable[Demand]) -> _Room:
+    """A constrained work center's minutes, an order taking what its configuration takes there, the forecast what
+    the product's typical configuration takes."""
+    per_demand = {
+        d.id: capacity.load(d.product, d.configuration).get(cut.center, 0.0)
+        if d.configuration
+        else cut.per_unit[d.product]
+        for d in demands
+        if d.product in cut.per_unit
+    }
+    return _Room(list(cut.minutes), per_demand, cut.per_unit)
 
 
 def heijunka(shares: Mapping[str, float], units: int) -> list[str]:
@@ -204,7 +259,7 @@ def _plan_group(
     demands: list[Demand],
     start: date,
     days: int,
-    room: list[float],
+    room: _Room,
     fences: tuple[Mapping[tuple[str, int], int], Mapping[tuple[str, int], float], Mapping[tuple[str, date], int]],
     placed: dict[tuple[str, int], int],
     unplanned: dict[str, int],
@@ -234,12 +289,15 @@ def _plan_group(
             for offset in range(min(due, days - 1), -1, -1):
                 if not want:
                     break
-                free = min(room[offset], high.get((demand.product, offset), math.inf) - units[demand.product, offset])
+                free = min(
+                    room.units(offset, demand),
+                    high.get((demand.product, offset), math.inf) - units[demand.product, offset],
+                )
                 take = int(min(want, max(0.0, free)))
                 if take:
                     placed[demand.id, offset] += take
                     units[demand.product, offset] += take
-                    room[offset] -= take
+                    room.take(offset, demand, take)
                     left[demand.id] -= take
                     want -= take
     unplanned.update({i: q for i, q in left.items() if q})
@@ -263,7 +321,7 @@ def _keep(
     product: str,
     offset: int,
     day: date,
-    room: list[float],
+    room: _Room,
     low: Mapping[tuple[str, int], int],
     before: Mapping[tuple[str, date], int],
     units: dict[tuple[str, int], int],
@@ -273,7 +331,7 @@ def _keep(
     """A fenced day's kept units of a product: for the demands they served in the previous MPS, while those
     are open, then the earliest due."""
     kept = low[product, offset]
-    room[offset] -= kept
+    room.keep(offset, product, kept)
     units[product, offset] += kept
     for demand in sorted(own, key=lambda d: -before.get((d.id, day), 0)):  # stable: then earliest due
         take = min(kept, left[demand.id], before.get((demand.id, day), kept))
@@ -287,7 +345,7 @@ def _earliest_finish(
     group: list[Demand],
     start: date,
     days: int,
-    room: list[float],
+    room: _Room,
     high: Mapping[tuple[str, int], float],
     units: Mapping[tuple[str, int], int],
     left: Mapping[str, int],
@@ -299,17 +357,19 @@ def _earliest_finish(
     later.
     Built latest due first by those days, every demand is then on time or as little late as it can be, the
     earliest due served first, and what the horizon has no room for is the latest due's."""
-    room, made = list(room), defaultdict(int, units)
+    room, made = room.copy(), defaultdict(int, units)
     finish, fits = {}, {}
     for demand in group:  # earliest due first
         due, need, last = (demand.due - start).days, left[demand.id], 0
         for offset in range(days):
             if not need:
                 break
-            free = min(room[offset], high.get((demand.product, offset), math.inf) - made[demand.product, offset])
+            free = min(
+                room.units(offset, demand), high.get((demand.product, offset), math.inf) - made[demand.product, offset]
+            )
             take = int(min(need, max(0.0, free)))
             if take:
-                room[offset] -= take
+                room.take(offset, demand, take)
                 made[demand.product, offset] += take
                 need -= take
                 last = offset

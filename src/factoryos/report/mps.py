@@ -30,7 +30,7 @@ def mps_figure(schedule: MasterSchedule) -> go.Figure:
                 figure.add_bar(
                     x=days, y=units[product, kind], name=f"{product} ({kind})", marker_color=colour, opacity=opacity
                 )
-    if schedule.bounded:
+    if schedule.ramp_bounded:
         figure.add_scatter(
             x=days,
             y=list(schedule.capacity),
@@ -57,24 +57,29 @@ def mps_section(schedule: MasterSchedule, demand: str) -> Section:
         "late": counted(late, "unit"),
         "not in the horizon": counted(unplanned, "unit"),
     }
-    if capacity and schedule.bounded:
+    if capacity and schedule.ramp_bounded:
         facts["ramp line used"] = f"{bound / capacity:.0%}"
+    centers = sorted({cut.label for cut in schedule.rough_cut})
+    bounds = (["the ramp-up line's units per day"] if schedule.ramp_bounded else []) + (
+        [f"the working minutes of the work center each product is constrained on ({', '.join(centers)})"]
+        if centers
+        else []
+    )
     return Section(
         title="Master production schedule",
         text=(
             f"What to build each day from {schedule.start:%Y-%m-%d} over {counted(schedule.days, 'day')} ({demand}): "
-            "each demand as late as the ramp-up line's units per day allow and not after its due day, the firm "
-            "orders before the forecast; a demand the line cannot build in time is built late or, past the "
-            "horizon, left unplanned."
             + (
-                ""
-                if schedule.bounded
-                else " No ramp-up line bounds these products (the plant file has none, or another line can build "
-                "each of them too), so nothing bounds the days' units here: each demand is planned on its due day, "
-                "and the schedule's finite capacity says what the floor can do."
+                f"each demand as late as {' and '.join(bounds)} allow and not after its due day, the firm orders "
+                "before the forecast; a demand that cannot be built in time is built late or, past the horizon, "
+                "left unplanned."
+                if bounds
+                else "no work center loads these products, so nothing bounds the days' units: each demand is planned "
+                "on its due day."
             )
         ),
         facts=facts,
         figures=[mps_figure(schedule)],
-        note="factoryos.planning.mps; the line's units per day come from the ramp-up curve over its calendar.",
+        note="factoryos.planning.mps: the ramp line's units per day come from the ramp-up curve over its calendar; "
+        "the other products' bound is rough-cut capacity (planning.rough_cut), which the schedule then refines.",
     )

@@ -209,7 +209,7 @@ def mps_stage(ctx: DemoContext) -> None:
     ctx.console.print(
         f"mps      {section.facts['planned']} over {counted(days, 'day')}, {section.facts['late']} late, "
         f"{section.facts['not in the horizon']} not in the horizon"
-        + ("" if run.schedule.bounded else " (no ramp-up line bounds it)")
+        + ("" if run.schedule.bounded else " (no work center loads its products: nothing bounds it)")
     )
 
 

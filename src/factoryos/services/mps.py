@@ -126,6 +126,7 @@ def mps_document(run: MpsRun) -> dict[str, Any]:
             for k, units in enumerate(schedule.capacity)
         ],
         "bound_products": sorted(schedule.bound_products),
+        "bound_by": schedule.bound_by(),
         "rows": [
             {
                 "demand": r.demand,
