@@ -169,3 +169,19 @@ def test_a_unit_waiting_for_its_material_holds_no_rack_of_units_that_have_theirs
         assert check(problem, schedule) == []
         assert schedule[1].start < 600
         assert schedule[0].start >= 600
+
+
+def test_a_rack_is_never_shared_by_units_whose_material_comes_on_different_days():
+    """Six boards for a rack of six: four have their part, two wait for it until minute 900. Sorted by material day
+    and cut into racks, all six would share one rack and the four wait with the two; they fire apart."""
+    model = Model()
+    oven = model.add_machine("oven")
+    rack = model.add_batch_kind(6)
+    for k in range(6):
+        job = model.add_job(f"board-{k}", due=100)
+        model.add_operation(job, {oven: CURE}, "cure", batch=rack, not_before=900 if k >= 4 else 0)
+    problem = model.problem()
+    for schedule in (dispatch(problem, "EDD"), rolling_sequence(problem), solve(problem, MAKESPAN).schedule):
+        assert check(problem, schedule) == []
+        assert max(schedule[k].start for k in range(4)) < 900
+        assert min(schedule[k].start for k in (4, 5)) >= 900

@@ -2,10 +2,10 @@
 operation per batch, which every solver schedules as it schedules any other; the batch's slot is then
 every member's slot.
 
-Members are taken by when their material is in (most have it: at once), then in the order their jobs are due
-(then released), up to the batch size, so a unit waiting for a part holds no batch of units that have theirs;
-and only with members that are alike in everything a solver looks at (eligible machines and durations, setup
-group, interruptible, frozen slot), so any schedule of the batches is a feasible schedule of the operations.
+Members are taken in the order their jobs are due (then released), up to the batch size, and only with members
+that are alike in everything a solver looks at (eligible machines and durations, setup group, interruptible,
+frozen slot, the day their material is in), so any schedule of the batches is a feasible schedule of the
+operations and a unit waiting for a part holds no batch of units that have theirs.
 A batch belongs to a job of its own: released when its last member may start, due when its first member
 is due, and carrying the weight of the members whose job it ends, so tardiness still counts it.
 """
@@ -52,10 +52,10 @@ def batched(problem: Problem, rank: Sequence[float] | None = None) -> Batched | 
     alike: dict[tuple[object, ...], list[int]] = {}
     for op in sorted(
         (op for op, o in enumerate(ops) if o.batch is not None and problem.batch_sizes[o.batch] > 1),
-        key=lambda op: (ops[op].not_before, order[ops[op].job], op),
+        key=lambda op: (order[ops[op].job], op),
     ):
         o = ops[op]
-        alike.setdefault((o.batch, o.modes, o.setup_group, o.interruptible, o.frozen), []).append(op)
+        alike.setdefault((o.batch, o.modes, o.setup_group, o.interruptible, o.frozen, o.not_before), []).append(op)
     leader = list(range(len(ops)))
     groups: dict[int, tuple[int, ...]] = {}
     for members in alike.values():

@@ -249,20 +249,27 @@ class _ProblemBuilder:
         self.eligible_of: dict[tuple[str, str], tuple[list[str], frozenset[str]]] = {}
         self.choose_line = _LineChoice(plant)
         self.lot_ops: dict[str, list[tuple[int, int]]] = {}
+        self.lot_draws: dict[int, list[tuple[int, str]]] = {}  # a lot's last operation -> (operation, bought part)
         self.supplied: dict[str, float] = {}
 
     def add_lot(self, lot: ProductionOrder, due: int) -> None:
-        """One job for the lot, its routing's operations in a chain."""
+        """One job for the lot, its routing's operations in a chain; which of them draws which bought part."""
         job = len(self.jobs)
-        indices: list[int] = []
+        indices: dict[str, int] = {}
         self.job_orders.append(self.where[lot.id])
         for step, op in enumerate(self.plant.routings[lot.material].operations):
             index = self._operation(job, lot.material, op, lot.quantity, {}, step)
             if indices:
-                self.precedences.append((indices[-1], index))
-            indices.append(index)
-        self.jobs.append(Job(lot.id, tuple(range(indices[0], indices[-1] + 1)), 0, due, 0))
-        self.lot_ops.setdefault(lot.material, []).append((indices[-1], lot.quantity))
+                self.precedences.append((index - 1, index))
+            indices[op.id] = index
+        first, last = min(indices.values()), max(indices.values())
+        self.jobs.append(Job(lot.id, tuple(range(first, last + 1)), 0, due, 0))
+        self.lot_ops.setdefault(lot.material, []).append((last, lot.quantity))
+        self.lot_draws[last] = [
+            (indices.get(line.operation or "", first), line.component)
+            for line in bom_lines(self.plant, lot.material, {})
+            if self.plant.materials[line.component].source == "buy"
+        ]
         self.supplied.setdefault(lot.material, 0.0)
 
     def add_units(
@@ -288,16 +295,23 @@ class _ProblemBuilder:
                 first_op.setdefault(index, op_index)
                 last_op[index] = op_index
                 job_ops.append(op_index)
-            self._feed_parents(nodes, first_op, last_op)
+            self._feed_parents(nodes, first_op, last_op, waits or {})
             self.jobs.append(Job(f"{order.id}-{unit}", tuple(job_ops), release, due, 1))
 
-    def _feed_parents(self, nodes: Sequence[Node], first_op: Mapping[int, int], last_op: Mapping[int, int]) -> None:
+    def _feed_parents(
+        self, nodes: Sequence[Node], first_op: Mapping[int, int], last_op: Mapping[int, int], waits: Mapping[str, int]
+    ) -> None:
+        """Each made node before the node it goes into; a lot before the units it is pegged to, and its operations
+        not before the bought parts they draw are in for those units' order (`waits`)."""
         for index, node in enumerate(nodes):
             if node.parent is None or node.parent not in first_op:
                 continue
             if node.lot:
                 for lot_last in _pegged(self.lot_ops[node.material], self.supplied, node.material, node.quantity):
                     self.precedences.append((lot_last, first_op[node.parent]))
+                    for op_index, material in self.lot_draws[lot_last]:
+                        if waits.get(material, 0) > self.ops[op_index].not_before:
+                            self.ops[op_index] = replace(self.ops[op_index], not_before=waits[material])
             elif index in last_op:
                 self.precedences.append((last_op[index], first_op[node.parent]))
 

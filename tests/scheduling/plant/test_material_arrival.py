@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 from typer.testing import CliRunner
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from factoryos.c2m.replay import material_ready, promise_book
 from factoryos.cli.schedule import app as schedule_app
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
-from factoryos.model.plant import Plant
+from factoryos.model.plant import InventoryLot, Plant
 from factoryos.model.validate import check_plant_text, load_plant
 from factoryos.scheduling.checker import check
 from factoryos.scheduling.plant import build_problem, production_orders
@@ -159,3 +160,45 @@ def test_schedule_waits_for_chips_and_counts_the_purchase_orders_released_from_p
     chips = StoredPurchaseOrder("", "opo-site", "chips-inc", "chip", 2, date(2027, 1, 4), date(2027, 1, 20), 0, "open")
     save_purchase_orders(engine, [chips], {"chips-inc": 40})
     assert first_start() == datetime(2027, 1, 20, tzinfo=UTC)
+
+
+def test_a_lot_waits_for_the_bought_part_it_is_cut_from():
+    """The two-cells plant cuts seats in lots of 20 from boards, bought 5 days out; with legs in stock and no
+    boards, the seat lots are not cut before the boards come (the stools wait for their seats in turn); with
+    boards in stock, they are cut on arrival."""
+    two_cells = load_plant(Path(__file__).parents[2] / "data" / "two-cells.yaml")
+    legs = InventoryLot(material="leg", location="store", lot="L-1", quantity=300)
+    boards = InventoryLot(material="board", location="store", lot="B-1", quantity=100)
+    plant = two_cells.model_copy(update={"inventory": [legs]})
+    zone = ZoneInfo(plant.site.timezone)
+    ordered = datetime(2027, 1, 4, 10, tzinfo=UTC)
+    orders = [
+        CustomerOrder(
+            f"CO-{k}",
+            plant.site.id,
+            "owner",
+            "web",
+            "stool",
+            {"padded": "no", "finish": "on"},
+            4,
+            ordered,
+            date(2027, 1, 29),
+        )
+        for k in range(3)
+    ]
+    ready = material_ready(plant, orders)
+    assert set(ready["CO-0"] or {}) == {"board"}  # legs are in stock
+    boards_in = datetime.combine(ready["CO-0"]["board"], datetime.min.time(), zone).astimezone(UTC)
+    assert boards_in >= datetime(2027, 1, 5, tzinfo=zone) + timedelta(days=5)  # the first day plus the lead time
+    plan = schedule_plant(plant, orders, horizon_days=3, compare=False, time_limit=2, workers=1, material_ready=ready)
+    cuts = [op.start for op in plan.operations if op.operation == "seat/cut"]
+    assert cuts
+    assert min(cuts) >= boards_in
+    assert min(op.start for op in plan.operations if op.operation.startswith("stool/")) > min(cuts)
+    with_boards = two_cells.model_copy(update={"inventory": [legs, boards]})
+    ready = material_ready(with_boards, orders)
+    assert ready == {}
+    stocked = schedule_plant(
+        with_boards, orders, horizon_days=3, compare=False, time_limit=2, workers=1, material_ready=ready
+    )
+    assert min(op.start for op in stocked.operations if op.operation == "seat/cut") < boards_in
