@@ -28,7 +28,7 @@ import numpy as np
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, CustomerOrderState, ProductionOrder, ScheduledOperation, WorkOrder
-from factoryos.model.plant import Plant, RoutingOperation
+from factoryos.model.plant import BomLine, Plant, RoutingOperation
 from factoryos.scheduling.plant_calendar import unavailable_periods
 from factoryos.scheduling.problem import Job, Machine, Mode, Operation, Problem
 from factoryos.scheduling.schedule import Schedule, setup_times
@@ -249,7 +249,8 @@ class _ProblemBuilder:
         self.eligible_of: dict[tuple[str, str], tuple[list[str], frozenset[str]]] = {}
         self.choose_line = _LineChoice(plant)
         self.lot_ops: dict[str, list[tuple[int, int]]] = {}
-        self.lot_draws: dict[int, list[tuple[int, str]]] = {}  # a lot's last operation -> (operation, bought part)
+        self.lot_draws: dict[str, list[tuple[int, str, float]]] = {}  # per lot: (operation, bought part, quantity)
+        self.lot_parts_in: dict[str, list[tuple[int, float]]] = {}  # per bought part of lots: (when in, quantity)
         self.supplied: dict[str, float] = {}
 
     def add_lot(self, lot: ProductionOrder, due: int) -> None:
@@ -265,10 +266,9 @@ class _ProblemBuilder:
         first, last = min(indices.values()), max(indices.values())
         self.jobs.append(Job(lot.id, tuple(range(first, last + 1)), 0, due, 0))
         self.lot_ops.setdefault(lot.material, []).append((last, lot.quantity))
-        self.lot_draws[last] = [
-            (indices.get(line.operation or "", first), line.component)
-            for line in bom_lines(self.plant, lot.material, {})
-            if self.plant.materials[line.component].source == "buy"
+        self.lot_draws[lot.id] = [
+            (indices.get(line.operation or "", first), line.component, lot.quantity * line.quantity / (1 - line.scrap))
+            for line in self._bought_lines(lot.material)
         ]
         self.supplied.setdefault(lot.material, 0.0)
 
@@ -279,6 +279,7 @@ class _ProblemBuilder:
         lots that go into it, and each operation not before the bought material it consumes is in (`waits`)."""
         nodes, route, consumed = plan
         not_before = [max((waits.get(m, 0) for m in materials), default=0) for materials in consumed] if waits else []
+        self._count_lot_parts(nodes, order.quantity, waits or {})
         for unit in range(1, order.quantity + 1):
             job = len(self.jobs)
             first_op: dict[int, int] = {}
@@ -295,23 +296,16 @@ class _ProblemBuilder:
                 first_op.setdefault(index, op_index)
                 last_op[index] = op_index
                 job_ops.append(op_index)
-            self._feed_parents(nodes, first_op, last_op, waits or {})
+            self._feed_parents(nodes, first_op, last_op)
             self.jobs.append(Job(f"{order.id}-{unit}", tuple(job_ops), release, due, 1))
 
-    def _feed_parents(
-        self, nodes: Sequence[Node], first_op: Mapping[int, int], last_op: Mapping[int, int], waits: Mapping[str, int]
-    ) -> None:
-        """Each made node before the node it goes into; a lot before the units it is pegged to, and its operations
-        not before the bought parts they draw are in for those units' order (`waits`)."""
+    def _feed_parents(self, nodes: Sequence[Node], first_op: Mapping[int, int], last_op: Mapping[int, int]) -> None:
         for index, node in enumerate(nodes):
             if node.parent is None or node.parent not in first_op:
                 continue
             if node.lot:
                 for lot_last in _pegged(self.lot_ops[node.material], self.supplied, node.material, node.quantity):
                     self.precedences.append((lot_last, first_op[node.parent]))
-                    for op_index, material in self.lot_draws[lot_last]:
-                        if waits.get(material, 0) > self.ops[op_index].not_before:
-                            self.ops[op_index] = replace(self.ops[op_index], not_before=waits[material])
             elif index in last_op:
                 self.precedences.append((last_op[index], first_op[node.parent]))
 
@@ -370,7 +364,34 @@ class _ProblemBuilder:
             self.batch_sizes.append(op.batch_size // pieces)
         return self.batch_kinds[key]
 
+    def _bought_lines(self, material: str) -> list[BomLine]:
+        return [
+            line for line in bom_lines(self.plant, material, {}) if self.plant.materials[line.component].source == "buy"
+        ]
+
+    def _count_lot_parts(self, nodes: Sequence[Node], quantity: int, waits: Mapping[str, int]) -> None:
+        """The bought parts an order's units need through lots (a seat lot's boards), and when they are in for
+        the order (`waits`; at once when not given)."""
+        for node in nodes:
+            if node.lot:
+                for line in self._bought_lines(node.material):
+                    need = quantity * node.quantity * line.quantity / (1 - line.scrap)
+                    self.lot_parts_in.setdefault(line.component, []).append((waits.get(line.component, 0), need))
+
+    def _hold_lots_for_parts(self) -> None:
+        """Each lot's operations not before the bought parts they draw are in: the lots, in the order they are
+        made, take the parts in the order they come in (those the orders have at once first)."""
+        supply = {material: sorted(parts) for material, parts in self.lot_parts_in.items()}
+        taken: dict[str, float] = {}
+        for draws in self.lot_draws.values():
+            for op_index, material, need in draws:
+                taken[material] = taken.get(material, 0.0) + need
+                day = _in_by(supply.get(material, []), taken[material])
+                if day > self.ops[op_index].not_before:
+                    self.ops[op_index] = replace(self.ops[op_index], not_before=day)
+
     def plant_problem(self, epoch: datetime, calendar_days: int) -> PlantProblem:
+        self._hold_lots_for_parts()
         machines = tuple(
             _machine(self.plant, unit, epoch, calendar_days, self.machine_group.get(unit), self.group_index)
             for unit in self.machines
@@ -415,6 +436,17 @@ class _LineChoice:
             line = self.chosen[lines] = min(sorted(lines), key=lambda wc: self.load.get(wc, 0.0))
             self.load[line] = self.load.get(line, 0.0) + 1 / self.speed[line]
         return [u for u in eligible if self.line_of.get(u, line) == line]
+
+
+def _in_by(supply: Sequence[tuple[int, float]], amount: float) -> int:
+    """When `amount` of a supply coming as (when, quantity), in time order, has come (its last when it never
+    does: a lot's excess over the orders' need waits for nothing more)."""
+    came = 0.0
+    for when, quantity in supply:
+        came += quantity
+        if came >= amount - 1e-9:
+            return when
+    return supply[-1][0] if supply else 0
 
 
 def _pegged(lots: list[tuple[int, int]], supplied: dict[str, float], material: str, need: float) -> list[int]:

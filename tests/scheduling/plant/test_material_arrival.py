@@ -202,3 +202,34 @@ def test_a_lot_waits_for_the_bought_part_it_is_cut_from():
         with_boards, orders, horizon_days=3, compare=False, time_limit=2, workers=1, material_ready=ready
     )
     assert min(op.start for op in stocked.operations if op.operation == "seat/cut") < boards_in
+
+
+def test_lots_take_the_bought_parts_in_the_order_they_come():
+    """Boards for one lot of 20 seats in stock, 32 stools ordered: the first lot is cut from the stock at once,
+    the second waits for the boards that come a lead time after the orders."""
+    two_cells = load_plant(Path(__file__).parents[2] / "data" / "two-cells.yaml")
+    legs = InventoryLot(material="leg", location="store", lot="L-1", quantity=300)
+    boards = InventoryLot(material="board", location="store", lot="B-1", quantity=20)
+    plant = two_cells.model_copy(update={"inventory": [legs, boards]})
+    ordered = datetime(2027, 1, 4, 10, tzinfo=UTC)
+    orders = [
+        CustomerOrder(
+            f"CO-{k}",
+            plant.site.id,
+            "owner",
+            "web",
+            "stool",
+            {"padded": "no", "finish": "on"},
+            4,
+            ordered + timedelta(minutes=k),
+            date(2027, 1, 29),
+        )
+        for k in range(8)
+    ]
+    ready = material_ready(plant, orders)
+    assert sorted(ready) == [f"CO-{k}" for k in range(5, 8)]  # 5 x 4 = 20 boards from stock, then none
+    later = min(day["board"] for day in ready.values() if day)
+    plan = schedule_plant(plant, orders, horizon_days=3, compare=False, time_limit=2, workers=1, material_ready=ready)
+    cuts = sorted(op.start for op in plan.operations if op.operation == "seat/cut")
+    boards_in = datetime.combine(later, datetime.min.time(), ZoneInfo(plant.site.timezone)).astimezone(UTC)
+    assert cuts[0] < boards_in <= cuts[-1]
