@@ -343,3 +343,20 @@ def test_each_unit_names_the_bought_lots_its_parts_came_from_first_in_first_out(
     assert set(trace_lot(engine, "L1")["units"]) == from_l1
     last = joins[PER_DAY - 1].payload["serial"]
     assert {c["id"] for c in trace_serial(engine, last)["components"]} == {"L1", "PO-1"}
+
+
+def test_the_purchase_orders_the_twin_places_are_named_as_its_own():
+    """A material plan's buy orders reach the twin as purchase orders named apart from any stored plan's orders:
+    as lots in the genealogy, PL000047 alone would name another plan's planned order."""
+    data = copy.deepcopy(PLANT)
+    data["suppliers"]["bolts-inc"]["lead_time_days"] = 0
+    plant = Plant.model_validate(data)
+    rows = [DemandRow("day-1", "widget-p", (EPOCH + timedelta(days=1)).date(), 10 * PER_DAY)]
+    planned = mrp(plant_problem(plant, EPOCH.date(), 3, rows)).planned_orders
+    purchases = purchase_orders(planned, plant.site.timezone)
+    buys = [o for o in planned if o.kind == "buy"]
+    assert buys
+    assert [p.id for p in purchases] == [f"TWIN-{o.id}" for o in buys]
+    stand_in = purchase_plan(plant, release_plan(12), EPOCH, 12)
+    assert stand_in
+    assert all(p.id.startswith("TWIN-PO") for p in stand_in)

@@ -17,7 +17,7 @@ from factoryos.model.plant import Plant
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.calendar import DAY
 from factoryos.twin.event_log import RollingEventStore
-from factoryos.twin.purchasing import purchase_plan
+from factoryos.twin.purchasing import TWIN_ORDER, purchase_plan
 from factoryos.twin.scenarios import ScenarioRun, epoch_for, prepare
 from tests.twin.small_plants import small_plant
 
@@ -53,7 +53,11 @@ def test_the_smart_scenario_receives_its_material_plans_buy_orders() -> None:
     assert plan is not None
     assert run.purchasing == "mrp"
     zone = ZoneInfo(plant.site.timezone)
-    bought = sorted((o.id, o.material, o.quantity, o.supplier, o.due) for o in plan.planned_orders if o.kind == "buy")
+    bought = sorted(
+        (f"{TWIN_ORDER}{o.id}", o.material, o.quantity, o.supplier, o.due)
+        for o in plan.planned_orders
+        if o.kind == "buy"
+    )
     received = sorted((p.id, p.material, p.quantity, p.supplier, p.due.astimezone(zone).date()) for p in run.purchases)
     assert bought
     assert received == bought

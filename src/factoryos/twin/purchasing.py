@@ -46,6 +46,9 @@ from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.calendar import DAY
 from factoryos.twin.plant_twin import PlannedUnit, lot_size, reorder_point
 
+TWIN_ORDER = "TWIN-"
+"""What the ids of the purchase orders the twin places itself begin with: each is a lot in its units' genealogy,
+and a plan's planned-order id alone (PL000047) would name another plan's order in the store."""
 Parts = dict[tuple[str, tuple[str, ...]], float]
 """(bought material, the components made in lots it goes into, outermost first) -> quantity."""
 
@@ -106,7 +109,8 @@ def _orders(plant: Plant, needs: dict[tuple[int, str], float], epoch: datetime) 
             ordered = max(-left, supplier.min_order)
             ordered = math.ceil(ordered / supplier.order_multiple - 1e-9) * supplier.order_multiple
             due = epoch + timedelta(days=day - defaults.PURCHASE_COVER_DAYS)
-            orders.append(PurchaseOrder(f"PO-{len(orders) + 1:06d}", material, ordered, supplier_of[material], due))
+            order_id = f"{TWIN_ORDER}PO{len(orders) + 1:06d}"
+            orders.append(PurchaseOrder(order_id, material, ordered, supplier_of[material], due))
             left += ordered
         on_hand[material] = left
     return placed + orders
@@ -201,11 +205,12 @@ def _lead_days(plant: Plant, material: str, known: dict[str, int]) -> int:
 
 
 def purchase_orders(planned: Iterable[PlannedOrder], timezone: str) -> list[PurchaseOrder]:
-    """A material plan's buy orders (`factoryos.planning`) as the purchase orders the twin receives: each due
-    at the start of its `due` day (the day its quantity is available) at the site."""
+    """A material plan's buy orders (`factoryos.planning`) as the purchase orders the twin receives (`TWIN_ORDER`
+    and the planned order's id): each due at the start of its `due` day (the day its quantity is available) at
+    the site."""
     zone = ZoneInfo(timezone)
     return [
-        PurchaseOrder(o.id, o.material, o.quantity, o.supplier, datetime.combine(o.due, time(), zone))
+        PurchaseOrder(f"{TWIN_ORDER}{o.id}", o.material, o.quantity, o.supplier, datetime.combine(o.due, time(), zone))
         for o in planned
         if o.kind == "buy" and o.supplier is not None
     ]
