@@ -6,10 +6,10 @@
   shift hours x shifts x the learning curve) but no more than the month's target over the calendar's working
   days in m; after the ramp, the calendar's working time at mature efficiency; before it starts, none.
   Fractions carry over, so a month's whole units are what it makes.
-  A product off the ramp line (or any product of a plant without a ramp-up) is bounded by its constrained work
-  center's working minutes (rough-cut capacity, `planning.rough_cut`), shared with the other products
-  constrained there; one that no work center loads, by the site's working days alone
-  (`c2m.supply.site_working_days`).
+  Every unit also takes its minutes at each work center it loads (rough-cut capacity, `planning.rough_cut`),
+  shared with every product loading it: a day's units fit where each has the minutes (the ramp-up line itself
+  counted in the units above). A product that no work center loads is bounded by the site's working days
+  alone (`c2m.supply.site_working_days`).
 - **Quantities.** Each demand (order or forecast, due on a day) is built as late as capacity allows and not
   after its due day: the orders, then the forecast, are placed latest-due first on the latest day with room.
   This meets every due date whenever the capacity up to each day covers the demand due by it (orders placed
@@ -42,7 +42,7 @@ from factoryos.c2m.supply import site_working_days
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import LineRamp, ramp_bound_products
-from factoryos.planning.rough_cut import RoughCut, rough_cut
+from factoryos.planning.rough_cut import RoughCut
 
 Kind = Literal["order", "forecast"]
 
@@ -85,7 +85,8 @@ class MpsRow:
 @dataclass(frozen=True)
 class MasterSchedule:
     """The MPS from `start` over `days`, the ramp line's units per day (None off the ramp), the products it bounds,
-    the work centers that bound the others (`rough_cut`), and what is left unplanned (demand id -> units)."""
+    the work centers every unit was checked against (`rough_cut`), and what is left unplanned (demand id ->
+    units)."""
 
     start: date
     days: int
@@ -93,7 +94,7 @@ class MasterSchedule:
     capacity: tuple[int | None, ...]
     bound_products: frozenset[str]
     unplanned: dict[str, int]
-    rough_cut: tuple[RoughCut, ...] = ()
+    rough_cut: RoughCut | None = None
 
     @property
     def ramp_bounded(self) -> bool:
@@ -103,14 +104,19 @@ class MasterSchedule:
 
     @property
     def bounded(self) -> bool:
-        """Whether any capacity bounds the plan: the ramp-up line, or the work centers the other products are
-        constrained on; else each demand is planned on its due day."""
-        return self.ramp_bounded or bool(self.rough_cut)
+        """Whether any capacity bounds the plan: the ramp-up line, or work centers the products load; else each
+        demand is planned on its due day."""
+        return self.ramp_bounded or bool(self.rough_cut and self.rough_cut.minutes)
 
     def bound_by(self) -> dict[str, str]:
-        """Per product, what bounds its days: "ramp-up line" or its constrained work center."""
-        bound = dict.fromkeys(self.bound_products, "ramp-up line") if self.ramp_bounded else {}
-        return bound | {product: cut.label for cut in self.rough_cut for product in cut.products}
+        """Per product, what typically bounds its days: the ramp-up line, or the work center its typical unit is
+        constrained on (every work center it loads is checked)."""
+        bound = dict.fromkeys(self.bound_products, RAMP) if self.ramp_bounded else {}
+        cut = self.rough_cut
+        if cut is None:
+            return bound
+        centers = {product: cut.constrained(product) for product in cut.plant.products if product not in bound}
+        return bound | {product: cut.label(center) for product, center in centers.items() if center is not None}
 
     def quantities(self) -> dict[tuple[str, date], int]:
         """Units per (product, day)."""
@@ -166,54 +172,71 @@ def master_schedule(
     low, high = _fences(plant, start, days, previous)
     placed: dict[tuple[str, int], int] = defaultdict(int)
     unplanned: dict[str, int] = {}
-    plant_capacity = PlantCapacity(plant)
-    cuts, unloaded = rough_cut(plant, plant_capacity, set(plant.products) - bound, start, days)
-    site_days = site_working_days(plant, start, days)
-    groups = [(sorted(bound), _Room([math.inf if c is None else float(c) for c in capacity]))]
-    groups += [(list(cut.products), _cut_room(plant_capacity, cut, demands)) for cut in cuts]
-    groups += [([p], _Room([math.inf if works else 0.0 for works in site_days])) for p in unloaded]
-    for group, room in groups:
-        _plan_group(group, demands, start, days, room, (low, high, previous_demands or {}), placed, unplanned)
+    cut = RoughCut(plant, start, days, PlantCapacity(plant))
+    room = _room(plant, cut, demands, bound, capacity, site_working_days(plant, start, days))
+    products = sorted(plant.products)
+    _plan_group(products, demands, start, days, room, (low, high, previous_demands or {}), placed, unplanned)
     rows = _rows(plant, placed, demands, start, attach_rates or {})
-    return MasterSchedule(start, days, tuple(rows), capacity, bound, unplanned, tuple(cuts))
+    return MasterSchedule(start, days, tuple(rows), capacity, bound, unplanned, cut)
+
+
+RAMP = "ramp-up line"
+"""The room of the ramp-up line's units a day; the others are work centers' minutes, and the site's working days."""
+WORKING_DAY = "working day"
 
 
 @dataclass
 class _Room:
-    """A group's room on each day (units of the ramp line, minutes of a work center, or none to speak of) and what
-    one unit of a demand (`per_demand`) or of a product (`per_product`, for units a fence keeps) takes of it: one,
-    where not given."""
+    """What each day still has of each capacity the plan is bounded by (`left`: the ramp-up line's units, each
+    work center's minutes, the site's working days) and what one unit of a demand (`per_demand`) or of a product
+    (`per_product`, for units a fence keeps) takes of each."""
 
-    left: list[float]
-    per_demand: Mapping[str, float] = field(default_factory=dict)
-    per_product: Mapping[str, float] = field(default_factory=dict)
+    left: dict[str, list[float]]
+    per_demand: Mapping[str, Mapping[str, float]]
+    per_product: Mapping[str, Mapping[str, float]]
 
     def units(self, offset: int, demand: Demand) -> float:
-        """Units of `demand` the day still has room for."""
-        each = self.per_demand.get(demand.id, 1.0)
-        return self.left[offset] / each + 1e-9 if each > 0 else math.inf
+        """Units of `demand` the day still has room for at every capacity it takes."""
+        takes = self.per_demand[demand.id].items()
+        return min((self.left[r][offset] / each + 1e-9 for r, each in takes), default=math.inf)
 
     def take(self, offset: int, demand: Demand, units: int) -> None:
-        self.left[offset] -= units * self.per_demand.get(demand.id, 1.0)
+        for r, each in self.per_demand[demand.id].items():
+            self.left[r][offset] -= units * each
 
     def keep(self, offset: int, product: str, units: int) -> None:
-        self.left[offset] -= units * self.per_product.get(product, 1.0)
+        for r, each in self.per_product[product].items():
+            self.left[r][offset] -= units * each
 
     def copy(self) -> _Room:
-        return _Room(list(self.left), self.per_demand, self.per_product)
+        return _Room({r: list(days) for r, days in self.left.items()}, self.per_demand, self.per_product)
 
 
-def _cut_room(capacity: PlantCapacity, cut: RoughCut, demands: Iterable[Demand]) -> _Room:
-    """A constrained work center's minutes, an order taking what its configuration takes there, the forecast what
-    the product's typical configuration takes."""
-    per_demand = {
-        d.id: capacity.load(d.product, d.configuration).get(cut.center, 0.0)
-        if d.configuration
-        else cut.per_unit[d.product]
-        for d in demands
-        if d.product in cut.per_unit
-    }
-    return _Room(list(cut.minutes), per_demand, cut.per_unit)
+def _room(
+    plant: Plant,
+    cut: RoughCut,
+    demands: Iterable[Demand],
+    bound: frozenset[str],
+    line: tuple[int | None, ...],
+    site_days: tuple[bool, ...],
+) -> _Room:
+    """The plan's capacities: a unit of a ramp-bound product takes one of the ramp line's units and its minutes at
+    the other work centers it loads; any other unit its minutes at every work center it loads (an order in its
+    configuration, the forecast in the typical one); a unit that loads none, a working day of the site."""
+    ramp_line = plant.ramp_up.line if plant.ramp_up is not None else None
+
+    def takes(product: str, configuration: Mapping[str, str] | None) -> dict[str, float]:
+        load = cut.load(product, configuration)
+        if product in bound:
+            return {c: m for c, m in load.items() if c != ramp_line} | {RAMP: 1.0}
+        return load or {WORKING_DAY: 1.0}
+
+    per_demand = {d.id: takes(d.product, d.configuration if d.kind == "order" else None) for d in demands}
+    per_product = {p: takes(p, None) for p in plant.products}
+    left = {RAMP: [math.inf if c is None else float(c) for c in line]}
+    left[WORKING_DAY] = [math.inf if works else 0.0 for works in site_days]
+    left |= {center: list(minutes) for center, minutes in cut.minutes.items()}
+    return _Room(left, per_demand, per_product)
 
 
 def heijunka(shares: Mapping[str, float], units: int) -> list[str]:

@@ -1,32 +1,20 @@
-"""Rough-cut capacity for the MPS: each product is bounded by its constrained work center (or pool of
-alternative ones), the one the promise finds (`c2m.promise.PlantCapacity.constrained`) for the product's typical
-configuration (each option family's most common option by its mix). Products constrained on the same work center
-share its working minutes each day (its calendar and units, lights-out, holidays, the ramp-up curve on the
-ramping line), and a demand takes there what one unit of it takes: an order in its own configuration, the
-forecast in the typical one. Where the work centers of two groups overlap (a pool and one of its members), each
-counts the shared minutes as its own, so the bound is loose there; the promise, booking every order, is not.
+"""Rough-cut capacity for the MPS: every work center (or pool of alternative ones) a product's units load, with
+its working minutes each day (its calendar and units, lights-out, holidays, the ramp-up curve on the ramping
+line), as the promise counts them (`c2m.promise.PlantCapacity`). A demand's unit takes at each what its
+configuration takes there: an order its own, the forecast the product's typical configuration (each option
+family's most common option by its mix). A day's units fit where every work center they load has the minutes.
+Where a pool and one of its members are both loaded, each counts the shared minutes as its own, so the bound is
+loose there; the promise, booking every order, is not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from factoryos.c2m.promise import PlantCapacity
 from factoryos.model.plant import Plant, Product
-
-
-@dataclass(frozen=True)
-class RoughCut:
-    """Products constrained on one work center or pool (`center`, named `label`): its working minutes on each day
-    of the horizon, and the minutes a typical unit of each product takes there."""
-
-    center: str
-    label: str
-    products: tuple[str, ...]
-    minutes: tuple[float, ...]
-    per_unit: Mapping[str, float]
 
 
 def typical_configuration(product: Product) -> dict[str, str]:
@@ -38,28 +26,37 @@ def typical_configuration(product: Product) -> dict[str, str]:
     return typical
 
 
-def rough_cut(
-    plant: Plant, capacity: PlantCapacity, products: Iterable[str], start: date, days: int
-) -> tuple[list[RoughCut], list[str]]:
-    """The groups of `products` by constrained work center, and the products no work center loads (no routing)."""
-    by_center: dict[str, dict[str, float]] = {}
-    unloaded = []
-    for product_id in sorted(products):
-        load = capacity.load(product_id, typical_configuration(plant.products[product_id]))
-        load = {center: minutes for center, minutes in load.items() if minutes > 0}
-        if not load:
-            unloaded.append(product_id)
-            continue
-        center = capacity.constrained(load, start)
-        by_center.setdefault(center, {})[product_id] = load[center]
-    groups = [
-        RoughCut(
-            center,
-            capacity.label(center),
-            tuple(per_unit),
-            tuple(capacity.minutes(center, start + timedelta(days=offset)) for offset in range(days)),
-            per_unit,
-        )
-        for center, per_unit in sorted(by_center.items())
-    ]
-    return groups, unloaded
+@dataclass
+class RoughCut:
+    """The work centers of a plant over a horizon: each one's working minutes a day (read as they are first
+    loaded), and what one unit of a product takes at each (`load`, per configuration)."""
+
+    plant: Plant
+    start: date
+    days: int
+    capacity: PlantCapacity
+    minutes: dict[str, tuple[float, ...]] = field(default_factory=dict)
+
+    def load(self, product: str, configuration: Mapping[str, str] | None = None) -> dict[str, float]:
+        """Minutes one unit of `product` takes at each work center or pool it loads (its typical configuration
+        when none is given)."""
+        chosen = configuration if configuration is not None else typical_configuration(self.plant.products[product])
+        load = {center: m for center, m in self.capacity.load(product, chosen).items() if m > 0}
+        for center in load:
+            if center not in self.minutes:
+                days = (self.start + timedelta(days=k) for k in range(self.days))
+                self.minutes[center] = tuple(self.capacity.minutes(center, day) for day in days)
+        return load
+
+    def constrained(self, product: str) -> str | None:
+        """The work center a typical unit of `product` is constrained on, as the promise finds it (None: it loads
+        none)."""
+        load = self.load(product)
+        return self.capacity.constrained(load, self.start) if load else None
+
+    def label(self, center: str) -> str:
+        return self.capacity.label(center)
+
+    def checked(self, products: Iterable[str]) -> list[str]:
+        """The work centers `products` load, by label."""
+        return sorted({self.label(center) for product in products for center in self.load(product)})

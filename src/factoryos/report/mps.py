@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import plotly.graph_objects as go
 
-from factoryos.planning.mps import MasterSchedule
+from factoryos.planning.mps import RAMP, MasterSchedule
 from factoryos.report.html import Section, count_axis, style
 from factoryos.report.wording import counted
 
@@ -59,10 +59,14 @@ def mps_section(schedule: MasterSchedule, demand: str) -> Section:
     }
     if capacity and schedule.ramp_bounded:
         facts["ramp line used"] = f"{bound / capacity:.0%}"
-    centers = sorted({cut.label for cut in schedule.rough_cut})
+    checked = len(schedule.rough_cut.minutes) if schedule.rough_cut is not None else 0
+    constrained = sorted(set(schedule.bound_by().values()) - {RAMP})
     bounds = (["the ramp-up line's units per day"] if schedule.ramp_bounded else []) + (
-        [f"the working minutes of the work center each product is constrained on ({', '.join(centers)})"]
-        if centers
+        [
+            f"the working minutes of every work center the units load ({counted(checked, 'work center')}; "
+            f"a typical unit is constrained on {', '.join(constrained)})"
+        ]
+        if checked
         else []
     )
     return Section(
