@@ -162,74 +162,65 @@ def test_schedule_waits_for_chips_and_counts_the_purchase_orders_released_from_p
     assert first_start() == datetime(2027, 1, 20, tzinfo=UTC)
 
 
-def test_a_lot_waits_for_the_bought_part_it_is_cut_from():
-    """The two-cells plant cuts seats in lots of 20 from boards, bought 5 days out; with legs in stock and no
-    boards, the seat lots are not cut before the boards come (the stools wait for their seats in turn); with
-    boards in stock, they are cut on arrival."""
-    two_cells = load_plant(Path(__file__).parents[2] / "data" / "two-cells.yaml")
-    legs = InventoryLot(material="leg", location="store", lot="L-1", quantity=300)
-    boards = InventoryLot(material="board", location="store", lot="B-1", quantity=100)
-    plant = two_cells.model_copy(update={"inventory": [legs]})
-    zone = ZoneInfo(plant.site.timezone)
+TWO_CELLS = Path(__file__).parents[2] / "data" / "two-cells.yaml"
+
+
+def _stools(boards: float, orders: int) -> tuple[Plant, list[CustomerOrder]]:
+    """The two-cells plant with legs for 100 stools and `boards` in stock, and `orders` of four stools placed a
+    minute apart on Monday 4 January 2027."""
+    stock = [InventoryLot(material="leg", location="store", lot="L-1", quantity=300)]
+    if boards:
+        stock.append(InventoryLot(material="board", location="store", lot="B-1", quantity=boards))
+    plant = load_plant(TWO_CELLS).model_copy(update={"inventory": stock})
     ordered = datetime(2027, 1, 4, 10, tzinfo=UTC)
-    orders = [
+    configuration = {"padded": "no", "finish": "on"}
+    return plant, [
         CustomerOrder(
             f"CO-{k}",
             plant.site.id,
             "owner",
             "web",
             "stool",
-            {"padded": "no", "finish": "on"},
+            configuration,
             4,
-            ordered,
+            ordered + timedelta(minutes=k),
             date(2027, 1, 29),
         )
-        for k in range(3)
+        for k in range(orders)
     ]
+
+
+def _midnight(plant: Plant, day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), ZoneInfo(plant.site.timezone)).astimezone(UTC)
+
+
+def test_a_lot_waits_for_the_bought_part_it_is_cut_from():
+    """The two-cells plant cuts seats in lots of 20 from boards, bought 5 days out; with legs in stock and no
+    boards, the seat lots are not cut before the boards come (the stools wait for their seats in turn); with
+    boards in stock, they are cut on arrival."""
+    plant, orders = _stools(0, 3)
     ready = material_ready(plant, orders)
     assert set(ready["CO-0"] or {}) == {"board"}  # legs are in stock
-    boards_in = datetime.combine(ready["CO-0"]["board"], datetime.min.time(), zone).astimezone(UTC)
-    assert boards_in >= datetime(2027, 1, 5, tzinfo=zone) + timedelta(days=5)  # the first day plus the lead time
+    boards_in = _midnight(plant, ready["CO-0"]["board"])
+    assert boards_in >= _midnight(plant, date(2027, 1, 5) + timedelta(days=5))  # the first day and the lead time
     plan = schedule_plant(plant, orders, horizon_days=3, compare=False, time_limit=2, workers=1, material_ready=ready)
     cuts = [op.start for op in plan.operations if op.operation == "seat/cut"]
     assert cuts
     assert min(cuts) >= boards_in
     assert min(op.start for op in plan.operations if op.operation.startswith("stool/")) > min(cuts)
-    with_boards = two_cells.model_copy(update={"inventory": [legs, boards]})
-    ready = material_ready(with_boards, orders)
-    assert ready == {}
-    stocked = schedule_plant(
-        with_boards, orders, horizon_days=3, compare=False, time_limit=2, workers=1, material_ready=ready
-    )
-    assert min(op.start for op in stocked.operations if op.operation == "seat/cut") < boards_in
+    stocked, orders = _stools(100, 3)
+    assert material_ready(stocked, orders) == {}
+    plan = schedule_plant(stocked, orders, horizon_days=3, compare=False, time_limit=2, workers=1, material_ready={})
+    assert min(op.start for op in plan.operations if op.operation == "seat/cut") < boards_in
 
 
 def test_lots_take_the_bought_parts_in_the_order_they_come():
     """Boards for one lot of 20 seats in stock, 32 stools ordered: the first lot is cut from the stock at once,
     the second waits for the boards that come a lead time after the orders."""
-    two_cells = load_plant(Path(__file__).parents[2] / "data" / "two-cells.yaml")
-    legs = InventoryLot(material="leg", location="store", lot="L-1", quantity=300)
-    boards = InventoryLot(material="board", location="store", lot="B-1", quantity=20)
-    plant = two_cells.model_copy(update={"inventory": [legs, boards]})
-    ordered = datetime(2027, 1, 4, 10, tzinfo=UTC)
-    orders = [
-        CustomerOrder(
-            f"CO-{k}",
-            plant.site.id,
-            "owner",
-            "web",
-            "stool",
-            {"padded": "no", "finish": "on"},
-            4,
-            ordered + timedelta(minutes=k),
-            date(2027, 1, 29),
-        )
-        for k in range(8)
-    ]
+    plant, orders = _stools(20, 8)
     ready = material_ready(plant, orders)
     assert sorted(ready) == [f"CO-{k}" for k in range(5, 8)]  # 5 x 4 = 20 boards from stock, then none
-    later = min(day["board"] for day in ready.values() if day)
+    boards_in = _midnight(plant, min(day["board"] for day in ready.values() if day))
     plan = schedule_plant(plant, orders, horizon_days=3, compare=False, time_limit=2, workers=1, material_ready=ready)
     cuts = sorted(op.start for op in plan.operations if op.operation == "seat/cut")
-    boards_in = datetime.combine(later, datetime.min.time(), ZoneInfo(plant.site.timezone)).astimezone(UTC)
     assert cuts[0] < boards_in <= cuts[-1]
