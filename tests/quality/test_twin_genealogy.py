@@ -73,3 +73,29 @@ def test_a_scenarios_own_orders_never_name_a_stored_order(sqlite_url):
     keys = {key for work_order in work for key in order_keys(work_order)}
     assert keys
     assert not any(key.startswith("CO") for key in keys), sorted(keys)[:5]
+
+
+def test_the_plant_files_lots_of_a_made_part_are_drawn_first_and_traced(sqlite_url):
+    """Plates made in lots of 50, with two lots of them in the plant file's inventory (30 and 40): the twin opens
+    its supermarket with those lots, not with a stock of its own, and the first 30 units draw from the first, the
+    next from the second; a recall of either finds exactly the units that drew from it."""
+    from factoryos.store.db import make_engine
+
+    engine = make_engine(sqlite_url)
+    inventory = [
+        {"material": "plate", "location": "store", "lot": "PL-A", "quantity": 30},
+        {"material": "plate", "location": "store", "lot": "PL-B", "quantity": 40},
+    ]
+    plant = small_plant(materials__plate=LOTS_OF_50, inventory=inventory)
+    prepared = prepare(plant, "smart", 2, 1, bus=EventBus(TelemetryStore(engine)))
+    prepared.floor.run(prepared.horizon)
+    first, second = trace_lot(engine, "PL-A")["units"], trace_lot(engine, "PL-B")["units"]
+    assert len(first) == 30
+    assert len(second) == 40
+    assert not set(first) & set(second)
+    with engine.connect() as connection:
+        invented = connection.execute(
+            select(GenealogyOperation.serial).where(GenealogyOperation.serial == "plate-opening-stock")
+        ).first()
+    assert invented is None
+    assert "plate-opening-stock" not in {c["id"] for c in trace_serial(engine, first[0])["components"]}

@@ -11,7 +11,7 @@ from (two when a draw empties one lot and opens the next).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -35,19 +35,27 @@ class Supermarket:
     falls below its reorder point."""
 
     def __init__(
-        self, env: Environment, name: str, policies: dict[str, LotPolicy], initial: Mapping[str, float]
+        self,
+        env: Environment,
+        name: str,
+        policies: dict[str, LotPolicy],
+        opening: Mapping[str, Sequence[tuple[str, float]]],
     ) -> None:
+        """`opening`: each component's lots on hand at the start, as (lot, units), oldest first."""
         self.env = env
         self.name = name
         self.policies = policies
-        self.stock = {m: float(initial.get(m, 0.0)) for m in policies}
+        self.lots: dict[str, Lots] = {m: deque([lot, float(q)] for lot, q in opening.get(m, ())) for m in policies}
+        self.stock = {m: sum(q for _, q in self.lots[m]) for m in policies}
         self.on_order = dict.fromkeys(policies, 0.0)
         self.lots_released = 0
         self._waiting: deque[tuple[dict[str, float], Callable[[tuple[str, ...]], None]]] = deque()
-        self.lots: dict[str, Lots] = {m: deque([[f"{m}-opening-stock", self.stock[m]]]) for m in policies}
         self._areas = dict.fromkeys(policies, 0.0)
         self._last = env.now
-        for material in policies:
+
+    def open(self) -> None:
+        """Release the lots the opening stock calls for, once the lots' routes exist."""
+        for material in self.policies:
             self._replenish(material)
 
     def draw(self, needs: dict[str, float], then: Callable[[tuple[str, ...]], None]) -> None:

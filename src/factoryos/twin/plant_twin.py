@@ -632,18 +632,29 @@ class PlantTwin:
             else:
                 for unit in pool.units:
                     self._build_station(pool, unit, staffing, maintenance, peers)
+        if self.supermarket is not None:
+            self.supermarket.open()
 
     def _build_stock(self, stock_per_day: dict[str, float]) -> None:
-        """The supermarket of stocked components, each with its lot size, reorder point and lot route."""
-        policies, initial = {}, {}
+        """The supermarket of stocked components, each with its lot size, reorder point and lot route; it opens
+        with the plant file's lots of a component, or else with a stock of its own (the reorder point and part of
+        a lot, staggered so reorders spread out), named `<material>-opening-stock`."""
+        policies: dict[str, LotPolicy] = {}
+        opening: dict[str, list[tuple[str, float]]] = {}
+        for held in self.plant.inventory:
+            if held.material in self.stocked:
+                opening.setdefault(held.material, []).append((held.lot, held.quantity))
         for k, material in enumerate(sorted(self.stocked)):
             per_day = stock_per_day.get(material, 0.0)
             lot = lot_size(self.plant, material, per_day)
             reorder = reorder_point(per_day)
             policies[material] = LotPolicy(lot, reorder, functools.partial(self._lot_route, material))
-            # staggered, so reorders spread out; whole units, so that a unit's part comes from one lot
-            initial[material] = math.ceil(reorder + lot * (k + 1) / len(self.stocked))
-        self.supermarket = Supermarket(self.floor.env, f"{self.plant.site.id}/supermarket", policies, initial)
+            if material not in opening:
+                # staggered, so reorders spread out; whole units, so that a unit's part comes from one lot
+                opening[material] = [
+                    (f"{material}-opening-stock", math.ceil(reorder + lot * (k + 1) / len(self.stocked)))
+                ]
+        self.supermarket = Supermarket(self.floor.env, f"{self.plant.site.id}/supermarket", policies, opening)
         for join in self.joins.values():
             join.supermarket = self.supermarket
         for material, policy in policies.items():
