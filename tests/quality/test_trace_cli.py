@@ -110,12 +110,19 @@ def test_placing_a_hold_says_what_it_holds_now_and_when_that_is_nothing(db, monk
     assert "no unit is known to contain or pass it yet" in out
 
 
-def test_a_serial_hold_says_how_many_known_serials_it_holds(db, monkeypatch, capsys):
+def test_a_serial_hold_says_what_it_holds_and_what_already_shipped(db, monkeypatch, capsys):
+    """CAR-1's order shipped: a hold on CAR-1..CAR-3 says so, as a lot hold does; a hold on bodies holds the cars
+    built from them."""
     known = [k for k in (1, 2, 3) if run(monkeypatch, capsys, "trace", f"CAR-{k}", "--db", db)[0] == 0]
     place = ("hold", "place", "--reason", "r", "--by", "qe", "--db", db)
     code, out, _ = run(monkeypatch, capsys, *place, "--serials", "CAR-1..CAR-3")
     assert code == 0
-    assert out.strip().endswith(f": {len(known)} serials known in it held now")
+    assert " ".join(out.split()).endswith(
+        f": {len(known)} units in it, 1 unit already shipped (the hold cannot stop them: recall them, `factoryos "
+        f"trace`), {len(known) - 1} held now"
+    )
+    code, out, _ = run(monkeypatch, capsys, *place, "--serials", "BODY-2..BODY-3")
+    assert " ".join(out.split()).endswith(": 2 units held now")  # CAR-2 and CAR-3, built from those bodies
     code, out, _ = run(monkeypatch, capsys, *place, "--serials", "SN-9999")
     assert code == 0
     assert out.strip().endswith(": no serial in it is known yet; it holds each one that will be")

@@ -172,11 +172,8 @@ def held_now(engine: Engine, hold: Hold) -> str:
     from factoryos.quality.genealogy import TraceError
     from factoryos.services.holds import held_scope, serials_in_range
 
-    if hold.scope is HoldScope.SERIALS:
-        known = serials_in_range(engine, hold)
-        if not known:
-            return ": no serial in it is known yet; it holds each one that will be"
-        return f": {counted(len(known), 'serial')} known in it held now"
+    if hold.scope is HoldScope.SERIALS and not serials_in_range(engine, hold):
+        return ": no serial in it is known yet; it holds each one that will be"
     try:
         scope = held_scope(engine, hold)
     except TraceError:

@@ -27,7 +27,7 @@ from factoryos.quality.holds import (
     in_range,
     range_prefix,
 )
-from factoryos.services.trace import trace_equipment, trace_lot
+from factoryos.services.trace import trace_equipment, trace_lot, trace_serials
 from factoryos.store import genealogy
 from factoryos.store import holds as hold_store
 from factoryos.store.db import transaction
@@ -115,14 +115,15 @@ def release_hold(
 
 
 def held_scope(engine: Engine, hold: Hold) -> dict[str, Any]:
-    """The units a hold covers, as a forward trace with its recall scope (a serial range: the units in it)."""
+    """The units a hold covers, as a forward trace with its recall scope (a serial range: the units in it and
+    those containing one)."""
     if hold.scope is HoldScope.LOT:
         return trace_lot(engine, hold.target)
     if hold.scope is HoldScope.EQUIPMENT:
         assert hold.start is not None
         assert hold.end is not None
         return trace_equipment(engine, hold.target, hold.start, hold.end)
-    raise HoldError("a serial range's units are the serials in it; trace each with `factoryos trace SERIAL`")
+    return trace_serials(engine, serials_in_range(engine, hold))
 
 
 def _check_equipment(engine: Engine, path: str, start: datetime | None, end: datetime | None) -> None:

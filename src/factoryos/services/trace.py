@@ -8,6 +8,7 @@ JSON-ready data; times are ISO 8601 in UTC.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -99,6 +100,17 @@ def trace_equipment(engine: Engine, equipment: str, start: datetime, end: dateti
             "to": end.isoformat(),
             **_forward(connection, found, exclude=set()),
         }
+
+
+def trace_serials(engine: Engine, serials: Iterable[str]) -> dict[str, Any]:
+    """Forward trace of serials (a serial range's): every unit that is one of them or contains one, and the
+    recall scope."""
+    found: dict[str, bool] = {}
+    with genealogy.reading(engine) as connection:
+        for serial in serials:
+            for item, top in genealogy.containing(connection, serial).items():
+                found[item] = found.get(item, False) or top
+        return _forward(connection, found, exclude=set())
 
 
 def _forward(connection: Connection, found: dict[str, bool], exclude: set[str]) -> dict[str, Any]:
