@@ -132,6 +132,11 @@ def test_two_plans_without_a_change_say_so_in_one_line(loaded):  # noqa: F811
     assert ("quantity before" in changed) == bool(found["planned_orders"])  # a table only for what changed
     assert ("covered before" in changed) == bool(found["orders_moved"])
     assert ("message" in changed) == bool(found["exceptions"]["new"] or found["exceptions"]["cleared"])
+    longest = max(len(found["planned_orders"]), len(found["orders_moved"]))
+    assert longest > 2
+    short = CliRunner().invoke(app, ["plan", "compare", "--limit", "2", "--db", url]).output
+    assert f"and {longest - 2:,} more: --limit 0 or --json for all" in " ".join(short.split())
+    assert "more: --limit 0" not in CliRunner().invoke(app, ["plan", "compare", "--limit", "0", "--db", url]).output
 
 
 def test_an_unknown_plan_or_a_single_plan_is_a_clear_error(loaded):  # noqa: F811

@@ -289,6 +289,7 @@ def requisitions(site: SiteOption = None, as_json: JsonOption = False, db: DbOpt
 def compare(
     before: Annotated[int | None, typer.Argument(help="The earlier plan's id (default: the last but one).")] = None,
     after: Annotated[int | None, typer.Argument(help="The later plan's id (default: the newest).")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Rows of each table to print (0: all; --json has all).")] = 50,
     site: SiteOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -321,14 +322,13 @@ def compare(
             f"({listed([po.id for po in found.released])}) on order in plan {found.after.id}: not proposed again",
             highlight=False,
         )
-    _print_comparison(found)
+    _print_comparison(found, limit)
 
 
-def _print_comparison(found: PlanComparison) -> None:
-    """The tables of what changed, each only when something in it did."""
-    table = Table("change", "material", "due before", "due after", "quantity before", "quantity after", "delta")
-    for c in found.planned:
-        table.add_row(
+def _print_comparison(found: PlanComparison, limit: int) -> None:
+    """The tables of what changed, each only when something in it did, at most `limit` rows each (0: all)."""
+    planned = [
+        (
             c.change,
             c.material,
             f"{c.date_before or '-'}",
@@ -337,17 +337,32 @@ def _print_comparison(found: PlanComparison) -> None:
             f"{c.quantity_after:,.6g}",
             f"{c.delta:+,.6g}",
         )
-    exceptions = Table("", "kind", "material", "date", "quantity", "message")
-    for mark, chosen in (("new", found.new_exceptions), ("cleared", found.cleared_exceptions)):
-        for e in chosen:
-            exceptions.add_row(mark, e.kind, e.material, f"{e.date}", f"{e.quantity:,.6g}", e.message)
-    moved = Table("customer order", "covered before", "covered after", "moves (days)")
-    for m in found.orders_moved:
-        days = "-" if m.days is None else f"{m.days:+d}"
-        moved.add_row(m.customer_order, f"{m.covered_before or 'on hand'}", f"{m.covered_after or 'on hand'}", days)
-    for shown in (table, exceptions, moved):
-        if shown.row_count:
-            console.print(shown)
+        for c in found.planned
+    ]
+    exceptions = [
+        (mark, e.kind, e.material, f"{e.date}", f"{e.quantity:,.6g}", e.message)
+        for mark, chosen in (("new", found.new_exceptions), ("cleared", found.cleared_exceptions))
+        for e in chosen
+    ]
+    moved = [
+        (m.customer_order, f"{m.covered_before or 'on hand'}", f"{m.covered_after or 'on hand'}", _days(m.days))
+        for m in found.orders_moved
+    ]
+    for header, rows in (
+        (("change", "material", "due before", "due after", "quantity before", "quantity after", "delta"), planned),
+        (("", "kind", "material", "date", "quantity", "message"), exceptions),
+        (("customer order", "covered before", "covered after", "moves (days)"), moved),
+    ):
+        if rows:
+            more = len(rows) - limit if limit else 0
+            table = Table(*header, caption=f"and {more:,} more: --limit 0 or --json for all" if more > 0 else None)
+            for row in rows[: limit or None]:
+                table.add_row(*row)
+            console.print(table)
+
+
+def _days(moved: int | None) -> str:
+    return "-" if moved is None else f"{moved:+d}"
 
 
 def _comparison_document(found: PlanComparison) -> dict[str, Any]:
