@@ -448,6 +448,12 @@ def _product_issues(plant: Plant) -> Iterator[Issue]:
                 (*path, "material"),
                 f"material {product.material!r} is a {material.kind}, expected a finished good",
             )
+        elif material.source != "make":
+            yield (
+                (*path, "material"),
+                f"material {product.material!r} is bought (source: buy): a product is built here, so its material "
+                "is made (source: make) with a routing; a bought part belongs in the BOM of one",
+            )
         if product.tenant not in plant.tenants:
             yield (*path, "tenant"), _unknown("tenant", product.tenant, plant.tenants)
         own = {fam_id: set(fam.options) for fam_id, fam in product.option_families.items()}
