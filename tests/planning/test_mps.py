@@ -420,3 +420,20 @@ def test_an_order_routed_off_the_typical_work_center_is_bounded_where_it_goes():
     assert max(built) == 450 // 60
     assert sum(built) == 7 * 10  # ten working days in the horizon
     assert schedule.unplanned == {"D2": 300 - 70}
+
+
+def test_the_forecast_is_loaded_by_its_option_mix_not_only_its_typical_option():
+    """One beta in ten takes the oven route (60 min in an oven of 450 working minutes a day): the forecast of 100
+    a day is bounded by what its mix puts in the oven, 6 min a unit on average, not by the typical (booth) route
+    alone, which would let 450 a day through and fill the oven six times over. The options the MPS levels onto
+    each day then fill the oven within the levelling's bound of two units."""
+    plant = _two_center_plant((10, 2), (1, 1), oven_minutes=60)
+    start = date(2027, 1, 4)
+    schedule = master_schedule(plant, forecast_demands(plant, "beta", 100, 14, start), start, 14)
+    assert schedule.rough_cut is not None
+    assert schedule.rough_cut.load("beta") == pytest.approx({"press": 1.0, "paint": 0.9, "oven": 6.0})
+    baked: dict[date, int] = defaultdict(int)
+    for row in schedule.rows:
+        baked[row.day] += row.mix.get("route", {}).get("oven", 0)
+    assert max(baked.values()) * 60 <= 450 + 2 * 60
+    assert max(built_by_day(schedule, {"beta"})) == 450 // 6

@@ -40,7 +40,7 @@ def test_without_a_ramp_up_line_the_text_names_the_work_center_that_bounds_the_d
     demands = [Demand(f"d{k}", "stool", start + timedelta(days=k), 5) for k in range(3)]
     schedule = master_schedule(plant, demands, start, 7)
     section = mps_section(schedule, "three demands")
-    assert "a typical unit is constrained on assembly" in section.text
+    assert "an average unit is constrained on assembly" in section.text
     assert "ramp-up line" not in section.text
     assert "ramp line used" not in section.facts
     assert not [t for t in section.figures[0].data if t.type == "scatter"]

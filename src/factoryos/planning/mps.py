@@ -109,7 +109,7 @@ class MasterSchedule:
         return self.ramp_bounded or bool(self.rough_cut and self.rough_cut.minutes)
 
     def bound_by(self) -> dict[str, str]:
-        """Per product, what typically bounds its days: the ramp-up line, or the work center its typical unit is
+        """Per product, what typically bounds its days: the ramp-up line, or the work center its average unit is
         constrained on (every work center it loads is checked)."""
         bound = dict.fromkeys(self.bound_products, RAMP) if self.ramp_bounded else {}
         cut = self.rough_cut
@@ -222,7 +222,8 @@ def _room(
 ) -> _Room:
     """The plan's capacities: a unit of a ramp-bound product takes one of the ramp line's units and its minutes at
     the other work centers it loads; any other unit its minutes at every work center it loads (an order in its
-    configuration, the forecast in the typical one); a unit that loads none, a working day of the site."""
+    configuration, the forecast on average over its option mix); a unit that loads none, a working day of the
+    site."""
     ramp_line = plant.ramp_up.line if plant.ramp_up is not None else None
 
     def takes(product: str, configuration: Mapping[str, str] | None) -> dict[str, float]:

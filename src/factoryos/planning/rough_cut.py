@@ -1,8 +1,8 @@
 """Rough-cut capacity for the MPS: every work center (or pool of alternative ones) a product's units load, with
 its working minutes each day (its calendar and units, lights-out, holidays, the ramp-up curve on the ramping
 line), as the promise counts them (`c2m.promise.PlantCapacity`). A demand's unit takes at each what its
-configuration takes there: an order its own, the forecast the product's typical configuration (each option
-family's most common option by its mix). A day's units fit where every work center they load has the minutes.
+configuration takes there: an order its own, the forecast what a unit takes on average over the option mix. A
+day's units fit where every work center they load has the minutes.
 Where a pool and one of its members are both loaded, each counts the shared minutes as its own, so the bound is
 loose there; the promise, booking every order, is not.
 """
@@ -38,15 +38,35 @@ class RoughCut:
     minutes: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
     def load(self, product: str, configuration: Mapping[str, str] | None = None) -> dict[str, float]:
-        """Minutes one unit of `product` takes at each work center or pool it loads (its typical configuration
-        when none is given)."""
-        chosen = configuration if configuration is not None else typical_configuration(self.plant.products[product])
-        load = {center: m for center, m in self.capacity.load(product, chosen).items() if m > 0}
+        """Minutes one unit of `product` takes at each work center or pool it loads: in `configuration`, or when
+        none is given (the forecast), on average over its option mix (`expected_load`)."""
+        found = self.capacity.load(product, configuration) if configuration is not None else self.expected_load(product)
+        load = {center: m for center, m in found.items() if m > 0}
         for center in load:
             if center not in self.minutes:
                 days = (self.start + timedelta(days=k) for k in range(self.days))
                 self.minutes[center] = tuple(self.capacity.minutes(center, day) for day in days)
         return load
+
+    def expected_load(self, product: str) -> dict[str, float]:
+        """A unit's minutes at each work center on average over the product's option mix, each option family
+        taken apart: the typical configuration's, and for each other option its share of what choosing it
+        changes (a finish chosen 40 % of the time that adds 60 min in an oven adds 24 min). The MPS levels the
+        forecast's options by those shares, so each day's forecast takes about this much a unit."""
+        spec = self.plant.products[product]
+        typical = typical_configuration(spec)
+        base = self.capacity.load(product, typical)
+        expected = dict(base)
+        for family_id, family in spec.option_families.items():
+            total = sum(option.mix for option in family.options.values())
+            for option_id, option in family.options.items():
+                if option_id == typical[family_id] or not option.mix or not total:
+                    continue
+                other = self.capacity.load(product, typical | {family_id: option_id})
+                for center in base.keys() | other.keys():
+                    change = other.get(center, 0.0) - base.get(center, 0.0)
+                    expected[center] = expected.get(center, 0.0) + option.mix / total * change
+        return expected
 
     def constrained(self, product: str) -> str | None:
         """The work center a typical unit of `product` is constrained on, as the promise finds it (None: it loads

@@ -64,7 +64,7 @@ def mps_section(schedule: MasterSchedule, demand: str) -> Section:
     bounds = (["the ramp-up line's units per day"] if schedule.ramp_bounded else []) + (
         [
             f"the working minutes of every work center the units load ({counted(checked, 'work center')}; "
-            f"a typical unit is constrained on {', '.join(constrained)})"
+            f"an average unit is constrained on {', '.join(constrained)})"
         ]
         if checked
         else []
