@@ -5,7 +5,8 @@ due-date order. Its work orders are the configured routing operations of the pro
 sub-assembly under it (body, paint, battery pack, modules...), scheduled per unit (serial): a vehicle
 is one job whose operations form a DAG in which sub-assemblies precede their parent. Materials made in
 lots (any lot-size rule but lot-for-lot, e.g. stamped panels and castings) get production orders of
-their own, one per lot, cut from the units' demand in due-date order; a lot precedes the units it feeds.
+their own, one per lot, cut from the units' demand in due-date order; a lot precedes the units it feeds, and
+its operations wait for the bought parts they draw.
 
 A routing operation with a `batch_size` runs on its work unit in batches (an oven, a flashing rack): its
 run time is one batch's cycle, and up to `batch_size` units' operations of the same material and step
@@ -251,6 +252,9 @@ class _ProblemBuilder:
         self.lot_ops: dict[str, list[tuple[int, int]]] = {}
         self.lot_draws: dict[str, list[tuple[int, str, float]]] = {}  # per lot: (operation, bought part, quantity)
         self.lot_parts_in: dict[str, list[tuple[int, float]]] = {}  # per bought part of lots: (when in, quantity)
+        self.on_hand: dict[str, float] = {}
+        for held in plant.inventory:
+            self.on_hand[held.material] = self.on_hand.get(held.material, 0.0) + held.quantity
         self.supplied: dict[str, float] = {}
 
     def add_lot(self, lot: ProductionOrder, due: int) -> None:
@@ -279,7 +283,7 @@ class _ProblemBuilder:
         lots that go into it, and each operation not before the bought material it consumes is in (`waits`)."""
         nodes, route, consumed = plan
         not_before = [max((waits.get(m, 0) for m in materials), default=0) for materials in consumed] if waits else []
-        self._count_lot_parts(nodes, order.quantity, waits or {})
+        self._count_lot_parts(nodes, order.quantity, release, waits or {})
         for unit in range(1, order.quantity + 1):
             job = len(self.jobs)
             first_op: dict[int, int] = {}
@@ -369,24 +373,25 @@ class _ProblemBuilder:
             line for line in bom_lines(self.plant, material, {}) if self.plant.materials[line.component].source == "buy"
         ]
 
-    def _count_lot_parts(self, nodes: Sequence[Node], quantity: int, waits: Mapping[str, int]) -> None:
+    def _count_lot_parts(self, nodes: Sequence[Node], quantity: int, release: int, waits: Mapping[str, int]) -> None:
         """The bought parts an order's units need through lots (a seat lot's boards), and when they are in for
-        the order (`waits`; at once when not given)."""
+        the order: when it waits for them (`waits`), else by its release."""
         for node in nodes:
             if node.lot:
                 for line in self._bought_lines(node.material):
                     need = quantity * node.quantity * line.quantity / (1 - line.scrap)
-                    self.lot_parts_in.setdefault(line.component, []).append((waits.get(line.component, 0), need))
+                    self.lot_parts_in.setdefault(line.component, []).append((waits.get(line.component, release), need))
 
     def _hold_lots_for_parts(self) -> None:
         """Each lot's operations not before the bought parts they draw are in: the lots, in the order they are
-        made, take the parts in the order they come in (those the orders have at once first)."""
+        made, take the parts in the order they come in. By a time, at least the stock on hand is in, and at least
+        what the orders have in by then (each order's need counted once it has it): the more of the two."""
         supply = {material: sorted(parts) for material, parts in self.lot_parts_in.items()}
         taken: dict[str, float] = {}
         for draws in self.lot_draws.values():
             for op_index, material, need in draws:
                 taken[material] = taken.get(material, 0.0) + need
-                day = _in_by(supply.get(material, []), taken[material])
+                day = _in_by(self.on_hand.get(material, 0.0), supply.get(material, []), taken[material])
                 if day > self.ops[op_index].not_before:
                     self.ops[op_index] = replace(self.ops[op_index], not_before=day)
 
@@ -438,9 +443,12 @@ class _LineChoice:
         return [u for u in eligible if self.line_of.get(u, line) == line]
 
 
-def _in_by(supply: Sequence[tuple[int, float]], amount: float) -> int:
-    """When `amount` of a supply coming as (when, quantity), in time order, has come (its last when it never
-    does: a lot's excess over the orders' need waits for nothing more)."""
+def _in_by(stock: float, supply: Sequence[tuple[int, float]], amount: float) -> int:
+    """When `amount` is in, with `stock` in at once and, by each time, at least the supply come by then as
+    (when, quantity) in time order (its last when, when it never comes: a lot's excess over the orders' need
+    waits for nothing more)."""
+    if stock >= amount - 1e-9:
+        return 0
     came = 0.0
     for when, quantity in supply:
         came += quantity

@@ -165,8 +165,8 @@ def test_schedule_waits_for_chips_and_counts_the_purchase_orders_released_from_p
 TWO_CELLS = Path(__file__).parents[2] / "data" / "two-cells.yaml"
 
 
-def _stools(boards: float, orders: int) -> tuple[Plant, list[CustomerOrder]]:
-    """The two-cells plant with legs for 100 stools and `boards` in stock, and `orders` of four stools placed a
+def _stools(boards: float, orders: int, each: int = 4) -> tuple[Plant, list[CustomerOrder]]:
+    """The two-cells plant with legs for 100 stools and `boards` in stock, and `orders` of `each` stools placed a
     minute apart on Monday 4 January 2027."""
     stock = [InventoryLot(material="leg", location="store", lot="L-1", quantity=300)]
     if boards:
@@ -182,7 +182,7 @@ def _stools(boards: float, orders: int) -> tuple[Plant, list[CustomerOrder]]:
             "web",
             "stool",
             configuration,
-            4,
+            each,
             ordered + timedelta(minutes=k),
             date(2027, 1, 29),
         )
@@ -224,3 +224,17 @@ def test_lots_take_the_bought_parts_in_the_order_they_come():
     plan = schedule_plant(plant, orders, horizon_days=3, compare=False, time_limit=2, workers=1, material_ready=ready)
     cuts = sorted(op.start for op in plan.operations if op.operation == "seat/cut")
     assert cuts[0] < boards_in <= cuts[-1]
+
+
+def test_a_lot_the_stock_covers_is_cut_at_once_though_its_order_waits_for_more():
+    """Boards for one seat lot in stock and one order of 24 stools: the order waits for the four boards more, but
+    the first lot of 20 seats needs only what is in stock; it is cut at once, the second when the boards come."""
+    plant, orders = _stools(20, 1, each=24)
+    ready = material_ready(plant, orders)
+    assert set(ready["CO-0"] or {}) == {"board"}
+    boards_in = _midnight(plant, ready["CO-0"]["board"])
+    plan = schedule_plant(plant, orders, horizon_days=3, compare=False, time_limit=2, workers=1, material_ready=ready)
+    cuts = sorted(op.start for op in plan.operations if op.operation == "seat/cut")
+    assert len(cuts) == 2
+    assert cuts[0] < orders[0].ordered_at + timedelta(days=1)
+    assert cuts[1] >= boards_in
