@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import date
 
 from typer.testing import CliRunner
 
@@ -13,8 +14,9 @@ from factoryos.cli import app
 from factoryos.model.errors import FactoryosError
 from factoryos.planning.disruption import Disruption
 from factoryos.services.plan import latest_plan, plan_material, release, stored_plan_document
+from factoryos.store.orders import save_orders
 
-from .test_plan_service import START, loaded  # noqa: F401  (the fixture: the mini plant and two orders)
+from .test_plan_service import START, _order, loaded  # noqa: F401  (the fixture: the mini plant and two orders)
 
 SLIP = (Disruption("parts", delay_days=21),)
 
@@ -165,3 +167,21 @@ def test_proposals_released_between_two_plans_are_named_as_the_purchase_orders_t
     url = loaded.url.render_as_string(hide_password=False)
     said = " ".join(CliRunner().invoke(app, ["plan", "compare", str(first.id), "--db", url]).output.split())
     assert f"released from plan {first.id}'s proposals" in said
+
+
+def test_an_order_the_earlier_plan_did_not_plan_is_not_called_on_hand(loaded):  # noqa: F811
+    """A third order arrives between two plans: the earlier plan does not plan it at all, which is not the same as
+    the stock covering it; `plan compare` says so, in the table and in `--json`."""
+    first = plan_material(loaded, horizon_days=120, start=START).id
+    save_orders(loaded, [_order(3, "big", date(2027, 3, 26), 4)])
+    plan_material(loaded, horizon_days=120, start=START)
+    moved = {m["customer_order"]: m for m in _compare(loaded, str(first))["orders_moved"]}
+    assert moved["CO0000003"]["covered_before"] is None
+    assert moved["CO0000003"]["planned_before"] is False
+    assert moved["CO0000003"]["planned_after"] is True
+    assert all(m["planned_before"] for order, m in moved.items() if order != "CO0000003")
+    url = loaded.url.render_as_string(hide_password=False)
+    shown = CliRunner().invoke(app, ["plan", "compare", str(first), "--limit", "0", "--db", url]).output
+    (row,) = [line for line in shown.splitlines() if "CO0000003" in line]
+    assert "not in the plan" in row
+    assert "on hand" not in row

@@ -345,7 +345,12 @@ def _print_comparison(found: PlanComparison, limit: int) -> None:
         for e in chosen
     ]
     moved = [
-        (m.customer_order, f"{m.covered_before or 'on hand'}", f"{m.covered_after or 'on hand'}", _days(m.days))
+        (
+            m.customer_order,
+            _covered(m.covered_before, m.planned_before),
+            _covered(m.covered_after, m.planned_after),
+            _days(m.days),
+        )
         for m in found.orders_moved
     ]
     for header, rows in (
@@ -359,6 +364,10 @@ def _print_comparison(found: PlanComparison, limit: int) -> None:
             for row in rows[: limit or None]:
                 table.add_row(*row)
             console.print(table)
+
+
+def _covered(day: date | None, planned: bool) -> str:
+    return f"{day}" if day else "on hand" if planned else "not in the plan"
 
 
 def _days(moved: int | None) -> str:
@@ -399,6 +408,8 @@ def _comparison_document(found: PlanComparison) -> dict[str, Any]:
                 "covered_before": day(m.covered_before),
                 "covered_after": day(m.covered_after),
                 "days": m.days,
+                "planned_before": m.planned_before,
+                "planned_after": m.planned_after,
             }
             for m in found.orders_moved
         ],

@@ -52,11 +52,14 @@ class PlannedChange:
 
 @dataclass(frozen=True)
 class CoveringMove:
-    """A customer order whose planned supply is all in on another day (None: stock and open receipts cover it)."""
+    """A customer order whose planned supply is all in on another day (None: stock and open receipts cover it, or
+    the plan does not plan the order at all: `planned_before`, `planned_after`)."""
 
     customer_order: str
     covered_before: date | None
     covered_after: date | None
+    planned_before: bool = True
+    planned_after: bool = True
 
     @property
     def days(self) -> int | None:
@@ -147,21 +150,32 @@ def _exception_changes(before: StoredPlan, after: StoredPlan) -> tuple[list[Stor
     return [e for e in after.exceptions if key(e) not in old], [e for e in before.exceptions if key(e) not in new]
 
 
-def covering_moves(old: dict[str, date], new: dict[str, date]) -> list[CoveringMove]:
+def covering_moves(old: Covered, new: Covered) -> list[CoveringMove]:
     """The demands whose covering date (`covered`) differs, the most moved first."""
+    before, after = old.dates, new.dates
     moves = [
-        CoveringMove(d, old.get(d), new.get(d)) for d in sorted(old.keys() | new.keys()) if old.get(d) != new.get(d)
+        CoveringMove(d, before.get(d), after.get(d), d in old.planned, d in new.planned)
+        for d in sorted(before.keys() | after.keys())
+        if before.get(d) != after.get(d)
     ]
     return sorted(moves, key=lambda m: -(m.days if m.days is not None else 10**6))
 
 
-def covered(engine: Engine, plan: StoredPlan) -> dict[str, date]:
-    """Per demand, the latest due date of the planned orders under it at any level (none: stock and open
-    receipts cover it)."""
+@dataclass(frozen=True)
+class Covered:
+    """Of a plan: the demands it plans, and per demand the latest due date of the planned orders under it at any
+    level (none: stock and open receipts cover it)."""
+
+    planned: frozenset[str]
+    dates: dict[str, date]
+
+
+def covered(engine: Engine, plan: StoredPlan) -> Covered:
+    """What `plan` plans and when each demand's planned supply is all in."""
     network = stored_pegging(engine, plan)
     due = np.array([o.due.toordinal() for o in plan.planned_orders], dtype=float)
     latest: dict[str, date] = {}
     for demand, day in zip(network.demands, network.latest_under(due).tolist(), strict=True):
         if day > 0:
             latest[demand] = max(latest.get(demand, date.min), date.fromordinal(int(day)))
-    return latest
+    return Covered(frozenset(network.demands), latest)
