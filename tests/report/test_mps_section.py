@@ -62,3 +62,17 @@ def test_a_ramp_up_line_another_line_can_stand_in_for_is_not_drawn_as_the_limit(
     assert "ramp line used" not in section.facts
     assert "ramp-up line" not in section.text
     assert schedule.bound_by()["speaker"] == "Line A + Line B"  # the two lines pooled, the ramping one at its pace
+
+
+def test_a_plant_whose_products_the_ramp_bounds_names_no_empty_work_center():
+    """Every product of the partner-ramp plant is bound by its ramp-up line: the text counts the work centers it
+    checked and names no constrained one (it said "constrained on )")."""
+    plant = load_plant(DATA / "partner-ramp-plant.yaml")
+    schedule = master_schedule(plant, [Demand("F0", "scooter", START + timedelta(days=3), 20)], START, 14)
+    assert set(schedule.bound_by().values()) == {"ramp-up line"}
+    text = mps_section(schedule, "one demand").text
+    assert (
+        "the ramp-up line's units per day and the working minutes of every work center the units load (1 work center)"
+        in text
+    )
+    assert "constrained on" not in text

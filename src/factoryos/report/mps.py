@@ -63,8 +63,8 @@ def mps_section(schedule: MasterSchedule, demand: str) -> Section:
     constrained = sorted(set(schedule.bound_by().values()) - {RAMP})
     bounds = (["the ramp-up line's units per day"] if schedule.ramp_bounded else []) + (
         [
-            f"the working minutes of every work center the units load ({counted(checked, 'work center')}; "
-            f"an average unit is constrained on {', '.join(constrained)})"
+            f"the working minutes of every work center the units load ({counted(checked, 'work center')}"
+            + (f"; an average unit is constrained on {', '.join(constrained)})" if constrained else ")")
         ]
         if checked
         else []
