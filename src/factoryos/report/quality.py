@@ -223,8 +223,6 @@ def monitor_section(
     )
     if unwatched:
         section.tables.append((["not watched, because", "equipment"], [[r, f"{n:,}"] for r, n in unwatched.items()]))
-    if unwatched:
-        section.tables.append((["not watched, because", "equipment"], [[r, f"{n:,}"] for r, n in unwatched.items()]))
     for catch in catches:
         where = short(catch.equipment)
         if catch.hours is not None:
