@@ -283,7 +283,7 @@ class _ProblemBuilder:
         lots that go into it, and each operation not before the bought material it consumes is in (`waits`)."""
         nodes, route, consumed = plan
         not_before = [max((waits.get(m, 0) for m in materials), default=0) for materials in consumed] if waits else []
-        self._count_lot_parts(nodes, order.quantity, release, waits or {})
+        self._count_lot_parts(nodes, order.quantity, waits or {})
         for unit in range(1, order.quantity + 1):
             job = len(self.jobs)
             first_op: dict[int, int] = {}
@@ -373,14 +373,14 @@ class _ProblemBuilder:
             line for line in bom_lines(self.plant, material, {}) if self.plant.materials[line.component].source == "buy"
         ]
 
-    def _count_lot_parts(self, nodes: Sequence[Node], quantity: int, release: int, waits: Mapping[str, int]) -> None:
+    def _count_lot_parts(self, nodes: Sequence[Node], quantity: int, waits: Mapping[str, int]) -> None:
         """The bought parts an order's units need through lots (a seat lot's boards), and when they are in for
-        the order: when it waits for them (`waits`), else by its release."""
+        the order: when it waits for them (`waits`), else at once (in stock, or on order before it is needed)."""
         for node in nodes:
             if node.lot:
                 for line in self._bought_lines(node.material):
                     need = quantity * node.quantity * line.quantity / (1 - line.scrap)
-                    self.lot_parts_in.setdefault(line.component, []).append((waits.get(line.component, release), need))
+                    self.lot_parts_in.setdefault(line.component, []).append((waits.get(line.component, 0), need))
 
     def _hold_lots_for_parts(self) -> None:
         """Each lot's operations not before the bought parts they draw are in: the lots, in the order they are
