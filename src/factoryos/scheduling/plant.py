@@ -104,7 +104,9 @@ class _Plans:
             self.known[key] = (nodes, steps, self._consumed(nodes, steps, order.configuration))
         return self.known[key]
 
-    def _consumed(self, nodes: Sequence[Node], steps: Sequence[tuple[int, RoutingOperation]], configuration) -> tuple:
+    def _consumed(
+        self, nodes: Sequence[Node], steps: Sequence[tuple[int, RoutingOperation]], configuration: Mapping[str, str]
+    ) -> tuple[tuple[str, ...], ...]:
         """Per step, the bought components its operation consumes: those whose BOM line names it, and those
         naming none (or an operation this configuration leaves out) at their parent's first step."""
         first: dict[int, int] = {}
@@ -369,6 +371,7 @@ class _ProblemBuilder:
         return self.batch_kinds[key]
 
     def _bought_lines(self, material: str) -> list[BomLine]:
+        """The lines of `material`'s BOM that are bought parts (a lot's BOM is not configured)."""
         return [
             line for line in bom_lines(self.plant, material, {}) if self.plant.materials[line.component].source == "buy"
         ]
