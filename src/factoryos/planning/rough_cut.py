@@ -36,6 +36,7 @@ class RoughCut:
     days: int
     capacity: PlantCapacity
     minutes: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    _expected: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
 
     def load(self, product: str, configuration: Mapping[str, str] | None = None) -> dict[str, float]:
         """Minutes one unit of `product` takes at each work center or pool it loads: in `configuration`, or when
@@ -52,7 +53,13 @@ class RoughCut:
         """A unit's minutes at each work center on average over the product's option mix, each option family
         taken apart: the typical configuration's, and for each other option its share of what choosing it
         changes (a finish chosen 40 % of the time that adds 60 min in an oven adds 24 min). The MPS levels the
-        forecast's options by those shares, so each day's forecast takes about this much a unit."""
+        forecast's options by those shares, so each day's forecast takes about this much a unit. Worked out once
+        per product: every forecast demand of it asks."""
+        if product not in self._expected:
+            self._expected[product] = self._average(product)
+        return self._expected[product]
+
+    def _average(self, product: str) -> dict[str, float]:
         spec = self.plant.products[product]
         typical = typical_configuration(spec)
         base = self.capacity.load(product, typical)

@@ -66,7 +66,11 @@ def loaded_plant(engine: Engine, site: str | None = None) -> Plant:
 
 def plant_on_order(engine: Engine, site: str | None = None) -> Plant:
     """The loaded plant with the purchase orders released from its plans beside its file's own (`on_order`)."""
-    plant = read_plant(engine, site)
+    return with_released_orders(engine, read_plant(engine, site))
+
+
+def with_released_orders(engine: Engine, plant: Plant) -> Plant:
+    """`plant` with the open purchase orders released from its site's plans among its own (`on_order`)."""
     return on_order(plant, list_purchase_orders(engine, plant.site.id, state="open"))
 
 

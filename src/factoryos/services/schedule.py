@@ -39,11 +39,9 @@ def schedule_orders(
     """Schedule `orders` on the plant's work units (options as `schedule_plant` takes them), none before its bought
     material is in (stock, the file's open purchase orders and those released from plans, served first come first
     served as the promise serves them), and store it."""
-    from factoryos.services.plants import on_order
-    from factoryos.store.plans import list_purchase_orders
+    from factoryos.services.plants import with_released_orders
 
-    released = list_purchase_orders(engine, plant.site.id, state="open")
-    ready = material_ready(on_order(plant, released), orders)
+    ready = material_ready(with_released_orders(engine, plant), orders)
     plan = schedule_plant(plant, orders, material_ready=ready, **options)  # type: ignore[arg-type]
     return store_plan(engine, plan), plan
 
