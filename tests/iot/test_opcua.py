@@ -85,12 +85,16 @@ def test_data_changes_become_readings_of_the_mapped_equipment(store):
             with Session(store.engine) as session:
                 return list(session.scalars(select(MeasurementRecord.value).order_by(MeasurementRecord.ts_us)))
 
+        def states():
+            with Session(store.engine) as session:
+                return list(session.scalars(select(StateChangeRecord.state).order_by(StateChangeRecord.ts_us)))
+
         _until(lambda: 20.0 in temperatures())  # the initial value, before any change can replace it
         for value in (21.5, 22.5, 23.5):
             server.write(server.temperature, value)
             time.sleep(0.1)
         server.write(server.state, "running")
-        _until(lambda: 23.5 in temperatures())
+        _until(lambda: 23.5 in temperatures() and "running" in states())
     finally:
         connector.stop()
         pipeline.stop()
@@ -98,10 +102,9 @@ def test_data_changes_become_readings_of_the_mapped_equipment(store):
     assert temperatures()[0] == 20.0
     assert temperatures()[-1] == 23.5
     with Session(store.engine) as session:
-        states = list(session.scalars(select(StateChangeRecord.state).order_by(StateChangeRecord.ts_us)))
         rows = session.scalars(select(MeasurementRecord)).all()
         letters = list(session.scalars(select(DeadLetter.reason).where(DeadLetter.channel == "opcua")))
-    assert states[-1] == "running"
+    assert states()[-1] == "running"
     assert {r.equipment for r in rows} == {press}
     assert all(r.unit == "degC" and r.source.startswith("opcua:") for r in rows)
     assert letters == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from factoryos.iot import sparkplug_b_pb2 as pb
 from factoryos.iot.edge import EdgeNodeEncoder, Metric
 from factoryos.iot.messages import Ack, Inbound
 from factoryos.iot.pipeline import Pipeline, PipelineSettings
-from factoryos.iot.validate import Limits, Rules
+from factoryos.iot.validate import Clock, Limits, Rules
 from factoryos.model.events import EventKind
 from factoryos.store.tables import DeadLetter
 from factoryos.store.telemetry import MeasurementRecord
@@ -88,6 +89,26 @@ def test_malformed_messages_of_every_kind_land_in_dead_letters_and_ingestion_goe
     assert pipeline.wait_idle()
     pipeline.stop()
     assert stored(store) == 22
+
+
+def test_readings_stamped_far_from_their_arrival_are_dead_letters_with_a_clock(store):
+    """A live ingester's clock window: a device reset to 2000 and one set a year ahead are refused and listed;
+    a reading stamped now is stored beside them."""
+    pipeline = Pipeline(store, PipelineSettings(rules=Rules(clock=Clock()), max_wait_s=0.01)).start()
+    now_ms = int(time.time() * 1000)
+    stamped = {1: 946_684_800_000, 2: now_ms + 365 * 86_400_000, 3: now_ms}
+    for seq, ts in stamped.items():
+        body = {"seq": seq, "ts": ts, "name": "temperature", "value": 60.0, "unit": "degC"}
+        pipeline.submit(Inbound("mqtt", f"factoryos/{EQUIPMENT}/measurement", json.dumps(body).encode()))
+    assert pipeline.wait_idle()
+    pipeline.stop()
+    reasons = [d.reason for d in letters(store)]
+    assert len(reasons) == 2
+    assert "stamped 2000-01-01" in reasons[0]
+    assert "days before it arrived" in reasons[0]
+    assert "after it arrived" in reasons[1]
+    assert "clock" in reasons[1]
+    assert stored(store) == 1
 
 
 def test_redelivered_messages_are_stored_once(engine):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factoryos.iot.validate import Checker, Limits, Rules, check
-from factoryos.model.readings import CountRow, MeasurementRow, StateChangeRow
+from factoryos.iot.validate import Checker, Clock, Limits, Rules, check
+from factoryos.model.readings import TS_MAX_US, CountRow, MeasurementRow, StateChangeRow
 from factoryos.model.validate import check_plant_text
 
 RULES = Rules(
@@ -33,6 +33,29 @@ def test_rules():
     assert check(Rules(), m(1e6, name="anything", equipment="any/where")) is None
 
 
+DAY_US = 86_400_000_000
+NOW_US = 1_796_000_000_000_000  # 2026-11-30T00:53:20 UTC
+
+
+def test_a_reading_stamped_far_from_its_arrival_is_refused_with_both_times():
+    """A clock reset to 1970 or set a year ahead files readings where no window looks; a backlog a day old is
+    an edge node's store-and-forward and is kept."""
+    rules = Rules(clock=Clock(ahead_s=600, behind_s=30 * 86_400))
+
+    def at(ts_us: int) -> str | None:
+        return check(rules, m(20.0)._replace(ts_us=ts_us), NOW_US)
+
+    assert at(NOW_US) is None
+    assert at(NOW_US - DAY_US) is None
+    assert at(NOW_US + 599_000_000) is None
+    assert "stamped 1970-01-01T00:00:00+00:00, more than 30 days before it arrived (2026-11-30T00:53:20" in at(0)
+    assert "more than 600 s after it arrived" in at(NOW_US + 365 * DAY_US)
+    assert "more than 600 s after it arrived" in at(NOW_US + 601_000_000)
+    assert "more than 30 days before" in check(rules, StateChangeRow(0, "s", "s/a", "running", None, "x", 1), NOW_US)
+    assert check(rules, m(20.0)._replace(ts_us=0)) is None  # arrival unknown: as stored
+    assert check(Rules(), m(20.0)._replace(ts_us=TS_MAX_US - 1), NOW_US) is None  # no clock: a replay
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
@@ -42,13 +65,16 @@ def test_rules():
             st.sampled_from(["degC", "K", "rpm", "parsec"]),
             st.sampled_from(["temperature", "speed", "other"]),
             st.sampled_from(["s/a/l/u", "s/a", "s/x"]),
-        ),
+        ).flatmap(lambda row: st.integers(-DAY_US, TS_MAX_US).map(lambda ts: row._replace(ts_us=ts))),
         max_size=30,
-    )
+    ),
+    st.sampled_from([None, Clock(), Clock(ahead_s=0, behind_s=0)]),
 )
-def test_checker_agrees_with_check(rows):
-    checker = Checker(RULES, max_series=5)
-    assert [checker(r) for r in rows] == [check(RULES, r) for r in rows]
+def test_checker_agrees_with_check(rows, clock):
+    rules = Rules(limits=RULES.limits, equipment=RULES.equipment, clock=clock)
+    checker = Checker(rules, max_series=5)
+    checker.arrived(NOW_US)
+    assert [checker(r) for r in rows] == [check(rules, r, NOW_US) for r in rows]
 
 
 MINI_PLANT = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"

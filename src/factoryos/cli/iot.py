@@ -82,10 +82,23 @@ def ingest(
             help="Move customer orders to built as their units finish their routing (needs --plant).",
         ),
     ] = False,
+    clock_ahead: Annotated[
+        float,
+        typer.Option(min=0, help="Refuse readings stamped more than this many seconds after they arrive."),
+    ] = 600.0,
+    backlog_days: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Refuse readings stamped more than this many days before they arrive (an edge node's "
+            "store-and-forward backlog; raise it to replay old data).",
+        ),
+    ] = 30.0,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
     db: DbOption = None,
 ) -> None:
     """Run an ingester: MQTT (Sparkplug B, JSON) and/or OPC UA into the telemetry store, until stopped."""
+    from factoryos.iot.validate import Clock
     from factoryos.services.ingest import IngestRequest
     from factoryos.services.ingest import ingest as run
 
@@ -105,6 +118,7 @@ def ingest(
         monitor_period=monitor_period,
         monitor_train=monitor_train,
         follow_orders=orders,
+        clock=Clock(ahead_s=clock_ahead, behind_s=backlog_days * 86_400),
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -158,6 +158,7 @@ class Pipeline:
         sort, sort_measurements, measurements = self._check.sort, self._check.measurements, batch.measurements
         add, mark = batch.add, batch.mark
         now_us = time.time_ns() // 1000
+        self._check.arrived(now_us)
         for message in messages:
             try:
                 decoded = self.decode(message, now_us)

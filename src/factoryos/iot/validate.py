@@ -1,5 +1,5 @@
 """Checks on decoded readings before they are stored: what the database can hold, units, ranges (the
-plant's sensor limits among them), known equipment.
+plant's sensor limits among them), known equipment, and a timestamp near the time the reading arrived.
 
 Decoders already enforce each field's type; these rules are about meaning and storability. A reading that
 fails is not stored; its message goes to the dead letters with the reason, so that a reading the database
@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from factoryos.iot.messages import Row
-from factoryos.model.events import EquipmentState
+from factoryos.model.events import EquipmentState, Event
 from factoryos.model.plant import Plant
 from factoryos.model.readings import (
     SEQ_MAX,
@@ -23,11 +23,27 @@ from factoryos.model.readings import (
     CountRow,
     MeasurementRow,
     StateChangeRow,
+    from_us,
+    to_us,
     unstorable,
 )
 from factoryos.model.units import PHYSICAL_MINIMUM, UNITS
 
 STATES = frozenset(s.value for s in EquipmentState)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How far a reading's timestamp may stand from the moment it arrived. A device whose clock was reset
+    (to 1970) or set wrong (a year ahead) would otherwise file its readings where no OEE window or chart
+    looks; `behind_s` leaves room for an edge node's store-and-forward backlog."""
+
+    ahead_s: float = 600.0
+    behind_s: float = 30 * 86_400.0
+
+    def window(self, now_us: int) -> tuple[int, int]:
+        """The timestamps accepted at `now_us`, [low, high), within what the database can hold."""
+        return max(TS_MIN_US, now_us - round(self.behind_s * 1e6)), min(TS_MAX_US, now_us + round(self.ahead_s * 1e6))
 
 
 @dataclass(frozen=True)
@@ -44,19 +60,21 @@ class Rules:
     """What readings are accepted.
 
     limits: by reading name, for any equipment. sensor_limits: by (equipment path, reading name), from the
-    plant's equipment classes; they take precedence. equipment: the paths accepted (None: any).
+    plant's equipment classes; they take precedence. equipment: the paths accepted (None: any). clock: how
+    far from its arrival a reading may be stamped (None: anywhere the database can hold, as for a replay).
     """
 
     limits: Mapping[str, Limits] = field(default_factory=dict)
     equipment: Collection[str] | None = None
     units: Collection[str] = UNITS
     sensor_limits: Mapping[tuple[str, str], Limits] = field(default_factory=dict)
+    clock: Clock | None = None
 
     def limits_of(self, equipment: str, name: str) -> Limits | None:
         return self.sensor_limits.get((equipment, name)) or self.limits.get(name)
 
     @classmethod
-    def for_plant(cls, plant: Plant, limits: Mapping[str, Limits] | None = None) -> Rules:
+    def for_plant(cls, plant: Plant, limits: Mapping[str, Limits] | None = None, clock: Clock | None = None) -> Rules:
         """Accept readings of the plant's areas, work centers and work units only, and a work unit's sensor
         readings within its equipment class's `sensor_limits`."""
         site = plant.site.id
@@ -71,14 +89,19 @@ class Rules:
                     paths.add(path)
                     for sensor, bounds in plant.equipment_classes[unit.equipment_class].sensor_limits.items():
                         sensor_limits[(path, sensor)] = Limits(bounds.unit, bounds.low, bounds.high)
-        return cls(limits=limits or {}, equipment=frozenset(paths), sensor_limits=sensor_limits)
+        return cls(limits=limits or {}, equipment=frozenset(paths), sensor_limits=sensor_limits, clock=clock)
 
 
-def check(rules: Rules, row: Row) -> str | None:
-    """Why the reading must not be stored, or None if it is fine."""
+def check(rules: Rules, row: Row, now_us: int | None = None) -> str | None:
+    """Why the reading, arrived at `now_us` (None: its arrival is not known), must not be stored, or None if
+    it is fine."""
     problem = unstorable(row)
     if problem is not None:
         return f"{_short(row.equipment)}: {problem}"
+    if rules.clock is not None and now_us is not None:
+        problem = _off_clock(rules.clock, to_us(row.ts) if isinstance(row, Event) else row.ts_us, now_us)
+        if problem is not None:
+            return f"{_short(row.equipment)}: {problem}"
     if rules.equipment is not None and row.equipment not in rules.equipment:
         return f"unknown equipment {row.equipment!r}"
     if isinstance(row, MeasurementRow):
@@ -88,6 +111,17 @@ def check(rules: Rules, row: Row) -> str | None:
     if isinstance(row, CountRow) and min(row.good, row.scrap, row.rework) < 0:
         return f"{row.equipment}: negative count"
     return None
+
+
+def _off_clock(clock: Clock, ts_us: int, now_us: int) -> str | None:
+    low, high = clock.window(now_us)
+    if low <= ts_us < high:
+        return None
+    stamped = from_us(ts_us).isoformat(timespec="seconds")
+    arrived = from_us(now_us).isoformat(timespec="seconds")
+    if ts_us < low:
+        return f"stamped {stamped}, more than {clock.behind_s / 86_400:g} days before it arrived ({arrived})"
+    return f"stamped {stamped}, more than {clock.ahead_s:g} s after it arrived ({arrived}): is the device's clock set?"
 
 
 def _short(text: str, length: int = 80) -> str:
@@ -124,11 +158,19 @@ class Checker:
         self.rules = rules
         self.max_series = max_series
         self._bounds: dict[tuple[str, str, str, str, str], tuple[float, float]] = {}
+        self._now_us: int | None = None
+        self._stamps = TS_MIN_US, TS_MAX_US
+
+    def arrived(self, now_us: int) -> None:
+        """The readings checked next arrived at `now_us`: with a `Clock`, their timestamps must be near it."""
+        self._now_us = now_us
+        if self.rules.clock is not None:
+            self._stamps = self.rules.clock.window(now_us)
 
     def __call__(self, row: Row) -> str | None:
         """Why `row` is refused, or None."""
         if type(row) is not MeasurementRow:
-            return check(self.rules, row)
+            return check(self.rules, row, self._now_us)
         problems: list[str] = []
         self.measurements((row,), [], problems)
         return problems[0] if problems else None
@@ -139,7 +181,7 @@ class Checker:
         self.measurements([row for row in rows if type(row) is MeasurementRow], measurements, problems)
         for row in rows:
             if type(row) is not MeasurementRow:
-                reason = check(self.rules, row)
+                reason = check(self.rules, row, self._now_us)
                 if reason is None:
                     others.append(row)
                 else:
@@ -149,13 +191,14 @@ class Checker:
         """Check measurements (MeasurementRows, or plain tuples in their column order; a Sparkplug payload
         carries many): range tests per reading, the full `check` for what falls outside them."""
         bounds_of = self._bounds.get
+        first, end = self._stamps
         for row in rows:
             bounds = bounds_of((row[1], row[2], row[3], row[5], row[6])) or self._learn(MeasurementRow._make(row))
             # never true for NaN, nor for a series that is refused
-            if bounds[0] <= row[4] <= bounds[1] and TS_MIN_US <= row[0] < TS_MAX_US and 0 <= row[7] <= SEQ_MAX:
+            if bounds[0] <= row[4] <= bounds[1] and first <= row[0] < end and 0 <= row[7] <= SEQ_MAX:
                 accepted.append(row)
                 continue
-            reason = check(self.rules, MeasurementRow._make(row))
+            reason = check(self.rules, MeasurementRow._make(row), self._now_us)
             if reason is None:
                 accepted.append(row)
             else:

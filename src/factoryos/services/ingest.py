@@ -21,7 +21,7 @@ from factoryos.iot.oee import Counted, Oee, line_of
 from factoryos.iot.opcua import OpcUaConnector, OpcUaNode, checked
 from factoryos.iot.pipeline import Pipeline, PipelineSettings, Stats
 from factoryos.iot.sparkplug import NAMESPACE as SPARKPLUG_NAMESPACE
-from factoryos.iot.validate import Rules
+from factoryos.iot.validate import Clock, Rules
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.files import read_bounded
@@ -52,7 +52,8 @@ class IngestRequest:
     multivariate monitor live with this method on each equipment's series, in samples of `monitor_period`
     seconds, learning from the first `monitor_train`, storing an alarm event as each episode begins and ends;
     None for none. follow_orders: move customer orders along their lifecycle as the stored operations finish
-    their units (`order_desk.follow_stream`; needs `plant`).
+    their units (`order_desk.follow_stream`; needs `plant`). clock: how far from its arrival a reading may be
+    stamped (None: any time the database holds, for a replay of old data).
     """
 
     broker: str | None = None
@@ -70,6 +71,7 @@ class IngestRequest:
     monitor_period: float = 300.0
     monitor_train: int = 200
     follow_orders: bool = False
+    clock: Clock | None = Clock()
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def ingest(
     nodes = opcua_nodes(request.opcua_nodes) if request.opcua is not None else []
     prefixes = request.json_prefixes or (() if request.sparkplug_groups else (DEFAULT_PREFIX,))
     plant = load_plant(request.plant) if request.plant is not None else None
-    rules = Rules.for_plant(plant) if plant is not None else Rules()
+    rules = Rules.for_plant(plant, clock=request.clock) if plant is not None else Rules(clock=request.clock)
     settings = PipelineSettings(
         json_prefixes=tuple(dict.fromkeys((*prefixes, DEFAULT_PREFIX))),  # OPC UA readings use the default
         check_seq=not request.share,  # with a shared subscription each ingester sees only part of a node's seq
