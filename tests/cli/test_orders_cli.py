@@ -178,3 +178,22 @@ def test_an_imported_or_generated_order_has_its_history_from_the_start(db, order
         assert first.actor in ("orders import", "orders generate")
         if first.actor == "orders import":
             assert f"imported from {order_file.resolve()}:" in first.reason
+
+
+def test_imported_and_generated_orders_wait_received_until_promised_in_the_order_they_came(db, order_file):
+    """`orders promise` dates every received order, the earliest arrival no later than those after it of the
+    same content, says how many, and finds nothing left the second time."""
+    imported = cli("orders", "import", str(order_file), "--db", db)
+    assert "`factoryos orders promise` promises them" in imported
+    cli("orders", "generate", "--days", "2", "--db", db)
+    waiting = items("orders", "list", "--json", "--db", db)
+    assert {o["state"] for o in waiting} == {"received"}
+
+    said = cli("orders", "promise", "--db", db)
+    assert said.startswith(f"promised {len(waiting):,} orders of {len(waiting):,} received")
+    promised = {o["id"]: o for o in items("orders", "list", "--json", "--db", db)}
+    assert {o["state"] for o in promised.values()} == {"promised"}
+    imported_dates = [promised[f"WEB-{n}"]["promised"] for n in (1, 2, 3)]
+    assert imported_dates == sorted(imported_dates)  # WEB-1 came first, then WEB-2, then the smaller WEB-3
+    assert cli("orders", "promise", "--db", db).strip() == "no order is waiting for a promise"
+    assert items("orders", "promise", "--json", "--db", db) == []

@@ -1,4 +1,4 @@
-"""`factoryos orders generate|import|list|rejected`."""
+"""`factoryos orders generate|import|promise|list|rejected`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from factoryos.model.errors import FactoryosError
 from factoryos.report.wording import counted
 
 app = typer.Typer(
-    help="Customer orders: generate a realistic stream, import, list, see the rejected.", no_args_is_help=True
+    help="Customer orders: generate a realistic stream, import, promise, list, see the rejected.",
+    no_args_is_help=True,
 )
 STREAM_DAYS = 30
 """Days of orders a seeded stream has unless --days says."""
@@ -70,7 +71,7 @@ def generate(
     if result.already_stored:
         console.print(f"nothing added: the {what} are already stored (use another --seed for more demand)")
     else:
-        console.print(f"generated {what}")
+        console.print(f"generated {what}, stored as received: `factoryos orders promise` promises them")
 
 
 def _place_generated(count: int | None, seed: int, tenant: str | None, site: str | None, db: str | None) -> None:
@@ -108,6 +109,58 @@ def import_orders(
         + (f"; already stored: {counted(len(outcome.unchanged), 'order')}" if outcome.unchanged else "")
         + (f", {counted(len(outcome.already_rejected), 'reject')}" if outcome.already_rejected else "")
     )
+    if outcome.added:
+        console.print("stored as received: `factoryos orders promise` promises them")
+
+
+@app.command()
+def promise(site: SiteOption = None, as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Promise the orders stored as received (imported, generated as a stream), as the order desk would have.
+
+    In the order they came, each from its arrival (or now, if later), on the capacity and bought material that
+    the promised orders and those before it left. An order without a date in the horizon stays received."""
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    from factoryos.services.order_desk import promise_received
+
+    done = promise_received(open_store(db), datetime.now(UTC), site)
+    dated = [(order, quote) for order, quote in done.quotes if quote.promised is not None]
+    if as_json:
+        answers = [(o, q.promised, q.constraint if q.promised else None, q.explanation) for o, q in done.quotes]
+        answers += [(o, None, None, why) for o, why in done.unfit]
+        print_items(
+            [
+                {
+                    "id": o.id,
+                    "requested_date": o.due_date.isoformat(),
+                    "promised_date": promised.isoformat() if promised else None,
+                    "bound_by": bound,
+                    "why": why,
+                }
+                for o, promised, bound, why in answers
+            ]
+        )
+        return
+    if not done.quotes and not done.unfit:
+        console.print("no order is waiting for a promise")
+        return
+    late = sum(1 for o, q in dated if q.promised is not None and q.promised > o.due_date)
+    console.print(
+        f"promised {counted(len(dated), 'order')} of {len(done.quotes) + len(done.unfit):,} received "
+        f"({counted(sum(o.quantity for o, _ in dated), 'unit')}); {late:,} after the requested date"
+    )
+    for bound, n in Counter(q.constraint for _, q in dated).most_common(5):
+        console.print(f"  bound by {escape(bound)}: {counted(n, 'order')}", highlight=False)
+    undated = [(o, q) for o, q in done.quotes if q.promised is None]
+    if undated:
+        console.print(f"[yellow]{counted(len(undated), 'order')} without a date in the horizon[/], still received:")
+        for order, quote in undated[:5]:
+            console.print(f"  {order.id}: {escape(quote.explanation)}", highlight=False)
+    if done.unfit:
+        console.print(f"[yellow]{counted(len(done.unfit), 'order')} the plant no longer fits[/], still received:")
+        for order, why in done.unfit[:5]:
+            console.print(f"  {order.id}: {escape(why)}", highlight=False)
 
 
 @app.command("list")

@@ -44,6 +44,7 @@ from factoryos.services.promise import Ask, promise_days, quote, quote_on, write
 from factoryos.services.tenants import Caller
 from factoryos.store import genealogy
 from factoryos.store import order_desk as desk_store
+from factoryos.store import orders as order_store
 from factoryos.store.order_desk import (
     FirstAnswer,
     OrderChange,
@@ -315,6 +316,7 @@ class _Taking:
     first: tuple[str, str] | None = None
     placed: Placed | None = None
     refused: Exception | None = None
+    stored: bool = False
 
 
 def _taking(
@@ -332,9 +334,10 @@ def _taking(
 
 
 def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[CustomerOrder, Quote]]:
-    """Place `taken` (orders of one site) in one transaction, in the order given: each promised on the capacity
-    and material the ones before it left, stored with its history, bookings and answer. Raises what the
-    transaction raises (an IntegrityError when an Idempotency-Key is already stored), and then stores none."""
+    """Place `taken` (orders of one site, all new or all `stored` as received) in one transaction, in the order
+    given: each promised on the capacity and material the ones before it left, stored with its history, bookings
+    and answer. Raises what the transaction raises (an IntegrityError when an Idempotency-Key is already stored),
+    and then stores none."""
     site = taken[0].order.site
     materials = sorted({m for t in taken for m in t.needs})
     suppliers = here.material.suppliers(materials)
@@ -343,7 +346,8 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
     days = (min(t.start for t in taken), promise_days(max(t.start for t in taken))[1])
     quotes = []
     keys = [(t.caller.tenant, t.first[0]) for t in taken if t.first is not None]
-    with desk_store.booking(engine, locks, site, centers, days, any(t.needs for t in taken), keys) as held:
+    stored = taken[0].stored
+    with desk_store.booking(engine, locks, site, centers, days, any(t.needs for t in taken), keys, stored) as held:
         booked = {c: defaultdict(float, held.minutes[c]) for c in centers}
         for t in taken:
             if t.first is not None and (first := held.answered.get((t.caller.tenant, t.first[0]))) is not None:
@@ -360,6 +364,11 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
                 booked[t.center][day] += minutes
             held.material.add(promised.stock, promised.lots)
             placement = _placement(t.caller, t.order, promised, t.at)
+            if stored:
+                quotes.append((placement.order, promised))
+                if promised.promised is not None:
+                    held.placements.append(replace(placement, changes=placement.changes[1:]))
+                continue
             if t.answer is not None:
                 t.placed = Placed(t.order.id, 201, t.answer(placement.order, promised))
             if t.placed is not None and t.first is not None:
@@ -370,6 +379,35 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
             held.placements.append(placement)
             quotes.append((placement.order, promised))
     return quotes
+
+
+@dataclass(frozen=True)
+class Promising:
+    """What `promise_received` did: each order it looked at with its quote (those without a date stay received),
+    and the orders the plant no longer fits (a product withdrawn, a rule they now break), left received."""
+
+    quotes: list[tuple[CustomerOrder, Quote]]
+    unfit: list[tuple[CustomerOrder, str]]
+
+
+def promise_received(engine: Engine, now: datetime, site: str | None = None) -> Promising:
+    """Promise the stored orders still received (imported, generated as a stream, or placed when nothing fitted)
+    as the desk would have promised them: in the order they came, each from its arrival or `now` if that is
+    later, on the capacity and material that the promised orders and those before it left; all in one
+    transaction."""
+    plant = read_plant(engine, site)
+    here = desk(engine, plant.site.id)
+    planner = Caller("promise", plant.site.id, plant.owner(), "planner", owner=True)
+    taken, unfit = [], []
+    for order in order_store.list_orders(engine, site=plant.site.id, state=CustomerOrderState.RECEIVED):
+        product = here.plant.products.get(order.product)
+        if product is None:
+            unfit.append((order, f"product {order.product!r} is no longer in the plant"))
+        elif violations := configurator.check(product, order.configuration).violations:
+            unfit.append((order, "; ".join(v.message for v in violations)))
+        else:
+            taken.append(replace(_taking(here, planner, order, max(order.ordered_at, now)), stored=True))
+    return Promising(_book(engine, here, taken) if taken else [], unfit)
 
 
 class _Queue:

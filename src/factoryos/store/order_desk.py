@@ -37,6 +37,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -48,6 +49,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from factoryos.c2m.promise import Commitments, Lot
 from factoryos.c2m.supply import week_start
+from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.store.db import Base, like_prefix, record_as, row_of, transaction
 from factoryos.store.events import record_dead_letter
@@ -226,10 +228,10 @@ class Booking:
 
 @dataclass(frozen=True)
 class Placement:
-    """A new order as it is stored: the order, its first changes of state, the capacity it books, the
-    Idempotency-Key it came with and the answer it got (`first`: the tenant whose key it is, which may not be the
-    order's when the owner orders a partner's product, the key and the answer), if any, the bought material it
-    takes (`stock`) and what is bought for it (`lots`)."""
+    """A new order as it is stored (or an order stored as received, as it is promised): the order, its changes
+    of state, the capacity it books, the Idempotency-Key it came with and the answer it got (`first`: the tenant
+    whose key it is, which may not be the order's when the owner orders a partner's product, the key and the
+    answer), if any, the bought material it takes (`stock`) and what is bought for it (`lots`)."""
 
     order: CustomerOrder
     changes: Sequence[OrderChange]
@@ -292,6 +294,7 @@ def booking(
     days: tuple[date, date],
     stock: bool,
     keys: Sequence[tuple[str, str]] = (),
+    received: bool = False,
 ) -> Iterator[Held]:
     """The transaction that places orders: it takes the write locks of `locks` (site/id), reads what is held on
     `work_centers` in the `days` [start, end) (and the taken stock when `stock`) and the first answers already
@@ -302,8 +305,10 @@ def booking(
     commit does not wait for the disk under the locks: the transaction commits asynchronously (visible, locks
     released), and then `_FLUSH` commits synchronously and so returns once the write-ahead log up to its own
     commit, ours included, is on disk. The log is written in order, so a crash in between loses at most
-    orders nobody was answered for, with every order promised on what they held (they committed after them)."""
-    if engine.dialect.name != "postgresql":
+    orders nobody was answered for, with every order promised on what they held (they committed after them).
+    With `received`, the placements are of orders stored as received that are promised now (`place`): a
+    planner's batch, placed in a plain transaction on either database."""
+    if engine.dialect.name != "postgresql" or received:
         with placing(engine, locks) as connection:
             minutes = {c: booked_minutes(connection, site, c, *days) for c in work_centers}
             held = Held(minutes, commitments(connection, site, days[0]) if stock else Commitments())
@@ -312,7 +317,7 @@ def booking(
                 held.answered = _answered(connection.execute(query, {"site": site}).all(), keys)
             yield held
             if held.placements:
-                place(connection, held.placements)
+                place(connection, held.placements, received)
         return
     with engine.connect() as connection:
         driver = connection.connection.driver_connection
@@ -373,22 +378,47 @@ def plant_fingerprint(engine: Engine, site: str) -> str | None:
         return session.scalar(select(PlantRecord.content_hash).where(PlantRecord.site == site))
 
 
-def place(connection: Connection, placements: Sequence[Placement]) -> None:
+def place(connection: Connection, placements: Sequence[Placement], received: bool = False) -> None:
     """Store new orders with their first changes of state, the capacity they book (added to what is booked,
     and noted against each order) and the answers to remember under their Idempotency-Keys. Plain Core
     statements the engine compiles once, each run once for all the orders; an Idempotency-Key already stored
-    fails the last one (IntegrityError), so the caller's transaction stores nothing."""
-    for table, adding, rows in _writes(placements):
+    fails the last one (IntegrityError), so the caller's transaction stores nothing. With `received`, the
+    orders are stored already, as received: each is moved to its state and promised date instead, and one
+    that is no longer received (cancelled meanwhile) fails the whole (Conflict)."""
+    if received:
+        moved = connection.execute(_PROMISE_RECEIVED, [_promised_row(p.order) for p in placements]).rowcount
+        if moved != len(placements):
+            raise FactoryosError(
+                f"{len(placements) - moved:,} of the orders being promised are no longer received (changed meanwhile); "
+                "nothing promised: try again"
+            )
+    for table, adding, rows in _writes(placements, new=not received):
         connection.execute(_statement(connection.dialect.name, table, adding), rows)
 
 
-def _writes(placements: Sequence[Placement]) -> list[tuple[Table, str | None, list[dict[str, Any]]]]:
+_PROMISE_RECEIVED = (
+    update(CustomerOrderRecord)
+    .where(
+        CustomerOrderRecord.id == bindparam("b_id"),
+        CustomerOrderRecord.state == CustomerOrderState.RECEIVED.value,
+    )
+    .values(state=bindparam("b_state"), promised_date=bindparam("b_promised_date"))
+)
+
+
+def _promised_row(order: CustomerOrder) -> dict[str, Any]:
+    return {"b_id": order.id, "b_state": order.state.value, "b_promised_date": order.promised_date}
+
+
+def _writes(placements: Sequence[Placement], new: bool = True) -> list[tuple[Table, str | None, list[dict[str, Any]]]]:
     """What stores `placements` (see `place`): the rows of each table, and the column added to where a row's
-    key is there already (None: plain inserts), in the order they must be written."""
+    key is there already (None: plain inserts), in the order they must be written; the orders' own rows only
+    when they are `new`."""
     writes: list[tuple[Table, str | None, list[dict[str, Any]]]] = [
-        (CustomerOrderRecord.__table__, None, [order_row(p.order) for p in placements]),
+        (CustomerOrderRecord.__table__, None, [order_row(p.order) for p in placements if new]),
         (OrderChangeRecord.__table__, None, [_change_row(p.order.id, c) for p in placements for c in p.changes]),
     ]
+    writes = [write for write in writes if write[2]]
     reservations: list[dict[str, Any]] = []
     booked: defaultdict[tuple[str, str, date], float] = defaultdict(float)
     for placement in placements:
