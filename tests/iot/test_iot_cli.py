@@ -392,3 +392,9 @@ def test_oee_with_nothing_in_its_window_says_when_the_stored_states_run(store):
     shown = runner.invoke(top, ["oee", "--plant", str(KILN), "--db", db_url(store)]).output
     assert "(the 24 h before now: give --from and --to for another window)" in shown
     assert "the stored states run from 2027-05-07 16:30 to 2027-05-08 00:30 UTC" in shown
+
+
+def test_a_reversed_rollup_window_is_refused(store):
+    result = runner.invoke(top, ["iot", "rollup", "--from", "2026-12-02", "--to", "2026-12-01", "--db", db_url(store)])
+    assert result.exit_code == 1
+    assert "--from 2026-12-02 00:00 is not before --to 2026-12-01 00:00" in str(result.exception)

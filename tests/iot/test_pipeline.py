@@ -111,6 +111,28 @@ def test_readings_stamped_far_from_their_arrival_are_dead_letters_with_a_clock(s
     assert stored(store) == 1
 
 
+def test_a_check_that_fails_dead_letters_its_message_alone_and_ingestion_goes_on(store, monkeypatch):
+    """A bug in a check must not stop the decoding thread (the ingester then acked nothing and hung)."""
+    pipeline = Pipeline(store, PipelineSettings(max_wait_s=0.01))
+    checked = pipeline._check.measurements
+
+    def failing_on_seq_2(rows, accepted, problems):
+        if any(row[7] == 2 for row in rows):
+            raise OverflowError("cannot convert float infinity to integer")
+        checked(rows, accepted, problems)
+
+    monkeypatch.setattr(pipeline._check, "measurements", failing_on_seq_2)
+    pipeline.start()
+    for seq in (1, 2, 3):
+        pipeline.submit(reading(seq))
+    assert pipeline.wait_idle()
+    pipeline.stop()
+    assert [d.reason for d in letters(store)] == [
+        "decoder error: OverflowError: cannot convert float infinity to integer"
+    ]
+    assert stored(store) == 2
+
+
 def test_redelivered_messages_are_stored_once(engine):
     store = TelemetryStore(engine)
     pipeline = Pipeline(store).start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factoryos.iot.validate import Checker, Clock, Limits, Rules, check
+from factoryos.model.errors import FactoryosError
 from factoryos.model.readings import TS_MAX_US, CountRow, MeasurementRow, StateChangeRow
 from factoryos.model.validate import check_plant_text
 
@@ -54,6 +56,17 @@ def test_a_reading_stamped_far_from_its_arrival_is_refused_with_both_times():
     assert "more than 30 days before" in check(rules, StateChangeRow(0, "s", "s/a", "running", None, "x", 1), NOW_US)
     assert check(rules, m(20.0)._replace(ts_us=0)) is None  # arrival unknown: as stored
     assert check(Rules(), m(20.0)._replace(ts_us=TS_MAX_US - 1), NOW_US) is None  # no clock: a replay
+
+
+def test_an_unbounded_clock_is_no_bound_and_a_nan_one_is_refused():
+    """`--backlog-days inf` replays anything the database holds; it used to kill the decoding thread."""
+    assert Clock(ahead_s=math.inf, behind_s=math.inf).window(NOW_US) == (0, TS_MAX_US)
+    assert Clock(behind_s=1e308).window(NOW_US)[0] == 0
+    assert check(Rules(clock=Clock(behind_s=math.inf)), m(20.0)._replace(ts_us=1), NOW_US) is None
+    with pytest.raises(FactoryosError, match="behind_s nan"):
+        Clock(behind_s=math.nan)
+    with pytest.raises(FactoryosError, match="ahead_s -1"):
+        Clock(ahead_s=-1)
 
 
 @settings(max_examples=300, deadline=None)

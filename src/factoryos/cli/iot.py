@@ -58,7 +58,7 @@ def ingest(
         ),
     ] = None,
     plant: Annotated[Path | None, typer.Option(help="Plant file: accept readings of its equipment only.")] = None,
-    max_payload: Annotated[int, typer.Option(help="Largest payload accepted, bytes.")] = 256 * 1024,
+    max_payload: Annotated[int, typer.Option(min=1, help="Largest payload accepted, bytes.")] = 256 * 1024,
     spc: Annotated[
         str | None,
         typer.Option(
@@ -84,14 +84,14 @@ def ingest(
     ] = False,
     clock_ahead: Annotated[
         float,
-        typer.Option(min=0, help="Refuse readings stamped more than this many seconds after they arrive."),
+        typer.Option(min=0, help="Refuse readings stamped more than this many seconds after they arrive (inf: never)."),
     ] = 600.0,
     backlog_days: Annotated[
         float,
         typer.Option(
             min=0,
             help="Refuse readings stamped more than this many days before they arrive (an edge node's "
-            "store-and-forward backlog; raise it to replay old data).",
+            "store-and-forward backlog; raise it, or inf, to replay old data).",
         ),
     ] = 30.0,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
@@ -344,6 +344,8 @@ def rollup(
 
     end = _when(to, datetime.now(UTC), "--to")
     start = _when(from_, end, "--from")
+    if start >= end:
+        raise FactoryosError(f"--from {start:%Y-%m-%d %H:%M} is not before --to {end:%Y-%m-%d %H:%M}")
     run(open_store(db, create=False), start, end)
     console.print(f"rollups recomputed from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
 

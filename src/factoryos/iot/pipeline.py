@@ -162,26 +162,29 @@ class Pipeline:
         for message in messages:
             try:
                 decoded = self.decode(message, now_us)
+                problems: list[str]
+                accepted: list[tuple] = []
+                if isinstance(decoded, list):
+                    rows, problems = decoded, []
+                else:
+                    rows, problems = decoded.rows, decoded.problems
+                    sort_measurements(decoded.measurements, accepted, problems)
+                others: list[Row] = []
+                sort(rows, accepted, others, problems)
             except DecodeError as error:
                 self._dead_letter(batch, message, str(error))
                 mark()
                 continue
-            except Exception as error:  # a decoder bug must not stop the ingester either
-                log.exception("decoder failed on %s", message.topic)
+            except Exception as error:  # a decoder's or a check's bug must not stop the ingester either
+                log.exception("decoding or checking failed on %s", message.topic)
                 self._dead_letter(batch, message, f"decoder error: {type(error).__name__}: {error}")
                 mark()
                 continue
-            problems: list[str]
-            if isinstance(decoded, list):
-                rows, problems = decoded, []
-            else:
-                rows, problems = decoded.rows, decoded.problems
-                sort_measurements(decoded.measurements, measurements, problems)
+            if not isinstance(decoded, list):
                 batch.births.extend(decoded.births)
                 if decoded.rebirth is not None:
                     rebirths.append(decoded.rebirth)
-            others: list[Row] = []
-            sort(rows, measurements, others, problems)
+            measurements.extend(accepted)
             for row in others:
                 add(row)
             if problems:

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from factoryos.iot.messages import Row
+from factoryos.model.errors import FactoryosError
 from factoryos.model.events import EquipmentState, Event
 from factoryos.model.plant import Plant
 from factoryos.model.readings import (
@@ -41,9 +42,18 @@ class Clock:
     ahead_s: float = 600.0
     behind_s: float = 30 * 86_400.0
 
+    def __post_init__(self) -> None:
+        for name, seconds in (("ahead_s", self.ahead_s), ("behind_s", self.behind_s)):
+            if not seconds >= 0:  # NaN too
+                raise FactoryosError(f"clock {name} {seconds}: expected seconds >= 0 (inf: no bound)")
+
     def window(self, now_us: int) -> tuple[int, int]:
         """The timestamps accepted at `now_us`, [low, high), within what the database can hold."""
-        return max(TS_MIN_US, now_us - round(self.behind_s * 1e6)), min(TS_MAX_US, now_us + round(self.ahead_s * 1e6))
+        span = TS_MAX_US - TS_MIN_US  # a bound past it (up to inf) is no bound
+        return (
+            max(TS_MIN_US, now_us - round(min(self.behind_s * 1e6, span))),
+            min(TS_MAX_US, now_us + round(min(self.ahead_s * 1e6, span))),
+        )
 
 
 @dataclass(frozen=True)
