@@ -81,6 +81,12 @@ class CustomerOrder:
     state: CustomerOrderState = CustomerOrderState.RECEIVED
     promised_date: date | None = None
 
+    @property
+    def committed_date(self) -> date:
+        """The date the plant answers for: the one asked for, or the one promised when that is later (a promise
+        is the earliest date the plant can make it; one before the requested date does not ask for it sooner)."""
+        return max(self.due_date, self.promised_date or self.due_date)
+
 
 @dataclass(slots=True)
 class WorkOrder:

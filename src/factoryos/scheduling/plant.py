@@ -125,9 +125,10 @@ class _Plans:
 
 
 def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[ProductionOrder]:
-    """One production order per open customer order line, in due-date order (the order they are released
-    in), then one per lot of every material made in lots, cut from the units' demand in that same order."""
-    open_orders = sorted((o for o in orders if o.state in OPEN), key=lambda o: (o.due_date, o.ordered_at, o.id))
+    """One production order per open customer order line, due on the date the plant answers for (requested, or
+    promised when that is later), in that order (the order they are released in), then one per lot of every
+    material made in lots, cut from the units' demand in that same order."""
+    open_orders = sorted((o for o in orders if o.state in OPEN), key=lambda o: (o.committed_date, o.ordered_at, o.id))
     if not open_orders:
         raise FactoryosError("no open customer orders to schedule: generate or import orders first")
     result = []
@@ -144,7 +145,7 @@ def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[Pro
             material=plant.products[order.product].material,
             quantity=order.quantity,
             configuration=dict(order.configuration),
-            due_date=order.due_date,
+            due_date=order.committed_date,
             customer_order=order.id,
         )
         nodes, steps, _ = plans(production)

@@ -122,20 +122,26 @@ class PlantSchedule:
 
 
 def orders_in_horizon(
-    orders: Sequence[CustomerOrder], horizon_days: int, start: datetime | None = None
+    orders: Sequence[CustomerOrder], horizon_days: int, start: datetime | None = None, first_day: date | None = None
 ) -> tuple[list[CustomerOrder], datetime]:
-    """Open orders that arrive before the horizon ends, and the plan's epoch: `start`, or midnight (UTC)
-    of the first open order's arrival."""
+    """Open orders that arrive before the horizon ends, and the plan's epoch: `start`, or midnight (UTC) of the
+    first open order's arrival but not before the plant's `first_day` (an order taken today for a plant that
+    opens in May is built from May, with the stock counted then)."""
     open_orders = [o for o in orders if o.state in OPEN]
     if not open_orders:
         raise FactoryosError("no open customer orders to schedule: run `factoryos orders generate` first")
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise FactoryosError(f"--horizon must be 1 to {MAX_HORIZON_DAYS:,} days (got {horizon_days:,})")
     if start is None:
-        first = min(o.ordered_at for o in open_orders).astimezone(UTC)
-        start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+        first = min(o.ordered_at for o in open_orders).astimezone(UTC).date()
+        start = datetime.combine(max(first, first_day or first), clock(), UTC)
     end = start + timedelta(days=horizon_days)
     return [o for o in open_orders if o.ordered_at < end], start
+
+
+def _opening(plant: Plant) -> date | None:
+    """The plant's first working day, where its file says (a ramp-up's start, the day its stock was counted)."""
+    return plant.ramp_up.start if plant.ramp_up is not None else plant.as_of
 
 
 def schedule_plant(
@@ -163,7 +169,7 @@ def schedule_plant(
         raise FactoryosError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if not 0 < time_limit <= MAX_TIME_LIMIT:
         raise FactoryosError(f"--time-limit must be more than 0 and at most {MAX_TIME_LIMIT:,g} s (got {time_limit:g})")
-    chosen, epoch = orders_in_horizon(orders, horizon_days, start)
+    chosen, epoch = orders_in_horizon(orders, horizon_days, start, _opening(plant))
     material_in = _material_in(plant, material_ready or {})
     unsupplied = tuple(o.id for o in chosen if material_in.get(o.id) == {})
     chosen = [o for o in chosen if o.id not in unsupplied]

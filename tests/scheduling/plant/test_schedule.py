@@ -1,9 +1,11 @@
-from datetime import UTC, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from factoryos.c2m.demand import generate_orders
 from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrderState
 from factoryos.scheduling.checker import check
 from factoryos.scheduling.objectives import SETUP_TIME, total_setup_time
 from factoryos.scheduling.plant import build_problem, production_orders, scheduled_operations
@@ -133,3 +135,49 @@ def test_boards_released_together_are_printed_program_by_program(appliance_plant
     assert check(problem, schedule) == []
     units = sum(1 for job in problem.jobs if job.weight)
     assert total_setup_time(problem, schedule) < 10 * units  # per unit, not one changeover per board
+
+
+def _kiln_order(kiln_plant, **changes):
+    """A kiln plant order (the plant's stock counted on 2027-05-03, its `as_of`), changed as asked."""
+    (first, *_) = generate_orders(kiln_plant, kiln_plant.as_of, 1, seed=1)
+    return replace(first, quantity=1, **changes)
+
+
+def test_an_order_taken_before_the_plant_opens_is_built_from_its_first_day(kiln_plant):
+    """An order placed today for a plant whose file starts it in May is scheduled from May, when its stock was
+    counted; it used to start the day the order came, months before."""
+    early = _kiln_order(kiln_plant, ordered_at=datetime(2026, 12, 6, 9, tzinfo=UTC), due_date=date(2026, 12, 22))
+    plan = schedule_plant(kiln_plant, [early], horizon_days=7, compare=False)
+    opening = datetime(2027, 5, 3, tzinfo=UTC)
+    assert plan.plant_problem.epoch == opening
+    assert min(op.start for op in plan.operations) >= opening
+    later = _kiln_order(kiln_plant, ordered_at=datetime(2027, 5, 5, 9, tzinfo=UTC))
+    assert orders_in_horizon([later], 7, first_day=kiln_plant.as_of)[1] == datetime(2027, 5, 5, tzinfo=UTC)
+
+
+def test_orders_are_due_when_asked_or_promised_if_later_and_released_in_that_order(kiln_plant):
+    """The schedule answers for what the order desk told the customer: an order promised later than asked is due
+    on its promise (not on a date the desk already said it cannot make); one promised sooner than asked, or not
+    promised yet, is due when asked."""
+    promised_late = _kiln_order(
+        kiln_plant,
+        id="CO-A",
+        due_date=date(2027, 5, 4),
+        promised_date=date(2027, 5, 20),
+        state=CustomerOrderState.PROMISED,
+    )
+    promised_early = _kiln_order(
+        kiln_plant,
+        id="CO-B",
+        due_date=date(2027, 5, 10),
+        promised_date=date(2027, 5, 6),
+        state=CustomerOrderState.PROMISED,
+    )
+    waiting = _kiln_order(kiln_plant, id="CO-C", due_date=date(2027, 5, 8))
+    productions = production_orders(kiln_plant, [promised_late, promised_early, waiting])
+    units = [p for p in productions if p.customer_order]
+    assert [(p.customer_order, p.due_date) for p in units] == [
+        ("CO-C", date(2027, 5, 8)),
+        ("CO-B", date(2027, 5, 10)),
+        ("CO-A", date(2027, 5, 20)),
+    ]
