@@ -12,7 +12,7 @@ from factoryos.model.events import EventKind
 from factoryos.quality.figures import Outcome, TestResult, quality_costs, quality_figures, rework_minutes
 from factoryos.services.quality_figures import figures_as_dict, figures_of_stream, results_of
 from factoryos.twin.scenarios import prepare
-from tests.twin.small_plants import small_plant
+from tests.twin.small_plants import BASE, small_plant
 
 HISTORY = [
     TestResult("st1", "a", "S1", True),
@@ -50,6 +50,19 @@ def test_nothing_tested_has_no_yield_rather_than_a_perfect_one() -> None:
     assert share(figures.rty) == "-"
     assert figures_as_dict(figures)["rty"] is None
     assert share(quality_figures(small_plant(), HISTORY, []).rty) == "44.4%"
+
+
+def test_a_redone_batch_operation_counts_a_units_share_of_its_batch() -> None:
+    """Drying again in a rack of 10 takes a tenth of the rack's 5 minutes per unit, not the whole rack's time
+    (a walk's cure oven charged each recoated unit the 30 min of a rack of 60: rework hours 3.6 times too high)."""
+    operations = BASE["routings"]["plate"]["operations"]
+    plant = small_plant(
+        routings__plate={
+            "operations": [operations[0], {**operations[1], "run_minutes": 5.0, "batch_size": 10}, operations[2]]
+        },
+        quality={"fire": {"first_pass_yield": 0.9, "redo": ["coat", "dry"]}},
+    )
+    assert rework_minutes(plant)[plant.equipment_path("kiln-1")] == pytest.approx(1.0 + 5.0 / 10)
 
 
 def test_scrap_at_rolled_up_material_cost_and_rework_at_the_labour_rate() -> None:

@@ -54,11 +54,13 @@ def test_the_drifting_weld_cell_is_caught_held_and_its_recall_scoped(demo) -> No
     titles = [s.title for s in demo.report.sections]
     assert {"Quality", "Statistical process control", "Containment"} <= set(titles)
     containment = next(s for s in demo.report.sections if s.title == "Containment")
-    units = containment.count(next(k for k in containment.facts if k.endswith("units to recall")))
+    units = containment.count(next(k for k in containment.facts if k.endswith("units held")))
     assert units > 0
     header, rows = containment.tables[0]
     for row in rows:  # when placed, and at the end of the run
         assert sum(row[header.index(status)] for status in ("shipped", "in stock", "in process")) == units
+    recalled = containment.count(next(k for k in containment.facts if k.endswith("to recall from customers")))
+    assert recalled == rows[-1][header.index("shipped")]  # only what shipped is recalled
     since = f"{alarm.signal.since.astimezone(ZoneInfo(demo.loaded_plant().site.timezone)):%Y-%m-%d %H:%M}"
     assert since in hold.reason, "the hold's reason speaks the site's time, as the report's window does"
     assert rows[0][header.index("window")].startswith(since)

@@ -159,14 +159,22 @@ def material_cost(plant: Plant, material: str) -> float:
 
 def rework_minutes(plant: Plant) -> dict[str, float]:
     """Equipment path -> minutes of one rework of what fails there: the repair's minutes, or the run minutes
-    of the earlier operations redone; the longest where a station does several operations. Work centers
-    (paced lines count as one) get the longest of their units."""
+    of the earlier operations redone, a batch operation's shared by the units of its batch (a redone unit
+    rides in a batch with others); the longest where a station does several operations. Work centers (paced
+    lines count as one) get the longest of their units."""
     minutes: dict[str, float] = {}
     for routing in plant.routings.values():
         for i, op in enumerate(routing.operations):
             quality = plant.quality_of(op)
             redone = [
-                next((o.run_minutes for o in reversed(routing.operations[:i]) if o.capability == c), 0.0)
+                next(
+                    (
+                        o.run_minutes / (o.batch_size or 1)
+                        for o in reversed(routing.operations[:i])
+                        if o.capability == c
+                    ),
+                    0.0,
+                )
                 for c in quality.redo
             ]
             each = quality.repair_minutes if quality.repair_minutes is not None else sum(redone)

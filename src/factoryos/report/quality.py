@@ -293,7 +293,8 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
     for hold, when_placed, scope in contained:
         recall = scope["recall"]
         where = short(hold.target)
-        section.facts[f"{where}: units to recall"] = len(scope["units"])
+        section.facts[f"{where}: units held"] = len(scope["units"])
+        section.facts[f"{where}: shipped, to recall from customers"] = len(recall["shipped"])
         section.facts[f"{where}: customer orders"] = len(recall["orders"])
         window = f"{hold.start.astimezone(zone):%Y-%m-%d %H:%M} .. {hold.end.astimezone(zone):%Y-%m-%d %H:%M}"  # type: ignore[union-attr]
         placed = f"when placed ({hold.placed_at.astimezone(zone):%Y-%m-%d %H:%M})"
@@ -312,7 +313,7 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
             more = f" (the first {SHOWN_ORDERS} of {len(orders):,})" if len(orders) > SHOWN_ORDERS else ""
             section.tables.append(
                 (
-                    [f"customer order{more}", "state", "to do", "units to recall"],
+                    [f"customer order{more}", "state", "to do", "units held"],
                     [
                         [o["order"], o["state"], _TO_DO.get(o["state"], "stop on the line"), ", ".join(o["serials"])]
                         for o in shown

@@ -575,8 +575,9 @@ def floor_stage(ctx: DemoContext) -> None:
         assert hold.start is not None
         ctx.console.print(
             f"hold     #{hold.id} on {hold.target.split('/', 1)[-1]} from {_when(hold.start, zone)}: "
-            f"{counted(len(scope['units']), 'unit')} to recall of "
-            f"{counted(len(scope['recall']['orders']), 'customer order')}; "
+            f"{counted(len(scope['units']), 'unit')} held of "
+            f"{counted(len(scope['recall']['orders']), 'customer order')}, "
+            f"{len(scope['recall']['shipped']):,} shipped to recall from customers; "
             f"when placed {_split(when_placed)}, at the end of the run {_split(scope)}",
             highlight=False,
         )
