@@ -13,6 +13,7 @@ from factoryos.model.events import EventKind
 from factoryos.model.plant import Characteristic, Drift, Sampling
 from factoryos.twin import Floor, Part, Step, Task, TestSpec, fixed
 from factoryos.twin.calendar import HOUR
+from factoryos.twin.part import unit_label
 
 GAP = Characteristic(name="gap", unit="mm", nominal=0.0, lsl=-4.0, usl=4.0)  # sigma 1
 
@@ -26,12 +27,14 @@ def _line(tests: tuple[TestSpec, ...], units: int, yield_rate: float = 1.0, drif
     floor.station("site/eol/repair", repair_in)
     repair = (Step(repair_in, Task("repair", fixed(30.0))),)
     route = (Step(test_in, Task("test", fixed(50.0), yield_rate=yield_rate, tests=tests, rework=repair)),)
-    floor.source((k * 60.0, Part(f"S{k:05d}", route, 0.0, order=f"O{k // lot}")) for k in range(units))
+    floor.source((k * 60.0, Part(f"S{k:05d}", route, 0.0, order=unit_label(f"O{k // lot}", k))) for k in range(units))
     floor.run()
     return [e for e in bus.store.read(EventKind.TEST) if e.equipment == "site/eol/tester"]
 
 
 def test_each_characteristic_is_measured_as_its_sampling_plan_says() -> None:
+    """Units labelled by their order as the floor labels them (`ORDER#k`): two a lot means two of each order,
+    not every unit (each unit's own label made every unit the first of its lot)."""
     every_third = GAP.model_copy(update={"name": "every3", "sampling": Sampling(every=3)})
     two_a_lot = GAP.model_copy(update={"name": "lot2", "sampling": Sampling(per_lot=2)})
     events = _line((TestSpec("audit", (GAP, every_third, two_a_lot)),), units=60, lot=10)

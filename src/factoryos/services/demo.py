@@ -596,12 +596,13 @@ def floor_units(finished: Iterable[FinishedUnit], epoch: datetime) -> list[Floor
     """The twin's finished units as the floor reports them to the order desk (the twin names an order's unit
     `ORDER#k`)."""
     from factoryos.services.order_desk import FloorUnit
+    from factoryos.twin.part import order_of
 
     def at(seconds: float) -> datetime:
         return epoch + timedelta(seconds=seconds)
 
     return [
-        FloorUnit(u.serial, u.order.split("#", 1)[0], at(u.built), None if u.shipped is None else at(u.shipped))
+        FloorUnit(u.serial, order_of(u.order), at(u.built), None if u.shipped is None else at(u.shipped))
         for u in finished
     ]
 

@@ -21,7 +21,7 @@ from factoryos.twin.buffer import Buffer, Picker
 from factoryos.twin.calendar import ShiftCalendar
 from factoryos.twin.distributions import Duration
 from factoryos.twin.operators import Crew
-from factoryos.twin.part import Part, Task
+from factoryos.twin.part import Part, Task, order_of
 from factoryos.twin.sensors import SENSOR_KINDS, SensorKind, reading, significant
 from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, NAMES, SETUP, STARVED, STARVED_MATERIAL, WORKING
 
@@ -443,7 +443,7 @@ class Equipment:
         self.measured[key] = seen + 1
         in_lot = 0
         if characteristic.sampling.per_lot is not None:
-            lot = (test, characteristic.name, part.order or part.parent or part.serial)
+            lot = (test, characteristic.name, order_of(part.order) if part.order else part.parent or part.serial)
             in_lot = self.measured_in_lot.get(lot, 0)
             self.measured_in_lot[lot] = in_lot + 1
         return characteristic.sampling.measures(seen, in_lot)

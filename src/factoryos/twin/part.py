@@ -93,6 +93,17 @@ class Step:
     consumes: tuple[tuple[str, float], ...] = ()
 
 
+def unit_label(order: str, unit: object) -> str:
+    """What a unit made for `order` is called on the floor: `ORDER#k`, by its index in the order or its serial
+    (finished goods peg it, purchasing and sampling group it by its order)."""
+    return f"{order}#{unit}"
+
+
+def order_of(label: str) -> str:
+    """The order a unit's label names (`ORDER#k` -> `ORDER`)."""
+    return label.split("#", 1)[0]
+
+
 class Part:
     """One unit (or one lot of `quantity`) in production. A kit carries the serial of the unit it is built
     for in `parent`. `lots` is what it consumed so far (its kits, the lots its parts were drawn from); the first

@@ -44,6 +44,7 @@ from factoryos.planning.plan import Plan, PlannedOrder
 from factoryos.planning.plant_problem import DemandRow, plant_problem
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.calendar import DAY
+from factoryos.twin.part import order_of
 from factoryos.twin.plant_twin import PlannedUnit, lot_size, reorder_point
 
 TWIN_ORDER = "TWIN-"
@@ -179,7 +180,7 @@ def release_demand(plan: Iterable[PlannedUnit], epoch: datetime, zone: ZoneInfo)
     units: dict[tuple[str, str, tuple[tuple[str, str], ...], date], int] = {}
     for unit in plan:
         day = (epoch + timedelta(seconds=unit.at)).astimezone(zone).date()
-        demand = unit.order.split("#")[0] if unit.order else unit.serial
+        demand = order_of(unit.order) if unit.order else unit.serial
         key = (demand, unit.product, tuple(sorted(unit.configuration.items())), day)
         units[key] = units.get(key, 0) + 1
     cover = timedelta(days=defaults.PURCHASE_COVER_DAYS)

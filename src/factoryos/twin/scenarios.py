@@ -49,6 +49,7 @@ from factoryos.planning.plan import Plan
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar
 from factoryos.twin.finished_goods import FinishedGoods
 from factoryos.twin.floor import Floor
+from factoryos.twin.part import order_of, unit_label
 from factoryos.twin.plant_calendar import site_calendar
 from factoryos.twin.plant_twin import Load, PlannedUnit, PlantTwin, Staffing
 from factoryos.twin.purchasing import material_plan, purchase_orders, purchase_plan
@@ -192,7 +193,7 @@ def _release_plan(
     plan, twin.schedule, work_orders = schedule_plan(plant, orders, schedule, epoch)
     if floor.publisher is not None:
         floor.publisher.work_orders = work_orders
-    scheduled = {u.order.split("#")[0] for u in plan}
+    scheduled = {order_of(u.order) for u in plan}
     plan += order_plan(plant, [o for o in orders if o.id not in scheduled], epoch, total, closed)
     plan.sort(key=lambda u: u.at)
     return plan
@@ -218,10 +219,10 @@ def _peg_orders(fg: FinishedGoods, plan: list[PlannedUnit], orders: list[Custome
     released: Counter[str] = Counter()
     for unit in plan:
         fg.peg(unit.order, unit.at if unit.placed is None else unit.placed, unit.due)
-        released[unit.order.split("#", 1)[0]] += 1
+        released[order_of(unit.order)] += 1
     for order in orders:
         for k in range(released[order.id], order.quantity):
-            fg.peg(f"{order.id}#unreleased-{k}", _seconds(order.ordered_at, epoch), _due(order, epoch))
+            fg.peg(unit_label(order.id, f"unreleased-{k}"), _seconds(order.ordered_at, epoch), _due(order, epoch))
 
 
 def _make_to_stock(plant: Plant, floor: Floor, orders: list[CustomerOrder], epoch: datetime) -> None:
@@ -336,7 +337,7 @@ def order_plan(
             serial = f"{plant.site.id}-{len(plan) + 1:07d}"
             placed = _seconds(order.ordered_at, epoch)
             configuration = dict(order.configuration)
-            plan.append(PlannedUnit(at, serial, order.product, configuration, f"{order.id}#{k}", due, placed))
+            plan.append(PlannedUnit(at, serial, order.product, configuration, unit_label(order.id, k), due, placed))
     return plan
 
 

@@ -17,6 +17,7 @@ from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
 from factoryos.scheduling.plant import production_orders
 from factoryos.twin.calendar import DAY
+from factoryos.twin.part import unit_label
 from factoryos.twin.plant_twin import PlannedUnit
 
 Assignments = dict[tuple[str, str], tuple[str, int]]  # (serial, material/operation) -> (work unit, position)
@@ -64,7 +65,7 @@ def schedule_plan(
                 serial,
                 product_of[po.material],
                 dict(po.configuration),
-                f"{po.customer_order or po_id}#{serial}",
+                unit_label(po.customer_order or po_id, serial),
                 due if math.isfinite(due) else math.inf,
                 placed,
             )
