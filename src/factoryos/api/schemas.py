@@ -193,9 +193,10 @@ class RejectedOut(FromDomain):
 
 
 class RejectedPage(BaseModel):
-    """Refused orders, newest first."""
+    """One page of refused orders, newest first."""
 
     items: list[RejectedOut]
+    next: str | None = Field(description="Pass as `next` for the following page; null on the last page.")
 
 
 class ViolationOut(FromDomain):

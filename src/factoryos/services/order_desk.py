@@ -562,12 +562,20 @@ def _source(caller: Caller) -> str:
     return f"{desk_store.API_SOURCE}{caller.site}/{caller.tenant}/{caller.key_id}"
 
 
-def rejected(engine: Engine, caller: Caller, limit: int) -> list[DeadLetter]:
-    """The rejected orders the caller may see, newest first: a tenant's own at its plant's API; the owner's keys
-    every tenant's there, and the imported files' (no other plant's)."""
+def rejected(
+    engine: Engine, caller: Caller, limit: int, cursor: str | None = None
+) -> tuple[list[DeadLetter], str | None]:
+    """A page of the rejected orders the caller may see, newest first (a tenant's own at its plant's API; the
+    owner's keys every tenant's there, and the imported files', no other plant's), from `cursor` (the previous
+    page's); and the cursor of the next page, None on the last."""
     site = f"{desk_store.API_SOURCE}{caller.site}/"
     prefix = site if caller.owner else f"{site}{caller.tenant}/"
-    return desk_store.rejected_from(engine, prefix, min(limit, MAX_PAGE), files=caller.owner)
+    if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
+        raise _not_a_cursor()
+    size = min(limit, MAX_PAGE)
+    before = int(cursor) if cursor is not None else None
+    letters = desk_store.rejected_from(engine, prefix, size + 1, files=caller.owner, before=before)
+    return letters[:size], str(letters[size - 1].id) if len(letters) > size else None
 
 
 def actor(caller: Caller) -> str:
@@ -616,9 +624,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         str(order_id).encode("utf-8")  # a lone surrogate is no order id a database can compare
         return datetime.fromisoformat(moment).astimezone(UTC), str(order_id)
     except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeError):  # overflow: a moment near year 1
-        raise OrderRejected(
-            "next", "not a cursor this API gave out; pass the `next` of the previous page", part="query"
-        ) from None
+        raise _not_a_cursor() from None
+
+
+def _not_a_cursor() -> OrderRejected:
+    return OrderRejected("next", "not a cursor this API gave out; pass the `next` of the previous page", part="query")
 
 
 def history(engine: Engine, caller: Caller, order_id: str) -> list[OrderChange]:

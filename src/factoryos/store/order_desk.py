@@ -633,14 +633,18 @@ API_SOURCE = "api/"
 """What the source of an order refused at the API starts with (then its site, tenant and key)."""
 
 
-def rejected_from(engine: Engine, source_prefix: str, limit: int, files: bool = False) -> list[DeadLetter]:
+def rejected_from(
+    engine: Engine, source_prefix: str, limit: int, files: bool = False, before: int | None = None
+) -> list[DeadLetter]:
     """Rejected orders whose source starts with `source_prefix`, and with `files` those of imported files (whose
-    source is no API's), newest first."""
+    source is no API's), newest first; with `before`, those kept before the one of that id (the next page)."""
     mine = and_(
         DeadLetter.source.like(like_prefix(source_prefix) + "%", escape="\\"),
         func.substr(DeadLetter.source, 1, len(source_prefix)) == source_prefix,
     )
     imported = ~DeadLetter.source.like(like_prefix(API_SOURCE) + "%", escape="\\")
     query = select(DeadLetter).where(DeadLetter.channel == ORDER_CHANNEL, or_(mine, imported) if files else mine)
+    if before is not None:
+        query = query.where(DeadLetter.id < before)
     with Session(engine) as session:
         return list(session.scalars(query.order_by(DeadLetter.id.desc()).limit(limit)))

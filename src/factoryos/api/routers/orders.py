@@ -87,9 +87,15 @@ def list_orders(
 
 @router.get("/rejected-orders", response_model=RejectedPage, summary="Orders refused, with the reason, newest first")
 def rejected_orders(
-    who: Who, database: Database, limit: Annotated[int, Query(ge=1, le=order_desk.MAX_PAGE)] = 50
+    who: Who,
+    database: Database,
+    limit: Annotated[int, Query(ge=1, le=order_desk.MAX_PAGE)] = 50,
+    cursor: Annotated[
+        str | None, Query(alias="next", max_length=500, description="The previous page's `next`.")
+    ] = None,
 ) -> RejectedPage:
-    return RejectedPage(items=[RejectedOut.model_validate(r) for r in order_desk.rejected(database, who, limit)])
+    letters, following = order_desk.rejected(database, who, limit, cursor)
+    return RejectedPage(items=[RejectedOut.model_validate(r) for r in letters], next=following)
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses=NOT_FOUND)
