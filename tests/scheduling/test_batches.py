@@ -3,6 +3,7 @@ solver forms full batches and the checker counts what each batch holds."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 
@@ -185,3 +186,25 @@ def test_a_rack_is_never_shared_by_units_whose_material_comes_on_different_days(
         assert check(problem, schedule) == []
         assert max(schedule[k].start for k in range(4)) < 900
         assert min(schedule[k].start for k in (4, 5)) >= 900
+
+
+@pytest.mark.parametrize("span", [None, 100, 1_000])
+def test_a_batch_holds_units_due_within_the_span_of_its_first_and_every_batch_is_full_within_it(span):
+    """Boards due at 100, 150, ... 1,050 in racks of 4: each rack holds consecutive boards, none due more than
+    `span` after the rack's first, and a rack is short only where the next board is due past its span."""
+    model = Model()
+    oven = model.add_machine("oven")
+    rack_kind = model.add_batch_kind(4)
+    dues = [100 + 50 * k for k in range(20)]
+    for k, due in enumerate(dues):
+        model.add_operation(model.add_job(f"board-{k}", due=due), {oven: CURE}, "cure", batch=rack_kind)
+    problem = dataclasses.replace(model.problem(), batch_due_span=span)
+    racks = batched(problem).members
+    assert sorted(m for rack in racks for m in rack) == list(range(20))
+    for rack in racks:
+        assert list(rack) == list(range(rack[0], rack[0] + len(rack)))
+        assert span is None or dues[rack[-1]] - dues[rack[0]] <= span
+        following = rack[-1] + 1
+        if len(rack) < 4 and following < 20:
+            assert dues[following] - dues[rack[0]] > span
+    assert len(racks) == {None: 5, 100: 7, 1_000: 5}[span]

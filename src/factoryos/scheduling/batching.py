@@ -2,10 +2,12 @@
 operation per batch, which every solver schedules as it schedules any other; the batch's slot is then
 every member's slot.
 
-Members are taken in the order their jobs are due (then released), up to the batch size, and only with members
-that are alike in everything a solver looks at (eligible machines and durations, setup group, interruptible,
-frozen slot, the day their material is in), so any schedule of the batches is a feasible schedule of the
-operations and a unit waiting for a part holds no batch of units that have theirs.
+Members are taken in the order their jobs are due (then released), up to the batch size and the problem's
+`batch_due_span` from the first member's due date, and only with members that are alike in everything a solver
+looks at (eligible machines and durations, setup group, interruptible, frozen slot, the day their material is
+in), so any schedule of the batches is a feasible schedule of the operations, a unit waiting for a part holds
+no batch of units that have theirs, and units due weeks later (built when their turn comes) do not fill, and
+hold back, a batch of units due now.
 A batch belongs to a job of its own: released when its last member may start, due when its first member
 is due, and carrying the weight of the members whose job it ends, so tardiness still counts it.
 """
@@ -60,12 +62,23 @@ def batched(problem: Problem, rank: Sequence[float] | None = None) -> Batched | 
     groups: dict[int, tuple[int, ...]] = {}
     for members in alike.values():
         size = problem.batch_sizes[ops[members[0]].batch or 0]
-        for first in range(0, len(members), size):
-            group = tuple(members[first : first + size])
+        for group in _filled(members, size, [_due(jobs[ops[m].job]) for m in members], problem.batch_due_span):
             groups[group[0]] = group
             for member in group:
                 leader[member] = group[0]
     return _reduced(problem, leader, groups)
+
+
+def _filled(members: list[int], size: int, dues: list[float], span: int | None) -> list[tuple[int, ...]]:
+    """`members` (in due-date order, their due dates `dues`) cut into batches of at most `size`, each within
+    `span` of its first member's due date."""
+    batches: list[tuple[int, ...]] = []
+    first = 0
+    for k in range(1, len(members) + 1):
+        if k == len(members) or k - first == size or (span is not None and dues[k] - dues[first] > span):
+            batches.append(tuple(members[first:k]))
+            first = k
+    return batches
 
 
 def _reduced(problem: Problem, leader: list[int], groups: dict[int, tuple[int, ...]]) -> Batched:

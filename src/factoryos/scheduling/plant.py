@@ -36,6 +36,9 @@ from factoryos.scheduling.schedule import Schedule, setup_times
 
 OPEN = (CustomerOrderState.RECEIVED, CustomerOrderState.PROMISED)
 """Customer orders that still need production."""
+BATCH_DUE_SPAN = 7 * 86_400
+"""A batch (a rack in an oven) holds units due within a week of its first: units due next month are built when
+their turn comes, and would hold back a batch of units due this week."""
 
 
 @dataclass(frozen=True)
@@ -412,6 +415,7 @@ class _ProblemBuilder:
             tuple(self.precedences),
             _names(self.group_index),
             tuple(self.batch_sizes),
+            BATCH_DUE_SPAN,
         )
         return PlantProblem(problem, epoch, tuple(self.machines), tuple(self.orders), self.job_orders, self.steps)
 

@@ -85,7 +85,9 @@ class Job:
 class Problem:
     """A complete, validated scheduling problem. `precedences` are (before, after) operation pairs: the
     chains of routings as well as sub-assemblies feeding final assembly, within or across jobs.
-    `batch_sizes[k]` is how many operations of batch kind k one batch holds."""
+    `batch_sizes[k]` is how many operations of batch kind k one batch holds; `batch_due_span`, how far apart the
+    due dates of one batch's members may be (None: any), so that units due long after the others do not join,
+    and hold back, a batch of units due sooner."""
 
     machines: tuple[Machine, ...]
     jobs: tuple[Job, ...]
@@ -93,6 +95,7 @@ class Problem:
     precedences: tuple[tuple[int, int], ...] = ()
     setup_groups: tuple[str, ...] = ()
     batch_sizes: tuple[int, ...] = ()
+    batch_due_span: int | None = None
 
     def __post_init__(self) -> None:
         validate(self)

@@ -133,8 +133,12 @@ def apply_disruptions(
         operations.extend(replace(o, job=job, not_before=max(o.not_before, now)) for o in rush.operations)
         precedences.extend(zip(route, route[1:], strict=False))
         jobs.append(Job(rush.name, route, release=now, due=rush.due, weight=rush.weight))
-    return Problem(
-        tuple(machines), tuple(jobs), tuple(operations), tuple(precedences), problem.setup_groups, problem.batch_sizes
+    return replace(
+        problem,
+        machines=tuple(machines),
+        jobs=tuple(jobs),
+        operations=tuple(operations),
+        precedences=tuple(precedences),
     )
 
 

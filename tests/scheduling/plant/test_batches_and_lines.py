@@ -4,6 +4,7 @@ units at once, and two identical paced lines each take their share of the units,
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -166,3 +167,25 @@ def test_a_day_of_the_electronics_plant_runs_its_racks_and_chambers_in_batches()
     held = sum(len(batch) for batch in batches)
     assert held == sum(op.batch is not None for op in problem.operations)
     assert held >= 0.5 * sum(sizes), "batches are mostly full, not one unit each"
+
+
+def test_boards_due_now_are_cured_in_a_rack_of_their_own_not_with_an_order_due_weeks_later():
+    """Five boards due tomorrow and 500 due in six weeks, racks of 20: the five are cured in a rack of their own
+    (on a walk's bicycle plant they shared one with 15 frames of the large order and waited three weeks for
+    them); the large order fills its racks."""
+    plant = oven_plant(20)
+    soon = CustomerOrder("CO-SOON", plant.site.id, "owner", "shop", "board", {}, 5, EPOCH, date(2027, 3, 2))
+    later = replace(
+        soon, id="CO-LATER", quantity=500, ordered_at=EPOCH + timedelta(hours=1), due_date=date(2027, 4, 12)
+    )
+    problem = build_problem(plant, production_orders(plant, [soon, later]), EPOCH, {}, calendar_days=60).problem
+    schedule = rolling_sequence(problem)
+    assert check(problem, schedule) == []
+    oven = next(m for m, machine in enumerate(problem.machines) if machine.name == "oven-1")
+    racks = [
+        sorted({problem.jobs[problem.operations[op].job].name.rsplit("-", 1)[0] for op in rack})
+        for rack in machine_batches(problem, schedule)[oven]
+    ]
+    assert racks.count(["MO-SOON"]) == 1
+    assert racks.count(["MO-LATER"]) == 25
+    assert len(racks) == 26
