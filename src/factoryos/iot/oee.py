@@ -32,14 +32,14 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from factoryos.model.events import Event
 from factoryos.model.plant import Plant
 from factoryos.model.readings import CountRow, from_us
-from factoryos.model.shift_times import shift_times
+from factoryos.model.shift_times import shift_times, site_day, site_instant
 
 RUNNING = "running"
 MATERIAL_SHORTAGE = "starved-material"
@@ -226,11 +226,13 @@ class Oee:
 def state_intervals(
     changes: Iterable[tuple[datetime, str, str]], start: datetime, end: datetime
 ) -> list[StateInterval]:
-    """(ts, equipment, state) changes -> intervals within [start, end). A change before `start` gives the
-    state at the start; before an equipment's first change its state is unknown and not counted."""
+    """(ts, equipment, state) changes -> intervals within [start, end), in UTC (`site_instant` says why). A change
+    before `start` gives the state at the start; before an equipment's first change its state is unknown and not
+    counted."""
     by_equipment: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     for ts, equipment, state in changes:
-        by_equipment[equipment].append((ts, state))
+        by_equipment[equipment].append((ts.astimezone(UTC), state))
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     intervals = []
     for equipment, seq in by_equipment.items():
         seq.sort(key=lambda c: c[0])
@@ -456,29 +458,36 @@ def _overlapping(ordered: list[StateInterval], reach: list[datetime], window: Wi
         k += 1
 
 
-def day_windows(start: datetime, end: datetime) -> list[Window]:
-    """Calendar days (in the zone of `start`) covering [start, end)."""
-    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    windows = []
-    while day < end:
-        windows.append(Window(day.date().isoformat(), max(day, start), min(day + timedelta(days=1), end)))
+def day_windows(start: datetime, end: datetime, zone: tzinfo = UTC) -> list[Window]:
+    """The days on the clock of `zone` covering [start, end), in UTC (`site_instant`): 23 h or 25 h on a
+    daylight-saving day."""
+    windows: list[Window] = []
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    day = start.astimezone(zone).date()
+    while True:
+        lo, hi = site_day(day, zone)
+        if lo >= end:
+            return windows
+        windows.append(Window(day.isoformat(), max(lo, start), min(hi, end)))
         day += timedelta(days=1)
-    return windows
 
 
-def shift_windows(start: datetime, end: datetime, shifts: Sequence[tuple[str, time, time]]) -> list[Window]:
-    """Each shift (name, start, end; an end before the start crosses midnight) on each day of [start, end)."""
+def shift_windows(
+    start: datetime, end: datetime, shifts: Sequence[tuple[str, time, time]], zone: tzinfo = UTC
+) -> list[Window]:
+    """Each shift (name, start, end on the clock of `zone`; an end not after the start crosses midnight) on each
+    day of [start, end), in UTC (`site_instant`): a night shift over a daylight-saving change is as long as the
+    wall clock says."""
     windows = []
-    day = start.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
-    while day < end:
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    while site_day(day, zone)[0] < end:
         for name, begins, ends in shifts:
-            lo = datetime.combine(day.date(), begins, start.tzinfo)
-            hi = datetime.combine(day.date(), ends, start.tzinfo)
-            if hi <= lo:
-                hi += timedelta(days=1)
+            lo = site_instant(datetime.combine(day, begins), zone)
+            hi = site_instant(datetime.combine(day + timedelta(days=int(ends <= begins)), ends), zone)
             lo, hi = max(lo, start), min(hi, end)
             if lo < hi:
-                windows.append(Window(f"{day.date().isoformat()} {name}", lo, hi))
+                windows.append(Window(f"{day.isoformat()} {name}", lo, hi))
         day += timedelta(days=1)
     return sorted(windows, key=lambda w: w.start)
 
@@ -489,6 +498,7 @@ def calendar_windows(plant: Plant, start: datetime, end: datetime) -> list[Windo
     site day as one window ("lights-out"). A shift of one name that two calendars time differently is named
     with its calendar ("calendar/shift"); one they time alike is one window over both."""
     zone = ZoneInfo(plant.site.timezone)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)  # a time plus seconds on a site clock is a wall time
     on_calendar: dict[str, set[str]] = defaultdict(set)
     lights_out: set[str] = set()
     for wc_id, (area_id, work_center) in plant.work_centers().items():
@@ -513,8 +523,7 @@ def calendar_windows(plant: Plant, start: datetime, end: datetime) -> list[Windo
             ]
     if lights_out:
         windows += [
-            Window(f"{w.name} lights-out", w.start, w.end, frozenset(lights_out))
-            for w in day_windows(start.astimezone(zone), end)
+            Window(f"{w.name} lights-out", w.start, w.end, frozenset(lights_out)) for w in day_windows(start, end, zone)
         ]
     return sorted(windows, key=lambda w: (w.start, w.name))
 
