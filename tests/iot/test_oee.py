@@ -173,7 +173,8 @@ def test_a_window_with_no_known_state_has_no_figure():
 
 
 def test_nothing_known_gives_zeros_not_errors():
-    assert equipment_oee([], [Counted(T0, PRESS, good=1)], 1.0) == {}
+    [(_, f)] = equipment_oee([], [Counted(T0, PRESS, good=1)], 1.0).items()
+    assert (f.planned_busy_s, f.produced, f.produced_without_state) == (0.0, 0.0, 1.0)
     [(_, f)] = equipment_oee(state_intervals([(T0, PRESS, "idle")], T0, at(1)), [], 1.0).items()
     assert (f.availability, f.performance, f.quality, f.oee) == (0.0, 0.0, 0.0, 0.0)
 

@@ -1,7 +1,11 @@
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from pydantic import ValidationError
 
 from factoryos.model.plant import Calendar, Shift
+from factoryos.model.shift_times import shift_times
 
 
 def shift(start: str, end: str, breaks: list[tuple[str, int]] = ()) -> Shift:
@@ -42,3 +46,40 @@ def test_weekly_hours_count_each_working_day():
         {"shifts": [{"name": "a", "start": "06:00", "end": "14:00", "breaks": [{"start": "10:00", "minutes": 30}]}]}
     )
     assert calendar.hours_per_week() == pytest.approx(5 * 7.5)
+
+
+@pytest.mark.parametrize(("night_of", "hours"), [(date(2026, 10, 24), 9.0), (date(2026, 3, 28), 7.0)])
+def test_a_night_shift_over_a_daylight_saving_change_ends_when_the_wall_clock_says(night_of, hours):
+    """22:00-06:00 in Berlin is 9 h when the clocks go back and 7 h when they go forward, its 02:00 break falls
+    where the clock reads 02:00 (in spring, 02:00 is skipped: read on the clock before the change, 03:00), and the
+    early shift starts where it ends, neither an hour after nor an hour inside it. The same whether the epoch is
+    given in UTC or on the site's own clock."""
+    calendar = Calendar.model_validate(
+        {
+            "shifts": [
+                {
+                    "name": "night",
+                    "start": "22:00",
+                    "end": "06:00",
+                    "days": ["fri", "sat", "sun"],
+                    "breaks": [{"start": "02:00", "minutes": 30}],
+                },
+                {"name": "early", "start": "06:00", "end": "14:00", "days": ["fri", "sat", "sun"]},
+            ]
+        }
+    )
+    zone = ZoneInfo("Europe/Berlin")
+    epoch = datetime(night_of.year, night_of.month, night_of.day, tzinfo=UTC)
+    for start in (epoch, epoch.astimezone(zone)):
+        [night] = [
+            s for s in shift_times(calendar, "Europe/Berlin", start, 2) if (s.name, s.day) == ("night", night_of)
+        ]
+        [early] = [
+            s for s in shift_times(calendar, "Europe/Berlin", start, 2) if s.day > night_of and s.name == "early"
+        ]
+        assert night.end - night.start == hours * 3600
+        assert early.start == night.end
+        working = sum(b - a for a, b in night.windows)
+        assert working == (hours - 0.5) * 3600
+        break_starts = night.windows[0][1]
+        assert datetime.fromtimestamp(epoch.timestamp() + break_starts, zone).hour == (2 if hours == 9 else 3)

@@ -225,10 +225,17 @@ def oee(
             console.print(f"the stored states run from {stored[0]:%Y-%m-%d %H:%M} to {stored[1]:%Y-%m-%d %H:%M} UTC")
         return
     units = ("good, all stations", "produced, all stations") if by == "line" else ("good", "produced")
-    table = Table(by, "availability", "performance", "quality", "OEE", *units, "biggest loss")
+    unstated = [f for f in figures.values() if f.produced_without_state]
+    without = ("counted without a known state",) if unstated else ()
+    table = Table(by, "availability", "performance", "quality", "OEE", *units, "biggest loss", *without)
     for key, f in figures.items():
-        table.add_row(key, *_oee_cells(f))
+        table.add_row(key, *_oee_cells(f), *(_units(f.produced_without_state, f.good_without_state),) * bool(without))
     console.print(table)
+    if unstated:
+        console.print(
+            "[yellow]units counted while their equipment's state was unknown (before its first known state, or "
+            "none sent) are kept out of the OEE: look into the missing states[/]"
+        )
     for f in (f for f in figures.values() if f.overcounted):
         console.print(
             f"[yellow]{f.key}: {f.produced:,.0f} units counted in {hours(f.production_s / 3600)} of run time, "
@@ -239,13 +246,22 @@ def oee(
 
 def _oee_cells(f: Oee) -> tuple[str, ...]:
     """A figure's cells; one with no planned busy time (idle or in maintenance throughout) has no factors."""
-    units = tuple(f"{n:,.0f}" if n == round(n) else f"{n:,.1f}" for n in (f.good, f.produced))
+    units = tuple(_count(n) for n in (f.good, f.produced))
     if not f.planned_busy_s:
-        return ("-", "-", "-", "-", *units, "no planned busy time (idle, maintenance)")
+        return ("-", "-", "-", "-", *units, "no planned busy time (idle, maintenance, no state known)")
     name, seconds = max(f.losses.as_dict().items(), key=lambda kv: kv[1])
     quality = f"{f.quality:.1%}" if f.produced else "-"  # nothing made: no quality to speak of
     factors = (f"{f.availability:.1%}", f"{f.performance:.1%}", quality, f"[bold]{f.oee:.1%}[/]")
     return (*factors, *units, f"{name} {seconds / 3600:.1f} h")
+
+
+def _count(units: float) -> str:
+    """Whole units as they are, a shift's or day's shares of units to a tenth."""
+    return f"{units:,.0f}" if units == round(units) else f"{units:,.1f}"
+
+
+def _units(produced: float, good: float) -> str:
+    return f"{_count(produced)} units ({_count(good)} good)" if produced else "-"
 
 
 def _plant(path: Path | None) -> Plant | None:

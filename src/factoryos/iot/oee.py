@@ -24,22 +24,25 @@ setup, down or maintenance).
 
 A line (work center), a shift or a day combines its equipment by adding times and units, so its OEE is
 the ideal time of all good units over all planned busy time.
+
+Units counted while their equipment's state is unknown (before its first state change, or from equipment that
+never reports one) are kept apart as counted without a known state (`known_state`): in no factor, but shown.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from factoryos.model.events import Event
 from factoryos.model.plant import Plant
 from factoryos.model.readings import CountRow, from_us
-from factoryos.model.shift_times import shift_times
+from factoryos.model.shift_times import shift_times, site_day, site_instant
 
 RUNNING = "running"
 MATERIAL_SHORTAGE = "starved-material"
@@ -173,8 +176,8 @@ file's ideal cycle is slower than the equipment (a few per cent over is rounding
 @dataclass(frozen=True)
 class Oee:
     """OEE of one equipment, line, shift or day (`key`): planned busy and production time, ideal time of what was
-    produced, units produced and good (a shift's or day's in shares of the units worked on in it), and the
-    losses."""
+    produced, units produced and good (a shift's or day's in shares of the units worked on in it), the losses,
+    and the units produced and good that were counted without a known state (`known_state`), in no factor."""
 
     key: str
     planned_busy_s: float
@@ -183,6 +186,8 @@ class Oee:
     produced: float
     good: float
     losses: Losses
+    produced_without_state: float = 0.0
+    good_without_state: float = 0.0
 
     @property
     def availability(self) -> float:
@@ -220,17 +225,20 @@ class Oee:
             "produced": self.produced,
             "good": self.good,
             "losses_s": self.losses.as_dict(),
+            "counted_without_known_state": {"produced": self.produced_without_state, "good": self.good_without_state},
         }
 
 
 def state_intervals(
     changes: Iterable[tuple[datetime, str, str]], start: datetime, end: datetime
 ) -> list[StateInterval]:
-    """(ts, equipment, state) changes -> intervals within [start, end). A change before `start` gives the
-    state at the start; before an equipment's first change its state is unknown and not counted."""
+    """(ts, equipment, state) changes -> intervals within [start, end), in UTC (`site_instant` says why). A change
+    before `start` gives the state at the start; before an equipment's first change its state is unknown and not
+    counted."""
     by_equipment: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     for ts, equipment, state in changes:
-        by_equipment[equipment].append((ts, state))
+        by_equipment[equipment].append((ts.astimezone(UTC), state))
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     intervals = []
     for equipment, seq in by_equipment.items():
         seq.sort(key=lambda c: c[0])
@@ -252,6 +260,27 @@ def clip(intervals: Iterable[StateInterval], windows: Sequence[Window]) -> list[
     return clipped
 
 
+def known_state(intervals: Iterable[StateInterval], counts: Iterable[Counted]) -> tuple[list[Counted], list[Counted]]:
+    """The counts made while their equipment's state was known (at or after its first state interval), and
+    those counted without a known state: before its first state change, or from equipment that reports none.
+
+    ISO 22400 measures performance against the actual production time, and unknown-state time is in none of
+    the times, so a unit counted then has no production time behind it: taken into performance it lifts it
+    past 100 % (a packer counting 900 units an hour before its first state), dropped it is product the plant
+    made that the figures lose without a word. Neither is what a plant manager can act on, so such units are
+    kept out of every factor and reported beside them, per equipment, line, shift or day, for the missing
+    state to be looked into."""
+    first: dict[str, datetime] = {}
+    for interval in intervals:
+        if interval.equipment not in first or interval.start < first[interval.equipment]:
+            first[interval.equipment] = interval.start
+    known: list[Counted] = []
+    unknown: list[Counted] = []
+    for c in counts:
+        (known if c.equipment in first and first[c.equipment] <= c.ts else unknown).append(c)
+    return known, unknown
+
+
 def equipment_oee(
     intervals: Iterable[StateInterval],
     counts: Iterable[Counted],
@@ -261,15 +290,22 @@ def equipment_oee(
 ) -> dict[str, Oee]:
     """OEE of each equipment over the given (already clipped) intervals and the units counted in them, or with
     `worked` (per equipment, a `_tally` of the shares of units worked on: `worked_shares`) the units worked on
-    in them."""
+    in them; either way the counts without a known state (`known_state`) apart, an equipment that has only
+    those with no times."""
     times: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     per_equipment: dict[str, list[StateInterval]] = defaultdict(list)
     for interval in intervals:
         times[interval.equipment][interval.state] += interval.seconds
         per_equipment[interval.equipment].append(interval)
-    units = worked if worked is not None else _counted_units(per_equipment, counts, ideal_cycle_s, startup_s)
+    known, unknown = known_state((i for own in per_equipment.values() for i in own), counts)
+    units = worked if worked is not None else _counted_units(per_equipment, known, ideal_cycle_s, startup_s)
+    without: dict[str, tuple[float, float]] = {}
+    for c in unknown:
+        produced, good = without.get(c.equipment, (0.0, 0.0))
+        without[c.equipment] = (produced + c.good + c.scrap + c.rework, good + c.good)
     result = {}
-    for equipment, spent in times.items():
+    for equipment in [*times, *(e for e in without if e not in times)]:
+        spent = times[equipment]
         good, scrap, rework, _, ideal, defects, startup_rejects = units.get(equipment, NOTHING_COUNTED)
         produced = good + scrap + rework
         minor_stops = sum(spent[s] for s in MINOR_STOPS)
@@ -284,7 +320,8 @@ def equipment_oee(
             material_shortage_s=spent[MATERIAL_SHORTAGE],
         )
         planned = sum(spent.values()) - sum(spent[s] for s in NOT_BUSY)
-        result[equipment] = Oee(equipment, planned, production, ideal, produced, good, losses)
+        unstated = without.get(equipment, (0.0, 0.0))
+        result[equipment] = Oee(equipment, planned, production, ideal, produced, good, losses, *unstated)
     return result
 
 
@@ -294,13 +331,11 @@ NOTHING_COUNTED = (0.0,) * 7
 def _counted_units(
     intervals: Mapping[str, list[StateInterval]], counts: Iterable[Counted], cycles: Cycles, startup_s: float
 ) -> dict[str, list[float]]:
-    """Per equipment with a known state, the `_tally` of the units counted (start-up scrap: scrap counted
-    within `startup_s` of a start after setup, down or maintenance)."""
+    """Per equipment, the `_tally` of the units counted while its state was known (`known_state`; start-up
+    scrap: scrap counted within `startup_s` of a start after setup, down or maintenance)."""
     startups = {eq: _startup_windows(ivs, startup_s) for eq, ivs in intervals.items()}
     units: dict[str, list[float]] = {}
     for c in counts:
-        if c.equipment not in intervals:
-            continue  # no known state: outside the planned time
         tally = units.setdefault(c.equipment, list(NOTHING_COUNTED))
         for n, quantity in enumerate(_tally(c, startups[c.equipment], cycles)):
             tally[n] += quantity
@@ -329,7 +364,8 @@ def worked_shares(
     and start-up scrap in proportion to the production time (running, minor stops) its equipment spent on it
     since its count before, so a unit begun before a shift change and counted after it is that much of each
     shift's output, as its time is; a count with no production time since the one before is its window's at
-    once. Window name -> equipment -> the `_tally` of its shares."""
+    once, and one without a known state (`known_state`) none of them. Window name -> equipment -> the `_tally`
+    of its shares."""
     shares: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: list(NOTHING_COUNTED)))
     counted: dict[str, list[Counted]] = defaultdict(list)
     for c in counts:
@@ -343,7 +379,7 @@ def worked_shares(
         longest = max(w.end - w.start for w in mine)
         startups = _startup_windows(own, startup_s)
         before = own[0].start
-        for c in sorted(counted[equipment], key=lambda c: c.ts):
+        for c in sorted((c for c in counted[equipment] if c.ts >= before), key=lambda c: c.ts):
             units = _tally(c, startups, cycles)
             spent = worked.before(c.ts) - worked.before(before)
             k = bisect_right(starts, c.ts) - 1
@@ -393,6 +429,8 @@ def combine(key: str, figures: Iterable[Oee]) -> Oee:
         sum(f.produced for f in figures),
         sum(f.good for f in figures),
         losses,
+        sum(f.produced_without_state for f in figures),
+        sum(f.good_without_state for f in figures),
     )
 
 
@@ -418,9 +456,12 @@ def by_window(
     """One combined figure per window (a shift, a day) over all the equipment given; a window in which no
     equipment's state is known has none, as an equipment without a known state has none. A window's units are
     the shares of the units worked on in it (`worked_shares`), so its performance is the ideal time of the work
-    it did over its production time, not of the units that happened to be counted in it."""
+    it did over its production time, not of the units that happened to be counted in it; the units counted in it
+    without a known state (`known_state`) are beside them."""
     shares = worked_shares(intervals, counts, windows, ideal_cycle_s, startup_s)
     timelines = _timelines(intervals)
+    unknown = sorted(known_state(intervals, counts)[1], key=lambda c: c.ts)
+    moments = [c.ts for c in unknown]
     result = {}
     for window in windows:
         inside = [
@@ -429,7 +470,12 @@ def by_window(
             if window.covers(equipment)
             for clipped in clip(_overlapping(ordered, reach, window), [window])
         ]
-        figures = equipment_oee(inside, (), ideal_cycle_s, startup_s, shares.get(window.name, {}))
+        unstated = [
+            c
+            for c in unknown[bisect_left(moments, window.start) : bisect_left(moments, window.end)]
+            if window.covers(c.equipment)
+        ]
+        figures = equipment_oee(inside, unstated, ideal_cycle_s, startup_s, shares.get(window.name, {}))
         if figures:
             result[window.name] = combine(window.name, figures.values())
     return result
@@ -456,29 +502,36 @@ def _overlapping(ordered: list[StateInterval], reach: list[datetime], window: Wi
         k += 1
 
 
-def day_windows(start: datetime, end: datetime) -> list[Window]:
-    """Calendar days (in the zone of `start`) covering [start, end)."""
-    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    windows = []
-    while day < end:
-        windows.append(Window(day.date().isoformat(), max(day, start), min(day + timedelta(days=1), end)))
+def day_windows(start: datetime, end: datetime, zone: tzinfo = UTC) -> list[Window]:
+    """The days on the clock of `zone` covering [start, end), in UTC (`site_instant`): 23 h or 25 h on a
+    daylight-saving day."""
+    windows: list[Window] = []
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    day = start.astimezone(zone).date()
+    while True:
+        lo, hi = site_day(day, zone)
+        if lo >= end:
+            return windows
+        windows.append(Window(day.isoformat(), max(lo, start), min(hi, end)))
         day += timedelta(days=1)
-    return windows
 
 
-def shift_windows(start: datetime, end: datetime, shifts: Sequence[tuple[str, time, time]]) -> list[Window]:
-    """Each shift (name, start, end; an end before the start crosses midnight) on each day of [start, end)."""
+def shift_windows(
+    start: datetime, end: datetime, shifts: Sequence[tuple[str, time, time]], zone: tzinfo = UTC
+) -> list[Window]:
+    """Each shift (name, start, end on the clock of `zone`; an end not after the start crosses midnight) on each
+    day of [start, end), in UTC (`site_instant`): a night shift over a daylight-saving change is as long as the
+    wall clock says."""
     windows = []
-    day = start.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
-    while day < end:
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    while site_day(day, zone)[0] < end:
         for name, begins, ends in shifts:
-            lo = datetime.combine(day.date(), begins, start.tzinfo)
-            hi = datetime.combine(day.date(), ends, start.tzinfo)
-            if hi <= lo:
-                hi += timedelta(days=1)
+            lo = site_instant(datetime.combine(day, begins), zone)
+            hi = site_instant(datetime.combine(day + timedelta(days=int(ends <= begins)), ends), zone)
             lo, hi = max(lo, start), min(hi, end)
             if lo < hi:
-                windows.append(Window(f"{day.date().isoformat()} {name}", lo, hi))
+                windows.append(Window(f"{day.isoformat()} {name}", lo, hi))
         day += timedelta(days=1)
     return sorted(windows, key=lambda w: w.start)
 
@@ -489,6 +542,7 @@ def calendar_windows(plant: Plant, start: datetime, end: datetime) -> list[Windo
     site day as one window ("lights-out"). A shift of one name that two calendars time differently is named
     with its calendar ("calendar/shift"); one they time alike is one window over both."""
     zone = ZoneInfo(plant.site.timezone)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)  # a time plus seconds on a site clock is a wall time
     on_calendar: dict[str, set[str]] = defaultdict(set)
     lights_out: set[str] = set()
     for wc_id, (area_id, work_center) in plant.work_centers().items():
@@ -513,8 +567,7 @@ def calendar_windows(plant: Plant, start: datetime, end: datetime) -> list[Windo
             ]
     if lights_out:
         windows += [
-            Window(f"{w.name} lights-out", w.start, w.end, frozenset(lights_out))
-            for w in day_windows(start.astimezone(zone), end)
+            Window(f"{w.name} lights-out", w.start, w.end, frozenset(lights_out)) for w in day_windows(start, end, zone)
         ]
     return sorted(windows, key=lambda w: (w.start, w.name))
 

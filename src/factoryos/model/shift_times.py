@@ -1,20 +1,39 @@
 """When a calendar's shifts run, as seconds from an epoch: what the scheduler and the twin both plan with.
 
 Shift times are wall-clock times at the site (its timezone, daylight saving included); the epoch is a UTC
-instant. A holiday cancels the shifts that start on it; breaks are cut out of the shift they belong to.
+instant. A holiday cancels the shifts that start on it; breaks are cut out of the shift they belong to. A
+shift over a daylight-saving change is as long as the clock on the wall says: the night of 22:00-06:00 is
+seven hours in spring and nine in autumn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from factoryos.model.plant import WEEKDAYS, Calendar
 
-HOUR = 3600.0
 DAY = 86_400
+
+
+def site_instant(wall: datetime, zone: tzinfo) -> datetime:
+    """The UTC instant of a wall-clock time (naive) at a site in `zone`.
+
+    Site times are turned into UTC before any arithmetic because Python compares and subtracts two datetimes
+    that share one tzinfo by their wall-clock readings, as if no daylight-saving change lay between them: a
+    site day would always be 24 h. A time the clocks skip in spring (02:30 in Berlin) is read on the clock
+    before the change, so it lands as far past the gap as it was into it (03:30); one they pass twice in
+    autumn is its first passing. Both keep later wall-clock times at later (or equal) instants, so a window
+    never turns inside out."""
+    return wall.replace(tzinfo=zone).astimezone(UTC)
+
+
+def site_day(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """A site day from its midnight to the next, as UTC instants: 23 h or 25 h on a daylight-saving day."""
+    midnight, next_midnight = (site_instant(datetime.combine(day + timedelta(days=n), time()), zone) for n in (0, 1))
+    return midnight, next_midnight
 
 
 class ShiftTime(NamedTuple):
@@ -43,17 +62,21 @@ def shift_times(
         for shift in calendar.shifts[:shifts]:
             if WEEKDAYS[day.weekday()] not in shift.days:
                 continue
-            start = (datetime.combine(day, shift.start, zone) - epoch).total_seconds()
-            stop = start + shift.length_hours * HOUR
+            begins = datetime.combine(day, shift.start)
+            start, stop = (_seconds(epoch, begins, hours, zone) for hours in (0.0, shift.length_hours))
             if stop <= 0 or start >= end:
                 continue
-            windows = tuple(
-                (max(start + a * HOUR, 0.0), min(start + b * HOUR, end))
-                for a, b in shift.working_offsets()
-                if start + b * HOUR > 0 and start + a * HOUR < end
+            pieces = (
+                (_seconds(epoch, begins, a, zone), _seconds(epoch, begins, b, zone)) for a, b in shift.working_offsets()
             )
+            windows = tuple((max(a, 0.0), min(b, end)) for a, b in pieces if b > 0 and a < end and a < b)
             worked.append(ShiftTime(max(start, 0.0), min(stop, end), windows, shift.name, day, day in holidays))
     return sorted(worked)
+
+
+def _seconds(epoch: datetime, begins: datetime, hours: float, zone: ZoneInfo) -> float:
+    """Seconds from `epoch` to `hours` on the site's wall clock after `begins` (a shift's start there)."""
+    return (site_instant(begins + timedelta(hours=hours), zone) - epoch).total_seconds()
 
 
 Time = TypeVar("Time", int, float)

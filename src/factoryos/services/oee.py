@@ -5,8 +5,8 @@ or day out."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from factoryos.iot.oee import (
@@ -38,7 +38,11 @@ class OeeQuery:
     """Which OEE figures: over [start, end), with ideal cycle seconds per equipment path (or one for all),
     grouped `by` equipment, line, shift or day. With the `plant`, days and shifts are on its site's clock and
     shifts are its calendars' unless `shifts` (name, start, end, every day) are given; without it, on the
-    clock of `start`. By shift or day at most ten years at a time: a window is held per day."""
+    clock of `start`. By shift or day at most ten years at a time: a window is held per day.
+
+    `start` and `end` are kept in UTC, the clock (`clock`) apart: two times on one site clock compare by their
+    wall-clock readings (`model.shift_times.site_instant`), so an hour that autumn passes twice would not be in
+    order."""
 
     start: datetime
     end: datetime
@@ -46,8 +50,13 @@ class OeeQuery:
     by: str = "equipment"
     shifts: Sequence[tuple[str, time, time]] = ()
     plant: Plant | None = None
+    clock: tzinfo = field(init=False)
 
     def __post_init__(self) -> None:
+        clock = (self.start.tzinfo or UTC) if self.plant is None else ZoneInfo(self.plant.site.timezone)
+        object.__setattr__(self, "clock", clock)
+        object.__setattr__(self, "start", self.start.astimezone(UTC))
+        object.__setattr__(self, "end", self.end.astimezone(UTC))
         if self.by not in GROUPINGS:
             raise FactoryosError(f"OEE by {self.by!r}: expected one of {', '.join(GROUPINGS)}")
         if self.start >= self.end:
@@ -59,13 +68,12 @@ class OeeQuery:
             )
 
     def windows(self) -> list[Window]:
-        """The days or shifts to group by."""
-        local = self.start if self.plant is None else self.start.astimezone(ZoneInfo(self.plant.site.timezone))
+        """The days or shifts to group by, in UTC."""
         if self.by == "day":
-            return day_windows(local, self.end)
+            return day_windows(self.start, self.end, self.clock)
         if self.plant is not None and not self.shifts:
             return calendar_windows(self.plant, self.start, self.end)
-        return shift_windows(local, self.end, self.shifts)
+        return shift_windows(self.start, self.end, self.shifts, self.clock)
 
 
 def oee_figures(changes: Sequence[StateChange], counts: Sequence[Counted], query: OeeQuery) -> dict[str, Oee]:
