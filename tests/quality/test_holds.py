@@ -15,7 +15,7 @@ from factoryos.model.orders import CustomerOrderState
 from factoryos.model.readings import to_us
 from factoryos.quality.holds import Disposition, HoldError, HoldScope, check_range, covering, gravest, in_range
 from factoryos.services.holds import held_scope, held_serials, list_holds, place_hold, release_hold
-from factoryos.services.order_desk import Conflict, move_order
+from factoryos.services.order_desk import Conflict, get_order, history, move_order, send_back
 from factoryos.services.tenants import Caller
 from factoryos.services.trace import trace_serial
 from factoryos.twin.finished_goods import FinishedGoods
@@ -85,6 +85,23 @@ def test_a_hold_on_another_orders_units_does_not_stop_this_one(traced):
     place_hold(traced, "serials", "CAR-1", "customer complaint", "qe.smith", NOW)
     order = move_order(traced, PLANNER, "CO-2", CustomerOrderState.SHIPPED, "truck 7", NOW)
     assert order.state is CustomerOrderState.SHIPPED
+
+
+def test_a_hold_released_to_scrap_stays_in_the_trace_and_sends_the_built_order_back_into_production(traced):
+    """CAR-2 of the built CO-2 is scrapped by a hold on its paint lot: its trace says so after the release, and
+    CO-2, short of a unit, goes back into production at the release; shipped CO-1 is a recall, left as it is."""
+    hold = place_hold(traced, "lot", "PAINT-1", "colour off", "qe.smith", NOW)
+    released = release_hold(traced, hold.id, "scrap", "mrb.jones", NOW + timedelta(hours=1), "beyond repair")
+    (kept,) = trace_serial(traced, "CAR-2")["holds"]
+    assert (kept["id"], kept["disposition"], kept["released_by"]) == (hold.id, "scrap", "mrb.jones")
+    assert send_back(traced, released, "mrb.jones") == ["CO-2"]
+    (last, *_) = reversed(history(traced, PLANNER, "CO-2"))
+    assert (last.from_state, last.to_state, last.at) == ("built", "in-production", NOW + timedelta(hours=1))
+    assert "hold #1 released to scrap: CAR-2" in last.reason.replace(f"#{hold.id}", "#1")
+    assert get_order(traced, PLANNER, "CO-1").state is CustomerOrderState.SHIPPED
+    assert send_back(traced, released) == []  # nothing built is left in its scope
+    used = release_hold(traced, place_hold(traced, "lot", "STEEL-2", "x", "qe", NOW).id, "use", "mrb", NOW)
+    assert send_back(traced, used) == []
 
 
 def test_a_released_hold_is_kept_with_who_when_and_why(traced):

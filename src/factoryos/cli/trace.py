@@ -96,7 +96,13 @@ def _print_backward(document: dict[str, Any]) -> None:
         lambda test: f"{escape(test['serial'])} {escape(test['test'])}: {test['result']} at {test['at']}",
     )
     for hold in document["holds"]:
-        _say(f"[bold red]held[/] by hold {hold['id']}: {escape(hold['reason'])}")
+        if hold["released_at"] is None:
+            _say(f"[bold red]held[/] by hold {hold['id']}: {escape(hold['reason'])}")
+        else:
+            _say(
+                f"hold {hold['id']} ({escape(hold['reason'])}) released {hold['released_at']} by "
+                f"{escape(hold['released_by'] or '')}: [bold]{hold['disposition']}[/]"
+            )
 
 
 def _print_section(title: str, items: list[dict[str, Any]], line: Callable[[dict[str, Any]], str]) -> None:
@@ -237,13 +243,21 @@ def release(
 ) -> None:
     """Release a hold with a disposition: the units may ship again (use), go to rework, or be scrapped."""
     from factoryos.services.holds import release_hold
+    from factoryos.services.order_desk import send_back
     from factoryos.services.trace import hold_document
 
-    hold = release_hold(open_store(db, create=False), hold_id, disposition, by, datetime.now(UTC), note)
+    engine = open_store(db, create=False)
+    hold = release_hold(engine, hold_id, disposition, by, datetime.now(UTC), note)
+    sent = send_back(engine, hold, f"hold release ({hold.released_by})")
     if as_json:
-        typer.echo(json.dumps(hold_document(hold)))
+        typer.echo(json.dumps(hold_document(hold) | {"orders_sent_back": sent}))
     else:
         console.print(f"hold {hold.id} released: {hold.disposition}")
+        if sent:
+            console.print(
+                f"{counted(len(sent), 'built order')} sent back into production, short of the units: "
+                + ", ".join(sent[:10])
+            )
 
 
 def _target(hold: dict[str, Any]) -> str:

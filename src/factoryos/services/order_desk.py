@@ -38,7 +38,7 @@ from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrder, CustomerOrd
 from factoryos.model.plant import Plant, Product, RoutingOperation
 from factoryos.model.readings import from_us
 from factoryos.quality.holds import Disposition, Hold, HoldError
-from factoryos.services.holds import Containment, check_shippable
+from factoryos.services.holds import Containment, check_shippable, held_scope
 from factoryos.services.plants import plant_on_order
 from factoryos.services.promise import Ask, promise_days, quote, quote_on, write_locks
 from factoryos.services.tenants import Caller
@@ -793,6 +793,27 @@ def follow_floor(engine: Engine, units: Iterable[FloorUnit], who: str = FLOOR) -
                     break
                 done.moved.setdefault(to.value, []).append(order_id)
     return done
+
+
+def send_back(engine: Engine, hold: Hold, who: str = FLOOR) -> list[str]:
+    """After `hold` is released to rework or scrap, send each built order with a unit in its scope back into
+    production (it is short of that unit until one is built again), as `follow_floor` would at the floor's next
+    report; shipped orders are recalls, outside the plant. Returns the orders sent back."""
+    if hold.disposition not in (Disposition.REWORK, Disposition.SCRAP) or hold.released_at is None:
+        return []
+    orders = held_scope(engine, hold)["recall"]["orders"]
+    built = [o for o in orders if o["state"] == CustomerOrderState.BUILT.value]
+    sent = []
+    with desk_store.writing(engine) as session:
+        for order in built:
+            record = desk_store.locked_order(session, order["order"])
+            if record is None or record.state != CustomerOrderState.BUILT.value:
+                continue
+            units = ", ".join(order["serials"])
+            reason = f"hold #{hold.id} released to {hold.disposition.value}: {units}"
+            _move(session, record, CustomerOrderState.IN_PRODUCTION, who, reason, hold.released_at)
+            sent.append(record.id)
+    return sent
 
 
 def _counts(unit: FloorUnit, decided: Hold | None) -> bool:

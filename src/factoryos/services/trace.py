@@ -36,7 +36,8 @@ MEASUREMENTS_PER_OPERATION = 50
 def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
     """Backward trace: every component serial and lot in `serial` (at any depth, with what it went into,
     where and when), every operation of them with its equipment, time, work order and the sensor readings
-    taken during it, every test result, the orders it was built for, and the holds covering it."""
+    taken during it, every test result, the orders it was built for, and the holds covering it, placed or
+    released (with the disposition that decided what became of it: a scrapped unit says so)."""
     with genealogy.reading(engine) as connection:
         links, spans, tests = genealogy.backward(connection, serial)
         items = {serial} | {link.child for link in links}
@@ -137,9 +138,9 @@ def _must_know(connection: Connection, item: str, what: str) -> None:
 
 def _covering(connection: Connection, items: set[str], spans: list[OperationSpan]) -> list[Hold]:
     with Session(bind=connection) as session:
-        placed = hold_store.holds(session, active_only=True)
+        every = hold_store.holds(session, active_only=False)
     visits = [(span.equipment, span.start_us, span.end_us) for span in spans]
-    return [hold for hold in placed if hold.covers(items, visits)]
+    return [hold for hold in every if hold.covers(items, visits)]
 
 
 def _fact(fact: OperationSpan | TestResult, **more: Any) -> dict[str, Any]:
