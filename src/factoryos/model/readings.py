@@ -63,12 +63,16 @@ pruned, unlike a rejected order's."""
 
 # What a reading's fields may hold, so that every database stores it: text no longer than its column and
 # without NUL characters (PostgreSQL refuses them), integers within their column (64-bit seq and timestamps,
-# 32-bit counts), timestamps in a plausible window.
+# 32-bit counts), timestamps in a plausible window, and measurement values whose sums stay finite.
 SITE_LENGTH, EQUIPMENT_LENGTH, NAME_LENGTH, UNIT_LENGTH, SOURCE_LENGTH = 64, 300, 200, 32, 200
 STATE_LENGTH, MATERIAL_LENGTH = 16, 64
 SEQ_MAX = 2**63 - 1
 COUNT_MAX = 2**31 - 1
 TS_MIN_US, TS_MAX_US = 0, 4_102_444_800_000_000  # 1970-01-01 .. 2100-01-01 UTC
+VALUE_MAX = 1e289
+"""The largest magnitude of a measurement: a rollup sums a bucket's values in a 64-bit float, and 2^63 of
+them (more rows than a table can number) add up to less than its largest, 1.8e308. Two of 1.7e308 in one
+minute overflowed the sum, which PostgreSQL refused."""
 
 
 @dataclass
