@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factoryos.iot import sparkplug_b_pb2 as pb
-from factoryos.iot.edge import INT32, INT64, STRING, EdgeNodeEncoder, Metric, rebirth_request
+from factoryos.iot.edge import DOUBLE, INT32, INT64, STRING, EdgeNodeEncoder, Metric, rebirth_request
 from factoryos.iot.messages import DecodeError
 from factoryos.iot.sparkplug import SparkplugHost, parse_topic
 from factoryos.model.readings import CountRow, MeasurementRow, StateChangeRow
 
 T0 = 1_795_000_000_000
+FLOAT = 9  # Sparkplug's 32-bit Float
 METRICS = [
     Metric("booth-2/temperature", unit="degC"),
     Metric("booth-2/state", STRING),
@@ -153,6 +156,23 @@ def test_a_redelivered_message_is_not_a_gap():
     assert first.problems == again.problems == []
     assert readings(first) == readings(again)
     assert ddata(node, host, {"booth-2/temperature": 2.0}).problems == []
+
+
+def test_a_count_kept_in_a_float_or_double_is_counted_when_whole():
+    """Many PLCs keep counters in floating point: such a `good_count` became a measurement, never in OEE."""
+    node, host = born()
+    floats = [Metric("press/good_count", DOUBLE), Metric("press/scrap_count", FLOAT)]
+    host.decode(parse_topic(node.topic("DBIRTH", "press")), node.device_birth("press", floats, ts_ms=T0), 0)
+    topic = parse_topic(node.topic("DDATA", "press"))
+    out = host.decode(topic, node.data({"press/good_count": 12.0, "press/scrap_count": 1.0}, "press", T0 + 1), 0)
+    assert out.problems == []
+    assert out.measurements == []
+    [count] = out.rows
+    assert (count.equipment, count.good, count.scrap, type(count.good)) == ("ev-plant/paint/press/press", 12, 1, int)
+    for bad in (2.5, -1.0, math.nan, math.inf):
+        out = host.decode(topic, node.data({"press/good_count": bad}, "press", T0 + 2), 0)
+        assert out.rows == []
+        assert out.problems == [f"metric 'press/good_count': a count must be a whole number >= 0, got {bad}"]
 
 
 def test_no_seq_check_under_shared_subscriptions():

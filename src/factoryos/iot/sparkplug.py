@@ -10,7 +10,8 @@ Mapping to factoryos (one rule, no per-plant configuration):
   DDATA from node ``paint``, device ``line-1`` of group ``ev-plant`` is measurement ``temperature`` of
   ``ev-plant/paint/line-1/booth-2``;
 - a metric whose last segment is ``state`` (a String) is a state change (running, idle, ... down);
-  ``good_count``, ``scrap_count``, ``rework_count`` (integers) are units counted since the previous message;
+  ``good_count``, ``scrap_count``, ``rework_count`` are units counted since the previous message (integers, or
+  a Float or Double, as many PLCs keep counters, holding a whole number);
   every other numeric or Boolean metric is a measurement, in the unit of the birth's ``engUnit`` property
   (``1`` when none is given);
 - ``bdSeq``, ``Node Control/*``, ``Device Control/*`` and ``Properties/*`` are protocol, not readings;
@@ -70,6 +71,8 @@ VALUE_FIELD = {
 }
 SIGNED_BITS = {1: 32, 2: 32, 3: 32, 4: 64}  # signed ints travel as two's complement in uint32 / uint64
 INTEGER_TYPES = frozenset({1, 2, 3, 4, 5, 6, 7, 8})
+FLOAT_TYPES = frozenset({9, 10})
+COUNT_TYPES = INTEGER_TYPES | FLOAT_TYPES  # a counter a PLC keeps in a Float or Double is a count all the same
 STRING_TYPES = frozenset({12, 14})
 
 
@@ -124,7 +127,7 @@ def metric_def(base: str, name: str, alias: int | None, datatype: int, unit: str
         leaf = parts[-1]
         if leaf == "state" and datatype in STRING_TYPES:
             role = "state"
-        elif leaf in COUNT_LEAVES and datatype in INTEGER_TYPES:
+        elif leaf in COUNT_LEAVES and datatype in COUNT_TYPES:
             role = "count"
         elif datatype in STRING_TYPES:
             raise DecodeError(f"metric {name!r}: a string that is not a state has no factoryos reading")
@@ -335,13 +338,18 @@ class SparkplugHost:
                 continue
             ts_us, own_seq = ts * 1000, ts * 256 + (message.seq & 0xFF)
             if role == "measurement":
-                if d.datatype in (9, 10) and not math.isfinite(value):
+                if d.datatype in FLOAT_TYPES and not math.isfinite(value):
                     out.problems.append(f"metric {d.name!r}: value {value} is not finite")
                     continue
                 measurements.append((ts_us, site, d.equipment, d.leaf, float(value), d.unit, source, own_seq))
             elif role == "state":
                 rows.append(StateChangeRow(ts_us, site, d.equipment, value, None, source, own_seq))
             elif value and counts:
+                if type(value) is float:
+                    if not (value > 0 and value.is_integer()):  # NaN and infinities too
+                        out.problems.append(f"metric {d.name!r}: a count must be a whole number >= 0, got {value}")
+                        continue
+                    value = int(value)
                 tally = tallies.setdefault(d.equipment, [ts_us, 0, 0, 0])
                 tally[1 + COUNT_LEAVES[d.leaf]] += value
         for equipment, (ts_us, good, scrap, rework) in tallies.items():
