@@ -36,6 +36,13 @@ def test_rules():
     assert check(Rules(), m(1e6, name="anything", equipment="any/where")) is None
 
 
+def test_a_count_past_its_column_is_refused_naming_the_count_and_its_units():
+    assert check(Rules(), CountRow(0, "s", "s/a", 1, 2**40, 0, None, "x", 1)) == (
+        "s/a: scrap 1099511627776 is more units than one count may hold (2147483647)"
+    )
+    assert "good a number of 1329 bits is more" in check(Rules(), CountRow(0, "s", "s/a", 10**400, 0, 0, None, "x", 1))
+
+
 def test_a_measurement_whose_sums_could_overflow_is_refused_saying_so():
     """Two of 1.7e308 in one minute overflowed the rollup's sum; the bound leaves room for 2^63 of them."""
     assert sys.float_info.max > VALUE_MAX * 2**63

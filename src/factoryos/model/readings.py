@@ -180,6 +180,16 @@ def unstorable(reading: Reading | Event) -> str | None:
         return f"timestamp {ts_us} us is outside 1970-01-01 .. 2100-01-01"
     if not storable_seq(reading.seq):
         return f"seq {reading.seq} is outside 0 .. 2**63-1"
-    if isinstance(reading, CountRow) and max(reading.good, reading.scrap, reading.rework) > COUNT_MAX:
-        return f"a count above {COUNT_MAX} units"
+    if isinstance(reading, CountRow):
+        return _uncountable(reading)
+    return None
+
+
+def _uncountable(count: CountRow) -> str | None:
+    """Which of a count's numbers its column cannot hold, with the number."""
+    for name in ("good", "scrap", "rework"):
+        units = getattr(count, name)
+        if units > COUNT_MAX:
+            shown = units if units.bit_length() <= 64 else f"a number of {units.bit_length()} bits"
+            return f"{name} {shown} is more units than one count may hold ({COUNT_MAX})"
     return None
