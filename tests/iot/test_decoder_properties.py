@@ -165,14 +165,20 @@ def test_any_sparkplug_bytes_and_births_are_readings_or_a_reason(sequence):
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
+@example([("measurement", ["ev", "body"], {"seq": n, "name": "v", "value": 1.7e308, "unit": "1"}) for n in (1, 2)])
 @given(st.lists(st.tuples(st.sampled_from(KINDS), levels, documents), min_size=1, max_size=8))
 def test_what_the_decoders_accept_the_database_stores(engine, batch):
-    """Written to SQLite and PostgreSQL, whatever passed the checks is stored without the database refusing
-    it (a refusal would raise here; in the ingester it would make the message a dead letter)."""
+    """Written to SQLite and PostgreSQL, whatever passed the checks is stored and rolled up without the
+    database refusing it (a refusal would raise here, or leave an hour without rollups; in the ingester it
+    would make the message a dead letter)."""
     store = TelemetryStore(engine)
     pipeline = Pipeline(store)
     messages = [
         Inbound("mqtt", "/".join(["factoryos", *path, kind]), json.dumps(doc, allow_nan=True).encode())
         for kind, path, doc in batch
     ]
-    store.write(decoded(pipeline, messages))
+    accepted = decoded(pipeline, messages)
+    store.write(accepted)
+    span = accepted.ts_range()
+    if span is not None:
+        assert store.refresh_rollups(*span) == []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from factoryos.iot.jsonlayout import decode_json
@@ -97,11 +98,75 @@ def test_a_whole_event_with_a_number_json_cannot_carry_is_refused_naming_it():
         ("count", b'{"seq": 1, "seq": 2, "good": 1}', "key 'seq' appears twice"),
         ("state", b'{"seq": 1, "state": "down", "reason": "jam", "state" : "running"}', "key 'state' appears twice"),
         ("count", b'{"seq": 1, "ts": 1795342500, "good": 1}', "seconds\\? send milliseconds"),
+        ("count", b'{"seq": 1, "good": 10, "scarp": 3, "rwork": 2}', "count: unknown fields 'scarp', 'rwork'"),
+        ("state", b'{"seq": 1, "state": "down", "reson": "jam"}', "state: unknown field 'reson'; expected reason,"),
+        ("measurement", b'{"seq": 1, "name": "t", "value": 1, "unit": "K", "quality": "BAD"}', "field 'quality'"),
+        ("measurement", b'{"seq": 1, "name": "t", "value": 1' + b"0" * 5000 + b', "unit": "K"}', "5,001 digits is too"),
     ],
 )
 def test_refusals_say_why(kind, payload, reason):
     with pytest.raises(DecodeError, match=reason):
         decode_json(levels(kind), payload, 0)
+
+
+DOCUMENTED = {
+    "measurement": {"seq": 1, "ts": "2026-11-22T10:15:00.250Z", "name": "t", "value": 61.2, "unit": "degC"},
+    "state": {"seq": 2, "state": "down", "reason": "jam", "source": "plc-1"},
+    "count": {"seq": 3, "ts": 1_795_000_000_000, "good": 47, "scrap": 2, "rework": 1, "material": "door-lh"},
+    "operation": {
+        "seq": 4,
+        "work_order": "W1",
+        "operation": "10",
+        "phase": "completed",
+        "serial": "S1",
+        "consumed_lots": ["L1"],
+        "quantity": 1,
+    },
+    "test": {
+        "seq": 5,
+        "serial": "S1",
+        "test": "eol",
+        "result": "pass",
+        "measurements": [{"name": "v", "value": 1.0, "unit": "V"}],
+    },
+    "alarm": {"seq": 6, "code": "E1", "severity": "critical", "message": "hot", "active": False},
+}
+"""A compact reading of each kind with every field the README documents for it."""
+
+
+@pytest.mark.parametrize("kind", sorted(DOCUMENTED))
+def test_every_documented_field_is_accepted(kind):
+    [row] = decode_json(levels(kind), json.dumps(DOCUMENTED[kind]).encode(), 0)
+    assert row.seq == DOCUMENTED[kind]["seq"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(DOCUMENTED)), st.text(min_size=1, max_size=12), st.integers(0, 3))
+def test_a_field_the_layout_does_not_know_is_refused_naming_it(kind, field, value):
+    """`{"good": 10, "scarp": 3}` was stored as 10 good and no scrap, the misspelt field passed over."""
+    assume(field not in {*DOCUMENTED[kind], "kind", "payload"})
+    with pytest.raises(DecodeError, match=f"{kind}: unknown field {re.escape(repr(field))}"):
+        decode_json(levels(kind), json.dumps({**DOCUMENTED[kind], field: value}).encode(), 0)
+
+
+def test_a_whole_event_with_a_field_it_would_not_keep_is_refused():
+    event = Event(
+        ts=datetime(2026, 11, 22, tzinfo=UTC),
+        site="ev-plant",
+        equipment="/".join(PATH),
+        kind=EventKind.COUNT,
+        payload={"good": 1},
+        source="plc",
+        seq=1,
+    )
+    doc = json.loads(event.to_json())
+    with pytest.raises(DecodeError, match="event: count payload: unknown field 'scarp'"):
+        decode_json(levels("count"), json.dumps({**doc, "payload": {"good": 1, "scarp": 3}}).encode(), 0)
+    with pytest.raises(DecodeError, match="event: unknown field 'sorce'"):
+        decode_json(levels("count"), json.dumps({**doc, "sorce": "x"}).encode(), 0)
+    alarm = {**doc, "kind": "alarm", "payload": {"code": "spc-1", "rules": ["1"]}}  # as factoryos's alarms carry
+    [kept] = decode_json(levels("alarm"), json.dumps(alarm).encode(), 0)
+    assert kept.payload["rules"] == ["1"]
 
 
 def test_topic_too_short():

@@ -133,6 +133,27 @@ def test_a_check_that_fails_dead_letters_its_message_alone_and_ingestion_goes_on
     assert stored(store) == 2
 
 
+def test_dead_letters_are_kept_within_their_cap_while_the_rollups_fail(store, monkeypatch):
+    """A refresh of the rollups that fails used to skip the pruning of the dead letters in the same step, and
+    in every step after it for as long as it failed."""
+    store.set_retention("dead_letters", max_rows=1)
+    windows = []
+
+    def failing(start_us: int, end_us: int) -> list:
+        windows.append((start_us, end_us))
+        raise RuntimeError("rollups failed")
+
+    monkeypatch.setattr(store, "refresh_rollups", failing)
+    pipeline = Pipeline(store, PipelineSettings(rollup_every_s=0, max_wait_s=0.01)).start()
+    pipeline.submit(reading(1))
+    for seq in (2, 3, 4):
+        pipeline.submit(reading(seq, value="hot"))
+    assert pipeline.wait_idle()
+    pipeline.stop()
+    assert len(letters(store)) == 1
+    assert windows[-1] == ((T0 + 1) * 1000, (T0 + 1) * 1000)  # still pending, tried again
+
+
 def test_redelivered_messages_are_stored_once(engine):
     store = TelemetryStore(engine)
     pipeline = Pipeline(store).start()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factoryos.iot import sparkplug_b_pb2 as pb
-from factoryos.iot.edge import INT32, INT64, STRING, EdgeNodeEncoder, Metric, rebirth_request
+from factoryos.iot.edge import DOUBLE, INT32, INT64, STRING, EdgeNodeEncoder, Metric, rebirth_request
 from factoryos.iot.messages import DecodeError
 from factoryos.iot.sparkplug import SparkplugHost, parse_topic
 from factoryos.model.readings import CountRow, MeasurementRow, StateChangeRow
 
 T0 = 1_795_000_000_000
+FLOAT = 9  # Sparkplug's 32-bit Float
 METRICS = [
     Metric("booth-2/temperature", unit="degC"),
     Metric("booth-2/state", STRING),
@@ -153,6 +156,70 @@ def test_a_redelivered_message_is_not_a_gap():
     assert first.problems == again.problems == []
     assert readings(first) == readings(again)
     assert ddata(node, host, {"booth-2/temperature": 2.0}).problems == []
+
+
+def test_a_message_that_came_late_is_flagged_once_and_the_next_in_order_is_no_gap():
+    """Seq 10 arriving when 15 was expected used to reset the expected seq to 11, so that 15 was a gap too:
+    a second dead letter and rebirth request for one message out of order."""
+    node, host = born()
+    late = node.data({"booth-2/temperature": 1.0}, "line-1", T0 + 1)
+    node.seq += 4
+    assert ddata(node, host, {"booth-2/temperature": 2.0}, now_s=0).rebirth is not None  # 3 .. 6 are missing
+    out = host.decode(parse_topic(node.topic("DDATA", "line-1")), late, now_s=100)
+    assert out.problems == ["seq 2 came after 7: late or sent again (data kept); rebirth requested"]
+    assert [row.value for row in readings(out)] == [1.0]
+    assert ddata(node, host, {"booth-2/temperature": 3.0}, now_s=101).problems == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"", "payload timestamp 0 ms is missing"),
+        (pb.Payload(timestamp=T0, seq=256).SerializeToString(), "seq 256 is outside 0..255"),
+    ],
+    ids=["empty", "seq past 255"],
+)
+def test_a_message_the_host_cannot_read_leaves_the_expected_seq_alone(payload, reason):
+    """An empty DDATA parses as seq 0: it was refused for its missing timestamp, yet set the expected seq to 1."""
+    node, host = born()
+    ddata(node, host, {"booth-2/temperature": 1.0})
+    out = host.decode(parse_topic(node.topic("DDATA", "line-1")), payload, 0)
+    assert reason in out.problems[0]
+    assert ddata(node, host, {"booth-2/temperature": 2.0}).problems == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 40), st.sampled_from(["late", "again", "empty"])), max_size=12))
+def test_messages_late_again_or_unreadable_never_make_the_next_in_order_a_gap(interruptions):
+    """Whatever comes between them (an older message late, the last one again, an empty payload), the node's
+    messages in order are decoded without a problem; only what came out of order is flagged."""
+    node, host = born()
+    topic = parse_topic(node.topic("DDATA", "line-1"))
+    sent = [node.data({"booth-2/temperature": 0.0}, "line-1", T0)]
+    assert host.decode(topic, sent[0], 0).problems == []
+    for back, what in interruptions:
+        stray = {"late": sent[-min(back, len(sent), 127)], "again": sent[-1], "empty": b""}[what]
+        out = host.decode(topic, stray, 0)
+        assert bool(out.problems) == (what == "empty" or (what == "late" and stray is not sent[-1]))
+        sent.append(node.data({"booth-2/temperature": float(len(sent))}, "line-1", T0 + len(sent)))
+        assert host.decode(topic, sent[-1], 0).problems == []
+
+
+def test_a_count_kept_in_a_float_or_double_is_counted_when_whole():
+    """Many PLCs keep counters in floating point: such a `good_count` became a measurement, never in OEE."""
+    node, host = born()
+    floats = [Metric("press/good_count", DOUBLE), Metric("press/scrap_count", FLOAT)]
+    host.decode(parse_topic(node.topic("DBIRTH", "press")), node.device_birth("press", floats, ts_ms=T0), 0)
+    topic = parse_topic(node.topic("DDATA", "press"))
+    out = host.decode(topic, node.data({"press/good_count": 12.0, "press/scrap_count": 1.0}, "press", T0 + 1), 0)
+    assert out.problems == []
+    assert out.measurements == []
+    [count] = out.rows
+    assert (count.equipment, count.good, count.scrap, type(count.good)) == ("ev-plant/paint/press/press", 12, 1, int)
+    for bad in (2.5, -1.0, math.nan, math.inf):
+        out = host.decode(topic, node.data({"press/good_count": bad}, "press", T0 + 2), 0)
+        assert out.rows == []
+        assert out.problems == [f"metric 'press/good_count': a count must be a whole number >= 0, got {bad}"]
 
 
 def test_no_seq_check_under_shared_subscriptions():

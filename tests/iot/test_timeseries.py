@@ -99,6 +99,56 @@ def test_rollups_per_minute_and_hour_are_exact_after_redelivery(engine):
     assert (count_hour.good, count_hour.rework) == (2, 1)
 
 
+def test_a_minutes_counts_past_32_bits_are_rolled_up(engine):
+    """Two counts each a raw row may hold (2^31-1 and 5) in one minute: PostgreSQL refused the 32-bit sum."""
+    store = TelemetryStore(engine)
+    store.write(Batch(counts=[CountRow(to_us(T0), "ev-plant", EQ, n, 0, 0, None, "plc", n) for n in (2**31 - 1, 5)]))
+    assert store.refresh_rollups(to_us(T0), to_us(T0)) == []
+    with Session(engine) as session:
+        assert sorted(session.execute(select(CountRollup.period_s, CountRollup.good)).all()) == [
+            (60, 2**31 + 4),
+            (3600, 2**31 + 4),
+        ]
+
+
+def unsummable(engine, at: datetime, equipment: str) -> Batch:
+    """Two raw rows of `equipment` that the database stores but cannot add up (written past the checks, as
+    before they bounded measurements): PostgreSQL refuses a float sum past 1.8e308, SQLite an integer one past
+    2^63 (its counts column takes 64 bits)."""
+    if engine.dialect.name == "sqlite":
+        return Batch(counts=[CountRow(to_us(at), "ev-plant", equipment, 2**62, 0, 0, None, "bad", s) for s in (1, 2)])
+    return Batch(
+        measurements=[MeasurementRow(to_us(at) + s, "ev-plant", equipment, "v", 1.7e308, "1", "bad", s) for s in (1, 2)]
+    )
+
+
+def test_an_hour_the_database_cannot_sum_is_left_without_rollups_and_holds_up_no_other(engine):
+    store = TelemetryStore(engine)
+    bad, good = f"{EQ}-bad", f"{EQ}-good"
+    first = unsummable(engine, T0, bad)
+    store.write(Batch(measurements=first.measurements[:1], counts=first.counts[:1]))
+    store.refresh_rollups(to_us(T0), to_us(T0))  # one alone sums: rollups now stand for the bad hour
+    later = T0 + timedelta(hours=1)
+    store.write(first)
+    store.write(
+        Batch(
+            measurements=[
+                MeasurementRow(to_us(T0), "ev-plant", good, "t", 1.0, "degC", "plc", 1),
+                MeasurementRow(to_us(later), "ev-plant", bad, "t", 2.0, "degC", "plc", 2),
+            ],
+            counts=[CountRow(to_us(T0), "ev-plant", good, 3, 0, 0, None, "plc", 3)],
+        )
+    )
+    refused = store.refresh_rollups(to_us(T0), to_us(later))
+    table = "count_rollups" if engine.dialect.name == "sqlite" else "measurement_rollups"
+    assert [(r.table, r.equipment, r.hour) for r in refused] == [(table, bad, T0)]
+    with Session(engine) as session:
+        measured = session.execute(select(MeasurementRollup.equipment, MeasurementRollup.period_s)).all()
+        counted = session.execute(select(CountRollup.equipment, CountRollup.period_s, CountRollup.good)).all()
+    assert sorted(measured) == [(bad, 60), (bad, 3600), (good, 60), (good, 3600)]  # bad's of the hour after
+    assert sorted(counted) == [(good, 60, 3), (good, 3600, 3)]
+
+
 def test_retention_settings_and_prune(engine):
     store = TelemetryStore(engine)
     assert store.retention()["measurements"] == 30

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from factoryos.iot.validate import Checker, Clock, Limits, Rules, check
 from factoryos.model.errors import FactoryosError
-from factoryos.model.readings import TS_MAX_US, CountRow, MeasurementRow, StateChangeRow
+from factoryos.model.readings import TS_MAX_US, VALUE_MAX, CountRow, MeasurementRow, StateChangeRow
 from factoryos.model.validate import check_plant_text
 
 RULES = Rules(
@@ -33,6 +34,21 @@ def test_rules():
     assert "unknown state" in check(RULES, StateChangeRow(0, "s", "s/a", "asleep", None, "x", 1))
     assert "negative count" in check(RULES, CountRow(0, "s", "s/a", -1, 0, 0, None, "x", 1))
     assert check(Rules(), m(1e6, name="anything", equipment="any/where")) is None
+
+
+def test_a_count_past_its_column_is_refused_naming_the_count_and_its_units():
+    assert check(Rules(), CountRow(0, "s", "s/a", 1, 2**40, 0, None, "x", 1)) == (
+        "s/a: scrap 1099511627776 is more units than one count may hold (2147483647)"
+    )
+    assert "good a number of 1329 bits is more" in check(Rules(), CountRow(0, "s", "s/a", 10**400, 0, 0, None, "x", 1))
+
+
+def test_a_measurement_whose_sums_could_overflow_is_refused_saying_so():
+    """Two of 1.7e308 in one minute overflowed the rollup's sum; the bound leaves room for 2^63 of them."""
+    assert sys.float_info.max > VALUE_MAX * 2**63
+    assert "beyond ±1e+289" in check(Rules(), m(1.7e308, unit="1", name="vibration"))
+    assert "beyond ±1e+289" in check(Rules(), m(-1.7e308, unit="1", name="vibration"))
+    assert check(Rules(), m(VALUE_MAX, unit="1", name="vibration")) is None
 
 
 DAY_US = 86_400_000_000

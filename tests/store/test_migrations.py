@@ -49,6 +49,22 @@ def test_the_measurements_index_by_equipment_and_time_goes_with_a_downgrade_and_
     assert "ix_measurements_equipment_ts" in indexes()
 
 
+def test_rollup_counts_past_32_bits_are_kept_and_a_downgrade_drops_the_buckets_it_could_not_hold(engine) -> None:
+    rows = [("a", 2**31 + 4, 0), ("b", 7, 0), ("c", 0, 2**40)]
+    columns = "period_s, equipment, bucket_us, good, scrap, rework"
+    insert = text(f"INSERT INTO count_rollups ({columns}) VALUES (60, :e, 0, :good, 0, :rework)")
+    with engine.begin() as connection:
+        connection.execute(insert, [{"e": e, "good": good, "rework": rework} for e, good, rework in rows])
+    _to(engine, "0013_pegging_network", command.downgrade)
+    query = text("SELECT equipment, good FROM count_rollups")
+    with engine.connect() as connection:
+        assert connection.execute(query).all() == [("b", 7)]
+    _to(engine, "head", command.upgrade)
+    with engine.begin() as connection:
+        connection.execute(insert, [{"e": "a", "good": 2**31 + 4, "rework": 0}])
+        assert sorted(connection.execute(query).all()) == [("a", 2**31 + 4), ("b", 7)]
+
+
 def test_a_downgrade_adds_each_days_requisitions_of_a_material_together_and_an_upgrade_keeps_them(engine) -> None:
     day = date(2027, 2, 1)
     rows = [("motor", "maker", 3.0), ("motor", "other", 2.0), ("wheel", "maker", 7.0)]

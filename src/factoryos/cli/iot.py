@@ -362,8 +362,14 @@ def rollup(
     start = _when(from_, end, "--from")
     if start >= end:
         raise FactoryosError(f"--from {start:%Y-%m-%d %H:%M} is not before --to {end:%Y-%m-%d %H:%M}")
-    run(open_store(db, create=False), start, end)
+    refused = run(open_store(db, create=False), start, end)
     console.print(f"rollups recomputed from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
+    for hour in refused:
+        console.print(
+            f"no {hour.table} for {hour.equipment} in the hour from {hour.hour:%Y-%m-%d %H:%M}: the database "
+            f"refused its sum ({hour.reason})",
+            markup=False,
+        )
 
 
 @app.command()

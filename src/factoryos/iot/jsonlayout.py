@@ -17,6 +17,10 @@ Payload, UTF-8 JSON, in one of two forms:
 
 - a whole `Event` in its JSON form (``Event.to_json``); its equipment and kind must match the topic.
 
+A field the layout does not know is refused with the message, naming it, never passed over: a misspelt
+``"scarp": 3`` would otherwise count no scrap. (A whole operation, test or alarm event may carry more in its
+payload, as factoryos's own alarms do: it is stored with the event.)
+
 (source, seq) is the idempotency key: a redelivered message is stored once. A device that cannot keep its
 sequence across restarts should put a boot id in ``source``.
 """
@@ -33,7 +37,7 @@ import orjson
 from pydantic import ValidationError
 
 from factoryos.iot.messages import DecodeError, Row
-from factoryos.model.events import EquipmentState, Event, EventKind
+from factoryos.model.events import PAYLOAD_TYPES, EquipmentState, Event, EventKind
 from factoryos.model.files import unique_keys
 from factoryos.model.readings import (
     CountRow,
@@ -50,6 +54,11 @@ DEFAULT_PREFIX = "factoryos"
 KINDS = frozenset(k.value for k in EventKind)
 STATES = frozenset(s.value for s in EquipmentState)
 _ENVELOPE = ("seq", "ts", "source")
+PAYLOAD_FIELDS = {kind.value: frozenset(PAYLOAD_TYPES[kind].model_fields) for kind in EventKind}
+COMPACT_FIELDS = {kind: fields | frozenset(_ENVELOPE) for kind, fields in PAYLOAD_FIELDS.items()}
+EVENT_FIELDS = frozenset(Event.model_fields)
+ROW_KINDS = frozenset({EventKind.STATE, EventKind.COUNT, EventKind.MEASUREMENT})
+"""The kinds whose events are stored as rows of their own table, which have no room for another field."""
 EPOCH_MS_FROM = 100_000_000_000
 """3 March 1973 in epoch milliseconds: a smaller number is a device sending seconds, not a reading from 1970."""
 
@@ -82,11 +91,22 @@ def _loads(payload: bytes) -> object:
         if len(_KEY_TOKEN.findall(payload)) == _keys(doc):
             return doc
     try:
-        return json.loads(payload, object_pairs_hook=unique_keys)
+        return json.loads(payload, object_pairs_hook=unique_keys, parse_int=_integer)
+    except DecodeError:
+        raise
     except (ValueError, UnicodeDecodeError) as error:
         raise DecodeError(f"not JSON: {error}") from None
     except RecursionError:
         raise DecodeError("not JSON: nested too deeply") from None
+
+
+def _integer(digits: str) -> int:
+    """An integer of a document `json` parses: one longer than Python converts (4,300 digits by default) is
+    refused as too long, not with Python's advice to raise its limit."""
+    limit = sys.get_int_max_str_digits()
+    if limit and len(digits.lstrip("-")) > limit:
+        raise DecodeError(f"an integer of {len(digits.lstrip('-')):,} digits is too long (at most {limit:,})")
+    return int(digits)
 
 
 _KEY_TOKEN = re.compile(rb'"\s*:')
@@ -121,7 +141,18 @@ def _whole_event(doc: dict, site: str, equipment: str, kind: str) -> Row:
             f"event is {event.kind.value} of {event.equipment!r} at site {event.site!r} but the topic says {kind} "
             f"of {_shown(equipment)} at {_shown(site)}"
         )
+    _known("event", doc, EVENT_FIELDS)
+    if event.kind in ROW_KINDS:
+        _known(f"event: {kind} payload", doc["payload"], PAYLOAD_FIELDS[kind])
     return event_row(event)
+
+
+def _known(what: str, doc: dict, fields: frozenset[str]) -> None:
+    """Refuse a document with a field not in `fields`, naming it."""
+    if not fields.issuperset(doc):
+        unknown = [_shown(key) for key in doc if key not in fields]
+        named = f"field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}"
+        raise DecodeError(f"{what}: unknown {named}; expected {', '.join(sorted(fields))}")
 
 
 def _not_finite(document: object) -> str | None:
@@ -138,6 +169,7 @@ def _not_finite(document: object) -> str | None:
 
 
 def _compact(doc: dict, site: str, equipment: str, kind: str, now_us: int) -> Row:
+    _known(kind, doc, COMPACT_FIELDS[kind])
     seq = doc.get("seq")
     if type(seq) is not int or not storable_seq(seq):
         raise DecodeError(f"seq must be an integer from 0 to 2**63-1, got {_shown(seq)}")

@@ -326,22 +326,38 @@ class Pipeline:
             self._idle.notify_all()
 
     def _refresh_rollups(self, force: bool = False) -> None:
-        """Every `rollup_every_s`: the rollups of what arrived, and the dead letters kept within their cap."""
+        """Every `rollup_every_s`: the rollups of what arrived, and the dead letters kept within their cap.
+
+        Each is retried on its own if the database fails it: neither holds up the other. An hour of one
+        equipment whose sum the database refuses is left without rollups and logged (its raw rows are
+        kept), not retried: trying again could not help."""
         if self._pending_rollup is None and not self._letter_channels:
             return
         if not force and time.monotonic() - self._last_rollup < self.settings.rollup_every_s:
             return
-        try:
-            if self._pending_rollup is not None:
-                self.store.refresh_rollups(*self._pending_rollup)
-            if self._letter_channels:
-                self.store.prune_dead_letters(datetime.now(UTC), self._letter_channels)
-        except Exception:
-            log.exception("refreshing rollups or pruning dead letters failed; will retry")
-            return
-        self._pending_rollup = None
-        self._letter_channels = set()
         self._last_rollup = time.monotonic()
+        if self._pending_rollup is not None:
+            try:
+                refused = self.store.refresh_rollups(*self._pending_rollup)
+            except Exception:
+                log.exception("refreshing rollups failed; will retry")
+            else:
+                self._pending_rollup = None
+                for hour in refused:
+                    log.error(
+                        "no %s for %s in the hour from %s: the database refused its sum (%s)",
+                        hour.table,
+                        hour.equipment,
+                        hour.hour.isoformat(timespec="minutes"),
+                        hour.reason,
+                    )
+        if self._letter_channels:
+            try:
+                self.store.prune_dead_letters(datetime.now(UTC), self._letter_channels)
+            except Exception:
+                log.exception("pruning dead letters failed; will retry")
+            else:
+                self._letter_channels = set()
 
 
 def _acknowledge(messages: list[Inbound]) -> None:

@@ -10,7 +10,8 @@ Mapping to factoryos (one rule, no per-plant configuration):
   DDATA from node ``paint``, device ``line-1`` of group ``ev-plant`` is measurement ``temperature`` of
   ``ev-plant/paint/line-1/booth-2``;
 - a metric whose last segment is ``state`` (a String) is a state change (running, idle, ... down);
-  ``good_count``, ``scrap_count``, ``rework_count`` (integers) are units counted since the previous message;
+  ``good_count``, ``scrap_count``, ``rework_count`` are units counted since the previous message (integers, or
+  a Float or Double, as many PLCs keep counters, holding a whole number);
   every other numeric or Boolean metric is a measurement, in the unit of the birth's ``engUnit`` property
   (``1`` when none is given);
 - ``bdSeq``, ``Node Control/*``, ``Device Control/*`` and ``Properties/*`` are protocol, not readings;
@@ -24,7 +25,10 @@ State per edge node follows the host application rules: NBIRTH (seq 0, with bdSe
 metrics and aliases, DBIRTH a device's; data then names metrics by alias. A message from a node whose birth
 the host has not seen, a DBIRTH or data for an unknown device, an NDATA after NDEATH, or a seq that does
 not follow the last one (255 wraps to 0; the same seq again is a redelivery, not a gap) asks for a rebirth
-(NCMD ``Node Control/Rebirth``), at most once per `rebirth_interval_s`. An NDEATH counts only if its bdSeq
+(NCMD ``Node Control/Rebirth``), at most once per `rebirth_interval_s`: Sparkplug's host rule once its reorder
+timeout (here none) has passed. The seq expected moves on from a message in order or ahead of it (a gap), not
+from one that came late or again (behind it, up to 127 back), nor from one it cannot read (no timestamp, a
+seq past 255): the next message in order is then no gap. An NDEATH counts only if its bdSeq
 matches the current birth's. Births are kept in the store, so a restarted ingester decodes at once. With
 shared subscriptions each ingester sees only part of a node's data, so seq checking is then turned off;
 births and deaths are not shared, every ingester sees them all.
@@ -70,6 +74,8 @@ VALUE_FIELD = {
 }
 SIGNED_BITS = {1: 32, 2: 32, 3: 32, 4: 64}  # signed ints travel as two's complement in uint32 / uint64
 INTEGER_TYPES = frozenset({1, 2, 3, 4, 5, 6, 7, 8})
+FLOAT_TYPES = frozenset({9, 10})
+COUNT_TYPES = INTEGER_TYPES | FLOAT_TYPES  # a counter a PLC keeps in a Float or Double is a count all the same
 STRING_TYPES = frozenset({12, 14})
 
 
@@ -124,7 +130,7 @@ def metric_def(base: str, name: str, alias: int | None, datatype: int, unit: str
         leaf = parts[-1]
         if leaf == "state" and datatype in STRING_TYPES:
             role = "state"
-        elif leaf in COUNT_LEAVES and datatype in INTEGER_TYPES:
+        elif leaf in COUNT_LEAVES and datatype in COUNT_TYPES:
             role = "count"
         elif datatype in STRING_TYPES:
             raise DecodeError(f"metric {name!r}: a string that is not a state has no factoryos reading")
@@ -159,7 +165,7 @@ class EdgeNode:
     bd_seq: int
     metrics: Definitions
     online: bool = True
-    next_seq: int | None = 1
+    next_seq: int | None = 1  # None: whatever comes next (after a restart)
     devices: dict[str, Definitions] = field(default_factory=dict)
     online_devices: set[str] = field(default_factory=set)
 
@@ -214,6 +220,8 @@ class SparkplugHost:
             state = "unknown" if node is None else "offline"
             out.problems.append(f"{kind} from {state} edge node {topic.group}/{topic.node}; rebirth requested")
             self._ask_rebirth(key, now_s, out)
+        elif kind in ("NDATA", "DDATA") and not TS_MIN_MS <= message.timestamp < TS_MAX_MS:
+            out.problems.append(f"payload timestamp {message.timestamp} ms is missing or out of range")
         else:
             self._check_seq(topic, node, message, out, now_s)
             if kind == "DBIRTH":
@@ -277,15 +285,30 @@ class SparkplugHost:
     # sequence and rebirth
 
     def _check_seq(self, topic: Topic, node: EdgeNode, message, out: Decoded, now_s: float) -> None:
+        """Compare the message's seq with the one expected (see the module docstring), in serial number
+        arithmetic (RFC 1982): up to 127 behind the expected one is behind, the rest ahead."""
         seq = message.seq
         if seq > 255:
             out.problems.append(f"seq {seq} is outside 0..255")
-        elif node.next_seq is not None and seq == (node.next_seq - 1) % 256:
+            return
+        expected = node.next_seq
+        if expected is None or not self.check_seq:
+            node.next_seq = (seq + 1) % 256
+            return
+        behind = (expected - seq) % 256
+        if behind == 0:
+            node.next_seq = (seq + 1) % 256
+        elif behind == 1:
             return  # the last message again (a redelivery): its rows are already stored or about to be
-        elif self.check_seq and node.next_seq is not None and seq != node.next_seq:
-            out.problems.append(f"seq gap: expected {node.next_seq}, got {seq} (data kept); rebirth requested")
+        elif behind < 128:
+            out.problems.append(
+                f"seq {seq} came after {(expected - 1) % 256}: late or sent again (data kept); rebirth requested"
+            )
             self._ask_rebirth((topic.group, topic.node), now_s, out)
-        node.next_seq = (seq + 1) % 256
+        else:
+            out.problems.append(f"seq gap: expected {expected}, got {seq} (data kept); rebirth requested")
+            self._ask_rebirth((topic.group, topic.node), now_s, out)
+            node.next_seq = (seq + 1) % 256
 
     def _ask_rebirth(self, key: tuple[str, str], now_s: float, out: Decoded) -> None:
         asked = self._rebirth_asked.get(key)
@@ -335,13 +358,18 @@ class SparkplugHost:
                 continue
             ts_us, own_seq = ts * 1000, ts * 256 + (message.seq & 0xFF)
             if role == "measurement":
-                if d.datatype in (9, 10) and not math.isfinite(value):
+                if d.datatype in FLOAT_TYPES and not math.isfinite(value):
                     out.problems.append(f"metric {d.name!r}: value {value} is not finite")
                     continue
                 measurements.append((ts_us, site, d.equipment, d.leaf, float(value), d.unit, source, own_seq))
             elif role == "state":
                 rows.append(StateChangeRow(ts_us, site, d.equipment, value, None, source, own_seq))
             elif value and counts:
+                if type(value) is float:
+                    if not (value > 0 and value.is_integer()):  # NaN and infinities too
+                        out.problems.append(f"metric {d.name!r}: a count must be a whole number >= 0, got {value}")
+                        continue
+                    value = int(value)
                 tally = tallies.setdefault(d.equipment, [ts_us, 0, 0, 0])
                 tally[1 + COUNT_LEAVES[d.leaf]] += value
         for equipment, (ts_us, good, scrap, rework) in tallies.items():

@@ -9,7 +9,6 @@ would refuse never reaches it (and never blocks the readings after it).
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from factoryos.model.readings import (
     SEQ_MAX,
     TS_MAX_US,
     TS_MIN_US,
+    VALUE_MAX,
     CountRow,
     MeasurementRow,
     StateChangeRow,
@@ -143,6 +143,8 @@ def _measurement(rules: Rules, row: MeasurementRow) -> str | None:
     where = f"{row.equipment} {row.name}"
     if not math.isfinite(value):
         return f"{where}: value {value} is not finite"
+    if abs(value) > VALUE_MAX:
+        return f"{where}: value {value:g} is beyond ±{VALUE_MAX:g}, past which a rollup's sum could overflow"
     if unit not in rules.units:
         return f"{where}: unknown unit {unit!r}"
     floor = PHYSICAL_MINIMUM.get(unit)
@@ -230,6 +232,8 @@ class Checker:
             or (limits.unit is not None and row.unit != limits.unit)
         ):
             return math.inf, -math.inf
-        finite = sys.float_info.max  # so that infinities fail the range test and get the full check
-        low = max(PHYSICAL_MINIMUM.get(row.unit, -finite), -finite if limits.low is None else limits.low)
-        return low, finite if limits.high is None else limits.high
+        # values beyond VALUE_MAX (infinities among them) fail the range test and get the full check
+        low = max(
+            -VALUE_MAX, PHYSICAL_MINIMUM.get(row.unit, -VALUE_MAX), -VALUE_MAX if limits.low is None else limits.low
+        )
+        return low, VALUE_MAX if limits.high is None else min(VALUE_MAX, limits.high)

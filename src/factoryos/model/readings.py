@@ -63,12 +63,16 @@ pruned, unlike a rejected order's."""
 
 # What a reading's fields may hold, so that every database stores it: text no longer than its column and
 # without NUL characters (PostgreSQL refuses them), integers within their column (64-bit seq and timestamps,
-# 32-bit counts), timestamps in a plausible window.
+# 32-bit counts), timestamps in a plausible window, and measurement values whose sums stay finite.
 SITE_LENGTH, EQUIPMENT_LENGTH, NAME_LENGTH, UNIT_LENGTH, SOURCE_LENGTH = 64, 300, 200, 32, 200
 STATE_LENGTH, MATERIAL_LENGTH = 16, 64
 SEQ_MAX = 2**63 - 1
 COUNT_MAX = 2**31 - 1
 TS_MIN_US, TS_MAX_US = 0, 4_102_444_800_000_000  # 1970-01-01 .. 2100-01-01 UTC
+VALUE_MAX = 1e289
+"""The largest magnitude of a measurement: a rollup sums a bucket's values in a 64-bit float, and 2^63 of
+them (more rows than a table can number) add up to less than its largest, 1.8e308. Two of 1.7e308 in one
+minute overflowed the sum, which PostgreSQL refused."""
 
 
 @dataclass
@@ -176,6 +180,16 @@ def unstorable(reading: Reading | Event) -> str | None:
         return f"timestamp {ts_us} us is outside 1970-01-01 .. 2100-01-01"
     if not storable_seq(reading.seq):
         return f"seq {reading.seq} is outside 0 .. 2**63-1"
-    if isinstance(reading, CountRow) and max(reading.good, reading.scrap, reading.rework) > COUNT_MAX:
-        return f"a count above {COUNT_MAX} units"
+    if isinstance(reading, CountRow):
+        return _uncountable(reading)
+    return None
+
+
+def _uncountable(count: CountRow) -> str | None:
+    """Which of a count's numbers its column cannot hold, with the number."""
+    for name in ("good", "scrap", "rework"):
+        units = getattr(count, name)
+        if units > COUNT_MAX:
+            shown = units if units.bit_length() <= 64 else f"a number of {units.bit_length()} bits"
+            return f"{name} {shown} is more units than one count may hold ({COUNT_MAX})"
     return None

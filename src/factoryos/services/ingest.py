@@ -36,7 +36,7 @@ from factoryos.services.spc_watch import SpcWatch, StreamReadings, StreamWatch
 from factoryos.store import events as dead_letter_store
 from factoryos.store.db import as_utc, transaction
 from factoryos.store.events import SqlEventStore
-from factoryos.store.timeseries import Batch, SeqSpan, TelemetryStore
+from factoryos.store.timeseries import Batch, RefusedRollup, SeqSpan, TelemetryStore
 
 
 @dataclass(frozen=True)
@@ -245,9 +245,10 @@ def prune(engine: Engine, now: datetime) -> dict[str, int]:
     return TelemetryStore(engine).prune(now)
 
 
-def rollup(engine: Engine, start: datetime, end: datetime) -> None:
-    """Recompute the 1-minute and 1-hour rollups of [start, end]."""
-    TelemetryStore(engine).refresh_rollups(to_us(start), to_us(end))
+def rollup(engine: Engine, start: datetime, end: datetime) -> list[RefusedRollup]:
+    """Recompute the 1-minute and 1-hour rollups of [start, end]; the hours the database refused to sum,
+    left without rollups."""
+    return TelemetryStore(engine).refresh_rollups(to_us(start), to_us(end))
 
 
 def stats(engine: Engine) -> dict[str, int]:

@@ -94,22 +94,23 @@ class MeasurementRollup(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     bucket_us: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     unit: Mapped[str] = mapped_column(String(32))
-    n: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(BigInteger)  # readings: many a bucket
     total: Mapped[float] = mapped_column(Float)
     minimum: Mapped[float] = mapped_column(Float)
     maximum: Mapped[float] = mapped_column(Float)
 
 
 class CountRollup(Base):
-    """Units counted per equipment per bucket of `period_s` seconds (60 and 3600)."""
+    """Units counted per equipment per bucket of `period_s` seconds (60 and 3600). The counts are 64-bit: a
+    bucket adds up many raw counts of up to 2^31-1 units each."""
 
     __tablename__ = "count_rollups"
     period_s: Mapped[int] = mapped_column(Integer, primary_key=True)
     equipment: Mapped[str] = mapped_column(String(300), primary_key=True)
     bucket_us: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    good: Mapped[int] = mapped_column(Integer)
-    scrap: Mapped[int] = mapped_column(Integer)
-    rework: Mapped[int] = mapped_column(Integer)
+    good: Mapped[int] = mapped_column(BigInteger)
+    scrap: Mapped[int] = mapped_column(BigInteger)
+    rework: Mapped[int] = mapped_column(BigInteger)
 
 
 class RetentionSetting(Base):

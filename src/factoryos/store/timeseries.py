@@ -79,6 +79,17 @@ class DeadLetterRow:
     raw: bytes
 
 
+@dataclass(frozen=True)
+class RefusedRollup:
+    """An hour of one equipment whose rollups (`table`) the database refused to compute (a sum past what its
+    column holds): it has none, its raw rows are kept."""
+
+    table: str
+    equipment: str
+    hour: datetime
+    reason: str
+
+
 class Conflict(NamedTuple):
     """A reading whose key (source, seq, ...) is stored with other values: `rows` names the batch's list
     ("measurements", "states", "counts" or "events") and `position` its place there."""
@@ -162,11 +173,12 @@ _LISTS = ("measurements", "states", "counts", "events", "dead_letters", "births"
 
 def rejects_data(error: BaseException) -> bool:
     """True when the database refused what it was given (a value out of its column's range, too long, a NUL
-    character, ...), so that trying again cannot help; False when it failed (it is down, locked, ...)."""
+    character, a sum past 64 bits, ...), so that trying again cannot help; False when it failed (it is down,
+    locked, ...)."""
     if isinstance(error, DataError | IntegrityError):
         return True
     if isinstance(error, DBAPIError):
-        return False
+        return str(error.orig) == "integer overflow"  # SQLite's SUM past 64 bits, which it calls operational
     if isinstance(error, StatementError) and error.orig is not None:
         error = error.orig
     return isinstance(error, OverflowError | ValueError | TypeError)
@@ -380,22 +392,46 @@ class TelemetryStore:
         with Session(self.engine) as session:
             return [CountRow(*r) for r in session.execute(query.order_by(CountRecord.ts_us))]
 
-    def refresh_rollups(self, start_us: int, end_us: int) -> None:
+    def refresh_rollups(self, start_us: int, end_us: int) -> list[RefusedRollup]:
         """Recompute the 1-minute buckets overlapping [start_us, end_us] from the raw rows, then the 1-hour
-        buckets around them from the minutes (60 rows per series, not every reading of the hour)."""
-        with transaction(self.engine) as session:
-            for period_us, sql in ((MINUTE_US, _FROM_RAW), (HOUR_US, _FROM_MINUTES)):
-                lo = start_us - start_us % period_us
-                hi = end_us - end_us % period_us + period_us
-                window = {"p": period_us // 1_000_000, "pu": period_us, "lo": lo, "hi": hi, "m": 60}
-                for rollup in (MeasurementRollup, CountRollup):
-                    session.execute(
-                        delete(rollup).where(
-                            rollup.period_s == window["p"], rollup.bucket_us >= lo, rollup.bucket_us < hi
-                        )
-                    )
-                for statement in sql:
-                    session.execute(text(statement), window)
+        buckets around them from the minutes (60 rows per series, not every reading of the hour).
+
+        All in one transaction; if the database refuses a sum (past what its column holds, from rows stored
+        before the readings were bounded), hour by hour and equipment by equipment instead, so that the one
+        it refuses is left without rollups (its raw rows are kept) and returned, and holds up no other."""
+        try:
+            with transaction(self.engine) as session:
+                for rollup in _ROLLUP_SQL:
+                    _roll_up(session, rollup, start_us, end_us)
+            return []
+        except Exception as error:
+            if not rejects_data(error):
+                raise
+        return [refused for rollup in _ROLLUP_SQL for refused in self._roll_up_apart(rollup, start_us, end_us)]
+
+    def _roll_up_apart(self, rollup: Any, start_us: int, end_us: int) -> list[RefusedRollup]:
+        """`rollup`'s buckets of [start_us, end_us], one transaction per equipment and hour with raw rows; an
+        hour the database refuses loses its rollups."""
+        record = _ROLLUP_SQL[rollup][0]
+        hour = record.ts_us - record.ts_us % HOUR_US
+        lo, hi = start_us - start_us % HOUR_US, end_us - end_us % HOUR_US + HOUR_US
+        with Session(self.engine) as session:
+            hours = session.execute(
+                select(record.equipment, hour).where(record.ts_us >= lo, record.ts_us < hi).distinct()
+            ).all()
+        refused = []
+        for equipment, start in sorted(hours):
+            try:
+                with transaction(self.engine) as session:
+                    _roll_up(session, rollup, start, start + HOUR_US - 1, equipment)
+            except Exception as error:
+                if not rejects_data(error):
+                    raise
+                with transaction(self.engine) as session:
+                    _forget_rollups(session, rollup, start, start + HOUR_US, equipment)
+                reason = str(getattr(error, "orig", None) or error).splitlines()[0][:500]
+                refused.append(RefusedRollup(rollup.__tablename__, equipment, from_us(start), reason))
+        return refused
 
     def measurements_of_site(self, site: str) -> int:
         """How many measurements of `site` are stored."""
@@ -564,27 +600,57 @@ def _event_conflicts(connection: Connection, events: list[Event]) -> list[Confli
     return conflicts
 
 
-_FROM_RAW = (
-    """INSERT INTO measurement_rollups (period_s, equipment, name, bucket_us, unit, n, total, minimum, maximum)
+_MEASUREMENTS_FROM_RAW = """INSERT INTO measurement_rollups
+    (period_s, equipment, name, bucket_us, unit, n, total, minimum, maximum)
     SELECT :p, equipment, name, ts_us - ts_us % :pu, MAX(unit), COUNT(*), SUM(value), MIN(value), MAX(value)
-    FROM measurements WHERE ts_us >= :lo AND ts_us < :hi
-    GROUP BY equipment, name, ts_us - ts_us % :pu""",
-    """INSERT INTO count_rollups (period_s, equipment, bucket_us, good, scrap, rework)
-    SELECT :p, equipment, ts_us - ts_us % :pu, SUM(good), SUM(scrap), SUM(rework)
-    FROM counts WHERE ts_us >= :lo AND ts_us < :hi
-    GROUP BY equipment, ts_us - ts_us % :pu""",
-)
-_FROM_MINUTES = (
-    """INSERT INTO measurement_rollups (period_s, equipment, name, bucket_us, unit, n, total, minimum, maximum)
+    FROM measurements WHERE ts_us >= :lo AND ts_us < :hi{only}
+    GROUP BY equipment, name, ts_us - ts_us % :pu"""
+_MEASUREMENTS_FROM_MINUTES = """INSERT INTO measurement_rollups
+    (period_s, equipment, name, bucket_us, unit, n, total, minimum, maximum)
     SELECT :p, equipment, name, bucket_us - bucket_us % :pu, MAX(unit), SUM(n), SUM(total), MIN(minimum),
            MAX(maximum)
-    FROM measurement_rollups WHERE period_s = :m AND bucket_us >= :lo AND bucket_us < :hi
-    GROUP BY equipment, name, bucket_us - bucket_us % :pu""",
-    """INSERT INTO count_rollups (period_s, equipment, bucket_us, good, scrap, rework)
+    FROM measurement_rollups WHERE period_s = :m AND bucket_us >= :lo AND bucket_us < :hi{only}
+    GROUP BY equipment, name, bucket_us - bucket_us % :pu"""
+_COUNTS_FROM_RAW = """INSERT INTO count_rollups (period_s, equipment, bucket_us, good, scrap, rework)
+    SELECT :p, equipment, ts_us - ts_us % :pu, SUM(good), SUM(scrap), SUM(rework)
+    FROM counts WHERE ts_us >= :lo AND ts_us < :hi{only}
+    GROUP BY equipment, ts_us - ts_us % :pu"""
+_COUNTS_FROM_MINUTES = """INSERT INTO count_rollups (period_s, equipment, bucket_us, good, scrap, rework)
     SELECT :p, equipment, bucket_us - bucket_us % :pu, SUM(good), SUM(scrap), SUM(rework)
-    FROM count_rollups WHERE period_s = :m AND bucket_us >= :lo AND bucket_us < :hi
-    GROUP BY equipment, bucket_us - bucket_us % :pu""",
-)
+    FROM count_rollups WHERE period_s = :m AND bucket_us >= :lo AND bucket_us < :hi{only}
+    GROUP BY equipment, bucket_us - bucket_us % :pu"""
+_ROLLUP_SQL: dict[Any, tuple[Any, str, str]] = {
+    MeasurementRollup: (MeasurementRecord, _MEASUREMENTS_FROM_RAW, _MEASUREMENTS_FROM_MINUTES),
+    CountRollup: (CountRecord, _COUNTS_FROM_RAW, _COUNTS_FROM_MINUTES),
+}
+"""Each rollup table: the raw table it sums, and its minutes from the raw rows and its hours from the minutes
+(`{only}` is where one equipment's are picked)."""
+
+
+def _roll_up(session: Session, rollup: Any, start_us: int, end_us: int, equipment: str | None = None) -> None:
+    """Recompute `rollup`'s minutes overlapping [start_us, end_us] from the raw rows, then its hours around them
+    from the minutes (of one `equipment`, or all)."""
+    _, from_raw, from_minutes = _ROLLUP_SQL[rollup]
+    only = "" if equipment is None else " AND equipment = :e"
+    for period_us, sql in ((MINUTE_US, from_raw), (HOUR_US, from_minutes)):
+        lo = start_us - start_us % period_us
+        hi = end_us - end_us % period_us + period_us
+        _forget_rollups(session, rollup, lo, hi, equipment, period_us)
+        window = {"p": period_us // 1_000_000, "pu": period_us, "lo": lo, "hi": hi, "m": 60, "e": equipment}
+        session.execute(text(sql.format(only=only)), window)
+
+
+def _forget_rollups(
+    session: Session, rollup: Any, lo: int, hi: int, equipment: str | None, period_us: int | None = None
+) -> None:
+    """Delete `rollup`'s buckets in [lo, hi) (of one `equipment` and one period, or all)."""
+    query = delete(rollup).where(rollup.bucket_us >= lo, rollup.bucket_us < hi)
+    if equipment is not None:
+        query = query.where(rollup.equipment == equipment)
+    if period_us is not None:
+        query = query.where(rollup.period_s == period_us // 1_000_000)
+    session.execute(query)
+
 
 TIME_SERIES_KINDS = frozenset({EventKind.STATE, EventKind.COUNT, EventKind.MEASUREMENT})
 _RECORDS: dict[EventKind, Any] = {
