@@ -45,6 +45,25 @@ def test_each_characteristic_is_measured_as_its_sampling_plan_says() -> None:
     assert lot2 == [f"S{k:05d}" for k in range(60) if k % 10 < 2]
 
 
+def test_a_characteristic_bounded_above_only_is_never_measured_below_its_natural_floor() -> None:
+    """A leakage current (nominal 0.5 mA, at most 2.0) cannot be negative: a capable process's noise folds at
+    zero and stays inside the limit (a walk found 246 of 2,668 negative). A gap with both limits may go below
+    zero as before, and a temperature bounded above only stops at absolute zero, far away."""
+    leakage = Characteristic(name="leakage", unit="mA", nominal=0.5, usl=2.0)
+    chill = Characteristic(name="chill", unit="degC", nominal=-10.0, usl=0.0)
+    assert (leakage.floor, GAP.floor, chill.floor) == (0.0, None, -273.15)
+    events = _line((TestSpec("hipot", (leakage, GAP)),), units=2000)
+    values = defaultdict(list)
+    for event in events:
+        for m in event.payload["measurements"]:
+            values[m["name"]].append(m["value"])
+    assert 0.0 <= min(values["leakage"]) < 0.1
+    assert max(values["leakage"]) <= 2.0
+    below = sum(v < 0.5 for v in values["leakage"]) / 2000
+    assert abs(below - 0.5) < 0.05  # folding moves values across zero, not across the nominal
+    assert min(values["gap"]) < 0
+
+
 def test_first_pass_yield_is_the_plant_files_within_a_binomial_bound_and_every_failure_is_retested() -> None:
     n, fpy = 3000, 0.9
     events = _line((TestSpec("eol", (GAP, GAP.model_copy(update={"name": "hv"}))),), units=n, yield_rate=fpy)

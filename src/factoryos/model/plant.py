@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from factoryos.model.units import UNITS
+from factoryos.model.units import PHYSICAL_MINIMUM, UNITS
 
 # Bounds keep every figure storable (64-bit floats, 32-bit integers, the columns' string lengths) and every
 # engine's arithmetic finite: a plant file with a batch of 1e20 or a year of 99999 is a typo, not a plant.
@@ -482,6 +482,15 @@ class Characteristic(Part):
     def sigma(self) -> float:
         """The spread of a capable process (Cpk 4/3): a quarter of the distance from nominal to the nearer limit."""
         return min(abs(limit - self.nominal) for limit in (self.lsl, self.usl) if limit is not None) / 4
+
+    @property
+    def floor(self) -> float | None:
+        """The least value it can take when only an upper limit bounds it: a leakage current, a runout or a
+        particle count starts at zero (a temperature at its unit's physical minimum); None with a lower limit."""
+        if self.lsl is not None:
+            return None
+        floor = PHYSICAL_MINIMUM.get(self.unit, 0.0)
+        return floor if self.nominal >= floor else None
 
 
 class Test(Part):

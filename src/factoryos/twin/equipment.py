@@ -543,11 +543,14 @@ class Equipment:
 
 
 def _measure(characteristic: Characteristic, shift: float, rng: random.Random) -> float:
-    """A value of a capable process (noise cut at 4 sigma), its mean moved by `shift` sigmas."""
+    """A value of a capable process (noise cut at 4 sigma), its mean moved by `shift` sigmas; folded at the
+    characteristic's floor, where it has one (a leakage current is never negative)."""
     noise = rng.gauss(0.0, 1.0)
     while abs(noise) > 4.0:
         noise = rng.gauss(0.0, 1.0)
-    return characteristic.nominal + (shift + noise) * characteristic.sigma
+    value = characteristic.nominal + (shift + noise) * characteristic.sigma
+    floor = characteristic.floor
+    return value if floor is None or value >= floor else 2 * floor - value
 
 
 def _out_of_spec(characteristic: Characteristic, rng: random.Random) -> float:
