@@ -199,3 +199,19 @@ def test_an_np_chart_says_its_centre_line_is_n_times_the_fraction(table, monkeyp
     defectives = [i % 4 for i in range(80)]
     p = sum(defectives) / (inspected * len(defectives))
     assert f"centre {inspected * p:.6g} (p {p:.6g})" in out
+
+
+def test_a_c_chart_baseline_with_one_wild_day_is_set_by_the_ordinary_days(tmp_path, monkeypatch, capsys):
+    """20 ordinary days and one of 250 defects: the limits are the ordinary days' (c-bar their mean), the wild
+    day alone is excluded and alone out of control."""
+    days = [7, 8, 1, 2, 8, 6, 5, 7, 0, 7, 0, 4, 6, 2, 2, 8, 3, 0, 3, 8]
+    path = tmp_path / "audit.csv"
+    path.write_text("day,defective\n" + "".join(f"{k},{n}\n" for k, n in enumerate([*days, 250])))
+    code, out, err = run(
+        monkeypatch, capsys, "quality", "spc", "--csv", str(path), "--column", "defective", "--chart", "c", "--json"
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["center"] == pytest.approx(sum(days) / len(days))
+    assert result["phase_one"]["excluded"] == [20]
+    assert [a["index"] for a in result["alarms"] if a["rule"] == "nelson1"] == [20]

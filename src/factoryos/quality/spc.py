@@ -4,7 +4,8 @@ EWMA and CUSUM charts for small shifts.
 Every chart function takes the data (one row or value per subgroup, in time order) and optional `Parameters`.
 Without parameters it estimates them from the data (a phase I trial); with parameters learnt earlier it
 monitors new data against those fixed limits (phase II). `phase_one` repeats the trial, removing the
-out-of-control subgroups and re-estimating, until the limits are stable."""
+out-of-control subgroups one at a time and re-estimating, until the subgroups removed are those outside the
+limits."""
 
 from __future__ import annotations
 
@@ -286,27 +287,47 @@ def cusum(values: object, params: Parameters | None = None, slack: float = 0.5, 
 @dataclass(frozen=True)
 class PhaseOne:
     """A phase I study: the final parameters, the charts of every subgroup against them, the subgroups
-    excluded as out of control, and how many estimates it took."""
+    excluded as out of control (each of them outside the final limits, and no other), and how many estimates it
+    took."""
 
     charts: ChartSet
     excluded: tuple[int, ...]
     rounds: int
 
 
-def phase_one(chart: Callable[..., ChartSet], *data: object, rounds: int = 25) -> PhaseOne:
-    """Estimate limits from a baseline, drop the out-of-control subgroups and re-estimate until none is left.
+def _most_extreme(charts: ChartSet, candidates: set[int]) -> int:
+    """The candidate subgroup farthest from a centre line, in sigmas, on any of the charts (the earliest of a
+    tie)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigmas = [np.abs(chart.points - chart.center) / chart.sigma for chart in charts.charts]
+    distance = np.max(np.nan_to_num(sigmas, nan=-math.inf), axis=0)
+    return max(sorted(candidates), key=lambda i: float(distance[i]))
+
+
+def phase_one(chart: Callable[..., ChartSet], *data: object, rounds: int | None = None) -> PhaseOne:
+    """Revised limits from a baseline (Montgomery, 6.3.1 and 7.2.1): estimate the limits from the subgroups kept,
+    judge every subgroup of the baseline against them, drop the most extreme of the kept ones that is out of
+    control and take back any dropped one now in control, until the subgroups dropped are exactly those out of
+    control. One at a time, the most extreme first, because one wild subgroup drags the centre line and with it
+    a limit past ordinary ones (one bad day lifts a c chart's lower limit over the normal low days); dropping
+    them with it would leave the limits to the high ones.
 
     `chart` is one of the chart functions (with its options bound); `data` its arrays, sliced together by
-    subgroup. Phase II is then `chart(*new_data, params=result.charts.params)`."""
+    subgroup. Phase II is then `chart(*new_data, params=result.charts.params)`. `rounds` bounds the estimates,
+    by default twice the subgroups, more than a study that settles needs."""
     arrays = [np.asarray(a, dtype=float) for a in data]
-    keep = np.arange(len(arrays[0]))
-    for done in range(1, rounds + 1):
-        fitted = chart(*(a[keep] for a in arrays))
-        bad = fitted.out_of_control
-        if not bad:
-            excluded = sorted(set(range(len(arrays[0]))) - {int(i) for i in keep})
-            return PhaseOne(chart(*arrays, params=fitted.params), tuple(excluded), done)
-        keep = np.delete(keep, bad)
+    count = len(arrays[0])
+    limit = 2 * count if rounds is None else rounds
+    excluded: set[int] = set()
+    for done in range(1, limit + 1):
+        keep = np.array(sorted(set(range(count)) - excluded), dtype=int)
         if keep.size < 2:
             raise FactoryosError("phase I removed nearly every subgroup as out of control: the baseline is unstable")
-    raise FactoryosError(f"phase I limits did not settle within {rounds} rounds: the baseline is unstable")
+        judged = chart(*arrays, params=chart(*(a[keep] for a in arrays)).params)
+        out = set(judged.out_of_control)
+        if out == excluded:
+            return PhaseOne(judged, tuple(sorted(excluded)), done)
+        excluded &= out
+        if out - excluded:
+            excluded.add(_most_extreme(judged, out - excluded))
+    raise FactoryosError(f"phase I limits did not settle within {limit} rounds: the baseline is unstable")
