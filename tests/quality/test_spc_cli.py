@@ -215,3 +215,19 @@ def test_a_c_chart_baseline_with_one_wild_day_is_set_by_the_ordinary_days(tmp_pa
     assert result["center"] == pytest.approx(sum(days) / len(days))
     assert result["phase_one"]["excluded"] == [20]
     assert [a["index"] for a in result["alarms"] if a["rule"] == "nelson1"] == [20]
+
+
+def test_a_cusum_says_its_target_and_sigma_and_names_its_own_rule(table, monkeypatch, capsys):
+    """A CUSUM's sums are charted from 0 about the target the individuals chart's phase I sets; its alarms are
+    sums beyond h = 5 sigma, not a point beyond 3 sigma."""
+    path, values = table
+    code, out, err = run(
+        monkeypatch, capsys, "quality", "spc", "--csv", str(path), "--column", "diameter", "--chart", "cusum"
+    )
+    assert code == 0, err
+    params = spc.phase_one(spc.individuals, values).charts.params
+    assert f"cusum of diameter: target {params.center:.6g}, sigma {params.sigma:.6g}, limits from" in out
+    alarms = out.splitlines()[1:]
+    assert alarms
+    assert all(": cusum, upper sum beyond h = 5 sigma" in line or ": cusum, lower sum" in line for line in alarms)
+    assert "beyond its limits" in out.splitlines()[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -80,19 +80,31 @@ def spc(
         return
     first = result["phase_one"]
     excluded = f", {len(first['excluded']):,} excluded as out of control" if first["excluded"] else ""
-    line = result["charts"][0]["center"][0]  # the first chart's centre line: n p for np, p being the centre kept
-    kept = result["center"]
-    centre = f"{kept:.6g}" if line is None or abs(line - kept) < 1e-9 else f"{line:.6g} (p {kept:.6g})"
     console.print(
-        f"{chart} of {column}: centre {centre}, limits from "
+        f"{chart} of {column}: {_centre(result)}, limits from "
         f"{counted(first['subgroups'], 'subgroup')}{excluded}; "
-        f"{counted(len(result['alarms']), 'alarm')} ({rules} rules)",
+        f"{counted(len(result['alarms']), 'alarm')} ({_rules(result)})",
         highlight=False,
     )
     for alarm in result["alarms"]:
         console.print(
             f"  {alarm['chart']} point {alarm['index'] + 1}: {alarm['rule']}, {alarm['meaning']}", highlight=False
         )
+
+
+def _centre(result: dict[str, Any]) -> str:
+    """What the chart's limits rest on: the centre line (n p for an np chart, with the fraction p kept), or a
+    CUSUM's target and sigma, since its sums are charted from 0."""
+    kept = result["center"]
+    if result["chart"] == "cusum":
+        return f"target {kept:.6g}, sigma {result['sigma']:.6g}"
+    line = result["charts"][0]["center"][0]
+    return f"centre {kept:.6g}" if line is None or abs(line - kept) < 1e-9 else f"centre {line:.6g} (p {kept:.6g})"
+
+
+def _rules(result: dict[str, Any]) -> str:
+    """What raises the alarms: the run rules, or an EWMA's or a CUSUM's own limits, on which none applies."""
+    return "beyond its limits" if result["chart"] in ("ewma", "cusum") else f"{result['rules']} rules"
 
 
 @app.command("capability")

@@ -33,7 +33,11 @@ class Parameters:
 @dataclass(frozen=True)
 class ControlChart:
     """One chart: a plotted point per subgroup, with the centre line, limits and one-sigma width at each point
-    (they differ per point when subgroup sizes do); `nan` where a point is undefined (the first moving range)."""
+    (they differ per point when subgroup sizes do); `nan` where a point is undefined (the first moving range).
+
+    `own_rule` is the name and meaning of the alarm a point beyond the limits raises where the limits are the
+    chart's own decision rule (a CUSUM's interval h, an EWMA's L sigmas of the average) rather than three sigmas
+    of the point, so that the alarm says which; run rules do not apply to such a chart."""
 
     name: str
     points: np.ndarray
@@ -41,6 +45,7 @@ class ControlChart:
     lower: np.ndarray
     upper: np.ndarray
     sigma: np.ndarray
+    own_rule: tuple[str, str] | None = None
 
     @property
     def out_of_control(self) -> tuple[int, ...]:
@@ -67,7 +72,12 @@ class ChartSet:
 
 
 def _chart(
-    name: str, points: np.ndarray, center: object, sigma: object, lower_floor: float | None = None
+    name: str,
+    points: np.ndarray,
+    center: object,
+    sigma: object,
+    lower_floor: float | None = None,
+    own_rule: tuple[str, str] | None = None,
 ) -> ControlChart:
     points = np.asarray(points, dtype=float)
     center_a = np.broadcast_to(np.asarray(center, dtype=float), points.shape).copy()
@@ -75,7 +85,7 @@ def _chart(
     lower = center_a - SIGMAS * sigma_a
     if lower_floor is not None:
         lower = np.maximum(lower, lower_floor)
-    return ControlChart(name, points, center_a, lower, center_a + SIGMAS * sigma_a, sigma_a)
+    return ControlChart(name, points, center_a, lower, center_a + SIGMAS * sigma_a, sigma_a, own_rule)
 
 
 def _subgroups(samples: object) -> np.ndarray:
@@ -264,7 +274,8 @@ def ewma(
     steps = np.arange(1, data.size + 1)
     growth = np.ones_like(z) if steady else 1 - (1 - weight) ** (2 * steps)
     spread = params.sigma * np.sqrt(weight / (2 - weight) * growth)
-    return ChartSet(params, (_chart("ewma", z, params.center, spread * width / SIGMAS),))
+    rule = ("ewma", f"EWMA beyond {width:g} of its sigmas (weight {weight:g})")
+    return ChartSet(params, (_chart("ewma", z, params.center, spread * width / SIGMAS, own_rule=rule),))
 
 
 def cusum(values: object, params: Parameters | None = None, slack: float = 0.5, decision: float = 5.0) -> ChartSet:
@@ -281,7 +292,14 @@ def cusum(values: object, params: Parameters | None = None, slack: float = 0.5, 
         down = max(0.0, (params.center - k) - x + down)
         high[i], low[i] = up, -down
     sigma = h / SIGMAS
-    return ChartSet(params, (_chart("cusum+", high, 0.0, sigma), _chart("cusum-", low, 0.0, sigma)))
+    interval = f"h = {decision:g} sigma (k = {slack:g} sigma)"
+    return ChartSet(
+        params,
+        (
+            _chart("cusum+", high, 0.0, sigma, own_rule=("cusum", f"upper sum beyond {interval}")),
+            _chart("cusum-", low, 0.0, sigma, own_rule=("cusum", f"lower sum beyond {interval}")),
+        ),
+    )
 
 
 @dataclass(frozen=True)

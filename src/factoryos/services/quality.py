@@ -145,8 +145,8 @@ CHART_NAMES = {"i-mr": "imr", "x-mr": "imr", "xbar/r": "xbar-r", "xbar/s": "xbar
 """The charts' names as SPC texts write them."""
 RULE_SETS = {"we": WESTERN_ELECTRIC, "nelson": NELSON}
 SHEWHART = {"xbar", "i", "p", "np", "c", "u"}
-"""The charts whose points are independent and near normal, on which run rules apply; on the others (ranges,
-deviations, EWMA, CUSUM) only a point beyond a limit alarms."""
+"""The charts whose points are independent and near normal, on which run rules apply; on ranges and deviations
+only a point beyond a limit alarms, and EWMA and CUSUM alarm by their own rule (`ControlChart.own_rule`)."""
 
 
 def _subgrouped(values: np.ndarray, size: int) -> np.ndarray:
