@@ -108,6 +108,29 @@ def test_capability_json_is_the_engines(table, monkeypatch, capsys):
     assert f"Shapiro-Wilk p {normality.shapiro_p:.3f}, Anderson-Darling p {normality.anderson_p:.3f}" in out
 
 
+@pytest.mark.parametrize(("limit", "side", "alone"), [("--usl", "U", "a USL"), ("--lsl", "L", "an LSL")])
+def test_capability_against_one_limit_gives_the_one_sided_indices(table, monkeypatch, capsys, limit, side, alone):
+    """A USL alone (a leakage current's maximum) or an LSL alone (0 here, a torque's minimum): Cpu and Ppu or
+    Cpl and Ppl, Cp and Pp said to be undefined, and the share expected beyond that limit."""
+    path, values = table
+    at = 15.0 if limit == "--usl" else 0.0
+    lsl, usl = (None, at) if limit == "--usl" else (at, None)
+    result = quality_json(monkeypatch, capsys, "capability", path, limit, str(at))
+    expected = capability(values, lsl, usl)
+    assert (result["cp"], result["pp"], result["lsl"], result["usl"]) == (None, None, lsl, usl)
+    assert result["ppk"]["value"] == pytest.approx(abs(at - values.mean()) / (3 * values.std(ddof=1)))
+    assert result["cpk"]["value"] == pytest.approx(expected.cpk.value)
+    beyond = result["expected_out_of_spec"]
+    assert beyond == {"below_lsl": expected.below_lsl, "above_usl": expected.above_usl}
+    code, out, err = run(
+        monkeypatch, capsys, "quality", "capability", "--csv", str(path), "--column", "diameter", limit, str(at)
+    )
+    assert code == 0, err
+    assert f"  CP   not defined: the specification has {alone} only" in out
+    assert f"  PP{side}  {result['ppk']['value']:.3f}" in out
+    assert f"expected {'above the USL' if side == 'U' else 'below the LSL'}" in out
+
+
 def test_counts_are_printed_with_thousands_separators(tmp_path, monkeypatch, capsys):
     path = tmp_path / "many.csv"
     path.write_text("diameter\n" + "".join(f"{v:.6f}\n" for v in np.random.default_rng(6).normal(10, 1, 1200)))
@@ -142,6 +165,8 @@ def test_counts_are_printed_with_thousands_separators(tmp_path, monkeypatch, cap
         (["capability", "--column", "diameter", "--lsl", "15", "--usl", "6"], "lower specification limit (15.0)"),
         (["capability", "--column", "lot", "--lsl", "6", "--usl", "15"], "not a number"),
         (["capability", "--column", "diameter", "--lsl", "-1e308", "--usl", "15"], "--lsl is -1e+308, beyond ±1e+150"),
+        (["capability", "--column", "diameter", "--lsl", "nan", "--usl", "15"], "--lsl is nan, not a number"),
+        (["capability", "--column", "diameter"], "give --lsl, --usl or both"),
     ],
 )
 def test_bad_input_is_one_clear_line(table, monkeypatch, capsys, args, message):

@@ -111,29 +111,54 @@ def _rules(result: dict[str, Any]) -> str:
 def capability(
     csv_file: CsvOption,
     column: ColumnOption,
-    lsl: Annotated[float, typer.Option(help="Lower specification limit.")],
-    usl: Annotated[float, typer.Option(help="Upper specification limit.")],
+    lsl: Annotated[float | None, typer.Option(help="Lower specification limit (alone: Cpl and Ppl).")] = None,
+    usl: Annotated[float | None, typer.Option(help="Upper specification limit (alone: Cpu and Ppu).")] = None,
     subgroup: SubgroupOption = 1,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
     as_json: JsonOption = False,
 ) -> None:
-    """Cp, Cpk, Pp and Ppk of a column with confidence intervals, and whether it looks normal."""
-    from factoryos.quality.capability import SHAPIRO_WILK_MAX
+    """Cp, Cpk, Pp and Ppk of a column with confidence intervals (Cpu and Ppu, or Cpl and Ppl, against one
+    limit), the share expected out of specification, and whether it looks normal."""
     from factoryos.services.quality import capability_of_file
 
     result = capability_of_file(csv_file, column, lsl, usl, subgroup=subgroup, confidence=confidence)
     if as_json:
         typer.echo(json.dumps(result))
         return
-    share = f"{result['confidence']:.0%}"
     console.print(f"{column}: {counted(result['n'], 'value')}, mean {result['mean']:.6g}", highlight=False)
-    for name in ("cp", "cpk", "pp", "ppk"):
-        index = result[name]
-        console.print(
-            f"  {name.upper():4} {index['value']:.3f}  ({share}: {index['lower']:.3f} .. {index['upper']:.3f})",
-            highlight=False,
-        )
-    normality = result["normality"]
+    _print_indices(result)
+    _print_normality(result["normality"])
+
+
+def _print_indices(result: dict[str, Any]) -> None:
+    """The indices with their intervals, Cp and Pp said to be undefined against one limit, and the share
+    expected beyond each limit given."""
+    lower, upper = result["lsl"] is not None, result["usl"] is not None
+    side, alone = ("K", "") if lower and upper else ("U", "a USL") if upper else ("L", "an LSL")
+    for letter in ("C", "P"):
+        for name, key in ((f"{letter}P", f"{letter.lower()}p"), (f"{letter}P{side}", f"{letter.lower()}pk")):
+            index = result[key]
+            if index is None:
+                console.print(f"  {name:4} not defined: the specification has {alone} only", highlight=False)
+                continue
+            console.print(
+                f"  {name:4} {index['value']:.3f}  ({result['confidence']:.0%}: {index['lower']:.3f} .. "
+                f"{index['upper']:.3f})",
+                highlight=False,
+            )
+    expected = result["expected_out_of_spec"]
+    for where, key in (("below the LSL", "below_lsl"), ("above the USL", "above_usl")):
+        if expected[key] is not None:
+            console.print(
+                f"  expected {where}: {expected[key]:.3%} ({expected[key] * 1e6:,.0f} ppm, a normal law with the "
+                "overall sigma)",
+                highlight=False,
+            )
+
+
+def _print_normality(normality: dict[str, Any]) -> None:
+    from factoryos.quality.capability import SHAPIRO_WILK_MAX
+
     verdict = "normal" if normality["normal"] else "NOT normal: the indices assume normal data"
     shapiro, anderson = normality["shapiro_wilk"]["p"], normality["anderson_darling"]["p"]
     shapiro_wilk = (

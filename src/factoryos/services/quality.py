@@ -267,18 +267,35 @@ def _finite(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
-def _index(index: Estimate) -> dict[str, float]:
-    return {"value": index.value, "lower": index.lower, "upper": index.upper}
+def _index(index: Estimate | None) -> dict[str, float] | None:
+    return None if index is None else {"value": index.value, "lower": index.lower, "upper": index.upper}
+
+
+def _limit(option: str, limit: float | None) -> None:
+    if limit is None:
+        return
+    if math.isnan(limit):
+        raise FactoryosError(f"{option} is nan, not a number")
+    if not abs(limit) <= LARGEST:
+        raise FactoryosError(f"{option} is {limit:g}, beyond ±{LARGEST:g}: too large to compute with")
 
 
 def capability_of_file(
-    path: Path, column: str, lsl: float, usl: float, *, subgroup: int = 1, confidence: float = 0.95
+    path: Path,
+    column: str,
+    lsl: float | None,
+    usl: float | None,
+    *,
+    subgroup: int = 1,
+    confidence: float = 0.95,
 ) -> dict[str, Any]:
-    """Cp, Cpk, Pp, Ppk of a CSV column with confidence intervals and the normality tests; the within sigma
-    from the mean range of subgroups of `subgroup` consecutive values (the moving range when 1)."""
-    for option, limit in (("--lsl", lsl), ("--usl", usl)):
-        if not abs(limit) <= LARGEST:
-            raise FactoryosError(f"{option} is {limit:g}, beyond ±{LARGEST:g}: too large to compute with")
+    """Cp, Cpk, Pp, Ppk of a CSV column with confidence intervals and the normality tests (with one limit, Cp and
+    Pp null and Cpk and Ppk the one-sided indices), and the fractions expected beyond each limit; the within
+    sigma from the mean range of subgroups of `subgroup` consecutive values (the moving range when 1)."""
+    if lsl is None and usl is None:
+        raise FactoryosError("give --lsl, --usl or both: capability is judged against a specification limit")
+    _limit("--lsl", lsl)
+    _limit("--usl", usl)
     (values,) = read_columns(path, column)
     within = None
     if subgroup > 1:
@@ -290,10 +307,13 @@ def capability_of_file(
         "mean": result.mean,
         "sigma_within": result.sigma_within,
         "sigma_overall": result.sigma_overall,
+        "lsl": lsl,
+        "usl": usl,
         "cp": _index(result.cp),
         "cpk": _index(result.cpk),
         "pp": _index(result.pp),
         "ppk": _index(result.ppk),
+        "expected_out_of_spec": {"below_lsl": result.below_lsl, "above_usl": result.above_usl},
         "confidence": result.confidence,
         "normality": {
             "shapiro_wilk": {"statistic": _finite(normal.shapiro_statistic), "p": _finite(normal.shapiro_p)},
