@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from factoryos.quality import spc
+from factoryos.quality import constants, spc
 from factoryos.quality.capability import capability
 from factoryos.quality.rules import WESTERN_ELECTRIC, check
 
@@ -159,7 +159,6 @@ def test_counts_are_printed_with_thousands_separators(tmp_path, monkeypatch, cap
         (["spc", "--column", "lot"], "line 2: column 'lot' has 'L0', not a number"),
         (["spc", "--column", "diameter", "--chart", "pie"], "unknown chart 'pie'"),
         (["spc", "--column", "diameter", "--rules", "iso"], "unknown rule set 'iso'"),
-        (["spc", "--column", "diameter", "--chart", "xbar-r", "--subgroup", "3"], "2 left over"),
         (["spc", "--column", "defective", "--chart", "p"], "needs the units inspected"),
         (["spc", "--column", "diameter", "--baseline", "1"], "baseline must be between 2 and the 80"),
         (["capability", "--column", "diameter", "--lsl", "15", "--usl", "6"], "lower specification limit (15.0)"),
@@ -256,3 +255,26 @@ def test_a_cusum_says_its_target_and_sigma_and_names_its_own_rule(table, monkeyp
     assert alarms
     assert all(": cusum, upper sum beyond h = 5 sigma" in line or ": cusum, lower sum" in line for line in alarms)
     assert "beyond its limits" in out.splitlines()[0]
+
+
+def test_a_partial_last_subgroup_is_left_out_with_a_note(table, monkeypatch, capsys):
+    """80 values in subgroups of 3: 26 whole subgroups are charted, and the within sigma of capability is theirs;
+    the last 2 values are left out, and said to be, rather than the file refused."""
+    path, values = table
+    whole = values[:78].reshape(26, 3)
+    chart = quality_json(monkeypatch, capsys, "spc", path, "--chart", "xbar-r", "--subgroup", "3")
+    assert chart["left_out"] == 2
+    assert chart["charts"][0]["points"] == pytest.approx(list(whole.mean(axis=1)))
+    study = quality_json(monkeypatch, capsys, "capability", path, "--lsl", "6", "--usl", "15", "--subgroup", "3")
+    assert (study["left_out"], study["n"]) == (2, 80)
+    assert study["sigma_within"] == pytest.approx(np.ptp(whole, axis=1).mean() / constants.d2(3))
+    for command, options, what in (
+        ("spc", ["--chart", "xbar-r"], "not charted"),
+        ("capability", ["--lsl", "6", "--usl", "15"], "left out of the within sigma"),
+    ):
+        code, out, err = run(
+            monkeypatch, capsys, "quality", command, "--csv", str(path), "--column", "diameter", "--subgroup", "3",
+            *options,
+        )  # fmt: skip
+        assert code == 0, err
+        assert f"note: the last 2 values make no whole subgroup of 3: {what}" in out

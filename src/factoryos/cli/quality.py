@@ -86,6 +86,7 @@ def spc(
         f"{counted(len(result['alarms']), 'alarm')} ({_rules(result)})",
         highlight=False,
     )
+    _print_left_out(result["left_out"], subgroup, "not charted")
     for alarm in result["alarms"]:
         console.print(
             f"  {alarm['chart']} point {alarm['index'] + 1}: {alarm['rule']}, {alarm['meaning']}", highlight=False
@@ -126,8 +127,17 @@ def capability(
         typer.echo(json.dumps(result))
         return
     console.print(f"{column}: {counted(result['n'], 'value')}, mean {result['mean']:.6g}", highlight=False)
+    _print_left_out(result["left_out"], subgroup, "left out of the within sigma")
     _print_indices(result)
     _print_normality(result["normality"])
+
+
+def _print_left_out(values: int, subgroup: int, what: str) -> None:
+    if values:
+        console.print(
+            f"  note: the last {counted(values, 'value')} make no whole subgroup of {subgroup}: {what}",
+            highlight=False,
+        )
 
 
 def _print_indices(result: dict[str, Any]) -> None:
