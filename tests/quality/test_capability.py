@@ -41,6 +41,39 @@ def test_indices_from_the_definitions():
     assert shifted.normality.normal
 
 
+def test_one_sided_indices_from_the_definitions():
+    """Mean 50 and sd 1.75 exactly: against a USL of 55.25 alone, Ppu = 5.25 / 5.25 = 1 and a normal law puts
+    Phi(-3) above it; against an LSL of 46.5 alone, Ppl = 3.5 / 5.25 and Phi(-2) below. Cp and Pp need both
+    limits: there is none."""
+    base = stats.norm.ppf((np.arange(1, 41) - 0.5) / 40)
+    values = 50 + 1.75 * (base - base.mean()) / base.std(ddof=1)
+    upper = capability(values, None, 55.25, sigma_within=1.5)
+    assert (upper.cp, upper.pp, upper.side) == (None, None, "u")
+    assert (upper.ppk.value, upper.cpk.value) == pytest.approx((1.0, 5.25 / 4.5))
+    assert (upper.below_lsl, upper.above_usl) == (None, pytest.approx(stats.norm.cdf(-3)))
+    lower = capability(values, 46.5, None)
+    assert (lower.cp, lower.pp, lower.side) == (None, None, "l")
+    assert lower.ppk.value == pytest.approx(3.5 / 5.25)
+    assert (lower.below_lsl, lower.above_usl) == (pytest.approx(stats.norm.cdf(-2)), None)
+    both = capability(values, 46.5, 55.25)
+    assert both.side == "k"
+    assert both.ppk.value == pytest.approx(lower.ppk.value)  # the nearer limit's
+    assert (both.below_lsl, both.above_usl) == pytest.approx((lower.below_lsl, upper.above_usl))
+
+
+def test_one_sided_interval_covers_the_true_value_as_promised():
+    """Bissell's interval is that of a one-sided index: on normal data with a USL alone, the 95 % interval of
+    Ppu covers the true (USL - mu) / (3 sigma) in about 95 % of samples (2,000 samples of 50, within 4 binomial
+    standard deviations)."""
+    rng = np.random.default_rng(12)
+    true_ppu = (106 - 100) / (3 * 1.5)
+    covered = 0
+    for _ in range(2000):
+        ppu = capability(rng.normal(100, 1.5, 50), None, 106).ppk
+        covered += ppu.lower <= true_ppu <= ppu.upper
+    assert abs(covered - 1900) <= 4 * np.sqrt(2000 * 0.95 * 0.05)
+
+
 def test_cp_interval_covers_the_true_value_as_promised():
     """On normal data with known Pp, the 95 % chi-square interval covers it in 95 % of samples (2,000 samples of
     25, within 4 binomial standard deviations)."""
@@ -75,8 +108,10 @@ def test_anderson_darling_statistic_is_scipys():
     [
         (np.arange(20.0), 10, 10, "must be below"),
         (np.arange(20.0), 12, 3, "must be below"),
-        (np.arange(20.0), -np.inf, np.inf, "must be finite numbers, got -inf and inf"),
-        (np.arange(20.0), np.nan, 30, "must be finite numbers, got nan and 30"),
+        (np.arange(20.0), -np.inf, np.inf, "the lower specification limit must be a finite number, not -inf"),
+        (np.arange(20.0), np.nan, 30, "the lower specification limit must be a finite number, not nan"),
+        (np.arange(20.0), None, np.nan, "the upper specification limit must be a finite number, not nan"),
+        (np.arange(20.0), None, None, "capability needs a specification limit"),
         (np.arange(5.0), 0, 10, "at least 10 values"),
         (np.full(20, 3.0), 0, 10, "no spread"),
         (np.append(np.arange(19.0), np.nan), 0, 30, "missing"),

@@ -21,9 +21,17 @@ def test_control_chart_figure_marks_out_of_control_points_and_rule_alarms():
 
 def test_capability_figure_shows_the_specification_limits():
     values = np.random.default_rng(1).normal(10, 1, 100)
-    figure = capability_figure(values, 6, 14, capability(values, 6, 14), unit="mm")
+    figure = capability_figure(values, capability(values, 6, 14), unit="mm")
     assert "Cpk" in figure.layout.title.text
     assert {shape.x0 for shape in figure.layout.shapes} == {6, 14}
+
+
+def test_a_one_sided_capability_figure_shows_its_one_limit_and_one_sided_indices():
+    values = np.random.default_rng(1).normal(10, 1, 100)
+    figure = capability_figure(values, capability(values, None, 14), unit="mm")
+    assert "Cpu" in figure.layout.title.text
+    assert "Cp " not in figure.layout.title.text
+    assert {shape.x0 for shape in figure.layout.shapes} == {14}
 
 
 def test_quality_section_shows_yields_paretos_and_costs():

@@ -3,7 +3,9 @@ import pytest
 
 from factoryos.model.errors import FactoryosError
 from factoryos.quality.rules import NELSON, RULES, WESTERN_ELECTRIC, check
-from factoryos.quality.spc import ControlChart, individuals
+from factoryos.quality.spc import ControlChart, Parameters, cusum, ewma, individuals
+
+from .test_spc import MONTGOMERY_9_1
 
 
 def chart(z: list[float]) -> ControlChart:
@@ -82,3 +84,19 @@ def test_in_control_data_rarely_breaks_rule_one():
 def test_unknown_rule_is_a_clear_error():
     with pytest.raises(FactoryosError, match="unknown run rule nelson9"):
         check(chart([0.0]), ["nelson9"])
+
+
+def test_a_cusum_or_ewma_alarms_by_its_own_limits_whatever_the_rule_set():
+    """Montgomery Examples 9.1 and 9.2 signal at periods 29 and 30: the CUSUM's upper sum beyond H = 5 sigma,
+    the EWMA (lambda 0.1) beyond L = 2.7 of its sigmas; those limits are not three sigmas of a point, so the
+    alarm names the chart's rule, never Western Electric's or Nelson's first."""
+    sums = cusum(MONTGOMERY_9_1, Parameters(10.0, 1.0), slack=0.5, decision=5.0)
+    average = ewma(MONTGOMERY_9_1, Parameters(10.0, 1.0), weight=0.1, width=2.7)["ewma"]
+    for rules in (NELSON, WESTERN_ELECTRIC):
+        upper = check(sums["cusum+"], rules)
+        assert [(a.rule, a.index, a.meaning) for a in upper] == [
+            ("cusum", i, "upper sum beyond h = 5 sigma (k = 0.5 sigma)") for i in (28, 29)
+        ]
+        assert check(sums["cusum-"], rules) == []
+        assert [(a.rule, a.index) for a in check(average, rules)] == [("ewma", 28), ("ewma", 29)]
+        assert check(average, rules)[0].meaning == "EWMA beyond 2.7 of its sigmas (weight 0.1)"

@@ -82,15 +82,62 @@ def test_p_chart_orange_juice_trial_limits_and_revision():
 
 
 def test_phase_one_removes_until_stable_then_charts_every_subgroup():
-    """Re-estimating until no point is out drops samples 15, 23, then 21 (Montgomery keeps 21, having found no
-    assignable cause; the automatic procedure cannot know that)."""
+    """Re-estimating until no point is out drops samples 23 (p 0.48), 15 (0.44), then 21 (0.40, above the UCL
+    0.3994 of the other 29), the most extreme first, and a fourth estimate finds no other out (Montgomery keeps
+    21, having found no assignable cause; the automatic procedure cannot know that)."""
     study = phase_one(p_chart, ORANGE_JUICE, [50] * 30)
     assert study.excluded == (14, 20, 22)
-    assert study.rounds == 3
+    assert study.rounds == 4
     kept = [d for i, d in enumerate(ORANGE_JUICE) if i not in study.excluded]
     assert study.charts.params.center == pytest.approx(sum(kept) / (50 * 27))
     assert len(study.charts["p"].points) == 30
     assert set(study.excluded) <= set(study.charts.out_of_control)
+
+
+# An audit's defects a day: 20 ordinary days and a day when a batch of bad parts came through.
+AUDIT_DAYS = [7, 8, 1, 2, 8, 6, 5, 7, 0, 7, 0, 4, 6, 2, 2, 8, 3, 0, 3, 8]
+
+
+def test_one_wild_day_does_not_push_the_ordinary_low_days_out_of_the_baseline():
+    """With the bad day (250 defects) c-bar is 16.05 and the lower limit 4.03, above the ordinary days with 0 to
+    3 defects; dropping those with it left c-bar at 7. Removed alone, the limits are the 20 ordinary days':
+    c-bar their mean, 4.35, and every one of them in control."""
+    study = phase_one(c_chart, [*AUDIT_DAYS, 250])
+    assert study.excluded == (20,)
+    assert study.charts.params.center == pytest.approx(sum(AUDIT_DAYS) / len(AUDIT_DAYS))
+    assert study.charts.out_of_control == (20,)
+
+
+def test_one_wild_day_on_a_p_chart_leaves_the_zero_defect_days_in():
+    """200 inspected a day, the bad day with 120 defectives: p-bar is the ordinary days' 87 / 4000, not raised by
+    dropping their zero-defect days too."""
+    study = phase_one(p_chart, [*AUDIT_DAYS, 120], [200] * 21)
+    assert study.excluded == (20,)
+    assert study.charts.params.center == pytest.approx(sum(AUDIT_DAYS) / (200 * len(AUDIT_DAYS)))
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("family", ["c", "p", "i", "xbar-r"])
+def test_phase_one_excludes_exactly_the_subgroups_outside_its_final_limits(seed, family):
+    """Whatever the baseline (ordinary data with a few wild subgroups, high and low), the study ends where the
+    subgroups it dropped are those beyond the limits it set: none it dropped is inside them, none it kept
+    outside."""
+    rng = np.random.default_rng(seed)
+    wild = rng.choice(40, size=3, replace=False)
+    if family in ("c", "p"):
+        counts = rng.poisson(6, 40)
+        counts[wild] = rng.choice([0, 30, 60], size=3)
+        study = phase_one(c_chart, counts) if family == "c" else phase_one(p_chart, counts, [200] * 40)
+    elif family == "i":
+        values = rng.normal(10, 1, 40)
+        values[wild] += rng.choice([-8.0, 6.0, 20.0], size=3)
+        study = phase_one(individuals, values)
+    else:
+        subgroups = rng.normal(10, 1, (40, 5))
+        subgroups[wild] += rng.choice([-4.0, 3.0, 9.0], size=(3, 1))
+        study = phase_one(xbar_r, subgroups)
+    assert study.excluded == study.charts.out_of_control
+    assert set(wild) & set(study.excluded)
 
 
 def test_xbar_r_limits_of_the_piston_ring_study():

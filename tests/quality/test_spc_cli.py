@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from factoryos.quality import spc
+from factoryos.quality import constants, spc
 from factoryos.quality.capability import capability
 from factoryos.quality.rules import WESTERN_ELECTRIC, check
 
@@ -108,6 +108,29 @@ def test_capability_json_is_the_engines(table, monkeypatch, capsys):
     assert f"Shapiro-Wilk p {normality.shapiro_p:.3f}, Anderson-Darling p {normality.anderson_p:.3f}" in out
 
 
+@pytest.mark.parametrize(("limit", "side", "alone"), [("--usl", "U", "a USL"), ("--lsl", "L", "an LSL")])
+def test_capability_against_one_limit_gives_the_one_sided_indices(table, monkeypatch, capsys, limit, side, alone):
+    """A USL alone (a leakage current's maximum) or an LSL alone (0 here, a torque's minimum): Cpu and Ppu or
+    Cpl and Ppl, Cp and Pp said to be undefined, and the share expected beyond that limit."""
+    path, values = table
+    at = 15.0 if limit == "--usl" else 0.0
+    lsl, usl = (None, at) if limit == "--usl" else (at, None)
+    result = quality_json(monkeypatch, capsys, "capability", path, limit, str(at))
+    expected = capability(values, lsl, usl)
+    assert (result["cp"], result["pp"], result["lsl"], result["usl"]) == (None, None, lsl, usl)
+    assert result["ppk"]["value"] == pytest.approx(abs(at - values.mean()) / (3 * values.std(ddof=1)))
+    assert result["cpk"]["value"] == pytest.approx(expected.cpk.value)
+    beyond = result["expected_out_of_spec"]
+    assert beyond == {"below_lsl": expected.below_lsl, "above_usl": expected.above_usl}
+    code, out, err = run(
+        monkeypatch, capsys, "quality", "capability", "--csv", str(path), "--column", "diameter", limit, str(at)
+    )
+    assert code == 0, err
+    assert f"  CP   not defined: the specification has {alone} only" in out
+    assert f"  PP{side}  {result['ppk']['value']:.3f}" in out
+    assert f"expected {'above the USL' if side == 'U' else 'below the LSL'}" in out
+
+
 def test_counts_are_printed_with_thousands_separators(tmp_path, monkeypatch, capsys):
     path = tmp_path / "many.csv"
     path.write_text("diameter\n" + "".join(f"{v:.6f}\n" for v in np.random.default_rng(6).normal(10, 1, 1200)))
@@ -136,12 +159,13 @@ def test_counts_are_printed_with_thousands_separators(tmp_path, monkeypatch, cap
         (["spc", "--column", "lot"], "line 2: column 'lot' has 'L0', not a number"),
         (["spc", "--column", "diameter", "--chart", "pie"], "unknown chart 'pie'"),
         (["spc", "--column", "diameter", "--rules", "iso"], "unknown rule set 'iso'"),
-        (["spc", "--column", "diameter", "--chart", "xbar-r", "--subgroup", "3"], "2 left over"),
         (["spc", "--column", "defective", "--chart", "p"], "needs the units inspected"),
         (["spc", "--column", "diameter", "--baseline", "1"], "baseline must be between 2 and the 80"),
         (["capability", "--column", "diameter", "--lsl", "15", "--usl", "6"], "lower specification limit (15.0)"),
         (["capability", "--column", "lot", "--lsl", "6", "--usl", "15"], "not a number"),
         (["capability", "--column", "diameter", "--lsl", "-1e308", "--usl", "15"], "--lsl is -1e+308, beyond ±1e+150"),
+        (["capability", "--column", "diameter", "--lsl", "nan", "--usl", "15"], "--lsl is nan, not a number"),
+        (["capability", "--column", "diameter"], "give --lsl, --usl or both"),
     ],
 )
 def test_bad_input_is_one_clear_line(table, monkeypatch, capsys, args, message):
@@ -199,3 +223,58 @@ def test_an_np_chart_says_its_centre_line_is_n_times_the_fraction(table, monkeyp
     defectives = [i % 4 for i in range(80)]
     p = sum(defectives) / (inspected * len(defectives))
     assert f"centre {inspected * p:.6g} (p {p:.6g})" in out
+
+
+def test_a_c_chart_baseline_with_one_wild_day_is_set_by_the_ordinary_days(tmp_path, monkeypatch, capsys):
+    """20 ordinary days and one of 250 defects: the limits are the ordinary days' (c-bar their mean), the wild
+    day alone is excluded and alone out of control."""
+    days = [7, 8, 1, 2, 8, 6, 5, 7, 0, 7, 0, 4, 6, 2, 2, 8, 3, 0, 3, 8]
+    path = tmp_path / "audit.csv"
+    path.write_text("day,defective\n" + "".join(f"{k},{n}\n" for k, n in enumerate([*days, 250])))
+    code, out, err = run(
+        monkeypatch, capsys, "quality", "spc", "--csv", str(path), "--column", "defective", "--chart", "c", "--json"
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["center"] == pytest.approx(sum(days) / len(days))
+    assert result["phase_one"]["excluded"] == [20]
+    assert [a["index"] for a in result["alarms"] if a["rule"] == "nelson1"] == [20]
+
+
+def test_a_cusum_says_its_target_and_sigma_and_names_its_own_rule(table, monkeypatch, capsys):
+    """A CUSUM's sums are charted from 0 about the target the individuals chart's phase I sets; its alarms are
+    sums beyond h = 5 sigma, not a point beyond 3 sigma."""
+    path, values = table
+    code, out, err = run(
+        monkeypatch, capsys, "quality", "spc", "--csv", str(path), "--column", "diameter", "--chart", "cusum"
+    )
+    assert code == 0, err
+    params = spc.phase_one(spc.individuals, values).charts.params
+    assert f"cusum of diameter: target {params.center:.6g}, sigma {params.sigma:.6g}, limits from" in out
+    alarms = out.splitlines()[1:]
+    assert alarms
+    assert all(": cusum, upper sum beyond h = 5 sigma" in line or ": cusum, lower sum" in line for line in alarms)
+    assert "beyond its limits" in out.splitlines()[0]
+
+
+def test_a_partial_last_subgroup_is_left_out_with_a_note(table, monkeypatch, capsys):
+    """80 values in subgroups of 3: 26 whole subgroups are charted, and the within sigma of capability is theirs;
+    the last 2 values are left out, and said to be, rather than the file refused."""
+    path, values = table
+    whole = values[:78].reshape(26, 3)
+    chart = quality_json(monkeypatch, capsys, "spc", path, "--chart", "xbar-r", "--subgroup", "3")
+    assert chart["left_out"] == 2
+    assert chart["charts"][0]["points"] == pytest.approx(list(whole.mean(axis=1)))
+    study = quality_json(monkeypatch, capsys, "capability", path, "--lsl", "6", "--usl", "15", "--subgroup", "3")
+    assert (study["left_out"], study["n"]) == (2, 80)
+    assert study["sigma_within"] == pytest.approx(np.ptp(whole, axis=1).mean() / constants.d2(3))
+    for command, options, what in (
+        ("spc", ["--chart", "xbar-r"], "not charted"),
+        ("capability", ["--lsl", "6", "--usl", "15"], "left out of the within sigma"),
+    ):
+        code, out, err = run(
+            monkeypatch, capsys, "quality", command, "--csv", str(path), "--column", "diameter", "--subgroup", "3",
+            *options,
+        )  # fmt: skip
+        assert code == 0, err
+        assert f"note: the last 2 values make no whole subgroup of 3: {what}" in out

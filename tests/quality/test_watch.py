@@ -71,7 +71,7 @@ def test_limits_revised_one_subgroup_at_a_time_are_those_fitted_to_all_their_sub
     for k in range(min(first, len(data)), len(data) + 1):
         if k > first:
             basis.add(data[k - 1 : k])
-        if k >= 2 and np.ptp(data[:k], axis=1).any():
+        if k >= 2 and np.ptp(data[:k], axis=1).mean() > 0:  # a mean of subnormal ranges may be 0
             assert basis.params == spc.xbar_r(data[:k]).params
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -80,48 +80,95 @@ def spc(
         return
     first = result["phase_one"]
     excluded = f", {len(first['excluded']):,} excluded as out of control" if first["excluded"] else ""
-    line = result["charts"][0]["center"][0]  # the first chart's centre line: n p for np, p being the centre kept
-    kept = result["center"]
-    centre = f"{kept:.6g}" if line is None or abs(line - kept) < 1e-9 else f"{line:.6g} (p {kept:.6g})"
     console.print(
-        f"{chart} of {column}: centre {centre}, limits from "
+        f"{chart} of {column}: {_centre(result)}, limits from "
         f"{counted(first['subgroups'], 'subgroup')}{excluded}; "
-        f"{counted(len(result['alarms']), 'alarm')} ({rules} rules)",
+        f"{counted(len(result['alarms']), 'alarm')} ({_rules(result)})",
         highlight=False,
     )
+    _print_left_out(result["left_out"], subgroup, "not charted")
     for alarm in result["alarms"]:
         console.print(
             f"  {alarm['chart']} point {alarm['index'] + 1}: {alarm['rule']}, {alarm['meaning']}", highlight=False
         )
 
 
+def _centre(result: dict[str, Any]) -> str:
+    """What the chart's limits rest on: the centre line (n p for an np chart, with the fraction p kept), or a
+    CUSUM's target and sigma, since its sums are charted from 0."""
+    kept = result["center"]
+    if result["chart"] == "cusum":
+        return f"target {kept:.6g}, sigma {result['sigma']:.6g}"
+    line = result["charts"][0]["center"][0]
+    return f"centre {kept:.6g}" if line is None or abs(line - kept) < 1e-9 else f"centre {line:.6g} (p {kept:.6g})"
+
+
+def _rules(result: dict[str, Any]) -> str:
+    """What raises the alarms: the run rules, or an EWMA's or a CUSUM's own limits, on which none applies."""
+    return "beyond its limits" if result["chart"] in ("ewma", "cusum") else f"{result['rules']} rules"
+
+
 @app.command("capability")
 def capability(
     csv_file: CsvOption,
     column: ColumnOption,
-    lsl: Annotated[float, typer.Option(help="Lower specification limit.")],
-    usl: Annotated[float, typer.Option(help="Upper specification limit.")],
+    lsl: Annotated[float | None, typer.Option(help="Lower specification limit (alone: Cpl and Ppl).")] = None,
+    usl: Annotated[float | None, typer.Option(help="Upper specification limit (alone: Cpu and Ppu).")] = None,
     subgroup: SubgroupOption = 1,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
     as_json: JsonOption = False,
 ) -> None:
-    """Cp, Cpk, Pp and Ppk of a column with confidence intervals, and whether it looks normal."""
-    from factoryos.quality.capability import SHAPIRO_WILK_MAX
+    """Cp, Cpk, Pp and Ppk of a column with confidence intervals (Cpu and Ppu, or Cpl and Ppl, against one
+    limit), the share expected out of specification, and whether it looks normal."""
     from factoryos.services.quality import capability_of_file
 
     result = capability_of_file(csv_file, column, lsl, usl, subgroup=subgroup, confidence=confidence)
     if as_json:
         typer.echo(json.dumps(result))
         return
-    share = f"{result['confidence']:.0%}"
     console.print(f"{column}: {counted(result['n'], 'value')}, mean {result['mean']:.6g}", highlight=False)
-    for name in ("cp", "cpk", "pp", "ppk"):
-        index = result[name]
+    _print_left_out(result["left_out"], subgroup, "left out of the within sigma")
+    _print_indices(result)
+    _print_normality(result["normality"])
+
+
+def _print_left_out(values: int, subgroup: int, what: str) -> None:
+    if values:
         console.print(
-            f"  {name.upper():4} {index['value']:.3f}  ({share}: {index['lower']:.3f} .. {index['upper']:.3f})",
+            f"  note: the last {counted(values, 'value')} make no whole subgroup of {subgroup}: {what}",
             highlight=False,
         )
-    normality = result["normality"]
+
+
+def _print_indices(result: dict[str, Any]) -> None:
+    """The indices with their intervals, Cp and Pp said to be undefined against one limit, and the share
+    expected beyond each limit given."""
+    lower, upper = result["lsl"] is not None, result["usl"] is not None
+    side, alone = ("K", "") if lower and upper else ("U", "a USL") if upper else ("L", "an LSL")
+    for letter in ("C", "P"):
+        for name, key in ((f"{letter}P", f"{letter.lower()}p"), (f"{letter}P{side}", f"{letter.lower()}pk")):
+            index = result[key]
+            if index is None:
+                console.print(f"  {name:4} not defined: the specification has {alone} only", highlight=False)
+                continue
+            console.print(
+                f"  {name:4} {index['value']:.3f}  ({result['confidence']:.0%}: {index['lower']:.3f} .. "
+                f"{index['upper']:.3f})",
+                highlight=False,
+            )
+    expected = result["expected_out_of_spec"]
+    for where, key in (("below the LSL", "below_lsl"), ("above the USL", "above_usl")):
+        if expected[key] is not None:
+            console.print(
+                f"  expected {where}: {expected[key]:.3%} ({expected[key] * 1e6:,.0f} ppm, a normal law with the "
+                "overall sigma)",
+                highlight=False,
+            )
+
+
+def _print_normality(normality: dict[str, Any]) -> None:
+    from factoryos.quality.capability import SHAPIRO_WILK_MAX
+
     verdict = "normal" if normality["normal"] else "NOT normal: the indices assume normal data"
     shapiro, anderson = normality["shapiro_wilk"]["p"], normality["anderson_darling"]["p"]
     shapiro_wilk = (

@@ -1,11 +1,12 @@
 """Process capability: Cp and Cpk from the within-subgroup (short-term) sigma, Pp and Ppk from the overall
 sample standard deviation, each with a confidence interval, and a normality check, since all four indices
-assume normal data.
+assume normal data. A one-sided specification (a leakage current's maximum, a torque's minimum) has no Cp or
+Pp, there being no tolerance width; its Cpk and Ppk are the one-sided Cpu and Ppu, or Cpl and Ppl.
 
 Intervals: Cp (and Pp) from the chi-square law of the sample variance, Cp * sqrt(chi2_{a/2, n-1} / (n-1)) to
 Cp * sqrt(chi2_{1-a/2, n-1} / (n-1)); Cpk (and Ppk) by Bissell's (1990) normal approximation,
-Cpk +/- z_{1-a/2} sqrt(1/(9n) + Cpk^2 / (2(n-1))). Both are exact in law for the overall sigma and
-approximate for the within sigma."""
+Cpk +/- z_{1-a/2} sqrt(1/(9n) + Cpk^2 / (2(n-1))), which is that of a one-sided index, so it serves Cpu and
+Cpl as it is. Both are exact in law for the overall sigma and approximate for the within sigma."""
 
 from __future__ import annotations
 
@@ -35,18 +36,34 @@ class Normality:
 
 @dataclass(frozen=True)
 class Capability:
-    """Capability of a characteristic against its specification limits."""
+    """Capability of a characteristic against its specification limits, one of which may be missing (`None`).
+
+    Then `cp` and `pp` are `None` and `cpk` and `ppk` are the one-sided indices of the limit given. `below_lsl`
+    and `above_usl` are the fractions expected out of specification on each side (`None` without the limit),
+    of a normal law with the mean and the overall sigma: what the indices promise, in parts."""
 
     n: int
     mean: float
     sigma_within: float
     sigma_overall: float
-    cp: Estimate
+    lsl: float | None
+    usl: float | None
+    cp: Estimate | None
     cpk: Estimate
-    pp: Estimate
+    pp: Estimate | None
     ppk: Estimate
+    below_lsl: float | None
+    above_usl: float | None
     normality: Normality
     confidence: float
+
+    @property
+    def side(self) -> str:
+        """Which index `cpk` and `ppk` are, as it is written after C or P: "k" with both limits, "u" with the
+        USL only, "l" with the LSL only."""
+        if self.lsl is not None and self.usl is not None:
+            return "k"
+        return "u" if self.usl is not None else "l"
 
 
 def cp_interval(value: float, n: int, confidence: float = 0.95) -> Estimate:
@@ -100,18 +117,30 @@ def normality(values: np.ndarray, level: float = 0.05) -> Normality:
     return Normality(float(shapiro.statistic), float(shapiro.pvalue), ad, ad_p, normal)
 
 
+def _specification(lsl: float | None, usl: float | None) -> None:
+    if lsl is None and usl is None:
+        raise FactoryosError("capability needs a specification limit: a lower one (LSL), an upper one (USL) or both")
+    for name, limit in (("lower", lsl), ("upper", usl)):
+        if limit is not None and not math.isfinite(limit):
+            raise FactoryosError(f"the {name} specification limit must be a finite number, not {limit}")
+    if lsl is not None and usl is not None and not lsl < usl:
+        raise FactoryosError(f"the lower specification limit ({lsl}) must be below the upper one ({usl})")
+
+
 def capability(
-    values: object, lsl: float, usl: float, sigma_within: float | None = None, confidence: float = 0.95
+    values: object,
+    lsl: float | None,
+    usl: float | None,
+    sigma_within: float | None = None,
+    confidence: float = 0.95,
 ) -> Capability:
-    """Cp, Cpk, Pp, Ppk of individual values (in time order) against LSL and USL.
+    """Cp, Cpk, Pp, Ppk of individual values (in time order) against LSL and USL, or Cpu and Ppu against a USL
+    alone, Cpl and Ppl against an LSL alone.
 
     `sigma_within` is the short-term sigma, e.g. R-bar/d2 from the X-bar/R chart's parameters; without it the
     values are taken as individuals and it is the mean moving range over d2(2)."""
     data = np.asarray(values, dtype=float).ravel()
-    if not (math.isfinite(lsl) and math.isfinite(usl)):
-        raise FactoryosError(f"the specification limits must be finite numbers, got {lsl} and {usl}")
-    if not lsl < usl:
-        raise FactoryosError(f"the lower specification limit ({lsl}) must be below the upper one ({usl})")
+    _specification(lsl, usl)
     if not 0 < confidence < 1:
         raise FactoryosError(f"the confidence level must be between 0 and 1, not {confidence}")
     if data.size < LEAST_POINTS:
@@ -123,12 +152,16 @@ def capability(
     if not (overall > 0 and within > 0):
         raise FactoryosError("the values have no spread (zero standard deviation): capability is undefined")
     mean, n = float(data.mean()), int(data.size)
+    nearest = min(([] if usl is None else [usl - mean]) + ([] if lsl is None else [mean - lsl]))
 
-    def indices(sigma: float) -> tuple[Estimate, Estimate]:
-        potential = (usl - lsl) / (6 * sigma)
-        actual = min(usl - mean, mean - lsl) / (3 * sigma)
-        return cp_interval(potential, n, confidence), cpk_interval(actual, n, confidence)
+    def indices(sigma: float) -> tuple[Estimate | None, Estimate]:
+        actual = cpk_interval(nearest / (3 * sigma), n, confidence)
+        if lsl is None or usl is None:
+            return None, actual
+        return cp_interval((usl - lsl) / (6 * sigma), n, confidence), actual
 
     cp, cpk = indices(within)
     pp, ppk = indices(overall)
-    return Capability(n, mean, within, overall, cp, cpk, pp, ppk, normality(data), confidence)
+    below = None if lsl is None else float(stats.norm.cdf(lsl, mean, overall))
+    above = None if usl is None else float(stats.norm.sf(usl, mean, overall))
+    return Capability(n, mean, within, overall, lsl, usl, cp, cpk, pp, ppk, below, above, normality(data), confidence)

@@ -139,7 +139,12 @@ def alarms_at(z: np.ndarray, i: int, rules: Iterable[str] = NELSON) -> list[Alar
 
 
 def check(chart: ControlChart, rules: Iterable[str] = NELSON) -> list[Alarm]:
-    """Every alarm of the chosen rules on a chart, in order of the completing point, then of the rule."""
+    """Every alarm of the chosen rules on a chart, in order of the completing point, then of the rule; on a
+    chart with its own decision rule (EWMA, CUSUM) the alarms of that rule instead, at each point beyond its
+    limits."""
     chosen = _chosen(rules)
+    if chart.own_rule is not None:
+        rule, meaning = chart.own_rule
+        return [Alarm(rule, meaning, i, (i,)) for i in chart.out_of_control]
     z = standardise(chart)
     return [alarm for i in range(z.size) for alarm in alarms_at(z, i, chosen)]

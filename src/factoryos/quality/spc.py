@@ -4,7 +4,8 @@ EWMA and CUSUM charts for small shifts.
 Every chart function takes the data (one row or value per subgroup, in time order) and optional `Parameters`.
 Without parameters it estimates them from the data (a phase I trial); with parameters learnt earlier it
 monitors new data against those fixed limits (phase II). `phase_one` repeats the trial, removing the
-out-of-control subgroups and re-estimating, until the limits are stable."""
+out-of-control subgroups one at a time and re-estimating, until the subgroups removed are those outside the
+limits."""
 
 from __future__ import annotations
 
@@ -32,7 +33,11 @@ class Parameters:
 @dataclass(frozen=True)
 class ControlChart:
     """One chart: a plotted point per subgroup, with the centre line, limits and one-sigma width at each point
-    (they differ per point when subgroup sizes do); `nan` where a point is undefined (the first moving range)."""
+    (they differ per point when subgroup sizes do); `nan` where a point is undefined (the first moving range).
+
+    `own_rule` is the name and meaning of the alarm a point beyond the limits raises where the limits are the
+    chart's own decision rule (a CUSUM's interval h, an EWMA's L sigmas of the average) rather than three sigmas
+    of the point, so that the alarm says which; run rules do not apply to such a chart."""
 
     name: str
     points: np.ndarray
@@ -40,6 +45,7 @@ class ControlChart:
     lower: np.ndarray
     upper: np.ndarray
     sigma: np.ndarray
+    own_rule: tuple[str, str] | None = None
 
     @property
     def out_of_control(self) -> tuple[int, ...]:
@@ -66,7 +72,12 @@ class ChartSet:
 
 
 def _chart(
-    name: str, points: np.ndarray, center: object, sigma: object, lower_floor: float | None = None
+    name: str,
+    points: np.ndarray,
+    center: object,
+    sigma: object,
+    lower_floor: float | None = None,
+    own_rule: tuple[str, str] | None = None,
 ) -> ControlChart:
     points = np.asarray(points, dtype=float)
     center_a = np.broadcast_to(np.asarray(center, dtype=float), points.shape).copy()
@@ -74,7 +85,7 @@ def _chart(
     lower = center_a - SIGMAS * sigma_a
     if lower_floor is not None:
         lower = np.maximum(lower, lower_floor)
-    return ControlChart(name, points, center_a, lower, center_a + SIGMAS * sigma_a, sigma_a)
+    return ControlChart(name, points, center_a, lower, center_a + SIGMAS * sigma_a, sigma_a, own_rule)
 
 
 def _subgroups(samples: object) -> np.ndarray:
@@ -263,7 +274,8 @@ def ewma(
     steps = np.arange(1, data.size + 1)
     growth = np.ones_like(z) if steady else 1 - (1 - weight) ** (2 * steps)
     spread = params.sigma * np.sqrt(weight / (2 - weight) * growth)
-    return ChartSet(params, (_chart("ewma", z, params.center, spread * width / SIGMAS),))
+    rule = ("ewma", f"EWMA beyond {width:g} of its sigmas (weight {weight:g})")
+    return ChartSet(params, (_chart("ewma", z, params.center, spread * width / SIGMAS, own_rule=rule),))
 
 
 def cusum(values: object, params: Parameters | None = None, slack: float = 0.5, decision: float = 5.0) -> ChartSet:
@@ -280,33 +292,60 @@ def cusum(values: object, params: Parameters | None = None, slack: float = 0.5, 
         down = max(0.0, (params.center - k) - x + down)
         high[i], low[i] = up, -down
     sigma = h / SIGMAS
-    return ChartSet(params, (_chart("cusum+", high, 0.0, sigma), _chart("cusum-", low, 0.0, sigma)))
+    interval = f"h = {decision:g} sigma (k = {slack:g} sigma)"
+    return ChartSet(
+        params,
+        (
+            _chart("cusum+", high, 0.0, sigma, own_rule=("cusum", f"upper sum beyond {interval}")),
+            _chart("cusum-", low, 0.0, sigma, own_rule=("cusum", f"lower sum beyond {interval}")),
+        ),
+    )
 
 
 @dataclass(frozen=True)
 class PhaseOne:
     """A phase I study: the final parameters, the charts of every subgroup against them, the subgroups
-    excluded as out of control, and how many estimates it took."""
+    excluded as out of control (each of them outside the final limits, and no other), and how many estimates it
+    took."""
 
     charts: ChartSet
     excluded: tuple[int, ...]
     rounds: int
 
 
-def phase_one(chart: Callable[..., ChartSet], *data: object, rounds: int = 25) -> PhaseOne:
-    """Estimate limits from a baseline, drop the out-of-control subgroups and re-estimate until none is left.
+def _most_extreme(charts: ChartSet, candidates: set[int]) -> int:
+    """The candidate subgroup farthest from a centre line, in sigmas, on any of the charts (the earliest of a
+    tie)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigmas = [np.abs(chart.points - chart.center) / chart.sigma for chart in charts.charts]
+    distance = np.max(np.nan_to_num(sigmas, nan=-math.inf), axis=0)
+    return max(sorted(candidates), key=lambda i: float(distance[i]))
+
+
+def phase_one(chart: Callable[..., ChartSet], *data: object, rounds: int | None = None) -> PhaseOne:
+    """Revised limits from a baseline (Montgomery, 6.3.1 and 7.2.1): estimate the limits from the subgroups kept,
+    judge every subgroup of the baseline against them, drop the most extreme of the kept ones that is out of
+    control and take back any dropped one now in control, until the subgroups dropped are exactly those out of
+    control. One at a time, the most extreme first, because one wild subgroup drags the centre line and with it
+    a limit past ordinary ones (one bad day lifts a c chart's lower limit over the normal low days); dropping
+    them with it would leave the limits to the high ones.
 
     `chart` is one of the chart functions (with its options bound); `data` its arrays, sliced together by
-    subgroup. Phase II is then `chart(*new_data, params=result.charts.params)`."""
+    subgroup. Phase II is then `chart(*new_data, params=result.charts.params)`. `rounds` bounds the estimates,
+    by default twice the subgroups, more than a study that settles needs."""
     arrays = [np.asarray(a, dtype=float) for a in data]
-    keep = np.arange(len(arrays[0]))
-    for done in range(1, rounds + 1):
-        fitted = chart(*(a[keep] for a in arrays))
-        bad = fitted.out_of_control
-        if not bad:
-            excluded = sorted(set(range(len(arrays[0]))) - {int(i) for i in keep})
-            return PhaseOne(chart(*arrays, params=fitted.params), tuple(excluded), done)
-        keep = np.delete(keep, bad)
+    count = len(arrays[0])
+    limit = 2 * count if rounds is None else rounds
+    excluded: set[int] = set()
+    for done in range(1, limit + 1):
+        keep = np.array(sorted(set(range(count)) - excluded), dtype=int)
         if keep.size < 2:
             raise FactoryosError("phase I removed nearly every subgroup as out of control: the baseline is unstable")
-    raise FactoryosError(f"phase I limits did not settle within {rounds} rounds: the baseline is unstable")
+        judged = chart(*arrays, params=chart(*(a[keep] for a in arrays)).params)
+        out = set(judged.out_of_control)
+        if out == excluded:
+            return PhaseOne(judged, tuple(sorted(excluded)), done)
+        excluded &= out
+        if out - excluded:
+            excluded.add(_most_extreme(judged, out - excluded))
+    raise FactoryosError(f"phase I limits did not settle within {limit} rounds: the baseline is unstable")

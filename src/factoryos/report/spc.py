@@ -69,20 +69,23 @@ def control_chart_figure(chart: ControlChart, alarms: Sequence[Alarm] = (), unit
     return figure
 
 
-def capability_figure(values: Sequence[float], lsl: float, usl: float, result: Capability, unit: str = "") -> go.Figure:
-    """The values' histogram against LSL and USL, with the fitted normal curve and the indices in the title."""
+def capability_figure(values: Sequence[float], result: Capability, unit: str = "") -> go.Figure:
+    """The values' histogram against the specification limits (one may be missing), with the fitted normal curve
+    and the indices in the title (Cpu and Ppu, or Cpl and Ppl, against one limit)."""
     data = np.asarray(values, dtype=float)
+    limits = [(name, x) for name, x in (("LSL", result.lsl), ("USL", result.usl)) if x is not None]
     figure = go.Figure(go.Histogram(x=data, name="values", histnorm="probability density", marker_color=POINTS))
-    grid = np.linspace(min(lsl, data.min()), max(usl, data.max()), 200)
+    grid = np.linspace(min(data.min(), *(x for _, x in limits)), max(data.max(), *(x for _, x in limits)), 200)
     density = np.exp(-0.5 * ((grid - result.mean) / result.sigma_overall) ** 2) / (
         result.sigma_overall * np.sqrt(2 * np.pi)
     )
     figure.add_trace(go.Scatter(x=grid, y=density, name="normal fit", mode="lines", line={"color": LINES}))
-    for name, x in (("LSL", lsl), ("USL", usl)):
+    for name, x in limits:
         figure.add_vline(x=x, line={"color": LIMITS, "dash": "dash"}, annotation_text=name)
+    potential = "" if result.cp is None else f"Cp {result.cp.value:.2f}, "
     title = (
-        f"capability: Cp {result.cp.value:.2f}, Cpk {result.cpk.value:.2f} "
-        f"({result.cpk.lower:.2f}-{result.cpk.upper:.2f}), Ppk {result.ppk.value:.2f}"
+        f"capability: {potential}Cp{result.side} {result.cpk.value:.2f} "
+        f"({result.cpk.lower:.2f}-{result.cpk.upper:.2f}), Pp{result.side} {result.ppk.value:.2f}"
     )
     style(figure, title)
     figure.update_xaxes(title_text=unit or "value")

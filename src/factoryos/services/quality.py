@@ -145,18 +145,16 @@ CHART_NAMES = {"i-mr": "imr", "x-mr": "imr", "xbar/r": "xbar-r", "xbar/s": "xbar
 """The charts' names as SPC texts write them."""
 RULE_SETS = {"we": WESTERN_ELECTRIC, "nelson": NELSON}
 SHEWHART = {"xbar", "i", "p", "np", "c", "u"}
-"""The charts whose points are independent and near normal, on which run rules apply; on the others (ranges,
-deviations, EWMA, CUSUM) only a point beyond a limit alarms."""
+"""The charts whose points are independent and near normal, on which run rules apply; on ranges and deviations
+only a point beyond a limit alarms, and EWMA and CUSUM alarm by their own rule (`ControlChart.own_rule`)."""
 
 
 def _subgrouped(values: np.ndarray, size: int) -> np.ndarray:
+    """The values in whole subgroups of `size`, a row each; a partial last subgroup (a log cut off mid-subgroup)
+    is left out, as the caller says, rather than the file refused."""
     if size < 2:
         raise FactoryosError(f"an X-bar chart needs subgroups of 2 or more (--subgroup), not {size}")
-    if values.size % size:
-        raise FactoryosError(
-            f"{values.size} values do not make whole subgroups of {size} ({values.size % size} left over)"
-        )
-    return values.reshape(-1, size)
+    return values[: values.size - values.size % size].reshape(-1, size)
 
 
 def _chart_data(
@@ -199,13 +197,15 @@ def control_chart_study(
 ) -> dict[str, Any]:
     """Phase I on the first `baseline` subgroups (all without it): limits estimated, out-of-control subgroups
     dropped and the limits re-estimated until none is left; then every subgroup charted against those limits
-    (phase II for those after the baseline), with the alarms of the chosen run rules."""
+    (phase II for those after the baseline), with the alarms of the chosen run rules. `left_out`: the values of
+    a partial last subgroup of an X-bar chart, not charted."""
     chart = CHART_NAMES.get(chart.strip().lower(), chart.strip().lower())
     if chart not in CHARTS:
         raise FactoryosError(f"unknown chart {chart!r}; the charts are {', '.join(CHARTS)}")
     if rules not in RULE_SETS:
         raise FactoryosError(f"unknown rule set {rules!r}; the rule sets are {', '.join(RULE_SETS)}")
     function, data = _chart_data(chart, values, subgroup, sizes)
+    left_out = values.size - data[0].size
     count = len(data[0])
     if count < 2:
         raise FactoryosError(f"a control chart needs 2 subgroups or more; the data make {count}")
@@ -226,6 +226,7 @@ def control_chart_study(
         "center": charts.params.center,
         "sigma": _finite(charts.params.sigma),
         "phase_one": {"subgroups": learn, "excluded": list(study.excluded), "rounds": study.rounds},
+        "left_out": left_out,
         "charts": [
             {
                 "name": one.name,
@@ -267,22 +268,41 @@ def _finite(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
-def _index(index: Estimate) -> dict[str, float]:
-    return {"value": index.value, "lower": index.lower, "upper": index.upper}
+def _index(index: Estimate | None) -> dict[str, float] | None:
+    return None if index is None else {"value": index.value, "lower": index.lower, "upper": index.upper}
+
+
+def _limit(option: str, limit: float | None) -> None:
+    if limit is None:
+        return
+    if math.isnan(limit):
+        raise FactoryosError(f"{option} is nan, not a number")
+    if not abs(limit) <= LARGEST:
+        raise FactoryosError(f"{option} is {limit:g}, beyond ±{LARGEST:g}: too large to compute with")
 
 
 def capability_of_file(
-    path: Path, column: str, lsl: float, usl: float, *, subgroup: int = 1, confidence: float = 0.95
+    path: Path,
+    column: str,
+    lsl: float | None,
+    usl: float | None,
+    *,
+    subgroup: int = 1,
+    confidence: float = 0.95,
 ) -> dict[str, Any]:
-    """Cp, Cpk, Pp, Ppk of a CSV column with confidence intervals and the normality tests; the within sigma
-    from the mean range of subgroups of `subgroup` consecutive values (the moving range when 1)."""
-    for option, limit in (("--lsl", lsl), ("--usl", usl)):
-        if not abs(limit) <= LARGEST:
-            raise FactoryosError(f"{option} is {limit:g}, beyond ±{LARGEST:g}: too large to compute with")
+    """Cp, Cpk, Pp, Ppk of a CSV column with confidence intervals and the normality tests (with one limit, Cp and
+    Pp null and Cpk and Ppk the one-sided indices), and the fractions expected beyond each limit; the within
+    sigma from the mean range of subgroups of `subgroup` consecutive values (the moving range when 1), a partial
+    last subgroup left out of it (`left_out` values)."""
+    if lsl is None and usl is None:
+        raise FactoryosError("give --lsl, --usl or both: capability is judged against a specification limit")
+    _limit("--lsl", lsl)
+    _limit("--usl", usl)
     (values,) = read_columns(path, column)
-    within = None
+    within, left_out = None, 0
     if subgroup > 1:
-        within = spc.xbar_r(_subgrouped(values, subgroup)).params.sigma
+        subgroups = _subgrouped(values, subgroup)
+        within, left_out = spc.xbar_r(subgroups).params.sigma, values.size - subgroups.size
     result = capability(values, lsl, usl, sigma_within=within, confidence=confidence)
     normal = result.normality
     return {
@@ -290,10 +310,14 @@ def capability_of_file(
         "mean": result.mean,
         "sigma_within": result.sigma_within,
         "sigma_overall": result.sigma_overall,
+        "left_out": left_out,
+        "lsl": lsl,
+        "usl": usl,
         "cp": _index(result.cp),
         "cpk": _index(result.cpk),
         "pp": _index(result.pp),
         "ppk": _index(result.ppk),
+        "expected_out_of_spec": {"below_lsl": result.below_lsl, "above_usl": result.above_usl},
         "confidence": result.confidence,
         "normality": {
             "shapiro_wilk": {"statistic": _finite(normal.shapiro_statistic), "p": _finite(normal.shapiro_p)},
