@@ -167,16 +167,20 @@ def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[Pro
 
 
 def _lot_orders(plant: Plant, units: Sequence[ProductionOrder], plans: _Plans) -> list[ProductionOrder]:
-    demand: dict[str, float] = {}
+    """Lots of each material made in lots for what the units need of it beyond the plant file's stock of it."""
+    demand: dict[str, float] = {material: -held for material, held in stock_on_hand(plant).items()}
     first_due: dict[str, date] = {}
     for order in units:
         nodes, _, _ = plans(order)
         for node in nodes:
             if node.lot:
                 demand[node.material] = demand.get(node.material, 0.0) + node.quantity * order.quantity
-                first_due.setdefault(node.material, order.due_date)
+                if demand[node.material] > 1e-9:  # the first order the stock does not cover
+                    first_due.setdefault(node.material, order.due_date)
     lots: list[ProductionOrder] = []
     for material, total in demand.items():
+        if material not in first_due:
+            continue
         size = _lot_size(plant, material)
         for _ in range(math.ceil(total / size - 1e-9)):
             po_id = f"LOT{len(lots) + 1:05d}"
@@ -194,6 +198,14 @@ def _lot_orders(plant: Plant, units: Sequence[ProductionOrder], plans: _Plans) -
             ]
             lots.append(lot)
     return lots
+
+
+def stock_on_hand(plant: Plant) -> dict[str, float]:
+    """What the plant file's inventory holds of each material."""
+    held: dict[str, float] = {}
+    for lot in plant.inventory:
+        held[lot.material] = held.get(lot.material, 0.0) + lot.quantity
+    return held
 
 
 def _made_in_lots(plant: Plant, material: str) -> bool:
@@ -258,10 +270,9 @@ class _ProblemBuilder:
         self.lot_ops: dict[str, list[tuple[int, int]]] = {}
         self.lot_draws: dict[str, list[tuple[int, str, float]]] = {}  # per lot: (operation, bought part, quantity)
         self.lot_parts_in: dict[str, list[tuple[int, float]]] = {}  # per bought part of lots: (when in, quantity)
-        self.on_hand: dict[str, float] = {}
-        for held in plant.inventory:
-            self.on_hand[held.material] = self.on_hand.get(held.material, 0.0) + held.quantity
-        self.supplied: dict[str, float] = {}
+        self.on_hand = stock_on_hand(plant)
+        # what units took of a lot-made part, from minus its stock: the stock covers the first of them, no lot
+        self.supplied = {m: -held for m, held in self.on_hand.items() if _made_in_lots(plant, m)}
 
     def add_lot(self, lot: ProductionOrder, due: int) -> None:
         """One job for the lot, its routing's operations in a chain; which of them draws which bought part."""
@@ -280,7 +291,6 @@ class _ProblemBuilder:
             (indices.get(line.operation or "", first), line.component, lot.quantity * line.quantity / (1 - line.scrap))
             for line in self._bought_lines(lot.material)
         ]
-        self.supplied.setdefault(lot.material, 0.0)
 
     def add_units(
         self, order: ProductionOrder, plan: tuple, release: int, due: int, waits: Mapping[str, int] | None = None
@@ -314,7 +324,8 @@ class _ProblemBuilder:
             if node.parent is None or node.parent not in first_op:
                 continue
             if node.lot:
-                for lot_last in _pegged(self.lot_ops[node.material], self.supplied, node.material, node.quantity):
+                lots = self.lot_ops.get(node.material, [])
+                for lot_last in _pegged(lots, self.supplied, node.material, node.quantity):
                     self.precedences.append((lot_last, first_op[node.parent]))
             elif index in last_op:
                 self.precedences.append((last_op[index], first_op[node.parent]))
@@ -466,8 +477,10 @@ def _in_by(stock: float, supply: Sequence[tuple[int, float]], amount: float) -> 
 
 
 def _pegged(lots: list[tuple[int, int]], supplied: dict[str, float], material: str, need: float) -> list[int]:
-    """The lots a unit's need is taken from, in order: lot k covers cumulative demand (k * size, (k+1) * size]."""
-    start, end = supplied[material], supplied[material] + need
+    """The lots a unit's need is taken from, in order: lot k covers cumulative demand (k * size, (k+1) * size],
+    stock what comes before 0 (none, when the stock covers the need)."""
+    start = supplied.get(material, 0.0)
+    end = start + need
     supplied[material] = end
     taken, covered = [], 0.0
     for last, size in lots:

@@ -1,6 +1,12 @@
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
-from factoryos.scheduling.plant import production_orders, structure
+import pytest
+
+from factoryos.model.orders import CustomerOrder
+from factoryos.model.plant import InventoryLot
+from factoryos.model.validate import load_plant
+from factoryos.scheduling.plant import build_problem, production_orders, structure
 from factoryos.scheduling.plant_calendar import unavailable_periods
 
 from .conftest import EPOCH
@@ -9,7 +15,10 @@ HOUR = 3600
 
 
 def test_one_production_order_per_order_line_in_due_date_order_then_one_per_lot(ev_plant, ev_orders):
-    productions = production_orders(ev_plant, ev_orders)
+    """Lots of both lot-size rules, with the plant's stock of lot-made parts (which a few orders draw from)
+    left out."""
+    bought_stock = [lot for lot in ev_plant.inventory if ev_plant.materials[lot.material].source == "buy"]
+    productions = production_orders(ev_plant.model_copy(update={"inventory": bought_stock}), ev_orders)
     units = [p for p in productions if p.customer_order]
     assert sorted(p.customer_order for p in units) == sorted(o.id for o in ev_orders)
     assert [p.due_date for p in units] == sorted(p.due_date for p in units)
@@ -123,7 +132,9 @@ def test_sub_assemblies_and_lots_precede_what_they_go_into(ev_plant, ev_problem)
     assert reaches(first("battery-module-"), first("ev-sedan/"))
     assert reaches(first("biw/framing"), first("biw-painted/pretreat"))
     lot_feeds = [a for a, b in problem.precedences if b in ops and problem.operations[a].job != vehicle]
-    assert {names[a].split("/")[0] for a in lot_feeds} >= {"panel-roof", "casting-rear-underbody"}
+    fed_from = {names[a].split("/")[0] for a in lot_feeds}
+    assert fed_from  # what the stock of stamped panels and castings leaves to lots
+    assert all(ev_plant.materials[m].lot_size.rule != "lot-for-lot" for m in fed_from)
     order = next(p for p in ev_problem.production_orders if problem.jobs[vehicle].name.startswith(p.id + "-"))
     assert problem.jobs[vehicle].due == (order.due_date - EPOCH.date() + timedelta(days=1)).total_seconds()
 
@@ -158,3 +169,26 @@ def test_the_shared_appliance_plant_maps_partner_orders_and_runs_its_cells_light
         appliance_plant, production_orders(appliance_plant, partners), EPOCH, calendar_days=20
     )
     assert check(plant_problem.problem, rolling_sequence(plant_problem.problem)) == []
+
+
+TWO_CELLS = Path(__file__).parents[2] / "data" / "two-cells.yaml"
+
+
+@pytest.mark.parametrize(("seats_in_stock", "lots", "fed_by_stock"), [(0, 2, 0), (7, 1, 7), (30, 0, 24)])
+def test_lots_are_cut_for_what_the_stock_of_a_lot_made_part_does_not_cover(seats_in_stock, lots, fed_by_stock):
+    """24 stools, a seat each, seats cut in lots of 20: the stock covers the first stools (no lot before them),
+    lots of 20 the rest, ceil((24 - stock) / 20) of them (the twin and MRP net that stock too)."""
+    plant = load_plant(TWO_CELLS)
+    stock = [InventoryLot(material="seat", location="store", lot="S-1", quantity=n) for n in [seats_in_stock] if n]
+    plant = plant.model_copy(update={"inventory": plant.inventory + stock})
+    order = CustomerOrder(
+        "CO1", plant.site.id, "owner", "web", "stool", {"padded": "no", "finish": "on"}, 24, EPOCH, date(2027, 1, 20)
+    )
+    productions = production_orders(plant, [order])
+    assert [p.quantity for p in productions if not p.customer_order] == [20] * lots
+    problem = build_problem(plant, productions, EPOCH, calendar_days=40).problem
+    lot_ops = {op for j, job in enumerate(problem.jobs) if job.name.startswith("LOT") for op in job.operations}
+    fed = {problem.operations[b].job for a, b in problem.precedences if a in lot_ops and b not in lot_ops}
+    units = [j for j, job in enumerate(problem.jobs) if job.name.startswith("MO")]
+    assert len(units) == 24
+    assert [j for j in units if j not in fed] == units[:fed_by_stock]
