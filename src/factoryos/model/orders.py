@@ -8,6 +8,7 @@ PurchaseOrder (what a supplier delivers).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -63,6 +64,42 @@ class WorkOrderState(StrEnum):
     STARTED = "started"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+
+def routing_progress(reported: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The units started and completed at each operation of one material's routing (in routing order), from
+    what the floor reported of each: a unit that reached an operation finished every one before it, so an
+    operation no station reports (a paced line reported as one task, a station without a connection) counts
+    what later ones report."""
+    progress: list[tuple[float, float]] = []
+    reached = 0.0
+    for started, completed in reversed(reported):
+        progress.append((max(started, reached), max(completed, reached)))
+        reached = max(reached, started, completed)
+    return progress[::-1]
+
+
+def work_progress(state: WorkOrderState, units: int, started: float, completed: float) -> WorkOrderState:
+    """Where a work order stands once the floor has reported `started` and `completed` of its `units` (a lot's
+    work order: one, the lot); a cancelled one stays cancelled."""
+    if state is WorkOrderState.CANCELLED:
+        return state
+    if completed >= units:
+        return WorkOrderState.COMPLETED
+    return WorkOrderState.STARTED if started or completed else state
+
+
+def production_progress(state: ProductionOrderState, work: Iterable[WorkOrderState]) -> ProductionOrderState:
+    """Where a production order stands given its work orders': completed with all of them, in progress once
+    one has started; a cancelled one stays cancelled."""
+    states = set(work)
+    if state is ProductionOrderState.CANCELLED or not states:
+        return state
+    if states == {WorkOrderState.COMPLETED}:
+        return ProductionOrderState.COMPLETED
+    if states & {WorkOrderState.STARTED, WorkOrderState.COMPLETED}:
+        return ProductionOrderState.IN_PROGRESS
+    return state
 
 
 @dataclass

@@ -521,6 +521,7 @@ def floor_stage(ctx: DemoContext) -> None:
     from factoryos.services.holds import held_scope, place_hold
     from factoryos.services.order_desk import follow_floor
     from factoryos.store.orders import list_orders
+    from factoryos.store.schedule import follow_work
     from factoryos.store.timeseries import TelemetryStore
 
     floor = TelemetryStore(ctx.engine)
@@ -528,6 +529,7 @@ def floor_stage(ctx: DemoContext) -> None:
         events = ctx.bus.store.read(kind)
         while chunk := list(itertools.islice(events, STORED_AT_ONCE)):
             floor.append(chunk)
+    work, production = follow_work(ctx.engine)
     epoch, run_end = ctx.results["run"]
     plant = ctx.loaded_plant()
     zone = ZoneInfo(plant.site.timezone)
@@ -563,7 +565,9 @@ def floor_stage(ctx: DemoContext) -> None:
     moves = ", ".join(f"{counted(moved[state], 'order')} {state}" for state in ("built", "shipped") if state in moved)
     ctx.console.print(
         f"floor    {counted(len(reported), 'unit')} built told to the order desk: {moves or 'no order moved'}; "
-        f"{counted(len(advance.held), 'built order')} held from shipping",
+        f"{counted(len(advance.held), 'built order')} held from shipping; production orders "
+        f"{production['completed']:,} completed, {production['in-progress']:,} in progress "
+        f"({work['completed']:,} work orders completed, {work['started']:,} started)",
         highlight=False,
     )
     if not placed:

@@ -8,12 +8,27 @@ their ids, so scheduling the same orders again updates them in place.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Engine, Float, ForeignKey, Index, Integer, String, delete, select
+from sqlalchemy import (
+    JSON,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from factoryos.model.errors import FactoryosError
@@ -23,8 +38,12 @@ from factoryos.model.orders import (
     ScheduledOperation,
     WorkOrder,
     WorkOrderState,
+    production_progress,
+    routing_progress,
+    work_progress,
 )
 from factoryos.store.db import Base, record_as, row_of, transaction
+from factoryos.store.genealogy import GenealogyOperation
 from factoryos.store.tables import ProductionOrderRecord, SiteRun, UtcDateTime, WorkOrderRecord
 
 CHUNK = 500
@@ -91,6 +110,80 @@ def save_production_orders(session: Session, orders: Sequence[ProductionOrder]) 
     work_orders = [row_of(WorkOrderRecord, w) for o in orders for w in o.work_orders]
     if work_orders:
         session.execute(WorkOrderRecord.__table__.insert(), work_orders)
+
+
+def follow_work(engine: Engine) -> tuple[Counter[str], Counter[str]]:
+    """Move the stored work orders, and their production orders, on from the operations the floor reported
+    (the genealogy's: each serial's start and completion under a work order), in one transaction. A work order
+    is started once a unit of its production order has started it, completed once every unit has (a lot's
+    production order: the lot; a unit's sub-assembly, `UNIT/part`, counts for its unit), and what a material's
+    later operation reports counts for the earlier ones (`routing_progress`). Returns how many work orders and
+    production orders moved into each state."""
+    orders = (
+        select(
+            WorkOrderRecord.id,
+            WorkOrderRecord.state,
+            WorkOrderRecord.operation,
+            ProductionOrderRecord.id,
+            ProductionOrderRecord.state,
+            ProductionOrderRecord.quantity,
+            ProductionOrderRecord.customer_order,
+        )
+        .join(ProductionOrderRecord, WorkOrderRecord.production_order == ProductionOrderRecord.id)
+        .order_by(WorkOrderRecord.production_order, WorkOrderRecord.position)
+    )
+    moved_work: Counter[str] = Counter()
+    moved_production: Counter[str] = Counter()
+    with transaction(engine) as session:
+        started, completed = _units_reported(session)
+        chains: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        production_state: dict[str, tuple[str, int]] = {}
+        for work, state, operation, production, was, quantity, customer_order in session.execute(orders):
+            chains.setdefault((production, operation.split("/", 1)[0]), []).append((work, state))
+            production_state[production] = (was, quantity if customer_order is not None else 1)
+        work_of: dict[str, list[WorkOrderState]] = {}
+        work_rows = []
+        for (production, _), chain in chains.items():
+            units = production_state[production][1]
+            counts = [(len(started.get(w, ())), len(completed.get(w, ()))) for w, _ in chain]
+            for (work, state), (begun, done) in zip(chain, routing_progress(counts), strict=True):
+                now = work_progress(WorkOrderState(state), units, begun, done)
+                work_of.setdefault(production, []).append(now)
+                if now.value != state:
+                    work_rows.append({"b_id": work, "b_state": now.value})
+                    moved_work[now.value] += 1
+        production_rows = []
+        for production, states in work_of.items():
+            was = production_state[production][0]
+            now_p = production_progress(ProductionOrderState(was), states)
+            if now_p.value != was:
+                production_rows.append({"b_id": production, "b_state": now_p.value})
+                moved_production[now_p.value] += 1
+        _set_states(session, WorkOrderRecord.__table__, work_rows)
+        _set_states(session, ProductionOrderRecord.__table__, production_rows)
+    return moved_work, moved_production
+
+
+def _units_reported(session: Session) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Per work order, the units the floor reported started under it, and those it reported completed."""
+    g = GenealogyOperation
+    done = func.max(case((g.end_us.is_not(None), 1), else_=0))
+    started: dict[str, set[str]] = {}
+    completed: dict[str, set[str]] = {}
+    for work, serial, finished in session.execute(
+        select(g.work_order, g.serial, done).group_by(g.work_order, g.serial)
+    ):
+        unit = serial.split("/", 1)[0]
+        started.setdefault(work, set()).add(unit)
+        if finished:
+            completed.setdefault(work, set()).add(unit)
+    return started, completed
+
+
+def _set_states(session: Session, table: Any, rows: list[dict[str, str]]) -> None:
+    if rows:
+        statement = update(table).where(table.c.id == bindparam("b_id")).values(state=bindparam("b_state"))
+        session.execute(statement, rows)
 
 
 def save_schedule(
