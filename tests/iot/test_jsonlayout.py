@@ -207,3 +207,16 @@ def test_a_colon_inside_a_string_is_no_second_key():
     """A reason holding `":` sends the document the slow way, which still reads it."""
     (row,) = decode_json(levels("state"), b'{"seq": 1, "state": "down", "reason": "code \\":7"}', 0)
     assert row.reason == 'code ":7'
+
+
+@pytest.mark.parametrize("extra", [{"lsl": 0}, {"usl": 2}, {"nomial": 1}])
+def test_a_test_measurement_with_a_field_it_does_not_know_is_refused_naming_it(extra):
+    """A tester sending its limits as `lsl`/`usl` (the plant file's words) lost them without a word."""
+    measurement = {"name": "v", "value": 1.0, "unit": "V", "low": 0, "high": 2, **extra}
+    body = {"seq": 6, "serial": "S1", "test": "t", "result": "pass", "measurements": [measurement]}
+    (field,) = extra
+    with pytest.raises(DecodeError, match=re.escape(field)):
+        decode_json(levels("test"), json.dumps(body).encode(), 0)
+    del measurement[field]
+    [stored] = decode_json(levels("test"), json.dumps(body).encode(), 0)
+    assert stored.payload["measurements"][0]["high"] == 2

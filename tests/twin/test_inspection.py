@@ -45,6 +45,26 @@ def test_each_characteristic_is_measured_as_its_sampling_plan_says() -> None:
     assert lot2 == [f"S{k:05d}" for k in range(60) if k % 10 < 2]
 
 
+def test_parallel_testers_measure_two_a_lot_in_all_not_two_each() -> None:
+    """Four testers share one queue; orders of 10 units, two a lot: each order has two units measured, whichever
+    testers took them (each tester counted its own, so an order spread over four was measured up to eight
+    times)."""
+    bus = EventBus()
+    floor = Floor(5, bus=bus)
+    queue = floor.buffer("test")
+    for k in range(4):
+        floor.station(f"site/eol/tester-{k}", queue)
+    two_a_lot = GAP.model_copy(update={"name": "lot2", "sampling": Sampling(per_lot=2)})
+    route = (Step(queue, Task("test", fixed(200.0), tests=(TestSpec("audit", (two_a_lot,)),))),)
+    floor.source((k * 60.0, Part(f"S{k:05d}", route, 0.0, order=unit_label(f"O{k // 10}", k))) for k in range(100))
+    floor.run()
+    events = [e for e in bus.store.read(EventKind.TEST) if e.payload["measurements"]]
+    testers = {e.equipment for e in events}
+    assert len(testers) > 1
+    by_order = Counter(f"O{int(e.payload['serial'][1:]) // 10}" for e in events)
+    assert by_order == {f"O{n}": 2 for n in range(10)}
+
+
 def test_a_characteristic_bounded_above_only_is_never_measured_below_its_natural_floor() -> None:
     """A leakage current (nominal 0.5 mA, at most 2.0) cannot be negative: a capable process's noise folds at
     zero and stays inside the limit (a walk found 246 of 2,668 negative). A gap with both limits may go below

@@ -25,7 +25,12 @@ def simulate(
     events: Annotated[bool, typer.Option(help="Publish the floor's event stream (with sensors).")] = True,
     dask: Annotated[str | None, typer.Option("--dask", help="Dask scheduler address for the replications.")] = None,
     broker: Annotated[
-        str | None, typer.Option("--broker", help="Also publish the events to MQTT (mqtt://host:port, JSON layout).")
+        str | None,
+        typer.Option(
+            "--broker",
+            help="Also publish the events to MQTT (mqtt://host:port, JSON layout), stamped in simulated time: an "
+            "ingester takes them with --clock-ahead inf --backlog-days inf.",
+        ),
     ] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per core).")] = None,
     schedule: Annotated[
@@ -78,6 +83,10 @@ def simulate(
         lines.add_row(line, f"{oee:.1%}")
     console.print(lines)
     console.print(f"bottleneck: {result['bottleneck']}; {counted(result['events'], 'event')} published")
+    if broker:
+        console.print(
+            "the events are stamped in simulated time: an ingester takes them with --clock-ahead inf --backlog-days inf"
+        )
 
 
 def _shown(figure: str, value: float | None) -> str:

@@ -91,7 +91,10 @@ class OperationPayload(BaseModel):
 
 class TestMeasurement(BaseModel):
     """One value measured in a test, with its nominal, specification limits and verdict if any (the nominal and
-    limits tell one product's population from another's on a shared tester)."""
+    limits tell one product's population from another's on a shared tester). A field it does not know is
+    refused: a tester sending its limits as `lsl`/`usl` would otherwise lose them without a word."""
+
+    model_config = ConfigDict(extra="forbid")
 
     name: str
     value: float

@@ -154,6 +154,7 @@ class Equipment:
         drift: Drift | None = None,
         stock: LineSideStock | None = None,
         quarantine: Quarantine | None = None,
+        lot_samples: dict[tuple[str, str, str], int] | None = None,
     ) -> None:
         if servers < 1:
             raise FactoryosError(f"equipment {name}: needs at least one server, got {servers}")
@@ -174,7 +175,8 @@ class Equipment:
         self.drift = drift
         self.drift_from = drift.after_hours * 3600.0 if drift is not None else INF
         self.measured: dict[tuple[str, str], int] = {}  # (test, characteristic) -> units seen
-        self.measured_in_lot: dict[tuple[str, str, str], int] = {}  # ... of each lot sampled per lot
+        # of each lot sampled per lot: the floor's, shared with the stations testing the same lot beside it
+        self.measured_in_lot = lot_samples if lot_samples is not None else {}
         self.servers = servers
         self.reliability = reliability
         self.crew = crew

@@ -64,6 +64,9 @@ class Floor:
         self.conveyors: dict[str, Conveyor] = {}
         self.agvs: dict[str, AgvFleet] = {}
         self.sources: list[Source] = []
+        self.lot_samples: dict[tuple[str, str, str], int] = {}
+        """Units of each lot measured per (test, characteristic, lot), shared by every station: parallel testers
+        sample a lot N times in all, not N times each."""
 
     def rng(self, name: str) -> Any:
         return stream(self.seed, name)
@@ -166,6 +169,7 @@ class Floor:
     def _equip(self, kind: type, name: str, inbox: Buffer, options: dict[str, Any]) -> Any:
         options.setdefault("publisher", self.publisher)
         options.setdefault("quarantine", self.quarantine)
+        options.setdefault("lot_samples", self.lot_samples)
         equipment = kind(self.env, name, inbox, self.sink, self.rng(name), **options)
         return self._register(self.equipment, name, equipment)
 
