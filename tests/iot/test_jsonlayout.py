@@ -37,16 +37,21 @@ def test_compact_measurement_state_and_count():
     assert c.ts_us == int(datetime(2026, 11, 22, 9, tzinfo=UTC).timestamp()) * 1_000_000
 
 
-def test_whole_event_and_other_kinds():
-    event = Event(
+def _event(kind: EventKind, payload: dict) -> Event:
+    """A whole event of PATH's equipment, as a PLC sends it."""
+    return Event(
         ts=datetime(2026, 11, 22, tzinfo=UTC),
         site="ev-plant",
         equipment="/".join(PATH),
-        kind=EventKind.ALARM,
-        payload={"code": "E42"},
+        kind=kind,
+        payload=payload,
         source="plc",
         seq=1,
     )
+
+
+def test_whole_event_and_other_kinds():
+    event = _event(EventKind.ALARM, {"code": "E42"})
     assert decode_json(levels("alarm"), event.to_json().encode(), 0) == [event]
     with pytest.raises(DecodeError, match="topic says"):
         decode_json(levels("state"), event.to_json().encode(), 0)
@@ -150,16 +155,7 @@ def test_a_field_the_layout_does_not_know_is_refused_naming_it(kind, field, valu
 
 
 def test_a_whole_event_with_a_field_it_would_not_keep_is_refused():
-    event = Event(
-        ts=datetime(2026, 11, 22, tzinfo=UTC),
-        site="ev-plant",
-        equipment="/".join(PATH),
-        kind=EventKind.COUNT,
-        payload={"good": 1},
-        source="plc",
-        seq=1,
-    )
-    doc = json.loads(event.to_json())
+    doc = json.loads(_event(EventKind.COUNT, {"good": 1}).to_json())
     with pytest.raises(DecodeError, match="event: count payload: unknown field 'scarp'"):
         decode_json(levels("count"), json.dumps({**doc, "payload": {"good": 1, "scarp": 3}}).encode(), 0)
     with pytest.raises(DecodeError, match="event: unknown field 'sorce'"):

@@ -179,20 +179,14 @@ def test_orders_are_due_when_asked_or_promised_if_later_and_released_in_that_ord
     """The schedule answers for what the order desk told the customer: an order promised later than asked is due
     on its promise (not on a date the desk already said it cannot make); one promised sooner than asked, or not
     promised yet, is due when asked."""
-    promised_late = _kiln_order(
-        kiln_plant,
-        id="CO-A",
-        due_date=date(2027, 5, 4),
-        promised_date=date(2027, 5, 20),
-        state=CustomerOrderState.PROMISED,
-    )
-    promised_early = _kiln_order(
-        kiln_plant,
-        id="CO-B",
-        due_date=date(2027, 5, 10),
-        promised_date=date(2027, 5, 6),
-        state=CustomerOrderState.PROMISED,
-    )
+
+    def promised(order_id: str, asked: date, answered: date):
+        return _kiln_order(
+            kiln_plant, id=order_id, due_date=asked, promised_date=answered, state=CustomerOrderState.PROMISED
+        )
+
+    promised_late = promised("CO-A", date(2027, 5, 4), date(2027, 5, 20))
+    promised_early = promised("CO-B", date(2027, 5, 10), date(2027, 5, 6))
     waiting = _kiln_order(kiln_plant, id="CO-C", due_date=date(2027, 5, 8))
     productions = production_orders(kiln_plant, [promised_late, promised_early, waiting])
     units = [p for p in productions if p.customer_order]
