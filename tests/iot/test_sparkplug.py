@@ -100,6 +100,22 @@ def test_a_metrics_buffered_values_in_one_message_are_each_stored():
     assert values[0].seq == (T0 + 1000) * 256 + payload.seq  # a metric of the message's time keeps the message's
 
 
+def test_a_counts_buffered_values_are_each_counted_at_their_own_time():
+    """Three good units counted at T and four a second later, in one DDATA: two counts, each at its own time
+    (they were summed at the first, which could move units across a shift's end)."""
+    node, host = born()
+    payload = pb.Payload.FromString(node.data({"booth-2/good_count": 3}, "line-1", T0 + 1000))
+    first = payload.metrics[0]
+    first.timestamp = T0 + 1000
+    later = payload.metrics.add(alias=first.alias, timestamp=T0 + 2000)
+    later.long_value = 4
+    out = host.decode(parse_topic(node.topic("DDATA", "line-1")), payload.SerializeToString(), now_s=0)
+    assert out.problems == []
+    counts = readings(out)
+    assert [(c.ts_us // 1000, c.good) for c in counts] == [(T0 + 1000, 3), (T0 + 2000, 4)]
+    assert len({c.seq for c in counts}) == 2
+
+
 def test_a_births_counts_are_not_counted_again_at_each_rebirth():
     """A birth carries every metric's current value: a count's is the units since the last message, which a
     rebirth would add again. Its measurements are readings; its counts are not."""

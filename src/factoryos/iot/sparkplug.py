@@ -327,10 +327,9 @@ class SparkplugHost:
             return False
         unknown = False
         source = f"{NAMESPACE}/{topic.group}/{topic.node}" + (f"/{topic.device}" if topic.device else "")
-        seq = ts_ms * 256 + (message.seq & 0xFF)
         site = topic.group
         rows, measurements = out.rows, out.measurements
-        tallies: dict[str, list] = {}
+        tallies: dict[tuple[str, int], list] = {}
         by_alias, by_name = definitions.by_alias, definitions.by_name
         for m in message.metrics:
             name = m.name
@@ -370,10 +369,10 @@ class SparkplugHost:
                         out.problems.append(f"metric {d.name!r}: a count must be a whole number >= 0, got {value}")
                         continue
                     value = int(value)
-                tally = tallies.setdefault(d.equipment, [ts_us, 0, 0, 0])
+                tally = tallies.setdefault((d.equipment, ts_us), [own_seq, 0, 0, 0])
                 tally[1 + COUNT_LEAVES[d.leaf]] += value
-        for equipment, (ts_us, good, scrap, rework) in tallies.items():
-            rows.append(CountRow(ts_us, site, equipment, good, scrap, rework, None, source, seq))
+        for (equipment, ts_us), (own_seq, good, scrap, rework) in tallies.items():  # one row per equipment and time
+            rows.append(CountRow(ts_us, site, equipment, good, scrap, rework, None, source, own_seq))
         return unknown
 
 
