@@ -23,3 +23,12 @@ def test_a_run_that_must_be_the_same_whenever_it_runs_gives_its_own_default(appl
     monday = date(2027, 1, 4)
     assert appliance_plant.model_copy(update={"as_of": None}).first_day(default=monday) == monday
     assert appliance_plant.first_day(default=monday) == appliance_plant.as_of
+
+
+def test_a_ramp_that_starts_before_the_stock_was_counted_starts_when_it_was(ev_plant):
+    """Nothing is built on stock not counted yet: the later of the ramp's start and `as_of`."""
+    start = ev_plant.ramp_up.start
+    counted_later = ev_plant.model_copy(update={"as_of": date(start.year, start.month, start.day + 14)})
+    assert counted_later.first_day() == counted_later.opening == counted_later.as_of
+    counted_before = ev_plant.model_copy(update={"as_of": date(start.year, start.month - 1, 1)})
+    assert counted_before.first_day() == start

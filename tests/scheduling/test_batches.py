@@ -208,3 +208,22 @@ def test_a_batch_holds_units_due_within_the_span_of_its_first_and_every_batch_is
         if len(rack) < 4 and following < 20:
             assert dues[following] - dues[rack[0]] > span
     assert len(racks) == {None: 5, 100: 7, 1_000: 5}[span]
+
+
+def test_a_unit_waiting_for_a_part_before_the_oven_does_not_share_a_rack_with_units_that_have_theirs():
+    """Boards coated, then cured in racks of 4: two boards' coating waits for a part that comes at 1,000, so
+    they reach the oven late; the other two are cured without them (the rack used to wait at the oven)."""
+    model = Model()
+    coater, oven = model.add_machine("coater"), model.add_machine("oven")
+    rack_kind = model.add_batch_kind(4)
+    for k in range(4):
+        job = model.add_job(f"board-{k}", due=2_000)
+        model.add_operation(job, {coater: PRINT}, "coat", not_before=1_000 if k >= 2 else 0)
+        model.add_operation(job, {oven: CURE}, "cure", batch=rack_kind)
+    problem = model.problem()
+    cures = [rack for rack in batched(problem).members if problem.operations[rack[0]].name == "cure"]
+    assert sorted(sorted(problem.operations[op].job for op in rack) for rack in cures) == [[0, 1], [2, 3]]
+    schedule = rolling_sequence(problem)
+    assert check(problem, schedule) == []
+    cured = [schedule[op].start for op, operation in enumerate(problem.operations) if operation.name == "cure"]
+    assert min(cured) < 1_000

@@ -41,7 +41,8 @@ def schedule(
     summary = plan.summary()
     if as_json:
         document = {"id": schedule_id, "epoch": plan.plant_problem.epoch.isoformat()} | summary
-        typer.echo(json.dumps(document | {"orders left out": list(plan.unsupplied)}))
+        left_out = {"orders left out": list(plan.unsupplied), "orders the plant no longer fits": plan.unfit}
+        typer.echo(json.dumps(document | left_out))
         return
     table = Table("", "weighted tardiness (h)", "late units", "setup time (h)", "makespan (h)")
     table.add_row(
@@ -69,6 +70,11 @@ def schedule(
         console.print(
             f"{counted(len(plan.unsupplied), 'order')} left out, their bought material not in within two years: "
             + listed(plan.unsupplied)
+        )
+    if plan.unfit:
+        console.print(
+            f"{counted(len(plan.unfit), 'order')} left out, the plant no longer fits them: "
+            + listed([f"{order} ({why})" for order, why in plan.unfit.items()])
         )
     if compare and plan.dispatch_figures is None:
         console.print(

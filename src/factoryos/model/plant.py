@@ -833,12 +833,17 @@ class Plant(Part):
         or promised on stock not yet counted."""
         return max(day, self.as_of) if self.as_of else day
 
+    @property
+    def opening(self) -> date | None:
+        """The plant's first working day where its file says one: the ramp-up's start or the day its stock was
+        counted, the later of the two (nothing is built on stock not counted yet)."""
+        days = [d for d in (self.ramp_up.start if self.ramp_up is not None else None, self.as_of) if d is not None]
+        return max(days, default=None)
+
     def first_day(self, default: date | None = None) -> date:
-        """The day a plan, an order stream, a run or a demo of the plant starts when none is given: the
-        ramp-up's start, else the day its stock was counted, else `default`, else today."""
-        if self.ramp_up is not None:
-            return self.ramp_up.start
-        return self.as_of or default or date.today()
+        """The day a plan, an order stream, a run or a demo of the plant starts when none is given: its
+        `opening`, else `default`, else today."""
+        return self.opening or default or date.today()
 
     def owner(self) -> str:
         return next(tid for tid, t in self.tenants.items() if t.role == "owner")

@@ -4,10 +4,10 @@ every member's slot.
 
 Members are taken in the order their jobs are due (then released), up to the batch size and the problem's
 `batch_due_span` from the first member's due date, and only with members that are alike in everything a solver
-looks at (eligible machines and durations, setup group, interruptible, frozen slot, the day their material is
-in), so any schedule of the batches is a feasible schedule of the operations, a unit waiting for a part holds
-no batch of units that have theirs, and units due weeks later (built when their turn comes) do not fill, and
-hold back, a batch of units due now.
+looks at (eligible machines and durations, setup group, interruptible, frozen slot, the day the material they
+or an operation before them draws is in), so any schedule of the batches is a feasible schedule of the
+operations, a unit waiting for a part holds no batch of units that have theirs, and units due weeks later
+(built when their turn comes) do not fill, and hold back, a batch of units due now.
 A batch belongs to a job of its own: released when its last member may start, due when its first member
 is due, and carrying the weight of the members whose job it ends, so tardiness still counts it.
 """
@@ -51,13 +51,14 @@ def batched(problem: Problem, rank: Sequence[float] | None = None) -> Batched | 
         return None
     ops, jobs = problem.operations, problem.jobs
     order = rank if rank is not None else [(_due(job), job.release, j) for j, job in enumerate(jobs)]
+    ready = _material_ready(problem)
     alike: dict[tuple[object, ...], list[int]] = {}
     for op in sorted(
         (op for op, o in enumerate(ops) if o.batch is not None and problem.batch_sizes[o.batch] > 1),
         key=lambda op: (order[ops[op].job], op),
     ):
         o = ops[op]
-        alike.setdefault((o.batch, o.modes, o.setup_group, o.interruptible, o.frozen, o.not_before), []).append(op)
+        alike.setdefault((o.batch, o.modes, o.setup_group, o.interruptible, o.frozen, ready[op]), []).append(op)
     leader = list(range(len(ops)))
     groups: dict[int, tuple[int, ...]] = {}
     for members in alike.values():
@@ -79,6 +80,18 @@ def _filled(members: list[int], size: int, dues: list[float], span: int | None) 
             batches.append(tuple(members[first:k]))
             first = k
     return batches
+
+
+def _material_ready(problem: Problem) -> list[int]:
+    """Per operation, the latest `not_before` of it and every operation that must precede it: a unit whose
+    battery comes on the 15th reaches the oven after the 15th, though curing itself draws nothing."""
+    ready = [op.not_before for op in problem.operations]
+    if any(ready):
+        predecessors = problem.predecessors
+        for op in problem.topological_order:
+            for before in predecessors[op]:
+                ready[op] = max(ready[op], ready[before])
+    return ready
 
 
 def _reduced(problem: Problem, leader: list[int], groups: dict[int, tuple[int, ...]]) -> Batched:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
 
+from factoryos.c2m import configurator
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
@@ -86,7 +87,8 @@ class Figures:
 class PlantSchedule:
     """A plant's orders scheduled: the problem, the schedule and how it was found (method, seconds, objective), its
     figures and, for comparison, a dispatching rule's; `unsupplied`, the orders of the horizon left out because
-    their bought material is not in within the promise's horizon."""
+    their bought material is not in within the promise's horizon; `unfit`, those left out because the plant (loaded
+    again since) no longer fits them, with why."""
 
     plant_problem: PlantProblem
     schedule: Schedule
@@ -98,6 +100,7 @@ class PlantSchedule:
     dispatch_figures: Figures | None = None
     operations: list[ScheduledOperation] = field(default_factory=list)
     unsupplied: tuple[str, ...] = ()
+    unfit: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict:
         """Plain figures for printing, storing and JSON."""
@@ -113,6 +116,7 @@ class PlantSchedule:
             "setup h": round(self.figures.setup_time / 3600, 1),
             "makespan h": round(self.figures.makespan / 3600, 1),
             "orders without material": len(self.unsupplied),
+            "orders the plant no longer fits": len(self.unfit),
         }
         if self.dispatch_figures is not None:
             result["best dispatching rule"] = self.dispatch_rule
@@ -139,9 +143,14 @@ def orders_in_horizon(
     return [o for o in open_orders if o.ordered_at < end], start
 
 
-def _opening(plant: Plant) -> date | None:
-    """The plant's first working day, where its file says (a ramp-up's start, the day its stock was counted)."""
-    return plant.ramp_up.start if plant.ramp_up is not None else plant.as_of
+def no_longer_fits(plant: Plant, order: CustomerOrder) -> str | None:
+    """Why the plant (loaded again since the order came) can no longer build `order`: its product withdrawn, or
+    a rule its configuration now breaks; None when it fits."""
+    product = plant.products.get(order.product)
+    if product is None:
+        return f"product {order.product!r} is no longer in the plant"
+    violations = configurator.check(product, order.configuration).violations
+    return "; ".join(v.message for v in violations) if violations else None
 
 
 def schedule_plant(
@@ -169,7 +178,9 @@ def schedule_plant(
         raise FactoryosError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if not 0 < time_limit <= MAX_TIME_LIMIT:
         raise FactoryosError(f"--time-limit must be more than 0 and at most {MAX_TIME_LIMIT:,g} s (got {time_limit:g})")
-    chosen, epoch = orders_in_horizon(orders, horizon_days, start, _opening(plant))
+    chosen, epoch = orders_in_horizon(orders, horizon_days, start, plant.opening)
+    unfit = {o.id: why for o in chosen if (why := no_longer_fits(plant, o)) is not None}
+    chosen = [o for o in chosen if o.id not in unfit]
     material_in = _material_in(plant, material_ready or {})
     unsupplied = tuple(o.id for o in chosen if material_in.get(o.id) == {})
     chosen = [o for o in chosen if o.id not in unsupplied]
@@ -177,6 +188,7 @@ def schedule_plant(
         raise FactoryosError(
             f"no open orders arrive within {horizon_days} days of {epoch:%Y-%m-%d}"
             + (f" with their bought material in within two years ({len(unsupplied):,} without)" if unsupplied else "")
+            + (f"; the plant no longer fits {len(unfit):,} of them" if unfit else "")
         )
     started = time.perf_counter()
     productions = production_orders(plant, chosen)
@@ -212,6 +224,7 @@ def schedule_plant(
         objective,
         operations=scheduled_operations(plant_problem, schedule),
         unsupplied=unsupplied,
+        unfit=unfit,
     )
     if compare and rule is not None:
         plan.dispatch_rule = rule[0]

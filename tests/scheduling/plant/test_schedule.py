@@ -195,3 +195,21 @@ def test_orders_are_due_when_asked_or_promised_if_later_and_released_in_that_ord
         ("CO-B", date(2027, 5, 10)),
         ("CO-A", date(2027, 5, 20)),
     ]
+
+
+def test_an_order_the_reloaded_plant_no_longer_fits_is_left_out_and_named(kiln_plant):
+    """A mug ordered glossy, then glossy withdrawn from the plant file: the schedule leaves the order out and says
+    why (it used to build it), and schedules the order that still fits."""
+    (mug,) = [p for p in kiln_plant.products if p == "mug"]
+    withdrawn = kiln_plant.model_copy(deep=True)
+    del withdrawn.products[mug].option_families["finish"].options["glossy"]
+    glossy = _kiln_order(kiln_plant, id="CO-GLOSSY", product=mug, configuration={"finish": "glossy"})
+    matte = _kiln_order(kiln_plant, id="CO-MATTE", product=mug, configuration={"finish": "matte"})
+    plan = schedule_plant(withdrawn, [glossy, matte], horizon_days=7, compare=False)
+    assert list(plan.unfit) == ["CO-GLOSSY"]
+    assert "glossy" in plan.unfit["CO-GLOSSY"]
+    assert {p.customer_order for p in plan.plant_problem.production_orders if p.customer_order} == {"CO-MATTE"}
+    assert plan.summary()["orders the plant no longer fits"] == 1
+    gone = withdrawn.model_copy(update={"products": {k: v for k, v in withdrawn.products.items() if k != mug}})
+    with pytest.raises(FactoryosError, match="the plant no longer fits 2 of them"):
+        schedule_plant(gone, [glossy, matte], horizon_days=7, compare=False)
