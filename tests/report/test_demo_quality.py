@@ -61,6 +61,12 @@ def test_the_drifting_weld_cell_is_caught_held_and_its_recall_scoped(demo) -> No
         assert sum(row[header.index(status)] for status in ("shipped", "in stock", "in process")) == units
     recalled = containment.count(next(k for k in containment.facts if k.endswith("to recall from customers")))
     assert recalled == rows[-1][header.index("shipped")]  # only what shipped is recalled
+    epoch, _ = demo.results["run"]
+    finished = demo.results["simulation"].finished.values()
+    held = set(held_scope(demo.engine, hold)["units"])
+    built_by_then = sum(u.serial in held and epoch + timedelta(seconds=u.built) <= hold.placed_at for u in finished)
+    placed = rows[0]
+    assert placed[header.index("in stock")] + placed[header.index("shipped")] <= built_by_then  # as it stood then
     since = f"{alarm.signal.since.astimezone(ZoneInfo(demo.loaded_plant().site.timezone)):%Y-%m-%d %H:%M}"
     assert since in hold.reason, "the hold's reason speaks the site's time, as the report's window does"
     assert rows[0][header.index("window")].startswith(since)

@@ -529,7 +529,6 @@ def floor_stage(ctx: DemoContext) -> None:
         events = ctx.bus.store.read(kind)
         while chunk := list(itertools.islice(events, STORED_AT_ONCE)):
             floor.append(chunk)
-    work, production = follow_work(ctx.engine)
     epoch, run_end = ctx.results["run"]
     plant = ctx.loaded_plant()
     zone = ZoneInfo(plant.site.timezone)
@@ -558,6 +557,7 @@ def floor_stage(ctx: DemoContext) -> None:
         )
         placed.append((hold, held_scope(ctx.engine, hold)))
     advance = follow_floor(ctx.engine, reported)
+    work, production = follow_work(ctx.engine)  # after the holds' scopes as placed, which read the orders' states
     moved.update({state: len(ids) for state, ids in advance.moved.items()})
     ordered = {o.id for o in ctx.orders}
     states = Counter(o.state for o in list_orders(ctx.engine, site=plant.site.id) if o.id in ordered)
