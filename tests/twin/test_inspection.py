@@ -65,6 +65,31 @@ def test_parallel_testers_measure_two_a_lot_in_all_not_two_each() -> None:
     assert by_order == {f"O{n}": 2 for n in range(10)}
 
 
+def test_the_same_audit_at_two_operations_samples_two_a_lot_at_each() -> None:
+    """An audit run at `check` and again at `recheck`: each operation measures two of each order (the two shared
+    one count, so the second measured none)."""
+    bus = EventBus()
+    floor = Floor(6, bus=bus)
+    first, second = floor.buffer("check"), floor.buffer("recheck")
+    floor.station("site/eol/checker", first)
+    floor.station("site/eol/rechecker", second)
+    audit = (TestSpec("audit", (GAP.model_copy(update={"name": "lot2", "sampling": Sampling(per_lot=2)}),)),)
+    route = (
+        Step(first, Task("check", fixed(50.0), tests=audit)),
+        Step(second, Task("recheck", fixed(50.0), tests=audit)),
+    )
+    floor.source((k * 60.0, Part(f"S{k:05d}", route, 0.0, order=unit_label(f"O{k // 10}", k))) for k in range(50))
+    floor.run()
+    measured = Counter(
+        (e.equipment, f"O{int(e.payload['serial'][1:]) // 10}")
+        for e in bus.store.read(EventKind.TEST)
+        if e.payload["measurements"]
+    )
+    assert measured == {
+        (station, f"O{n}"): 2 for station in ("site/eol/checker", "site/eol/rechecker") for n in range(5)
+    }
+
+
 def test_a_characteristic_bounded_above_only_is_never_measured_below_its_natural_floor() -> None:
     """A leakage current (nominal 0.5 mA, at most 2.0) cannot be negative: a capable process's noise folds at
     zero and stays inside the limit (a walk found 246 of 2,668 negative). A gap with both limits may go below

@@ -39,7 +39,9 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same orders.")] = 1,
     start: Annotated[
         str | None,
-        typer.Option(help="First day (YYYY-MM-DD); default the plant's first day (ramp-up start, as_of, or today)."),
+        typer.Option(
+            help="First day (YYYY-MM-DD); default the plant's first day (the later of its ramp-up start and as_of)."
+        ),
     ] = None,
     site: SiteOption = None,
     tenant: Annotated[str | None, typer.Option(help="With --count: only this tenant's products.")] = None,

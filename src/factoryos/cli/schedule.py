@@ -41,7 +41,7 @@ def schedule(
     summary = plan.summary()
     if as_json:
         document = {"id": schedule_id, "epoch": plan.plant_problem.epoch.isoformat()} | summary
-        left_out = {"orders left out": list(plan.unsupplied), "orders the plant no longer fits": plan.unfit}
+        left_out = {"orders left out": list(plan.unsupplied), "orders left out, unfit": plan.unfit}
         typer.echo(json.dumps(document | left_out))
         return
     table = Table("", "weighted tardiness (h)", "late units", "setup time (h)", "makespan (h)")

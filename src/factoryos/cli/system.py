@@ -30,7 +30,8 @@ def demo(
     start: Annotated[
         str | None,
         typer.Option(
-            help="The demo's first day, YYYY-MM-DD; default the plant's first day (ramp-up start, as_of, or today)."
+            help="The demo's first day, YYYY-MM-DD; default the plant's first day (the later of its ramp-up start "
+            "and as_of)."
         ),
     ] = None,
     out: Annotated[Path, typer.Option(help="Where to write the report.")] = Path("factoryos-report"),

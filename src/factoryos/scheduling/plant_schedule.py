@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
 
-from factoryos.c2m import configurator
+from factoryos.c2m.intake import misfit
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
@@ -126,31 +126,21 @@ class PlantSchedule:
 
 
 def orders_in_horizon(
-    orders: Sequence[CustomerOrder], horizon_days: int, start: datetime | None = None, first_day: date | None = None
+    orders: Sequence[CustomerOrder], horizon_days: int, start: datetime | None = None, opening: datetime | None = None
 ) -> tuple[list[CustomerOrder], datetime]:
     """Open orders that arrive before the horizon ends, and the plan's epoch: `start`, or midnight (UTC) of the
-    first open order's arrival but not before the plant's `first_day` (an order taken today for a plant that
-    opens in May is built from May, with the stock counted then)."""
+    first open order's arrival but not before the plant's `opening` (an order taken today for a plant that opens
+    in May is built from May, with the stock counted then)."""
     open_orders = [o for o in orders if o.state in OPEN]
     if not open_orders:
         raise FactoryosError("no open customer orders to schedule: run `factoryos orders generate` first")
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise FactoryosError(f"--horizon must be 1 to {MAX_HORIZON_DAYS:,} days (got {horizon_days:,})")
     if start is None:
-        first = min(o.ordered_at for o in open_orders).astimezone(UTC).date()
-        start = datetime.combine(max(first, first_day or first), clock(), UTC)
+        first = datetime.combine(min(o.ordered_at for o in open_orders).astimezone(UTC).date(), clock(), UTC)
+        start = max(first, opening or first)
     end = start + timedelta(days=horizon_days)
     return [o for o in open_orders if o.ordered_at < end], start
-
-
-def no_longer_fits(plant: Plant, order: CustomerOrder) -> str | None:
-    """Why the plant (loaded again since the order came) can no longer build `order`: its product withdrawn, or
-    a rule its configuration now breaks; None when it fits."""
-    product = plant.products.get(order.product)
-    if product is None:
-        return f"product {order.product!r} is no longer in the plant"
-    violations = configurator.check(product, order.configuration).violations
-    return "; ".join(v.message for v in violations) if violations else None
 
 
 def schedule_plant(
@@ -178,8 +168,10 @@ def schedule_plant(
         raise FactoryosError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if not 0 < time_limit <= MAX_TIME_LIMIT:
         raise FactoryosError(f"--time-limit must be more than 0 and at most {MAX_TIME_LIMIT:,g} s (got {time_limit:g})")
-    chosen, epoch = orders_in_horizon(orders, horizon_days, start, plant.opening)
-    unfit = {o.id: why for o in chosen if (why := no_longer_fits(plant, o)) is not None}
+    opens = plant.opening
+    opening = datetime.combine(opens, clock(), ZoneInfo(plant.site.timezone)).astimezone(UTC) if opens else None
+    chosen, epoch = orders_in_horizon(orders, horizon_days, start, opening)
+    unfit = {o.id: why for o in chosen if (why := misfit(plant, o)) is not None}
     chosen = [o for o in chosen if o.id not in unfit]
     material_in = _material_in(plant, material_ready or {})
     unsupplied = tuple(o.id for o in chosen if material_in.get(o.id) == {})

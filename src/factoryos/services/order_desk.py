@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from factoryos.c2m import configurator
 from factoryos.c2m.demand import generate_orders as draw_orders
-from factoryos.c2m.intake import accept
+from factoryos.c2m.intake import accept, misfit
 from factoryos.c2m.promise import PlantCapacity, PlantMaterial, Quote
 from factoryos.model.configuration import operations as configured_operations
 from factoryos.model.errors import FactoryosError
@@ -400,11 +400,8 @@ def promise_received(engine: Engine, now: datetime, site: str | None = None) -> 
     planner = Caller("promise", plant.site.id, plant.owner(), "planner", owner=True)
     taken, unfit = [], []
     for order in order_store.list_orders(engine, site=plant.site.id, state=CustomerOrderState.RECEIVED):
-        product = here.plant.products.get(order.product)
-        if product is None:
-            unfit.append((order, f"product {order.product!r} is no longer in the plant"))
-        elif violations := configurator.check(product, order.configuration).violations:
-            unfit.append((order, "; ".join(v.message for v in violations)))
+        if (why := misfit(here.plant, order)) is not None:
+            unfit.append((order, why))
         else:
             taken.append(replace(_taking(here, planner, order, max(order.ordered_at, now)), stored=True))
     return Promising(_book(engine, here, taken) if taken else [], unfit)

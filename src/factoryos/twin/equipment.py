@@ -154,7 +154,7 @@ class Equipment:
         drift: Drift | None = None,
         stock: LineSideStock | None = None,
         quarantine: Quarantine | None = None,
-        lot_samples: dict[tuple[str, str, str], int] | None = None,
+        lot_samples: dict[tuple[str, str, str, str], int] | None = None,
     ) -> None:
         if servers < 1:
             raise FactoryosError(f"equipment {name}: needs at least one server, got {servers}")
@@ -428,7 +428,7 @@ class Equipment:
             for characteristic in test.characteristics:
                 if k == faulty:
                     values.append(_reported(characteristic, _out_of_spec(characteristic, rng)))
-                elif self._sampled(part, test.name, characteristic):
+                elif self._sampled(part, op.name, test.name, characteristic):
                     values.append(_reported(characteristic, _measure(characteristic, shift, rng)))
                     drifted_out = drifted_out or values[-1]["result"] == "fail"
                 k += 1
@@ -439,13 +439,20 @@ class Equipment:
             self.drift_from = self.env.now + self.drift.after_hours * 3600.0
         return not drifted_out
 
-    def _sampled(self, part: Part, test: str, characteristic: Characteristic) -> bool:
+    def _sampled(self, part: Part, operation: str, test: str, characteristic: Characteristic) -> bool:
+        """Whether the unit's `characteristic` is measured: every N units through this station, or N of each lot
+        at this operation whichever station of it the units take."""
         key = (test, characteristic.name)
         seen = self.measured.get(key, 0)
         self.measured[key] = seen + 1
         in_lot = 0
         if characteristic.sampling.per_lot is not None:
-            lot = (test, characteristic.name, order_of(part.order) if part.order else part.parent or part.serial)
+            lot = (
+                operation,
+                test,
+                characteristic.name,
+                order_of(part.order) if part.order else part.parent or part.serial,
+            )
             in_lot = self.measured_in_lot.get(lot, 0)
             self.measured_in_lot[lot] = in_lot + 1
         return characteristic.sampling.measures(seen, in_lot)

@@ -64,9 +64,9 @@ class Floor:
         self.conveyors: dict[str, Conveyor] = {}
         self.agvs: dict[str, AgvFleet] = {}
         self.sources: list[Source] = []
-        self.lot_samples: dict[tuple[str, str, str], int] = {}
-        """Units of each lot measured per (test, characteristic, lot), shared by every station: parallel testers
-        sample a lot N times in all, not N times each."""
+        self.lot_samples: dict[tuple[str, str, str, str], int] = {}
+        """Units of each lot measured per (operation, test, characteristic, lot), shared by every station:
+        parallel testers of one operation sample a lot N times in all, not N times each."""
 
     def rng(self, name: str) -> Any:
         return stream(self.seed, name)

@@ -1,5 +1,6 @@
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -165,14 +166,16 @@ def _kiln_order(kiln_plant, **changes):
 
 def test_an_order_taken_before_the_plant_opens_is_built_from_its_first_day(kiln_plant):
     """An order placed today for a plant whose file starts it in May is scheduled from May, when its stock was
-    counted; it used to start the day the order came, months before."""
+    counted, from midnight at the site (the kiln plant is in India, +05:30); it used to start the day the order
+    came, months before."""
     early = _kiln_order(kiln_plant, ordered_at=datetime(2026, 12, 6, 9, tzinfo=UTC), due_date=date(2026, 12, 22))
     plan = schedule_plant(kiln_plant, [early], horizon_days=7, compare=False)
-    opening = datetime(2027, 5, 3, tzinfo=UTC)
+    opening = datetime(2027, 5, 3, tzinfo=ZoneInfo(kiln_plant.site.timezone))
     assert plan.plant_problem.epoch == opening
+    assert opening.utcoffset() == timedelta(hours=5, minutes=30)
     assert min(op.start for op in plan.operations) >= opening
     later = _kiln_order(kiln_plant, ordered_at=datetime(2027, 5, 5, 9, tzinfo=UTC))
-    assert orders_in_horizon([later], 7, first_day=kiln_plant.as_of)[1] == datetime(2027, 5, 5, tzinfo=UTC)
+    assert orders_in_horizon([later], 7, opening=opening)[1] == datetime(2027, 5, 5, tzinfo=UTC)
 
 
 def test_orders_are_due_when_asked_or_promised_if_later_and_released_in_that_order(kiln_plant):
