@@ -102,7 +102,7 @@ def test_piped_output_keeps_long_lines_whole(tmp_path):
         ("oee", "--ideal-cycle", "60"),
         ("tenants", "list"),
         ("iot", "prune"),
-        ("iot", "rollup", "--from", "2027-01-01T00:00:00+00:00"),
+        ("iot", "rollup", "--from", "2027-01-01T00:00:00+00:00", "--to", "2027-01-02T00:00:00+00:00"),
         ("bench", "trace", "--reuse"),
     ],
 )
