@@ -166,8 +166,12 @@ def test_serial_ranges_compare_numbers_within_one_prefix():
     assert not in_range("XN-0100", "SN-0099", "SN-0250")
     assert not in_range("SN-", "SN-0099", "SN-0250")
     check_range("A7", "A7")
+    check_range("MO0000218-1/asm-roof", "MO0000218-1/asm-roof")  # one serial, a kit's, may end in anything
+    assert in_range("MO0000218-1/asm-roof", "MO0000218-1/asm-roof", "MO0000218-1/asm-roof")
     with pytest.raises(HoldError):
         check_range("A", "B")
+    with pytest.raises(HoldError):
+        check_range("KIT-a", "KIT-b")
 
 
 def test_the_twins_finished_goods_keep_held_units_back_and_their_order_does_not_ship():

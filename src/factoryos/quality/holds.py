@@ -99,7 +99,10 @@ def on_or_under(equipment: str, path: str) -> bool:
 
 
 def check_range(first: str, last: str) -> None:
-    """A serial range is two serials of one prefix ending in numbers, the first not after the last."""
+    """A serial range is one serial (any, such as a kit `MO0000218-1/asm-roof`), or two serials of one prefix
+    ending in numbers, the first not after the last."""
+    if first == last:
+        return
     a, b = _NUMBERED.match(first), _NUMBERED.match(last)
     if a is None or b is None or a.group(1) != b.group(1):
         raise HoldError(
