@@ -9,7 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
+from factoryos.cli import app
 from factoryos.model.orders import CustomerOrderState
 from factoryos.services.order_desk import OrderInput, history, place_orders, promise_received
 from factoryos.services.tenants import Caller
@@ -106,3 +108,23 @@ def test_an_order_the_plant_no_longer_fits_stays_received_and_is_named(engine, t
     assert done.quotes == []
     assert [(o.id, "warp" in why) for o, why in done.unfit] == [(first.id, True)]
     assert [o.state for o in list_orders(engine)] == [CustomerOrderState.RECEIVED]
+
+
+def test_the_command_names_each_binding_part_or_center_once(engine, tmp_path):
+    """Big motors come 10 a week: orders wait for lots arriving on different days, yet the summary counts them
+    under the motor once, not once per arrival date."""
+    plant = planned_motors_plant()
+    motors = plant.suppliers["motors"].model_copy(update={"weekly_capacity": 10})
+    plant = plant.model_copy(update={"suppliers": plant.suppliers | {"motors": motors}})
+    store_plant(engine, plant, "material test plant")
+    boosted = [(replace(request, options=BOOST), at) for request, at in _requests()]
+    oracle = _fresh(tmp_path)
+    store_plant(oracle, plant, "material test plant")
+    save_orders(engine, _received([order for order, _ in place_orders(oracle, OWNER, boosted)]))
+    said = CliRunner().invoke(app, ["orders", "promise", "--db", engine.url.render_as_string(hide_password=False)])
+    assert said.exit_code == 0, said.output
+    bound = [
+        line.split(":", 1)[0].removeprefix("  bound by ") for line in said.output.splitlines() if "bound by" in line
+    ]
+    assert any("motor-big" in part for part in bound), said.output
+    assert len(bound) == len(set(bound)), said.output

@@ -124,6 +124,7 @@ def promise(site: SiteOption = None, as_json: JsonOption = False, db: DbOption =
     from collections import Counter
     from datetime import UTC, datetime
 
+    from factoryos.report.promises import bound_by
     from factoryos.services.order_desk import promise_received
 
     done = promise_received(open_store(db), datetime.now(UTC), site)
@@ -152,7 +153,7 @@ def promise(site: SiteOption = None, as_json: JsonOption = False, db: DbOption =
         f"promised {counted(len(dated), 'order')} of {len(done.quotes) + len(done.unfit):,} received "
         f"({counted(sum(o.quantity for o, _ in dated), 'unit')}); {late:,} after the requested date"
     )
-    for bound, n in Counter(q.constraint for _, q in dated).most_common(5):
+    for bound, n in Counter(bound_by(q.constraint) for _, q in dated).most_common(5):
         console.print(f"  bound by {escape(bound)}: {counted(n, 'order')}", highlight=False)
     undated = [(o, q) for o, q in done.quotes if q.promised is None]
     if undated:

@@ -54,7 +54,7 @@ def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]
     reasons = Counter(quote.constraint for order, quote in placed if order.promised_date is not None)
     binding = Counter[str]()
     for reason, n in reasons.items():
-        binding[_bound_by(reason)] += n
+        binding[bound_by(reason)] += n
     whole = promise_figures(orders)
     tenants = figures_by(orders, lambda o: plant.tenants[o.tenant].name or o.tenant)
     products = figures_by(orders, lambda o: plant.products[o.product].name or o.product)
@@ -98,7 +98,7 @@ def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]
     )
 
 
-def _bound_by(constraint: str) -> str:
+def bound_by(constraint: str) -> str:
     """What a promise's binding constraint is about: the bought part it names first ("Wheelset (wheelset)" of
     "Wheelset (wheelset): open purchase order PO-7 due 2027-09-20 (rims-co)", "chip" of "chip: supplier lead
     time 40 days"), or the whole constraint (a work center's capacity)."""
