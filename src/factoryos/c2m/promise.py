@@ -192,10 +192,8 @@ class PlantMaterial:
 
     def __init__(self, plant: Plant) -> None:
         self.plant = plant
-        self.on_hand: dict[str, float] = {m: 0.0 for m, material in plant.materials.items() if material.bought_by_plan}
-        for lot in plant.inventory:
-            if lot.material in self.on_hand:
-                self.on_hand[lot.material] += lot.quantity
+        held = plant.stock_on_hand()
+        self.on_hand = {m: held.get(m, 0.0) for m, material in plant.materials.items() if material.bought_by_plan}
         self.on_order: dict[str, list[OpenPurchaseOrder]] = defaultdict(list)
         self._shipping: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
         for order in sorted(plant.purchase_orders, key=lambda o: (o.due, o.id)):

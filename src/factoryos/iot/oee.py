@@ -379,7 +379,7 @@ def worked_shares(
         longest = max(w.end - w.start for w in mine)
         startups = _startup_windows(own, startup_s)
         before = own[0].start
-        for c in sorted((c for c in counted[equipment] if c.ts >= before), key=lambda c: c.ts):
+        for c in sorted(known_state(own, counted[equipment])[0], key=lambda c: c.ts):
             units = _tally(c, startups, cycles)
             spent = worked.before(c.ts) - worked.before(before)
             k = bisect_right(starts, c.ts) - 1

@@ -28,6 +28,7 @@ from factoryos.iot.jsonlayout import DEFAULT_PREFIX, decode_json
 from factoryos.iot.messages import Ack, Decoded, DecodeError, Inbound, Row
 from factoryos.iot.sparkplug import NAMESPACE, SparkplugHost, parse_topic
 from factoryos.iot.validate import Checker, Rules
+from factoryos.store.db import describe
 from factoryos.store.timeseries import Batch, Conflict, DeadLetterRow, TelemetryStore, Written, rejects_data
 
 log = logging.getLogger(__name__)
@@ -285,7 +286,7 @@ class Pipeline:
                 delay = min(delay * 2, 5.0)
 
     def _refused(self, batch: Batch, message: Inbound, error: BaseException) -> bool:
-        refusal = str(getattr(error, "orig", None) or error).splitlines()[0][:500]
+        refusal = describe(error)[:500]
         reasons = [letter.reason for letter in batch.dead_letters] + [f"the database refused it: {refusal}"]
         letter = DeadLetterRow(message.channel, message.topic, "; ".join(reasons), message.payload)
         return self._letters([letter])

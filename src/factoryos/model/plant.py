@@ -833,6 +833,13 @@ class Plant(Part):
         or promised on stock not yet counted."""
         return max(day, self.as_of) if self.as_of else day
 
+    def stock_on_hand(self) -> dict[str, float]:
+        """What the inventory holds of each material, over its locations and lots."""
+        held: dict[str, float] = {}
+        for lot in self.inventory:
+            held[lot.material] = held.get(lot.material, 0.0) + lot.quantity
+        return held
+
     @property
     def opening(self) -> date | None:
         """The plant's first working day where its file says one: the ramp-up's start or the day its stock was

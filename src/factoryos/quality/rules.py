@@ -109,9 +109,8 @@ NELSON = tuple(f"nelson{i}" for i in range(1, 9))
 
 
 def standardise(chart: ControlChart) -> np.ndarray:
-    """The chart's points in sigma units from its centre line."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = (chart.points - chart.center) / chart.sigma
+    """The chart's points in sigma units from its centre line (nan where that is not finite)."""
+    z = chart.z
     return np.where(np.isfinite(z), z, np.nan)
 
 

@@ -48,6 +48,13 @@ class ControlChart:
     own_rule: tuple[str, str] | None = None
 
     @property
+    def z(self) -> np.ndarray:
+        """The points in sigmas from the centre line (inf where a point leaves a zero-width centre, nan where
+        it is undefined)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (self.points - self.center) / self.sigma
+
+    @property
     def out_of_control(self) -> tuple[int, ...]:
         """Points beyond a control limit."""
         with np.errstate(invalid="ignore"):
@@ -316,8 +323,7 @@ class PhaseOne:
 def _most_extreme(charts: ChartSet, candidates: set[int]) -> int:
     """The candidate subgroup farthest from a centre line, in sigmas, on any of the charts (the earliest of a
     tie)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sigmas = [np.abs(chart.points - chart.center) / chart.sigma for chart in charts.charts]
+    sigmas = [np.abs(chart.z) for chart in charts.charts]
     distance = np.max(np.nan_to_num(sigmas, nan=-math.inf), axis=0)
     return max(sorted(candidates), key=lambda i: float(distance[i]))
 

@@ -168,7 +168,7 @@ def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[Pro
 
 def _lot_orders(plant: Plant, units: Sequence[ProductionOrder], plans: _Plans) -> list[ProductionOrder]:
     """Lots of each material made in lots for what the units need of it beyond the plant file's stock of it."""
-    demand: dict[str, float] = {material: -held for material, held in stock_on_hand(plant).items()}
+    demand: dict[str, float] = {material: -held for material, held in plant.stock_on_hand().items()}
     first_due: dict[str, date] = {}
     for order in units:
         nodes, _, _ = plans(order)
@@ -198,14 +198,6 @@ def _lot_orders(plant: Plant, units: Sequence[ProductionOrder], plans: _Plans) -
             ]
             lots.append(lot)
     return lots
-
-
-def stock_on_hand(plant: Plant) -> dict[str, float]:
-    """What the plant file's inventory holds of each material."""
-    held: dict[str, float] = {}
-    for lot in plant.inventory:
-        held[lot.material] = held.get(lot.material, 0.0) + lot.quantity
-    return held
 
 
 def _made_in_lots(plant: Plant, material: str) -> bool:
@@ -270,7 +262,7 @@ class _ProblemBuilder:
         self.lot_ops: dict[str, list[tuple[int, int]]] = {}
         self.lot_draws: dict[str, list[tuple[int, str, float]]] = {}  # per lot: (operation, bought part, quantity)
         self.lot_parts_in: dict[str, list[tuple[int, float]]] = {}  # per bought part of lots: (when in, quantity)
-        self.on_hand = stock_on_hand(plant)
+        self.on_hand = plant.stock_on_hand()
         # what units took of a lot-made part, from minus its stock: the stock covers the first of them, no lot
         self.supplied = {m: -held for m, held in self.on_hand.items() if _made_in_lots(plant, m)}
 

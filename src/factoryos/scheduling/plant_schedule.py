@@ -18,7 +18,7 @@ from factoryos.c2m.intake import misfit
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
-from factoryos.model.shift_times import DAY
+from factoryos.model.shift_times import DAY, site_day
 from factoryos.scheduling.checker import check
 from factoryos.scheduling.dispatch import dispatch
 from factoryos.scheduling.objectives import (
@@ -168,8 +168,7 @@ def schedule_plant(
         raise FactoryosError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if not 0 < time_limit <= MAX_TIME_LIMIT:
         raise FactoryosError(f"--time-limit must be more than 0 and at most {MAX_TIME_LIMIT:,g} s (got {time_limit:g})")
-    opens = plant.opening
-    opening = datetime.combine(opens, clock(), ZoneInfo(plant.site.timezone)).astimezone(UTC) if opens else None
+    opening = site_day(plant.opening, ZoneInfo(plant.site.timezone))[0] if plant.opening else None
     chosen, epoch = orders_in_horizon(orders, horizon_days, start, opening)
     unfit = {o.id: why for o in chosen if (why := misfit(plant, o)) is not None}
     chosen = [o for o in chosen if o.id not in unfit]
@@ -231,8 +230,7 @@ def _material_in(
     (an empty mapping for an order whose material is not in within the promise's horizon)."""
     zone = ZoneInfo(plant.site.timezone)
     return {
-        order: {m: datetime.combine(day, clock(), zone).astimezone(UTC) for m, day in (days or {}).items()}
-        for order, days in material_ready.items()
+        order: {m: site_day(day, zone)[0] for m, day in (days or {}).items()} for order, days in material_ready.items()
     }
 
 

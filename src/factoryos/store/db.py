@@ -96,7 +96,7 @@ def affected(result: Result[Any]) -> int:
     return result.rowcount
 
 
-def describe(error: Exception) -> str:
+def describe(error: BaseException) -> str:
     """One line for a database error: the driver's own first line, without SQLAlchemy's boilerplate."""
     message = str(getattr(error, "orig", None) or error).strip()
     return message.splitlines()[0] if message else type(error).__name__

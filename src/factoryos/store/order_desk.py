@@ -384,7 +384,7 @@ def place(connection: Connection, placements: Sequence[Placement], received: boo
     statements the engine compiles once, each run once for all the orders; an Idempotency-Key already stored
     fails the last one (IntegrityError), so the caller's transaction stores nothing. With `received`, the
     orders are stored already, as received: each is moved to its state and promised date instead, and one
-    that is no longer received (cancelled meanwhile) fails the whole (Conflict)."""
+    that is no longer received (cancelled meanwhile) fails the whole (a FactoryosError)."""
     if received:
         moved = connection.execute(_PROMISE_RECEIVED, [_promised_row(p.order) for p in placements]).rowcount
         if moved != len(placements):

@@ -39,7 +39,7 @@ from factoryos.model.readings import (
 )
 from factoryos.quality.genealogy import Link, cycle_closing, genealogy_facts
 from factoryos.store import genealogy
-from factoryos.store.db import as_utc, row_of, transaction
+from factoryos.store.db import as_utc, describe, row_of, transaction
 from factoryos.store.events import SqlEventStore, event_columns, prune_dead_letters, record_dead_letter
 from factoryos.store.tables import DeadLetter, EventRecord
 from factoryos.store.telemetry import (
@@ -429,7 +429,7 @@ class TelemetryStore:
                     raise
                 with transaction(self.engine) as session:
                     _forget_rollups(session, rollup, start, start + HOUR_US, equipment)
-                reason = str(getattr(error, "orig", None) or error).splitlines()[0][:500]
+                reason = describe(error)[:500]
                 refused.append(RefusedRollup(rollup.__tablename__, equipment, from_us(start), reason))
         return refused
 

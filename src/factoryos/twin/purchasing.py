@@ -90,9 +90,7 @@ def purchase_plan(plant: Plant, plan: Iterable[PlannedUnit], epoch: datetime, da
 def _orders(plant: Plant, needs: dict[tuple[int, str], float], epoch: datetime) -> list[PurchaseOrder]:
     """The plant file's open purchase orders, then, netting each material's needs day by day against its
     inventory and the open orders due by then, orders for what is still short."""
-    on_hand: dict[str, float] = {}
-    for lot in plant.inventory:
-        on_hand[lot.material] = on_hand.get(lot.material, 0.0) + lot.quantity
+    on_hand = plant.stock_on_hand()
     supplier_of: dict[str, str] = {}
     for supplier_id, supplier in plant.suppliers.items():
         for material in supplier.materials:
