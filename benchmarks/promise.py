@@ -7,7 +7,7 @@ order desk in one go (each order promised and booked: capacity, material, what w
 supplier capacity that took), then times `--promises` promises of configurations drawn uniformly
 (`order_desk.promise`: the configurator's check and completion, the reads of booked capacity and of what
 earlier promises hold of the material, the engine), and, apart, the engine alone (`c2m.promise`: the material
-check and the walk along the constrained line). Prints p50/p99/max per promise in ms, what bound the
+check and the walk along every work center it loads). Prints p50/p99/max per promise in ms, what bound the
 promises, and the load average (the figures are only as quiet as the machine). Not a test.
 """
 
@@ -76,10 +76,9 @@ def run(args: argparse.Namespace, url: str) -> dict:
     bound: Counter[str] = Counter()
     with engine.connect() as connection:
         held = commitments(connection, plant.site.id, now.date())
-        booked = {
-            c: booked_minutes(connection, plant.site.id, c, now.date(), now.date() + timedelta(days=730))
-            for c in here.capacity.members
-        }
+        booked = booked_minutes(
+            connection, plant.site.id, here.capacity.members, now.date(), now.date() + timedelta(days=730)
+        )
     for ask in asks:
         started = time.perf_counter()
         quote = order_desk.promise(engine, owner, ask, now)
@@ -91,8 +90,8 @@ def run(args: argparse.Namespace, url: str) -> dict:
         first = here.capacity.first_day(now)
         started = time.perf_counter()
         check = here.material.check(needs, 1, first, held)
-        center = here.capacity.constrained(load, first)
-        capable_to_promise.promise(here.capacity, load, 1, first, here.capacity.booked(center, booked), check)
+        on_load = {c: here.capacity.booked(c, booked) for c in load}
+        capable_to_promise.promise(here.capacity, load, 1, first, on_load, check)
         engine_only.append(time.perf_counter() - started)
     engine.dispose()
     return {

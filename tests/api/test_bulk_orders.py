@@ -50,7 +50,7 @@ def test_orders_placed_at_once_get_the_dates_the_api_gives_them_one_by_one(engin
         held = connection.execute(text("SELECT sum(minutes) FROM capacity_reservations")).scalar_one()
         booked = connection.execute(text("SELECT sum(minutes) FROM capacity_bookings")).scalar_one()
     assert held == pytest.approx(booked)
-    assert held == pytest.approx(sum(QUANTITIES) * 600 / 60)  # the line's 600 s takt per unit
+    assert held == pytest.approx(sum(QUANTITIES) * (600 / 60 + 20))  # the line's 600 s takt and a frame's 20 min weld
 
 
 def test_one_refused_order_places_none(engine):

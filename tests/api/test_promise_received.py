@@ -55,9 +55,9 @@ def _held(engine) -> tuple[list, list, list]:
     """Per order, the minutes and stock it holds; what was bought for the orders."""
     with engine.connect() as connection:
         return tuple(
-            [(str(a), str(b), float(c)) for a, b, c in connection.execute(text(query))]
+            [(*map(str, row[:-1]), float(row[-1])) for row in connection.execute(text(query))]
             for query in (
-                "SELECT order_id, day, minutes FROM capacity_reservations ORDER BY 1, 2",
+                "SELECT order_id, work_center, day, minutes FROM capacity_reservations ORDER BY 1, 2, 3",
                 "SELECT order_id, material, quantity FROM material_reservations ORDER BY 1, 2",
                 "SELECT material, arrives, quantity FROM promised_purchases ORDER BY 1, 2",
             )
@@ -84,7 +84,7 @@ def test_received_orders_are_promised_as_if_placed_on_arrival_and_book_what_they
     assert _held(engine) == _held(oracle)
     with engine.connect() as connection:
         booked = connection.execute(text("SELECT sum(minutes) FROM capacity_bookings")).scalar_one()
-    assert booked == pytest.approx(sum(QUANTITIES) * 600 / 60)  # the line's 600 s takt per unit
+    assert booked == pytest.approx(sum(QUANTITIES) * (600 / 60 + 20))  # the line's 600 s takt and a frame's 20 min weld
     assert any(material == "motor-big" for _, material, _ in _held(engine)[1])
 
     assert promise_received(engine, NOW) == type(done)([], [])  # nothing left to promise

@@ -1,8 +1,7 @@
-"""Promise dates (capable-to-promise): the earliest day the plant can build an order, given the capacity left on
-its constrained work center (calendar, ramp-up curve, orders already promised) and the bought material it
-needs (stock, open purchase orders, supplier lead times and weekly capacity, less what earlier promises took);
-the promise names the binding
-constraint ("Battery cells (cell-nmc): supplier lead time 16 weeks", "Battery cells (cell-nmc): supplier CellCo
+"""Promise dates (capable-to-promise): the earliest day the plant can build an order, given the capacity left on every
+work center it loads (calendar, ramp-up curve, orders already promised) and the bought material it needs (stock, open
+purchase orders, supplier lead times and weekly capacity, less what earlier promises took); the promise names the
+binding constraint ("Battery cells (cell-nmc): supplier lead time 16 weeks", "Battery cells (cell-nmc): supplier CellCo
 weekly capacity 4,000 taken until 2027-02-14", "GA line (ga-line) capacity").
 
 The planning engine (MRP) plans whole horizons; this answers one order in milliseconds. How it works:
@@ -17,11 +16,13 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
 - a work center's capacity on a day is its calendar's working minutes that day (holidays cancel shifts,
   lights-out runs 24 h) times its units (one for a paced line); the ramp-up line works, during the ramp,
   the units the ramp-up curve plans for the month (none before it starts), and at mature efficiency after;
-- the constrained work center (or pool) is the one whose capacity over the coming four weeks covers the
-  order's load the fewest times; what earlier promises booked on every pool or work center that shares a
-  work center with it counts as taken (exact when pools do not overlap, cautious when they do); the promise
-  walks its days from the day after the order, takes the free minutes (capacity less what earlier promises
-  booked), and the day the last minute fits is the promised date;
+- on each work center (or pool) the order loads, what earlier promises booked on every pool or work center
+  that shares a work center with it counts as taken (exact when pools do not overlap, cautious when they
+  do); the promise walks its days from the day after the order, takes the free minutes (capacity less what
+  earlier promises booked), and the day the last minute fits on the last of them is the promised date, which
+  books them all (a rough cut, as the MPS checks: it does not make an operation wait for the one before it).
+  The constrained work center, the one whose capacity over the coming four weeks covers the order's load the
+  fewest times, is tried first and binds the promise when several fit on the same day;
 - material: the bought materials the plant plans (all but those it marks `on_call`: kanban, consignment,
   vendor-managed bulk, taken as there, as MRP and the twin take them) are exploded through the configured
   BOM. A material's supply is its stock, its open purchase orders from their due dates and what was bought
@@ -31,8 +32,8 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
   each one's weekly capacity less its open purchase orders that week and what earlier promises bought,
   rounded to its minimum and multiple, spilling to later weeks). The material is in on the first day supply
   and what the suppliers can ship cover the need; what that takes of the suppliers is bought for the order
-  (a lot's excess over the need serves later orders). The constrained work center is walked from the day
-  the last material is in. A cancel gives back the material taken; what was bought stays bought.
+  (a lot's excess over the need serves later orders). The work centers are walked from the day the last
+  material is in. A cancel gives back the material taken; what was bought stays bought.
 """
 
 from __future__ import annotations
@@ -57,10 +58,10 @@ from factoryos.model.rampup import LineRamp
 from factoryos.model.shift_times import shift_times
 
 BASIS = (
-    "capacity and material: free minutes on the constrained work center (calendar, ramp-up curve, orders already "
-    "promised) after the bought material is in (stock on hand, open purchase orders from their due date and what "
-    "was bought for earlier promises, less what they took; a shortfall is bought a supplier lead time after the "
-    "order within the supplier's weekly capacity left)"
+    "capacity and material: free minutes on every work center the order loads (calendar, ramp-up curve, orders "
+    "already promised) after the bought material is in (stock on hand, open purchase orders from their due date "
+    "and what was bought for earlier promises, less what they took; a shortfall is bought a supplier lead time "
+    "after the order within the supplier's weekly capacity left)"
 )
 HORIZON_DAYS = 730
 """How far ahead a promise looks; an order that does not fit in it gets no date."""
@@ -71,14 +72,15 @@ WINDOW_DAYS = 28
 @dataclass(frozen=True)
 class Quote:
     """A promise: the date (None when nothing fits within the horizon), the binding constraint in a few words,
-    the constrained work center and why, the minutes it takes per day there (`allocation`), the bought material
-    it takes (`stock`) and what is bought for it (`lots`), and the basis of the promise."""
+    the work center that binds it (or that the order does not fit on) with the minutes the order needs there
+    and why, the minutes it takes per day on each work center or pool (`allocation`), the bought material it
+    takes (`stock`) and what is bought for it (`lots`), and the basis of the promise."""
 
     promised: date | None
     work_center: str
     minutes: float
     explanation: str
-    allocation: dict[date, float] = field(default_factory=dict)
+    allocation: dict[str, dict[date, float]] = field(default_factory=dict)
     constraint: str = ""
     stock: dict[str, float] = field(default_factory=dict)
     basis: str = BASIS
@@ -612,37 +614,60 @@ def promise(
     load: Mapping[str, float],
     quantity: int,
     start: date,
-    booked: Mapping[date, float],
+    booked: Mapping[str, Mapping[date, float]],
     material: MaterialCheck | None = None,
 ) -> Quote:
-    """The earliest day the constrained work center (`capacity.constrained(load, start)`) has `quantity` units'
-    minutes free, from `start` or from the day the order's `material` is in if later, given the minutes
-    earlier promises `booked` on it each day. The binding constraint is the material when the work center
-    alone would have promised an earlier day. A promise without a date takes and buys nothing."""
-    center = capacity.constrained(load, start)
-    need = load[center] * quantity
+    """The earliest day every work center or pool of the order's `load` has `quantity` units' minutes free, from
+    `start` or from the day the order's `material` is in if later, given the minutes earlier promises `booked` on
+    each of them each day (as `PlantCapacity.booked` adds them up). Each work center is fitted on its own days, a
+    rough cut that does not make one operation wait for the one before it; the promise is the day the last one
+    fits, and the work center that fits last binds it (ties: the constrained one). The binding constraint is the
+    material when the work centers alone would have promised an earlier day. A promise without a date takes,
+    books and buys nothing."""
+    constrained = capacity.constrained(load, start)
+    need = {center: minutes * quantity for center, minutes in load.items()}
     if material is not None and material.ready is None:
         why = f"the bought material is not in within {HORIZON_DAYS} days ({material.binding})"
-        return Quote(None, center, need, why, constraint=material.binding or "")
+        return Quote(None, constrained, need[constrained], why, constraint=material.binding or "")
     ready = max(start, material.ready) if material and material.ready else start
     end = start + timedelta(days=HORIZON_DAYS)
-    allocation = _fit(capacity, center, need, ready, booked, end)
-    if allocation is None:
-        why = f"{capacity.label(center)}: no {need:,.0f} free minutes within {HORIZON_DAYS} days"
+    short, allocation = _fit_all(capacity, need, ready, booked, end, constrained)
+    if short is not None:
+        why = f"{capacity.label(short)}: no {need[short]:,.0f} free minutes within {HORIZON_DAYS} days"
         if ready > start and material is not None:
             why += f" (from {ready}, when the bought material is in: {material.binding}, to {end})"
-        return Quote(None, center, need, why, constraint=f"{capacity.label(center)} capacity")
-    day = max(allocation)
-    why = _why(capacity, center, need, ready, day, booked)
+        return Quote(None, short, need[short], why, constraint=f"{capacity.label(short)} capacity")
+    center = max(allocation, key=lambda c: (max(allocation[c]), c == constrained))
+    day = max(allocation[center])
+    why = _why(capacity, center, need[center], ready, day, booked.get(center, {}))
     constraint = f"{capacity.label(center)} capacity"
     if material is not None and material.binding and ready > start:
-        unbound = _fit(capacity, center, need, start, booked, end)
-        if unbound is None or max(unbound) < day:
+        short, unbound = _fit_all(capacity, need, start, booked, end, constrained)
+        if short is not None or max(max(days) for days in unbound.values()) < day:
             constraint = material.binding
             why = f"the bought material is in on {ready} ({material.binding}); then " + why
     if material is None:
-        return Quote(day, center, need, why, allocation, constraint)
-    return Quote(day, center, need, why, allocation, constraint, material.stock, lots=material.lots)
+        return Quote(day, center, need[center], why, allocation, constraint)
+    return Quote(day, center, need[center], why, allocation, constraint, material.stock, lots=material.lots)
+
+
+def _fit_all(
+    capacity: PlantCapacity,
+    need: Mapping[str, float],
+    first: date,
+    booked: Mapping[str, Mapping[date, float]],
+    end: date,
+    constrained: str,
+) -> tuple[str | None, dict[str, dict[date, float]]]:
+    """The first work center (the constrained one tried first) on which its `need` does not fit (None: each
+    fits), and each one's minutes per day until then (`_fit`)."""
+    allocation: dict[str, dict[date, float]] = {}
+    for center in sorted(need, key=lambda c: c != constrained):
+        fitted = _fit(capacity, center, need[center], first, booked.get(center, {}), end)
+        if fitted is None:
+            return center, allocation
+        allocation[center] = fitted
+    return None, allocation
 
 
 def _fit(

@@ -47,10 +47,10 @@ def quote_book(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, Quote
         load = capacity.load(order.product, order.configuration)
         needs = material.needs(order.product, order.configuration)
         check = material.check(needs, order.quantity, start, held)
-        center = capacity.constrained(load, start)
-        quote = promise(capacity, load, order.quantity, start, capacity.booked(center, booked), check)
-        for day, minutes in quote.allocation.items():
-            booked[center][day] = booked[center].get(day, 0.0) + minutes
+        quote = promise(capacity, load, order.quantity, start, {c: capacity.booked(c, booked) for c in load}, check)
+        for center, days in quote.allocation.items():
+            for day, minutes in days.items():
+                booked[center][day] = booked[center].get(day, 0.0) + minutes
         held.add(quote.stock, quote.lots)
         quotes[order.id] = quote
     return quotes

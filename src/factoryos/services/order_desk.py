@@ -302,7 +302,8 @@ def place_orders(
 @dataclass
 class _Taking:
     """An accepted order on its way into the order book: the load and stocked material of one unit, its first
-    day, its constrained work center, how its caller is answered (`answer`, with the Idempotency-Key and the
+    day, the work centers whose bookings it reads (`centers`: those it loads and those sharing a work center with
+    them), how its caller is answered (`answer`, with the Idempotency-Key and the
     request's digest in `first`), and once placed, the answer given (`placed`)."""
 
     caller: Caller
@@ -311,7 +312,7 @@ class _Taking:
     load: dict[str, float]
     needs: dict[str, float]
     start: date
-    center: str
+    centers: frozenset[str]
     answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]] | None = None
     first: tuple[str, str] | None = None
     placed: Placed | None = None
@@ -330,7 +331,8 @@ def _taking(
     load = here.capacity.load(order.product, order.configuration)
     needs = here.material.needs(order.product, order.configuration)
     start = here.capacity.first_day(at)
-    return _Taking(caller, order, at, load, needs, start, here.capacity.constrained(load, start), answer, first)
+    centers = frozenset(o for c in load for o in here.capacity.overlapping(c))
+    return _Taking(caller, order, at, load, needs, start, centers, answer, first)
 
 
 def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[CustomerOrder, Quote]]:
@@ -341,7 +343,7 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
     site = taken[0].order.site
     materials = sorted({m for t in taken for m in t.needs})
     suppliers = here.material.suppliers(materials)
-    centers = sorted({c for t in taken for c in here.capacity.overlapping(t.center)})
+    centers = sorted(set().union(*(t.centers for t in taken)))
     locks = sorted(set(write_locks(site, centers, materials, suppliers)))
     days = (min(t.start for t in taken), promise_days(max(t.start for t in taken))[1])
     quotes = []
@@ -357,11 +359,11 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
                     t.refused = conflict
                 continue
             ask = Ask(t.load, t.needs, t.order.quantity, t.start)
-            promised = quote_on(
-                here.capacity, here.material, ask, here.capacity.booked(t.center, booked), held.material
-            )
-            for day, minutes in promised.allocation.items():
-                booked[t.center][day] += minutes
+            on_load = {c: here.capacity.booked(c, booked) for c in t.load}
+            promised = quote_on(here.capacity, here.material, ask, on_load, held.material)
+            for center, allocated in promised.allocation.items():
+                for day, minutes in allocated.items():
+                    booked[center][day] += minutes
             held.material.add(promised.stock, promised.lots)
             placement = _placement(t.caller, t.order, promised, t.at)
             if stored:
@@ -506,8 +508,7 @@ def _placement(caller: Caller, order: CustomerOrder, promised: Quote, now: datet
     stored = replace(order, state=CustomerOrderState.PROMISED, promised_date=promised.promised)
     why = f"promised {promised.promised}, bound by {promised.constraint}: {promised.explanation} ({promised.basis})"
     changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, stored.state.value, why))
-    booking = desk_store.Booking(promised.work_center, promised.allocation)
-    return desk_store.Placement(stored, changes, booking, stock=promised.stock, lots=promised.lots)
+    return desk_store.Placement(stored, changes, promised.allocation, stock=promised.stock, lots=promised.lots)
 
 
 def _accepted(

@@ -28,21 +28,24 @@ class Ask:
 def quote(connection: Connection, capacity: PlantCapacity, material: PlantMaterial, ask: Ask) -> Quote:
     """The promise for `ask` on what is booked as of `connection`'s view."""
     site = capacity.plant.site.id
-    center = capacity.constrained(ask.load, ask.start)
     days = promise_days(ask.start)
-    booked = capacity.booked(
-        center, {c: booked_minutes(connection, site, c, *days) for c in capacity.overlapping(center)}
-    )
+    centers = {o for c in ask.load for o in capacity.overlapping(c)}
+    minutes = booked_minutes(connection, site, centers, *days)
+    booked = {c: capacity.booked(c, minutes) for c in ask.load}
     held = commitments(connection, site, ask.start) if ask.needs else Commitments()
     return quote_on(capacity, material, ask, booked, held)
 
 
 def quote_on(
-    capacity: PlantCapacity, material: PlantMaterial, ask: Ask, booked: Mapping[date, float], held: Commitments
+    capacity: PlantCapacity,
+    material: PlantMaterial,
+    ask: Ask,
+    booked: Mapping[str, Mapping[date, float]],
+    held: Commitments,
 ) -> Quote:
-    """The promise of `quote` on what earlier promises hold, already read: the minutes `booked` on the
-    constrained work center's days from the ask's start (`promise_days`; `PlantCapacity.booked` adds up what the
-    pools sharing its work centers booked) and the material `held`."""
+    """The promise of `quote` on what earlier promises hold, already read: the minutes `booked` on each work
+    center of the load, day by day from the ask's start (`promise_days`; `PlantCapacity.booked` adds up what the
+    pools sharing its work centers booked), and the material `held`."""
     available = material.check(ask.needs, ask.quantity, ask.start, held)
     return promise(capacity, ask.load, ask.quantity, ask.start, booked, available)
 
@@ -53,8 +56,8 @@ def promise_days(start: date) -> tuple[date, date]:
 
 
 def write_locks(site: str, centers: Iterable[str], needs: Iterable[str], suppliers: Iterable[str]) -> list[str]:
-    """What placing an order locks: its constrained work center or pool and those that share a work center with
-    it (`centers`), each stocked material it takes and each supplier whose weekly capacity it may book."""
+    """What placing an order locks: the work centers and pools it loads and those that share a work center with
+    them (`centers`), each stocked material it takes and each supplier whose weekly capacity it may book."""
     return [
         *(f"{site}/{c}" for c in centers),
         *(f"{site}/material/{m}" for m in needs),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -189,12 +189,13 @@ _ANSWERED = select(
     IdempotencyRecord.response,
 ).where(IdempotencyRecord.site == bindparam("site"))
 _ANSWERED_ANY = _ANSWERED.where(IdempotencyRecord.key == any_(bindparam("keys", type_=ARRAY(String))))
-_BOOKED = select(CapacityBookingRecord.day, CapacityBookingRecord.minutes).where(
+_BOOKED = select(CapacityBookingRecord.work_center, CapacityBookingRecord.day, CapacityBookingRecord.minutes).where(
     CapacityBookingRecord.site == bindparam("site"),
-    CapacityBookingRecord.work_center == bindparam("work_center"),
     CapacityBookingRecord.day >= bindparam("start"),
     CapacityBookingRecord.day < bindparam("end"),
 )
+_BOOKED_IN = _BOOKED.where(CapacityBookingRecord.work_center.in_(bindparam("work_centers", expanding=True)))
+_BOOKED_ANY = _BOOKED.where(CapacityBookingRecord.work_center == any_(bindparam("work_centers", type_=ARRAY(String))))
 
 
 @dataclass(frozen=True)
@@ -219,23 +220,15 @@ class FirstAnswer:
 
 
 @dataclass(frozen=True)
-class Booking:
-    """The minutes an order takes on its constrained work center, day by day."""
-
-    work_center: str
-    minutes: Mapping[date, float]
-
-
-@dataclass(frozen=True)
 class Placement:
-    """A new order as it is stored (or an order stored as received, as it is promised): the order, its changes
-    of state, the capacity it books, the Idempotency-Key it came with and the answer it got (`first`: the tenant
-    whose key it is, which may not be the order's when the owner orders a partner's product, the key and the
-    answer), if any, the bought material it takes (`stock`) and what is bought for it (`lots`)."""
+    """A new order as it is stored (or an order stored as received, as it is promised): the order, its changes of state,
+    the minutes it books on each work center or pool day by day, the Idempotency-Key it came with and the answer it got
+    (`first`: the tenant whose key it is, which may not be the order's when the owner orders a partner's product, the
+    key and the answer), if any, the bought material it takes (`stock`) and what is bought for it (`lots`)."""
 
     order: CustomerOrder
     changes: Sequence[OrderChange]
-    booking: Booking | None = None
+    booking: Mapping[str, Mapping[date, float]] = field(default_factory=dict)
     first: tuple[str, str, FirstAnswer] | None = None
     stock: Mapping[str, float] = field(default_factory=dict)
     lots: Sequence[Lot] = ()
@@ -310,7 +303,7 @@ def booking(
     planner's batch, placed in a plain transaction on either database."""
     if engine.dialect.name != "postgresql" or received:
         with placing(engine, locks) as connection:
-            minutes = {c: booked_minutes(connection, site, c, *days) for c in work_centers}
+            minutes = booked_minutes(connection, site, work_centers, *days)
             held = Held(minutes, commitments(connection, site, days[0]) if stock else Commitments())
             if keys:
                 query = _ANSWERED.where(IdempotencyRecord.key.in_(sorted({k for _, k in keys})))
@@ -327,15 +320,13 @@ def booking(
                 driver.execute(_COMMIT_UNDER_LOCKS)
                 driver.execute(_driver_sql(engine, ADVISORY), {"numbers": lock_numbers(locks)})
                 where = {"site": site, "start": days[0], "end": days[1]}
-                booked = {
-                    c: driver.execute(_driver_sql(engine, _BOOKED), where | {"work_center": c}) for c in work_centers
-                }
+                booked = driver.execute(_driver_sql(engine, _BOOKED_ANY), where | {"work_centers": list(work_centers)})
                 reads = (_TAKEN, _BOUGHT, _SUPPLIERS_BOOKED) if stock else ()
                 where["since"] = week_start(days[0])
                 material = [driver.execute(_driver_sql(engine, statement), where) for statement in reads]
                 asked = where | {"keys": [key for _, key in keys]}
                 answered = driver.execute(_driver_sql(engine, _ANSWERED_ANY), asked) if keys else None
-                minutes = {c: dict(found.fetchall()) for c, found in booked.items()}
+                minutes = _by_work_center(work_centers, booked.fetchall())
                 held = Held(minutes, _commitments(*(m.fetchall() for m in material)) if stock else Commitments())
                 held.answered = _answered(answered.fetchall(), keys) if answered is not None else {}
             yield held
@@ -422,12 +413,12 @@ def _writes(placements: Sequence[Placement], new: bool = True) -> list[tuple[Tab
     reservations: list[dict[str, Any]] = []
     booked: defaultdict[tuple[str, str, date], float] = defaultdict(float)
     for placement in placements:
-        if placement.booking is None:
-            continue
-        where = placement.booking.work_center
-        for day, minutes in placement.booking.minutes.items():
-            reservations.append({"order_id": placement.order.id, "work_center": where, "day": day, "minutes": minutes})
-            booked[placement.order.site, where, day] += minutes
+        for where, days in placement.booking.items():
+            for day, minutes in days.items():
+                reservations.append(
+                    {"order_id": placement.order.id, "work_center": where, "day": day, "minutes": minutes}
+                )
+                booked[placement.order.site, where, day] += minutes
     if reservations:
         rows = [{"site": s, "work_center": w, "day": d, "minutes": m} for (s, w, d), m in booked.items()]
         writes += [
@@ -550,10 +541,21 @@ def first_answer(engine: Engine, site: str, tenant: str, key: str) -> FirstAnswe
         return answer
 
 
-def booked_minutes(connection: Connection, site: str, work_center: str, start: date, end: date) -> dict[date, float]:
-    """Minutes already promised on each day of [start, end) of a work center (days with none are absent)."""
-    found = connection.execute(_BOOKED, {"site": site, "work_center": work_center, "start": start, "end": end})
-    return {day: minutes for day, minutes in found}
+def booked_minutes(
+    connection: Connection, site: str, work_centers: Collection[str], start: date, end: date
+) -> dict[str, dict[date, float]]:
+    """Minutes already promised on each day of [start, end) of each of `work_centers` (days with none are
+    absent), in one query."""
+    where = {"site": site, "work_centers": list(work_centers), "start": start, "end": end}
+    return _by_work_center(work_centers, connection.execute(_BOOKED_IN, where).all())
+
+
+def _by_work_center(work_centers: Collection[str], rows: Sequence[Any]) -> dict[str, dict[date, float]]:
+    """Rows of `_BOOKED` (work center, day, minutes) by work center, each of `work_centers` there."""
+    booked: dict[str, dict[date, float]] = {c: {} for c in work_centers}
+    for center, day, minutes in rows:
+        booked[center][day] = minutes
+    return booked
 
 
 def commitments(connection: Connection, site: str, since: date) -> Commitments:
