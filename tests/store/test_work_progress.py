@@ -103,3 +103,42 @@ def test_the_stored_orders_follow_the_reported_operations(engine):
     assert orders_now == {"PO-A": "completed", "PO-B": "in-progress", "PO-C": "planned"}
     assert (work, production) == ({"completed": 2, "started": 2}, {"completed": 1, "in-progress": 1})
     assert follow_work(engine) == ({}, {})  # the same report again changes nothing
+
+
+def test_a_sub_assembly_taken_from_stock_counts_as_done_for_a_unit_that_started_its_product(engine):
+    """PO-D: two carts, one body welded for CART-D1 and CART-D2's body from stock (never reported); both carts
+    assembled, so the welding is done for both and the order is completed. PO-E: the same, CART-E2 still being
+    assembled: its assembly is only started, and nothing reported of CART-E1 completes the order."""
+    store_plant(engine, load_plant(MINI), "mini.yaml")
+    placed = datetime(2027, 1, 1, tzinfo=UTC)
+    save_orders(
+        engine, [CustomerOrder(f"CO-{n}", SITE, "owner", "shop", "cart", {}, 2, placed, date(2027, 2, 1)) for n in "DE"]
+    )
+    orders = []
+    for name in "DE":
+        po = ProductionOrder(f"PO-{name}", SITE, "cart", 2, {}, date(2027, 2, 1), f"CO-{name}")
+        po.work_orders = [WorkOrder(f"WO-{name}-weld", po.id, 1, "body/weld", 1)]
+        po.work_orders.append(WorkOrder(f"WO-{name}-assemble", po.id, 2, "cart/assemble", 2))
+        orders.append(po)
+    with transaction(engine) as session:
+        save_production_orders(session, orders)
+    h = History()
+    for name in "DE":
+        h.operation(f"CART-{name}1/body", WELD_1, 1, 2, work_order=f"WO-{name}-weld", operation="body/weld")
+        h.operation(f"CART-{name}1", ASSY, 3, 4, work_order=f"WO-{name}-assemble", operation="cart/assemble")
+    h.operation("CART-D2", ASSY, 4, 5, work_order="WO-D-assemble", operation="cart/assemble")
+    h.operation("CART-E2", ASSY, 4, None, work_order="WO-E-assemble", operation="cart/assemble")
+    TelemetryStore(engine).append(h.events)
+
+    follow_work(engine)
+
+    with Session(engine) as session:
+        states = dict(session.execute(select(WorkOrderRecord.id, WorkOrderRecord.state)).all())
+        orders_now = dict(session.execute(select(ProductionOrderRecord.id, ProductionOrderRecord.state)).all())
+    assert states == {
+        "WO-D-weld": "completed",
+        "WO-D-assemble": "completed",
+        "WO-E-weld": "completed",
+        "WO-E-assemble": "started",
+    }
+    assert orders_now == {"PO-D": "completed", "PO-E": "in-progress"}

@@ -83,6 +83,19 @@ def bom_lines(plant: Plant, material: str, configuration: Configuration) -> list
     return [line for line in plant.boms.get(material, []) if matches(line.when, configuration)]
 
 
+def bill_families(plant: Plant, material: str, known: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The option families the bill below `material` tests at any depth. Empty: every configuration's bill of it is
+    the same, so stock of it serves any unit; otherwise stock of it does not say which configuration it is. `known`
+    keeps the materials already walked (a plant's bills share their lower levels)."""
+    if material not in known:
+        found: set[str] = set()
+        for line in plant.boms.get(material, []):
+            found.update(line.when or {})
+            found.update(bill_families(plant, line.component, known))
+        known[material] = frozenset(found)
+    return known[material]
+
+
 def operations(plant: Plant, material: str, configuration: Configuration) -> list[RoutingOperation]:
     routing = plant.routings.get(material)
     return [op for op in routing.operations if matches(op.when, configuration)] if routing else []

@@ -18,7 +18,7 @@ from datetime import date
 
 from factoryos.c2m.mix import option_mix
 from factoryos.c2m.supply import site_working_days
-from factoryos.model.configuration import Configuration, bom_lines
+from factoryos.model.configuration import Configuration, bill_families, bom_lines
 from factoryos.model.plant import Plant, Product
 from factoryos.model.rampup import ramp_bound_products
 from factoryos.planning.mps import line_capacity
@@ -58,13 +58,7 @@ class _Builder:
 
     def tested_families(self, material: str) -> frozenset[str]:
         """The option families the bill below `material` tests (empty: not configured)."""
-        if material not in self.families:
-            found: set[str] = set()
-            for line in self.plant.boms.get(material, []):
-                found.update(line.when or {})
-                found.update(self.tested_families(line.component))
-            self.families[material] = frozenset(found)
-        return self.families[material]
+        return bill_families(self.plant, material, self.families)
 
     def item(self, material: str, configuration: Configuration) -> str:
         """The item planning `material` in `configuration`, added with its bill on first use."""

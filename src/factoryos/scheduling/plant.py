@@ -6,7 +6,8 @@ sub-assembly under it (body, paint, battery pack, modules...), scheduled per uni
 is one job whose operations form a DAG in which sub-assemblies precede their parent. Materials made in
 lots (any lot-size rule but lot-for-lot, e.g. stamped panels and castings) get production orders of
 their own, one per lot, cut from the units' demand in due-date order; a lot precedes the units it feeds, and
-its operations wait for the bought parts they draw.
+its operations wait for the bought parts they draw. Stock of a sub-assembly made per unit spares the units due
+first that sub-assembly and all below it (`factoryos.scheduling.unit_structure`).
 
 A routing operation with a `batch_size` runs on its work unit in batches (an oven, a flashing rack): its
 run time is one batch's cycle, and up to `batch_size` units' operations of the same material and step
@@ -33,23 +34,13 @@ from factoryos.model.plant import BomLine, Plant, RoutingOperation
 from factoryos.scheduling.plant_calendar import unavailable_periods
 from factoryos.scheduling.problem import Job, Machine, Mode, Operation, Problem
 from factoryos.scheduling.schedule import Schedule, setup_times
+from factoryos.scheduling.unit_structure import Node, from_stock, made_stock, structure
 
 OPEN = (CustomerOrderState.RECEIVED, CustomerOrderState.PROMISED)
 """Customer orders that still need production."""
 BATCH_DUE_SPAN = 7 * 86_400
 """A batch (a rack in an oven) holds units due within a week of its first: units due next month are built when
 their turn comes, and would hold back a batch of units due this week."""
-
-
-@dataclass(frozen=True)
-class Node:
-    """A made material in one unit's structure: `quantity` per unit of the product; `parent` is the node it
-    goes into (None for the product itself); `lot` says it is made in lots rather than per unit."""
-
-    material: str
-    quantity: float
-    parent: int | None
-    lot: bool
 
 
 @dataclass(frozen=True)
@@ -65,25 +56,6 @@ class PlantProblem:
     production_orders: tuple[ProductionOrder, ...]
     job_orders: array[int]
     steps: array[int]
-
-
-def structure(plant: Plant, material: str, configuration: Mapping[str, str]) -> tuple[Node, ...]:
-    """The made materials of one configured unit, each after the material it goes into (the product first);
-    lots are leaves: their own components are planned with the lot."""
-    nodes = [Node(material, 1.0, None, False)]
-
-    def walk(parent: int) -> None:
-        for line in bom_lines(plant, nodes[parent].material, configuration):
-            spec = plant.materials[line.component]
-            if spec.source != "make" or line.component not in plant.routings:
-                continue
-            need = nodes[parent].quantity * line.quantity / (1 - line.scrap)
-            nodes.append(Node(line.component, need, parent, spec.lot_size.rule != "lot-for-lot"))
-            if not nodes[-1].lot:
-                walk(len(nodes) - 1)
-
-    walk(0)
-    return tuple(nodes)
 
 
 class _Plans:
@@ -130,7 +102,8 @@ class _Plans:
 def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[ProductionOrder]:
     """One production order per open customer order line, due on the date the plant answers for (requested, or
     promised when that is later), in that order (the order they are released in), then one per lot of every
-    material made in lots, cut from the units' demand in that same order."""
+    material made in lots, cut from the units' demand in that same order. A work order is released for what its
+    units build: none for a sub-assembly that stock gives every one of them."""
     open_orders = sorted((o for o in orders if o.state in OPEN), key=lambda o: (o.committed_date, o.ordered_at, o.id))
     if not open_orders:
         raise FactoryosError("no open customer orders to schedule: generate or import orders first")
@@ -151,30 +124,54 @@ def production_orders(plant: Plant, orders: Sequence[CustomerOrder]) -> list[Pro
             due_date=order.committed_date,
             customer_order=order.id,
         )
+        result.append(production)
+    spared = _spared(plant, result, plans)
+    for production in result:
         nodes, steps, _ = plans(production)
+        units = spared[production.id]
         production.work_orders = [
             WorkOrder(
-                id=f"{po_id}-{position:03d}",
-                production_order=po_id,
+                id=f"{production.id}-{position:03d}",
+                production_order=production.id,
                 position=position,
                 operation=names.setdefault((nodes[index].material, op.id), f"{nodes[index].material}/{op.id}"),
-                quantity=math.ceil(nodes[index].quantity * order.quantity),
+                quantity=math.ceil(nodes[index].quantity * _building(units, index)),
             )
-            for position, (index, op) in enumerate(steps, start=1)
+            for position, (index, op) in enumerate((steps[step] for step in _built_steps(steps, units)), start=1)
         ]
-        result.append(production)
-    return result + _lot_orders(plant, result, plans)
+    return result + _lot_orders(plant, result, plans, spared)
 
 
-def _lot_orders(plant: Plant, units: Sequence[ProductionOrder], plans: _Plans) -> list[ProductionOrder]:
-    """Lots of each material made in lots for what the units need of it beyond the plant file's stock of it."""
+def _spared(plant: Plant, units: Sequence[ProductionOrder], plans: _Plans) -> dict[str, tuple[frozenset[int], ...]]:
+    """Per production order of units, per unit in turn, the nodes stock of made parts spares it
+    (`unit_structure.from_stock`), the orders served in the order given: the order they are released in."""
+    left = made_stock(plant)
+    return {order.id: tuple(from_stock(plans(order)[0], left) for _ in range(order.quantity)) for order in units}
+
+
+def _building(spared: Sequence[frozenset[int]], index: int) -> int:
+    """How many of an order's units build node `index`."""
+    return sum(index not in nodes for nodes in spared)
+
+
+def _built_steps(steps: Sequence[tuple[int, RoutingOperation]], spared: Sequence[frozenset[int]]) -> list[int]:
+    """The steps of an order's plan that some unit of it builds, in order: its work orders."""
+    return [step for step, (index, _) in enumerate(steps) if _building(spared, index)]
+
+
+def _lot_orders(
+    plant: Plant, units: Sequence[ProductionOrder], plans: _Plans, spared: Mapping[str, Sequence[frozenset[int]]]
+) -> list[ProductionOrder]:
+    """Lots of each material made in lots for what the units need of it beyond the plant file's stock of it (none
+    for a unit whose sub-assembly above the lot is taken from stock)."""
     demand: dict[str, float] = {material: -held for material, held in plant.stock_on_hand().items()}
     first_due: dict[str, date] = {}
     for order in units:
         nodes, _, _ = plans(order)
-        for node in nodes:
+        for index, node in enumerate(nodes):
             if node.lot:
-                demand[node.material] = demand.get(node.material, 0.0) + node.quantity * order.quantity
+                building = _building(spared[order.id], index)
+                demand[node.material] = demand.get(node.material, 0.0) + node.quantity * building
                 if demand[node.material] > 1e-9:  # the first order the stock does not cover
                     first_due.setdefault(node.material, order.due_date)
     lots: list[ProductionOrder] = []
@@ -229,10 +226,11 @@ def build_problem(
     for lot in lots:
         builder.add_lot(lot, _seconds(lot.due_date, epoch))
     plans = _Plans(plant)
+    spared = _spared(plant, units, plans)
     for order in units:
         release = max(0, _seconds_at(releases.get(order.id, epoch), epoch))
         waits = {m: _seconds_at(at, epoch) for m, at in material_in.get(order.id, {}).items()}
-        builder.add_units(order, plans(order), release, _seconds(order.due_date, epoch), waits)
+        builder.add_units(order, plans(order), spared[order.id], release, _seconds(order.due_date, epoch), waits)
     return builder.plant_problem(epoch, calendar_days)
 
 
@@ -285,22 +283,32 @@ class _ProblemBuilder:
         ]
 
     def add_units(
-        self, order: ProductionOrder, plan: tuple, release: int, due: int, waits: Mapping[str, int] | None = None
+        self,
+        order: ProductionOrder,
+        plan: tuple,
+        spared: Sequence[frozenset[int]],
+        release: int,
+        due: int,
+        waits: Mapping[str, int] | None = None,
     ) -> None:
         """One job per unit (serial): each made node's operations in a chain, every node after the nodes and
-        lots that go into it, and each operation not before the bought material it consumes is in (`waits`)."""
+        lots that go into it, and each operation not before the bought material it consumes is in (`waits`).
+        A unit builds none of the nodes stock spares it (`spared`, per unit)."""
         nodes, route, consumed = plan
         not_before = [max((waits.get(m, 0) for m in materials), default=0) for materials in consumed] if waits else []
-        self._count_lot_parts(nodes, order.quantity, waits or {})
-        for unit in range(1, order.quantity + 1):
+        work_order = {step: k for k, step in enumerate(_built_steps(route, spared))}
+        self._count_lot_parts(nodes, spared, waits or {})
+        for unit, taken in enumerate(spared, start=1):
             job = len(self.jobs)
             first_op: dict[int, int] = {}
             last_op: dict[int, int] = {}
             job_ops = []
             self.job_orders.append(self.where[order.id])
             for step, (index, op) in enumerate(route):
+                if index in taken:
+                    continue
                 node = nodes[index]
-                op_index = self._operation(job, node.material, op, node.quantity, order.configuration, step)
+                op_index = self._operation(job, node.material, op, node.quantity, order.configuration, work_order[step])
                 if not_before and not_before[step] > 0:
                     self.ops[op_index] = replace(self.ops[op_index], not_before=not_before[step])
                 if index in last_op:
@@ -383,13 +391,15 @@ class _ProblemBuilder:
             line for line in bom_lines(self.plant, material, {}) if self.plant.materials[line.component].source == "buy"
         ]
 
-    def _count_lot_parts(self, nodes: Sequence[Node], quantity: int, waits: Mapping[str, int]) -> None:
+    def _count_lot_parts(
+        self, nodes: Sequence[Node], spared: Sequence[frozenset[int]], waits: Mapping[str, int]
+    ) -> None:
         """The bought parts an order's units need through lots (a seat lot's boards), and when they are in for
         the order: when it waits for them (`waits`), else at once (in stock, or on order before it is needed)."""
-        for node in nodes:
+        for index, node in enumerate(nodes):
             if node.lot:
                 for line in self._bought_lines(node.material):
-                    need = quantity * node.quantity * line.quantity / (1 - line.scrap)
+                    need = _building(spared, index) * node.quantity * line.quantity / (1 - line.scrap)
                     self.lot_parts_in.setdefault(line.component, []).append((waits.get(line.component, 0), need))
 
     def _hold_lots_for_parts(self) -> None:

@@ -117,14 +117,16 @@ def follow_work(engine: Engine) -> tuple[Counter[str], Counter[str]]:
     (the genealogy's: each serial's start and completion under a work order), in one transaction. A work order
     is started once a unit of its production order has started it, completed once every unit has (a lot's
     production order: the lot; a unit's sub-assembly, `UNIT/part`, counts for its unit), and what a material's
-    later operation reports counts for the earlier ones (`routing_progress`). Returns how many work orders and
-    production orders moved into each state."""
+    later operation reports counts for the earlier ones (`routing_progress`). A unit that started its production
+    order's own material has every sub-assembly under it (built, or taken from stock: then never reported) and
+    counts as done with them. Returns how many work orders and production orders moved into each state."""
     orders = (
         select(
             WorkOrderRecord.id,
             WorkOrderRecord.state,
             WorkOrderRecord.operation,
             ProductionOrderRecord.id,
+            ProductionOrderRecord.material,
             ProductionOrderRecord.state,
             ProductionOrderRecord.quantity,
             ProductionOrderRecord.customer_order,
@@ -137,15 +139,20 @@ def follow_work(engine: Engine) -> tuple[Counter[str], Counter[str]]:
     with transaction(engine) as session:
         started, completed = _units_reported(session)
         chains: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        production_state: dict[str, tuple[str, int]] = {}
-        for work, state, operation, production, was, quantity, customer_order in session.execute(orders):
-            chains.setdefault((production, operation.split("/", 1)[0]), []).append((work, state))
-            production_state[production] = (was, quantity if customer_order is not None else 1)
+        production_state: dict[str, tuple[str, int, str]] = {}
+        reached: dict[str, set[str]] = {}  # per production order, the units that started its own material
+        for work, state, operation, production, material, was, quantity, customer_order in session.execute(orders):
+            part = operation.split("/", 1)[0]
+            chains.setdefault((production, part), []).append((work, state))
+            production_state[production] = (was, quantity if customer_order is not None else 1, material)
+            if part == material:
+                reached.setdefault(production, set()).update(started.get(work, ()), completed.get(work, ()))
         work_of: dict[str, list[WorkOrderState]] = {}
         work_rows = []
-        for (production, _), chain in chains.items():
-            units = production_state[production][1]
-            counts = [(len(started.get(w, ())), len(completed.get(w, ()))) for w, _ in chain]
+        for (production, part), chain in chains.items():
+            _, units, material = production_state[production]
+            above = reached.get(production, set()) if part != material else set()
+            counts = [(len(started.get(w, set()) | above), len(completed.get(w, set()) | above)) for w, _ in chain]
             for (work, state), (begun, done) in zip(chain, routing_progress(counts), strict=True):
                 now = work_progress(WorkOrderState(state), units, begun, done)
                 work_of.setdefault(production, []).append(now)
