@@ -23,7 +23,8 @@ import math
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, CustomerOrderState, ProductionOrder, ScheduledOperation, WorkOrder
 from factoryos.model.plant import BomLine, Plant, RoutingOperation
+from factoryos.model.shift_times import site_day
 from factoryos.scheduling.plant_calendar import unavailable_periods
 from factoryos.scheduling.problem import Job, Machine, Mode, Operation, Problem
 from factoryos.scheduling.schedule import Schedule, setup_times
@@ -221,16 +223,17 @@ def build_problem(
     `calendar_days` days."""
     releases, material_in = releases or {}, material_in or {}
     builder = _ProblemBuilder(plant, orders)
+    zone = ZoneInfo(plant.site.timezone)
     lots = [o for o in orders if _made_in_lots(plant, o.material)]
     units = [o for o in orders if not _made_in_lots(plant, o.material)]
     for lot in lots:
-        builder.add_lot(lot, _seconds(lot.due_date, epoch))
+        builder.add_lot(lot, _seconds(lot.due_date, epoch, zone))
     plans = _Plans(plant)
     spared = _spared(plant, units, plans)
     for order in units:
         release = max(0, _seconds_at(releases.get(order.id, epoch), epoch))
         waits = {m: _seconds_at(at, epoch) for m, at in material_in.get(order.id, {}).items()}
-        builder.add_units(order, plans(order), spared[order.id], release, _seconds(order.due_date, epoch), waits)
+        builder.add_units(order, plans(order), spared[order.id], release, _seconds(order.due_date, epoch, zone), waits)
     return builder.plant_problem(epoch, calendar_days)
 
 
@@ -554,9 +557,9 @@ def _names(group_index: Mapping[str, int]) -> tuple[str, ...]:
     return tuple(sorted(group_index, key=group_index.__getitem__))
 
 
-def _seconds(day, epoch: datetime) -> int:
-    """The end of a due date (midnight UTC after it), in seconds from the epoch."""
-    return _seconds_at(datetime.combine(day + timedelta(days=1), time(0), UTC), epoch)
+def _seconds(day: date, epoch: datetime, zone: tzinfo) -> int:
+    """The end of a due date (the site's midnight after it), in seconds from the epoch."""
+    return _seconds_at(site_day(day, zone)[1], epoch)
 
 
 def _seconds_at(moment: datetime, epoch: datetime) -> int:

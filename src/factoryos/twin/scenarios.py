@@ -32,7 +32,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +45,7 @@ from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, PurchaseOrder, ScheduledOperation
 from factoryos.model.plant import WEEKDAYS, Plant, Shift, WorkCenter
+from factoryos.model.shift_times import site_day
 from factoryos.planning.plan import Plan
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar
 from factoryos.twin.finished_goods import FinishedGoods
@@ -152,7 +153,7 @@ def prepare(
     twin.build(staffing, stock_use, horizon, lambda at: (at - epoch).total_seconds(), purchases)
     twin.release(plan)
     if scenario == "smart":
-        _peg_orders(floor.finished_goods, plan, orders, epoch)
+        _peg_orders(floor.finished_goods, plan, orders, epoch, ZoneInfo(plant.site.timezone))
     else:
         _make_to_stock(plant, floor, orders, epoch)
     return ScenarioRun(scenario, floor, twin, staffing, plan, epoch, horizon, purchases, purchasing, planned)
@@ -212,7 +213,9 @@ def _staffing(
     return traditional_staffing(plant, load, twin.paced_lines, epoch, total * DAY)
 
 
-def _peg_orders(fg: FinishedGoods, plan: list[PlannedUnit], orders: list[CustomerOrder], epoch: datetime) -> None:
+def _peg_orders(
+    fg: FinishedGoods, plan: list[PlannedUnit], orders: list[CustomerOrder], epoch: datetime, zone: tzinfo
+) -> None:
     """Order-driven: each released unit is pegged to its order (the plan names it `ORDER#...`, by its index in
     the order or, from a schedule, by its serial); each of an order's units the run does not release is pegged
     too, once, and is late when it falls due."""
@@ -222,14 +225,14 @@ def _peg_orders(fg: FinishedGoods, plan: list[PlannedUnit], orders: list[Custome
         released[order_of(unit.order)] += 1
     for order in orders:
         for k in range(released[order.id], order.quantity):
-            fg.peg(unit_label(order.id, f"unreleased-{k}"), _seconds(order.ordered_at, epoch), _due(order, epoch))
+            fg.peg(unit_label(order.id, f"unreleased-{k}"), _seconds(order.ordered_at, epoch), _due(order, epoch, zone))
 
 
 def _make_to_stock(plant: Plant, floor: Floor, orders: list[CustomerOrder], epoch: datetime) -> None:
     for product_id, product in plant.products.items():
         if product.demand is not None:
             floor.finished_goods.stock_up(product_id, round(product.demand.units_per_day * SAFETY_STOCK_DAYS))
-    floor.env.process(_customers(floor, orders, epoch))
+    floor.env.process(_customers(floor, orders, epoch, ZoneInfo(plant.site.timezone)))
 
 
 def _site_date(plant: Plant, at: datetime) -> date:
@@ -240,19 +243,21 @@ def _seconds(at: datetime, epoch: datetime) -> float:
     return (at - epoch).total_seconds()
 
 
-def _due(order: CustomerOrder, epoch: datetime) -> float:
-    """The end of the order's due date, in run seconds."""
-    return _seconds(datetime.combine(order.due_date, datetime.min.time(), UTC), epoch) + DAY
+def _due(order: CustomerOrder, epoch: datetime, zone: tzinfo) -> float:
+    """The end of the order's due date (the site's midnight after it), in run seconds."""
+    return _seconds(site_day(order.due_date, zone)[1], epoch)
 
 
-def _customers(floor: Floor, orders: list[CustomerOrder], epoch: datetime) -> Generator[Timeout, Any, None]:
+def _customers(
+    floor: Floor, orders: list[CustomerOrder], epoch: datetime, zone: tzinfo
+) -> Generator[Timeout, Any, None]:
     """Make-to-stock: each ordered unit is taken from stock when the order arrives, or waits for one."""
     env = floor.env
     for order in orders:
         placed = _seconds(order.ordered_at, epoch)
         if placed > env.now:
             yield env.timeout(placed - env.now)
-        due = _due(order, epoch)
+        due = _due(order, epoch, zone)
         for _ in range(order.quantity):
             floor.finished_goods.demand(order.product, placed, due)
 
@@ -333,7 +338,7 @@ def order_plan(
         units, backlog = backlog[:take], backlog[take:]
         units.sort(key=lambda u: (_sequence_key(plant, u[0].product)(u[0].configuration)[:1], u[0].due_date, u[0].id))
         for at, (order, k) in zip(_release_times(day, len(units)), units, strict=True):
-            due = _due(order, epoch)
+            due = _due(order, epoch, ZoneInfo(plant.site.timezone))
             serial = f"{plant.site.id}-{len(plan) + 1:07d}"
             placed = _seconds(order.ordered_at, epoch)
             configuration = dict(order.configuration)

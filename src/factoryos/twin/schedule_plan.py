@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
+from factoryos.model.shift_times import site_day
 from factoryos.scheduling.plant import production_orders
-from factoryos.twin.calendar import DAY
 from factoryos.twin.part import unit_label
 from factoryos.twin.plant_twin import PlannedUnit
 
@@ -30,6 +31,7 @@ def schedule_plan(
     production = {po.id: po for po in production_orders(plant, orders)}
     product_of = {p.material: product_id for product_id, p in plant.products.items()}
     customer = {o.id: o for o in orders}
+    zone = ZoneInfo(plant.site.timezone)
     first: dict[str, tuple[float, str]] = {}
     work_orders: WorkOrders = {}
     by_unit: dict[str, list[tuple[float, str, str]]] = {}
@@ -57,7 +59,7 @@ def schedule_plan(
         if po.material not in product_of:
             raise FactoryosError(f"production order {po_id}: {po.material!r} is not a product's material")
         order = customer.get(po.customer_order or "")
-        due = (datetime.combine(po.due_date, datetime.min.time(), UTC) - epoch).total_seconds() + DAY
+        due = (site_day(po.due_date, zone)[1] - epoch).total_seconds()
         placed = (order.ordered_at - epoch).total_seconds() if order is not None else start
         plan.append(
             PlannedUnit(

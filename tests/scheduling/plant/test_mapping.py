@@ -1,5 +1,6 @@
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -139,7 +140,8 @@ def test_sub_assemblies_and_lots_precede_what_they_go_into(ev_plant, ev_problem)
     assert fed_from  # what the stock of stamped panels and castings leaves to lots
     assert all(ev_plant.materials[m].lot_size.rule != "lot-for-lot" for m in fed_from)
     order = next(p for p in ev_problem.production_orders if problem.jobs[vehicle].name.startswith(p.id + "-"))
-    assert problem.jobs[vehicle].due == (order.due_date - EPOCH.date() + timedelta(days=1)).total_seconds()
+    site_midnight = datetime.combine(order.due_date + timedelta(days=1), time(), ZoneInfo(ev_plant.site.timezone))
+    assert problem.jobs[vehicle].due == (site_midnight - EPOCH).total_seconds()  # the end of the due day at the site
 
 
 def test_every_unit_structure_starts_with_the_product(ev_plant, ev_orders):
