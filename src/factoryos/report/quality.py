@@ -269,6 +269,8 @@ SHOWN_ORDERS = 25
 
 
 _TO_DO = {"shipped": "recall from the customer", "built": "quarantined in finished goods"}
+SHOWN_SERIALS = 3
+"""Serials an order's row names; past them it counts them (`factoryos trace --equipment` lists every one)."""
 
 
 def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str, Any]]], timezone: str) -> Section:
@@ -315,9 +317,17 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
                 (
                     [f"customer order{more}", "state", "to do", "units held"],
                     [
-                        [o["order"], o["state"], _TO_DO.get(o["state"], "stop on the line"), ", ".join(o["serials"])]
+                        [o["order"], o["state"], _TO_DO.get(o["state"], "stop on the line"), _held(o["serials"])]
                         for o in shown
                     ],
                 )
             )
     return section
+
+
+def _held(serials: Sequence[str]) -> str:
+    """An order's units held as its row shows them: each serial, or for more than SHOWN_SERIALS how many and the
+    first and last (a 1,200-case order listed in full made the report megabytes long)."""
+    if len(serials) <= SHOWN_SERIALS:
+        return ", ".join(serials)
+    return f"{len(serials):,}: {serials[0]} … {serials[-1]}"
