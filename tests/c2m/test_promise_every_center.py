@@ -71,3 +71,10 @@ def test_promised_orders_never_load_a_work_center_past_its_capacity(plant, seed)
         for day, needed in zip(days, accumulate(need), strict=True):
             works = MINUTES_A_DAY * ((day - START).days + 1)
             assert needed <= works + 1e-6, f"{center} by {day}: {needed:g} min promised, {works} worked"
+
+
+def test_the_explanation_names_what_the_order_needs_where_it_binds_even_below_a_minute(plant):
+    """20 racks fill the welder's day 1; one trike's 0.5 min of welding then waits for day 2."""
+    trike = quote_book(plant, [_order(1, "rack", 20), _order(2, "trike", 1)])["CO0002"]
+    assert trike.promised == START + timedelta(days=1)
+    assert trike.explanation.startswith("Weld cell (weld) binds the promise: the order needs 0.5 min there;")

@@ -633,7 +633,7 @@ def promise(
     end = start + timedelta(days=HORIZON_DAYS)
     short, allocation = _fit_all(capacity, need, ready, booked, end, constrained)
     if short is not None:
-        why = f"{capacity.label(short)}: no {need[short]:,.0f} free minutes within {HORIZON_DAYS} days"
+        why = f"{capacity.label(short)}: no {_minutes(need[short])} free minutes within {HORIZON_DAYS} days"
         if ready > start and material is not None:
             why += f" (from {ready}, when the bought material is in: {material.binding}, to {end})"
         return Quote(None, short, need[short], why, constraint=f"{capacity.label(short)} capacity")
@@ -691,6 +691,11 @@ def _fit(
     return None
 
 
+def _minutes(minutes: float) -> str:
+    """Minutes as planners read them: whole minutes, or two figures below ten (a small order's 0.5 min is not 0)."""
+    return f"{minutes:,.0f}" if minutes >= 10 else f"{minutes:.2g}"
+
+
 def _span(days: float) -> str:
     """A lead time as planners say it: whole weeks in weeks, else days."""
     return f"{days / 7:g} weeks" if days % 7 == 0 else f"{days:g} days"
@@ -704,7 +709,7 @@ def _why(
     taken = sum(min(booked.get(d, 0.0), capacity.minutes(center, d)) for d in days)
     share = taken / total if total else 1.0
     return (
-        f"{capacity.label(center)} is the constrained work center: the order needs {need:,.0f} min; "
+        f"{capacity.label(center)} binds the promise: the order needs {_minutes(need)} min there; "
         f"{share:.0%} of its {total:,.0f} working min from {start} to {promised} was already promised"
         + capacity.ramp_note(center, promised)
     )
