@@ -12,7 +12,9 @@ horizon because the plan is re-forecast every week.
 
 Option attach rates are each option's share of a family's units over the recent weeks (a mix moves slowly
 and one day's options are a draw from it); the interval is where a day's share falls for the forecast's
-mean daily units (binomial, normal approximation).
+mean daily units (binomial, normal approximation). Every unit of an order takes the order's options, so the
+draws are orders, not units: a day of n units in orders of unit-weighted mean size s = sum(q^2) / sum(q) (over
+the window's orders) varies as n / s independent units do; with orders of one unit, as n units.
 """
 
 from __future__ import annotations
@@ -223,19 +225,23 @@ def attach_rates(
     level: float,
 ) -> tuple[AttachRate, ...]:
     """Each option's share of its family's units due in [since, until), with the interval of one day's share
-    at `units_per_day[product]` units a day. A product without orders in the window gets its planned mix."""
+    at `units_per_day[product]` units a day in orders of the window's sizes. A product without orders in the
+    window gets its planned mix."""
     units: dict[tuple[str, str, str], float] = defaultdict(float)
     totals: dict[str, float] = defaultdict(float)
+    squares: dict[str, float] = defaultdict(float)
     for order in orders:
         if order.state == CustomerOrderState.CANCELLED or not since <= order.due_date < until:
             continue
         totals[order.product] += order.quantity
+        squares[order.product] += order.quantity**2
         for chosen_family, option in order.configuration.items():
             units[order.product, chosen_family, option] += order.quantity
     z = NormalDist().inv_cdf(0.5 + level / 200)
     rates = []
     for product_id, product in plant.products.items():
-        n = units_per_day.get(product_id, 0.0)
+        order_size = squares[product_id] / totals[product_id] if totals[product_id] else 1.0
+        n = units_per_day.get(product_id, 0.0) / order_size
         for family_id, family in product.option_families.items():
             shares = _shares(product_id, family_id, family.options, units, totals[product_id])
             for option, share in shares.items():
