@@ -7,6 +7,7 @@ can choose) are checked here, on the structurally valid plant.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -89,11 +90,17 @@ def check_plant_text(text: str, file: str = "<plant>") -> tuple[Plant | None, li
     return (None if issues else plant), issues
 
 
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""What every field of a plant file is named like: an unknown field that is not is a piece of a value."""
+
+
 def _pydantic_issue(file: str, document: YamlDocument, error: ErrorDetails) -> PlantIssue:
     path = tuple(error["loc"])
     message = error["msg"]
     if error["type"] == "extra_forbidden":
         message = "unknown field"
+        if path and not _FIELD_NAME.fullmatch(str(path[-1])):
+            message += " (a comma inside an unquoted value in { } or [ ] splits it: quote the value)"
     elif error["type"] == "missing":
         message = "required field is missing"
     elif error["type"] in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
