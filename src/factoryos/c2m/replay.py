@@ -1,13 +1,14 @@
-"""The order book promised again, order by order in the sequence it came in, as the order desk promised it: the
-same material-aware promise (`c2m.promise`) on the capacity, material and supplier capacity that the earlier
-orders left. Run on a plant as a what-if leaves it (a supplier's slip), and on the plant as it is, it says whose
-promise moves; its material part alone says the day each order's bought parts are in, before which the scheduler
-may not start it."""
+"""The order book promised again, order by order in the sequence the order desk promised it (when a sequence is
+given: an order imported late is promised after those before it, whenever it was placed), else in the sequence
+it came in: the same material-aware promise (`c2m.promise`) on the capacity, material and supplier capacity that
+the earlier orders left. Run on a plant as a what-if leaves it (a supplier's slip), and on the plant as it is, it
+says whose promise moves; its material part alone says the day each order's bought parts are in, before which the
+scheduler may not start it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,18 +32,30 @@ class PromiseMove:
         return (self.after - self.before).days if self.after and self.before else None
 
 
-def promise_book(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, date | None]:
-    """Each order's promised day, the orders promised first come first served (by the time they were placed)."""
-    return {order: quote.promised for order, quote in quote_book(plant, orders).items()}
+def in_promise_order(orders: Iterable[CustomerOrder], sequence: Mapping[str, int] | None = None) -> list[CustomerOrder]:
+    """The orders in the sequence the desk promised them (`sequence`: each promised order's place in it), then those
+    it never promised, first come first served (by the time they were placed): the desk booked stock and capacity
+    in that sequence, so a replay that serves them in another hands one order what the desk booked for another."""
+    places = sequence or {}
+    return sorted(orders, key=lambda o: (o.id not in places, places.get(o.id, 0), o.ordered_at, o.id))
 
 
-def quote_book(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, Quote]:
-    """Each order's promise, the orders promised first come first served (by the time they were placed)."""
+def promise_book(
+    plant: Plant, orders: Iterable[CustomerOrder], sequence: Mapping[str, int] | None = None
+) -> dict[str, date | None]:
+    """Each order's promised day, the orders promised in the desk's sequence (`in_promise_order`)."""
+    return {order: quote.promised for order, quote in quote_book(plant, orders, sequence).items()}
+
+
+def quote_book(
+    plant: Plant, orders: Iterable[CustomerOrder], sequence: Mapping[str, int] | None = None
+) -> dict[str, Quote]:
+    """Each order's promise, the orders promised in the desk's sequence (`in_promise_order`)."""
     capacity, material = PlantCapacity(plant), PlantMaterial(plant)
     booked: dict[str, dict[date, float]] = defaultdict(dict)
     held = Commitments()
     quotes: dict[str, Quote] = {}
-    for order in sorted(orders, key=lambda o: (o.ordered_at, o.id)):
+    for order in in_promise_order(orders, sequence):
         start = capacity.first_day(order.ordered_at)
         load = capacity.load(order.product, order.configuration)
         needs = material.needs(order.product, order.configuration)
@@ -56,16 +69,18 @@ def quote_book(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, Quote
     return quotes
 
 
-def material_ready(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, dict[str, date] | None]:
+def material_ready(
+    plant: Plant, orders: Iterable[CustomerOrder], sequence: Mapping[str, int] | None = None
+) -> dict[str, dict[str, date] | None]:
     """Of the orders whose bought material is not all there on their first day, each such material with the
-    site-local day it is in (None: some material is not in within the promise's horizon): the orders served first
-    come first served from stock, open purchase orders and what their suppliers can ship, as the order desk served
-    them. Cancelled orders take nothing; an order of a product the plant no longer makes is left out (plant
-    loading names it)."""
+    site-local day it is in (None: some material is not in within the promise's horizon): the orders served from
+    stock, open purchase orders and what their suppliers can ship in the sequence the order desk served them
+    (`in_promise_order`). Cancelled orders take nothing; an order of a product the plant no longer makes is left
+    out (plant loading names it)."""
     capacity, material = PlantCapacity(plant), PlantMaterial(plant)
     held = Commitments()
     waiting: dict[str, dict[str, date] | None] = {}
-    for order in sorted(orders, key=lambda o: (o.ordered_at, o.id)):
+    for order in in_promise_order(orders, sequence):
         if order.state is CustomerOrderState.CANCELLED or order.product not in plant.products:
             continue
         first = capacity.first_day(order.ordered_at)
@@ -76,9 +91,12 @@ def material_ready(plant: Plant, orders: Iterable[CustomerOrder]) -> dict[str, d
     return waiting
 
 
-def promise_moves(plant: Plant, changed: Plant, orders: Iterable[CustomerOrder]) -> list[PromiseMove]:
-    """The orders whose promise on `changed` differs from that on `plant`, most moved first."""
+def promise_moves(
+    plant: Plant, changed: Plant, orders: Iterable[CustomerOrder], sequence: Mapping[str, int] | None = None
+) -> list[PromiseMove]:
+    """The orders whose promise on `changed` differs from that on `plant`, most moved first: both books promised in
+    the same sequence (`in_promise_order`), so that only the change moves a promise."""
     book = list(orders)
-    before, after = promise_book(plant, book), promise_book(changed, book)
+    before, after = promise_book(plant, book, sequence), promise_book(changed, book, sequence)
     moves = [PromiseMove(o.id, o.due_date, before[o.id], after[o.id]) for o in book if before[o.id] != after[o.id]]
     return sorted(moves, key=lambda m: (-(m.days or 10**6), m.customer_order))

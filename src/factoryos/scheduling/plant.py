@@ -32,7 +32,8 @@ from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, CustomerOrderState, ProductionOrder, ScheduledOperation, WorkOrder
 from factoryos.model.plant import BomLine, Plant, RoutingOperation
-from factoryos.model.shift_times import site_day
+from factoryos.model.shift_times import merged, site_day
+from factoryos.scheduling.calendar import Periods, earliest_start, finish
 from factoryos.scheduling.plant_calendar import unavailable_periods
 from factoryos.scheduling.problem import Job, Machine, Mode, Operation, Problem
 from factoryos.scheduling.schedule import Schedule, setup_times
@@ -222,7 +223,7 @@ def build_problem(
     one (its BOM line's `operation`, else its parent's first) starts no earlier. The calendars are laid out over
     `calendar_days` days."""
     releases, material_in = releases or {}, material_in or {}
-    builder = _ProblemBuilder(plant, orders)
+    builder = _ProblemBuilder(plant, orders, epoch, calendar_days)
     zone = ZoneInfo(plant.site.timezone)
     lots = [o for o in orders if _made_in_lots(plant, o.material)]
     units = [o for o in orders if not _made_in_lots(plant, o.material)]
@@ -234,7 +235,7 @@ def build_problem(
         release = max(0, _seconds_at(releases.get(order.id, epoch), epoch))
         waits = {m: _seconds_at(at, epoch) for m, at in material_in.get(order.id, {}).items()}
         builder.add_units(order, plans(order), spared[order.id], release, _seconds(order.due_date, epoch, zone), waits)
-    return builder.plant_problem(epoch, calendar_days)
+    return builder.plant_problem()
 
 
 class _ProblemBuilder:
@@ -242,9 +243,10 @@ class _ProblemBuilder:
     operations can follow the lots it is pegged to. Operations repeat across units, so each distinct one
     (material, step, quantity, setup-relevant options, first eligible unit) is worked out once."""
 
-    def __init__(self, plant: Plant, orders: Sequence[ProductionOrder]) -> None:
+    def __init__(self, plant: Plant, orders: Sequence[ProductionOrder], epoch: datetime, calendar_days: int) -> None:
         self.plant = plant
         self.orders = orders
+        self.epoch, self.calendar_days = epoch, calendar_days
         self.machines = list(plant.work_units())
         self.machine_index = {unit: m for m, unit in enumerate(self.machines)}
         self.machine_group = _machine_groups(plant)
@@ -259,7 +261,7 @@ class _ProblemBuilder:
         self.batch_kinds: dict[tuple, int] = {}
         self.batch_sizes: list[int] = []
         self.eligible_of: dict[tuple[str, str], tuple[list[str], frozenset[str]]] = {}
-        self.choose_line = _LineChoice(plant)
+        self.choose_line = _LineChoice(plant, epoch, calendar_days)
         self.lot_ops: dict[str, list[tuple[int, int]]] = {}
         self.lot_draws: dict[str, list[tuple[int, str, float]]] = {}  # per lot: (operation, bought part, quantity)
         self.lot_parts_in: dict[str, list[tuple[int, float]]] = {}  # per bought part of lots: (when in, quantity)
@@ -311,7 +313,10 @@ class _ProblemBuilder:
                 if index in taken:
                     continue
                 node = nodes[index]
-                op_index = self._operation(job, node.material, op, node.quantity, order.configuration, work_order[step])
+                ready = max(release, not_before[step] if not_before else 0)
+                op_index = self._operation(
+                    job, node.material, op, node.quantity, order.configuration, work_order[step], ready
+                )
                 if not_before and not_before[step] > 0:
                     self.ops[op_index] = replace(self.ops[op_index], not_before=not_before[step])
                 if index in last_op:
@@ -334,16 +339,24 @@ class _ProblemBuilder:
                 self.precedences.append((last_op[index], first_op[node.parent]))
 
     def _operation(
-        self, job: int, material: str, op: RoutingOperation, quantity: float, configuration: Mapping, step: int
+        self,
+        job: int,
+        material: str,
+        op: RoutingOperation,
+        quantity: float,
+        configuration: Mapping,
+        step: int,
+        ready: int = 0,
     ) -> int:
-        """A lot pauses over breaks and shifts off (a press run resumes); a unit's operation fits between them."""
+        """A lot pauses over breaks and shifts off (a press run resumes); a unit's operation fits between them.
+        `ready`: when the job may start it at the earliest (its release, the material it consumes)."""
         known = self.eligible_of.get((material, op.id))
         if known is None:
             units = self.plant.eligible_units(op)
             if not units:
                 raise FactoryosError(f"routings.{material}: operation {op.id!r}: no work unit can do it")
             known = self.eligible_of[material, op.id] = (units, self.choose_line.lines(units))
-        eligible = self.choose_line(job, *known)
+        eligible = self.choose_line(job, *known, (material, op, quantity), ready)
         key = (material, op.id, quantity, tuple(configuration.get(a, "") for a in self.attributes), eligible[0])
         template = self.made.get(key)
         if template is None:
@@ -418,10 +431,11 @@ class _ProblemBuilder:
                 if day > self.ops[op_index].not_before:
                     self.ops[op_index] = replace(self.ops[op_index], not_before=day)
 
-    def plant_problem(self, epoch: datetime, calendar_days: int) -> PlantProblem:
+    def plant_problem(self) -> PlantProblem:
         self._hold_lots_for_parts()
+        epoch = self.epoch
         machines = tuple(
-            _machine(self.plant, unit, epoch, calendar_days, self.machine_group.get(unit), self.group_index)
+            _machine(self.plant, unit, epoch, self.calendar_days, self.machine_group.get(unit), self.group_index)
             for unit in self.machines
         )
         problem = Problem(
@@ -437,17 +451,21 @@ class _ProblemBuilder:
 
 
 class _LineChoice:
-    """Parallel paced lines (two identical lines for one product): a unit runs its whole route on one line,
-    so an operation that several paced lines can do is kept to the unit's line, chosen when the unit first
-    needs one: the line with the least work given so far (units over speed), each line its own capacity."""
+    """Parallel paced lines (a mature line beside one ramping up, two lines of different takt): a unit runs its
+    whole route on one line, so an operation that several paced lines can do is kept to the unit's line, chosen
+    when the unit first needs one: the line on which it would be done first, each line taking the units given it
+    one after another, from when each is ready, in the time its calendar and ramp-up leave it (the operation's
+    time there: its takt, its speed). The lines then finish together, each with the share it can build over the
+    period, where an equal share of hours left a slow or ramping line working alone long after the other was
+    idle."""
 
-    def __init__(self, plant: Plant) -> None:
+    def __init__(self, plant: Plant, epoch: datetime, days: int) -> None:
         centers = plant.work_centers()
+        self.plant, self.epoch, self.days = plant, epoch, days
         self.line_of = {u: wc for u, (_, wc, _) in plant.work_units().items() if centers[wc][1].kind == "paced-line"}
-        self.speed = {
-            wc: min(unit.speed_factor for unit in center.work_units.values()) for wc, (_, center) in centers.items()
-        }
-        self.load: dict[str, float] = {}
+        self.off: dict[str, Periods] = {}
+        self.free: dict[str, int] = {}  # per line, when the units given it so far are done
+        self.seconds: dict[tuple[str, str, float], dict[str, int]] = {}
         self.job = -1
         self.chosen: dict[frozenset[str], str] = {}
 
@@ -455,16 +473,59 @@ class _LineChoice:
         """The paced lines among an operation's eligible units: a choice to make per unit when several."""
         return frozenset(self.line_of[u] for u in eligible if u in self.line_of)
 
-    def __call__(self, job: int, eligible: list[str], lines: frozenset[str]) -> list[str]:
+    def __call__(
+        self,
+        job: int,
+        eligible: list[str],
+        lines: frozenset[str],
+        work: tuple[str, RoutingOperation, float],
+        ready: int,
+    ) -> list[str]:
+        """The units of `eligible` that job's unit may use for `work` (material, operation, quantity): those of
+        its line, chosen now if it has none among `lines` yet."""
         if len(lines) < 2:
             return eligible
         if job != self.job:
             self.job, self.chosen = job, {}
         line = self.chosen.get(lines)
         if line is None:
-            line = self.chosen[lines] = min(sorted(lines), key=lambda wc: self.load.get(wc, 0.0))
-            self.load[line] = self.load.get(line, 0.0) + 1 / self.speed[line]
+            line = self.chosen[lines] = self._first_done(eligible, lines, work, ready)
         return [u for u in eligible if self.line_of.get(u, line) == line]
+
+    def _first_done(
+        self, eligible: list[str], lines: frozenset[str], work: tuple[str, RoutingOperation, float], ready: int
+    ) -> str:
+        """The line that would be done first with the unit after those given it, which then takes it."""
+        seconds = self._seconds(eligible, work)
+        done = {}
+        for line in sorted(lines):
+            off = self._off(line)
+            start = earliest_start(off, max(ready, self.free.get(line, 0)), seconds[line], True)
+            done[line] = finish(off, start, seconds[line], True)
+        line = min(done, key=done.__getitem__)
+        self.free[line] = done[line]
+        return line
+
+    def _seconds(self, eligible: list[str], work: tuple[str, RoutingOperation, float]) -> dict[str, int]:
+        """The operation's time on each line (on its fastest unit there that can do it)."""
+        material, op, quantity = work
+        key = (material, op.id, quantity)
+        if key not in self.seconds:
+            on: dict[str, int] = {}
+            for unit in eligible:
+                if unit in self.line_of:
+                    line, time = self.line_of[unit], _duration(self.plant, unit, op, quantity)
+                    on[line] = min(on.get(line, time), time)
+            self.seconds[key] = on
+        return self.seconds[key]
+
+    def _off(self, line: str) -> Periods:
+        """When the line does not work: when any of its units does not (a paced line stops as a whole)."""
+        if line not in self.off:
+            units = [u for u, wc in self.line_of.items() if wc == line]
+            periods = [p for u in units for p in unavailable_periods(self.plant, u, self.epoch, self.days)]
+            self.off[line] = tuple(merged(periods))
+        return self.off[line]
 
 
 def _in_by(stock: float, supply: Sequence[tuple[int, float]], amount: float) -> int:

@@ -34,6 +34,7 @@ from factoryos.services.mps import mps_demand_rows, plan_mps
 from factoryos.services.order_desk import forget_desk
 from factoryos.services.plants import plant_on_order
 from factoryos.services.promise import write_locks
+from factoryos.store.order_desk import promise_sequence
 from factoryos.store.orders import list_orders
 from factoryos.store.plans import (
     MaterialPlanRecord,
@@ -176,12 +177,13 @@ def what_if(
 
 
 def promise_what_if(engine: Engine, disruptions: tuple[Disruption, ...], site: str | None = None) -> list[PromiseMove]:
-    """The open orders whose promise moves under the disruptions: the order book promised again, first come
-    first served, on the plant as it is and as the disruptions leave it (its suppliers' open purchase orders
-    and lead times later)."""
+    """The open orders whose promise moves under the disruptions: the order book promised again, in the sequence
+    the order desk promised it, on the plant as it is and as the disruptions leave it (its suppliers' open
+    purchase orders and lead times later)."""
     plant = plant_on_order(engine, site)
     orders = [o for o in list_orders(engine, site=plant.site.id) if o.state in OPEN_STATES]
-    return promise_moves(plant, disrupted_plant(plant, disruptions), orders)
+    sequence = promise_sequence(engine, plant.site.id)
+    return promise_moves(plant, disrupted_plant(plant, disruptions), orders, sequence)
 
 
 def _figures(result: Plan) -> dict[str, Any]:

@@ -37,11 +37,13 @@ def schedule_orders(
     engine: Engine, plant: Plant, orders: list[CustomerOrder], **options: object
 ) -> tuple[int, PlantSchedule]:
     """Schedule `orders` on the plant's work units (options as `schedule_plant` takes them), none before its bought
-    material is in (stock, the file's open purchase orders and those released from plans, served first come first
-    served as the promise serves them), and store it."""
+    material is in (stock, the file's open purchase orders and those released from plans, served in the sequence
+    the order desk promised the orders, as the promise booked them), and store it."""
     from factoryos.services.plants import with_released_orders
+    from factoryos.store.order_desk import promise_sequence
 
-    ready = material_ready(with_released_orders(engine, plant), orders)
+    sequence = promise_sequence(engine, plant.site.id)
+    ready = material_ready(with_released_orders(engine, plant), orders, sequence)
     plan = schedule_plant(plant, orders, material_ready=ready, **options)  # type: ignore[arg-type]
     return store_plan(engine, plan), plan
 

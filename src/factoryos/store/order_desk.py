@@ -527,6 +527,21 @@ def order_changes(engine: Engine, order_id: str) -> list[OrderChange]:
         return [record_as(OrderChange, r) for r in session.scalars(query)]
 
 
+def promise_sequence(engine: Engine, site: str) -> dict[str, int]:
+    """The orders of `site` the desk promised, each with its place in the sequence it promised them: the id of its
+    promise in the order history, which the desk writes in the order it promises (the time of that row is the
+    order's arrival when it is promised ahead of it, so it cannot tell an order imported late from one that came
+    early)."""
+    query = (
+        select(OrderChangeRecord.order_id, func.min(OrderChangeRecord.id))
+        .join(CustomerOrderRecord, CustomerOrderRecord.id == OrderChangeRecord.order_id)
+        .where(CustomerOrderRecord.site == site, OrderChangeRecord.to_state == CustomerOrderState.PROMISED.value)
+        .group_by(OrderChangeRecord.order_id)
+    )
+    with engine.connect() as connection:
+        return {order_id: place for order_id, place in connection.execute(query)}
+
+
 def first_answer(engine: Engine, site: str, tenant: str, key: str) -> FirstAnswer | None:
     """The first answer given to an Idempotency-Key, once it is on disk: another worker may have committed it
     a moment ago and not yet flushed it (see `booking`), and it is about to be given as an answer."""

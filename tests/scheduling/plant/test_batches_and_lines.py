@@ -45,10 +45,11 @@ suppliers:
 """
 
 
-def board_plant(classes: str, area: str, work_centers: str, operations: str):
-    """A plant that makes one board: its equipment classes, one area's work centers and the board's routing."""
+def board_plant(classes: str, area: str, work_centers: str, operations: str, calendars: str = ""):
+    """A plant that makes one board: its equipment classes, one area's work centers and the board's routing (and
+    calendars beside `day`)."""
     return plant_of(
-        HEADER
+        HEADER.replace("calendars:\n", f"calendars:{calendars}\n")
         + f"""equipment_classes: {classes}
 areas:
   {area}:
@@ -148,6 +149,53 @@ def test_two_identical_paced_lines_halve_a_line_bound_load(solver):
         spans[count] = makespan(schedule)
     assert spans[1] >= units * 60
     assert spans[2] / spans[1] == pytest.approx(0.5, abs=0.03)
+
+
+def two_lines_plant():
+    """A fast line (a unit a minute, two shifts: 06:00-22:00) beside a slow one (one each 150 s, one shift:
+    06:00-14:00), each filling and packing the boards."""
+    line = """
+      line-{name}:
+        kind: paced-line
+        takt_seconds: {takt}
+        calendar: {calendar}
+        work_units: {{{name}-filler: {{equipment_class: filler}}, {name}-packer: {{equipment_class: packer}}}}"""
+    return board_plant(
+        classes="{filler: {capabilities: [fill]}, packer: {capabilities: [pack]}}",
+        area="packing",
+        work_centers=line.format(name="fast", takt=60, calendar="long")
+        + line.format(name="slow", takt=150, calendar="day"),
+        operations="""
+      - {id: fill, capability: fill, run_minutes: 0.5}
+      - {id: pack, capability: pack, run_minutes: 0.5}""",
+        calendars="""
+  long:
+    shifts:
+      - {name: both, start: 06:00, end: "22:00"}""",
+    )
+
+
+@pytest.mark.parametrize("solver", ["rolling", "dispatch"])
+def test_paced_lines_of_different_takt_and_calendar_finish_together(solver):
+    """Theory: the fast line builds 960 boards a day (16 h at 60 s), the slow one 192 (8 h at 150 s). 1,728 boards
+    due at once: the first day builds 1,152, and the other 576 take both lines T = 576 / (1/60 + 1/150) s of the
+    second day, about 6 h 51 min from 06:00: the fast line then has built 960 + T/60 of them, the slow one
+    192 + T/150. Split by equal work instead (the units over the line's speed), the slow line would take four
+    and a half days over its half."""
+    plant = two_lines_plant()
+    problem = problem_of(plant, 1728)
+    schedule = rolling_sequence(problem) if solver == "rolling" else dispatch(problem, "EDD")
+    assert check(problem, schedule) == []
+    spell = 576 / (1 / 60 + 1 / 150)
+    balanced = (EPOCH + timedelta(days=1, hours=6, seconds=spell) - EPOCH).total_seconds()
+    on_line: dict[str, list[int]] = {"fast": [], "slow": []}
+    for job in problem.jobs:
+        (line,) = {problem.machines[schedule[op].machine].name.split("-")[0] for op in job.operations}
+        on_line[line].append(max(schedule[op].end for op in job.operations))
+    assert len(on_line["fast"]) == pytest.approx(960 + spell / 60, abs=2)
+    assert len(on_line["slow"]) == pytest.approx(192 + spell / 150, abs=2)
+    for ends in on_line.values():  # each line's last board, filled and packed: within two of the slow line's takts
+        assert max(ends) == pytest.approx(balanced, abs=2 * 150)
 
 
 def test_a_day_of_the_electronics_plant_runs_its_racks_and_chambers_in_batches():

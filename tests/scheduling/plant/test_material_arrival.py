@@ -23,8 +23,10 @@ from factoryos.scheduling.checker import check
 from factoryos.scheduling.plant import build_problem, production_orders
 from factoryos.scheduling.plant_schedule import schedule_plant
 from factoryos.scheduling.rolling import rolling_sequence
+from factoryos.services.order_desk import promise_received
+from factoryos.services.schedule import schedule_orders
 from factoryos.store.db import make_engine
-from factoryos.store.orders import save_orders
+from factoryos.store.orders import list_orders, save_orders
 from factoryos.store.plans import StoredPurchaseOrder, save_purchase_orders
 from factoryos.store.plants import store_plant
 from factoryos.store.schedule import latest_schedule
@@ -160,6 +162,46 @@ def test_schedule_waits_for_chips_and_counts_the_purchase_orders_released_from_p
     chips = StoredPurchaseOrder("", "opo-site", "chips-inc", "chip", 2, date(2027, 1, 4), date(2027, 1, 20), 0, "open")
     save_purchase_orders(engine, [chips], {"chips-inc": 40})
     assert first_start() == datetime(2027, 1, 20, tzinfo=UTC)
+
+
+def _ten_chips_in_stock(document: dict) -> None:
+    """Ten chips on the shelf and none on order: what three orders of smart widgets share."""
+    document["inventory"].append({"material": "chip", "location": "store", "lot": "C-1", "quantity": 10})
+    document["purchase_orders"] = []
+
+
+def _three_sharing_chips() -> list[CustomerOrder]:
+    """CO-A (six smart widgets) placed first, CO-B and CO-C (five each) a minute and two after."""
+    return [_order("CO-A", "smart", 6), _order("CO-B", "smart", 5, 1), _order("CO-C", "smart", 5, 2)]
+
+
+def test_material_is_served_in_the_sequence_the_desk_promised_the_orders():
+    """Promised CO-B, CO-C, then CO-A: the ten chips are CO-B's five and CO-C's five, and CO-A, placed first but
+    promised last, waits for six bought a lead time after its first day, as the promise in that sequence says."""
+    plant, orders = _plant(_ten_chips_in_stock), _three_sharing_chips()
+    sequence = {"CO-B": 1, "CO-C": 2, "CO-A": 3}
+    assert material_ready(plant, orders, sequence) == {"CO-A": {"chip": BOUGHT.date()}}
+    assert promise_book(plant, orders, sequence)["CO-A"] == BOUGHT.date()
+    assert set(material_ready(plant, orders)) == {"CO-B", "CO-C"}  # in the sequence they came, CO-A takes six
+
+
+def test_the_schedule_serves_material_as_the_desk_booked_it_for_an_order_promised_late(sqlite_url):
+    """CO-B and CO-C are imported and promised; CO-A, placed before them, is imported and promised after (its
+    promise's time in the history is its arrival, the earliest of the three). The desk booked the ten chips for
+    CO-B and CO-C, so they are built on arrival and CO-A on the day its chips come, the day it was promised."""
+    engine = make_engine(sqlite_url)
+    plant = _plant(_ten_chips_in_stock)
+    store_plant(engine, plant, "ten chips")
+    first, *later = _three_sharing_chips()
+    save_orders(engine, later)
+    promise_received(engine, ORDERED - timedelta(days=1))
+    save_orders(engine, [first])
+    promise_received(engine, ORDERED - timedelta(days=1))
+    orders = list_orders(engine, site="opo-site")
+    assert {o.id: o.promised_date for o in orders}["CO-A"] == BOUGHT.date()
+    _, plan = schedule_orders(engine, plant, orders, horizon_days=3, compare=False, time_limit=2, workers=1)
+    assert min(_starts(plan, "CO-A")) == BOUGHT
+    assert max(_starts(plan, "CO-B") + _starts(plan, "CO-C")) < ORDERED + timedelta(days=1)
 
 
 TWO_CELLS = Path(__file__).parents[2] / "data" / "two-cells.yaml"
