@@ -64,7 +64,7 @@ def test_spc_section_names_the_catch_and_charts_it():
     catch = Catch(
         "w/a/c/r1", "gap", "2027-03-01 00:00", "2027-03-01 01:25", 1.4, ("we1",), watch.chart(), signal.alarms, None
     )
-    section = spc_section([catch], alarms=1, charted=3, rules="we")
+    section = spc_section([catch], alarms=1, charted=3, rules="we", out_of_spec=0)
     assert section.facts["a/c/r1 caught after"] == "1.4 h"
     assert section.tables[0][1][0][:5] == ["a/c/r1", "gap", "2027-03-01 00:00", "2027-03-01 01:25", "we1"]
     assert [trace.name for trace in section.figures[0].data][:4] == ["UCL", "centre", "LCL", "xbar"]

@@ -20,8 +20,8 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
 from factoryos.model.plant import Plant
 from factoryos.quality import spc
-from factoryos.quality.watch import Basis, Watch
-from factoryos.services.spc_watch import SpcWatch
+from factoryos.quality.watch import OUT_OF_SPECIFICATION, Basis, Watch
+from factoryos.services.spc_watch import SpcWatch, StreamReadings
 from factoryos.twin.scenarios import prepare
 from tests.twin.small_plants import BASE, small_plant
 
@@ -188,11 +188,13 @@ def _two_products_on_one_tester(**changes) -> Plant:
 
 
 def test_an_in_control_plant_with_two_products_on_one_tester_alarms_no_more_than_theory_allows() -> None:
-    """Each product gets its own chart on each checker, fed by first tests only: the alarms over all charted
-    subgroups stay below the 99.9 % Poisson quantile of what the same charts give on in-control normal data."""
+    """Each product gets its own chart on each checker, fed by first tests only: each value a first test failed
+    alarms out of specification, once, and the run rules' alarms over all charted subgroups stay below the
+    99.9 % Poisson quantile of what the same charts give on in-control normal data."""
     plant = _two_products_on_one_tester()
     bus = EventBus()
     watch = SpcWatch(bus).start()
+    readings = StreamReadings()  # the first tests, decoded as the watch decodes them
     prepared = prepare(plant, "smart", 7, 1, bus=bus)
     prepared.floor.run(prepared.horizon)
     assert any(e.payload["result"] == "fail" for e in bus.store.read(EventKind.TEST))
@@ -201,8 +203,16 @@ def test_an_in_control_plant_with_two_products_on_one_tester_alarms_no_more_than
     assert len(watch.watches) == 4
     charted = sum(len(chart.means) for chart in watch.watches.values())
     assert charted > 400
+    failed = [
+        reading
+        for event in bus.store.read(EventKind.TEST)
+        for reading in readings.of_event(event)
+        if not reading.conforming
+    ]
+    assert [a.signal.at for a in watch.alarms if OUT_OF_SPECIFICATION in a.rules] == [r.at for r in failed]
     expected = charted * _alarm_rate(np.random.default_rng(5), 40, charted // 4, baseline=watch.baseline)
-    assert len(watch.alarms) <= stats.poisson.ppf(0.999, expected)
+    ruled = [a for a in watch.alarms if set(a.rules) - {OUT_OF_SPECIFICATION}]
+    assert len(ruled) <= stats.poisson.ppf(0.999, expected)
 
 
 def test_a_drift_on_a_tester_shared_by_two_products_is_caught_on_both_products_charts_within_hours() -> None:

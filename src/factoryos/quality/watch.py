@@ -12,7 +12,13 @@ with each subgroup judged in control (no rule fired, no episode open) until `rev
 then keeps them fixed. A drift alarms before it can move limits resting on that many subgroups. Alarms come in
 episodes: within one, a rule that has fired does not alarm again, so a drift gives an alarm when it is first
 seen and another as each further rule confirms it (a shift growing into a point beyond 3 sigma), not one a
-point; `rearm` quiet subgroups in a row end the episode."""
+point; `rearm` quiet subgroups in a row end the episode.
+
+Every value is charted, conforming or not: leaving out the values beyond a limit would cut off the tail a drift
+pushes out, and the chart would see the drift later. A value out of specification is besides a reaction of its
+own, whatever the chart says (rule `oos`, outside the episodes: each one alarms): a sampled unit out of
+specification says the units made since the last sample in specification, never measured, may be too, so its
+alarm says since when, for a hold to start there."""
 
 from __future__ import annotations
 
@@ -27,6 +33,9 @@ from factoryos.quality.rules import LONGEST, WESTERN_ELECTRIC, Alarm, alarms_at
 
 REVISE = 100
 """Subgroups of 5 behind limits that behave as the true ones: Quesenberry's 400 / (n - 1)."""
+
+OUT_OF_SPECIFICATION = "oos"
+"""The rule of a value beyond a specification limit, beside the chart's run rules."""
 
 
 @dataclass
@@ -54,8 +63,11 @@ class Basis:
 
 @dataclass(frozen=True)
 class Signal:
-    """An alarm of the watch: the rules that fired at a subgroup, when it closed and when its pattern's first
-    subgroup began, and the subgroup mean."""
+    """An alarm of the watch: the rules that fired at a subgroup, when, and since when its output is suspect
+    (for a run rule, when its pattern's first subgroup began; for a value out of specification, when the last
+    value in specification before it was measured); and the subgroup mean, or the value out of specification
+    while its subgroup is still open. A value that is out of specification and closes a subgroup on which a
+    run rule fires gives one signal with both, suspect since the earlier."""
 
     alarms: tuple[Alarm, ...]
     subgroup: int
@@ -81,6 +93,7 @@ class Watch:
     _basis: Basis = field(init=False)
     _episode: set[str] = field(default_factory=set)
     _quiet: int = 0
+    _last_good: datetime | None = None  # when the last value in specification was measured
 
     def __post_init__(self) -> None:
         if self.subgroup < 2 or self.baseline < 2 or self.revise < 0 or self.rearm < 1:
@@ -89,23 +102,27 @@ class Watch:
             )
         self._basis = Basis(self.subgroup)
 
-    def add(self, value: float, at: datetime) -> Signal | None:
-        """Take one value; a signal when it closes a subgroup that completes a rule's pattern while armed."""
+    def add(self, value: float, at: datetime, conforming: bool = True) -> Signal | None:
+        """Take one value and whether it is in specification; a signal when it is not, or when it closes a
+        subgroup that completes a rule's pattern while armed."""
+        out = None if conforming else self._out_of_specification(value, at)
+        if conforming:
+            self._last_good = at
         if not self._open:
             self.starts.append(at)
         self._open.append(value)
         if len(self._open) < self.subgroup:
-            return None
+            return out
         group, self._open = self._open, []
         if self.params is None:
             self._learn(group)
-            return None
+            return out
         self.means.append(sum(group) / len(group))
         signal = self._judge(at)
         if len(self._basis) < self.revise and self._quiet and not self._episode:
             self._basis.add(np.array([group]))
             self.params = self._basis.params
-        return signal
+        return _together(out, signal)
 
     def chart(self, start: int = 0, end: int | None = None) -> spc.ControlChart:
         """The X-bar chart of the charted subgroups `start` to `end` against the watch's limits."""
@@ -132,6 +149,15 @@ class Watch:
         self._basis.add(np.array([group for k, group in enumerate(self._learning) if k not in study.excluded]))
         self._learning = []
 
+    def _out_of_specification(self, value: float, at: datetime) -> Signal:
+        """The alarm of a value out of specification, on the subgroup it is charted in (while the baseline is
+        collected, the first charted one), suspect since the last value in specification (none: since itself,
+        the watch knowing nothing earlier)."""
+        index = len(self.means)
+        alarm = Alarm(OUT_OF_SPECIFICATION, "a value out of specification", index, (index,))
+        since = self._last_good if self._last_good is not None else at
+        return Signal((alarm,), index, at, since, value)
+
     def _judge(self, at: datetime) -> Signal | None:
         assert self.params is not None
         scale = self.params.sigma / np.sqrt(self.subgroup)
@@ -152,3 +178,11 @@ class Watch:
         alarms = tuple(Alarm(a.rule, a.meaning, a.index + offset, tuple(p + offset for p in a.points)) for a in fired)
         first = min(a.points[0] for a in alarms)
         return Signal(alarms, len(self.means) - 1, at, self.starts[first], self.means[-1])
+
+
+def _together(out: Signal | None, judged: Signal | None) -> Signal | None:
+    """A value's signal out of specification and its subgroup's from the run rules as one, suspect since the
+    earlier of the two."""
+    if out is None or judged is None:
+        return out or judged
+    return Signal(out.alarms + judged.alarms, judged.subgroup, judged.at, min(out.since, judged.since), judged.mean)

@@ -118,18 +118,27 @@ class Catch:
     first_out_of_spec: str | None
 
 
-def spc_section(catches: Sequence[Catch], alarms: int, charted: int, rules: str) -> Section:
-    """The live SPC charts over the run and what they caught on each drifting station."""
+def spc_section(catches: Sequence[Catch], alarms: int, charted: int, rules: str, out_of_spec: int) -> Section:
+    """The live SPC charts over the run (`alarms` raised, `out_of_spec` of them on a value out of specification)
+    and what they caught on each drifting station."""
     caught = [c for c in catches if c.caught is not None]
     section = Section(
         "Statistical process control",
         text=(
             f"A live X-bar chart of every characteristic at every station (subgroups of consecutive units, "
-            f"limits from a phase I baseline, {rules} rules) watched the stream as it came, raising an alarm "
-            "event the moment a rule fired."
+            f"limits from a phase I baseline, {rules} rules) watched the stream as it came, every value in "
+            "specification or not, raising an alarm event the moment a rule fired or a value came out of "
+            "specification (oos)."
         ),
-        facts={"characteristics charted": charted, "alarms raised": alarms},
-        note="Alarms elsewhere are the rules' false-alarm rate on a process in control, or real shifts.",
+        facts={
+            "characteristics charted": charted,
+            "alarms raised": alarms,
+            "of them out of specification": out_of_spec,
+        },
+        note=(
+            "Alarms elsewhere are the rules' false-alarm rate on a process in control, or real shifts; an oos alarm "
+            "is a unit measured out of specification."
+        ),
     )
     for catch in catches:
         where = short(catch.equipment)
@@ -280,7 +289,9 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
     section = Section(
         "Containment",
         text=(
-            "Each caught station's output is held from the start of the alarm's pattern to the end of the run: no "
+            "Each caught station's output is held from when the alarm says it became suspect to the end of the "
+            "run (the start of a run rule's pattern; for a value out of specification, the last value in "
+            "specification before it, so the units made in between, most never measured, are held too): no "
             "unit worked on there then ships until the hold is released with a disposition (use, rework or "
             "scrap). The order desk followed the floor: what shipped before the hold was placed is to be recalled "
             "from the customer; what was built after stays in finished goods, its order built but not shipped; "

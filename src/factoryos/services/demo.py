@@ -393,7 +393,7 @@ def _catch(finding: DriftFinding, store: EventStore, timezone: str) -> Catch:
         _when(signal.at, zone),
         (signal.at - finding.began).total_seconds() / 3600,
         alarm.rules,
-        watch.chart(start, signal.subgroup + 40),
+        None if watch.params is None else watch.chart(start, signal.subgroup + 40),  # no limits yet: no chart
         shifted,
         out_of_spec,
     )
@@ -402,6 +402,7 @@ def _catch(finding: DriftFinding, store: EventStore, timezone: str) -> Catch:
 def quality_stage(ctx: DemoContext) -> None:
     """Quality figures from the twin's stream, and what the live SPC charts caught on the stations the plant
     file says drift."""
+    from factoryos.quality.watch import OUT_OF_SPECIFICATION
     from factoryos.report.quality import quality_section, spc_section
     from factoryos.services.quality_figures import figures_of_stream
     from factoryos.services.spc_watch import drift_findings
@@ -413,13 +414,14 @@ def quality_stage(ctx: DemoContext) -> None:
     ctx.report.add(quality_section(figures))
     findings = drift_findings(plant, watch, *ctx.results["run"])
     catches = [_catch(finding, ctx.bus.store, plant.site.timezone) for finding in findings]
-    ctx.report.add(spc_section(catches, len(watch.alarms), len(watch.watches), watch.rules))
+    out_of_spec = sum(OUT_OF_SPECIFICATION in alarm.rules for alarm in watch.alarms)
+    ctx.report.add(spc_section(catches, len(watch.alarms), len(watch.watches), watch.rules, out_of_spec))
     ctx.results["quality"] = figures
     ctx.results["drift findings"] = findings
     ctx.console.print(
         f"quality  RTY {share(figures.rty)}, {figures.costs.scrap_units:,} scrapped, {figures.costs.rework_units:,} "
-        f"reworked ({figures.costs.rework_hours:,.0f} h); {counted(len(watch.alarms), 'SPC alarm')} on "
-        f"{counted(len(watch.watches), 'live chart')}",
+        f"reworked ({figures.costs.rework_hours:,.0f} h); {counted(len(watch.alarms), 'SPC alarm')} "
+        f"({out_of_spec:,} out of specification) on {counted(len(watch.watches), 'live chart')}",
         highlight=False,
     )
     for c in catches:
@@ -513,7 +515,8 @@ def floor_stage(ctx: DemoContext) -> None:
     demo's database then read what the report shows), and tell the
     order desk what the twin built and shipped, so each order moves on to built and shipped. Where the live SPC
     charts caught a drift, contain it: the desk hears the floor up to the catch, the caught station's output is
-    held from the start of the alarm's pattern to the end of the run, then the desk hears the rest (a held
+    held from when the alarm says it became suspect (its pattern's start, or the last value in specification
+    before one out of it) to the end of the run, then the desk hears the rest (a held
     unit's order stays built, in stock), and the recall scope of the units held is shown."""
     from factoryos.model.events import EventKind
     from factoryos.report.promises import fulfilment_section
@@ -549,7 +552,7 @@ def floor_stage(ctx: DemoContext) -> None:
             ctx.engine,
             "equipment",
             finding.equipment,
-            f"SPC {', '.join(alarm.rules)} on {alarm.characteristic}: drifting since {since}",
+            f"SPC {', '.join(alarm.rules)} on {alarm.characteristic}: suspect since {since}",
             "spc-watch",
             signal.at,
             start=signal.since,

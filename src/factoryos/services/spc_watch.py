@@ -2,16 +2,15 @@
 (each measured characteristic) and `measurement` events (each sensor), raising `alarm` events on the bus.
 
 A chart holds one population, as rational subgrouping asks: a characteristic measured against another
-nominal or other limits (another product on the same tester) has a chart of its own; only first tests are
-charted (a retest measures the repair, not the process); and a value out of specification is left to the
-test that failed it (the unit goes to repair, its rate is the first-pass yield's): on the X-bar chart such
-outliers of an otherwise stable process alarmed at every few defects. A drift still shows in the conforming
-values, which crowd towards the limit it moves to.
+nominal or other limits (another product on the same tester) has a chart of its own; and only first tests are
+charted (a retest measures the repair, not the process). Every first test's value is charted, in
+specification or not, and one out of specification alarms at once besides (`quality.watch`): the units made
+since the last sample in specification are suspect, unmeasured as most are under a sampling plan.
 
 Subscribed to a bus, it sees the twin's stream in the demo; for a real plant the ingestion pipeline hands it
 each stored batch (`take_batch`) and its alarms go to a bus over the stored events. An alarm names the rule,
-the characteristic and the equipment, and says since when the pattern began: the window whose output is
-suspect."""
+the characteristic and the equipment, and says since when the output is suspect: since the rule's pattern
+began, or since the last value in specification before one out of it."""
 
 from __future__ import annotations
 
@@ -181,14 +180,12 @@ class SpcWatch(StreamWatch):
         Watch(subgroup=self.subgroup, baseline=self.baseline)  # the settings are checked before any event
 
     def _take(self, reading: Reading) -> None:
-        """Chart a conforming value on its product's chart (equipment, characteristic, nominal and limits)."""
-        if not reading.conforming:
-            return
+        """Chart a value on its product's chart (equipment, characteristic, nominal and limits)."""
         key = (reading.equipment, reading.test, reading.name, reading.spec)
         watch = self.watches.get(key)
         if watch is None:
             watch = self.watches[key] = Watch(RULE_SETS[self.rules], self.subgroup, self.baseline)
-        signal = watch.add(reading.value, reading.at)
+        signal = watch.add(reading.value, reading.at, reading.conforming)
         if signal is not None:
             alarm = SpcAlarm(reading.equipment, reading.name, reading.test, signal, reading.spec)
             self._raise(alarm, reading.site)
