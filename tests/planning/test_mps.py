@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,12 @@ from hypothesis import strategies as st
 from factoryos.c2m.demand import generate_orders
 from factoryos.c2m.promise import PlantCapacity
 from factoryos.model.errors import FactoryosError
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant, TimeFences
 from factoryos.model.rampup import ramp_bound_products
 from factoryos.model.validate import load_plant
 from factoryos.planning.mps import Demand, heijunka, line_capacity, master_schedule
+from factoryos.services.mps import order_demand
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 START = date(2027, 3, 1)
@@ -437,3 +440,17 @@ def test_the_forecast_is_loaded_by_its_option_mix_not_only_its_typical_option():
         baked[row.day] += row.mix.get("route", {}).get("oven", 0)
     assert max(baked.values()) * 60 <= 450 + 2 * 60
     assert max(built_by_day(schedule, {"beta"})) == 450 // 6
+
+
+def test_an_order_promised_after_its_requested_date_is_planned_for_its_promise(small):
+    """The desk promised 60 scooters asked for Thursday 4 March on Friday 12 March (its material comes then): the
+    MPS builds them by the 12th, as late as capacity allows (27 a working day), not by the 4th."""
+    placed = datetime(2027, 2, 20, tzinfo=UTC)
+    order = CustomerOrder("CO1", small.site.id, small.owner(), "web-shop", "scooter", {}, 60, placed, date(2027, 3, 4))
+    order = replace(order, state=CustomerOrderState.PROMISED, promised_date=date(2027, 3, 12))
+    schedule = master_schedule(small, [order_demand(order)], START, 20)
+    assert {row.day: row.quantity for row in schedule.rows} == {
+        date(2027, 3, 12): 27,
+        date(2027, 3, 11): 27,
+        date(2027, 3, 10): 6,
+    }

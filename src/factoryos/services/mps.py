@@ -47,7 +47,7 @@ def plan_mps(
     source = _source(demand)
     end = history.start + timedelta(days=horizon_days)
     firm = [
-        o for o in history.orders if o.due_date < end and o.state in OPEN_STATES
+        o for o in history.orders if o.committed_date < end and o.state in OPEN_STATES
     ]  # past due ones first; one in production, built or shipped still consumes its week's forecast
     run = forecast_history(history, horizon_days) if source != "orders" else None
     demands = [order_demand(o) for o in firm] if source != "forecast" else []
@@ -71,7 +71,8 @@ def mps_demand_rows(schedule: MasterSchedule) -> list[DemandRow]:
 
 
 def order_demand(order: CustomerOrder) -> Demand:
-    return Demand(order.id, order.product, order.due_date, order.quantity, "order", order.id, order.configuration)
+    """An order as the MPS plans it: due on the date the plant answers for (the promise, when later than asked)."""
+    return Demand(order.id, order.product, order.committed_date, order.quantity, "order", order.id, order.configuration)
 
 
 def forecast_demands(units: Mapping[tuple[str, date], float]) -> list[Demand]:

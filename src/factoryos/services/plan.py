@@ -126,7 +126,11 @@ def _first_day(plant: Plant, orders: list[CustomerOrder]) -> date:
 
 
 def _order_row(order: CustomerOrder) -> DemandRow:
-    return DemandRow(order.id, order.product, order.due_date, order.quantity, "order", order.id, order.configuration)
+    """An order as MRP plans it: due on the date the plant answers for (the promise, when later than asked), for
+    which the promise booked its material."""
+    return DemandRow(
+        order.id, order.product, order.committed_date, order.quantity, "order", order.id, order.configuration
+    )
 
 
 def _forecast_rows(
