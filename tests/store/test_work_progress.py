@@ -89,9 +89,7 @@ def test_the_stored_orders_follow_the_reported_operations(engine):
 
     work, production = follow_work(engine)
 
-    with Session(engine) as session:
-        states = dict(session.execute(select(WorkOrderRecord.id, WorkOrderRecord.state)).all())
-        orders_now = dict(session.execute(select(ProductionOrderRecord.id, ProductionOrderRecord.state)).all())
+    states, orders_now = _states(engine)
     assert states == {
         "WO-A-weld": "completed",
         "WO-A-assemble": "completed",
@@ -132,13 +130,14 @@ def test_a_sub_assembly_taken_from_stock_counts_as_done_for_a_unit_that_started_
 
     follow_work(engine)
 
+    work = {"WO-D-weld": "completed", "WO-D-assemble": "completed", "WO-E-weld": "completed"}
+    work["WO-E-assemble"] = "started"
+    assert _states(engine) == (work, {"PO-D": "completed", "PO-E": "in-progress"})
+
+
+def _states(engine) -> tuple[dict[str, str], dict[str, str]]:
+    """Each work order's state and each production order's, as stored."""
     with Session(engine) as session:
-        states = dict(session.execute(select(WorkOrderRecord.id, WorkOrderRecord.state)).all())
-        orders_now = dict(session.execute(select(ProductionOrderRecord.id, ProductionOrderRecord.state)).all())
-    assert states == {
-        "WO-D-weld": "completed",
-        "WO-D-assemble": "completed",
-        "WO-E-weld": "completed",
-        "WO-E-assemble": "started",
-    }
-    assert orders_now == {"PO-D": "completed", "PO-E": "in-progress"}
+        work = dict(session.execute(select(WorkOrderRecord.id, WorkOrderRecord.state)).all())
+        production = dict(session.execute(select(ProductionOrderRecord.id, ProductionOrderRecord.state)).all())
+    return work, production
