@@ -553,3 +553,13 @@ def test_a_unit_that_enters_a_paced_line_stays_on_it_whatever_the_lines_takt(
     assert len(seen) > 100
     assert all(len(centers) == 1 for centers in seen.values())  # one conveyor from its first station to its last
     assert set().union(*seen.values()) == {"fast", "slow"}  # and both lines get work
+
+
+def test_parallel_paced_lines_are_loaded_each_with_its_own_takt() -> None:
+    """Each line takes half the units (the twin's plan, as its line choice balances them), and a unit holds every
+    position of a paced line for one takt: the slow line carries 70/40 of the fast one's seconds, so the smart
+    scenario paces both to the same rate and neither is run slower than its half of the order book needs."""
+    prepared = prepare(packing_plant(products_sharing=False), "smart", 2, 1)
+    load = prepared.twin.work_center_load(prepared.plan, 1.0)
+    assert load["slow"].total == pytest.approx(load["fast"].total * 70 / 40)
+    assert prepared.staffing["slow"].takt == pytest.approx(prepared.staffing["fast"].takt)

@@ -402,9 +402,10 @@ class PlantTwin:
                 step = self._on_lines(steps, alternatives, material, op, quantity, configuration, step, folded)
             steps.append(step)
             capabilities.append(op.capability)
-            for alternative in alternatives:
-                per_part = operation.ideal if operation.ideal is not None else operation.run.mean
-                per_unit = per_part / (1 if operation.ideal is not None else alternative.batch_size or 1)
+            for alternative in alternatives:  # each line its own time: a slower paced line is loaded longer
+                task = self._operation(alternative, material, op, quantity, configuration, folded)
+                per_part = task.ideal if task.ideal is not None else task.run.mean
+                per_unit = per_part / (1 if task.ideal is not None else alternative.batch_size or 1)
                 per_unit /= len(alternatives)
                 load[alternative.name] = load.get(alternative.name, 0.0) + per_unit
             added.append((pool.name, operation))
