@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from factoryos.c2m.demand import generate_orders
 from factoryos.model.bus import EventBus
 from factoryos.model.events import EventKind
+from factoryos.model.plant import Plant
 from factoryos.twin import Floor, Part, Step, Task, fixed
 from factoryos.twin.calendar import WEEK
 from factoryos.twin.event_log import RollingEventStore
@@ -492,3 +493,73 @@ def test_a_sub_assembly_made_in_lots_meets_its_quality_and_its_stock_orders_agai
     assert made >= 400
     assert abs(scrapped / made - 0.1) <= 4 * (0.1 * 0.9 / made) ** 0.5
     assert metrics.by_product.get("gadget", 0) > 500  # the gadgets drew the good plates, the stock reordered the rest
+
+
+def packing_plant(products_sharing: bool) -> Plant:
+    """Two paced packing lines that fill, label and pack: a fast one, and a new one with a longer takt and a
+    slower packer, so not identical. With `products_sharing` both products are packed (each line runs as its
+    stations), else only gadgets (each line runs as one paced line)."""
+    stations = ("fill", "label", "pack")
+    packing = {"operations": [{"id": op, "capability": op, "run_minutes": 0.5} for op in stations]}
+    lines = {
+        name: {
+            "kind": "paced-line",
+            "calendar": "always",
+            "buffer_capacity": 20,
+            "takt_seconds": takt,
+            "work_units": {f"{name}-{op}": {"equipment_class": f"{op}er"} for op in stations},
+        }
+        for name, takt in (("fast", 40), ("slow", 70))
+    }
+    lines["slow"]["work_units"]["slow-pack"]["speed_factor"] = 0.7
+    return small_plant(
+        equipment_classes=BASE["equipment_classes"] | {f"{op}er": {"capabilities": [op]} for op in stations},
+        areas=BASE["areas"] | {"packing": {"work_centers": lines}},
+        routings__gadget=packing,
+        routings__widget=packing if products_sharing else BASE["routings"]["widget"],
+    )
+
+
+def paced_work_centers(plant: Plant, bus: EventBus) -> dict[str, set[str]]:
+    """Serial -> the paced-line work centers its completed operations name, read off the event stream (a line
+    run as one piece of equipment publishes under the line's path, one run as stations under each station's)."""
+    lines = {wc: area for wc, (area, center) in plant.work_centers().items() if center.kind == "paced-line"}
+    center_of = {f"{plant.site.id}/{area}/{wc}": wc for wc, area in lines.items()}
+    center_of |= {plant.equipment_path(u): wc for u, (_, wc, _) in plant.work_units().items() if wc in lines}
+    seen: dict[str, set[str]] = {}
+
+    def listen(event) -> None:
+        completed = event.kind == EventKind.OPERATION and event.payload["phase"] == "completed"
+        if completed and event.equipment in center_of:
+            seen.setdefault(event.payload["serial"], set()).add(center_of[event.equipment])
+
+    bus.subscribe(listen)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("products_sharing", "schedule_seconds"),
+    [(True, 0.0), (False, 0.0), (True, 1.0)],
+    ids=["stations", "lines", "scheduled"],
+)
+def test_a_unit_that_enters_a_paced_line_stays_on_it_whatever_the_lines_takt(
+    products_sharing, schedule_seconds
+) -> None:
+    plant = packing_plant(products_sharing)
+    bus = EventBus(RollingEventStore(keep=10))
+    seen = paced_work_centers(plant, bus)
+    prepared = prepare(plant, "smart", 2, 1, bus=bus, schedule_seconds=schedule_seconds)
+    prepared.floor.run(prepared.horizon)
+    assert len(seen) > 100
+    assert all(len(centers) == 1 for centers in seen.values())  # one conveyor from its first station to its last
+    assert set().union(*seen.values()) == {"fast", "slow"}  # and both lines get work
+
+
+def test_parallel_paced_lines_are_loaded_each_with_its_own_takt() -> None:
+    """Each line takes half the units (the twin's plan, as its line choice balances them), and a unit holds every
+    position of a paced line for one takt: the slow line carries 70/40 of the fast one's seconds, so the smart
+    scenario paces both to the same rate and neither is run slower than its half of the order book needs."""
+    prepared = prepare(packing_plant(products_sharing=False), "smart", 2, 1)
+    load = prepared.twin.work_center_load(prepared.plan, 1.0)
+    assert load["slow"].total == pytest.approx(load["fast"].total * 70 / 40)
+    assert prepared.staffing["slow"].takt == pytest.approx(prepared.staffing["fast"].takt)

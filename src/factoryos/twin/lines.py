@@ -1,5 +1,6 @@
-"""Identical work centers in parallel (four SMT lines, two paced lines for one product): a unit picks one
-line when it reaches them and stays on it for the operations that follow on that kind of line.
+"""Work centers in parallel that a unit stays on once it enters one: identical ones (four SMT lines) and
+paced lines of any takt (a fast and a slow packing line). A unit picks one line when it reaches them and
+stays on it for the operations that follow on that kind of line.
 
 A route holds the first line's steps as placeholders; `Lines` is the destination of the first of them and,
 when a unit arrives, puts the chosen line's steps in their place. The unit goes to the line its schedule
@@ -16,7 +17,7 @@ from factoryos.twin.part import Part, Step
 
 
 class Lines:
-    """A route step at identical parallel lines: the chosen line's steps replace the placeholders."""
+    """A route step at parallel lines: the chosen line's steps replace the placeholders."""
 
     __slots__ = ("name", "variants", "inboxes", "centers", "assigned", "_turn")
 

@@ -5,8 +5,9 @@ How the plant's structure becomes flow:
   routing runs through is one `PacedLine` whose positions are its work units (one that several routings
   use, each on some of its units, is modelled as its stations). A work center's `buffer_capacity` limits
   what enters it.
-- Identical work centers (same kind, takt and equipment classes) are parallel lines, each with its own
-  pools; a unit picks one at a `Lines` step and stays on it (`factoryos.twin.lines`).
+- Identical work centers (same kind, takt and equipment classes) are parallel lines, and so are paced lines
+  that can do the same operations, whatever their takt or speed (a paced line is one conveyor); each has its
+  own pools, and a unit picks one at a `Lines` step and stays on it (`factoryos.twin.lines`).
 - Each product is released on its own, at most `WIP_DAYS` of it in process.
 - A finished unit follows the *spine* of its bill of materials (the first made, lot-for-lot component at
   each level: vehicle < painted body < body < underbody), routing by routing, deepest first, with a
@@ -147,7 +148,7 @@ class PlantTwin:
         self.line_side: LineSideStock | None = None
         self.units = plant.work_units()
         self.work_centers = plant.work_centers()
-        self.replica = self._replicas()
+        self.line_centers = self._line_centers()
         self.pools = self._pools()
         self.pool_of = {u: pool for pool in self.pools.values() for u in pool.units}
         self.pool_by_inbox = {id(pool.inbox): pool for pool in self.pools.values()}
@@ -231,22 +232,26 @@ class PlantTwin:
         pool.inbox = self.floor.buffer(f"{name}/inbox", capacity if capacity > 0 else math.inf)
         return pool
 
-    def _replicas(self) -> dict[str, int]:
-        """Work centers that are one of several identical ones (same kind, takt and equipment classes in
-        order: parallel lines) -> their place among them; the others are absent."""
+    def _line_centers(self) -> set[str]:
+        """Work centers a unit that enters one stays on for the operations that follow there: each of several
+        identical ones (same kind, takt and equipment classes in order: parallel lines), and every paced line,
+        which is one conveyor whatever its takt or speed (a new, slower line beside a fast one)."""
         kinds: dict[tuple[Any, ...], list[str]] = {}
+        paced: set[str] = set()
         for wc_id, (_, wc) in self.work_centers.items():
             key = (wc.kind, wc.takt_seconds, tuple(u.equipment_class for u in wc.work_units.values()))
             kinds.setdefault(key, []).append(wc_id)
-        return {wc: k for same in kinds.values() if len(same) > 1 for k, wc in enumerate(same)}
+            if wc.kind == "paced-line":
+                paced.add(wc_id)
+        return paced | {wc for same in kinds.values() if len(same) > 1 for wc in same}
 
     def _per_line(self, eligible: list[str]) -> list[list[str]]:
-        """The units of an operation that share an inbox: each parallel line's own, unless the operation
-        also runs on equipment outside those lines (then all of them together)."""
+        """The units of an operation that share an inbox: each line's own (`_line_centers`), unless the
+        operation also runs on equipment outside those lines (then all of them together)."""
         groups: dict[str, list[str]] = {}
         for u in eligible:
             wc = self.units[u][1]
-            groups.setdefault(wc if wc in self.replica else "", []).append(u)
+            groups.setdefault(wc if wc in self.line_centers else "", []).append(u)
         if "" in groups and len(groups) > 1:
             return [eligible]
         return list(groups.values())
@@ -397,9 +402,10 @@ class PlantTwin:
                 step = self._on_lines(steps, alternatives, material, op, quantity, configuration, step, folded)
             steps.append(step)
             capabilities.append(op.capability)
-            for alternative in alternatives:
-                per_part = operation.ideal if operation.ideal is not None else operation.run.mean
-                per_unit = per_part / (1 if operation.ideal is not None else alternative.batch_size or 1)
+            for alternative in alternatives:  # each line its own time: a slower paced line is loaded longer
+                task = self._operation(alternative, material, op, quantity, configuration, folded)
+                per_part = task.ideal if task.ideal is not None else task.run.mean
+                per_unit = per_part / (1 if task.ideal is not None else alternative.batch_size or 1)
                 per_unit /= len(alternatives)
                 load[alternative.name] = load.get(alternative.name, 0.0) + per_unit
             added.append((pool.name, operation))
