@@ -122,6 +122,18 @@ class LineRamp:
             return min(worked_seconds, self.units_a_day(month) * self.takt_seconds)
         return worked_seconds * self.ramp.mature_efficiency
 
+    def worked(self, day: date, windows: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        """The first of `day`'s working `windows` (sorted, apart) that the ramp-up allows: a line that works a
+        third of its day works the start of it, so the scheduler and the twin open it at the same times."""
+        left = self.seconds(day, sum(b - a for a, b in windows))
+        worked = []
+        for start, stop in windows:
+            if left <= 0:
+                break
+            worked.append((start, min(stop, start + left)))
+            left -= stop - start
+        return worked
+
 
 def ramp_bound_products(plant: Plant) -> list[str]:
     """The products the ramp-up limits: those whose routing has an operation that only the ramping line's work

@@ -42,16 +42,9 @@ def ramped_periods(plant: Plant, line: WorkCenter, epoch: datetime, days: int) -
         for shift in shift_times(plant.calendars[line.calendar], plant.site.timezone, epoch, days):
             if not shift.cancelled:
                 by_day[shift.day].extend(shift.windows)
-    ramp, working = LineRamp(plant), []
-    for day, windows in sorted(by_day.items()):
-        windows = merged(windows)
-        left = ramp.seconds(day, sum(b - a for a, b in windows))
-        for start, stop in windows:
-            if left <= 0:
-                break
-            working.append((round(start), round(min(stop, start + left))))
-            left -= stop - start
-    return merged(working)
+    ramp = LineRamp(plant)
+    worked = (window for day, windows in sorted(by_day.items()) for window in ramp.worked(day, merged(windows)))
+    return merged((round(start), round(stop)) for start, stop in worked)
 
 
 def unavailable_periods(plant: Plant, work_unit: str, epoch: datetime, days: int) -> Periods:
