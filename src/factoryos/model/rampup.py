@@ -135,6 +135,13 @@ class LineRamp:
         return worked
 
 
+def ramps(plant: Plant, work_center: str) -> bool:
+    """Whether the ramp-up limits `work_center`: it is the ramp-up line and has a takt to count its units at."""
+    if plant.ramp_up is None or plant.ramp_up.line != work_center:
+        return False
+    return bool(plant.work_centers()[work_center][1].takt_seconds)
+
+
 def ramp_bound_products(plant: Plant) -> list[str]:
     """The products the ramp-up limits: those whose routing has an operation that only the ramping line's work
     units can do (a product another line can also build is not bound by the ramp)."""

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from factoryos.model.plant import Calendar, Plant, WorkCenter
-from factoryos.model.rampup import LineRamp
+from factoryos.model.rampup import LineRamp, ramps
 from factoryos.model.shift_times import DAY, merged, shift_times
 from factoryos.scheduling.calendar import Periods
 
@@ -55,8 +55,7 @@ def unavailable_periods(plant: Plant, work_unit: str, epoch: datetime, days: int
     _, work_center = plant.work_centers()[wc_id]
     calendar = plant.calendars[work_center.calendar]
     end = days * DAY
-    ramp = plant.ramp_up
-    if ramp is not None and ramp.line == wc_id and work_center.takt_seconds:
+    if ramps(plant, wc_id):
         working = ramped_periods(plant, work_center, epoch, days)
     elif work_center.lights_out:
         working = [(0, end)]
