@@ -134,6 +134,14 @@ class LineRamp:
             left -= stop - start
         return worked
 
+    def shifts(self, day: date) -> int | None:
+        """How many of its calendar's shifts (the first ones) the line's crew works on `day`: none before the
+        ramp, the month's `shifts_per_day` during it, all of them (None) after it."""
+        month = ramp_month(self.ramp, day)
+        if month is None:
+            return 0
+        return self.ramp.months[month].shifts_per_day if month < len(self.curve) else None
+
 
 def ramps(plant: Plant, work_center: str) -> bool:
     """Whether the ramp-up limits `work_center`: it is the ramp-up line and has a takt to count its units at."""
