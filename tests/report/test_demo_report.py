@@ -4,6 +4,7 @@ dates, and the ramp-up's low OEE explained by the line's loading."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -337,7 +338,8 @@ def test_the_material_plan_says_what_a_buyer_released_and_how_much_of_it_promise
 
 def test_the_headline_lines_oee_by_shift_counts_the_work_each_shift_did(demo) -> None:
     """Each calendar shift's days combined: no shift reads over 100 % performance, and the shifts share out the
-    line's units and planned busy time (the twin runs the line in its calendar's shifts alone)."""
+    line's units and planned busy time (the twin runs the line in its calendar's shifts alone, and in the ramp's
+    first month only in those the month plans)."""
     oee = sections(demo)["OEE"]
     headline = next(key for key in oee.facts if key.startswith("OEE of ")).removeprefix("OEE of ")
     [chart] = [f for f in oee.figures if f.layout.title.text == f"OEE of {headline} by shift"]
@@ -354,6 +356,14 @@ def test_the_headline_lines_oee_by_shift_counts_the_work_each_shift_did(demo) ->
     performance = dict(zip(chart.data[1].x, chart.data[1].y, strict=True))
     assert performance == {name: pytest.approx(f.performance) for name, f in per_shift.items()}
     worked = {name: f for name, f in per_shift.items() if f.planned_busy_s}
-    assert len(worked) > 1  # the ramp's line works its calendar's two shifts
-    best = max(worked, key=lambda name: worked[name].oee)
-    assert f"{best} reached {worked[best].oee:.0%} ({worked[best].produced:,.0f} units in" in oee.text
+    ramp = demo.plant.ramp_up
+    assert headline.rsplit("/", 1)[-1] == ramp.line
+    planned = demo.plant.calendars[calendar].shifts[: ramp.months[0].shifts_per_day]
+    assert set(worked) == {shift.name for shift in planned}  # not every shift of its calendar
+    assert "By shift" not in oee.text  # one shift worked: no best and worst to name
+    [(name, shift)] = worked.items()
+    slower = replace(shift, key="late", ideal_s=shift.ideal_s / 2)  # as if a second shift had made half as much
+    per_equipment, _ = events_oee(FloorStream.read(demo.bus.store), cycles)
+    text = oee_section(per_equipment, per_line, path, {}, per_shift={name: shift, "late": slower}).text
+    assert f"{name} reached {shift.oee:.0%} ({shift.produced:,.0f} units in" in text
+    assert f"and late {slower.oee:.0%}" in text

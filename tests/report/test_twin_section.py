@@ -17,8 +17,8 @@ def test_a_run_gives_a_section_with_its_two_charts_and_no_oee_of_its_own(ev_plan
     assert "OEE" not in " ".join(section.facts)
 
 
-def test_the_comparison_states_the_gain_in_output_per_labour_hour(ev_plant) -> None:
-    smart = simulate_plant(ev_plant, days=1, seed=2).figures_of_merit
+def test_the_comparison_states_the_gain_in_output_per_labour_hour(appliance_plant) -> None:
+    smart = simulate_plant(appliance_plant, days=1, seed=2).figures_of_merit  # a plant at its demand: output
     traditional = dict(smart, output_per_labour_hour=smart["output_per_labour_hour"] / 1.3, fg_inventory_avg=2000.0)
     assert comparison_section(traditional, smart).facts["output per labour hour"] == "+30%"
 

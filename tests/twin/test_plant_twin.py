@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
 from factoryos.model.orders import ScheduledOperation
+from factoryos.model.rampup import ramp_month
 from factoryos.model.validate import PlantFileError
 from factoryos.scheduling.plant_calendar import working_periods
 from factoryos.twin.event_log import RollingEventStore
@@ -32,14 +33,23 @@ def run(plant, scenario: str, days: float = 3, seed: int = 1, **options):
     return prepared, prepared.floor.run(prepared.horizon)
 
 
+def after_ramp(plant) -> date:
+    """The plant's first Monday after its ramp-up (a run starts on a Monday): the short runs of the plant at its
+    demand start there, since while it ramps up its line builds a fraction of it (test_ramp_up.py)."""
+    ramp, day = plant.ramp_up, plant.ramp_up.start
+    while ramp_month(ramp, day) < len(ramp.months) or day.weekday():
+        day += timedelta(days=1)
+    return day
+
+
 @pytest.fixture(scope="module")
 def smart(ev_plant):
-    return run(ev_plant, "smart", days=3)
+    return run(ev_plant, "smart", days=3, start=after_ramp(ev_plant))
 
 
 @pytest.fixture(scope="module")
 def traditional(ev_plant):
-    return run(ev_plant, "traditional", days=3)
+    return run(ev_plant, "traditional", days=3, start=after_ramp(ev_plant))
 
 
 def test_the_ev_plant_makes_cars_in_both_scenarios(smart, traditional) -> None:
@@ -153,7 +163,7 @@ def test_the_plant_publishes_operations_sensors_tests_and_alarms(ev_plant) -> No
 
     bus = EventBus(RollingEventStore(keep=100))
     bus.subscribe(listen)
-    prepared = prepare(ev_plant, "smart", 1, 3, bus=bus, warmup_days=1)
+    prepared = prepare(ev_plant, "smart", 1, 3, bus=bus, warmup_days=1, start=after_ramp(ev_plant))
     prepared.floor.run(prepared.horizon)
     assert kinds == set(EventKind)
     simulated = {name for c in ev_plant.equipment_classes.values() for name in c.sensor_limits}
@@ -202,8 +212,8 @@ def test_each_ordered_unit_is_awaited_once_whether_the_schedule_releases_it_or_n
     assert prepared.floor.finished_goods.taken == sum(o.quantity for o in orders)
 
 
-def test_smart_can_schedule_its_orders_and_run_the_schedule(ev_plant) -> None:
-    text = (EXAMPLES / "ev-plant.yaml").read_text()
+def test_smart_can_schedule_its_orders_and_run_the_schedule() -> None:
+    text = (EXAMPLES / "appliance-plant.yaml").read_text()  # a day of a plant at its demand, not ramping up
     scheduled = replicate(Experiment(text, "smart", 1, events=False, schedule_seconds=2), 3)
     dispatched = replicate(Experiment(text, "smart", 1, events=False), 3)
     assert scheduled["completed"] > 0.8 * dispatched["completed"] > 0
@@ -234,7 +244,7 @@ def test_replications_on_a_dask_cluster_give_what_they_give_here() -> None:
 def test_simulate_prints_one_json_object() -> None:
     app = typer.Typer()
     app.command()(simulate)
-    plant = str(EXAMPLES / "ev-plant.yaml")
+    plant = str(EXAMPLES / "appliance-plant.yaml")  # a day of a plant at its demand, not ramping up
     result = CliRunner().invoke(app, ["--plant", plant, "--days", "1", "--scenario", "smart", "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)

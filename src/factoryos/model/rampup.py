@@ -122,6 +122,33 @@ class LineRamp:
             return min(worked_seconds, self.units_a_day(month) * self.takt_seconds)
         return worked_seconds * self.ramp.mature_efficiency
 
+    def worked(self, day: date, windows: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        """The first of `day`'s working `windows` (sorted, apart) that the ramp-up allows: a line that works a
+        third of its day works the start of it, so the scheduler and the twin open it at the same times."""
+        left = self.seconds(day, sum(b - a for a, b in windows))
+        worked = []
+        for start, stop in windows:
+            if left <= 0:
+                break
+            worked.append((start, min(stop, start + left)))
+            left -= stop - start
+        return worked
+
+    def shifts(self, day: date) -> int | None:
+        """How many of its calendar's shifts (the first ones) the line's crew works on `day`: none before the
+        ramp, the month's `shifts_per_day` during it, all of them (None) after it."""
+        month = ramp_month(self.ramp, day)
+        if month is None:
+            return 0
+        return self.ramp.months[month].shifts_per_day if month < len(self.curve) else None
+
+
+def ramps(plant: Plant, work_center: str) -> bool:
+    """Whether the ramp-up limits `work_center`: it is the ramp-up line and has a takt to count its units at."""
+    if plant.ramp_up is None or plant.ramp_up.line != work_center:
+        return False
+    return bool(plant.work_centers()[work_center][1].takt_seconds)
+
 
 def ramp_bound_products(plant: Plant) -> list[str]:
     """The products the ramp-up limits: those whose routing has an operation that only the ramping line's work

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from factoryos.model.plant import Calendar, Plant, WorkCenter
-from factoryos.model.rampup import LineRamp
+from factoryos.model.rampup import LineRamp, ramps
 from factoryos.model.shift_times import DAY, merged, shift_times
 from factoryos.scheduling.calendar import Periods
 
@@ -42,16 +42,9 @@ def ramped_periods(plant: Plant, line: WorkCenter, epoch: datetime, days: int) -
         for shift in shift_times(plant.calendars[line.calendar], plant.site.timezone, epoch, days):
             if not shift.cancelled:
                 by_day[shift.day].extend(shift.windows)
-    ramp, working = LineRamp(plant), []
-    for day, windows in sorted(by_day.items()):
-        windows = merged(windows)
-        left = ramp.seconds(day, sum(b - a for a, b in windows))
-        for start, stop in windows:
-            if left <= 0:
-                break
-            working.append((round(start), round(min(stop, start + left))))
-            left -= stop - start
-    return merged(working)
+    ramp = LineRamp(plant)
+    worked = (window for day, windows in sorted(by_day.items()) for window in ramp.worked(day, merged(windows)))
+    return merged((round(start), round(stop)) for start, stop in worked)
 
 
 def unavailable_periods(plant: Plant, work_unit: str, epoch: datetime, days: int) -> Periods:
@@ -62,8 +55,7 @@ def unavailable_periods(plant: Plant, work_unit: str, epoch: datetime, days: int
     _, work_center = plant.work_centers()[wc_id]
     calendar = plant.calendars[work_center.calendar]
     end = days * DAY
-    ramp = plant.ramp_up
-    if ramp is not None and ramp.line == wc_id and work_center.takt_seconds:
+    if ramps(plant, wc_id):
         working = ramped_periods(plant, work_center, epoch, days)
     elif work_center.lights_out:
         working = [(0, end)]

@@ -16,6 +16,10 @@
   stations keeps a smaller team on each, and each station takes longer in proportion). Units ship the moment
   they are complete.
 
+In both, the ramp-up line works what its ramp-up plans each day rather than the shifts its load would choose
+(`twin.plant_calendar.ramp_calendar`, the scheduler's and the promise's reckoning), its crew paid for the
+shifts the ramp month plans.
+
 Each buys the bought parts of its own release plan (unless purchase orders are given): smart plans them with
 MRP (`factoryos.twin.purchasing.material_plan`: lead times, lot rules, safety stock, supplier minimums and
 capacities), traditional orders each day's shortfall a couple of days ahead (the
@@ -45,13 +49,14 @@ from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, PurchaseOrder, ScheduledOperation
 from factoryos.model.plant import WEEKDAYS, Plant, Shift, WorkCenter
+from factoryos.model.rampup import ramps
 from factoryos.model.shift_times import site_day
 from factoryos.planning.plan import Plan
 from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar
 from factoryos.twin.finished_goods import FinishedGoods
 from factoryos.twin.floor import Floor
 from factoryos.twin.part import order_of, unit_label
-from factoryos.twin.plant_calendar import site_calendar
+from factoryos.twin.plant_calendar import ramp_calendar, site_calendar
 from factoryos.twin.plant_twin import Load, PlannedUnit, PlantTwin, Staffing
 from factoryos.twin.purchasing import material_plan, purchase_orders, purchase_plan
 from factoryos.twin.quarantine import Covers
@@ -389,7 +394,9 @@ def traditional_staffing(
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
             patterns = _shift_patterns(plant, wc.calendar, epoch, horizon, fewest=2)
-            calendar = _fewest_shifts(patterns, load.get(wc_id, IDLE).busiest, horizon)
+            calendar = _ramp_calendar(plant, wc_id, epoch, horizon) or _fewest_shifts(
+                patterns, load.get(wc_id, IDLE).busiest, horizon
+            )
             if wc.lights_out or _around_the_clock(plant.calendars[wc.calendar].shifts[0]):
                 staffing[wc_id] = Staffing(calendar, max(1, math.ceil(len(wc.work_units) / 2)))
             else:
@@ -420,20 +427,24 @@ def smart_staffing(
         for wc_id, wc in area.work_centers.items():
             work = load.get(wc_id, IDLE)
             if wc.lights_out:
-                staffing[wc_id] = Staffing(None, 0)
+                staffing[wc_id] = Staffing(_ramp_calendar(plant, wc_id, epoch, horizon), 0)
                 continue
             if wc.kind == "paced-line" and wc.takt_seconds:
                 lines.append((wc_id, wc, wc.takt_seconds))
                 continue
             patterns = _shift_patterns(plant, wc.calendar, epoch, horizon, fewest=1)
-            chosen = patterns[shifts[wc_id] - 1] if wc_id in shifts else _fewest_shifts(patterns, work.busiest, horizon)
+            chosen = _ramp_calendar(plant, wc_id, epoch, horizon) or (
+                patterns[shifts[wc_id] - 1] if wc_id in shifts else _fewest_shifts(patterns, work.busiest, horizon)
+            )
             units = len(wc.work_units)
             open_s = _weekly_open(chosen, horizon)  # none: the calendar closes the centre for the whole run
             stations = min(units, max(1, math.ceil(work.total / (UTILISATION * open_s)))) if open_s > 0 else units
             crew = math.ceil(wc.operators_per_shift * stations / units)
             staffing[wc_id] = Staffing(_open_or_none(chosen), crew, stations=stations)
     for wc_id, wc, design in lines:
-        full = site_calendar(plant.calendars[wc.calendar], wc.calendar, plant.site.timezone, epoch, horizon / DAY)
+        full = _ramp_calendar(plant, wc_id, epoch, horizon) or site_calendar(
+            plant.calendars[wc.calendar], wc.calendar, plant.site.timezone, epoch, horizon / DAY
+        )
         chained = [staffing[n].calendar for n in neighbours.get(wc_id, ()) if n in staffing]
         flowing = min([_weekly_open(full, horizon)] + [_weekly_open(c, horizon) for c in chained if c is not None])
         busiest = max(load.get(wc_id, IDLE).busiest, design)  # at the design takt
@@ -442,6 +453,12 @@ def smart_staffing(
         run_as_stations = None if wc_id in paced else len(wc.work_units)
         staffing[wc_id] = Staffing(_open_or_none(full), crew, takt, run_as_stations)
     return staffing
+
+
+def _ramp_calendar(plant: Plant, wc_id: str, epoch: datetime, horizon: float) -> ShiftCalendar | None:
+    """The ramp-up line works what its ramp-up plans each day, as the scheduler and the promise count it,
+    whatever shifts its load would choose; None for any other work center, which chooses its own."""
+    return ramp_calendar(plant, epoch, horizon / DAY) if ramps(plant, wc_id) else None
 
 
 def _chain_shifts(
