@@ -1,11 +1,14 @@
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from factoryos.c2m import configurator
 from factoryos.c2m.demand import generate_orders
 from factoryos.model.errors import FactoryosError
+from factoryos.model.rampup import ramp_bound_products, ramp_curve
+from factoryos.model.validate import load_plant
 
 START = date(2027, 1, 4)  # a Monday
 
@@ -73,3 +76,21 @@ def test_zero_days_is_refused(ev_plant):
 def test_more_than_ten_years_of_orders_is_refused_at_once(ev_plant) -> None:
     with pytest.raises(FactoryosError, match="--days must be 1 to 3,650 .ten years., got 100,000,000"):
         generate_orders(ev_plant, date(2027, 1, 1), 10**8, 1)
+
+
+def test_orders_that_follow_the_ramp_sell_what_each_ramp_month_builds():
+    """On the partner-ramp plant the line plans 594 units in March and 1,200 in April, past its curve it runs
+    at mature demand. Drawn over whole weeks of each month, the ramp-limited products' units come to the month's
+    planned units a day (a 30-day month's) times 28, then to mature demand; without `follow_ramp`, to mature
+    demand throughout."""
+    plant = load_plant(Path(__file__).parents[1] / "data" / "partner-ramp-plant.yaml")
+    bound = set(ramp_bound_products(plant))
+    demands = [plant.products[p].demand for p in bound]
+    mature = sum(d.units_per_day * sum(d.weekday_profile) / 7 for d in demands)
+    planned = [month.planned_units / 30 for month in ramp_curve(plant)] + [mature]
+    for follow, per_day in ((True, planned), (False, [mature] * 3)):
+        drawn = [generate_orders(plant, date(2027, 3, 1), 92, seed, follow_ramp=follow) for seed in range(3)]
+        orders = [o for seed_orders in drawn for o in seed_orders]
+        for first, expected in zip((date(2027, 3, 1), date(2027, 4, 1), date(2027, 5, 1)), per_day, strict=True):
+            weeks = [o for o in orders if o.product in bound and first <= o.ordered_at.date() < first + timedelta(28)]
+            assert sum(o.quantity for o in weeks) / 3 == pytest.approx(28 * expected, rel=0.1), (follow, first)

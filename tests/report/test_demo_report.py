@@ -203,13 +203,14 @@ def test_the_oee_text_gives_the_loading_only_with_the_ramp_clause_when_ramping()
 
 def test_the_ramp_limits_only_products_that_no_other_line_can_build(ev_plant) -> None:
     """The EV's sedan needs its ramping paced line; ramping a line the sedan does not need limits nothing."""
-    from factoryos.services.demo import first_month_plant, first_month_volume, ramp_products
+    from factoryos.model.rampup import demand_share
+    from factoryos.services.demo import first_month_plant, ramp_products
 
     [product] = ramp_products(ev_plant)
     routing = ev_plant.routings[ev_plant.products[product].material]
     needed = {ev_plant.work_units()[u][1] for op in routing.operations for u in ev_plant.eligible_units(op)}
     assert ev_plant.ramp_up.line in needed
-    volume = first_month_volume(ev_plant)
+    volume = demand_share(ev_plant, 0)
     assert 0 < volume < 1
     scaled = first_month_plant(ev_plant, volume)
     assert scaled.products[product].demand.units_per_day == pytest.approx(
@@ -224,7 +225,7 @@ def test_the_ramp_limits_only_products_that_no_other_line_can_build(ev_plant) ->
     idle = next(wc for wc in ev_plant.work_centers() if wc not in needed or wc in shared)
     elsewhere = ev_plant.model_copy(update={"ramp_up": ev_plant.ramp_up.model_copy(update={"line": idle})})
     assert ramp_products(elsewhere) == []
-    assert first_month_volume(elsewhere) == 1.0
+    assert demand_share(elsewhere, 0) == 1.0
 
 
 def test_the_demo_plans_the_master_schedule_under_the_ramp(demo) -> None:

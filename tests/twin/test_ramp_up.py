@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from factoryos.c2m.demand import generate_orders
 from factoryos.scheduling.plant_calendar import unavailable_periods
 from factoryos.twin.calendar import DAY, HOUR
 from factoryos.twin.scenarios import prepare
@@ -61,9 +62,10 @@ def ramping():
 
 @pytest.fixture(scope="module", params=["smart", "traditional"])
 def built_by_day(request, ramping):
-    """The run and the units the ramp line completes on each of its days, with demand (600 a day) above what
-    the ramp lets it make."""
-    run = prepare(ramping, request.param, DAYS, seed=1, warmup_days=0)
+    """The run and the units the ramp line completes on each of its days, with orders at twice the plant's
+    mature demand (1,200 a day), above what the ramp lets it make and what the mature line makes."""
+    orders = generate_orders(ramping, RAMP_START, DAYS, seed=1, volume=2.0)
+    run = prepare(ramping, request.param, DAYS, seed=1, warmup_days=0, orders=orders)
     line = next(e for name, e in run.floor.equipment.items() if name.endswith("/final-p"))
     built, before = {}, 0
     for k in range(DAYS):

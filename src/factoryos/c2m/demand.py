@@ -17,6 +17,7 @@ from factoryos.c2m.mix import option_mix
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
+from factoryos.model.rampup import demand_share, ramp_bound_products, ramp_month
 
 MAX_DAYS = 3_650
 """Orders are generated for at most ten years at a time (order dates must stay within 2000-2099)."""
@@ -25,16 +26,27 @@ HOURLY_PROFILE /= HOURLY_PROFILE.sum()
 
 
 def generate_orders(
-    plant: Plant, start: date, days: int, seed: int, first_number: int = 1, volume: float = 1.0, prefix: str = "CO"
+    plant: Plant,
+    start: date,
+    days: int,
+    seed: int,
+    first_number: int = 1,
+    volume: float = 1.0,
+    prefix: str = "CO",
+    follow_ramp: bool = False,
 ) -> list[CustomerOrder]:
     """Orders for `days` from `start`, numbered `prefix`0000001 on from `first_number`; `volume` scales every
-    product's demand (a ramp-up sells less)."""
+    product's demand (a ramp-up sells less). With `follow_ramp`, the products the ramp-up limits sell each day
+    the share of their mature demand that its month of the ramp-up builds (`rampup.demand_share`): a run over
+    the ramp does not take mature demand on a line that builds a fifth of it."""
     if not 1 <= days <= MAX_DAYS:
         raise FactoryosError(f"--days must be 1 to {MAX_DAYS:,} (ten years), got {days:,}")
     if volume <= 0:
         raise FactoryosError(f"volume must be positive (got {volume})")
     rng = np.random.default_rng(seed)
     orders: list[CustomerOrder] = []
+    ramped = set(ramp_bound_products(plant)) if follow_ramp else set()
+    month_shares: dict[int, float] = {}
     for product_id, product in plant.products.items():
         if product.demand is None:
             continue
@@ -52,6 +64,9 @@ def generate_orders(
         for day in range(days):
             today = start + timedelta(days=day)
             expected_units = volume * demand.units_per_day * demand.weekday_profile[today.weekday()]
+            if product_id in ramped and plant.ramp_up is not None:
+                month = max(0, ramp_month(plant.ramp_up, today) or 0)
+                expected_units *= month_shares.setdefault(month, demand_share(plant, month))
             for _ in range(rng.poisson(expected_units / mean_per_order)):
                 customer = customers[rng.choice(len(customers), p=shares)]
                 segment = plant.customers[customer].segment

@@ -164,3 +164,15 @@ def ramp_bound_products(plant: Plant) -> list[str]:
         if any(set(units) <= ramping for op in routing.operations if (units := plant.eligible_units(op))):
             bound.append(product_id)
     return bound
+
+
+def demand_share(plant: Plant, month: int) -> float:
+    """The share of mature demand that month `month` of the ramp-up (0 the first) can build of the products it
+    limits: its planned units over those products' demand for a month; 1 past the curve, or when it limits
+    nothing."""
+    plans = ramp_curve(plant)
+    limited = [d for p in ramp_bound_products(plant) if (d := plant.products[p].demand) is not None]
+    demand = sum(d.units_per_day * sum(d.weekday_profile) / 7 for d in limited)
+    if month >= len(plans) or not demand:
+        return 1.0
+    return min(1.0, plans[month].planned_units / 30 / demand)

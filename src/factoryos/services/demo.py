@@ -24,7 +24,7 @@ from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
-from factoryos.model.rampup import ramp_bound_products
+from factoryos.model.rampup import demand_share, ramp_bound_products
 from factoryos.report.html import Report
 from factoryos.report.wording import counted, hours, share
 
@@ -88,20 +88,6 @@ def ramp_products(plant: Plant) -> list[str]:
     return [p for p in ramp_bound_products(plant) if plant.products[p].demand is not None]
 
 
-def first_month_volume(plant: Plant) -> float:
-    """The share of mature demand the ramp-up's first month can build of the products it limits: its planned
-    units over those products' demand for a month (1 when nothing is limited)."""
-    from factoryos.model.rampup import ramp_curve
-
-    plans = ramp_curve(plant)
-    limited = ramp_products(plant)
-    demands = [d for d in (plant.products[p].demand for p in limited) if d is not None]
-    demand = sum(d.units_per_day * sum(d.weekday_profile) / 7 for d in demands)
-    if not plans or not demand:
-        return 1.0
-    return min(1.0, plans[0].planned_units / 30 / demand)
-
-
 def first_month_plant(plant: Plant, volume: float) -> Plant:
     """The plant with the ramp-limited products' demand scaled to the first month's `volume`; other products
     keep their full demand."""
@@ -127,7 +113,7 @@ def orders_stage(ctx: DemoContext) -> None:
     from factoryos.store.orders import next_order_number
 
     plant, start = ctx.loaded_plant(), ctx.first_day()
-    volume = first_month_volume(plant)
+    volume = demand_share(plant, 0)
     ctx.results["volume"] = volume if volume < 1 else None
     first_number = next_order_number(ctx.engine)  # a database that already holds orders keeps them
     drawn = sorted(

@@ -137,7 +137,9 @@ def prepare(
     twin = PlantTwin(plant, floor, line_side=True)
     if orders is None:
         # named apart from the order desk's, so that a published run never names a stored order
-        orders = generate_orders(plant, _site_date(plant, epoch), math.ceil(total), seed, prefix=SIMULATED_ORDERS)
+        orders = generate_orders(
+            plant, _site_date(plant, epoch), math.ceil(total), seed, prefix=SIMULATED_ORDERS, follow_ramp=True
+        )
     if schedule_seconds > 0 and schedule is None:
         from factoryos.scheduling.plant_schedule import schedule_plant
 
