@@ -22,7 +22,8 @@ def _scope(orders: dict[str, list[str]]) -> dict:
 def test_an_order_of_many_units_held_is_counted_and_a_small_one_named():
     big = [f"BEV-{n:07d}" for n in range(1, 1201)]
     small = ["BEV-0002001", "BEV-0002002"]
-    scope = _scope({"CO-BIG": big, "CO-SMALL": small})
+    units = [f"MO0000382-{n}" for n in range(1, 12)]  # a unit order's serials, stored as text: -11 before -2
+    scope = _scope({"CO-BIG": big, "CO-SMALL": small, "CO-UNITS": sorted(units)})
     hold = Hold(
         1, HoldScope.EQUIPMENT, "site/area/line-1/filler-1", "spc", "spc-watch", PLACED, start=PLACED, end=PLACED
     )
@@ -31,5 +32,7 @@ def test_an_order_of_many_units_held_is_counted_and_a_small_one_named():
     held = {row[0]: row[header.index("units held")] for row in rows}
     assert held["CO-SMALL"] == "BEV-0002001, BEV-0002002"
     assert held["CO-BIG"] == "1,200: BEV-0000001 … BEV-0001200"
+    assert held["CO-UNITS"] == "11: MO0000382-1 … MO0000382-11"
     assert len(small) <= SHOWN_SERIALS < len(big)
-    assert section.count(next(k for k in section.facts if k.endswith("units held"))) == len(big) + len(small)
+    held_units = section.count(next(k for k in section.facts if k.endswith("units held")))
+    assert held_units == len(big) + len(small) + len(units)
