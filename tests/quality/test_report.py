@@ -16,7 +16,11 @@ def test_control_chart_figure_marks_out_of_control_points_and_rule_alarms():
     out = next(trace for trace in figure.data if trace.name == "out of control")
     assert list(out.x) == [i + 1 for i in chart.out_of_control]
     rules = next(trace for trace in figure.data if trace.name == "run rule")
-    assert list(rules.text) == [alarm.rule for alarm in alarms]
+    fired = sorted({alarm.index for alarm in alarms})
+    assert sorted(rules.x) == [i + 1 for i in fired]  # one mark a subgroup, whatever number of rules fired there
+    by_mark = dict(zip(rules.x, rules.text, strict=True))
+    for index in fired:
+        assert by_mark[index + 1].split(", ") == [a.rule for a in alarms if a.index == index]
 
 
 def test_capability_figure_shows_the_specification_limits():

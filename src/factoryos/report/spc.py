@@ -54,13 +54,19 @@ def control_chart_figure(chart: ControlChart, alarms: Sequence[Alarm] = (), unit
             marker={"color": LIMITS, "size": 10, "symbol": "circle-open", "line": {"width": 2}},
         )
     if alarms:
+        fired: dict[int, list[Alarm]] = {}
+        for alarm in alarms:  # the rules that fire on one subgroup share one label, not labels over each other
+            fired.setdefault(alarm.index, []).append(alarm)
         mark(
-            [alarm.index for alarm in alarms],
+            list(fired),
             "run rule",
             mode="markers+text",
-            text=[alarm.rule for alarm in alarms],
+            text=[", ".join(a.rule for a in on) for on in fired.values()],
             textposition="top center",
-            hovertext=[f"{alarm.meaning}: subgroups {alarm.points[0] + 1}-{alarm.points[-1] + 1}" for alarm in alarms],
+            hovertext=[
+                "<br>".join(f"{a.meaning}: subgroups {a.points[0] + 1}-{a.points[-1] + 1}" for a in on)
+                for on in fired.values()
+            ],
             marker={"color": "#f0ad4e", "size": 9, "symbol": "diamond"},
         )
     style(figure, f"{chart.name} chart")
