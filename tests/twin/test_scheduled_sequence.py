@@ -4,6 +4,9 @@ its schedule does (not whenever parts reach it out of order), and a unit packs o
 from __future__ import annotations
 
 from collections import Counter
+from itertools import groupby
+
+import pytest
 
 from factoryos.c2m.demand import generate_orders
 from factoryos.model.bus import EventBus
@@ -48,6 +51,35 @@ def scheduled_run(products_sharing: bool):
     prepared = prepare(plant, "smart", DAYS, 1, bus=bus, orders=orders, schedule=plan.operations, warmup_days=0)
     prepared.floor.run(prepared.horizon)
     return prepared, started, setups, where
+
+
+@pytest.fixture(scope="module")
+def stations_run():
+    return scheduled_run(products_sharing=True)
+
+
+def test_each_filler_runs_its_schedules_flavour_campaigns_and_changes_over_only_between_them(stations_run) -> None:
+    """However the parts reach a filler (each product released on its own, let into a full inbox in turns), it
+    works the schedule's campaigns in the schedule's order over the part of its sequence the run reached: as many
+    changeovers as the schedule has there. Before, a filler took whatever flavour was in its inbox when the next
+    part of its sequence was not, and changed over again when that one came."""
+    prepared, started, setups, _ = stations_run
+    flavour = {unit.serial: unit.configuration["flavour"] for unit in prepared.plan}
+    sequences: dict[str, list[tuple[int, str]]] = {}
+    for (serial, operation), (unit, rank) in prepared.twin.schedule.items():
+        if operation.endswith("/fill"):
+            sequences.setdefault(unit, []).append((rank, serial))
+    assert set(sequences) == {"fast-fill", "slow-fill"}
+    for unit, sequence in sequences.items():
+        scheduled = [serial for _, serial in sorted(sequence)]
+        worked = started[unit]
+        reached = max(scheduled.index(serial) for serial in worked) + 1
+        assert len(worked) > 100
+        assert set(worked) <= set(scheduled[:reached])  # no other line's parts, none from beyond its sequence
+        campaigns = [key for key, _ in groupby(flavour[serial] for serial in scheduled[:reached])]
+        assert len(campaigns) > 1  # the run reaches a changeover on both lines
+        assert [key for key, _ in groupby(flavour[serial] for serial in worked)] == campaigns
+        assert setups[unit] == len(campaigns) - 1
 
 
 def test_a_unit_packs_on_the_paced_line_its_schedule_chose() -> None:
