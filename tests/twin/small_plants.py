@@ -104,3 +104,35 @@ def small_plant(**changes: Any) -> Plant:
             target = target[part]
         target[last] = value
     return Plant.model_validate(data)
+
+
+def flavour_lines_plant(products_sharing: bool = True) -> Plant:
+    """Two paced lines that fill, label and pack (a fast one and a slower one), the fillers changing over between
+    the two flavours customers choose: 20 minutes either way. With `products_sharing` both products are packed
+    (each line runs as its stations), else only gadgets (each line runs as one paced line)."""
+    stations = ("fill", "label", "pack")
+    operations: list[dict[str, Any]] = [{"id": op, "capability": op, "run_minutes": 0.5} for op in stations]
+    operations[0]["changeover_group"] = "flavour-change"
+    lines = {
+        name: _center("paced-line", {f"{name}-{op}": _unit(f"{op}er") for op in stations}, takt_seconds=takt)
+        for name, takt in (("fast", 30), ("slow", 50))
+    }
+    flavours = {"flavour": {"default": "lime", "options": {"lime": {"mix": 0.5}, "plum": {"mix": 0.5}}}}
+    products = {"gadget": (900, "acme"), "widget": (300, "ally")} if products_sharing else {"gadget": (900, "acme")}
+    return small_plant(
+        equipment_classes={f"{op}er": {"capabilities": [op]} for op in stations},
+        areas={"packing": {"work_centers": lines}},
+        materials={name: BASE["materials"][name] for name in (*products, "screw")},
+        boms={name: [{"component": "screw", "quantity": 1}] for name in products},
+        routings={name: {"operations": operations} for name in products},
+        changeovers={"flavour-change": {"attribute": "flavour", "default_minutes": 20}},
+        products={
+            name: {
+                "material": name,
+                "tenant": tenant,
+                "option_families": flavours,
+                "demand": {"units_per_day": per_day, "units_per_order": [20, 60]},
+            }
+            for name, (per_day, tenant) in products.items()
+        },
+    )

@@ -46,7 +46,7 @@ class Buffer:
         if len(self.items) >= self.capacity:
             event = Event(self.env)
             self._putters.append((event, part))
-            self._reoffer()
+            self.reoffer()
             return event
         self._store(part)
         return None
@@ -66,10 +66,23 @@ class Buffer:
         else:
             index = pick(items)
             if index < 0:
-                return None
+                return self._from_queue(pick) if self._putters else None
             part = self._remove(index)
         self._admit()
         return part
+
+    def _from_queue(self, pick: Picker) -> Part | None:
+        """The first part waiting for room (within `TURNS`) that a taker who will take none inside accepts: it
+        comes in and out at once. A full inbox of parts a station will not take yet (another flavour than the one
+        its schedule runs next) must not lock out the one it waits for."""
+        putters = self._putters
+        for k in range(min(len(putters), TURNS)):
+            event, part = putters[k]
+            if pick(deque((part,))) >= 0:
+                del putters[k]
+                event.succeed()
+                return part
+        return None
 
     def _remove(self, index: int) -> Part:
         self._accrue()
@@ -99,9 +112,9 @@ class Buffer:
             if not (self._getters and self._handover(waiting)):
                 self._store(waiting)
 
-    def _reoffer(self) -> None:
-        """Now that the buffer holds up its upstream, a taker waiting for a part it would not take before
-        (see `blocking`) may take one after all."""
+    def reoffer(self) -> None:
+        """Offer the parts inside to the takers waiting again: now that the buffer holds up its upstream (see
+        `blocking`), or a taker's patience ran out, one may take a part it would not take before."""
         for k, (pick, event) in enumerate(self._getters):
             index = pick(self.items) if pick is not None else 0
             if index >= 0:

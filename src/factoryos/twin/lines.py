@@ -22,7 +22,7 @@ class Lines:
     __slots__ = ("name", "variants", "inboxes", "centers", "assigned", "_turn")
 
     def __init__(self, name: str, assigned: Callable[[Part, str], str | None] | None = None) -> None:
-        self.name = name
+        self.name = name  # `material/operation`, as a schedule names the operation (a paced line's task is the line)
         self.variants: list[list[Step]] = []  # one list of steps per line, all of the same length
         self.inboxes: list[list[Buffer]] = []
         self.centers: list[str] = []  # each line's work center
@@ -43,7 +43,7 @@ class Lines:
 
     def choose(self, part: Part) -> int:
         if self.assigned is not None:
-            center = self.assigned(part, self.variants[0][0].op.name)
+            center = self.assigned(part, self.name)  # the routing operation's, whatever a line runs it as
             if center in self.centers:
                 return self.centers.index(center)
         queued = [sum(b.level for b in inboxes) for inboxes in self.inboxes]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -632,12 +633,13 @@ class PlantTwin:
             self._build_line_side(list(purchases), epoch_offset)
         maintenance = self._maintenance(horizon, epoch_offset)
         peers: dict[str, Any] = {}
+        lengths = Counter(unit for unit, _ in (self.schedule or {}).values())  # each unit's scheduled operations
         for pool in self.pools.values():
             if pool.paced is not None:
                 self._build_paced_line(pool, staffing[pool.work_centers[0]], maintenance)
             else:
                 for unit in pool.units:
-                    self._build_station(pool, unit, staffing, maintenance, peers)
+                    self._build_station(pool, unit, staffing, maintenance, peers, lengths[unit])
         if self.supermarket is not None:
             self.supermarket.open()
 
@@ -708,13 +710,15 @@ class PlantTwin:
         staffing: dict[str, Staffing],
         maintenance: dict[str, Maintenance],
         peers: dict[str, Any],
+        scheduled: int,
     ) -> None:
-        """One work unit of a pool as a station (or a batch station), dispatching from the pool's inbox."""
+        """One work unit of a pool as a station (or a batch station), dispatching from the pool's inbox; the
+        schedule gives it `scheduled` operations."""
         floor, plant = self.floor, self.plant
         _, unit_wc, wu = self.units[unit]
         run = staffing[unit_wc]
         dispatch = (
-            Dispatch(unit, self.schedule, peers, pool.inbox)
+            Dispatch(unit, self.schedule, peers, pool.inbox, scheduled)
             if pool.restricted or pool.changeovers or self.schedule
             else None
         )
@@ -947,12 +951,18 @@ def _redone(step: Step) -> Step:
 
 class Dispatch:
     """Which waiting part a work unit takes next: the first it may do (its eligibility), preferring within
-    the first `LOOKAHEAD` parts one that needs no changeover, and following a schedule when there is one:
-    among the parts assigned to this unit, the earliest in its sequence, skipping those not there yet; a
-    part assigned to a unit that is held up (broken down, off shift, waiting for its team...) may be taken
-    by any unit that can do it, and while the inbox holds up its upstream a unit with nothing of its own
-    takes the first part that waits for a busy peer: a schedule made for other crews and speeds bends
-    instead of stalling."""
+    the first `LOOKAHEAD` parts one that needs no changeover, and following a schedule when there is one.
+
+    With a schedule a unit works its sequence of `length` operations: the part its schedule runs next when that
+    one is there, else a part that needs no changeover (its own earliest, then one the schedule gave nobody
+    free); a part that needs a changeover waits for its turn, so that the schedule's campaigns hold when parts
+    arrive out of order (released late, held at a join, let into a full inbox in another order). The unit waits
+    for the part it runs next no longer than the changeovers of a detour would take (to the waiting part's
+    setup and back: past that, waiting has cost more than the detour), then takes what is there: its earliest
+    part, else a part the schedule gave nobody free (a held-up peer's, or none), else, while the inbox blocks
+    its upstream, a busy peer's; the part it waited for is late and comes when it needs no changeover or at the
+    unit's next loss of patience. A unit whose sequence is through (or that has none) takes parts that way at
+    once. A schedule made for other crews and speeds bends instead of stalling."""
 
     LOOKAHEAD = 400
 
@@ -962,15 +972,26 @@ class Dispatch:
         schedule: dict[tuple[str, str], tuple[str, int]] | None,
         peers: dict[str, Any],
         inbox: Buffer | None = None,
+        length: int = 0,
     ) -> None:
         self.unit = unit
         self.schedule = schedule
         self.peers = peers  # work unit -> its equipment, filled as the stations are built
         self.inbox = inbox  # the pool's, whose blocking lets a unit take over a busy peer's work
         self.equipment: Any = None  # set once the station exists: its setup decides "no changeover"
+        self._taken = bytearray(length)  # the ranks of its sequence it took
+        self._next = 0  # the first rank it has not taken nor given up on: the part it runs next
+        self._waiting_for = -1  # the rank whose part it waits for while a part needing a changeover is there
+        self._impatient = False  # it waited long enough: the next part it takes is what is there
 
     def __call__(self, items: Any) -> int:
-        return self._as_scheduled(items) if self.schedule is not None else self._by_setup(items)
+        if self.schedule is None:
+            return self._by_setup(items)
+        in_turn = self._next < len(self._taken) and not self._impatient
+        i = self._in_turn(items) if in_turn else self._as_scheduled(items)
+        if i >= 0:
+            self._took(items[i])
+        return i
 
     def _by_setup(self, items: Any) -> int:
         """Without a schedule: the first part this unit may do that needs no changeover, looking ahead
@@ -990,9 +1011,39 @@ class Dispatch:
                 break
         return fallback
 
+    def _in_turn(self, items: Any) -> int:
+        """With a schedule, while its sequence runs: the part it runs next; else its earliest part that needs no
+        changeover; else one that needs none and that the schedule gave nobody free; else none, and the patience
+        clock starts when a part waits that needs a changeover."""
+        unit, schedule, expected = self.unit, self.schedule, self._next
+        assert schedule is not None
+        current = self.equipment.setup_group if self.equipment is not None else None
+        own, own_rank, other, refused = -1, math.inf, -1, None
+        for i, part in enumerate(items):
+            op = part.route[part.step].op
+            if op.units is not None and unit not in op.units:
+                continue
+            assigned = schedule.get((part.parent or part.serial, op.name))
+            rank = assigned[1] if assigned is not None and assigned[0] == unit else -1
+            if rank == expected:
+                return i
+            if rank < 0 and assigned is not None and self._free_to_take(assigned[0]):
+                continue  # a peer's that it will come to
+            if _changes_over(op, current):
+                refused = refused or op
+            elif 0 <= rank < own_rank:
+                own, own_rank = i, rank
+            elif rank < 0 and other < 0:
+                other = i
+        if own >= 0 or other >= 0:
+            return own if own >= 0 else other
+        if refused is not None:
+            self._wait_for(expected, 2.0 * _changeover_seconds(refused, current))
+        return -1
+
     def _as_scheduled(self, items: Any) -> int:
-        """With a schedule: this unit's next part by its rank; else a part the schedule gave nobody free (a
-        held-up peer's, or none); else, while the inbox blocks its upstream, a busy peer's part."""
+        """With a schedule, its sequence through or its patience lost: its earliest part; else a part the schedule
+        gave nobody free (a held-up peer's, or none); else, while the inbox blocks its upstream, a busy peer's."""
         unit, schedule = self.unit, self.schedule
         assert schedule is not None
         fallback, best, best_rank, busy_peers = -1, -1, math.inf, -1
@@ -1015,9 +1066,49 @@ class Dispatch:
             return fallback
         return busy_peers if self.inbox is not None and self.inbox.blocking else -1
 
+    def _took(self, part: Part) -> None:
+        """Count a part it takes into its sequence; after a loss of patience, the ranks before the part it took
+        (the one it waited for, when it took another unit's) are given up."""
+        assert self.schedule is not None
+        assigned = self.schedule.get((part.parent or part.serial, part.route[part.step].op.name))
+        rank = assigned[1] if assigned is not None and assigned[0] == self.unit else -1
+        taken, length = self._taken, len(self._taken)
+        if self._impatient:
+            self._next = max(self._next, rank) if rank >= 0 else self._next + 1
+            self._impatient = False
+        if 0 <= rank < length:
+            taken[rank] = 1
+        while self._next < length and taken[self._next]:
+            self._next += 1
+
+    def _wait_for(self, rank: int, patience: float) -> None:
+        """Wait `patience` seconds for the part of `rank` (once for a rank), then take what is there."""
+        if self._waiting_for == rank or self.inbox is None:
+            return
+        self._waiting_for = rank
+        self.inbox.env.timeout(patience).callbacks.append(lambda _: self._lose_patience(rank))
+
+    def _lose_patience(self, rank: int) -> None:
+        if self._next == rank and self._waiting_for == rank:
+            self._impatient = True
+            self._waiting_for = -1
+            self.inbox.reoffer()  # type: ignore[union-attr]
+
     def _free_to_take(self, assigned: str) -> bool:
         """Whether a part scheduled on `assigned` waits for it: it is this unit, or a peer that is not held up."""
         if assigned == self.unit:
             return True
         peer = self.peers.get(assigned)
         return peer is not None and not peer.held_up
+
+
+def _changes_over(op: Task, current: str | None) -> bool:
+    """Whether a server set up for `current` changes over for `op` (its first setup is free)."""
+    return op.setup_group is not None and current is not None and op.setup_group != current
+
+
+def _changeover_seconds(op: Task, current: str | None) -> float:
+    """The seconds of the changeover from `current` to `op`'s setup group."""
+    if op.changeover is not None:
+        return op.changeover.seconds(current, op.setup_group)  # type: ignore[arg-type]
+    return op.setup.mean
