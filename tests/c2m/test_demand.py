@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from factoryos.c2m import configurator
-from factoryos.c2m.demand import generate_orders
+from factoryos.c2m.demand import generate_orders, ramp_volume
 from factoryos.model.errors import FactoryosError
 from factoryos.model.rampup import ramp_bound_products, ramp_curve
 from factoryos.model.validate import load_plant
@@ -81,7 +81,7 @@ def test_more_than_ten_years_of_orders_is_refused_at_once(ev_plant) -> None:
 def test_orders_that_follow_the_ramp_sell_what_each_ramp_month_builds():
     """On the partner-ramp plant the line plans 594 units in March and 1,200 in April, past its curve it runs
     at mature demand. Drawn over whole weeks of each month, the ramp-limited products' units come to the month's
-    planned units a day (a 30-day month's) times 28, then to mature demand; without `follow_ramp`, to mature
+    planned units a day (a 30-day month's) times 28, then to mature demand; without `ramp_volume`, to mature
     demand throughout."""
     plant = load_plant(Path(__file__).parents[1] / "data" / "partner-ramp-plant.yaml")
     bound = set(ramp_bound_products(plant))
@@ -89,7 +89,10 @@ def test_orders_that_follow_the_ramp_sell_what_each_ramp_month_builds():
     mature = sum(d.units_per_day * sum(d.weekday_profile) / 7 for d in demands)
     planned = [month.planned_units / 30 for month in ramp_curve(plant)] + [mature]
     for follow, per_day in ((True, planned), (False, [mature] * 3)):
-        drawn = [generate_orders(plant, date(2027, 3, 1), 92, seed, follow_ramp=follow) for seed in range(3)]
+        drawn = [
+            generate_orders(plant, date(2027, 3, 1), 92, seed, volume=ramp_volume(plant) if follow else 1.0)
+            for seed in range(3)
+        ]
         orders = [o for seed_orders in drawn for o in seed_orders]
         for first, expected in zip((date(2027, 3, 1), date(2027, 4, 1), date(2027, 5, 1)), per_day, strict=True):
             weeks = [o for o in orders if o.product in bound and first <= o.ordered_at.date() < first + timedelta(28)]

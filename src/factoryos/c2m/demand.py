@@ -9,6 +9,7 @@ due date within the product's order lead time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
@@ -25,28 +26,28 @@ HOURLY_PROFILE = np.array([1, 1, 1, 1, 1, 2, 3, 5, 7, 9, 10, 10, 9, 9, 10, 10, 9
 HOURLY_PROFILE /= HOURLY_PROFILE.sum()
 
 
+Volume = Callable[[str, date], float]
+"""The share of a product's demand it sells on a day."""
+
+
 def generate_orders(
     plant: Plant,
     start: date,
     days: int,
     seed: int,
     first_number: int = 1,
-    volume: float = 1.0,
+    volume: float | Volume = 1.0,
     prefix: str = "CO",
-    follow_ramp: bool = False,
 ) -> list[CustomerOrder]:
     """Orders for `days` from `start`, numbered `prefix`0000001 on from `first_number`; `volume` scales every
-    product's demand (a ramp-up sells less). With `follow_ramp`, the products the ramp-up limits sell each day
-    the share of their mature demand that its month of the ramp-up builds (`rampup.demand_share`): a run over
-    the ramp does not take mature demand on a line that builds a fifth of it."""
+    product's demand (a ramp-up sells less), or each product's each day (`ramp_volume`)."""
     if not 1 <= days <= MAX_DAYS:
         raise FactoryosError(f"--days must be 1 to {MAX_DAYS:,} (ten years), got {days:,}")
-    if volume <= 0:
+    if not callable(volume) and volume <= 0:
         raise FactoryosError(f"volume must be positive (got {volume})")
+    share = volume if callable(volume) else lambda _product, _day: volume
     rng = np.random.default_rng(seed)
     orders: list[CustomerOrder] = []
-    ramped = set(ramp_bound_products(plant)) if follow_ramp else set()
-    month_shares: dict[int, float] = {}
     for product_id, product in plant.products.items():
         if product.demand is None:
             continue
@@ -63,10 +64,7 @@ def generate_orders(
         mean_per_order = float(np.dot(shares, sizes))
         for day in range(days):
             today = start + timedelta(days=day)
-            expected_units = volume * demand.units_per_day * demand.weekday_profile[today.weekday()]
-            if product_id in ramped and plant.ramp_up is not None:
-                month = max(0, ramp_month(plant.ramp_up, today) or 0)
-                expected_units *= month_shares.setdefault(month, demand_share(plant, month))
+            expected_units = share(product_id, today) * demand.units_per_day * demand.weekday_profile[today.weekday()]
             for _ in range(rng.poisson(expected_units / mean_per_order)):
                 customer = customers[rng.choice(len(customers), p=shares)]
                 segment = plant.customers[customer].segment
@@ -92,3 +90,21 @@ def generate_orders(
     for number, order in enumerate(orders, start=first_number):
         order.id = f"{prefix}{number:07d}"
     return orders
+
+
+def ramp_volume(plant: Plant) -> Volume:
+    """Each day's volume as the ramp-up builds it: the products it limits sell the share of their mature demand
+    that the day's ramp month builds (`rampup.demand_share`; the first month's before the ramp starts), the
+    others all of theirs. A run over the ramp then does not take mature demand on a line that builds a fifth
+    of it."""
+    ramp = plant.ramp_up
+    limited = set(ramp_bound_products(plant))
+    by_month: dict[int, float] = {}
+
+    def volume(product: str, day: date) -> float:
+        if ramp is None or product not in limited:
+            return 1.0
+        month = max(0, ramp_month(ramp, day) or 0)
+        return by_month.setdefault(month, demand_share(plant, month))
+
+    return volume

@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from simpy.events import Timeout
 
-from factoryos.c2m.demand import generate_orders
+from factoryos.c2m.demand import generate_orders, ramp_volume
 from factoryos.c2m.mix import option_mix
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
@@ -137,8 +137,9 @@ def prepare(
     twin = PlantTwin(plant, floor, line_side=True)
     if orders is None:
         # named apart from the order desk's, so that a published run never names a stored order
+        first = _site_date(plant, epoch)
         orders = generate_orders(
-            plant, _site_date(plant, epoch), math.ceil(total), seed, prefix=SIMULATED_ORDERS, follow_ramp=True
+            plant, first, math.ceil(total), seed, volume=ramp_volume(plant), prefix=SIMULATED_ORDERS
         )
     if schedule_seconds > 0 and schedule is None:
         from factoryos.scheduling.plant_schedule import schedule_plant
