@@ -7,7 +7,7 @@ is one job whose operations form a DAG in which sub-assemblies precede their par
 lots (any lot-size rule but lot-for-lot, e.g. stamped panels and castings) get production orders of
 their own, one per lot, cut from the units' demand in due-date order; a lot precedes the units it feeds, and
 its operations wait for the bought parts they draw. Stock of a sub-assembly made per unit spares the units due
-first that sub-assembly and all below it (`factoryos.scheduling.unit_structure`).
+first that sub-assembly and all below it (`factoryos.model.unit_structure`).
 
 A routing operation with a `batch_size` runs on its work unit in batches (an oven, a flashing rack): its
 run time is one batch's cycle, and up to `batch_size` units' operations of the same material and step
@@ -33,11 +33,11 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, CustomerOrderState, ProductionOrder, ScheduledOperation, WorkOrder
 from factoryos.model.plant import BomLine, Plant, RoutingOperation
 from factoryos.model.shift_times import merged, site_day
+from factoryos.model.unit_structure import Node, from_stock, made_stock, structure
 from factoryos.scheduling.calendar import Periods, earliest_start, finish
 from factoryos.scheduling.plant_calendar import unavailable_periods
 from factoryos.scheduling.problem import Job, Machine, Mode, Operation, Problem
 from factoryos.scheduling.schedule import Schedule, setup_times
-from factoryos.scheduling.unit_structure import Node, from_stock, made_stock, structure
 
 OPEN = (CustomerOrderState.RECEIVED, CustomerOrderState.PROMISED)
 """Customer orders that still need production."""

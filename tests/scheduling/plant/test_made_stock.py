@@ -15,12 +15,12 @@ import pytest
 from factoryos.model.configuration import operations
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import InventoryLot, Plant
+from factoryos.model.unit_structure import Node, from_stock
 from factoryos.model.validate import load_plant
 from factoryos.planning.plant_problem import plant_problem as mrp_problem
 from factoryos.scheduling.checker import check
 from factoryos.scheduling.dispatch import dispatch
 from factoryos.scheduling.plant import build_problem, production_orders, scheduled_operations
-from factoryos.scheduling.unit_structure import Node, from_stock
 
 PLANT_FILE = Path(__file__).parents[2] / "data" / "frame-plant.yaml"
 EPOCH = datetime(2027, 1, 4, tzinfo=UTC)
