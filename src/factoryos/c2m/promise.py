@@ -33,7 +33,12 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
   rounded to its minimum and multiple, spilling to later weeks). The material is in on the first day supply
   and what the suppliers can ship cover the need; what that takes of the suppliers is bought for the order
   (a lot's excess over the need serves later orders). The work centers are walked from the day the last
-  material is in. A cancel gives back the material taken; what was bought stays bought.
+  material is in. A cancel gives back the material taken; what was bought stays bought;
+- made stock: the plant file's stock of a sub-assembly made per unit (its bill the same in every configuration,
+  `model.unit_structure.made_stock`) is taken as the scheduler and MRP take it, unit by unit
+  (`unit_structure.from_stock`), first come first served: a unit it covers books neither the sub-assembly's
+  operations nor those or the bought material below it, and the stock taken is held as bought stock is (and
+  given back by a cancel), so that the promise and the schedule agree.
 """
 
 from __future__ import annotations
@@ -41,9 +46,9 @@ from __future__ import annotations
 import hashlib
 import math
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from operator import itemgetter
@@ -56,6 +61,7 @@ from factoryos.model.configuration import bom_lines, explode, operations
 from factoryos.model.plant import OpenPurchaseOrder, Plant, RoutingOperation
 from factoryos.model.rampup import LineRamp
 from factoryos.model.shift_times import shift_times
+from factoryos.model.unit_structure import Node, from_stock, made_stock, structure
 
 BASIS = (
     "capacity and material: free minutes on every work center the order loads (calendar, ramp-up curve, orders "
@@ -98,6 +104,20 @@ class Lot:
     quantity: float
 
 
+@dataclass(frozen=True)
+class Build:
+    """What an order asks the plant to build: `quantity` units of one configuration, each putting `load` minutes
+    on each work center or pool and needing `needs` of the planned bought material; `structure` is a unit's made
+    structure when the plant holds stock of a sub-assembly in it (else empty), which the promise then takes
+    from (`take_made_stock`)."""
+
+    load: Mapping[str, float]
+    needs: Mapping[str, float]
+    quantity: int
+    structure: tuple[Node, ...] = ()
+    configuration: Mapping[str, str] = field(default_factory=dict)
+
+
 _Supply = tuple[list[tuple[int, float, OpenPurchaseOrder | date | None]], list[float]]
 """A material's supply in day order as (day, quantity, which: an open purchase order, the day a lot bought for
 earlier promises arrives, None for stock), and its running total."""
@@ -105,8 +125,9 @@ earlier promises arrives, None for stock), and its running total."""
 
 @dataclass
 class Commitments:
-    """What earlier promises hold of the bought material: `taken`, how much of each material they took, first come
-    first served from its supply (stock, open purchase orders, what was bought for them); `bought`, what was
+    """What earlier promises hold of the material: `taken`, how much of each material they took, first come first
+    served from its supply (stock, open purchase orders, what was bought for them; for a sub-assembly made per
+    unit, the plant file's stock of it); `bought`, what was
     bought for them, per material and the day it arrives; `booked`, what that took of each supplier's weekly
     capacity, per supplier and ISO week (its Monday)."""
 
@@ -190,11 +211,14 @@ BIG = 1e18
 class PlantMaterial:
     """The bought materials the plant plans (all but those supplied on call): their stock and open purchase
     orders, where and how each is bought, and what one configured unit of a product needs of them (memoised
-    per choice of the families that its BOM depends on)."""
+    per choice of the families that its BOM depends on); and the stock of sub-assemblies made per unit
+    (`made`), which spares the units it covers their building."""
 
     def __init__(self, plant: Plant) -> None:
         self.plant = plant
         held = plant.stock_on_hand()
+        self.made = made_stock(plant)
+        self._structures: dict[tuple[str, tuple[str | None, ...]], tuple[Node, ...]] = {}
         self.on_hand = {m: held.get(m, 0.0) for m, material in plant.materials.items() if material.bought_by_plan}
         self.on_order: dict[str, list[OpenPurchaseOrder]] = defaultdict(list)
         self._shipping: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
@@ -240,6 +264,32 @@ class PlantMaterial:
             exploded = explode(self.plant, material, configuration)
             self._needs[key] = {m: q for m, q in exploded.items() if m in self.on_hand}
         return self._needs[key]
+
+    def structure(self, product: str, configuration: Mapping[str, str]) -> tuple[Node, ...]:
+        """The made structure of one configured unit of `product` when the plant holds stock of a sub-assembly in
+        it made per unit (else none: there is nothing to take); memoised as `needs` is."""
+        material = self.plant.products[product].material
+        if not self.made:
+            return ()
+        if material not in self._relevant:
+            self._relevant[material] = _conditioned_families(self.plant, material)
+        key = (material, tuple(configuration.get(f) for f in self._relevant[material]))
+        if key not in self._structures:
+            nodes = structure(self.plant, material, configuration)
+            self._structures[key] = nodes if any(n.material in self.made for n in nodes[1:]) else ()
+        return self._structures[key]
+
+    def unit_needs(self, order: Build, spared: frozenset[int]) -> dict[str, float]:
+        """What one unit of `order` needs of the planned bought materials when it takes the `spared` nodes of its
+        structure from stock: less what the highest of them need below them."""
+        nodes, left = order.structure, dict(order.needs)
+        for index in spared:
+            if nodes[index].parent in spared:
+                continue
+            for m, q in explode(self.plant, nodes[index].material, order.configuration).items():
+                if m in left:
+                    left[m] -= nodes[index].quantity * q
+        return {m: q for m, q in left.items() if q > EPS}
 
     def check(self, needs: Mapping[str, float], quantity: int, start: date, held: Commitments) -> MaterialCheck:
         """When `quantity` units' material is in, given what earlier promises `held`: each material's supply
@@ -442,6 +492,60 @@ class PlantMaterial:
         return f"{found} ({material})" if found else material
 
 
+def take_made_stock(
+    capacity: PlantCapacity, material: PlantMaterial, order: Build, held: Commitments
+) -> tuple[Build, dict[str, float]]:
+    """What `order` builds once its units have taken, in turn, the made stock that earlier promises left
+    (`unit_structure.from_stock`, first come first served, whole units), and the stock it takes. A unit a
+    sub-assembly is taken for builds neither it nor anything below it; units spared differently differ, so a
+    build that takes stock is the order's whole load and needs as one unit."""
+    if not order.structure:
+        return order, {}
+    left = {m: q - held.taken.get(m, 0.0) for m, q in material.made.items()}
+    units: Counter[frozenset[int]] = Counter()
+    for served in range(order.quantity):
+        spared = from_stock(order.structure, left)
+        units[spared] += 1 if spared else order.quantity - served
+        if not spared:
+            break
+    if not any(units):
+        return order, {}
+    load: dict[str, float] = defaultdict(float)
+    needs: dict[str, float] = defaultdict(float)
+    for spared, count in units.items():
+        for center, minutes in capacity.unit_load(order, spared).items():
+            load[center] += count * minutes
+        for bought, quantity in material.unit_needs(order, spared).items():
+            needs[bought] += count * quantity
+    taken = {m: q - held.taken.get(m, 0.0) - left[m] for m, q in material.made.items()}
+    return Build(dict(load), dict(needs), 1), {m: q for m, q in taken.items() if q > EPS}
+
+
+def check_build(
+    capacity: PlantCapacity, material: PlantMaterial, order: Build, start: date, held: Commitments
+) -> tuple[Build, MaterialCheck]:
+    """What `order` builds after the made stock it takes (`take_made_stock`), and when its bought material is in
+    (`PlantMaterial.check`), the made stock counted in what it takes."""
+    built, made = take_made_stock(capacity, material, order, held)
+    check = material.check(built.needs, built.quantity, start, held)
+    return built, replace(check, stock={**check.stock, **made}) if made else check
+
+
+def promise_build(
+    capacity: PlantCapacity,
+    material: PlantMaterial,
+    order: Build,
+    start: date,
+    booked: Mapping[str, Mapping[date, float]],
+    held: Commitments,
+) -> Quote:
+    """The promise for `order` from `start` (`promise`) on the minutes earlier promises `booked` (as
+    `PlantCapacity.booked` adds them up, for every work center of the order's load) and the material they
+    `held`, after the made stock it takes."""
+    built, check = check_build(capacity, material, order, start, held)
+    return promise(capacity, built.load, built.quantity, start, booked, check)
+
+
 class PlantCapacity:
     """Each work center's and pool's working minutes per day (memoised): computed once per plant and kept. A
     pool is the work centers one operation can be done on, keyed by their ids joined with "+"."""
@@ -518,6 +622,26 @@ class PlantCapacity:
         """Minutes one configured unit puts on each work center or pool: its material's operations and, through
         the configured BOM, those of every made material below it."""
         return dict(self._below(self.plant.products[product].material, configuration))
+
+    def unit_load(self, order: Build, spared: frozenset[int]) -> dict[str, float]:
+        """Minutes one unit of `order` puts on each work center or pool when it takes the `spared` nodes of its
+        structure from stock: every other node's operations (a lot's with all below it, as `load` counts them),
+        each a paced line's takt once."""
+        load: dict[str, float] = defaultdict(float)
+        for index, node in enumerate(order.structure):
+            if index in spared:
+                continue
+            own = (
+                self._below(node.material, order.configuration)
+                if node.lot
+                else self._own(node.material, order.configuration)
+            )
+            for center, minutes in own.items():
+                if center in self._paced:
+                    load[center] = max(load[center], node.quantity * minutes)
+                else:
+                    load[center] += node.quantity * minutes
+        return dict(load)
 
     def _below(self, material: str, configuration: Mapping[str, str]) -> dict[str, float]:
         """The load of one unit of `material`, kept per choice of the families its own subtree depends on (the

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from factoryos.c2m.promise import Commitments, PlantCapacity, PlantMaterial, Quote, promise
+from factoryos.c2m.promise import Build, Commitments, PlantCapacity, PlantMaterial, Quote, check_build, promise_build
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant
 
@@ -57,16 +57,22 @@ def quote_book(
     quotes: dict[str, Quote] = {}
     for order in in_promise_order(orders, sequence):
         start = capacity.first_day(order.ordered_at)
-        load = capacity.load(order.product, order.configuration)
-        needs = material.needs(order.product, order.configuration)
-        check = material.check(needs, order.quantity, start, held)
-        quote = promise(capacity, load, order.quantity, start, {c: capacity.booked(c, booked) for c in load}, check)
+        build = _build(capacity, material, order)
+        on_load = {c: capacity.booked(c, booked) for c in build.load}
+        quote = promise_build(capacity, material, build, start, on_load, held)
         for center, days in quote.allocation.items():
             for day, minutes in days.items():
                 booked[center][day] = booked[center].get(day, 0.0) + minutes
         held.add(quote.stock, quote.lots)
         quotes[order.id] = quote
     return quotes
+
+
+def _build(capacity: PlantCapacity, material: PlantMaterial, order: CustomerOrder) -> Build:
+    """What `order` asks the plant to build, before any made stock it may take."""
+    product, configuration = order.product, order.configuration
+    load, needs = capacity.load(product, configuration), material.needs(product, configuration)
+    return Build(load, needs, order.quantity, material.structure(product, configuration), configuration)
 
 
 def material_ready(
@@ -84,7 +90,7 @@ def material_ready(
         if order.state is CustomerOrderState.CANCELLED or order.product not in plant.products:
             continue
         first = capacity.first_day(order.ordered_at)
-        check = material.check(material.needs(order.product, order.configuration), order.quantity, first, held)
+        check = check_build(capacity, material, _build(capacity, material, order), first, held)[1]
         held.add(check.stock, check.lots)
         if check.ready is None or check.arrivals:
             waiting[order.id] = check.arrivals if check.ready else None

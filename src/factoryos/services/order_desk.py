@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from factoryos.c2m import configurator
 from factoryos.c2m.demand import generate_orders as draw_orders
 from factoryos.c2m.intake import accept, misfit
-from factoryos.c2m.promise import PlantCapacity, PlantMaterial, Quote
+from factoryos.c2m.promise import Build, PlantCapacity, PlantMaterial, Quote
 from factoryos.model.configuration import operations as configured_operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
@@ -228,11 +228,15 @@ def promise(engine: Engine, caller: Caller, request: OrderInput, now: datetime) 
     """The date the plant would promise for this order now, without placing it (nothing is booked)."""
     here = desk(engine, caller.site)
     configuration = _valid_configuration(here.plant, caller, request.product, request.options)
-    load = here.capacity.load(request.product, configuration)
-    needs = here.material.needs(request.product, configuration)
+    build = _build(here, request.product, configuration, request.quantity)
     with engine.connect() as connection:
-        start = here.capacity.first_day(now)
-        return quote(connection, here.capacity, here.material, Ask(load, needs, request.quantity, start))
+        return quote(connection, here.capacity, here.material, Ask(build, here.capacity.first_day(now)))
+
+
+def _build(here: Desk, product: str, configuration: Mapping[str, str], quantity: int) -> Build:
+    """What an order of `quantity` units asks the plant to build, before any made stock it may take."""
+    load, needs = here.capacity.load(product, configuration), here.material.needs(product, configuration)
+    return Build(load, needs, quantity, here.material.structure(product, configuration), configuration)
 
 
 # Taking an order.
@@ -301,7 +305,7 @@ def place_orders(
 
 @dataclass
 class _Taking:
-    """An accepted order on its way into the order book: the load and stocked material of one unit, its first
+    """An accepted order on its way into the order book: what it asks the plant to build (`build`), its first
     day, the work centers whose bookings it reads (`centers`: those it loads and those sharing a work center with
     them), how its caller is answered (`answer`, with the Idempotency-Key and the
     request's digest in `first`), and once placed, the answer given (`placed`)."""
@@ -309,8 +313,7 @@ class _Taking:
     caller: Caller
     order: CustomerOrder
     at: datetime
-    load: dict[str, float]
-    needs: dict[str, float]
+    build: Build
     start: date
     centers: frozenset[str]
     answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]] | None = None
@@ -328,11 +331,10 @@ def _taking(
     answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]] | None = None,
     first: tuple[str, str] | None = None,
 ) -> _Taking:
-    load = here.capacity.load(order.product, order.configuration)
-    needs = here.material.needs(order.product, order.configuration)
+    build = _build(here, order.product, order.configuration, order.quantity)
     start = here.capacity.first_day(at)
-    centers = frozenset(o for c in load for o in here.capacity.overlapping(c))
-    return _Taking(caller, order, at, load, needs, start, centers, answer, first)
+    centers = frozenset(o for c in build.load for o in here.capacity.overlapping(c))
+    return _Taking(caller, order, at, build, start, centers, answer, first)
 
 
 def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[CustomerOrder, Quote]]:
@@ -341,15 +343,17 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
     and answer. Raises what the transaction raises (an IntegrityError when an Idempotency-Key is already stored),
     and then stores none."""
     site = taken[0].order.site
-    materials = sorted({m for t in taken for m in t.needs})
-    suppliers = here.material.suppliers(materials)
+    bought = sorted({m for t in taken for m in t.build.needs})
+    made = {n.material for t in taken for n in t.build.structure if n.material in here.material.made}
+    materials = sorted(made.union(bought))
+    suppliers = here.material.suppliers(bought)
     centers = sorted(set().union(*(t.centers for t in taken)))
     locks = sorted(set(write_locks(site, centers, materials, suppliers)))
     days = (min(t.start for t in taken), promise_days(max(t.start for t in taken))[1])
     quotes = []
     keys = [(t.caller.tenant, t.first[0]) for t in taken if t.first is not None]
     stored = taken[0].stored
-    with desk_store.booking(engine, locks, site, centers, days, any(t.needs for t in taken), keys, stored) as held:
+    with desk_store.booking(engine, locks, site, centers, days, bool(materials), keys, stored) as held:
         booked = {c: defaultdict(float, held.minutes[c]) for c in centers}
         for t in taken:
             if t.first is not None and (first := held.answered.get((t.caller.tenant, t.first[0]))) is not None:
@@ -358,9 +362,8 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
                 except Conflict as conflict:
                     t.refused = conflict
                 continue
-            ask = Ask(t.load, t.needs, t.order.quantity, t.start)
-            on_load = {c: here.capacity.booked(c, booked) for c in t.load}
-            promised = quote_on(here.capacity, here.material, ask, on_load, held.material)
+            on_load = {c: here.capacity.booked(c, booked) for c in t.build.load}
+            promised = quote_on(here.capacity, here.material, Ask(t.build, t.start), on_load, held.material)
             for center, allocated in promised.allocation.items():
                 for day, minutes in allocated.items():
                     booked[center][day] += minutes

@@ -10,29 +10,33 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
-from factoryos.c2m.promise import HORIZON_DAYS, Commitments, PlantCapacity, PlantMaterial, Quote, promise
+from factoryos.c2m.promise import HORIZON_DAYS, Build, Commitments, PlantCapacity, PlantMaterial, Quote, promise_build
 from factoryos.store.order_desk import booked_minutes, commitments
 
 
 @dataclass(frozen=True)
 class Ask:
-    """What a promise is asked for: `quantity` units, each taking `load` (minutes per work center or pool) and
-    `needs` (stocked material per unit), from `start`, the first day the order may be promised."""
+    """What a promise is asked for: `build`, the units and what each takes before any made stock (minutes per
+    work center or pool, stocked material, the made structure when the plant holds stock of a part in it),
+    from `start`, the first day the order may be promised."""
 
-    load: Mapping[str, float]
-    needs: Mapping[str, float]
-    quantity: int
+    build: Build
     start: date
+
+    @property
+    def takes_stock(self) -> bool:
+        """Whether the ask takes bought or made stock, so that what earlier promises took must be read."""
+        return bool(self.build.needs or self.build.structure)
 
 
 def quote(connection: Connection, capacity: PlantCapacity, material: PlantMaterial, ask: Ask) -> Quote:
     """The promise for `ask` on what is booked as of `connection`'s view."""
     site = capacity.plant.site.id
     days = promise_days(ask.start)
-    centers = {o for c in ask.load for o in capacity.overlapping(c)}
+    centers = {o for c in ask.build.load for o in capacity.overlapping(c)}
     minutes = booked_minutes(connection, site, centers, *days)
-    booked = {c: capacity.booked(c, minutes) for c in ask.load}
-    held = commitments(connection, site, ask.start) if ask.needs else Commitments()
+    booked = {c: capacity.booked(c, minutes) for c in ask.build.load}
+    held = commitments(connection, site, ask.start) if ask.takes_stock else Commitments()
     return quote_on(capacity, material, ask, booked, held)
 
 
@@ -45,9 +49,8 @@ def quote_on(
 ) -> Quote:
     """The promise of `quote` on what earlier promises hold, already read: the minutes `booked` on each work
     center of the load, day by day from the ask's start (`promise_days`; `PlantCapacity.booked` adds up what the
-    pools sharing its work centers booked), and the material `held`."""
-    available = material.check(ask.needs, ask.quantity, ask.start, held)
-    return promise(capacity, ask.load, ask.quantity, ask.start, booked, available)
+    pools sharing its work centers booked), and the material `held` (made stock included)."""
+    return promise_build(capacity, material, ask.build, ask.start, booked, held)
 
 
 def promise_days(start: date) -> tuple[date, date]:
@@ -57,7 +60,8 @@ def promise_days(start: date) -> tuple[date, date]:
 
 def write_locks(site: str, centers: Iterable[str], needs: Iterable[str], suppliers: Iterable[str]) -> list[str]:
     """What placing an order locks: the work centers and pools it loads and those that share a work center with
-    them (`centers`), each stocked material it takes and each supplier whose weekly capacity it may book."""
+    them (`centers`), each stocked material it takes (bought, or made stock) and each supplier whose weekly
+    capacity it may book."""
     return [
         *(f"{site}/{c}" for c in centers),
         *(f"{site}/material/{m}" for m in needs),
