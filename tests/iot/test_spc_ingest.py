@@ -3,6 +3,8 @@ moment a run rule fires; a failing live consumer stops nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 
 from factoryos.iot.pipeline import Pipeline, PipelineSettings
@@ -31,6 +33,8 @@ def test_a_shift_in_the_ingested_readings_stores_an_alarm_naming_rule_sensor_and
     assert first.payload["characteristic"] == "temperature"
     assert first.payload["code"].startswith("spc-we")
     assert "temperature" in first.payload["message"]
+    since = datetime.fromisoformat(first.payload["since"]).astimezone(UTC)
+    assert first.payload["message"].endswith(f"since {since:%Y-%m-%d %H:%M} UTC")  # its zone said, not left to guess
 
 
 def test_a_failing_live_consumer_does_not_stop_ingestion(store):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from factoryos.model.events import Event, EventKind
 from factoryos.model.plant import Plant
@@ -82,7 +82,7 @@ class MultivariateWatch(StreamWatch):
 
     def _publish(self, site: str, equipment: str, episode: Episode) -> None:
         blamed = ", ".join(name for name, _ in episode.sensors[:3])
-        since = f"{episode.start:%Y-%m-%d %H:%M}"
+        since = f"{episode.start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         if episode.end is None:
             self._open[equipment] = len(self.alarms)
             self.alarms.append(MonitorAlarm(equipment, episode))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Self
 
@@ -196,6 +196,7 @@ class SpcWatch(StreamWatch):
         where = series_name(alarm.characteristic, alarm.test)
         first = signal.alarms[0]
         rules = ", ".join(alarm.rules)
+        since = f"{signal.since.astimezone(UTC):%Y-%m-%d %H:%M} UTC"  # a stream's time: sites may differ
         self.bus.publish(
             Event(
                 ts=signal.at,
@@ -205,7 +206,7 @@ class SpcWatch(StreamWatch):
                 payload={
                     "code": f"spc-{first.rule}",
                     "severity": "warning",
-                    "message": f"{where}: {first.meaning} ({rules}), since {signal.since:%Y-%m-%d %H:%M}",
+                    "message": f"{where}: {first.meaning} ({rules}), since {since}",
                     "characteristic": alarm.characteristic,
                     "test": alarm.test,
                     "rules": list(alarm.rules),
