@@ -3,9 +3,11 @@
 A `Join` holds a unit until the kits built for it (sub-assemblies made per unit, such as its battery pack)
 have arrived and the components it draws from stock are there. A `Supermarket` is that stock: components
 made in lots (stamped panels, castings) are drawn per unit, and when a component's stock position (on hand
-plus on order) falls below its reorder point, a new lot is released to the equipment that makes it. Stock
-is used first in, first out, lot by lot, so a unit's genealogy names the lots its components really came
-from (two when a draw empties one lot and opens the next).
+plus on order) falls below its reorder point, a new lot is released to the equipment that makes it. It also
+holds the plant file's stock of sub-assemblies made per unit (welded frames) for the units that take theirs
+from stock; that stock is never replenished: the other units build theirs. Stock is used first in, first out,
+lot by lot, so a unit's genealogy names the lots its components really came from (two when a draw empties one
+lot and opens the next).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class LotPolicy:
 
 class Supermarket:
     """Stock of components made in lots: units draw from it, and a lot is released when a component's stock position
-    falls below its reorder point."""
+    falls below its reorder point. A component with opening lots and no policy is drawn and not replenished."""
 
     def __init__(
         self,
@@ -45,12 +47,13 @@ class Supermarket:
         self.env = env
         self.name = name
         self.policies = policies
-        self.lots: dict[str, Lots] = {m: deque([lot, float(q)] for lot, q in opening.get(m, ())) for m in policies}
-        self.stock = {m: sum(q for _, q in self.lots[m]) for m in policies}
+        held = [*policies, *(m for m in opening if m not in policies)]
+        self.lots: dict[str, Lots] = {m: deque([lot, float(q)] for lot, q in opening.get(m, ())) for m in held}
+        self.stock = {m: sum(q for _, q in self.lots[m]) for m in held}
         self.on_order = dict.fromkeys(policies, 0.0)
         self.lots_released = 0
         self._waiting: deque[tuple[dict[str, float], Callable[[tuple[str, ...]], None]]] = deque()
-        self._areas = dict.fromkeys(policies, 0.0)
+        self._areas = dict.fromkeys(held, 0.0)
         self._last = env.now
 
     def open(self) -> None:
@@ -96,7 +99,9 @@ class Supermarket:
         return tuple(lot for material, quantity in needs.items() for lot in first_in(self.lots[material], quantity))
 
     def _replenish(self, material: str) -> None:
-        policy = self.policies[material]
+        policy = self.policies.get(material)
+        if policy is None:  # the plant file's stock of a part made per unit: the units it does not serve build theirs
+            return
         while self.stock[material] + self.on_order[material] < policy.reorder_point:
             self.on_order[material] += policy.lot_size
             self.lots_released += 1

@@ -16,6 +16,9 @@ How the plant's structure becomes flow:
   components folded in) and waiting at a `Join` in front of the parent's first operation.
 - Components made in lots (`lot_size` other than lot-for-lot: stamped panels, castings) are drawn from a
   `Supermarket` at that join and replenished in lots, with changeovers, on their own equipment.
+- The plant file's stock of a sub-assembly made per unit goes to the units as the scheduler gives it
+  (`factoryos.scheduling.unit_structure`), in the order they are served: a unit that takes one draws it from
+  the supermarket's lots at its parent's join and builds neither it nor anything below it.
 - Bought material is assumed to be there, unless the twin is given purchase orders: then it is kept
   line-side (`factoryos.twin.material`), starting from the plant file's inventory, and each operation draws
   the bought parts of its configured bill of materials (at the BOM line's `operation`, else at the parent's
@@ -37,6 +40,7 @@ from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Drift, Plant, Quality, RoutingOperation, WorkCenter
+from factoryos.scheduling.unit_structure import Node, from_stock, made_stock, structure
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.assembly import Join, LotPolicy, Supermarket
 from factoryos.twin.buffer import Buffer
@@ -51,6 +55,8 @@ from factoryos.twin.sensors import SensorKind, plant_sensor_kind
 
 PASS = Task("hand-over", fixed(0.0))
 WIP_DAYS = 2.0  # a product's units in process are capped at this many of its busiest day's releases
+Taken = frozenset[tuple[str, ...]]
+"""A unit's sub-assemblies taken from the plant file's stock, each by its path of materials from the product."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +163,8 @@ class PlantTwin:
         self.joins: dict[str, Join] = {}
         self.supermarket: Supermarket | None = None
         self.schedule: dict[tuple[str, str], tuple[str, int]] | None = None  # (serial, operation) -> (unit, rank)
-        self._plans: dict[tuple[str, tuple[tuple[str, str], ...]], UnitPlan] = {}
+        self._plans: dict[tuple[str, tuple[tuple[str, str], ...], Taken], UnitPlan] = {}
+        self._taken: dict[str, Taken] = {}  # serial -> its sub-assemblies taken from the plant file's stock
         self._ops: dict[tuple[Any, ...], Task] = {}
         self._quality: dict[int, Quality] = {}  # id of a cached Task -> its operation's quality figures
         self._wip_cap: dict[str, int] = {}  # product -> most units of it in process
@@ -170,6 +177,7 @@ class PlantTwin:
             for m, mat in plant.materials.items()
             if mat.source == "make" and m in plant.routings and mat.lot_size.rule != "lot-for-lot"
         }
+        self.made_stock = made_stock(plant)
 
     # -- structure -------------------------------------------------------------------------------------
 
@@ -268,20 +276,41 @@ class PlantTwin:
 
     # -- routes ----------------------------------------------------------------------------------------
 
-    def unit_plan(self, product: str, configuration: dict[str, str]) -> UnitPlan:
-        key = (product, tuple(sorted(configuration.items())))
+    def take_stock(self, plan: Iterable[PlannedUnit]) -> None:
+        """Give the plant file's stock of sub-assemblies made per unit to the units of `plan`, served in the order
+        given (the order the scheduler serves them in: see `unit_structure.from_stock`)."""
+        left = dict(self.made_stock)
+        if not left:
+            return
+        structures: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[tuple[Node, ...], list[tuple[str, ...]]]] = {}
+        for planned in plan:
+            key = (planned.product, tuple(sorted(planned.configuration.items())))
+            if key not in structures:
+                nodes = structure(self.plant, self.plant.products[planned.product].material, planned.configuration)
+                structures[key] = (nodes, _paths(nodes))
+            nodes, paths = structures[key]
+            spared = from_stock(nodes, left)
+            if spared:
+                self._taken[planned.serial] = frozenset(paths[index] for index in spared)
+
+    def plan_of(self, planned: PlannedUnit) -> UnitPlan:
+        """What this planned unit needs, the sub-assemblies it takes from stock left out."""
+        return self.unit_plan(planned.product, planned.configuration, self._taken.get(planned.serial, frozenset()))
+
+    def unit_plan(self, product: str, configuration: dict[str, str], taken: Taken = frozenset()) -> UnitPlan:
+        key = (product, tuple(sorted(configuration.items())), taken)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._plan(product, configuration)
+            plan = self._plans[key] = self._plan(product, configuration, taken)
         return plan
 
-    def _plan(self, product_id: str, configuration: dict[str, str]) -> UnitPlan:
+    def _plan(self, product_id: str, configuration: dict[str, str], taken: Taken) -> UnitPlan:
         product = self.plant.products.get(product_id)
         if product is None:
             raise FactoryosError(f"unknown product {product_id!r}; expected one of {sorted(self.plant.products)}")
         spine = [product.material]
         while True:
-            child = self._spine_child(spine[-1], configuration)
+            child = self._spine_child(tuple(spine), configuration, taken)
             if child is None:
                 break
             spine.append(child)
@@ -291,22 +320,25 @@ class PlantTwin:
         for depth in range(len(spine) - 1, -1, -1):
             material = spine[depth]
             nxt = spine[depth + 1] if depth + 1 < len(spine) else None
-            self._add_inputs(material, nxt, configuration, plan, steps, capabilities)
+            self._add_inputs(tuple(spine[: depth + 1]), nxt, configuration, plan, steps, capabilities, taken)
             self._add_ops(steps, capabilities, material, 1, configuration, plan.load)
         plan.route = self._with_rework(steps, capabilities)
         return plan
 
     def _add_inputs(
         self,
-        material: str,
+        path: tuple[str, ...],
         nxt: str | None,
         configuration: dict[str, str],
         plan: UnitPlan,
         steps: list[Step],
         capabilities: list[str],
+        taken: Taken,
     ) -> None:
-        """Before a material's operations, a join that waits for its kits (made per unit beside the spine) and
-        draws its stocked components; `nxt` is the spine's own component, which arrives on the route."""
+        """Before the operations of the material at the end of `path`, a join that waits for its kits (made per
+        unit beside the spine) and draws its stocked components and those `taken` from stock; `nxt` is the
+        spine's own component, which arrives on the route."""
+        material = path[-1]
         kits: list[tuple[str, int]] = []
         needs: dict[str, float] = {}
         for line in bom_lines(self.plant, material, configuration):
@@ -315,7 +347,7 @@ class PlantTwin:
                     kits.append((line.component, round(line.quantity) - 1))
                 continue
             quantity = line.quantity / (1 - line.scrap)
-            if line.component in self.stocked:
+            if line.component in self.stocked or (*path, line.component) in taken:
                 needs[line.component] = needs.get(line.component, 0.0) + quantity
             elif self._made_per_unit(line.component):
                 kits.append((line.component, max(1, round(line.quantity))))
@@ -325,14 +357,20 @@ class PlantTwin:
         steps.append(Step(join, PASS))
         capabilities.append("")
         plan.joins.append((join, len(kits), needs))
-        for name, value in needs.items():
-            plan.stock_needs[name] = plan.stock_needs.get(name, 0.0) + value
+        self._count_stock_needs(needs, plan)
         for kit, quantity in kits:
-            self._add_kit(kit, quantity, configuration, join, plan)
+            self._add_kit((*path, kit), quantity, configuration, join, plan, taken)
 
-    def _spine_child(self, material: str, configuration: dict[str, str]) -> str | None:
-        for line in bom_lines(self.plant, material, configuration):
-            if self._made_per_unit(line.component):
+    def _count_stock_needs(self, needs: dict[str, float], plan: UnitPlan) -> None:
+        """Add what a unit draws of the parts made in lots to its plan's `stock_needs` (what the supermarket
+        replenishes); sub-assemblies taken from the plant file's stock are not made again."""
+        for name, value in needs.items():
+            if name in self.stocked:
+                plan.stock_needs[name] = plan.stock_needs.get(name, 0.0) + value
+
+    def _spine_child(self, path: tuple[str, ...], configuration: dict[str, str], taken: Taken) -> str | None:
+        for line in bom_lines(self.plant, path[-1], configuration):
+            if self._made_per_unit(line.component) and (*path, line.component) not in taken:
                 return line.component
         return None
 
@@ -340,36 +378,48 @@ class PlantTwin:
         mat = self.plant.materials.get(material)
         return bool(mat and mat.source == "make" and material in self.plant.routings and material not in self.stocked)
 
-    def _add_kit(self, kit: str, quantity: int, configuration: dict[str, str], join: Join, plan: UnitPlan) -> None:
+    def _add_kit(
+        self,
+        path: tuple[str, ...],
+        quantity: int,
+        configuration: dict[str, str],
+        join: Join,
+        plan: UnitPlan,
+        taken: Taken,
+    ) -> None:
+        kit = path[-1]
         steps: list[Step] = []
         capabilities: list[str] = []
         needs: dict[str, float] = {}
-        self._fold(kit, quantity, configuration, steps, capabilities, needs, plan.load)
+        self._fold(path, quantity, configuration, steps, capabilities, needs, plan.load, taken)
         if needs:
             steps.insert(0, Step(self._join(f"{kit}/kitting"), PASS))
             capabilities.insert(0, "")
-            for name, value in needs.items():
-                plan.stock_needs[name] = plan.stock_needs.get(name, 0.0) + value
+            self._count_stock_needs(needs, plan)
         steps.append(Step(join, PASS))
         capabilities.append("")
         plan.kits.append((kit, self._with_rework(steps, capabilities), needs))
 
     def _fold(
         self,
-        material: str,
+        path: tuple[str, ...],
         quantity: float,
         configuration: dict[str, str],
         steps: list[Step],
         capabilities: list[str],
         needs: dict[str, float],
         load: dict[str, float],
+        taken: Taken,
     ) -> None:
-        """A kit's route: its made components' operations first (scaled by quantity), then its own."""
+        """A kit's route: its made components' operations first (scaled by quantity), then its own; a component
+        made in lots or `taken` from stock is drawn instead."""
+        material = path[-1]
         for line in bom_lines(self.plant, material, configuration):
-            if line.component in self.stocked:
+            if line.component in self.stocked or (*path, line.component) in taken:
                 needs[line.component] = needs.get(line.component, 0.0) + quantity * line.quantity / (1 - line.scrap)
             elif self._made_per_unit(line.component):
-                self._fold(line.component, quantity * line.quantity, configuration, steps, capabilities, needs, load)
+                below = (*path, line.component)
+                self._fold(below, quantity * line.quantity, configuration, steps, capabilities, needs, load, taken)
         self._add_ops(steps, capabilities, material, quantity, configuration, load, folded=True)
 
     def _add_ops(
@@ -650,7 +700,7 @@ class PlantTwin:
         policies: dict[str, LotPolicy] = {}
         opening: dict[str, list[tuple[str, float]]] = {}
         for held in self.plant.inventory:
-            if held.material in self.stocked:
+            if held.material in self.stocked or held.material in self.made_stock:
                 opening.setdefault(held.material, []).append((held.lot, held.quantity))
         for k, material in enumerate(sorted(self.stocked)):
             per_day = stock_per_day.get(material, 0.0)
@@ -812,7 +862,7 @@ class PlantTwin:
 
     def _daily_capacity(self, planned: PlannedUnit) -> float:
         """Units of a product a day its most loaded pool could make around the clock, were it alone there."""
-        load = self.unit_plan(planned.product, planned.configuration).load
+        load = self.plan_of(planned).load
         return min((len(self.pools[name].units) * 86400.0 / s for name, s in load.items() if s > 0), default=math.inf)
 
     def _left(self, part: Part) -> None:
@@ -834,7 +884,7 @@ class PlantTwin:
                 room = self._room[product] = env.event()
                 yield room
             self._in_process[product] += 1
-            unit_plan = self.unit_plan(planned.product, planned.configuration)
+            unit_plan = self.plan_of(planned)
             serial = planned.serial
             for join, kits, needs in unit_plan.joins:
                 join.expect(serial, kits, needs)
@@ -864,7 +914,7 @@ class PlantTwin:
         per_pool: dict[str, float] = {}
         stock: dict[str, float] = {}
         for planned in plan:
-            unit_plan = self.unit_plan(planned.product, planned.configuration)
+            unit_plan = self.plan_of(planned)
             for pool, seconds in unit_plan.load.items():
                 per_pool[pool] = per_pool.get(pool, 0.0) + seconds
             for material, quantity in unit_plan.stock_needs.items():
@@ -916,9 +966,18 @@ class PlantTwin:
     def stock_use(self, plan: Iterable[PlannedUnit], days: float) -> dict[str, float]:
         use: dict[str, float] = {}
         for planned in plan:
-            for material, quantity in self.unit_plan(planned.product, planned.configuration).stock_needs.items():
+            for material, quantity in self.plan_of(planned).stock_needs.items():
                 use[material] = use.get(material, 0.0) + quantity / days
         return use
+
+
+def _paths(nodes: tuple[Node, ...]) -> list[tuple[str, ...]]:
+    """The path of each node of a unit's made structure: the materials from the product down to it, which is how
+    the twin's routes, built level by level, name a sub-assembly of the unit."""
+    paths: list[tuple[str, ...]] = []
+    for node in nodes:
+        paths.append((*paths[node.parent], node.material) if node.parent is not None else (node.material,))
+    return paths
 
 
 def reorder_point(per_day: float) -> float:

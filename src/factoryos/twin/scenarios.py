@@ -191,21 +191,33 @@ def _release_plan(
     seed: int,
 ) -> list[PlannedUnit]:
     """The units to release, in time order: the schedule's (and the orders it left out), the orders as they
-    come (smart), or the forecast (traditional)."""
+    come (smart), or the forecast (traditional). The plant file's stock of sub-assemblies made per unit goes to
+    the schedule's units as the scheduler gave it (they come in its order), then to the others, earliest due
+    first."""
     closed = closed_days(plant, epoch, total)
     if schedule is None:
         if scenario == "smart":
-            return order_plan(plant, orders, epoch, total, closed)
-        return forecast_plan(plant, total, seed, closed)
+            plan = order_plan(plant, orders, epoch, total, closed)
+        else:
+            plan = forecast_plan(plant, total, seed, closed)
+        twin.take_stock(sorted(plan, key=_earliest_due))
+        return plan
     if scenario != "smart":
         raise FactoryosError("a schedule is executed in the smart (order-driven) scenario, not in traditional")
     plan, twin.schedule, work_orders = schedule_plan(plant, orders, schedule, epoch)
     if floor.publisher is not None:
         floor.publisher.work_orders = work_orders
     scheduled = {order_of(u.order) for u in plan}
-    plan += order_plan(plant, [o for o in orders if o.id not in scheduled], epoch, total, closed)
+    plan += sorted(
+        order_plan(plant, [o for o in orders if o.id not in scheduled], epoch, total, closed), key=_earliest_due
+    )
+    twin.take_stock(plan)
     plan.sort(key=lambda u: u.at)
     return plan
+
+
+def _earliest_due(unit: PlannedUnit) -> tuple[float, float]:
+    return unit.due, unit.at
 
 
 def _staffing(

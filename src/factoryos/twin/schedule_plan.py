@@ -28,6 +28,9 @@ WorkOrders = dict[tuple[str, str], str]  # (serial, material/operation) -> work 
 def schedule_plan(
     plant: Plant, orders: Sequence[CustomerOrder], schedule: Sequence[ScheduledOperation], epoch: datetime
 ) -> tuple[list[PlannedUnit], Assignments, WorkOrders]:
+    """The schedule's units, in the order the scheduler serves them (its production orders' order, then unit by
+    unit: the order it gives the plant file's stock in), each work unit's sequence, and each operation's work
+    order."""
     production = {po.id: po for po in production_orders(plant, orders)}
     product_of = {p.material: product_id for product_id, p in plant.products.items()}
     customer = {o.id: o for o in orders}
@@ -54,7 +57,8 @@ def schedule_plan(
         for position, (_, serial, operation) in enumerate(sorted(lines)):
             assignments[serial, operation] = (unit, position)
     plan = []
-    for serial, (start, po_id) in sorted(first.items(), key=lambda item: item[1]):
+    rank = {po_id: k for k, po_id in enumerate(production)}
+    for serial, (start, po_id) in sorted(first.items(), key=lambda item: (rank[item[1][1]], _unit_number(item[0]))):
         po = production[po_id]
         if po.material not in product_of:
             raise FactoryosError(f"production order {po_id}: {po.material!r} is not a product's material")
@@ -73,3 +77,8 @@ def schedule_plan(
             )
         )
     return plan, assignments, work_orders
+
+
+def _unit_number(serial: str) -> int:
+    """A unit's number in its production order: the scheduler names unit k of order MO `MO-k`."""
+    return int(serial.rsplit("-", 1)[1])
