@@ -17,7 +17,7 @@ How the plant's structure becomes flow:
 - Components made in lots (`lot_size` other than lot-for-lot: stamped panels, castings) are drawn from a
   `Supermarket` at that join and replenished in lots, with changeovers, on their own equipment.
 - The plant file's stock of a sub-assembly made per unit goes to the units as the scheduler gives it
-  (`factoryos.scheduling.unit_structure`), in the order they are served: a unit that takes one draws it from
+  (`factoryos.model.unit_structure`), in the order they are served: a unit that takes one draws it from
   the supermarket's lots at its parent's join and builds neither it nor anything below it.
 - Bought material is assumed to be there, unless the twin is given purchase orders: then it is kept
   line-side (`factoryos.twin.material`), starting from the plant file's inventory, and each operation draws
@@ -40,7 +40,7 @@ from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Drift, Plant, Quality, RoutingOperation, WorkCenter
-from factoryos.scheduling.unit_structure import Node, from_stock, made_stock, structure
+from factoryos.model.unit_structure import Node, from_stock, made_stock, structure
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.assembly import Join, LotPolicy, Supermarket
 from factoryos.twin.buffer import Buffer
