@@ -90,8 +90,7 @@ def run(args: argparse.Namespace, url: str) -> dict:
         first = here.capacity.first_day(now)
         started = time.perf_counter()
         check = here.material.check(needs, 1, first, held)
-        on_load = {c: here.capacity.booked(c, booked) for c in load}
-        capable_to_promise.promise(here.capacity, load, 1, first, on_load, check)
+        capable_to_promise.promise(here.capacity, load, 1, first, here.capacity.booked_on(load, booked), check)
         engine_only.append(time.perf_counter() - started)
     engine.dispose()
     return {

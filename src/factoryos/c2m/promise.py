@@ -492,6 +492,22 @@ class PlantMaterial:
         return f"{found} ({material})" if found else material
 
 
+def order_build(
+    capacity: PlantCapacity, material: PlantMaterial, product: str, configuration: Mapping[str, str], quantity: int
+) -> Build:
+    """What an order of `quantity` configured units asks the plant to build, before any made stock it may take."""
+    load, needs = capacity.load(product, configuration), material.needs(product, configuration)
+    return Build(load, needs, quantity, material.structure(product, configuration), configuration)
+
+
+def book(booked: dict[str, dict[date, float]], allocation: Mapping[str, Mapping[date, float]]) -> None:
+    """Add a promise's `allocation` (minutes per work center or pool and day) to what is `booked`."""
+    for center, days in allocation.items():
+        taken = booked.setdefault(center, {})
+        for day, minutes in days.items():
+            taken[day] = taken.get(day, 0.0) + minutes
+
+
 def take_made_stock(
     capacity: PlantCapacity, material: PlantMaterial, order: Build, held: Commitments
 ) -> tuple[Build, dict[str, float]]:
@@ -606,6 +622,17 @@ class PlantCapacity:
         """The work centers and pools that share a work center with `center` (itself included): what any of
         them booked is taken from it."""
         return self._overlapping[center]
+
+    def reads(self, load: Mapping[str, float]) -> frozenset[str]:
+        """The work centers and pools whose bookings a promise of `load` reads: those it loads and those that
+        share a work center with them."""
+        return frozenset(o for center in load for o in self.overlapping(center))
+
+    def booked_on(
+        self, load: Mapping[str, float], by_center: Mapping[str, Mapping[date, float]]
+    ) -> dict[str, Mapping[date, float]]:
+        """The minutes taken on each work center or pool of `load` each day (`booked`)."""
+        return {center: self.booked(center, by_center) for center in load}
 
     def booked(self, center: str, by_center: Mapping[str, Mapping[date, float]]) -> Mapping[date, float]:
         """The minutes taken on `center` each day, from what earlier promises booked `by_center`."""

@@ -12,7 +12,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from factoryos.c2m.promise import Build, Commitments, PlantCapacity, PlantMaterial, Quote, check_build, promise_build
+from factoryos.c2m.promise import (
+    Build,
+    Commitments,
+    PlantCapacity,
+    PlantMaterial,
+    Quote,
+    book,
+    check_build,
+    order_build,
+    promise_build,
+)
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant
 
@@ -58,21 +68,15 @@ def quote_book(
     for order in in_promise_order(orders, sequence):
         start = capacity.first_day(order.ordered_at)
         build = _build(capacity, material, order)
-        on_load = {c: capacity.booked(c, booked) for c in build.load}
-        quote = promise_build(capacity, material, build, start, on_load, held)
-        for center, days in quote.allocation.items():
-            for day, minutes in days.items():
-                booked[center][day] = booked[center].get(day, 0.0) + minutes
+        quote = promise_build(capacity, material, build, start, capacity.booked_on(build.load, booked), held)
+        book(booked, quote.allocation)
         held.add(quote.stock, quote.lots)
         quotes[order.id] = quote
     return quotes
 
 
 def _build(capacity: PlantCapacity, material: PlantMaterial, order: CustomerOrder) -> Build:
-    """What `order` asks the plant to build, before any made stock it may take."""
-    product, configuration = order.product, order.configuration
-    load, needs = capacity.load(product, configuration), material.needs(product, configuration)
-    return Build(load, needs, order.quantity, material.structure(product, configuration), configuration)
+    return order_build(capacity, material, order.product, order.configuration, order.quantity)
 
 
 def material_ready(

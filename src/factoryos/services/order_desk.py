@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from factoryos.c2m import configurator
 from factoryos.c2m.demand import generate_orders as draw_orders
 from factoryos.c2m.intake import accept, misfit
-from factoryos.c2m.promise import Build, PlantCapacity, PlantMaterial, Quote
+from factoryos.c2m.promise import Build, PlantCapacity, PlantMaterial, Quote, book, order_build
 from factoryos.model.configuration import operations as configured_operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
@@ -228,15 +228,9 @@ def promise(engine: Engine, caller: Caller, request: OrderInput, now: datetime) 
     """The date the plant would promise for this order now, without placing it (nothing is booked)."""
     here = desk(engine, caller.site)
     configuration = _valid_configuration(here.plant, caller, request.product, request.options)
-    build = _build(here, request.product, configuration, request.quantity)
+    build = order_build(here.capacity, here.material, request.product, configuration, request.quantity)
     with engine.connect() as connection:
         return quote(connection, here.capacity, here.material, Ask(build, here.capacity.first_day(now)))
-
-
-def _build(here: Desk, product: str, configuration: Mapping[str, str], quantity: int) -> Build:
-    """What an order of `quantity` units asks the plant to build, before any made stock it may take."""
-    load, needs = here.capacity.load(product, configuration), here.material.needs(product, configuration)
-    return Build(load, needs, quantity, here.material.structure(product, configuration), configuration)
 
 
 # Taking an order.
@@ -331,10 +325,10 @@ def _taking(
     answer: Callable[[CustomerOrder, Quote | None], dict[str, Any]] | None = None,
     first: tuple[str, str] | None = None,
 ) -> _Taking:
-    build = _build(here, order.product, order.configuration, order.quantity)
-    start = here.capacity.first_day(at)
-    centers = frozenset(o for c in build.load for o in here.capacity.overlapping(c))
-    return _Taking(caller, order, at, build, start, centers, answer, first)
+    build = order_build(here.capacity, here.material, order.product, order.configuration, order.quantity)
+    return _Taking(
+        caller, order, at, build, here.capacity.first_day(at), here.capacity.reads(build.load), answer, first
+    )
 
 
 def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[CustomerOrder, Quote]]:
@@ -354,7 +348,7 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
     keys = [(t.caller.tenant, t.first[0]) for t in taken if t.first is not None]
     stored = taken[0].stored
     with desk_store.booking(engine, locks, site, centers, days, bool(materials), keys, stored) as held:
-        booked = {c: defaultdict(float, held.minutes[c]) for c in centers}
+        booked = {c: dict(held.minutes[c]) for c in centers}
         for t in taken:
             if t.first is not None and (first := held.answered.get((t.caller.tenant, t.first[0]))) is not None:
                 try:
@@ -362,11 +356,9 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
                 except Conflict as conflict:
                     t.refused = conflict
                 continue
-            on_load = {c: here.capacity.booked(c, booked) for c in t.build.load}
+            on_load = here.capacity.booked_on(t.build.load, booked)
             promised = quote_on(here.capacity, here.material, Ask(t.build, t.start), on_load, held.material)
-            for center, allocated in promised.allocation.items():
-                for day, minutes in allocated.items():
-                    booked[center][day] += minutes
+            book(booked, promised.allocation)
             held.material.add(promised.stock, promised.lots)
             placement = _placement(t.caller, t.order, promised, t.at)
             if stored:

@@ -33,9 +33,8 @@ def quote(connection: Connection, capacity: PlantCapacity, material: PlantMateri
     """The promise for `ask` on what is booked as of `connection`'s view."""
     site = capacity.plant.site.id
     days = promise_days(ask.start)
-    centers = {o for c in ask.build.load for o in capacity.overlapping(c)}
-    minutes = booked_minutes(connection, site, centers, *days)
-    booked = {c: capacity.booked(c, minutes) for c in ask.build.load}
+    minutes = booked_minutes(connection, site, capacity.reads(ask.build.load), *days)
+    booked = capacity.booked_on(ask.build.load, minutes)
     held = commitments(connection, site, ask.start) if ask.takes_stock else Commitments()
     return quote_on(capacity, material, ask, booked, held)
 
