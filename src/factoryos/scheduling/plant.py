@@ -325,7 +325,7 @@ class _ProblemBuilder:
                 last_op[index] = op_index
                 job_ops.append(op_index)
             self._feed_parents(nodes, first_op, last_op)
-            self.jobs.append(Job(f"{order.id}-{unit}", tuple(job_ops), release, due, 1))
+            self.jobs.append(Job(unit_serial(order.id, unit), tuple(job_ops), release, due, 1))
 
     def _feed_parents(self, nodes: Sequence[Node], first_op: Mapping[int, int], last_op: Mapping[int, int]) -> None:
         for index, node in enumerate(nodes):
@@ -616,6 +616,16 @@ def _machine(plant: Plant, unit: str, epoch: datetime, days: int, group_id, grou
 
 def _names(group_index: Mapping[str, int]) -> tuple[str, ...]:
     return tuple(sorted(group_index, key=group_index.__getitem__))
+
+
+def unit_serial(production_order: str, unit: int) -> str:
+    """The serial of unit `unit` (from 1) of a production order: its job's name, the floor's serial."""
+    return f"{production_order}-{unit}"
+
+
+def unit_number(serial: str) -> int:
+    """Which unit of its production order a serial (`unit_serial`) is."""
+    return int(serial.rsplit("-", 1)[1])
 
 
 def _seconds(day: date, epoch: datetime, zone: tzinfo) -> int:

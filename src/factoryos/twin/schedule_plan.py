@@ -17,7 +17,7 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
 from factoryos.model.shift_times import site_day
-from factoryos.scheduling.plant import production_orders
+from factoryos.scheduling.plant import production_orders, unit_number
 from factoryos.twin.part import unit_label
 from factoryos.twin.plant_twin import PlannedUnit
 
@@ -58,7 +58,7 @@ def schedule_plan(
             assignments[serial, operation] = (unit, position)
     plan = []
     rank = {po_id: k for k, po_id in enumerate(production)}
-    for serial, (start, po_id) in sorted(first.items(), key=lambda item: (rank[item[1][1]], _unit_number(item[0]))):
+    for serial, (start, po_id) in sorted(first.items(), key=lambda item: (rank[item[1][1]], unit_number(item[0]))):
         po = production[po_id]
         if po.material not in product_of:
             raise FactoryosError(f"production order {po_id}: {po.material!r} is not a product's material")
@@ -77,8 +77,3 @@ def schedule_plan(
             )
         )
     return plan, assignments, work_orders
-
-
-def _unit_number(serial: str) -> int:
-    """A unit's number in its production order: the scheduler names unit k of order MO `MO-k`."""
-    return int(serial.rsplit("-", 1)[1])
