@@ -21,6 +21,8 @@ from factoryos.store.plants import store_plant
 PLANT_FILE = Path(__file__).parents[1] / "data" / "two-partners-plant.yaml"
 NOW = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 """A Monday, the ramp-up's first day."""
+AT_ONCE = NOW.date()
+"""A requested date of the day the order is placed: as soon as possible, so that it is promised the earliest day."""
 MOTOR_LEAD = 28
 """Days from the motor maker of `planned_motors_plant`."""
 START = date(2027, 1, 5)
@@ -42,7 +44,12 @@ class Api:
     brio: dict[str, str]
 
     def order(self, headers: dict[str, str], **fields) -> dict:
-        body = {"customer": "acme-shop", "product": "acme-scooter", "quantity": 1, "requested_date": "2027-02-01"}
+        body = {
+            "customer": "acme-shop",
+            "product": "acme-scooter",
+            "quantity": 1,
+            "requested_date": AT_ONCE.isoformat(),
+        }
         body.update(fields)
         response = self.client.post("/api/v1/orders", headers=headers, json=body)
         assert response.status_code == 201, response.text

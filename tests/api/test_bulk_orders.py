@@ -35,7 +35,8 @@ def test_orders_placed_at_once_get_the_dates_the_api_gives_them_one_by_one(engin
     expected = []
     for request, at in _requests(QUANTITIES):
         api.client.app.dependency_overrides[deps.clock] = lambda at=at: at
-        expected.append(api.order(api.acme, quantity=request.quantity)["promised_date"])
+        asked = {"quantity": request.quantity, "requested_date": request.requested_date.isoformat()}
+        expected.append(api.order(api.acme, **asked)["promised_date"])
 
     make_api(engine)
     placed = [order for order, _ in place_orders(engine, OWNER, _requests(QUANTITIES))]

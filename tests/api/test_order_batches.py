@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 
 from factoryos.services import order_desk
 from factoryos.services.order_desk import OrderInput, submit_order
@@ -23,7 +23,7 @@ ACME = Caller("test", SITE, "acme", "partner", owner=False)
 
 
 def _request(quantity: int) -> OrderInput:
-    return OrderInput("acme-shop", "acme-scooter", BOOST, quantity, date(2027, 3, 1))
+    return OrderInput("acme-shop", "acme-scooter", BOOST, quantity, NOW.date())
 
 
 def _until(condition) -> None:

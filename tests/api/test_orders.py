@@ -11,7 +11,9 @@ import pytest
 
 from factoryos.model.orders import ORDER_TRANSITIONS, CustomerOrderState
 
-ORDER = {"customer": "acme-shop", "product": "acme-scooter", "quantity": 2, "requested_date": "2027-02-01"}
+from .conftest import AT_ONCE
+
+ORDER = {"customer": "acme-shop", "product": "acme-scooter", "quantity": 2, "requested_date": AT_ONCE.isoformat()}
 
 
 def _all_orders(api, headers) -> list[dict]:

@@ -5,7 +5,7 @@ sits on the line at 600 s a unit; in the ramp's first month (from Monday 4 Janua
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -55,7 +55,7 @@ def test_the_order_desk_books_stock_first_come_first_served_and_a_cancel_gives_i
     acme = Caller("test", "shared-site", "acme", "partner", owner=False)
 
     def order(quantity: int, at: datetime = NOW):
-        request = OrderInput("acme-shop", "acme-scooter", BOOST, quantity, date(2027, 3, 1))
+        request = OrderInput("acme-shop", "acme-scooter", BOOST, quantity, NOW.date())
         return submit_order(engine, acme, request, at, lambda o, q: {"promise": q}).result()
 
     first = order(3)
@@ -72,7 +72,7 @@ def test_orders_placed_at_once_take_stock_as_one_by_one(engine):
     store_plant(engine, planned_motors_plant(), "material test plant")
     owner = Caller("bulk", "shared-site", "works", "planner", owner=True)
     requests = [
-        (OrderInput("acme-shop", "acme-scooter", BOOST, q, date(2027, 3, 1)), NOW + timedelta(minutes=n))
+        (OrderInput("acme-shop", "acme-scooter", BOOST, q, NOW.date()), NOW + timedelta(minutes=n))
         for n, q in enumerate([2, 2, 2, 1])
     ]
     dates = [o.promised_date for o, _ in place_orders(engine, owner, requests)]
@@ -109,7 +109,7 @@ def test_cancels_at_once_give_back_exactly_what_their_orders_held(engine):
     store_plant(engine, planned_motors_plant(), "material test plant")
     owner = Caller("bulk", "shared-site", "works", "planner", owner=True)
     requests = [
-        (OrderInput("acme-shop", "acme-scooter", BOOST if n % 2 else ECO, 1, date(2027, 3, 1)), NOW) for n in range(40)
+        (OrderInput("acme-shop", "acme-scooter", BOOST if n % 2 else ECO, 1, NOW.date()), NOW) for n in range(40)
     ]
     placed = [order for order, _ in place_orders(engine, owner, requests)]
     with ThreadPoolExecutor(8) as pool:

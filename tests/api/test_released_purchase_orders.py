@@ -34,7 +34,7 @@ from factoryos.store.plans import (
 )
 from factoryos.store.plants import store_plant
 
-from .conftest import BOOST, MOTOR_LEAD, NOW, START, planned_motors_plant
+from .conftest import AT_ONCE, BOOST, MOTOR_LEAD, NOW, START, planned_motors_plant
 
 SITE = "shared-site"
 ACME = Caller("test", SITE, "acme", "partner", owner=False)
@@ -46,7 +46,7 @@ def loaded(engine):
     return engine
 
 
-def _order(engine, quantity: int, requested: date = date(2027, 3, 1)):
+def _order(engine, quantity: int, requested: date = AT_ONCE):
     request = OrderInput("acme-shop", "acme-scooter", BOOST, quantity, requested)
     return submit_order(engine, ACME, request, NOW, lambda o, q: {"promise": q}).result().answer["promise"]
 

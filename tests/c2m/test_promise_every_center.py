@@ -36,7 +36,7 @@ def plant():
 
 def _order(n: int, product: str, quantity: int) -> CustomerOrder:
     placed = NOW + timedelta(minutes=n)
-    return CustomerOrder(f"CO{n:04d}", "trike-site", "owner", "shop", product, {}, quantity, placed, date(2027, 6, 1))
+    return CustomerOrder(f"CO{n:04d}", "trike-site", "owner", "shop", product, {}, quantity, placed, placed.date())
 
 
 def test_the_line_is_a_trikes_constrained_work_center(plant):

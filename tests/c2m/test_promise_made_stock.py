@@ -34,7 +34,7 @@ def plant():
 
 
 def _order(n: int, quantity: int) -> CustomerOrder:
-    return CustomerOrder(f"CO{n}", "trike-site", "owner", "shop", "trike", {}, quantity, NOW, date(2027, 6, 1))
+    return CustomerOrder(f"CO{n}", "trike-site", "owner", "shop", "trike", {}, quantity, NOW, NOW.date())
 
 
 def _weld(quote) -> float:
@@ -65,8 +65,7 @@ def test_once_the_stock_is_used_every_trike_is_welded_again(plant):
 
 def _requests(quantities: list[int]) -> list[tuple[OrderInput, datetime]]:
     return [
-        (OrderInput("shop", "trike", {}, q, date(2027, 6, 1)), NOW + timedelta(minutes=n))
-        for n, q in enumerate(quantities)
+        (OrderInput("shop", "trike", {}, q, NOW.date()), NOW + timedelta(minutes=n)) for n, q in enumerate(quantities)
     ]
 
 

@@ -79,7 +79,7 @@ def desk(engine):
 
 def _place(desk, product: str, units: int) -> date | None:
     engine, owner = desk
-    request = OrderInput("shop", product, {}, units, date(2027, 6, 1))
+    request = OrderInput("shop", product, {}, units, NOW.date())
     return submit_order(engine, owner, request, NOW, lambda o, q: {"promise": q}).result().answer["promise"].promised
 
 

@@ -36,7 +36,8 @@ from ..planning.test_open_purchase_orders import PLANT_FILE
 START = date(2027, 1, 5)
 NOW = datetime(2027, 1, 4, 8, tzinfo=UTC)
 SMART = {"brain": "smart"}
-DUE = date(2027, 3, 1)
+DUE = NOW.date()
+"""Asked for as soon as possible, so that each promise is the earliest day the plant can build the order."""
 WEEKLY = 20
 FIRST, SECOND, THIRD = date(2027, 2, 14), date(2027, 2, 15), date(2027, 2, 22)
 HAND = {"A": FIRST, "B": SECOND, "C": THIRD}
@@ -57,9 +58,7 @@ def _plant() -> Plant:
 
 def _orders() -> list[CustomerOrder]:
     return [
-        CustomerOrder(
-            ident, "opo-site", "owner", "shop", "widget", SMART, 15, NOW.replace(hour=8 + n), date(2027, 3, 1)
-        )
+        CustomerOrder(ident, "opo-site", "owner", "shop", "widget", SMART, 15, NOW.replace(hour=8 + n), DUE)
         for n, ident in enumerate("ABC")
     ]
 

@@ -166,8 +166,8 @@ def test_an_open_purchase_order_listed_twice_is_refused():
 
 
 def _order(ident: str, options: dict[str, str], quantity: int, hour: int) -> CustomerOrder:
-    placed = datetime(2027, 1, 4, hour, tzinfo=UTC)  # promised from the next day, START
-    return CustomerOrder(ident, "opo-site", "owner", "shop", "widget", options, quantity, placed, date(2027, 3, 1))
+    placed = datetime(2027, 1, 4, hour, tzinfo=UTC)  # promised from the next day, START, as soon as it can be
+    return CustomerOrder(ident, "opo-site", "owner", "shop", "widget", options, quantity, placed, placed.date())
 
 
 def test_the_replayed_order_book_moves_exactly_the_promises_on_the_slipped_order():

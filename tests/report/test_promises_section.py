@@ -16,8 +16,9 @@ from factoryos.report.promises import promises_section
 PLANT_FILE = Path(__file__).parents[1] / "data" / "open-po-plant.yaml"
 
 
-def _placed(brains: list[str]):
-    """Orders of four widgets each, promised in turn as the order desk promises them."""
+def _placed(brains: list[str], requested: date | None = None):
+    """Orders of four widgets each, asked for on `requested` (default: at once), promised in turn as the order desk
+    promises them."""
     plant = load_plant(PLANT_FILE)
     ordered = datetime(2027, 1, 4, 10, tzinfo=UTC)
     orders = [
@@ -30,7 +31,7 @@ def _placed(brains: list[str]):
             {"brain": b},
             4,
             ordered + timedelta(minutes=k),
-            date(2027, 2, 1),
+            requested or ordered.date(),
         )
         for k, b in enumerate(brains)
     ]
@@ -49,3 +50,15 @@ def test_the_promises_held_back_by_one_part_count_together_whatever_brings_it():
     assert section.facts["binding most often"] == "chip"
     detail = dict(section.tables[2][1])
     assert sum(int(n) for r, n in detail.items() if r.startswith("chip: ")) == 3
+
+
+def test_orders_promised_for_a_later_day_asked_count_apart_from_what_set_the_others_dates():
+    """Asked for 8 January: plain widgets (bolts in stock) could be built sooner and are promised that day;
+    smart ones wait for the chips due 11 January."""
+    plant, placed = _placed(["plain", "smart", "plain"], requested=date(2027, 1, 8))
+    assert [order.promised_date for order, _ in placed] == [date(2027, 1, 8), date(2027, 1, 11), date(2027, 1, 8)]
+    section = promises_section(plant, placed)
+    assert section.facts["with time to spare"] == 2
+    assert section.facts["binding most often"] == "chip"
+    assert dict(section.tables[1][1]) == {"chip": "1"}
+    assert "2 could have been built earlier and were promised for the day asked" in section.text

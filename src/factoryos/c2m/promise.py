@@ -1,8 +1,9 @@
-"""Promise dates (capable-to-promise): the earliest day the plant can build an order, given the capacity left on every
-work center it loads (calendar, ramp-up curve, orders already promised) and the bought material it needs (stock, open
-purchase orders, supplier lead times and weekly capacity, less what earlier promises took); the promise names the
-binding constraint ("Battery cells (cell-nmc): supplier lead time 16 weeks", "Battery cells (cell-nmc): supplier CellCo
-weekly capacity 4,000 taken until 2027-02-14", "GA line (ga-line) capacity").
+"""Promise dates (capable-to-promise): the day asked for, or else the earliest day the plant can build an order,
+given the capacity left on every work center it loads (calendar, ramp-up curve, orders already promised) and the
+bought material it needs (stock, open purchase orders, supplier lead times and weekly capacity, less what earlier
+promises took); the promise names the binding constraint ("Battery cells (cell-nmc): supplier lead time 16
+weeks", "Battery cells (cell-nmc): supplier CellCo weekly capacity 4,000 taken until 2027-02-14", "GA line (ga-line)
+capacity").
 
 The planning engine (MRP) plans whole horizons; this answers one order in milliseconds. How it works:
 
@@ -19,8 +20,11 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
 - on each work center (or pool) the order loads, what earlier promises booked on every pool or work center
   that shares a work center with it counts as taken (exact when pools do not overlap, cautious when they
   do); the promise walks its days from the day after the order, takes the free minutes (capacity less what
-  earlier promises booked), and the day the last minute fits on the last of them is the promised date, which
+  earlier promises booked), and the day the last minute fits on the last of them is the earliest date, which
   books them all (a rough cut, as the MPS checks: it does not make an operation wait for the one before it).
+  That is the promised date unless the customer asked for a later one: then the day asked for is promised and
+  each work center's minutes are booked from it backwards, the last free minute first (as frePPLe plans just in
+  time), so that a far-off order leaves the coming days to the orders that need them.
   The constrained work center, the one whose capacity over the coming four weeks covers the order's load the
   fewest times, is tried first and binds the promise when several fit on the same day;
 - material: the bought materials the plant plans (all but those it marks `on_call`: kanban, consignment,
@@ -80,7 +84,8 @@ class Quote:
     """A promise: the date (None when nothing fits within the horizon), the binding constraint in a few words,
     the work center that binds it (or that the order does not fit on) with the minutes the order needs there
     and why, the minutes it takes per day on each work center or pool (`allocation`), the bought material it
-    takes (`stock`) and what is bought for it (`lots`), and the basis of the promise."""
+    takes (`stock`) and what is bought for it (`lots`), the basis of the promise, and the earliest day the plant
+    could build the order (`earliest`: the promised date, unless the customer asked for a later one)."""
 
     promised: date | None
     work_center: str
@@ -91,6 +96,7 @@ class Quote:
     stock: dict[str, float] = field(default_factory=dict)
     basis: str = BASIS
     lots: tuple[Lot, ...] = ()
+    earliest: date | None = None
 
 
 @dataclass(frozen=True)
@@ -554,12 +560,13 @@ def promise_build(
     start: date,
     booked: Mapping[str, Mapping[date, float]],
     held: Commitments,
+    requested: date | None = None,
 ) -> Quote:
-    """The promise for `order` from `start` (`promise`) on the minutes earlier promises `booked` (as
-    `PlantCapacity.booked` adds them up, for every work center of the order's load) and the material they
-    `held`, after the made stock it takes."""
+    """The promise for `order` from `start` (`promise`, for the `requested` day when it is later) on the minutes
+    earlier promises `booked` (as `PlantCapacity.booked` adds them up, for every work center of the order's load)
+    and the material they `held`, after the made stock it takes."""
     built, check = check_build(capacity, material, order, start, held)
-    return promise(capacity, built.load, built.quantity, start, booked, check)
+    return promise(capacity, built.load, built.quantity, start, booked, check, requested)
 
 
 class PlantCapacity:
@@ -767,14 +774,17 @@ def promise(
     start: date,
     booked: Mapping[str, Mapping[date, float]],
     material: MaterialCheck | None = None,
+    requested: date | None = None,
 ) -> Quote:
     """The earliest day every work center or pool of the order's `load` has `quantity` units' minutes free, from
     `start` or from the day the order's `material` is in if later, given the minutes earlier promises `booked` on
     each of them each day (as `PlantCapacity.booked` adds them up). Each work center is fitted on its own days, a
     rough cut that does not make one operation wait for the one before it; the promise is the day the last one
     fits, and the work center that fits last binds it (ties: the constrained one). The binding constraint is the
-    material when the work centers alone would have promised an earlier day. A promise without a date takes,
-    books and buys nothing."""
+    material when the work centers alone would have promised an earlier day. When the customer `requested` a
+    later day, that day is promised and the minutes are booked as late as they fit before it (the last free
+    minute first), so that a far-off order leaves the coming days to the orders that need them. A promise without
+    a date takes, books and buys nothing."""
     constrained = capacity.constrained(load, start)
     need = {center: minutes * quantity for center, minutes in load.items()}
     if material is not None and material.ready is None:
@@ -782,7 +792,7 @@ def promise(
         return Quote(None, constrained, need[constrained], why, constraint=material.binding or "")
     ready = max(start, material.ready) if material and material.ready else start
     end = start + timedelta(days=HORIZON_DAYS)
-    short, allocation = _fit_all(capacity, need, ready, booked, end, constrained)
+    short, allocation = _fit_all(capacity, need, _days(ready, end), booked, constrained)
     if short is not None:
         why = f"{capacity.label(short)}: no {_minutes(need[short])} free minutes within {HORIZON_DAYS} days"
         if ready > start and material is not None:
@@ -793,28 +803,41 @@ def promise(
     why = _why(capacity, center, need[center], ready, day, booked.get(center, {}))
     constraint = f"{capacity.label(center)} capacity"
     if material is not None and material.binding and ready > start:
-        short, unbound = _fit_all(capacity, need, start, booked, end, constrained)
+        short, unbound = _fit_all(capacity, need, _days(start, end), booked, constrained)
         if short is not None or max(max(days) for days in unbound.values()) < day:
             constraint = material.binding
             why = f"the bought material is in on {ready} ({material.binding}); then " + why
-    if material is None:
-        return Quote(day, center, need[center], why, allocation, constraint)
-    return Quote(day, center, need[center], why, allocation, constraint, material.stock, lots=material.lots)
+    promised = day
+    if requested is not None and requested > day:
+        latest = min(requested, end - timedelta(days=1))
+        allocation = _fit_all(capacity, need, _days(ready, latest + timedelta(days=1))[::-1], booked, constrained)[1]
+        promised, constraint = requested, REQUESTED
+        why = f"promised for the requested date, booked as late as it fits; it could be built by {day}: {why}"
+    took = material or MaterialCheck(start)
+    return Quote(promised, center, need[center], why, allocation, constraint, took.stock, lots=took.lots, earliest=day)
+
+
+REQUESTED = "the requested date"
+"""The constraint of a promise made for the day the customer asked for, later than the plant could build it."""
+
+
+def _days(first: date, end: date) -> range:
+    """The days from `first` to before `end`, as ordinals (a range walks them either way without a list)."""
+    return range(first.toordinal(), max(first, end).toordinal())
 
 
 def _fit_all(
     capacity: PlantCapacity,
     need: Mapping[str, float],
-    first: date,
+    days: range,
     booked: Mapping[str, Mapping[date, float]],
-    end: date,
     constrained: str,
 ) -> tuple[str | None, dict[str, dict[date, float]]]:
-    """The first work center (the constrained one tried first) on which its `need` does not fit (None: each
-    fits), and each one's minutes per day until then (`_fit`)."""
+    """The first work center (the constrained one tried first) on which its `need` does not fit in `days` (None:
+    each fits), and each one's minutes per day until then (`_fit`)."""
     allocation: dict[str, dict[date, float]] = {}
     for center in sorted(need, key=lambda c: c != constrained):
-        fitted = _fit(capacity, center, need[center], first, booked.get(center, {}), end)
+        fitted = _fit(capacity, center, need[center], days, booked.get(center, {}))
         if fitted is None:
             return center, allocation
         allocation[center] = fitted
@@ -822,15 +845,15 @@ def _fit_all(
 
 
 def _fit(
-    capacity: PlantCapacity, center: str, need: float, first: date, booked: Mapping[date, float], end: date
+    capacity: PlantCapacity, center: str, need: float, days: range, booked: Mapping[date, float]
 ) -> dict[date, float] | None:
-    """The minutes `need` takes on each day of `center` from `first` to before `end` (the horizon's, counted
-    from the order's start: the days whose bookings the desk reads), first free minute first; None when it
-    does not fit."""
+    """The minutes `need` takes on each of `days` (ordinals) of `center` (within the horizon counted from the
+    order's start: the days whose bookings the desk reads), taking each day's free minutes in the order the days
+    are given; None when it does not fit."""
     allocation: dict[date, float] = {}
     left = need
-    for offset in range(max(0, (end - first).days)):
-        day = first + timedelta(days=offset)
+    for ordinal in days:
+        day = date.fromordinal(ordinal)
         free = capacity.minutes(center, day) - booked.get(day, 0.0)
         if free <= 1e-9:
             continue

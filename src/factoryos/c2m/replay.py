@@ -68,7 +68,8 @@ def quote_book(
     for order in in_promise_order(orders, sequence):
         start = capacity.first_day(order.ordered_at)
         build = _build(capacity, material, order)
-        quote = promise_build(capacity, material, build, start, capacity.booked_on(build.load, booked), held)
+        on_load = capacity.booked_on(build.load, booked)
+        quote = promise_build(capacity, material, build, start, on_load, held, order.due_date)
         book(booked, quote.allocation)
         held.add(quote.stock, quote.lots)
         quotes[order.id] = quote

@@ -12,7 +12,7 @@ from statistics import median
 
 import plotly.graph_objects as go
 
-from factoryos.c2m.promise import Quote
+from factoryos.c2m.promise import REQUESTED, Quote
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant
 from factoryos.report.html import Section, share_axis, style
@@ -51,7 +51,9 @@ def figures_by(orders: Sequence[CustomerOrder], key: Callable[[CustomerOrder], s
 def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]) -> Section:
     """The section for orders as placed, each with the promise it got."""
     orders = [order for order, _ in placed]
-    reasons = Counter(quote.constraint for order, quote in placed if order.promised_date is not None)
+    promised = [quote for order, quote in placed if order.promised_date is not None]
+    spare = sum(1 for quote in promised if quote.constraint == REQUESTED)
+    reasons = Counter(quote.constraint for quote in promised if quote.constraint != REQUESTED)
     binding = Counter[str]()
     for reason, n in reasons.items():
         binding[bound_by(reason)] += n
@@ -70,10 +72,13 @@ def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]
         text += f"; the other {len(late):,} slip by {median(late):g} days at the median and {max(late)} at most"
     if whole.promised < whole.orders:
         text += f"; {whole.orders - whole.promised:,} got no date (nothing fits within the promise horizon)"
+    if spare:
+        text += f"; {spare:,} could have been built earlier and were promised for the day asked"
     text += (
-        ". A promise is the earliest day the plant can build the order, given the orders promised before it: "
-        "the capacity left on its constrained line and the bought parts in stock, on order, or a supplier lead time "
-        "away within the supplier's weekly capacity."
+        ". A promise is the day the customer asked for when the plant can build the order by then (its minutes "
+        "booked as late as they fit before it), else the earliest day it can, given the orders promised before it: "
+        "the capacity left on the work centers it loads and the bought parts in stock, on order, or a supplier lead "
+        "time away within the supplier's weekly capacity."
     )
     return Section(
         title="Promised against requested dates",
@@ -81,6 +86,7 @@ def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]
         facts={
             "orders promised": whole.promised,
             "promised by the requested date": "-" if share is None else f"{share:.0%}",
+            "with time to spare": spare,
             "median slip of late promises": counted(median(late), "day") if late else "-",
             "not promised": whole.orders - whole.promised,
             "binding most often": binding.most_common(1)[0][0] if binding else "-",
@@ -91,7 +97,7 @@ def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]
                 ["", "orders", "promised", "by the requested date", "median days after the request"],
                 _rows(tenants, products),
             ),
-            (["what held the promise back", "orders"], [[c, f"{n:,}"] for c, n in binding.most_common()]),
+            (["what set the date of the others", "orders"], [[c, f"{n:,}"] for c, n in binding.most_common()]),
             (["why, in detail", "orders"], [[c, f"{n:,}"] for c, n in reasons.most_common()]),
         ],
         note="From the orders as the order desk stored them: promised date minus requested date, in calendar days.",

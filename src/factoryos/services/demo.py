@@ -139,11 +139,13 @@ def orders_stage(ctx: DemoContext) -> None:
         f"{counted(ctx.days, 'day')} "
         f"from {start:%Y-%m-%d}{ramp}"
     )
+    binding, slip = promised.facts["binding most often"], promised.facts["median slip of late promises"]
     ctx.console.print(
         f"promise  {counted(promised.count('orders promised'), 'order')} promised a date, "
-        f"{promised.facts['promised by the requested date']} of them by the requested date "
-        f"(median slip of the late ones: {promised.facts['median slip of late promises']}); "
-        f"bound most by {promised.facts['binding most often']}"
+        f"{promised.facts['promised by the requested date']} of them by the requested date, "
+        f"{promised.count('with time to spare'):,} with time to spare"
+        + (f"; median slip of the late ones: {slip}" if slip != "-" else "")
+        + (f"; the others' dates bound most by {binding}" if binding != "-" else "")
     )
 
 

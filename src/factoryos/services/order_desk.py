@@ -230,7 +230,9 @@ def promise(engine: Engine, caller: Caller, request: OrderInput, now: datetime) 
     configuration = _valid_configuration(here.plant, caller, request.product, request.options)
     build = order_build(here.capacity, here.material, request.product, configuration, request.quantity)
     with engine.connect() as connection:
-        return quote(connection, here.capacity, here.material, Ask(build, here.capacity.first_day(now)))
+        return quote(
+            connection, here.capacity, here.material, Ask(build, here.capacity.first_day(now), request.requested_date)
+        )
 
 
 # Taking an order.
@@ -357,7 +359,9 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
                     t.refused = conflict
                 continue
             on_load = here.capacity.booked_on(t.build.load, booked)
-            promised = quote_on(here.capacity, here.material, Ask(t.build, t.start), on_load, held.material)
+            promised = quote_on(
+                here.capacity, here.material, Ask(t.build, t.start, t.order.due_date), on_load, held.material
+            )
             book(booked, promised.allocation)
             held.material.add(promised.stock, promised.lots)
             placement = _placement(t.caller, t.order, promised, t.at)

@@ -18,10 +18,11 @@ from factoryos.store.order_desk import booked_minutes, commitments
 class Ask:
     """What a promise is asked for: `build`, the units and what each takes before any made stock (minutes per
     work center or pool, stocked material, the made structure when the plant holds stock of a part in it),
-    from `start`, the first day the order may be promised."""
+    from `start`, the first day the order may be promised, for the day the customer `requested`."""
 
     build: Build
     start: date
+    requested: date | None = None
 
     @property
     def takes_stock(self) -> bool:
@@ -49,7 +50,7 @@ def quote_on(
     """The promise of `quote` on what earlier promises hold, already read: the minutes `booked` on each work
     center of the load, day by day from the ask's start (`promise_days`; `PlantCapacity.booked` adds up what the
     pools sharing its work centers booked), and the material `held` (made stock included)."""
-    return promise_build(capacity, material, ask.build, ask.start, booked, held)
+    return promise_build(capacity, material, ask.build, ask.start, booked, held, ask.requested)
 
 
 def promise_days(start: date) -> tuple[date, date]:

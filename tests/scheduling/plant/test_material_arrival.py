@@ -57,7 +57,7 @@ def _order(order_id: str, brain: str, quantity: int, minutes: int = 0, state=Cus
         configuration={"brain": brain},
         quantity=quantity,
         ordered_at=ORDERED + timedelta(minutes=minutes),
-        due_date=date(2027, 3, 31),
+        due_date=ORDERED.date(),  # as soon as it can be: promised the earliest day
         state=state,
     )
 
