@@ -150,3 +150,41 @@ def test_the_stored_figures_are_the_streams(sqlite_url) -> None:
         streamed.costs.scrap_units,
     )
     assert stored.by_test == streamed.by_test
+
+
+LOTS_OF_50 = {"kind": "sub-assembly", "source": "make", "lot_size": {"rule": "fixed", "quantity": 50}}
+DRY_CHECK = {
+    "first_pass_yield": 0.9,
+    "tests": [{"name": "dry-check", "characteristics": [{"name": "film", "unit": "um", "nominal": 1, "lsl": 0}]}],
+}
+
+
+def test_each_unit_of_a_lot_counts_once_in_its_tests_first_pass_yield() -> None:
+    """Plates are made in lots of 50 and each is checked after drying: the lot's name is every unit's serial, and
+    its place in the lot tells them apart, so the yield counts every plate (a walk's press lots of 960 counted as
+    one unit each: 80 % first pass where 99.5 % of the panels passed) and lies near the 90 % the file gives."""
+    bus = EventBus()
+    plant = small_plant(materials__plate=LOTS_OF_50, quality={"dry": DRY_CHECK})
+    prepared = prepare(plant, "smart", 2, 1, bus=bus)
+    prepared.floor.run(prepared.horizon)
+    checks = [e.payload for e in bus.store.read(EventKind.TEST) if e.payload["test"] == "dry-check"]
+    units: dict[str, list[int]] = {}
+    for check in checks:
+        units.setdefault(check["serial"], []).append(check["unit"])
+    assert max(len(places) for places in units.values()) == 50
+    assert all(sorted(places) == list(range(1, len(places) + 1)) for places in units.values())
+    dried = figures_of_stream(plant, bus.store).by_test["dry-check"]
+    assert (dried.units, dried.first_pass) == (len(checks), sum(check["result"] == "pass" for check in checks))
+    assert abs(dried.fpy - 0.9) <= 4 * math.sqrt(0.9 * 0.1 / dried.units)
+
+
+def test_a_lots_units_are_told_apart_and_a_serial_retested_counts_once() -> None:
+    results = [
+        TestResult("oven", "cure", "LOT-1", False, ("hardness",), unit=1),
+        TestResult("oven", "cure", "LOT-1", True, unit=2),
+        TestResult("oven", "cure", "LOT-1", True, unit=3),
+        TestResult("eol", "run", "S1", False),
+        TestResult("eol", "run", "S1", True),
+    ]
+    figures = quality_figures(small_plant(), results, [])
+    assert {test: (y.units, y.first_pass) for test, y in figures.by_test.items()} == {"cure": (3, 2), "run": (1, 0)}

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from factoryos.quality.genealogy import TraceError
+from factoryos.quality.genealogy import LotTests, TestResult, TraceError, tally_lots
 from factoryos.services.trace import trace_equipment, trace_lot, trace_serial
 from factoryos.store.timeseries import TelemetryStore
 
@@ -167,3 +167,18 @@ def test_a_unit_of_more_operations_than_one_statement_takes_traces_with_each_ope
     assert {o["serial"]: [m["value"] for m in o["measurements"]] for o in operations} == {
         f"CH-{k}": [k] for k in range(600)
     }
+
+
+def test_a_lots_results_of_one_test_read_as_one_tally_and_a_serials_own_stay_as_they_are():
+    """A unit built from a press lot of 960 traced to 960 lines of the lot's panel check; they read as one."""
+    car = TestResult("CAR-1", "eol", "pass", "eol-1", 50)
+    pressed = [
+        TestResult("LOT-9", "panel-check", result, press, ts)
+        for result, press, ts in (("pass", "press-1", 10), ("fail", "press-2", 20), ("pass", "press-1", 30))
+    ]
+    leak = TestResult("LOT-9", "leak", "pass", "press-1", 40)
+    assert tally_lots([pressed[0], car, *pressed[1:], leak], {"LOT-9"}) == [
+        LotTests("LOT-9", "panel-check", "fail", "press-1, press-2", 10, 30, 3, 1),
+        car,
+        LotTests("LOT-9", "leak", "pass", "press-1", 40, 40, 1, 0),
+    ]

@@ -93,7 +93,7 @@ def _print_backward(document: dict[str, Any]) -> None:
     _print_section(
         "tests",
         document["tests"],
-        lambda test: f"{escape(test['serial'])} {escape(test['test'])}: {test['result']} at {test['at']}",
+        _test_line,
     )
     for hold in document["holds"]:
         if hold["released_at"] is None:
@@ -103,6 +103,17 @@ def _print_backward(document: dict[str, Any]) -> None:
                 f"hold {hold['id']} ({escape(hold['reason'])}) released {hold['released_at']} by "
                 f"{escape(hold['released_by'] or '')}: [bold]{hold['disposition']}[/]"
             )
+
+
+def _test_line(test: dict[str, Any]) -> str:
+    """A test result, or a lot's results of one test tallied."""
+    name = f"{escape(test['serial'])} {escape(test['test'])}"
+    if "units" not in test:
+        return f"{name}: {test['result']} at {test['at']}"
+    return (
+        f"{name}: {test['units'] - test['failed']:,} of {test['units']:,} units passed "
+        f"({test['failed']:,} failed), {test['first']} to {test['last']}"
+    )
 
 
 def _print_section(title: str, items: list[dict[str, Any]], line: Callable[[dict[str, Any]], str]) -> None:

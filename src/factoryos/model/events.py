@@ -106,7 +106,8 @@ class TestMeasurement(BaseModel):
 
 
 class TestPayload(BaseModel):
-    """The result of an end-of-line or in-process test of one serial."""
+    """The result of an end-of-line or in-process test of one serial, or of one unit of a lot whose units carry no
+    serial of their own: `serial` names the lot and `unit` the unit's place in it, so that each unit counts once."""
 
     __test__ = False  # not a pytest class
     model_config = ConfigDict(extra="allow")
@@ -114,6 +115,7 @@ class TestPayload(BaseModel):
     test: str = Field(min_length=1)
     result: Literal["pass", "fail"]
     measurements: list[TestMeasurement] = Field(default_factory=list)
+    unit: int | None = Field(None, ge=1)
 
 
 class AlarmPayload(BaseModel):

@@ -1,11 +1,12 @@
 """Quality figures from test results and counts: first-pass yield per station and test, rolled throughput
 yield, defect Paretos per characteristic and per station, and the cost of scrap and rework.
 
-First-pass yield (FPY) of a test is the share of serials whose first result of that test passed; a station's
-FPY counts the serials first tested there. Rolled throughput yield (RTY) is the chance that a unit passes every
-test of its route the first time, the product of the tests' FPYs (independent steps). A scrapped unit costs
-its material (its own unit cost, else its bill of materials rolled up); a rework costs the minutes the plant
-file gives for it (a repair's, or the run minutes of the operations redone) at the plant's labour rate."""
+First-pass yield (FPY) of a test is the share of units whose first result of that test passed (a serial, or one
+unit of a lot); a station's FPY counts the units first tested there. Rolled throughput yield (RTY) is the chance
+that a unit passes every test of its route the first time, the product of the tests' FPYs (independent steps). A
+scrapped unit costs its material (its own unit cost, else its bill of materials rolled up); a rework costs the
+minutes the plant file gives for it (a repair's, or the run minutes of the operations redone) at the plant's
+labour rate."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from factoryos.model.plant import Plant
 @dataclass(frozen=True)
 class TestResult:
     """One test of one serial at a station (its equipment path), with the characteristics found out of
-    specification."""
+    specification; of one unit of a lot, the `unit`-th, when the serial names a lot."""
 
     __test__ = False  # not a pytest class
     station: str
@@ -29,6 +30,7 @@ class TestResult:
     serial: str
     passed: bool
     failed: tuple[str, ...] = ()
+    unit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -90,11 +92,11 @@ class QualityFigures:
 
 
 def first_pass_yields(results: Iterable[TestResult]) -> tuple[dict[str, Yield], dict[tuple[str, str], Yield]]:
-    """FPY per test and per (station, test): each serial counts once per test, by its first result (in the
-    order given, time order)."""
-    first: dict[tuple[str, str], TestResult] = {}
+    """FPY per test and per (station, test): each unit (a serial, or a lot's unit) counts once per test, by its
+    first result (in the order given, time order)."""
+    first: dict[tuple[str, str, int | None], TestResult] = {}
     for result in results:
-        first.setdefault((result.test, result.serial), result)
+        first.setdefault((result.test, result.serial, result.unit), result)
     tested: Counter[Hashable] = Counter()
     passed: Counter[Hashable] = Counter()
     for result in first.values():

@@ -82,6 +82,46 @@ class TestResult:
     measurements: tuple[dict[str, Any], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class LotTests:
+    """One test over the units of a lot, tallied: how many units were tested and how many failed, on which
+    equipment, from the first result to the last."""
+
+    serial: str
+    test: str
+    result: str
+    equipment: str
+    first_us: int
+    last_us: int
+    units: int
+    failed: int
+
+
+def tally_lots(tests: Iterable[TestResult], lots: set[str]) -> list[TestResult | LotTests]:
+    """`tests` with those of each lot in `lots` tallied per test (in the order of each lot test's first result):
+    a lot's units are tested one by one under the lot's name, and a trace of one unit built from a lot of 960
+    reads one line for them, not 960."""
+    kept: list[TestResult | list[TestResult]] = []
+    by_lot: dict[tuple[str, str], list[TestResult]] = {}
+    for test in tests:
+        if test.serial not in lots:
+            kept.append(test)
+        elif (key := (test.serial, test.test)) in by_lot:
+            by_lot[key].append(test)
+        else:
+            kept.append(by_lot.setdefault(key, [test]))
+    return [item if isinstance(item, TestResult) else _tally(item) for item in kept]
+
+
+def _tally(tests: list[TestResult]) -> LotTests:
+    failed = sum(test.result != "pass" for test in tests)
+    equipment = ", ".join(sorted({test.equipment for test in tests}))
+    first, last = min(t.ts_us for t in tests), max(t.ts_us for t in tests)
+    return LotTests(
+        tests[0].serial, tests[0].test, "fail" if failed else "pass", equipment, first, last, len(tests), failed
+    )
+
+
 @dataclass
 class Facts:
     """What a batch of events says about genealogy: links, operations (opened, or closed within the batch),

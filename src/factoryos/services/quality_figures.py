@@ -30,7 +30,8 @@ def results_of(events: Iterable[Event]) -> Iterator[TestResult]:
     for event in events:
         payload = event.payload
         failed = tuple(m["name"] for m in payload.get("measurements", ()) if _out_of_spec(m))
-        yield TestResult(event.equipment, payload["test"], payload["serial"], payload["result"] == "pass", failed)
+        passed = payload["result"] == "pass"
+        yield TestResult(event.equipment, payload["test"], payload["serial"], passed, failed, payload.get("unit"))
 
 
 def outcomes(events: Iterable[Event]) -> Iterator[Outcome]:

@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from factoryos.model.readings import from_us
 from factoryos.quality.genealogy import (
+    LotTests,
     OperationSpan,
     TestResult,
     TraceError,
     largest_quantities,
     lots,
     recall_scope,
+    tally_lots,
     window_us,
 )
 from factoryos.quality.holds import Hold
@@ -36,8 +38,9 @@ MEASUREMENTS_PER_OPERATION = 50
 def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
     """Backward trace: every component serial and lot in `serial` (at any depth, with what it went into,
     where and when), every operation of them with its equipment, time, work order and the sensor readings
-    taken during it, every test result, the orders it was built for, and the holds covering it, placed or
-    released (with the disposition that decided what became of it: a scrapped unit says so)."""
+    taken during it, every test result (its own first; a lot's results tallied per test), the orders it was built
+    for, and the holds covering it, placed or released (with the disposition that decided what became of it: a
+    scrapped unit says so)."""
     with genealogy.reading(engine) as connection:
         links, spans, tests = genealogy.backward(connection, serial)
         items = {serial} | {link.child for link in links}
@@ -68,7 +71,7 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
                 for link in links
             ],
             "operations": [_fact(span, measurements=readings.get(k, [])) for k, span in enumerate(spans)],
-            "tests": [_fact(test) for test in tests],
+            "tests": [_fact(test) for test in sorted(tally_lots(tests, kinds), key=lambda t: t.serial != serial)],
             "holds": [hold_document(hold) for hold in covering],
         }
 
@@ -143,7 +146,7 @@ def _covering(connection: Connection, items: set[str], spans: list[OperationSpan
     return [hold for hold in every if hold.covers(items, visits)]
 
 
-def _fact(fact: OperationSpan | TestResult, **more: Any) -> dict[str, Any]:
+def _fact(fact: OperationSpan | TestResult | LotTests, **more: Any) -> dict[str, Any]:
     """A genealogy fact as JSON: its fields in order, a time in microseconds as ISO text under its name without
     `_us` (`ts_us` as `at`), a tuple as a list."""
     document: dict[str, Any] = {}

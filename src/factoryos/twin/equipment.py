@@ -390,9 +390,9 @@ class Equipment:
         faulty = 0 if op.yield_rate >= 1.0 else sum(self.rng.random() > op.yield_rate for _ in range(units))
         failed = faulty
         if op.tests and (pub is not None or self.drift is not None):
-            failed += sum(not self._inspect(part, op, True) for _ in range(units - faulty))
-            for _ in range(faulty):
-                self._inspect(part, op, False)
+            failed += sum(not self._inspect(part, op, True, k) for k in range(1, units - faulty + 1))
+            for k in range(units - faulty + 1, units + 1):
+                self._inspect(part, op, False, k)
         if pub is not None:
             work_order = pub.work_order(part, op.name)
             pub.operation(self.env.now, self.path, work_order, op.name, "completed", part.serial, quantity=units)
@@ -409,9 +409,10 @@ class Equipment:
             )
         return True
 
-    def _inspect(self, part: Part, op: Task, sound: bool) -> bool:
-        """Run the operation's tests in sequence on the unit, measuring each characteristic its sampling plan
-        picks, and publish each test's result: True when every measured value conforms.
+    def _inspect(self, part: Part, op: Task, sound: bool, unit: int | None = None) -> bool:
+        """Run the operation's tests in sequence on the unit (the lot's `unit`-th, for a lot), measuring each
+        characteristic its sampling plan picks, and publish each test's result: True when every measured value
+        conforms.
 
         A unit that is not `sound` (it failed its yield draw) has one characteristic found out of
         specification, measured whatever the sampling. The others scatter around nominal, moved by the
@@ -434,7 +435,7 @@ class Equipment:
                 k += 1
             if self.publisher is not None:
                 passed = all(value["result"] == "pass" for value in values)
-                self.publisher.test(self.env.now, self.path, part.serial, test.name, passed, values)
+                self.publisher.test(self.env.now, self.path, part.serial, test.name, passed, values, unit)
         if drifted_out and self.drift is not None:
             self.drift_from = self.env.now + self.drift.after_hours * 3600.0
         return not drifted_out

@@ -121,6 +121,7 @@ class Publisher:
         test: str,
         passed: bool,
         measurements: list[dict[str, Any]],
+        unit: int | None = None,
     ) -> None:
         payload = {
             "serial": serial,
@@ -128,7 +129,7 @@ class Publisher:
             "result": "pass" if passed else "fail",
             "measurements": measurements,
         }
-        self._emit(t, equipment, EventKind.TEST, payload)
+        self._emit(t, equipment, EventKind.TEST, payload if unit is None else payload | {"unit": unit})
 
     def alarm(
         self, t: float, equipment: str, code: str, message: str, severity: str = "warning", active: bool = True
