@@ -349,7 +349,8 @@ def monitor_watch_stage(ctx: DemoContext) -> None:
 
 
 def _when(moment: datetime, zone: ZoneInfo) -> str:
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+    """A moment in the site's time, its zone named: the alarms and holds it is read beside say UTC."""
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M %Z}"
 
 
 def _catch(finding: DriftFinding, store: EventStore, timezone: str) -> Catch:
