@@ -7,18 +7,21 @@ Each file under tests/data/broken/ lists what it expects in header comments, one
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, get_args, get_origin
 
 import pytest
 import yaml
 
 from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import Number, Part
 from factoryos.model.validate import PlantFileError, check_plant_text, load_plant
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 BROKEN = sorted((DATA / "broken").glob("*.yaml"))
 EXAMPLES = ROOT / "examples"
-VALID = [EXAMPLES / "ev-plant.yaml", EXAMPLES / "appliance-plant.yaml", DATA / "mini-plant.yaml"]
+VALID = sorted([*EXAMPLES.glob("*.yaml"), *DATA.glob("*.yaml")])
+"""Every plant shipped or kept for tests: each must validate as it is."""
 
 
 def expectations(text: str) -> list[tuple[str, str]]:
@@ -40,6 +43,39 @@ def test_valid_plants_have_no_errors(path):
     plant, issues = check_plant_text(path.read_text(encoding="utf-8"), str(path))
     assert [str(i) for i in issues] == []
     assert plant is not None
+
+
+def test_the_valid_plants_are_the_examples_and_the_test_plants():
+    assert {p.parent.name for p in VALID} == {"examples", "data"}
+    assert len(VALID) >= 10
+
+
+REFUSES_BOOLEANS = get_args(Number)[1]
+
+
+def bare_figures(annotation: object) -> bool:
+    """Whether a float or an int sits in `annotation` without the refusal of booleans that `Number` carries."""
+    if get_origin(annotation) is Annotated:
+        base, *metadata = get_args(annotation)
+        return REFUSES_BOOLEANS not in metadata and bare_figures(base)
+    return annotation in (float, int) or any(bare_figures(a) for a in get_args(annotation))
+
+
+def parts(kind: type[Part] = Part) -> list[type[Part]]:
+    return [kind] + [sub for child in kind.__subclasses__() for sub in parts(child)]
+
+
+def test_no_figure_of_a_plant_file_takes_a_boolean():
+    """`quantity: true` is a slip pydantic would read as 1: every float and int field says so instead
+    (tests/data/broken/boolean-figures.yaml shows the message)."""
+    bare = [
+        f"{part.__name__}.{name}"
+        for part in parts()
+        for name, field in part.model_fields.items()
+        if bare_figures(field.rebuild_annotation())
+    ]
+    assert len(parts()) > 30
+    assert bare == []
 
 
 @pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
