@@ -190,3 +190,26 @@ def test_a_unit_operation_longer_than_any_stretch_its_units_work_is_refused(old,
         assert "at most 7.7 h between breaks and shifts off" in found[0].message
     else:
         assert issues == []
+
+
+PACED = "kind: paced-line\n        takt_seconds: 120\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("  line: line\n", "  line: body-cell\n", "body-cell"),  # a cell
+        (PACED, "kind: line\n", "line"),  # a line without a takt
+    ],
+    ids=["cell", "line-without-takt"],
+)
+def test_a_ramp_up_on_a_work_center_without_a_takt_is_refused(old, new, line):
+    """The ramp-up's curve counts units at the line's takt: on a center without one it would limit nothing."""
+    text = (DATA / "mini-plant.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    text = text.replace(old, new)
+    _, issues = check_plant_text(text)
+    assert [(i.path, i.message) for i in issues] == [
+        ("ramp_up.line", f"{line!r} is not a paced line (no takt_seconds); a ramp-up paces a line")
+    ]
+    assert text.splitlines()[issues[0].line - 1] == f"  line: {line}"

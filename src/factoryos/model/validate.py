@@ -150,6 +150,7 @@ def relation_issues(plant: Plant) -> list[Issue]:
     return [
         *_duplicate_equipment(plant),
         *_equipment_references(plant),
+        *_ramp_up_line(plant),
         *_material_references(plant),
         *_purchase_order_references(plant),
         *_bom_cycles(plant),
@@ -205,8 +206,18 @@ def _equipment_references(plant: Plant) -> Iterator[Issue]:
                     ("calendars", cal_id, "maintenance", i, "equipment"),
                     _unknown("equipment", window.equipment, [*units, *centers]),
                 )
-    if plant.ramp_up and plant.ramp_up.line not in centers:
-        yield ("ramp_up", "line"), _unknown("work center", plant.ramp_up.line, centers)
+
+
+def _ramp_up_line(plant: Plant) -> Iterator[Issue]:
+    """The ramp-up names a work center with a takt: its curve counts units at the takt, so on any other
+    center it would limit nothing, silently."""
+    if plant.ramp_up is None:
+        return
+    line, centers = plant.ramp_up.line, plant.work_centers()
+    if line not in centers:
+        yield ("ramp_up", "line"), _unknown("work center", line, centers)
+    elif centers[line][1].takt_seconds is None:
+        yield ("ramp_up", "line"), f"{line!r} is not a paced line (no takt_seconds); a ramp-up paces a line"
 
 
 def _material_references(plant: Plant) -> Iterator[Issue]:
