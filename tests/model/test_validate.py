@@ -213,3 +213,14 @@ def test_a_ramp_up_on_a_work_center_without_a_takt_is_refused(old, new, line):
         ("ramp_up.line", f"{line!r} is not a paced line (no takt_seconds); a ramp-up paces a line")
     ]
     assert text.splitlines()[issues[0].line - 1] == f"  line: {line}"
+
+
+def test_an_unknown_reference_names_the_close_id_it_may_mean():
+    """A typo's fix is named even when the list of known ids, alphabetical and cut short, leaves it out."""
+    path = EXAMPLES / "appliance-plant.yaml"
+    text = path.read_text(encoding="utf-8").replace("component: remote-control,", "component: remote-contrl,")
+    _, issues = check_plant_text(text, str(path))
+    (issue,) = issues
+    guess, _, listed = issue.message.partition("; expected one of ")
+    assert guess == "unknown material 'remote-contrl' (did you mean 'remote-control'?)"
+    assert "'remote-control'" not in listed

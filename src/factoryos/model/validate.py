@@ -7,6 +7,7 @@ can choose) are checked here, on the structurally valid plant.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -181,9 +182,12 @@ def _duplicate_equipment(plant: Plant) -> Iterator[Issue]:
 
 
 def _unknown(kind: str, ref: str, known: Iterable[str]) -> str:
+    """Names the closest known id first: a typo's fix is rarely among the first few ids alphabetically."""
     choices = sorted(known)
+    close = difflib.get_close_matches(ref, choices, n=1)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
     hint = f"; expected one of {choices[:8]}{' ...' if len(choices) > 8 else ''}" if choices else ""
-    return f"unknown {kind} {ref!r}{hint}"
+    return f"unknown {kind} {ref!r}{guess}{hint}"
 
 
 def _equipment_references(plant: Plant) -> Iterator[Issue]:
