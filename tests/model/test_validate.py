@@ -7,18 +7,21 @@ Each file under tests/data/broken/ lists what it expects in header comments, one
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, get_args, get_origin
 
 import pytest
 import yaml
 
 from factoryos.model.errors import FactoryosError
+from factoryos.model.plant import Number, Part
 from factoryos.model.validate import PlantFileError, check_plant_text, load_plant
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 BROKEN = sorted((DATA / "broken").glob("*.yaml"))
 EXAMPLES = ROOT / "examples"
-VALID = [EXAMPLES / "ev-plant.yaml", EXAMPLES / "appliance-plant.yaml", DATA / "mini-plant.yaml"]
+VALID = sorted([*EXAMPLES.glob("*.yaml"), *DATA.glob("*.yaml")])
+"""Every plant shipped or kept for tests: each must validate as it is."""
 
 
 def expectations(text: str) -> list[tuple[str, str]]:
@@ -40,6 +43,39 @@ def test_valid_plants_have_no_errors(path):
     plant, issues = check_plant_text(path.read_text(encoding="utf-8"), str(path))
     assert [str(i) for i in issues] == []
     assert plant is not None
+
+
+def test_the_valid_plants_are_the_examples_and_the_test_plants():
+    assert {p.parent.name for p in VALID} == {"examples", "data"}
+    assert len(VALID) >= 10
+
+
+REFUSES_BOOLEANS = get_args(Number)[1]
+
+
+def bare_figures(annotation: object) -> bool:
+    """Whether a float or an int sits in `annotation` without the refusal of booleans that `Number` carries."""
+    if get_origin(annotation) is Annotated:
+        base, *metadata = get_args(annotation)
+        return REFUSES_BOOLEANS not in metadata and bare_figures(base)
+    return annotation in (float, int) or any(bare_figures(a) for a in get_args(annotation))
+
+
+def parts(kind: type[Part] = Part) -> list[type[Part]]:
+    return [kind] + [sub for child in kind.__subclasses__() for sub in parts(child)]
+
+
+def test_no_figure_of_a_plant_file_takes_a_boolean():
+    """`quantity: true` is a slip pydantic would read as 1: every float and int field says so instead
+    (tests/data/broken/boolean-figures.yaml shows the message)."""
+    bare = [
+        f"{part.__name__}.{name}"
+        for part in parts()
+        for name, field in part.model_fields.items()
+        if bare_figures(field.rebuild_annotation())
+    ]
+    assert len(parts()) > 30
+    assert bare == []
 
 
 @pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
@@ -154,3 +190,37 @@ def test_a_unit_operation_longer_than_any_stretch_its_units_work_is_refused(old,
         assert "at most 7.7 h between breaks and shifts off" in found[0].message
     else:
         assert issues == []
+
+
+PACED = "kind: paced-line\n        takt_seconds: 120\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("  line: line\n", "  line: body-cell\n", "body-cell"),  # a cell
+        (PACED, "kind: line\n", "line"),  # a line without a takt
+    ],
+    ids=["cell", "line-without-takt"],
+)
+def test_a_ramp_up_on_a_work_center_without_a_takt_is_refused(old, new, line):
+    """The ramp-up's curve counts units at the line's takt: on a center without one it would limit nothing."""
+    text = (DATA / "mini-plant.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    text = text.replace(old, new)
+    _, issues = check_plant_text(text)
+    assert [(i.path, i.message) for i in issues] == [
+        ("ramp_up.line", f"{line!r} is not a paced line (no takt_seconds); a ramp-up paces a line")
+    ]
+    assert text.splitlines()[issues[0].line - 1] == f"  line: {line}"
+
+
+def test_an_unknown_reference_names_the_close_id_it_may_mean():
+    """A typo's fix is named even when the list of known ids, alphabetical and cut short, leaves it out."""
+    path = EXAMPLES / "appliance-plant.yaml"
+    text = path.read_text(encoding="utf-8").replace("component: remote-control,", "component: remote-contrl,")
+    _, issues = check_plant_text(text, str(path))
+    (issue,) = issues
+    guess, _, listed = issue.message.partition("; expected one of ")
+    assert guess == "unknown material 'remote-contrl' (did you mean 'remote-control'?)"
+    assert "'remote-control'" not in listed

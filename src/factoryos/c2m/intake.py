@@ -91,21 +91,28 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number an order can have")
 
 
-def _check_values(value: Any, depth: int = 0) -> None:
-    """No NUL in any string, no float that overflowed to infinity, nothing nested past an order's depth."""
+def _check_values(value: Any, where: str = "", depth: int = 0) -> None:
+    """No NUL in any string, no float that overflowed to infinity, nothing nested past an order's depth. `where`
+    is the field the value is in (`quantity`, `options.colour`): the parser names none for a number it read
+    as infinity, so this walk does."""
     if depth > 3:
         raise FactoryosError("not an order: JSON nested too deep")
     if isinstance(value, str) and "\x00" in value:
         raise FactoryosError("a string contains a NUL character")
     if isinstance(value, float) and abs(value) == float("inf"):
-        raise FactoryosError("a number is out of range")
+        raise FactoryosError(f"{where}: a number is out of range")
     if isinstance(value, dict):
         for key, item in value.items():
-            _check_values(key, depth + 1)
-            _check_values(item, depth + 1)
+            _check_values(key, where, depth + 1)
+            _check_values(item, _within(where, key), depth + 1)
     elif isinstance(value, list):
-        for item in value:
-            _check_values(item, depth + 1)
+        for index, item in enumerate(value):
+            _check_values(item, _within(where, index), depth + 1)
+
+
+def _within(where: str, step: str | int) -> str:
+    """The path of a field inside `where`, written as `accept` names fields (`options.colour`)."""
+    return f"{where}.{step}" if where else str(step)
 
 
 def _party_fault(plant: Plant, customer_id: str, product_id: str) -> str | None:

@@ -19,6 +19,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -52,14 +53,27 @@ def _no_nul(text: str) -> str:
 
 Name = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
 Text = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)]
-Positive = Annotated[float, Field(gt=0, le=MAX_FIGURE)]
-NonNegative = Annotated[float, Field(ge=0, le=MAX_FIGURE)]
-Share = Annotated[float, Field(ge=0, le=1)]
-Minutes = Annotated[float, Field(ge=0, le=43_200)]
+
+
+def _not_a_boolean(value: object) -> object:
+    """YAML reads `true` and `false` as booleans, which pydantic would take as 1 and 0: a `quantity: true` is a
+    slip in the file, not a quantity of one."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_a_boolean)]
+WholeNumber = Annotated[int, BeforeValidator(_not_a_boolean)]
+"""Every figure of a plant file is one of these two, so that none takes a boolean."""
+Positive = Annotated[Number, Field(gt=0, le=MAX_FIGURE)]
+NonNegative = Annotated[Number, Field(ge=0, le=MAX_FIGURE)]
+Share = Annotated[Number, Field(ge=0, le=1)]
+Minutes = Annotated[Number, Field(ge=0, le=43_200)]
 """A setup or run time: at most 30 days."""
-Hours = Annotated[float, Field(gt=0, le=1_000_000)]
-Days = Annotated[float, Field(ge=0, le=3650)]
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
+Hours = Annotated[Number, Field(gt=0, le=1_000_000)]
+Days = Annotated[Number, Field(ge=0, le=3650)]
+Count = Annotated[WholeNumber, Field(ge=0, le=1_000_000)]
 
 
 def _plausible_year(day: date) -> date:
@@ -126,10 +140,10 @@ class SensorLimits(Part):
     read once a cycle or every `every_seconds`."""
 
     unit: UnitOfMeasure | None = None
-    low: float | None = None
-    high: float | None = None
-    nominal: float | None = None
-    every_seconds: float | None = Field(None, gt=0, le=86_400)
+    low: Number | None = None
+    high: Number | None = None
+    nominal: Number | None = None
+    every_seconds: Number | None = Field(None, gt=0, le=86_400)
 
     @model_validator(mode="after")
     def _ordered(self) -> SensorLimits:
@@ -164,8 +178,8 @@ class Drift(Part):
     from `after_hours` into the run on, the mean of every characteristic measured on the unit moves by
     `sigmas_per_hour` of its spread an hour (up; down when negative)."""
 
-    after_hours: Annotated[float, Field(ge=0, le=100_000)] = 0.0
-    sigmas_per_hour: Annotated[float, Field(ge=-100, le=100)]
+    after_hours: Annotated[Number, Field(ge=0, le=100_000)] = 0.0
+    sigmas_per_hour: Annotated[Number, Field(ge=-100, le=100)]
 
     @field_validator("sigmas_per_hour")
     @classmethod
@@ -185,10 +199,10 @@ class WorkUnit(Part):
 
     name: Name = ""
     equipment_class: Id
-    mtbf_hours: Annotated[float, Field(ge=0.1, le=1_000_000)] | None = None
+    mtbf_hours: Annotated[Number, Field(ge=0.1, le=1_000_000)] | None = None
     """At least 0.1 h: a unit that failed every few seconds would bury the twin in breakdown events."""
     mttr_hours: Hours | None = None
-    speed_factor: Annotated[float, Field(ge=0.01, le=100)] = 1.0
+    speed_factor: Annotated[Number, Field(ge=0.01, le=100)] = 1.0
     drift: Drift | None = None
 
     @model_validator(mode="after")
@@ -205,8 +219,8 @@ class WorkCenter(Part):
     kind: Literal["line", "cell", "paced-line", "storage"] = "cell"
     calendar: Id
     lights_out: bool = False
-    operators_per_shift: Annotated[int, Field(ge=0, le=10_000)] = 0
-    takt_seconds: Annotated[float, Field(ge=1, le=86_400)] | None = None
+    operators_per_shift: Annotated[WholeNumber, Field(ge=0, le=10_000)] = 0
+    takt_seconds: Annotated[Number, Field(ge=1, le=86_400)] | None = None
     buffer_capacity: Count = 10
     work_units: dict[Id, WorkUnit] = Field(min_length=1)
 
@@ -230,7 +244,7 @@ class Break(Part):
     """A pause inside a shift: its start (time of day) and length in minutes."""
 
     start: time
-    minutes: Annotated[float, Field(gt=0, le=1440)]
+    minutes: Annotated[Number, Field(gt=0, le=1440)]
 
 
 class Shift(Part):
@@ -322,7 +336,7 @@ class MaintenanceWindow(Part):
     equipment: Id
     start: Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
     """With its zone (`2027-01-09T06:00:00Z`, `...+01:00`): a bare time would be read differently by each stage."""
-    hours: Annotated[float, Field(gt=0, le=8760)]
+    hours: Annotated[Number, Field(gt=0, le=8760)]
     description: Text = ""
 
 
@@ -372,9 +386,9 @@ class LotSizing(Part):
 
     rule: Literal["lot-for-lot", "fixed", "multiple", "minimum", "poq", "eoq"] = "lot-for-lot"
     quantity: Positive | None = None
-    periods: Annotated[int, Field(ge=1, le=366)] | None = None
+    periods: Annotated[WholeNumber, Field(ge=1, le=366)] | None = None
     order_cost: Positive | None = None
-    carrying_rate: Annotated[float, Field(gt=0, le=10)] = 0.25
+    carrying_rate: Annotated[Number, Field(gt=0, le=10)] = 0.25
 
     @model_validator(mode="after")
     def _quantity_when_needed(self) -> LotSizing:
@@ -429,7 +443,7 @@ class BomLine(Part):
 
     component: Id
     quantity: Positive
-    scrap: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    scrap: Annotated[Number, Field(ge=0, lt=1)] = 0.0
     when: Condition | None = None
     operation: Id | None = None
 
@@ -438,8 +452,8 @@ class Sampling(Part):
     """Which units a characteristic is measured on: every `every`-th unit through the operation (1: every unit),
     or the first `per_lot` units of each lot (the production order the unit is made for)."""
 
-    every: Annotated[int, Field(ge=1, le=1_000_000)] = 1
-    per_lot: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    every: Annotated[WholeNumber, Field(ge=1, le=1_000_000)] = 1
+    per_lot: Annotated[WholeNumber, Field(ge=1, le=1_000_000)] | None = None
 
     @model_validator(mode="after")
     def _one_plan(self) -> Sampling:
@@ -460,9 +474,9 @@ class Characteristic(Part):
 
     name: Id
     unit: UnitOfMeasure
-    nominal: float
-    lsl: float | None = None
-    usl: float | None = None
+    nominal: Number
+    lsl: Number | None = None
+    usl: Number | None = None
     sampling: Sampling = Field(default_factory=Sampling)
 
     @model_validator(mode="after")
@@ -513,7 +527,7 @@ class Quality(Part):
     capabilities) then tested again, or, with neither, scrapped. `tests` is the inspection plan or the
     end-of-line test sequence, run in order on each unit."""
 
-    first_pass_yield: Annotated[float, Field(gt=0, le=1)] = 1.0
+    first_pass_yield: Annotated[Number, Field(gt=0, le=1)] = 1.0
     repair_minutes: Positive | None = None
     redo: list[Id] = Field(default_factory=list)
     tests: list[Test] = Field(default_factory=list)
@@ -534,8 +548,8 @@ class RoutingOperation(Part):
     capability: Id
     equipment: list[Id] = Field(default_factory=list)
     setup_minutes: Minutes = 0
-    run_minutes: Annotated[float, Field(gt=0, le=43_200)]
-    batch_size: int | None = Field(None, ge=1, le=100_000)
+    run_minutes: Annotated[Number, Field(gt=0, le=43_200)]
+    batch_size: WholeNumber | None = Field(None, ge=1, le=100_000)
     batch_wait_minutes: Minutes | None = None
     """How long a batch that is not full waits for more parts before it starts with what it has (none: it
     starts at once, as soon as the equipment is free): a kiln held for a fuller load."""
@@ -605,11 +619,11 @@ class Demand(Part):
     """Expected demand for a product: units per day, a relative weight per weekday (Monday first), the order sizes a
     non-retail customer orders, and the [shortest, longest] days from order to due date."""
 
-    units_per_day: Annotated[float, Field(gt=0, le=100_000)]
-    weekday_profile: list[Annotated[float, Field(ge=0, le=10)]] = Field(
+    units_per_day: Annotated[Number, Field(gt=0, le=100_000)]
+    weekday_profile: list[Annotated[Number, Field(ge=0, le=10)]] = Field(
         default_factory=lambda: [1.0] * 7, min_length=7, max_length=7
     )
-    units_per_order: list[Annotated[float, Field(gt=0, le=100_000)]] = Field(
+    units_per_order: list[Annotated[Number, Field(gt=0, le=100_000)]] = Field(
         default_factory=lambda: [1.0], min_length=1
     )
     lead_time_days: list[Days] = Field(default_factory=lambda: [14.0, 28.0], min_length=2, max_length=2)
@@ -706,8 +720,8 @@ class OpenPurchaseOrder(Part):
 class RampMonth(Part):
     """One month of a new line's ramp-up plan: shifts per day, working days and the units targeted."""
 
-    shifts_per_day: int = Field(ge=1, le=3)
-    working_days: int = Field(ge=1, le=31)
+    shifts_per_day: WholeNumber = Field(ge=1, le=3)
+    working_days: WholeNumber = Field(ge=1, le=31)
     target_units: Positive
 
 
@@ -716,10 +730,10 @@ class RampUp(Part):
 
     line: Id
     start: PlantDate
-    shift_hours: Annotated[float, Field(gt=0, le=24)] = 7.5
-    initial_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.35
-    mature_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.85
-    learning_rate: Annotated[float, Field(gt=0, lt=1)] = 0.8
+    shift_hours: Annotated[Number, Field(gt=0, le=24)] = 7.5
+    initial_efficiency: Annotated[Number, Field(gt=0, le=1)] = 0.35
+    mature_efficiency: Annotated[Number, Field(gt=0, le=1)] = 0.85
+    learning_rate: Annotated[Number, Field(gt=0, lt=1)] = 0.8
     months: list[RampMonth] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -734,8 +748,8 @@ class TimeFences(Part):
     keeps each product's daily units; through `slushy_days` it may change them by at most `slushy_change`;
     after that it is free."""
 
-    frozen_days: Annotated[int, Field(ge=0, le=365)] = 3
-    slushy_days: Annotated[int, Field(ge=0, le=365)] = 14
+    frozen_days: Annotated[WholeNumber, Field(ge=0, le=365)] = 3
+    slushy_days: Annotated[WholeNumber, Field(ge=0, le=365)] = 14
     slushy_change: Share = 0.1
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ can choose) are checked here, on the structurally valid plant.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -150,6 +151,7 @@ def relation_issues(plant: Plant) -> list[Issue]:
     return [
         *_duplicate_equipment(plant),
         *_equipment_references(plant),
+        *_ramp_up_line(plant),
         *_material_references(plant),
         *_purchase_order_references(plant),
         *_bom_cycles(plant),
@@ -180,9 +182,12 @@ def _duplicate_equipment(plant: Plant) -> Iterator[Issue]:
 
 
 def _unknown(kind: str, ref: str, known: Iterable[str]) -> str:
+    """Names the closest known id first: a typo's fix is rarely among the first few ids alphabetically."""
     choices = sorted(known)
+    close = difflib.get_close_matches(ref, choices, n=1)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
     hint = f"; expected one of {choices[:8]}{' ...' if len(choices) > 8 else ''}" if choices else ""
-    return f"unknown {kind} {ref!r}{hint}"
+    return f"unknown {kind} {ref!r}{guess}{hint}"
 
 
 def _equipment_references(plant: Plant) -> Iterator[Issue]:
@@ -205,8 +210,18 @@ def _equipment_references(plant: Plant) -> Iterator[Issue]:
                     ("calendars", cal_id, "maintenance", i, "equipment"),
                     _unknown("equipment", window.equipment, [*units, *centers]),
                 )
-    if plant.ramp_up and plant.ramp_up.line not in centers:
-        yield ("ramp_up", "line"), _unknown("work center", plant.ramp_up.line, centers)
+
+
+def _ramp_up_line(plant: Plant) -> Iterator[Issue]:
+    """The ramp-up names a work center with a takt: its curve counts units at the takt, so on any other
+    center it would limit nothing, silently."""
+    if plant.ramp_up is None:
+        return
+    line, centers = plant.ramp_up.line, plant.work_centers()
+    if line not in centers:
+        yield ("ramp_up", "line"), _unknown("work center", line, centers)
+    elif centers[line][1].takt_seconds is None:
+        yield ("ramp_up", "line"), f"{line!r} is not a paced line (no takt_seconds); a ramp-up paces a line"
 
 
 def _material_references(plant: Plant) -> Iterator[Issue]:
