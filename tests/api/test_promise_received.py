@@ -128,3 +128,15 @@ def test_the_command_names_each_binding_part_or_center_once(engine, tmp_path):
     ]
     assert any("motor-big" in part for part in bound), said.output
     assert len(bound) == len(set(bound)), said.output
+
+
+def test_a_received_orders_history_runs_in_the_plants_time(engine, tmp_path):
+    """Generated orders arrive in the plant's time: each is taken in when it was ordered, and promised then, not
+    taken in on the day the command ran, months after its promise."""
+    store_plant(engine, planned_motors_plant(), "material test plant")
+    save_orders(engine, _received(_placed_on_a_fresh_database(tmp_path)))
+    promise_received(engine, NOW)
+    for order in list_orders(engine):
+        rows = history(engine, OWNER, order.id)
+        assert rows[0].at == order.ordered_at
+        assert [row.at for row in rows] == sorted(row.at for row in rows)

@@ -34,13 +34,16 @@ def as_order(record: CustomerOrderRecord) -> CustomerOrder:
 
 
 def save_orders(engine: Engine, orders: Iterable[CustomerOrder], taken_by: str = "orders generate") -> int:
-    """Store new orders, each with the first row of its history (taken in by `taken_by`)."""
+    """Store new orders, each with the first row of its history (taken in by `taken_by`) at the order's own time:
+    a generated order arrives in the plant's time, and its promise, made at its arrival, must not come before
+    the order was taken in."""
     orders = list(orders)
     if orders:
-        now = datetime.now(UTC)
         with transaction(engine) as session:
             session.execute(insert(CustomerOrderRecord), [order_row(o) for o in orders])
-            session.execute(insert(OrderChangeRecord), [_taken_in(o, now, taken_by, "generated") for o in orders])
+            session.execute(
+                insert(OrderChangeRecord), [_taken_in(o, o.ordered_at, taken_by, "generated") for o in orders]
+            )
     return len(orders)
 
 
