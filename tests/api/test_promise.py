@@ -23,9 +23,12 @@ def _working(day: date, holidays: set[date]) -> bool:
 
 def test_promises_fill_the_ramp_up_line_day_by_day_and_no_further(api):
     plant = load_plant(PLANT_FILE)
-    month = plant.ramp_up.months[0]
-    per_day = ramp_curve(plant)[0].planned_units / month.working_days  # units the line makes a working day
+    ramp, month = plant.ramp_up, plant.ramp_up.months[0]
     holidays = set(plant.calendars["day"].holidays)
+    after = ramp.start.replace(month=ramp.start.month % 12 + 1, year=ramp.start.year + ramp.start.month // 12)
+    works = sum(_working(ramp.start + timedelta(days=d), holidays) for d in range((after - ramp.start).days))
+    # units the line makes a working day: the month's units spread over the days it plans, or more if it works more
+    per_day = ramp_curve(plant)[0].planned_units / max(month.working_days, works)
     quantities = [5, 3, 8, 1, 6, 4, 7, 2] * 3
     promised = [date.fromisoformat(api.order(api.acme, quantity=q)["promised_date"]) for q in quantities]
 

@@ -62,3 +62,9 @@ def test_orders_promised_for_a_later_day_asked_count_apart_from_what_set_the_oth
     assert section.facts["binding most often"] == "chip"
     assert dict(section.tables[1][1]) == {"chip": "1"}
     assert "2 could have been built earlier and were promised for the day asked" in section.text
+    spared = promises_section(*_placed(["plain", "smart"], requested=date(2027, 2, 1)))
+    assert (spared.facts["with time to spare"], spared.facts["binding most often"]) == (2, "-")
+    assert len(spared.tables) == 1  # nothing set a date other than the one asked for: no table of what did
+    spare = spared.figures[0].data[0].x  # the plant could build them days before the 1 February they asked for
+    assert len(spare) == 2
+    assert max(spare) < 0

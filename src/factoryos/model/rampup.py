@@ -70,9 +70,10 @@ class LineRamp:
 
     None before the ramp starts. In ramp month m, on a working day of the line's calendar, the units its curve
     makes a day (takt rate x shift hours x the month's shifts x its efficiency) but no more than the month's
-    target spread over the working days the calendar has in that month: a month never builds past its target,
-    and a shutdown costs output rather than speeding up the days around it. After the ramp, the calendar's
-    working time at mature efficiency."""
+    target, nor its curve's capacity, spread over the working days the calendar has in that month: a month never
+    builds past its target or its curve (a calendar of 22 working days against the 20 the month plans does not
+    build 10 % more than the ramp-up report says), and a shutdown costs output rather than speeding up the days
+    around it. After the ramp, the calendar's working time at mature efficiency."""
 
     def __init__(self, plant: Plant) -> None:
         if plant.ramp_up is None:
@@ -101,9 +102,9 @@ class LineRamp:
 
     def units_a_day(self, month: int) -> float:
         """What the line makes on a working day of ramp month `month`."""
-        plan, target = self.curve[month], self.ramp.months[month].target_units
-        curve_rate = plan.capacity_units / self.ramp.months[month].working_days
-        return min(curve_rate, target / self.month_days[month]) if self.month_days[month] else 0.0
+        plan, days = self.curve[month], self.month_days[month]
+        curve_rate = plan.capacity_units / max(self.ramp.months[month].working_days, days)
+        return min(curve_rate, plan.target_units / days) if days else 0.0
 
     def worked_seconds(self, day: date) -> float:
         """The working time of the line's calendar on the site day `day` (all of it if lights-out)."""

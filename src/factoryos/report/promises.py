@@ -80,6 +80,12 @@ def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]
         "the capacity left on the work centers it loads and the bought parts in stock, on order, or a supplier lead "
         "time away within the supplier's weekly capacity."
     )
+    tables: list[tuple[list[str], list[list[object]]]] = [
+        (["", "orders", "promised", "by the requested date", "median days after the request"], _rows(tenants, products))
+    ]
+    if binding:  # orders the plant could build by the day asked for have nothing to list
+        for title, counts in (("what set the date of the others", binding), ("why, in detail", reasons)):
+            tables.append(([title, "orders"], [[c, f"{n:,}"] for c, n in counts.most_common()]))
     return Section(
         title="Promised against requested dates",
         text=text,
@@ -91,16 +97,12 @@ def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]
             "not promised": whole.orders - whole.promised,
             "binding most often": binding.most_common(1)[0][0] if binding else "-",
         },
-        figures=[_slip_histogram(whole), _on_time_bars(tenants, products)],
-        tables=[
-            (
-                ["", "orders", "promised", "by the requested date", "median days after the request"],
-                _rows(tenants, products),
-            ),
-            (["what set the date of the others", "orders"], [[c, f"{n:,}"] for c, n in binding.most_common()]),
-            (["why, in detail", "orders"], [[c, f"{n:,}"] for c, n in reasons.most_common()]),
-        ],
-        note="From the orders as the order desk stored them: promised date minus requested date, in calendar days.",
+        figures=[_slip_histogram(_earliest_gaps(placed)), _on_time_bars(tenants, products)],
+        tables=tables,
+        note=(
+            "From the orders as the order desk stored them and the promises they got: promised (and earliest) date "
+            "minus requested date, in calendar days."
+        ),
     )
 
 
@@ -115,19 +117,31 @@ def bound_by(constraint: str) -> str:
 _NAMED_PART = re.compile(r"(.*?\([A-Za-z0-9._-]+\)|[A-Za-z0-9._-]+): ")
 
 
-def _slip_histogram(figures: PromiseFigures) -> go.Figure:
-    early = [g for g in figures.days_late if g <= 0]
-    late = [g for g in figures.days_late if g > 0]
+def _earliest_gaps(placed: Sequence[tuple[CustomerOrder, Quote]]) -> list[int]:
+    """Days from the requested date to the earliest day the plant could build each promised order: below 0 the
+    time it had to spare (the order is promised for the day asked), above 0 how late it is promised."""
+    return [
+        ((quote.earliest or order.promised_date) - order.due_date).days
+        for order, quote in placed
+        if order.promised_date is not None
+    ]
+
+
+def _slip_histogram(gaps: Sequence[int]) -> go.Figure:
     histogram = go.Figure(
         [
-            go.Histogram(x=early, name="by the requested date", marker_color="#2e7d32", xbins={"size": 1}),
-            go.Histogram(x=late, name="after it", marker_color="#c62828", xbins={"size": 1}),
+            go.Histogram(
+                x=[g for g in gaps if g <= 0], name="by the requested date", marker_color="#2e7d32", xbins={"size": 1}
+            ),
+            go.Histogram(x=[g for g in gaps if g > 0], name="after it", marker_color="#c62828", xbins={"size": 1}),
         ]
     )
     histogram.update_layout(
-        barmode="stack", xaxis_title="promised minus requested date (days; above 0: late)", yaxis_title="orders"
+        barmode="stack",
+        xaxis_title="earliest day the plant could build it minus the requested date (days; below 0: time to spare)",
+        yaxis_title="orders",
     )
-    return style(histogram, "How far each promise is from the requested date", 320)
+    return style(histogram, "How far the plant could build each order from the day asked for", 320)
 
 
 def _on_time_bars(tenants: dict[str, PromiseFigures], products: dict[str, PromiseFigures]) -> go.Figure:
