@@ -454,3 +454,16 @@ def test_an_order_promised_after_its_requested_date_is_planned_for_its_promise(s
         date(2027, 3, 11): 27,
         date(2027, 3, 10): 6,
     }
+
+
+def test_each_day_names_the_units_what_bounds_the_product_can_build():
+    """On the pooled-lines plant (every center one hour a day from 5 January 2027): a speaker goes down line A
+    (120 a day at 30 s) or line B (ramping: its first month's 100 units over its 31 days), so the pool builds
+    123.2 a day; a box takes 3 min of cells with three benches, 60 a day; a speaker is bound by the pool, not
+    by the ramp (line A builds it too)."""
+    plant = load_plant(Path(__file__).parents[1] / "data" / "pooled-lines-plant.yaml")
+    day = date(2027, 1, 5)
+    schedule = master_schedule(plant, [Demand("S", "speaker", day, 10), Demand("B", "box", day, 10)], day, 5)
+    assert schedule.bound_by() | {"solo": ""} == {"speaker": "Line A + Line B", "box": "Cell 1 + Cell 2", "solo": ""}
+    assert schedule.units_a_day("speaker", day) == pytest.approx(120 + 100 / 31)
+    assert schedule.units_a_day("box", day) == pytest.approx(3 * 60 / 3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -53,17 +54,17 @@ def mps(
     for row in run.schedule.rows:
         units[row.day.isoformat(), row.product] += row.quantity
         late[row.day.isoformat(), row.product] += row.quantity if row.late_days else 0
-    capacity = {c["day"]: c["units"] for c in document["line_capacity"]}
     bound_by = document["bound_by"]
-    table = Table("day", "product", "units", "of which late", "line capacity", "bound by", title=f"MPS ({run.demand})")
+    columns = ("day", "product", "units", "of which late", "capacity (units)", "bound by")
+    table = Table(*columns, title=f"MPS ({run.demand})")
     for (day, product), quantity in sorted(units.items()):
-        on_line = bound_by.get(product) == "ramp-up line"
+        capacity = run.schedule.units_a_day(product, date.fromisoformat(day))
         table.add_row(
             day,
             product,
             str(quantity),
             str(late[day, product] or ""),
-            str(capacity[day]) if on_line else "-",
+            "-" if capacity is None else f"{capacity:,.0f}",
             bound_by.get(product, "-"),
         )
     console.print(table)

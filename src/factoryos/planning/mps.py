@@ -118,6 +118,17 @@ class MasterSchedule:
         centers = {product: cut.constrained(product) for product in cut.plant.products if product not in bound}
         return bound | {product: cut.label(center) for product, center in centers.items() if center is not None}
 
+    def units_a_day(self, product: str, day: date) -> float | None:
+        """Units of a typical `product` that what bounds it (`bound_by`) can build on `day`: the ramp-up line's
+        units, or its constrained work center's (or pool's) minutes over a unit's; None when nothing bounds it."""
+        offset = (day - self.start).days
+        if product in self.bound_products and self.ramp_bounded:
+            return self.capacity[offset]
+        center = self.rough_cut.constrained(product) if self.rough_cut else None
+        if self.rough_cut is None or center is None:
+            return None
+        return self.rough_cut.minutes[center][offset] / self.rough_cut.load(product)[center]
+
     def quantities(self) -> dict[tuple[str, date], int]:
         """Units per (product, day)."""
         out: dict[tuple[str, date], int] = defaultdict(int)
