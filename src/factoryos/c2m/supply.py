@@ -32,11 +32,13 @@ def supplier_quantity(quantity: float, minimum: float, multiple: float) -> float
 
 class SupplyDays(NamedTuple):
     """The days lots are placed on, counted from a first day: `week_of[t]` the ISO week of day t,
-    `week_first[w]` that week's first day, `next_work[t]` the first working day on or after t (len if none)."""
+    `week_first[w]` that week's first day, `next_work[t]` the first working day on or after t (len if none),
+    `prev_work[t]` the last working day on or before t (-1 if none)."""
 
     week_of: np.ndarray
     week_first: np.ndarray
     next_work: np.ndarray
+    prev_work: np.ndarray
 
 
 class Sources(NamedTuple):
@@ -58,7 +60,7 @@ def place_lots(quantity, t, first, last, sources, calendar, lot_day, lot_source,
     of its fields). The lots go to `lot_day`, `lot_source`, `lot_qty` (room for weeks x sources); returns how
     many and the quantity no week of the calendar could take."""
     source_supplier, source_earliest, supplier_min, supplier_multiple, capacity = sources
-    week_of, week_first, next_work = calendar
+    week_of, week_first, next_work, _ = calendar
     days = week_of.shape[0]
     weeks = week_first.shape[0]
     placed = 0
@@ -109,6 +111,11 @@ def next_working(working: np.ndarray) -> np.ndarray:
     return np.minimum.accumulate(np.where(working, np.arange(days), days)[::-1])[::-1]
 
 
+def prev_working(working: np.ndarray) -> np.ndarray:
+    """`prev_work[t]`, the last working day on or before day t (-1 if none)."""
+    return np.maximum.accumulate(np.where(working, np.arange(len(working)), -1))
+
+
 def week_start(day: date) -> date:
     """The Monday of `day`'s ISO week: the week a supplier's weekly capacity counts a delivery in."""
     return day - timedelta(days=day.weekday())
@@ -120,4 +127,4 @@ def supply_days(start: date, working: np.ndarray) -> SupplyDays:
     index = np.arange(len(working))
     week_of = (index + start.weekday()) // 7
     week_first = np.maximum(np.arange(week_of[-1] + 1) * 7 - start.weekday(), 0)
-    return SupplyDays(week_of, week_first, next_working(working))
+    return SupplyDays(week_of, week_first, next_working(working), prev_working(working))
