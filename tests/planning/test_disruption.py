@@ -10,7 +10,7 @@ from factoryos.planning.problem import BomLine, Demand, Item, PlanningError, Rec
 from tests.planning.records import day, problem
 
 
-def _two_products(capacity=None):
+def _two_products(capacity=None, lead=5):
     # P needs X (from SX), Q needs Y (from SY); both made in 1 day, due day 20: X and Y are needed on day 19.
     return problem(
         (
@@ -21,7 +21,7 @@ def _two_products(capacity=None):
         ),
         horizon=40,
         bom=(BomLine("P", "X", 1), BomLine("Q", "Y", 1)),
-        suppliers=(Supplier("SX", 5, weekly_capacity=capacity), Supplier("SY", 5)),
+        suppliers=(Supplier("SX", lead, weekly_capacity=capacity), Supplier("SY", 5)),
         demands=(Demand("D1", "P", day(20), 100, "order", "CO1"), Demand("D2", "Q", day(20), 100, "order", "CO2")),
     )
 
@@ -51,11 +51,20 @@ def test_a_slip_moves_the_suppliers_open_receipts_too():
 
 
 def test_a_capacity_cut_spills_to_the_next_week():
-    # 100 a week cut to half: 50 in the week of day 19 (days 14-20), 50 on day 21, two days late.
-    p = _two_products(capacity=100.0)
+    # 100 a week cut to half, and 14 days' lead time: no lot before day 14, the first day of the week of day 19
+    # (days 14-20), so 50 that week and 50 on day 21, two days late.
+    p = _two_products(capacity=100.0, lead=14)
     after = plan(disrupted(p, (Disruption("SX", capacity_share=0.5),)))
     (move,) = coverage_moves(plan(p), after)
     assert (move.customer_order, move.days) == ("CO1", 2)
+
+
+def test_a_capacity_cut_with_room_in_the_weeks_before_is_bought_ahead():
+    # With 5 days' lead time the 50 the week of day 19 cannot take come on day 13, the last of the week before.
+    p = _two_products(capacity=100.0)
+    after = plan(disrupted(p, (Disruption("SX", capacity_share=0.5),)))
+    assert coverage_moves(plan(p), after) == []
+    assert sorted((o.due, o.quantity) for o in after.planned_orders if o.item == "X") == [(day(13), 50), (day(19), 50)]
 
 
 @pytest.mark.parametrize(

@@ -74,21 +74,23 @@ def test_weekly_capacity_spills_to_the_second_supplier_and_says_so():
     assert "S1 has no capacity left" in second.note
 
 
-def test_weekly_capacity_spills_to_later_weeks_late_and_short():
-    # Week 1 (days 7-13) takes 200, week 2 another 200 on its Monday (day 14), week 3 the last 50 as 100 (minimum).
+def test_weekly_capacity_buys_ahead_then_spills_to_later_weeks_late_and_short():
+    # Week 1 (days 7-13) takes 200 on the day needed; week 0 another 200 on its last day (day 6, the lead time
+    # allows day 5 on); week 2 the last 50 as 100 (minimum) on its Monday (day 14), 4 days late.
     result = _buy(450)
-    assert [(o.quantity, o.due) for o in result.planned_orders] == [(200, day(10)), (200, day(14)), (100, day(21))]
+    assert [(o.quantity, o.due) for o in result.planned_orders] == [(200, day(10)), (200, day(6)), (100, day(14))]
     late = [e for e in result.exceptions if e.kind == "late-supply"]
-    assert [(e.date, e.quantity) for e in late] == [(day(10), 200), (day(10), 100)]
+    assert [(e.date, e.quantity) for e in late] == [(day(10), 100)]
     (short,) = [e for e in result.exceptions if e.kind == "shortage"]
-    assert (short.date, short.until, short.quantity, short.orders) == (day(10), day(20), 250, ("CO1",))
+    assert (short.date, short.until, short.quantity, short.orders) == (day(10), day(13), 50, ("CO1",))
 
 
 def test_open_receipts_use_up_the_supplier_week():
-    # 150 already on order in week 1 leaves 50, under the minimum of 100: the new lot goes to week 2.
+    # 150 already on order in week 1 leaves 50, under the minimum of 100: the new lot is bought ahead, on the last
+    # day of week 0.
     booked = (Receipt("PO1", "B", day(8), 150, "S1"),)
     result = _buy(200, receipts=booked)
-    assert [(o.quantity, o.due) for o in result.planned_orders] == [(100, day(14))]
+    assert [(o.quantity, o.due) for o in result.planned_orders] == [(100, day(6))]
 
 
 @pytest.mark.parametrize("capacity", [None, 1000.0])

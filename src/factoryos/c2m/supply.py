@@ -2,11 +2,16 @@
 both buy it: on the site's working days, each supplier within what is left of its weekly capacity, in the
 suppliers' order of preference.
 
-`place_lots` is the compiled step both run when a quantity is short on a day: from the day's week on, each
-week offers the quantity to the material's sources in preference order; a source takes it in a lot on its
-first working day of the week that its lead time allows, rounded to the supplier's minimum and multiple and
-cut to the capacity it has left that week (a cut lot is rounded down to the multiple and dropped below the
-minimum); what is left spills to the next source, then to the next week.
+`place_lots` is the compiled step both run when a quantity is short on a day. Each week offers the quantity to
+the material's sources in preference order; a source takes it in a lot rounded to the supplier's minimum and
+multiple and cut to the capacity it has left that week (a cut lot is rounded down to the multiple and dropped
+below the minimum), and what is left goes to the next source, then to the next week. The need's week comes
+first, on its first working day from the need on that the lead time allows; then, as a finite-capacity MRP
+buys ahead rather than late, the weeks before it, latest first, each on its last working day, as long as the
+lead time allows (no lot arrives before the calendar's first working day plus the lead time: nothing is
+ordered in the past); only what none of them can take spills to the weeks after, each on its first working
+day that the lead time allows. The promise places from its calendar's first day, so for it there is no week
+before.
 """
 
 from __future__ import annotations
@@ -32,11 +37,13 @@ def supplier_quantity(quantity: float, minimum: float, multiple: float) -> float
 
 class SupplyDays(NamedTuple):
     """The days lots are placed on, counted from a first day: `week_of[t]` the ISO week of day t,
-    `week_first[w]` that week's first day, `next_work[t]` the first working day on or after t (len if none)."""
+    `week_first[w]` that week's first day, `next_work[t]` the first working day on or after t (len if none),
+    `prev_work[t]` the last working day on or before t (-1 if none)."""
 
     week_of: np.ndarray
     week_first: np.ndarray
     next_work: np.ndarray
+    prev_work: np.ndarray
 
 
 class Sources(NamedTuple):
@@ -52,32 +59,61 @@ class Sources(NamedTuple):
 
 
 @njit(cache=True, nogil=True)
-def place_lots(quantity, t, first, last, sources, calendar, lot_day, lot_source, lot_qty):
-    """Place `quantity` needed on day `t` on the sources `first`..`last` - 1 (in preference order), week by
-    week within the sources' capacity, on `calendar` (`SupplyDays`; either record may come as the plain tuple
-    of its fields). The lots go to `lot_day`, `lot_source`, `lot_qty` (room for weeks x sources); returns how
-    many and the quantity no week of the calendar could take."""
-    source_supplier, source_earliest, supplier_min, supplier_multiple, capacity = sources
-    week_of, week_first, next_work = calendar
+def _lot_day(t, week, earliest, calendar):
+    """The day a source that can deliver from day `earliest` ships a lot in `week` for a need on day `t` (-1: it
+    cannot that week): from the need's week on, the first working day from the need on; before it, the week's
+    last working day, the least ahead of the need."""
+    week_of, week_first, next_work, prev_work = calendar
     days = week_of.shape[0]
-    weeks = week_first.shape[0]
+    if week < week_of[t]:
+        day = prev_work[week_first[week + 1] - 1]
+        return day if day >= max(earliest, week_first[week]) else -1
+    day = max(t, week_first[week], earliest)
+    if day >= days:
+        return -1
+    day = next_work[day]
+    return day if day < days and week_of[day] == week else -1
+
+
+@njit(cache=True, nogil=True)
+def _lot_size(quantity: float, minimum: float, multiple: float, left: float) -> float:
+    """The lot a supplier with `left` capacity that week takes of `quantity`: rounded to its minimum and multiple,
+    cut to what is left (rounded down to the multiple, none below the minimum)."""
+    want = supplier_quantity(quantity, minimum, multiple)
+    take = min(want, left)
+    if take < want - EPS:
+        take = math.floor(take / multiple + EPS) * multiple
+        if take < minimum - EPS:
+            take = 0.0
+    return take
+
+
+@njit(cache=True, nogil=True)
+def place_lots(quantity, t, first, last, sources, calendar, lot_day, lot_source, lot_qty):
+    """Place `quantity` needed on day `t` on the sources `first`..`last` - 1 (in preference order) within their
+    weekly capacity, on `calendar` (`SupplyDays`; either record may come as the plain tuple of its fields): the
+    need's week, then the weeks before it latest first, then the weeks after (see the module docstring). The
+    lots go to `lot_day`, `lot_source`, `lot_qty` (room for weeks x sources); returns how many and the quantity
+    no week of the calendar could take."""
+    source_supplier, source_earliest, supplier_min, supplier_multiple, capacity = sources
+    week_of, week_first, _, _ = calendar
+    days = week_of.shape[0]
+    need = week_of[t]
+    lowest = need  # no source delivers in a week before it
+    for k in range(first, last):
+        lowest = min(lowest, week_of[min(source_earliest[k], days - 1)])
+    back = need - lowest
     placed = 0
-    week = week_of[t]
-    while quantity > EPS and week < weeks and first < last:
+    for step in range(week_first.shape[0] - lowest):
+        if quantity <= EPS:
+            break
+        week = need - step if step <= back else need + step - back
         for k in range(first, last):
+            day = _lot_day(t, week, source_earliest[k], calendar)
+            if day < 0:
+                continue
             s = source_supplier[k]
-            day = max(t, week_first[week], source_earliest[k])
-            if day >= days:
-                continue
-            day = next_work[day]
-            if day >= days or week_of[day] != week:
-                continue
-            want = supplier_quantity(quantity, supplier_min[s], supplier_multiple[s])
-            take = min(want, capacity[s, week])
-            if take < want - EPS:
-                take = math.floor(take / supplier_multiple[s] + EPS) * supplier_multiple[s]
-                if take < supplier_min[s] - EPS:
-                    take = 0.0
+            take = _lot_size(quantity, supplier_min[s], supplier_multiple[s], capacity[s, week])
             if take <= EPS:
                 continue
             capacity[s, week] -= take
@@ -86,7 +122,6 @@ def place_lots(quantity, t, first, last, sources, calendar, lot_day, lot_source,
             quantity -= take
             if quantity <= EPS:
                 break
-        week += 1
     return placed, quantity
 
 
@@ -109,6 +144,11 @@ def next_working(working: np.ndarray) -> np.ndarray:
     return np.minimum.accumulate(np.where(working, np.arange(days), days)[::-1])[::-1]
 
 
+def prev_working(working: np.ndarray) -> np.ndarray:
+    """`prev_work[t]`, the last working day on or before day t (-1 if none)."""
+    return np.maximum.accumulate(np.where(working, np.arange(len(working)), -1))
+
+
 def week_start(day: date) -> date:
     """The Monday of `day`'s ISO week: the week a supplier's weekly capacity counts a delivery in."""
     return day - timedelta(days=day.weekday())
@@ -120,4 +160,4 @@ def supply_days(start: date, working: np.ndarray) -> SupplyDays:
     index = np.arange(len(working))
     week_of = (index + start.weekday()) // 7
     week_first = np.maximum(np.arange(week_of[-1] + 1) * 7 - start.weekday(), 0)
-    return SupplyDays(week_of, week_first, next_working(working))
+    return SupplyDays(week_of, week_first, next_working(working), prev_working(working))

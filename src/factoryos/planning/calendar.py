@@ -18,19 +18,23 @@ from factoryos.planning.problem import PlanningError
 
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Day-indexed lookups: `prev_work[t]` the last working day <= t (-1 if none), `work_days` the working days
-    in order, `rank[t]` how many working days come before t, and `supply` the weeks and next working days that
-    lots are placed on (`SupplyDays`, weeks counted from the plan's first)."""
+    """Day-indexed lookups: `work_days` the working days in order, `rank[t]` how many working days come before t,
+    and `supply` the weeks and next and last working days that lots are placed on (`SupplyDays`, weeks counted
+    from the plan's first)."""
 
     working: np.ndarray
     work_days: np.ndarray
     rank: np.ndarray
-    prev_work: np.ndarray
     supply: SupplyDays
 
     @property
     def days(self) -> int:
         return len(self.working)
+
+    @property
+    def prev_work(self) -> np.ndarray:
+        """`prev_work[t]`, the last working day <= t (-1 if none)."""
+        return self.supply.prev_work
 
     @property
     def first(self) -> int:
@@ -70,8 +74,6 @@ def work_calendar(start: date, working: tuple[bool, ...], days: int) -> WorkCale
     pattern = pattern[:days]
     if not pattern.any():
         raise PlanningError("the working calendar has no working day in the planned days")
-    index = np.arange(days)
     work_days = np.flatnonzero(pattern)
     rank = np.cumsum(pattern) - pattern
-    prev_work = np.maximum.accumulate(np.where(pattern, index, -1))
-    return WorkCalendar(pattern, work_days, rank, prev_work, supply_days(start, pattern))
+    return WorkCalendar(pattern, work_days, rank, supply_days(start, pattern))

@@ -3,9 +3,10 @@
 Day by day, the projected on hand is on hand + open receipts + planned receipts - gross requirements. When
 it (with what is already on order and not yet in) would fall below safety stock, later open receipts are
 pulled in first (an expedite), then a lot is planned: sized by the item's rule, rounded to its supplier's
-minimum and multiple, and placed within the supplier's weekly capacity, spilling to the next source in
-preference order and then to later weeks. A lot that cannot arrive by the day it is needed (lead time,
-capacity) arrives late, and the days before show the shortage.
+minimum and multiple, and placed within the supplier's weekly capacity (`c2m.supply.place_lots`): in the
+need's week, spilling to the next source in preference order, then bought ahead in the weeks before that
+still have capacity (on hand from its arrival on), and only then late in the weeks after. A lot that cannot
+arrive by the day it is needed (lead time, capacity) arrives late, and the days before show the shortage.
 """
 
 from __future__ import annotations
@@ -71,10 +72,12 @@ def _add_lot(
 
 
 @njit(cache=True, nogil=True)
-def _receive(arriving: np.ndarray, today: int, due: int, quantity: float) -> tuple[float, float]:
-    """A new lot as (on hand today, pending): on hand if it is due `today`, else pending, and counted as arriving
-    on its due day when that is inside the horizon."""
-    if due == today:
+def _receive(arriving: np.ndarray, projected: np.ndarray, today: int, due: int, quantity: float) -> tuple[float, float]:
+    """A new lot as (on hand today, pending): on hand if it is due by `today` (one bought ahead is on hand in
+    the item's `projected` row from its due day), else pending, and counted as arriving on its due day when that
+    is inside the horizon."""
+    if due <= today:
+        projected[due:today] += quantity
         return quantity, 0.0
     if due < arriving.shape[0]:
         arriving[due] += quantity
@@ -145,7 +148,7 @@ def net_level(
                 if first == last:
                     due = next_work[min(max(t, own_earliest[i]), days - 1)]
                     lots, lot_qty, used = _add_lot(lots, lot_qty, used, i, t, due, -1, remaining)
-                    now, coming = _receive(arriving, t, due, remaining)
+                    now, coming = _receive(arriving, projected[i], t, due, remaining)
                     have, pending = have + now, pending + coming
                     remaining = 0.0
                 placed, remaining = place_lots(
@@ -153,7 +156,7 @@ def net_level(
                 )
                 for j in range(placed):
                     lots, lot_qty, used = _add_lot(lots, lot_qty, used, i, t, lot_day[j], lot_source[j], lot_take[j])
-                    now, coming = _receive(arriving, t, lot_day[j], lot_take[j])
+                    now, coming = _receive(arriving, projected[i], t, lot_day[j], lot_take[j])
                     have, pending = have + now, pending + coming
                 if remaining > EPS:
                     lots, lot_qty, used = _add_lot(lots, lot_qty, used, i, t, days, UNPLACED, remaining)
