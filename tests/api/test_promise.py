@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
-from factoryos.c2m.promise import PlantCapacity
+from factoryos.c2m.promise import REQUESTED, PlantCapacity
 from factoryos.model.rampup import ramp_curve
 from factoryos.model.validate import load_plant
 
@@ -79,3 +79,15 @@ def test_orders_placed_at_once_never_book_a_day_past_its_capacity(api):
     for day, minutes in days.items():
         assert minutes <= capacity.minutes("line", day) + 1e-6
     assert sum(days.values()) == pytest.approx(sum(o["promise"]["minutes"] for o in placed))
+
+
+def test_a_promise_asked_for_a_later_day_is_that_day_and_names_the_earliest(api):
+    body = {"product": "acme-scooter", "quantity": 3}
+    soonest = api.client.post("/api/v1/promise", headers=api.acme, json=body).json()["promise"]
+    assert soonest["date"] == soonest["earliest"]
+    later = api.client.post("/api/v1/promise", headers=api.acme, json=body | {"requested_date": "2027-06-01"})
+    assert later.status_code == 200, later.text
+    quote = later.json()["promise"]
+    assert (quote["date"], quote["earliest"], quote["constraint"]) == ("2027-06-01", soonest["date"], REQUESTED)
+    bad = api.client.post("/api/v1/promise", headers=api.acme, json=body | {"requested_date": "June"})
+    assert bad.json()["detail"][0]["loc"] == ["body", "requested_date"]

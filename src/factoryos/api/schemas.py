@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from datetime import date as Date
 from typing import Annotated, Any
 
 from pydantic import (
@@ -64,11 +65,13 @@ class OrderIn(Strict):
 
 
 class PromiseIn(Strict):
-    """A configuration and quantity to promise a date for, without placing an order."""
+    """A configuration and quantity to promise a date for, without placing an order: for the day the customer
+    would ask for (`requested_date`), or as soon as possible."""
 
     product: Id
     options: Options = Field(default_factory=dict)
     quantity: Quantity = 1
+    requested_date: Day | None = None
 
 
 class ConfigurationIn(Strict):
@@ -98,10 +101,13 @@ class FromDomain(BaseModel):
 
 
 class PromiseOut(FromDomain):
-    """A promised date (null when nothing fits within the horizon), the binding constraint (a work center's
-    capacity or a bought material's supplier lead time), the constrained work center, why, and the basis."""
+    """A promised date (null when nothing fits within the horizon), the earliest day the plant could build the
+    order (the promised date unless a later one was asked for), the binding constraint (a work center's capacity,
+    a bought material's supplier lead time, or the requested date), the constrained work center, why, and the
+    basis."""
 
     date: Annotated[date | None, Field(validation_alias=AliasChoices("date", "promised"))]
+    earliest: Date | None = None  # `date` is the field above
     constraint: str
     work_center: str
     minutes: float

@@ -60,7 +60,7 @@ def promise(body: PromiseIn, who: Who, database: Database, now: Now) -> PromiseA
     plant = order_desk.desk(database, who.site).plant
     completion = order_desk.complete_configuration(plant, who, body.product, body.options)
     configuration = completion.configuration or {}
-    request = OrderInput("", body.product, configuration, body.quantity, now.date())
+    request = OrderInput("", body.product, configuration, body.quantity, body.requested_date or now.date())
     quote = order_desk.promise(database, who, request, now)
     return PromiseAnswer(
         product=body.product,
