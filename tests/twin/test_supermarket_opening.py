@@ -77,3 +77,17 @@ def test_a_lot_on_file_is_drawn_before_any_the_twin_makes() -> None:
     assert len(lots) > plates
     assert lots[:plates] == [ON_HAND] * plates
     assert set(lots[plates:]) <= set(made)
+
+
+def test_the_material_plan_buys_for_the_plates_not_on_file() -> None:
+    """The material plan (MRP over the release plan) buys screws for every plate the twin makes: plates on file
+    spare exactly their screws (two lots' worth, so lot rounding cannot hide a difference)."""
+
+    def screws_bought(plates: int) -> float:
+        plant = gadget_plant(plates, screws=0)
+        orders = generate_orders(plant, epoch_for(plant).date(), 2, seed=1)
+        planned = prepare(plant, "smart", DAYS, 1, orders=orders, warmup_days=0).material_plan
+        assert planned is not None
+        return sum(o.quantity for o in planned.planned_orders if o.material == "screw" and o.kind == "buy")
+
+    assert screws_bought(0) - screws_bought(2 * LOT_SIZE) == 2 * LOT_SIZE
