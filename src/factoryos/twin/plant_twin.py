@@ -15,7 +15,8 @@ How the plant's structure becomes flow:
 - The other made, lot-for-lot components are *kits*, built per unit on their own route (their own made
   components folded in) and waiting at a `Join` in front of the parent's first operation.
 - Components made in lots (`lot_size` other than lot-for-lot: stamped panels, castings) are drawn from a
-  `Supermarket` at that join and replenished in lots, with changeovers, on their own equipment.
+  `Supermarket` at that join and replenished in lots, with changeovers, on their own equipment. It holds at the
+  start what the plant file lists of them, none where it lists none.
 - The plant file's stock of a sub-assembly made per unit goes to the units as the scheduler gives it
   (`factoryos.model.unit_structure`), in the order they are served: a unit that takes one draws it from
   the supermarket's lots at its parent's join and builds neither it nor anything below it.
