@@ -42,12 +42,11 @@ def test_every_finished_unit_traces_back_to_a_lot_of_each_stocked_component(sqli
         lots = [c["id"] for c in trace["components"] if c["kind"] == "lot" and c["in"] == serial]
         plates = [lot for lot in lots if _is_plate_lot(trace, lot)]
         assert len(plates) == 1, (serial, lots)
-        made_plates.update(lot for lot in plates if lot != "plate-opening-stock")
+        made_plates.update(plates)
         operations = [o for o in trace["operations"] if o["serial"] == serial]
         assert [o["operation"] for o in operations][-1] == "gadget/check"
         assert len(operations) == 2  # assembled on a final line, then checked
         assert all(o["end"] is not None for o in operations)
-    assert made_plates  # lots the twin made in the run, not only its opening stock
     lot = sorted(made_plates)[0]
     units = trace_lot(engine, lot)["units"]
     assert 0 < len(units) <= 51  # a lot of 50 plates, one a unit; a unit may draw across two lots at each end
@@ -55,9 +54,9 @@ def test_every_finished_unit_traces_back_to_a_lot_of_each_stocked_component(sqli
 
 
 def _is_plate_lot(trace: dict, lot: str) -> bool:
-    """A plate lot: one the twin made as plates (coated, dried, fired), or its opening stock of plates."""
+    """A plate lot: one the twin made as plates (coated, dried, fired)."""
     made_as = {o["operation"].split("/")[0] for o in trace["operations"] if o["serial"] == lot}
-    return made_as == {"plate"} or lot == "plate-opening-stock"
+    return made_as == {"plate"}
 
 
 def test_a_scenarios_own_orders_never_name_a_stored_order(sqlite_url):
@@ -77,8 +76,8 @@ def test_a_scenarios_own_orders_never_name_a_stored_order(sqlite_url):
 
 def test_the_plant_files_lots_of_a_made_part_are_drawn_first_and_traced(sqlite_url):
     """Plates made in lots of 50, with two lots of them in the plant file's inventory (30 and 40): the twin opens
-    its supermarket with those lots, not with a stock of its own, and the first 30 units draw from the first, the
-    next from the second; a recall of either finds exactly the units that drew from it."""
+    its supermarket with those lots, and the first 30 units draw from the first, the next from the second; a recall
+    of either finds exactly the units that drew from it."""
     from factoryos.store.db import make_engine
 
     engine = make_engine(sqlite_url)
@@ -93,9 +92,3 @@ def test_the_plant_files_lots_of_a_made_part_are_drawn_first_and_traced(sqlite_u
     assert len(first) == 30
     assert len(second) == 40
     assert not set(first) & set(second)
-    with engine.connect() as connection:
-        invented = connection.execute(
-            select(GenealogyOperation.serial).where(GenealogyOperation.serial == "plate-opening-stock")
-        ).first()
-    assert invented is None
-    assert "plate-opening-stock" not in {c["id"] for c in trace_serial(engine, first[0])["components"]}

@@ -26,7 +26,7 @@ from factoryos.store.db import make_engine, migrate
 from factoryos.store.plans import Filled, StoredPurchaseOrder, list_purchase_orders
 from factoryos.twin.scenarios import epoch_for
 
-DAYS = 2
+DAYS = 3  # the first cars reach general assembly on the third day: their panels are pressed first
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,12 @@ TABS = {  # four tabs a gadget, made beside it as a kit: each tab coater run mak
     ],
     "routings__tab": {"operations": [{"id": "coat", "capability": "coat", "run_minutes": 0.25}]},
 }
-STRUCTURES = {"per-unit": {}, "in-lots": {"materials__plate": LOTS}, "kits-of-four": TABS}
+IN_LOTS = {  # with a supermarket stocked as the reorder policy keeps it (three days' plates and a lot): from
+    # nothing, the coaters and the kiln would spend the first days on lots for stock alone
+    "materials__plate": LOTS,
+    "inventory": [{"material": "plate", "location": "supermarket", "lot": "PL-1", "quantity": 1300}],
+}
+STRUCTURES = {"per-unit": {}, "in-lots": IN_LOTS, "kits-of-four": TABS}
 
 
 def run_listening(plant, scenario: str, days: float, warmup_days: float):
@@ -74,7 +79,7 @@ def test_the_twin_and_the_event_stream_give_the_same_oee_in_zero_to_one(scenario
 def test_oee_by_day_and_equipment_stays_in_zero_to_one() -> None:
     """A lot's units are counted when it completes, its time spent over the days before: no day reads more
     than all its time as good output."""
-    plant = small_plant(materials__plate=LOTS)
+    plant = small_plant(**IN_LOTS)
     run, _, states, counts = run_listening(plant, "smart", 4, 0)
     start, end = run.epoch, run.epoch + timedelta(seconds=run.horizon)
     intervals = state_intervals(states, start, end)

@@ -163,7 +163,8 @@ def test_the_plant_publishes_operations_sensors_tests_and_alarms(ev_plant) -> No
 
     bus = EventBus(RollingEventStore(keep=100))
     bus.subscribe(listen)
-    prepared = prepare(ev_plant, "smart", 1, 3, bus=bus, warmup_days=1, start=after_ramp(ev_plant))
+    # the first cars reach paint on the second day: the panels the plant file lists no lot of are pressed first
+    prepared = prepare(ev_plant, "smart", 1, 3, bus=bus, warmup_days=2, start=after_ramp(ev_plant))
     prepared.floor.run(prepared.horizon)
     assert kinds == set(EventKind)
     simulated = {name for c in ev_plant.equipment_classes.values() for name in c.sensor_limits}
@@ -191,8 +192,8 @@ def test_a_schedule_is_followed_unit_by_unit(ev_plant) -> None:
     orders, schedule = one_order_scheduled(ev_plant)
     po, start, booth = schedule[0].production_order, schedule[0].start, schedule[0].equipment
     bus = EventBus()
-    prepared = prepare(ev_plant, "smart", 1, 5, bus=bus, warmup_days=0, orders=orders, schedule=schedule)
-    prepared.floor.run(prepared.horizon)
+    prepared = prepare(ev_plant, "smart", 3, 5, bus=bus, warmup_days=0, orders=orders, schedule=schedule)
+    prepared.floor.run(prepared.horizon)  # long enough for the body's panels to be pressed first
     painted = [
         e
         for e in bus.store.read(EventKind.OPERATION)

@@ -41,7 +41,7 @@ def bracket_plant():
     boms["bracket"] = [{"component": "blank", "quantity": 1}]
     boms["gadget"] = [{"component": "plate", "quantity": 1}, {"component": "bracket", "quantity": 1}]
     products = copy.deepcopy(BASE["products"])
-    products["gadget"]["demand"]["units_per_day"] = 100  # within capacity: the opening stock of blanks runs out
+    products["gadget"]["demand"]["units_per_day"] = 100  # within capacity
     return small_plant(materials=materials, routings=routings, boms=boms, products=products)
 
 
@@ -152,8 +152,8 @@ def test_a_released_hold_keeps_nothing_back(free):
 
 def test_each_unit_draws_a_part_made_in_lots_from_one_lot(kiln_plant):
     """The kiln plant makes blanks in lots of 40 into its supermarket, one a plate: every plate's blank comes
-    from one lot (the opening stock is whole blanks, so no draw straddles the boundary to the next lot), and a
-    lot's recall grows by no plate of the lot beside it."""
+    from one lot (lots are whole blanks, so no draw straddles the boundary to the next lot), and a lot's recall
+    grows by no plate of the lot beside it."""
     bus = EventBus()
     prepared = prepare(kiln_plant, "smart", 10, SEED, bus=bus, warmup_days=0)
     prepared.floor.run(prepared.horizon)
@@ -164,5 +164,5 @@ def test_each_unit_draws_a_part_made_in_lots_from_one_lot(kiln_plant):
                 lot for lot in event.payload["consumed_lots"] if "blank" in lot
             )
     drawn = {serial: lots for serial, lots in blanks_per_unit.items() if lots}
-    assert len({lot for lots in drawn.values() for lot in lots}) > 3  # the opening stock and several lots
+    assert len({lot for lots in drawn.values() for lot in lots}) > 3  # several lots
     assert all(len(lots) == 1 for lots in drawn.values())

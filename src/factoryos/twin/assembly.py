@@ -57,7 +57,8 @@ class Supermarket:
         self._last = env.now
 
     def open(self) -> None:
-        """Release the lots the opening stock calls for, once the lots' routes exist."""
+        """Release the first lots of each component its opening stock leaves below its reorder point, once the lots'
+        routes exist."""
         for material in self.policies:
             self._replenish(material)
 

@@ -15,7 +15,8 @@ How the plant's structure becomes flow:
 - The other made, lot-for-lot components are *kits*, built per unit on their own route (their own made
   components folded in) and waiting at a `Join` in front of the parent's first operation.
 - Components made in lots (`lot_size` other than lot-for-lot: stamped panels, castings) are drawn from a
-  `Supermarket` at that join and replenished in lots, with changeovers, on their own equipment.
+  `Supermarket` at that join and replenished in lots, with changeovers, on their own equipment. It holds at the
+  start what the plant file lists of them, none where it lists none.
 - The plant file's stock of a sub-assembly made per unit goes to the units as the scheduler gives it
   (`factoryos.model.unit_structure`), in the order they are served: a unit that takes one draws it from
   the supermarket's lots at its parent's join and builds neither it nor anything below it.
@@ -694,24 +695,18 @@ class PlantTwin:
             self.supermarket.open()
 
     def _build_stock(self, stock_per_day: dict[str, float]) -> None:
-        """The supermarket of stocked components, each with its lot size, reorder point and lot route; it opens
-        with the plant file's lots of a component, or else with a stock of its own (the reorder point and part of
-        a lot, staggered so reorders spread out), named `<material>-opening-stock`."""
+        """The supermarket of stocked components, each with its lot size, reorder point and lot route. It opens
+        with the plant file's lots and nothing else, as the scheduler and the material plan count it: a component
+        the file lists none of starts at zero, and its first lots are released at once."""
         policies: dict[str, LotPolicy] = {}
         opening: dict[str, list[tuple[str, float]]] = {}
         for held in self.plant.inventory:
             if held.material in self.stocked or held.material in self.made_stock:
                 opening.setdefault(held.material, []).append((held.lot, held.quantity))
-        for k, material in enumerate(sorted(self.stocked)):
+        for material in sorted(self.stocked):  # sorted: a seed's run releases its first lots in one order
             per_day = stock_per_day.get(material, 0.0)
             lot = lot_size(self.plant, material, per_day)
-            reorder = reorder_point(per_day)
-            policies[material] = LotPolicy(lot, reorder, functools.partial(self._lot_route, material))
-            if material not in opening:
-                # staggered, so reorders spread out; whole units, so that a unit's part comes from one lot
-                opening[material] = [
-                    (f"{material}-opening-stock", math.ceil(reorder + lot * (k + 1) / len(self.stocked)))
-                ]
+            policies[material] = LotPolicy(lot, reorder_point(per_day), functools.partial(self._lot_route, material))
         self.supermarket = Supermarket(self.floor.env, f"{self.plant.site.id}/supermarket", policies, opening)
         for join in self.joins.values():
             join.supermarket = self.supermarket

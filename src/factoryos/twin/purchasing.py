@@ -11,8 +11,8 @@ ahead would have made it: a part with 300 days' lead time needed in the run's fi
 at its start, and a plan made then would leave the twin short for want of planning, not of parts. Made
 that far ahead, the plan places every order itself: the plant file's open purchase orders (what a plan made
 closer to the run placed) are left out, as netting them would expedite them by months to build safety stock
-in the plan's first days, and the twin would get them on their own dates. The twin builds every made part it
-uses (its supermarket starts from its own reorder stock), so the plan nets no made stock, and keeps the
+in the plan's first days, and the twin would get them on their own dates. The plan nets the made stock the twin
+opens with (the plant file's lots of parts made in lots and of sub-assemblies it gives units) and keeps the
 supermarket's reorder point of each component it makes in lots. The twin receives the plan's buy orders on
 their due days; what the plan cannot bring in time (a supplier's weekly capacity spent) arrives late, as the
 plan's late-supply exception says.
@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 from factoryos.model.configuration import bom_lines
 from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Plant
+from factoryos.model.unit_structure import made_stock
 from factoryos.planning.mrp import plan as mrp
 from factoryos.planning.plan import Plan, PlannedOrder
 from factoryos.planning.plant_problem import DemandRow, plant_problem
@@ -155,19 +156,25 @@ def material_plan(
     """MRP over the release `plan` (released over `days` from `epoch`), made the bills' longest cumulative lead
     time (and a week for the calendar) before the run's first day. A component the twin makes in lots into
     its supermarket (`stock_per_day`: its daily use) keeps at least the supermarket's reorder point as safety
-    stock, so the plan buys for the lots the supermarket makes to refill, up to the run's end."""
+    stock, so the plan buys for the lots the supermarket makes to refill, up to the run's end. Made stock counts
+    as the twin uses it: only the plant file's lots of those components and of sub-assemblies units take."""
     zone = ZoneInfo(plant.site.timezone)
     first = epoch.astimezone(zone).date()
     known: dict[str, int] = {}
     ahead = max((_lead_days(plant, m, known) for m in plant.materials), default=0) + 7
-    bought = [lot for lot in plant.inventory if plant.materials[lot.material].source == "buy"]
+    taken = made_stock(plant)
+    held = [
+        lot
+        for lot in plant.inventory
+        if plant.materials[lot.material].source == "buy" or lot.material in stock_per_day or lot.material in taken
+    ]
     materials = {
         m: material.model_copy(update={"safety_stock": max(material.safety_stock, reorder_point(stock_per_day[m]))})
         if m in stock_per_day
         else material
         for m, material in plant.materials.items()
     }
-    planned = plant.model_copy(update={"inventory": bought, "purchase_orders": [], "materials": materials})
+    planned = plant.model_copy(update={"inventory": held, "purchase_orders": [], "materials": materials})
     start = first - timedelta(days=ahead)
     return mrp(plant_problem(planned, start, ahead + math.ceil(days) + 1, release_demand(plan, epoch, zone)))
 
