@@ -140,3 +140,15 @@ def test_a_received_orders_history_runs_in_the_plants_time(engine, tmp_path):
         rows = history(engine, OWNER, order.id)
         assert rows[0].at == order.ordered_at
         assert [row.at for row in rows] == sorted(row.at for row in rows)
+
+
+def test_the_order_list_shows_each_orders_requested_and_promised_day(engine, tmp_path):
+    store_plant(engine, planned_motors_plant(), "material test plant")
+    save_orders(engine, _received(_placed_on_a_fresh_database(tmp_path)))
+    promise_received(engine, NOW)
+    url = engine.url.render_as_string(hide_password=False)
+    listed = CliRunner().invoke(app, ["orders", "list", "--limit", "50", "--db", url], env={"COLUMNS": "250"})
+    assert listed.exit_code == 0, listed.output
+    rows = {line.split()[1]: line for line in listed.output.splitlines() if "CO" in line}
+    for order in list_orders(engine):
+        assert f"{order.due_date} │ {order.promised_date}" in rows[order.id]

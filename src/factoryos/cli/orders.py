@@ -176,6 +176,8 @@ def list_(
     db: DbOption = None,
 ) -> None:
     """List customer orders, oldest first."""
+    from datetime import UTC
+
     from factoryos.services.orders import list_orders, order_item
 
     engine = open_store(db, create=False)
@@ -183,12 +185,14 @@ def list_(
     if as_json:
         print_items([order_item(o) for o in orders])
         return
-    table = Table("order", "ordered", "due", "customer", "product", "qty", "configuration", "state")
+    columns = ("order", "ordered (UTC)", "requested", "promised", "customer", "product", "qty", "configuration")
+    table = Table(*columns, "state")
     for o in orders:
         table.add_row(
             o.id,
-            f"{o.ordered_at:%Y-%m-%d %H:%M}",
+            f"{o.ordered_at.astimezone(UTC):%Y-%m-%d %H:%M}",
             str(o.due_date),
+            str(o.promised_date or "-"),
             o.customer,
             o.product,
             str(o.quantity),
