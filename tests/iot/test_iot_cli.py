@@ -206,6 +206,12 @@ def test_oee_by_shift_with_the_plant_follows_its_calendars(store):
     unknown = runner.invoke(top, ["oee", "--line", "kilnz", *window, "--db", db_url(store)])
     assert "--line 'kilnz': " in str(unknown.exception)
     assert "has no such work center" in str(unknown.exception)
+    named = [
+        json.loads(runner.invoke(top, ["oee", "--line", line, "--json", *window, "--db", db_url(store)]).output)
+        for line in ("glaze-a", "finishing/glaze-a", "kiln-site/finishing/glaze-a")
+    ]
+    assert named[0]["items"]
+    assert named[1] == named[0] == named[2]  # by id, as the demo prints it (area/work center), or by path
     fixed = ["--shifts", "c=22:00-06:00", "--db", db_url(store)]
     by_fixed = runner.invoke(top, ["oee", "--by", "shift", "--json", *window, *fixed])
     [night] = [f for f in json.loads(by_fixed.output)["items"] if f["key"] == "2027-05-07 c"]

@@ -140,6 +140,17 @@ def ingest(
         )
 
 
+def _work_center_path(line: str, paths: set[str], plant: str) -> str:
+    """The full path of the work center `line` names by its path, its end (`area/work-center`, as the demo
+    prints it) or its id."""
+    wanted = line.strip("/")
+    found = {path for path in paths if path == wanted or path.endswith(f"/{wanted}")}
+    if len(found) != 1:
+        what = "no such work center" if not found else f"several work centers: {', '.join(sorted(found))}"
+        raise FactoryosError(f"--line {line!r}: {plant} has {what} (give its path, area/work-center or id)")
+    return found.pop()
+
+
 def _when(text: str | None, default: datetime, option: str) -> datetime:
     return default if text is None else parse_time(text, option)
 
@@ -202,8 +213,7 @@ def oee(
     site_plant = _plant(plant)
     if line is not None and site_plant is not None:
         lines = {f"{site_plant.site.id}/{area}/{wc}" for wc, (area, _) in site_plant.work_centers().items()}
-        if line.strip("/") not in lines and line not in {path.rsplit("/", 1)[-1] for path in lines}:
-            raise FactoryosError(f"--line {line!r}: {plant} has no such work center (its path or id)")
+        line = _work_center_path(line, lines, f"{plant}")
     fixed_shifts = DEFAULT_SHIFTS if shifts is None and site_plant is None else shifts
     shift_times = _shifts(fixed_shifts) if by == "shift" and fixed_shifts is not None else ()
     query = OeeQuery(start, end, _cycles(ideal_cycle, site_plant), by, shift_times, site_plant)
