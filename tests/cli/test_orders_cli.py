@@ -160,6 +160,10 @@ def test_a_file_that_is_no_file_of_orders_is_refused_whole(db, tmp_path):
     assert items("orders", "rejected", "--json", "--db", db) == []
     folder = CliRunner().invoke(app, ["orders", "import", str(tmp_path), "--db", db])
     assert "a folder; give the file of orders in it" in str(folder.exception)
+    device = CliRunner().invoke(app, ["orders", "import", "/dev/null", "--db", db])
+    assert "/dev/null: not a regular file (a folder, a device or a pipe)" in str(device.exception)
+    missing = CliRunner().invoke(app, ["orders", "import", str(tmp_path / "none.jsonl"), "--db", db])
+    assert "none.jsonl: no such file of orders" in str(missing.exception)
     one_good = tmp_path / "one.jsonl"
     one_good.write_bytes(b"not json\n" + line() + b"\n")
     cli("orders", "import", str(one_good), "--db", db)  # one object is enough: the rest are rejects

@@ -100,8 +100,6 @@ def import_orders(
 
     if file.is_dir():
         raise FactoryosError(f"{file}: a folder; give the file of orders in it")
-    if not file.is_file():
-        raise FactoryosError(f"{file}: no such file")
     outcome = import_order_file(open_store(db), file, site)
     for reject in outcome.rejected:
         where = escape(_relative(reject.source))
