@@ -342,3 +342,15 @@ def test_a_cursor_the_api_did_not_give_out_is_a_422_on_the_query(api):
     (item,) = answer.json()["detail"]
     assert item["loc"] == ["query", "next"]
     assert "not a cursor this API gave out" in item["msg"]
+
+
+def test_a_refused_value_is_echoed_in_short(api):
+    """A 60 KB options map is refused (at most 100 families) and answered with its start, not sent back whole."""
+    options = {f"family-{n:05d}": f"option-{n:05d}" for n in range(2_000)}
+    answer = api.client.post("/api/v1/orders", headers=api.acme, json=ORDER | {"options": options})
+    assert answer.status_code == 422
+    assert len(answer.content) < 2_000
+    (error,) = answer.json()["detail"]
+    assert error["loc"] == ["body", "options"]
+    assert error["input"].startswith('{"family-00000": "option-00000"')
+    assert error["input"].endswith(f"... ({len(json.dumps(options)):,} characters)")

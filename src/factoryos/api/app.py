@@ -6,11 +6,12 @@ order desk full)."""
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
@@ -121,7 +122,22 @@ async def _invalid_request(request: Request, error: Exception) -> Response:
     where = ".".join(str(p) for p in first["loc"])
     detail = first.get("ctx", {}).get("error")  # what a body that is not JSON got wrong
     await _keep_if_order(request, f"{where}: {first['msg']}" + (f": {detail}" if detail else ""))
-    return await request_validation_exception_handler(request, error)
+    errors = [_echo_short(e) for e in jsonable_encoder(error.errors())]
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+ECHO_CHARACTERS = 500
+"""How much of a refused value a 422 answer echoes: enough to see it, not a 60 KB options map sent back."""
+
+
+def _echo_short(error: dict[str, Any]) -> dict[str, Any]:
+    """A validation error as FastAPI answers it, its `input` cut to ECHO_CHARACTERS of JSON."""
+    if "input" not in error:
+        return error
+    shown = json.dumps(error["input"])
+    if len(shown) <= ECHO_CHARACTERS:
+        return error
+    return error | {"input": f"{shown[:ECHO_CHARACTERS]}... ({len(shown):,} characters)"}
 
 
 async def _rejected(request: Request, error: Exception) -> Response:
