@@ -148,6 +148,12 @@ def test_the_plan_commands(loaded, tmp_path):
     result = runner.invoke(app, ["plan", "peg", under[0]["planned_order"], "--db", url])
     assert f"{under[0]['planned_order']}, " in result.output
     assert "CO0000002" in result.output
+    short = ["plan", "--horizon-days", "7", "--start", "2027-03-01", "--db", url]
+    assert runner.invoke(app, short).exit_code == 0
+    result = runner.invoke(app, ["plan", "peg", "CO0000002", "--db", url])  # due 25 March: after this plan
+    assert "no planned order under CO0000002" in result.output
+    assert "or it is due outside the plan (2027-03-01 to 2027-03-08)" in result.output
+    assert runner.invoke(app, ["plan", "--horizon-days", "120", "--start", "2027-03-01", "--db", url]).exit_code == 0
     result = runner.invoke(
         app, ["plan", "--start", "2027-03-01", "--disrupt", "supplier=parts,delay-days=21", "--json", "--db", url]
     )

@@ -200,6 +200,14 @@ def peg(
         table = Table("demand", "quantity")
         for row in found["demands"]:
             table.add_row(row["demand"], f"{row['quantity']:,g}")
+    elif not found["planned_orders"]:
+        start, end = found["plan"]
+        console.print(
+            f"no planned order under {reference}: what it needs comes from stock and open orders, or it is due "
+            f"outside the plan ({start} to {end})",
+            highlight=False,
+        )
+        return
     else:
         console.print(f"the planned orders under {reference}:", highlight=False)
         table = Table("planned order", "material", "kind", "supplier", "due", "quantity")

@@ -329,7 +329,8 @@ def peg(engine: Engine, reference: str, site: str | None = None) -> dict[str, An
                 "quantity": quantity,
             }
         )
-    return {"customer_order": reference, "planned_orders": under}
+    end = stored.start + timedelta(days=stored.horizon_days)
+    return {"customer_order": reference, "planned_orders": under, "plan": [stored.start.isoformat(), end.isoformat()]}
 
 
 def release(engine: Engine, planned_order_ids: list[str], site: str | None = None) -> Release:
