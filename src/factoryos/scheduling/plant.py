@@ -28,8 +28,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from factoryos.c2m.supply import site_working_days
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
+from factoryos.model.lots import DAYS_A_YEAR, lot_size
 from factoryos.model.orders import CustomerOrder, CustomerOrderState, ProductionOrder, ScheduledOperation, WorkOrder
 from factoryos.model.plant import BomLine, Plant, RoutingOperation
 from factoryos.model.shift_times import merged, site_day
@@ -169,6 +171,7 @@ def _lot_orders(
     for a unit whose sub-assembly above the lot is taken from stock)."""
     demand: dict[str, float] = {material: -held for material, held in plant.stock_on_hand().items()}
     first_due: dict[str, date] = {}
+    last_due: dict[str, date] = {}
     for order in units:
         nodes, _, _ = plans(order)
         for index, node in enumerate(nodes):
@@ -177,11 +180,12 @@ def _lot_orders(
                 demand[node.material] = demand.get(node.material, 0.0) + node.quantity * building
                 if demand[node.material] > 1e-9:  # the first order the stock does not cover
                     first_due.setdefault(node.material, order.due_date)
+                    last_due[node.material] = max(order.due_date, last_due.get(node.material, order.due_date))
     lots: list[ProductionOrder] = []
     for material, total in demand.items():
         if material not in first_due:
             continue
-        size = _lot_size(plant, material)
+        size = _lot_size(plant, material, total, first_due[material], last_due[material])
         for _ in range(math.ceil(total / size - 1e-9)):
             po_id = f"LOT{len(lots) + 1:05d}"
             lot = ProductionOrder(
@@ -204,8 +208,17 @@ def _made_in_lots(plant: Plant, material: str) -> bool:
     return plant.materials[material].lot_size.rule != "lot-for-lot"
 
 
-def _lot_size(plant: Plant, material: str) -> int:
-    return max(1, math.ceil(plant.materials[material].lot_size.quantity or 1))
+def _lot_size(plant: Plant, material: str, need: float, first: date, last: date) -> int:
+    """The lot of `material`: the plant file's quantity where its rule names one (a fixed lot, a minimum, one
+    multiple), else sized as the twin and MRP size it (`model.lots.lot_size`) for the `need` the units due from
+    `first` to `last` have of it beyond its stock, spread over the site's working days between: a period order
+    quantity covers `periods` of them, an EOQ weighs their need over a year of such days."""
+    rule = plant.materials[material].lot_size
+    if rule.quantity:
+        return max(1, math.ceil(rule.quantity - 1e-9))
+    days = (last - first).days + 1
+    working = sum(site_working_days(plant, first, days)) or days
+    return lot_size(plant.materials[material], need / working, DAYS_A_YEAR * working / days)
 
 
 def build_problem(

@@ -39,6 +39,7 @@ from typing import Any
 
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
+from factoryos.model.lots import lot_size
 from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Drift, Plant, Quality, RoutingOperation, WorkCenter
 from factoryos.model.unit_structure import Node, from_stock, made_stock, structure
@@ -705,7 +706,7 @@ class PlantTwin:
                 opening.setdefault(held.material, []).append((held.lot, held.quantity))
         for material in sorted(self.stocked):  # sorted: a seed's run releases its first lots in one order
             per_day = stock_per_day.get(material, 0.0)
-            lot = lot_size(self.plant, material, per_day)
+            lot = lot_size(self.plant.materials[material], per_day)
             policies[material] = LotPolicy(lot, reorder_point(per_day), functools.partial(self._lot_route, material))
         self.supermarket = Supermarket(self.floor.env, f"{self.plant.site.id}/supermarket", policies, opening)
         for join in self.joins.values():
@@ -915,7 +916,7 @@ class PlantTwin:
             for material, quantity in unit_plan.stock_needs.items():
                 stock[material] = stock.get(material, 0.0) + quantity
         for material, quantity in stock.items():
-            lot = lot_size(self.plant, material, quantity / weeks / 7)
+            lot = lot_size(self.plant.materials[material], quantity / weeks / 7)
             load: dict[str, float] = {}
             ops = self._add_ops([], [], material, lot, {}, load)
             for pool, seconds in load.items():
@@ -978,14 +979,6 @@ def _paths(nodes: tuple[Node, ...]) -> list[tuple[str, ...]]:
 def reorder_point(per_day: float) -> float:
     """A stocked component's reorder point in the supermarket: `STOCK_COVER_DAYS` of its daily use."""
     return per_day * defaults.STOCK_COVER_DAYS
-
-
-def lot_size(plant: Plant, material: str, per_day: float) -> int:
-    """A stocked component's lot: fixed as the plant file says; a multiple rule makes about a day's use per lot."""
-    rule = plant.materials[material].lot_size
-    if rule.rule == "multiple":
-        return int(rule.quantity or 1) * max(1, math.ceil(per_day / (rule.quantity or 1)))
-    return int(rule.quantity or max(1.0, per_day))
 
 
 def _drawing(step: Step, needs: Needs) -> Step:

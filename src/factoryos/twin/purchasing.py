@@ -37,6 +37,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from factoryos.model.configuration import bom_lines
+from factoryos.model.lots import lot_size
 from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Plant
 from factoryos.model.unit_structure import made_stock
@@ -46,7 +47,7 @@ from factoryos.planning.plant_problem import DemandRow, plant_problem
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.calendar import DAY
 from factoryos.twin.part import order_of
-from factoryos.twin.plant_twin import PlannedUnit, lot_size, reorder_point
+from factoryos.twin.plant_twin import PlannedUnit, reorder_point
 
 TWIN_ORDER = "TWIN-"
 """What the ids of the purchase orders the twin places itself begin with: each is a lot in its units' genealogy,
@@ -71,7 +72,9 @@ def purchase_plan(plant: Plant, plan: Iterable[PlannedUnit], epoch: datetime, da
         for component, quantity in exploded[key][1].items():
             in_lots[component] = in_lots.get(component, 0.0) + quantity * count
     ahead = {
-        component: math.ceil(defaults.STOCK_COVER_DAYS + lot_size(plant, component, used / days) / (used / days) + 1)
+        component: math.ceil(
+            defaults.STOCK_COVER_DAYS + lot_size(plant.materials[component], used / days) / (used / days) + 1
+        )
         for component, used in in_lots.items()
     }
     needs: dict[tuple[int, str], float] = {}
