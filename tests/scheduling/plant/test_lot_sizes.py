@@ -3,14 +3,14 @@ size them (`model.lots.lot_size`), not cut into lots of one piece."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from factoryos.model.orders import CustomerOrder
 from factoryos.model.validate import load_plant
 from factoryos.scheduling.plant import production_orders
+from tests.scheduling.plant.stools import stool_orders
 
 TWO_CELLS = Path(__file__).parents[2] / "data" / "two-cells.yaml"
 
@@ -37,20 +37,6 @@ def test_seat_lots_cover_days_of_the_stools_need(rule, unit_cost, sizes):
     )
     monday = date(2027, 1, 11)
     due = [monday + timedelta(days=k + 2 * (k >= 5)) for k in range(10)]
-    orders = [
-        CustomerOrder(
-            f"CO-{k}",
-            plant.site.id,
-            "owner",
-            "web",
-            "stool",
-            {"padded": "no", "finish": "on"},
-            4,
-            datetime(2027, 1, 4, 10, tzinfo=UTC) + timedelta(minutes=k),
-            day,
-        )
-        for k, day in enumerate(due)
-    ]
-    lots = [p for p in production_orders(plant, orders) if p.material == "seat"]
+    lots = [p for p in production_orders(plant, stool_orders(plant, due)) if p.material == "seat"]
     assert [lot.quantity for lot in lots] == sizes
     assert all(lot.due_date == monday for lot in lots)

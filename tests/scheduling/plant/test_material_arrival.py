@@ -30,6 +30,7 @@ from factoryos.store.orders import list_orders, save_orders
 from factoryos.store.plans import StoredPurchaseOrder, save_purchase_orders
 from factoryos.store.plants import store_plant
 from factoryos.store.schedule import latest_schedule
+from tests.scheduling.plant.stools import stool_orders
 
 PLANT_FILE = Path(__file__).parents[2] / "data" / "open-po-plant.yaml"
 ORDERED = datetime(2027, 1, 4, 10, tzinfo=UTC)  # a Monday: its first day to be worked on is the 5th
@@ -214,22 +215,7 @@ def _stools(boards: float, orders: int, each: int = 4) -> tuple[Plant, list[Cust
     if boards:
         stock.append(InventoryLot(material="board", location="store", lot="B-1", quantity=boards))
     plant = load_plant(TWO_CELLS).model_copy(update={"inventory": stock})
-    ordered = datetime(2027, 1, 4, 10, tzinfo=UTC)
-    configuration = {"padded": "no", "finish": "on"}
-    return plant, [
-        CustomerOrder(
-            f"CO-{k}",
-            plant.site.id,
-            "owner",
-            "web",
-            "stool",
-            configuration,
-            each,
-            ordered + timedelta(minutes=k),
-            date(2027, 1, 29),
-        )
-        for k in range(orders)
-    ]
+    return plant, stool_orders(plant, [date(2027, 1, 29)] * orders, each)
 
 
 def _midnight(plant: Plant, day: date) -> datetime:
