@@ -97,23 +97,3 @@ def test_orders_that_follow_the_ramp_sell_what_each_ramp_month_builds():
         for first, expected in zip((date(2027, 3, 1), date(2027, 4, 1), date(2027, 5, 1)), per_day, strict=True):
             weeks = [o for o in orders if o.product in bound and first <= o.ordered_at.date() < first + timedelta(28)]
             assert sum(o.quantity for o in weeks) / 3 == pytest.approx(28 * expected, rel=0.1), (follow, first)
-
-
-@pytest.mark.parametrize("zone", ["Pacific/Auckland", "America/New_York"])
-def test_orders_fall_on_the_sites_days_and_hours(ev_plant, zone):
-    """A product sold on weekdays only gets no order on a Saturday or Sunday at the site, wherever the site is
-    (a walk's Ohio shop got orders on Sunday evening, drawn on Monday's UTC)."""
-    from zoneinfo import ZoneInfo
-
-    weekdays = [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]
-    products = {
-        pid: p.model_copy(update={"demand": p.demand.model_copy(update={"weekday_profile": weekdays})})
-        for pid, p in ev_plant.products.items()
-        if p.demand is not None
-    }
-    site = ev_plant.site.model_copy(update={"timezone": zone})
-    plant = ev_plant.model_copy(update={"site": site, "products": ev_plant.products | products})
-    local = [o.ordered_at.astimezone(ZoneInfo(zone)) for o in generate_orders(plant, START, 14, seed=5)]
-    assert local
-    assert {day.weekday() for day in local} == {0, 1, 2, 3, 4}
-    assert min(day.date() for day in local) == START

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -25,7 +24,6 @@ MAX_DAYS = 3_650
 """Orders are generated for at most ten years at a time (order dates must stay within 2000-2099)."""
 HOURLY_PROFILE = np.array([1, 1, 1, 1, 1, 2, 3, 5, 7, 9, 10, 10, 9, 9, 10, 10, 9, 9, 10, 11, 10, 7, 4, 2], float)
 HOURLY_PROFILE /= HOURLY_PROFILE.sum()
-"""The share of a day's orders placed in each hour of the site's day."""
 
 
 Volume = Callable[[str, date], float]
@@ -49,7 +47,6 @@ def generate_orders(
         raise FactoryosError(f"volume must be positive (got {volume})")
     share = volume if callable(volume) else lambda _product, _day: volume
     rng = np.random.default_rng(seed)
-    zone = ZoneInfo(plant.site.timezone)  # the weekday profile and the hours are the site's
     orders: list[CustomerOrder] = []
     for product_id, product in plant.products.items():
         if product.demand is None:
@@ -73,7 +70,7 @@ def generate_orders(
                 segment = plant.customers[customer].segment
                 quantity = 1 if segment == "retail" else int(rng.choice(demand.units_per_order))
                 hour, minute = int(rng.choice(24, p=HOURLY_PROFILE)), int(rng.integers(60))
-                ordered_at = datetime.combine(today, time(hour, minute), zone).astimezone(UTC)
+                ordered_at = datetime.combine(today, time(hour, minute), UTC)
                 low, high = demand.lead_time_days
                 due = today + timedelta(days=int(rng.integers(int(low), int(high) + 1)))
                 orders.append(
