@@ -813,8 +813,8 @@ def promise(
         allocation = _fit_all(capacity, need, _days(ready, latest + timedelta(days=1))[::-1], booked, constrained)[1]
         promised, constraint = requested, REQUESTED
         why = f"promised for the requested date, booked as late as it fits; it could be built by {day}: {why}"
-    took = material or MaterialCheck(start)
-    return Quote(promised, center, need[center], why, allocation, constraint, took.stock, lots=took.lots, earliest=day)
+    stock, lots = (material.stock, material.lots) if material is not None else ({}, ())
+    return Quote(promised, center, need[center], why, allocation, constraint, stock, lots=lots, earliest=day)
 
 
 REQUESTED = "the requested date"

@@ -97,7 +97,7 @@ def promises_section(plant: Plant, placed: Sequence[tuple[CustomerOrder, Quote]]
             "not promised": whole.orders - whole.promised,
             "binding most often": binding.most_common(1)[0][0] if binding else "-",
         },
-        figures=[_slip_histogram(_earliest_gaps(placed)), _on_time_bars(tenants, products)],
+        figures=[_earliest_histogram(_earliest_gaps(placed)), _on_time_bars(tenants, products)],
         tables=tables,
         note=(
             "From the orders as the order desk stored them and the promises they got: promised (and earliest) date "
@@ -127,7 +127,7 @@ def _earliest_gaps(placed: Sequence[tuple[CustomerOrder, Quote]]) -> list[int]:
     ]
 
 
-def _slip_histogram(gaps: Sequence[int]) -> go.Figure:
+def _earliest_histogram(gaps: Sequence[int]) -> go.Figure:
     histogram = go.Figure(
         [
             go.Histogram(
