@@ -201,3 +201,18 @@ def test_imported_and_generated_orders_wait_received_until_promised_in_the_order
     assert imported_dates == sorted(imported_dates)  # WEB-1 came first, then WEB-2, then the smaller WEB-3
     assert cli("orders", "promise", "--db", db).strip() == "no order is waiting for a promise"
     assert items("orders", "promise", "--json", "--db", db) == []
+
+
+def test_orders_are_listed_on_their_site_clock(tmp_path):
+    """The mini plant moved to Kolkata (UTC+05:30): an order placed at 10:00 UTC was placed at 15:30 there."""
+    db = f"sqlite:///{tmp_path / 'kolkata.db'}"
+    engine = make_engine(db)
+    migrate(engine)
+    plant = load_plant(MINI)
+    store_plant(
+        engine, plant.model_copy(update={"site": plant.site.model_copy(update={"timezone": "Asia/Kolkata"})}), ""
+    )
+    path = tmp_path / "one.jsonl"
+    path.write_bytes(line(ordered_at="2027-01-05T10:00:00Z") + b"\n")
+    cli("orders", "import", str(path), "--db", db)
+    assert "2027-01-05 15:30 IST" in cli("orders", "list", "--db", db)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from factoryos.store.db import make_engine
 
-from .history import WELD_1, store_history
+from .history import MINI, WELD_1, store_history
 from .test_cli import run
 
 
@@ -144,3 +145,43 @@ def test_an_equipment_hold_names_equipment_of_the_loaded_plant(ev_plant, sqlite_
     code, out, _ = run(monkeypatch, capsys, "hold", "place", "--equipment", path, *window, "--db", sqlite_url)
     assert code == 0
     assert f"placed on equipment {path}" in out
+
+
+def test_times_read_on_the_loaded_plant_clock(db, monkeypatch, capsys):
+    """A trace and the hold list print times on the loaded plant's clock, its zone named, and a window given
+    without a zone is read on that clock too. The mini plant is moved to Chicago, so that its clock is not UTC."""
+    from factoryos.model.validate import load_plant
+    from factoryos.store.plants import store_plant
+
+    plant = load_plant(MINI)
+    clock = ZoneInfo("America/Chicago")
+    store_plant(
+        make_engine(db),
+        plant.model_copy(update={"site": plant.site.model_copy(update={"timezone": clock.key})}),
+        "mini.yaml",
+    )
+    _, out, _ = run(monkeypatch, capsys, "trace", "CAR-2", "--json", "--db", db)
+    failed = next(t for t in json.loads(out)["tests"] if t["result"] == "fail")
+    _, out, _ = run(monkeypatch, capsys, "trace", "CAR-2", "--db", db)
+    assert (
+        f"electrical-safety: fail at {datetime.fromisoformat(failed['at']).astimezone(clock):%Y-%m-%d %H:%M:%S} CST"
+        in out
+    )
+    utc_window = ("--from", "2027-01-04T05:00Z", "--to", "2027-01-04T10:00Z")
+    site_window = tuple(
+        text if text.startswith("--") else f"{datetime.fromisoformat(text).astimezone(clock):%Y-%m-%dT%H:%M}"
+        for text in utc_window
+    )
+    traced = [
+        json.loads(run(monkeypatch, capsys, "trace", "--equipment", WELD_1, *window, "--json", "--db", db)[1])
+        for window in (utc_window, site_window)
+    ]
+    assert traced[0]["units"]
+    assert traced[0]["units"] == traced[1]["units"]
+    hold = ("hold", "place", "--equipment", WELD_1, *site_window, "--reason", "drift", "--by", "qe", "--db", db)
+    start = datetime.fromisoformat(site_window[1]).replace(tzinfo=clock)
+    assert f"{WELD_1} {start:%Y-%m-%d %H:%M:%S} CST - " in run(monkeypatch, capsys, *hold)[1]
+    place = ("hold", "place", "--serials", "CAR-1", "--reason", "audit", "--by", "qe", "--json", "--db", db)
+    placed_at = datetime.fromisoformat(json.loads(run(monkeypatch, capsys, *place)[1])["placed_at"])
+    _, out, _ = run(monkeypatch, capsys, "hold", "list", "--db", db)
+    assert f"(qe, {placed_at.astimezone(clock):%Y-%m-%d %H:%M:%S} CST)" in out

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -97,13 +98,20 @@ def parse_day(text: str, option: str = "--start") -> date:
     return day
 
 
-def parse_time(text: str, option: str) -> datetime:
-    """A moment given on the command line (ISO 8601; UTC when it names no zone), or a one-line error."""
+def parse_time(text: str, option: str, clock: ZoneInfo | None = None) -> datetime:
+    """A moment given on the command line (ISO 8601; on `clock`, else UTC, when it names no zone), or a one-line
+    error."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise FactoryosError(f"{option} {text!r}: expected a time as ISO 8601, e.g. 2027-01-04T06:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=clock or UTC)
+
+
+def on_clock(moment: datetime | str, clock: ZoneInfo, seconds: bool = False) -> str:
+    """A stored moment (a datetime or ISO 8601) as the site's people read it: on its clock, its zone named."""
+    at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return f"{at.astimezone(clock):%Y-%m-%d %H:%M{':%S' if seconds else ''} %Z}"
 
 
 def open_store(db: str | None, create: bool = True) -> Engine:

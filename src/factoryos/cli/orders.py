@@ -15,6 +15,7 @@ from factoryos.cli.common import (
     JsonOption,
     SiteOption,
     console,
+    on_clock,
     open_store,
     parse_day,
     print_items,
@@ -173,22 +174,22 @@ def list_(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """List customer orders, oldest first."""
-    from datetime import UTC
-
+    """List customer orders, oldest first, their times on their site's clock."""
     from factoryos.services.orders import list_orders, order_item
+    from factoryos.services.plants import site_clocks
 
     engine = open_store(db, create=False)
     orders = list_orders(engine, site=site, product=product, tenant=tenant, limit=limit or (None if as_json else 20))
     if as_json:
         print_items([order_item(o) for o in orders])
         return
-    columns = ("order", "ordered (UTC)", "requested", "promised", "customer", "product", "qty", "configuration")
+    clocks = site_clocks(engine)
+    columns = ("order", "ordered", "requested", "promised", "customer", "product", "qty", "configuration")
     table = Table(*columns, "state")
     for o in orders:
         table.add_row(
             o.id,
-            f"{o.ordered_at.astimezone(UTC):%Y-%m-%d %H:%M}",
+            on_clock(o.ordered_at, clocks[o.site]),
             str(o.due_date),
             str(o.promised_date or "-"),
             o.customer,

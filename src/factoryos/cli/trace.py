@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
 
-from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time, print_items
+from factoryos.cli.common import DbOption, JsonOption, console, on_clock, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
 from factoryos.quality.holds import HoldScope
 from factoryos.report.wording import counted
@@ -22,8 +24,10 @@ if TYPE_CHECKING:
 
 hold_app = typer.Typer(help="Holds: contain suspect lots, serials or an equipment's output until dispositioned.")
 
-FromOption = Annotated[str | None, typer.Option("--from", help="Window start, ISO 8601 (UTC unless it says).")]
-ToOption = Annotated[str | None, typer.Option("--to", help="Window end, ISO 8601 (UTC unless it says).")]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="Window start, ISO 8601 (the site's clock unless it says).")
+]
+ToOption = Annotated[str | None, typer.Option("--to", help="Window end, ISO 8601 (the site's clock unless it says).")]
 
 
 def trace(
@@ -43,6 +47,7 @@ def trace(
 ) -> None:
     """Trace a serial back (its components, lots, operations, tests), or a lot or an equipment's window forward
     to every unit containing it, with the recall scope: shipped, in stock, in process, and the orders."""
+    from factoryos.services.plants import floor_clock
     from factoryos.services.trace import trace_equipment, trace_lot, trace_serial
 
     given = [name for name, value in (("SERIAL", serial), ("--lot", lot), ("--equipment", equipment)) if value]
@@ -51,6 +56,7 @@ def trace(
     if (from_ or to) and not equipment:
         raise FactoryosError("--from and --to are the window of an --equipment trace")
     engine = open_store(db, create=False)
+    clock = floor_clock(engine)
     if serial:
         document = trace_serial(engine, serial)
     elif lot:
@@ -59,16 +65,18 @@ def trace(
         if from_ is None or to is None:
             raise FactoryosError("--equipment needs its window: --from T --to T")
         assert equipment is not None
-        document = trace_equipment(engine, equipment, parse_time(from_, "--from"), parse_time(to, "--to"))
+        document = trace_equipment(engine, equipment, parse_time(from_, "--from", clock), parse_time(to, "--to", clock))
     if as_json:
         typer.echo(json.dumps(document))
     elif serial:
-        _print_backward(document)
+        _print_backward(document, clock)
     else:
         _print_forward(document)
 
 
-def _print_backward(document: dict[str, Any]) -> None:
+def _print_backward(document: dict[str, Any], clock: ZoneInfo) -> None:
+    """A serial's trace, its times on the site's clock."""
+    when = functools.partial(_when, clock=clock)
     order = document["order"]
     _say(
         f"[bold]{escape(document['serial'])}[/]: order {order['customer_order'] or '-'} ({order['state'] or '-'}), "
@@ -78,7 +86,8 @@ def _print_backward(document: dict[str, Any]) -> None:
         "components",
         document["components"],
         lambda item: (
-            f"{item['kind']:6} {escape(item['id'])} in {escape(item['in'])} at {escape(item['equipment'])} {item['at']}"
+            f"{item['kind']:6} {escape(item['id'])} in {escape(item['in'])} at {escape(item['equipment'])} "
+            f"{when(item['at'])}"
         ),
     )
     _print_section(
@@ -86,33 +95,33 @@ def _print_backward(document: dict[str, Any]) -> None:
         document["operations"],
         lambda op: (
             f"{escape(op['serial'])} {escape(op['operation'])} on {escape(op['equipment'])} "
-            f"{op['start']} - {op['end'] or 'running'}"
+            f"{when(op['start'])} - {when(op['end']) if op['end'] else 'running'}"
             + (f", {counted(len(op['measurements']), 'reading')}" if op["measurements"] else "")
         ),
     )
     _print_section(
         "tests",
         document["tests"],
-        _test_line,
+        lambda test: _test_line(test, when),
     )
     for hold in document["holds"]:
         if hold["released_at"] is None:
             _say(f"[bold red]held[/] by hold {hold['id']}: {escape(hold['reason'])}")
         else:
             _say(
-                f"hold {hold['id']} ({escape(hold['reason'])}) released {hold['released_at']} by "
+                f"hold {hold['id']} ({escape(hold['reason'])}) released {when(hold['released_at'])} by "
                 f"{escape(hold['released_by'] or '')}: [bold]{hold['disposition']}[/]"
             )
 
 
-def _test_line(test: dict[str, Any]) -> str:
+def _test_line(test: dict[str, Any], when: Callable[[str | None], str]) -> str:
     """A test result, or a lot's results of one test tallied."""
     name = f"{escape(test['serial'])} {escape(test['test'])}"
     if "units" not in test:
-        return f"{name}: {test['result']} at {test['at']}"
+        return f"{name}: {test['result']} at {when(test['at'])}"
     return (
         f"{name}: {test['units'] - test['failed']:,} of {test['units']:,} units passed "
-        f"({test['failed']:,} failed), {test['first']} to {test['last']}"
+        f"({test['failed']:,} failed), {when(test['first'])} to {when(test['last'])}"
     )
 
 
@@ -158,6 +167,7 @@ def place(
 ) -> None:
     """Place a hold: the units it covers do not ship until it is released with a disposition."""
     from factoryos.services.holds import place_hold
+    from factoryos.services.plants import floor_clock
     from factoryos.services.trace import hold_document
 
     given = [(scope, value) for scope, value in (("lot", lot), ("serials", serials), ("equipment", equipment)) if value]
@@ -166,6 +176,7 @@ def place(
     scope, target = given[0]
     first, _, last = target.partition("..")
     engine = open_store(db)
+    clock = floor_clock(engine)
     hold = place_hold(
         engine,
         scope,
@@ -174,13 +185,13 @@ def place(
         by,
         datetime.now(UTC),
         last=(last or first) if scope == "serials" else None,
-        start=parse_time(from_, "--from") if from_ else None,
-        end=parse_time(to, "--to") if to else None,
+        start=parse_time(from_, "--from", clock) if from_ else None,
+        end=parse_time(to, "--to", clock) if to else None,
     )
     if as_json:
         typer.echo(json.dumps(hold_document(hold)))
     else:
-        placed = f"hold {hold.id} placed on {hold.scope.value} {escape(_target(hold_document(hold)))}"
+        placed = f"hold {hold.id} placed on {hold.scope.value} {escape(_target(hold_document(hold), clock))}"
         console.print(placed + held_now(engine, hold))
 
 
@@ -215,32 +226,30 @@ def list_(
 ) -> None:
     """The placed holds (with --all, the released ones too, with their dispositions)."""
     from factoryos.services.holds import list_holds
+    from factoryos.services.plants import floor_clock
     from factoryos.services.trace import hold_document
 
-    documents = [hold_document(hold) for hold in list_holds(open_store(db, create=False), active_only=not all_)]
+    engine = open_store(db, create=False)
+    documents = [hold_document(hold) for hold in list_holds(engine, active_only=not all_)]
     if as_json:
         print_items(documents)
         return
     if not documents:
         console.print("no holds" if all_ else "no holds placed")
+    clock = floor_clock(engine)
     for hold in documents:
         _say(
-            f"{hold['id']:>4} {hold['scope']:9} {escape(_target(hold))}: {escape(_state(hold))}; "
-            f"{escape(hold['reason'])} ({escape(hold['placed_by'])}, {_when(hold['placed_at'])})"
+            f"{hold['id']:>4} {hold['scope']:9} {escape(_target(hold, clock))}: {escape(_state(hold, clock))}; "
+            f"{escape(hold['reason'])} ({escape(hold['placed_by'])}, {_when(hold['placed_at'], clock)})"
         )
 
 
-def _state(hold: dict[str, Any]) -> str:
+def _state(hold: dict[str, Any], clock: ZoneInfo) -> str:
     """Placed, or released: the disposition, who, when and why."""
     if not hold["released_at"]:
         return "placed"
     why = f": {hold['release_note']}" if hold["release_note"] else ""
-    return f"released ({hold['disposition']}) by {hold['released_by']}, {_when(hold['released_at'])}{why}"
-
-
-def _when(moment: str) -> str:
-    """A stored moment (ISO 8601) as a person reads it, to the second and naming its zone."""
-    return f"{datetime.fromisoformat(moment).astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    return f"released ({hold['disposition']}) by {hold['released_by']}, {_when(hold['released_at'], clock)}{why}"
 
 
 @hold_app.command("release")
@@ -271,9 +280,15 @@ def release(
             )
 
 
-def _target(hold: dict[str, Any]) -> str:
+def _when(moment: str | None, clock: ZoneInfo) -> str:
+    """A stored moment to the second on the site's clock; "-" for none."""
+    return on_clock(moment, clock, seconds=True) if moment else "-"
+
+
+def _target(hold: dict[str, Any], clock: ZoneInfo) -> str:
+    """What a hold names: a lot, a serial range, or an equipment's window on the site's clock."""
     if hold["scope"] == "serials" and hold["last"] != hold["target"]:
         return f"{hold['target']}..{hold['last']}"
     if hold["scope"] == "equipment":
-        return f"{hold['target']} {hold['from']} - {hold['to']}"
+        return f"{hold['target']} {_when(hold['from'], clock)} - {_when(hold['to'], clock)}"
     return hold["target"]

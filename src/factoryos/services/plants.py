@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -15,7 +16,7 @@ from factoryos.model.plant import OpenPurchaseOrder, Plant
 from factoryos.model.validate import PlantIssue, check_plant_file, load_plant
 from factoryos.store.orders import list_orders
 from factoryos.store.plans import StoredPurchaseOrder, list_purchase_orders
-from factoryos.store.plants import LoadSummary, read_plant, store_plant
+from factoryos.store.plants import LoadSummary, read_plant, site_timezones, store_plant
 
 
 def check_plant(path: Path) -> tuple[Plant | None, list[PlantIssue]]:
@@ -62,6 +63,18 @@ def misfit_orders(plant: Plant, orders: Iterable[CustomerOrder]) -> list[tuple[C
 def loaded_plant(engine: Engine, site: str | None = None) -> Plant:
     """The plant stored in the database (the only one when `site` is not given)."""
     return read_plant(engine, site)
+
+
+def site_clocks(engine: Engine) -> dict[str, ZoneInfo]:
+    """Each loaded site's clock, to show its orders' and floor's times as its people read them."""
+    return {site: ZoneInfo(name) for site, name in site_timezones(engine).items()}
+
+
+def floor_clock(engine: Engine) -> ZoneInfo:
+    """The clock to show floor records on (a serial's or a hold's times carry no site): the loaded plant's;
+    UTC when no plant, or several, are loaded."""
+    clocks = list(site_clocks(engine).values())
+    return clocks[0] if len(clocks) == 1 else ZoneInfo("UTC")
 
 
 def plant_on_order(engine: Engine, site: str | None = None) -> Plant:

@@ -229,6 +229,13 @@ def stored_sites(engine: Engine) -> list[str]:
         return list(session.scalars(select(PlantRecord.site).order_by(PlantRecord.site)))
 
 
+def site_timezones(engine: Engine) -> dict[str, str]:
+    """Each stored site's IANA timezone: what its people read times in."""
+    with Session(engine) as session:
+        rows = session.execute(select(PlantRecord.site, PlantRecord.document)).all()
+    return {site: document["site"].get("timezone", "UTC") for site, document in rows}
+
+
 def equipment_known(engine: Engine, path: str) -> bool | None:
     """Whether `path` is an area, work center or work unit of a stored plant (None: no plant is stored)."""
     with Session(engine) as session:
