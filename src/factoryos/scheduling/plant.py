@@ -14,6 +14,10 @@ run time is one batch's cycle, and up to `batch_size` units' operations of the s
 share a batch (a unit that needs several pieces takes as many places); a lot too big for one batch runs
 as many cycles as it needs.
 
+A routing operation's `setup_minutes` is not in its run time: it is a changeover, paid when a work unit switches
+to that operation from anything else (or starts with it), so a run of units of one material and operation on a
+lathe pays it once (`_SetupGroups`).
+
 Time in the problem is whole seconds from the plan's epoch (a UTC instant); machines are work units.
 """
 
