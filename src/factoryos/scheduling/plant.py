@@ -14,6 +14,10 @@ run time is one batch's cycle, and up to `batch_size` units' operations of the s
 share a batch (a unit that needs several pieces takes as many places); a lot too big for one batch runs
 as many cycles as it needs.
 
+A routing operation's `setup_minutes` is not in its run time: it is a changeover, paid when a work unit switches
+to that operation from anything else (or starts with it), so a run of units of one material and operation on a
+lathe pays it once (`_SetupGroups`).
+
 Time in the problem is whole seconds from the plan's epoch (a UTC instant); machines are work units.
 """
 
@@ -251,6 +255,60 @@ def build_problem(
     return builder.plant_problem()
 
 
+NO_SETUP = "none"
+"""The setup group of a work unit set up for nothing in particular: where operations pay their own setups, a unit
+starts so, and an operation without a setup of its own leaves it so."""
+
+
+class _SetupGroups:
+    """The problem's setup groups by name: a value of a changeover group ("paint:red", a booth set up for red), a
+    routing operation's own setup ("shaft/turn", its `setup_minutes`: paid when a work unit switches to it from
+    anything else, so once for a run of units of it) or `NO_SETUP`. Ids hold neither ':' nor '/', so the names
+    do not collide."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.changeover: list[tuple[str, str] | None] = []  # per group: (changeover group, value), for a value
+        self.own: list[int] = []  # per group: seconds of its own setup, 0 if it has none
+
+    def _group(self, name: str, changeover: tuple[str, str] | None, seconds: int) -> int:
+        if name not in self.index:
+            self.index[name] = len(self.index)
+            self.changeover.append(changeover)
+            self.own.append(seconds)
+        return self.index[name]
+
+    def value(self, group_id: str, value: str) -> int:
+        return self._group(f"{group_id}:{value}", (group_id, value), 0)
+
+    def setup(self, material: str, op: RoutingOperation) -> int:
+        return self._group(f"{material}/{op.id}", None, max(1, round(op.setup_minutes * 60)))
+
+    def none(self) -> int:
+        return self._group(NO_SETUP, None, 0)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.index)
+
+    def matrix(self, plant: Plant, group_id: str | None) -> tuple[tuple[int, ...], ...]:
+        """Seconds from each group (row) to each (column) on a work unit following changeover group `group_id`, if
+        any: an operation's own setup from any other group; between two values of `group_id`, its changeover;
+        else none: values of other changeover groups never meet on the unit, and a changeover value after nothing
+        (or after an operation's own setup) is the unit's first changeover, free as on the twin."""
+        group = plant.changeovers[group_id] if group_id is not None else None
+
+        def seconds(before: int, after: int) -> int:
+            if self.own[after]:
+                return 0 if before == after else self.own[after]
+            b, a = self.changeover[before], self.changeover[after]
+            if group is None or a is None or b is None or not a[0] == b[0] == group_id:
+                return 0
+            return round(group.minutes(b[1], a[1]) * 60)
+
+        groups = range(len(self.index))
+        return tuple(tuple(seconds(before, after) for after in groups) for before in groups)
+
+
 class _ProblemBuilder:
     """The problem's jobs, operations and precedences as orders are added: lots first, so that each unit's
     operations can follow the lots it is pegged to. Operations repeat across units, so each distinct one
@@ -263,7 +321,8 @@ class _ProblemBuilder:
         self.machines = list(plant.work_units())
         self.machine_index = {unit: m for m, unit in enumerate(self.machines)}
         self.machine_group = _machine_groups(plant)
-        self.group_index: dict[str, int] = {}
+        self.setup_units = _setup_units(plant, self.machine_group)
+        self.groups = _SetupGroups()
         self.attributes = sorted({group.attribute for group in plant.changeovers.values()})
         self.where = {order.id: k for k, order in enumerate(orders)}
         self.jobs: list[Job] = []
@@ -397,11 +456,22 @@ class _ProblemBuilder:
         )
 
     def _setup_group(self, machine_id: str, material: str, op: RoutingOperation, configuration: Mapping) -> int | None:
+        """The operation's setup group on `machine_id`. Where the unit follows the operation's changeover group, the
+        changeover is its setup (`setup_minutes` is not paid beside it, as on the twin); else an operation with
+        `setup_minutes` has a group of its own, and one without takes the unit's changeover value (a clearcoat
+        pass), or on a unit where setups are paid, `NO_SETUP`."""
         group_id = self.machine_group.get(machine_id)
-        if group_id is None or (op.changeover_group not in (None, group_id)):
-            return None
+        if group_id is not None and op.changeover_group == group_id:
+            return self._changeover_value(group_id, material, configuration)
+        if op.setup_minutes > 0:
+            return self.groups.setup(material, op)
+        if group_id is not None and op.changeover_group is None:
+            return self._changeover_value(group_id, material, configuration)
+        return self.groups.none() if machine_id in self.setup_units else None
+
+    def _changeover_value(self, group_id: str, material: str, configuration: Mapping) -> int:
         value = _attribute(self.plant.changeovers[group_id].attribute, material, configuration)
-        return self.group_index.setdefault(f"{group_id}:{value}", len(self.group_index))
+        return self.groups.value(group_id, value)
 
     def _batch(self, material: str, op: RoutingOperation, quantity: float) -> int | None:
         """The batch kind of a unit's operation, when a batch holds more than one of them."""
@@ -447,8 +517,18 @@ class _ProblemBuilder:
     def plant_problem(self) -> PlantProblem:
         self._hold_lots_for_parts()
         epoch = self.epoch
+        if self.setup_units:
+            self.groups.none()  # what a unit that pays setups starts from
         machines = tuple(
-            _machine(self.plant, unit, epoch, self.calendar_days, self.machine_group.get(unit), self.group_index)
+            _machine(
+                self.plant,
+                unit,
+                epoch,
+                self.calendar_days,
+                self.machine_group.get(unit),
+                self.groups,
+                unit in self.setup_units,
+            )
             for unit in self.machines
         )
         problem = Problem(
@@ -456,7 +536,7 @@ class _ProblemBuilder:
             tuple(self.jobs),
             tuple(self.ops),
             tuple(self.precedences),
-            _names(self.group_index),
+            self.groups.names(),
             tuple(self.batch_sizes),
             BATCH_DUE_SPAN,
         )
@@ -583,6 +663,18 @@ def _machine_groups(plant: Plant) -> dict[str, str]:
     return machine_group
 
 
+def _setup_units(plant: Plant, machine_group: Mapping[str, str]) -> frozenset[str]:
+    """The work units where some operation pays its own setup (`setup_minutes`): not a changeover it follows."""
+    return frozenset(
+        unit
+        for routing in plant.routings.values()
+        for op in routing.operations
+        if op.setup_minutes > 0
+        for unit in plant.eligible_units(op)
+        if op.changeover_group is None or machine_group.get(unit) != op.changeover_group
+    )
+
+
 def _attribute(attribute: str, material: str, configuration: Mapping[str, str]) -> str:
     """The value a changeover group keys on: an option of the configuration (paint colour), otherwise the
     material itself (die sets; a lot of coloured panels has no configuration, its material says the colour).
@@ -596,39 +688,29 @@ def _pieces(quantity: float) -> int:
 
 
 def _duration(plant: Plant, unit: str, op: RoutingOperation, quantity: float) -> int:
-    """Seconds on `unit`: setup plus run time per unit times quantity, faster on a faster unit; on a paced
-    line every station holds a unit for at least one takt. A batch operation's run time is per batch:
-    one cycle for what fits one batch, as many cycles as a bigger lot needs."""
+    """Seconds on `unit`: run time per unit times quantity, faster on a faster unit; on a paced line every
+    station holds a unit for at least one takt. A batch operation's run time is per batch: one cycle for what
+    fits one batch, as many cycles as a bigger lot needs. The setup is not in it: it is paid once per run of
+    the operation on the unit, as a changeover (`_SetupGroups`)."""
     _, wc_id, work_unit = plant.work_units()[unit]
     _, work_center = plant.work_centers()[wc_id]
     runs = quantity if not op.batch_size else math.ceil(_pieces(quantity) / op.batch_size)
-    seconds = op.setup_minutes * 60 + op.run_minutes * 60 * runs / work_unit.speed_factor
+    seconds = op.run_minutes * 60 * runs / work_unit.speed_factor
     if work_center.kind == "paced-line" and work_center.takt_seconds:
         seconds = max(seconds, work_center.takt_seconds * quantity)
     return max(1, round(seconds))
 
 
-def _machine(plant: Plant, unit: str, epoch: datetime, days: int, group_id, group_index) -> Machine:
-    """A work unit with its calendar and, if it follows a changeover group, the setup matrix over all
-    setup groups (zero between values of different changeover groups: they never meet on it)."""
+def _machine(
+    plant: Plant, unit: str, epoch: datetime, days: int, group_id: str | None, groups: _SetupGroups, pays_setups: bool
+) -> Machine:
+    """A work unit with its calendar and its setup matrix over all setup groups (`_SetupGroups.matrix`); one where
+    operations pay their own setups starts set up for nothing (`NO_SETUP`): its first operation pays its setup."""
     unavailable = unavailable_periods(plant, unit, epoch, days)
-    if group_id is None:
+    if group_id is None and not pays_setups:
         return Machine(unit, unavailable)
-    group = plant.changeovers[group_id]
-    names = _names(group_index)
-    values = [name.split(":", 1) for name in names]
-    matrix = tuple(
-        tuple(
-            round(group.minutes(b_value, a_value) * 60) if b_group == a_group == group_id else 0
-            for a_group, a_value in values
-        )
-        for b_group, b_value in values
-    )
-    return Machine(unit, unavailable, matrix)
-
-
-def _names(group_index: Mapping[str, int]) -> tuple[str, ...]:
-    return tuple(sorted(group_index, key=group_index.__getitem__))
+    initial = groups.index[NO_SETUP] if pays_setups else None
+    return Machine(unit, unavailable, groups.matrix(plant, group_id), initial)
 
 
 def unit_serial(production_order: str, unit: int) -> str:
