@@ -6,8 +6,9 @@ sub-assembly under it (body, paint, battery pack, modules...), scheduled per uni
 is one job whose operations form a DAG in which sub-assemblies precede their parent. Materials made in
 lots (any lot-size rule but lot-for-lot, e.g. stamped panels and castings) get production orders of
 their own, one per lot, cut from the units' demand in due-date order; a lot precedes the units it feeds, and
-its operations wait for the bought parts they draw. Stock of a sub-assembly made per unit spares the units due
-first that sub-assembly and all below it (`factoryos.model.unit_structure`).
+its operations wait for the bought parts they draw, from stock or the open purchase orders, shared with the units
+that draw the same parts (`factoryos.scheduling.bought_parts`). Stock of a sub-assembly made per unit spares the
+units due first that sub-assembly and all below it (`factoryos.model.unit_structure`).
 
 A routing operation with a `batch_size` runs on its work unit in batches (an oven, a flashing rack): its
 run time is one batch's cycle, and up to `batch_size` units' operations of the same material and step
@@ -40,6 +41,7 @@ from factoryos.model.orders import CustomerOrder, CustomerOrderState, Production
 from factoryos.model.plant import BomLine, Plant, RoutingOperation
 from factoryos.model.shift_times import merged, site_day
 from factoryos.model.unit_structure import Node, from_stock, made_stock, structure
+from factoryos.scheduling.bought_parts import Draw, draw_times, supply
 from factoryos.scheduling.calendar import Periods, earliest_start, finish
 from factoryos.scheduling.plant_calendar import unavailable_periods
 from factoryos.scheduling.problem import Job, Machine, Mode, Operation, Problem
@@ -69,7 +71,8 @@ class PlantProblem:
 
 class _Plans:
     """Per configured product: (nodes, [(node index, routing operation)] in work-order order, the bought materials
-    each of those operations consumes); kept because a month of orders repeats a few hundred configurations."""
+    each of those operations consumes with how much per unit of the product); kept because a month of orders
+    repeats a few hundred configurations."""
 
     def __init__(self, plant: Plant) -> None:
         self.plant = plant
@@ -90,21 +93,23 @@ class _Plans:
 
     def _consumed(
         self, nodes: Sequence[Node], steps: Sequence[tuple[int, RoutingOperation]], configuration: Mapping[str, str]
-    ) -> tuple[tuple[str, ...], ...]:
-        """Per step, the bought components its operation consumes: those whose BOM line names it, and those
-        naming none (or an operation this configuration leaves out) at their parent's first step."""
+    ) -> tuple[tuple[tuple[str, float], ...], ...]:
+        """Per step, the bought components its operation consumes and how much per unit of the product (scrap
+        included): those whose BOM line names it, and those naming none (or an operation this configuration leaves
+        out) at their parent's first step."""
         first: dict[int, int] = {}
         step_of: dict[tuple[int, str], int] = {}
         for step, (index, op) in enumerate(steps):
             first.setdefault(index, step)
             step_of[index, op.id] = step
-        consumed: list[list[str]] = [[] for _ in steps]
+        consumed: list[list[tuple[str, float]]] = [[] for _ in steps]
         for index, node in enumerate(nodes):
             if index not in first:
                 continue
             for line in bom_lines(self.plant, node.material, configuration):
                 if self.plant.materials[line.component].source == "buy":
-                    consumed[step_of.get((index, line.operation or ""), first[index])].append(line.component)
+                    step = step_of.get((index, line.operation or ""), first[index])
+                    consumed[step].append((line.component, node.quantity * line.quantity / (1 - line.scrap)))
         return tuple(tuple(materials) for materials in consumed)
 
 
@@ -237,8 +242,10 @@ def build_problem(
 
     `releases` gives the earliest start of a production order (its customer order's arrival, say); `material_in`,
     per production order, when bought materials that are not there yet come in: a unit's operation that consumes
-    one (its BOM line's `operation`, else its parent's first) starts no earlier. The calendars are laid out over
-    `calendar_days` days."""
+    one (its BOM line's `operation`, else its parent's first) starts no earlier. A bought part that lots draw is
+    served from the plant's stock and open purchase orders (`plant.purchase_orders`: pass a plant carrying those
+    released from plans) to the lots and units that draw it, in the sequence they are needed. The calendars are
+    laid out over `calendar_days` days."""
     releases, material_in = releases or {}, material_in or {}
     builder = _ProblemBuilder(plant, orders, epoch, calendar_days)
     zone = ZoneInfo(plant.site.timezone)
@@ -335,8 +342,12 @@ class _ProblemBuilder:
         self.eligible_of: dict[tuple[str, str], tuple[list[str], frozenset[str]]] = {}
         self.choose_line = _LineChoice(plant, epoch, calendar_days)
         self.lot_ops: dict[str, list[tuple[int, int]]] = {}
-        self.lot_draws: dict[str, list[tuple[int, str, float]]] = {}  # per lot: (operation, bought part, quantity)
-        self.lot_parts_in: dict[str, list[tuple[int, float]]] = {}  # per bought part of lots: (when in, quantity)
+        # per lot, by its last operation: (bought part, quantity, the operation that draws it)
+        self.lot_draws: dict[int, list[tuple[str, float, int]]] = {}
+        self.lot_need: dict[int, int] = {}  # per lot, by its last operation: the first order it feeds
+        self.lot_parts: set[str] = set()  # the bought parts lots draw
+        self.lots_known: dict[str, int] = {}  # per bought part of lots: when the last order's share is in
+        self.unit_draws: list[Draw] = []
         self.on_hand = plant.stock_on_hand()
         # what units took of a lot-made part, from minus its stock: the stock covers the first of them, no lot
         self.supplied = {m: -held for m, held in self.on_hand.items() if _made_in_lots(plant, m)}
@@ -354,10 +365,11 @@ class _ProblemBuilder:
         first, last = min(indices.values()), max(indices.values())
         self.jobs.append(Job(lot.id, tuple(range(first, last + 1)), 0, due, 0))
         self.lot_ops.setdefault(lot.material, []).append((last, lot.quantity))
-        self.lot_draws[lot.id] = [
-            (indices.get(line.operation or "", first), line.component, lot.quantity * line.quantity / (1 - line.scrap))
+        self.lot_draws[last] = [
+            (line.component, lot.quantity * line.quantity / (1 - line.scrap), indices.get(line.operation or "", first))
             for line in self._bought_lines(lot.material)
         ]
+        self.lot_parts.update(material for material, _, _ in self.lot_draws[last])
 
     def add_units(
         self,
@@ -369,12 +381,14 @@ class _ProblemBuilder:
         waits: Mapping[str, int] | None = None,
     ) -> None:
         """One job per unit (serial): each made node's operations in a chain, every node after the nodes and
-        lots that go into it, and each operation not before the bought material it consumes is in (`waits`).
-        A unit builds none of the nodes stock spares it (`spared`, per unit)."""
+        lots that go into it, and each operation not before the bought material it consumes is in (`waits`, and
+        the part's supply where lots draw it too). A unit builds none of the nodes stock spares it (`spared`, per
+        unit)."""
         nodes, route, consumed = plan
-        not_before = [max((waits.get(m, 0) for m in materials), default=0) for materials in consumed] if waits else []
+        not_before = [max((waits.get(m, 0) for m, _ in step), default=0) for step in consumed] if waits else []
         work_order = {step: k for k, step in enumerate(_built_steps(route, spared))}
-        self._count_lot_parts(nodes, spared, waits or {})
+        self._count_lot_parts(nodes, spared, release, waits or {})
+        draws: dict[str, tuple[list[float], list[int]]] = {}  # bought parts lots draw too: (quantity, operations)
         for unit, taken in enumerate(spared, start=1):
             job = len(self.jobs)
             first_op: dict[int, int] = {}
@@ -391,15 +405,29 @@ class _ProblemBuilder:
                 )
                 if not_before and not_before[step] > 0:
                     self.ops[op_index] = replace(self.ops[op_index], not_before=not_before[step])
+                for material, quantity in consumed[step]:
+                    if material in self.lot_parts:
+                        draw = draws.setdefault(material, ([], []))
+                        draw[0].append(quantity)
+                        draw[1].append(op_index)
                 if index in last_op:
                     self.precedences.append((last_op[index], op_index))
                 first_op.setdefault(index, op_index)
                 last_op[index] = op_index
                 job_ops.append(op_index)
-            self._feed_parents(nodes, first_op, last_op)
+            self._feed_parents(nodes, first_op, last_op, self.where[order.id])
             self.jobs.append(Job(unit_serial(order.id, unit), tuple(job_ops), release, due, 1))
+        need = (self.where[order.id], 1)  # after the lots that feed the order
+        self.unit_draws.extend(
+            Draw(m, sum(quantities), need, tuple(ops), max(release, (waits or {}).get(m, 0)))
+            for m, (quantities, ops) in draws.items()
+        )
 
-    def _feed_parents(self, nodes: Sequence[Node], first_op: Mapping[int, int], last_op: Mapping[int, int]) -> None:
+    def _feed_parents(
+        self, nodes: Sequence[Node], first_op: Mapping[int, int], last_op: Mapping[int, int], position: int
+    ) -> None:
+        """Each node before its parent, a lot-made one after the lots it is pegged to, which the order at
+        `position` (in release order) is then the first to need if none before it was."""
         for index, node in enumerate(nodes):
             if node.parent is None or node.parent not in first_op:
                 continue
@@ -407,6 +435,7 @@ class _ProblemBuilder:
                 lots = self.lot_ops.get(node.material, [])
                 for lot_last in _pegged(lots, self.supplied, node.material, node.quantity):
                     self.precedences.append((lot_last, first_op[node.parent]))
+                    self.lot_need.setdefault(lot_last, position)
             elif index in last_op:
                 self.precedences.append((last_op[index], first_op[node.parent]))
 
@@ -485,37 +514,43 @@ class _ProblemBuilder:
         return self.batch_kinds[key]
 
     def _bought_lines(self, material: str) -> list[BomLine]:
-        """The lines of `material`'s BOM that are bought parts (a lot's BOM is not configured)."""
+        """The lines of `material`'s BOM that are bought parts the plant plans (a lot's BOM is not configured;
+        parts supplied on call are there)."""
         return [
-            line for line in bom_lines(self.plant, material, {}) if self.plant.materials[line.component].source == "buy"
+            line for line in bom_lines(self.plant, material, {}) if self.plant.materials[line.component].bought_by_plan
         ]
 
     def _count_lot_parts(
-        self, nodes: Sequence[Node], spared: Sequence[frozenset[int]], waits: Mapping[str, int]
+        self, nodes: Sequence[Node], spared: Sequence[frozenset[int]], release: int, waits: Mapping[str, int]
     ) -> None:
-        """The bought parts an order's units need through lots (a seat lot's boards), and when they are in for
-        the order: when it waits for them (`waits`), else at once (in stock, or on order before it is needed)."""
+        """When an order's units have the bought parts they need through lots (a seat lot's boards), as far as the
+        promise's replay knows: when it waits for them (`waits`), else from its release (there on its first day);
+        the latest of the orders' is what a lot's draw beyond the parts' supply waits for."""
         for index, node in enumerate(nodes):
-            if node.lot:
+            if node.lot and _building(spared, index):
                 for line in self._bought_lines(node.material):
-                    need = _building(spared, index) * node.quantity * line.quantity / (1 - line.scrap)
-                    self.lot_parts_in.setdefault(line.component, []).append((waits.get(line.component, 0), need))
+                    known = max(release, waits.get(line.component, 0))
+                    self.lots_known[line.component] = max(known, self.lots_known.get(line.component, 0))
 
-    def _hold_lots_for_parts(self) -> None:
-        """Each lot's operations not before the bought parts they draw are in: the lots, in the order they are
-        made, take the parts in the order they come in. By a time, at least the stock on hand is in, and at least
-        what the orders have in by then (each order's need counted once it has it): the more of the two."""
-        supply = {material: sorted(parts) for material, parts in self.lot_parts_in.items()}
-        taken: dict[str, float] = {}
-        for draws in self.lot_draws.values():
-            for op_index, material, need in draws:
-                taken[material] = taken.get(material, 0.0) + need
-                day = _in_by(self.on_hand.get(material, 0.0), supply.get(material, []), taken[material])
+    def _hold_for_parts(self) -> None:
+        """Each operation that draws a bought part some lot draws too not before the part is in for it, the lots
+        and the units' own draws served from the part's supply in the sequence they are needed
+        (`bought_parts.draw_times`)."""
+        unfed = len(self.orders)  # a lot no unit is pegged to is needed last
+        draws = [
+            Draw(m, quantity, (self.lot_need.get(last, unfed), 0), (op_index,), self.lots_known.get(m, 0))
+            for last, parts in self.lot_draws.items()
+            for m, quantity, op_index in parts
+        ]
+        draws += self.unit_draws
+        held = supply(self.plant, self.epoch, {draw.material for draw in draws})
+        for draw, day in zip(draws, draw_times(held, draws), strict=True):
+            for op_index in draw.operations:
                 if day > self.ops[op_index].not_before:
                     self.ops[op_index] = replace(self.ops[op_index], not_before=day)
 
     def plant_problem(self) -> PlantProblem:
-        self._hold_lots_for_parts()
+        self._hold_for_parts()
         epoch = self.epoch
         if self.setup_units:
             self.groups.none()  # what a unit that pays setups starts from
@@ -619,20 +654,6 @@ class _LineChoice:
             periods = [p for u in units for p in unavailable_periods(self.plant, u, self.epoch, self.days)]
             self.off[line] = tuple(merged(periods))
         return self.off[line]
-
-
-def _in_by(stock: float, supply: Sequence[tuple[int, float]], amount: float) -> int:
-    """When `amount` is in, with `stock` in at once and, by each time, at least the supply come by then as
-    (when, quantity) in time order (its last when, when it never comes: a lot's excess over the orders' need
-    waits for nothing more)."""
-    if stock >= amount - 1e-9:
-        return 0
-    came = 0.0
-    for when, quantity in supply:
-        came += quantity
-        if came >= amount - 1e-9:
-            return when
-    return supply[-1][0] if supply else 0
 
 
 def _pegged(lots: list[tuple[int, int]], supplied: dict[str, float], material: str, need: float) -> list[int]:

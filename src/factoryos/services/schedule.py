@@ -43,8 +43,9 @@ def schedule_orders(
     from factoryos.store.order_desk import promise_sequence
 
     sequence = promise_sequence(engine, plant.site.id)
-    ready = material_ready(with_released_orders(engine, plant), orders, sequence)
-    plan = schedule_plant(plant, orders, material_ready=ready, **options)  # type: ignore[arg-type]
+    on_order = with_released_orders(engine, plant)  # the lots' bought parts come on them too
+    ready = material_ready(on_order, orders, sequence)
+    plan = schedule_plant(on_order, orders, material_ready=ready, **options)  # type: ignore[arg-type]
     return store_plan(engine, plan), plan
 
 
