@@ -30,6 +30,8 @@ def test_the_busiest_of_the_first_days_is_shown_in_the_sites_dates() -> None:
     shown = sum(len(trace.y) for trace in figure.data)
     assert shown == len(wednesday) + len(late_night)
     assert f"{day:%Y-%m-%d}" in figure.layout.title.text
+    hovers = {text for trace in figure.data for text in trace.hovertext}
+    assert "seat/cut PO99<br>Wed 00:30-10:30" in hovers  # the bar's time on the axis's clock, not 23:30 UTC
 
 
 def test_on_a_tie_the_earlier_day_and_without_operations_none() -> None:

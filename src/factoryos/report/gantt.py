@@ -93,6 +93,12 @@ def _bars(
     return figure
 
 
+def _span(op: ScheduledOperation, timezone: str) -> str:
+    """When an operation runs, on the site's clock the chart's axis reads."""
+    zone = ZoneInfo(timezone)
+    return f"{op.start.astimezone(zone):%a %H:%M}-{op.end.astimezone(zone):%H:%M}"
+
+
 def _area(plant: Plant, equipment: str) -> str:
     units = plant.work_units()
     return units[equipment][0] if equipment in units else "other"
@@ -106,7 +112,7 @@ def gantt_by_machine(plant: Plant, operations: Sequence[ScheduledOperation]) -> 
     shown = by_day.get(day, []) if day is not None else []
     rows = []
     for op in shown:
-        text = f"{op.operation} {op.serial or op.production_order}<br>{op.start:%a %H:%M}-{op.end:%H:%M}"
+        text = f"{op.operation} {op.serial or op.production_order}<br>{_span(op, plant.site.timezone)}"
         rows.append((op.equipment, op.start, op.end, _area(plant, op.equipment), text))
         if op.setup_minutes:
             setup_start = op.start - timedelta(minutes=op.setup_minutes)
@@ -133,7 +139,7 @@ def gantt_by_order(plant: Plant, operations: Sequence[ScheduledOperation], order
     for op in operations:
         if op.production_order not in chosen:
             continue
-        text = f"{op.operation} on {op.equipment} {op.serial or ''}<br>{op.start:%a %H:%M}-{op.end:%H:%M}"
+        text = f"{op.operation} on {op.equipment} {op.serial or ''}<br>{_span(op, plant.site.timezone)}"
         rows.append((op.production_order, op.start, op.end, _area(plant, op.equipment), text))
         if op.setup_minutes:
             setup_start = op.start - timedelta(minutes=op.setup_minutes)
