@@ -133,6 +133,14 @@ def test_a_count_of_one_takes_the_singular(tmp_path):
     assert "." not in rows["completed"]  # whole units
 
 
+def test_few_replications_are_said_to_give_wide_intervals(tmp_path):
+    plant = Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml"
+    args = ("simulate", "--plant", str(plant), "--days", "1", "--no-events", "--workers", "1", "--replications")
+    said = [" ".join(factoryos(*args, runs, cwd=tmp_path).stdout.split()) for runs in ("2", "5")]
+    assert "2 runs give wide intervals (Student's t with 1 degree of freedom): 5 or more narrow them" in said[0]
+    assert "wide intervals" not in said[1]
+
+
 def test_the_demo_writes_a_self_contained_report(tmp_path):
     result = factoryos("demo", "--days", "7", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
