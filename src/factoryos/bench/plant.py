@@ -6,7 +6,7 @@ The generated orders carry the plant's own lead times (three to eight weeks), wh
 misses; `lead_scale` shortens each order's lead time (0.15: three days to a week, a C2M express promise)
 so that tardiness measures something. Every dispatching rule runs on the whole month, as one problem.
 The plant is scheduled as built, at full rate (`at_full_rate`): a month on a line ramping up would measure the
-ramp-up curve (10,000 sedans on a first month's 2,000), not the scheduler.
+ramp-up curve (10,000 sedans on a first month's 2,000) and its supply, not the scheduler.
 """
 
 from __future__ import annotations
@@ -27,8 +27,16 @@ from factoryos.scheduling.rolling import rolling_sequence
 
 
 def at_full_rate(plant: Plant) -> Plant:
-    """The plant without its ramp-up: every line works its calendar, as the scale benchmarks measure it."""
-    return plant.model_copy(update={"ramp_up": None})
+    """The plant without its ramp-up, as the scale benchmarks measure it: every line works its calendar, and its
+    bought parts are supplied on call, as a plant at full rate buys them; the file's stock and purchase orders
+    are sized for the ramp-up (a fifth of the coil a full month's panel lots draw), and a lot waits for its bought
+    parts (`scheduling.bought_parts`), so the month would measure the ramp-up's supply, not the scheduler."""
+    on_call = {
+        material_id: material.model_copy(update={"on_call": True, "safety_stock": 0})
+        for material_id, material in plant.materials.items()
+        if material.source == "buy"
+    }
+    return plant.model_copy(update={"ramp_up": None, "materials": {**plant.materials, **on_call}})
 
 
 def month_orders(plant: Plant, start: date, units: int, seed: int, lead_scale: float) -> list[CustomerOrder]:

@@ -147,6 +147,19 @@ def test_the_month_benchmark_runs_end_to_end_on_a_few_units(ev_plant):
     assert result["best rule setup h"]["rule"] == "EDD"
 
 
+def test_the_plant_at_full_rate_has_its_bought_parts_on_call(ev_plant):
+    """The ramp-up's coil holds the EV plant's first panel lots back; at full rate nothing waits for material."""
+    from factoryos.bench.plant import at_full_rate
+
+    def waits(plant) -> int:
+        orders = generate_orders(plant, MONDAY, 2, seed=1)
+        problem = build_problem(plant, production_orders(plant, orders), EPOCH, calendar_days=20).problem
+        return max(op.not_before for op in problem.operations)
+
+    assert waits(ev_plant) > 0
+    assert waits(at_full_rate(ev_plant)) == 0
+
+
 def test_boards_released_together_are_printed_program_by_program(appliance_plant):
     orders = generate_orders(appliance_plant, MONDAY, 1, seed=3)
     problem = build_problem(
