@@ -41,8 +41,11 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
 - made stock: the plant file's stock of a sub-assembly made per unit (its bill the same in every configuration,
   `model.unit_structure.made_stock`) is taken as the scheduler and MRP take it, unit by unit
   (`unit_structure.from_stock`), first come first served: a unit it covers books neither the sub-assembly's
-  operations nor those or the bought material below it, and the stock taken is held as bought stock is (and
-  given back by a cancel), so that the promise and the schedule agree.
+  operations nor those or the bought material below it. The stock of a part made in lots (`lot_stock`: stamped
+  panels, castings) is taken a piece at a time (`from_lot_stock`), as the scheduler nets it before cutting
+  lots: a unit books the part's operations and bought material only for what the stock left does not cover.
+  The stock taken is held as bought stock is (and given back by a cancel), so that the promise and the
+  schedule agree.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ from factoryos.model.configuration import bom_lines, explode, operations
 from factoryos.model.plant import OpenPurchaseOrder, Plant, RoutingOperation
 from factoryos.model.rampup import LineRamp
 from factoryos.model.shift_times import shift_times
-from factoryos.model.unit_structure import Node, from_stock, made_stock, structure
+from factoryos.model.unit_structure import Node, from_lot_stock, from_stock, lot_stock, made_stock, structure
 
 BASIS = (
     "capacity and material: free minutes on every work center the order loads (calendar, ramp-up curve, orders "
@@ -114,8 +117,8 @@ class Lot:
 class Build:
     """What an order asks the plant to build: `quantity` units of one configuration, each putting `load` minutes
     on each work center or pool and needing `needs` of the planned bought material; `structure` is a unit's made
-    structure when the plant holds stock of a sub-assembly in it (else empty), which the promise then takes
-    from (`take_made_stock`)."""
+    structure when the plant holds stock of a made part in it (else empty), which the promise then takes from
+    (`take_made_stock`)."""
 
     load: Mapping[str, float]
     needs: Mapping[str, float]
@@ -217,13 +220,13 @@ BIG = 1e18
 class PlantMaterial:
     """The bought materials the plant plans (all but those supplied on call): their stock and open purchase
     orders, where and how each is bought, and what one configured unit of a product needs of them (memoised
-    per choice of the families that its BOM depends on); and the stock of sub-assemblies made per unit
-    (`made`), which spares the units it covers their building."""
+    per choice of the families that its BOM depends on); and the stock of made parts (`made`: sub-assemblies
+    made per unit, parts made in lots), which spares the units it covers their building."""
 
     def __init__(self, plant: Plant) -> None:
         self.plant = plant
         held = plant.stock_on_hand()
-        self.made = made_stock(plant)
+        self.made = {**made_stock(plant), **lot_stock(plant)}
         self._structures: dict[tuple[str, tuple[str | None, ...]], tuple[Node, ...]] = {}
         self.on_hand = {m: held.get(m, 0.0) for m, material in plant.materials.items() if material.bought_by_plan}
         self.on_order: dict[str, list[OpenPurchaseOrder]] = defaultdict(list)
@@ -272,8 +275,8 @@ class PlantMaterial:
         return self._needs[key]
 
     def structure(self, product: str, configuration: Mapping[str, str]) -> tuple[Node, ...]:
-        """The made structure of one configured unit of `product` when the plant holds stock of a sub-assembly in
-        it made per unit (else none: there is nothing to take); memoised as `needs` is."""
+        """The made structure of one configured unit of `product` when the plant holds stock of a made part in it
+        (`made`; else none: there is nothing to take); memoised as `needs` is."""
         material = self.plant.products[product].material
         if not self.made:
             return ()
@@ -285,16 +288,16 @@ class PlantMaterial:
             self._structures[key] = nodes if any(n.material in self.made for n in nodes[1:]) else ()
         return self._structures[key]
 
-    def unit_needs(self, order: Build, spared: frozenset[int]) -> dict[str, float]:
+    def unit_needs(self, order: Build, spared: frozenset[int], lots: Mapping[int, float]) -> dict[str, float]:
         """What one unit of `order` needs of the planned bought materials when it takes the `spared` nodes of its
-        structure from stock: less what the highest of them need below them."""
+        structure from stock, and `lots` pieces of its lot-made nodes: less what the highest spared nodes and
+        the pieces taken need below them."""
         nodes, left = order.structure, dict(order.needs)
-        for index in spared:
-            if nodes[index].parent in spared:
-                continue
+        taken = {index: nodes[index].quantity for index in spared if nodes[index].parent not in spared}
+        for index, pieces in {**taken, **lots}.items():
             for m, q in explode(self.plant, nodes[index].material, order.configuration).items():
                 if m in left:
-                    left[m] -= nodes[index].quantity * q
+                    left[m] -= pieces * q
         return {m: q for m, q in left.items() if q > EPS}
 
     def check(self, needs: Mapping[str, float], quantity: int, start: date, held: Commitments) -> MaterialCheck:
@@ -518,26 +521,28 @@ def take_made_stock(
     capacity: PlantCapacity, material: PlantMaterial, order: Build, held: Commitments
 ) -> tuple[Build, dict[str, float]]:
     """What `order` builds once its units have taken, in turn, the made stock that earlier promises left
-    (`unit_structure.from_stock`, first come first served, whole units), and the stock it takes. A unit a
-    sub-assembly is taken for builds neither it nor anything below it; units spared differently differ, so a
-    build that takes stock is the order's whole load and needs as one unit."""
+    (`unit_structure.from_stock`, first come first served, whole units; `from_lot_stock`, a piece at a time),
+    and the stock it takes. A unit a sub-assembly is taken for builds neither it nor anything below it, and one
+    that takes pieces of a part made in lots builds only the rest of them; units spared differently differ, so
+    a build that takes stock is the order's whole load and needs as one unit."""
     if not order.structure:
         return order, {}
     left = {m: q - held.taken.get(m, 0.0) for m, q in material.made.items()}
-    units: Counter[frozenset[int]] = Counter()
+    units: Counter[tuple[frozenset[int], tuple[tuple[int, float], ...]]] = Counter()
     for served in range(order.quantity):
         spared = from_stock(order.structure, left)
-        units[spared] += 1 if spared else order.quantity - served
-        if not spared:
+        pieces = tuple(from_lot_stock(order.structure, spared, left).items())
+        units[spared, pieces] += 1 if spared or pieces else order.quantity - served
+        if not spared and not pieces:
             break
-    if not any(units):
+    if not any(spared or pieces for spared, pieces in units):
         return order, {}
     load: dict[str, float] = defaultdict(float)
     needs: dict[str, float] = defaultdict(float)
-    for spared, count in units.items():
-        for center, minutes in capacity.unit_load(order, spared).items():
+    for (spared, pieces), count in units.items():
+        for center, minutes in capacity.unit_load(order, spared, dict(pieces)).items():
             load[center] += count * minutes
-        for bought, quantity in material.unit_needs(order, spared).items():
+        for bought, quantity in material.unit_needs(order, spared, dict(pieces)).items():
             needs[bought] += count * quantity
     taken = {m: q - held.taken.get(m, 0.0) - left[m] for m, q in material.made.items()}
     return Build(dict(load), dict(needs), 1), {m: q for m, q in taken.items() if q > EPS}
@@ -657,13 +662,14 @@ class PlantCapacity:
         the configured BOM, those of every made material below it."""
         return dict(self._below(self.plant.products[product].material, configuration))
 
-    def unit_load(self, order: Build, spared: frozenset[int]) -> dict[str, float]:
+    def unit_load(self, order: Build, spared: frozenset[int], lots: Mapping[int, float]) -> dict[str, float]:
         """Minutes one unit of `order` puts on each work center or pool when it takes the `spared` nodes of its
-        structure from stock: every other node's operations (a lot's with all below it, as `load` counts them),
-        each a paced line's takt once."""
+        structure from stock, and `lots` pieces of its lot-made nodes: every other node's operations (a lot's
+        with all below it, as `load` counts them, for the pieces not taken), each a paced line's takt once."""
         load: dict[str, float] = defaultdict(float)
         for index, node in enumerate(order.structure):
-            if index in spared:
+            built = node.quantity - lots.get(index, 0.0)
+            if index in spared or built <= EPS:
                 continue
             own = (
                 self._below(node.material, order.configuration)
@@ -672,9 +678,9 @@ class PlantCapacity:
             )
             for center, minutes in own.items():
                 if center in self._paced:
-                    load[center] = max(load[center], node.quantity * minutes)
+                    load[center] = max(load[center], built * minutes)
                 else:
-                    load[center] += node.quantity * minutes
+                    load[center] += built * minutes
         return dict(load)
 
     def _below(self, material: str, configuration: Mapping[str, str]) -> dict[str, float]:

@@ -6,7 +6,9 @@ has its stock netted before its lots are cut) goes to the units in the order the
 they are released in, due date first: a unit whose need of it the stock left holds takes it, and builds neither
 it nor anything below it (its operations, its bought parts, the lots it would draw), so its parent's first
 operation has the part from the start. As MRP does, stock of a sub-assembly whose bill depends on the options is
-left alone: it does not say which configuration it is.
+left alone: it does not say which configuration it is. Stock of a part made in lots (stamped panels, castings)
+goes to the units in the same order a piece at a time: a unit that builds the part takes what is left of it,
+and only the rest of its need is made in lots.
 """
 
 from __future__ import annotations
@@ -63,6 +65,16 @@ def made_stock(plant: Plant) -> dict[str, float]:
     }
 
 
+def lot_stock(plant: Plant) -> dict[str, float]:
+    """The plant file's stock of each part made in lots: what the units' need of it is netted against before its
+    lots are cut."""
+    return {
+        material: held
+        for material, held in plant.stock_on_hand().items()
+        if plant.materials[material].source == "make" and plant.materials[material].lot_size.rule != "lot-for-lot"
+    }
+
+
 def from_stock(nodes: Sequence[Node], left: dict[str, float]) -> frozenset[int]:
     """The nodes of one unit it does not build, taking what it uses from `left` (the stock left of each part): a
     sub-assembly whose whole need the stock left holds, and every node below one. A need the stock left cannot
@@ -78,3 +90,16 @@ def from_stock(nodes: Sequence[Node], left: dict[str, float]) -> frozenset[int]:
             left[node.material] -= node.quantity
             spared.add(index)
     return frozenset(spared)
+
+
+def from_lot_stock(nodes: Sequence[Node], spared: frozenset[int], left: dict[str, float]) -> dict[int, float]:
+    """How much of each part made in lots one unit takes from `left` (the stock left of each part), by node:
+    every lot-made node it builds (not one below a node `spared`) takes as much of its need as is left, and lots
+    make the rest."""
+    taken: dict[int, float] = {}
+    for index, node in enumerate(nodes):
+        held = left.get(node.material, 0.0)
+        if node.lot and index not in spared and held > EPS:
+            taken[index] = min(node.quantity, held)
+            left[node.material] = held - taken[index]
+    return taken

@@ -40,7 +40,7 @@ from factoryos.model.lots import DAYS_A_YEAR, lot_size
 from factoryos.model.orders import CustomerOrder, CustomerOrderState, ProductionOrder, ScheduledOperation, WorkOrder
 from factoryos.model.plant import BomLine, Plant, RoutingOperation
 from factoryos.model.shift_times import merged, site_day
-from factoryos.model.unit_structure import Node, from_stock, made_stock, structure
+from factoryos.model.unit_structure import Node, from_stock, lot_stock, made_stock, structure
 from factoryos.scheduling.bought_parts import Draw, draw_times, supply
 from factoryos.scheduling.calendar import Periods, earliest_start, finish
 from factoryos.scheduling.plant_calendar import unavailable_periods
@@ -178,7 +178,7 @@ def _lot_orders(
 ) -> list[ProductionOrder]:
     """Lots of each material made in lots for what the units need of it beyond the plant file's stock of it (none
     for a unit whose sub-assembly above the lot is taken from stock)."""
-    demand: dict[str, float] = {material: -held for material, held in plant.stock_on_hand().items()}
+    demand: dict[str, float] = {material: -held for material, held in lot_stock(plant).items()}
     first_due: dict[str, date] = {}
     last_due: dict[str, date] = {}
     for order in units:
@@ -348,9 +348,8 @@ class _ProblemBuilder:
         self.lot_parts: set[str] = set()  # the bought parts lots draw
         self.lots_known: dict[str, int] = {}  # per bought part of lots: when the last order's share is in
         self.unit_draws: list[Draw] = []
-        self.on_hand = plant.stock_on_hand()
         # what units took of a lot-made part, from minus its stock: the stock covers the first of them, no lot
-        self.supplied = {m: -held for m, held in self.on_hand.items() if _made_in_lots(plant, m)}
+        self.supplied = {m: -held for m, held in lot_stock(plant).items()}
 
     def add_lot(self, lot: ProductionOrder, due: int) -> None:
         """One job for the lot, its routing's operations in a chain; which of them draws which bought part."""

@@ -15,7 +15,7 @@ import pytest
 from factoryos.model.configuration import operations
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import InventoryLot, Plant
-from factoryos.model.unit_structure import Node, from_stock
+from factoryos.model.unit_structure import Node, from_lot_stock, from_stock
 from factoryos.model.validate import load_plant
 from factoryos.planning.plant_problem import plant_problem as mrp_problem
 from factoryos.scheduling.checker import check
@@ -173,3 +173,13 @@ def test_a_unit_whose_frame_is_in_stock_takes_nothing_below_it_and_a_need_the_st
     assert from_stock(bike, left) == frozenset()  # one frame left, two needed: built, the frame kept
     assert left == {"frame": 1.0, "fork": 0.0, "bike": 5.0}
     assert from_stock(bike[:3], {}) == frozenset()
+
+
+def test_a_unit_takes_lugs_in_stock_a_piece_at_a_time_and_none_below_a_frame_taken_from_stock():
+    bike = (Node("bike", 1.0, None, False), Node("frame", 1.0, 0, False), Node("lug", 4.0, 1, True))
+    left = {"lug": 6.0}
+    assert from_lot_stock(bike, frozenset({1, 2}), left) == {}
+    assert from_lot_stock(bike, frozenset(), left) == {2: 4.0}
+    assert from_lot_stock(bike, frozenset(), left) == {2: 2.0}  # the two left; two lugs are cast
+    assert from_lot_stock(bike, frozenset(), left) == {}
+    assert left == {"lug": 0.0}
