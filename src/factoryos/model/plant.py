@@ -373,6 +373,10 @@ class Calendar(Part):
     def hours_per_week(self) -> float:
         return sum(shift.hours * len(shift.days) for shift in self.shifts)
 
+    def hours_per_working_day(self) -> float:
+        """The week's working hours over the weekdays a shift starts on: a working day's hours on average."""
+        return self.hours_per_week() / len({day for shift in self.shifts for day in shift.days})
+
     def works_on(self, day: date) -> bool:
         """A shift starts on `day`'s weekday and the day is no holiday."""
         weekday = WEEKDAYS[day.weekday()]

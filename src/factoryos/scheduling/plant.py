@@ -385,7 +385,7 @@ class _ProblemBuilder:
     def _template(
         self, material: str, op: RoutingOperation, quantity: float, configuration: Mapping, eligible: list[str]
     ) -> Operation:
-        modes = tuple(Mode(self.machine_index[u], _duration(self.plant, u, op, quantity)) for u in eligible)
+        modes = tuple(Mode(self.machine_index[u], operation_seconds(self.plant, u, op, quantity)) for u in eligible)
         setup = {self._setup_group(u, material, op, configuration) for u in eligible} - {None}
         return Operation(
             0,
@@ -527,7 +527,7 @@ class _LineChoice:
             on: dict[str, int] = {}
             for unit in eligible:
                 if unit in self.line_of:
-                    line, time = self.line_of[unit], _duration(self.plant, unit, op, quantity)
+                    line, time = self.line_of[unit], operation_seconds(self.plant, unit, op, quantity)
                     on[line] = min(on.get(line, time), time)
             self.seconds[key] = on
         return self.seconds[key]
@@ -595,7 +595,7 @@ def _pieces(quantity: float) -> int:
     return max(1, math.ceil(quantity - 1e-9))
 
 
-def _duration(plant: Plant, unit: str, op: RoutingOperation, quantity: float) -> int:
+def operation_seconds(plant: Plant, unit: str, op: RoutingOperation, quantity: float) -> int:
     """Seconds on `unit`: setup plus run time per unit times quantity, faster on a faster unit; on a paced
     line every station holds a unit for at least one takt. A batch operation's run time is per batch:
     one cycle for what fits one batch, as many cycles as a bigger lot needs."""
