@@ -7,15 +7,21 @@ long one's routing, but 5 days in the plant file), each of a part on call. The c
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from typer.testing import CliRunner
 
+from factoryos.cli import app
+from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.model.validate import check_plant_text
 from factoryos.planning.mrp import plan
 from factoryos.planning.plant_problem import DemandRow, plant_problem, routing_lead_time
 from factoryos.services.plan import derived_lead_times
+from factoryos.store.db import make_engine, migrate
+from factoryos.store.orders import save_orders
+from factoryos.store.plants import read_plant, store_plant
 
 PLANT = """
 source: Test fixture; invented figures.
@@ -104,3 +110,18 @@ def test_a_planned_order_is_released_its_lead_time_in_working_days_before_it_is_
     assert orders["long"].note.startswith("lead time 3 working days from its routing")
     assert orders["given"].note == ""
     assert derived_lead_times(problem) == {"long": 3, "short": 1}
+
+
+def test_the_stored_plant_still_says_which_lead_times_are_not_given_and_plan_lists_those_derived(sqlite_url):
+    """The store keeps the plant as its validated document, defaults filled in: a lead time not given must stay
+    not given there (a default of 0 read back would be taken as given)."""
+    engine = make_engine(sqlite_url)
+    migrate(engine)
+    store_plant(engine, check_plant_text(PLANT)[0], "kits.yaml")
+    assert read_plant(engine).materials["long"].lead_time_days is None
+    placed = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    save_orders(engine, [CustomerOrder("CO-1", "kit-site", "owner", "shop", "kit", {}, 10, placed, DUE)])
+    result = CliRunner().invoke(app, ["plan", "--horizon-days", "30", "--start", "2027-03-01", "--db", sqlite_url])
+    assert result.exit_code == 0, result.output
+    assert "lead times from the routings (2 made materials without lead_time_days in the plant file)" in result.output
+    assert "long 3 days and short 1 day" in result.output

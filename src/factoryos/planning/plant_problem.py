@@ -138,8 +138,8 @@ def _item(plant: Plant, material: str, key: str, configuration: Configuration, r
     """The item of `material`; a `routed` made one the plant file gives no lead time takes its routing's."""
     m = plant.materials[material]
     lot = m.lot_size
-    lead, basis = round(m.lead_time_days), ""
-    if routed and m.source == "make" and "lead_time_days" not in m.model_fields_set:
+    lead, basis = round(m.lead_time_days or 0), ""
+    if routed and m.source == "make" and m.lead_time_days is None:
         lead, basis = routing_lead_time(plant, material, configuration)
     return Item(
         id=key,

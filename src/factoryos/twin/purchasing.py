@@ -186,7 +186,7 @@ def _as_the_twin_makes(material: Material, per_day: float | None) -> dict[str, f
     """A material's planning figures as the twin makes it: a supermarket's component (made `per_day`) keeps its
     reorder point as safety stock; a made material takes the plant file's lead time and no routing's, because
     the release plan's day is the day the twin starts a unit's whole made structure."""
-    update = {"lead_time_days": material.lead_time_days} if material.source == "make" else {}
+    update = {"lead_time_days": material.lead_time_days or 0.0} if material.source == "make" else {}
     if per_day is not None:
         update["safety_stock"] = max(material.safety_stock, reorder_point(per_day))
     return update
@@ -216,10 +216,10 @@ def _lead_days(plant: Plant, material: str, known: dict[str, int]) -> int:
         m = plant.materials[material]
         if m.source == "buy":
             suppliers = [s.lead_time_days for s in plant.suppliers.values() if material in s.materials]
-            known[material] = math.ceil(max([m.lead_time_days, *suppliers]))
+            known[material] = math.ceil(max([m.lead_time_days or 0, *suppliers]))
         else:
             below = [_lead_days(plant, line.component, known) for line in plant.boms.get(material, [])]
-            known[material] = math.ceil(m.lead_time_days * 7 / 5) + max(below, default=0)
+            known[material] = math.ceil((m.lead_time_days or 0) * 7 / 5) + max(below, default=0)
     return known[material]
 
 
