@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 
 from factoryos.c2m.demand import generate_orders
 from factoryos.c2m.forecast import (
+    BASELINE,
     INTERMITTENT_MODELS,
     MIN_HISTORY_DAYS,
+    NO_DEMAND_WAPE,
     SMOOTH_MODELS,
     _conformal_half_width,
     attach_rates,
@@ -140,13 +142,18 @@ def ramp_forecast(ramp_plant):
 
 
 def test_each_series_gets_the_model_with_the_least_backtest_wape_from_its_class(ramp_forecast):
+    """The scooter's smooth series gets its class's best model. The cargo bike comes in orders of 5-10 units on
+    one day in five: no intermittent model beats forecasting no demand (each one's WAPE 100 % or more), so it
+    gets the history's mean with a warning (it took the seasonal naive, last week's orders again)."""
     scooter, bike = ramp_forecast.products["scooter"], ramp_forecast.products["cargo-bike"]
     assert not scooter.intermittent
     assert set(scooter.backtest_wape) == set(SMOOTH_MODELS)
+    assert scooter.backtest_wape[scooter.model] == min(scooter.backtest_wape.values())
+    assert not scooter.warning
     assert bike.intermittent
-    assert set(bike.backtest_wape) == set(INTERMITTENT_MODELS)
-    for p in (scooter, bike):
-        assert p.backtest_wape[p.model] == min(p.backtest_wape.values())
+    assert set(bike.backtest_wape) == {*INTERMITTENT_MODELS, BASELINE}
+    assert min(bike.backtest_wape[m] for m in INTERMITTENT_MODELS) >= NO_DEMAND_WAPE
+    assert (bike.model, bool(bike.warning)) == (BASELINE, True)
 
 
 def test_forecasts_are_non_negative_inside_their_intervals_and_near_the_planned_demand(ramp_forecast, ramp_plant):
@@ -201,3 +208,40 @@ def test_a_days_share_falls_in_the_attach_rate_interval_as_often_as_its_level_wh
     days = draw.binomial(40, 0.5, size=4000) / 40
     inside = np.mean((black.lower <= days) & (days <= black.upper))
     assert 0.72 <= inside <= 0.92
+
+
+def _job_shop_orders(lumpy: bool, seed: int, days: int = 120) -> list[CustomerOrder]:
+    """A scooter order book over `days` before MONDAY: a job shop's few big orders (60-120 units on about one day
+    in fourteen), or a day's many small ones (about 20 units every day)."""
+    draw = np.random.default_rng(seed)
+    book = []
+    for k in range(days):
+        units = int(draw.integers(60, 121)) if draw.random() < 0.07 else 0 if lumpy else int(draw.poisson(20))
+        if units:
+            book.append(order("scooter", MONDAY - timedelta(days=days - k), units))
+    return book
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_big_orders_no_model_forecasts_by_day_are_forecast_at_the_historys_mean_with_a_warning(ramp_plant, seed):
+    """WAPE is least for the median day, a day without orders: on a few big orders every model scored 100 % or more
+    (forecasting nothing scores 100 %) and the lowest forecast won. The forecast is the history's mean daily units
+    (from the first order's day) instead, and warns."""
+    book = _job_shop_orders(True, seed)
+    scooter = forecast_demand(ramp_plant, book, MONDAY, 28, history_days=120).products["scooter"]
+    assert min(scooter.backtest_wape[m] for m in INTERMITTENT_MODELS) >= NO_DEMAND_WAPE
+    assert scooter.model == BASELINE
+    assert "better than forecasting no demand" in scooter.warning
+    first = min(o.due_date for o in book)
+    mean = sum(o.quantity for o in book) / (MONDAY - first).days
+    assert scooter.units == pytest.approx([mean] * 28)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_a_smooth_series_is_forecast_by_its_best_model_without_a_warning(ramp_plant, seed):
+    scooter = forecast_demand(ramp_plant, _job_shop_orders(False, seed), MONDAY, 28, history_days=120).products[
+        "scooter"
+    ]
+    assert scooter.model in SMOOTH_MODELS
+    assert scooter.backtest_wape[scooter.model] < NO_DEMAND_WAPE
+    assert scooter.warning == ""

@@ -86,14 +86,15 @@ def test_mrp_nets_the_open_order_as_a_scheduled_receipt():
 
 
 def test_a_slipped_open_order_asks_to_be_expedited_for_the_order_that_needs_it():
-    """Needed on 20 January: on time it is due 9 days early (defer); 14 days late it is due 5 days late, and MRP
-    nets it where it is needed and asks for it to be expedited, naming the order the chips go into."""
+    """Needed on 19 January (the widgets are due on the 20th and their routing's lead time is a working day): on
+    time it is due 8 days early (defer); 14 days late it is due 6 days late, and MRP nets it where it is needed
+    and asks for it to be expedited, naming the order the chips go into."""
     problem = _problem(_plant(), 8)
     (on_time,) = [e for e in plan(problem).exceptions if e.material == "chip" and e.kind != "excess"]
     assert (on_time.kind, on_time.date) == ("defer", PO_DUE)
     slipped = plan(disrupted(problem, (Disruption("chips-inc", delay_days=14),)))
     (late,) = [e for e in slipped.exceptions if e.material == "chip" and e.kind != "excess"]
-    assert (late.kind, late.date, late.orders) == ("expedite", date(2027, 1, 20), ("CO-1",))
+    assert (late.kind, late.date, late.orders) == ("expedite", date(2027, 1, 19), ("CO-1",))
 
 
 def test_an_open_order_due_after_the_horizon_is_on_order_not_bought_again():
@@ -115,18 +116,19 @@ def test_an_open_order_due_after_the_horizon_is_on_order_not_bought_again():
 
 
 def test_an_expedited_order_is_not_also_cancelled_and_messages_give_the_orders_own_due_date():
-    """Two orders of 10 chips due 11 January, 8 needed on the 7th: both are pulled in (expedite), and neither is
+    """Two orders of 10 chips due 11 January, 8 needed on the 6th (for widgets due the 7th, a working day of
+    routing lead time before): both are pulled in (expedite), and neither is
     judged for cancelling on the day it was pulled in to (which named that day as its due date). An order past
     due when the plan starts is named with its own due date, not the plan's first day."""
     po = _plant().purchase_orders[0]
     two = _plant().model_copy(update={"purchase_orders": [po, po.model_copy(update={"id": "PO-C2"})]})
     rows = [DemandRow("CO-1", "widget", date(2027, 1, 7), 8, "order", "CO-1", SMART)]
     found = [(e.kind, e.message) for e in plan(plant_problem(two, START, 30, rows)).exceptions if e.kind != "excess"]
-    assert found == [("expedite", "PO-C1, PO-C2: 20 chip due 2027-01-11 is needed on 2027-01-07")]
+    assert found == [("expedite", "PO-C1, PO-C2: 20 chip due 2027-01-11 is needed on 2027-01-06")]
     past_due = _plant().model_copy(update={"purchase_orders": [po.model_copy(update={"due": date(2027, 1, 2)})]})
     later = [DemandRow("CO-1", "widget", date(2027, 1, 20), 8, "order", "CO-1", SMART)]
     (defer,) = [e for e in plan(plant_problem(past_due, START, 30, later)).exceptions if e.kind == "defer"]
-    assert defer.message == "PO-C1: 10 chip due 2027-01-02 is first needed on 2027-01-20"
+    assert defer.message == "PO-C1: 10 chip due 2027-01-02 is first needed on 2027-01-19"
 
 
 def test_the_twin_receives_the_open_order_and_buys_only_the_rest():

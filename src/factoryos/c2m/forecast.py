@@ -6,7 +6,10 @@ is due after it was placed. Each product's series is forecast by the statsforeca
 a rolling-origin backtest on its own history (weekly origins, one week ahead, scored by WAPE): AutoETS,
 AutoTheta or a weekly seasonal naive for a smooth series, Croston, TSB or ADIDA for an intermittent one
 (Syntetos-Boylan: a mean interval between demands of 1.32 days or more, weekdays that never see demand
-left out). Prediction intervals are split
+left out). Daily demand in a few big orders defeats every model: WAPE, an absolute error, is least for the
+median day, a day without demand, so each model scores worse than forecasting nothing (100 % or more) and the
+one forecasting least would win, starving the plan. Then the days cannot be forecast, only the volume: the
+history's mean daily units (`BASELINE`) is forecast, and the forecast warns. Prediction intervals are split
 conformal: the chosen model's backtest errors give the half-width at the asked level, the same over the
 horizon because the plan is re-forecast every week.
 
@@ -48,6 +51,10 @@ SMOOTH_MODELS = ("AutoETS", "AutoTheta", "SeasonalNaive")
 INTERMITTENT_MODELS = ("CrostonOptimized", "TSB", "ADIDA", "SeasonalNaive")
 MIX_WEEKS = 8
 """How many recent weeks the attach rates are measured over."""
+NO_DEMAND_WAPE = 1.0
+"""The WAPE of forecasting no demand at all; a model that does not score below it forecasts nothing by day."""
+BASELINE = "HistoricAverage"
+"""The mean daily units of the history: the forecast when no model beats forecasting no demand."""
 
 Basis = Literal["due", "ordered"]
 
@@ -55,7 +62,8 @@ Basis = Literal["due", "ordered"]
 @dataclass(frozen=True)
 class ProductForecast:
     """One product's forecast units per day from `start`, with the interval at the forecast's level, the model
-    the backtest chose and every candidate's backtest WAPE."""
+    the backtest chose and every candidate's backtest WAPE; `warning` says why the forecast is not to be read day
+    by day, when no model beat forecasting no demand."""
 
     product: str
     model: str
@@ -65,6 +73,7 @@ class ProductForecast:
     lower: tuple[float, ...]
     upper: tuple[float, ...]
     backtest_wape: dict[str, float]
+    warning: str = ""
 
     def day(self, offset: int) -> date:
         return self.start + timedelta(days=offset)
@@ -159,8 +168,9 @@ def candidates(y: np.ndarray) -> tuple[str, ...]:
 
 
 def select_models(series: Mapping[str, np.ndarray], start: date, weeks: int = BACKTEST_WEEKS) -> dict[str, str]:
-    """The model with the least backtest WAPE for each series (a series without demand needs none)."""
-    chosen, _ = _select(series, start, weeks)
+    """The model with the least backtest WAPE for each series (a series without demand needs none); where none
+    beats forecasting no demand, the history's mean (`BASELINE`, module doc)."""
+    chosen, _, _ = _select(series, start, weeks)
     return chosen
 
 
@@ -191,7 +201,7 @@ def forecast_demand(
         )
     history = {p: y[first:] for p, y in history.items()}
     fit_start = history_start + timedelta(days=first)
-    chosen, frames = _select(history, fit_start, BACKTEST_WEEKS)
+    chosen, warnings, frames = _select(history, fit_start, BACKTEST_WEEKS)
     points = _forecast(history, fit_start, chosen, horizon_days)
     products = {}
     for product, y in history.items():
@@ -210,6 +220,7 @@ def forecast_demand(
             lower=tuple(float(max(0.0, u - half)) for u in units),
             upper=tuple(float(u + half) for u in units),
             backtest_wape=_wapes(frames.get(product)),
+            warning=warnings.get(product, ""),
         )
     daily = {p: float(np.mean(f.units)) for p, f in products.items()}
     rates = attach_rates(plant, orders, start - timedelta(weeks=MIX_WEEKS), start, daily, level)
@@ -298,14 +309,28 @@ def _first_demand(history: Mapping[str, np.ndarray]) -> int | None:
 
 def _select(
     series: Mapping[str, np.ndarray], start: date, weeks: int
-) -> tuple[dict[str, str], dict[str, pd.DataFrame]]:
+) -> tuple[dict[str, str], dict[str, str], dict[str, pd.DataFrame]]:
+    """Each series' model, the warnings of those no model forecasts by day, and the backtests (the baseline's
+    beside the candidates' where it is chosen)."""
     with_demand = {i: y for i, y in series.items() if y.any()}
     frames = backtest(with_demand, start, {i: candidates(y) for i, y in with_demand.items()}, weeks)
-    chosen = {}
+    chosen, best = {}, {}
     for series_id, frame in frames.items():
         scores = _wapes(frame)
         chosen[series_id] = min(scores, key=lambda m: (scores[m], m))
-    return chosen, frames
+        best[series_id] = scores[chosen[series_id]]
+    lumpy = {i: with_demand[i] for i, score in best.items() if score >= NO_DEMAND_WAPE}
+    warnings = {}
+    for series_id, frame in backtest(lumpy, start, dict.fromkeys(lumpy, (BASELINE,)), weeks).items():
+        frames[series_id] = frames[series_id].merge(frame[["day", "cutoff", BASELINE]], on=["day", "cutoff"])
+        chosen[series_id] = BASELINE
+        score = f"{best[series_id]:.0%}" if math.isfinite(best[series_id]) else "infinite: no demand in those weeks"
+        warnings[series_id] = (
+            f"no model forecast the backtest's days better than forecasting no demand (the best's WAPE {score}): "
+            "demand comes in a few big orders, so the forecast is the history's mean daily units, a rate to plan "
+            "volume on, not a day's demand; plan the big orders as orders"
+        )
+    return chosen, warnings, frames
 
 
 def _wapes(frame: pd.DataFrame | None) -> dict[str, float]:
@@ -357,7 +382,7 @@ def _frame(series: Mapping[str, np.ndarray], start: date) -> pd.DataFrame:
 def _forecaster(names: Sequence[str]) -> Any:
     """A statsforecast forecaster of the named models (imported here: it takes seconds to load)."""
     from statsforecast import StatsForecast
-    from statsforecast.models import ADIDA, TSB, AutoETS, AutoTheta, CrostonOptimized, SeasonalNaive
+    from statsforecast.models import ADIDA, TSB, AutoETS, AutoTheta, CrostonOptimized, HistoricAverage, SeasonalNaive
 
     makers = {
         "AutoETS": lambda: AutoETS(season_length=SEASON),
@@ -366,5 +391,6 @@ def _forecaster(names: Sequence[str]) -> Any:
         "CrostonOptimized": CrostonOptimized,
         "TSB": lambda: TSB(alpha_d=0.1, alpha_p=0.1),
         "ADIDA": ADIDA,
+        BASELINE: HistoricAverage,
     }
     return StatsForecast(models=[makers[n]() for n in names], freq="D", n_jobs=1)

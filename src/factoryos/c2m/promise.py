@@ -256,7 +256,7 @@ class PlantMaterial:
             np.array([s.order_multiple for _, s in found], dtype=float),
             np.array([s.weekly_capacity or math.inf for _, s in found], dtype=float),
             np.array([round(s.lead_time_days) for _, s in found], dtype=np.int64),
-            math.ceil(self.plant.materials[material].lead_time_days),
+            math.ceil(self.plant.materials[material].lead_time_days or 0),
         )
 
     def suppliers(self, needs: Iterable[str]) -> list[str]:

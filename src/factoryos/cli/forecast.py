@@ -87,6 +87,9 @@ def forecast(
             f"{sum(d['net_units'] for d in days):,.0f}",
         )
     console.print(table)
+    for item in document["products"]:
+        if item["warning"]:
+            console.print(f"warning: {item['product']}: {item['warning']}")
     if not document["attach_rates"]:
         console.print("no options: the products are built in one configuration")
         return

@@ -68,6 +68,9 @@ def mps(
             bound_by.get(product, "-"),
         )
     console.print(table)
+    for product, forecast in run.forecast.forecast.products.items() if run.forecast else ():
+        if forecast.warning:
+            console.print(f"warning: forecast of {product}: {forecast.warning}")
     if run.schedule.unplanned:
         console.print(f"unplanned in the horizon: {counted(sum(run.schedule.unplanned.values()), 'unit')}")
     if run.history.later:

@@ -83,6 +83,12 @@ def plan(
         f"{counted(len(stored.exceptions), 'exception')} "
         f"({', '.join(f'{k} {v:,}' for k, v in sorted(figures['exceptions'].items())) or 'none'})"
     )
+    derived = [f"{material} {counted(days, 'day')}" for material, days in figures.get("derived_lead_times", {}).items()]
+    if derived:
+        console.print(
+            f"lead times from the routings ({counted(len(derived), 'made material')} without lead_time_days in the "
+            f"plant file): {listed(derived, 8)}"
+        )
     _print_proposals(stored)
 
 

@@ -373,6 +373,10 @@ class Calendar(Part):
     def hours_per_week(self) -> float:
         return sum(shift.hours * len(shift.days) for shift in self.shifts)
 
+    def hours_per_working_day(self) -> float:
+        """The week's working hours over the weekdays a shift starts on: a working day's hours on average."""
+        return self.hours_per_week() / len({day for shift in self.shifts for day in shift.days})
+
     def works_on(self, day: date) -> bool:
         """A shift starts on `day`'s weekday and the day is no holiday."""
         weekday = WEEKDAYS[day.weekday()]
@@ -408,7 +412,9 @@ class Material(Part):
     uom: Literal["ea", "kg", "g", "m", "m2", "l", "kwh", "set"] = "ea"
     kind: Literal["finished", "sub-assembly", "component", "raw"]
     source: Literal["make", "buy"]
-    lead_time_days: Days = 0
+    lead_time_days: Days | None = None
+    """Working days to make it, or calendar days to buy it without a supplier. Not given: a made material takes
+    the days its routing takes a lot (`planning.plant_problem.routing_lead_time`), a bought one none."""
     lot_size: LotSizing = Field(default_factory=LotSizing)
     safety_stock: NonNegative = 0
     unit_cost: NonNegative = 0

@@ -175,8 +175,14 @@ def _finish(problem, a, projected, lots, needs, moves, unplaced) -> Plan:
 
 
 def _notes(problem: Problem, a: _Arrays, lot_item: np.ndarray, lot_source: np.ndarray) -> list[str]:
-    """Why a bought lot is not on its item's preferred supplier."""
-    notes = [""] * len(lot_item)
+    """Why a bought lot is not on its item's preferred supplier; where a made lot's lead time comes from when
+    the plant file does not give it."""
+    notes = [
+        f"lead time {item.lead_time_days} working day{'s' * (item.lead_time_days != 1)} {item.lead_time_basis}"
+        if item.source == "make" and item.lead_time_basis
+        else ""
+        for item in (problem.items[i] for i in lot_item.tolist())
+    ]
     for k in np.flatnonzero((lot_source >= 0) & (lot_source != a.source_first[lot_item])).tolist():
         item = problem.items[int(lot_item[k])]
         supplier = problem.suppliers[int(a.source_supplier[lot_source[k]])].id

@@ -7,19 +7,23 @@ and a common part below is consolidated across all of them. A customer order bri
 forecast (or an order without one) is split over the product's option mix (`factoryos.c2m.mix`), Orlicky's
 planning bill. The site works on the days a shift runs in any of its manned work centers' calendars, bar
 their holidays. The constrained line is the ramp-up's line, at the whole units a day the MPS builds to
-(`planning.mps.line_capacity`).
+(`planning.mps.line_capacity`). A made material the plant file gives no lead time takes the working days its
+routing takes a lot (`routing_lead_time`), so a sub-assembly is started before the parent that needs it; but
+what the ramp-up line builds starts on its demand's day, the day the MPS (or the promise) put it on the line.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from factoryos.c2m.mix import option_mix
 from factoryos.c2m.supply import site_working_days
-from factoryos.model.configuration import Configuration, bill_families, bom_lines
-from factoryos.model.plant import Plant, Product
+from factoryos.model.configuration import Configuration, bill_families, bom_lines, matches
+from factoryos.model.operation_time import run_seconds
+from factoryos.model.plant import Plant, Product, RoutingOperation
 from factoryos.model.rampup import ramp_bound_products
 from factoryos.planning.mps import line_capacity
 from factoryos.planning.problem import (
@@ -55,6 +59,8 @@ class _Builder:
     bom: list[BomLine] = field(default_factory=list)
     attach_rates: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
     families: dict[str, frozenset[str]] = field(default_factory=dict)
+    line_built: frozenset[str] = frozenset()
+    """The materials the ramp-up line builds (`model.rampup.ramp_bound_products`)."""
 
     def tested_families(self, material: str) -> frozenset[str]:
         """The option families the bill below `material` tests (empty: not configured)."""
@@ -67,7 +73,7 @@ class _Builder:
         if tested:
             key += "[" + ",".join(f"{f}={configuration.get(f, '')}" for f in sorted(tested)) + "]"
         if key not in self.items:
-            self.items[key] = _item(self.plant, material, key)
+            self.items[key] = _item(self.plant, material, key, configuration, material not in self.line_built)
             lines = bom_lines(self.plant, material, configuration) if tested else self.plant.boms.get(material, [])
             for line in lines:
                 if self.plant.materials[line.component].on_call:
@@ -97,7 +103,8 @@ def plant_problem(
     configurations need, on-hand stock, the plant's open purchase orders as open receipts (item = material
     id), and allocations. A forecast is split over `attach_rates` (product -> family -> option -> share, the
     forecast's option mix) where given, else over the plant file's planned mix."""
-    builder = _Builder(plant, attach_rates=attach_rates or {})
+    line_built = frozenset(plant.products[p].material for p in ramp_bound_products(plant))
+    builder = _Builder(plant, attach_rates=attach_rates or {}, line_built=line_built)
     for material_id, material in plant.materials.items():
         if not material.on_call and not builder.tested_families(material_id):
             builder.item(material_id, {})
@@ -127,13 +134,18 @@ def plant_problem(
     )
 
 
-def _item(plant: Plant, material: str, key: str) -> Item:
+def _item(plant: Plant, material: str, key: str, configuration: Configuration, routed: bool) -> Item:
+    """The item of `material`; a `routed` made one the plant file gives no lead time takes its routing's."""
     m = plant.materials[material]
     lot = m.lot_size
+    lead, basis = round(m.lead_time_days or 0), ""
+    if routed and m.source == "make" and m.lead_time_days is None:
+        lead, basis = routing_lead_time(plant, material, configuration)
     return Item(
         id=key,
         source=m.source,
-        lead_time_days=round(m.lead_time_days),
+        lead_time_days=lead,
+        lead_time_basis=basis,
         lot=LotRule(lot.rule, lot.quantity or 0.0, lot.periods or 1, lot.order_cost or 0.0, lot.carrying_rate),
         safety_stock=m.safety_stock,
         unit_cost=m.unit_cost,
@@ -142,6 +154,53 @@ def _item(plant: Plant, material: str, key: str) -> Item:
         else (),
         material=material,
     )
+
+
+SET_LOT_RULES = ("fixed", "minimum", "multiple")
+"""Lot-size rules whose quantity is the lot a made material is usually made in."""
+
+
+def routing_lead_time(plant: Plant, material: str, configuration: Configuration) -> tuple[int, str]:
+    """The working days a made material's routing takes a lot, with how they were worked out ((0, "") without a
+    routing): each operation's setup, once, and its run for the lot (per batch for a batch operation) on its
+    fastest eligible work unit (`model.operation_time.run_seconds`), over the working minutes of a day of that
+    unit's work center, summed and rounded up to whole days, at least one. The lot is the quantity of the
+    material's lot-size rule where it sets one (fixed, minimum, multiple); a lot-for-lot, period or EOQ lot
+    follows demand, so a unit's is taken."""
+    m = plant.materials[material]
+    lot = m.lot_size.quantity if m.lot_size.rule in SET_LOT_RULES and m.lot_size.quantity else 1.0
+    units = plant.work_units()
+    minutes = days = 0.0
+    for operation in _possible_operations(plant, material, configuration):
+        eligible = plant.eligible_units(operation)
+        if not eligible:
+            continue
+        unit = max(eligible, key=lambda u: units[u][2].speed_factor)
+        taken = operation.setup_minutes + run_seconds(plant, unit, operation, lot) / 60
+        minutes += taken
+        days += taken / _day_minutes(plant, units[unit][1])
+    if not minutes:
+        return 0, ""
+    lead = max(1, math.ceil(days - 1e-9))
+    span = f"{minutes / 60:,.1f} h" if minutes >= 60 else f"{minutes:,.1f} min"
+    return lead, f"from its routing: {span} a lot of {lot:g}, {days:,.2f} working days"
+
+
+def _possible_operations(plant: Plant, material: str, configuration: Configuration) -> list[RoutingOperation]:
+    """The routing operations a lot in `configuration` may take: one conditioned on an option family the
+    configuration leaves open (the item does not say which option) counts, so the lead time covers it."""
+    routing = plant.routings.get(material)
+    return [
+        operation
+        for operation in (routing.operations if routing else [])
+        if matches({f: o for f, o in (operation.when or {}).items() if f in configuration}, configuration)
+    ]
+
+
+def _day_minutes(plant: Plant, work_center: str) -> float:
+    """A working day's minutes at a work center: 24 h lights-out, else its calendar's hours a working day."""
+    center = plant.work_centers()[work_center][1]
+    return 24 * 60.0 if center.lights_out else plant.calendars[center.calendar].hours_per_working_day() * 60
 
 
 def _product_of(plant: Plant, material: str) -> Product | None:
@@ -208,7 +267,6 @@ def _line(plant: Plant, builder: _Builder, start: date, horizon_days: int) -> Li
     ramp = plant.ramp_up
     if ramp is None:
         return None
-    bound = {plant.products[p].material for p in ramp_bound_products(plant)}
-    items = tuple(key for key, item in builder.items.items() if item.material_id in bound)
+    items = tuple(key for key, item in builder.items.items() if item.material_id in builder.line_built)
     per_day = tuple(float(units or 0) for units in line_capacity(plant, start, horizon_days))
     return LineCapacity(ramp.line, items, per_day)

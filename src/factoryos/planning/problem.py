@@ -51,7 +51,8 @@ class Item:
     """A material as MRP plans it. `material` is the plant's material id (configured variants of one
     material are separate items that share it); `suppliers` lists the sources of a bought item, preferred
     first; `lead_time_days` is in working days for a made item and calendar days for a bought one without
-    a supplier."""
+    a supplier; `lead_time_basis` says how a lead time the plant file does not give was worked out (empty:
+    given)."""
 
     id: str
     source: Literal["make", "buy"]
@@ -61,6 +62,7 @@ class Item:
     unit_cost: float = 0.0
     suppliers: tuple[str, ...] = ()
     material: str = ""
+    lead_time_basis: str = ""
 
     @property
     def material_id(self) -> str:

@@ -37,6 +37,7 @@ from factoryos.c2m.supply import site_working_days
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.lots import DAYS_A_YEAR, lot_size
+from factoryos.model.operation_time import pieces, run_seconds
 from factoryos.model.orders import CustomerOrder, CustomerOrderState, ProductionOrder, ScheduledOperation, WorkOrder
 from factoryos.model.plant import BomLine, Plant, RoutingOperation
 from factoryos.model.shift_times import merged, site_day
@@ -472,7 +473,7 @@ class _ProblemBuilder:
     def _template(
         self, material: str, op: RoutingOperation, quantity: float, configuration: Mapping, eligible: list[str]
     ) -> Operation:
-        modes = tuple(Mode(self.machine_index[u], _duration(self.plant, u, op, quantity)) for u in eligible)
+        modes = tuple(Mode(self.machine_index[u], run_seconds(self.plant, u, op, quantity)) for u in eligible)
         setup = {self._setup_group(u, material, op, configuration) for u in eligible} - {None}
         return Operation(
             0,
@@ -503,13 +504,13 @@ class _ProblemBuilder:
 
     def _batch(self, material: str, op: RoutingOperation, quantity: float) -> int | None:
         """The batch kind of a unit's operation, when a batch holds more than one of them."""
-        pieces = _pieces(quantity)
-        if not op.batch_size or op.batch_size < 2 * pieces:
+        whole = pieces(quantity)
+        if not op.batch_size or op.batch_size < 2 * whole:
             return None
-        key = (material, op.id, pieces)
+        key = (material, op.id, whole)
         if key not in self.batch_kinds:
             self.batch_kinds[key] = len(self.batch_sizes)
-            self.batch_sizes.append(op.batch_size // pieces)
+            self.batch_sizes.append(op.batch_size // whole)
         return self.batch_kinds[key]
 
     def _bought_lines(self, material: str) -> list[BomLine]:
@@ -641,7 +642,7 @@ class _LineChoice:
             on: dict[str, int] = {}
             for unit in eligible:
                 if unit in self.line_of:
-                    line, time = self.line_of[unit], _duration(self.plant, unit, op, quantity)
+                    line, time = self.line_of[unit], run_seconds(self.plant, unit, op, quantity)
                     on[line] = min(on.get(line, time), time)
             self.seconds[key] = on
         return self.seconds[key]
@@ -701,24 +702,6 @@ def _attribute(attribute: str, material: str, configuration: Mapping[str, str]) 
     On a machine with changeovers, an operation without a group of its own (a clearcoat pass) takes the
     unit's value too, so the booth stays set up for the colour it last handled."""
     return configuration.get(attribute, material)
-
-
-def _pieces(quantity: float) -> int:
-    return max(1, math.ceil(quantity - 1e-9))
-
-
-def _duration(plant: Plant, unit: str, op: RoutingOperation, quantity: float) -> int:
-    """Seconds on `unit`: run time per unit times quantity, faster on a faster unit; on a paced line every
-    station holds a unit for at least one takt. A batch operation's run time is per batch: one cycle for what
-    fits one batch, as many cycles as a bigger lot needs. The setup is not in it: it is paid once per run of
-    the operation on the unit, as a changeover (`_SetupGroups`)."""
-    _, wc_id, work_unit = plant.work_units()[unit]
-    _, work_center = plant.work_centers()[wc_id]
-    runs = quantity if not op.batch_size else math.ceil(_pieces(quantity) / op.batch_size)
-    seconds = op.run_minutes * 60 * runs / work_unit.speed_factor
-    if work_center.kind == "paced-line" and work_center.takt_seconds:
-        seconds = max(seconds, work_center.takt_seconds * quantity)
-    return max(1, round(seconds))
 
 
 def _machine(

@@ -123,8 +123,8 @@ def forecast_history(history: History, horizon_days: int) -> ForecastRun:
 
 
 def forecast_document(run: ForecastRun) -> dict[str, Any]:
-    """The forecast as JSON: per product the chosen model, its backtest and each day's units, interval and net
-    units; the attach rates."""
+    """The forecast as JSON: per product the chosen model, its backtest, its warning (empty: none) and each day's
+    units, interval and net units; the attach rates."""
     f = run.forecast
     return {
         "start": f.start.isoformat(),
@@ -140,6 +140,7 @@ def forecast_document(run: ForecastRun) -> dict[str, Any]:
                 "intermittent": p.intermittent,
                 # a backtest of no demand has no WAPE to speak of (infinite for a model that forecast some)
                 "backtest_wape": {m: round(w, 4) if math.isfinite(w) else None for m, w in p.backtest_wape.items()},
+                "warning": p.warning,
                 "days": [
                     {
                         "day": p.day(k).isoformat(),

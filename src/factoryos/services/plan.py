@@ -199,7 +199,18 @@ def _figures(result: Plan) -> dict[str, Any]:
         "demands": len(result.problem.demands),
         "items": len(result.problem.items),
         "exceptions": kinds,
+        "derived_lead_times": derived_lead_times(result.problem),
     }
+
+
+def derived_lead_times(problem: Problem) -> dict[str, int]:
+    """Working days of each made material whose lead time the plant file does not give, taken from its routing
+    (the longest of its configurations')."""
+    days: dict[str, int] = {}
+    for item in problem.items:
+        if item.lead_time_basis:
+            days[item.material_id] = max(days.get(item.material_id, 0), item.lead_time_days)
+    return dict(sorted(days.items()))
 
 
 def _store(engine: Engine, inputs: _Inputs, result: Plan, demand: DemandBasis, figures: dict[str, Any]) -> int:

@@ -58,7 +58,14 @@ def plant_rows(plant: Plant) -> dict[type[Base], list[dict]]:
     parts: dict[type[Base], list[dict]] = {
         EquipmentRecord: list(_equipment_rows(plant)),
         MaterialRecord: [
-            _named(MaterialRecord, mat_id, m, lot_size_rule=m.lot_size.rule, lot_size_quantity=m.lot_size.quantity)
+            _named(
+                MaterialRecord,
+                mat_id,
+                m,
+                lead_time_days=m.lead_time_days or 0.0,
+                lot_size_rule=m.lot_size.rule,
+                lot_size_quantity=m.lot_size.quantity,
+            )
             for mat_id, m in plant.materials.items()
         ],
         BomLineRecord: [

@@ -13,9 +13,11 @@ that far ahead, the plan places every order itself: the plant file's open purcha
 closer to the run placed) are left out, as netting them would expedite them by months to build safety stock
 in the plan's first days, and the twin would get them on their own dates. The plan nets the made stock the twin
 opens with (the plant file's lots of parts made in lots and of sub-assemblies it gives units) and keeps the
-supermarket's reorder point of each component it makes in lots. The twin receives the plan's buy orders on
-their due days; what the plan cannot bring in time (a supplier's weekly capacity spent) arrives late, as the
-plan's late-supply exception says.
+supermarket's reorder point of each component it makes in lots. A made material's lead time is the plant
+file's (none: none), not its routing's as a plan of the plant takes it: the twin starts a unit's whole made
+structure on its release day, which the parts' due day already leads by the cover. The twin receives the
+plan's buy orders on their due days; what the plan cannot bring in time (a supplier's weekly capacity spent)
+arrives late, as the plan's late-supply exception says.
 
 The stand-in is pure and date-phased: each planned unit's bought parts (its configured bill of materials,
 scrap included) are needed on the day it is released; those of a component made in lots (a stamped panel)
@@ -39,7 +41,7 @@ from zoneinfo import ZoneInfo
 from factoryos.model.configuration import bom_lines
 from factoryos.model.lots import lot_size
 from factoryos.model.orders import PurchaseOrder
-from factoryos.model.plant import Plant
+from factoryos.model.plant import Material, Plant
 from factoryos.model.unit_structure import made_stock
 from factoryos.planning.mrp import plan as mrp
 from factoryos.planning.plan import Plan, PlannedOrder
@@ -172,14 +174,22 @@ def material_plan(
         if plant.materials[lot.material].source == "buy" or lot.material in stock_per_day or lot.material in taken
     ]
     materials = {
-        m: material.model_copy(update={"safety_stock": max(material.safety_stock, reorder_point(stock_per_day[m]))})
-        if m in stock_per_day
-        else material
+        m: material.model_copy(update=_as_the_twin_makes(material, stock_per_day.get(m)))
         for m, material in plant.materials.items()
     }
     planned = plant.model_copy(update={"inventory": held, "purchase_orders": [], "materials": materials})
     start = first - timedelta(days=ahead)
     return mrp(plant_problem(planned, start, ahead + math.ceil(days) + 1, release_demand(plan, epoch, zone)))
+
+
+def _as_the_twin_makes(material: Material, per_day: float | None) -> dict[str, float]:
+    """A material's planning figures as the twin makes it: a supermarket's component (made `per_day`) keeps its
+    reorder point as safety stock; a made material takes the plant file's lead time and no routing's, because
+    the release plan's day is the day the twin starts a unit's whole made structure."""
+    update = {"lead_time_days": material.lead_time_days or 0.0} if material.source == "make" else {}
+    if per_day is not None:
+        update["safety_stock"] = max(material.safety_stock, reorder_point(per_day))
+    return update
 
 
 def release_demand(plan: Iterable[PlannedUnit], epoch: datetime, zone: ZoneInfo) -> list[DemandRow]:
@@ -206,10 +216,10 @@ def _lead_days(plant: Plant, material: str, known: dict[str, int]) -> int:
         m = plant.materials[material]
         if m.source == "buy":
             suppliers = [s.lead_time_days for s in plant.suppliers.values() if material in s.materials]
-            known[material] = math.ceil(max([m.lead_time_days, *suppliers]))
+            known[material] = math.ceil(max([m.lead_time_days or 0, *suppliers]))
         else:
             below = [_lead_days(plant, line.component, known) for line in plant.boms.get(material, [])]
-            known[material] = math.ceil(m.lead_time_days * 7 / 5) + max(below, default=0)
+            known[material] = math.ceil((m.lead_time_days or 0) * 7 / 5) + max(below, default=0)
     return known[material]
 
 

@@ -11,10 +11,11 @@ import pytest
 
 from factoryos.c2m.demand import generate_orders
 from factoryos.examples import example_plant
+from factoryos.model.operation_time import run_seconds
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.validate import check_plant_text, load_plant
 from factoryos.scheduling import check, dispatch, makespan
-from factoryos.scheduling.plant import _duration, build_problem, production_orders
+from factoryos.scheduling.plant import build_problem, production_orders
 from factoryos.scheduling.rolling import rolling_sequence
 from factoryos.scheduling.schedule import machine_batches
 
@@ -130,8 +131,8 @@ def test_a_rack_that_holds_one_unit_takes_an_hour_per_unit():
 def test_a_unit_needing_more_than_a_rack_runs_as_many_cycles():
     plant = oven_plant(48)
     cure = plant.routings["board"].operations[1]
-    assert _duration(plant, "oven-1", cure, 1) == 3600
-    assert _duration(plant, "oven-1", cure, 100) == math.ceil(100 / 48) * 3600
+    assert run_seconds(plant, "oven-1", cure, 1) == 3600
+    assert run_seconds(plant, "oven-1", cure, 100) == math.ceil(100 / 48) * 3600
 
 
 @pytest.mark.parametrize("solver", ["rolling", "dispatch"])

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from factoryos.model.operation_time import run_seconds
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.scheduling import RULES, Assignment, Budget, check, dispatch, dispatch_in_order, makespan, solve
 from factoryos.scheduling.objectives import total_setup_time
-from factoryos.scheduling.plant import PlantProblem, _duration, build_problem, production_orders, scheduled_operations
+from factoryos.scheduling.plant import PlantProblem, build_problem, production_orders, scheduled_operations
 from factoryos.scheduling.rolling import rolling_sequence
 from factoryos.scheduling.schedule import machine_batches, setup_times
 from tests.twin.small_plants import small_plant
@@ -178,7 +179,7 @@ def test_a_paced_line_holds_a_unit_for_its_takt_whatever_the_setup():
     setup made it 330 s), and the setup comes once before the run: 5 min + 3 takts."""
     paced = job_shop({"setup_minutes": 5, "run_minutes": 0.5}, turning={"kind": "paced-line", "takt_seconds": 60})
     turn = paced.routings["shaft"].operations[0]
-    assert _duration(paced, "lathe-1", turn, 1) == 60
+    assert run_seconds(paced, "lathe-1", turn, 1) == 60
     planned = orders(paced, ("shaft", 3))
     schedule = rolling_sequence(planned.problem)
     assert check(planned.problem, schedule) == []
