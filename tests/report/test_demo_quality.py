@@ -31,7 +31,7 @@ def demo(tmp_path_factory):
     plant_file.write_text(text.replace(DRIFT, "drift: {after_hours: 96, sigmas_per_hour: -0.2}"), encoding="utf-8")
     engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
     migrate(engine)
-    ctx = DemoContext(engine, plant_file, 6, 3, Console(quiet=True), Report(title="test"))
+    ctx = DemoContext(engine, plant_file, 10, 3, Console(quiet=True), Report(title="test"))
     run_demo(ctx, folder)
     yield ctx
     engine.dispose()
