@@ -4,7 +4,7 @@ accepted and the rejected are printed as JSON (issue 11, sections 1 and 4)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -201,3 +201,42 @@ def test_imported_and_generated_orders_wait_received_until_promised_in_the_order
     assert imported_dates == sorted(imported_dates)  # WEB-1 came first, then WEB-2, then the smaller WEB-3
     assert cli("orders", "promise", "--db", db).strip() == "no order is waiting for a promise"
     assert items("orders", "promise", "--json", "--db", db) == []
+
+
+def test_generating_again_finds_the_stream_stored_on_the_sites_days(tmp_path):
+    """The stream is drawn on the site's days: in Auckland a day's first half is UTC's day before, and a repeat
+    that looked for the stored stream over UTC's days missed it and stored it a second time."""
+    from factoryos.services.orders import generate_order_stream
+
+    mini = load_plant(MINI)
+    plant = mini.model_copy(update={"site": mini.site.model_copy(update={"timezone": "Pacific/Auckland"})})
+    engine = make_engine(f"sqlite:///{tmp_path / 'auckland.db'}")
+    migrate(engine)
+    store_plant(engine, plant, str(MINI))
+    first = generate_order_stream(engine, 3, 5)
+    again = generate_order_stream(engine, 3, 5)
+    assert first.orders
+    assert not first.already_stored
+    assert again.already_stored
+    engine.dispose()
+
+
+def test_orders_placed_now_are_due_their_drawn_lead_time_from_the_sites_today(tmp_path):
+    """At 20:00 UTC it is already tomorrow in Auckland: an order placed then is asked for 14 to 28 days (the
+    plant's lead times) from the site's today, where it was counted from UTC's and could be asked for 13 days
+    after the site's today."""
+    from factoryos.services.order_desk import generate_orders
+    from factoryos.store.orders import list_orders
+
+    mini = load_plant(MINI)
+    plant = mini.model_copy(update={"site": mini.site.model_copy(update={"timezone": "Pacific/Auckland"})})
+    engine = make_engine(f"sqlite:///{tmp_path / 'auckland.db'}")
+    migrate(engine)
+    store_plant(engine, plant, str(MINI))
+    now = datetime(2027, 1, 5, 20, tzinfo=UTC)
+    generate_orders(engine, 40, 3, now)
+    low, high = next(p.demand.lead_time_days for p in plant.products.values() if p.demand)
+    leads = {(o.due_date - date(2027, 1, 6)).days for o in list_orders(engine)}
+    assert low <= min(leads)
+    assert max(leads) <= high
+    engine.dispose()
