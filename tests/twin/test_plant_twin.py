@@ -27,6 +27,7 @@ from factoryos.twin.calendar import DAY
 from factoryos.twin.event_log import RollingEventStore
 from factoryos.twin.experiment import FIGURES, Experiment, replicate, run_experiment
 from factoryos.twin.scenarios import closed_days, epoch_for, order_plan, prepare
+from tests.twin.small_plants import small_plant
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -353,3 +354,25 @@ def test_an_idle_unit_takes_a_busy_peers_work_only_while_the_inbox_holds_up_its_
     assert idle(parts) == -1  # pack-asm-2 will come to them: the sequence holds
     inbox.blocking = True
     assert parts[idle(parts)].serial == "u1"  # they fill the inbox and stop the line upstream: take one
+
+
+@pytest.mark.parametrize(
+    ("zone", "monday"),
+    [
+        ("America/Los_Angeles", date(2027, 3, 8)),  # its clocks go forward on Sunday 14 March
+        ("Pacific/Honolulu", date(2027, 3, 1)),
+        ("Pacific/Auckland", date(2027, 3, 29)),  # its clocks go back on Sunday 4 April
+    ],
+)
+def test_a_run_faces_the_orders_of_its_own_site_days(zone, monday) -> None:
+    """The orders a run draws are placed within its days at the site, none before its epoch (the site's Monday
+    midnight) nor after its end: drawn on UTC's days, west of UTC the first came on the site's Sunday afternoon,
+    before the run began."""
+    plant = small_plant(site={"id": "works", "name": "Works", "timezone": zone})
+    days = 9  # over the weekend and its clock change
+    prepared = prepare(plant, "smart", days, 3, warmup_days=0, start=monday)
+    placed = [unit.placed for unit in prepared.plan]
+    end = datetime.combine(monday + timedelta(days=days), datetime.min.time(), ZoneInfo(zone))
+    assert placed
+    assert min(placed) >= 0
+    assert max(placed) < (end - prepared.epoch).total_seconds()
