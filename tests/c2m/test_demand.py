@@ -1,13 +1,19 @@
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
+from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from factoryos.c2m import configurator
+from factoryos.c2m import configurator, demand
 from factoryos.c2m.demand import generate_orders, ramp_volume
 from factoryos.model.errors import FactoryosError
 from factoryos.model.rampup import ramp_bound_products, ramp_curve
+from factoryos.model.shift_times import site_day
 from factoryos.model.validate import load_plant
 
 START = date(2027, 1, 4)  # a Monday
@@ -97,3 +103,42 @@ def test_orders_that_follow_the_ramp_sell_what_each_ramp_month_builds():
         for first, expected in zip((date(2027, 3, 1), date(2027, 4, 1), date(2027, 5, 1)), per_day, strict=True):
             weeks = [o for o in orders if o.product in bound and first <= o.ordered_at.date() < first + timedelta(28)]
             assert sum(o.quantity for o in weeks) / 3 == pytest.approx(28 * expected, rel=0.1), (follow, first)
+
+
+WEEKDAYS_ONLY = [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+OFFICE_HOURS = np.array([1.0 if 9 <= hour < 17 else 0.0 for hour in range(24)]) / 8
+"""Orders placed from 09:00 to 17:00 only, so that an order's hour tells whose clock it was drawn on."""
+FAR_ZONES = ("America/Los_Angeles", "Pacific/Honolulu", "Pacific/Auckland", "Asia/Kolkata")
+
+
+def _sold_on_weekdays(plant, zone: str):
+    """`plant` moved to `zone`, each product with demand sold Monday to Friday only."""
+    products = {
+        pid: p.model_copy(update={"demand": p.demand.model_copy(update={"weekday_profile": WEEKDAYS_ONLY})})
+        for pid, p in plant.products.items()
+        if p.demand is not None
+    }
+    site = plant.site.model_copy(update={"timezone": zone})
+    return plant.model_copy(update={"site": site, "products": plant.products | products})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    zone=st.sampled_from(FAR_ZONES),
+    seed=st.integers(0, 10_000),
+    weeks_in=st.integers(0, 52),  # from a Monday of 2027: Auckland's and Los Angeles' clock changes among them
+)
+def test_orders_fall_on_the_sites_working_weekdays_and_hours(kiln_plant, zone, seed, weeks_in):
+    """A product sold on weekdays in office hours gets its orders on the site's weekdays, in its office hours,
+    within the site days asked for, wherever the site is and across a clock change (a walk's Ohio shop got orders
+    on Sunday evening: they were drawn on UTC's Monday)."""
+    plant, site = _sold_on_weekdays(kiln_plant, zone), ZoneInfo(zone)
+    start = date(2027, 1, 4) + timedelta(weeks=weeks_in)
+    with patch.object(demand, "HOURLY_PROFILE", OFFICE_HOURS):
+        orders = generate_orders(plant, start, 14, seed)
+    assert orders
+    local = [o.ordered_at.astimezone(site) for o in orders]
+    assert all(at.weekday() < 5 and 9 <= at.hour < 17 for at in local), min(local, key=lambda at: at.hour)
+    first, end = site_day(start, site)[0], site_day(start + timedelta(days=13), site)[1]
+    assert all(first <= o.ordered_at < end for o in orders)
+    assert all(o.placed_on(site) <= o.due_date for o in orders)

@@ -3,10 +3,13 @@ that is not one is a one-line error."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from factoryos.examples import example_plant
+from factoryos.model.validate import load_plant
 from factoryos.store.db import make_engine
 from factoryos.store.orders import list_orders
 from factoryos.store.schedule import latest_schedule
@@ -22,11 +25,13 @@ def test_the_demo_starts_on_the_given_day(tmp_path) -> None:
     engine = make_engine(f"sqlite:///{out / 'demo.db'}")
     orders = list_orders(engine)
     assert orders
-    assert min(o.ordered_at for o in orders).date() == START
-    assert max(o.ordered_at for o in orders).date() < START + timedelta(days=2)
+    zone = ZoneInfo(load_plant(example_plant("ev-plant")).site.timezone)  # the days are the site's
+    assert min(o.placed_on(zone) for o in orders) == START
+    assert max(o.placed_on(zone) for o in orders) < START + timedelta(days=2)
     schedule = latest_schedule(engine, orders[0].site)
-    assert schedule.start.replace(tzinfo=UTC) == datetime(START.year, START.month, START.day, tzinfo=UTC)
-    assert min(op.start for op in schedule.operations).date() >= START
+    midnight = datetime.combine(START, time(), zone)
+    assert schedule.start.replace(tzinfo=UTC) == midnight
+    assert min(op.start for op in schedule.operations).replace(tzinfo=UTC) >= midnight
     monday = START - timedelta(days=START.weekday())
     report = (out / "index.html").read_text()
     assert f"from Monday {monday:%Y-%m-%d}" in report  # the twin runs from the start's week, on the site's dates

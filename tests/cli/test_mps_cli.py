@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner
 
@@ -14,6 +15,7 @@ from factoryos.model.validate import load_plant
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PLANT = str(DATA / "partner-ramp-plant.yaml")
+ZONE = ZoneInfo(load_plant(PLANT).site.timezone)
 ARGS = ("mps", "--plant", PLANT, "--horizon-days", "14", "--start", "2027-04-05", "--json")
 
 
@@ -106,8 +108,8 @@ def test_an_mps_from_a_day_says_how_many_stored_orders_it_leaves_out(tmp_path):
     assert invoke("plant", "load", PLANT, "--db", db).exit_code == 0
     assert invoke("orders", "generate", "--days", "60", "--seed", "2", "--db", db).exit_code == 0
     orders = list_orders(make_engine(db, create=False))
-    start = min(o.ordered_at.date() for o in orders) + timedelta(days=45)
-    later = sum(o.ordered_at.date() >= start for o in orders)
+    start = min(o.placed_on(ZONE) for o in orders) + timedelta(days=45)
+    later = sum(o.placed_on(ZONE) >= start for o in orders)
     assert 0 < later < len(orders)
     args = ("mps", "--demand", "orders", "--start", start.isoformat(), "--db", db)
     result = invoke(*args, "--json")
@@ -132,7 +134,7 @@ def test_the_order_book_alone_is_planned_from_its_first_day_as_mrp_plans_it(tmp_
     result = invoke("mps", "--demand", "orders", "--horizon-days", "90", "--db", db, "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    first = min(o.ordered_at.date() for o in orders)
+    first = min(o.placed_on(ZONE) for o in orders)  # the site's day: the orders are drawn on its days
     assert document["start"] == first.isoformat()
     planned = {row["demand"] for row in document["rows"]}
     due_in = {o.id for o in orders if o.due_date < first + timedelta(days=90)}

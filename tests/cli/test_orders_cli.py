@@ -4,13 +4,15 @@ accepted and the rejected are printed as JSON (issue 11, sections 1 and 4)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from factoryos.cli import app
+from factoryos.model.plant import Plant
 from factoryos.model.validate import load_plant
 from factoryos.store.db import make_engine, migrate
 from factoryos.store.order_desk import order_changes
@@ -203,16 +205,52 @@ def test_imported_and_generated_orders_wait_received_until_promised_in_the_order
     assert items("orders", "promise", "--json", "--db", db) == []
 
 
+def mini_plant_in(tmp_path, timezone: str) -> tuple[str, Engine, Plant]:
+    """A database holding the mini plant moved to `timezone`, so that its site's days are not UTC's."""
+    mini = load_plant(MINI)
+    plant = mini.model_copy(update={"site": mini.site.model_copy(update={"timezone": timezone})})
+    url = f"sqlite:///{tmp_path / 'moved.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    store_plant(engine, plant, str(MINI))
+    return url, engine, plant
+
+
 def test_orders_are_listed_on_their_site_clock(tmp_path):
     """The mini plant moved to Kolkata (UTC+05:30): an order placed at 10:00 UTC was placed at 15:30 there."""
-    db = f"sqlite:///{tmp_path / 'kolkata.db'}"
-    engine = make_engine(db)
-    migrate(engine)
-    plant = load_plant(MINI)
-    store_plant(
-        engine, plant.model_copy(update={"site": plant.site.model_copy(update={"timezone": "Asia/Kolkata"})}), ""
-    )
+    db, _, _ = mini_plant_in(tmp_path, "Asia/Kolkata")
     path = tmp_path / "one.jsonl"
     path.write_bytes(line(ordered_at="2027-01-05T10:00:00Z") + b"\n")
     cli("orders", "import", str(path), "--db", db)
     assert "2027-01-05 15:30 IST" in cli("orders", "list", "--db", db)
+
+
+def test_generating_again_finds_the_stream_stored_on_the_sites_days(tmp_path):
+    """The stream is drawn on the site's days: in Auckland a day's first half is UTC's day before, and a repeat
+    that looked for the stored stream over UTC's days missed it and stored it a second time."""
+    from factoryos.services.orders import generate_order_stream
+
+    _, engine, _ = mini_plant_in(tmp_path, "Pacific/Auckland")
+    first = generate_order_stream(engine, 3, 5)
+    again = generate_order_stream(engine, 3, 5)
+    assert first.orders
+    assert not first.already_stored
+    assert again.already_stored
+    engine.dispose()
+
+
+def test_orders_placed_now_are_due_their_drawn_lead_time_from_the_sites_today(tmp_path):
+    """At 20:00 UTC it is already tomorrow in Auckland: an order placed then is asked for 14 to 28 days (the
+    plant's lead times) from the site's today, where it was counted from UTC's and could be asked for 13 days
+    after the site's today."""
+    from factoryos.services.order_desk import generate_orders
+    from factoryos.store.orders import list_orders
+
+    _, engine, plant = mini_plant_in(tmp_path, "Pacific/Auckland")
+    now = datetime(2027, 1, 5, 20, tzinfo=UTC)
+    generate_orders(engine, 40, 3, now)
+    low, high = next(p.demand.lead_time_days for p in plant.products.values() if p.demand)
+    leads = {(o.due_date - date(2027, 1, 6)).days for o in list_orders(engine)}
+    assert low <= min(leads)
+    assert max(leads) <= high
+    engine.dispose()

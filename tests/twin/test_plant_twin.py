@@ -3,9 +3,10 @@ they should, a schedule is followed, and bad input is refused clearly."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from factoryos.c2m.demand import generate_orders
 from factoryos.cli.simulate import simulate
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
@@ -21,9 +23,11 @@ from factoryos.model.orders import ScheduledOperation
 from factoryos.model.rampup import ramp_month
 from factoryos.model.validate import PlantFileError
 from factoryos.scheduling.plant_calendar import working_periods
+from factoryos.twin.calendar import DAY
 from factoryos.twin.event_log import RollingEventStore
 from factoryos.twin.experiment import FIGURES, Experiment, replicate, run_experiment
-from factoryos.twin.scenarios import closed_days, epoch_for, prepare
+from factoryos.twin.scenarios import closed_days, epoch_for, order_plan, prepare
+from tests.twin.small_plants import small_plant
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -127,6 +131,19 @@ def test_orders_are_released_on_the_days_the_plant_works(ev_plant, appliance_pla
     assert not {0, 1, 2, 3, 4, 5} & appliance  # its lines work Saturdays too
     easter = closed_days(ev_plant, epoch_for(ev_plant), 30)
     assert {25, 28} <= easter  # Good Friday and Easter Monday 2027, from the plant's calendars
+
+
+def test_an_order_is_released_on_the_site_day_after_it_was_placed_over_a_clock_change(kiln_plant) -> None:
+    """Auckland's clocks go back on Sunday 4 April 2027, so its Monday ends 25 hours after Sunday's midnight: an
+    order placed at 23:30 that Monday is released on Tuesday, the run's day 8 from Monday 29 March, where 24-hour
+    days counted from the run's epoch took it for Tuesday's and released it on Wednesday."""
+    zone = ZoneInfo("Pacific/Auckland")
+    plant = kiln_plant.model_copy(update={"site": kiln_plant.site.model_copy(update={"timezone": "Pacific/Auckland"})})
+    epoch = epoch_for(plant, date(2027, 3, 29))
+    (drawn, *_) = generate_orders(plant, date(2027, 4, 5), 1, seed=1)
+    late = dataclasses.replace(drawn, ordered_at=datetime(2027, 4, 5, 23, 30, tzinfo=zone), quantity=1)
+    (unit,) = order_plan(plant, [late], epoch, 14, frozenset())
+    assert int(unit.at // DAY) == (date(2027, 4, 6) - date(2027, 3, 29)).days
 
 
 def test_the_same_seed_gives_the_same_month(ev_plant) -> None:
@@ -337,3 +354,25 @@ def test_an_idle_unit_takes_a_busy_peers_work_only_while_the_inbox_holds_up_its_
     assert idle(parts) == -1  # pack-asm-2 will come to them: the sequence holds
     inbox.blocking = True
     assert parts[idle(parts)].serial == "u1"  # they fill the inbox and stop the line upstream: take one
+
+
+@pytest.mark.parametrize(
+    ("zone", "monday"),
+    [
+        ("America/Los_Angeles", date(2027, 3, 8)),  # its clocks go forward on Sunday 14 March
+        ("Pacific/Honolulu", date(2027, 3, 1)),
+        ("Pacific/Auckland", date(2027, 3, 29)),  # its clocks go back on Sunday 4 April
+    ],
+)
+def test_a_run_faces_the_orders_of_its_own_site_days(zone, monday) -> None:
+    """The orders a run draws are placed within its days at the site, none before its epoch (the site's Monday
+    midnight) nor after its end: drawn on UTC's days, west of UTC the first came on the site's Sunday afternoon,
+    before the run began."""
+    plant = small_plant(site={"id": "works", "name": "Works", "timezone": zone})
+    days = 9  # over the weekend and its clock change
+    prepared = prepare(plant, "smart", days, 3, warmup_days=0, start=monday)
+    placed = [unit.placed for unit in prepared.plan]
+    end = datetime.combine(monday + timedelta(days=days), datetime.min.time(), ZoneInfo(zone))
+    assert placed
+    assert min(placed) >= 0
+    assert max(placed) < (end - prepared.epoch).total_seconds()

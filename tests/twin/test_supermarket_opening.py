@@ -5,12 +5,17 @@ of our own: gadgets on plates made in lots of 20, screws bought."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
+
+from simpy import Environment
 
 from factoryos.c2m.demand import generate_orders
 from factoryos.model.bus import EventBus
 from factoryos.model.events import EventKind
 from factoryos.model.plant import Plant
+from factoryos.twin.assembly import LotPolicy, Supermarket
+from factoryos.twin.part import Part
 from factoryos.twin.scenarios import ScenarioRun, epoch_for, prepare
 from tests.twin.small_plants import small_plant
 
@@ -91,3 +96,26 @@ def test_the_material_plan_buys_for_the_plates_not_on_file() -> None:
         return sum(o.quantity for o in planned.planned_orders if o.material == "screw" and o.kind == "buy")
 
     assert screws_bought(0) - screws_bought(2 * LOT_SIZE) == 2 * LOT_SIZE
+
+
+class _Cell:
+    """The first step of every lot's route: a cell that notes the lots put to it, in order."""
+
+    def __init__(self) -> None:
+        self.lots: list[str] = []
+
+    def put(self, lot: Part) -> None:
+        self.lots.append(lot.product)
+
+
+def test_an_empty_supermarket_releases_its_first_lots_one_component_after_another() -> None:
+    """Two components made on one cell, each short three lots at the opening: the cell gets a lot of each in turn
+    (casing, cabinet, casing, ...), not three casings before the first cabinet, which starved every unit needing a
+    cabinet while the cell made the casings. The stock positions are as before: three lots of each on order."""
+    cell = _Cell()
+    route = (SimpleNamespace(to=cell),)
+    policies = {m: LotPolicy(100, 250.0, lambda _size: route) for m in ("casing", "cabinet")}
+    supermarket = Supermarket(Environment(), "supermarket", policies, {})
+    supermarket.open()
+    assert cell.lots == ["casing", "cabinet"] * 3
+    assert supermarket.on_order == {"casing": 300.0, "cabinet": 300.0}

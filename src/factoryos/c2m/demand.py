@@ -1,6 +1,7 @@
 """A realistic, seeded stream of configured customer orders to work with before real orders flow.
 
-Per product and day: the number of orders is Poisson around the product's daily demand shaped by its
+Per product and site day (the days, weekdays and hours are the site's, `plant.site.timezone`; the orders'
+times are UTC instants): the number of orders is Poisson around the product's daily demand shaped by its
 weekday profile; each order arrives at a time of day drawn from a daytime-heavy profile, from a customer
 of the product's tenant drawn by its order share (fleet and dealer customers order several units), with
 a valid configuration drawn so that option shares follow the planned mix (see `factoryos.c2m.mix`), and a
@@ -10,7 +11,8 @@ due date within the product's order lead time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -19,11 +21,13 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import demand_share, ramp_bound_products, ramp_month
+from factoryos.model.shift_times import site_instant
 
 MAX_DAYS = 3_650
 """Orders are generated for at most ten years at a time (order dates must stay within 2000-2099)."""
 HOURLY_PROFILE = np.array([1, 1, 1, 1, 1, 2, 3, 5, 7, 9, 10, 10, 9, 9, 10, 10, 9, 9, 10, 11, 10, 7, 4, 2], float)
 HOURLY_PROFILE /= HOURLY_PROFILE.sum()
+"""The share of a day's orders placed in each hour of the site's clock."""
 
 
 Volume = Callable[[str, date], float]
@@ -39,14 +43,15 @@ def generate_orders(
     volume: float | Volume = 1.0,
     prefix: str = "CO",
 ) -> list[CustomerOrder]:
-    """Orders for `days` from `start`, numbered `prefix`0000001 on from `first_number`; `volume` scales every
-    product's demand (a ramp-up sells less), or each product's each day (`ramp_volume`)."""
+    """Orders for the `days` site days from `start`, numbered `prefix`0000001 on from `first_number`; `volume`
+    scales every product's demand (a ramp-up sells less), or each product's each day (`ramp_volume`)."""
     if not 1 <= days <= MAX_DAYS:
         raise FactoryosError(f"--days must be 1 to {MAX_DAYS:,} (ten years), got {days:,}")
     if not callable(volume) and volume <= 0:
         raise FactoryosError(f"volume must be positive (got {volume})")
     share = volume if callable(volume) else lambda _product, _day: volume
     rng = np.random.default_rng(seed)
+    zone = ZoneInfo(plant.site.timezone)
     orders: list[CustomerOrder] = []
     for product_id, product in plant.products.items():
         if product.demand is None:
@@ -70,7 +75,7 @@ def generate_orders(
                 segment = plant.customers[customer].segment
                 quantity = 1 if segment == "retail" else int(rng.choice(demand.units_per_order))
                 hour, minute = int(rng.choice(24, p=HOURLY_PROFILE)), int(rng.integers(60))
-                ordered_at = datetime.combine(today, time(hour, minute), UTC)
+                ordered_at = site_instant(datetime.combine(today, time(hour, minute)), zone)
                 low, high = demand.lead_time_days
                 due = today + timedelta(days=int(rng.integers(int(low), int(high) + 1)))
                 orders.append(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
 
@@ -123,6 +123,11 @@ class CustomerOrder:
         """The date the plant answers for: the one asked for, or the one promised when that is later (a promise
         is the earliest date the plant can make it; one before the requested date does not ask for it sooner)."""
         return max(self.due_date, self.promised_date or self.due_date)
+
+    def placed_on(self, zone: tzinfo) -> date:
+        """The site's day the order was placed on (`zone`, the site's timezone): the day its due date, the order
+        book and the generated stream count from, not the UTC date of `ordered_at`."""
+        return self.ordered_at.astimezone(zone).date()
 
 
 @dataclass(slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
@@ -125,9 +126,10 @@ def orders_section(
     first month), if any."""
     per_day: dict[str, Counter] = {}
     every_product: Counter = Counter()
+    zone = ZoneInfo(plant.site.timezone)  # an order's day is the site's
     for order in orders:
-        per_day.setdefault(order.product, Counter())[order.ordered_at.date()] += order.quantity
-        every_product[order.ordered_at.date()] += order.quantity
+        per_day.setdefault(order.product, Counter())[order.placed_on(zone)] += order.quantity
+        every_product[order.placed_on(zone)] += order.quantity
     daily = go.Figure(
         [
             go.Bar(name=plant.products[product].name or product, x=sorted(days), y=[days[d] for d in sorted(days)])
@@ -144,10 +146,10 @@ def orders_section(
         figures.append(mix)
     tenants = Counter(o.tenant for o in orders)
     units = sum(o.quantity for o in orders)
-    first = min((o.ordered_at for o in orders), default=None)
-    last = max((o.ordered_at for o in orders), default=None)
+    first = min(every_product, default=None)
+    last = max(every_product, default=None)
     if first and last:
-        days = (last.date() - first.date()).days + 1
+        days = (last - first).days + 1
         text = (
             f"{len(orders):,} customer orders for {units:,} units arrive from {first:%Y-%m-%d} to {last:%Y-%m-%d}, "
             f"{units / days:,.0f} units a day on average"

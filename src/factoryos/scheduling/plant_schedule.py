@@ -10,15 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from factoryos.c2m.intake import misfit
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
-from factoryos.model.shift_times import DAY, site_day
+from factoryos.model.shift_times import DAY, site_day, site_instant
 from factoryos.scheduling.checker import check
 from factoryos.scheduling.dispatch import dispatch
 from factoryos.scheduling.objectives import (
@@ -126,20 +125,25 @@ class PlantSchedule:
 
 
 def orders_in_horizon(
-    orders: Sequence[CustomerOrder], horizon_days: int, start: datetime | None = None, opening: datetime | None = None
+    orders: Sequence[CustomerOrder],
+    horizon_days: int,
+    zone: tzinfo,
+    start: datetime | None = None,
+    opening: datetime | None = None,
 ) -> tuple[list[CustomerOrder], datetime]:
-    """Open orders that arrive before the horizon ends, and the plan's epoch: `start`, or midnight (UTC) of the
-    first open order's arrival but not before the plant's `opening` (an order taken today for a plant that opens
-    in May is built from May, with the stock counted then)."""
+    """Open orders that arrive before the horizon ends, and the plan's epoch: `start`, or midnight at the site
+    (`zone`) of the first open order's day but not before the plant's `opening` (an order taken today for a plant
+    that opens in May is built from May, with the stock counted then). The horizon is `horizon_days` days on the
+    site's clock, so that it holds the same site days as the orders were placed on."""
     open_orders = [o for o in orders if o.state in OPEN]
     if not open_orders:
         raise FactoryosError("no open customer orders to schedule: run `factoryos orders generate` first")
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise FactoryosError(f"--horizon must be 1 to {MAX_HORIZON_DAYS:,} days (got {horizon_days:,})")
     if start is None:
-        first = datetime.combine(min(o.ordered_at for o in open_orders).astimezone(UTC).date(), clock(), UTC)
+        first = site_day(min(o.placed_on(zone) for o in open_orders), zone)[0]
         start = max(first, opening or first)
-    end = start + timedelta(days=horizon_days)
+    end = site_instant(start.astimezone(zone).replace(tzinfo=None) + timedelta(days=horizon_days), zone)
     return [o for o in open_orders if o.ordered_at < end], start
 
 
@@ -168,8 +172,9 @@ def schedule_plant(
         raise FactoryosError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if not 0 < time_limit <= MAX_TIME_LIMIT:
         raise FactoryosError(f"--time-limit must be more than 0 and at most {MAX_TIME_LIMIT:,g} s (got {time_limit:g})")
-    opening = site_day(plant.opening, ZoneInfo(plant.site.timezone))[0] if plant.opening else None
-    chosen, epoch = orders_in_horizon(orders, horizon_days, start, opening)
+    zone = ZoneInfo(plant.site.timezone)
+    opening = site_day(plant.opening, zone)[0] if plant.opening else None
+    chosen, epoch = orders_in_horizon(orders, horizon_days, zone, start, opening)
     unfit = {o.id: why for o in chosen if (why := misfit(plant, o)) is not None}
     chosen = [o for o in chosen if o.id not in unfit]
     material_in = _material_in(plant, material_ready or {})

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import demand_share, ramp_bound_products
+from factoryos.model.shift_times import site_day
 from factoryos.report.html import Report
 from factoryos.report.wording import counted, hours, share
 
@@ -234,7 +235,7 @@ def schedule_stage(ctx: DemoContext) -> None:
     from factoryos.services.schedule import schedule_orders
 
     plant = ctx.loaded_plant()
-    start = datetime.combine(ctx.first_day(), datetime.min.time(), UTC)
+    start = site_day(ctx.first_day(), ZoneInfo(plant.site.timezone))[0]  # the days the orders were drawn on
     _, plan = schedule_orders(
         ctx.engine, plant, ctx.orders, horizon_days=ctx.days, time_limit=2, compare=False, start=start
     )

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -80,17 +81,19 @@ def stored_history(
     if not orders:  # the generated year teaches the forecast; its orders still open are nobody's
         generated = generated_history(plant, start)
         return replace(generated, orders=[o for o in generated.orders if o.due_date < generated.start])
+    zone = ZoneInfo(plant.site.timezone)  # an order's day is the site's
+    placed = [o.placed_on(zone) for o in orders]
     if start is None and not to_forecast:  # the order book alone: all of it, from its first day, as MRP plans it
-        return History(plant, orders, plant.from_count(min(o.ordered_at.date() for o in orders)), 0, "stored")
+        return History(plant, orders, plant.from_count(min(placed)), 0, "stored")
     lead = longest_lead(plant)
-    first = min(o.ordered_at.date() for o in orders) + timedelta(days=lead)
-    last = max(o.ordered_at.date() for o in orders)
+    first = min(placed) + timedelta(days=lead)
+    last = max(placed)
     first_day = start or last + timedelta(days=1)
     days = (first_day - first).days
     if days <= 0 and to_forecast:
         raise FactoryosError(
             f"too little order history to forecast from {first_day}: the stored orders start "
-            f"{min(o.ordered_at.date() for o in orders)}, and a day's demand is known one longest lead time "
+            f"{min(placed)}, and a day's demand is known one longest lead time "
             f"({lead} days) later; generate or import more orders"
         )
     if to_forecast and (first_day - last).days > lead:
@@ -99,7 +102,7 @@ def stored_history(
             f"{last}): a forecast from there would read them as no demand; start at most one longest lead time "
             f"({lead} days) after the last order, or import the orders since"
         )
-    before = [o for o in orders if o.ordered_at.date() < first_day]
+    before = [o for o, day in zip(orders, placed, strict=True) if day < first_day]
     return History(plant, before, first_day, max(days, 0), "stored", len(orders) - len(before))
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -890,7 +891,7 @@ def generate_orders(
 ) -> list[Placed]:
     """Place `count` orders drawn from the plant's demand model (the products of `tenant`, or of every tenant),
     each through `submit_order`, so each is promised a date and has its history; requested dates keep the
-    drawn lead times from today."""
+    drawn lead times from today at the site."""
     if count < 1:
         raise FactoryosError(f"--count must be at least 1 (got {count})")
     plant = read_plant(engine, site)
@@ -899,7 +900,7 @@ def generate_orders(
     owner = plant.owner()
     who = tenant or owner
     caller = Caller("generate", plant.site.id, who, "planner" if who == owner else "partner", who == owner)
-    drawn = _drawn(plant, tenant, count, seed, now.date())
+    drawn = _drawn(plant, tenant, count, seed, now.astimezone(ZoneInfo(plant.site.timezone)).date())
     return [submit_order(engine, caller, request, now, lambda order, _: {"id": order.id}).result() for request in drawn]
 
 
@@ -907,13 +908,13 @@ def _drawn(plant: Plant, tenant: str | None, count: int, seed: int, today: date)
     """`count` orders from the demand model: more days are drawn until there are enough."""
     if not any(p.demand and (tenant is None or p.tenant == tenant) for p in plant.products.values()):
         raise FactoryosError(f"no product of {tenant or 'the plant'} has demand to draw orders from")
-    days = 7
+    zone, days = ZoneInfo(plant.site.timezone), 7
     while True:
         drawn = [o for o in draw_orders(plant, today, days, seed) if tenant is None or o.tenant == tenant]
         if len(drawn) >= count or days > 3650:
             break
         days *= 2
     return [
-        OrderInput(o.customer, o.product, o.configuration, o.quantity, today + (o.due_date - o.ordered_at.date()))
+        OrderInput(o.customer, o.product, o.configuration, o.quantity, today + (o.due_date - o.placed_on(zone)))
         for o in drawn[:count]
     ]

@@ -8,9 +8,10 @@ Generating with the same seed, start and days as an earlier run adds nothing: it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -19,6 +20,7 @@ from factoryos.c2m.intake import accept, decode_order_line, read_order_lines
 from factoryos.model.errors import FactoryosError
 from factoryos.model.files import read_bounded
 from factoryos.model.orders import CustomerOrder
+from factoryos.model.shift_times import site_day
 from factoryos.store import orders as order_store
 from factoryos.store.db import as_utc
 from factoryos.store.orders import ImportOutcome, Received
@@ -81,8 +83,9 @@ def generate_order_stream(
     plant = read_plant(engine, site)
     first_day = start or plant.first_day()
     orders = draw_orders(plant, first_day, days, seed, first_number=order_store.next_order_number(engine))
-    begin = datetime.combine(first_day, time(), UTC)
-    stored = order_store.content_keys(engine, plant.site.id, begin, begin + timedelta(days=days))
+    zone = ZoneInfo(plant.site.timezone)  # the stream's days are the site's
+    begin, end = site_day(first_day, zone)[0], site_day(first_day + timedelta(days=days - 1), zone)[1]
+    stored = order_store.content_keys(engine, plant.site.id, begin, end)
     wanted = order_store.content_counts(orders)
     repeat = bool(orders) and all(stored[key] >= count for key, count in wanted.items())
     if not repeat:

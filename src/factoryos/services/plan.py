@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -122,7 +123,8 @@ def _first_day(plant: Plant, orders: list[CustomerOrder]) -> date:
     today without orders."""
     if not orders:
         return datetime.now(UTC).date()
-    return plant.from_count(min(o.ordered_at.date() for o in orders))
+    zone = ZoneInfo(plant.site.timezone)  # the site's day each order was placed on
+    return plant.from_count(min(o.placed_on(zone) for o in orders))
 
 
 def _order_row(order: CustomerOrder) -> DemandRow:

@@ -58,9 +58,12 @@ class Supermarket:
 
     def open(self) -> None:
         """Release the first lots of each component its opening stock leaves below its reorder point, once the lots'
-        routes exist."""
-        for material in self.policies:
-            self._replenish(material)
+        routes exist: in rounds, one lot of each component short in turn, so that a cell making several components
+        from an empty supermarket makes each one's first lot before another's second (all of one component's lots
+        first starved the units needing the last component for days)."""
+        short = list(self.policies)
+        while short:
+            short = [material for material in short if self._release(material)]
 
     def draw(self, needs: dict[str, float], then: Callable[[tuple[str, ...]], None]) -> None:
         """Take `needs` from stock and call `then` with the lots drawn from, now or as soon as every
@@ -100,16 +103,23 @@ class Supermarket:
         return tuple(lot for material, quantity in needs.items() for lot in first_in(self.lots[material], quantity))
 
     def _replenish(self, material: str) -> None:
+        while self._release(material):
+            pass
+
+    def _release(self, material: str) -> bool:
+        """Release one lot of `material` if its stock position is below its reorder point; whether it did."""
         policy = self.policies.get(material)
         if policy is None:  # the plant file's stock of a part made per unit: the units it does not serve build theirs
-            return
-        while self.stock[material] + self.on_order[material] < policy.reorder_point:
-            self.on_order[material] += policy.lot_size
-            self.lots_released += 1
-            route = policy.route(policy.lot_size)
-            lot = Part(f"LOT-{material}-{self.lots_released}", route, self.env.now, product=material)
-            lot.quantity = policy.lot_size
-            route[0].to.put(lot)
+            return False
+        if self.stock[material] + self.on_order[material] >= policy.reorder_point:
+            return False
+        self.on_order[material] += policy.lot_size
+        self.lots_released += 1
+        route = policy.route(policy.lot_size)
+        lot = Part(f"LOT-{material}-{self.lots_released}", route, self.env.now, product=material)
+        lot.quantity = policy.lot_size
+        route[0].to.put(lot)
+        return True
 
     def _accrue(self) -> None:
         now = self.env.now

@@ -341,9 +341,10 @@ def order_plan(
     earliest-due orders up to its share of the week's planned volume (plus `RELEASE_HEADROOM`), so a long
     weekend's orders are spread over the days after it; a day's release is sequenced in paint-colour blocks."""
     weekly = sum(p.demand.units_per_day * sum(p.demand.weekday_profile) for p in plant.products.values() if p.demand)
+    zone, first = ZoneInfo(plant.site.timezone), _site_date(plant, epoch)
     by_day: dict[int, list[tuple[CustomerOrder, int]]] = {}
     for order in orders:
-        day = int(_seconds(order.ordered_at, epoch) // DAY) + 1
+        day = (order.placed_on(zone) - first).days + 1  # the site day after it was placed, over a clock change too
         by_day.setdefault(day, []).extend((order, k) for k in range(order.quantity))
     plan: list[PlannedUnit] = []
     backlog: list[tuple[CustomerOrder, int]] = []
@@ -358,7 +359,7 @@ def order_plan(
         units, backlog = backlog[:take], backlog[take:]
         units.sort(key=lambda u: (_sequence_key(plant, u[0].product)(u[0].configuration)[:1], u[0].due_date, u[0].id))
         for at, (order, k) in zip(_release_times(day, len(units)), units, strict=True):
-            due = _due(order, epoch, ZoneInfo(plant.site.timezone))
+            due = _due(order, epoch, zone)
             serial = f"{plant.site.id}-{len(plan) + 1:07d}"
             placed = _seconds(order.ordered_at, epoch)
             configuration = dict(order.configuration)

@@ -90,11 +90,34 @@ def test_schedule_plant_sequences_larger_problems_and_compares_them_with_the_rul
     assert plan.figures.setup_time < plan.dispatch_figures.setup_time
 
 
-def test_the_horizon_picks_the_orders_that_arrive_in_it(ev_orders):
-    chosen, epoch = orders_in_horizon(ev_orders, 1)
-    assert epoch == EPOCH
+def test_the_horizon_picks_the_orders_that_arrive_in_it(ev_plant, ev_orders):
+    """The plan starts at the site's midnight of the first order's day (the orders are drawn on the site's days;
+    it was UTC's midnight, an hour into Berlin's day)."""
+    zone = ZoneInfo(ev_plant.site.timezone)
+    chosen, epoch = orders_in_horizon(ev_orders, 1, zone)
+    assert epoch == datetime.combine(MONDAY, datetime.min.time(), zone)
     assert chosen == ev_orders
-    assert orders_in_horizon(ev_orders, 1, EPOCH - timedelta(days=3))[0] == []
+    assert orders_in_horizon(ev_orders, 1, zone, EPOCH - timedelta(days=3))[0] == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "first_day"),
+    [("America/Los_Angeles", date(2027, 3, 1)), ("Pacific/Auckland", date(2027, 4, 4))],  # Auckland: clocks go back
+)
+def test_a_horizon_of_site_days_holds_the_orders_placed_on_them(ev_orders, zone, first_day):
+    """A day's horizon holds the orders of the site's day from its midnight to the next (25 hours in Auckland on
+    the day its clocks go back), and none of the next day's: counted from UTC's midnight, both lost the evening's
+    orders, placed on UTC's next day, and 24 hours from Auckland's midnight ended at 23:00 on its wall clock."""
+    site = ZoneInfo(zone)
+
+    def at(day: date, hours: float):  # on the site's wall clock
+        wall = datetime.combine(day, datetime.min.time(), site) + timedelta(hours=hours)
+        return replace(ev_orders[0], ordered_at=wall)
+
+    morning, evening, next_morning = at(first_day, 9), at(first_day, 23.5), at(first_day + timedelta(days=1), 9)
+    chosen, epoch = orders_in_horizon([evening, morning, next_morning], 1, site)
+    assert epoch == datetime.combine(first_day, datetime.min.time(), site)
+    assert chosen == [evening, morning]
 
 
 def test_clear_errors_for_nothing_to_schedule_and_bad_input(ev_plant, ev_orders):
@@ -188,7 +211,8 @@ def test_an_order_taken_before_the_plant_opens_is_built_from_its_first_day(kiln_
     assert opening.utcoffset() == timedelta(hours=5, minutes=30)
     assert min(op.start for op in plan.operations) >= opening
     later = _kiln_order(kiln_plant, ordered_at=datetime(2027, 5, 5, 9, tzinfo=UTC))
-    assert orders_in_horizon([later], 7, opening=opening)[1] == datetime(2027, 5, 5, tzinfo=UTC)
+    site_midnight = datetime(2027, 5, 5, tzinfo=opening.tzinfo)  # the order's day at the site, not UTC's
+    assert orders_in_horizon([later], 7, opening.tzinfo, opening=opening)[1] == site_midnight
 
 
 def test_orders_are_due_when_asked_or_promised_if_later_and_released_in_that_order(kiln_plant):
