@@ -20,7 +20,7 @@ def factoryos(*args: str, cwd: Path, env_db: str | None = None) -> subprocess.Co
     if env_db:
         env["FACTORYOS_DATABASE_URL"] = env_db
     return subprocess.run(
-        [sys.executable, "-c", "from factoryos.cli import main; main()", *args],
+        [sys.executable, "-m", "factoryos", *args],
         cwd=cwd,
         env=env,
         capture_output=True,
