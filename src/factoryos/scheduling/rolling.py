@@ -1,7 +1,8 @@
 """Plant-sized problems: a month of a car plant is half a million operations, far beyond one CP-SAT model.
 `rolling_sequence` schedules it as a planner would, in one pass over the plain `Problem`.
 
-Jobs are released to the floor in windows (a day). Within a window they are sequenced in blocks of the
+Jobs are released to the floor in windows (a day), each in the window it can reach its setup (a unit whose
+body waits for a coil delivery, in the window the coil is in). Within a window they are sequenced in blocks of the
 same setup group (paint colour, die set), blocks in the order that changes over most cheaply from the
 group the lines are in, earliest due date first inside a block; lots go a window ahead of the units that
 need them. One event-driven list-scheduling pass then places every operation, in order of when it is
@@ -145,9 +146,10 @@ def rolling_sequence(problem: Problem, window: int = DAY, setup_weight: float = 
     for j, at in enumerate(needed):
         if at is not None:
             released[j] = max(released[j], at - window)
+    held = _held_until(problem)
     by_window: dict[int, list[int]] = {}
     for j in range(len(jobs)):
-        by_window.setdefault(released[j], []).append(j)
+        by_window.setdefault(max(released[j], -(-held[j] // window) * window), []).append(j)
     rank = [0.0] * len(jobs)
     position = 0
     current: dict[int | None, int | None] = {}
@@ -165,6 +167,21 @@ def _signature(problem: Problem, job: int) -> tuple[int, int] | None:
         if operation.setup_group is not None:
             return operation.modes[0].machine, operation.setup_group
     return None
+
+
+def _held_until(problem: Problem) -> list[int]:
+    """Per job, the earliest its first operation with a setup group can be ready, from the releases and material
+    of everything it waits for (durations aside); its release where it has none. Units ordered over several days
+    whose bodies all wait for one coil delivery reach the paint booths together: sequenced in the window the coil
+    is in, they are painted in one run per colour rather than one set of colour runs per day they were ordered."""
+    ops, predecessors = problem.operations, problem.predecessors
+    ready = [0] * len(ops)
+    for op in problem.topological_order:
+        ready[op] = max(problem.release(op), max((ready[before] for before in predecessors[op]), default=0))
+    return [
+        next((ready[op] for op in job.operations if ops[op].setup_group is not None), job.release)
+        for job in problem.jobs
+    ]
 
 
 def _blocks(
