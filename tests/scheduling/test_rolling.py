@@ -47,6 +47,19 @@ def test_units_held_for_one_delivery_are_painted_in_one_run_per_colour():
     assert all(job_completion(problem, schedule, j) <= job.due for j, job in enumerate(problem.jobs) if job.due)
 
 
+def test_a_backlog_of_several_days_work_is_grouped_a_day_of_work_at_a_time():
+    """At two hours a body the 30 bodies are 60 h of paint, due 4.5 days after they came in (day 0's at 109 h).
+    One run per colour would paint day 0's red bodies after 20 others, from 72 h + 40 h: late. Cut in due order
+    into a day's work, 12 bodies, each bucket is painted in one run per colour (two changes, the next bucket
+    starting in the colour the last ended in), six changes: day 0's ten bodies are in the first bucket, done by
+    72 h + 24 h and two changes, day 1's by 119 h (due 133 h), day 2's by 133.2 h (due 157 h); none late."""
+    problem = burst(paint_minutes=120, due_hours=108)
+    schedule = rolling_sequence(problem)
+    assert check(problem, schedule) == []
+    assert all(job_completion(problem, schedule, j) <= job.due for j, job in enumerate(problem.jobs) if job.due)
+    assert colour_changes(problem, schedule) == 6
+
+
 def colour_changes(problem: Problem, schedule: Schedule) -> int:
     booth = next(m for m, machine in enumerate(problem.machines) if machine.name == "booth")
     return len([change for change in setup_times(problem, schedule) if change[0] == booth and change[3]])
