@@ -1,17 +1,19 @@
 """Plant-sized problems: a month of a car plant is half a million operations, far beyond one CP-SAT model.
 `rolling_sequence` schedules it as a planner would, in one pass over the plain `Problem`.
 
-Jobs are released to the floor in windows (a day). Within a window they are sequenced in blocks of the
-same setup group (paint colour, die set), blocks in the order that changes over most cheaply from the
-group the lines are in, earliest due date first inside a block; lots go a window ahead of the units that
-need them. One event-driven list-scheduling pass then places every operation, in order of when it is
-ready and then of its job's place in the sequence, on the eligible machine that finishes it first, with
-calendars and changeovers. Work flows through the plant in the sequence, so colour blocks reach paint
-intact (a body's passes through a booth stay together) and the paced line gets bodies in the order paint
-finishes them. Half a million operations take seconds, and every one is placed where the checker accepts
-it. The core's dispatching rules also run on a whole month, but they pick one ready operation at a time
-and break the blocks up: on the EV month the best of them changes over about 40 % more and is more
-than ten times as late (benchmarks/results/ev_month.json).
+Jobs are released to the floor in windows (a day), each in the window it can reach its setup (a unit whose
+body waits for a coil delivery, in the window the coil is in). Within a window they are sequenced in blocks of
+the same setup group (paint colour, die set), blocks in the order that changes over most cheaply from the
+group the lines are in, earliest due date first inside a block; a window holding more than a window's work
+for a machine family (a backlog released by one delivery) is blocked a window's work at a time, in due-date
+order; lots go a window ahead of the units that need them. One event-driven list-scheduling pass then
+places every operation, in order of when it is ready and then of its job's place in the sequence, on the
+eligible machine that finishes it first, with calendars and changeovers. Work flows through the plant in
+the sequence, so colour blocks reach paint intact (a body's passes through a booth stay together) and the
+paced line gets bodies in the order paint finishes them. Half a million operations take seconds, and every
+one is placed where the checker accepts it. The core's dispatching rules also run on a whole month, but they
+pick one ready operation at a time and break the blocks up: on the EV month the best of them changes over
+about 40 % more and is more than ten times as late (benchmarks/results/ev_month.json).
 """
 
 from __future__ import annotations
@@ -145,14 +147,16 @@ def rolling_sequence(problem: Problem, window: int = DAY, setup_weight: float = 
     for j, at in enumerate(needed):
         if at is not None:
             released[j] = max(released[j], at - window)
+    held = _held_until(problem)
     by_window: dict[int, list[int]] = {}
     for j in range(len(jobs)):
-        by_window.setdefault(released[j], []).append(j)
+        by_window.setdefault(max(released[j], -(-held[j] // window) * window), []).append(j)
     rank = [0.0] * len(jobs)
     position = 0
     current: dict[int | None, int | None] = {}
+    work = _family_work(problem, signature)
     for start in sorted(by_window):
-        for j in _blocks(problem, by_window[start], signature, current):
+        for j in _blocks(problem, by_window[start], signature, current, work, window):
             rank[j] = position
             position += 1
     return list_schedule(problem, rank, released, setup_weight)
@@ -167,35 +171,83 @@ def _signature(problem: Problem, job: int) -> tuple[int, int] | None:
     return None
 
 
+def _held_until(problem: Problem) -> list[int]:
+    """Per job, the earliest its first operation with a setup group can be ready, from the releases and material
+    of everything it waits for (durations aside); its release where it has none. Units ordered over several days
+    whose bodies all wait for one coil delivery reach the paint booths together: sequenced in the window the coil
+    is in, they are painted in one run per colour rather than one set of colour runs per day they were ordered."""
+    ops, predecessors = problem.operations, problem.predecessors
+    ready = [0] * len(ops)
+    for op in problem.topological_order:
+        ready[op] = max(problem.release(op), max((ready[before] for before in predecessors[op]), default=0))
+    return [
+        next((ready[op] for op in job.operations if ops[op].setup_group is not None), job.release)
+        for job in problem.jobs
+    ]
+
+
 def _blocks(
     problem: Problem,
     window_jobs: list[int],
     signature: list[tuple[int, int] | None],
     current: dict[int | None, int | None],
+    work: list[float],
+    window: int,
 ) -> list[int]:
-    """The window's jobs in blocks of equal setup group per machine family; blocks chained greedily by the
-    cheapest changeover from the group the family is in; `current` carries that group to the next window."""
-    families: dict[int | None, dict[int | None, list[int]]] = {}
+    """The window's jobs in blocks of equal setup group per machine family, within due-date buckets of a window's
+    work on the family (`_due_buckets`); blocks chained greedily by the cheapest changeover from the group the
+    family is in, so a bucket starts in the colour the last one ended in; `current` carries that group to the next
+    window."""
+    families: dict[int | None, list[int]] = {}
     for j in window_jobs:
-        family, group = signature[j] or (None, None)
-        families.setdefault(family, {}).setdefault(group, []).append(j)
+        families.setdefault((signature[j] or (None, None))[0], []).append(j)
     due = [job.due if job.due is not None else float("inf") for job in problem.jobs]
     ordered: list[list[int]] = []
-    for family, groups in families.items():
+    for family, family_jobs in families.items():
         matrix = problem.machines[family].changeover if family is not None else None
         at = current.get(family)
-        remaining = dict(groups)
-        while remaining:
-            if matrix is None or at is None:
-                group = min(remaining, key=lambda g: min(due[j] for j in remaining[g]))
-            else:
-                row = matrix[at]
-                group = min(remaining, key=lambda g: (row[g] if g is not None else 0, g is None, g))
-            block = sorted(remaining.pop(group), key=lambda j: (due[j], j))
-            ordered.append(block)
-            at = group if group is not None else at
+        for bucket in _due_buckets(family_jobs, due, work, window):
+            remaining: dict[int | None, list[int]] = {}
+            for j in bucket:
+                remaining.setdefault((signature[j] or (None, None))[1], []).append(j)
+            while remaining:
+                if matrix is None or at is None:
+                    group = min(remaining, key=lambda g: min(due[j] for j in remaining[g]))
+                else:
+                    row = matrix[at]
+                    group = min(remaining, key=lambda g: (row[g] if g is not None else 0, g is None, g))
+                ordered.append(sorted(remaining.pop(group), key=lambda j: (due[j], j)))
+                at = group if group is not None else at
         current[family] = at
     return [j for block in ordered for j in block]
+
+
+def _due_buckets(jobs: list[int], due: list[float], work: list[float], window: int) -> list[list[int]]:
+    """The jobs in due-date order, cut into buckets each holding about a window's work on their machine family. A
+    day's orders are one bucket; a backlog of several days' work (orders held for one delivery) is cut, so that
+    grouping it by setup moves no job more than about a window's work behind where its due date puts it."""
+    buckets: list[list[int]] = [[]]
+    filled = 0.0
+    for j in sorted(jobs, key=lambda j: (due[j], j)):
+        if buckets[-1] and filled + work[j] > window:
+            buckets.append([])
+            filled = 0.0
+        buckets[-1].append(j)
+        filled += work[j]
+    return buckets
+
+
+def _family_work(problem: Problem, signature: list[tuple[int, int] | None]) -> list[float]:
+    """Per job, the time its machine family takes for it: its operations there shared among the family's
+    machines."""
+    ops = problem.operations
+    work = [0.0] * len(problem.jobs)
+    for j, (job, block) in enumerate(zip(problem.jobs, signature, strict=True)):
+        if block is None:
+            continue
+        on_family = [ops[op] for op in job.operations if any(mode.machine == block[0] for mode in ops[op].modes)]
+        work[j] = sum(operation.min_duration for operation in on_family) / len(on_family[0].modes)
+    return work
 
 
 def _feeding_jobs(problem: Problem) -> list[list[int]]:
