@@ -18,7 +18,9 @@ from factoryos.model.events import EventKind
 from factoryos.twin import Floor, Part, Step, Task, fixed
 from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.calendar import DAY, HOUR, shifts
+from factoryos.twin.plant_twin import PlannedUnit, PlantTwin, Staffing
 from factoryos.twin.scenarios import prepare
+from factoryos.twin.states import SETUP
 from tests.twin.small_plants import WEEK, small_plant
 
 DAY_SHIFT = replace(shifts(1, hours=8, first_start_hour=6, break_minutes=0), holidays=((DAY, 2 * DAY),))
@@ -244,3 +246,26 @@ def test_the_lights_out_oven_stands_on_its_holiday_with_work_waiting(job_shop_ru
     assert any(holiday[0] - DAY <= start < holiday[0] for start, _ in spans)
     assert not any(start < holiday[1] and end > holiday[0] for start, end in spans)
     assert min(start for start, _ in spans if start >= holiday[1]) == holiday[1]
+
+
+def test_two_operations_of_one_material_in_a_row_on_one_machine_each_pay_their_setup():
+    """A lathe turns then faces each widget, 30 min to set up for either. Two widgets a day apart: the first
+    turning is on a lathe set up from before (free, as the twin starts), then it sets up to face, to turn the
+    second, and to face it: three setups."""
+    operations = [
+        {"id": "turn", "capability": "turn", "run_minutes": 10.0, "setup_minutes": 30.0},
+        {"id": "face", "capability": "turn", "run_minutes": 5.0, "setup_minutes": 30.0},
+    ]
+    plant = _job_shop(
+        boms={"widget": [{"component": "bar", "quantity": 1}]}, routings={"widget": {"operations": operations}}
+    )
+    floor = Floor(1)
+    twin = PlantTwin(plant, floor)
+    plan = [PlannedUnit(k * DAY, f"W{k}", "widget", {}) for k in range(2)]
+    twin.work_center_load(plan, 1)
+    twin.build({wc: Staffing(None, 0) for wc in ("saws", "lathes", "ovens")}, {}, 3 * DAY)
+    twin.release(plan)
+    floor.run(3 * DAY)
+    lathe = floor.equipment[plant.equipment_path("lathe-1")]
+    assert lathe.completed == 4
+    assert lathe.state_time[SETUP] == pytest.approx(3 * 30 * 60)
