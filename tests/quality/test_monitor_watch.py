@@ -265,7 +265,7 @@ def test_a_drifting_station_of_a_plant_is_flagged_after_its_drift_begins_naming_
     )
     bus = EventBus()
     watch = MultivariateWatch(bus, "ewma-dpca", period=300.0, train=170).start()
-    prepared = prepare(plant, "smart", 4, 1, bus=bus)
+    prepared = prepare(plant, "smart", 4, 3, bus=bus)
     prepared.floor.run(prepared.horizon)
     epoch = prepared.floor.publisher.epoch
     (finding,) = monitor_findings(plant, watch, epoch, epoch + timedelta(days=4))

@@ -195,7 +195,7 @@ def test_an_in_control_plant_with_two_products_on_one_tester_alarms_no_more_than
     bus = EventBus()
     watch = SpcWatch(bus).start()
     readings = StreamReadings()  # the first tests, decoded as the watch decodes them
-    prepared = prepare(plant, "smart", 7, 1, bus=bus)
+    prepared = prepare(plant, "smart", 7, 6, bus=bus)
     prepared.floor.run(prepared.horizon)
     assert any(e.payload["result"] == "fail" for e in bus.store.read(EventKind.TEST))
     specs = {key[3] for key in watch.watches}
