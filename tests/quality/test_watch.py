@@ -26,10 +26,16 @@ from factoryos.twin.scenarios import prepare
 from tests.twin.small_plants import BASE, small_plant
 
 T0 = datetime(2027, 3, 1, tzinfo=UTC)
+FIRST_PASS_YIELD = 0.97
 
 
-def _feed(watch: Watch, values) -> list:
-    return [s for k, v in enumerate(values) if (s := watch.add(float(v), T0 + timedelta(minutes=k))) is not None]
+def _feed(watch: Watch, values, limit: float = math.inf) -> list:
+    """The signals of values a minute apart, those within `limit` of 0 in specification."""
+    return [
+        s
+        for k, v in enumerate(values)
+        if (s := watch.add(float(v), T0 + timedelta(minutes=k), abs(v) <= limit)) is not None
+    ]
 
 
 def test_false_alarms_of_the_three_sigma_rule_are_its_theoretical_rate() -> None:
@@ -143,18 +149,34 @@ def test_a_drifting_station_is_caught_before_it_makes_a_unit_out_of_specificatio
     assert len([a for a in watch.alarms if a.equipment == chk2]) <= 3
 
 
-def _alarm_rate(rng: np.random.Generator, charts: int, subgroups: int, **settings) -> float:
-    """Alarms a subgroup of live charts on an in-control normal process (`known`: the true limits from the start)."""
+def _run_rule_alarms(
+    rng: np.random.Generator, charts: int, subgroups: int, faulty: float = 0.0, **settings
+) -> tuple[np.ndarray, int]:
+    """Run-rule alarms on each of `charts` live charts of an in-control normal process (`known`: the true limits
+    from the start), and the subgroups they charted. A `faulty` share of the values lies beyond a specification
+    limit 4 sigma from nominal, as the twin measures a unit that fails its yield draw (0.2 to 1.2 sigma beyond
+    the upper or the lower limit): charted like the rest, and besides alarmed out of specification."""
     known = settings.pop("known", False)
-    alarms = charted = 0
-    for _ in range(charts):
+    alarms, charted = np.zeros(charts, dtype=int), 0
+    for chart in range(charts):
         watch = Watch(**settings, revise=0) if known else Watch(**settings)
         if known:
             watch.params = spc.Parameters(0.0, 1.0)
-        learn = 0 if known else watch.baseline
-        alarms += len(_feed(watch, rng.standard_normal(watch.subgroup * (learn + subgroups))))
+        size = watch.subgroup * ((0 if known else watch.baseline) + subgroups)
+        values = rng.standard_normal(size)
+        if faulty:
+            failed = rng.random(size) < faulty
+            values[failed] = rng.choice([-1.0, 1.0], failed.sum()) * (4.2 + rng.random(failed.sum()))
+        signals = _feed(watch, values, limit=4.0)
+        alarms[chart] = sum(1 for s in signals if {a.rule for a in s.alarms} - {OUT_OF_SPECIFICATION})
         charted += len(watch.means)
-    return alarms / charted
+    return alarms, charted
+
+
+def _alarm_rate(rng: np.random.Generator, charts: int, subgroups: int, **settings) -> float:
+    """Run-rule alarms a subgroup of live charts on an in-control normal process (see `_run_rule_alarms`)."""
+    alarms, charted = _run_rule_alarms(rng, charts, subgroups, **settings)
+    return alarms.sum() / charted
 
 
 def test_limits_revised_to_a_hundred_subgroups_false_alarm_about_as_rarely_as_the_true_limits() -> None:
@@ -170,12 +192,12 @@ def test_limits_revised_to_a_hundred_subgroups_false_alarm_about_as_rarely_as_th
 
 def _two_products_on_one_tester(**changes) -> Plant:
     """The small plant with its two products checked on the same checkers against different nominals and limits,
-    3 % of units failing (repaired and tested again)."""
+    `FIRST_PASS_YIELD` of units passing (the others repaired and tested again)."""
 
     def check(nominal: float) -> dict:
         gap = {"name": "gap", "unit": "mm", "nominal": nominal, "lsl": nominal - 1, "usl": nominal + 1}
         tests = [{"name": "final-check", "characteristics": [gap]}]
-        return {"first_pass_yield": 0.97, "repair_minutes": 5, "tests": tests}
+        return {"first_pass_yield": FIRST_PASS_YIELD, "repair_minutes": 5, "tests": tests}
 
     routings = copy.deepcopy(BASE["routings"])
     routings["widget"]["operations"][0]["capability"] = "check-wide"
@@ -189,30 +211,38 @@ def _two_products_on_one_tester(**changes) -> Plant:
 
 def test_an_in_control_plant_with_two_products_on_one_tester_alarms_no_more_than_theory_allows() -> None:
     """Each product gets its own chart on each checker, fed by first tests only: each value a first test failed
-    alarms out of specification, once, and the run rules' alarms over all charted subgroups stay below the
-    99.9 % Poisson quantile of what the same charts give on in-control normal data."""
+    alarms out of specification, once. It is charted too, so the run rules see an in-control process of which
+    3 % of values lie beyond a limit (about 2.5 % of subgroups alarm, against 1.1 % on normal data): over six
+    runs their alarms stay below the 99.9 % quantile of what the same charts give on such data."""
     plant = _two_products_on_one_tester()
-    bus = EventBus()
-    watch = SpcWatch(bus).start()
-    readings = StreamReadings()  # the first tests, decoded as the watch decodes them
-    prepared = prepare(plant, "smart", 7, 1, bus=bus)
-    prepared.floor.run(prepared.horizon)
-    assert any(e.payload["result"] == "fail" for e in bus.store.read(EventKind.TEST))
-    specs = {key[3] for key in watch.watches}
-    assert specs == {(1.0, 0.0, 2.0), (3.0, 2.0, 4.0)}
-    assert len(watch.watches) == 4
-    charted = sum(len(chart.means) for chart in watch.watches.values())
-    assert charted > 400
-    failed = [
-        reading
-        for event in bus.store.read(EventKind.TEST)
-        for reading in readings.of_event(event)
-        if not reading.conforming
-    ]
-    assert [a.signal.at for a in watch.alarms if OUT_OF_SPECIFICATION in a.rules] == [r.at for r in failed]
-    expected = charted * _alarm_rate(np.random.default_rng(5), 40, charted // 4, baseline=watch.baseline)
-    ruled = [a for a in watch.alarms if set(a.rules) - {OUT_OF_SPECIFICATION}]
-    assert len(ruled) <= stats.poisson.ppf(0.999, expected)
+    charted = ruled = charts = 0
+    for seed in range(1, 7):
+        bus = EventBus()
+        watch = SpcWatch(bus).start()
+        readings = StreamReadings()  # the first tests, decoded as the watch decodes them
+        prepared = prepare(plant, "smart", 7, seed, bus=bus)
+        prepared.floor.run(prepared.horizon)
+        specs = {key[3] for key in watch.watches}
+        assert specs == {(1.0, 0.0, 2.0), (3.0, 2.0, 4.0)}
+        assert len(watch.watches) == 4
+        failed = [
+            reading
+            for event in bus.store.read(EventKind.TEST)
+            for reading in readings.of_event(event)
+            if not reading.conforming
+        ]
+        assert failed
+        assert [a.signal.at for a in watch.alarms if OUT_OF_SPECIFICATION in a.rules] == [r.at for r in failed]
+        charted += sum(len(chart.means) for chart in watch.watches.values())
+        ruled += sum(1 for a in watch.alarms if set(a.rules) - {OUT_OF_SPECIFICATION})
+        charts += len(watch.watches)
+    assert charted > 2400
+    alarms, simulated = _run_rule_alarms(
+        np.random.default_rng(5), 200, charted // charts, faulty=1 - FIRST_PASS_YIELD, baseline=watch.baseline
+    )
+    expected = charted * alarms.sum() / simulated
+    dispersion = alarms.var() / alarms.mean()  # limits estimated chart by chart and alarms in episodes: above 1
+    assert ruled <= stats.nbinom.ppf(0.999, expected / (dispersion - 1), 1 / dispersion)
 
 
 def test_a_drift_on_a_tester_shared_by_two_products_is_caught_on_both_products_charts_within_hours() -> None:

@@ -66,11 +66,17 @@ class BatchStation(Equipment):
             started = self.env.now
             op = batch[0].route[batch[0].step].op
             yield from self._set_up_for(srv, op)
+            if self.calendar is not None:
+                yield from self._hold_for_shift(srv, op)
             self._to(srv, WORKING)
             if self.watched:
                 for part in batch:
                     self._started(srv, part, op.name)
-            yield from self._work(srv, op.run.sample(self.rng) / self.speed)
+            seconds = op.run.sample(self.rng) / self.speed
+            if self.calendar is not None and op.interruptible:
+                yield from self._work_in_shifts(srv, seconds)
+            else:
+                yield from self._work(srv, seconds)
             if self.crew is not None:
                 self.crew.release(self.env.now - started)
             self.batches += 1

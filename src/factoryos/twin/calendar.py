@@ -7,6 +7,7 @@ Holidays are absolute closed spans on top of the weekly pattern: nobody works, n
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -76,6 +77,34 @@ class ShiftCalendar:
         if i + 1 < len(self.windows):
             return base + self.windows[i + 1][0]
         return base + self.period + self.windows[0][0]
+
+    def open_until(self, t: float) -> float:
+        """When the open stretch that t falls in closes (t itself when it is closed): at the end of its window, or
+        at a holiday's start, whichever comes first; inf for one open a whole period on (it never closes)."""
+        if not self.is_open(t):
+            return t
+        end = t
+        while True:
+            base = end - end % self.period
+            window_end = base + self.windows[bisect_right(self._starts, end - base) - 1][1]  # type: ignore[attr-defined]
+            j = bisect_right(self._holiday_starts, end)  # type: ignore[attr-defined]
+            if j < len(self.holidays) and self.holidays[j][0] < window_end:
+                return self.holidays[j][0]
+            end = window_end
+            if not self.is_open(end):
+                return end
+            if end - t > self.period:
+                return math.inf
+
+    def next_fit(self, t: float, seconds: float) -> float:
+        """The earliest time >= t that starts an open stretch of at least `seconds`, where work that may not pause
+        starts; the next opening when no stretch within a period is that long (the work runs on past its close)."""
+        first = start = self.next_open(t)
+        while self.open_until(start) - start < seconds:
+            start = self.next_open(self.open_until(start))
+            if start - first > self.period:
+                return first
+        return start
 
     def next_change(self, t: float) -> float:
         """The next time after t at which the calendar may open or close."""

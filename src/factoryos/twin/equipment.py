@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from factoryos.twin.sink import Sink
 
 INF = float("inf")
+_EPSILON = 1e-6  # seconds of work left over from float arithmetic, not worth another shift
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +308,34 @@ class Equipment:
         if self.calendar is not None and not self.calendar.is_open(env.now):
             self._to(srv, IDLE, "not scheduled")
             yield env.timeout(self.calendar.next_open(env.now) - env.now)
+
+    def _hold_for_shift(self, srv: Server, op: Task) -> Any:
+        """Before a run on a calendar: wait for it to open (the setup, a part or an operator may have kept the
+        server past its close) and, for an operation that may not pause, for an open stretch its planned run time
+        fits in, as the scheduler places it: a furnace cycle is not started that would run into the night."""
+        env, calendar = self.env, self.calendar
+        assert calendar is not None
+        now = env.now
+        start = calendar.next_open(now) if op.interruptible else calendar.next_fit(now, op.run.mean / self.speed)
+        if start > now:
+            self._to(srv, IDLE, "not scheduled")
+            yield env.timeout(start - now)
+
+    def _work_in_shifts(self, srv: Server, seconds: float) -> Any:
+        """`seconds` of an interruptible operation's work in the calendar's open time: it stops when the calendar
+        closes (idle, not scheduled) and goes on at its next opening."""
+        env, calendar = self.env, self.calendar
+        assert calendar is not None
+        while True:
+            piece = min(seconds, calendar.open_until(env.now) - env.now)
+            if piece > 0:
+                yield from self._work(srv, piece)
+                seconds -= piece
+            if seconds <= _EPSILON:
+                return
+            self._to(srv, IDLE, "not scheduled")
+            yield env.timeout(calendar.next_open(env.now) - env.now)
+            self._to(srv, WORKING)
 
     def _work(self, srv: Server, seconds: float) -> Any:
         """Process for `seconds` of operating time, breaking down (and being repaired) on the way if due."""

@@ -48,6 +48,9 @@ class Task:
     on batch equipment, that over the batch size: a lot of 480 on racks of 48 takes ten rack cycles.
     `made` is how many units of its `material` one run makes where the part does not carry them (a kit's
     operations, folded: a pack's eight modules stacked in one run); else a run makes the part's quantity.
+    On equipment with a calendar an `interruptible` operation (a lot's: a saw cutting a bar lot) pauses while
+    the calendar is closed; any other (a unit's, a furnace cycle of units) starts only where its planned run
+    time fits before the next close, as the scheduler places it.
     """
 
     name: str
@@ -62,6 +65,7 @@ class Task:
     ideal: float | None = None
     made: int | None = None
     material: str = ""
+    interruptible: bool = False
 
     def made_of(self, part: Part) -> int:
         """How many units of its material one run of `part` makes: what the floor counts."""

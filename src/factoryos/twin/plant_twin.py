@@ -553,13 +553,16 @@ class PlantTwin:
         folded: bool = False,
     ) -> Task:
         """The task of `quantity` of `material` at `op` on `pool`; `folded`: a kit's, whose part is one kit
-        (its `made` counts the units), not a lot that carries its quantity."""
+        (its `made` counts the units), not a lot that carries its quantity. Its `setup_minutes` are paid once per
+        run of the operation on a work unit, as the scheduler pays them: two operations of one material in a row
+        on one machine each pay theirs. A lot's operation pauses over its equipment's shifts off, as the scheduler
+        lets it; a unit's does not."""
         group = self.plant.changeovers.get(op.changeover_group) if op.changeover_group else None
         setup_group = None
         if group is not None:
             setup_group = material if group.attribute == "material" else configuration.get(group.attribute)
         elif op.setup_minutes > 0:
-            setup_group = material
+            setup_group = f"{material}/{op.id}"
         key = (pool.name, material, op.id, quantity, setup_group, folded)
         cached = self._ops.get(key)
         if cached is not None:
@@ -592,6 +595,7 @@ class PlantTwin:
             ideal=op.run_minutes * 60.0 * quantity / op.batch_size if op.batch_size and quantity > 1 else None,
             made=max(1, round(quantity)) if folded and pool.paced is None else None,
             material=material,
+            interruptible=material in self.stocked,
         )
         pool.restricted = pool.restricted or operation.units is not None
         pool.changeovers = pool.changeovers or operation.changeover is not None

@@ -8,7 +8,8 @@
   (any unit of the product), which starts at a week of demand.
 - `smart`: C2M. Customer orders are released from the next working day on, pegged to their units, level-
   loaded (each day takes the earliest-due orders up to its share of the planned week) and sequenced in paint
-  colour blocks. Lights-out cells run 24/7 without operators; manned work centers work the fewest of their
+  colour blocks. Lights-out cells run without operators on their own calendar (24/7 or not, its holidays
+  kept); manned work centers work the fewest of their
   calendar's shifts that carry the order book at <= 80 % utilisation, with a crew for as many of their
   stations as the work center's whole load needs (the
   others stand; a station works only with its team); a paced line runs at the takt the order book needs
@@ -442,8 +443,8 @@ def smart_staffing(
     for area in plant.areas.values():
         for wc_id, wc in area.work_centers.items():
             work = load.get(wc_id, IDLE)
-            if wc.lights_out:
-                staffing[wc_id] = Staffing(_ramp_calendar(plant, wc_id, epoch, horizon), 0)
+            if wc.lights_out:  # unmanned, on its own calendar: around the clock or not, its holidays stand
+                staffing[wc_id] = Staffing(_open_or_none(_own_calendar(plant, wc_id, wc, epoch, horizon)), 0)
                 continue
             if wc.kind == "paced-line" and wc.takt_seconds:
                 lines.append((wc_id, wc, wc.takt_seconds))
@@ -458,9 +459,7 @@ def smart_staffing(
             crew = math.ceil(wc.operators_per_shift * stations / units)
             staffing[wc_id] = Staffing(_open_or_none(chosen), crew, stations=stations)
     for wc_id, wc, design in lines:
-        full = _ramp_calendar(plant, wc_id, epoch, horizon) or site_calendar(
-            plant.calendars[wc.calendar], wc.calendar, plant.site.timezone, epoch, horizon / DAY
-        )
+        full = _own_calendar(plant, wc_id, wc, epoch, horizon)
         chained = [staffing[n].calendar for n in neighbours.get(wc_id, ()) if n in staffing]
         flowing = min([_weekly_open(full, horizon)] + [_weekly_open(c, horizon) for c in chained if c is not None])
         busiest = max(load.get(wc_id, IDLE).busiest, design)  # at the design takt
@@ -475,6 +474,13 @@ def _ramp_calendar(plant: Plant, wc_id: str, epoch: datetime, horizon: float) ->
     """The ramp-up line works what its ramp-up plans each day, as the scheduler and the promise count it,
     whatever shifts its load would choose; None for any other work center, which chooses its own."""
     return ramp_calendar(plant, epoch, horizon / DAY) if ramps(plant, wc_id) else None
+
+
+def _own_calendar(plant: Plant, wc_id: str, wc: WorkCenter, epoch: datetime, horizon: float) -> ShiftCalendar:
+    """All of a work center's calendar over the run (every shift, its holidays), or the ramp-up line's."""
+    return _ramp_calendar(plant, wc_id, epoch, horizon) or site_calendar(
+        plant.calendars[wc.calendar], wc.calendar, plant.site.timezone, epoch, horizon / DAY
+    )
 
 
 def _chain_shifts(

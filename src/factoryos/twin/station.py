@@ -31,13 +31,14 @@ class Station(Equipment):
         crew = self.crew
         simple = self.reliability is None
         speed = self.speed
-        planned_stops = self.maintenance is not None or self.calendar is not None  # else nothing holds a server
+        calendar = self.calendar
+        planned_stops = self.maintenance is not None or calendar is not None  # else nothing holds a server
         while True:
             if planned_stops and self._gated(srv):
                 yield from self._wait_until_available(srv)
             part = inbox.take(pick)
             if part is None:
-                if self.calendar is None:
+                if calendar is None:
                     self._to(srv, self.waiting_state)
                     part = yield inbox.wait(pick)
                 else:
@@ -52,11 +53,15 @@ class Station(Equipment):
             started = env.now
             op = step.op
             yield from self._set_up_for(srv, op)
+            if calendar is not None:
+                yield from self._hold_for_shift(srv, op)
             self._to(srv, WORKING)
             if watched:
                 self._started(srv, part, op.name)
             seconds = op.run.sample(rng) if speed == 1.0 else op.run.sample(rng) / speed
-            if simple:
+            if calendar is not None and op.interruptible:
+                yield from self._work_in_shifts(srv, seconds)
+            elif simple:
                 yield env.timeout(seconds)
             else:
                 yield from self._work(srv, seconds)
