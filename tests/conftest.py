@@ -39,6 +39,12 @@ def kiln_plant():
 
 
 @pytest.fixture(scope="session")
+def weekday_cell_plant():
+    """Our own plant with a lights-out cell on a calendar of weekdays around the clock with a public holiday."""
+    return load_plant(ROOT / "tests" / "data" / "weekday-cell-plant.yaml")
+
+
+@pytest.fixture(scope="session")
 def benchmarks_dir() -> Path:
     return Path(os.environ.get("FACTORYOS_BENCHMARKS", ROOT.parent / "shared" / "benchmarks"))
 

@@ -37,6 +37,16 @@ def test_show_json_prints_the_whole_loaded_plant(tmp_path):
     assert document == load_plant(DATA / "two-cells.yaml").model_dump(mode="json")
 
 
+def test_show_names_a_lights_out_cells_calendar(tmp_path):
+    """A lights-out cell works its calendar (weekdays, with a holiday, here): show says which, not "24/7"."""
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    assert invoke("plant", "load", str(DATA / "weekday-cell-plant.yaml"), "--db", db).exit_code == 0
+    shown = invoke("plant", "show", "--db", db)
+    assert shown.exit_code == 0, shown.output
+    assert "Mill cell (cell, lights-out, calendar weekdays)" in shown.output
+    assert "24/7" not in shown.output
+
+
 def test_a_hostile_file_is_one_located_error_and_no_database(tmp_path):
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(

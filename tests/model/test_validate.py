@@ -167,7 +167,7 @@ CREWED = "assembly: {calendar: two-shifts, operators_per_shift: 2,"
         (ASSEMBLE, "{id: assemble, capability: assemble, setup_minutes: 6, run_minutes: 455}", True),
         (ASSEMBLE, "{id: assemble, capability: assemble, run_minutes: 460}", False),
         (CUT, "{id: cut, capability: cut, run_minutes: 10000}", False),  # a lot pauses over breaks and shifts off
-        (CREWED, "assembly: {calendar: two-shifts, lights_out: true,", False),
+        (CREWED, "assembly: {calendar: two-shifts, lights_out: true,", True),  # lights-out still works its calendar
     ],
 )
 def test_a_unit_operation_longer_than_any_stretch_its_units_work_is_refused(old, new, refused):

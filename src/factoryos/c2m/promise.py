@@ -14,9 +14,10 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
   capacity is the sum of theirs that day, so a unit goes where there is room and a ramping line does not
   hold back the mature one beside it. A pool of paced lines counts in minutes of its shortest takt (each
   line's minutes scaled by that takt over its own: the units it builds), a unit once;
-- a work center's capacity on a day is its calendar's working minutes that day (holidays cancel shifts,
-  lights-out runs 24 h) times its units (one for a paced line); the ramp-up line works, during the ramp,
-  the units the ramp-up curve plans for the month (none before it starts), and at mature efficiency after;
+- a work center's capacity on a day is its calendar's working minutes that day (holidays cancel shifts; a
+  lights-out one works its calendar too) times its units (one for a paced line); the ramp-up line works,
+  during the ramp, the units the ramp-up curve plans for the month (none before it starts), and at mature
+  efficiency after;
 - on each work center (or pool) the order loads, what earlier promises booked on every pool or work center
   that shares a work center with it counts as taken (exact when pools do not overlap, cautious when they
   do); the promise walks its days from the day after the order, takes the free minutes (capacity less what
@@ -730,7 +731,7 @@ class PlantCapacity:
         center = self._centers[center_id][1]
         paced = center.kind == "paced-line" and center.takt_seconds
         units = 1.0 if paced else sum(u.speed_factor for u in center.work_units.values())
-        worked = 24 * 60.0 if center.lights_out else self._calendar(center.calendar, day)
+        worked = self._calendar(center.calendar, day)
         if self._line_ramp is None or self._line_ramp.ramp.line != center_id or not center.takt_seconds:
             return worked * units
         return self._line_ramp.seconds(day, worked * 60) / 60

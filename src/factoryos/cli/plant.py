@@ -124,7 +124,7 @@ def show(
     for area_id, area in plant.areas.items():
         branch = tree.add(f"[cyan]{area.name or area_id}[/] ({area_id})")
         for wc_id, wc in area.work_centers.items():
-            mode = "lights-out 24/7" if wc.lights_out else f"calendar {wc.calendar}"
+            mode = f"lights-out, calendar {wc.calendar}" if wc.lights_out else f"calendar {wc.calendar}"
             node = branch.add(f"{wc.name or wc_id} ({wc.kind}, {mode})")
             for wu_id, wu in wc.work_units.items():
                 node.add(f"{wu_id} [dim]{wu.equipment_class}[/]")

@@ -37,10 +37,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import accumulate
-from zoneinfo import ZoneInfo
 
 from factoryos.model.events import Event
-from factoryos.model.plant import Plant
+from factoryos.model.plant import Calendar, Plant
 from factoryos.model.readings import CountRow, from_us
 from factoryos.model.shift_times import shift_times, site_day, site_instant
 
@@ -538,23 +537,23 @@ def shift_windows(
 
 def calendar_windows(plant: Plant, start: datetime, end: datetime) -> list[Window]:
     """The shifts the plant's calendars plan in [start, end), each over the work centers on its calendar, as
-    the scheduler plans them: on the site's clock, none on a holiday, and a lights-out work center's whole
-    site day as one window ("lights-out"). A shift of one name that two calendars time differently is named
-    with its calendar ("calendar/shift"); one they time alike is one window over both."""
-    zone = ZoneInfo(plant.site.timezone)
+    the scheduler plans them: on the site's clock, none on a holiday. A lights-out work center's shifts are
+    kept apart from the crews' and named "lights-out" ("shift lights-out" where its calendar has several), so a
+    24/7 calendar gives its whole site day as one window. A shift of one name that two calendars time
+    differently is named with its calendar ("calendar/shift"); one they time alike is one window over both."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)  # a time plus seconds on a site clock is a wall time
-    on_calendar: dict[str, set[str]] = defaultdict(set)
-    lights_out: set[str] = set()
+    on_calendar: dict[tuple[str, bool], set[str]] = defaultdict(set)
     for wc_id, (area_id, work_center) in plant.work_centers().items():
-        path = f"{plant.site.id}/{area_id}/{wc_id}"
-        (lights_out if work_center.lights_out else on_calendar[work_center.calendar]).add(path)
+        on_calendar[work_center.calendar, work_center.lights_out].add(f"{plant.site.id}/{area_id}/{wc_id}")
     days = (end - start).total_seconds() / 86400
     planned: dict[tuple[date, str, datetime, datetime], dict[str, set[str]]] = defaultdict(dict)
-    for calendar_id, lines in on_calendar.items():
-        for shift in shift_times(plant.calendars[calendar_id], plant.site.timezone, start, days):
+    for (calendar_id, lights_out), lines in on_calendar.items():
+        calendar = plant.calendars[calendar_id]
+        for shift in shift_times(calendar, plant.site.timezone, start, days):
             if not shift.cancelled:
                 span = (start + timedelta(seconds=shift.start), start + timedelta(seconds=shift.end))
-                planned[(shift.day, shift.name, *span)][calendar_id] = lines
+                name = _lights_out_shift(shift.name, calendar) if lights_out else shift.name
+                planned[(shift.day, name, *span)][calendar_id] = lines
     timings = Counter((day, name) for day, name, _, _ in planned)
     windows = []
     for (day, name, lo, hi), calendars in planned.items():
@@ -565,11 +564,13 @@ def calendar_windows(plant: Plant, start: datetime, end: datetime) -> list[Windo
                 Window(f"{day.isoformat()} {calendar_id}/{name}", lo, hi, frozenset(lines))
                 for calendar_id, lines in calendars.items()
             ]
-    if lights_out:
-        windows += [
-            Window(f"{w.name} lights-out", w.start, w.end, frozenset(lights_out)) for w in day_windows(start, end, zone)
-        ]
     return sorted(windows, key=lambda w: (w.start, w.name))
+
+
+def _lights_out_shift(shift: str, calendar: Calendar) -> str:
+    """What a lights-out work center's shift is called: "lights-out", or "<shift> lights-out" on a calendar of
+    several shifts (a day's windows keep apart)."""
+    return "lights-out" if len(calendar.shifts) == 1 else f"{shift} lights-out"
 
 
 def _startup_windows(intervals: list[StateInterval], startup_s: float) -> list[tuple[datetime, datetime]]:

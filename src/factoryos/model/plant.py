@@ -341,7 +341,8 @@ class MaintenanceWindow(Part):
 
 
 class Calendar(Part):
-    """When a work center can work. A lights-out calendar is simply one shift of 24 h, seven days."""
+    """When a work center can work, manned or lights-out. Around the clock is simply one shift of 24 h, seven
+    days."""
 
     shifts: list[Shift] = Field(min_length=1)
     holidays: list[PlantDate] = Field(default_factory=list)

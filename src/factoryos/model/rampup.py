@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from factoryos.model.plant import Plant, RampUp
-from factoryos.model.shift_times import DAY, shift_times
+from factoryos.model.shift_times import shift_times
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ class LineRamp:
             day += timedelta(days=1)
 
     def working(self, day: date) -> bool:
-        """A shift of the line's calendar starts that weekday and it is no holiday; every day if lights-out."""
-        return self.line.lights_out or self.calendar.works_on(day)
+        """A shift of the line's calendar starts that weekday and it is no holiday (lights-out or not)."""
+        return self.calendar.works_on(day)
 
     def month(self, day: date) -> int | None:
         """The ramp month of `day` (0 the first), None before the ramp starts and after it ends."""
@@ -107,9 +107,7 @@ class LineRamp:
         return min(curve_rate, plan.target_units / days) if days else 0.0
 
     def worked_seconds(self, day: date) -> float:
-        """The working time of the line's calendar on the site day `day` (all of it if lights-out)."""
-        if self.line.lights_out:
-            return float(DAY)
+        """The working time of the line's calendar on the site day `day`."""
         midnight = datetime.combine(day, time(), self.zone).astimezone(UTC)
         shifts = shift_times(self.calendar, self.zone.key, midnight, 1)
         return sum(b - a for shift in shifts if not shift.cancelled for a, b in shift.windows)

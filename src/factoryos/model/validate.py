@@ -402,7 +402,7 @@ def _unit_operation_fits(
         center = plant.work_centers()[center_id][1]
         stretch = stretches.get(center.calendar, 0.0)
         seconds = (op.setup_minutes + op.run_minutes / work_unit.speed_factor) * 60
-        if center.lights_out or stretch >= STRETCH_DAYS * DAY or seconds <= stretch:
+        if stretch >= STRETCH_DAYS * DAY or seconds <= stretch:
             return
         longest = max(longest, stretch)
     if longest:
@@ -410,8 +410,8 @@ def _unit_operation_fits(
             (*op_path, "run_minutes"),
             f"a unit's setup and run take {op.setup_minutes + op.run_minutes:,g} min without a stop, longer than "
             f"any work unit that can do it works at a stretch (at most {longest / 3600:,.1f} h between breaks and "
-            "shifts off): it could never be scheduled; split it into shorter operations or run its work center "
-            "lights_out",
+            "shifts off): it could never be scheduled; split it into shorter operations or give a work center able to "
+            "do it a calendar that works longer at a stretch",
         )
 
 

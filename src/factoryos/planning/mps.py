@@ -2,7 +2,7 @@
 
 - **Capacity.** Products whose routing runs on the ramp-up line share its daily units, as the promise and the
   scheduler count them (`model.rampup.LineRamp`): on a working day of the line's calendar (a shift that
-  weekday, not a holiday; every day if lights-out) in ramp month m, what the curve makes a day (takt rate x
+  weekday, not a holiday; lights-out or not) in ramp month m, what the curve makes a day (takt rate x
   shift hours x shifts x the learning curve) but no more than the month's target over the calendar's working
   days in m; after the ramp, the calendar's working time at mature efficiency; before it starts, none.
   Fractions carry over, so a month's whole units are what it makes.

@@ -198,9 +198,9 @@ def _possible_operations(plant: Plant, material: str, configuration: Configurati
 
 
 def _day_minutes(plant: Plant, work_center: str) -> float:
-    """A working day's minutes at a work center: 24 h lights-out, else its calendar's hours a working day."""
+    """A working day's minutes at a work center: its calendar's hours a working day, lights-out or not."""
     center = plant.work_centers()[work_center][1]
-    return 24 * 60.0 if center.lights_out else plant.calendars[center.calendar].hours_per_working_day() * 60
+    return plant.calendars[center.calendar].hours_per_working_day() * 60
 
 
 def _product_of(plant: Plant, material: str) -> Product | None:

@@ -1,6 +1,6 @@
 """Rough-cut capacity for the MPS: every work center (or pool of alternative ones) a product's units load, with
-its working minutes each day (its calendar and units, lights-out, holidays, the ramp-up curve on the ramping
-line), as the promise counts them (`c2m.promise.PlantCapacity`). A demand's unit takes at each what its
+its working minutes each day (its calendar, lights-out or not, its units, holidays, the ramp-up curve on the
+ramping line), as the promise counts them (`c2m.promise.PlantCapacity`). A demand's unit takes at each what its
 configuration takes there: an order its own, the forecast what a unit takes on average over the option mix. A
 day's units fit where every work center they load has the minutes.
 Where a pool and one of its members are both loaded, each counts the shared minutes as its own, so the bound is

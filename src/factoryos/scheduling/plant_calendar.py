@@ -3,16 +3,16 @@
 Shift times are wall-clock times at the site (its timezone, daylight saving included), turned into
 seconds from the plan's epoch (a UTC instant). A holiday cancels the shifts that start on it; breaks
 interrupt the shift they belong to; planned maintenance stops the named work unit (or every unit of the
-named work center). A lights-out work center runs around the clock, whatever shifts its calendar lists,
-and stops only for maintenance. A line ramping up works no more of each day than its ramp-up curve allows, as
-the promise counts it: nothing before the ramp starts.
+named work center). A lights-out work center works its calendar like any other: it has no crew, not no
+calendar (a 24/7 one runs it around the clock, one that keeps weekends and holidays stops it on them). A line
+ramping up works no more of each day than its ramp-up curve allows, as the promise counts it: nothing before
+the ramp starts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
 from factoryos.model.plant import Calendar, Plant, WorkCenter
 from factoryos.model.rampup import LineRamp, ramps
@@ -30,18 +30,10 @@ def working_periods(calendar: Calendar, timezone: str, epoch: datetime, days: in
 def ramped_periods(plant: Plant, line: WorkCenter, epoch: datetime, days: int) -> list[tuple[int, int]]:
     """When the ramping line works: each site day, the first of its working time that the ramp-up allows
     (`model.rampup.LineRamp`), so a month on one shift at 30 % efficiency works the first third of it."""
-    zone = ZoneInfo(plant.site.timezone)
     by_day: dict[date, list[tuple[float, float]]] = defaultdict(list)
-    if line.lights_out:
-        first = epoch.astimezone(zone).date()
-        for offset in range(days + 1):
-            day = first + timedelta(days=offset)
-            midnight = (datetime.combine(day, time(), zone) - epoch).total_seconds()
-            by_day[day].append((max(midnight, 0.0), min(midnight + DAY, days * DAY)))
-    else:
-        for shift in shift_times(plant.calendars[line.calendar], plant.site.timezone, epoch, days):
-            if not shift.cancelled:
-                by_day[shift.day].extend(shift.windows)
+    for shift in shift_times(plant.calendars[line.calendar], plant.site.timezone, epoch, days):
+        if not shift.cancelled:
+            by_day[shift.day].extend(shift.windows)
     ramp = LineRamp(plant)
     worked = (window for day, windows in sorted(by_day.items()) for window in ramp.worked(day, merged(windows)))
     return merged((round(start), round(stop)) for start, stop in worked)
@@ -57,8 +49,6 @@ def unavailable_periods(plant: Plant, work_unit: str, epoch: datetime, days: int
     end = days * DAY
     if ramps(plant, wc_id):
         working = ramped_periods(plant, work_center, epoch, days)
-    elif work_center.lights_out:
-        working = [(0, end)]
     else:
         working = working_periods(calendar, plant.site.timezone, epoch, days)
     off, at = [], 0

@@ -45,6 +45,12 @@ suppliers:
   blanks: {lead_time_days: 1, materials: [blank]}
 """
 
+ALWAYS = """
+  always:
+    shifts:
+      - {name: all, start: "00:00", end: "00:00", days: [mon, tue, wed, thu, fri, sat, sun]}"""
+"""A 24/7 calendar: a lights-out cell works its calendar, so one that runs around the clock needs this one."""
+
 
 def board_plant(classes: str, area: str, work_centers: str, operations: str, calendars: str = ""):
     """A plant that makes one board: its equipment classes, one area's work centers and the board's routing (and
@@ -68,13 +74,14 @@ def oven_plant(rack: int):
         classes="{printer: {capabilities: [print]}, oven: {capabilities: [cure]}, packer: {capabilities: [pack]}}",
         area="smt",
         work_centers="""
-      print-cell: {calendar: day, lights_out: true, work_units: {printer-1: {equipment_class: printer}}}
-      oven-cell: {calendar: day, lights_out: true, work_units: {oven-1: {equipment_class: oven}}}
-      pack-cell: {calendar: day, lights_out: true, work_units: {packer-1: {equipment_class: packer}}}""",
+      print-cell: {calendar: always, lights_out: true, work_units: {printer-1: {equipment_class: printer}}}
+      oven-cell: {calendar: always, lights_out: true, work_units: {oven-1: {equipment_class: oven}}}
+      pack-cell: {calendar: always, lights_out: true, work_units: {packer-1: {equipment_class: packer}}}""",
         operations=f"""
       - {{id: print, capability: print, run_minutes: 1}}
       - {{id: cure, capability: cure, run_minutes: 60, batch_size: {rack}}}
       - {{id: pack, capability: pack, run_minutes: 0.5}}""",
+        calendars=ALWAYS,
     )
 
 
@@ -84,7 +91,7 @@ def lines_plant(count: int):
       line-{k}:
         kind: paced-line
         takt_seconds: 60
-        calendar: day
+        calendar: always
         lights_out: true
         work_units: {{line-{k}-s1: {{equipment_class: assembler}}, line-{k}-s2: {{equipment_class: tester}}}}"""
     return board_plant(
@@ -94,6 +101,7 @@ def lines_plant(count: int):
         operations="""
       - {id: assemble, capability: assemble, run_minutes: 0.5}
       - {id: test, capability: test, run_minutes: 0.5}""",
+        calendars=ALWAYS,
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from factoryos.c2m.demand import generate_orders
 from factoryos.c2m.promise import PlantCapacity
+from factoryos.model.plant import Plant
 from factoryos.model.shift_times import DAY
 from factoryos.model.validate import load_plant
 from factoryos.scheduling.plant_calendar import unavailable_periods
@@ -71,19 +72,24 @@ def test_the_scheduler_opens_the_line_each_day_for_the_minutes_the_promise_count
         assert open_time.get(day, 0) == pytest.approx(capacity.minutes("line", day) * 60, abs=2), day
 
 
-def test_a_lights_out_ramping_line_works_the_curve_from_midnight(plant):
-    areas = {
-        area_id: area.model_copy(
-            update={
-                "work_centers": {
-                    wc_id: wc.model_copy(update={"lights_out": True}) if wc_id == "line" else wc
-                    for wc_id, wc in area.work_centers.items()
-                }
-            }
-        )
-        for area_id, area in plant.areas.items()
-    }
-    dark = plant.model_copy(update={"areas": areas})
+ALWAYS = {
+    "shifts": [
+        {"name": "all", "start": "00:00", "end": "00:00", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("calendar", "opens"),
+    [("always", datetime(2027, 1, 3, 23, tzinfo=UTC)), ("day", datetime(2027, 1, 4, 5, tzinfo=UTC))],
+)
+def test_a_lights_out_ramping_line_works_the_curve_from_its_calendars_first_hour(plant, calendar, opens):
+    """Lights-out on a 24/7 calendar, the line works the curve from midnight; on its day shift (06:00-14:00
+    in Berlin), from 06:00: no crew is no reason to run outside its calendar."""
+    data = plant.model_dump()
+    data["calendars"]["always"] = ALWAYS
+    data["areas"]["shop"]["work_centers"]["line"].update(lights_out=True, calendar=calendar)
+    dark = Plant.model_validate(data)
     open_time = working_seconds_by_day(dark, "station-1", EPOCH, DAYS)
     capacity = PlantCapacity(dark)
     assert min(open_time) == dark.ramp_up.start
@@ -91,7 +97,7 @@ def test_a_lights_out_ramping_line_works_the_curve_from_midnight(plant):
         assert seconds == pytest.approx(capacity.minutes("line", day) * 60, abs=2), day
     periods = unavailable_periods(dark, "station-1", EPOCH, DAYS)
     first_open = next(end for start, end in periods if start == 0)
-    assert EPOCH + timedelta(seconds=first_open) == datetime(2027, 1, 3, 23, tzinfo=UTC)
+    assert EPOCH + timedelta(seconds=first_open) == opens
 
 
 def test_orders_taken_before_the_ramp_are_built_on_the_line_only_as_fast_as_the_curve_allows(plant):

@@ -1,0 +1,30 @@
+"""The promise counts a lights-out work center's minutes on its own calendar's working days only, on
+tests/data/weekday-cell-plant.yaml: two unmanned mills, Monday to Friday around the clock, Thursday 6 May 2027
+a public holiday. By hand: the cell works 2 x 1,440 = 2,880 min on a working day and none on the others; a
+bracket takes 120 min of it, so the cell mills 24 brackets a working day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from factoryos.c2m.promise import PlantCapacity
+from factoryos.c2m.replay import quote_book
+from factoryos.model.orders import CustomerOrder
+
+MONDAY = date(2027, 5, 3)
+
+
+def test_a_lights_out_cell_has_minutes_only_on_its_calendars_working_days(weekday_cell_plant):
+    capacity = PlantCapacity(weekday_cell_plant)
+    week = [capacity.minutes("mill-cell", MONDAY + timedelta(days=k)) for k in range(7)]
+    assert week == [2880.0, 2880.0, 2880.0, 0.0, 2880.0, 0.0, 0.0]
+
+
+def test_an_order_for_three_days_of_milling_is_promised_past_the_holiday(weekday_cell_plant):
+    """72 brackets ordered on Monday: three working days of milling from Tuesday, the day after the order:
+    Tuesday, Wednesday and (the holiday skipped) Friday."""
+    placed = datetime(2027, 5, 3, 8, tzinfo=UTC)
+    order = CustomerOrder("CO1", "bracket-site", "owner", "shop", "bracket", {}, 72, placed, MONDAY)
+    quote = quote_book(weekday_cell_plant, [order])["CO1"]
+    assert quote.promised == date(2027, 5, 7)
+    assert set(quote.allocation["mill-cell"]) == {date(2027, 5, 4), date(2027, 5, 5), date(2027, 5, 7)}
