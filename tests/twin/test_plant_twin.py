@@ -146,6 +146,19 @@ def test_an_order_is_released_on_the_site_day_after_it_was_placed_over_a_clock_c
     assert int(unit.at // DAY) == (date(2027, 4, 6) - date(2027, 3, 29)).days
 
 
+def test_releases_keep_the_sites_hours_after_a_clock_change(kiln_plant) -> None:
+    """Berlin's clocks go forward on Sunday 28 March 2027: a lone unit released on Monday 29 March is released in
+    the middle of the release hours on the site's clock, 14:00, where 24-hour days from the run's epoch (the
+    Monday before, in winter time) put it at 15:00."""
+    zone = ZoneInfo("Europe/Berlin")
+    plant = kiln_plant.model_copy(update={"site": kiln_plant.site.model_copy(update={"timezone": "Europe/Berlin"})})
+    epoch = epoch_for(plant, date(2027, 3, 22))
+    (drawn, *_) = generate_orders(plant, date(2027, 3, 28), 1, seed=1)
+    sunday = dataclasses.replace(drawn, ordered_at=datetime(2027, 3, 28, 10, tzinfo=zone), quantity=1)
+    (unit,) = order_plan(plant, [sunday], epoch, 14, frozenset())
+    assert (epoch + timedelta(seconds=unit.at)).astimezone(zone) == datetime(2027, 3, 29, 14, tzinfo=zone)
+
+
 def test_the_same_seed_gives_the_same_month(ev_plant) -> None:
     text = (EXAMPLES / "ev-plant.yaml").read_text()
     first = replicate(Experiment(text, "smart", 1, events=False), 7)

@@ -37,7 +37,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,9 +51,9 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, PurchaseOrder, ScheduledOperation
 from factoryos.model.plant import WEEKDAYS, Plant, Shift, WorkCenter
 from factoryos.model.rampup import ramps
-from factoryos.model.shift_times import site_day
+from factoryos.model.shift_times import site_day, site_instant
 from factoryos.planning.plan import Plan
-from factoryos.twin.calendar import DAY, HOUR, WEEK, ShiftCalendar
+from factoryos.twin.calendar import DAY, WEEK, ShiftCalendar
 from factoryos.twin.finished_goods import FinishedGoods
 from factoryos.twin.floor import Floor
 from factoryos.twin.part import order_of, unit_label
@@ -200,7 +200,7 @@ def _release_plan(
         if scenario == "smart":
             plan = order_plan(plant, orders, epoch, total, closed)
         else:
-            plan = forecast_plan(plant, total, seed, closed)
+            plan = forecast_plan(plant, epoch, total, seed, closed)
         twin.take_stock(sorted(plan, key=_earliest_due))
         return plan
     if scenario != "smart":
@@ -283,10 +283,15 @@ def _customers(
             floor.finished_goods.demand(order.product, placed, due)
 
 
-def _release_times(day: int, count: int) -> list[float]:
-    start, end = RELEASE_HOURS
-    step = (end - start) * HOUR / max(count, 1)
-    return [day * DAY + start * HOUR + (k + 0.5) * step for k in range(count)]
+def _release_times(plant: Plant, epoch: datetime, day: int, count: int) -> list[float]:
+    """Run seconds of `count` releases spread over the release hours of the `day`-th site day of the run, on the
+    site's clock: after a clock change the first is still at 06:00 there, where 24-hour days from the epoch put
+    it at 07:00 (or 05:00)."""
+    zone = ZoneInfo(plant.site.timezone)
+    midnight = datetime.combine(_site_date(plant, epoch) + timedelta(days=day), time())
+    opening, closing = (_seconds(site_instant(midnight + timedelta(hours=h), zone), epoch) for h in RELEASE_HOURS)
+    step = (closing - opening) / max(count, 1)
+    return [opening + (k + 0.5) * step for k in range(count)]
 
 
 def closed_days(plant: Plant, epoch: datetime, days: float) -> frozenset[int]:
@@ -307,7 +312,7 @@ def _sequence_key(plant: Plant, product: str) -> Callable[[dict[str, str]], tupl
     return lambda configuration: tuple(configuration.get(f, "") for f in order)
 
 
-def forecast_plan(plant: Plant, days: float, seed: int, closed: frozenset[int]) -> list[PlannedUnit]:
+def forecast_plan(plant: Plant, epoch: datetime, days: float, seed: int, closed: frozenset[int]) -> list[PlannedUnit]:
     """A level make-to-stock plan: each working day an equal share of its week's forecast, in colour blocks."""
     rng = np.random.default_rng(seed + 7919)
     plan: list[PlannedUnit] = []
@@ -330,7 +335,7 @@ def forecast_plan(plant: Plant, days: float, seed: int, closed: frozenset[int]) 
             carry[product_id] -= count
             today += [(product_id, mixes[product_id].draw(rng)) for _ in range(count)]
         today.sort(key=lambda item: (item[0], _sequence_key(plant, item[0])(item[1])))
-        for at, (product_id, configuration) in zip(_release_times(day, len(today)), today, strict=True):
+        for at, (product_id, configuration) in zip(_release_times(plant, epoch, day, len(today)), today, strict=True):
             plan.append(PlannedUnit(at, f"{plant.site.id}-{len(plan) + 1:07d}", product_id, configuration))
     return [u for u in plan if u.at < days * DAY]
 
@@ -359,7 +364,7 @@ def order_plan(
         take = math.ceil(weekly / working * RELEASE_HEADROOM)
         units, backlog = backlog[:take], backlog[take:]
         units.sort(key=lambda u: (_sequence_key(plant, u[0].product)(u[0].configuration)[:1], u[0].due_date, u[0].id))
-        for at, (order, k) in zip(_release_times(day, len(units)), units, strict=True):
+        for at, (order, k) in zip(_release_times(plant, epoch, day, len(units)), units, strict=True):
             due = _due(order, epoch, zone)
             serial = f"{plant.site.id}-{len(plan) + 1:07d}"
             placed = _seconds(order.ordered_at, epoch)
