@@ -1,8 +1,10 @@
-"""Which alarm catches a drift: the drift moves what a unit's tests measure, so an alarm on one of its sensors'
-charts (a breakdown's warning, or chance) after the drift began is not the catch."""
+"""Which alarm catches a drift: the first raised after it began on what a unit's tests measure, which the drift
+moves; an alarm on one of its sensors' charts (a breakdown's warning, or chance) is not the catch, and one raised
+before the drift began is not either."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from factoryos.model.bus import EventBus
@@ -31,3 +33,18 @@ def test_the_catch_is_the_first_alarm_on_a_tested_characteristic_not_a_sensor(ev
     watch.alarms.remove(tested)
     (unseen,) = [f for f in drift_findings(ev_plant, watch, EPOCH, end) if f.equipment == path]
     assert unseen.alarm is None
+
+
+def test_a_pattern_straddling_the_drifts_start_catches_it(ev_plant):
+    """A subgroup's first unit measured 18 minutes before the drift began, the alarm raised 23 hours after it: the
+    subgroup holds drifted values, so the alarm is the catch, and the hold from where it began covers them all."""
+    end = EPOCH + timedelta(days=30)
+    (path, began), *_ = drifting_units(ev_plant, EPOCH, end)
+    watch = SpcWatch(EventBus())
+    straddling = _alarm(path, "nugget_diameter", "weld-ultrasonic", began - timedelta(minutes=18))
+    straddling = SpcAlarm(
+        path, "nugget_diameter", "weld-ultrasonic", replace(straddling.signal, at=began + timedelta(hours=23))
+    )
+    watch.alarms.append(straddling)
+    (finding,) = [f for f in drift_findings(ev_plant, watch, EPOCH, end) if f.equipment == path]
+    assert finding.alarm is straddling

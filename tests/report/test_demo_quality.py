@@ -42,7 +42,7 @@ def test_the_drifting_weld_cell_is_caught_held_and_its_recall_scoped(demo) -> No
     assert finding.equipment.endswith("/respot-1")
     alarm = finding.alarm
     assert alarm is not None
-    assert alarm.signal.since >= finding.began
+    assert alarm.signal.at >= finding.began
     on_stream = [
         e for e in demo.bus.store.read(EventKind.ALARM, finding.equipment) if e.payload["code"].startswith("spc-")
     ]

@@ -220,8 +220,8 @@ class SpcWatch(StreamWatch):
 
 @dataclass(frozen=True)
 class DriftFinding:
-    """A work unit the plant file says drifts: when its drift began in the run, the first alarm on it whose
-    pattern began after that (None if none came), and the live chart that raised it."""
+    """A work unit the plant file says drifts: when its drift began in the run, the first alarm on it raised after
+    that (None if none came), and the live chart that raised it."""
 
     equipment: str
     began: datetime
@@ -244,12 +244,14 @@ def drifting_units(plant: Plant, epoch: datetime, end: datetime) -> list[tuple[s
 
 def drift_findings(plant: Plant, watch: SpcWatch, epoch: datetime, end: datetime) -> list[DriftFinding]:
     """What the live charts made of each work unit of the plant that drifts in the run from `epoch` to `end`: the
-    first alarm after the drift began on a characteristic its tests measure, which the drift moves (a sensor's
-    chart at that unit alarming then has another cause, a breakdown's warning or chance)."""
+    first alarm raised after the drift began on a characteristic its tests measure, which the drift moves (a
+    sensor's chart at that unit alarming then has another cause, a breakdown's warning or chance). Its pattern
+    may have begun before the drift: a subgroup, or a run of points on one side, that straddles its start holds
+    drifted values too, and a hold from where the pattern began covers every unit the drift made."""
     findings = []
     for path, began in drifting_units(plant, epoch, end):
         alarm = next(
-            (a for a in watch.alarms if a.equipment == path and a.test is not None and a.signal.since >= began), None
+            (a for a in watch.alarms if a.equipment == path and a.test is not None and a.signal.at >= began), None
         )
         chart = watch.watches.get((path, alarm.test, alarm.characteristic, alarm.spec)) if alarm is not None else None
         findings.append(DriftFinding(path, began, alarm, chart))
