@@ -278,6 +278,7 @@ class _SetupGroups:
         self.index: dict[str, int] = {}
         self.changeover: list[tuple[str, str] | None] = []  # per group: (changeover group, value), for a value
         self.own: list[int] = []  # per group: seconds of its own setup, 0 if it has none
+        self._matrices: dict[str | None, tuple[tuple[int, ...], ...]] = {}
 
     def _group(self, name: str, changeover: tuple[str, str] | None, seconds: int) -> int:
         if name not in self.index:
@@ -302,7 +303,10 @@ class _SetupGroups:
         """Seconds from each group (row) to each (column) on a work unit following changeover group `group_id`, if
         any: an operation's own setup from any other group; between two values of `group_id`, its changeover;
         else none: values of other changeover groups never meet on the unit, and a changeover value after nothing
-        (or after an operation's own setup) is the unit's first changeover, free as on the twin."""
+        (or after an operation's own setup) is the unit's first changeover, free as on the twin. Asked once every
+        group is known, it is worked out once per changeover group: the units following one share it."""
+        if group_id in self._matrices:
+            return self._matrices[group_id]
         group = plant.changeovers[group_id] if group_id is not None else None
 
         def seconds(before: int, after: int) -> int:
@@ -314,7 +318,8 @@ class _SetupGroups:
             return round(group.minutes(b[1], a[1]) * 60)
 
         groups = range(len(self.index))
-        return tuple(tuple(seconds(before, after) for after in groups) for before in groups)
+        self._matrices[group_id] = tuple(tuple(seconds(before, after) for after in groups) for before in groups)
+        return self._matrices[group_id]
 
 
 class _ProblemBuilder:
