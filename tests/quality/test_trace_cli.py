@@ -54,6 +54,7 @@ def test_trace_a_lot_and_an_equipment_window_forward(db, monkeypatch, capsys):
         (("trace", "--equipment", WELD_1), "needs its window"),
         (("trace", "--equipment", "weld-1", "--from", "2027-01-04", "--to", "2027-01-05"), "nothing was ever worked"),
         (("trace", "CAR-1", "--lot", "STEEL-1"), "give one of SERIAL"),
+        (("trace", "\udcff\udcfeCAR"), "'\\udcff\\udcfe' in an argument is not UTF-8 text"),  # bytes FF FE
         (("hold", "place", "--lot", "STEEL-1", "--by", "qe"), "needs a reason"),
         (("hold", "release", "7", "--disposition", "use", "--by", "qe"), "no hold 7"),
     ],

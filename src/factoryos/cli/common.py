@@ -69,6 +69,10 @@ def run(app: typer.Typer) -> None:
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(1)
+    except UnicodeEncodeError as error:  # an argument's bytes were not UTF-8 (the shell passes them through)
+        text = ascii(error.object[error.start : error.end])
+        err_console.print("[bold red]error:[/]", escape(f"{text} in an argument is not UTF-8 text"), highlight=False)
+        sys.exit(1)
     except OSError as error:  # a path or a connection the system refused: a name too long, no permission
         err_console.print("[bold red]error:[/]", escape(str(error)), highlight=False)
         sys.exit(1)
