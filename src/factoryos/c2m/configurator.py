@@ -561,7 +561,7 @@ def build(plant: Plant, product_id: str, configuration: Configuration, quantity:
     requirements: dict[str, float] = {}
     made = [product.material]
     for level, parent, line, need in bom_walk(plant, product.material, configuration, quantity):
-        rows.append(BomRow(level, parent, line.component, line.quantity / (1 - line.scrap), need))
+        rows.append(BomRow(level, parent, line.component, line.issued, need))
         requirements[line.component] = requirements.get(line.component, 0.0) + need
         if line.component in plant.routings and line.component not in made:
             made.append(line.component)

@@ -693,7 +693,7 @@ class PlantCapacity:
         if key not in self._loads:
             load = self._own(material, configuration)
             for line in bom_lines(self.plant, material, configuration):
-                per_unit = line.quantity / (1 - line.scrap)
+                per_unit = line.issued
                 for center, minutes in self._below(line.component, configuration).items():
                     if center in self._paced:  # the unit passes down the line once, its parts with it
                         load[center] = max(load.get(center, 0.0), per_unit * minutes)

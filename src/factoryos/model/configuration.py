@@ -107,7 +107,7 @@ def bom_walk(
     """Every configured BOM line below `material`, depth first, as (level, parent, line, gross need for
     `quantity` of `material`, scrap included)."""
     for line in bom_lines(plant, material, configuration):
-        need = quantity * line.quantity / (1 - line.scrap)
+        need = quantity * line.issued
         yield level, material, line, need
         yield from bom_walk(plant, line.component, configuration, need, level + 1)
 

@@ -454,6 +454,12 @@ class BomLine(Part):
     when: Condition | None = None
     operation: Id | None = None
 
+    @property
+    def issued(self) -> float:
+        """What is issued per parent unit: `quantity` grossed up for the share scrapped, the one figure every
+        explosion, material draw and cost roll-up uses so that they agree to the last digit."""
+        return self.quantity / (1.0 - self.scrap)
+
 
 class Sampling(Part):
     """Which units a characteristic is measured on: every `every`-th unit through the operation (1: every unit),

@@ -43,7 +43,7 @@ def structure(plant: Plant, material: str, configuration: Mapping[str, str]) -> 
             spec = plant.materials[line.component]
             if spec.source != "make" or line.component not in plant.routings:
                 continue
-            need = nodes[parent].quantity * line.quantity / (1 - line.scrap)
+            need = nodes[parent].quantity * line.issued
             nodes.append(Node(line.component, need, parent, spec.lot_size.rule != "lot-for-lot"))
             if not nodes[-1].lot:
                 walk(len(nodes) - 1)

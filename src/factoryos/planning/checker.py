@@ -56,7 +56,7 @@ def _movements(problem: Problem, plan: Plan) -> tuple[dict[str, float], dict[str
         moves[demand.item][max(demand.due, problem.start)] -= demand.quantity
     bills: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for line in problem.bom:
-        bills[line.parent].append((line.component, line.quantity / (1 - line.scrap)))
+        bills[line.parent].append((line.component, line.issued))
     for order in plan.planned_orders:
         moves[order.item][order.due] += order.quantity
         for component, per_unit in bills[order.item] if order.kind == "make" else ():

@@ -149,11 +149,7 @@ def material_cost(plant: Plant, material: str) -> float:
             return 0.0
         if own.unit_cost > 0:
             return own.unit_cost
-        return sum(
-            line.quantity / (1 - line.scrap) * cost(line.component)
-            for line in plant.boms.get(item, [])
-            if not line.when
-        )
+        return sum(line.issued * cost(line.component) for line in plant.boms.get(item, []) if not line.when)
 
     product = plant.products.get(material)
     return cost(product.material if product is not None and material not in plant.materials else material)

@@ -110,7 +110,7 @@ class _Plans:
             for line in bom_lines(self.plant, node.material, configuration):
                 if self.plant.materials[line.component].source == "buy":
                     step = step_of.get((index, line.operation or ""), first[index])
-                    consumed[step].append((line.component, node.quantity * line.quantity / (1 - line.scrap)))
+                    consumed[step].append((line.component, node.quantity * line.issued))
         return tuple(tuple(materials) for materials in consumed)
 
 
@@ -371,7 +371,7 @@ class _ProblemBuilder:
         self.jobs.append(Job(lot.id, tuple(range(first, last + 1)), 0, due, 0))
         self.lot_ops.setdefault(lot.material, []).append((last, lot.quantity))
         self.lot_draws[last] = [
-            (line.component, lot.quantity * line.quantity / (1 - line.scrap), indices.get(line.operation or "", first))
+            (line.component, lot.quantity * line.issued, indices.get(line.operation or "", first))
             for line in self._bought_lines(lot.material)
         ]
         self.lot_parts.update(material for material, _, _ in self.lot_draws[last])

@@ -348,7 +348,7 @@ class PlantTwin:
                 if round(line.quantity) > 1:  # the unit on the route is one of them; the rest are made beside it
                     kits.append((line.component, round(line.quantity) - 1))
                 continue
-            quantity = line.quantity / (1 - line.scrap)
+            quantity = line.issued
             if line.component in self.stocked or (*path, line.component) in taken:
                 needs[line.component] = needs.get(line.component, 0.0) + quantity
             elif self._made_per_unit(line.component):
@@ -418,7 +418,7 @@ class PlantTwin:
         material = path[-1]
         for line in bom_lines(self.plant, material, configuration):
             if line.component in self.stocked or (*path, line.component) in taken:
-                needs[line.component] = needs.get(line.component, 0.0) + quantity * line.quantity / (1 - line.scrap)
+                needs[line.component] = needs.get(line.component, 0.0) + quantity * line.issued
             elif self._made_per_unit(line.component):
                 below = (*path, line.component)
                 self._fold(below, quantity * line.quantity, configuration, steps, capabilities, needs, load, taken)
@@ -479,7 +479,7 @@ class PlantTwin:
                 continue
             at = line.operation if line.operation in ids else ops[0].id
             needs = per_op.setdefault(at, {})
-            needs[line.component] = needs.get(line.component, 0.0) + quantity * line.quantity / (1 - line.scrap)
+            needs[line.component] = needs.get(line.component, 0.0) + quantity * line.issued
         return {op: tuple(needs.items()) for op, needs in per_op.items()}
 
     @staticmethod

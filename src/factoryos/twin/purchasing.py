@@ -145,7 +145,7 @@ def _bought(
         component = plant.materials[line.component]
         if component.on_call:
             continue
-        need = quantity * line.quantity / (1 - line.scrap)
+        need = quantity * line.issued
         if component.source == "buy":
             parts[line.component, via] = parts.get((line.component, via), 0.0) + need
             continue
