@@ -90,6 +90,19 @@ def test_no_live_key_is_401_on_every_endpoint(api, headers):
         assert answer.headers["WWW-Authenticate"] == "Bearer"
 
 
+@pytest.mark.parametrize("body", [b"{not json", "\u00e9".encode("latin-1"), b'{"quantity": "many"}', b"[]"])
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer fos_not-a-key"}])
+def test_a_bad_request_without_a_live_key_is_401_before_anything_is_read_of_it(api, headers, body):
+    """The key is checked before the body's faults are named: a caller without one learns nothing of the rules,
+    and nothing is kept for it."""
+    for method, path in _operations(api):
+        url = path.replace("{order_id}", "CO-1").replace("{product_id}", "cart") + "?limit=lots"
+        answer = api.client.request(method, url, headers=headers | {"content-type": "application/json"}, content=body)
+        assert answer.status_code == 401, (method, path, answer.text)
+        assert answer.headers["WWW-Authenticate"] == "Bearer"
+    assert api.client.get("/api/v1/rejected-orders", headers=api.planner).json()["items"] == []
+
+
 def test_a_revoked_key_stops_working_once_the_workers_trust_in_it_ran_out(api):
     moment = [0.0]
     keys = api.client.app.state.keys

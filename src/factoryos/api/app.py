@@ -10,7 +10,7 @@ import json
 from collections.abc import MutableMapping
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
 from factoryos import __version__
+from factoryos.api.deps import bearer, caller
 from factoryos.api.keys import KeyCache
 from factoryos.api.limits import BodySizeLimit, TokenBuckets
 from factoryos.api.routers import catalog, orders
@@ -85,16 +86,10 @@ def _is_order(request: Request) -> bool:
 
 
 async def _keep_if_order(request: Request, reason: str) -> None:
-    """A refused order is kept for its tenant: the caller's, or, for a body refused before the key was looked at
-    (one that is not JSON), the key's it came with."""
-    if not _is_order(request):
-        return
-    who = getattr(request.state, "caller", None)
-    if who is None:
-        state, body = request.app.state, await request.body()
-        await run_in_threadpool(_keep_for_key, state.engine, state.buckets, request.headers, body, reason)
-    else:
-        await run_in_threadpool(order_desk.keep_rejected, request.app.state.engine, who, await request.body(), reason)
+    """A refused order is kept for the tenant of the key it came with."""
+    if _is_order(request):
+        who, body = request.state.caller, await request.body()
+        await run_in_threadpool(order_desk.keep_rejected, request.app.state.engine, who, body, reason)
 
 
 async def _keep_if_oversized_order(scope: MutableMapping[str, Any], head: bytes) -> None:
@@ -117,7 +112,15 @@ def _keep_for_key(engine: Engine, buckets: TokenBuckets, headers: Headers, body:
 
 
 async def _invalid_request(request: Request, error: Exception) -> Response:
+    """422 naming what is wrong, once the key is known to be live: a body that is not JSON fails before the
+    route's dependencies run, and a caller without a key gets 401 (or 429 over its key's rate), not the API's
+    rules."""
     assert isinstance(error, RequestValidationError)
+    if getattr(request.state, "caller", None) is None:
+        try:
+            await caller(request, await bearer(request))
+        except HTTPException as refused:
+            return JSONResponse({"detail": refused.detail}, status_code=refused.status_code, headers=refused.headers)
     first: dict[str, Any] = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
     where = ".".join(str(p) for p in first["loc"])
     detail = first.get("ctx", {}).get("error")  # what a body that is not JSON got wrong
