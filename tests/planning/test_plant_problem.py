@@ -82,6 +82,15 @@ def test_a_site_whose_manned_centers_are_closed_throughout_works_its_lights_out_
     assert site_working_days(partly, START, 14)[:7] == (False,) * 7  # open later: the manned days are the site's
 
 
+def test_a_calendar_no_work_center_keeps_does_not_open_the_site(kiln_plant):
+    """Every center of the kiln plant closed for the span, beside a spare round-the-clock calendar that no center
+    keeps: the site does not work (it worked every day on the spare calendar's shifts)."""
+    span = [START + timedelta(days=k) for k in range(14)]
+    calendars = {name: c.model_copy(update={"holidays": span}) for name, c in kiln_plant.calendars.items()}
+    closed = kiln_plant.model_copy(update={"calendars": calendars | {"spare": kiln_plant.calendars["always"]}})
+    assert site_working_days(closed, START, 14) == (False,) * 14
+
+
 def test_an_order_due_before_the_site_opens_is_late_supply_not_planned_on_time_later(kiln_plant):
     """The kiln plant's manned cells closed for its first week: plates due on day 3 cannot be made by then. They
     were planned as wanted on the first working day, on time; they are late supply naming the order."""

@@ -130,7 +130,7 @@ def site_working_days(plant: Plant, start: date, days: int) -> tuple[bool, ...]:
     site whose manned centers are closed throughout (or that has none) works on its lights-out centers' days."""
     centers = plant.work_centers().values()
     manned = _worked(plant, {wc.calendar for _, wc in centers if not wc.lights_out}, start, days)
-    return manned if any(manned) else _worked(plant, set(plant.calendars), start, days)
+    return manned if any(manned) else _worked(plant, {wc.calendar for _, wc in centers if wc.lights_out}, start, days)
 
 
 def _worked(plant: Plant, used: set[str], start: date, days: int) -> tuple[bool, ...]:
