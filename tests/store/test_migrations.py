@@ -106,3 +106,21 @@ def test_a_plan_keeps_its_pegging_through_a_downgrade_and_back_to_the_pegging_ne
     for lot, pegging in enumerate(expected.values()):
         assert network.pegging(lot) == pytest.approx(pegging)
     assert peg(engine, order) == under
+
+
+def test_a_made_material_without_a_lead_time_is_stored_unset_and_a_downgrade_writes_it_as_0_days(
+    engine, kiln_plant
+) -> None:
+    """The kiln plant's blank takes its routing's lead time (none in the file): the table says so, not 0 days."""
+    store_plant(engine, kiln_plant, "kiln-plant.yaml")
+    query = text("SELECT id, lead_time_days FROM materials WHERE id IN ('blank', 'clay') ORDER BY id")
+    with engine.connect() as connection:
+        assert connection.execute(query).all() == [("blank", None), ("clay", 7.0)]
+    _to(engine, "0014_rollup_counts_64_bit", command.downgrade)
+    with engine.connect() as connection:
+        assert connection.execute(query).all() == [("blank", 0.0), ("clay", 7.0)]
+    _to(engine, "head", command.upgrade)
+    with engine.connect() as connection:
+        assert connection.execute(query).all() == [("blank", 0.0), ("clay", 7.0)]
+    nullable = {column["name"]: column["nullable"] for column in inspect(engine).get_columns("materials")}
+    assert nullable["lead_time_days"]

@@ -62,7 +62,6 @@ def plant_rows(plant: Plant) -> dict[type[Base], list[dict]]:
                 MaterialRecord,
                 mat_id,
                 m,
-                lead_time_days=m.lead_time_days or 0.0,
                 lot_size_rule=m.lot_size.rule,
                 lot_size_quantity=m.lot_size.quantity,
             )

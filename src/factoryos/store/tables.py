@@ -100,7 +100,7 @@ class MaterialRecord(NamedPlantPart, Base):
     uom: Mapped[str] = mapped_column(String(8))
     kind: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(8))
-    lead_time_days: Mapped[float] = mapped_column(Float)
+    lead_time_days: Mapped[float | None] = mapped_column(Float)
     lot_size_rule: Mapped[str] = mapped_column(String(16))
     lot_size_quantity: Mapped[float | None] = mapped_column(Float)
     safety_stock: Mapped[float] = mapped_column(Float)
