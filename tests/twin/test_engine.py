@@ -24,6 +24,8 @@ from factoryos.twin import (
     shifts,
 )
 from factoryos.twin.calendar import DAY, HOUR, WEEK
+from factoryos.twin.metrics import EquipmentMetrics, bottleneck, equipment_metrics
+from factoryos.twin.states import NAMES
 
 
 def released_every(seconds: float, route: tuple[Step, ...], count: int) -> list[tuple[float, Part]]:
@@ -261,3 +263,20 @@ def test_a_holiday_closes_the_calendar_and_pays_no_shift() -> None:
     floor.source(released_every(0.0, (Step(inbox, Task("fit", fixed(60.0))),), 100_000))
     metrics = floor.run(until=WEEK)
     assert metrics.equipment[0].state_fraction["working"] == pytest.approx(4 * 16 / (7 * 24), rel=0.01)
+
+
+def _equipment(name: str, active_hours: float, fractions: dict[str, float]) -> EquipmentMetrics:
+    state_time = [fractions.get(state, 0.0) for state in NAMES]
+    counts = {"completed": 1, "good": 1, "scrap": 0, "rework": 0, "failures": 0, "ideal_seconds": 0.0}
+    return equipment_metrics(name, name, "", state_time, counts | {"active_sum": active_hours, "active_count": 1})
+
+
+def test_the_bottleneck_is_judged_on_planned_time_not_a_lights_out_cells_round_the_clock():
+    """A two-shift oven busy all of its shifts (broken by breaks into 4-hour active periods) feeding a 24/7
+    lights-out cooling rack that cools a third of the day in 8-hour stretches: the oven limits the flow. Over the
+    whole clock the rack looked busier (35 % against 30 %) and its longer periods made it the bottleneck."""
+    oven = _equipment("oven", 4.0, {"working": 0.28, "setup": 0.02, "idle": 0.70})
+    rack = _equipment("rack", 8.0, {"working": 0.35, "starved": 0.65})
+    assert bottleneck([oven, rack]) == "oven"
+    busy_rack = _equipment("rack", 8.0, {"working": 0.95, "starved": 0.05})
+    assert bottleneck([oven, busy_rack]) == "rack"  # both busy throughout their planned time: the longer periods

@@ -101,8 +101,9 @@ def shortage_hours(equipment: list[EquipmentMetrics], horizon: float) -> float:
 
 
 def bottleneck(equipment: list[EquipmentMetrics]) -> str | None:
-    """The longest average active period among the busiest equipment (active at least 80 % as much as the
-    busiest): lot-wise equipment such as a press has long active periods without limiting the flow."""
+    """The longest average active period among the busiest equipment (active at least 80 % as much of its
+    planned time as the busiest): lot-wise equipment such as a press has long active periods without limiting
+    the flow, and so has a lights-out cell that works through the breaks and nights of a manned line feeding it."""
     shares = {e.name: _active_share(e) for e in equipment}
     busiest = max(shares.values(), default=0.0)
     candidates = [e for e in equipment if shares[e.name] >= 0.8 * busiest and e.mean_active_period > 0]
@@ -111,7 +112,9 @@ def bottleneck(equipment: list[EquipmentMetrics]) -> str | None:
 
 
 def _active_share(e: EquipmentMetrics) -> float:
-    return sum(e.state_fraction[s] for s in ("working", "setup", "down"))
+    """The share of its planned time (not idle, not in planned maintenance) the equipment is active."""
+    planned = 1.0 - e.state_fraction["idle"] - e.state_fraction["maintenance"]
+    return sum(e.state_fraction[s] for s in ("working", "setup", "down")) / planned if planned > 1e-9 else 0.0
 
 
 def line_oee(equipment: list[EquipmentMetrics]) -> dict[str, float]:
