@@ -27,7 +27,7 @@ from factoryos.model.events import Event, EventKind
 from factoryos.model.plant import Plant
 from factoryos.model.readings import from_us
 from factoryos.quality.rules import NELSON, WESTERN_ELECTRIC
-from factoryos.quality.watch import Signal, Watch
+from factoryos.quality.watch import OUT_OF_SPECIFICATION, Signal, Watch
 from factoryos.store.timeseries import Batch
 
 RULE_SETS = {"we": WESTERN_ELECTRIC, "nelson": NELSON}
@@ -244,14 +244,24 @@ def drifting_units(plant: Plant, epoch: datetime, end: datetime) -> list[tuple[s
 
 def drift_findings(plant: Plant, watch: SpcWatch, epoch: datetime, end: datetime) -> list[DriftFinding]:
     """What the live charts made of each work unit of the plant that drifts in the run from `epoch` to `end`: the
-    first alarm raised after the drift began on a characteristic its tests measure, which the drift moves (a
-    sensor's chart at that unit alarming then has another cause, a breakdown's warning or chance). Its pattern
-    may have begun before the drift: a subgroup, or a run of points on one side, that straddles its start holds
-    drifted values too, and a hold from where the pattern began covers every unit the drift made."""
+    first alarm of a run rule raised after the drift began on a characteristic its tests measure, which the drift
+    moves (a sensor's chart at that unit alarming then has another cause, a breakdown's warning or chance). A lone
+    value out of specification is not the catch: a unit failing its test at random gives one as readily as a
+    drift, and where units fail every day the first after the drift began is chance. Its pattern may have begun
+    before the drift: a subgroup, or a run of points on one side, that straddles its start holds drifted values
+    too, and a hold from where the pattern began covers every unit the drift made."""
     findings = []
     for path, began in drifting_units(plant, epoch, end):
         alarm = next(
-            (a for a in watch.alarms if a.equipment == path and a.test is not None and a.signal.at >= began), None
+            (
+                a
+                for a in watch.alarms
+                if a.equipment == path
+                and a.test is not None
+                and a.signal.at >= began
+                and OUT_OF_SPECIFICATION not in a.rules
+            ),
+            None,
         )
         chart = watch.watches.get((path, alarm.test, alarm.characteristic, alarm.spec)) if alarm is not None else None
         findings.append(DriftFinding(path, began, alarm, chart))
