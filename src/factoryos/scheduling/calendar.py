@@ -28,8 +28,10 @@ def earliest_start(unavailable: Periods, time: int, duration: int, interruptible
     already leaves room for it after the machine's previous operation."""
     while True:
         time = _open_start(unavailable, time, duration, interruptible)
+        if not setup:
+            return time
         i = bisect_right(unavailable, (time, time)) - 1  # the last period before `time`, which it is not inside
-        if not setup or i < 0 or unavailable[i][1] <= time - setup:
+        if i < 0 or unavailable[i][1] <= time - setup:
             return time
         time = unavailable[i][1] + setup
 
