@@ -44,6 +44,7 @@ def test_a_feasible_schedule_has_no_violations():
         (3, Assignment(0, 41, 43), "frozen"),
         (2, Assignment(1, 8, 12), "overlap"),
         (2, Assignment(1, 11, 15), "overlap"),
+        (2, Assignment(1, 31, 35), "changeover"),
     ],
 )
 def test_each_kind_of_violation_is_reported(op, assignment, kind):

@@ -1,5 +1,6 @@
 """The dispatcher: feasible on random problems with everything in them, and step for step the same as a
-plain Giffler-Thompson that recomputes every slot of every ready operation at each step."""
+plain Giffler-Thompson that recomputes every slot of every ready operation at each step (changeovers in
+working time, found by stepping through the times one at a time)."""
 
 from __future__ import annotations
 
@@ -134,6 +135,11 @@ def test_the_booth_stays_in_colour_while_bodies_of_that_colour_wait():
     assert schedule[2].end == 3 + 3 + 10 + 3 + 3
 
 
+def changeover_open(unavailable: tuple[tuple[int, int], ...], start: int, setup: int) -> bool:
+    """Whether a changeover of `setup` just before `start` is clear of every period the machine is off."""
+    return all(end <= start - setup or begin >= start for begin, end in unavailable) if setup else True
+
+
 def plain_giffler_thompson(problem: Problem, rule: str) -> tuple[Assignment, ...]:
     """The reference: at every step, every slot of every ready operation on every eligible machine."""
     n = len(problem.operations)
@@ -160,11 +166,17 @@ def plain_giffler_thompson(problem: Problem, rule: str) -> tuple[Assignment, ...
             before = [(end, other) for start, end, other in on_machine if end <= time]
             previous = max(before)[1] if before else None
             free_from = max(before)[0] if before else 0
-            start = max(time, free_from + problem.setup_time(m, previous, op))
-            start = earliest_start(unavailable, start, duration, operation.interruptible)
+            setup = problem.setup_time(m, previous, op)
+            start = earliest_start(unavailable, max(time, free_from + setup), duration, operation.interruptible)
+            while not changeover_open(unavailable, start, setup):
+                start = earliest_start(unavailable, start + 1, duration, operation.interruptible)
             end = finish(unavailable, start, duration, operation.interruptible)
             after = [(s, other) for s, e, other in on_machine if e > time]
-            if not after or end + problem.setup_time(m, op, min(after)[1]) <= min(after)[0]:
+            if not after:
+                return start, end
+            following_start, following = min(after)
+            setup = problem.setup_time(m, op, following)
+            if end + setup <= following_start and changeover_open(unavailable, following_start, setup):
                 return start, end
             time = min(after, key=lambda a: placed[a[1]].end)
             time = placed[time[1]].end

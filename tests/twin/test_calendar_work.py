@@ -88,6 +88,22 @@ def test_an_operation_that_may_not_pause_starts_only_where_it_can_finish(release
     assert running["shop/cell/unit"] == [(started, started + 3 * HOUR)]
 
 
+def test_a_changeover_takes_working_time_just_before_its_run():
+    """A 3 h run of die A from 10:50 ends at 13:50; the 20 min change to die B does not fit before 14:00, so it is
+    done on Wednesday (Tuesday is a holiday) from 06:00, not over the night, and B runs 06:20-06:25."""
+    bus = EventBus()
+    floor = Floor(1, bus=bus)
+    inbox = floor.buffer("in")
+    station = floor.station("shop/cell/press", inbox, calendar=DAY_SHIFT)
+    runs = [Task("a", fixed(3 * HOUR), setup_group="die-a"), Task("b", fixed(300), "die-b", fixed(20 * 60))]
+    floor.source([(10 * HOUR + 50 * 60, Part(f"P{k}", (Step(inbox, task),), 0.0)) for k, task in enumerate(runs)])
+    floor.run(7 * DAY)
+    _, operations = _spans(bus, 7 * DAY)
+    assert operations["a"]["completed"] == [13 * HOUR + 50 * 60]
+    assert operations["b"]["started"] == [2 * DAY + 6 * HOUR + 20 * 60]
+    assert station.state_time[SETUP] == pytest.approx(20 * 60)
+
+
 def test_a_calendar_says_when_an_open_stretch_closes_and_where_work_fits():
     assert DAY_SHIFT.open_until(10 * HOUR) == 14 * HOUR
     assert DAY_SHIFT.open_until(15 * HOUR) == 15 * HOUR  # closed: it closes at once

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from factoryos.scheduling.calendar import blocked, finish
+from factoryos.scheduling.calendar import blocked, finish, off_during
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Assignment, Schedule, machine_batches, machine_sequences
 
 
 @dataclass(frozen=True)
 class Violation:
-    """`kind` is one of: missing, eligibility, duration, calendar, release, precedence, overlap, batch,
-    frozen."""
+    """`kind` is one of: missing, eligibility, duration, calendar, release, precedence, overlap, changeover
+    (one done while its machine is off), batch, frozen."""
 
     kind: str
     operations: tuple[int, ...]
@@ -109,22 +109,35 @@ def _check_batches(problem: Problem, machine: int, batches: list[list[int]]) -> 
 
 
 def _check_machine(problem: Problem, schedule: Schedule, machine: int, sequence: list[int]) -> list[Violation]:
-    """Batches (each by its first operation) one at a time, each after the previous one's end and changeover."""
+    """Batches (each by its first operation) one at a time, each after the previous one's end and changeover,
+    the changeover in the machine's working time just before the batch starts."""
     found = []
     name = problem.machines[machine].name
     previous = None
     for op in sequence:
         ready = 0 if previous is None else schedule[previous].end
-        needed = ready + problem.setup_time(machine, previous, op)
+        setup = problem.setup_time(machine, previous, op)
+        needed = ready + setup
+        pair = (op,) if previous is None else (previous, op)
+        after = "the machine's initial setup" if previous is None else problem.label(previous)
         if schedule[op].start < needed and (previous is not None or needed > 0):
-            pair = (op,) if previous is None else (previous, op)
-            after = "the machine's initial setup" if previous is None else problem.label(previous)
             found.append(
                 Violation(
                     "overlap",
                     pair,
                     f"on {name!r}, {problem.label(op)} starts at {schedule[op].start}, but after {after} "
                     f"(and its changeover) the machine is free only at {needed}",
+                )
+            )
+        start = schedule[op].start
+        off = off_during(problem.machines[machine].unavailable, start - setup, start) if setup else None
+        if off is not None:
+            found.append(
+                Violation(
+                    "changeover",
+                    pair,
+                    f"on {name!r}, the changeover from {after} to {problem.label(op)} over [{start - setup}, {start}) "
+                    f"falls in [{off[0]}, {off[1]}), when the machine is off",
                 )
             )
         if previous is None or schedule[op].end >= schedule[previous].end:

@@ -26,7 +26,7 @@ from heapq import heappop, heappush
 
 from factoryos.model.errors import FactoryosError
 from factoryos.scheduling.batching import batched
-from factoryos.scheduling.calendar import earliest_start, finish
+from factoryos.scheduling.calendar import earliest_start, finish, off_during
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Assignment, Schedule
 
@@ -360,19 +360,28 @@ class _GifflerThompson:
 def _earliest_fit(
     problem: Problem, timeline: _Timeline, machine: int, op: int, duration: int, ready_at: int
 ) -> tuple[int, int]:
-    """The earliest [start, end) on `machine` at or after `ready_at` that fits a gap, changeovers included."""
+    """The earliest [start, end) on `machine` at or after `ready_at` that fits a gap, changeovers (in working
+    time) included."""
     operation = problem.operations[op]
     unavailable = problem.machines[machine].unavailable
     i = bisect_right(timeline.ends, ready_at)
     while True:
         previous = timeline.ops[i - 1] if i > 0 else None
         free_from = timeline.ends[i - 1] if i > 0 else 0
-        start = max(ready_at, free_from + problem.setup_time(machine, previous, op))
-        start = earliest_start(unavailable, start, duration, operation.interruptible)
+        setup = problem.setup_time(machine, previous, op)
+        start = earliest_start(unavailable, max(ready_at, free_from + setup), duration, operation.interruptible, setup)
         end = finish(unavailable, start, duration, operation.interruptible)
-        if i == len(timeline.ops) or end + problem.setup_time(machine, op, timeline.ops[i]) <= timeline.starts[i]:
+        if i == len(timeline.ops) or _fits_before(problem, machine, op, end, timeline.ops[i], timeline.starts[i]):
             return start, end
         i += 1
+
+
+def _fits_before(problem: Problem, machine: int, op: int, end: int, following: int, following_start: int) -> bool:
+    """Whether `op`, ending at `end`, leaves room for the changeover to an operation already placed after it,
+    in working time."""
+    setup = problem.setup_time(machine, op, following)
+    unavailable = problem.machines[machine].unavailable
+    return end + setup <= following_start and off_during(unavailable, following_start - setup, following_start) is None
 
 
 def _rule(problem: Problem, rule: str, ready_at: list[int], work: list[int], count: list[int]) -> tuple[Key, Score]:

@@ -17,7 +17,8 @@ from factoryos.model.errors import FactoryosError
 class Machine:
     """A machine (work unit). `unavailable` lists sorted, disjoint [start, end) periods when it does not
     work: shifts off, breaks, planned maintenance. `changeover[g][h]` is the setup time when an operation
-    of setup group h follows one of group g; `initial_group` is what the machine is set up for at time 0."""
+    of setup group h follows one of group g, done in one piece just before that operation and in working time
+    (outside the unavailable periods); `initial_group` is what the machine is set up for at time 0."""
 
     name: str
     unavailable: tuple[tuple[int, int], ...] = ()

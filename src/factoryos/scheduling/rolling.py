@@ -34,7 +34,8 @@ def list_schedule(
 ) -> Schedule:
     """Place operations in order of (ready time, rank of their job): each on its eligible machine where it
     ends first (its setup counted `setup_weight` times), after the machine's last operation and changeover,
-    within the calendar. Ready times only grow, so each machine serves operations in the order they arrive.
+    within the calendar (the changeover too). Ready times only grow, so each machine serves operations in the
+    order they arrive.
     On a machine with changeovers, a job's next operation that can run there follows at once (a body's
     basecoat, tint and clearcoat passes through one booth): interleaving another job's pass between them
     would cost two changeovers."""
@@ -60,7 +61,7 @@ def list_schedule(
             setup = setup_time(m, last[m], op) if changes_over[m] else 0
             start = max(ready, free_at[m] + setup)
             if unavailable:
-                start = earliest_start(unavailable, start, mode.duration, interruptible)
+                start = earliest_start(unavailable, start, mode.duration, interruptible, setup)
                 end = finish(unavailable, start, mode.duration, interruptible)
             else:
                 end = start + mode.duration

@@ -309,14 +309,15 @@ class Equipment:
             self._to(srv, IDLE, "not scheduled")
             yield env.timeout(self.calendar.next_open(env.now) - env.now)
 
-    def _hold_for_shift(self, srv: Server, op: Task) -> Any:
-        """Before a run on a calendar: wait for it to open (the setup, a part or an operator may have kept the
-        server past its close) and, for an operation that may not pause, for an open stretch its planned run time
-        fits in, as the scheduler places it: a furnace cycle is not started that would run into the night."""
+    def _hold_for_shift(self, srv: Server, op: Task, setup: float = 0.0) -> Any:
+        """Before a run on a calendar, or before its changeover of `setup` seconds: wait for it to open (a part or
+        an operator may have kept the server past its close) and for an open stretch that holds the changeover and,
+        for an operation that may not pause, its planned run time, as the scheduler places them: a furnace cycle is
+        not started that would run into the night, nor a die changed over the night before its run."""
         env, calendar = self.env, self.calendar
         assert calendar is not None
         now = env.now
-        start = calendar.next_open(now) if op.interruptible else calendar.next_fit(now, op.run.mean / self.speed)
+        start = calendar.next_fit(now, setup + (0.0 if op.interruptible else op.run.mean / self.speed))
         if start > now:
             self._to(srv, IDLE, "not scheduled")
             yield env.timeout(start - now)
@@ -568,11 +569,15 @@ class Equipment:
         return self.sink.put(part)
 
     def _set_up_for(self, srv: Server, op: Task):  # noqa: ANN202  (a SimPy process step)
-        """Change the server over when the operation needs another setup than it has; the first setup is free."""
+        """Change the server over when the operation needs another setup than it has; the first setup is free. On a
+        calendar the changeover takes working time, just before the run (`_hold_for_shift`)."""
         if op.setup_group is not None and op.setup_group != srv.setup_group:
             if srv.setup_group is not None:
+                seconds = self._setup_seconds(srv, op)
+                if self.calendar is not None:
+                    yield from self._hold_for_shift(srv, op, seconds)
                 self._to(srv, SETUP, op.setup_group)
-                yield self.env.timeout(self._setup_seconds(srv, op))
+                yield self.env.timeout(seconds)
             srv.setup_group = op.setup_group
 
     def _setup_seconds(self, srv: Server, op: Task) -> float:

@@ -21,6 +21,8 @@ from tests.twin.small_plants import small_plant
 
 EPOCH = datetime(2027, 3, 1, tzinfo=UTC)
 MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
 BUDGET = Budget(cpsat=5, neighbourhoods=20, tabu_moves=1_000)
 
 
@@ -184,3 +186,27 @@ def test_a_paced_line_holds_a_unit_for_its_takt_whatever_the_setup():
     schedule = rolling_sequence(planned.problem)
     assert check(planned.problem, schedule) == []
     assert makespan(schedule) == 5 * MINUTE + 3 * 60
+
+
+def test_a_changeover_takes_shift_time_not_the_night():
+    """The lathe works the day shift, 06:00-14:00 on weekdays (UTC, from Monday). Theory, shafts first: the first
+    setup (30 min) runs 06:00-06:30, 44 shafts of 10 min turn until 13:50; the flange's 20 min setup does not fit
+    before 14:00, so it runs from Tuesday 06:00 and the flange 06:20-06:25. Done as a plain gap, the first setup
+    would take the night before and the second setup the night after."""
+    plant = job_shop({"setup_minutes": 30, "run_minutes": 10}, turning={"calendar": "days"})
+    planned = orders(plant, ("shaft", 44), ("flange", 1))
+    problem = planned.problem
+    flange = [planned.production_orders[planned.job_orders[op.job]].material == "flange" for op in problem.operations]
+    schedule = dispatch_in_order(problem, [float(is_flange) for is_flange in flange])
+    assert check(problem, schedule) == []
+    assert min(a.start for a in schedule) == 6.5 * HOUR
+    (last,) = [a for a, is_flange in zip(schedule, flange, strict=True) if is_flange]
+    assert (last.start, last.end) == (DAY + 6 * HOUR + 20 * MINUTE, DAY + 6 * HOUR + 25 * MINUTE)
+    for solver in SOLVERS.values():
+        schedule = solver(problem)
+        assert check(problem, schedule) == []
+        for _, _, after, time in setup_times(problem, schedule):
+            start = schedule[after].start
+            shift_start = (start - 1) // DAY * DAY + 6 * HOUR
+            assert shift_start <= start - time
+            assert start <= shift_start + 8 * HOUR

@@ -34,6 +34,7 @@ def add_constraints(
         if problem.machines[machine].changeover is not None:
             model.add_no_overlap(mode.interval for _, mode in on_machine)
             arcs[machine] = add_changeovers(model, problem, variables, machine, on_machine, kept_order)
+            add_changeovers_in_working_time(model, problem, variables, machine, on_machine, arcs[machine])
         else:
             add_machine_capacity(model, variables, on_machine, restriction)
     for sequence in restriction.sequences:
@@ -131,6 +132,48 @@ def add_changeovers(
                 arc(op, other)
     model.add_circuit(circuit)
     return arcs
+
+
+def add_changeovers_in_working_time(
+    model: cp_model.CpModel,
+    problem: Problem,
+    variables: Variables,
+    machine: int,
+    on_machine: list[tuple[int, ModeVar]],
+    arcs: list[tuple[int | None, int | None, cp_model.IntVar]],
+) -> None:
+    """A changeover runs just before the operation it sets the machine up for, in working time: an interval as
+    long as the chosen arc's changeover, ending at the operation's start, that may not overlap the machine's
+    unavailable periods (fixed intervals, in one no-overlap with them). A machine without a calendar gets nothing."""
+    unavailable = problem.machines[machine].unavailable
+    if not unavailable:
+        return
+    into: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
+    for before, after, literal in arcs:
+        setup = 0 if after is None else problem.setup_time(machine, before, after)
+        if after is not None and setup:
+            into.setdefault(after, []).append((setup, literal))
+    if not into:
+        return
+    horizon = variables.horizon
+    intervals = [
+        model.new_fixed_size_interval_var(start, end - start, f"off{machine}_{start}")
+        for start, end in unavailable
+        if start < horizon
+    ]
+    for op, mode in on_machine:
+        if op not in into:
+            continue
+        times = [setup for setup, _ in into[op]]
+        size = model.new_int_var_from_domain(cp_model.Domain.FromValues([0, *times]), f"setup{op}_{machine}")
+        model.add(size == cp_model.LinearExpr.weighted_sum([literal for _, literal in into[op]], times))
+        begin = model.new_int_var(0, horizon, f"setup_start{op}_{machine}")
+        name = f"setup_iv{op}_{machine}"
+        if isinstance(mode.present, int):
+            intervals.append(model.new_interval_var(begin, size, variables.start[op], name))
+        else:
+            intervals.append(model.new_optional_interval_var(begin, size, variables.start[op], mode.present, name))
+    model.add_no_overlap(intervals)
 
 
 def _arc_allowed(kept_order: dict[int, tuple[int | None, int | None]], before: int | None, after: int | None) -> bool:
