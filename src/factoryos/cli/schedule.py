@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, open_store
+from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, on_clock, open_store
 from factoryos.model.orders import ScheduledOperation
 from factoryos.report.wording import counted, listed
 
@@ -31,6 +32,7 @@ def schedule(
 ) -> None:
     """Schedule the open orders of the loaded plant on its work units and store the schedule."""
     from factoryos.scheduling.plant_schedule import COMPARE_OPERATIONS
+    from factoryos.services.plants import floor_clock
     from factoryos.services.schedule import schedule_open_orders
 
     engine = open_store(db)
@@ -63,7 +65,8 @@ def schedule(
         )
     console.print(
         f"{counted(summary['production orders'], 'production order')}, {counted(summary['operations'], 'operation')} "
-        f"from {plan.plant_problem.epoch:%Y-%m-%d} over {counted(horizon, 'day')}, solved in {summary['seconds']} s"
+        f"from {plan.plant_problem.epoch.astimezone(floor_clock(engine, site)):%Y-%m-%d} over "
+        f"{counted(horizon, 'day')}, solved in {summary['seconds']} s"
     )
     console.print(table)
     if plan.unsupplied:
@@ -92,23 +95,26 @@ def show(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """The newest stored schedule: its figures and its operations in schedule order."""
+    """The newest stored schedule: its figures and its operations in schedule order, on the site's clock."""
+    from factoryos.services.plants import floor_clock
     from factoryos.services.schedule import schedule_document, stored_schedule
 
-    stored = stored_schedule(open_store(db, create=False), site)
+    engine = open_store(db, create=False)
+    stored = stored_schedule(engine, site)
     document = schedule_document(stored, equipment, limit or None)
     if as_json:
         typer.echo(json.dumps(document))
         return
+    clock = floor_clock(engine, stored.site)
     console.print(
         f"schedule {stored.id} of {stored.site}: {stored.method}, {stored.objective}, "
-        f"{stored.start:%Y-%m-%d %H:%M} to {stored.end:%Y-%m-%d %H:%M} UTC, "
+        f"{on_clock(stored.start, clock)} to {on_clock(stored.end, clock)}, "
         f"{counted(document['operations_total'], 'operation')}"
     )
-    table = Table("start (UTC)", "end", "equipment", "operation", "work order", "setup min")
+    table = Table(f"start ({clock.key})", "end", "equipment", "operation", "work order", "setup min")
     for op in [op for op in stored.operations if op.equipment.startswith(equipment)][: limit or None]:
         table.add_row(
-            *span_cells(op),
+            *span_cells(op, clock),
             op.equipment,
             op.operation,
             op.work_order,
@@ -117,7 +123,8 @@ def show(
     console.print(table)
 
 
-def span_cells(op: ScheduledOperation) -> tuple[str, str]:
-    """An operation's start and end as the table shows them: the end's day too when it is not the start's."""
-    end = f"{op.end:%H:%M}" if op.end.date() == op.start.date() else f"{op.end:%m-%d %H:%M}"
-    return f"{op.start:%m-%d %H:%M}", end
+def span_cells(op: ScheduledOperation, clock: ZoneInfo) -> tuple[str, str]:
+    """An operation's start and end on the site's `clock` as the table shows them: the end's day too when it is
+    not the start's."""
+    start, end = op.start.astimezone(clock), op.end.astimezone(clock)
+    return f"{start:%m-%d %H:%M}", f"{end:%H:%M}" if end.date() == start.date() else f"{end:%m-%d %H:%M}"

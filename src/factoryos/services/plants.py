@@ -70,11 +70,13 @@ def site_clocks(engine: Engine) -> dict[str, ZoneInfo]:
     return {site: ZoneInfo(name) for site, name in site_timezones(engine).items()}
 
 
-def floor_clock(engine: Engine) -> ZoneInfo:
-    """The clock to show floor records on (a serial's or a hold's times carry no site): the loaded plant's;
-    UTC when no plant, or several, are loaded."""
-    clocks = list(site_clocks(engine).values())
-    return clocks[0] if len(clocks) == 1 else ZoneInfo("UTC")
+def floor_clock(engine: Engine, site: str | None = None) -> ZoneInfo:
+    """The clock to show floor records on: `site`'s where named and loaded, else (a serial's or a hold's times
+    carry no site) the loaded plant's; UTC when no plant, or several, are loaded."""
+    clocks = site_clocks(engine)
+    if site in clocks:
+        return clocks[site]
+    return next(iter(clocks.values())) if len(clocks) == 1 else ZoneInfo("UTC")
 
 
 def plant_on_order(engine: Engine, site: str | None = None) -> Plant:

@@ -1,5 +1,6 @@
 import json
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import typer
@@ -56,6 +57,23 @@ def test_the_stored_schedule_is_shown_as_json_as_it_was_stored(ev_ordered, ev_pl
     }
 
 
+def test_the_schedule_is_shown_on_the_sites_clock(ev_ordered, ev_plant):
+    """The EV plant's site is in Europe: its first day and each operation's start are its own, not UTC's (which
+    put the schedule's start on the day before and every shift an hour early)."""
+    url = ev_ordered
+    made = CliRunner().invoke(app, ["schedule", "--horizon", "1", "--no-compare", "--db", url])
+    assert made.exit_code == 0, made.output
+    stored = latest_schedule(make_engine(url), ev_plant.site.id)
+    clock = ZoneInfo(ev_plant.site.timezone)
+    first = stored.operations[0]
+    assert f"from {stored.start.astimezone(clock):%Y-%m-%d}" in " ".join(made.output.split())
+    shown = CliRunner().invoke(app, ["schedule", "show", "--limit", "1", "--db", url], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert f"start ({clock.key})" in shown.output
+    assert f"{first.start.astimezone(clock):%m-%d %H:%M}" in shown.output
+    assert f"{stored.start.astimezone(clock):%Y-%m-%d %H:%M %Z} to" in shown.output.splitlines()[0]
+
+
 def test_showing_a_schedule_never_creates_a_database(tmp_path):
     result = CliRunner().invoke(app, ["schedule", "show", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
     assert "no such database" in str(result.exception)
@@ -103,5 +121,7 @@ def test_an_operation_past_midnight_shows_the_day_it_ends():
     start = datetime(2027, 5, 4, 19, 10, tzinfo=UTC)
     overnight = ScheduledOperation("W", "P", "cure", "oven-1", start, datetime(2027, 5, 5, 14, 0, tzinfo=UTC))
     within = ScheduledOperation("W", "P", "cure", "oven-1", start, datetime(2027, 5, 4, 23, 0, tzinfo=UTC))
-    assert span_cells(overnight) == ("05-04 19:10", "05-05 14:00")
-    assert span_cells(within) == ("05-04 19:10", "23:00")
+    assert span_cells(overnight, ZoneInfo("UTC")) == ("05-04 19:10", "05-05 14:00")
+    assert span_cells(within, ZoneInfo("UTC")) == ("05-04 19:10", "23:00")
+    assert span_cells(within, ZoneInfo("Europe/Berlin")) == ("05-04 21:10", "05-05 01:00")  # the site's clock
+    assert span_cells(overnight, ZoneInfo("America/Chicago")) == ("05-04 14:10", "05-05 09:00")
