@@ -4,7 +4,7 @@ prints the stored one."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -13,6 +13,9 @@ from rich.table import Table
 from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, on_clock, open_store
 from factoryos.model.orders import ScheduledOperation
 from factoryos.report.wording import counted, listed
+
+if TYPE_CHECKING:
+    from factoryos.scheduling.plant_schedule import LateOrder
 
 app = typer.Typer(help="Schedule the open orders; `schedule show` prints the stored schedule.")
 
@@ -40,12 +43,13 @@ def schedule(
         schedule_id, plan = schedule_open_orders(
             engine, site, horizon_days=horizon, objective=objective, time_limit=time_limit, compare=compare
         )
-    summary = plan.summary()
+    summary, late = plan.summary(), plan.late_orders()
     if as_json:
         document = {"id": schedule_id, "epoch": plan.plant_problem.epoch.isoformat()} | summary
         left_out = {"orders left out": list(plan.unsupplied), "orders left out, unfit": plan.unfit}
-        typer.echo(json.dumps(document | left_out))
+        typer.echo(json.dumps(document | left_out | {"late orders": [late_item(o) for o in late]}))
         return
+    clock = floor_clock(engine, site)
     table = Table("", "weighted tardiness (h)", "late units", "setup time (h)", "makespan (h)")
     table.add_row(
         plan.method,
@@ -65,10 +69,22 @@ def schedule(
         )
     console.print(
         f"{counted(summary['production orders'], 'production order')}, {counted(summary['operations'], 'operation')} "
-        f"from {plan.plant_problem.epoch.astimezone(floor_clock(engine, site)):%Y-%m-%d} over "
+        f"from {plan.plant_problem.epoch.astimezone(clock):%Y-%m-%d} over "
         f"{counted(horizon, 'day')}, solved in {summary['seconds']} s"
     )
     console.print(table)
+    if late:
+        console.print(
+            f"{counted(len(late), 'order')} finished after it is due, latest first: "
+            + listed(
+                [
+                    f"{o.order} ({counted(o.units, 'unit')} due {on_clock(o.due, clock)}, done "
+                    f"{on_clock(o.finished, clock)}: {o.hours_late:,.1f} h late)"
+                    for o in late
+                ],
+                shown=10,
+            )
+        )
     if plan.unsupplied:
         console.print(
             f"{counted(len(plan.unsupplied), 'order')} left out, their bought material not in within two years: "
@@ -85,6 +101,16 @@ def schedule(
             "`factoryos bench plant` compares a month"
         )
     console.print(f"stored as schedule {schedule_id}")
+
+
+def late_item(order: LateOrder) -> dict[str, object]:
+    return {
+        "order": order.order,
+        "due": order.due.isoformat(),
+        "finished": order.finished.isoformat(),
+        "late_units": order.units,
+        "hours_late": round(order.hours_late, 2),
+    }
 
 
 @app.command("show")

@@ -33,7 +33,7 @@ from factoryos.scheduling.objectives import (
 from factoryos.scheduling.plant import OPEN, PlantProblem, build_problem, production_orders, scheduled_operations
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.rolling import rolling_sequence
-from factoryos.scheduling.schedule import Schedule, makespan
+from factoryos.scheduling.schedule import Schedule, job_completion, makespan
 from factoryos.scheduling.solve import best_dispatch, solve
 
 OBJECTIVES: dict[str, Objective | Lexicographic] = {
@@ -82,6 +82,21 @@ class Figures:
         return cls(weighted_tardiness(problem, schedule), total_setup_time(problem, schedule), makespan(schedule), late)
 
 
+@dataclass(frozen=True)
+class LateOrder:
+    """An order the schedule finishes late: due at `due`, its last late unit done at `finished`, `units` of it
+    late."""
+
+    order: str
+    due: datetime
+    finished: datetime
+    units: int
+
+    @property
+    def hours_late(self) -> float:
+        return (self.finished - self.due).total_seconds() / 3600
+
+
 @dataclass
 class PlantSchedule:
     """A plant's orders scheduled: the problem, the schedule and how it was found (method, seconds, objective), its
@@ -100,6 +115,30 @@ class PlantSchedule:
     operations: list[ScheduledOperation] = field(default_factory=list)
     unsupplied: tuple[str, ...] = ()
     unfit: dict[str, str] = field(default_factory=dict)
+
+    def late_orders(self) -> list[LateOrder]:
+        """The customer orders (a production order without one: itself) the schedule finishes after they are
+        due, latest first: the promises it breaks, for a planner to act on."""
+        problem, orders, epoch = (
+            self.plant_problem.problem,
+            self.plant_problem.production_orders,
+            self.plant_problem.epoch,
+        )
+        late: dict[str, tuple[int, int, int]] = {}
+        for j, job in enumerate(problem.jobs):
+            if not job.weight or job.due is None:
+                continue
+            done = job_completion(problem, self.schedule, j)
+            if done > job.due:
+                order = orders[self.plant_problem.job_orders[j]]
+                key = order.customer_order or order.id
+                due, finished, units = late.get(key, (job.due, done, 0))
+                late[key] = (min(due, job.due), max(finished, done), units + 1)
+        found = [
+            LateOrder(key, epoch + timedelta(seconds=due), epoch + timedelta(seconds=done), units)
+            for key, (due, done, units) in late.items()
+        ]
+        return sorted(found, key=lambda o: (-(o.finished - o.due).total_seconds(), o.order))
 
     def summary(self) -> dict:
         """Plain figures for printing, storing and JSON."""
