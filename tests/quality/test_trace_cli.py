@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from factoryos.cli.trace import _print_forward
+from factoryos.quality.genealogy import OrderLink, recall_scope
 from factoryos.store.db import make_engine
 
 from .history import MINI, WELD_1, store_history
@@ -186,3 +188,18 @@ def test_times_read_on_the_loaded_plant_clock(db, monkeypatch, capsys):
     placed_at = datetime.fromisoformat(json.loads(run(monkeypatch, capsys, *place)[1])["placed_at"])
     _, out, _ = run(monkeypatch, capsys, "hold", "list", "--db", db)
     assert f"(qe, {placed_at.astimezone(clock):%Y-%m-%d %H:%M:%S} CST)" in out
+
+
+def test_a_forward_trace_prints_its_serials_in_number_order_up_to_the_limit(capsys):
+    """A lot in 30 units of one production order: serials in number order (MO15-2 before MO15-10), the first
+    `--limit` of each status and how many more; --json keeps them all."""
+    serials = [f"MO15-{k}" for k in range(1, 31)]
+    links = {serial: OrderLink("CO-1", "built", "MO15", "completed") for serial in reversed(serials)}
+    scope = recall_scope(links, open_units=set())
+    assert scope["in stock"] == serials
+    assert [o["serials"] for o in scope["orders"]] == [serials]
+    _print_forward({"units": serials, "lots": [], "recall": scope}, limit=20)
+    printed = " ".join(capsys.readouterr().out.split())
+    assert f"in stock: {', '.join(serials[:20])} and 10 more" in printed
+    _print_forward({"units": serials, "lots": [], "recall": scope}, limit=0)
+    assert f"{', '.join(serials[:-1])} and {serials[-1]}" in " ".join(capsys.readouterr().out.split())

@@ -15,7 +15,7 @@ from rich.markup import escape
 from factoryos.cli.common import DbOption, JsonOption, console, on_clock, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
 from factoryos.quality.holds import HoldScope
-from factoryos.report.wording import counted
+from factoryos.report.wording import counted, listed
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -42,6 +42,9 @@ def trace(
     ] = None,
     from_: FromOption = None,
     to: ToOption = None,
+    limit: Annotated[
+        int, typer.Option(min=0, help="Serials printed per status of a forward trace (0: all; --json has them all).")
+    ] = 20,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -71,7 +74,7 @@ def trace(
     elif serial:
         _print_backward(document, clock)
     else:
-        _print_forward(document)
+        _print_forward(document, limit)
 
 
 def _print_backward(document: dict[str, Any], clock: ZoneInfo) -> None:
@@ -137,7 +140,8 @@ def _say(text: str) -> None:
     console.print(text, highlight=False)
 
 
-def _print_forward(document: dict[str, Any]) -> None:
+def _print_forward(document: dict[str, Any], limit: int) -> None:
+    """A forward trace: the units by status (the first `limit` serials of each, in number order) and the orders."""
     recall, lots = document["recall"], len(document["lots"])
     _say(
         f"{counted(len(document['units']), 'unit')}: {len(recall['shipped']):,} shipped, "
@@ -146,7 +150,7 @@ def _print_forward(document: dict[str, Any]) -> None:
     )
     for status in ("shipped", "in stock", "in process"):
         if recall[status]:
-            _say(f"  {status}: {escape(', '.join(recall[status]))}")
+            _say(f"  {status}: {escape(listed(recall[status], shown=limit or len(recall[status])))}")
     for order in recall["orders"]:
         _say(f"  order {escape(order['order'])} ({order['state'] or '-'}): {counted(len(order['serials']), 'unit')}")
 

@@ -14,6 +14,7 @@ in process otherwise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -274,11 +275,17 @@ def unit_status(order: OrderLink, operations_open: bool) -> Status:
     return "in process"
 
 
+def in_number_order(serial: str) -> tuple[tuple[int, str], ...]:
+    """A serial's sort key that reads its digits as numbers: MO-1, MO-2 … MO-11, not MO-1, MO-11 … MO-9."""
+    return tuple((int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", serial))
+
+
 def recall_scope(units: Mapping[str, OrderLink], open_units: set[str]) -> dict[str, Any]:
-    """The units to recall split by status, and per customer order (with its state) the units of it."""
+    """The units to recall split by status, and per customer order (with its state) the units of it, each in
+    number order."""
     split: dict[str, list[str]] = {status: [] for status in STATUSES}
     orders: dict[str, dict[str, Any]] = {}
-    for serial in sorted(units):
+    for serial in sorted(units, key=in_number_order):
         link = units[serial]
         status = unit_status(link, serial in open_units)
         split[status].append(serial)
@@ -287,4 +294,4 @@ def recall_scope(units: Mapping[str, OrderLink], open_units: set[str]) -> dict[s
                 link.customer_order, {"order": link.customer_order, "state": link.customer_state, "serials": []}
             )
             entry["serials"].append(serial)
-    return {**split, "orders": [orders[k] for k in sorted(orders)]}
+    return {**split, "orders": [orders[k] for k in sorted(orders, key=in_number_order)]}

@@ -3,7 +3,6 @@ quality; the live SPC charts' catch of a drifting station, and what the live mul
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +11,7 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 
 from factoryos.quality.figures import ParetoBar, QualityFigures
-from factoryos.quality.genealogy import STATUSES
+from factoryos.quality.genealogy import STATUSES, in_number_order
 from factoryos.quality.holds import Hold
 from factoryos.quality.rules import Alarm
 from factoryos.quality.spc import ControlChart
@@ -340,12 +339,7 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
 def _held(serials: Sequence[str]) -> str:
     """An order's units held as its row shows them: each serial, or for more than SHOWN_SERIALS how many and the
     first and last (a 1,200-case order listed in full made the report megabytes long)."""
-    ordered = sorted(serials, key=_in_number_order)
+    ordered = sorted(serials, key=in_number_order)
     if len(ordered) <= SHOWN_SERIALS:
         return ", ".join(ordered)
     return f"{len(ordered):,}: {ordered[0]} … {ordered[-1]}"
-
-
-def _in_number_order(serial: str) -> tuple[tuple[int, str], ...]:
-    """A serial's sort key that reads its digits as numbers: MO-1, MO-2 … MO-11, not MO-1, MO-11 … MO-9."""
-    return tuple((int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", serial))

@@ -21,6 +21,7 @@ from factoryos.quality.genealogy import (
     OperationSpan,
     TestResult,
     TraceError,
+    in_number_order,
     largest_quantities,
     lots,
     recall_scope,
@@ -127,7 +128,7 @@ def _forward(connection: Connection, found: dict[str, bool], exclude: set[str]) 
     links = genealogy.order_links(connection, units, [(s.serial, s.work_order) for s in spans if s.serial in units])
     scope = recall_scope(links, {s.serial for s in spans if s.serial in units and s.end_us is None})
     return {
-        "units": sorted(units),
+        "units": sorted(units, key=in_number_order),
         "lots": sorted(stock),
         "via": sorted(set(found) - tops - exclude),
         "recall": scope,
