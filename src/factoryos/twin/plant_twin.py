@@ -8,7 +8,8 @@ How the plant's structure becomes flow:
 - Identical work centers (same kind, takt and equipment classes) are parallel lines, and so are paced lines
   that can do the same operations, whatever their takt or speed (a paced line is one conveyor); each has its
   own pools, and a unit picks one at a `Lines` step and stays on it (`factoryos.twin.lines`).
-- Each product is released on its own, at most `WIP_DAYS` of it in process.
+- Each product is released on its own, at most `WIP_DAYS` of it in process. A unit of a customer order that
+  is scrapped on the way is made again for its order (`SERIAL-remade-k`), released at once within that limit.
 - A finished unit follows the *spine* of its bill of materials (the first made, lot-for-lot component at
   each level: vehicle < painted body < body < underbody), routing by routing, deepest first, with a
   transport wherever it changes area.
@@ -172,6 +173,8 @@ class PlantTwin:
         self._wip_cap: dict[str, int] = {}  # product -> most units of it in process
         self._in_process: dict[str, int] = {}
         self._room: dict[str, Any] = {}  # product -> the event its release waits on for room
+        self._remade: Counter[str] = Counter()  # serial of a unit first made -> times it was made again
+        self._replaces: dict[str, str] = {}  # serial of a unit made again -> the unit first made
         self.busy_pools: set[str] | None = None  # pools the plan gives work, once `work_center_load` knows
         self._lot_routes: dict[tuple[str, int], tuple[Step, ...]] = {}
         self.stocked = {
@@ -865,13 +868,29 @@ class PlantTwin:
         load = self.plan_of(planned).load
         return min((len(self.pools[name].units) * 86400.0 / s for name, s in load.items() if s > 0), default=math.inf)
 
-    def _left(self, part: Part) -> None:
+    def _left(self, part: Part, scrapped: bool) -> None:
         product = part.product
         if part.parent is None and product in self._in_process:  # a unit, not a kit built for one
             self._in_process[product] -= 1
             room = self._room.pop(product, None)
             if room is not None:
                 room.succeed()
+            if scrapped and part.order:
+                self.floor.env.process(self._release([self._remake(part)]))
+
+    def _remake(self, part: Part) -> PlannedUnit:
+        """A scrapped unit of a customer order made again from the start, for its order and due date and under the
+        work orders of the unit first made (the order desk counts an order built only once all its units are, so
+        an order with a unit scrapped and never remade would never be built). Released at once, within the
+        product's work in process."""
+        first = self._replaces.get(part.serial, part.serial)
+        self._remade[first] += 1
+        serial = f"{first}-remade-{self._remade[first]}"
+        self._replaces[serial] = first
+        if self.floor.publisher is not None:
+            self.floor.publisher.replaces[serial] = first
+        configuration = part.configuration or {}
+        return PlannedUnit(self.floor.env.now, serial, part.product, configuration, part.order, part.due)
 
     def _release(self, plan: Iterable[PlannedUnit]) -> Any:
         env = self.floor.env

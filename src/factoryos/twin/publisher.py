@@ -36,6 +36,8 @@ class Publisher:
     published: int = field(default=0, init=False)
     # (serial, operation) -> work order, from a schedule
     work_orders: dict[tuple[str, str], str] = field(default_factory=dict, init=False)
+    # a unit made again for its order -> the unit it replaces, whose work orders it is made under
+    replaces: dict[str, str] = field(default_factory=dict, init=False)
     _pending: list[Event] = field(default_factory=list, init=False)
 
     def _emit(self, t: float, equipment: str, kind: EventKind, payload: dict[str, Any]) -> None:
@@ -62,9 +64,11 @@ class Publisher:
             self.flush()
 
     def work_order(self, part: Part, operation: str) -> str:
-        """The schedule's work order for this operation of this unit, else the part's order, else its serial."""
+        """The schedule's work order for this operation of this unit (or of the unit it replaces), else the part's
+        order, else its serial."""
         if self.work_orders:
-            known = self.work_orders.get((part.parent or part.serial, operation))
+            unit = part.parent or part.serial
+            known = self.work_orders.get((self.replaces.get(unit, unit), operation))
             if known is not None:
                 return known
         return part.order or part.serial

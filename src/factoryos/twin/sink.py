@@ -36,7 +36,8 @@ class Sink:
     _wip_area: float = field(default=0.0, init=False)
     _last: float = field(default=0.0, init=False)
     by_product: dict[str, int] = field(default_factory=dict, init=False)
-    on_leave: Callable[[Part], None] | None = field(default=None, init=False)  # told of each unit completed or scrapped
+    # told of each unit completed (False) or scrapped (True)
+    on_leave: Callable[[Part, bool], None] | None = field(default=None, init=False)
 
     def released(self, part: Part) -> None:
         self._accrue()
@@ -58,7 +59,7 @@ class Sink:
         if self.finished_goods is not None:
             self.finished_goods.receive(part)
         if self.on_leave is not None:
-            self.on_leave(part)
+            self.on_leave(part, False)
 
     def scrapped(self, part: Part) -> None:
         self._accrue()
@@ -66,7 +67,7 @@ class Sink:
         self._measured -= part.released >= self.warmup
         self.scrapped_count += 1
         if self.on_leave is not None:
-            self.on_leave(part)
+            self.on_leave(part, True)
 
     def average_wip(self, now: float) -> float:
         span = now - self.warmup
