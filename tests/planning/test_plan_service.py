@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +18,15 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.validate import load_plant
 from factoryos.planning.disruption import Disruption
-from factoryos.services.plan import latest_plan, peg, plan_material, release, stored_plan_document, what_if
+from factoryos.services.plan import (
+    latest_plan,
+    peg,
+    plan_document,
+    plan_material,
+    release,
+    stored_plan_document,
+    what_if,
+)
 from factoryos.store.orders import save_orders
 from factoryos.store.plans import MaterialPlanRecord, list_purchase_orders
 from factoryos.store.plants import store_plant
@@ -176,3 +185,14 @@ def test_a_plan_start_its_figures_cannot_stand_on_is_refused_and_stores_nothing(
         plan_material(loaded, start=start)
     with Session(loaded) as session:
         assert session.scalar(select(func.count()).select_from(MaterialPlanRecord)) == 0
+
+
+def test_pegged_quantities_are_shown_to_a_millionth_not_with_the_sums_rounding():
+    """A lot of dough pegged 111.25 kg to an order, worked out as 111.24999999999999: its JSON says 111.25."""
+    lot = SimpleNamespace(
+        id="PL1", material="dough", quantity=240.0, kind="make", supplier=None, release=date(2027, 3, 29)
+    )
+    lot.due = lot.release
+    (order,) = plan_document(1, date(2027, 3, 29), [lot], [{"CO1": 0.7 * 158.92857142857142}], [])["planned_orders"]
+    assert 0.7 * 158.92857142857142 != 111.25
+    assert order["pegging"] == [{"demand": "CO1", "quantity": 111.25}]

@@ -258,6 +258,15 @@ def _store(engine: Engine, inputs: _Inputs, result: Plan, demand: DemandBasis, f
 _EXCEPTION_FIELDS = ("kind", "item", "material", "date", "until", "quantity", "action", "message", "reference")
 
 
+PEGGED_DECIMALS = 6
+"""Pegged quantities are shares of lots summed up the bill, exact to a millionth of a unit of measure; the digits
+past that are the sums' rounding (111.24999999999999 kg of dough), not the plan."""
+
+
+def pegged(quantity: float) -> float:
+    return round(quantity, PEGGED_DECIMALS)
+
+
 def plan_document(
     plan_id: int, start: date, planned: list[Any], pegging: list[dict[str, float]], exceptions: list[Any]
 ) -> dict[str, Any]:
@@ -275,7 +284,7 @@ def plan_document(
                 "supplier": o.supplier,
                 "release": o.release.isoformat(),
                 "due": o.due.isoformat(),
-                "pegging": [{"demand": d, "quantity": q} for d, q in served.items()],
+                "pegging": [{"demand": d, "quantity": pegged(q)} for d, q in served.items()],
             }
             for o, served in zip(planned, pegging, strict=True)
         ],
@@ -324,7 +333,7 @@ def peg(engine: Engine, reference: str, site: str | None = None) -> dict[str, An
             "planned_order": order.id,
             "material": order.material,
             "quantity": order.quantity,
-            "demands": [{"demand": d, "quantity": q} for d, q in network.pegging(lot).items()],
+            "demands": [{"demand": d, "quantity": pegged(q)} for d, q in network.pegging(lot).items()],
         }
     demands = [k for k, d in enumerate(network.demands) if d == reference]
     if not demands:
@@ -339,7 +348,7 @@ def peg(engine: Engine, reference: str, site: str | None = None) -> dict[str, An
                 "kind": o.kind,
                 "supplier": o.supplier,
                 "due": o.due.isoformat(),
-                "quantity": quantity,
+                "quantity": pegged(quantity),
             }
         )
     end = stored.start + timedelta(days=stored.horizon_days)
