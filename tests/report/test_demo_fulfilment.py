@@ -12,6 +12,7 @@ from rich.console import Console
 
 from factoryos.model.orders import CustomerOrderState
 from factoryos.report.html import Report
+from factoryos.report.promises import fulfilment_section
 from factoryos.services.demo import DemoContext, run_demo
 from factoryos.store.db import make_engine, migrate
 from factoryos.store.orders import list_orders
@@ -53,3 +54,14 @@ def test_the_report_states_the_order_book_after_the_run(demo) -> None:
     assert section.count("held from shipping") == 0
     assert f"of the {len(demo.orders)} orders shipped" in section.text
     assert "Containment" not in {s.title for s in demo.report.sections}  # nothing held, nothing to contain
+
+
+@pytest.mark.parametrize(
+    ("held", "said"),
+    [(0, "keeps one of its units back."), (1, "1 built order is held so"), (3, "3 built orders are held so")],
+)
+def test_the_fulfilment_says_how_many_built_orders_a_hold_keeps_back(held, said) -> None:
+    states = {CustomerOrderState.BUILT: 4, CustomerOrderState.SHIPPED: 2}
+    section = fulfilment_section(states, held)
+    assert said in section.text
+    assert section.facts["held from shipping"] == held

@@ -179,7 +179,13 @@ def fulfilment_section(states: Mapping[CustomerOrderState, int], held: int) -> S
             f"{counted(total, 'order')} shipped by the end of the run. An order is built when all its units are "
             "and shipped when all have shipped; one whose units are still to be made stays promised (its units "
             "are released as the schedule says) or in production, and a built order stays in finished goods "
-            "while a quality hold keeps one of its units back."
+            "while a quality hold keeps one of its units back"
+            + (
+                f": {counted(held, 'built order')} {'is' if held == 1 else 'are'} held so, though the twin shipped "
+                "their units."
+                if held
+                else "."
+            )
         ),
         facts=facts,
         note="order_desk.follow_floor over the twin's finished units; every move is in each order's history.",

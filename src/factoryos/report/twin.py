@@ -89,8 +89,9 @@ def simulation_section(
         text += "Nothing fell due within the run, so on-time delivery is not measured. "
     else:
         text += (
-            f"{on_time:.0%} of what fell due within the run shipped by its due date (an order's unit not yet "
-            "built when it falls due is late)"
+            f"{on_time:.0%} of the units that fell due within the run shipped by their due date, each counted on "
+            "its own (an order's unit not yet built when it falls due is late; a quality hold placed on what the "
+            "run made is not in it)"
         )
         if planned_late is not None:
             late, jobs = planned_late
