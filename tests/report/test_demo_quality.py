@@ -17,6 +17,7 @@ from factoryos.services.demo import DemoContext, run_demo
 from factoryos.services.holds import held_scope, list_holds
 from factoryos.services.order_desk import FLOOR, get_order, history
 from factoryos.services.tenants import Caller
+from factoryos.services.trace import trace_equipment
 from factoryos.store.db import make_engine, migrate
 
 DRIFT = "drift: {after_hours: 200, sigmas_per_hour: -0.05}"
@@ -57,8 +58,15 @@ def test_the_drifting_weld_cell_is_caught_held_and_its_recall_scoped(demo) -> No
     units = containment.count(next(k for k in containment.facts if k.endswith("units held")))
     assert units > 0
     header, rows = containment.tables[0]
-    for row in rows:  # when placed, and at the end of the run
-        assert sum(row[header.index(status)] for status in ("shipped", "in stock", "in process")) == units
+    placed_row, end_row = rows  # when placed, and at the end of the run
+
+    def total(row: list) -> int:
+        return sum(row[header.index(status)] for status in ("shipped", "in stock", "in process"))
+
+    assert total(end_row) == units
+    worked = trace_equipment(demo.engine, hold.target, hold.start, hold.placed_at)["units"]
+    assert 0 < total(placed_row) == len(worked) < units  # when placed, the rest of the window was still to come
+    assert set(worked) <= set(held_scope(demo.engine, hold)["units"])
     recalled = containment.count(next(k for k in containment.facts if k.endswith("to recall from customers")))
     assert recalled == rows[-1][header.index("shipped")]  # only what shipped is recalled
     epoch, _ = demo.results["run"]

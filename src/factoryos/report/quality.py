@@ -290,13 +290,12 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
         "Containment",
         text=(
             "Each caught station's output is held from when the alarm says it became suspect to the end of the "
-            "run (the start of a run rule's pattern; for a value out of specification, the last value in "
-            "specification before it, so the units made in between, most never measured, are held too): no "
-            "unit worked on there then ships until the hold is released with a disposition (use, rework or "
-            "scrap). The order desk followed the floor: what shipped before the hold was placed is to be recalled "
-            "from the customer; what was built after stays in finished goods, its order built but not shipped; "
-            "what is still on the line is stopped there. When the hold is placed, most of its window is still to "
-            "come: those units count as in process."
+            "run (the start of the run rule's pattern, so the units made in between, most never measured, are held "
+            "too): no unit worked on there then ships until the hold is released with a disposition (use, rework "
+            "or scrap). The order desk followed the floor: what shipped before the hold was placed is to be "
+            "recalled from the customer; what was built after stays in finished goods, its order built but not "
+            "shipped; what is still on the line is stopped there. When the hold is placed it covers the units the "
+            "station had worked by then; the rest of its window is still to come."
         ),
         note=(
             "Holds from `factoryos hold`'s service; the scope is `factoryos trace --equipment` over the window, each "

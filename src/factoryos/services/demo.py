@@ -507,7 +507,9 @@ def floor_stage(ctx: DemoContext) -> None:
     charts caught a drift, contain it: the desk hears the floor up to the catch, the caught station's output is
     held from when the alarm says it became suspect (its pattern's start, or the last value in specification
     before one out of it) to the end of the run, then the desk hears the rest (a held
-    unit's order stays built, in stock), and the recall scope of the units held is shown."""
+    unit's order stays built, in stock), and the recall scope of the units held is shown: of those the station
+    had worked when the hold was placed (the stream is stored whole first, so the window is cut at the catch),
+    and of all it covers at the end of the run."""
     from factoryos.model.events import EventKind
     from factoryos.report.promises import fulfilment_section
     from factoryos.report.quality import containment_section
@@ -548,7 +550,7 @@ def floor_stage(ctx: DemoContext) -> None:
             start=signal.since,
             end=run_end,
         )
-        placed.append((hold, held_scope(ctx.engine, hold)))
+        placed.append((hold, held_scope(ctx.engine, dataclasses.replace(hold, end=signal.at))))
     advance = follow_floor(ctx.engine, reported)
     work, production = follow_work(ctx.engine)  # after the holds' scopes as placed, which read the orders' states
     moved.update({state: len(ids) for state, ids in advance.moved.items()})
