@@ -131,13 +131,14 @@ class Report:
         return path
 
 
-def _fact(value: str | int) -> str:
-    return f"{value:,}" if isinstance(value, int) else value
+def _shown(value: object) -> str:
+    """A fact or a table's cell as the page shows it: a count with its thousands separated."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 def _section_html(section: Section) -> str:
     facts = "".join(
-        f"<div class='fact'><b>{html.escape(_fact(v))}</b><span>{html.escape(k)}</span></div>"
+        f"<div class='fact'><b>{html.escape(_shown(v))}</b><span>{html.escape(k)}</span></div>"
         for k, v in section.facts.items()
     )
     tables = "".join(_table_html(header, rows) for header, rows in section.tables)
@@ -154,5 +155,5 @@ def _section_html(section: Section) -> str:
 
 def _table_html(header: list[str], rows: list[list[object]]) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_shown(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
