@@ -192,6 +192,34 @@ def test_a_unit_operation_longer_than_any_stretch_its_units_work_is_refused(old,
         assert issues == []
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "refused"),
+    [
+        ("default_minutes: 5, matrix: {seat: {seat: 0}}", "default_minutes: 461, matrix: {seat: {seat: 0}}", True),
+        ("default_minutes: 5, matrix: {seat: {seat: 0}}", "default_minutes: 5, matrix: {seat: {leg: 461}}", True),
+        ("default_minutes: 5, matrix: {seat: {seat: 0}}", "default_minutes: 460, matrix: {seat: {seat: 0}}", False),
+        (CUT, "{id: cut, capability: cut, run_minutes: 2, setup_minutes: 461}", True),
+    ],
+)
+def test_a_changeover_longer_than_any_stretch_its_units_work_is_refused(old, new, refused):
+    """A changeover runs in one piece just before its operation, in working time, even before a lot's operation
+    that may pause: one longer than the two-cells calendar's 7 h 40 min at a stretch could never be scheduled
+    (the scheduler would look for room past every calendar laid out)."""
+    text = (
+        (DATA / "two-cells.yaml")
+        .read_text(encoding="utf-8")
+        .replace("\nenterprise:", "\nas_of: 2027-01-11\nenterprise:")
+    )
+    assert text.count(old) == 1
+    _, issues = check_plant_text(text.replace(old, new))
+    found = [i for i in issues if i.path.startswith("routings.") and "changeover before it" in i.message]
+    assert bool(found) is refused, [str(i) for i in issues]
+    if refused:
+        assert "at most 7.7 h between breaks and shifts off" in found[0].message
+    else:
+        assert issues == []
+
+
 PACED = "kind: paced-line\n        takt_seconds: 120\n"
 
 

@@ -4,10 +4,27 @@ machine up for, never while the machine is off (a night, a break, a breakdown)."
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
-from factoryos.scheduling import MAKESPAN, RULES, Assignment, MachineDown, Model, check, dispatch, makespan, solve
+from factoryos.scheduling import (
+    MAKESPAN,
+    RULES,
+    Assignment,
+    Frozen,
+    Job,
+    Machine,
+    MachineDown,
+    Mode,
+    Model,
+    Operation,
+    Problem,
+    check,
+    dispatch,
+    makespan,
+    solve,
+)
 from factoryos.scheduling.calendar import earliest_start
 from factoryos.scheduling.cpsat.solver import solve_cpsat
 from factoryos.scheduling.cpsat.variables import horizon_bound
@@ -133,3 +150,57 @@ def test_a_breakdown_moves_the_changeover_after_it(budget):
     new = reschedule(problem, old, 1, [MachineDown(0, 7, 8)], budget=budget)
     assert check(new.problem, new.result.schedule) == []
     assert new.result.schedule[1] == Assignment(0, 11, 15)
+
+
+def test_a_frozen_operation_keeps_its_changeover_where_it_was_done():
+    """A run started before this rule, its changeover done over the night, frozen at the morning's opening: it is
+    not refused, and the work after it is scheduled."""
+    model = Model()
+    die_a, die_b = model.add_setup_group("die-a"), model.add_setup_group("die-b")
+    machine = model.add_machine(
+        "press", unavailable=((0, 100), (500, 600)), changeover=[[0, 10], [10, 0]], initial_group=die_a
+    )
+    started = model.add_operation(
+        model.add_job("run-b"), {machine: 50}, name="stamp", setup_group=die_b, frozen=Frozen(machine, 100)
+    )
+    model.add_operation(model.add_job("run-a"), {machine: 50}, name="stamp", setup_group=die_a)
+    problem = model.problem()
+    for schedule in (dispatch(problem, "SPT"), solve(problem, time_limit=2).schedule):
+        assert check(problem, schedule) == []
+        assert schedule[started].start == 100
+
+
+def random_shop(seed: int) -> Problem:
+    """Two machines with random breaks and changeover matrices over three setup groups, four jobs of three
+    operations, two in five of them able to pause over a break."""
+    r = random.Random(seed)
+    machines = []
+    for m in range(2):
+        t, off = r.randint(5, 30), []
+        while t < 2000:
+            length = r.randint(1, 20)
+            off.append((t, t + length))
+            t += length + r.randint(5, 40)
+        matrix = tuple(tuple(0 if g == h else r.randint(1, 12) for h in range(3)) for g in range(3))
+        machines.append(Machine(f"m{m}", tuple(off), matrix, r.choice([None, 0, 1])))
+    operations, jobs, precedences = [], [], []
+    for j in range(4):
+        ids = []
+        for k in range(3):
+            modes = tuple(Mode(m, r.randint(1, 15)) for m in r.sample(range(2), r.randint(1, 2)))
+            operations.append(Operation(j, modes, f"o{k}", r.randrange(3), r.random() < 0.4))
+            ids.append(len(operations) - 1)
+            if k:
+                precedences.append((ids[-2], ids[-1]))
+        jobs.append(Job(f"j{j}", tuple(ids), r.randint(0, 30), r.randint(30, 200)))
+    return Problem(tuple(machines), tuple(jobs), tuple(operations), tuple(precedences), ("g0", "g1", "g2"))
+
+
+@pytest.mark.parametrize("seed", [2, 10])
+def test_the_full_solver_never_runs_an_operation_through_a_break_across_its_horizon(seed):
+    """Shops where CP-SAT's horizon (the incumbent's makespan) fell inside a break: the break was left out of the
+    model, and an operation that may pause ran straight through it (j0/o1 in [71, 84) over the break [77, 97))."""
+    problem = random_shop(seed)
+    assert check(problem, solve(problem, time_limit=2).schedule) == []
+    for rule in RULES:
+        assert check(problem, dispatch(problem, rule)) == []

@@ -176,7 +176,8 @@ def plain_giffler_thompson(problem: Problem, rule: str) -> tuple[Assignment, ...
                 return start, end
             following_start, following = min(after)
             setup = problem.setup_time(m, op, following)
-            if end + setup <= following_start and changeover_open(unavailable, following_start, setup):
+            done_before = 0 if problem.operations[following].frozen else setup  # a frozen one's was done already
+            if end + setup <= following_start and changeover_open(unavailable, following_start, done_before):
                 return start, end
             time = min(after, key=lambda a: placed[a[1]].end)
             time = placed[time[1]].end

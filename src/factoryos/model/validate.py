@@ -345,8 +345,9 @@ def _routing_issues(plant: Plant) -> Iterator[Issue]:
                 yield (*op_path, "id"), f"duplicate operation id {op.id!r}"
             seen.add(op.id)
             yield from _operation_issues(plant, op, op_path, equipment, capabilities)
-            if mat_id in plant.materials and plant.materials[mat_id].lot_size.rule == "lot-for-lot":
-                yield from _unit_operation_fits(plant, op, op_path, stretches)
+            if mat_id in plant.materials:
+                unit = plant.materials[mat_id].lot_size.rule == "lot-for-lot"
+                yield from _operation_fits(plant, op, op_path, stretches, unit)
     for parent, lines in plant.boms.items():
         for i, line in enumerate(lines):
             yield from _condition_issues(plant, line.when, ("boms", parent, i, "when"))
@@ -391,27 +392,45 @@ def _longest_stretches(plant: Plant) -> dict[str, float]:
     return stretches
 
 
-def _unit_operation_fits(
-    plant: Plant, op: RoutingOperation, op_path: Location, stretches: dict[str, float]
+def _largest_changeover(plant: Plant, op: RoutingOperation) -> float:
+    """The longest changeover before the operation, in minutes: its own setup, or its changeover group's."""
+    group = plant.changeovers.get(op.changeover_group) if op.changeover_group else None
+    entries = [] if group is None else [minutes for row in group.matrix.values() for minutes in row.values()]
+    return max([op.setup_minutes, *entries, group.default_minutes if group is not None else 0.0])
+
+
+def _operation_fits(
+    plant: Plant, op: RoutingOperation, op_path: Location, stretches: dict[str, float], unit: bool
 ) -> Iterator[Issue]:
-    """A unit's operation does not pause over breaks and shifts off (a lot's does): one longer than every
+    """A changeover runs in one piece just before its operation, in working time, and a unit's operation does
+    not pause over breaks and shifts off (a lot's does): a changeover (with a unit's run) longer than every
     stretch that the work units able to do it work without a stop could never be scheduled."""
+    change = _largest_changeover(plant, op)
     longest = 0.0
-    for unit in plant.eligible_units(op):
-        _, center_id, work_unit = plant.work_units()[unit]
+    for work_unit_id in plant.eligible_units(op):
+        _, center_id, work_unit = plant.work_units()[work_unit_id]
         center = plant.work_centers()[center_id][1]
         stretch = stretches.get(center.calendar, 0.0)
-        seconds = (op.setup_minutes + op.run_minutes / work_unit.speed_factor) * 60
+        seconds = (change + (op.run_minutes / work_unit.speed_factor if unit else 0.0)) * 60
         if stretch >= STRETCH_DAYS * DAY or seconds <= stretch:
             return
         longest = max(longest, stretch)
-    if longest:
+    if not longest:
+        return
+    at_most = f"at most {longest / 3600:,.1f} h between breaks and shifts off"
+    if unit:
         yield (
             (*op_path, "run_minutes"),
-            f"a unit's setup and run take {op.setup_minutes + op.run_minutes:,g} min without a stop, longer than "
-            f"any work unit that can do it works at a stretch (at most {longest / 3600:,.1f} h between breaks and "
-            "shifts off): it could never be scheduled; split it into shorter operations or give a work center able to "
-            "do it a calendar that works longer at a stretch",
+            f"a unit's setup and run take {change + op.run_minutes:,g} min without a stop, longer than any work "
+            f"unit that can do it works at a stretch ({at_most}): it could never be scheduled; split it into "
+            "shorter operations or give a work center able to do it a calendar that works longer at a stretch",
+        )
+    else:
+        yield (
+            (*op_path, "changeover_group" if op.changeover_group else "setup_minutes"),
+            f"a changeover before it takes up to {change:,g} min in one piece, longer than any work unit that can "
+            f"do it works at a stretch ({at_most}): it could never be scheduled; shorten it or give a work center "
+            "able to do it a calendar that works longer at a stretch",
         )
 
 

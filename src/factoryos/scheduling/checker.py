@@ -130,13 +130,14 @@ def _check_machine(problem: Problem, schedule: Schedule, machine: int, sequence:
                 )
             )
         start = schedule[op].start
-        off = off_during(problem.machines[machine].unavailable, start - setup, start) if setup else None
+        placed = problem.changeover_to_place(machine, setup, op)
+        off = off_during(problem.machines[machine].unavailable, start - placed, start) if placed else None
         if off is not None:
             found.append(
                 Violation(
                     "changeover",
                     pair,
-                    f"on {name!r}, the changeover from {after} to {problem.label(op)} over [{start - setup}, {start}) "
+                    f"on {name!r}, the changeover from {after} to {problem.label(op)} over [{start - placed}, {start}) "
                     f"falls in [{off[0]}, {off[1]}), when the machine is off",
                 )
             )

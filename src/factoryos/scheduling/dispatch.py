@@ -369,19 +369,24 @@ def _earliest_fit(
         previous = timeline.ops[i - 1] if i > 0 else None
         free_from = timeline.ends[i - 1] if i > 0 else 0
         setup = problem.setup_time(machine, previous, op)
-        start = earliest_start(unavailable, max(ready_at, free_from + setup), duration, operation.interruptible, setup)
+        placed_setup = problem.changeover_to_place(machine, setup, op)
+        start = earliest_start(
+            unavailable, max(ready_at, free_from + setup), duration, operation.interruptible, placed_setup
+        )
         end = finish(unavailable, start, duration, operation.interruptible)
-        if i == len(timeline.ops) or _fits_before(problem, machine, op, end, timeline.ops[i], timeline.starts[i]):
+        if i == len(timeline.ops) or _fits_before(problem, timeline, i, machine, op, end):
             return start, end
         i += 1
 
 
-def _fits_before(problem: Problem, machine: int, op: int, end: int, following: int, following_start: int) -> bool:
-    """Whether `op`, ending at `end`, leaves room for the changeover to an operation already placed after it,
-    in working time."""
+def _fits_before(problem: Problem, timeline: _Timeline, i: int, machine: int, op: int, end: int) -> bool:
+    """Whether `op`, ending at `end`, leaves room for the changeover to the operation already placed `i`-th on
+    the machine, in working time where it must be (`Problem.changeover_to_place`)."""
+    following, following_start = timeline.ops[i], timeline.starts[i]
     setup = problem.setup_time(machine, op, following)
+    placed = problem.changeover_to_place(machine, setup, following)
     unavailable = problem.machines[machine].unavailable
-    return end + setup <= following_start and off_during(unavailable, following_start - setup, following_start) is None
+    return end + setup <= following_start and off_during(unavailable, following_start - placed, following_start) is None
 
 
 def _rule(problem: Problem, rule: str, ready_at: list[int], work: list[int], count: list[int]) -> tuple[Key, Score]:

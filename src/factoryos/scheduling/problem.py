@@ -18,7 +18,8 @@ class Machine:
     """A machine (work unit). `unavailable` lists sorted, disjoint [start, end) periods when it does not
     work: shifts off, breaks, planned maintenance. `changeover[g][h]` is the setup time when an operation
     of setup group h follows one of group g, done in one piece just before that operation and in working time
-    (outside the unavailable periods); `initial_group` is what the machine is set up for at time 0."""
+    (outside the unavailable periods; a plant file whose changeover fits in no stretch of its calendar does not
+    validate); `initial_group` is what the machine is set up for at time 0."""
 
     name: str
     unavailable: tuple[tuple[int, int], ...] = ()
@@ -140,6 +141,14 @@ class Problem:
     @property
     def has_setups(self) -> bool:
         return any(machine.changeover is not None for machine in self.machines)
+
+    def changeover_to_place(self, machine: int, setup: int, op: int) -> int:
+        """The changeover before `op` on `machine` that must lie in working time just before it: all of `setup`,
+        except before a frozen operation (placed before this rule, wherever its changeover was done) and on a
+        machine without a calendar."""
+        if not setup or self.operations[op].frozen is not None or not self.machines[machine].unavailable:
+            return 0
+        return setup
 
     def setup_time(self, machine: int, before: int | None, after: int) -> int:
         """Changeover time on `machine` between operation `before` (None: the machine's initial state)

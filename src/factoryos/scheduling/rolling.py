@@ -61,7 +61,8 @@ def list_schedule(
             setup = setup_time(m, last[m], op) if changes_over[m] else 0
             start = max(ready, free_at[m] + setup)
             if unavailable:
-                start = earliest_start(unavailable, start, mode.duration, interruptible, setup)
+                placed_setup = problem.changeover_to_place(m, setup, op)
+                start = earliest_start(unavailable, start, mode.duration, interruptible, placed_setup)
                 end = finish(unavailable, start, mode.duration, interruptible)
             else:
                 end = start + mode.duration

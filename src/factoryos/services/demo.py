@@ -505,8 +505,8 @@ def floor_stage(ctx: DemoContext) -> None:
     demo's database then read what the report shows), and tell the
     order desk what the twin built and shipped, so each order moves on to built and shipped. Where the live SPC
     charts caught a drift, contain it: the desk hears the floor up to the catch, the caught station's output is
-    held from when the alarm says it became suspect (its pattern's start, or the last value in specification
-    before one out of it) to the end of the run, then the desk hears the rest (a held
+    held from when the alarm says it became suspect (its run rule's pattern's start) to the end of the run, then
+    the desk hears the rest (a held
     unit's order stays built, in stock), and the recall scope of the units held is shown: of those the station
     had worked when the hold was placed (the stream is stored whole first, so the window is cut at the catch),
     and of all it covers at the end of the run."""

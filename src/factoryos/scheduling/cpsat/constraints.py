@@ -84,7 +84,7 @@ def add_calendar(model: cp_model.CpModel, problem: Problem, variables: Variables
     size = mode.interval.size_expr()
     spanned = []
     for period_start, period_end in unavailable:
-        if period_end > variables.horizon:
+        if period_start >= variables.horizon:
             break
         before, spans, after = (model.new_bool_var(f"cal{op}_{mode.machine}_{period_start}_{k}") for k in "bsa")
         model.add_exactly_one(before, spans, after)
@@ -144,14 +144,17 @@ def add_changeovers_in_working_time(
 ) -> None:
     """A changeover runs just before the operation it sets the machine up for, in working time: an interval as
     long as the chosen arc's changeover, ending at the operation's start, that may not overlap the machine's
-    unavailable periods (fixed intervals, in one no-overlap with them). A machine without a calendar gets nothing."""
+    unavailable periods (fixed intervals, in one no-overlap with them). A machine without a calendar gets nothing,
+    nor a frozen operation's changeover (`Problem.changeover_to_place`)."""
     unavailable = problem.machines[machine].unavailable
     if not unavailable:
         return
     into: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
     for before, after, literal in arcs:
-        setup = 0 if after is None else problem.setup_time(machine, before, after)
-        if after is not None and setup:
+        if after is None:
+            continue
+        setup = problem.changeover_to_place(machine, problem.setup_time(machine, before, after), after)
+        if setup:
             into.setdefault(after, []).append((setup, literal))
     if not into:
         return
