@@ -14,7 +14,8 @@ How the plant's structure becomes flow:
   each level: vehicle < painted body < body < underbody), routing by routing, deepest first, with a
   transport wherever it changes area.
 - The other made, lot-for-lot components are *kits*, built per unit on their own route (their own made
-  components folded in) and waiting at a `Join` in front of the parent's first operation.
+  components folded in) and waiting at a `Join` in front of the parent's first operation. A kit scrapped on
+  the way is made again for its unit (`SERIAL/KIT-remade-k`), released at once, while that unit is in process.
 - Components made in lots (`lot_size` other than lot-for-lot: stamped panels, castings) are drawn from a
   `Supermarket` at that join and replenished in lots, with changeovers, on their own equipment. It holds at the
   start what the plant file lists of them, none where it lists none.
@@ -173,8 +174,9 @@ class PlantTwin:
         self._wip_cap: dict[str, int] = {}  # product -> most units of it in process
         self._in_process: dict[str, int] = {}
         self._room: dict[str, Any] = {}  # product -> the event its release waits on for room
-        self._remade: Counter[str] = Counter()  # serial of a unit first made -> times it was made again
-        self._replaces: dict[str, str] = {}  # serial of a unit made again -> the unit first made
+        self._remade: Counter[str] = Counter()  # serial of a unit or kit first made -> times made again
+        self._replaces: dict[str, str] = {}  # serial of a unit or kit made again -> the one first made
+        self._building: dict[str, PlannedUnit] = {}  # serial of a unit in process -> its plan, to remake its kits
         self.busy_pools: set[str] | None = None  # pools the plan gives work, once `work_center_load` knows
         self._lot_routes: dict[tuple[str, int], tuple[Step, ...]] = {}
         self.stocked = {
@@ -870,7 +872,12 @@ class PlantTwin:
 
     def _left(self, part: Part, scrapped: bool) -> None:
         product = part.product
-        if part.parent is None and product in self._in_process:  # a unit, not a kit built for one
+        if part.parent is not None:  # a kit built for a unit
+            if scrapped:
+                self._remake_kit(part, part.parent)
+            return
+        if product in self._in_process:  # a unit, not a lot
+            self._building.pop(part.serial, None)
             self._in_process[product] -= 1
             room = self._room.pop(product, None)
             if room is not None:
@@ -883,14 +890,42 @@ class PlantTwin:
         work orders of the unit first made (the order desk counts an order built only once all its units are, so
         an order with a unit scrapped and never remade would never be built). Released at once, within the
         product's work in process."""
-        first = self._replaces.get(part.serial, part.serial)
-        self._remade[first] += 1
-        serial = f"{first}-remade-{self._remade[first]}"
-        self._replaces[serial] = first
+        serial = self._remade_serial(part.serial)
         if self.floor.publisher is not None:
-            self.floor.publisher.replaces[serial] = first
+            self.floor.publisher.replaces[serial] = self._replaces[serial]
         configuration = part.configuration or {}
         return PlannedUnit(self.floor.env.now, serial, part.product, configuration, part.order, part.due)
+
+    def _remake_kit(self, kit: Part, parent: str) -> None:
+        """A scrapped kit made again from the start for the unit `parent` it was built for, which else waits at its
+        join for ever (holding its place in the product's work in process): released at once, on the route the
+        unit's plan gives that kit, and under the unit's work orders as every kit of it is. None for a unit no
+        longer in process (scrapped itself)."""
+        planned = self._building.get(parent)
+        if planned is None:
+            return
+        for material, route, needs in self.plan_of(planned).kits:
+            if route[-1] is kit.route[-1]:  # its step into the join: rework and lines change only the steps before
+                self._release_kit(planned, self._remade_serial(kit.serial), material, route, needs)
+                return
+
+    def _remade_serial(self, serial: str) -> str:
+        """The serial of the next unit or kit made again in place of `serial` (`FIRST-remade-k`)."""
+        first = self._replaces.get(serial, serial)
+        self._remade[first] += 1
+        remade = f"{first}-remade-{self._remade[first]}"
+        self._replaces[remade] = first
+        return remade
+
+    def _release_kit(
+        self, planned: PlannedUnit, serial: str, kit: str, route: tuple[Step, ...], needs: dict[str, float]
+    ) -> None:
+        """Start a kit of `planned` on its route, its kitting join told of the parts it draws."""
+        env = self.floor.env
+        kit_part = Part(serial, route, env.now, product=kit, order=planned.order, parent=planned.serial)
+        if needs:
+            route[0].to.expect(kit_part.serial, 0, needs)  # type: ignore[attr-defined]
+        route[0].to.put(kit_part)
 
     def _release(self, plan: Iterable[PlannedUnit]) -> Any:
         env = self.floor.env
@@ -905,13 +940,11 @@ class PlantTwin:
             self._in_process[product] += 1
             unit_plan = self.plan_of(planned)
             serial = planned.serial
+            self._building[serial] = planned
             for join, kits, needs in unit_plan.joins:
                 join.expect(serial, kits, needs)
             for kit, route, needs in unit_plan.kits:
-                kit_part = Part(f"{serial}/{kit}", route, env.now, product=kit, order=planned.order, parent=serial)
-                if needs:
-                    route[0].to.expect(kit_part.serial, 0, needs)  # type: ignore[attr-defined]
-                route[0].to.put(kit_part)
+                self._release_kit(planned, f"{serial}/{kit}", kit, route, needs)
             unit = Part(
                 serial,
                 unit_plan.route,
