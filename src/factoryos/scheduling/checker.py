@@ -119,8 +119,8 @@ def _check_machine(problem: Problem, schedule: Schedule, machine: int, sequence:
         setup = problem.setup_time(machine, previous, op)
         needed = ready + setup
         pair = (op,) if previous is None else (previous, op)
-        after = "the machine's initial setup" if previous is None else problem.label(previous)
         if schedule[op].start < needed and (previous is not None or needed > 0):
+            after = _after(problem, previous)
             found.append(
                 Violation(
                     "overlap",
@@ -137,10 +137,15 @@ def _check_machine(problem: Problem, schedule: Schedule, machine: int, sequence:
                 Violation(
                     "changeover",
                     pair,
-                    f"on {name!r}, the changeover from {after} to {problem.label(op)} over [{start - placed}, {start}) "
-                    f"falls in [{off[0]}, {off[1]}), when the machine is off",
+                    f"on {name!r}, the changeover from {_after(problem, previous)} to {problem.label(op)} over "
+                    f"[{start - placed}, {start}) falls in [{off[0]}, {off[1]}), when the machine is off",
                 )
             )
         if previous is None or schedule[op].end >= schedule[previous].end:
             previous = op
     return found
+
+
+def _after(problem: Problem, previous: int | None) -> str:
+    """What a machine changes over from: its initial setup, or the operation before."""
+    return "the machine's initial setup" if previous is None else problem.label(previous)

@@ -8,7 +8,7 @@ checked by the core's independent checker before anyone sees it.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -74,12 +74,17 @@ class Figures:
 
     @classmethod
     def of(cls, problem, schedule: Schedule) -> Figures:
-        late = sum(
-            1
-            for j, job in enumerate(problem.jobs)
-            if job.weight and job.due is not None and max(schedule[op].end for op in problem.job_ends[j]) > job.due
-        )
+        late = sum(1 for _ in late_jobs(problem, schedule))
         return cls(weighted_tardiness(problem, schedule), total_setup_time(problem, schedule), makespan(schedule), late)
+
+
+def late_jobs(problem: Problem, schedule: Schedule) -> Iterator[tuple[int, int]]:
+    """The jobs that count (a weight and a due date) done after they are due, with when each is done."""
+    for j, job in enumerate(problem.jobs):
+        if job.weight and job.due is not None:
+            done = job_completion(problem, schedule, j)
+            if done > job.due:
+                yield j, done
 
 
 @dataclass(frozen=True)
@@ -125,20 +130,17 @@ class PlantSchedule:
             self.plant_problem.epoch,
         )
         late: dict[str, tuple[int, int, int]] = {}
-        for j, job in enumerate(problem.jobs):
-            if not job.weight or job.due is None:
-                continue
-            done = job_completion(problem, self.schedule, j)
-            if done > job.due:
-                order = orders[self.plant_problem.job_orders[j]]
-                key = order.customer_order or order.id
-                due, finished, units = late.get(key, (job.due, done, 0))
-                late[key] = (min(due, job.due), max(finished, done), units + 1)
+        for j, done in late_jobs(problem, self.schedule):
+            order, job_due = orders[self.plant_problem.job_orders[j]], problem.jobs[j].due
+            assert job_due is not None
+            key = order.customer_order or order.id
+            due, finished, units = late.get(key, (job_due, done, 0))
+            late[key] = (min(due, job_due), max(finished, done), units + 1)
         found = [
             LateOrder(key, epoch + timedelta(seconds=due), epoch + timedelta(seconds=done), units)
             for key, (due, done, units) in late.items()
         ]
-        return sorted(found, key=lambda o: (-(o.finished - o.due).total_seconds(), o.order))
+        return sorted(found, key=lambda o: (-o.hours_late, o.order))
 
     def summary(self) -> dict:
         """Plain figures for printing, storing and JSON."""
