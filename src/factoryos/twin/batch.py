@@ -57,6 +57,8 @@ class BatchStation(Equipment):
                     until = self.env.now + self.fill_wait
                 batch.append(part)
                 filled += part.quantity
+                if self.planned is not None:
+                    self.planned.begin(part, part.route[part.step].op.name)
             for part in batch:
                 consumes = part.route[part.step].consumes
                 if consumes:

@@ -28,11 +28,13 @@ from factoryos.twin.states import ACTIVE, DOWN, IDLE, MAINTENANCE, NAMES, SETUP,
 if TYPE_CHECKING:
     from factoryos.twin.material import LineSideStock, Needs
     from factoryos.twin.part import Inbox
+    from factoryos.twin.planned_starts import PlannedStarts
     from factoryos.twin.publisher import Publisher
     from factoryos.twin.quarantine import Quarantine
     from factoryos.twin.sink import Sink
 
 INF = float("inf")
+NOTHING_PLANNED = "nothing planned"  # why a server waiting on shift under a schedule is idle: no part is due yet
 _EPSILON = 1e-6  # seconds of work left over from float arithmetic, not worth another shift
 
 
@@ -74,6 +76,7 @@ class Server:
         "waiting",
         "for_team",
         "short",
+        "unplanned",
     )
 
     def __init__(self, index: int, now: float) -> None:
@@ -88,6 +91,7 @@ class Server:
         self.waiting = False  # for a part, shift on or off
         self.for_team = False  # for an operator or a station's team from the crew
         self.short = False  # for bought parts that are not at the line
+        self.unplanned = False  # idle on shift for a part, the schedule planning none yet
 
 
 class Equipment:
@@ -121,6 +125,7 @@ class Equipment:
         "speed",
         "stock",
         "waiting_state",
+        "planned",
         "state_time",
         "completed",
         "good",
@@ -156,6 +161,7 @@ class Equipment:
         stock: LineSideStock | None = None,
         quarantine: Quarantine | None = None,
         lot_samples: dict[tuple[str, str, str, str], int] | None = None,
+        planned: PlannedStarts | None = None,
     ) -> None:
         if servers < 1:
             raise FactoryosError(f"equipment {name}: needs at least one server, got {servers}")
@@ -190,8 +196,10 @@ class Equipment:
         self.quarantine = quarantine
         self.speed = speed
         self.stock = stock
-        # Waiting for a part on shift is starving, a loss; equipment the plan gives no work is idle.
+        # Waiting for a part on shift is starving, a loss; equipment the plan gives no work is idle. Following a
+        # schedule, it is starving once the part is late against its planned start, idle before (`_wait_as_planned`).
         self.waiting_state = STARVED if has_work else IDLE
+        self.planned = planned
         self.state_time = [0.0] * len(NAMES)
         self.completed = 0
         self.good = 0
@@ -211,6 +219,8 @@ class Equipment:
             env.process(self._sample(self._servers[0]))
         if self.calendar is not None and self.calendar.windows:
             env.process(self._follow_calendar())
+        if planned is not None:
+            planned.attach(self.path, self._look_again)
 
     def _serve(self, srv: Server) -> Any:
         raise NotImplementedError
@@ -223,9 +233,13 @@ class Equipment:
     @property
     def held_up(self) -> bool:
         """No server working, setting up or ready for a part (each is broken down, in maintenance, blocked,
-        off shift or waiting for its team): work scheduled on it may go elsewhere."""
+        off shift or waiting for its team): work scheduled on it may go elsewhere. A server waiting on shift for a
+        part the schedule plans none of yet is ready for one, as a starved server is."""
         return not any(
-            srv.state == WORKING or srv.state == SETUP or (srv.state == STARVED and not srv.for_team)
+            srv.state == WORKING
+            or srv.state == SETUP
+            or (srv.state == STARVED and not srv.for_team)
+            or (srv.unplanned and self.waiting_state == STARVED)
             for srv in self._servers
         )
 
@@ -242,9 +256,37 @@ class Equipment:
         return part
 
     def _start_waiting(self, srv: Server) -> None:
-        """The server waits for a part: starved while its shift is on, idle while it is off."""
+        """The server waits for a part: starved while its shift is on, idle while it is off; following a schedule,
+        starved only once the part is late against the plan (`_wait_as_planned`)."""
         srv.waiting = True
-        self._to(srv, self.waiting_state if self.calendar is None or self.calendar.is_open(self.env.now) else IDLE)
+        if self.calendar is not None and not self.calendar.is_open(self.env.now):
+            self._to(srv, IDLE)
+        elif self.planned is not None:
+            self._wait_as_planned(srv)
+        else:
+            self._to(srv, self.waiting_state)
+
+    def _wait_as_planned(self, srv: Server) -> None:
+        """On shift, waiting for a part under a schedule: starved once the planned start of the next operation the
+        schedule gives this equipment that has not begun has come, else idle with nothing planned until then, when
+        it looks again."""
+        now = self.env.now
+        due = self.planned.next_start(self.path)  # type: ignore[union-attr]
+        if due <= now:
+            self._to(srv, STARVED)
+            return
+        self._to(srv, IDLE, NOTHING_PLANNED)
+        if due < INF:
+            self.env.timeout(due - now).callbacks.append(lambda _: self._look_again())
+
+    def _look_again(self) -> None:
+        """Whether the servers waiting for a part on shift are starved or idle, now that an operation planned
+        here began (here or on a peer) or a planned start came."""
+        if self.calendar is not None and not self.calendar.is_open(self.env.now):
+            return
+        for srv in self._servers:
+            if srv.waiting:
+                self._wait_as_planned(srv)
 
     def _man(self, srv: Server) -> Any:
         """Take an operator (or a station's team) from the crew; starved for one while none is free."""
@@ -289,7 +331,9 @@ class Equipment:
             is_open = calendar.is_open(env.now)
             state = self.waiting_state if is_open else IDLE
             for srv in self._servers:
-                if srv.waiting:
+                if srv.waiting and is_open and self.planned is not None:
+                    self._wait_as_planned(srv)
+                elif srv.waiting:
                     self._to(srv, state, None if state == STARVED else "not scheduled")
                 elif srv.short:
                     self._to(srv, STARVED_MATERIAL if is_open else IDLE, None if is_open else "not scheduled")
@@ -535,6 +579,7 @@ class Equipment:
             yield self.env.timeout(sensor.interval)
 
     def _to(self, srv: Server, state: int, reason: str | None = None) -> None:
+        srv.unplanned = reason is NOTHING_PLANNED
         old = srv.state
         if old == state:
             return

@@ -51,6 +51,8 @@ class PacedLine(Equipment):
                     if self._gated(srv):
                         yield from self._wait_until_available(srv)
                 if part is not None:
+                    if self.planned is not None:
+                        self.planned.begin(part, part.route[part.step].op.name)
                     consumes = part.route[part.step].consumes
                     if consumes:
                         yield from self._draw(srv, part, consumes)  # the line stops for a missing part

@@ -55,6 +55,7 @@ from factoryos.twin.floor import Floor
 from factoryos.twin.lines import Lines
 from factoryos.twin.material import LineSideStock, Needs, receipts
 from factoryos.twin.part import Changeover, Part, Step, Task, TestSpec
+from factoryos.twin.planned_starts import PlannedStarts
 from factoryos.twin.sensors import SensorKind, plant_sensor_kind
 
 PASS = Task("hand-over", fixed(0.0))
@@ -167,6 +168,7 @@ class PlantTwin:
         self.joins: dict[str, Join] = {}
         self.supermarket: Supermarket | None = None
         self.schedule: dict[tuple[str, str], tuple[str, int]] | None = None  # (serial, operation) -> (unit, rank)
+        self.planned_starts: dict[tuple[str, str], float] = {}  # (serial, operation) -> its scheduled start
         self._plans: dict[tuple[str, tuple[tuple[str, str], ...], Taken], UnitPlan] = {}
         self._taken: dict[str, Taken] = {}  # serial -> its sub-assemblies taken from the plant file's stock
         self._ops: dict[tuple[Any, ...], Task] = {}
@@ -574,7 +576,7 @@ class PlantTwin:
             return cached
         if pool.paced is not None:
             run = fixed(len(pool.units) * pool.paced.takt_seconds)  # type: ignore[operator]
-            name = pool.paced.name or pool.work_centers[0]
+            name = _line_task(pool)
         elif op.batch_size and quantity > 1:  # a lot runs in as many batches as it fills
             run = lognormal(op.run_minutes * 60.0 * math.ceil(quantity / op.batch_size), defaults.RUN_CV)
             name = f"{material}/{op.id}"
@@ -695,12 +697,13 @@ class PlantTwin:
         maintenance = self._maintenance(horizon, epoch_offset)
         peers: dict[str, Any] = {}
         lengths = Counter(unit for unit, _ in (self.schedule or {}).values())  # each unit's scheduled operations
+        planned = self._planned() if self.schedule is not None else None
         for pool in self.pools.values():
             if pool.paced is not None:
-                self._build_paced_line(pool, staffing[pool.work_centers[0]], maintenance)
+                self._build_paced_line(pool, staffing[pool.work_centers[0]], maintenance, planned)
             else:
                 for unit in pool.units:
-                    self._build_station(pool, unit, staffing, maintenance, peers, lengths[unit])
+                    self._build_station(pool, unit, staffing, maintenance, peers, lengths[unit], planned)
         if self.supermarket is not None:
             self.supermarket.open()
 
@@ -735,11 +738,33 @@ class PlantTwin:
         arrivals = receipts(purchases, plant.suppliers, epoch_offset or (lambda _: 0.0), self.floor.seed)
         self.line_side = LineSideStock(self.floor.env, opening, arrivals)
 
-    def _build_paced_line(self, pool: Pool, run: Staffing, maintenance: dict[str, Maintenance]) -> None:
+    def _planned(self) -> PlannedStarts:
+        """The schedule's planned starts by equipment: a station's are its work unit's operations; a paced line's
+        (one piece of equipment) are each unit's entry, at the earliest start the schedule gives it on the line's
+        work units, under the line's own operation."""
+        assert self.schedule is not None
+        entries: dict[tuple[str, tuple[str, str]], float] = {}
+        for (serial, operation), (unit, _) in self.schedule.items():
+            start = self.planned_starts[serial, operation]
+            pool = self.pool_of[unit]
+            if pool.paced is not None:
+                key = (self._line_path(pool), (serial, _line_task(pool)))
+            else:
+                key = (self.plant.equipment_path(unit), (serial, operation))
+            entries[key] = min(start, entries.get(key, math.inf))
+        return PlannedStarts(((path, start, key) for (path, key), start in entries.items()), self._replaces)
+
+    def _line_path(self, pool: Pool) -> str:
+        """The path of a paced line run as one piece of equipment."""
+        return f"{self.plant.site.id}/{pool.area}/{pool.work_centers[0]}"
+
+    def _build_paced_line(
+        self, pool: Pool, run: Staffing, maintenance: dict[str, Maintenance], planned: PlannedStarts | None
+    ) -> None:
         wc_id, wc = pool.work_centers[0], pool.paced
         assert wc is not None
         self.floor.paced_line(
-            f"{self.plant.site.id}/{pool.area}/{wc_id}",
+            self._line_path(pool),
             pool.inbox,  # type: ignore[arg-type]
             positions=len(pool.units),
             takt=run.takt or wc.takt_seconds,  # type: ignore[arg-type]
@@ -750,6 +775,7 @@ class PlantTwin:
             has_work=self.busy_pools is None or pool.name in self.busy_pools,
             stock=self.line_side,
             drift=self._line_drift(pool.units),
+            planned=planned,
         )
 
     def _line_drift(self, units: Iterable[str]) -> Drift | None:
@@ -766,9 +792,10 @@ class PlantTwin:
         maintenance: dict[str, Maintenance],
         peers: dict[str, Any],
         scheduled: int,
+        planned: PlannedStarts | None,
     ) -> None:
         """One work unit of a pool as a station (or a batch station), dispatching from the pool's inbox; the
-        schedule gives it `scheduled` operations."""
+        schedule gives it `scheduled` operations, which start as `planned`."""
         floor, plant = self.floor, self.plant
         _, unit_wc, wu = self.units[unit]
         run = staffing[unit_wc]
@@ -789,6 +816,7 @@ class PlantTwin:
             crew=floor.crews.get(unit_wc),
             has_work=self.busy_pools is None or pool.name in self.busy_pools,
             stock=self.line_side,
+            planned=planned,
         )
         name = plant.equipment_path(unit)
         station: Equipment
@@ -1021,6 +1049,12 @@ class PlantTwin:
             for material, quantity in self.plan_of(planned).stock_needs.items():
                 use[material] = use.get(material, 0.0) + quantity / days
         return use
+
+
+def _line_task(pool: Pool) -> str:
+    """What a paced line run as one piece of equipment calls the operation a unit spends on it."""
+    assert pool.paced is not None
+    return pool.paced.name or pool.work_centers[0]
 
 
 def _paths(nodes: tuple[Node, ...]) -> list[tuple[str, ...]]:

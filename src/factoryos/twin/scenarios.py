@@ -205,7 +205,7 @@ def _release_plan(
         return plan
     if scenario != "smart":
         raise FactoryosError("a schedule is executed in the smart (order-driven) scenario, not in traditional")
-    plan, twin.schedule, work_orders = schedule_plan(plant, orders, schedule, epoch)
+    plan, twin.schedule, twin.planned_starts, work_orders = schedule_plan(plant, orders, schedule, epoch)
     if floor.publisher is not None:
         floor.publisher.work_orders = work_orders
     scheduled = {order_of(u.order) for u in plan}

@@ -22,21 +22,23 @@ from factoryos.twin.part import unit_label
 from factoryos.twin.plant_twin import PlannedUnit
 
 Assignments = dict[tuple[str, str], tuple[str, int]]  # (serial, material/operation) -> (work unit, position)
+Starts = dict[tuple[str, str], float]  # (serial, material/operation) -> planned start, run seconds
 WorkOrders = dict[tuple[str, str], str]  # (serial, material/operation) -> work order
 
 
 def schedule_plan(
     plant: Plant, orders: Sequence[CustomerOrder], schedule: Sequence[ScheduledOperation], epoch: datetime
-) -> tuple[list[PlannedUnit], Assignments, WorkOrders]:
+) -> tuple[list[PlannedUnit], Assignments, Starts, WorkOrders]:
     """The schedule's units, in the order the scheduler serves them (its production orders' order, then unit by
-    unit: the order it gives the plant file's stock in), each work unit's sequence, and each operation's work
-    order."""
+    unit: the order it gives the plant file's stock in), each work unit's sequence, each operation's planned start
+    and each operation's work order."""
     production = {po.id: po for po in production_orders(plant, orders)}
     product_of = {p.material: product_id for product_id, p in plant.products.items()}
     customer = {o.id: o for o in orders}
     zone = ZoneInfo(plant.site.timezone)
     first: dict[str, tuple[float, str]] = {}
     work_orders: WorkOrders = {}
+    starts: Starts = {}
     by_unit: dict[str, list[tuple[float, str, str]]] = {}
     for k, line in enumerate(schedule):
         if line.serial is None:
@@ -52,6 +54,7 @@ def schedule_plan(
             first[line.serial] = (start, line.production_order)
         by_unit.setdefault(line.equipment, []).append((start, line.serial, line.operation))
         work_orders[line.serial, line.operation] = line.work_order
+        starts[line.serial, line.operation] = start
     assignments: Assignments = {}
     for unit, lines in by_unit.items():
         for position, (_, serial, operation) in enumerate(sorted(lines)):
@@ -76,4 +79,4 @@ def schedule_plan(
                 placed,
             )
         )
-    return plan, assignments, work_orders
+    return plan, assignments, starts, work_orders

@@ -33,12 +33,13 @@ class Station(Equipment):
         speed = self.speed
         calendar = self.calendar
         planned_stops = self.maintenance is not None or calendar is not None  # else nothing holds a server
+        planned = self.planned
         while True:
             if planned_stops and self._gated(srv):
                 yield from self._wait_until_available(srv)
             part = inbox.take(pick)
             if part is None:
-                if calendar is None:
+                if calendar is None and planned is None:
                     self._to(srv, self.waiting_state)
                     part = yield inbox.wait(pick)
                 else:
@@ -46,6 +47,8 @@ class Station(Equipment):
                 if planned_stops and self._gated(srv):
                     yield from self._wait_until_available(srv)
             step = part.route[part.step]
+            if planned is not None:
+                planned.begin(part, step.op.name)
             if step.consumes:
                 yield from self._draw(srv, part, step.consumes)
             if crew is not None:
