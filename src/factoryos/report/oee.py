@@ -5,7 +5,7 @@ button per line instead of one chart per line."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 import plotly.graph_objects as go
@@ -17,7 +17,13 @@ from factoryos.report.html import Section, selector, share_axis, style, with_sel
 
 FACTORS = ("availability", "performance", "quality", "oee")
 COLOURS = ("#3f7cac", "#f0ad4e", "#2e8540", "#14324f")
-FACTOR_AXIS = {**share_axis("share (each factor and OEE)"), "range": [0, 1.05]}
+
+
+def _factor_axis(figures: Iterable[Oee]) -> dict[str, object]:
+    """A share axis to 105 %, or past the highest factor: performance is ISO 22400's effectiveness against the
+    planned run time, which a run faster than planned takes past 100 %."""
+    top = max((max(f.performance, f.oee) for f in figures), default=0.0)
+    return {**share_axis("share (each factor and OEE)"), "range": [0, max(1.05, top * 1.03)]}
 
 
 def short(key: str) -> str:
@@ -45,7 +51,7 @@ def factor_bars(figures: Mapping[str, Oee], title: str, category: str = "line") 
     """Availability, performance, quality and OEE side by side for each key (equipment, line, shift, day)."""
     figure = go.Figure(_factor_traces(figures))
     style(figure, title, 360)
-    figure.update_layout(barmode="group", yaxis=FACTOR_AXIS, xaxis_title=category)
+    figure.update_layout(barmode="group", yaxis=_factor_axis(figures.values()), xaxis_title=category)
     return figure
 
 
@@ -60,7 +66,9 @@ def equipment_bars(per_equipment: Mapping[str, Oee], order: Sequence[str] = ()) 
     for index, members in enumerate(lines.values()):
         chart.add_traces(_factor_traces(members, index == 0, lambda key: key.rsplit("/", 1)[-1]))
     style(chart, "OEE by equipment", 340)
-    chart.update_layout(barmode="group", yaxis=FACTOR_AXIS, xaxis_title="equipment of the line")
+    chart.update_layout(
+        barmode="group", yaxis=_factor_axis(per_equipment.values()), xaxis_title="equipment of the line"
+    )
     if len(lines) > 1:
         with_selector(chart, selector([short(line) for line in lines], len(FACTORS)))
     return chart
@@ -164,12 +172,10 @@ def oee_section(
     per_line: Mapping[str, Oee],
     headline: str,
     loading: Mapping[str, float],
-    ramp_volume: float | None = None,
     per_shift: Mapping[str, Oee] | None = None,
 ) -> Section:
     """OEE once, from the event stream: the headline line's figures and why they are what they are, then
     every line and its equipment. `loading` is each line's scheduled work over its planned busy time;
-    `ramp_volume`, when the headline line is ramping up, the share of mature demand its first month orders;
     `per_shift`, the headline line's figures by shift of its calendar."""
     line = per_line[headline]
     name = short(headline)
@@ -178,31 +184,23 @@ def oee_section(
     text = (
         f"OEE to ISO 22400-2 is computed once, from the floor's state and count events alone, as for a real "
         f"plant's stream: availability x performance x quality. {name} reached {line.oee:.0%} "
-        f"({line.availability:.0%} x {line.performance:.0%} x {line.quality:.0%})."
+        f"({line.availability:.0%} x {line.performance:.0%} x {line.quality:.0%}) over {busy_h:,.0f} planned busy "
+        "hours" + (f" (summed over its {members} pieces of equipment)" if members > 1 else "") + ": the time it was "
+        "on shift with work planned, or waiting for a unit late against the plan. Waiting with nothing planned "
+        "is idle and counts in no factor, so a line given little work is judged on the work it has."
     )
     load = loading.get(headline)
     if load is not None:
-        text += f" The schedule gave it work for {load:.0%} of its {busy_h:,.0f} planned busy hours" + (
-            f" (summed over its {members} pieces of equipment)" if members > 1 else ""
+        text += (
+            f" The schedule's own operations fill {load:.0%} of that time; the rest is the floor behind the plan "
+            "(units late, slower runs, stops, empty places on a paced line)."
         )
-        if ramp_volume is not None:
-            text += (
-                f": the line is paced for its mature rate, and the ramp-up's first month orders only "
-                f"{ramp_volume:.0%} of mature demand"
-            )
-        text += "."
     losses = line.losses.as_dict()
     largest = max(losses, key=losses.__getitem__)
     if line.planned_busy_s and losses[largest] > 0:
         text += (
             f" Its largest loss is {largest}: {losses[largest] / 3600:,.0f} h, "
-            f"{losses[largest] / line.planned_busy_s:.0%} of its planned busy time"
-        )
-        text += (
-            " (waiting, starved of work or blocked): a line given little work has a low OEE however well it "
-            "runs, and its OEE rises with its load."
-            if load is not None and load < 0.5 and largest == "idling and minor stops"
-            else "."
+            f"{losses[largest] / line.planned_busy_s:.0%} of its planned busy time."
         )
     facts: dict[str, str | int] = {
         f"OEE of {name}": f"{line.oee:.0%}",

@@ -319,10 +319,8 @@ def oee_stage(ctx: DemoContext) -> None:
     bottleneck = ctx.results["simulation"].figures_of_merit.get("bottleneck")
     headline = headline_line(plant, per_line, bottleneck)
     loading = scheduled_loading(plant, ctx.results["schedule"], per_equipment, *ctx.results["run"])
-    ramp_line = plant.ramp_up is not None and headline.endswith(f"/{plant.ramp_up.line}")
     per_shift = events_oee_by_shift(floor, cycles, plant, lambda equipment: line_of(equipment) == headline)
-    volume = ctx.results["volume"] if ramp_line else None
-    ctx.report.add(oee_section(per_equipment, per_line, headline, loading, volume, per_shift))
+    ctx.report.add(oee_section(per_equipment, per_line, headline, loading, per_shift))
     figure = per_line[headline]
     load = f", loading {loading[headline]:.0%}" if headline in loading else ""
     ctx.console.print(
