@@ -294,6 +294,9 @@ def test_the_twin_applies_the_yields_the_plan_grosses_up_by():
     twin = PlantTwin(plant, Floor(1), line_side=True)
     route = twin.unit_plan("loaf", {"topping": "seeded"}).route
     scrapping = [step.op.yield_rate for step in route if step.op.yield_rate < 1 and not step.op.rework]
+    p, _ = _run(plant, "seeded")
+    items = {item.id: item.final_yield for item in p.items}
+    assert math.prod(scrapping) == pytest.approx(items["loaf[topping=seeded]"] * items["dough"])
     assert math.prod(scrapping) == pytest.approx(MIX * BAKE * SEED)
     repaired = copy.deepcopy(plant)
     repaired.routings["loaf"].operations[0].quality = Quality(first_pass_yield=BAKE, repair_minutes=5)
