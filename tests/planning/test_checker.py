@@ -44,6 +44,7 @@ def problems(draw):
                     draw(st.sampled_from([0.0, 0.0, 15.0])),
                     unit_cost=5.0,
                     suppliers=sources,
+                    final_yield=1.0 if buy else draw(st.sampled_from([1.0, 1.0, 0.8])),
                 )
             )
             if not buy and level + 1 < levels:

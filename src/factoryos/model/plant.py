@@ -552,6 +552,13 @@ class Quality(Part):
         _listed_once((t.name for t in self.tests), "test {first!r} listed more than once")
         return self
 
+    @property
+    def final_yield(self) -> float:
+        """The share of the units started through the operation that leave it good in the end: its first-pass
+        yield when what fails is scrapped (neither repaired nor redone), all of them when what fails is
+        repaired or redone and tested again until it passes."""
+        return self.first_pass_yield if self.repair_minutes is None and not self.redo else 1.0
+
 
 class RoutingOperation(Part):
     """A process segment: what capability it needs, on which equipment, for how long."""
@@ -821,6 +828,13 @@ class Plant(Part):
     def quality_of(self, operation: RoutingOperation) -> Quality:
         """The operation's own quality figures, else its capability's, else all good first time."""
         return operation.quality or self.quality.get(operation.capability) or Quality()
+
+    def final_yield(self, operations: Iterable[RoutingOperation]) -> float:
+        """The share of the units started through `operations` (a routing's, in one configuration) that come out
+        of them good: the product of their final yields (`Quality.final_yield`), each operation's quality as
+        `quality_of` finds it, as the twin finds it. A unit scrapped on the way has used up what it was made of and
+        is made again (by the twin, from the start), so 1 / this many are started for each one made."""
+        return math.prod(self.quality_of(op).final_yield for op in operations)
 
     # Navigation: the plant is a tree; these flatten it for the stages that work per equipment.
 

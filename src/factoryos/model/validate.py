@@ -2,7 +2,7 @@
 
 Structure (types, ranges, required fields) is checked by pydantic; relations between parts of the file
 (references, duplicate ids, cyclic BOMs, operations no equipment can do, options no valid configuration
-can choose) are checked here, on the structurally valid plant.
+can choose, routings that scrap nearly all they start) are checked here, on the structurally valid plant.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pydantic_core import ErrorDetails
 from factoryos.model.configuration import rule_violations, selectable_options
 from factoryos.model.errors import FactoryosError
 from factoryos.model.files import FileTooLarge, read_bounded
-from factoryos.model.plant import Condition, Plant, Product, RoutingOperation
+from factoryos.model.plant import Condition, Plant, Product, Routing, RoutingOperation
 from factoryos.model.shift_times import DAY, merged, shift_times
 from factoryos.model.yamlfile import MAX_BYTES, Location, YamlDocument, decode, format_path, read_yaml
 
@@ -28,6 +28,10 @@ Issue = tuple[Location, str]
 MAX_BOM_LEVELS = 50
 """A bill of materials deeper than this is refused: real ones have a few to twenty levels, and every stage
 that walks a BOM (explosion, scheduling, the twin) may then do so without a depth guard."""
+MIN_FINAL_YIELD = 0.01
+"""A routing whose operations scrap all but less than this share of the units started is refused: MRP would plan
+the components of over a hundred units started for each one made (and the twin make each unit again as
+often), which no plant runs; such a yield is a mistyped figure (a percentage read as a share), not a process."""
 
 
 @dataclass(frozen=True)
@@ -348,6 +352,7 @@ def _routing_issues(plant: Plant) -> Iterator[Issue]:
             if mat_id in plant.materials:
                 unit = plant.materials[mat_id].lot_size.rule == "lot-for-lot"
                 yield from _operation_fits(plant, op, op_path, stretches, unit)
+        yield from _final_yield_issues(plant, routing, (*path, "operations"))
     for parent, lines in plant.boms.items():
         for i, line in enumerate(lines):
             yield from _condition_issues(plant, line.when, ("boms", parent, i, "when"))
@@ -374,6 +379,23 @@ def _operation_issues(
             _unknown("changeover group", op.changeover_group, plant.changeovers),
         )
     yield from _condition_issues(plant, op.when, (*op_path, "when"))
+
+
+def _final_yield_issues(plant: Plant, routing: Routing, path: Location) -> Iterator[Issue]:
+    """A routing that scraps nearly everything it starts (`MIN_FINAL_YIELD`), every operation counted whatever its
+    `when`: the worst case of any configuration, or worse where conditions exclude each other."""
+    kept = plant.final_yield(routing.operations)
+    if kept < MIN_FINAL_YIELD:
+        scrapping = ", ".join(
+            f"{op.id} {plant.quality_of(op).first_pass_yield:g}"
+            for op in routing.operations
+            if plant.quality_of(op).final_yield < 1
+        )
+        yield (
+            path,
+            f"the operations that scrap what fails ({scrapping}) leave {kept:.3g} of the units started good: at least "
+            f"{MIN_FINAL_YIELD:g} expected (each unit made would take {1 / kept:,.3g} started)",
+        )
 
 
 STRETCH_DAYS = 28

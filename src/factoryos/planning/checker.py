@@ -2,7 +2,8 @@
 
 Rebuilt from the problem and the plan's published results only (planned orders, receipt dates, exceptions):
 per item and day, on hand + open receipts + planned receipts - independent demand - the components every
-planned make order issues at its release, less allocations. Wherever that balance is below zero inside
+planned make order issues at its release (for its quantity over its item's final yield: the units made again
+included), less allocations. Wherever that balance is below zero inside
 the horizon, a shortage exception must cover the day. Each planned order must keep its item's lot rule,
 its supplier's minimum, multiple and weekly capacity, and its lead time on the working calendar.
 """
@@ -55,8 +56,9 @@ def _movements(problem: Problem, plan: Plan) -> tuple[dict[str, float], dict[str
     for demand in problem.demands:
         moves[demand.item][max(demand.due, problem.start)] -= demand.quantity
     bills: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    started = {item.id: 1.0 / item.final_yield for item in problem.items}  # units started per good one
     for line in problem.bom:
-        bills[line.parent].append((line.component, line.issued))
+        bills[line.parent].append((line.component, line.issued * started[line.parent]))
     for order in plan.planned_orders:
         moves[order.item][order.due] += order.quantity
         for component, per_unit in bills[order.item] if order.kind == "make" else ():

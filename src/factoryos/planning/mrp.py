@@ -4,6 +4,12 @@ Items are netted in low-level-code order, so an item's requirements from every p
 independent demand) are consolidated before it is netted. Each level is one compiled pass over the
 level's items (`factoryos.planning.netting`); explosion, offsets and pegging are whole-array operations.
 Nothing is kept per item and day but the projected inventory.
+
+A planned lot of a made item is the good units it brings; where its routing scraps some of what it starts
+(`Item.final_yield` below 1), its components are exploded for quantity / final yield, the units made again
+included. The yield grosses up the component demand, not the lot: the twin makes a scrapped unit again under
+the work orders of the one first made (a lot made in stock arrives short by its scrapped units), so what is
+netted, pegged and projected stays what arrives good, and a lot's pegs still sum to the demand it serves.
 """
 
 from __future__ import annotations
@@ -158,7 +164,7 @@ def _finish(problem, a, projected, lots, needs, moves, unplaced) -> Plan:
         lot_release=lot_release,
         lot_qty=lot_qty,
         lot_supplier=lot_supplier,
-        lot_note=_notes(problem, a, lot_item, lot_source),
+        lot_note=_notes(problem, a, lot_item, lot_qty, lot_source),
         receipt_day=receipt_day,
         need_item=need_item,
         need_day=need_day,
@@ -174,20 +180,31 @@ def _finish(problem, a, projected, lots, needs, moves, unplaced) -> Plan:
     )
 
 
-def _notes(problem: Problem, a: _Arrays, lot_item: np.ndarray, lot_source: np.ndarray) -> list[str]:
-    """Why a bought lot is not on its item's preferred supplier; where a made lot's lead time comes from when
-    the plant file does not give it."""
-    notes = [
-        f"lead time {item.lead_time_days} working day{'s' * (item.lead_time_days != 1)} {item.lead_time_basis}"
-        if item.source == "make" and item.lead_time_basis
-        else ""
-        for item in (problem.items[i] for i in lot_item.tolist())
-    ]
+def _notes(
+    problem: Problem, a: _Arrays, lot_item: np.ndarray, lot_qty: np.ndarray, lot_source: np.ndarray
+) -> list[str]:
+    """Why a bought lot is not on its item's preferred supplier; what `_made_note` says of a made lot."""
+    items = problem.items
+    notes = [_made_note(items[i], q) for i, q in zip(lot_item.tolist(), lot_qty.tolist(), strict=True)]
     for k in np.flatnonzero((lot_source >= 0) & (lot_source != a.source_first[lot_item])).tolist():
         item = problem.items[int(lot_item[k])]
         supplier = problem.suppliers[int(a.source_supplier[lot_source[k]])].id
         notes[k] = f"on {supplier}: {item.suppliers[0]} has no capacity left that week"
     return notes
+
+
+def _made_note(item: Item, quantity: float) -> str:
+    """Where a made lot's lead time comes from when the plant file does not give it, and for how many units
+    started its components are planned when its routing scraps some."""
+    if item.source != "make":
+        return ""
+    said = []
+    if item.lead_time_basis:
+        days = item.lead_time_days
+        said.append(f"lead time {days} working day{'s' * (days != 1)} {item.lead_time_basis}")
+    if item.final_yield < 1:
+        said.append(f"components for {quantity / item.final_yield:,.4g} started, {100 * item.final_yield:.4g} % good")
+    return "; ".join(said)
 
 
 def _split_fixed(a: _Arrays, item, need, due, source, qty):
@@ -257,6 +274,8 @@ def _arrays(problem: Problem) -> _Arrays:  # noqa: C901 - one validation step pe
         if not (b.quantity > 0 and 0 <= b.scrap < 1):
             raise PlanningError(f"bill of {b.parent!r}: {b.component!r} needs a positive quantity and scrap in [0, 1)")
     order = np.argsort(parent, kind="stable")
+    issued = np.array([b.issued for b in problem.bom], dtype=float)
+    final_yield = np.array([i.final_yield for i in problem.items], dtype=float)  # a lot's components cover its remakes
     sources = [(i, suppliers[s]) for i, item in enumerate(problem.items) for s in item.suppliers]
     source_item = np.array([i for i, _ in sources], dtype=np.int64)
     source_supplier = np.array([s for _, s in sources], dtype=np.int64)
@@ -332,7 +351,7 @@ def _arrays(problem: Problem) -> _Arrays:  # noqa: C901 - one validation step pe
         capacity=capacity,
         bom_start=np.searchsorted(parent[order], np.arange(n + 1)),
         bom_component=component[order],
-        bom_issued=np.array([b.issued for b in problem.bom], dtype=float)[order],
+        bom_issued=(issued / final_yield[parent])[order],
         gross=gross,
         scheduled=scheduled,
         on_order_after=on_order_after,
@@ -360,6 +379,8 @@ def _check_item(item: Item, suppliers: dict[str, int]) -> None:
         raise PlanningError(f"item {item.id!r}: lot-size rule {rule.rule!r} needs a positive quantity")
     if rule.rule == "poq" and rule.periods < 1:
         raise PlanningError(f"item {item.id!r}: a period order quantity covers at least one day")
+    if not 0 < item.final_yield <= 1:
+        raise PlanningError(f"item {item.id!r}: final yield {item.final_yield:g} is not in (0, 1]")
     if item.lead_time_days < 0 or item.safety_stock < 0:
         raise PlanningError(f"item {item.id!r}: lead time and safety stock cannot be negative")
     for supplier in item.suppliers:

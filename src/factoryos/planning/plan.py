@@ -24,7 +24,9 @@ from factoryos.planning.problem import Problem
 class PlannedOrder:
     """A proposal: make or buy `quantity` of `item`, released (started or ordered) on `release`, available on
     `due`. `needed` is the day it is wanted: later than `due` when lead time or capacity makes it late.
-    `note` says why it is split or on a second supplier."""
+    `quantity` of a made item is the good units it brings (its components are planned for those its routing
+    scraps too). `note` says why it is on a second supplier, where a made lot's lead time comes from, and for how
+    many units started its components are planned."""
 
     id: str
     item: str

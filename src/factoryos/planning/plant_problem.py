@@ -10,6 +10,9 @@ their holidays. The constrained line is the ramp-up's line, at the whole units a
 (`planning.mps.line_capacity`). A made material the plant file gives no lead time takes the working days its
 routing takes a lot (`routing_lead_time`), so a sub-assembly is started before the parent that needs it; but
 what the ramp-up line builds starts on its demand's day, the day the MPS (or the promise) put it on the line.
+A made material whose routing scraps what fails an operation (a first-pass yield below 1 with neither repair
+nor redo, the operation's own quality or its capability's) plans its components for the units made again:
+its item's final yield is its routing's (`model.plant.Plant.final_yield`, as the twin finds each quality).
 """
 
 from __future__ import annotations
@@ -73,7 +76,8 @@ class _Builder:
         if tested:
             key += "[" + ",".join(f"{f}={configuration.get(f, '')}" for f in sorted(tested)) + "]"
         if key not in self.items:
-            self.items[key] = _item(self.plant, material, key, configuration, material not in self.line_built)
+            keyed = {f: o for f, o in configuration.items() if f in tested}  # what every configuration of it shares
+            self.items[key] = _item(self.plant, material, key, keyed, material not in self.line_built)
             lines = bom_lines(self.plant, material, configuration) if tested else self.plant.boms.get(material, [])
             for line in lines:
                 if self.plant.materials[line.component].on_call:
@@ -135,7 +139,10 @@ def plant_problem(
 
 
 def _item(plant: Plant, material: str, key: str, configuration: Configuration, routed: bool) -> Item:
-    """The item of `material`; a `routed` made one the plant file gives no lead time takes its routing's."""
+    """The item of `material` in `configuration` (the options its key names); a `routed` made one the plant file
+    gives no lead time takes its routing's. A made one's final yield is its routing's (`Plant.final_yield`) over
+    the operations it may take there: one conditioned on an option family the key leaves open counts, so
+    its components cover the remakes of every configuration the item stands for."""
     m = plant.materials[material]
     lot = m.lot_size
     lead, basis = round(m.lead_time_days or 0), ""
@@ -153,6 +160,7 @@ def _item(plant: Plant, material: str, key: str, configuration: Configuration, r
         if m.source == "buy"
         else (),
         material=material,
+        final_yield=plant.final_yield(_possible_operations(plant, material, configuration)),
     )
 
 

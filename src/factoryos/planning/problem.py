@@ -52,7 +52,9 @@ class Item:
     material are separate items that share it); `suppliers` lists the sources of a bought item, preferred
     first; `lead_time_days` is in working days for a made item and calendar days for a bought one without
     a supplier; `lead_time_basis` says how a lead time the plant file does not give was worked out (empty:
-    given)."""
+    given). `final_yield` is the share of the units started that come out good (a made item's routing scraps
+    the rest, `model.plant.Plant.final_yield`): a planned lot is the good units it brings, and its components
+    are required for quantity / `final_yield` started, so that they cover the units made again."""
 
     id: str
     source: Literal["make", "buy"]
@@ -63,6 +65,7 @@ class Item:
     suppliers: tuple[str, ...] = ()
     material: str = ""
     lead_time_basis: str = ""
+    final_yield: float = 1.0
 
     @property
     def material_id(self) -> str:
