@@ -350,7 +350,8 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
     quotes = []
     keys = [(t.caller.tenant, t.first[0]) for t in taken if t.first is not None]
     stored = taken[0].stored
-    with desk_store.booking(engine, locks, site, centers, days, bool(materials), keys, stored) as held:
+    batches = any(t.build.batches for t in taken)
+    with desk_store.booking(engine, locks, site, centers, days, bool(materials), keys, stored, batches) as held:
         booked = {c: dict(held.minutes[c]) for c in centers}
         for t in taken:
             if t.first is not None and (first := held.answered.get((t.caller.tenant, t.first[0]))) is not None:

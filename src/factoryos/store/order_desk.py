@@ -1,6 +1,6 @@
 """What the order desk keeps beside the orders: every change of an order's state (who, when, from, to, why),
 the idempotency keys that make a retried request return its first answer, and the capacity each promised
-order holds on its constrained work center, day by day.
+order holds on the work centers it loads, day by day, with the units it put in batches there.
 
 Placing an order reads free capacity and books it; `writing` makes that read-then-write safe when several
 workers place orders at once: on PostgreSQL an advisory lock per work center, on SQLite an immediate
@@ -330,9 +330,11 @@ def booking(
     stock: bool,
     keys: Sequence[tuple[str, str]] = (),
     received: bool = False,
+    batches: bool = True,
 ) -> Iterator[Held]:
     """The transaction that places orders: it takes the write locks of `locks` (site/id), reads what is held on
-    `work_centers` in the `days` [start, end) (and the taken stock when `stock`) and the first answers already
+    `work_centers` in the `days` [start, end) (the units in batches when `batches`, the taken stock when `stock`)
+    and the first answers already
     given to the Idempotency-Keys `keys` (tenant, key), yields it, and stores what was added to `placements`
     (as `place` does) and commits when the block ends; what it stored is then on disk. Every round trip under
     the locks makes every other order for the line wait, so on PostgreSQL the locks and the reads go in one (the
@@ -347,7 +349,7 @@ def booking(
         with placing(engine, locks) as connection:
             minutes = booked_minutes(connection, site, work_centers, *days)
             held = Held(minutes, commitments(connection, site, days[0]) if stock else Commitments())
-            held.filled = booked_batches(connection, site, work_centers, *days)
+            held.filled = booked_batches(connection, site, work_centers, *days) if batches else {}
             if keys:
                 query = _ANSWERED.where(IdempotencyRecord.key.in_(sorted({k for _, k in keys})))
                 held.answered = _answered(connection.execute(query, {"site": site}).all(), keys)
@@ -364,7 +366,8 @@ def booking(
                 driver.execute(_driver_sql(engine, ADVISORY), {"numbers": lock_numbers(locks)})
                 where = {"site": site, "start": days[0], "end": days[1]}
                 booked = driver.execute(_driver_sql(engine, _BOOKED_ANY), where | {"work_centers": list(work_centers)})
-                filled = driver.execute(_driver_sql(engine, _FILLED_ANY), where | {"work_centers": list(work_centers)})
+                asked_centers = where | {"work_centers": list(work_centers)}
+                filled = driver.execute(_driver_sql(engine, _FILLED_ANY), asked_centers) if batches else None
                 reads = (_TAKEN, _BOUGHT, _SUPPLIERS_BOOKED) if stock else ()
                 where["since"] = week_start(days[0])
                 material = [driver.execute(_driver_sql(engine, statement), where) for statement in reads]
@@ -372,7 +375,7 @@ def booking(
                 answered = driver.execute(_driver_sql(engine, _ANSWERED_ANY), asked) if keys else None
                 minutes = _by_work_center(work_centers, booked.fetchall())
                 held = Held(minutes, _commitments(*(m.fetchall() for m in material)) if stock else Commitments())
-                held.filled = _filled(filled.fetchall())
+                held.filled = _filled(filled.fetchall()) if filled is not None else {}
                 held.answered = _answered(answered.fetchall(), keys) if answered is not None else {}
             yield held
             with driver.pipeline():
