@@ -29,7 +29,7 @@ from factoryos.c2m.promise import (
 )
 from factoryos.c2m.replay import quote_book
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
-from factoryos.model.validate import load_plant
+from factoryos.model.validate import check_plant_text, load_plant
 from factoryos.scheduling import check, dispatch
 from factoryos.scheduling.plant import build_problem, production_orders
 from factoryos.scheduling.schedule import job_completion, machine_batches
@@ -137,3 +137,19 @@ def test_the_schedule_of_the_promised_orders_keeps_every_promise(plant):
     assert len(machine_batches(problem, schedule)[oven]) * BAKE <= booked
     late = [job.name for j, job in enumerate(problem.jobs) if job_completion(problem, schedule, j) > job.due]
     assert late == []
+
+
+def test_a_cycle_longer_than_a_day_is_booked_as_its_share_across_days():
+    """A furnace on a 24/7 calendar whose charge takes 30 hours (1,800 minutes, longer than any day's 1,440)
+    cannot be booked whole within a day: it is promised, at its units' share of a charge (as before whole batches:
+    two of four places, 900 minutes), where booking it whole would have found no day to hold it."""
+    text = PLANT_FILE.read_text().replace('start: "08:00", end: "16:00"', 'start: "00:00", end: "00:00"')
+    text = text.replace("run_minutes: 45, batch_size: 4", "run_minutes: 1800, batch_size: 4")
+    furnace, issues = check_plant_text(text)
+    assert issues == []
+    assert furnace is not None
+    capacity, material = PlantCapacity(furnace), PlantMaterial(furnace)
+    build = order_build(capacity, material, "rye", {}, 2)
+    quote = promise_build(capacity, material, build, START, {}, Commitments())
+    assert quote.promised == START
+    assert quote.allocation["oven"] == {START: pytest.approx(2 * 1800 / LOAVES)}

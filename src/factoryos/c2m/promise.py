@@ -559,6 +559,10 @@ def book(booked: dict[str, dict[date, float]], allocation: Mapping[str, Mapping[
             taken[day] = taken.get(day, 0.0) + minutes
 
 
+LONG_CYCLE_DAYS = 14
+"""The days a batch cycle is held against to tell one that runs across days (longer than any of them) from one
+that fits a day."""
+
 Filled = Mapping[tuple[str, date, str], int]
 """The units earlier promises put in batches, per work center or pool, day and batch kind (`BatchKind.key`)."""
 
@@ -994,10 +998,19 @@ def _fit(
     counted from the order's start: the days whose bookings the desk reads), in the order the days are given, and
     the units put in batches each day; None when they do not fit. On each day the units of each kind first fill
     the room earlier promises left in that day's open batch (`filled`: free, the batch's cycle is booked), then
-    open new batches, each a whole cycle of the day's free minutes; `need` takes the free minutes left."""
+    open new batches, each a whole cycle of the day's free minutes; `need` takes the free minutes left. A kind
+    whose cycle is longer than any of the first `LONG_CYCLE_DAYS` days' minutes runs across days (a furnace's
+    30-hour charge on a 24/7 calendar): it cannot be booked whole within a day, and is counted as before, its units'
+    share of a full batch with `need`."""
     allocation: dict[date, float] = {}
     placed: dict[tuple[str, date, BatchKind], BatchPlaces] = {}
-    left, waiting = need, dict(units)
+    longest = max((capacity.minutes(center, date.fromordinal(o)) for o in days[:LONG_CYCLE_DAYS]), default=0.0)
+    left, waiting = need, {}
+    for kind, count in units.items():
+        if kind.cycle > longest:
+            left += kind.cycle * count / kind.size
+        else:
+            waiting[kind] = count
     for ordinal in days:
         day = date.fromordinal(ordinal)
         free = capacity.minutes(center, day) - booked.get(day, 0.0)
