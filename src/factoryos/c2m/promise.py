@@ -8,8 +8,16 @@ capacity").
 The planning engine (MRP) plans whole horizons; this answers one order in milliseconds. How it works:
 
 - an order's load is the run minutes its configured build puts on each work center (every made material's
-  operations, quantities through the configured BOM, scrap included, batch operations per unit); a paced
-  line moves one unit per takt whatever its stations do;
+  operations, quantities through the configured BOM, scrap included); a paced line moves one unit per takt
+  whatever its stations do;
+- a batch operation (an oven, a flashing rack) of a part made per unit is booked in whole batches, as the
+  scheduler runs it: units share a batch only when they are of one kind (the same material and operation, the
+  same pieces a unit), `size` of them a batch. Per work center (or pool) and day the units promised in each
+  kind's batches are kept; an order's units fill that day's open batch first (its cycle is booked already) and
+  then open new ones, each a whole cycle of the day's free minutes, so that small orders of products that never
+  share a batch are not promised on a fraction of a cycle each. A cancel takes its units out, and a batch it
+  leaves empty frees its cycle. A part made in lots keeps its batch operation's share of a full batch: its
+  lots run as many cycles as they fill;
 - an operation several work centers can do (alternative lines or cells) loads them as one pool: its
   capacity is the sum of theirs that day, so a unit goes where there is room and a ramping line does not
   hold back the mature one beside it. A pool of paced lines counts in minutes of its shortest takt (each
@@ -66,6 +74,8 @@ import numpy as np
 
 from factoryos.c2m.supply import EPS, Sources, SupplyDays, place_lots, site_working_days, supply_days, week_start
 from factoryos.model.configuration import bom_lines, explode, operations
+from factoryos.model.operation_time import batch_units
+from factoryos.model.operation_time import pieces as whole_pieces
 from factoryos.model.plant import OpenPurchaseOrder, Plant, RoutingOperation
 from factoryos.model.rampup import LineRamp
 from factoryos.model.shift_times import shift_times
@@ -101,6 +111,34 @@ class Quote:
     basis: str = BASIS
     lots: tuple[Lot, ...] = ()
     earliest: date | None = None
+    batches: dict[tuple[str, date, BatchKind], BatchPlaces] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, order=True)
+class BatchKind:
+    """Units that may share a batch of a batch operation, as the scheduler groups them: of the same material and
+    routing operation, each putting the same whole `pieces` in it; `size` of them fill a batch, each batch a
+    `cycle` of minutes (size 1: a unit fills more than half a batch and runs alone, as many cycles as it needs)."""
+
+    material: str
+    operation: str
+    pieces: int
+    size: int
+    cycle: float
+
+    @property
+    def key(self) -> str:
+        """How the order desk keys the units booked in batches of this kind."""
+        return f"{self.material}/{self.operation}/{self.pieces}"
+
+
+@dataclass(frozen=True)
+class BatchPlaces:
+    """What a promise put in the batches of one kind on a work center's (or pool's) day: its `units`, and the
+    `minutes` of the batches it opened (the units filling first what earlier promises left open)."""
+
+    units: int
+    minutes: float
 
 
 @dataclass(frozen=True)
@@ -117,15 +155,17 @@ class Lot:
 @dataclass(frozen=True)
 class Build:
     """What an order asks the plant to build: `quantity` units of one configuration, each putting `load` minutes
-    on each work center or pool and needing `needs` of the planned bought material; `structure` is a unit's made
-    structure when the plant holds stock of a made part in it (else empty), which the promise then takes from
-    (`take_made_stock`)."""
+    on each work center or pool, `batches` units in batches of each kind there (a batch operation's work
+    center is in `load` too, with the minutes of its other operations) and needing `needs` of the planned bought
+    material; `structure` is a unit's made structure when the plant holds stock of a made part in it (else
+    empty), which the promise then takes from (`take_made_stock`)."""
 
     load: Mapping[str, float]
     needs: Mapping[str, float]
     quantity: int
     structure: tuple[Node, ...] = ()
     configuration: Mapping[str, str] = field(default_factory=dict)
+    batches: Mapping[str, Mapping[BatchKind, int]] = field(default_factory=dict)
 
 
 _Supply = tuple[list[tuple[int, float, OpenPurchaseOrder | date | None]], list[float]]
@@ -506,8 +546,9 @@ def order_build(
     capacity: PlantCapacity, material: PlantMaterial, product: str, configuration: Mapping[str, str], quantity: int
 ) -> Build:
     """What an order of `quantity` configured units asks the plant to build, before any made stock it may take."""
-    load, needs = capacity.load(product, configuration), material.needs(product, configuration)
-    return Build(load, needs, quantity, material.structure(product, configuration), configuration)
+    load, needs = capacity.load(product, configuration, whole_batches=True), material.needs(product, configuration)
+    made = material.structure(product, configuration)
+    return Build(load, needs, quantity, made, configuration, capacity.batches(product, configuration))
 
 
 def book(booked: dict[str, dict[date, float]], allocation: Mapping[str, Mapping[date, float]]) -> None:
@@ -516,6 +557,21 @@ def book(booked: dict[str, dict[date, float]], allocation: Mapping[str, Mapping[
         taken = booked.setdefault(center, {})
         for day, minutes in days.items():
             taken[day] = taken.get(day, 0.0) + minutes
+
+
+LONG_CYCLE_DAYS = 14
+"""The days a batch cycle is held against to tell one that runs across days (longer than any of them) from one
+that fits a day."""
+
+Filled = Mapping[tuple[str, date, str], int]
+"""The units earlier promises put in batches, per work center or pool, day and batch kind (`BatchKind.key`)."""
+
+
+def fill(filled: dict[tuple[str, date, str], int], batches: Mapping[tuple[str, date, BatchKind], BatchPlaces]) -> None:
+    """Add the units a promise put in batches (`Quote.batches`) to what is `filled`."""
+    for (center, day, kind), places in batches.items():
+        key = (center, day, kind.key)
+        filled[key] = filled.get(key, 0) + places.units
 
 
 def take_made_stock(
@@ -540,13 +596,18 @@ def take_made_stock(
         return order, {}
     load: dict[str, float] = defaultdict(float)
     needs: dict[str, float] = defaultdict(float)
+    batches: dict[str, Counter[BatchKind]] = defaultdict(Counter)
     for (spared, pieces), count in units.items():
         for center, minutes in capacity.unit_load(order, spared, dict(pieces)).items():
             load[center] += count * minutes
         for bought, quantity in material.unit_needs(order, spared, dict(pieces)).items():
             needs[bought] += count * quantity
+        for center, kinds in capacity.unit_batches(order.structure, order.configuration, spared).items():
+            for kind, places in kinds.items():
+                batches[center][kind] += count * places
     taken = {m: q - held.taken.get(m, 0.0) - left[m] for m, q in material.made.items()}
-    return Build(dict(load), dict(needs), 1), {m: q for m, q in taken.items() if q > EPS}
+    build = Build(dict(load), dict(needs), 1, batches={c: dict(kinds) for c, kinds in batches.items()})
+    return build, {m: q for m, q in taken.items() if q > EPS}
 
 
 def check_build(
@@ -567,12 +628,13 @@ def promise_build(
     booked: Mapping[str, Mapping[date, float]],
     held: Commitments,
     requested: date | None = None,
+    filled: Filled | None = None,
 ) -> Quote:
     """The promise for `order` from `start` (`promise`, for the `requested` day when it is later) on the minutes
-    earlier promises `booked` (as `PlantCapacity.booked` adds them up, for every work center of the order's load)
-    and the material they `held`, after the made stock it takes."""
+    earlier promises `booked` (as `PlantCapacity.booked` adds them up, for every work center of the order's load),
+    the units they put in batches (`filled`) and the material they `held`, after the made stock it takes."""
     built, check = check_build(capacity, material, order, start, held)
-    return promise(capacity, built.load, built.quantity, start, booked, check, requested)
+    return promise(capacity, built.load, built.quantity, start, booked, check, requested, built.batches, filled)
 
 
 class PlantCapacity:
@@ -588,7 +650,8 @@ class PlantCapacity:
         self._calendar_minutes: dict[tuple[str, date], float] = {}
         self._day_minutes: dict[tuple[str, date], float] = {}
         self._relevant: dict[str, tuple[str, ...]] = {}
-        self._loads: dict[tuple[str, tuple[str | None, ...]], dict[str, float]] = {}
+        self._loads: dict[tuple[str, tuple[str | None, ...], bool], dict[str, float]] = {}
+        self._batches: dict[tuple[str, tuple[str | None, ...]], dict[str, dict[BatchKind, int]]] = {}
         self._eligible: dict[int, str] = {}
         self._windows: dict[tuple[str, date], float] = {}
         self._paced = {c for c, (_, wc) in self._centers.items() if wc.kind == "paced-line" and wc.takt_seconds}
@@ -658,15 +721,46 @@ class PlantCapacity:
                 taken[day] += minutes
         return taken
 
-    def load(self, product: str, configuration: Mapping[str, str]) -> dict[str, float]:
+    def load(self, product: str, configuration: Mapping[str, str], whole_batches: bool = False) -> dict[str, float]:
         """Minutes one configured unit puts on each work center or pool: its material's operations and, through
-        the configured BOM, those of every made material below it."""
-        return dict(self._below(self.plant.products[product].material, configuration))
+        the configured BOM, those of every made material below it, a batch operation's a share of a full batch.
+        With `whole_batches`, the batch operations of the parts made per unit are left out (their work center
+        stays, with the minutes of its other operations): a promise books them as whole batches (`batches`)."""
+        return dict(self._below(self.plant.products[product].material, configuration, whole_batches))
+
+    def batches(self, product: str, configuration: Mapping[str, str]) -> dict[str, dict[BatchKind, int]]:
+        """The units one configured unit puts in batches of each kind on each work center or pool: one per batch
+        operation of each part made per unit in it (not on a paced line, which counts its takt), as the scheduler
+        batches them (`scheduling.plant`); memoised as `load` is."""
+        material = self.plant.products[product].material
+        key = (material, tuple(configuration.get(f) for f in self._families(material)))
+        if key not in self._batches:
+            nodes = structure(self.plant, material, configuration)
+            self._batches[key] = self.unit_batches(nodes, configuration)
+        return self._batches[key]
+
+    def unit_batches(
+        self, nodes: tuple[Node, ...], configuration: Mapping[str, str], spared: frozenset[int] = frozenset()
+    ) -> dict[str, dict[BatchKind, int]]:
+        """`batches` of a unit of made structure `nodes` that takes the `spared` nodes from stock."""
+        found: dict[str, Counter[BatchKind]] = defaultdict(Counter)
+        for index, node in enumerate(nodes):
+            if index in spared or node.lot:
+                continue
+            for operation in operations(self.plant, node.material, configuration):
+                center = self._resource(operation)
+                if operation.batch_size and center not in self._paced:
+                    whole = whole_pieces(node.quantity)
+                    cycle = operation.run_minutes * math.ceil(whole / operation.batch_size)
+                    kind = BatchKind(node.material, operation.id, whole, batch_units(operation, node.quantity), cycle)
+                    found[center][kind] += 1
+        return {center: dict(kinds) for center, kinds in found.items()}
 
     def unit_load(self, order: Build, spared: frozenset[int], lots: Mapping[int, float]) -> dict[str, float]:
         """Minutes one unit of `order` puts on each work center or pool when it takes the `spared` nodes of its
         structure from stock, and `lots` pieces of its lot-made nodes: every other node's operations (a lot's
-        with all below it, as `load` counts them, for the pieces not taken), each a paced line's takt once."""
+        with all below it, as `load` counts them, for the pieces not taken), each a paced line's takt once; the
+        batch operations of parts made per unit are left to `unit_batches`."""
         load: dict[str, float] = defaultdict(float)
         for index, node in enumerate(order.structure):
             built = node.quantity - lots.get(index, 0.0)
@@ -675,7 +769,7 @@ class PlantCapacity:
             own = (
                 self._below(node.material, order.configuration)
                 if node.lot
-                else self._own(node.material, order.configuration)
+                else self._own(node.material, order.configuration, whole_batches=True)
             )
             for center, minutes in own.items():
                 if center in self._paced:
@@ -684,17 +778,22 @@ class PlantCapacity:
                     load[center] += built * minutes
         return dict(load)
 
-    def _below(self, material: str, configuration: Mapping[str, str]) -> dict[str, float]:
-        """The load of one unit of `material`, kept per choice of the families its own subtree depends on (the
-        same sub-assembly in many configurations is worked out once)."""
+    def _families(self, material: str) -> tuple[str, ...]:
         if material not in self._relevant:
             self._relevant[material] = _conditioned_families(self.plant, material)
-        key = (material, tuple(configuration.get(f) for f in self._relevant[material]))
+        return self._relevant[material]
+
+    def _below(self, material: str, configuration: Mapping[str, str], whole_batches: bool = False) -> dict[str, float]:
+        """The load of one unit of `material`, kept per choice of the families its own subtree depends on (the
+        same sub-assembly in many configurations is worked out once); with `whole_batches`, without the batch
+        operations of the parts made per unit (a part made in lots and all below it keep theirs)."""
+        key = (material, tuple(configuration.get(f) for f in self._families(material)), whole_batches)
         if key not in self._loads:
-            load = self._own(material, configuration)
+            load = self._own(material, configuration, whole_batches)
             for line in bom_lines(self.plant, material, configuration):
                 per_unit = line.issued
-                for center, minutes in self._below(line.component, configuration).items():
+                apart = whole_batches and self.plant.materials[line.component].lot_size.rule == "lot-for-lot"
+                for center, minutes in self._below(line.component, configuration, apart).items():
                     if center in self._paced:  # the unit passes down the line once, its parts with it
                         load[center] = max(load.get(center, 0.0), per_unit * minutes)
                     else:
@@ -702,14 +801,17 @@ class PlantCapacity:
             self._loads[key] = load
         return self._loads[key]
 
-    def _own(self, material: str, configuration: Mapping[str, str]) -> dict[str, float]:
+    def _own(self, material: str, configuration: Mapping[str, str], whole_batches: bool = False) -> dict[str, float]:
         """Minutes one unit of `material` takes on each work center or pool for its own routing operations; a
-        paced line (or pool of them) counts its takt once, however many of its stations the operations use."""
+        paced line (or pool of them) counts its takt once, however many of its stations the operations use. A
+        batch operation takes a share of a full batch, or with `whole_batches` none (`unit_batches` counts it)."""
         load: dict[str, float] = defaultdict(float)
         for operation in operations(self.plant, material, configuration):
             center = self._resource(operation)
             if center in self._paced:
                 load[center] = self._takt(center) / 60
+            elif whole_batches and operation.batch_size:
+                load[center] += 0.0
             else:
                 load[center] += operation.run_minutes / (operation.batch_size or 1)
         return dict(load)
@@ -782,24 +884,35 @@ def promise(
     booked: Mapping[str, Mapping[date, float]],
     material: MaterialCheck | None = None,
     requested: date | None = None,
+    batches: Mapping[str, Mapping[BatchKind, int]] | None = None,
+    filled: Filled | None = None,
 ) -> Quote:
-    """The earliest day every work center or pool of the order's `load` has `quantity` units' minutes free, from
-    `start` or from the day the order's `material` is in if later, given the minutes earlier promises `booked` on
-    each of them each day (as `PlantCapacity.booked` adds them up). Each work center is fitted on its own days, a
-    rough cut that does not make one operation wait for the one before it; the promise is the day the last one
-    fits, and the work center that fits last binds it (ties: the constrained one). The binding constraint is the
-    material when the work centers alone would have promised an earlier day. When the customer `requested` a
-    later day, that day is promised and the minutes are booked as late as they fit before it (the last free
-    minute first), so that a far-off order leaves the coming days to the orders that need them. A promise without
-    a date takes, books and buys nothing."""
-    constrained = capacity.constrained(load, start)
-    need = {center: minutes * quantity for center, minutes in load.items()}
+    """The earliest day every work center or pool of the order's `load` has `quantity` units' minutes free, and
+    room for their `batches` (`_fit`), from `start` or from the day the order's `material` is in if later, given
+    the minutes earlier promises `booked` on each of them each day (as `PlantCapacity.booked` adds them up) and
+    the units they put in batches there (`filled`). Each work center is fitted on its own days, a rough cut that
+    does not make one operation wait for the one before it; the promise is the day the last one fits, and the
+    work center that fits last binds it (ties: the constrained one). The binding constraint is the material when
+    the work centers alone would have promised an earlier day. When the customer `requested` a later day, that
+    day is promised and the minutes are booked as late as they fit before it (the last free minute first), so
+    that a far-off order leaves the coming days to the orders that need them. A promise without a date takes,
+    books and buys nothing. The minutes an order needs on a work center (`Quote.minutes`) count its batches full
+    of its own units."""
+    flow = {center: minutes * quantity for center, minutes in load.items()}
+    units = {c: {kind: n * quantity for kind, n in kinds.items()} for c, kinds in (batches or {}).items()}
+    need, per_unit = dict(flow), dict(load)
+    for center, kinds in units.items():
+        alone = sum(kind.cycle * math.ceil(n / kind.size) for kind, n in kinds.items())
+        need[center] = need.get(center, 0.0) + alone
+        per_unit[center] = per_unit.get(center, 0.0) + alone / quantity
+    constrained = capacity.constrained(per_unit, start)
+    fit = _Fit(capacity, flow, units, booked, filled or {}, constrained)
     if material is not None and material.ready is None:
         why = f"the bought material is not in within {HORIZON_DAYS} days ({material.binding})"
         return Quote(None, constrained, need[constrained], why, constraint=material.binding or "")
     ready = max(start, material.ready) if material and material.ready else start
     end = start + timedelta(days=HORIZON_DAYS)
-    short, allocation = _fit_all(capacity, need, _days(ready, end), booked, constrained)
+    short, allocation, placed = fit(_days(ready, end))
     if short is not None:
         why = f"{capacity.label(short)}: no {_minutes(need[short])} free minutes within {HORIZON_DAYS} days"
         if ready > start and material is not None:
@@ -810,18 +923,20 @@ def promise(
     why = _why(capacity, center, need[center], ready, day, booked.get(center, {}))
     constraint = f"{capacity.label(center)} capacity"
     if material is not None and material.binding and ready > start:
-        short, unbound = _fit_all(capacity, need, _days(start, end), booked, constrained)
+        short, unbound, _ = fit(_days(start, end))
         if short is not None or max(max(days) for days in unbound.values()) < day:
             constraint = material.binding
             why = f"the bought material is in on {ready} ({material.binding}); then " + why
     promised = day
     if requested is not None and requested > day:
         latest = min(requested, end - timedelta(days=1))
-        allocation = _fit_all(capacity, need, _days(ready, latest + timedelta(days=1))[::-1], booked, constrained)[1]
+        _, allocation, placed = fit(_days(ready, latest + timedelta(days=1))[::-1])
         promised, constraint = requested, REQUESTED
         why = f"promised for the requested date, booked as late as it fits; it could be built by {day}: {why}"
     stock, lots = (material.stock, material.lots) if material is not None else ({}, ())
-    return Quote(promised, center, need[center], why, allocation, constraint, stock, lots=lots, earliest=day)
+    return Quote(
+        promised, center, need[center], why, allocation, constraint, stock, lots=lots, earliest=day, batches=placed
+    )
 
 
 REQUESTED = "the requested date"
@@ -833,42 +948,93 @@ def _days(first: date, end: date) -> range:
     return range(first.toordinal(), max(first, end).toordinal())
 
 
-def _fit_all(
-    capacity: PlantCapacity,
-    need: Mapping[str, float],
-    days: range,
-    booked: Mapping[str, Mapping[date, float]],
-    constrained: str,
-) -> tuple[str | None, dict[str, dict[date, float]]]:
-    """The first work center (the constrained one tried first) on which its `need` does not fit in `days` (None:
-    each fits), and each one's minutes per day until then (`_fit`)."""
-    allocation: dict[str, dict[date, float]] = {}
-    for center in sorted(need, key=lambda c: c != constrained):
-        fitted = _fit(capacity, center, need[center], days, booked.get(center, {}))
-        if fitted is None:
-            return center, allocation
-        allocation[center] = fitted
-    return None, allocation
+@dataclass(frozen=True)
+class _Fit:
+    """An order's `flow` minutes and batch `units` on each work center or pool, to fit on the minutes earlier
+    promises `booked` and the units they put in batches (`filled`), the `constrained` one first."""
+
+    capacity: PlantCapacity
+    flow: Mapping[str, float]
+    units: Mapping[str, Mapping[BatchKind, int]]
+    booked: Mapping[str, Mapping[date, float]]
+    filled: Filled
+    constrained: str
+
+    def __call__(
+        self, days: range
+    ) -> tuple[str | None, dict[str, dict[date, float]], dict[tuple[str, date, BatchKind], BatchPlaces]]:
+        """The first work center on which the order does not fit in `days` (None: each fits), and each one's
+        minutes per day until then and the units it puts in batches (`_fit`)."""
+        allocation: dict[str, dict[date, float]] = {}
+        placed: dict[tuple[str, date, BatchKind], BatchPlaces] = {}
+        centers = [*self.flow, *(c for c in self.units if c not in self.flow)]
+        for center in sorted(centers, key=lambda c: c != self.constrained):
+            fitted = _fit(
+                self.capacity,
+                center,
+                self.flow.get(center, 0.0),
+                days,
+                self.booked.get(center, {}),
+                self.units.get(center, {}),
+                self.filled,
+            )
+            if fitted is None:
+                return center, allocation, placed
+            allocation[center] = fitted[0]
+            placed.update(fitted[1])
+        return None, allocation, placed
 
 
 def _fit(
-    capacity: PlantCapacity, center: str, need: float, days: range, booked: Mapping[date, float]
-) -> dict[date, float] | None:
-    """The minutes `need` takes on each of `days` (ordinals) of `center` (within the horizon counted from the
-    order's start: the days whose bookings the desk reads), taking each day's free minutes in the order the days
-    are given; None when it does not fit."""
+    capacity: PlantCapacity,
+    center: str,
+    need: float,
+    days: range,
+    booked: Mapping[date, float],
+    units: Mapping[BatchKind, int],
+    filled: Filled,
+) -> tuple[dict[date, float], dict[tuple[str, date, BatchKind], BatchPlaces]] | None:
+    """The minutes `need` and the batch `units` take on each of `days` (ordinals) of `center` (within the horizon
+    counted from the order's start: the days whose bookings the desk reads), in the order the days are given, and
+    the units put in batches each day; None when they do not fit. On each day the units of each kind first fill
+    the room earlier promises left in that day's open batch (`filled`: free, the batch's cycle is booked), then
+    open new batches, each a whole cycle of the day's free minutes; `need` takes the free minutes left. A kind
+    whose cycle is longer than any of the first `LONG_CYCLE_DAYS` days' minutes runs across days (a furnace's
+    30-hour charge on a 24/7 calendar): it cannot be booked whole within a day, and is counted as before, its units'
+    share of a full batch with `need`."""
     allocation: dict[date, float] = {}
-    left = need
+    placed: dict[tuple[str, date, BatchKind], BatchPlaces] = {}
+    longest = max((capacity.minutes(center, date.fromordinal(o)) for o in days[:LONG_CYCLE_DAYS]), default=0.0)
+    left, waiting = need, {}
+    for kind, count in units.items():
+        if kind.cycle > longest:
+            left += kind.cycle * count / kind.size
+        else:
+            waiting[kind] = count
     for ordinal in days:
         day = date.fromordinal(ordinal)
         free = capacity.minutes(center, day) - booked.get(day, 0.0)
-        if free <= 1e-9:
+        took, worked = 0.0, False
+        for kind in sorted(k for k, n in waiting.items() if n):
+            room = -filled.get((center, day, kind.key), 0) % kind.size
+            more = math.ceil(max(0, waiting[kind] - room) / kind.size)
+            opened = min(more, max(0, math.floor((free - took + 1e-9) / kind.cycle))) if kind.cycle > 0 else more
+            put = min(waiting[kind], room + opened * kind.size)
+            if put:
+                placed[center, day, kind] = BatchPlaces(put, opened * kind.cycle)
+                waiting[kind] -= put
+                took += opened * kind.cycle
+                worked = True
+        if free - took > 1e-9 and (left > 1e-9 or not units):
+            take = min(free - took, left)
+            took += take
+            left -= take
+            worked = True
+        if not worked:
             continue
-        take = min(free, left)
-        allocation[day] = take
-        left -= take
-        if left <= 1e-9:
-            return allocation
+        allocation[day] = took
+        if left <= 1e-9 and not any(waiting.values()):
+            return allocation, placed
     return None
 
 

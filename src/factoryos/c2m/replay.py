@@ -20,6 +20,7 @@ from factoryos.c2m.promise import (
     Quote,
     book,
     check_build,
+    fill,
     order_build,
     promise_build,
 )
@@ -63,14 +64,16 @@ def quote_book(
     """Each order's promise, the orders promised in the desk's sequence (`in_promise_order`)."""
     capacity, material = PlantCapacity(plant), PlantMaterial(plant)
     booked: dict[str, dict[date, float]] = defaultdict(dict)
+    filled: dict[tuple[str, date, str], int] = {}
     held = Commitments()
     quotes: dict[str, Quote] = {}
     for order in in_promise_order(orders, sequence):
         start = capacity.first_day(order.ordered_at)
         build = _build(capacity, material, order)
         on_load = capacity.booked_on(build.load, booked)
-        quote = promise_build(capacity, material, build, start, on_load, held, order.due_date)
+        quote = promise_build(capacity, material, build, start, on_load, held, order.due_date, filled)
         book(booked, quote.allocation)
+        fill(filled, quote.batches)
         held.add(quote.stock, quote.lots)
         quotes[order.id] = quote
     return quotes

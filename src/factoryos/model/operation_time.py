@@ -13,6 +13,16 @@ def pieces(quantity: float) -> int:
     return max(1, math.ceil(quantity - 1e-9))
 
 
+def batch_units(op: RoutingOperation, quantity: float) -> int:
+    """How many units' `op` share one batch when each puts `quantity` in it: the batch size over the whole pieces a
+    unit takes; 1 when `op` is no batch operation or a unit fills more than half a batch (it then runs alone, as
+    many cycles as its pieces need)."""
+    whole = pieces(quantity)
+    if not op.batch_size or op.batch_size < 2 * whole:
+        return 1
+    return op.batch_size // whole
+
+
 def run_seconds(plant: Plant, unit: str, op: RoutingOperation, quantity: float) -> int:
     """Seconds `op` runs `quantity` on `unit`: run time per unit times quantity, faster on a faster unit; on a
     paced line every station holds a unit for at least one takt. A batch operation's run time is per batch: one

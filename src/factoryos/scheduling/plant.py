@@ -37,7 +37,7 @@ from factoryos.c2m.supply import site_working_days
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.lots import DAYS_A_YEAR, lot_size
-from factoryos.model.operation_time import pieces, run_seconds
+from factoryos.model.operation_time import batch_units, pieces, run_seconds
 from factoryos.model.orders import CustomerOrder, CustomerOrderState, ProductionOrder, ScheduledOperation, WorkOrder
 from factoryos.model.plant import BomLine, Plant, RoutingOperation
 from factoryos.model.shift_times import merged, site_day
@@ -509,13 +509,13 @@ class _ProblemBuilder:
 
     def _batch(self, material: str, op: RoutingOperation, quantity: float) -> int | None:
         """The batch kind of a unit's operation, when a batch holds more than one of them."""
-        whole = pieces(quantity)
-        if not op.batch_size or op.batch_size < 2 * whole:
+        size = batch_units(op, quantity)
+        if size == 1:
             return None
-        key = (material, op.id, whole)
+        key = (material, op.id, pieces(quantity))
         if key not in self.batch_kinds:
             self.batch_kinds[key] = len(self.batch_sizes)
-            self.batch_sizes.append(op.batch_size // whole)
+            self.batch_sizes.append(size)
         return self.batch_kinds[key]
 
     def _bought_lines(self, material: str) -> list[BomLine]:

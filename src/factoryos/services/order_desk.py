@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from factoryos.c2m import configurator
 from factoryos.c2m.demand import generate_orders as draw_orders
 from factoryos.c2m.intake import accept, misfit
-from factoryos.c2m.promise import Build, PlantCapacity, PlantMaterial, Quote, book, order_build
+from factoryos.c2m.promise import Build, PlantCapacity, PlantMaterial, Quote, book, fill, order_build
 from factoryos.model.configuration import operations as configured_operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
@@ -350,7 +350,8 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
     quotes = []
     keys = [(t.caller.tenant, t.first[0]) for t in taken if t.first is not None]
     stored = taken[0].stored
-    with desk_store.booking(engine, locks, site, centers, days, bool(materials), keys, stored) as held:
+    batches = any(t.build.batches for t in taken)
+    with desk_store.booking(engine, locks, site, centers, days, bool(materials), keys, stored, batches) as held:
         booked = {c: dict(held.minutes[c]) for c in centers}
         for t in taken:
             if t.first is not None and (first := held.answered.get((t.caller.tenant, t.first[0]))) is not None:
@@ -360,10 +361,10 @@ def _book(engine: Engine, here: Desk, taken: Sequence[_Taking]) -> list[tuple[Cu
                     t.refused = conflict
                 continue
             on_load = here.capacity.booked_on(t.build.load, booked)
-            promised = quote_on(
-                here.capacity, here.material, Ask(t.build, t.start, t.order.due_date), on_load, held.material
-            )
+            ask = Ask(t.build, t.start, t.order.due_date)
+            promised = quote_on(here.capacity, here.material, ask, on_load, held.material, held.filled)
             book(booked, promised.allocation)
+            fill(held.filled, promised.batches)
             held.material.add(promised.stock, promised.lots)
             placement = _placement(t.caller, t.order, promised, t.at)
             if stored:
@@ -508,7 +509,9 @@ def _placement(caller: Caller, order: CustomerOrder, promised: Quote, now: datet
     stored = replace(order, state=CustomerOrderState.PROMISED, promised_date=promised.promised)
     why = f"promised {promised.promised}, bound by {promised.constraint}: {promised.explanation} ({promised.basis})"
     changes.append(OrderChange(now, "promise", CustomerOrderState.RECEIVED.value, stored.state.value, why))
-    return desk_store.Placement(stored, changes, promised.allocation, stock=promised.stock, lots=promised.lots)
+    return desk_store.Placement(
+        stored, changes, promised.allocation, stock=promised.stock, lots=promised.lots, batches=promised.batches
+    )
 
 
 def _accepted(

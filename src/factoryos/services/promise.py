@@ -10,8 +10,17 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
-from factoryos.c2m.promise import HORIZON_DAYS, Build, Commitments, PlantCapacity, PlantMaterial, Quote, promise_build
-from factoryos.store.order_desk import booked_minutes, commitments
+from factoryos.c2m.promise import (
+    HORIZON_DAYS,
+    Build,
+    Commitments,
+    Filled,
+    PlantCapacity,
+    PlantMaterial,
+    Quote,
+    promise_build,
+)
+from factoryos.store.order_desk import booked_batches, booked_minutes, commitments
 
 
 @dataclass(frozen=True)
@@ -34,10 +43,12 @@ def quote(connection: Connection, capacity: PlantCapacity, material: PlantMateri
     """The promise for `ask` on what is booked as of `connection`'s view."""
     site = capacity.plant.site.id
     days = promise_days(ask.start)
-    minutes = booked_minutes(connection, site, capacity.reads(ask.build.load), *days)
+    centers = capacity.reads(ask.build.load)
+    minutes = booked_minutes(connection, site, centers, *days)
     booked = capacity.booked_on(ask.build.load, minutes)
+    filled = booked_batches(connection, site, centers, *days) if ask.build.batches else {}
     held = commitments(connection, site, ask.start) if ask.takes_stock else Commitments()
-    return quote_on(capacity, material, ask, booked, held)
+    return quote_on(capacity, material, ask, booked, held, filled)
 
 
 def quote_on(
@@ -46,11 +57,13 @@ def quote_on(
     ask: Ask,
     booked: Mapping[str, Mapping[date, float]],
     held: Commitments,
+    filled: Filled | None = None,
 ) -> Quote:
     """The promise of `quote` on what earlier promises hold, already read: the minutes `booked` on each work
     center of the load, day by day from the ask's start (`promise_days`; `PlantCapacity.booked` adds up what the
-    pools sharing its work centers booked), and the material `held` (made stock included)."""
-    return promise_build(capacity, material, ask.build, ask.start, booked, held, ask.requested)
+    pools sharing its work centers booked), the material `held` (made stock included) and the units `filled` in
+    batches."""
+    return promise_build(capacity, material, ask.build, ask.start, booked, held, ask.requested, filled)
 
 
 def promise_days(start: date) -> tuple[date, date]:

@@ -1,6 +1,6 @@
 """What the order desk keeps beside the orders: every change of an order's state (who, when, from, to, why),
 the idempotency keys that make a retried request return its first answer, and the capacity each promised
-order holds on its constrained work center, day by day.
+order holds on the work centers it loads, day by day, with the units it put in batches there.
 
 Placing an order reads free capacity and books it; `writing` makes that read-then-write safe when several
 workers place orders at once: on PostgreSQL an advisory lock per work center, on SQLite an immediate
@@ -10,6 +10,7 @@ workers place orders at once: on PostgreSQL an advisory lock per work center, on
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -47,7 +48,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ClauseElement
 
-from factoryos.c2m.promise import Commitments, Lot
+from factoryos.c2m.promise import BatchKind, BatchPlaces, Commitments, Lot
 from factoryos.c2m.supply import week_start
 from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
@@ -89,6 +90,34 @@ class CapacityReservationRecord(Base):
     order_id: Mapped[str] = mapped_column(ForeignKey("customer_orders.id", ondelete="CASCADE"), primary_key=True)
     work_center: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    minutes: Mapped[float] = mapped_column(Float)
+
+
+class BatchBookingRecord(Base):
+    """The units orders were promised in the batches of one kind (`BatchKind.key`) on a work center's (or pool's)
+    day, with the kind's batch `size` (units) and `cycle` (minutes) as they were booked: the minutes of its batches
+    are in the day's capacity booking, and a later promise fills the open batch first."""
+
+    __tablename__ = "batch_bookings"
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    work_center: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(200), primary_key=True)
+    units: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    cycle: Mapped[float] = mapped_column(Float)
+
+
+class BatchReservationRecord(Base):
+    """The units one order put in the batches of a kind on a work center's day and the minutes of the batches it
+    opened (in its capacity reservation), given back when the order is cancelled."""
+
+    __tablename__ = "batch_reservations"
+    order_id: Mapped[str] = mapped_column(ForeignKey("customer_orders.id", ondelete="CASCADE"), primary_key=True)
+    work_center: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(200), primary_key=True)
+    units: Mapped[int] = mapped_column(Integer)
     minutes: Mapped[float] = mapped_column(Float)
 
 
@@ -196,6 +225,15 @@ _BOOKED = select(CapacityBookingRecord.work_center, CapacityBookingRecord.day, C
 )
 _BOOKED_IN = _BOOKED.where(CapacityBookingRecord.work_center.in_(bindparam("work_centers", expanding=True)))
 _BOOKED_ANY = _BOOKED.where(CapacityBookingRecord.work_center == any_(bindparam("work_centers", type_=ARRAY(String))))
+_FILLED = select(
+    BatchBookingRecord.work_center, BatchBookingRecord.day, BatchBookingRecord.kind, BatchBookingRecord.units
+).where(
+    BatchBookingRecord.site == bindparam("site"),
+    BatchBookingRecord.day >= bindparam("start"),
+    BatchBookingRecord.day < bindparam("end"),
+)
+_FILLED_IN = _FILLED.where(BatchBookingRecord.work_center.in_(bindparam("work_centers", expanding=True)))
+_FILLED_ANY = _FILLED.where(BatchBookingRecord.work_center == any_(bindparam("work_centers", type_=ARRAY(String))))
 
 
 @dataclass(frozen=True)
@@ -224,7 +262,8 @@ class Placement:
     """A new order as it is stored (or an order stored as received, as it is promised): the order, its changes of state,
     the minutes it books on each work center or pool day by day, the Idempotency-Key it came with and the answer it got
     (`first`: the tenant whose key it is, which may not be the order's when the owner orders a partner's product, the
-    key and the answer), if any, the bought material it takes (`stock`) and what is bought for it (`lots`)."""
+    key and the answer), if any, the bought material it takes (`stock`), what is bought for it (`lots`) and the units
+    it puts in batches (`batches`, as `Quote.batches`)."""
 
     order: CustomerOrder
     changes: Sequence[OrderChange]
@@ -232,6 +271,7 @@ class Placement:
     first: tuple[str, str, FirstAnswer] | None = None
     stock: Mapping[str, float] = field(default_factory=dict)
     lots: Sequence[Lot] = ()
+    batches: Mapping[tuple[str, date, BatchKind], BatchPlaces] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -269,11 +309,13 @@ def placing(engine: Engine, work_centers: Sequence[str]) -> Iterator[Connection]
 @dataclass
 class Held:
     """What earlier promises hold, as a placing transaction reads it under its locks: the minutes booked on
-    each day of each work center (days with none absent) and the bought material they took and bought (read
-    only when asked); and the `placements` to store when the transaction ends."""
+    each day of each work center (days with none absent), the units in batches there (`filled`) and the bought
+    material they took and bought (read only when asked); and the `placements` to store when the transaction
+    ends."""
 
     minutes: dict[str, dict[date, float]]
     material: Commitments
+    filled: dict[tuple[str, date, str], int] = field(default_factory=dict)
     answered: dict[tuple[str, str], FirstAnswer] = field(default_factory=dict)
     placements: list[Placement] = field(default_factory=list)
 
@@ -288,9 +330,11 @@ def booking(
     stock: bool,
     keys: Sequence[tuple[str, str]] = (),
     received: bool = False,
+    batches: bool = True,
 ) -> Iterator[Held]:
     """The transaction that places orders: it takes the write locks of `locks` (site/id), reads what is held on
-    `work_centers` in the `days` [start, end) (and the taken stock when `stock`) and the first answers already
+    `work_centers` in the `days` [start, end) (the units in batches when `batches`, the taken stock when `stock`)
+    and the first answers already
     given to the Idempotency-Keys `keys` (tenant, key), yields it, and stores what was added to `placements`
     (as `place` does) and commits when the block ends; what it stored is then on disk. Every round trip under
     the locks makes every other order for the line wait, so on PostgreSQL the locks and the reads go in one (the
@@ -305,6 +349,7 @@ def booking(
         with placing(engine, locks) as connection:
             minutes = booked_minutes(connection, site, work_centers, *days)
             held = Held(minutes, commitments(connection, site, days[0]) if stock else Commitments())
+            held.filled = booked_batches(connection, site, work_centers, *days) if batches else {}
             if keys:
                 query = _ANSWERED.where(IdempotencyRecord.key.in_(sorted({k for _, k in keys})))
                 held.answered = _answered(connection.execute(query, {"site": site}).all(), keys)
@@ -321,6 +366,8 @@ def booking(
                 driver.execute(_driver_sql(engine, ADVISORY), {"numbers": lock_numbers(locks)})
                 where = {"site": site, "start": days[0], "end": days[1]}
                 booked = driver.execute(_driver_sql(engine, _BOOKED_ANY), where | {"work_centers": list(work_centers)})
+                asked_centers = where | {"work_centers": list(work_centers)}
+                filled = driver.execute(_driver_sql(engine, _FILLED_ANY), asked_centers) if batches else None
                 reads = (_TAKEN, _BOUGHT, _SUPPLIERS_BOOKED) if stock else ()
                 where["since"] = week_start(days[0])
                 material = [driver.execute(_driver_sql(engine, statement), where) for statement in reads]
@@ -328,6 +375,7 @@ def booking(
                 answered = driver.execute(_driver_sql(engine, _ANSWERED_ANY), asked) if keys else None
                 minutes = _by_work_center(work_centers, booked.fetchall())
                 held = Held(minutes, _commitments(*(m.fetchall() for m in material)) if stock else Commitments())
+                held.filled = _filled(filled.fetchall()) if filled is not None else {}
                 held.answered = _answered(answered.fetchall(), keys) if answered is not None else {}
             yield held
             with driver.pipeline():
@@ -425,6 +473,7 @@ def _writes(placements: Sequence[Placement], new: bool = True) -> list[tuple[Tab
             (CapacityBookingRecord.__table__, "minutes", rows),
             (CapacityReservationRecord.__table__, None, reservations),
         ]
+    writes += _batches(placements)
     stock = [{"order_id": p.order.id, "material": m, "quantity": q} for p in placements for m, q in p.stock.items()]
     if stock:
         taken: defaultdict[tuple[str, str], float] = defaultdict(float)
@@ -446,6 +495,27 @@ def _writes(placements: Sequence[Placement], new: bool = True) -> list[tuple[Tab
     if answers:
         writes.append((IdempotencyRecord.__table__, None, answers))
     return writes
+
+
+def _batches(placements: Sequence[Placement]) -> list[tuple[Table, str | None, list[dict[str, Any]]]]:
+    """The writes that add the units `placements` put in batches to each kind's day, and note them per order."""
+    filled: dict[tuple[str, str, date, str], dict[str, Any]] = {}
+    reservations: list[dict[str, Any]] = []
+    for p in placements:
+        for (center, day, kind), places in p.batches.items():
+            row = {"order_id": p.order.id, "work_center": center, "day": day, "kind": kind.key}
+            reservations.append(row | {"units": places.units, "minutes": places.minutes})
+            key = (p.order.site, center, day, kind.key)
+            if key not in filled:
+                filled[key] = {"site": key[0], "work_center": center, "day": day, "kind": kind.key, "units": 0}
+                filled[key] |= {"size": kind.size, "cycle": kind.cycle}
+            filled[key]["units"] += places.units
+    if not reservations:
+        return []
+    return [
+        (BatchBookingRecord.__table__, "units", list(filled.values())),
+        (BatchReservationRecord.__table__, None, reservations),
+    ]
 
 
 def _purchases(placements: Sequence[Placement]) -> list[tuple[Table, str | None, list[dict[str, Any]]]]:
@@ -565,6 +635,20 @@ def booked_minutes(
     return _by_work_center(work_centers, connection.execute(_BOOKED_IN, where).all())
 
 
+def booked_batches(
+    connection: Connection, site: str, work_centers: Collection[str], start: date, end: date
+) -> dict[tuple[str, date, str], int]:
+    """The units already promised in batches on each day of [start, end) of each of `work_centers`, per batch kind
+    (`BatchKind.key`), in one query."""
+    where = {"site": site, "work_centers": list(work_centers), "start": start, "end": end}
+    return _filled(connection.execute(_FILLED_IN, where).all())
+
+
+def _filled(rows: Sequence[Any]) -> dict[tuple[str, date, str], int]:
+    """Rows of `_FILLED` (work center, day, kind, units) by work center, day and kind."""
+    return {(center, day, kind): units for center, day, kind, units in rows}
+
+
 def _by_work_center(work_centers: Collection[str], rows: Sequence[Any]) -> dict[str, dict[date, float]]:
     """Rows of `_BOOKED` (work center, day, minutes) by work center, each of `work_centers` there."""
     booked: dict[str, dict[date, float]] = {c: {} for c in work_centers}
@@ -621,15 +705,37 @@ def release(session: Session, order_id: str, site: str) -> float:
         if taken is not None:
             taken.quantity = max(0.0, taken.quantity - stock.quantity)
         session.delete(stock)
+    kept = _release_batches(session, order_id, site)
     reservations = list(
         session.scalars(select(CapacityReservationRecord).where(CapacityReservationRecord.order_id == order_id))
     )
+    given = 0.0
     for reservation in reservations:
+        minutes = reservation.minutes - kept.get((reservation.work_center, reservation.day), 0.0)
         booking = session.get(CapacityBookingRecord, (site, reservation.work_center, reservation.day))
         if booking is not None:
-            booking.minutes = max(0.0, booking.minutes - reservation.minutes)
+            booking.minutes = max(0.0, booking.minutes - minutes)
         session.delete(reservation)
-    return sum(r.minutes for r in reservations)
+        given += minutes
+    return given
+
+
+def _release_batches(session: Session, order_id: str, site: str) -> dict[tuple[str, date], float]:
+    """Take an order's units out of the batches it was promised in: a batch it leaves empty frees its cycle,
+    whoever opened it, and one that others still fill keeps it. Returns, per work center and day, the minutes of
+    the order's capacity reservation that stay booked (the batches it opened less those freed)."""
+    kept: defaultdict[tuple[str, date], float] = defaultdict(float)
+    held = session.scalars(select(BatchReservationRecord).where(BatchReservationRecord.order_id == order_id))
+    for reservation in list(held):
+        booking = session.get(BatchBookingRecord, (site, reservation.work_center, reservation.day, reservation.kind))
+        freed = reservation.minutes
+        if booking is not None:
+            left = max(0, booking.units - reservation.units)
+            freed = booking.cycle * (math.ceil(booking.units / booking.size) - math.ceil(left / booking.size))
+            booking.units = left
+        kept[reservation.work_center, reservation.day] += reservation.minutes - freed
+        session.delete(reservation)
+    return kept
 
 
 def keep_rejected(engine: Engine, source: str, reason: str, raw: bytes) -> bool:
