@@ -111,15 +111,11 @@ def orders_stage(ctx: DemoContext) -> None:
     from factoryos.report.promises import promises_section
     from factoryos.services.order_desk import OrderInput, place_orders
     from factoryos.services.tenants import Caller
-    from factoryos.store.orders import next_order_number
 
     plant, start = ctx.loaded_plant(), ctx.first_day()
     volume = demand_share(plant, 0)
     ctx.results["volume"] = volume if volume < 1 else None
-    first_number = next_order_number(ctx.engine)  # a database that already holds orders keeps them
-    drawn = sorted(
-        generate_orders(first_month_plant(plant, volume), start, ctx.days, ctx.seed, first_number), key=_arrival
-    )
+    drawn = sorted(generate_orders(first_month_plant(plant, volume), start, ctx.days, ctx.seed), key=_arrival)
     if not drawn:
         raise FactoryosError(_no_orders(ctx, plant, volume))
     requests = [
@@ -631,8 +627,26 @@ STAGES: list[Callable[[DemoContext], None]] = [
 
 
 def run_demo(ctx: DemoContext, out: Path) -> Path:
+    """Run every stage on `ctx`'s database, which must be empty (the demo's orders, plan and run are its own, never
+    mixed into a plant's real ones or an earlier run's), and write the report into `out`. A database error stops
+    the demo as a DatabaseError naming the stage it stopped."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from factoryos.store.db import DatabaseError, describe, tables_with_rows
+
+    held = tables_with_rows(ctx.engine)
+    if held:
+        where = ctx.engine.url.render_as_string(hide_password=True)
+        raise FactoryosError(
+            f"{where} already holds data ({counted(len(held), 'table')} with rows: {', '.join(held[:4])}"
+            f"{', ...' if len(held) > 4 else ''}): the demo runs "
+            "only on an empty database; leave out --db and it makes its own beside its report, or give a new one"
+        )
     for stage in STAGES:
         started = time.perf_counter()
-        stage(ctx)
+        try:
+            stage(ctx)
+        except SQLAlchemyError as error:
+            raise DatabaseError(f"the demo stopped in {stage.__name__}: {describe(error)}") from error
         ctx.results.setdefault("seconds", {})[stage.__name__] = time.perf_counter() - started
     return ctx.report.write(out)
