@@ -18,6 +18,7 @@ def test_the_bars_stack_to_each_days_units_under_the_line_capacity():
     plant = load_plant(DATA / "partner-ramp-plant.yaml")
     demands = [Demand(f"F{k}", "scooter", START + timedelta(days=k), 20) for k in range(14)]
     demands.append(Demand("O1", "cargo-bike", START + timedelta(days=3), 10, "order", "CO1", {"box": "open"}))
+    demands.append(Demand("O2", "cargo-bike", START + timedelta(days=20), 3, "order", "CO2", {"box": "open"}))
     schedule = master_schedule(plant, demands, START, 14)
     section = mps_section(schedule, "test demand")
     figure = section.figures[0]
@@ -30,7 +31,8 @@ def test_the_bars_stack_to_each_days_units_under_the_line_capacity():
         assert per_day[k] == sum(q for (_, d), q in quantities.items() if d == day)
     (line,) = [t for t in figure.data if t.type == "scatter"]
     assert list(line.y) == list(schedule.capacity)
-    assert section.facts["not in the horizon"] == counted(sum(schedule.unplanned.values()), "unit")
+    assert section.facts["not in the horizon"] == counted(sum(schedule.unplanned.values()) + 3, "unit")
+    assert section.facts["due after the horizon"] == "cargo-bike: 3 units of 1 order, the last due 2027-03-21"
 
 
 def test_without_a_ramp_up_line_the_text_names_the_work_center_that_bounds_the_days() -> None:

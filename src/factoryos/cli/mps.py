@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -16,6 +16,9 @@ from factoryos.cli.forecast import HistoryPlantOption, HistoryStartOption, histo
 from factoryos.model.errors import FactoryosError
 from factoryos.model.files import read_bounded
 from factoryos.report.wording import counted
+
+if TYPE_CHECKING:
+    from factoryos.services.mps import MpsRun
 
 PREVIOUS_MPS_BYTES = 64 * 2**20
 """An `mps --json` document of two years' days and a hundred products is a few MB."""
@@ -68,11 +71,21 @@ def mps(
             bound_by.get(product, "-"),
         )
     console.print(table)
+    _print_notes(run)
+
+
+def _print_notes(run: MpsRun) -> None:
+    """Below the table: the forecast's warnings, and every unit of demand the table does not show."""
+    from factoryos.report.mps import beyond_text
+
     for product, forecast in run.forecast.forecast.products.items() if run.forecast else ():
         if forecast.warning:
             console.print(f"warning: forecast of {product}: {forecast.warning}")
     if run.schedule.unplanned:
         console.print(f"unplanned in the horizon: {counted(sum(run.schedule.unplanned.values()), 'unit')}")
+    if run.schedule.beyond:
+        end = run.schedule.start + timedelta(days=run.schedule.days)
+        console.print(f"due on or after {end}, beyond the horizon and not planned: {beyond_text(run.schedule)}")
     if run.history.later:
         console.print(
             f"{counted(run.history.later, 'stored order')} placed on or after {run.schedule.start} left out: "

@@ -46,17 +46,26 @@ def mps_figure(schedule: MasterSchedule) -> go.Figure:
     return figure
 
 
+def beyond_text(schedule: MasterSchedule) -> str:
+    """What is due after the horizon, per product: units, orders and the last due day."""
+    return "; ".join(
+        f"{product}: {counted(b.units, 'unit')} of {counted(b.orders, 'order')}, the last due {b.last_due}"
+        for product, b in schedule.beyond.items()
+    )
+
+
 def mps_section(schedule: MasterSchedule, demand: str) -> Section:
     planned = sum(r.quantity for r in schedule.rows)
     late = sum(r.quantity for r in schedule.rows if r.late_days)
-    unplanned = sum(schedule.unplanned.values())
     bound = sum(r.quantity for r in schedule.rows if r.product in schedule.bound_products)
     capacity = sum(c for c in schedule.capacity if c is not None)
     facts: dict[str, str | int] = {
         "planned": counted(planned, "unit"),
         "late": counted(late, "unit"),
-        "not in the horizon": counted(unplanned, "unit"),
+        "not in the horizon": counted(schedule.not_in_horizon, "unit"),
     }
+    if schedule.beyond:
+        facts["due after the horizon"] = beyond_text(schedule)
     if capacity and schedule.ramp_bounded:
         facts["ramp line used"] = f"{bound / capacity:.0%}"
     checked = len(schedule.rough_cut.minutes) if schedule.rough_cut is not None else 0
@@ -76,7 +85,7 @@ def mps_section(schedule: MasterSchedule, demand: str) -> Section:
             + (
                 f"each demand as late as {' and '.join(bounds)} allow and not after its due day, the firm orders "
                 "before the forecast; a demand that cannot be built in time is built late or, past the horizon, "
-                "left unplanned."
+                "left unplanned; one due after the horizon is not planned and counted as not in it."
                 if bounds
                 else "no work center loads these products, so nothing bounds the days' units: each demand is planned "
                 "on its due day."

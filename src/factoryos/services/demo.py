@@ -180,6 +180,13 @@ def rampup_stage(ctx: DemoContext) -> None:
         ctx.console.print(f"ramp-up  {section.facts['first month']} in month 1 to {section.facts['last month']}")
 
 
+def _horizon_days(ctx: DemoContext) -> int:
+    """The days from the demo's first to the last its orders are due on (promised, or requested when later),
+    which the MPS and MRP plan over: every order inside."""
+    start = ctx.first_day()
+    return max(1, (max((o.committed_date for o in ctx.orders), default=start) - start).days + 1)
+
+
 def mps_stage(ctx: DemoContext) -> None:
     """The master production schedule of the demo's orders under the ramp-up, over the days they are due."""
     from factoryos.report.mps import mps_section
@@ -187,8 +194,7 @@ def mps_stage(ctx: DemoContext) -> None:
     from factoryos.services.mps import plan_mps
 
     plant, start = ctx.loaded_plant(), ctx.first_day()
-    last_due = max((o.due_date for o in ctx.orders), default=start)
-    days = max(1, (last_due - start).days + 1)
+    days = _horizon_days(ctx)
     run = plan_mps(History(plant, ctx.orders, start, 0, "stored"), days, "orders")
     section = ctx.report.add(mps_section(run.schedule, "the demo's orders"))
     ctx.console.print(
@@ -206,8 +212,7 @@ def material_stage(ctx: DemoContext) -> None:
 
     start = ctx.first_day()
     site = ctx.loaded_plant().site.id
-    last_due = max((o.due_date for o in ctx.orders), default=start)
-    run = plan_material(ctx.engine, site, max(1, (last_due - start).days + 1), start=start)
+    run = plan_material(ctx.engine, site, _horizon_days(ctx), start=start)
     released = release_due(ctx.engine, ctx.days, site)  # the buyer, through the demo's days
     on_call = [m.name or mid for mid, m in ctx.loaded_plant().materials.items() if m.on_call]
     left = sum(r.quantity for r in list_requisitions(ctx.engine, site))
