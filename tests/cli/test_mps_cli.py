@@ -176,3 +176,22 @@ def test_orders_due_after_the_horizon_are_listed_as_not_in_it(tmp_path):
     assert f"due on or after {end}, beyond the horizon and not planned:" in said
     for product, b in expected.items():
         assert f"{product}: {b['units']:,} units" in said
+
+
+def test_an_mps_of_generated_orders_says_so_where_a_planner_reads(tmp_path):
+    """`mps --plant FILE --demand orders` plans a generated year's orders, rows of kind "order" whose ids name no
+    stored order, and only `"history": "generated"` told; the title and a note say so. The stored order book's
+    MPS says nothing of the kind."""
+    generated = invoke("mps", "--plant", PLANT, "--horizon-days", "7", "--demand", "orders")
+    assert generated.exit_code == 0, generated.output
+    lines = generated.output.splitlines()
+    assert "its orders generated from the plant's demand, not an order book" in lines[0]
+    assert "note: the orders here were drawn from the plant's demand" in generated.output
+    assert "without --plant the MPS plans the loaded plant's stored orders" in generated.output
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    assert invoke("plant", "load", PLANT, "--db", db).exit_code == 0
+    assert invoke("orders", "generate", "--days", "20", "--seed", "3", "--db", db).exit_code == 0
+    stored = invoke("mps", "--demand", "orders", "--horizon-days", "7", "--db", db)
+    assert stored.exit_code == 0, stored.output
+    assert "not an order book" not in stored.output
+    assert "note:" not in stored.output
