@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from typer.testing import CliRunner
 
 from factoryos.cli import app
@@ -76,8 +77,6 @@ def test_bad_options_are_one_line(tmp_path):
 def test_a_value_out_of_range_is_one_line_naming_the_help(monkeypatch, capsys):
     """Click's own usage errors (a range, an unknown option) as one line, like every other user error."""
     import sys
-
-    import pytest
 
     from factoryos.cli import main
 
@@ -195,3 +194,32 @@ def test_an_mps_of_generated_orders_says_so_where_a_planner_reads(tmp_path):
     assert stored.exit_code == 0, stored.output
     assert "not an order book" not in stored.output
     assert "note:" not in stored.output
+
+
+def test_the_capacity_shown_is_what_the_mps_plans_on_in_json_and_text(tmp_path):
+    """Two parallel lines build speakers, the slower one ramping: `line_capacity` gave the ramping line's units a
+    day alone (45 on a user's plant planned at 311 a day, read as a 7x overload). The JSON gives no ramp line where
+    none bounds a product, and per product the units a day of what does (the two lines pooled), the figures the
+    text table's capacity column prints."""
+    pooled = str(DATA / "pooled-lines-plant.yaml")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    assert invoke("plant", "load", pooled, "--db", db).exit_code == 0
+    assert invoke("orders", "generate", "--days", "20", "--seed", "3", "--db", db).exit_code == 0
+    args = ("mps", "--demand", "orders", "--horizon-days", "45", "--db", db)
+    result = invoke(*args, "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["rows"]
+    assert document["start"] == "2027-01-05"  # the ramp's first day: line B makes its first month's units
+    assert document["line_capacity"] is None
+    capacity = {c["product"]: c for c in document["capacity"]}
+    assert capacity["speaker"]["bound_by"] == "Line A + Line B"
+    # line A: 3,600 s / 30 s a day; line B: its first month's 100 units over 31 days, then 3,600 s / 60 s x 0.9
+    assert [d["units"] for d in capacity["speaker"]["days"]] == pytest.approx([120 + 100 / 31] * 31 + [174] * 14)
+    limit = {(p, d["day"]): d["units"] for p, c in capacity.items() for d in c["days"]}
+    for (product, day), units in units_per_day(document).items():
+        assert units <= limit[product, day] + 1e-9
+    table = invoke(*args).output
+    for product, day in units_per_day(document):
+        row = next(line for line in table.splitlines() if day in line and f" {product} " in line)
+        assert f" {limit[product, day]:,.0f} " in row

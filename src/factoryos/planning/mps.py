@@ -146,6 +146,13 @@ class MasterSchedule:
             return None
         return self.rough_cut.minutes[center][offset] / self.rough_cut.load(product)[center]
 
+    def capacities(self) -> dict[str, tuple[float | None, ...]]:
+        """Per product that something bounds (`bound_by`), the units a day of what bounds it (`units_a_day`) over
+        the horizon: the ramp-up line's for the products it bounds, a work center's or pool's (parallel lines
+        together) for the others."""
+        days = [self.start + timedelta(days=k) for k in range(self.days)]
+        return {product: tuple(self.units_a_day(product, day) for day in days) for product in sorted(self.bound_by())}
+
     def quantities(self) -> dict[tuple[str, date], int]:
         """Units per (product, day)."""
         out: dict[tuple[str, date], int] = defaultdict(int)

@@ -30,20 +30,36 @@ def mps_figure(schedule: MasterSchedule) -> go.Figure:
                 figure.add_bar(
                     x=days, y=units[product, kind], name=f"{product} ({kind})", marker_color=colour, opacity=opacity
                 )
-    if schedule.ramp_bounded:
+    limits = _limits(schedule)
+    for index, (name, per_day) in enumerate(limits.items()):
         figure.add_scatter(
             x=days,
-            y=list(schedule.capacity),
-            name="ramp line's units per day",
+            y=per_day,
+            name=name,
             mode="lines",
-            line={"shape": "hv", "color": "#222", "dash": "dot"},
+            line={"shape": "hv", "color": "#222", "dash": ("dot", "dash", "dashdot", "longdash")[index % 4]},
         )
-    style(figure, "Master production schedule against the ramp-up line", 340)
+    against = "the ramp-up line" if schedule.ramp_bounded else "what bounds each product"
+    style(figure, f"Master production schedule against {against}", 340)
     busiest = max(
-        [sum(day) for day in zip(*units.values(), strict=True)] + [c or 0 for c in schedule.capacity], default=0
+        [sum(day) for day in zip(*units.values(), strict=True)] + [c or 0 for cs in limits.values() for c in cs],
+        default=0,
     )
     figure.update_layout(barmode="stack", xaxis_title="day", yaxis=count_axis("units built", busiest))
     return figure
+
+
+def _limits(schedule: MasterSchedule) -> dict[str, list[float | None]]:
+    """The lines of units a day the chart draws: the ramp-up line's, shared by the products it bounds, and for
+    each other product the work center or pool of lines that bounds it (`MasterSchedule.capacities`)."""
+    limits: dict[str, list[float | None]] = {}
+    if schedule.ramp_bounded:
+        limits["ramp line's units per day"] = list(schedule.capacity)
+    bound_by = schedule.bound_by()
+    for product, per_day in schedule.capacities().items():
+        if bound_by[product] != RAMP:
+            limits[f"{product}: {bound_by[product]}'s units per day"] = list(per_day)
+    return limits
 
 
 def beyond_text(schedule: MasterSchedule) -> str:

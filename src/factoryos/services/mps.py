@@ -112,7 +112,11 @@ def previous_quantities(document: Mapping[str, Any]) -> PreviousMps:
 
 
 def mps_document(run: MpsRun) -> dict[str, Any]:
+    """The MPS as `mps --json` prints it. `line_capacity` is the ramp-up line's units a day when it bounds any
+    product (else null: another line can build them all); `capacity` per product what bounds it, in units a
+    day, as the text table's capacity column gives it."""
     schedule = run.schedule
+    bound_by = schedule.bound_by()
     return {
         "start": schedule.start.isoformat(),
         "days": schedule.days,
@@ -122,9 +126,22 @@ def mps_document(run: MpsRun) -> dict[str, Any]:
         "line_capacity": [
             {"day": (schedule.start + timedelta(days=k)).isoformat(), "units": units}
             for k, units in enumerate(schedule.capacity)
-        ],
+        ]
+        if schedule.ramp_bounded
+        else None,
         "bound_products": sorted(schedule.bound_products),
-        "bound_by": schedule.bound_by(),
+        "bound_by": bound_by,
+        "capacity": [
+            {
+                "product": product,
+                "bound_by": bound_by[product],
+                "days": [
+                    {"day": (schedule.start + timedelta(days=k)).isoformat(), "units": units}
+                    for k, units in enumerate(days)
+                ],
+            }
+            for product, days in schedule.capacities().items()
+        ],
         "rows": [
             {
                 "demand": r.demand,
