@@ -22,7 +22,7 @@ from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant, TimeFences
 from factoryos.model.rampup import ramp_bound_products
 from factoryos.model.validate import load_plant
-from factoryos.planning.mps import Demand, heijunka, line_capacity, master_schedule
+from factoryos.planning.mps import Beyond, Demand, heijunka, line_capacity, master_schedule
 from factoryos.services.mps import order_demand
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -87,6 +87,29 @@ def test_what_cannot_be_built_in_time_is_built_late_or_left_unplanned(small):
     assert sum(r.quantity for r in schedule.rows if r.late_days == 0) == 54
     assert sum(r.quantity for r in schedule.rows if r.late_days > 0) == 27
     assert schedule.unplanned == {"A": 19}
+
+
+def test_demand_due_after_the_horizon_is_counted_per_product_never_dropped(small):
+    """An order due on the horizon's last day is planned; one due the day after, or later, is not planned and is
+    counted as beyond the horizon (units, orders, last due), and not in the horizon with what has no room."""
+    end = START + timedelta(days=3)
+    demands = [
+        Demand("A", "scooter", end - timedelta(days=1), 5, "order", "CO-A"),
+        Demand("B", "scooter", end, 7, "order", "CO-B"),
+        Demand("C", "scooter", end + timedelta(days=40), 2, "order", "CO-C"),
+        Demand("D", "cargo-bike", end + timedelta(days=1), 4, "order", "CO-D"),
+        Demand("E", "cargo-bike", START + timedelta(days=1), 80, "order", "CO-E"),  # 27 a day: one left for A
+    ]
+    schedule = master_schedule(small, demands, START, 3)
+    assert {r.demand for r in schedule.rows} == {"A", "E"}
+    assert schedule.beyond == {
+        "cargo-bike": Beyond(4, 1, end + timedelta(days=1)),
+        "scooter": Beyond(9, 2, end + timedelta(days=40)),
+    }
+    planned = sum(r.quantity for r in schedule.rows)
+    assert schedule.unplanned == {"A": 4}
+    assert schedule.not_in_horizon == sum(schedule.unplanned.values()) + 13
+    assert planned + schedule.not_in_horizon == sum(d.quantity for d in demands)
 
 
 def test_firm_orders_go_before_the_forecast_when_capacity_is_short(small):

@@ -1,15 +1,22 @@
 """The demo is reproducible: the same plant, days and seed give the same orders, schedule, floor events and
-report on a fresh database, whatever ids the order desk would draw; on a database that already holds its
-orders it runs again with orders numbered after them."""
+report on a fresh database, whatever ids the order desk would draw. It runs only on an empty database (never
+mixing its orders into a plant's real ones or an earlier run's), and a database error stops it, naming the
+stage."""
 
 from __future__ import annotations
 
+import pytest
 from rich.console import Console
+from sqlalchemy.exc import IntegrityError
 
 from factoryos.examples import example_plant
+from factoryos.model.errors import FactoryosError
 from factoryos.report.html import Report
+from factoryos.services import demo
 from factoryos.services.demo import DemoContext, run_demo
-from factoryos.store.db import make_engine, migrate
+from factoryos.store.db import DatabaseError, make_engine, migrate, tables_with_rows
+from factoryos.store.orders import list_orders
+from factoryos.store.plants import store_plant
 
 DAYS, SEED = 2, 5
 WALL_CLOCK = {"solved in"}  # how long the machine took, not what it found
@@ -42,9 +49,27 @@ def test_the_same_seed_gives_the_same_demo(tmp_path):
         assert first[part] == second[part], part
 
 
-def test_a_database_that_holds_the_demos_orders_takes_another_run(tmp_path):
-    first = run(tmp_path / "a")
-    again = run(tmp_path / "b", first.engine)
-    ids = {o.id for o in first.orders}
-    assert again.orders
-    assert not ids & {o.id for o in again.orders}
+def test_a_database_that_holds_anything_is_refused_untouched(tmp_path, kiln_plant):
+    engine = make_engine(f"sqlite:///{tmp_path / 'plant.db'}")
+    migrate(engine)
+    store_plant(engine, kiln_plant, "kiln-plant.yaml")
+    held = tables_with_rows(engine)
+    with pytest.raises(FactoryosError, match=r"already holds data \(\d+ tables with rows: .*empty database"):
+        run(tmp_path / "a", engine)
+    assert tables_with_rows(engine) == held
+    assert not list_orders(engine)
+    assert not (tmp_path / "a" / "index.html").exists()
+
+
+def test_a_database_error_stops_the_demo_naming_the_stage(tmp_path, monkeypatch):
+    ran = []
+
+    def refused(ctx: DemoContext) -> None:
+        raise IntegrityError("INSERT INTO customer_orders", {}, Exception("UNIQUE constraint failed"))
+
+    stages = [demo.load_plant_stage, refused, ran.append]
+    monkeypatch.setattr(demo, "STAGES", stages)
+    with pytest.raises(DatabaseError, match="the demo stopped in refused: UNIQUE constraint failed"):
+        run(tmp_path / "a")
+    assert not ran  # no later stage runs on what the failed one left
+    assert not (tmp_path / "a" / "index.html").exists()

@@ -4,25 +4,35 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from factoryos.cli.common import DbOption, DemandOption, HorizonDaysOption, JsonOption, SiteOption, console
-from factoryos.cli.forecast import HistoryPlantOption, HistoryStartOption, history
+from factoryos.cli.forecast import HistoryStartOption, history
 from factoryos.model.errors import FactoryosError
 from factoryos.model.files import read_bounded
 from factoryos.report.wording import counted
+
+if TYPE_CHECKING:
+    from factoryos.services.mps import MpsRun
 
 PREVIOUS_MPS_BYTES = 64 * 2**20
 """An `mps --json` document of two years' days and a hundred products is a few MB."""
 
 
 def mps(
-    file: HistoryPlantOption = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--plant",
+            help="Plant file: plan a generated year of orders drawn from its demand (not an order book: their ids "
+            "name no stored order) instead of the loaded plant's stored orders.",
+        ),
+    ] = None,
     horizon_days: HorizonDaysOption = 28,
     demand: DemandOption = "both",
     start: HistoryStartOption = None,
@@ -56,7 +66,7 @@ def mps(
         late[row.day.isoformat(), row.product] += row.quantity if row.late_days else 0
     bound_by = document["bound_by"]
     columns = ("day", "product", "units", "of which late", "capacity (units)", "bound by")
-    table = Table(*columns, title=f"MPS ({run.demand})")
+    table = Table(*columns, title=f"MPS ({run.demand}{GENERATED if _plans_generated(run) else ''})")
     for (day, product), quantity in sorted(units.items()):
         capacity = run.schedule.units_a_day(product, date.fromisoformat(day))
         table.add_row(
@@ -68,11 +78,36 @@ def mps(
             bound_by.get(product, "-"),
         )
     console.print(table)
+    _print_notes(run, file is not None)
+
+
+GENERATED = "; its orders generated from the plant's demand, not an order book"
+
+
+def _plans_generated(run: MpsRun) -> bool:
+    """Whether the orders the MPS plans are a generated year's (from --plant, or a store without orders)."""
+    return run.history.source == "generated" and run.demand != "forecast"
+
+
+def _print_notes(run: MpsRun, from_file: bool) -> None:
+    """Below the table: the forecast's warnings, every unit of demand the table does not show, and where its
+    orders came from when they are not an order book (`from_file`: --plant gave them)."""
+    from factoryos.report.mps import beyond_text
+
     for product, forecast in run.forecast.forecast.products.items() if run.forecast else ():
         if forecast.warning:
             console.print(f"warning: forecast of {product}: {forecast.warning}")
     if run.schedule.unplanned:
         console.print(f"unplanned in the horizon: {counted(sum(run.schedule.unplanned.values()), 'unit')}")
+    if run.schedule.beyond:
+        end = run.schedule.start + timedelta(days=run.schedule.days)
+        console.print(f"due on or after {end}, beyond the horizon and not planned: {beyond_text(run.schedule)}")
+    if _plans_generated(run):
+        console.print(
+            "note: the orders here were drawn from the plant's demand (a generated year; their ids name no stored "
+            "order), not an order book: "
+            + ("without --plant the MPS plans the loaded plant's stored orders" if from_file else "none is stored")
+        )
     if run.history.later:
         console.print(
             f"{counted(run.history.later, 'stored order')} placed on or after {run.schedule.start} left out: "

@@ -35,11 +35,18 @@ def demo(
         ),
     ] = None,
     out: Annotated[Path, typer.Option(help="Where to write the report.")] = Path("factoryos-report"),
-    db: DbOption = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="An empty database to run on; default the demo's own SQLite file beside its report (OUT/demo.db, "
+            "cleared each run), never $FACTORYOS_DATABASE_URL. A database that holds anything is refused.",
+        ),
+    ] = None,
 ) -> None:
-    """Run the loop on a plant: orders, schedule, twin and OEE for its first ramp-up month, into one report."""
-    import os
+    """Run the loop on a plant: orders, schedule, twin and OEE for its first ramp-up month, into one report.
 
+    Its orders, plan and run go into a database of its own (OUT/demo.db, made afresh each run), never a plant's."""
     from factoryos.examples import example_plant
     from factoryos.report.html import Report
     from factoryos.services.demo import DemoContext, run_demo
@@ -51,7 +58,7 @@ def demo(
     plant_file = plant or example_plant("ev-plant")
     if not plant_file.is_file():
         raise FactoryosError(f"{plant_file}: no such plant file")
-    if db is None and not os.environ.get("FACTORYOS_DATABASE_URL"):
+    if db is None:
         out.mkdir(parents=True, exist_ok=True)
         demo_db = out / "demo.db"
         for suffix in ("", "-wal", "-shm"):

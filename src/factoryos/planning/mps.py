@@ -18,7 +18,8 @@
   served first: each demand's finish day is its due day, or the day its last unit comes when the orders
   (then the forecast) are built earliest due first from the first day, whichever is later, and they are
   placed latest finish first by those days; so a unit is late only as long as capacity makes it, and what
-  the horizon has no room for is the latest due's, left unplanned.
+  the horizon has no room for is the latest due's, left unplanned. A demand due on or after the horizon's end
+  is not planned either: it is counted per product as beyond the horizon, never dropped in silence.
 - **Time fences** (`time_fences` in the plant file), against the previous MPS: a frozen day keeps its
   quantity per product; a slushy day may move by at most `slushy_change` of it (rounded outward); after
   that (liquid) anything goes. Kept quantities are placed first and serve the earliest demands.
@@ -83,10 +84,20 @@ class MpsRow:
 
 
 @dataclass(frozen=True)
+class Beyond:
+    """A product's demand due on or after the horizon's end, which the MPS does not plan: its units, how many
+    customer orders they are, and the last due day (how far the horizon would have to reach)."""
+
+    units: int
+    orders: int
+    last_due: date
+
+
+@dataclass(frozen=True)
 class MasterSchedule:
     """The MPS from `start` over `days`, the ramp line's units per day (None off the ramp), the products it bounds,
-    the work centers every unit was checked against (`rough_cut`), and what is left unplanned (demand id ->
-    units)."""
+    the work centers every unit was checked against (`rough_cut`), what is left unplanned (demand id -> units:
+    due in the horizon, no room for it) and what is due beyond the horizon (per product)."""
 
     start: date
     days: int
@@ -95,6 +106,12 @@ class MasterSchedule:
     bound_products: frozenset[str]
     unplanned: dict[str, int]
     rough_cut: RoughCut | None = None
+    beyond: dict[str, Beyond] = field(default_factory=dict)
+
+    @property
+    def not_in_horizon(self) -> int:
+        """Units the horizon does not reach: left unplanned in it, or due after it."""
+        return sum(self.unplanned.values()) + sum(b.units for b in self.beyond.values())
 
     @property
     def ramp_bounded(self) -> bool:
@@ -128,6 +145,13 @@ class MasterSchedule:
         if self.rough_cut is None or center is None:
             return None
         return self.rough_cut.minutes[center][offset] / self.rough_cut.load(product)[center]
+
+    def capacities(self) -> dict[str, tuple[float | None, ...]]:
+        """Per product that something bounds (`bound_by`), the units a day of what bounds it (`units_a_day`) over
+        the horizon: the ramp-up line's for the products it bounds, a work center's or pool's (parallel lines
+        together) for the others."""
+        days = [self.start + timedelta(days=k) for k in range(self.days)]
+        return {product: tuple(self.units_a_day(product, day) for day in days) for product in sorted(self.bound_by())}
 
     def quantities(self) -> dict[tuple[str, date], int]:
         """Units per (product, day)."""
@@ -178,6 +202,9 @@ def master_schedule(
             raise FactoryosError(f"the previous MPS plans {product!r} on {day}, a product the plant does not make")
         if quantity < 0:
             raise FactoryosError(f"the previous MPS plans {quantity:,} {product} on {day}: a day's units are 0 or more")
+    end = start + timedelta(days=days)
+    beyond = _beyond(d for d in demands if d.due >= end and d.quantity > 0)
+    demands = [d for d in demands if d.due < end]
     capacity = line_capacity(plant, start, days)
     bound = frozenset(ramp_bound_products(plant))
     low, high = _fences(plant, start, days, previous)
@@ -188,7 +215,16 @@ def master_schedule(
     products = sorted(plant.products)
     _plan_group(products, demands, start, days, room, (low, high, previous_demands or {}), placed, unplanned)
     rows = _rows(plant, placed, demands, start, attach_rates or {})
-    return MasterSchedule(start, days, tuple(rows), capacity, bound, unplanned, cut)
+    return MasterSchedule(start, days, tuple(rows), capacity, bound, unplanned, cut, beyond)
+
+
+def _beyond(demands: Iterable[Demand]) -> dict[str, Beyond]:
+    """Per product, the units, customer orders and last due day of `demands`."""
+    out: dict[str, Beyond] = {}
+    for d in demands:
+        was = out.get(d.product, Beyond(0, 0, d.due))
+        out[d.product] = Beyond(was.units + d.quantity, was.orders + (d.kind == "order"), max(was.last_due, d.due))
+    return dict(sorted(out.items()))
 
 
 RAMP = "ramp-up line"

@@ -111,15 +111,11 @@ def orders_stage(ctx: DemoContext) -> None:
     from factoryos.report.promises import promises_section
     from factoryos.services.order_desk import OrderInput, place_orders
     from factoryos.services.tenants import Caller
-    from factoryos.store.orders import next_order_number
 
     plant, start = ctx.loaded_plant(), ctx.first_day()
     volume = demand_share(plant, 0)
     ctx.results["volume"] = volume if volume < 1 else None
-    first_number = next_order_number(ctx.engine)  # a database that already holds orders keeps them
-    drawn = sorted(
-        generate_orders(first_month_plant(plant, volume), start, ctx.days, ctx.seed, first_number), key=_arrival
-    )
+    drawn = sorted(generate_orders(first_month_plant(plant, volume), start, ctx.days, ctx.seed), key=_arrival)
     if not drawn:
         raise FactoryosError(_no_orders(ctx, plant, volume))
     requests = [
@@ -184,6 +180,13 @@ def rampup_stage(ctx: DemoContext) -> None:
         ctx.console.print(f"ramp-up  {section.facts['first month']} in month 1 to {section.facts['last month']}")
 
 
+def _horizon_days(ctx: DemoContext) -> int:
+    """The days from the demo's first to the last its orders are due on (promised, or requested when later),
+    which the MPS and MRP plan over: every order inside."""
+    start = ctx.first_day()
+    return max(1, (max((o.committed_date for o in ctx.orders), default=start) - start).days + 1)
+
+
 def mps_stage(ctx: DemoContext) -> None:
     """The master production schedule of the demo's orders under the ramp-up, over the days they are due."""
     from factoryos.report.mps import mps_section
@@ -191,8 +194,7 @@ def mps_stage(ctx: DemoContext) -> None:
     from factoryos.services.mps import plan_mps
 
     plant, start = ctx.loaded_plant(), ctx.first_day()
-    last_due = max((o.due_date for o in ctx.orders), default=start)
-    days = max(1, (last_due - start).days + 1)
+    days = _horizon_days(ctx)
     run = plan_mps(History(plant, ctx.orders, start, 0, "stored"), days, "orders")
     section = ctx.report.add(mps_section(run.schedule, "the demo's orders"))
     ctx.console.print(
@@ -210,8 +212,7 @@ def material_stage(ctx: DemoContext) -> None:
 
     start = ctx.first_day()
     site = ctx.loaded_plant().site.id
-    last_due = max((o.due_date for o in ctx.orders), default=start)
-    run = plan_material(ctx.engine, site, max(1, (last_due - start).days + 1), start=start)
+    run = plan_material(ctx.engine, site, _horizon_days(ctx), start=start)
     released = release_due(ctx.engine, ctx.days, site)  # the buyer, through the demo's days
     on_call = [m.name or mid for mid, m in ctx.loaded_plant().materials.items() if m.on_call]
     left = sum(r.quantity for r in list_requisitions(ctx.engine, site))
@@ -631,8 +632,26 @@ STAGES: list[Callable[[DemoContext], None]] = [
 
 
 def run_demo(ctx: DemoContext, out: Path) -> Path:
+    """Run every stage on `ctx`'s database, which must be empty (the demo's orders, plan and run are its own, never
+    mixed into a plant's real ones or an earlier run's), and write the report into `out`. A database error stops
+    the demo as a DatabaseError naming the stage it stopped."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from factoryos.store.db import DatabaseError, describe, tables_with_rows
+
+    held = tables_with_rows(ctx.engine)
+    if held:
+        where = ctx.engine.url.render_as_string(hide_password=True)
+        raise FactoryosError(
+            f"{where} already holds data ({counted(len(held), 'table')} with rows: {', '.join(held[:4])}"
+            f"{', ...' if len(held) > 4 else ''}): the demo runs "
+            "only on an empty database; leave out --db and it makes its own beside its report, or give a new one"
+        )
     for stage in STAGES:
         started = time.perf_counter()
-        stage(ctx)
+        try:
+            stage(ctx)
+        except SQLAlchemyError as error:
+            raise DatabaseError(f"the demo stopped in {stage.__name__}: {describe(error)}") from error
         ctx.results.setdefault("seconds", {})[stage.__name__] = time.perf_counter() - started
     return ctx.report.write(out)

@@ -1,6 +1,7 @@
 """The master production schedule of a plant's demand: the order book, the forecast, or both.
 
-`orders` plans the open orders due in the horizon, or past due, alone (what the order book still needs: received,
+`orders` plans the open orders due in the horizon, or past due, alone (those due after it are counted as beyond
+the horizon, per product) (what the order book still needs: received,
 promised or released, not yet in production; past due first); `forecast` the gross forecast alone; `both` the
 orders and the net forecast they leave (`c2m.forecast.consume`), so no unit is planned twice. Forecast units per
 day are whole units, rounded so that each product's running total follows the forecast's. The forecast's attach
@@ -45,12 +46,8 @@ def plan_mps(
     """The MPS over the horizon from `history`'s start; `previous` (the last MPS's units) is kept inside the
     plant's time fences."""
     source = _source(demand)
-    end = history.start + timedelta(days=horizon_days)
-    firm = [
-        o for o in history.orders if o.committed_date < end and o.state in OPEN_STATES
-    ]  # past due ones first; one in production, built or shipped still consumes its week's forecast
     run = forecast_history(history, horizon_days) if source != "orders" else None
-    demands = [order_demand(o) for o in firm] if source != "forecast" else []
+    demands = [order_demand(o) for o in history.orders if o.state in OPEN_STATES] if source != "forecast" else []
     rates = None
     if run is not None:
         gross = {(p, f.day(k)): units for p, f in run.forecast.products.items() for k, units in enumerate(f.units)}
@@ -115,7 +112,11 @@ def previous_quantities(document: Mapping[str, Any]) -> PreviousMps:
 
 
 def mps_document(run: MpsRun) -> dict[str, Any]:
+    """The MPS as `mps --json` prints it. `line_capacity` is the ramp-up line's units a day when it bounds any
+    product (else null: another line can build them all); `capacity` per product what bounds it, in units a
+    day, as the text table's capacity column gives it."""
     schedule = run.schedule
+    bound_by = schedule.bound_by()
     return {
         "start": schedule.start.isoformat(),
         "days": schedule.days,
@@ -125,9 +126,22 @@ def mps_document(run: MpsRun) -> dict[str, Any]:
         "line_capacity": [
             {"day": (schedule.start + timedelta(days=k)).isoformat(), "units": units}
             for k, units in enumerate(schedule.capacity)
-        ],
+        ]
+        if schedule.ramp_bounded
+        else None,
         "bound_products": sorted(schedule.bound_products),
-        "bound_by": schedule.bound_by(),
+        "bound_by": bound_by,
+        "capacity": [
+            {
+                "product": product,
+                "bound_by": bound_by[product],
+                "days": [
+                    {"day": (schedule.start + timedelta(days=k)).isoformat(), "units": units}
+                    for k, units in enumerate(days)
+                ],
+            }
+            for product, days in schedule.capacities().items()
+        ],
         "rows": [
             {
                 "demand": r.demand,
@@ -143,6 +157,11 @@ def mps_document(run: MpsRun) -> dict[str, Any]:
             for r in schedule.rows
         ],
         "unplanned": schedule.unplanned,
+        "beyond_horizon": {
+            product: {"units": b.units, "orders": b.orders, "last_due": b.last_due.isoformat()}
+            for product, b in schedule.beyond.items()
+        },
+        "not_in_horizon_units": schedule.not_in_horizon,
     }
 
 

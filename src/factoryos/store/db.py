@@ -102,6 +102,20 @@ def describe(error: BaseException) -> str:
     return message.splitlines()[0] if message else type(error).__name__
 
 
+def tables_with_rows(engine: Engine) -> list[str]:
+    """The tables of the database behind `engine` that hold at least one row (the migrations' own bookkeeping
+    aside): what a command that must start on an empty database refuses."""
+    from sqlalchemy import inspect, literal, select, table
+
+    names = sorted(set(inspect(engine).get_table_names()) - {"alembic_version"})
+    with engine.connect() as connection:
+        return [
+            name
+            for name in names
+            if connection.execute(select(literal(1)).select_from(table(name)).limit(1)).first() is not None
+        ]
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
