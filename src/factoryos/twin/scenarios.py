@@ -420,7 +420,7 @@ def traditional_staffing(
                 patterns, load.get(wc_id, IDLE).busiest, horizon
             )
             if wc.lights_out or _around_the_clock(plant.calendars[wc.calendar].shifts[0]):
-                staffing[wc_id] = Staffing(calendar, max(1, math.ceil(len(wc.work_units) / 2)))
+                staffing[wc_id] = Staffing(calendar, max(1, math.ceil(len(wc.work_units) / 2)), wc.takt_seconds)
             else:
                 staffing[wc_id] = Staffing(calendar, wc.operators_per_shift, wc.takt_seconds)
     return staffing
