@@ -183,7 +183,7 @@ def test_the_twins_finished_goods_keep_held_units_back_and_their_order_does_not_
     goods.receive(Part("U-1", (), 0.0, product="cart", order="CO-A", lots=("LOT-good",)))
     goods.receive(Part("U-2", (), 0.0, product="cart", order="CO-B", lots=("LOT-bad",)))
     env.run(until=50)
-    assert goods.delivered == 1
+    assert goods.shipped == 1
     assert goods.held_back == ["U-2"]
     assert goods.stock.get("cart", 0) == 0
 

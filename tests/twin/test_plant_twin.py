@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ def run(plant, scenario: str, days: float = 3, seed: int = 1, **options):
 
 
 def after_ramp(plant) -> date:
-    """The plant's first Monday after its ramp-up (a run starts on a Monday): the short runs of the plant at its
+    """The plant's first Monday after its ramp-up (a run of whole weeks): the short runs of the plant at its
     demand start there, since while it ramps up its line builds a fraction of it (test_ramp_up.py)."""
     ramp, day = plant.ramp_up, plant.ramp_up.start
     while ramp_month(ramp, day) < len(ramp.months) or day.weekday():
@@ -121,6 +121,21 @@ def test_the_twin_works_the_shifts_the_scheduler_plans_on_the_sites_clock(ev_pla
     days = [run.epoch + timedelta(seconds=a) for a, _ in calendar.paid]  # two shifts back to back, each day
     assert {t.astimezone(berlin).hour for t in days} == {6}
     assert {t.hour for t in days} == {5, 4}  # 06:00 in Berlin is 05:00 UTC in winter, 04:00 in summer
+
+
+def test_a_run_starts_on_the_plants_first_day_on_the_sites_clock() -> None:
+    """A plant whose stock was counted on Tuesday 1 June 2027 in Lisbon (summer time, UTC+1) runs from that
+    midnight there, not from the Monday before nor from UTC's midnight: no order is placed and nothing built
+    before it. Its Saturday and Sunday are its days 4 and 5."""
+    lisbon = ZoneInfo("Europe/Lisbon")
+    plant = small_plant(site={"id": "works", "name": "Works", "timezone": "Europe/Lisbon"}, as_of="2027-06-01")
+    run = prepare(plant, "smart", 7, seed=2, warmup_days=0)
+    assert run.epoch == datetime(2027, 6, 1, tzinfo=lisbon) == datetime(2027, 5, 31, 23, tzinfo=UTC)
+    assert min(unit.placed for unit in run.plan) >= 0
+    closed = closed_days(plant, run.epoch, 7)
+    assert {4, 5, 11, 12} <= closed
+    assert not {0, 1, 2, 3, 6, 7, 8, 9, 10} & closed
+    assert -1 not in closed  # its week's Monday, a working day: the week's share is spread over five
 
 
 def test_orders_are_released_on_the_days_the_plant_works(ev_plant, appliance_plant) -> None:
@@ -378,8 +393,8 @@ def test_an_idle_unit_takes_a_busy_peers_work_only_while_the_inbox_holds_up_its_
     ],
 )
 def test_a_run_faces_the_orders_of_its_own_site_days(zone, monday) -> None:
-    """The orders a run draws are placed within its days at the site, none before its epoch (the site's Monday
-    midnight) nor after its end: drawn on UTC's days, west of UTC the first came on the site's Sunday afternoon,
+    """The orders a run draws are placed within its days at the site, none before its epoch (the site's midnight
+    of its first day) nor after its end: drawn on UTC's days, west of UTC the first came on the site's Sunday afternoon,
     before the run began."""
     plant = small_plant(site={"id": "works", "name": "Works", "timezone": zone})
     days = 9  # over the weekend and its clock change

@@ -14,7 +14,7 @@ from rich.tree import Tree
 from factoryos.cli.common import DbOption, SiteOption, console, err_console, open_store
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
-from factoryos.model.validate import uncrewed_centers, unsupplied_parts
+from factoryos.model.validate import overlong_on_paced_lines, uncrewed_centers, unsupplied_parts
 from factoryos.report.wording import counted, listed
 
 app = typer.Typer(help="Plant files: validate, load into the database, show.", no_args_is_help=True)
@@ -57,6 +57,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Plant files to ch
             )
             _note_unsupplied(plant)
             _note_uncrewed(plant)
+            _note_overlong(plant)
     if failed:
         raise typer.Exit(1)
 
@@ -69,6 +70,17 @@ def _note_unsupplied(plant: Plant) -> None:
             f"  note: {counted(len(parts), 'bought part')} with neither stock nor an open order ({listed(parts)}): "
             "promises wait a supplier lead time for them; mark a part `on_call: true` if its supplier keeps the "
             "line filled",
+            highlight=False,
+        )
+
+
+def _note_overlong(plant: Plant) -> None:
+    """Say which operations put more work on a paced line's station than its takt: each such unit stops the line."""
+    operations = overlong_on_paced_lines(plant)
+    if operations:
+        console.print(
+            f"  note: {counted(len(operations), 'operation')} over a paced line's takt "
+            f"({listed(operations)}): each such unit holds the line that long, as the scheduler and the twin count it",
             highlight=False,
         )
 

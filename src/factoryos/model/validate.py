@@ -8,6 +8,7 @@ can choose, routings that scrap nearly all they start) are checked here, on the 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -148,6 +149,27 @@ def uncrewed_centers(plant: Plant) -> list[str]:
         wc_id
         for wc_id, (_, wc) in plant.work_centers().items()
         if not wc.lights_out and wc.kind != "storage" and wc.operators_per_shift == 0
+    ]
+
+
+def overlong_on_paced_lines(plant: Plant) -> list[str]:
+    """The routing operations whose work at a paced line's station is longer than the line's takt, as
+    `routings.MATERIAL.OP on WORK_CENTER (S s a unit against a T s takt)` (on the line's fastest unit that can do
+    it): valid, but each such unit stops the line longer than a takt (the scheduler, the material plan's lead
+    times and the twin all count it so), which a file that meant the work to fit the takt should hear."""
+    units, centers = plant.work_units(), plant.work_centers()
+    fastest: dict[tuple[str, str, str], float] = {}
+    for material, routing in plant.routings.items():
+        for op in routing.operations:
+            for unit in plant.eligible_units(op):
+                wc_id, work_unit = units[unit][1], units[unit][2]
+                if centers[wc_id][1].kind == "paced-line" and centers[wc_id][1].takt_seconds:
+                    key = (material, op.id, wc_id)
+                    fastest[key] = min(fastest.get(key, math.inf), op.run_minutes * 60 / work_unit.speed_factor)
+    return [
+        f"routings.{material}.{op} on {wc_id} ({seconds:g} s a unit against a {takt:g} s takt)"
+        for (material, op, wc_id), seconds in fastest.items()
+        if seconds > (takt := centers[wc_id][1].takt_seconds or 0)
     ]
 
 

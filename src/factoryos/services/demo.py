@@ -252,18 +252,17 @@ def schedule_stage(ctx: DemoContext) -> None:
 
 
 def twin_stage(ctx: DemoContext) -> None:
-    """Run the scheduled month on the twin; its event stream is the floor's, on the demo's bus. The twin's
-    weeks start on a Monday, so it runs from the start's Monday to the end of the demo's days."""
+    """Run the scheduled month on the twin, from the demo's first day; its event stream is the floor's, on the
+    demo's bus."""
     from factoryos.report.twin import simulation_section
     from factoryos.twin.scenarios import epoch_for
     from factoryos.twin.simulation import simulate_plant
 
     plant, start = ctx.loaded_plant(), ctx.first_day()
     epoch = epoch_for(plant, start)
-    days = ctx.days + start.weekday()
     simulation = simulate_plant(
         plant,
-        days,
+        ctx.days,
         "smart",
         ctx.seed,
         orders=ctx.orders,
@@ -276,7 +275,7 @@ def twin_stage(ctx: DemoContext) -> None:
     planned_late = (summary["late units"], summary["jobs"])
     ctx.report.add(simulation_section(simulation, epoch, plant.site.timezone, ordered, planned_late))
     ctx.results["simulation"] = simulation
-    ctx.results["run"] = (epoch, epoch + timedelta(days=days))
+    ctx.results["run"] = (epoch, epoch + timedelta(days=ctx.days))
     f = simulation.figures_of_merit
     on_time = "-" if f["on_time_rate"] is None else f"{f['on_time_rate']:.0%}"
     store = ctx.bus.store  # the demo's bus keeps its events in memory, which counts them

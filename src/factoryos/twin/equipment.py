@@ -361,10 +361,14 @@ class Equipment:
         env, calendar = self.env, self.calendar
         assert calendar is not None
         now = env.now
-        start = calendar.next_fit(now, setup + (0.0 if op.interruptible else op.run.mean / self.speed))
+        start = calendar.next_fit(now, setup + (0.0 if op.interruptible else self._planned_run(op, op.made or 1)))
         if start > now:
             self._to(srv, IDLE, "not scheduled")
             yield env.timeout(start - now)
+
+    def _planned_run(self, op: Task, units: int = 1) -> float:
+        """The run time of `op` (for `units`) as planned on this equipment: its mean, at its speed."""
+        return op.run.mean / self.speed
 
     def _work_in_shifts(self, srv: Server, seconds: float) -> Any:
         """`seconds` of an interruptible operation's work in the calendar's open time: it stops when the calendar

@@ -95,12 +95,12 @@ def summary(metrics: RunMetrics, run: ScenarioRun) -> dict[str, Any]:
         "on_time_rate": metrics.on_time_rate,
         "labour_hours": labour,
         "output_per_labour_hour": metrics.completed / labour if labour else None,
-        "shipped_per_labour_hour": metrics.orders_delivered / labour if labour else None,
+        "shipped_per_labour_hour": metrics.units_shipped / labour if labour else None,
         "fg_inventory_avg": metrics.fg_inventory_avg,
         "avg_order_lead_time_days": (
             metrics.avg_order_lead_time / DAY if metrics.avg_order_lead_time is not None else None
         ),
-        "orders_delivered": metrics.orders_delivered,
+        "units_shipped": metrics.units_shipped,
         "open_backorders": metrics.open_backorders,
         "material_shortage_hours": metrics.material_shortage_hours,
         "purchasing": run.purchasing,

@@ -3,7 +3,8 @@
 Make-to-stock units go into stock and ship when an order for that product arrives; order-driven (C2M) units
 are pegged to their customer order and wait in the yard only for the next outbound dispatch (every
 `dispatch_every` seconds from `dispatch_at`). The time-average stock is the finished-goods inventory the
-two ways of working are compared on.
+two ways of working are compared on. `shipped` counts units, whether built in the run or taken from stock: a
+make-to-stock run ships from the stock it opens with, so it can ship more than it builds.
 
 A unit its `quarantine` holds (see `factoryos.twin.quarantine`) is kept back (`held_back`): it neither goes
 into stock nor counts towards its order, which therefore does not ship. With a `ledger`, every unit received
@@ -69,7 +70,7 @@ class FinishedGoods:
         self._pegged: dict[str, _Peg] = {}
         self._backorders: dict[str, deque[tuple[float, float]]] = {}
         self.orders = 0
-        self.delivered = 0
+        self.shipped = 0  # units
         self.on_time = 0
         self.order_lead_sum = 0.0
         self._dues: list[float] = []  # of every order taken, shipped or not
@@ -125,7 +126,7 @@ class FinishedGoods:
 
     def _dispatch(self, product: str, pegged: _Peg) -> None:
         self._move(product, -pegged.quantity)
-        self._ship(pegged.placed, pegged.due)
+        self._ship(pegged.placed, pegged.due, pegged.quantity)
         if self.ledger is not None:
             for serial in pegged.serials:
                 self.ledger[serial].shipped = self.env.now
@@ -135,7 +136,7 @@ class FinishedGoods:
         self._area = 0.0
         self._last = self.env.now
         self._start = self.env.now
-        self.orders = self.delivered = self.on_time = 0
+        self.orders = self.shipped = self.on_time = 0
         self.order_lead_sum = 0.0
 
     @property
@@ -162,9 +163,9 @@ class FinishedGoods:
         span = now - self._start
         return (self._area + self.level * (now - self._last)) / span if span > 0 else float(self.level)
 
-    def _ship(self, placed: float, due: float) -> None:
+    def _ship(self, placed: float, due: float, units: int = 1) -> None:
         now = self.env.now
-        self.delivered += 1
+        self.shipped += units
         self.on_time += now <= due
         self._shipped.append((due, now))
         self.order_lead_sum += now - placed

@@ -40,8 +40,9 @@ class EquipmentMetrics:
 
 @dataclass(frozen=True)
 class RunMetrics:
-    """A run's results after the warm-up: output, WIP, lead times, labour, finished goods, orders delivered, the
-    bottleneck, and per-equipment and per-line figures."""
+    """A run's results after the warm-up: output, WIP, lead times, labour, finished goods, units shipped, the
+    bottleneck, and per-equipment and per-line figures. Output and shipments are both counted in units: a
+    make-to-stock run ships from its opening stock too, so it can ship more than it builds."""
 
     horizon: float  # seconds measured (after the warm-up)
     completed: int
@@ -52,14 +53,14 @@ class RunMetrics:
     on_time_rate: float | None
     labour_hours: float
     fg_inventory_avg: float
-    orders_delivered: int
-    avg_order_lead_time: float | None  # customer order to delivery, seconds
+    units_shipped: int  # units of customer orders shipped, built in the run or taken from stock
+    avg_order_lead_time: float | None  # a shipped unit's customer order to its shipment, seconds
     bottleneck: str | None
     equipment: list[EquipmentMetrics] = field(default_factory=list)
     line_oee: dict[str, float] = field(default_factory=dict)
     by_product: dict[str, int] = field(default_factory=dict)
     buffers: dict[str, float] = field(default_factory=dict)  # time-average parts waiting, over the whole run
-    open_backorders: int = 0  # customer orders waiting for a unit at the end (make-to-stock)
+    open_backorders: int = 0  # units customers ordered still waiting for stock at the end (make-to-stock)
     material_shortage_hours: float = 0.0  # equipment-hours starved for bought material
     events_published: int = 0
 

@@ -42,6 +42,7 @@ from typing import Any
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.lots import lot_size
+from factoryos.model.operation_time import run_seconds
 from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Drift, Plant, Quality, RoutingOperation, WorkCenter
 from factoryos.model.unit_structure import Node, from_stock, made_stock, structure
@@ -570,12 +571,13 @@ class PlantTwin:
             setup_group = material if group.attribute == "material" else configuration.get(group.attribute)
         elif op.setup_minutes > 0:
             setup_group = f"{material}/{op.id}"
-        key = (pool.name, material, op.id, quantity, setup_group, folded)
+        hold = self._line_hold(pool, material, quantity, configuration) if pool.paced is not None else 0.0
+        key = (pool.name, material, op.id, quantity, setup_group, folded, hold)
         cached = self._ops.get(key)
         if cached is not None:
             return cached
         if pool.paced is not None:
-            run = fixed(len(pool.units) * pool.paced.takt_seconds)  # type: ignore[operator]
+            run = fixed(len(pool.units) * hold)  # each of its positions holds the unit as long
             name = _line_task(pool)
         elif op.batch_size and quantity > 1:  # a lot runs in as many batches as it fills
             run = lognormal(op.run_minutes * 60.0 * math.ceil(quantity / op.batch_size), defaults.RUN_CV)
@@ -609,6 +611,17 @@ class PlantTwin:
         self._ops[key] = operation
         self._quality[id(operation)] = quality
         return operation
+
+    def _line_hold(self, pool: Pool, material: str, quantity: float, configuration: dict[str, str]) -> float:
+        """Seconds a paced line run as one holds each of its positions for `quantity` of `material`: the longest
+        any of its operations there takes, on the fastest of the line's units that can do it, at least a takt
+        (`model.operation_time.run_seconds`, as the scheduler holds each station): the whole line waits for it."""
+        line = set(pool.units)
+        return max(
+            min(run_seconds(self.plant, u, op, quantity) for u in units)
+            for op in operations(self.plant, material, configuration)
+            if (units := [u for u in self.plant.eligible_units(op) if u in line])
+        )
 
     def _with_rework(self, steps: list[Step], capabilities: list[str]) -> tuple[Step, ...]:
         """Attach each yield-bearing operation's rework detour: earlier steps to redo, or a repair; on each
@@ -829,10 +842,17 @@ class PlantTwin:
                 **options,
             )
         else:
-            station = floor.station(name, pool.inbox, **options)  # type: ignore[arg-type]
+            station = floor.station(name, pool.inbox, takt=self._takt(unit_wc, run), **options)  # type: ignore[arg-type]
         peers[unit] = station
         if dispatch is not None:
             dispatch.equipment = station
+
+    def _takt(self, wc_id: str, run: Staffing) -> float:
+        """The least a station of a paced line run as its stations holds a unit: the takt the line runs at (its
+        design takt, or a longer one its staffing sets), as the scheduler holds it at least the design takt; 0
+        for a station of any other work center."""
+        wc = self.work_centers[wc_id][1]
+        return (run.takt or wc.takt_seconds or 0.0) if wc.kind == "paced-line" else 0.0
 
     def _pace(self, wc_id: str, run: Staffing) -> float:
         """A paced line run as its stations, at a takt longer than designed, has smaller teams that take

@@ -95,13 +95,12 @@ class ScenarioRun:
 
 
 def epoch_for(plant: Plant, start: date | None = None) -> datetime:
-    """Midnight at the site, as a UTC instant, of the Monday on or before `start` (default the plant's first day,
-    else a fixed Monday, so that a run is the same whenever it runs): the run counts from it, so its days are
-    the site's days."""
+    """Midnight at the site, as a UTC instant, of `start` (default the plant's first day, else a fixed Monday, so
+    that a run is the same whenever it runs): the run counts from it, so its days are the site's days, and it
+    builds nothing before the plant's stock was counted or its ramp-up began."""
     if start is None:
         start = plant.first_day(default=date(2027, 1, 4))
-    monday = start - timedelta(days=start.weekday())
-    return datetime(monday.year, monday.month, monday.day, tzinfo=ZoneInfo(plant.site.timezone)).astimezone(UTC)
+    return datetime(start.year, start.month, start.day, tzinfo=ZoneInfo(plant.site.timezone)).astimezone(UTC)
 
 
 def prepare(
@@ -123,7 +122,7 @@ def prepare(
     `orders` replaces the generated demand; a `schedule` (smart only) is executed: its units are released at
     their first scheduled start and each work unit follows its sequence, the other orders as usual. With
     `schedule_seconds` (smart only) the orders are first scheduled by `factoryos.scheduling` in that time.
-    `start`: the run's first day (its week's Monday, see `epoch_for`). `purchases` bring the bought parts;
+    `start`: the run's first day (see `epoch_for`). `purchases` bring the bought parts;
     by default those of the scenario's own release plan (smart: its material plan; traditional: the stand-in).
     `held`: whether a hold covers a unit's items or visits (see `factoryos.twin.quarantine`); held units stay in
     quarantine and do not ship."""
@@ -295,13 +294,22 @@ def _release_times(plant: Plant, epoch: datetime, day: int, count: int) -> list[
 
 
 def closed_days(plant: Plant, epoch: datetime, days: float) -> frozenset[int]:
-    """Days (from the epoch, a Monday, a week past `days`) on which nothing is released: a holiday in any
-    of the plant's calendars, or a weekday on which none of its manned calendars has a shift."""
+    """Days (from the epoch, over the weeks from its Monday to a week past `days`) on which nothing is released:
+    a holiday in any of the plant's calendars, or a weekday on which none of its manned calendars has a shift."""
     first = _site_date(plant, epoch)
     holidays = {(d - first).days for c in plant.calendars.values() for d in c.holidays}
     manned = [c for c in plant.calendars.values() if not _around_the_clock(c.shifts[0])]
     worked = {WEEKDAYS.index(day) for c in manned for shift in c.shifts for day in shift.days} or set(range(7))
-    return frozenset(k for k in range(math.ceil(days) + 7) if k in holidays or k % 7 not in worked)
+    weekday = first.weekday()
+    return frozenset(
+        k for k in range(-weekday, math.ceil(days) + 7) if k in holidays or (weekday + k) % 7 not in worked
+    )
+
+
+def _week_of(epoch_weekday: int, day: int) -> range:
+    """The run days (from the epoch) of the week, Monday to Sunday, that holds `day`; before the epoch too."""
+    monday = day - (epoch_weekday + day) % 7
+    return range(monday, monday + 7)
 
 
 def _sequence_key(plant: Plant, product: str) -> Callable[[dict[str, str]], tuple[str, ...]]:
@@ -318,11 +326,11 @@ def forecast_plan(plant: Plant, epoch: datetime, days: float, seed: int, closed:
     plan: list[PlannedUnit] = []
     carry: dict[str, float] = {}
     mixes = {product_id: option_mix(product) for product_id, product in plant.products.items() if product.demand}
+    weekday = _site_date(plant, epoch).weekday()
     for day in range(math.ceil(days)):
         if day in closed:
             continue
-        week = day - day % 7
-        working = sum(d not in closed for d in range(week, week + 7))
+        working = sum(d not in closed for d in _week_of(weekday, day))
         today: list[tuple[str, dict[str, str]]] = []
         for product_id, product in plant.products.items():
             if product.demand is None:
@@ -348,6 +356,7 @@ def order_plan(
     weekend's orders are spread over the days after it; a day's release is sequenced in paint-colour blocks."""
     weekly = sum(p.demand.units_per_day * sum(p.demand.weekday_profile) for p in plant.products.values() if p.demand)
     zone, first = ZoneInfo(plant.site.timezone), _site_date(plant, epoch)
+    weekday = first.weekday()
     by_day: dict[int, list[tuple[CustomerOrder, int]]] = {}
     for order in orders:
         day = (order.placed_on(zone) - first).days + 1  # the site day after it was placed, over a clock change too
@@ -358,8 +367,7 @@ def order_plan(
         backlog += by_day.get(day, [])
         if day in closed:
             continue
-        week = day - day % 7
-        working = sum(d not in closed for d in range(week, week + 7))
+        working = sum(d not in closed for d in _week_of(weekday, day))
         backlog.sort(key=lambda u: (u[0].due_date, u[0].ordered_at, u[0].id, u[1]))
         take = math.ceil(weekly / working * RELEASE_HEADROOM)
         units, backlog = backlog[:take], backlog[take:]
@@ -420,7 +428,7 @@ def traditional_staffing(
                 patterns, load.get(wc_id, IDLE).busiest, horizon
             )
             if wc.lights_out or _around_the_clock(plant.calendars[wc.calendar].shifts[0]):
-                staffing[wc_id] = Staffing(calendar, max(1, math.ceil(len(wc.work_units) / 2)))
+                staffing[wc_id] = Staffing(calendar, max(1, math.ceil(len(wc.work_units) / 2)), wc.takt_seconds)
             else:
                 staffing[wc_id] = Staffing(calendar, wc.operators_per_shift, wc.takt_seconds)
     return staffing

@@ -40,7 +40,7 @@ def simulate_plant(
     start: date | None = None,
 ) -> Simulation:
     """Run the plant's twin for `days` (from the start when a schedule is given, else after a warm-up), from
-    the Monday of `start`'s week (default: see `factoryos.twin.scenarios.epoch_for`)."""
+    `start` (default: see `factoryos.twin.scenarios.epoch_for`)."""
     warmup = 0.0 if schedule is not None else 2.0
     run = prepare(
         plant, scenario, days, seed, bus=bus, warmup_days=warmup, orders=orders, schedule=schedule, start=start
