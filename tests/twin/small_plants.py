@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 from factoryos.model.plant import Plant
+from factoryos.twin.calendar import DAY
 
 
 def _unit(equipment_class: str, **extra: Any) -> dict[str, Any]:
@@ -135,4 +136,46 @@ def flavour_lines_plant(products_sharing: bool = True) -> Plant:
             }
             for name, (per_day, tenant) in products.items()
         },
+    )
+
+
+TAKT = 60.0
+LONG, SHORT = 2 * TAKT / 60, TAKT / 2 / 60  # run minutes at each zone: twice the takt, half of it
+
+
+def zoned_plant(*products: tuple[str, float]):
+    """One paced line of takt T, a drive zone and a finish zone, around the clock; each product's work at each
+    zone (run minutes), with a demand above what the line can build."""
+    zones = {"drive-zone": {"capabilities": ["drive"]}, "finish-zone": {"capabilities": ["finish"]}}
+    line = {
+        "kind": "paced-line",
+        "calendar": "always",
+        "takt_seconds": TAKT,
+        "operators_per_shift": 4,
+        "buffer_capacity": 20,
+        "work_units": {"zone-d": {"equipment_class": "drive-zone"}, "zone-f": {"equipment_class": "finish-zone"}},
+    }
+    names = [name for name, _ in products]
+    return small_plant(
+        equipment_classes=zones,
+        areas={"assembly": {"work_centers": {"line-z": line}}},
+        materials={
+            **{name: {"kind": "finished", "source": "make"} for name in names},
+            "screw": {"kind": "component", "source": "buy"},
+        },
+        boms={name: [{"component": "screw", "quantity": 1}] for name in names},
+        routings={
+            name: {
+                "operations": [
+                    {"id": "drive", "capability": "drive", "run_minutes": minutes},
+                    {"id": "finish", "capability": "finish", "run_minutes": minutes},
+                ]
+            }
+            for name, minutes in products
+        },
+        products={
+            name: {"material": name, "tenant": "acme", "demand": {"units_per_day": DAY / TAKT}} for name in names
+        },
+        suppliers={"bolts": {"lead_time_days": 1, "materials": ["screw"], "weekly_capacity": 10**7}},
+        inventory=[{"material": "screw", "location": "store", "lot": "S-1", "quantity": 10**6}],
     )

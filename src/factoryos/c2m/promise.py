@@ -8,8 +8,9 @@ capacity").
 The planning engine (MRP) plans whole horizons; this answers one order in milliseconds. How it works:
 
 - an order's load is the run minutes its configured build puts on each work center (every made material's
-  operations, quantities through the configured BOM, scrap included); a paced line moves one unit per takt
-  whatever its stations do;
+  operations, quantities through the configured BOM, scrap included); a paced line moves one unit per takt, or
+  as slowly as a station whose work for it is longer holds it (the scheduler's and the twin's hold,
+  `model.operation_time.run_seconds`);
 - a batch operation (an oven, a flashing rack) of a part made per unit is booked in whole batches, as the
   scheduler runs it: units share a batch only when they are of one kind (the same material and operation, the
   same pieces a unit), `size` of them a batch. Per work center (or pool) and day the units promised in each
@@ -74,7 +75,7 @@ import numpy as np
 
 from factoryos.c2m.supply import EPS, Sources, SupplyDays, place_lots, site_working_days, supply_days, week_start
 from factoryos.model.configuration import bom_lines, explode, operations
-from factoryos.model.operation_time import batch_units
+from factoryos.model.operation_time import batch_units, run_seconds
 from factoryos.model.operation_time import pieces as whole_pieces
 from factoryos.model.plant import OpenPurchaseOrder, Plant, RoutingOperation
 from factoryos.model.rampup import LineRamp
@@ -803,18 +804,31 @@ class PlantCapacity:
 
     def _own(self, material: str, configuration: Mapping[str, str], whole_batches: bool = False) -> dict[str, float]:
         """Minutes one unit of `material` takes on each work center or pool for its own routing operations; a
-        paced line (or pool of them) counts its takt once, however many of its stations the operations use. A
-        batch operation takes a share of a full batch, or with `whole_batches` none (`unit_batches` counts it)."""
+        paced line (or pool of them) counts its takt once, however many of its stations the operations use, or the
+        longest hold of a station whose work is longer (`_hold`). A batch operation takes a share of a full batch,
+        or with `whole_batches` none (`unit_batches` counts it)."""
         load: dict[str, float] = defaultdict(float)
         for operation in operations(self.plant, material, configuration):
             center = self._resource(operation)
             if center in self._paced:
-                load[center] = self._takt(center) / 60
+                load[center] = max(load[center], self._takt(center) / 60 * self._hold(operation, center))
             elif whole_batches and operation.batch_size:
                 load[center] += 0.0
             else:
                 load[center] += operation.run_minutes / (operation.batch_size or 1)
         return dict(load)
+
+    def _hold(self, operation: RoutingOperation, center: str) -> float:
+        """How many takts a station of paced `center` holds a unit for `operation`: one, or its run on the fastest
+        unit that may do it over the takt where longer (`run_seconds`: the line waits for it, as the scheduler and
+        the twin count it); of a pool of lines, the most of any."""
+        fastest: dict[str, float] = {}
+        for unit in self.plant.eligible_units(operation):
+            line = self._units[unit][1]
+            if line in self.members[center]:
+                hold = run_seconds(self.plant, unit, operation, 1) / (self._centers[line][1].takt_seconds or 1.0)
+                fastest[line] = min(hold, fastest.get(line, math.inf))
+        return max(1.0, *fastest.values())
 
     def _takt(self, center: str) -> float:
         """A paced line's takt, or a pool of them's shortest, in seconds."""
