@@ -294,12 +294,14 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
             "too): no unit worked on there then ships until the hold is released with a disposition (use, rework "
             "or scrap). The order desk followed the floor: what shipped before the hold was placed is to be "
             "recalled from the customer; what was built after stays in finished goods, its order built but not "
-            "shipped; what is still on the line is stopped there. When the hold is placed it covers the units the "
-            "station had worked by then; the rest of its window is still to come."
+            "shipped; what is still on the line is stopped there; what failed a test and was scrapped is neither "
+            "recalled nor held (its order's unit made again in its place is one of the others). When the hold is "
+            "placed it covers the units the station had worked by then; the rest of its window is still to come."
         ),
         note=(
             "Holds from `factoryos hold`'s service; the scope is `factoryos trace --equipment` over the window, each "
-            "unit's status its customer order's state, which `order_desk.follow_floor` moved from the twin's report."
+            "unit's status scrapped where the floor counted it as scrap, else its customer order's state, which "
+            "`order_desk.follow_floor` moved from the twin's report."
         ),
     )
     for hold, when_placed, scope in contained:
@@ -312,7 +314,7 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
         placed = f"when placed ({hold.placed_at.astimezone(zone):%Y-%m-%d %H:%M})"
         section.tables.append(
             (
-                ["hold", "equipment", "window", "reason", "as of", "shipped", "in stock", "in process"],
+                ["hold", "equipment", "window", "reason", "as of", *STATUSES],
                 [
                     [f"#{hold.id}", where, window, hold.reason, moment, *(len(split[s]) for s in STATUSES)]
                     for moment, split in ((placed, when_placed["recall"]), ("end of the run", recall))

@@ -27,7 +27,7 @@ from factoryos.model.plant import Plant
 from factoryos.model.rampup import demand_share, ramp_bound_products
 from factoryos.model.shift_times import site_day
 from factoryos.report.html import Report
-from factoryos.report.wording import counted, hours, share
+from factoryos.report.wording import by_status, counted, hours, share
 
 if TYPE_CHECKING:
     from factoryos.model.bus import EventStore
@@ -575,18 +575,10 @@ def floor_stage(ctx: DemoContext) -> None:
             f"{counted(len(scope['units']), 'unit')} held of "
             f"{counted(len(scope['recall']['orders']), 'customer order')}, "
             f"{len(scope['recall']['shipped']):,} shipped to recall from customers; "
-            f"when placed {_split(when_placed)}, at the end of the run {_split(scope)}",
+            f"when placed {by_status(when_placed['recall'])}, at the end of the run {by_status(scope['recall'])}",
             highlight=False,
         )
     ctx.report.add(containment_section(contained, plant.site.timezone))
-
-
-def _split(scope: dict[str, Any]) -> str:
-    """A recall scope's units by status, in words."""
-    from factoryos.quality.genealogy import STATUSES
-
-    recall = scope["recall"]
-    return ", ".join(f"{len(recall[status]):,} {status}" for status in STATUSES)
 
 
 def floor_units(finished: Iterable[FinishedUnit], epoch: datetime) -> list[FloorUnit]:

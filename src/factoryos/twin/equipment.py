@@ -427,9 +427,19 @@ class Equipment:
         passed = op.yield_rate >= 1.0 or self.rng.random() <= op.yield_rate
         if op.tests and (pub is not None or self.drift is not None):
             passed = self._inspect(part, op, passed) and passed
+        scrapped = not passed and not op.rework
         if pub is not None:
             work_order = pub.work_order(part, op.name)
-            pub.operation(env.now, self.path, work_order, op.name, "completed", part.serial, quantity=part.quantity)
+            pub.operation(
+                env.now,
+                self.path,
+                work_order,
+                op.name,
+                "completed",
+                part.serial,
+                quantity=part.quantity,
+                scrapped=scrapped,
+            )
         material = op.material or part.product
         if passed:
             units = op.made_of(part)

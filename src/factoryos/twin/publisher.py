@@ -103,8 +103,9 @@ class Publisher:
         serial: str,
         lots: tuple[str, ...] = (),
         quantity: int = 1,
+        scrapped: bool = False,
     ) -> None:
-        payload = {
+        payload: dict[str, Any] = {
             "work_order": work_order,
             "operation": operation,
             "phase": phase,
@@ -112,6 +113,8 @@ class Publisher:
             "consumed_lots": list(lots),
             "quantity": quantity,
         }
+        if scrapped:
+            payload["scrapped"] = True
         self._emit(t, equipment, EventKind.OPERATION, payload)
 
     def measurement(self, t: float, equipment: str, name: str, value: float, unit: str) -> None:

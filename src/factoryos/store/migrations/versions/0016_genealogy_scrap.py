@@ -1,0 +1,28 @@
+"""genealogy: the units scrapped, from the floor's counts of scrap that name them, so that a recall tells a
+scrapped unit from a shipped one
+
+Revision ID: 0016_genealogy_scrap
+Revises: 0015_made_lead_time_unset
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016_genealogy_scrap"
+down_revision = "0015_made_lead_time_unset"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "genealogy_scrap",
+        sa.Column("serial", sa.String(length=200), nullable=False),
+        sa.Column("equipment", sa.String(length=300), nullable=False),
+        sa.Column("ts_us", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("serial", name=op.f("pk_genealogy_scrap")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("genealogy_scrap")
