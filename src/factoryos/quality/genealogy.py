@@ -87,11 +87,13 @@ class TestResult:
 
 @dataclass(frozen=True, slots=True)
 class Scrap:
-    """A unit scrapped at `ts_us` on `equipment`: the operation it completed there scrapped it."""
+    """A unit scrapped at `ts_us` on `equipment`: the operation it completed there scrapped it. `configuration`:
+    its options, where it has any."""
 
     serial: str
     equipment: str
     ts_us: int
+    configuration: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +170,7 @@ def genealogy_facts(events: Iterable[Event]) -> Facts:
             for child in dict.fromkeys(payload.get("consumed_lots", ()))
         )
         if payload.get("scrapped") and payload["phase"] == "completed":
-            facts.scraps.append(Scrap(serial, event.equipment, ts_us))
+            facts.scraps.append(Scrap(serial, event.equipment, ts_us, payload.get("configuration")))
         if payload["phase"] == "started":
             open_spans.setdefault(key, []).append(len(facts.spans))
             facts.spans.append(

@@ -18,7 +18,7 @@ from factoryos.quality.spc import ControlChart
 from factoryos.report.html import Section, share_axis, style
 from factoryos.report.oee import short
 from factoryos.report.spc import LIMITS, LINES, POINTS, control_chart_figure
-from factoryos.report.wording import share
+from factoryos.report.wording import reworked, scrapped, share
 
 TOP = 15
 
@@ -77,13 +77,13 @@ def quality_section(figures: QualityFigures, currency: str = "") -> Section:
         facts={
             "rolled throughput yield": share(figures.rty),
             "lowest first-pass yield": f"{worst[0]} {worst[1].fpy:.1%}" if worst else "-",
-            "units scrapped": f"{costs.scrap_units:,} ({currency}{costs.scrap_cost:,.0f})",
-            "reworks": f"{costs.rework_units:,}, {costs.rework_hours:,.0f} h ({currency}{costs.rework_cost:,.0f})",
+            "scrap": scrapped(costs.scrap_units, costs.scrap_cost, currency),
+            "rework": reworked(costs.rework_units, costs.rework_hours, costs.rework_cost, currency),
             "cost of scrap and rework": f"{currency}{costs.total:,.0f}",
         },
         note=(
             "From the test and count events of the stream; scrap at the material's cost (its bill of materials "
-            "rolled up), rework at the plant file's labour rate."
+            "rolled up, a configured unit's its own configuration's bill), rework at the plant file's labour rate."
         ),
     )
     if figures.by_test:

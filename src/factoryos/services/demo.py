@@ -27,7 +27,7 @@ from factoryos.model.plant import Plant
 from factoryos.model.rampup import demand_share, ramp_bound_products
 from factoryos.model.shift_times import site_day
 from factoryos.report.html import Report
-from factoryos.report.wording import by_status, counted, hours, share
+from factoryos.report.wording import by_status, counted, hours, reworked, scrapped, share
 
 if TYPE_CHECKING:
     from factoryos.model.bus import EventStore
@@ -406,9 +406,11 @@ def quality_stage(ctx: DemoContext) -> None:
     ctx.report.add(spc_section(catches, len(watch.alarms), len(watch.watches), watch.rules, out_of_spec))
     ctx.results["quality"] = figures
     ctx.results["drift findings"] = findings
+    costs = figures.costs
     ctx.console.print(
-        f"quality  RTY {share(figures.rty)}, {figures.costs.scrap_units:,} scrapped, {figures.costs.rework_units:,} "
-        f"reworked ({figures.costs.rework_hours:,.0f} h); {counted(len(watch.alarms), 'SPC alarm')} "
+        f"quality  RTY {share(figures.rty)}, {scrapped(costs.scrap_units, costs.scrap_cost)}, "
+        f"{reworked(costs.rework_units, costs.rework_hours, costs.rework_cost)}; "
+        f"{counted(len(watch.alarms), 'SPC alarm')} "
         f"({out_of_spec:,} out of specification) on {counted(len(watch.watches), 'live chart')}",
         highlight=False,
     )

@@ -107,12 +107,15 @@ class GenealogyTest(Base):
 
 
 class GenealogyScrap(Base):
-    """A unit scrapped at `ts_us` on `equipment` (a unit is scrapped once: the first word of it stands)."""
+    """A unit scrapped at `ts_us` on `equipment`, with its options if any (a unit is scrapped once: the first word
+    of it stands). Indexed by equipment and time, where the counts of scrap find the configuration of each."""
 
     __tablename__ = "genealogy_scrap"
+    __table_args__ = (Index("ix_genealogy_scrap_equipment", "equipment", "ts_us"),)
     serial: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH))
     ts_us: Mapped[int] = mapped_column(BigInteger)
+    configuration: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 def record(connection: Connection, facts: Facts) -> None:
@@ -345,9 +348,19 @@ def scrapped(connection: Connection, serials: Iterable[str]) -> dict[str, Scrap]
     table = GenealogyScrap
     found: dict[str, Scrap] = {}
     for chunk in _chunks(sorted(set(serials))):
-        query = select(table.serial, table.equipment, table.ts_us).where(table.serial.in_(chunk))
+        query = select(table.serial, table.equipment, table.ts_us, table.configuration).where(table.serial.in_(chunk))
         found.update((row[0], Scrap(*row)) for row in connection.execute(query))
     return found
+
+
+def scraps_under(connection: Connection, equipment_prefix: str) -> list[Scrap]:
+    """The units scrapped on equipment under `equipment_prefix`."""
+    table = GenealogyScrap
+    query = select(table.serial, table.equipment, table.ts_us, table.configuration).where(
+        table.equipment.like(like_prefix(equipment_prefix) + "%", escape="\\"),
+        func.substr(table.equipment, 1, len(equipment_prefix)) == equipment_prefix,
+    )
+    return [Scrap(*row) for row in connection.execute(query)]
 
 
 def order_links(

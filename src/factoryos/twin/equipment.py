@@ -439,6 +439,7 @@ class Equipment:
                 part.serial,
                 quantity=part.quantity,
                 scrapped=scrapped,
+                configuration=part.configuration,
             )
         material = op.material or part.product
         if passed:

@@ -104,6 +104,7 @@ class Publisher:
         lots: tuple[str, ...] = (),
         quantity: int = 1,
         scrapped: bool = False,
+        configuration: dict[str, str] | None = None,
     ) -> None:
         payload: dict[str, Any] = {
             "work_order": work_order,
@@ -115,6 +116,8 @@ class Publisher:
         }
         if scrapped:
             payload["scrapped"] = True
+            if configuration:
+                payload["configuration"] = dict(configuration)
         self._emit(t, equipment, EventKind.OPERATION, payload)
 
     def measurement(self, t: float, equipment: str, name: str, value: float, unit: str) -> None:

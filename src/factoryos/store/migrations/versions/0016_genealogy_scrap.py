@@ -20,8 +20,10 @@ def upgrade() -> None:
         sa.Column("serial", sa.String(length=200), nullable=False),
         sa.Column("equipment", sa.String(length=300), nullable=False),
         sa.Column("ts_us", sa.BigInteger(), nullable=False),
+        sa.Column("configuration", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("serial", name=op.f("pk_genealogy_scrap")),
     )
+    op.create_index("ix_genealogy_scrap_equipment", "genealogy_scrap", ["equipment", "ts_us"])
 
 
 def downgrade() -> None:
