@@ -1,15 +1,15 @@
-"""genealogy: the units scrapped, from the floor's counts of scrap that name them, so that a recall tells a
-scrapped unit from a shipped one
+"""genealogy: the units scrapped (where, when, and their configuration), from the completions that say they
+scrapped them, so that a recall tells a scrapped unit from a shipped one and its scrap costs its own bill
 
-Revision ID: 0016_genealogy_scrap
-Revises: 0015_made_lead_time_unset
+Revision ID: 0017_genealogy_scrap
+Revises: 0016_batch_bookings
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_genealogy_scrap"
-down_revision = "0015_made_lead_time_unset"
+revision = "0017_genealogy_scrap"
+down_revision = "0016_batch_bookings"
 branch_labels = None
 depends_on = None
 
