@@ -125,24 +125,32 @@ def test_a_twin_runs_yields_converge_to_the_plant_files_and_rty_is_their_product
     assert summary["pareto_characteristics"][0]["key"][1] == "gap"
 
 
-def test_the_stored_figures_are_the_streams(sqlite_url) -> None:
-    """A run stored as ingestion stores it (counts in the counts table, tests as events): `quality figures`
-    reads the same yields, scrap and rework from the store as from the run's own stream."""
+def _stored_run(plant, sqlite_url: str, replications: int):
+    """A day of `plant` run by the twin, its events stored as ingestion stores them (counts in the counts table,
+    tests as events) and kept as streamed: the database's engine and the stream."""
     from factoryos.model.bus import MemoryEventStore
-    from factoryos.services.quality_figures import stored_figures
     from factoryos.store.db import make_engine, migrate
     from factoryos.store.plants import store_plant
     from factoryos.store.timeseries import TelemetryStore
 
-    plant = small_plant(quality={"check": {"first_pass_yield": 0.8, "repair_minutes": 2, "tests": _plan("final")}})
     engine = make_engine(sqlite_url)
     migrate(engine)
     store_plant(engine, plant, "quality test plant")
     bus, streamed_events = EventBus(TelemetryStore(engine)), MemoryEventStore()
     bus.subscribe(lambda event: streamed_events.append([event]))
-    prepared = prepare(plant, "smart", 1, 2, bus=bus)
+    prepared = prepare(plant, "smart", 1, replications, bus=bus)
     prepared.floor.run(prepared.horizon)
     prepared.floor.publisher.flush()
+    return engine, streamed_events
+
+
+def test_the_stored_figures_are_the_streams(sqlite_url) -> None:
+    """A run stored as ingestion stores it (counts in the counts table, tests as events): `quality figures`
+    reads the same yields, scrap and rework from the store as from the run's own stream."""
+    from factoryos.services.quality_figures import stored_figures
+
+    plant = small_plant(quality={"check": {"first_pass_yield": 0.8, "repair_minutes": 2, "tests": _plan("final")}})
+    engine, streamed_events = _stored_run(plant, sqlite_url, replications=2)
     streamed, stored = figures_of_stream(plant, streamed_events), stored_figures(engine)
     assert streamed.costs.rework_units > 0
     assert (stored.costs.rework_units, stored.costs.scrap_units) == (
@@ -188,3 +196,82 @@ def test_a_lots_units_are_told_apart_and_a_serial_retested_counts_once() -> None
     ]
     figures = quality_figures(small_plant(), results, [])
     assert {test: (y.units, y.first_pass) for test, y in figures.by_test.items()} == {"cure": (3, 2), "run": (1, 0)}
+
+
+def motor_plant():
+    """Gadgets with a hub or a mid motor: the motor a `when` line of the gadget's bill, and a mid motor's bracket a
+    `when` line one level down, in the plate. Only bought parts have a cost; they are at the line on call."""
+    bought = {"kind": "component", "source": "buy", "on_call": True}
+    motors = {"motor": {"default": "hub", "options": {"hub": {"mix": 0.5}, "mid": {"mix": 0.5}}}}
+    gadget = {**BASE["products"]["gadget"], "option_families": motors}
+    return small_plant(
+        materials__screw={**bought, "unit_cost": 0.5},
+        **{f"materials__{name}": {**bought, "unit_cost": cost} for name, cost in MOTOR_PARTS.items()},
+        boms__gadget=[
+            *BASE["boms"]["gadget"],
+            {"component": "hub-motor", "quantity": 1, "when": {"motor": ["hub"]}},
+            {"component": "mid-motor", "quantity": 1, "when": {"motor": ["mid"]}},
+        ],
+        boms__plate=[*BASE["boms"]["plate"], {"component": "bracket", "quantity": 2, "when": {"motor": ["mid"]}}],
+        products={"gadget": gadget},
+    )
+
+
+MOTOR_PARTS = {"hub-motor": 120.0, "mid-motor": 310.0, "bracket": 4.0}
+
+
+@pytest.mark.parametrize("motor", ["hub", "mid"])
+def test_a_scrapped_configured_unit_costs_its_own_configurations_bill(motor: str) -> None:
+    """At every level, by the configured explosion's bought parts at their cost (`model.configuration.explode`,
+    an independent walk); a unit whose configuration the floor did not say costs the lines every one uses."""
+    from factoryos.model.configuration import explode
+
+    plant = motor_plant()
+    check = plant.equipment_path("chk-1")
+    configuration = {"motor": motor}
+    bought = explode(plant, "gadget", configuration)
+    expected = sum(n * plant.materials[m].unit_cost for m, n in bought.items() if m not in plant.boms)
+    assert expected > 100  # a motor in it
+    costs = quality_costs(plant, [Outcome(check, "gadget", scrap=1, configuration=configuration)])
+    assert costs.scrap_cost == pytest.approx(expected)
+    assert quality_costs(plant, [Outcome(check, "gadget", scrap=1)]).scrap_cost == pytest.approx(1.5)
+
+
+def test_the_stream_and_the_store_cost_each_scrapped_unit_with_its_configuration(sqlite_url) -> None:
+    """A run of configured gadgets whose check scraps about one in five, stored as ingestion stores it: each
+    completion that scrapped a gadget names its configuration, and the scrap costs the sum of their configured
+    bills, read alike from the run's stream and from the store."""
+    from factoryos.model.configuration import explode
+    from factoryos.services.quality_figures import stored_figures
+
+    plant = motor_plant().model_copy(update={"quality": small_plant(quality=SCRAPPING).quality})
+    engine, streamed_events = _stored_run(plant, sqlite_url, replications=1)
+    scrapped = [e.payload for e in streamed_events.read(EventKind.OPERATION) if e.payload.get("scrapped")]
+    motors = {p["configuration"]["motor"] for p in scrapped}
+    assert motors == {"hub", "mid"}
+    unit = {
+        motor: sum(n * plant.materials[m].unit_cost for m, n in explode(plant, "gadget", {"motor": motor}).items())
+        for motor in motors
+    }
+    expected = sum(unit[p["configuration"]["motor"]] for p in scrapped)
+    streamed, stored = figures_of_stream(plant, streamed_events), stored_figures(engine)
+    assert streamed.costs.scrap_units == stored.costs.scrap_units == len(scrapped)
+    assert streamed.costs.scrap_cost == pytest.approx(expected)
+    assert stored.costs.scrap_cost == pytest.approx(expected)
+
+
+SCRAPPING = {"check": {"first_pass_yield": 0.8}}
+
+
+def test_the_scrap_figure_reads_as_units_and_their_material_cost_in_the_report_and_the_cli() -> None:
+    """ "67 (23,055) units scrapped" read as 23,055 units: the count and the cost each say what they are."""
+    from factoryos.report.quality import quality_section
+    from factoryos.report.wording import reworked, scrapped
+
+    plant = motor_plant()
+    outcomes = [Outcome(plant.equipment_path("chk-1"), "gadget", scrap=2, rework=1, configuration={"motor": "mid"})]
+    figures = quality_figures(plant, HISTORY, outcomes)
+    facts = quality_section(figures).facts
+    assert facts["scrap"] == "2 units scrapped, 639 in material"  # 2 x (1.5 + 310 + 2 x 4)
+    assert facts["rework"] == reworked(1, figures.costs.rework_hours, figures.costs.rework_cost)
+    assert scrapped(1, 2.5, decimals=2) == "1 unit scrapped, 2.50 in material"

@@ -195,7 +195,7 @@ def test_a_forward_trace_prints_its_serials_in_number_order_up_to_the_limit(caps
     `--limit` of each status and how many more; --json keeps them all."""
     serials = [f"MO15-{k}" for k in range(1, 31)]
     links = {serial: OrderLink("CO-1", "built", "MO15", "completed") for serial in reversed(serials)}
-    scope = recall_scope(links, open_units=set())
+    scope = recall_scope(links, open_units=set(), scrapped=set())
     assert scope["in stock"] == serials
     assert [o["serials"] for o in scope["orders"]] == [serials]
     _print_forward({"units": serials, "lots": [], "recall": scope}, limit=20)

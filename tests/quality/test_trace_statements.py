@@ -8,8 +8,9 @@ from factoryos.services.trace import trace_lot, trace_serial
 
 from .history import statements
 
-BACKWARD_STATEMENTS = 5
-"""The trace settings (PostgreSQL), the links with the operations and tests, the readings, the orders, the holds."""
+BACKWARD_STATEMENTS = 6
+"""The trace settings (PostgreSQL), the links with the operations and tests, the readings, the orders, whether the
+unit was scrapped, the holds."""
 
 
 def test_a_backward_trace_takes_as_many_statements_three_levels_deep_as_one(traced):

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from factoryos.examples import example_plant
 from factoryos.model.events import EventKind
+from factoryos.quality.genealogy import STATUSES
 from factoryos.report.html import Report
 from factoryos.services.demo import DemoContext, run_demo
 from factoryos.services.holds import held_scope, list_holds
@@ -61,7 +62,7 @@ def test_the_drifting_weld_cell_is_caught_held_and_its_recall_scoped(demo) -> No
     placed_row, end_row = rows  # when placed, and at the end of the run
 
     def total(row: list) -> int:
-        return sum(row[header.index(status)] for status in ("shipped", "in stock", "in process"))
+        return sum(row[header.index(status)] for status in STATUSES)
 
     assert total(end_row) == units
     worked = trace_equipment(demo.engine, hold.target, hold.start, hold.placed_at)["units"]
@@ -121,6 +122,7 @@ def test_the_stored_quality_figures_are_the_reports(demo) -> None:
     assert shown.rework_units > 0
     assert (stored.rework_units, stored.scrap_units) == (shown.rework_units, shown.scrap_units)
     assert stored.rework_hours == pytest.approx(shown.rework_hours)
+    assert stored.scrap_cost == pytest.approx(shown.scrap_cost)  # each scrapped unit at its own configuration's bill
 
 
 def test_the_stored_floor_gives_the_reports_oee_and_measurements(demo) -> None:

@@ -120,3 +120,17 @@ def test_a_scrapped_kit_is_made_again_for_its_unit(scheduled: bool) -> None:
     assert remade
     for serial, first in remade.items():  # under the work orders of the bracket it replaces
         assert work[serial] == work[first]
+
+
+def test_the_floor_says_which_units_it_scrapped_and_works_on_none_of_them_after() -> None:
+    """The completion that scraps a unit says so (the genealogy's only word of it: its order ships all the same,
+    with the unit made again): as many as the twin scrapped, each made again once, none finished or worked on
+    after."""
+    _, metrics, ledger, events = run(scheduled=False)
+    scrapped = {e.payload["serial"]: e.ts for e in events if e.payload.get("scrapped")}
+    assert len(scrapped) == metrics.scrapped > 0
+    assert all(e.payload["phase"] == "completed" for e in events if e.payload.get("scrapped"))
+    assert not set(scrapped) & {unit.serial for unit in ledger.values()}
+    assert all(e.ts <= scrapped[e.payload["serial"]] for e in events if e.payload["serial"] in scrapped)
+    _, remade = work_orders(events)
+    assert len(remade) == len(scrapped)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, open_store
-from factoryos.report.wording import counted, share
+from factoryos.report.wording import counted, reworked, scrapped, share
 
 app = typer.Typer(
     help="Quality: control charts, capability, multivariate monitoring and the plant's quality figures.",
@@ -196,9 +196,9 @@ def figures(
     rty = share(result["rty"])
     costs = result["costs"]
     console.print(
-        f"RTY {rty}; scrap {counted(costs['scrap_units'], 'unit')} (cost {costs['scrap_cost']:,.2f}), rework "
-        f"{counted(costs['rework_units'], 'unit')}, {costs['rework_hours']:,.1f} h (cost {costs['rework_cost']:,.2f}; "
-        "in the plant file's unit_cost currency)",
+        f"RTY {rty}; {scrapped(costs['scrap_units'], costs['scrap_cost'], decimals=2)}; "
+        f"{reworked(costs['rework_units'], costs['rework_hours'], costs['rework_cost'], decimals=2)} "
+        "(costs in the plant file's unit_cost currency)",
         highlight=False,
     )
     for row in result["tests"]:

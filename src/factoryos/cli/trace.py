@@ -14,8 +14,9 @@ from rich.markup import escape
 
 from factoryos.cli.common import DbOption, JsonOption, console, on_clock, open_store, parse_time, print_items
 from factoryos.model.errors import FactoryosError
+from factoryos.quality.genealogy import STATUSES
 from factoryos.quality.holds import HoldScope
-from factoryos.report.wording import counted, listed
+from factoryos.report.wording import by_status, counted, listed
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -49,7 +50,7 @@ def trace(
     db: DbOption = None,
 ) -> None:
     """Trace a serial back (its components, lots, operations, tests), or a lot or an equipment's window forward
-    to every unit containing it, with the recall scope: shipped, in stock, in process, and the orders."""
+    to every unit containing it, with the recall scope: shipped, in stock, in process, scrapped, and the orders."""
     from factoryos.services.plants import floor_clock
     from factoryos.services.trace import trace_equipment, trace_lot, trace_serial
 
@@ -80,10 +81,13 @@ def trace(
 def _print_backward(document: dict[str, Any], clock: ZoneInfo) -> None:
     """A serial's trace, its times on the site's clock."""
     when = functools.partial(_when, clock=clock)
-    order = document["order"]
+    order, scrap = document["order"], document["scrapped"]
+    status = (
+        f"scrapped on {escape(scrap['equipment'])} {when(scrap['at'])}" if scrap is not None else document["status"]
+    )
     _say(
-        f"[bold]{escape(document['serial'])}[/]: order {order['customer_order'] or '-'} ({order['state'] or '-'}), "
-        f"production order {order['production_order'] or '-'}"
+        f"[bold]{escape(document['serial'])}[/] ({status}): order {order['customer_order'] or '-'} "
+        f"({order['state'] or '-'}), production order {order['production_order'] or '-'}"
     )
     _print_section(
         "components",
@@ -144,11 +148,10 @@ def _print_forward(document: dict[str, Any], limit: int) -> None:
     """A forward trace: the units by status (the first `limit` serials of each, in number order) and the orders."""
     recall, lots = document["recall"], len(document["lots"])
     _say(
-        f"{counted(len(document['units']), 'unit')}: {len(recall['shipped']):,} shipped, "
-        f"{len(recall['in stock']):,} in stock, {len(recall['in process']):,} in process; "
+        f"{counted(len(document['units']), 'unit')}: {by_status(recall)}; "
         f"{counted(lots, 'lot')} in stock {'contains' if lots == 1 else 'contain'} it"
     )
-    for status in ("shipped", "in stock", "in process"):
+    for status in STATUSES:
         if recall[status]:
             _say(f"  {status}: {escape(listed(recall[status], shown=limit or len(recall[status])))}")
     for order in recall["orders"]:
@@ -212,13 +215,14 @@ def held_now(engine: Engine, hold: Hold) -> str:
         scope = {"units": []}
     if not scope["units"]:
         return ": no unit is known to contain or pass it yet; it holds each one that will"
-    shipped = len(scope["recall"]["shipped"])
-    if not shipped:
+    shipped, scrapped = len(scope["recall"]["shipped"]), len(scope["recall"]["scrapped"])
+    if not shipped and not scrapped:
         return f": {counted(len(scope['units']), 'unit')} held now"
-    kept = len(scope["units"]) - shipped
+    kept = len(scope["units"]) - shipped - scrapped
+    recall = f", {counted(shipped, 'unit')} already shipped (the hold cannot stop them: recall them, `factoryos trace`)"
     return (
-        f": {counted(len(scope['units']), 'unit')} in it, {counted(shipped, 'unit')} already shipped (the hold cannot "
-        f"stop them: recall them, `factoryos trace`), {kept:,} held now"
+        f": {counted(len(scope['units']), 'unit')} in it{recall if shipped else ''}"
+        f"{f', {scrapped:,} scrapped' if scrapped else ''}, {kept:,} held now"
     )
 
 

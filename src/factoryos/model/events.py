@@ -72,7 +72,10 @@ class MeasurementPayload(BaseModel):
 
 
 class OperationPayload(BaseModel):
-    """A work order's operation started or completed on the equipment, with the serial and the lots it consumed."""
+    """A work order's operation started or completed on the equipment, with the serial and the lots it consumed;
+    a completion that `scrapped` the serial says so (the unit failed there with no way back: it leaves the floor,
+    and a recall must not name it as shipped), with the unit's `configuration` when it has options (its scrap
+    costs its own configured bill)."""
 
     model_config = ConfigDict(extra="allow")
     work_order: str = Field(min_length=1)
@@ -81,6 +84,8 @@ class OperationPayload(BaseModel):
     serial: str | None = None
     consumed_lots: list[str] = Field(default_factory=list)
     quantity: int = Field(1, ge=1)
+    scrapped: bool | None = None
+    configuration: dict[str, str] | None = None
 
     @model_validator(mode="after")
     def _not_consuming_itself(self) -> OperationPayload:

@@ -512,12 +512,15 @@ class Characteristic(Part):
 
     @property
     def floor(self) -> float | None:
-        """The least value it can take when only an upper limit bounds it: a leakage current, a runout or a
-        particle count starts at zero (a temperature at its unit's physical minimum); None with a lower limit."""
-        if self.lsl is not None:
-            return None
+        """The least value it can take: zero (a temperature: its unit's physical minimum) for a quantity that is
+        never negative, which is one bounded above only (a leakage current, a runout, a particle count) or one
+        whose lower limit is above zero (an insulation resistance, a brake force, a wall's thickness); None for
+        a signed one, whose lower limit is at or below zero (an offset, a toe angle, a deviation), or whose
+        nominal lies below the floor."""
         floor = PHYSICAL_MINIMUM.get(self.unit, 0.0)
-        return floor if self.nominal >= floor else None
+        if self.nominal < floor or (self.lsl is not None and self.lsl <= floor):
+            return None
+        return floor
 
 
 class Test(Part):

@@ -4,7 +4,8 @@ yield, defect Paretos per characteristic and per station, and the cost of scrap 
 First-pass yield (FPY) of a test is the share of units whose first result of that test passed (a serial, or one
 unit of a lot); a station's FPY counts the units first tested there. Rolled throughput yield (RTY) is the chance
 that a unit passes every test of its route the first time, the product of the tests' FPYs (independent steps). A
-scrapped unit costs its material (its own unit cost, else its bill of materials rolled up); a rework costs the
+scrapped unit costs its material (its own unit cost, else its bill of materials rolled up: the bill of its own
+configuration where the floor said which, else the lines every configuration uses); a rework costs the
 minutes the plant file gives for it (a repair's, or the run minutes of the operations redone) at the plant's
 labour rate."""
 
@@ -16,6 +17,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
+from factoryos.model.configuration import bom_lines
 from factoryos.model.plant import Plant
 
 
@@ -35,12 +37,14 @@ class TestResult:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Units of a material scrapped and reworked at a station (a count event's)."""
+    """Units of a material scrapped and reworked at a station (a count event's); `configuration`, the options of
+    the one unit scrapped, where the floor said which unit it was."""
 
     station: str
     material: str | None
     scrap: int = 0
     rework: int = 0
+    configuration: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,9 +142,11 @@ def defect_paretos(results: Iterable[TestResult]) -> tuple[list[ParetoBar], list
     return pareto(by_characteristic), pareto(by_station)
 
 
-def material_cost(plant: Plant, material: str) -> float:
-    """A unit's cost: its own unit_cost, else its bill of materials rolled up (the lines every configuration
-    uses); a product id stands for its finished material; unknown materials cost nothing."""
+def material_cost(plant: Plant, material: str, configuration: Mapping[str, str] | None = None) -> float:
+    """A unit's cost: its own unit_cost, else its bill of materials rolled up: the lines `configuration` takes at
+    every level (those without a `when`, and those whose `when` its options meet), or with none the lines every
+    configuration uses; a product id stands for its finished material; unknown materials cost nothing."""
+    options = dict(configuration or {})
 
     @cache
     def cost(item: str) -> float:
@@ -149,7 +155,7 @@ def material_cost(plant: Plant, material: str) -> float:
             return 0.0
         if own.unit_cost > 0:
             return own.unit_cost
-        return sum(line.issued * cost(line.component) for line in plant.boms.get(item, []) if not line.when)
+        return sum(line.issued * cost(line.component) for line in bom_lines(plant, item, options))
 
     product = plant.products.get(material)
     return cost(product.material if product is not None and material not in plant.materials else material)
@@ -184,15 +190,19 @@ def rework_minutes(plant: Plant) -> dict[str, float]:
 
 
 def quality_costs(plant: Plant, outcomes: Iterable[Outcome]) -> Costs:
-    """Scrap at material cost and rework at the plant's labour rate."""
+    """Scrap at material cost (a configured unit's at its own bill) and rework at the plant's labour rate."""
     per_rework = rework_minutes(plant)
+    unit_costs: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
     scrap = rework = 0
     scrap_cost = rework_hours = 0.0
     for outcome in outcomes:
         scrap += outcome.scrap
         rework += outcome.rework
         if outcome.scrap and outcome.material is not None:
-            scrap_cost += outcome.scrap * material_cost(plant, outcome.material)
+            key = (outcome.material, frozenset((outcome.configuration or {}).items()))
+            if key not in unit_costs:
+                unit_costs[key] = material_cost(plant, outcome.material, outcome.configuration)
+            scrap_cost += outcome.scrap * unit_costs[key]
         rework_hours += outcome.rework * per_rework.get(outcome.station, 0.0) / 60
     return Costs(scrap, scrap_cost, rework, rework_hours, rework_hours * plant.labour_rate)
 

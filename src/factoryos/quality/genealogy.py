@@ -1,15 +1,17 @@
 """Serial genealogy: what each unit is made of, where it was worked on, and what it passed.
 
 The floor says it in `operation` events (the serial worked on, the equipment, the lots and serials it
-consumed) and `test` events. Here they become plain facts: a `Link` from a parent to each thing it consumed,
-an `OperationSpan` from an operation's start to its completion, and a `TestResult`. The genealogy is a
+consumed, and on a completion whether it scrapped the serial) and `test` events. Here they become plain facts: a
+`Link` from a parent to each thing it consumed, an `OperationSpan` from an operation's start to its completion,
+a `TestResult`, and a `Scrap`. The genealogy is a
 graph, not a tree: a lot split into sub-lots is a link from each sub-lot to the lot, a merge a link from
 the merged lot to each of its sources, so both trace through like any assembly.
 
 A consumed thing is a serial when it was made here one at a time, and a lot otherwise (bought, or made in
-lots of more than one). A unit's status in a recall follows its order's lifecycle: shipped when its customer
-order is, in stock when its order is built (or, with no order known, once none of its operations is open),
-in process otherwise.
+lots of more than one). A unit's status in a recall is scrapped when the floor scrapped it (its order is built
+with the unit made again in its place, under another serial: a recall never names a scrapped unit); else it
+follows its order's lifecycle: shipped when its customer order is, in stock when its order is built (or, with no
+order known, once none of its operations is open), in process otherwise.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.events import Event, EventKind
 from factoryos.model.readings import to_us
 
-Status = Literal["shipped", "in stock", "in process"]
-STATUSES: tuple[Status, ...] = ("shipped", "in stock", "in process")
+Status = Literal["shipped", "in stock", "in process", "scrapped"]
+STATUSES: tuple[Status, ...] = ("shipped", "in stock", "in process", "scrapped")
 
 
 class TraceError(FactoryosError):
@@ -84,6 +86,17 @@ class TestResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Scrap:
+    """A unit scrapped at `ts_us` on `equipment`: the operation it completed there scrapped it. `configuration`:
+    its options, where it has any."""
+
+    serial: str
+    equipment: str
+    ts_us: int
+    configuration: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LotTests:
     """One test over the units of a lot, tallied: how many units were tested and how many failed, on which
     equipment, from the first result to the last."""
@@ -126,20 +139,21 @@ def _tally(tests: list[TestResult]) -> LotTests:
 @dataclass
 class Facts:
     """What a batch of events says about genealogy: links, operations (opened, or closed within the batch),
-    completions of operations opened earlier, and tests."""
+    completions of operations opened earlier, tests, and units scrapped."""
 
     links: list[Link] = field(default_factory=list)
     spans: list[OperationSpan] = field(default_factory=list)
     completions: list[Completion] = field(default_factory=list)
     tests: list[TestResult] = field(default_factory=list)
+    scraps: list[Scrap] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.links or self.spans or self.completions or self.tests)
+        return bool(self.links or self.spans or self.completions or self.tests or self.scraps)
 
 
 def genealogy_facts(events: Iterable[Event]) -> Facts:
-    """The genealogy facts of `events` (other kinds, and operations without a serial, say nothing of it).
-    A start and its completion in the same batch become one closed span."""
+    """The genealogy facts of `events` (other kinds, and operations without a serial, say nothing of it). A start
+    and its completion in the same batch become one closed span; a completion that scrapped its serial, a Scrap."""
     facts = Facts()
     open_spans: dict[tuple[str, str, str], list[int]] = {}
     for event in sorted(events, key=lambda e: e.ts):
@@ -155,6 +169,8 @@ def genealogy_facts(events: Iterable[Event]) -> Facts:
             Link(serial, child, ts_us, event.equipment, operation)
             for child in dict.fromkeys(payload.get("consumed_lots", ()))
         )
+        if payload.get("scrapped") and payload["phase"] == "completed":
+            facts.scraps.append(Scrap(serial, event.equipment, ts_us, payload.get("configuration")))
         if payload["phase"] == "started":
             open_spans.setdefault(key, []).append(len(facts.spans))
             facts.spans.append(
@@ -264,8 +280,10 @@ def order_keys(work_order: str) -> tuple[str, ...]:
     return (work_order,) if head == work_order or not head else (work_order, head)
 
 
-def unit_status(order: OrderLink, operations_open: bool) -> Status:
+def unit_status(order: OrderLink, operations_open: bool, scrapped: bool = False) -> Status:
     """Where a unit stands for a recall (see the module docstring)."""
+    if scrapped:
+        return "scrapped"
     if order.customer_state == "shipped":
         return "shipped"
     if order.customer_state == "built" or order.production_state == "completed":
@@ -280,16 +298,16 @@ def in_number_order(serial: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", serial))
 
 
-def recall_scope(units: Mapping[str, OrderLink], open_units: set[str]) -> dict[str, Any]:
-    """The units to recall split by status, and per customer order (with its state) the units of it, each in
-    number order."""
+def recall_scope(units: Mapping[str, OrderLink], open_units: set[str], scrapped: set[str]) -> dict[str, Any]:
+    """The units to recall split by status, and per customer order (with its state) the units of it that are not
+    scrapped (what is to be done about the order), each in number order."""
     split: dict[str, list[str]] = {status: [] for status in STATUSES}
     orders: dict[str, dict[str, Any]] = {}
     for serial in sorted(units, key=in_number_order):
         link = units[serial]
-        status = unit_status(link, serial in open_units)
+        status = unit_status(link, serial in open_units, serial in scrapped)
         split[status].append(serial)
-        if link.customer_order is not None:
+        if link.customer_order is not None and status != "scrapped":
             entry = orders.setdefault(
                 link.customer_order, {"order": link.customer_order, "state": link.customer_state, "serials": []}
             )

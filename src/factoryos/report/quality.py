@@ -18,7 +18,7 @@ from factoryos.quality.spc import ControlChart
 from factoryos.report.html import Section, share_axis, style
 from factoryos.report.oee import short
 from factoryos.report.spc import LIMITS, LINES, POINTS, control_chart_figure
-from factoryos.report.wording import share
+from factoryos.report.wording import reworked, scrapped, share
 
 TOP = 15
 
@@ -77,13 +77,13 @@ def quality_section(figures: QualityFigures, currency: str = "") -> Section:
         facts={
             "rolled throughput yield": share(figures.rty),
             "lowest first-pass yield": f"{worst[0]} {worst[1].fpy:.1%}" if worst else "-",
-            "units scrapped": f"{costs.scrap_units:,} ({currency}{costs.scrap_cost:,.0f})",
-            "reworks": f"{costs.rework_units:,}, {costs.rework_hours:,.0f} h ({currency}{costs.rework_cost:,.0f})",
+            "scrap": scrapped(costs.scrap_units, costs.scrap_cost, currency),
+            "rework": reworked(costs.rework_units, costs.rework_hours, costs.rework_cost, currency),
             "cost of scrap and rework": f"{currency}{costs.total:,.0f}",
         },
         note=(
             "From the test and count events of the stream; scrap at the material's cost (its bill of materials "
-            "rolled up), rework at the plant file's labour rate."
+            "rolled up, a configured unit's its own configuration's bill), rework at the plant file's labour rate."
         ),
     )
     if figures.by_test:
@@ -294,12 +294,14 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
             "too): no unit worked on there then ships until the hold is released with a disposition (use, rework "
             "or scrap). The order desk followed the floor: what shipped before the hold was placed is to be "
             "recalled from the customer; what was built after stays in finished goods, its order built but not "
-            "shipped; what is still on the line is stopped there. When the hold is placed it covers the units the "
-            "station had worked by then; the rest of its window is still to come."
+            "shipped; what is still on the line is stopped there; what failed a test and was scrapped is neither "
+            "recalled nor held (its order's unit made again in its place is one of the others). When the hold is "
+            "placed it covers the units the station had worked by then; the rest of its window is still to come."
         ),
         note=(
             "Holds from `factoryos hold`'s service; the scope is `factoryos trace --equipment` over the window, each "
-            "unit's status its customer order's state, which `order_desk.follow_floor` moved from the twin's report."
+            "unit's status scrapped where the floor counted it as scrap, else its customer order's state, which "
+            "`order_desk.follow_floor` moved from the twin's report."
         ),
     )
     for hold, when_placed, scope in contained:
@@ -312,7 +314,7 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
         placed = f"when placed ({hold.placed_at.astimezone(zone):%Y-%m-%d %H:%M})"
         section.tables.append(
             (
-                ["hold", "equipment", "window", "reason", "as of", "shipped", "in stock", "in process"],
+                ["hold", "equipment", "window", "reason", "as of", *STATUSES],
                 [
                     [f"#{hold.id}", where, window, hold.reason, moment, *(len(split[s]) for s in STATUSES)]
                     for moment, split in ((placed, when_placed["recall"]), ("end of the run", recall))

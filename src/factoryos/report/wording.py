@@ -1,7 +1,10 @@
 """How figures read in words, alike in the report, the demo's console and the CLI."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from factoryos.quality.genealogy import STATUSES
 
 
 def counted(n: float, noun: str, plural: str = "") -> str:
@@ -31,3 +34,18 @@ def listed(names: Sequence[str], shown: int = 5) -> str:
     if len(names) > 1:
         return f"{', '.join(names[:-1])} and {names[-1]}"
     return "".join(names)
+
+
+def by_status(recall: Mapping[str, Any]) -> str:
+    """A recall scope's units by status, in words ("9 shipped, 2,405 in stock, 392 in process, 3 scrapped")."""
+    return ", ".join(f"{len(recall[status]):,} {status}" for status in STATUSES)
+
+
+def scrapped(units: int, cost: float, currency: str = "", decimals: int = 0) -> str:
+    """Scrap in words, its cost named for what it is: "67 units scrapped, 70,412 in material"."""
+    return f"{counted(units, 'unit')} scrapped, {currency}{cost:,.{decimals}f} in material"
+
+
+def reworked(units: int, spent_hours: float, cost: float, currency: str = "", decimals: int = 0) -> str:
+    """Rework in words: "180 units reworked, 54.0 h, 2,160 in labour"."""
+    return f"{counted(units, 'unit')} reworked, {hours(spent_hours)}, {currency}{cost:,.{decimals}f} in labour"

@@ -27,7 +27,7 @@ from factoryos.model.plant import Plant
 from factoryos.model.rampup import demand_share, ramp_bound_products
 from factoryos.model.shift_times import site_day
 from factoryos.report.html import Report
-from factoryos.report.wording import counted, hours, share
+from factoryos.report.wording import by_status, counted, hours, reworked, scrapped, share
 
 if TYPE_CHECKING:
     from factoryos.model.bus import EventStore
@@ -406,9 +406,11 @@ def quality_stage(ctx: DemoContext) -> None:
     ctx.report.add(spc_section(catches, len(watch.alarms), len(watch.watches), watch.rules, out_of_spec))
     ctx.results["quality"] = figures
     ctx.results["drift findings"] = findings
+    costs = figures.costs
     ctx.console.print(
-        f"quality  RTY {share(figures.rty)}, {figures.costs.scrap_units:,} scrapped, {figures.costs.rework_units:,} "
-        f"reworked ({figures.costs.rework_hours:,.0f} h); {counted(len(watch.alarms), 'SPC alarm')} "
+        f"quality  RTY {share(figures.rty)}, {scrapped(costs.scrap_units, costs.scrap_cost)}, "
+        f"{reworked(costs.rework_units, costs.rework_hours, costs.rework_cost)}; "
+        f"{counted(len(watch.alarms), 'SPC alarm')} "
         f"({out_of_spec:,} out of specification) on {counted(len(watch.watches), 'live chart')}",
         highlight=False,
     )
@@ -575,18 +577,10 @@ def floor_stage(ctx: DemoContext) -> None:
             f"{counted(len(scope['units']), 'unit')} held of "
             f"{counted(len(scope['recall']['orders']), 'customer order')}, "
             f"{len(scope['recall']['shipped']):,} shipped to recall from customers; "
-            f"when placed {_split(when_placed)}, at the end of the run {_split(scope)}",
+            f"when placed {by_status(when_placed['recall'])}, at the end of the run {by_status(scope['recall'])}",
             highlight=False,
         )
     ctx.report.add(containment_section(contained, plant.site.timezone))
-
-
-def _split(scope: dict[str, Any]) -> str:
-    """A recall scope's units by status, in words."""
-    from factoryos.quality.genealogy import STATUSES
-
-    recall = scope["recall"]
-    return ", ".join(f"{len(recall[status]):,} {status}" for status in STATUSES)
 
 
 def floor_units(finished: Iterable[FinishedUnit], epoch: datetime) -> list[FloorUnit]:

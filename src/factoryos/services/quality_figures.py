@@ -1,7 +1,9 @@
 """Quality figures from the floor's event stream: the demo's bus or the stored events of a real plant.
 
 `test` events give each serial's results (a characteristic failed when its verdict says so or, without one,
-when its value is outside its limits); `count` events give scrap and rework."""
+when its value is outside its limits); `count` events give scrap and rework, a count of one unit scrapped costed
+with the configuration of the unit an operation scrapped on that equipment at that moment (the genealogy's
+`Scrap`, from the completion that says so)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from sqlalchemy import Engine
 from factoryos.model.bus import EventStore
 from factoryos.model.events import Event, EventKind
 from factoryos.model.plant import Plant
+from factoryos.model.readings import to_us
 from factoryos.quality.figures import Outcome, ParetoBar, QualityFigures, TestResult, quality_figures
+from factoryos.quality.genealogy import Scrap, genealogy_facts
 
 
 def _out_of_spec(measurement: dict[str, Any]) -> bool:
@@ -34,27 +38,48 @@ def results_of(events: Iterable[Event]) -> Iterator[TestResult]:
         yield TestResult(event.equipment, payload["test"], payload["serial"], passed, failed, payload.get("unit"))
 
 
-def outcomes(events: Iterable[Event]) -> Iterator[Outcome]:
-    """Scrap and rework in `count` events."""
+Configured = dict[tuple[str, int], dict[str, str] | None]
+"""(equipment, time in microseconds) -> the configuration of the unit scrapped there then."""
+
+
+def configured(scraps: Iterable[Scrap]) -> Configured:
+    """Where and when each unit was scrapped, with its configuration (see the module docstring)."""
+    return {(scrap.equipment, scrap.ts_us): scrap.configuration for scrap in scraps}
+
+
+def outcome(equipment: str, ts_us: int, counted: dict[str, Any], configurations: Configured) -> Outcome | None:
+    """The scrap and rework of a count (None when it counts neither); one unit scrapped, with its configuration."""
+    scrap, rework = counted.get("scrap", 0), counted.get("rework", 0)
+    if not (scrap or rework):
+        return None
+    configuration = configurations.get((equipment, ts_us)) if scrap == 1 else None
+    return Outcome(equipment, counted.get("material"), scrap, rework, configuration)
+
+
+def outcomes(events: Iterable[Event], scraps: Iterable[Scrap] = ()) -> Iterator[Outcome]:
+    """Scrap and rework in `count` events, a unit scrapped costed with its configuration where `scraps` say it."""
+    configurations = configured(scraps)
     for event in events:
-        scrap, rework = event.payload.get("scrap", 0), event.payload.get("rework", 0)
-        if scrap or rework:
-            yield Outcome(event.equipment, event.payload.get("material"), scrap, rework)
+        found = outcome(event.equipment, to_us(event.ts), event.payload, configurations)
+        if found is not None:
+            yield found
 
 
 def figures_of_stream(plant: Plant, store: EventStore) -> QualityFigures:
     """The plant's quality figures over every event of its site in the store."""
     prefix = f"{plant.site.id}/"
+    scrapping = (e for e in store.read(EventKind.OPERATION, prefix) if e.payload.get("scrapped"))
     return quality_figures(
         plant,
         results_of(store.read(EventKind.TEST, prefix)),
-        outcomes(store.read(EventKind.COUNT, prefix)),
+        outcomes(store.read(EventKind.COUNT, prefix), genealogy_facts(scrapping).scraps),
     )
 
 
 def stored_figures(engine: Engine, site: str | None = None) -> QualityFigures:
     """The figures of the stored plant (the only one, or `site`): test results from its stored events, scrap
     and rework from its stored counts (ingestion keeps a count in the counts table, not as an event)."""
+    from factoryos.store import genealogy
     from factoryos.store.events import SqlEventStore
     from factoryos.store.plants import read_plant
     from factoryos.store.timeseries import TelemetryStore
@@ -62,10 +87,13 @@ def stored_figures(engine: Engine, site: str | None = None) -> QualityFigures:
     plant = read_plant(engine, site)
     prefix = f"{plant.site.id}/"
     counted = TelemetryStore(engine).scrap_and_rework(prefix)
+    with engine.connect() as connection:
+        configurations = configured(genealogy.scraps_under(connection, prefix))
+    found = (outcome(row.equipment, row.ts_us, row._asdict(), configurations) for row in counted)
     return quality_figures(
         plant,
         results_of(SqlEventStore(engine).read(EventKind.TEST, prefix)),
-        (Outcome(row.equipment, row.material, row.scrap, row.rework) for row in counted),
+        (o for o in found if o is not None),
     )
 
 

@@ -1,5 +1,6 @@
 """Trace: a serial back to its parts, machines and tests; a lot, a component or an equipment's window forward
-to every unit containing it, with the recall scope (shipped, in stock, in process, and the customer orders).
+to every unit containing it, with the recall scope (shipped, in stock, in process, scrapped, and the customer
+orders).
 
 The use cases behind `factoryos trace` (and the API, and the demo's quality stage). Each answer is plain
 JSON-ready data; times are ISO 8601 in UTC.
@@ -26,6 +27,7 @@ from factoryos.quality.genealogy import (
     lots,
     recall_scope,
     tally_lots,
+    unit_status,
     window_us,
 )
 from factoryos.quality.holds import Hold
@@ -40,8 +42,9 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
     """Backward trace: every component serial and lot in `serial` (at any depth, with what it went into,
     where and when), every operation of them with its equipment, time, work order and the sensor readings
     taken during it, every test result (its own first; a lot's results tallied per test), the orders it was built
-    for, and the holds covering it, placed or released (with the disposition that decided what became of it: a
-    scrapped unit says so)."""
+    for, its status (`unit_status`: scrapped, with where and when, or as its order stands), and the holds covering
+    it, placed or released (with the disposition that decided what became of it: a unit scrapped on release
+    says so)."""
     with genealogy.reading(engine) as connection:
         links, spans, tests = genealogy.backward(connection, serial)
         items = {serial} | {link.child for link in links}
@@ -51,9 +54,13 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
         readings = _readings(connection, spans)
         work = [(span.serial, span.work_order) for span in spans if span.serial == serial]
         order = genealogy.order_links(connection, [serial], work)[serial]
+        scrap = genealogy.scrapped(connection, [serial]).get(serial)
+        running = any(span.serial == serial and span.end_us is None for span in spans)
         covering = _covering(connection, items, spans)
         return {
             "serial": serial,
+            "status": unit_status(order, running, scrap is not None),
+            "scrapped": None if scrap is None else {"equipment": scrap.equipment, "at": _iso(scrap.ts_us)},
             "order": {
                 "customer_order": order.customer_order,
                 "state": order.customer_state,
@@ -126,7 +133,8 @@ def _forward(connection: Connection, found: dict[str, bool], exclude: set[str]) 
     stock = lots(tops, largest_quantities(spans))
     units = tops - stock
     links = genealogy.order_links(connection, units, [(s.serial, s.work_order) for s in spans if s.serial in units])
-    scope = recall_scope(links, {s.serial for s in spans if s.serial in units and s.end_us is None})
+    running = {s.serial for s in spans if s.serial in units and s.end_us is None}
+    scope = recall_scope(links, running, set(genealogy.scrapped(connection, units)))
     return {
         "units": sorted(units, key=in_number_order),
         "lots": sorted(stock),

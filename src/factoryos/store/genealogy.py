@@ -1,5 +1,6 @@
-"""The genealogy store: links (parent -> consumed serial or lot), operations and tests of each serial, kept
-as the floor's `operation` and `test` events are stored, and the traversals over them.
+"""The genealogy store: links (parent -> consumed serial or lot), operations and tests of each serial, and the
+units scrapped, kept as the floor's `operation`, `test` and `count` events are stored, and the traversals over
+them.
 
 Sized for millions of units of fifty components: a link row is two short keys, a time and where; its
 primary key (parent, child) serves the backward trace (serial -> tree) and the index (child, parent) the
@@ -40,7 +41,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from factoryos.model.readings import EQUIPMENT_LENGTH
-from factoryos.quality.genealogy import Completion, Facts, Link, OperationSpan, OrderLink, TestResult, order_keys
+from factoryos.quality.genealogy import (
+    Completion,
+    Facts,
+    Link,
+    OperationSpan,
+    OrderLink,
+    Scrap,
+    TestResult,
+    order_keys,
+)
 from factoryos.store.db import Base, like_prefix, row_of
 from factoryos.store.tables import CustomerOrderRecord, ProductionOrderRecord, WorkOrderRecord
 from factoryos.store.telemetry import MeasurementRecord
@@ -96,15 +106,30 @@ class GenealogyTest(Base):
     measurements: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
+class GenealogyScrap(Base):
+    """A unit scrapped at `ts_us` on `equipment`, with its options if any (a unit is scrapped once: the first word
+    of it stands). Indexed by equipment and time, where the counts of scrap find the configuration of each."""
+
+    __tablename__ = "genealogy_scrap"
+    __table_args__ = (Index("ix_genealogy_scrap_equipment", "equipment", "ts_us"),)
+    serial: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    equipment: Mapped[str] = mapped_column(String(EQUIPMENT_LENGTH))
+    ts_us: Mapped[int] = mapped_column(BigInteger)
+    configuration: Mapped[dict[str, str] | None] = mapped_column(JSON)
+
+
 def record(connection: Connection, facts: Facts) -> None:
-    """Store the genealogy facts of newly stored events (in the caller's transaction). A link already known
-    is kept as first seen; a completion closes the latest open run of its operation, or stands alone."""
-    if facts.links:
-        insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
-        connection.execute(
-            insert(GenealogyLink).on_conflict_do_nothing(index_elements=["parent", "child"]),
-            [row_of(GenealogyLink, link) for link in facts.links],
-        )
+    """Store the genealogy facts of newly stored events (in the caller's transaction). A link or a scrap already
+    known is kept as first seen; a completion closes the latest open run of its operation, or stands alone."""
+    insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
+    for table, keys, rows in (
+        (GenealogyLink, ["parent", "child"], facts.links),
+        (GenealogyScrap, ["serial"], facts.scraps),
+    ):
+        if rows:
+            connection.execute(
+                insert(table).on_conflict_do_nothing(index_elements=keys), [row_of(table, row) for row in rows]
+            )
     spans = facts.spans + _close(connection, facts.completions)
     if spans:
         connection.execute(GenealogyOperation.__table__.insert(), [row_of(GenealogyOperation, span) for span in spans])
@@ -316,6 +341,26 @@ def operations(connection: Connection, serials: Iterable[str]) -> list[Operation
         ).where(table.serial.in_(chunk))
         found.extend(OperationSpan(*row) for row in connection.execute(query))
     return found
+
+
+def scrapped(connection: Connection, serials: Iterable[str]) -> dict[str, Scrap]:
+    """Of `serials`, those scrapped, with where and when."""
+    table = GenealogyScrap
+    found: dict[str, Scrap] = {}
+    for chunk in _chunks(sorted(set(serials))):
+        query = select(table.serial, table.equipment, table.ts_us, table.configuration).where(table.serial.in_(chunk))
+        found.update((row[0], Scrap(*row)) for row in connection.execute(query))
+    return found
+
+
+def scraps_under(connection: Connection, equipment_prefix: str) -> list[Scrap]:
+    """The units scrapped on equipment under `equipment_prefix`."""
+    table = GenealogyScrap
+    query = select(table.serial, table.equipment, table.ts_us, table.configuration).where(
+        table.equipment.like(like_prefix(equipment_prefix) + "%", escape="\\"),
+        func.substr(table.equipment, 1, len(equipment_prefix)) == equipment_prefix,
+    )
+    return [Scrap(*row) for row in connection.execute(query)]
 
 
 def order_links(

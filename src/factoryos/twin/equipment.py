@@ -431,9 +431,20 @@ class Equipment:
         passed = op.yield_rate >= 1.0 or self.rng.random() <= op.yield_rate
         if op.tests and (pub is not None or self.drift is not None):
             passed = self._inspect(part, op, passed) and passed
+        scrapped = not passed and not op.rework
         if pub is not None:
             work_order = pub.work_order(part, op.name)
-            pub.operation(env.now, self.path, work_order, op.name, "completed", part.serial, quantity=part.quantity)
+            pub.operation(
+                env.now,
+                self.path,
+                work_order,
+                op.name,
+                "completed",
+                part.serial,
+                quantity=part.quantity,
+                scrapped=scrapped,
+                configuration=part.configuration,
+            )
         material = op.material or part.product
         if passed:
             units = op.made_of(part)
@@ -647,10 +658,19 @@ def _measure(characteristic: Characteristic, shift: float, rng: random.Random) -
 
 
 def _out_of_spec(characteristic: Characteristic, rng: random.Random) -> float:
-    """A value beyond one of the limits (the upper or the lower, at random when there are both)."""
-    beyond = characteristic.sigma * (0.2 + rng.random())
+    """A value beyond one of the limits (the upper or the lower, at random when there are both), 0.2 to 1.2
+    sigmas out; below the lower limit never under the characteristic's floor (an insulation resistance of 5
+    MOhm at least fails between 0 and 5, not at -4.87): where that many sigmas would cross it, a fifth of the
+    way from the limit to the floor or further."""
+    out = 0.2 + rng.random()
     upper = characteristic.lsl is None or (characteristic.usl is not None and rng.random() < 0.5)
-    return characteristic.usl + beyond if upper else characteristic.lsl - beyond  # type: ignore[operator]
+    if upper:
+        return characteristic.usl + characteristic.sigma * out  # type: ignore[operator]
+    lsl, floor = characteristic.lsl, characteristic.floor
+    assert lsl is not None
+    if floor is not None and lsl - characteristic.sigma * out < floor:
+        return lsl - (lsl - floor) * min(out, 1.0)
+    return lsl - characteristic.sigma * out
 
 
 def _reported(characteristic: Characteristic, value: float) -> dict[str, Any]:

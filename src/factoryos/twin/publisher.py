@@ -103,8 +103,10 @@ class Publisher:
         serial: str,
         lots: tuple[str, ...] = (),
         quantity: int = 1,
+        scrapped: bool = False,
+        configuration: dict[str, str] | None = None,
     ) -> None:
-        payload = {
+        payload: dict[str, Any] = {
             "work_order": work_order,
             "operation": operation,
             "phase": phase,
@@ -112,6 +114,10 @@ class Publisher:
             "consumed_lots": list(lots),
             "quantity": quantity,
         }
+        if scrapped:
+            payload["scrapped"] = True
+            if configuration:
+                payload["configuration"] = dict(configuration)
         self._emit(t, equipment, EventKind.OPERATION, payload)
 
     def measurement(self, t: float, equipment: str, name: str, value: float, unit: str) -> None:
