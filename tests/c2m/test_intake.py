@@ -199,3 +199,15 @@ def test_the_readme_example_order_line_is_accepted(ev_plant):
     example = orders[start : orders.index("\n```", start)]
     order = accept(ev_plant, decode_order_line(example.encode()))
     assert order.quantity == 1
+
+
+def test_a_plant_that_expects_orders_above_its_largest_is_refused():
+    from factoryos.model.validate import check_plant_text
+
+    text = (Path(__file__).resolve().parents[1] / "data" / "mini-plant.yaml").read_text()
+    bounded = text.replace("    material: cart\n", "    material: cart\n    max_order_quantity: 4\n").replace(
+        "demand: {units_per_day: 20}", "demand: {units_per_day: 20, units_per_order: [1, 5]}"
+    )
+    plant, issues = check_plant_text(bounded)
+    assert plant is None
+    assert any("products.cart" in issue.path and "units_per_order" in issue.message for issue in issues)

@@ -254,3 +254,25 @@ def test_orders_placed_now_are_due_their_drawn_lead_time_from_the_sites_today(tm
     assert low <= min(leads)
     assert max(leads) <= high
     engine.dispose()
+
+
+def test_an_order_above_the_products_largest_is_rejected_and_listed(tmp_path):
+    """A plant file that bounds one order of a cart at 50 units: a typed 5,000 is refused, saying the bound and
+    where it is set, and kept with the rejected lines; 50 itself is taken."""
+    plant_file = tmp_path / "plant.yaml"
+    plant_file.write_text(
+        MINI.read_text().replace("    material: cart\n", "    material: cart\n    max_order_quantity: 50\n")
+    )
+    url = f"sqlite:///{tmp_path / 'bounded.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    store_plant(engine, load_plant(plant_file), str(plant_file))
+    engine.dispose()
+    orders = tmp_path / "orders.jsonl"
+    orders.write_bytes(line(id="TYPO-1", quantity=5000) + b"\n" + line(id="FULL-1", quantity=50) + b"\n")
+    cli("orders", "import", str(orders), "--db", url)
+    assert [o["id"] for o in items("orders", "list", "--json", "--db", url)] == ["FULL-1"]
+    [rejected] = items("orders", "rejected", "--json", "--db", url)
+    assert rejected["line"] == 1
+    assert "5,000 units is more than one order of 'cart' may ask for (50" in rejected["reason"]
+    assert "max_order_quantity" in rejected["reason"]

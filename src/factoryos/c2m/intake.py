@@ -160,6 +160,11 @@ def accept(plant: Plant, raw: dict[str, Any]) -> CustomerOrder:
     if fault:
         raise FactoryosError(fault)
     product = plant.products[request.product]
+    if product.max_order_quantity is not None and request.quantity > product.max_order_quantity:
+        raise FactoryosError(
+            f"quantity: {request.quantity:,} units is more than one order of {request.product!r} may ask for "
+            f"({product.max_order_quantity:,}, the plant file's max_order_quantity)"
+        )
     ordered_at = request.ordered_at if request.ordered_at.tzinfo else request.ordered_at.replace(tzinfo=UTC)
     _check_dates(ordered_at.astimezone(ZoneInfo(plant.site.timezone)), request.due_date)
     completion = configurator.complete(product, request.options)

@@ -661,6 +661,20 @@ class Product(Part):
     option_families: dict[Id, OptionFamily] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     demand: Demand | None = None
+    max_order_quantity: Annotated[WholeNumber, Field(ge=1, le=100_000)] | None = None
+    """The most units one order may ask for (none: the order desk's own bound): a larger one is refused at intake
+    with the rest of the bad orders, where a typed 100,000 would take the plant's capacity for years and push every
+    order after it back."""
+
+    @model_validator(mode="after")
+    def _expects_orders_it_takes(self) -> Product:
+        sizes = self.demand.units_per_order if self.demand is not None else []
+        if self.max_order_quantity is not None and any(size > self.max_order_quantity for size in sizes):
+            raise ValueError(
+                f"demand.units_per_order {max(sizes):g} is more than max_order_quantity {self.max_order_quantity}: "
+                "the orders the product is expected to get would be refused"
+            )
+        return self
 
 
 class Delivery(Part):
