@@ -311,18 +311,13 @@ class PeggingNetwork:
         known = self._orders_memo.get(supply)
         if known is None:
             order, starts = self._pegs_by_supply
-            needs = self.peg_need[order[starts[supply] : starts[supply + 1]]]
-            parents = self.need_parent[needs]
-            own = (self.customer_orders[d] for d in self.need_demand[needs[parents < 0]].tolist())
-            above = np.unique(parents[parents >= 0]) + self.lots_start
-            known = frozenset(o for o in own if o).union(*(self.customer_orders_of_supply(s) for s in above.tolist()))
+            known = self.customer_orders_of_needs(self.peg_need[order[starts[supply] : starts[supply + 1]]])
             self._orders_memo[supply] = known
         return known
 
-    def customer_orders_of_need(self, need: int) -> frozenset[str]:
-        """The customer orders a requirement holds up: its demand's, or those of the lot that causes it."""
-        parent = int(self.need_parent[need])
-        if parent >= 0:
-            return self.customer_orders_of_supply(self.lots_start + parent)
-        order = self.customer_orders[int(self.need_demand[need])]
-        return frozenset({order} if order else ())
+    def customer_orders_of_needs(self, needs: np.ndarray) -> frozenset[str]:
+        """The customer orders requirements hold up: their demands', or those of the lots that cause them."""
+        parents = self.need_parent[needs].tolist()
+        own = {self.customer_orders[d] for d, p in zip(self.need_demand[needs].tolist(), parents, strict=True) if p < 0}
+        lots = {self.lots_start + p for p in parents if p >= 0}
+        return frozenset(o for o in own if o).union(*(self.customer_orders_of_supply(s) for s in lots))
