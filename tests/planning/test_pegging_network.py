@@ -1,5 +1,6 @@
-"""The pegging network's multi-level answers, walked on demand, against a plain walk down the single-level pegs
-(the definition of pegging, independent of the sparse algebra), on the EV plant and a kiln plant of our own; and
+"""The pegging network's multi-level answers against a plain walk down the single-level pegs (a demand's own
+requirement, the component needs for it of the lots pegged to it, and so on down; for what holds it up, every
+component need of those lots), on the EV plant and a kiln plant of our own; and
 the network read back from the store answering as the run's own, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -28,26 +29,28 @@ def _plan(plant, days: int = 10, past_due: int = 0) -> Plan:
     return plan(plant_problem(plant, date.fromordinal(start.toordinal() + past_due), 60, rows))
 
 
-def _walked_down(result: Plan, demand: int) -> dict[int, float]:
-    """Supply -> how much of it serves the demand: each peg of a requirement takes its quantity times the share
-    of the requirement that serves the demand; a lot passes its share down to its component needs."""
+def _walked_down(result: Plan, demand: int, for_demand: bool) -> tuple[dict[int, float], set[int]]:
+    """Supply -> how much of it the walk down from the demand's own requirement meets, and the requirements it
+    visits: each peg's supply, and when it is a lot, the lot's component needs, for that demand only
+    (`for_demand`: what serves it) or all of them (what a lot waits for)."""
     pegs = defaultdict(list)
     for k, need in enumerate(result.peg_need.tolist()):
         pegs[need].append(k)
     children = defaultdict(list)
-    for need, parent in enumerate(result.need_parent.tolist()):
-        children[parent].append(need)
+    for need, (parent, d) in enumerate(zip(result.need_parent.tolist(), result.need_demand.tolist(), strict=True)):
+        children[parent, d if for_demand else None].append(need)
     served: dict[int, float] = defaultdict(float)
-    frontier = [(demand, 1.0)]
+    frontier, visited = [demand], {demand}
     while frontier:
-        need, share = frontier.pop()
+        need = frontier.pop()
         for k in pegs[need]:
-            supply, quantity = int(result.peg_supply[k]), float(result.peg_qty[k]) * share
-            served[supply] += quantity
+            supply = int(result.peg_supply[k])
+            served[supply] += float(result.peg_qty[k])
             if supply >= result.lots_start:
-                lot = supply - result.lots_start
-                frontier.extend((child, quantity / float(result.lot_qty[lot])) for child in children[lot])
-    return served
+                below = children[supply - result.lots_start, demand if for_demand else None]
+                frontier.extend(n for n in below if n not in visited)
+                visited.update(below)
+    return served, visited
 
 
 @pytest.mark.parametrize(("plant_fixture", "past_due"), [("ev_plant", 0), ("ev_plant", 12), ("kiln_plant", 0)])
@@ -59,12 +62,13 @@ def test_every_answer_is_the_walk_down_the_single_level_pegs(request, plant_fixt
     latest = network.latest_under(value)
     by_lot: dict[int, dict[int, float]] = defaultdict(dict)
     for d in demands:
-        expected = _walked_down(result, d)
+        expected, visited = _walked_down(result, d, for_demand=True)
         assert expected, "every demand is covered by something"
+        assert visited == set(np.flatnonzero(result.need_demand == d).tolist()), "each share hangs under its demand"
         assert network.served_by([d]) == pytest.approx(expected)
         column = network.shares[:, d].tocoo()
         assert dict(zip(column.row.tolist(), column.data.tolist(), strict=True)) == pytest.approx(expected)
-        assert latest[d] == max(value[s] for s in expected)
+        assert latest[d] == max(value[s] for s in _walked_down(result, d, for_demand=False)[0])
         for supply, quantity in expected.items():
             if supply >= result.lots_start:
                 by_lot[supply - result.lots_start][d] = quantity

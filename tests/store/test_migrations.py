@@ -124,3 +124,44 @@ def test_a_made_material_without_a_lead_time_is_stored_unset_and_a_downgrade_wri
         assert connection.execute(query).all() == [("blank", 0.0), ("clay", 7.0)]
     nullable = {column["name"]: column["nullable"] for column in inspect(engine).get_columns("materials")}
     assert nullable["lead_time_days"]
+
+
+def test_a_run_stored_with_shares_in_proportion_keeps_its_answers_with_a_need_per_demand(engine, kiln_plant) -> None:
+    """Before revision 0018 a lot's component need was one requirement for every demand the lot served, each
+    pegged supply of it serving them in proportion. A lot A pegged half to X1 and a quarter to X2 (a quarter
+    surplus) whose need takes 4 of B: the upgrade splits it into needs of X1, X2 and A's surplus, so B serves X1 2
+    and X2 1 as before, and 1 of it nothing; B is still under A, so it still holds up both."""
+    store_plant(engine, kiln_plant, "kiln-plant.yaml")
+    save_orders(engine, generate_orders(kiln_plant, kiln_plant.first_day(), 10, seed=5))
+    plan_material(engine, horizon_days=60)
+    stored = latest_plan(engine)
+    a, b = stored.planned_orders[:2]
+    _to(engine, "0017_genealogy_scrap", command.downgrade)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM plan_pegs WHERE plan = :p"), {"p": stored.id})
+        connection.execute(text("DELETE FROM plan_requirements WHERE plan = :p"), {"p": stored.id})
+        needs = [(0, "X1", "CO-1", None), (1, "X2", "CO-2", None), (2, None, None, a.id)]
+        connection.execute(
+            text("INSERT INTO plan_requirements VALUES (:p, :r, :d, :c, :parent)"),
+            [{"p": stored.id, "r": r, "d": d, "c": c, "parent": parent} for r, d, c, parent in needs],
+        )
+        pegs = [(0, a.id, a.quantity / 2), (1, a.id, a.quantity / 4), (2, b.id, 4.0)]
+        connection.execute(
+            text("INSERT INTO plan_pegs VALUES (:p, :r, :o, :q)"),
+            [{"p": stored.id, "r": r, "o": o, "q": q} for r, o, q in pegs],
+        )
+    _to(engine, "head", command.upgrade)
+    network = stored_pegging(engine, latest_plan(engine))
+    assert network.pegging(0) == pytest.approx({"X1": a.quantity / 2, "X2": a.quantity / 4})
+    assert network.pegging(1) == pytest.approx({"X1": 2.0, "X2": 1.0})
+    assert sum(network.peg_qty[network.peg_supply == 1]) == pytest.approx(4.0)
+    assert network.customer_orders_of_supply(1) == {"CO-1", "CO-2"}
+
+    _to(engine, "0017_genealogy_scrap", command.downgrade)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT requirement, planned_order, quantity FROM plan_pegs WHERE plan = :p ORDER BY 1, 2"),
+            {"p": stored.id},
+        ).all()
+    expected = {(0, a.id): a.quantity / 2, (1, a.id): a.quantity / 4, (0, b.id): 2.0, (1, b.id): 1.0}
+    assert {(r, o): q for r, o, q in rows} == pytest.approx(expected)

@@ -99,7 +99,7 @@ def _orders_short(plan: Plan, item: int, first: int, last: int) -> frozenset[str
     """Customer orders of the item's requirements on the days of a shortage run."""
     needs = plan.needs_of_item(item)
     needs = needs[(plan.need_day[needs] >= first) & (plan.need_day[needs] <= last)]
-    return frozenset().union(*(plan.pegging_network.customer_orders_of_need(int(n)) for n in needs.tolist()))
+    return plan.pegging_network.customer_orders_of_needs(needs)
 
 
 def _below(plan: Plan, horizon: int) -> list[PlanException]:

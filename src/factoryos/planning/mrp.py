@@ -2,8 +2,9 @@
 
 Items are netted in low-level-code order, so an item's requirements from every parent (and its own
 independent demand) are consolidated before it is netted. Each level is one compiled pass over the
-level's items (`factoryos.planning.netting`); explosion, offsets and pegging are whole-array operations.
-Nothing is kept per item and day but the projected inventory.
+level's items (`factoryos.planning.netting`); explosion and offsets are whole-array operations. The finished
+lots are then pegged to the demands they serve, first come first served, in one compiled pass per level down the
+bills (`factoryos.planning.pegging`). Nothing is kept per item and day but the projected inventory.
 
 A planned lot of a made item is the good units it brings; where its routing scraps some of what it starts
 (`Item.final_yield` below 1), its components are exploded for quantity / final yield, the units made again
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from factoryos.c2m.supply import Sources
+from factoryos.planning.bills import Bills
 from factoryos.planning.calendar import WorkCalendar, work_calendar
 from factoryos.planning.levels import low_level_codes
 from factoryos.planning.netting import (
@@ -32,7 +34,7 @@ from factoryos.planning.netting import (
     UNPLACED,
     net_level,
 )
-from factoryos.planning.pegging import peg
+from factoryos.planning.pegging import Requirements, Supplies, peg_levels
 from factoryos.planning.plan import Plan
 from factoryos.planning.problem import Item, PlanningError, Problem
 
@@ -71,9 +73,7 @@ class _Arrays:
     supplier_min: np.ndarray
     supplier_multiple: np.ndarray
     capacity: np.ndarray
-    bom_start: np.ndarray
-    bom_component: np.ndarray
-    bom_issued: np.ndarray
+    bills: Bills
     gross: np.ndarray
     scheduled: np.ndarray
     on_order_after: np.ndarray
@@ -89,11 +89,9 @@ def plan(problem: Problem) -> Plan:
     """Plan every item over the problem's horizon; see the module docstring for the method."""
     a = _arrays(problem)
     lots: list[tuple[np.ndarray, ...]] = []
-    needs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     projected = np.zeros((len(problem.items), a.horizon))
     moves: list[tuple[int, int, int, float]] = []
     unplaced: list[tuple[int, int, float]] = []
-    placed = 0
     for level in range(int(a.level.max()) + 1 if len(a.level) else 0):
         rows = np.flatnonzero(a.level == level)
         lot = _eoq_lots(problem, a, rows)
@@ -125,12 +123,11 @@ def plan(problem: Problem) -> Plan:
         release = _release(a, item, due, source)
         supplier = np.append(a.source_supplier, -1)[source]  # source -1 (made, or bought without a supplier)
         lots.append((item, need, due, release, qty, supplier, source))
-        needs.append(_explode(a, item, release, qty, placed))
-        placed += len(item)
-    return _finish(problem, a, projected, lots, needs, moves, unplaced)
+        _explode(a, item, release, qty)
+    return _finish(problem, a, projected, lots, moves, unplaced)
 
 
-def _finish(problem, a, projected, lots, needs, moves, unplaced) -> Plan:
+def _finish(problem, a, projected, lots, moves, unplaced) -> Plan:
     def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts, dtype=dtype) if parts else np.zeros(0, dtype)
 
@@ -138,11 +135,6 @@ def _finish(problem, a, projected, lots, needs, moves, unplaced) -> Plan:
         joined([part[k] for part in lots], float if k == 4 else np.int64) for k in range(7)
     )
     demands = len(problem.demands)
-    need_item = joined([a.demand_item, *(n[0] for n in needs)], np.int64)
-    need_day = joined([a.demand_day, *(n[1] for n in needs)], np.int64)
-    need_qty = joined([a.demand_qty, *(n[2] for n in needs)], float)
-    need_parent = joined([np.full(demands, -1), *(n[3] for n in needs)], np.int64)
-    need_demand = np.concatenate([np.arange(demands), np.full(len(need_item) - demands, -1)]).astype(np.int64)
     receipt_day = a.receipt_day.copy()
     for item, origin, target, _ in moves:
         receipt_day[(a.receipt_item == item) & (a.receipt_day == origin)] = target
@@ -152,8 +144,13 @@ def _finish(problem, a, projected, lots, needs, moves, unplaced) -> Plan:
     supply_day = np.concatenate([np.full(items, -1), receipt_day, lot_due])
     supply_rank = np.concatenate([np.zeros(items), np.ones(receipts), np.full(len(lot_item), 2)])
     supply_qty = np.concatenate([np.maximum(a.on_hand, 0.0), [r.quantity for r in problem.receipts], lot_qty])
-    peg_need, peg_supply, peg_qty = peg(
-        items, need_item, need_day, need_qty, supply_item, supply_day, supply_rank, supply_qty
+    needs, peg_need, peg_supply, peg_qty = peg_levels(
+        a.level,
+        a.bills,
+        Requirements(a.demand_item, a.demand_day, a.demand_qty, np.arange(demands), np.full(demands, -1)),
+        Supplies(supply_item, supply_day, supply_rank, supply_qty),
+        lot_release,
+        items + receipts,
     )
     return Plan(
         problem=problem,
@@ -166,11 +163,11 @@ def _finish(problem, a, projected, lots, needs, moves, unplaced) -> Plan:
         lot_supplier=lot_supplier,
         lot_note=_notes(problem, a, lot_item, lot_qty, lot_source),
         receipt_day=receipt_day,
-        need_item=need_item,
-        need_day=need_day,
-        need_qty=need_qty,
-        need_demand=need_demand,
-        need_parent=need_parent,
+        need_item=needs.item,
+        need_day=needs.day,
+        need_qty=needs.qty,
+        need_demand=needs.demand,
+        need_parent=needs.parent,
         peg_need=peg_need,
         peg_supply=peg_supply,
         peg_qty=peg_qty,
@@ -226,18 +223,12 @@ def _release(a: _Arrays, item: np.ndarray, due: np.ndarray, source: np.ndarray) 
     return np.where(a.make[item], made, bought)
 
 
-def _explode(a: _Arrays, item, release, qty, first_lot: int):
+def _explode(a: _Arrays, item, release, qty) -> None:
     """Component requirements of the made lots, at their release day, consolidated into the gross rows."""
-    lines = a.bom_start[item + 1] - a.bom_start[item]
-    parent = np.repeat(np.arange(len(item)), lines)
-    offsets = np.arange(len(parent)) - np.repeat(np.cumsum(lines) - lines, lines)
-    line = a.bom_start[item][parent] + offsets
-    component = a.bom_component[line]
+    parent, component, quantity = a.bills.explode(item, qty)
     day = release[parent]
-    quantity = qty[parent] * a.bom_issued[line]
     inside = day < a.horizon
     np.add.at(a.gross.reshape(-1), component[inside] * a.horizon + day[inside], quantity[inside])
-    return component, day, quantity, parent + first_lot
 
 
 def _eoq_lots(problem: Problem, a: _Arrays, rows: np.ndarray) -> np.ndarray:
@@ -349,9 +340,9 @@ def _arrays(problem: Problem) -> _Arrays:  # noqa: C901 - one validation step pe
         supplier_min=np.array([s.min_order for s in problem.suppliers], dtype=float),
         supplier_multiple=np.array([s.order_multiple for s in problem.suppliers], dtype=float),
         capacity=capacity,
-        bom_start=np.searchsorted(parent[order], np.arange(n + 1)),
-        bom_component=component[order],
-        bom_issued=(issued / final_yield[parent])[order],
+        bills=Bills(
+            np.searchsorted(parent[order], np.arange(n + 1)), component[order], (issued / final_yield[parent])[order]
+        ),
         gross=gross,
         scheduled=scheduled,
         on_order_after=on_order_after,

@@ -1,21 +1,30 @@
-"""Single-level pegging: which supply covers which requirement, first come first served.
+"""Pegging: which supply covers which requirement, and which independent demand each requirement serves.
 
-Per item, requirements in date order take supplies in the order they become available (stock, then open
-receipts and planned lots by due date). Each pair gets the quantity it shares; chained level by level this
-traces a planned lot up to the customer orders and forecast it serves, and a customer order down to every
-lot under it (`PeggingNetwork`).
+Supply is pegged to demand as professional MRP pegs it (frePPLe, SAP): per item, requirements in the order they
+are needed take supplies in the order they become available (stock, then open receipts and planned lots by due
+date), first come first served. Requirements needed on one day go by the due date of the demand they serve, the
+earliest first, and what serves no demand last.
+
+The pass goes down the bill levels as netting does. An item's requirements are its independent demands and, per
+planned lot above it, the lot's share of each demand it serves (what its pegs give that demand) exploded through
+its bill, plus the lot's surplus over its pegs, exploded too but for no demand. Every requirement thus serves one
+demand or none, and a supply pegged to it serves that demand: whole quantities are pegged whole (a 12-bike lot
+pegged 10, 1 and 1 to three orders needs 10, 1 and 1 wheelsets, each from the first wheelset lots there are), and
+a demand's pegs through an item sum to its requirement of that item, gross of bill scrap and routing yield.
+Chained level by level, the pegs trace a planned lot up to the customer orders and forecast it serves, and a
+customer order down to every lot under it (`PeggingNetwork`).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from numba import njit
 from scipy import sparse
+
+from factoryos.planning.bills import Bills
 
 EPS = 1e-9
 
@@ -65,33 +74,143 @@ def _sorted_by(*keys: np.ndarray) -> np.ndarray:
     return np.argsort(combined, kind="stable")
 
 
+SURPLUS = 1e-6
+"""What a lot brings past its pegs below this is the sums' rounding, not a surplus."""
+
+
+@dataclass(frozen=True)
+class Supplies:
+    """Supplies as arrays: per supply its item, the day it is available, its `rank` among those of one day (stock
+    before receipts before planned lots) and its quantity."""
+
+    item: np.ndarray
+    day: np.ndarray
+    rank: np.ndarray
+    qty: np.ndarray
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """Requirements as arrays: per requirement its item, the day it is needed, its quantity, the independent demand
+    it serves (-1: a lot's surplus, which serves none) and the planned lot whose component need it is (-1: the
+    demand's own)."""
+
+    item: np.ndarray
+    day: np.ndarray
+    qty: np.ndarray
+    demand: np.ndarray
+    parent: np.ndarray
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        return self.item, self.day, self.qty, self.demand, self.parent
+
+    def take(self, rows: np.ndarray) -> Requirements:
+        return Requirements(*(column[rows] for column in self.columns()))
+
+    @staticmethod
+    def joined(parts: list[Requirements]) -> Requirements:
+        return Requirements(*(np.concatenate(column) for column in zip(*(p.columns() for p in parts), strict=True)))
+
+
 def peg(
-    items: int,
-    need_item: np.ndarray,
-    need_day: np.ndarray,
-    need_qty: np.ndarray,
-    supply_item: np.ndarray,
-    supply_day: np.ndarray,
-    supply_rank: np.ndarray,
-    supply_qty: np.ndarray,
+    items: int, needs: Requirements, need_rank: np.ndarray, supplies: Supplies
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(requirement index, supply index, quantity) for every pegged pair; `supply_rank` orders supplies
-    available on the same day (stock before receipts before planned lots)."""
-    need_order = _sorted_by(need_item, need_day)
-    supply_order = _sorted_by(supply_item, supply_day + 1, supply_rank)
-    need_start = np.searchsorted(need_item[need_order], np.arange(items + 1))
-    supply_start = np.searchsorted(supply_item[supply_order], np.arange(items + 1))
-    pairs, shared = _match(need_start, need_qty[need_order], supply_start, supply_qty[supply_order])
+    """(requirement index, supply index, quantity) for every pegged pair, in the order they are matched (per item,
+    requirements in order, so each supply's pairs are consecutive); `need_rank` orders requirements needed on the
+    same day."""
+    need_order = _sorted_by(needs.item, needs.day, need_rank)
+    supply_order = _sorted_by(supplies.item, supplies.day + 1, supplies.rank)
+    need_start = np.searchsorted(needs.item[need_order], np.arange(items + 1))
+    supply_start = np.searchsorted(supplies.item[supply_order], np.arange(items + 1))
+    pairs, shared = _match(need_start, needs.qty[need_order], supply_start, supplies.qty[supply_order])
     return need_order[pairs[:, 0]], supply_order[pairs[:, 1]], shared
+
+
+def peg_levels(
+    level: np.ndarray, bills: Bills, demands: Requirements, supplies: Supplies, lot_release: np.ndarray, lots_start: int
+) -> tuple[Requirements, np.ndarray, np.ndarray, np.ndarray]:
+    """Peg level by level down the bills (see the module docstring). `level` is each item's low-level code; supplies
+    from `lots_start` on are the planned lots, released on `lot_release`. Returns every requirement (`demands`
+    first, then the lots' shares exploded) and the (requirement, supply, quantity) pegs."""
+    levels = int(level.max()) + 1 if len(level) else 0
+    by_due = np.argsort(demands.day, kind="stable")
+    due_rank = np.empty(len(by_due) + 1, dtype=np.int64)
+    due_rank[by_due] = np.arange(len(by_due))
+    due_rank[-1] = len(by_due)  # serving no demand (-1): after every demand of its day
+    supply_level = level[supplies.item]
+    lot_item, lot_qty = supplies.item[lots_start:], supplies.qty[lots_start:]
+    found, waiting = [demands], _by_level(demands, level, levels, 0)
+    numbered, pegs = len(demands.item), []
+    for at in range(levels):
+        index = np.concatenate([numbers for numbers, _ in waiting[at]])
+        needs = Requirements.joined([part for _, part in waiting[at]])
+        here = np.flatnonzero(supply_level == at)
+        need, supply, qty = peg(
+            len(level),
+            needs,
+            due_rank[needs.demand],
+            Supplies(supplies.item[here], supplies.day[here], supplies.rank[here], supplies.qty[here]),
+        )
+        supply = here[supply]
+        pegs.append((index[need], supply, qty))
+        on_lot = supply >= lots_start
+        lot, demand, share = _lot_shares(
+            supply[on_lot] - lots_start,
+            needs.demand[need[on_lot]],
+            qty[on_lot],
+            np.flatnonzero(level[lot_item] == at),
+            lot_qty,
+        )
+        row, component, component_qty = bills.explode(lot_item[lot], share)
+        exploded = Requirements(component, lot_release[lot][row], component_qty, demand[row], lot[row])
+        for later, part in zip(waiting[at + 1 :], _by_level(exploded, level, levels, numbered)[at + 1 :], strict=True):
+            later.extend(part)
+        found.append(exploded)
+        numbered += len(exploded.item)
+    if not pegs:
+        return demands, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    need, supply, qty = (np.concatenate(column) for column in zip(*pegs, strict=True))
+    return Requirements.joined(found), need, supply, qty
+
+
+def _by_level(
+    needs: Requirements, level: np.ndarray, levels: int, first: int
+) -> list[list[tuple[np.ndarray, Requirements]]]:
+    """Per bill level, the requirements on its items, with their numbers (`needs` numbered from `first`)."""
+    on = level[needs.item]
+    rows = [np.flatnonzero(on == at) for at in range(levels)]
+    return [[(first + r, needs.take(r))] for r in rows]
+
+
+def _lot_shares(
+    lot: np.ndarray, demand: np.ndarray, qty: np.ndarray, lots: np.ndarray, lot_qty: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lot, demand, quantity): how much of each lot of `lots` its pegs (`lot`, `demand`, `qty`, each lot's
+    consecutive) give each demand, one row per run of pegs to one demand, and what it brings past them for no
+    demand (-1)."""
+    left = lot_qty[lots] - np.bincount(lot, weights=qty, minlength=len(lot_qty))[lots]
+    surplus = left > SURPLUS
+    starts = np.ones(len(lot), dtype=bool)
+    starts[1:] = (lot[1:] != lot[:-1]) | (demand[1:] != demand[:-1])
+    run = np.flatnonzero(starts)
+    share = np.add.reduceat(qty, run) if len(run) else np.zeros(0)
+    return (
+        np.concatenate([lot[run], lots[surplus]]),
+        np.concatenate([demand[run], np.full(int(surplus.sum()), -1)]),
+        np.concatenate([share, left[surplus]]),
+    )
 
 
 @dataclass(eq=False)
 class PeggingNetwork:
-    """A run's pegging one level at a time: how much of which supply covers which requirement, a requirement
-    being an independent demand's or a component need of a planned lot. What a lot serves at any level above
-    it, or what lies under a customer order, is drawn from it on request: the whole supply x demand table grows
-    as lots times demands (tens of millions of entries for a book of past-due orders), the network as the
-    requirements.
+    """A run's pegging, one level at a time: how much of which supply covers which requirement, each requirement
+    an independent demand's own or a planned lot's component need for one demand it serves (or for its surplus).
+    What a supply serves, or what lies under a customer order, is drawn from it on request.
+
+    Two questions are asked of it. Which demands does a supply serve, and how much of it each: its pegs, by the
+    demand of the requirement each covers. Which customer orders does a supply hold up when it is late: those of
+    every lot it goes into, at any level above it, whichever demand its own share serves, since a lot is made
+    all at once (`customer_orders_of_supply`, `latest_under`).
 
     Supplies are numbered stock and open receipts first, planned lots from `lots_start`; a network read back
     from the store holds only the lots (`lots_start` 0)."""
@@ -101,9 +220,9 @@ class PeggingNetwork:
     customer_orders: tuple[str | None, ...]
     """Per independent demand, the customer order it is of (None: the forecast's, or not known)."""
     need_demand: np.ndarray
-    """Per requirement, its independent demand, or -1 for a lot's component need."""
+    """Per requirement, the independent demand it serves, or -1 for a lot's surplus."""
     need_parent: np.ndarray
-    """Per requirement, the planned lot whose component need it is, or -1."""
+    """Per requirement, the planned lot whose component need it is, or -1 for a demand's own."""
     peg_need: np.ndarray
     peg_supply: np.ndarray
     peg_qty: np.ndarray
@@ -116,44 +235,27 @@ class PeggingNetwork:
         return self.lots_start + len(self.lot_qty)
 
     @functools.cached_property
-    def _direct(self) -> sparse.csr_matrix:
-        """Supply x demand: what each supply covers of each independent requirement."""
-        demand = self.need_demand[self.peg_need]
-        direct = demand >= 0
-        return sparse.csr_matrix(
-            (self.peg_qty[direct], (self.peg_supply[direct], demand[direct])), shape=(self.supplies, len(self.demands))
-        )
-
-    @functools.cached_property
-    def _into(self) -> sparse.csr_matrix:
-        """Supply x supply: the share of a lot's quantity that a supply covers of the lot's component need."""
-        parent = self.need_parent[self.peg_need]
-        up = parent >= 0
-        return sparse.csr_matrix(
-            (self.peg_qty[up] / self.lot_qty[parent[up]], (self.peg_supply[up], self.lots_start + parent[up])),
-            shape=(self.supplies, self.supplies),
-        )
-
-    def _walk(self, start: sparse.csr_matrix, step: Callable[[sparse.csr_matrix], Any]) -> Iterator[sparse.csr_matrix]:
-        """`start`, then `step` of it again and again until nothing is left: the bills have no cycle, so the walk
-        ends within the deepest bill's levels."""
-        for _ in range(self.supplies + 1):
-            if start.nnz == 0:
-                return
-            yield start
-            start = sparse.csr_matrix(step(start))
-
-    @functools.cached_property
     def shares(self) -> sparse.csr_matrix:
-        """Supply x demand: how much of each supply serves each demand at any level above it (S = A + B S)."""
-        return _total(self._walk(self._direct, lambda level: self._into @ level), self._direct.shape)
+        """Supply x demand: how much of each supply serves each demand, at any level above it."""
+        demand = self.need_demand[self.peg_need]
+        serving = demand >= 0
+        shares = sparse.csr_matrix(
+            (self.peg_qty[serving], (self.peg_supply[serving], demand[serving])),
+            shape=(self.supplies, len(self.demands)),
+        )
+        shares.sum_duplicates()
+        return shares
 
     def demand_shares(self, lot: int) -> dict[int, float]:
-        """Independent demand -> how much of planned lot `lot` serves it (in proportion up the levels)."""
-        start = sparse.csr_matrix(([1.0], ([0], [self.lots_start + lot])), shape=(1, self.supplies))
-        levels = self._walk(start, lambda level: level @ self._into)
-        served = _total((level @ self._direct for level in levels), (1, len(self.demands))).tocoo()
-        return dict(zip(served.col.tolist(), served.data.tolist(), strict=True))
+        """Independent demand -> how much of planned lot `lot` serves it."""
+        order, starts = self._pegs_by_supply
+        pegs = order[starts[self.lots_start + lot] : starts[self.lots_start + lot + 1]]
+        demand = self.need_demand[self.peg_need[pegs]]
+        served: dict[int, float] = {}
+        for d, q in zip(demand.tolist(), self.peg_qty[pegs].tolist(), strict=True):
+            if d >= 0:
+                served[d] = served.get(d, 0.0) + q
+        return served
 
     def pegging(self, lot: int) -> dict[str, float]:
         """Demand id -> how much of planned lot `lot` serves it, largest first (a forecast split over the option
@@ -176,23 +278,26 @@ class PeggingNetwork:
 
     def served_by(self, demands: list[int]) -> dict[int, float]:
         """Supply -> how much of it serves the given independent demands together, at every level under them."""
-        start = sparse.csr_matrix(self._direct[:, demands].sum(axis=1))
-        served = _total(self._walk(start, lambda level: self._into @ level), start.shape).tocoo()
-        return dict(zip(served.row.tolist(), served.data.tolist(), strict=True))
+        serving = np.isin(self.need_demand[self.peg_need], demands)
+        served = np.bincount(self.peg_supply[serving], weights=self.peg_qty[serving], minlength=self.supplies)
+        found = np.flatnonzero(served)
+        return dict(zip(found.tolist(), served[found].tolist(), strict=True))
 
     def latest_under(self, value: np.ndarray) -> np.ndarray:
-        """Per independent demand, the largest `value` (one per supply) of any supply serving it at any level."""
+        """Per independent demand, the largest `value` (one per supply) of any supply under its own requirement at
+        any level, through every lot above it whichever demand its share serves (a lot waits for all of it)."""
         below = value.astype(float)
-        into = self._into.tocoo()
+        parent = self.need_parent[self.peg_need]
+        supply, lot = self.peg_supply[parent >= 0], self.lots_start + parent[parent >= 0]
         for _ in range(self.supplies + 1):
             raised = below.copy()
-            np.maximum.at(raised, into.col, below[into.row])
+            np.maximum.at(raised, lot, below[supply])
             if np.array_equal(raised, below):
                 break
             below = raised
-        direct = self._direct.tocoo()
+        own = parent < 0
         result = np.full(len(self.demands), -np.inf)
-        np.maximum.at(result, direct.col, below[direct.row])
+        np.maximum.at(result, self.need_demand[self.peg_need[own]], below[self.peg_supply[own]])
         return result
 
     @functools.cached_property
@@ -201,29 +306,18 @@ class PeggingNetwork:
         return order, np.searchsorted(self.peg_supply[order], np.arange(self.supplies + 1))
 
     def customer_orders_of_supply(self, supply: int) -> frozenset[str]:
-        """The customer orders a supply serves, at any level above it."""
+        """The customer orders a supply holds up when it is late: those of every lot it goes into, at any level
+        above it."""
         known = self._orders_memo.get(supply)
         if known is None:
             order, starts = self._pegs_by_supply
-            needs = self.peg_need[order[starts[supply] : starts[supply + 1]]].tolist()
-            known = frozenset().union(*(self.customer_orders_of_need(n) for n in needs))
+            known = self.customer_orders_of_needs(self.peg_need[order[starts[supply] : starts[supply + 1]]])
             self._orders_memo[supply] = known
         return known
 
-    def customer_orders_of_need(self, need: int) -> frozenset[str]:
-        """The customer orders a requirement serves: its own, or those of the lot that causes it."""
-        demand = int(self.need_demand[need])
-        if demand >= 0:
-            order = self.customer_orders[demand]
-            return frozenset({order} if order else ())
-        return self.customer_orders_of_supply(self.lots_start + int(self.need_parent[need]))
-
-
-def _total(levels: Iterable[Any], shape: tuple[int, int]) -> sparse.csr_matrix:
-    """The sum of sparse matrices of one shape, without the zeros."""
-    total = sparse.csr_matrix(shape)
-    for level in levels:
-        total = total + level
-    total = sparse.csr_matrix(total)
-    total.eliminate_zeros()
-    return total
+    def customer_orders_of_needs(self, needs: np.ndarray) -> frozenset[str]:
+        """The customer orders requirements hold up: their demands', or those of the lots that cause them."""
+        parents = self.need_parent[needs].tolist()
+        own = {self.customer_orders[d] for d, p in zip(self.need_demand[needs].tolist(), parents, strict=True) if p < 0}
+        lots = {self.lots_start + p for p in parents if p >= 0}
+        return frozenset(o for o in own if o).union(*(self.customer_orders_of_supply(s) for s in lots))

@@ -65,8 +65,9 @@ class Supply:
 class Plan:
     """The arrays of one run (indexed as in `problem.items`, days from `problem.start`) and the answers drawn
     from them. Requirements are numbered independent demands first (as in `problem.demands`), then the
-    component requirements of planned lots; supplies stock first (one per item), then open receipts (as in
-    `problem.receipts`), then planned lots."""
+    component requirements of planned lots, one per lot, bill line and demand the lot serves (and one for what it
+    brings past them); supplies stock first (one per item), then open receipts (as in `problem.receipts`), then
+    planned lots."""
 
     problem: Problem
     projected: np.ndarray

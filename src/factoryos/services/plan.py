@@ -227,13 +227,11 @@ def _store(engine: Engine, inputs: _Inputs, result: Plan, demand: DemandBasis, f
     )
     lot_ids = [result.order_id(lot) for lot in range(len(result.lot_qty))]
     requirements = [
-        {"position": need, "demand": None, "customer_order": None, "parent": lot_ids[parent]}
-        if d < 0
-        else {
+        {
             "position": need,
-            "demand": problem.demands[d].id,
-            "customer_order": problem.demands[d].customer_order,
-            "parent": None,
+            "demand": problem.demands[d].id if d >= 0 else None,
+            "customer_order": problem.demands[d].customer_order if d >= 0 else None,
+            "parent": lot_ids[parent] if parent >= 0 else None,
         }
         for need, (d, parent) in enumerate(zip(result.need_demand.tolist(), result.need_parent.tolist(), strict=True))
     ]
@@ -259,8 +257,9 @@ _EXCEPTION_FIELDS = ("kind", "item", "material", "date", "until", "quantity", "a
 
 
 PEGGED_DECIMALS = 6
-"""Pegged quantities are shares of lots summed up the bill, exact to a millionth of a unit of measure; the digits
-past that are the sums' rounding (111.24999999999999 kg of dough), not the plan."""
+"""Pegged quantities are exact to a millionth of a unit of measure (whole where what they share out is whole: a
+piece is pegged whole, a kilogram of dough may not be); the digits past that are the sums' rounding
+(111.24999999999999 kg of dough), not the plan."""
 
 
 def pegged(quantity: float) -> float:

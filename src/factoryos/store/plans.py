@@ -59,8 +59,8 @@ class PlannedOrderRecord(Base):
 
 
 class PlanRequirementRecord(Base):
-    """A requirement of a run: an independent demand's (`demand`, its id, and the customer order it is of) or a
-    component need of a planned order (`parent`)."""
+    """A requirement of a run: an independent demand's own (`demand`, its id, and the customer order it is of) or a
+    planned order's component need (`parent`) for the demand it serves (`demand`, or None for its surplus)."""
 
     __tablename__ = "plan_requirements"
     plan: Mapped[int] = mapped_column(ForeignKey("material_plans.id", ondelete="CASCADE"), primary_key=True)
@@ -262,9 +262,15 @@ def stored_pegging(engine: Engine, plan: StoredPlan) -> PeggingNetwork:
             )
         ).all()
     need = {row.position: k for k, row in enumerate(requirements)}
-    independent = [row for row in requirements if row.demand is not None]
-    need_demand = np.full(len(requirements), -1, dtype=np.int64)
-    need_demand[[need[row.position] for row in independent]] = np.arange(len(independent))
+    independent = [row for row in requirements if row.parent is None]
+    own = {row.position: k for k, row in enumerate(independent)}
+    first: dict[str, int] = {}
+    for k, row in reversed(list(enumerate(independent))):
+        first[row.demand] = k  # a lot's share of a forecast split over the option mix: the first of its id
+    need_demand = np.array(
+        [own[row.position] if row.parent is None else first.get(row.demand, -1) for row in requirements],
+        dtype=np.int64,
+    )
     return PeggingNetwork(
         demands=tuple(row.demand for row in independent),
         customer_orders=tuple(row.customer_order for row in independent),
