@@ -180,9 +180,17 @@ def _finish(problem, a, projected, lots, moves, unplaced) -> Plan:
 def _notes(
     problem: Problem, a: _Arrays, lot_item: np.ndarray, lot_qty: np.ndarray, lot_source: np.ndarray
 ) -> list[str]:
-    """Why a bought lot is not on its item's preferred supplier; what `_made_note` says of a made lot."""
+    """Why a bought lot is not on its item's preferred supplier; where a made lot's lead time comes from when the
+    plant file does not give it, and for how many units started its components are planned when its routing scraps
+    some."""
     items = problem.items
-    notes = [_made_note(items[i], q) for i, q in zip(lot_item.tolist(), lot_qty.tolist(), strict=True)]
+    lead = [_lead_note(item) for item in items]
+    notes = [lead[i] for i in lot_item.tolist()]
+    scrapping = np.array([item.source == "make" and item.final_yield < 1 for item in items], dtype=bool)
+    for k in np.flatnonzero(scrapping[lot_item]).tolist():
+        item = items[int(lot_item[k])]
+        started = f"components for {lot_qty[k] / item.final_yield:,.4g} started, {100 * item.final_yield:.4g} % good"
+        notes[k] = f"{notes[k]}; {started}" if notes[k] else started
     for k in np.flatnonzero((lot_source >= 0) & (lot_source != a.source_first[lot_item])).tolist():
         item = problem.items[int(lot_item[k])]
         supplier = problem.suppliers[int(a.source_supplier[lot_source[k]])].id
@@ -190,18 +198,12 @@ def _notes(
     return notes
 
 
-def _made_note(item: Item, quantity: float) -> str:
-    """Where a made lot's lead time comes from when the plant file does not give it, and for how many units
-    started its components are planned when its routing scraps some."""
-    if item.source != "make":
+def _lead_note(item: Item) -> str:
+    """Where a made item's lead time comes from when the plant file does not give it."""
+    if item.source != "make" or not item.lead_time_basis:
         return ""
-    said = []
-    if item.lead_time_basis:
-        days = item.lead_time_days
-        said.append(f"lead time {days} working day{'s' * (days != 1)} {item.lead_time_basis}")
-    if item.final_yield < 1:
-        said.append(f"components for {quantity / item.final_yield:,.4g} started, {100 * item.final_yield:.4g} % good")
-    return "; ".join(said)
+    days = item.lead_time_days
+    return f"lead time {days} working day{'s' * (days != 1)} {item.lead_time_basis}"
 
 
 def _split_fixed(a: _Arrays, item, need, due, source, qty):
