@@ -45,6 +45,7 @@ def problems(draw):
                     unit_cost=5.0,
                     suppliers=sources,
                     final_yield=1.0 if buy else draw(st.sampled_from([1.0, 1.0, 0.8])),
+                    whole=draw(st.booleans()),
                 )
             )
             if not buy and level + 1 < levels:

@@ -406,11 +406,17 @@ class LotSizing(Part):
         return self
 
 
+COUNTED_UNITS = frozenset({"ea", "set"})
+"""Units of measure a material is counted in, whole pieces: MRP plans its lots in whole units (the others, "kg",
+"m", "l" and the like, are measured and planned to any fraction)."""
+
+
 class Material(Part):
     """An ISA-95 MaterialDefinition with the planning figures MRP needs."""
 
     name: Name = ""
     uom: Literal["ea", "kg", "g", "m", "m2", "l", "kwh", "set"] = "ea"
+    """The unit its quantities are in; one of `COUNTED_UNITS` says it is counted in whole pieces."""
     kind: Literal["finished", "sub-assembly", "component", "raw"]
     source: Literal["make", "buy"]
     lead_time_days: Days | None = None
@@ -423,6 +429,21 @@ class Material(Part):
     """Bought and delivered as the line uses it (kanban, consignment, vendor-managed bulk such as paint or
     coolant): the promise, MRP and the twin all take it as there, never plan it and never find it short.
     Every other bought material is planned: its stock, open orders and suppliers' lead times bind."""
+
+    @property
+    def counted(self) -> bool:
+        """Counted in whole pieces (its unit is one of `COUNTED_UNITS`): MRP plans its lots in whole units."""
+        return self.uom in COUNTED_UNITS
+
+    @model_validator(mode="after")
+    def _counted_lots_are_whole(self) -> Material:
+        lot = self.lot_size
+        if self.counted and lot.rule in ("fixed", "multiple") and lot.quantity != round(lot.quantity or 0):
+            raise ValueError(
+                f"a material counted in {self.uom!r} is planned in whole units: its {lot.rule} lot "
+                f"{lot.quantity:g} is not whole"
+            )
+        return self
 
     @model_validator(mode="after")
     def _eoq_has_a_cost(self) -> Material:

@@ -4,8 +4,9 @@ Rebuilt from the problem and the plan's published results only (planned orders, 
 per item and day, on hand + open receipts + planned receipts - independent demand - the components every
 planned make order issues at its release (for its quantity over its item's final yield: the units made again
 included), less allocations. Wherever that balance is below zero inside
-the horizon, a shortage exception must cover the day. Each planned order must keep its item's lot rule,
-its supplier's minimum, multiple and weekly capacity, and its lead time on the working calendar.
+the horizon, a shortage exception must cover the day. Each planned order must keep its item's lot rule (and be
+a whole number of units when its item is counted in pieces, `Item.whole`), its supplier's minimum, multiple and
+weekly capacity, and its lead time on the working calendar.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from factoryos.planning.plan import Plan, PlannedOrder
-from factoryos.planning.problem import Item, Problem
+from factoryos.planning.problem import Item, Problem, Supplier
 
 TOLERANCE = 1e-6
 
@@ -75,14 +76,13 @@ def _lots(problem: Problem, orders: tuple[PlannedOrder, ...]) -> list[str]:
         item = items[order.item]
         if order.quantity <= TOLERANCE:
             found.append(f"{order.id}: quantity {order.quantity:g}")
+        if item.whole and not _whole(order.quantity):
+            found.append(f"{order.id}: {order.quantity:g} of {item.id}, counted in pieces, is not a whole number")
         if order.supplier is None:
             found.extend(f"{order.id}: {problem}" for problem in _lot_rule(item, order.quantity))
             continue
         supplier = suppliers[order.supplier]
-        if order.quantity < supplier.min_order - TOLERANCE:
-            found.append(f"{order.id}: {order.quantity:g} is below {supplier.id}'s minimum {supplier.min_order:g}")
-        if not _whole(order.quantity / supplier.order_multiple):
-            found.append(f"{order.id}: {order.quantity:g} is not a multiple of {supplier.order_multiple:g}")
+        found.extend(f"{order.id}: {problem}" for problem in _supplier_terms(supplier, order.quantity))
         weekly[supplier.id, _week(problem.start, order.due)] += order.quantity
     booked: dict[tuple[str, int], float] = defaultdict(float)
     for receipt in problem.receipts:
@@ -93,6 +93,15 @@ def _lots(problem: Problem, orders: tuple[PlannedOrder, ...]) -> list[str]:
         if cap is not None and quantity > max(0.0, cap - booked[supplier_id, week]) + TOLERANCE:
             found.append(f"{supplier_id}: {quantity:g} planned in week {week}, over its weekly capacity {cap:g}")
     found.extend(_period_orders(problem, orders))
+    return found
+
+
+def _supplier_terms(supplier: Supplier, quantity: float) -> list[str]:
+    found = []
+    if quantity < supplier.min_order - TOLERANCE:
+        found.append(f"{quantity:g} is below {supplier.id}'s minimum {supplier.min_order:g}")
+    if not _whole(quantity / supplier.order_multiple):
+        found.append(f"{quantity:g} is not a multiple of {supplier.order_multiple:g}")
     return found
 
 

@@ -11,6 +11,12 @@ A planned lot of a made item is the good units it brings; where its routing scra
 included. The yield grosses up the component demand, not the lot: the twin makes a scrapped unit again under
 the work orders of the one first made (a lot made in stock arrives short by its scrapped units), so what is
 netted, pegged and projected stays what arrives good, and a lot's pegs still sum to the demand it serves.
+
+A lot of an item counted in pieces (`Item.whole`) is a whole number of units: its lot-size rule's quantity is
+rounded up to the next whole unit (a fixed lot or a multiple, which must be whole, stays as it is), and then to
+its supplier's minimum and multiple (whole ones keep it whole). What the rounding adds is surplus as any lot's
+excess over its needs is: projected stock that a later need takes before a new lot is planned, pegged to no
+demand.
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ class _Arrays:
     rule: np.ndarray
     lot: np.ndarray
     periods: np.ndarray
+    whole: np.ndarray
     own_earliest: np.ndarray
     source_first: np.ndarray
     source_last: np.ndarray
@@ -104,6 +111,7 @@ def plan(problem: Problem) -> Plan:
             a.rule[rows],
             lot,
             a.periods[rows],
+            a.whole[rows],
             a.own_earliest[rows],
             a.source_first[rows],
             a.source_last[rows],
@@ -333,6 +341,7 @@ def _arrays(problem: Problem) -> _Arrays:  # noqa: C901 - one validation step pe
         rule=np.array([RULES[i.lot.rule] for i in problem.items], dtype=np.int64),
         lot=np.array([i.lot.quantity for i in problem.items], dtype=float),
         periods=np.array([i.lot.periods for i in problem.items], dtype=np.int64),
+        whole=np.array([i.whole for i in problem.items], dtype=bool),
         own_earliest=own_earliest,
         source_first=first,
         source_last=np.searchsorted(source_item, np.arange(n), side="right"),
@@ -370,6 +379,8 @@ def _check_item(item: Item, suppliers: dict[str, int]) -> None:
         raise PlanningError(f"item {item.id!r}: unknown lot-size rule {rule.rule!r}")
     if rule.rule in ("fixed", "multiple", "minimum") and not rule.quantity > 0:
         raise PlanningError(f"item {item.id!r}: lot-size rule {rule.rule!r} needs a positive quantity")
+    if item.whole and rule.rule in ("fixed", "multiple") and rule.quantity != round(rule.quantity):
+        raise PlanningError(f"item {item.id!r} is planned in whole units: its {rule.rule} lot {rule.quantity:g} is not")
     if rule.rule == "poq" and rule.periods < 1:
         raise PlanningError(f"item {item.id!r}: a period order quantity covers at least one day")
     if not 0 < item.final_yield <= 1:

@@ -2,11 +2,13 @@
 
 Day by day, the projected on hand is on hand + open receipts + planned receipts - gross requirements. When
 it (with what is already on order and not yet in) would fall below safety stock, later open receipts are
-pulled in first (an expedite), then a lot is planned: sized by the item's rule, rounded to its supplier's
-minimum and multiple, and placed within the supplier's weekly capacity (`c2m.supply.place_lots`): in the
-need's week, spilling to the next source in preference order, then bought ahead in the weeks before that
-still have capacity (on hand from its arrival on), and only then late in the weeks after. A lot that cannot
-arrive by the day it is needed (lead time, capacity) arrives late, and the days before show the shortage.
+pulled in first (an expedite), then a lot is planned: sized by the item's rule, rounded up to a whole number
+of units for an item counted in pieces (`Item.whole`: the excess is projected stock, there for later needs),
+rounded to its supplier's minimum and multiple, and placed within the supplier's weekly capacity
+(`c2m.supply.place_lots`): in the need's week, spilling to the next source in preference order, then bought
+ahead in the weeks before that still have capacity (on hand from its arrival on), and only then late in the
+weeks after. A lot that cannot arrive by the day it is needed (lead time, capacity) arrives late, and the days
+before show the shortage.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def net_level(
     rule,
     lot,
     periods,
+    whole,
     own_earliest,
     source_first,
     source_last,
@@ -101,10 +104,11 @@ def net_level(
     calendar,
 ):
     """Net the items whose rows are given, `on_order_after` each one's open receipts due after the horizon (on
-    order, so no lot is planned for what they cover); item i buys from `sources` (`Sources`) `source_first[i]` ..
-    `source_last[i]` - 1 on `calendar` (`SupplyDays`). Returns the projected on hand (items x days), the lots as
-    (item row, need day, due day, source index or -1 for made, or UNPLACED) with their quantities, and the
-    expedites as (item row, from day, to day) with quantities. The sources' capacity is used up."""
+    order, so no lot is planned for what they cover); `whole[i]` says item i's lots are whole units; item i
+    buys from `sources` (`Sources`) `source_first[i]` .. `source_last[i]` - 1 on `calendar` (`SupplyDays`).
+    Returns the projected on hand (items x days), the lots as (item row, need day, due day, source index or -1
+    for made, or UNPLACED) with their quantities, and the expedites as (item row, from day, to day) with
+    quantities. The sources' capacity is used up."""
     n, horizon = gross.shape
     next_work = calendar.next_work
     days = next_work.shape[0]
@@ -144,6 +148,8 @@ def net_level(
             if have + pending < safety[i] - EPS:
                 need = safety[i] - have - pending
                 remaining = lot_quantity(rule[i], lot[i], periods[i], need, t, row, open_, have + pending, safety[i])
+                if whole[i]:
+                    remaining = math.ceil(remaining - EPS)
                 first, last = source_first[i], source_last[i]
                 if first == last:
                     due = next_work[min(max(t, own_earliest[i]), days - 1)]

@@ -7,12 +7,13 @@ earliest first, and what serves no demand last.
 
 The pass goes down the bill levels as netting does. An item's requirements are its independent demands and, per
 planned lot above it, the lot's share of each demand it serves (what its pegs give that demand) exploded through
-its bill, plus the lot's surplus over its pegs, exploded too but for no demand. Every requirement thus serves one
-demand or none, and a supply pegged to it serves that demand: whole quantities are pegged whole (a 12-bike lot
-pegged 10, 1 and 1 to three orders needs 10, 1 and 1 wheelsets, each from the first wheelset lots there are), and
-a demand's pegs through an item sum to its requirement of that item, gross of bill scrap and routing yield.
-Chained level by level, the pegs trace a planned lot up to the customer orders and forecast it serves, and a
-customer order down to every lot under it (`PeggingNetwork`).
+its bill, plus the lot's surplus over its pegs (what its lot-size rule, its supplier or whole units add),
+exploded too but for no demand. Every requirement thus serves one demand or none, and a supply pegged to it
+serves that demand: whole quantities are pegged whole (a 12-bike lot pegged 10, 1 and 1 to three orders needs
+10, 1 and 1 wheelsets, each from the first wheelset lots there are), and a demand's pegs through an item sum
+to its requirement of that item, gross of bill scrap and routing yield. Chained level by level, the pegs trace
+a planned lot up to the customer orders and forecast it serves, and a customer order down to every lot under it
+(`PeggingNetwork`).
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ what the ramp-up line builds starts on its demand's day, the day the MPS (or the
 A made material whose routing scraps what fails an operation (a first-pass yield below 1 with neither repair
 nor redo, the operation's own quality or its capability's) plans its components for the units made again:
 its item's final yield is its routing's (`model.plant.Plant.final_yield`, as the twin finds each quality).
+A material counted in pieces (its unit "ea" or "set", `model.plant.Material.counted`) is a whole item: its lots
+are planned in whole units.
 """
 
 from __future__ import annotations
@@ -161,6 +163,7 @@ def _item(plant: Plant, material: str, key: str, configuration: Configuration, r
         else (),
         material=material,
         final_yield=plant.final_yield(_possible_operations(plant, material, configuration)),
+        whole=m.counted,
     )
 
 

@@ -54,7 +54,10 @@ class Item:
     a supplier; `lead_time_basis` says how a lead time the plant file does not give was worked out (empty:
     given). `final_yield` is the share of the units started that come out good (a made item's routing scraps
     the rest, `model.plant.Plant.final_yield`): a planned lot is the good units it brings, and its components
-    are required for quantity / `final_yield` started, so that they cover the units made again."""
+    are required for quantity / `final_yield` started, so that they cover the units made again. A `whole` item
+    is counted in pieces (the plant's "ea" or "set", `model.plant.COUNTED_UNITS`): each of its planned lots is
+    rounded up to a whole number of units after its lot-size rule, the rounding's excess kept as stock for later
+    needs; one not whole (the default, as for "kg" or "m") is planned to any fraction."""
 
     id: str
     source: Literal["make", "buy"]
@@ -66,6 +69,7 @@ class Item:
     material: str = ""
     lead_time_basis: str = ""
     final_yield: float = 1.0
+    whole: bool = False
 
     @property
     def material_id(self) -> str:
