@@ -3,10 +3,9 @@
 `items` items over five bill levels (a fifth each); every made item has three components drawn from the
 level below; the lowest level is bought from 50 suppliers with 5-60 day lead times; each end item has
 three demands over a 90-day horizon; lot-size rules are mixed (lot-for-lot, fixed, multiple, minimum,
-period order quantity, EOQ), every lot in whole units (items counted in pieces); a fifth of the items carry
-safety stock and half have stock on hand. The figure is the wall clock (and CPU time, steadier on a shared
-machine) of one `plan` call after a warm-up run on a small problem (so Numba's compile or cache load is not
-counted).
+period order quantity, EOQ); a fifth of the items carry safety stock and half have stock on hand. The
+figure is the wall clock (and CPU time, steadier on a shared machine) of one `plan` call after a warm-up
+run on a small problem (so Numba's compile or cache load is not counted).
 """
 
 from __future__ import annotations
@@ -55,7 +54,6 @@ def generated_problem(items: int, seed: int = 1) -> Problem:
                 safety_stock=float(rng.integers(10, 50)) if rng.random() < 0.2 else 0.0,
                 unit_cost=float(rng.uniform(1, 100)),
                 suppliers=(suppliers[int(rng.integers(SUPPLIERS))].id,) if buy else (),
-                whole=True,
             )
         )
     bom = tuple(
