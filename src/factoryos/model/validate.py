@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from functools import cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -21,7 +22,7 @@ from pydantic_core import ErrorDetails
 from factoryos.model.configuration import rule_violations, selectable_options
 from factoryos.model.errors import FactoryosError
 from factoryos.model.files import FileTooLarge, read_bounded
-from factoryos.model.plant import Condition, Plant, Product, Routing, RoutingOperation
+from factoryos.model.plant import Condition, Part, Plant, Product, Routing, RoutingOperation
 from factoryos.model.shift_times import DAY, merged, shift_times
 from factoryos.model.yamlfile import MAX_BYTES, Location, YamlDocument, decode, format_path, read_yaml
 
@@ -100,13 +101,29 @@ _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 """What every field of a plant file is named like: an unknown field that is not is a piece of a value."""
 
 
+@cache
+def _field_names() -> list[str]:
+    """Every field name a plant file's parts have: an unknown field's closest is most likely the one meant."""
+    parts, names = [Part], set()
+    while parts:
+        part = parts.pop()
+        names.update(part.model_fields)
+        parts.extend(part.__subclasses__())
+    return sorted(names)
+
+
+def _unknown_field(name: str) -> str:
+    if name and not _FIELD_NAME.fullmatch(name):
+        return "unknown field (a comma inside an unquoted value in { } or [ ] splits it: quote the value)"
+    close = difflib.get_close_matches(name, _field_names(), n=1)
+    return f"unknown field (did you mean {close[0]!r}?)" if close else "unknown field"
+
+
 def _pydantic_issue(file: str, document: YamlDocument, error: ErrorDetails) -> PlantIssue:
     path = tuple(error["loc"])
     message = error["msg"]
     if error["type"] == "extra_forbidden":
-        message = "unknown field"
-        if path and not _FIELD_NAME.fullmatch(str(path[-1])):
-            message += " (a comma inside an unquoted value in { } or [ ] splits it: quote the value)"
+        message = _unknown_field(str(path[-1]) if path else "")
     elif error["type"] == "missing":
         message = "required field is missing"
     elif error["type"] in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
