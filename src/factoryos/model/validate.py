@@ -104,7 +104,8 @@ _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 @cache
 def _field_names() -> list[str]:
     """Every field name a plant file's parts have: an unknown field's closest is most likely the one meant."""
-    parts, names = [Part], set()
+    parts: list[type[Part]] = [Part]
+    names: set[str] = set()
     while parts:
         part = parts.pop()
         names.update(part.model_fields)
