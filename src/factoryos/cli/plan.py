@@ -128,13 +128,16 @@ def _print_moves(plan_id: int, moves: list[CoverageMove], promised: list[Promise
     table = Table("customer order", "due", "parts in before", "parts in after", "moves (days)")
     for m in moves:
         table.add_row(m.customer_order, f"{m.due}", f"{m.covered_before}", f"{m.covered_after}", f"{m.days:+d}")
-    console.print(f"plan {plan_id} (disrupted): {_orders_of(len(rows))} parts move")
+    console.print(f"plan {plan_id} (disrupted): re-planned around the slip, {_orders_of(len(rows))} parts come later")
     console.print(table)
     promise_table = Table("customer order", "due", "promised before", "promised after", "moves (days)")
     for p in promised:
         days = "no date" if p.days is None else f"{p.days:+d}"
         promise_table.add_row(p.customer_order, f"{p.due}", f"{p.before or '-'}", f"{p.after or '-'}", days)
-    console.print(f"{_orders_of(len(promises))} promises move")
+    console.print(
+        f"the order book promised again in the desk's order, the supplier's deliveries later: "
+        f"{_orders_of(len(promises))} promises move"
+    )
     console.print(promise_table)
 
 
