@@ -75,7 +75,7 @@ import numpy as np
 
 from factoryos.c2m.supply import EPS, Sources, SupplyDays, place_lots, site_working_days, supply_days, week_start
 from factoryos.model.configuration import bom_lines, explode, operations
-from factoryos.model.operation_time import batch_units, run_seconds
+from factoryos.model.operation_time import batch_units, fastest_run
 from factoryos.model.operation_time import pieces as whole_pieces
 from factoryos.model.plant import OpenPurchaseOrder, Plant, RoutingOperation
 from factoryos.model.rampup import LineRamp
@@ -822,12 +822,14 @@ class PlantCapacity:
         """How many takts a station of paced `center` holds a unit for `operation`: one, or its run on the fastest
         unit that may do it over the takt where longer (`run_seconds`: the line waits for it, as the scheduler and
         the twin count it); of a pool of lines, the most of any."""
-        fastest: dict[str, float] = {}
+        on_line: dict[str, list[str]] = defaultdict(list)
         for unit in self.plant.eligible_units(operation):
-            line = self._units[unit][1]
-            if line in self.members[center]:
-                hold = run_seconds(self.plant, unit, operation, 1) / (self._centers[line][1].takt_seconds or 1.0)
-                fastest[line] = min(hold, fastest.get(line, math.inf))
+            if self._units[unit][1] in self.members[center]:
+                on_line[self._units[unit][1]].append(unit)
+        fastest = {
+            line: fastest_run(self.plant, units, operation, 1) / (self._centers[line][1].takt_seconds or 1.0)
+            for line, units in on_line.items()
+        }
         return max(1.0, *fastest.values())
 
     def _takt(self, center: str) -> float:

@@ -4,6 +4,7 @@ material planning counts a made part's lead time from, so that the two agree."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from factoryos.model.plant import Plant, RoutingOperation
 
@@ -35,3 +36,9 @@ def run_seconds(plant: Plant, unit: str, op: RoutingOperation, quantity: float) 
     if work_center.kind == "paced-line" and work_center.takt_seconds:
         seconds = max(seconds, work_center.takt_seconds * quantity)
     return max(1, round(seconds))
+
+
+def fastest_run(plant: Plant, units: Iterable[str], op: RoutingOperation, quantity: float) -> int:
+    """Seconds `op` runs `quantity` on the fastest of `units` (`run_seconds`): how long a paced line holds a unit
+    at the station that does it, in the twin and the promise alike."""
+    return min(run_seconds(plant, unit, op, quantity) for unit in units)

@@ -343,22 +343,25 @@ def operations(connection: Connection, serials: Iterable[str]) -> list[Operation
     return found
 
 
+_SCRAPS = select(GenealogyScrap.serial, GenealogyScrap.equipment, GenealogyScrap.ts_us, GenealogyScrap.configuration)
+"""A scrap as `quality.genealogy.Scrap` takes it."""
+
+
 def scrapped(connection: Connection, serials: Iterable[str]) -> dict[str, Scrap]:
     """Of `serials`, those scrapped, with where and when."""
-    table = GenealogyScrap
     found: dict[str, Scrap] = {}
     for chunk in _chunks(sorted(set(serials))):
-        query = select(table.serial, table.equipment, table.ts_us, table.configuration).where(table.serial.in_(chunk))
+        query = _SCRAPS.where(GenealogyScrap.serial.in_(chunk))
         found.update((row[0], Scrap(*row)) for row in connection.execute(query))
     return found
 
 
 def scraps_under(connection: Connection, equipment_prefix: str) -> list[Scrap]:
     """The units scrapped on equipment under `equipment_prefix`."""
-    table = GenealogyScrap
-    query = select(table.serial, table.equipment, table.ts_us, table.configuration).where(
-        table.equipment.like(like_prefix(equipment_prefix) + "%", escape="\\"),
-        func.substr(table.equipment, 1, len(equipment_prefix)) == equipment_prefix,
+    equipment = GenealogyScrap.equipment
+    query = _SCRAPS.where(
+        equipment.like(like_prefix(equipment_prefix) + "%", escape="\\"),
+        func.substr(equipment, 1, len(equipment_prefix)) == equipment_prefix,
     )
     return [Scrap(*row) for row in connection.execute(query)]
 

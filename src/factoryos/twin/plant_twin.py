@@ -42,7 +42,7 @@ from typing import Any
 from factoryos.model.configuration import bom_lines, operations
 from factoryos.model.errors import FactoryosError
 from factoryos.model.lots import lot_size
-from factoryos.model.operation_time import run_seconds
+from factoryos.model.operation_time import fastest_run
 from factoryos.model.orders import PurchaseOrder
 from factoryos.model.plant import Drift, Plant, Quality, RoutingOperation, WorkCenter
 from factoryos.model.unit_structure import Node, from_stock, made_stock, structure
@@ -618,7 +618,7 @@ class PlantTwin:
         (`model.operation_time.run_seconds`, as the scheduler holds each station): the whole line waits for it."""
         line = set(pool.units)
         return max(
-            min(run_seconds(self.plant, u, op, quantity) for u in units)
+            fastest_run(self.plant, units, op, quantity)
             for op in operations(self.plant, material, configuration)
             if (units := [u for u in self.plant.eligible_units(op) if u in line])
         )
