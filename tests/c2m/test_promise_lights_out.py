@@ -22,9 +22,10 @@ def test_a_lights_out_cell_has_minutes_only_on_its_calendars_working_days(weekda
 
 def test_an_order_for_three_days_of_milling_is_promised_past_the_holiday(weekday_cell_plant):
     """72 brackets ordered on Monday: three working days of milling from Tuesday, the day after the order:
-    Tuesday, Wednesday and (the holiday skipped) Friday."""
+    Tuesday, Wednesday and (the holiday skipped) Friday. The last come off the mills on Friday night, after the
+    bench's shift: they are assembled, and the order done, on Monday."""
     placed = datetime(2027, 5, 3, 8, tzinfo=UTC)
     order = CustomerOrder("CO1", "bracket-site", "owner", "shop", "bracket", {}, 72, placed, MONDAY)
     quote = quote_book(weekday_cell_plant, [order])["CO1"]
-    assert quote.promised == date(2027, 5, 7)
+    assert quote.promised == date(2027, 5, 10)
     assert set(quote.allocation["mill-cell"]) == {date(2027, 5, 4), date(2027, 5, 5), date(2027, 5, 7)}

@@ -51,8 +51,9 @@ def test_units_the_frames_in_stock_cover_book_no_weld_minutes_and_no_frame_parts
     assert second.stock == pytest.approx({"frame": 3, "part": 4 + 1})
     assert _weld(third) == pytest.approx(9 * WELD)
     assert third.stock == pytest.approx({"part": 18})
-    # 6 + 54 weld minutes fill the first day's 60 exactly: every order is promised on it.
-    assert third.promised == START
+    # 6 + 54 weld minutes fill the first day's 60 exactly: the last frame is welded as the day ends, and its trike
+    # built on the line the next day; the first two orders are done on the first.
+    assert (first.promised, second.promised, third.promised) == (START, START, START + timedelta(days=1))
 
 
 def test_once_the_stock_is_used_every_trike_is_welded_again(plant):
@@ -73,7 +74,7 @@ def test_the_order_desk_takes_the_frames_and_a_cancel_gives_them_back(engine, pl
     store_plant(engine, plant, "made stock test plant")
     placed = place_orders(engine, OWNER, _requests(QUANTITIES))
     assert [_weld(q) for _, q in placed] == pytest.approx([0.0, WELD, 9 * WELD])
-    assert [o.promised_date for o, _ in placed] == [START] * 3
+    assert [o.promised_date for o, _ in placed] == [START, START, START + timedelta(days=1)]
     assert placed[1][1].stock["frame"] == 3
     later = place_orders(engine, OWNER, _requests([1]))
     assert _weld(later[0][1]) == pytest.approx(WELD)

@@ -31,7 +31,11 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
   that shares a work center with it counts as taken (exact when pools do not overlap, cautious when they
   do); the promise walks its days from the day after the order, takes the free minutes (capacity less what
   earlier promises booked), and the day the last minute fits on the last of them is the earliest date, which
-  books them all (a rough cut, as the MPS checks: it does not make an operation wait for the one before it).
+  books them all (a rough cut, as the MPS checks). The route's flow offsets it, as a bill of resources does
+  (`c2m.flow`): a work center's minutes are booked no earlier than the whole working days of the route before it
+  first works on a unit, and the order is done when the rest of the route after it has run from where its
+  minutes end on its last booked day (after what earlier promises booked that day): a cabinet cut, welded and
+  painted on one-shift work centers is not promised for the day its sheet arrives.
   That is the promised date unless the customer asked for a later one: then the day asked for is promised and
   each work center's minutes are booked from it backwards, the last free minute first (as frePPLe plans just in
   time), so that a far-off order leaves the coming days to the orders that need them.
@@ -73,6 +77,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from factoryos.c2m.flow import NO_FLOW, RouteFlow, Stage, route_flow
 from factoryos.c2m.supply import EPS, Sources, SupplyDays, place_lots, site_working_days, supply_days, week_start
 from factoryos.model.configuration import bom_lines, explode, operations
 from factoryos.model.operation_time import batch_units, fastest_run
@@ -159,7 +164,8 @@ class Build:
     on each work center or pool, `batches` units in batches of each kind there (a batch operation's work
     center is in `load` too, with the minutes of its other operations) and needing `needs` of the planned bought
     material; `structure` is a unit's made structure when the plant holds stock of a made part in it (else
-    empty), which the promise then takes from (`take_made_stock`)."""
+    empty), which the promise then takes from (`take_made_stock`); `flow`, a unit's route as the work centers'
+    offsets in it (`c2m.flow`)."""
 
     load: Mapping[str, float]
     needs: Mapping[str, float]
@@ -167,6 +173,7 @@ class Build:
     structure: tuple[Node, ...] = ()
     configuration: Mapping[str, str] = field(default_factory=dict)
     batches: Mapping[str, Mapping[BatchKind, int]] = field(default_factory=dict)
+    flow: RouteFlow = NO_FLOW
 
 
 _Supply = tuple[list[tuple[int, float, OpenPurchaseOrder | date | None]], list[float]]
@@ -549,7 +556,8 @@ def order_build(
     """What an order of `quantity` configured units asks the plant to build, before any made stock it may take."""
     load, needs = capacity.load(product, configuration, whole_batches=True), material.needs(product, configuration)
     made = material.structure(product, configuration)
-    return Build(load, needs, quantity, made, configuration, capacity.batches(product, configuration))
+    batches, flow = capacity.batches(product, configuration), capacity.flow(product, configuration)
+    return Build(load, needs, quantity, made, configuration, batches, flow)
 
 
 def book(booked: dict[str, dict[date, float]], allocation: Mapping[str, Mapping[date, float]]) -> None:
@@ -607,7 +615,7 @@ def take_made_stock(
             for kind, places in kinds.items():
                 batches[center][kind] += count * places
     taken = {m: q - held.taken.get(m, 0.0) - left[m] for m, q in material.made.items()}
-    build = Build(dict(load), dict(needs), 1, batches={c: dict(kinds) for c, kinds in batches.items()})
+    build = Build(dict(load), dict(needs), 1, batches={c: dict(kinds) for c, kinds in batches.items()}, flow=order.flow)
     return build, {m: q for m, q in taken.items() if q > EPS}
 
 
@@ -635,7 +643,9 @@ def promise_build(
     earlier promises `booked` (as `PlantCapacity.booked` adds them up, for every work center of the order's load),
     the units they put in batches (`filled`) and the material they `held`, after the made stock it takes."""
     built, check = check_build(capacity, material, order, start, held)
-    return promise(capacity, built.load, built.quantity, start, booked, check, requested, built.batches, filled)
+    return promise(
+        capacity, built.load, built.quantity, start, booked, check, requested, built.batches, filled, built.flow
+    )
 
 
 class PlantCapacity:
@@ -653,6 +663,8 @@ class PlantCapacity:
         self._relevant: dict[str, tuple[str, ...]] = {}
         self._loads: dict[tuple[str, tuple[str | None, ...], bool], dict[str, float]] = {}
         self._batches: dict[tuple[str, tuple[str | None, ...]], dict[str, dict[BatchKind, int]]] = {}
+        self._flows: dict[tuple[str, tuple[str | None, ...]], RouteFlow] = {}
+        self._day_lengths: dict[str, float] = {}
         self._eligible: dict[int, str] = {}
         self._windows: dict[tuple[str, date], float] = {}
         self._paced = {c for c, (_, wc) in self._centers.items() if wc.kind == "paced-line" and wc.takt_seconds}
@@ -739,6 +751,65 @@ class PlantCapacity:
             nodes = structure(self.plant, material, configuration)
             self._batches[key] = self.unit_batches(nodes, configuration)
         return self._batches[key]
+
+    def flow(self, product: str, configuration: Mapping[str, str]) -> RouteFlow:
+        """Each work center's offset in a configured unit's route (`c2m.flow`), memoised as `load` is."""
+        material = self.plant.products[product].material
+        key = (material, tuple(configuration.get(f) for f in self._families(material)))
+        if key not in self._flows:
+            self._flows[key] = route_flow(self._stage(material, configuration, 1.0))
+        return self._flows[key]
+
+    def _stage(self, material: str, configuration: Mapping[str, str], quantity: float) -> Stage:
+        """`quantity` of `material` as a stage of a unit's route: its operations, each the working days it takes
+        on the fastest unit that may do it (a batch its cycles and the most it waits to fill), after the stages of
+        its made components (a part made in lots too: the unit waits for its lot)."""
+        steps = []
+        for operation in operations(self.plant, material, configuration):
+            center = self._resource(operation)
+            seconds = fastest_run(self.plant, self.plant.eligible_units(operation), operation, quantity)
+            minutes = seconds / 60 + (operation.batch_wait_minutes or 0.0)
+            length = self._day_length(center)
+            steps.append((center, minutes / length if length else 0.0))
+        made = [
+            line
+            for line in bom_lines(self.plant, material, configuration)
+            if self.plant.materials[line.component].source == "make" and line.component in self.plant.routings
+        ]
+        inputs = tuple(self._stage(line.component, configuration, quantity * line.issued) for line in made)
+        return Stage(tuple(steps), inputs)
+
+    def _day_length(self, center: str) -> float:
+        """The working minutes of a full working day of `center` (of a pool, its longest member's): the longest
+        day of its calendar over two weeks from the plant's first day, which a unit's flow there is counted in."""
+        if center not in self._day_lengths:
+            first = self.plant.first_day()
+            days = [first + timedelta(days=d) for d in range(14)]
+            calendars = {self._centers[c][1].calendar for c in self.members[center]}
+            self._day_lengths[center] = max(self._calendar(cal, day) for cal in calendars for day in days)
+        return self._day_lengths[center]
+
+    def works(self, center: str, day: date) -> bool:
+        """Whether `center` (or a work center of the pool) has working minutes in its calendar on `day`."""
+        return any(self._calendar(self._centers[c][1].calendar, day) > 0 for c in self.members[center])
+
+    def after(self, center: str, day: date, count: int) -> date:
+        """The `count`-th day after `day` that `center` works (`day` itself for none; within the horizon)."""
+        for _ in range(count):
+            day = next(
+                (d for k in range(1, HORIZON_DAYS + 1) if self.works(center, d := day + timedelta(days=k))),
+                day + timedelta(days=HORIZON_DAYS),
+            )
+        return day
+
+    def before(self, center: str, day: date, count: int) -> date:
+        """The last day whose `count`-th working day of `center` after it (`after`) is `day` or earlier."""
+        for _ in range(count):
+            day = next(
+                (d for k in range(HORIZON_DAYS) if self.works(center, d := day - timedelta(days=k))),
+                day - timedelta(days=HORIZON_DAYS),
+            ) - timedelta(days=1)
+        return day
 
     def unit_batches(
         self, nodes: tuple[Node, ...], configuration: Mapping[str, str], spared: frozenset[int] = frozenset()
@@ -902,57 +973,116 @@ def promise(
     requested: date | None = None,
     batches: Mapping[str, Mapping[BatchKind, int]] | None = None,
     filled: Filled | None = None,
+    flow: RouteFlow = NO_FLOW,
 ) -> Quote:
     """The earliest day every work center or pool of the order's `load` has `quantity` units' minutes free, and
     room for their `batches` (`_fit`), from `start` or from the day the order's `material` is in if later, given
     the minutes earlier promises `booked` on each of them each day (as `PlantCapacity.booked` adds them up) and
-    the units they put in batches there (`filled`). Each work center is fitted on its own days, a rough cut that
-    does not make one operation wait for the one before it; the promise is the day the last one fits, and the
-    work center that fits last binds it (ties: the constrained one). The binding constraint is the material when
-    the work centers alone would have promised an earlier day. When the customer `requested` a later day, that
-    day is promised and the minutes are booked as late as they fit before it (the last free minute first), so
-    that a far-off order leaves the coming days to the orders that need them. A promise without a date takes,
-    books and buys nothing. The minutes an order needs on a work center (`Quote.minutes`) count its batches full
-    of its own units."""
-    flow = {center: minutes * quantity for center, minutes in load.items()}
+    the units they put in batches there (`filled`). Each work center is fitted on its own days, a rough cut, from
+    the working days of the route's `flow` before it; the order is done the route's working days after its last
+    day, and the promise is the day the last work center is done: it binds the promise (ties: the constrained
+    one). The binding constraint is the material when the work centers alone would have promised an earlier day.
+    When the customer `requested` a later day, that day is promised and the minutes are booked as late as they
+    fit before it (the last free minute first), so that a far-off order leaves the coming days to the orders that
+    need them. A promise without a date takes, books and buys nothing. The minutes an order needs on a work center
+    (`Quote.minutes`) count its batches full of its own units."""
+    work = {center: minutes * quantity for center, minutes in load.items()}
     units = {c: {kind: n * quantity for kind, n in kinds.items()} for c, kinds in (batches or {}).items()}
-    need, per_unit = dict(flow), dict(load)
+    need, per_unit = dict(work), dict(load)
     for center, kinds in units.items():
         alone = sum(kind.cycle * math.ceil(n / kind.size) for kind, n in kinds.items())
         need[center] = need.get(center, 0.0) + alone
         per_unit[center] = per_unit.get(center, 0.0) + alone / quantity
     constrained = capacity.constrained(per_unit, start)
-    fit = _Fit(capacity, flow, units, booked, filled or {}, constrained)
+    route = _Route(capacity, flow, tuple(need), booked)
+    fit = _Fit(capacity, work, units, booked, filled or {}, constrained)
     if material is not None and material.ready is None:
         why = f"the bought material is not in within {HORIZON_DAYS} days ({material.binding})"
         return Quote(None, constrained, need[constrained], why, constraint=material.binding or "")
     ready = max(start, material.ready) if material and material.ready else start
     end = start + timedelta(days=HORIZON_DAYS)
-    short, allocation, placed = fit(_days(ready, end))
+    short, allocation, placed = fit(route.forward(ready, end))
     if short is not None:
         why = f"{capacity.label(short)}: no {_minutes(need[short])} free minutes within {HORIZON_DAYS} days"
         if ready > start and material is not None:
             why += f" (from {ready}, when the bought material is in: {material.binding}, to {end})"
         return Quote(None, short, need[short], why, constraint=f"{capacity.label(short)} capacity")
-    center = max(allocation, key=lambda c: (max(allocation[c]), c == constrained))
-    day = max(allocation[center])
-    why = _why(capacity, center, need[center], ready, day, booked.get(center, {}))
+    done = route.done(allocation)
+    center = max(done, key=lambda c: (done[c], c == constrained))
+    day = done[center]
+    why = _why(
+        capacity, center, need[center], route.first(center, ready), max(allocation[center]), booked.get(center, {})
+    )
+    why += route.note(center)
     constraint = f"{capacity.label(center)} capacity"
     if material is not None and material.binding and ready > start:
-        short, unbound, _ = fit(_days(start, end))
-        if short is not None or max(max(days) for days in unbound.values()) < day:
+        short, unbound, _ = fit(route.forward(start, end))
+        if short is not None or max(route.done(unbound).values()) < day:
             constraint = material.binding
             why = f"the bought material is in on {ready} ({material.binding}); then " + why
     promised = day
     if requested is not None and requested > day:
         latest = min(requested, end - timedelta(days=1))
-        _, allocation, placed = fit(_days(ready, latest + timedelta(days=1))[::-1])
+        late, allocation_late, placed_late = fit(route.backward(ready, latest))
+        if late is None:
+            allocation, placed = allocation_late, placed_late
         promised, constraint = requested, REQUESTED
         why = f"promised for the requested date, booked as late as it fits; it could be built by {day}: {why}"
     stock, lots = (material.stock, material.lots) if material is not None else ({}, ())
     return Quote(
         promised, center, need[center], why, allocation, constraint, stock, lots=lots, earliest=day, batches=placed
     )
+
+
+@dataclass(frozen=True)
+class _Route:
+    """The days each of an order's work `centers` may be booked on, and the day the order is done after them, as
+    the route's `flow` offsets them (`c2m.flow`): from its lead in working days of the work center; done the
+    rest of the route after its last day, on the working days of the route's last work center. A day's minutes
+    are worked in the order they were booked: the order's end on a work center's last day is what earlier
+    promises `booked` that day and its own minutes, as a share of the day."""
+
+    capacity: PlantCapacity
+    flow: RouteFlow
+    centers: tuple[str, ...]
+    booked: Mapping[str, Mapping[date, float]]
+
+    def first(self, center: str, ready: date) -> date:
+        return self.capacity.after(center, ready, self.flow.lead(center))
+
+    def forward(self, ready: date, end: date) -> dict[str, range]:
+        """Each work center's days from its first after `ready` to before `end`, earliest first."""
+        return {c: _days(self.first(c, ready), end) for c in self.centers}
+
+    def backward(self, ready: date, latest: date) -> dict[str, range]:
+        """Each work center's days from its first after `ready` to the last on which its work, ending with the
+        day, leaves the rest of the route time to be done by `latest`; latest first."""
+        windows = {}
+        for c in self.centers:
+            last = self.capacity.before(self._finish(c), latest, self.flow.days_after(c, 1.0))
+            windows[c] = _days(self.first(c, ready), last + timedelta(days=1))[::-1]
+        return windows
+
+    def done(self, allocation: Mapping[str, Mapping[date, float]]) -> dict[str, date]:
+        """The day the order is done after each work center's last booked day."""
+        found = {}
+        for center, days in allocation.items():
+            last = max(days)
+            minutes = self.capacity.minutes(center, last)
+            worked = (self.booked.get(center, {}).get(last, 0.0) + days[last]) / minutes if minutes > 0 else 1.0
+            later = self.flow.days_after(center, min(1.0, worked))
+            found[center] = self.capacity.after(self._finish(center), last, later)
+        return found
+
+    def note(self, center: str) -> str:
+        """What the route adds to the promise around `center`, in a planner's words (nothing when it adds none)."""
+        lead, tail = self.flow.lead(center), self.flow.tail(center)
+        parts = [f"{lead} working day{'s' if lead > 1 else ''} of the route before it"] if lead else []
+        parts += [f"{tail:.1f} working days after it"] if tail >= 0.05 else []
+        return f"; a unit takes {' and '.join(parts)}" if parts else ""
+
+    def _finish(self, center: str) -> str:
+        return self.flow.finish or center
 
 
 REQUESTED = "the requested date"
@@ -966,30 +1096,30 @@ def _days(first: date, end: date) -> range:
 
 @dataclass(frozen=True)
 class _Fit:
-    """An order's `flow` minutes and batch `units` on each work center or pool, to fit on the minutes earlier
+    """An order's `work` minutes and batch `units` on each work center or pool, to fit on the minutes earlier
     promises `booked` and the units they put in batches (`filled`), the `constrained` one first."""
 
     capacity: PlantCapacity
-    flow: Mapping[str, float]
+    work: Mapping[str, float]
     units: Mapping[str, Mapping[BatchKind, int]]
     booked: Mapping[str, Mapping[date, float]]
     filled: Filled
     constrained: str
 
     def __call__(
-        self, days: range
+        self, windows: Mapping[str, range]
     ) -> tuple[str | None, dict[str, dict[date, float]], dict[tuple[str, date, BatchKind], BatchPlaces]]:
-        """The first work center on which the order does not fit in `days` (None: each fits), and each one's
-        minutes per day until then and the units it puts in batches (`_fit`)."""
+        """The first work center on which the order does not fit in its `windows` days (None: each fits), and
+        each one's minutes per day until then and the units it puts in batches (`_fit`)."""
         allocation: dict[str, dict[date, float]] = {}
         placed: dict[tuple[str, date, BatchKind], BatchPlaces] = {}
-        centers = [*self.flow, *(c for c in self.units if c not in self.flow)]
+        centers = [*self.work, *(c for c in self.units if c not in self.work)]
         for center in sorted(centers, key=lambda c: c != self.constrained):
             fitted = _fit(
                 self.capacity,
                 center,
-                self.flow.get(center, 0.0),
-                days,
+                self.work.get(center, 0.0),
+                windows[center],
                 self.booked.get(center, {}),
                 self.units.get(center, {}),
                 self.filled,
