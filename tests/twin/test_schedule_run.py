@@ -21,7 +21,7 @@ from factoryos.twin import plant_defaults
 from factoryos.twin.event_log import RollingEventStore
 from factoryos.twin.plant_twin import WIP_DAYS
 from factoryos.twin.scenarios import epoch_for, prepare
-from factoryos.twin.states import STARVED
+from factoryos.twin.states import BLOCKED, STARVED
 from tests.twin.small_plants import WEEK, _center, _unit, small_plant
 
 DAYS = 3
@@ -138,4 +138,27 @@ def test_a_schedule_that_builds_ahead_of_a_slow_step_is_released_as_planned_past
     assert coater.state_time[STARVED] == pytest.approx(0.0, abs=1e-6)
     figure = coater_oee(plant, prepared, states, counts)
     assert figure.planned_busy_s == pytest.approx(60.0 * len(coats))
+    assert figure.oee == pytest.approx(1.0)
+
+
+def test_a_schedule_on_the_night_shift_is_run_with_one(monkeypatch) -> None:
+    """The dryer's three-shift line carries its light load on one shift, which the twin staffed alone; the
+    schedule dries each unit on the night shift, half an hour after it is coated. Run on the early shift only,
+    the dryer's one-unit inbox filled at once and the lights-out coater stood blocked until six. Staffed on the
+    shifts it was planned on, every unit is coated and dried at its planned start, the coater is never blocked
+    nor starved, and its OEE is 1 over a planned busy time of its run time."""
+    dryer_center = {"kind": "line", "calendar": "three-shift", "operators_per_shift": 1, "buffer_capacity": 1}
+    plant = two_step_plant(30.0, 30.0, dryer_center)
+    first_night = epoch_for(plant) + timedelta(hours=22, minutes=30)
+    prepared, started, planned, states, counts = run(
+        plant, monkeypatch, lambda k: first_night + k * timedelta(minutes=40)
+    )
+    assert max(planned.values()) < 30 * 3600  # all planned before six in the morning
+    assert started == pytest.approx(planned)
+    coater = prepared.floor.equipment[plant.equipment_path("coat-1")]
+    assert coater.state_time[BLOCKED] == pytest.approx(0.0, abs=1e-6)
+    assert coater.state_time[STARVED] == pytest.approx(0.0, abs=1e-6)
+    figure = coater_oee(plant, prepared, states, counts)
+    coats = sum(1 for _, operation in planned if operation == COAT)
+    assert figure.planned_busy_s == pytest.approx(1800.0 * coats)
     assert figure.oee == pytest.approx(1.0)
