@@ -8,7 +8,8 @@ How the plant's structure becomes flow:
 - Identical work centers (same kind, takt and equipment classes) are parallel lines, and so are paced lines
   that can do the same operations, whatever their takt or speed (a paced line is one conveyor); each has its
   own pools, and a unit picks one at a `Lines` step and stays on it (`factoryos.twin.lines`).
-- Each product is released on its own, at most `WIP_DAYS` of it in process. A unit of a customer order that
+- Each product is released on its own, at most `WIP_DAYS` of it in process (a schedule's units at their planned
+  start whatever that cap: the schedule decides what is in process). A unit of a customer order that
   is scrapped on the way is made again for its order (`SERIAL-remade-k`), released at once within that limit.
 - A finished unit follows the *spine* of its bill of materials (the first made, lot-for-lot component at
   each level: vehicle < painted body < body < underbody), routing by routing, deepest first, with a
@@ -898,11 +899,16 @@ class PlantTwin:
         """Release each product's units in plan order, each product on its own, and no more of a product into
         the floor than `WIP_DAYS` of its busiest day's release or of what its most loaded pool can make: a
         product held up at a full inbox does not hold up the others, and one the plant cannot keep up with
-        waits in the order book rather than flooding a cell it shares with a partner's product."""
+        waits in the order book rather than flooding a cell it shares with a partner's product.
+
+        A unit a schedule plans is released at its first planned start whatever the cap, counted in process: the
+        schedule has already spread its work over the plant's capacity, and holding it back made the lines that
+        build ahead of a holiday late against their own plan (starved) while nothing was wrong with the flow."""
         per_product: dict[str, list[PlannedUnit]] = {}
         for planned in plan:
             per_product.setdefault(planned.product, []).append(planned)
         env = self.floor.env
+        scheduled = {serial for serial, _ in self.planned_starts}
         for product, units in per_product.items():
             per_day: dict[int, int] = {}
             for planned in units:
@@ -910,7 +916,10 @@ class PlantTwin:
             rate = min(max(per_day.values()), self._daily_capacity(units[0]))
             self._wip_cap[product] = max(1, math.ceil(WIP_DAYS * rate))
             self._in_process[product] = 0
-            env.process(self._release(units))
+            on_plan = [u for u in units if u.serial in scheduled]
+            for group, capped in ((on_plan, False), ([u for u in units if u.serial not in scheduled], True)):
+                if group:
+                    env.process(self._release(group, capped))
         self.floor.sink.on_leave = self._left
 
     def _daily_capacity(self, planned: PlannedUnit) -> float:
@@ -975,14 +984,15 @@ class PlantTwin:
             route[0].to.expect(kit_part.serial, 0, needs)  # type: ignore[attr-defined]
         route[0].to.put(kit_part)
 
-    def _release(self, plan: Iterable[PlannedUnit]) -> Any:
+    def _release(self, plan: Iterable[PlannedUnit], capped: bool = True) -> Any:
+        """Release the units of `plan` at their times, each waiting for room under its product's cap if `capped`."""
         env = self.floor.env
         sink = self.floor.sink
         for planned in plan:
             if planned.at > env.now:
                 yield env.timeout(planned.at - env.now)
             product = planned.product
-            while self._in_process[product] >= self._wip_cap[product]:
+            while capped and self._in_process[product] >= self._wip_cap[product]:
                 room = self._room[product] = env.event()
                 yield room
             self._in_process[product] += 1

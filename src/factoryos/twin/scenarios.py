@@ -17,6 +17,9 @@
   stations keeps a smaller team on each, and each station takes longer in proportion). Units ship the moment
   they are complete.
 
+A schedule (smart only) is run as the scheduler planned it: every work center on all its calendar's shifts with
+its full crew (`scheduled_staffing`), so that the twin does not leave a shift the schedule plans work on unmanned.
+
 In both, the ramp-up line works what its ramp-up plans each day rather than the shifts its load would choose
 (`twin.plant_calendar.ramp_calendar`, the scheduler's and the promise's reckoning), its crew paid for the
 shifts the ramp month plans.
@@ -223,7 +226,10 @@ def _earliest_due(unit: PlannedUnit) -> tuple[float, float]:
 def _staffing(
     plant: Plant, scenario: str, twin: PlantTwin, plan: list[PlannedUnit], epoch: datetime, total: float
 ) -> dict[str, Staffing]:
-    """Capacity is planned on the demand forecast (the month's volume); the plan's units give the mix."""
+    """Capacity is planned on the demand forecast (the month's volume); the plan's units give the mix. A schedule
+    run is staffed as it was planned (`scheduled_staffing`)."""
+    if twin.schedule is not None:
+        return scheduled_staffing(plant, twin.paced_lines, epoch, total * DAY)
     weekly_units = sum(
         p.demand.units_per_day * sum(p.demand.weekday_profile) for p in plant.products.values() if p.demand
     )
@@ -480,6 +486,22 @@ def smart_staffing(
         crew = math.ceil(wc.operators_per_shift * design / takt)
         run_as_stations = None if wc_id in paced else len(wc.work_units)
         staffing[wc_id] = Staffing(_open_or_none(full), crew, takt, run_as_stations)
+    return staffing
+
+
+def scheduled_staffing(plant: Plant, paced: set[str], epoch: datetime, horizon: float) -> dict[str, Staffing]:
+    """Running a schedule, each work center is run as the scheduler planned it: on every shift of its calendar (its
+    holidays; the ramp-up line's ramp calendar), a manned one with its full crew on all its stations, a paced line
+    at its design takt. Staffed as `smart_staffing` chooses (the fewest shifts and stations that carry the load), a
+    line the schedule plans on its night shift had none, and the lights-out cells feeding it stood blocked."""
+    staffing = {}
+    for wc_id, (_, wc) in plant.work_centers().items():
+        calendar = _open_or_none(_own_calendar(plant, wc_id, wc, epoch, horizon))
+        crew = 0 if wc.lights_out else wc.operators_per_shift
+        if wc.kind == "paced-line" and wc.takt_seconds:
+            staffing[wc_id] = Staffing(calendar, crew, wc.takt_seconds, None if wc_id in paced else len(wc.work_units))
+        else:
+            staffing[wc_id] = Staffing(calendar, crew)
     return staffing
 
 
