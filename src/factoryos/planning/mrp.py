@@ -150,7 +150,7 @@ def _finish(problem, a, projected, lots, moves, unplaced) -> Plan:
     receipts = len(problem.receipts)
     supply_item = np.concatenate([np.arange(items), a.receipt_item, lot_item])
     supply_day = np.concatenate([np.full(items, -1), receipt_day, lot_due])
-    supply_rank = np.concatenate([np.zeros(items), np.ones(receipts), np.full(len(lot_item), 2)])
+    supply_rank = np.repeat([0, 1, 2], [items, receipts, len(lot_item)])  # stock, receipts, planned lots
     supply_qty = np.concatenate([np.maximum(a.on_hand, 0.0), [r.quantity for r in problem.receipts], lot_qty])
     needs, peg_need, peg_supply, peg_qty = peg_levels(
         a.level,
