@@ -167,7 +167,8 @@ def peg_levels(
             lot_qty,
         )
         row, component, component_qty = bills.explode(lot_item[lot], share)
-        exploded = Requirements(component, lot_release[lot][row], component_qty, demand[row], lot[row])
+        parent = lot[row]
+        exploded = Requirements(component, lot_release[parent], component_qty, demand[row], parent)
         for later, part in zip(waiting[at + 1 :], _by_level(exploded, numbered, level, levels)[at + 1 :], strict=True):
             later.extend(part)
         found.append(exploded)
