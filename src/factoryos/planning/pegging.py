@@ -68,30 +68,27 @@ def _match(need_item, need_order, need_qty, supply_order, supply_start, supply_q
 
 
 @njit(cache=True, nogil=True)
-def _counting_sort(order, key, low, size):
-    """`order` stably sorted by `key[order]`, integers in [low, low + size): a counting sort, one linear pass
-    where a comparison sort is n log n."""
-    count = np.zeros(size + 1, np.int64)
-    for k in order:
-        count[key[k] - low + 1] += 1
-    for v in range(size):
-        count[v + 1] += count[v]
-    out = np.empty_like(order)
-    for k in order:
-        slot = key[k] - low
-        out[count[slot]] = k
-        count[slot] += 1
-    return out
-
-
-def _sorted_by(*keys: np.ndarray) -> np.ndarray:
-    """The indices in the order of the first (integer) key, then the next, ties in index order: a stable counting
-    sort per key, the last key first."""
-    order = np.arange(len(keys[0]))
-    for key in reversed(keys):
-        if len(key):
-            low = int(key.min())
-            order = _counting_sort(order, key, low, int(key.max()) - low + 1)
+def _sorted_by(keys):
+    """The indices in the order of the first of `keys` (integer arrays of one type), then the next, ties in index
+    order: a stable counting sort per key, the last key first (linear, where a comparison sort is n log n),
+    between two buffers."""
+    order = np.arange(keys[0].shape[0])
+    if order.shape[0] == 0:
+        return order
+    spare = np.empty_like(order)
+    for j in range(len(keys) - 1, -1, -1):
+        key = keys[j]
+        low = key.min()
+        count = np.zeros(key.max() - low + 2, np.int64)
+        for k in order:
+            count[key[k] - low + 1] += 1
+        for v in range(count.shape[0] - 1):
+            count[v + 1] += count[v]
+        for k in order:
+            slot = key[k] - low
+            spare[count[slot]] = k
+            count[slot] += 1
+        order, spare = spare, order
     return order
 
 
@@ -145,7 +142,7 @@ def peg_levels(
     due_rank = np.empty(len(by_due) + 1, dtype=np.int64)
     due_rank[by_due] = np.arange(len(by_due))
     due_rank[-1] = len(by_due)  # serving no demand (-1): after every demand of its day
-    supply_order = _sorted_by(supplies.item, supplies.day + 1, supplies.rank)
+    supply_order = _sorted_by((supplies.item, supplies.day + 1, supplies.rank))
     supply_start = np.searchsorted(supplies.item[supply_order], np.arange(len(level) + 1))
     supplies_at = np.bincount(level[supplies.item], minlength=levels)
     lot_item, lot_qty = supplies.item[lots_start:], supplies.qty[lots_start:]
@@ -153,7 +150,7 @@ def peg_levels(
     numbered, pegs = len(demands.item), []
     for at in range(levels):
         index, needs = _gathered(waiting[at])
-        need_order = _sorted_by(needs.item, needs.day, due_rank[needs.demand])
+        need_order = _sorted_by((needs.item, needs.day, due_rank[needs.demand]))
         need, supply, qty = _match(
             needs.item, need_order, needs.qty, supply_order, supply_start, supplies.qty, len(index) + supplies_at[at]
         )
@@ -191,7 +188,7 @@ def _by_level(
 def _gathered(parts: list[tuple[int, Requirements, np.ndarray | slice]]) -> tuple[np.ndarray, Requirements]:
     """The numbers and the requirements of the given rows of each part, copied only when several parts have some
     (a level's requirements are mostly one part's: its parents' component needs)."""
-    index = [first + np.arange(len(part.item))[rows] for first, part, rows in parts]
+    index = [np.arange(first, first + len(part.item))[rows] for first, part, rows in parts]
     some = [k for k, numbers in enumerate(index) if len(numbers)] or [0]
     if len(some) == 1:
         _, part, rows = parts[some[0]]
