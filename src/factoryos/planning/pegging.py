@@ -146,6 +146,8 @@ def peg_levels(
     supply_start = np.searchsorted(supplies.item[supply_order], np.arange(len(level) + 1))
     supplies_at = np.bincount(level[supplies.item], minlength=levels)
     lot_item, lot_qty = supplies.item[lots_start:], supplies.qty[lots_start:]
+    exploding = np.zeros(len(supplies.item), dtype=bool)  # a lot with a bill: its pegs' shares go down a level
+    exploding[lots_start:] = (bills.start[1:] > bills.start[:-1])[lot_item]
     found, waiting = [demands], _by_level(demands, 0, level, levels)
     numbered, pegs = len(demands.item), []
     for at in range(levels):
@@ -155,12 +157,12 @@ def peg_levels(
             needs.item, need_order, needs.qty, supply_order, supply_start, supplies.qty, len(index) + supplies_at[at]
         )
         pegs.append((index[need], supply, qty))
-        on_lot = supply >= lots_start
+        on_lot = exploding[supply]
         lot, demand, share = _lot_shares(
             supply[on_lot] - lots_start,
             needs.demand[need[on_lot]],
             qty[on_lot],
-            np.flatnonzero(level[lot_item] == at),
+            np.flatnonzero(exploding[lots_start:] & (level[lot_item] == at)),
             lot_qty,
         )
         row, component, component_qty = bills.explode(lot_item[lot], share)
