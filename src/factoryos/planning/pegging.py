@@ -68,11 +68,11 @@ def _match(need_item, need_order, need_qty, supply_order, supply_start, supply_q
 
 
 @njit(cache=True, nogil=True)
-def _sorted_by(keys):
-    """The indices in the order of the first of `keys` (integer arrays of one type), then the next, ties in index
-    order: a stable counting sort per key, the last key first (linear, where a comparison sort is n log n),
+def _sorted_by(keys, rows):
+    """`rows` in the order of the first of `keys` (integer arrays of one type, indexed by row), then the next, ties
+    as given: a stable counting sort per key, the last key first (linear, where a comparison sort is n log n),
     between two buffers."""
-    order = np.arange(keys[0].shape[0])
+    order = rows.copy()
     if order.shape[0] == 0:
         return order
     spare = np.empty_like(order)
@@ -122,9 +122,6 @@ class Requirements:
     def columns(self) -> tuple[np.ndarray, ...]:
         return self.item, self.day, self.qty, self.demand, self.parent
 
-    def take(self, rows: np.ndarray | slice) -> Requirements:
-        return Requirements(*(column[rows] for column in self.columns()))
-
     @staticmethod
     def joined(parts: list[Requirements]) -> Requirements:
         return Requirements(*(np.concatenate(column) for column in zip(*(p.columns() for p in parts), strict=True)))
@@ -142,21 +139,22 @@ def peg_levels(
     due_rank = np.empty(len(by_due) + 1, dtype=np.int64)
     due_rank[by_due] = np.arange(len(by_due))
     due_rank[-1] = len(by_due)  # serving no demand (-1): after every demand of its day
-    supply_order = _sorted_by((supplies.item, supplies.day + 1, supplies.rank))
+    supply_order = _sorted_by((supplies.item, supplies.day + 1, supplies.rank), np.arange(len(supplies.item)))
     supply_start = np.searchsorted(supplies.item[supply_order], np.arange(len(level) + 1))
     supplies_at = np.bincount(level[supplies.item], minlength=levels)
     lot_item, lot_qty = supplies.item[lots_start:], supplies.qty[lots_start:]
     exploding = np.zeros(len(supplies.item), dtype=bool)  # a lot with a bill: its pegs' shares go down a level
     exploding[lots_start:] = (bills.start[1:] > bills.start[:-1])[lot_item]
-    found, waiting = [demands], _by_level(demands, 0, level, levels)
-    numbered, pegs = len(demands.item), []
+    needs, rank = demands, due_rank[demands.demand]  # every requirement so far, each level's picked by number
+    waiting = [[rows] for rows in _by_level(demands.item, 0, level, levels)]
+    pegs = []
     for at in range(levels):
-        index, needs = _gathered(waiting[at])
-        need_order = _sorted_by((needs.item, needs.day, due_rank[needs.demand]))
+        rows = np.concatenate(waiting[at])
+        need_order = _sorted_by((needs.item, needs.day, rank), rows)
         need, supply, qty = _match(
-            needs.item, need_order, needs.qty, supply_order, supply_start, supplies.qty, len(index) + supplies_at[at]
+            needs.item, need_order, needs.qty, supply_order, supply_start, supplies.qty, len(rows) + supplies_at[at]
         )
-        pegs.append((index[need], supply, qty))
+        pegs.append((need, supply, qty))
         on_lot = exploding[supply]
         lot, demand, share = _lot_shares(
             supply[on_lot] - lots_start,
@@ -166,36 +164,25 @@ def peg_levels(
             lot_qty,
         )
         row, component, component_qty = bills.explode(lot_item[lot], share)
-        parent = lot[row]
-        exploded = Requirements(component, lot_release[parent], component_qty, demand[row], parent)
-        for later, part in zip(waiting[at + 1 :], _by_level(exploded, numbered, level, levels)[at + 1 :], strict=True):
-            later.extend(part)
-        found.append(exploded)
-        numbered += len(exploded.item)
+        parent, served = lot[row], demand[row]
+        for later, numbers in zip(
+            waiting[at + 1 :], _by_level(component, len(needs.item), level, levels)[at + 1 :], strict=True
+        ):
+            later.append(numbers)
+        needs = Requirements.joined(
+            [needs, Requirements(component, lot_release[parent], component_qty, served, parent)]
+        )
+        rank = np.concatenate([rank, due_rank[served]])
     if not pegs:
         return demands, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     need, supply, qty = (np.concatenate(column) for column in zip(*pegs, strict=True))
-    return Requirements.joined(found), need, supply, qty
+    return needs, need, supply, qty
 
 
-def _by_level(
-    needs: Requirements, first: int, level: np.ndarray, levels: int
-) -> list[list[tuple[int, Requirements, np.ndarray | slice]]]:
-    """Per bill level, the rows of `needs` (numbered from `first`) on its items: a slice when they all are, so
-    that nothing is copied before the level is pegged."""
-    on = level[needs.item]
-    return [[(first, needs, slice(None) if (on == at).all() else np.flatnonzero(on == at))] for at in range(levels)]
-
-
-def _gathered(parts: list[tuple[int, Requirements, np.ndarray | slice]]) -> tuple[np.ndarray, Requirements]:
-    """The numbers and the requirements of the given rows of each part, copied only when several parts have some
-    (a level's requirements are mostly one part's: its parents' component needs)."""
-    index = [np.arange(first, first + len(part.item))[rows] for first, part, rows in parts]
-    some = [k for k, numbers in enumerate(index) if len(numbers)] or [0]
-    if len(some) == 1:
-        _, part, rows = parts[some[0]]
-        return index[some[0]], part.take(rows)
-    return np.concatenate(index), Requirements.joined([part.take(rows) for _, part, rows in parts])
+def _by_level(item: np.ndarray, first: int, level: np.ndarray, levels: int) -> list[np.ndarray]:
+    """Per bill level, the numbers of the requirements on its items (of `item`, numbered from `first`)."""
+    on = level[item]
+    return [first + np.flatnonzero(on == at) for at in range(levels)]
 
 
 def _lot_shares(
