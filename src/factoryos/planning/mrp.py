@@ -2,9 +2,10 @@
 
 Items are netted in low-level-code order, so an item's requirements from every parent (and its own
 independent demand) are consolidated before it is netted. Each level is one compiled pass over the
-level's items (`factoryos.planning.netting`); explosion and offsets are whole-array operations. The finished
-lots are then pegged to the demands they serve, first come first served, in one compiled pass per level down the
-bills (`factoryos.planning.pegging`). Nothing is kept per item and day but the projected inventory.
+level's items (`factoryos.planning.netting`); offsets are whole-array operations, and explosion is a compiled
+pass over the lots' bill lines. The finished lots are then pegged to the demands they serve, first come first
+served, in one compiled pass per level down the bills (`factoryos.planning.pegging`). Nothing is kept per item and
+day but the projected inventory.
 
 A planned lot of a made item is the good units it brings; where its routing scraps some of what it starts
 (`Item.final_yield` below 1), its components are exploded for quantity / final yield, the units made again
@@ -25,6 +26,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from factoryos.c2m.supply import Sources
 from factoryos.planning.bills import Bills
@@ -150,7 +152,7 @@ def _finish(problem, a, projected, lots, moves, unplaced) -> Plan:
     receipts = len(problem.receipts)
     supply_item = np.concatenate([np.arange(items), a.receipt_item, lot_item])
     supply_day = np.concatenate([np.full(items, -1), receipt_day, lot_due])
-    supply_rank = np.concatenate([np.zeros(items), np.ones(receipts), np.full(len(lot_item), 2)])
+    supply_rank = np.repeat([0, 1, 2], [items, receipts, len(lot_item)])  # stock, receipts, planned lots
     supply_qty = np.concatenate([np.maximum(a.on_hand, 0.0), [r.quantity for r in problem.receipts], lot_qty])
     needs, peg_need, peg_supply, peg_qty = peg_levels(
         a.level,
@@ -236,9 +238,16 @@ def _release(a: _Arrays, item: np.ndarray, due: np.ndarray, source: np.ndarray) 
 def _explode(a: _Arrays, item, release, qty) -> None:
     """Component requirements of the made lots, at their release day, consolidated into the gross rows."""
     parent, component, quantity = a.bills.explode(item, qty)
-    day = release[parent]
-    inside = day < a.horizon
-    np.add.at(a.gross.reshape(-1), component[inside] * a.horizon + day[inside], quantity[inside])
+    _consolidate(a.gross, component, release[parent], quantity)
+
+
+@njit(cache=True, nogil=True)
+def _consolidate(gross, item, day, quantity):
+    """Add each requirement inside the horizon to its item's gross row, one by one in order as `np.add.at` adds,
+    without the index arrays it needs."""
+    for k in range(item.shape[0]):
+        if day[k] < gross.shape[1]:
+            gross[item[k], day[k]] += quantity[k]
 
 
 def _eoq_lots(problem: Problem, a: _Arrays, rows: np.ndarray) -> np.ndarray:

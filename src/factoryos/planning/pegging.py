@@ -31,48 +31,65 @@ EPS = 1e-9
 
 
 @njit(cache=True, nogil=True)
-def _match(need_start, need_qty, supply_start, supply_qty):
-    """Per item (rows `*_start` delimit each item's requirements and supplies, both already in order), the
-    (requirement, supply, quantity) pairs of a first-come-first-served allocation."""
-    items = need_start.shape[0] - 1
-    size = need_qty.shape[0] + supply_qty.shape[0] + 1
-    pairs = np.empty((size, 2), np.int64)
+def _match(need_item, need_order, need_qty, supply_order, supply_start, supply_qty, size):
+    """First come first served per item: the requirements `need_order` (by item, each item's in the order they
+    take supplies) take item i's supplies `supply_order[supply_start[i]:supply_start[i + 1]]` in turn. Returns the
+    (requirement, supply, quantity) pairs, per item, requirements in order; `size` bounds how many there are."""
+    need = np.empty(size, np.int64)
+    supply = np.empty(size, np.int64)
     shared = np.empty(size)
     used = 0
-    for i in range(items):
-        r, r_end = need_start[i], need_start[i + 1]
-        s, s_end = supply_start[i], supply_start[i + 1]
-        r_left = need_qty[r] if r < r_end else 0.0
-        s_left = supply_qty[s] if s < s_end else 0.0
-        while r < r_end and s < s_end:
+    first = 0
+    while first < need_order.shape[0]:
+        item = need_item[need_order[first]]
+        last = first
+        while last < need_order.shape[0] and need_item[need_order[last]] == item:
+            last += 1
+        r = first
+        s, s_end = supply_start[item], supply_start[item + 1]
+        r_left = need_qty[need_order[r]]
+        s_left = supply_qty[supply_order[s]] if s < s_end else 0.0
+        while r < last and s < s_end:
             take = min(r_left, s_left)
             if take > EPS:
-                pairs[used, 0], pairs[used, 1] = r, s
+                need[used], supply[used] = need_order[r], supply_order[s]
                 shared[used] = take
                 used += 1
             r_left -= take
             s_left -= take
             if r_left <= EPS:
                 r += 1
-                r_left = need_qty[r] if r < r_end else 0.0
+                r_left = need_qty[need_order[r]] if r < last else 0.0
             if s_left <= EPS:
                 s += 1
-                s_left = supply_qty[s] if s < s_end else 0.0
-    return pairs[:used], shared[:used]
+                s_left = supply_qty[supply_order[s]] if s < s_end else 0.0
+        first = last
+    return need[:used], supply[:used], shared[:used]
 
 
-def _sorted_by(*keys: np.ndarray) -> np.ndarray:
-    """The order that sorts by the first key, then the next: stable radix passes on 16-bit keys, last key
-    first, when every key fits (linear time), else one sort on a combined key."""
-    if all(len(k) == 0 or (k.min() >= 0 and k.max() < 2**16) for k in keys):
-        order = np.arange(len(keys[0]))
-        for key in reversed(keys):
-            order = order[np.argsort(key[order].astype(np.uint16), kind="stable")]
+@njit(cache=True, nogil=True)
+def _sorted_by(keys, rows):
+    """`rows` in the order of the first of `keys` (integer arrays of one type, indexed by row), then the next, ties
+    as given: a stable counting sort per key, the last key first (linear, where a comparison sort is n log n),
+    between two buffers."""
+    order = rows.copy()
+    if order.shape[0] == 0:
         return order
-    combined = np.zeros(len(keys[0]), dtype=np.int64)
-    for key in keys:
-        combined = combined * (int(key.max()) + 1) + key
-    return np.argsort(combined, kind="stable")
+    spare = np.empty_like(order)
+    for j in range(len(keys) - 1, -1, -1):
+        key = keys[j]
+        low = key.min()
+        count = np.zeros(key.max() - low + 2, np.int64)
+        for k in order:
+            count[key[k] - low + 1] += 1
+        for v in range(count.shape[0] - 1):
+            count[v + 1] += count[v]
+        for k in order:
+            slot = key[k] - low
+            spare[count[slot]] = k
+            count[slot] += 1
+        order, spare = spare, order
+    return order
 
 
 SURPLUS = 1e-6
@@ -105,26 +122,9 @@ class Requirements:
     def columns(self) -> tuple[np.ndarray, ...]:
         return self.item, self.day, self.qty, self.demand, self.parent
 
-    def take(self, rows: np.ndarray) -> Requirements:
-        return Requirements(*(column[rows] for column in self.columns()))
-
     @staticmethod
     def joined(parts: list[Requirements]) -> Requirements:
         return Requirements(*(np.concatenate(column) for column in zip(*(p.columns() for p in parts), strict=True)))
-
-
-def peg(
-    items: int, needs: Requirements, need_rank: np.ndarray, supplies: Supplies
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(requirement index, supply index, quantity) for every pegged pair, in the order they are matched (per item,
-    requirements in order, so each supply's pairs are consecutive); `need_rank` orders requirements needed on the
-    same day."""
-    need_order = _sorted_by(needs.item, needs.day, need_rank)
-    supply_order = _sorted_by(supplies.item, supplies.day + 1, supplies.rank)
-    need_start = np.searchsorted(needs.item[need_order], np.arange(items + 1))
-    supply_start = np.searchsorted(supplies.item[supply_order], np.arange(items + 1))
-    pairs, shared = _match(need_start, needs.qty[need_order], supply_start, supplies.qty[supply_order])
-    return need_order[pairs[:, 0]], supply_order[pairs[:, 1]], shared
 
 
 def peg_levels(
@@ -132,55 +132,57 @@ def peg_levels(
 ) -> tuple[Requirements, np.ndarray, np.ndarray, np.ndarray]:
     """Peg level by level down the bills (see the module docstring). `level` is each item's low-level code; supplies
     from `lots_start` on are the planned lots, released on `lot_release`. Returns every requirement (`demands`
-    first, then the lots' shares exploded) and the (requirement, supply, quantity) pegs."""
+    first, then the lots' shares exploded) and the (requirement, supply, quantity) pegs, in the order they are
+    matched (per level and item, requirements in order, so each supply's pegs are consecutive)."""
     levels = int(level.max()) + 1 if len(level) else 0
     by_due = np.argsort(demands.day, kind="stable")
     due_rank = np.empty(len(by_due) + 1, dtype=np.int64)
     due_rank[by_due] = np.arange(len(by_due))
     due_rank[-1] = len(by_due)  # serving no demand (-1): after every demand of its day
-    supply_level = level[supplies.item]
+    supply_order = _sorted_by((supplies.item, supplies.day + 1, supplies.rank), np.arange(len(supplies.item)))
+    supply_start = np.searchsorted(supplies.item[supply_order], np.arange(len(level) + 1))
+    supplies_at = np.bincount(level[supplies.item], minlength=levels)
     lot_item, lot_qty = supplies.item[lots_start:], supplies.qty[lots_start:]
-    found, waiting = [demands], _by_level(demands, level, levels, 0)
-    numbered, pegs = len(demands.item), []
+    exploding = np.zeros(len(supplies.item), dtype=bool)  # a lot with a bill: its pegs' shares go down a level
+    exploding[lots_start:] = (bills.start[1:] > bills.start[:-1])[lot_item]
+    needs, rank = demands, due_rank[demands.demand]  # every requirement so far, each level's picked by number
+    waiting = [[rows] for rows in _by_level(demands.item, 0, level, levels)]
+    pegs = []
     for at in range(levels):
-        index = np.concatenate([numbers for numbers, _ in waiting[at]])
-        needs = Requirements.joined([part for _, part in waiting[at]])
-        here = np.flatnonzero(supply_level == at)
-        need, supply, qty = peg(
-            len(level),
-            needs,
-            due_rank[needs.demand],
-            Supplies(supplies.item[here], supplies.day[here], supplies.rank[here], supplies.qty[here]),
+        rows = np.concatenate(waiting[at])
+        need_order = _sorted_by((needs.item, needs.day, rank), rows)
+        need, supply, qty = _match(
+            needs.item, need_order, needs.qty, supply_order, supply_start, supplies.qty, len(rows) + supplies_at[at]
         )
-        supply = here[supply]
-        pegs.append((index[need], supply, qty))
-        on_lot = supply >= lots_start
+        pegs.append((need, supply, qty))
+        on_lot = exploding[supply]
         lot, demand, share = _lot_shares(
             supply[on_lot] - lots_start,
             needs.demand[need[on_lot]],
             qty[on_lot],
-            np.flatnonzero(level[lot_item] == at),
+            np.flatnonzero(exploding[lots_start:] & (level[lot_item] == at)),
             lot_qty,
         )
         row, component, component_qty = bills.explode(lot_item[lot], share)
-        exploded = Requirements(component, lot_release[lot][row], component_qty, demand[row], lot[row])
-        for later, part in zip(waiting[at + 1 :], _by_level(exploded, level, levels, numbered)[at + 1 :], strict=True):
-            later.extend(part)
-        found.append(exploded)
-        numbered += len(exploded.item)
+        parent, served = lot[row], demand[row]
+        for later, numbers in zip(
+            waiting[at + 1 :], _by_level(component, len(needs.item), level, levels)[at + 1 :], strict=True
+        ):
+            later.append(numbers)
+        needs = Requirements.joined(
+            [needs, Requirements(component, lot_release[parent], component_qty, served, parent)]
+        )
+        rank = np.concatenate([rank, due_rank[served]])
     if not pegs:
         return demands, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     need, supply, qty = (np.concatenate(column) for column in zip(*pegs, strict=True))
-    return Requirements.joined(found), need, supply, qty
+    return needs, need, supply, qty
 
 
-def _by_level(
-    needs: Requirements, level: np.ndarray, levels: int, first: int
-) -> list[list[tuple[np.ndarray, Requirements]]]:
-    """Per bill level, the requirements on its items, with their numbers (`needs` numbered from `first`)."""
-    on = level[needs.item]
-    rows = [np.flatnonzero(on == at) for at in range(levels)]
-    return [[(first + r, needs.take(r))] for r in rows]
+def _by_level(item: np.ndarray, first: int, level: np.ndarray, levels: int) -> list[np.ndarray]:
+    """Per bill level, the numbers of the requirements on its items (of `item`, numbered from `first`)."""
+    on = level[item]
+    return [first + np.flatnonzero(on == at) for at in range(levels)]
 
 
 def _lot_shares(
