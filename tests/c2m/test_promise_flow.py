@@ -8,6 +8,7 @@ The scheduler, run on the promised orders, is the independent check: it finishes
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factoryos.c2m.flow import Offset, Stage, route_flow
+from factoryos.c2m.flow import Offset, Stage, Step, route_flow
 from factoryos.c2m.promise import PlantCapacity
 from factoryos.c2m.replay import quote_book
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
-from factoryos.model.validate import load_plant
+from factoryos.model.validate import check_plant_text, load_plant
 from factoryos.scheduling import check, dispatch
 from factoryos.scheduling.plant import build_problem, production_orders
 from factoryos.scheduling.schedule import job_completion
@@ -55,13 +56,15 @@ def _late(plant, orders: list[CustomerOrder]) -> list[str]:
 
 def test_offsets_of_a_route_of_two_branches():
     """A stage starts when its slowest input is done; a work center used twice leads at its first use and tails
-    from its last. By hand: the frame welds 0-0.5 and paints 0.5-1.25, the wheels turn 0-1.5; the bike starts at
-    1.5 on the line (to 1.75), welds to 2.0 and tests to 2.1."""
-    frame = Stage((("weld", 0.5), ("paint", 0.75)))
-    wheels = Stage((("lathe", 1.5),))
-    bike = Stage((("line", 0.25), ("weld", 0.25), ("test", 0.1)), (frame, wheels))
+    from its last, and the longest job in one piece is kept per work center. By hand: the frame welds 0-0.5 and
+    paints 0.5-1.25, the wheels turn 0-1.5; the bike starts at 1.5 on the line (to 1.75), welds to 2.0 and tests
+    to 2.1."""
+    frame = Stage((Step("weld", 0.5, 120.0), Step("paint", 0.75)))
+    wheels = Stage((Step("lathe", 1.5, 90.0),))
+    bike = Stage((Step("line", 0.25), Step("weld", 0.25, 60.0), Step("test", 0.1)), (frame, wheels))
     flow = route_flow(bike)
     assert flow.finish == "test"
+    assert flow.jobs == {"weld": 120.0, "lathe": 90.0}
     assert flow.offsets["weld"] == Offset(0, pytest.approx(0.1))
     assert flow.offsets["paint"] == Offset(0, pytest.approx(0.85))
     assert flow.offsets["line"] == Offset(1, pytest.approx(0.35))
@@ -73,7 +76,7 @@ def test_offsets_of_a_route_of_two_branches():
 def test_a_chain_of_operations_adds_up_to_the_route(steps):
     """On one chain, every work center's lead is at most the days before its first step, and its tail plus its
     last step's finish is the whole route."""
-    flow = route_flow(Stage(tuple(steps)))
+    flow = route_flow(Stage(tuple(Step(center, days) for center, days in steps)))
     end = sum(days for _, days in steps)
     for center in {c for c, _ in steps}:
         first = next(k for k, (c, _) in enumerate(steps) if c == center)
@@ -125,3 +128,38 @@ def test_the_schedule_of_the_promised_orders_keeps_every_promise(plant, orders, 
 def test_a_stream_asked_for_different_days_is_kept_by_the_schedule(plant, stream):
     orders = [_order(n, quantity, START + timedelta(days=day)) for n, (quantity, day) in enumerate(stream)]
     assert _late(plant, orders) == []
+
+
+@pytest.mark.parametrize(
+    ("job", "minutes"), [(0.0, 480.0), (100.0, 400.0), (240.0, 480.0), (300.0, 300.0), (500.0, 0.0)]
+)
+def test_a_shift_holds_whole_jobs(plant, job, minutes):
+    """08:00 to 16:00: four 100-minute jobs, two of 240, one of 300, none of 500 (a job runs in one piece)."""
+    assert PlantCapacity(plant).whole_job_minutes("paint", START, job) == pytest.approx(minutes)
+
+
+def test_whole_jobs_run_on_across_midnight_until_a_holiday(weekday_cell_plant):
+    """Two mills around the clock Monday to Friday, Thursday 6 May 2027 a holiday. On Wednesday the working window
+    runs from Tuesday 00:00 to the holiday (2,880 min): nine 300-minute jobs, 2,700 of its minutes, half of them
+    Wednesday's, on each mill."""
+    capacity = PlantCapacity(weekday_cell_plant)
+    assert capacity.whole_job_minutes("mill-cell", date(2027, 5, 5), 300.0) == pytest.approx(2 * 2700 / 2)
+
+
+def test_a_unit_made_per_unit_keeps_its_longest_job_and_a_lot_none(plant):
+    jobs = PlantCapacity(plant).flow("cabinet", {}).jobs
+    assert jobs == {"saw": 240.0, "weld": 240.0, "paint": 240.0, "press": 120.0, "assembly": 120.0, "test": 60.0}
+
+
+@pytest.mark.parametrize(("orders", "quantity"), [(10, 1), (8, 3)])
+def test_five_hour_jobs_in_an_eight_hour_shift_are_promised_one_a_day(plant, orders, quantity):
+    """With the carcass's three operations at 300 minutes, a shift holds one of each (the scheduler runs a unit's
+    operation in one piece): the old promise counted 1.6 a day and the scheduler finished 9 of 10 orders late."""
+    text = PLANT_FILE.read_text().replace("run_minutes: 240}", "run_minutes: 300}")
+    longer, issues = check_plant_text(text)
+    assert issues == []
+    assert longer is not None
+    quotes = quote_book(longer, [_order(n, quantity) for n in range(orders)])
+    paint = Counter(day for q in quotes.values() for day in q.allocation["paint"])
+    assert max(paint.values()) == 1
+    assert _late(longer, [_order(n, quantity) for n in range(orders)]) == []

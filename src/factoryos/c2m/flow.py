@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from factoryos.c2m.supply import EPS
 
@@ -27,21 +27,34 @@ class Offset:
 
 
 @dataclass(frozen=True)
-class Stage:
-    """A made material of a unit's route: its operations in order, each as (work center or pool, the working
-    days it takes the unit's pieces there), and the stages that make its made components, done before them."""
+class Step:
+    """An operation of a unit's route: its work center or pool, the working `days` it takes the unit's pieces
+    there, and the minutes of the job it runs there in one piece (`whole`: 0 for work that may pause at a break
+    or a shift's end, as a lot's, a batch's or a paced line's, which are counted otherwise)."""
 
-    steps: tuple[tuple[str, float], ...]
+    center: str
+    days: float
+    whole: float = 0.0
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A made material of a unit's route: its operations in order, and the stages that make its made
+    components, done before them."""
+
+    steps: tuple[Step, ...]
     inputs: tuple[Stage, ...] = ()
 
 
 @dataclass(frozen=True)
 class RouteFlow:
-    """Each work center's `Offset` in a unit's route, and the work center of the product's last operation
-    (`finish`, None when it has none), on whose working days the tail after a work center is counted."""
+    """Each work center's `Offset` in a unit's route, the work center of the product's last operation
+    (`finish`, None when it has none), on whose working days the tail after a work center is counted, and the
+    longest job in one piece a unit puts on each work center (`jobs`, minutes)."""
 
     offsets: Mapping[str, Offset]
     finish: str | None
+    jobs: Mapping[str, float] = field(default_factory=dict)
 
     def lead(self, center: str) -> int:
         found = self.offsets.get(center)
@@ -68,15 +81,18 @@ def route_flow(route: Stage) -> RouteFlow:
     latest finish of them."""
     starts: dict[str, float] = {}
     finishes: dict[str, float] = {}
+    jobs: dict[str, float] = {}
 
     def walk(stage: Stage) -> float:
         at = max((walk(made) for made in stage.inputs), default=0.0)
-        for center, days in stage.steps:
-            starts[center] = min(starts.get(center, math.inf), at)
-            at += days
-            finishes[center] = max(finishes.get(center, 0.0), at)
+        for step in stage.steps:
+            starts[step.center] = min(starts.get(step.center, math.inf), at)
+            at += step.days
+            finishes[step.center] = max(finishes.get(step.center, 0.0), at)
+            if step.whole > jobs.get(step.center, 0.0):
+                jobs[step.center] = step.whole
         return at
 
     end = walk(route)
     offsets = {c: Offset(math.floor(starts[c] + EPS), max(0.0, end - finishes[c])) for c in starts}
-    return RouteFlow(offsets, route.steps[-1][0] if route.steps else None)
+    return RouteFlow(offsets, route.steps[-1].center if route.steps else None, jobs)

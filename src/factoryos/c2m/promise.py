@@ -35,7 +35,9 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
   (`c2m.flow`): a work center's minutes are booked no earlier than the whole working days of the route before it
   first works on a unit, and the order is done when the rest of the route after it has run from where its
   minutes end on its last booked day (after what earlier promises booked that day): a cabinet cut, welded and
-  painted on one-shift work centers is not promised for the day its sheet arrives.
+  painted on one-shift work centers is not promised for the day its sheet arrives. A day's minutes are those
+  whole jobs fill: a unit's operation runs in one piece within a working window, as the scheduler runs it, so a
+  shift of 480 minutes holds one job of 300 (`PlantCapacity.whole_job_minutes`).
   That is the promised date unless the customer asked for a later one: then the day asked for is promised and
   each work center's minutes are booked from it backwards, the last free minute first (as frePPLe plans just in
   time), so that a far-off order leaves the coming days to the orders that need them.
@@ -77,14 +79,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from factoryos.c2m.flow import NO_FLOW, RouteFlow, Stage, route_flow
+from factoryos.c2m.flow import NO_FLOW, RouteFlow, Stage, Step, route_flow
 from factoryos.c2m.supply import EPS, Sources, SupplyDays, place_lots, site_working_days, supply_days, week_start
 from factoryos.model.configuration import bom_lines, explode, operations
 from factoryos.model.operation_time import batch_units, fastest_run
 from factoryos.model.operation_time import pieces as whole_pieces
 from factoryos.model.plant import OpenPurchaseOrder, Plant, RoutingOperation
 from factoryos.model.rampup import LineRamp
-from factoryos.model.shift_times import shift_times
+from factoryos.model.shift_times import merged, shift_times, site_day
 from factoryos.model.unit_structure import Node, from_lot_stock, from_stock, lot_stock, made_stock, structure
 
 BASIS = (
@@ -665,6 +667,8 @@ class PlantCapacity:
         self._batches: dict[tuple[str, tuple[str | None, ...]], dict[str, dict[BatchKind, int]]] = {}
         self._flows: dict[tuple[str, tuple[str | None, ...]], RouteFlow] = {}
         self._day_lengths: dict[str, float] = {}
+        self._packings: dict[tuple[str, date, float], float] = {}
+        self._runs: dict[tuple[int, float], int] = {}
         self._eligible: dict[int, str] = {}
         self._windows: dict[tuple[str, date], float] = {}
         self._paced = {c for c, (_, wc) in self._centers.items() if wc.kind == "paced-line" and wc.takt_seconds}
@@ -763,14 +767,17 @@ class PlantCapacity:
     def _stage(self, material: str, configuration: Mapping[str, str], quantity: float) -> Stage:
         """`quantity` of `material` as a stage of a unit's route: its operations, each the working days it takes
         on the fastest unit that may do it (a batch its cycles and the most it waits to fill), after the stages of
-        its made components (a part made in lots too: the unit waits for its lot)."""
+        its made components (a part made in lots too: the unit waits for its lot). A part made per unit runs each
+        operation as one job that does not pause (the scheduler's), unless it is a batch's or a paced line's."""
         steps = []
+        per_unit = self.plant.materials[material].lot_size.rule == "lot-for-lot"
         for operation in operations(self.plant, material, configuration):
             center = self._resource(operation)
-            seconds = fastest_run(self.plant, self.plant.eligible_units(operation), operation, quantity)
+            seconds = self._fastest_run(operation, quantity)
             minutes = seconds / 60 + (operation.batch_wait_minutes or 0.0)
             length = self._day_length(center)
-            steps.append((center, minutes / length if length else 0.0))
+            whole = per_unit and not operation.batch_size and center not in self._paced
+            steps.append(Step(center, minutes / length if length else 0.0, seconds / 60 if whole else 0.0))
         made = [
             line
             for line in bom_lines(self.plant, material, configuration)
@@ -778,6 +785,13 @@ class PlantCapacity:
         ]
         inputs = tuple(self._stage(line.component, configuration, quantity * line.issued) for line in made)
         return Stage(tuple(steps), inputs)
+
+    def _fastest_run(self, operation: RoutingOperation, quantity: float) -> int:
+        """`fastest_run` of `operation` on its eligible units, kept per operation and quantity."""
+        key = (id(operation), quantity)
+        if key not in self._runs:
+            self._runs[key] = fastest_run(self.plant, self.plant.eligible_units(operation), operation, quantity)
+        return self._runs[key]
 
     def _day_length(self, center: str) -> float:
         """The working minutes of a full working day of `center` (of a pool, its longest member's): the longest
@@ -788,6 +802,33 @@ class PlantCapacity:
             calendars = {self._centers[c][1].calendar for c in self.members[center]}
             self._day_lengths[center] = max(self._calendar(cal, day) for cal in calendars for day in days)
         return self._day_lengths[center]
+
+    def whole_job_minutes(self, center: str, day: date, job: float) -> float:
+        """The working minutes of `center` on `day` that jobs of `job` minutes, each run in one piece within the
+        calendar's working windows (a break or a shift's end it may not cross), can fill: all of them for a
+        short job, two 300-minute jobs' worth of a 480-minute shift."""
+        if job <= 0:
+            return self.minutes(center, day)
+        if center in self._scale:
+            return sum(f * self.whole_job_minutes(c, day, job) for c, f in self._scale[center].items())
+        return self.minutes(center, day) * self._packing(self._centers[center][1].calendar, day, job)
+
+    def _packing(self, calendar_id: str, day: date, job: float) -> float:
+        """The share of `day`'s working minutes of a calendar that whole jobs of `job` minutes can fill: each
+        working window, joined with those it touches on the day before and after (a 24/7 calendar runs on
+        across midnight), holds as many whole jobs as fit it, counted on the day for its part of the window."""
+        key = (calendar_id, day, job)
+        if key not in self._packings:
+            epoch = datetime.combine(day - timedelta(days=1), time(), self.zone).astimezone(UTC)
+            shifts = shift_times(self.plant.calendars[calendar_id], self.plant.site.timezone, epoch, 3)
+            first, last = ((midnight - epoch).total_seconds() for midnight in site_day(day, self.zone))
+            filled = worked = 0.0
+            for a, b in merged(w for s in shifts if not s.cancelled for w in s.windows):
+                part = max(0.0, min(b, last) - max(a, first))
+                worked += part
+                filled += part * math.floor((b - a) / (job * 60) + EPS) * job * 60 / (b - a)
+            self._packings[key] = filled / worked if worked else 1.0
+        return self._packings[key]
 
     def works(self, center: str, day: date) -> bool:
         """Whether `center` (or a work center of the pool) has working minutes in its calendar on `day`."""
@@ -995,7 +1036,7 @@ def promise(
         per_unit[center] = per_unit.get(center, 0.0) + alone / quantity
     constrained = capacity.constrained(per_unit, start)
     route = _Route(capacity, flow, tuple(need), booked)
-    fit = _Fit(capacity, work, units, booked, filled or {}, constrained)
+    fit = _Fit(capacity, work, units, booked, filled or {}, constrained, flow.jobs)
     if material is not None and material.ready is None:
         why = f"the bought material is not in within {HORIZON_DAYS} days ({material.binding})"
         return Quote(None, constrained, need[constrained], why, constraint=material.binding or "")
@@ -1097,7 +1138,8 @@ def _days(first: date, end: date) -> range:
 @dataclass(frozen=True)
 class _Fit:
     """An order's `work` minutes and batch `units` on each work center or pool, to fit on the minutes earlier
-    promises `booked` and the units they put in batches (`filled`), the `constrained` one first."""
+    promises `booked` and the units they put in batches (`filled`), the `constrained` one first, each day's
+    minutes as whole `jobs` of a unit there fill them."""
 
     capacity: PlantCapacity
     work: Mapping[str, float]
@@ -1105,6 +1147,7 @@ class _Fit:
     booked: Mapping[str, Mapping[date, float]]
     filled: Filled
     constrained: str
+    jobs: Mapping[str, float]
 
     def __call__(
         self, windows: Mapping[str, range]
@@ -1123,6 +1166,7 @@ class _Fit:
                 self.booked.get(center, {}),
                 self.units.get(center, {}),
                 self.filled,
+                self.jobs.get(center, 0.0),
             )
             if fitted is None:
                 return center, allocation, placed
@@ -1139,15 +1183,17 @@ def _fit(
     booked: Mapping[date, float],
     units: Mapping[BatchKind, int],
     filled: Filled,
+    job: float = 0.0,
 ) -> tuple[dict[date, float], dict[tuple[str, date, BatchKind], BatchPlaces]] | None:
     """The minutes `need` and the batch `units` take on each of `days` (ordinals) of `center` (within the horizon
     counted from the order's start: the days whose bookings the desk reads), in the order the days are given, and
-    the units put in batches each day; None when they do not fit. On each day the units of each kind first fill
-    the room earlier promises left in that day's open batch (`filled`: free, the batch's cycle is booked), then
-    open new batches, each a whole cycle of the day's free minutes; `need` takes the free minutes left. A kind
-    whose cycle is longer than any of the first `LONG_CYCLE_DAYS` days' minutes runs across days (a furnace's
-    30-hour charge on a 24/7 calendar): it cannot be booked whole within a day, and is counted as before, its units'
-    share of a full batch with `need`."""
+    the units put in batches each day; None when they do not fit. A day holds the minutes its working windows
+    leave jobs of `job` minutes in one piece (`PlantCapacity.whole_job_minutes`). On each day the units of each
+    kind first fill the room earlier promises left in that day's open batch (`filled`: free, the batch's cycle is
+    booked), then open new batches, each a whole cycle of the day's free minutes; `need` takes the free minutes
+    left. A kind whose cycle is longer than any of the first `LONG_CYCLE_DAYS` days' minutes runs across days (a
+    furnace's 30-hour charge on a 24/7 calendar): it cannot be booked whole within a day, and is counted as before,
+    its units' share of a full batch with `need`."""
     allocation: dict[date, float] = {}
     placed: dict[tuple[str, date, BatchKind], BatchPlaces] = {}
     longest = max((capacity.minutes(center, date.fromordinal(o)) for o in days[:LONG_CYCLE_DAYS]), default=0.0)
@@ -1159,7 +1205,7 @@ def _fit(
             waiting[kind] = count
     for ordinal in days:
         day = date.fromordinal(ordinal)
-        free = capacity.minutes(center, day) - booked.get(day, 0.0)
+        free = capacity.whole_job_minutes(center, day, job) - booked.get(day, 0.0)
         took, worked = 0.0, False
         for kind in sorted(k for k, n in waiting.items() if n):
             room = -filled.get((center, day, kind.key), 0) % kind.size
