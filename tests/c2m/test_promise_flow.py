@@ -1,10 +1,10 @@
 """The promise waits for the flow of the build, on tests/data/cabinet-plant.yaml: a carcass cut, welded and
 painted (240 min each) while its door is pressed (120), then the cabinet assembled (120) and tested (60), each on
-a work center of its own working 480 minutes a day. By hand, in working days from the unit's start: the saw works
-0-0.5, the welder 0.5-1, the booth 1-1.5, the press 0-0.25, the bench 1.5-1.75 and the tester 1.75-1.875. The
-booth, the bench and the tester first see a unit a whole day in (lead 1); the rest of the route after each is the
-route's end less its finish. A cabinet ordered alone is therefore done on its second working day, not its first.
-The scheduler, run on the promised orders, is the independent check: it finishes every order by its promise."""
+a work center of its own working 08:00 to 16:00. By hand, one unit walked from its first day: the saw cuts it
+08:00-12:00, the welder welds 12:00-16:00, the booth paints the next day 08:00-12:00 (lead 1), the bench assembles
+12:00-14:00 and the tester tests 14:00-15:00; the press presses the door on the first day 08:00-10:00. A cabinet
+ordered alone is therefore done on its second working day, not its first. The scheduler, run on the promised
+orders, is the independent check: it finishes every order by its promise."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factoryos.c2m.flow import Offset, Stage, Step, route_flow
+from factoryos.c2m.flow import Clock, Offset, Stage, Step, route_flow
 from factoryos.c2m.promise import PlantCapacity
 from factoryos.c2m.replay import quote_book
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
@@ -54,45 +54,80 @@ def _late(plant, orders: list[CustomerOrder]) -> list[str]:
     return [job.name for j, job in enumerate(problem.jobs) if job_completion(problem, schedule, j) > job.due]
 
 
+ROUND_THE_CLOCK = ((0.0, 1440.0),)
+ONE_SHIFT_WITH_A_BREAK = ((480.0, 720.0), (750.0, 960.0))
+"""08:00 to 16:00 less a break at noon: a window of 240 minutes, then one of 210."""
+
+
 def test_offsets_of_a_route_of_two_branches():
-    """A stage starts when its slowest input is done; a work center used twice leads at its first use and tails
-    from its last, and the longest job in one piece is kept per work center. By hand: the frame welds 0-0.5 and
-    paints 0.5-1.25, the wheels turn 0-1.5; the bike starts at 1.5 on the line (to 1.75), welds to 2.0 and tests
-    to 2.1."""
-    frame = Stage((Step("weld", 0.5, 120.0), Step("paint", 0.75)))
-    wheels = Stage((Step("lathe", 1.5, 90.0),))
-    bike = Stage((Step("line", 0.25), Step("weld", 0.25, 60.0), Step("test", 0.1)), (frame, wheels))
-    flow = route_flow(bike)
+    """A stage starts when its slowest input is done; a work center used twice leads at its first use and its
+    minutes after count from its last, and the longest job in one piece is kept per work center. By hand, round
+    the clock: the frame welds 0-720 and paints 720-1800, the wheels turn 0-2160; the bike starts at 2160 on the
+    line (to 2520, day 1), welds to 2880 and tests to 3024 (day 2)."""
+    frame = Stage((Step("weld", 720.0, True), Step("paint", 1080.0)))
+    wheels = Stage((Step("lathe", 2160.0, True),))
+    bike = Stage((Step("line", 360.0), Step("weld", 360.0, True), Step("test", 144.0)), (frame, wheels))
+    flow = route_flow(bike, Clock(dict.fromkeys(["weld", "paint", "lathe", "line", "test"], ROUND_THE_CLOCK)))
     assert flow.finish == "test"
-    assert flow.jobs == {"weld": 120.0, "lathe": 90.0}
-    assert flow.offsets["weld"] == Offset(0, pytest.approx(0.1))
-    assert flow.offsets["paint"] == Offset(0, pytest.approx(0.85))
-    assert flow.offsets["line"] == Offset(1, pytest.approx(0.35))
-    assert flow.offsets["test"] == Offset(2, 0.0)
+    assert flow.jobs == {"weld": 720.0, "lathe": 2160.0}
+    assert flow.offsets == {
+        "weld": Offset(0, pytest.approx(144.0)),
+        "paint": Offset(0, pytest.approx(1224.0)),
+        "lathe": Offset(0, pytest.approx(864.0)),
+        "line": Offset(1, pytest.approx(504.0)),
+        "test": Offset(2, 0.0),
+    }
+
+
+def test_a_job_in_one_piece_waits_for_a_window_that_holds_it():
+    """On one shift with a break at noon, a 240-minute job fits the morning only: the second waits for the next
+    morning; work that may pause runs on from the afternoon across the night."""
+    flow = route_flow(
+        Stage((Step("a", 240.0, True), Step("b", 240.0, True), Step("c", 240.0))),
+        Clock(dict.fromkeys("abc", ONE_SHIFT_WITH_A_BREAK)),
+    )
+    assert {c: o.lead for c, o in flow.offsets.items()} == {"a": 0, "b": 1, "c": 1}
+    assert flow.offsets["c"].after == 0.0
+    assert flow.offsets["a"].after == pytest.approx(3390.0 - 720.0)  # c ends day 2 at 08:30
+    assert flow.days_after("a", 1.0) == flow.days_after("a", 0.5) == 2
+    assert flow.days_after("b", 0.5) == 1  # c from 12:30 to 16:00 and on the next morning
+    assert flow.days_after("c", 1.0) == 0
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from("abcd"), st.floats(0.0, 3.0)), min_size=1, max_size=8))
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.floats(0.0, 3000.0), st.booleans()), min_size=1, max_size=8))
 def test_a_chain_of_operations_adds_up_to_the_route(steps):
-    """On one chain, every work center's lead is at most the days before its first step, and its tail plus its
-    last step's finish is the whole route."""
-    flow = route_flow(Stage(tuple(Step(center, days) for center, days in steps)))
-    end = sum(days for _, days in steps)
-    for center in {c for c, _ in steps}:
-        first = next(k for k, (c, _) in enumerate(steps) if c == center)
-        last = max(k for k, (c, _) in enumerate(steps) if c == center)
-        assert flow.lead(center) <= sum(d for _, d in steps[:first]) + 1e-9
-        assert flow.tail(center) + sum(d for _, d in steps[: last + 1]) == pytest.approx(end)
-        assert flow.days_after(center, 1.0) >= flow.days_after(center, 0.5) >= 0
+    """Round the clock, on one chain: every work center's lead is the day its first step starts, its minutes
+    after and its last step's end make the whole route, and work ending later on its day is done no earlier."""
+    flow = route_flow(
+        Stage(tuple(Step(center, minutes, whole) for center, minutes, whole in steps)),
+        Clock(dict.fromkeys("abcd", ROUND_THE_CLOCK)),
+    )
+    ends = [sum(m for _, m, _ in steps[: k + 1]) for k in range(len(steps))]
+    for center in {c for c, _, _ in steps}:
+        first = next(k for k, (c, _, _) in enumerate(steps) if c == center)
+        last = max(k for k, (c, _, _) in enumerate(steps) if c == center)
+        before = ends[first - 1] if first else 0.0
+        assert flow.lead(center) == int((before + 1e-9) // 1440)
+        assert flow.offsets[center].after + ends[last] == pytest.approx(ends[-1])
+        assert flow.days_after(center, 1.0) >= flow.days_after(center, 0.5) >= flow.days_after(center, 0.0) >= 0
 
 
 def test_the_cabinets_offsets_are_its_route_by_hand(plant):
     flow = PlantCapacity(plant).flow("cabinet", {})
     leads = {c: o.lead for c, o in flow.offsets.items()}
-    tails = {c: o.tail for c, o in flow.offsets.items()}
+    after = {c: o.after for c, o in flow.offsets.items()}
     assert leads == {"saw": 0, "weld": 0, "press": 0, "paint": 1, "assembly": 1, "test": 1}
-    assert tails == pytest.approx(
-        {"saw": 1.375, "weld": 0.875, "press": 1.625, "paint": 0.375, "assembly": 0.125, "test": 0.0}
+    day = 1440.0
+    assert after == pytest.approx(
+        {
+            "saw": day + 900 - 720,
+            "weld": day + 900 - 960,
+            "press": day + 900 - 600,
+            "paint": 900 - 720,
+            "assembly": 900 - 840,
+            "test": 0.0,
+        }
     )
     assert flow.finish == "test"
 
@@ -107,7 +142,7 @@ def test_a_cabinet_alone_is_promised_the_day_its_route_ends(plant):
 
 def test_a_cabinet_asked_for_later_is_painted_the_day_before_its_assembly_cannot_wait(plant):
     """Asked for on day 6, the booth's minutes go as late as the rest of the route leaves them: painted as a day
-    ends, the cabinet is assembled and tested the next (0.375 working days after the booth), so the booth books
+    ends, the cabinet is assembled and tested the next (3 h of the route after the booth), so the booth books
     day 5; the tester, last in the route, books day 6 itself."""
     requested = START + timedelta(days=5)
     quote = quote_book(plant, [_order(1, 1, requested)])["CO001"]
@@ -121,6 +156,20 @@ def test_the_schedule_of_the_promised_orders_keeps_every_promise(plant, orders, 
     """Promised each on its own days, every order placed at once for the first day: the booth paints two a day
     and the scheduler finishes each cabinet by the day its order was promised."""
     assert _late(plant, [_order(n, quantity) for n in range(orders)]) == []
+
+
+@pytest.mark.parametrize(("orders", "quantity"), [(10, 1), (8, 3)])
+def test_a_break_at_noon_is_walked_as_the_scheduler_runs_the_jobs(orders, quantity):
+    """With half an hour off at noon, a 240-minute job fits the morning only: the welder welds a cabinet the
+    morning after its cut, the booth paints it the morning after that. Counted as a continuous day the route took
+    two days and the scheduler finished all ten orders late."""
+    shift = '{name: day, start: "08:00", end: "16:00", days: [mon, tue, wed, thu, fri, sat, sun]}'
+    noon = shift[:-1] + ', breaks: [{start: "12:00", minutes: 30}]}'
+    broken, issues = check_plant_text(PLANT_FILE.read_text().replace(shift, noon))
+    assert issues == []
+    assert broken is not None
+    assert {c: o.lead for c, o in PlantCapacity(broken).flow("cabinet", {}).offsets.items()}["paint"] == 2
+    assert _late(broken, [_order(n, quantity) for n in range(orders)]) == []
 
 
 @settings(max_examples=15, deadline=None)

@@ -32,10 +32,11 @@ The planning engine (MRP) plans whole horizons; this answers one order in millis
   do); the promise walks its days from the day after the order, takes the free minutes (capacity less what
   earlier promises booked), and the day the last minute fits on the last of them is the earliest date, which
   books them all (a rough cut, as the MPS checks). The route's flow offsets it, as a bill of resources does
-  (`c2m.flow`): a work center's minutes are booked no earlier than the whole working days of the route before it
-  first works on a unit, and the order is done when the rest of the route after it has run from where its
-  minutes end on its last booked day (after what earlier promises booked that day): a cabinet cut, welded and
-  painted on one-shift work centers is not promised for the day its sheet arrives. A day's minutes are those
+  (`c2m.flow`, one unit walked on the work centers' working windows): a work center's minutes are booked no
+  earlier than the working days of the route before it first works on a unit, and the order is done when the
+  rest of the route after it has run from where its minutes end on its last booked day (after what earlier
+  promises booked that day): a cabinet cut, welded and painted on one-shift work centers is not promised for the
+  day its sheet arrives. A day's minutes are those
   whole jobs fill: a unit's operation runs in one piece within a working window, as the scheduler runs it, so a
   shift of 480 minutes holds one job of 300 (`PlantCapacity.whole_job_minutes`).
   That is the promised date unless the customer asked for a later one: then the day asked for is promised and
@@ -73,13 +74,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from itertools import accumulate
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from factoryos.c2m.flow import NO_FLOW, RouteFlow, Stage, Step, route_flow
+from factoryos.c2m.flow import NO_FLOW, Clock, RouteFlow, Stage, Step, route_flow
 from factoryos.c2m.supply import EPS, Sources, SupplyDays, place_lots, site_working_days, supply_days, week_start
 from factoryos.model.configuration import bom_lines, explode, operations
 from factoryos.model.operation_time import batch_units, fastest_run
@@ -666,7 +668,7 @@ class PlantCapacity:
         self._loads: dict[tuple[str, tuple[str | None, ...], bool], dict[str, float]] = {}
         self._batches: dict[tuple[str, tuple[str | None, ...]], dict[str, dict[BatchKind, int]]] = {}
         self._flows: dict[tuple[str, tuple[str | None, ...]], RouteFlow] = {}
-        self._day_lengths: dict[str, float] = {}
+        self._clock: Clock | None = None
         self._packings: dict[tuple[str, date, float], float] = {}
         self._runs: dict[tuple[int, float], int] = {}
         self._eligible: dict[int, str] = {}
@@ -761,7 +763,9 @@ class PlantCapacity:
         material = self.plant.products[product].material
         key = (material, tuple(configuration.get(f) for f in self._families(material)))
         if key not in self._flows:
-            self._flows[key] = route_flow(self._stage(material, configuration, 1.0))
+            if self._clock is None:
+                self._clock = Clock({center: self._working_windows(center) for center in self.members})
+            self._flows[key] = route_flow(self._stage(material, configuration, 1.0), self._clock)
         return self._flows[key]
 
     def _stage(self, material: str, configuration: Mapping[str, str], quantity: float) -> Stage:
@@ -773,11 +777,9 @@ class PlantCapacity:
         per_unit = self.plant.materials[material].lot_size.rule == "lot-for-lot"
         for operation in operations(self.plant, material, configuration):
             center = self._resource(operation)
-            seconds = self._fastest_run(operation, quantity)
-            minutes = seconds / 60 + (operation.batch_wait_minutes or 0.0)
-            length = self._day_length(center)
+            minutes = self._fastest_run(operation, quantity) / 60 + (operation.batch_wait_minutes or 0.0)
             whole = per_unit and not operation.batch_size and center not in self._paced
-            steps.append(Step(center, minutes / length if length else 0.0, seconds / 60 if whole else 0.0))
+            steps.append(Step(center, minutes, whole))
         made = [
             line
             for line in bom_lines(self.plant, material, configuration)
@@ -793,15 +795,20 @@ class PlantCapacity:
             self._runs[key] = fastest_run(self.plant, self.plant.eligible_units(operation), operation, quantity)
         return self._runs[key]
 
-    def _day_length(self, center: str) -> float:
-        """The working minutes of a full working day of `center` (of a pool, its longest member's): the longest
-        day of its calendar over two weeks from the plant's first day, which a unit's flow there is counted in."""
-        if center not in self._day_lengths:
-            first = self.plant.first_day()
-            days = [first + timedelta(days=d) for d in range(14)]
-            calendars = {self._centers[c][1].calendar for c in self.members[center]}
-            self._day_lengths[center] = max(self._calendar(cal, day) for cal in calendars for day in days)
-        return self._day_lengths[center]
+    def _working_windows(self, center: str) -> tuple[tuple[float, float], ...]:
+        """The working windows (minutes from midnight) of a full working day of `center` (of a pool, its members'
+        together): those of its calendar's longest day over two weeks from the plant's first day, which a unit's
+        flow is walked on (`c2m.flow`)."""
+        first = self.plant.first_day()
+        calendars = {self._centers[c][1].calendar for c in self.members[center]}
+        days = [first + timedelta(days=d) for d in range(14)]
+        windows = []
+        for calendar in calendars:
+            day = max(days, key=partial(self._calendar, calendar))
+            epoch = datetime.combine(day, time(), self.zone).astimezone(UTC)
+            shifts = shift_times(self.plant.calendars[calendar], self.plant.site.timezone, epoch, 1)
+            windows += [(a / 60, b / 60) for shift in shifts if not shift.cancelled for a, b in shift.windows]
+        return tuple(merged(windows))
 
     def whole_job_minutes(self, center: str, day: date, job: float) -> float:
         """The working minutes of `center` on `day` that jobs of `job` minutes, each run in one piece within the
@@ -1117,9 +1124,11 @@ class _Route:
 
     def note(self, center: str) -> str:
         """What the route adds to the promise around `center`, in a planner's words (nothing when it adds none)."""
-        lead, tail = self.flow.lead(center), self.flow.tail(center)
-        parts = [f"{lead} working day{'s' if lead > 1 else ''} of the route before it"] if lead else []
-        parts += [f"{tail:.1f} working days after it"] if tail >= 0.05 else []
+        offset = self.flow.offsets.get(center)
+        if offset is None:
+            return ""
+        parts = [f"{offset.lead} working day{'s' if offset.lead > 1 else ''} of the route before it"]
+        parts = (parts if offset.lead else []) + ([f"{offset.after / 60:.1f} h after it"] if offset.after >= 6 else [])
         return f"; a unit takes {' and '.join(parts)}" if parts else ""
 
     def _finish(self, center: str) -> str:
