@@ -373,7 +373,7 @@ def test_an_ideal_cycle_that_is_not_a_positive_finite_time_is_refused(tmp_path, 
 
 def test_a_window_that_made_nothing_has_no_quality_rate():
     """Quality is good over produced: with nothing produced there is none, not 0 %."""
-    running = Oee("night", 3600.0, 3600.0, 0.0, 0.0, 0.0, Losses(minor_stops_s=3600.0))
+    running = Oee("night", 3600.0, 3600.0, 0.0, 0.0, 0.0, Losses(starved_s=3600.0))
     cells = iot._oee_cells(running)
     assert cells[:4] == ("100.0%", "0.0%", "-", "[bold]0.0%[/]")
     made = Oee("day", 3600.0, 3600.0, 1800.0, 10.0, 9.0, Losses())
