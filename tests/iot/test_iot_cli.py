@@ -117,6 +117,34 @@ def test_oee_by_equipment_and_line(store):
     assert isinstance(missing.exception, FactoryosError)
 
 
+def test_oee_names_the_cause_of_most_of_its_idling_and_minor_stops(store):
+    """Of two hours the press runs 30 min, stands blocked 80 min and starved 10 min: idling and minor stops, its
+    biggest loss, is 1.5 h, 89 % of it blocked, so the table leads with the blockage; the JSON has both causes."""
+    store.write(
+        Batch(
+            states=[
+                StateChangeRow(to_us(T0), "ev", PRESS, "running", None, "plc", 1),
+                StateChangeRow(to_us(T0 + timedelta(minutes=30)), "ev", PRESS, "blocked", None, "plc", 2),
+                StateChangeRow(to_us(T0 + timedelta(minutes=110)), "ev", PRESS, "starved", None, "plc", 3),
+            ],
+            counts=[CountRow(to_us(T0 + timedelta(minutes=5)), "ev", PRESS, 30, 0, 0, None, "plc", 4)],
+        )
+    )
+    window = ["--from", T0.isoformat(), "--to", (T0 + timedelta(hours=2)).isoformat(), "--db", db_url(store)]
+    [figure] = json.loads(runner.invoke(top, ["oee", "--ideal-cycle", "60", "--json", *window]).output)["items"]
+    assert figure["idling_and_minor_stops_s"] == {"blocked": 80 * 60, "starved": 10 * 60}
+    assert figure["losses_s"]["idling and minor stops"] == 90 * 60
+    table = runner.invoke(top, ["oee", "--ideal-cycle", "60", *window], terminal_width=200).output
+    assert "blocked 1.3 h (idling and minor stops 1.5 h)" in table
+
+
+def test_minor_stops_of_no_one_cause_are_shown_with_both():
+    split = Oee("line", 3 * 3600.0, 3 * 3600.0, 0.0, 0.0, 0.0, Losses(blocked_s=2 * 3600.0, starved_s=3600.0))
+    assert iot._oee_cells(split)[-1] == "idling and minor stops 3.0 h (blocked 2.0 h, starved 1.0 h)"
+    setup = Oee("press", 3600.0, 3000.0, 0.0, 0.0, 0.0, Losses(setup_s=600.0, starved_s=300.0))
+    assert iot._oee_cells(setup)[-1] == "setup and adjustments 0.2 h"
+
+
 def test_a_count_more_than_the_run_time_makes_is_named_and_an_idle_window_has_no_factors(store):
     """An hour's run at a minute a unit makes 60; a count of 100,000 reads 166,667 % performance: the table says
     which equipment and why it cannot be, and the JSON marks it. A window with no planned busy time has no
@@ -373,7 +401,7 @@ def test_an_ideal_cycle_that_is_not_a_positive_finite_time_is_refused(tmp_path, 
 
 def test_a_window_that_made_nothing_has_no_quality_rate():
     """Quality is good over produced: with nothing produced there is none, not 0 %."""
-    running = Oee("night", 3600.0, 3600.0, 0.0, 0.0, 0.0, Losses(minor_stops_s=3600.0))
+    running = Oee("night", 3600.0, 3600.0, 0.0, 0.0, 0.0, Losses(starved_s=3600.0))
     cells = iot._oee_cells(running)
     assert cells[:4] == ("100.0%", "0.0%", "-", "[bold]0.0%[/]")
     made = Oee("day", 3600.0, 3600.0, 1800.0, 10.0, 9.0, Losses())

@@ -17,7 +17,7 @@ from factoryos.model.errors import FactoryosError
 from factoryos.report.wording import counted, hours
 
 if TYPE_CHECKING:
-    from factoryos.iot.oee import Oee
+    from factoryos.iot.oee import Losses, Oee
     from factoryos.model.plant import Plant
 
 app = typer.Typer(help="The floor's telemetry: dead letters, retention, rollups.", no_args_is_help=True)
@@ -259,10 +259,25 @@ def _oee_cells(f: Oee) -> tuple[str, ...]:
     units = tuple(_count(n) for n in (f.good, f.produced))
     if not f.planned_busy_s:
         return ("-", "-", "-", "-", *units, "no planned busy time (idle, maintenance, no state known)")
-    name, seconds = max(f.losses.as_dict().items(), key=lambda kv: kv[1])
     quality = f"{f.quality:.1%}" if f.produced else "-"  # nothing made: no quality to speak of
     factors = (f"{f.availability:.1%}", f"{f.performance:.1%}", quality, f"[bold]{f.oee:.1%}[/]")
-    return (*factors, *units, f"{name} {seconds / 3600:.1f} h")
+    return (*factors, *units, _biggest_loss(f.losses))
+
+
+def _biggest_loss(losses: Losses) -> str:
+    """The biggest loss; idling and minor stops led by its cause where one makes up most of it ("blocked 329.2 h"),
+    else with both: blocked is acted on after the equipment, starved before it."""
+    from factoryos.iot.oee import MINOR_STOPS_LOSS
+
+    name, seconds = max(losses.as_dict().items(), key=lambda kv: kv[1])
+    biggest = f"{name} {seconds / 3600:.1f} h"
+    if name != MINOR_STOPS_LOSS or not seconds:
+        return biggest
+    causes = losses.minor_stops()
+    cause = losses.dominant_minor_stop()
+    if cause is not None:
+        return f"{cause} {causes[cause] / 3600:.1f} h ({biggest})"
+    return f"{biggest} ({', '.join(f'{c} {s / 3600:.1f} h' for c, s in causes.items())})"
 
 
 def _count(units: float) -> str:

@@ -17,10 +17,10 @@ The time model, per equipment, from its state changes (each state lasts until th
 
 The six big losses and material shortage (``starved-material``, kept apart so that a late supplier is not
 booked as the equipment's breakdown), as time, add up with the ideal time of the good units to PBT:
-breakdowns (``down``), setup and adjustments (``setup``), idling and minor stops (``blocked``, ``starved``),
-reduced speed (time ``running`` less the ideal time of everything produced), process defects (ideal time
-of scrap and rework) and reduced yield (ideal time of scrap counted within `startup_s` of a start after
-setup, down or maintenance).
+breakdowns (``down``), setup and adjustments (``setup``), idling and minor stops (``blocked``, ``starved``,
+each kept within it: `Losses.minor_stops`), reduced speed (time ``running`` less the ideal time of everything
+produced), process defects (ideal time of scrap and rework) and reduced yield (ideal time of scrap counted within
+`startup_s` of a start after setup, down or maintenance).
 
 A line (work center), a shift or a day combines its equipment by adding times and units, so its OEE is
 the ideal time of all good units over all planned busy time.
@@ -34,7 +34,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import accumulate
 
@@ -45,7 +45,8 @@ from factoryos.model.shift_times import shift_times, site_day, site_instant
 
 RUNNING = "running"
 MATERIAL_SHORTAGE = "starved-material"
-MINOR_STOPS = frozenset({"blocked", "starved"})
+BLOCKED, STARVED = "blocked", "starved"
+MINOR_STOPS = frozenset({BLOCKED, STARVED})
 NOT_BUSY = frozenset({"maintenance", "idle"})
 RESTARTS_AFTER = frozenset({"setup", "down", "maintenance"})
 
@@ -128,22 +129,38 @@ class Window:
         return self.lines is None or line_of(equipment) in self.lines
 
 
+MINOR_STOPS_LOSS = "idling and minor stops"
+DOMINANT = 0.8
+"""The share of a loss one cause makes up for it to name the loss: most of it (a Pareto's 80 %), so that acting
+on that cause is acting on the loss."""
+
+
 @dataclass(frozen=True)
 class Losses:
-    """The six big losses and material shortage, as seconds."""
+    """The six big losses and material shortage, as seconds. Idling and minor stops is kept as its two causes,
+    which a plant manager acts on apart: blocked (output the next station does not take: the flow after it) and
+    starved (waiting for a part from the station before, or on shift for an operator: the flow before it)."""
 
     breakdowns_s: float = 0.0
     setup_s: float = 0.0
-    minor_stops_s: float = 0.0
+    blocked_s: float = 0.0
+    starved_s: float = 0.0
     reduced_speed_s: float = 0.0
     defects_s: float = 0.0
     startup_rejects_s: float = 0.0
     material_shortage_s: float = 0.0
 
+    @property
+    def minor_stops_s(self) -> float:
+        """Idling and minor stops: blocked and starved."""
+        return self.blocked_s + self.starved_s
+
     def __add__(self, other: Losses) -> Losses:
-        return Losses(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+        return Losses(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
     def as_tuple(self) -> tuple[float, ...]:
+        """The six big losses and material shortage, in `as_dict`'s order: with the ideal time of the good units
+        they add up to the planned busy time."""
         return (
             self.breakdowns_s,
             self.setup_s,
@@ -158,13 +175,22 @@ class Losses:
         names = (
             "breakdowns",
             "setup and adjustments",
-            "idling and minor stops",
+            MINOR_STOPS_LOSS,
             "reduced speed",
             "process defects",
             "reduced yield (startup)",
             "material shortage",
         )
         return dict(zip(names, self.as_tuple(), strict=True))
+
+    def minor_stops(self) -> dict[str, float]:
+        """Idling and minor stops by cause, named as the equipment states on the stream: blocked, starved."""
+        return {BLOCKED: self.blocked_s, STARVED: self.starved_s}
+
+    def dominant_minor_stop(self) -> str | None:
+        """The cause of at least `DOMINANT` of the idling and minor stops, if one is: the one to act on."""
+        total = self.minor_stops_s
+        return next((cause for cause, s in self.minor_stops().items() if total and s >= DOMINANT * total), None)
 
 
 OVERCOUNTED = 1.05
@@ -224,6 +250,7 @@ class Oee:
             "produced": self.produced,
             "good": self.good,
             "losses_s": self.losses.as_dict(),
+            "idling_and_minor_stops_s": self.losses.minor_stops(),
             "counted_without_known_state": {"produced": self.produced_without_state, "good": self.good_without_state},
         }
 
@@ -307,12 +334,12 @@ def equipment_oee(
         spent = times[equipment]
         good, scrap, rework, _, ideal, defects, startup_rejects = units.get(equipment, NOTHING_COUNTED)
         produced = good + scrap + rework
-        minor_stops = sum(spent[s] for s in MINOR_STOPS)
-        production = spent[RUNNING] + minor_stops
+        production = spent[RUNNING] + sum(spent[s] for s in MINOR_STOPS)
         losses = Losses(
             breakdowns_s=spent["down"],
             setup_s=spent["setup"],
-            minor_stops_s=minor_stops,
+            blocked_s=spent[BLOCKED],
+            starved_s=spent[STARVED],
             reduced_speed_s=max(0.0, spent[RUNNING] - ideal),
             defects_s=defects,
             startup_rejects_s=startup_rejects,

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from textwrap import wrap
 
 import plotly.graph_objects as go
 
-from factoryos.iot.oee import Oee, ideal_cycle_times, line_of
+from factoryos.iot.oee import MINOR_STOPS_LOSS, Losses, Oee, ideal_cycle_times, line_of
 from factoryos.model.orders import ScheduledOperation
 from factoryos.model.plant import Plant
 from factoryos.report.html import Section, selector, share_axis, style, with_selector
@@ -74,17 +75,36 @@ def equipment_bars(per_equipment: Mapping[str, Oee], order: Sequence[str] = ()) 
     return chart
 
 
+LABEL_WIDTH = 18
+"""Characters a line of the loss chart's step names: wrapped, ten of them sit level under a page-wide chart."""
+MINOR_STOP_CAUSES = {"blocked": "blocked by the next station", "starved": "starved for parts from upstream"}
+"""What each cause of idling and minor stops (`Losses.minor_stops`) tells a plant manager to look at."""
+
+
+def loss_steps(losses: Losses) -> dict[str, float]:
+    """The big losses in seconds as the loss chart steps down by them: idling and minor stops as its causes, each
+    labelled with the loss it is part of."""
+    steps: dict[str, float] = {}
+    for name, seconds in losses.as_dict().items():
+        if name == MINOR_STOPS_LOSS:
+            steps |= {f"{name}: {MINOR_STOP_CAUSES[c]}": s for c, s in losses.minor_stops().items()}
+        else:
+            steps[name] = seconds
+    return steps
+
+
 def loss_waterfall(per_line: Mapping[str, Oee]) -> go.Figure:
     """From planned busy time, minus each big loss, down to the ideal time of the good units (hours summed
     over the line's equipment), one line at a time (a button per line)."""
     chart = go.Figure()
     titles = []
     for index, figure in enumerate(per_line.values()):
-        losses = figure.losses.as_dict()
+        losses = loss_steps(figure.losses)
         hours = [figure.planned_busy_s / 3600] + [-v / 3600 for v in losses.values()]
+        steps = ["planned busy time", *losses, "fully productive time"]
         chart.add_trace(
             go.Waterfall(
-                x=["planned busy time", *losses, "fully productive time"],
+                x=["<br>".join(wrap(step, LABEL_WIDTH)) for step in steps],
                 y=[*hours, sum(hours)],
                 measure=["absolute"] + ["relative"] * len(losses) + ["total"],
                 visible=index == 0,
@@ -93,9 +113,11 @@ def loss_waterfall(per_line: Mapping[str, Oee]) -> go.Figure:
             )
         )
         titles.append(f"Big losses of {short(figure.key)}: where its planned busy time went")
-    style(chart, titles[0] if titles else "Big losses", 340)
+    style(chart, titles[0] if titles else "Big losses", 380)
     chart.update_layout(
-        yaxis_title="hours, summed over the line's equipment", xaxis_title="time category", showlegend=False
+        yaxis_title="hours, summed over the line's equipment",
+        xaxis={"title": "time category", "tickangle": 0},
+        showlegend=False,
     )
     if len(titles) > 1:
         with_selector(chart, selector([short(k) for k in per_line], 1, titles))
@@ -200,8 +222,12 @@ def oee_section(
     if line.planned_busy_s and losses[largest] > 0:
         text += (
             f" Its largest loss is {largest}: {losses[largest] / 3600:,.0f} h, "
-            f"{losses[largest] / line.planned_busy_s:.0%} of its planned busy time."
+            f"{losses[largest] / line.planned_busy_s:.0%} of its planned busy time"
         )
+        if largest == MINOR_STOPS_LOSS:
+            causes = line.losses.minor_stops().items()
+            text += ", of which " + " and ".join(f"{MINOR_STOP_CAUSES[c]} {s / 3600:,.0f} h" for c, s in causes)
+        text += "."
     facts: dict[str, str | int] = {
         f"OEE of {name}": f"{line.oee:.0%}",
         "availability": f"{line.availability:.0%}",

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 INF = float("inf")
 NOTHING_PLANNED = "nothing planned"  # why a server waiting on shift under a schedule is idle: no part is due yet
+NOT_SCHEDULED = "not scheduled"  # why a server is idle off shift
 _EPSILON = 1e-6  # seconds of work left over from float arithmetic, not worth another shift
 
 
@@ -76,7 +77,7 @@ class Server:
         "waiting",
         "for_team",
         "short",
-        "unplanned",
+        "reason",
     )
 
     def __init__(self, index: int, now: float) -> None:
@@ -91,7 +92,7 @@ class Server:
         self.waiting = False  # for a part, shift on or off
         self.for_team = False  # for an operator or a station's team from the crew
         self.short = False  # for bought parts that are not at the line
-        self.unplanned = False  # idle on shift for a part, the schedule planning none yet
+        self.reason: str | None = None  # why it is in its state, as last published (NOTHING_PLANNED, ...)
 
 
 class Equipment:
@@ -239,7 +240,7 @@ class Equipment:
             srv.state == WORKING
             or srv.state == SETUP
             or (srv.state == STARVED and not srv.for_team)
-            or (srv.unplanned and self.waiting_state == STARVED)
+            or (srv.reason == NOTHING_PLANNED and self.waiting_state == STARVED)
             for srv in self._servers
         )
 
@@ -260,7 +261,7 @@ class Equipment:
         starved only once the part is late against the plan (`_wait_as_planned`)."""
         srv.waiting = True
         if self.calendar is not None and not self.calendar.is_open(self.env.now):
-            self._to(srv, IDLE)
+            self._to(srv, IDLE, NOT_SCHEDULED)
         elif self.planned is not None:
             self._wait_as_planned(srv)
         else:
@@ -315,7 +316,7 @@ class Equipment:
         assert stock is not None
         srv.short = True
         on = self.calendar is None or self.calendar.is_open(self.env.now)
-        self._to(srv, STARVED_MATERIAL if on else IDLE, stock.missing(needs) if on else "not scheduled")
+        self._to(srv, STARVED_MATERIAL if on else IDLE, stock.missing(needs) if on else NOT_SCHEDULED)
         drawn = yield stock.wait(needs)
         srv.short = False
         if self._gated(srv):
@@ -334,9 +335,9 @@ class Equipment:
                 if srv.waiting and is_open and self.planned is not None:
                     self._wait_as_planned(srv)
                 elif srv.waiting:
-                    self._to(srv, state, None if state == STARVED else "not scheduled")
+                    self._to(srv, state, None if state == STARVED else NOT_SCHEDULED)
                 elif srv.short:
-                    self._to(srv, STARVED_MATERIAL if is_open else IDLE, None if is_open else "not scheduled")
+                    self._to(srv, STARVED_MATERIAL if is_open else IDLE, None if is_open else NOT_SCHEDULED)
 
     def _gated(self, srv: Server) -> bool:
         return srv.next_pm <= self.env.now or self.calendar is not None
@@ -350,7 +351,7 @@ class Equipment:
             srv.next_pm += self.maintenance.interval  # type: ignore[union-attr]
             self._renew(srv)
         if self.calendar is not None and not self.calendar.is_open(env.now):
-            self._to(srv, IDLE, "not scheduled")
+            self._to(srv, IDLE, NOT_SCHEDULED)
             yield env.timeout(self.calendar.next_open(env.now) - env.now)
 
     def _hold_for_shift(self, srv: Server, op: Task, setup: float = 0.0) -> Any:
@@ -363,7 +364,7 @@ class Equipment:
         now = env.now
         start = calendar.next_fit(now, setup + (0.0 if op.interruptible else self._planned_run(op, op.made or 1)))
         if start > now:
-            self._to(srv, IDLE, "not scheduled")
+            self._to(srv, IDLE, NOT_SCHEDULED)
             yield env.timeout(start - now)
 
     def _planned_run(self, op: Task, units: int = 1) -> float:
@@ -382,7 +383,7 @@ class Equipment:
                 seconds -= piece
             if seconds <= _EPSILON:
                 return
-            self._to(srv, IDLE, "not scheduled")
+            self._to(srv, IDLE, NOT_SCHEDULED)
             yield env.timeout(calendar.next_open(env.now) - env.now)
             self._to(srv, WORKING)
 
@@ -594,9 +595,15 @@ class Equipment:
             yield self.env.timeout(sensor.interval)
 
     def _to(self, srv: Server, state: int, reason: str | None = None) -> None:
-        srv.unplanned = reason is NOTHING_PLANNED
+        """Put the server in `state` for `reason`, and publish it if either changed: a server idle with nothing
+        planned whose shift closes is then idle, not scheduled, on the stream too. The time in each state is
+        accounted when the state changes."""
+        told = srv.reason
+        srv.reason = reason
         old = srv.state
         if old == state:
+            if reason != told and self.publisher is not None:
+                self.publisher.state(self.env.now, self.path, state, reason)
             return
         now = self.env.now
         self.state_time[old] += now - srv.since

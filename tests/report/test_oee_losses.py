@@ -1,0 +1,45 @@
+"""The report's loss chart and text show idling and minor stops as its causes, blocked by the next station and
+starved for parts from upstream, on figures of our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from factoryos.iot.oee import Losses, Oee
+from factoryos.report.oee import loss_steps, loss_waterfall, oee_section
+
+HOUR = 3600.0
+LINE = "site/battery/modules"
+
+
+def blocked_line() -> Oee:
+    """100 planned busy hours: 2 h broken down, 60 h blocked, 8 h starved, 30 h of ideal time of good units."""
+    losses = Losses(breakdowns_s=2 * HOUR, blocked_s=60 * HOUR, starved_s=8 * HOUR)
+    return Oee(LINE, 100 * HOUR, 98 * HOUR, 30 * HOUR, 30, 30, losses)
+
+
+def test_the_loss_chart_steps_down_by_blocked_and_starved_in_place_of_idling_and_minor_stops() -> None:
+    steps = loss_steps(blocked_line().losses)
+    assert list(steps) == [
+        "breakdowns",
+        "setup and adjustments",
+        "idling and minor stops: blocked by the next station",
+        "idling and minor stops: starved for parts from upstream",
+        "reduced speed",
+        "process defects",
+        "reduced yield (startup)",
+        "material shortage",
+    ]
+    assert steps["idling and minor stops: blocked by the next station"] == 60 * HOUR
+    assert steps["idling and minor stops: starved for parts from upstream"] == 8 * HOUR
+    [trace] = loss_waterfall({LINE: blocked_line()}).data
+    assert list(trace.y) == pytest.approx([100, -2, 0, -60, -8, 0, 0, 0, 0, 30])  # down to the good units' ideal time
+    assert trace.x[3] == "idling and minor<br>stops: blocked by<br>the next station"
+
+
+def test_the_text_says_how_much_of_the_largest_loss_each_cause_is() -> None:
+    section = oee_section({f"{LINE}/tester-1": blocked_line()}, {LINE: blocked_line()}, LINE, {})
+    assert (
+        "Its largest loss is idling and minor stops: 68 h, 68% of its planned busy time, of which blocked by the "
+        "next station 60 h and starved for parts from upstream 8 h."
+    ) in section.text
