@@ -4,7 +4,7 @@ A model of normal operation is learnt from training data: principal components (
 sensors, or of the sensors with their recent past (dynamic PCA, Ku, Storer and Georgakis 1995), which also
 captures how one sensor follows another in time (a temperature lagging the power). Each new sample is scored
 by Hotelling's T^2 (how far it lies within the model's plane) and Q, the squared prediction error (how far off
-the plane: a broken correlation), each over its own limit, put on one scale as max(T^2 / T^2_limit, Q / Q_limit).
+the plane: a broken correlation), put on one scale as max(T^2 / T^2_ref, Q / Q_ref).
 
 A slow drift moves a sample only a little at a time, less than the noise. The third method, `ewma-dpca`, also
 scores the exponentially weighted moving average of the standardised samples (the multivariate EWMA of Lowry
@@ -12,11 +12,10 @@ et al. 1992, in the dynamic PCA model), which accumulates a small persistent shi
 when either view is out, as a combined Shewhart-EWMA chart does: the average alone would smooth away a fast
 oscillation.
 
-Each statistic's limit comes from its distribution on normal data learnt from the whole training set: an F for
-T^2 (Tracy, Young and Mason 1992), Jackson and Mudholkar's (1979) approximation for Q, the smoothed view's
-variances from the EWMA's (Lowry et al. 1992; Lu and Reynolds 1999 for an autocorrelated direction). Set on a
-hundred-odd rows, a quantile would rest on the one or two largest of them. The statistic reported is the
-largest view's value over its limit, so the limit is 1 for every method.
+Each view's control limit is a quantile on held-back normal data: the last part of the training set, never the
+data being monitored, so the false-alarm rate is the one asked for (split between the views) rather than the one
+a normality assumption would give. The statistic reported is the largest view's value over its limit, so the
+limit is 1 for every method.
 
 `Stream` judges samples one at a time as they come (the live watch on the ingested stream), carrying the
 lagged samples and each smoothed view's average from one to the next, so that each sample gets the statistic
@@ -33,29 +32,24 @@ from factoryos.model.errors import FactoryosError
 # Each method: the lags of every sensor added to a sample, and the EWMA weights of its views (1: the samples).
 METHODS = {"pca": (0, (1.0,)), "dpca": (2, (1.0,)), "ewma-dpca": (2, (1.0, 0.1))}
 TOP_SENSORS = 5
-FOLDS = 5
-# Rows a feature, at least, for its mean, spread and correlations to be learnt (and each fold's model with them).
-ROWS_PER_FEATURE = 5
+HELD_BACK = 20
 
 
 @dataclass(frozen=True)
 class View:
-    """One way of looking at the samples (as they are or smoothed): each principal direction's variance in it
-    relative to the samples' (`spread`, the kept ones then the rest), the limits of T^2 and Q, and each sensor's
-    usual part in them on normal data."""
+    """One way of looking at the samples (as they are or smoothed), with its scale and limit on normal data."""
 
     weight: float
-    spread: np.ndarray
-    t2_limit: float
-    q_limit: float
+    t2_ref: float
+    q_ref: float
+    limit: float
     t2_usual: np.ndarray
     q_usual: np.ndarray
 
 
 @dataclass(frozen=True)
 class Model:
-    """The principal components of normal operation: standardisation, the kept loadings and their variances,
-    the variances of the directions left out (what Q sums), and how many lagged rows it was learnt from."""
+    """The principal components of normal operation: standardisation, loadings and their variances."""
 
     sensors: tuple[str, ...]
     lags: int
@@ -63,8 +57,6 @@ class Model:
     scale: np.ndarray
     loadings: np.ndarray
     eigenvalues: np.ndarray
-    residual_eigenvalues: np.ndarray
-    rows: int
 
 
 @dataclass(frozen=True)
@@ -111,44 +103,18 @@ def _check(data: np.ndarray, sensors: tuple[str, ...], what: str) -> None:
         raise FactoryosError(f"the {what} data has a missing or infinite value in row {row + 1}")
 
 
-def _components(block: np.ndarray, sensors: tuple[str, ...], lags: int, variance: float) -> tuple[Model, np.ndarray]:
-    """The model learnt from lagged rows, and every row's scores on all its principal directions. The left-out
-    directions' variances are scaled to Q's mean on rows a model did not learn from (`_unseen_q`): in-sample they
-    are the smallest the rows allow, about half the true ones for six features and a hundred rows, which put
-    three times the asked-for share of fresh normal samples over a limit drawn from them."""
+def _components(data: np.ndarray, sensors: tuple[str, ...], lags: int, variance: float) -> Model:
+    block = _lagged(data, lags)
     mean, scale = block.mean(axis=0), block.std(axis=0, ddof=1)
     if (scale == 0).any():
         flat = sensors[int(np.flatnonzero(scale == 0)[0]) % len(sensors)]
         raise FactoryosError(f"sensor {flat!r} is constant in the training data: it carries no information")
     standard = (block - mean) / scale
-    eigenvalues, directions = _principal(standard)
+    _, singular, vt = np.linalg.svd(standard, full_matrices=False)
+    eigenvalues = singular**2 / (standard.shape[0] - 1)
     kept = int(np.searchsorted(np.cumsum(eigenvalues) / eigenvalues.sum(), variance) + 1)
     kept = min(kept, block.shape[1] - 1)
-    left_out = eigenvalues[kept:]
-    unseen = _unseen_q(block, kept)
-    left_out = left_out * max(1.0, unseen / float(left_out.sum()))
-    model = Model(sensors, lags, mean, scale, directions[:, :kept], eigenvalues[:kept], left_out, standard.shape[0])
-    return model, standard @ directions
-
-
-def _principal(standard: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The variances along the principal directions of standardised rows, largest first, and the directions."""
-    _, singular, vt = np.linalg.svd(standard, full_matrices=False)
-    return singular**2 / (standard.shape[0] - 1), vt.T
-
-
-def _unseen_q(block: np.ndarray, kept: int) -> float:
-    """Q's mean on rows a model did not learn from: each of `FOLDS` consecutive parts of the rows judged by the
-    model learnt from the others (cross-validation, as Wold 1978 chose components)."""
-    q = []
-    for fold in np.array_split(np.arange(block.shape[0]), FOLDS):
-        rest = np.delete(block, fold, axis=0)
-        mean, scale = rest.mean(axis=0), rest.std(axis=0, ddof=1)
-        scale = np.where(scale > 0, scale, 1.0)
-        _, directions = _principal((rest - mean) / scale)
-        unseen = (block[fold] - mean) / scale
-        q.append(np.sum((unseen - unseen @ directions[:, :kept] @ directions[:, :kept].T) ** 2, axis=1))
-    return float(np.mean(np.concatenate(q)))
+    return Model(sensors, lags, mean, scale, vt[:kept].T, eigenvalues[:kept])
 
 
 def fit(
@@ -156,16 +122,13 @@ def fit(
     sensors: tuple[str, ...],
     method: str = "pca",
     variance: float = 0.95,
-    false_alarm: float = 0.01,
+    false_alarm: float = 0.005,
+    holdout: float = 0.3,
 ) -> Monitor:
-    """Learn normal operation from `train` (rows in time order), keeping the components that explain `variance`
-    of it, and give each view's T^2 and Q a limit at `false_alarm` shared among them (Bonferroni).
-
-    The limits come from the statistics' distributions, not from quantiles of held-back rows: a hundred rows
-    put an empirical 99.9th percentile on one or two of them, and one limit on max(T^2/median, Q/median) let Q's
-    single residual direction, far longer-tailed, set T^2's limit too, leaving a shift in the model's plane
-    unseen. T^2 of a new sample follows a scaled F (Tracy, Young and Mason 1992); Q, a weighted sum of the left-out
-    directions' squared scores, Jackson and Mudholkar's (1979) normal approximation."""
+    """Learn normal operation from the first part of `train` (rows in time order), keeping the components that
+    explain `variance` of it, and set each view's limit on the last `holdout` share, at its
+    (1 - false_alarm / views) quantile there. The nominal rate is set well below the 5 % a plant tolerates:
+    measured on fresh normal data it runs higher, since the held-back part is short and autocorrelated."""
     if method not in METHODS:
         raise FactoryosError(f"unknown monitoring method {method!r}; the methods are {', '.join(METHODS)}")
     if len(sensors) < 2:
@@ -177,59 +140,36 @@ def fit(
     _check(data, sensors, "training")
     lags, weights = METHODS[method]
     features = len(sensors) * (lags + 1)
-    needed = ROWS_PER_FEATURE * features + lags + 1
-    if data.shape[0] < needed:
+    learn = int(round(data.shape[0] * (1 - holdout)))
+    needed = max(math.ceil((2 * features + lags + 1) / (1 - holdout)), math.ceil(HELD_BACK / holdout))
+    if data.shape[0] < needed or learn - lags < 2 * features or data.shape[0] - learn < HELD_BACK:
         raise FactoryosError(
             f"too few training rows ({data.shape[0]}) for {len(sensors)} sensors with method {method}: "
-            f"it needs at least {needed}, more than {ROWS_PER_FEATURE} per model feature"
+            f"it needs at least {needed}, twice as many per model feature and {HELD_BACK} to hold back for the limit"
         )
-    block = _lagged(data, lags)
-    model, scores = _components(block, sensors, lags, variance)
-    alpha = false_alarm / (2 * len(weights))
+    model = _components(data[:learn], sensors, lags, variance)
+    held_back = _lagged(data[learn - lags :], lags)
     views = []
     for weight in weights:
-        spread = _spread(scores, weight)
-        t2_limit, q_limit = _limits(model, spread, alpha)
-        _, _, standard, residual = _raw(model, block, weight, spread)
+        # A smoothed view starts low while its average warms up; its limit is set after that.
+        settled = 0 if weight == 1 else math.ceil(3 / weight)
+        t2, q, standard, residual = (part[settled:] for part in _raw(model, held_back, weight))
+        if t2.size < HELD_BACK:
+            raise FactoryosError(f"too few training rows ({data.shape[0]}) to hold back {HELD_BACK} for the limit")
+        t2_ref, q_ref = float(np.median(t2)), float(np.median(q))
+        limit = _limit(np.maximum(t2 / t2_ref, q / q_ref), false_alarm / len(weights))
         t2_parts, q_parts = _sensor_parts(model, standard, residual)
-        views.append(View(weight, spread, t2_limit, q_limit, t2_parts.mean(axis=0), q_parts.mean(axis=0)))
+        views.append(View(weight, t2_ref, q_ref, limit, t2_parts.mean(axis=0), q_parts.mean(axis=0)))
     return Monitor(method, model, tuple(views))
 
 
-def _spread(scores: np.ndarray, weight: float) -> np.ndarray:
-    """Each principal direction's variance in a view relative to the samples'. The EWMA of independent samples
-    has w / (2 - w) of their variance (Lowry et al. 1992); of a direction that is autocorrelated, taken as AR(1)
-    with lag-one autocorrelation phi (negative taken as none), (w / (2 - w)) (1 + phi (1 - w)) / (1 - phi (1 - w))
-    (the EWMA of an AR(1) process, Lu and Reynolds 1999): a slow direction's average moves nearly as much as
-    its samples. The training mean's own error, 1/n of the variance, adds to the average's as it does not to a
-    sample's, whose limit's F already counts it (Jones, Champ and Rigdon 2001: limits that leave it out alarm
-    far more often than asked)."""
-    if weight == 1:
-        return np.ones(scores.shape[1])
-    centred = scores - scores.mean(axis=0)
-    phi = np.clip(np.sum(centred[1:] * centred[:-1], axis=0) / np.sum(centred**2, axis=0), 0.0, 0.99)
-    carried = phi * (1 - weight)
-    return weight / (2 - weight) * (1 + carried) / (1 - carried) + 1 / scores.shape[0]
-
-
-def _limits(model: Model, spread: np.ndarray, alpha: float) -> tuple[float, float]:
-    """A view's T^2 limit, the scaled F of a new sample's T^2 over `kept` components estimated from n rows
-    (Tracy, Young and Mason 1992), and its Q limit by Jackson and Mudholkar (1979) over the left-out directions'
-    variances in the view."""
-    n, kept = model.rows, len(model.eigenvalues)
-    t2_limit = kept * (n * n - 1) / (n * (n - kept)) * float(stats.f.ppf(1 - alpha, kept, n - kept))
-    left_out = model.residual_eigenvalues * spread[kept : kept + len(model.residual_eigenvalues)]
-    return t2_limit, _q_limit(left_out, alpha)
-
-
-def _q_limit(variances: np.ndarray, alpha: float) -> float:
-    """The (1 - alpha) quantile of a weighted sum of independent squared normals of these `variances`, by
-    Jackson and Mudholkar's (1979) approximation."""
-    theta1, theta2, theta3 = (float(np.sum(variances**power)) for power in (1, 2, 3))
-    h0 = 1 - 2 * theta1 * theta3 / (3 * theta2**2)
-    normal = float(stats.norm.ppf(1 - alpha))
-    root = normal * math.sqrt(2 * theta2 * h0**2) / theta1 + 1 + theta2 * h0 * (h0 - 1) / theta1**2
-    return theta1 * root ** (1 / h0)
+def _limit(statistic: np.ndarray, false_alarm: float) -> float:
+    """The (1 - false_alarm) quantile of a scaled chi-square g chi2_h fitted to the statistic's mean and variance
+    (Box 1954), or its empirical quantile if that is higher. The moments of an autocorrelated series, such as a
+    smoothed one, are estimated far more steadily than its extreme quantiles."""
+    mean, var = float(statistic.mean()), float(statistic.var(ddof=1))
+    fitted = var / (2 * mean) * stats.chi2.ppf(1 - false_alarm, 2 * mean**2 / var)
+    return max(float(fitted), float(np.quantile(statistic, 1 - false_alarm)))
 
 
 def _sensor_parts(model: Model, standard: np.ndarray, residual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -248,11 +188,10 @@ def _sensor_parts(model: Model, standard: np.ndarray, residual: np.ndarray) -> t
 
 
 def _raw(
-    model: Model, block: np.ndarray, weight: float, spread: np.ndarray, average: np.ndarray | None = None
+    model: Model, block: np.ndarray, weight: float, average: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """T^2 (each kept direction scaled by its variance in the view, `spread`), Q, the (smoothed) standardised rows
-    and their residuals; a smoothed view goes on from `average`, the one before the block's first row (None: from
-    the training mean)."""
+    """T^2, Q, the (smoothed) standardised rows and their residuals; a smoothed view goes on from `average`, the
+    one before the block's first row (None: from the training mean)."""
     standard = (block - model.mean) / model.scale
     if weight < 1:  # z_t = w x_t + (1 - w) z_{t-1}, from z = 0: the training mean
         before = np.zeros(block.shape[1]) if average is None else average
@@ -260,7 +199,7 @@ def _raw(
         standard, _ = signal.lfilter([weight], [1.0, weight - 1.0], standard, axis=0, zi=initial)
     scores = standard @ model.loadings
     residual = standard - scores @ model.loadings.T
-    t2 = np.sum(scores**2 / (model.eigenvalues * spread[: len(model.eigenvalues)]), axis=1)
+    t2 = np.sum(scores**2 / model.eigenvalues, axis=1)
     q = np.sum(residual**2, axis=1)
     return t2, q, standard, residual
 
@@ -270,7 +209,7 @@ def _parts(model: Model, view: View, raw: tuple[np.ndarray, ...]) -> np.ndarray:
     always contributes much is not blamed for it; one contributing unusually much is)."""
     t2, q, standard, residual = raw
     t2_parts, q_parts = _sensor_parts(model, standard, residual)
-    return np.where((q / view.q_limit >= t2 / view.t2_limit)[:, None], q_parts / view.q_usual, t2_parts / view.t2_usual)
+    return np.where((q / view.q_ref >= t2 / view.t2_ref)[:, None], q_parts / view.q_usual, t2_parts / view.t2_usual)
 
 
 Raw = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -284,11 +223,12 @@ def _judge(
     sensor's share (`_shares`); and each view's last (smoothed) standardised row, which the next block goes on
     from."""
     model, views = monitor.model, monitor.views
-    raws = [
-        _raw(model, block, view.weight, view.spread, average) for view, average in zip(views, averages, strict=True)
-    ]
+    raws = [_raw(model, block, view.weight, average) for view, average in zip(views, averages, strict=True)]
     values_by_view = np.array(
-        [np.maximum(t2 / view.t2_limit, q / view.q_limit) for view, (t2, q, _, _) in zip(views, raws, strict=True)]
+        [
+            np.maximum(t2 / view.t2_ref, q / view.q_ref) / view.limit
+            for view, (t2, q, _, _) in zip(views, raws, strict=True)
+        ]
     )
     return values_by_view, raws, tuple(standard[-1] for _, _, standard, _ in raws)
 

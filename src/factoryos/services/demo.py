@@ -341,8 +341,7 @@ def spc_watch_stage(ctx: DemoContext) -> None:
 def monitor_watch_stage(ctx: DemoContext) -> None:
     """Start the live multivariate monitor on the demo's bus before the twin runs, beside the SPC charts: dynamic
     PCA learning from 100 five-minute samples, which a station making a few dozen units a day in the ramp-up's
-    first month gives before a drift in its second week (`ewma-dpca` flags that drift sooner, with more false
-    episodes on the stream's independent, long-tailed series)."""
+    first month gives before a drift in its second week (the EWMA view of `ewma-dpca` needs 170 or more)."""
     from factoryos.services.monitor_watch import MultivariateWatch
 
     ctx.results["monitor watch"] = MultivariateWatch(ctx.bus, method="dpca", period=300.0, train=100).start()
