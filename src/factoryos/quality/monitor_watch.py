@@ -14,11 +14,13 @@ Learning. The first `train` samples say which series the equipment has: those re
 half of them, less any that stayed constant, which carries no information. With fewer than two the
 univariate SPC watch is the tool, and the equipment is not watched (`reason` says why, as it does when the
 monitor cannot be fitted). The complete samples among the first `train` (and later ones, until there are
-`train`) are normal operation: `monitor.fit` learns from them and sets the limits on their held-back last part.
+`train`) are normal operation: `monitor.fit` learns from them and sets the limits from them.
 
 Episodes. Consecutive samples over the limit are one episode, however long the excursion. It is raised once
 `persist` samples in a row are over (a limit at the 99th percentile puts one normal sample in a hundred over
-it, a few an equipment each day at 5-minute samples: a lone one is noise, a run of them is not), dated from
+it, a few an equipment each day at 5-minute samples: a lone one is noise, a run of them is not), not counting
+the lags of a dynamic model (one odd sample is in the lagged rows of `lags + 1` judgements in a row, so a run
+that short is one sample's evidence, and on the demo it made most of the false episodes), dated from
 the run's first sample and naming the sensors most to blame there; it ends after `rearm` samples in a row
 within the limit, with its last alarmed sample's end, its largest statistic and the sensors most to blame over
 all its samples."""
@@ -203,7 +205,7 @@ class MonitorWatch:
         self._last_alarm = self._time(index + 1)
         if self._open is None:
             self._run.append((index, statistic, shares))
-            if len(self._run) < self.persist:
+            if len(self._run) < self.persist + METHODS[self.method][0]:
                 return []
             (first, _, first_shares), run = self._run[0], self._run
             self._run = []
