@@ -80,6 +80,19 @@ def test_an_episode_is_raised_once_persist_samples_in_a_row_are_over_the_limit(p
     assert starts == ([first] if raised else [])
 
 
+@pytest.mark.parametrize(("over", "raised"), [(1, False), (2, True)])
+def test_a_dynamic_model_raises_an_episode_on_two_odd_samples_not_on_one_seen_through_its_lags(over, raised) -> None:
+    """With two lags one odd sample is in three judgements in a row: it alone does not make the run of two that
+    `persist` asks for; two odd samples in a row do."""
+    data = correlated(500, seed=31)
+    data[450 : 450 + over, 3] += 10 * data[:, 3].std()
+    watch = MonitorWatch("dpca", period=PERIOD, train=400, persist=2)
+    first = T0 + timedelta(seconds=PERIOD * 450)
+    starts = [e.start for _, e in feed(watch, data) if e.end is None and first <= e.start < first + 3 * PERIOD * SECOND]
+    assert watch.alarmed >= over + 2  # each odd sample is over the limit in its own row and its two lagged ones
+    assert starts == ([first] if raised else [])
+
+
 ONSET = 1000
 
 

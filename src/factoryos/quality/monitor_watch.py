@@ -14,7 +14,7 @@ Learning. The first `train` samples say which series the equipment has: those re
 half of them, less any that stayed constant, which carries no information. With fewer than two the
 univariate SPC watch is the tool, and the equipment is not watched (`reason` says why, as it does when the
 monitor cannot be fitted). The complete samples among the first `train` (and later ones, until there are
-`train`) are normal operation: `monitor.fit` learns from them and sets the limits from them.
+`train`) are normal operation: `monitor.fit` learns from them and sets the limits on their held-back last part.
 
 Episodes. Consecutive samples over the limit are one episode, however long the excursion. It is raised once
 `persist` samples in a row are over (a limit at the 99th percentile puts one normal sample in a hundred over
