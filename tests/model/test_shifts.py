@@ -5,7 +5,7 @@ import pytest
 from pydantic import ValidationError
 
 from factoryos.model.plant import Calendar, Shift
-from factoryos.model.shift_times import shift_times
+from factoryos.model.shift_times import day_windows, shift_times, worked_seconds, working_windows
 
 
 def shift(start: str, end: str, breaks: list[tuple[str, int]] = ()) -> Shift:
@@ -83,3 +83,32 @@ def test_a_night_shift_over_a_daylight_saving_change_ends_when_the_wall_clock_sa
         assert working == (hours - 0.5) * 3600
         break_starts = night.windows[0][1]
         assert datetime.fromtimestamp(epoch.timestamp() + break_starts, zone).hour == (2 if hours == 9 else 3)
+
+
+def test_three_shifts_that_meet_work_as_one_window_and_a_holiday_takes_its_day_out():
+    """Early, late and night meet end to end: the week is one window from Monday 06:00 to Saturday 06:00 (the
+    night shift starting Friday runs into Saturday), less the holiday's shifts."""
+    calendar = Calendar.model_validate(
+        {
+            "shifts": [
+                {"name": n, "start": a, "end": b}
+                for n, a, b in (("early", "06:00", "14:00"), ("late", "14:00", "22:00"), ("night", "22:00", "06:00"))
+            ],
+            "holidays": ["2027-03-03"],
+        }
+    )
+    monday = datetime(2027, 3, 1, tzinfo=UTC)
+    hour = 3600.0
+    assert working_windows(calendar, "UTC", monday, 7) == [(6 * hour, 54 * hour), (78 * hour, 126 * hour)]
+    assert worked_seconds(calendar, "UTC", date(2027, 3, 3)) == 6 * hour  # Tuesday's night shift, into Wednesday
+    assert worked_seconds(calendar, "UTC", date(2027, 3, 6)) == 6 * hour  # Friday's night shift, into Saturday
+    assert worked_seconds(calendar, "UTC", date(2027, 3, 7)) == 0.0
+
+
+@pytest.mark.parametrize(("day", "hours"), [(date(2026, 10, 25), 25.0), (date(2026, 3, 29), 23.0)])
+def test_a_round_the_clock_day_over_a_daylight_saving_change_is_as_long_as_the_site_day(day, hours):
+    calendar = Calendar.model_validate(
+        {"shifts": [{"name": "all", "start": "00:00", "end": "00:00", "days": ["sat", "sun", "mon"]}]}
+    )
+    assert worked_seconds(calendar, "Europe/Berlin", day) == hours * 3600
+    assert day_windows(calendar, "Europe/Berlin", day) == [(0.0, hours * 3600)]

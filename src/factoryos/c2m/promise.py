@@ -73,7 +73,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from itertools import accumulate
 from operator import itemgetter
@@ -88,7 +88,7 @@ from factoryos.model.operation_time import batch_units, fastest_run
 from factoryos.model.operation_time import pieces as whole_pieces
 from factoryos.model.plant import OpenPurchaseOrder, Plant, RoutingOperation
 from factoryos.model.rampup import LineRamp
-from factoryos.model.shift_times import merged, shift_times, site_day
+from factoryos.model.shift_times import day_windows, merged, site_day, worked_seconds, working_windows
 from factoryos.model.unit_structure import Node, from_lot_stock, from_stock, lot_stock, made_stock, structure
 
 BASIS = (
@@ -805,9 +805,7 @@ class PlantCapacity:
         windows = []
         for calendar in calendars:
             day = max(days, key=partial(self._calendar, calendar))
-            epoch = datetime.combine(day, time(), self.zone).astimezone(UTC)
-            shifts = shift_times(self.plant.calendars[calendar], self.plant.site.timezone, epoch, 1)
-            windows += [(a / 60, b / 60) for shift in shifts if not shift.cancelled for a, b in shift.windows]
+            windows += [(a / 60, b / 60) for a, b in day_windows(self.plant.calendars[calendar], self.zone.key, day)]
         return tuple(merged(windows))
 
     def whole_job_minutes(self, center: str, day: date, job: float) -> float:
@@ -826,11 +824,10 @@ class PlantCapacity:
         across midnight), holds as many whole jobs as fit it, counted on the day for its part of the window."""
         key = (calendar_id, day, job)
         if key not in self._packings:
-            epoch = datetime.combine(day - timedelta(days=1), time(), self.zone).astimezone(UTC)
-            shifts = shift_times(self.plant.calendars[calendar_id], self.plant.site.timezone, epoch, 3)
+            epoch = site_day(day - timedelta(days=1), self.zone)[0]
             first, last = ((midnight - epoch).total_seconds() for midnight in site_day(day, self.zone))
             filled = worked = 0.0
-            for a, b in merged(w for s in shifts if not s.cancelled for w in s.windows):
+            for a, b in working_windows(self.plant.calendars[calendar_id], self.zone.key, epoch, 3):
                 part = max(0.0, min(b, last) - max(a, first))
                 worked += part
                 filled += part * math.floor((b - a) / (job * 60) + EPS) * job * 60 / (b - a)
@@ -987,9 +984,7 @@ class PlantCapacity:
     def _calendar(self, calendar_id: str, day: date) -> float:
         key = (calendar_id, day)
         if key not in self._calendar_minutes:
-            epoch = datetime.combine(day, time(), self.zone).astimezone(UTC)
-            shifts = shift_times(self.plant.calendars[calendar_id], self.plant.site.timezone, epoch, 1)
-            seconds = sum(b - a for s in shifts if not s.cancelled for a, b in s.windows)
+            seconds = worked_seconds(self.plant.calendars[calendar_id], self.zone.key, day)
             self._calendar_minutes[key] = seconds / 60
         return self._calendar_minutes[key]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from factoryos.model.plant import Plant, RampUp
-from factoryos.model.shift_times import shift_times
+from factoryos.model.shift_times import worked_seconds
 
 
 @dataclass(frozen=True)
@@ -108,9 +108,7 @@ class LineRamp:
 
     def worked_seconds(self, day: date) -> float:
         """The working time of the line's calendar on the site day `day`."""
-        midnight = datetime.combine(day, time(), self.zone).astimezone(UTC)
-        shifts = shift_times(self.calendar, self.zone.key, midnight, 1)
-        return sum(b - a for shift in shifts if not shift.cancelled for a, b in shift.windows)
+        return worked_seconds(self.calendar, self.zone.key, day)
 
     def seconds(self, day: date, worked_seconds: float) -> float:
         """How many of the `worked_seconds` its calendar opens on `day` the line works."""

@@ -74,6 +74,26 @@ def shift_times(
     return sorted(worked)
 
 
+def working_windows(calendar: Calendar, timezone: str, epoch: datetime, days: float) -> list[tuple[float, float]]:
+    """When the calendar works in [0, days) after `epoch`, in seconds: its shifts less their breaks, none a
+    holiday cancels, windows that touch joined (a 24/7 calendar is one window however many shifts it names)."""
+    shifts = shift_times(calendar, timezone, epoch, days)
+    return merged(window for shift in shifts if not shift.cancelled for window in shift.windows)
+
+
+def day_windows(calendar: Calendar, timezone: str, day: date) -> list[tuple[float, float]]:
+    """`working_windows` of the site day `day`, in seconds from its midnight to the next: 23 h or 25 h of a
+    round-the-clock calendar on a daylight-saving day, not the next day's first hour or 24 h."""
+    midnight, next_midnight = site_day(day, ZoneInfo(timezone))
+    return working_windows(calendar, timezone, midnight, (next_midnight - midnight).total_seconds() / DAY)
+
+
+def worked_seconds(calendar: Calendar, timezone: str, day: date) -> float:
+    """The calendar's working time on the site day `day` (less on a holiday, more or less on a daylight-saving
+    change)."""
+    return sum(end - start for start, end in day_windows(calendar, timezone, day))
+
+
 def _seconds(epoch: datetime, begins: datetime, hours: float, zone: ZoneInfo) -> float:
     """Seconds from `epoch` to `hours` on the site's wall clock after `begins` (a shift's start there)."""
     return (site_instant(begins + timedelta(hours=hours), zone) - epoch).total_seconds()

@@ -23,7 +23,7 @@ from factoryos.model.configuration import rule_violations, selectable_options
 from factoryos.model.errors import FactoryosError
 from factoryos.model.files import FileTooLarge, read_bounded
 from factoryos.model.plant import Condition, Part, Plant, Product, Routing, RoutingOperation
-from factoryos.model.shift_times import DAY, merged, shift_times
+from factoryos.model.shift_times import DAY, working_windows
 from factoryos.model.yamlfile import MAX_BYTES, Location, YamlDocument, decode, format_path, read_yaml
 
 Issue = tuple[Location, str]
@@ -448,8 +448,7 @@ def _longest_stretches(plant: Plant) -> dict[str, float]:
     epoch = datetime.combine(plant.first_day(), time(), UTC)
     stretches = {}
     for calendar_id, calendar in plant.calendars.items():
-        shifts = shift_times(calendar, plant.site.timezone, epoch, STRETCH_DAYS)
-        windows = merged(w for shift in shifts if not shift.cancelled for w in shift.windows)
+        windows = working_windows(calendar, plant.site.timezone, epoch, STRETCH_DAYS)
         stretches[calendar_id] = max((end - start for start, end in windows), default=0.0)
     return stretches
 

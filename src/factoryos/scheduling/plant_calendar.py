@@ -16,15 +16,13 @@ from datetime import UTC, date, datetime
 
 from factoryos.model.plant import Calendar, Plant, WorkCenter
 from factoryos.model.rampup import LineRamp, ramps
-from factoryos.model.shift_times import DAY, merged, shift_times
+from factoryos.model.shift_times import DAY, merged, shift_times, working_windows
 from factoryos.scheduling.calendar import Periods
 
 
 def working_periods(calendar: Calendar, timezone: str, epoch: datetime, days: int) -> list[tuple[int, int]]:
     """Sorted, merged [start, end) periods when shifts run, in seconds from `epoch`, over `days` days."""
-    shifts = shift_times(calendar, timezone, epoch, days)
-    windows = [window for shift in shifts if not shift.cancelled for window in shift.windows]
-    return [(round(start), round(end)) for start, end in merged(windows)]
+    return [(round(start), round(end)) for start, end in working_windows(calendar, timezone, epoch, days)]
 
 
 def ramped_periods(plant: Plant, line: WorkCenter, epoch: datetime, days: int) -> list[tuple[int, int]]:
