@@ -29,3 +29,19 @@ def test_an_order_for_three_days_of_milling_is_promised_past_the_holiday(weekday
     quote = quote_book(weekday_cell_plant, [order])["CO1"]
     assert quote.promised == date(2027, 5, 10)
     assert set(quote.allocation["mill-cell"]) == {date(2027, 5, 4), date(2027, 5, 5), date(2027, 5, 7)}
+
+
+def test_a_round_the_clock_work_center_works_the_site_days_hours_over_a_daylight_saving_change(ev_plant):
+    """The clocks at the site (Europe/Berlin) go forward on 28 March 2027 and back on 31 October: a work center
+    on a calendar that runs every day around the clock works 23 and 25 hours of those days, as the scheduler
+    and the twin run it. Both days had counted 24."""
+    capacity = PlantCapacity(ev_plant)
+    around_the_clock = [
+        c
+        for c, (_, wc) in ev_plant.work_centers().items()
+        if wc.calendar == "lights-out-24-7" and c in capacity.members
+    ]
+    assert around_the_clock
+    for center in around_the_clock:
+        for change, hours in ((date(2027, 3, 28), 23), (date(2027, 10, 31), 25)):
+            assert capacity.minutes(center, change) == capacity.minutes(center, change - timedelta(days=1)) * hours / 24
