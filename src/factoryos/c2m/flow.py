@@ -13,12 +13,10 @@ day the rest of the route is done (`RouteFlow.days_after`).
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from factoryos.c2m.supply import EPS
-from factoryos.model.shift_times import merged
 
 DAY = 1440.0
 """Minutes of a day: the walk's clock runs in minutes from midnight of the unit's first day."""
@@ -59,32 +57,29 @@ class Offset:
 
 
 class Clock:
-    """Working windows of each work center, day after day, to walk a unit's steps over."""
+    """Working windows of each work center, day after day, to walk a unit's steps over. The day repeats, so
+    the spans a step may use are made as the walk reaches them (a plant of many work centers keeps only their
+    days), windows that touch across midnight joined (a round-the-clock work center is one span)."""
 
     def __init__(self, windows: Windows) -> None:
         self.windows = windows
-        self._spans: dict[str, tuple[list[tuple[float, float]], list[float]]] = {}
 
     def run(self, step: Step, at: float) -> tuple[float, float]:
         """When `step`, ready at `at`, starts and ends: a whole job in the first window it fits in one piece
         (across windows where none holds it), other work from the first working minute on, across windows."""
-        spans, ends = self._spans_of(step.center)
-        first = bisect_right(ends, at)
-        if not spans:
+        if not self.windows.get(step.center):
             return at, at + step.minutes
         if step.whole:
-            for k in range(first, len(spans)):
-                start = max(spans[k][0], at)
-                if start + step.minutes <= spans[k][1] + EPS:
-                    return start, start + step.minutes
-        left, start = step.minutes, -1.0
-        for k in range(first, len(spans)):
-            begin = max(spans[k][0], at)
+            for begin, end in self._spans(step.center, at):
+                if begin + step.minutes <= end + EPS:
+                    return begin, begin + step.minutes
+        left, start, end = step.minutes, -1.0, at
+        for begin, end in self._spans(step.center, at):
             start = begin if start < 0 else start
-            if begin + left <= spans[k][1] + EPS:
+            if begin + left <= end + EPS:
                 return start, begin + left
-            left -= spans[k][1] - begin
-        return (at if start < 0 else start), spans[-1][1] + left
+            left -= end - begin
+        return (at if start < 0 else start), end + left
 
     def at_share(self, center: str, share: float) -> float:
         """The minute of a working day (from its midnight) by which `share` of `center`'s working minutes are
@@ -97,12 +92,27 @@ class Clock:
             target -= b - a
         return windows[-1][1] if windows else DAY
 
-    def _spans_of(self, center: str) -> tuple[list[tuple[float, float]], list[float]]:
-        if center not in self._spans:
-            day = self.windows.get(center, ())
-            spans = merged((k * DAY + a, k * DAY + b) for k in range(WALKED_DAYS) for a, b in day)
-            self._spans[center] = (spans, [b for _, b in spans])
-        return self._spans[center]
+    def _spans(self, center: str, at: float) -> Iterator[tuple[float, float]]:
+        """`center`'s working spans from `at` on (the first cut at `at`), over the walk's days."""
+        day = self.windows[center]
+        if len(day) == 1 and day[0][0] <= 0 and day[0][1] >= DAY:  # round the clock: one span
+            if at < WALKED_DAYS * DAY:
+                yield at, WALKED_DAYS * DAY
+            return
+        span: tuple[float, float] | None = None
+        for k in range(max(0, int(at // DAY)), WALKED_DAYS):
+            for a, b in day:
+                begin, end = max(k * DAY + a, at), k * DAY + b
+                if end <= begin:
+                    continue
+                if span is not None and begin <= span[1]:
+                    span = (span[0], end)
+                    continue
+                if span is not None:
+                    yield span
+                span = (begin, end)
+        if span is not None:
+            yield span
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from factoryos.c2m.flow import NO_FLOW, Clock, RouteFlow, Stage, Step, route_flow
+from factoryos.c2m.flow import DAY, NO_FLOW, Clock, RouteFlow, Stage, Step, route_flow
 from factoryos.c2m.supply import EPS, Sources, SupplyDays, place_lots, site_working_days, supply_days, week_start
 from factoryos.model.configuration import bom_lines, explode, operations
 from factoryos.model.operation_time import batch_units, fastest_run
@@ -798,14 +798,15 @@ class PlantCapacity:
     def _working_windows(self, center: str) -> tuple[tuple[float, float], ...]:
         """The working windows (minutes from midnight) of a full working day of `center` (of a pool, its members'
         together): those of its calendar's longest day over two weeks from the plant's first day, which a unit's
-        flow is walked on (`c2m.flow`)."""
+        flow is walked on (`c2m.flow`), cut at 24 h (the longest may be the 25 h day the clocks go back)."""
         first = self.plant.first_day()
         calendars = {self._centers[c][1].calendar for c in self.members[center]}
         days = [first + timedelta(days=d) for d in range(14)]
         windows = []
         for calendar in calendars:
             day = max(days, key=partial(self._calendar, calendar))
-            windows += [(a / 60, b / 60) for a, b in day_windows(self.plant.calendars[calendar], self.zone.key, day)]
+            found = day_windows(self.plant.calendars[calendar], self.zone.key, day)
+            windows += [(a / 60, min(b / 60, DAY)) for a, b in found if a / 60 < DAY]
         return tuple(merged(windows))
 
     def whole_job_minutes(self, center: str, day: date, job: float) -> float:
