@@ -21,7 +21,7 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant, TimeFences
 from factoryos.model.rampup import ramp_bound_products
-from factoryos.model.validate import load_plant
+from factoryos.model.validate import check_plant_text, load_plant
 from factoryos.planning.mps import Beyond, Demand, heijunka, line_capacity, master_schedule
 from factoryos.services.mps import order_demand
 
@@ -490,3 +490,17 @@ def test_each_day_names_the_units_what_bounds_the_product_can_build():
     assert schedule.bound_by() | {"solo": ""} == {"speaker": "Line A + Line B", "box": "Cell 1 + Cell 2", "solo": ""}
     assert schedule.units_a_day("speaker", day) == pytest.approx(120 + 100 / 31)
     assert schedule.units_a_day("box", day) == pytest.approx(3 * 60 / 3)
+
+
+@pytest.mark.parametrize(("minutes", "units"), [(100, 4.0), (200, 2.0), (240, 2.0), (300, 1.0)])
+def test_a_days_capacity_counts_the_whole_jobs_a_shift_holds(minutes, units):
+    """The cabinet shop works one shift of 480 minutes; its carcass is cut, welded and painted in jobs of
+    `minutes` that the scheduler runs in one piece. By hand, a shift holds floor(480 / minutes) of them: the
+    plan's units a day said 1.6 for 300-minute jobs and 4.8 for 100-minute ones."""
+    text = (DATA / "cabinet-plant.yaml").read_text().replace("run_minutes: 240}", f"run_minutes: {minutes}}}")
+    cabinets, issues = check_plant_text(text)
+    assert issues == []
+    assert cabinets is not None
+    schedule = master_schedule(cabinets, [Demand("F", "cabinet", date(2027, 1, 20), 30)], date(2027, 1, 4), 10)
+    assert set(schedule.capacities()["cabinet"]) == {units}
+    assert max(built_by_day(schedule, {"cabinet"})) <= units

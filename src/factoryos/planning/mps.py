@@ -137,14 +137,14 @@ class MasterSchedule:
 
     def units_a_day(self, product: str, day: date) -> float | None:
         """Units of a typical `product` that what bounds it (`bound_by`) can build on `day`: the ramp-up line's
-        units, or its constrained work center's (or pool's) minutes over a unit's; None when nothing bounds it."""
-        offset = (day - self.start).days
+        units, or what its constrained work center's (or pool's) day holds of it (`RoughCut.units`); None when
+        nothing bounds it."""
         if product in self.bound_products and self.ramp_bounded:
-            return self.capacity[offset]
+            return self.capacity[(day - self.start).days]
         center = self.rough_cut.constrained(product) if self.rough_cut else None
         if self.rough_cut is None or center is None:
             return None
-        return self.rough_cut.minutes[center][offset] / self.rough_cut.load(product)[center]
+        return self.rough_cut.units(product, center, day)
 
     def capacities(self) -> dict[str, tuple[float | None, ...]]:
         """Per product that something bounds (`bound_by`), the units a day of what bounds it (`units_a_day`) over

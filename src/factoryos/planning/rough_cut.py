@@ -75,6 +75,15 @@ class RoughCut:
                     expected[center] = expected.get(center, 0.0) + option.mix / total * change
         return expected
 
+    def units(self, product: str, center: str, day: date) -> float:
+        """Typical units of `product` that `center`'s working minutes on `day` hold, each of a unit's jobs there
+        run in one piece (`PlantCapacity.whole_job_minutes`): an eight-hour shift holds one cabinet whose
+        carcass takes 300 minutes, not 1.6. The plan books minutes, as the promise does; this is what a day
+        holds of one product."""
+        typical = typical_configuration(self.plant.products[product])
+        job = self.capacity.flow(product, typical).jobs.get(center, 0.0)
+        return self.capacity.whole_job_minutes(center, day, job) / self.load(product)[center]
+
     def constrained(self, product: str) -> str | None:
         """The work center a typical unit of `product` is constrained on, as the promise finds it (None: it loads
         none)."""
