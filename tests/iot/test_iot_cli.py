@@ -198,8 +198,8 @@ def _glazer_runs_a_night(store, night: datetime, units_after_hours: tuple[int, .
 def test_oee_by_shift_and_day_follows_the_sites_clock_across_midnight_and_a_half_hour_offset(store):
     """The glazer runs the night shift 22:00-06:00 at the site (+05:30) and counts a unit at 23:00 and one at
     01:00. Asked in UTC with the plant, the night shift of the 4th holds all 8 h and both units; the site's
-    4th holds 2 h and a unit and a half, its 5th 6 h and the other half (the second unit was worked on from
-    23:00 to 01:00; in UTC both units and 7.5 h fall on the 4th)."""
+    4th holds 2 h and the unit counted at 23:00, its 5th 6 h and the one counted at 01:00, whole, though it was
+    worked on from 23:00 (in UTC both units and 7.5 h fall on the 4th)."""
     _glazer_runs_a_night(store, datetime(2027, 5, 4, 22, tzinfo=IST), units_after_hours=(1, 3))
     window = ["--from", "2027-05-04T00:00Z", "--to", "2027-05-06T00:00Z", "--plant", str(KILN), "--db", db_url(store)]
     shifts = ["--by", "shift", "--shifts", "a=06:00-14:00,b=14:00-22:00,c=22:00-06:00", "--json"]
@@ -210,7 +210,7 @@ def test_oee_by_shift_and_day_follows_the_sites_clock_across_midnight_and_a_half
     assert sum(s for s, _ in busy.values()) == 8 * 3600
     result = runner.invoke(top, ["oee", "--by", "day", "--json", *window])
     days = {f["key"]: (f["planned_busy_s"], f["produced"]) for f in json.loads(result.output)["items"]}
-    assert (days["2027-05-04"], days["2027-05-05"]) == ((2 * 3600, 1.5), (6 * 3600, 0.5))
+    assert (days["2027-05-04"], days["2027-05-05"]) == ((2 * 3600, 1), (6 * 3600, 1))
     idle = runner.invoke(top, ["oee", "--by", "day", "--from", "2027-05-05T06:00+05:30", *window[2:]]).output
     assert "no planned busy time" in idle
     assert "0.0%" not in idle

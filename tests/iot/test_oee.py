@@ -219,7 +219,7 @@ def test_each_material_counts_at_its_own_ideal_cycle_time():
     [(_, figure)] = equipment_oee(intervals, unnamed, cycles).items()
     assert figure.performance == pytest.approx(90 * 30 / (90 * 60))
     shifts = by_window(intervals, counts, cycles, [Window("a", T0, at(45)), Window("b", at(45), at(90))])
-    assert sum(f.ideal_s for f in shifts.values()) == pytest.approx(90 * 60)  # shares of each count's own time
+    assert sum(f.ideal_s for f in shifts.values()) == pytest.approx(90 * 60)  # each count at its own time
 
 
 def test_the_ideal_cycle_of_a_material_is_the_mean_of_its_operations_on_the_equipment(appliance_plant):

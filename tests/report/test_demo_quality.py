@@ -137,10 +137,7 @@ def test_the_stored_floor_gives_the_reports_oee_and_measurements(demo) -> None:
     floor = FloorStream.read(demo.bus.store)
     cycles = ideal_cycle_times(demo.loaded_plant())
     _, streamed = events_oee(floor, cycles)
-    start, last_count = (
-        floor.span
-    )  # the stream's span ends at its last count, which a stored window [start, end) leaves out
-    stored = stored_oee(demo.engine, OeeQuery(start, last_count + timedelta(microseconds=1), cycles, "line"), None)
+    stored = stored_oee(demo.engine, OeeQuery(*floor.span, cycles, "line"), None)  # counts up to its last
     assert streamed
     assert stored.keys() == streamed.keys()
     for line, figure in streamed.items():

@@ -281,8 +281,8 @@ def _biggest_loss(losses: Losses) -> str:
 
 
 def _count(units: float) -> str:
-    """Whole units as they are, a shift's or day's shares of units to a tenth."""
-    return f"{units:,.0f}" if units == round(units) else f"{units:,.1f}"
+    """Units with their thousands separated."""
+    return f"{units:,.0f}"
 
 
 def _units(produced: float, good: float) -> str:

@@ -31,7 +31,7 @@ never reports one) are kept apart as counted without a known state (`known_state
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -195,14 +195,17 @@ class Losses:
 
 OVERCOUNTED = 1.05
 """A performance past this is more than the run time makes at the ideal cycle: a count is wrong, or the plant
-file's ideal cycle is slower than the equipment (a few per cent over is rounding at a window's edges)."""
+file's ideal cycle is slower than the equipment (a few per cent over is rounding at a window's edges). A shift's or
+day's run time here includes the work carried in from before it (`Oee.carried_in_s`)."""
 
 
 @dataclass(frozen=True)
 class Oee:
     """OEE of one equipment, line, shift or day (`key`): planned busy and production time, ideal time of what was
-    produced, units produced and good (a shift's or day's in shares of the units worked on in it), the losses,
-    and the units produced and good that were counted without a known state (`known_state`), in no factor."""
+    produced, units produced and good (a shift's or day's those counted in it), the losses, the units produced
+    and good that were counted without a known state (`known_state`), in no factor, and of a shift or day the
+    production time its equipment spent before it on the first units it counted (`carried_in_s`), by which its
+    performance may rightly read over 100 % (`by_window`)."""
 
     key: str
     planned_busy_s: float
@@ -213,6 +216,7 @@ class Oee:
     losses: Losses
     produced_without_state: float = 0.0
     good_without_state: float = 0.0
+    carried_in_s: float = 0.0
 
     @property
     def availability(self) -> float:
@@ -232,8 +236,9 @@ class Oee:
 
     @property
     def overcounted(self) -> bool:
-        """More units counted than its run time makes at their ideal cycle (`OVERCOUNTED`)."""
-        return self.performance > OVERCOUNTED
+        """More units counted than its run time, and that carried in, makes at their ideal cycle (`OVERCOUNTED`)."""
+        run = self.production_s + self.carried_in_s
+        return bool(run) and self.ideal_s > OVERCOUNTED * run
 
     def as_dict(self) -> dict[str, float | str | int | bool | dict[str, float] | None]:
         """Plain figures; the factors are None without planned busy time (idle or in maintenance throughout)."""
@@ -247,6 +252,7 @@ class Oee:
             "overcounted": self.overcounted,
             "planned_busy_s": self.planned_busy_s,
             "production_s": self.production_s,
+            "carried_in_s": self.carried_in_s,
             "produced": self.produced,
             "good": self.good,
             "losses_s": self.losses.as_dict(),
@@ -287,8 +293,10 @@ def clip(intervals: Iterable[StateInterval], windows: Sequence[Window]) -> list[
 
 
 def known_state(intervals: Iterable[StateInterval], counts: Iterable[Counted]) -> tuple[list[Counted], list[Counted]]:
-    """The counts made while their equipment's state was known (at or after its first state interval), and
-    those counted without a known state: before its first state change, or from equipment that reports none.
+    """The counts made while their equipment's state was known (after the start of its first state interval),
+    and those counted without a known state: up to its first state change (a count reports the units finished
+    by its time, `counted_by_window`, so one at that instant has no known time behind it), or from equipment
+    that reports none.
 
     ISO 22400 measures performance against the actual production time, and unknown-state time is in none of
     the times, so a unit counted then has no production time behind it: taken into performance it lifts it
@@ -303,7 +311,7 @@ def known_state(intervals: Iterable[StateInterval], counts: Iterable[Counted]) -
     known: list[Counted] = []
     unknown: list[Counted] = []
     for c in counts:
-        (known if c.equipment in first and first[c.equipment] <= c.ts else unknown).append(c)
+        (known if c.equipment in first and first[c.equipment] < c.ts else unknown).append(c)
     return known, unknown
 
 
@@ -312,19 +320,18 @@ def equipment_oee(
     counts: Iterable[Counted],
     ideal_cycle_s: Cycles,
     startup_s: float = 600.0,
-    worked: Mapping[str, Sequence[float]] | None = None,
+    counted: Mapping[str, Sequence[float]] | None = None,
 ) -> dict[str, Oee]:
-    """OEE of each equipment over the given (already clipped) intervals and the units counted in them, or with
-    `worked` (per equipment, a `_tally` of the shares of units worked on: `worked_shares`) the units worked on
-    in them; either way the counts without a known state (`known_state`) apart, an equipment that has only
-    those with no times."""
+    """OEE of each equipment over the given (already clipped) intervals and the units counted in them, or
+    `counted` (per equipment, the `_tally` of its units: a window's, `counted_by_window`); either way the counts
+    without a known state (`known_state`) apart, an equipment that has only those with no times."""
     times: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     per_equipment: dict[str, list[StateInterval]] = defaultdict(list)
     for interval in intervals:
         times[interval.equipment][interval.state] += interval.seconds
         per_equipment[interval.equipment].append(interval)
     known, unknown = known_state((i for own in per_equipment.values() for i in own), counts)
-    units = worked if worked is not None else _counted_units(per_equipment, known, ideal_cycle_s, startup_s)
+    units = counted if counted is not None else _counted_units(per_equipment, known, ideal_cycle_s, startup_s)
     without: dict[str, tuple[float, float]] = {}
     for c in unknown:
         produced, good = without.get(c.equipment, (0.0, 0.0))
@@ -332,7 +339,7 @@ def equipment_oee(
     result = {}
     for equipment in [*times, *(e for e in without if e not in times)]:
         spent = times[equipment]
-        good, scrap, rework, _, ideal, defects, startup_rejects = units.get(equipment, NOTHING_COUNTED)
+        good, scrap, rework, _, ideal, defects, startup_rejects, carried = units.get(equipment, NOTHING_COUNTED)
         produced = good + scrap + rework
         production = spent[RUNNING] + sum(spent[s] for s in MINOR_STOPS)
         losses = Losses(
@@ -347,11 +354,12 @@ def equipment_oee(
         )
         planned = sum(spent.values()) - sum(spent[s] for s in NOT_BUSY)
         unstated = without.get(equipment, (0.0, 0.0))
-        result[equipment] = Oee(equipment, planned, production, ideal, produced, good, losses, *unstated)
+        result[equipment] = Oee(equipment, planned, production, ideal, produced, good, losses, *unstated, carried)
     return result
 
 
-NOTHING_COUNTED = (0.0,) * 7
+NOTHING_COUNTED = (0.0,) * 8
+"""A `_tally` added up, and the production time carried in before the units (`counted_by_window`)."""
 
 
 def _counted_units(
@@ -359,19 +367,28 @@ def _counted_units(
 ) -> dict[str, list[float]]:
     """Per equipment, the `_tally` of the units counted while its state was known (`known_state`; start-up
     scrap: scrap counted within `startup_s` of a start after setup, down or maintenance)."""
-    startups = {eq: _startup_windows(ivs, startup_s) for eq, ivs in intervals.items()}
-    units: dict[str, list[float]] = {}
+    by_equipment: dict[str, list[Counted]] = defaultdict(list)
     for c in counts:
-        tally = units.setdefault(c.equipment, list(NOTHING_COUNTED))
-        for n, quantity in enumerate(_tally(c, startups[c.equipment], cycles)):
+        by_equipment[c.equipment].append(c)
+    return {
+        equipment: _tallied(own, _startup_windows(intervals[equipment], startup_s), cycles)
+        for equipment, own in by_equipment.items()
+    }
+
+
+def _tallied(counts: Iterable[Counted], startups: Sequence[tuple[datetime, datetime]], cycles: Cycles) -> list[float]:
+    """The `_tally` of one equipment's counts added up."""
+    tally = list(NOTHING_COUNTED)
+    for c in counts:
+        for n, quantity in enumerate(_tally(c, startups, cycles)):
             tally[n] += quantity
-    return units
+    return tally
 
 
 def _tally(count: Counted, startups: Sequence[tuple[datetime, datetime]], cycles: Cycles) -> tuple[float, ...]:
     """A count's good, scrap, rework and start-up scrap units (its scrap when counted in a start-up window),
     then the ideal seconds of all it produced, of its defects (scrap and rework but start-up scrap) and of its
-    start-up scrap, at its material's ideal cycle time: shares of a count are shares of each."""
+    start-up scrap, at its material's ideal cycle time."""
     startup = count.scrap if count.scrap and any(lo <= count.ts < hi for lo, hi in startups) else 0
     cycle = cycle_of(cycles, count.equipment, count.material)
     produced = count.good + count.scrap + count.rework
@@ -379,67 +396,47 @@ def _tally(count: Counted, startups: Sequence[tuple[datetime, datetime]], cycles
     return count.good, count.scrap, count.rework, startup, cycle * produced, cycle * defects, cycle * startup
 
 
-def worked_shares(
+def counted_by_window(
     intervals: Sequence[StateInterval],
     counts: Sequence[Counted],
     windows: Sequence[Window],
     cycles: Cycles,
     startup_s: float = 600.0,
 ) -> dict[str, dict[str, list[float]]]:
-    """Window by window and equipment by equipment, the units worked on there: each count's good, scrap, rework
-    and start-up scrap in proportion to the production time (running, minor stops) its equipment spent on it
-    since its count before, so a unit begun before a shift change and counted after it is that much of each
-    shift's output, as its time is; a count with no production time since the one before is its window's at
-    once, and one without a known state (`known_state`) none of them. Window name -> equipment -> the `_tally`
-    of its shares."""
-    shares: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: list(NOTHING_COUNTED)))
+    """Window by window and equipment by equipment, the `_tally` of the units counted there while the
+    equipment's state was known (`known_state`), and the production time carried in: what the equipment spent
+    on the window's first count before the window began, since its count before (or its first known state).
+    A count is in the window holding its timestamp, as ISO 22400-2 takes a produced quantity when it is reported,
+    so windows that do not overlap count each unit once. It reports the units finished by its time, so the window
+    is (start, end]: one stamped at a shift's end (a shift-end booking, a unit finished as the shift stops) is
+    that shift's. Its start-up scrap is judged on the equipment's whole timeline, as over the whole span. Window
+    name -> equipment -> tally."""
+    tallies: dict[str, dict[str, list[float]]] = defaultdict(dict)
     counted: dict[str, list[Counted]] = defaultdict(list)
-    for c in counts:
+    for c in sorted(known_state(intervals, counts)[0], key=lambda c: c.ts):
         counted[c.equipment].append(c)
-    for equipment, (own, _) in _timelines(intervals).items():
-        mine = sorted((w for w in windows if w.covers(equipment)), key=lambda w: w.start)
-        if not mine or not counted[equipment]:
-            continue
-        worked = _ProductionClock(own)
-        starts = [w.start for w in mine]
-        longest = max(w.end - w.start for w in mine)
-        startups = _startup_windows(own, startup_s)
-        before = own[0].start
-        for c in sorted(known_state(own, counted[equipment])[0], key=lambda c: c.ts):
-            units = _tally(c, startups, cycles)
-            spent = worked.before(c.ts) - worked.before(before)
-            k = bisect_right(starts, c.ts) - 1
-            while k >= 0 and mine[k].start > before - longest:
-                w = mine[k]
-                inside = (
-                    worked.before(min(c.ts, w.end)) - worked.before(max(before, w.start))
-                    if spent > 0
-                    else float(w.start <= c.ts < w.end)
-                )
-                if inside > 0:
-                    tally = shares[w.name][equipment]
-                    share = inside / spent if spent > 0 else 1.0
-                    for n, quantity in enumerate(units):
-                        tally[n] += quantity * share
-                k -= 1
-            before = c.ts
-    return shares
+    timelines = _timelines(intervals)
+    for equipment, own in counted.items():
+        moments = [c.ts for c in own]
+        timeline = timelines[equipment]
+        startups = _startup_windows(timeline[0], startup_s)
+        for window in windows:
+            first, end = bisect_right(moments, window.start), bisect_right(moments, window.end)
+            if first < end and window.covers(equipment):
+                tally = tallies[window.name][equipment] = _tallied(own[first:end], startups, cycles)
+                since = moments[first - 1] if first else timeline[0][0].start
+                tally[-1] = _production_s(timeline, since, window.start)
+    return tallies
 
 
-class _ProductionClock:
-    """An equipment's production time (running, minor stops) before any moment, from its state intervals."""
-
-    def __init__(self, intervals: Iterable[StateInterval]) -> None:
-        producing = sorted((i.start, i.end) for i in intervals if i.state == RUNNING or i.state in MINOR_STOPS)
-        self.starts = [lo for lo, _ in producing]
-        self.ends = [hi for _, hi in producing]
-        self.total = list(accumulate(((hi - lo).total_seconds() for lo, hi in producing), initial=0.0))
-
-    def before(self, moment: datetime) -> float:
-        k = bisect_right(self.starts, moment)
-        if k == 0:
-            return 0.0
-        return self.total[k - 1] + (min(moment, self.ends[k - 1]) - self.starts[k - 1]).total_seconds()
+def _production_s(timeline: tuple[list[StateInterval], list[datetime]], start: datetime, end: datetime) -> float:
+    """An equipment's production time (running, minor stops) in [start, end), of its `_timelines` entry."""
+    if start >= end:
+        return 0.0
+    span = Window("", start, end)
+    return sum(
+        i.seconds for i in clip(_overlapping(*timeline, span), [span]) if i.state == RUNNING or i.state in MINOR_STOPS
+    )
 
 
 def combine(key: str, figures: Iterable[Oee]) -> Oee:
@@ -457,6 +454,7 @@ def combine(key: str, figures: Iterable[Oee]) -> Oee:
         losses,
         sum(f.produced_without_state for f in figures),
         sum(f.good_without_state for f in figures),
+        sum(f.carried_in_s for f in figures),
     )
 
 
@@ -480,11 +478,17 @@ def by_window(
     startup_s: float = 600.0,
 ) -> dict[str, Oee]:
     """One combined figure per window (a shift, a day) over all the equipment given; a window in which no
-    equipment's state is known has none, as an equipment without a known state has none. A window's units are
-    the shares of the units worked on in it (`worked_shares`), so its performance is the ideal time of the work
-    it did over its production time, not of the units that happened to be counted in it; the units counted in it
-    without a known state (`known_state`) are beside them."""
-    shares = worked_shares(intervals, counts, windows, ideal_cycle_s, startup_s)
+    equipment's state is known has none, as an equipment without a known state has none. Its time is the time
+    inside it; its units are those counted in it (`counted_by_window`), whole, as ISO 22400-2 counts a produced
+    quantity in the period it is reported in, and those counted in it without a known state (`known_state`) are
+    beside them. So windows that cover a span without overlapping add up to its figures, unit for unit.
+
+    A unit begun in one shift and counted in the next is the next one's, with all its ideal time, while the
+    time spent on it before the change stays in the shift before: that one's performance reads low by as much,
+    and the next one's may read over 100 % by the work carried in (`Oee.carried_in_s`: at most what its equipment
+    produced since its last count before the change), a long cycle across a change more than a short one. That is
+    the counting ISO prescribes, not a wrong count: `Oee.overcounted` allows for it."""
+    counted = counted_by_window(intervals, counts, windows, ideal_cycle_s, startup_s)
     timelines = _timelines(intervals)
     unknown = sorted(known_state(intervals, counts)[1], key=lambda c: c.ts)
     moments = [c.ts for c in unknown]
@@ -498,10 +502,10 @@ def by_window(
         ]
         unstated = [
             c
-            for c in unknown[bisect_left(moments, window.start) : bisect_left(moments, window.end)]
+            for c in unknown[bisect_right(moments, window.start) : bisect_right(moments, window.end)]
             if window.covers(c.equipment)
         ]
-        figures = equipment_oee(inside, unstated, ideal_cycle_s, startup_s, shares.get(window.name, {}))
+        figures = equipment_oee(inside, unstated, ideal_cycle_s, startup_s, counted.get(window.name, {}))
         if figures:
             result[window.name] = combine(window.name, figures.values())
     return result

@@ -240,8 +240,9 @@ def oee_section(
     if len(worked) > 1:
         best, worst = max(worked, key=lambda k: worked[k].oee), min(worked, key=lambda k: worked[k].oee)
         text += (
-            " By shift, counting the work each did (a unit begun in one shift and finished in the next is shared"
-            f" between them), {best} reached {_shift(worked[best])} and {worst} {_shift(worked[worst])}."
+            " By shift, counting the units each counted (a unit begun in one shift and finished in the next is the"
+            f" next one's, as ISO 22400-2 counts it), {best} reached {_shift(worked[best])} and {worst}"
+            f" {_shift(worked[worst])}."
         )
     headline_first = {headline: line, **{key: f for key, f in per_line.items() if key != headline}}
     figures = oee_figures(per_equipment, headline_first, per_shift)

@@ -296,7 +296,8 @@ def containment_section(contained: Sequence[tuple[Hold, dict[str, Any], dict[str
             "recalled from the customer; what was built after stays in finished goods, its order built but not "
             "shipped; what is still on the line is stopped there; what failed a test and was scrapped is neither "
             "recalled nor held (its order's unit made again in its place is one of the others). When the hold is "
-            "placed it covers the units the station had worked by then; the rest of its window is still to come."
+            "placed it covers the units the station had worked by then, as they stood then (a unit scrapped later is "
+            "scrapped only at the end of the run); the rest of its window is still to come."
         ),
         note=(
             "Holds from `factoryos hold`'s service; the scope is `factoryos trace --equipment` over the window, each "

@@ -550,7 +550,7 @@ def floor_stage(ctx: DemoContext) -> None:
             start=signal.since,
             end=run_end,
         )
-        placed.append((hold, held_scope(ctx.engine, dataclasses.replace(hold, end=signal.at))))
+        placed.append((hold, held_scope(ctx.engine, hold, as_of=hold.placed_at)))
     advance = follow_floor(ctx.engine, reported)
     work, production = follow_work(ctx.engine)  # after the holds' scopes as placed, which read the orders' states
     moved.update({state: len(ids) for state, ids in advance.moved.items()})

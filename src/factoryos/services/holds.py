@@ -114,16 +114,19 @@ def release_hold(
         return hold_store.as_hold(record)
 
 
-def held_scope(engine: Engine, hold: Hold) -> dict[str, Any]:
+def held_scope(engine: Engine, hold: Hold, as_of: datetime | None = None) -> dict[str, Any]:
     """The units a hold covers, as a forward trace with its recall scope (a serial range: the units in it and
-    those containing one)."""
+    those containing one). With `as_of` (its `placed_at`: the scope when placed), as it stood then: an equipment's
+    window cut there, and a unit scrapped only if it was scrapped before (the orders' states are read as stored:
+    the demo has told the order desk only what the floor had built by then)."""
     if hold.scope is HoldScope.LOT:
-        return trace_lot(engine, hold.target)
+        return trace_lot(engine, hold.target, as_of)
     if hold.scope is HoldScope.EQUIPMENT:
         assert hold.start is not None
         assert hold.end is not None
-        return trace_equipment(engine, hold.target, hold.start, hold.end)
-    return trace_serials(engine, serials_in_range(engine, hold))
+        end = hold.end if as_of is None else min(hold.end, as_of)
+        return trace_equipment(engine, hold.target, hold.start, end, as_of)
+    return trace_serials(engine, serials_in_range(engine, hold), as_of)
 
 
 def _check_equipment(engine: Engine, path: str, start: datetime | None, end: datetime | None) -> None:

@@ -280,7 +280,8 @@ def stored_oee(engine: Engine, query: OeeQuery, line: str | None = None) -> dict
         for r in store.state_changes("", start_us, end_us)
         if wanted(r.equipment)
     ]
-    counts = [Counted.of_row(r) for r in store.counts("", start_us, end_us) if wanted(r.equipment)]
+    # up to the query's end: `oee_figures` takes a count at it, as a shift-end booking
+    counts = [Counted.of_row(r) for r in store.counts("", start_us, end_us + 1) if wanted(r.equipment)]
     return oee_figures(changes, counts, query)
 
 

@@ -77,8 +77,11 @@ class OeeQuery:
 
 
 def oee_figures(changes: Sequence[StateChange], counts: Sequence[Counted], query: OeeQuery) -> dict[str, Oee]:
-    """OEE to ISO 22400-2 over the query's window, grouped as it asks."""
+    """OEE to ISO 22400-2 over the query's window, grouped as it asks. A count reports the units finished by its
+    time, so the window's are those after its start up to its end, as its shifts and days take them
+    (`iot.oee.counted_by_window`)."""
     intervals = state_intervals(changes, query.start, query.end)
+    counts = [c for c in counts if query.start < c.ts <= query.end]
     per_equipment = equipment_oee(intervals, counts, query.cycles)
     if query.by == "equipment":
         return per_equipment

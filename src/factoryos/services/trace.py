@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from factoryos.model.readings import from_us
+from factoryos.model.readings import from_us, to_us
 from factoryos.quality.genealogy import (
     LotTests,
     OperationSpan,
@@ -84,18 +84,22 @@ def trace_serial(engine: Engine, serial: str) -> dict[str, Any]:
         }
 
 
-def trace_lot(engine: Engine, lot: str) -> dict[str, Any]:
-    """Forward trace of a supplier lot or a component serial: every unit containing it, and the recall scope."""
+def trace_lot(engine: Engine, lot: str, as_of: datetime | None = None) -> dict[str, Any]:
+    """Forward trace of a supplier lot or a component serial: every unit containing it, and the recall scope (with
+    `as_of`, a unit scrapped only if it was by then: `_forward`)."""
     with genealogy.reading(engine) as connection:
         found = genealogy.containing(connection, lot)
         if len(found) == 1:  # nothing contains it: is it known at all?
             _must_know(connection, lot, "lot or serial")
-        return {"lot": lot, **_forward(connection, found, exclude={lot})}
+        return {"lot": lot, **_forward(connection, found, exclude={lot}, as_of=as_of)}
 
 
-def trace_equipment(engine: Engine, equipment: str, start: datetime, end: datetime) -> dict[str, Any]:
+def trace_equipment(
+    engine: Engine, equipment: str, start: datetime, end: datetime, as_of: datetime | None = None
+) -> dict[str, Any]:
     """Forward trace of an equipment's output over [start, end): every unit worked on there then (or on
-    equipment under that path), every unit containing one, and the recall scope."""
+    equipment under that path), every unit containing one, and the recall scope (with `as_of`, a unit scrapped
+    only if it was by then: `_forward`)."""
     start_us, end_us = window_us(start, end)
     if not equipment.strip("/"):
         raise TraceError("--equipment: give an equipment path, e.g. site/area/line/station")
@@ -110,31 +114,36 @@ def trace_equipment(engine: Engine, equipment: str, start: datetime, end: dateti
             "equipment": equipment,
             "from": start.isoformat(),
             "to": end.isoformat(),
-            **_forward(connection, found, exclude=set()),
+            **_forward(connection, found, exclude=set(), as_of=as_of),
         }
 
 
-def trace_serials(engine: Engine, serials: Iterable[str]) -> dict[str, Any]:
+def trace_serials(engine: Engine, serials: Iterable[str], as_of: datetime | None = None) -> dict[str, Any]:
     """Forward trace of serials (a serial range's): every unit that is one of them or contains one, and the
-    recall scope."""
+    recall scope (with `as_of`, a unit scrapped only if it was by then: `_forward`)."""
     found: dict[str, bool] = {}
     with genealogy.reading(engine) as connection:
         for serial in serials:
             for item, top in genealogy.containing(connection, serial).items():
                 found[item] = found.get(item, False) or top
-        return _forward(connection, found, exclude=set())
+        return _forward(connection, found, exclude=set(), as_of=as_of)
 
 
-def _forward(connection: Connection, found: dict[str, bool], exclude: set[str]) -> dict[str, Any]:
+def _forward(
+    connection: Connection, found: dict[str, bool], exclude: set[str], as_of: datetime | None = None
+) -> dict[str, Any]:
     """Units (serials nothing else contains), lots left in stock that contain it, what lies between, and the
-    recall scope of the units."""
+    recall scope of the units; with `as_of`, only the units scrapped before it are scrapped (a recall scope as it
+    stood then: one scrapped later was still where its order stood)."""
     tops = {item for item, top in found.items() if top and item not in exclude}
     spans = genealogy.operations(connection, tops)
     stock = lots(tops, largest_quantities(spans))
     units = tops - stock
     links = genealogy.order_links(connection, units, [(s.serial, s.work_order) for s in spans if s.serial in units])
     running = {s.serial for s in spans if s.serial in units and s.end_us is None}
-    scope = recall_scope(links, running, set(genealogy.scrapped(connection, units)))
+    scraps = genealogy.scrapped(connection, units).values()
+    scrapped = {s.serial for s in scraps if as_of is None or s.ts_us < to_us(as_of)}
+    scope = recall_scope(links, running, scrapped)
     return {
         "units": sorted(units, key=in_number_order),
         "lots": sorted(stock),
