@@ -370,9 +370,12 @@ def test_the_headline_lines_oee_by_shift_counts_the_units_each_shift_counted(dem
     assert all(f.ideal_s <= f.production_s + f.carried_in_s + 1e-6 for f in per_shift.values())
     assert sum(f.produced for f in per_shift.values()) == per_line[path].produced
     assert sum(f.planned_busy_s for f in per_shift.values()) == pytest.approx(per_line[path].planned_busy_s)
-    performance = dict(zip(chart.data[1].x, chart.data[1].y, strict=True))
-    assert performance == {name: pytest.approx(f.performance) for name, f in per_shift.items()}
     worked = {name: f for name, f in per_shift.items() if f.planned_busy_s}
+    performance = dict(zip(chart.data[1].x, chart.data[1].y, strict=True))
+    assert performance == {name: pytest.approx(f.performance) for name, f in worked.items()}
+    idle = set(per_shift) - set(worked)
+    assert idle
+    assert all(f"{name} shift" in oee.text for name in idle)  # named, not charted as an empty bar
     ramp = demo.plant.ramp_up
     assert headline.rsplit("/", 1)[-1] == ramp.line
     planned = demo.plant.calendars[calendar].shifts[: ramp.months[0].shifts_per_day]

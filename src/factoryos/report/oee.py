@@ -237,6 +237,9 @@ def oee_section(
     if headline in loading:
         facts["loading by the schedule"] = f"{loading[headline]:.0%}"
     worked = {shift: f for shift, f in (per_shift or {}).items() if f.planned_busy_s}
+    idle = [shift for shift in per_shift or {} if shift not in worked]
+    if worked and idle:
+        text += f" Its {' and '.join(idle)} shift{'s' if len(idle) > 1 else ''} had no work planned."
     if len(worked) > 1:
         best, worst = max(worked, key=lambda k: worked[k].oee), min(worked, key=lambda k: worked[k].oee)
         text += (
@@ -245,5 +248,5 @@ def oee_section(
             f" {_shift(worked[worst])}."
         )
     headline_first = {headline: line, **{key: f for key, f in per_line.items() if key != headline}}
-    figures = oee_figures(per_equipment, headline_first, per_shift)
+    figures = oee_figures(per_equipment, headline_first, worked)
     return Section(title="OEE", text=text, facts=facts, figures=figures)
