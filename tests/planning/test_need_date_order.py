@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factoryos.planning.checker import check_plan
 from factoryos.planning.mrp import plan
-from factoryos.planning.problem import BomLine, Demand, Item, Problem, Supplier
+from factoryos.planning.problem import BomLine, Demand, Item, PlanningError, Problem, Supplier
 from tests.planning.records import day, problem
 
 S = Supplier("S", 7, weekly_capacity=100)
@@ -56,6 +57,14 @@ def test_an_item_listed_first_does_not_take_the_week_from_one_needed_earlier():
     assert check_plan(p, result) == []
     assert {o.item: o.due for o in result.planned_orders} == {"Y": day(8), "X": day(14)}
     assert result.lateness() == {"COX": 2, "COY": 0}
+
+
+def test_a_bought_item_with_a_bill_is_refused():
+    """Bought items are netted once every made item is exploded, which holds only if nothing lies below them."""
+    with pytest.raises(PlanningError, match="'X' is bought, so it has no bill"):
+        plan(
+            problem((Item("X", "buy", suppliers=("S",)), Item("C", "buy")), bom=(BomLine("X", "C", 1),), suppliers=(S,))
+        )
 
 
 def test_the_checker_finds_a_later_need_given_the_week_an_earlier_one_wanted():

@@ -1,15 +1,15 @@
 """Multi-level MRP: gross-to-net level by level, lots sized and offset, requirements exploded, all pegged.
 
-Made items are netted in low-level-code order, so an item's requirements from every parent (and its own
+Items are netted in low-level-code order, so an item's requirements from every parent (and its own
 independent demand) are consolidated before it is netted. Each level is one compiled pass over the
-level's made items (`factoryos.planning.netting`); offsets are whole-array operations, and explosion is a compiled
-pass over the lots' bill lines. Bought items have no bill, so they are netted last, all together in one pass by
-need date (ties by low-level code, then item order): a supplier's weekly capacity goes to the earliest need of any
-item it ships, not to whichever item happens to be netted first (a part at a shallow level, needed later than one
-under a sub-assembly, would take the week the deeper part needs). Their lots are numbered after the made ones, by
-need date. The finished lots are then pegged to the demands they serve, first come first
-served, in one compiled pass per level down the bills (`factoryos.planning.pegging`). Nothing is kept per item and
-day but the projected inventory.
+level's items (`factoryos.planning.netting`); offsets are whole-array operations, and explosion is a compiled
+pass over the lots' bill lines. Items bought from a supplier with a weekly capacity compete for it, so they are
+netted last (bought, they have no bill), all together by need date, ties by low-level code and then item order: the
+supplier's week goes to the earliest need of any item it ships, not to whichever item happens to be netted first (a
+part at a shallow level, needed later than one under a sub-assembly, would take the week the deeper part needs).
+Their lots are numbered after the others, by need date. The finished lots are then pegged to the demands they
+serve, first come first served, in one compiled pass per level down the bills (`factoryos.planning.pegging`).
+Nothing is kept per item and day but the projected inventory.
 
 A planned lot of a made item is the good units it brings; where its routing scraps some of what it starts
 (`Item.final_yield` below 1), its components are exploded for quantity / final yield, the units made again
@@ -113,11 +113,20 @@ def plan(problem: Problem) -> Plan:
     """Plan every item over the problem's horizon; see the module docstring for the method."""
     a = _arrays(problem)
     netted = _Netted(np.zeros((len(problem.items), a.horizon)))
+    shared = _on_limited_supplier(a)
     for level in range(int(a.level.max()) + 1 if len(a.level) else 0):
-        _net(problem, a, np.flatnonzero((a.level == level) & a.make), netted, by_need_date=False)
-    bought = np.flatnonzero(~a.make)  # no bill below them: netted once every made item is exploded
-    _net(problem, a, bought[np.argsort(a.level[bought], kind="stable")], netted, by_need_date=True)
+        _net(problem, a, np.flatnonzero((a.level == level) & ~shared), netted, by_need_date=False)
+    last = np.flatnonzero(shared)
+    _net(problem, a, last[np.argsort(a.level[last], kind="stable")], netted, by_need_date=True)
     return _finish(problem, a, netted)
+
+
+def _on_limited_supplier(a: _Arrays) -> np.ndarray:
+    """Per item, does it buy from a supplier with a weekly capacity? Such items compete for it, so they are netted
+    together by need date, last: bought, they have no bill, and every parent has been exploded by then."""
+    limited = np.isfinite(a.capacity).any(axis=1)[a.source_supplier]
+    counted = np.concatenate([[0], np.cumsum(limited)])
+    return counted[a.source_last] > counted[a.source_first]
 
 
 def _net(problem: Problem, a: _Arrays, rows: np.ndarray, netted: _Netted, by_need_date: bool) -> None:
