@@ -45,40 +45,40 @@ def test_the_deeper_part_needed_first_gets_the_week_before_the_shallower_one_nee
     assert result.lateness() == {"CO1": 2}
 
 
-def test_an_item_listed_first_does_not_take_the_week_from_one_needed_earlier():
-    """X, listed first, wants 100 on day 12; Y 100 on day 8: Y gets week 1 on day 8 and X the next week's Monday."""
-    p = problem(
+def _listed_first() -> Problem:
+    """X, listed first, wants 100 on day 12; Y 100 on day 8."""
+    return problem(
         (Item("X", "buy", suppliers=("S",)), Item("Y", "buy", suppliers=("S",))),
         horizon=21,
         suppliers=(S,),
         demands=(Demand("DX", "X", day(12), 100, "order", "COX"), Demand("DY", "Y", day(8), 100, "order", "COY")),
     )
+
+
+def test_an_item_listed_first_does_not_take_the_week_from_one_needed_earlier():
+    """Y gets week 1 on day 8 and X, listed first but needed later, the next week's Monday."""
+    p = _listed_first()
     result = plan(p)
     assert check_plan(p, result) == []
     assert {o.item: o.due for o in result.planned_orders} == {"Y": day(8), "X": day(14)}
     assert result.lateness() == {"COX": 2, "COY": 0}
 
 
+def test_the_checker_finds_a_later_need_given_the_week_an_earlier_one_wanted():
+    """The plan above with the two lots' days swapped, as MRP planned it item by item: X on time on day 12, Y late
+    on day 14, which the checker refuses."""
+    p = _listed_first()
+    result = plan(p)
+    swapped = dataclasses.replace(result, lot_due=np.where(result.lot_item == 0, 12, 14))
+    assert any("Y needed on 2027-03-09 is late while" in found for found in check_plan(p, swapped))
+
+
 def test_a_bought_item_with_a_bill_is_refused():
-    """Bought items are netted once every made item is exploded, which holds only if nothing lies below them."""
+    """Items bought on a capacity are netted once every made item is exploded: right only if nothing is below them."""
     with pytest.raises(PlanningError, match="'X' is bought, so it has no bill"):
         plan(
             problem((Item("X", "buy", suppliers=("S",)), Item("C", "buy")), bom=(BomLine("X", "C", 1),), suppliers=(S,))
         )
-
-
-def test_the_checker_finds_a_later_need_given_the_week_an_earlier_one_wanted():
-    """The plan above with the two lots' days swapped, as MRP planned it item by item: X on time on day 12, Y late
-    on day 14, which the checker refuses."""
-    p = problem(
-        (Item("X", "buy", suppliers=("S",)), Item("Y", "buy", suppliers=("S",))),
-        horizon=21,
-        suppliers=(S,),
-        demands=(Demand("DX", "X", day(12), 100, "order", "COX"), Demand("DY", "Y", day(8), 100, "order", "COY")),
-    )
-    result = plan(p)
-    swapped = dataclasses.replace(result, lot_due=np.where(result.lot_item == 0, 12, 14))
-    assert any("Y needed on 2027-03-09 is late while" in found for found in check_plan(p, swapped))
 
 
 @st.composite

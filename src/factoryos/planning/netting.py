@@ -10,10 +10,10 @@ ahead in the weeks before that still have capacity (on hand from its arrival on)
 weeks after. A lot that cannot arrive by the day it is needed (lead time, capacity) arrives late, and the days
 before show the shortage.
 
-The items of one low level, which buy nothing, are netted item by item. Items that share suppliers are netted by
-need date: day by day, each day every item in turn, so that a supplier's week goes to the earliest need whichever
-item it is of (earliest due date, as frePPLe and every finite-capacity MRP allocate it), a later need taking
-only what is left; needs of one day go in the order the rows are given.
+The items of one low level are netted item by item. Items that share a supplier's weekly capacity are netted by
+need date: day by day, each day every item in turn, so that the week goes to the earliest need whichever item it
+is of (earliest due date, as frePPLe and every finite-capacity MRP allocate it), a later need taking only what is
+left; needs of one day go in the order the rows are given.
 """
 
 from __future__ import annotations
