@@ -188,9 +188,10 @@ def _expedite(i, t, open_, have, pending, later, safety, moves, move_qty, moved)
 @njit(cache=True, nogil=True, inline="always")
 def _place(i, t, have, pending, rows, items, sources, calendar, placing, lots, lot_qty, used):
     """Plan item i's lots for its need on day t, on hand `have` and on order `pending` below its safety stock: made
-    on its lead time, or bought on its sources (`place_lots`), and what none can take kept UNPLACED. `rows` are
-    the item's by day (gross, open receipts, lots arriving, projected on hand), `items` `net_items`'s figures per
-    item. Returns on hand and on order with the lots in, and the lots as they grow."""
+    on its lead time, or bought on its sources (`place_lots`), and what none can take kept UNPLACED. `rows` are per
+    item and day (gross, open receipts, lots arriving, projected on hand), `items` `net_items`'s figures per item.
+    Returns on hand and on order with the lots in, and the lots as they grow. Inlined: a call passing its two dozen
+    arrays costs more than most placings."""
     safety, rule, lot, periods, whole, own_earliest, source_first, source_last = items
     gross, open_, arriving, projected = rows
     next_work = calendar.next_work
