@@ -1,12 +1,18 @@
-"""An MRP plan checked without the planner's code: material balance, lot rules, suppliers, lead times.
+"""An MRP plan checked without the planner's code: material balance, lot rules, suppliers, lead times, need dates.
 
-Rebuilt from the problem and the plan's published results only (planned orders, receipt dates, exceptions):
+Rebuilt from the problem and the plan's published results only (planned orders, receipt dates, exceptions, the
+needs no supplier could take):
 per item and day, on hand + open receipts + planned receipts - independent demand - the components every
 planned make order issues at its release (for its quantity over its item's final yield: the units made again
 included), less allocations. Wherever that balance is below zero inside
 the horizon, a shortage exception must cover the day. Each planned order must keep its item's lot rule (and be
 a whole number of units when its item is counted in pieces, `Item.whole`), its supplier's minimum, multiple and
-weekly capacity, and its lead time on the working calendar.
+weekly capacity, and its lead time on the working calendar. A capacity-limited supplier's weeks go to the earliest
+need first, whichever item it is of: no lot is late while a lot of its supplier needed later is due in a week it
+could have come in on time, nor is a need left with no lot while a supplier of its item has such a week (taken
+first, the week would have gone to the earlier need). A lot late on a preferred supplier in its need's week is not
+held against another supplier that could have come on time: in a week, MRP buys in the suppliers' order of
+preference.
 """
 
 from __future__ import annotations
@@ -22,7 +28,13 @@ TOLERANCE = 1e-6
 
 def check_plan(problem: Problem, plan: Plan) -> list[str]:
     """Every violation found, as a sentence; an empty list for a sound plan."""
-    return [*_balance(problem, plan), *_lots(problem, plan.planned_orders), *_lead_times(problem, plan.planned_orders)]
+    orders = plan.planned_orders
+    return [
+        *_balance(problem, plan),
+        *_lots(problem, orders),
+        *_lead_times(problem, orders),
+        *_need_order(problem, plan),
+    ]
 
 
 def _balance(problem: Problem, plan: Plan) -> list[str]:
@@ -151,6 +163,40 @@ def _lead_times(problem: Problem, orders: tuple[PlannedOrder, ...]) -> list[str]
         if (order.due - order.release).days < lead:
             found.append(f"{order.id}: ordered {(order.due - order.release).days} days before due, lead time {lead}")
     return found
+
+
+def _need_order(problem: Problem, plan: Plan) -> list[str]:
+    """Each need served late against the lots of its lot's supplier, and each need no week could take against those
+    of every supplier of its item, that are needed later and due in a week it could have come on time in."""
+    suppliers = {s.id: s for s in problem.suppliers if s.weekly_capacity is not None}
+    due_in: dict[tuple[str, int], list[PlannedOrder]] = defaultdict(list)
+    for order in plan.planned_orders:
+        if order.supplier in suppliers:
+            due_in[order.supplier, _week(problem.start, order.due)].append(order)
+    late: list[tuple[str, str, date, tuple[str, ...]]] = [
+        (o.id, o.item, o.needed, (o.supplier,)) for o in plan.planned_orders if o.due > o.needed and o.supplier
+    ]
+    late += [
+        ("unplaced", problem.items[i].id, problem.day(need), problem.items[i].suppliers) for i, need, _ in plan.unplaced
+    ]
+    found: list[str] = []
+    for ref, item, needed, sources in late:
+        for supplier in (s for s in sources if s in suppliers):
+            for week in _weeks_in_time(problem, suppliers[supplier].lead_time_days, needed):
+                found.extend(
+                    f"{ref}: {item} needed on {needed} is late while {o.id}, needed on {o.needed}, takes {supplier}'s "
+                    f"week {week}"
+                    for o in due_in[supplier, week]
+                    if o.needed > needed
+                )
+    return found
+
+
+def _weeks_in_time(problem: Problem, lead: int, needed: date) -> set[int]:
+    """The weeks with a working day a lot ordered on the plan's first working day can arrive on, up to `needed`."""
+    first = next(k for k in range(len(problem.working)) if problem.working[k])
+    days = range(first + lead, (needed - problem.start).days + 1)
+    return {_week(problem.start, problem.day(k)) for k in days if _working(problem, problem.day(k))}
 
 
 def _working(problem: Problem, day: date) -> bool:

@@ -3,9 +3,13 @@
 Items are netted in low-level-code order, so an item's requirements from every parent (and its own
 independent demand) are consolidated before it is netted. Each level is one compiled pass over the
 level's items (`factoryos.planning.netting`); offsets are whole-array operations, and explosion is a compiled
-pass over the lots' bill lines. The finished lots are then pegged to the demands they serve, first come first
-served, in one compiled pass per level down the bills (`factoryos.planning.pegging`). Nothing is kept per item and
-day but the projected inventory.
+pass over the lots' bill lines. Items bought from a supplier with a weekly capacity compete for it, so they are
+netted last (bought, they have no bill), all together by need date, ties by low-level code and then item order: the
+supplier's week goes to the earliest need of any item it ships, not to whichever item happens to be netted first (a
+part at a shallow level, needed later than one under a sub-assembly, would take the week the deeper part needs).
+Their lots are numbered after the others, by need date. The finished lots are then pegged to the demands they
+serve, first come first served, in one compiled pass per level down the bills (`factoryos.planning.pegging`).
+Nothing is kept per item and day but the projected inventory.
 
 A planned lot of a made item is the good units it brings; where its routing scraps some of what it starts
 (`Item.final_yield` below 1), its components are exploded for quantity / final yield, the units made again
@@ -23,7 +27,7 @@ demand.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
@@ -40,7 +44,7 @@ from factoryos.planning.netting import (
     MULTIPLE,
     PERIOD_ORDER_QUANTITY,
     UNPLACED,
-    net_level,
+    net_items,
 )
 from factoryos.planning.pegging import Requirements, Supplies, peg_levels
 from factoryos.planning.plan import Plan
@@ -94,59 +98,84 @@ class _Arrays:
     demand_qty: np.ndarray
 
 
+@dataclass
+class _Netted:
+    """What the netting passes find, gathered for `_finish`: per pass its lots as (item, need, due, release,
+    quantity, supplier, source) columns, the projected on hand, the expedites and what no supplier could place."""
+
+    projected: np.ndarray
+    lots: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    moves: list[tuple[int, int, int, float]] = field(default_factory=list)
+    unplaced: list[tuple[int, int, float]] = field(default_factory=list)
+
+
 def plan(problem: Problem) -> Plan:
     """Plan every item over the problem's horizon; see the module docstring for the method."""
     a = _arrays(problem)
-    lots: list[tuple[np.ndarray, ...]] = []
-    projected = np.zeros((len(problem.items), a.horizon))
-    moves: list[tuple[int, int, int, float]] = []
-    unplaced: list[tuple[int, int, float]] = []
+    netted = _Netted(np.zeros((len(problem.items), a.horizon)))
+    shared = _on_limited_supplier(a)
     for level in range(int(a.level.max()) + 1 if len(a.level) else 0):
-        rows = np.flatnonzero(a.level == level)
-        lot = _eoq_lots(problem, a, rows)
-        proj, found, found_qty, moved, moved_qty = net_level(
-            a.gross[rows],
-            a.scheduled[rows],
-            a.on_order_after[rows],
-            a.on_hand[rows],
-            a.safety[rows],
-            a.rule[rows],
-            lot,
-            a.periods[rows],
-            a.whole[rows],
-            a.own_earliest[rows],
-            a.source_first[rows],
-            a.source_last[rows],
-            Sources(a.source_supplier, a.source_earliest, a.supplier_min, a.supplier_multiple, a.capacity),
-            a.calendar.supply,
-        )
-        projected[rows] = proj
-        moves.extend((int(rows[i]), f, t, q) for (i, f, t), q in zip(moved.tolist(), moved_qty.tolist(), strict=True))
-        kept = found[:, 3] != UNPLACED
-        unplaced.extend(
-            (int(rows[i]), n, q)
-            for (i, n, _, _), q in zip(found[~kept].tolist(), found_qty[~kept].tolist(), strict=True)
-        )
-        item, need, due, source, qty = _split_fixed(
-            a, rows[found[kept, 0]], found[kept, 1], found[kept, 2], found[kept, 3], found_qty[kept]
-        )
-        release = _release(a, item, due, source)
-        supplier = np.append(a.source_supplier, -1)[source]  # source -1 (made, or bought without a supplier)
-        lots.append((item, need, due, release, qty, supplier, source))
-        _explode(a, item, release, qty)
-    return _finish(problem, a, projected, lots, moves, unplaced)
+        _net(problem, a, np.flatnonzero((a.level == level) & ~shared), netted, by_need_date=False)
+    last = np.flatnonzero(shared)
+    _net(problem, a, last[np.argsort(a.level[last], kind="stable")], netted, by_need_date=True)
+    return _finish(problem, a, netted)
 
 
-def _finish(problem, a, projected, lots, moves, unplaced) -> Plan:
+def _on_limited_supplier(a: _Arrays) -> np.ndarray:
+    """Per item, does it buy from a supplier with a weekly capacity? Such items compete for it, so they are netted
+    together by need date, last: bought, they have no bill, and every parent has been exploded by then."""
+    limited = np.isfinite(a.capacity).any(axis=1)[a.source_supplier]
+    counted = np.concatenate([[0], np.cumsum(limited)])
+    return counted[a.source_last] > counted[a.source_first]
+
+
+def _net(problem: Problem, a: _Arrays, rows: np.ndarray, netted: _Netted, by_need_date: bool) -> None:
+    """Net the items `rows` (`net_items`, by need date if `by_need_date`), add their lots, and explode them."""
+    lot = _eoq_lots(problem, a, rows)
+    proj, found, found_qty, moved, moved_qty = net_items(
+        a.gross[rows],
+        a.scheduled[rows],
+        a.on_order_after[rows],
+        a.on_hand[rows],
+        a.safety[rows],
+        a.rule[rows],
+        lot,
+        a.periods[rows],
+        a.whole[rows],
+        a.own_earliest[rows],
+        a.source_first[rows],
+        a.source_last[rows],
+        Sources(a.source_supplier, a.source_earliest, a.supplier_min, a.supplier_multiple, a.capacity),
+        a.calendar.supply,
+        by_need_date,
+    )
+    netted.projected[rows] = proj
+    netted.moves.extend(
+        (int(rows[i]), f, t, q) for (i, f, t), q in zip(moved.tolist(), moved_qty.tolist(), strict=True)
+    )
+    kept = found[:, 3] != UNPLACED
+    netted.unplaced.extend(
+        (int(rows[i]), n, q) for (i, n, _, _), q in zip(found[~kept].tolist(), found_qty[~kept].tolist(), strict=True)
+    )
+    item, need, due, source, qty = _split_fixed(
+        a, rows[found[kept, 0]], found[kept, 1], found[kept, 2], found[kept, 3], found_qty[kept]
+    )
+    release = _release(a, item, due, source)
+    supplier = np.append(a.source_supplier, -1)[source]  # source -1 (made, or bought without a supplier)
+    netted.lots.append((item, need, due, release, qty, supplier, source))
+    _explode(a, item, release, qty)
+
+
+def _finish(problem: Problem, a: _Arrays, netted: _Netted) -> Plan:
     def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts, dtype=dtype) if parts else np.zeros(0, dtype)
 
     lot_item, lot_need, lot_due, lot_release, lot_qty, lot_supplier, lot_source = (
-        joined([part[k] for part in lots], float if k == 4 else np.int64) for k in range(7)
+        joined([part[k] for part in netted.lots], float if k == 4 else np.int64) for k in range(7)
     )
     demands = len(problem.demands)
     receipt_day = a.receipt_day.copy()
-    for item, origin, target, _ in moves:
+    for item, origin, target, _ in netted.moves:
         receipt_day[(a.receipt_item == item) & (a.receipt_day == origin)] = target
     items = len(problem.items)
     receipts = len(problem.receipts)
@@ -164,7 +193,7 @@ def _finish(problem, a, projected, lots, moves, unplaced) -> Plan:
     )
     return Plan(
         problem=problem,
-        projected=projected,
+        projected=netted.projected,
         lot_item=lot_item,
         lot_need=lot_need,
         lot_due=lot_due,
@@ -182,8 +211,8 @@ def _finish(problem, a, projected, lots, moves, unplaced) -> Plan:
         peg_supply=peg_supply,
         peg_qty=peg_qty,
         calendar_days=a.calendar.days,
-        moves=moves,
-        unplaced=unplaced,
+        moves=netted.moves,
+        unplaced=netted.unplaced,
     )
 
 
@@ -283,6 +312,8 @@ def _arrays(problem: Problem) -> _Arrays:  # noqa: C901 - one validation step pe
     for b in problem.bom:
         if not (b.quantity > 0 and 0 <= b.scrap < 1):
             raise PlanningError(f"bill of {b.parent!r}: {b.component!r} needs a positive quantity and scrap in [0, 1)")
+        if problem.items[index[b.parent]].source == "buy":
+            raise PlanningError(f"item {b.parent!r} is bought, so it has no bill of materials")
     order = np.argsort(parent, kind="stable")
     issued = np.array([b.issued for b in problem.bom], dtype=float)
     final_yield = np.array([i.final_yield for i in problem.items], dtype=float)  # a lot's components cover its remakes
