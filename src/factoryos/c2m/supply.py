@@ -6,12 +6,14 @@ suppliers' order of preference.
 the material's sources in preference order; a source takes it in a lot rounded to the supplier's minimum and
 multiple and cut to the capacity it has left that week (a cut lot is rounded down to the multiple and dropped
 below the minimum), and what is left goes to the next source, then to the next week. The need's week comes
-first, on its first working day from the need on that the lead time allows; then, as a finite-capacity MRP
-buys ahead rather than late, the weeks before it, latest first, each on its last working day, as long as the
-lead time allows (no lot arrives before the calendar's first working day plus the lead time: nothing is
-ordered in the past); only what none of them can take spills to the weeks after, each on its first working
-day that the lead time allows. The promise places from its calendar's first day, so for it there is no week
-before.
+first, from the sources that deliver on time (on the need's day, or the first working day after it), a
+preferred supplier whose lead time would land later in the week passed over for one that is on time; then, as
+a finite-capacity MRP buys ahead rather than late, the weeks before it, latest first, each on its last working
+day, as long as the lead time allows (no lot arrives before the calendar's first working day plus the lead
+time: nothing is ordered in the past); then the need's week again, late, on each source's first working day
+from the need on that its lead time allows; only what none of them can take spills to the weeks after, each on
+its first working day that the lead time allows. The promise places from its calendar's first day, so for it
+there is no week before.
 """
 
 from __future__ import annotations
@@ -92,25 +94,27 @@ def _lot_size(quantity: float, minimum: float, multiple: float, left: float) -> 
 def place_lots(quantity, t, first, last, sources, calendar, lot_day, lot_source, lot_qty):
     """Place `quantity` needed on day `t` on the sources `first`..`last` - 1 (in preference order) within their
     weekly capacity, on `calendar` (`SupplyDays`; either record may come as the plain tuple of its fields): the
-    need's week, then the weeks before it latest first, then the weeks after (see the module docstring). The
+    need's week on time, the weeks before it latest first, the need's week late, then the weeks after (see the
+    module docstring). The
     lots go to `lot_day`, `lot_source`, `lot_qty` (room for weeks x sources); returns how many and the quantity
     no week of the calendar could take."""
     source_supplier, source_earliest, supplier_min, supplier_multiple, capacity = sources
-    week_of, week_first, _, _ = calendar
+    week_of, week_first, next_work, _ = calendar
     days = week_of.shape[0]
     need = week_of[t]
     lowest = need  # no source delivers in a week before it
     for k in range(first, last):
         lowest = min(lowest, week_of[min(source_earliest[k], days - 1)])
     back = need - lowest
+    on_time = next_work[t] if t < days else days
     placed = 0
-    for step in range(week_first.shape[0] - lowest):
+    for step in range(week_first.shape[0] - lowest + 1):
         if quantity <= EPS:
             break
-        week = need - step if step <= back else need + step - back
+        week = need - step if step <= back else need + step - back - 1
         for k in range(first, last):
             day = _lot_day(t, week, source_earliest[k], calendar)
-            if day < 0:
+            if day < 0 or (step == 0 and day > on_time):
                 continue
             s = source_supplier[k]
             take = _lot_size(quantity, supplier_min[s], supplier_multiple[s], capacity[s, week])
