@@ -15,6 +15,8 @@ Times are integers from the plan's epoch; machines, jobs and operations are refe
 - Batches: an operation of a batch kind (`Operation.batch`, sized by `Problem.batch_sizes`) may share its
   machine and its [start, end) with others of its kind: an oven's rack. Every solver schedules them one
   batch at a time (`factoryos.scheduling.batching`); the checker counts what each batch holds.
+- Buffers: `Buffer` is the room in front of a work center; the rolling sequence keeps within it, and
+  `overfilled` measures any schedule against it (an `Overfill` per buffer it plans more into than it holds).
 - Solvers: `solve` (the full solver: dispatching, CP-SAT, tabu search and large-neighbourhood search,
   within a time limit or a `Budget` of work),
   `dispatch` (one rule of `RULES`), `solve_cpsat` (one CP-SAT model). A `Schedule` is a tuple of
@@ -28,11 +30,11 @@ Times are integers from the plan's epoch; machines, jobs and operations are refe
 from typing import TYPE_CHECKING, Any
 
 from factoryos.scheduling.bounds import makespan_lower_bound
-from factoryos.scheduling.checker import Violation, check
+from factoryos.scheduling.checker import Overfill, Violation, check, overfilled
 from factoryos.scheduling.dispatch import RULES, dispatch, dispatch_in_order
 from factoryos.scheduling.model import Model
 from factoryos.scheduling.objectives import MAKESPAN, SETUP_TIME, TARDINESS, Lexicographic, Objective, evaluate
-from factoryos.scheduling.problem import Frozen, Job, Machine, Mode, Operation, Problem
+from factoryos.scheduling.problem import Buffer, Frozen, Job, Machine, Mode, Operation, Problem
 from factoryos.scheduling.readers import read_fjsp, read_instance, read_jssp
 from factoryos.scheduling.reschedule import MachineDown, Move, Rescheduled, RunningLate, RushOrder, reschedule
 from factoryos.scheduling.schedule import Assignment, Result, Schedule, makespan
@@ -58,6 +60,7 @@ __all__ = [
     "TARDINESS",
     "Assignment",
     "Budget",
+    "Buffer",
     "Frozen",
     "Job",
     "Lexicographic",
@@ -68,6 +71,7 @@ __all__ = [
     "Move",
     "Objective",
     "Operation",
+    "Overfill",
     "Problem",
     "Rescheduled",
     "Result",
@@ -82,6 +86,7 @@ __all__ = [
     "evaluate",
     "makespan",
     "makespan_lower_bound",
+    "overfilled",
     "read_fjsp",
     "read_instance",
     "read_jssp",

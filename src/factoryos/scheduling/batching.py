@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from factoryos.model.errors import FactoryosError
-from factoryos.scheduling.problem import Job, Operation, Problem
+from factoryos.scheduling.problem import Buffer, Job, Operation, Problem
 from factoryos.scheduling.schedule import Assignment, Schedule
 
 
@@ -131,9 +131,25 @@ def _reduced(problem: Problem, leader: list[int], groups: dict[int, tuple[int, .
             f"a batch of {problem.label(members[inside][0])} would hold an operation and its successor"
         )
     reduced = Problem(
-        problem.machines, unit_jobs + tuple(batch_jobs), tuple(new_ops), tuple(precedences), problem.setup_groups
+        problem.machines,
+        unit_jobs + tuple(batch_jobs),
+        tuple(new_ops),
+        tuple(precedences),
+        problem.setup_groups,
+        buffers=tuple(_passing(buffer, index, members) for buffer in problem.buffers),
     )
     return Batched(problem, reduced, tuple(members))
+
+
+def _passing(buffer: Buffer, index: list[int], members: list[tuple[int, ...]]) -> Buffer:
+    """The buffer in the reduced problem: its passages through operations that are not batched (a batch moves
+    many units at once, which no kanban place follows)."""
+    passages = tuple(
+        (index[first], index[feeder], index[entry])
+        for first, feeder, entry in buffer.passages
+        if all(len(members[index[op]]) == 1 for op in (first, feeder, entry))
+    )
+    return replace(buffer, passages=passages)
 
 
 def _due(job: Job) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from factoryos.scheduling.calendar import blocked, finish, off_during
-from factoryos.scheduling.problem import Problem
+from factoryos.scheduling.problem import Buffer, Problem
 from factoryos.scheduling.schedule import Assignment, Schedule, machine_batches, machine_sequences
 
 
@@ -149,3 +149,42 @@ def _check_machine(problem: Problem, schedule: Schedule, machine: int, sequence:
 def _after(problem: Problem, previous: int | None) -> str:
     """What a machine changes over from: its initial setup, or the operation before."""
     return "the machine's initial setup" if previous is None else problem.label(previous)
+
+
+@dataclass(frozen=True)
+class Overfill:
+    """A buffer the schedule plans more units into than it holds: at most `peak` at once, over capacity for
+    `seconds` in all."""
+
+    buffer: str
+    capacity: int
+    peak: int
+    seconds: int
+
+
+def overfilled(problem: Problem, schedule: Schedule) -> list[Overfill]:
+    """The buffers the schedule overfills: each unit in one from the end of its feeder to the start of its entry
+    (`problem.Buffer`), a unit leaving as another comes in at the same instant."""
+    found = []
+    for buffer in problem.buffers:
+        peak, seconds = _fill(buffer, schedule)
+        if peak > buffer.capacity:
+            found.append(Overfill(buffer.name, buffer.capacity, peak, seconds))
+    return found
+
+
+def _fill(buffer: Buffer, schedule: Schedule) -> tuple[int, int]:
+    """The most units at once in the buffer, and the seconds it holds more than its capacity."""
+    changes = sorted(
+        change
+        for _, feeder, entry in buffer.passages
+        if schedule[feeder].end < schedule[entry].start
+        for change in ((schedule[feeder].end, 1), (schedule[entry].start, -1))
+    )
+    level = peak = seconds = 0
+    for (at, step), (after, _) in zip(changes, changes[1:], strict=False):  # the last change empties it
+        level += step
+        peak = max(peak, level)
+        if level > buffer.capacity:
+            seconds += after - at
+    return peak, seconds

@@ -45,7 +45,7 @@ from factoryos.model.unit_structure import Node, from_stock, lot_stock, made_sto
 from factoryos.scheduling.bought_parts import Draw, draw_times, supply
 from factoryos.scheduling.calendar import Periods, earliest_start, finish
 from factoryos.scheduling.plant_calendar import unavailable_periods
-from factoryos.scheduling.problem import Job, Machine, Mode, Operation, Problem
+from factoryos.scheduling.problem import Buffer, Job, Machine, Mode, Operation, Problem
 from factoryos.scheduling.schedule import Schedule, setup_times
 
 OPEN = (CustomerOrderState.RECEIVED, CustomerOrderState.PROMISED)
@@ -579,8 +579,47 @@ class _ProblemBuilder:
             self.groups.names(),
             tuple(self.batch_sizes),
             BATCH_DUE_SPAN,
+            self._buffers(),
         )
         return PlantProblem(problem, epoch, tuple(self.machines), tuple(self.orders), self.job_orders, self.steps)
+
+    def _buffers(self) -> tuple[Buffer, ...]:
+        """The buffer of each work center with a `buffer_capacity`, and the units' passages into it: an operation
+        there whose one predecessor, of its own unit, runs on another work center (a unit that waits for several
+        parts, or for a lot, waits at its join, which the twin does not bound). The passage starts at the unit's
+        first operation of the run of them on the feeder's work center that leads to it (`Buffer`)."""
+        center = self._work_centers()
+        before: list[list[int]] = [[] for _ in self.ops]
+        for a, b in self.precedences:
+            before[b].append(a)
+        centers = self.plant.work_centers()
+        passages: dict[str, list[tuple[int, int, int]]] = {}
+        for entry, feeders in enumerate(before):
+            here = center[entry]
+            if here is None or len(feeders) != 1 or not centers[here][1].buffer_capacity:
+                continue
+            feeder = feeders[0]
+            if center[feeder] in (None, here) or self.ops[feeder].job != self.ops[entry].job:
+                continue
+            first = feeder
+            while len(before[first]) == 1 and self._same_run(before[first][0], first, center):
+                first = before[first][0]
+            passages.setdefault(here, []).append((first, feeder, entry))
+        return tuple(Buffer(wc, centers[wc][1].buffer_capacity, tuple(found)) for wc, found in sorted(passages.items()))
+
+    def _same_run(self, a: int, b: int, center: list[str | None]) -> bool:
+        """Whether `a`, before `b`, is of the same unit on the same work center."""
+        return center[a] == center[b] and self.ops[a].job == self.ops[b].job
+
+    def _work_centers(self) -> list[str | None]:
+        """Per operation, the work center its machines are in (None where they are in several)."""
+        units = self.plant.work_units()
+        of_machine = [units[unit][1] for unit in self.machines]
+        centers = []
+        for op in self.ops:
+            found = {of_machine[mode.machine] for mode in op.modes}
+            centers.append(found.pop() if len(found) == 1 else None)
+        return centers
 
 
 class _LineChoice:

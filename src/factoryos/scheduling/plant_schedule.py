@@ -18,7 +18,7 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder, ScheduledOperation
 from factoryos.model.plant import Plant
 from factoryos.model.shift_times import DAY, site_day, site_instant
-from factoryos.scheduling.checker import check
+from factoryos.scheduling.checker import check, overfilled
 from factoryos.scheduling.dispatch import dispatch
 from factoryos.scheduling.objectives import (
     MAKESPAN,
@@ -157,6 +157,10 @@ class PlantSchedule:
             "makespan h": round(self.figures.makespan / 3600, 1),
             "orders without material": len(self.unsupplied),
             "orders the plant no longer fits": len(self.unfit),
+            "buffers overfilled": {
+                over.buffer: {"capacity": over.capacity, "peak": over.peak, "h": round(over.seconds / 3600, 1)}
+                for over in overfilled(problem, self.schedule)
+            },
         }
         if self.dispatch_figures is not None:
             result["best dispatching rule"] = self.dispatch_rule
@@ -208,7 +212,9 @@ def schedule_plant(
     too large for the full solver is sequenced by the rolling decomposition and, up to `COMPARE_OPERATIONS`,
     raced against the rules (past them, when it is late, against earliest due date first, up to
     `RACE_OPERATIONS`): the better schedule is kept (the heuristic loses to them where every kiln batch waits for
-    its last member under tight due dates, or a large order arrived before small ones due sooner)."""
+    its last member under tight due dates, or a large order arrived before small ones due sooner). Only the
+    rolling sequence keeps the work centers' buffers, so a schedule that overfills one loses to one that does
+    not, the full solver's to the rolling sequence too (`_value`)."""
     if objective not in OBJECTIVES:
         raise FactoryosError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if not 0 < time_limit <= MAX_TIME_LIMIT:
@@ -302,6 +308,9 @@ def _sequence(
     else:
         result = solve(problem, goal, time_limit=time_limit, workers=workers)
         schedule, method = result.schedule, result.method
+        kept = rolling_sequence(problem) if overfilled(problem, schedule) else None
+        if kept is not None and _value(problem, kept, goal) < _value(problem, schedule, goal):
+            schedule, method = kept, "rolling sequence (the full solver overfills a buffer)"
     size = len(problem.operations)
     rule = best_rule(problem, goal) if (compare or rolling) and size <= COMPARE_OPERATIONS else None
     if rule is None and rolling and size <= RACE_OPERATIONS and weighted_tardiness(problem, schedule) > 0:
@@ -312,9 +321,12 @@ def _sequence(
 
 
 def _value(problem: Problem, schedule: Schedule, goal: Objective | Lexicographic) -> tuple[int, ...]:
-    """A schedule's objective value, stage by stage, so that any two compare."""
+    """A schedule's objective value, stage by stage, so that any two compare, after the seconds it overfills the
+    buffers: only the rolling sequence keeps them, and a schedule that plans more into a buffer than it holds
+    blocks the floor (`checker.overfilled`)."""
     value = evaluate(problem, schedule, goal)
-    return value if isinstance(value, tuple) else (value,)
+    over = sum(found.seconds for found in overfilled(problem, schedule))
+    return (over, *value) if isinstance(value, tuple) else (over, value)
 
 
 def best_rule(problem, goal: Objective | Lexicographic) -> tuple[str, Schedule]:

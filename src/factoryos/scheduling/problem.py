@@ -1,4 +1,5 @@
-"""The scheduling problem as plain data: machines, jobs, operations, precedences, calendars, changeovers.
+"""The scheduling problem as plain data: machines, jobs, operations, precedences, calendars, changeovers,
+buffers.
 
 Everything refers to everything else by position (machine 3, operation 17) so that solvers stay fast;
 names are there for people and error messages. Times are integers from the plan's epoch.
@@ -83,13 +84,28 @@ class Job:
     weight: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class Buffer:
+    """Room for `capacity` units in front of a work center. Each passage `(first, feeder, entry)` is a unit
+    going through it: it waits there from the end of `feeder` (its last operation upstream) to the start of
+    `entry` (its first one here), and that wait is what the floor's buffer holds, an upstream station blocking
+    when it is full. The rolling sequence keeps a kanban on it: a unit takes its place when it starts `first`
+    (its first operation on the feeder's work center), so work upstream is not started that could not be passed
+    on; `checker.overfilled` measures any schedule against the buffer itself."""
+
+    name: str
+    capacity: int
+    passages: tuple[tuple[int, int, int], ...]
+
+
 @dataclass(frozen=True)
 class Problem:
     """A complete, validated scheduling problem. `precedences` are (before, after) operation pairs: the
     chains of routings as well as sub-assemblies feeding final assembly, within or across jobs.
     `batch_sizes[k]` is how many operations of batch kind k one batch holds; `batch_due_span`, how far apart the
     due dates of one batch's members may be (None: any), so that units due long after the others do not join,
-    and hold back, a batch of units due sooner."""
+    and hold back, a batch of units due sooner. `buffers` limit the units waiting in front of work centers
+    (`Buffer`)."""
 
     machines: tuple[Machine, ...]
     jobs: tuple[Job, ...]
@@ -98,6 +114,7 @@ class Problem:
     setup_groups: tuple[str, ...] = ()
     batch_sizes: tuple[int, ...] = ()
     batch_due_span: int | None = None
+    buffers: tuple[Buffer, ...] = ()
 
     def __post_init__(self) -> None:
         validate(self)
@@ -194,7 +211,17 @@ def validate(problem: Problem) -> None:
     for a, b in problem.precedences:
         if not (0 <= a < n_ops and 0 <= b < n_ops) or a == b:
             raise FactoryosError(f"precedence ({a}, {b}) names an unknown operation or the same one twice")
+    for buffer in problem.buffers:
+        _validate_buffer(buffer, n_ops)
     _topological_order(problem)
+
+
+def _validate_buffer(buffer: Buffer, n_ops: int) -> None:
+    if buffer.capacity < 1:
+        raise FactoryosError(f"buffer {buffer.name!r}: capacity must be >= 1, got {buffer.capacity}")
+    for passage in buffer.passages:
+        if not all(0 <= op < n_ops for op in passage):
+            raise FactoryosError(f"buffer {buffer.name!r}: passage {passage} names an unknown operation")
 
 
 def _validate_jobs(problem: Problem) -> list[int]:

@@ -8,7 +8,8 @@ group the lines are in, earliest due date first inside a block; a window holding
 for a machine family (a backlog released by one delivery) is blocked a window's work at a time, in due-date
 order; lots go a window ahead of the units that need them. One event-driven list-scheduling pass then
 places every operation, in order of when it is ready and then of its job's place in the sequence, on the
-eligible machine that finishes it first, with calendars and changeovers. Work flows through the plant in
+eligible machine that finishes it first, with calendars, changeovers and the work centers' buffers (a kanban
+place each, `factoryos.scheduling.kanban`). Work flows through the plant in
 the sequence, so colour blocks reach paint intact (a body's passes through a booth stay together) and the
 paced line gets bodies in the order paint finishes them. Half a million operations take seconds, and every
 one is placed where the checker accepts it. The core's dispatching rules also run on a whole month, but they
@@ -25,6 +26,7 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.shift_times import DAY
 from factoryos.scheduling.batching import batched
 from factoryos.scheduling.calendar import earliest_start, finish
+from factoryos.scheduling.kanban import Kanbans
 from factoryos.scheduling.problem import Mode, Problem
 from factoryos.scheduling.schedule import Assignment, Schedule
 
@@ -38,7 +40,8 @@ def list_schedule(
     order they arrive.
     On a machine with changeovers, a job's next operation that can run there follows at once (a body's
     basecoat, tint and clearcoat passes through one booth): interleaving another job's pass between them
-    would cost two changeovers."""
+    would cost two changeovers. A unit starts on a work center that feeds a buffer only with a kanban place in it
+    (`factoryos.scheduling.kanban`)."""
     ops, jobs, machines = problem.operations, problem.jobs, problem.machines
     release = release if release is not None else [job.release for job in jobs]
     waiting = [len(before) for before in problem.predecessors]
@@ -51,6 +54,8 @@ def list_schedule(
     successors, setup_time = problem.successors, problem.setup_time
     changes_over = [machine.changeover is not None for machine in machines]
     times: dict[int, int] = {}  # one int object per distinct time: only about a fifth of them are distinct
+    kanbans = Kanbans(problem)
+    takes = kanbans.takes
 
     def place(op: int, ready: int, modes: Sequence[Mode]) -> None:
         interruptible = ops[op].interruptible
@@ -74,6 +79,8 @@ def list_schedule(
         start, end = times.setdefault(start, start), times.setdefault(end, end)
         placed[op] = Assignment(m, start, end)
         free_at[m], last[m] = end, op
+        for parked in kanbans.placed(op, start):
+            heapq.heappush(heap, (max(ready, ready_at[parked]), rank[ops[parked].job], rank[ops[parked].job], parked))
         follow = None
         for successor in successors[op]:
             waiting[successor] -= 1
@@ -81,7 +88,7 @@ def list_schedule(
                 ready_at[successor] = end
             if waiting[successor]:
                 continue
-            if follow is None and changes_over[m] and ops[successor].not_before <= end:
+            if follow is None and changes_over[m] and ops[successor].not_before <= end and successor not in takes:
                 same = [mode for mode in ops[successor].modes if mode.machine == m]
                 if same:
                     follow = (successor, same)
@@ -92,7 +99,15 @@ def list_schedule(
             place(follow[0], ready_at[follow[0]], follow[1])
 
     while heap:
-        ready, _, _, op = heapq.heappop(heap)
+        ready, _, job_rank, op = heapq.heappop(heap)
+        if placed[op] is not None:
+            continue  # unparked by two buffers
+        if op in takes:
+            room = kanbans.room(op, ready)
+            if room is None:
+                kanbans.park(op, job_rank)
+                continue
+            ready = room
         place(op, ready, ops[op].modes)
     return _complete(problem, placed)
 

@@ -9,8 +9,10 @@ How the plant's structure becomes flow:
   that can do the same operations, whatever their takt or speed (a paced line is one conveyor); each has its
   own pools, and a unit picks one at a `Lines` step and stays on it (`factoryos.twin.lines`).
 - Each product is released on its own, at most `WIP_DAYS` of it in process (a schedule's units at their planned
-  start whatever that cap: the schedule decides what is in process). A unit of a customer order that
-  is scrapped on the way is made again for its order (`SERIAL-remade-k`), released at once within that limit.
+  start whatever that cap: the schedule decides what is in process; a kit that passes a bounded buffer on its
+  way at the planned start of its own first operation, as the schedule's kanban on that buffer starts it). A
+  unit of a customer order that is scrapped on the way is made again for its order (`SERIAL-remade-k`),
+  released at once within that limit.
 - A finished unit follows the *spine* of its bill of materials (the first made, lot-for-lot component at
   each level: vehicle < painted body < body < underbody), routing by routing, deepest first, with a
   transport wherever it changes area.
@@ -977,12 +979,35 @@ class PlantTwin:
     def _release_kit(
         self, planned: PlannedUnit, serial: str, kit: str, route: tuple[Step, ...], needs: dict[str, float]
     ) -> None:
-        """Start a kit of `planned` on its route, its kitting join told of the parts it draws."""
+        """Start a kit of `planned` on its route, its kitting join told of the parts it draws; none for a unit no
+        longer in process (scrapped before the kit's planned start)."""
+        if planned.serial not in self._building:
+            return
         env = self.floor.env
         kit_part = Part(serial, route, env.now, product=kit, order=planned.order, parent=planned.serial)
         if needs:
             route[0].to.expect(kit_part.serial, 0, needs)  # type: ignore[attr-defined]
         route[0].to.put(kit_part)
+
+    def _enters_at(self, serial: str, route: tuple[Step, ...]) -> float:
+        """When a kit of unit `serial` on `route` is released: with its unit (now), unless it passes a bounded
+        buffer on the way (`_passes_buffer`), then at the planned start of its first operation the schedule gives.
+        The schedule keeps a kanban on such a buffer, its place taken when the kit starts upstream: released with
+        its unit, the kit ran ahead into a buffer the plan kept room in for it only later (a line working around
+        the clock built over the weekend for a line shut until Monday, and blocked)."""
+        now = self.floor.env.now
+        if not _passes_buffer(route):
+            return now
+        starts = (self.planned_starts.get((serial, step.op.name)) for step in route)
+        return next((start for start in starts if start is not None), now)
+
+    def _at(self, at: float, act: Callable[[], None]) -> None:
+        """Do `act` at sim time `at`, at once if that has come."""
+        env = self.floor.env
+        if at <= env.now:
+            act()
+        else:
+            env.timeout(at - env.now).callbacks.append(lambda _: act())
 
     def _release(self, plan: Iterable[PlannedUnit], capped: bool = True) -> Any:
         """Release the units of `plan` at their times, each waiting for room under its product's cap if `capped`."""
@@ -1002,7 +1027,8 @@ class PlantTwin:
             for join, kits, needs in unit_plan.joins:
                 join.expect(serial, kits, needs)
             for kit, route, needs in unit_plan.kits:
-                self._release_kit(planned, f"{serial}/{kit}", kit, route, needs)
+                release = functools.partial(self._release_kit, planned, f"{serial}/{kit}", kit, route, needs)
+                self._at(self._enters_at(serial, route), release)
             unit = Part(
                 serial,
                 unit_plan.route,
@@ -1094,6 +1120,12 @@ def _paths(nodes: tuple[Node, ...]) -> list[tuple[str, ...]]:
     for node in nodes:
         paths.append((*paths[node.parent], node.material) if node.parent is not None else (node.material,))
     return paths
+
+
+def _passes_buffer(route: tuple[Step, ...]) -> bool:
+    """Whether a route, after its first work center, enters another one whose buffer is bounded."""
+    entries = [step.to for step in route if isinstance(step.to, Buffer) and not step.internal]
+    return any(buffer.capacity < math.inf for buffer in entries[1:])
 
 
 def reorder_point(per_day: float) -> float:

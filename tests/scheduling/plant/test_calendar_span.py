@@ -77,12 +77,15 @@ def test_work_for_decades_is_refused_at_once_not_laid_out_past_the_calendar_year
 def test_past_the_rules_comparison_a_late_rolling_sequence_is_raced_against_earliest_due_first(monkeypatch):
     """The rolling sequence releases work as it arrives: 300 scooters for a fleet ordered first hold up two due
     two days later. Past the size where every rule is compared (made small here), earliest due first alone is
-    raced against it when it is late, and wins: the two are built by their due day."""
+    raced against it when it is late, and wins: the two are built by their due day. The line's buffer is unbounded
+    here: earliest due first welds the fleet's frames ahead of the line, which its buffer of 10 would not hold
+    (`test_buffers.py`)."""
     from factoryos.scheduling import plant_schedule
 
     monkeypatch.setattr(plant_schedule, "FULL_SOLVER_OPERATIONS", 10)
     monkeypatch.setattr(plant_schedule, "COMPARE_OPERATIONS", 10)
-    plant = load_plant(TWO_PARTNERS)
+    plant = load_plant(TWO_PARTNERS).model_copy(deep=True)
+    plant.work_centers()["line"][1].buffer_capacity = 0
     eco = {"power": "eco", "seat": "none"}
     fleet = CustomerOrder("FLEET", plant.site.id, "acme", "acme-fleet", "acme-scooter", eco, 300,
                           datetime(2027, 1, 5, 7, tzinfo=UTC), date(2027, 6, 1))  # fmt: skip
