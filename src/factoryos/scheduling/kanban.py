@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right, insort
+from collections.abc import Sequence
 from itertools import groupby
 
 from factoryos.scheduling.problem import Problem
@@ -84,3 +85,8 @@ class Kanbans:
             if self.parked.get(b):
                 unparked.append(heapq.heappop(self.parked[b])[1])
         return unparked
+
+    def first_parked(self, placed: Sequence[object | None]) -> int | None:
+        """The operation earliest in the sequence still parked and not placed (None: none is)."""
+        waiting = [(rank, op) for heap in self.parked.values() for rank, op in heap if placed[op] is None]
+        return min(waiting)[1] if waiting else None

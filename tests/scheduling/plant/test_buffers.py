@@ -16,7 +16,7 @@ import pytest
 
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
-from factoryos.model.validate import load_plant
+from factoryos.model.validate import check_plant_text, load_plant
 from factoryos.scheduling import check, dispatch, overfilled
 from factoryos.scheduling.plant import build_problem, production_orders
 from factoryos.scheduling.rolling import rolling_sequence
@@ -123,3 +123,37 @@ def test_a_schedule_that_overfills_a_buffer_loses_the_race_however_early(monkeyp
     (over,) = overfilled(problem, dispatch(problem, "EDD"))
     assert (over.buffer, over.capacity) == ("line", 10)
     assert over.peak > 10
+
+
+PING_PONG = """
+      - {id: cut, capability: cut, run_minutes: 20}
+      - {id: weld, capability: weld, run_minutes: 20}
+      - {id: trim, capability: cut, run_minutes: 10}
+      - {id: reweld, capability: weld, run_minutes: 10}
+      - {id: paint, capability: paint, run_minutes: 20}"""
+
+
+def test_a_route_back_and_forth_between_two_one_place_buffers_is_still_scheduled():
+    """A carcass of tests/data/cabinet-plant.yaml cut, welded, trimmed on the saw again and welded again, each
+    work center holding one unit in front of it: with three units in flow every place can be held by a unit
+    waiting for the other's, and the kanban would wait for ever. The first of them in the sequence goes in over
+    its place, so every operation is placed, and the checker accepts the schedule."""
+    text = (Path(__file__).resolve().parents[2] / "data" / "cabinet-plant.yaml").read_text()
+    route = text.split("  carcass:\n    operations:")[1].split("  door:")[0]
+    text = text.replace(route, PING_PONG + "\n")
+    for center in ("Saw", "Weld"):
+        bounded = f"{{name: {center}, calendar: day, buffer_capacity: 1,"
+        text = text.replace(f"{{name: {center}, calendar: day,", bounded)
+    plant, issues = check_plant_text(text)
+    assert issues == []
+    assert plant is not None
+    ordered = datetime(2027, 1, 4, 8, tzinfo=UTC)
+    orders = [
+        CustomerOrder(f"CO{n}", "cabinet-site", "owner", "store", "cabinet", {}, 3, ordered, date(2027, 1, 20))
+        for n in range(12)
+    ]
+    problem = build_problem(plant, production_orders(plant, orders), datetime(2027, 1, 5, tzinfo=UTC), {}).problem
+    assert {b.name: b.capacity for b in problem.buffers if b.capacity == 1} == {"saw": 1, "weld": 1}
+    schedule = rolling_sequence(problem)
+    assert len(schedule) == len(problem.operations)
+    assert check(problem, schedule) == []
