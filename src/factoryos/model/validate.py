@@ -558,6 +558,7 @@ def _product_issues(plant: Plant) -> Iterator[Issue]:
             )
         if product.tenant not in plant.tenants:
             yield (*path, "tenant"), _unknown("tenant", product.tenant, plant.tenants)
+        yield from _customers_for_demand(plant, product, path)
         own = {fam_id: set(fam.options) for fam_id, fam in product.option_families.items()}
         yield from _option_family_issues(product, path)
         broken_rules = False
@@ -569,6 +570,19 @@ def _product_issues(plant: Plant) -> Iterator[Issue]:
         if broken_rules or not product.option_families:
             continue
         yield from _option_issues(product, path)
+
+
+def _customers_for_demand(plant: Plant, product: Product, path: Location) -> Iterator[Issue]:
+    """A product with a demand has a customer of its tenant to order it, or its demand draws no orders (where every
+    customer's tenant is known: one that is not is the likelier slip)."""
+    tenants = [customer.tenant for customer in plant.customers.values()]
+    if product.demand is None or product.tenant in tenants or not set(tenants) <= set(plant.tenants):
+        return
+    yield (
+        (*path, "demand"),
+        f"tenant {product.tenant!r} has no customer to order it: its demand would draw no orders; add a customer "
+        f"with tenant: {product.tenant}, or remove the demand",
+    )
 
 
 def _option_family_issues(product: Product, path: Location) -> Iterator[Issue]:
