@@ -2,11 +2,13 @@
 
 `plant_files()` draws the mapping a plant file's YAML holds, varying what the schema lets a plant say: one to
 three areas; cells, lines and paced lines of one to three parallel work units, pooled where work centers share a
-capability; calendars of one, two or three shifts with breaks, or round the clock lights-out, with holidays;
-bills two to four levels deep of made parts (lot for lot or in fixed lots) over bought parts (on call, or
-planned from suppliers with lead times, weekly capacities and stock); batch operations; an option family that
-picks a bill line or an operation; partner tenants with products and customers of their own. `plant_text`
-dumps one to YAML for `factoryos.model.validate.check_plant_text`.
+capability, some drifting or breaking down, some behind a small buffer; calendars of one, two or three shifts
+with breaks, a Saturday morning, or round the clock lights-out, with holidays and maintenance; bills two to four
+levels deep of made parts in lots over bought parts (on call, or planned from suppliers with lead times, minimums,
+weekly capacities, stock and open orders), some scrapped or drawn at a later operation; batch operations, setups,
+changeovers, yields and inspections; option families that pick a bill line or an operation, tied by a rule;
+partner tenants with products and customers of their own. `plant_text` dumps one to YAML for
+`factoryos.model.validate.check_plant_text`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ CALENDARS: dict[str, dict[str, Any]] = {
         ]
     },
     "round-the-clock": {"shifts": [{"name": "all", "start": "00:00", "end": "00:00", "days": EVERY_DAY}]},
+    "weekdays-and-saturday-morning": {
+        "shifts": [
+            {"name": "day", "start": "07:00", "end": "15:30", "breaks": [{"start": "12:00", "minutes": 30}]},
+            {"name": "saturday", "start": "07:00", "end": "11:00", "days": ["sat"]},
+        ]
+    },
 }
 MIXES = [[1.0], [0.5, 0.5], [0.7, 0.3], [0.5, 0.3, 0.2]]
 
@@ -68,6 +76,8 @@ def _work_center(draw: st.DrawFn, number: int, calendars: list[str], capabilitie
     center: dict[str, Any] = {"kind": kind, "calendar": calendar}
     if kind == "paced-line":
         center["takt_seconds"] = draw(st.sampled_from([60, 120, 300, 600]))
+    if draw(st.integers(0, 3)) == 0:
+        center["buffer_capacity"] = draw(st.sampled_from([1, 2]))
     if calendar == "round-the-clock" and draw(st.booleans()):
         center["lights_out"] = True
     else:
@@ -80,6 +90,8 @@ def _work_center(draw: st.DrawFn, number: int, calendars: list[str], capabilitie
             unit["speed_factor"] = draw(st.sampled_from([0.8, 1.25]))
         if draw(st.integers(0, 3)) == 0:
             unit.update(mtbf_hours=draw(st.sampled_from([20, 80])), mttr_hours=draw(st.sampled_from([0.5, 2])))
+        if draw(st.integers(0, 5)) == 0:
+            unit["drift"] = {"after_hours": draw(st.sampled_from([0, 24])), "sigmas_per_hour": 0.2}
         units[f"w{number}u{k}"] = unit
     center["work_units"] = units
     return center
@@ -173,10 +185,16 @@ LOTS = [
 def _quality(draw: st.DrawFn, capabilities: list[str]) -> dict[str, Any]:
     """Some capabilities' first-pass yields, what fails scrapped, repaired, or redone from the first capability."""
     shapes = [{}, {"repair_minutes": 10}, {"redo": [capabilities[0]]}]
+    gauge = {"name": "gap", "unit": "mm", "nominal": 2.0, "lsl": 1.8, "usl": 2.2}
+    tests = [[], [{"name": "check", "characteristics": [gauge]}]]
     return {
-        c: {"first_pass_yield": draw(st.sampled_from([0.9, 0.97])), **draw(st.sampled_from(shapes))}
+        c: {
+            "first_pass_yield": draw(st.sampled_from([0.9, 0.97, 1.0])),
+            **draw(st.sampled_from(shapes)),
+            "tests": draw(st.sampled_from(tests)),
+        }
         for c in capabilities
-        if draw(st.integers(0, 3)) == 0
+        if draw(st.integers(0, 2)) == 0
     }
 
 
@@ -198,7 +216,10 @@ TIMEZONES = ["UTC", "Europe/Berlin", "Asia/Kolkata", "America/New_York"]
 
 
 def _bought_line(draw: st.DrawFn, bought: list[str]) -> dict[str, Any]:
-    return {"component": draw(st.sampled_from(bought)), "quantity": draw(st.sampled_from([1, 2]))}
+    line = {"component": draw(st.sampled_from(bought)), "quantity": draw(st.sampled_from([1, 2]))}
+    if draw(st.integers(0, 3)) == 0:
+        line["scrap"] = 0.05
+    return line
 
 
 @st.composite
@@ -240,8 +261,14 @@ def _product(draw: st.DrawFn, made: dict[str, Any], capabilities: list[str], bou
     product: dict[str, Any] = {"demand": demand}
     if family is not None:
         product["option_families"] = {"f": family}
-    bill = {"bom": _merge_lines(lines), "routing": {"operations": draw(_operations(capabilities, when))}}
-    return {"product": product, **bill}
+        if when is not None and draw(st.booleans()):  # a second choice the first option rules out
+            product["option_families"]["g"] = {"default": "no", "options": {"yes": {"mix": 0.3}, "no": {"mix": 0.7}}}
+            product["rules"] = [{"when": {"g": ["yes"]}, "excludes": {"f": ["o1"]}}]
+    operations = draw(_operations(capabilities, when))
+    bom = _merge_lines(lines)
+    if draw(st.integers(0, 2)) == 0:  # a part drawn at the last operation, not the first
+        bom[-1]["operation"] = operations[-1]["id"]
+    return {"product": product, "bom": bom, "routing": {"operations": operations}}
 
 
 @st.composite

@@ -92,6 +92,9 @@ def check_loop(ctx: DemoContext, plans: list) -> None:
         assert order.promised_date >= order.placed_on(zone)
     for plan in plans:
         assert check(plan.plant_problem.problem, plan.schedule) == []
+        scheduled = {o.customer_order for o in plan.plant_problem.production_orders}
+        left_out = {*plan.unsupplied, *plan.unfit}
+        assert {o.id for o in ctx.orders} <= scheduled | left_out, "an order is neither scheduled nor left out"
     material = ctx.results["material plan"]
     assert check_plan(material.problem, material) == []
     ordered = {o.id: o.quantity for o in ctx.orders}
