@@ -1,14 +1,14 @@
 """Random valid plants for property tests: a hypothesis strategy that draws a plant file as plain data.
 
-`plant_files()` draws the mapping a plant file's YAML holds, varying what the schema lets a plant say: one to
-three areas; cells, lines and paced lines of one to three parallel work units, pooled where work centers share a
-capability, some drifting or breaking down, some behind a small buffer; calendars of one, two or three shifts
-with breaks, a Saturday morning, or round the clock lights-out, with holidays and maintenance; bills two to four
-levels deep of made parts in lots over bought parts (on call, or planned from suppliers with lead times, minimums,
-weekly capacities, stock and open orders), some scrapped or drawn at a later operation; batch operations, setups,
-changeovers, yields and inspections; option families that pick a bill line or an operation, tied by a rule;
-partner tenants with products and customers of their own. `plant_text` dumps one to YAML for
-`factoryos.model.validate.check_plant_text`.
+`plant_files()` draws the mapping a plant file's YAML holds, varying what the schema lets a plant say: one to three
+areas; cells, lines and paced lines of one to three parallel work units, pooled where work centers share a
+capability, some drifting or breaking down, some behind a small buffer; calendars of one, two or three shifts with
+breaks, a Saturday morning, or round the clock lights-out, with holidays and maintenance; a paced line in ramp-up;
+bills two to four levels deep of made parts in lots over bought parts (on call, or planned from suppliers with lead
+times, minimums, weekly capacities, late deliveries, stock and open orders), some scrapped or drawn at a later
+operation; batch operations, setups, changeovers, yields and inspections; option families that pick a bill line or
+an operation, tied by a rule; partner tenants with products and customers of their own. `plant_text` dumps one to
+YAML for `factoryos.model.validate.check_plant_text`.
 """
 
 from __future__ import annotations
@@ -152,6 +152,8 @@ def _bought(draw: st.DrawFn, count: int) -> dict[str, Any]:
             supplier["weekly_capacity"] = draw(st.sampled_from([50, 200, 1000]))
         if draw(st.integers(0, 2)) == 0:
             supplier.update(min_order=10, order_multiple=draw(st.sampled_from([1, 5])))
+        if draw(st.integers(0, 3)) == 0:
+            supplier["delivery"] = {"late_share": 0.5, "late_days": [1, 2, 4]}
         suppliers[f"sup{n}"] = supplier
         if not on_call and draw(st.booleans()):
             quantity = draw(st.sampled_from([5, 50, 500]))
@@ -234,6 +236,8 @@ def _made_parts(draw: st.DrawFn, levels: int, capabilities: list[str], bought: l
         made = [f"m{level}x{k}" for k in range(draw(st.integers(1, 2)))]
         for part in made:
             materials[part] = {"kind": "sub-assembly", "source": "make", "lot_size": draw(st.sampled_from(LOTS))}
+            if draw(st.integers(0, 3)) == 0:
+                materials[part]["lead_time_days"] = draw(st.sampled_from([0, 1, 3]))
             children = [{"component": c, "quantity": 1} for c in below if draw(st.booleans())]
             boms[part] = [_bought_line(draw, bought), *children]
             routings[part] = {"operations": draw(_operations(capabilities, None))}
@@ -254,7 +258,7 @@ def _product(draw: st.DrawFn, made: dict[str, Any], capabilities: list[str], bou
         lines.append({**_bought_line(draw, bought), "when": when})
         when = None
     demand = {
-        "units_per_day": draw(st.sampled_from([1, 3, 8])),
+        "units_per_day": draw(st.sampled_from([1, 3, 8, 20])),
         "units_per_order": draw(st.sampled_from([[1], [1, 4]])),
         "lead_time_days": draw(st.sampled_from([[2, 6], [5, 12]])),
     }
@@ -326,7 +330,27 @@ def plant_files(draw: st.DrawFn) -> dict[str, Any]:
     }
     if bought["inventory"] or bought["purchase_orders"]:
         plant.update(as_of=START.isoformat(), inventory=bought["inventory"], purchase_orders=bought["purchase_orders"])
+    ramp = draw(_ramp_up(areas))
+    if ramp is not None:
+        plant["ramp_up"] = ramp
     return plant
+
+
+@st.composite
+def _ramp_up(draw: st.DrawFn, areas: dict[str, Any]) -> dict[str, Any] | None:
+    """Maybe a ramp-up of a paced line from the first day: two months of one or two shifts."""
+    lines = [wc for area in areas.values() for wc, c in area["work_centers"].items() if c["kind"] == "paced-line"]
+    if not lines or draw(st.booleans()):
+        return None
+    months = [
+        {
+            "shifts_per_day": draw(st.integers(1, 2)),
+            "working_days": 20,
+            "target_units": draw(st.sampled_from([50, 400])),
+        }
+        for _ in range(2)
+    ]
+    return {"line": draw(st.sampled_from(lines)), "start": START.isoformat(), "months": months}
 
 
 def _merge_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
