@@ -3,12 +3,12 @@
 `plant_files()` draws the mapping a plant file's YAML holds, varying what the schema lets a plant say: one to three
 areas; cells, lines and paced lines of one to three parallel work units, pooled where work centers share a
 capability, some drifting or breaking down, some behind a small buffer; calendars of one, two or three shifts with
-breaks, a Saturday morning, or round the clock lights-out, with holidays and maintenance; a paced line in ramp-up;
-bills two to four levels deep of made parts in lots over bought parts (on call, or planned from suppliers with lead
-times, minimums, weekly capacities, late deliveries, stock and open orders), some scrapped or drawn at a later
-operation; batch operations, setups, changeovers, yields and inspections; option families that pick a bill line or
-an operation, tied by a rule; partner tenants with products and customers of their own. `plant_text` dumps one to
-YAML for `factoryos.model.validate.check_plant_text`.
+breaks, a Saturday morning, or round the clock lights-out, with holidays and maintenance, from a day in winter or
+before a daylight-saving change; a paced line in ramp-up; bills two to four levels deep of made parts in lots over
+bought parts (on call, or planned from suppliers with lead times, minimums, weekly capacities, late deliveries,
+stock and open orders), some scrapped or drawn at a later operation; batch operations, setups, changeovers, yields
+and inspections; option families that pick a bill line or an operation, tied by a rule; partner tenants with
+products and customers of their own. `plant_text` dumps one to YAML for `factoryos.model.validate.check_plant_text`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-START = date(2027, 1, 4)
-"""The Monday every generated plant is counted and run from."""
+STARTS = [date(2027, 1, 4), date(2027, 3, 11), date(2027, 3, 25), date(2027, 10, 28)]
+"""The days a generated plant is counted (`as_of`) and run from: a Monday in winter, and the Thursdays before the
+daylight-saving changes of North America's spring and Europe's spring and autumn."""
 EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 CALENDARS: dict[str, dict[str, Any]] = {
     "one-shift": {
@@ -55,7 +56,7 @@ def plant_text(plant: dict[str, Any]) -> str:
 
 
 @st.composite
-def _calendars(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
+def _calendars(draw: st.DrawFn, start: date) -> dict[str, dict[str, Any]]:
     """One to three of the calendar shapes, each maybe with a holiday in the first fortnight."""
     names = draw(st.lists(st.sampled_from(sorted(CALENDARS)), min_size=1, max_size=3, unique=True))
     calendars = {}
@@ -63,7 +64,7 @@ def _calendars(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
         calendar = dict(CALENDARS[name])
         holidays = draw(st.lists(st.integers(0, 13), max_size=2, unique=True))
         if holidays:
-            calendar["holidays"] = [(START + timedelta(days=d)).isoformat() for d in sorted(holidays)]
+            calendar["holidays"] = [(start + timedelta(days=d)).isoformat() for d in sorted(holidays)]
         calendars[name] = calendar
     return calendars
 
@@ -136,7 +137,7 @@ def _operations(draw: st.DrawFn, capabilities: list[str], when: dict[str, list[s
 
 
 @st.composite
-def _bought(draw: st.DrawFn, count: int) -> dict[str, Any]:
+def _bought(draw: st.DrawFn, count: int, start: date) -> dict[str, Any]:
     """Bought parts, on call or planned, their suppliers, and stock of some of them."""
     materials, suppliers, inventory, orders = {}, {}, [], []
     for n in range(count):
@@ -159,7 +160,7 @@ def _bought(draw: st.DrawFn, count: int) -> dict[str, Any]:
             quantity = draw(st.sampled_from([5, 50, 500]))
             inventory.append({"material": part, "location": "store", "lot": f"L{n}", "quantity": quantity})
         if not on_call and draw(st.integers(0, 2)) == 0:
-            due = (START + timedelta(days=draw(st.integers(0, 6)))).isoformat()
+            due = (start + timedelta(days=draw(st.integers(0, 6)))).isoformat()
             orders.append({"id": f"PO{n}", "supplier": f"sup{n}", "material": part, "quantity": 100, "due": due})
     return {"materials": materials, "suppliers": suppliers, "inventory": inventory, "purchase_orders": orders}
 
@@ -201,14 +202,14 @@ def _quality(draw: st.DrawFn, capabilities: list[str]) -> dict[str, Any]:
 
 
 @st.composite
-def _maintenance(draw: st.DrawFn, calendars: dict[str, Any], areas: dict[str, Any]) -> None:
+def _maintenance(draw: st.DrawFn, calendars: dict[str, Any], areas: dict[str, Any], start: date) -> None:
     """Maybe a planned maintenance of the first work center's first unit, on its calendar, in the first days."""
     center = next(iter(next(iter(areas.values()))["work_centers"].values()))
     if draw(st.booleans()):
-        start = f"{(START + timedelta(days=draw(st.integers(0, 4)))).isoformat()}T08:00:00Z"
+        begins = f"{(start + timedelta(days=draw(st.integers(0, 4)))).isoformat()}T08:00:00Z"
         window = {
             "equipment": next(iter(center["work_units"])),
-            "start": start,
+            "start": begins,
             "hours": draw(st.sampled_from([2, 30])),
         }
         calendars[center["calendar"]] = {**calendars[center["calendar"]], "maintenance": [window]}
@@ -294,11 +295,12 @@ def _tenants(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def plant_files(draw: st.DrawFn) -> dict[str, Any]:
     """A valid plant file's data (see the module's docstring)."""
-    calendars = draw(_calendars())
+    start = draw(st.sampled_from(STARTS))
+    calendars = draw(_calendars(start))
     areas, offered = draw(_areas(sorted(calendars)))
-    draw(_maintenance(calendars, areas))
+    draw(_maintenance(calendars, areas, start))
     capabilities = sorted(offered)
-    bought = draw(_bought(draw(st.integers(1, 3))))
+    bought = draw(_bought(draw(st.integers(1, 3)), start))
     parts = sorted(bought["materials"])
     made = draw(_made_parts(draw(st.integers(2, 4)), capabilities, parts))
     sellers = draw(_tenants())
@@ -328,16 +330,15 @@ def plant_files(draw: st.DrawFn) -> dict[str, Any]:
         "changeovers": {"per-material": {"attribute": "material", "default_minutes": draw(st.sampled_from([5, 30]))}},
         "quality": draw(_quality(capabilities)),
     }
-    if bought["inventory"] or bought["purchase_orders"]:
-        plant.update(as_of=START.isoformat(), inventory=bought["inventory"], purchase_orders=bought["purchase_orders"])
-    ramp = draw(_ramp_up(areas))
+    plant.update(as_of=start.isoformat(), inventory=bought["inventory"], purchase_orders=bought["purchase_orders"])
+    ramp = draw(_ramp_up(areas, start))
     if ramp is not None:
         plant["ramp_up"] = ramp
     return plant
 
 
 @st.composite
-def _ramp_up(draw: st.DrawFn, areas: dict[str, Any]) -> dict[str, Any] | None:
+def _ramp_up(draw: st.DrawFn, areas: dict[str, Any], start: date) -> dict[str, Any] | None:
     """Maybe a ramp-up of a paced line from the first day: two months of one or two shifts."""
     lines = [wc for area in areas.values() for wc, c in area["work_centers"].items() if c["kind"] == "paced-line"]
     if not lines or draw(st.booleans()):
@@ -350,7 +351,7 @@ def _ramp_up(draw: st.DrawFn, areas: dict[str, Any]) -> dict[str, Any] | None:
         }
         for _ in range(2)
     ]
-    return {"line": draw(st.sampled_from(lines)), "start": START.isoformat(), "months": months}
+    return {"line": draw(st.sampled_from(lines)), "start": start.isoformat(), "months": months}
 
 
 def _merge_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -33,21 +33,22 @@ from factoryos.services.oee import FloorStream, events_oee
 from factoryos.store.db import make_engine, migrate
 from factoryos.twin.part import order_of
 from factoryos.twin.plant_defaults import RUN_CV
-from tests.plants import START, plant_files, plant_text
+from tests.plants import plant_files, plant_text
 
 EXAMPLES = int(os.environ.get("FACTORYOS_FUZZ_EXAMPLES", "25"))
 DAYS = 7
 
 
 def run_loop(folder: Path, data: dict) -> tuple[DemoContext, list]:
-    """Every demo stage on the plant `data` over `DAYS` from `START`, and the schedules the stage made."""
+    """Every demo stage on the plant `data` over `DAYS` from its first day (`as_of`), and the schedules the stage
+    made."""
     path = folder / "plant.yaml"
     path.write_text(plant_text(data), encoding="utf-8")
     _, issues = check_plant_file(path)
     assert issues == [], "the generator drew an invalid plant"
     engine = make_engine(f"sqlite:///{folder / 'loop.db'}")
     migrate(engine)
-    ctx = DemoContext(engine, path, DAYS, 3, Console(quiet=True), Report(title="generated"), start=START)
+    ctx = DemoContext(engine, path, DAYS, 3, Console(quiet=True), Report(title="generated"))
     plans = []
     schedule_orders = schedule_service.schedule_orders
 
