@@ -73,7 +73,7 @@ def _calendars(draw: st.DrawFn, start: date) -> dict[str, dict[str, Any]]:
 def _work_center(draw: st.DrawFn, number: int, calendars: list[str], capabilities: int) -> dict[str, Any]:
     """A cell, line or paced line of one to three work units of one equipment class."""
     calendar = draw(st.sampled_from(calendars))
-    kind = draw(st.sampled_from(["cell", "line", "paced-line"]))
+    kind = draw(st.sampled_from(["cell", "line", "paced-line", "storage"]))
     center: dict[str, Any] = {"kind": kind, "calendar": calendar}
     if kind == "paced-line":
         center["takt_seconds"] = draw(st.sampled_from([60, 120, 300, 600]))
@@ -260,8 +260,9 @@ def _product(draw: st.DrawFn, made: dict[str, Any], capabilities: list[str], bou
         when = None
     demand = {
         "units_per_day": draw(st.sampled_from([1, 3, 8, 20])),
-        "units_per_order": draw(st.sampled_from([[1], [1, 4]])),
-        "lead_time_days": draw(st.sampled_from([[2, 6], [5, 12]])),
+        "units_per_order": draw(st.sampled_from([[1], [1, 4], [10, 30]])),
+        "lead_time_days": draw(st.sampled_from([[2, 6], [5, 12], [0, 1]])),
+        "weekday_profile": draw(st.sampled_from([[1] * 7, [1, 1, 1, 1, 2, 0, 0]])),
     }
     product: dict[str, Any] = {"demand": demand}
     if family is not None:
@@ -283,7 +284,8 @@ def _tenants(draw: st.DrawFn) -> dict[str, Any]:
     tenants: dict[str, Any] = {"owner": {"role": "owner"}}
     customers: dict[str, Any] = {"shop": {"tenant": "owner"}}
     if draw(st.booleans()):
-        customers["fleet"] = {"tenant": "owner", "segment": "fleet", "order_share": 0.3}
+        segment = draw(st.sampled_from(["fleet", "dealer", "business"]))
+        customers[segment] = {"tenant": "owner", "segment": segment, "order_share": 0.3}
     sells = {"owner": draw(st.integers(1, 2))}
     for k in range(draw(st.integers(0, 2))):
         tenants[f"partner{k}"] = {"role": "partner"}

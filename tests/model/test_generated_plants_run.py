@@ -36,7 +36,7 @@ from factoryos.twin.plant_defaults import RUN_CV
 from tests.plants import plant_files, plant_text
 
 EXAMPLES = int(os.environ.get("FACTORYOS_FUZZ_EXAMPLES", "25"))
-DAYS = 7
+DAYS = 5
 
 
 def run_loop(folder: Path, data: dict) -> tuple[DemoContext, list]:
