@@ -553,8 +553,8 @@ def floor_stage(ctx: DemoContext) -> None:
             start=signal.since,
             end=run_end,
         )
-        when_placed = dataclasses.replace(hold, end=max(signal.at, signal.since + AT_THE_CATCH))
-        placed.append((hold, held_scope(ctx.engine, when_placed)))
+        until_placed = dataclasses.replace(hold, end=max(signal.at, signal.since + AT_THE_CATCH))
+        placed.append((hold, held_scope(ctx.engine, until_placed)))
     advance = follow_floor(ctx.engine, reported)
     work, production = follow_work(ctx.engine)  # after the holds' scopes as placed, which read the orders' states
     moved.update({state: len(ids) for state, ids in advance.moved.items()})
