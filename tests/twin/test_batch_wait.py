@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from factoryos.model.errors import FactoryosError
 from factoryos.model.plant import RoutingOperation
+from factoryos.model.validate import check_plant_text
 from factoryos.twin import Floor, Part, Step, Task, fixed
 from factoryos.twin.scenarios import prepare
 
@@ -96,3 +97,42 @@ def test_the_plants_kilns_wait_to_fill_as_their_routing_says(kiln_plant):
     assert {k.fill_wait for k in held} == {7200.0}
     fill = [sum(k.completed for k in ks) / sum(k.batches for k in ks) for ks in (at_once, held)]
     assert fill[1] > fill[0]
+
+
+def test_an_operation_that_does_not_batch_runs_one_part_at_a_time_on_batch_equipment():
+    """An oven that fires tiles in batches of four also dries mugs one at a time: each operation fills its own
+    batch (found by the generated plants' whole-loop test: a unit's one batch operation batched everything the
+    unit ran, several times faster than the schedule planned)."""
+    plant, issues = check_plant_text(
+        """
+source: Test fixture; invented figures.
+enterprise: {id: e, name: E}
+site: {id: s, name: S}
+tenants: {owner: {role: owner}}
+customers: {shop: {tenant: owner}}
+equipment_classes: {oven: {capabilities: [heat]}}
+calendars:
+  always: {shifts: [{name: all, start: "00:00", end: "00:00", days: [mon, tue, wed, thu, fri, sat, sun]}]}
+areas:
+  works: {work_centers: {ovens: {calendar: always, lights_out: true, work_units: {oven-1: {equipment_class: oven}}}}}
+materials:
+  tile: {kind: finished, source: make}
+  mug: {kind: finished, source: make}
+  clay: {kind: raw, source: buy, on_call: true}
+boms: {tile: [{component: clay, quantity: 1}], mug: [{component: clay, quantity: 1}]}
+routings:
+  tile: {operations: [{id: fire, capability: heat, run_minutes: 60, batch_size: 4}]}
+  mug: {operations: [{id: dry, capability: heat, run_minutes: 60}]}
+products:
+  mug: {material: mug, tenant: owner, demand: {units_per_day: 40}}
+  tile: {material: tile, tenant: owner}
+suppliers: {pit: {lead_time_days: 0, materials: [clay]}}
+"""
+    )
+    assert issues == []
+    assert plant is not None
+    run = prepare(plant, "traditional", 3, 3, warmup_days=0)
+    (oven,) = [e for name, e in run.floor.equipment.items() if name.endswith("/oven-1")]
+    run.floor.run(run.horizon)
+    assert oven.completed > 0
+    assert oven.completed == oven.batches  # only mugs are made: one a run

@@ -41,12 +41,14 @@ def selectable_options(product: Product) -> dict[str, set[str]]:
     selectable: dict[str, set[str]] = {family: set() for family in product.option_families}
     for family_id, family in product.option_families.items():
         for option_id in family.options:
-            if _feasible_with(product, family_id, option_id):
+            if feasible(product, [{family_id: [option_id]}]):
                 selectable[family_id].add(option_id)
     return selectable
 
 
-def _feasible_with(product: Product, family_id: str, option_id: str) -> bool:
+def feasible(product: Product, holding: Iterable[Condition] = (), failing: Iterable[Condition] = ()) -> bool:
+    """Whether a valid configuration of `product` matches every condition of `holding` and none of `failing`
+    (CP-SAT, one solve); a condition on a family the product does not have matches no configuration of it."""
     from ortools.sat.python import cp_model  # only validation needs the solver: keep it off the import path
 
     model = cp_model.CpModel()
@@ -73,7 +75,10 @@ def _feasible_with(product: Product, family_id: str, option_id: str) -> bool:
             model.add_implication(when, holds(rule.requires))
         if rule.excludes:
             model.add_implication(when, holds(rule.excludes).Not())
-    model.add(chosen[family_id, option_id] == 1)
+    for condition in holding:
+        model.add(holds(condition) == 1)
+    for condition in failing:
+        model.add(holds(condition) == 0)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     return solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)

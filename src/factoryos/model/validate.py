@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from factoryos.model.configuration import rule_violations, selectable_options
+from factoryos.model.configuration import feasible, rule_violations, selectable_options
 from factoryos.model.errors import FactoryosError
 from factoryos.model.files import FileTooLarge, read_bounded
 from factoryos.model.plant import Condition, Part, Plant, Product, Routing, RoutingOperation
@@ -558,6 +558,9 @@ def _product_issues(plant: Plant) -> Iterator[Issue]:
             )
         if product.tenant not in plant.tenants:
             yield (*path, "tenant"), _unknown("tenant", product.tenant, plant.tenants)
+        yield from _customers_for_demand(plant, product, path)
+        if material is not None:
+            yield from _unbuilt_configurations(plant, prod_id, product)
         own = {fam_id: set(fam.options) for fam_id, fam in product.option_families.items()}
         yield from _option_family_issues(product, path)
         broken_rules = False
@@ -569,6 +572,45 @@ def _product_issues(plant: Plant) -> Iterator[Issue]:
         if broken_rules or not product.option_families:
             continue
         yield from _option_issues(product, path)
+
+
+def _unbuilt_configurations(plant: Plant, prod_id: str, product: Product) -> Iterator[Issue]:
+    """Every made material a configuration of the product has in its bill has an operation for it: a routing whose
+    operations all carry a `when` is checked against the configurations that reach it (those matching the `when`s
+    of the bill lines down to it) for one that matches none of them, which nothing would build."""
+    reached: set[tuple[str, str]] = set()
+    unbuilt: set[str] = set()
+    walk: list[tuple[str, tuple[Condition, ...]]] = [(product.material, ())]
+    while walk:
+        material, path = walk.pop()
+        if (material, repr(path)) in reached or material in unbuilt:
+            continue
+        reached.add((material, repr(path)))
+        routing = plant.routings.get(material)
+        whens = [op.when for op in routing.operations if op.when] if routing is not None else []
+        if routing is not None and len(whens) == len(routing.operations) and feasible(product, path, whens):
+            unbuilt.add(material)
+            yield (
+                ("routings", material, "operations"),
+                f"product {prod_id!r} has a valid configuration that matches none of these operations' `when`, "
+                "which nothing would build: give an operation no `when`, or conditions that cover every configuration",
+            )
+        walk.extend(
+            (line.component, (*path, line.when) if line.when else path) for line in plant.boms.get(material, [])
+        )
+
+
+def _customers_for_demand(plant: Plant, product: Product, path: Location) -> Iterator[Issue]:
+    """A product with a demand has a customer of its tenant to order it, or its demand draws no orders (where every
+    customer's tenant is known: one that is not is the likelier slip)."""
+    tenants = [customer.tenant for customer in plant.customers.values()]
+    if product.demand is None or product.tenant in tenants or not set(tenants) <= set(plant.tenants):
+        return
+    yield (
+        (*path, "demand"),
+        f"tenant {product.tenant!r} has no customer to order it: its demand would draw no orders; add a customer "
+        f"with tenant: {product.tenant}, or remove the demand",
+    )
 
 
 def _option_family_issues(product: Product, path: Location) -> Iterator[Issue]:

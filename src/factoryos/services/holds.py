@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -34,6 +34,8 @@ from factoryos.store.db import transaction
 from factoryos.store.plants import equipment_known
 
 MAX_TEXT = 2000
+AN_INSTANT = timedelta(microseconds=1)
+"""The genealogy's resolution: the shortest window a trace can read."""
 
 
 def place_hold(
@@ -117,14 +119,15 @@ def release_hold(
 def held_scope(engine: Engine, hold: Hold, as_of: datetime | None = None) -> dict[str, Any]:
     """The units a hold covers, as a forward trace with its recall scope (a serial range: the units in it and
     those containing one). With `as_of` (its `placed_at`: the scope when placed), as it stood then: an equipment's
-    window cut there, and a unit scrapped only if it was scrapped before (the orders' states are read as stored:
-    the demo has told the order desk only what the floor had built by then)."""
+    window cut there (at its first instant when it is placed as the window begins: an alarm on one point is suspect
+    since itself, and the unit measured then is held), and a unit scrapped only if it was scrapped before (the
+    orders' states are read as stored: the demo has told the order desk only what the floor had built by then)."""
     if hold.scope is HoldScope.LOT:
         return trace_lot(engine, hold.target, as_of)
     if hold.scope is HoldScope.EQUIPMENT:
         assert hold.start is not None
         assert hold.end is not None
-        end = hold.end if as_of is None else min(hold.end, as_of)
+        end = hold.end if as_of is None else min(hold.end, max(as_of, hold.start + AN_INSTANT))
         return trace_equipment(engine, hold.target, hold.start, end, as_of)
     return trace_serials(engine, serials_in_range(engine, hold), as_of)
 

@@ -1,8 +1,9 @@
 """A batch process (an oven, an e-coat dip, a press run on one die set): several parts processed together.
 
 The batch starts with the parts waiting when the station is free, up to `batch_size` units of the same
-operation; one that is not full waits up to `fill_wait` seconds for more (inf: until it is full, as a press
-waits for a full run), starved meanwhile, then starts with what it has. A lot fills a batch of its own, its run
+operation (its own batch where its task says one: an oven that fires tiles in fours dries a mug alone); one
+that is not full waits up to `fill_wait` seconds for more (inf: until it is full, as a press waits for a full
+run), starved meanwhile, then starts with what it has. A lot fills a batch of its own, its run
 time already that of the batches it needs. The cycle time is the first part's operation run time, and a
 changeover follows the setup group of the batch.
 """
@@ -41,9 +42,9 @@ class BatchStation(Equipment):
             if self._gated(srv):
                 yield from self._wait_until_available(srv)
             batch: list[Part] = []
-            filled, until = 0, math.inf
-            while filled < self.batch_size:
-                pick = self.pick if not batch else self._fits(batch[0].route[batch[0].step].op, filled)
+            filled, until, size = 0, math.inf, self.batch_size
+            while filled < size:
+                pick = self.pick if not batch else self._fits(batch[0].route[batch[0].step].op, size - filled)
                 part = inbox.take(pick)
                 if part is None and not batch:
                     part = yield from self._starve(srv)
@@ -54,7 +55,8 @@ class BatchStation(Equipment):
                     if part is None:
                         break
                 if not batch:
-                    until = self.env.now + self.fill_wait
+                    size, wait = self._batch_of(part.route[part.step].op)
+                    until = self.env.now + wait
                 batch.append(part)
                 filled += part.quantity
                 if self.planned is not None:
@@ -85,7 +87,7 @@ class BatchStation(Equipment):
             for part in batch:
                 task = part.route[part.step].op
                 self.completed += task.made_of(part)
-                ideal = task.ideal if task.ideal is not None else task.run.mean / self.batch_size
+                ideal = task.ideal if task.ideal is not None else task.run.mean / size
                 self.ideal_seconds += ideal / self.speed
                 if self._finish(part, task):
                     blocked = self._forward(part)
@@ -108,9 +110,12 @@ class BatchStation(Equipment):
         self.inbox.cancel(arrival)
         return None
 
-    def _fits(self, task: Task, filled: int) -> Picker:
-        """Parts that may join a batch: the same operation, and room for them (a lot fills its own)."""
-        room = self.batch_size - filled
+    def _batch_of(self, task: Task) -> tuple[int, float]:
+        """The batch `task` fills and the seconds that waits to fill: its own, else the station's."""
+        return task.batch if task.batch is not None else (self.batch_size, self.fill_wait)
+
+    def _fits(self, task: Task, room: int) -> Picker:
+        """Parts that may join a batch: the same operation, and `room` for them (a lot fills its own)."""
 
         def pick(items: Any) -> int:
             for i, part in enumerate(items):

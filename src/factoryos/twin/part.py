@@ -48,6 +48,8 @@ class Task:
     on batch equipment, that over the batch size: a lot of 480 on racks of 48 takes ten rack cycles.
     `made` is how many units of its `material` one run makes where the part does not carry them (a kit's
     operations, folded: a pack's eight modules stacked in one run); else a run makes the part's quantity.
+    `batch` is the batch it fills on batch equipment and the seconds that waits to fill, where not the
+    equipment's: an oven that fires tiles in fours dries a mug alone.
     On equipment with a calendar an `interruptible` operation (a lot's: a saw cutting a bar lot) pauses while
     the calendar is closed; any other (a unit's, a furnace cycle of units) starts only where its planned run
     time fits before the next close, as the scheduler places it.
@@ -64,6 +66,7 @@ class Task:
     units: frozenset[str] | None = None
     ideal: float | None = None
     made: int | None = None
+    batch: tuple[int, float] | None = None
     material: str = ""
     interruptible: bool = False
 

@@ -469,7 +469,7 @@ class PlantTwin:
             for alternative in alternatives:  # each line its own time: a slower paced line is loaded longer
                 task = self._operation(alternative, material, op, quantity, configuration, folded)
                 per_part = task.ideal if task.ideal is not None else task.run.mean
-                per_unit = per_part / (1 if task.ideal is not None else alternative.batch_size or 1)
+                per_unit = per_part / (1 if task.ideal is not None else op.batch_size or 1)
                 per_unit /= len(alternatives)
                 load[alternative.name] = load.get(alternative.name, 0.0) + per_unit
             added.append((pool.name, operation))
@@ -606,6 +606,7 @@ class PlantTwin:
             units=None if eligible >= set(pool.units) else eligible,
             ideal=op.run_minutes * 60.0 * quantity / op.batch_size if op.batch_size and quantity > 1 else None,
             made=max(1, round(quantity)) if folded and pool.paced is None else None,
+            batch=(op.batch_size or 1, (op.batch_wait_minutes or 0.0) * 60.0) if pool.batch_size else None,
             material=material,
             interruptible=material in self.stocked,
         )
