@@ -1123,8 +1123,9 @@ class _Route:
         offset = self.flow.offsets.get(center)
         if offset is None:
             return ""
-        parts = [f"{offset.lead} working day{'s' if offset.lead > 1 else ''} of the route before it"]
-        parts = (parts if offset.lead else []) + ([f"{offset.after / 60:.1f} h after it"] if offset.after >= 6 else [])
+        days = f"{offset.lead} working day{'s' if offset.lead > 1 else ''}"
+        parts = [f"{days} of the route before it"] if offset.lead else []
+        parts += [f"{offset.after / 60:.1f} h after it"] if offset.after >= 6 else []
         return f"; a unit takes {' and '.join(parts)}" if parts else ""
 
     def _finish(self, center: str) -> str:

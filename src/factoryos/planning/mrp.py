@@ -9,7 +9,8 @@ supplier's week goes to the earliest need of any item it ships, not to whichever
 part at a shallow level, needed later than one under a sub-assembly, would take the week the deeper part needs).
 Their lots are numbered after the others, by need date. The finished lots are then pegged to the demands they
 serve, first come first served, in one compiled pass per level down the bills (`factoryos.planning.pegging`).
-Nothing is kept per item and day but the projected inventory.
+Per item and day a pass keeps the projected inventory and, for the items it nets, their open receipts and the
+lots arriving (one loop serves both orders of netting).
 
 A planned lot of a made item is the good units it brings; where its routing scraps some of what it starts
 (`Item.final_yield` below 1), its components are exploded for quantity / final yield, the units made again

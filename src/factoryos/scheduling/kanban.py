@@ -33,7 +33,7 @@ class Places:
         """The earliest instant from `at` on from which one more place is free for good, as far as is known: None
         while more places are held for ever (freed by entries not yet placed) than leave one."""
         i, k = bisect_right(self.taken, at), bisect_right(self.freed, at)
-        changes = sorted([(t, 1) for t in self.taken[i:]] + [(t, -1) for t in self.freed[k:]])
+        changes = heapq.merge(((t, 1) for t in self.taken[i:]), ((t, -1) for t in self.freed[k:]))
         levels = [(at, i - k)]
         for instant, same in groupby(changes, key=lambda change: change[0]):
             levels.append((instant, levels[-1][1] + sum(step for _, step in same)))
@@ -59,10 +59,13 @@ class Kanbans:
                 self.takes.setdefault(first, []).append(b)
                 self.frees.setdefault(entry, []).append(b)
         self.parked: dict[int, list[tuple[float, int]]] = {}  # per buffer, a heap of (rank, operation)
+        self.forced: set[int] = set()
 
     def room(self, op: int, ready: int) -> int | None:
         """The earliest `op` may start from `ready` with a place in each buffer it takes one of (None: not known
         yet; `park` it)."""
+        if op in self.forced:
+            return ready
         start: int | None = ready
         for b in self.takes.get(op, ()):
             start = self.places[b].room_from(start) if start is not None else None
@@ -86,7 +89,14 @@ class Kanbans:
                 unparked.append(heapq.heappop(self.parked[b])[1])
         return unparked
 
-    def first_parked(self, placed: Sequence[object | None]) -> int | None:
-        """The operation earliest in the sequence still parked and not placed (None: none is)."""
+    def force_first(self, placed: Sequence[object | None]) -> int | None:
+        """When every operation left waits for a place that only another of them would free (a route that goes
+        back and forth between two bounded buffers fills both with units waiting for the other), the first of them
+        in the sequence, let in over its places from now on, as the floor's buffer would overfill
+        (`checker.overfilled` says by how much); None when none waits."""
         waiting = [(rank, op) for heap in self.parked.values() for rank, op in heap if placed[op] is None]
-        return min(waiting)[1] if waiting else None
+        if not waiting:
+            return None
+        op = min(waiting)[1]
+        self.forced.add(op)
+        return op

@@ -98,41 +98,34 @@ def list_schedule(
         if follow is not None:
             place(follow[0], ready_at[follow[0]], follow[1])
 
-    forced: set[int] = set()
-    while heap:
+    while heap or _unstick(kanbans, placed, heap, ready_at, rank, ops):
         ready, _, job_rank, op = heapq.heappop(heap)
         if placed[op] is not None:
             continue  # unparked by two buffers
-        if op in takes and op not in forced:
+        if op in takes:
             room = kanbans.room(op, ready)
             if room is None:
                 kanbans.park(op, job_rank)
-                if not heap:
-                    _force_first_parked(kanbans, placed, forced, heap, ready_at, rank, ops)
                 continue
             ready = room
         place(op, ready, ops[op].modes)
-        if not heap:
-            _force_first_parked(kanbans, placed, forced, heap, ready_at, rank, ops)
     return _complete(problem, placed)
 
 
-def _force_first_parked(
+def _unstick(
     kanbans: Kanbans,
     placed: Sequence[Assignment | None],
-    forced: set[int],
     heap: list[tuple[int, float, float, int]],
     ready_at: Sequence[int],
     rank: Sequence[float],
     ops: Sequence[Operation],
-) -> None:
-    """When every operation left waits for a place that only another of them would free (a route that goes back
-    and forth between two bounded buffers fills both with units waiting for the other), the first of them in the
-    sequence goes in over its kanban, as the floor's buffer would overfill; `checker.overfilled` says by how much."""
-    op = kanbans.first_parked(placed)
+) -> bool:
+    """Whether an operation goes back on the emptied heap: the first in the sequence of those still waiting for a
+    kanban place, let in over it (`Kanbans.force_first`)."""
+    op = kanbans.force_first(placed)
     if op is not None:
-        forced.add(op)
         heapq.heappush(heap, (ready_at[op], rank[ops[op].job], rank[ops[op].job], op))
+    return op is not None
 
 
 def _complete(problem: Problem, placed: list[Assignment | None]) -> Schedule:
