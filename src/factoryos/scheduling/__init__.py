@@ -15,8 +15,9 @@ Times are integers from the plan's epoch; machines, jobs and operations are refe
 - Batches: an operation of a batch kind (`Operation.batch`, sized by `Problem.batch_sizes`) may share its
   machine and its [start, end) with others of its kind: an oven's rack. Every solver schedules them one
   batch at a time (`factoryos.scheduling.batching`); the checker counts what each batch holds.
-- Buffers: `Buffer` is the room in front of a work center; the rolling sequence keeps within it, and
-  `overfilled` measures any schedule against it (an `Overfill` per buffer it plans more into than it holds).
+- Buffers: `Buffer` is the room in front of a work center; the rolling sequence and the full solver keep within
+  it (the dispatching rules do not), and `overfilled` measures any schedule against it (an `Overfill` per buffer
+  it plans more into than it holds; `objectives.ranked` puts a schedule that overfills after one that does not).
 - Solvers: `solve` (the full solver: dispatching, CP-SAT, tabu search and large-neighbourhood search,
   within a time limit or a `Budget` of work),
   `dispatch` (one rule of `RULES`), `solve_cpsat` (one CP-SAT model). A `Schedule` is a tuple of

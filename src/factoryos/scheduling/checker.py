@@ -173,6 +173,12 @@ def overfilled(problem: Problem, schedule: Schedule) -> list[Overfill]:
     return found
 
 
+def overfill_seconds(problem: Problem, schedule: Schedule) -> int:
+    """The seconds the schedule holds more units in its buffers than they hold, summed over the buffers: what ranks
+    a schedule that blocks the floor after every one that does not (`objectives.ranked`)."""
+    return sum(found.seconds for found in overfilled(problem, schedule))
+
+
 def _fill(buffer: Buffer, schedule: Schedule) -> tuple[int, int]:
     """The most units at once in the buffer, and the seconds it holds more than its capacity."""
     changes = sorted(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from factoryos.scheduling.problem import Frozen, Job, Machine, Mode, Operation, Problem
+from factoryos.scheduling.problem import Buffer, Frozen, Job, Machine, Mode, Operation, Problem
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Model:
         self._operations: list[Operation] = []
         self._precedences: list[tuple[int, int]] = []
         self._batch_sizes: list[int] = []
+        self._buffers: list[Buffer] = []
 
     def add_setup_group(self, name: str) -> int:
         self._groups.append(name)
@@ -81,6 +82,11 @@ class Model:
     def add_precedence(self, before: int, after: int) -> None:
         self._precedences.append((before, after))
 
+    def add_buffer(self, name: str, capacity: int, passages: Iterable[tuple[int, int]]) -> None:
+        """Room for `capacity` units waiting between operations: each passage `(feeder, entry)` is a unit
+        waiting from the end of `feeder` to the start of `entry` (its first operation upstream is `feeder`)."""
+        self._buffers.append(Buffer(name, capacity, tuple((feeder, feeder, entry) for feeder, entry in passages)))
+
     def problem(self) -> Problem:
         jobs = tuple(Job(job.name, tuple(job.operations), job.release, job.due, job.weight) for job in self._jobs)
         return Problem(
@@ -90,4 +96,5 @@ class Model:
             tuple(self._precedences),
             tuple(self._groups),
             tuple(self._batch_sizes),
+            buffers=tuple(self._buffers),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import overload
 
+from factoryos.scheduling.checker import overfill_seconds
 from factoryos.scheduling.problem import Problem
 from factoryos.scheduling.schedule import Schedule, job_completion, makespan, setup_times
 
@@ -68,6 +69,15 @@ def evaluate(
     if isinstance(objective, Lexicographic):
         return tuple(_value(problem, schedule, stage, baseline) for stage in objective.stages)
     return _value(problem, schedule, objective, baseline)
+
+
+def ranked(
+    problem: Problem, schedule: Schedule, objective: Objective | Lexicographic, baseline: Schedule | None = None
+) -> tuple[int, ...]:
+    """How two schedules compare: first the seconds each overfills the buffers (one that plans more into a buffer
+    than it holds blocks the floor, however good its value), then the objective, stage by stage."""
+    value = evaluate(problem, schedule, objective, baseline)
+    return (overfill_seconds(problem, schedule), *(value if isinstance(value, tuple) else (value,)))
 
 
 def weighted_tardiness(problem: Problem, schedule: Schedule) -> int:

@@ -26,7 +26,7 @@ from factoryos.scheduling.objectives import (
     TARDINESS,
     Lexicographic,
     Objective,
-    evaluate,
+    ranked,
     total_setup_time,
     weighted_tardiness,
 )
@@ -212,9 +212,9 @@ def schedule_plant(
     too large for the full solver is sequenced by the rolling decomposition and, up to `COMPARE_OPERATIONS`,
     raced against the rules (past them, when it is late, against earliest due date first, up to
     `RACE_OPERATIONS`): the better schedule is kept (the heuristic loses to them where every kiln batch waits for
-    its last member under tight due dates, or a large order arrived before small ones due sooner). Only the
-    rolling sequence keeps the work centers' buffers, so a schedule that overfills one loses to one that does
-    not, the full solver's to the rolling sequence too (`_value`)."""
+    its last member under tight due dates, or a large order arrived before small ones due sooner). The rolling
+    sequence and the full solver keep the work centers' buffers and the rules do not, so a rule's schedule that
+    overfills one loses to one that does not (`objectives.ranked`)."""
     if objective not in OBJECTIVES:
         raise FactoryosError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if not 0 < time_limit <= MAX_TIME_LIMIT:
@@ -308,25 +308,13 @@ def _sequence(
     else:
         result = solve(problem, goal, time_limit=time_limit, workers=workers)
         schedule, method = result.schedule, result.method
-        kept = rolling_sequence(problem) if overfilled(problem, schedule) else None
-        if kept is not None and _value(problem, kept, goal) < _value(problem, schedule, goal):
-            schedule, method = kept, "rolling sequence (the full solver overfills a buffer)"
     size = len(problem.operations)
     rule = best_rule(problem, goal) if (compare or rolling) and size <= COMPARE_OPERATIONS else None
     if rule is None and rolling and size <= RACE_OPERATIONS and weighted_tardiness(problem, schedule) > 0:
         rule = ("EDD", dispatch(problem, "EDD"))
-    if rolling and rule is not None and _value(problem, rule[1], goal) < _value(problem, schedule, goal):
+    if rolling and rule is not None and ranked(problem, rule[1], goal) < ranked(problem, schedule, goal):
         schedule, method = rule[1], f"dispatch:{rule[0]} (better than the rolling sequence)"
     return schedule, method, rule
-
-
-def _value(problem: Problem, schedule: Schedule, goal: Objective | Lexicographic) -> tuple[int, ...]:
-    """A schedule's objective value, stage by stage, so that any two compare, after the seconds it overfills the
-    buffers: only the rolling sequence keeps them, and a schedule that plans more into a buffer than it holds
-    blocks the floor (`checker.overfilled`)."""
-    value = evaluate(problem, schedule, goal)
-    over = sum(found.seconds for found in overfilled(problem, schedule))
-    return (over, *value) if isinstance(value, tuple) else (over, value)
 
 
 def best_rule(problem, goal: Objective | Lexicographic) -> tuple[str, Schedule]:

@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from factoryos.model.errors import FactoryosError
 from factoryos.scheduling.batching import Batched, batched
 from factoryos.scheduling.bounds import makespan_lower_bound
-from factoryos.scheduling.checker import check
+from factoryos.scheduling.checker import check, overfill_seconds
 from factoryos.scheduling.dispatch import RULES, dispatch
-from factoryos.scheduling.objectives import MAKESPAN, Lexicographic, Objective, evaluate, makespan_only
+from factoryos.scheduling.objectives import MAKESPAN, Lexicographic, Objective, evaluate, makespan_only, ranked
 from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.problem import Problem
+from factoryos.scheduling.rolling import rolling_sequence
 from factoryos.scheduling.schedule import Result, Schedule, makespan
 
 SMALL = 250
@@ -138,16 +139,33 @@ def _solve_batches(
 def best_dispatch(
     problem: Problem, objective: Objective | Lexicographic, baseline: Schedule | None = None
 ) -> tuple[Schedule, str] | None:
-    """The best feasible schedule over all dispatching rules, with the rule's name."""
+    """The best feasible schedule over all dispatching rules, with the rule's name (one that overfills a buffer
+    ranks after every one that does not: `objectives.ranked`)."""
     candidates = []
     for rule in RULES:
         schedule = dispatch(problem, rule)
         if not check(problem, schedule):
-            candidates.append((evaluate(problem, schedule, objective, baseline), rule, schedule))
+            candidates.append((ranked(problem, schedule, objective, baseline), rule, schedule))
     if not candidates:
         return None
     value, rule, schedule = min(candidates, key=lambda c: c[0])
     return schedule, f"dispatch:{rule}"
+
+
+def _keeping_buffers(
+    problem: Problem, objective: Objective, baseline: Schedule | None, incumbent: Schedule | None, method: str
+) -> tuple[Schedule | None, str]:
+    """The rolling sequence instead of an incumbent that overfills a buffer, where it ranks better: the rules do
+    not keep the buffers and its kanban does, and CP-SAT, which keeps them, improves on a schedule that keeps
+    them (a neighbourhood of one that overfills cannot be mended within its bound)."""
+    if incumbent is None or not problem.buffers or not overfill_seconds(problem, incumbent):
+        return incumbent, method
+    kept = rolling_sequence(problem)
+    if check(problem, kept) or ranked(problem, kept, objective, baseline) >= ranked(
+        problem, incumbent, objective, baseline
+    ):
+        return incumbent, method
+    return kept, "rolling sequence"
 
 
 def _solve_stage(
@@ -170,6 +188,7 @@ def _solve_stage(
         found = best_dispatch(problem, objective, baseline)
         if found is not None:
             incumbent, method = found
+    incumbent, method = _keeping_buffers(problem, objective, baseline, incumbent, method)
     only_makespan = makespan_only(objective) and not bounds
     if incumbent is None:
         outcome = solve_cpsat(

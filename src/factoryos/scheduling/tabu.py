@@ -45,11 +45,14 @@ _ITERATION, _STALL, _BEST, _MOVES, _CHOSEN = range(5)
 
 
 def applies(problem: Problem) -> bool:
+    """A plain job shop: no changeovers, calendars, frozen or empty operations, or buffers, which its moves do not
+    know."""
     return (
         not problem.has_setups
         and not any(m.unavailable for m in problem.machines)
         and not any(op.frozen for op in problem.operations)
         and all(mode.duration > 0 for op in problem.operations for mode in op.modes)
+        and not problem.buffers
     )
 
 

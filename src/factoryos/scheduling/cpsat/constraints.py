@@ -1,5 +1,5 @@
-"""CP-SAT constraints: precedences, one operation at a time per machine, calendars, changeovers, and what
-a large-neighbourhood step keeps from the incumbent."""
+"""CP-SAT constraints: precedences, one operation at a time per machine, calendars, changeovers, the buffers in
+front of work centers, and what a large-neighbourhood step keeps from the incumbent."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def add_constraints(
     """Post every constraint; returns the changeover arcs so the objective can count setup time."""
     restriction = restriction or Restriction()
     add_precedences(model, problem, variables)
+    add_buffers(model, problem, variables)
     for op in range(len(problem.operations)):
         for mode in variables.modes[op]:
             add_calendar(model, problem, variables, op, mode)
@@ -60,6 +61,26 @@ def add_machine_capacity(
 def add_precedences(model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
     for before, after in problem.precedences:
         model.add(variables.end[before] <= variables.start[after])
+
+
+def add_buffers(model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
+    """No more units waiting in a buffer at once than it holds: each passage's wait, from the end of its feeder
+    to the start of its entry, is an interval taking one place (the measure `checker.overfilled` keeps). A unit
+    whose entry is frozen is where the floor or a planner put it, so it is not counted: were those alone more than
+    the buffer holds, no schedule could mend that."""
+    for buffer in problem.buffers:
+        waits = [
+            model.new_interval_var(
+                variables.end[feeder],
+                model.new_int_var(0, variables.horizon, f"waited{feeder}_{entry}"),
+                variables.start[entry],
+                f"wait{feeder}_{entry}",
+            )
+            for _, feeder, entry in buffer.passages
+            if problem.operations[entry].frozen is None
+        ]
+        if len(waits) > buffer.capacity:
+            model.add_cumulative(waits, [1] * len(waits), buffer.capacity)
 
 
 def add_calendar(model: cp_model.CpModel, problem: Problem, variables: Variables, op: int, mode: ModeVar) -> None:
