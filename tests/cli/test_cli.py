@@ -6,7 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from factoryos.cli import app
 from factoryos.examples import FOLDER as EXAMPLES
 from factoryos.model.validate import check_plant_text
 
@@ -70,6 +72,26 @@ def test_a_bad_option_value_is_a_usage_error_with_exit_code_1(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "--days" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["orders", "list"],
+        ["orders", "rejected"],
+        ["plan", "exceptions"],
+        ["plan", "compare"],
+        ["schedule", "show"],
+        ["trace", "S1"],
+        ["iot", "dead-letters"],
+    ],
+)
+def test_a_negative_limit_is_refused_by_every_listing(command, tmp_path):
+    """`--limit N` means the same everywhere: at most N rows, 0 for all; a negative one is no count at all (a
+    listing had sliced it from the end, dropping the last rows)."""
+    result = CliRunner().invoke(app, [*command, "--limit", "-1", "--db", f"sqlite:///{tmp_path / 'f.db'}"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--limit': Input should be greater than or equal to 0" in result.output
 
 
 def test_validate_reports_each_broken_file_and_fails(tmp_path):

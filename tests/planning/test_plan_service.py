@@ -145,7 +145,13 @@ def test_the_plan_commands(loaded, tmp_path):
     assert json.loads(result.output)["plan"] == latest_plan(loaded).id  # a script can name it to release or peg
     result = runner.invoke(app, ["plan", "exceptions", "--json", "--db", url])
     assert result.exit_code == 0, result.output
-    assert all({"kind", "material", "orders", "action"} <= set(e) for e in json.loads(result.output)["items"])
+    every = json.loads(result.output)["items"]
+    assert all({"kind", "material", "orders", "action"} <= set(e) for e in every)
+    assert len(every) == len(latest_plan(loaded).exceptions)  # --json lists them all
+    two = runner.invoke(app, ["plan", "exceptions", "--json", "--limit", "2", "--db", url]).output
+    assert json.loads(two)["items"] == every[:2]
+    all_of_them = runner.invoke(app, ["plan", "exceptions", "--json", "--limit", "0", "--db", url]).output
+    assert json.loads(all_of_them)["items"] == every
     refused = runner.invoke(app, ["plan", "exceptions", "--kind", "shortages", "--db", url])
     assert "--kind 'shortages': expected one of shortage, below-safety-stock" in str(refused.exception)
     result = runner.invoke(app, ["plan", "peg", "CO0000002", "--json", "--db", url])

@@ -201,5 +201,5 @@ def test_a_forward_trace_prints_its_serials_in_number_order_up_to_the_limit(caps
     _print_forward({"units": serials, "lots": [], "recall": scope}, limit=20)
     printed = " ".join(capsys.readouterr().out.split())
     assert f"in stock: {', '.join(serials[:20])} and 10 more" in printed
-    _print_forward({"units": serials, "lots": [], "recall": scope}, limit=0)
+    _print_forward({"units": serials, "lots": [], "recall": scope}, limit=None)
     assert f"{', '.join(serials[:-1])} and {serials[-1]}" in " ".join(capsys.readouterr().out.split())

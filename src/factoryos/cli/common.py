@@ -1,5 +1,5 @@
-"""What every command shares: the console, the database, site, JSON, horizon and demand options, and turning user errors
-into one line."""
+"""What every command shares: the console, the database, site, JSON, limit, horizon and demand options, and turning
+user errors into one line."""
 
 from __future__ import annotations
 
@@ -33,10 +33,21 @@ DbOption = Annotated[
 ]
 SiteOption = Annotated[str | None, typer.Option(help="Which plant, when several are loaded.")]
 JsonOption = Annotated[bool, typer.Option("--json", help='Print JSON (a listing as {"items": [...]}) instead of text.')]
+LimitOption = Annotated[
+    int | None, typer.Option(min=0, help="Show at most this many (0: all); default a page in a table, all with --json.")
+]
 HorizonDaysOption = Annotated[int, typer.Option("--horizon-days", help="Days in the horizon.", min=1, max=730)]
 DemandOption = Annotated[
     str, typer.Option(help="Plan the firm `orders` alone, the `forecast`, or `both` (the forecast net of the orders).")
 ]
+
+
+def listing_size(limit: int | None, as_json: bool, page: int = 20) -> int | None:
+    """How many rows a listing shows (None: all): `--limit` when given (0: all), else a page in a table and all
+    with --json, so that a script reads everything and a person a screenful."""
+    if limit is None:
+        return None if as_json else page
+    return limit or None
 
 
 def print_items(items: list[dict[str, Any]]) -> None:

@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, console, open_store, parse_time, print_items
+from factoryos.cli.common import (
+    DbOption,
+    JsonOption,
+    LimitOption,
+    console,
+    listing_size,
+    open_store,
+    parse_time,
+    print_items,
+)
 from factoryos.model.errors import FactoryosError
 from factoryos.report.wording import counted, hours
 
@@ -310,7 +319,7 @@ def _cycles(ideal_cycle: float | None, plant: Plant | None) -> dict[str, float] 
 @app.command("dead-letters")
 def dead_letters(
     channel: Annotated[str | None, typer.Option(help="mqtt, opcua, ... (default all).")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
+    limit: LimitOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help='Print JSON (a listing as {"items": [...]}; raw payloads in hex).')
     ] = False,
@@ -319,7 +328,7 @@ def dead_letters(
     """What the ingesters rejected, with the reason, the payload's first bytes, its whole length and SHA-256."""
     from factoryos.services.ingest import dead_letters as rejected
 
-    letters = rejected(open_store(db, create=False), channel, limit)
+    letters = rejected(open_store(db, create=False), channel, listing_size(limit, as_json))
     if as_json:
         print_items([d | {"received_at": d["received_at"].isoformat(), "raw": d["raw"].hex()} for d in letters])
         return

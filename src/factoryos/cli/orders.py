@@ -13,8 +13,10 @@ from rich.text import Text
 from factoryos.cli.common import (
     DbOption,
     JsonOption,
+    LimitOption,
     SiteOption,
     console,
+    listing_size,
     on_clock,
     open_store,
     parse_day,
@@ -29,9 +31,6 @@ app = typer.Typer(
 )
 STREAM_DAYS = 30
 """Days of orders a seeded stream has unless --days says."""
-LimitOption = Annotated[
-    int | None, typer.Option(help="Show at most this many (default 20 in a table, all with --json).", min=1)
-]
 
 
 @app.command()
@@ -179,7 +178,7 @@ def list_(
     from factoryos.services.plants import site_clocks
 
     engine = open_store(db, create=False)
-    orders = list_orders(engine, site=site, product=product, tenant=tenant, limit=limit or (None if as_json else 20))
+    orders = list_orders(engine, site=site, product=product, tenant=tenant, limit=listing_size(limit, as_json))
     if as_json:
         print_items([order_item(o) for o in orders])
         return
@@ -206,9 +205,7 @@ def rejected(limit: LimitOption = None, as_json: JsonOption = False, db: DbOptio
     """List rejected orders with the file and line they came from, the reason and the raw text, newest first."""
     from factoryos.services.orders import rejected_item, rejected_orders
 
-    items = [
-        rejected_item(r) for r in rejected_orders(open_store(db, create=False), limit or (None if as_json else 20))
-    ]
+    items = [rejected_item(r) for r in rejected_orders(open_store(db, create=False), listing_size(limit, as_json))]
     if as_json:
         print_items(items)
         return

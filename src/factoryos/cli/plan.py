@@ -15,9 +15,11 @@ from factoryos.cli.common import (
     DemandOption,
     HorizonDaysOption,
     JsonOption,
+    LimitOption,
     SiteOption,
     console,
     default_command,
+    listing_size,
     open_store,
     parse_day,
     print_items,
@@ -148,7 +150,7 @@ def _orders_of(n: int) -> str:
 @app.command("exceptions")
 def exceptions(
     kind: Annotated[str | None, typer.Option(help="Only this kind (shortage, late-supply, ...).")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    limit: LimitOption = None,
     site: SiteOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -165,7 +167,7 @@ def exceptions(
     if kind is not None and kind not in kinds:
         raise FactoryosError(f"--kind {kind!r}: expected one of {', '.join(kinds)}")
     stored = latest_plan(open_store(db, create=False), site)
-    chosen = [e for e in stored.exceptions if kind is None or e.kind == kind][:limit]
+    chosen = [e for e in stored.exceptions if kind is None or e.kind == kind][: listing_size(limit, as_json, 50)]
     if as_json:
         print_items(
             [
@@ -306,7 +308,7 @@ def requisitions(site: SiteOption = None, as_json: JsonOption = False, db: DbOpt
 def compare(
     before: Annotated[int | None, typer.Argument(help="The earlier plan's id (default: the last but one).")] = None,
     after: Annotated[int | None, typer.Argument(help="The later plan's id (default: the newest).")] = None,
-    limit: Annotated[int, typer.Option(min=0, help="Rows of each table to print (0: all; --json has all).")] = 50,
+    limit: LimitOption = None,
     site: SiteOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -339,11 +341,11 @@ def compare(
             f"({listed([po.id for po in found.released])}) on order in plan {found.after.id}: not proposed again",
             highlight=False,
         )
-    _print_comparison(found, limit)
+    _print_comparison(found, listing_size(limit, as_json, 50))
 
 
-def _print_comparison(found: PlanComparison, limit: int) -> None:
-    """The tables of what changed, each only when something in it did, at most `limit` rows each (0: all)."""
+def _print_comparison(found: PlanComparison, limit: int | None) -> None:
+    """The tables of what changed, each only when something in it did, at most `limit` rows each (None: all)."""
     planned = [
         (
             c.change,
@@ -376,9 +378,9 @@ def _print_comparison(found: PlanComparison, limit: int) -> None:
         (("customer order", "covered before", "covered after", "moves (days)"), moved),
     ):
         if rows:
-            more = len(rows) - limit if limit else 0
+            more = len(rows) - limit if limit is not None else 0
             table = Table(*header, caption=f"and {more:,} more: --limit 0 or --json for all" if more > 0 else None)
-            for row in rows[: limit or None]:
+            for row in rows[:limit]:
                 table.add_row(*row)
             console.print(table)
 

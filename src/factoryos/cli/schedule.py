@@ -10,7 +10,17 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from factoryos.cli.common import DbOption, JsonOption, SiteOption, console, default_command, on_clock, open_store
+from factoryos.cli.common import (
+    DbOption,
+    JsonOption,
+    LimitOption,
+    SiteOption,
+    console,
+    default_command,
+    listing_size,
+    on_clock,
+    open_store,
+)
 from factoryos.model.orders import ScheduledOperation
 from factoryos.report.wording import counted, listed
 
@@ -116,7 +126,7 @@ def late_item(order: LateOrder) -> dict[str, object]:
 @app.command("show")
 def show(
     equipment: Annotated[str, typer.Option(help="Only operations on equipment whose id starts with this.")] = "",
-    limit: Annotated[int, typer.Option(min=0, help="Operations to print (JSON: 0 for all).")] = 50,
+    limit: LimitOption = None,
     site: SiteOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -127,7 +137,7 @@ def show(
 
     engine = open_store(db, create=False)
     stored = stored_schedule(engine, site)
-    document = schedule_document(stored, equipment, limit or None)
+    document = schedule_document(stored, equipment, listing_size(limit, as_json, 50))
     if as_json:
         typer.echo(json.dumps(document))
         return

@@ -12,7 +12,17 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.markup import escape
 
-from factoryos.cli.common import DbOption, JsonOption, console, on_clock, open_store, parse_time, print_items
+from factoryos.cli.common import (
+    DbOption,
+    JsonOption,
+    LimitOption,
+    console,
+    listing_size,
+    on_clock,
+    open_store,
+    parse_time,
+    print_items,
+)
 from factoryos.model.errors import FactoryosError
 from factoryos.quality.genealogy import STATUSES
 from factoryos.quality.holds import HoldScope
@@ -43,9 +53,7 @@ def trace(
     ] = None,
     from_: FromOption = None,
     to: ToOption = None,
-    limit: Annotated[
-        int, typer.Option(min=0, help="Serials printed per status of a forward trace (0: all; --json has them all).")
-    ] = 20,
+    limit: LimitOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -75,7 +83,7 @@ def trace(
     elif serial:
         _print_backward(document, clock)
     else:
-        _print_forward(document, limit)
+        _print_forward(document, listing_size(limit, as_json))
 
 
 def _print_backward(document: dict[str, Any], clock: ZoneInfo) -> None:
@@ -144,7 +152,7 @@ def _say(text: str) -> None:
     console.print(text, highlight=False)
 
 
-def _print_forward(document: dict[str, Any], limit: int) -> None:
+def _print_forward(document: dict[str, Any], limit: int | None) -> None:
     """A forward trace: the units by status (the first `limit` serials of each, in number order) and the orders."""
     recall, lots = document["recall"], len(document["lots"])
     _say(
@@ -153,7 +161,7 @@ def _print_forward(document: dict[str, Any], limit: int) -> None:
     )
     for status in STATUSES:
         if recall[status]:
-            _say(f"  {status}: {escape(listed(recall[status], shown=limit or len(recall[status])))}")
+            _say(f"  {status}: {escape(listed(recall[status], shown=len(recall[status]) if limit is None else limit))}")
     for order in recall["orders"]:
         _say(f"  order {escape(order['order'])} ({order['state'] or '-'}): {counted(len(order['serials']), 'unit')}")
 

@@ -208,7 +208,7 @@ def opcua_nodes(path: Path | None) -> list[OpcUaNode]:
     return nodes
 
 
-def dead_letters(engine: Engine, channel: str | None = None, limit: int = 20) -> list[dict]:
+def dead_letters(engine: Engine, channel: str | None = None, limit: int | None = 20) -> list[dict]:
     """What was rejected, newest first: id, received_at, channel, source, reason, the raw bytes kept (the first
     64 KiB) and the whole payload's length and SHA-256 (None for letters kept before they were recorded)."""
     with transaction(engine) as session:

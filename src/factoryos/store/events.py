@@ -118,7 +118,7 @@ def _storable(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 3] + "..."
 
 
-def dead_letters(session: Session, channel: str | None = None, limit: int = 100) -> list[DeadLetter]:
+def dead_letters(session: Session, channel: str | None = None, limit: int | None = 100) -> list[DeadLetter]:
     query = select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit)
     if channel:
         query = query.where(DeadLetter.channel == channel)
