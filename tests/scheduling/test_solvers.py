@@ -86,6 +86,45 @@ def test_tabu_search_improves_a_dispatched_schedule(instances):
     assert pool.value < makespan(start)
 
 
+class _PoolImprovedByAnotherSolver(SharedBest):
+    """A pool that another solver improves at the worst moment for tabu search: on the second look after tabu
+    search's first new best, when it has chosen its next move on its own graph and not yet made it. Every
+    schedule offered is kept for the test to check."""
+
+    def __init__(self, problem, start, better) -> None:
+        super().__init__(problem, MAKESPAN, start, "dispatch", None)
+        self.better, self.offered, self.looks_after_offer = better, [], None
+
+    def offer(self, schedule, method, accept_equal=False):
+        self.offered.append(schedule)
+        if self.looks_after_offer is None:
+            self.looks_after_offer = 0
+        return super().offer(schedule, method, accept_equal)
+
+    def snapshot(self):
+        if self.looks_after_offer is not None:
+            self.looks_after_offer += 1
+            if self.looks_after_offer == 2:
+                super().offer(self.better, "cp-sat")
+        return super().snapshot()
+
+
+def test_tabu_search_drops_its_chosen_move_when_it_takes_over_a_better_schedule(instances):
+    """A move chosen on tabu search's graph names two neighbours on a machine there; made on the better
+    schedule it takes over from the pool, where they need not be neighbours, it broke the machine's order and
+    tabu search offered schedules with two operations at once on a machine (ta04 once came back at 1175,
+    infeasible)."""
+    problem = read_instance(instances / "jssp/ft10.txt")
+    start = dispatch(problem, "SPT")
+    better = solve(problem, MAKESPAN, budget=Budget(cpsat=2, neighbourhoods=0, tabu_moves=0), workers=1).schedule
+    pool = _PoolImprovedByAnotherSolver(problem, start, better)
+    prepare()
+    tabu_search(problem, pool, math.inf, seed=1, max_moves=5_000)
+    assert pool.looks_after_offer is not None
+    assert pool.looks_after_offer >= 2  # the better schedule came while tabu search held a chosen move
+    assert [check(problem, schedule) for schedule in pool.offered] == [[]] * len(pool.offered)
+
+
 def busy_plant():
     """Flexible machines with breaks and changeovers, due dates, a frozen operation and a DAG."""
     rng = random.Random(3)

@@ -188,9 +188,10 @@ def tabu_search(
     left = max_moves if max_moves is not None else -1
     while time.monotonic() < deadline and not pool.optimal and left != 0:
         schedule, value = pool.snapshot()
-        if value < counters[_BEST]:
+        if value < counters[_BEST]:  # another solver got further: go on from its schedule, not a move of ours
             graph, best, tabu = _Graph(problem, schedule), schedule, Dict.empty(types.int64, types.int64)
             counters[_BEST], counters[_STALL] = value, 0
+            pending = (-1, -1)
         moves = SLICE if left < 0 else min(SLICE, left)
         before = int(counters[_ITERATION])
         status = _search(graph.arrays, tabu, counters, *pending, at_elite, moves, tenure, spread, PATIENCE)
