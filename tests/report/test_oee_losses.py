@@ -43,3 +43,11 @@ def test_the_text_says_how_much_of_the_largest_loss_each_cause_is() -> None:
         "Its largest loss is idling and minor stops: 68 h, 68% of its planned busy time, of which blocked by the "
         "next station 60 h and starved for parts from upstream 8 h."
     ) in section.text
+
+
+def test_a_ramping_headline_line_says_how_much_of_its_shifts_the_ramp_opened() -> None:
+    section = oee_section({LINE: blocked_line()}, {LINE: blocked_line()}, LINE, {}, ramp_opened=(33.0, 160.0))
+    assert "the ramp-up plan opened it 33 of the 160 hours its crew was on shift (21%" in section.text
+    assert section.facts["shift hours the ramp-up opened"] == "21%"
+    plain = oee_section({LINE: blocked_line()}, {LINE: blocked_line()}, LINE, {})
+    assert "ramping up" not in plain.text

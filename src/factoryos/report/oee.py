@@ -195,10 +195,12 @@ def oee_section(
     headline: str,
     loading: Mapping[str, float],
     per_shift: Mapping[str, Oee] | None = None,
+    ramp_opened: tuple[float, float] | None = None,
 ) -> Section:
     """OEE once, from the event stream: the headline line's figures and why they are what they are, then
     every line and its equipment. `loading` is each line's scheduled work over its planned busy time;
-    `per_shift`, the headline line's figures by shift of its calendar."""
+    `per_shift`, the headline line's figures by shift of its calendar; `ramp_opened`, when the headline line
+    is ramping up, the hours the ramp-up plan opened it and the hours of its crew's shifts."""
     line = per_line[headline]
     name = short(headline)
     members = sum(1 for key in per_equipment if line_of(key) == headline)
@@ -211,6 +213,13 @@ def oee_section(
         "on shift with work planned, or waiting for a unit late against the plan. Waiting with nothing planned "
         "is idle and counts in no factor, so a line given little work is judged on the work it has."
     )
+    if ramp_opened is not None and ramp_opened[1] > 0:
+        opened, on_shift = ramp_opened
+        text += (
+            f" It is ramping up: the ramp-up plan opened it {opened:,.0f} of the {on_shift:,.0f} hours its crew was "
+            f"on shift ({opened / on_shift:.0%}, the month's output at takt where the learning curve makes less); "
+            "the rest is the ramp's, not an OEE loss (see the ramp-up section)."
+        )
     load = loading.get(headline)
     if load is not None:
         text += (
@@ -236,6 +245,8 @@ def oee_section(
     }
     if headline in loading:
         facts["loading by the schedule"] = f"{loading[headline]:.0%}"
+    if ramp_opened is not None and ramp_opened[1] > 0:
+        facts["shift hours the ramp-up opened"] = f"{ramp_opened[0] / ramp_opened[1]:.0%}"
     worked = {shift: f for shift, f in (per_shift or {}).items() if f.planned_busy_s}
     idle = [shift for shift in per_shift or {} if shift not in worked]
     if worked and idle:

@@ -25,7 +25,7 @@ from factoryos.model.errors import FactoryosError
 from factoryos.model.orders import CustomerOrder
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import demand_share, ramp_bound_products
-from factoryos.model.shift_times import site_day
+from factoryos.model.shift_times import DAY, site_day
 from factoryos.report.html import Report
 from factoryos.report.wording import by_status, counted, hours, reworked, scrapped, share
 
@@ -304,6 +304,22 @@ def headline_line(plant: Plant, per_line: dict, bottleneck: str | None) -> str:
     )
 
 
+def ramp_opened_hours(plant: Plant, line: str, start: datetime, end: datetime) -> tuple[float, float] | None:
+    """When `line` (a work center's path) is the ramp-up line: the hours the ramp-up plan opened it in [start,
+    end) and the hours of the shifts its crew was on for them (`twin.plant_calendar.ramp_calendar`); else None."""
+    from factoryos.twin.plant_calendar import ramp_calendar
+
+    if plant.ramp_up is None or line.rsplit("/", 1)[-1] != plant.ramp_up.line:
+        return None
+    span = (end - start).total_seconds()
+    calendar = ramp_calendar(plant, start, span / DAY)
+
+    def hours(windows: Iterable[tuple[float, float]]) -> float:
+        return sum(max(0.0, min(hi, span) - lo) for lo, hi in windows) / 3600
+
+    return hours(calendar.windows), hours(calendar.paid)
+
+
 def oee_stage(ctx: DemoContext) -> None:
     """OEE to ISO 22400-2 from the event stream alone, as the ingestion side computes it for a real plant."""
     from factoryos.iot.oee import ideal_cycle_times, line_of
@@ -320,9 +336,12 @@ def oee_stage(ctx: DemoContext) -> None:
     headline = headline_line(plant, per_line, bottleneck)
     loading = scheduled_loading(plant, ctx.results["schedule"], per_equipment, *ctx.results["run"])
     per_shift = events_oee_by_shift(floor, cycles, plant, lambda equipment: line_of(equipment) == headline)
-    ctx.report.add(oee_section(per_equipment, per_line, headline, loading, per_shift))
+    opened = ramp_opened_hours(plant, headline, *ctx.results["run"])
+    ctx.report.add(oee_section(per_equipment, per_line, headline, loading, per_shift, opened))
     figure = per_line[headline]
     load = f", loading {loading[headline]:.0%}" if headline in loading else ""
+    if opened is not None:
+        load += f"; the ramp-up opened it {opened[0]:,.0f} of its crew's {opened[1]:,.0f} shift hours"
     ctx.console.print(
         f"oee      {counted(len(per_line), 'line')}; {headline.split('/', 1)[-1]}: OEE {figure.oee:.0%} "
         f"(availability {figure.availability:.0%}, performance {figure.performance:.0%}, "
