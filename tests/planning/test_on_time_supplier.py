@@ -50,3 +50,19 @@ def test_when_no_week_can_bring_it_on_time_the_preferred_supplier_brings_it_late
     result = _plan(0)
     assert [(o.supplier, o.quantity, o.due) for o in result.planned_orders] == [("P", 50, day(16))]
     assert [(e.date, e.until) for e in result.exceptions if e.kind == "late-supply"] == [(day(14), day(16))]
+
+
+def test_when_every_supplier_is_late_the_one_that_delivers_soonest_brings_it():
+    """P and Q both miss Monday day 14: Q, ordered as early, ships in 15 days, on Tuesday day 15, a day before the
+    preferred P's Wednesday; it brings the 50, a day late rather than two."""
+    p = problem(
+        (Item("B", "buy", suppliers=("P", "Q")),),
+        horizon=21,
+        every_day=False,
+        suppliers=(Supplier("P", 16), Supplier("Q", 15)),
+        demands=(Demand("D", "B", day(14), 50, "order", "CO1"),),
+    )
+    result = plan(p)
+    assert check_plan(p, result) == []
+    assert [(o.supplier, o.quantity, o.due) for o in result.planned_orders] == [("Q", 50, day(15))]
+    assert [(e.date, e.until) for e in result.exceptions if e.kind == "late-supply"] == [(day(14), day(15))]

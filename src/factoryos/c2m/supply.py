@@ -12,7 +12,9 @@ a finite-capacity MRP buys ahead rather than late, the weeks before it, latest f
 day, as long as the lead time allows (no lot arrives before the calendar's first working day plus the lead
 time: nothing is ordered in the past); then the need's week again, late, on each source's first working day
 from the need on that its lead time allows; only what none of them can take spills to the weeks after, each on
-its first working day that the lead time allows. The promise places from its calendar's first day, so for it
+its first working day that the lead time allows. A late week goes first to the source that delivers soonest in it,
+preference deciding between those that deliver on the same day: late, the preferred supplier's Thursday does not
+beat another's Tuesday. The promise places from its calendar's first day, so for it
 there is no week before.
 """
 
@@ -108,12 +110,16 @@ def place_lots(quantity, t, first, last, sources, calendar, lot_day, lot_source,
     back = need - lowest
     on_time = next_work[t] if t < days else days
     placed = 0
+    lot_days = np.empty(last - first, np.int64)
     for step in range(week_first.shape[0] - lowest + 1):
         if quantity <= EPS:
             break
         week = need - step if step <= back else need + step - back - 1
         for k in range(first, last):
-            day = _lot_day(t, week, source_earliest[k], calendar)
+            lot_days[k - first] = _lot_day(t, week, source_earliest[k], calendar)
+        late = step > back
+        for i in np.argsort(lot_days, kind="mergesort") if late else np.arange(last - first):
+            k, day = first + i, lot_days[i]
             if day < 0 or (step == 0 and day > on_time):
                 continue
             s = source_supplier[k]
