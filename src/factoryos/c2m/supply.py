@@ -110,15 +110,19 @@ def place_lots(quantity, t, first, last, sources, calendar, lot_day, lot_source,
     back = need - lowest
     on_time = next_work[t] if t < days else days
     placed = 0
-    lot_days = np.empty(last - first, np.int64)
+    count = last - first
+    lot_days = np.empty(count, np.int64)
+    order = np.arange(count)
     for step in range(week_first.shape[0] - lowest + 1):
         if quantity <= EPS:
             break
         week = need - step if step <= back else need + step - back - 1
-        for k in range(first, last):
-            lot_days[k - first] = _lot_day(t, week, source_earliest[k], calendar)
-        late = step > back
-        for i in np.argsort(lot_days, kind="mergesort") if late else np.arange(last - first):
+        for i in range(count):
+            lot_days[i] = _lot_day(t, week, source_earliest[first + i], calendar)
+        if step > back and count > 1:
+            order = np.argsort(lot_days, kind="mergesort")
+        for j in range(count):
+            i = order[j]
             k, day = first + i, lot_days[i]
             if day < 0 or (step == 0 and day > on_time):
                 continue
