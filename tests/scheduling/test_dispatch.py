@@ -123,6 +123,20 @@ def test_an_operation_fits_in_the_gap_before_a_frozen_one():
         assert (schedule[1].start, schedule[1].end) == (0, 4)
 
 
+def test_an_operation_of_no_length_at_a_frozen_ones_start_leaves_it_its_time():
+    """Placed at the frozen operation's start, the operation of no length went after it on the machine's timeline,
+    whose ends were then out of order: the next operation was fitted after it alone and ran over the frozen one."""
+    model = Model()
+    press = model.add_machine("press")
+    model.add_operation(model.add_job("locked"), {press: 3}, frozen=Frozen(press, 0))
+    model.add_operation(model.add_job("mark"), {press: 0})
+    model.add_operation(model.add_job("long"), {press: 7})
+    problem = model.problem()
+    for rule in RULES:
+        assert check(problem, dispatch(problem, rule)) == [], rule
+    assert check(problem, dispatch_in_order(problem, [0, 0, 1])) == []
+
+
 def test_the_booth_stays_in_colour_while_bodies_of_that_colour_wait():
     model = Model()
     red, blue = model.add_setup_group("red"), model.add_setup_group("blue")

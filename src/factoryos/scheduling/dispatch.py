@@ -20,7 +20,7 @@ in the rule's order. A step costs O(buckets + log n) rather than O(ready set): a
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 
@@ -40,7 +40,8 @@ Score = Callable[[int, float, int, int, int], float]
 
 
 class _Timeline:
-    """The operations placed on one machine so far, sorted by start."""
+    """The operations placed on one machine so far, sorted by start, then end: so the ends are sorted too (the
+    fit looks them up), also where an operation of no length is placed at another's start."""
 
     def __init__(self) -> None:
         self.starts: list[int] = []
@@ -48,7 +49,7 @@ class _Timeline:
         self.ops: list[int] = []
 
     def insert(self, op: int, start: int, end: int) -> None:
-        i = bisect_right(self.starts, start)
+        i = bisect_right(self.ends, end, bisect_left(self.starts, start), bisect_right(self.starts, start))
         self.starts.insert(i, start)
         self.ends.insert(i, end)
         self.ops.insert(i, op)
