@@ -123,6 +123,40 @@ def test_an_operation_fits_in_the_gap_before_a_frozen_one():
         assert (schedule[1].start, schedule[1].end) == (0, 4)
 
 
+def test_an_operation_of_no_length_at_a_frozen_ones_start_leaves_it_its_time():
+    """Placed at the frozen operation's start, the operation of no length went after it on the machine's timeline,
+    whose ends were then out of order: the next operation was fitted after it alone and ran over the frozen one."""
+    model = Model()
+    press = model.add_machine("press")
+    model.add_operation(model.add_job("locked"), {press: 3}, frozen=Frozen(press, 0))
+    model.add_operation(model.add_job("mark"), {press: 0})
+    model.add_operation(model.add_job("long"), {press: 7})
+    problem = model.problem()
+    for rule in RULES:
+        assert check(problem, dispatch(problem, rule)) == [], rule
+    assert check(problem, dispatch_in_order(problem, [0, 0, 1])) == []
+
+
+def test_operations_of_no_length_at_one_instant_go_in_the_order_the_checker_reads_them():
+    """A schedule gives no order to operations of no length at one instant, and the checker reads them in the
+    problem's order. The rules put the inspection first, so that the red mark after it needed no changeover, at the
+    same instant: read the other way round, the red mark followed the blue part without its changeover."""
+    problem = no_length_after_a_changeover()
+    for rule in RULES:
+        assert check(problem, dispatch(problem, rule)) == [], rule
+
+
+def no_length_after_a_changeover() -> Problem:
+    """A press set up for blue; a blue part, then a red mark and an inspection of no length, listed in that order."""
+    model = Model()
+    red, blue = model.add_setup_group("red"), model.add_setup_group("blue")
+    press = model.add_machine("press", changeover=[[0, 5], [5, 0]], initial_group=blue)
+    model.add_operation(model.add_job("red mark"), {press: 0}, setup_group=red, not_before=3)
+    model.add_operation(model.add_job("inspection"), {press: 0}, not_before=3)
+    model.add_operation(model.add_job("blue part"), {press: 3}, setup_group=blue)
+    return model.problem()
+
+
 def test_the_booth_stays_in_colour_while_bodies_of_that_colour_wait():
     model = Model()
     red, blue = model.add_setup_group("red"), model.add_setup_group("blue")
@@ -171,6 +205,11 @@ def plain_giffler_thompson(problem: Problem, rule: str) -> tuple[Assignment, ...
             while not changeover_open(unavailable, start, setup):
                 start = earliest_start(unavailable, start + 1, duration, operation.interruptible)
             end = finish(unavailable, start, duration, operation.interruptible)
+            last = None if previous is None else placed[previous]
+            read_before = last is not None and (start, end, op) < (last.start, last.end, previous)
+            if read_before and problem.machines[m].changeover is not None:
+                time = start + 1  # read before the one of no length at its instant: a unit later
+                continue
             after = [(s, other) for s, e, other in on_machine if e > time]
             if not after:
                 return start, end

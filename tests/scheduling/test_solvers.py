@@ -91,8 +91,8 @@ class _PoolImprovedByAnotherSolver(SharedBest):
     search's first new best, when it has chosen its next move on its own graph and not yet made it. Every
     schedule offered is kept for the test to check."""
 
-    def __init__(self, problem, start, better) -> None:
-        super().__init__(problem, MAKESPAN, start, "dispatch", None)
+    def __init__(self, problem, start, better, objective=MAKESPAN) -> None:
+        super().__init__(problem, objective, start, "dispatch", None)
         self.better, self.offered, self.looks_after_offer = better, [], None
 
     def offer(self, schedule, method, accept_equal=False):
@@ -123,6 +123,22 @@ def test_tabu_search_drops_its_chosen_move_when_it_takes_over_a_better_schedule(
     assert pool.looks_after_offer is not None
     assert pool.looks_after_offer >= 2  # the better schedule came while tabu search held a chosen move
     assert [check(problem, schedule) for schedule in pool.offered] == [[]] * len(pool.offered)
+
+
+def test_tabu_search_takes_over_a_better_schedule_under_a_weighted_makespan(instances):
+    """Weighing the makespan changes no choice: tabu search compared the pool's value, twice the makespan, with
+    its own makespans, never took over the better schedule another solver found, and spent its moves on its own
+    schedules, none of which the pool kept."""
+    problem = read_instance(instances / "jssp/ft10.txt")
+    start = dispatch(problem, "SPT")
+    better = solve(problem, MAKESPAN, budget=Budget(cpsat=2, neighbourhoods=0, tabu_moves=0), workers=1).schedule
+    prepare()
+    offered = []
+    for objective in (MAKESPAN, Objective(makespan=2)):
+        pool = _PoolImprovedByAnotherSolver(problem, start, better, objective)
+        tabu_search(problem, pool, math.inf, seed=1, max_moves=5_000)
+        offered.append(pool.offered)
+    assert offered[1] == offered[0]
 
 
 def busy_plant():

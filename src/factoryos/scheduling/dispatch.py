@@ -20,7 +20,7 @@ in the rule's order. A step costs O(buckets + log n) rather than O(ready set): a
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 
@@ -40,7 +40,9 @@ Score = Callable[[int, float, int, int, int], float]
 
 
 class _Timeline:
-    """The operations placed on one machine so far, sorted by start."""
+    """The operations placed on one machine so far, sorted by start, then end (so the ends are sorted too, which
+    the fit looks up, also where an operation of no length is placed at another's start), then operation: the
+    order the checker reads them in (`machine_sequences`)."""
 
     def __init__(self) -> None:
         self.starts: list[int] = []
@@ -48,7 +50,9 @@ class _Timeline:
         self.ops: list[int] = []
 
     def insert(self, op: int, start: int, end: int) -> None:
-        i = bisect_right(self.starts, start)
+        low, high = bisect_left(self.starts, start), bisect_right(self.starts, start)
+        low, high = bisect_left(self.ends, end, low, high), bisect_right(self.ends, end, low, high)
+        i = bisect_right(self.ops, op, low, high)
         self.starts.insert(i, start)
         self.ends.insert(i, end)
         self.ops.insert(i, op)
@@ -169,7 +173,7 @@ class _GifflerThompson:
         self.problem = problem = floor.problem
         self.key, self.score = key, score
         n_machines = len(problem.machines)
-        self.buckets: list[dict[tuple[int | None, int, bool], _Bucket]] = [{} for _ in range(n_machines)]
+        self.buckets: list[dict[tuple[int | None, int, bool, int], _Bucket]] = [{} for _ in range(n_machines)]
         self.later: list[list[tuple[int, int]]] = [[] for _ in range(n_machines)]
         self.shortest = [math.inf] * n_machines
         for operation in problem.operations:
@@ -215,8 +219,10 @@ class _GifflerThompson:
 
     def _into_bucket(self, machine: int, op: int, duration: int) -> None:
         operation = self.problem.operations[op]
-        group = operation.setup_group if self.problem.machines[machine].changeover is not None else None
-        name = (group, duration, operation.interruptible)
+        changes_over = self.problem.machines[machine].changeover is not None
+        group = operation.setup_group if changes_over else None
+        alone = op if duration == 0 and changes_over else -1  # its slot depends on where it is listed (_earliest_fit)
+        name = (group, duration, operation.interruptible, alone)
         bucket = self.buckets[machine].get(name)
         if bucket is None:
             bucket = self.buckets[machine][name] = _Bucket(op)
@@ -361,9 +367,12 @@ def _earliest_fit(
     problem: Problem, timeline: _Timeline, machine: int, op: int, duration: int, ready_at: int
 ) -> tuple[int, int]:
     """The earliest [start, end) on `machine` at or after `ready_at` that fits a gap, changeovers (in working
-    time) included."""
+    time) included. On a machine with changeovers, an operation of no length goes where the checker reads it
+    (`_Timeline`): at the instant of one of no length listed after it, it would be read before that one, after
+    another changeover, so it goes a unit later."""
     operation = problem.operations[op]
     unavailable = problem.machines[machine].unavailable
+    ordered = duration == 0 and problem.machines[machine].changeover is not None  # no other can tie
     i = bisect_right(timeline.ends, ready_at)
     while True:
         previous = timeline.ops[i - 1] if i > 0 else None
@@ -374,7 +383,13 @@ def _earliest_fit(
             unavailable, max(ready_at, free_from + setup), duration, operation.interruptible, placed_setup
         )
         end = finish(unavailable, start, duration, operation.interruptible)
-        if i == len(timeline.ops) or _fits_before(problem, timeline, i, machine, op, end):
+        if ordered and previous is not None and (start, end, op) < (timeline.starts[i - 1], free_from, previous):
+            ready_at = start + 1
+            continue
+        if i == len(timeline.ops) or (
+            _fits_before(problem, timeline, i, machine, op, end)
+            and (not ordered or (start, end, op) < (timeline.starts[i], timeline.ends[i], timeline.ops[i]))
+        ):
             return start, end
         i += 1
 

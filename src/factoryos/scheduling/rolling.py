@@ -64,7 +64,8 @@ def list_schedule(
             m = mode.machine
             unavailable = machines[m].unavailable
             setup = setup_time(m, last[m], op) if changes_over[m] else 0
-            start = max(ready, free_at[m] + setup)
+            gap = max(setup, _read_before(placed, last[m], op, mode)) if changes_over[m] else 0
+            start = max(ready, free_at[m] + gap)
             if unavailable:
                 placed_setup = problem.changeover_to_place(m, setup, op)
                 start = earliest_start(unavailable, start, mode.duration, interruptible, placed_setup)
@@ -110,6 +111,16 @@ def list_schedule(
             ready = room
         place(op, ready, ops[op].modes)
     return _complete(problem, placed)
+
+
+def _read_before(placed: Sequence[Assignment | None], last: int | None, op: int, mode: Mode) -> int:
+    """1 where `op`, of no length, would be read before the machine's last operation, of no length too, were it
+    placed at the same instant (operations at one instant are read in the problem's order, `machine_sequences`),
+    and so after another changeover: it goes a unit later."""
+    if mode.duration or last is None or last < op:
+        return 0
+    previous = placed[last]
+    return 1 if previous is not None and previous.start == previous.end else 0
 
 
 def _unstick(

@@ -27,7 +27,7 @@ from factoryos.scheduling.dispatch import dispatch
 from factoryos.scheduling.model import Model
 from factoryos.scheduling.pool import SharedBest
 from factoryos.scheduling.problem import Problem
-from factoryos.scheduling.schedule import Assignment, Schedule, machine_sequences
+from factoryos.scheduling.schedule import Assignment, Schedule, machine_sequences, makespan
 
 TENURE = 10
 """Base tabu tenure in moves; it grows with jobs per machine and is drawn from [L, 1.4 L] (Zhang et al.)."""
@@ -175,7 +175,8 @@ def tabu_search(
     if not problem.operations:
         return
     _seed(seed)
-    schedule, best_value = pool.snapshot()
+    schedule, _ = pool.snapshot()
+    best_value = makespan(schedule)  # in time units, as the graph's: the pool's value may weigh it
     graph = _Graph(problem, schedule)
     best = schedule
     tabu = Dict.empty(types.int64, types.int64)
@@ -187,7 +188,8 @@ def tabu_search(
     at_elite = False
     left = max_moves if max_moves is not None else -1
     while time.monotonic() < deadline and not pool.optimal and left != 0:
-        schedule, value = pool.snapshot()
+        schedule, _ = pool.snapshot()
+        value = makespan(schedule)
         if value < counters[_BEST]:  # another solver got further: go on from its schedule, not a move of ours
             graph, best, tabu = _Graph(problem, schedule), schedule, Dict.empty(types.int64, types.int64)
             counters[_BEST], counters[_STALL] = value, 0

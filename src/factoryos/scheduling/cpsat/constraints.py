@@ -126,8 +126,12 @@ def add_changeovers(
     kept_order: dict[int, tuple[int | None, int | None]],
 ) -> list[tuple[int | None, int | None, cp_model.IntVar]]:
     """A circuit through the machine's operations: an arc i -> j means j follows i directly, after the
-    changeover. Operations whose order is kept only get the arcs that order allows."""
+    changeover. Operations whose order is kept only get the arcs that order allows. A schedule says no more than
+    when each operation runs, and operations of no length at one instant are read in the problem's order
+    (`machine_sequences`): one that follows another listed after it starts at least a unit later, or the
+    checker would read them the other way round, with other changeovers."""
     nodes = {op: k + 1 for k, (op, _) in enumerate(on_machine)}
+    empty = {op for op, mode in on_machine if mode.duration == 0}
     circuit: list[cp_model.ArcT] = []
     arcs: list[tuple[int | None, int | None, cp_model.IntVar]] = []
 
@@ -140,6 +144,8 @@ def add_changeovers(
         if after is not None:
             setup = problem.setup_time(machine, before, after)
             ready = 0 if before is None else variables.end[before]
+            if before is not None and after < before and before in empty and after in empty:
+                setup = max(setup, 1)
             model.add(variables.start[after] >= ready + setup).only_enforce_if(literal)
 
     circuit.append((0, 0, model.new_bool_var(f"idle{machine}")))
