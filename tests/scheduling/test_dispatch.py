@@ -137,24 +137,10 @@ def test_an_operation_of_no_length_at_a_frozen_ones_start_leaves_it_its_time():
     assert check(problem, dispatch_in_order(problem, [0, 0, 1])) == []
 
 
-def test_operations_of_no_length_at_one_instant_go_in_the_order_the_checker_reads_them():
-    """A schedule gives no order to operations of no length at one instant, and the checker reads them in the
-    problem's order. The rules put the inspection first, so that the red mark after it needed no changeover, at the
-    same instant: read the other way round, the red mark followed the blue part without its changeover."""
-    problem = no_length_after_a_changeover()
+def test_operations_of_no_length_at_one_instant_go_in_the_order_the_checker_reads_them(no_length_after_a_changeover):
+    """The rules had put the inspection first, at the red mark's instant (see the fixture)."""
     for rule in RULES:
-        assert check(problem, dispatch(problem, rule)) == [], rule
-
-
-def no_length_after_a_changeover() -> Problem:
-    """A press set up for blue; a blue part, then a red mark and an inspection of no length, listed in that order."""
-    model = Model()
-    red, blue = model.add_setup_group("red"), model.add_setup_group("blue")
-    press = model.add_machine("press", changeover=[[0, 5], [5, 0]], initial_group=blue)
-    model.add_operation(model.add_job("red mark"), {press: 0}, setup_group=red, not_before=3)
-    model.add_operation(model.add_job("inspection"), {press: 0}, not_before=3)
-    model.add_operation(model.add_job("blue part"), {press: 3}, setup_group=blue)
-    return model.problem()
+        assert check(no_length_after_a_changeover, dispatch(no_length_after_a_changeover, rule)) == [], rule
 
 
 def test_the_booth_stays_in_colour_while_bodies_of_that_colour_wait():

@@ -65,15 +65,6 @@ def colour_changes(problem: Problem, schedule: Schedule) -> int:
     return len([change for change in setup_times(problem, schedule) if change[0] == booth and change[3]])
 
 
-def test_operations_of_no_length_at_one_instant_go_in_the_order_the_checker_reads_them():
-    """A schedule gives no order to operations of no length at one instant, and the checker reads them in the
-    problem's order. The sequence put the inspection first, so that the red mark after it needed no changeover, at
-    the same instant: read the other way round, the red mark followed the blue part without its changeover."""
-    model = Model()
-    red, blue = model.add_setup_group("red"), model.add_setup_group("blue")
-    press = model.add_machine("press", changeover=[[0, 5], [5, 0]], initial_group=blue)
-    model.add_operation(model.add_job("red mark"), {press: 0}, setup_group=red, not_before=3)
-    model.add_operation(model.add_job("inspection"), {press: 0}, not_before=3)
-    model.add_operation(model.add_job("blue part"), {press: 3}, setup_group=blue)
-    problem = model.problem()
-    assert check(problem, rolling_sequence(problem)) == []
+def test_operations_of_no_length_at_one_instant_go_in_the_order_the_checker_reads_them(no_length_after_a_changeover):
+    """The sequence had put the inspection first, at the red mark's instant (see the fixture)."""
+    assert check(no_length_after_a_changeover, rolling_sequence(no_length_after_a_changeover)) == []
