@@ -213,12 +213,12 @@ def oee_section(
         "on shift with work planned, or waiting for a unit late against the plan. Waiting with nothing planned "
         "is idle and counts in no factor, so a line given little work is judged on the work it has."
     )
-    if ramp_opened is not None and ramp_opened[1] > 0:
-        opened, on_shift = ramp_opened
+    opened_share = ramp_opened[0] / ramp_opened[1] if ramp_opened is not None and ramp_opened[1] > 0 else None
+    if ramp_opened is not None and opened_share is not None:
         text += (
-            f" It is ramping up: the ramp-up plan opened it {opened:,.0f} of the {on_shift:,.0f} hours its crew was "
-            f"on shift ({opened / on_shift:.0%}, the month's output at takt where the learning curve makes less); "
-            "the rest is the ramp's, not an OEE loss (see the ramp-up section)."
+            f" It is ramping up: the ramp-up plan opened it {ramp_opened[0]:,.0f} of the {ramp_opened[1]:,.0f} hours "
+            f"its crew was on shift ({opened_share:.0%}, the month's output at takt where the learning curve makes "
+            "less); the rest is the ramp's, not an OEE loss (see the ramp-up section)."
         )
     load = loading.get(headline)
     if load is not None:
@@ -245,8 +245,8 @@ def oee_section(
     }
     if headline in loading:
         facts["loading by the schedule"] = f"{loading[headline]:.0%}"
-    if ramp_opened is not None and ramp_opened[1] > 0:
-        facts["shift hours the ramp-up opened"] = f"{ramp_opened[0] / ramp_opened[1]:.0%}"
+    if opened_share is not None:
+        facts["shift hours the ramp-up opened"] = f"{opened_share:.0%}"
     worked = {shift: f for shift, f in (per_shift or {}).items() if f.planned_busy_s}
     idle = [shift for shift in per_shift or {} if shift not in worked]
     if worked and idle:
