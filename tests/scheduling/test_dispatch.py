@@ -110,13 +110,19 @@ def test_the_same_schedule_as_plain_giffler_thompson(rule):
         assert dispatch(problem, rule) == plain_giffler_thompson(problem, rule), seed
 
 
-def test_an_operation_fits_in_the_gap_before_a_frozen_one():
+def _press_around_a_frozen_operation(start: int, length: int, free: dict[str, int]) -> Problem:
+    """A press with one operation frozen at `start` for `length`, and free ones of the given lengths, each its own
+    job."""
     model = Model()
     press = model.add_machine("press")
-    model.add_operation(model.add_job("locked"), {press: 5}, frozen=Frozen(press, 10))
-    model.add_operation(model.add_job("short"), {press: 4})
-    model.add_operation(model.add_job("long"), {press: 12})
-    problem = model.problem()
+    model.add_operation(model.add_job("locked"), {press: length}, frozen=Frozen(press, start))
+    for job, free_length in free.items():
+        model.add_operation(model.add_job(job), {press: free_length})
+    return model.problem()
+
+
+def test_an_operation_fits_in_the_gap_before_a_frozen_one():
+    problem = _press_around_a_frozen_operation(10, 5, {"short": 4, "long": 12})
     for rule in RULES:
         schedule = dispatch(problem, rule)
         assert check(problem, schedule) == []
@@ -126,12 +132,7 @@ def test_an_operation_fits_in_the_gap_before_a_frozen_one():
 def test_an_operation_of_no_length_at_a_frozen_ones_start_leaves_it_its_time():
     """Placed at the frozen operation's start, the operation of no length went after it on the machine's timeline,
     whose ends were then out of order: the next operation was fitted after it alone and ran over the frozen one."""
-    model = Model()
-    press = model.add_machine("press")
-    model.add_operation(model.add_job("locked"), {press: 3}, frozen=Frozen(press, 0))
-    model.add_operation(model.add_job("mark"), {press: 0})
-    model.add_operation(model.add_job("long"), {press: 7})
-    problem = model.problem()
+    problem = _press_around_a_frozen_operation(0, 3, {"mark": 0, "long": 7})
     for rule in RULES:
         assert check(problem, dispatch(problem, rule)) == [], rule
     assert check(problem, dispatch_in_order(problem, [0, 0, 1])) == []
