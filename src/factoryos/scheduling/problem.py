@@ -12,6 +12,7 @@ from functools import cached_property
 from operator import itemgetter
 
 from factoryos.model.errors import FactoryosError
+from factoryos.scheduling.calendar import finish
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,15 @@ class Problem:
     def release(self, op: int) -> int:
         """The earliest the operation may start, before any precedence."""
         return max(self.jobs[self.operations[op].job].release, self.operations[op].not_before)
+
+    def frozen_span(self, op: int) -> tuple[int, int]:
+        """Where a frozen operation stands: its start, and its end, which its machine's calendar stretches if it is
+        interruptible."""
+        operation = self.operations[op]
+        assert operation.frozen is not None, f"{self.label(op)} is not frozen"
+        machine, start = operation.frozen.machine, operation.frozen.start
+        duration = operation.duration_on(machine)
+        return start, finish(self.machines[machine].unavailable, start, duration, operation.interruptible)
 
     @property
     def has_batches(self) -> bool:

@@ -7,7 +7,7 @@ from ortools.sat.python import cp_model
 
 from factoryos.scheduling.cpsat.restriction import Restriction
 from factoryos.scheduling.cpsat.variables import ModeVar, Variables
-from factoryos.scheduling.problem import Problem
+from factoryos.scheduling.problem import Buffer, Problem
 
 Arcs = dict[int, list[tuple[int | None, int | None, cp_model.IntVar]]]
 """Per machine with changeovers: (from operation or None for the start, to operation or None, literal)."""
@@ -65,9 +65,10 @@ def add_precedences(model: cp_model.CpModel, problem: Problem, variables: Variab
 
 def add_buffers(model: cp_model.CpModel, problem: Problem, variables: Variables) -> None:
     """No more units waiting in a buffer at once than it holds: each passage's wait, from the end of its feeder
-    to the start of its entry, is an interval taking one place (the measure `checker.overfilled` keeps). A unit
-    whose entry is frozen is where the floor or a planner put it, so it is not counted: were those alone more than
-    the buffer holds, no schedule could mend that."""
+    to the start of its entry, is an interval taking one place (the measure `checker.overfilled` keeps). The
+    units the floor holds there (feeder and entry frozen) take their places first; where they alone are more than
+    the buffer holds, no schedule could mend that, and the schedule may add none. A unit whose entry alone is
+    frozen is where a planner put it and is not counted."""
     for buffer in problem.buffers:
         waits = [
             model.new_interval_var(
@@ -79,8 +80,29 @@ def add_buffers(model: cp_model.CpModel, problem: Problem, variables: Variables)
             for _, feeder, entry in buffer.passages
             if problem.operations[entry].frozen is None
         ]
-        if len(waits) > buffer.capacity:
-            model.add_cumulative(waits, [1] * len(waits), buffer.capacity)
+        held = [(start, end, min(units, buffer.capacity)) for start, end, units in _held(problem, buffer)]
+        if len(waits) + max((units for _, _, units in held), default=0) <= buffer.capacity:
+            continue
+        reserve = [model.new_fixed_size_interval_var(start, end - start, "held") for start, end, _ in held]
+        model.add_cumulative(waits + reserve, [1] * len(waits) + [units for _, _, units in held], buffer.capacity)
+
+
+def _held(problem: Problem, buffer: Buffer) -> list[tuple[int, int, int]]:
+    """How many units the floor holds in the buffer, where it holds any: (from, to, units)."""
+    changes: dict[int, int] = {}
+    for _, feeder, entry in buffer.passages:
+        if problem.operations[feeder].frozen is not None and problem.operations[entry].frozen is not None:
+            held_from, held_to = problem.frozen_span(feeder)[1], problem.frozen_span(entry)[0]
+            if held_from < held_to:
+                changes[held_from] = changes.get(held_from, 0) + 1
+                changes[held_to] = changes.get(held_to, 0) - 1
+    stretches, units = [], 0
+    times = sorted(changes)
+    for at, after in zip(times, times[1:], strict=False):
+        units += changes[at]
+        if units:
+            stretches.append((at, after, units))
+    return stretches
 
 
 def add_calendar(model: cp_model.CpModel, problem: Problem, variables: Variables, op: int, mode: ModeVar) -> None:
