@@ -73,6 +73,30 @@ def test_state_before_the_window_carries_in_and_unknown_time_is_not_counted():
     ]
 
 
+def test_while_a_state_is_unknown_its_time_is_in_no_figure_and_what_is_counted_then_is_apart():
+    """A press runs an hour making 60 (1 min ideal), its node dies at 60 and is born again at 120, running; 30
+    more by 150. The hour it was dead is in none of the times, so the figures are those of the 90 min it was known
+    (not 150 min at 60 % speed), and the 10 counted at 90, while it was dead, are beside them: the count at 60, as
+    the node died, reports units made before and is the known hour's."""
+    changes = [(T0, PRESS, "running"), (at(60), PRESS, "unknown"), (at(120), PRESS, "running")]
+    counts = [Counted(at(60), PRESS, good=60), Counted(at(90), PRESS, good=10), Counted(at(150), PRESS, good=30)]
+    intervals = state_intervals(changes, T0, at(150))
+    assert sorted((i.state, i.start, i.end) for i in intervals) == [
+        ("running", T0, at(60)),
+        ("running", at(120), at(150)),
+    ]
+    [(_, f)] = equipment_oee(intervals, counts, 60.0).items()
+    assert (f.planned_busy_s, f.production_s) == (90 * 60, 90 * 60)
+    assert (f.produced, f.produced_without_state) == (90, 10)
+    assert f.oee == pytest.approx(1.0)
+    by_hour = by_window(intervals, counts, 60.0, [Window(f"h{h}", at(60 * h), at(60 * h + 60)) for h in range(3)])
+    assert {name: (f.produced, f.produced_without_state) for name, f in by_hour.items()} == {
+        "h0": (60, 0),
+        "h1": (0, 10),
+        "h2": (30, 0),
+    }
+
+
 def test_line_adds_times_and_units_of_its_equipment():
     changes = [(T0, PRESS, "running"), (T0, WELDER, "running"), (at(30), WELDER, "down")]
     intervals = state_intervals(changes, T0, at(60))

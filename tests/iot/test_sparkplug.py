@@ -279,6 +279,22 @@ def test_ddeath_then_data_from_that_device_is_rejected():
     assert "unknown device" in ddata(node, host, {"offset": 1}).problems[0]
 
 
+@pytest.mark.parametrize("death", ["NDEATH", "DDEATH"])
+def test_a_death_makes_the_state_of_what_it_reported_unknown_from_when_it_came(death):
+    """A booth last said running; its node (or device) dies. Without a word, its last state would last on, and
+    OEE would count a stopped booth running at reduced speed; from the death on its state is unknown."""
+    node, host = born()
+    assert [r.state for r in readings(ddata(node, host, {"booth-2/state": "running"})) if r.equipment] == ["running"]
+    device = "" if death == "NDEATH" else "line-1"
+    payload = node.device_death(device) if device else node.node_death()
+    out = host.decode(parse_topic(node.topic(death, device)), payload, now_s=T0 / 1000 + 5)
+    assert out.problems == []
+    states = [r for r in out.rows if isinstance(r, StateChangeRow)]
+    assert [(r.equipment, r.state, r.ts_us) for r in states] == [
+        ("ev-plant/paint/line-1/booth-2", "unknown", (T0 + 5000) * 1000)
+    ]
+
+
 def test_wrong_value_type_and_bad_payload_timestamp():
     node, host = born()
     payload = pb.Payload(timestamp=T0, seq=node.seq)

@@ -12,6 +12,7 @@ import pytest
 from factoryos.model.bus import EventBus
 from factoryos.model.events import Event, EventKind
 from factoryos.model.plant import Characteristic
+from factoryos.services.oee import FloorStream, OeeQuery, oee_figures
 from factoryos.twin import Floor, Part, Reliability, Step, Task, TestSpec, exponential, fixed
 from factoryos.twin.calendar import HOUR
 from factoryos.twin.states import EVENT_STATE
@@ -108,8 +109,8 @@ def test_state_events_replayed_give_the_twins_own_oee(run) -> None:
             since, state = last[event.equipment]
             time_in[event.equipment][state] += t - since
         last[event.equipment] = (t, event.payload["state"])
-    for equipment, (since, state) in last.items():
-        time_in[equipment][state] += end - since
+    assert {state for _, state in last.values()} == {"unknown"}  # the stream ends with the run
+    assert {since for since, _ in last.values()} == {end}
     counts = defaultdict(Counter)
     for event in bus.store.read(EventKind.COUNT):
         counts[event.equipment].update({k: event.payload[k] for k in ("good", "scrap", "rework")})
@@ -126,6 +127,19 @@ def test_state_events_replayed_give_the_twins_own_oee(run) -> None:
         oee = (running / planned) * (ideal[e.path] * total / running) * (counts[e.path]["good"] / total)
         assert oee == pytest.approx(e.oee, rel=1e-6)
         assert set(states) <= {s.value for s in EVENT_STATE}
+
+
+def test_oee_over_a_window_past_the_runs_end_is_the_runs_own(run) -> None:
+    """The stream ends with the run, each equipment's state unknown: a window reaching days past it adds no time in
+    its last state (a station idle or running on to the window's end)."""
+    bus, metrics = run
+    floor = FloorStream.read(bus.store)
+    start = min(ts for ts, _, _ in floor.changes)
+    end = start + timedelta(seconds=metrics.horizon)
+    cycles = {e.path: 1.0 for e in metrics.equipment}
+    over_the_run = oee_figures(floor.changes, floor.counts, OeeQuery(start, end, cycles))
+    past_it = oee_figures(floor.changes, floor.counts, OeeQuery(start, end + timedelta(days=3), cycles))
+    assert past_it == over_the_run
 
 
 def test_weld_current_drifts_before_breakdowns_that_give_warning(run) -> None:

@@ -29,7 +29,7 @@ def test_a_station_idle_with_nothing_planned_says_not_scheduled_when_its_shift_e
     """A drill on 06:00-14:00 with one hour's work planned for Tuesday 10:00, its part there half an hour late: it
     is not scheduled until Monday's shift, has nothing planned through it and is not scheduled from 14:00 to
     Tuesday 06:00; then nothing planned until 10:00, starved until the part comes, running an hour, nothing planned
-    again and not scheduled from 14:00."""
+    again and not scheduled from 14:00; unknown when the run ends."""
     bus = EventBus()
     floor = Floor(1, bus=bus, epoch=EPOCH)
     inbox = floor.buffer("in")
@@ -47,4 +47,5 @@ def test_a_station_idle_with_nothing_planned_says_not_scheduled_when_its_shift_e
         (PLANNED + LATE, "running", None),
         (PLANNED + LATE + HOUR, "idle", "nothing planned"),
         (DAY + 14 * HOUR, "idle", "not scheduled"),
+        (2 * DAY, "unknown", "the run ended"),
     ]

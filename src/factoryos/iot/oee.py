@@ -31,7 +31,7 @@ never reports one) are kept apart as counted without a known state (`known_state
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -45,6 +45,7 @@ from factoryos.model.shift_times import shift_times, site_day, site_instant
 
 RUNNING = "running"
 MATERIAL_SHORTAGE = "starved-material"
+UNKNOWN = "unknown"
 BLOCKED, STARVED = "blocked", "starved"
 MINOR_STOPS = frozenset({BLOCKED, STARVED})
 NOT_BUSY = frozenset({"maintenance", "idle"})
@@ -265,8 +266,8 @@ def state_intervals(
     changes: Iterable[tuple[datetime, str, str]], start: datetime, end: datetime
 ) -> list[StateInterval]:
     """(ts, equipment, state) changes -> intervals within [start, end), in UTC (`site_instant` says why). A change
-    before `start` gives the state at the start; before an equipment's first change its state is unknown and not
-    counted."""
+    before `start` gives the state at the start; before an equipment's first change, and while it is "unknown"
+    (its edge node died, the stream ended), its state is not known and its time not counted."""
     by_equipment: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     for ts, equipment, state in changes:
         by_equipment[equipment].append((ts.astimezone(UTC), state))
@@ -276,7 +277,7 @@ def state_intervals(
         seq.sort(key=lambda c: c[0])
         for (ts, state), (next_ts, _) in zip(seq, [*seq[1:], (end, "")], strict=True):
             lo, hi = max(ts, start), min(next_ts, end)
-            if lo < hi:
+            if lo < hi and state != UNKNOWN:
                 intervals.append(StateInterval(equipment, state, lo, hi))
     return intervals
 
@@ -293,10 +294,10 @@ def clip(intervals: Iterable[StateInterval], windows: Sequence[Window]) -> list[
 
 
 def known_state(intervals: Iterable[StateInterval], counts: Iterable[Counted]) -> tuple[list[Counted], list[Counted]]:
-    """The counts made while their equipment's state was known (after the start of its first state interval),
+    """The counts made while their equipment's state was known (inside one of its state intervals, or at its end),
     and those counted without a known state: up to its first state change (a count reports the units finished
-    by its time, `counted_by_window`, so one at that instant has no known time behind it), or from equipment
-    that reports none.
+    by its time, `counted_by_window`, so one at that instant has no known time behind it), while it was unknown
+    (`state_intervals`), or from equipment that reports none.
 
     ISO 22400 measures performance against the actual production time, and unknown-state time is in none of
     the times, so a unit counted then has no production time behind it: taken into performance it lifts it
@@ -304,14 +305,13 @@ def known_state(intervals: Iterable[StateInterval], counts: Iterable[Counted]) -
     made that the figures lose without a word. Neither is what a plant manager can act on, so such units are
     kept out of every factor and reported beside them, per equipment, line, shift or day, for the missing
     state to be looked into."""
-    first: dict[str, datetime] = {}
-    for interval in intervals:
-        if interval.equipment not in first or interval.start < first[interval.equipment]:
-            first[interval.equipment] = interval.start
+    timelines = _timelines(intervals)
+    starts = {equipment: [i.start for i in ordered] for equipment, (ordered, _) in timelines.items()}
     known: list[Counted] = []
     unknown: list[Counted] = []
     for c in counts:
-        (known if c.equipment in first and first[c.equipment] < c.ts else unknown).append(c)
+        begun = bisect_left(starts[c.equipment], c.ts) if c.equipment in timelines else 0
+        (known if begun and timelines[c.equipment][1][begun - 1] >= c.ts else unknown).append(c)
     return known, unknown
 
 

@@ -45,6 +45,7 @@ from google.protobuf.message import DecodeError as ProtobufDecodeError
 
 from factoryos.iot import sparkplug_b_pb2 as pb
 from factoryos.iot.messages import Decoded, DecodeError
+from factoryos.model.events import EquipmentState
 from factoryos.model.readings import BirthRow, CountRow, StateChangeRow
 
 NAMESPACE = "spBv1.0"
@@ -215,7 +216,7 @@ class SparkplugHost:
         if kind == "NBIRTH":
             self._node_birth(topic, message, out)
         elif kind == "NDEATH":
-            self._node_death(topic, node, message, out)
+            self._node_death(topic, node, message, out, now_s)
         elif node is None or not node.online:
             state = "unknown" if node is None else "offline"
             out.problems.append(f"{kind} from {state} edge node {topic.group}/{topic.node}; rebirth requested")
@@ -231,6 +232,7 @@ class SparkplugHost:
                 self._ask_rebirth(key, now_s, out)
             elif kind == "DDEATH":
                 node.online_devices.discard(topic.device)
+                _states_unknown(topic, node.devices.get(topic.device, Definitions()), now_s, out)
             else:
                 definitions = node.devices[topic.device] if topic.device else node.metrics
                 if self._readings(topic, definitions, message, out):
@@ -258,7 +260,7 @@ class SparkplugHost:
         out.births.append(BirthRow(topic.group, topic.node, topic.device, node.bd_seq, definitions.rows()))
         self._readings(topic, definitions, message, out, counts=False)
 
-    def _node_death(self, topic: Topic, node: EdgeNode | None, message, out: Decoded) -> None:
+    def _node_death(self, topic: Topic, node: EdgeNode | None, message, out: Decoded, now_s: float) -> None:
         bd_seq = next((m.long_value for m in message.metrics if m.name == "bdSeq"), None)
         if node is None:
             out.problems.append(f"NDEATH from unknown edge node {topic.group}/{topic.node}")
@@ -266,6 +268,9 @@ class SparkplugHost:
             out.problems.append(f"stale NDEATH: bdSeq {bd_seq}, the current birth has {node.bd_seq}")
         else:
             node.online = False
+            _states_unknown(topic, node.metrics, now_s, out)
+            for device in node.online_devices:
+                _states_unknown(Topic(topic.group, "DDEATH", topic.node, device), node.devices[device], now_s, out)
             node.online_devices.clear()
 
     def _definitions(self, topic: Topic, message, out: Decoded) -> Definitions:
@@ -326,7 +331,7 @@ class SparkplugHost:
             out.problems.append(f"payload timestamp {ts_ms} ms is missing or out of range")
             return False
         unknown = False
-        source = f"{NAMESPACE}/{topic.group}/{topic.node}" + (f"/{topic.device}" if topic.device else "")
+        source = f"{NAMESPACE}/{_base(topic)}"
         site = topic.group
         rows, measurements = out.rows, out.measurements
         tallies: dict[tuple[str, int], list] = {}
@@ -374,6 +379,20 @@ class SparkplugHost:
         for (equipment, ts_us), (own_seq, good, scrap, rework) in tallies.items():  # one row per equipment and time
             rows.append(CountRow(ts_us, site, equipment, good, scrap, rework, None, source, own_seq))
         return unknown
+
+
+def _states_unknown(topic: Topic, definitions: Definitions, now_s: float, out: Decoded) -> None:
+    """A death: from when it came, nothing is known of the state of the equipment that the dead node or device
+    reported, until it is born again and says (its last state would otherwise last on, a stopped press running)."""
+    source = f"{NAMESPACE}/{_base(topic)}"
+    ts_ms = int(now_s * 1000)
+    for d in definitions.by_name.values():
+        if d.role == "state":
+            out.rows.append(
+                StateChangeRow(
+                    ts_ms * 1000, topic.group, d.equipment, EquipmentState.UNKNOWN.value, "died", source, ts_ms * 256
+                )
+            )
 
 
 def _base(topic: Topic) -> str:

@@ -121,6 +121,7 @@ class Floor:
             self.finished_goods.restart()
         env.run(until=until)
         if self.publisher is not None:
+            self.publisher.stream_ends(env.now, dict.fromkeys(e.path for e in self.equipment.values() if e.publisher))
             self.publisher.flush()
         return self.measure(env.now, baseline)
 

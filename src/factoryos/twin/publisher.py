@@ -8,12 +8,13 @@ checks that every kind comes out equal to its validated form. They reach the bus
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from factoryos.model.bus import EventBus
-from factoryos.model.events import Event, EventKind
+from factoryos.model.events import EquipmentState, Event, EventKind
 from factoryos.twin.part import Part
 from factoryos.twin.states import EVENT_STATE
 
@@ -84,6 +85,13 @@ class Publisher:
         if reason:
             payload["reason"] = reason
         self._emit(t, equipment, EventKind.STATE, payload)
+
+    def stream_ends(self, t: float, equipment: Iterable[str]) -> None:
+        """The run is over: from `t` on nothing is known of the equipment, so a window past the run's end counts
+        none of its time (its last state would otherwise last to the window's end)."""
+        payload = {"state": EquipmentState.UNKNOWN.value, "reason": "the run ended"}
+        for path in equipment:
+            self._emit(t, path, EventKind.STATE, payload)
 
     def count(
         self, t: float, equipment: str, good: int = 0, scrap: int = 0, rework: int = 0, material: str = ""
