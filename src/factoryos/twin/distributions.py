@@ -72,6 +72,15 @@ def lognormal(mean: float, cv: float) -> Duration:
     return Duration(mean, "lognormal", cv)
 
 
+def lognormal_sum(mean: float, cv: float, count: float) -> Duration:
+    """The time of `count` cycles drawn one by one, each of `mean` and spread `cv`: their sum, whose spread shrinks
+    with the square root of their number (a lot of 1,000 pressings varies by 0.3 %, not by the 10 % of one), as the
+    lognormal of the same mean and spread (Fenton-Wilkinson). Drawn as one, a lot's every cycle would be as fast
+    or as slow as its first, and a press making a few lots a month would read several per cent over 100 %
+    performance."""
+    return lognormal(mean * count, cv / math.sqrt(max(count, 1.0)))
+
+
 def stream(seed: int, name: str) -> random.Random:
     """An independent, reproducible random stream per named thing (string seeds hash with SHA-512)."""
     return random.Random(f"{seed}:{name}")

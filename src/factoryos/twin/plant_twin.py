@@ -53,7 +53,7 @@ from factoryos.twin import plant_defaults as defaults
 from factoryos.twin.assembly import Join, LotPolicy, Supermarket
 from factoryos.twin.buffer import Buffer
 from factoryos.twin.calendar import ShiftCalendar, always
-from factoryos.twin.distributions import fixed, lognormal
+from factoryos.twin.distributions import fixed, lognormal, lognormal_sum
 from factoryos.twin.equipment import Equipment, Maintenance, Reliability
 from factoryos.twin.floor import Floor
 from factoryos.twin.lines import Lines
@@ -583,10 +583,10 @@ class PlantTwin:
             run = fixed(len(pool.units) * hold)  # each of its positions holds the unit as long
             name = _line_task(pool)
         elif op.batch_size and quantity > 1:  # a lot runs in as many batches as it fills
-            run = lognormal(op.run_minutes * 60.0 * math.ceil(quantity / op.batch_size), defaults.RUN_CV)
+            run = lognormal_sum(op.run_minutes * 60.0, defaults.RUN_CV, math.ceil(quantity / op.batch_size))
             name = f"{material}/{op.id}"
         else:
-            run = lognormal(op.run_minutes * 60.0 * quantity, defaults.RUN_CV)
+            run = lognormal_sum(op.run_minutes * 60.0, defaults.RUN_CV, quantity)
             name = f"{material}/{op.id}"  # as the schedule's work orders name it
         eligible = frozenset(self.plant.eligible_units(op))
         changeover = None
