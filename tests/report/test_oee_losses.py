@@ -51,3 +51,22 @@ def test_a_ramping_headline_line_says_how_much_of_its_shifts_the_ramp_opened() -
     assert section.facts["shift hours the ramp-up opened"] == "21%"
     plain = oee_section({LINE: blocked_line()}, {LINE: blocked_line()}, LINE, {})
     assert "ramping up" not in plain.text
+
+
+def test_the_text_names_the_lowest_line_below_the_headline_and_its_largest_loss() -> None:
+    """Beside the headline line (30 % OEE), a paint line at 20 % starved 50 h of its 100: the text names it and
+    what it lost most; a line above the headline's is not named."""
+    starved = Oee(
+        "site/paint/line-1", 100 * HOUR, 90 * HOUR, 20 * HOUR, 20, 20, Losses(setup_s=10 * HOUR, starved_s=50 * HOUR)
+    )
+    better = Oee("site/press/line-2", 100 * HOUR, 100 * HOUR, 90 * HOUR, 90, 90, Losses())
+    lines = {LINE: blocked_line(), starved.key: starved, better.key: better}
+    section = oee_section({key: f for key, f in lines.items()}, lines, LINE, {})
+    assert (
+        "The lowest line is paint/line-1, at 20%; its largest loss is idling and minor stops: 50 h, 50% of its planned "
+        "busy time, of which starved for parts from upstream 50 h."
+    ) in section.text
+    alone = oee_section(
+        {LINE: blocked_line(), better.key: better}, {LINE: blocked_line(), better.key: better}, LINE, {}
+    )
+    assert "lowest line" not in alone.text

@@ -189,6 +189,21 @@ def _shift(figure: Oee) -> str:
     return f"{figure.oee:.0%} ({figure.produced:,.0f} units in {busy_h:,.0f} planned busy hours)"
 
 
+def _largest_loss(figure: Oee) -> str:
+    """Its largest loss, in hours and as a share of its planned busy time, idling and minor stops by cause; ""
+    where it lost nothing."""
+    losses = figure.losses.as_dict()
+    largest = max(losses, key=losses.__getitem__)
+    if not figure.planned_busy_s or losses[largest] <= 0:
+        return ""
+    hours, share = losses[largest] / 3600, losses[largest] / figure.planned_busy_s
+    text = f"{largest}: {hours:,.0f} h, {share:.0%} of its planned busy time"
+    if largest == MINOR_STOPS_LOSS:
+        causes = [(cause, s) for cause, s in figure.losses.minor_stops().items() if s > 0]
+        text += ", of which " + " and ".join(f"{MINOR_STOP_CAUSES[c]} {s / 3600:,.0f} h" for c, s in causes)
+    return text
+
+
 def oee_section(
     per_equipment: Mapping[str, Oee],
     per_line: Mapping[str, Oee],
@@ -226,17 +241,8 @@ def oee_section(
             f" The schedule's own operations fill {load:.0%} of that time; the rest is the floor behind the plan "
             "(units late, slower runs, stops, empty places on a paced line)."
         )
-    losses = line.losses.as_dict()
-    largest = max(losses, key=losses.__getitem__)
-    if line.planned_busy_s and losses[largest] > 0:
-        text += (
-            f" Its largest loss is {largest}: {losses[largest] / 3600:,.0f} h, "
-            f"{losses[largest] / line.planned_busy_s:.0%} of its planned busy time"
-        )
-        if largest == MINOR_STOPS_LOSS:
-            causes = line.losses.minor_stops().items()
-            text += ", of which " + " and ".join(f"{MINOR_STOP_CAUSES[c]} {s / 3600:,.0f} h" for c, s in causes)
-        text += "."
+    if largest := _largest_loss(line):
+        text += f" Its largest loss is {largest}."
     facts: dict[str, str | int] = {
         f"OEE of {name}": f"{line.oee:.0%}",
         "availability": f"{line.availability:.0%}",
@@ -258,6 +264,19 @@ def oee_section(
             f" next one's, as ISO 22400-2 counts it), {best} reached {_shift(worked[best])} and {worst}"
             f" {_shift(worked[worst])}."
         )
+    text += _lowest_line(per_line, headline)
     headline_first = {headline: line, **{key: f for key, f in per_line.items() if key != headline}}
     figures = oee_figures(per_equipment, headline_first, worked)
     return Section(title="OEE", text=text, facts=facts, figures=figures)
+
+
+def _lowest_line(per_line: Mapping[str, Oee], headline: str) -> str:
+    """The line of lowest OEE, where it is below the headline line's, and its largest loss: where to look next."""
+    others = {key: f for key, f in per_line.items() if key != headline and f.planned_busy_s}
+    lowest = min(others, key=lambda key: others[key].oee, default=None)
+    if lowest is None or others[lowest].oee >= per_line[headline].oee:
+        return ""
+    largest = _largest_loss(others[lowest])
+    return f" The lowest line is {short(lowest)}, at {others[lowest].oee:.0%}" + (
+        f"; its largest loss is {largest}." if largest else "."
+    )
