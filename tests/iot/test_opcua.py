@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 import time
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import yaml
-from asyncua import Server
+from asyncua import Server, ua
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factoryos.iot.opcua import OpcUaConnector, OpcUaNode
+from factoryos.iot.opcua import OpcUaConnector, OpcUaNode, _Handler
 from factoryos.iot.pipeline import Pipeline
 from factoryos.store.tables import DeadLetter
 from factoryos.store.telemetry import MeasurementRecord, StateChangeRecord
@@ -108,6 +111,60 @@ def test_data_changes_become_readings_of_the_mapped_equipment(store):
     assert {r.equipment for r in rows} == {press}
     assert all(r.unit == "degC" and r.source.startswith("opcua:") for r in rows)
     assert letters == []
+
+
+def test_a_lost_session_makes_the_state_it_gave_unknown(store):
+    """The server goes away while the press runs: the connector cannot tell whether it still does, so from then its
+    state is unknown, not running on."""
+    server = MachineServer().start()
+    press = "ev-plant/body/line-1/press-1"
+    nodes = [OpcUaNode(server.state.nodeid.to_string(), press, "state", kind="state")]
+    pipeline = Pipeline(store).start()
+    connector = OpcUaConnector(server.url, nodes, pipeline, publishing_interval_ms=50).start()
+
+    def states():
+        with Session(store.engine) as session:
+            return list(session.scalars(select(StateChangeRecord.state).order_by(StateChangeRecord.ts_us)))
+
+    try:
+        assert connector.subscribed.wait(20)
+        server.write(server.state, "running")
+        _until(lambda: "running" in states())
+        server.stop()
+        _until(lambda: states()[-1:] == ["unknown"])
+    finally:
+        connector.stop()
+        pipeline.stop()
+    assert states() == ["idle", "running", "unknown"]
+
+
+class _Submitted(list):
+    def submit(self, inbound) -> None:
+        self.append(json.loads(inbound.payload))
+
+
+def _change(node_id: str, stamp: datetime):
+    node = SimpleNamespace(nodeid=ua.NodeId.from_string(node_id))
+    return node, SimpleNamespace(monitored_item=SimpleNamespace(Value=SimpleNamespace(SourceTimestamp=stamp)))
+
+
+def test_after_a_lost_session_the_servers_state_set_before_the_loss_is_the_state_from_the_new_session_on():
+    """Back after a network outage, the server hands the state the press had all along, stamped when it was set,
+    before the loss: stored at that time it would be the value already seen (the same seq), and the press would
+    stay unknown. It is stamped when the new session hands it; a later change keeps its own time."""
+    set_at, lost_at = datetime(2026, 12, 7, 8, tzinfo=UTC), datetime(2026, 12, 7, 9, tzinfo=UTC)
+    node = OpcUaNode("ns=2;i=3", "ev-plant/body/line-1/press-1", "state", kind="state")
+    submitted = _Submitted()
+    handler = _Handler("opc.tcp://press", {node.node_id: node}, submitted, lost_at)  # type: ignore[arg-type]
+    later = lost_at + timedelta(hours=1)
+    for value, stamp in (("running", set_at), ("down", later)):
+        node_changed, data = _change(node.node_id, stamp)
+        handler.datachange_notification(node_changed, value, data)
+    first, second = submitted
+    assert first["state"] == "running"
+    assert first["ts"] > lost_at.timestamp() * 1000
+    assert second["state"] == "down"
+    assert second["ts"] == later.timestamp() * 1000
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 Each subscribed node is mapped to an equipment path, a reading name and a unit (`OpcUaNode`). A change
 becomes a compact reading on the JSON topic layout, so it is decoded, validated, stored and dead-lettered
 exactly like an MQTT reading. The source is ``opcua:{url}#{node_id}`` and the seq is the value's source
-timestamp in microseconds, so a value seen twice (after a reconnect) is stored once. OPC UA has no
+timestamp in microseconds, so a value seen twice (after a reconnect) is stored once; a lost session makes the
+states it gave unknown until the next one gives them again. OPC UA has no
 acknowledgement: when the pipeline is full the connector waits, and the server's monitored-item queue holds
 the changes meanwhile.
 """
@@ -23,6 +24,7 @@ from asyncua import Client, ua
 from factoryos.iot.jsonlayout import DEFAULT_PREFIX
 from factoryos.iot.messages import Inbound
 from factoryos.iot.pipeline import Pipeline
+from factoryos.model.events import EquipmentState
 from factoryos.model.readings import to_us
 from factoryos.model.units import UNITS
 
@@ -70,14 +72,26 @@ def reading(url: str, node: OpcUaNode, value: object, source_time: datetime | No
 
 
 class _Handler:
-    def __init__(self, url: str, by_node: dict[str, OpcUaNode], pipeline: Pipeline) -> None:
-        self.url, self.by_node, self.pipeline = url, by_node, pipeline
+    """Data changes of one session into the pipeline. After a lost session (`lost_at`) the first value of each
+    state node is the state from the new session on: the server hands it with the time it was set, before the
+    loss, and stamped so it would be stored as the value already seen, the state staying unknown."""
+
+    def __init__(
+        self, url: str, by_node: dict[str, OpcUaNode], pipeline: Pipeline, lost_at: datetime | None = None
+    ) -> None:
+        self.url, self.by_node, self.pipeline, self.lost_at = url, by_node, pipeline, lost_at
+        self.restated: set[str] = set()
 
     def datachange_notification(self, node, value, data) -> None:
         mapped = self.by_node.get(node.nodeid.to_string())
-        if mapped is not None:
-            source_time = data.monitored_item.Value.SourceTimestamp or data.monitored_item.Value.ServerTimestamp
-            self.pipeline.submit(reading(self.url, mapped, value, source_time))
+        if mapped is None:
+            return
+        source_time = data.monitored_item.Value.SourceTimestamp or data.monitored_item.Value.ServerTimestamp
+        if mapped.kind == "state" and self.lost_at is not None and mapped.node_id not in self.restated:
+            self.restated.add(mapped.node_id)
+            stamp = source_time.replace(tzinfo=source_time.tzinfo or UTC) if source_time else None
+            source_time = datetime.now(UTC) if stamp is None or stamp <= self.lost_at else stamp
+        self.pipeline.submit(reading(self.url, mapped, value, source_time))
 
 
 class OpcUaConnector:
@@ -93,6 +107,7 @@ class OpcUaConnector:
         self.subscribed = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lost_at: datetime | None = None
 
     def start(self) -> OpcUaConnector:
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), name="factoryos-opcua", daemon=True)
@@ -112,13 +127,23 @@ class OpcUaConnector:
                 delay = 0.5
             except Exception as error:  # the server went away or refused: try again
                 log.warning("OPC UA %s: %s; reconnecting in %.1f s", self.url, error, delay)
+                if self.subscribed.is_set():
+                    self._states_unknown()
                 self.subscribed.clear()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
+    def _states_unknown(self) -> None:
+        """The session is lost: from now on nothing is known of the states the server gave, until a new session's
+        subscription hands their values again (its last state would otherwise last on, a stopped press running)."""
+        self._lost_at = datetime.now(UTC)
+        for node in self.nodes.values():
+            if node.kind == "state":
+                self.pipeline.submit(reading(self.url, node, EquipmentState.UNKNOWN.value, self._lost_at))
+
     async def _session(self) -> None:
         async with Client(self.url) as client:
-            handler = _Handler(self.url, self.nodes, self.pipeline)
+            handler = _Handler(self.url, self.nodes, self.pipeline, self._lost_at)
             subscription = await client.create_subscription(self.publishing_interval_ms, handler)
             results = await subscription.subscribe_data_change([client.get_node(n) for n in self.nodes])
             for node_id, result in zip(self.nodes, results, strict=True):
