@@ -20,27 +20,36 @@ from factoryos.scheduling.cpsat.solver import solve_cpsat
 WORK = Budget(cpsat=5, neighbourhoods=10, tabu_moves=1_000)
 
 
-def press_to_oven(places: int = 1):
+def press_to_oven(places: int = 1, free: int = 4, press_stops: int = 10, held_bakes: tuple[int, ...] = ()):
+    """A press (1 min a part, off from `press_stops` to 100) feeding an oven (5 min a part) through `places`. The
+    floor may hold parts there already: each pressed at minute 0, 1, ... and frozen, its bake frozen at the minute
+    given; then `free` parts to press and bake."""
     model = Model()
-    press = model.add_machine("press", unavailable=[(10, 100)])
+    press = model.add_machine("press", unavailable=[(press_stops, 100)])
     oven = model.add_machine("oven")
     passages = []
-    for k in range(4):
+    for k, bake in enumerate(held_bakes):
+        job = model.add_job(f"held-{k}")
+        pressed = model.add_operation(job, {press: 1}, "press", frozen=Frozen(press, k))
+        passages.append((pressed, model.add_operation(job, {oven: 5}, "bake", frozen=Frozen(oven, bake))))
+    for k in range(free):
         job = model.add_job(f"part-{k}")
-        pressed = model.add_operation(job, {press: 1}, "press")
-        passages.append((pressed, model.add_operation(job, {oven: 5}, "bake")))
+        passages.append((model.add_operation(job, {press: 1}, "press"), model.add_operation(job, {oven: 5}, "bake")))
     model.add_buffer("oven", places, passages)
     return model.problem()
 
 
-def test_cp_sat_keeps_the_one_place_and_proves_the_optimum_worked_by_hand():
-    problem = press_to_oven()
+def assert_the_proven_optimum_keeps_the_buffer(problem, optimum: int) -> None:
     outcome = solve_cpsat(problem, MAKESPAN, time_limit=60, work_limit=10)
     assert outcome.optimal
     assert outcome.schedule is not None
-    assert makespan(outcome.schedule) == 106
+    assert makespan(outcome.schedule) == optimum
     assert check(problem, outcome.schedule) == []
     assert overfilled(problem, outcome.schedule) == []
+
+
+def test_cp_sat_keeps_the_one_place_and_proves_the_optimum_worked_by_hand():
+    assert_the_proven_optimum_keeps_the_buffer(press_to_oven(), 106)
 
 
 def test_without_the_buffer_the_optimum_is_the_ovens_load():
@@ -104,42 +113,18 @@ def test_on_small_flow_lines_the_optimum_keeps_the_buffers_and_costs_at_least_th
     assert makespan(bounded.schedule) >= makespan(unbounded.schedule)
 
 
-def press_to_oven_with_units_held(held_bakes: list[int], free: int, press_stops: int):
-    """The floor holds parts in the one place before the oven: each pressed at minute 0, 1, ... and frozen, its bake
-    frozen at the minute given; `free` more parts to press (until the press stops, or from minute 100) and bake."""
-    model = Model()
-    press = model.add_machine("press", unavailable=[(press_stops, 100)])
-    oven = model.add_machine("oven")
-    passages = []
-    for k, bake in enumerate(held_bakes):
-        job = model.add_job(f"held-{k}")
-        pressed = model.add_operation(job, {press: 1}, "press", frozen=Frozen(press, k))
-        passages.append((pressed, model.add_operation(job, {oven: 5}, "bake", frozen=Frozen(oven, bake))))
-    for k in range(free):
-        job = model.add_job(f"part-{k}")
-        passages.append((model.add_operation(job, {press: 1}, "press"), model.add_operation(job, {oven: 5}, "bake")))
-    model.add_buffer("oven", 1, passages)
-    return model.problem()
-
-
 def test_a_unit_the_floor_holds_in_the_buffer_takes_its_place():
     """The held part fills the one place from minute 1 to its bake at 20, so a free part may not wait then: one is
     pressed at 1 and baked at once at 2; the other, pressed at 2, would wait for the oven, so it is pressed after
     the stop, at 100, and baked by 106. Counting only the free parts, both would be done by 12 (makespan 25)."""
-    problem = press_to_oven_with_units_held([20], free=2, press_stops=3)
-    outcome = solve_cpsat(problem, MAKESPAN, time_limit=60, work_limit=10)
-    assert outcome.optimal
-    assert outcome.schedule is not None
-    assert makespan(outcome.schedule) == 106
-    assert check(problem, outcome.schedule) == []
-    assert overfilled(problem, outcome.schedule) == []
+    assert_the_proven_optimum_keeps_the_buffer(press_to_oven(free=2, press_stops=3, held_bakes=(20,)), 106)
 
 
 def test_where_the_floor_already_overfills_the_buffer_the_schedule_adds_no_unit():
     """Two held parts (baked at 20 and 25) are one more than the place from minute 2 to 20: no schedule mends that,
     and the solver still plans. A free part pressed at 2 is baked at once at 3; the next, pressed at 3, would wait
     and make three, so it goes after the stop (106). The peak stays the floor's two."""
-    problem = press_to_oven_with_units_held([20, 25], free=2, press_stops=4)
+    problem = press_to_oven(free=2, press_stops=4, held_bakes=(20, 25))
     outcome = solve_cpsat(problem, MAKESPAN, time_limit=60, work_limit=10)
     assert outcome.schedule is not None
     assert makespan(outcome.schedule) == 106
