@@ -252,8 +252,8 @@ def oee(
     console.print(table)
     if unstated:
         console.print(
-            "[yellow]units counted while their equipment's state was unknown (before its first known state, or "
-            "none sent) are kept out of the OEE: look into the missing states[/]"
+            "[yellow]units counted while their equipment's state was unknown (before its first known state, after "
+            "its edge node or session was lost, or none sent) are kept out of the OEE: look into the missing states[/]"
         )
     for f in (f for f in figures.values() if f.overcounted):
         console.print(
