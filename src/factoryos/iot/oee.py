@@ -267,7 +267,7 @@ def state_intervals(
 ) -> list[StateInterval]:
     """(ts, equipment, state) changes -> intervals within [start, end), in UTC (`site_instant` says why). A change
     before `start` gives the state at the start; before an equipment's first change, and while it is "unknown"
-    (its edge node died, the stream ended), its state is not known and its time not counted."""
+    (its edge node died, its session was lost, the stream ended), its state is not known and its time not counted."""
     by_equipment: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     for ts, equipment, state in changes:
         by_equipment[equipment].append((ts.astimezone(UTC), state))

@@ -37,8 +37,8 @@ class EquipmentState(StrEnum):
     STARVED_MATERIAL = "starved-material"
     """Waiting for a bought part that is not at the line (a late delivery), not for its upstream neighbour."""
     UNKNOWN = "unknown"
-    """Nothing is known from here on until the next state: its edge node died, or the stream ended (the twin's run).
-    Its time is in none of OEE's times, as before an equipment's first state."""
+    """Nothing is known from here on until the next state: its edge node died, its OPC UA session was lost, or the
+    stream ended (the twin's run). Its time is in none of OEE's times, as before an equipment's first state."""
 
 
 class StatePayload(BaseModel):
