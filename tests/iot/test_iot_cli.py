@@ -222,15 +222,17 @@ def test_oee_by_shift_and_day_follows_the_sites_clock_across_midnight_and_a_half
 
 def test_oee_by_shift_with_the_plant_follows_its_calendars(store):
     """The glazer runs Friday night 22:00-06:00 at the site, when its calendar plans no shift (night shift c
-    runs Sunday to Thursday): by the plant's calendars that time is not planned; by fixed daily shifts it is."""
+    runs Sunday to Thursday): by the plant's calendars that is overtime, outside its shifts, 2 h on the site's 7th
+    and 6 h on its 8th with the unit counted at 23:00 on the 7th; by fixed daily shifts it is shift c."""
     _glazer_runs_a_night(store, datetime(2027, 5, 7, 22, tzinfo=IST), units_after_hours=(1,))
     window = ["--from", "2027-05-07T00:00+05:30", "--to", "2027-05-09T00:00+05:30", "--plant", str(KILN)]
     by_calendar = runner.invoke(top, ["oee", "--by", "shift", "--json", *window, "--db", db_url(store)])
     assert by_calendar.exit_code == 0, by_calendar.output
-    assert json.loads(by_calendar.output)["items"] == []
-    table = runner.invoke(top, ["oee", "--by", "shift", *window, "--db", db_url(store)])
-    said = "no equipment state known in the shifts planned from 2027-05-06 18:30 to 2027-05-08 18:30 UTC"
-    assert said in table.output
+    overtime = {f["key"]: (f["planned_busy_s"], f["good"]) for f in json.loads(by_calendar.output)["items"]}
+    assert overtime == {"2027-05-07 outside shifts": (2 * 3600, 1), "2027-05-08 outside shifts": (6 * 3600, 0)}
+    week_before = ["--from", "2027-04-30T00:00+05:30", "--to", "2027-05-02T00:00+05:30", "--plant", str(KILN)]
+    table = runner.invoke(top, ["oee", "--by", "shift", *week_before, "--db", db_url(store)])
+    assert "no equipment state known from 2027-04-29 18:30 to 2027-05-01 18:30 UTC" in table.output
     unknown = runner.invoke(top, ["oee", "--line", "kilnz", *window, "--db", db_url(store)])
     assert "--line 'kilnz': " in str(unknown.exception)
     assert "has no such work center" in str(unknown.exception)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from factoryos.iot.oee import (
     BLOCKED,
+    OUTSIDE_SHIFTS,
     RUNNING,
     STARVED,
     Counted,
@@ -22,6 +23,7 @@ from factoryos.iot.oee import (
     combine,
     counted_by_window,
     equipment_oee,
+    outside_shifts,
     state_intervals,
 )
 
@@ -61,8 +63,8 @@ def test_a_count_stamped_at_a_shift_change_is_the_shift_ending_there():
     intervals = state_intervals([(T0, KILN, RUNNING)], T0, at(2))
     counts = [Counted(at(1), KILN, good=1), Counted(at(2), KILN, good=1)]
     tallies = counted_by_window(intervals, counts, [Window("a", T0, at(1)), Window("b", at(1), at(2))], 60.0)
-    assert (tallies["a"][KILN][0], tallies["b"][KILN][0]) == (1, 1)
-    assert (tallies["a"][KILN][-1], tallies["b"][KILN][-1]) == (0.0, 0.0)
+    assert (tallies[0][KILN][0], tallies[1][KILN][0]) == (1, 1)
+    assert (tallies[0][KILN][-1], tallies[1][KILN][-1]) == (0.0, 0.0)
 
 
 def test_a_count_outside_every_window_counts_in_none():
@@ -143,3 +145,41 @@ def test_windows_that_cover_the_run_add_up_to_it_and_read_over_100_percent_only_
         assert not figure.overcounted
         busy = sum(i.seconds for i in clip(intervals, [window]) if i.state not in ("idle", "maintenance"))
         assert figure.planned_busy_s == pytest.approx(busy)
+
+
+@settings(max_examples=100, deadline=None)
+@given(run=runs(), cuts=st.lists(st.floats(0.01, 0.99), max_size=6, unique=True), planned=st.lists(st.booleans()))
+def test_shifts_and_the_time_outside_them_add_up_to_the_run(run, cuts, planned):
+    """Shifts that leave gaps (overtime, work run on past a shift's end): the time outside them, day by day, takes
+    what no shift takes, so that together they add up to the run, unit for unit."""
+    cycle, changes, counts, end = run
+    edges = [T0, *sorted(T0 + (end - T0) * c for c in cuts), end]
+    pieces = list(zip(edges, edges[1:], strict=False))
+    shifts = [Window(f"s{k}", lo, hi) for k, (lo, hi) in enumerate(pieces) if k < len(planned) and planned[k]]
+    outside = outside_shifts(shifts, T0, end)
+    assert all(name.endswith(f" {OUTSIDE_SHIFTS}") for name in {w.name for w in outside})
+    intervals = state_intervals(changes, T0, end)
+    together = combine("together", by_window(intervals, counts, cycle, shifts + outside).values())
+    whole = combine("whole", equipment_oee(intervals, counts, cycle).values())
+    assert (together.produced, together.good) == (whole.produced, whole.good)
+    for field in ("planned_busy_s", "production_s", "ideal_s"):
+        assert getattr(together, field) == pytest.approx(getattr(whole, field)), field
+
+
+def test_the_time_outside_each_work_centers_shifts_is_its_own():
+    """Kilns on 06:00-14:00 and glazing on 06:00-22:00: outside is 14:00 to the next 06:00 for the kilns and 22:00 to
+    06:00 for glazing, each over its own line, split at midnight."""
+    kilns, glazing = "site/firing/kilns", "site/glaze/line-1"
+    day = datetime(2027, 3, 1, tzinfo=UTC)
+    shifts = [
+        Window("early", day + timedelta(hours=6), day + timedelta(hours=14), frozenset({kilns, glazing})),
+        Window("late", day + timedelta(hours=14), day + timedelta(hours=22), frozenset({glazing})),
+    ]
+    outside = outside_shifts(shifts, day + timedelta(hours=6), day + timedelta(hours=30))
+    assert sorted((w.start.hour, w.end.hour, sorted(w.lines or ())) for w in outside) == [
+        (0, 6, [kilns]),
+        (0, 6, [glazing]),
+        (14, 0, [kilns]),
+        (22, 0, [glazing]),
+    ]
+    assert {w.name for w in outside} == {f"2027-03-01 {OUTSIDE_SHIFTS}", f"2027-03-02 {OUTSIDE_SHIFTS}"}

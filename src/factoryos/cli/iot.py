@@ -232,11 +232,10 @@ def oee(
         print_items([f.as_dict() for f in figures.values()])
         return
     if not figures:
-        within = " in the shifts planned" if by == "shift" else ""
         of = f" of line {line}" if line else ""
         lo, hi = start.astimezone(UTC), end.astimezone(UTC)
         console.print(
-            f"no equipment state{of} known{within} from {lo:%Y-%m-%d %H:%M} to {hi:%Y-%m-%d %H:%M} UTC"
+            f"no equipment state{of} known from {lo:%Y-%m-%d %H:%M} to {hi:%Y-%m-%d %H:%M} UTC"
             + ("" if from_ or to else " (the 24 h before now: give --from and --to for another window)")
         )
         stored = state_span(engine)

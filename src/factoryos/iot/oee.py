@@ -402,7 +402,7 @@ def counted_by_window(
     windows: Sequence[Window],
     cycles: Cycles,
     startup_s: float = 600.0,
-) -> dict[str, dict[str, list[float]]]:
+) -> dict[int, dict[str, list[float]]]:
     """Window by window and equipment by equipment, the `_tally` of the units counted there while the
     equipment's state was known (`known_state`), and the production time carried in: what the equipment spent
     on the window's first count before the window began, since its count before (or its first known state).
@@ -410,8 +410,8 @@ def counted_by_window(
     so windows that do not overlap count each unit once. It reports the units finished by its time, so the window
     is (start, end]: one stamped at a shift's end (a shift-end booking, a unit finished as the shift stops) is
     that shift's. Its start-up scrap is judged on the equipment's whole timeline, as over the whole span. Window
-    name -> equipment -> tally."""
-    tallies: dict[str, dict[str, list[float]]] = defaultdict(dict)
+    index (its place in `windows`) -> equipment -> tally."""
+    tallies: dict[int, dict[str, list[float]]] = defaultdict(dict)
     counted: dict[str, list[Counted]] = defaultdict(list)
     for c in sorted(known_state(intervals, counts)[0], key=lambda c: c.ts):
         counted[c.equipment].append(c)
@@ -420,10 +420,10 @@ def counted_by_window(
         moments = [c.ts for c in own]
         timeline = timelines[equipment]
         startups = _startup_windows(timeline[0], startup_s)
-        for window in windows:
+        for k, window in enumerate(windows):
             first, end = bisect_right(moments, window.start), bisect_right(moments, window.end)
             if first < end and window.covers(equipment):
-                tally = tallies[window.name][equipment] = _tallied(own[first:end], startups, cycles)
+                tally = tallies[k][equipment] = _tallied(own[first:end], startups, cycles)
                 since = moments[first - 1] if first else timeline[0][0].start
                 tally[-1] = _production_s(timeline, since, window.start)
     return tallies
@@ -481,7 +481,8 @@ def by_window(
     equipment's state is known has none, as an equipment without a known state has none. Its time is the time
     inside it; its units are those counted in it (`counted_by_window`), whole, as ISO 22400-2 counts a produced
     quantity in the period it is reported in, and those counted in it without a known state (`known_state`) are
-    beside them. So windows that cover a span without overlapping add up to its figures, unit for unit.
+    beside them. So windows that cover a span without overlapping add up to its figures, unit for unit. Windows of
+    one name (a day's stretches outside its shifts, `outside_shifts`) are one figure.
 
     A unit begun in one shift and counted in the next is the next one's, with all its ideal time, while the
     time spent on it before the change stays in the shift before: that one's performance reads low by as much,
@@ -492,8 +493,8 @@ def by_window(
     timelines = _timelines(intervals)
     unknown = sorted(known_state(intervals, counts)[1], key=lambda c: c.ts)
     moments = [c.ts for c in unknown]
-    result = {}
-    for window in windows:
+    per_name: dict[str, list[Oee]] = defaultdict(list)
+    for k, window in enumerate(windows):
         inside = [
             clipped
             for equipment, (ordered, reach) in timelines.items()
@@ -505,10 +506,8 @@ def by_window(
             for c in unknown[bisect_right(moments, window.start) : bisect_right(moments, window.end)]
             if window.covers(c.equipment)
         ]
-        figures = equipment_oee(inside, unstated, ideal_cycle_s, startup_s, counted.get(window.name, {}))
-        if figures:
-            result[window.name] = combine(window.name, figures.values())
-    return result
+        per_name[window.name] += equipment_oee(inside, unstated, ideal_cycle_s, startup_s, counted.get(k, {})).values()
+    return {name: combine(name, figures) for name, figures in per_name.items() if figures}
 
 
 def _timelines(intervals: Iterable[StateInterval]) -> dict[str, tuple[list[StateInterval], list[datetime]]]:
@@ -564,6 +563,46 @@ def shift_windows(
                 windows.append(Window(f"{day.isoformat()} {name}", lo, hi))
         day += timedelta(days=1)
     return sorted(windows, key=lambda w: w.start)
+
+
+OUTSIDE_SHIFTS = "outside shifts"
+
+
+def outside_shifts(windows: Sequence[Window], start: datetime, end: datetime, zone: tzinfo = UTC) -> list[Window]:
+    """The stretches of [start, end) that no shift of `windows` covers, per work center (or for all equipment, where
+    the shifts are everyone's), split by day on the clock of `zone` and named "<day> outside shifts": overtime, and
+    work or counts that run on past a shift's end, which no shift would take, so that the shifts and these add up
+    to the whole span."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    spans: dict[str | None, list[tuple[datetime, datetime]]]
+    if not windows or any(w.lines is None for w in windows):
+        spans = {None: [(w.start, w.end) for w in windows]}
+    else:
+        lines = {line for w in windows for line in w.lines or ()}
+        spans = {line: [(w.start, w.end) for w in windows if w.covers(line)] for line in lines}
+    by_gaps: dict[tuple[tuple[datetime, datetime], ...], set[str | None]] = defaultdict(set)
+    for line, covered in spans.items():
+        by_gaps[tuple(_gaps(sorted(covered), start, end))].add(line)
+    outside = []
+    for gaps, group in by_gaps.items():
+        covers = None if None in group else frozenset(line for line in group if line is not None)
+        for lo, hi in gaps:
+            outside += [Window(f"{d.name} {OUTSIDE_SHIFTS}", d.start, d.end, covers) for d in day_windows(lo, hi, zone)]
+    return sorted(outside, key=lambda w: (w.start, w.name))
+
+
+def _gaps(
+    covered: Sequence[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The stretches of [start, end) outside the sorted spans."""
+    gaps, reach = [], start
+    for lo, hi in covered:
+        if lo > reach:
+            gaps.append((reach, min(lo, end)))
+        reach = max(reach, hi)
+    if reach < end:
+        gaps.append((reach, end))
+    return [(lo, hi) for lo, hi in gaps if lo < hi]
 
 
 def calendar_windows(plant: Plant, start: datetime, end: datetime) -> list[Window]:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from factoryos.iot.oee import (
+    OUTSIDE_SHIFTS,
     Counted,
     Cycles,
     Oee,
@@ -20,6 +21,7 @@ from factoryos.iot.oee import (
     combine,
     day_windows,
     equipment_oee,
+    outside_shifts,
     shift_windows,
     state_intervals,
 )
@@ -68,12 +70,14 @@ class OeeQuery:
             )
 
     def windows(self) -> list[Window]:
-        """The days or shifts to group by, in UTC."""
+        """The days, or the shifts and each day's time outside them, to group by, in UTC."""
         if self.by == "day":
             return day_windows(self.start, self.end, self.clock)
         if self.plant is not None and not self.shifts:
-            return calendar_windows(self.plant, self.start, self.end)
-        return shift_windows(self.start, self.end, self.shifts, self.clock)
+            shifts = calendar_windows(self.plant, self.start, self.end)
+        else:
+            shifts = shift_windows(self.start, self.end, self.shifts, self.clock)
+        return shifts + outside_shifts(shifts, self.start, self.end, self.clock)
 
 
 def oee_figures(changes: Sequence[StateChange], counts: Sequence[Counted], query: OeeQuery) -> dict[str, Oee]:
@@ -87,7 +91,13 @@ def oee_figures(changes: Sequence[StateChange], counts: Sequence[Counted], query
         return per_equipment
     if query.by == "line":
         return by_line(per_equipment)
-    return by_window(intervals, counts, query.cycles, query.windows())
+    figures = by_window(intervals, counts, query.cycles, query.windows())
+    return {key: f for key, f in figures.items() if not key.endswith(OUTSIDE_SHIFTS) or _worked(f)}
+
+
+def _worked(figure: Oee) -> bool:
+    """Planned busy time or units counted: time outside the shifts with neither is no row."""
+    return bool(figure.planned_busy_s or figure.produced or figure.produced_without_state)
 
 
 @dataclass(frozen=True)
