@@ -293,7 +293,9 @@ def clip(intervals: Iterable[StateInterval], windows: Sequence[Window]) -> list[
     return clipped
 
 
-def known_state(intervals: Iterable[StateInterval], counts: Iterable[Counted]) -> tuple[list[Counted], list[Counted]]:
+def known_state(
+    intervals: Iterable[StateInterval], counts: Iterable[Counted], timelines: Timelines | None = None
+) -> tuple[list[Counted], list[Counted]]:
     """The counts made while their equipment's state was known (inside one of its state intervals, or at its end),
     and those counted without a known state: up to its first state change (a count reports the units finished
     by its time, `counted_by_window`, so one at that instant has no known time behind it), while it was unknown
@@ -304,8 +306,11 @@ def known_state(intervals: Iterable[StateInterval], counts: Iterable[Counted]) -
     past 100 % (a packer counting 900 units an hour before its first state), dropped it is product the plant
     made that the figures lose without a word. Neither is what a plant manager can act on, so such units are
     kept out of every factor and reported beside them, per equipment, line, shift or day, for the missing
-    state to be looked into."""
-    timelines = _timelines(intervals)
+    state to be looked into. `timelines`: the intervals' `_timelines`, where the caller has them."""
+    counts = list(counts)
+    if not counts:
+        return [], []
+    timelines = _timelines(intervals) if timelines is None else timelines
     starts = {equipment: [i.start for i in ordered] for equipment, (ordered, _) in timelines.items()}
     known: list[Counted] = []
     unknown: list[Counted] = []
@@ -413,9 +418,9 @@ def counted_by_window(
     index (its place in `windows`) -> equipment -> tally."""
     tallies: dict[int, dict[str, list[float]]] = defaultdict(dict)
     counted: dict[str, list[Counted]] = defaultdict(list)
-    for c in sorted(known_state(intervals, counts)[0], key=lambda c: c.ts):
-        counted[c.equipment].append(c)
     timelines = _timelines(intervals)
+    for c in sorted(known_state(intervals, counts, timelines)[0], key=lambda c: c.ts):
+        counted[c.equipment].append(c)
     for equipment, own in counted.items():
         moments = [c.ts for c in own]
         timeline = timelines[equipment]
@@ -491,7 +496,7 @@ def by_window(
     the counting ISO prescribes, not a wrong count: `Oee.overcounted` allows for it."""
     counted = counted_by_window(intervals, counts, windows, ideal_cycle_s, startup_s)
     timelines = _timelines(intervals)
-    unknown = sorted(known_state(intervals, counts)[1], key=lambda c: c.ts)
+    unknown = sorted(known_state(intervals, counts, timelines)[1], key=lambda c: c.ts)
     moments = [c.ts for c in unknown]
     per_name: dict[str, list[Oee]] = defaultdict(list)
     for k, window in enumerate(windows):
@@ -510,7 +515,11 @@ def by_window(
     return {name: combine(name, figures) for name, figures in per_name.items() if figures}
 
 
-def _timelines(intervals: Iterable[StateInterval]) -> dict[str, tuple[list[StateInterval], list[datetime]]]:
+Timelines = dict[str, tuple[list[StateInterval], list[datetime]]]
+"""Per equipment, its intervals in start order and how far they reach (`_timelines`)."""
+
+
+def _timelines(intervals: Iterable[StateInterval]) -> Timelines:
     """Each equipment's intervals in start order, and how far they reach (the latest end so far): the intervals
     that can overlap a window start after the last one whose reach is at most the window's start."""
     by_equipment: dict[str, list[StateInterval]] = defaultdict(list)
