@@ -38,14 +38,14 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import accumulate
 
-from factoryos.model.events import Event
+from factoryos.model.events import EquipmentState, Event
 from factoryos.model.plant import Calendar, Plant
 from factoryos.model.readings import CountRow, from_us
 from factoryos.model.shift_times import shift_times, site_day, site_instant
 
 RUNNING = "running"
 MATERIAL_SHORTAGE = "starved-material"
-UNKNOWN = "unknown"
+UNKNOWN = EquipmentState.UNKNOWN.value
 BLOCKED, STARVED = "blocked", "starved"
 MINOR_STOPS = frozenset({BLOCKED, STARVED})
 NOT_BUSY = frozenset({"maintenance", "idle"})

@@ -60,8 +60,7 @@ def checked(node: OpcUaNode) -> OpcUaNode:
 
 def reading(url: str, node: OpcUaNode, value: object, source_time: datetime | None) -> Inbound:
     """The JSON-layout message for one data change."""
-    stamp = source_time.replace(tzinfo=source_time.tzinfo or UTC) if source_time else datetime.now(UTC)
-    ts_us = to_us(stamp)
+    ts_us = to_us(_stamp(source_time))
     body: dict[str, object] = {"seq": ts_us, "ts": ts_us // 1000, "source": f"opcua:{url}#{node.node_id}"}
     if node.kind == "state":
         body["state"] = value
@@ -69,6 +68,11 @@ def reading(url: str, node: OpcUaNode, value: object, source_time: datetime | No
         body.update(name=node.name, value=int(value) if isinstance(value, bool) else value, unit=node.unit)
     topic = f"{DEFAULT_PREFIX}/{node.equipment}/{node.kind}"
     return Inbound("opcua", topic, json.dumps(body, default=str).encode())
+
+
+def _stamp(source_time: datetime | None) -> datetime:
+    """When a change happened: its source time (UTC where the server gives none), else now."""
+    return source_time.replace(tzinfo=source_time.tzinfo or UTC) if source_time else datetime.now(UTC)
 
 
 class _Handler:
@@ -89,8 +93,8 @@ class _Handler:
         source_time = data.monitored_item.Value.SourceTimestamp or data.monitored_item.Value.ServerTimestamp
         if mapped.kind == "state" and self.lost_at is not None and mapped.node_id not in self.restated:
             self.restated.add(mapped.node_id)
-            stamp = source_time.replace(tzinfo=source_time.tzinfo or UTC) if source_time else None
-            source_time = datetime.now(UTC) if stamp is None or stamp <= self.lost_at else stamp
+            stamp = _stamp(source_time)
+            source_time = datetime.now(UTC) if stamp <= self.lost_at else stamp
         self.pipeline.submit(reading(self.url, mapped, value, source_time))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from factoryos.scheduling.calendar import blocked, finish, off_during
-from factoryos.scheduling.problem import Buffer, Problem
+from factoryos.scheduling.problem import Buffer, Problem, occupancy
 from factoryos.scheduling.schedule import Assignment, Schedule, machine_batches, machine_sequences
 
 
@@ -181,16 +181,6 @@ def overfill_seconds(problem: Problem, schedule: Schedule) -> int:
 
 def _fill(buffer: Buffer, schedule: Schedule) -> tuple[int, int]:
     """The most units at once in the buffer, and the seconds it holds more than its capacity."""
-    changes = sorted(
-        change
-        for _, feeder, entry in buffer.passages
-        if schedule[feeder].end < schedule[entry].start
-        for change in ((schedule[feeder].end, 1), (schedule[entry].start, -1))
-    )
-    level = peak = seconds = 0
-    for (at, step), (after, _) in zip(changes, changes[1:], strict=False):  # the last change empties it
-        level += step
-        peak = max(peak, level)
-        if level > buffer.capacity:
-            seconds += after - at
-    return peak, seconds
+    held = occupancy((schedule[feeder].end, schedule[entry].start) for _, feeder, entry in buffer.passages)
+    peak = max((units for _, _, units in held), default=0)
+    return peak, sum(end - start for start, end, units in held if units > buffer.capacity)

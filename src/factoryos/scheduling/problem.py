@@ -7,6 +7,8 @@ names are there for people and error messages. Times are integers from the plan'
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from operator import itemgetter
@@ -97,6 +99,23 @@ class Buffer:
     name: str
     capacity: int
     passages: tuple[tuple[int, int, int], ...]
+
+
+def occupancy(stays: Iterable[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """How many of the stays (from, to) overlap, over each stretch where any does: (from, to, how many). One ending
+    as another begins at the same instant do not overlap: the units a buffer holds (`Buffer`)."""
+    changes: dict[int, int] = defaultdict(int)
+    for begin, end in stays:
+        if begin < end:
+            changes[begin] += 1
+            changes[end] -= 1
+    stretches, held = [], 0
+    times = sorted(changes)
+    for at, after in zip(times, times[1:], strict=False):
+        held += changes[at]
+        if held:
+            stretches.append((at, after, held))
+    return stretches
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,8 @@ class Floor:
             self.finished_goods.restart()
         env.run(until=until)
         if self.publisher is not None:
-            self.publisher.stream_ends(env.now, dict.fromkeys(e.path for e in self.equipment.values() if e.publisher))
+            publishing = dict.fromkeys(e.path for e in self.equipment.values() if e.publisher is not None)
+            self.publisher.stream_ends(env.now, publishing)
             self.publisher.flush()
         return self.measure(env.now, baseline)
 

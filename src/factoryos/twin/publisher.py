@@ -89,9 +89,8 @@ class Publisher:
     def stream_ends(self, t: float, equipment: Iterable[str]) -> None:
         """The run is over: from `t` on nothing is known of the equipment, so a window past the run's end counts
         none of its time (its last state would otherwise last to the window's end)."""
-        payload = {"state": EquipmentState.UNKNOWN.value, "reason": "the run ended"}
         for path in equipment:
-            self._emit(t, path, EventKind.STATE, payload)
+            self._emit(t, path, EventKind.STATE, {"state": EquipmentState.UNKNOWN.value, "reason": "the run ended"})
 
     def count(
         self, t: float, equipment: str, good: int = 0, scrap: int = 0, rework: int = 0, material: str = ""

@@ -7,7 +7,7 @@ from ortools.sat.python import cp_model
 
 from factoryos.scheduling.cpsat.restriction import Restriction
 from factoryos.scheduling.cpsat.variables import ModeVar, Variables
-from factoryos.scheduling.problem import Buffer, Problem
+from factoryos.scheduling.problem import Buffer, Problem, occupancy
 
 Arcs = dict[int, list[tuple[int | None, int | None, cp_model.IntVar]]]
 """Per machine with changeovers: (from operation or None for the start, to operation or None, literal)."""
@@ -89,20 +89,11 @@ def add_buffers(model: cp_model.CpModel, problem: Problem, variables: Variables)
 
 def _held(problem: Problem, buffer: Buffer) -> list[tuple[int, int, int]]:
     """How many units the floor holds in the buffer, where it holds any: (from, to, units)."""
-    changes: dict[int, int] = {}
-    for _, feeder, entry in buffer.passages:
-        if problem.operations[feeder].frozen is not None and problem.operations[entry].frozen is not None:
-            held_from, held_to = problem.frozen_span(feeder)[1], problem.frozen_span(entry)[0]
-            if held_from < held_to:
-                changes[held_from] = changes.get(held_from, 0) + 1
-                changes[held_to] = changes.get(held_to, 0) - 1
-    stretches, units = [], 0
-    times = sorted(changes)
-    for at, after in zip(times, times[1:], strict=False):
-        units += changes[at]
-        if units:
-            stretches.append((at, after, units))
-    return stretches
+    return occupancy(
+        (problem.frozen_span(feeder)[1], problem.frozen_span(entry)[0])
+        for _, feeder, entry in buffer.passages
+        if problem.operations[feeder].frozen is not None and problem.operations[entry].frozen is not None
+    )
 
 
 def add_calendar(model: cp_model.CpModel, problem: Problem, variables: Variables, op: int, mode: ModeVar) -> None:
