@@ -266,7 +266,7 @@ class SparkplugHost:
             out.problems.append(f"NDEATH from unknown edge node {topic.group}/{topic.node}")
         elif bd_seq != node.bd_seq:
             out.problems.append(f"stale NDEATH: bdSeq {bd_seq}, the current birth has {node.bd_seq}")
-        else:
+        elif node.online:  # a death delivered again (MQTT's at-least-once) tells nothing new
             node.online = False
             _states_unknown(topic, node.metrics, now_s, out)
             for device in node.online_devices:
