@@ -199,7 +199,8 @@ def test_oee_by_shift_and_day_follows_the_sites_clock_across_midnight_and_a_half
     """The glazer runs the night shift 22:00-06:00 at the site (+05:30) and counts a unit at 23:00 and one at
     01:00. Asked in UTC with the plant, the night shift of the 4th holds all 8 h and both units; the site's
     4th holds 2 h and the unit counted at 23:00, its 5th 6 h and the one counted at 01:00, whole, though it was
-    worked on from 23:00 (in UTC both units and 7.5 h fall on the 4th)."""
+    worked on from 23:00 (in UTC both units and 7.5 h fall on the 4th). Its data is stamped ahead of the wall
+    clock, so its newest reading is its present: it idles only once it says so again."""
     _glazer_runs_a_night(store, datetime(2027, 5, 4, 22, tzinfo=IST), units_after_hours=(1, 3))
     window = ["--from", "2027-05-04T00:00Z", "--to", "2027-05-06T00:00Z", "--plant", str(KILN), "--db", db_url(store)]
     shifts = ["--by", "shift", "--shifts", "a=06:00-14:00,b=14:00-22:00,c=22:00-06:00", "--json"]
@@ -211,7 +212,11 @@ def test_oee_by_shift_and_day_follows_the_sites_clock_across_midnight_and_a_half
     result = runner.invoke(top, ["oee", "--by", "day", "--json", *window])
     days = {f["key"]: (f["planned_busy_s"], f["produced"]) for f in json.loads(result.output)["items"]}
     assert (days["2027-05-04"], days["2027-05-05"]) == ((2 * 3600, 1), (6 * 3600, 1))
-    idle = runner.invoke(top, ["oee", "--by", "day", "--from", "2027-05-05T06:00+05:30", *window[2:]]).output
+    after_the_night = ["oee", "--by", "day", "--from", "2027-05-05T06:00+05:30", *window[2:]]
+    assert "no equipment state known" in runner.invoke(top, after_the_night).output  # past its newest reading
+    still_idle = datetime(2027, 5, 5, 23, tzinfo=IST)
+    store.write(Batch(states=[StateChangeRow(to_us(still_idle), "kiln-site", GLAZER, "idle", None, "plc", 9)]))
+    idle = runner.invoke(top, after_the_night).output
     assert "no planned busy time" in idle
     assert "0.0%" not in idle
     for overlapping, named in (("a=06:00-14:00,b=13:00-22:00", "a and b"), ("c=22:00-06:00,a=05:00-14:00", "c and a")):
@@ -434,3 +439,30 @@ def test_a_reversed_rollup_window_is_refused(store):
     result = runner.invoke(top, ["iot", "rollup", "--from", "2026-12-02", "--to", "2026-12-01", "--db", db_url(store)])
     assert result.exit_code == 1
     assert "--from 2026-12-02 00:00 is not before --to 2026-12-01 00:00" in str(result.exception)
+
+
+def _production_h(store, start: datetime, end: datetime) -> float:
+    window = ["--from", start.isoformat(), "--to", end.isoformat(), "--db", db_url(store)]
+    result = runner.invoke(top, ["oee", "--ideal-cycle", "60", "--json", *window])
+    assert result.exit_code == 0, result.output
+    [figure] = json.loads(result.output)["items"]
+    return figure["production_s"] / 3600
+
+
+def test_a_window_past_now_stops_at_the_wall_clock(store):
+    now = datetime.now(UTC)
+    store.write(Batch(states=[StateChangeRow(to_us(now - timedelta(hours=1)), "ev", PRESS, "running", None, "plc", 1)]))
+    assert _production_h(store, now - timedelta(hours=2), now + timedelta(hours=2)) == pytest.approx(1, abs=0.05)
+
+
+def test_a_window_past_now_runs_to_a_simulated_plants_newest_reading(store):
+    """A twin's data may be stamped ahead of the wall clock: its own newest reading is its present."""
+    ahead = datetime(2030, 1, 7, 6, tzinfo=UTC)
+    store.write(
+        Batch(
+            states=[StateChangeRow(to_us(ahead), "ev", PRESS, "running", None, "twin", 1)],
+            counts=[CountRow(to_us(ahead + timedelta(hours=3)), "ev", PRESS, 170, 0, 0, None, "twin", 2)],
+        )
+    )
+    assert _production_h(store, ahead, ahead + timedelta(hours=5)) == 3
+    assert _production_h(store, ahead, ahead + timedelta(hours=2)) == 2

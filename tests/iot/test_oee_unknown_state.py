@@ -95,3 +95,17 @@ def test_units_counted_without_a_known_state_are_reported_apart_and_in_no_factor
     assert shifts["2026-11-30 early"].produced == pytest.approx(alone.produced - 4010 + 600)
     [day] = figures("day", changes, counts).values()
     assert day.as_dict()["counted_without_known_state"] == {"produced": 2415, "good": 2400}
+
+
+def test_a_window_past_now_counts_the_last_state_up_to_now_only():
+    """At 12:00 UTC the filler has run since 10:30: 7 h in the window less the idle hour is 6 h planned busy,
+    less 30 min down and 15 min setup, 5.25 h production; the same as a window that ends at noon."""
+    noon = at("12:00")
+    so_far = [c for c in FILLER_COUNTS if c.ts <= noon]
+    query = OeeQuery(START, END, IDEAL)
+    [filler] = oee_figures(FILLER_STATES, so_far, query, now=noon).values()
+    assert filler.planned_busy_s == pytest.approx(6 * 3600)
+    assert filler.availability == pytest.approx(5.25 / 6)
+    assert filler == oee_figures(FILLER_STATES, so_far, OeeQuery(START, noon, IDEAL))[FILLER]
+    assert oee_figures(FILLER_STATES, so_far, query, now=END) == oee_figures(FILLER_STATES, so_far, query)
+    assert oee_figures(FILLER_STATES, [], query, now=START) == {}

@@ -10,7 +10,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -271,8 +271,12 @@ def seq_gaps(engine: Engine) -> list[SeqSpan]:
 
 
 def stored_oee(engine: Engine, query: OeeQuery, line: str | None = None) -> dict[str, Oee]:
-    """OEE from the stored telemetry, of one work center (its path or its id) or all."""
+    """OEE from the stored telemetry, of one work center (its path or its id) or all. A window that reaches past
+    now counts each equipment's last state up to now: the later of the wall clock and the newest stored reading
+    (a simulated plant's clock may run ahead of ours)."""
     store = TelemetryStore(engine)
+    newest = store.last_reading_us()
+    now = datetime.now(UTC) if newest is None else max(datetime.now(UTC), from_us(newest))
     start_us, end_us = to_us(query.start), to_us(query.end)
     wanted = _line_filter(line)
     changes = [
@@ -282,7 +286,7 @@ def stored_oee(engine: Engine, query: OeeQuery, line: str | None = None) -> dict
     ]
     # up to the query's end: `oee_figures` takes a count at it, as a shift-end booking
     counts = [Counted.of_row(r) for r in store.counts("", start_us, end_us + 1) if wanted(r.equipment)]
-    return oee_figures(changes, counts, query)
+    return oee_figures(changes, counts, query, now)
 
 
 def _line_filter(line: str | None) -> Callable[[str], bool]:

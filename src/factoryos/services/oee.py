@@ -80,11 +80,15 @@ class OeeQuery:
         return shifts + outside_shifts(shifts, self.start, self.end, self.clock)
 
 
-def oee_figures(changes: Sequence[StateChange], counts: Sequence[Counted], query: OeeQuery) -> dict[str, Oee]:
+def oee_figures(
+    changes: Sequence[StateChange], counts: Sequence[Counted], query: OeeQuery, now: datetime | None = None
+) -> dict[str, Oee]:
     """OEE to ISO 22400-2 over the query's window, grouped as it asks. A count reports the units finished by its
     time, so the window's are those after its start up to its end, as its shifts and days take them
-    (`iot.oee.counted_by_window`)."""
-    intervals = state_intervals(changes, query.start, query.end)
+    (`iot.oee.counted_by_window`). With `now`, a window that reaches past it counts each equipment's last state
+    up to now, not into the future."""
+    known_until = query.end if now is None else min(query.end, now)
+    intervals = state_intervals(changes, query.start, known_until)
     counts = [c for c in counts if query.start < c.ts <= query.end]
     per_equipment = equipment_oee(intervals, counts, query.cycles)
     if query.by == "equipment":

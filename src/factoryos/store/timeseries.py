@@ -354,6 +354,14 @@ class TelemetryStore:
             ).one()
         return None if first is None else (int(first), int(last))
 
+    def last_reading_us(self) -> int | None:
+        """When the newest stored state change or count was stamped (microseconds since the epoch), None when
+        there is neither: how far the floor's own clock has run, which a simulated plant's may set ahead of ours."""
+        with Session(self.engine) as session:
+            stamps = [session.scalar(select(func.max(r.ts_us))) for r in (StateChangeRecord, CountRecord)]
+        known = [int(s) for s in stamps if s is not None]
+        return max(known, default=None)
+
     def state_changes(self, equipment_prefix: str, start_us: int, end_us: int) -> list[StateChangeRow]:
         """State changes up to `end_us`, including the last one before `start_us` (the state at the start)."""
         with Session(self.engine) as session:
