@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-import httpx
+import httpx2
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -121,18 +121,18 @@ def test_serve_serves_the_api_on_the_default_database_of_a_fresh_folder(tmp_path
     try:
         document = _get_when_up(f"http://127.0.0.1:{port}/openapi.json")
         assert "/api/v1/orders" in document.json()["paths"]
-        assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/products").status_code == 401
+        assert httpx2.get(f"http://127.0.0.1:{port}/docs").status_code == 200
+        assert httpx2.get(f"http://127.0.0.1:{port}/api/v1/products").status_code == 401
         assert (tmp_path / "factoryos.db").is_file()
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def _get_when_up(url: str) -> httpx.Response:
+def _get_when_up(url: str) -> httpx2.Response:
     for _ in range(600):
         try:
-            return httpx.get(url, timeout=5)
-        except httpx.TransportError:
+            return httpx2.get(url, timeout=5)
+        except httpx2.TransportError:
             time.sleep(0.1)
     raise AssertionError(f"nothing answered on {url}")
