@@ -46,17 +46,21 @@ def schedule(
     """Schedule the open orders of the loaded plant on its work units and store the schedule."""
     from factoryos.scheduling.plant_schedule import COMPARE_OPERATIONS
     from factoryos.services.plants import floor_clock
-    from factoryos.services.schedule import schedule_open_orders
+    from factoryos.services.schedule import on_the_floor, schedule_open_orders
 
     engine = open_store(db)
     with console.status("scheduling..."):
         schedule_id, plan = schedule_open_orders(
             engine, site, horizon_days=horizon, objective=objective, time_limit=time_limit, compare=compare
         )
-    summary, late = plan.summary(), plan.late_orders()
+    summary, late, floor = plan.summary(), plan.late_orders(), on_the_floor(engine, site)
     if as_json:
         document = {"id": schedule_id, "epoch": plan.plant_problem.epoch.isoformat()} | summary
-        left_out = {"orders left out": list(plan.unsupplied), "orders left out, unfit": plan.unfit}
+        left_out = {
+            "orders left out": list(plan.unsupplied),
+            "orders left out, unfit": plan.unfit,
+            "orders on the floor": floor,
+        }
         typer.echo(json.dumps(document | left_out | {"late orders": [late_item(o) for o in late]}))
         return
     clock = floor_clock(engine, site)
@@ -104,6 +108,10 @@ def schedule(
         console.print(
             f"{counted(len(plan.unfit), 'order')} left out, the plant no longer fits them: "
             + listed([f"{order} ({why})" for order, why in plan.unfit.items()])
+        )
+    if floor:
+        console.print(
+            f"{counted(len(floor), 'order')} released or in production left as the floor has them: " + listed(floor)
         )
     if compare and plan.dispatch_figures is None:
         console.print(

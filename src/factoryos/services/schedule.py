@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from factoryos.c2m.replay import material_ready
-from factoryos.model.orders import CustomerOrder
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant
 from factoryos.scheduling.plant_schedule import PlantSchedule, schedule_plant
 from factoryos.store.schedule import StoredSchedule, latest_schedule
@@ -56,6 +56,17 @@ def schedule_open_orders(engine: Engine, site: str | None = None, **options: obj
 
     plant = read_plant(engine, site)
     return schedule_orders(engine, plant, list_orders(engine, site=plant.site.id), **options)
+
+
+def on_the_floor(engine: Engine, site: str | None = None) -> list[str]:
+    """The loaded plant's orders released or in production: the floor has them, so rescheduling the open orders
+    leaves them as they are."""
+    from factoryos.store.orders import list_orders
+    from factoryos.store.plants import read_plant
+
+    site_id = read_plant(engine, site).site.id
+    floor = (CustomerOrderState.RELEASED, CustomerOrderState.IN_PRODUCTION)
+    return [o.id for state in floor for o in list_orders(engine, site=site_id, state=state)]
 
 
 def stored_schedule(engine: Engine, site: str | None = None) -> StoredSchedule:

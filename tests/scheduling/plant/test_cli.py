@@ -4,14 +4,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import typer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from factoryos.cli.schedule import app as schedule_app
 from factoryos.services.demo import schedule_stage
-from factoryos.store.db import make_engine, migrate
+from factoryos.store.db import make_engine, migrate, transaction
 from factoryos.store.orders import save_orders
 from factoryos.store.plants import store_plant
 from factoryos.store.schedule import latest_schedule
+from factoryos.store.tables import CustomerOrderRecord, ProductionOrderRecord
 
 app = typer.Typer()
 app.add_typer(schedule_app, name="schedule")
@@ -34,6 +37,26 @@ def test_schedule_command_schedules_stores_and_compares(ev_ordered, ev_plant):
     assert "dispatch:" in result.output
     assert "stored as schedule" in result.output
     assert latest_schedule(engine, ev_plant.site.id).operations
+
+
+def test_orders_in_production_are_left_as_the_floor_has_them_and_named(sqlite_url, ev_plant, ev_orders):
+    """One of three orders is in production: its work is the floor's, so the schedule plans the other two."""
+    engine = make_engine(sqlite_url)
+    store_plant(engine, ev_plant, "ev.yaml")
+    save_orders(engine, ev_orders[:3])
+    begun = ev_orders[0].id
+    with transaction(engine) as session:
+        session.execute(
+            update(CustomerOrderRecord).where(CustomerOrderRecord.id == begun).values(state="in-production")
+        )
+    made = CliRunner().invoke(app, ["schedule", "--horizon", "1", "--no-compare", "--json", "--db", sqlite_url])
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.output)["orders on the floor"] == [begun]
+    with Session(engine) as session:
+        planned = set(session.scalars(select(ProductionOrderRecord.customer_order)))
+    assert planned - {None} == {o.id for o in ev_orders[1:3]}  # and lots, for no order
+    said = CliRunner().invoke(app, ["schedule", "--horizon", "1", "--no-compare", "--db", sqlite_url])
+    assert f"1 order released or in production left as the floor has them: {begun}" in " ".join(said.output.split())
 
 
 def test_the_stored_schedule_is_shown_as_json_as_it_was_stored(ev_ordered, ev_plant):
