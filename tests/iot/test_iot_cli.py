@@ -288,7 +288,7 @@ def test_ingest_says_what_it_stored_and_what_it_skipped_as_a_redelivery(store, m
     assert "5 messages, 4 readings stored, 1 skipped as already stored, 0 dead letters" in result.output
     assert "orders moved" not in result.output  # not following the desk
     following = ["ingest", "--broker", "mqtt://127.0.0.1:1", "--orders", "--plant", str(KILN), "--db", db_url(store)]
-    assert "no order moved: no unit of a stored order finished" in runner.invoke(top, following).output
+    assert "no order moved: no work for a stored order began or finished" in runner.invoke(top, following).output
     moved.update({"built": 2, "in-production": 3})
     assert "orders moved: 2 built, 3 in-production" in runner.invoke(top, following).output
 

@@ -23,7 +23,15 @@ from factoryos.model.orders import CustomerOrder
 from factoryos.model.validate import load_plant
 from factoryos.services.demo import known_by
 from factoryos.services.holds import held_scope, held_serials, place_hold, release_hold
-from factoryos.services.order_desk import FLOOR, FloorUnit, follow_floor, follow_stream, get_order, history
+from factoryos.services.order_desk import (
+    FLOOR,
+    FloorUnit,
+    follow_floor,
+    follow_starts,
+    follow_stream,
+    get_order,
+    history,
+)
 from factoryos.services.tenants import Caller
 from factoryos.store.db import transaction
 from factoryos.store.orders import save_orders
@@ -209,10 +217,28 @@ def test_orders_the_desk_cannot_move_are_left_alone(floor):
     assert moved.skipped == ["CO-B", "CO-C", "CO-unknown"]
 
 
+def test_an_order_is_in_production_from_when_the_first_part_worked_for_it_began(floor):
+    """CO-A's first pack began at hour 1, its units' assembly at 8: it is in production from hour 1, though no
+    unit of it is built yet; an order nothing was begun for stays promised, and one moved on is left alone."""
+    set_states(floor, {"CO-C": "released", "CO-D": "built"})
+    moved = follow_starts(floor, ["CO-A", "CO-C", "CO-D", "CO-unknown"])
+    assert moved.moved == {"released": ["CO-A"], "in-production": ["CO-A", "CO-C"]}
+    assert moved.skipped == ["CO-D"]
+    steps = [(c.from_state, c.to_state, c.at, c.reason) for c in history(floor, PLANNER, "CO-A")[1:]]
+    assert steps == [
+        ("promised", "released", at(1), f"{FLOOR}: PACK-1 began pack"),
+        ("released", "in-production", at(1), f"{FLOOR}: PACK-1 began pack"),
+    ]
+    assert [c.at for c in history(floor, PLANNER, "CO-C")[1:]] == [at(4)]  # PACK-4 began at hour 4
+    assert follow_starts(floor, ["CO-A", "CO-C"]).moved == {}
+    assert states(floor)["CO-B"] == "promised"
+
+
 def test_the_stream_builds_an_order_once_its_units_finish_their_configured_routing(floor):
     events = floor_events()
     packs_only = [e for e in events if e.payload["operation"] == "pack"]
-    assert follow_stream(floor, load_plant(MINI), packs_only).moved == {}
+    started = follow_stream(floor, load_plant(MINI), packs_only).moved
+    assert started == dict.fromkeys(("released", "in-production"), sorted(QUANTITIES))  # begun, none built
     moved = follow_stream(floor, load_plant(MINI), events)
     assert moved.moved["built"] == ["CO-A", "CO-B", "CO-C", "CO-D"]  # not CO-E: U-6 is still in assembly
     assert "shipped" not in moved.moved  # the stream does not ship: the desk does
@@ -230,7 +256,7 @@ def test_a_configuration_with_a_later_operation_is_built_only_after_it(floor):
         )
     plant = load_plant(MINI)
     follow_stream(floor, plant, floor_events())
-    assert states(floor)["CO-B"] == "promised"  # assembled, but a big cart is load-tested last
+    assert states(floor)["CO-B"] == "in-production"  # assembled, but a big cart is load-tested last
     more = History()
     more.events = floor_events()  # the stream goes on: its sequence numbers too
     more.operation("U-3", f"{SITE}/assembly/line/tester", 15, 16, (), "CO-B#0", operation="load-test")

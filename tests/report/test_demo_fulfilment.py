@@ -18,6 +18,8 @@ from factoryos.services.demo import DemoContext, run_demo
 from factoryos.store.db import make_engine, migrate
 from factoryos.store.orders import list_orders
 
+from .begun import orders_begun
+
 TWO_CELLS = Path(__file__).resolve().parents[1] / "data" / "two-cells.yaml"
 
 
@@ -49,6 +51,13 @@ def test_no_drift_caught_and_still_the_orders_follow_the_floor(demo) -> None:
     stored = {o.id: o.state for o in list_orders(demo.engine) if o.id in quantity}
     assert {o for o, state in stored.items() if state == CustomerOrderState.SHIPPED} == expected_shipped
     assert all(stored[o] != CustomerOrderState.PROMISED for o in units)  # every order the floor touched moved
+
+
+def test_no_order_the_twin_began_work_for_stays_promised(demo) -> None:
+    begun = orders_begun(demo)
+    assert begun
+    stored = {o.id: o.state for o in list_orders(demo.engine)}
+    assert CustomerOrderState.PROMISED not in {stored[o] for o in begun}
 
 
 def test_the_report_states_the_order_book_after_the_run(demo) -> None:

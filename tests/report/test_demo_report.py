@@ -18,15 +18,18 @@ from rich.console import Console
 
 from factoryos.examples import example_plant
 from factoryos.iot.oee import Losses, Oee, ideal_cycle_times, line_of
-from factoryos.model.orders import ScheduledOperation
+from factoryos.model.orders import CustomerOrderState, ScheduledOperation
 from factoryos.report.html import PERCENT, Report
 from factoryos.report.oee import oee_section, scheduled_loading
 from factoryos.report.planning import material_plan_section
 from factoryos.services.demo import DemoContext, run_demo
 from factoryos.services.oee import FloorStream, events_oee, events_oee_by_shift
 from factoryos.store.db import make_engine, migrate
+from factoryos.store.orders import list_orders
 from factoryos.store.plans import Filled, StoredPurchaseOrder, list_purchase_orders
 from factoryos.twin.scenarios import epoch_for
+
+from .begun import orders_begun, orders_finishing
 
 DAYS = 3  # the first cars reach general assembly on the third day: their panels are pressed first
 
@@ -387,3 +390,12 @@ def test_the_headline_lines_oee_by_shift_counts_the_units_each_shift_counted(dem
     text = oee_section(per_equipment, per_line, path, {}, per_shift={name: shift, "late": slower}).text
     assert f"{name} reached {shift.oee:.0%} ({shift.produced:,.0f} units in" in text
     assert f"and late {slower.oee:.0%}" in text
+
+
+def test_an_order_begun_and_not_finished_by_the_end_of_the_run_is_in_production(demo) -> None:
+    """The EV plant's first cars reach general assembly on the third day: most orders begun are still in the
+    body shop and on the pack line, none of their units built."""
+    unfinished = orders_begun(demo) - orders_finishing(demo)
+    assert unfinished, "every order begun was finished: the test would prove nothing"
+    stored = {o.id: o.state for o in list_orders(demo.engine)}
+    assert {stored[o] for o in unfinished} == {CustomerOrderState.IN_PRODUCTION}

@@ -88,7 +88,8 @@ def ingest(
         bool,
         typer.Option(
             "--orders",
-            help="Move customer orders to built as their units finish their routing (needs --plant).",
+            help="Move customer orders into production as work for them begins, and to built as their units "
+            "finish their routing (needs --plant).",
         ),
     ] = False,
     clock_ahead: Annotated[
@@ -145,7 +146,7 @@ def ingest(
     if orders:
         moved = ", ".join(f"{n:,} {state}" for state, n in sorted(done.orders_moved.items()))
         console.print(
-            f"orders moved: {moved}" if moved else "no order moved: no unit of a stored order finished its routing"
+            f"orders moved: {moved}" if moved else "no order moved: no work for a stored order began or finished"
         )
 
 

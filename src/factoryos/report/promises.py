@@ -177,8 +177,9 @@ def fulfilment_section(states: Mapping[CustomerOrderState, int], held: int) -> S
         text=(
             f"The order desk followed what the twin built and shipped: {shipped:,} of the "
             f"{counted(total, 'order')} shipped by the end of the run. An order is built when all its units are "
-            "and shipped when all have shipped; one whose units are still to be made stays promised (its units "
-            "are released as the schedule says) or in production, and a built order stays in finished goods "
+            "and shipped when all have shipped; one is in production from when the floor began its first unit, "
+            "promised until then (its units are released as the schedule says), and a built order stays in "
+            "finished goods "
             "while a quality hold keeps one of its units back"
             + (
                 f": {counted(held, 'built order')} {'is' if held == 1 else 'are'} held so, though the twin shipped "
@@ -188,5 +189,8 @@ def fulfilment_section(states: Mapping[CustomerOrderState, int], held: int) -> S
             )
         ),
         facts=facts,
-        note="order_desk.follow_floor over the twin's finished units; every move is in each order's history.",
+        note=(
+            "order_desk.follow_starts over the units the twin began and follow_floor over those it finished; every "
+            "move is in each order's history."
+        ),
     )

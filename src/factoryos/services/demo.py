@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from factoryos.model.bus import EventBus
 from factoryos.model.errors import FactoryosError
-from factoryos.model.orders import CustomerOrder
+from factoryos.model.orders import CustomerOrder, CustomerOrderState
 from factoryos.model.plant import Plant
 from factoryos.model.rampup import demand_share, ramp_bound_products
 from factoryos.model.shift_times import DAY, site_day
@@ -533,7 +533,7 @@ def floor_stage(ctx: DemoContext) -> None:
     from factoryos.report.promises import fulfilment_section
     from factoryos.report.quality import containment_section
     from factoryos.services.holds import held_scope, place_hold
-    from factoryos.services.order_desk import follow_floor
+    from factoryos.services.order_desk import follow_floor, follow_starts
     from factoryos.store.orders import list_orders
     from factoryos.store.schedule import follow_work
     from factoryos.store.timeseries import TelemetryStore
@@ -570,13 +570,15 @@ def floor_stage(ctx: DemoContext) -> None:
             end=run_end,
         )
         placed.append((hold, held_scope(ctx.engine, hold, as_of=hold.placed_at)))
-    advance = follow_floor(ctx.engine, reported)
+    ordered = {o.id for o in ctx.orders}
+    advance = follow_starts(ctx.engine, ordered).then(follow_floor(ctx.engine, reported))
     work, production = follow_work(ctx.engine)  # after the holds' scopes as placed, which read the orders' states
     moved.update({state: len(ids) for state, ids in advance.moved.items()})
-    ordered = {o.id for o in ctx.orders}
     states = Counter(o.state for o in list_orders(ctx.engine, site=plant.site.id) if o.id in ordered)
     ctx.report.add(fulfilment_section(states, len(advance.held)))
     moves = ", ".join(f"{counted(moved[state], 'order')} {state}" for state in ("built", "shipped") if state in moved)
+    working = states[CustomerOrderState.IN_PRODUCTION]
+    moves += f", {counted(working, 'order')} still in production" if working else ""
     ctx.console.print(
         f"floor    {counted(len(reported), 'unit')} built told to the order desk: {moves or 'no order moved'}; "
         f"{counted(len(advance.held), 'built order')} held from shipping; production orders "

@@ -51,9 +51,9 @@ class IngestRequest:
     (`we` or `nelson`), storing an alarm event when one fires; None for no live SPC. monitor: run the
     multivariate monitor live with this method on each equipment's series, in samples of `monitor_period`
     seconds, learning from the first `monitor_train`, storing an alarm event as each episode begins and ends;
-    None for none. follow_orders: move customer orders along their lifecycle as the stored operations finish
-    their units (`order_desk.follow_stream`; needs `plant`). clock: how far from its arrival a reading may be
-    stamped (None: any time the database holds, for a replay of old data).
+    None for none. follow_orders: move customer orders along their lifecycle as the stored operations begin
+    work for them and finish their units (`order_desk.follow_stream`; needs `plant`). clock: how far from its
+    arrival a reading may be stamped (None: any time the database holds, for a replay of old data).
     """
 
     broker: str | None = None

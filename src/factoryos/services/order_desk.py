@@ -743,6 +743,13 @@ class FloorAdvance:
     held: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
+    def then(self, later: FloorAdvance) -> FloorAdvance:
+        """This advance followed by `later`: the orders each moved, held and left alone."""
+        moved = {state: list(orders) for state, orders in self.moved.items()}
+        for state, orders in later.moved.items():
+            moved.setdefault(state, []).extend(orders)
+        return FloorAdvance(moved, [*self.held, *later.held], [*self.skipped, *later.skipped])
+
 
 def follow_floor(engine: Engine, units: Iterable[FloorUnit], who: str = FLOOR) -> FloorAdvance:
     """Move each customer order the floor reports units of as far along its lifecycle as they allow, a step at
@@ -827,25 +834,68 @@ def _counts(unit: FloorUnit, decided: Hold | None) -> bool:
     return decided.released_at is not None and unit.built > decided.released_at
 
 
+_NOT_STARTED = (CustomerOrderState.PROMISED, CustomerOrderState.RELEASED)
+
+
+def follow_starts(engine: Engine, order_ids: Iterable[str], who: str = FLOOR) -> FloorAdvance:
+    """Move each of the orders that is promised or released, and the floor has begun work for, into production
+    (released first where it was promised), a step at a time with an audit row each at the time the first serial
+    worked for it (a unit or one of its parts) began its first operation: a battery pack on the pack line is its
+    car's work in progress, days before the car is built. The same report again changes nothing."""
+    with genealogy.reading(engine) as connection:
+        worked = genealogy.serials_worked_for(connection, order_ids)
+        spans = genealogy.operations(connection, set().union(*worked.values()))
+    first: dict[str, tuple[int, str]] = {}
+    for span in spans:
+        began = (span.start_us, span.operation)
+        first[span.serial] = min(first.get(span.serial, began), began)
+    done = FloorAdvance()
+    with desk_store.writing(engine) as session:
+        for order_id, serials in sorted(worked.items()):
+            begun = sorted((*first[s], s) for s in serials if s in first)
+            if not begun:
+                continue
+            record = desk_store.locked_order(session, order_id)
+            if record is None or CustomerOrderState(record.state) not in _NOT_STARTED:
+                done.skipped.append(order_id)
+                continue
+            start_us, operation, serial = begun[0]
+            reason = f"{FLOOR}: {serial} began {operation}"
+            state = CustomerOrderState(record.state)
+            for to in _ALONG[_ALONG.index(state) + 1 : _ALONG.index(CustomerOrderState.IN_PRODUCTION) + 1]:
+                _move(session, record, to, who, reason, from_us(start_us))
+                done.moved.setdefault(to.value, []).append(order_id)
+    return done
+
+
 def follow_stream(engine: Engine, plant: Plant, events: Iterable[Event]) -> FloorAdvance:
-    """`follow_floor` from what the stored stream says: a unit is built when it completes the last operation
-    of its order's configured routing (named as the routing names it, or `material/operation` as the twin
-    names it). Each order a completion among `events` may have finished is followed with every unit the
-    genealogy knows to be built for it. The stream says nothing of shipping: that step is the desk's."""
+    """`follow_floor` from what the stored stream says: an order is in production once a unit of it begins an
+    operation (`follow_starts`), and a unit is built when it completes the last operation of its order's
+    configured routing (named as the routing names it, or `material/operation` as the twin names it). Each
+    order an operation among `events` may have moved on is followed with every unit the genealogy knows to be
+    built for it. The stream says nothing of shipping: that step is the desk's."""
     finishing = _finishing_operations(plant)
-    serials = {
-        e.payload["serial"]
-        for e in events
-        if e.kind is EventKind.OPERATION
-        and e.payload.get("phase") == "completed"
-        and e.payload.get("serial")
-        and e.payload.get("operation") in finishing
-    }
-    if not serials:
+    worked = [e.payload for e in events if e.kind is EventKind.OPERATION and e.payload.get("serial")]
+    if not worked:
         return FloorAdvance()
+    with genealogy.reading(engine) as connection:
+        links = genealogy.order_links(connection, {w["serial"] for w in worked})
+    waiting = {v.value for v in _NOT_STARTED}
+    begun = {k.customer_order for k in links.values() if k.customer_order is not None and k.customer_state in waiting}
+    started = follow_starts(engine, sorted(begun))
+    finished: set[str | None] = {
+        links[w["serial"]].customer_order
+        for w in worked
+        if w.get("phase") == "completed" and w.get("operation") in finishing
+    }
+    orders = sorted(o for o in finished if o)
+    return started.then(_follow_completions(engine, plant, orders)) if orders else started
+
+
+def _follow_completions(engine: Engine, plant: Plant, orders: Sequence[str]) -> FloorAdvance:
+    """`follow_floor` with every unit built for `orders`, which completions on the floor may have finished."""
     with genealogy.reading(engine) as connection, Session(bind=connection) as session:
-        orders = {link.customer_order for link in genealogy.order_links(connection, serials).values()}
-        query = select(CustomerOrderRecord).where(CustomerOrderRecord.id.in_(sorted(o for o in orders if o)))
+        query = select(CustomerOrderRecord).where(CustomerOrderRecord.id.in_(orders))
         found = [(record.id, _finish(plant, record)) for record in session.scalars(query)]
         finishes = {order: names for order, names in found if names is not None}
         of_order = genealogy.serials_of_orders(connection, finishes)

@@ -467,9 +467,17 @@ def serials_of_order(connection: Connection, order_id: str) -> set[str]:
 
 
 def serials_of_orders(connection: Connection, order_ids: Iterable[str]) -> dict[str, set[str]]:
-    """The units built for each customer order: the serials worked on under its production orders' work orders,
-    under its production orders or itself named directly, or as `ORDER#unit`, less those built into another of
-    its units. A few statements per CHUNK keys for all the orders at once, not a few for each."""
+    """The units built for each customer order: the serials worked for it (`serials_worked_for`), less those
+    built into another of its units."""
+    found = serials_worked_for(connection, order_ids)
+    parents = _parents(connection, set().union(*found.values()))
+    return {order: {s for s in serials if not parents.get(s, set()) & serials} for order, serials in found.items()}
+
+
+def serials_worked_for(connection: Connection, order_ids: Iterable[str]) -> dict[str, set[str]]:
+    """The serials worked on for each customer order, its units' parts too: under its production orders' work
+    orders, under its production orders or itself named directly, or as `ORDER#unit`. A few statements per
+    CHUNK keys for all the orders at once, not a few for each."""
     orders = sorted(set(order_ids))
     production, work = ProductionOrderRecord, WorkOrderRecord
     customers: dict[str, set[str]] = {}  # a production order -> the customer orders it is for
@@ -492,8 +500,7 @@ def serials_of_orders(connection: Connection, order_ids: Iterable[str]) -> dict[
         for name, serial in connection.execute(*_units_named(chunk)):
             for order in named[name]:
                 found[order].add(serial)
-    parents = _parents(connection, set().union(*found.values()))
-    return {order: {s for s in serials if not parents.get(s, set()) & serials} for order, serials in found.items()}
+    return found
 
 
 def _pointing(connection: Connection, record: Any, pointer: Any, targets: Sequence[str]) -> list[tuple[str, str]]:
