@@ -175,9 +175,9 @@ def fulfilment_section(states: Mapping[CustomerOrderState, int], held: int) -> S
     return Section(
         title="Order fulfilment",
         text=(
-            f"The order desk followed what the twin built and shipped: {shipped:,} of the "
+            f"The order desk followed what the twin began, built and shipped: {shipped:,} of the "
             f"{counted(total, 'order')} shipped by the end of the run. An order is built when all its units are "
-            "and shipped when all have shipped; one is in production from when the floor began its first unit, "
+            "and shipped when all have shipped; one is in production from when the floor began work for it, "
             "promised until then (its units are released as the schedule says), and a built order stays in "
             "finished goods "
             "while a quality hold keeps one of its units back"
