@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from factoryos.iot.mqtt import parse_broker
-from factoryos.store.db import make_engine, migrate
+from factoryos.store.db import make_engine
 from factoryos.store.timeseries import TelemetryStore
 
 MQTT_URL = os.environ.get("FACTORYOS_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
@@ -36,9 +36,8 @@ def uid() -> str:
 
 
 @pytest.fixture
-def store(tmp_path) -> TelemetryStore:
-    engine = make_engine(f"sqlite:///{tmp_path / 'iot.db'}")
-    migrate(engine)
+def store(sqlite_url) -> TelemetryStore:
+    engine = make_engine(sqlite_url)
     yield TelemetryStore(engine)
     engine.dispose()
 
