@@ -869,8 +869,8 @@ def follow_starts(engine: Engine, order_ids: Iterable[str], who: str = FLOOR) ->
 
 
 def follow_stream(engine: Engine, plant: Plant, events: Iterable[Event]) -> FloorAdvance:
-    """`follow_floor` from what the stored stream says: an order is in production once a unit of it begins an
-    operation (`follow_starts`), and a unit is built when it completes the last operation of its order's
+    """`follow_floor` from what the stored stream says: an order is in production once work for it begins
+    (`follow_starts`), and a unit is built when it completes the last operation of its order's
     configured routing (named as the routing names it, or `material/operation` as the twin names it). Each
     order an operation among `events` may have moved on is followed with every unit the genealogy knows to be
     built for it. The stream says nothing of shipping: that step is the desk's."""
