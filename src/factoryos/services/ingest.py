@@ -275,8 +275,9 @@ def stored_oee(engine: Engine, query: OeeQuery, line: str | None = None) -> dict
     now counts each equipment's last state up to now: the later of the wall clock and the newest stored reading
     (a simulated plant's clock may run ahead of ours)."""
     store = TelemetryStore(engine)
-    newest = store.last_reading_us()
-    now = datetime.now(UTC) if newest is None else max(datetime.now(UTC), from_us(newest))
+    now = datetime.now(UTC)
+    newest = store.last_reading_us() if query.end > now else None
+    now = now if newest is None else max(now, from_us(newest))
     start_us, end_us = to_us(query.start), to_us(query.end)
     wanted = _line_filter(line)
     changes = [

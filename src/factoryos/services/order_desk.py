@@ -849,17 +849,20 @@ def follow_starts(engine: Engine, order_ids: Iterable[str], who: str = FLOOR) ->
     for span in spans:
         began = (span.start_us, span.operation)
         first[span.serial] = min(first.get(span.serial, began), began)
+    begun = {
+        order: min((*first[s], s) for s in serials if s in first)
+        for order, serials in worked.items()
+        if any(s in first for s in serials)
+    }
     done = FloorAdvance()
+    if not begun:
+        return done
     with desk_store.writing(engine) as session:
-        for order_id, serials in sorted(worked.items()):
-            begun = sorted((*first[s], s) for s in serials if s in first)
-            if not begun:
-                continue
+        for order_id, (start_us, operation, serial) in sorted(begun.items()):
             record = desk_store.locked_order(session, order_id)
             if record is None or CustomerOrderState(record.state) not in _NOT_STARTED:
                 done.skipped.append(order_id)
                 continue
-            start_us, operation, serial = begun[0]
             reason = f"{FLOOR}: {serial} began {operation}"
             state = CustomerOrderState(record.state)
             for to in _ALONG[_ALONG.index(state) + 1 : _ALONG.index(CustomerOrderState.IN_PRODUCTION) + 1]:

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from factoryos.c2m.replay import material_ready
-from factoryos.model.orders import CustomerOrder, CustomerOrderState
+from factoryos.model.orders import UNBUILT_STATES, CustomerOrder
 from factoryos.model.plant import Plant
+from factoryos.scheduling.plant import OPEN
 from factoryos.scheduling.plant_schedule import PlantSchedule, schedule_plant
 from factoryos.store.schedule import StoredSchedule, latest_schedule
 
@@ -64,9 +65,8 @@ def on_the_floor(engine: Engine, site: str | None = None) -> list[str]:
     from factoryos.store.orders import list_orders
     from factoryos.store.plants import read_plant
 
-    site_id = read_plant(engine, site).site.id
-    floor = (CustomerOrderState.RELEASED, CustomerOrderState.IN_PRODUCTION)
-    return [o.id for state in floor for o in list_orders(engine, site=site_id, state=state)]
+    floor = UNBUILT_STATES.difference(OPEN)
+    return [o.id for o in list_orders(engine, site=read_plant(engine, site).site.id) if o.state in floor]
 
 
 def stored_schedule(engine: Engine, site: str | None = None) -> StoredSchedule:
